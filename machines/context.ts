@@ -1,0 +1,181 @@
+// The data every machine of the core spec reads and writes: the kernel's own fields (the
+// GISA word, alert.mask, ref_count, idle_mask, kicked_mask, users_count, saved_isc ...),
+// abstracted to small JSON values, plus the lifetime tracker's findings. Control flow
+// (which function a vcpu or a VM teardown is in) lives in the state values; the data the
+// kernel and millicode read across objects lives here, so every region reads only context.
+
+/** Configuration of a composed guest: how many of each object, and which guest ISCs exist. */
+export interface Params {
+  /** VMs (struct kvm), each with one GISA. */
+  vms: number;
+  /** vcpus per VM. */
+  vcpus: number;
+  /** AP queues bound to vfio_ap. */
+  queues: number;
+  /** Guest ISCs the bounds enumerate (0..7), e.g. [3] as Linux guests use for AP. */
+  iscs: readonly number[];
+  /** CR6 ISC mask of each vcpu (bits 0x80 >> isc); a vcpu without an entry enables every ISC of `iscs`. */
+  cr6?: readonly number[];
+}
+
+/** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
+export const MAX_ISC = 7;
+/** VFIO_AP_ISC_INVALID in drivers/s390/crypto/vfio_ap_private.h, modelled as -1. */
+export const ISC_INVALID = -1;
+/** The IPM/IAM bit of a guest ISC: `0x80 >> isc`. */
+export const iscBit = (isc: number): number => 0x80 >> isc;
+
+/** Lifetime tracker findings, as KASAN or a WARN would report them (bit flags). */
+export const FAULT = {
+  /** millicode or the AP wrote an IPM bit into a freed sie_page2 (GISA) */
+  GISA_WRITE_AFTER_FREE: 1,
+  /** kvm_s390_gisc_register/unregister called with a freed struct kvm */
+  GISC_CALL_AFTER_FREE: 2,
+  /** vfio_unpin_pages of a NIB that is not pinned */
+  UNPIN_NOT_PINNED: 4,
+  /** the AP wrote the NIB while it was not pinned */
+  NIB_WRITE_UNPINNED: 8,
+  /** a NIB was unpinned while its GISC was still registered (unregister must come first) */
+  UNPIN_BEFORE_UNREGISTER: 16,
+  /** kvm_s390_gisa_destroy found alert.mask != 0 (the WARN of f87ef5723536) */
+  DESTROY_WITH_ALERT_MASK: 32,
+  /** kvm_s390_gisc_unregister returned -EINVAL: ref_count already 0 */
+  GISC_UNREGISTER_UNBALANCED: 64,
+  /** a second NIB pinned while one was still saved (the first one can never be unpinned) */
+  PIN_LEAK: 128,
+  /** struct kvm freed while a GISC of its GISA was still registered by a queue */
+  GISC_REGISTERED_AT_FREE: 256,
+} as const;
+
+/** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
+export interface GibContext {
+  /** Bit v: the GISA of VM v is linked into the alert list (its next_alert is not itself). */
+  list: number;
+  /** A GAL interruption was raised and the host has not taken it yet. */
+  galPending: boolean;
+}
+
+/** struct kvm_s390_gisa_interrupt and the GISA word it points to. */
+export interface GisaContext {
+  /** gi->origin != NULL */
+  origin: boolean;
+  /** gisa->ipm: interruption pending mask */
+  ipm: number;
+  /** gisa->iam: interruption alert mask, as millicode sees it */
+  iam: number;
+  /** gi->alert.mask: the IAM restore value */
+  mask: number;
+  /** gi->alert.ref_count[isc] */
+  ref: number[];
+  /** hrtimer_active(&gi->timer): gisa_vcpu_kicker is armed */
+  timer: boolean;
+  /** sie_page2 (holding the GISA) has been freed */
+  freed: boolean;
+}
+
+/** The s390 parts of struct kvm_vcpu this spec reads. */
+export interface VcpuContext {
+  /** CPUSTAT_STOPPED */
+  stopped: boolean;
+  /** PROG_IN_SIE: running in SIE, where millicode delivers GISA interruptions itself */
+  inSie: boolean;
+  /** bit vcpu_idx of kvm->arch.idle_mask (__set_cpu_idle) */
+  idle: boolean;
+  /** bit vcpu_idx of gi->kicked_mask */
+  kicked: boolean;
+  /** guest PSW I/O mask bit (psw_ioint_disabled is its negation) */
+  pswIo: boolean;
+  /** guest CR6 ISC subclass mask, bits 0x80 >> isc */
+  cr6: number;
+}
+
+/** struct kvm and its arch part, per VM. */
+export interface KvmContext {
+  /** users_count */
+  users: number;
+  /** the VM fd is open (QEMU holds it) */
+  fd: boolean;
+  /** struct kvm has been freed (end of kvm_destroy_vm) */
+  freed: boolean;
+  gisa: GisaContext;
+  vcpus: VcpuContext[];
+  /** lifetime tracker findings for this VM, FAULT bits */
+  faults: number;
+}
+
+/** struct ap_matrix_mdev (one mediated device). */
+export interface MdevContext {
+  /** matrix_mdev->kvm: index of the VM, -1 for NULL */
+  kvm: number;
+  /** vfio_ap holds a reference (kvm_get_kvm) on that VM */
+  kvmRef: boolean;
+  /** kvm->arch.crypto.pqap_hook points to this mdev's hook */
+  hook: boolean;
+}
+
+/** struct vfio_ap_queue plus what the AP firmware holds for it. */
+export interface QueueContext {
+  /** APID assigned to the mdev (assign_adapter_store) */
+  apid: boolean;
+  /** APQI assigned to the mdev (assign_domain_store) */
+  apqi: boolean;
+  /** q->saved_isc, ISC_INVALID when none */
+  isc: number;
+  /** NIB pages pinned for this queue and not yet unpinned (q->saved_iova != 0 is pins > 0) */
+  pins: number;
+  /** the AP has interruptions enabled (AQIC ir=1 succeeded, no reset or disable since) */
+  irq: boolean;
+  /** the guest ISC the AP makes pending (aqic_gisa.gisc) */
+  hwIsc: number;
+  /** the VM whose GISA origin the AP was given (aqic_gisa.gisa), -1 for none */
+  hwGisa: number;
+  /** lifetime tracker findings for this queue, FAULT bits */
+  faults: number;
+}
+
+export interface SystemContext {
+  params: Params;
+  gib: GibContext;
+  vms: KvmContext[];
+  mdev: MdevContext;
+  queues: QueueContext[];
+}
+
+export function cr6Of(params: Params, vcpu: number): number {
+  const all = params.iscs.reduce((m, isc) => m | iscBit(isc), 0);
+  return params.cr6?.[vcpu] ?? all;
+}
+
+/** The state right after kvm_arch_init_vm + kvm_s390_gisa_init for each VM and vfio_ap probe of each queue. */
+export function initialContext(params: Params): SystemContext {
+  return {
+    params,
+    gib: { list: 0, galPending: false },
+    vms: Array.from({ length: params.vms }, () => ({
+      users: 1,
+      fd: true,
+      freed: false,
+      gisa: { origin: true, ipm: 0, iam: 0, mask: 0, ref: [0, 0, 0, 0, 0, 0, 0, 0], timer: false, freed: false },
+      vcpus: Array.from({ length: params.vcpus }, (_, k) => ({
+        stopped: true,
+        inSie: false,
+        idle: false,
+        kicked: false,
+        pswIo: true,
+        cr6: cr6Of(params, k),
+      })),
+      faults: 0,
+    })),
+    mdev: { kvm: -1, kvmRef: false, hook: false },
+    queues: Array.from({ length: params.queues }, () => ({
+      apid: false,
+      apqi: false,
+      isc: ISC_INVALID,
+      pins: 0,
+      irq: false,
+      hwIsc: ISC_INVALID,
+      hwGisa: -1,
+      faults: 0,
+    })),
+  };
+}

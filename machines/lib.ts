@@ -1,0 +1,115 @@
+// Helpers shared by the machine files: mutable-copy context updates (so the kernel
+// functions read like the C they mirror), event typing, and transition meta.
+import { assign, enqueueActions, type EventObject } from 'xstate';
+import type { Actor, EventInfo } from '../src/spec.ts';
+import type { KvmContext, QueueContext, SystemContext } from './context.ts';
+
+/** Every event of the core spec: a type plus small integer or string payload fields. */
+export interface SpecEvent extends EventObject {
+  type: string;
+  vm?: number;
+  vcpu?: number;
+  q?: number;
+  isc?: number;
+  ir?: number;
+  outcome?: string;
+}
+
+/** Index parameters of a named guard or action: which VM, vcpu or queue it is about. */
+export interface Ix {
+  vm?: number;
+  vcpu?: number;
+  q?: number;
+}
+
+export interface Args {
+  context: SystemContext;
+  event: SpecEvent;
+}
+
+/** A copy of the context that a kernel function may mutate (arrays and records are fresh). */
+export function cloneContext(c: SystemContext): SystemContext {
+  return {
+    params: c.params,
+    gib: { ...c.gib },
+    vms: c.vms.map(cloneKvm),
+    mdev: { ...c.mdev },
+    queues: c.queues.map((q): QueueContext => ({ ...q })),
+  };
+}
+
+function cloneKvm(k: KvmContext): KvmContext {
+  return {
+    ...k,
+    gisa: { ...k.gisa, ref: k.gisa.ref.slice() },
+    vcpus: k.vcpus.map((v) => ({ ...v })),
+  };
+}
+
+/** Side effects an update asks for besides the new context: internal events to raise. */
+export interface Effects {
+  raise(event: SpecEvent): void;
+}
+
+export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects) => void;
+
+/**
+ * An action that runs a kernel function on a mutable copy of the context and raises the
+ * internal events it asks for (a GISA alert to the GIB, a vcpu wakeup, kvm_destroy_vm).
+ */
+export function kernel(fn: KernelFn) {
+  return enqueueActions(({ context, event, enqueue }, ix: Ix) => {
+    const c = cloneContext(context as SystemContext);
+    const raised: SpecEvent[] = [];
+    fn(c, event as SpecEvent, ix ?? {}, { raise: (e) => raised.push(e) });
+    enqueue(assign(() => c));
+    for (const e of raised) enqueue.raise(e);
+  });
+}
+
+/** A pure context update without raised events. */
+export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void) {
+  return assign(({ context, event }, ix: Ix) => {
+    const c = cloneContext(context as SystemContext);
+    fn(c, event as SpecEvent, ix ?? {});
+    return c;
+  });
+}
+
+export function vmOf(c: SystemContext, vm: number): KvmContext {
+  const k = c.vms[vm];
+  if (!k) throw new Error(`no VM ${vm}`);
+  return k;
+}
+
+export function queueOf(c: SystemContext, q: number): QueueContext {
+  const x = c.queues[q];
+  if (!x) throw new Error(`no queue ${q}`);
+  return x;
+}
+
+/** Transition meta: who causes the event. */
+export function by(actor: Actor): { meta: { actor: Actor } } {
+  return { meta: { actor } };
+}
+
+/** Event catalogue entry. */
+export function ev(actor: Actor, cite: string, fair = false): EventInfo {
+  return fair ? { actor, cite, fair } : { actor, cite };
+}
+
+/** Guard on the event's index field matching this region's index. */
+export const isMine = (event: SpecEvent, ix: Ix): boolean =>
+  (ix.vm === undefined || event.vm === ix.vm) &&
+  (ix.vcpu === undefined || event.vcpu === ix.vcpu) &&
+  (ix.q === undefined || event.q === ix.q);
+
+/** Lowest set ISC of an IPM-style mask (highest priority: ISC 0 is bit 0x80). */
+export function topIsc(mask: number): number {
+  for (let isc = 0; isc <= 7; isc++) if (mask & (0x80 >> isc)) return isc;
+  return -1;
+}
+
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

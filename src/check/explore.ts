@@ -1,0 +1,156 @@
+// Breadth-first exploration of a machine over xstate's pure transition API: canonical
+// state keys, de-duplication on insertion, parent links (so every state has a shortest
+// trace), the edge list, and every invariant evaluated in every reachable state.
+import { getInitialSnapshot, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
+import type { AbstractState, Model } from '../spec.ts';
+
+export interface ExploreOptions {
+  /** Stop after this many states; the result then says `limitReached`. */
+  maxStates?: number;
+  /** Keep the edge list (needed for liveness and path generation). Default true. */
+  keepEdges?: boolean;
+  /** Called every `progressEvery` states with the number of states and the queue length. */
+  onProgress?: (states: number, queued: number) => void;
+  progressEvery?: number;
+}
+
+export interface TraceStep {
+  step: number;
+  event: EventObject;
+  actor: string;
+}
+
+export interface Exploration<C = any> {
+  states: AbstractState<C>[];
+  /** The xstate snapshot of each state, index-aligned with `states`. */
+  snapshots: AnyMachineSnapshot[];
+  keys: string[];
+  /** Index of the state a state was first reached from (-1 for the initial state). */
+  parent: Int32Array;
+  /** Index into `model.events` of the event that first reached a state. */
+  parentEvent: Int32Array;
+  depth: Int32Array;
+  /** Edges as flat triples: from, event index, to. */
+  edges: number[];
+  transitions: number;
+  maxDepth: number;
+  limitReached: boolean;
+  millis: number;
+  /** First (hence shallowest) state violating each invariant, by invariant name. */
+  violations: Map<string, number>;
+}
+
+export function stateKey(s: AbstractState<unknown>): string {
+  return JSON.stringify([s.value, s.context]);
+}
+
+export function abstractState<C>(snap: AnyMachineSnapshot): AbstractState<C> {
+  return { value: snap.value, context: snap.context as C };
+}
+
+/** Whether `event` enables a transition in `snap` (guards evaluated, as xstate's `can`). */
+export function enabled(model: Model, snap: AnyMachineSnapshot, event: EventObject): boolean {
+  return model.machine.getTransitionData(snap as never, event).length > 0;
+}
+
+export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Exploration<C> {
+  const started = performance.now();
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const keepEdges = options.keepEdges ?? true;
+  const every = options.progressEvery ?? 10_000;
+  const index = new Map<string, number>();
+  const states: AbstractState<C>[] = [];
+  const snapshots: AnyMachineSnapshot[] = [];
+  const keys: string[] = [];
+  let parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  let parentEvent: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  let depth: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  const edges: number[] = [];
+  const violations = new Map<string, number>();
+  let transitions = 0;
+  let maxDepth = 0;
+  let limitReached = false;
+
+  const add = (snap: AnyMachineSnapshot, from: number, ev: number): number => {
+    const st = abstractState<C>(snap);
+    const key = stateKey(st);
+    const known = index.get(key);
+    if (known !== undefined) return known;
+    const i = states.length;
+    if (i >= parent.length) {
+      parent = grow(parent);
+      parentEvent = grow(parentEvent);
+      depth = grow(depth);
+    }
+    index.set(key, i);
+    states.push(st);
+    snapshots.push(snap);
+    keys.push(key);
+    parent[i] = from;
+    parentEvent[i] = ev;
+    depth[i] = from < 0 ? 0 : depth[from]! + 1;
+    if (depth[i]! > maxDepth) maxDepth = depth[i]!;
+    for (const inv of model.invariants) {
+      if (!violations.has(inv.name) && !inv.holds(st)) violations.set(inv.name, i);
+    }
+    return i;
+  };
+
+  add(getInitialSnapshot(model.machine), -1, -1);
+  for (let head = 0; head < states.length; head++) {
+    if (states.length >= maxStates) {
+      limitReached = head < states.length;
+      break;
+    }
+    const snap = snapshots[head]!;
+    for (let e = 0; e < model.events.length; e++) {
+      const event = model.events[e]!;
+      if (!enabled(model, snap, event)) continue;
+      const [next] = transition(model.machine, snap, event);
+      const to = add(next, head, e);
+      transitions++;
+      if (keepEdges) edges.push(head, e, to);
+    }
+    if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
+  }
+  const n = states.length;
+  return {
+    states,
+    snapshots,
+    keys,
+    parent: parent.slice(0, n),
+    parentEvent: parentEvent.slice(0, n),
+    depth: depth.slice(0, n),
+    edges,
+    transitions,
+    maxDepth,
+    limitReached,
+    millis: performance.now() - started,
+    violations,
+  };
+}
+
+function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** The shortest event sequence from the initial state to state `i`. */
+export function traceTo(model: Model, x: Exploration, i: number): TraceStep[] {
+  const events: EventObject[] = [];
+  for (let s = i; x.parent[s]! >= 0; s = x.parent[s]!) events.push(model.events[x.parentEvent[s]!]!);
+  events.reverse();
+  return events.map((event, k) => ({ step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown' }));
+}
+
+/** One line per step: `3. [guest] PQAP_AQIC {"q":0,"ir":1}`. */
+export function formatTrace(trace: readonly TraceStep[]): string {
+  return trace
+    .map((t) => {
+      const { type, ...payload } = t.event;
+      const args = Object.keys(payload).length ? ' ' + JSON.stringify(payload) : '';
+      return `${t.step}. [${t.actor}] ${type}${args}`;
+    })
+    .join('\n');
+}

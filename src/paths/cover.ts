@@ -1,0 +1,140 @@
+// Test paths that cover every reachable state and every transition (edge) of a machine,
+// run through xstate/graph's createTestModel against a system under test (SUT).
+import { createTestModel } from 'xstate/graph';
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import { explore, type Exploration, type TraceStep } from '../check/explore.ts';
+import type { AbstractState, Model } from '../spec.ts';
+
+/** A system under test: a transcription of the kernel code that events drive. */
+export interface SystemUnderTest {
+  apply(event: EventObject): void;
+}
+
+/** How a SUT is created and compared with the machine, state by state. */
+export interface Conformance<S extends SystemUnderTest = SystemUnderTest> {
+  create(model: Model): S;
+  /** The SUT's concrete state, projected onto the model's vocabulary. */
+  observe(sut: S): unknown;
+  /** The same projection computed from the machine's abstract state. */
+  expect(state: AbstractState<any>): unknown;
+}
+
+/** A path as indices: the edges it takes, in order (each edge index into exploration triples). */
+export interface EdgePath {
+  edges: number[];
+}
+
+/**
+ * Paths that together take every edge of the explored graph: for the shallowest uncovered
+ * edge, the shortest path to its source, then onward along uncovered edges while there are any.
+ */
+export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
+  const nEdges = x.edges.length / 3;
+  const out: number[][] = x.states.map(() => []);
+  for (let e = 0; e < nEdges; e++) out[x.edges[3 * e]!]!.push(e);
+  // the edge that first reached each state, for shortest prefixes
+  const via = new Int32Array(x.states.length).fill(-1);
+  for (let e = 0; e < nEdges; e++) {
+    const from = x.edges[3 * e]!;
+    const ev = x.edges[3 * e + 1]!;
+    const to = x.edges[3 * e + 2]!;
+    if (via[to] === -1 && x.parent[to] === from && x.parentEvent[to] === ev) via[to] = e;
+  }
+  const covered = new Uint8Array(nEdges);
+  const order = Array.from({ length: nEdges }, (_, e) => e).sort((a, b) => x.depth[x.edges[3 * a]!]! - x.depth[x.edges[3 * b]!]!);
+  const paths: EdgePath[] = [];
+  for (const start of order) {
+    if (covered[start]) continue;
+    const prefix: number[] = [];
+    for (let s = x.edges[3 * start]!; x.parent[s]! >= 0; s = x.parent[s]!) prefix.push(via[s]!);
+    prefix.reverse();
+    const edges = [...prefix, start];
+    let here = x.edges[3 * start + 2]!;
+    while (edges.length < maxLength) {
+      const next = out[here]!.find((e) => !covered[e] && !edges.includes(e));
+      if (next === undefined) break;
+      edges.push(next);
+      here = x.edges[3 * next + 2]!;
+    }
+    for (const e of edges) covered[e] = 1;
+    paths.push({ edges });
+  }
+  return paths;
+}
+
+export interface PathTestReport {
+  machine: string;
+  variant: string;
+  configuration: string;
+  states: number;
+  transitions: number;
+  paths: number;
+  steps: number;
+  statesCovered: number;
+  transitionsCovered: number;
+  failures: { path: number; message: string; trace: TraceStep[] }[];
+}
+
+/**
+ * Generates edge-covering paths, turns them into xstate/graph test paths and runs each
+ * against a fresh SUT, comparing the SUT's observation with the machine's after every step.
+ */
+export async function runPathTests<S extends SystemUnderTest>(
+  model: Model,
+  conformance: Conformance<S>,
+  x: Exploration = explore(model),
+): Promise<PathTestReport> {
+  const edgePaths = edgeCoverPaths(x);
+  const testModel = createTestModel(model.machine, { events: model.events as EventObject[] });
+  const statePaths = edgePaths.map((p) => ({
+    state: x.snapshots[x.edges[3 * p.edges[p.edges.length - 1]! + 2]!]!,
+    steps: p.edges.map((e) => ({ event: model.events[x.edges[3 * e + 1]!]!, state: x.snapshots[x.edges[3 * e + 2]!]! })),
+    weight: p.edges.length,
+  }));
+  const testPaths = testModel.getPaths(() => statePaths as never, { allowDuplicatePaths: true });
+  const seenStates = new Set<number>([0]);
+  const seenEdges = new Set<number>();
+  const failures: PathTestReport['failures'] = [];
+  let steps = 0;
+  for (let i = 0; i < testPaths.length; i++) {
+    const tp = testPaths[i]!;
+    let sut = conformance.create(model);
+    const types = Object.keys(model.eventInfo);
+    const events = Object.fromEntries(types.map((t) => [t, (step: { event: EventObject }) => sut.apply(step.event)]));
+    const check = (snap: AnyMachineSnapshot) => {
+      const want = conformance.expect({ value: snap.value, context: snap.context });
+      const got = conformance.observe(sut);
+      const a = JSON.stringify(got);
+      const b = JSON.stringify(want);
+      if (a !== b) throw new Error(`SUT disagrees with the machine\n  SUT:     ${a}\n  machine: ${b}`);
+    };
+    sut = conformance.create(model);
+    try {
+      check(x.snapshots[0]!);
+      await tp.test({ events: events as never, states: { '*': check as never } });
+      for (const e of edgePaths[i]!.edges) {
+        seenEdges.add(e);
+        seenStates.add(x.edges[3 * e + 2]!);
+      }
+      steps += edgePaths[i]!.edges.length;
+    } catch (err) {
+      const trace = edgePaths[i]!.edges.map((e, k) => {
+        const event = model.events[x.edges[3 * e + 1]!]!;
+        return { step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown' };
+      });
+      failures.push({ path: i, message: (err as Error).message.split('\nPath:')[0] ?? String(err), trace });
+    }
+  }
+  return {
+    machine: model.machineId,
+    variant: model.variantId,
+    configuration: model.configurationId,
+    states: x.states.length,
+    transitions: x.edges.length / 3,
+    paths: testPaths.length,
+    steps,
+    statesCovered: seenStates.size,
+    transitionsCovered: seenEdges.size,
+    failures,
+  };
+}

@@ -1,0 +1,110 @@
+// The contract every machine of the package fulfils: what a machine is, who causes its
+// events, which properties it must keep, and which variants (patch-series versions,
+// planted bugs) it has with the result the checker is expected to find.
+import type { AnyStateMachine, EventObject, StateValue } from 'xstate';
+
+/** Who causes an event, so a trace reads like a sequence diagram. */
+export type Actor = 'guest' | 'userspace' | 'kernel' | 'millicode' | 'hardware' | 'timer';
+export const ACTORS: readonly Actor[] = ['guest', 'userspace', 'kernel', 'millicode', 'hardware', 'timer'];
+
+/** What the checker sees of a snapshot. */
+export interface AbstractState<C> {
+  value: StateValue;
+  context: C;
+}
+
+/** One event type of a machine, recorded in each transition's `meta` too. */
+export interface EventInfo {
+  actor: Actor;
+  /** The kernel entry point this event mirrors: file and function, ioctl or instruction. */
+  cite: string;
+  /**
+   * Weak fairness: the kernel (or hardware) guarantees this event happens while it stays
+   * enabled: the kicker timer fires, the host takes a GAL interruption, a runnable vcpu runs.
+   */
+  fair?: boolean;
+}
+
+/** A named safety predicate over one reachable state. */
+export interface Invariant<C> {
+  name: string;
+  /** The kernel rule the predicate encodes. */
+  cite: string;
+  holds(state: AbstractState<C>): boolean;
+}
+
+/**
+ * A liveness property, checked on the explored graph (issue: checker).
+ * `leadsTo`: whenever `p` holds, `q` eventually holds, under weak fairness of fair events.
+ * `alwaysReachable`: from every reachable state a state satisfying `q` can be reached.
+ */
+export interface LivenessProperty<C> {
+  name: string;
+  cite: string;
+  kind: 'leadsTo' | 'alwaysReachable';
+  p?: (state: AbstractState<C>) => boolean;
+  q: (state: AbstractState<C>) => boolean;
+}
+
+/** A machine as the checker, the path generator and the exporters use it. */
+export interface Model<C = any> {
+  /** Machine id, e.g. `kvm_s390_gisa_interrupt` or `system`. */
+  machineId: string;
+  variantId: string;
+  configurationId: string;
+  machine: AnyStateMachine;
+  /** Every event, with each payload the bounds enumerate; events a state ignores are skipped. */
+  events: readonly EventObject[];
+  eventInfo: Readonly<Record<string, EventInfo>>;
+  invariants: readonly Invariant<C>[];
+  liveness: readonly LivenessProperty<C>[];
+  /** Names of the properties (invariants and liveness) this variant must violate; all others must hold. */
+  expectedViolations: readonly string[];
+}
+
+/** A patch-series version or a planted bug: the baseline with named parts replaced. */
+export interface VariantInfo {
+  id: string;
+  description: string;
+  /** Where the design comes from: a commit, a patch series, a seed document. */
+  cite: string;
+  expectedViolations: readonly string[];
+  /**
+   * What the expectation rests on until the checker issue proves liveness results:
+   * 'asserted' (a test checks it), 'recorded' (not yet checkable).
+   */
+  status?: 'asserted' | 'recorded';
+}
+
+export interface ConfigurationInfo {
+  id: string;
+  description: string;
+}
+
+/** One machine of the package with its variants and configurations. */
+export interface MachineSpec {
+  id: string;
+  /** Folder under machines/: gisa, vcpu, vfio-ap, system, ... */
+  area: string;
+  /** The kernel struct the machine is named after. */
+  kernelObject: string;
+  /** Kernel version the machine is pinned to. */
+  pinned: string;
+  variants: readonly VariantInfo[];
+  configurations: readonly ConfigurationInfo[];
+  /** Builds the model of one variant in one configuration (defaults: the first of each). */
+  model(variantId?: string, configurationId?: string): Model;
+}
+
+/** Unknown variant or configuration: the message says what exists. */
+export class SpecError extends Error {
+  override name = 'SpecError';
+}
+
+export function pick<T extends { id: string }>(kind: string, owner: string, list: readonly T[], id: string | undefined): T {
+  const found = id === undefined ? list[0] : list.find((x) => x.id === id);
+  if (!found) {
+    throw new SpecError(`unknown ${kind} '${id}' for ${owner}; known: ${list.map((x) => x.id).join(', ')}`);
+  }
+  return found;
+}
