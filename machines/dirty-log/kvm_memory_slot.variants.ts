@@ -119,7 +119,7 @@ export function eventsFor(c: DirtyLogConfiguration): DirtyLogEvent[] {
 export const kvmMemorySlotSpec: MachineSpec = {
   id: 'kvm_memory_slot',
   area: 'dirty-log',
-  kernelObject: 'struct kvm_memory_slot',
+  kernelObject: 'kvm_memory_slot',
   pinned: PINNED,
   variants: VARIANTS,
   configurations: CONFIGURATIONS,
