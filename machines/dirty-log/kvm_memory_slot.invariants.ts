@@ -7,7 +7,7 @@ import type { PageContext, SlotContext } from './kvm_memory_slot.machine.ts';
 
 type S = AbstractState<SlotContext>;
 
-const logging = (s: S) => s.value === 'logging';
+const logging = (s: S) => s.value === 'logging' || s.value === 'get_dirty_log_copied';
 const logged = (p: PageContext) => p.dirty || p.uc;
 const isBool = (b: unknown) => b === true || b === false;
 
@@ -16,11 +16,12 @@ export const invariants: readonly Invariant<SlotContext>[] = [
     name: 'TypeOK',
     cite: 'struct kvm_memory_slot, kvm->manual_dirty_log_protect (0 or a subset of KVM_DIRTY_LOG_MANUAL_CAPS), ioctl return values',
     holds: (s) =>
-      (s.value === 'created' || s.value === 'logging') &&
+      (s.value === 'created' || logging(s)) &&
       Number.isInteger(s.context.mode) &&
       (s.context.mode & ~KVM_DIRTY_LOG_MANUAL_CAPS) === 0 &&
       (RETURN_CODES as readonly number[]).includes(s.context.rc) &&
       s.context.pages.length === PAGES.length &&
+      (s.value === 'get_dirty_log_copied' || s.context.is_dirty === false) &&
       s.context.pages.every((p) => isBool(p.dirty) && isBool(p.wp) && isBool(p.uc) && isBool(p.stale) && isBool(p.reported)),
   },
   {

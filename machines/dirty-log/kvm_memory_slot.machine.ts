@@ -12,10 +12,12 @@
 //   is the factory option `s390` (arch/s390/kvm/kvm-s390.c), which has no
 //   KVM_CLEAR_DIRTY_LOG and no KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
 // Ignores: the bitmap words (the SUT keeps them), the second bitmap buffer, TLB flushes (each
-//   ioctl is atomic and ends with its flush), PML, huge pages and the s390 1M segments
+//   ioctl is atomic and ends with its flush, except the s390 GET: vcpus run between its
+//   copy_to_user and its memset, state get_dirty_log_copied), PML, huge pages and the s390 1M segments
 //   (gmap_sync_dirty_log_pmd on a huge pmd), several memslots and address spaces, the dirty
 //   ring, -EFAULT, turning logging off again, KVM_ENABLE_CAP after the memslot exists
-//   (the kernel allows it), guest writes before logging starts (the s390 UC bits are set).
+//   (the kernel allows it); before logging the guest has written every page, whose mapping is
+//   writable (on s390 with UC set).
 // Kernel: virt/kvm/kvm_main.c (kvm_get_dirty_log_protect, kvm_clear_dirty_log_protect,
 //   kvm_vm_ioctl_enable_cap_generic, kvm_prepare_memory_region, mark_page_dirty_in_slot,
 //   __kvm_write_guest_page), arch/s390/kvm/kvm-s390.c (kvm_vm_ioctl_get_dirty_log,
@@ -57,6 +59,8 @@ export interface SlotContext {
   rc: number;
   /** one entry per page of PAGES, in that order */
   pages: PageContext[];
+  /** s390 kvm_vm_ioctl_get_dirty_log's local is_dirty: the bitmap it copied out was not empty */
+  is_dirty: boolean;
 }
 
 /** Every event: a type plus the payload fields of the ioctl or the page it touches. */
@@ -84,6 +88,7 @@ export const EVENT_INFO: Readonly<Record<string, EventInfo>> = {
   KVM_CLEAR_DIRTY_LOG: { actor: 'userspace', cite: 'virt/kvm/kvm_main.c kvm_clear_dirty_log_protect' },
   GUEST_STORE: { actor: 'guest', cite: 'a guest store: x86 kvm_mmu_page_fault on a write-protected SPTE; s390 host protection fault, pgste_set_pte' },
   kvm_write_guest_page: { actor: 'kernel', cite: 'virt/kvm/kvm_main.c __kvm_write_guest_page (__copy_to_user + mark_page_dirty_in_slot)' },
+  kvm_s390_memset_dirty_bitmap: { actor: 'kernel', cite: 'arch/s390/kvm/kvm-s390.c kvm_vm_ioctl_get_dirty_log: "Clear the dirty log", memset after kvm_get_dirty_log' },
   ram_save_target_page: { actor: 'userspace', cite: 'QEMU migration/ram.c: send the page (after KVM_CLEAR_DIRTY_LOG in manual mode)' },
 };
 
@@ -121,11 +126,12 @@ export function initialSlotContext(o: SlotMachineOptions): SlotContext {
     mode: 0,
     rc: 0,
     pages: PAGES.map(() => ({ dirty: false, wp: false, uc: o.s390, stale: true, reported: true })),
+    is_dirty: false,
   };
 }
 
 export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
-  return setup({
+  const slot = setup({
     types: {} as { context: SlotContext; events: DirtyLogEvent },
     guards: {
       // virt/kvm/Kconfig: selected by x86, arm64, ...; arch/s390/kvm/Kconfig does not select it
@@ -191,10 +197,17 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
       })),
       // s390 kvm_arch_sync_dirty_log -> gmap_sync_dirty_log_pmd -> ptep_test_and_clear_uc: UC to the bitmap, PTE protected
       kvm_arch_sync_dirty_log: assign(onAll((p) => (p.uc ? { uc: false, wp: true, dirty: true } : {}))),
-      // kvm_get_dirty_log: copy_to_user of the bitmap into userspace's migration bitmap
-      kvm_get_dirty_log: assign(onAll((p) => ({ reported: p.reported || p.dirty }))),
-      // s390 kvm_vm_ioctl_get_dirty_log: "Clear the dirty log": memset(memslot->dirty_bitmap, 0, n)
-      kvm_s390_memset_dirty_bitmap: assign(({ context }) => ({ rc: 0, pages: pagesWith(context, () => ({ dirty: false })) })),
+      // kvm_get_dirty_log: copy_to_user of the bitmap into userspace's migration bitmap, is_dirty if any bit
+      kvm_get_dirty_log: assign(({ context }) => ({
+        pages: pagesWith(context, (p) => ({ reported: p.reported || p.dirty })),
+        is_dirty: context.pages.some((p) => p.dirty),
+      })),
+      // s390 kvm_vm_ioctl_get_dirty_log: "Clear the dirty log": if (is_dirty) memset(memslot->dirty_bitmap, 0, n), then return
+      kvm_s390_memset_dirty_bitmap: assign(({ context }) => ({
+        rc: 0,
+        pages: context.is_dirty ? pagesWith(context, () => ({ dirty: false })) : context.pages,
+        is_dirty: false,
+      })),
       // kvm_clear_dirty_log_protect: for each set user bit, atomic_long_fetch_andnot; bits really cleared are re-protected
       kvm_clear_dirty_log_protect: assign(({ context, event }) => ({
         rc: 0,
@@ -203,7 +216,20 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
       // userspace sends the page: its copy is current and the migration bitmap bit is clear
       ram_save_target_page: assign(onPage(() => ({ stale: false, reported: false }))),
     },
-  }).createMachine({
+  });
+  // vcpus and the kernel write guest memory in every state where the slot logs
+  const writes = {
+    GUEST_STORE: [
+      { guard: and(['CONFIG_S390', 'page_write_protected']), actions: ['pgste_set_pte', 'guest_data_written'], ...by('guest') },
+      { guard: 'page_write_protected', actions: ['kvm_mmu_page_fault', 'guest_data_written'], ...by('guest') },
+      { actions: 'guest_data_written', ...by('guest') },
+    ],
+    kvm_write_guest_page: [
+      { guard: and(['CONFIG_S390', 'page_write_protected']), actions: ['pgste_set_pte', '__kvm_write_guest_page'], ...by('kernel') },
+      { actions: '__kvm_write_guest_page', ...by('kernel') },
+    ],
+  } as const;
+  return slot.createMachine({
     id: 'kvm_memory_slot',
     context: initialSlotContext(o),
     initial: 'created',
@@ -235,18 +261,10 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
       },
       logging: {
         on: {
-          GUEST_STORE: [
-            { guard: and(['CONFIG_S390', 'page_write_protected']), actions: ['pgste_set_pte', 'guest_data_written'], ...by('guest') },
-            { guard: 'page_write_protected', actions: ['kvm_mmu_page_fault', 'guest_data_written'], ...by('guest') },
-            { actions: 'guest_data_written', ...by('guest') },
-          ],
-          kvm_write_guest_page: [
-            { guard: and(['CONFIG_S390', 'page_write_protected']), actions: ['pgste_set_pte', '__kvm_write_guest_page'], ...by('kernel') },
-            { actions: '__kvm_write_guest_page', ...by('kernel') },
-          ],
+          ...writes,
           KVM_GET_DIRTY_LOG: [
             { guard: 'CONFIG_KVM_GENERIC_DIRTYLOG_READ_PROTECT', actions: 'kvm_get_dirty_log_protect', ...by('userspace') },
-            { actions: ['kvm_arch_sync_dirty_log', 'kvm_get_dirty_log', 'kvm_s390_memset_dirty_bitmap'], ...by('userspace') },
+            { target: 'get_dirty_log_copied', actions: ['kvm_arch_sync_dirty_log', 'kvm_get_dirty_log'], ...by('userspace') },
           ],
           KVM_CLEAR_DIRTY_LOG: [
             { guard: not('CONFIG_KVM_GENERIC_DIRTYLOG_READ_PROTECT'), actions: 'return_ENOTTY', ...by('userspace') },
@@ -255,6 +273,14 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
             { actions: 'kvm_clear_dirty_log_protect', ...by('userspace') },
           ],
           ram_save_target_page: { guard: 'migration_bitmap_dirty', actions: 'ram_save_target_page', ...by('userspace') },
+        },
+      },
+      // s390 kvm_vm_ioctl_get_dirty_log between kvm_get_dirty_log's copy_to_user and the memset:
+      // userspace waits in the ioctl, vcpus and the kernel keep writing
+      get_dirty_log_copied: {
+        on: {
+          ...writes,
+          kvm_s390_memset_dirty_bitmap: { target: 'logging', actions: 'kvm_s390_memset_dirty_bitmap', ...by('kernel') },
         },
       },
     },

@@ -109,6 +109,7 @@ export function eventsFor(c: DirtyLogConfiguration): DirtyLogEvent[] {
     ...enableCapArgs(c).map((args) => ({ type: 'KVM_ENABLE_CAP', args })),
     { type: 'KVM_SET_USER_MEMORY_REGION', flags: KVM_MEM_LOG_DIRTY_PAGES },
     { type: 'KVM_GET_DIRTY_LOG' },
+    { type: 'kvm_s390_memset_dirty_bitmap' },
     ...CLEAR_PAYLOADS.map(({ first_page, num_pages }) => ({ type: 'KVM_CLEAR_DIRTY_LOG', first_page, num_pages })),
     ...PAGES.map((gfn) => ({ type: 'GUEST_STORE', gfn })),
     ...PAGES.map((gfn) => ({ type: 'kvm_write_guest_page', gfn })),

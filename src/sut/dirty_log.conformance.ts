@@ -32,6 +32,8 @@ export class DirtyLogSut implements SystemUnderTest {
         return this.tool.setFlags(e.flags!);
       case 'KVM_GET_DIRTY_LOG':
         return this.tool.getDirtyLog();
+      case 'kvm_s390_memset_dirty_bitmap':
+        return this.tool.resumeGetDirtyLog();
       case 'KVM_CLEAR_DIRTY_LOG':
         return this.tool.clearDirtyLog(e.first_page!, e.num_pages!);
       case 'GUEST_STORE':
@@ -57,7 +59,7 @@ export function observeSut(s: DirtyLogSut): Projection {
   const { kvm, tool } = s;
   const bitmap = kvm.memslot.dirty_bitmap;
   return {
-    state: bitmap ? 'logging' : 'created',
+    state: !bitmap ? 'created' : tool.inflight ? 'get_dirty_log_copied' : 'logging',
     mode: kvm.manual_dirty_log_protect,
     rc: tool.lastRc,
     pages: PAGES.map((gfn) => ({
@@ -65,7 +67,7 @@ export function observeSut(s: DirtyLogSut): Projection {
       wp: kvm.arch === 's390' ? kvm.pte_protect[gfn] === 1 : kvm.spte_writable[gfn] === 0,
       uc: kvm.arch === 's390' && kvm.pgste_uc[gfn] === 1,
       stale: tool.stale(gfn),
-      reported: tool.bitmap[gfn] === 1,
+      reported: tool.reported(gfn),
     })),
   };
 }

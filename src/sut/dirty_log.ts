@@ -289,19 +289,35 @@ function kvm_get_dirty_log(kvm: Kvm, log: KvmDirtyLog): { r: number; is_dirty: b
   return { r: 0, is_dirty: any !== 0n, memslot };
 }
 
-/** s390 kvm_vm_ioctl_get_dirty_log: get, then "Clear the dirty log" with memset. */
-function kvm_s390_vm_ioctl_get_dirty_log(kvm: Kvm, log: KvmDirtyLog): number {
+/**
+ * s390 kvm_vm_ioctl_get_dirty_log: get, then "Clear the dirty log" with memset. It yields
+ * between kvm_get_dirty_log's copy_to_user and the memset, where other threads run.
+ */
+function* kvm_s390_vm_ioctl_get_dirty_log(kvm: Kvm, log: KvmDirtyLog): Generator<void, number, void> {
   if (log.slot >= KVM_USER_MEM_SLOTS) return -EINVAL;
   const { r, is_dirty, memslot } = kvm_get_dirty_log(kvm, log);
   if (r) return r;
+  yield;
   if (is_dirty) memslot!.dirty_bitmap!.fill(0n, 0, kvm_dirty_bitmap_bytes(memslot!) / 8);
   return 0;
 }
 
-/** kvm_vm_ioctl for the dirty-log ioctls; KVM_CLEAR_DIRTY_LOG only with the config, else kvm_arch_vm_ioctl's -ENOTTY. */
-export function kvm_vm_ioctl_get_dirty_log(kvm: Kvm, log: KvmDirtyLog): number {
-  return kvm.readProtect ? kvm_get_dirty_log_protect(kvm, log) : kvm_s390_vm_ioctl_get_dirty_log(kvm, log);
+/** KVM_GET_DIRTY_LOG as a generator: it yields where the s390 ioctl lets other threads in. */
+export function* kvm_vm_ioctl_get_dirty_log(kvm: Kvm, log: KvmDirtyLog): Generator<void, number, void> {
+  if (kvm.readProtect) return kvm_get_dirty_log_protect(kvm, log);
+  return yield* kvm_s390_vm_ioctl_get_dirty_log(kvm, log);
 }
+
+/** Runs KVM_GET_DIRTY_LOG to completion. */
+export function kvm_vm_ioctl_get_dirty_log_sync(kvm: Kvm, log: KvmDirtyLog): number {
+  const g = kvm_vm_ioctl_get_dirty_log(kvm, log);
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** kvm_vm_ioctl for KVM_CLEAR_DIRTY_LOG: only with the config, else kvm_arch_vm_ioctl's -ENOTTY. */
 export function kvm_vm_ioctl_clear_dirty_log(kvm: Kvm, log: KvmClearDirtyLog): number {
   return kvm.readProtect ? kvm_clear_dirty_log_protect(kvm, log) : -ENOTTY;
 }
@@ -330,6 +346,8 @@ export class MigrationTool {
   readonly bitmap: Uint8Array;
   readonly copied: Uint32Array;
   lastRc = 0;
+  /** a KVM_GET_DIRTY_LOG that has not returned yet, and the user buffer it copies into */
+  inflight: { ioctl: Generator<void, number, void>; buf: BigUint64Array } | null = null;
 
   constructor(readonly kvm: Kvm) {
     this.bitmap = new Uint8Array(kvm.memslot.npages).fill(1);
@@ -344,10 +362,28 @@ export class MigrationTool {
     this.lastRc = kvm_set_memory_region(this.kvm, flags);
   }
 
+  /** Enters KVM_GET_DIRTY_LOG; on s390 it stays in the ioctl until `resumeGetDirtyLog`. */
   getDirtyLog(): void {
     const buf = new BigUint64Array(ALIGN(this.kvm.memslot.npages, BITS_PER_LONG) / BITS_PER_LONG);
-    this.lastRc = kvm_vm_ioctl_get_dirty_log(this.kvm, { slot: 0, dirty_bitmap: buf });
+    const ioctl = kvm_vm_ioctl_get_dirty_log(this.kvm, { slot: 0, dirty_bitmap: buf });
+    this.inflight = { ioctl, buf };
+    this.resumeGetDirtyLog();
+  }
+
+  /** The kernel continues the ioctl (s390: the memset); when it returns, the buffer is merged. */
+  resumeGetDirtyLog(): void {
+    if (!this.inflight) throw new Error('no KVM_GET_DIRTY_LOG in flight');
+    const r = this.inflight.ioctl.next();
+    if (!r.done) return;
+    const { buf } = this.inflight;
+    this.inflight = null;
+    this.lastRc = r.value;
     if (this.lastRc === 0) for (let p = 0; p < this.kvm.memslot.npages; p++) if (test_bit_le(p, buf)) this.bitmap[p] = 1;
+  }
+
+  /** Dirty for userspace: in its migration bitmap, or in the buffer an unfinished GET copied out. */
+  reported(gfn: number): boolean {
+    return this.bitmap[gfn] === 1 || (this.inflight !== null && test_bit_le(gfn, this.inflight.buf));
   }
 
   /** Clear what the migration bitmap holds in the range; bits past the slot's end set as garbage. */
