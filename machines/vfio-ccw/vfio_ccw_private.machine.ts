@@ -101,7 +101,7 @@ export interface CcwContext {
   mdev: boolean;
   /** private->notoper_work is queued (2026 fix) */
   notoperWork: boolean;
-  /** fsm_notoper ran: from v6 on, NOT_OPER is meant to be a dead end */
+  /** fsm_notoper ran (tracked from v6 on, where NOT_OPER is meant to be a dead end) */
   dead: boolean;
   /** lifetime tracker findings, CCW_FAULT bits */
   faults: number;
@@ -217,7 +217,7 @@ export function ioResultRet(result: IoResult): string {
 
 /** fsm_do_halt / fsm_do_clear: the errno for a condition code. */
 export function asyncRet(cmd: AsyncCmd, cc: number): string {
-  if (cc === 0) return '0';
+  if (cc === 0) return 'count';
   if (cc === 3) return '-ENODEV';
   return cmd === 'HSCH' ? '-EBUSY' : String(cc);
 }
@@ -248,6 +248,7 @@ function cpFree(c: Ctx, by: number): void {
 
 /** vfio_ccw_sch_quiesce as always succeeding: the subchannel ends disabled and idle, io_work flushed. */
 function quiesce(c: Ctx): void {
+  if (!c.ena) return;
   if (c.busy) c.irb = 'none';
   c.busy = false;
   c.ena = false;
@@ -293,7 +294,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     fsm_irq: kfn((c, e) => void (c.irb = e.irb!)),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
     fsm_notoper: kfn((c) => {
-      c.dead = true;
+      if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
     }),
@@ -522,5 +523,5 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     context: initialContext(v, b),
     states: Object.fromEntries(v.states.map((s) => [s, stateNode(s)])),
   };
-  return setup({ actions: actions as never, guards: allGuards as never }).createMachine(config as never);
+  return setup({ actions: actions as never, guards: allGuards as never }).createMachine(config as never) as unknown as AnyStateMachine;
 }
