@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { getInitialSnapshot, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import { explore } from '../../src/check/explore.ts';
-import { runPathTests, type Conformance } from '../../src/paths/cover.ts';
-import { VfioCcwSut, jumptableNames, type CcwKernel } from '../../src/sut/vfio_ccw.ts';
+import { jumptableNames, type CcwKernel } from '../../src/sut/vfio_ccw.ts';
 import { vfioCcwPrivate } from '../../machines/vfio-ccw/index.ts';
 import { fsmEvent, type CcwContext } from '../../machines/vfio-ccw/vfio_ccw_private.machine.ts';
 import { variants } from '../../machines/vfio-ccw/vfio_ccw_private.variants.ts';
-
-const conformance = (k: CcwKernel, writers: number): Conformance<VfioCcwSut> => ({
-  create: () => new VfioCcwSut(k, writers),
-  observe: (s) => s.observe(),
-  expect: ({ value, context }) => {
-    const c = context as CcwContext;
-    return {
-      state: value, writers: c.writers, mutex: c.mutex, ret: c.ret, asyncRet: c.asyncRet, cp: c.cp, ena: c.ena, busy: c.busy,
-      irb: c.irb, mdev: c.mdev, notoperWork: c.notoperWork, dead: c.dead, faults: c.faults,
-    };
-  },
-});
 
 function drive(variant: string, configuration: string, events: (EventObject & Record<string, unknown>)[]): AnyMachineSnapshot {
   const m = vfioCcwPrivate.model(variant, configuration);
@@ -89,15 +76,3 @@ describe('what write() of the io_region returns (checked by hand against the ker
   });
 });
 
-describe('model-based tests against the transcription of the kernel code', () => {
-  it.each(variants.map((v) => v.id))('%s (one-writer): exactly the expected violations; every state and transition covered, SUT agrees after every step', async (id) => {
-    const m = vfioCcwPrivate.model(id, 'one-writer');
-    const x = explore(m);
-    expect(x.limitReached).toBe(false);
-    expect([...x.violations.keys()].sort()).toEqual([...m.expectedViolations].sort());
-    const r = await runPathTests(m, conformance(id as CcwKernel, 1), x);
-    expect(r.failures.slice(0, 1)).toEqual([]);
-    expect(r.statesCovered).toBe(r.states);
-    expect(r.transitionsCovered).toBe(r.transitions);
-  });
-});
