@@ -76,3 +76,59 @@ describe('what write() of the io_region returns (checked by hand against the ker
   });
 });
 
+describe('the races behind the expected violations, step by step (traced by hand through the kernel code)', () => {
+  const ctx = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  it('v4.19: io_todo of a stale unsolicited IRB sets IDLE under a running program; the next write re-inits the live cp', () => {
+    const s = drive('v4.19', 'one-writer', [
+      { type: 'vfio_ccw_sch_irq', irb: 'unsolicited' }, // STANDBY: fsm_irq queues io_work
+      { type: 'vfio_ccw_mdev_create' },
+      ...write(),
+      ssch('cc0'),
+      { type: 'vfio_ccw_sch_io_todo' }, // !solicited: no cp_free; mdev && is_final: IDLE
+    ]);
+    expect(s.value).toBe('IDLE');
+    expect(ctx(s).busy && ctx(s).cp).toBe(true);
+    const t = drive('v4.19', 'one-writer', [
+      { type: 'vfio_ccw_sch_irq', irb: 'unsolicited' },
+      { type: 'vfio_ccw_mdev_create' },
+      ...write(),
+      ssch('cc0'),
+      { type: 'vfio_ccw_sch_io_todo' },
+      ...write(),
+    ]);
+    expect(t.value).toBe('BOXED');
+    expect(ctx(t).faults).toBe(1);
+  });
+  const revived = [
+    { type: 'vfio_ccw_mdev_create' },
+    ...write(),
+    ssch('cc0'),
+    { type: 'vfio_ccw_sch_event', schib: 'gone' }, // fsm_notoper: NOT_OPER, cp kept (to v5.19)
+    { type: 'vfio_ccw_sch_irq', irb: 'final' }, // NOT_OPER: fsm_disabled_irq, the IRB is dropped
+    { type: 'vfio_ccw_sch_event', schib: 'ok' }, // revival: mdev ? IDLE : STANDBY
+  ];
+  it('v5.14: after NOT_OPER and revival the cp stays initialised, so cp_init refuses every request with -EBUSY', () => {
+    const s = drive('v5.14', 'one-writer', revived);
+    expect(s.value).toBe('IDLE');
+    expect(ctx(s).cp).toBe(true);
+    const t = drive('v5.14', 'one-writer', [...revived, ...write()]);
+    expect(t.value).toBe('IDLE');
+    expect(ctx(t).ret).toBe('-EBUSY');
+  });
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  it('v6.2: NOT_OPER while fsm_io_request runs frees its cp, and err_out turns NOT_OPER back into IDLE', () => {
+    const s = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(ctx(s).faults).toBe(2);
+    const t = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }, ssch('cc0')]);
+    expect(t.value).toBe('IDLE'); // cp_prefetch: !cp->initialized -> -EINVAL, err_out
+    expect(ctx(t).ret).toBe('-EINVAL');
+  });
+  it('v6 with notoper_work: the cp survives until the work runs under io_mutex, but fsm_io_helper still overwrites NOT_OPER with CP_PENDING', () => {
+    const s = drive('v6-notoper-work', 'one-writer', [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }, ssch('cc0')]);
+    expect(s.value).toBe('CP_PENDING');
+    expect(ctx(s).faults).toBe(0);
+    expect(ctx(s).notoperWork).toBe(true);
+  });
+});
+
