@@ -24,6 +24,8 @@ describe('model-based tests against the transcription of the kernel code', () =>
     const x = explore(m);
     expect(x.limitReached).toBe(false);
     expect([...x.violations.keys()].sort()).toEqual([...m.expectedViolations].sort());
+    // io_mutex is held across fsm_io_request, so fsm_io_retry and fsm_async_retry never run
+    expect(x.states.filter((s) => s.value === 'CP_PROCESSING' && (s.context as CcwContext).mutex === -1)).toEqual([]);
     const r = await runPathTests(m, conformance(id as CcwKernel, 1), x);
     expect(r.failures.slice(0, 1)).toEqual([]);
     expect(r.statesCovered).toBe(r.states);
