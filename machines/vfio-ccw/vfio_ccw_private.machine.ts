@@ -420,7 +420,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     notoper_work_runnable: ({ context: c }: G) => c.notoperWork && c.mutex === -1,
   };
 
-  const tableCell = (s: StateName, e: FsmEventName, h: Handler) => {
+  const tableCell = (h: Handler) => {
     const m = { meta: by('kernel') };
     switch (h) {
       case 'fsm_notoper':
@@ -435,8 +435,6 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       case 'fsm_close':
         return [{ guard: 'sch_enabled', target: 'STANDBY', actions: h, ...m }, { actions: h, ...m }];
       default:
-        void s;
-        void e;
         return { actions: h, ...m };
     }
   };
@@ -447,7 +445,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     for (const e of v.events) {
       const h = row[e];
       if (!h) throw new Error(`jump table of ${s} has no handler for ${e}`);
-      on[fsmEvent(e)] = tableCell(s, e, h);
+      on[fsmEvent(e)] = tableCell(h);
     }
     const u = by('userspace');
     const k = by('kernel');
@@ -508,8 +506,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     }
     if (v.lifecycle === 'open_close') {
       if (s !== 'NOT_OPER') on.vfio_ccw_mdev_open_device = { guard: 'mdev_free', actions: 'vfio_ccw_mdev_open_device', meta: u };
+      // raised after a failed fsm_open, which always ends in NOT_OPER
       if (s === 'NOT_OPER') on.open_device_ret = { actions: 'open_device_ret', meta: k };
-      else on.open_device_ret = { meta: k };
       on.vfio_ccw_mdev_close_device = { guard: 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
     }
     if (v.notoper === 'notoper_work') on.vfio_ccw_notoper_todo = { guard: 'notoper_work_runnable', actions: 'vfio_ccw_notoper_todo', meta: k };

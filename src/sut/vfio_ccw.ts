@@ -38,8 +38,10 @@ class Subchannel {
   ena = false;
   /** start/halt/clear function pending: the hardware still owes the final status */
   fnPending = false;
-  /** condition code and IRB the hardware gives next (from the event payload) */
+  /** condition code the hardware gives the next SSCH/HSCH/CSCH (from the event payload) */
   nextCc = 0;
+  /** whether the next cio_enable_subchannel succeeds (from the event payload) */
+  enableOk = true;
 }
 
 export class VfioCcwPrivate {
@@ -48,6 +50,8 @@ export class VfioCcwPrivate {
   cmd_region = { command: 0, ret_code: 0 };
   cp = new ChannelProgram();
   irb: Irb = { solicited: false, actl: 0 };
+  /** the per-cpu cio_irb that cio fills (TSCH) before calling the driver's irq callback */
+  cio_irb: Irb = { solicited: false, actl: 0 };
   io_work_queued = false;
   notoper_work_queued = false;
   io_mutex = -1;
@@ -240,14 +244,14 @@ function* fsm_async_request(p: VfioCcwPrivate): Thread {
   else r.ret_code = -EINVAL;
 }
 
-function* fsm_irq(p: VfioCcwPrivate, _e: Ev, irb: Irb = pendingIrb): Thread {
-  p.irb = { ...irb };
+function* fsm_irq(p: VfioCcwPrivate): Thread {
+  p.irb = { ...p.cio_irb };
   p.io_work_queued = true; // queue_work on a pending work item is a no-op; the irb is overwritten
   if (p.completion) p.completion = false;
 }
 
 function* fsm_open(p: VfioCcwPrivate): Thread {
-  const ret = cio_enable_subchannel(p, enableOk);
+  const ret = cio_enable_subchannel(p, p.sch.enableOk);
   if (!ret) {
     p.state = 'IDLE';
     return;
@@ -268,10 +272,6 @@ function* fsm_close(p: VfioCcwPrivate): Thread {
   }
   yield* vfio_ccw_fsm_event(p, 'NOT_OPER');
 }
-
-// event payloads the hardware/cio hand to handlers that take no arguments in C
-let pendingIrb: Irb = { solicited: false, actl: 0 };
-let enableOk = true;
 
 const JUMPTABLE: Record<string, Partial<Record<State, Partial<Record<Ev, FsmFunc>>>>> = {};
 {
@@ -335,7 +335,7 @@ function vfio_ccw_sch_quiesce(p: VfioCcwPrivate): number {
     while (ret === -EBUSY) {
       // cio_cancel_halt_clear: the function ends and the hardware presents final status
       p.sch.fnPending = false;
-      pendingIrb = { solicited: true, actl: 0 };
+      p.cio_irb = { solicited: true, actl: 0 };
       run(p, vfio_ccw_fsm_event(p, 'INTERRUPT'));
       // flush_workqueue
       if (p.io_work_queued) vfio_ccw_sch_io_todo(p);
@@ -442,7 +442,7 @@ export class VfioCcwSut implements SystemUnderTest {
         return this.step(ev.w, ev.result);
       case 'vfio_ccw_sch_irq':
         if (ev.irb === 'final') p.sch.fnPending = false;
-        pendingIrb = { solicited: ev.irb === 'final', actl: 0 };
+        p.cio_irb = { solicited: ev.irb === 'final', actl: 0 };
         return run(p, vfio_ccw_fsm_event(p, 'INTERRUPT'));
       case 'vfio_ccw_sch_io_todo':
         return vfio_ccw_sch_io_todo(p);
@@ -497,7 +497,7 @@ export class VfioCcwSut implements SystemUnderTest {
         return;
       case 'vfio_ccw_mdev_open_device':
         if (p.state === 'NOT_OPER') return; // -EINVAL
-        enableOk = ev.enable === 'ok';
+        p.sch.enableOk = ev.enable === 'ok';
         run(p, vfio_ccw_fsm_event(p, 'OPEN'));
         p.mdev = (p.state as State) !== 'NOT_OPER';
         return;
