@@ -64,7 +64,11 @@ export interface CcwVersion {
   resetIdleOnError: boolean;
   /** fsm_io_request's err_out sets IDLE itself (v4.19, v5.0, v5.14+) */
   errOutIdle: boolean;
-  /** cp->initialized guards: cp_init returns -EBUSY, cp_prefetch -EINVAL (v5.14+) */
+  /**
+   * cp_init refuses an initialised program with -EBUSY (c6c82e0cd812, v5.14). The guards of
+   * cp_prefetch/cp_get_orb date from 71189f263f8a3 (v5.2) but only matter once a cp can be
+   * freed under fsm_io_request, which v5.2-v5.13 cannot do; the option covers both.
+   */
   cpInitialized: boolean;
   /** vfio_ccw_sch_io_todo: free and go IDLE on any final IRB (to v5.1), or only a solicited one in CP_PENDING (v5.2+) */
   ioTodo: 'is_final' | 'cp_pending';

@@ -144,7 +144,7 @@ export const variants: readonly CcwVariant[] = [
   {
     id: 'v5.14',
     description: 'v5.14-v5.19: IDLE reset moved into fsm_io_request err_out, cp_init checks cp->initialized',
-    cite: '6c02ac4c9211 "vfio-ccw: Reset FSM state to IDLE inside FSM"; "vfio-ccw: Check initialized flag in cp_init()"',
+    cite: '6c02ac4c9211 "vfio-ccw: Reset FSM state to IDLE inside FSM"; c6c82e0cd812 "vfio-ccw: Check initialized flag in cp_init()"',
     expectedViolations: ['NoStaleCpInIdle'],
     status: 'asserted',
     version: V5_14,

@@ -32,3 +32,13 @@ describe('model-based tests against the transcription of the kernel code', () =>
     expect(r.transitionsCovered).toBe(r.transitions);
   });
 });
+
+describe('the model-based tests can fail', () => {
+  it('the v5.2 transcription disagrees with the v5.14 machine (the write handler still resets IDLE)', async () => {
+    const m = vfioCcwPrivate.model('v5.14', 'one-writer');
+    const r = await runPathTests(m, conformance('v5.2', 1));
+    expect(r.failures.length).toBeGreaterThan(0);
+    expect(r.failures[0]!.message).toMatch(/SUT disagrees/);
+  });
+});
+
