@@ -9,7 +9,7 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
   const list: Invariant<CcwContext>[] = [
     {
       name: 'TypeOK',
-      cite: 'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex has at most one holder',
+      cite: 'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex is held only by a writer inside write()',
       holds: ({ value, context: c }) =>
         typeof value === 'string' &&
         v.states.includes(value as never) &&
@@ -17,8 +17,12 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
         IRBS.includes(c.irb) &&
         c.mutex >= -1 &&
         c.mutex < c.writers.length &&
-        (c.mutex === -1 || c.writers[c.mutex] !== 'none') &&
-        (v.ioMutex === 'none' || c.writers.filter((p) => p !== 'none').length <= 1),
+        (c.mutex === -1 || c.writers[c.mutex] !== 'none'),
+    },
+    {
+      name: 'IoMutexSerialisesWrites',
+      cite: '4f76617378ee "vfio-ccw: protect the I/O region": with private->io_mutex, one write() at a time is past its entry',
+      holds: ({ context: c }) => v.ioMutex === 'none' || c.writers.filter((p) => p !== 'none').length <= 1,
     },
     {
       name: 'OneRequestInProcessing',
