@@ -9,6 +9,8 @@ import type { SystemUnderTest } from '../paths/cover.ts';
 
 export type CcwKernel = 'v4.19' | 'v5.0' | 'v5.2' | 'v5.14' | 'v6.2' | 'v6-notoper-work' | 'morel-v3';
 
+/** what write() returns on success: the byte count, any positive value here */
+const COUNT = 1;
 const EIO = 5, EAGAIN = 11, EACCES = 13, EBUSY = 16, ENODEV = 19, EINVAL = 22;
 const ERRNO: Record<number, string> = { [EIO]: '-EIO', [EAGAIN]: '-EAGAIN', [EACCES]: '-EACCES', [EBUSY]: '-EBUSY', [ENODEV]: '-ENODEV', [EINVAL]: '-EINVAL' };
 
@@ -376,7 +378,7 @@ function* vfio_ccw_mdev_write(p: VfioCcwPrivate, w: number): Generator<Yield, nu
       yield 'copied';
       yield* vfio_ccw_fsm_event(p, 'IO_REQ');
       if (region.ret_code !== 0) p.state = 'IDLE';
-      ret = region.ret_code !== 0 ? region.ret_code : 1;
+      ret = region.ret_code !== 0 ? region.ret_code : COUNT;
     }
     if (p.k === 'morel-v3') p.io_mutex = -1;
     return ret;
@@ -387,7 +389,7 @@ function* vfio_ccw_mdev_write(p: VfioCcwPrivate, w: number): Generator<Yield, nu
   yield 'copied';
   yield* vfio_ccw_fsm_event(p, 'IO_REQ');
   if (p.k === 'v5.2' && region.ret_code !== 0) p.state = 'IDLE';
-  const ret = region.ret_code !== 0 ? region.ret_code : 1;
+  const ret = region.ret_code !== 0 ? region.ret_code : COUNT;
   p.io_mutex = -1;
   return ret;
 }
