@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { getInitialSnapshot, transition, type AnyMachineSnapshot } from 'xstate';
+import { explore, formatTrace, traceTo } from '../../src/check/explore.ts';
+import { flicSpec } from '../../machines/flic-ais/index.ts';
+import { E, type FlicEvent } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
+import type { FlicContext } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
+
+function run(variant: string, config: string, events: FlicEvent[]): AnyMachineSnapshot {
+  const m = flicSpec.model(variant, config);
+  let s = getInitialSnapshot(m.machine);
+  for (const e of events) [s] = transition(m.machine, s, e);
+  return s;
+}
+const ctx = (s: AnyMachineSnapshot) => s.context as FlicContext;
+const create: FlicEvent = { type: 'KVM_CREATE_DEVICE', test: false };
+const cap: FlicEvent = { type: 'KVM_ENABLE_CAP', cap: 'KVM_CAP_S390_AIS' };
+const reg: FlicEvent = { type: 'KVM_DEV_FLIC_ADAPTER_REGISTER', id: 0, isc: 3, maskable: true, suppressible: true };
+const single: FlicEvent = { type: 'KVM_DEV_FLIC_AISM', isc: 3, mode: 1 };
+const inject: FlicEvent = { type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'ok' };
+
+describe('kvm_s390_float_interrupt: behaviour traced by hand', () => {
+  it('refuses a second FLIC with -EINVAL and keeps the first', () => {
+    const s = run('baseline', 'ais', [create, create]);
+    expect(s.value).toBe('flic');
+    expect(ctx(s).last.rc).toBe(E.EINVAL);
+  });
+
+  it('SINGLE lets one adapter interruption through, then NO suppresses with rc 0', () => {
+    const a = run('baseline', 'ais', [create, cap, reg, single, inject]);
+    expect(ctx(a).ais).toEqual(['NO']);
+    expect(ctx(a).last).toMatchObject({ rc: 0, injected: true, suppressed: false });
+    const b = run('baseline', 'ais', [create, cap, reg, single, inject, inject]);
+    expect(ctx(b).last).toMatchObject({ rc: 0, injected: false, suppressed: true });
+  });
+
+  it('a failed injection in SINGLE returns -ENOMEM and stays SINGLE', () => {
+    const s = run('baseline', 'ais', [create, cap, reg, single, { type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'fail' }]);
+    expect(ctx(s).ais).toEqual(['SINGLE']);
+    expect(ctx(s).last.rc).toBe(E.ENOMEM);
+  });
+
+  it('KVM_CAP_S390_AIS is refused with -EBUSY once a vcpu exists, and AISM then gives -EOPNOTSUPP', () => {
+    const s = run('baseline', 'errors', [{ type: 'KVM_CREATE_VCPU' }, cap]);
+    expect(ctx(s).last.rc).toBe(E.EBUSY);
+    expect(ctx(s).fac72).toBe(false);
+    const t = run('baseline', 'errors', [{ type: 'KVM_CREATE_VCPU' }, cap, create, single]);
+    expect(ctx(t).last.rc).toBe(E.EOPNOTSUPP);
+  });
+
+  it('AISM_ALL get checks the size before the facility; set checks the facility first', () => {
+    expect(ctx(run('baseline', 'errors', [create, { type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'get', size: 1 }])).last.rc).toBe(E.EINVAL);
+    expect(ctx(run('baseline', 'errors', [create, { type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'set', simm: 0, nimm: 0, fault: true }])).last.rc).toBe(E.EOPNOTSUPP);
+  });
+
+  it('AISM_ALL can write simm=0/nimm=1 (NIMM), which suppresses like NO; AISM SINGLE re-arms it', () => {
+    const nimm: FlicEvent = { type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'set', simm: 0, nimm: 0x10 };
+    const s = run('baseline', 'ais', [create, cap, reg, nimm, inject]);
+    expect(ctx(s).ais).toEqual(['NIMM']);
+    expect(ctx(s).last.suppressed).toBe(true);
+    expect(ctx(run('baseline', 'ais', [create, cap, reg, nimm, single])).ais).toEqual(['SINGLE']);
+  });
+
+  it('ENQUEUE is not atomic: the element before the faulting one stays pending', () => {
+    const s = run('baseline', 'irqs', [create, { type: 'KVM_DEV_FLIC_ENQUEUE', count: 2, irq: 'ai', isc: 3, failAt: 1, err: 'EFAULT' }]);
+    expect(ctx(s).last.rc).toBe(E.EFAULT);
+    expect(ctx(s).ipm).toBe(0x10);
+  });
+
+  it('GET_ALL_IRQS: -ENOBUFS for a failed vzalloc, -ENOMEM (and the IPM bit gone) for a buffer of exactly one irq', () => {
+    const ai: FlicEvent = { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: 3 };
+    expect(ctx(run('baseline', 'irqs', [create, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2, alloc: 'fail' }])).last.rc).toBe(E.ENOBUFS);
+    const s = run('baseline', 'irqs', [create, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 1 }]);
+    expect(ctx(s).last.rc).toBe(E.ENOMEM);
+    expect(ctx(s).ipm).toBe(0);
+    const d = run('documented-get-all-irqs', 'irqs', [create, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 1 }]);
+    expect(ctx(d).last.rc).toBe(1);
+    expect(ctx(d).ipm).toBe(0x10);
+  });
+
+  it('CLEAR_IO_IRQ with schid 0 is -EINVAL', () => {
+    expect(ctx(run('baseline', 'irqs', [create, { type: 'KVM_DEV_FLIC_CLEAR_IO_IRQ', schid: 0 }])).last.rc).toBe(E.EINVAL);
+  });
+});
+
+describe('kvm_s390_float_interrupt: variants violate exactly their expected properties', () => {
+  for (const v of flicSpec.variants) {
+    for (const c of flicSpec.configurations) {
+      it(`${v.id} in ${c.id}`, () => {
+        const m = flicSpec.model(v.id, c.id);
+        const x = explore(m);
+        expect(x.limitReached).toBe(false);
+        const found = [...x.violations.keys()].sort();
+        if (found.join() !== [...m.expectedViolations].sort().join()) {
+          const traces = [...x.violations].map(([n, i]) => `${n}:\n${formatTrace(traceTo(m, x, i))}`).join('\n');
+          throw new Error(`found ${found.join(', ') || 'none'}, expected ${m.expectedViolations.join(', ') || 'none'}\n${traces}`);
+        }
+        expect(found).toEqual([...m.expectedViolations].sort());
+      });
+    }
+  }
+});
