@@ -204,7 +204,8 @@ export const get_all_floating_irqs: KernelFn = (c, e) => {
     c.ipm = 0;
   }
   if (n + c.io > max) return E.ENOMEM;
-  if (e.copy === 'fault') return E.EFAULT;
+  // copy_to_user runs only when something was collected
+  if (e.copy === 'fault' && n + c.io > 0) return E.EFAULT;
   return n + c.io;
 };
 

@@ -23,7 +23,7 @@ const get_all_floating_irqs_documented: KernelFn = (c, e, p) => {
   let n = 0;
   for (let isc = 0; isc <= MAX_ISC; isc++) if (c.ipm & iscBit(isc)) n++;
   if (n + c.io > e.slots) return E.ENOMEM;
-  return e.copy === 'fault' ? E.EFAULT : n + c.io;
+  return e.copy === 'fault' && n + c.io > 0 ? E.EFAULT : n + c.io;
 };
 
 /** Planted: kvm_s390_inject_airq without `!ret &&`, so a failed injection in SINGLE still moves to NO. */
