@@ -1,33 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explore } from '../../src/check/explore.ts';
-import { runPathTests } from '../../src/paths/cover.ts';
-import { flicSpec } from '../../machines/flic-ais/index.ts';
-import { CONFIGURATIONS } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
-import { flicConformance } from '../../src/sut/flic-driver.ts';
 import { Kvm, UserMemory, KVM_DEV_FLIC_ADAPTER_REGISTER, KVM_DEV_FLIC_AIRQ_INJECT, KVM_DEV_FLIC_AISM, KVM_DEV_FLIC_AISM_ALL } from '../../src/sut/flic.ts';
-
-const params = (id: string) => CONFIGURATIONS.find((c) => c.id === id)!.params;
-
-describe('FLIC transcription against the machine (edge-covering path tests)', () => {
-  for (const c of CONFIGURATIONS) {
-    it(`baseline, ${c.id}: every state and transition covered, SUT agrees after every step`, async () => {
-      const m = flicSpec.model('baseline', c.id);
-      const x = explore(m);
-      const r = await runPathTests(m, flicConformance(c.params), x);
-      const first = r.failures[0];
-      if (first) throw new Error(`${r.failures.length} failing paths; first: ${first.message}\n${first.trace.map((t) => `${t.step}. ${JSON.stringify(t.event)}`).join('\n')}`);
-      expect(r.statesCovered).toBe(r.states);
-      expect(r.transitionsCovered).toBe(r.transitions);
-    });
-  }
-
-  it('a planted bug in the machine makes the transcription disagree', async () => {
-    const m = flicSpec.model('bug-inject-airq-tests-simm', 'errors');
-    const r = await runPathTests(m, flicConformance(params('errors')));
-    expect(r.failures.length).toBeGreaterThan(0);
-    expect(r.failures[0]!.message).toMatch(/SUT disagrees/);
-  });
-});
 
 describe('FLIC transcription: kernel facts outside the bounds', () => {
   it('register_io_adapter does not range-check isc: isc 8 pends on ISC 0 and AIS never suppresses it', () => {
