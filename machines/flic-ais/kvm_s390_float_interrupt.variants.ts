@@ -100,9 +100,9 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
     options: { kernel: { get_all_floating_irqs: get_all_floating_irqs_documented } },
   }),
   variant({
-    id: 'v4.13-no-ais-migration-cap',
-    description: 'before KVM_CAP_S390_AIS_MIGRATION: AISM_ALL works but userspace cannot detect it without creating a FLIC',
-    cite: 'da9a1446d2 "KVM: s390: provide a capability for AIS state migration" (seeds/002)',
+    id: 'before-ais-migration-cap',
+    description: 'v4.13 until da9a1446d2: AISM_ALL works but KVM_CHECK_EXTENSION(KVM_CAP_S390_AIS_MIGRATION) is 0, so userspace cannot detect it without creating a FLIC',
+    cite: 'da9a1446d2 (seeds/002: "add a new KVM capability that tells userspace that AIS states can be migrated")',
     expected: { ais: ['AismAllIndicatedByCap'], errors: [], irqs: GET_ALL_IRQS_FINDINGS },
     status: 'asserted',
     options: { aisMigrationCap: false },
