@@ -137,7 +137,7 @@ function adapterOf(c: FlicContext, id: number): Adapter | null {
 }
 
 /** kvm_s390_inject_vm of an adapter interruption: __inject_io sets the GISA IPM bit, or kzalloc fails. */
-function kvm_s390_inject_vm(c: FlicContext, isc: number, alloc: 'ok' | 'fail'): number {
+export function kvm_s390_inject_vm(c: FlicContext, isc: number, alloc: 'ok' | 'fail'): number {
   if (alloc === 'fail') return E.ENOMEM;
   c.ipm |= iscBit(isc);
   c.last.injected = true;

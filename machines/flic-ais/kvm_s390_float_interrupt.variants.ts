@@ -6,12 +6,14 @@ import { E, KVM_S390_AIS_MODE_SINGLE, MAX_ISC } from './kvm_s390_float_interrupt
 import {
   get_all_floating_irqs,
   iscBit,
+  kvm_s390_inject_vm,
   modify_ais_mode,
   nimmOf,
   simmOf,
   type FlicKernel,
   type FlicMachineOptions,
   type KernelFn,
+  type Mode,
 } from './kvm_s390_float_interrupt.machine.ts';
 
 /** The GET_ALL_IRQS findings of the pinned kernel (see README), seen in the `irqs` configuration. */
@@ -26,40 +28,27 @@ const get_all_floating_irqs_documented: KernelFn = (c, e, p) => {
   return e.copy === 'fault' && n + c.io > 0 ? E.EFAULT : n + c.io;
 };
 
+/** kvm_s390_inject_airq with the two places a planted bug changes: the suppressing bit, and whether NO needs success. */
+function injectAirqWith(suppresses: (m: Mode) => boolean, noNeedsSuccess: boolean): FlicKernel['kvm_s390_inject_airq'] {
+  return (c, a, alloc, p) => {
+    const k = p.iscs.indexOf(a.isc);
+    if (!c.fac72 || !a.suppressible || k < 0) return kvm_s390_inject_vm(c, a.isc, alloc);
+    const mode = c.ais[k]!;
+    if (suppresses(mode)) {
+      c.last.suppressed = true;
+      return 0;
+    }
+    const ret = kvm_s390_inject_vm(c, a.isc, alloc);
+    if ((!ret || !noNeedsSuccess) && simmOf(mode)) c.ais[k] = 'NO';
+    return ret;
+  };
+}
+
 /** Planted: kvm_s390_inject_airq without `!ret &&`, so a failed injection in SINGLE still moves to NO. */
-const inject_airq_nimm_on_error: FlicKernel['kvm_s390_inject_airq'] = (c, a, alloc, p) => {
-  const k = p.iscs.indexOf(a.isc);
-  if (!c.fac72 || !a.suppressible || k < 0) return baselineInject(c, a, alloc);
-  const mode = c.ais[k]!;
-  if (nimmOf(mode)) {
-    c.last.suppressed = true;
-    return 0;
-  }
-  const ret = baselineInject(c, a, alloc);
-  if (simmOf(mode)) c.ais[k] = 'NO';
-  return ret;
-};
+const inject_airq_nimm_on_error = injectAirqWith(nimmOf, false);
 
 /** Planted: kvm_s390_inject_airq tests fi->simm where it should test fi->nimm. */
-const inject_airq_tests_simm: FlicKernel['kvm_s390_inject_airq'] = (c, a, alloc, p) => {
-  const k = p.iscs.indexOf(a.isc);
-  if (!c.fac72 || !a.suppressible || k < 0) return baselineInject(c, a, alloc);
-  const mode = c.ais[k]!;
-  if (simmOf(mode)) {
-    c.last.suppressed = true;
-    return 0;
-  }
-  const ret = baselineInject(c, a, alloc);
-  if (!ret && simmOf(mode)) c.ais[k] = 'NO';
-  return ret;
-};
-
-function baselineInject(c: Parameters<KernelFn>[0], a: { isc: number }, alloc: 'ok' | 'fail'): number {
-  if (alloc === 'fail') return E.ENOMEM;
-  c.ipm |= iscBit(a.isc);
-  c.last.injected = true;
-  return 0;
-}
+const inject_airq_tests_simm = injectAirqWith(simmOf, true);
 
 /** Planted: modify_ais_mode SINGLE sets simm but forgets to clear nimm, so re-arming a NO ISC does nothing. */
 const modify_ais_mode_keeps_nimm: KernelFn = (c, e, p) => {
