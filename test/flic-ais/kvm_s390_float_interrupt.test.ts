@@ -4,7 +4,9 @@ import { explore, formatTrace, traceTo, type Exploration } from '../../src/check
 import { runPathTests } from '../../src/paths/cover.ts';
 import type { Model } from '../../src/spec.ts';
 import { flicSpec } from '../../machines/flic-ais/index.ts';
-import { CONFIGURATIONS, E, type FlicEvent } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
+import { CONFIGURATIONS, E, flicEvents, type FlicEvent } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
+import { flicInvariants } from '../../machines/flic-ais/kvm_s390_float_interrupt.invariants.ts';
+import { createFlicMachine } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
 import { FLIC_VARIANTS } from '../../machines/flic-ais/kvm_s390_float_interrupt.variants.ts';
 import { flicConformance } from '../../src/sut/flic-driver.ts';
 import type { FlicContext } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
@@ -23,6 +25,18 @@ const single: FlicEvent = { type: 'KVM_DEV_FLIC_AISM', isc: 3, mode: 1 };
 const inject: FlicEvent = { type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'ok' };
 
 describe('kvm_s390_float_interrupt: behaviour traced by hand', () => {
+  it('device life cycle alone: 4 states and 8 transitions, counted by hand', () => {
+    // no_flic/initial, no_flic after a TEST create (rc 0), flic (rc 0), flic after a refused create (-EINVAL);
+    // each state takes both KVM_CREATE_DEVICE payloads: 4 x 2 = 8 transitions
+    const p = { iscs: [3], adapters: 0, vcpus: 0, io: 0, families: [] };
+    const base = flicSpec.model('baseline', 'ais');
+    const m = { ...base, machine: createFlicMachine(p), events: flicEvents(p), invariants: flicInvariants(p) };
+    const x = explore(m);
+    expect(x.states.length).toBe(4);
+    expect(x.transitions).toBe(8);
+    expect(x.violations.size).toBe(0);
+  });
+
   it('refuses a second FLIC with -EINVAL and keeps the first', () => {
     const s = run('baseline', 'ais', [create, create]);
     expect(s.value).toBe('flic');
