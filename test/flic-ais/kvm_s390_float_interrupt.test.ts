@@ -143,6 +143,28 @@ describe('kvm_s390_float_interrupt: variants violate exactly their expected prop
   }
 });
 
+describe('kvm_s390_float_interrupt: shortest counterexamples, read by hand', () => {
+  const steps = (m: Model, x: Exploration, name: string) => traceTo(m, x, x.violations.get(name)!).map((t) => JSON.stringify(t.event));
+  it('baseline: one adapter interruption and a buffer of one irq give -ENOMEM and lose it', () => {
+    const m = flicSpec.model('baseline', 'irqs');
+    expect(steps(m, baselineExploration('irqs'), 'GetAllIrqsEnomemOnlyWhenTooSmall')).toEqual([
+      '{"type":"KVM_CREATE_DEVICE","test":false}',
+      '{"type":"KVM_DEV_FLIC_ENQUEUE","count":1,"irq":"ai","isc":3}',
+      '{"type":"KVM_DEV_FLIC_GET_ALL_IRQS","slots":1}',
+    ]);
+  });
+  it('bug-inject-airq-nimm-on-error: a failed injection in SINGLE silences the ISC', () => {
+    const m = flicSpec.model('bug-inject-airq-nimm-on-error', 'ais');
+    expect(steps(m, explore(m), 'NoEnteredOnlyBySingleInjection')).toEqual([
+      '{"type":"KVM_CREATE_DEVICE","test":false}',
+      '{"type":"KVM_ENABLE_CAP","cap":"KVM_CAP_S390_AIS"}',
+      '{"type":"KVM_DEV_FLIC_ADAPTER_REGISTER","id":0,"isc":3,"maskable":true,"suppressible":true}',
+      '{"type":"KVM_DEV_FLIC_AISM","isc":3,"mode":1}',
+      '{"type":"KVM_DEV_FLIC_AIRQ_INJECT","id":0,"alloc":"fail"}',
+    ]);
+  });
+});
+
 describe('kvm_s390_float_interrupt against its transcription (edge-covering path tests)', () => {
   for (const c of CONFIGURATIONS) {
     it(`baseline, ${c.id}: every state and transition covered, the SUT agrees after every step`, async () => {
