@@ -80,7 +80,7 @@ export const CONFIGURATIONS: readonly (ConfigurationInfo & { params: FlicParams 
   {
     id: 'irqs',
     description: 'the floating interrupt list and the GISA IPM on ISC 3, one subchannel: ENQUEUE, GET_ALL_IRQS, CLEAR_IRQS, CLEAR_IO_IRQ, APF',
-    params: { iscs: [3], adapters: 1, vcpus: 0, io: 1, families: ['apf', 'irqs'] },
+    params: { iscs: [3], adapters: 1, vcpus: 0, io: 2, families: ['apf', 'irqs'] },
   },
 ];
 

@@ -95,6 +95,18 @@ describe('kvm_s390_float_interrupt: behaviour traced by hand', () => {
     expect(ctx(d).ipm).toBe(0x10);
   });
 
+  it('GET_ALL_IRQS: a list that overflows after the GISA loop loses the adapter interruption taken before (QEMU then retries)', () => {
+    const io: FlicEvent = { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'io' };
+    const ai: FlicEvent = { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: 3 };
+    const s = run('baseline', 'irqs', [create, io, io, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2 }]);
+    expect(ctx(s).last.rc).toBe(E.ENOMEM);
+    expect(ctx(s).ipm).toBe(0);
+    expect(ctx(s).io).toBe(2);
+    // the retry with a bigger buffer (kvm_flic_save doubles it) sees only the two list entries
+    const t = run('baseline', 'irqs', [create, io, io, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2 }, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2 }]);
+    expect(ctx(t).last.rc).toBe(2);
+  });
+
   it('CLEAR_IO_IRQ with schid 0 is -EINVAL', () => {
     expect(ctx(run('baseline', 'irqs', [create, { type: 'KVM_DEV_FLIC_CLEAR_IO_IRQ', schid: 0 }])).last.rc).toBe(E.EINVAL);
   });
