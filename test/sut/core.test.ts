@@ -299,6 +299,29 @@ describe('vcpu wait and kick', () => {
     expect(obs(sut).gib).toEqual({ origin: 'NULL', listed: [], galPending: false });
   });
 
+  it('GIB v3 loses the next alert after a GISA is delivered in SIE while listed; upstream alerts again', () => {
+    const ai: CoreEvent = { type: 'GISA_ADAPTER_INTERRUPTION', vm: 0, isc: 3 };
+    const steps: CoreEvent[] = [
+      { type: 'kvm_s390_vcpu_start', vm: 0, vcpu: 0 },
+      { type: 'vcpu_pre_run', vm: 0, vcpu: 0 },
+      ai, // taken in SIE: the I/O new PSW leaves PSW I/O off
+      ai, // IPM set, IAM cleared, GISA linked, GAL pending
+      { type: 'STOSM_IO', vm: 0, vcpu: 0 }, // taken in SIE: IPM clean again
+      { type: 'kvm_s390_handle_wait', vm: 0, vcpu: 0 },
+      { type: 'gib_alert_irq_handler' },
+      { type: 'process_gib_alert_list' },
+      ai,
+    ];
+    // v3: vcpu_post_run skips the restore (listed), the handler skips a clean IPM: no alert
+    const v3 = run(new CoreSut(pre, { ...UP, gib: 'gib-v3' }), steps);
+    expect(obs(v3).gib).toEqual({ origin: 'NULL', listed: [], galPending: false });
+    expect(vm0(v3).gisa).toMatchObject({ ipm: ISC3, iam: 0, timer: false });
+    expect(vm0(v3).vcpus[0]!.where).toBe('halted');
+    // upstream: handle_wait restored the IAM (cmpxchg, even while listed), so the last interruption alerts
+    const up = run(new CoreSut(pre, UP), steps);
+    expect(obs(up).gib).toEqual({ origin: 'LIST', listed: [0], galPending: true });
+  });
+
   it('GIB v5: the alert handler wakes only a CR6-suitable idle vcpu', () => {
     const sut = run(new CoreSut(twoVcpus, { ...UP, gib: 'gib-v5' }), [...toWait(0), ...toWait(1), ...alert]);
     expect(vm0(sut).vcpus.map((v) => v.where)).toEqual(['halted', 'woken']);
