@@ -27,8 +27,9 @@ export const MAX_ISC = 7;
 /** VFIO_AP_ISC_INVALID in drivers/s390/crypto/vfio_ap_private.h, modelled as -1. */
 export const ISC_INVALID = -1;
 /**
- * Counters saturate here so that a leak (a pin or a GISC registration never released) keeps
- * the state space finite: the first leaked count already breaks the invariants that see it.
+ * Bound of the exploration: the guest issues PQAP(AQIC) ir=1 only while its queue holds fewer
+ * than this many pins and its ISC fewer registrations, so leaks (a pin or a GISC registration
+ * never released) keep the state space finite; the first leak already breaks the invariants.
  */
 export const COUNT_CAP = 3;
 

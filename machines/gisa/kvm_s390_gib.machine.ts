@@ -23,22 +23,18 @@ import { and, stateIn } from 'xstate';
 import type { SystemContext } from '../context.ts';
 import type { Design } from '../design.ts';
 import { by, kernel, type Args, type Effects, type Ix } from '../lib.ts';
-import { gib_alert_one } from './kvm_s390_gisa_interrupt.machine.ts';
-
-/** Unlink every listed GISA and act on it (one pass of process_gib_alert_list). */
-function cutOffAndProcess(c: SystemContext, d: Design, fx: Effects): void {
-  const list = c.gib.list;
-  for (let vm = 0; vm < c.vms.length; vm++) if (list & (1 << vm)) gib_alert_one(c, vm, d, fx);
-}
+import { process_gib_alert_list_pass } from './kvm_s390_gisa_interrupt.machine.ts';
 
 export function gibImplementations(d: Design) {
   return {
     guards: {
       // a GAL interruption is pending for the host
       gal_pending: ({ context }: Args) => context.gib.galPending,
+      // GIB v2 unlink_gib_alert_list: one cmpxchg to NULL, no NONE_GISA_ADDR cut-off and no second pass
+      gib_single_pass: ({ context }: Args) => d.gib === 'gib-v2' && context.gib.galPending,
       // the destroyed VM's GISA is in the alert list: v6.6 kvm_s390_gisa_destroy processes the list
       gisa_destroy_processes_list: ({ context, event }: Args, ix: Ix) =>
-        event.vm === ix.vm && d.gisaDestroy === 'v6.6' && (context.gib.list & (1 << event.vm!)) !== 0,
+        event.vm === ix.vm && d.gisaDestroy === 'v6.6' && context.vms[ix.vm!]!.gisa.origin && (context.gib.list & (1 << ix.vm!)) !== 0,
     },
     actions: {
       // millicode enqueues a GISA: the alert list origin was NULL, so a GAL interruption is raised
@@ -51,10 +47,10 @@ export function gibImplementations(d: Design) {
       // gib_alert_irq_handler -> process_gib_alert_list, first pass: xchg(NONE_GISA_ADDR)
       gib_alert_irq_handler: kernel((c, _e, _ix, fx) => {
         c.gib.galPending = false;
-        cutOffAndProcess(c, d, fx);
+        process_gib_alert_list_pass(c, d, fx);
       }),
       // process_gib_alert_list, final pass: xchg(NULL_GISA_ADDR)
-      process_gib_alert_list: kernel((c, _e, _ix, fx) => cutOffAndProcess(c, d, fx)),
+      process_gib_alert_list: kernel((c, _e, _ix, fx) => process_gib_alert_list_pass(c, d, fx)),
     },
   };
 }
@@ -66,10 +62,10 @@ const a = (name: string, ix?: Ix) => (ix ? { type: name, params: ix } : { type: 
  * names the state of VM vm's kvm_destroy_vm in which kvm_s390_gisa_destroy runs (composed machine).
  */
 export function gibRegion(vms: number, kvmStep?: (vm: number) => string) {
+  // kvm_s390_gisa_destroy walks the list itself (its action); here the origin becomes NULL_GISA_ADDR
   const destroy = Array.from({ length: vms }, (_, vm) => ({
     guard: kvmStep ? and([a('gisa_destroy_processes_list', { vm }), stateIn('#' + kvmStep(vm))]) : a('gisa_destroy_processes_list', { vm }),
     target: 'NULL_GISA_ADDR',
-    actions: a('process_gib_alert_list'),
     ...by('kernel'),
   }));
   return {
@@ -79,14 +75,20 @@ export function gibRegion(vms: number, kvmStep?: (vm: number) => string) {
         description: 'alert list empty, GAL interruptions enabled',
         on: {
           gisa_alert: { target: 'alert_list', actions: a('gal_interruption'), ...by('millicode') },
-          gib_alert_irq_handler: { guard: a('gal_pending'), target: 'NONE_GISA_ADDR', actions: a('gib_alert_irq_handler'), ...by('kernel') },
+          gib_alert_irq_handler: [
+            { guard: a('gib_single_pass'), target: 'NULL_GISA_ADDR', actions: a('gib_alert_irq_handler'), ...by('kernel') },
+            { guard: a('gal_pending'), target: 'NONE_GISA_ADDR', actions: a('gib_alert_irq_handler'), ...by('kernel') },
+          ],
         },
       },
       alert_list: {
         description: 'GISAs enqueued by millicode; the GAL interruption was raised',
         on: {
           gisa_alert: { actions: a('gisa_enqueue'), ...by('millicode') },
-          gib_alert_irq_handler: { guard: a('gal_pending'), target: 'NONE_GISA_ADDR', actions: a('gib_alert_irq_handler'), ...by('kernel') },
+          gib_alert_irq_handler: [
+            { guard: a('gib_single_pass'), target: 'NULL_GISA_ADDR', actions: a('gib_alert_irq_handler'), ...by('kernel') },
+            { guard: a('gal_pending'), target: 'NONE_GISA_ADDR', actions: a('gib_alert_irq_handler'), ...by('kernel') },
+          ],
           kvm_s390_gisa_destroy: destroy,
         },
       },

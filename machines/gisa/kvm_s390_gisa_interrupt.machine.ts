@@ -21,7 +21,7 @@
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2, contains f87ef5723536).
  */
 import { and, stateIn } from 'xstate';
-import { COUNT_CAP, FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
+import { FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Design } from '../design.ts';
 import { by, kernel, range, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 
@@ -50,22 +50,25 @@ export function gisa_get_ipm_or_restore_iam(c: SystemContext, vm: number): numbe
   return 0;
 }
 
+/** GIB v2..v4 keep the mask in kvm->arch.iam only; the IAM picks it up at the next restore. */
+const setsIam = (d: Design): boolean => d.gib === 'upstream' || d.gib === 'gib-v5';
+
 /** kvm_s390_gisc_register(): ref_count[gisc]++, and on 0 -> 1 add the ISC to alert.mask and the IAM. */
-export function kvm_s390_gisc_register(c: SystemContext, vm: number, gisc: number): number {
+export function kvm_s390_gisc_register(c: SystemContext, vm: number, gisc: number, d: Design): number {
   const k = vmOf(c, vm);
   if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
   if (!k.gisa.origin) return ENODEV;
   if (gisc > MAX_ISC) return ERANGE;
-  k.gisa.ref[gisc] = Math.min((k.gisa.ref[gisc] ?? 0) + 1, COUNT_CAP);
+  k.gisa.ref[gisc] = (k.gisa.ref[gisc] ?? 0) + 1;
   if (k.gisa.ref[gisc] === 1) {
     k.gisa.mask |= iscBit(gisc);
-    gisa_set_iam(c, vm, k.gisa.mask); // return value ignored, as in the kernel
+    if (setsIam(d)) gisa_set_iam(c, vm, k.gisa.mask); // return value ignored, as in the kernel
   }
   return GAL_ISC;
 }
 
 /** kvm_s390_gisc_unregister(): -EINVAL when ref_count[gisc] is already 0; on 1 -> 0 drop the ISC from alert.mask and the IAM. */
-export function kvm_s390_gisc_unregister(c: SystemContext, vm: number, gisc: number): number {
+export function kvm_s390_gisc_unregister(c: SystemContext, vm: number, gisc: number, d: Design): number {
   const k = vmOf(c, vm);
   if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
   if (!k.gisa.origin) return ENODEV;
@@ -77,7 +80,7 @@ export function kvm_s390_gisc_unregister(c: SystemContext, vm: number, gisc: num
   k.gisa.ref[gisc]! -= 1;
   if (k.gisa.ref[gisc] === 0) {
     k.gisa.mask &= ~iscBit(gisc);
-    gisa_set_iam(c, vm, k.gisa.mask);
+    if (setsIam(d)) gisa_set_iam(c, vm, k.gisa.mask);
   }
   return 0;
 }
@@ -123,7 +126,10 @@ export function gisa_adapter_interruption(c: SystemContext, vm: number, isc: num
   k.gisa.ipm |= bit;
   if (k.gisa.iam & bit) {
     k.gisa.iam = 0;
-    if (!listed(c, vm)) fx.raise({ type: 'gisa_alert', vm });
+    if (!listed(c, vm)) {
+      c.gib.list |= 1 << vm; // next_alert = origin; origin = this GISA
+      fx.raise({ type: 'gisa_alert', vm }); // the GIB: a GAL interruption when the origin was NULL
+    }
   }
 }
 
@@ -192,10 +198,7 @@ export function __floating_airqs_kick(c: SystemContext, vm: number, fx: Effects)
 export function gib_alert_one(c: SystemContext, vm: number, d: Design, fx: Effects): void {
   const k = vmOf(c, vm);
   c.gib.list &= ~(1 << vm); // gisa->next_alert = origin: unlink
-  if (k.gisa.freed) {
-    k.faults |= FAULT.GISA_WRITE_AFTER_FREE;
-    return;
-  }
+  if (k.gisa.freed) k.faults |= FAULT.GISA_WRITE_AFTER_FREE; // and the walk goes on through freed memory
   switch (d.gib) {
     case 'upstream':
       k.gisa.timer = true; // hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)
@@ -214,14 +217,20 @@ export function gib_alert_one(c: SystemContext, vm: number, d: Design, fx: Effec
   }
 }
 
-/** kvm_s390_gisa_destroy(): the GIB side (unlinking a listed GISA) is in the GIB machine. */
-export function kvm_s390_gisa_destroy(c: SystemContext, vm: number, d: Design): void {
+/** One pass of process_gib_alert_list(): unlink every listed GISA and act on it. */
+export function process_gib_alert_list_pass(c: SystemContext, d: Design, fx: Effects): void {
+  const list = c.gib.list;
+  for (let vm = 0; vm < c.vms.length; vm++) if (list & (1 << vm)) gib_alert_one(c, vm, d, fx);
+}
+
+/** kvm_s390_gisa_destroy(); the GIB machine moves its origin to NULL_GISA_ADDR in the same step. */
+export function kvm_s390_gisa_destroy(c: SystemContext, vm: number, d: Design, fx: Effects): void {
   const k = vmOf(c, vm);
   if (!k.gisa.origin) return;
   if (k.gisa.mask) k.faults |= FAULT.DESTROY_WITH_ALERT_MASK; // WARN (v6.6) / KVM_EVENT (v5.2)
   if (d.gisaDestroy === 'v6.6') {
     k.gisa.mask = 0;
-    gisa_set_iam(c, vm, 0); // -EBUSY when listed: process_gib_alert_list() unlinks it (GIB machine)
+    if (gisa_set_iam(c, vm, 0)) process_gib_alert_list_pass(c, d, fx); // -EBUSY: listed
   }
   k.gisa.timer = false; // hrtimer_cancel(&gi->timer)
   k.gisa.origin = false;
@@ -257,9 +266,9 @@ export function gisaImplementations(d: Design) {
     },
     actions: {
       // interrupt.c kvm_s390_gisc_register (called by a driver: vfio_ap)
-      kvm_s390_gisc_register: kernel((c, e, ix) => void kvm_s390_gisc_register(c, ix.vm!, e.isc!)),
+      kvm_s390_gisc_register: kernel((c, e, ix) => void kvm_s390_gisc_register(c, ix.vm!, e.isc!, d)),
       // interrupt.c kvm_s390_gisc_unregister
-      kvm_s390_gisc_unregister: kernel((c, e, ix) => void kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
+      kvm_s390_gisc_unregister: kernel((c, e, ix) => void kvm_s390_gisc_unregister(c, ix.vm!, e.isc!, d)),
       // millicode: an adapter interruption is made pending in this GISA
       gisa_adapter_interruption: kernel((c, e, ix, fx) => gisa_adapter_interruption(c, ix.vm!, e.isc!, fx)),
       // interrupt.c gisa_vcpu_kicker (hrtimer callback)
@@ -269,7 +278,7 @@ export function gisaImplementations(d: Design) {
       // interrupt.c kvm_s390_gisa_clear
       kvm_s390_gisa_clear: kernel((c, _e, ix) => kvm_s390_gisa_clear(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_destroy
-      kvm_s390_gisa_destroy: kernel((c, _e, ix) => kvm_s390_gisa_destroy(c, ix.vm!, d)),
+      kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => kvm_s390_gisa_destroy(c, ix.vm!, d, fx)),
       // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)
       free_page_sie_page2: kernel((c, _e, ix) => free_page_sie_page2(c, ix.vm!)),
       // anything touching the GISA page after it was freed: what KASAN reports
@@ -296,8 +305,11 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
     ? {
         kvm_s390_gisc_register: { guard: g('bounds_gisc_register', ix), actions: a('kvm_s390_gisc_register', ix), ...by('kernel') },
         kvm_s390_gisc_unregister: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisc_unregister', ix), ...by('kernel') },
-        gisa_get_ipm_or_restore_iam: { guard: a('gisa_mine', ix), actions: a('gisa_get_ipm_or_restore_iam', ix), ...by('kernel') },
       }
+    : {};
+  // kvm_s390_handle_wait calls it only while gi->origin is set
+  const restore = env
+    ? { gisa_get_ipm_or_restore_iam: { guard: a('gisa_mine', ix), actions: a('gisa_get_ipm_or_restore_iam', ix), ...by('kernel') } }
     : {};
   return {
     initial: 'alive',
@@ -306,6 +318,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         description: 'gi->origin points to the GISA in sie_page2 (kvm_s390_gisa_init)',
         on: {
           ...driverCalls,
+          ...restore,
           GISA_ADAPTER_INTERRUPTION: { guard: a('gisa_mine', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           kvm_s390_gisa_clear: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('kernel') },

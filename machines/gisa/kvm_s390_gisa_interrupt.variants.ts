@@ -5,9 +5,10 @@ import type { CoreVariant } from '../system/spec.ts';
 export const gisaVariants: CoreVariant[] = [
   {
     id: 'upstream',
-    description: 'current upstream: gisa_vcpu_kicker restores the IAM; kvm_s390_gisa_destroy clears alert.mask and the IAM and unlinks the GISA (f87ef5723536)',
-    cite: 'arch/s390/kvm/interrupt.c, v6.17-rc4',
-    expectedViolations: [],
+    description:
+      'current upstream. Finding: gisa_get_ipm_or_restore_iam restores the IAM even while the GISA is listed, and kvm_s390_gisa_destroy only calls gisa_set_iam(0), which fails (-EBUSY) while listed; after process_gib_alert_list unlinks it the IAM is still set, so an interruption from a source a driver failed to disable relinks the GISA before sie_page2 is freed',
+    cite: 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy, gisa_get_ipm_or_restore_iam, v6.17-rc4 (f87ef5723536)',
+    expectedViolations: ['FreedGisaNotInAlertList'],
   },
   {
     id: 'gisa-destroy-v5.2',
@@ -21,7 +22,7 @@ export const gisaVariants: CoreVariant[] = [
     description: 'GIB series v3: process_gib_alert_list unlinks a GISA and kicks a vcpu but arms no timer, and nothing restores the IAM when no vcpu leaves SIE',
     cite: '[PATCH v3 08/12] and 10/12 "KVM: s390: make use of the GIB" (2018-11-28)',
     design: { gib: 'gib-v3' },
-    expectedViolations: ['IamRestoredOrKickerArmed'],
+    expectedViolations: ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList'],
   },
   {
     id: 'planted-unregister-keeps-mask',
@@ -35,6 +36,6 @@ export const gisaVariants: CoreVariant[] = [
         }),
       },
     }),
-    expectedViolations: ['AlertMaskIsRegisteredIscs'],
+    expectedViolations: ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList'],
   },
 ];

@@ -28,7 +28,7 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: [
       'AqicResourcesFreedBeforeGisaDestroy', 'MdevKvmPointerHoldsReference', 'NoGisaUseAfterFree', 'NoGiscCallOnFreedKvm',
       'FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy', 'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce',
-      'GiscUnregisterBeforeNibUnpin', 'CleanTeardownReachable',
+      'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK', 'IrqEnabledImpliesNibPinned', 'CleanTeardownReachable',
     ],
   },
   {
@@ -57,7 +57,7 @@ export const systemVariants: CoreVariant[] = [
     }),
     expectedViolations: [
       'AqicResourcesFreedBeforeGisaDestroy', 'NoGisaUseAfterFree', 'NoGiscCallOnFreedKvm', 'AlertMaskZeroAtDestroy', 'QueueTypeOK',
-      'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce', 'CleanTeardownReachable',
+      'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce', 'FreedGisaNotInAlertList', 'CleanTeardownReachable',
     ],
   },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(

@@ -50,6 +50,13 @@ function waitReturnsEarly(c: SystemContext, ix: Ix, d: Design): boolean {
   return false;
 }
 
+/** vcpu_post_run(): leave SIE; GIB v2/v3 restore the IAM when the last vcpu left SIE and the GISA is not listed. */
+function vcpu_post_run(c: SystemContext, ix: Ix, d: Design): void {
+  const k = vmOf(c, ix.vm!);
+  vcpuOf(c, ix).inSie = false;
+  if ((d.gib === 'gib-v2' || d.gib === 'gib-v3') && !listed(c, ix.vm!) && !k.vcpus.some((v) => v.inSie)) k.gisa.iam = k.gisa.mask;
+}
+
 export function vcpuImplementations(d: Design) {
   return {
     guards: {
@@ -78,11 +85,7 @@ export function vcpuImplementations(d: Design) {
         v.inSie = true;
       }),
       // kvm-s390.c vcpu_post_run: leave SIE; v2/v3 restore the IAM when the last vcpu left SIE
-      vcpu_post_run: kernel((c, _e, ix) => {
-        const k = vmOf(c, ix.vm!);
-        vcpuOf(c, ix).inSie = false;
-        if ((d.gib === 'gib-v2' || d.gib === 'gib-v3') && !listed(c, ix.vm!) && !k.vcpus.some((v) => v.inSie)) k.gisa.iam = k.gisa.mask;
-      }),
+      vcpu_post_run: kernel((c, _e, ix) => vcpu_post_run(c, ix, d)),
       // the guest enables I/O interruptions in SIE: millicode delivers what is now deliverable
       STOSM_IO: kernel((c, _e, ix) => {
         vcpuOf(c, ix).pswIo = true;
@@ -91,9 +94,9 @@ export function vcpuImplementations(d: Design) {
       // interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW (intercept)
       kvm_s390_handle_wait: kernel((c, _e, ix) => {
         const v = vcpuOf(c, ix);
-        const early = waitReturnsEarly(c, ix, d);
-        v.inSie = false;
         v.pswIo = true;
+        vcpu_post_run(c, ix, d); // the wait intercept leaves SIE through vcpu_post_run
+        const early = waitReturnsEarly(c, ix, d);
         if (d.gib === 'upstream') v.kicked = false; // kvm_arch_vcpu_runnable clears kicked_mask
         if (d.gib === 'gib-v5') get_ipm_restore_iam_v5(c, ix.vm!); // restore inside kvm_s390_vcpu_has_irq
         if (early) return;

@@ -3,10 +3,12 @@ import { inv, region } from '../invariant-lib.ts';
 
 export const MdevTypeOK = inv(
   'MdevTypeOK',
-  'vfio_ap_ops.c vfio_ap_mdev_set_kvm/unset_kvm: the PQAP hook is installed exactly while the device is open',
+  'vfio_ap_ops.c vfio_ap_mdev_set_kvm/unset_kvm: the PQAP hook is installed exactly while the device is open (a hook left in a freed kvm is gone with it)',
   ({ value, context }) => {
     const st = region(value, 'matrix_mdev');
-    return st === undefined || (st === 'open') === context.mdev.hook >= 0;
+    const hook = context.mdev.hook;
+    const live = hook >= 0 && !context.vms[hook]!.freed;
+    return st === undefined || (st === 'open' ? hook >= 0 : !live);
   },
 );
 

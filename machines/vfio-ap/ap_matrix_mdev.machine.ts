@@ -49,8 +49,10 @@ export function vfio_ap_mdev_unset_kvm(c: SystemContext, d: Design, fx: Effects)
   const vm = c.mdev.kvm;
   if (d.aqic === 'aqic-v4') {
     vfio_ap_mdev_reset_queues(c, d);
-    if (vm < 0 || vmOf(c, vm).freed) c.queues.forEach((q) => q.apid && q.apqi && (q.faults |= FAULT.GISC_CALL_AFTER_FREE)); // kvm->arch.crypto.pqap_hook = NULL
-    c.mdev.hook = -1;
+    // matrix_mdev->kvm->arch.crypto.pqap_hook = NULL: through a NULL or freed kvm the hook stays
+    if (vm < 0 || vmOf(c, vm).freed) {
+      if (c.mdev.hook >= 0) vmOf(c, c.mdev.hook).faults |= FAULT.GISC_CALL_AFTER_FREE;
+    } else c.mdev.hook = -1;
     c.mdev.kvm = -1;
     return;
   }

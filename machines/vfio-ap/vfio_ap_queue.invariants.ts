@@ -28,7 +28,7 @@ export const GiscUnregisterBeforeNibUnpin = inv(
 export const IrqEnabledImpliesNibPinned = inv(
   'IrqEnabledImpliesNibPinned',
   'the AP writes the NIB while interruptions are enabled: it must stay pinned until AQIC ir=0 or a reset (Halil Pasic: the machine must not poke freed memory)',
-  ({ context }) => context.queues.every((q) => (!q.irq || q.pins > 0) && !(q.faults & FAULT.NIB_WRITE_UNPINNED)),
+  ({ context }) => context.queues.every((q) => (!q.irq || q.nib) && !(q.faults & FAULT.NIB_WRITE_UNPINNED)),
 );
 
 export const GiscRefcountMatchesSavedIscs = inv(

@@ -46,9 +46,9 @@ function kvmOfMdev(c: SystemContext, q: QueueContext): number {
   return vm;
 }
 
-function gisc_unregister_via_mdev(c: SystemContext, q: QueueContext, isc: number): void {
+function gisc_unregister_via_mdev(c: SystemContext, q: QueueContext, isc: number, d: Design): void {
   const vm = kvmOfMdev(c, q);
-  if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc);
+  if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
 }
 
 /** vfio_unpin_pages() of one NIB page; `stillRegistered`: its GISC is not unregistered yet. */
@@ -60,7 +60,7 @@ export function vfio_unpin_pages(q: QueueContext, stillRegistered: boolean): voi
 
 /** vfio_pin_pages() of the NIB page. */
 function vfio_pin_pages(q: QueueContext): void {
-  q.pins = Math.min(q.pins + 1, COUNT_CAP);
+  q.pins += 1;
 }
 
 /** vfio_ap_free_aqic_resources(): unregister the saved GISC, then unpin the saved NIB (v4: the other way round). */
@@ -68,10 +68,10 @@ export function vfio_ap_free_aqic_resources(c: SystemContext, qi: number, d: Des
   const q = queueOf(c, qi);
   const isc = q.isc;
   if (d.aqic === 'aqic-v4') {
-    if (q.nib) vfio_unpin_pages(q, isc !== ISC_INVALID); // vfio_ap_free_irq: unpin first
-    if (isc !== ISC_INVALID) gisc_unregister_via_mdev(c, q, isc);
+    if (q.nib) vfio_unpin_pages(q, true); // vfio_ap_free_irq: unpin first; the NIB's GISC is still registered
+    if (isc !== ISC_INVALID) gisc_unregister_via_mdev(c, q, isc, d);
   } else {
-    if (isc !== ISC_INVALID) gisc_unregister_via_mdev(c, q, isc);
+    if (isc !== ISC_INVALID) gisc_unregister_via_mdev(c, q, isc, d);
     if (q.nib) vfio_unpin_pages(q, false);
   }
   q.isc = ISC_INVALID;
@@ -90,10 +90,16 @@ export function vfio_ap_irq_disable(c: SystemContext, qi: number, d: Design): vo
 /** vfio_ap_irq_enable() (v4: vfio_ap_setirq) for guest ISC `isc` and the outcome the bounds chose. */
 export function vfio_ap_irq_enable(c: SystemContext, qi: number, isc: number, outcome: AqicOutcome, d: Design): void {
   const q = queueOf(c, qi);
+  aqic_enable(c, q, qi, isc, outcome, d);
+  // v4 handle_pqap stored q->isc and q->nib before vfio_ap_setirq and zeroes them on any other response
+  if (d.aqic === 'aqic-v4' && outcome !== 'NORMAL') q.isc = ISC_INVALID;
+}
+
+function aqic_enable(c: SystemContext, q: QueueContext, qi: number, isc: number, outcome: AqicOutcome, d: Design): void {
   if (outcome === 'NIB_INVALID' || outcome === 'PIN_FAILED') return; // rc 06 AP_RESPONSE_INVALID_ADDRESS
   vfio_pin_pages(q);
   const vm = kvmOfMdev(c, q);
-  const nisc = vm >= 0 ? kvm_s390_gisc_register(c, vm, isc) : -1;
+  const nisc = vm >= 0 ? kvm_s390_gisc_register(c, vm, isc, d) : -1;
   if (nisc < 0 && d.aqic === 'upstream') {
     vfio_unpin_pages(q, false); // gisc registration failed: unpin, rc 06
     return;
@@ -101,7 +107,7 @@ export function vfio_ap_irq_enable(c: SystemContext, qi: number, isc: number, ou
   switch (outcome) {
     case 'NORMAL':
       if (d.aqic === 'aqic-v4') {
-        if (q.nib) vfio_unpin_pages(q, false); // the old GISC stays registered
+        if (q.nib) vfio_unpin_pages(q, true); // the old GISC stays registered: never unregistered
       } else {
         vfio_ap_free_aqic_resources(c, qi, d); // see if we did clear older IRQ configuration
       }
@@ -110,20 +116,32 @@ export function vfio_ap_irq_enable(c: SystemContext, qi: number, isc: number, ou
       q.nib = true;
       q.irq = true;
       q.hwIsc = isc;
-      q.hwGisa = vm;
+      // v4: aqic_gisa.gisa = gisa->next_alert >> 4, which is the GISA itself only while it is not
+      // on the GIB alert list; listed, the AP gets the next list entry (NULL here): no GISA
+      q.hwGisa = d.aqic === 'aqic-v4' && vm >= 0 && c.gib.list & (1 << vm) ? -1 : vm;
       return;
     case 'OTHERWISE_CHANGED':
       if (d.aqic === 'upstream') {
-        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc);
+        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
         vfio_unpin_pages(q, false);
       } else if (d.aqic === 'v5.3') {
         vfio_unpin_pages(q, true); // unpin first, then unregister
-        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc);
+        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
       } else {
-        vfio_unpin_pages(q, false); // v4: the new GISC registration is never undone
+        vfio_unpin_pages(q, true); // v4: the new GISC registration is never undone
       }
       return;
     case 'OTHER':
+      if (d.aqic === 'aqic-v4') {
+        // handle_pqap stored the new ISC in q->isc before vfio_ap_setirq; vfio_ap_free_irq then
+        // unpins the saved (old) NIB, whose GISC is no longer in q->isc and stays registered,
+        // and unregisters the new ISC; the new pin is never undone and the AP is not told
+        if (q.nib) vfio_unpin_pages(q, true);
+        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
+        q.isc = ISC_INVALID;
+        q.nib = false;
+        return;
+      }
       vfio_ap_irq_disable(c, qi, d); // frees the saved resources, not the ones just taken
       return;
   }
@@ -148,7 +166,7 @@ export function queueImplementations(d: Design) {
       // the APID is assigned already: this APQI completes the APQN
       apid_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apid,
       // assignment while the mdev is not in use by a guest
-      matrix_mdev_closed: ({ context }: Args) => context.mdev.hook < 0,
+      matrix_mdev_closed: ({ context }: Args) => context.mdev.hook < 0 || context.vms[context.mdev.hook]!.freed,
       // the mdev is open: its close resets this queue
       matrix_mdev_open: ({ context }: Args) => context.mdev.hook >= 0,
       // a vcpu of the VM with the hook runs in SIE to issue PQAP (machines without vcpus: always);
@@ -163,11 +181,19 @@ export function queueImplementations(d: Design) {
       },
       // the AP has interruptions enabled for this queue
       ap_irq_enabled: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).irq,
+      // bounds: AQIC ir=1 only while the leaks it may add stay below COUNT_CAP (ir=0 always)
+      bounds_aqic: ({ context, event }: Args, ix: Ix) => {
+        if (event.ir !== 1) return true;
+        const vm = context.mdev.kvm;
+        const ref = vm >= 0 ? (context.vms[vm]!.gisa.ref[event.isc!] ?? 0) : 0;
+        return queueOf(context, ix.q!).pins < COUNT_CAP - 1 && ref < COUNT_CAP - 1;
+      },
       // PQAP(AQIC) ir=1 that ends with saved_isc set (response NORMAL after the pin and registration)
       aqic_enables: ({ context, event }: Args) =>
         event.ir === 1 && event.outcome === 'NORMAL' && (d.aqic !== 'upstream' || (context.mdev.kvm >= 0 && context.vms[context.mdev.kvm]!.gisa.origin)),
       // PQAP(AQIC) that ends with saved_isc invalid: ir=0, or ir=1 answered with another response
-      aqic_disables: ({ event }: Args) => event.ir === 0 || event.outcome === 'OTHER',
+      // (v4: any response but NORMAL, since handle_pqap zeroes q->isc)
+      aqic_disables: ({ event }: Args) => event.ir === 0 || event.outcome === 'OTHER' || (d.aqic === 'aqic-v4' && event.outcome !== 'NORMAL'),
     },
     actions: {
       // sysfs assign_adapter_store
@@ -189,7 +215,7 @@ export function queueImplementations(d: Design) {
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
       AP_ADAPTER_INTERRUPTION: kernel((c, _e, ix, fx) => {
         const q = queueOf(c, ix.q!);
-        if (q.pins <= 0) q.faults |= FAULT.NIB_WRITE_UNPINNED;
+        if (!q.nib) q.faults |= FAULT.NIB_WRITE_UNPINNED; // the NIB given to AQIC is the saved one
         if (q.hwGisa >= 0) gisa_adapter_interruption(c, q.hwGisa, q.hwIsc, fx);
       }),
       // vfio_ap_ops.c vfio_ap_mdev_remove_queue: reset (frees AQIC resources), unlink, kfree
@@ -212,9 +238,9 @@ export function queueRegion(q: number) {
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
     vfio_ap_mdev_remove_queue: { guard: a('queue_mine', ix), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
     PQAP_AQIC: [
-      { guard: g(ix, 'pqap_hook', 'aqic_enables'), target: 'aqic_enabled', actions: a('handle_pqap', ix), ...by('guest') },
-      { guard: g(ix, 'pqap_hook', 'aqic_disables'), target: 'aqic_disabled', actions: a('handle_pqap', ix), ...by('guest') },
-      { guard: g(ix, 'pqap_hook'), target, actions: a('handle_pqap', ix), ...by('guest') },
+      { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'aqic_enables'), target: 'aqic_enabled', actions: a('handle_pqap', ix), ...by('guest') },
+      { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'aqic_disables'), target: 'aqic_disabled', actions: a('handle_pqap', ix), ...by('guest') },
+      { guard: g(ix, 'pqap_hook', 'bounds_aqic'), target, actions: a('handle_pqap', ix), ...by('guest') },
     ],
   });
   return {

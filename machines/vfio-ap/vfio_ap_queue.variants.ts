@@ -16,7 +16,7 @@ export const fixDefaultResponse: NonNullable<CoreVariant['provide']> = (d) => ({
       const took = e.outcome === 'OTHER' && vm >= 0 && c.vms[vm]!.gisa.origin;
       vfio_ap_irq_enable(c, ix.q!, e.isc!, e.outcome as AqicOutcome, d);
       if (!took) return;
-      kvm_s390_gisc_unregister(c, vm, e.isc!); // the fix: undo the new registration ...
+      kvm_s390_gisc_unregister(c, vm, e.isc!, d); // the fix: undo the new registration ...
       vfio_unpin_pages(queueOf(c, ix.q!), false); // ... then the new pin
     }),
   },
@@ -59,6 +59,6 @@ export const mdevVariants: CoreVariant[] = [
     description: 'the AQIC series as first posted: matrix_mdev->kvm is stored without a reference, so the VM can be torn down under the open mdev',
     cite: '"[PATCH v4 0/7] vfio: ap: AP Queue Interrupt Control" (Pierre Morel, 2019-02-22)',
     design: { aqic: 'aqic-v4', gisaDestroy: 'v5.2' },
-    expectedViolations: ['MdevKvmPointerHoldsReference'],
+    expectedViolations: ['MdevKvmPointerHoldsReference', 'NoGiscCallOnFreedKvm'],
   },
 ];

@@ -83,8 +83,11 @@ export async function runPathTests<S extends SystemUnderTest>(
   model: Model,
   conformance: Conformance<S>,
   x: Exploration = explore(model),
-): Promise<PathTestReport> {
-  const edgePaths = edgeCoverPaths(x);
+  /** Keep only some of the generated paths (coverage then counts what they cover). */
+  keep: (p: EdgePath) => boolean = () => true,
+): Promise<PathTestReport & { suts: S[] }> {
+  const edgePaths = edgeCoverPaths(x).filter(keep);
+  const suts: S[] = [];
   const testModel = createTestModel(model.machine, { events: model.events as EventObject[] });
   const statePaths = edgePaths.map((p) => ({
     state: x.snapshots[x.edges[3 * p.edges[p.edges.length - 1]! + 2]!]!,
@@ -99,26 +102,35 @@ export async function runPathTests<S extends SystemUnderTest>(
   for (let i = 0; i < testPaths.length; i++) {
     const tp = testPaths[i]!;
     let sut = conformance.create(model);
+    let taken = 0;
     const types = Object.keys(model.eventInfo);
-    const events = Object.fromEntries(types.map((t) => [t, (step: { event: EventObject }) => sut.apply(step.event)]));
+    const events = Object.fromEntries(
+      types.map((t) => [
+        t,
+        (step: { event: EventObject }) => {
+          taken++;
+          sut.apply(step.event);
+        },
+      ]),
+    );
     const check = (snap: AnyMachineSnapshot) => {
       const want = conformance.expect({ value: snap.value, context: snap.context });
       const got = conformance.observe(sut);
       const a = JSON.stringify(got);
       const b = JSON.stringify(want);
-      if (a !== b) throw new Error(`SUT disagrees with the machine\n  SUT:     ${a}\n  machine: ${b}`);
+      if (a !== b) throw new Error(`SUT disagrees with the machine after step ${taken}\n  SUT:     ${a}\n  machine: ${b}`);
     };
-    sut = conformance.create(model);
     try {
       check(x.snapshots[0]!);
       await tp.test({ events: events as never, states: { '*': check as never } });
+      suts.push(sut);
       for (const e of edgePaths[i]!.edges) {
         seenEdges.add(e);
         seenStates.add(x.edges[3 * e + 2]!);
       }
       steps += edgePaths[i]!.edges.length;
     } catch (err) {
-      const trace = edgePaths[i]!.edges.map((e, k) => {
+      const trace = edgePaths[i]!.edges.slice(0, taken).map((e, k) => {
         const event = model.events[x.edges[3 * e + 1]!]!;
         return { step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown' };
       });
@@ -136,5 +148,6 @@ export async function runPathTests<S extends SystemUnderTest>(
     statesCovered: seenStates.size,
     transitionsCovered: seenEdges.size,
     failures,
+    suts,
   };
 }

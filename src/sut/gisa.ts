@@ -349,7 +349,9 @@ export function kvm_s390_gisa_destroy(host: Host, kvm: Kvm): void {
   const gi = kvm.arch.gisa_int;
   if (!gi.origin) return;
   if (host.design.gisaDestroy === 'v5.2') {
-    // if (gi->alert.mask) KVM_EVENT(...); while (gisa_in_alert_list(gi->origin)) cpu_relax();
+    // if (gi->alert.mask) KVM_EVENT(3, "vm 0x%pK has unexpected iam 0x%02x"): the v5.2 report of the same fault
+    if (gi.alert.mask !== 0) host.life.report({ vm: kvm.idx }, 'DESTROY_WITH_ALERT_MASK');
+    // while (gisa_in_alert_list(gi->origin)) cpu_relax();
     gi.timer = false;
     gi.origin = null;
     return;

@@ -264,9 +264,9 @@ function setirq_v4(host: Host, q: VfioApQueue, outcome: AqicOutcome): AqicOutcom
   if (!kvmUsable(host, q, kvm)) return 'OTHER';
   const gisa = kvm.arch.gisa_int.origin;
   const g_pfn = q.v4.nib;
-  // vfio_pin_pages: -EINVAL (invalid NIB) -> rc 06; any other error -> the zeroed status, rc 00
-  if (outcome === 'NIB_INVALID') return 'OTHER';
-  if (outcome === 'PIN_FAILED') return 'NORMAL';
+  // vfio_pin_pages: -EINVAL (invalid NIB) -> rc 06; any other error would return the zeroed
+  // status (rc 00); the spec's PIN_FAILED is the -EINVAL / -E2BIG case, so both give rc 06
+  if (outcome === 'NIB_INVALID' || outcome === 'PIN_FAILED') return 'OTHER';
   vfio_pin_pages(host, q, g_pfn);
   if (kvm_s390_gisc_register(host, kvm, q.v4.isc) >= 0) host.life.bindGisc(g_pfn, kvm.idx, q.v4.isc);
   // aqic_gisa.gisa = gisa->next_alert >> 4

@@ -91,21 +91,21 @@ describe('AQIC and struct kvm lifetime', () => {
     expect(obs(sut).mdev).toEqual({ kvm: 0, kvmRef: false, hookVm: 0 });
     expect(vm0(sut).users).toBe(1);
     expect(q0(sut)).toMatchObject({ savedIsc: 3, savedNib: true, pins: 1, irq: true });
-    // kvm_vm_release -> kvm_put_kvm -> 0 -> kvm_destroy_vm; v5.2 destroy has no WARN, only a debug event
+    // kvm_vm_release -> kvm_put_kvm -> 0 -> kvm_destroy_vm; v5.2 destroy reports the mask with KVM_EVENT
     run(sut, [{ type: 'kvm_vm_release', vm: 0 }, ...teardown]);
-    expect(vm0(sut)).toMatchObject({ users: 0, kvmFreed: true, faults: [] });
+    expect(vm0(sut)).toMatchObject({ users: 0, kvmFreed: true, faults: ['DESTROY_WITH_ALERT_MASK'] });
     expect(vm0(sut).gisa).toMatchObject({ origin: false, freed: true, ref: [0, 0, 0, 1, 0, 0, 0, 0] });
     // kvm-vfio's destroy sent SET_KVM(NULL): matrix_mdev->kvm = NULL and nothing else
     expect(obs(sut).mdev.kvm).toBe(-1);
     expect(q0(sut).irq).toBe(true);
     sut.apply({ type: 'AP_ADAPTER_INTERRUPTION', q: 0 });
-    expect(vm0(sut).faults).toEqual(['GISA_WRITE_AFTER_FREE']);
+    expect(vm0(sut).faults).toEqual(['DESTROY_WITH_ALERT_MASK', 'GISA_WRITE_AFTER_FREE']);
     expect(q0(sut).faults).toEqual([]); // the NIB is still pinned
     // release: ZAPQ -> vfio_ap_free_irq unpins first, then unregisters through the NULL kvm;
     // then matrix_mdev->kvm->arch.crypto.pqap_hook = NULL dereferences NULL as well
     sut.apply({ type: 'vfio_ap_mdev_close_device' });
     expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: ['GISC_CALL_AFTER_FREE', 'UNPIN_BEFORE_UNREGISTER'] });
-    expect(vm0(sut).faults).toEqual(['GISA_WRITE_AFTER_FREE', 'GISC_CALL_AFTER_FREE']);
+    expect(vm0(sut).faults).toEqual(['DESTROY_WITH_ALERT_MASK', 'GISA_WRITE_AFTER_FREE', 'GISC_CALL_AFTER_FREE']);
   });
 
   it('upstream: the same sequence reports nothing, vfio_ap reference holds the VM until close', () => {
@@ -156,12 +156,15 @@ describe('AQIC and struct kvm lifetime', () => {
     expect(vm0(old).gisa.ref[3]).toBe(0);
   });
 
-  it('aqic-v4: a pin error other than -EINVAL returns response 0, so a later disable unregisters an ISC never registered', () => {
-    const sut = run(new CoreSut(ONE, { ...UP, aqic: 'aqic-v4' }), [...attach, aqic('PIN_FAILED')]);
-    expect(q0(sut)).toMatchObject({ savedIsc: 3, savedNib: false, pins: 0, irq: false });
+  it('aqic-v4: a failed pin (-EINVAL) answers rc 06 and handle_pqap zeroes q->isc even though an older enable is still in force', () => {
+    const sut = run(new CoreSut(ONE, { ...UP, aqic: 'aqic-v4' }), [...attach, aqic('NORMAL'), aqic('PIN_FAILED')]);
+    // the AP still interrupts with the first NIB, which stays pinned; its GISC is no longer in q->isc
+    expect(q0(sut)).toMatchObject({ savedIsc: -1, savedNib: true, pins: 1, irq: true });
+    expect(vm0(sut).gisa.ref[3]).toBe(1);
     sut.apply({ type: 'PQAP_AQIC', q: 0, ir: 0 });
-    expect(vm0(sut).faults).toEqual(['GISC_UNREGISTER_UNBALANCED']);
-    expect(q0(sut).savedIsc).toBe(-1);
+    // clrirq -> free_irq: unpins the NIB, and with q->isc zeroed never unregisters its GISC
+    expect(q0(sut)).toMatchObject({ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: ['UNPIN_BEFORE_UNREGISTER'] });
+    expect(vm0(sut).gisa.ref[3]).toBe(1);
   });
 
   it('aqic-v4: a failed re-enable unpins the NIB the AP still writes', () => {
@@ -228,7 +231,7 @@ describe('GISA and GIB', () => {
     expect(obs(sut).vms.map((v) => v.gisa.timer)).toEqual([true, true]);
   });
 
-  it('v5.2 gisa_destroy waits while the GISA is listed, and does not WARN about alert.mask', () => {
+  it('v5.2 gisa_destroy waits while the GISA is listed and reports a non-zero alert.mask (KVM_EVENT), leaving the IAM set', () => {
     const sut = run(new CoreSut(pre, { ...UP, gisaDestroy: 'v5.2' }), [
       { type: 'GISA_ADAPTER_INTERRUPTION', vm: 0, isc: 3 },
       { type: 'kvm_vm_release', vm: 0 },
@@ -237,9 +240,9 @@ describe('GISA and GIB', () => {
     expect(vm0(sut).gisa.origin).toBe(true);
     run(sut, [{ type: 'gib_alert_irq_handler' }, { type: 'kvm_s390_gisa_destroy', vm: 0 }, { type: 'free_page_sie_page2', vm: 0 }]);
     expect(vm0(sut).gisa).toMatchObject({ origin: false, freed: true, timer: false });
-    expect(vm0(sut).faults).toEqual([]);
+    expect(vm0(sut).faults).toEqual(['DESTROY_WITH_ALERT_MASK']);
     sut.apply({ type: 'GISA_ADAPTER_INTERRUPTION', vm: 0, isc: 3 });
-    expect(vm0(sut).faults).toEqual(['GISA_WRITE_AFTER_FREE']);
+    expect(vm0(sut).faults).toEqual(['DESTROY_WITH_ALERT_MASK', 'GISA_WRITE_AFTER_FREE']);
   });
 
   it('v6.6 gisa_destroy WARNs on a registered ISC', () => {

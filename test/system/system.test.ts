@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { explore, traceTo } from '../../src/check/explore.ts';
+import { traceTo } from '../../src/check/explore.ts';
+import { runPathTests } from '../../src/paths/cover.ts';
+import { coreConformance } from '../../src/sut/core.conformance.ts';
+import { observeCore } from '../../src/sut/core.ts';
 import { systemSpec } from '../../machines/system/index.ts';
-import { describeVariants } from '../support/variants.ts';
+import { describeVariants, exploreOnce } from '../support/variants.ts';
 
 describeVariants(systemSpec);
 
 describe('the GISA-destroy hazard of the AQIC series', () => {
   it('aqic-v4: QEMU closing the VM fd destroys the GISA while the queue has interruptions enabled, a GISC registered and a NIB pinned', () => {
     const model = systemSpec.model('aqic-v4');
-    const x = explore(model);
+    const x = exploreOnce(systemSpec, 'aqic-v4');
     const bad = x.violations.get('AqicResourcesFreedBeforeGisaDestroy')!;
     const steps = traceTo(model, x, bad).map((t) => t.event.type);
     // by hand: start and run a vcpu, assign the queue, open the mdev, AQIC enable (NORMAL),
@@ -24,10 +27,25 @@ describe('the GISA-destroy hazard of the AQIC series', () => {
 
   it('upstream and the fixed upstream: no reachable state has the GISA destroyed under a queue with AQIC resources', () => {
     for (const variant of ['upstream', 'upstream-fixed']) {
-      const x = explore(systemSpec.model(variant));
+      const x = exploreOnce(systemSpec, variant);
       expect(x.violations.has('AqicResourcesFreedBeforeGisaDestroy')).toBe(false);
       // the destroy is reached at all: some state has the GISA destroyed
       expect(x.states.some((s) => !s.context.vms[0]!.gisa.origin)).toBe(true);
     }
+  });
+
+  it('aqic-v4 in the SUT: the generated paths through a destroyed GISA under an enabled queue agree, and the tracker reports the use after free', async () => {
+    const model = systemSpec.model('aqic-v4');
+    const x = exploreOnce(systemSpec, 'aqic-v4');
+    const hazard = new Set(x.states.map((s, i) => (!s.context.vms[0]!.gisa.origin && s.context.queues[0]!.irq ? i : -1)).filter((i) => i >= 0));
+    // the 40 generated paths that reach such a state soonest
+    let kept = 0;
+    const through = (p: { edges: number[] }) => kept < 40 && p.edges.some((e) => hazard.has(x.edges[3 * e + 2]!)) && ++kept > 0;
+    const r = await runPathTests(model, coreConformance(model), x, through);
+    expect(r.paths).toBe(40);
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    const faults = new Set(r.suts.flatMap((s) => observeCore(s, { gib: false }).vms[0]!.faults));
+    expect(faults).toContain('GISA_WRITE_AFTER_FREE');
+    expect(faults).toContain('GISC_CALL_AFTER_FREE');
   });
 });
