@@ -81,6 +81,18 @@ export interface ConfigurationInfo {
   description: string;
 }
 
+/** A configuration parameter a spec lets `check --set key=value` override. */
+export interface ParamInfo {
+  key: string;
+  description: string;
+}
+
+/** Optional inputs to `MachineSpec.model`: parameter overrides on top of the configuration. */
+export interface ModelOptions {
+  /** Values for keys listed in `MachineSpec.params`; the spec throws a SpecError for a bad value. */
+  params?: Readonly<Record<string, unknown>>;
+}
+
 /** One machine of the package with its variants and configurations. */
 export interface MachineSpec {
   id: string;
@@ -92,8 +104,10 @@ export interface MachineSpec {
   pinned: string;
   variants: readonly VariantInfo[];
   configurations: readonly ConfigurationInfo[];
+  /** Parameters `--set` may override; a spec without them takes no `--set`. */
+  params?: readonly ParamInfo[];
   /** Builds the model of one variant in one configuration (defaults: the first of each). */
-  model(variantId?: string, configurationId?: string): Model;
+  model(variantId?: string, configurationId?: string, options?: ModelOptions): Model;
 }
 
 /** Unknown variant or configuration: the message says what exists. */
