@@ -5,14 +5,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AnyStateMachine } from 'xstate';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Model } from '../spec.ts';
 
 /** A guard implementation, as in `setup({ guards })`: `({ context, event }, params) => boolean`. */
 export type GuardImpl = (args: { context: any; event: any }, params: any) => boolean;
-/** An action implementation, as in `setup({ actions })`: a function, `assign(...)`, `enqueueActions(...)`. */
-export type ActionImpl = NonNullable<NonNullable<Parameters<AnyStateMachine['provide']>[0]>['actions']>[string];
+/**
+ * An action implementation, as in `setup({ actions })`: a function, `assign(...)`,
+ * `enqueueActions(...)`, or the package's `kernel(fn)` / `update(fn)`. Kept a plain function
+ * type so type-checking a variant file does not instantiate xstate's machine generics.
+ */
+export type ActionImpl = (args: any, params: any) => void;
 
 /** What a variant file default-exports. */
 export interface VariantFile {
@@ -41,6 +44,8 @@ export class VariantFileError extends Error {
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+let previous: unknown;
+
 /** Type-checks one file with the package's compiler options; returns the first diagnostic as `file:line: message`. */
 export async function typeCheck(file: string): Promise<string | undefined> {
   const ts = (await import('typescript')).default;
@@ -54,7 +59,9 @@ export async function typeCheck(file: string): Promise<string | undefined> {
   } catch {
     options.types = [];
   }
-  const program = ts.createProgram([file], options);
+  // reuse the parsed library and package files of the previous check (tests check several files)
+  const program = ts.createProgram({ rootNames: [file], options, ...(previous ? { oldProgram: previous as never } : {}) });
+  previous = program;
   const source = program.getSourceFile(file);
   if (!source) return `${file}: cannot be read`;
   const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
@@ -88,8 +95,7 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
   if (problem) throw new VariantFileError(`variant file does not type-check: ${problem}`);
   let mod: { default?: unknown };
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    mod = (await tsImport(file, import.meta.url)) as { default?: unknown };
+    mod = await importTs(file);
   } catch (e) {
     const first = String((e as Error).message ?? e).split('\n')[0];
     throw new VariantFileError(`variant file ${path} does not load: ${first}`);
@@ -97,6 +103,20 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
   const v = mod.default;
   if (!v || typeof v !== 'object') throw new VariantFileError(`variant file ${path} has no default export; export default defineVariant({ ... })`);
   return { id: basename(file).replace(/\.[cm]?tsx?$/, ''), path: file, file: v as VariantFile };
+}
+
+/**
+ * Under the CLI (tsx) or vitest TypeScript already loads, and the file shares the package's
+ * modules; from plain node, tsx's `tsImport` loads it with its own module namespace.
+ */
+async function importTs(file: string): Promise<{ default?: unknown }> {
+  try {
+    return (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(file, import.meta.url)) as { default?: unknown };
+  }
 }
 
 /**

@@ -128,7 +128,11 @@ export function writeReport(dir: string, results: CheckResult[]): void {
     writeFileSync(tmp, JSON.stringify(body, null, 2) + '\n');
     renameSync(tmp, target);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written
+    }
     throw new UsageError(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
