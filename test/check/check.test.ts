@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { checkModel, stateDiff } from '../../src/check/check.ts';
+import { toySpec } from '../fixtures/toy-spec.ts';
+
+// The toy spec by hand: n in 0..limit times irq in {idle, pending}. In each state RESET is
+// enabled, INC when n < limit, and PEND or DELIVER: with limit 2, 6 states and 6 + 4 + 6 = 16 transitions.
+describe('checkModel', () => {
+  it('counts the baseline by hand and finds every property as expected', () => {
+    const r = checkModel(toySpec.model('baseline'));
+    expect(r).toMatchObject({ machine: 'toy', variant: 'baseline', configuration: 'default', states: 6, transitions: 16, depth: 3, limitReached: false, matches: true });
+    expect(r.results.map((x) => [x.property, x.kind, x.holds, x.expected])).toEqual([
+      ['NotOverLimit', 'invariant', true, true],
+      ['PendingDelivered', 'liveness', true, true],
+      ['ZeroReachable', 'liveness', true, true],
+    ]);
+  });
+
+  it('gives the shortest trace to the planted invariant bug', () => {
+    const r = checkModel(toySpec.model('overflow'));
+    const inv = r.results[0]!;
+    expect(inv.holds).toBe(false);
+    expect(inv.trace.map((t) => [t.event.type, t.actor, t.after])).toEqual([
+      ['INC', 'guest', { 'ctx.n': 1 }],
+      ['INC', 'guest', { 'ctx.n': 2 }],
+      ['INC', 'guest', { 'ctx.n': 3 }],
+    ]);
+    expect(r.matches).toBe(true);
+  });
+
+  it('gives a lasso for the lost wake-up: PEND, then a loop in which DELIVER is never enabled', () => {
+    const r = checkModel(toySpec.model('lossy'));
+    const live = r.results.find((x) => x.property === 'PendingDelivered')!;
+    expect(live.holds).toBe(false);
+    expect(live.trace.map((t) => t.event.type)).toEqual(['PEND']);
+    expect(live.trigger).toBe(1);
+    expect(live.cycle!.map((t) => t.event.type)).toEqual(['RESET']);
+    expect(live.cycle![0]!.step).toBe(2);
+  });
+
+  it('does not match when an expected violation does not happen', () => {
+    const r = checkModel(toySpec.model('wrong'));
+    expect(r.matches).toBe(false);
+    expect(r.results.find((x) => x.property === 'ZeroReachable')).toMatchObject({ holds: true, expected: false });
+  });
+
+  it('leaves properties undecided at the state limit', () => {
+    const r = checkModel(toySpec.model('baseline'), { maxStates: 2 });
+    expect(r.limitReached).toBe(true);
+    expect(r.results.every((x) => x.holds === null && x.note === `not decided: explored ${r.states} states, limit reached`)).toBe(true);
+    expect(r.matches).toBe(false);
+  });
+});
+
+describe('stateDiff', () => {
+  it('names the changed leaves of the state value and the context', () => {
+    const a = { value: { irq: 'idle', vm: { v0: 'run' } }, context: { n: 0, ref: [1, 0], q: { isc: 3 } } };
+    const b = { value: { irq: 'pending', vm: { v0: 'run' } }, context: { n: 0, ref: [1, 1], q: { isc: 3 } } };
+    expect(stateDiff(a, b)).toEqual({ 'state.irq': 'pending', 'ctx.ref': [1, 1] });
+  });
+});
