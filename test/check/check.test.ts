@@ -57,4 +57,10 @@ describe('stateDiff', () => {
     const b = { value: { irq: 'pending', vm: { v0: 'run' } }, context: { n: 0, ref: [1, 1], q: { isc: 3 } } };
     expect(stateDiff(a, b)).toEqual({ 'state.irq': 'pending', 'ctx.ref': [1, 1] });
   });
+
+  it('shows a list that fills with records by its new leaves, not as a removed key', () => {
+    const a = { value: 'flic', context: { adapters: [] as { isc: number }[] } };
+    const b = { value: 'flic', context: { adapters: [{ isc: 3 }] } };
+    expect(stateDiff(a, b)).toEqual({ 'ctx.adapters.0.isc': 3 });
+  });
 });
