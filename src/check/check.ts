@@ -135,8 +135,9 @@ export function stateDiff(a: AbstractState<unknown>, b: AbstractState<unknown>):
   const out: Record<string, unknown> = {};
   for (const [k, v] of fb) if (!fa.has(k) || JSON.stringify(fa.get(k)) !== JSON.stringify(v)) out[k] = v;
   const bKeys = [...fb.keys()];
-  // a leaf that became a subtree (an empty list filled with records) is shown by its new leaves
-  for (const k of fa.keys()) if (!fb.has(k) && !bKeys.some((b) => b.startsWith(k + '.'))) out[k] = null;
+  // a leaf that became a subtree (an empty list filled with records) is shown by its new leaves,
+  // a subtree that became a leaf (a compound state left) by the new leaf
+  for (const k of fa.keys()) if (!fb.has(k) && !bKeys.some((b) => b.startsWith(k + '.') || k.startsWith(b + '.'))) out[k] = null;
   return out;
 }
 

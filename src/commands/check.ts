@@ -88,7 +88,9 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
     }
     const options = Object.keys(params).length ? { params } : undefined;
     const variants = file ? [pick('variant', spec.id, spec.variants, file.file.base).id] : flags.variant ? [pick('variant', spec.id, spec.variants, flags.variant).id] : spec.variants.map((v) => v.id);
-    const configurations = flags.configuration === 'all' ? spec.configurations.map((c) => c.id) : [pick('configuration', spec.id, spec.configurations, flags.configuration).id];
+    // without --configuration each variant is checked where it says (VariantInfo.configuration), else in the first
+    const configurations: (string | undefined)[] =
+      flags.configuration === 'all' ? spec.configurations.map((c) => c.id) : flags.configuration ? [pick('configuration', spec.id, spec.configurations, flags.configuration).id] : [undefined];
     for (const c of configurations) {
       for (const v of variants) {
         const model = spec.model(v, c, options);

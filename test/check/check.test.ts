@@ -63,4 +63,10 @@ describe('stateDiff', () => {
     const b = { value: 'flic', context: { adapters: [{ isc: 3 }] } };
     expect(stateDiff(a, b)).toEqual({ 'ctx.adapters.0.isc': 3 });
   });
+
+  it('shows a compound state left for a simple one by the new value only', () => {
+    const a = { value: { vcpu0: { idle: 'woken' } }, context: {} };
+    const b = { value: { vcpu0: 'outside_sie' }, context: {} };
+    expect(stateDiff(a, b)).toEqual({ 'state.vcpu0': 'outside_sie' });
+  });
 });
