@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { checkModel } from '../../src/check/check.ts';
+import { systemSpec } from '../../machines/system/index.ts';
+
+// The GIB series' IAM restore strategies in the airq configuration (about 1,000 states each):
+// the verdicts recorded in system.variants.ts are what the checker proves.
+describe('GIB IAM restore strategies: liveness verdicts', () => {
+  for (const id of ['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5', 'gib-upstream']) {
+    it(`${id}: every result matches its expectation`, () => {
+      const r = checkModel(systemSpec.model(id));
+      expect(r.configuration).toBe('airq');
+      expect(r.results.filter((x) => x.holds !== x.expected).map((x) => x.property)).toEqual([]);
+    });
+  }
+
+  it('gib-v2 loses the wake-up: the vcpu halts with the IAM cleared, ISC 5 becomes pending and nothing ever wakes it', () => {
+    const r = checkModel(systemSpec.model('gib-v2'));
+    const v = r.results.find((x) => x.property === 'NoLostWakeup')!;
+    expect(v.trace.map((t) => `${t.actor} ${t.event.type}`)).toEqual([
+      'userspace kvm_s390_vcpu_start',
+      'kernel vcpu_pre_run',
+      'guest kvm_s390_handle_wait',
+      'hardware GISA_ADAPTER_INTERRUPTION',
+    ]);
+    expect(v.trace[1]!.after['ctx.vms.0.gisa.iam']).toBe(0);
+    expect(v.trigger).toBe(4);
+    // no fair event (kicker, GAL handler, check_block) is ever enabled again: only more interruptions
+    expect(v.cycle!.every((t) => t.event.type === 'GISA_ADAPTER_INTERRUPTION')).toBe(true);
+  });
+});
