@@ -7,7 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { checkModel, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
 import { applyVariant, loadVariantFile, type LoadedVariant } from '../check/variant-file.ts';
-import { pick, type MachineSpec, type Model } from '../spec.ts';
+import { pick, SpecError, type MachineSpec, type Model } from '../spec.ts';
 import { UsageError, type Io } from './io.ts';
 
 export interface CheckFlags {
@@ -75,8 +75,14 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
   if (file?.file.machine && flags.machine && file.file.machine !== flags.machine) {
     throw new UsageError(`variant file is for machine ${file.file.machine}, but --machine ${flags.machine} was given`);
   }
-  const selected = machineId === undefined ? specs : [pick('machine', 's390-kvm-spec', specs, machineId)];
+  let selected = machineId === undefined ? specs : [pick('machine', 's390-kvm-spec', specs, machineId)];
   if (selected.length === 0) throw new UsageError('no machines are registered in machines/index.ts');
+  if (machineId === undefined && flags.variant) {
+    // --variant without --machine: the machines that have that variant
+    const variant = flags.variant;
+    selected = selected.filter((s) => s.variants.some((v) => v.id === variant));
+    if (!selected.length) throw new UsageError(`no machine has a variant '${variant}'; known: ${[...new Set(specs.flatMap((s) => s.variants.map((v) => v.id)))].join(', ')}`);
+  }
   const params = { ...(file?.file.params ?? {}), ...parseSet(flags.set ?? []) };
   const jobs: Job[] = [];
   for (const spec of selected) {
@@ -93,7 +99,13 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
       flags.configuration === 'all' ? spec.configurations.map((c) => c.id) : flags.configuration ? [pick('configuration', spec.id, spec.configurations, flags.configuration).id] : [undefined];
     for (const c of configurations) {
       for (const v of variants) {
-        const model = spec.model(v, c, options);
+        let model: Model;
+        try {
+          model = spec.model(v, c, options);
+        } catch (e) {
+          if (e instanceof SpecError || !options) throw e;
+          throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(params)}: ${String((e as Error).message).split('\n')[0]}`);
+        }
         jobs.push({ spec, model: file ? applyVariant(model, file) : model });
       }
     }

@@ -37,7 +37,8 @@ describe('check exit codes', () => {
 
   it.each([
     [['check', '--machine', 'nope'], /unknown machine 'nope'.*known: toy/],
-    [['check', '--variant', 'nope'], /unknown variant 'nope' for toy; known: baseline, overflow, lossy, wrong/],
+    [['check', '--variant', 'nope'], /no machine has a variant 'nope'; known: baseline, overflow, lossy, wrong/],
+    [['check', '--machine', 'toy', '--variant', 'nope'], /unknown variant 'nope' for toy; known: baseline, overflow, lossy, wrong/],
     [['check', '--configuration', 'nope'], /unknown configuration 'nope' for toy; known: default, big/],
     [['check', '--bogus'], /unknown option '--bogus'/],
     [['check', '--max-states', 'many'], /--max-states.*expected a positive integer/],
