@@ -29,12 +29,12 @@ export interface PropertyResult {
   expected: boolean;
   /** Shortest trace to the violating state; for a lasso, to the cycle entry. */
   trace: CheckStep[];
-  /** The steps that repeat forever (a liveness violation that is not a deadlock). */
+  /** The steps that repeat forever (a liveness violation whose run does not stop). */
   cycle?: CheckStep[];
   /** For a leadsTo violation: the step after which p held and q never holds again (0: initially). */
   trigger?: number;
-  /** For a leadsTo violation ending in a state with no enabled event. */
-  deadlock?: boolean;
+  /** For a leadsTo violation whose run stops in its last state: no fair event is enabled there. */
+  stuck?: boolean;
   note?: string;
 }
 
@@ -83,7 +83,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
         r.trace = steps(model, x, v.prefix);
         r.trigger = v.trigger;
         if (v.cycle) r.cycle = steps(model, x, v.cycle, v.prefix.events.length);
-        else r.deadlock = true;
+        else r.stuck = true;
       }
     } else {
       const bad = checkAlwaysReachable(x, prop, g);

@@ -1,7 +1,8 @@
 // Liveness on the explored graph. `leadsTo` (p ~> q) under weak fairness of the fair
 // events: a violation is a reachable p-state from which the run can avoid q forever,
-// either by stopping (a deadlock) or by looping in a cycle that treats every fair event
-// fairly. `alwaysReachable`: from every reachable state some q-state stays reachable.
+// either by stopping in a state where no fair event is enabled (as in TLA+, a run may
+// stutter; only fair events must happen) or by looping in a cycle that treats every fair
+// event fairly. `alwaysReachable`: from every reachable state some q-state stays reachable.
 // Fairness is per event instance (type and payload, one entry of `model.events`), so
 // "a runnable vcpu runs" is a separate obligation for each vcpu.
 import type { Exploration } from './explore.ts';
@@ -15,11 +16,11 @@ export interface GraphPath {
 }
 
 export interface LivenessViolation {
-  /** From the initial state to the cycle entry (or to the deadlock). */
+  /** From the initial state to the cycle entry (or to the state where the run stops). */
   prefix: GraphPath;
   /** Index into `prefix.states` of the state where p held and q never holds afterwards. */
   trigger: number;
-  /** The cycle that repeats forever, starting and ending at the last state of `prefix`; absent for a deadlock. */
+  /** The cycle that repeats forever, starting and ending at the last state of `prefix`; absent when the run stops there. */
   cycle?: GraphPath;
 }
 
@@ -153,7 +154,7 @@ function concat(a: GraphPath, b: GraphPath): GraphPath {
 
 /**
  * Checks `p ~> q` under weak fairness. Returns undefined when it holds, else the lasso with
- * the shortest prefix to a bad cycle (or deadlock) that passes a p-state with q never after.
+ * the shortest prefix to a bad cycle (or a state where the run may stop) that passes a p-state with q never after.
  */
 export function checkLeadsTo(model: Model, x: Exploration, prop: LivenessProperty<any>, g = graphOf(x)): LivenessViolation | undefined {
   const n = g.n;
@@ -164,7 +165,7 @@ export function checkLeadsTo(model: Model, x: Exploration, prop: LivenessPropert
     notQ[s] = prop.q(st) ? 0 : 1;
     P[s] = notQ[s] && (prop.p ? prop.p(st) : true) ? 1 : 0;
   }
-  // bad end states: deadlocks outside q, and states of fair non-trivial SCCs outside q
+  // fair cycles: non-trivial SCCs outside q in which no fair event is enabled everywhere and never taken
   const { comp, count } = sccs(g, notQ);
   const size = new Int32Array(count);
   const nontrivial = new Uint8Array(count);
@@ -204,7 +205,13 @@ export function checkLeadsTo(model: Model, x: Exploration, prop: LivenessPropert
     }
     fairComp[c] = ok ? 1 : 0;
   }
-  const bad = (s: number): boolean => notQ[s] === 1 && (g.off[s] === g.off[s + 1] || fairComp[comp[s]!] === 1);
+  // a run may stop (stutter forever) where no fair event is enabled: deadlocks, and states where only
+  // events nobody guarantees (guest, userspace, hardware) are possible
+  const fairEnabled = (s: number): boolean => {
+    for (let k = g.off[s]!; k < g.off[s + 1]!; k++) if (fairSlot[g.ev[k]!]! >= 0) return true;
+    return false;
+  };
+  const bad = (s: number): boolean => notQ[s] === 1 && (!fairEnabled(s) || fairComp[comp[s]!] === 1);
 
   // BFS over (state, phase): phase 0 before p, phase 1 after a p-state with q not yet seen.
   // Entering phase 1 costs no step, so the first bad phase-1 state found ends the shortest prefix.
@@ -258,7 +265,7 @@ export function checkLeadsTo(model: Model, x: Exploration, prop: LivenessPropert
     if (i > 0) prefix.events.push(prevEv[node]!);
   });
   const entry = goal >> 1;
-  if (g.off[entry] === g.off[entry + 1]) return { prefix, trigger: triggerAt };
+  if (!fairEnabled(entry)) return { prefix, trigger: triggerAt };
   return { prefix, trigger: triggerAt, cycle: fairCycle(g, entry, comp, fair, fairSlot) };
 }
 

@@ -174,7 +174,7 @@ function counterexample(x: PropertyResult): string[] {
   }
   const when = x.trigger === 0 ? 'in the initial state' : `after step ${x.trigger}`;
   const head = `  ${x.property} violated (${tag}): p holds ${when} and q never holds afterwards;`;
-  if (x.deadlock) return [`${head} the run stops (no event enabled) after step ${x.trace.length}`, ...stepLines(x.trace)];
+  if (x.stuck) return [`${head} the run can stop after step ${x.trace.length}: no fair event is enabled there`, ...stepLines(x.trace)];
   return [`${head} lasso of ${plural(x.trace.length, 'step')}, then ${plural(x.cycle!.length, 'step')} repeating forever`, ...stepLines(x.trace), '    --- repeats forever:', ...stepLines(x.cycle!)];
 }
 

@@ -3,7 +3,8 @@ import { checkModel, stateDiff } from '../../src/check/check.ts';
 import { toySpec } from '../fixtures/toy-spec.ts';
 
 // The toy spec by hand: n in 0..limit times irq in {idle, pending}. In each state RESET is
-// enabled, INC when n < limit, and PEND or DELIVER: with limit 2, 6 states and 6 + 4 + 6 = 16 transitions.
+// enabled (at n = 0 too: assign makes a new snapshot, so it is a self-loop), INC when
+// n < limit, and PEND or DELIVER: with limit 2, 6 states and 6 + 4 + 6 = 16 transitions.
 describe('checkModel', () => {
   it('counts the baseline by hand and finds every property as expected', () => {
     const r = checkModel(toySpec.model('baseline'));
@@ -27,14 +28,16 @@ describe('checkModel', () => {
     expect(r.matches).toBe(true);
   });
 
-  it('gives a lasso for the lost wake-up: PEND, then a loop in which DELIVER is never enabled', () => {
+  it('gives a lasso for the lost wake-up: PEND, then INC and RESET (both fair) forever while DELIVER is never enabled', () => {
     const r = checkModel(toySpec.model('lossy'));
     const live = r.results.find((x) => x.property === 'PendingDelivered')!;
     expect(live.holds).toBe(false);
     expect(live.trace.map((t) => t.event.type)).toEqual(['PEND']);
     expect(live.trigger).toBe(1);
-    expect(live.cycle!.map((t) => t.event.type)).toEqual(['RESET']);
-    expect(live.cycle![0]!.step).toBe(2);
+    expect(live.cycle!.map((t) => [t.step, t.event.type, t.after])).toEqual([
+      [2, 'INC', { 'ctx.n': 1 }],
+      [3, 'RESET', { 'ctx.n': 0 }],
+    ]);
   });
 
   it('does not match when an expected violation does not happen', () => {

@@ -97,8 +97,8 @@ describe('check output', () => {
 
   it('prints each counterexample as numbered steps with actors and the changed state', async () => {
     const r = await run('check', '--variant', 'lossy');
-    expect(r.out).toContain('PendingDelivered violated (expected): p holds after step 1 and q never holds afterwards; lasso of 1 step, then 1 step repeating forever');
-    expect(r.out).toContain('    1. [hardware] PEND  -> state.irq=pending\n    --- repeats forever:\n    2. [userspace] RESET');
+    expect(r.out).toContain('PendingDelivered violated (expected): p holds after step 1 and q never holds afterwards; lasso of 1 step, then 2 steps repeating forever');
+    expect(r.out).toContain('    1. [hardware] PEND  -> state.irq=pending\n    --- repeats forever:\n    2. [guest] INC  -> ctx.n=1\n    3. [userspace] RESET  -> ctx.n=0\n');
   });
 
   it('--report writes results.json atomically and leaves no temporary file', async () => {
