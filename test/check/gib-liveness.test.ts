@@ -28,4 +28,14 @@ describe('GIB IAM restore strategies: liveness verdicts', () => {
     expect(v.stuck).toBe(true);
     expect(v.cycle).toBeUndefined();
   });
+
+  it('gib-upstream loses no wake-up with one vcpu: its violation needs a second idle vcpu to starve', () => {
+    const one = (id: string) => checkModel(systemSpec.model(id, undefined, { params: { vcpus: 1 } })).results.find((x) => x.property === 'NoLostWakeup')!;
+    expect(one('gib-upstream').holds).toBe(true);
+    expect(one('gib-v2').holds).toBe(false);
+  });
+
+  it('rejects a parameter value out of range with a SpecError naming it', () => {
+    expect(() => systemSpec.model('gib-upstream', undefined, { params: { vcpus: 9 } })).toThrow(/vcpus must be an integer from 0 to 3, got 9/);
+  });
 });
