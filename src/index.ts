@@ -6,6 +6,7 @@ export type {
   Actor,
   ConfigurationInfo,
   EventInfo,
+  Instance,
   Invariant,
   LivenessProperty,
   MachineSpec,

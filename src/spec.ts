@@ -42,9 +42,18 @@ export interface LivenessProperty<C> {
   name: string;
   cite: string;
   kind: 'leadsTo' | 'alwaysReachable';
-  p?: (state: AbstractState<C>) => boolean;
-  q: (state: AbstractState<C>) => boolean;
+  /**
+   * For a property stated per object ("... or that vcpu leaves idle"): the objects, read from
+   * the initial state, e.g. `[{ vm: 0, vcpu: 0 }, { vm: 0, vcpu: 1 }]`. The checker checks p and
+   * q for each instance separately and names the instance of a violation.
+   */
+  instances?: (initial: AbstractState<C>) => readonly Instance[];
+  p?: (state: AbstractState<C>, instance: Instance) => boolean;
+  q: (state: AbstractState<C>, instance: Instance) => boolean;
 }
+
+/** One object a per-object liveness property speaks of: index fields as in event payloads. */
+export type Instance = Readonly<Record<string, number>>;
 
 /** A machine as the checker, the path generator and the exporters use it. */
 export interface Model<C = any> {

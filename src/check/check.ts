@@ -4,7 +4,7 @@
 import type { EventObject } from 'xstate';
 import { explore, type Exploration } from './explore.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
-import type { AbstractState, Model } from '../spec.ts';
+import type { AbstractState, Instance, Model } from '../spec.ts';
 
 export interface CheckOptions {
   maxStates?: number;
@@ -35,6 +35,8 @@ export interface PropertyResult {
   trigger?: number;
   /** For a leadsTo violation whose run stops in its last state: no fair event is enabled there. */
   stuck?: boolean;
+  /** For a per-object property, the object the violation is about. */
+  instance?: Instance;
   note?: string;
 }
 
@@ -76,19 +78,27 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
   for (const prop of model.liveness) {
     const r: PropertyResult = { property: prop.name, kind: 'liveness', holds: null, expected: expected(prop.name), trace: [] };
     if (!g) r.note = incomplete;
-    else if (prop.kind === 'leadsTo') {
-      const v = checkLeadsTo(model, x, prop, g);
-      r.holds = v === undefined;
-      if (v) {
-        r.trace = steps(model, x, v.prefix);
-        r.trigger = v.trigger;
-        if (v.cycle) r.cycle = steps(model, x, v.cycle, v.prefix.events.length);
-        else r.stuck = true;
+    else {
+      r.holds = true;
+      // a per-object property is checked object by object; the first violated one is reported
+      for (const instance of prop.instances ? prop.instances(x.states[0]!) : [{}]) {
+        const one = { ...prop, q: (s: AbstractState<unknown>) => prop.q(s, instance), ...(prop.p ? { p: (s: AbstractState<unknown>) => prop.p!(s, instance) } : {}) };
+        if (prop.kind === 'leadsTo') {
+          const v = checkLeadsTo(model, x, one, g);
+          if (!v) continue;
+          r.trace = steps(model, x, v.prefix);
+          r.trigger = v.trigger;
+          if (v.cycle) r.cycle = steps(model, x, v.cycle, v.prefix.events.length);
+          else r.stuck = true;
+        } else {
+          const bad = checkAlwaysReachable(x, one, g);
+          if (bad === undefined) continue;
+          r.trace = steps(model, x, pathTo(x, bad));
+        }
+        r.holds = false;
+        if (prop.instances) r.instance = instance;
+        break;
       }
-    } else {
-      const bad = checkAlwaysReachable(x, prop, g);
-      r.holds = bad === undefined;
-      if (bad !== undefined) r.trace = steps(model, x, pathTo(x, bad));
     }
     results.push(r);
   }

@@ -162,8 +162,8 @@ export function checkLeadsTo(model: Model, x: Exploration, prop: LivenessPropert
   const notQ = new Uint8Array(n);
   for (let s = 0; s < n; s++) {
     const st = x.states[s]!;
-    notQ[s] = prop.q(st) ? 0 : 1;
-    P[s] = notQ[s] && (prop.p ? prop.p(st) : true) ? 1 : 0;
+    notQ[s] = prop.q(st, {}) ? 0 : 1;
+    P[s] = notQ[s] && (prop.p ? prop.p(st, {}) : true) ? 1 : 0;
   }
   // fair cycles: non-trivial SCCs outside q in which no fair event is enabled everywhere and never taken
   const { comp, count } = sccs(g, notQ);
@@ -317,7 +317,7 @@ export function checkAlwaysReachable(x: Exploration, prop: LivenessProperty<any>
   const ok = new Uint8Array(n);
   const queue: number[] = [];
   for (let s = 0; s < n; s++) {
-    if (prop.q(x.states[s]!)) {
+    if (prop.q(x.states[s]!, {})) {
       ok[s] = 1;
       queue.push(s);
     }

@@ -167,7 +167,8 @@ export function formatResult(r: CheckResult): string {
 }
 
 function counterexample(x: PropertyResult): string[] {
-  const tag = x.expected ? 'NOT EXPECTED' : 'expected';
+  const of = x.instance ? ` for ${Object.entries(x.instance).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
+  const tag = (x.expected ? 'NOT EXPECTED' : 'expected') + of;
   if (x.kind === 'invariant' || x.trigger === undefined) {
     const what = x.kind === 'invariant' ? 'shortest trace to a violating state' : 'shortest trace to a state from which it can no longer be reached';
     return [`  ${x.property} violated (${tag}): ${what}, ${plural(x.trace.length, 'step')}`, ...stepLines(x.trace), ...(x.trace.length ? [] : ['    (the initial state)'])];

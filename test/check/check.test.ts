@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createMachine } from 'xstate';
 import { checkModel, stateDiff } from '../../src/check/check.ts';
+import type { AbstractState, LivenessProperty, Model } from '../../src/spec.ts';
 import { toySpec } from '../fixtures/toy-spec.ts';
 
 // The toy spec by hand: n in 0..limit times irq in {idle, pending}. In each state RESET is
@@ -73,3 +75,46 @@ describe('stateDiff', () => {
     expect(stateDiff(a, b)).toEqual({ 'state.vcpu0': 'outside_sie' });
   });
 });
+
+// Two interruption lines v0 and v1 (parallel regions): PEND_i (hardware) makes line i
+// pending, DELIVER_i (fair) delivers it; v1's delivery can be switched off.
+function lines(v1Delivers: boolean): Model {
+  const line = (i: number, delivers: boolean) => ({
+    initial: 'idle',
+    states: { idle: { on: { [`PEND_${i}`]: 'pending' } }, pending: { on: delivers ? { [`DELIVER_${i}`]: 'idle' } : {} } },
+  });
+  const events = ['PEND_0', 'PEND_1', 'DELIVER_0', 'DELIVER_1'];
+  return {
+    machineId: 'lines',
+    variantId: 'baseline',
+    configurationId: 'default',
+    machine: createMachine({ id: 'lines', type: 'parallel', states: { v0: line(0, true), v1: line(1, v1Delivers) } }),
+    events: events.map((type) => ({ type })),
+    eventInfo: Object.fromEntries(events.map((t) => [t, t.startsWith('DELIVER') ? { actor: 'kernel', cite: 'lines', fair: true } : { actor: 'hardware', cite: 'lines' }])),
+    invariants: [],
+    liveness: [],
+    expectedViolations: [],
+  };
+}
+const pending = (s: AbstractState<unknown>, i: number) => (s.value as Record<string, string>)[`v${i}`] === 'pending';
+const some: LivenessProperty<unknown> = { name: 'Some', cite: 'lines', kind: 'leadsTo', p: (s) => pending(s, 0) || pending(s, 1), q: (s) => !pending(s, 0) && !pending(s, 1) };
+const each: LivenessProperty<unknown> = { name: 'Each', cite: 'lines', kind: 'leadsTo', instances: () => [{ v: 0 }, { v: 1 }], p: (s, { v }) => pending(s, v!), q: (s, { v }) => !pending(s, v!) };
+
+describe('per-object liveness (instances)', () => {
+  it('lines taking turns to be pending violate "no line pending" but each line is delivered', () => {
+    const r = checkModel({ ...lines(true), liveness: [some, each] });
+    expect(r.results.map((x) => [x.property, x.holds])).toEqual([
+      ['Some', false],
+      ['Each', true],
+    ]);
+  });
+
+  it('names the line that is never delivered', () => {
+    const r = checkModel({ ...lines(false), liveness: [each] });
+    const v = r.results[0]!;
+    expect(v.holds).toBe(false);
+    expect(v.instance).toEqual({ v: 1 });
+    expect(v.trace.map((t) => t.event.type)).toEqual(['PEND_1']);
+  });
+});
+
