@@ -78,7 +78,7 @@ export const systemVariants: CoreVariant[] = [
     description: 'the merged IAM restore strategy: gisa_get_ipm_or_restore_iam in kvm_s390_handle_wait and the gisa_vcpu_kicker timer',
     cite: `${GIB_SERIES} v7, v5.2 and later`,
     configuration: 'airq',
-    // proved by the checker (NOTES-checker.md): no wake-up is lost, but the kicker wakes the first idle vcpu open for a
+    // proved by the checker (NOTES-checker.md): with one vcpu it holds, but the kicker wakes the first idle vcpu open for a
     // pending ISC, so a stream of ISC 5 interruptions for vcpu0 starves idle vcpu1 under weak fairness of the kicker
     expectedViolations: ['NoLostWakeup'],
   },

@@ -168,13 +168,13 @@ export function formatResult(r: CheckResult): string {
 
 function counterexample(x: PropertyResult): string[] {
   const of = x.instance ? ` for ${Object.entries(x.instance).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
-  const tag = (x.expected ? 'NOT EXPECTED' : 'expected') + of;
+  const tag = x.expected ? 'NOT EXPECTED' : 'expected';
   if (x.kind === 'invariant' || x.trigger === undefined) {
     const what = x.kind === 'invariant' ? 'shortest trace to a violating state' : 'shortest trace to a state from which it can no longer be reached';
-    return [`  ${x.property} violated (${tag}): ${what}, ${plural(x.trace.length, 'step')}`, ...stepLines(x.trace), ...(x.trace.length ? [] : ['    (the initial state)'])];
+    return [`  ${x.property} violated${of} (${tag}): ${what}, ${plural(x.trace.length, 'step')}`, ...stepLines(x.trace), ...(x.trace.length ? [] : ['    (the initial state)'])];
   }
   const when = x.trigger === 0 ? 'in the initial state' : `after step ${x.trigger}`;
-  const head = `  ${x.property} violated (${tag}): p holds ${when} and q never holds afterwards;`;
+  const head = `  ${x.property} violated${of} (${tag}): p holds ${when} and q never holds afterwards;`;
   if (x.stuck) return [`${head} the run can stop after step ${x.trace.length}: no fair event is enabled there`, ...stepLines(x.trace)];
   return [`${head} lasso of ${plural(x.trace.length, 'step')}, then ${plural(x.cycle!.length, 'step')} repeating forever`, ...stepLines(x.trace), '    --- repeats forever:', ...stepLines(x.cycle!)];
 }

@@ -29,6 +29,12 @@ describe('GIB IAM restore strategies: liveness verdicts', () => {
     expect(v.cycle).toBeUndefined();
   });
 
+  it('gib-upstream starves vcpu 1: the kicker keeps waking vcpu 0, open for the ISC 5 that keeps coming', () => {
+    const v = checkModel(systemSpec.model('gib-upstream')).results.find((x) => x.property === 'NoLostWakeup')!;
+    expect(v.instance).toEqual({ vm: 0, vcpu: 1 });
+    expect(v.cycle!.filter((t) => t.event.type === 'gisa_vcpu_kicker').map((t) => t.after)).toEqual([{ 'state.vm0.vcpu0.idle': 'woken', 'ctx.vms.0.vcpus.0.kicked': true }]);
+  });
+
   it('gib-upstream loses no wake-up with one vcpu: its violation needs a second idle vcpu to starve', () => {
     const one = (id: string) => checkModel(systemSpec.model(id, undefined, { params: { vcpus: 1 } })).results.find((x) => x.property === 'NoLostWakeup')!;
     expect(one('gib-upstream').holds).toBe(true);
