@@ -113,20 +113,20 @@ function fairEventIndices(model: Model): number[] {
   return out;
 }
 
-/** Shortest path from `from` to a state satisfying `goal`, moving only through `allowed` states (BFS). */
-function shortestPath(g: Graph, from: number, allowed: (s: number) => boolean, goal: (s: number, viaEv: number, prev: number) => boolean, minSteps = 0): GraphPath | undefined {
-  // nodes are states; with minSteps = 1 the start itself is not a goal (for cycles back to `from`)
+/**
+ * Shortest path of at least one step from `from` to a state satisfying `goal` (told the
+ * event and the state it is reached by), moving only through `allowed` states (BFS).
+ */
+function shortestPath(g: Graph, from: number, allowed: (s: number) => boolean, goal: (s: number, viaEv: number) => boolean): GraphPath | undefined {
   const prev = new Map<number, [number, number]>();
-  const queue: number[] = [];
-  if (minSteps === 0 && goal(from, -1, -1)) return { states: [from], events: [] };
-  queue.push(from);
+  const queue: number[] = [from];
   const seen = new Set<number>([from]);
   for (let h = 0; h < queue.length; h++) {
     const v = queue[h]!;
     for (let k = g.off[v]!; k < g.off[v + 1]!; k++) {
       const w = g.to[k]!;
       if (!allowed(w)) continue;
-      if (goal(w, g.ev[k]!, v)) {
+      if (goal(w, g.ev[k]!)) {
         const path: GraphPath = { states: [w], events: [g.ev[k]!] };
         for (let s = v; s !== from; ) {
           const [p, e] = prev.get(s)!;
@@ -289,14 +289,14 @@ function fairCycle(g: Graph, entry: number, comp: Int32Array, fair: number[], fa
     if (done[i]) continue;
     const e = fair[i]!;
     // shortest way to take e inside the component, or to reach a state where e is disabled
-    const leg = shortestPath(g, here, inC, (s, viaEv, prev) => (viaEv === e && prev >= 0 && inC(prev)) || !enabledAt(s, e), 1);
+    const leg = shortestPath(g, here, inC, (s, viaEv) => viaEv === e || !enabledAt(s, e));
     if (!leg) continue; // cannot happen in a fair component
     for (let k = 1; k < leg.states.length; k++) settle(leg.states[k]!, leg.events[k - 1]!);
     path = concat(path, leg);
     here = leg.states[leg.states.length - 1]!;
   }
   if (here !== entry || path.events.length === 0) {
-    const back = shortestPath(g, here, inC, (s) => s === entry, 1)!;
+    const back = shortestPath(g, here, inC, (s) => s === entry)!;
     path = concat(path, back);
   }
   return path;
