@@ -115,7 +115,7 @@ function fairEventIndices(model: Model): number[] {
 
 /**
  * Shortest path of at least one step from `from` to a state satisfying `goal` (told the
- * event and the state it is reached by), moving only through `allowed` states (BFS).
+ * event it is reached by), moving only through `allowed` states (BFS).
  */
 function shortestPath(g: Graph, from: number, allowed: (s: number) => boolean, goal: (s: number, viaEv: number) => boolean): GraphPath | undefined {
   const prev = new Map<number, [number, number]>();
