@@ -3,32 +3,36 @@
 import { Command, CommanderError } from 'commander';
 import { SpecError } from './spec.ts';
 import { registerList } from './commands/list.ts';
+import { registerCheck } from './commands/check.ts';
+import { processIo, UsageError, type Io } from './commands/io.ts';
+import { VariantFileError } from './check/variant-file.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError, type Io } from './commands/io.ts';
 
-export function program(): Command {
+export function program(io: Io = processIo, done: (code: number) => void = () => {}): Command {
   const p = new Command('s390-kvm-spec')
     .description('Statecharts of the s390 KVM interrupt and pass-through machinery: list, check, export')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showSuggestionAfterError(true);
   registerList(p);
+  registerCheck(p, io, done);
   return p;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs the CLI in-process; resolves to the exit code (0 ok, 1 a check differs from its expectation, 2 usage). */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let code = 0;
   try {
-    await program().parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    await program(io, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander already printed its one-line message; help and version exit 0
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof SpecError) {
-      process.stderr.write(`s390-kvm-spec: ${e.message}\n`);
+    if (e instanceof UsageError || e instanceof SpecError || e instanceof VariantFileError) {
+      io.err(`s390-kvm-spec: ${e.message}\n`);
       return 2;
     }
     throw e;
@@ -36,5 +40,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('s390-kvm-spec.js')) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  // `check | head` closes the pipe early: stop quietly, as other command-line tools do
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

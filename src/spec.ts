@@ -42,9 +42,18 @@ export interface LivenessProperty<C> {
   name: string;
   cite: string;
   kind: 'leadsTo' | 'alwaysReachable';
-  p?: (state: AbstractState<C>) => boolean;
-  q: (state: AbstractState<C>) => boolean;
+  /**
+   * For a property stated per object ("... or that vcpu leaves idle"): the objects, read from
+   * the initial state, e.g. `[{ vm: 0, vcpu: 0 }, { vm: 0, vcpu: 1 }]`. The checker checks p and
+   * q for each instance separately and names the instance of a violation.
+   */
+  instances?: (initial: AbstractState<C>) => readonly Instance[];
+  p?: (state: AbstractState<C>, instance: Instance) => boolean;
+  q: (state: AbstractState<C>, instance: Instance) => boolean;
 }
+
+/** One object a per-object liveness property speaks of: index fields as in event payloads. */
+export type Instance = Readonly<Record<string, number>>;
 
 /** A machine as the checker, the path generator and the exporters use it. */
 export interface Model<C = any> {
@@ -85,6 +94,18 @@ export interface ConfigurationInfo {
   description: string;
 }
 
+/** A configuration parameter a spec lets `check --set key=value` override. */
+export interface ParamInfo {
+  key: string;
+  description: string;
+}
+
+/** Optional inputs to `MachineSpec.model`: parameter overrides on top of the configuration. */
+export interface ModelOptions {
+  /** Values for keys listed in `MachineSpec.params`; the spec throws a SpecError for a bad value. */
+  params?: Readonly<Record<string, unknown>>;
+}
+
 /** One machine of the package with its variants and configurations. */
 export interface MachineSpec {
   id: string;
@@ -96,8 +117,10 @@ export interface MachineSpec {
   pinned: string;
   variants: readonly VariantInfo[];
   configurations: readonly ConfigurationInfo[];
+  /** Parameters `--set` may override; a spec without them takes no `--set`. */
+  params?: readonly ParamInfo[];
   /** Builds the model of one variant in one configuration (defaults: the first of each). */
-  model(variantId?: string, configurationId?: string): Model;
+  model(variantId?: string, configurationId?: string, options?: ModelOptions): Model;
 }
 
 /** Unknown variant or configuration: the message says what exists. */

@@ -1,7 +1,7 @@
 // Builds the MachineSpec of a core machine (per-object or composed) from its parts,
 // configurations, variants and properties.
 import type { AnyStateMachine } from 'xstate';
-import { pick, type Invariant, type LivenessProperty, type MachineSpec, type Model, type VariantInfo } from '../../src/spec.ts';
+import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
@@ -45,9 +45,11 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
     pinned: PINNED,
     variants: def.variants,
     configurations: def.configurations,
-    model(variantId?: string, configurationId?: string): Model<SystemContext> {
+    params: PARAMS,
+    model(variantId?: string, configurationId?: string, options?: ModelOptions): Model<SystemContext> {
       const variant = pick('variant', def.id, def.variants, variantId);
-      const configuration = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
+      const picked = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
+      const configuration = options?.params ? withParams(picked, options.params) : picked;
       const design: Design = { ...UPSTREAM, ...variant.design };
       let machine = composeMachine(def.id, def.parts, configuration.params, design, contextFor(configuration.params));
       if (variant.provide) machine = machine.provide(variant.provide(design));
@@ -68,3 +70,37 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
     },
   };
 }
+
+/** The configuration parameters `check --set` may override (checker issue). */
+const PARAMS: ParamInfo[] = [
+  { key: 'vms', description: 'VMs (struct kvm), 1..3' },
+  { key: 'vcpus', description: 'vcpus per VM, 0..3' },
+  { key: 'queues', description: 'AP queues bound to vfio_ap, 0..3' },
+  { key: 'iscs', description: 'guest ISCs the bounds enumerate, e.g. [3,5]' },
+  { key: 'cr6', description: 'CR6 ISC mask of each vcpu, e.g. [4,16]' },
+];
+
+function withParams(c: CoreConfiguration, over: Readonly<Record<string, unknown>>): CoreConfiguration {
+  const count = (key: string, lo: number, hi: number): number | undefined => {
+    const v = over[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new SpecError(`${key} must be an integer from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const list = (key: string, hi: number): number[] | undefined => {
+    const v = over[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x >= 0 && x <= hi)) throw new SpecError(`${key} must be a list of integers from 0 to ${hi}, got ${JSON.stringify(v)}`);
+    return v as number[];
+  };
+  const params = { ...c.params };
+  const vms = count('vms', 1, 3), vcpus = count('vcpus', 0, 3), queues = count('queues', 0, 3), iscs = list('iscs', 7), cr6 = list('cr6', 255);
+  if (vms !== undefined) params.vms = vms;
+  if (vcpus !== undefined) params.vcpus = vcpus;
+  if (queues !== undefined) params.queues = queues;
+  if (iscs !== undefined) params.iscs = iscs;
+  if (cr6 !== undefined) params.cr6 = cr6;
+  const changed = Object.keys(over).map((k) => `${k}=${JSON.stringify(over[k])}`).join(',');
+  return { ...c, id: `${c.id}[${changed}]`, params };
+}
+

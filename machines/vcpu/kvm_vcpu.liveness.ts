@@ -3,15 +3,24 @@ import type { LivenessProperty } from '../../src/spec.ts';
 import type { SystemContext } from '../context.ts';
 import { deliverableIpm } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 
-/** An idle vcpu whose PSW and CR6 would take a pending GISA interruption. */
+/** vcpu `vcpu` of VM `vm` is idle and its PSW and CR6 would take a pending GISA interruption. */
+export function idleWithDeliverableOn(context: SystemContext, vm: number, vcpu: number): boolean {
+  const k = context.vms[vm];
+  const v = k?.vcpus[vcpu];
+  return !!k && !!v && k.gisa.origin && v.idle && deliverableIpm(context, vm, { ...v, pswIo: true }) !== 0;
+}
+
+/** Some vcpu is idle with a deliverable GISA interruption. */
 export function idleWithDeliverable(context: SystemContext): boolean {
-  return context.vms.some((k, vm) => k.gisa.origin && k.vcpus.some((v) => v.idle && deliverableIpm(context, vm, { ...v, pswIo: true }) !== 0));
+  return context.vms.some((k, vm) => k.vcpus.some((_, vcpu) => idleWithDeliverableOn(context, vm, vcpu)));
 }
 
 export const NoLostWakeup: LivenessProperty<SystemContext> = {
   name: 'NoLostWakeup',
   cite: 'GIB series (Michael Mueller): a pending adapter interruption an idle vcpu is open for is delivered, or the vcpu leaves idle; gisa_vcpu_kicker re-arms until the IPM is clean',
   kind: 'leadsTo',
-  p: ({ context }) => idleWithDeliverable(context),
-  q: ({ context }) => !idleWithDeliverable(context),
+  // per vcpu, as the property is worded: vcpus taking turns being idle is no lost wake-up
+  instances: ({ context }) => context.vms.flatMap((k, vm) => k.vcpus.map((_, vcpu) => ({ vm, vcpu }))),
+  p: ({ context }, { vm, vcpu }) => idleWithDeliverableOn(context, vm!, vcpu!),
+  q: ({ context }, { vm, vcpu }) => !idleWithDeliverableOn(context, vm!, vcpu!),
 };

@@ -52,3 +52,25 @@ describe('explore', () => {
     expect(x.states.length).toBeGreaterThanOrEqual(4);
   });
 });
+
+// A ring of 5 states, NEXT going round one way and PREV the other. By hand: 5 states, 10
+// transitions, and the shortest way to s3 is PREV, PREV (not NEXT x3); s2 and s3 are at depth 2.
+const ring = createMachine({
+  id: 'ring',
+  initial: 's0',
+  states: Object.fromEntries([0, 1, 2, 3, 4].map((i) => [`s${i}`, { on: { NEXT: `s${(i + 1) % 5}`, PREV: `s${(i + 4) % 5}` } }])),
+});
+
+describe('explore on a ring', () => {
+  const m: Model = { ...model(), machineId: 'ring', machine: ring, events: [{ type: 'NEXT' }, { type: 'PREV' }], eventInfo: { NEXT: { actor: 'kernel', cite: 'ring' }, PREV: { actor: 'guest', cite: 'ring' } } };
+  it('counts 5 states and 10 transitions, depth 2', () => {
+    const x = explore(m);
+    expect([x.states.length, x.transitions, x.maxDepth]).toEqual([5, 10, 2]);
+  });
+  it('takes the shorter way round to s3', () => {
+    const x = explore(m);
+    const s3 = x.states.findIndex((s) => s.value === 's3');
+    expect(formatTrace(traceTo(m, x, s3))).toBe('1. [guest] PREV\n2. [guest] PREV');
+  });
+});
+

@@ -1,0 +1,164 @@
+// One check of one model: explore every reachable state, evaluate every invariant and
+// liveness property, and compare each verdict with the variant's expectation. Every
+// violation comes with its shortest trace; a liveness violation with its lasso.
+import type { EventObject } from 'xstate';
+import { explore, type Exploration } from './explore.ts';
+import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
+import type { AbstractState, Instance, Model } from '../spec.ts';
+
+export interface CheckOptions {
+  maxStates?: number;
+  /** Called during exploration with the number of states so far and the queue length. */
+  onProgress?: (states: number, queued: number) => void;
+}
+
+/** One step of a counterexample, with what changed in the state after it. */
+export interface CheckStep {
+  step: number;
+  event: EventObject;
+  actor: string;
+  /** The parts of the state value (`state...`) and context (`ctx...`) this step changed. */
+  after: Record<string, unknown>;
+}
+
+export interface PropertyResult {
+  property: string;
+  kind: 'invariant' | 'liveness';
+  /** null: not decided, because the state limit stopped the exploration first. */
+  holds: boolean | null;
+  expected: boolean;
+  /** Shortest trace to the violating state; for a lasso, to the cycle entry. */
+  trace: CheckStep[];
+  /** The steps that repeat forever (a liveness violation whose run does not stop). */
+  cycle?: CheckStep[];
+  /** For a leadsTo violation: the step after which p held and q never holds again (0: initially). */
+  trigger?: number;
+  /** For a leadsTo violation whose run stops in its last state: no fair event is enabled there. */
+  stuck?: boolean;
+  /** For a per-object property, the object the violation is about. */
+  instance?: Instance;
+  note?: string;
+}
+
+export interface CheckResult {
+  machine: string;
+  variant: string;
+  configuration: string;
+  states: number;
+  transitions: number;
+  depth: number;
+  millis: number;
+  limitReached: boolean;
+  /** Every result's `holds` equals its `expected`. */
+  matches: boolean;
+  results: PropertyResult[];
+}
+
+export function checkModel(model: Model, options: CheckOptions = {}): CheckResult {
+  const started = performance.now();
+  const x = explore(model, {
+    ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
+  });
+  const results: PropertyResult[] = [];
+  const expected = (name: string) => !model.expectedViolations.includes(name);
+  const incomplete = `not decided: explored ${x.states.length} states, limit reached`;
+
+  for (const inv of model.invariants) {
+    const bad = x.violations.get(inv.name);
+    const r: PropertyResult = { property: inv.name, kind: 'invariant', holds: bad === undefined, expected: expected(inv.name), trace: [] };
+    if (bad !== undefined) r.trace = steps(model, x, pathTo(x, bad));
+    else if (x.limitReached) {
+      r.holds = null;
+      r.note = incomplete;
+    }
+    results.push(r);
+  }
+  const g = model.liveness.length && !x.limitReached ? graphOf(x) : undefined;
+  for (const prop of model.liveness) {
+    const r: PropertyResult = { property: prop.name, kind: 'liveness', holds: null, expected: expected(prop.name), trace: [] };
+    if (!g) r.note = incomplete;
+    else {
+      r.holds = true;
+      // a per-object property is checked object by object; the first violated one is reported
+      for (const instance of prop.instances ? prop.instances(x.states[0]!) : [{}]) {
+        const one = { ...prop, q: (s: AbstractState<unknown>) => prop.q(s, instance), ...(prop.p ? { p: (s: AbstractState<unknown>) => prop.p!(s, instance) } : {}) };
+        if (prop.kind === 'leadsTo') {
+          const v = checkLeadsTo(model, x, one, g);
+          if (!v) continue;
+          r.trace = steps(model, x, v.prefix);
+          r.trigger = v.trigger;
+          if (v.cycle) r.cycle = steps(model, x, v.cycle, v.prefix.events.length);
+          else r.stuck = true;
+        } else {
+          const bad = checkAlwaysReachable(x, one, g);
+          if (bad === undefined) continue;
+          r.trace = steps(model, x, pathTo(x, bad));
+        }
+        r.holds = false;
+        if (prop.instances) r.instance = instance;
+        break;
+      }
+    }
+    results.push(r);
+  }
+  return {
+    machine: model.machineId,
+    variant: model.variantId,
+    configuration: model.configurationId,
+    states: x.states.length,
+    transitions: x.transitions,
+    depth: x.maxDepth,
+    millis: Math.round(performance.now() - started),
+    limitReached: x.limitReached,
+    matches: results.every((r) => r.holds === r.expected),
+    results,
+  };
+}
+
+/** The shortest path from the initial state to state `i`, along the BFS parent links. */
+export function pathTo(x: Exploration, i: number): GraphPath {
+  const states = [i];
+  const events: number[] = [];
+  for (let s = i; x.parent[s]! >= 0; s = x.parent[s]!) {
+    events.push(x.parentEvent[s]!);
+    states.push(x.parent[s]!);
+  }
+  return { states: states.reverse(), events: events.reverse() };
+}
+
+function steps(model: Model, x: Exploration, path: GraphPath, first = 0): CheckStep[] {
+  return path.events.map((e, k) => {
+    const event = model.events[e]!;
+    return {
+      step: first + k + 1,
+      event,
+      actor: model.eventInfo[event.type]?.actor ?? 'unknown',
+      after: stateDiff(x.states[path.states[k]!]!, x.states[path.states[k + 1]!]!),
+    };
+  });
+}
+
+/** The leaves of `b` that differ from `a`: state value paths as `state.<region>`, context as `ctx.<field>`. */
+export function stateDiff(a: AbstractState<unknown>, b: AbstractState<unknown>): Record<string, unknown> {
+  const fa = flatten(a), fb = flatten(b);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of fb) if (!fa.has(k) || JSON.stringify(fa.get(k)) !== JSON.stringify(v)) out[k] = v;
+  const bKeys = [...fb.keys()];
+  // a leaf that became a subtree (an empty list filled with records) is shown by its new leaves,
+  // a subtree that became a leaf (a compound state left) by the new leaf
+  for (const k of fa.keys()) if (!fb.has(k) && !bKeys.some((b) => b.startsWith(k + '.') || k.startsWith(b + '.'))) out[k] = null;
+  return out;
+}
+
+function flatten(s: AbstractState<unknown>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const walk = (prefix: string, v: unknown): void => {
+    if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((y) => y === null || typeof y !== 'object'))) {
+      for (const [k, y] of Object.entries(v)) walk(`${prefix}.${k}`, y);
+    } else out.set(prefix, v);
+  };
+  walk('state', s.value);
+  walk('ctx', s.context);
+  return out;
+}

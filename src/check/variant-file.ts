@@ -1,0 +1,167 @@
+// A reviewer's own variant: a TypeScript module that default-exports overrides of named
+// guards and actions (and parameters) on top of a shipped variant. It is type-checked
+// against the package's exported types, loaded through tsx, and every name it overrides
+// must exist in the machine.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Model } from '../spec.ts';
+
+/** A guard implementation, as in `setup({ guards })`: `({ context, event }, params) => boolean`. */
+export type GuardImpl = (args: { context: any; event: any }, params: any) => boolean;
+/**
+ * An action implementation, as in `setup({ actions })`: a function, `assign(...)`,
+ * `enqueueActions(...)`, or the package's `kernel(fn)` / `update(fn)`. Kept a plain function
+ * type so type-checking a variant file does not instantiate xstate's machine generics.
+ */
+export type ActionImpl = (args: any, params: any) => void;
+
+/** What a variant file default-exports. */
+export interface VariantFile {
+  /** Machine id; `--machine` may give it instead. */
+  machine?: string;
+  /** The shipped variant to start from (default: the machine's first, the baseline). */
+  base?: string;
+  description?: string;
+  /** Properties this variant must violate; everything else must hold (default: none). */
+  expectedViolations?: readonly string[];
+  guards?: Readonly<Record<string, GuardImpl>>;
+  actions?: Readonly<Record<string, ActionImpl>>;
+  /** Configuration parameters, as `--set key=value` gives them. */
+  params?: Readonly<Record<string, unknown>>;
+}
+
+/** Identity, for type inference in a variant file: `export default defineVariant({ ... })`. */
+export function defineVariant(v: VariantFile): VariantFile {
+  return v;
+}
+
+/** A variant file that cannot be used; the message is one line. */
+export class VariantFileError extends Error {
+  override name = 'VariantFileError';
+}
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+let previous: unknown;
+
+/** Type-checks one file with the package's compiler options; returns the first diagnostic as `file:line: message`. */
+export async function typeCheck(file: string): Promise<string | undefined> {
+  const ts = (await import('typescript')).default;
+  const configPath = resolve(packageRoot, 'tsconfig.json');
+  const raw = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
+  const parsed = ts.parseJsonConfigFileContent(raw.config ?? {}, ts.sys, packageRoot);
+  const options = { ...parsed.options, noEmit: true };
+  // installed without dev dependencies there are no node types; a variant file needs none
+  try {
+    createRequire(configPath).resolve('@types/node/package.json');
+  } catch {
+    options.types = [];
+  }
+  // reuse the parsed library and package files of the previous check (tests check several files)
+  const program = ts.createProgram({ rootNames: [file], options, ...(previous ? { oldProgram: previous as never } : {}) });
+  previous = program;
+  const source = program.getSourceFile(file);
+  if (!source) return `${file}: cannot be read`;
+  const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
+  const d = diagnostics[0];
+  if (!d) return undefined;
+  const message = ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\s+/g, ' ');
+  if (d.file && d.start !== undefined) {
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return `${relative(process.cwd(), d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1}: ${message}`;
+  }
+  return message;
+}
+
+export interface LoadedVariant {
+  /** The variant id the checker reports: the file name without `.ts`. */
+  id: string;
+  path: string;
+  file: VariantFile;
+}
+
+/** Reads, type-checks and imports a variant file; every failure is a VariantFileError with one line. */
+export async function loadVariantFile(path: string): Promise<LoadedVariant> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new VariantFileError(`variant file ${path} does not exist`);
+  try {
+    readFileSync(file);
+  } catch (e) {
+    throw new VariantFileError(`cannot read variant file ${path}: ${(e as Error).message}`);
+  }
+  const problem = await typeCheck(file);
+  if (problem) throw new VariantFileError(`variant file does not type-check: ${problem}`);
+  let mod: { default?: unknown };
+  try {
+    mod = await importTs(file);
+  } catch (e) {
+    const first = String((e as Error).message ?? e).split('\n')[0];
+    throw new VariantFileError(`variant file ${path} does not load: ${first}`);
+  }
+  const v = mod.default;
+  if (!v || typeof v !== 'object') throw new VariantFileError(`variant file ${path} has no default export; export default defineVariant({ ... })`);
+  return { id: basename(file).replace(/\.[cm]?tsx?$/, ''), path: file, file: v as VariantFile };
+}
+
+/**
+ * Under the CLI (tsx) or vitest TypeScript already loads, and the file shares the package's
+ * modules; from plain node, tsx's `tsImport` loads it with its own module namespace.
+ */
+async function importTs(file: string): Promise<{ default?: unknown }> {
+  try {
+    return (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(file, import.meta.url)) as { default?: unknown };
+  }
+}
+
+/**
+ * The model with the file's guards and actions provided. Names the machine does not have
+ * are an error naming the close ones; so are expected violations naming no property.
+ */
+export function applyVariant(model: Model, v: LoadedVariant): Model {
+  const impl = model.machine.implementations;
+  for (const kind of ['guards', 'actions'] as const) {
+    const known = Object.keys(impl[kind] ?? {});
+    for (const name of Object.keys(v.file[kind] ?? {})) {
+      if (!known.includes(name)) {
+        const close = closeNames(name, known);
+        const hint = close.length ? `did you mean ${close.join(', ')}?` : `it has ${known.length ? known.join(', ') : 'none'}`;
+        throw new VariantFileError(`variant file ${basename(v.path)}: machine ${model.machineId} has no ${kind.slice(0, -1)} '${name}'; ${hint}`);
+      }
+    }
+  }
+  const properties = [...model.invariants.map((i) => i.name), ...model.liveness.map((l) => l.name)];
+  for (const name of v.file.expectedViolations ?? []) {
+    if (!properties.includes(name)) {
+      throw new VariantFileError(`variant file ${basename(v.path)}: expectedViolations names '${name}', not a property of ${model.machineId}; known: ${properties.join(', ')}`);
+    }
+  }
+  const machine = v.file.guards || v.file.actions ? model.machine.provide({ ...(v.file.guards ? { guards: v.file.guards } : {}), ...(v.file.actions ? { actions: v.file.actions } : {}) } as never) : model.machine;
+  return { ...model, machine, variantId: v.id, expectedViolations: [...(v.file.expectedViolations ?? [])] };
+}
+
+/** Up to three names within a small edit distance of `name`, or containing it, closest first. */
+export function closeNames(name: string, known: readonly string[]): string[] {
+  const lower = name.toLowerCase();
+  return known
+    .map((k) => ({ k, d: distance(lower, k.toLowerCase()) }))
+    .filter(({ k, d }) => d <= Math.max(2, Math.floor(name.length / 3)) || k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map(({ k }) => k);
+}
+
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}

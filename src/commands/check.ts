@@ -1,0 +1,225 @@
+// `check [--machine ID] [--variant ID | --variant-file F] [--configuration ID|all] [--set k=v ...]
+// [--json] [--report DIR] [--max-states N]`: explore, evaluate every property, compare with
+// the expectations. Exit 0 when every result matches, 1 when any does not, 2 on a usage error.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { specs } from '../../machines/index.ts';
+import { checkModel, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
+import { applyVariant, loadVariantFile, type LoadedVariant } from '../check/variant-file.ts';
+import { pick, SpecError, type MachineSpec, type Model } from '../spec.ts';
+import { UsageError, type Io } from './io.ts';
+
+export interface CheckFlags {
+  machine?: string;
+  variant?: string;
+  variantFile?: string;
+  configuration?: string;
+  set?: string[];
+  json?: boolean;
+  report?: string;
+  maxStates?: number;
+}
+
+const DEFAULT_MAX_STATES = 1_000_000;
+
+export function registerCheck(p: Command, io: Io, done: (code: number) => void): void {
+  p.command('check')
+    .description('explore every reachable state; check every invariant and liveness property against the expectations')
+    .option('--machine <id>', 'only this machine')
+    .addOption(new Option('--variant <id>', 'only this variant').conflicts('variantFile'))
+    .option('--variant-file <file>', 'a TypeScript module exporting guard/action overrides (see VariantFile)')
+    .option('--configuration <id>', "configuration to check, or 'all' (default: each machine's first)")
+    .option('--set <key=value>', 'override a configuration parameter (repeatable; value parsed as JSON if it can be)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--json', 'print the results as JSON on stdout')
+    .option('--report <dir>', 'also write <dir>/results.json')
+    .option('--max-states <n>', `stop exploring after n states (default ${DEFAULT_MAX_STATES})`, positiveInt)
+    .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+interface Job {
+  spec: MachineSpec;
+  model: Model;
+}
+
+/** Parses `key=value`; the value as JSON when it parses (numbers, arrays), else the string. */
+export function parseSet(items: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set expects key=value, got '${item}'`);
+    const raw = item.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a bare word stays a string
+    }
+    out[item.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+/** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. */
+export async function plan(flags: CheckFlags): Promise<Job[]> {
+  let file: LoadedVariant | undefined;
+  if (flags.variantFile) file = await loadVariantFile(flags.variantFile);
+  const machineId = flags.machine ?? file?.file.machine;
+  if (file && !machineId) throw new UsageError(`variant file ${flags.variantFile} names no machine; add machine: '<id>' to it or pass --machine`);
+  if (file?.file.machine && flags.machine && file.file.machine !== flags.machine) {
+    throw new UsageError(`variant file is for machine ${file.file.machine}, but --machine ${flags.machine} was given`);
+  }
+  let selected = machineId === undefined ? specs : [pick('machine', 's390-kvm-spec', specs, machineId)];
+  if (selected.length === 0) throw new UsageError('no machines are registered in machines/index.ts');
+  if (machineId === undefined && flags.variant) {
+    // --variant without --machine: the machines that have that variant
+    const variant = flags.variant;
+    selected = selected.filter((s) => s.variants.some((v) => v.id === variant));
+    if (!selected.length) throw new UsageError(`no machine has a variant '${variant}'; known: ${[...new Set(specs.flatMap((s) => s.variants.map((v) => v.id)))].join(', ')}`);
+  }
+  const params = { ...(file?.file.params ?? {}), ...parseSet(flags.set ?? []) };
+  const jobs: Job[] = [];
+  for (const spec of selected) {
+    const known = (spec.params ?? []).map((x) => x.key);
+    for (const key of Object.keys(params)) {
+      if (!known.includes(key)) {
+        throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${known.length ? known.join(', ') : 'none'}`);
+      }
+    }
+    const options = Object.keys(params).length ? { params } : undefined;
+    const variants = file ? [pick('variant', spec.id, spec.variants, file.file.base).id] : flags.variant ? [pick('variant', spec.id, spec.variants, flags.variant).id] : spec.variants.map((v) => v.id);
+    // without --configuration each variant is checked where it says (VariantInfo.configuration), else in the first
+    const configurations: (string | undefined)[] =
+      flags.configuration === 'all' ? spec.configurations.map((c) => c.id) : flags.configuration ? [pick('configuration', spec.id, spec.configurations, flags.configuration).id] : [undefined];
+    for (const c of configurations) {
+      for (const v of variants) {
+        let model: Model;
+        try {
+          model = spec.model(v, c, options);
+        } catch (e) {
+          if (e instanceof SpecError || !options) throw e;
+          throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(params)}: ${String((e as Error).message).split('\n')[0]}`);
+        }
+        jobs.push({ spec, model: file ? applyVariant(model, file) : model });
+      }
+    }
+  }
+  return jobs;
+}
+
+export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
+  const jobs = await plan(flags);
+  const progress = !flags.json && io.errIsTTY ? new Progress(io) : undefined;
+  const results: CheckResult[] = [];
+  for (const job of jobs) {
+    const label = `${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`;
+    progress?.start(label);
+    const r = checkModel(job.model, { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}) });
+    progress?.stop();
+    results.push(r);
+    if (!flags.json) io.out(formatResult(r));
+  }
+  const matches = results.every((r) => r.matches);
+  if (flags.report) writeReport(flags.report, results);
+  if (flags.json) io.out(JSON.stringify(results, null, 2) + '\n');
+  else io.out(summary(results));
+  return matches ? 0 : 1;
+}
+
+/** Writes `dir/results.json` through a temporary file and a rename, so no partial file is ever seen. */
+export function writeReport(dir: string, results: CheckResult[]): void {
+  const target = join(dir, 'results.json');
+  const tmp = join(dir, `.results.json.${process.pid}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const body = { tool: 's390-kvm-spec', generatedAt: new Date().toISOString(), matches: results.every((r) => r.matches), checks: results };
+    writeFileSync(tmp, JSON.stringify(body, null, 2) + '\n');
+    renameSync(tmp, target);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written
+    }
+    throw new UsageError(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+const verdict = (holds: boolean | null) => (holds === null ? 'unknown' : holds ? 'holds' : 'violated');
+
+export function formatResult(r: CheckResult): string {
+  const secs = (r.millis / 1000).toFixed(1);
+  const lines = [
+    `${r.machine} / ${r.variant} / ${r.configuration}: ${r.states.toLocaleString('en')} states, ${r.transitions.toLocaleString('en')} transitions, depth ${r.depth}, ${secs} s` +
+      (r.limitReached ? ` (explored ${r.states.toLocaleString('en')} states, limit reached)` : ''),
+  ];
+  const rows = [['property', 'kind', 'expected', 'found', ''], ...r.results.map((x) => [x.property, x.kind, verdict(x.expected), verdict(x.holds), x.holds === x.expected ? 'ok' : 'MISMATCH'])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) lines.push('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const x of r.results) if (x.holds === false) lines.push('', ...counterexample(x));
+  return lines.join('\n') + '\n\n';
+}
+
+function counterexample(x: PropertyResult): string[] {
+  const of = x.instance ? ` for ${Object.entries(x.instance).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
+  const tag = x.expected ? 'NOT EXPECTED' : 'expected';
+  if (x.kind === 'invariant' || x.trigger === undefined) {
+    const what = x.kind === 'invariant' ? 'shortest trace to a violating state' : 'shortest trace to a state from which it can no longer be reached';
+    return [`  ${x.property} violated${of} (${tag}): ${what}, ${plural(x.trace.length, 'step')}`, ...stepLines(x.trace), ...(x.trace.length ? [] : ['    (the initial state)'])];
+  }
+  const when = x.trigger === 0 ? 'in the initial state' : `after step ${x.trigger}`;
+  const head = `  ${x.property} violated${of} (${tag}): p holds ${when} and q never holds afterwards;`;
+  if (x.stuck) return [`${head} the run can stop after step ${x.trace.length}: no fair event is enabled there`, ...stepLines(x.trace)];
+  return [`${head} lasso of ${plural(x.trace.length, 'step')}, then ${plural(x.cycle!.length, 'step')} repeating forever`, ...stepLines(x.trace), '    --- repeats forever:', ...stepLines(x.cycle!)];
+}
+
+function stepLines(trace: readonly CheckStep[]): string[] {
+  return trace.map((t) => {
+    const { type, ...payload } = t.event;
+    const args = Object.keys(payload).length ? ' ' + JSON.stringify(payload) : '';
+    const changed = Object.entries(t.after)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `    ${t.step}. [${t.actor}] ${type}${args}${changed ? '  -> ' + changed : ''}`;
+  });
+}
+
+function summary(results: CheckResult[]): string {
+  const bad = results.flatMap((r) => r.results.filter((x) => x.holds !== x.expected).map((x) => `${r.machine}/${r.variant}/${r.configuration} ${x.property}: expected ${verdict(x.expected)}, found ${verdict(x.holds)}`));
+  const checks = plural(results.length, 'check');
+  if (!bad.length) return `${checks}: every result matches its expectation\n`;
+  return `${checks}: ${bad.length === 1 ? '1 result differs' : `${bad.length} results differ`} from the expectation:\n${bad.map((b) => '  ' + b).join('\n')}\n`;
+}
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+
+/** States, states per second and queue length on one stderr line, from the first second on, at most 5 times a second. */
+class Progress {
+  private label = '';
+  private started = 0;
+  private last = 0;
+  private shown = false;
+  constructor(private io: Io) {}
+  start(label: string): void {
+    this.label = label;
+    this.started = this.last = performance.now();
+  }
+  update = (states: number, queued: number): void => {
+    const now = performance.now();
+    if (now - this.started < 1000 || now - this.last < 200) return;
+    this.last = now;
+    const rate = Math.round(states / ((now - this.started) / 1000));
+    this.io.err(`\r\x1b[K${this.label}: ${states.toLocaleString('en')} states, ${rate.toLocaleString('en')} states/s, queue ${queued.toLocaleString('en')}`);
+    this.shown = true;
+  };
+  stop(): void {
+    if (this.shown) this.io.err('\r\x1b[K');
+    this.shown = false;
+  }
+}

@@ -1,0 +1,150 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { specs } from '../../machines/index.ts';
+import { main } from '../../src/cli.ts';
+import { toySpec } from '../fixtures/toy-spec.ts';
+
+// The CLI runs in-process against the toy spec alone (the kernel machines are put back after).
+const saved = specs.splice(0);
+beforeAll(() => void specs.push(toySpec));
+afterAll(() => void specs.splice(0, specs.length, ...saved));
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  return { code, out, err };
+}
+
+const oneLine = (s: string) => expect(s).toMatch(/^[^\n]+\n$/);
+const fixture = (name: string) => join('test/fixtures/variants', name);
+
+describe('check exit codes', () => {
+  it('exits 1 with no arguments: the toy spec has a variant whose expectation is wrong', async () => {
+    const r = await run('check');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('toy / baseline / default: 6 states, 16 transitions, depth 3');
+    expect(r.out).toMatch(/ZeroReachable\s+liveness\s+violated\s+holds\s+MISMATCH/);
+    expect(r.out).toContain('4 checks: 1 result differs from the expectation:\n  toy/wrong/default ZeroReachable: expected violated, found holds');
+    expect(r.err).toBe('');
+  });
+
+  it('exits 0 when every result matches, including expected violations', async () => {
+    for (const v of ['baseline', 'overflow', 'lossy']) expect((await run('check', '--machine', 'toy', '--variant', v)).code).toBe(0);
+  });
+
+  it.each([
+    [['check', '--machine', 'nope'], /unknown machine 'nope'.*known: toy/],
+    [['check', '--variant', 'nope'], /no machine has a variant 'nope'; known: baseline, overflow, lossy, wrong/],
+    [['check', '--machine', 'toy', '--variant', 'nope'], /unknown variant 'nope' for toy; known: baseline, overflow, lossy, wrong/],
+    [['check', '--configuration', 'nope'], /unknown configuration 'nope' for toy; known: default, big/],
+    [['check', '--bogus'], /unknown option '--bogus'/],
+    [['check', '--max-states', 'many'], /--max-states.*expected a positive integer/],
+    [['check', '--variant', 'lossy', '--variant-file', 'x.ts'], /cannot be used with/],
+    [['check', '--set', 'foo=1'], /machine toy has no parameter 'foo'; known: limit/],
+    [['check', '--set', 'limit'], /--set expects key=value/],
+    [['check', '--set', 'limit=-1'], /limit must be a non-negative integer/],
+  ])('exits 2 with one line for %j', async (argv, message) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    oneLine(r.err);
+    expect(r.err).toMatch(message);
+    expect(r.out).toBe('');
+  });
+
+  it('overrides a parameter with --set: limit 1 gives 2 x 2 states', async () => {
+    const r = await run('check', '--variant', 'baseline', '--set', 'limit=1', '--json');
+    expect(JSON.parse(r.out)[0].states).toBe(4);
+  });
+
+  it('reports a state limit as a result, not an exception', async () => {
+    const r = await run('check', '--variant', 'baseline', '--max-states', '3');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('(explored 3 states, limit reached)');
+    expect(r.out).toMatch(/NotOverLimit\s+invariant\s+holds\s+unknown\s+MISMATCH/);
+  });
+
+  it('checks every configuration with --configuration all', async () => {
+    const r = await run('check', '--variant', 'baseline', '--configuration', 'all', '--json');
+    expect(JSON.parse(r.out).map((c: { configuration: string; states: number }) => [c.configuration, c.states])).toEqual([
+      ['default', 6],
+      ['big', 12],
+    ]);
+  });
+});
+
+describe('check output', () => {
+  it('--json prints one object per check with the issue shape', async () => {
+    const r = await run('check', '--json');
+    const checks = JSON.parse(r.out);
+    expect(checks.map((c: { variant: string }) => c.variant)).toEqual(['baseline', 'overflow', 'lossy', 'wrong']);
+    const overflow = checks[1];
+    expect(overflow).toMatchObject({ machine: 'toy', variant: 'overflow', configuration: 'default', states: 8, transitions: 22, limitReached: false, matches: true });
+    const inv = overflow.results.find((x: { property: string }) => x.property === 'NotOverLimit');
+    expect(inv).toMatchObject({ kind: 'invariant', holds: false, expected: false });
+    expect(inv.trace.map((t: { step: number; event: { type: string }; actor: string }) => [t.step, t.event.type, t.actor])).toEqual([
+      [1, 'INC', 'guest'],
+      [2, 'INC', 'guest'],
+      [3, 'INC', 'guest'],
+    ]);
+    const lossy = checks[2].results.find((x: { property: string }) => x.property === 'PendingDelivered');
+    expect(lossy).toMatchObject({ kind: 'liveness', holds: false, expected: false, trigger: 1 });
+    expect(lossy.trace.map((t: { event: { type: string } }) => t.event.type)).toEqual(['PEND']);
+    expect(lossy.cycle.length).toBeGreaterThan(0);
+  });
+
+  it('prints each counterexample as numbered steps with actors and the changed state', async () => {
+    const r = await run('check', '--variant', 'lossy');
+    expect(r.out).toContain('PendingDelivered violated (expected): p holds after step 1 and q never holds afterwards; lasso of 1 step, then 2 steps repeating forever');
+    expect(r.out).toContain('    1. [hardware] PEND  -> state.irq=pending\n    --- repeats forever:\n    2. [guest] INC  -> ctx.n=1\n    3. [userspace] RESET  -> ctx.n=0\n');
+  });
+
+  it('--report writes results.json atomically and leaves no temporary file', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'check-')), 'report');
+    const r = await run('check', '--variant', 'overflow', '--report', dir);
+    expect(r.code).toBe(0);
+    expect(readdirSync(dir)).toEqual(['results.json']);
+    const body = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(body).toMatchObject({ tool: 's390-kvm-spec', matches: true });
+    expect(body.checks[0].variant).toBe('overflow');
+  });
+
+  it('--report into a path that is a file exits 2 with one line and writes nothing', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'check-'));
+    writeFileSync(join(base, 'taken'), 'x');
+    const r = await run('check', '--variant', 'baseline', '--report', join(base, 'taken'));
+    expect(r.code).toBe(2);
+    oneLine(r.err);
+    expect(r.err).toContain('cannot write');
+    expect(existsSync(join(base, 'taken', 'results.json'))).toBe(false);
+  });
+});
+
+describe('check --variant-file', () => {
+  it('checks a good file against its own expectation', async () => {
+    const r = await run('check', '--variant-file', fixture('good.ts'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('toy / good / default');
+    expect(r.out).toMatch(/PendingDelivered\s+liveness\s+violated\s+violated\s+ok/);
+  });
+
+  it('takes parameters and the base variant from the file', async () => {
+    const r = await run('check', '--variant-file', fixture('params.ts'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)[0]).toMatchObject({ variant: 'params', states: 6, matches: true });
+  });
+
+  it.each([
+    ['ill-typed.ts', /does not type-check: test\/fixtures\/variants\/ill-typed\.ts:5:\d+: Type 'string' is not assignable to type 'boolean'/],
+    ['syntax-error.ts', /does not type-check: test\/fixtures\/variants\/syntax-error\.ts:6:\d+: ',' expected/],
+    ['unknown-action.ts', /machine toy has no action 'incremnt'; did you mean increment\?/],
+    ['missing.ts', /variant file .*missing\.ts does not exist/],
+  ])('rejects %s with one line and exit 2', async (name, message) => {
+    const r = await run('check', '--variant-file', fixture(name));
+    expect(r.code).toBe(2);
+    oneLine(r.err);
+    expect(r.err).toMatch(message);
+  });
+});
