@@ -20,6 +20,12 @@ export interface Params {
   preRegistered?: readonly number[];
   /** Bound on the references an environment driver takes (per-object machines): ref_count and users_count stay finite. */
   maxRefs?: number;
+  /**
+   * Bound on GISA_ADAPTER_INTERRUPTION events (configurations without queues): the environment
+   * eventually stops interrupting, so a liveness violation is a real lost wake-up, not a
+   * vcpu starved by an endless stream of interruptions for another.
+   */
+  airqs?: number;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -148,6 +154,8 @@ export interface QueueContext {
 
 export interface SystemContext {
   params: Params;
+  /** GISA_ADAPTER_INTERRUPTION events the bounds still allow, -1 for unbounded */
+  airqs: number;
   gib: GibContext;
   vms: KvmContext[];
   mdev: MdevContext;
@@ -163,6 +171,7 @@ export function cr6Of(params: Params, vcpu: number): number {
 export function initialContext(params: Params): SystemContext {
   return {
     params,
+    airqs: params.airqs ?? -1,
     gib: { list: 0, galPending: false },
     vms: Array.from({ length: params.vms }, () => ({
       users: 1,

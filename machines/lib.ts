@@ -31,6 +31,7 @@ export interface Args {
 export function cloneContext(c: SystemContext): SystemContext {
   return {
     params: c.params,
+    airqs: c.airqs,
     gib: { ...c.gib },
     vms: c.vms.map(cloneKvm),
     mdev: { ...c.mdev },

@@ -261,6 +261,8 @@ export function gisaImplementations(d: Design) {
       gisa_in_alert_list: ({ context }: Args, ix: Ix) => listed(context, ix.vm!),
       // bounds of the per-object machine: the environment driver registers an ISC at most maxRefs times
       bounds_gisc_register: ({ context, event }: Args, ix: Ix) => (vmOf(context, ix.vm!).gisa.ref[event.isc!] ?? 0) < (context.params.maxRefs ?? Infinity),
+      // bounds: the environment still has an adapter interruption to send
+      bounds_airq: ({ context }: Args) => context.airqs !== 0,
       // the destroy may proceed: v6.6 unlinks itself, v5.2 spins until the host unlinked it
       gisa_destroy_may_proceed: ({ context }: Args, ix: Ix) => d.gisaDestroy === 'v6.6' || !listed(context, ix.vm!),
     },
@@ -270,7 +272,10 @@ export function gisaImplementations(d: Design) {
       // interrupt.c kvm_s390_gisc_unregister
       kvm_s390_gisc_unregister: kernel((c, e, ix) => void kvm_s390_gisc_unregister(c, ix.vm!, e.isc!, d)),
       // millicode: an adapter interruption is made pending in this GISA
-      gisa_adapter_interruption: kernel((c, e, ix, fx) => gisa_adapter_interruption(c, ix.vm!, e.isc!, fx)),
+      gisa_adapter_interruption: kernel((c, e, ix, fx) => {
+        if (c.airqs > 0) c.airqs -= 1;
+        gisa_adapter_interruption(c, ix.vm!, e.isc!, fx);
+      }),
       // interrupt.c gisa_vcpu_kicker (hrtimer callback)
       gisa_vcpu_kicker: kernel((c, _e, ix, fx) => gisa_vcpu_kicker(c, ix.vm!, fx)),
       // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
@@ -319,7 +324,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         on: {
           ...driverCalls,
           ...restore,
-          GISA_ADAPTER_INTERRUPTION: { guard: a('gisa_mine', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           kvm_s390_gisa_clear: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('kernel') },
           kvm_s390_gisa_destroy: {
@@ -334,7 +339,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         description: 'gi->origin == NULL; sie_page2 still allocated',
         on: {
           ...driverCalls,
-          GISA_ADAPTER_INTERRUPTION: { guard: a('gisa_mine', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           free_page_sie_page2: { guard: a('gisa_mine', ix), target: 'freed', actions: a('free_page_sie_page2', ix), ...by('kernel') },
         },
       },
@@ -342,7 +347,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         description: 'sie_page2 freed: any access is a use after free',
         on: {
           ...driverCalls,
-          GISA_ADAPTER_INTERRUPTION: { guard: a('gisa_mine', ix), actions: a('kasan_gisa_use_after_free', ix), ...by('millicode') },
+          GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('kasan_gisa_use_after_free', ix), ...by('millicode') },
         },
       },
     },

@@ -78,6 +78,7 @@ const PARAMS: ParamInfo[] = [
   { key: 'queues', description: 'AP queues bound to vfio_ap, 0..3' },
   { key: 'iscs', description: 'guest ISCs the bounds enumerate, e.g. [3,5]' },
   { key: 'cr6', description: 'CR6 ISC mask of each vcpu, e.g. [4,16]' },
+  { key: 'airqs', description: 'GISA_ADAPTER_INTERRUPTION events the environment sends, -1 for unbounded' },
 ];
 
 function withParams(c: CoreConfiguration, over: Readonly<Record<string, unknown>>): CoreConfiguration {
@@ -95,6 +96,8 @@ function withParams(c: CoreConfiguration, over: Readonly<Record<string, unknown>
   };
   const params = { ...c.params };
   const vms = count('vms', 1, 3), vcpus = count('vcpus', 0, 3), queues = count('queues', 0, 3), iscs = list('iscs', 7), cr6 = list('cr6', 255);
+  const airqs = count('airqs', -1, 9);
+  if (airqs !== undefined) params.airqs = airqs;
   if (vms !== undefined) params.vms = vms;
   if (vcpus !== undefined) params.vcpus = vcpus;
   if (queues !== undefined) params.queues = queues;

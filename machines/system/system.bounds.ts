@@ -21,8 +21,8 @@ export const systemConfigurations: CoreConfiguration[] = [
   },
   {
     id: 'airq',
-    description: '1 VM with 2 vcpus, vcpu0 open for ISC 5 only, vcpu1 for ISC 3 only, both ISCs registered; adapter interruptions on either ISC at any time',
-    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(5), iscBit(3)], preRegistered: [3, 5] },
+    description: '1 VM with 2 vcpus, vcpu0 open for ISC 5 only, vcpu1 for ISC 3 only, both ISCs registered; up to 3 adapter interruptions on either ISC at any time',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(5), iscBit(3)], preRegistered: [3, 5], airqs: 3 },
     bounds: { types: [...VCPU, ...GIB, 'GISA_ADAPTER_INTERRUPTION'] },
     liveness: airqLiveness,
   },

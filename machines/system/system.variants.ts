@@ -68,7 +68,7 @@ export const systemVariants: CoreVariant[] = [
       design: { gib },
       configuration: 'airq',
       expectedViolations: ['IamRestoredOrKickerArmed', 'NoLostWakeup'],
-      status: 'recorded',
+      status: 'asserted',
     }),
   ),
   {

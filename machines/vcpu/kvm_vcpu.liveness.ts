@@ -3,11 +3,15 @@ import type { LivenessProperty } from '../../src/spec.ts';
 import type { SystemContext } from '../context.ts';
 import { deliverableIpm } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 
-/** vcpu `vcpu` of VM `vm` is idle and its PSW and CR6 would take a pending GISA interruption. */
+/**
+ * vcpu `vcpu` of VM `vm` is idle and its PSW and CR6 would take a pending GISA interruption
+ * on a registered ISC (alert.mask): the GIB alert and the kicker exist for those; an ISC whose
+ * driver unregistered is left to the guest's own timers.
+ */
 export function idleWithDeliverableOn(context: SystemContext, vm: number, vcpu: number): boolean {
   const k = context.vms[vm];
   const v = k?.vcpus[vcpu];
-  return !!k && !!v && k.gisa.origin && v.idle && deliverableIpm(context, vm, { ...v, pswIo: true }) !== 0;
+  return !!k && !!v && k.gisa.origin && v.idle && (deliverableIpm(context, vm, { ...v, pswIo: true }) & k.gisa.mask) !== 0;
 }
 
 /** Some vcpu is idle with a deliverable GISA interruption. */

@@ -74,8 +74,17 @@ export function vcpuImplementations(d: Design) {
     actions: {
       // kvm-s390.c kvm_s390_vcpu_start
       kvm_s390_vcpu_start: kernel((c, _e, ix) => void (vcpuOf(c, ix).stopped = false)),
-      // kvm-s390.c kvm_s390_vcpu_stop
-      kvm_s390_vcpu_stop: kernel((c, _e, ix) => void (vcpuOf(c, ix).stopped = true)),
+      // kvm-s390.c kvm_s390_vcpu_stop; a halted vcpu is first signalled out of kvm_vcpu_block
+      // (kvm_arch_vcpu_runnable runs, then __unset_cpu_idle) and out of KVM_RUN
+      kvm_s390_vcpu_stop: kernel((c, _e, ix) => {
+        const v = vcpuOf(c, ix);
+        if (v.idle) {
+          if (d.gib === 'upstream') v.kicked = false;
+          if (d.gib === 'gib-v5') get_ipm_restore_iam_v5(c, ix.vm!);
+          v.idle = false;
+        }
+        v.stopped = true;
+      }),
       // kvm-s390.c vcpu_pre_run: deliver pending interruptions, clear kicked_mask, enter SIE
       vcpu_pre_run: kernel((c, _e, ix) => {
         const v = vcpuOf(c, ix);
@@ -156,6 +165,9 @@ export function vcpuRegion(vm: number, vcpu: number) {
       idle: {
         description: 'CPUSTAT_WAIT and the idle_mask bit: in kvm_vcpu_halt',
         initial: 'halted',
+        on: {
+          kvm_s390_vcpu_stop: { guard: a('vcpu_mine', ix), target: 'stopped', actions: a('kvm_s390_vcpu_stop', ix), ...by('userspace') },
+        },
         states: {
           halted: {
             description: 'sleeping in kvm_vcpu_block',

@@ -57,6 +57,7 @@ import {
 import {
   kvm_s390_vcpu_start,
   kvm_s390_vcpu_stop,
+  stopHaltedVcpu,
   kvm_s390_vcpu_wakeup,
   kvm_vcpu_check_block,
   stosmIo,
@@ -290,6 +291,7 @@ export class CoreSut implements Host {
         return;
       case 'kvm_s390_vcpu_stop':
         if (outside) kvm_s390_vcpu_stop(vcpu);
+        else if (!vcpu.stopped && (vcpu.thread === 'halted' || vcpu.thread === 'woken')) stopHaltedVcpu(this, vcpu);
         return;
       case 'vcpu_pre_run':
         if (outside) vcpu_pre_run(this, vcpu);

@@ -211,6 +211,18 @@ export function kvm_s390_vcpu_start(vcpu: KvmVcpu): void {
   vcpu.thread = 'run_loop';
 }
 
+/**
+ * QEMU stops a vcpu halted in kvm_vcpu_block: its signal ends the block (kvm_vcpu_check_block
+ * runs kvm_arch_vcpu_runnable, then sees signal_pending), kvm_s390_handle_wait ends with
+ * __unset_cpu_idle, KVM_RUN returns to userspace and KVM_S390_SET_MP_STATE stops the vcpu.
+ */
+export function stopHaltedVcpu(host: Host, vcpu: KvmVcpu): void {
+  kvm_arch_vcpu_runnable(host, vcpu);
+  __unset_cpu_idle(vcpu);
+  backToRunLoop(vcpu);
+  kvm_s390_vcpu_stop(vcpu);
+}
+
 // kvm-s390.c kvm_s390_vcpu_stop
 export function kvm_s390_vcpu_stop(vcpu: KvmVcpu): void {
   if (vcpu.stopped) return;

@@ -34,13 +34,15 @@ describe('the GISA-destroy hazard of the AQIC series', () => {
     }
   });
 
-  it('aqic-v4 in the SUT: the generated paths through a destroyed GISA under an enabled queue agree, and the tracker reports the use after free', async () => {
+  it('aqic-v4 in the SUT: the generated paths on which the AP interrupts into the freed GISA agree, and the tracker reports the use after free', async () => {
     const model = systemSpec.model('aqic-v4');
     const x = exploreOnce(systemSpec, 'aqic-v4');
-    const hazard = new Set(x.states.map((s, i) => (!s.context.vms[0]!.gisa.origin && s.context.queues[0]!.irq ? i : -1)).filter((i) => i >= 0));
-    // the 40 generated paths that reach such a state soonest
+    const ap = model.events.findIndex((e) => e.type === 'AP_ADAPTER_INTERRUPTION');
+    // an edge from a state with sie_page2 freed, taken by the AP's interruption
+    const intoFreed = (e: number) => x.edges[3 * e + 1] === ap && x.states[x.edges[3 * e]!]!.context.vms[0]!.gisa.freed;
+    // the first 40 generated paths that take such an edge
     let kept = 0;
-    const through = (p: { edges: number[] }) => kept < 40 && p.edges.some((e) => hazard.has(x.edges[3 * e + 2]!)) && ++kept > 0;
+    const through = (p: { edges: number[] }) => kept < 40 && p.edges.some(intoFreed) && ++kept > 0;
     const r = await runPathTests(model, coreConformance(model), x, through);
     expect(r.paths).toBe(40);
     expect(r.failures.map((f) => f.message)).toEqual([]);
