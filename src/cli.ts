@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { SpecError } from './spec.ts';
 import { registerList } from './commands/list.ts';
+import { registerExport } from './commands/export.ts';
+import { registerPage } from './commands/page.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -15,6 +17,8 @@ export function program(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError(true);
   registerList(p);
+  registerExport(p);
+  registerPage(p);
   return p;
 }
 

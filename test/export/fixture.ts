@@ -1,0 +1,40 @@
+// A results.json in the checker's shape (issue 3) for the toy machines: an aqic-v4-like
+// counterexample (AQIC enabled, GISA destroyed, only then AQIC disabled) and a liveness
+// violation with a cycle, so the page and the browser test run before the checker lands.
+import type { CheckResult } from '../../src/export/results.ts';
+
+export function fixtureResults(aqicMachine = 'toy_queue'): CheckResult[] {
+  return [
+    {
+      machine: aqicMachine, variant: 'baseline', configuration: 'default', states: 12, transitions: 30, depth: 4, millis: 3, limitReached: false,
+      results: [
+        { property: 'TypeOK', kind: 'invariant', holds: true, expected: true },
+        { property: 'GisaDestroyAfterAqicDisable', kind: 'invariant', holds: true, expected: true },
+      ],
+    },
+    {
+      machine: aqicMachine, variant: 'aqic-v4', configuration: 'default', states: 14, transitions: 33, depth: 4, millis: 4, limitReached: false,
+      results: [
+        { property: 'TypeOK', kind: 'invariant', holds: true, expected: true },
+        {
+          property: 'GisaDestroyAfterAqicDisable', kind: 'invariant', holds: false, expected: false,
+          trace: [
+            { step: 1, event: { type: 'PQAP_AQIC', ir: 1 }, actor: 'guest' },
+            { step: 2, event: { type: 'kvm_s390_gisa_destroy' }, actor: 'kernel' },
+            { step: 3, event: { type: 'vfio_ap_irq_disable' }, actor: 'kernel' },
+          ],
+        },
+      ],
+    },
+    {
+      machine: 'toy_counter', variant: 'baseline', configuration: 'default', states: 4, transitions: 3, depth: 3, millis: 1, limitReached: false,
+      results: [
+        {
+          property: 'CounterReachesTwo', kind: 'liveness', holds: false, expected: true,
+          trace: [{ step: 1, event: { type: 'GO' }, actor: 'timer' }],
+          cycle: [{ step: 2, event: { type: 'INC' }, actor: 'kernel' }, { step: 3, event: { type: 'INC' }, actor: 'kernel' }],
+        },
+      ],
+    },
+  ];
+}
