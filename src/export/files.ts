@@ -3,7 +3,7 @@
 // state nodes and transition definitions each file must show. Everything is generated in
 // memory first, then written to a temporary directory and renamed into place, so bad input
 // or a failing disk never leaves a partial file.
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MachineSpec } from '../spec.ts';
 import { chartOf, type Chart } from './chart.ts';
@@ -66,11 +66,14 @@ export async function writeAll(outDir: string, files: readonly ExportFile[]): Pr
       await mkdir(dirname(p), { recursive: true });
       await writeFile(p, f.content);
     }
+    // every destination checked before the first rename, so a failure leaves nothing behind
     for (const f of files) {
       const dest = join(outDir, f.path);
       await mkdir(dirname(dest), { recursive: true });
-      await rename(join(tmp, f.path), dest);
+      const existing = await stat(dest).catch(() => undefined);
+      if (existing?.isDirectory()) throw Object.assign(new Error(`${dest} is a directory`), { code: 'EISDIR' });
     }
+    for (const f of files) await rename(join(tmp, f.path), join(outDir, f.path));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

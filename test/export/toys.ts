@@ -57,6 +57,8 @@ const toyCounter = setup({
   states: {
     off: { on: { GO: { target: 'on', meta: { actor: 'timer' } } } },
     on: { on: { INC: { guard: ({ context }) => context.n < 2, actions: assign({ n: ({ context }) => context.n + 1 }), meta: { actor: 'kernel' } } } },
+    // unreachable on purpose: coverage must report its transition as never taken
+    broken: { on: { FIX: { target: 'off', meta: { actor: 'userspace' } } } },
   },
 });
 

@@ -1,0 +1,60 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli.ts';
+import { runExport } from '../../src/commands/export.ts';
+import { toySpecs } from './toys.ts';
+
+const tmp = await mkdtemp(join(tmpdir(), 's390-export-cli-'));
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+async function run(args: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, err };
+}
+
+describe('export: bad input', () => {
+  it('an unknown machine: one line, exit 2, nothing written', async () => {
+    const out = join(tmp, 'a');
+    const r = await run(['export', '--machine', 'no_such_machine', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^s390-kvm-spec: unknown machine 'no_such_machine'; known: .*\n$/);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('an unknown format: one line, exit 2, nothing written', async () => {
+    const out = join(tmp, 'b');
+    const r = await run(['export', '--format', 'png', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("s390-kvm-spec: unknown format 'png'; use one of mermaid, dot, svg, scxml, json\n");
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('an output directory that is a file: one line, exit 2', async () => {
+    const file = join(tmp, 'plain-file');
+    await writeFile(file, 'x');
+    const r = await run(['export', '--out', join(file, 'diagrams')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^s390-kvm-spec: cannot write to output directory '.*plain-file\/diagrams' \(ENOTDIR\); choose a writable directory with --out\n$/);
+  });
+
+  it('a destination that cannot be created leaves no partial file behind', async () => {
+    const bad = join(tmp, 'c');
+    await mkdir(bad);
+    // `toy` is a file where the area directory must go: nothing may be written, not even counts.json
+    await writeFile(join(bad, 'toy'), 'not a directory');
+    await expect(runExport(toySpecs, { out: bad })).rejects.toThrow(/^cannot write to output directory .* \((EEXIST|ENOTDIR)\)/);
+    expect((await readdir(bad)).sort()).toEqual(['toy']);
+  });
+
+  it('--machine and --format select one file (plus counts.json)', async () => {
+    const out = join(tmp, 'd');
+    expect(await runExport(toySpecs, { out, machine: 'toy_counter', format: 'scxml' })).toEqual([`${out}/toy/toy_counter.scxml`, `${out}/counts.json`]);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { chartOf } from '../../src/export/chart.ts';
+import { renderPage, transitionCoverage } from '../../src/export/page.ts';
+import { laneOf, lanesOf, traceToMermaid, traceToSvg } from '../../src/export/sequence.ts';
+import { fixtureResults } from './fixture.ts';
+import { toyCounterSpec, toyQueueSpec, toySpecs } from './toys.ts';
+
+const aqic = fixtureResults()[1]!.results[1]!;
+
+describe('counterexamples as pictures', () => {
+  it('a Mermaid sequenceDiagram with one lane per actor, vfio_ap kernel events in their own lane', () => {
+    const info = toyQueueSpec.model().eventInfo;
+    expect(laneOf(aqic.trace![2]!, info)).toBe('vfio_ap');
+    expect(laneOf(aqic.trace![1]!, info)).toBe('kernel');
+    expect(traceToMermaid(aqic.trace!, [], info)).toBe(
+      [
+        'sequenceDiagram',
+        '  participant guest',
+        '  participant kernel',
+        '  participant vfio_ap',
+        '  Note over guest: 1. PQAP_AQIC ir=1',
+        '  Note over kernel: 2. kvm_s390_gisa_destroy',
+        '  Note over vfio_ap: 3. vfio_ap_irq_disable',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a liveness cycle is a loop block, and lanes follow guest, userspace, kernel, ..., timer', () => {
+    const live = fixtureResults()[2]!.results[0]!;
+    expect(lanesOf([...live.trace!, ...live.cycle!])).toEqual(['kernel', 'timer']);
+    expect(traceToMermaid(live.trace!, live.cycle!)).toContain('  loop cycle: repeats forever\n    Note over kernel: 2. INC\n    Note over kernel: 3. INC\n  end\n');
+    const svg = traceToSvg(live.trace!, live.cycle!);
+    expect(svg.match(/<g class="step cycle"/g)?.length).toBe(2);
+    expect(svg.match(/<g class="lane"/g)?.length).toBe(2);
+  });
+});
+
+describe('coverage', () => {
+  it('counts the transition definitions exploration takes: all 7 of the queue, 2 of 3 of the counter', () => {
+    const q = toyQueueSpec.model();
+    const qc = transitionCoverage(q, chartOf(q.machine, 'toy_queue'));
+    expect([qc.covered.size, qc.total]).toEqual([7, 7]);
+    const c = toyCounterSpec.model();
+    const cc = transitionCoverage(c, chartOf(c.machine, 'toy_counter'));
+    // `broken` is unreachable: its FIX transition is never taken and its node never active
+    expect([cc.covered.size, cc.total]).toEqual([2, 3]);
+    expect([...cc.visitedNodes].sort()).toEqual(['toy_counter', 'toy_counter.off', 'toy_counter.on']);
+  });
+});
+
+describe('the review page', () => {
+  it('is one self-contained file: inline SVG per machine, no script, no external resource', async () => {
+    const html = await renderPage(toySpecs, fixtureResults());
+    expect(html).not.toMatch(/<script|<link|@import|url\(|src=|href="http/i);
+    expect(html.match(/<figure class="diagram"[^>]*>\s*<svg/g)?.length).toBe(2);
+    expect(html).toContain('2 of 3 transition definitions (66.7%)');
+    // the variants table: aqic-v4 expected and found the same violation
+    expect(html).toMatch(/<tr data-variant="aqic-v4">.*<td>GisaDestroyAfterAqicDisable<\/td><td>GisaDestroyAfterAqicDisable<\/td><td><span class="ok">match<\/span>/);
+    // the counter's liveness result is a failure nobody expected: flagged
+    expect(html).toContain('<span class="bad">NOT as expected</span>');
+    const cx = html.slice(html.indexOf('data-variant="aqic-v4" data-configuration'));
+    expect(cx.indexOf('data-event="kvm_s390_gisa_destroy"')).toBeLessThan(cx.indexOf('data-event="vfio_ap_irq_disable"'));
+  });
+});
