@@ -16,9 +16,12 @@ export function mermaidIds(chart: Chart): Map<string, string> {
   return ids;
 }
 
-/** Text Mermaid takes literally: no quotes, braces, semicolons or `#` (its entity marker). */
+/**
+ * Text Mermaid's lexer takes literally: a label ends at `:` or `;`, `#` starts a comment, a
+ * brace opens a block and a double quote ends a state name, so those are replaced.
+ */
 export function mermaidText(s: string): string {
-  return s.replace(/"/g, "'").replace(/\{/g, '(').replace(/\}/g, ')').replace(/;/g, ',').replace(/#/g, '').replace(/\s+/g, ' ');
+  return s.replace(/"/g, "'").replace(/\{/g, '(').replace(/\}/g, ')').replace(/;/g, ',').replace(/:/g, '=').replace(/#/g, '').replace(/\s+/g, ' ');
 }
 
 export function toMermaid(chart: Chart): string {
