@@ -56,20 +56,39 @@ export async function renderAll(specs: readonly MachineSpec[], formats: readonly
   return files;
 }
 
+/**
+ * `mkdir -p` that fails instead of looping: Node's recursive mkdir spins forever where a
+ * parent exists but refuses children with ENOENT (as /proc does).
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if ((await stat(dir)).isDirectory()) return;
+      throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+    }
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
+    await ensureDir(dirname(dir));
+    await mkdir(dir);
+  }
+}
+
 /** Writes every file or none: into a temporary directory inside `outDir`, then renamed into place. */
 export async function writeAll(outDir: string, files: readonly ExportFile[]): Promise<void> {
-  await mkdir(outDir, { recursive: true });
+  await ensureDir(outDir);
   const tmp = await mkdtemp(join(outDir, '.export-'));
   try {
     for (const f of files) {
       const p = join(tmp, f.path);
-      await mkdir(dirname(p), { recursive: true });
+      await ensureDir(dirname(p));
       await writeFile(p, f.content);
     }
     // every destination checked before the first rename, so a failure leaves nothing behind
     for (const f of files) {
       const dest = join(outDir, f.path);
-      await mkdir(dirname(dest), { recursive: true });
+      await ensureDir(dirname(dest));
       const existing = await stat(dest).catch(() => undefined);
       if (existing?.isDirectory()) throw Object.assign(new Error(`${dest} is a directory`), { code: 'EISDIR' });
     }

@@ -1,7 +1,7 @@
 // The review page: one self-contained HTML file (inline CSS and SVG, no script, no font, no
 // network) with, per machine, its statechart, states, transitions, coverage, the checker's
 // results per property and variant, and every counterexample as a lane picture and a list.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { explore } from '../check/explore.ts';
 import type { EventInfo, MachineSpec, Model } from '../spec.ts';
@@ -10,6 +10,7 @@ import { toDot } from './dot.ts';
 import type { CheckResult, PropertyResult } from './results.ts';
 import { esc, eventText, laneOf, traceToSvg } from './sequence.ts';
 import { dotToSvg, inlineSvg } from './svg.ts';
+import { ensureDir } from './files.ts';
 
 export interface PageOptions {
   /** States explored per machine to measure transition coverage (default 20000). */
@@ -211,7 +212,7 @@ ${orphanHtml}
 
 /** Writes the page atomically (temporary file, then rename). */
 export async function writePage(path: string, html: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensureDir(dirname(path));
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     await writeFile(tmp, html);

@@ -44,6 +44,19 @@ describe('export: bad input', () => {
     expect(r.err).toMatch(/^s390-kvm-spec: cannot write to output directory '.*plain-file\/diagrams' \(ENOTDIR\); choose a writable directory with --out\n$/);
   });
 
+  it('a directory the kernel refuses (under /proc): one line, exit 2, promptly', async () => {
+    // Node's own recursive mkdir loops forever here; the exporter must not
+    const r = await run(['export', '--out', '/proc/s390-kvm-spec/diagrams']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("s390-kvm-spec: cannot write to output directory '/proc/s390-kvm-spec/diagrams' (ENOENT); choose a writable directory with --out\n");
+  }, 5_000);
+
+  it('page without results: one line naming the command to run, exit 2', async () => {
+    const r = await run(['page', '--report', join(tmp, 'no-report')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^s390-kvm-spec: cannot read checker results '.*no-report\/results.json': not found; run `s390-kvm-spec check --report .*no-report` first\n$/);
+  });
+
   it('a destination that cannot be created leaves no partial file behind', async () => {
     const bad = join(tmp, 'c');
     await mkdir(bad);
