@@ -7,7 +7,7 @@ import { explore } from '../check/explore.ts';
 import type { EventInfo, MachineSpec, Model } from '../spec.ts';
 import { chartOf, type Chart } from './chart.ts';
 import { toDot } from './dot.ts';
-import type { CheckResult, PropertyResult } from './results.ts';
+import { isCounterexample, type CheckResult, type PropertyResult } from './results.ts';
 import { esc, eventText, laneOf, traceToSvg } from './sequence.ts';
 import { dotToSvg, inlineSvg } from './svg.ts';
 import { ensureDir } from './files.ts';
@@ -64,25 +64,37 @@ const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFi
 const anchor = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
 function foundViolations(r: CheckResult): string[] {
-  return r.results.filter((p) => !p.holds).map((p) => p.property).sort();
+  return r.results.filter((p) => p.holds === false).map((p) => p.property).sort();
+}
+
+function undecided(r: CheckResult): string[] {
+  return r.results.filter((p) => p.holds === null).map((p) => p.property).sort();
 }
 
 function verdict(p: PropertyResult): string {
+  if (p.holds === null) return `<span class="muted">not decided</span>${p.note ? ` (${esc(p.note)})` : ''}`;
   const v = p.holds ? '<span class="ok">holds</span>' : '<span class="bad">violated</span>';
   const as = p.holds === p.expected ? '<span class="ok">as expected</span>' : '<span class="bad">NOT as expected</span>';
   return `${v} (${as})`;
+}
+
+function changes(after: Record<string, unknown> | undefined): string {
+  if (!after || !Object.keys(after).length) return '';
+  const kv = Object.entries(after).map(([k, v]) => `${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return ` <span class="after">→ ${esc(kv.join(', '))}</span>`;
 }
 
 function counterexample(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult, info: Readonly<Record<string, EventInfo>> | undefined): string {
   const trace = p.trace ?? [];
   const cycle = p.cycle ?? [];
   const item = (s: (typeof trace)[number], cyc: boolean) =>
-    `<li value="${s.step}" data-event="${esc(s.event.type)}"${cyc ? ' class="cycle"' : ''}><span class="actor">[${esc(laneOf(s, info))}]</span> <code>${esc(eventText(s.event))}</code></li>`;
+    `<li value="${s.step}" data-event="${esc(s.event.type)}"${cyc ? ' class="cycle"' : ''}><span class="actor">[${esc(laneOf(s, info))}]</span> <code>${esc(eventText(s.event))}</code>${changes(s.after)}${p.trigger === s.step ? ' <span class="trigger">(from here the property\'s condition held and its goal never does)</span>' : ''}</li>`;
+  const ending = p.deadlock ? '<p class="cycle-note">then no event is enabled: the system is stuck (deadlock).</p>' : '';
   const id = anchor(`cx-${spec?.id ?? r.machine}-${r.variant}-${r.configuration}-${p.property}`);
   return `<div class="counterexample" id="${id}" data-machine="${esc(r.machine)}" data-variant="${esc(r.variant)}" data-configuration="${esc(r.configuration)}" data-property="${esc(p.property)}">
 <h4>${esc(p.property)} (${p.kind}) violated in variant <code>${esc(r.variant)}</code>, configuration <code>${esc(r.configuration)}</code>: ${trace.length} step${trace.length === 1 ? '' : 's'}${cycle.length ? `, then a cycle of ${cycle.length}` : ''}</h4>
 <div class="seq">${traceToSvg(trace, cycle, info)}</div>
-<ol class="steps">${trace.map((s) => item(s, false)).join('')}</ol>${cycle.length ? `<p class="cycle-note">then forever:</p><ol class="steps cycle">${cycle.map((s) => item(s, true)).join('')}</ol>` : ''}
+${p.trigger === 0 ? '<p class="trigger">The property\'s condition held initially and its goal never does.</p>' : ''}<ol class="steps">${trace.map((s) => item(s, false)).join('')}</ol>${cycle.length ? `<p class="cycle-note">then forever:</p><ol class="steps cycle">${cycle.map((s) => item(s, true)).join('')}</ol>` : ''}${ending}
 </div>`;
 }
 
@@ -115,9 +127,10 @@ async function machineSection(spec: MachineSpec, results: readonly CheckResult[]
     }
     for (const r of rs) {
       const found = foundViolations(r);
-      const same = found.join() === expected.join();
+      const open = undecided(r);
+      const same = found.join() === expected.join() && !open.length;
       variantRows.push(
-        `<tr data-variant="${esc(v.id)}"><td><code>${esc(v.id)}</code></td><td>${esc(v.description)}</td><td><code>${esc(r.configuration)}</code></td><td>${esc(expected.join(', ') || 'none')}</td><td>${esc(found.join(', ') || 'none')}</td><td>${same ? '<span class="ok">match</span>' : '<span class="bad">MISMATCH</span>'}</td></tr>`,
+        `<tr data-variant="${esc(v.id)}"><td><code>${esc(v.id)}</code></td><td>${esc(v.description)}</td><td><code>${esc(r.configuration)}</code></td><td>${esc(expected.join(', ') || 'none')}</td><td>${esc(found.join(', ') || 'none')}${open.length ? ` <span class="muted">(not decided: ${esc(open.join(', '))})</span>` : ''}</td><td>${same ? '<span class="ok">match</span>' : open.length && found.every((f) => expected.includes(f)) ? '<span class="muted">undecided</span>' : '<span class="bad">MISMATCH</span>'}</td></tr>`,
       );
     }
   }
@@ -128,14 +141,14 @@ async function machineSection(spec: MachineSpec, results: readonly CheckResult[]
   const propertyRows = mine
     .flatMap((r) =>
       r.results.map(
-        (p) => `<tr class="${p.holds === p.expected ? '' : 'unexpected'}"><td><code>${esc(r.variant)}</code></td><td><code>${esc(r.configuration)}</code></td><td><code>${esc(p.property)}</code></td><td>${p.kind}</td><td>${verdict(p)}</td></tr>`,
+        (p) => `<tr class="${p.holds === p.expected || p.holds === null ? '' : 'unexpected'}"><td><code>${esc(r.variant)}</code></td><td><code>${esc(r.configuration)}</code></td><td><code>${esc(p.property)}</code></td><td>${p.kind}</td><td>${verdict(p)}</td></tr>`,
       ),
     )
     .join('\n');
   const explored = mine
     .map((r) => `<tr><td><code>${esc(r.variant)}</code></td><td><code>${esc(r.configuration)}</code></td><td>${r.states}</td><td>${r.transitions}</td><td>${r.depth}</td><td>${(r.millis / 1000).toFixed(2)} s</td><td>${r.limitReached ? '<span class="bad">limit reached</span>' : 'complete'}</td></tr>`)
     .join('\n');
-  const cxs = mine.flatMap((r) => r.results.filter((p) => !p.holds && p.trace).map((p) => counterexample(spec, r, p, info)));
+  const cxs = mine.flatMap((r) => r.results.filter(isCounterexample).map((p) => counterexample(spec, r, p, info)));
 
   const covText = `${cov.covered.size} of ${cov.total} transition definitions (${pct(cov.covered.size, cov.total)})`;
   const mismatches = variantRows.filter((r) => r.includes('MISMATCH')).length;
@@ -176,7 +189,7 @@ figcaption{color:#666;font-size:.9em}
 svg.sequence .lane-head{fill:#e8eef8;stroke:#5b7db1}svg.sequence .lane-name{font-weight:bold;fill:#203a63}
 svg.sequence .lifeline{stroke:#9aa;stroke-dasharray:4 3}svg.sequence .order{stroke:#c9c9c9}
 svg.sequence .step rect{fill:#fff;stroke:#555}svg.sequence .step.cycle rect{fill:#fff4d6;stroke:#b07d00}svg.sequence .cycle-label{fill:#b07d00}
-ol.steps li.cycle{color:#7a5700}.actor{color:#555}
+ol.steps li.cycle{color:#7a5700}.actor{color:#555}.after{color:#666;font-size:.88em}.trigger{color:#b3261e;font-size:.9em}
 details{margin:.5em 0}summary{cursor:pointer;font-weight:600}
 `;
 
@@ -191,7 +204,7 @@ export async function renderPage(specs: readonly MachineSpec[], results: readonl
   const orphans = results.filter((r) => !specs.some((s) => s.id === r.machine));
   const orphanHtml = orphans.length
     ? `<section class="machine" id="other-results"><h2>Results for machines not in the registry</h2>${orphans
-        .flatMap((r) => r.results.filter((p) => !p.holds && p.trace).map((p) => counterexample(undefined, r, p, undefined)))
+        .flatMap((r) => r.results.filter(isCounterexample).map((p) => counterexample(undefined, r, p, undefined)))
         .join('\n')}</section>`
     : '';
   const title = opts.title ?? 's390-kvm-spec: statecharts and checker results';

@@ -8,33 +8,39 @@ export function fixtureResults(aqicMachine = 'toy_queue'): CheckResult[] {
     {
       machine: aqicMachine, variant: 'baseline', configuration: 'default', states: 12, transitions: 30, depth: 4, millis: 3, limitReached: false,
       results: [
-        { property: 'TypeOK', kind: 'invariant', holds: true, expected: true },
-        { property: 'GisaDestroyAfterAqicDisable', kind: 'invariant', holds: true, expected: true },
+        { property: 'TypeOK', kind: 'invariant', holds: true, expected: true, trace: [] },
+        { property: 'GisaDestroyAfterAqicDisable', kind: 'invariant', holds: true, expected: true, trace: [] },
       ],
     },
     {
       machine: aqicMachine, variant: 'aqic-v4', configuration: 'default', states: 14, transitions: 33, depth: 4, millis: 4, limitReached: false,
       results: [
-        { property: 'TypeOK', kind: 'invariant', holds: true, expected: true },
+        { property: 'TypeOK', kind: 'invariant', holds: true, expected: true, trace: [] },
         {
           property: 'GisaDestroyAfterAqicDisable', kind: 'invariant', holds: false, expected: false,
           trace: [
-            { step: 1, event: { type: 'PQAP_AQIC', ir: 1 }, actor: 'guest' },
-            { step: 2, event: { type: 'kvm_s390_gisa_destroy' }, actor: 'kernel' },
-            { step: 3, event: { type: 'vfio_ap_irq_disable' }, actor: 'kernel' },
+            { step: 1, event: { type: 'PQAP_AQIC', ir: 1 }, actor: 'guest', after: { 'state.queue': 'enabled' } },
+            { step: 2, event: { type: 'kvm_s390_gisa_destroy' }, actor: 'kernel', after: { 'state.gisa': 'destroyed' } },
+            { step: 3, event: { type: 'vfio_ap_irq_disable' }, actor: 'kernel', after: { 'state.queue': 'reset' } },
           ],
         },
+        { property: 'NoLostWakeup', kind: 'liveness', holds: null, expected: true, trace: [], note: 'not decided: explored 14 states, limit reached' },
       ],
     },
     {
       machine: 'toy_counter', variant: 'baseline', configuration: 'default', states: 4, transitions: 3, depth: 3, millis: 1, limitReached: false,
       results: [
         {
-          property: 'CounterReachesTwo', kind: 'liveness', holds: false, expected: true,
+          property: 'CounterReachesTwo', kind: 'liveness', holds: false, expected: true, trigger: 1,
           trace: [{ step: 1, event: { type: 'GO' }, actor: 'timer' }],
           cycle: [{ step: 2, event: { type: 'INC' }, actor: 'kernel' }, { step: 3, event: { type: 'INC' }, actor: 'kernel' }],
         },
       ],
     },
   ];
+}
+
+/** The same results in the report object the checker writes to report/results.json. */
+export function fixtureReport(aqicMachine = 'toy_queue') {
+  return { tool: 's390-kvm-spec', generatedAt: '2026-01-01T00:00:00.000Z', matches: false, checks: fixtureResults(aqicMachine) };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { chartOf } from '../../src/export/chart.ts';
 import { renderPage, transitionCoverage } from '../../src/export/page.ts';
 import { laneOf, lanesOf, traceToMermaid, traceToSvg } from '../../src/export/sequence.ts';
-import { fixtureResults } from './fixture.ts';
+import { fixtureReport, fixtureResults } from './fixture.ts';
+import { parseResults } from '../../src/export/results.ts';
 import { toyCounterSpec, toyQueueSpec, toySpecs } from './toys.ts';
 
 const aqic = fixtureResults()[1]!.results[1]!;
@@ -49,6 +50,15 @@ describe('coverage', () => {
   });
 });
 
+describe('results.json', () => {
+  it('is read as the checker\'s report object or as a bare array, and rejected with a reason otherwise', () => {
+    expect(parseResults(fixtureReport())).toEqual(fixtureResults());
+    expect(parseResults(fixtureResults())).toEqual(fixtureResults());
+    expect(() => parseResults({ checks: [{ machine: 'x' }] })).toThrow('check 0 lacks machine, variant or results');
+    expect(() => parseResults('nope')).toThrow(/^expected a JSON array of checks/);
+  });
+});
+
 describe('the review page', () => {
   it('is one self-contained file: inline SVG per machine, no script, no external resource', async () => {
     const html = await renderPage(toySpecs, fixtureResults());
@@ -56,9 +66,14 @@ describe('the review page', () => {
     expect(html.match(/<figure class="diagram"[^>]*>\s*<svg/g)?.length).toBe(2);
     expect(html).toContain('2 of 3 transition definitions (66.7%)');
     // the variants table: aqic-v4 expected and found the same violation
-    expect(html).toMatch(/<tr data-variant="aqic-v4">.*<td>GisaDestroyAfterAqicDisable<\/td><td>GisaDestroyAfterAqicDisable<\/td><td><span class="ok">match<\/span>/);
+    expect(html).toMatch(/<tr data-variant="baseline">.*<td>none<\/td><td>none<\/td><td><span class="ok">match<\/span>/);
     // the counter's liveness result is a failure nobody expected: flagged
     expect(html).toContain('<span class="bad">NOT as expected</span>');
+    // a property the exploration could not decide is neither a match nor a mismatch
+    expect(html).toContain('<span class="muted">not decided</span> (not decided: explored 14 states, limit reached)');
+    expect(html).toMatch(/<tr data-variant="aqic-v4">.*<span class="muted">\(not decided: NoLostWakeup\)<\/span><\/td><td><span class="muted">undecided<\/span>/);
+    // what each step changed, from the checker's `after`
+    expect(html).toContain('<code>kvm_s390_gisa_destroy</code> <span class="after">→ state.gisa = destroyed</span>');
     const cx = html.slice(html.indexOf('data-variant="aqic-v4" data-configuration'));
     expect(cx.indexOf('data-event="kvm_s390_gisa_destroy"')).toBeLessThan(cx.indexOf('data-event="vfio_ap_irq_disable"'));
   });
