@@ -1,11 +1,13 @@
 // `page [--report DIR] [--results FILE] [--out FILE]`: the self-contained review page
-// (default: report/index.html from report/results.json).
+// (default: report/index.html from report/results.json), and beside it every counterexample
+// as a Mermaid sequenceDiagram under counterexamples/.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { UsageError } from '../cli.ts';
-import { renderPage, writePage } from '../export/page.ts';
+import { writeAll } from '../export/files.ts';
+import { counterexampleFiles, renderPage, writePage } from '../export/page.ts';
 import { parseResults, type CheckResult } from '../export/results.ts';
 
 export interface PageCommandOptions {
@@ -31,6 +33,8 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   const html = await renderPage(specs, results, max === undefined ? {} : { coverageMaxStates: max });
   try {
     await writePage(out, html);
+    const cxs = counterexampleFiles(specs, results);
+    if (cxs.length) await writeAll(dirname(out), cxs);
   } catch (e) {
     throw new UsageError(`cannot write the page to '${out}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable path with --out`);
   }

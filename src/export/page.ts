@@ -8,9 +8,9 @@ import type { EventInfo, MachineSpec, Model } from '../spec.ts';
 import { chartOf, type Chart } from './chart.ts';
 import { toDot } from './dot.ts';
 import { isCounterexample, type CheckResult, type PropertyResult } from './results.ts';
-import { esc, eventText, laneOf, traceToSvg } from './sequence.ts';
+import { esc, eventText, laneOf, traceToMermaid, traceToSvg } from './sequence.ts';
 import { dotToSvg, inlineSvg } from './svg.ts';
-import { ensureDir } from './files.ts';
+import { ensureDir, type ExportFile } from './files.ts';
 
 export interface PageOptions {
   /** States explored per machine to measure transition coverage (default 20000). */
@@ -61,7 +61,7 @@ export function transitionCoverage(model: Model, chart: Chart, maxStates = 20_00
 }
 
 const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)}%`);
-const anchor = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
+const anchor = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 function foundViolations(r: CheckResult): string[] {
   return r.results.filter((p) => p.holds === false).map((p) => p.property).sort();
@@ -94,6 +94,7 @@ function counterexample(spec: MachineSpec | undefined, r: CheckResult, p: Proper
   return `<div class="counterexample" id="${id}" data-machine="${esc(r.machine)}" data-variant="${esc(r.variant)}" data-configuration="${esc(r.configuration)}" data-property="${esc(p.property)}">
 <h4>${esc(p.property)} (${p.kind}) violated in variant <code>${esc(r.variant)}</code>, configuration <code>${esc(r.configuration)}</code>: ${trace.length} step${trace.length === 1 ? '' : 's'}${cycle.length ? `, then a cycle of ${cycle.length}` : ''}</h4>
 <div class="seq">${traceToSvg(trace, cycle, info)}</div>
+<details class="mermaid-source"><summary>Mermaid source (paste into a review comment)</summary><pre>${esc(traceToMermaid(trace, cycle, info))}</pre></details>
 ${p.trigger === 0 ? '<p class="trigger">The property\'s condition held initially and its goal never does.</p>' : ''}<ol class="steps">${trace.map((s) => item(s, false)).join('')}</ol>${cycle.length ? `<p class="cycle-note">then forever:</p><ol class="steps cycle">${cycle.map((s) => item(s, true)).join('')}</ol>` : ''}${ending}
 </div>`;
 }
@@ -221,6 +222,17 @@ ${sections.join('\n')}
 ${orphanHtml}
 </body></html>
 `;
+}
+
+/** Every counterexample as a Mermaid sequenceDiagram: `counterexamples/<machine>/<variant>.<configuration>.<property>.mmd`. */
+export function counterexampleFiles(specs: readonly MachineSpec[], results: readonly CheckResult[]): ExportFile[] {
+  return results.flatMap((r) => {
+    const info = specs.find((s) => s.id === r.machine)?.model().eventInfo;
+    return r.results.filter(isCounterexample).map((p) => ({
+      path: `counterexamples/${anchor(r.machine)}/${anchor(`${r.variant}.${r.configuration}.${p.property}`)}.mmd`,
+      content: `%% ${r.machine} ${r.variant} ${r.configuration}: ${p.property} (${p.kind}) violated\n${traceToMermaid(p.trace ?? [], p.cycle ?? [], info)}`,
+    }));
+  });
 }
 
 /** Writes the page atomically (temporary file, then rename). */

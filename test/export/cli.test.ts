@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { runExport } from '../../src/commands/export.ts';
+import { fixtureReport } from './fixture.ts';
 import { toySpecs } from './toys.ts';
 
 const tmp = await mkdtemp(join(tmpdir(), 's390-export-cli-'));
@@ -55,6 +56,20 @@ describe('export: bad input', () => {
     const r = await run(['page', '--report', join(tmp, 'no-report')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^s390-kvm-spec: cannot read checker results '.*no-report\/results.json': not found; run `s390-kvm-spec check --report .*no-report` first\n$/);
+  });
+
+  it('page writes index.html and the counterexamples beside it; results of unknown machines still show', async () => {
+    const report = join(tmp, 'report');
+    await mkdir(report);
+    await writeFile(join(report, 'results.json'), JSON.stringify(fixtureReport('not_in_registry')));
+    const r = await run(['page', '--report', report, '--coverage-max-states', '100']);
+    expect(r).toEqual({ code: 0, err: '' });
+    const html = await readFile(join(report, 'index.html'), 'utf8');
+    expect(html).toContain('Results for machines not in the registry');
+    expect(html).toContain('data-variant="aqic-v4"');
+    expect((await readdir(join(report, 'counterexamples'), { recursive: true })).sort()).toEqual([
+      'not_in_registry', 'not_in_registry/aqic-v4.default.GisaDestroyAfterAqicDisable.mmd', 'toy_counter', 'toy_counter/baseline.default.CounterReachesTwo.mmd',
+    ]);
   });
 
   it('a destination that cannot be created leaves no partial file behind', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartOf } from '../../src/export/chart.ts';
-import { renderPage, transitionCoverage } from '../../src/export/page.ts';
+import { counterexampleFiles, renderPage, transitionCoverage } from '../../src/export/page.ts';
 import { laneOf, lanesOf, traceToMermaid, traceToSvg } from '../../src/export/sequence.ts';
 import { fixtureReport, fixtureResults } from './fixture.ts';
 import { parseResults } from '../../src/export/results.ts';
@@ -47,6 +47,18 @@ describe('coverage', () => {
     // `broken` is unreachable: its FIX transition is never taken and its node never active
     expect([cc.covered.size, cc.total]).toEqual([2, 3]);
     expect([...cc.visitedNodes].sort()).toEqual(['toy_counter', 'toy_counter.off', 'toy_counter.on']);
+  });
+});
+
+describe('counterexample files', () => {
+  it('one Mermaid sequenceDiagram per violated property with a trace', () => {
+    const files = counterexampleFiles(toySpecs, fixtureResults());
+    expect(files.map((f) => f.path)).toEqual([
+      'counterexamples/toy_queue/aqic-v4.default.GisaDestroyAfterAqicDisable.mmd',
+      'counterexamples/toy_counter/baseline.default.CounterReachesTwo.mmd',
+    ]);
+    expect(files[0]!.content).toMatch(/^%% toy_queue aqic-v4 default: GisaDestroyAfterAqicDisable \(invariant\) violated\nsequenceDiagram\n/);
+    expect(files[0]!.content).toContain('  Note over vfio_ap: 3. vfio_ap_irq_disable\n');
   });
 });
 
