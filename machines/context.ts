@@ -16,12 +16,22 @@ export interface Params {
   iscs: readonly number[];
   /** CR6 ISC mask of each vcpu (bits 0x80 >> isc); a vcpu without an entry enables every ISC of `iscs`. */
   cr6?: readonly number[];
+  /** ISCs registered (kvm_s390_gisc_register) by a driver before the first step: configurations without queues. */
+  preRegistered?: readonly number[];
+  /** Bound on the references an environment driver takes (per-object machines): ref_count and users_count stay finite. */
+  maxRefs?: number;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
 export const MAX_ISC = 7;
 /** VFIO_AP_ISC_INVALID in drivers/s390/crypto/vfio_ap_private.h, modelled as -1. */
 export const ISC_INVALID = -1;
+/**
+ * Counters saturate here so that a leak (a pin or a GISC registration never released) keeps
+ * the state space finite: the first leaked count already breaks the invariants that see it.
+ */
+export const COUNT_CAP = 3;
+
 /** The IPM/IAM bit of a guest ISC: `0x80 >> isc`. */
 export const iscBit = (isc: number): number => 0x80 >> isc;
 
@@ -109,8 +119,8 @@ export interface MdevContext {
   kvm: number;
   /** vfio_ap holds a reference (kvm_get_kvm) on that VM */
   kvmRef: boolean;
-  /** kvm->arch.crypto.pqap_hook points to this mdev's hook */
-  hook: boolean;
+  /** the VM whose kvm->arch.crypto.pqap_hook points to this mdev's hook, -1 for none */
+  hook: number;
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */
@@ -121,7 +131,9 @@ export interface QueueContext {
   apqi: boolean;
   /** q->saved_isc, ISC_INVALID when none */
   isc: number;
-  /** NIB pages pinned for this queue and not yet unpinned (q->saved_iova != 0 is pins > 0) */
+  /** q->saved_iova != 0: a pinned NIB is saved for vfio_ap_free_aqic_resources to unpin */
+  nib: boolean;
+  /** NIB pages pinned for this queue and not yet unpinned (saved or leaked) */
   pins: number;
   /** the AP has interruptions enabled (AQIC ir=1 succeeded, no reset or disable since) */
   irq: boolean;
@@ -166,11 +178,12 @@ export function initialContext(params: Params): SystemContext {
       })),
       faults: 0,
     })),
-    mdev: { kvm: -1, kvmRef: false, hook: false },
+    mdev: { kvm: -1, kvmRef: false, hook: -1 },
     queues: Array.from({ length: params.queues }, () => ({
       apid: false,
       apqi: false,
       isc: ISC_INVALID,
+      nib: false,
       pins: 0,
       irq: false,
       hwIsc: ISC_INVALID,

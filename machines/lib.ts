@@ -57,18 +57,19 @@ export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects)
  * An action that runs a kernel function on a mutable copy of the context and raises the
  * internal events it asks for (a GISA alert to the GIB, a vcpu wakeup, kvm_destroy_vm).
  */
-export function kernel(fn: KernelFn) {
+// xstate's action generics cannot follow regions built from data: the result is typed loosely.
+export function kernel(fn: KernelFn): any {
   return enqueueActions(({ context, event, enqueue }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     const raised: SpecEvent[] = [];
     fn(c, event as SpecEvent, ix ?? {}, { raise: (e) => raised.push(e) });
-    enqueue(assign(() => c));
+    enqueue.assign(() => c);
     for (const e of raised) enqueue.raise(e);
   });
 }
 
 /** A pure context update without raised events. */
-export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void) {
+export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void): any {
   return assign(({ context, event }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     fn(c, event as SpecEvent, ix ?? {});

@@ -60,6 +60,8 @@ export interface Model<C = any> {
   liveness: readonly LivenessProperty<C>[];
   /** Names of the properties (invariants and liveness) this variant must violate; all others must hold. */
   expectedViolations: readonly string[];
+  /** The factory options the machine was built with (parameters, design), for systems under test. */
+  options?: Readonly<Record<string, unknown>>;
 }
 
 /** A patch-series version or a planted bug: the baseline with named parts replaced. */
@@ -69,6 +71,8 @@ export interface VariantInfo {
   /** Where the design comes from: a commit, a patch series, a seed document. */
   cite: string;
   expectedViolations: readonly string[];
+  /** The configuration the variant is checked in (default: the machine's first). */
+  configuration?: string;
   /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).

@@ -1,0 +1,62 @@
+// Bounds of the dirty-log machine: the memslot's size and the pages the machine tracks,
+// the capability arguments of each configuration, and every payload userspace passes.
+import type { ConfigurationInfo } from '../../src/spec.ts';
+
+/** memslot->npages: one full 64-page bitmap word and a last partial word of 32 pages. */
+export const NPAGES = 96;
+/** The pages the machine tracks (offsets in the slot): the first page of each bitmap word. */
+export const PAGES = [0, 64] as const;
+export type Gfn = (typeof PAGES)[number];
+
+/** include/uapi/linux/kvm.h */
+export const KVM_MEM_LOG_DIRTY_PAGES = 1;
+export const KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE = 1;
+export const KVM_DIRTY_LOG_INITIALLY_SET = 2;
+/** include/linux/kvm_host.h: KVM_DIRTY_LOG_MANUAL_CAPS on architectures that can initially set. */
+export const KVM_DIRTY_LOG_MANUAL_CAPS = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
+
+/** Return values as the ioctl returns them (negative errno). */
+export const ENOENT = -2;
+export const EINVAL = -22;
+export const ENOTTY = -25;
+export const RETURN_CODES = [0, ENOENT, EINVAL, ENOTTY] as const;
+
+/** A mode of the configuration: what userspace passes in KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) args[0]. */
+export interface DirtyLogConfiguration extends ConfigurationInfo {
+  args: number;
+}
+
+export const CONFIGURATIONS: readonly DirtyLogConfiguration[] = [
+  {
+    id: 'manual',
+    description: 'KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 with KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE: GET reports, CLEAR re-protects',
+    args: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
+  },
+  {
+    id: 'initially-set',
+    description: 'KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 with MANUAL_PROTECT_ENABLE | INITIALLY_SET: bitmap starts all ones, nothing protected',
+    args: KVM_DIRTY_LOG_MANUAL_CAPS,
+  },
+  {
+    id: 'legacy',
+    description: 'no capability (args 0): KVM_GET_DIRTY_LOG snapshots, clears and re-protects',
+    args: 0,
+  },
+];
+
+/** KVM_ENABLE_CAP args[0] userspace tries: the configuration's, and INITIALLY_SET alone (refused). */
+export function enableCapArgs(c: DirtyLogConfiguration): number[] {
+  return [c.args, KVM_DIRTY_LOG_INITIALLY_SET];
+}
+
+/** struct kvm_clear_dirty_log payloads: every class of (first_page, num_pages) the kernel checks. */
+export const CLEAR_PAYLOADS: readonly { first_page: number; num_pages: number; what: string }[] = [
+  { first_page: 0, num_pages: 64, what: 'the first word, aligned' },
+  { first_page: 64, num_pages: 32, what: 'the last partial word, ending at npages' },
+  { first_page: 0, num_pages: 96, what: 'the whole slot' },
+  { first_page: 64, num_pages: 0, what: 'empty range: accepted, no-op' },
+  { first_page: 32, num_pages: 64, what: 'first_page not a multiple of 64: EINVAL' },
+  { first_page: 0, num_pages: 32, what: 'num_pages unaligned and not ending at npages: EINVAL' },
+  { first_page: 64, num_pages: 64, what: 'past the end of the slot: EINVAL' },
+  { first_page: 128, num_pages: 0, what: 'first_page beyond npages: EINVAL' },
+];

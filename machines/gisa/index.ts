@@ -1,0 +1,28 @@
+// The machines of the gisa area: the GIB and one VM's GISA.
+import { coreSpec } from '../system/spec.ts';
+import { gibInvariants } from './kvm_s390_gib.invariants.ts';
+import { gibConfigurations } from './kvm_s390_gib.bounds.ts';
+import { gibVariants } from './kvm_s390_gib.variants.ts';
+import { gisaInvariants } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { gisaConfigurations } from './kvm_s390_gisa_interrupt.bounds.ts';
+import { gisaVariants } from './kvm_s390_gisa_interrupt.variants.ts';
+
+export const gibSpec = coreSpec({
+  id: 'kvm_s390_gib',
+  area: 'gisa',
+  kernelObject: 'kvm_s390_gib',
+  parts: { gib: true },
+  configurations: gibConfigurations,
+  variants: gibVariants,
+  invariants: gibInvariants,
+});
+
+export const gisaSpec = coreSpec({
+  id: 'kvm_s390_gisa_interrupt',
+  area: 'gisa',
+  kernelObject: 'kvm_s390_gisa_interrupt',
+  parts: { gib: true, gisa: true, env: true },
+  configurations: gisaConfigurations,
+  variants: gisaVariants,
+  invariants: [...gibInvariants, ...gisaInvariants],
+});

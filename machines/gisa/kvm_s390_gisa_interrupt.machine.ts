@@ -1,0 +1,338 @@
+/**
+ * struct kvm_s390_gisa_interrupt: one VM's GISA (guest interruption state area).
+ *
+ * Models: the GISA word as millicode and the kernel see it (IPM, IAM, alert-list membership
+ * through the GIB's list), the IAM restore value `alert.mask` and the per-ISC `ref_count`,
+ * the `gisa_vcpu_kicker` hrtimer (armed or not), the GISA's life: kvm_s390_gisa_init (the
+ * initial state), kvm_s390_gisa_destroy, and the free of the sie_page2 page holding it;
+ * kvm_s390_gisc_register/unregister with their return codes (-ENODEV, -ERANGE, -EINVAL),
+ * gisa_get_ipm_or_restore_iam, kvm_s390_gisa_clear, and the millicode step that makes an
+ * adapter interruption pending: it sets the IPM bit and, when the ISC's IAM bit is set and no
+ * vcpu in SIE can take the interruption, clears the IAM and enqueues the GISA on the GIB
+ * alert list (the edge-triggered alert described in the GIB series cover letters).
+ * The IAM restore strategies of GIB series v2..v5 are factory options (machines/design.ts).
+ *
+ * Ignores: the GISA format (g0/g1), AISM/AIS of format-1 GISAs (see flic-ais), the host ISC
+ * value gib->nisc (register returns it; modelled as 0..7), airq_count, PV (kvm_s390_gisa_enable
+ * and kvm_s390_gisa_disable), the 50 us expiry (the timer fires as an explicit event),
+ * cmpxchg retries (each GISA-word update is one atomic step, as the cmpxchg loops make it).
+ *
+ * Kernel: arch/s390/kvm/interrupt.c, arch/s390/include/asm/kvm_host.h.
+ * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2, contains f87ef5723536).
+ */
+import { and, stateIn } from 'xstate';
+import { COUNT_CAP, FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
+import type { Design } from '../design.ts';
+import { by, kernel, range, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+
+export const EBUSY = -16;
+export const ENODEV = -19;
+export const EINVAL = -22;
+export const ERANGE = -34;
+/** gib->nisc: the host ISC of GAL interruptions (GAL_ISC in asm/isc.h). */
+export const GAL_ISC = 5;
+
+const listed = (c: SystemContext, vm: number): boolean => (c.gib.list & (1 << vm)) !== 0;
+
+/** gisa_set_iam(): refuses with -EBUSY while the GISA is in the alert list. */
+export function gisa_set_iam(c: SystemContext, vm: number, iam: number): number {
+  if (listed(c, vm)) return EBUSY;
+  vmOf(c, vm).gisa.iam = iam;
+  return 0;
+}
+
+/** gisa_get_ipm_or_restore_iam(): pending alert-mask ISCs, or restore IAM := alert.mask when none (one cmpxchg). */
+export function gisa_get_ipm_or_restore_iam(c: SystemContext, vm: number): number {
+  const g = vmOf(c, vm).gisa;
+  const pending = g.ipm & g.mask;
+  if (pending) return pending;
+  g.iam = g.mask;
+  return 0;
+}
+
+/** kvm_s390_gisc_register(): ref_count[gisc]++, and on 0 -> 1 add the ISC to alert.mask and the IAM. */
+export function kvm_s390_gisc_register(c: SystemContext, vm: number, gisc: number): number {
+  const k = vmOf(c, vm);
+  if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
+  if (!k.gisa.origin) return ENODEV;
+  if (gisc > MAX_ISC) return ERANGE;
+  k.gisa.ref[gisc] = Math.min((k.gisa.ref[gisc] ?? 0) + 1, COUNT_CAP);
+  if (k.gisa.ref[gisc] === 1) {
+    k.gisa.mask |= iscBit(gisc);
+    gisa_set_iam(c, vm, k.gisa.mask); // return value ignored, as in the kernel
+  }
+  return GAL_ISC;
+}
+
+/** kvm_s390_gisc_unregister(): -EINVAL when ref_count[gisc] is already 0; on 1 -> 0 drop the ISC from alert.mask and the IAM. */
+export function kvm_s390_gisc_unregister(c: SystemContext, vm: number, gisc: number): number {
+  const k = vmOf(c, vm);
+  if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
+  if (!k.gisa.origin) return ENODEV;
+  if (gisc > MAX_ISC) return ERANGE;
+  if (!k.gisa.ref[gisc]) {
+    k.faults |= FAULT.GISC_UNREGISTER_UNBALANCED;
+    return EINVAL;
+  }
+  k.gisa.ref[gisc]! -= 1;
+  if (k.gisa.ref[gisc] === 0) {
+    k.gisa.mask &= ~iscBit(gisc);
+    gisa_set_iam(c, vm, k.gisa.mask);
+  }
+  return 0;
+}
+
+/** deliverable for one vcpu: the GISA IPM bits its PSW and CR6 let through (deliverable_irqs, I/O part). */
+export function deliverableIpm(c: SystemContext, vm: number, v: VcpuContext): number {
+  const g = vmOf(c, vm).gisa;
+  return v.pswIo && g.origin ? g.ipm & v.cr6 : 0;
+}
+
+/** Delivery of the highest-priority deliverable ISC by PSW swap (__deliver_io, gisa_tac_ipm_gisc): the I/O new PSW disables I/O. */
+export function deliverOne(c: SystemContext, vm: number, vcpu: number): void {
+  const k = vmOf(c, vm);
+  const v = k.vcpus[vcpu]!;
+  const d = deliverableIpm(c, vm, v);
+  if (!d) return;
+  for (let isc = 0; isc <= MAX_ISC; isc++) {
+    if (d & iscBit(isc)) {
+      k.gisa.ipm &= ~iscBit(isc);
+      v.pswIo = false;
+      return;
+    }
+  }
+}
+
+/**
+ * The millicode step for an adapter interruption on guest ISC `isc`: a vcpu in SIE enabled
+ * for it takes it at once; otherwise the IPM bit is set and, if the ISC's IAM bit is set, the
+ * IAM is cleared and the GISA is enqueued on the GIB alert list (raising `gisa_alert`).
+ */
+export function gisa_adapter_interruption(c: SystemContext, vm: number, isc: number, fx: Effects): void {
+  const k = vmOf(c, vm);
+  if (k.gisa.freed) {
+    k.faults |= FAULT.GISA_WRITE_AFTER_FREE;
+    return;
+  }
+  const bit = iscBit(isc);
+  const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & bit) !== 0);
+  if (taker >= 0) {
+    k.vcpus[taker]!.pswIo = false;
+    return;
+  }
+  k.gisa.ipm |= bit;
+  if (k.gisa.iam & bit) {
+    k.gisa.iam = 0;
+    if (!listed(c, vm)) fx.raise({ type: 'gisa_alert', vm });
+  }
+}
+
+/** __airqs_kick_single_vcpu(): wake the first idle vcpu open for a pending ISC, unless it was kicked already. */
+export function __airqs_kick_single_vcpu(c: SystemContext, vm: number, deliverable: number, fx: Effects): void {
+  const k = vmOf(c, vm);
+  for (let idx = 0; idx < k.vcpus.length; idx++) {
+    const v = k.vcpus[idx]!;
+    if (!v.idle || !v.pswIo) continue;
+    if (deliverable & v.cr6) {
+      if (v.kicked) return;
+      v.kicked = true;
+      fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu: idx });
+      return;
+    }
+  }
+}
+
+/** gisa_vcpu_kicker(): restore the IAM when nothing is pending (and stop), else kick one vcpu and re-arm. */
+export function gisa_vcpu_kicker(c: SystemContext, vm: number, fx: Effects): void {
+  const k = vmOf(c, vm);
+  const pending = gisa_get_ipm_or_restore_iam(c, vm);
+  if (pending) {
+    __airqs_kick_single_vcpu(c, vm, pending, fx);
+    return;
+  }
+  k.gisa.timer = false;
+}
+
+/** __find_vcpu_for_floating_irq() of GIB v2..v4: the first idle vcpu, else the first not stopped (CR6 not looked at). */
+export function __find_vcpu_for_floating_irq(c: SystemContext, vm: number): number {
+  const vcpus = vmOf(c, vm).vcpus;
+  const idle = vcpus.findIndex((v) => v.idle);
+  return idle >= 0 ? idle : vcpus.findIndex((v) => !v.stopped);
+}
+
+/** get_ipm(gisa, IRQ_FLAG_IAM) of GIB v5: atomically restore IAM := iam when not listed and the whole IPM is clean. */
+export function get_ipm_restore_iam_v5(c: SystemContext, vm: number): number {
+  const g = vmOf(c, vm).gisa;
+  if (listed(c, vm)) return g.ipm;
+  if (g.ipm) return g.ipm;
+  g.iam = g.mask;
+  return 0;
+}
+
+/** __floating_airqs_kick() of GIB v5: kick a set of idle vcpus covering the IPM, or restore the IAM. */
+export function __floating_airqs_kick(c: SystemContext, vm: number, fx: Effects): void {
+  const k = vmOf(c, vm);
+  const ipm = get_ipm_restore_iam_v5(c, vm);
+  if (!ipm) return;
+  let kickMask = 0;
+  let kicked = 0;
+  for (let idx = 0; idx < k.vcpus.length && ~kickMask & ipm; idx++) {
+    const v = k.vcpus[idx]!;
+    if (!v.idle || !v.pswIo || !(v.cr6 & ipm & ~kickMask)) continue;
+    kickMask |= v.cr6;
+    kicked++;
+    fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu: idx });
+  }
+  if (kicked > 0) return;
+  if (!k.vcpus.some((v) => v.idle)) return;
+  gisa_set_iam(c, vm, k.gisa.mask);
+}
+
+/** What process_gib_alert_list() does for one GISA it unlinks, per strategy. */
+export function gib_alert_one(c: SystemContext, vm: number, d: Design, fx: Effects): void {
+  const k = vmOf(c, vm);
+  c.gib.list &= ~(1 << vm); // gisa->next_alert = origin: unlink
+  if (k.gisa.freed) {
+    k.faults |= FAULT.GISA_WRITE_AFTER_FREE;
+    return;
+  }
+  switch (d.gib) {
+    case 'upstream':
+      k.gisa.timer = true; // hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)
+      return;
+    case 'gib-v2':
+    case 'gib-v3':
+    case 'gib-v4': {
+      if (d.gib !== 'gib-v2' && !k.gisa.ipm) return;
+      const v = __find_vcpu_for_floating_irq(c, vm);
+      if (v >= 0) fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu: v });
+      return;
+    }
+    case 'gib-v5':
+      __floating_airqs_kick(c, vm, fx);
+      return;
+  }
+}
+
+/** kvm_s390_gisa_destroy(): the GIB side (unlinking a listed GISA) is in the GIB machine. */
+export function kvm_s390_gisa_destroy(c: SystemContext, vm: number, d: Design): void {
+  const k = vmOf(c, vm);
+  if (!k.gisa.origin) return;
+  if (k.gisa.mask) k.faults |= FAULT.DESTROY_WITH_ALERT_MASK; // WARN (v6.6) / KVM_EVENT (v5.2)
+  if (d.gisaDestroy === 'v6.6') {
+    k.gisa.mask = 0;
+    gisa_set_iam(c, vm, 0); // -EBUSY when listed: process_gib_alert_list() unlinks it (GIB machine)
+  }
+  k.gisa.timer = false; // hrtimer_cancel(&gi->timer)
+  k.gisa.origin = false;
+}
+
+/** kvm_s390_gisa_clear(): clears the IPM only. */
+export function kvm_s390_gisa_clear(c: SystemContext, vm: number): void {
+  const g = vmOf(c, vm).gisa;
+  if (g.origin) g.ipm = 0;
+}
+
+/** The GISA page goes away with free_page(sie_page2) in kvm_arch_destroy_vm. */
+export function free_page_sie_page2(c: SystemContext, vm: number): void {
+  vmOf(c, vm).gisa.freed = true;
+}
+
+const mine = ({ event }: Args, ix: Ix) => event.vm === ix.vm;
+
+/** Guards and actions of the GISA region, named after the kernel functions. */
+export function gisaImplementations(d: Design) {
+  return {
+    guards: {
+      // the event is about this VM's GISA
+      gisa_mine: mine,
+      // hrtimer_active(&gi->timer)
+      hrtimer_active: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).gisa.timer,
+      // v5.2 kvm_s390_gisa_destroy busy-waits while gisa_in_alert_list()
+      gisa_in_alert_list: ({ context }: Args, ix: Ix) => listed(context, ix.vm!),
+      // bounds of the per-object machine: the environment driver registers an ISC at most maxRefs times
+      bounds_gisc_register: ({ context, event }: Args, ix: Ix) => (vmOf(context, ix.vm!).gisa.ref[event.isc!] ?? 0) < (context.params.maxRefs ?? Infinity),
+      // the destroy may proceed: v6.6 unlinks itself, v5.2 spins until the host unlinked it
+      gisa_destroy_may_proceed: ({ context }: Args, ix: Ix) => d.gisaDestroy === 'v6.6' || !listed(context, ix.vm!),
+    },
+    actions: {
+      // interrupt.c kvm_s390_gisc_register (called by a driver: vfio_ap)
+      kvm_s390_gisc_register: kernel((c, e, ix) => void kvm_s390_gisc_register(c, ix.vm!, e.isc!)),
+      // interrupt.c kvm_s390_gisc_unregister
+      kvm_s390_gisc_unregister: kernel((c, e, ix) => void kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
+      // millicode: an adapter interruption is made pending in this GISA
+      gisa_adapter_interruption: kernel((c, e, ix, fx) => gisa_adapter_interruption(c, ix.vm!, e.isc!, fx)),
+      // interrupt.c gisa_vcpu_kicker (hrtimer callback)
+      gisa_vcpu_kicker: kernel((c, _e, ix, fx) => gisa_vcpu_kicker(c, ix.vm!, fx)),
+      // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
+      gisa_get_ipm_or_restore_iam: kernel((c, _e, ix) => void gisa_get_ipm_or_restore_iam(c, ix.vm!)),
+      // interrupt.c kvm_s390_gisa_clear
+      kvm_s390_gisa_clear: kernel((c, _e, ix) => kvm_s390_gisa_clear(c, ix.vm!)),
+      // interrupt.c kvm_s390_gisa_destroy
+      kvm_s390_gisa_destroy: kernel((c, _e, ix) => kvm_s390_gisa_destroy(c, ix.vm!, d)),
+      // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)
+      free_page_sie_page2: kernel((c, _e, ix) => free_page_sie_page2(c, ix.vm!)),
+      // anything touching the GISA page after it was freed: what KASAN reports
+      kasan_gisa_use_after_free: kernel((c, _e, ix) => void (vmOf(c, ix.vm!).faults |= FAULT.GISA_WRITE_AFTER_FREE)),
+    },
+  };
+}
+
+const g = (name: string, ix: Ix) => and([{ type: 'gisa_mine', params: ix }, { type: name, params: ix }]);
+const a = (name: string, ix: Ix) => ({ type: name, params: ix });
+
+/**
+ * The GISA region of VM `vm`: alive (origin set) until kvm_s390_gisa_destroy, then
+ * destroyed (origin NULL, page still allocated) until free_page_sie_page2 frees it.
+ * `env` adds the events a driver and vcpus cause, for the per-object machine; `kvmStep`
+ * names the state of the VM's kvm_destroy_vm in which the destroy runs (composed machine).
+ */
+export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
+  const ix = { vm };
+  const destroyGuard = kvmStep
+    ? and([a('gisa_mine', ix), a('gisa_destroy_may_proceed', ix), stateIn('#' + kvmStep)])
+    : g('gisa_destroy_may_proceed', ix);
+  const driverCalls = env
+    ? {
+        kvm_s390_gisc_register: { guard: g('bounds_gisc_register', ix), actions: a('kvm_s390_gisc_register', ix), ...by('kernel') },
+        kvm_s390_gisc_unregister: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisc_unregister', ix), ...by('kernel') },
+        gisa_get_ipm_or_restore_iam: { guard: a('gisa_mine', ix), actions: a('gisa_get_ipm_or_restore_iam', ix), ...by('kernel') },
+      }
+    : {};
+  return {
+    initial: 'alive',
+    states: {
+      alive: {
+        description: 'gi->origin points to the GISA in sie_page2 (kvm_s390_gisa_init)',
+        on: {
+          ...driverCalls,
+          GISA_ADAPTER_INTERRUPTION: { guard: a('gisa_mine', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
+          kvm_s390_gisa_clear: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('kernel') },
+          kvm_s390_gisa_destroy: {
+            guard: destroyGuard,
+            target: 'destroyed',
+            actions: a('kvm_s390_gisa_destroy', ix),
+            ...by('kernel'),
+          },
+        },
+      },
+      destroyed: {
+        description: 'gi->origin == NULL; sie_page2 still allocated',
+        on: {
+          ...driverCalls,
+          GISA_ADAPTER_INTERRUPTION: { guard: a('gisa_mine', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          free_page_sie_page2: { guard: a('gisa_mine', ix), target: 'freed', actions: a('free_page_sie_page2', ix), ...by('kernel') },
+        },
+      },
+      freed: {
+        description: 'sie_page2 freed: any access is a use after free',
+        on: {
+          ...driverCalls,
+          GISA_ADAPTER_INTERRUPTION: { guard: a('gisa_mine', ix), actions: a('kasan_gisa_use_after_free', ix), ...by('millicode') },
+        },
+      },
+    },
+  };
+}
+

@@ -1,0 +1,85 @@
+// Every event of the core spec: who causes it, the kernel entry point it mirrors, and whether
+// the kernel guarantees it happens while it stays enabled (weak fairness, for liveness).
+import type { EventInfo } from '../../src/spec.ts';
+import type { Params } from '../context.ts';
+import { ev, range, type SpecEvent } from '../lib.ts';
+import type { AqicOutcome } from '../vfio-ap/vfio_ap_queue.machine.ts';
+
+export const EVENTS: Record<string, EventInfo> = {
+  // GIB (arch/s390/kvm/interrupt.c)
+  gisa_alert: ev('millicode', 'millicode enqueues a GISA on the GIB alert list (GIB series cover letters)'),
+  gib_alert_irq_handler: ev('kernel', 'interrupt.c gib_alert_irq_handler -> process_gib_alert_list, first pass', true),
+  process_gib_alert_list: ev('kernel', 'interrupt.c process_gib_alert_list, final pass (xchg NULL_GISA_ADDR)', true),
+  // GISA
+  GISA_ADAPTER_INTERRUPTION: ev('hardware', 'an adapter interruption for a guest ISC made pending in the GISA (AP or PCI)'),
+  gisa_vcpu_kicker: ev('timer', 'interrupt.c gisa_vcpu_kicker (hrtimer gi->timer)', true),
+  kvm_s390_gisc_register: ev('kernel', 'interrupt.c kvm_s390_gisc_register (called by vfio_ap)'),
+  kvm_s390_gisc_unregister: ev('kernel', 'interrupt.c kvm_s390_gisc_unregister (called by vfio_ap)'),
+  gisa_get_ipm_or_restore_iam: ev('kernel', 'interrupt.c gisa_get_ipm_or_restore_iam (called by kvm_s390_handle_wait)'),
+  kvm_s390_gisa_clear: ev('userspace', 'interrupt.c kvm_s390_gisa_clear (KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs)'),
+  kvm_s390_gisa_destroy: ev('kernel', 'interrupt.c kvm_s390_gisa_destroy (kvm_arch_destroy_vm)', true),
+  free_page_sie_page2: ev('kernel', 'kvm-s390.c kvm_arch_destroy_vm: free_page(kvm->arch.sie_page2)', true),
+  // vcpu
+  kvm_s390_vcpu_start: ev('userspace', 'kvm-s390.c kvm_s390_vcpu_start (KVM_SET_MP_STATE operating)'),
+  kvm_s390_vcpu_stop: ev('userspace', 'kvm-s390.c kvm_s390_vcpu_stop (KVM_SET_MP_STATE stopped)'),
+  vcpu_pre_run: ev('kernel', 'kvm-s390.c vcpu_pre_run: deliver, clear kicked_mask, enter SIE', true),
+  vcpu_post_run: ev('kernel', 'kvm-s390.c vcpu_post_run: SIE exit for an intercept or host interruption'),
+  kvm_s390_handle_wait: ev('guest', 'interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW'),
+  STOSM_IO: ev('guest', 'the guest enables I/O interruptions in its PSW (STOSM / LPSW)'),
+  kvm_s390_vcpu_wakeup: ev('kernel', 'interrupt.c kvm_s390_vcpu_wakeup'),
+  kvm_vcpu_check_block: ev('kernel', 'kvm_main.c kvm_vcpu_check_block -> kvm_arch_vcpu_runnable', true),
+  // struct kvm
+  kvm_vm_release: ev('userspace', 'kvm_main.c kvm_vm_release: QEMU closes the VM fd -> kvm_put_kvm'),
+  kvm_destroy_vm: ev('kernel', 'kvm_main.c kvm_destroy_vm (raised by the last kvm_put_kvm)'),
+  kvm_destroy_devices: ev('kernel', 'kvm_main.c kvm_destroy_devices, then struct kvm is freed', true),
+  kvm_get_kvm: ev('kernel', 'kvm_main.c kvm_get_kvm by a driver'),
+  kvm_put_kvm: ev('kernel', 'kvm_main.c kvm_put_kvm by a driver'),
+  // vfio_ap (drivers/s390/crypto/vfio_ap_ops.c)
+  vfio_ap_mdev_open_device: ev('userspace', 'vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm'),
+  vfio_ap_mdev_close_device: ev('userspace', 'vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm'),
+  assign_adapter_store: ev('userspace', 'vfio_ap_ops.c assign_adapter_store (sysfs)'),
+  assign_domain_store: ev('userspace', 'vfio_ap_ops.c assign_domain_store (sysfs)'),
+  vfio_ap_mdev_remove_queue: ev('userspace', 'vfio_ap_ops.c vfio_ap_mdev_remove_queue (driver unbind)'),
+  PQAP_AQIC: ev('guest', 'PQAP(AQIC): priv.c handle_pqap -> vfio_ap_ops.c handle_pqap'),
+  PQAP_ZAPQ: ev('guest', 'PQAP(ZAPQ) executed by the machine for a queue in the guest configuration'),
+  AP_ADAPTER_INTERRUPTION: ev('hardware', 'the AP sets the NIB and presents an adapter interruption (AQIC ir=1)'),
+};
+
+/** What the bounds enumerate. */
+export interface Bounds {
+  /** Event types the machine takes from outside (per-object machines add environment events). */
+  types: readonly string[];
+  /** ap_aqic outcomes of PQAP(AQIC) ir=1. */
+  outcomes?: readonly AqicOutcome[];
+  /** Extra guest ISCs for kvm_s390_gisc_register/unregister, e.g. 8 for -ERANGE. */
+  extraIscs?: readonly number[];
+}
+
+const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
+  'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm']);
+const VM_ISC = new Set(['kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION']);
+const VCPU = new Set(['kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
+  'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup']);
+const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue']);
+
+/** Every event with every payload the bounds allow, in a fixed order. */
+export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
+  const out: SpecEvent[] = [];
+  const vms = range(params.vms);
+  for (const type of bounds.types) {
+    if (!EVENTS[type]) throw new Error(`no event ${type} in the catalogue`);
+    if (VM.has(type)) for (const vm of vms) out.push({ type, vm });
+    else if (VM_ISC.has(type)) {
+      const iscs = type === 'GISA_ADAPTER_INTERRUPTION' ? params.iscs : [...params.iscs, ...(bounds.extraIscs ?? [])];
+      for (const vm of vms) for (const isc of iscs) out.push({ type, vm, isc });
+    } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
+    else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });
+    else if (type === 'PQAP_AQIC') {
+      for (const q of range(params.queues)) {
+        for (const isc of params.iscs) for (const outcome of bounds.outcomes ?? ['NORMAL']) out.push({ type, q, ir: 1, isc, outcome });
+        out.push({ type, q, ir: 0 });
+      }
+    } else out.push({ type });
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+/**
+ * The composed guest (machine id `system`): the GIB, per VM its struct kvm lifecycle, its
+ * GISA and its vcpus, the vfio_ap matrix mdev and its queues, and the AP raising adapter
+ * interruptions, as parallel regions of one machine. Built by `composeMachine` from the
+ * same region factories and the same guard and action implementations as the per-object
+ * machines, so nothing here can contradict them (test/system/projection.test.ts checks that
+ * each composed move projects onto a move of each component).
+ *
+ * Models what the per-object machines model, together; the cross-object steps are the
+ * kernel's calls (vfio_ap -> kvm_s390_gisc_register, unset_kvm -> kvm_put_kvm) and three
+ * internal events raised in the same step: `gisa_alert` (millicode enqueues a GISA on the
+ * GIB), `kvm_s390_vcpu_wakeup` (a kick) and `kvm_destroy_vm` (the last kvm_put_kvm).
+ * Ignores: what the per-object machines ignore.
+ * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2) for the upstream design.
+ */
+import { setup, type AnyStateMachine } from 'xstate';
+import { initialContext, iscBit, type Params, type SystemContext } from '../context.ts';
+import type { Design } from '../design.ts';
+import { gibImplementations, gibRegion } from '../gisa/kvm_s390_gib.machine.ts';
+import { gisaImplementations, gisaRegion } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import { range } from '../lib.ts';
+import { kvmImplementations, kvmRegion, kvmStateId } from './kvm.machine.ts';
+import { vcpuImplementations, vcpuRegion } from '../vcpu/kvm_vcpu.machine.ts';
+import { mdevImplementations, mdevRegion } from '../vfio-ap/ap_matrix_mdev.machine.ts';
+import { queueImplementations, queueRegion } from '../vfio-ap/vfio_ap_queue.machine.ts';
+
+/** Which regions a machine has; `env` adds the events other objects cause, for per-object machines. */
+export interface Parts {
+  gib?: boolean;
+  kvm?: boolean;
+  gisa?: boolean;
+  vcpus?: boolean;
+  mdev?: boolean;
+  queues?: boolean;
+  env?: boolean;
+  /** Root transitions standing in for absent objects (per-object machines). */
+  rootOn?: Record<string, unknown>;
+}
+
+export const ALL_PARTS: Parts = { gib: true, kvm: true, gisa: true, vcpus: true, mdev: true, queues: true };
+
+/** Every guard and action of the core spec, named after the kernel functions. */
+export function implementations(d: Design) {
+  const parts = [gibImplementations(d), gisaImplementations(d), vcpuImplementations(d), kvmImplementations, mdevImplementations(d), queueImplementations(d)];
+  return {
+    guards: Object.assign({}, ...parts.map((p) => p.guards)),
+    actions: Object.assign({}, ...parts.map((p) => p.actions)),
+  };
+}
+
+/** The initial context; in configurations without queues, `preRegistered` ISCs stand for a driver's registrations. */
+export function contextFor(params: Params): SystemContext {
+  const c = initialContext(params);
+  for (const k of c.vms) {
+    for (const isc of params.preRegistered ?? []) {
+      k.gisa.ref[isc] = 1;
+      k.gisa.mask |= iscBit(isc);
+    }
+    k.gisa.iam = k.gisa.mask;
+  }
+  return c;
+}
+
+export function composeMachine(id: string, parts: Parts, params: Params, d: Design, context: SystemContext = contextFor(params)): AnyStateMachine {
+  const states: Record<string, unknown> = {};
+  const step = (name: string) => (parts.kvm ? (vm: number) => kvmStateId(vm, name) : undefined);
+  if (parts.gib) states.gib = gibRegion(params.vms, step('kvm_arch_destroy_vm'));
+  for (const vm of range(params.vms)) {
+    const vmStates: Record<string, unknown> = {};
+    if (parts.kvm) vmStates.kvm = kvmRegion(vm, !!parts.env);
+    if (parts.gisa) vmStates.gisa = gisaRegion(vm, !!parts.env, step('kvm_arch_destroy_vm')?.(vm));
+    if (parts.vcpus) for (const k of range(params.vcpus)) vmStates[`vcpu${k}`] = vcpuRegion(vm, k);
+    if (Object.keys(vmStates).length) states[`vm${vm}`] = { type: 'parallel', states: vmStates };
+  }
+  if (parts.mdev) states.matrix_mdev = mdevRegion(params.vms, step('sie_page2_freed'));
+  if (parts.queues) for (const q of range(params.queues)) states[`q${q}`] = queueRegion(q);
+  const impl = implementations(d);
+  // the regions are built from data, so xstate's inferred config types do not apply here
+  const config = { id, type: 'parallel', context, states, on: parts.rootOn ?? {} };
+  return setup({ guards: impl.guards, actions: impl.actions } as never).createMachine(config as never) as unknown as AnyStateMachine;
+}

@@ -1,0 +1,27 @@
+// The machines of the vfio-ap area: the queue (with the mdev it belongs to) and the mdev (with its VM).
+import { KvmTypeOK, NoGiscCallOnFreedKvm } from '../system/kvm.invariants.ts';
+import { coreSpec } from '../system/spec.ts';
+import { mdevInvariants } from './ap_matrix_mdev.invariants.ts';
+import { mdevConfigurations, queueConfigurations } from './vfio_ap_queue.bounds.ts';
+import { GiscRefcountMatchesSavedIscs, queueInvariants } from './vfio_ap_queue.invariants.ts';
+import { mdevVariants, queueVariants } from './vfio_ap_queue.variants.ts';
+
+export const queueSpec = coreSpec({
+  id: 'vfio_ap_queue',
+  area: 'vfio-ap',
+  kernelObject: 'vfio_ap_queue',
+  parts: { mdev: true, queues: true },
+  configurations: queueConfigurations,
+  variants: queueVariants,
+  invariants: [...queueInvariants, ...mdevInvariants, GiscRefcountMatchesSavedIscs],
+});
+
+export const mdevSpec = coreSpec({
+  id: 'ap_matrix_mdev',
+  area: 'vfio-ap',
+  kernelObject: 'ap_matrix_mdev',
+  parts: { mdev: true, kvm: true },
+  configurations: mdevConfigurations,
+  variants: mdevVariants,
+  invariants: [...mdevInvariants, KvmTypeOK, NoGiscCallOnFreedKvm],
+});

@@ -1,0 +1,30 @@
+// Configurations of the vfio-ap machines.
+import type { CoreConfiguration } from '../system/spec.ts';
+
+export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
+
+export const queueConfigurations: CoreConfiguration[] = [
+  {
+    id: 'one-queue',
+    description: '1 queue, guest ISC 3, every ap_aqic outcome; the VM stays alive',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
+    bounds: {
+      types: [
+        'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device',
+        'PQAP_AQIC', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue',
+      ],
+      outcomes: AQIC_OUTCOMES,
+    },
+  },
+];
+
+export const mdevConfigurations: CoreConfiguration[] = [
+  {
+    id: 'one-vm',
+    description: '1 VM, the mdev opened and closed for it, the VM fd closed and the VM torn down at any point',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3] },
+    bounds: {
+      types: ['vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device', 'kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices'],
+    },
+  },
+];

@@ -1,0 +1,64 @@
+// Variants of the vfio-ap machines (and of the composed system) with the result the checker must find.
+import { kernel, queueOf } from '../lib.ts';
+import type { CoreVariant } from '../system/spec.ts';
+import { kvm_s390_gisc_unregister } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import { vfio_ap_irq_disable, vfio_ap_irq_enable, vfio_unpin_pages, type AqicOutcome } from './vfio_ap_queue.machine.ts';
+
+/**
+ * A fix for the leak upstream has when ap_aqic answers AQIC ir=1 with a response other than
+ * NORMAL or 07: the pin and GISC registration taken for the new NIB are released as well.
+ */
+export const fixDefaultResponse: NonNullable<CoreVariant['provide']> = (d) => ({
+  actions: {
+    handle_pqap: kernel((c, e, ix) => {
+      if (e.ir !== 1) return vfio_ap_irq_disable(c, ix.q!, d);
+      const vm = c.mdev.kvm;
+      const took = e.outcome === 'OTHER' && vm >= 0 && c.vms[vm]!.gisa.origin;
+      vfio_ap_irq_enable(c, ix.q!, e.isc!, e.outcome as AqicOutcome, d);
+      if (!took) return;
+      kvm_s390_gisc_unregister(c, vm, e.isc!); // the fix: undo the new registration ...
+      vfio_unpin_pages(queueOf(c, ix.q!), false); // ... then the new pin
+    }),
+  },
+});
+
+export const upstreamQueue: CoreVariant = {
+  id: 'upstream',
+  description: 'current upstream vfio_ap: PQAP(AQIC) answered by any response but NORMAL or 07 leaves the new NIB pinned and the new GISC registered (vfio_ap_irq_disable frees only the saved ones)',
+  cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, default case, v6.17-rc4',
+  expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs'],
+};
+
+export const queueVariants: CoreVariant[] = [
+  upstreamQueue,
+  {
+    id: 'upstream-fixed',
+    description: 'upstream with the default response of AQIC ir=1 also releasing the new pin and GISC registration (a proposed fix)',
+    cite: 'proposed: vfio_ap_irq_enable default case: kvm_s390_gisc_unregister(kvm, isc); vfio_unpin_pages(nib)',
+    provide: fixDefaultResponse,
+    expectedViolations: [],
+  },
+  {
+    id: 'v5.3',
+    description: 'the merged AQIC series (v5.3): OTHERWISE_CHANGED unpins the new NIB before unregistering its GISC; the default response leaks as upstream does',
+    cite: 'ec89b55e3bce "s390: ap: implement PAPQ AQIC interception in kernel" (v5.3)',
+    design: { aqic: 'v5.3' },
+    expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin'],
+  },
+];
+
+export const mdevVariants: CoreVariant[] = [
+  {
+    id: 'upstream',
+    description: 'vfio_ap_mdev_set_kvm takes a KVM reference; vfio_ap_mdev_unset_kvm drops it after resetting the queues',
+    cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm/unset_kvm, v6.17-rc4',
+    expectedViolations: [],
+  },
+  {
+    id: 'aqic-v4',
+    description: 'the AQIC series as first posted: matrix_mdev->kvm is stored without a reference, so the VM can be torn down under the open mdev',
+    cite: '"[PATCH v4 0/7] vfio: ap: AP Queue Interrupt Control" (Pierre Morel, 2019-02-22)',
+    design: { aqic: 'aqic-v4', gisaDestroy: 'v5.2' },
+    expectedViolations: ['MdevKvmPointerHoldsReference'],
+  },
+];

@@ -1,0 +1,52 @@
+// Configurations of the vfio-ccw subchannel machine: how many concurrent writers of the
+// io_region there are, and which outcomes the kernel cannot choose (cp_prefetch failure,
+// the SSCH/HSCH/CSCH condition codes, the kind of IRB the hardware presents) the
+// exploration enumerates as event payloads.
+
+/** The rest of fsm_io_request after cp_init: cp_prefetch's result and the SSCH condition code. */
+export type IoResult = 'cc0' | 'cc1' | 'cc2' | 'cc3' | 'cp_prefetch';
+/** What the hardware presents in the IRB: the final status of a start/halt/clear, or unsolicited status. */
+export type Irb = 'final' | 'unsolicited';
+export type AsyncCmd = 'HSCH' | 'CSCH';
+
+export interface CcwBounds {
+  /** Userspace threads that may be inside write() of the io_region at the same time. */
+  writers: number;
+  results: readonly IoResult[];
+  irbs: readonly Irb[];
+  /** (command, condition code) pairs of a write to the async cmd region (v5.2+). */
+  asyncs: readonly { cmd: AsyncCmd; cc: number }[];
+  /** cio_enable_subchannel outcomes in fsm_open (v6+). */
+  enable: readonly ('ok' | 'fail')[];
+}
+
+export interface CcwConfiguration {
+  id: string;
+  description: string;
+  bounds: CcwBounds;
+}
+
+export const configurations: readonly CcwConfiguration[] = [
+  {
+    id: 'one-writer',
+    description: 'one userspace thread writing the io_region (QEMU serialises guest SSCHs), SSCH cc0/cc2, final and unsolicited IRBs, HSCH cc0, cio_enable_subchannel ok/fail',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc2'],
+      irbs: ['final', 'unsolicited'],
+      asyncs: [{ cmd: 'HSCH', cc: 0 }],
+      enable: ['ok', 'fail'],
+    },
+  },
+  {
+    id: 'two-writers',
+    description: 'two userspace threads writing the io_region, SSCH cc0 only, final and unsolicited IRBs, HSCH cc0, cio_enable_subchannel ok',
+    bounds: {
+      writers: 2,
+      results: ['cc0'],
+      irbs: ['final', 'unsolicited'],
+      asyncs: [{ cmd: 'HSCH', cc: 0 }],
+      enable: ['ok'],
+    },
+  },
+];

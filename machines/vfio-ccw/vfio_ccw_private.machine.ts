@@ -1,0 +1,529 @@
+// The vfio-ccw subchannel FSM: `private->state` of struct vfio_ccw_private driven through
+// vfio_ccw_jumptable[state][event], as a statechart whose states are the VFIO_CCW_STATE_*
+// values and whose FSM events are the VFIO_CCW_EVENT_* values, one transition per table cell
+// (the table is total, fsm_nop included). Around the table, the driver code that fires the
+// FSM events or changes the state behind its back: the io_region write() (split where another
+// CPU can interleave: after copy_from_user, and inside fsm_io_request between cp_init and
+// fsm_io_helper), the async cmd region write, vfio_ccw_sch_irq, the io_work item
+// vfio_ccw_sch_io_todo, vfio_ccw_sch_event, and the mdev life cycle of each version.
+//
+// Ignores: the content of channel programs (one struct channel_program, initialised or not),
+// paths and lpm (cc3 always leaves a path: -EACCES), the schib and crw regions, chp events,
+// eventfd signalling, VFIO_DEVICE_RESET and the DMA-unmap notifier, the quiesce retry loop
+// (quiesce always succeeds), transport-mode and halt/clear-on-io_region requests
+// (-EOPNOTSUPP), cp_init failures, the sch todo (unregistration) that fsm_notoper schedules.
+//
+// Kernel files: drivers/s390/cio/vfio_ccw_fsm.c, vfio_ccw_ops.c, vfio_ccw_drv.c,
+// vfio_ccw_private.h, vfio_ccw_async.c. Pinned versions (one factory option set each, see
+// vfio_ccw_private.variants.ts): v4.19, v5.0, v5.2 (to v5.13), v5.14 (to v5.19), v6.2 (to the
+// 2026 fix), the 2026 "Move cp cleanup out of not operational" fix, and the design of Pierre
+// Morel's "vfio: ccw: VFIO CCW cleanup part1" v3 (Nov 2018).
+import { and, setup, enqueueActions, type AnyStateMachine, type EventObject } from 'xstate';
+import type { Actor, EventInfo } from '../../src/spec.ts';
+import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
+
+export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
+export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
+export type Handler =
+  | 'fsm_nop'
+  | 'fsm_io_error'
+  | 'fsm_io_busy'
+  | 'fsm_io_retry'
+  | 'fsm_io_request'
+  | 'fsm_async_error'
+  | 'fsm_async_retry'
+  | 'fsm_async_request'
+  | 'fsm_disabled_irq'
+  | 'fsm_irq'
+  | 'fsm_notoper'
+  | 'fsm_open'
+  | 'fsm_close';
+
+export type JumpTable = Partial<Record<StateName, Partial<Record<FsmEventName, Handler>>>>;
+
+/** What distinguishes one kernel version (or design) of the driver from another. */
+export interface CcwVersion {
+  /** enum vfio_ccw_state, in order */
+  states: readonly StateName[];
+  /** enum vfio_ccw_event, in order */
+  events: readonly FsmEventName[];
+  jumptable: JumpTable;
+  /** private->state once the subchannel is bound (vfio_ccw_sch_probe / vfio_ccw_alloc_private) */
+  initial: StateName;
+  /** sch->schib.pmcw.ena after probe */
+  enabledAtProbe: boolean;
+  /** the state fsm_io_request sets first: BOXED (v4.19), BUSY (v5.0), CP_PROCESSING (v5.2+) */
+  requestState: StateName;
+  /** the state after SSCH cc0: BUSY or CP_PENDING */
+  pendingState: StateName;
+  /** vfio_ccw_mdev_write: `if (private->state != VFIO_CCW_STATE_IDLE) return -EACCES` (v4.19, v5.0) */
+  precheckIdle: boolean;
+  /** private->io_mutex around the io_region write: none, mutex_trylock (-EAGAIN), or blocking */
+  ioMutex: 'none' | 'trylock' | 'blocking';
+  /** the write handler: `if (region->ret_code != 0) private->state = VFIO_CCW_STATE_IDLE` (to v5.13) */
+  resetIdleOnError: boolean;
+  /** fsm_io_request's err_out sets IDLE itself (v4.19, v5.0, v5.14+) */
+  errOutIdle: boolean;
+  /**
+   * cp_init refuses an initialised program with -EBUSY (c6c82e0cd812, v5.14). The guards of
+   * cp_prefetch/cp_get_orb date from 71189f263f8a3 (v5.2) but only matter once a cp can be
+   * freed under fsm_io_request, which v5.2-v5.13 cannot do; the option covers both.
+   */
+  cpInitialized: boolean;
+  /** vfio_ccw_sch_io_todo: free and go IDLE on any final IRB (to v5.1), or only a solicited one in CP_PENDING (v5.2+) */
+  ioTodo: 'is_final' | 'cp_pending';
+  /** vfio_ccw_sch_io_todo tests private->mdev before setting IDLE (to v5.19) */
+  ioTodoNeedsMdev: boolean;
+  /** what fsm_notoper does with private->cp: nothing, cp_free, or queue notoper_work (2026) */
+  notoper: 'keep' | 'cp_free' | 'notoper_work';
+  /** mdev create/remove (to v5.19), open_device/close_device firing OPEN/CLOSE (v6), or Morel's v3 design */
+  lifecycle: 'mdev' | 'open_close' | 'morel';
+  /** vfio_ccw_sch_event revives NOT_OPER to IDLE or STANDBY when the schib is readable again (to v5.19) */
+  schEventRevives: boolean;
+}
+
+export type Phase = 'none' | 'copied' | 'request';
+
+export interface CcwContext {
+  /** Per writer thread: outside write(), past copy_from_user, or inside fsm_io_request after cp_init. */
+  writers: Phase[];
+  /** private->io_mutex holder (writer index), -1 when free */
+  mutex: number;
+  /** what the last write() of the io_region returned: 'count' or an errno */
+  ret: string;
+  /** what the last write() of the async cmd region returned */
+  asyncRet: string;
+  /** private->cp.initialized: a channel program is built and not yet freed */
+  cp: boolean;
+  /** sch->schib.pmcw.ena */
+  ena: boolean;
+  /** a start, halt or clear function is pending at the subchannel: its final interrupt is due */
+  busy: boolean;
+  /** private->io_work is queued with private->irb of this kind */
+  irb: 'none' | Irb;
+  /** userspace holds the device: mdev created (to v5.19, Morel) or device opened (v6) */
+  mdev: boolean;
+  /** private->notoper_work is queued (2026 fix) */
+  notoperWork: boolean;
+  /** fsm_notoper ran (tracked from v6 on, where NOT_OPER is meant to be a dead end) */
+  dead: boolean;
+  /** lifetime tracker findings, CCW_FAULT bits */
+  faults: number;
+}
+
+export const CCW_FAULT = {
+  /** cp_init ran on an initialised channel program: its chains and pinned pages are lost */
+  CP_LEAK: 1,
+  /** cp_free ran while another thread was between cp_init and fsm_io_helper on that program */
+  CP_FREE_WHILE_PROCESSING: 2,
+} as const;
+
+export interface CcwEvent extends EventObject {
+  type: string;
+  w?: number;
+  result?: IoResult;
+  irb?: Irb;
+  cmd?: AsyncCmd;
+  cc?: number;
+  enable?: 'ok' | 'fail';
+  schib?: 'gone' | 'ok';
+}
+
+export const FSM_EVENT_PREFIX = 'VFIO_CCW_EVENT_';
+export const fsmEvent = (e: FsmEventName): string => FSM_EVENT_PREFIX + e;
+
+/** Who causes each event; VFIO_CCW_EVENT_* and the write's ret_code check are raised by the driver. */
+export function eventInfo(v: CcwVersion): Record<string, EventInfo> {
+  const ev = (actor: Actor, cite: string): EventInfo => ({ actor, cite });
+  const info: Record<string, EventInfo> = {
+    vfio_ccw_mdev_write: ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_write / vfio_ccw_mdev_write_io_region, up to copy_from_user'),
+    copy_from_user: ev('userspace', 'vfio_ccw_ops.c: the writer returns from copy_from_user and calls vfio_ccw_fsm_event(IO_REQ)'),
+    fsm_io_helper: ev('hardware', 'vfio_ccw_fsm.c fsm_io_request after cp_init: cp_prefetch, fsm_io_helper (ssch condition code), err_out'),
+    io_region_ret_code: ev('kernel', 'vfio_ccw_ops.c: the write handler reads region->ret_code after vfio_ccw_fsm_event returns'),
+    vfio_ccw_sch_irq: ev('hardware', 'vfio_ccw_drv.c vfio_ccw_sch_irq: I/O interruption for the subchannel'),
+    vfio_ccw_sch_io_todo: ev('kernel', 'vfio_ccw_drv.c vfio_ccw_sch_io_todo (private->io_work on vfio_ccw_work_q)'),
+    vfio_ccw_sch_event: ev('kernel', 'vfio_ccw_drv.c vfio_ccw_sch_event (css sch_event callback, cio_update_schib)'),
+  };
+  for (const e of v.events) info[fsmEvent(e)] = ev('kernel', `vfio_ccw_private.h enum vfio_ccw_event, fired through vfio_ccw_fsm_event`);
+  if (v.events.includes('ASYNC_REQ')) info.vfio_ccw_async_region_write = ev('userspace', 'vfio_ccw_async.c vfio_ccw_async_region_write');
+  if (v.lifecycle === 'mdev' || v.lifecycle === 'morel') {
+    info.vfio_ccw_mdev_create = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_create (mdev sysfs create)');
+    info.vfio_ccw_mdev_remove = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_remove (mdev sysfs remove)');
+  }
+  if (v.lifecycle === 'morel') {
+    info.vfio_ccw_mdev_open = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_open (Morel v3: enables the subchannel)');
+    info.vfio_ccw_mdev_release = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_release (Morel v3: quiesce, STANDBY)');
+  }
+  if (v.lifecycle === 'open_close') {
+    info.vfio_ccw_mdev_open_device = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_open_device (fires VFIO_CCW_EVENT_OPEN)');
+    info.open_device_ret = ev('kernel', 'vfio_ccw_ops.c vfio_ccw_mdev_open_device: state == NOT_OPER after OPEN -> -EINVAL');
+    info.vfio_ccw_mdev_close_device = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_close_device (fires VFIO_CCW_EVENT_CLOSE)');
+  }
+  if (v.notoper === 'notoper_work') info.vfio_ccw_notoper_todo = ev('kernel', 'vfio_ccw_drv.c vfio_ccw_notoper_todo (private->notoper_work, under io_mutex)');
+  return info;
+}
+
+/** Every external event with every payload the bounds enumerate (raised events excluded). */
+export function events(v: CcwVersion, b: CcwBounds): CcwEvent[] {
+  const out: CcwEvent[] = [];
+  for (let w = 0; w < b.writers; w++) {
+    out.push({ type: 'vfio_ccw_mdev_write', w }, { type: 'copy_from_user', w });
+    for (const result of b.results) out.push({ type: 'fsm_io_helper', w, result });
+  }
+  for (const irb of b.irbs) out.push({ type: 'vfio_ccw_sch_irq', irb });
+  out.push({ type: 'vfio_ccw_sch_io_todo' }, { type: 'vfio_ccw_sch_event', schib: 'gone' });
+  if (v.schEventRevives) out.push({ type: 'vfio_ccw_sch_event', schib: 'ok' });
+  if (v.events.includes('ASYNC_REQ')) for (const a of b.asyncs) out.push({ type: 'vfio_ccw_async_region_write', cmd: a.cmd, cc: a.cc });
+  if (v.lifecycle === 'mdev' || v.lifecycle === 'morel') out.push({ type: 'vfio_ccw_mdev_create' }, { type: 'vfio_ccw_mdev_remove' });
+  if (v.lifecycle === 'morel') {
+    for (const enable of b.enable) out.push({ type: 'vfio_ccw_mdev_open', enable });
+    out.push({ type: 'vfio_ccw_mdev_release' });
+  }
+  if (v.lifecycle === 'open_close') {
+    for (const enable of b.enable) out.push({ type: 'vfio_ccw_mdev_open_device', enable });
+    out.push({ type: 'vfio_ccw_mdev_close_device' });
+  }
+  if (v.notoper === 'notoper_work') out.push({ type: 'vfio_ccw_notoper_todo' });
+  return out;
+}
+
+export function initialContext(v: CcwVersion, b: CcwBounds): CcwContext {
+  return {
+    writers: Array.from({ length: b.writers }, (): Phase => 'none'),
+    mutex: -1,
+    ret: '',
+    asyncRet: '',
+    cp: false,
+    ena: v.enabledAtProbe,
+    busy: false,
+    irb: 'none',
+    mdev: false,
+    notoperWork: false,
+    dead: false,
+    faults: 0,
+  };
+}
+
+/** The errno fsm_io_helper or cp_prefetch leaves in io_region->ret_code, or 'count' for cc0. */
+export function ioResultRet(result: IoResult): string {
+  switch (result) {
+    case 'cc0':
+      return 'count';
+    case 'cc1':
+    case 'cc2':
+      return '-EBUSY';
+    case 'cc3':
+      return '-EACCES';
+    case 'cp_prefetch':
+      return '-EINVAL';
+  }
+}
+
+/** fsm_do_halt / fsm_do_clear: the errno for a condition code. */
+export function asyncRet(cmd: AsyncCmd, cc: number): string {
+  if (cc === 0) return 'count';
+  if (cc === 3) return '-ENODEV';
+  return cmd === 'HSCH' ? '-EBUSY' : String(cc);
+}
+
+type Ctx = CcwContext;
+type Fx = { raise(e: CcwEvent): void };
+type Fn = (c: Ctx, e: CcwEvent, fx: Fx, params: { state: StateName }) => void;
+
+function clone(c: Ctx): Ctx {
+  return { ...c, writers: c.writers.slice() };
+}
+
+function kfn(fn: Fn) {
+  return enqueueActions(({ context, event, enqueue }, params: { state: StateName }) => {
+    const c = clone(context as Ctx);
+    const raised: CcwEvent[] = [];
+    fn(c, event as CcwEvent, { raise: (e) => raised.push(e) }, params ?? { state: 'IDLE' });
+    enqueue.assign(() => c);
+    for (const e of raised) enqueue.raise(e as never);
+  });
+}
+
+/** cp_free(&private->cp), with the lifetime tracker: `by` is the writer calling it, -1 for others. */
+function cpFree(c: Ctx, by: number): void {
+  if (c.cp && c.writers.some((p, u) => p === 'request' && u !== by)) c.faults |= CCW_FAULT.CP_FREE_WHILE_PROCESSING;
+  c.cp = false;
+}
+
+/** vfio_ccw_sch_quiesce as always succeeding: the subchannel ends disabled and idle, io_work flushed. */
+function quiesce(c: Ctx): void {
+  if (!c.ena) return;
+  if (c.busy) c.irb = 'none';
+  c.busy = false;
+  c.ena = false;
+}
+
+/** Builds the machine of one version: the jump table plus the driver code around it. */
+export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachine {
+  const by = (actor: Actor) => ({ actor });
+  const idle = (c: Ctx) => c.writers.every((p) => p === 'none');
+
+  const actions = {
+    // vfio_ccw_fsm.c fsm_nop
+    fsm_nop: () => {},
+    // vfio_ccw_fsm.c fsm_io_error
+    fsm_io_error: kfn((c) => void (c.ret = '-EIO')),
+    // vfio_ccw_fsm.c fsm_io_busy
+    fsm_io_busy: kfn((c) => void (c.ret = '-EBUSY')),
+    // vfio_ccw_fsm.c fsm_io_retry
+    fsm_io_retry: kfn((c) => void (c.ret = '-EAGAIN')),
+    // vfio_ccw_fsm.c fsm_io_request, up to and including cp_init (the state change is the target)
+    fsm_io_request: kfn((c, e) => {
+      const w = e.w!;
+      if (v.cpInitialized && c.cp) {
+        c.ret = '-EBUSY';
+        return;
+      }
+      if (c.cp) c.faults |= CCW_FAULT.CP_LEAK;
+      c.cp = true;
+      c.writers[w] = 'request';
+    }),
+    // vfio_ccw_fsm.c fsm_async_error
+    fsm_async_error: kfn((c) => void (c.asyncRet = '-EIO')),
+    // vfio_ccw_fsm.c fsm_async_retry
+    fsm_async_retry: kfn((c) => void (c.asyncRet = '-EAGAIN')),
+    // vfio_ccw_fsm.c fsm_async_request -> fsm_do_halt / fsm_do_clear
+    fsm_async_request: kfn((c, e) => {
+      c.asyncRet = asyncRet(e.cmd!, e.cc!);
+      if (e.cc === 0) c.busy = true;
+    }),
+    // vfio_ccw_fsm.c fsm_disabled_irq: cio_disable_subchannel
+    fsm_disabled_irq: kfn((c) => void (c.ena = false)),
+    // vfio_ccw_fsm.c fsm_irq: memcpy(&private->irb, ...), queue_work(io_work)
+    fsm_irq: kfn((c, e) => void (c.irb = e.irb!)),
+    // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
+    fsm_notoper: kfn((c) => {
+      if (v.lifecycle === 'open_close') c.dead = true;
+      if (v.notoper === 'cp_free') cpFree(c, -1);
+      if (v.notoper === 'notoper_work') c.notoperWork = true;
+    }),
+    // vfio_ccw_fsm.c fsm_open: cio_enable_subchannel, or VFIO_CCW_EVENT_NOT_OPER on failure
+    fsm_open: kfn((c, e, fx) => {
+      if (e.enable === 'ok') return void (c.ena = true);
+      fx.raise({ type: fsmEvent('NOT_OPER') });
+      // OPEN comes only from vfio_ccw_mdev_open_device, whose NOT_OPER check must see the recursive event
+      fx.raise({ type: 'open_device_ret' });
+    }),
+    // vfio_ccw_fsm.c fsm_close: disable (quiesce if busy), cp_free; NOT_OPER if not enabled
+    fsm_close: kfn((c, _e, fx) => {
+      if (!c.ena) return fx.raise({ type: fsmEvent('NOT_OPER') });
+      quiesce(c);
+      cpFree(c, -1);
+    }),
+
+    // vfio_ccw_ops.c vfio_ccw_mdev_write(_io_region): the checks before the FSM event
+    vfio_ccw_mdev_write: kfn((c, e, _fx, { state }) => {
+      const w = e.w!;
+      if (v.ioMutex === 'trylock' && c.mutex !== -1) return void (c.ret = '-EAGAIN');
+      if (v.precheckIdle && state !== 'IDLE') return void (c.ret = '-EACCES');
+      if (v.ioMutex !== 'none') c.mutex = w;
+      c.writers[w] = 'copied';
+    }),
+    // vfio_ccw_ops.c: vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_IO_REQ), then the ret_code check
+    copy_from_user: kfn((_c, e, fx) => {
+      fx.raise({ type: fsmEvent('IO_REQ'), w: e.w! });
+      fx.raise({ type: 'io_region_ret_code', w: e.w! });
+    }),
+    // vfio_ccw_ops.c: ret = region->ret_code ?: count; mutex_unlock (the IDLE reset is the target)
+    io_region_ret_code: kfn((c, e) => {
+      c.writers[e.w!] = 'none';
+      if (c.mutex === e.w) c.mutex = -1;
+    }),
+    // vfio_ccw_fsm.c fsm_io_request after cp_init: cp_prefetch, fsm_io_helper, err_out
+    fsm_io_helper: kfn((c, e, fx) => {
+      const w = e.w!;
+      const result = v.cpInitialized && !c.cp ? 'cp_prefetch' : e.result!;
+      c.ret = ioResultRet(result);
+      if (result === 'cc0') c.busy = true;
+      else cpFree(c, w);
+      c.writers[w] = 'copied';
+      fx.raise({ type: 'io_region_ret_code', w });
+    }),
+    // vfio_ccw_drv.c vfio_ccw_sch_irq
+    vfio_ccw_sch_irq: kfn((c, e, fx) => {
+      if (e.irb === 'final') c.busy = false;
+      fx.raise({ type: fsmEvent('INTERRUPT'), irb: e.irb! });
+    }),
+    // vfio_ccw_drv.c vfio_ccw_sch_io_todo (the IDLE reset is the target)
+    vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => {
+      const solicited = c.irb === 'final';
+      if (solicited && (v.ioTodo === 'is_final' || state === 'CP_PENDING')) cpFree(c, -1);
+      c.irb = 'none';
+    }),
+    // vfio_ccw_drv.c vfio_ccw_sch_event: cio_update_schib failed
+    vfio_ccw_sch_event: kfn((_c, e, fx) => {
+      if (e.schib === 'gone') fx.raise({ type: fsmEvent('NOT_OPER') });
+    }),
+    // vfio_ccw_async.c vfio_ccw_async_region_write: mutex_trylock, ASYNC_REQ
+    vfio_ccw_async_region_write: kfn((c, e, fx) => {
+      if (c.mutex !== -1) return void (c.asyncRet = '-EAGAIN');
+      fx.raise({ type: fsmEvent('ASYNC_REQ'), cmd: e.cmd!, cc: e.cc! });
+    }),
+    // vfio_ccw_ops.c vfio_ccw_mdev_create
+    vfio_ccw_mdev_create: kfn((c) => void (c.mdev = true)),
+    // vfio_ccw_ops.c vfio_ccw_mdev_remove: quiesce unless NOT_OPER/STANDBY, cp_free, mdev = NULL
+    vfio_ccw_mdev_remove: kfn((c, _e, _fx, { state }) => {
+      if (v.lifecycle === 'mdev' && state !== 'NOT_OPER' && state !== 'STANDBY') quiesce(c);
+      cpFree(c, -1);
+      c.mdev = false;
+    }),
+    // Morel v3 vfio_ccw_mdev_open: enable the subchannel
+    vfio_ccw_mdev_open: kfn((c, e) => {
+      if (e.enable === 'ok') c.ena = true;
+    }),
+    // Morel v3 vfio_ccw_mdev_release: quiesce, cp_free
+    vfio_ccw_mdev_release: kfn((c) => {
+      quiesce(c);
+      cpFree(c, -1);
+    }),
+    // vfio_ccw_ops.c vfio_ccw_mdev_open_device: OPEN, then the NOT_OPER check
+    vfio_ccw_mdev_open_device: kfn((c, e, fx) => {
+      c.mdev = true;
+      fx.raise({ type: fsmEvent('OPEN'), enable: e.enable! });
+    }),
+    open_device_ret: kfn((c) => void (c.mdev = false)),
+    // vfio_ccw_ops.c vfio_ccw_mdev_close_device: CLOSE
+    vfio_ccw_mdev_close_device: kfn((c, _e, fx) => {
+      c.mdev = false;
+      fx.raise({ type: fsmEvent('CLOSE') });
+    }),
+    // vfio_ccw_drv.c vfio_ccw_notoper_todo: cp_free under io_mutex
+    vfio_ccw_notoper_todo: kfn((c) => {
+      cpFree(c, -1);
+      c.notoperWork = false;
+    }),
+  };
+
+  type G = { context: Ctx; event: CcwEvent };
+  const guards = {
+    // the writer thread is outside write(); a blocking io_mutex makes it wait
+    writer_can_enter: ({ context: c, event: e }: G) => c.mdev && c.writers[e.w!] === 'none' && !(v.ioMutex === 'blocking' && c.mutex !== -1),
+    writer_copied: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied',
+    // the writer is inside fsm_io_request; ssch can only give cc0 on an enabled, idle subchannel
+    writer_in_request: ({ context: c, event: e }: G) =>
+      c.writers[e.w!] === 'request' && (e.result !== 'cc0' || (c.ena && !c.busy)),
+    ssch_started: ({ context: c, event: e }: G) => e.result === 'cc0' && !(v.cpInitialized && !c.cp),
+    // vfio_ccw_ops.c: `if (region->ret_code != 0) private->state = VFIO_CCW_STATE_IDLE`
+    ret_code_resets_idle: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied' && v.resetIdleOnError && c.ret !== 'count',
+    // cp_init finds cp->initialized set (v5.14+): -EBUSY, err_out
+    cp_init_busy: ({ context: c }: G) => v.cpInitialized && c.cp,
+    // the hardware presents final status only for a pending function, unsolicited status otherwise
+    irb_possible: ({ context: c, event: e }: G) => (e.irb === 'final' ? c.busy : !c.busy),
+    io_work_queued: ({ context: c }: G) => c.irb !== 'none',
+    enable_ok: ({ event: e }: G) => e.enable === 'ok',
+    schib_gone: ({ event: e }: G) => e.schib === 'gone',
+    sch_enabled: ({ context: c }: G) => c.ena,
+    mdev_free: ({ context: c }: G) => !c.mdev,
+    mdev_held: ({ context: c }: G) => c.mdev,
+    mdev_held_no_writer: ({ context: c }: G) => c.mdev && idle(c),
+    notoper_work_runnable: ({ context: c }: G) => c.notoperWork && c.mutex === -1,
+  };
+
+  const tableCell = (h: Handler) => {
+    const m = { meta: by('kernel') };
+    switch (h) {
+      case 'fsm_notoper':
+        return { target: 'NOT_OPER', actions: h, ...m };
+      case 'fsm_io_request':
+        return [
+          { guard: 'cp_init_busy', target: v.errOutIdle ? 'IDLE' : v.requestState, actions: h, ...m },
+          { target: v.requestState, actions: h, ...m },
+        ];
+      case 'fsm_open':
+        return [{ guard: 'enable_ok', target: 'IDLE', actions: h, ...m }, { actions: h, ...m }];
+      case 'fsm_close':
+        return [{ guard: 'sch_enabled', target: 'STANDBY', actions: h, ...m }, { actions: h, ...m }];
+      default:
+        return { actions: h, ...m };
+    }
+  };
+
+  const stateNode = (s: StateName) => {
+    const on: Record<string, unknown> = {};
+    const row = v.jumptable[s] ?? {};
+    for (const e of v.events) {
+      const h = row[e];
+      if (!h) throw new Error(`jump table of ${s} has no handler for ${e}`);
+      on[fsmEvent(e)] = tableCell(h);
+    }
+    const u = by('userspace');
+    const k = by('kernel');
+    const hw = by('hardware');
+    on.vfio_ccw_mdev_write = { guard: 'writer_can_enter', actions: { type: 'vfio_ccw_mdev_write', params: { state: s } }, meta: u };
+    on.copy_from_user = { guard: 'writer_copied', actions: 'copy_from_user', meta: u };
+    on.io_region_ret_code = [
+      { guard: 'ret_code_resets_idle', target: 'IDLE', actions: 'io_region_ret_code', meta: k },
+      { guard: 'writer_copied', actions: 'io_region_ret_code', meta: k },
+    ];
+    on.fsm_io_helper = [
+      { guard: and(['writer_in_request', 'ssch_started'] as never), target: v.pendingState, actions: 'fsm_io_helper', meta: hw },
+      { guard: 'writer_in_request', ...(v.errOutIdle ? { target: 'IDLE' } : {}), actions: 'fsm_io_helper', meta: hw },
+    ];
+    on.vfio_ccw_sch_irq = { guard: 'irb_possible', actions: 'vfio_ccw_sch_irq', meta: hw };
+    // vfio_ccw_sch_io_todo sets IDLE when the program finished and (to v5.19) an mdev exists
+    const finishes = v.ioTodo === 'is_final' ? true : s === 'CP_PENDING';
+    const mdevCheck = v.ioTodoNeedsMdev ? ['mdev_held'] : [];
+    const toIdle = !finishes
+      ? undefined
+      : v.ioTodo === 'is_final'
+        ? and(['io_work_queued', ...mdevCheck] as never)
+        : and(['io_work_queued', 'io_irb_final', ...mdevCheck] as never);
+    on.vfio_ccw_sch_io_todo = [
+      ...(toIdle ? [{ guard: toIdle, target: 'IDLE', actions: { type: 'vfio_ccw_sch_io_todo', params: { state: s } }, meta: k }] : []),
+      { guard: 'io_work_queued', actions: { type: 'vfio_ccw_sch_io_todo', params: { state: s } }, meta: k },
+    ];
+    on.vfio_ccw_sch_event = [
+      { guard: 'schib_gone', actions: 'vfio_ccw_sch_event', meta: k },
+      ...(v.schEventRevives && s === 'NOT_OPER'
+        ? [
+            { guard: 'mdev_held', target: 'IDLE', meta: k },
+            { target: 'STANDBY', meta: k },
+          ]
+        : []),
+    ];
+    if (v.events.includes('ASYNC_REQ')) on.vfio_ccw_async_region_write = { guard: 'mdev_held', actions: 'vfio_ccw_async_region_write', meta: u };
+    if (v.lifecycle === 'mdev') {
+      if (s !== 'NOT_OPER') on.vfio_ccw_mdev_create = { guard: 'mdev_free', target: 'IDLE', actions: 'vfio_ccw_mdev_create', meta: u };
+      on.vfio_ccw_mdev_remove = {
+        guard: 'mdev_held_no_writer',
+        ...(s === 'NOT_OPER' ? {} : { target: 'STANDBY' }),
+        actions: { type: 'vfio_ccw_mdev_remove', params: { state: s } },
+        meta: u,
+      };
+    }
+    if (v.lifecycle === 'morel') {
+      if (s === 'NOT_OPER') on.vfio_ccw_mdev_create = { guard: 'mdev_free', target: 'STANDBY', actions: 'vfio_ccw_mdev_create', meta: u };
+      if (s === 'NOT_OPER' || s === 'STANDBY')
+        on.vfio_ccw_mdev_remove = { guard: 'mdev_held_no_writer', target: 'NOT_OPER', actions: { type: 'vfio_ccw_mdev_remove', params: { state: s } }, meta: u };
+      if (s === 'STANDBY')
+        on.vfio_ccw_mdev_open = [
+          { guard: and(['mdev_held', 'enable_ok'] as never), target: 'IDLE', actions: 'vfio_ccw_mdev_open', meta: u },
+          { guard: 'mdev_held', target: 'NOT_OPER', actions: 'vfio_ccw_mdev_open', meta: u },
+        ];
+      if (s !== 'NOT_OPER' && s !== 'STANDBY')
+        on.vfio_ccw_mdev_release = { guard: 'mdev_held_no_writer', target: 'STANDBY', actions: 'vfio_ccw_mdev_release', meta: u };
+    }
+    if (v.lifecycle === 'open_close') {
+      if (s !== 'NOT_OPER') on.vfio_ccw_mdev_open_device = { guard: 'mdev_free', actions: 'vfio_ccw_mdev_open_device', meta: u };
+      // raised after a failed fsm_open, which always ends in NOT_OPER
+      if (s === 'NOT_OPER') on.open_device_ret = { actions: 'open_device_ret', meta: k };
+      on.vfio_ccw_mdev_close_device = { guard: 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
+    }
+    if (v.notoper === 'notoper_work') on.vfio_ccw_notoper_todo = { guard: 'notoper_work_runnable', actions: 'vfio_ccw_notoper_todo', meta: k };
+    return { on };
+  };
+
+  const allGuards = { ...guards, io_irb_final: ({ context: c }: G) => c.irb === 'final' };
+  const config = {
+    id: 'vfio_ccw_private',
+    initial: v.initial,
+    context: initialContext(v, b),
+    states: Object.fromEntries(v.states.map((s) => [s, stateNode(s)])),
+  };
+  return setup({ actions: actions as never, guards: allGuards as never }).createMachine(config as never) as unknown as AnyStateMachine;
+}

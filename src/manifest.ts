@@ -1,0 +1,58 @@
+// Regression numbers: reachable states, transitions, depth and edge-covering test paths of
+// every machine in every configuration (baseline variant) and of every variant in its own
+// configuration. `npm run manifest` writes manifest.json; a test compares it with fresh runs.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { specs } from '../machines/index.ts';
+import { explore } from './check/explore.ts';
+import { edgeCoverPaths } from './paths/cover.ts';
+import type { MachineSpec } from './spec.ts';
+
+export interface ManifestEntry {
+  machine: string;
+  variant: string;
+  configuration: string;
+}
+
+export interface Numbers {
+  states: number;
+  transitions: number;
+  depth: number;
+  paths: number;
+}
+
+export const manifestKey = (e: ManifestEntry): string => `${e.machine}/${e.variant}/${e.configuration}`;
+
+export function entriesOf(spec: MachineSpec): ManifestEntry[] {
+  const base = spec.variants[0]!;
+  const out: ManifestEntry[] = spec.configurations.map((c) => ({ machine: spec.id, variant: base.id, configuration: c.id }));
+  for (const v of spec.variants.slice(1)) {
+    out.push({ machine: spec.id, variant: v.id, configuration: v.configuration ?? spec.configurations[0]!.id });
+  }
+  return out;
+}
+
+export function measure(spec: MachineSpec, e: ManifestEntry): Numbers {
+  const model = spec.model(e.variant, e.configuration);
+  const x = explore(model);
+  return { states: x.states.length, transitions: x.transitions, depth: x.maxDepth, paths: edgeCoverPaths(x).length };
+}
+
+export function buildManifest(): Record<string, Numbers> {
+  const out: Record<string, Numbers> = {};
+  for (const spec of specs) for (const e of entriesOf(spec)) out[manifestKey(e)] = measure(spec, e);
+  return out;
+}
+
+/** Writes the file whole or not at all. */
+export function writeJsonAtomic(file: string, data: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeJsonAtomic('manifest.json', buildManifest());
+  process.stdout.write('wrote manifest.json\n');
+}

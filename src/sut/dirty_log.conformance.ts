@@ -1,0 +1,98 @@
+// How the dirty-log SUT is driven by the kvm_memory_slot machine's events and projected
+// onto the machine's vocabulary (the tracked pages only) for model-based tests.
+import type { EventObject } from 'xstate';
+import type { Conformance, SystemUnderTest } from '../paths/cover.ts';
+import type { AbstractState, Model } from '../spec.ts';
+import { NPAGES, PAGES } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
+import type { DirtyLogEvent, SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
+import { Kvm, MigrationTool, __kvm_write_guest_page, guest_store, test_bit_le, type Arch, type ClearRule } from './dirty_log.ts';
+
+export interface DirtyLogSutOptions {
+  arch: Arch;
+  clearRule: ClearRule;
+  /** __kvm_write_guest_page calls mark_page_dirty_in_slot (false: the planted bug) */
+  mark: boolean;
+}
+
+export class DirtyLogSut implements SystemUnderTest {
+  readonly kvm: Kvm;
+  readonly tool: MigrationTool;
+
+  constructor(readonly options: DirtyLogSutOptions, npages = NPAGES) {
+    this.kvm = new Kvm(options.arch, npages, options.clearRule);
+    this.tool = new MigrationTool(this.kvm);
+  }
+
+  apply(event: EventObject): void {
+    const e = event as DirtyLogEvent;
+    switch (e.type) {
+      case 'KVM_ENABLE_CAP':
+        return this.tool.enableCap(e.args!);
+      case 'KVM_SET_USER_MEMORY_REGION':
+        return this.tool.setFlags(e.flags!);
+      case 'KVM_GET_DIRTY_LOG':
+        return this.tool.getDirtyLog();
+      case 'kvm_s390_memset_dirty_bitmap':
+        return this.tool.resumeGetDirtyLog();
+      case 'KVM_CLEAR_DIRTY_LOG':
+        return this.tool.clearDirtyLog(e.first_page!, e.num_pages!);
+      case 'GUEST_STORE':
+        return guest_store(this.kvm, e.gfn!);
+      case 'kvm_write_guest_page':
+        return __kvm_write_guest_page(this.kvm, e.gfn!, { mark: this.options.mark });
+      case 'ram_save_target_page':
+        return this.tool.copy(e.gfn!);
+      default:
+        throw new Error(`the dirty-log SUT has no event ${e.type}`);
+    }
+  }
+}
+
+interface Projection {
+  state: string;
+  mode: number;
+  rc: number;
+  pages: { dirty: boolean; wp: boolean; uc: boolean; stale: boolean; reported: boolean }[];
+}
+
+export function observeSut(s: DirtyLogSut): Projection {
+  const { kvm, tool } = s;
+  const bitmap = kvm.memslot.dirty_bitmap;
+  return {
+    state: !bitmap ? 'created' : tool.inflight ? 'get_dirty_log_copied' : 'logging',
+    mode: kvm.manual_dirty_log_protect,
+    rc: tool.lastRc,
+    pages: PAGES.map((gfn) => ({
+      dirty: bitmap ? test_bit_le(gfn, bitmap) : false,
+      wp: kvm.arch === 's390' ? kvm.pte_protect[gfn] === 1 : kvm.spte_writable[gfn] === 0,
+      uc: kvm.arch === 's390' && kvm.pgste_uc[gfn] === 1,
+      stale: tool.stale(gfn),
+      reported: tool.reported(gfn),
+    })),
+  };
+}
+
+export function expectMachine(st: AbstractState<SlotContext>): Projection {
+  const c = st.context;
+  return {
+    state: String(st.value),
+    mode: c.mode,
+    rc: c.rc,
+    pages: c.pages.map((p) => ({ dirty: p.dirty, wp: p.wp, uc: p.uc, stale: p.stale, reported: p.reported })),
+  };
+}
+
+/** The SUT options that transcribe a variant of the machine. */
+export function sutOptionsFor(variantId: string): DirtyLogSutOptions {
+  return {
+    arch: variantId.startsWith('s390') ? 's390' : 'x86',
+    clearRule: variantId === 'v5.0' ? 'v5.0' : 'current',
+    mark: !variantId.endsWith('write-guest-without-mark'),
+  };
+}
+
+export const dirtyLogConformance: Conformance<DirtyLogSut> = {
+  create: (model: Model) => new DirtyLogSut(sutOptionsFor(model.variantId)),
+  observe: observeSut,
+  expect: (st) => expectMachine(st as AbstractState<SlotContext>),
+};

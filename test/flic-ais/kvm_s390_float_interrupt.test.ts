@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { getInitialSnapshot, transition, type AnyMachineSnapshot } from 'xstate';
+import { explore, formatTrace, traceTo, type Exploration } from '../../src/check/explore.ts';
+import { runPathTests } from '../../src/paths/cover.ts';
+import type { Model } from '../../src/spec.ts';
+import { flicSpec } from '../../machines/flic-ais/index.ts';
+import { CONFIGURATIONS, E, flicEvents, type FlicEvent } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
+import { flicInvariants } from '../../machines/flic-ais/kvm_s390_float_interrupt.invariants.ts';
+import { createFlicMachine } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
+import { FLIC_VARIANTS } from '../../machines/flic-ais/kvm_s390_float_interrupt.variants.ts';
+import { flicConformance } from '../../src/sut/flic-driver.ts';
+import type { FlicContext } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
+
+function run(variant: string, config: string, events: FlicEvent[]): AnyMachineSnapshot {
+  const m = flicSpec.model(variant, config);
+  let s = getInitialSnapshot(m.machine);
+  for (const e of events) [s] = transition(m.machine, s, e);
+  return s;
+}
+const ctx = (s: AnyMachineSnapshot) => s.context as FlicContext;
+const create: FlicEvent = { type: 'KVM_CREATE_DEVICE', test: false };
+const cap: FlicEvent = { type: 'KVM_ENABLE_CAP', cap: 'KVM_CAP_S390_AIS' };
+const reg: FlicEvent = { type: 'KVM_DEV_FLIC_ADAPTER_REGISTER', id: 0, isc: 3, maskable: true, suppressible: true };
+const single: FlicEvent = { type: 'KVM_DEV_FLIC_AISM', isc: 3, mode: 1 };
+const inject: FlicEvent = { type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'ok' };
+
+describe('kvm_s390_float_interrupt: behaviour traced by hand', () => {
+  it('device life cycle alone: 4 states and 8 transitions, counted by hand', () => {
+    // no_flic/initial, no_flic after a TEST create (rc 0), flic (rc 0), flic after a refused create (-EINVAL);
+    // each state takes both KVM_CREATE_DEVICE payloads: 4 x 2 = 8 transitions
+    const p = { iscs: [3], adapters: 0, vcpus: 0, io: 0, families: [] };
+    const base = flicSpec.model('baseline', 'ais');
+    const m = { ...base, machine: createFlicMachine(p), events: flicEvents(p), invariants: flicInvariants(p) };
+    const x = explore(m);
+    expect(x.states.length).toBe(4);
+    expect(x.transitions).toBe(8);
+    expect(x.violations.size).toBe(0);
+  });
+
+  it('refuses a second FLIC with -EINVAL and keeps the first', () => {
+    const s = run('baseline', 'ais', [create, create]);
+    expect(s.value).toBe('flic');
+    expect(ctx(s).last.rc).toBe(E.EINVAL);
+  });
+
+  it('SINGLE lets one adapter interruption through, then NO suppresses with rc 0', () => {
+    const a = run('baseline', 'ais', [create, cap, reg, single, inject]);
+    expect(ctx(a).ais).toEqual(['NO']);
+    expect(ctx(a).last).toMatchObject({ rc: 0, injected: true, suppressed: false });
+    const b = run('baseline', 'ais', [create, cap, reg, single, inject, inject]);
+    expect(ctx(b).last).toMatchObject({ rc: 0, injected: false, suppressed: true });
+  });
+
+  it('a failed injection in SINGLE returns -ENOMEM and stays SINGLE', () => {
+    const s = run('baseline', 'ais', [create, cap, reg, single, { type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'fail' }]);
+    expect(ctx(s).ais).toEqual(['SINGLE']);
+    expect(ctx(s).last.rc).toBe(E.ENOMEM);
+  });
+
+  it('KVM_CAP_S390_AIS is refused with -EBUSY once a vcpu exists, and AISM then gives -EOPNOTSUPP', () => {
+    const s = run('baseline', 'errors', [{ type: 'KVM_CREATE_VCPU' }, cap]);
+    expect(ctx(s).last.rc).toBe(E.EBUSY);
+    expect(ctx(s).fac72).toBe(false);
+    const t = run('baseline', 'errors', [{ type: 'KVM_CREATE_VCPU' }, cap, create, single]);
+    expect(ctx(t).last.rc).toBe(E.EOPNOTSUPP);
+  });
+
+  it('AISM_ALL get checks the size before the facility; set checks the facility first', () => {
+    expect(ctx(run('baseline', 'errors', [create, { type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'get', size: 1 }])).last.rc).toBe(E.EINVAL);
+    expect(ctx(run('baseline', 'errors', [create, { type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'set', simm: 0, nimm: 0, fault: true }])).last.rc).toBe(E.EOPNOTSUPP);
+  });
+
+  it('AISM_ALL can write simm=0/nimm=1 (NIMM), which suppresses like NO; AISM SINGLE re-arms it', () => {
+    const nimm: FlicEvent = { type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'set', simm: 0, nimm: 0x10 };
+    const s = run('baseline', 'ais', [create, cap, reg, nimm, inject]);
+    expect(ctx(s).ais).toEqual(['NIMM']);
+    expect(ctx(s).last.suppressed).toBe(true);
+    expect(ctx(run('baseline', 'ais', [create, cap, reg, nimm, single])).ais).toEqual(['SINGLE']);
+  });
+
+  it('ENQUEUE is not atomic: the element before the faulting one stays pending', () => {
+    const s = run('baseline', 'irqs', [create, { type: 'KVM_DEV_FLIC_ENQUEUE', count: 2, irq: 'ai', isc: 3, failAt: 1, err: 'EFAULT' }]);
+    expect(ctx(s).last.rc).toBe(E.EFAULT);
+    expect(ctx(s).ipm).toBe(0x10);
+  });
+
+  it('GET_ALL_IRQS: -ENOBUFS for a failed vzalloc, -ENOMEM (and the IPM bit gone) for a buffer of exactly one irq', () => {
+    const ai: FlicEvent = { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: 3 };
+    expect(ctx(run('baseline', 'irqs', [create, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2, alloc: 'fail' }])).last.rc).toBe(E.ENOBUFS);
+    const s = run('baseline', 'irqs', [create, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 1 }]);
+    expect(ctx(s).last.rc).toBe(E.ENOMEM);
+    expect(ctx(s).ipm).toBe(0);
+    const d = run('documented-get-all-irqs', 'irqs', [create, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 1 }]);
+    expect(ctx(d).last.rc).toBe(1);
+    expect(ctx(d).ipm).toBe(0x10);
+  });
+
+  it('GET_ALL_IRQS: a list that overflows after the GISA loop loses the adapter interruption taken before (QEMU then retries)', () => {
+    const io: FlicEvent = { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'io' };
+    const ai: FlicEvent = { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: 3 };
+    const s = run('baseline', 'irqs', [create, io, io, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2 }]);
+    expect(ctx(s).last.rc).toBe(E.ENOMEM);
+    expect(ctx(s).ipm).toBe(0);
+    expect(ctx(s).io).toBe(2);
+    // the retry with a bigger buffer (kvm_flic_save doubles it) sees only the two list entries
+    const t = run('baseline', 'irqs', [create, io, io, ai, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2 }, { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2 }]);
+    expect(ctx(t).last.rc).toBe(2);
+  });
+
+  it('CLEAR_IO_IRQ with schid 0 is -EINVAL', () => {
+    expect(ctx(run('baseline', 'irqs', [create, { type: 'KVM_DEV_FLIC_CLEAR_IO_IRQ', schid: 0 }])).last.rc).toBe(E.EINVAL);
+  });
+});
+
+// Events that reach what each variant replaces; where a configuration has none of them the
+// variant's machine is the baseline's there, so its expectation must equal the baseline's.
+const REACHES: Record<string, readonly string[]> = {
+  get_all_floating_irqs: ['KVM_DEV_FLIC_GET_ALL_IRQS'],
+  kvm_s390_inject_airq: ['KVM_DEV_FLIC_AIRQ_INJECT', 'set_adapter_int'],
+  modify_ais_mode: ['KVM_DEV_FLIC_AISM'],
+  aisMigrationCap: ['KVM_DEV_FLIC_AISM_ALL', 'KVM_CHECK_EXTENSION'],
+};
+const baselineRuns = new Map<string, Exploration>();
+function baselineExploration(config: string): Exploration {
+  let x = baselineRuns.get(config);
+  if (!x) baselineRuns.set(config, (x = explore(flicSpec.model('baseline', config))));
+  return x;
+}
+
+function checkExpected(m: Model, x: Exploration): void {
+  expect(x.limitReached).toBe(false);
+  const found = [...x.violations.keys()].sort();
+  if (found.join() !== [...m.expectedViolations].sort().join()) {
+    const traces = [...x.violations].map(([n, i]) => `${n}:\n${formatTrace(traceTo(m, x, i))}`).join('\n');
+    throw new Error(`found ${found.join(', ') || 'none'}, expected ${m.expectedViolations.join(', ') || 'none'}\n${traces}`);
+  }
+  expect(found).toEqual([...m.expectedViolations].sort());
+}
+
+describe('kvm_s390_float_interrupt: variants violate exactly their expected properties', () => {
+  for (const v of FLIC_VARIANTS) {
+    for (const c of CONFIGURATIONS) {
+      it(`${v.id} in ${c.id}`, () => {
+        const m = flicSpec.model(v.id, c.id);
+        if (v.id === 'baseline') return checkExpected(m, baselineExploration(c.id));
+        const replaced = [...Object.keys(v.options.kernel ?? {}), ...('aisMigrationCap' in v.options ? ['aisMigrationCap'] : [])];
+        const reaching = replaced.flatMap((r) => REACHES[r] ?? ['?']);
+        if (!m.events.some((e) => reaching.includes(e.type))) {
+          expect([...m.expectedViolations].sort()).toEqual([...flicSpec.model('baseline', c.id).expectedViolations].sort());
+          return;
+        }
+        checkExpected(m, explore(m));
+      });
+    }
+  }
+});
+
+describe('kvm_s390_float_interrupt: shortest counterexamples, read by hand', () => {
+  const steps = (m: Model, x: Exploration, name: string) => traceTo(m, x, x.violations.get(name)!).map((t) => JSON.stringify(t.event));
+  it('baseline: one adapter interruption and a buffer of one irq give -ENOMEM and lose it', () => {
+    const m = flicSpec.model('baseline', 'irqs');
+    expect(steps(m, baselineExploration('irqs'), 'GetAllIrqsEnomemOnlyWhenTooSmall')).toEqual([
+      '{"type":"KVM_CREATE_DEVICE","test":false}',
+      '{"type":"KVM_DEV_FLIC_ENQUEUE","count":1,"irq":"ai","isc":3}',
+      '{"type":"KVM_DEV_FLIC_GET_ALL_IRQS","slots":1}',
+    ]);
+  });
+  it('bug-inject-airq-nimm-on-error: a failed injection in SINGLE silences the ISC', () => {
+    const m = flicSpec.model('bug-inject-airq-nimm-on-error', 'ais');
+    expect(steps(m, explore(m), 'NoEnteredOnlyBySingleInjection')).toEqual([
+      '{"type":"KVM_CREATE_DEVICE","test":false}',
+      '{"type":"KVM_ENABLE_CAP","cap":"KVM_CAP_S390_AIS"}',
+      '{"type":"KVM_DEV_FLIC_ADAPTER_REGISTER","id":0,"isc":3,"maskable":true,"suppressible":true}',
+      '{"type":"KVM_DEV_FLIC_AISM","isc":3,"mode":1}',
+      '{"type":"KVM_DEV_FLIC_AIRQ_INJECT","id":0,"alloc":"fail"}',
+    ]);
+  });
+});
+
+describe('kvm_s390_float_interrupt against its transcription (edge-covering path tests)', () => {
+  for (const c of CONFIGURATIONS) {
+    it(`baseline, ${c.id}: every state and transition covered, the SUT agrees after every step`, async () => {
+      const m = flicSpec.model('baseline', c.id);
+      const r = await runPathTests(m, flicConformance(c.params), baselineExploration(c.id));
+      const first = r.failures[0];
+      if (first) throw new Error(`${r.failures.length} failing paths; first: ${first.message}\n${formatTrace(first.trace)}`);
+      expect(r.states).toBeGreaterThan(100);
+      expect(r.statesCovered).toBe(r.states);
+      expect(r.transitionsCovered).toBe(r.transitions);
+    });
+  }
+
+  it('a planted bug in the machine makes the transcription disagree', async () => {
+    const m = flicSpec.model('bug-inject-airq-tests-simm', 'errors');
+    const cfg = CONFIGURATIONS.find((c) => c.id === 'errors')!;
+    const r = await runPathTests(m, flicConformance(cfg.params));
+    expect(r.failures.length).toBeGreaterThan(0);
+    expect(r.failures[0]!.message).toMatch(/SUT disagrees/);
+  });
+});

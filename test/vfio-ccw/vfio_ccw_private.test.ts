@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { getInitialSnapshot, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
+import { explore } from '../../src/check/explore.ts';
+import { jumptableNames, type CcwKernel } from '../../src/sut/vfio_ccw.ts';
+import { vfioCcwPrivate } from '../../machines/vfio-ccw/index.ts';
+import { fsmEvent, type CcwContext } from '../../machines/vfio-ccw/vfio_ccw_private.machine.ts';
+import { variants } from '../../machines/vfio-ccw/vfio_ccw_private.variants.ts';
+
+function drive(variant: string, configuration: string, events: (EventObject & Record<string, unknown>)[]): AnyMachineSnapshot {
+  const m = vfioCcwPrivate.model(variant, configuration);
+  let snap = getInitialSnapshot(m.machine);
+  for (const e of events) [snap] = transition(m.machine, snap, e);
+  return snap;
+}
+
+const write = (w = 0) => [{ type: 'vfio_ccw_mdev_write', w }, { type: 'copy_from_user', w }];
+const ssch = (result: string, w = 0) => ({ type: 'fsm_io_helper', w, result });
+
+describe('vfio_ccw_private jump table', () => {
+  it.each(variants.map((v) => v.id))('%s: every state handles every FSM event, with the handler the SUT transcription names', (id) => {
+    const m = vfioCcwPrivate.model(id);
+    const v = variants.find((x) => x.id === id)!.version;
+    const sut = jumptableNames(id as CcwKernel);
+    expect(Object.keys(m.machine.states)).toEqual([...v.states]);
+    for (const s of v.states) {
+      const on = m.machine.states[s]!.config.on as Record<string, unknown>;
+      for (const e of v.events) {
+        const cell = on[fsmEvent(e)];
+        expect(cell, `${s} x ${e}`).toBeDefined();
+        const first = (Array.isArray(cell) ? cell[cell.length - 1] : cell) as { actions: string };
+        expect(first.actions, `${s} x ${e}`).toBe(sut[s]![e]);
+      }
+      expect(Object.keys(sut[s]!).sort()).toEqual([...v.events].sort());
+    }
+  });
+});
+
+describe('vfio_ccw_private variants', () => {
+  it('two writers break OneRequestInProcessing in v4.19 but not in the serialised Morel v3 design', () => {
+    const v419 = explore(vfioCcwPrivate.model('v4.19', 'two-writers'));
+    expect(v419.violations.has('OneRequestInProcessing')).toBe(true);
+    const morel = explore(vfioCcwPrivate.model('morel-v3', 'two-writers'));
+    expect(morel.violations.has('OneRequestInProcessing')).toBe(false);
+  });
+});
+
+describe('what write() of the io_region returns (checked by hand against the kernel code)', () => {
+  const started = [{ type: 'vfio_ccw_mdev_create' }, ...write(), ssch('cc0')];
+  it('v4.19: a write while BUSY fails the state != IDLE pre-check with -EACCES and leaves BUSY', () => {
+    const s = drive('v4.19', 'one-writer', [...started, { type: 'vfio_ccw_mdev_write', w: 0 }]);
+    expect(s.value).toBe('BUSY');
+    expect((s.context as CcwContext).ret).toBe('-EACCES');
+  });
+  it('v5.2: a write while CP_PENDING gets -EBUSY from fsm_io_busy and the write handler resets IDLE with the I/O running', () => {
+    const s = drive('v5.2', 'one-writer', [...started, ...write()]);
+    expect(s.value).toBe('IDLE');
+    expect((s.context as CcwContext).ret).toBe('-EBUSY');
+    expect((s.context as CcwContext).busy).toBe(true);
+    // the next write builds a second channel program over the live one
+    const t = drive('v5.2', 'one-writer', [...started, ...write(), ...write()]);
+    expect(t.value).toBe('CP_PROCESSING');
+    expect((t.context as CcwContext).faults & 1).toBe(1);
+  });
+  it('v5.14: the same write gets -EBUSY and CP_PENDING stays', () => {
+    const s = drive('v5.14', 'one-writer', [...started, ...write()]);
+    expect(s.value).toBe('CP_PENDING');
+    expect((s.context as CcwContext).ret).toBe('-EBUSY');
+  });
+  it('v6.2: a second writer gets -EAGAIN from mutex_trylock; after NOT_OPER a write gets -EIO from fsm_io_error', () => {
+    const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+    const s = drive('v6.2', 'two-writers', [open, { type: 'vfio_ccw_mdev_write', w: 0 }, { type: 'vfio_ccw_mdev_write', w: 1 }]);
+    expect((s.context as CcwContext).ret).toBe('-EAGAIN');
+    const t = drive('v6.2', 'one-writer', [open, { type: 'vfio_ccw_sch_event', schib: 'gone' }, ...write()]);
+    expect(t.value).toBe('NOT_OPER');
+    expect((t.context as CcwContext).ret).toBe('-EIO');
+  });
+});
+
+describe('the races behind the expected violations, step by step (traced by hand through the kernel code)', () => {
+  const ctx = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  it('v4.19: io_todo of a stale unsolicited IRB sets IDLE under a running program; the next write re-inits the live cp', () => {
+    const s = drive('v4.19', 'one-writer', [
+      { type: 'vfio_ccw_sch_irq', irb: 'unsolicited' }, // STANDBY: fsm_irq queues io_work
+      { type: 'vfio_ccw_mdev_create' },
+      ...write(),
+      ssch('cc0'),
+      { type: 'vfio_ccw_sch_io_todo' }, // !solicited: no cp_free; mdev && is_final: IDLE
+    ]);
+    expect(s.value).toBe('IDLE');
+    expect(ctx(s).busy && ctx(s).cp).toBe(true);
+    const t = drive('v4.19', 'one-writer', [
+      { type: 'vfio_ccw_sch_irq', irb: 'unsolicited' },
+      { type: 'vfio_ccw_mdev_create' },
+      ...write(),
+      ssch('cc0'),
+      { type: 'vfio_ccw_sch_io_todo' },
+      ...write(),
+    ]);
+    expect(t.value).toBe('BOXED');
+    expect(ctx(t).faults).toBe(1);
+  });
+  const revived = [
+    { type: 'vfio_ccw_mdev_create' },
+    ...write(),
+    ssch('cc0'),
+    { type: 'vfio_ccw_sch_event', schib: 'gone' }, // fsm_notoper: NOT_OPER, cp kept (to v5.19)
+    { type: 'vfio_ccw_sch_irq', irb: 'final' }, // NOT_OPER: fsm_disabled_irq, the IRB is dropped
+    { type: 'vfio_ccw_sch_event', schib: 'ok' }, // revival: mdev ? IDLE : STANDBY
+  ];
+  it('v5.14: after NOT_OPER and revival the cp stays initialised, so cp_init refuses every request with -EBUSY', () => {
+    const s = drive('v5.14', 'one-writer', revived);
+    expect(s.value).toBe('IDLE');
+    expect(ctx(s).cp).toBe(true);
+    const t = drive('v5.14', 'one-writer', [...revived, ...write()]);
+    expect(t.value).toBe('IDLE');
+    expect(ctx(t).ret).toBe('-EBUSY');
+  });
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  it('v6.2: NOT_OPER while fsm_io_request runs frees its cp, and err_out turns NOT_OPER back into IDLE', () => {
+    const s = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(ctx(s).faults).toBe(2);
+    const t = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }, ssch('cc0')]);
+    expect(t.value).toBe('IDLE'); // cp_prefetch: !cp->initialized -> -EINVAL, err_out
+    expect(ctx(t).ret).toBe('-EINVAL');
+  });
+  it('v6 with notoper_work: the cp survives until the work runs under io_mutex, but fsm_io_helper still overwrites NOT_OPER with CP_PENDING', () => {
+    const s = drive('v6-notoper-work', 'one-writer', [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }, ssch('cc0')]);
+    expect(s.value).toBe('CP_PENDING');
+    expect(ctx(s).faults).toBe(0);
+    expect(ctx(s).notoperWork).toBe(true);
+  });
+});
+
