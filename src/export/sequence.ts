@@ -11,7 +11,7 @@ export const LANES = ['guest', 'userspace', 'kernel', 'vfio_ap', 'millicode', 'h
 export function laneOf(step: ResultStep, eventInfo?: Readonly<Record<string, EventInfo>>): string {
   if (step.actor === 'kernel') {
     const cite = eventInfo?.[step.event.type]?.cite ?? '';
-    if (/vfio_ap|vfio-ap/i.test(step.event.type) || /drivers\/s390\/crypto\/vfio_ap/.test(cite)) return 'vfio_ap';
+    if (/vfio_ap|vfio-ap/i.test(step.event.type) || /vfio_ap/.test(cite)) return 'vfio_ap';
   }
   return step.actor;
 }

@@ -1,7 +1,7 @@
 // Opens the review page in Debian's chromium (driven by playwright-core; no browser download)
-// from a file:// URL: every statechart is drawn with a non-zero size, and the aqic-v4
-// counterexample shows kvm_s390_gisa_destroy before the AQIC disable. Screenshots go to
-// test-results/export/.
+// from a file:// URL: every statechart is drawn with a non-zero size, and the composed
+// system's aqic-v4 counterexample shows AQIC enabled, then kvm_s390_gisa_destroy, before any
+// AQIC disable. Screenshots go to test-results/export/.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { renderPage, writePage } from '../../src/export/page.ts';
-import { fixtureResults } from './fixture.ts';
+import { explorerResult, fixtureResults } from './fixture.ts';
 import { toySpecs } from './toys.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,9 +23,12 @@ describe('the review page in chromium', () => {
       ctx.skip(`${CHROMIUM} is absent and CI is not set: install Debian's chromium (apt-get install chromium) to run this test; in CI it always runs`);
     }
     const registry = [...specs, ...toySpecs];
+    // the composed system's aqic-v4 hazard, found by the explorer (index 369 of the BFS, depth 10)
+    const system = specs.find((s) => s.id === 'system');
+    const aqic = system ? explorerResult(system, 'aqic-v4', 1_000) : fixtureResults()[1]!;
     await mkdir(OUT, { recursive: true });
     const page = resolve(OUT, 'index.html');
-    await writePage(page, await renderPage(registry, fixtureResults(), { coverageMaxStates: 5_000 }));
+    await writePage(page, await renderPage(registry, [aqic, ...fixtureResults()], { coverageMaxStates: 300 }));
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
@@ -46,20 +49,23 @@ describe('the review page in chromium', () => {
         expect(box!.height, `diagram ${registry[i]!.id}`).toBeGreaterThan(20);
       }
 
-      const cx = tab.locator('.counterexample[data-variant="aqic-v4"]').first();
+      const property = system ? 'AqicResourcesFreedBeforeGisaDestroy' : 'GisaDestroyAfterAqicDisable';
+      const cx = tab.locator(`.counterexample[data-machine="${aqic.machine}"][data-variant="aqic-v4"][data-property="${property}"]`);
       await cx.scrollIntoViewIfNeeded();
-      const events = await cx.locator('ol.steps li').evaluateAll((lis) => lis.map((li) => ({ event: li.getAttribute('data-event'), text: li.textContent ?? '' })));
-      const destroy = events.findIndex((e) => e.event === 'kvm_s390_gisa_destroy');
-      const disable = events.findIndex((e) => /irq_disable|PQAP_AQIC ir=0/.test(e.text));
-      expect(destroy, 'kvm_s390_gisa_destroy in the aqic-v4 steps').toBeGreaterThanOrEqual(0);
+      const steps = await cx.locator('ol.steps li').evaluateAll((lis) => lis.map((li) => li.querySelector('code')?.textContent ?? ''));
+      // the hazard: AQIC enabled, then the GISA destroyed before anything disables it again
+      const enable = steps.findIndex((t) => /^PQAP_AQIC .*ir=1/.test(t));
+      const destroy = steps.findIndex((t) => t.startsWith('kvm_s390_gisa_destroy'));
+      const disable = steps.findIndex((t, i) => i > enable && /^PQAP_AQIC .*ir=0|^PQAP_ZAPQ|^vfio_ap_mdev_close_device|^vfio_ap_mdev_remove_queue|irq_disable/.test(t));
+      expect(enable, `PQAP_AQIC ir=1 in ${steps.join(' | ')}`).toBeGreaterThanOrEqual(0);
+      expect(destroy, `kvm_s390_gisa_destroy in ${steps.join(' | ')}`).toBeGreaterThan(enable);
       if (disable >= 0) expect(destroy).toBeLessThan(disable);
-      // and in the picture: the destroy box is drawn, above the disable box
-      const destroyBox = await cx.locator('svg.sequence g.step[data-event="kvm_s390_gisa_destroy"]').first().boundingBox();
+      // and in the picture: the destroy box is drawn below the enable box (and above any disable)
+      const box = (step: number) => cx.locator(`svg.sequence g.step[data-step="${step + 1}"]`).boundingBox();
+      const [enableBox, destroyBox] = [await box(enable), await box(destroy)];
       expect(destroyBox!.height).toBeGreaterThan(0);
-      if (disable >= 0) {
-        const disableBox = await cx.locator(`svg.sequence g.step[data-step="${disable + 1}"]`).boundingBox();
-        expect(destroyBox!.y).toBeLessThan(disableBox!.y);
-      }
+      expect(enableBox!.y).toBeLessThan(destroyBox!.y);
+      if (disable >= 0) expect(destroyBox!.y).toBeLessThan((await box(disable))!.y);
       await cx.screenshot({ path: resolve(OUT, 'aqic-v4-counterexample.png') });
       await tab.screenshot({ path: resolve(OUT, 'review-page.png'), fullPage: true });
     } finally {

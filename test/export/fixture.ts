@@ -1,7 +1,29 @@
 // A results.json in the checker's shape (issue 3) for the toy machines: an aqic-v4-like
 // counterexample (AQIC enabled, GISA destroyed, only then AQIC disabled) and a liveness
 // violation with a cycle, so the page and the browser test run before the checker lands.
+import { explore, traceTo } from '../../src/check/explore.ts';
 import type { CheckResult } from '../../src/export/results.ts';
+import type { MachineSpec } from '../../src/spec.ts';
+
+/**
+ * A real counterexample in the checker's shape, straight from the explorer: the invariants of
+ * one variant, each with its shortest trace when violated (liveness is the checker's job and
+ * left out). `maxStates` keeps it fast; an invariant not violated within it is reported as
+ * holding, so use it only for variants whose violations are shallow.
+ */
+export function explorerResult(spec: MachineSpec, variant: string, maxStates: number): CheckResult {
+  const model = spec.model(variant);
+  const x = explore(model, { maxStates });
+  return {
+    machine: spec.id, variant, configuration: model.configurationId, states: x.states.length, transitions: x.transitions, depth: x.maxDepth,
+    millis: Math.round(x.millis), limitReached: x.limitReached,
+    results: model.invariants.map((inv) => {
+      const bad = x.violations.get(inv.name);
+      const trace = bad === undefined ? [] : traceTo(model, x, bad).map((t) => ({ ...t, event: t.event as { type: string } }));
+      return { property: inv.name, kind: 'invariant' as const, holds: bad === undefined, expected: !model.expectedViolations.includes(inv.name), trace };
+    }),
+  };
+}
 
 export function fixtureResults(aqicMachine = 'toy_queue'): CheckResult[] {
   return [
