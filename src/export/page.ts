@@ -183,7 +183,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f4f4f6}
 tr.unexpected td{background:#fff0f0}
 .ok{color:#17702b;font-weight:600}.bad{color:#b3261e;font-weight:600}.muted{color:#888}
-figure.diagram{margin:1em 0;overflow:auto;border:1px solid #e3e3e3;padding:.5em;background:#fcfcfc}figure.diagram svg{max-width:100%;height:auto}
+figure.diagram{margin:1em 0;overflow:auto;border:1px solid #e3e3e3;padding:.5em;background:#fcfcfc}figure.diagram svg{display:block}
 figcaption{color:#666;font-size:.9em}
 .counterexample{border-left:4px solid #b3261e;padding:.2em 1em;margin:1em 0;background:#fffafa}
 .seq{overflow:auto}svg.sequence{font:11px ui-monospace,Menlo,Consolas,monospace}
