@@ -68,7 +68,7 @@ describe('the review page in chromium', () => {
       expect(enableBox!.y).toBeLessThan(destroyBox!.y);
       if (disable >= 0) expect(destroyBox!.y).toBeLessThan((await box(disable))!.y);
       await cx.screenshot({ path: resolve(OUT, 'aqic-v4-counterexample.png') });
-      await tab.evaluate(() => window.scrollTo(0, 0));
+      await tab.evaluate('window.scrollTo(0, 0)');
       await tab.screenshot({ path: resolve(OUT, 'review-page.png') });
     } finally {
       await browser.close();
