@@ -62,6 +62,15 @@ describe('counterexample files', () => {
   });
 });
 
+describe('variants table', () => {
+  it('takes each check\'s expectation from its results: a configuration without the property expects nothing', async () => {
+    const noGisa = { machine: 'toy_queue', variant: 'aqic-v4', configuration: 'no-gisa', states: 3, transitions: 2, depth: 1, millis: 0, limitReached: false,
+      results: [{ property: 'TypeOK', kind: 'invariant' as const, holds: true, expected: true, trace: [] }] };
+    const html = await renderPage([toyQueueSpec], [noGisa], { coverageMaxStates: 10 });
+    expect(html).toMatch(/<tr data-variant="aqic-v4">.*<td><code>no-gisa<\/code><\/td><td>none<\/td><td>none<\/td><td><span class="ok">match<\/span>/);
+  });
+});
+
 describe('results.json', () => {
   it('is read as the checker\'s report object or as a bare array, and rejected with a reason otherwise', () => {
     expect(parseResults(fixtureReport())).toEqual(fixtureResults());
