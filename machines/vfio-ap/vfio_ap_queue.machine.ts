@@ -149,6 +149,8 @@ export function queueImplementations(d: Design) {
       apid_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apid,
       // assignment while the mdev is not in use by a guest
       matrix_mdev_closed: ({ context }: Args) => context.mdev.hook < 0,
+      // the mdev is open: its close resets this queue
+      matrix_mdev_open: ({ context }: Args) => context.mdev.hook >= 0,
       // a vcpu of the VM with the hook runs in SIE to issue PQAP (machines without vcpus: always);
       // priv.c handle_pqap: the pqap_hook is set; vfio_ap handle_pqap: matrix_mdev->kvm is set
       // (v4 had neither check and called through the hook the open installed)
@@ -240,7 +242,7 @@ export function queueRegion(q: number) {
           aqic_enabled: { description: 'AQIC enabled: saved ISC registered, NIB pinned', on: assignedOn('aqic_enabled') },
         },
         on: {
-          vfio_ap_mdev_close_device: { target: '.aqic_disabled', ...by('userspace') },
+          vfio_ap_mdev_close_device: { guard: a('matrix_mdev_open'), target: '.aqic_disabled', ...by('userspace') },
         },
       },
       removed: { id: queueRemovedId(q), description: 'vfio_ap_mdev_remove_queue: unbound and freed' },

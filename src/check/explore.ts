@@ -105,8 +105,8 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
     const snap = snapshots[head]!;
     for (let e = 0; e < model.events.length; e++) {
       const event = model.events[e]!;
-      if (!enabled(model, snap, event)) continue;
       const [next] = transition(model.machine, snap, event);
+      if (next === snap) continue; // no enabled transition: xstate returns the snapshot itself
       const to = add(next, head, e);
       transitions++;
       if (keepEdges) edges.push(head, e, to);

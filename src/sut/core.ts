@@ -1,0 +1,371 @@
+// The core system under test: VMs (struct kvm with one GISA and its vcpus), the GIB, one
+// vfio_ap mdev with its AP queues, and the lifetime tracker, driven by the core spec's events
+// (machines/system/events.ts) and observed as JSON after every step.
+// Transcribes (through gisa.ts, vcpu.ts, kvm.ts, vfio_ap.ts): arch/s390/kvm/interrupt.c,
+// kvm-s390.c, virt/kvm/kvm_main.c and drivers/s390/crypto/vfio_ap_ops.c at v6.17-rc4, plus
+// the older designs named in SutDesign. Written from the kernel source, not from the statecharts.
+// An event the kernel would not accept in the current state leaves the SUT unchanged.
+import {
+  gib_alert_irq_handler,
+  gisa_get_ipm_or_restore_iam,
+  gisa_set_iam,
+  gisa_vcpu_kicker,
+  GISA_ADDR_MASK,
+  iamOf,
+  in_alert_list,
+  ipmOf,
+  kvm_s390_gisa_clear,
+  kvm_s390_gisc_register,
+  kvm_s390_gisc_unregister,
+  millicodeAdapterInterruption,
+  millicodeAlert,
+  nextAlert,
+  NONE_GISA_ADDR,
+  NULL_GISA_ADDR,
+  process_gib_alert_list_final_pass,
+  EINVAL,
+  type Gib,
+} from './gisa.ts';
+import {
+  destroyStepFreeSiePage2,
+  destroyStepGisaDestroy,
+  kvm_create_vm,
+  kvm_destroy_devices,
+  kvm_get_kvm,
+  kvm_put_kvm,
+  kvm_vm_release,
+  sie_page2_addr,
+  type Host,
+  type Kvm,
+  type SutDesign,
+} from './kvm.ts';
+import { Lifetime, type FaultName } from './lifetime.ts';
+import {
+  apAdapterInterruption,
+  assignStore,
+  guestZapq,
+  handle_pqap,
+  queueAssigned,
+  vfio_ap_mdev_close_device,
+  vfio_ap_mdev_open_device,
+  vfio_ap_mdev_remove_queue,
+  vfio_ap_probe,
+  VFIO_AP_ISC_INVALID,
+  type AqicOutcome,
+  type VfioAp,
+} from './vfio_ap.ts';
+import {
+  kvm_s390_vcpu_start,
+  kvm_s390_vcpu_stop,
+  kvm_s390_vcpu_wakeup,
+  kvm_vcpu_check_block,
+  stosmIo,
+  vcpu_post_run,
+  vcpu_pre_run,
+  waitIntercept,
+  whereOf,
+  type KvmVcpu,
+  type Where,
+} from './vcpu.ts';
+
+export type { SutDesign } from './kvm.ts';
+export type { AqicOutcome } from './vfio_ap.ts';
+
+export interface CoreParams {
+  vms: number;
+  vcpus: number;
+  queues: number;
+  iscs: readonly number[];
+  /** CR6 ISC mask (bits 0x80 >> isc) per vcpu index; default: every ISC of iscs */
+  cr6?: readonly number[];
+  /** ISCs registered once per VM before the first step */
+  preRegistered?: readonly number[];
+  /** ignored (the SUT's counters are unbounded; the observation saturates them) */
+  maxRefs?: number;
+}
+
+export interface CoreOptions {
+  /**
+   * Accept kvm_s390_gisa_destroy and free_page_sie_page2 whenever their kernel precondition
+   * holds (gi->origin set; GISA destroyed and page not yet freed) instead of only as steps of
+   * kvm_destroy_vm: for specs that have the GISA but not struct kvm's lifetime.
+   */
+  freeStanding?: boolean;
+}
+
+export interface CoreEvent {
+  type: string;
+  vm?: number;
+  vcpu?: number;
+  isc?: number;
+  q?: number;
+  ir?: number;
+  outcome?: string;
+}
+
+export interface Observation {
+  gib?: { origin: 'NULL' | 'NONE' | 'LIST'; listed: number[]; galPending: boolean };
+  vms: {
+    users: number;
+    kvmFreed: boolean;
+    gisa: { origin: boolean; freed: boolean; ipm: number; iam: number; mask: number; ref: number[]; timer: boolean };
+    vcpus: { where: Where; kicked: boolean; pswIo: boolean }[];
+    faults: FaultName[];
+  }[];
+  mdev: { kvm: number; kvmRef: boolean; hookVm: number };
+  queues: { savedIsc: number; savedNib: boolean; pins: number; irq: boolean; faults: FaultName[] }[];
+}
+
+/** Counters are reported saturated at the model's bound. */
+const COUNT_CAP = 3;
+const cap = (n: number): number => Math.min(n, COUNT_CAP);
+const iscMask = (iscs: readonly number[]): number => iscs.reduce((m, isc) => m | (0x80 >> isc), 0);
+const AQIC_OUTCOMES = new Set(['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID']);
+
+export class CoreSut implements Host {
+  readonly design: SutDesign;
+  readonly life: Lifetime;
+  readonly gib: Gib = { alert_list_origin: NULL_GISA_ADDR, galPending: false, inProcess: null };
+  readonly gibNisc = 3;
+  readonly kvms: Kvm[];
+  readonly vfio: VfioAp;
+  private readonly opts: CoreOptions;
+
+  constructor(params: CoreParams, design: SutDesign, opts: CoreOptions = {}) {
+    this.design = design;
+    this.opts = opts;
+    this.life = new Lifetime(params.vms, params.queues);
+    const all = iscMask(params.iscs);
+    this.kvms = Array.from({ length: params.vms }, (_, vm) => {
+      const kvm = kvm_create_vm(vm);
+      kvm.vcpus = Array.from({ length: params.vcpus }, (_, k): KvmVcpu => ({
+        vcpu_idx: k,
+        kvm,
+        stopped: true,
+        wait: false,
+        prog_in_sie: false,
+        pswIo: true,
+        gcr6: ((params.cr6?.[k] ?? all) & 0xff) << 24,
+        thread: 'run_loop',
+      }));
+      for (const isc of params.preRegistered ?? []) kvm_s390_gisc_register(this, kvm, isc);
+      // GIB v2..v4 register only the software mask; the initial IAM is the alert mask in every design
+      if (kvm.arch.gisa_int.origin) gisa_set_iam(this, kvm.arch.gisa_int.origin, kvm.arch.gisa_int.alert.mask);
+      return kvm;
+    });
+    this.vfio = vfio_ap_probe(params.queues);
+  }
+
+  vmOfGisa(addr: number): number {
+    return this.kvms.findIndex((k) => k.gisaPage.addr === addr);
+  }
+
+  /** Apply one event; an event the kernel would not accept now leaves the SUT unchanged. */
+  apply(event: CoreEvent): void {
+    const kvm = event.vm === undefined ? undefined : this.kvms[event.vm];
+    const vcpu = kvm && event.vcpu !== undefined ? kvm.vcpus[event.vcpu] : undefined;
+    switch (event.type) {
+      // GIB
+      case 'gib_alert_irq_handler':
+        if (this.gib.galPending) gib_alert_irq_handler(this);
+        return;
+      case 'process_gib_alert_list':
+        process_gib_alert_list_final_pass(this);
+        return;
+      case 'gisa_alert':
+        if (kvm) millicodeAlert(this, kvm);
+        return;
+      // GISA
+      case 'GISA_ADAPTER_INTERRUPTION':
+        if (kvm && event.isc !== undefined) millicodeAdapterInterruption(this, kvm.gisaPage.addr, event.isc);
+        return;
+      case 'gisa_vcpu_kicker':
+        if (kvm?.arch.gisa_int.timer && kvm.arch.gisa_int.origin) gisa_vcpu_kicker(this, kvm);
+        return;
+      case 'kvm_s390_gisc_register':
+      case 'kvm_s390_gisc_unregister':
+        if (!kvm || event.isc === undefined) return;
+        if (kvm.destroy === 'freed') {
+          this.life.report({ vm: kvm.idx }, 'GISC_CALL_AFTER_FREE');
+          return;
+        }
+        if (event.type === 'kvm_s390_gisc_register') kvm_s390_gisc_register(this, kvm, event.isc);
+        else if (kvm_s390_gisc_unregister(this, kvm, event.isc) === EINVAL) this.life.report({ vm: kvm.idx }, 'GISC_UNREGISTER_UNBALANCED');
+        return;
+      case 'gisa_get_ipm_or_restore_iam':
+        if (kvm?.arch.gisa_int.origin) gisa_get_ipm_or_restore_iam(this, kvm.arch.gisa_int);
+        return;
+      case 'kvm_s390_gisa_clear':
+        if (kvm && kvm.destroy === 'alive') kvm_s390_gisa_clear(this, kvm);
+        return;
+      case 'kvm_s390_gisa_destroy':
+        if (!kvm) return;
+        if (kvm.destroy === 'kvm_s390_gisa_destroy' || (this.opts.freeStanding && kvm.arch.gisa_int.origin && kvm.destroy === 'alive')) {
+          destroyStepGisaDestroy(this, kvm);
+        }
+        return;
+      case 'free_page_sie_page2':
+        if (!kvm) return;
+        if (
+          kvm.destroy === 'free_page_sie_page2' ||
+          (this.opts.freeStanding && kvm.destroy === 'alive' && !kvm.arch.gisa_int.origin && !this.life.isFreed(kvm.gisaPage.addr))
+        ) {
+          destroyStepFreeSiePage2(this, kvm);
+        }
+        return;
+      // struct kvm
+      case 'kvm_vm_release':
+        if (kvm?.fdOpen && kvm.destroy === 'alive' && kvm.vcpus.every((v) => v.stopped)) kvm_vm_release(kvm);
+        return;
+      case 'kvm_destroy_vm':
+        return; // begins inside the last kvm_put_kvm; its steps are the three events around it
+      case 'kvm_destroy_devices':
+        if (kvm?.destroy === 'kvm_destroy_devices') kvm_destroy_devices(this, kvm);
+        return;
+      case 'kvm_get_kvm':
+        if (kvm?.destroy === 'alive') {
+          kvm.driverRefs++;
+          kvm_get_kvm(kvm);
+        }
+        return;
+      case 'kvm_put_kvm':
+        if (kvm && kvm.driverRefs > 0 && kvm.destroy === 'alive') {
+          kvm.driverRefs--;
+          kvm_put_kvm(kvm);
+        }
+        return;
+      // vcpu
+      case 'kvm_s390_vcpu_start':
+      case 'kvm_s390_vcpu_stop':
+      case 'vcpu_pre_run':
+      case 'vcpu_post_run':
+      case 'kvm_s390_handle_wait':
+      case 'STOSM_IO':
+      case 'kvm_s390_vcpu_wakeup':
+      case 'kvm_vcpu_check_block':
+        if (kvm && vcpu && kvm.destroy === 'alive') this.applyVcpu(event.type, kvm, vcpu);
+        return;
+      // vfio_ap
+      case 'assign_adapter_store':
+      case 'assign_domain_store':
+        if (event.q !== undefined) assignStore(this, event.q, event.type === 'assign_adapter_store' ? 'adapter' : 'domain');
+        return;
+      case 'vfio_ap_mdev_open_device':
+        if (kvm && !this.vfio.mdev.open && kvm.destroy === 'alive' && kvm.fdOpen) vfio_ap_mdev_open_device(this, kvm);
+        return;
+      case 'vfio_ap_mdev_close_device':
+        if (this.vfio.mdev.open) vfio_ap_mdev_close_device(this);
+        return;
+      case 'PQAP_AQIC': {
+        if (event.q === undefined) return;
+        const ir = event.ir ? 1 : 0;
+        const outcome = (event.outcome ?? 'NORMAL') as AqicOutcome;
+        if (!AQIC_OUTCOMES.has(outcome)) throw new Error(`PQAP_AQIC: unknown outcome ${event.outcome}; use one of ${[...AQIC_OUTCOMES].join(', ')}`);
+        if (ir && event.isc === undefined) throw new Error('PQAP_AQIC with ir=1 needs an isc');
+        handle_pqap(this, event.q, ir, event.isc ?? 0, outcome);
+        return;
+      }
+      case 'PQAP_ZAPQ': {
+        const q = event.q === undefined ? undefined : this.vfio.queues[event.q];
+        const guest = this.vfio.mdev.kvm;
+        if (q && queueAssigned(q) && this.vfio.mdev.open && guest?.destroy === 'alive') guestZapq(this, q.idx);
+        return;
+      }
+      case 'AP_ADAPTER_INTERRUPTION':
+        if (event.q !== undefined) apAdapterInterruption(this, event.q);
+        return;
+      case 'vfio_ap_mdev_remove_queue':
+        if (event.q !== undefined) vfio_ap_mdev_remove_queue(this, event.q);
+        return;
+      default:
+        throw new Error(`CoreSut: no event ${event.type}; see machines/system/events.ts for the catalogue`);
+    }
+  }
+
+  private applyVcpu(type: string, kvm: Kvm, vcpu: KvmVcpu): void {
+    const outside = !vcpu.stopped && !vcpu.prog_in_sie && vcpu.thread === 'run_loop';
+    switch (type) {
+      case 'kvm_s390_vcpu_start':
+        if (vcpu.stopped && kvm.fdOpen) kvm_s390_vcpu_start(vcpu);
+        return;
+      case 'kvm_s390_vcpu_stop':
+        if (outside) kvm_s390_vcpu_stop(vcpu);
+        return;
+      case 'vcpu_pre_run':
+        if (outside) vcpu_pre_run(this, vcpu);
+        return;
+      case 'vcpu_post_run':
+        if (vcpu.prog_in_sie) vcpu_post_run(this, vcpu);
+        return;
+      case 'kvm_s390_handle_wait':
+        if (vcpu.prog_in_sie) waitIntercept(this, vcpu);
+        return;
+      case 'STOSM_IO':
+        if (vcpu.prog_in_sie && !vcpu.pswIo) stosmIo(this, vcpu);
+        return;
+      case 'kvm_s390_vcpu_wakeup':
+        kvm_s390_vcpu_wakeup(this, vcpu);
+        return;
+      case 'kvm_vcpu_check_block':
+        if (vcpu.thread === 'woken') kvm_vcpu_check_block(this, vcpu);
+        return;
+    }
+  }
+}
+
+/** 'LIST' for a real GISA address in a list ending with NULL_GISA_ADDR, 'NONE' for NONE_GISA_ADDR or a list ending with it. */
+function gibOrigin(sut: CoreSut): 'NULL' | 'NONE' | 'LIST' {
+  let origin = sut.gib.alert_list_origin;
+  for (let hops = 0; origin & GISA_ADDR_MASK && hops <= sut.kvms.length; hops++) {
+    const vm = sut.vmOfGisa(origin);
+    const kvm = sut.kvms[vm];
+    if (!kvm) break;
+    origin = nextAlert(kvm.gisaPage.word0);
+  }
+  if (sut.gib.alert_list_origin === NULL_GISA_ADDR) return 'NULL';
+  return origin === NONE_GISA_ADDR ? 'NONE' : 'LIST';
+}
+
+/** The SUT's projection onto the core spec's observation (drop `gib` for specs without a GIB statechart). */
+export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation {
+  const vms = sut.kvms.map((kvm) => {
+    const gi = kvm.arch.gisa_int;
+    const word = kvm.gisaPage.word0;
+    return {
+      users: kvm.users_count,
+      kvmFreed: kvm.destroy === 'freed',
+      gisa: {
+        origin: gi.origin !== null,
+        freed: sut.life.isFreed(kvm.gisaPage.addr),
+        ipm: ipmOf(word),
+        iam: iamOf(word),
+        mask: gi.alert.mask,
+        ref: gi.alert.ref_count.map(cap),
+        timer: gi.timer,
+      },
+      vcpus: kvm.vcpus.map((v) => ({ where: whereOf(v), kicked: (gi.kicked_mask & (1 << v.vcpu_idx)) !== 0, pswIo: v.pswIo })),
+      faults: [...(sut.life.vmFaults[kvm.idx] ?? [])].sort(),
+    };
+  });
+  const { mdev } = sut.vfio;
+  const v4 = sut.design.aqic === 'aqic-v4';
+  const obs: Observation = {
+    vms,
+    mdev: { kvm: mdev.kvm ? mdev.kvm.idx : -1, kvmRef: mdev.kvmRef, hookVm: sut.kvms.findIndex((k) => k.arch.pqap_hook) },
+    queues: sut.vfio.queues.map((q) => {
+      const savedIsc = v4 ? (q.v4.nib ? q.v4.isc : VFIO_AP_ISC_INVALID) : q.saved_isc;
+      return {
+        savedIsc: savedIsc === VFIO_AP_ISC_INVALID ? -1 : savedIsc,
+        savedNib: v4 ? q.v4.g_pfn !== 0 : q.saved_iova !== 0,
+        pins: cap(sut.life.pinsOf(q.idx)),
+        irq: sut.vfio.ap[q.idx]?.irq ?? false,
+        faults: [...(sut.life.queueFaults[q.idx] ?? [])].sort(),
+      };
+    }),
+  };
+  if (!scope.gib) return obs;
+  const listed = sut.kvms.filter((k) => in_alert_list(k.gisaPage)).map((k) => k.idx);
+  return { gib: { origin: gibOrigin(sut), listed, galPending: sut.gib.galPending }, ...obs };
+}
+
+export { sie_page2_addr };
