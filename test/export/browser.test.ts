@@ -51,6 +51,11 @@ describe('the review page in chromium', () => {
         expect(box!.height, `diagram ${registry[i]!.id}`).toBeGreaterThan(20);
       }
 
+      // every counterexample picture is drawn too
+      const pictures = tab.locator('.counterexample svg.sequence');
+      expect(await pictures.count()).toBe(await tab.locator('.counterexample').count());
+      for (const box of await Promise.all((await pictures.all()).map((p) => p.boundingBox()))) expect(box!.width * box!.height).toBeGreaterThan(0);
+
       const cx = tab.locator(`.counterexample[data-machine="${aqic.machine}"][data-variant="aqic-v4"][data-property="${property}"]`);
       await cx.scrollIntoViewIfNeeded();
       const steps = await cx.locator('ol.steps li').evaluateAll((lis) => lis.map((li) => li.querySelector('code')?.textContent ?? ''));
