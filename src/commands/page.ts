@@ -1,7 +1,7 @@
 // `page [--report DIR] [--results FILE] [--out FILE]`: the self-contained review page
 // (default: report/index.html from report/results.json), and beside it every counterexample
 // as a Mermaid sequenceDiagram under counterexamples/.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
@@ -33,6 +33,8 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   const html = await renderPage(specs, results, max === undefined ? {} : { coverageMaxStates: max });
   try {
     await writePage(out, html);
+    // generated beside the page: last run's pictures of since-fixed variants must not linger
+    await rm(join(dirname(out), 'counterexamples'), { recursive: true, force: true });
     const cxs = counterexampleFiles(specs, results);
     if (cxs.length) await writeAll(dirname(out), cxs);
   } catch (e) {

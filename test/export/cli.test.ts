@@ -62,6 +62,8 @@ describe('export: bad input', () => {
     const report = join(tmp, 'report');
     await mkdir(report);
     await writeFile(join(report, 'results.json'), JSON.stringify(fixtureReport('not_in_registry')));
+    await mkdir(join(report, 'counterexamples', 'stale'), { recursive: true });
+    await writeFile(join(report, 'counterexamples', 'stale', 'fixed-variant.mmd'), 'sequenceDiagram\n');
     const r = await run(['page', '--report', report, '--coverage-max-states', '100']);
     expect(r).toEqual({ code: 0, err: '' });
     const html = await readFile(join(report, 'index.html'), 'utf8');
