@@ -6,6 +6,8 @@ import { registerList } from './commands/list.ts';
 import { registerCheck } from './commands/check.ts';
 import { processIo, UsageError, type Io } from './commands/io.ts';
 import { VariantFileError } from './check/variant-file.ts';
+import { registerExport } from './commands/export.ts';
+import { registerPage } from './commands/page.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
 
@@ -17,6 +19,8 @@ export function program(io: Io = processIo, done: (code: number) => void = () =>
     .showSuggestionAfterError(true);
   registerList(p);
   registerCheck(p, io, done);
+  registerExport(p);
+  registerPage(p);
   return p;
 }
 

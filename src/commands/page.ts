@@ -1,0 +1,57 @@
+// `page [--report DIR] [--results FILE] [--out FILE]`: the self-contained review page
+// (default: report/index.html from report/results.json), and beside it every counterexample
+// as a Mermaid sequenceDiagram under counterexamples/.
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { specs } from '../../machines/index.ts';
+import { UsageError } from './io.ts';
+import { writeAll } from '../export/files.ts';
+import { counterexampleFiles, renderPage, writePage } from '../export/page.ts';
+import { parseResults, type CheckResult } from '../export/results.ts';
+
+export interface PageCommandOptions {
+  report: string;
+  results?: string;
+  out?: string;
+  coverageMaxStates?: string;
+}
+
+export async function runPage(opts: PageCommandOptions): Promise<string> {
+  const resultsPath = opts.results ?? join(opts.report, 'results.json');
+  const out = opts.out ?? join(opts.report, 'index.html');
+  let results: CheckResult[];
+  try {
+    results = parseResults(JSON.parse(await readFile(resultsPath, 'utf8')));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'not found; run `s390-kvm-spec check --report ' + opts.report + '` first' : err.message;
+    throw new UsageError(`cannot read checker results '${resultsPath}': ${why}`);
+  }
+  const max = opts.coverageMaxStates === undefined ? undefined : Number(opts.coverageMaxStates);
+  if (max !== undefined && !(Number.isInteger(max) && max > 0)) throw new UsageError(`--coverage-max-states must be a positive integer, not '${opts.coverageMaxStates}'`);
+  const html = await renderPage(specs, results, max === undefined ? {} : { coverageMaxStates: max });
+  try {
+    await writePage(out, html);
+    // generated beside the page: last run's pictures of since-fixed variants must not linger
+    await rm(join(dirname(out), 'counterexamples'), { recursive: true, force: true });
+    const cxs = counterexampleFiles(specs, results);
+    if (cxs.length) await writeAll(dirname(out), cxs);
+  } catch (e) {
+    throw new UsageError(`cannot write the page to '${out}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable path with --out`);
+  }
+  return out;
+}
+
+export function registerPage(p: Command): void {
+  p.command('page')
+    .description('write the review page: one self-contained HTML file with every statechart, coverage, results and counterexample')
+    .option('--report <dir>', 'directory holding results.json; the page is written there as index.html', 'report')
+    .option('--results <file>', 'checker results (default: <report>/results.json)')
+    .option('--out <file>', 'the page (default: <report>/index.html)')
+    .option('--coverage-max-states <n>', 'states explored per machine to measure transition coverage (default 20000)')
+    .action(async (opts: PageCommandOptions) => {
+      const out = await runPage(opts);
+      process.stdout.write(`wrote ${out}\n`);
+    });
+}

@@ -1,0 +1,99 @@
+// Counterexamples as pictures: a trace (steps with their actor) as a Mermaid sequenceDiagram
+// and as an inline SVG with one lane per actor, for the review page (no mermaid.js there).
+import type { ResultStep } from './results.ts';
+import type { EventInfo } from '../spec.ts';
+import { mermaidText } from './mermaid.ts';
+
+/** Lanes in the order a reader expects them: who starts things, down to hardware and timers. */
+export const LANES = ['guest', 'userspace', 'kernel', 'vfio_ap', 'millicode', 'hardware', 'timer'] as const;
+
+/** The lane of a step: its actor, except kernel events of the vfio_ap driver get their own lane. */
+export function laneOf(step: ResultStep, eventInfo?: Readonly<Record<string, EventInfo>>): string {
+  if (step.actor === 'kernel') {
+    const cite = eventInfo?.[step.event.type]?.cite ?? '';
+    if (/vfio_ap|vfio-ap/i.test(step.event.type) || /vfio_ap/.test(cite)) return 'vfio_ap';
+  }
+  return step.actor;
+}
+
+export function lanesOf(steps: readonly ResultStep[], eventInfo?: Readonly<Record<string, EventInfo>>): string[] {
+  const used = new Set(steps.map((s) => laneOf(s, eventInfo)));
+  const known = LANES.filter((l) => used.has(l));
+  return [...known, ...[...used].filter((l) => !(LANES as readonly string[]).includes(l))];
+}
+
+/** `PQAP_AQIC ir=1 q=0`. */
+export function eventText(event: ResultStep['event']): string {
+  const { type, ...payload } = event;
+  const args = Object.entries(payload).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return [type, ...args].join(' ');
+}
+
+export function traceToMermaid(trace: readonly ResultStep[], cycle: readonly ResultStep[] = [], eventInfo?: Readonly<Record<string, EventInfo>>): string {
+  const lines = ['sequenceDiagram'];
+  for (const lane of lanesOf([...trace, ...cycle], eventInfo)) lines.push(`  participant ${lane}`);
+  const note = (s: ResultStep, pad: string) => lines.push(`${pad}Note over ${laneOf(s, eventInfo)}: ${s.step}. ${mermaidText(eventText(s.event))}`);
+  for (const s of trace) note(s, '  ');
+  if (cycle.length) {
+    lines.push('  loop cycle: repeats forever');
+    for (const s of cycle) note(s, '    ');
+    lines.push('  end');
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const CHAR = 6.8;
+const ROW = 26;
+const HEAD = 30;
+const MAXCHARS = 44;
+
+/** The same picture as an SVG: lane headers, lifelines, one box per step, arrows in step order. */
+export function traceToSvg(trace: readonly ResultStep[], cycle: readonly ResultStep[] = [], eventInfo?: Readonly<Record<string, EventInfo>>): string {
+  const steps = [...trace, ...cycle];
+  const lanes = lanesOf(steps, eventInfo);
+  const label = (s: ResultStep) => {
+    const t = `${s.step}. ${eventText(s.event)}`;
+    return t.length > MAXCHARS ? t.slice(0, MAXCHARS - 1) + '…' : t;
+  };
+  const width = new Map(lanes.map((l) => [l, Math.max(l.length * CHAR + 24, 90)]));
+  for (const s of steps) {
+    const l = laneOf(s, eventInfo);
+    width.set(l, Math.max(width.get(l)!, label(s).length * CHAR + 20));
+  }
+  const x = new Map<string, number>();
+  let acc = 10;
+  for (const l of lanes) {
+    x.set(l, acc + width.get(l)! / 2);
+    acc += width.get(l)! + 12;
+  }
+  const W = Math.ceil(acc);
+  const H = HEAD + 16 + steps.length * ROW + (cycle.length ? 12 : 0);
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="sequence" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="counterexample, one lane per actor">`];
+  for (const l of lanes) {
+    const cx = x.get(l)!;
+    const w = width.get(l)!;
+    out.push(`<g class="lane" data-lane="${esc(l)}"><rect x="${cx - w / 2}" y="4" width="${w}" height="22" rx="4" class="lane-head"/><text x="${cx}" y="19" text-anchor="middle" class="lane-name">${esc(l)}</text><line x1="${cx}" y1="26" x2="${cx}" y2="${H - 4}" class="lifeline"/></g>`);
+  }
+  let prev: { x: number; y: number } | undefined;
+  steps.forEach((s, i) => {
+    const l = laneOf(s, eventInfo);
+    const cx = x.get(l)!;
+    const y = HEAD + 12 + i * ROW + (i >= trace.length ? 12 : 0);
+    const text = label(s);
+    const w = text.length * CHAR + 12;
+    const inCycle = i >= trace.length;
+    if (prev) out.push(`<line x1="${prev.x}" y1="${prev.y + 9}" x2="${cx}" y2="${y - 9}" class="order"/>`);
+    if (i === trace.length) out.push(`<text x="4" y="${y - 14}" class="cycle-label">cycle (repeats forever)</text>`);
+    out.push(
+      `<g class="step${inCycle ? ' cycle' : ''}" data-step="${s.step}" data-event="${esc(s.event.type)}" data-lane="${esc(l)}"><title>${esc(`${s.step}. [${s.actor}] ${eventText(s.event)}`)}</title>` +
+        `<rect x="${cx - w / 2}" y="${y - 9}" width="${w}" height="18" rx="3"/><text x="${cx}" y="${y + 4}" text-anchor="middle">${esc(text)}</text></g>`,
+    );
+    prev = { x: cx, y };
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
