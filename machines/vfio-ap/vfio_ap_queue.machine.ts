@@ -115,7 +115,6 @@ function aqic_enable(c: SystemContext, q: QueueContext, qi: number, isc: number,
       } else {
         vfio_ap_free_aqic_resources(c, qi, d); // see if we did clear older IRQ configuration
       }
-      if (q.nib && d.aqic !== 'aqic-v4') throw new Error('unreachable: free_aqic_resources clears the NIB');
       q.isc = isc;
       q.nib = true;
       q.irq = true;
