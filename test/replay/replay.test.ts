@@ -189,3 +189,21 @@ describe('replay usage errors', () => {
     expect(r.err).toContain("required option '--machine <id>' not specified");
   });
 });
+
+describe('replay of generated logs', () => {
+  it.each([
+    ['vfio_ccw_private', 'text' as const, 5000],
+    ['system', 'ndjson' as const, 2000],
+  ])('a random walk of %s printed as %s conforms, unlogged steps and all', async (id, format, lines) => {
+    const { walkLog, ndjsonLine, ccwLine } = await import('../../bench/replay.ts');
+    const model = findSpec(id)!.model();
+    const f = makeFormat(format, model);
+    const toLine = format === 'ndjson' ? ndjsonLine : ccwLine();
+    const r = await replay(model, walkLog(model, format, lines, toLine, 8, 7), { parse: f.parse, printer: f.printer, keep: 100 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.lines).toBe(lines);
+    expect(r.steps).toBeGreaterThanOrEqual(lines);
+    expect(r.path.length).toBeLessThan(r.steps); // the keep window dropped the early steps
+  });
+});
