@@ -4,6 +4,8 @@
 import type { EventObject } from 'xstate';
 import type { Model } from '../spec.ts';
 import { variants as ccwVariants } from '../../machines/vfio-ccw/vfio_ccw_private.variants.ts';
+import { CONFIGURATIONS as FLIC_CONFIGURATIONS } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
+import type { FlicContext, Mode } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
 import { MalformedLogError, type LogRecord, type Printer, type Step } from './replay.ts';
 
 export type FormatId = 'ndjson' | 'text';
@@ -89,6 +91,8 @@ interface TextMapping {
   /** The whole message; a claimed line that does not match is truncated or has a bad field. */
   full: RegExp;
   expected: string;
+  /** Machine events whose steps print it: a machine with none of them cannot replay the line. */
+  printedBy: readonly string[];
   toRecord(m: RegExpMatchArray, model: Model, line: number): LogRecord;
   /** The records this mapping predicts for one step. */
   print(step: Step, model: Model): LogRecord[];
@@ -112,6 +116,7 @@ function gisaMapping(verb: 'cleared' | 'destroyed', type: 'kvm_s390_gisa_clear' 
     claims: new RegExp(`\\bgisa\\b.*\\b${verb.slice(0, 4)}`),
     full: new RegExp(`\\bgisa 0x[0-9a-fA-F]+ ${verb}\\s*$`),
     expected: `gisa 0x%p ${verb}`,
+    printedBy: [type],
     // the GISA pointer names the VM; replay binds no pointer to a VM index, so vm matches any
     toRecord: () => ({ event: type, fields: {} }),
     print: gisaPrint(type),
@@ -142,6 +147,7 @@ const MAPPINGS: TextMapping[] = [
     claims: /\bvfio_ccw_fsm_event:/,
     full: /\bvfio_ccw_fsm_event: schid=[0-9a-f]+\.[0-9a-f]+\.[0-9a-f]{4} state=(-?\d+) event=(-?\d+)\s*$/,
     expected: 'vfio_ccw_fsm_event: schid=%x.%x.%04x state=%d event=%d',
+    printedBy: ['vfio_ccw_mdev_write', 'vfio_ccw_sch_irq'],
     toRecord(m, model, line) {
       const enums = ccwEnums(model);
       if (!enums) throw new MalformedLogError(line, `vfio_ccw_fsm_event lines replay against --machine vfio_ccw_private, not ${model.machineId}`);
@@ -156,6 +162,58 @@ const MAPPINGS: TextMapping[] = [
   },
 ];
 
+// The FLIC's AIS tracepoints (trace-s390.h). The mode names are the TP_printk's strings; the
+// kernel computes `from` as simm ? (nimm ? 2 : SINGLE) : ALL, so the NIMM pair (0,1) prints as ALL.
+const AIS_TEXT = { ALL: 'ALL-Interruptions Mode', SINGLE: 'Single-Interruption Mode', NO: 'No-Interruptions Mode' } as const;
+type AisText = keyof typeof AIS_TEXT;
+const aisFrom = (m: Mode | undefined): AisText => (m === 'SINGLE' || m === 'NO' ? m : 'ALL');
+/** The `to` argument: KVM_S390_AIS_MODE_ALL (0), _SINGLE (1), anything else prints as No-Interruptions. */
+const aisTo = (mode: number): AisText => (mode === 0 ? 'ALL' : mode === 1 ? 'SINGLE' : 'NO');
+const AIS_NAME = new Map<string, AisText>(Object.entries(AIS_TEXT).map(([k, v]) => [v, k as AisText]));
+const AIS_ALT = Object.values(AIS_TEXT).join('|');
+
+function flicIscs(model: Model): readonly number[] {
+  return FLIC_CONFIGURATIONS.find((c) => c.id === model.configurationId)?.params.iscs ?? [];
+}
+
+MAPPINGS.push(
+  {
+    cite: 'arch/s390/kvm/trace-s390.h TRACE_EVENT(kvm_s390_modify_ais_mode): TP_printk("for isc %x, modifying interruption mode from %s to %s"); fired by interrupt.c modify_ais_mode (KVM_DEV_FLIC_AISM, after the facility, copy and ISC checks) and by kvm_s390_inject_airq (SINGLE to 2 after an injection)',
+    claims: /\bkvm_s390_modify_ais_mode:/,
+    full: new RegExp(`\\bkvm_s390_modify_ais_mode: for isc ([0-9a-f]+), modifying interruption mode from (${AIS_ALT}) to (${AIS_ALT})\\s*$`),
+    expected: 'kvm_s390_modify_ais_mode: for isc %x, modifying interruption mode from %s to %s',
+    printedBy: ['KVM_DEV_FLIC_AISM'],
+    toRecord: (m) => ({ event: 'kvm_s390_modify_ais_mode', fields: { isc: parseInt(m[1]!, 16), from: AIS_NAME.get(m[2]!)!, to: AIS_NAME.get(m[3]!)! } }),
+    print(step, model) {
+      const before = step.before.context as FlicContext;
+      const after = step.after.context as FlicContext;
+      if (!Array.isArray(after?.ais)) return [];
+      const iscs = flicIscs(model);
+      const e = step.event as { type: string; isc?: number; mode?: number };
+      if (e.type === 'KVM_DEV_FLIC_AISM') {
+        // modify_ais_mode traces once req.isc passed the range check: the machine records req.mode then
+        if (after.last.req === -1) return [];
+        return [{ event: 'kvm_s390_modify_ais_mode', fields: { isc: e.isc!, from: aisFrom(before.ais[iscs.indexOf(e.isc!)]), to: aisTo(e.mode!) } }];
+      }
+      if (e.type === 'KVM_DEV_FLIC_AISM_ALL') return []; // flic_ais_mode_set_all writes simm/nimm without a trace
+      // kvm_s390_inject_airq: an injection in SINGLE sets nimm and traces SINGLE -> 2
+      return iscs.flatMap((isc, k) => (before.ais[k] === 'SINGLE' && after.ais[k] === 'NO' ? [{ event: 'kvm_s390_modify_ais_mode', fields: { isc, from: 'SINGLE', to: 'NO' } }] : []));
+    },
+  },
+  {
+    cite: 'arch/s390/kvm/trace-s390.h TRACE_EVENT(kvm_s390_airq_suppressed): TP_printk("adapter I/O interrupt suppressed (id:%x isc:%x)"); fired by interrupt.c kvm_s390_inject_airq when nimm is set for the adapter\'s ISC',
+    claims: /\bkvm_s390_airq_suppressed:/,
+    full: /\bkvm_s390_airq_suppressed: adapter I\/O interrupt suppressed \(id:([0-9a-f]+) isc:([0-9a-f]+)\)\s*$/,
+    expected: 'kvm_s390_airq_suppressed: adapter I/O interrupt suppressed (id:%x isc:%x)',
+    printedBy: ['KVM_DEV_FLIC_AIRQ_INJECT', 'set_adapter_int'],
+    toRecord: (m) => ({ event: 'kvm_s390_airq_suppressed', fields: { id: parseInt(m[1]!, 16), isc: parseInt(m[2]!, 16) } }),
+    print(step) {
+      const after = step.after.context as FlicContext;
+      return after?.last?.suppressed ? [{ event: 'kvm_s390_airq_suppressed', fields: { id: after.last.id, isc: after.last.isc } }] : [];
+    },
+  },
+);
+
 function text(model: Model): Format {
   return {
     id: 'text',
@@ -166,7 +224,7 @@ function text(model: Model): Format {
       const m = line.match(mapping.full);
       if (!m) throw new MalformedLogError(n, `truncated line or bad field; expected '${mapping.expected}'`);
       const record = mapping.toRecord(m, model, n);
-      if (!model.eventInfo[record.event]) throw new MalformedLogError(n, `'${mapping.expected}' is printed by ${record.event}, which machine ${model.machineId} does not model`);
+      if (!mapping.printedBy.some((t) => model.eventInfo[t])) throw new MalformedLogError(n, `'${mapping.expected}' is printed by ${mapping.printedBy.join(' or ')}, which machine ${model.machineId} does not model`);
       return record;
     },
     printer: (step) => MAPPINGS.flatMap((m) => m.print(step, model)),

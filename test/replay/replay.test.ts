@@ -171,6 +171,49 @@ describe('replay, s390dbf GISA lines', () => {
   });
 });
 
+describe('replay, FLIC AIS tracepoints text', () => {
+  it('accepts ALL -> SINGLE, the injection that switches to NO, a suppressed injection, and the re-arm', async () => {
+    const r = await run('--machine', 'kvm_s390_float_interrupt', fixture('flic-ais.conforming.trace'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('kvm_s390_float_interrupt/baseline/ais: the log conforms (text): 4 lines explained by 7 steps, 3 of them unlogged');
+    expect(r.out).toContain('  2. [userspace] KVM_ENABLE_CAP {"cap":"KVM_CAP_S390_AIS"}  (unlogged)');
+    expect(r.out).toContain('  5. [userspace] KVM_DEV_FLIC_AIRQ_INJECT {"id":0,"alloc":"ok"}  <- line 5');
+    expect(r.out).toContain('  6. [userspace] KVM_DEV_FLIC_AIRQ_INJECT {"id":0,"alloc":"ok"}  <- line 6');
+  });
+
+  it('rejects that log against the planted bug that tests simm: its injection in SINGLE is suppressed instead', async () => {
+    const r = await run('--machine', 'kvm_s390_float_interrupt', '--variant', 'bug-inject-airq-tests-simm', fixture('flic-ais.conforming.trace'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('line 5 cannot be explained (text): kvm_s390_modify_ais_mode {"isc":3,"from":"SINGLE","to":"NO"}');
+    expect(r.out).toContain('kvm_s390_airq_suppressed {"id":0,"isc":3}');
+  });
+
+  it('pinpoints a suppression on an ISC no adapter uses', async () => {
+    const r = await run('--machine', 'kvm_s390_float_interrupt', fixture('flic-suppressed-wrong-isc.nonconforming.trace'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('line 3 cannot be explained (text): kvm_s390_airq_suppressed {"id":0,"isc":5}');
+    expect(r.out).toContain('"ais":["SINGLE"]');
+  });
+
+  it('reads the TP_printk mode strings; the NIMM pair prints as ALL, as the kernel\'s ternary does', () => {
+    const f = makeFormat('text', findSpec('kvm_s390_float_interrupt')!.model());
+    expect(f.parse('q-1 [001] 1.0: kvm_s390_modify_ais_mode: for isc a, modifying interruption mode from No-Interruptions Mode to ALL-Interruptions Mode', 1)).toEqual({
+      event: 'kvm_s390_modify_ais_mode',
+      fields: { isc: 10, from: 'NO', to: 'ALL' },
+    });
+  });
+
+  it.each([
+    ['flic-truncated.malformed.trace', "line 1: truncated line or bad field; expected 'kvm_s390_modify_ais_mode: for isc %x, modifying interruption mode from %s to %s'"],
+    ['flic-bad-field.malformed.trace', "line 1: truncated line or bad field; expected 'kvm_s390_modify_ais_mode: for isc %x"],
+  ])('rejects %s with one line and exit 2', async (name, message) => {
+    const r = await run('--machine', 'kvm_s390_float_interrupt', fixture(name));
+    expect(r.code).toBe(2);
+    oneLine(r.err);
+    expect(r.err).toContain(message);
+  });
+});
+
 describe('replay usage errors', () => {
   it.each([
     [['--machine', 'nope', fixture('gisa-clear-destroy.conforming.dbf')], "unknown machine 'nope'"],
