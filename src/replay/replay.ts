@@ -120,7 +120,7 @@ interface PathNode {
   line: number;
   /** Whether this step printed line `line` (else it is an unlogged step before it). */
   logged: boolean;
-  /** Steps and unlogged steps from the start of the run to this one. */
+  /** Steps, and unlogged steps, from the start of the run to this one (kept when `keep` cuts the list). */
   n: number;
   h: number;
 }
@@ -163,10 +163,6 @@ export class StepGraph {
     });
     this.scope = scope as unknown as AnyActorScope;
     this.initial = this.intern(getInitialSnapshot(model.machine));
-  }
-
-  get size(): number {
-    return this.snaps.length;
   }
 
   snapshot(id: number): AnyMachineSnapshot {
@@ -261,7 +257,7 @@ export async function replay(model: Model, lines: AsyncIterable<string> | Iterab
         // the rest of what the last step printed must come first
         if (matches(record, item.pend[0]!)) {
           const pend = item.pend.slice(1);
-          const key = pend.length ? `${item.id}:${item.back!.event}:${pend.length}` : item.id;
+          const key = pend.length ? `${item.id}:${JSON.stringify(pend)}` : item.id;
           if (!next.has(key)) next.set(key, { id: item.id, pend, back: node(item.back, -1, lineNo, true) });
         }
         continue;
@@ -271,7 +267,7 @@ export async function replay(model: Model, lines: AsyncIterable<string> | Iterab
         for (const s of graph.stepsFrom(closure[i]!.id)) {
           if (!s.records.length || !matches(record, s.records[0]!)) continue;
           const pend = s.records.slice(1);
-          const key = pend.length ? `${s.to}:${s.event}:${pend.length}` : s.to;
+          const key = pend.length ? `${s.to}:${JSON.stringify(pend)}` : s.to;
           if (next.has(key)) continue;
           next.set(key, { id: s.to, pend, back: node(hiddenChain(item.back, closure, i, lineNo), s.event, lineNo, true) });
         }
