@@ -45,11 +45,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('s390-kvm-spec.js')) {
+/** The process entry point, for `tsx src/cli.ts` and bin/s390-kvm-spec.js. */
+export function run(argv: string[]): void {
   // `check | head` closes the pipe early: stop quietly, as other command-line tools do
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  main(argv).then((code) => (process.exitCode = code));
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) run(process.argv.slice(2));

@@ -25,3 +25,13 @@ export { makeFormat, detectFormat, textMappings, type Format, type FormatId } fr
 export { defineVariant, type VariantFile, type GuardImpl, type ActionImpl } from './check/variant-file.ts';
 export { kernel, update, type SpecEvent, type Ix, type KernelFn, type Effects } from '../machines/lib.ts';
 export type { SystemContext, KvmContext, QueueContext, Params } from '../machines/context.ts';
+export { runPathTests, edgeCoverPaths, type Conformance, type SystemUnderTest, type PathTestReport } from './paths/cover.ts';
+export { coreConformance } from './sut/core.conformance.ts';
+export { CoreSut, observeCore } from './sut/core.ts';
+export { chartOf } from './export/chart.ts';
+export { toMermaid } from './export/mermaid.ts';
+export { toDot } from './export/dot.ts';
+export { dotToSvg } from './export/svg.ts';
+export { toScxml } from './export/scxml.ts';
+export { toStatelyJson } from './export/json.ts';
+export { traceToMermaid } from './export/sequence.ts';

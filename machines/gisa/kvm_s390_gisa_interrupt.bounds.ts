@@ -9,7 +9,7 @@ export const gisaConfigurations: CoreConfiguration[] = [
     bounds: {
       types: [
         'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_vcpu_kicker', 'gisa_get_ipm_or_restore_iam',
-        'kvm_s390_gisa_clear', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'gib_alert_irq_handler', 'process_gib_alert_list',
+        'kvm_s390_gisa_clear', 'gisa_tac_ipm_gisc', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'gib_alert_irq_handler', 'process_gib_alert_list',
       ],
       extraIscs: [8],
     },

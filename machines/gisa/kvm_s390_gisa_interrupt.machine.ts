@@ -282,6 +282,10 @@ export function gisaImplementations(d: Design) {
       gisa_get_ipm_or_restore_iam: kernel((c, _e, ix) => void gisa_get_ipm_or_restore_iam(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_clear
       kvm_s390_gisa_clear: kernel((c, _e, ix) => kvm_s390_gisa_clear(c, ix.vm!)),
+      // interrupt.c gisa_tac_ipm_gisc, as __deliver_io takes one ISC for a vcpu
+      gisa_tac_ipm_gisc: kernel((c, e, ix) => void (vmOf(c, ix.vm!).gisa.ipm &= ~iscBit(e.isc!))),
+      // kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)
+      kicked_mask_clear: kernel((c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
       // interrupt.c kvm_s390_gisa_destroy
       kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => kvm_s390_gisa_destroy(c, ix.vm!, d, fx)),
       // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)
@@ -312,9 +316,14 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         kvm_s390_gisc_unregister: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisc_unregister', ix), ...by('kernel') },
       }
     : {};
-  // kvm_s390_handle_wait calls it only while gi->origin is set
+  // what vcpus do to the GISA while gi->origin is set: restore the IAM in kvm_s390_handle_wait,
+  // take one ISC (__deliver_io), clear their kicked_mask bit
   const restore = env
-    ? { gisa_get_ipm_or_restore_iam: { guard: a('gisa_mine', ix), actions: a('gisa_get_ipm_or_restore_iam', ix), ...by('kernel') } }
+    ? {
+        gisa_get_ipm_or_restore_iam: { guard: a('gisa_mine', ix), actions: a('gisa_get_ipm_or_restore_iam', ix), ...by('kernel') },
+        gisa_tac_ipm_gisc: { guard: a('gisa_mine', ix), actions: a('gisa_tac_ipm_gisc', ix), ...by('kernel') },
+        kicked_mask_clear: { guard: a('gisa_mine', ix), actions: a('kicked_mask_clear', ix), ...by('kernel') },
+      }
     : {};
   return {
     initial: 'alive',

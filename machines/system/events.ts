@@ -16,6 +16,8 @@ export const EVENTS: Record<string, EventInfo> = {
   kvm_s390_gisc_register: ev('kernel', 'interrupt.c kvm_s390_gisc_register (called by vfio_ap)'),
   kvm_s390_gisc_unregister: ev('kernel', 'interrupt.c kvm_s390_gisc_unregister (called by vfio_ap)'),
   gisa_get_ipm_or_restore_iam: ev('kernel', 'interrupt.c gisa_get_ipm_or_restore_iam (called by kvm_s390_handle_wait)'),
+  gisa_tac_ipm_gisc: ev('kernel', 'interrupt.c gisa_tac_ipm_gisc (called by __deliver_io for a vcpu)'),
+  kicked_mask_clear: ev('kernel', 'kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)'),
   kvm_s390_gisa_clear: ev('userspace', 'interrupt.c kvm_s390_gisa_clear (KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs)'),
   kvm_s390_gisa_destroy: ev('kernel', 'interrupt.c kvm_s390_gisa_destroy (kvm_arch_destroy_vm)', true),
   free_page_sie_page2: ev('kernel', 'kvm-s390.c kvm_arch_destroy_vm: free_page(kvm->arch.sie_page2)', true),
@@ -57,8 +59,8 @@ export interface Bounds {
 
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
   'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm']);
-const VM_ISC = new Set(['kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION']);
-const VCPU = new Set(['kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
+const VM_ISC = new Set(['kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
+const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
   'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup']);
 const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue']);
 
@@ -70,7 +72,7 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
     if (!EVENTS[type]) throw new Error(`no event ${type} in the catalogue`);
     if (VM.has(type)) for (const vm of vms) out.push({ type, vm });
     else if (VM_ISC.has(type)) {
-      const iscs = type === 'GISA_ADAPTER_INTERRUPTION' ? params.iscs : [...params.iscs, ...(bounds.extraIscs ?? [])];
+      const iscs = type === 'kvm_s390_gisc_register' || type === 'kvm_s390_gisc_unregister' ? [...params.iscs, ...(bounds.extraIscs ?? [])] : params.iscs;
       for (const vm of vms) for (const isc of iscs) out.push({ type, vm, isc });
     } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
     else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });

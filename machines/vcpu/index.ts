@@ -1,17 +1,21 @@
 // The machine of the vcpu area.
 import { coreSpec } from '../system/spec.ts';
+import type { Parts } from '../system/system.machine.ts';
 import { vcpuConfigurations } from './kvm_vcpu.bounds.ts';
 import { vcpuInvariants } from './kvm_vcpu.invariants.ts';
 import { vcpuVariants } from './kvm_vcpu.variants.ts';
+
+/** The vcpu regions, and adapter interruptions made pending in the GISA by the environment. */
+export const vcpuSpecParts: Parts = {
+  vcpus: true,
+  rootOn: { GISA_ADAPTER_INTERRUPTION: { actions: { type: 'GISA_ADAPTER_INTERRUPTION' }, meta: { actor: 'hardware' } } },
+};
 
 export const vcpuSpec = coreSpec({
   id: 'kvm_vcpu',
   area: 'vcpu',
   kernelObject: 'kvm_vcpu',
-  parts: {
-    vcpus: true,
-    rootOn: { GISA_ADAPTER_INTERRUPTION: { actions: { type: 'GISA_ADAPTER_INTERRUPTION' }, meta: { actor: 'hardware' } } },
-  },
+  parts: vcpuSpecParts,
   configurations: vcpuConfigurations,
   variants: vcpuVariants,
   invariants: vcpuInvariants,

@@ -78,12 +78,16 @@ export function vfio_ap_free_aqic_resources(c: SystemContext, qi: number, d: Des
   q.nib = false;
 }
 
-/** ap_aqic(ir=0) + vfio_ap_free_aqic_resources: vfio_ap_irq_disable() (v4: vfio_ap_clrirq). */
-export function vfio_ap_irq_disable(c: SystemContext, qi: number, d: Design): void {
-  const q = queueOf(c, qi);
+/** The AP stops interrupting for the queue: AQIC ir=0 answered, or a ZAPQ reset. */
+function ap_interruptions_off(q: QueueContext): void {
   q.irq = false;
   q.hwGisa = -1;
   q.hwIsc = ISC_INVALID;
+}
+
+/** ap_aqic(ir=0) + vfio_ap_free_aqic_resources: vfio_ap_irq_disable() (v4: vfio_ap_clrirq). */
+export function vfio_ap_irq_disable(c: SystemContext, qi: number, d: Design): void {
+  ap_interruptions_off(queueOf(c, qi));
   vfio_ap_free_aqic_resources(c, qi, d);
 }
 
@@ -111,7 +115,6 @@ function aqic_enable(c: SystemContext, q: QueueContext, qi: number, isc: number,
       } else {
         vfio_ap_free_aqic_resources(c, qi, d); // see if we did clear older IRQ configuration
       }
-      if (q.nib && d.aqic !== 'aqic-v4') throw new Error('unreachable: free_aqic_resources clears the NIB');
       q.isc = isc;
       q.nib = true;
       q.irq = true;
@@ -149,10 +152,7 @@ function aqic_enable(c: SystemContext, q: QueueContext, qi: number, isc: number,
 
 /** vfio_ap_mdev_reset_queue(): ZAPQ (the AP stops interrupting), then the AQIC resources are freed. */
 export function vfio_ap_mdev_reset_queue(c: SystemContext, qi: number, d: Design): void {
-  const q = queueOf(c, qi);
-  q.irq = false;
-  q.hwGisa = -1;
-  q.hwIsc = ISC_INVALID;
+  ap_interruptions_off(queueOf(c, qi));
   vfio_ap_free_aqic_resources(c, qi, d);
 }
 
@@ -206,12 +206,7 @@ export function queueImplementations(d: Design) {
         else vfio_ap_irq_disable(c, ix.q!, d);
       }),
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
-      PQAP_ZAPQ: kernel((c, _e, ix) => {
-        const q = queueOf(c, ix.q!);
-        q.irq = false;
-        q.hwGisa = -1;
-        q.hwIsc = ISC_INVALID;
-      }),
+      PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
       AP_ADAPTER_INTERRUPTION: kernel((c, _e, ix, fx) => {
         const q = queueOf(c, ix.q!);

@@ -89,7 +89,7 @@ function counterexample(spec: MachineSpec | undefined, r: CheckResult, p: Proper
   const cycle = p.cycle ?? [];
   const item = (s: (typeof trace)[number], cyc: boolean) =>
     `<li value="${s.step}" data-event="${esc(s.event.type)}"${cyc ? ' class="cycle"' : ''}><span class="actor">[${esc(laneOf(s, info))}]</span> <code>${esc(eventText(s.event))}</code>${changes(s.after)}${p.trigger === s.step ? ' <span class="trigger">(from here the property\'s condition held and its goal never does)</span>' : ''}</li>`;
-  const ending = p.deadlock ? '<p class="cycle-note">then no event is enabled: the system is stuck (deadlock).</p>' : '';
+  const ending = p.stuck ? '<p class="cycle-note">then no event the kernel guarantees is enabled: the run may stop here, forever.</p>' : '';
   const id = anchor(`cx-${spec?.id ?? r.machine}-${r.variant}-${r.configuration}-${p.property}`);
   return `<div class="counterexample" id="${id}" data-machine="${esc(r.machine)}" data-variant="${esc(r.variant)}" data-configuration="${esc(r.configuration)}" data-property="${esc(p.property)}">
 <h4>${esc(p.property)} (${p.kind}) violated in variant <code>${esc(r.variant)}</code>, configuration <code>${esc(r.configuration)}</code>: ${trace.length} step${trace.length === 1 ? '' : 's'}${cycle.length ? `, then a cycle of ${cycle.length}` : ''}</h4>

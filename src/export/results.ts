@@ -21,11 +21,12 @@ export interface PropertyResult {
   cycle?: ResultStep[];
   /** leadsTo: the step after which p held and q never held again (0: initially). */
   trigger?: number;
-  /** leadsTo violated by a state with no enabled event. */
-  deadlock?: boolean;
+  /** leadsTo: the run may stop in the last state (no fair event is enabled there). */
+  stuck?: boolean;
   note?: string;
 }
 
+/** The JSON form of src/check/check.ts CheckResult, read leniently (older files lack some fields). */
 export interface CheckResult {
   machine: string;
   variant: string;
@@ -50,7 +51,7 @@ export function parseResults(json: unknown): CheckResult[] {
   return list as CheckResult[];
 }
 
-/** A counterexample to draw: a violated property with at least one step (or a deadlock at the start). */
+/** A counterexample to draw: a violated property with at least one step (or a run stuck at the start). */
 export function isCounterexample(p: PropertyResult): boolean {
-  return p.holds === false && ((p.trace?.length ?? 0) > 0 || (p.cycle?.length ?? 0) > 0 || p.deadlock === true);
+  return p.holds === false && ((p.trace?.length ?? 0) > 0 || (p.cycle?.length ?? 0) > 0 || p.stuck === true);
 }

@@ -9,6 +9,7 @@ import {
   gib_alert_irq_handler,
   gisa_get_ipm_or_restore_iam,
   gisa_set_iam,
+  gisa_tac_ipm_gisc,
   gisa_vcpu_kicker,
   GISA_ADDR_MASK,
   iamOf,
@@ -198,6 +199,9 @@ export class CoreSut implements Host {
         return;
       case 'kvm_s390_gisa_clear':
         if (kvm && kvm.destroy === 'alive') kvm_s390_gisa_clear(this, kvm);
+        return;
+      case 'gisa_tac_ipm_gisc': // __deliver_io taking one ISC for a vcpu of this VM
+        if (kvm && kvm.arch.gisa_int.origin) gisa_tac_ipm_gisc(this, kvm.arch.gisa_int.origin, event.isc!);
         return;
       case 'kvm_s390_gisa_destroy':
         if (!kvm) return;
