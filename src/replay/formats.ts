@@ -214,17 +214,32 @@ MAPPINGS.push(
   },
 );
 
+/**
+ * interrupt.c kvm_s390_gisa_init: VM_EVENT(kvm, 3, "gisa 0x%p initialized", gi->origin), printed
+ * by kvm_arch_init_vm. The GISA machines start with the GISA initialized, so the line is taken as
+ * the start of the log: before any other record it is skipped, after one it cannot be replayed.
+ */
+const GISA_INIT = { claims: /\bgisa\b.*\binit/, full: /\bgisa 0x[0-9a-fA-F]+ initialized\s*$/, expected: 'gisa 0x%p initialized' };
+
 function text(model: Model): Format {
+  let records = 0;
   return {
     id: 'text',
     parse(line, n) {
       if (!line.trim() || line.startsWith('#')) return null;
+      if (GISA_INIT.claims.test(line)) {
+        if (!GISA_INIT.full.test(line)) throw new MalformedLogError(n, `truncated line or bad field; expected '${GISA_INIT.expected}'`);
+        if (!model.eventInfo.kvm_s390_gisa_destroy) throw new MalformedLogError(n, `'${GISA_INIT.expected}' is printed when a VM is created, which machine ${model.machineId} does not model`);
+        if (records) throw new MalformedLogError(n, `'${GISA_INIT.expected}' after other lines: machine ${model.machineId} starts with the GISA initialized and models no second kvm_s390_gisa_init`);
+        return null;
+      }
       const mapping = MAPPINGS.find((m) => m.claims.test(line));
-      if (!mapping) throw new MalformedLogError(n, `no mapped kernel message; expected one of: ${MAPPINGS.map((m) => `'${m.expected}'`).join(', ')}`);
+      if (!mapping) throw new MalformedLogError(n, `no mapped kernel message; expected one of: ${[GISA_INIT, ...MAPPINGS].map((m) => `'${m.expected}'`).join(', ')}`);
       const m = line.match(mapping.full);
       if (!m) throw new MalformedLogError(n, `truncated line or bad field; expected '${mapping.expected}'`);
       const record = mapping.toRecord(m, model, n);
       if (!mapping.printedBy.some((t) => model.eventInfo[t])) throw new MalformedLogError(n, `'${mapping.expected}' is printed by ${mapping.printedBy.join(' or ')}, which machine ${model.machineId} does not model`);
+      records++;
       return record;
     },
     printer: (step) => MAPPINGS.flatMap((m) => m.print(step, model)),
@@ -233,5 +248,5 @@ function text(model: Model): Format {
 
 /** The text mappings with their citations, for the README and `replay --help`. */
 export function textMappings(): { expected: string; cite: string }[] {
-  return MAPPINGS.map((m) => ({ expected: m.expected, cite: m.cite }));
+  return [{ expected: GISA_INIT.expected, cite: 'arch/s390/kvm/interrupt.c kvm_s390_gisa_init: VM_EVENT(kvm, 3, "gisa 0x%p initialized", gi->origin); the start of the log' }, ...MAPPINGS.map((m) => ({ expected: m.expected, cite: m.cite }))];
 }

@@ -116,11 +116,12 @@ describe('replay, vfio_ccw_fsm_event tracepoint text', () => {
 });
 
 describe('replay, s390dbf GISA lines', () => {
-  it('accepts "cleared" then "destroyed"', async () => {
+  it('accepts "initialized" (the start of the log), "cleared", then "destroyed"', async () => {
     const r = await run('--machine', 'kvm_s390_gisa_interrupt', fixture('gisa-clear-destroy.conforming.dbf'));
     expect(r.code).toBe(0);
     expect(r.out).toContain('2 lines explained by 2 steps, 0 of them unlogged');
-    expect(r.out).toContain('  2. [kernel] kvm_s390_gisa_destroy {"vm":0}  <- line 3');
+    expect(r.out).toContain('  1. [userspace] kvm_s390_gisa_clear {"vm":0}  <- line 3');
+    expect(r.out).toContain('  2. [kernel] kvm_s390_gisa_destroy {"vm":0}  <- line 4');
   });
 
   it('pinpoints "cleared" after "destroyed": both return early once gi->origin is NULL', async () => {
@@ -135,7 +136,7 @@ describe('replay, s390dbf GISA lines', () => {
     const r = await run('--machine', 'system', fixture('gisa-clear-destroy.conforming.dbf'));
     expect(r.code).toBe(2);
     oneLine(r.err);
-    expect(r.err).toContain("line 2: 'gisa 0x%p cleared' is printed by kvm_s390_gisa_clear, which machine system does not model");
+    expect(r.err).toContain("line 3: 'gisa 0x%p cleared' is printed by kvm_s390_gisa_clear, which machine system does not model");
   });
 });
 
@@ -180,6 +181,7 @@ describe('replay rejects malformed logs with one line naming the line, and exit 
     ['vfio_ccw_private', 'vfio-ccw-bad-event.malformed.trace', 'line 1: bad field event=9: enum vfio_ccw_event of v6.2 has 6 values'],
     ['vfio_ccw_private', 'vfio-ccw-unknown-event.malformed.trace', 'line 1: no mapped kernel message'],
     ['kvm_s390_gisa_interrupt', 'gisa-truncated.malformed.dbf', "line 1: truncated line or bad field; expected 'gisa 0x%p destroyed'"],
+    ['kvm_s390_gisa_interrupt', 'gisa-second-init.malformed.dbf', "line 2: 'gisa 0x%p initialized' after other lines"],
     ['kvm_s390_gisa_interrupt', 'gisa-bad-field.malformed.dbf', "line 1: truncated line or bad field; expected 'gisa 0x%p destroyed'"],
     ['kvm_s390_float_interrupt', 'flic-truncated.malformed.trace', "line 1: truncated line or bad field; expected 'kvm_s390_modify_ais_mode: for isc %x, modifying interruption mode from %s to %s'"],
     ['kvm_s390_float_interrupt', 'flic-bad-field.malformed.trace', "line 1: truncated line or bad field; expected 'kvm_s390_modify_ais_mode: for isc %x"],
