@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { detectFormat, FORMATS, makeFormat, type FormatId } from '../replay/formats.ts';
-import { formatPath, formatRecord, MalformedLogError, replay, type ReplayResult } from '../replay/replay.ts';
+import type { EventObject } from 'xstate';
+import { formatPath, formatRecord, MalformedLogError, replay, type LogRecord, type ReplayResult } from '../replay/replay.ts';
 import { pick, type Model } from '../spec.ts';
 import { UsageError, type Io } from './io.ts';
 
@@ -96,13 +97,25 @@ export function report(r: ReplayResult, label: string, format: string, maxHidden
   return [
     `${label}: line ${r.line} cannot be explained (${format}): ${formatRecord(r.record)}`,
     `  ${r.text.trim()}`,
-    `after ${plural(r.explained, 'conforming line')}, allowing up to ${plural(maxHidden, 'unlogged step')} before it (--max-hidden), the model would print next: ${r.accepted.length ? r.accepted.map(formatRecord).join(', ') : 'nothing'}`,
+    `after ${plural(r.explained, 'conforming line')}, allowing up to ${plural(maxHidden, 'unlogged step')} before it (--max-hidden), the model would print ${r.accepted.length ? 'next:' : 'nothing next'}`,
+    ...r.accepted.map((a) => `  ${accepted(a)}`),
     `state${r.frontier === 1 ? '' : `s (${r.frontier}, the first ${r.states.length} shown)`} it was in:`,
     ...states,
     `path to the first of them:`,
     ...dropped,
     ...(r.path.length ? formatPath(r.path) : ['  (the initial state)']),
   ];
+}
+
+/** A record the model would print, and (when the step's event is named otherwise) the events that print it. */
+function accepted(a: { record: LogRecord; by: EventObject[] }): string {
+  const by = a.by.filter((e) => e.type !== a.record.event).map(formatEvent);
+  return formatRecord(a.record) + (by.length ? ` (by ${by.join(' or ')})` : '');
+}
+
+function formatEvent(e: EventObject): string {
+  const { type, ...payload } = e;
+  return Object.keys(payload).length ? `${type} ${JSON.stringify(payload)}` : type;
 }
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;

@@ -91,8 +91,8 @@ export type ReplayResult =
       record: LogRecord;
       /** Lines explained before it. */
       explained: number;
-      /** What the model would have printed next, from any frontier state. */
-      accepted: LogRecord[];
+      /** What the model would have printed next, from any frontier state, with the machine events whose steps print it. */
+      accepted: { record: LogRecord; by: EventObject[] }[];
       /** The frontier states (at most 3). */
       states: StateView[];
       frontier: number;
@@ -296,10 +296,16 @@ export async function replay(model: Model, lines: AsyncIterable<string> | Iterab
 }
 
 function failure(graph: StepGraph, frontier: Map<string | number, Item>, line: number, text: string, record: LogRecord, explained: number): ReplayResult {
-  const accepted = new Map<string, LogRecord>();
+  const accepted = new Map<string, { record: LogRecord; by: EventObject[] }>();
+  const accept = (record: LogRecord, event: EventObject | undefined) => {
+    const key = formatRecord(record);
+    const a = accepted.get(key) ?? { record, by: [] };
+    if (event && !a.by.includes(event)) a.by.push(event);
+    accepted.set(key, a);
+  };
   for (const item of frontier.values()) {
-    if (item.pend.length) accepted.set(formatRecord(item.pend[0]!), item.pend[0]!);
-    else for (const c of graph.closure(item.id)) for (const s of graph.stepsFrom(c.id)) if (s.records.length) accepted.set(formatRecord(s.records[0]!), s.records[0]!);
+    if (item.pend.length) accept(item.pend[0]!, undefined);
+    else for (const c of graph.closure(item.id)) for (const s of graph.stepsFrom(c.id)) if (s.records.length) accept(s.records[0]!, graph.model.events[s.event]);
   }
   const items = [...frontier.values()];
   const states = items.slice(0, 3).map((i) => {
