@@ -48,20 +48,18 @@ function positiveInt(v: string): number {
   return n;
 }
 
-/** The first non-blank line, read without loading the file. */
+/** The first line that is neither blank nor a comment, read without loading the file. */
 function firstLine(path: string): string {
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-  } catch (e) {
-    throw new UsageError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
     const buf = Buffer.alloc(4096);
     const n = readSync(fd, buf, 0, buf.length, 0);
     return buf.toString('utf8', 0, n).split('\n').find((l) => l.trim() && !l.startsWith('#')) ?? '';
+  } catch (e) {
+    throw new UsageError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -201,6 +201,7 @@ describe('replay usage errors', () => {
   it.each([
     [['--machine', 'nope', fixture('gisa-clear-destroy.conforming.dbf')], "unknown machine 'nope'"],
     [['--machine', 'system', 'test/fixtures/replay/missing.ndjson'], 'cannot read test/fixtures/replay/missing.ndjson (ENOENT)'],
+    [['--machine', 'system', 'test/fixtures/replay'], 'cannot read test/fixtures/replay (EISDIR)'],
     [['--machine', 'system', '--hidden', 'nope', fixture('system-teardown.conforming.ndjson')], '--hidden nope is not an event of system'],
   ])('%j', async (argv, message) => {
     const r = await run(...argv);
