@@ -3,12 +3,15 @@
 // machine of 10 parallel regions of 3 states (3^10 = 59,049 states). Each side warms up for
 // 300 ms, then reports the median of at least `--runs` timed runs (default 3), more for small
 // machines (half a second of runs); getAdjacencyMap on the synthetic machine runs once (about a minute).
+// Then the replay section (bench/replay.ts): lines per second on a generated million-line log;
+// `--replay-only` runs that section alone.
 import { cpus, loadavg } from 'node:os';
 import { createMachine, type EventObject } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
 import { specs } from '../machines/index.ts';
 import { explore } from '../src/check/explore.ts';
 import type { Model } from '../src/spec.ts';
+import { replayBench } from './replay.ts';
 
 /** 10 regions r0..r9, each cycling s0 -> s1 -> s2 -> s0 on its own event NEXT_i. */
 export function synthetic(regions = 10, states = 3): Model {
@@ -76,13 +79,19 @@ function row(name: string, a: Run, b: Run): string {
   return cells.join(' | ');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
-function main(): void {
+if (import.meta.url === `file://${process.argv[1]}`) await main();
+async function main(): Promise<void> {
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
 const cpu = cpus();
 console.log(`node ${process.version}, ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`median of at least ${runs} runs after a warm-up (getAdjacencyMap on the synthetic machine: 1 run)\n`);
+if (!process.argv.includes('--replay-only')) table(runs);
+// replay section: a million generated log lines, streamed (see bench/replay.ts)
+for (const line of await replayBench()) console.log(line);
+}
+
+function table(runs: number): void {
 console.log('machine | checker states | transitions | time | states/s | getAdjacencyMap states | transitions (every event tried) | time | states/s | checker/graph');
 console.log('--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:');
 const models = [...specs.map((s) => s.model()), synthetic()];

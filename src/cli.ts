@@ -1,4 +1,4 @@
-// s390-kvm-spec: list, check and export the machines of the package.
+// s390-kvm-spec: list, check, export and replay logs against the machines of the package.
 // Usage errors print one line and exit 2; a failed check exits 1.
 import { Command, CommanderError } from 'commander';
 import { SpecError } from './spec.ts';
@@ -8,6 +8,7 @@ import { processIo, UsageError, type Io } from './commands/io.ts';
 import { VariantFileError } from './check/variant-file.ts';
 import { registerExport } from './commands/export.ts';
 import { registerPage } from './commands/page.ts';
+import { registerReplay } from './commands/replay.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
 
@@ -21,6 +22,7 @@ export function program(io: Io = processIo, done: (code: number) => void = () =>
   registerCheck(p, io, done);
   registerExport(p);
   registerPage(p);
+  registerReplay(p, io, done);
   return p;
 }
 

@@ -1,5 +1,5 @@
 // The public API of s390-kvm-spec: the spec contract, the registry of machines, the
-// explorer and checker, and what a variant file needs (its type and the machine helpers
+// explorer and checker, log replay, and what a variant file needs (its type and the machine helpers
 // its guards and actions are written with).
 export type {
   AbstractState,
@@ -20,6 +20,8 @@ export { specs, findSpec } from '../machines/index.ts';
 export { explore, traceTo, formatTrace, type Exploration, type ExploreOptions, type TraceStep } from './check/explore.ts';
 export { checkModel, type CheckOptions, type CheckResult, type CheckStep, type PropertyResult } from './check/check.ts';
 export { checkLeadsTo, checkAlwaysReachable, type LivenessViolation } from './check/liveness.ts';
+export { replay, formatPath, formatRecord, MalformedLogError, type ReplayOptions, type ReplayResult, type LogRecord, type PathStep, type Printer, type Step } from './replay/replay.ts';
+export { makeFormat, detectFormat, textMappings, type Format, type FormatId } from './replay/formats.ts';
 export { defineVariant, type VariantFile, type GuardImpl, type ActionImpl } from './check/variant-file.ts';
 export { kernel, update, type SpecEvent, type Ix, type KernelFn, type Effects } from '../machines/lib.ts';
 export type { SystemContext, KvmContext, QueueContext, Params } from '../machines/context.ts';
