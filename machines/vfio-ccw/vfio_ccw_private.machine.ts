@@ -45,7 +45,7 @@ export type JumpTable = Partial<Record<StateName, Partial<Record<FsmEventName, H
 export interface CcwVersion {
   /** enum vfio_ccw_state, in order */
   states: readonly StateName[];
-  /** enum vfio_ccw_event, in order */
+  /** the events of enum vfio_ccw_event of this version (exploration order; the enum numbering, INTERRUPT before ASYNC_REQ, is in src/replay/formats.ts) */
   events: readonly FsmEventName[];
   jumptable: JumpTable;
   /** private->state once the subchannel is bound (vfio_ccw_sch_probe / vfio_ccw_alloc_private) */
