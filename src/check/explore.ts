@@ -3,6 +3,7 @@
 // trace), the edge list, and every invariant evaluated in every reachable state.
 import { createActor, getInitialSnapshot, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { AbstractState, Model } from '../spec.ts';
+import { compile, Unsupported, type Compiled } from './compile.ts';
 
 export interface ExploreOptions {
   /** Stop after this many states; the result then says `limitReached`. */
@@ -12,6 +13,11 @@ export interface ExploreOptions {
   /** Called every `progressEvery` states with the number of states and the queue length. */
   onProgress?: (states: number, queued: number) => void;
   progressEvery?: number;
+  /**
+   * `compiled` (default): the machine compiled by `compile.ts`, falling back to xstate's
+   * transition when the compiler refuses a feature; `xstate`: xstate's transition only.
+   */
+  engine?: 'compiled' | 'xstate';
 }
 
 export interface TraceStep {
@@ -22,7 +28,10 @@ export interface TraceStep {
 
 export interface Exploration<C = any> {
   states: AbstractState<C>[];
-  /** The xstate snapshot of each state, index-aligned with `states`. */
+  /** Which transition function explored the machine, and why the compiler refused it if it did. */
+  engine: 'compiled' | 'xstate';
+  refused?: string;
+  /** The xstate snapshot of each state, index-aligned with `states` (built on first use by the compiled engine). */
   snapshots: AnyMachineSnapshot[];
   keys: string[];
   /** Index of the state a state was first reached from (-1 for the initial state). */
@@ -74,6 +83,127 @@ export function inertScope(machine: AnyStateMachine): AnyActorScope {
 }
 
 export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Exploration<C> {
+  if (options.engine === 'xstate') return exploreXstate(model, options);
+  let compiled: Compiled;
+  try {
+    compiled = compiledFor(model.machine);
+  } catch (e) {
+    if (e instanceof Unsupported) return { ...exploreXstate(model, options), refused: e.message };
+    throw e;
+  }
+  try {
+    return exploreCompiled(model, compiled, options);
+  } catch (e) {
+    if (e instanceof Unsupported) return { ...exploreXstate(model, options), refused: e.message };
+    throw e;
+  }
+}
+
+const compiledMachines = new WeakMap<AnyStateMachine, Compiled | Unsupported>();
+function compiledFor(machine: AnyStateMachine): Compiled {
+  let c = compiledMachines.get(machine);
+  if (!c) {
+    try {
+      c = compile(machine);
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+      c = e;
+    }
+    compiledMachines.set(machine, c);
+  }
+  if (c instanceof Unsupported) throw c;
+  return c;
+}
+
+/** Breadth-first exploration over the compiled transition function; same states, order, edges and traces as `exploreXstate`. */
+export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options: ExploreOptions = {}): Exploration<C> {
+  const started = performance.now();
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const keepEdges = options.keepEdges ?? true;
+  const every = options.progressEvery ?? 10_000;
+  const index = new Map<string, number>();
+  const states: AbstractState<C>[] = [];
+  const cfgs: Uint8Array[] = [];
+  let parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  let parentEvent: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  let depth: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  const edges: number[] = [];
+  const violations = new Map<string, number>();
+  const invariants = model.invariants;
+  const events = model.events;
+  let transitions = 0;
+  let maxDepth = 0;
+  let limitReached = false;
+
+  const add = (cfg: Uint8Array, context: C, from: number, ev: number): number => {
+    const ctxKey = context === undefined ? '' : JSON.stringify(context);
+    const key = String.fromCharCode.apply(null, cfg as unknown as number[]) + ctxKey;
+    const known = index.get(key);
+    if (known !== undefined) return known;
+    const i = states.length;
+    if (i >= parent.length) {
+      parent = grow(parent);
+      parentEvent = grow(parentEvent);
+      depth = grow(depth);
+    }
+    index.set(key, i);
+    const st: AbstractState<C> = { value: compiled.value(cfg) as AbstractState<C>['value'], context };
+    states.push(st);
+    cfgs.push(cfg);
+    parent[i] = from;
+    parentEvent[i] = ev;
+    depth[i] = from < 0 ? 0 : depth[from]! + 1;
+    if (depth[i]! > maxDepth) maxDepth = depth[i]!;
+    for (const inv of invariants) {
+      if (!violations.has(inv.name) && !inv.holds(st)) violations.set(inv.name, i);
+    }
+    return i;
+  };
+
+  add(compiled.initial.cfg, compiled.initial.context as C, -1, -1);
+  for (let head = 0; head < states.length; head++) {
+    if (states.length >= maxStates) {
+      limitReached = head < states.length;
+      break;
+    }
+    const cfg = cfgs[head]!;
+    const context = states[head]!.context;
+    for (let e = 0; e < events.length; e++) {
+      const next = compiled.step(cfg, context, events[e]!);
+      if (!next) continue;
+      const to = add(next.cfg, next.context as C, head, e);
+      transitions++;
+      if (keepEdges) edges.push(head, e, to);
+    }
+    if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
+  }
+  const n = states.length;
+  const x = {
+    engine: 'compiled' as const,
+    states,
+    parent: parent.slice(0, n),
+    parentEvent: parentEvent.slice(0, n),
+    depth: depth.slice(0, n),
+    edges,
+    transitions,
+    maxDepth,
+    limitReached,
+    millis: performance.now() - started,
+    violations,
+  };
+  let snapshots: AnyMachineSnapshot[] | undefined;
+  let keys: string[] | undefined;
+  return Object.defineProperties(x, {
+    snapshots: {
+      enumerable: true,
+      get: () => (snapshots ??= states.map((s) => model.machine.resolveState(s as never) as AnyMachineSnapshot)),
+    },
+    keys: { enumerable: true, get: () => (keys ??= states.map(stateKey)) },
+  }) as Exploration<C>;
+}
+
+/** Breadth-first exploration over xstate's own transition function. */
+export function exploreXstate<C>(model: Model<C>, options: ExploreOptions = {}): Exploration<C> {
   const started = performance.now();
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const keepEdges = options.keepEdges ?? true;
@@ -136,6 +266,7 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
   }
   const n = states.length;
   return {
+    engine: 'xstate',
     states,
     snapshots,
     keys,

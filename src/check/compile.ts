@@ -1,0 +1,412 @@
+// A machine compiled into a transition function over a compact state encoding: one small
+// integer per compound state node (its active child; 0 when the node is inactive, so the
+// encoding is canonical), the context kept as the machine's own actions produce it. It
+// mirrors xstate v5's macrostep for the subset the package uses (hierarchy, parallel regions,
+// guarded transitions with and/or/not/stateIn, assign, enqueueActions with assign/raise,
+// raise, entry/exit actions, internal events processed to quiescence) and calls the
+// machine's own guard and action implementations. Anything else is refused with an
+// `Unsupported` error naming the feature; `explore` then falls back to xstate's transition.
+import { assign, getInitialSnapshot, raise, type AnyStateMachine, type EventObject } from 'xstate';
+import { inertScope } from './explore.ts';
+
+export class Unsupported extends Error {}
+
+interface CNode {
+  sn: any;
+  key: string;
+  type: 'atomic' | 'compound' | 'parallel';
+  parent: CNode | undefined;
+  children: CNode[];
+  /** index of this node among its parent's children */
+  index: number;
+  /** slot in the encoding (compound nodes), else -1 */
+  slot: number;
+  order: number;
+  entry: unknown[];
+  exit: unknown[];
+  initialActions: unknown[];
+  trans: Map<string, CTrans[]>;
+  /** event types with candidate transitions in this subtree */
+  events: Set<string>;
+}
+
+interface CTrans {
+  source: CNode;
+  targeted: boolean;
+  guard: unknown;
+  actions: unknown[];
+  domain: CNode;
+  /** states entered, by document order, and those entered by default (their initial actions run) */
+  enter: CNode[];
+  defaultEntry: Set<CNode>;
+}
+
+export interface Compiled {
+  machine: AnyStateMachine;
+  slots: number;
+  /** Initial encoding and context (from xstate's own initial snapshot). */
+  initial: { cfg: Uint8Array; context: unknown };
+  /** The state after `event`, or undefined when xstate would return the snapshot itself. */
+  step(cfg: Uint8Array, context: unknown, event: EventObject): { cfg: Uint8Array; context: unknown } | undefined;
+  /** xstate's state value for an encoding. */
+  value(cfg: Uint8Array): unknown;
+}
+
+const isDescendant = (n: CNode, anc: CNode): boolean => {
+  for (let p = n.parent; p; p = p.parent) if (p === anc) return true;
+  return false;
+};
+
+const properAncestors = (n: CNode, upTo?: CNode): CNode[] => {
+  const out: CNode[] = [];
+  if (upTo === n) return out;
+  for (let p = n.parent; p && p !== upTo; p = p.parent) out.push(p);
+  return out;
+};
+
+export function compile(machine: AnyStateMachine): Compiled {
+  const byNode = new Map<unknown, CNode>();
+  const all: CNode[] = [];
+  let slots = 0;
+  const build = (sn: any, parent: CNode | undefined, index: number): CNode => {
+    const where = `state '${sn.id}'`;
+    if (sn.type === 'history') throw new Unsupported(`history state (${where})`);
+    if (sn.type === 'final') throw new Unsupported(`final state (${where})`);
+    if (sn.invoke?.length) throw new Unsupported(`invoke (${where})`);
+    if (sn.config?.after) throw new Unsupported(`after / delayed transition (${where})`);
+    if (sn.always?.length) throw new Unsupported(`always / eventless transition (${where})`);
+    const n: CNode = {
+      sn,
+      key: sn.key,
+      type: sn.type,
+      parent,
+      children: [],
+      index,
+      slot: sn.type === 'compound' ? slots++ : -1,
+      order: sn.order,
+      entry: sn.entry ?? [],
+      exit: sn.exit ?? [],
+      initialActions: sn.type === 'compound' ? (sn.initial?.actions ?? []) : [],
+      trans: new Map(),
+      events: new Set(),
+    };
+    if (n.slot > 255) throw new Unsupported('more than 256 compound states');
+    byNode.set(sn, n);
+    all.push(n);
+    const kids = Object.values(sn.states ?? {}) as any[];
+    if (kids.length > 256) throw new Unsupported(`more than 256 children (${where})`);
+    kids.forEach((k, i) => n.children.push(build(k, n, i)));
+    return n;
+  };
+  const root = build(machine.root, undefined, 0);
+
+  for (const n of all) {
+    for (const [type, ts] of n.sn.transitions as Map<string, any[]>) {
+      if (type === '*' || type.endsWith('.*')) throw new Unsupported(`wildcard event descriptor '${type}' (state '${n.sn.id}')`);
+      n.trans.set(type, ts.map((t) => compileTransition(t, n)));
+      for (let p: CNode | undefined = n; p; p = p.parent) p.events.add(type);
+    }
+  }
+
+  function compileTransition(t: any, source: CNode): CTrans {
+    if (t.reenter) throw new Unsupported(`reenter transition (state '${source.sn.id}', event '${t.eventType}')`);
+    const targets: CNode[] = (t.target ?? []).map((sn: any) => {
+      const c = byNode.get(sn);
+      if (!c) throw new Unsupported(`target outside the machine (state '${source.sn.id}')`);
+      return c;
+    });
+    const targeted = targets.length > 0;
+    let domain = source;
+    if (targeted && !targets.every((x) => x === source || isDescendant(x, source))) {
+      const [head, ...tail] = [...targets, source];
+      const lca = properAncestors(head!).find((a) => tail.every((x) => isDescendant(x, a)));
+      domain = lca ?? root;
+    }
+    const enter = new Set<CNode>();
+    const defaultEntry = new Set<CNode>();
+    if (targeted) entrySet(targets, source, domain, enter, defaultEntry);
+    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: [...enter].sort((a, b) => a.order - b.order), defaultEntry };
+  }
+
+  // xstate's computeEntrySet for one transition without history or reenter
+  function entrySet(targets: CNode[], source: CNode, domain: CNode, enter: Set<CNode>, def: Set<CNode>): void {
+    const descendants = (s: CNode): void => {
+      if (s.type === 'compound') {
+        const init = byNode.get(s.sn.initial.target[0])!;
+        enter.add(init);
+        def.add(init);
+        descendants(init);
+        ancestors(properAncestors(init, s));
+      } else if (s.type === 'parallel') {
+        for (const c of s.children) {
+          if (![...enter].some((x) => isDescendant(x, c))) {
+            enter.add(c);
+            def.add(c);
+            descendants(c);
+          }
+        }
+      }
+    };
+    const ancestors = (ancs: CNode[], reentrancy?: CNode): void => {
+      for (const a of ancs) {
+        if (!reentrancy || isDescendant(a, reentrancy)) enter.add(a);
+        if (a.type === 'parallel') {
+          for (const c of a.children) {
+            if (![...enter].some((x) => isDescendant(x, c))) {
+              enter.add(c);
+              descendants(c);
+            }
+          }
+        }
+      }
+    };
+    for (const s of targets) {
+      if (source !== s || source !== domain) {
+        enter.add(s);
+        def.add(s);
+      }
+      descendants(s);
+    }
+    for (const s of targets) {
+      const ancs = properAncestors(s, domain);
+      if (domain.type === 'parallel') ancs.push(domain);
+      ancestors(ancs, domain);
+    }
+  }
+
+  const guards = (machine.implementations.guards ?? {}) as Record<string, any>;
+  const actions = (machine.implementations.actions ?? {}) as Record<string, any>;
+  const self = inertScope(machine).self;
+  const system = (self as any).system;
+
+  const active = (cfg: Uint8Array, n: CNode): boolean => {
+    for (let c = n; c.parent; c = c.parent) {
+      const p = c.parent;
+      if (p.type === 'compound' && cfg[p.slot] !== c.index) return false;
+    }
+    return true;
+  };
+
+  // xstate's evaluateGuard; stateIn('#id') reads the encoding
+  function evalGuard(guard: any, context: unknown, event: EventObject, cfg: Uint8Array): boolean {
+    const inline = typeof guard === 'function';
+    const resolved = inline ? guard : guards[typeof guard === 'string' ? guard : guard.type];
+    if (!inline && !resolved) throw new Unsupported(`guard '${typeof guard === 'string' ? guard : guard.type}' is not implemented`);
+    if (typeof resolved !== 'function') return evalGuard(resolved, context, event, cfg);
+    if (!('check' in resolved)) {
+      const params = inline || typeof guard === 'string' ? undefined : 'params' in guard ? (typeof guard.params === 'function' ? guard.params({ context, event }) : guard.params) : undefined;
+      return resolved({ context, event }, params);
+    }
+    if (resolved.guards) {
+      const gs = resolved.guards as unknown[];
+      switch (resolved.name) {
+        case 'and':
+          return gs.every((g) => evalGuard(g, context, event, cfg));
+        case 'or':
+          return gs.some((g) => evalGuard(g, context, event, cfg));
+        case 'not':
+          return !evalGuard(gs[0], context, event, cfg);
+      }
+    }
+    if (resolved.name === 'stateIn' && typeof resolved.stateValue === 'string' && resolved.stateValue[0] === '#') {
+      const target = byNode.get(machine.getStateNodeById(resolved.stateValue));
+      if (!target) throw new Unsupported(`stateIn('${resolved.stateValue}')`);
+      return active(cfg, target);
+    }
+    throw new Unsupported(`built-in guard '${resolved.name}'`);
+  }
+
+  // xstate's transitionNode over the encoding: the first enabled candidate, innermost first
+  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, out: CTrans[]): void {
+    if (!n.events.has(event.type)) return;
+    const before = out.length;
+    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, out);
+    else if (n.type === 'parallel') for (const c of n.children) select(c, cfg, context, event, out);
+    if (out.length > before) return;
+    const cands = n.trans.get(event.type);
+    if (!cands) return;
+    for (const t of cands) {
+      if (t.guard === undefined || evalGuard(t.guard, context, event, cfg)) {
+        out.push(t);
+        return;
+      }
+    }
+  }
+
+  // active proper descendants of the domain (xstate's computeExitSet for one transition)
+  function exitSet(t: CTrans, cfg: Uint8Array, out: CNode[]): void {
+    if (!t.targeted) return;
+    const walk = (n: CNode): void => {
+      if (n.type === 'compound') {
+        const c = n.children[cfg[n.slot]!]!;
+        out.push(c);
+        walk(c);
+      } else if (n.type === 'parallel') {
+        for (const c of n.children) {
+          out.push(c);
+          walk(c);
+        }
+      }
+    };
+    walk(t.domain);
+  }
+
+  const intersects = (a: CNode[], b: CNode[]) => a.some((x) => b.includes(x));
+
+  function removeConflicting(ts: CTrans[], cfg: Uint8Array): CTrans[] {
+    if (ts.length < 2) return ts;
+    const exits = new Map<CTrans, CNode[]>();
+    const ex = (t: CTrans) => {
+      let e = exits.get(t);
+      if (!e) exitSet(t, cfg, (e = []));
+      exits.set(t, e);
+      return e;
+    };
+    let filtered: CTrans[] = [];
+    for (const t1 of ts) {
+      if (filtered.includes(t1)) continue;
+      let preempted = false;
+      const remove: CTrans[] = [];
+      for (const t2 of filtered) {
+        if (intersects(ex(t1), ex(t2))) {
+          if (isDescendant(t1.source, t2.source)) remove.push(t2);
+          else {
+            preempted = true;
+            break;
+          }
+        }
+      }
+      if (!preempted) {
+        filtered = filtered.filter((t) => !remove.includes(t));
+        filtered.push(t1);
+      }
+    }
+    return filtered;
+  }
+
+  interface Run {
+    context: unknown;
+    changed: boolean;
+    queue: EventObject[];
+    cfg: Uint8Array;
+  }
+
+  // xstate's resolveAndExecuteActionsWithContext: built-in actions resolve, the rest are executed (dropped)
+  function run(r: Run, list: readonly unknown[], event: EventObject): void {
+    for (const action of list as any[]) {
+      const inline = typeof action === 'function';
+      const resolved = inline ? action : actions[typeof action === 'string' ? action : action.type];
+      if (!resolved || !('resolve' in resolved)) continue;
+      const params = inline || typeof action === 'string' ? undefined : 'params' in action ? (typeof action.params === 'function' ? action.params({ context: r.context, event }) : action.params) : undefined;
+      switch (resolved.type) {
+        case 'xstate.assign': {
+          const a = resolved.assignment;
+          const args = { context: r.context, event, spawn: noSpawn, self, system };
+          let partial: Record<string, unknown> = {};
+          if (typeof a === 'function') partial = a(args, params);
+          else for (const k of Object.keys(a)) partial[k] = typeof a[k] === 'function' ? a[k](args, params) : a[k];
+          r.context = Object.assign({}, r.context, partial);
+          r.changed = true;
+          break;
+        }
+        case 'xstate.raise': {
+          if (resolved.delay !== undefined) throw new Unsupported('delayed raise');
+          const e = resolved.event;
+          if (typeof e === 'string') throw new Unsupported('raise of a string event');
+          r.queue.push(typeof e === 'function' ? e({ context: r.context, event, self, system }, params) : e);
+          break;
+        }
+        case 'xstate.enqueueActions': {
+          const collected: unknown[] = [];
+          const enqueue = (a: unknown) => void collected.push(a);
+          enqueue.assign = (...args: any[]) => void collected.push((assign as any)(...args));
+          enqueue.raise = (...args: any[]) => void collected.push((raise as any)(...args));
+          for (const k of ['cancel', 'sendTo', 'sendParent', 'spawnChild', 'stopChild', 'emit']) {
+            (enqueue as any)[k] = () => {
+              throw new Unsupported(`enqueue.${k}`);
+            };
+          }
+          const cfg = r.cfg;
+          const ctx = r.context;
+          resolved.collect({ context: ctx, event, enqueue, check: (g: unknown) => evalGuard(g, ctx, event, cfg), self, system }, params);
+          run(r, collected, event);
+          break;
+        }
+        case 'xstate.log':
+          break;
+        default:
+          throw new Unsupported(`action '${resolved.type}'`);
+      }
+    }
+  }
+
+  function microstep(r: Run, ts: CTrans[], event: EventObject): void {
+    const cfg = r.cfg;
+    const filtered = removeConflicting(ts, cfg);
+    const exit: CNode[] = [];
+    for (const t of filtered) exitSet(t, cfg, exit);
+    const next = cfg.slice();
+    if (exit.length) {
+      const uniq = [...new Set(exit)].sort((a, b) => b.order - a.order);
+      for (const s of uniq) {
+        if (s.exit.length) run(r, s.exit, event);
+        if (s.slot >= 0) next[s.slot] = 0;
+      }
+    }
+    for (const t of filtered) if (t.actions.length) run(r, t.actions, event);
+    let enter: CNode[] = filtered.length === 1 ? filtered[0]!.enter : [...new Set(filtered.flatMap((t) => t.enter))].sort((a, b) => a.order - b.order);
+    for (const s of enter) {
+      if (s.entry.length) run(r, s.entry, event);
+      if (s.initialActions.length && filtered.some((t) => t.defaultEntry.has(s))) run(r, s.initialActions, event);
+      const p = s.parent;
+      if (p && p.type === 'compound') next[p.slot] = s.index;
+    }
+    for (let i = 0; i < next.length; i++) {
+      if (next[i] !== cfg[i]) {
+        r.changed = true;
+        break;
+      }
+    }
+    r.cfg = next;
+  }
+
+  function step(cfg: Uint8Array, context: unknown, event: EventObject) {
+    const sel: CTrans[] = [];
+    select(root, cfg, context, event, sel);
+    if (!sel.length) return undefined;
+    const r: Run = { context, changed: false, queue: [], cfg };
+    microstep(r, sel, event);
+    while (r.queue.length) {
+      const e = r.queue.shift()!;
+      const s: CTrans[] = [];
+      select(root, r.cfg, r.context, e, s);
+      if (s.length) microstep(r, s, e);
+    }
+    return r.changed ? { cfg: r.cfg, context: r.context } : undefined;
+  }
+
+  function value(cfg: Uint8Array): unknown {
+    const of = (n: CNode): unknown => {
+      if (n.type === 'compound') {
+        const c = n.children[cfg[n.slot]!]!;
+        return c.type === 'atomic' ? c.key : { [c.key]: of(c) };
+      }
+      const o: Record<string, unknown> = {};
+      for (const c of n.children) o[c.key] = of(c);
+      return o;
+    };
+    return of(root);
+  }
+
+  const snap = getInitialSnapshot(machine) as any;
+  const init = new Uint8Array(slots);
+  for (const sn of snap._nodes) {
+    const n = byNode.get(sn)!;
+    if (n.parent?.type === 'compound') init[n.parent.slot] = n.index;
+  }
+  return { machine, slots, initial: { cfg: init, context: snap.context }, step, value };
+}
+
+function noSpawn(): never {
+  throw new Unsupported('spawn');
+}
