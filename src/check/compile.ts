@@ -26,8 +26,9 @@ interface CNode {
   exit: unknown[];
   initialActions: unknown[];
   trans: Map<string, CTrans[]>;
-  /** event types with candidate transitions in this subtree */
-  events: Set<string>;
+  /** by event id: candidate transitions of this node, and whether the subtree has any */
+  byEvent: (CTrans[] | undefined)[];
+  subtree: Uint8Array;
 }
 
 interface CTrans {
@@ -39,6 +40,8 @@ interface CTrans {
   /** states entered, by document order, and those entered by default (their initial actions run) */
   enter: CNode[];
   defaultEntry: Set<CNode>;
+  /** index-aligned with `enter`: entered by default */
+  enterDefault: boolean[];
 }
 
 export interface Compiled {
@@ -46,8 +49,12 @@ export interface Compiled {
   slots: number;
   /** Initial encoding and context (from xstate's own initial snapshot). */
   initial: { cfg: Uint8Array; context: unknown };
-  /** The state after `event`, or undefined when xstate would return the snapshot itself. */
-  step(cfg: Uint8Array, context: unknown, event: EventObject): { cfg: Uint8Array; context: unknown } | undefined;
+  /**
+   * The encoding after `event`, or undefined when xstate would return the snapshot itself;
+   * the context after it is then in `context` (the same object when no action assigned).
+   */
+  step(cfg: Uint8Array, context: unknown, event: EventObject): Uint8Array | undefined;
+  context: unknown;
   /** xstate's state value for an encoding. */
   value(cfg: Uint8Array): unknown;
 }
@@ -88,7 +95,8 @@ export function compile(machine: AnyStateMachine): Compiled {
       exit: sn.exit ?? [],
       initialActions: sn.type === 'compound' ? (sn.initial?.actions ?? []) : [],
       trans: new Map(),
-      events: new Set(),
+      byEvent: [],
+      subtree: new Uint8Array(0),
     };
     if (n.slot > 255) throw new Unsupported('more than 256 compound states');
     byNode.set(sn, n);
@@ -100,13 +108,19 @@ export function compile(machine: AnyStateMachine): Compiled {
   };
   const root = build(machine.root, undefined, 0);
 
+  const eventIds = new Map<string, number>();
   for (const n of all) {
     for (const [type, ts] of n.sn.transitions as Map<string, any[]>) {
       if (type === '*' || type.endsWith('.*')) throw new Unsupported(`wildcard event descriptor '${type}' (state '${n.sn.id}')`);
       n.trans.set(type, ts.map((t) => compileTransition(t, n)));
-      for (let p: CNode | undefined = n; p; p = p.parent) p.events.add(type);
+      if (!eventIds.has(type)) eventIds.set(type, eventIds.size);
     }
   }
+  for (const n of all) {
+    n.subtree = new Uint8Array(eventIds.size);
+    for (const [type, ts] of n.trans) n.byEvent[eventIds.get(type)!] = ts;
+  }
+  for (const n of all) for (const type of n.trans.keys()) for (let p: CNode | undefined = n; p; p = p.parent) p.subtree[eventIds.get(type)!] = 1;
 
   function compileTransition(t: any, source: CNode): CTrans {
     if (t.reenter) throw new Unsupported(`reenter transition (state '${source.sn.id}', event '${t.eventType}')`);
@@ -125,7 +139,8 @@ export function compile(machine: AnyStateMachine): Compiled {
     const enter = new Set<CNode>();
     const defaultEntry = new Set<CNode>();
     if (targeted) entrySet(targets, source, domain, enter, defaultEntry);
-    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: [...enter].sort((a, b) => a.order - b.order), defaultEntry };
+    const entered = [...enter].sort((a, b) => a.order - b.order);
+    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault: entered.map((x) => defaultEntry.has(x)) };
   }
 
   // xstate's computeEntrySet for one transition without history or reenter
@@ -217,13 +232,13 @@ export function compile(machine: AnyStateMachine): Compiled {
   }
 
   // xstate's transitionNode over the encoding: the first enabled candidate, innermost first
-  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, out: CTrans[]): void {
-    if (!n.events.has(event.type)) return;
+  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number, out: CTrans[]): void {
+    if (!n.subtree[ev]) return;
     const before = out.length;
-    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, out);
-    else if (n.type === 'parallel') for (const c of n.children) select(c, cfg, context, event, out);
+    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, ev, out);
+    else if (n.type === 'parallel') for (const c of n.children) select(c, cfg, context, event, ev, out);
     if (out.length > before) return;
-    const cands = n.trans.get(event.type);
+    const cands = n.byEvent[ev];
     if (!cands) return;
     for (const t of cands) {
       if (t.guard === undefined || evalGuard(t.guard, context, event, cfg)) {
@@ -233,22 +248,21 @@ export function compile(machine: AnyStateMachine): Compiled {
     }
   }
 
-  // active proper descendants of the domain (xstate's computeExitSet for one transition)
+  // active proper descendants of the domain (xstate's computeExitSet for one transition), in document order
   function exitSet(t: CTrans, cfg: Uint8Array, out: CNode[]): void {
-    if (!t.targeted) return;
-    const walk = (n: CNode): void => {
-      if (n.type === 'compound') {
-        const c = n.children[cfg[n.slot]!]!;
+    if (t.targeted) below(t.domain, cfg, out);
+  }
+  function below(n: CNode, cfg: Uint8Array, out: CNode[]): void {
+    if (n.type === 'compound') {
+      const c = n.children[cfg[n.slot]!]!;
+      out.push(c);
+      below(c, cfg, out);
+    } else if (n.type === 'parallel') {
+      for (const c of n.children) {
         out.push(c);
-        walk(c);
-      } else if (n.type === 'parallel') {
-        for (const c of n.children) {
-          out.push(c);
-          walk(c);
-        }
+        below(c, cfg, out);
       }
-    };
-    walk(t.domain);
+    }
   }
 
   const intersects = (a: CNode[], b: CNode[]) => a.some((x) => b.includes(x));
@@ -342,24 +356,27 @@ export function compile(machine: AnyStateMachine): Compiled {
 
   function microstep(r: Run, ts: CTrans[], event: EventObject): void {
     const cfg = r.cfg;
-    const filtered = removeConflicting(ts, cfg);
-    const exit: CNode[] = [];
-    for (const t of filtered) exitSet(t, cfg, exit);
     const next = cfg.slice();
-    if (exit.length) {
-      const uniq = [...new Set(exit)].sort((a, b) => b.order - a.order);
-      for (const s of uniq) {
-        if (s.exit.length) run(r, s.exit, event);
-        if (s.slot >= 0) next[s.slot] = 0;
+    if (ts.length === 1) {
+      // one transition: no conflicts, its exit set is already in document order
+      const t = ts[0]!;
+      if (t.targeted) {
+        const exit = scratchExit;
+        exit.length = 0;
+        below(t.domain, cfg, exit);
+        for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
       }
-    }
-    for (const t of filtered) if (t.actions.length) run(r, t.actions, event);
-    let enter: CNode[] = filtered.length === 1 ? filtered[0]!.enter : [...new Set(filtered.flatMap((t) => t.enter))].sort((a, b) => a.order - b.order);
-    for (const s of enter) {
-      if (s.entry.length) run(r, s.entry, event);
-      if (s.initialActions.length && filtered.some((t) => t.defaultEntry.has(s))) run(r, s.initialActions, event);
-      const p = s.parent;
-      if (p && p.type === 'compound') next[p.slot] = s.index;
+      if (t.actions.length) run(r, t.actions, event);
+      const enter = t.enter;
+      for (let i = 0; i < enter.length; i++) arrive(r, enter[i]!, t.enterDefault[i]!, next, event);
+    } else {
+      const filtered = removeConflicting(ts, cfg);
+      const exit: CNode[] = [];
+      for (const t of filtered) exitSet(t, cfg, exit);
+      for (const s of [...new Set(exit)].sort(byOrderDesc)) leave(r, s, next, event);
+      for (const t of filtered) if (t.actions.length) run(r, t.actions, event);
+      const enter = [...new Set(filtered.flatMap(enterOf))].sort(byOrder);
+      for (const s of enter) arrive(r, s, filtered.some((t) => t.defaultEntry.has(s)), next, event);
     }
     for (let i = 0; i < next.length; i++) {
       if (next[i] !== cfg[i]) {
@@ -370,19 +387,44 @@ export function compile(machine: AnyStateMachine): Compiled {
     r.cfg = next;
   }
 
-  function step(cfg: Uint8Array, context: unknown, event: EventObject) {
-    const sel: CTrans[] = [];
-    select(root, cfg, context, event, sel);
+  function leave(r: Run, s: CNode, next: Uint8Array, event: EventObject): void {
+    if (s.exit.length) run(r, s.exit, event);
+    if (s.slot >= 0) next[s.slot] = 0;
+  }
+
+  function arrive(r: Run, s: CNode, byDefault: boolean, next: Uint8Array, event: EventObject): void {
+    if (s.entry.length) run(r, s.entry, event);
+    if (byDefault && s.initialActions.length) run(r, s.initialActions, event);
+    const p = s.parent;
+    if (p && p.type === 'compound') next[p.slot] = s.index;
+  }
+
+  const scratchExit: CNode[] = [];
+  const scratchSel: CTrans[] = [];
+  const r: Run = { context: undefined, changed: false, queue: [], cfg: new Uint8Array(0) };
+  function step(cfg: Uint8Array, context: unknown, event: EventObject): Uint8Array | undefined {
+    const ev = eventIds.get(event.type);
+    if (ev === undefined) return undefined;
+    const sel = scratchSel;
+    sel.length = 0;
+    select(root, cfg, context, event, ev, sel);
     if (!sel.length) return undefined;
-    const r: Run = { context, changed: false, queue: [], cfg };
+    r.context = context;
+    r.changed = false;
+    r.queue.length = 0;
+    r.cfg = cfg;
     microstep(r, sel, event);
     while (r.queue.length) {
       const e = r.queue.shift()!;
+      const id = eventIds.get(e.type);
+      if (id === undefined) continue;
       const s: CTrans[] = [];
-      select(root, r.cfg, r.context, e, s);
+      select(root, r.cfg, r.context, e, id, s);
       if (s.length) microstep(r, s, e);
     }
-    return r.changed ? { cfg: r.cfg, context: r.context } : undefined;
+    if (!r.changed) return undefined;
+    compiled.context = r.context;
+    return r.cfg;
   }
 
   function value(cfg: Uint8Array): unknown {
@@ -404,8 +446,13 @@ export function compile(machine: AnyStateMachine): Compiled {
     const n = byNode.get(sn)!;
     if (n.parent?.type === 'compound') init[n.parent.slot] = n.index;
   }
-  return { machine, slots, initial: { cfg: init, context: snap.context }, step, value };
+  const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, context: undefined };
+  return compiled;
 }
+
+const byOrder = (a: CNode, b: CNode) => a.order - b.order;
+const byOrderDesc = (a: CNode, b: CNode) => b.order - a.order;
+const enterOf = (t: CTrans) => t.enter;
 
 function noSpawn(): never {
   throw new Unsupported('spawn');

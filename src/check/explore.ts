@@ -4,6 +4,7 @@
 import { createActor, getInitialSnapshot, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { AbstractState, Model } from '../spec.ts';
 import { compile, Unsupported, type Compiled } from './compile.ts';
+import { StateTable } from './table.ts';
 
 export interface ExploreOptions {
   /** Stop after this many states; the result then says `limitReached`. */
@@ -121,7 +122,10 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const keepEdges = options.keepEdges ?? true;
   const every = options.progressEvery ?? 10_000;
-  const index = new Map<string, number>();
+  const table = new StateTable(compiled.slots);
+  // contexts interned by their JSON; a state is (encoding, context id)
+  const contextIds = new Map<string, number>();
+  let stateContext: Int32Array<ArrayBuffer> = new Int32Array(1024);
   const states: AbstractState<C>[] = [];
   const cfgs: Uint8Array[] = [];
   let parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
@@ -135,18 +139,21 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   let maxDepth = 0;
   let limitReached = false;
 
-  const add = (cfg: Uint8Array, context: C, from: number, ev: number): number => {
-    const ctxKey = context === undefined ? '' : JSON.stringify(context);
-    const key = String.fromCharCode.apply(null, cfg as unknown as number[]) + ctxKey;
-    const known = index.get(key);
-    if (known !== undefined) return known;
-    const i = states.length;
+  const add = (cfg: Uint8Array, context: C, ctx: number, from: number, ev: number): number => {
+    if (ctx < 0) {
+      const json = JSON.stringify(context) ?? '';
+      ctx = contextIds.get(json) ?? -1;
+      if (ctx < 0) contextIds.set(json, (ctx = contextIds.size));
+    }
+    const i = table.intern(cfg, ctx);
+    if (!table.inserted) return i;
     if (i >= parent.length) {
       parent = grow(parent);
       parentEvent = grow(parentEvent);
       depth = grow(depth);
+      stateContext = grow(stateContext);
     }
-    index.set(key, i);
+    stateContext[i] = ctx;
     const st: AbstractState<C> = { value: compiled.value(cfg) as AbstractState<C>['value'], context };
     states.push(st);
     cfgs.push(cfg);
@@ -160,7 +167,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     return i;
   };
 
-  add(compiled.initial.cfg, compiled.initial.context as C, -1, -1);
+  add(compiled.initial.cfg, compiled.initial.context as C, -1, -1, -1);
   for (let head = 0; head < states.length; head++) {
     if (states.length >= maxStates) {
       limitReached = head < states.length;
@@ -171,7 +178,8 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     for (let e = 0; e < events.length; e++) {
       const next = compiled.step(cfg, context, events[e]!);
       if (!next) continue;
-      const to = add(next.cfg, next.context as C, head, e);
+      const nextContext = compiled.context as C;
+      const to = add(next, nextContext, nextContext === context ? stateContext[head]! : -1, head, e);
       transitions++;
       if (keepEdges) edges.push(head, e, to);
     }
