@@ -125,9 +125,10 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const table = new StateTable(compiled.slots);
   // contexts interned by their JSON; a state is (encoding, context id)
   const contextIds = new Map<string, number>();
-  let stateContext: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  const contexts: C[] = [];
+  // state values interned by encoding: many states share one (they differ in the context)
+  const values = new Map<string, AbstractState<C>['value']>();
   const states: AbstractState<C>[] = [];
-  const cfgs: Uint8Array[] = [];
   let parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
   let parentEvent: Int32Array<ArrayBuffer> = new Int32Array(1024);
   let depth: Int32Array<ArrayBuffer> = new Int32Array(1024);
@@ -143,7 +144,10 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     if (ctx < 0) {
       const json = JSON.stringify(context) ?? '';
       ctx = contextIds.get(json) ?? -1;
-      if (ctx < 0) contextIds.set(json, (ctx = contextIds.size));
+      if (ctx < 0) {
+        contextIds.set(json, (ctx = contextIds.size));
+        contexts.push(context);
+      }
     }
     const i = table.intern(cfg, ctx);
     if (!table.inserted) return i;
@@ -151,12 +155,12 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       parent = grow(parent);
       parentEvent = grow(parentEvent);
       depth = grow(depth);
-      stateContext = grow(stateContext);
     }
-    stateContext[i] = ctx;
-    const st: AbstractState<C> = { value: compiled.value(cfg) as AbstractState<C>['value'], context };
+    const vk = String.fromCharCode.apply(null, cfg as unknown as number[]);
+    let value = values.get(vk);
+    if (value === undefined) values.set(vk, (value = compiled.value(cfg) as AbstractState<C>['value']));
+    const st: AbstractState<C> = { value, context: contexts[ctx]! };
     states.push(st);
-    cfgs.push(cfg);
     parent[i] = from;
     parentEvent[i] = ev;
     depth[i] = from < 0 ? 0 : depth[from]! + 1;
@@ -173,13 +177,14 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       limitReached = head < states.length;
       break;
     }
-    const cfg = cfgs[head]!;
+    const cfg = table.cfgAt(head).slice();
     const context = states[head]!.context;
+    const ctxHead = table.contextAt(head);
     for (let e = 0; e < events.length; e++) {
       const next = compiled.step(cfg, context, events[e]!);
       if (!next) continue;
       const nextContext = compiled.context as C;
-      const to = add(next, nextContext, nextContext === context ? stateContext[head]! : -1, head, e);
+      const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
       transitions++;
       if (keepEdges) edges.push(head, e, to);
     }

@@ -71,6 +71,16 @@ export class StateTable {
 
   inserted = false;
 
+  /** The encoding of state `s` (a view into the arena, valid until the next insertion). */
+  cfgAt(s: number): Uint8Array {
+    return this.arena.subarray(s * this.width, (s + 1) * this.width);
+  }
+
+  /** The context id of state `s`. */
+  contextAt(s: number): number {
+    return this.ctx[s]!;
+  }
+
   /** Bytes of memory the table holds. */
   get bytes(): number {
     return this.arena.byteLength + this.ctx.byteLength + this.table.byteLength;

@@ -10,8 +10,9 @@ import { explore, traceTo, type Exploration } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 
 function same(m: Model, maxStates?: number): { a: Exploration; b: Exploration } {
-  const a = explore(m, { engine: 'xstate', maxStates });
-  const b = explore(m, { maxStates });
+  const limit = maxStates === undefined ? {} : { maxStates };
+  const a = explore(m, { engine: 'xstate', ...limit });
+  const b = explore(m, limit);
   expect(b.engine, b.refused).toBe('compiled');
   expect(b.states.length).toBe(a.states.length);
   expect(b.transitions).toBe(a.transitions);
@@ -74,7 +75,7 @@ export function randomMachine(seed: number): Model {
   const ids: string[] = [];
   let counter = 0;
   const guard = (): unknown => {
-    const leaf = () => (r.next() < 0.2 && ids.length ? stateIn('#' + r.pick(ids)) : { type: 'below', params: { k: r.pick(['x', 'y']), max: 1 + r.int(2) } });
+    const leaf = (): any => (r.next() < 0.2 && ids.length ? stateIn('#' + r.pick(ids)) : { type: 'below', params: { k: r.pick(['x', 'y']), max: 1 + r.int(2) } });
     switch (r.int(6)) {
       case 0:
         return and([leaf(), leaf()]);
