@@ -6,7 +6,7 @@
 // raise, entry/exit actions, internal events processed to quiescence) and calls the
 // machine's own guard and action implementations. Anything else is refused with an
 // `Unsupported` error naming the feature; `explore` then falls back to xstate's transition.
-import { assign, getInitialSnapshot, raise, type AnyStateMachine, type EventObject } from 'xstate';
+import { getInitialSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { inertScope } from './explore.ts';
 
 export class Unsupported extends Error {}
@@ -305,24 +305,41 @@ export function compile(machine: AnyStateMachine): Compiled {
     cfg: Uint8Array;
   }
 
+  // one `enqueue` for every enqueueActions call; assign and raise are recorded as markers, not built as xstate actions
+  let collecting: unknown[] = [];
+  const enqueue: any = (a: unknown) => void collecting.push(a);
+  enqueue.assign = (assignment: unknown) => void collecting.push(new Assign(assignment));
+  enqueue.raise = (e: unknown, options?: { delay?: unknown }) => {
+    if (options?.delay !== undefined) throw new Unsupported('delayed raise');
+    collecting.push(new Raise(e));
+  };
+  for (const k of ['cancel', 'sendTo', 'sendParent', 'spawnChild', 'stopChild', 'emit']) {
+    enqueue[k] = () => {
+      throw new Unsupported(`enqueue.${k}`);
+    };
+  }
+
   // xstate's resolveAndExecuteActionsWithContext: built-in actions resolve, the rest are executed (dropped)
   function run(r: Run, list: readonly unknown[], event: EventObject): void {
     for (const action of list as any[]) {
+      if (action instanceof Assign) {
+        applyAssign(r, action.assignment, event, undefined);
+        continue;
+      }
+      if (action instanceof Raise) {
+        const e = action.event;
+        if (typeof e === 'string') throw new Unsupported('raise of a string event');
+        r.queue.push(typeof e === 'function' ? e({ context: r.context, event, self, system }, undefined) : e);
+        continue;
+      }
       const inline = typeof action === 'function';
       const resolved = inline ? action : actions[typeof action === 'string' ? action : action.type];
       if (!resolved || !('resolve' in resolved)) continue;
       const params = inline || typeof action === 'string' ? undefined : 'params' in action ? (typeof action.params === 'function' ? action.params({ context: r.context, event }) : action.params) : undefined;
       switch (resolved.type) {
-        case 'xstate.assign': {
-          const a = resolved.assignment;
-          const args = { context: r.context, event, spawn: noSpawn, self, system };
-          let partial: Record<string, unknown> = {};
-          if (typeof a === 'function') partial = a(args, params);
-          else for (const k of Object.keys(a)) partial[k] = typeof a[k] === 'function' ? a[k](args, params) : a[k];
-          r.context = Object.assign({}, r.context, partial);
-          r.changed = true;
+        case 'xstate.assign':
+          applyAssign(r, resolved.assignment, event, params);
           break;
-        }
         case 'xstate.raise': {
           if (resolved.delay !== undefined) throw new Unsupported('delayed raise');
           const e = resolved.event;
@@ -331,18 +348,15 @@ export function compile(machine: AnyStateMachine): Compiled {
           break;
         }
         case 'xstate.enqueueActions': {
-          const collected: unknown[] = [];
-          const enqueue = (a: unknown) => void collected.push(a);
-          enqueue.assign = (...args: any[]) => void collected.push((assign as any)(...args));
-          enqueue.raise = (...args: any[]) => void collected.push((raise as any)(...args));
-          for (const k of ['cancel', 'sendTo', 'sendParent', 'spawnChild', 'stopChild', 'emit']) {
-            (enqueue as any)[k] = () => {
-              throw new Unsupported(`enqueue.${k}`);
-            };
-          }
+          const saved = collecting;
+          const collected: unknown[] = (collecting = []);
           const cfg = r.cfg;
           const ctx = r.context;
-          resolved.collect({ context: ctx, event, enqueue, check: (g: unknown) => evalGuard(g, ctx, event, cfg), self, system }, params);
+          try {
+            resolved.collect({ context: ctx, event, enqueue, check: (g: unknown) => evalGuard(g, ctx, event, cfg), self, system }, params);
+          } finally {
+            collecting = saved;
+          }
           run(r, collected, event);
           break;
         }
@@ -352,6 +366,16 @@ export function compile(machine: AnyStateMachine): Compiled {
           throw new Unsupported(`action '${resolved.type}'`);
       }
     }
+  }
+
+  // xstate's resolveAssign
+  function applyAssign(r: Run, a: any, event: EventObject, params: unknown): void {
+    const args = { context: r.context, event, spawn: noSpawn, self, system };
+    let partial: Record<string, unknown> = {};
+    if (typeof a === 'function') partial = a(args, params);
+    else for (const k of Object.keys(a)) partial[k] = typeof a[k] === 'function' ? a[k](args, params) : a[k];
+    r.context = Object.assign({}, r.context, partial);
+    r.changed = true;
   }
 
   function microstep(r: Run, ts: CTrans[], event: EventObject): void {
@@ -448,6 +472,14 @@ export function compile(machine: AnyStateMachine): Compiled {
   }
   const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, context: undefined };
   return compiled;
+}
+
+/** enqueue.assign / enqueue.raise inside enqueueActions, resolved by `run` like xstate's assign and raise */
+class Assign {
+  constructor(readonly assignment: unknown) {}
+}
+class Raise {
+  constructor(readonly event: unknown) {}
 }
 
 const byOrder = (a: CNode, b: CNode) => a.order - b.order;
