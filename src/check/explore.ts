@@ -4,6 +4,7 @@
 import { createActor, getInitialSnapshot, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { AbstractState, Model } from '../spec.ts';
 import { compile, Unsupported, type Compiled } from './compile.ts';
+import { ContextTable } from './contexts.ts';
 import { StateTable } from './table.ts';
 
 export interface ExploreOptions {
@@ -124,8 +125,8 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const every = options.progressEvery ?? 10_000;
   const table = new StateTable(compiled.slots);
   // contexts interned by their JSON; a state is (encoding, context id)
-  const contextIds = new Map<string, number>();
-  const contexts: C[] = [];
+  const contextTable = new ContextTable();
+  const contexts = contextTable.contexts as C[];
   // state values interned by encoding: many states share one (they differ in the context)
   const values = new Map<string, AbstractState<C>['value']>();
   const states: AbstractState<C>[] = [];
@@ -141,14 +142,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   let limitReached = false;
 
   const add = (cfg: Uint8Array, context: C, ctx: number, from: number, ev: number): number => {
-    if (ctx < 0) {
-      const json = JSON.stringify(context) ?? '';
-      ctx = contextIds.get(json) ?? -1;
-      if (ctx < 0) {
-        contextIds.set(json, (ctx = contextIds.size));
-        contexts.push(context);
-      }
-    }
+    if (ctx < 0) ctx = contextTable.intern(context);
     const i = table.intern(cfg, ctx);
     if (!table.inserted) return i;
     if (i >= parent.length) {

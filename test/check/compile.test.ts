@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { and, assign, createMachine, enqueueActions, not, or, raise, setup, stateIn, type AnyStateMachine, type EventObject } from 'xstate';
 import { specs } from '../../machines/index.ts';
 import { compile, Unsupported } from '../../src/check/compile.ts';
+import { ContextTable } from '../../src/check/contexts.ts';
 import { explore, traceTo, type Exploration } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 
@@ -205,4 +206,27 @@ describe('refused features fall back to xstate', () => {
       expect(x.refused).toContain(feature);
     });
   }
+});
+
+describe('ContextTable', () => {
+  it('interns contexts exactly when their JSON is equal', () => {
+    const t = new ContextTable();
+    const pairs: [unknown, unknown][] = [
+      [{ a: 1, b: [2, 3] }, { a: 1, b: [2, 3] }],
+      [{ a: 1, c: undefined }, { a: 1 }],
+      [[1, undefined], [1, null]],
+      [{ x: { y: true } }, { x: { y: true } }],
+    ];
+    for (const [a, b] of pairs) {
+      expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+      expect(t.intern(a)).toBe(t.intern(b));
+    }
+    const distinct: unknown[] = [{ a: 1, b: 2 }, { b: 2, a: 1 }, { a: 2, b: 1 }, { a: 1 }, { b: 1 }, [1, 2], [2, 1], { a: [1] }, { a: [[1]] }, { a: '1' }, { a: true }, {}];
+    const ids = distinct.map((c) => t.intern(c));
+    expect(new Set(ids).size).toBe(distinct.length);
+    // a thousand more contexts force rehashing; every one is found again
+    const many = Array.from({ length: 1000 }, (_, i) => ({ n: i, m: [i % 7] }));
+    const first = many.map((c) => t.intern(c));
+    expect(many.map((c) => t.intern({ ...c, m: [...c.m] }))).toEqual(first);
+  });
 });
