@@ -50,8 +50,9 @@ export interface Compiled {
   /** Initial encoding and context (from xstate's own initial snapshot). */
   initial: { cfg: Uint8Array; context: unknown };
   /**
-   * The encoding after `event`, or undefined when xstate would return the snapshot itself;
-   * the context after it is then in `context` (the same object when no action assigned).
+   * The encoding after `event` (a scratch buffer, overwritten by the next call), or undefined
+   * when xstate would return the snapshot itself; the context after it is then in `context`
+   * (the same object when no action assigned).
    */
   step(cfg: Uint8Array, context: unknown, event: EventObject): Uint8Array | undefined;
   context: unknown;
@@ -378,15 +379,19 @@ export function compile(machine: AnyStateMachine): Compiled {
     r.changed = true;
   }
 
+  // the encoding after a microstep goes to whichever scratch buffer does not hold the one before
+  const bufA = new Uint8Array(slots);
+  const bufB = new Uint8Array(slots);
   function microstep(r: Run, ts: CTrans[], event: EventObject): void {
     const cfg = r.cfg;
-    const next = cfg.slice();
+    const next = cfg === bufA ? bufB : bufA;
+    next.set(cfg);
     if (ts.length === 1) {
       // one transition: no conflicts, its exit set is already in document order
       const t = ts[0]!;
       if (t.targeted) {
         const exit = scratchExit;
-        exit.length = 0;
+        if (exit.length !== 0) exit.length = 0;
         below(t.domain, cfg, exit);
         for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
       }
@@ -430,12 +435,12 @@ export function compile(machine: AnyStateMachine): Compiled {
     const ev = eventIds.get(event.type);
     if (ev === undefined) return undefined;
     const sel = scratchSel;
-    sel.length = 0;
+    if (sel.length !== 0) sel.length = 0;
     select(root, cfg, context, event, ev, sel);
     if (!sel.length) return undefined;
     r.context = context;
     r.changed = false;
-    r.queue.length = 0;
+    if (r.queue.length !== 0) r.queue.length = 0;
     r.cfg = cfg;
     microstep(r, sel, event);
     while (r.queue.length) {

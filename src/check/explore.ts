@@ -171,7 +171,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       limitReached = head < states.length;
       break;
     }
-    const cfg = table.cfgAt(head).slice();
+    const cfg = table.cfgAt(head);
     const context = states[head]!.context;
     const ctxHead = table.contextAt(head);
     for (let e = 0; e < events.length; e++) {
