@@ -29,6 +29,8 @@ interface CNode {
   /** by event id: candidate transitions of this node, and whether the subtree has any */
   byEvent: (CTrans[] | undefined)[];
   subtree: Uint8Array;
+  /** parallel nodes, by event id: the children whose subtree has candidates */
+  relevant: CNode[][];
 }
 
 interface CTrans {
@@ -98,6 +100,7 @@ export function compile(machine: AnyStateMachine): Compiled {
       trans: new Map(),
       byEvent: [],
       subtree: new Uint8Array(0),
+      relevant: [],
     };
     if (n.slot > 255) throw new Unsupported('more than 256 compound states');
     byNode.set(sn, n);
@@ -122,6 +125,7 @@ export function compile(machine: AnyStateMachine): Compiled {
     for (const [type, ts] of n.trans) n.byEvent[eventIds.get(type)!] = ts;
   }
   for (const n of all) for (const type of n.trans.keys()) for (let p: CNode | undefined = n; p; p = p.parent) p.subtree[eventIds.get(type)!] = 1;
+  for (const n of all) if (n.type === 'parallel') for (let ev = 0; ev < eventIds.size; ev++) n.relevant.push(n.children.filter((c) => c.subtree[ev]));
 
   function compileTransition(t: any, source: CNode): CTrans {
     if (t.reenter) throw new Unsupported(`reenter transition (state '${source.sn.id}', event '${t.eventType}')`);
@@ -237,7 +241,10 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (!n.subtree[ev]) return;
     const before = out.length;
     if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, ev, out);
-    else if (n.type === 'parallel') for (const c of n.children) select(c, cfg, context, event, ev, out);
+    else if (n.type === 'parallel') {
+      const kids = n.relevant[ev]!;
+      for (let i = 0; i < kids.length; i++) select(kids[i]!, cfg, context, event, ev, out);
+    }
     if (out.length > before) return;
     const cands = n.byEvent[ev];
     if (!cands) return;

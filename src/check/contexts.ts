@@ -96,9 +96,28 @@ function same(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  const ka: string[] = [];
   const oa = a as Record<string, unknown>;
   const ob = b as Record<string, unknown>;
+  const ka = Object.keys(oa);
+  const kb = Object.keys(ob);
+  if (ka.length === kb.length) {
+    // same keys in the same order and nothing JSON omits: compare pairwise
+    let i = 0;
+    for (; i < ka.length; i++) {
+      const k = ka[i]!;
+      if (k !== kb[i]) break;
+      const x = oa[k];
+      const y = ob[k];
+      if (omitted(x) || omitted(y)) break;
+      if (!same(x, y)) return false;
+    }
+    if (i === ka.length) return true;
+  }
+  return sameSlow(oa, ob);
+}
+
+function sameSlow(oa: Record<string, unknown>, ob: Record<string, unknown>): boolean {
+  const ka: string[] = [];
   for (const k in oa) if (!omitted(oa[k])) ka.push(k);
   let i = 0;
   for (const k in ob) {
