@@ -124,7 +124,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const keepEdges = options.keepEdges ?? true;
   const every = options.progressEvery ?? 10_000;
   const table = new StateTable(compiled.slots);
-  // contexts interned by their JSON; a state is (encoding, context id)
+  // contexts interned by value (JSON equality); a state is (encoding, context id)
   const contextTable = new ContextTable();
   const contexts = contextTable.contexts as C[];
   // state values interned by encoding: many states share one (they differ in the context)
@@ -184,20 +184,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     }
     if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
   }
-  const n = states.length;
-  const x = {
-    engine: 'compiled' as const,
-    states,
-    parent: parent.slice(0, n),
-    parentEvent: parentEvent.slice(0, n),
-    depth: depth.slice(0, n),
-    edges,
-    transitions,
-    maxDepth,
-    limitReached,
-    millis: performance.now() - started,
-    violations,
-  };
+  const x = { engine: 'compiled' as const, ...finish(states, parent, parentEvent, depth), edges, transitions, maxDepth, limitReached, millis: performance.now() - started, violations };
   let snapshots: AnyMachineSnapshot[] | undefined;
   let keys: string[] | undefined;
   return Object.defineProperties(x, {
@@ -271,22 +258,13 @@ export function exploreXstate<C>(model: Model<C>, options: ExploreOptions = {}):
     }
     if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
   }
+  return { engine: 'xstate', ...finish(states, parent, parentEvent, depth), snapshots, keys, edges, transitions, maxDepth, limitReached, millis: performance.now() - started, violations };
+}
+
+/** The states and their parent links, trimmed to the number of states. */
+function finish<C>(states: AbstractState<C>[], parent: Int32Array, parentEvent: Int32Array, depth: Int32Array) {
   const n = states.length;
-  return {
-    engine: 'xstate',
-    states,
-    snapshots,
-    keys,
-    parent: parent.slice(0, n),
-    parentEvent: parentEvent.slice(0, n),
-    depth: depth.slice(0, n),
-    edges,
-    transitions,
-    maxDepth,
-    limitReached,
-    millis: performance.now() - started,
-    violations,
-  };
+  return { states, parent: parent.slice(0, n), parentEvent: parentEvent.slice(0, n), depth: depth.slice(0, n) };
 }
 
 function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
