@@ -56,8 +56,10 @@ export interface Compiled {
    * when xstate would return the snapshot itself; the context after it is then in `context`
    * (the same object when no action assigned).
    */
-  step(cfg: Uint8Array, context: unknown, event: EventObject): Uint8Array | undefined;
+  step(cfg: Uint8Array, context: unknown, event: EventObject, id?: number): Uint8Array | undefined;
   context: unknown;
+  /** The id `step` takes for an event type (-1: no transition of the machine names it), to skip a lookup per step. */
+  eventId(type: string): number;
   /** xstate's state value for an encoding. */
   value(cfg: Uint8Array): unknown;
 }
@@ -392,13 +394,12 @@ export function compile(machine: AnyStateMachine): Compiled {
   function microstep(r: Run, ts: CTrans[], event: EventObject): void {
     const cfg = r.cfg;
     const next = cfg === bufA ? bufB : bufA;
-    next.set(cfg);
+    for (let i = 0; i < slots; i++) next[i] = cfg[i]!; // a loop: TypedArray.set costs more on a few bytes
     if (ts.length === 1) {
       // one transition: no conflicts, its exit set is already in document order
       const t = ts[0]!;
       if (t.targeted) {
-        const exit = scratchExit;
-        if (exit.length !== 0) exit.length = 0;
+        const exit: CNode[] = [];
         below(t.domain, cfg, exit);
         for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
       }
@@ -435,19 +436,15 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (p && p.type === 'compound') next[p.slot] = s.index;
   }
 
-  const scratchExit: CNode[] = [];
-  const scratchSel: CTrans[] = [];
   const r: Run = { context: undefined, changed: false, queue: [], cfg: new Uint8Array(0) };
-  function step(cfg: Uint8Array, context: unknown, event: EventObject): Uint8Array | undefined {
-    const ev = eventIds.get(event.type);
-    if (ev === undefined) return undefined;
-    const sel = scratchSel;
-    if (sel.length !== 0) sel.length = 0;
+  function step(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): Uint8Array | undefined {
+    if (ev < 0) return undefined;
+    const sel: CTrans[] = [];
     select(root, cfg, context, event, ev, sel);
     if (!sel.length) return undefined;
     r.context = context;
     r.changed = false;
-    if (r.queue.length !== 0) r.queue.length = 0;
+    r.queue = [];
     r.cfg = cfg;
     microstep(r, sel, event);
     while (r.queue.length) {
@@ -482,7 +479,7 @@ export function compile(machine: AnyStateMachine): Compiled {
     const n = byNode.get(sn)!;
     if (n.parent?.type === 'compound') init[n.parent.slot] = n.index;
   }
-  const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, context: undefined };
+  const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, context: undefined, eventId: (type) => eventIds.get(type) ?? -1 };
   return compiled;
 }
 

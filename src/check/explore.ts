@@ -137,6 +137,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const violations = new Map<string, number>();
   const invariants = model.invariants;
   const events = model.events;
+  const eventIds = events.map((e) => compiled.eventId(e.type));
   let transitions = 0;
   let maxDepth = 0;
   let limitReached = false;
@@ -175,7 +176,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     const context = states[head]!.context;
     const ctxHead = table.contextAt(head);
     for (let e = 0; e < events.length; e++) {
-      const next = compiled.step(cfg, context, events[e]!);
+      const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
       if (!next) continue;
       const nextContext = compiled.context as C;
       const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);

@@ -61,7 +61,8 @@ export class StateTable {
       c.set(this.ctx);
       this.ctx = c;
     }
-    this.arena.set(cfg, s * w);
+    const o = s * w;
+    for (let i = 0; i < w; i++) this.arena[o + i] = cfg[i]!;
     this.ctx[s] = ctx;
     table[p] = s + 1;
     this.inserted = true;
