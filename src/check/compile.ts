@@ -104,11 +104,10 @@ export function compile(machine: AnyStateMachine): Compiled {
       subtree: new Uint8Array(0),
       relevant: [],
     };
-    if (n.slot > 255) throw new Unsupported('more than 256 compound states');
     byNode.set(sn, n);
     all.push(n);
     const kids = Object.values(sn.states ?? {}) as any[];
-    if (kids.length > 256) throw new Unsupported(`more than 256 children (${where})`);
+    if (kids.length > 256) throw new Unsupported(`more than 256 children, one byte each (${where})`);
     kids.forEach((k, i) => n.children.push(build(k, n, i)));
     return n;
   };
