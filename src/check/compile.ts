@@ -208,6 +208,7 @@ export function compile(machine: AnyStateMachine): Compiled {
     return true;
   };
 
+  const stateIds = new Map<string, CNode>();
   // xstate's evaluateGuard; stateIn('#id') reads the encoding
   function evalGuard(guard: any, context: unknown, event: EventObject, cfg: Uint8Array): boolean {
     const inline = typeof guard === 'function';
@@ -222,16 +223,22 @@ export function compile(machine: AnyStateMachine): Compiled {
       const gs = resolved.guards as unknown[];
       switch (resolved.name) {
         case 'and':
-          return gs.every((g) => evalGuard(g, context, event, cfg));
+          for (let i = 0; i < gs.length; i++) if (!evalGuard(gs[i], context, event, cfg)) return false;
+          return true;
         case 'or':
-          return gs.some((g) => evalGuard(g, context, event, cfg));
+          for (let i = 0; i < gs.length; i++) if (evalGuard(gs[i], context, event, cfg)) return true;
+          return false;
         case 'not':
           return !evalGuard(gs[0], context, event, cfg);
       }
     }
     if (resolved.name === 'stateIn' && typeof resolved.stateValue === 'string' && resolved.stateValue[0] === '#') {
-      const target = byNode.get(machine.getStateNodeById(resolved.stateValue));
-      if (!target) throw new Unsupported(`stateIn('${resolved.stateValue}')`);
+      let target = stateIds.get(resolved.stateValue);
+      if (!target) {
+        target = byNode.get(machine.getStateNodeById(resolved.stateValue));
+        if (!target) throw new Unsupported(`stateIn('${resolved.stateValue}')`);
+        stateIds.set(resolved.stateValue, target);
+      }
       return active(cfg, target);
     }
     throw new Unsupported(`built-in guard '${resolved.name}'`);
