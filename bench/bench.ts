@@ -1,17 +1,22 @@
-// `npm run bench`: the checker's explorer against `getAdjacencyMap` from xstate/graph, in
-// the same process, on each shipped machine's default configuration and on a synthetic
-// machine of 10 parallel regions of 3 states (3^10 = 59,049 states). Each side warms up for
-// 300 ms, then reports the median of at least `--runs` timed runs (default 3), more for small
-// machines (half a second of runs); getAdjacencyMap on the synthetic machine runs once (about a minute).
+// `npm run bench`: the checker's explorer (compiled, and over xstate's transition) against
+// `getAdjacencyMap` from xstate/graph, in the same process, and SPIN when installed, on a
+// synthetic machine of 10 parallel regions of 3 states (3^10 = 59,049 states); each shipped
+// machine's default configuration; and a large composed system configuration (states,
+// transitions, states per second, bytes per state). Each side warms up for 300 ms, then
+// reports the median of at least `--runs` timed runs (default 3), more for small machines;
+// the slow explorers run once on the synthetic machine (about a minute for getAdjacencyMap).
 // Then the replay section (bench/replay.ts): lines per second on a generated million-line log;
 // `--replay-only` runs that section alone.
-import { cpus, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMachine, type EventObject } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
 import { specs } from '../machines/index.ts';
 import { explore } from '../src/check/explore.ts';
-import type { Model } from '../src/spec.ts';
 import { replayBench } from './replay.ts';
+import type { Model } from '../src/spec.ts';
 
 /** 10 regions r0..r9, each cycling s0 -> s1 -> s2 -> s0 on its own event NEXT_i. */
 export function synthetic(regions = 10, states = 3): Model {
@@ -59,8 +64,8 @@ function timed(n: number, f: () => Omit<Run, 'millis'>): Run {
   return median(runs);
 }
 
-const checker = (m: Model) => () => {
-  const x = explore(m);
+const checker = (m: Model, engine: 'compiled' | 'xstate' = 'compiled') => () => {
+  const x = explore(m, { engine });
   return { states: x.states.length, transitions: x.transitions };
 };
 
@@ -79,29 +84,110 @@ function row(name: string, a: Run, b: Run): string {
   return cells.join(' | ');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
-async function main(): Promise<void> {
-const runsArg = process.argv.indexOf('--runs');
-const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
-const cpu = cpus();
-console.log(`node ${process.version}, ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log(`median of at least ${runs} runs after a warm-up (getAdjacencyMap on the synthetic machine: 1 run)\n`);
-if (!process.argv.includes('--replay-only')) table(runs);
-// replay section: a million generated log lines, streamed (see bench/replay.ts)
-for (const line of await replayBench()) console.log(line);
+/** The synthetic machine as Promela: one byte per region, one `do` option per event. */
+export function promela(regions = 10, states = 3): string {
+  const options = Array.from({ length: regions }, (_, i) => `  :: r[${i}] = (r[${i}] + 1) % ${states}`).join('\n');
+  return `byte r[${regions}];\nactive proctype regions() {\n  do\n${options}\n  od\n}\n`;
 }
 
-function table(runs: number): void {
-console.log('machine | checker states | transitions | time | states/s | getAdjacencyMap states | transitions (every event tried) | time | states/s | checker/graph');
-console.log('--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:');
-const models = [...specs.map((s) => s.model()), synthetic()];
-for (const m of models) {
-  const a = timed(runs, checker(m));
-  const big = m.machineId.startsWith('synthetic');
-  const b = big ? timedOnce(adjacency(m)) : timed(runs, adjacency(m));
-  console.log(row(`${m.machineId}/${m.variantId}/${m.configurationId}`, a, b));
-  if (a.states !== b.states) console.log(`  note: the two disagree on the number of states (${a.states} vs ${b.states})`);
+interface SpinRun extends Run {
+  version: string;
 }
+
+/** SPIN on the Promela model, when `spin` and a C compiler are installed: pan's own figures (states stored, transitions, elapsed time). */
+function spin(regions = 10, states = 3): SpinRun | string {
+  const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  if (!has('spin')) return 'spin not installed (Debian: apt-get install spin)';
+  const cc = ['cc', 'gcc'].find(has);
+  if (!cc) return 'no C compiler for pan.c';
+  const dir = mkdtempSync(join(tmpdir(), 'spin-'));
+  try {
+    writeFileSync(join(dir, 'm.pml'), promela(regions, states));
+    const run = (cmd: string, args: string[]) => {
+      const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.stdout}`);
+      return r.stdout;
+    };
+    const version = run('spin', ['-V']).trim();
+    run('spin', ['-a', 'm.pml']);
+    run(cc, ['-O2', '-DSAFETY', '-o', 'pan', 'pan.c']);
+    const runs: Run[] = [];
+    for (let i = 0; i < 3; i++) {
+      const out = run('./pan', ['-m200000']);
+      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+      runs.push({ states: num(/(\d+) states, stored/), transitions: num(/(\d+) transitions/), millis: 1000 * num(/elapsed time ([\d.e+-]+) seconds/) });
+    }
+    return { ...median(runs), version };
+  } catch (e) {
+    return `spin failed: ${(e as Error).message.split('\n')[0]}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
+
+/** The explorer figures, then the replay section (`--replay-only` runs that alone). */
+async function main(): Promise<void> {
+  if (!process.argv.includes('--replay-only')) explorers();
+  // replay section: a million generated log lines, streamed (see bench/replay.ts)
+  for (const line of await replayBench()) console.log(line);
+}
+
+function explorers(): void {
+  const runs = Number(arg('--runs', '3'));
+  const cpu = cpus();
+  console.log(`node ${process.version}, ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`median of at least ${runs} runs after a warm-up (one run where marked)\n`);
+
+  console.log('## 10 parallel regions of 3 states (59,049 states)\n');
+  const syn = synthetic();
+  const fast = timed(runs, checker(syn));
+  const slow = timedOnce(checker(syn, 'xstate'));
+  const graph = timedOnce(adjacency(syn));
+  const sp = spin();
+  console.log('explorer | states | transitions | time | states/s | checker speed-up');
+  console.log('--- | ---: | ---: | ---: | ---: | ---:');
+  const line = (name: string, r: Run, ratio: string) => console.log([name, fmt(r.states), fmt(r.transitions), `${r.millis.toFixed(0)} ms`, fmt(rate(r)), ratio].join(' | '));
+  line('checker (compiled)', fast, '');
+  line('checker over xstate transition (1 run)', slow, `${(rate(fast) / rate(slow)).toFixed(1)}x`);
+  line('getAdjacencyMap (1 run)', graph, `${(rate(fast) / rate(graph)).toFixed(1)}x (target 100x)`);
+  if (typeof sp === 'string') console.log(`SPIN | ${sp}`);
+  else line(`SPIN pan (${sp.version.replace(/ --.*/, '')}, -DSAFETY)`, sp, `${(rate(fast) / rate(sp)).toFixed(2)}x (target 0.33x)`);
+
+  console.log('\n## Shipped machines, default configuration\n');
+  console.log('machine | checker states | transitions | time | states/s | over xstate transition | getAdjacencyMap states | transitions (every event tried) | time | states/s | checker/graph');
+  console.log('--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:');
+  for (const m of specs.map((s) => s.model())) {
+    const a = timed(runs, checker(m));
+    const x = timed(1, checker(m, 'xstate'));
+    const b = timed(runs, adjacency(m));
+    const cells = [`${m.machineId}/${m.variantId}/${m.configurationId}`, fmt(a.states), fmt(a.transitions), `${a.millis.toFixed(1)} ms`, fmt(rate(a)), `${x.millis.toFixed(1)} ms`, fmt(b.states), fmt(b.transitions), `${b.millis.toFixed(1)} ms`, fmt(rate(b)), `${(rate(a) / rate(b)).toFixed(1)}x`];
+    console.log(cells.join(' | '));
+    if (a.states !== b.states) console.log(`  note: the two disagree on the number of states (${a.states} vs ${b.states})`);
+  }
+
+  const set = JSON.parse(arg('--big', '{"vms":2,"vcpus":3,"queues":2,"iscs":[3,5]}')) as Record<string, unknown>;
+  const limit = Number(arg('--big-limit', '200000'));
+  console.log(`\n## Composed system, ${JSON.stringify(set)}, state limit ${fmt(limit)} (--big, --big-limit)\n`);
+  const big = specs.find((s) => s.id === 'system')!.model(undefined, undefined, { params: set });
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage();
+  const t = performance.now();
+  const x = explore(big, { maxStates: limit, keepEdges: true });
+  const millis = performance.now() - t;
+  gc?.();
+  const after = process.memoryUsage();
+  const perState = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / x.states.length;
+  console.log('engine | states | transitions | limit reached | depth | time | states/s | bytes/state (heap + buffers) | rss');
+  console.log('--- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---:');
+  console.log([x.engine, fmt(x.states.length), fmt(x.transitions), x.limitReached ? 'yes' : 'no', x.maxDepth, `${(millis / 1000).toFixed(1)} s`, fmt(Math.round(x.states.length / (millis / 1000))), fmt(Math.round(perState)) + (gc ? '' : ' (no --expose-gc: approximate)'), `${(after.rss / 1e6).toFixed(0)} MB`].join(' | '));
 }
 
 function timedOnce(f: () => Omit<Run, 'millis'>): Run {

@@ -1,0 +1,506 @@
+// A machine compiled into a transition function over a compact state encoding: one small
+// integer per compound state node (its active child; 0 when the node is inactive, so the
+// encoding is canonical), the context kept as the machine's own actions produce it. It
+// mirrors xstate v5's macrostep for the subset the package uses (hierarchy, parallel regions,
+// guarded transitions with and/or/not/stateIn, assign, enqueueActions with assign/raise,
+// raise, entry/exit actions, internal events processed to quiescence) and calls the
+// machine's own guard and action implementations. Anything else is refused with an
+// `Unsupported` error naming the feature; `explore` then falls back to xstate's transition.
+import { getInitialSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { inertScope } from './explore.ts';
+
+export class Unsupported extends Error {}
+
+interface CNode {
+  sn: any;
+  key: string;
+  type: 'atomic' | 'compound' | 'parallel';
+  parent: CNode | undefined;
+  children: CNode[];
+  /** index of this node among its parent's children */
+  index: number;
+  /** slot in the encoding (compound nodes), else -1 */
+  slot: number;
+  order: number;
+  entry: unknown[];
+  exit: unknown[];
+  initialActions: unknown[];
+  trans: Map<string, CTrans[]>;
+  /** by event id: candidate transitions of this node, and whether the subtree has any */
+  byEvent: (CTrans[] | undefined)[];
+  subtree: Uint8Array;
+  /** parallel nodes, by event id: the children whose subtree has candidates */
+  relevant: CNode[][];
+}
+
+interface CTrans {
+  source: CNode;
+  targeted: boolean;
+  guard: unknown;
+  actions: unknown[];
+  domain: CNode;
+  /** states entered, by document order, and those entered by default (their initial actions run) */
+  enter: CNode[];
+  defaultEntry: Set<CNode>;
+  /** index-aligned with `enter`: entered by default */
+  enterDefault: boolean[];
+}
+
+export interface Compiled {
+  machine: AnyStateMachine;
+  slots: number;
+  /** Initial encoding and context (from xstate's own initial snapshot). */
+  initial: { cfg: Uint8Array; context: unknown };
+  /**
+   * The encoding after `event` (a scratch buffer, overwritten by the next call), or undefined
+   * when xstate would return the snapshot itself; the context after it is then in `context`
+   * (the same object when no action assigned).
+   */
+  step(cfg: Uint8Array, context: unknown, event: EventObject, id?: number): Uint8Array | undefined;
+  context: unknown;
+  /** The id `step` takes for an event type (-1: no transition of the machine names it), to skip a lookup per step. */
+  eventId(type: string): number;
+  /** xstate's state value for an encoding. */
+  value(cfg: Uint8Array): unknown;
+}
+
+const isDescendant = (n: CNode, anc: CNode): boolean => {
+  for (let p = n.parent; p; p = p.parent) if (p === anc) return true;
+  return false;
+};
+
+const properAncestors = (n: CNode, upTo?: CNode): CNode[] => {
+  const out: CNode[] = [];
+  if (upTo === n) return out;
+  for (let p = n.parent; p && p !== upTo; p = p.parent) out.push(p);
+  return out;
+};
+
+export function compile(machine: AnyStateMachine): Compiled {
+  const byNode = new Map<unknown, CNode>();
+  const all: CNode[] = [];
+  let slots = 0;
+  const build = (sn: any, parent: CNode | undefined, index: number): CNode => {
+    const where = `state '${sn.id}'`;
+    if (sn.type === 'history') throw new Unsupported(`history state (${where})`);
+    if (sn.type === 'final') throw new Unsupported(`final state (${where})`);
+    if (sn.invoke?.length) throw new Unsupported(`invoke (${where})`);
+    if (sn.config?.after) throw new Unsupported(`after / delayed transition (${where})`);
+    if (sn.always?.length) throw new Unsupported(`always / eventless transition (${where})`);
+    const n: CNode = {
+      sn,
+      key: sn.key,
+      type: sn.type,
+      parent,
+      children: [],
+      index,
+      slot: sn.type === 'compound' ? slots++ : -1,
+      order: sn.order,
+      entry: sn.entry ?? [],
+      exit: sn.exit ?? [],
+      initialActions: sn.type === 'compound' ? (sn.initial?.actions ?? []) : [],
+      trans: new Map(),
+      byEvent: [],
+      subtree: new Uint8Array(0),
+      relevant: [],
+    };
+    byNode.set(sn, n);
+    all.push(n);
+    const kids = Object.values(sn.states ?? {}) as any[];
+    if (kids.length > 256) throw new Unsupported(`more than 256 children, one byte each (${where})`);
+    kids.forEach((k, i) => n.children.push(build(k, n, i)));
+    return n;
+  };
+  const root = build(machine.root, undefined, 0);
+
+  const eventIds = new Map<string, number>();
+  for (const n of all) {
+    for (const [type, ts] of n.sn.transitions as Map<string, any[]>) {
+      if (type === '*' || type.endsWith('.*')) throw new Unsupported(`wildcard event descriptor '${type}' (state '${n.sn.id}')`);
+      n.trans.set(type, ts.map((t) => compileTransition(t, n)));
+      if (!eventIds.has(type)) eventIds.set(type, eventIds.size);
+    }
+  }
+  for (const n of all) {
+    n.subtree = new Uint8Array(eventIds.size);
+    for (const [type, ts] of n.trans) n.byEvent[eventIds.get(type)!] = ts;
+  }
+  for (const n of all) for (const type of n.trans.keys()) for (let p: CNode | undefined = n; p; p = p.parent) p.subtree[eventIds.get(type)!] = 1;
+  for (const n of all) if (n.type === 'parallel') for (let ev = 0; ev < eventIds.size; ev++) n.relevant.push(n.children.filter((c) => c.subtree[ev]));
+
+  function compileTransition(t: any, source: CNode): CTrans {
+    if (t.reenter) throw new Unsupported(`reenter transition (state '${source.sn.id}', event '${t.eventType}')`);
+    const targets: CNode[] = (t.target ?? []).map((sn: any) => {
+      const c = byNode.get(sn);
+      if (!c) throw new Unsupported(`target outside the machine (state '${source.sn.id}')`);
+      return c;
+    });
+    const targeted = targets.length > 0;
+    let domain = source;
+    if (targeted && !targets.every((x) => x === source || isDescendant(x, source))) {
+      const [head, ...tail] = [...targets, source];
+      const lca = properAncestors(head!).find((a) => tail.every((x) => isDescendant(x, a)));
+      domain = lca ?? root;
+    }
+    const enter = new Set<CNode>();
+    const defaultEntry = new Set<CNode>();
+    if (targeted) entrySet(targets, source, domain, enter, defaultEntry);
+    const entered = [...enter].sort((a, b) => a.order - b.order);
+    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault: entered.map((x) => defaultEntry.has(x)) };
+  }
+
+  // xstate's computeEntrySet for one transition without history or reenter
+  function entrySet(targets: CNode[], source: CNode, domain: CNode, enter: Set<CNode>, def: Set<CNode>): void {
+    const descendants = (s: CNode): void => {
+      if (s.type === 'compound') {
+        const init = byNode.get(s.sn.initial.target[0])!;
+        enter.add(init);
+        def.add(init);
+        descendants(init);
+        ancestors(properAncestors(init, s));
+      } else if (s.type === 'parallel') {
+        for (const c of s.children) {
+          if (![...enter].some((x) => isDescendant(x, c))) {
+            enter.add(c);
+            def.add(c);
+            descendants(c);
+          }
+        }
+      }
+    };
+    const ancestors = (ancs: CNode[], reentrancy?: CNode): void => {
+      for (const a of ancs) {
+        if (!reentrancy || isDescendant(a, reentrancy)) enter.add(a);
+        if (a.type === 'parallel') {
+          for (const c of a.children) {
+            if (![...enter].some((x) => isDescendant(x, c))) {
+              enter.add(c);
+              descendants(c);
+            }
+          }
+        }
+      }
+    };
+    for (const s of targets) {
+      if (source !== s || source !== domain) {
+        enter.add(s);
+        def.add(s);
+      }
+      descendants(s);
+    }
+    for (const s of targets) {
+      const ancs = properAncestors(s, domain);
+      if (domain.type === 'parallel') ancs.push(domain);
+      ancestors(ancs, domain);
+    }
+  }
+
+  const guards = (machine.implementations.guards ?? {}) as Record<string, any>;
+  const actions = (machine.implementations.actions ?? {}) as Record<string, any>;
+  const self = inertScope(machine).self;
+  const system = (self as any).system;
+
+  const active = (cfg: Uint8Array, n: CNode): boolean => {
+    for (let c = n; c.parent; c = c.parent) {
+      const p = c.parent;
+      if (p.type === 'compound' && cfg[p.slot] !== c.index) return false;
+    }
+    return true;
+  };
+
+  const stateIds = new Map<string, CNode>();
+  // xstate's evaluateGuard; stateIn('#id') reads the encoding
+  function evalGuard(guard: any, context: unknown, event: EventObject, cfg: Uint8Array): boolean {
+    const inline = typeof guard === 'function';
+    const resolved = inline ? guard : guards[typeof guard === 'string' ? guard : guard.type];
+    if (!inline && !resolved) throw new Unsupported(`guard '${typeof guard === 'string' ? guard : guard.type}' is not implemented`);
+    if (typeof resolved !== 'function') return evalGuard(resolved, context, event, cfg);
+    if (!('check' in resolved)) {
+      const params = inline || typeof guard === 'string' ? undefined : 'params' in guard ? (typeof guard.params === 'function' ? guard.params({ context, event }) : guard.params) : undefined;
+      return resolved({ context, event }, params);
+    }
+    if (resolved.guards) {
+      const gs = resolved.guards as unknown[];
+      switch (resolved.name) {
+        case 'and':
+          for (let i = 0; i < gs.length; i++) if (!evalGuard(gs[i], context, event, cfg)) return false;
+          return true;
+        case 'or':
+          for (let i = 0; i < gs.length; i++) if (evalGuard(gs[i], context, event, cfg)) return true;
+          return false;
+        case 'not':
+          return !evalGuard(gs[0], context, event, cfg);
+      }
+    }
+    if (resolved.name === 'stateIn' && typeof resolved.stateValue === 'string' && resolved.stateValue[0] === '#') {
+      let target = stateIds.get(resolved.stateValue);
+      if (!target) {
+        target = byNode.get(machine.getStateNodeById(resolved.stateValue));
+        if (!target) throw new Unsupported(`stateIn('${resolved.stateValue}')`);
+        stateIds.set(resolved.stateValue, target);
+      }
+      return active(cfg, target);
+    }
+    throw new Unsupported(`built-in guard '${resolved.name}'`);
+  }
+
+  // xstate's transitionNode over the encoding: the first enabled candidate, innermost first
+  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number, out: CTrans[]): void {
+    if (!n.subtree[ev]) return;
+    const before = out.length;
+    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, ev, out);
+    else if (n.type === 'parallel') {
+      const kids = n.relevant[ev]!;
+      for (let i = 0; i < kids.length; i++) select(kids[i]!, cfg, context, event, ev, out);
+    }
+    if (out.length > before) return;
+    const cands = n.byEvent[ev];
+    if (!cands) return;
+    for (const t of cands) {
+      if (t.guard === undefined || evalGuard(t.guard, context, event, cfg)) {
+        out.push(t);
+        return;
+      }
+    }
+  }
+
+  // active proper descendants of the domain (xstate's computeExitSet for one transition), in document order
+  function exitSet(t: CTrans, cfg: Uint8Array, out: CNode[]): void {
+    if (t.targeted) below(t.domain, cfg, out);
+  }
+  function below(n: CNode, cfg: Uint8Array, out: CNode[]): void {
+    if (n.type === 'compound') {
+      const c = n.children[cfg[n.slot]!]!;
+      out.push(c);
+      below(c, cfg, out);
+    } else if (n.type === 'parallel') {
+      for (const c of n.children) {
+        out.push(c);
+        below(c, cfg, out);
+      }
+    }
+  }
+
+  const intersects = (a: CNode[], b: CNode[]) => a.some((x) => b.includes(x));
+
+  function removeConflicting(ts: CTrans[], cfg: Uint8Array): CTrans[] {
+    if (ts.length < 2) return ts;
+    const exits = new Map<CTrans, CNode[]>();
+    const ex = (t: CTrans) => {
+      let e = exits.get(t);
+      if (!e) exitSet(t, cfg, (e = []));
+      exits.set(t, e);
+      return e;
+    };
+    let filtered: CTrans[] = [];
+    for (const t1 of ts) {
+      if (filtered.includes(t1)) continue;
+      let preempted = false;
+      const remove: CTrans[] = [];
+      for (const t2 of filtered) {
+        if (intersects(ex(t1), ex(t2))) {
+          if (isDescendant(t1.source, t2.source)) remove.push(t2);
+          else {
+            preempted = true;
+            break;
+          }
+        }
+      }
+      if (!preempted) {
+        filtered = filtered.filter((t) => !remove.includes(t));
+        filtered.push(t1);
+      }
+    }
+    return filtered;
+  }
+
+  interface Run {
+    context: unknown;
+    changed: boolean;
+    queue: EventObject[];
+    cfg: Uint8Array;
+  }
+
+  // one `enqueue` for every enqueueActions call; assign and raise are recorded as markers, not built as xstate actions
+  let collecting: unknown[] = [];
+  const enqueue: any = (a: unknown) => void collecting.push(a);
+  enqueue.assign = (assignment: unknown) => void collecting.push(new Assign(assignment));
+  enqueue.raise = (e: unknown, options?: { delay?: unknown }) => {
+    if (options?.delay !== undefined) throw new Unsupported('delayed raise');
+    collecting.push(new Raise(e));
+  };
+  for (const k of ['cancel', 'sendTo', 'sendParent', 'spawnChild', 'stopChild', 'emit']) {
+    enqueue[k] = () => {
+      throw new Unsupported(`enqueue.${k}`);
+    };
+  }
+
+  // xstate's resolveAndExecuteActionsWithContext: built-in actions resolve, the rest are executed (dropped)
+  function run(r: Run, list: readonly unknown[], event: EventObject): void {
+    for (const action of list as any[]) {
+      if (action instanceof Assign) {
+        applyAssign(r, action.assignment, event, undefined);
+        continue;
+      }
+      if (action instanceof Raise) {
+        const e = action.event;
+        if (typeof e === 'string') throw new Unsupported('raise of a string event');
+        r.queue.push(typeof e === 'function' ? e({ context: r.context, event, self, system }, undefined) : e);
+        continue;
+      }
+      const inline = typeof action === 'function';
+      const resolved = inline ? action : actions[typeof action === 'string' ? action : action.type];
+      if (!resolved || !('resolve' in resolved)) continue;
+      const params = inline || typeof action === 'string' ? undefined : 'params' in action ? (typeof action.params === 'function' ? action.params({ context: r.context, event }) : action.params) : undefined;
+      switch (resolved.type) {
+        case 'xstate.assign':
+          applyAssign(r, resolved.assignment, event, params);
+          break;
+        case 'xstate.raise': {
+          if (resolved.delay !== undefined) throw new Unsupported('delayed raise');
+          const e = resolved.event;
+          if (typeof e === 'string') throw new Unsupported('raise of a string event');
+          r.queue.push(typeof e === 'function' ? e({ context: r.context, event, self, system }, params) : e);
+          break;
+        }
+        case 'xstate.enqueueActions': {
+          const saved = collecting;
+          const collected: unknown[] = (collecting = []);
+          const cfg = r.cfg;
+          const ctx = r.context;
+          try {
+            resolved.collect({ context: ctx, event, enqueue, check: (g: unknown) => evalGuard(g, ctx, event, cfg), self, system }, params);
+          } finally {
+            collecting = saved;
+          }
+          run(r, collected, event);
+          break;
+        }
+        case 'xstate.log':
+          break;
+        default:
+          throw new Unsupported(`action '${resolved.type}'`);
+      }
+    }
+  }
+
+  // xstate's resolveAssign
+  function applyAssign(r: Run, a: any, event: EventObject, params: unknown): void {
+    const args = { context: r.context, event, spawn: noSpawn, self, system };
+    let partial: Record<string, unknown> = {};
+    if (typeof a === 'function') partial = a(args, params);
+    else for (const k of Object.keys(a)) partial[k] = typeof a[k] === 'function' ? a[k](args, params) : a[k];
+    r.context = Object.assign({}, r.context, partial);
+    r.changed = true;
+  }
+
+  // the encoding after a microstep goes to whichever scratch buffer does not hold the one before
+  const bufA = new Uint8Array(slots);
+  const bufB = new Uint8Array(slots);
+  function microstep(r: Run, ts: CTrans[], event: EventObject): void {
+    const cfg = r.cfg;
+    const next = cfg === bufA ? bufB : bufA;
+    for (let i = 0; i < slots; i++) next[i] = cfg[i]!; // a loop: TypedArray.set costs more on a few bytes
+    if (ts.length === 1) {
+      // one transition: no conflicts, its exit set is already in document order
+      const t = ts[0]!;
+      if (t.targeted) {
+        const exit: CNode[] = [];
+        below(t.domain, cfg, exit);
+        for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
+      }
+      if (t.actions.length) run(r, t.actions, event);
+      const enter = t.enter;
+      for (let i = 0; i < enter.length; i++) arrive(r, enter[i]!, t.enterDefault[i]!, next, event);
+    } else {
+      const filtered = removeConflicting(ts, cfg);
+      const exit: CNode[] = [];
+      for (const t of filtered) exitSet(t, cfg, exit);
+      for (const s of [...new Set(exit)].sort(byOrderDesc)) leave(r, s, next, event);
+      for (const t of filtered) if (t.actions.length) run(r, t.actions, event);
+      const enter = [...new Set(filtered.flatMap(enterOf))].sort(byOrder);
+      for (const s of enter) arrive(r, s, filtered.some((t) => t.defaultEntry.has(s)), next, event);
+    }
+    for (let i = 0; i < next.length; i++) {
+      if (next[i] !== cfg[i]) {
+        r.changed = true;
+        break;
+      }
+    }
+    r.cfg = next;
+  }
+
+  function leave(r: Run, s: CNode, next: Uint8Array, event: EventObject): void {
+    if (s.exit.length) run(r, s.exit, event);
+    if (s.slot >= 0) next[s.slot] = 0;
+  }
+
+  function arrive(r: Run, s: CNode, byDefault: boolean, next: Uint8Array, event: EventObject): void {
+    if (s.entry.length) run(r, s.entry, event);
+    if (byDefault && s.initialActions.length) run(r, s.initialActions, event);
+    const p = s.parent;
+    if (p && p.type === 'compound') next[p.slot] = s.index;
+  }
+
+  const r: Run = { context: undefined, changed: false, queue: [], cfg: new Uint8Array(0) };
+  function step(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): Uint8Array | undefined {
+    if (ev < 0) return undefined;
+    const sel: CTrans[] = [];
+    select(root, cfg, context, event, ev, sel);
+    if (!sel.length) return undefined;
+    r.context = context;
+    r.changed = false;
+    r.queue = [];
+    r.cfg = cfg;
+    microstep(r, sel, event);
+    while (r.queue.length) {
+      const e = r.queue.shift()!;
+      const id = eventIds.get(e.type);
+      if (id === undefined) continue;
+      const s: CTrans[] = [];
+      select(root, r.cfg, r.context, e, id, s);
+      if (s.length) microstep(r, s, e);
+    }
+    if (!r.changed) return undefined;
+    compiled.context = r.context;
+    return r.cfg;
+  }
+
+  function value(cfg: Uint8Array): unknown {
+    const of = (n: CNode): unknown => {
+      if (n.type === 'compound') {
+        const c = n.children[cfg[n.slot]!]!;
+        return c.type === 'atomic' ? c.key : { [c.key]: of(c) };
+      }
+      const o: Record<string, unknown> = {};
+      for (const c of n.children) o[c.key] = of(c);
+      return o;
+    };
+    return of(root);
+  }
+
+  const snap = getInitialSnapshot(machine) as any;
+  const init = new Uint8Array(slots);
+  for (const sn of snap._nodes) {
+    const n = byNode.get(sn)!;
+    if (n.parent?.type === 'compound') init[n.parent.slot] = n.index;
+  }
+  const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, context: undefined, eventId: (type) => eventIds.get(type) ?? -1 };
+  return compiled;
+}
+
+/** enqueue.assign / enqueue.raise inside enqueueActions, resolved by `run` like xstate's assign and raise */
+class Assign {
+  constructor(readonly assignment: unknown) {}
+}
+class Raise {
+  constructor(readonly event: unknown) {}
+}
+
+const byOrder = (a: CNode, b: CNode) => a.order - b.order;
+const byOrderDesc = (a: CNode, b: CNode) => b.order - a.order;
+const enterOf = (t: CTrans) => t.enter;
+
+function noSpawn(): never {
+  throw new Unsupported('spawn');
+}
