@@ -44,6 +44,12 @@ interface CTrans {
   defaultEntry: Set<CNode>;
   /** index-aligned with `enter`: entered by default */
   enterDefault: boolean[];
+  /**
+   * When no exit, entry or initial action can run in its exit and entry sets: the whole change
+   * to the encoding, as (slot, value) pairs (slots of the domain's compound descendants zeroed,
+   * then the entered states' slots), so a microstep applies it without walking the tree.
+   */
+  writes: Int32Array | undefined;
 }
 
 export interface Compiled {
@@ -146,7 +152,27 @@ export function compile(machine: AnyStateMachine): Compiled {
     const defaultEntry = new Set<CNode>();
     if (targeted) entrySet(targets, source, domain, enter, defaultEntry);
     const entered = [...enter].sort((a, b) => a.order - b.order);
-    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault: entered.map((x) => defaultEntry.has(x)) };
+    const enterDefault = entered.map((x) => defaultEntry.has(x));
+    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault, writes: targeted ? staticWrites(domain, entered, enterDefault) : undefined };
+  }
+
+  // the encoding change of a targeted transition, or undefined when a state it may exit or enters has actions
+  function staticWrites(domain: CNode, entered: CNode[], enterDefault: boolean[]): Int32Array | undefined {
+    const out = new Map<number, number>();
+    const exits = (n: CNode): boolean => {
+      for (const c of n.children) {
+        if (c.exit.length || !exits(c)) return false;
+        if (c.slot >= 0) out.set(c.slot, 0); // inactive compound states already hold 0
+      }
+      return true;
+    };
+    if (!exits(domain)) return undefined;
+    for (let i = 0; i < entered.length; i++) {
+      const s = entered[i]!;
+      if (s.entry.length || (enterDefault[i] && s.initialActions.length)) return undefined;
+      if (s.parent?.type === 'compound') out.set(s.parent.slot, s.index);
+    }
+    return Int32Array.from([...out].flat());
   }
 
   // xstate's computeEntrySet for one transition without history or reenter
@@ -404,14 +430,20 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (ts.length === 1) {
       // one transition: no conflicts, its exit set is already in document order
       const t = ts[0]!;
-      if (t.targeted) {
-        const exit: CNode[] = [];
-        below(t.domain, cfg, exit);
-        for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
+      const w = t.writes;
+      if (w) {
+        for (let i = 0; i < w.length; i += 2) next[w[i]!] = w[i + 1]!;
+        if (t.actions.length) run(r, t.actions, event);
+      } else {
+          if (t.targeted) {
+          const exit: CNode[] = [];
+          below(t.domain, cfg, exit);
+          for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
+        }
+        if (t.actions.length) run(r, t.actions, event);
+        const enter = t.enter;
+        for (let i = 0; i < enter.length; i++) arrive(r, enter[i]!, t.enterDefault[i]!, next, event);
       }
-      if (t.actions.length) run(r, t.actions, event);
-      const enter = t.enter;
-      for (let i = 0; i < enter.length; i++) arrive(r, enter[i]!, t.enterDefault[i]!, next, event);
     } else {
       const filtered = removeConflicting(ts, cfg);
       const exit: CNode[] = [];
@@ -442,28 +474,37 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (p && p.type === 'compound') next[p.slot] = s.index;
   }
 
+  // `step` is not re-entered (guards and actions cannot step the machine), so its lists are reused
   const r: Run = { context: undefined, changed: false, queue: [], cfg: new Uint8Array(0) };
+  const sel: CTrans[] = [];
   function step(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): Uint8Array | undefined {
     if (ev < 0) return undefined;
-    const sel: CTrans[] = [];
+    sel.length = 0;
     select(root, cfg, context, event, ev, sel);
     if (!sel.length) return undefined;
     r.context = context;
     r.changed = false;
-    r.queue = [];
     r.cfg = cfg;
+    r.queue.length = 0; // left over only if a guard or action threw
     microstep(r, sel, event);
-    while (r.queue.length) {
-      const e = r.queue.shift()!;
-      const id = eventIds.get(e.type);
-      if (id === undefined) continue;
-      const s: CTrans[] = [];
-      select(root, r.cfg, r.context, e, id, s);
-      if (s.length) microstep(r, s, e);
-    }
+    if (r.queue.length) drain(r);
     if (!r.changed) return undefined;
     compiled.context = r.context;
     return r.cfg;
+  }
+
+  // internal events raised during a step, each a microstep of its own, in order
+  function drain(r: Run): void {
+    const queue = r.queue; // microsteps append to it
+    for (let i = 0; i < queue.length; i++) {
+      const e = queue[i]!;
+      const id = eventIds.get(e.type);
+      if (id === undefined) continue;
+      sel.length = 0;
+      select(root, r.cfg, r.context, e, id, sel);
+      if (sel.length) microstep(r, sel, e);
+    }
+    queue.length = 0;
   }
 
   function value(cfg: Uint8Array): unknown {
