@@ -270,21 +270,24 @@ export function compile(machine: AnyStateMachine): Compiled {
     throw new Unsupported(`built-in guard '${resolved.name}'`);
   }
 
-  // xstate's transitionNode over the encoding: the first enabled candidate, innermost first
-  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number, out: CTrans[]): void {
+  // xstate's transitionNode over the encoding: the first enabled candidate, innermost first, into `selected[0..nSelected)`
+  const selected: CTrans[] = [];
+  let nSelected = 0;
+  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number): void {
     if (!n.subtree[ev]) return;
-    const before = out.length;
-    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, ev, out);
+    const before = nSelected;
+    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, ev);
     else if (n.type === 'parallel') {
       const kids = n.relevant[ev]!;
-      for (let i = 0; i < kids.length; i++) select(kids[i]!, cfg, context, event, ev, out);
+      for (let i = 0; i < kids.length; i++) select(kids[i]!, cfg, context, event, ev);
     }
-    if (out.length > before) return;
+    if (nSelected > before) return;
     const cands = n.byEvent[ev];
     if (!cands) return;
-    for (const t of cands) {
+    for (let i = 0; i < cands.length; i++) {
+      const t = cands[i]!;
       if (t.guard === undefined || evalGuard(t.guard, context, event, cfg)) {
-        out.push(t);
+        selected[nSelected++] = t;
         return;
       }
     }
@@ -423,19 +426,19 @@ export function compile(machine: AnyStateMachine): Compiled {
   // the encoding after a microstep goes to whichever scratch buffer does not hold the one before
   const bufA = new Uint8Array(slots);
   const bufB = new Uint8Array(slots);
-  function microstep(r: Run, ts: CTrans[], event: EventObject): void {
+  function microstep(r: Run, event: EventObject): void {
     const cfg = r.cfg;
     const next = cfg === bufA ? bufB : bufA;
     for (let i = 0; i < slots; i++) next[i] = cfg[i]!; // a loop: TypedArray.set costs more on a few bytes
-    if (ts.length === 1) {
+    if (nSelected === 1) {
       // one transition: no conflicts, its exit set is already in document order
-      const t = ts[0]!;
+      const t = selected[0]!;
       const w = t.writes;
       if (w) {
         for (let i = 0; i < w.length; i += 2) next[w[i]!] = w[i + 1]!;
         if (t.actions.length) run(r, t.actions, event);
       } else {
-          if (t.targeted) {
+        if (t.targeted) {
           const exit: CNode[] = [];
           below(t.domain, cfg, exit);
           for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
@@ -445,7 +448,7 @@ export function compile(machine: AnyStateMachine): Compiled {
         for (let i = 0; i < enter.length; i++) arrive(r, enter[i]!, t.enterDefault[i]!, next, event);
       }
     } else {
-      const filtered = removeConflicting(ts, cfg);
+      const filtered = removeConflicting(selected.slice(0, nSelected), cfg);
       const exit: CNode[] = [];
       for (const t of filtered) exitSet(t, cfg, exit);
       for (const s of [...new Set(exit)].sort(byOrderDesc)) leave(r, s, next, event);
@@ -476,17 +479,16 @@ export function compile(machine: AnyStateMachine): Compiled {
 
   // `step` is not re-entered (guards and actions cannot step the machine), so its lists are reused
   const r: Run = { context: undefined, changed: false, queue: [], cfg: new Uint8Array(0) };
-  const sel: CTrans[] = [];
   function step(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): Uint8Array | undefined {
     if (ev < 0) return undefined;
-    sel.length = 0;
-    select(root, cfg, context, event, ev, sel);
-    if (!sel.length) return undefined;
+    nSelected = 0;
+    select(root, cfg, context, event, ev);
+    if (!nSelected) return undefined;
     r.context = context;
     r.changed = false;
     r.cfg = cfg;
-    r.queue.length = 0; // left over only if a guard or action threw
-    microstep(r, sel, event);
+    if (r.queue.length) r.queue.length = 0; // left over only if a guard or action threw
+    microstep(r, event);
     if (r.queue.length) drain(r);
     if (!r.changed) return undefined;
     compiled.context = r.context;
@@ -500,14 +502,14 @@ export function compile(machine: AnyStateMachine): Compiled {
       const e = queue[i]!;
       const id = eventIds.get(e.type);
       if (id === undefined) continue;
-      sel.length = 0;
-      select(root, r.cfg, r.context, e, id, sel);
-      if (sel.length) microstep(r, sel, e);
+      nSelected = 0;
+      select(root, r.cfg, r.context, e, id);
+      if (nSelected) microstep(r, e);
     }
     queue.length = 0;
   }
 
-  function value(cfg: Uint8Array): unknown {
+  function valueOf(cfg: Uint8Array): unknown {
     const of = (n: CNode): unknown => {
       if (n.type === 'compound') {
         const c = n.children[cfg[n.slot]!]!;
@@ -519,6 +521,15 @@ export function compile(machine: AnyStateMachine): Compiled {
     };
     return of(root);
   }
+
+  // the same as generated code: an object literal per parallel state, a conditional per compound one
+  function valueCode(n: CNode): string {
+    const of = (c: CNode) => (c.type === 'atomic' ? JSON.stringify(c.key) : `{${JSON.stringify(c.key)}: ${valueCode(c)}}`);
+    if (n.type === 'compound') return n.children.map((c, i) => (i < n.children.length - 1 ? `cfg[${n.slot}] === ${i} ? ${of(c)} : ` : of(c))).join('');
+    return `{${n.children.map((c) => `${JSON.stringify(c.key)}: ${valueCode(c)}`).join(', ')}}`;
+  }
+  // a literal '__proto__' key would set the prototype, not a property
+  const value = all.some((n) => n.key === '__proto__') ? valueOf : (new Function('cfg', `return ${valueCode(root)};`) as (cfg: Uint8Array) => unknown);
 
   const snap = getInitialSnapshot(machine) as any;
   const init = new Uint8Array(slots);
