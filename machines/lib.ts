@@ -47,6 +47,62 @@ function cloneKvm(k: KvmContext): KvmContext {
   };
 }
 
+/**
+ * `copy` (a cloneContext of `orig` that a kernel function changed) with every record and
+ * array it left equal replaced by the original one: what a copy-on-write of the touched parts
+ * would give, so contexts share what a step did not change (the checker compares and stores less).
+ */
+export function shareUnchanged(orig: SystemContext, copy: SystemContext): SystemContext {
+  const gib = same(orig.gib, copy.gib);
+  const vms = sameList(orig.vms, copy.vms, shareKvm);
+  const mdev = same(orig.mdev, copy.mdev);
+  const queues = sameList(orig.queues, copy.queues, same);
+  if (gib === orig.gib && vms === orig.vms && mdev === orig.mdev && queues === orig.queues && copy.params === orig.params && copy.airqs === orig.airqs && keys(copy) === keys(orig)) return orig;
+  copy.gib = gib;
+  copy.vms = vms;
+  copy.mdev = mdev;
+  copy.queues = queues;
+  return copy;
+}
+
+function shareKvm(orig: KvmContext, copy: KvmContext): KvmContext {
+  const ref = sameList(orig.gisa.ref, copy.gisa.ref, (a, b) => (a === b ? a : b));
+  copy.gisa.ref = ref;
+  const gisa = same(orig.gisa, copy.gisa);
+  const vcpus = sameList(orig.vcpus, copy.vcpus, same);
+  copy.gisa = gisa;
+  copy.vcpus = vcpus;
+  return same(orig, copy);
+}
+
+/** `orig` if the shallow copy `copy` still has the same own values under the same keys, else `copy`. */
+function same<T extends object>(orig: T, copy: T): T {
+  let n = 0;
+  for (const k in copy) {
+    if (copy[k] !== orig[k]) return copy;
+    n++;
+  }
+  return n === keys(orig) ? orig : copy;
+}
+
+/** `orig` if every item of `copy` shares to the same item (each item replaced by its shared one), else `copy`. */
+function sameList<T>(orig: T[], copy: T[], share: (a: T, b: T) => T): T[] {
+  let all = orig.length === copy.length;
+  for (let i = 0; i < copy.length; i++) {
+    const a = orig[i];
+    const b = a === undefined ? copy[i]! : share(a, copy[i]!);
+    copy[i] = b;
+    if (b !== a) all = false;
+  }
+  return all ? orig : copy;
+}
+
+function keys(o: object): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
+}
+
 /** Side effects an update asks for besides the new context: internal events to raise. */
 export interface Effects {
   raise(event: SpecEvent): void;
@@ -64,7 +120,8 @@ export function kernel(fn: KernelFn): any {
     const c = cloneContext(context as SystemContext);
     const raised: SpecEvent[] = [];
     fn(c, event as SpecEvent, ix ?? {}, { raise: (e) => raised.push(e) });
-    enqueue.assign(() => c);
+    const shared = shareUnchanged(context as SystemContext, c);
+    enqueue.assign(() => shared);
     for (const e of raised) enqueue.raise(e);
   });
 }
@@ -74,7 +131,7 @@ export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void)
   return assign(({ context, event }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     fn(c, event as SpecEvent, ix ?? {});
-    return c;
+    return shareUnchanged(context as SystemContext, c);
   });
 }
 

@@ -6,9 +6,11 @@ export class ContextTable {
   private hashes: Int32Array = new Int32Array(1024);
   private table: Int32Array = new Int32Array(2048);
   private mask = 2047;
+  /** Sub-objects of stored contexts, one per JSON value (hash-consed), with their hashes. */
+  private readonly nodes = new NodeTable();
 
   intern(c: unknown): number {
-    const h = hash(c, 0x811c9dc5);
+    const h = this.nodes.hash(c, 0x811c9dc5);
     let p = h & this.mask;
     for (;;) {
       const e = this.table[p]!;
@@ -16,6 +18,7 @@ export class ContextTable {
       if (this.hashes[e - 1] === h && same(this.contexts[e - 1], c)) return e - 1;
       p = (p + 1) & this.mask;
     }
+    this.nodes.shareChildren(c);
     const id = this.contexts.length;
     this.contexts.push(c);
     if (id >= this.hashes.length) {
@@ -39,6 +42,90 @@ export class ContextTable {
     }
   }
 }
+
+/**
+ * Hash-consing of the plain objects and arrays inside stored contexts: a new context's
+ * sub-objects are replaced by the stored ones with the same JSON, so contexts share them
+ * (memory), a comparison with a context built from a stored one by copying only what changed
+ * stops at the shared, identical parts, and a shared sub-object's hash is not recomputed.
+ */
+class NodeTable {
+  private readonly hashOf = new Map<object, number>();
+  private objects: object[] = [];
+  private table: Int32Array = new Int32Array(2048);
+  private mask = 2047;
+
+  /** A hash of a JSON value; an object or array enters it by its own hash (`node`), so a shared one's is reused. */
+  hash(v: unknown, h: number): number {
+    return typeof v === 'object' && v !== null ? mix(h, this.node(v)) : hash(v, h);
+  }
+
+  private node(v: object): number {
+    const known = this.hashOf.get(v);
+    if (known !== undefined) return known;
+    let h = 0x9e3779b9;
+    if (Array.isArray(v)) {
+      h = mix(h, 0x2000 + v.length);
+      for (let i = 0; i < v.length; i++) h = this.hash(jsonArrayItem(v[i]), h);
+      return h;
+    }
+    if (!isPlain(v)) return hash(v, h);
+    h = mix(h, 0x3000);
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      if (omitted(x)) continue;
+      h = this.hash(x, h);
+    }
+    return mix(h, 0x3001);
+  }
+
+  /** Replace the plain sub-objects of `v` by their shared equals, sharing the new ones. */
+  shareChildren(v: unknown): void {
+    if (typeof v !== 'object' || v === null || !(Array.isArray(v) || isPlain(v))) return;
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      if (typeof x !== 'object' || x === null || this.hashOf.has(x) || !(Array.isArray(x) || isPlain(x))) continue;
+      const y = this.share(x);
+      if (y !== x) Reflect.set(o, k, y); // false (kept) if the property is read-only
+    }
+  }
+
+  private share(v: object): object {
+    this.shareChildren(v);
+    const h = this.node(v);
+    let p = h & this.mask;
+    for (;;) {
+      const e = this.table[p]!;
+      if (e === 0) break;
+      const s = this.objects[e - 1]!;
+      if (this.hashOf.get(s) === h && same(s, v)) return s;
+      p = (p + 1) & this.mask;
+    }
+    this.hashOf.set(v, h);
+    this.objects.push(v);
+    this.table[p] = this.objects.length;
+    if (this.objects.length * 2 > this.mask) this.rehash();
+    return v;
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    this.mask = this.table.length - 1;
+    for (let i = 0; i < this.objects.length; i++) {
+      let p = this.hashOf.get(this.objects[i]!)! & this.mask;
+      while (this.table[p] !== 0) p = (p + 1) & this.mask;
+      this.table[p] = i + 1;
+    }
+  }
+}
+
+/** Plain objects (not class instances such as Date, whose JSON is their toJSON). */
+const isPlain = (v: object) => {
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+};
 
 const mix = (h: number, x: number) => Math.imul(h ^ x, 0x01000193);
 
