@@ -108,6 +108,14 @@ export interface Effects {
   raise(event: SpecEvent): void;
 }
 
+/** The events a kernel function raised (a class: no closure built per call). */
+class Raised implements Effects {
+  readonly events: SpecEvent[] = [];
+  raise(event: SpecEvent): void {
+    this.events.push(event);
+  }
+}
+
 export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects) => void;
 
 /**
@@ -118,11 +126,11 @@ export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects)
 export function kernel(fn: KernelFn): any {
   return enqueueActions(({ context, event, enqueue }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
-    const raised: SpecEvent[] = [];
-    fn(c, event as SpecEvent, ix ?? {}, { raise: (e) => raised.push(e) });
+    const fx = new Raised();
+    fn(c, event as SpecEvent, ix ?? {}, fx);
     const shared = shareUnchanged(context as SystemContext, c);
     enqueue.assign(() => shared);
-    for (const e of raised) enqueue.raise(e);
+    for (const e of fx.events) enqueue.raise(e);
   });
 }
 

@@ -358,6 +358,9 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (options?.delay !== undefined) throw new Unsupported('delayed raise');
     collecting.push(new Raise(e));
   };
+  // `check` of the enqueueActions call being collected (one function, not a closure per call)
+  let checking: { context: unknown; event: EventObject; cfg: Uint8Array } = { context: undefined, event: { type: '' }, cfg: new Uint8Array(0) };
+  const check = (g: unknown) => evalGuard(g, checking.context, checking.event, checking.cfg);
   for (const k of ['cancel', 'sendTo', 'sendParent', 'spawnChild', 'stopChild', 'emit']) {
     enqueue[k] = () => {
       throw new Unsupported(`enqueue.${k}`);
@@ -394,13 +397,14 @@ export function compile(machine: AnyStateMachine): Compiled {
         }
         case 'xstate.enqueueActions': {
           const saved = collecting;
+          const savedCheck = checking;
           const collected: unknown[] = (collecting = []);
-          const cfg = r.cfg;
-          const ctx = r.context;
+          checking = { context: r.context, event, cfg: r.cfg };
           try {
-            resolved.collect({ context: ctx, event, enqueue, check: (g: unknown) => evalGuard(g, ctx, event, cfg), self, system }, params);
+            resolved.collect({ context: r.context, event, enqueue, check, self, system }, params);
           } finally {
             collecting = saved;
+            checking = savedCheck;
           }
           run(r, collected, event);
           break;
