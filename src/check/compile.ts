@@ -37,6 +37,8 @@ interface CTrans {
   source: CNode;
   targeted: boolean;
   guard: unknown;
+  /** the guard, resolved (set once the guard implementations are known) */
+  check: ((context: unknown, event: EventObject, cfg: Uint8Array) => boolean) | undefined;
   actions: unknown[];
   domain: CNode;
   /** states entered, by document order, and those entered by default (their initial actions run) */
@@ -153,7 +155,7 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (targeted) entrySet(targets, source, domain, enter, defaultEntry);
     const entered = [...enter].sort((a, b) => a.order - b.order);
     const enterDefault = entered.map((x) => defaultEntry.has(x));
-    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault, writes: targeted ? staticWrites(domain, entered, enterDefault) : undefined };
+    return { source, targeted, guard: t.guard, check: undefined, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault, writes: targeted ? staticWrites(domain, entered, enterDefault) : undefined };
   }
 
   // the encoding change of a targeted transition, or undefined when a state it may exit or enters has actions
@@ -270,6 +272,37 @@ export function compile(machine: AnyStateMachine): Compiled {
     throw new Unsupported(`built-in guard '${resolved.name}'`);
   }
 
+  type Check = (context: unknown, event: EventObject, cfg: Uint8Array) => boolean;
+  // a transition's guard resolved once: a named or inline implementation with fixed params, and/or/not of such; the rest through evalGuard
+  function compileGuard(guard: any): Check {
+    const inline = typeof guard === 'function';
+    const resolved = inline ? guard : guards[typeof guard === 'string' ? guard : guard.type];
+    if (typeof resolved === 'function' && !('check' in resolved)) {
+      if (inline || typeof guard === 'string' || !('params' in guard)) return (context, event) => resolved({ context, event }, undefined);
+      const params = guard.params;
+      if (typeof params !== 'function') return (context, event) => resolved({ context, event }, params);
+    }
+    if (typeof resolved === 'function' && resolved.guards) {
+      const gs = (resolved.guards as unknown[]).map(compileGuard);
+      switch (resolved.name) {
+        case 'and':
+          return (context, event, cfg) => {
+            for (let i = 0; i < gs.length; i++) if (!gs[i]!(context, event, cfg)) return false;
+            return true;
+          };
+        case 'or':
+          return (context, event, cfg) => {
+            for (let i = 0; i < gs.length; i++) if (gs[i]!(context, event, cfg)) return true;
+            return false;
+          };
+        case 'not':
+          return (context, event, cfg) => !gs[0]!(context, event, cfg);
+      }
+    }
+    return (context, event, cfg) => evalGuard(guard, context, event, cfg);
+  }
+  for (const n of all) for (const ts of n.trans.values()) for (const t of ts) if (t.guard !== undefined) t.check = compileGuard(t.guard);
+
   // xstate's transitionNode over the encoding: the first enabled candidate, innermost first, into `selected[0..nSelected)`
   const selected: CTrans[] = [];
   let nSelected = 0;
@@ -286,7 +319,7 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (!cands) return;
     for (let i = 0; i < cands.length; i++) {
       const t = cands[i]!;
-      if (t.guard === undefined || evalGuard(t.guard, context, event, cfg)) {
+      if (t.check === undefined || t.check(context, event, cfg)) {
         selected[nSelected++] = t;
         return;
       }
