@@ -2,40 +2,61 @@
 // computed by walking the values (keys left out of the hash, compared in order on a match),
 // open addressing, and an exact comparison, so no JSON string is built per transition.
 export class ContextTable {
-  readonly contexts: unknown[] = [];
-  private hashes: Int32Array = new Int32Array(1024);
-  private table: Int32Array = new Int32Array(2048);
-  private mask = 2047;
+  private readonly set = new ValueSet();
+  readonly contexts: unknown[] = this.set.items;
   /** Sub-objects of stored contexts, one per JSON value (hash-consed), with their hashes. */
   private readonly nodes = new NodeTable();
 
   intern(c: unknown): number {
     const h = this.nodes.hash(c, 0x811c9dc5);
+    const known = this.set.find(c, h);
+    if (known >= 0) return known;
+    this.nodes.shareChildren(c); // same JSON, same hash: the slot `find` left stays right
+    return this.set.add(c, h);
+  }
+}
+
+/** JSON values by hash, open addressing, compared exactly with `same` on a hash match. */
+class ValueSet {
+  readonly items: unknown[] = [];
+  private hashes: Int32Array = new Int32Array(1024);
+  private table: Int32Array = new Int32Array(2048);
+  private mask = 2047;
+  /** where the last `find` stopped: the free slot `add` fills */
+  private free = 0;
+
+  /** The index of a value equal to `v` (hash `h`), or -1. */
+  find(v: unknown, h: number): number {
     let p = h & this.mask;
     for (;;) {
       const e = this.table[p]!;
       if (e === 0) break;
-      if (this.hashes[e - 1] === h && same(this.contexts[e - 1], c)) return e - 1;
+      if (this.hashes[e - 1] === h && same(this.items[e - 1], v)) return e - 1;
       p = (p + 1) & this.mask;
     }
-    this.nodes.shareChildren(c);
-    const id = this.contexts.length;
-    this.contexts.push(c);
+    this.free = p;
+    return -1;
+  }
+
+  /** Store `v` (hash `h`) after a `find` that returned -1; its index. */
+  add(v: unknown, h: number): number {
+    const id = this.items.length;
+    this.items.push(v);
     if (id >= this.hashes.length) {
       const b = new Int32Array(this.hashes.length * 2);
       b.set(this.hashes);
       this.hashes = b;
     }
     this.hashes[id] = h;
-    this.table[p] = id + 1;
-    if (this.contexts.length * 2 > this.mask) this.rehash();
+    this.table[this.free] = id + 1;
+    if (this.items.length * 2 > this.mask) this.rehash();
     return id;
   }
 
   private rehash(): void {
     this.table = new Int32Array(this.table.length * 2);
     this.mask = this.table.length - 1;
-    for (let id = 0; id < this.contexts.length; id++) {
+    for (let id = 0; id < this.items.length; id++) {
       let p = this.hashes[id]! & this.mask;
       while (this.table[p] !== 0) p = (p + 1) & this.mask;
       this.table[p] = id + 1;
@@ -51,9 +72,7 @@ export class ContextTable {
  */
 class NodeTable {
   private readonly hashOf = new Map<object, number>();
-  private objects: object[] = [];
-  private table: Int32Array = new Int32Array(2048);
-  private mask = 2047;
+  private readonly set = new ValueSet();
 
   /** A hash of a JSON value; an object or array enters it by its own hash (`node`), so a shared one's is reused. */
   hash(v: unknown, h: number): number {
@@ -95,29 +114,11 @@ class NodeTable {
   private share(v: object): object {
     this.shareChildren(v);
     const h = this.node(v);
-    let p = h & this.mask;
-    for (;;) {
-      const e = this.table[p]!;
-      if (e === 0) break;
-      const s = this.objects[e - 1]!;
-      if (this.hashOf.get(s) === h && same(s, v)) return s;
-      p = (p + 1) & this.mask;
-    }
+    const known = this.set.find(v, h);
+    if (known >= 0) return this.set.items[known] as object;
+    this.set.add(v, h);
     this.hashOf.set(v, h);
-    this.objects.push(v);
-    this.table[p] = this.objects.length;
-    if (this.objects.length * 2 > this.mask) this.rehash();
     return v;
-  }
-
-  private rehash(): void {
-    this.table = new Int32Array(this.table.length * 2);
-    this.mask = this.table.length - 1;
-    for (let i = 0; i < this.objects.length; i++) {
-      let p = this.hashOf.get(this.objects[i]!)! & this.mask;
-      while (this.table[p] !== 0) p = (p + 1) & this.mask;
-      this.table[p] = i + 1;
-    }
   }
 }
 
