@@ -166,6 +166,9 @@ export function formatResult(r: CheckResult): string {
   const rows = [['property', 'kind', 'expected', 'found', ''], ...r.results.map((x) => [x.property, x.kind, verdict(x.expected), verdict(x.holds), x.holds === x.expected ? 'ok' : 'MISMATCH'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) lines.push('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  // why a verdict is unknown, unless the state limit (said in the header) is the reason
+  const undecided = r.results.filter((x) => x.holds === null && x.note && !r.limitReached);
+  if (undecided.length) lines.push('', ...undecided.map((x) => `  ${x.property} not decided: ${x.note}`));
   for (const x of r.results) if (x.holds === false) lines.push('', ...counterexample(x));
   return lines.join('\n') + '\n\n';
 }
