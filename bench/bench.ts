@@ -177,17 +177,21 @@ function explorers(): void {
   console.log(`\n## Composed system, ${JSON.stringify(set)}, state limit ${fmt(limit)} (--big, --big-limit)\n`);
   const big = specs.find((s) => s.id === 'system')!.model(undefined, undefined, { params: set });
   const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const before = process.memoryUsage();
-  const t = performance.now();
-  const x = explore(big, { maxStates: limit, keepEdges: true });
-  const millis = performance.now() - t;
-  gc?.();
-  const after = process.memoryUsage();
-  const perState = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / x.states.length;
   console.log('engine | states | transitions | limit reached | depth | time | states/s | bytes/state (heap + buffers) | rss');
   console.log('--- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---:');
-  console.log([x.engine, fmt(x.states.length), fmt(x.transitions), x.limitReached ? 'yes' : 'no', x.maxDepth, `${(millis / 1000).toFixed(1)} s`, fmt(Math.round(x.states.length / (millis / 1000))), fmt(Math.round(perState)) + (gc ? '' : ' (no --expose-gc: approximate)'), `${(after.rss / 1e6).toFixed(0)} MB`].join(' | '));
+  // the same configuration in full, then with one state per orbit of its interchangeable vcpus and queues
+  for (const symmetry of [false, true]) {
+    gc?.();
+    const before = process.memoryUsage();
+    const t = performance.now();
+    const x = explore(big, { maxStates: limit, keepEdges: true, symmetry });
+    const millis = performance.now() - t;
+    gc?.();
+    const after = process.memoryUsage();
+    const perState = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / x.states.length;
+    const engine = symmetry ? `${x.engine}, symmetry-reduced (${big.symmetry!.groups.map((g) => g.name).join('; ')})` : x.engine;
+    console.log([engine, fmt(x.states.length), fmt(x.transitions), x.limitReached ? 'yes' : 'no', x.maxDepth, `${(millis / 1000).toFixed(1)} s`, fmt(Math.round(x.states.length / (millis / 1000))), fmt(Math.round(perState)) + (gc ? '' : ' (no --expose-gc: approximate)'), `${(after.rss / 1e6).toFixed(0)} MB`].join(' | '));
+  }
 }
 
 function timedOnce(f: () => Omit<Run, 'millis'>): Run {

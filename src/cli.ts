@@ -6,6 +6,7 @@ import { registerList } from './commands/list.ts';
 import { registerCheck } from './commands/check.ts';
 import { processIo, UsageError, type Io } from './commands/io.ts';
 import { VariantFileError } from './check/variant-file.ts';
+import { SymmetryError } from './check/symmetry.ts';
 import { registerExport } from './commands/export.ts';
 import { registerPage } from './commands/page.ts';
 import { registerReplay } from './commands/replay.ts';
@@ -37,7 +38,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       // commander already printed its one-line message; help and version exit 0
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof SpecError || e instanceof VariantFileError) {
+    if (e instanceof UsageError || e instanceof SpecError || e instanceof VariantFileError || e instanceof SymmetryError) {
       io.err(`s390-kvm-spec: ${e.message}\n`);
       return 2;
     }

@@ -71,6 +71,31 @@ export interface Model<C = any> {
   expectedViolations: readonly string[];
   /** The factory options the machine was built with (parameters, design), for systems under test. */
   options?: Readonly<Record<string, unknown>>;
+  /**
+   * Interchangeable objects of this configuration, for symmetry reduction; `byDefault`: the
+   * configuration opts in, so `check` reduces unless told `--no-symmetry`.
+   */
+  symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
+}
+
+/**
+ * Objects the machine treats alike (the vcpus of a VM with the same CR6, the AP queues):
+ * permuting them maps reachable states to reachable states, so the checker may keep one
+ * state per orbit. Member i is a region of the machine, element `index` of the context array
+ * at `array`, and the events whose payload field `field` equals `index` (and match `where`).
+ */
+export interface SymmetryGroup {
+  name: string;
+  members: readonly { region: string; index: number }[];
+  array: readonly (string | number)[];
+  field: string;
+  where?: Readonly<Record<string, number>>;
+  /**
+   * Whether permuting the members is an automorphism of the transition relation (checked by
+   * a test with verifySymmetry); when not, the reduction is approximate and `note` says why.
+   */
+  exact: boolean;
+  note?: string;
 }
 
 /** A patch-series version or a planted bug: the baseline with named parts replaced. */

@@ -5,6 +5,7 @@ import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpe
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
+import { symmetryGroups } from './symmetry.ts';
 import { composeMachine, contextFor, type Parts } from './system.machine.ts';
 
 export interface CoreConfiguration {
@@ -14,6 +15,8 @@ export interface CoreConfiguration {
   bounds: Bounds;
   /** Liveness properties checked in this configuration (default: the machine's). */
   liveness?: readonly LivenessProperty<SystemContext>[];
+  /** The configuration opts in to symmetry reduction over its interchangeable vcpus and queues. */
+  symmetry?: boolean;
 }
 
 export interface CoreVariant extends VariantInfo {
@@ -66,6 +69,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         liveness: configuration.liveness ?? def.liveness ?? [],
         expectedViolations: variant.expectedViolations,
         options: { params: configuration.params, design, parts: def.parts },
+        symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
       };
     },
   };

@@ -2,7 +2,9 @@
 // liveness property, and compare each verdict with the variant's expectation. Every
 // violation comes with its shortest trace; a liveness violation with its lasso.
 import type { EventObject } from 'xstate';
-import { explore, type Exploration } from './explore.ts';
+import { getInitialSnapshot, type AnyMachineSnapshot } from 'xstate';
+import { abstractState, explore, inertScope, reduces, type Exploration } from './explore.ts';
+import { concreteEvents } from './symmetry.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
 import type { AbstractState, Instance, Model } from '../spec.ts';
 
@@ -10,6 +12,8 @@ export interface CheckOptions {
   maxStates?: number;
   /** Called during exploration with the number of states so far and the queue length. */
   onProgress?: (states: number, queued: number) => void;
+  /** Symmetry reduction on or off (default: the configuration's choice, `model.symmetry.byDefault`). */
+  symmetry?: boolean;
 }
 
 /** One step of a counterexample, with what changed in the state after it. */
@@ -51,34 +55,58 @@ export interface CheckResult {
   limitReached: boolean;
   /** Every result's `holds` equals its `expected`. */
   matches: boolean;
+  /** Under symmetry reduction: the groups of interchangeable objects (states counts one per orbit). */
+  symmetry?: { group: string; members: number; exact: boolean; note?: string }[];
   results: PropertyResult[];
 }
 
 export function checkModel(model: Model, options: CheckOptions = {}): CheckResult {
   const started = performance.now();
+  const symmetric = reduces(model, options);
   const x = explore(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
+    symmetry: symmetric,
   });
   const results: PropertyResult[] = [];
   const expected = (name: string) => !model.expectedViolations.includes(name);
   const incomplete = `not decided: explored ${x.states.length} states, limit reached`;
+  const groups = x.symmetry?.canon.groups.map((g) => g.def) ?? [];
+  const approximate = groups.filter((g) => !g.exact);
+  const approxNote = approximate.length ? `under approximate symmetry of ${approximate.map((g) => g.name).join('; ')} (${approximate[0]!.note ?? 'not an automorphism'}): run with --no-symmetry to decide` : undefined;
 
   for (const inv of model.invariants) {
     const bad = x.violations.get(inv.name);
     const r: PropertyResult = { property: inv.name, kind: 'invariant', holds: bad === undefined, expected: expected(inv.name), trace: [] };
-    if (bad !== undefined) r.trace = steps(model, x, pathTo(x, bad));
-    else if (x.limitReached) {
+    if (bad !== undefined) {
+      if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
+      else {
+        // the canonical states' trace, renamed into a concrete one and replayed through the machine
+        const concrete = replay(model, concreteEvents(model, x.symmetry.canon, x.parent, x.parentEvent, x.symmetry.perm, bad));
+        r.trace = concrete.steps;
+        if (inv.holds(concrete.last)) {
+          r.holds = null;
+          r.note = `found in the symmetry-reduced graph, but the concrete trace does not reach a violation ${approxNote ?? ''}`.trimEnd();
+        }
+      }
+    } else if (x.limitReached) {
       r.holds = null;
       r.note = incomplete;
-    }
+    } else if (approxNote) r.note = `holds ${approxNote}`;
     results.push(r);
   }
   const g = model.liveness.length && !x.limitReached ? graphOf(x) : undefined;
   for (const prop of model.liveness) {
     const r: PropertyResult = { property: prop.name, kind: 'liveness', holds: null, expected: expected(prop.name), trace: [] };
     if (!g) r.note = incomplete;
-    else {
+    else if (x.symmetry && (prop.kind === 'leadsTo' || prop.instances)) r.note = 'not checked under symmetry reduction (a per-object or fairness property needs the full graph): run with --no-symmetry';
+    else if (x.symmetry) {
+      // AG EF q with a symmetric q: a canonical state that cannot reach q stands for its whole orbit
+      const bad = checkAlwaysReachable(x, { ...prop, q: (s: AbstractState<unknown>) => prop.q(s, {}) }, g);
+      r.holds = bad === undefined;
+      if (bad !== undefined) r.trace = replay(model, concreteEvents(model, x.symmetry.canon, x.parent, x.parentEvent, x.symmetry.perm, bad)).steps;
+      else if (approxNote) r.note = `holds ${approxNote}`;
+    } else {
       r.holds = true;
       // a per-object property is checked object by object; the first violated one is reported
       for (const instance of prop.instances ? prop.instances(x.states[0]!) : [{}]) {
@@ -113,7 +141,24 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     limitReached: x.limitReached,
     matches: results.every((r) => r.holds === r.expected),
     results,
+    ...(x.symmetry ? { symmetry: groups.map((g) => ({ group: g.name, members: g.members.length, exact: g.exact, ...(g.note ? { note: g.note } : {}) })) } : {}),
   };
+}
+
+/** Replays concrete events (indices into `model.events`) through xstate's own transition: the steps with their changes, and the last state. */
+export function replay(model: Model, events: readonly number[]): { steps: CheckStep[]; last: AbstractState<unknown> } {
+  const scope = inertScope(model.machine);
+  let snap = getInitialSnapshot(model.machine) as AnyMachineSnapshot;
+  let state = abstractState<unknown>(snap);
+  const out: CheckStep[] = [];
+  events.forEach((e, k) => {
+    const event = model.events[e]!;
+    snap = model.machine.transition(snap, event, scope) as AnyMachineSnapshot;
+    const next = abstractState<unknown>(snap);
+    out.push({ step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown', after: stateDiff(state, next) });
+    state = next;
+  });
+  return { steps: out, last: state };
 }
 
 /** The shortest path from the initial state to state `i`, along the BFS parent links. */

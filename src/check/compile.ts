@@ -70,6 +70,8 @@ export interface Compiled {
   eventId(type: string): number;
   /** xstate's state value for an encoding. */
   value(cfg: Uint8Array): unknown;
+  /** The encoding slots of the subtree under a state node (contiguous), and its shape (keys and types), or undefined for an unknown id. */
+  subtree(stateId: string): { start: number; end: number; shape: string } | undefined;
 }
 
 const isDescendant = (n: CNode, anc: CNode): boolean => {
@@ -574,7 +576,27 @@ export function compile(machine: AnyStateMachine): Compiled {
     const n = byNode.get(sn)!;
     if (n.parent?.type === 'compound') init[n.parent.slot] = n.index;
   }
-  const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, context: undefined, eventId: (type) => eventIds.get(type) ?? -1 };
+  // slots are numbered depth first, so a subtree's slots are contiguous
+  function subtree(stateId: string): { start: number; end: number; shape: string } | undefined {
+    let sn: unknown;
+    try {
+      sn = machine.getStateNodeById(stateId);
+    } catch {
+      return undefined;
+    }
+    const n = byNode.get(sn);
+    if (!n) return undefined;
+    let start = Number.POSITIVE_INFINITY;
+    let end = -1;
+    const shape = (c: CNode): string => {
+      if (c.slot >= 0) (start = Math.min(start, c.slot)), (end = Math.max(end, c.slot + 1));
+      return `${c.key}:${c.type}(${c.children.map(shape).join(',')})`;
+    };
+    const sh = shape(n);
+    return end < 0 ? { start: 0, end: 0, shape: sh } : { start, end, shape: sh };
+  }
+
+  const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, subtree, context: undefined, eventId: (type) => eventIds.get(type) ?? -1 };
   return compiled;
 }
 

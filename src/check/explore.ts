@@ -5,6 +5,7 @@ import { createActor, getInitialSnapshot, type AnyActorScope, type AnyMachineSna
 import type { AbstractState, Model } from '../spec.ts';
 import { compile, Unsupported, type Compiled } from './compile.ts';
 import { ContextTable } from './contexts.ts';
+import { Canonicaliser, SymmetryError } from './symmetry.ts';
 import { StateTable } from './table.ts';
 
 export interface ExploreOptions {
@@ -20,6 +21,11 @@ export interface ExploreOptions {
    * transition when the compiler refuses a feature; `xstate`: xstate's transition only.
    */
   engine?: 'compiled' | 'xstate';
+  /**
+   * Symmetry reduction over `model.symmetry.groups`: true or false, default the
+   * configuration's `byDefault`. Needs the compiled engine.
+   */
+  symmetry?: boolean;
 }
 
 export interface TraceStep {
@@ -49,6 +55,10 @@ export interface Exploration<C = any> {
   millis: number;
   /** First (hence shallowest) state violating each invariant, by invariant name. */
   violations: Map<string, number>;
+  /** The compiled engine's encoding of state i (a copy). */
+  encoding?: (i: number) => Uint8Array;
+  /** Under symmetry reduction: the canonicaliser and, per state, the permutation that made it canonical. */
+  symmetry?: { canon: Canonicaliser; perm: Int32Array };
 }
 
 export function stateKey(s: AbstractState<unknown>): string {
@@ -84,15 +94,26 @@ export function inertScope(machine: AnyStateMachine): AnyActorScope {
   } as unknown as AnyActorScope;
 }
 
+/** Whether `explore` reduces by symmetry with these options. */
+export function reduces(model: Model, options: ExploreOptions = {}): boolean {
+  return !!model.symmetry?.groups.some((g) => g.members.length > 1) && (options.symmetry ?? model.symmetry!.byDefault);
+}
+
 export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Exploration<C> {
-  if (options.engine === 'xstate') return exploreXstate(model, options);
+  const symmetric = reduces(model, options);
+  if (options.engine === 'xstate') {
+    if (symmetric) throw new SymmetryError('symmetry reduction needs the compiled engine');
+    return exploreXstate(model, options);
+  }
   let compiled: Compiled;
   try {
     compiled = compiledFor(model.machine);
   } catch (e) {
+    if (e instanceof Unsupported && symmetric) throw new SymmetryError(`symmetry reduction needs the compiled engine, which refuses ${model.machineId}: ${e.message}`);
     if (e instanceof Unsupported) return { ...exploreXstate(model, options), refused: e.message };
     throw e;
   }
+  if (symmetric) return exploreCompiled(model, compiled, options, new Canonicaliser(compiled, model.symmetry!.groups));
   try {
     return exploreCompiled(model, compiled, options);
   } catch (e) {
@@ -118,7 +139,7 @@ function compiledFor(machine: AnyStateMachine): Compiled {
 }
 
 /** Breadth-first exploration over the compiled transition function; same states, order, edges and traces as `exploreXstate`. */
-export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options: ExploreOptions = {}): Exploration<C> {
+export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options: ExploreOptions = {}, canon?: Canonicaliser): Exploration<C> {
   const started = performance.now();
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const keepEdges = options.keepEdges ?? true;
@@ -134,6 +155,9 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   let parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
   let parentEvent: Int32Array<ArrayBuffer> = new Int32Array(1024);
   let depth: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  // under symmetry reduction: the permutation that made each state canonical
+  let perm: Int32Array<ArrayBuffer> = new Int32Array(canon ? 1024 : 0);
+  let permOfNext = 0;
   const edges = new Triples();
   const violations = new Map<string, number>();
   const invariants = model.invariants;
@@ -152,6 +176,10 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       parentEvent = grow(parentEvent);
       depth = grow(depth);
     }
+    if (canon) {
+      if (i >= perm.length) perm = grow(perm);
+      perm[i] = permOfNext;
+    }
     const v = valueTable.intern(cfg, 0);
     if (valueTable.inserted) values.push(compiled.value(cfg) as AbstractState<C>['value']);
     const st: AbstractState<C> = { value: values[v]!, context: contexts[ctx]! };
@@ -166,7 +194,10 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     return i;
   };
 
-  add(compiled.initial.cfg, compiled.initial.context as C, -1, -1, -1);
+  if (canon) {
+    permOfNext = canon.apply(compiled.initial.cfg, compiled.initial.context);
+    add(canon.cfg, canon.context as C, -1, -1, -1);
+  } else add(compiled.initial.cfg, compiled.initial.context as C, -1, -1, -1);
   for (let head = 0; head < states.length; head++) {
     if (states.length >= maxStates) {
       limitReached = head < states.length;
@@ -176,16 +207,24 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     const context = states[head]!.context;
     const ctxHead = table.contextAt(head);
     for (let e = 0; e < events.length; e++) {
-      const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
+      let next = compiled.step(cfg, context, events[e]!, eventIds[e]);
       if (!next) continue;
-      const nextContext = compiled.context as C;
+      let nextContext = compiled.context as C;
+      if (canon && (permOfNext = canon.apply(next, nextContext)) !== 0) {
+        next = canon.cfg;
+        nextContext = canon.context as C;
+      }
       const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
       transitions++;
       if (keepEdges) edges.push(head, e, to);
     }
     if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
   }
-  const x = { engine: 'compiled' as const, ...finish(states, parent, parentEvent, depth), edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations };
+  const x = {
+    engine: 'compiled' as const, ...finish(states, parent, parentEvent, depth), edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations,
+    ...(canon ? { symmetry: { canon, perm: perm.slice(0, states.length) } } : {}),
+    encoding: (i: number) => table.cfgAt(i).slice(),
+  };
   let snapshots: AnyMachineSnapshot[] | undefined;
   let keys: string[] | undefined;
   return Object.defineProperties(x, {

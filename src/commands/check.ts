@@ -19,6 +19,7 @@ export interface CheckFlags {
   json?: boolean;
   report?: string;
   maxStates?: number;
+  symmetry?: boolean;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
@@ -34,6 +35,8 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--json', 'print the results as JSON on stdout')
     .option('--report <dir>', 'also write <dir>/results.json')
     .option('--max-states <n>', `stop exploring after n states (default ${DEFAULT_MAX_STATES})`, positiveInt)
+    .option('--symmetry', 'reduce by symmetry: one state per permutation of interchangeable vcpus and queues (default: as the configuration says)')
+    .option('--no-symmetry', 'explore every state, even where the configuration opts in to symmetry reduction')
     .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
 }
 
@@ -120,7 +123,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   for (const job of jobs) {
     const label = `${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`;
     progress?.start(label);
-    const r = checkModel(job.model, { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}) });
+    const r = checkModel(job.model, { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}) });
     progress?.stop();
     results.push(r);
     if (!flags.json) io.out(formatResult(r));
@@ -159,9 +162,13 @@ export function formatResult(r: CheckResult): string {
     `${r.machine} / ${r.variant} / ${r.configuration}: ${r.states.toLocaleString('en')} states, ${r.transitions.toLocaleString('en')} transitions, depth ${r.depth}, ${secs} s` +
       (r.limitReached ? ` (explored ${r.states.toLocaleString('en')} states, limit reached)` : ''),
   ];
+  if (r.symmetry) lines.push(`  symmetry-reduced (one state per orbit): ${r.symmetry.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate: ' + (g.note ?? 'not an automorphism')})`).join('; ')}`);
   const rows = [['property', 'kind', 'expected', 'found', ''], ...r.results.map((x) => [x.property, x.kind, verdict(x.expected), verdict(x.holds), x.holds === x.expected ? 'ok' : 'MISMATCH'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) lines.push('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  // why a verdict is unknown, unless the state limit (said in the header) is the reason
+  const undecided = r.results.filter((x) => x.holds === null && x.note && !r.limitReached);
+  if (undecided.length) lines.push('', ...undecided.map((x) => `  ${x.property} not decided: ${x.note}`));
   for (const x of r.results) if (x.holds === false) lines.push('', ...counterexample(x));
   return lines.join('\n') + '\n\n';
 }

@@ -37,6 +37,8 @@ export interface CheckResult {
   millis: number;
   limitReached: boolean;
   results: PropertyResult[];
+  /** Present when the check was symmetry-reduced: the groups of interchangeable objects. */
+  symmetry?: { group: string; exact: boolean }[];
 }
 
 /** Validates the parsed JSON enough that the page never shows `undefined`; throws a one-line reason. */

@@ -69,6 +69,16 @@ describe('variants table', () => {
     const html = await renderPage([toyQueueSpec], [noGisa], { coverageMaxStates: 10 });
     expect(html).toMatch(/<tr data-variant="aqic-v4">.*<td><code>no-gisa<\/code><\/td><td>none<\/td><td>none<\/td><td><span class="ok">match<\/span>/);
   });
+
+  it('says when a check counted orbits (symmetry reduction) and whether the group is exact', async () => {
+    const reduced = { machine: 'toy_queue', variant: 'aqic-v4', configuration: 'no-gisa', states: 3, transitions: 2, depth: 1, millis: 0, limitReached: false,
+      results: [], symmetry: [{ group: 'queues 0,1', exact: true }, { group: 'vcpus 0,1 of vm0', exact: false }] };
+    const html = await renderPage([toyQueueSpec], [reduced], { coverageMaxStates: 10 });
+    expect(html).toContain('complete, one state per orbit of queues 0,1 (exact); vcpus 0,1 of vm0 (approximate)</td>');
+    const { symmetry: _, ...unreduced } = reduced;
+    const plain = await renderPage([toyQueueSpec], [unreduced], { coverageMaxStates: 10 });
+    expect(plain).not.toContain('one state per orbit');
+  });
 });
 
 describe('results.json', () => {

@@ -1,0 +1,49 @@
+// Interchangeable objects of a core configuration, for the checker's symmetry reduction: the
+// vcpus of one VM with the same CR6 mask, and the AP queues (the mdev treats every APQN alike).
+// Whether each group is exact (an automorphism of the machine) is asserted by
+// test/check/symmetry.test.ts with verifySymmetry on small configurations.
+import type { SymmetryGroup } from '../../src/spec.ts';
+import { cr6Of, type Params } from '../context.ts';
+import { range } from '../lib.ts';
+import type { Parts } from './system.machine.ts';
+
+/**
+ * Not exact: where several vcpus qualify, the lowest vcpu_idx wins. __airqs_kick_single_vcpu
+ * (and the GIB v2..v5 kick functions) scan idle_mask in vcpu_idx order and stop at the first
+ * idle vcpu open for the IPM (a kicked one that has not run yet ends the scan); and the model
+ * lets the first vcpu in SIE open for the ISC take a GISA interruption (gisa_adapter_interruption).
+ */
+export const VCPU_ORDER_NOTE = 'the lowest vcpu_idx wins where several vcpus qualify: the idle_mask scan of __airqs_kick_single_vcpu, the vcpu in SIE that takes a GISA interruption';
+
+export function symmetryGroups(machineId: string, parts: Parts, params: Params): SymmetryGroup[] {
+  const groups: SymmetryGroup[] = [];
+  if (parts.vcpus) {
+    for (const vm of range(params.vms)) {
+      // vcpus with the same CR6 are alike; each class of two or more is a group
+      const classes = new Map<number, number[]>();
+      for (const k of range(params.vcpus)) classes.set(cr6Of(params, k), [...(classes.get(cr6Of(params, k)) ?? []), k]);
+      for (const [cr6, ks] of classes) {
+        if (ks.length < 2) continue;
+        groups.push({
+          name: `vcpus ${ks.join(',')} of vm${vm}` + (classes.size > 1 ? ` (CR6 ${cr6})` : ''),
+          members: ks.map((k) => ({ region: `${machineId}.vm${vm}.vcpu${k}`, index: k })),
+          array: ['vms', vm, 'vcpus'],
+          field: 'vcpu',
+          where: { vm },
+          exact: false,
+          note: VCPU_ORDER_NOTE,
+        });
+      }
+    }
+  }
+  if (parts.queues && params.queues > 1) {
+    groups.push({
+      name: `queues ${range(params.queues).join(',')}`,
+      members: range(params.queues).map((q) => ({ region: `${machineId}.q${q}`, index: q })),
+      array: ['queues'],
+      field: 'q',
+      exact: true,
+    });
+  }
+  return groups;
+}
