@@ -137,6 +137,13 @@ export function compile(machine: AnyStateMachine): Compiled {
   }
   for (const n of all) for (const type of n.trans.keys()) for (let p: CNode | undefined = n; p; p = p.parent) p.subtree[eventIds.get(type)!] = 1;
   for (const n of all) if (n.type === 'parallel') for (let ev = 0; ev < eventIds.size; ev++) n.relevant.push(n.children.filter((c) => c.subtree[ev]));
+  // by event id: the compound state whose atomic children hold all its candidates, when one does (its active child's candidates are the only ones)
+  const flat: (CNode | undefined)[] = [];
+  for (let ev = 0; ev < eventIds.size; ev++) {
+    const owners = all.filter((n) => n.byEvent[ev]);
+    const p = owners[0]?.parent;
+    flat.push(p?.type === 'compound' && owners.every((n) => n.parent === p && n.type === 'atomic') ? p : undefined);
+  }
 
   function compileTransition(t: any, source: CNode): CTrans {
     if (t.reenter) throw new Unsupported(`reenter transition (state '${source.sn.id}', event '${t.eventType}')`);
@@ -318,7 +325,11 @@ export function compile(machine: AnyStateMachine): Compiled {
     }
     if (nSelected > before) return;
     const cands = n.byEvent[ev];
-    if (!cands) return;
+    if (cands) pick(cands, cfg, context, event);
+  }
+
+  // the first enabled candidate, into `selected`
+  function pick(cands: CTrans[], cfg: Uint8Array, context: unknown, event: EventObject): void {
     for (let i = 0; i < cands.length; i++) {
       const t = cands[i]!;
       if (t.check === undefined || t.check(context, event, cfg)) {
@@ -326,6 +337,13 @@ export function compile(machine: AnyStateMachine): Compiled {
         return;
       }
     }
+  }
+
+  // `select` for an event whose candidates are all on atomic children of `p`: the active child's first enabled one, if `p` is active
+  function selectIn(p: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number): void {
+    if (!active(cfg, p)) return;
+    const cands = p.children[cfg[p.slot]!]!.byEvent[ev];
+    if (cands) pick(cands, cfg, context, event);
   }
 
   // active proper descendants of the domain (xstate's computeExitSet for one transition), in document order
@@ -521,7 +539,9 @@ export function compile(machine: AnyStateMachine): Compiled {
   function step(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): Uint8Array | undefined {
     if (ev < 0) return undefined;
     nSelected = 0;
-    select(root, cfg, context, event, ev);
+    const p = flat[ev];
+    if (p) selectIn(p, cfg, context, event, ev);
+    else select(root, cfg, context, event, ev);
     if (!nSelected) return undefined;
     r.context = context;
     r.changed = false;
