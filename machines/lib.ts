@@ -53,10 +53,10 @@ function cloneKvm(k: KvmContext): KvmContext {
  * would give, so contexts share what a step did not change (the checker compares and stores less).
  */
 export function shareUnchanged(orig: SystemContext, copy: SystemContext): SystemContext {
-  const gib = same(orig.gib, copy.gib);
-  const vms = sameList(orig.vms, copy.vms, shareKvm);
-  const mdev = same(orig.mdev, copy.mdev);
-  const queues = sameList(orig.queues, copy.queues, same);
+  const gib = shareRecord(orig.gib, copy.gib);
+  const vms = shareList(orig.vms, copy.vms, shareKvm);
+  const mdev = shareRecord(orig.mdev, copy.mdev);
+  const queues = shareList(orig.queues, copy.queues, shareRecord);
   if (gib === orig.gib && vms === orig.vms && mdev === orig.mdev && queues === orig.queues && copy.params === orig.params && copy.airqs === orig.airqs && keys(copy) === keys(orig)) return orig;
   copy.gib = gib;
   copy.vms = vms;
@@ -66,17 +66,17 @@ export function shareUnchanged(orig: SystemContext, copy: SystemContext): System
 }
 
 function shareKvm(orig: KvmContext, copy: KvmContext): KvmContext {
-  const ref = sameList(orig.gisa.ref, copy.gisa.ref, (a, b) => (a === b ? a : b));
+  const ref = shareList(orig.gisa.ref, copy.gisa.ref, (a, b) => (a === b ? a : b));
   copy.gisa.ref = ref;
-  const gisa = same(orig.gisa, copy.gisa);
-  const vcpus = sameList(orig.vcpus, copy.vcpus, same);
+  const gisa = shareRecord(orig.gisa, copy.gisa);
+  const vcpus = shareList(orig.vcpus, copy.vcpus, shareRecord);
   copy.gisa = gisa;
   copy.vcpus = vcpus;
-  return same(orig, copy);
+  return shareRecord(orig, copy);
 }
 
 /** `orig` if the shallow copy `copy` still has the same own values under the same keys, else `copy`. */
-function same<T extends object>(orig: T, copy: T): T {
+function shareRecord<T extends object>(orig: T, copy: T): T {
   let n = 0;
   for (const k in copy) {
     if (copy[k] !== orig[k]) return copy;
@@ -86,7 +86,7 @@ function same<T extends object>(orig: T, copy: T): T {
 }
 
 /** `orig` if every item of `copy` shares to the same item (each item replaced by its shared one), else `copy`. */
-function sameList<T>(orig: T[], copy: T[], share: (a: T, b: T) => T): T[] {
+function shareList<T>(orig: T[], copy: T[], share: (a: T, b: T) => T): T[] {
   let all = orig.length === copy.length;
   for (let i = 0; i < copy.length; i++) {
     const a = orig[i];

@@ -69,6 +69,7 @@ class ValueSet {
  * sub-objects are replaced by the stored ones with the same JSON, so contexts share them
  * (memory), a comparison with a context built from a stored one by copying only what changed
  * stops at the shared, identical parts, and a shared sub-object's hash is not recomputed.
+ * Stored contexts must not be mutated afterwards (the machines copy a context to change it).
  */
 class NodeTable {
   private readonly hashOf = new Map<object, number>();
