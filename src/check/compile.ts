@@ -587,8 +587,8 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (n.type === 'compound') return n.children.map((c, i) => (i < n.children.length - 1 ? `cfg[${n.slot}] === ${i} ? ${of(c)} : ` : of(c))).join('');
     return `{${n.children.map((c) => `${JSON.stringify(c.key)}: ${valueCode(c)}`).join(', ')}}`;
   }
-  // a literal '__proto__' key would set the prototype, not a property
-  const value = all.some((n) => n.key === '__proto__') ? valueOf : (new Function('cfg', `return ${valueCode(root)};`) as (cfg: Uint8Array) => unknown);
+  // interpreted when a literal '__proto__' key would set the prototype, or code generation is disallowed
+  const value = all.some((n) => n.key === '__proto__') ? valueOf : generated('cfg', `return ${valueCode(root)};`) ?? valueOf;
 
   const snap = getInitialSnapshot(machine) as any;
   const init = new Uint8Array(slots);
@@ -631,6 +631,16 @@ class Raise {
 const byOrder = (a: CNode, b: CNode) => a.order - b.order;
 const byOrderDesc = (a: CNode, b: CNode) => b.order - a.order;
 const enterOf = (t: CTrans) => t.enter;
+
+/** A function from generated source, or undefined where code generation from strings is disallowed. */
+function generated(arg: string, body: string): ((x: Uint8Array) => unknown) | undefined {
+  try {
+    return new Function(arg, body) as (x: Uint8Array) => unknown;
+  } catch (e) {
+    if (e instanceof EvalError) return undefined;
+    throw e;
+  }
+}
 
 function noSpawn(): never {
   throw new Unsupported('spawn');
