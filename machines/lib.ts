@@ -47,9 +47,73 @@ function cloneKvm(k: KvmContext): KvmContext {
   };
 }
 
+/**
+ * `copy` (a cloneContext of `orig` that a kernel function changed) with every record and
+ * array it left equal replaced by the original one: what a copy-on-write of the touched parts
+ * would give, so contexts share what a step did not change (the checker compares and stores less).
+ */
+export function shareUnchanged(orig: SystemContext, copy: SystemContext): SystemContext {
+  const gib = shareRecord(orig.gib, copy.gib);
+  const vms = shareList(orig.vms, copy.vms, shareKvm);
+  const mdev = shareRecord(orig.mdev, copy.mdev);
+  const queues = shareList(orig.queues, copy.queues, shareRecord);
+  if (gib === orig.gib && vms === orig.vms && mdev === orig.mdev && queues === orig.queues && copy.params === orig.params && copy.airqs === orig.airqs && keys(copy) === keys(orig)) return orig;
+  copy.gib = gib;
+  copy.vms = vms;
+  copy.mdev = mdev;
+  copy.queues = queues;
+  return copy;
+}
+
+function shareKvm(orig: KvmContext, copy: KvmContext): KvmContext {
+  const ref = shareList(orig.gisa.ref, copy.gisa.ref, (a, b) => (a === b ? a : b));
+  copy.gisa.ref = ref;
+  const gisa = shareRecord(orig.gisa, copy.gisa);
+  const vcpus = shareList(orig.vcpus, copy.vcpus, shareRecord);
+  copy.gisa = gisa;
+  copy.vcpus = vcpus;
+  return shareRecord(orig, copy);
+}
+
+/** `orig` if the shallow copy `copy` still has the same own values under the same keys, else `copy`. */
+function shareRecord<T extends object>(orig: T, copy: T): T {
+  let n = 0;
+  for (const k in copy) {
+    if (copy[k] !== orig[k]) return copy;
+    n++;
+  }
+  return n === keys(orig) ? orig : copy;
+}
+
+/** `orig` if every item of `copy` shares to the same item (each item replaced by its shared one), else `copy`. */
+function shareList<T>(orig: T[], copy: T[], share: (a: T, b: T) => T): T[] {
+  let all = orig.length === copy.length;
+  for (let i = 0; i < copy.length; i++) {
+    const a = orig[i];
+    const b = a === undefined ? copy[i]! : share(a, copy[i]!);
+    copy[i] = b;
+    if (b !== a) all = false;
+  }
+  return all ? orig : copy;
+}
+
+function keys(o: object): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
+}
+
 /** Side effects an update asks for besides the new context: internal events to raise. */
 export interface Effects {
   raise(event: SpecEvent): void;
+}
+
+/** The events a kernel function raised (a class: no closure built per call). */
+class Raised implements Effects {
+  readonly events: SpecEvent[] = [];
+  raise(event: SpecEvent): void {
+    this.events.push(event);
+  }
 }
 
 export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects) => void;
@@ -62,10 +126,11 @@ export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects)
 export function kernel(fn: KernelFn): any {
   return enqueueActions(({ context, event, enqueue }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
-    const raised: SpecEvent[] = [];
-    fn(c, event as SpecEvent, ix ?? {}, { raise: (e) => raised.push(e) });
-    enqueue.assign(() => c);
-    for (const e of raised) enqueue.raise(e);
+    const fx = new Raised();
+    fn(c, event as SpecEvent, ix ?? {}, fx);
+    const shared = shareUnchanged(context as SystemContext, c);
+    enqueue.assign(() => shared);
+    for (const e of fx.events) enqueue.raise(e);
   });
 }
 
@@ -74,7 +139,7 @@ export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void)
   return assign(({ context, event }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     fn(c, event as SpecEvent, ix ?? {});
-    return c;
+    return shareUnchanged(context as SystemContext, c);
   });
 }
 

@@ -37,6 +37,8 @@ interface CTrans {
   source: CNode;
   targeted: boolean;
   guard: unknown;
+  /** the guard, resolved (set once the guard implementations are known) */
+  check: ((context: unknown, event: EventObject, cfg: Uint8Array) => boolean) | undefined;
   actions: unknown[];
   domain: CNode;
   /** states entered, by document order, and those entered by default (their initial actions run) */
@@ -44,6 +46,12 @@ interface CTrans {
   defaultEntry: Set<CNode>;
   /** index-aligned with `enter`: entered by default */
   enterDefault: boolean[];
+  /**
+   * When no exit, entry or initial action can run in its exit and entry sets: the whole change
+   * to the encoding, as (slot, value) pairs (slots of the domain's compound descendants zeroed,
+   * then the entered states' slots), so a microstep applies it without walking the tree.
+   */
+  writes: Int32Array | undefined;
 }
 
 export interface Compiled {
@@ -129,6 +137,13 @@ export function compile(machine: AnyStateMachine): Compiled {
   }
   for (const n of all) for (const type of n.trans.keys()) for (let p: CNode | undefined = n; p; p = p.parent) p.subtree[eventIds.get(type)!] = 1;
   for (const n of all) if (n.type === 'parallel') for (let ev = 0; ev < eventIds.size; ev++) n.relevant.push(n.children.filter((c) => c.subtree[ev]));
+  // by event id: the compound state whose atomic children hold all its candidates, when one does (its active child's candidates are the only ones)
+  const flat: (CNode | undefined)[] = [];
+  for (let ev = 0; ev < eventIds.size; ev++) {
+    const owners = all.filter((n) => n.byEvent[ev]);
+    const p = owners[0]?.parent;
+    flat.push(p?.type === 'compound' && owners.every((n) => n.parent === p && n.type === 'atomic') ? p : undefined);
+  }
 
   function compileTransition(t: any, source: CNode): CTrans {
     if (t.reenter) throw new Unsupported(`reenter transition (state '${source.sn.id}', event '${t.eventType}')`);
@@ -148,7 +163,27 @@ export function compile(machine: AnyStateMachine): Compiled {
     const defaultEntry = new Set<CNode>();
     if (targeted) entrySet(targets, source, domain, enter, defaultEntry);
     const entered = [...enter].sort((a, b) => a.order - b.order);
-    return { source, targeted, guard: t.guard, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault: entered.map((x) => defaultEntry.has(x)) };
+    const enterDefault = entered.map((x) => defaultEntry.has(x));
+    return { source, targeted, guard: t.guard, check: undefined, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault, writes: targeted ? staticWrites(domain, entered, enterDefault) : undefined };
+  }
+
+  // the encoding change of a targeted transition, or undefined when a state it may exit or enters has actions
+  function staticWrites(domain: CNode, entered: CNode[], enterDefault: boolean[]): Int32Array | undefined {
+    const out = new Map<number, number>();
+    const exits = (n: CNode): boolean => {
+      for (const c of n.children) {
+        if (c.exit.length || !exits(c)) return false;
+        if (c.slot >= 0) out.set(c.slot, 0); // inactive compound states already hold 0
+      }
+      return true;
+    };
+    if (!exits(domain)) return undefined;
+    for (let i = 0; i < entered.length; i++) {
+      const s = entered[i]!;
+      if (s.entry.length || (enterDefault[i] && s.initialActions.length)) return undefined;
+      if (s.parent?.type === 'compound') out.set(s.parent.slot, s.index);
+    }
+    return Int32Array.from([...out].flat());
   }
 
   // xstate's computeEntrySet for one transition without history or reenter
@@ -246,24 +281,69 @@ export function compile(machine: AnyStateMachine): Compiled {
     throw new Unsupported(`built-in guard '${resolved.name}'`);
   }
 
-  // xstate's transitionNode over the encoding: the first enabled candidate, innermost first
-  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number, out: CTrans[]): void {
+  type Check = (context: unknown, event: EventObject, cfg: Uint8Array) => boolean;
+  // a transition's guard resolved once: a named or inline implementation with fixed params, and/or/not of such; the rest through evalGuard
+  function compileGuard(guard: any): Check {
+    const inline = typeof guard === 'function';
+    const resolved = inline ? guard : guards[typeof guard === 'string' ? guard : guard.type];
+    if (typeof resolved === 'function' && !('check' in resolved)) {
+      if (inline || typeof guard === 'string' || !('params' in guard)) return (context, event) => resolved({ context, event }, undefined);
+      const params = guard.params;
+      if (typeof params !== 'function') return (context, event) => resolved({ context, event }, params);
+    }
+    if (typeof resolved === 'function' && resolved.guards) {
+      const gs = (resolved.guards as unknown[]).map(compileGuard);
+      switch (resolved.name) {
+        case 'and':
+          return (context, event, cfg) => {
+            for (let i = 0; i < gs.length; i++) if (!gs[i]!(context, event, cfg)) return false;
+            return true;
+          };
+        case 'or':
+          return (context, event, cfg) => {
+            for (let i = 0; i < gs.length; i++) if (gs[i]!(context, event, cfg)) return true;
+            return false;
+          };
+        case 'not':
+          return (context, event, cfg) => !gs[0]!(context, event, cfg);
+      }
+    }
+    return (context, event, cfg) => evalGuard(guard, context, event, cfg);
+  }
+  for (const n of all) for (const ts of n.trans.values()) for (const t of ts) if (t.guard !== undefined) t.check = compileGuard(t.guard);
+
+  // xstate's transitionNode over the encoding: the first enabled candidate, innermost first, into `selected[0..nSelected)`
+  const selected: CTrans[] = [];
+  let nSelected = 0;
+  function select(n: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number): void {
     if (!n.subtree[ev]) return;
-    const before = out.length;
-    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, ev, out);
+    const before = nSelected;
+    if (n.type === 'compound') select(n.children[cfg[n.slot]!]!, cfg, context, event, ev);
     else if (n.type === 'parallel') {
       const kids = n.relevant[ev]!;
-      for (let i = 0; i < kids.length; i++) select(kids[i]!, cfg, context, event, ev, out);
+      for (let i = 0; i < kids.length; i++) select(kids[i]!, cfg, context, event, ev);
     }
-    if (out.length > before) return;
+    if (nSelected > before) return;
     const cands = n.byEvent[ev];
-    if (!cands) return;
-    for (const t of cands) {
-      if (t.guard === undefined || evalGuard(t.guard, context, event, cfg)) {
-        out.push(t);
+    if (cands) pick(cands, cfg, context, event);
+  }
+
+  // the first enabled candidate, into `selected`
+  function pick(cands: CTrans[], cfg: Uint8Array, context: unknown, event: EventObject): void {
+    for (let i = 0; i < cands.length; i++) {
+      const t = cands[i]!;
+      if (t.check === undefined || t.check(context, event, cfg)) {
+        selected[nSelected++] = t;
         return;
       }
     }
+  }
+
+  // `select` for an event whose candidates are all on atomic children of `p`: the active child's first enabled one, if `p` is active
+  function selectIn(p: CNode, cfg: Uint8Array, context: unknown, event: EventObject, ev: number): void {
+    if (!active(cfg, p)) return;
+    const cands = p.children[cfg[p.slot]!]!.byEvent[ev];
+    if (cands) pick(cands, cfg, context, event);
   }
 
   // active proper descendants of the domain (xstate's computeExitSet for one transition), in document order
@@ -331,6 +411,9 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (options?.delay !== undefined) throw new Unsupported('delayed raise');
     collecting.push(new Raise(e));
   };
+  // `check` of the enqueueActions call being collected (one function, not a closure per call)
+  let checking: { context: unknown; event: EventObject; cfg: Uint8Array } = { context: undefined, event: { type: '' }, cfg: new Uint8Array(0) };
+  const check = (g: unknown) => evalGuard(g, checking.context, checking.event, checking.cfg);
   for (const k of ['cancel', 'sendTo', 'sendParent', 'spawnChild', 'stopChild', 'emit']) {
     enqueue[k] = () => {
       throw new Unsupported(`enqueue.${k}`);
@@ -367,13 +450,14 @@ export function compile(machine: AnyStateMachine): Compiled {
         }
         case 'xstate.enqueueActions': {
           const saved = collecting;
+          const savedCheck = checking;
           const collected: unknown[] = (collecting = []);
-          const cfg = r.cfg;
-          const ctx = r.context;
+          checking = { context: r.context, event, cfg: r.cfg };
           try {
-            resolved.collect({ context: ctx, event, enqueue, check: (g: unknown) => evalGuard(g, ctx, event, cfg), self, system }, params);
+            resolved.collect({ context: r.context, event, enqueue, check, self, system }, params);
           } finally {
             collecting = saved;
+            checking = savedCheck;
           }
           run(r, collected, event);
           break;
@@ -399,23 +483,29 @@ export function compile(machine: AnyStateMachine): Compiled {
   // the encoding after a microstep goes to whichever scratch buffer does not hold the one before
   const bufA = new Uint8Array(slots);
   const bufB = new Uint8Array(slots);
-  function microstep(r: Run, ts: CTrans[], event: EventObject): void {
+  function microstep(r: Run, event: EventObject): void {
     const cfg = r.cfg;
     const next = cfg === bufA ? bufB : bufA;
     for (let i = 0; i < slots; i++) next[i] = cfg[i]!; // a loop: TypedArray.set costs more on a few bytes
-    if (ts.length === 1) {
+    if (nSelected === 1) {
       // one transition: no conflicts, its exit set is already in document order
-      const t = ts[0]!;
-      if (t.targeted) {
-        const exit: CNode[] = [];
-        below(t.domain, cfg, exit);
-        for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
+      const t = selected[0]!;
+      const w = t.writes;
+      if (w) {
+        for (let i = 0; i < w.length; i += 2) next[w[i]!] = w[i + 1]!;
+        if (t.actions.length) run(r, t.actions, event);
+      } else {
+        if (t.targeted) {
+          const exit: CNode[] = [];
+          below(t.domain, cfg, exit);
+          for (let i = exit.length - 1; i >= 0; i--) leave(r, exit[i]!, next, event);
+        }
+        if (t.actions.length) run(r, t.actions, event);
+        const enter = t.enter;
+        for (let i = 0; i < enter.length; i++) arrive(r, enter[i]!, t.enterDefault[i]!, next, event);
       }
-      if (t.actions.length) run(r, t.actions, event);
-      const enter = t.enter;
-      for (let i = 0; i < enter.length; i++) arrive(r, enter[i]!, t.enterDefault[i]!, next, event);
     } else {
-      const filtered = removeConflicting(ts, cfg);
+      const filtered = removeConflicting(selected.slice(0, nSelected), cfg);
       const exit: CNode[] = [];
       for (const t of filtered) exitSet(t, cfg, exit);
       for (const s of [...new Set(exit)].sort(byOrderDesc)) leave(r, s, next, event);
@@ -444,31 +534,41 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (p && p.type === 'compound') next[p.slot] = s.index;
   }
 
+  // `step` is not re-entered (guards and actions cannot step the machine), so its lists are reused
   const r: Run = { context: undefined, changed: false, queue: [], cfg: new Uint8Array(0) };
   function step(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): Uint8Array | undefined {
     if (ev < 0) return undefined;
-    const sel: CTrans[] = [];
-    select(root, cfg, context, event, ev, sel);
-    if (!sel.length) return undefined;
+    nSelected = 0;
+    const p = flat[ev];
+    if (p) selectIn(p, cfg, context, event, ev);
+    else select(root, cfg, context, event, ev);
+    if (!nSelected) return undefined;
     r.context = context;
     r.changed = false;
-    r.queue = [];
     r.cfg = cfg;
-    microstep(r, sel, event);
-    while (r.queue.length) {
-      const e = r.queue.shift()!;
-      const id = eventIds.get(e.type);
-      if (id === undefined) continue;
-      const s: CTrans[] = [];
-      select(root, r.cfg, r.context, e, id, s);
-      if (s.length) microstep(r, s, e);
-    }
+    if (r.queue.length) r.queue.length = 0; // left over only if a guard or action threw
+    microstep(r, event);
+    if (r.queue.length) drain(r);
     if (!r.changed) return undefined;
     compiled.context = r.context;
     return r.cfg;
   }
 
-  function value(cfg: Uint8Array): unknown {
+  // internal events raised during a step, each a microstep of its own, in order
+  function drain(r: Run): void {
+    const queue = r.queue; // microsteps append to it
+    for (let i = 0; i < queue.length; i++) {
+      const e = queue[i]!;
+      const id = eventIds.get(e.type);
+      if (id === undefined) continue;
+      nSelected = 0;
+      select(root, r.cfg, r.context, e, id);
+      if (nSelected) microstep(r, e);
+    }
+    queue.length = 0;
+  }
+
+  function valueOf(cfg: Uint8Array): unknown {
     const of = (n: CNode): unknown => {
       if (n.type === 'compound') {
         const c = n.children[cfg[n.slot]!]!;
@@ -480,6 +580,15 @@ export function compile(machine: AnyStateMachine): Compiled {
     };
     return of(root);
   }
+
+  // the same as generated code: an object literal per parallel state, a conditional per compound one
+  function valueCode(n: CNode): string {
+    const of = (c: CNode) => (c.type === 'atomic' ? JSON.stringify(c.key) : `{${JSON.stringify(c.key)}: ${valueCode(c)}}`);
+    if (n.type === 'compound') return n.children.map((c, i) => (i < n.children.length - 1 ? `cfg[${n.slot}] === ${i} ? ${of(c)} : ` : of(c))).join('');
+    return `{${n.children.map((c) => `${JSON.stringify(c.key)}: ${valueCode(c)}`).join(', ')}}`;
+  }
+  // interpreted when a literal '__proto__' key would set the prototype, or code generation is disallowed
+  const value = all.some((n) => n.key === '__proto__') ? valueOf : generated('cfg', `return ${valueCode(root)};`) ?? valueOf;
 
   const snap = getInitialSnapshot(machine) as any;
   const init = new Uint8Array(slots);
@@ -522,6 +631,16 @@ class Raise {
 const byOrder = (a: CNode, b: CNode) => a.order - b.order;
 const byOrderDesc = (a: CNode, b: CNode) => b.order - a.order;
 const enterOf = (t: CTrans) => t.enter;
+
+/** A function from generated source, or undefined where code generation from strings is disallowed. */
+function generated(arg: string, body: string): ((x: Uint8Array) => unknown) | undefined {
+  try {
+    return new Function(arg, body) as (x: Uint8Array) => unknown;
+  } catch (e) {
+    if (e instanceof EvalError) return undefined;
+    throw e;
+  }
+}
 
 function noSpawn(): never {
   throw new Unsupported('spawn');

@@ -149,7 +149,8 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const contextTable = new ContextTable();
   const contexts = contextTable.contexts as C[];
   // state values interned by encoding: many states share one (they differ in the context)
-  const values = new Map<string, AbstractState<C>['value']>();
+  const valueTable = new StateTable(compiled.slots);
+  const values: AbstractState<C>['value'][] = [];
   const states: AbstractState<C>[] = [];
   let parent: Int32Array<ArrayBuffer> = new Int32Array(1024);
   let parentEvent: Int32Array<ArrayBuffer> = new Int32Array(1024);
@@ -179,10 +180,9 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       if (i >= perm.length) perm = grow(perm);
       perm[i] = permOfNext;
     }
-    const vk = String.fromCharCode.apply(null, cfg as unknown as number[]);
-    let value = values.get(vk);
-    if (value === undefined) values.set(vk, (value = compiled.value(cfg) as AbstractState<C>['value']));
-    const st: AbstractState<C> = { value, context: contexts[ctx]! };
+    const v = valueTable.intern(cfg, 0);
+    if (valueTable.inserted) values.push(compiled.value(cfg) as AbstractState<C>['value']);
+    const st: AbstractState<C> = { value: values[v]!, context: contexts[ctx]! };
     states.push(st);
     parent[i] = from;
     parentEvent[i] = ev;

@@ -1,11 +1,14 @@
 // The visited-state table of the compiled explorer: states are (encoding bytes, context id),
 // the bytes kept in one arena, found by open addressing (linear probing) on a 32-bit FNV-1a
 // hash, compared in full on a hash match, so a collision costs a probe, never a wrong answer.
+// Each slot holds (hash, state + 1, context id), so a probe that cannot match is rejected
+// without reading the arena, and growing the table does not rehash the bytes.
 export class StateTable {
   readonly width: number;
   size = 0;
   private arena: Uint8Array;
   private ctx: Int32Array;
+  /** slots of three int32: hash, state + 1 (0: empty), context id */
   private table: Int32Array;
   private mask: number;
 
@@ -13,7 +16,7 @@ export class StateTable {
     this.width = width;
     this.arena = new Uint8Array(Math.max(1, width) * 1024);
     this.ctx = new Int32Array(1024);
-    this.table = new Int32Array(2048);
+    this.table = new Int32Array(3 * 2048);
     this.mask = 2047;
   }
 
@@ -31,21 +34,16 @@ export class StateTable {
     const arena = this.arena;
     let p = h & this.mask;
     for (;;) {
-      const e = table[p]!;
+      const t = 3 * p;
+      const e = table[t + 1]!;
       if (e === 0) break;
-      const s = e - 1;
-      if (this.ctx[s] === ctx) {
-        let same = true;
-        const o = s * w;
-        for (let i = 0; i < w; i++) {
-          if (arena[o + i] !== cfg[i]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) {
+      if (table[t] === h && table[t + 2] === ctx) {
+        const o = (e - 1) * w;
+        let i = 0;
+        while (i < w && arena[o + i] === cfg[i]) i++;
+        if (i === w) {
           this.inserted = false;
-          return s;
+          return e - 1;
         }
       }
       p = (p + 1) & this.mask;
@@ -64,7 +62,9 @@ export class StateTable {
     const o = s * w;
     for (let i = 0; i < w; i++) this.arena[o + i] = cfg[i]!;
     this.ctx[s] = ctx;
-    table[p] = s + 1;
+    table[3 * p] = h;
+    table[3 * p + 1] = s + 1;
+    table[3 * p + 2] = ctx;
     this.inserted = true;
     if (this.size * 2 > this.mask) this.rehash();
     return s;
@@ -89,22 +89,15 @@ export class StateTable {
 
   private rehash(): void {
     const old = this.table;
-    this.table = new Int32Array(old.length * 2);
-    this.mask = this.table.length - 1;
-    const w = this.width;
-    for (const e of old) {
-      if (e === 0) continue;
-      const s = e - 1;
-      let h = 0x811c9dc5 ^ this.ctx[s]!;
-      h = Math.imul(h, 0x01000193);
-      for (let i = 0; i < w; i++) {
-        h ^= this.arena[s * w + i]!;
-        h = Math.imul(h, 0x01000193);
-      }
-      h ^= h >>> 15;
-      let p = h & this.mask;
-      while (this.table[p] !== 0) p = (p + 1) & this.mask;
-      this.table[p] = e;
+    this.mask = 2 * (this.mask + 1) - 1;
+    const table = (this.table = new Int32Array(3 * (this.mask + 1)));
+    for (let t = 0; t < old.length; t += 3) {
+      if (old[t + 1] === 0) continue;
+      let p = old[t]! & this.mask;
+      while (table[3 * p + 1] !== 0) p = (p + 1) & this.mask;
+      table[3 * p] = old[t]!;
+      table[3 * p + 1] = old[t + 1]!;
+      table[3 * p + 2] = old[t + 2]!;
     }
   }
 }

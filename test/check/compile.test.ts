@@ -70,9 +70,10 @@ const INTERNAL = ['I0', 'I1'];
  * A random machine: a parallel root of 1-3 regions, compound and parallel states nested up
  * to depth 3, guarded transitions (named guards with params, and/or/not, stateIn) to
  * siblings, to descendants and to states elsewhere in the region (by id), context counters
- * assigned directly or through enqueueActions, and raised internal events.
+ * assigned directly or through enqueueActions, and raised internal events; with `entryExit`,
+ * counter updates as entry and exit actions too (the compiled step's general path).
  */
-export function randomMachine(seed: number): Model {
+export function randomMachine(seed: number, entryExit = false): Model {
   const r = rng(seed);
   const ids: string[] = [];
   let counter = 0;
@@ -126,6 +127,7 @@ export function randomMachine(seed: number): Model {
       if (kind === 3) states[s] = { id, ...region(depth + 1, s) };
       else if (kind === 4) states[s] = { id, type: 'parallel', states: { [`${s}L`]: region(depth + 1, `${s}L`), [`${s}R`]: region(depth + 1, `${s}R`) } };
       else states[s] = { id };
+      if (entryExit) Object.assign(states[s], { entry: actions(true), exit: actions(true) });
     }
     for (const s of names) {
       const on: Record<string, unknown[]> = {};
@@ -185,6 +187,18 @@ describe('compiled exploration = xstate exploration on random machines', () => {
     }
     expect(states).toBeGreaterThan(600); // the machines are not trivial
   });
+
+  it('30 machines whose states have entry and exit actions', () => {
+    let states = 0;
+    for (let seed = 101; seed <= 130; seed++) {
+      try {
+        states += same(randomMachine(seed, true), 1500).a.states.length;
+      } catch (e) {
+        throw new Error(`random machine of seed ${seed} with entry/exit actions: ${(e as Error).message}`);
+      }
+    }
+    expect(states).toBeGreaterThan(300);
+  });
 });
 
 describe('refused features fall back to xstate', () => {
@@ -229,5 +243,21 @@ describe('ContextTable', () => {
     const many = Array.from({ length: 1000 }, (_, i) => ({ n: i, m: [i % 7] }));
     const first = many.map((c) => t.intern(c));
     expect(many.map((c) => t.intern({ ...c, m: [...c.m] }))).toEqual(first);
+  });
+
+  it('stored contexts share their equal sub-objects; a read-only one is left in place', () => {
+    const t = new ContextTable();
+    const a = { n: 1, r: { x: [1, 2] }, s: { y: true } };
+    const b = { n: 2, r: { x: [1, 2] }, s: Object.freeze({ y: true }) };
+    const c = Object.freeze({ n: 3, r: { x: [1, 2] }, s: { y: false } });
+    const ids = [a, b, c].map((x) => t.intern(x));
+    expect(new Set(ids).size).toBe(3);
+    expect(b.r).toBe(a.r);
+    expect(b.s).toBe(a.s); // a frozen sub-object of a writable one is replaced
+    expect(c.r).not.toBe(a.r); // c is frozen: its sub-objects stay, it is still interned by value
+    expect(t.contexts.map((x) => JSON.stringify(x))).toEqual([a, b, c].map((x) => JSON.stringify(x)));
+    // found again from fresh copies, shared or not
+    expect(t.intern({ n: 3, r: { x: [1, 2] }, s: { y: false } })).toBe(ids[2]);
+    expect(t.intern({ n: 2, r: a.r, s: { y: true } })).toBe(ids[1]);
   });
 });
