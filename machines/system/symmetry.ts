@@ -2,6 +2,7 @@
 // vcpus of one VM with the same CR6 mask, and the AP queues (the mdev treats every APQN alike).
 // Whether each group is exact (an automorphism of the machine) is asserted by
 // test/check/symmetry.test.ts with verifySymmetry on small configurations.
+// Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2), where __airqs_kick_single_vcpu scans idle_mask in order.
 import type { SymmetryGroup } from '../../src/spec.ts';
 import { cr6Of, type Params } from '../context.ts';
 import { range } from '../lib.ts';
