@@ -2,6 +2,7 @@
 // events, which properties it must keep, and which variants (patch-series versions,
 // planted bugs) it has with the result the checker is expected to find.
 import type { AnyStateMachine, EventObject, StateValue } from 'xstate';
+import type { KernelAudit } from './audit.ts';
 
 /** Who causes an event, so a trace reads like a sequence diagram. */
 export type Actor = 'guest' | 'userspace' | 'kernel' | 'millicode' | 'hardware' | 'timer';
@@ -144,6 +145,8 @@ export interface MachineSpec {
   configurations: readonly ConfigurationInfo[];
   /** Parameters `--set` may override; a spec without them takes no `--set`. */
   params?: readonly ParamInfo[];
+  /** The kernel audit: every pinned kernel function touching a modelled field, and how the machine treats it (src/audit.ts). */
+  audit?: KernelAudit;
   /** Builds the model of one variant in one configuration (defaults: the first of each). */
   model(variantId?: string, configurationId?: string, options?: ModelOptions): Model;
 }
