@@ -4,7 +4,13 @@
 // It is the machine's scope statement; `auditProblems` is the rule a test enforces.
 import type { AnyStateMachine } from 'xstate';
 
-export type AuditMark = 'modelled' | 'abstracted' | 'ignored';
+/**
+ * modelled: an event, guard or action mirrors it; abstracted: folded into another step or
+ * value (say how); ignored: it changes no modelled field (say why); missing: it does change
+ * a modelled field or is an entry point of the object, and the machine does not model it
+ * yet (the open gap list: `auditGaps`; a finished audit has none).
+ */
+export type AuditMark = 'modelled' | 'abstracted' | 'ignored' | 'missing';
 
 /** How the kernel reaches a function: its entry-point kind, or `helper` for a callee. */
 export type EntryKind =
@@ -141,5 +147,15 @@ export function auditProblems(audit: KernelAudit, names: ReadonlySet<string>): s
     } else checkMark(e, e.mark, e.by, e.reason, e.writes);
   }
   for (const n of names) if (!listed.has(n)) out.push(`${audit.machine}: the machine uses '${n}', which its audit does not list`);
+  return out;
+}
+
+/** The entries and paths still marked missing, as `fn` or `fn [path]`. */
+export function auditGaps(audit: KernelAudit): string[] {
+  const out: string[] = [];
+  for (const e of audit.entries) {
+    if (e.mark === 'missing' && !e.paths?.length) out.push(e.fn);
+    for (const p of e.paths ?? []) if (p.mark === 'missing') out.push(`${e.fn} [${p.path}]`);
+  }
   return out;
 }
