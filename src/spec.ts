@@ -26,12 +26,21 @@ export interface EventInfo {
   fair?: boolean;
 }
 
+/** A path into a context or a state value: keys and array indices; '*' matches any one key. */
+export type Path = readonly (string | number)[];
+
 /** A named safety predicate over one reachable state. */
 export interface Invariant<C> {
   name: string;
   /** The kernel rule the predicate encodes. */
   cite: string;
   holds(state: AbstractState<C>): boolean;
+  /**
+   * What `holds` reads: context paths and state-value paths (regions). Partial-order reduction
+   * treats a step as visible when it writes any of them; an invariant without `reads` reads
+   * everything (no step is invisible). Checked by the footprint verification.
+   */
+  reads?: { context?: readonly Path[]; value?: readonly Path[] };
 }
 
 /**
@@ -77,6 +86,11 @@ export interface Model<C = any> {
    * configuration opts in, so `check` reduces unless told `--no-symmetry`.
    */
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
+  /**
+   * Partial-order reduction (machines/kthread.ts configurations): `byDefault`, the
+   * configuration opts in, so `check` reduces unless told `--no-por`.
+   */
+  por?: { byDefault: boolean };
 }
 
 /**
@@ -108,6 +122,11 @@ export interface VariantInfo {
   expectedViolations: readonly string[];
   /** The configuration the variant is checked in (default: the machine's first). */
   configuration?: string;
+  /**
+   * Where another configuration sees more (a fine-grained one shows interleavings the atomic
+   * form cannot): the properties the variant must violate there, by configuration id.
+   */
+  expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
   /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).

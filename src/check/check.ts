@@ -4,7 +4,7 @@
 import type { EventObject } from 'xstate';
 import { getInitialSnapshot, type AnyMachineSnapshot } from 'xstate';
 import { abstractState, explore, inertScope, reduces, type Exploration } from './explore.ts';
-import { concreteEvents } from './symmetry.ts';
+import { concreteEvents, SymmetryError } from './symmetry.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
 import type { AbstractState, Instance, Model } from '../spec.ts';
 
@@ -14,6 +14,8 @@ export interface CheckOptions {
   onProgress?: (states: number, queued: number) => void;
   /** Symmetry reduction on or off (default: the configuration's choice, `model.symmetry.byDefault`). */
   symmetry?: boolean;
+  /** Partial-order reduction on or off (default: the configuration's choice, `model.por.byDefault`). */
+  por?: boolean;
 }
 
 /** One step of a counterexample, with what changed in the state after it. */
@@ -57,17 +59,51 @@ export interface CheckResult {
   matches: boolean;
   /** Under symmetry reduction: the groups of interchangeable objects (states counts one per orbit). */
   symmetry?: { group: string; members: number; exact: boolean; note?: string }[];
+  /**
+   * When partial-order reduction was asked for (by the configuration or --por): whether the
+   * exploration was reduced, and if not why; counterexamples found under it are replayed
+   * through xstate and are the shortest among the interleavings explored, not necessarily the
+   * shortest of the machine.
+   */
+  por?: { reduced: boolean; note?: string; ampleStates?: number; fullStates?: number };
   results: PropertyResult[];
+}
+
+/** Which reductions a check applies, from the options and the configuration's defaults; a note when one was turned off. */
+export function reductions(model: Model, options: CheckOptions): { symmetry: boolean; por: boolean; note?: string } {
+  let symmetry = reduces(model, options);
+  let por = options.por ?? model.por?.byDefault ?? false;
+  let note: string | undefined;
+  if (symmetry && por) {
+    const why = 'symmetry reduction and partial-order reduction are not combined (the ample sets and the cycle proviso are not proved to hold on canonical states)';
+    if (options.symmetry === true && options.por === true) throw new SymmetryError(`${why}: give --symmetry or --por, not both`);
+    if (options.por === true) {
+      symmetry = false;
+      note = 'symmetry reduction off: --por asked for partial-order reduction, and the two are not combined';
+    } else if (options.symmetry === true) {
+      por = false;
+      note = 'partial-order reduction off: --symmetry asked for symmetry reduction, and the two are not combined';
+    } else throw new SymmetryError(`configuration ${model.configurationId} of ${model.machineId} opts in to both reductions; ${why}`);
+  }
+  if (por && model.liveness.length) {
+    por = false;
+    note = `partial-order reduction off: ${model.liveness.map((l) => l.name).join(', ')} (leadsTo under weak fairness, alwaysReachable) needs every interleaving, so the check explores in full`;
+  }
+  return { symmetry, por, ...(note ? { note } : {}) };
 }
 
 export function checkModel(model: Model, options: CheckOptions = {}): CheckResult {
   const started = performance.now();
-  const symmetric = reduces(model, options);
+  const red = reductions(model, options);
+  const symmetric = red.symmetry;
+  const porAsked = options.por ?? model.por?.byDefault ?? false;
   const x = explore(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
     symmetry: symmetric,
+    por: red.por,
   });
+  const reducedByPor = !!x.por?.reduced;
   const results: PropertyResult[] = [];
   const expected = (name: string) => !model.expectedViolations.includes(name);
   const incomplete = `not decided: explored ${x.states.length} states, limit reached`;
@@ -79,7 +115,12 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     const bad = x.violations.get(inv.name);
     const r: PropertyResult = { property: inv.name, kind: 'invariant', holds: bad === undefined, expected: expected(inv.name), trace: [] };
     if (bad !== undefined) {
-      if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
+      if (reducedByPor) {
+        // a path of the reduced graph is a path of the machine: replayed through xstate to show it is one
+        const concrete = replay(model, pathTo(x, bad).events);
+        r.trace = concrete.steps;
+        if (inv.holds(concrete.last)) throw new Error(`internal: the partial-order-reduced trace to ${inv.name} does not replay to a violation`);
+      } else if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
       else {
         // the canonical states' trace, renamed into a concrete one and replayed through the machine
         const concrete = replay(model, concreteEvents(model, x.symmetry.canon, x.parent, x.parentEvent, x.symmetry.perm, bad));
@@ -142,7 +183,14 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     matches: results.every((r) => r.holds === r.expected),
     results,
     ...(x.symmetry ? { symmetry: groups.map((g) => ({ group: g.name, members: g.members.length, exact: g.exact, ...(g.note ? { note: g.note } : {}) })) } : {}),
+    ...(porAsked || x.por ? { por: porResult(x, red.note) } : {}),
   };
+}
+
+function porResult(x: Exploration, note: string | undefined): NonNullable<CheckResult['por']> {
+  if (x.por?.reduced) return { reduced: true, ampleStates: x.por.ampleStates, fullStates: x.por.full, ...(note ? { note } : {}) };
+  const why = x.por?.note ?? note;
+  return { reduced: false, ...(why ? { note: why } : {}) };
 }
 
 /** Replays concrete events (indices into `model.events`) through xstate's own transition: the steps with their changes, and the last state. */
