@@ -3,6 +3,7 @@
 import { assign, enqueueActions, type EventObject } from 'xstate';
 import type { Actor, EventInfo } from '../src/spec.ts';
 import type { KvmContext, QueueContext, SystemContext } from './context.ts';
+import { probe, PROBED } from '../src/check/probe.ts';
 
 /** Every event of the core spec: a type plus small integer or string payload fields. */
 export interface SpecEvent extends EventObject {
@@ -13,6 +14,8 @@ export interface SpecEvent extends EventObject {
   isc?: number;
   ir?: number;
   outcome?: string;
+  /** The thread region a step event belongs to (machines/kthread.ts). */
+  thread?: string;
 }
 
 /** Index parameters of a named guard or action: which VM, vcpu or queue it is about. */
@@ -36,6 +39,8 @@ export function cloneContext(c: SystemContext): SystemContext {
     vms: c.vms.map(cloneKvm),
     mdev: { ...c.mdev },
     queues: c.queues.map((q): QueueContext => ({ ...q })),
+    // fine-grained configurations: locks and thread locals, copied by the kthread steps that change them
+    ...(c.threads ? { threads: c.threads } : {}),
   };
 }
 
@@ -124,23 +129,29 @@ export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects)
  */
 // xstate's action generics cannot follow regions built from data: the result is typed loosely.
 export function kernel(fn: KernelFn): any {
-  return enqueueActions(({ context, event, enqueue }, ix: Ix) => {
+  return probed(enqueueActions(({ context, event, enqueue }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     const fx = new Raised();
-    fn(c, event as SpecEvent, ix ?? {}, fx);
+    fn(probe.wrap ? probe.wrap(c) : c, event as SpecEvent, ix ?? {}, fx);
     const shared = shareUnchanged(context as SystemContext, c);
     enqueue.assign(() => shared);
     for (const e of fx.events) enqueue.raise(e);
-  });
+  }));
+}
+
+/** Marks an action whose kernel function runs through `probe` (the footprint verification can see its reads). */
+function probed<T>(action: T): T {
+  (action as Record<symbol, unknown>)[PROBED] = true;
+  return action;
 }
 
 /** A pure context update without raised events. */
 export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void): any {
-  return assign(({ context, event }, ix: Ix) => {
+  return probed(assign(({ context, event }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
-    fn(c, event as SpecEvent, ix ?? {});
+    fn(probe.wrap ? probe.wrap(c) : c, event as SpecEvent, ix ?? {});
     return shareUnchanged(context as SystemContext, c);
-  });
+  }));
 }
 
 export function vmOf(c: SystemContext, vm: number): KvmContext {

@@ -2,11 +2,12 @@
 // configurations, variants and properties.
 import type { AnyStateMachine } from 'xstate';
 import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
+import { lockInvariants, threadEventInfo, threadEvents, type ThreadDef } from '../kthread.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
 import { symmetryGroups } from './symmetry.ts';
-import { composeMachine, contextFor, type Parts } from './system.machine.ts';
+import { composeMachine, contextFor, type FineParts, type Parts } from './system.machine.ts';
 
 export interface CoreConfiguration {
   id: string;
@@ -17,6 +18,16 @@ export interface CoreConfiguration {
   liveness?: readonly LivenessProperty<SystemContext>[];
   /** The configuration opts in to symmetry reduction over its interchangeable vcpus and queues. */
   symmetry?: boolean;
+  /**
+   * A fine-grained configuration (machines/kthread.ts, /work/brief/KTHREAD.md): the threads
+   * whose steps replace atomic kernel functions, and how the regions change around them.
+   * Its model checks the locking rules (`lockInvariants`) too, and opts in to partial-order
+   * reduction unless `por` is false.
+   */
+  fine?: (params: Params, d: Design) => FineParts;
+  por?: boolean;
+  /** Invariants checked in this configuration only, besides the machine's (the fine-grained windows' properties). */
+  invariants?: readonly Invariant<SystemContext>[];
 }
 
 export interface CoreVariant extends VariantInfo {
@@ -24,6 +35,8 @@ export interface CoreVariant extends VariantInfo {
   design?: Partial<Design>;
   /** Named guards or actions replaced with machine.provide(). */
   provide?: (d: Design) => Parameters<AnyStateMachine['provide']>[0];
+  /** In a fine-grained configuration: the threads as this variant has them (a step moved, a lock dropped: a race). */
+  threads?: (threads: ThreadDef<SystemContext>[], d: Design) => ThreadDef<SystemContext>[];
 }
 
 export interface CoreSpecDef {
@@ -54,22 +67,26 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
       const picked = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
       const configuration = options?.params ? withParams(picked, options.params) : picked;
       const design: Design = { ...UPSTREAM, ...variant.design };
-      let machine = composeMachine(def.id, def.parts, configuration.params, design, contextFor(configuration.params));
+      let fine = configuration.fine?.(configuration.params, design);
+      if (fine && variant.threads) fine = { ...fine, threads: variant.threads(fine.threads, design) };
+      let machine = composeMachine(def.id, def.parts, configuration.params, design, contextFor(configuration.params), fine);
       if (variant.provide) machine = machine.provide(variant.provide(design));
-      const events = enumerateEvents(configuration.params, configuration.bounds);
+      const events = [...enumerateEvents(configuration.params, configuration.bounds), ...(fine ? threadEvents(fine.threads) : [])];
       const types = new Set([...configuration.bounds.types, ...INTERNAL]);
+      const threads: ThreadDef<SystemContext>[] = fine?.threads ?? [];
       return {
         machineId: def.id,
         variantId: variant.id,
         configurationId: configuration.id,
         machine,
         events,
-        eventInfo: Object.fromEntries([...types].map((t) => [t, EVENTS[t]!])),
-        invariants: def.invariants,
+        eventInfo: { ...Object.fromEntries([...types].map((t) => [t, EVENTS[t]!])), ...threadEventInfo(threads) },
+        invariants: [...def.invariants, ...(configuration.invariants ?? []), ...(fine ? (lockInvariants as readonly Invariant<SystemContext>[]) : [])],
         liveness: configuration.liveness ?? def.liveness ?? [],
-        expectedViolations: variant.expectedViolations,
+        expectedViolations: variant.expectedViolationsIn?.[picked.id] ?? variant.expectedViolations,
         options: { params: configuration.params, design, parts: def.parts },
         symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
+        ...(fine ? { por: { byDefault: configuration.por ?? true } } : {}),
       };
     },
   };
