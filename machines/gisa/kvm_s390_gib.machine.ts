@@ -19,7 +19,8 @@
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 
-import { and, stateIn } from 'xstate';
+import { and, or, stateIn } from 'xstate';
+import { doneId, idleId, type Path } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
 import type { Design } from '../design.ts';
 import { by, kernel, type Args, type Effects, type Ix } from '../lib.ts';
@@ -58,10 +59,63 @@ export function gibImplementations(d: Design) {
 const a = (name: string, ix?: Ix) => (ix ? { type: name, params: ix } : { type: name });
 
 /**
+ * The GIB region in a fine-grained configuration (machines/kthread.ts): its transitions
+ * declare footprints; process_gib_alert_list waits for the `kickers` (threads running
+ * gisa_vcpu_kicker) to be idle, since its hrtimer_cancel waits for a running callback; the
+ * step of kvm_s390_gisa_destroy that calls process_gib_alert_list raises
+ * GIB_PROCESSED_BY_DESTROY, on which the origin becomes NULL_GISA_ADDR.
+ */
+export interface GibFine {
+  kickers: readonly string[];
+  omit: ReadonlySet<string>;
+  /** The design: what process_gib_alert_list writes per unlinked GISA depends on the IAM restore strategy. */
+  design: Design;
+}
+
+/** Raised by the fine-grained kvm_s390_gisa_destroy's process_gib_alert_list step. */
+export const GIB_PROCESSED_BY_DESTROY = 'kvm_s390_gisa_destroy:process_gib_alert_list';
+
+const GIB_ALL: Path = ['gib'];
+
+/**
+ * process_gib_alert_list (one pass, process_gib_alert_list_pass): the list, and per listed VM
+ * its GISA (freed: a walk through freed memory); upstream arms the kicker (timer), GIB v2..v5
+ * kick vcpus and v5 may set the IAM.
+ */
+export function gibProcessFootprint(d: Design): { reads: Path[]; writes: Path[]; raises: string[] } {
+  const writes: Path[] = [GIB_ALL, ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'faults']];
+  if (d.gib === 'gib-v5') writes.push(['vms', '*', 'gisa', 'iam']);
+  return { reads: [GIB_ALL, ['vms', '*', 'gisa'], ['vms', '*', 'vcpus'], ['vms', 'length']], writes, raises: d.gib === 'upstream' ? [] : ['kvm_s390_vcpu_wakeup'] };
+}
+
+/**
  * The GIB region. The three states are the values of gib->alert_list_origin. `kvmStep(vm)`
  * names the state of VM vm's kvm_destroy_vm in which kvm_s390_gisa_destroy runs (composed machine).
  */
-export function gibRegion(vms: number, kvmStep?: (vm: number) => string) {
+export function gibRegion(vms: number, kvmStep?: (vm: number) => string, fine?: GibFine) {
+  const region = gibStates(vms, kvmStep);
+  if (!fine) return region;
+  const waits = fine.kickers.map((k) => or([stateIn('#' + idleId(k)), stateIn('#' + doneId(k))]));
+  for (const st of Object.values(region.states)) {
+    const on = st.on as Record<string, unknown>;
+    for (const type of Object.keys(on)) {
+      if (fine.omit.has(type)) {
+        delete on[type];
+        continue;
+      }
+      const list = ([] as { guard?: unknown; meta: Record<string, unknown> }[]).concat(on[type] as never);
+      const fp = type === 'gisa_alert' ? { reads: [GIB_ALL], writes: [GIB_ALL] } : gibProcessFootprint(fine.design);
+      const wait = type === 'gib_alert_irq_handler' || type === 'process_gib_alert_list';
+      on[type] = list.map((t) => ({ ...t, ...(wait && waits.length ? { guard: t.guard ? and([t.guard as never, ...waits]) : and(waits) } : {}), meta: { ...t.meta, footprint: fp } }));
+    }
+  }
+  const processed = { target: 'NULL_GISA_ADDR', meta: { actor: 'kernel', footprint: { reads: [], writes: [] } } };
+  (region.states.alert_list.on as Record<string, unknown>)[GIB_PROCESSED_BY_DESTROY] = processed;
+  (region.states.NONE_GISA_ADDR.on as Record<string, unknown>)[GIB_PROCESSED_BY_DESTROY] = processed;
+  return region;
+}
+
+function gibStates(vms: number, kvmStep?: (vm: number) => string) {
   // kvm_s390_gisa_destroy walks the list itself (its action); here the origin becomes NULL_GISA_ADDR
   const destroy = Array.from({ length: vms }, (_, vm) => ({
     guard: kvmStep ? and([a('gisa_destroy_processes_list', { vm }), stateIn('#' + kvmStep(vm))]) : a('gisa_destroy_processes_list', { vm }),

@@ -24,6 +24,7 @@ import { and, stateIn } from 'xstate';
 import { FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Design } from '../design.ts';
 import { by, kernel, range, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+import type { Path } from '../kthread.ts';
 
 export const EBUSY = -16;
 export const ENODEV = -19;
@@ -300,12 +301,48 @@ const g = (name: string, ix: Ix) => and([{ type: 'gisa_mine', params: ix }, { ty
 const a = (name: string, ix: Ix) => ({ type: name, params: ix });
 
 /**
+ * The GISA region in a fine-grained configuration (machines/kthread.ts): every transition
+ * declares what it reads and writes (partial-order reduction); the coarse events a thread
+ * replaces have no transition; the step of kvm_s390_gisa_destroy that sets gi->origin NULL
+ * raises GISA_ORIGIN_NULL {vm}, on which the region moves to `destroyed`.
+ */
+export interface GisaFine {
+  omit: ReadonlySet<string>;
+}
+
+/** Raised by the fine-grained kvm_s390_gisa_destroy's `gi->origin = NULL` step: the region follows it. */
+export const GISA_ORIGIN_NULL = 'kvm_s390_gisa_destroy:origin_null';
+
+/** The footprint meta of a coarse GISA transition of VM vm: what its guard and action read and write. */
+function gisaFootprint(vm: number, type: string): { reads: Path[]; writes: Path[]; raises?: string[] } {
+  const gi: Path = ['vms', vm, 'gisa'];
+  switch (type) {
+    case 'GISA_ADAPTER_INTERRUPTION':
+      return {
+        reads: [['airqs'], [...gi, 'freed'], [...gi, 'ipm'], [...gi, 'iam'], ['vms', vm, 'vcpus'], ['gib', 'list']],
+        writes: [['airqs'], [...gi, 'ipm'], [...gi, 'iam'], ['gib', 'list'], ['vms', vm, 'vcpus'], ['vms', vm, 'faults']],
+        raises: ['gisa_alert'],
+      };
+    case 'gisa_tac_ipm_gisc':
+      return { reads: [[...gi, 'ipm']], writes: [[...gi, 'ipm']] };
+    case 'kvm_s390_gisa_clear':
+      return { reads: [[...gi, 'origin'], [...gi, 'ipm']], writes: [[...gi, 'ipm']] };
+    case 'kicked_mask_clear':
+      return { reads: [['vms', vm, 'vcpus']], writes: [['vms', vm, 'vcpus']] };
+    case 'free_page_sie_page2':
+      return { reads: [], writes: [[...gi, 'freed']] };
+    default:
+      // the rest of the coarse calls: the VM and the GIB, read and written as a whole
+      return { reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], raises: ['gisa_alert', 'kvm_s390_vcpu_wakeup'] };
+  }
+}
+/**
  * The GISA region of VM `vm`: alive (origin set) until kvm_s390_gisa_destroy, then
  * destroyed (origin NULL, page still allocated) until free_page_sie_page2 frees it.
  * `env` adds the events a driver and vcpus cause, for the per-object machine; `kvmStep`
  * names the state of the VM's kvm_destroy_vm in which the destroy runs (composed machine).
  */
-export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
+export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: GisaFine) {
   const ix = { vm };
   const destroyGuard = kvmStep
     ? and([a('gisa_mine', ix), a('gisa_destroy_may_proceed', ix), stateIn('#' + kvmStep)])
@@ -325,7 +362,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         kicked_mask_clear: { guard: a('gisa_mine', ix), actions: a('kicked_mask_clear', ix), ...by('kernel') },
       }
     : {};
-  return {
+  const region = {
     initial: 'alive',
     states: {
       alive: {
@@ -342,7 +379,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
             actions: a('kvm_s390_gisa_destroy', ix),
             ...by('kernel'),
           },
-        },
+        } as Record<string, unknown>,
       },
       destroyed: {
         description: 'gi->origin == NULL; sie_page2 still allocated',
@@ -350,16 +387,31 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
           ...driverCalls,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           free_page_sie_page2: { guard: a('gisa_mine', ix), target: 'freed', actions: a('free_page_sie_page2', ix), ...by('kernel') },
-        },
+        } as Record<string, unknown>,
       },
       freed: {
         description: 'sie_page2 freed: any access is a use after free',
         on: {
           ...driverCalls,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('kasan_gisa_use_after_free', ix), ...by('millicode') },
-        },
+        } as Record<string, unknown>,
       },
     },
   };
+  if (!fine) return region;
+  // fine-grained: drop what the threads replace, declare footprints, end the destroy with the thread's step
+  for (const [name, st] of Object.entries(region.states)) {
+    for (const type of Object.keys(st.on)) {
+      if (fine.omit.has(type)) {
+        delete st.on[type];
+        continue;
+      }
+      const t = st.on[type] as { meta: Record<string, unknown> };
+      const fp = name === 'freed' && type === 'GISA_ADAPTER_INTERRUPTION' ? { reads: [['airqs']], writes: [['vms', vm, 'faults']] } : gisaFootprint(vm, type);
+      st.on[type] = { ...t, meta: { ...t.meta, footprint: fp } };
+    }
+  }
+  region.states.alive.on[GISA_ORIGIN_NULL] = { guard: a('gisa_mine', ix), target: 'destroyed', meta: { actor: 'kernel', footprint: { reads: [], writes: [] } } };
+  return region;
 }
 

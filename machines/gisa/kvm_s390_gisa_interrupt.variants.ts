@@ -1,5 +1,6 @@
 // Variants of the GISA machine with the result the checker must find.
 import { kernel, vmOf } from '../lib.ts';
+import { editFunction, swapStatements } from '../kthread.ts';
 import type { CoreVariant } from '../system/spec.ts';
 
 export const gisaVariants: CoreVariant[] = [
@@ -9,6 +10,13 @@ export const gisaVariants: CoreVariant[] = [
       'current upstream. Finding: gisa_get_ipm_or_restore_iam restores the IAM even while the GISA is listed, and kvm_s390_gisa_destroy only calls gisa_set_iam(0), which fails (-EBUSY) while listed; after process_gib_alert_list unlinks it the IAM is still set, so an interruption from a source a driver failed to disable relinks the GISA before sie_page2 is freed',
     cite: 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy, gisa_get_ipm_or_restore_iam, v6.17-rc4 (f87ef5723536)',
     expectedViolations: ['FreedGisaNotInAlertList'],
+    expectedViolationsIn: {
+      // the unregister's gisa_set_iam writes the IAM the word already has, so the kicker's try_cmpxchg with the mask it read before succeeds
+      'kicker-unregister': ['IamRestoredOrKickerArmed'],
+      'kicker-destroy': [],
+      // the same ABA against the destroy's gisa_set_iam(0), then a late interruption: listed at free, and the GAL handler re-arms the kicker after hrtimer_cancel
+      'kicker-unregister-destroy': ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
+    },
   },
   {
     id: 'gisa-destroy-v5.2',
@@ -37,5 +45,14 @@ export const gisaVariants: CoreVariant[] = [
       },
     }),
     expectedViolations: ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList'],
+  },
+  {
+    id: 'planted-origin-null-before-cancel',
+    description:
+      'planted race: kvm_s390_gisa_destroy sets gi->origin = NULL before hrtimer_cancel(&gi->timer), so the armed gisa_vcpu_kicker can expire between the two and dereference the NULL origin (container_of(gi->origin, ...)->kvm); needs the timer to fire inside the destroy, which the atomic form cannot show',
+    cite: 'planted: interrupt.c kvm_s390_gisa_destroy with "hrtimer_cancel(&gi->timer);" and "gi->origin = NULL;" swapped',
+    configuration: 'kicker-destroy',
+    threads: (threads) => editFunction(threads, 'destroy', 'kvm_s390_gisa_destroy', (f) => swapStatements(f, 'hrtimer_cancel(gi->timer)', 'gi->origin = NULL')),
+    expectedViolations: ['KickerSeesLiveGisa'],
   },
 ];
