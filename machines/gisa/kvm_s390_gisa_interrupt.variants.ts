@@ -1,6 +1,15 @@
 // Variants of the GISA machine with the result the checker must find.
 import { kernel, vmOf } from '../lib.ts';
-import { editFunction, swapStatements } from '../kthread.ts';
+import { editFunction, swapStatements, type KFunction } from '../kthread.ts';
+import type { SystemContext } from '../context.ts';
+import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
+
+/** A planted bug in the driver thread's kvm_s390_gisc_unregister (kicker-unregister configuration): one lock rule broken each. */
+const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemContext>) => ({
+  configuration: 'kicker-unregister',
+  threads: (threads: Parameters<typeof editFunction<SystemContext>>[0]) => editFunction(threads, 'driver', 'kvm_s390_gisc_unregister', edit),
+});
+const at = (f: KFunction<SystemContext>, label: string) => f.steps.findIndex((s) => s.at === label);
 import type { CoreVariant } from '../system/spec.ts';
 
 export const gisaVariants: CoreVariant[] = [
@@ -14,6 +23,7 @@ export const gisaVariants: CoreVariant[] = [
       // the unregister's gisa_set_iam writes the IAM the word already has, so the kicker's try_cmpxchg with the mask it read before succeeds
       'kicker-unregister': ['IamRestoredOrKickerArmed'],
       'kicker-destroy': [],
+      'two-vms-kicker-destroy': [],
       // the same ABA against the destroy's gisa_set_iam(0), then a late interruption: listed at free, and the GAL handler re-arms the kicker after hrtimer_cancel
       'kicker-unregister-destroy': ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
     },
@@ -54,5 +64,46 @@ export const gisaVariants: CoreVariant[] = [
     configuration: 'kicker-destroy',
     threads: (threads) => editFunction(threads, 'destroy', 'kvm_s390_gisa_destroy', (f) => swapStatements(f, 'hrtimer_cancel(gi->timer)', 'gi->origin = NULL')),
     expectedViolations: ['KickerSeesLiveGisa'],
+  },
+  {
+    id: 'planted-unregister-double-lock',
+    description: 'planted lock bug: kvm_s390_gisc_unregister takes gi->alert.ref_lock a second time before it drops the count (a self-deadlock)',
+    cite: 'planted: interrupt.c kvm_s390_gisc_unregister with a second spin_lock(&gi->alert.ref_lock)',
+    ...unregister((f) => {
+      const k = at(f, 'spin_lock(ref_lock)');
+      return { ...f, steps: [...f.steps.slice(0, k + 1), { ...f.steps[k]!, at: 'spin_lock(ref_lock) again' }, ...f.steps.slice(k + 1)] };
+    }),
+    expectedViolations: ['NoDoubleAcquire'],
+  },
+  {
+    id: 'planted-unregister-unlock-first',
+    description: 'planted lock bug: kvm_s390_gisc_unregister calls spin_unlock(&gi->alert.ref_lock) before it ever took the lock',
+    cite: 'planted: interrupt.c kvm_s390_gisc_unregister with a spin_unlock before its spin_lock',
+    ...unregister((f) => {
+      const k = at(f, 'spin_lock(ref_lock)');
+      const unlock = { ...f.steps[at(f, 'spin_unlock(ref_lock)')]!, at: 'spin_unlock(ref_lock) early' };
+      const check = { ...f.steps[0]!, next: [(f.steps[0]!.next as { if?: never; goto: string }[])[0]!, { goto: unlock.at }] };
+      return { ...f, steps: [check, ...f.steps.slice(1, k), unlock, ...f.steps.slice(k)] };
+    }),
+    expectedViolations: ['ReleaseOnlyByOwner'],
+  },
+  {
+    id: 'planted-unregister-sleeps-under-ref_lock',
+    description: 'planted lock bug: kvm_s390_gisc_unregister makes a call that may sleep (say a GFP_KERNEL allocation) while it holds the gi->alert.ref_lock spinlock',
+    cite: 'planted: interrupt.c kvm_s390_gisc_unregister with a sleeping call between spin_lock and spin_unlock',
+    ...unregister((f) => ({ ...f, steps: f.steps.map((s) => (s.at === 'ref_count[gisc]--' ? { ...s, sleeps: true } : s)) })),
+    expectedViolations: ['NoSleepUnderSpinlock'],
+  },
+  {
+    id: 'planted-unregister-no-unlock',
+    description: 'planted lock bug: kvm_s390_gisc_unregister returns without spin_unlock(&gi->alert.ref_lock)',
+    cite: 'planted: interrupt.c kvm_s390_gisc_unregister without its spin_unlock',
+    ...unregister((f) => ({
+      ...f,
+      steps: f.steps
+        .filter((s) => s.at !== 'spin_unlock(ref_lock)')
+        .map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === 'spin_unlock(ref_lock)' ? { ...b, goto: 'return' } : b)) } : s)),
+    })),
+    expectedViolations: ['NoReturnHoldingLock'],
   },
 ];

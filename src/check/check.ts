@@ -96,7 +96,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
   const started = performance.now();
   const red = reductions(model, options);
   const symmetric = red.symmetry;
-  const porAsked = options.por ?? model.por?.byDefault ?? false;
+  const porAsked = options.por !== undefined || !!model.por?.byDefault;
   const x = explore(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
@@ -183,13 +183,13 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     matches: results.every((r) => r.holds === r.expected),
     results,
     ...(x.symmetry ? { symmetry: groups.map((g) => ({ group: g.name, members: g.members.length, exact: g.exact, ...(g.note ? { note: g.note } : {}) })) } : {}),
-    ...(porAsked || x.por ? { por: porResult(x, red.note) } : {}),
+    ...(porAsked || x.por ? { por: porResult(x, red.note, options.por === false) } : {}),
   };
 }
 
-function porResult(x: Exploration, note: string | undefined): NonNullable<CheckResult['por']> {
+function porResult(x: Exploration, note: string | undefined, off: boolean): NonNullable<CheckResult['por']> {
   if (x.por?.reduced) return { reduced: true, ampleStates: x.por.ampleStates, fullStates: x.por.full, ...(note ? { note } : {}) };
-  const why = x.por?.note ?? note;
+  const why = [off ? 'turned off (--no-por)' : undefined, note, x.por?.note].filter(Boolean).join('; ');
   return { reduced: false, ...(why ? { note: why } : {}) };
 }
 
