@@ -128,6 +128,11 @@ export interface VariantInfo {
    */
   expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
   /**
+   * The only configurations the variant can be built in (a race variant that edits a thread
+   * exists only where that thread does); `check --configuration all` skips the others.
+   */
+  configurations?: readonly string[];
+  /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).
    */

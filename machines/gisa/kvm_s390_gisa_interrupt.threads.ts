@@ -21,6 +21,7 @@
  */
 import { FAULT, iscBit, type SystemContext } from '../context.ts';
 import type { Design } from '../design.ts';
+import { SpecError } from '../../src/spec.ts';
 import { vmOf, type Effects } from '../lib.ts';
 import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
 import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
@@ -227,6 +228,7 @@ export function gisc_unregister(vm: number, gisc: number): F {
  * gi->origin = NULL;`
  */
 export function gisa_destroy(vm: number, kicker: string, d: Design): F {
+  if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB; design ${JSON.stringify(d)} is coarse only`);
   return kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy', [
     {
       at: 'WARN(alert_mask != 0)',

@@ -7,6 +7,7 @@ import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 /** A planted bug in the driver thread's kvm_s390_gisc_unregister (kicker-unregister configuration): one lock rule broken each. */
 const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemContext>) => ({
   configuration: 'kicker-unregister',
+  configurations: ['kicker-unregister'],
   threads: (threads: Parameters<typeof editFunction<SystemContext>>[0]) => editFunction(threads, 'driver', 'kvm_s390_gisc_unregister', edit),
 });
 const at = (f: KFunction<SystemContext>, label: string) => f.steps.findIndex((s) => s.at === label);
@@ -33,6 +34,8 @@ export const gisaVariants: CoreVariant[] = [
     description: 'kvm_s390_gisa_destroy before f87ef5723536: logs a non-zero alert.mask, spins until the GISA is unlinked, leaves the IAM set; a late interruption relinks the GISA and the page is freed while listed',
     cite: 'f87ef5723536 "KVM: s390: fix gisa destroy operation might lead to cpu stalls" (v6.6) and Michael Mueller, 2023',
     design: { gisaDestroy: 'v5.2' },
+    // the coarse destroy only: the fine-grained kvm_s390_gisa_destroy transcribes v6.6
+    configurations: ['one-isc'],
     expectedViolations: ['FreedGisaNotInAlertList'],
   },
   {
@@ -40,12 +43,15 @@ export const gisaVariants: CoreVariant[] = [
     description: 'GIB series v3: process_gib_alert_list unlinks a GISA and kicks a vcpu but arms no timer, and nothing restores the IAM when no vcpu leaves SIE',
     cite: '[PATCH v3 08/12] and 10/12 "KVM: s390: make use of the GIB" (2018-11-28)',
     design: { gib: 'gib-v3' },
+    configurations: ['one-isc'],
     expectedViolations: ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList'],
   },
   {
     id: 'planted-unregister-keeps-mask',
     description: 'planted bug: kvm_s390_gisc_unregister drops the reference but not the ISC from alert.mask',
     cite: 'planted: interrupt.c kvm_s390_gisc_unregister without "gi->alert.mask &= ~(0x80 >> gisc)"',
+    // it replaces the coarse action; the fine-grained configurations run the threads' unregister
+    configurations: ['one-isc'],
     provide: () => ({
       actions: {
         kvm_s390_gisc_unregister: kernel((c, e, ix) => {
@@ -62,6 +68,7 @@ export const gisaVariants: CoreVariant[] = [
       'planted race: kvm_s390_gisa_destroy sets gi->origin = NULL before hrtimer_cancel(&gi->timer), so the armed gisa_vcpu_kicker can expire between the two and dereference the NULL origin (container_of(gi->origin, ...)->kvm); needs the timer to fire inside the destroy, which the atomic form cannot show',
     cite: 'planted: interrupt.c kvm_s390_gisa_destroy with "hrtimer_cancel(&gi->timer);" and "gi->origin = NULL;" swapped',
     configuration: 'kicker-destroy',
+    configurations: ['kicker-destroy'],
     threads: (threads) => editFunction(threads, 'destroy', 'kvm_s390_gisa_destroy', (f) => swapStatements(f, 'hrtimer_cancel(gi->timer)', 'gi->origin = NULL')),
     expectedViolations: ['KickerSeesLiveGisa'],
   },

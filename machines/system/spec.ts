@@ -65,6 +65,9 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
     model(variantId?: string, configurationId?: string, options?: ModelOptions): Model<SystemContext> {
       const variant = pick('variant', def.id, def.variants, variantId);
       const picked = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
+      if (variant.configurations && !variant.configurations.includes(picked.id)) {
+        throw new SpecError(`variant '${variant.id}' of ${def.id} exists only in configuration ${variant.configurations.join(', ')}, not '${picked.id}'`);
+      }
       const configuration = options?.params ? withParams(picked, options.params) : picked;
       const design: Design = { ...UPSTREAM, ...variant.design };
       let fine = configuration.fine?.(configuration.params, design);

@@ -23,6 +23,8 @@ export interface CheckStep {
   step: number;
   event: EventObject;
   actor: string;
+  /** A thread's step (machines/kthread.ts): the thread, whose lane it is drawn in; the event type is its program counter. */
+  thread?: string;
   /** The parts of the state value (`state...`) and context (`ctx...`) this step changed. */
   after: Record<string, unknown>;
 }
@@ -203,7 +205,7 @@ export function replay(model: Model, events: readonly number[]): { steps: CheckS
     const event = model.events[e]!;
     snap = model.machine.transition(snap, event, scope) as AnyMachineSnapshot;
     const next = abstractState<unknown>(snap);
-    out.push({ step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown', after: stateDiff(state, next) });
+    out.push({ step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown', ...threadOf(event), after: stateDiff(state, next) });
     state = next;
   });
   return { steps: out, last: state };
@@ -227,9 +229,15 @@ function steps(model: Model, x: Exploration, path: GraphPath, first = 0): CheckS
       step: first + k + 1,
       event,
       actor: model.eventInfo[event.type]?.actor ?? 'unknown',
+      ...threadOf(event),
       after: stateDiff(x.states[path.states[k]!]!, x.states[path.states[k + 1]!]!),
     };
   });
+}
+
+function threadOf(event: EventObject): { thread?: string } {
+  const t = (event as { thread?: unknown }).thread;
+  return typeof t === 'string' ? { thread: t } : {};
 }
 
 /** The leaves of `b` that differ from `a`: state value paths as `state.<region>`, context as `ctx.<field>`. */

@@ -106,6 +106,9 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
       flags.configuration === 'all' ? spec.configurations.map((c) => c.id) : flags.configuration ? [pick('configuration', spec.id, spec.configurations, flags.configuration).id] : [undefined];
     for (const c of configurations) {
       for (const v of variants) {
+        // a variant that exists only in some configurations is skipped elsewhere, unless named
+        const only = spec.variants.find((x) => x.id === v)?.configurations;
+        if (only && c !== undefined && !only.includes(c) && !flags.variant && !file) continue;
         let model: Model;
         try {
           model = spec.model(v, c, options);
@@ -167,7 +170,7 @@ export function formatResult(r: CheckResult): string {
       (r.limitReached ? ` (explored ${r.states.toLocaleString('en')} states, limit reached)` : ''),
   ];
   if (r.symmetry) lines.push(`  symmetry-reduced (one state per orbit): ${r.symmetry.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate: ' + (g.note ?? 'not an automorphism')})`).join('; ')}`);
-  if (r.por?.reduced) lines.push(`  partial-order reduced: one order of independent steps explored (${(r.por.ampleStates ?? 0).toLocaleString('en')} states expanded by an ample set, ${(r.por.fullStates ?? 0).toLocaleString('en')} in full by a proviso); traces are the shortest among the explored interleavings${r.por.note ? `; ${r.por.note}` : ''}`);
+  if (r.por?.reduced) lines.push(`  partial-order reduced: one order of independent steps explored (${plural(r.por.ampleStates ?? 0, 'state')} expanded by an ample set, ${(r.por.fullStates ?? 0).toLocaleString('en')} in full by a proviso); traces are the shortest among the explored interleavings${r.por.note ? `; ${r.por.note}` : ''}`);
   else if (r.por) lines.push(`  not partial-order reduced: ${r.por.note ?? 'not asked for'}`);
   const rows = [['property', 'kind', 'expected', 'found', ''], ...r.results.map((x) => [x.property, x.kind, verdict(x.expected), verdict(x.holds), x.holds === x.expected ? 'ok' : 'MISMATCH'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -192,15 +195,32 @@ function counterexample(x: PropertyResult): string[] {
   return [`${head} lasso of ${plural(x.trace.length, 'step')}, then ${plural(x.cycle!.length, 'step')} repeating forever`, ...stepLines(x.trace), '    --- repeats forever:', ...stepLines(x.cycle!)];
 }
 
+/**
+ * One line per step. With threads (fine-grained configurations) the steps are laid out in
+ * lanes: the lane's name (the thread, else the actor) in a column, each thread's steps
+ * indented to its own column, the step's program counter as its text, so an interleaving
+ * reads down the lanes; the thread's next program counter is `state.<thread>` in the changes.
+ */
 function stepLines(trace: readonly CheckStep[]): string[] {
-  return trace.map((t) => {
-    const { type, ...payload } = t.event;
+  const threads = [...new Set(trace.flatMap((t) => (t.thread ? [t.thread] : [])))];
+  const width = Math.max(0, ...trace.map((t) => (t.thread ?? `[${t.actor}]`).length));
+  const num = String(trace.length ? trace[trace.length - 1]!.step : 0).length;
+  const lines = threads.length ? [`    ${' '.repeat(num + 2)}${'lanes:'.padEnd(width)}  ${threads.map((t, i) => ' '.repeat(i ? 2 : 0) + t).join(' |')}`] : [];
+  for (const t of trace) {
+    const { type, thread: _thread, ...payload } = t.event as { type: string; thread?: unknown };
     const args = Object.keys(payload).length ? ' ' + JSON.stringify(payload) : '';
     const changed = Object.entries(t.after)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    return `    ${t.step}. [${t.actor}] ${type}${args}${changed ? '  -> ' + changed : ''}`;
-  });
+    if (!threads.length) {
+      lines.push(`    ${t.step}. [${t.actor}] ${type}${args}${changed ? '  -> ' + changed : ''}`);
+      continue;
+    }
+    const lane = t.thread ?? `[${t.actor}]`;
+    const indent = t.thread ? '  '.repeat(threads.indexOf(t.thread)) : '';
+    lines.push(`    ${`${t.step}.`.padStart(num + 1)} ${lane.padEnd(width)}  ${indent}${type}${args}${changed ? '  -> ' + changed : ''}`);
+  }
+  return lines;
 }
 
 function summary(results: CheckResult[]): string {
