@@ -6,6 +6,7 @@ import { getInitialSnapshot, type AnyMachineSnapshot } from 'xstate';
 import { abstractState, explore, inertScope, reduces, type Exploration } from './explore.ts';
 import { concreteEvents, SymmetryError } from './symmetry.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
+import { perDepthText, project } from './growth.ts';
 import type { AbstractState, Instance, Model } from '../spec.ts';
 
 export interface CheckOptions {
@@ -16,6 +17,13 @@ export interface CheckOptions {
   symmetry?: boolean;
   /** Partial-order reduction on or off (default: the configuration's choice, `model.por.byDefault`). */
   por?: boolean;
+  /**
+   * Stop as soon as the frontier's growth makes the state limit certain and the limit is
+   * projected to be further away than this many seconds (default 30; Infinity: never stop early).
+   */
+  earlyStopSeconds?: number;
+  /** Called after each complete BFS level with the states per depth so far (for progress). */
+  onGrowth?: (perDepth: readonly number[]) => void;
 }
 
 /** One step of a counterexample, with what changed in the state after it. */
@@ -57,6 +65,10 @@ export interface CheckResult {
   depth: number;
   millis: number;
   limitReached: boolean;
+  /** Why the exploration stopped before the limit: the growth it saw made the limit certain. */
+  stopped?: string;
+  /** When the limit was reached or the run stopped: states per BFS depth, to show the growth. */
+  perDepth?: number[];
   /** Every result's `holds` equals its `expected`. */
   matches: boolean;
   /** Under symmetry reduction: the groups of interchangeable objects (states counts one per orbit). */
@@ -99,16 +111,25 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
   const red = reductions(model, options);
   const symmetric = red.symmetry;
   const porAsked = options.por !== undefined || !!model.por?.byDefault;
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const earlyStop = options.earlyStopSeconds ?? 30;
   const x = explore(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
     symmetry: symmetric,
     por: red.por,
+    onLevel: (perDepth, states) => {
+      options.onGrowth?.(perDepth);
+      const complete = perDepth.length - 1; // every level is complete when the next one starts being expanded
+      const g = project(perDepth, complete, states, maxStates, performance.now() - started);
+      if (g.depthAtLimit < 0 || g.secondsToLimit <= earlyStop) return undefined;
+      return `stopped at depth ${complete + 1} after ${((performance.now() - started) / 1000).toFixed(1)} s: the frontier grows x${g.ratio.toFixed(1)} per level (states per depth ${perDepthText(perDepth, complete + 1)}), so the ${maxStates.toLocaleString('en')}-state limit is certain near depth ${g.depthAtLimit}, about ${Math.round(g.secondsToLimit)} s away; verdicts so far are kept, the others are undecided (a smaller configuration, partial-order or symmetry reduction, or a higher --max-states with --no-early-stop)`;
+    },
   });
   const reducedByPor = !!x.por?.reduced;
   const results: PropertyResult[] = [];
   const expected = (name: string) => !model.expectedViolations.includes(name);
-  const incomplete = `not decided: explored ${x.states.length} states, limit reached`;
+  const incomplete = x.stopped ? `not decided: ${x.stopped}` : `not decided: explored ${x.states.length} states, limit reached`;
   const groups = x.symmetry?.canon.groups.map((g) => g.def) ?? [];
   const approximate = groups.filter((g) => !g.exact);
   const approxNote = approximate.length ? `under approximate symmetry of ${approximate.map((g) => g.name).join('; ')} (${approximate[0]!.note ?? 'not an automorphism'}): run with --no-symmetry to decide` : undefined;
@@ -182,6 +203,8 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     depth: x.maxDepth,
     millis: Math.round(performance.now() - started),
     limitReached: x.limitReached,
+    ...(x.stopped ? { stopped: x.stopped } : {}),
+    ...(x.limitReached ? { perDepth: x.perDepth } : {}),
     matches: results.every((r) => r.holds === r.expected),
     results,
     ...(x.symmetry ? { symmetry: groups.map((g) => ({ group: g.name, members: g.members.length, exact: g.exact, ...(g.note ? { note: g.note } : {}) })) } : {}),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { checkModel, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
+import { perDepthText } from '../check/growth.ts';
 import { applyVariant, loadVariantFile, type LoadedVariant } from '../check/variant-file.ts';
 import { pick, SpecError, type MachineSpec, type Model } from '../spec.ts';
 import { UsageError, type Io } from './io.ts';
@@ -21,6 +22,7 @@ export interface CheckFlags {
   maxStates?: number;
   symmetry?: boolean;
   por?: boolean;
+  earlyStop?: boolean;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
@@ -40,6 +42,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--no-symmetry', 'explore every state, even where the configuration opts in to symmetry reduction')
     .option('--por', 'partial-order reduction: steps of different threads that touch disjoint context are explored in one order (default: as the configuration says)')
     .option('--no-por', 'explore every interleaving, even where the configuration opts in to partial-order reduction')
+    .option('--no-early-stop', 'explore up to --max-states even when the growth per BFS level shows the limit will be reached (default: stop when it is more than 30 s away)')
     .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
 }
 
@@ -130,7 +133,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   for (const job of jobs) {
     const label = `${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`;
     progress?.start(label);
-    const r = checkModel(job.model, { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}), ...(flags.por !== undefined ? { por: flags.por } : {}) });
+    const r = checkModel(job.model, { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}), ...(flags.por !== undefined ? { por: flags.por } : {}), ...(flags.earlyStop === false ? { earlyStopSeconds: Infinity } : {}), ...(progress ? { onGrowth: progress.level } : {}) });
     progress?.stop();
     results.push(r);
     if (!flags.json) io.out(formatResult(r));
@@ -178,6 +181,8 @@ export function formatResult(r: CheckResult): string {
   // why a verdict is unknown, unless the state limit (said in the header) is the reason
   const undecided = r.results.filter((x) => x.holds === null && x.note && !r.limitReached);
   if (undecided.length) lines.push('', ...undecided.map((x) => `  ${x.property} not decided: ${x.note}`));
+  if (r.stopped) lines.push('', `  ${r.stopped}`);
+  else if (r.limitReached && r.perDepth) lines.push('', `  states per BFS depth: ${perDepthText(r.perDepth)}`);
   for (const x of r.results) if (x.holds === false) lines.push('', ...counterexample(x));
   return lines.join('\n') + '\n\n';
 }
@@ -232,23 +237,30 @@ function summary(results: CheckResult[]): string {
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 
-/** States, states per second and queue length on one stderr line, from the first second on, at most 5 times a second. */
+/** States, states per second, queue length, BFS depth and the frontier's growth on one stderr line, from the first second on, at most 5 times a second. */
 class Progress {
   private label = '';
   private started = 0;
   private last = 0;
   private shown = false;
+  private depth = '';
   constructor(private io: Io) {}
   start(label: string): void {
     this.label = label;
+    this.depth = '';
     this.started = this.last = performance.now();
   }
+  level = (perDepth: readonly number[]): void => {
+    const n = perDepth.length;
+    const growth = n > 1 ? `, x${((perDepth[n - 1] ?? 0) / Math.max(1, perDepth[n - 2] ?? 0)).toFixed(1)} per level` : '';
+    this.depth = `, depth ${n - 1}${growth}`;
+  };
   update = (states: number, queued: number): void => {
     const now = performance.now();
     if (now - this.started < 1000 || now - this.last < 200) return;
     this.last = now;
     const rate = Math.round(states / ((now - this.started) / 1000));
-    this.io.err(`\r\x1b[K${this.label}: ${states.toLocaleString('en')} states, ${rate.toLocaleString('en')} states/s, queue ${queued.toLocaleString('en')}`);
+    this.io.err(`\r\x1b[K${this.label}: ${states.toLocaleString('en')} states, ${rate.toLocaleString('en')} states/s, queue ${queued.toLocaleString('en')}${this.depth}`);
     this.shown = true;
   };
   stop(): void {
