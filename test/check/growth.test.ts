@@ -57,7 +57,7 @@ describe('check stops a run whose limit is certain', () => {
     const r = checkModel(binaryTree(), { maxStates: 200_000, earlyStopSeconds: 0 });
     expect(r.limitReached).toBe(true);
     expect(r.states).toBeLessThan(70_000);
-    expect(r.stopped).toMatch(/^stopped at depth 1[56] after [\d.]+ s: the frontier grows x2\.0 per level (states per depth 1, 2, 4, \.\.\., [\d, ]+\), so the 200,000-state limit is certain near depth 17/);
+    expect(r.stopped).toMatch(/^stopped at depth 1[56] after [\d.]+ s: the frontier grows x2\.0 per level \(states per depth 1, 2, 4, \.\.\., [\d, ]+\), so the 200,000-state limit is certain near depth 17/);
     expect(r.perDepth!.slice(0, 5)).toEqual([1, 2, 4, 8, 16]);
     expect(r.results[0]).toMatchObject({ holds: null, note: `not decided: ${r.stopped}` });
     expect(formatResult(r)).toContain(`  ${r.stopped}`);
