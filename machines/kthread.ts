@@ -384,7 +384,7 @@ export function shareDeep<T>(orig: T, copy: T): T {
  * The region of one thread: `idle`, one state per program counter a step starts from, and
  * `BUG`. Put it under the parallel root of the machine (the key should be `def.name`).
  */
-export function threadRegion<C extends KContext>(def: ThreadDef<C>, spinlocks: ReadonlySet<string> = spinlockKeys([def])): Record<string, unknown> {
+export function threadRegion<C extends KContext>(def: ThreadDef<C>, world: ThreadWorld = threadWorld([def])): Record<string, unknown> {
   const me = def.name;
   const ix = def.ix ?? {};
   const states: Record<string, { id?: string; description?: string; on: Record<string, unknown[]> }> = {
@@ -410,7 +410,7 @@ export function threadRegion<C extends KContext>(def: ThreadDef<C>, spinlocks: R
       const branches: readonly Branch<C>[] = typeof s.next === 'string' ? [{ goto: s.next }] : s.next ?? [{ goto: k + 1 < fn.steps.length ? pcs[k + 1]! : 'return' }];
       // the event's enabledness must not depend on what the effect does: some branch is always taken
       if (!branches.length || branches[branches.length - 1]!.if) throw new Error(`kthread ${me}: the last branch of ${pc} has a condition; make it unconditional (the step is enabled by its pc, lock and when alone)`);
-      const transitions = stepTransitions(def, fn, s, pc, branches.map((b) => ({ ...b, to: resolve(b.goto) })), ix, spinlocks);
+      const transitions = stepTransitions(def, fn, s, pc, branches.map((b) => ({ ...b, to: resolve(b.goto) })), ix, world);
       for (const b of branches) if (b.goto !== 'return') targets.add(resolve(b.goto));
       if (k === 0) add(pc, 'idle', transitions);
       states[pc] ??= { on: {} };
@@ -420,7 +420,7 @@ export function threadRegion<C extends KContext>(def: ThreadDef<C>, spinlocks: R
     if (!targets.has(pcs[0]!)) delete states[pcs[0]!];
   }
   // every thread has `done` (reached only by a `once` thread), so waitsFor can test idle-or-done by id
-  states.done = { id: doneId(me), description: def.once ? `${me} made its call and returned` : `${me} never gets here (it is not a once thread)`, on: {} };
+  if (def.once) states.done = { id: doneId(me), description: `${me} made its call and returned`, on: {} };
   states.BUG = { description: `${me} broke a locking rule (LOCK_FAULT) and stopped`, on: {} };
   return { initial: 'idle', states };
 }
@@ -430,12 +430,26 @@ export function spinlockKeys(threads: readonly ThreadDef<any>[]): Set<string> {
   return new Set(locksOf(threads).filter((l) => l.kind === 'spinlock').map((l) => l.key));
 }
 
+/** What a thread's steps need to know of the other threads of the machine: the spinlocks, the `once` threads. */
+export interface ThreadWorld {
+  spinlocks: ReadonlySet<string>;
+  once: ReadonlySet<string>;
+}
+
+/** The world of these threads (pass it to `threadRegion` for each of them). */
+export function threadWorld(threads: readonly ThreadDef<any>[]): ThreadWorld {
+  return { spinlocks: spinlockKeys(threads), once: new Set(threads.filter((t) => t.once).map((t) => t.name)) };
+}
+
 interface ResolvedBranch<C> extends Branch<C> {
   to: string;
 }
 
 /** The xstate transitions of one step: its fault transitions first, then one per branch. */
-function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>, s: Step<C>, pc: string, branches: ResolvedBranch<C>[], ix: Readonly<Record<string, number>>, spin: ReadonlySet<string>): unknown[] {
+function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>, s: Step<C>, pc: string, branches: ResolvedBranch<C>[], ix: Readonly<Record<string, number>>, world: ThreadWorld): unknown[] {
+  const spin = world.spinlocks;
+  // a thread that takes no lock cannot return holding one: no such fault transition
+  const takesLocks = def.fns.some((f) => f.steps.some((x) => x.lock && 'acquire' in x.lock));
   const me = def.name;
   const op = s.lock;
   const lock = op ? ('acquire' in op ? op.acquire : op.release) : undefined;
@@ -459,7 +473,11 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     report: (bit) => void (c.threads!.found[me] = (c.threads!.found[me] ?? 0) | bit),
   });
   const when = s.when;
-  const waits = [...(s.waitsFor ?? []).map((t) => or([stateIn('#' + idleId(t)), stateIn('#' + doneId(t))])), ...(s.after ?? []).map((t) => stateIn('#' + doneId(t)))];
+  for (const t of s.after ?? []) if (!world.once.has(t)) throw new Error(`kthread ${me}: ${pc} runs after ${t}, which is not a once thread of this machine`);
+  const waits = [
+    ...(s.waitsFor ?? []).map((t) => (world.once.has(t) ? or([stateIn('#' + idleId(t)), stateIn('#' + doneId(t))]) : stateIn('#' + idleId(t)))),
+    ...(s.after ?? []).map((t) => stateIn('#' + doneId(t))),
+  ];
   const ret = def.once ? 'done' : 'idle';
   const meta = (kind: 'step' | 'fault', fp: Footprint) => ({ actor: def.actor, thread: me, pc, kind, footprint: fp });
   const mine = (e: { thread?: unknown }) => e.thread === me;
@@ -546,11 +564,11 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
       const pv = view(post);
       return prior.every((p) => !p.if || !p.if(post, pv)) && (!b.if || b.if(post, pv));
     };
-    const label = [lock && op && 'acquire' in op ? `${lock.short} free` : undefined, when ? when.name || 'when' : undefined, b.if ? b.label ?? (b.if.name || 'if') : undefined].filter(Boolean).join(' && ') || 'step';
+    const label = [lock && op && 'acquire' in op ? `${lock.short} free` : undefined, when ? when.name || 'when' : undefined, b.if ? b.label ?? (b.if.name || 'if') : undefined].filter(Boolean).join(' && ') || me;
     const bw: Path[] = b.writes ? [localsPath(me), ...(lock ? [lockPath(lock), heldPath(me)] : []), ...b.writes, ...(b.reports ? [foundPath(me)] : [])] : writes;
     const fp: Footprint = { reads, writes: bw, enables, ...(s.raises ? { raises: s.raises } : {}) };
     const base = (context: C, event: { thread?: unknown }) => mine(event) && faultsAt(context) === 0 && available(context) && whenHolds(context);
-    if (b.to === ret) {
+    if (b.to === ret && takesLocks) {
       // returning with a lock held breaks a rule: that branch goes to BUG instead
       out.push({
         guard: guarded(named(`BUG: ${faultNames(LOCK_FAULT.RETURN_HOLDING_LOCK)}`, ({ context, event }) => base(context, event) && cond(context) && effect(context).c.threads!.held[me]!.length > 0)),
@@ -561,7 +579,7 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
       });
     }
     out.push({
-      guard: guarded(named(label, ({ context, event }) => base(context, event) && cond(context) && (b.to !== ret || effect(context).c.threads!.held[me]!.length === 0))),
+      guard: guarded(named(label, ({ context, event }) => base(context, event) && cond(context) && (b.to !== ret || !takesLocks || effect(context).c.threads!.held[me]!.length === 0))),
       target: b.to,
       actions: stepAction(effect, b.to === ret ? me : undefined),
       meta: meta('step', fp),

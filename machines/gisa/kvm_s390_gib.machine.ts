@@ -19,8 +19,8 @@
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 
-import { and, or, stateIn } from 'xstate';
-import { doneId, idleId, type Path } from '../kthread.ts';
+import { and, stateIn } from 'xstate';
+import { idleId, type Path } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
 import type { Design } from '../design.ts';
 import { by, kernel, type Args, type Effects, type Ix } from '../lib.ts';
@@ -95,7 +95,8 @@ export function gibProcessFootprint(d: Design): { reads: Path[]; writes: Path[];
 export function gibRegion(vms: number, kvmStep?: (vm: number) => string, fine?: GibFine) {
   const region = gibStates(vms, kvmStep);
   if (!fine) return region;
-  const waits = fine.kickers.map((k) => or([stateIn('#' + idleId(k)), stateIn('#' + doneId(k))]));
+  // the kickers are hrtimer callbacks (never `once`): idle is not running
+  const waits = fine.kickers.map((k) => stateIn('#' + idleId(k)));
   for (const st of Object.values(region.states)) {
     const on = st.on as Record<string, unknown>;
     for (const type of Object.keys(on)) {

@@ -30,6 +30,24 @@ export const gisaVariants: CoreVariant[] = [
     },
   },
   {
+    id: 'upstream-kicker-unregister',
+    description:
+      'current upstream, with gisa_vcpu_kicker and kvm_s390_gisc_unregister on two CPUs. Finding: the kicker reads gi->alert.mask without ref_lock; unregister clears the ISC from the mask and calls gisa_set_iam with the IAM the word already holds (0 since the alert), so the word does not change and the kicker\'s try_cmpxchg with the stale mask succeeds: IAM keeps the unregistered ISC, nothing listed, no kicker armed (12 steps; benign: the next interruption on that ISC alerts once and the kicker then restores IAM 0)',
+    cite: 'arch/s390/kvm/interrupt.c gisa_get_ipm_or_restore_iam (READ_ONCE(gi->alert.mask), try_cmpxchg), kvm_s390_gisc_unregister, v6.17-rc4',
+    configuration: 'kicker-unregister',
+    configurations: ['kicker-unregister'],
+    expectedViolations: ['IamRestoredOrKickerArmed'],
+  },
+  {
+    id: 'upstream-kicker-unregister-destroy',
+    description:
+      'current upstream, with gisa_vcpu_kicker, kvm_s390_gisc_unregister and then kvm_s390_gisa_destroy on three CPUs. Finding: the same stale-mask restore also defeats the destroy\'s gisa_set_iam(0), which runs before its hrtimer_cancel; the restored IAM lets a late interruption (from a source the driver failed to disable) relink the GISA, so it is freed while listed, and the GAL handler re-arms the kicker after hrtimer_cancel, which then runs on the NULL gi->origin',
+    cite: 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy (gisa_set_iam before hrtimer_cancel), gisa_get_ipm_or_restore_iam, process_gib_alert_list, v6.17-rc4',
+    configuration: 'kicker-unregister-destroy',
+    configurations: ['kicker-unregister-destroy'],
+    expectedViolations: ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
+  },
+  {
     id: 'gisa-destroy-v5.2',
     description: 'kvm_s390_gisa_destroy before f87ef5723536: logs a non-zero alert.mask, spins until the GISA is unlinked, leaves the IAM set; a late interruption relinks the GISA and the page is freed while listed',
     cite: 'f87ef5723536 "KVM: s390: fix gisa destroy operation might lead to cpu stalls" (v6.6) and Michael Mueller, 2023',

@@ -18,7 +18,7 @@ import { initialContext, iscBit, type Params, type SystemContext } from '../cont
 import type { Design } from '../design.ts';
 import { gibImplementations, gibRegion, type GibFine } from '../gisa/kvm_s390_gib.machine.ts';
 import { gisaImplementations, gisaRegion, type GisaFine } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
-import { initialThreads, locksOf, spinlockKeys, threadRegion, type ThreadDef } from '../kthread.ts';
+import { initialThreads, locksOf, threadRegion, threadWorld, type ThreadDef } from '../kthread.ts';
 import { range } from '../lib.ts';
 import { kvmImplementations, kvmRegion, kvmStateId } from './kvm.machine.ts';
 import { vcpuImplementations, vcpuRegion } from '../vcpu/kvm_vcpu.machine.ts';
@@ -90,10 +90,10 @@ export function composeMachine(id: string, parts: Parts, params: Params, d: Desi
   if (parts.mdev) states.matrix_mdev = mdevRegion(params.vms, step('sie_page2_freed'));
   if (parts.queues) for (const q of range(params.queues)) states[`q${q}`] = queueRegion(q);
   if (fine) {
-    const spin = spinlockKeys(fine.threads);
+    const world = threadWorld(fine.threads);
     for (const t of fine.threads) {
       if (states[t.name]) throw new Error(`thread ${t.name} has the name of a region of ${id}`);
-      states[t.name] = threadRegion(t, spin);
+      states[t.name] = threadRegion(t, world);
     }
     context = { ...structuredClone(context), threads: initialThreads(fine.threads, locksOf(fine.threads)) };
     fine.initial?.(context);

@@ -6,7 +6,7 @@
 // Every footprint is declared exactly from the operations generated, so the footprint
 // verification must pass on them too.
 import { assign, setup, type AnyStateMachine } from 'xstate';
-import { acquire, initialThreads, kfunction, lockInvariants, locksOf, mutex, named, release, spinlock, spinlockKeys, threadEvents, threadEventInfo, threadRegion, type KContext, type Lock, type Step, type ThreadDef } from '../../machines/kthread.ts';
+import { acquire, initialThreads, kfunction, lockInvariants, locksOf, mutex, named, release, spinlock, threadEvents, threadEventInfo, threadRegion, threadWorld, type KContext, type Lock, type Step, type ThreadDef } from '../../machines/kthread.ts';
 import { probe, PROBED } from '../../src/check/probe.ts';
 import type { Invariant, Model } from '../../src/spec.ts';
 
@@ -96,13 +96,13 @@ export function randomConcurrent(seed: number): Model<RC> {
       { guard: named('budget', ({ context }: { context: RC }) => context.budget > 0), actions: bump(v), meta: { actor: 'hardware', footprint: { reads: [['budget'], ['vars', v]], writes: [['budget'], ['vars', v]] } } },
     ]),
   );
-  const spin = spinlockKeys(threads);
+  const world = threadWorld(threads);
   const context: RC = { vars: Array.from({ length: nVars }, () => r.int(3)), budget: r.int(3), threads: initialThreads(threads, locksOf(threads)) };
   const machine = setup({}).createMachine({
     id: `rc${seed}`,
     type: 'parallel',
     context,
-    states: { env: { initial: 'on', states: { on: { on: envOn } } }, ...Object.fromEntries(threads.map((t) => [t.name, threadRegion(t, spin)])) },
+    states: { env: { initial: 'on', states: { on: { on: envOn } } }, ...Object.fromEntries(threads.map((t) => [t.name, threadRegion(t, world)])) },
   } as never) as unknown as AnyStateMachine;
   const invariants: Invariant<RC>[] = Array.from({ length: 1 + r.int(2) }, (_, i) => {
     const a = r.int(nVars), b = r.int(nVars), p = r.int(3), q = r.int(3);
