@@ -85,7 +85,11 @@ function writeWhole(file: string, text: string, dir: string): void {
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the folder itself is not usable: nothing was written
+    }
     const err = e as NodeJS.ErrnoException;
     throw new UsageError(`cannot write ${file} (${err.code ?? err.message}); choose a writable directory with --out`);
   }

@@ -373,17 +373,17 @@ static int run_path(const struct path *path)
 }
 ${tapMain(
   input.paths.length,
-  `kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0) {
-		printf("1..0 # SKIP /dev/kvm: %s\\n", strerror(errno));
-		return KSFT_SKIP;
-	}
-#if defined(__s390x__)
+  `#if defined(__s390x__)
 	if (!MODEL_S390) {
 #else
 	if (MODEL_S390) {
 #endif
 		printf("1..0 # SKIP these paths predict the %s dirty log\\n", MODEL_S390 ? "s390" : "generic (non-s390)");
+		return KSFT_SKIP;
+	}
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0) {
+		printf("1..0 # SKIP /dev/kvm: %s\\n", strerror(errno));
 		return KSFT_SKIP;
 	}
 	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);

@@ -126,17 +126,29 @@ describe.each(['esm', 'cjs'] as const)('installed from the tarball into a fresh 
     expect(r.out).toMatch(found);
   });
 
+  it('paths writes a path file with the compiled package', () => {
+    const r = run(dir, 'node_modules/.bin/s390-kvm-spec', ['paths', '--machine', 'kvm', '--format', 'json', '--out', 'out']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, 'out/kvm.upstream.one-vm.edges.json'), 'utf8')) as { schemaVersion: number; generator: { version: string } };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.generator.version).toBe((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
   it(`the library loads with ${kind === 'esm' ? 'import' : 'require'} and checks a model`, () => {
     const load = kind === 'esm' ? `const m = await import('s390-kvm-spec');` : `const m = require('s390-kvm-spec');`;
     const body = `${load}
 const spec = m.findSpec('kvm_s390_gib');
 const r = m.checkModel(spec.model());
-console.log(JSON.stringify({ machines: m.specs.length, states: r.states, matches: r.matches }));`;
+const schema = ${kind === 'esm' ? "import.meta.resolve('s390-kvm-spec/paths.schema.json')" : "require.resolve('s390-kvm-spec/paths.schema.json')"};
+console.log(JSON.stringify({ machines: m.specs.length, states: r.states, matches: r.matches, schema: String(schema).endsWith('schema/paths.schema.json'), version: m.PATHS_SCHEMA_VERSION }));`;
     const file = join(dir, kind === 'esm' ? 'use.mjs' : 'use.cjs');
     writeFileSync(file, kind === 'esm' ? body : `(async () => {\n${body}\n})();`);
     const r = run(dir, 'node', [file]);
     expect(r.err).toBe('');
-    const got = JSON.parse(r.out) as { machines: number; states: number; matches: boolean };
+    const got = JSON.parse(r.out) as { machines: number; states: number; matches: boolean; schema: boolean; version: number };
+    expect(got.schema).toBe(true);
+    expect(got.version).toBe(1);
     expect(got.machines).toBeGreaterThanOrEqual(10);
     // manifest.json: kvm_s390_gib two-vms has 28 states
     expect(got.states).toBe(28);
