@@ -1725,6 +1725,28 @@ export const K = {
       free: { path: 'unlink from the qtable (q->matrix_mdev left as it is); dev_set_drvdata(NULL); kfree(q); release_update_locks_for_mdev (reads matrix_mdev->kvm again)', writes: [F.q, F.qtable] },
     },
   }),
+  vfio_ap_mdev_resource_in_use: fact({
+    fn: 'vfio_ap_mdev_resource_in_use',
+    file: FILE.apOps,
+    kind: 'notifier',
+    callers: ['AP bus in_use: userspace writes /sys/bus/ap/apmask or aqmask to give APQNs back to the host drivers'],
+    locks: ['ap_perms_mutex (AP bus)', 'matrix_dev->guests_lock', 'matrix_dev->mdevs_lock'],
+    reads: [F.apm, F.aqm],
+    writes: [],
+    paths: {
+      inUse: { path: 'an APQN to be taken from vfio_ap is assigned to an mdev: the mask change is refused', writes: [], returns: '-EADDRINUSE' },
+      free: { path: 'no mdev has them: the AP bus rebinds the queues (vfio_ap_mdev_remove_queue)', writes: [], returns: '0' },
+    },
+  }),
+  matrix_show: fact({
+    fn: 'matrix_show',
+    file: FILE.apOps,
+    kind: 'sysfs',
+    callers: ['userspace reads the mdev\'s matrix attribute (guest_matrix_show, control_domains_show and the queue\'s status_show alike; ap_config_show without the lock)'],
+    locks: ['matrix_dev->mdevs_lock'],
+    reads: [F.apm, F.aqm, 'matrix_mdev->shadow_apcb', F.mdevKvm, F.qMdev],
+    writes: [],
+  }),
   vfio_ap_on_cfg_changed: fact({
     fn: 'vfio_ap_on_cfg_changed',
     file: FILE.apOps,

@@ -74,6 +74,16 @@ const own: KernelAudit = {
       shared: missing(MDEVS),
       ok: modelled('assign_adapter_store', 'assign_domain_store'),
     }),
+    entry(K.vfio_ap_mdev_resource_in_use, {
+      inUse: ignored('refuses the host mask change: writes nothing'),
+      free: ignored('writes nothing here; the rebind removes the queue (vfio_ap_mdev_remove_queue, audited)'),
+    }),
+    entry(K.matrix_show, ignored('reads only')),
+    entry(K.kvm_s390_vm_set_crypto, {
+      noAp: ignored('-EOPNOTSUPP: writes nothing'),
+      apie: missing('a guest without AP interpretation (KVM_S390_VM_CRYPTO_DISABLE_APIE): its PQAP goes to QEMU, not to handle_pqap; switching it while the guest runs changes ECA_APIE under vfio_ap; to model: an apie configuration and the attribute as a userspace event'),
+      kw: ignored('key wrapping: writes nothing modelled'),
+    }),
     entry(K.vfio_ap_mdev_get_queue, abstracted('queue events carry the queue index; a queue is found while its APQN is assigned (apid_assigned, apqi_assigned)')),
     entry(K.vfio_ap_mdev_probe_queue, {
       fail: ignored('no queue: writes nothing'),
