@@ -1759,6 +1759,7 @@ export const K = {
       none: { path: 'no current or previous info: return', writes: [] },
       remove: { path: 'adapters, domains or control domains removed: vfio_ap_mdev_cfg_remove unplugs them from each mdev\'s shadow APCB and updates the guest (no queue reset here: the AP bus removes the queue devices)', writes: ['matrix_mdev->shadow_apcb'] },
       removeNoKvm: { path: 'vfio_ap_mdev_cfg_remove locks matrix_mdev->kvm->lock for every mdev of mdev_list without checking matrix_mdev->kvm: an mdev not attached to a guest is a NULL dereference', writes: [] },
+      cdoms: { path: 'control domains removed: vfio_ap_mdev_cfg_remove computes cdrem = cd_remove & ~matrix.adm (bitmap_andnot where the adapters and domains use bitmap_and), so a removed control domain the mdev has stays in the guest\'s shadow adm, (the shadow adm is a subset of matrix.adm, so clearing cdrem from it changes nothing); do_remove also accumulates over the mdev loop (harmless: vfio_ap_mdev_hot_unplug_cfg updates the guest only when the shadow changed)', writes: ['matrix_mdev->shadow_apcb'] },
       add: { path: 'additions are recorded in each mdev\'s apm_add/aqm_add/adm_add for vfio_ap_on_scan_complete; matrix_dev->info updated', writes: ['matrix_mdev->apm_add/aqm_add/adm_add', 'matrix_dev->info'] },
     },
   }),

@@ -88,6 +88,7 @@ const mdevOnly: KernelAudit = {
       none: ignored('writes nothing'),
       remove: ignored('the shadow APCB only'),
       removeNoKvm: missing(HOST_CFG),
+      cdoms: ignored('the shadow APCB (adm) only; the inverted control-domain mask is a kernel oddity noted in GAPS-core.md'),
       add: ignored('bitmaps of pending additions'),
     }),
     entry(K.vfio_ap_on_scan_complete, {

@@ -179,6 +179,7 @@ const own: KernelAudit = {
       none: ignored('writes nothing'),
       remove: ignored('the shadow APCB only: the AP bus removes the queue devices (vfio_ap_mdev_remove_queue)'),
       removeNoKvm: missing(HOST_CFG),
+      cdoms: ignored('the shadow APCB (adm) only; the inverted control-domain mask is a kernel oddity noted in GAPS-core.md'),
       add: ignored('bitmaps of pending additions'),
     }),
     entry(K.vfio_ap_on_scan_complete, {
