@@ -133,24 +133,37 @@ export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects)
  */
 export function kernel(fn: KernelFn): CoreAction {
   // xstate's own action type cannot follow regions built from data: typed as CoreAction instead
-  return enqueueActions(({ context, event, enqueue }, ix: Ix) => {
+  return brand(enqueueActions(({ context, event, enqueue }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     const fx = new Raised();
     fn(c, event as SpecEvent, ix ?? {}, fx);
     const shared = shareUnchanged(context as SystemContext, c);
     enqueue.assign(() => shared);
     for (const e of fx.events) enqueue.raise(e);
-  }) as unknown as CoreAction;
+  }));
 }
 
 /** A pure context update without raised events. */
 export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void): CoreAction {
-  return assign(({ context, event }, ix: Ix) => {
-    const c = cloneContext(context as SystemContext);
-    fn(c, event as SpecEvent, ix ?? {});
-    return shareUnchanged(context as SystemContext, c);
-  }) as unknown as CoreAction;
+  return brand(
+    assign(({ context, event }, ix: Ix) => {
+      const c = cloneContext(context as SystemContext);
+      fn(c, event as SpecEvent, ix ?? {});
+      return shareUnchanged(context as SystemContext, c);
+    }),
+  );
 }
+
+const CORE = Symbol('core action');
+
+/** Marks an action made by `kernel` or `update`, so a variant file that gives one to a machine with another context is told so. */
+function brand(action: unknown): CoreAction {
+  (action as { [CORE]?: true })[CORE] = true;
+  return action as CoreAction;
+}
+
+/** The action was made by `kernel` or `update` (it works on SystemContext). */
+export const isCoreAction = (action: unknown): boolean => typeof action === 'function' && (action as { [CORE]?: true })[CORE] === true;
 
 /**
  * The settle event of a region whose state mirrors kernel data (`q0`, `vm0.vcpu1`, `gib`).

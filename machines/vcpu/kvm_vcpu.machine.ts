@@ -98,16 +98,13 @@ export const vcpuKernel = {
   },
 
   /**
-   * kvm_s390_handle_wait(): the guest loaded an enabled wait PSW (an intercept, so the vcpu left
-   * SIE through vcpu_post_run). Returns 0 at once when runnable (or, GIB v4, when the IPM is
-   * dirty); otherwise restores the IAM as the strategy says, __set_cpu_idle and kvm_vcpu_halt:
-   * the vcpu region follows the idle_mask bit into idle.halted.
+   * kvm_s390_handle_wait(), the wait intercept's handler: returns 0 at once when runnable (or,
+   * GIB v4, when the IPM is dirty); otherwise restores the IAM as the strategy says,
+   * __set_cpu_idle and kvm_vcpu_halt: the vcpu region follows the idle_mask bit into idle.halted.
    */
   kvm_s390_handle_wait(this: Kernel, c: SystemContext, vm: number, vcpu: number): number {
     const k = vmOf(c, vm);
     const v = vcpuOf(c, vm, vcpu);
-    v.pswIo = true;
-    this.vcpu_post_run(c, vm, vcpu);
     if (this.kvm_arch_vcpu_runnable(c, vm, vcpu)) return 0; // fast path
     const d = this.design.gib;
     if (d === 'gib-v4' && !this.gisa_in_alert_list(c, vm) && k.gisa.ipm) return 0; // v4: dirty IPM, no restore
@@ -158,8 +155,12 @@ export function vcpuImplementations(k: Kernel) {
         vmOf(c, ix.vm!).gisa.ipm &= ~(0x80 >> isc);
         v.pswIo = false;
       }),
-      // interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW (intercept)
-      kvm_s390_handle_wait: kernel((c, _e, ix) => void k.kvm_s390_handle_wait(c, ix.vm!, ix.vcpu!)),
+      // the guest loaded an enabled wait PSW: the intercept leaves SIE (__vcpu_run: vcpu_post_run), then interrupt.c kvm_s390_handle_wait
+      kvm_s390_handle_wait: kernel((c, _e, ix) => {
+        vcpuOf(c, ix.vm!, ix.vcpu!).pswIo = true;
+        k.vcpu_post_run(c, ix.vm!, ix.vcpu!);
+        k.kvm_s390_handle_wait(c, ix.vm!, ix.vcpu!);
+      }),
       // interrupt.c kvm_s390_vcpu_wakeup as the halted vcpu sees it: it is woken up
       kvm_s390_vcpu_wakeup: kernel(() => {}),
       // kvm_main.c kvm_vcpu_block's loop: kvm_vcpu_check_block < 0 breaks out, and kvm_s390_handle_wait goes on with __unset_cpu_idle
