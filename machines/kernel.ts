@@ -3,7 +3,8 @@
 // the indices (vm, vcpu, q) and arguments the C function takes, and `fx` when it raises events;
 // it calls every other kernel function through `this`, the table, and reads the design switches
 // from `this.design`. Replacing a function in the table (a variant's `kernel`) therefore
-// changes every caller: the actions of the machine and the other kernel functions alike.
+// changes every caller: the actions of the machine and the other kernel functions alike. A
+// table built with `count` also counts the calls of each function.
 // See /work/brief/KERNEL-FNS.md (machine authors) and README (variant files).
 import type { Design } from './design.ts';
 import { gibKernel } from './gisa/kvm_s390_gib.machine.ts';
@@ -14,7 +15,7 @@ import { vcpuKernel } from './vcpu/kvm_vcpu.machine.ts';
 import { mdevKernel } from './vfio-ap/ap_matrix_mdev.machine.ts';
 import { queueKernel } from './vfio-ap/vfio_ap_queue.machine.ts';
 
-/** arch/s390/kvm/interrupt.c: the GISA, the GIB alert list, and the millicode step that alerts. */
+/** arch/s390/kvm/interrupt.c: the GISA, the GIB alert list, the kicks (kvm_s390_vcpu_wakeup), and the millicode step that alerts. */
 export const gisa = { ...gisaKernel, ...gibKernel };
 /** arch/s390/kvm/kvm-s390.c, interrupt.c, kvm_main.c: the vcpu run loop, wait and wake-up. */
 export const vcpu = vcpuKernel;
@@ -54,6 +55,8 @@ export function kernelNames(parts: Parts): KernelName[] {
 export interface KernelTable {
   /** The table: what the machine's actions and guards call, and `this` in every kernel function. */
   readonly k: Kernel;
+  /** Whether calls are counted (the table was built with `count`). */
+  readonly counted: boolean;
   /** Calls of each kernel function since the table was built or reset (names never called are left out). */
   calls(): Map<KernelName, number>;
   reset(): void;
@@ -63,11 +66,12 @@ type AnyFn = (this: Kernel, a?: unknown, b?: unknown, c?: unknown, d?: unknown, 
 const MAX_ARITY = 6;
 
 /**
- * The kernel table for `design`, with `overrides` in place of the functions they name. Every
- * call through the table is counted (one increment: the checker can tell which functions a
- * check executed, so an override that never ran can be reported).
+ * The kernel table for `design`, with `overrides` in place of the functions they name. With
+ * `count`, every call through the table is counted, so a check can tell which functions it
+ * executed (an override that never ran can be reported); without, the table holds the
+ * functions themselves (the counting wrapper costs the explorer several percent).
  */
-export function kernelTable(design: Design, overrides: KernelOverrides = {}): KernelTable {
+export function kernelTable(design: Design, overrides: KernelOverrides = {}, count = false): KernelTable {
   const counts = new Int32Array(KERNEL_NAMES.length);
   const table: Record<string, unknown> = { design };
   KERNEL_NAMES.forEach((name, i) => {
@@ -75,14 +79,20 @@ export function kernelTable(design: Design, overrides: KernelOverrides = {}): Ke
     if (typeof f !== 'function') throw new TypeError(`kernel function ${name} is not a function`);
     if (f.length > MAX_ARITY) throw new TypeError(`kernel function ${name} takes ${f.length} arguments; the table passes at most ${MAX_ARITY}`);
     // fixed arity: no rest array per call
-    table[name] = function (this: Kernel, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, g?: unknown): unknown {
-      counts[i]!++;
-      return f.call(this, a, b, c, d, e, g);
-    };
+    table[name] = count
+      ? function (this: Kernel, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, g?: unknown): unknown {
+          counts[i]!++;
+          return f.call(this, a, b, c, d, e, g);
+        }
+      : f;
   });
   return {
     k: table as unknown as Kernel,
-    calls: () => new Map(KERNEL_NAMES.flatMap((n, i) => (counts[i] ? [[n, counts[i]!] as [KernelName, number]] : []))),
+    counted: count,
+    calls: () => {
+      if (!count) throw new Error('kernel calls are counted only in a table built with count (spec.model(..., { countKernelCalls: true }))');
+      return new Map(KERNEL_NAMES.flatMap((n, i) => (counts[i] ? [[n, counts[i]!] as [KernelName, number]] : [])));
+    },
     reset: () => counts.fill(0),
   };
 }

@@ -134,13 +134,17 @@ export interface ModelOptions {
   params?: Readonly<Record<string, unknown>>;
   /** Replacements for kernel functions of the machine's kernel table (core machines); a name it never calls is a SpecError. */
   kernel?: Readonly<Record<string, unknown>>;
+  /** Count the calls of each kernel function (core machines; `Model.kernelFunctions.calls()`); off by default, it slows the explorer a little. */
+  countKernelCalls?: boolean;
 }
 
 /** The kernel functions a model calls through its table (core machines), and the calls made so far. */
 export interface KernelFunctionsInfo {
   /** Every kernel function the machine can call: a replacement must name one of these. */
   names: readonly string[];
-  /** Calls of each kernel function since the model was built or `reset`: run `explore` to see which functions a check executed. */
+  /** Whether the model counts calls (built with `countKernelCalls`). */
+  counted: boolean;
+  /** Calls of each kernel function since the model was built or `reset`: run `explore` to see which functions a check executed (throws unless `counted`). */
   calls(): ReadonlyMap<string, number>;
   reset(): void;
 }

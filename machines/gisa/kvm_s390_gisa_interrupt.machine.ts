@@ -23,7 +23,7 @@
 import { and, stateIn } from 'xstate';
 import { FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
-import { by, kernel, range, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 
 export const EBUSY = -16;
 export const ENODEV = -19;
@@ -139,6 +139,11 @@ export const gisaKernel = {
         fx.raise({ type: 'gisa_alert', vm }); // the GIB: a GAL interruption when the origin was NULL
       }
     }
+  },
+
+  /** kvm_s390_vcpu_wakeup(): valid_wakeup, kvm_vcpu_wake_up; the halted vcpu's region takes the raised event. */
+  kvm_s390_vcpu_wakeup(this: Kernel, _c: SystemContext, vm: number, vcpu: number, fx: Effects): void {
+    fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu });
   },
 
   /** __airqs_kick_single_vcpu(): wake the first idle vcpu open for a pending ISC, unless it was kicked already. */

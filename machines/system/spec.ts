@@ -65,7 +65,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
           throw new SpecError(`unknown kernel function '${name}' for ${def.id}: ${where}; it calls ${callable.join(', ')}`);
         }
       }
-      const table = kernelTable(design, overrides);
+      const table = kernelTable(design, overrides, options?.countKernelCalls ?? false);
       let machine = composeMachine(def.id, def.parts, configuration.params, table.k, contextFor(configuration.params));
       if (variant.provide) machine = machine.provide(variant.provide(design));
       const events = enumerateEvents(configuration.params, configuration.bounds);
@@ -81,7 +81,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         liveness: configuration.liveness ?? def.liveness ?? [],
         expectedViolations: variant.expectedViolations,
         options: { params: configuration.params, design, parts: def.parts, kernel: table.k },
-        kernelFunctions: { names: callable, calls: table.calls, reset: table.reset },
+        kernelFunctions: { names: callable, counted: table.counted, calls: table.calls, reset: table.reset },
         symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
       };
     },

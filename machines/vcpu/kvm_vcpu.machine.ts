@@ -26,9 +26,9 @@
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 import { and, not } from 'xstate';
-import type { SystemContext, VcpuContext } from '../context.ts';
+import { iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
-import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+import { by, kernel, settle, vmOf, type Args, type Ix } from '../lib.ts';
 import { deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 
 const vcpuOf = (c: SystemContext, vm: number, vcpu: number): VcpuContext => vmOf(c, vm).vcpus[vcpu]!;
@@ -114,11 +114,6 @@ export const vcpuKernel = {
     return 0; // after kvm_vcpu_halt
   },
 
-  /** kvm_s390_vcpu_wakeup(): valid_wakeup, kvm_vcpu_wake_up; the halted vcpu's region takes the raised event. */
-  kvm_s390_vcpu_wakeup(this: Kernel, _c: SystemContext, vm: number, vcpu: number, fx: Effects): void {
-    fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu });
-  },
-
   /** kvm_vcpu_check_block(): -EINTR when kvm_arch_vcpu_runnable() (kvm_vcpu_block returns), else 0 (it sleeps again). */
   kvm_vcpu_check_block(this: Kernel, c: SystemContext, vm: number, vcpu: number): number {
     return this.kvm_arch_vcpu_runnable(c, vm, vcpu) ? EINTR : 0;
@@ -152,7 +147,7 @@ export function vcpuImplementations(k: Kernel) {
         v.pswIo = true;
         const isc = firstIsc(deliverableIpm(c, ix.vm!, v));
         if (isc < 0) return;
-        vmOf(c, ix.vm!).gisa.ipm &= ~(0x80 >> isc);
+        vmOf(c, ix.vm!).gisa.ipm &= ~iscBit(isc);
         v.pswIo = false;
       }),
       // the guest loaded an enabled wait PSW: the intercept leaves SIE (__vcpu_run: vcpu_post_run), then interrupt.c kvm_s390_handle_wait

@@ -8,16 +8,16 @@ import { gibSpec, gisaSpec } from '../../machines/gisa/index.ts';
 import { KERNEL_NAMES, vfioAp, type KernelOverrides } from '../../machines/kernel.ts';
 import { ISC_INVALID, type SystemContext } from '../../machines/context.ts';
 import { region, top } from '../../machines/invariant-lib.ts';
-import { systemSpec } from '../../machines/system/index.ts';
 import { vcpuSpec } from '../../machines/vcpu/index.ts';
-import { queueSpec } from '../../machines/vfio-ap/index.ts';
+import { mdevSpec, queueSpec } from '../../machines/vfio-ap/index.ts';
+import { kvmSpec, systemSpec } from '../../machines/system/index.ts';
 import { explore } from '../../src/check/explore.ts';
 import { typeCheck } from '../../src/check/variant-file.ts';
 import { main } from '../../src/cli.ts';
 import type { MachineSpec, Model } from '../../src/spec.ts';
 
 const build = (spec: MachineSpec, variant: string, kernel?: KernelOverrides, configuration?: string) =>
-  spec.model(variant, configuration, kernel ? { kernel: kernel as Record<string, unknown> } : undefined) as Model<SystemContext>;
+  spec.model(variant, configuration, { countKernelCalls: true, ...(kernel ? { kernel: kernel as Record<string, unknown> } : {}) }) as Model<SystemContext>;
 const ran = (m: Model) => [...m.kernelFunctions!.calls().keys()];
 
 describe('a replaced kernel function reaches every caller', () => {
@@ -69,12 +69,26 @@ describe('which kernel functions a machine can call and which a check ran', () =
     expect(m.kernelFunctions!.names).toEqual(KERNEL_NAMES);
     m.kernelFunctions!.reset();
     expect(m.kernelFunctions!.calls().size).toBe(0);
+    // counting is asked for: a plain model calls the functions themselves
+    const plain = systemSpec.model('gib-upstream');
+    expect(plain.kernelFunctions!.counted).toBe(false);
+    expect(() => plain.kernelFunctions!.calls()).toThrow(/countKernelCalls/);
   });
 
   it('system in default runs the vfio_ap path through the GISA functions', () => {
     const m = build(systemSpec, 'upstream');
     explore(m);
     expect(ran(m)).toEqual(expect.arrayContaining(['handle_pqap', 'vfio_ap_irq_enable', 'vfio_pin_pages', 'kvm_s390_gisc_register', 'vfio_ap_free_aqic_resources', 'vfio_ap_mdev_unset_kvm', 'vfio_ap_mdev_reset_queue', 'kvm_put_kvm', 'kvm_destroy_vm', 'kvm_s390_gisa_destroy']));
+  });
+
+  it('every function a machine ran is one it lists (each shipped variant of the per-object machines, system in default and airq)', () => {
+    const models = [gibSpec, gisaSpec, vcpuSpec, queueSpec, mdevSpec, kvmSpec].flatMap((spec) => spec.variants.map((v) => build(spec, v.id)));
+    models.push(build(systemSpec, 'upstream'), build(systemSpec, 'gib-v2'), build(systemSpec, 'gib-v5'));
+    for (const m of models) {
+      explore(m);
+      const unlisted = ran(m).filter((n) => !m.kernelFunctions!.names.includes(n));
+      expect(unlisted, `${m.machineId}/${m.variantId}`).toEqual([]);
+    }
   });
 
   it('each machine lists what its parts call, and refuses a replacement it would never call', () => {
