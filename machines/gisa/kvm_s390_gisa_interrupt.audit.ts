@@ -7,8 +7,6 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { NO_AIV, PV_SWITCH, gibAudit } from './kvm_s390_gib.audit.ts';
-import { GIB_PROCESSED_BY_DESTROY } from './kvm_s390_gib.machine.ts';
-import { GISA_ORIGIN_NULL } from './kvm_s390_gisa_interrupt.machine.ts';
 
 /** The steps of the fine-grained configurations (kvm_s390_gisa_interrupt.threads.ts), by the C they execute. */
 const KICKER = {
@@ -232,10 +230,10 @@ function entries(fine: boolean) {
       warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy', ...f(DESTROY.warn)),
       zero: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.zero)),
       iam: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.iam)),
-      busy: modelled('kvm_s390_gisa_destroy', 'gisa_destroy_processes_list', ...f(DESTROY.list), ...f(GIB_PROCESSED_BY_DESTROY)),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list', ...f(DESTROY.list)),
       cancel: modelledAs(
-        'hrtimer_cancel waits for a running kicker: in the coarse configuration the kicker is one step, so they never overlap; in the fine-grained ones the cancel step waits for the kicker thread to be idle, and gi->origin = NULL is its own step',
-        'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed', ...f(DESTROY.cancel), ...f(DESTROY.origin), ...f(GISA_ORIGIN_NULL),
+        'hrtimer_cancel waits for a running kicker: in the coarse configuration the kicker is one step, so they never overlap; in the fine-grained ones the cancel step waits for the kicker thread to be idle, and gi->origin = NULL is its own step (the GISA region follows gi->origin: gisa_origin_null)',
+        'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed', 'gisa_origin_null', ...f(DESTROY.cancel), ...f(DESTROY.origin),
       ),
     }),
     entry(K.kvm_s390_gisa_disable, {

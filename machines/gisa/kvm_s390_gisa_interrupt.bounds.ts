@@ -4,7 +4,7 @@
 // on their own CPUs, step by step (machines/gisa/kvm_s390_gisa_interrupt.threads.ts).
 import type { FineParts } from '../system/system.machine.ts';
 import type { CoreConfiguration } from '../system/spec.ts';
-import type { Design } from '../design.ts';
+import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
 import { KickerSeesLiveGisa } from './kvm_s390_gisa_interrupt.invariants.ts';
@@ -20,22 +20,22 @@ const REPLACED = new Set(['gisa_vcpu_kicker', 'kvm_s390_gisc_register', 'kvm_s39
  * kvm_s390_gisa_destroy, once; after the driver when there is one).
  */
 function fine(which: { driver: boolean; destroy: boolean; initial?: (c: SystemContext) => void }) {
-  return (params: { vms: number }, d: Design): FineParts => {
+  return (params: { vms: number }, k: Kernel): FineParts => {
     const threads: ThreadDef<SystemContext>[] = [];
     const name = (base: string, vm: number) => (params.vms > 1 ? `${base}${vm}` : base);
     for (let vm = 0; vm < params.vms; vm++) {
       const kicker = name('kicker', vm);
-      threads.push({ name: kicker, actor: 'timer', ix: { vm }, fns: [gisaVcpuKicker(vm, kicker)] });
-      if (which.driver) threads.push({ name: name('driver', vm), actor: 'kernel', ix: { vm }, once: true, fns: [gisc_unregister(vm, 3)] });
+      threads.push({ name: kicker, actor: 'timer', ix: { vm }, fns: [gisaVcpuKicker(vm, kicker, k)] });
+      if (which.driver) threads.push({ name: name('driver', vm), actor: 'kernel', ix: { vm }, once: true, fns: [gisc_unregister(vm, 3, k)] });
       if (which.destroy) {
-        const destroy = gisa_destroy(vm, kicker, d);
+        const destroy = gisa_destroy(vm, kicker, k);
         // vfio_ap unregisters before it drops its struct kvm reference, so the destroy runs after it
         const first = which.driver ? [{ ...destroy.steps[0]!, after: [name('driver', vm)] }] : [destroy.steps[0]!];
         threads.push({ name: name('destroy', vm), actor: 'kernel', ix: { vm }, once: true, fns: [{ ...destroy, steps: [...first, ...destroy.steps.slice(1)] }] });
       }
     }
     const kickers = threads.filter((t) => t.actor === 'timer').map((t) => t.name);
-    return { threads, gib: { kickers, omit: REPLACED, design: d }, gisa: () => ({ omit: REPLACED }), ...(which.initial ? { initial: which.initial } : {}) };
+    return { threads, gib: { kickers, omit: REPLACED, design: k.design }, gisa: () => ({ omit: REPLACED }), ...(which.initial ? { initial: which.initial } : {}) };
   };
 }
 

@@ -6,6 +6,10 @@
  * see separately: an unlocked read of gi->origin or gi->alert.mask, one try_cmpxchg of GISA
  * word 0, a lock acquired or released, hrtimer_cancel (which waits for a running callback).
  *
+ * The steps call the kernel functions they are made of through `k`, the model's kernel table
+ * (gisa_set_iam, __airqs_kick_single_vcpu, process_gib_alert_list), so a variant that replaces
+ * one of those changes the fine-grained form too.
+ *
  * Stays atomic (one step, as in the coarse machine): the millicode step that makes an adapter
  * interruption pending (hardware), process_gib_alert_list (the GAL interruption handler and
  * the call in kvm_s390_gisa_destroy: its xchg cut-off and the per-GISA unlink are not split,
@@ -20,13 +24,13 @@
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 import { FAULT, iscBit, type SystemContext } from '../context.ts';
-import type { Design } from '../design.ts';
 import { SpecError } from '../../src/spec.ts';
-import { vmOf, type Effects } from '../lib.ts';
+import type { Kernel } from '../kernel.ts';
+import { settleEvent, vmOf, type Effects } from '../lib.ts';
 import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
 import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
-import { __airqs_kick_single_vcpu, GISA_ORIGIN_NULL, gisa_set_iam, process_gib_alert_list_pass } from './kvm_s390_gisa_interrupt.machine.ts';
-import { GIB_PROCESSED_BY_DESTROY, gibProcessFootprint } from './kvm_s390_gib.machine.ts';
+import { gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
+import { gibProcessFootprint } from './kvm_s390_gib.machine.ts';
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -66,6 +70,20 @@ const dead = named('oops', (_c: C, t: ThreadView) => t.local.oops === true);
 /** The branch taken when gi->origin was dead: the only one that reports. */
 const oops = { if: dead, goto: 'return', writes: [] as Path[], reports: true };
 
+/**
+ * A kernel function the thread splits, which a variant replaced in the kernel table
+ * (`k.replaced`): the thread runs the replacement as one step, so the variant's code is what
+ * runs (at the coarse granularity) rather than the upstream steps. Its footprint is the VM
+ * and the GIB as a whole.
+ */
+export const REPLACED_AT = 'replaced by the variant (one step)';
+function replacedAsOneStep(name: string, vm: number, step: Partial<Step<C>> & Pick<Step<C>, 'run'>): F {
+  return kfunction(name, `arch/s390/kvm/interrupt.c ${name}, as the variant replaced it`, [
+    { at: REPLACED_AT, cite: `${name}: the variant's replacement, run as one step`, reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], ...step },
+  ]);
+}
+const replaced = (k: Kernel, ...names: string[]): boolean => names.some((n) => k.replaced.has(n));
+
 /** Where the kicker's steps read: the GISA, the list bit, the faults they set. */
 const wordReads = (vm: number): Path[] => [gi(vm), ['gib', 'list']];
 
@@ -75,8 +93,18 @@ const wordReads = (vm: number): Path[] => [gi(vm), ['gib', 'list']];
  * pending_mask = gisa_get_ipm_or_restore_iam(gi); if (pending_mask) { __airqs_kick_single_vcpu();
  * hrtimer_forward_now(); return HRTIMER_RESTART; } return HRTIMER_NORESTART;`
  */
-export function gisaVcpuKicker(vm: number, kicker: string): F {
+export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
   const timer = gisaTimer(vm, kicker);
+  if (replaced(k, 'gisa_vcpu_kicker', 'gisa_get_ipm_or_restore_iam')) {
+    const expires = hrtimerExpires<C>(timer);
+    return replacedAsOneStep('gisa_vcpu_kicker', vm, {
+      ...expires,
+      reads: [['vms', vm], ['gib'], ['params'], ...expires.reads!],
+      raises: ['kvm_s390_vcpu_wakeup'],
+      reports: true,
+      run: (c, t, fx) => void (derefOrigin(c, vmIx(t), t) && k.gisa_vcpu_kicker(c, vmIx(t), fx as Effects)),
+    });
+  }
   const steps: Step<C>[] = [
     {
       // the hrtimer expires and the callback's first statement reads gi->origin and ->kvm behind it
@@ -144,7 +172,7 @@ export function gisaVcpuKicker(vm: number, kicker: string): F {
       reads: [['vms', vm, 'vcpus']],
       writes: [['vms', vm, 'vcpus']],
       raises: ['kvm_s390_vcpu_wakeup'],
-      run: (c, t, fx) => __airqs_kick_single_vcpu(c, vmIx(t), t.local.pending as number, fx as Effects),
+      run: (c, t, fx) => k.__airqs_kick_single_vcpu(c, vmIx(t), t.local.pending as number, fx as Effects),
     },
   ];
   return kfunction('gisa_vcpu_kicker', 'arch/s390/kvm/interrupt.c gisa_vcpu_kicker', steps);
@@ -160,17 +188,18 @@ const checkOrigin = (fn: string, vm: number): Step<C> => ({
 });
 
 /** `gisa_set_iam(gi->origin, gi->alert.mask)` under ref_lock: one cmpxchg loop, -EBUSY (ignored) while listed. */
-const setIam = (fn: string, vm: number): Step<C> => ({
+const setIam = (fn: string, vm: number, k: Kernel): Step<C> => ({
   at: 'gisa_set_iam(origin, alert_mask)',
   cite: `interrupt.c ${fn}: gisa_set_iam(gi->origin, gi->alert.mask) (its -EBUSY ignored)`,
   reads: [...wordReads(vm)],
   writes: [[...gi(vm), 'iam']],
-  run: (c, t) => void gisa_set_iam(c, vmIx(t), vmOf(c, vmIx(t)).gisa.mask),
+  run: (c, t) => void k.gisa_set_iam(c, vmIx(t), vmOf(c, vmIx(t)).gisa.mask),
 });
 
 /** kvm_s390_gisc_register(kvm, gisc) of VM vm, upstream (the IAM follows the mask at once unless listed). */
-export function gisc_register(vm: number, gisc: number): F {
+export function gisc_register(vm: number, gisc: number, k: Kernel): F {
   const lock = ref_lock(vm);
+  if (replaced(k, 'kvm_s390_gisc_register')) return replacedAsOneStep('kvm_s390_gisc_register', vm, { run: (c, t) => void k.kvm_s390_gisc_register(c, vmIx(t), gisc) });
   return kfunction('kvm_s390_gisc_register', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_register', [
     checkOrigin('kvm_s390_gisc_register', vm),
     acquire<C>(lock),
@@ -187,14 +216,15 @@ export function gisc_register(vm: number, gisc: number): F {
       },
       next: [{ if: named('ref_count == 1', (_c, t) => t.local.first === true), goto: 'gisa_set_iam(origin, alert_mask)' }, { goto: 'spin_unlock(ref_lock)' }],
     },
-    setIam('kvm_s390_gisc_register', vm),
+    setIam('kvm_s390_gisc_register', vm, k),
     release<C>(lock),
   ]);
 }
 
 /** kvm_s390_gisc_unregister(kvm, gisc) of VM vm. */
-export function gisc_unregister(vm: number, gisc: number): F {
+export function gisc_unregister(vm: number, gisc: number, k: Kernel): F {
   const lock = ref_lock(vm);
+  if (replaced(k, 'kvm_s390_gisc_unregister')) return replacedAsOneStep('kvm_s390_gisc_unregister', vm, { run: (c, t) => void k.kvm_s390_gisc_unregister(c, vmIx(t), gisc) });
   return kfunction('kvm_s390_gisc_unregister', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_unregister', [
     checkOrigin('kvm_s390_gisc_unregister', vm),
     acquire<C>(lock),
@@ -217,7 +247,7 @@ export function gisc_unregister(vm: number, gisc: number): F {
       },
       next: [{ if: named('ref_count == 0', (_c, t) => t.local.last === true), goto: 'gisa_set_iam(origin, alert_mask)' }, { goto: 'spin_unlock(ref_lock)' }],
     },
-    setIam('kvm_s390_gisc_unregister', vm),
+    setIam('kvm_s390_gisc_unregister', vm, k),
     release<C>(lock),
   ]);
 }
@@ -227,7 +257,22 @@ export function gisc_unregister(vm: number, gisc: number): F {
  * if (gisa_set_iam(gi->origin, 0)) process_gib_alert_list(); hrtimer_cancel(&gi->timer);
  * gi->origin = NULL;`
  */
-export function gisa_destroy(vm: number, kicker: string, d: Design): F {
+export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
+  const d = k.design;
+  if (replaced(k, 'kvm_s390_gisa_destroy')) {
+    // its hrtimer_cancel waits for a running kicker; the regions follow what it did
+    return replacedAsOneStep('kvm_s390_gisa_destroy', vm, {
+      waitsFor: [kicker],
+      reads: [['vms'], ['gib'], ['params']],
+      writes: [['vms'], ['gib']],
+      raises: [...gibProcessFootprint(d).raises, gisaSettle(vm).params.type],
+      run: (c, t, fx) => {
+        k.kvm_s390_gisa_destroy(c, vmIx(t), fx as Effects);
+        fx.raise({ type: settleEvent('gib').type });
+        fx.raise({ type: gisaSettle(vmIx(t)).params.type });
+      },
+    });
+  }
   if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB; design ${JSON.stringify(d)} is coarse only`);
   return kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy', [
     {
@@ -258,7 +303,7 @@ export function gisa_destroy(vm: number, kicker: string, d: Design): F {
       cite: 'interrupt.c kvm_s390_gisa_destroy: if (gisa_set_iam(gi->origin, gi->alert.mask)) (-EBUSY while listed)',
       reads: wordReads(vm),
       writes: [[...gi(vm), 'iam']],
-      run: (c, t) => void (t.local.busy = gisa_set_iam(c, vmIx(t), 0) !== 0),
+      run: (c, t) => void (t.local.busy = k.gisa_set_iam(c, vmIx(t), 0) !== 0),
       next: [{ if: named('-EBUSY', (_c, t) => t.local.busy === true), goto: 'process_gib_alert_list()' }, { goto: 'hrtimer_cancel(gi->timer)' }],
     },
     {
@@ -267,10 +312,9 @@ export function gisa_destroy(vm: number, kicker: string, d: Design): F {
       cite: 'interrupt.c kvm_s390_gisa_destroy: process_gib_alert_list()',
       waitsFor: [kicker],
       ...gibProcessFootprint(d),
-      raises: [...gibProcessFootprint(d).raises, GIB_PROCESSED_BY_DESTROY],
       run: (c, _t, fx) => {
-        process_gib_alert_list_pass(c, d, fx as Effects);
-        fx.raise({ type: GIB_PROCESSED_BY_DESTROY });
+        k.process_gib_alert_list(c, fx as Effects);
+        fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
       },
     },
     hrtimer_cancel<C>(gisaTimer(vm, kicker), { cite: 'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (waits for a running gisa_vcpu_kicker)' }),
@@ -278,10 +322,10 @@ export function gisa_destroy(vm: number, kicker: string, d: Design): F {
       at: 'gi->origin = NULL',
       cite: 'interrupt.c kvm_s390_gisa_destroy: gi->origin = NULL',
       writes: [[...gi(vm), 'origin']],
-      raises: [GISA_ORIGIN_NULL],
+      raises: [gisaSettle(vm).params.type],
       run: (c, t, fx) => {
         vmOf(c, vmIx(t)).gisa.origin = false;
-        fx.raise({ type: GISA_ORIGIN_NULL, vm: vmIx(t) });
+        fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
       },
     },
   ]);

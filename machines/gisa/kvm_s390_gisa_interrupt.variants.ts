@@ -1,8 +1,7 @@
 // Variants of the GISA machine with the result the checker must find.
-import { kernel, vmOf } from '../lib.ts';
+import { vmOf } from '../lib.ts';
 import { editFunction, swapStatements, type KFunction } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 
 /** A planted bug in the driver thread's kvm_s390_gisc_unregister (kicker-unregister configuration): one lock rule broken each. */
 const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemContext>) => ({
@@ -68,16 +67,15 @@ export const gisaVariants: CoreVariant[] = [
     id: 'planted-unregister-keeps-mask',
     description: 'planted bug: kvm_s390_gisc_unregister drops the reference but not the ISC from alert.mask',
     cite: 'planted: interrupt.c kvm_s390_gisc_unregister without "gi->alert.mask &= ~(0x80 >> gisc)"',
-    // it replaces the coarse action; the fine-grained configurations run the threads' unregister
+    // checked in its own configuration; in a fine-grained one the driver thread would run the replacement as one step
     configurations: ['one-isc'],
-    provide: () => ({
-      actions: {
-        kvm_s390_gisc_unregister: kernel((c, e, ix) => {
-          const g = vmOf(c, ix.vm!).gisa;
-          if (g.origin && e.isc! <= 7 && (g.ref[e.isc!] ?? 0) > 0) g.ref[e.isc!]! -= 1;
-        }),
+    kernel: {
+      kvm_s390_gisc_unregister(c, vm, gisc) {
+        const g = vmOf(c, vm).gisa;
+        if (g.origin && gisc <= 7 && (g.ref[gisc] ?? 0) > 0) g.ref[gisc]! -= 1;
+        return 0;
       },
-    }),
+    },
     expectedViolations: ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList'],
   },
   {

@@ -6,6 +6,7 @@ import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpe
 import { lockInvariants, threadEventInfo, threadEvents, type ThreadDef } from '../kthread.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
+import { KERNEL_NAMES, kernelNames, kernelTable, type Kernel, type KernelOverrides } from '../kernel.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
 import { observeCoreModel } from './observe.ts';
 import { symmetryGroups } from './symmetry.ts';
@@ -24,9 +25,10 @@ export interface CoreConfiguration {
    * A fine-grained configuration (machines/kthread.ts, /work/brief/KTHREAD.md): the threads
    * whose steps replace atomic kernel functions, and how the regions change around them.
    * Its model checks the locking rules (`lockInvariants`) too, and opts in to partial-order
-   * reduction unless `por` is false.
+   * reduction unless `por` is false. The steps call kernel functions through `k`, the model's
+   * kernel table (a variant's replacement reaches them too; `k.design` is the design).
    */
-  fine?: (params: Params, d: Design) => FineParts;
+  fine?: (params: Params, k: Kernel) => FineParts;
   por?: boolean;
   /** Invariants checked in this configuration only, besides the machine's (the fine-grained windows' properties). */
   invariants?: readonly Invariant<SystemContext>[];
@@ -35,10 +37,12 @@ export interface CoreConfiguration {
 export interface CoreVariant extends VariantInfo {
   /** Factory options that differ from upstream. */
   design?: Partial<Design>;
-  /** Named guards or actions replaced with machine.provide(). */
+  /** Kernel functions replaced in the machine's kernel table: every caller sees the replacement. */
+  kernel?: KernelOverrides;
+  /** Named guards or actions replaced with machine.provide() (for what is not a kernel function). */
   provide?: (d: Design) => Parameters<AnyStateMachine['provide']>[0];
   /** In a fine-grained configuration: the threads as this variant has them (a step moved, a lock dropped: a race). */
-  threads?: (threads: ThreadDef<SystemContext>[], d: Design) => ThreadDef<SystemContext>[];
+  threads?: (threads: ThreadDef<SystemContext>[], k: Kernel) => ThreadDef<SystemContext>[];
 }
 
 export interface CoreSpecDef {
@@ -75,9 +79,18 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
       }
       const configuration = options?.params ? withParams(picked, options.params) : picked;
       const design: Design = { ...UPSTREAM, ...variant.design };
-      let fine = configuration.fine?.(configuration.params, design);
-      if (fine && variant.threads) fine = { ...fine, threads: variant.threads(fine.threads, design) };
-      let machine = composeMachine(def.id, def.parts, configuration.params, design, contextFor(configuration.params), fine);
+      const callable = kernelNames(def.parts);
+      const overrides = { ...variant.kernel, ...(options?.kernel as KernelOverrides | undefined) };
+      for (const name of Object.keys(overrides)) {
+        if (!(callable as string[]).includes(name)) {
+          const where = (KERNEL_NAMES as string[]).includes(name) ? `machine ${def.id} never calls it` : 'no core machine has it';
+          throw new SpecError(`unknown kernel function '${name}' for ${def.id}: ${where}; it calls ${callable.join(', ')}`);
+        }
+      }
+      const table = kernelTable(design, overrides, options?.countKernelCalls ?? false);
+      let fine = configuration.fine?.(configuration.params, table.k);
+      if (fine && variant.threads) fine = { ...fine, threads: variant.threads(fine.threads, table.k) };
+      let machine = composeMachine(def.id, def.parts, configuration.params, table.k, contextFor(configuration.params), fine);
       if (variant.provide) machine = machine.provide(variant.provide(design));
       const events = [...enumerateEvents(configuration.params, configuration.bounds), ...(fine ? threadEvents(fine.threads) : [])];
       const types = new Set([...configuration.bounds.types, ...INTERNAL]);
@@ -92,7 +105,8 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         invariants: [...def.invariants, ...(configuration.invariants ?? []), ...(fine ? (lockInvariants as readonly Invariant<SystemContext>[]) : [])],
         liveness: configuration.liveness ?? def.liveness ?? [],
         expectedViolations: variant.expectedViolationsIn?.[picked.id] ?? variant.expectedViolations,
-        options: { params: configuration.params, design, parts: def.parts },
+        options: { params: configuration.params, design, parts: def.parts, kernel: table.k },
+        kernelFunctions: { names: callable, counted: table.counted, calls: table.calls, reset: table.reset },
         symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
         observe: observeCoreModel(def.parts),
         ...(fine ? { por: { byDefault: configuration.por ?? true } } : {}),
