@@ -89,7 +89,8 @@ beforeAll(() => {
   tarball = join(base, packed[0]!.filename);
 }, 180_000);
 
-afterAll(() => rmSync(base, { recursive: true, force: true }));
+// two installed projects: deleting them takes seconds on a loaded machine
+afterAll(() => rmSync(base, { recursive: true, force: true }), 120_000);
 
 describe('npm pack', () => {
   it('ships compiled JavaScript with declaration files, no TypeScript sources', () => {
