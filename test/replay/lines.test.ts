@@ -1,6 +1,8 @@
 // The line prefixes of the kernel's text, as the kernel writes them (src/replay/lines.ts).
 import { describe, expect, it } from 'vitest';
-import { formatPrefix, splitLine, viewOfFile } from '../../src/replay/lines.ts';
+import { formatPrefix, splitLine as splitAny, viewOfFile, type SplitLine } from '../../src/replay/lines.ts';
+
+const splitLine = (text: string, view?: string) => splitAny(text, view) as SplitLine;
 
 describe('s390dbf sprintf view: debug_dflt_header_fn "%02i %011ld:%06lu %1u %1s %04u %px  "', () => {
   const line = '00 01757002161:120044 3 - 0000 000003ff80d4b1a8  gisa 0x00000000a4c1f73e cleared';
@@ -16,13 +18,13 @@ describe('s390dbf sprintf view: debug_dflt_header_fn "%02i %011ld:%06lu %1u %1s 
   it('takes the view from grep -H and from the ==> headers of tail and head', () => {
     const grep = splitLine(`/sys/kernel/debug/s390dbf/kvm-4242/sprintf:${line}`);
     expect(grep).toMatchObject({ prefix: { kind: 'dbf', view: 'kvm-4242' }, message: 'gisa 0x00000000a4c1f73e cleared' });
-    expect(splitLine('==> /sys/kernel/debug/s390dbf/vfio_ap/sprintf <==')).toEqual({ header: 'vfio_ap' });
+    expect(splitAny('==> /sys/kernel/debug/s390dbf/vfio_ap/sprintf <==')).toEqual({ header: 'vfio_ap' });
     expect(splitLine(line, 'vfio_ccw_msg').prefix).toMatchObject({ view: 'vfio_ccw_msg' });
     expect(viewOfFile('s390dbf/kvm-trace/sprintf')).toBe('kvm-trace');
   });
 
   it('keeps the prefix, normalised, for the output', () => {
-    expect(formatPrefix(splitLine(`/sys/kernel/debug/s390dbf/kvm-4242/sprintf:${line}`).prefix as never)).toBe('s390dbf kvm-4242 00 01757002161:120044 3 - 0000 000003ff80d4b1a8');
+    expect(formatPrefix(splitLine(`/sys/kernel/debug/s390dbf/kvm-4242/sprintf:${line}`).prefix)).toBe('s390dbf kvm-4242 00 01757002161:120044 3 - 0000 000003ff80d4b1a8');
   });
 });
 
@@ -47,7 +49,7 @@ describe('ftrace: trace_print_context "%16s-%-7d " ["(%7d) "] "[%03d] " [flags] 
   });
 
   it('keeps the prefix, normalised, for the output', () => {
-    expect(formatPrefix(splitLine(' qemu-system-s39-4242    (   4242) [000] .....  2160.310200: kvm_s390_vcpu_start_stop: starting cpu 0').prefix as never)).toBe(
+    expect(formatPrefix(splitLine(' qemu-system-s39-4242    (   4242) [000] .....  2160.310200: kvm_s390_vcpu_start_stop: starting cpu 0').prefix)).toBe(
       'ftrace qemu-system-s39-4242 (4242) [000] ..... 2160.310200',
     );
   });
