@@ -109,6 +109,14 @@ export interface VariantInfo {
   /** The configuration the variant is checked in (default: the machine's first). */
   configuration?: string;
   /**
+   * Every configuration the variant belongs to, besides its own (`configuration`): `check
+   * --configuration C` checks the variants of C, `--configuration all` each variant in each of
+   * its configurations (see `variantConfigurations`).
+   */
+  configurations?: readonly string[];
+  /** Expected violations in a configuration where they differ from `expectedViolations` (by configuration id). */
+  expectedIn?: Readonly<Record<string, readonly string[]>>;
+  /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).
    */
@@ -162,4 +170,10 @@ export function pick<T extends { id: string }>(kind: string, owner: string, list
     throw new SpecError(`unknown ${kind} '${id}' for ${owner}; known: ${list.map((x) => x.id).join(', ')}`);
   }
   return found;
+}
+
+/** The configurations a variant belongs to, its own first: `configuration` (or the machine's first), then `configurations`. */
+export function variantConfigurations(spec: Pick<MachineSpec, 'configurations'>, v: VariantInfo): string[] {
+  const own = v.configuration ?? spec.configurations[0]?.id;
+  return [...new Set([...(own === undefined ? [] : [own]), ...(v.configurations ?? [])])];
 }
