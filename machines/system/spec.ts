@@ -1,6 +1,7 @@
 // Builds the MachineSpec of a core machine (per-object or composed) from its parts,
 // configurations, variants and properties.
 import type { AnyStateMachine } from 'xstate';
+import type { KernelAudit } from '../../src/audit.ts';
 import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
@@ -35,6 +36,8 @@ export interface CoreSpecDef {
   variants: readonly CoreVariant[];
   invariants: readonly Invariant<SystemContext>[];
   liveness?: readonly LivenessProperty<SystemContext>[];
+  /** The kernel audit of the machine (machines/<area>/<object>.audit.ts). */
+  audit?: KernelAudit;
 }
 
 /** The events raised inside a step (never enumerated from outside, but named in traces). */
@@ -49,6 +52,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
     variants: def.variants,
     configurations: def.configurations,
     params: PARAMS,
+    ...(def.audit ? { audit: def.audit } : {}),
     model(variantId?: string, configurationId?: string, options?: ModelOptions): Model<SystemContext> {
       const variant = pick('variant', def.id, def.variants, variantId);
       const picked = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
