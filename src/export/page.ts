@@ -52,7 +52,8 @@ export interface DesignCoverage {
 const signature = (t: { source: string; event: string; guard?: string | undefined; targets: string[] }) => `${t.source}|${t.event}|${t.guard ?? ''}|${t.targets.join(',')}`;
 
 export function designCoverage(model: Model, chart: Chart, maxStates = 200_000, definitions = false): DesignCoverage {
-  const x = explore(model, { maxStates, symmetry: false });
+  // the graph alone: no invariant is evaluated (the checker did that), a quarter of the time saved
+  const x = explore({ ...model, invariants: [] }, { maxStates, symmetry: false });
   // one xstate snapshot per distinct state value, its context swapped in: resolveState is the cost
   const byValue = new Map<string, AnyMachineSnapshot>();
   const snapshot = (st: AbstractState<unknown>) => {
@@ -62,7 +63,10 @@ export function designCoverage(model: Model, chart: Chart, maxStates = 200_000, 
     return base.context === st.context ? base : ({ ...base, context: st.context } as AnyMachineSnapshot);
   };
   const nodes = new Set<string>();
-  for (const st of x.states) for (const n of (snapshot(st) as unknown as { _nodes: { id: string }[] })._nodes) nodes.add(n.id);
+  for (const st of x.states) {
+    if (byValue.has(JSON.stringify(st.value))) continue;
+    for (const n of (snapshot(st) as unknown as { _nodes: { id: string }[] })._nodes) nodes.add(n.id);
+  }
   const paths = edgeCoverPaths(x);
   const seenStates = new Set<number>([0]);
   const seenEdges = new Set<number>();

@@ -42,7 +42,7 @@ function sameVerdicts(m: Model): { full: CheckResult; reduced: CheckResult } {
 describe('symmetry reduction finds what the full exploration finds', () => {
   // queues (exact): every variant of the composed guest but aqic-v4 with two queues and no vcpu
   for (const v of ['upstream', 'upstream-fixed', 'v5.3', 'planted-no-reset-on-close']) {
-    it(`system ${v}, 2 queues`, () => {
+    it(`system ${v}, 2 queues`, { tags: ['slow'] }, () => {
       sameVerdicts(model('system', v, { vcpus: 0, queues: 2 }));
     });
   }
@@ -99,7 +99,7 @@ describe('verifySymmetry', () => {
     }
   });
 
-  it('refutes the vcpu group, as declared: the vcpu in SIE that takes a GISA interruption is the lowest one', () => {
+  it('refutes the vcpu group, as declared: the vcpu in SIE that takes a GISA interruption is the lowest one', { tags: ['slow'] }, () => {
     const m = model('system', 'upstream', { vcpus: 2, queues: 1 });
     const vcpus = m.symmetry!.groups.find((g) => g.field === 'vcpu')!;
     expect(vcpus.exact).toBe(false);

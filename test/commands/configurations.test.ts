@@ -1,7 +1,7 @@
 // Every variant states the configurations it belongs to (VariantInfo.configuration and
 // .configurations), and in each it finds exactly what it records (expectedViolations, or
 // expectedIn for that configuration): what `check --configuration all` runs, one check each.
-// The composed guest's symmetry-reduced configurations (two-queues, smp) take minutes: slow.
+// The composed guest's checks (two-queues and smp take minutes) are slow: npm run test:slow.
 import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { checkModel } from '../../src/check/check.ts';
@@ -19,7 +19,7 @@ describe('every variant in every configuration it states', () => {
   });
 
   for (const { spec, model } of jobs) {
-    const slow = !!model.symmetry?.byDefault;
+    const slow = spec.id === 'system';
     it(`${spec.id} ${model.variantId} in ${model.configurationId}: finds exactly what it records`, { tags: slow ? ['slow'] : [] }, () => {
       const r = checkModel(model);
       expect(r.limitReached, 'the exploration is complete').toBe(false);

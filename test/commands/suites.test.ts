@@ -14,6 +14,7 @@ describe('the two test suites', () => {
     expect(f.tagsFilter).toEqual(['!slow']);
     expect(s.tagsFilter).toEqual(['slow']);
     expect(f.tags!.map((t) => t.name)).toEqual(['slow']);
+    expect([(fast.test as { isolate?: boolean }).isolate, (slow.test as { isolate?: boolean }).isolate]).toEqual([false, false]);
     const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
     expect(scripts['test']).toBe('tsc --noEmit && vitest run');
     expect(scripts['test:slow']).toBe('vitest run --config vitest.slow.config.ts');
