@@ -8,9 +8,10 @@ import { toySpec } from '../fixtures/toy-spec.ts';
 import { formatResult } from '../../src/commands/check.ts';
 import type { MachineSpec } from '../../src/spec.ts';
 
-// The CLI runs in-process against the toy spec alone (the kernel machines are put back after).
-const saved = specs.splice(0);
-beforeAll(() => void specs.push(toySpec));
+// The CLI runs in-process against the toy spec alone (the kernel machines are put back after;
+// test files share the registry module, vitest.config.ts isolate: false).
+let saved: MachineSpec[] = [];
+beforeAll(() => void (saved = specs.splice(0, specs.length, toySpec)));
 afterAll(() => void specs.splice(0, specs.length, ...saved));
 
 async function run(...argv: string[]) {
