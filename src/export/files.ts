@@ -4,7 +4,7 @@
 // memory first, then written to a temporary directory and renamed into place, so bad input
 // or a failing disk never leaves a partial file. The output folder must be the package's
 // (src/export/owned.ts): a folder holding files the package did not write is refused.
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MachineSpec } from '../spec.ts';
 import { chartOf, type Chart } from './chart.ts';
@@ -13,7 +13,7 @@ import { toStatelyJson } from './json.ts';
 import { toMermaid } from './mermaid.ts';
 import { toScxml } from './scxml.ts';
 import { dotToSvg } from './svg.ts';
-import { checkOurs, writeMarker } from './owned.ts';
+import { checkOurs, ensureDir, writeMarker } from './owned.ts';
 
 export const FORMATS = ['mermaid', 'dot', 'svg', 'scxml', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -58,24 +58,7 @@ export async function renderAll(specs: readonly MachineSpec[], formats: readonly
   return files;
 }
 
-/**
- * `mkdir -p` that fails instead of looping: Node's recursive mkdir spins forever where a
- * parent exists but refuses children with ENOENT (as /proc does).
- */
-export async function ensureDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      if ((await stat(dir)).isDirectory()) return;
-      throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
-    }
-    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
-    await ensureDir(dirname(dir));
-    await mkdir(dir);
-  }
-}
+export { ensureDir } from './owned.ts';
 
 /** The files `export` writes: `<area>/<machine>.<ext>` and `counts.json`. */
 export function isExportFile(file: string): boolean {

@@ -106,30 +106,36 @@ export async function removeOurs(dir: string, files: readonly string[]): Promise
 }
 
 /**
+ * `mkdir -p` that fails instead of looping: Node's recursive mkdir spins forever where a
+ * parent exists but refuses children with ENOENT (as /proc does). The folders it makes are
+ * pushed on `made`, outermost first.
+ */
+export async function ensureDir(dir: string, made: string[] = []): Promise<void> {
+  try {
+    await mkdir(dir);
+    made.push(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if ((await stat(dir)).isDirectory()) return;
+      throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+    }
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
+    await ensureDir(dirname(dir), made);
+    await mkdir(dir);
+    made.push(dir);
+  }
+}
+
+/**
  * Proves `dir` can be created and written before a long run needs it: makes the missing
- * folders one by one (Node's recursive mkdir loops forever under /proc), writes and deletes a
- * probe file, and removes the folders it made, so nothing is left behind.
+ * folders (ensureDir), writes and deletes a probe file, and removes the folders it made, so
+ * nothing is left behind.
  */
 export async function probeWritable(dir: string): Promise<void> {
   const made: string[] = [];
-  const make = async (d: string): Promise<void> => {
-    try {
-      await mkdir(d);
-      made.push(d);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') {
-        if ((await stat(d)).isDirectory()) return;
-        throw Object.assign(new Error(`${d} is not a folder`), { code: 'ENOTDIR' });
-      }
-      if (code !== 'ENOENT' || dirname(d) === d) throw e;
-      await make(dirname(d));
-      await mkdir(d);
-      made.push(d);
-    }
-  };
   try {
-    await make(dir);
+    await ensureDir(dir, made);
     const probe = join(dir, `.probe-${process.pid}`);
     await writeFile(probe, '');
     await unlink(probe);
