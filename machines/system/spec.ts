@@ -6,6 +6,7 @@ import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpe
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
+import { observeCoreModel } from './observe.ts';
 import { symmetryGroups } from './symmetry.ts';
 import { composeMachine, contextFor, type Parts } from './system.machine.ts';
 
@@ -74,6 +75,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         expectedViolations: variant.expectedViolations,
         options: { params: configuration.params, design, parts: def.parts },
         symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
+        observe: observeCoreModel(def.parts),
       };
     },
   };
