@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -15,6 +16,8 @@ export default defineConfig({
     // once per worker, not once per file (npm test: 47 s of CPU instead of 77). A test that changes
     // shared state (the registry in test/commands/check.test.ts) puts it back in afterAll.
     isolate: false,
+    // every core: vitest's default leaves one idle (1 worker on the 2-core build machine and CI)
+    maxWorkers: availableParallelism(),
     tags,
     // read from the config as from --tags-filter (vitest 4.1), though its type lists it for the CLI only
     ...({ tagsFilter: ['!slow'] } as object),

@@ -216,23 +216,27 @@ describe('check --variant-file', () => {
     expect(r.out).toMatch(/PendingDelivered\s+liveness\s+violated\s+violated\s+ok/);
   });
 
-  it('takes parameters and the base variant from the file', async () => {
+  // each variant file is type-checked against the package (about 2 s of CPU): the rest in test:slow
+  it('takes parameters and the base variant from the file', { tags: ['slow'] }, async () => {
     const r = await run('check', '--variant-file', fixture('params.ts'), '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)[0]).toMatchObject({ variant: 'params', states: 6, matches: true });
   });
 
-  it.each([
-    ['ill-typed.ts', /does not type-check: test\/fixtures\/variants\/ill-typed\.ts:5:\d+: Type 'string' is not assignable to type 'boolean'/],
-    ['syntax-error.ts', /does not type-check: test\/fixtures\/variants\/syntax-error\.ts:6:\d+: ',' expected/],
-    ['unknown-action.ts', /machine toy has no action 'incremnt'; did you mean increment\?/],
-    ['missing.ts', /variant file .*missing\.ts does not exist/],
-  ])('rejects %s with one line and exit 2', async (name, message) => {
+  const rejects = async (name: string, message: RegExp) => {
     const r = await run('check', '--variant-file', fixture(name));
     expect(r.code).toBe(2);
     oneLine(r.err);
     expect(r.err).toMatch(message);
-  });
+  };
+  it.each([
+    ['ill-typed.ts', /does not type-check: test\/fixtures\/variants\/ill-typed\.ts:5:\d+: Type 'string' is not assignable to type 'boolean'/],
+    ['missing.ts', /variant file .*missing\.ts does not exist/],
+  ])('rejects %s with one line and exit 2', rejects);
+  it.each([
+    ['syntax-error.ts', /does not type-check: test\/fixtures\/variants\/syntax-error\.ts:6:\d+: ',' expected/],
+    ['unknown-action.ts', /machine toy has no action 'incremnt'; did you mean increment\?/],
+  ])('rejects %s with one line and exit 2', { tags: ['slow'] }, rejects);
 });
 
 describe('check header', () => {
