@@ -31,7 +31,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .description('explore every reachable state; check every invariant and liveness property against the expectations')
     .option('--machine <id>', 'only this machine')
     .addOption(new Option('--variant <id>', 'only this variant').conflicts('variantFile'))
-    .option('--variant-file <file>', 'a TypeScript module exporting guard/action overrides (see VariantFile)')
+    .option('--variant-file <file>', 'a TypeScript module exporting guard, action and kernel function overrides (see VariantFile)')
     .option('--configuration <id>', "check the variants that belong to this configuration, or 'all': each variant in each of its configurations (default: each variant in its own)")
     .option('--set <key=value>', 'override a configuration parameter (repeatable; value parsed as JSON if it can be)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the results as JSON on stdout')
@@ -114,7 +114,9 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
     for (const key of keys) {
       if (!paramKeys(spec).includes(key)) throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${paramKeys(spec).join(', ') || 'none'}`);
     }
-    const options = keys.length ? { params: Object.fromEntries(params) } : undefined;
+    // a variant file's kernel replacements go into the machine's kernel table (core machines)
+    const kernel = file?.file.kernel;
+    const options = keys.length || kernel ? { ...(keys.length ? { params: Object.fromEntries(params) } : {}), ...(kernel ? { kernel } : {}) } : undefined;
     const variants: VariantInfo[] = file ? [pick('variant', spec.id, spec.variants, file.file.base)] : flags.variant !== undefined ? [pick('variant', spec.id, spec.variants, flags.variant)] : [...spec.variants];
     // which configurations each variant is checked in: its own by default, each of its own with
     // 'all', and with one named, the variants that belong to it (a variant file may go anywhere)
@@ -139,7 +141,7 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
       try {
         model = spec.model(v.id, c, options);
       } catch (e) {
-        if (e instanceof SpecError || !options) throw e;
+        if (e instanceof SpecError || !options?.params) throw e;
         throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(options.params)}: ${String((e as Error).message).split('\n')[0]}`);
       }
       const expected = v.expectedIn?.[c];
