@@ -26,12 +26,21 @@ export interface EventInfo {
   fair?: boolean;
 }
 
+/** A path into a context or a state value: keys and array indices; '*' matches any one key. */
+export type Path = readonly (string | number)[];
+
 /** A named safety predicate over one reachable state. */
 export interface Invariant<C> {
   name: string;
   /** The kernel rule the predicate encodes. */
   cite: string;
   holds(state: AbstractState<C>): boolean;
+  /**
+   * What `holds` reads: context paths and state-value paths (regions). Partial-order reduction
+   * treats a step as visible when it writes any of them; an invariant without `reads` reads
+   * everything (no step is invisible). Checked by the footprint verification.
+   */
+  reads?: { context?: readonly Path[]; value?: readonly Path[] };
 }
 
 /**
@@ -79,6 +88,11 @@ export interface Model<C = any> {
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
   /** The kernel functions the machine calls through its kernel table (core machines), with a count of the calls made. */
   kernelFunctions?: KernelFunctionsInfo;
+  /**
+   * Partial-order reduction (machines/kthread.ts configurations): `byDefault`, the
+   * configuration opts in, so `check` reduces unless told `--no-por`.
+   */
+  por?: { byDefault: boolean };
   /**
    * What the model predicts a harness outside the package observes after a step (`event`) or
    * in the initial state (no event): read from the machine's state, never recomputed
@@ -131,16 +145,21 @@ export interface VariantInfo {
   /** Where the design comes from: a commit, a patch series, a seed document. */
   cite: string;
   expectedViolations: readonly string[];
-  /** The configuration the variant is checked in (default: the machine's first). */
+  /** The configuration the variant is checked in by default (default: the first of `configurations`, else the machine's first). */
   configuration?: string;
   /**
-   * Every configuration the variant belongs to, besides its own (`configuration`): `check
+   * Every configuration the variant belongs to, its own (`configuration`) included: `check
    * --configuration C` checks the variants of C, `--configuration all` each variant in each of
-   * its configurations (see `variantConfigurations`).
+   * its configurations (see `variantConfigurations`). A core variant cannot be built outside
+   * the list when one is given (a race variant that edits a thread exists only where that thread does).
    */
   configurations?: readonly string[];
-  /** Expected violations in a configuration where they differ from `expectedViolations` (by configuration id). */
-  expectedIn?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Where another configuration sees more (a fine-grained one shows interleavings the atomic
+   * form cannot): the properties the variant must violate there, by configuration id. The
+   * variant belongs to each configuration named here.
+   */
+  expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
   /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).
@@ -212,8 +231,11 @@ export function pick<T extends { id: string }>(kind: string, owner: string, list
   return found;
 }
 
-/** The configurations a variant belongs to, its own first: `configuration` (or the machine's first), then `configurations`. */
+/**
+ * The configurations a variant belongs to, its own first: `configuration` (or the first of
+ * `configurations`, or the machine's first), then `configurations`, then those `expectedViolationsIn` names.
+ */
 export function variantConfigurations(spec: Pick<MachineSpec, 'configurations'>, v: VariantInfo): string[] {
-  const own = v.configuration ?? spec.configurations[0]?.id;
-  return [...new Set([...(own === undefined ? [] : [own]), ...(v.configurations ?? [])])];
+  const own = v.configuration ?? v.configurations?.[0] ?? spec.configurations[0]?.id;
+  return [...new Set([...(own === undefined ? [] : [own]), ...(v.configurations ?? []), ...Object.keys(v.expectedViolationsIn ?? {})])];
 }

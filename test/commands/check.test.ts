@@ -93,9 +93,9 @@ describe('check exit codes', () => {
     }
   });
 
-  it('takes a variant\'s expectation in a configuration from expectedIn', async () => {
+  it('takes a variant\'s expectation in a configuration from expectedViolationsIn', async () => {
     // `wrong` expects ZeroReachable violated, which never happens; in big it is stated to hold
-    const stated = { ...toySpec, id: 'toy_stated', variants: toySpec.variants.map((v) => (v.id === 'wrong' ? { ...v, configurations: ['big'], expectedIn: { big: [] } } : v)) };
+    const stated = { ...toySpec, id: 'toy_stated', variants: toySpec.variants.map((v) => (v.id === 'wrong' ? { ...v, expectedViolationsIn: { big: [] } } : v)) };
     specs.push(stated);
     try {
       expect((await run('check', '--machine', 'toy_stated', '--variant', 'wrong', '--configuration', 'big')).code).toBe(0);

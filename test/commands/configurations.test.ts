@@ -1,6 +1,6 @@
 // Every variant states the configurations it belongs to (VariantInfo.configuration and
 // .configurations), and in each it finds exactly what it records (expectedViolations, or
-// expectedIn for that configuration): what `check --configuration all` runs, one check each.
+// expectedViolationsIn for that configuration): what `check --configuration all` runs, one check each.
 // The composed guest's checks (two-queues and smp take minutes) are slow: npm run test:slow.
 import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
