@@ -87,8 +87,10 @@ async function source(log: string, stdin: NodeJS.ReadableStream): Promise<{ line
 export async function runReplay(log: string, flags: ReplayFlags, io: Io, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
   const spec = pick('machine', 's390-kvm-spec', specs, flags.machine);
   const set = parseSet(flags.set ?? []);
-  if (Object.keys(set).length && !spec.params?.length) throw new UsageError(`machine ${spec.id} takes no --set`);
-  const model: Model = spec.model(flags.variant, flags.configuration, Object.keys(set).length ? { params: set } : undefined);
+  const known = (spec.params ?? []).map((x) => x.key);
+  if (set.length && !known.length) throw new UsageError(`machine ${spec.id} takes no --set`);
+  for (const [key] of set) if (!known.includes(key)) throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${known.join(', ')}`);
+  const model: Model = spec.model(flags.variant, flags.configuration, set.length ? { params: Object.fromEntries(set) } : undefined);
   const name = log === '-' ? 'standard input' : log;
   const label = `${model.machineId}/${model.variantId}/${model.configurationId}`;
   let result: ReplayResult;
