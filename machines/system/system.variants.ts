@@ -1,22 +1,12 @@
 // Variants of the composed guest with the result the checker must find.
 import { fixDefaultResponse } from '../vfio-ap/vfio_ap_queue.variants.ts';
 import type { CoreVariant } from './spec.ts';
-import { editFunction, type KFunction } from '../kthread.ts';
-import type { SystemContext } from '../context.ts';
+import { editFunction } from '../kthread.ts';
+import { lookupBeforeLock, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 /** The configurations of the composed guest whose kernel functions are atomic (all but pqap-close). */
 const COARSE = ['default', 'airq', 'two-queues', 'smp'];
 
-/** priv.c handle_pqap without its pqap_hook_rwsem read side: the down_read and both up_reads gone, their branches returning. */
-function withoutHookRwsem(f: KFunction<SystemContext>): KFunction<SystemContext> {
-  const gone = new Set(['down_read(pqap_hook_rwsem)', 'up_read(pqap_hook_rwsem)']);
-  return {
-    ...f,
-    steps: f.steps
-      .filter((s) => !gone.has(s.at))
-      .map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (gone.has(b.goto) ? { ...b, goto: 'return' } : b)) } : s.next && gone.has(s.next) ? { ...s, next: 'return' } : s)),
-  };
-}
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 
@@ -100,6 +90,16 @@ export const systemVariants: CoreVariant[] = [
     configurations: ['pqap-close'],
     threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', withoutHookRwsem),
     expectedViolations: ['NoPqapHookUseAfterClear'],
+  },
+  {
+    id: 'planted-pqap-lookup-unlocked',
+    description:
+      'planted race: as planted-pqap-no-rwsem, and vfio_ap\'s handle_pqap also tests the hook and matrix_mdev->kvm and looks the queue up before it takes mdevs_lock (check, then lock). Finding: besides the NULL hook, the whole vfio_ap_mdev_unset_kvm can run between the lookup and the lock, so vfio_ap_irq_enable calls kvm_s390_gisc_register through the matrix_mdev->kvm that unset cleared (NULL in the kernel: an oops); with the rwsem read side kept, the same slip is harmless (unset cannot clear the hook while the hook runs)',
+    cite: 'planted: priv.c handle_pqap without pqap_hook_rwsem, and vfio_ap_ops.c handle_pqap with vfio_ap_mdev_get_queue before mutex_lock(&matrix_dev->mdevs_lock) (v6.17-rc4)',
+    configuration: 'pqap-close',
+    configurations: ['pqap-close'],
+    threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', (f) => lookupBeforeLock(withoutHookRwsem(f))),
+    expectedViolations: ['NoPqapHookUseAfterClear', 'NoGiscCallOnFreedKvm'],
   },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(
     (gib): CoreVariant => ({

@@ -68,7 +68,7 @@ export const matrix_dev_lock: Lock = mutex('matrix_dev->lock');
 /** The guest ISC the PQAP(AQIC) asks for (Linux guests use 3 for AP). */
 export const PQAP_ISC = 3;
 
-const qSettle = (q: number) => settleEvent(`q${q}`);
+const qSettle = (q: number) => ({ type: settleEvent(`q${q}`).type });
 
 const vmIx = (t: ThreadView): number => t.ix.vm!;
 const qIx = (t: ThreadView): number => t.ix.q!;
@@ -254,4 +254,34 @@ export function pqapCloseThreads(k: Kernel): ThreadDef<C>[] {
     { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k)] },
     { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k)] },
   ];
+}
+
+// Edits of the vcpu thread's handle_pqap for the planted races (machines/system/system.variants.ts).
+
+/** vfio_ap's handle_pqap (upstream) with the lookup before mutex_lock(mdevs_lock): check, then lock; the lookup's failure returns from the hook at once, its success takes the lock. */
+export function lookupBeforeLock(f: F): F {
+  const lock = 'vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)';
+  const lookup = 'vfio_ap:handle_pqap@vfio_ap_mdev_get_queue';
+  const i = f.steps.findIndex((s) => s.at === lock);
+  const [l, q] = [f.steps[i]!, f.steps[i + 1]!];
+  if (q.at !== lookup || typeof q.next !== 'object') throw new Error('lookupBeforeLock: the hook\'s steps moved');
+  const found = q.next[0]!;
+  // jumps to the lock now reach the lookup; the lookup's success takes the lock, its failure returns
+  const retarget = (st: Step<C>): Step<C> =>
+    typeof st.next === 'object' ? { ...st, next: st.next.map((b) => (b.goto === lock ? { ...b, goto: lookup } : b)) } : st.next === lock ? { ...st, next: lookup } : st;
+  // the failure returns from the hook: where the hook's unlock goes (priv.c's up_read, module_put or return)
+  const unlock = f.steps.find((s) => s.at === 'vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)')!;
+  const moved = { ...q, next: [{ ...found, goto: lock }, { goto: typeof unlock.next === 'string' ? unlock.next : 'return' }] };
+  return { ...f, steps: [...f.steps.slice(0, i).map(retarget), moved, { ...l, next: found.goto }, ...f.steps.slice(i + 2)] };
+}
+
+/** priv.c handle_pqap without its pqap_hook_rwsem read side: the down_read and both up_reads gone, their branches returning. */
+export function withoutHookRwsem(f: F): F {
+  const gone = new Set(['down_read(pqap_hook_rwsem)', 'up_read(pqap_hook_rwsem)']);
+  return {
+    ...f,
+    steps: f.steps
+      .filter((s) => !gone.has(s.at))
+      .map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (gone.has(b.goto) ? { ...b, goto: 'return' } : b)) } : s.next && gone.has(s.next) ? { ...s, next: 'return' } : s)),
+  };
 }

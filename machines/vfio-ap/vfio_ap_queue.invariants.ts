@@ -1,8 +1,7 @@
 // Safety predicates of vfio_ap queues: AQIC resources, pins and their order.
 import { FAULT } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
-import { lockFree, lockPath, reported } from '../kthread.ts';
-import { matrix_dev_lock, mdevs_lock } from './vfio_ap_ops.threads.ts';
+import { reported } from '../kthread.ts';
 
 export const QueueTypeOK = inv(
   'QueueTypeOK',
@@ -67,10 +66,10 @@ export const NoPqapHookUseAfterClear = inv(
 
 export const NoAqicResourcesAfterUnsetKvm = inv(
   'NoAqicResourcesAfterUnsetKvm',
-  'vfio_ap_ops.c vfio_ap_mdev_unset_kvm: once matrix_mdev->kvm is NULL (and the driver lock it was cleared under is free), every queue was reset: no saved ISC, no pinned NIB, no AP interruptions, and no GISC registration of vfio_ap left in the VM (vfio_ap_free_aqic_resources), so nothing is leaked to the VM\'s teardown',
+  'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.3..v5.10 vfio_ap_mdev_release): the queues are reset before matrix_mdev->kvm = NULL, under the driver lock handle_pqap takes; so once the pointer is NULL no queue has a saved ISC, a pinned NIB or AP interruptions, and vfio_ap holds no GISC registration in the VM (vfio_ap_free_aqic_resources): nothing is left for the VM\'s teardown',
   ({ context }) =>
-    context.mdev.kvm >= 0 || !lockFree(context, mdevs_lock) || !lockFree(context, matrix_dev_lock) ||
+    context.mdev.kvm >= 0 ||
     (context.queues.every((q) => !savedIsc(q.isc) && !q.nib && q.pins === 0 && !q.irq) &&
       context.vms.every((k) => k.gisa.ref.every((r, isc) => r === (context.params.preRegistered?.includes(isc) ? 1 : 0)))),
-  { context: [['mdev', 'kvm'], ['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'preRegistered'], lockPath(mdevs_lock), lockPath(matrix_dev_lock)] },
+  { context: [['mdev', 'kvm'], ['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'preRegistered']] },
 );
