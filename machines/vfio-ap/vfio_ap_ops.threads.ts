@@ -132,6 +132,7 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
 /** priv.c handle_pqap of VM vm for queue q, as the design's era has it. */
 export function handle_pqap(vm: number, q: number, k: Kernel): F {
   const d = k.design.aqic;
+  if (k.replaced.has('handle_pqap')) throw new SpecError('a variant that replaces handle_pqap is coarse only: the fine-grained configuration splits it into steps');
   if (d === 'aqic-v4') throw new SpecError(`the fine-grained handle_pqap transcribes upstream and v5.3..v5.10; design ${JSON.stringify(k.design)} is coarse only`);
   if (d === 'v5.3') {
     return kfunction('handle_pqap', 'arch/s390/kvm/priv.c handle_pqap, v5.3..v5.10 (no pqap_hook_rwsem)', [
@@ -210,6 +211,7 @@ const clearHook = (cite: string): Step<C> => ({
 /** QEMU's close of the mdev: vfio_ap_mdev_unset_kvm (upstream) or vfio_ap_mdev_release (v5.3..v5.10), of the VM the mdev is open for. */
 export function unset_kvm(vm: number, k: Kernel): F {
   const d = k.design.aqic;
+  if (k.replaced.has('vfio_ap_mdev_unset_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_unset_kvm is coarse only: the fine-grained configuration splits it into steps');
   if (d === 'aqic-v4') throw new SpecError(`the fine-grained vfio_ap_mdev_unset_kvm transcribes upstream and v5.3..v5.10; design ${JSON.stringify(k.design)} is coarse only`);
   if (d === 'v5.3') {
     return kfunction('vfio_ap_mdev_release', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release, v5.3..v5.10', [

@@ -131,3 +131,24 @@ describe('pqap-close: the PQAP intercept against the close of the mdev', () => {
     }
   });
 });
+
+describe('pqap-close: the properties can fail', () => {
+  const m = systemSpec.model('upstream', C);
+  const initial = replay(m, []).last;
+  const holds = (name: string, edit: (c: any) => void) => {
+    const context = structuredClone(initial.context) as any;
+    edit(context);
+    return m.invariants.find((i) => i.name === name)!.holds({ ...initial, context });
+  };
+  it('NoAqicResourcesAfterUnsetKvm: a saved ISC, a pin or a GISC registration with matrix_mdev->kvm NULL breaks it; with the pointer set it holds', () => {
+    expect(holds('NoAqicResourcesAfterUnsetKvm', () => {})).toBe(true);
+    expect(holds('NoAqicResourcesAfterUnsetKvm', (c) => Object.assign(c.queues[0], { isc: 3, nib: true, pins: 1 }))).toBe(true);
+    expect(holds('NoAqicResourcesAfterUnsetKvm', (c) => Object.assign(c.mdev, { kvm: -1 }))).toBe(true);
+    expect(holds('NoAqicResourcesAfterUnsetKvm', (c) => (Object.assign(c.mdev, { kvm: -1 }), Object.assign(c.queues[0], { isc: 3, nib: true, pins: 1 })))).toBe(false);
+    expect(holds('NoAqicResourcesAfterUnsetKvm', (c) => (Object.assign(c.mdev, { kvm: -1 }), (c.vms[0].gisa.ref[3] = 1)))).toBe(false);
+  });
+  it('NoPqapHookUseAfterClear: a thread\'s report breaks it', () => {
+    expect(holds('NoPqapHookUseAfterClear', () => {})).toBe(true);
+    expect(holds('NoPqapHookUseAfterClear', (c) => (c.threads.found.vcpu = 1024))).toBe(false);
+  });
+});
