@@ -65,6 +65,8 @@ export const FAULT = {
   GISC_REGISTERED_AT_FREE: 256,
   /** gisa_vcpu_kicker dereferenced gi->origin after kvm_s390_gisa_destroy set it NULL, or the freed sie_page2 (fine-grained configurations) */
   KICKER_ON_DEAD_GISA: 512,
+  /** priv.c handle_pqap dereferenced kvm->arch.crypto.pqap_hook after vfio_ap cleared it (a NULL pointer oops; fine-grained configurations) */
+  PQAP_HOOK_USE_AFTER_CLEAR: 1024,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

@@ -1,7 +1,7 @@
 // Safety predicates of the GISA, each citing the kernel rule it encodes.
 import { FAULT } from '../context.ts';
 import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
-import { lockFree, reported, spinlock } from '../kthread.ts';
+import { lockFree, lockPath, reported, spinlock } from '../kthread.ts';
 
 /** gi->alert.ref_lock of VM vm (machines/gisa/kvm_s390_gisa_interrupt.threads.ts takes it). */
 export const ref_lock = (vm: number) => spinlock('gi->alert.ref_lock', vm);
@@ -30,7 +30,8 @@ export const IamRestoredOrKickerArmed = inv(
   'IamRestoredOrKickerArmed',
   'interrupt.c gisa_vcpu_kicker/gisa_get_ipm_or_restore_iam: a GISA that is neither listed nor watched by an armed kicker has IAM == alert.mask, so the next interruption alerts; kvm_s390_gisc_register/unregister update both under gi->alert.ref_lock, so in a fine-grained configuration it holds whenever that lock is free',
   ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || listed(context, vm) || k.gisa.timer || k.gisa.iam === k.gisa.mask || !lockFree(context, ref_lock(vm))),
-  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ['threads', 'locks']] },
+  // of the locks, ref_lock of each VM (at most 3): steps on other locks (vfio_ap's) stay invisible to it
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm)))] },
 );
 
 export const FreedGisaNotInAlertList = inv(
@@ -44,12 +45,14 @@ export const AlertMaskZeroAtDestroy = inv(
   'AlertMaskZeroAtDestroy',
   'interrupt.c kvm_s390_gisa_destroy: WARN(gi->alert.mask != 0x00) since f87ef5723536; every driver unregisters its GISCs first',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.DESTROY_WITH_ALERT_MASK)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
 );
 
 export const NoGisaUseAfterFree = inv(
   'NoGisaUseAfterFree',
   'kvm-s390.c kvm_arch_destroy_vm frees sie_page2 after kvm_s390_gisa_destroy: no interruption may be made pending in it afterwards (Halil Pasic on the AQIC series)',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISA_WRITE_AFTER_FREE)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
 );
 
 export const KickerSeesLiveGisa = inv(

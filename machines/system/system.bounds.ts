@@ -3,6 +3,11 @@ import { iscBit } from '../context.ts';
 import { AQIC_OUTCOMES } from '../vfio-ap/vfio_ap_queue.bounds.ts';
 import type { CoreConfiguration } from './spec.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
+import type { FineParts } from './system.machine.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Params, SystemContext } from '../context.ts';
+import { pqapCloseThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { NoAqicResourcesAfterUnsetKvm, NoPqapHookUseAfterClear } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 const VCPU = ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'STOSM_IO', 'kvm_vcpu_check_block'];
 const GIB = ['gisa_vcpu_kicker', 'gib_alert_irq_handler', 'process_gib_alert_list'];
@@ -16,6 +21,26 @@ const VFIO_AP = [
 
 /** Every event of the guest's life, from vcpu start and QEMU's interrupt reset to teardown, with every ap_aqic outcome. */
 const GUEST_LIFETIME = { types: [...VCPU, ...GIB, ...FLIC, ...TEARDOWN, ...VFIO_AP], outcomes: AQIC_OUTCOMES };
+
+/** The coarse events the pqap-close threads replace: the regions leave their transitions out. */
+const PQAP_CLOSE_REPLACED = new Set(['PQAP_AQIC', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_open_device']);
+
+/** Where pqap-close starts: queue 0 assigned, the mdev open for VM 0 (hook, KVM reference, pointer), the VM fd open. */
+function mdevOpen(c: SystemContext): void {
+  Object.assign(c.queues[0]!, { apid: true, apqi: true });
+  c.mdev = { kvm: 0, kvmRef: true, hook: 0 };
+  c.vms[0]!.users += 1;
+}
+
+/** The threads of pqap-close (machines/vfio-ap/vfio_ap_ops.threads.ts), the era from the design. */
+function pqapClose(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapCloseThreads(k),
+    initial: mdevOpen,
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
 
 export const systemConfigurations: CoreConfiguration[] = [
   {
@@ -46,5 +71,15 @@ export const systemConfigurations: CoreConfiguration[] = [
     bounds: GUEST_LIFETIME,
     liveness: [CleanTeardownReachable],
     symmetry: true,
+  },
+  {
+    id: 'pqap-close',
+    description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap through kvm->arch.crypto.pqap_hook into vfio_ap handle_pqap: queue lookup, vfio_ap_irq_enable with NIB pin and kvm_s390_gisc_register) against QEMU closing the mdev (vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm: hook cleared, queues reset, kvm_put_kvm); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; the locks of the design\'s era (upstream: pqap_hook_rwsem, guests_lock, kvm->lock, mdevs_lock; v5.3: matrix_dev->lock only, the hook read without a lock)',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
+    bounds: { types: [] },
+    fine: pqapClose,
+    // no teardown and no interruptions here: the guest lifetime's liveness properties do not apply (and would need every interleaving)
+    liveness: [],
+    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
   },
 ];

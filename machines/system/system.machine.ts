@@ -27,8 +27,8 @@ import { initialThreads, locksOf, threadRegion, threadWorld, type ThreadDef } fr
 import { range, settleAction } from '../lib.ts';
 import { kvmImplementations, kvmRegion, kvmStateId } from './kvm.machine.ts';
 import { vcpuImplementations, vcpuRegion } from '../vcpu/kvm_vcpu.machine.ts';
-import { mdevImplementations, mdevRegion } from '../vfio-ap/ap_matrix_mdev.machine.ts';
-import { queueImplementations, queueRegion } from '../vfio-ap/vfio_ap_queue.machine.ts';
+import { mdevImplementations, mdevRegion, type MdevFine } from '../vfio-ap/ap_matrix_mdev.machine.ts';
+import { queueImplementations, queueRegion, type QueueFine } from '../vfio-ap/vfio_ap_queue.machine.ts';
 
 /** Which regions a machine has; `env` adds the events other objects cause, for per-object machines. */
 export interface Parts {
@@ -57,6 +57,8 @@ export interface FineParts {
   initial?: (c: SystemContext) => void;
   gib?: GibFine;
   gisa?: (vm: number) => GisaFine;
+  mdev?: MdevFine;
+  queue?: (q: number) => QueueFine;
 }
 
 /** Every guard and action of the core spec, named after the kernel functions; they call the kernel functions through `k`. */
@@ -94,8 +96,8 @@ export function composeMachine(id: string, parts: Parts, params: Params, k: Kern
     if (parts.vcpus) for (const k of range(params.vcpus)) vmStates[`vcpu${k}`] = vcpuRegion(vm, k);
     if (Object.keys(vmStates).length) states[`vm${vm}`] = { type: 'parallel', states: vmStates };
   }
-  if (parts.mdev) states.matrix_mdev = mdevRegion(params.vms, step('sie_page2_freed'));
-  if (parts.queues) for (const q of range(params.queues)) states[`q${q}`] = queueRegion(q);
+  if (parts.mdev) states.matrix_mdev = mdevRegion(params.vms, step('sie_page2_freed'), fine?.mdev);
+  if (parts.queues) for (const q of range(params.queues)) states[`q${q}`] = queueRegion(q, fine?.queue?.(q));
   if (fine) {
     const world = threadWorld(fine.threads);
     for (const t of fine.threads) {

@@ -1,6 +1,10 @@
 // Variants of the composed guest with the result the checker must find.
 import { fixDefaultResponse } from '../vfio-ap/vfio_ap_queue.variants.ts';
 import type { CoreVariant } from './spec.ts';
+import { editFunction } from '../kthread.ts';
+import { lookupBeforeLock, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+
+
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -10,7 +14,7 @@ const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
  */
 const alsoIn = (v: CoreVariant, configurations: readonly string[] = ['two-queues', 'smp']): CoreVariant => ({
   ...v,
-  expectedViolationsIn: Object.fromEntries(configurations.map((c) => [c, v.expectedViolations])),
+  expectedViolationsIn: { ...Object.fromEntries(configurations.map((c) => [c, v.expectedViolations])), ...v.expectedViolationsIn },
 });
 
 export const systemVariants: CoreVariant[] = [
@@ -19,6 +23,8 @@ export const systemVariants: CoreVariant[] = [
     description: 'current upstream: the mdev holds a KVM reference until the queues are reset; AQIC ir=1 answered by a response other than NORMAL or 07 leaks the new pin and GISC registration',
     cite: 'drivers/s390/crypto/vfio_ap_ops.c, arch/s390/kvm/interrupt.c, v6.17-rc4',
     expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
+    // the PQAP intercept against the close, with today's locks (pqap_hook_rwsem around the call through the hook): nothing to find
+    expectedViolationsIn: { 'pqap-close': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -26,12 +32,15 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
+    expectedViolationsIn: { 'pqap-close': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
     description: 'the AQIC design as first posted: no KVM reference, so QEMU closing the VM fd destroys the GISA while a queue still has interruptions enabled, a GISC registered and a NIB pinned',
     cite: '"[PATCH v4 0/7] vfio: ap: AP Queue Interrupt Control" (Pierre Morel, 2019-02-22) and Halil Pasic\'s review',
     design: { aqic: 'aqic-v4', gisaDestroy: 'v5.2' },
+    // coarse only (the fine-grained handle_pqap and unset_kvm transcribe v5.3..v5.10 and upstream); not smp, where it exceeds a million orbits
+    configurations: ['default', 'two-queues'],
     expectedViolations: [
       'AqicResourcesFreedBeforeGisaDestroy', 'MdevKvmPointerHoldsReference', 'NoGisaUseAfterFree', 'NoGiscCallOnFreedKvm',
       'FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy', 'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce',
@@ -44,11 +53,15 @@ export const systemVariants: CoreVariant[] = [
     cite: 'ec89b55e3bce (v5.3)',
     design: { aqic: 'v5.3' },
     expectedViolations: ['GiscUnregisterBeforeNibUnpin', 'EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
+    // the locking of v5.3 is that of v5.10 (variant pqap-close-v5.10)
+    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'] },
   }),
   alsoIn({
     id: 'planted-no-reset-on-close',
     description: 'planted bug: vfio_ap_mdev_unset_kvm drops the KVM reference without vfio_ap_mdev_reset_queues',
     cite: 'planted: vfio_ap_ops.c vfio_ap_mdev_unset_kvm without the reset',
+    // it replaces the atomic unset_kvm, which the fine-grained configuration splits into steps
+    configurations: ['default', 'two-queues', 'smp'],
     kernel: {
       vfio_ap_mdev_unset_kvm(c, fx) {
         const vm = c.mdev.kvm;
@@ -65,6 +78,36 @@ export const systemVariants: CoreVariant[] = [
       'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce', 'FreedGisaNotInAlertList', 'CleanTeardownReachable',
     ],
   }),
+  {
+    id: 'pqap-close-v5.10',
+    description:
+      'the PQAP intercept against the close as v5.3..v5.10 lock it: priv.c handle_pqap reads kvm->arch.crypto.pqap_hook without a lock (the NULL test, try_module_get(hook->owner), hook->hook(vcpu), and module_put(hook->owner) after the call), while vfio_ap_mdev_release clears it under matrix_dev->lock only. Finding: release clears the hook between the test and a later load (shortest: before try_module_get, 5 steps; or while the hook waits for matrix_dev->lock, so module_put loads NULL after the call): a NULL pointer dereference; vfio_ap\'s own handle_pqap re-tests the hook under matrix_dev->lock, so nothing is pinned or registered after the release',
+    cite: 'arch/s390/kvm/priv.c handle_pqap and drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release, handle_pqap, v5.10; fixed by 1e753732bda6 "s390/vfio-ap: r/w lock for PQAP interception handler function pointer" (v5.15)',
+    design: { aqic: 'v5.3' },
+    configuration: 'pqap-close',
+    configurations: ['pqap-close'],
+    expectedViolations: ['NoPqapHookUseAfterClear'],
+  },
+  {
+    id: 'planted-pqap-no-rwsem',
+    description:
+      'planted race: today\'s priv.c handle_pqap without down_read/up_read of pqap_hook_rwsem; vfio_ap_mdev_unset_kvm clears the hook between the NULL test and pqap_hook = *pqap_hook (NULL dereference, 5 steps); vfio_ap\'s handle_pqap re-tests the hook and matrix_mdev->kvm under mdevs_lock, so no pin or registration survives the close',
+    cite: 'planted: arch/s390/kvm/priv.c handle_pqap (v6.17-rc4) without down_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem) and its up_reads',
+    configuration: 'pqap-close',
+    configurations: ['pqap-close'],
+    threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', withoutHookRwsem),
+    expectedViolations: ['NoPqapHookUseAfterClear'],
+  },
+  {
+    id: 'planted-pqap-lookup-unlocked',
+    description:
+      'planted race: as planted-pqap-no-rwsem, and vfio_ap\'s handle_pqap also tests the hook and matrix_mdev->kvm and looks the queue up before it takes mdevs_lock (check, then lock). Finding: besides the NULL hook, the whole vfio_ap_mdev_unset_kvm can run between the lookup and the lock, so vfio_ap_irq_enable calls kvm_s390_gisc_register through the matrix_mdev->kvm that unset cleared (NULL in the kernel: an oops); with the rwsem read side kept, the same slip is harmless (unset cannot clear the hook while the hook runs)',
+    cite: 'planted: priv.c handle_pqap without pqap_hook_rwsem, and vfio_ap_ops.c handle_pqap with vfio_ap_mdev_get_queue before mutex_lock(&matrix_dev->mdevs_lock) (v6.17-rc4)',
+    configuration: 'pqap-close',
+    configurations: ['pqap-close'],
+    threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', (f) => lookupBeforeLock(withoutHookRwsem(f))),
+    expectedViolations: ['NoPqapHookUseAfterClear', 'NoGiscCallOnFreedKvm'],
+  },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(
     (gib): CoreVariant => ({
       id: gib,

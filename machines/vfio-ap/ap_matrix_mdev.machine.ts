@@ -77,6 +77,8 @@ export function mdevImplementations(k: Kernel) {
       kvm_vm_open: ({ context, event }: Args) => vmOf(context, event.vm!).fd,
       // kvm_destroy_devices -> kvm-vfio device destroy -> VFIO_GROUP_NOTIFY_SET_KVM(NULL) reaches vfio_ap
       group_notifier_null: ({ context, event }: Args, ix: Ix) => k.design.aqic !== 'upstream' && event.vm === ix.vm && context.mdev.kvm === event.vm,
+      // kvm->arch.crypto.pqap_hook == NULL: the close cleared it (fine-grained configurations follow it)
+      pqap_hook_cleared: ({ context }: Args) => context.mdev.hook < 0,
     },
     actions: {
       // vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
@@ -91,14 +93,25 @@ export function mdevImplementations(k: Kernel) {
 
 const a = (name: string, ix?: Ix) => (ix ? { type: name, params: ix } : { type: name });
 
+/**
+ * The matrix mdev region in a fine-grained configuration (machines/kthread.ts): it starts where
+ * the configuration starts (`initial`: the mdev already open for VM 0), the coarse events the
+ * threads replace (`omit`) have no transition, every other one declares its footprint, and it
+ * follows the hook a thread's step clears (`settle.matrix_mdev`, raised by `pqap_hook = NULL`).
+ */
+export interface MdevFine {
+  initial?: 'closed' | 'open';
+  omit: ReadonlySet<string>;
+}
+
 /** The matrix mdev region; `kvmStep(vm)` names the state of VM vm's kvm_destroy_vm that destroys devices (composed machine). */
-export function mdevRegion(vms: number, kvmStep?: (vm: number) => string) {
+export function mdevRegion(vms: number, kvmStep?: (vm: number) => string, fine?: MdevFine) {
   const notifier = Array.from({ length: vms }, (_, vm) => ({
     guard: kvmStep ? and([a('group_notifier_null', { vm }), stateIn('#' + kvmStep(vm))]) : a('group_notifier_null', { vm }),
     actions: a('vfio_ap_mdev_group_notifier'),
     ...by('kernel'),
   }));
-  return {
+  const region = {
     initial: 'closed',
     states: {
       closed: {
@@ -112,9 +125,22 @@ export function mdevRegion(vms: number, kvmStep?: (vm: number) => string) {
         on: {
           vfio_ap_mdev_close_device: { target: 'closed', actions: a('vfio_ap_mdev_close_device'), ...by('userspace') },
           kvm_destroy_devices: notifier,
-        },
+        } as Record<string, unknown>,
       },
     },
   };
+  if (!fine) return region;
+  if (fine.initial) region.initial = fine.initial;
+  for (const st of Object.values(region.states)) {
+    const on = st.on as Record<string, unknown>;
+    // the coarse events of a fine-grained configuration are its bounds' types: those left here are never sent, or replaced
+    for (const type of Object.keys(on)) if (fine.omit.has(type)) delete on[type];
+  }
+  // pqap_hook = NULL (vfio_ap_mdev_unset_kvm's step): the region follows the hook
+  (region.states.open.on as Record<string, unknown>)[mdevSettle.type] = { guard: 'pqap_hook_cleared', target: 'closed', meta: { footprint: { reads: [['mdev', 'hook']], writes: [] } } };
+  return region;
 }
+
+/** The settle event of the matrix mdev region (a thread's step cleared the hook). */
+export const mdevSettle = { type: 'settle.matrix_mdev' } as const;
 

@@ -1,6 +1,7 @@
 // Safety predicates of vfio_ap queues: AQIC resources, pins and their order.
 import { FAULT } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
+import { reported } from '../kthread.ts';
 
 export const QueueTypeOK = inv(
   'QueueTypeOK',
@@ -11,24 +12,29 @@ export const QueueTypeOK = inv(
       const enabled = st !== undefined && typeof st === 'object' && (st as Record<string, string>).assigned === 'aqic_enabled';
       return q.pins >= 0 && enabled === savedIsc(q.isc) && savedIsc(q.isc) === q.nib && (top(st) !== 'removed' || !q.irq);
     }),
+  // queue 0's region (the reduced configurations have one queue; the footprint verification flags one with more)
+  { context: [['queues']], value: [['q0']] },
 );
 
 export const EveryNibPinReleasedOnce = inv(
   'EveryNibPinReleasedOnce',
   'vfio_ap_ops.c vfio_ap_irq_enable/vfio_ap_free_aqic_resources: each vfio_pin_pages of a NIB is undone by exactly one vfio_unpin_pages, so a pin is either saved (q->saved_iova) or gone',
   ({ context }) => context.queues.every((q) => q.pins === (q.nib ? 1 : 0) && !(q.faults & FAULT.UNPIN_NOT_PINNED)),
+  { context: [['queues', '*', 'pins'], ['queues', '*', 'nib'], ['queues', '*', 'faults'], ['queues', 'length']] },
 );
 
 export const GiscUnregisterBeforeNibUnpin = inv(
   'GiscUnregisterBeforeNibUnpin',
   'vfio_ap_ops.c vfio_ap_free_aqic_resources and the OTHERWISE_CHANGED path: kvm_s390_gisc_unregister first, then vfio_unpin_pages',
   ({ context }) => context.queues.every((q) => !(q.faults & FAULT.UNPIN_BEFORE_UNREGISTER)),
+  { context: [['queues', '*', 'faults'], ['queues', 'length']] },
 );
 
 export const IrqEnabledImpliesNibPinned = inv(
   'IrqEnabledImpliesNibPinned',
   'the AP writes the NIB while interruptions are enabled: it must stay pinned until AQIC ir=0 or a reset (Halil Pasic: the machine must not poke freed memory)',
   ({ context }) => context.queues.every((q) => (!q.irq || q.nib) && !(q.faults & FAULT.NIB_WRITE_UNPINNED)),
+  { context: [['queues', '*', 'irq'], ['queues', '*', 'nib'], ['queues', '*', 'faults'], ['queues', 'length']] },
 );
 
 export const GiscRefcountMatchesSavedIscs = inv(
@@ -43,6 +49,27 @@ export const GiscRefcountMatchesSavedIscs = inv(
         return (k.gisa.ref[isc] ?? 0) === saved + fixed;
       }),
     ),
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'iscs'], ['params', 'preRegistered'], ['queues'], ['mdev', 'kvm']] },
 );
 
 export const queueInvariants = [QueueTypeOK, EveryNibPinReleasedOnce, GiscUnregisterBeforeNibUnpin, IrqEnabledImpliesNibPinned];
+
+// The fine-grained pqap-close configuration (machines/vfio-ap/vfio_ap_ops.threads.ts): the PQAP
+// intercept against QEMU closing the mdev.
+
+export const NoPqapHookUseAfterClear = inv(
+  'NoPqapHookUseAfterClear',
+  'priv.c handle_pqap: the pqap_hook is dereferenced and called only while vfio_ap cannot clear it (since 1e753732bda6, v5.15: under kvm->arch.crypto.pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it); a NULL or stale hook is an oops or a use after free',
+  ({ context }) => !reported(context, FAULT.PQAP_HOOK_USE_AFTER_CLEAR),
+  { context: [['threads', 'found']] },
+);
+
+export const NoAqicResourcesAfterUnsetKvm = inv(
+  'NoAqicResourcesAfterUnsetKvm',
+  'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.3..v5.10 vfio_ap_mdev_release): the queues are reset before matrix_mdev->kvm = NULL, under the driver lock handle_pqap takes; so once the pointer is NULL no queue has a saved ISC, a pinned NIB or AP interruptions, and vfio_ap holds no GISC registration in the VM (vfio_ap_free_aqic_resources): nothing is left for the VM\'s teardown',
+  ({ context }) =>
+    context.mdev.kvm >= 0 ||
+    (context.queues.every((q) => !savedIsc(q.isc) && !q.nib && q.pins === 0 && !q.irq) &&
+      context.vms.every((k) => k.gisa.ref.every((r, isc) => r === (context.params.preRegistered?.includes(isc) ? 1 : 0)))),
+  { context: [['mdev', 'kvm'], ['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'preRegistered']] },
+);

@@ -250,8 +250,19 @@ export function queueImplementations(k: Kernel) {
 const a = (name: string, ix?: Ix) => (ix ? { type: name, params: ix } : { type: name });
 const g = (ix: Ix, ...names: string[]) => and([a('queue_mine', ix), ...names.map((n) => a(n, ix))]);
 
+/**
+ * A queue region in a fine-grained configuration (machines/kthread.ts): it starts where the
+ * configuration starts (`initial`: 'assigned', its APQN in the matrix), the coarse events the
+ * threads replace (`omit`) have no transition, and its settle handlers declare what they read
+ * (a thread's step raises `settle.q<i>` after vfio_ap_irq_enable or the reset).
+ */
+export interface QueueFine {
+  initial?: 'probed' | 'assigned';
+  omit: ReadonlySet<string>;
+}
+
 /** The region of queue `q`. */
-export function queueRegion(q: number) {
+export function queueRegion(q: number, fine?: QueueFine) {
   const ix = { q };
   const region = `q${q}`;
   const settled = settle(region).params.type;
@@ -263,7 +274,7 @@ export function queueRegion(q: number) {
     PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
   };
   const assign = (store: string) => ({ guard: g(ix, 'matrix_mdev_closed'), actions: [a(store, ix), settle(region)], ...by('userspace') });
-  return {
+  const out = {
     initial: 'probed',
     states: {
       probed: {
@@ -297,6 +308,23 @@ export function queueRegion(q: number) {
       removed: { id: queueRemovedId(q), description: 'vfio_ap_mdev_remove_queue: unbound and freed' },
     },
   };
+  if (!fine) return out;
+  if (fine.initial) out.initial = fine.initial;
+  const footprint = { reads: [['queues', q]], writes: [] };
+  const declare = (on: Record<string, unknown>): void => {
+    for (const type of Object.keys(on)) {
+      if (fine.omit.has(type)) delete on[type];
+      else if (type === settled) on[type] = { ...(on[type] as object), meta: { ...((on[type] as { meta?: object }).meta ?? {}), footprint } };
+    }
+  };
+  declare(out.states.probed.on as Record<string, unknown>);
+  declare(out.states.assigned.on as Record<string, unknown>);
+  for (const st of Object.values(out.states.assigned.states)) {
+    const on = { ...(st.on as Record<string, unknown>) }; // the substates share assignedOn: copy before editing
+    declare(on);
+    (st as { on: unknown }).on = on;
+  }
+  return out;
 }
 
 export const queueRemovedId = (q: number) => `q${q}_removed`;

@@ -1,0 +1,64 @@
+// The names the fine-grained pqap-close configuration of the composed guest adds
+// (machines/vfio-ap/vfio_ap_ops.threads.ts: the PQAP intercept against QEMU closing the mdev),
+// by the branch of the C each step executes. Composed into the system audit after the
+// per-object audits: a branch they mark keeps its mark, the steps join its names; the branches
+// the threads do not run are marked by the per-object audits (ignored here only so that every
+// branch has a mark).
+import type { KernelAudit } from '../../src/audit.ts';
+import { entry, ignored, modelledAs, type Mark } from '../audit-lib.ts';
+import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
+
+const byOthers: Mark = ignored('not run by the pqap-close threads: see the vfio_ap_queue and ap_matrix_mdev audits');
+const HOOK = 'vfio_ap:handle_pqap@';
+
+export const pqapCloseAudit: KernelAudit = {
+  machine: 'system (pqap-close threads)',
+  pinned: PINNED_AUDIT,
+  files: [FILE.priv, FILE.apOps],
+  modelledFields: [F.hook, F.mdevKvm],
+  entries: [
+    entry(K.PQAP_AQIC, {
+      noAp: byOthers,
+      noApie: byOthers,
+      fc: byOthers,
+      pstate: byOthers,
+      spec: byOthers,
+      fac65: byOthers,
+      hook: modelledAs(
+        'pqap-close: upstream down_read, the NULL test, the load of *pqap_hook, the call, up_read; v5.3..v5.10 (no rwsem) the NULL test, try_module_get(hook->owner), hook->hook(vcpu), module_put(hook->owner), each loading the pointer again',
+        'handle_pqap@down_read(pqap_hook_rwsem)', 'handle_pqap@if (pqap_hook)', 'handle_pqap@pqap_hook = *pqap_hook', 'handle_pqap@up_read(pqap_hook_rwsem)',
+        'handle_pqap@try_module_get(pqap_hook->owner)', 'handle_pqap@pqap_hook->hook(vcpu)', 'handle_pqap@module_put(pqap_hook->owner)',
+      ),
+      hookErr: byOthers,
+      noHook: byOthers,
+    }),
+    entry(K.handle_pqap, {
+      noAiv: byOthers,
+      noHook: modelledAs('reached when priv.c loaded the hook without the rwsem (v5.3..v5.10, planted-pqap-no-rwsem) and the close cleared it before the driver lock', `${HOOK}vfio_ap_mdev_get_queue`),
+      noKvm: byOthers,
+      noQueue: byOthers,
+      enable: modelledAs(
+        'pqap-close: under mdevs_lock (v5.3..v5.10 matrix_dev->lock), the lookup, then vfio_ap_irq_enable as one step (ap_aqic NORMAL)',
+        `${HOOK}mutex_lock(matrix_dev->mdevs_lock)`, `${HOOK}vfio_ap_mdev_get_queue`, `${HOOK}vfio_ap_irq_enable`, `${HOOK}mutex_unlock(matrix_dev->mdevs_lock)`,
+        `${HOOK}mutex_lock(matrix_dev->lock)`, `${HOOK}mutex_unlock(matrix_dev->lock)`,
+      ),
+      disable: byOthers,
+    }),
+    entry(K.vfio_ap_mdev_unset_kvm, {
+      none: modelledAs('pqap-close: matrix_mdev->kvm read without a lock (v5.3..v5.10 vfio_ap_mdev_release: under matrix_dev->lock)', 'vfio_ap_mdev_unset_kvm@kvm = matrix_mdev->kvm', 'vfio_ap_mdev_release@if (matrix_mdev->kvm)'),
+      hook: modelledAs(
+        'pqap-close: down_write, the store, up_write (v5.3..v5.10: the store under matrix_dev->lock only); the mdev region follows the hook',
+        'vfio_ap_mdev_unset_kvm@down_write(pqap_hook_rwsem)', 'vfio_ap_mdev_unset_kvm@pqap_hook = NULL', 'vfio_ap_mdev_unset_kvm@up_write(pqap_hook_rwsem)', 'vfio_ap_mdev_release@pqap_hook = NULL', 'pqap_hook_cleared',
+      ),
+      clear: modelledAs(
+        'pqap-close: get_update_locks_for_kvm / release_update_locks_for_kvm as steps (v5.3..v5.10: matrix_dev->lock); kvm_arch_crypto_clear_masks is folded into the reset step (the APCB is not modelled)',
+        'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->guests_lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->mdevs_lock)',
+        'vfio_ap_mdev_unset_kvm@mutex_unlock(matrix_dev->mdevs_lock)', 'vfio_ap_mdev_unset_kvm@mutex_unlock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_unlock(matrix_dev->guests_lock)',
+        'vfio_ap_mdev_release@mutex_lock(matrix_dev->lock)', 'vfio_ap_mdev_release@mutex_unlock(matrix_dev->lock)',
+      ),
+      reset: modelledAs('pqap-close: one step under the driver lock (every other user of the queue fields takes it)', 'vfio_ap_mdev_unset_kvm@vfio_ap_mdev_reset_queues', 'vfio_ap_mdev_release@vfio_ap_mdev_reset_queues'),
+      put: modelledAs('pqap-close: kvm_put_kvm and the pointer cleared in one step under the driver lock', 'vfio_ap_mdev_unset_kvm@kvm_put_kvm(kvm)', 'vfio_ap_mdev_release@kvm_put_kvm(kvm)'),
+    }),
+    entry(K.get_update_locks, modelledAs('pqap-close: vfio_ap_mdev_unset_kvm takes guests_lock, kvm->lock, mdevs_lock as steps, in this order', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->guests_lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->mdevs_lock)')),
+  ],
+};
