@@ -117,9 +117,12 @@ function startWorker(data: WorkerData): Worker {
       require('node:worker_threads').parentPort.postMessage({ kind: 'fatal', message: String(e && e.stack || e) });
     });`;
   const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  // tsx keeps a cache in the temporary folder; a process that does not run tsx itself (vitest, a tool) gets none from its worker
+  const ownTsx = process.execArgv.some((a) => /tsx/.test(a));
   return new Worker(boot, {
     eval: true,
     execArgv,
+    ...(fromSources && !ownTsx ? { env: { ...process.env, TSX_DISABLE_CACHE: '1' } } : {}),
     workerData: { ...data, tsx, entry: workerEntry.href },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     stdout: false,

@@ -69,3 +69,41 @@ describe('runtime errors in a variant file: exit 2, one line', () => {
     SLOW,
   );
 });
+
+describe('replacements that never run', () => {
+  it(
+    'a kernel function no explored step calls is reported and is a mismatch (exit 1)',
+    async () => {
+      // the airq configuration has no AP queue, so nothing reaches vfio_ap_irq_enable
+      const r = await run('check', '--variant-file', fixture('unexecuted.ts'));
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('unexecuted: system from variant gib-upstream, checked in airq (the configurations the file lists)');
+      expect(r.out).toContain('kernel function vfio_ap_irq_enable: never ran in this configuration: MISMATCH');
+      expect(r.out).toContain('1 check: 1 result differs from the expectation:\n  system/unexecuted/airq kernel function vfio_ap_irq_enable: never ran');
+      // every property matches: the mismatch is the replacement alone
+      expect(r.out).not.toMatch(/(holds|violated|unknown)\s+MISMATCH/);
+    },
+    SLOW,
+  );
+
+  it(
+    'is no mismatch when the file expects it (expectUnexecuted, here in a file that extends the first)',
+    async () => {
+      const r = await run('check', '--variant-file', fixture('expect-unexecuted.ts'));
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('kernel function vfio_ap_irq_enable: never ran in this configuration (expected: expectUnexecuted)');
+    },
+    SLOW,
+  );
+
+  it(
+    'a guard the machine has but no transition of the configurations checked uses is a usage error, before any check',
+    async () => {
+      const r = await run('check', '--variant-file', fixture('guard-unused.ts'));
+      expect(r.code).toBe(2);
+      oneLine(r.err);
+      expect(r.err).toMatch(/variant file guard-unused\.ts: machine kvm_s390_gib has a guard 'queue_mine' but no transition uses it in configuration .*, so the replacement would never run/);
+    },
+    SLOW,
+  );
+});
