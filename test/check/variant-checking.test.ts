@@ -107,3 +107,28 @@ describe('replacements that never run', () => {
     SLOW,
   );
 });
+
+describe('writes to shared data', () => {
+  it(
+    'a guard that writes the stored context it reads is named with the field, the line, the event and the state',
+    async () => {
+      // writes-context.ts:9 decrements users in driver_holds_reference, which kvm_put_kvm's transitions evaluate
+      const r = await run('check', '--variant-file', fixture('writes-context.ts'));
+      expect(r.code).toBe(2);
+      oneLine(r.err);
+      expect(r.err).toMatch(/writes-context\.ts:9: writes ctx\.vms\.0\.users of a stored context, which other states share .*, at event kvm_put_kvm \{"vm":0\} in state vm0\.kvm=alive \(the initial state\)/);
+    },
+    SLOW,
+  );
+
+  it(
+    'a kernel function that writes the configuration every state shares is named as such',
+    async () => {
+      const r = await run('check', '--variant-file', fixture('writes-params.ts'));
+      expect(r.code).toBe(2);
+      oneLine(r.err);
+      expect(r.err).toMatch(/writes-params\.ts:8: writes params\.maxRefs, the shared configuration every state reads .*, at event kvm_get_kvm \{"vm":0\} in state vm0\.kvm=alive \(the initial state\)/);
+    },
+    SLOW,
+  );
+});
