@@ -132,3 +132,19 @@ describe('writes to shared data', () => {
     SLOW,
   );
 });
+
+describe('a leak at the state limit', () => {
+  it(
+    'a counter that grows without bound stops the check early and the report names the field, the event raising it, and a bound',
+    async () => {
+      // leak.ts lets kvm_get_kvm run with no bound on users: one path of gets, each a new state
+      const r = await run('check', '--variant-file', fixture('leak.ts'));
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/stopped early: ctx\.vms\.0\.users has taken more than 256 values \(1\.\.\d+\) in [\d,]+ states and keeps growing/);
+      expect(r.out).toMatch(/fields that kept growing along the deepest paths:\n\s+ctx\.vms\.0\.users: .* raised by kvm_get_kvm \(\d+x\)/);
+      expect(r.out).toMatch(/bound the exploration with a guard in kvm_get_kvm such as context\.vms\[0\]!\.users < 8/);
+      expect(r.out).toMatch(/KvmTypeOK\s+invariant\s+holds\s+unknown\s+MISMATCH/);
+    },
+    SLOW,
+  );
+});
