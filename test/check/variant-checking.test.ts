@@ -148,3 +148,67 @@ describe('a leak at the state limit', () => {
     SLOW,
   );
 });
+
+describe('what a variant file may set besides replacements', () => {
+  it(
+    'design switches: upstream with the AQIC design as first posted finds exactly what the shipped aqic-v4 variant must',
+    async () => {
+      const { specs } = await import('../../machines/index.ts');
+      const shipped = specs.find((s) => s.id === 'system')!.variants.find((v) => v.id === 'aqic-v4')!;
+      const r = await run('check', '--variant-file', fixture('design.ts'), '--json');
+      expect(r.code).toBe(0);
+      const [result] = JSON.parse(r.out) as { results: { property: string; holds: boolean | null }[] }[];
+      expect(result!.results.filter((x) => x.holds === false).map((x) => x.property).sort()).toEqual([...shipped.expectedViolations].sort());
+    },
+    SLOW,
+  );
+
+  it(
+    'invariants and liveness properties of its own, and extends: the child inherits them and its kvm_put_kvm breaks the liveness one',
+    async () => {
+      const parent = await run('check', '--variant-file', fixture('properties.ts'));
+      expect(parent.code).toBe(0);
+      // by hand: kvm_vm_release drops the last reference and kvm_destroy_vm frees struct kvm in 4 steps
+      expect(parent.out).toMatch(/NeverFreed\s+invariant\s+violated\s+violated\s+ok/);
+      expect(parent.out).toMatch(/AtMostTwoUsers\s+invariant\s+holds\s+holds\s+ok/);
+      expect(parent.out).toMatch(/FreedReachable\s+liveness\s+holds\s+holds\s+ok/);
+      expect(parent.out).toContain('NeverFreed violated (expected): shortest trace to a violating state, 4 steps');
+      const child = await run('check', '--variant-file', fixture('extends-properties.ts'));
+      expect(child.code).toBe(0);
+      // its kvm_put_kvm never destroys: nothing is freed, so NeverFreed now holds and FreedReachable fails at once
+      expect(child.out).toMatch(/NeverFreed\s+invariant\s+holds\s+holds\s+ok/);
+      expect(child.out).toMatch(/FreedReachable\s+liveness\s+violated\s+violated\s+ok/);
+      expect(child.out).toMatch(/KvmTypeOK\s+invariant\s+violated\s+violated\s+ok/);
+    },
+    SLOW,
+  );
+
+  it(
+    'a payload choice: ap_aqic answering DECONFIGURED makes vfio_ap_irq_enable leak the new pin and GISC registration',
+    async () => {
+      const r = await run('check', '--variant-file', fixture('payloads.ts'));
+      expect(r.code).toBe(0);
+      // by hand: assign, open, then PQAP(AQIC) with the new outcome pins the NIB and registers ISC 3, and nothing saves them
+      expect(r.out).toMatch(/4\. \[guest\] PQAP_AQIC \{"q":0,"ir":1,"isc":3,"outcome":"DECONFIGURED"\}[^\n]*ctx\.queues\.0\.pins=1/);
+      expect(r.out).toMatch(/EveryNibPinReleasedOnce\s+invariant\s+violated\s+violated\s+ok/);
+    },
+    SLOW,
+  );
+
+  it(
+    'configurations listed with expectations per configuration: each checked against its own',
+    async () => {
+      const r = await run('check', '--variant-file', fixture('per-configuration.ts'));
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('checked in one-isc, kicker-unregister (the configurations the file lists)');
+      expect(r.out).toMatch(/kvm_s390_gisa_interrupt \/ per-configuration \/ one-isc[\s\S]*FreedGisaNotInAlertList\s+invariant\s+violated\s+violated\s+ok/);
+      expect(r.out).toMatch(/kvm_s390_gisa_interrupt \/ per-configuration \/ kicker-unregister[\s\S]*IamRestoredOrKickerArmed\s+invariant\s+violated\s+violated\s+ok/);
+    },
+    SLOW,
+  );
+
+  it('a misspelt guard name does not type-check', async () => {
+    const { typeCheck } = await import('../../src/check/variant-file.ts');
+    expect(await typeCheck(fixture('guard-typo.ts'))).toMatch(/guard-typo\.ts:6:\d+: .*kvm_vm_release_alowed/);
+  }, SLOW);
+});
