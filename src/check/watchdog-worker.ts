@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     at[SLOT.STATES] = 0;
     post({ kind: 'start', job: j, label: `${model.machineId}/${model.variantId}/${model.configurationId}` });
     const outcome = runJob(spec, model, {
-      checking: true,
+      // the checking mode (frozen contexts, growth watch) is for a file's code; a plain check under --timeout only needs the heartbeat
+      checking: !!data.flags.variantFile,
       maxStates: data.maxStates,
       ...flagOptions(data.flags),
       beat: () => void at[SLOT.HEART]!++,
