@@ -35,6 +35,20 @@ describe('runtime errors in a variant file: exit 2, one line', () => {
   );
 
   it(
+    '--verbose adds the numbered steps to the failing state after the one line',
+    async () => {
+      // by hand: kvm_get_kvm takes the driver's reference (users 2); the next put throws, and breadth-first the
+      // first such step is QEMU closing the VM fd (kvm_vm_release puts the fd's reference; it precedes kvm_put_kvm in the events)
+      const r = await run('check', '--variant-file', fixture('step-throws-later.ts'), '--verbose');
+      expect(r.code).toBe(2);
+      const [line, ...trace] = r.err.trimEnd().split('\n');
+      expect(line).toMatch(/step-throws-later\.ts:9: Error: driver put, at event kvm_vm_release \{"vm":0\} in state vm0\.kvm=alive \(1 step from the initial state; --verbose shows them\)$/);
+      expect(trace).toEqual([expect.stringMatching(/^\s+1\. \[\w+\] kvm_get_kvm \{"vm":0\}  -> ctx\.vms\.0\.users=2/)]);
+    },
+    SLOW,
+  );
+
+  it(
     'a kernel function that never returns is stopped by --step-timeout and named with its line',
     async () => {
       // step-loops.ts:7 is kvm_get_kvm's loop; kvm_get_kvm is enabled in the initial state
