@@ -138,7 +138,7 @@ describe('opt-in', () => {
     const [off] = JSON.parse((await runCli([...args, '--no-symmetry', '--json'])).stdout) as CheckResult[];
     expect(off!.symmetry).toBeUndefined();
     // the 1 vcpu x 2 queues configuration explored in full (as `--set queues=2` on default)
-    expect(off!.states).toBe(58_070);
+    expect(off!.states).toBe(60_842);
     const [reduced] = JSON.parse((await runCli([...args, '--json'])).stdout) as CheckResult[];
     expect(reduced!.states).toBeLessThan(off!.states);
     expect(reduced!.states).toBeGreaterThanOrEqual(off!.states / 2);
