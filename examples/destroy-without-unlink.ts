@@ -10,6 +10,7 @@ export default defineVariant({
   machine: 'system',
   base: 'upstream-fixed',
   description: 'kvm_s390_gisa_destroy ignores -EBUSY from gisa_set_iam instead of processing the alert list',
+  configurations: ['default'],
   expectedViolations: ['FreedGisaNotInAlertList', 'NoGisaUseAfterFree'],
   kernel: {
     // arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy (v6.17-rc4), without process_gib_alert_list

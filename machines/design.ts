@@ -22,5 +22,12 @@ export interface Design {
 
 export const UPSTREAM: Design = { gib: 'upstream', aqic: 'upstream', gisaDestroy: 'v6.6' };
 
+/** Every value of each design switch, for a variant file's `design` (checked when the model is built). */
+export const DESIGN_CHOICES: { readonly [K in keyof Design]: readonly Design[K][] } = {
+  gib: ['upstream', 'gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'],
+  aqic: ['upstream', 'v5.3', 'aqic-v4'],
+  gisaDestroy: ['v6.6', 'v5.2'],
+};
+
 /** The kernel version the upstream baseline transcribes. */
 export const PINNED = 'v6.17-rc4 (mainline fork Kingxukai/linux 9b44fff655e2)';

@@ -186,6 +186,8 @@ export interface ModelOptions {
   kernel?: Readonly<Record<string, unknown>>;
   /** Count the calls of each kernel function (core machines; `Model.kernelFunctions.calls()`); off by default, it slows the explorer a little. */
   countKernelCalls?: boolean;
+  /** Design switches over the variant's (core machines, machines/design.ts: `{ aqic: 'v5.3' }`); an unknown switch or value is a SpecError. */
+  design?: Readonly<Record<string, string>>;
 }
 
 /** The kernel functions a model calls through its table (core machines), and the calls made so far. */

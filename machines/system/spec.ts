@@ -5,7 +5,7 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
 import { lockInvariants, threadEventInfo, threadEvents, type ThreadDef } from '../kthread.ts';
 import type { Params, SystemContext } from '../context.ts';
-import { PINNED, UPSTREAM, type Design } from '../design.ts';
+import { DESIGN_CHOICES, PINNED, UPSTREAM, type Design } from '../design.ts';
 import { KERNEL_NAMES, kernelNames, kernelTable, type Kernel, type KernelOverrides } from '../kernel.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
 import { observeCoreModel } from './observe.ts';
@@ -78,7 +78,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         throw new SpecError(`variant '${variant.id}' of ${def.id} exists only in configuration ${variant.configurations.join(', ')}, not '${picked.id}'`);
       }
       const configuration = options?.params ? withParams(picked, options.params) : picked;
-      const design: Design = { ...UPSTREAM, ...variant.design };
+      const design: Design = { ...UPSTREAM, ...variant.design, ...designSwitches(options?.design) };
       const callable = kernelNames(def.parts);
       const overrides = { ...variant.kernel, ...(options?.kernel as KernelOverrides | undefined) };
       for (const name of Object.keys(overrides)) {
@@ -113,6 +113,18 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
       };
     },
   };
+}
+
+/** Design switches given as ModelOptions (a variant file's `design`), each a known switch and value. */
+function designSwitches(over: Readonly<Record<string, string>> | undefined): Partial<Design> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(over ?? {})) {
+    const choices = (DESIGN_CHOICES as Record<string, readonly string[]>)[key];
+    if (!choices) throw new SpecError(`unknown design switch '${key}'; machines/design.ts has ${Object.keys(DESIGN_CHOICES).join(', ')}`);
+    if (!choices.includes(value)) throw new SpecError(`design switch ${key} takes ${choices.join(', ')}, not '${value}'`);
+    out[key] = value;
+  }
+  return out as Partial<Design>;
 }
 
 /** The configuration parameters `check --set` may override (checker issue). */

@@ -8,6 +8,8 @@ import { concreteEvents, SymmetryError } from './symmetry.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
 import { perDepthText, project } from './growth.ts';
 import type { AbstractState, Instance, Model } from '../spec.ts';
+import type { GrowingField } from './leak.ts';
+import type { OverrideUse } from './variant-file.ts';
 
 export interface CheckOptions {
   maxStates?: number;
@@ -24,6 +26,10 @@ export interface CheckOptions {
   earlyStopSeconds?: number;
   /** Called after each complete BFS level with the states per depth so far (for progress). */
   onGrowth?: (perDepth: readonly number[]) => void;
+  /** How many states apart `onProgress` is called (default 1000; the watchdog's worker asks for 1, a heartbeat per state). */
+  progressEvery?: number;
+  /** Called with the exploration once it is done, before the properties are evaluated (the growth report reads it). */
+  onExplored?: (x: Exploration) => void;
 }
 
 /** One step of a counterexample, with what changed in the state after it. */
@@ -81,6 +87,10 @@ export interface CheckResult {
    */
   por?: { reduced: boolean; note?: string; ampleStates?: number; fullStates?: number };
   results: PropertyResult[];
+  /** A variant file's replacements and how often each ran; one that never ran and is not expected to is a mismatch. */
+  overrides?: OverrideUse[];
+  /** At the state limit: the context fields that kept growing along the deepest paths (leak.ts). */
+  growth?: GrowingField[];
 }
 
 /** Which reductions a check applies, from the options and the configuration's defaults; a note when one was turned off. */
@@ -115,7 +125,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
   const earlyStop = options.earlyStopSeconds ?? 30;
   const x = explore(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: options.progressEvery ?? 1000 } : {}),
     symmetry: symmetric,
     por: red.por,
     onLevel: (perDepth, states) => {
@@ -127,6 +137,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     },
   });
   const reducedByPor = !!x.por?.reduced;
+  options.onExplored?.(x);
   const results: PropertyResult[] = [];
   const expected = (name: string) => !model.expectedViolations.includes(name);
   const incomplete = x.stopped ? `not decided: ${x.stopped}` : `not decided: explored ${x.states.length} states, limit reached`;

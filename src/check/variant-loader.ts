@@ -202,6 +202,21 @@ function rewriteImports(t: typeof TS, map: (spec: string) => string): TS.Transfo
  * original files, so stack traces name the reviewer's file and line.
  */
 export async function importVariantModule(file: string): Promise<{ default?: unknown }> {
+  const { dir, entry } = await compileVariantModule(file);
+  try {
+    process.setSourceMapsEnabled(true);
+    return (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Transpiles a variant module and the local modules it imports into a new temporary folder
+ * (the caller removes it): the entry `.mjs` to import. A worker that checks the file imports
+ * the same entry, so it needs no TypeScript compiler of its own.
+ */
+export async function compileVariantModule(file: string): Promise<{ dir: string; entry: string }> {
   const ext = extname(file);
   if (ext === '.cts' || ext === '.cjs') throw new Error(`a variant file is an ES module: rename it to .ts or .mts and write export default defineVariant({ ... })`);
   const t = await ts();
@@ -225,10 +240,9 @@ export async function importVariantModule(file: string): Promise<{ default?: unk
     return out;
   };
   try {
-    const entry = compile(file);
-    process.setSourceMapsEnabled(true);
-    return (await import(pathToFileURL(entry).href)) as { default?: unknown };
-  } finally {
+    return { dir, entry: compile(file) };
+  } catch (e) {
     rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
 }

@@ -5,13 +5,19 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
-import { checkModel, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
+import type { CheckOptions, CheckResult, CheckStep, PropertyResult } from '../check/check.ts';
+import { runJob } from '../check/checking.ts';
 import { perDepthText } from '../check/growth.ts';
-import { applyVariant, loadVariantFile, type LoadedVariant } from '../check/variant-file.ts';
+import { growthLines } from '../check/leak.ts';
+import { DEFAULT_STEP_SECONDS, runInWorker, StepFailureError } from '../check/watchdog.ts';
+import { applyVariant, checkVariantUse, fileConfigurations, loadVariantFile, variantModelOptions, variantOf, releaseVariant, type LoadedVariant, type LoadOptions, type OverrideUse } from '../check/variant-file.ts';
 import { pick, SpecError, variantConfigurations, type MachineSpec, type Model, type VariantInfo } from '../spec.ts';
 import { ensureDir } from '../export/files.ts';
 import { checkOurs, NotOursError, probeWritable, writeMarker } from '../export/owned.ts';
 import { UsageError, type Io } from './io.ts';
+
+/** The machines the package ships (a worker can import them); tests may put others in `specs`. */
+const shipped = [...specs];
 
 export interface CheckFlags {
   machine?: string;
@@ -25,6 +31,12 @@ export interface CheckFlags {
   symmetry?: boolean;
   por?: boolean;
   earlyStop?: boolean;
+  /** Seconds one check may run (variant code runs in a worker the watchdog can stop). */
+  timeout?: number;
+  /** Seconds one step may take (default 10, or --timeout when smaller). */
+  stepTimeout?: number;
+  /** With a failing step: print the trace to it. */
+  verbose?: boolean;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
@@ -45,13 +57,31 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--por', 'partial-order reduction: steps of different threads that touch disjoint context are explored in one order (default: as the configuration says)')
     .option('--no-por', 'explore every interleaving, even where the configuration opts in to partial-order reduction')
     .option('--no-early-stop', 'explore up to --max-states even when the growth per BFS level shows the limit will be reached (default: stop when it is more than 30 s away)')
+    .option('--timeout <seconds>', 'stop a check that runs longer (its properties are undecided: a mismatch); a check then runs in a worker thread', positiveNumber)
+    .option('--step-timeout <seconds>', `a step of a variant file's code that takes longer is an error (default ${DEFAULT_STEP_SECONDS}, or --timeout if smaller)`, positiveNumber)
+    .option('--verbose', 'with an error in a step of a variant file: print the trace to it')
     .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
 }
 
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+/** The reductions and the early stop the flags ask of checkModel (the command's thread and the watchdog's worker alike). */
+export function flagOptions(flags: CheckFlags): CheckOptions {
+  return {
+    ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}),
+    ...(flags.por !== undefined ? { por: flags.por } : {}),
+    ...(flags.earlyStop === false ? { earlyStopSeconds: Infinity } : {}),
+  };
 }
 
 interface Job {
@@ -81,11 +111,11 @@ export function parseSet(items: readonly string[]): [string, unknown][] {
 const paramKeys = (s: MachineSpec) => (s.params ?? []).map((x) => x.key);
 
 /** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. */
-export async function plan(flags: CheckFlags): Promise<Job[]> {
+export async function plan(flags: CheckFlags, load: LoadOptions = {}): Promise<Job[]> {
   if (flags.variantFile === '') throw new UsageError('--variant-file needs a file name, got an empty string');
   if (flags.symmetry === true && flags.por === true) throw new UsageError('--symmetry and --por cannot be combined (symmetry and partial-order reduction are not proved to compose); give one of them');
   let file: LoadedVariant | undefined;
-  if (flags.variantFile !== undefined) file = await loadVariantFile(flags.variantFile);
+  if (flags.variantFile !== undefined) file = await loadVariantFile(flags.variantFile, load);
   const machineId = flags.machine ?? file?.file.machine;
   if (file && machineId === undefined) throw new UsageError(`variant file ${flags.variantFile} names no machine; add machine: '<id>' to it or pass --machine`);
   if (file?.file.machine && flags.machine !== undefined && file.file.machine !== flags.machine) {
@@ -121,23 +151,25 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
     for (const key of keys) {
       if (!paramKeys(spec).includes(key)) throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${paramKeys(spec).join(', ') || 'none'}`);
     }
-    // a variant file's kernel replacements go into the machine's kernel table (core machines)
-    const kernel = file?.file.kernel;
-    const options = keys.length || kernel ? { ...(keys.length ? { params: Object.fromEntries(params) } : {}), ...(kernel ? { kernel } : {}) } : undefined;
+    // a variant file's kernel replacements go into the machine's kernel table (core machines), its design switches over the base's
+    const fromFile = file ? variantModelOptions(file) : {};
+    const options = keys.length || Object.keys(fromFile).length ? { ...(keys.length ? { params: Object.fromEntries(params) } : {}), ...fromFile } : undefined;
     const variants: VariantInfo[] = file ? [pick('variant', spec.id, spec.variants, file.file.base)] : flags.variant !== undefined ? [pick('variant', spec.id, spec.variants, flags.variant)] : [...spec.variants];
     // which configurations each variant is checked in: its own by default, each of its own with
-    // 'all', and with one named, the variants that belong to it (a variant file may go anywhere)
+    // 'all', and with one named, the variants that belong to it; a variant file where it lists,
+    // else wherever its base can be built (fileConfigurations)
     const pairs: [VariantInfo, string][] = [];
-    if (configuration === undefined) {
+    if (file) {
+      for (const c of (file.checked = fileConfigurations(spec, file, configuration)).ids) pairs.push([variants[0]!, c]);
+    } else if (configuration === undefined) {
       for (const v of variants) pairs.push([v, variantConfigurations(spec, v)[0]!]);
     } else if (configuration === 'all') {
-      // a variant file goes in every configuration its base variant can be built in
-      for (const v of variants) for (const c of file && !v.configurations ? spec.configurations.map((x) => x.id) : variantConfigurations(spec, v)) pairs.push([v, c]);
+      for (const v of variants) for (const c of variantConfigurations(spec, v)) pairs.push([v, c]);
     } else {
       const c = pick('configuration', spec.id, spec.configurations, configuration).id;
       for (const v of variants) {
         const mine = variantConfigurations(spec, v);
-        if (file || mine.includes(c)) pairs.push([v, c]);
+        if (mine.includes(c)) pairs.push([v, c]);
         else if (flags.variant !== undefined) {
           spec.model(v.id, c, options); // a variant that cannot be built there says so itself (SpecError)
           throw new UsageError(`variant ${v.id} of ${spec.id} does not belong to configuration ${c}, so nothing says what it must find there; it belongs to ${mine.join(', ')} (or check your own expectation with --variant-file)`);
@@ -158,6 +190,7 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
       jobs.push({ spec, model: file ? applyVariant(model, file) : model });
     }
   }
+  if (file) checkVariantUse(jobs.map((j) => j.model));
   return jobs;
 }
 
@@ -167,18 +200,47 @@ export function isReportFile(file: string): boolean {
 }
 
 export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
-  const jobs = await plan(flags);
-  // the report's folder is checked (and a write tried) before exploring, which can take minutes
-  const reportBefore = flags.report === undefined ? undefined : await prepareReport(flags.report);
+  const jobs = await plan(flags, { keep: true });
+  try {
+    // the report's folder is checked (and a write tried) before exploring, which can take minutes
+    const reportBefore = flags.report === undefined ? undefined : await prepareReport(flags.report);
+    return await checkJobs(flags, jobs, io, reportBefore);
+  } finally {
+    releaseVariant(jobs[0] ? variantOf(jobs[0].model) : undefined);
+  }
+}
+
+async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: Awaited<ReturnType<typeof prepareReport>> | undefined): Promise<number> {
   const progress = !flags.json && io.errIsTTY ? new Progress(io) : undefined;
   const results: CheckResult[] = [];
-  for (const job of jobs) {
-    const label = `${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`;
-    progress?.start(label);
-    const r = checkModel(job.model, { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}), ...(flags.por !== undefined ? { por: flags.por } : {}), ...(flags.earlyStop === false ? { earlyStopSeconds: Infinity } : {}), ...(progress ? { onGrowth: progress.level } : {}) });
+  const file = jobs[0] ? variantOf(jobs[0].model) : undefined;
+  if (file?.checked && !flags.json) io.out(`${file.id}: ${jobs[0]!.model.machineId} from variant ${jobs[0]!.spec.variants.find((v) => v.id === (file.file.base ?? jobs[0]!.spec.variants[0]!.id))!.id}, checked in ${file.checked.ids.join(', ')} (${file.checked.why})\n\n`);
+  const maxStates = flags.maxStates ?? DEFAULT_MAX_STATES;
+  const done = (r: CheckResult) => {
     progress?.stop();
     results.push(r);
     if (!flags.json) io.out(formatResult(r));
+  };
+  // a variant file's code (and any check with --timeout) runs in a worker the watchdog can stop; specs added at run time (tests) run here
+  if ((file || flags.timeout !== undefined) && jobs.every((j) => shipped.includes(j.spec))) {
+    const stepSeconds = Math.min(flags.stepTimeout ?? DEFAULT_STEP_SECONDS, flags.timeout ?? Infinity);
+    try {
+      await runInWorker(flags, file?.compiled ?? {}, jobs.map((j) => j.model), { start: (_, label) => progress?.start(label), progress: (s, q) => progress?.update(s, q), result: (_, r) => done(r) }, { ...(flags.timeout !== undefined ? { checkMs: flags.timeout * 1000 } : {}), stepMs: stepSeconds * 1000, verbose: !!flags.verbose }, maxStates);
+    } catch (e) {
+      progress?.stop();
+      if (e instanceof StepFailureError) throw new UsageError(e.message);
+      throw e;
+    }
+  } else {
+    for (const job of jobs) {
+      progress?.start(`${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`);
+      const outcome = runJob(job.spec, job.model, { checking: !!file, maxStates, ...(progress ? { onProgress: progress.update, onGrowth: progress.level } : {}), ...flagOptions(flags) });
+      if ('failure' in outcome) {
+        progress?.stop();
+        throw new UsageError([outcome.failure.line, ...(flags.verbose ? outcome.failure.trace : [])].join('\n'));
+      }
+      done(outcome.result);
+    }
   }
   const matches = results.every((r) => r.matches);
   if (flags.report !== undefined) await writeReport(flags.report, results, reportBefore ?? []);
@@ -237,9 +299,26 @@ export function formatResult(r: CheckResult): string {
   if (undecided.length) lines.push('', ...undecided.map((x) => `  ${x.property} not decided: ${x.note}`));
   if (r.stopped) lines.push('', `  ${r.stopped}`);
   else if (r.limitReached && r.perDepth) lines.push('', `  states per BFS depth: ${perDepthText(r.perDepth)}`);
+  if (r.growth) lines.push('', ...growthLines(r.growth));
+  if (r.overrides?.length) lines.push('', ...overrideLines(r.overrides));
   for (const x of r.results) if (x.holds === false) lines.push('', ...counterexample(x));
   return lines.join('\n') + '\n\n';
 }
+
+/** What ran of a variant file's replacements; one that never ran and is not expected to is a MISMATCH. */
+function overrideLines(overrides: readonly OverrideUse[]): string[] {
+  return [
+    "  the variant file's replacements:",
+    ...overrides.map((o) => {
+      const what = `    ${o.kind === 'kernel' ? 'kernel function' : o.kind} ${o.name}`;
+      if (o.calls > 0) return `${what}: ran ${plural(o.calls, 'time')}`;
+      return o.expectedUnexecuted ? `${what}: never ran in this configuration (expected: expectUnexecuted)` : `${what}: never ran in this configuration: MISMATCH (no explored step executes it; add it to expectUnexecuted if that is right)`;
+    }),
+  ];
+}
+
+/** The replacements of a result that never ran without the file expecting it. */
+const unexecuted = (r: CheckResult) => (r.overrides ?? []).filter((o) => o.calls === 0 && !o.expectedUnexecuted);
 
 function counterexample(x: PropertyResult): string[] {
   const of = x.instance ? ` for ${Object.entries(x.instance).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
@@ -283,7 +362,10 @@ function stepLines(trace: readonly CheckStep[]): string[] {
 }
 
 function summary(results: CheckResult[]): string {
-  const bad = results.flatMap((r) => r.results.filter((x) => x.holds !== x.expected).map((x) => `${r.machine}/${r.variant}/${r.configuration} ${x.property}: expected ${verdict(x.expected)}, found ${verdict(x.holds)}`));
+  const bad = results.flatMap((r) => [
+    ...r.results.filter((x) => x.holds !== x.expected).map((x) => `${r.machine}/${r.variant}/${r.configuration} ${x.property}: expected ${verdict(x.expected)}, found ${verdict(x.holds)}`),
+    ...unexecuted(r).map((o) => `${r.machine}/${r.variant}/${r.configuration} ${o.kind === 'kernel' ? 'kernel function' : o.kind} ${o.name}: never ran`),
+  ]);
   const checks = plural(results.length, 'check');
   if (!bad.length) return `${checks}: every result matches its expectation\n`;
   return `${checks}: ${bad.length === 1 ? '1 result differs' : `${bad.length} results differ`} from the expectation:\n${bad.map((b) => '  ' + b).join('\n')}\n`;

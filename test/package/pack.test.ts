@@ -89,7 +89,7 @@ beforeAll(() => {
   symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'));
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', base], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string; files: { path: string }[] }[];
   tarball = join(base, packed[0]!.filename);
-}, 180_000);
+}, 420_000); // build, pack and two offline installs: about 45 s of CPU, minutes on a loaded machine
 
 // two installed projects: deleting them takes seconds on a loaded machine
 afterAll(() => void (base && rmSync(base, { recursive: true, force: true })), 120_000);

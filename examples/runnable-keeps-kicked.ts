@@ -1,0 +1,20 @@
+// vcpu: kvm_arch_vcpu_runnable as it was before 0e9ff65f455d ("KVM: s390: clear kicked_mask
+// before sleeping again", v5.15): the vcpu's kicked_mask bit is not cleared when it wakes and
+// finds nothing to do, so __airqs_kick_single_vcpu, which skips kicked vcpus, never kicks it
+// again. The checker finds the stale bit on a vcpu that left the halt (KickedOnlyIdle); in this
+// one-vcpu configuration no wakeup is lost yet (NoLostWakeup holds).
+import { defineVariant } from 's390-kvm-spec';
+
+export default defineVariant({
+  machine: 'system',
+  base: 'gib-upstream',
+  description: 'kvm_arch_vcpu_runnable does not clear the kicked_mask bit',
+  configurations: ['airq'],
+  expectedViolations: ['KickedOnlyIdle'],
+  kernel: {
+    // arch/s390/kvm/kvm-s390.c kvm_arch_vcpu_runnable (v6.17-rc4) without clear_bit(vcpu->vcpu_idx, gi->kicked_mask)
+    kvm_arch_vcpu_runnable(c, vm, cpu) {
+      return this.kvm_s390_vcpu_has_irq(c, vm, cpu);
+    },
+  },
+});
