@@ -61,6 +61,12 @@ export interface AuditEntry {
   locks: readonly string[];
   reads: readonly string[];
   writes: readonly string[];
+  /**
+   * Fields this function reads or writes without the lock that orders them against the
+   * other writers (plain loads, READ_ONCE, atomic bitops, cmpxchg loops): where other CPUs
+   * interleave, for the concurrency work. Optional: absent means not recorded.
+   */
+  unlocked?: readonly string[];
   mark: AuditMark;
   by?: readonly string[];
   reason?: string;

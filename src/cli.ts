@@ -10,6 +10,7 @@ import { SymmetryError } from './check/symmetry.ts';
 import { registerExport } from './commands/export.ts';
 import { registerPage } from './commands/page.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerPaths } from './commands/paths.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
 
@@ -24,6 +25,7 @@ export function program(io: Io = processIo, done: (code: number) => void = () =>
   registerExport(p);
   registerPage(p);
   registerReplay(p, io, done);
+  registerPaths(p, io);
   return p;
 }
 

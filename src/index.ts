@@ -12,6 +12,7 @@ export type {
   MachineSpec,
   Model,
   ModelOptions,
+  Observation,
   ParamInfo,
   VariantInfo,
 } from './spec.ts';
@@ -26,6 +27,11 @@ export { defineVariant, type VariantFile, type GuardImpl, type ActionImpl } from
 export { kernel, update, type SpecEvent, type Ix, type KernelFn, type Effects } from '../machines/lib.ts';
 export type { SystemContext, KvmContext, QueueContext, Params } from '../machines/context.ts';
 export { runPathTests, edgeCoverPaths, type Conformance, type SystemUnderTest, type PathTestReport } from './paths/cover.ts';
+export { coverPaths, COVERS, type Cover, type Coverage, type PathSet } from './paths/generate.ts';
+export { pathFile, pathFileText, PATHS_SCHEMA, PATHS_SCHEMA_VERSION, type PathFile, type PathStep as PathFileStep } from './paths/json.ts';
+export { verifyPathFile, type Verification, type Mismatch } from './paths/verify.ts';
+export { harnessFor, type Harness } from './paths/harness.ts';
+export { kselftestFile, kselftestTarget, type KselftestFile } from './paths/kselftest.ts';
 export { coreConformance } from './sut/core.conformance.ts';
 export { CoreSut, observeCore } from './sut/core.ts';
 export { chartOf } from './export/chart.ts';

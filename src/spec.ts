@@ -77,6 +77,29 @@ export interface Model<C = any> {
    * configuration opts in, so `check` reduces unless told `--no-symmetry`.
    */
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
+  /**
+   * What the model predicts a harness outside the package observes after a step (`event`) or
+   * in the initial state (no event): read from the machine's state, never recomputed
+   * (`paths --format json`, `paths --format kselftest`).
+   */
+  observe?: (state: AbstractState<C>, event?: EventObject) => Observation;
+}
+
+/**
+ * The observable outcome of a step as the model predicts it (schema/paths.schema.json).
+ * A machine fills what it models; everything is in the machine's vocabulary.
+ */
+export interface Observation {
+  /** The state the object is in, as a harness can tell (`flic` / `no_flic`, `logging`). */
+  state?: string;
+  /** What the step returned: 0, a count or another value, or -errno. Absent when it returns nothing. */
+  rc?: number;
+  /** The errno name of a negative rc (`EINVAL`). */
+  errno?: string;
+  /** What a GET or read returned, in the machine's terms. */
+  returns?: unknown;
+  /** Fields of the object after the step, in the machine's terms. */
+  fields?: Readonly<Record<string, unknown>>;
 }
 
 /**

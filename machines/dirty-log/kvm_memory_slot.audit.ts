@@ -23,7 +23,7 @@ const FLAGS = 'memslot->flags';
 
 export const auditKvmMemorySlot: KernelAudit = {
   machine: 'kvm_memory_slot',
-  pinned: 'v6.12 (virt/kvm/kvm_main.c, arch/s390/kvm/kvm-s390.c; identical in v6.17-rc4 Kingxukai/linux 9b44fff655e2)',
+  pinned: 'v6.12',
   files: [KVM_MAIN, S390, PGTABLE, X86_MMU, X86],
   modelledFields: [BITMAP, SPTE, PROTECT, UC, MODE, UBUF, FLAGS],
   nonKernel: {

@@ -16,6 +16,7 @@ import {
   type DirtyLogConfiguration,
 } from './kvm_memory_slot.bounds.ts';
 import { invariants } from './kvm_memory_slot.invariants.ts';
+import { observeSlot } from './kvm_memory_slot.observe.ts';
 import {
   EVENT_INFO,
   baselineKernel,
@@ -329,6 +330,7 @@ export const kvmMemorySlotSpec: MachineSpec = {
       invariants: invariants({ s390: v.s390 }),
       liveness: [],
       expectedViolations: v.expected[c.id as ConfigId],
+      observe: observeSlot,
     };
   },
 };

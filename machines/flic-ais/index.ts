@@ -5,6 +5,7 @@ import { flicInvariants } from './kvm_s390_float_interrupt.invariants.ts';
 import { createFlicMachine } from './kvm_s390_float_interrupt.machine.ts';
 import { FLIC_VARIANTS } from './kvm_s390_float_interrupt.variants.ts';
 import { auditKvmS390FloatInterrupt } from './kvm_s390_float_interrupt.audit.ts';
+import { observeFlic } from './kvm_s390_float_interrupt.observe.ts';
 
 const I = 'arch/s390/kvm/interrupt.c';
 export const FLIC_EVENT_INFO: Readonly<Record<string, EventInfo>> = {
@@ -59,6 +60,7 @@ export const flicSpec: MachineSpec = {
       invariants: flicInvariants(cfg.params),
       liveness: [],
       expectedViolations: v.expected[cfg.id as keyof typeof v.expected] ?? v.expectedViolations,
+      observe: observeFlic,
     };
   },
 };

@@ -33,7 +33,7 @@ const FLOAT = [LISTS, PENDING, COUNTERS];
 
 export const auditKvmS390FloatInterrupt: KernelAudit = {
   machine: 'kvm_s390_float_interrupt',
-  pinned: 'v6.17-rc4 (Kingxukai/linux 9b44fff655e2)',
+  pinned: 'v6.17-rc4',
   files: [I, S, P, M, A],
   modelledFields: [FLIC, VCPUS, FAC72, PFAULT, APF, ADAPTERS, SIMM, NIMM, IPM, LISTS, PENDING, SRV, MCHK, COUNTERS, UBUF],
   nonKernel: {

@@ -6,9 +6,12 @@ import { gibVariants } from './kvm_s390_gib.variants.ts';
 import { gisaInvariants } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { gisaConfigurations } from './kvm_s390_gisa_interrupt.bounds.ts';
 import { gisaVariants } from './kvm_s390_gisa_interrupt.variants.ts';
+import { gibAudit } from './kvm_s390_gib.audit.ts';
+import { gisaAudit } from './kvm_s390_gisa_interrupt.audit.ts';
 
 export const gibSpec = coreSpec({
   id: 'kvm_s390_gib',
+  audit: gibAudit,
   area: 'gisa',
   kernelObject: 'kvm_s390_gib',
   parts: { gib: true },
@@ -19,6 +22,7 @@ export const gibSpec = coreSpec({
 
 export const gisaSpec = coreSpec({
   id: 'kvm_s390_gisa_interrupt',
+  audit: gisaAudit,
   area: 'gisa',
   kernelObject: 'kvm_s390_gisa_interrupt',
   parts: { gib: true, gisa: true, env: true },

@@ -1,10 +1,12 @@
 // Builds the MachineSpec of a core machine (per-object or composed) from its parts,
 // configurations, variants and properties.
 import type { AnyStateMachine } from 'xstate';
+import type { KernelAudit } from '../../src/audit.ts';
 import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
+import { observeCoreModel } from './observe.ts';
 import { symmetryGroups } from './symmetry.ts';
 import { composeMachine, contextFor, type Parts } from './system.machine.ts';
 
@@ -35,6 +37,8 @@ export interface CoreSpecDef {
   variants: readonly CoreVariant[];
   invariants: readonly Invariant<SystemContext>[];
   liveness?: readonly LivenessProperty<SystemContext>[];
+  /** The kernel audit of the machine (machines/<area>/<object>.audit.ts). */
+  audit?: KernelAudit;
 }
 
 /** The events raised inside a step (never enumerated from outside, but named in traces). */
@@ -49,6 +53,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
     variants: def.variants,
     configurations: def.configurations,
     params: PARAMS,
+    ...(def.audit ? { audit: def.audit } : {}),
     model(variantId?: string, configurationId?: string, options?: ModelOptions): Model<SystemContext> {
       const variant = pick('variant', def.id, def.variants, variantId);
       const picked = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
@@ -70,6 +75,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         expectedViolations: variant.expectedViolations,
         options: { params: configuration.params, design, parts: def.parts },
         symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
+        observe: observeCoreModel(def.parts),
       };
     },
   };

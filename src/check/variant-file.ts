@@ -1,12 +1,11 @@
 // A reviewer's own variant: a TypeScript module that default-exports overrides of named
 // guards and actions (and parameters) on top of a shipped variant. It is type-checked
-// against the package's exported types, loaded through tsx, and every name it overrides
-// must exist in the machine.
+// against the package's exported types, loaded by variant-loader.ts (from any folder and any
+// kind of project), and every name it overrides must exist in the machine.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename, resolve } from 'node:path';
 import type { Model } from '../spec.ts';
+import { importVariantModule, typeCheckVariant } from './variant-loader.ts';
 
 /** A guard implementation, as in `setup({ guards })`: `({ context, event }, params) => boolean`. */
 export type GuardImpl = (args: { context: any; event: any }, params: any) => boolean;
@@ -42,38 +41,8 @@ export class VariantFileError extends Error {
   override name = 'VariantFileError';
 }
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-let previous: unknown;
-
 /** Type-checks one file with the package's compiler options; returns the first diagnostic as `file:line: message`. */
-export async function typeCheck(file: string): Promise<string | undefined> {
-  const ts = (await import('typescript')).default;
-  const configPath = resolve(packageRoot, 'tsconfig.json');
-  const raw = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
-  const parsed = ts.parseJsonConfigFileContent(raw.config ?? {}, ts.sys, packageRoot);
-  const options = { ...parsed.options, noEmit: true };
-  // installed without dev dependencies there are no node types; a variant file needs none
-  try {
-    createRequire(configPath).resolve('@types/node/package.json');
-  } catch {
-    options.types = [];
-  }
-  // reuse the parsed library and package files of the previous check (tests check several files)
-  const program = ts.createProgram({ rootNames: [file], options, ...(previous ? { oldProgram: previous as never } : {}) });
-  previous = program;
-  const source = program.getSourceFile(file);
-  if (!source) return `${file}: cannot be read`;
-  const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-  const d = diagnostics[0];
-  if (!d) return undefined;
-  const message = ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\s+/g, ' ');
-  if (d.file && d.start !== undefined) {
-    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    return `${relative(process.cwd(), d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1}: ${message}`;
-  }
-  return message;
-}
+export const typeCheck = typeCheckVariant;
 
 export interface LoadedVariant {
   /** The variant id the checker reports: the file name without `.ts`. */
@@ -95,7 +64,7 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
   if (problem) throw new VariantFileError(`variant file does not type-check: ${problem}`);
   let mod: { default?: unknown };
   try {
-    mod = await importTs(file);
+    mod = await importVariantModule(file);
   } catch (e) {
     const first = String((e as Error).message ?? e).split('\n')[0];
     throw new VariantFileError(`variant file ${path} does not load: ${first}`);
@@ -103,20 +72,6 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
   const v = mod.default;
   if (!v || typeof v !== 'object') throw new VariantFileError(`variant file ${path} has no default export; export default defineVariant({ ... })`);
   return { id: basename(file).replace(/\.[cm]?tsx?$/, ''), path: file, file: v as VariantFile };
-}
-
-/**
- * Under the CLI (tsx) or vitest TypeScript already loads, and the file shares the package's
- * modules; from plain node, tsx's `tsImport` loads it with its own module namespace.
- */
-async function importTs(file: string): Promise<{ default?: unknown }> {
-  try {
-    return (await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(file, import.meta.url)) as { default?: unknown };
-  }
 }
 
 /**

@@ -45,7 +45,8 @@ import {
   type KvmS390Irq,
 } from './flic.ts';
 
-const ADDR = 0x1000;
+/** Where the driver puts the user buffer of every attribute (kvm_device_attr.addr). */
+export const ADDR = 0x1000;
 const attr = (group: number, a: number, flags = 0): KvmDeviceAttr => ({ flags, group, attr: a, addr: ADDR });
 
 /** The bounded kernel state in the machine's terms. */
@@ -61,6 +62,10 @@ export interface FlicObservation {
   ipm: number;
   /** every pending floating interruption, in GET_ALL_IRQS order */
   pending: Irq[];
+  /** fi->lists[] in the machine's names, the service signal and the floating machine check pending */
+  list: Irq[];
+  service: boolean;
+  mchk: boolean;
   rc: number;
   suppressed: boolean;
   /** AISM_ALL get: the modes copied out; GET_ALL_IRQS with rc >= 0: the interruptions copied out */
@@ -94,6 +99,8 @@ export class FlicSut implements SystemUnderTest {
   rc = 0;
   out: Mode[] | null = null;
   got: Irq[] | null = null;
+  /** The user memory of the last event: what a GET copied out is at ADDR. */
+  user = new UserMemory();
   constructor(readonly params: FlicParams) {
     this.kvm = new Kvm({ gisa: params.gisa });
     this.vcpu = new Vcpu(this.kvm);
@@ -102,7 +109,7 @@ export class FlicSut implements SystemUnderTest {
   apply(e: EventObject): void {
     const ev = e as FlicEvent;
     const k = this.kvm;
-    const u = new UserMemory();
+    const u = (this.user = new UserMemory());
     k.mem = new Allocator();
     k.airq_suppressed = false;
     this.out = null;
@@ -267,6 +274,9 @@ export class FlicSut implements SystemUnderTest {
       ais: this.modes(fi.simm, fi.nimm),
       ipm: k.gisa?.ipm ?? 0,
       pending: [...gisa, ...fi.lists.flat().map(irqName), ...(service ? ['service'] : []), ...(mchk ? ['mchk'] : [])],
+      list: fi.lists.flat().map(irqName),
+      service,
+      mchk,
       rc: this.rc,
       suppressed: k.airq_suppressed,
       out: this.out,
@@ -311,6 +321,9 @@ export function expectFlic(s: AbstractState<FlicContext>): FlicObservation {
     ais: [...c.ais],
     ipm: c.ipm,
     pending: pendingOf(c),
+    list: [...c.list],
+    service: c.service,
+    mchk: c.mchk,
     rc: c.last.rc,
     suppressed: c.last.suppressed,
     out: c.last.out ? [...c.last.out] : null,

@@ -20,6 +20,7 @@ describe('kernel audits of the FLIC, vfio-ccw and dirty-log machines', () => {
       const audit = spec.audit!;
       expect(audit).toBeDefined();
       expect(audit.machine).toBe(spec.id);
+      expect(audit.pinned).toBe(spec.pinned);
       expect(auditProblems(audit, names(spec))).toEqual([]);
       expect(auditGaps(audit)).toEqual([]);
     });
