@@ -101,13 +101,19 @@ export type Family =
   | 'adapter'
   | 'adapter-errors'
   | 'ais'
+  | 'mask'
   | 'ais-errors';
 
 export const CONFIGURATIONS: readonly (ConfigurationInfo & { params: FlicParams })[] = [
   {
     id: 'ais',
-    description: 'AIS on ISC 3 with one adapter: KVM_CAP_S390_AIS, AISM, AIRQ_INJECT, set_adapter_int, AISM_ALL, masking',
+    description: 'AIS on ISC 3 with one adapter: KVM_CAP_S390_AIS, AISM, AIRQ_INJECT, set_adapter_int, AISM_ALL',
     params: { iscs: [3], adapters: 1, vcpus: 0, io: 0, gisa: true, apf: 0, families: ['vm', 'adapter', 'ais'] },
+  },
+  {
+    id: 'mask',
+    description: 'adapter masking on ISC 3: a maskable and an unmaskable registration, ADAPTER_MODIFY MASK, AIRQ_INJECT and set_adapter_int on a masked adapter',
+    params: { iscs: [3], adapters: 1, vcpus: 0, io: 0, gisa: true, apf: 0, families: ['vm', 'adapter', 'mask'] },
   },
   {
     id: 'errors',
@@ -198,7 +204,7 @@ export function flicEvents(p: FlicParams): FlicEvent[] {
     for (const id of ids) {
       ev.push({ type: 'KVM_DEV_FLIC_ADAPTER_REGISTER', id, isc: p.iscs[id % p.iscs.length] ?? isc0, maskable: true, suppressible: true });
       ev.push({ type: 'KVM_DEV_FLIC_ADAPTER_REGISTER', id, isc: p.iscs[id % p.iscs.length] ?? isc0, maskable: false, suppressible: false });
-      if (id === 0) for (const mask of [true, false]) ev.push({ type: 'KVM_DEV_FLIC_ADAPTER_MODIFY', id, req: 'MASK', mask });
+      if (id === 0 && has('mask')) for (const mask of [true, false]) ev.push({ type: 'KVM_DEV_FLIC_ADAPTER_MODIFY', id, req: 'MASK', mask });
     }
   }
   if (has('adapter-errors')) {
@@ -211,11 +217,13 @@ export function flicEvents(p: FlicParams): FlicEvent[] {
     ev.push({ type: 'KVM_DEV_FLIC_ADAPTER_MODIFY', id: 0, req: 'MAP' }, { type: 'KVM_DEV_FLIC_ADAPTER_MODIFY', id: 0, req: 'UNMAP' });
     ev.push({ type: 'KVM_DEV_FLIC_ADAPTER_MODIFY', id: 0, req: 'OTHER' }, { type: 'KVM_DEV_FLIC_ADAPTER_MODIFY', id: 0, req: 'MASK', mask: true, fault: true });
   }
-  if (has('ais')) {
-    for (const isc of p.iscs) for (const mode of [KVM_S390_AIS_MODE_ALL, KVM_S390_AIS_MODE_SINGLE]) ev.push({ type: 'KVM_DEV_FLIC_AISM', isc, mode });
+  if (has('ais') || has('mask')) {
     for (const id of ids) ev.push({ type: 'KVM_DEV_FLIC_AIRQ_INJECT', id, alloc: 'ok' });
     ev.push({ type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'fail' });
     ev.push({ type: 'set_adapter_int', id: 0, summary: 'clear', alloc: 'ok' });
+  }
+  if (has('ais')) {
+    for (const isc of p.iscs) for (const mode of [KVM_S390_AIS_MODE_ALL, KVM_S390_AIS_MODE_SINGLE]) ev.push({ type: 'KVM_DEV_FLIC_AISM', isc, mode });
     const masks = allMasks(p.iscs);
     for (const simm of masks) for (const nimm of masks) ev.push({ type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'set', simm, nimm });
     ev.push({ type: 'KVM_DEV_FLIC_AISM_ALL', dir: 'get', size: 2 });

@@ -601,6 +601,20 @@ function requestOf(e: FlicEvent, c: FlicContext, state: string): FlicRequest {
 
 const FIELDS = ['vcpus', 'fac72', 'pfault', 'apf', 'adapters', 'ais'] as const;
 
+/** Structural equality of the small values FIELDS name (primitives, arrays of primitives, arrays of flat objects or null). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (!x || !y || typeof x !== 'object' || typeof y !== 'object') return false;
+    for (const k of Object.keys(x)) if ((x as Record<string, unknown>)[k] !== (y as Record<string, unknown>)[k]) return false;
+  }
+  return true;
+}
+
 /** Runs a kernel function on a copy of the context and records what it returned and changed. */
 function call(fn: KernelFn, p: FlicParams, k: FlicKernel) {
   return assign<FlicContext, FlicEvent, { state: string } | undefined, FlicEvent, never>(({ context, event }, params) => {
@@ -619,7 +633,7 @@ function call(fn: KernelFn, p: FlicParams, k: FlicKernel) {
     const after = pendingOf(c);
     c.last.added = minus(after, before);
     c.last.removed = minus(before, after);
-    c.last.changed = FIELDS.filter((f) => JSON.stringify(context[f]) !== JSON.stringify(c[f]));
+    c.last.changed = FIELDS.filter((f) => !same(context[f], c[f]));
     if (event.type === 'KVM_DEV_FLIC_GET_ALL_IRQS') {
       c.last.need = before.length;
       c.last.room = event.slots ?? -1;

@@ -18,8 +18,8 @@ import {
   type Mode,
 } from './kvm_s390_float_interrupt.machine.ts';
 
-export type FlicConfigId = 'ais' | 'errors' | 'attr' | 'irqs' | 'types' | 'apf' | 'nogisa';
-const CONFIG_IDS: readonly FlicConfigId[] = ['ais', 'errors', 'attr', 'irqs', 'types', 'apf', 'nogisa'];
+export type FlicConfigId = 'ais' | 'mask' | 'errors' | 'attr' | 'irqs' | 'types' | 'apf' | 'nogisa';
+const CONFIG_IDS: readonly FlicConfigId[] = ['ais', 'mask', 'errors', 'attr', 'irqs', 'types', 'apf', 'nogisa'];
 
 const B = baselineKernel;
 
@@ -87,7 +87,8 @@ const GET_ALL_IRQS = ['GetAllIrqsKeepsPending', 'GetAllIrqsFailureLosesNothing',
 const ERRNO = ['SecondCreateEexist', 'FlicErrnoDocumented'];
 const MASKED = ['MaskedAdapterNotInjected'];
 export const BASELINE: Readonly<Record<FlicConfigId, readonly string[]>> = {
-  ais: [...ERRNO, ...MASKED],
+  ais: ERRNO,
+  mask: [...ERRNO, ...MASKED],
   errors: ERRNO,
   attr: ERRNO,
   irqs: [...ERRNO, ...GET_ALL_IRQS],
@@ -163,7 +164,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
     id: 'documented-airq-inject-honours-mask',
     description: 'KVM_DEV_FLIC_AIRQ_INJECT leaves a masked adapter alone, as set_adapter_int does ("interrupts turned off")',
     cite: 'Documentation/virt/kvm/devices/s390_flic.rst, KVM_DEV_FLIC_ADAPTER_REGISTER "maskable"',
-    configuration: 'ais',
+    configuration: 'mask',
     expected: onBaseline({}, MASKED),
     options: {
       kernel: {
@@ -212,7 +213,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
     'kvm_s390_inject_airq suppresses when nimm is clear: ALL and SINGLE drop every interruption, NO lets them through',
     'interrupt.c kvm_s390_inject_airq, `if (fi->nimm & AIS_MODE_MASK(adapter->isc))` negated',
     { kvm_s390_inject_airq: injectAirqWith((m) => !nimmOf(m), true) },
-    { ais: ['AllModeInjects', 'NoModeSuppresses', 'SuppressedOnlyInNoMode'], errors: ['SuppressedOnlyInNoMode'] },
+    { ais: ['AllModeInjects', 'NoModeSuppresses', 'SuppressedOnlyInNoMode'], mask: ['AllModeInjects', 'SuppressedOnlyInNoMode'], errors: ['SuppressedOnlyInNoMode'] },
   ),
   planted(
     'bug-inject-airq-rearms',
@@ -230,7 +231,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
     { flic_create: () => 0 },
     Object.fromEntries(CONFIG_IDS.map((id) => [id, ['OneFlicInstance']])),
     // the second create now succeeds: its -EINVAL was these configurations' only undocumented errno
-    Object.fromEntries((['attr', 'irqs', 'types', 'apf', 'nogisa'] as const).map((id) => [id, ['FlicErrnoDocumented']])),
+    Object.fromEntries((['mask', 'attr', 'irqs', 'types', 'apf', 'nogisa'] as const).map((id) => [id, ['FlicErrnoDocumented']])),
   ),
   planted(
     'bug-create-test-calls-create',
@@ -271,7 +272,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
   ),
   planted(
     'bug-mask-returns-old',
-    'ais',
+    'mask',
     'modify_io_adapter passes kvm_s390_mask_adapter\'s old mask state (1) to userspace',
     'interrupt.c modify_io_adapter, `if (ret > 0) ret = 0;` removed',
     {
@@ -281,7 +282,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
         return rc === 0 && was && e.type === 'KVM_DEV_FLIC_ADAPTER_MODIFY' && e.req === 'MASK' ? 1 : rc;
       },
     },
-    { ais: ['SetAttrReturnsZeroOrError'], errors: ['SetAttrReturnsZeroOrError'] },
+    { mask: ['SetAttrReturnsZeroOrError'], errors: ['SetAttrReturnsZeroOrError'] },
   ),
   planted(
     'bug-mask-ignores-maskable',
@@ -298,7 +299,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
         return 0;
       },
     },
-    { ais: ['AdapterModifyMask', 'TypeOK'], errors: ['AdapterModifyMask', 'TypeOK'] },
+    { mask: ['AdapterModifyMask', 'TypeOK'], errors: ['AdapterModifyMask', 'TypeOK'] },
   ),
   planted(
     'bug-register-overwrites',
@@ -311,7 +312,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
         return B.register_io_adapter(c, e, p, k);
       },
     },
-    { ais: ['AdapterIdUnique'], errors: ['AdapterIdUnique'] },
+    { ais: ['AdapterIdUnique'], mask: ['AdapterIdUnique'], errors: ['AdapterIdUnique'] },
   ),
   planted(
     'bug-register-rejects-unknown-flags',
@@ -361,7 +362,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
         return rc;
       },
     },
-    { ais: ['AirqInjectTargetsAdapter'] },
+    { ais: ['AirqInjectTargetsAdapter'], mask: ['AirqInjectTargetsAdapter'] },
   ),
   planted(
     'bug-enqueue-first-only',

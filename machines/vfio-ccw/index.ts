@@ -3,19 +3,21 @@ import { pick, type MachineSpec, type Model } from '../../src/spec.ts';
 import { configurations } from './vfio_ccw_private.bounds.ts';
 import { invariants } from './vfio_ccw_private.invariants.ts';
 import { createVfioCcwMachine, eventInfo, events, type CcwContext } from './vfio_ccw_private.machine.ts';
-import { variants } from './vfio_ccw_private.variants.ts';
+import { variants, type CcwConfigId } from './vfio_ccw_private.variants.ts';
 import { observeCcw } from './vfio_ccw_private.observe.ts';
+import { auditVfioCcwPrivate } from './vfio_ccw_private.audit.ts';
 
 export const vfioCcwPrivate: MachineSpec = {
   id: 'vfio_ccw_private',
   area: 'vfio-ccw',
   kernelObject: 'vfio_ccw_private',
-  pinned: 'v6.2 (vfio_ccw_fsm.c 008a011d); variants v4.19, v5.0, v5.2, v5.14, 2026 fix, Morel v3 design',
+  pinned: 'v6.17-rc4',
   variants,
   configurations,
+  audit: auditVfioCcwPrivate,
   model(variantId?: string, configurationId?: string): Model<CcwContext> {
     const variant = pick('variant', 'vfio_ccw_private', variants, variantId);
-    const conf = pick('configuration', 'vfio_ccw_private', configurations, configurationId);
+    const conf = pick('configuration', 'vfio_ccw_private', configurations, configurationId ?? variant.configuration);
     const v = variant.version;
     return {
       machineId: 'vfio_ccw_private',
@@ -26,7 +28,7 @@ export const vfioCcwPrivate: MachineSpec = {
       eventInfo: eventInfo(v),
       invariants: invariants(v),
       liveness: [],
-      expectedViolations: variant.expectedViolations,
+      expectedViolations: variant.expected[conf.id as CcwConfigId],
       observe: observeCcw,
     };
   },

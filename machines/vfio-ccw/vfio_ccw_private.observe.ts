@@ -5,7 +5,7 @@ import type { AbstractState, Observation } from '../../src/spec.ts';
 import type { CcwContext } from './vfio_ccw_private.machine.ts';
 
 /** The context fields a harness compares after each step, in this order. */
-export const CCW_FIELDS = ['writers', 'mutex', 'ret', 'asyncRet', 'cp', 'ena', 'busy', 'irb', 'mdev', 'notoperWork', 'dead', 'faults'] as const;
+export const CCW_FIELDS = ['writers', 'mutex', 'ret', 'asyncRet', 'cp', 'ena', 'busy', 'irb', 'mdev', 'notoperWork', 'dead', 'faults', 'startOwn', 'fnOwn', 'irbOwn'] as const;
 
 export function observeCcw(s: AbstractState<CcwContext>): Observation {
   const c = s.context;

@@ -248,8 +248,8 @@ describe('kvm_s390_float_interrupt: shortest counterexamples, read by hand', () 
     expect(ctx(run('baseline', 'errors', t)).last.rc).toBe(t[1]!.type === 'KVM_CREATE_DEVICE' ? E.EINVAL : E.EOPNOTSUPP);
   });
   it('baseline: AIRQ_INJECT on a masked adapter makes its interruption pending', () => {
-    const m = flicSpec.model('baseline', 'ais');
-    expect(steps(m, baselineExploration('ais'), 'MaskedAdapterNotInjected')).toEqual([
+    const m = flicSpec.model('baseline', 'mask');
+    expect(steps(m, baselineExploration('mask'), 'MaskedAdapterNotInjected')).toEqual([
       '{"type":"KVM_CREATE_DEVICE","test":false}',
       '{"type":"KVM_DEV_FLIC_ADAPTER_REGISTER","id":0,"isc":3,"maskable":true,"suppressible":true}',
       '{"type":"KVM_DEV_FLIC_ADAPTER_MODIFY","id":0,"req":"MASK","mask":true}',

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { auditGaps, auditProblems, machineNames } from '../../src/audit.ts';
 import { kvmMemorySlotSpec } from '../../machines/dirty-log/kvm_memory_slot.variants.ts';
 import { flicSpec } from '../../machines/flic-ais/index.ts';
+import { vfioCcwPrivate } from '../../machines/vfio-ccw/index.ts';
 import type { MachineSpec } from '../../src/spec.ts';
 
 /** The names of every configuration's machine (a configuration may enumerate different events). */
@@ -15,7 +16,7 @@ function names(spec: MachineSpec): Set<string> {
 }
 
 describe('kernel audits of the FLIC, vfio-ccw and dirty-log machines', () => {
-  for (const spec of [flicSpec, kvmMemorySlotSpec]) {
+  for (const spec of [flicSpec, vfioCcwPrivate, kvmMemorySlotSpec]) {
     it(`${spec.id}: an audit with no problems and no gaps`, () => {
       const audit = spec.audit!;
       expect(audit).toBeDefined();
