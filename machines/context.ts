@@ -66,6 +66,11 @@ export const FAULT = {
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
 export interface GibContext {
+  /**
+   * gib->alert_list_origin: NULL_GISA_ADDR (empty, GAL interruptions enabled), a list built
+   * while they were enabled, or NONE_GISA_ADDR (cut off by process_gib_alert_list).
+   */
+  origin: 'NULL_GISA_ADDR' | 'alert_list' | 'NONE_GISA_ADDR';
   /** Bit v: the GISA of VM v is linked into the alert list (its next_alert is not itself). */
   list: number;
   /** A GAL interruption was raised and the host has not taken it yet. */
@@ -172,7 +177,7 @@ export function initialContext(params: Params): SystemContext {
   return {
     params,
     airqs: params.airqs ?? -1,
-    gib: { list: 0, galPending: false },
+    gib: { origin: 'NULL_GISA_ADDR', list: 0, galPending: false },
     vms: Array.from({ length: params.vms }, () => ({
       users: 1,
       fd: true,

@@ -77,6 +77,8 @@ export interface Model<C = any> {
    * configuration opts in, so `check` reduces unless told `--no-symmetry`.
    */
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
+  /** The kernel functions the machine calls through its kernel table (core machines), with a count of the calls made. */
+  kernelFunctions?: KernelFunctionsInfo;
   /**
    * What the model predicts a harness outside the package observes after a step (`event`) or
    * in the initial state (no event): read from the machine's state, never recomputed
@@ -153,6 +155,21 @@ export interface ParamInfo {
 export interface ModelOptions {
   /** Values for keys listed in `MachineSpec.params`; the spec throws a SpecError for a bad value. */
   params?: Readonly<Record<string, unknown>>;
+  /** Replacements for kernel functions of the machine's kernel table (core machines); a name it never calls is a SpecError. */
+  kernel?: Readonly<Record<string, unknown>>;
+  /** Count the calls of each kernel function (core machines; `Model.kernelFunctions.calls()`); off by default, it slows the explorer a little. */
+  countKernelCalls?: boolean;
+}
+
+/** The kernel functions a model calls through its table (core machines), and the calls made so far. */
+export interface KernelFunctionsInfo {
+  /** Every kernel function the machine can call: a replacement must name one of these. */
+  names: readonly string[];
+  /** Whether the model counts calls (built with `countKernelCalls`). */
+  counted: boolean;
+  /** Calls of each kernel function since the model was built or `reset`: run `explore` to see which functions a check executed (throws unless `counted`). */
+  calls(): ReadonlyMap<string, number>;
+  reset(): void;
 }
 
 /** One machine of the package with its variants and configurations. */

@@ -185,7 +185,7 @@ const own: KernelAudit = {
       warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy'),
       zero: modelled('kvm_s390_gisa_destroy'),
       iam: modelled('kvm_s390_gisa_destroy'),
-      busy: modelled('kvm_s390_gisa_destroy', 'gisa_destroy_processes_list'),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list'),
       cancel: modelledAs('hrtimer_cancel waits for a running kicker: the kicker is one step, so they never overlap', 'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed'),
     }),
     entry(K.kvm_s390_gisa_disable, {

@@ -1,5 +1,5 @@
 // Variants of the GISA machine with the result the checker must find.
-import { kernel, vmOf } from '../lib.ts';
+import { vmOf } from '../lib.ts';
 import type { CoreVariant } from '../system/spec.ts';
 
 export const gisaVariants: CoreVariant[] = [
@@ -28,14 +28,13 @@ export const gisaVariants: CoreVariant[] = [
     id: 'planted-unregister-keeps-mask',
     description: 'planted bug: kvm_s390_gisc_unregister drops the reference but not the ISC from alert.mask',
     cite: 'planted: interrupt.c kvm_s390_gisc_unregister without "gi->alert.mask &= ~(0x80 >> gisc)"',
-    provide: () => ({
-      actions: {
-        kvm_s390_gisc_unregister: kernel((c, e, ix) => {
-          const g = vmOf(c, ix.vm!).gisa;
-          if (g.origin && e.isc! <= 7 && (g.ref[e.isc!] ?? 0) > 0) g.ref[e.isc!]! -= 1;
-        }),
+    kernel: {
+      kvm_s390_gisc_unregister(c, vm, gisc) {
+        const g = vmOf(c, vm).gisa;
+        if (g.origin && gisc <= 7 && (g.ref[gisc] ?? 0) > 0) g.ref[gisc]! -= 1;
+        return 0;
       },
-    }),
+    },
     expectedViolations: ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList'],
   },
 ];

@@ -5,6 +5,7 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
+import { KERNEL_NAMES, kernelNames, kernelTable, type KernelOverrides } from '../kernel.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
 import { observeCoreModel } from './observe.ts';
 import { symmetryGroups } from './symmetry.ts';
@@ -24,7 +25,9 @@ export interface CoreConfiguration {
 export interface CoreVariant extends VariantInfo {
   /** Factory options that differ from upstream. */
   design?: Partial<Design>;
-  /** Named guards or actions replaced with machine.provide(). */
+  /** Kernel functions replaced in the machine's kernel table: every caller sees the replacement. */
+  kernel?: KernelOverrides;
+  /** Named guards or actions replaced with machine.provide() (for what is not a kernel function). */
   provide?: (d: Design) => Parameters<AnyStateMachine['provide']>[0];
 }
 
@@ -59,7 +62,16 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
       const picked = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
       const configuration = options?.params ? withParams(picked, options.params) : picked;
       const design: Design = { ...UPSTREAM, ...variant.design };
-      let machine = composeMachine(def.id, def.parts, configuration.params, design, contextFor(configuration.params));
+      const callable = kernelNames(def.parts);
+      const overrides = { ...variant.kernel, ...(options?.kernel as KernelOverrides | undefined) };
+      for (const name of Object.keys(overrides)) {
+        if (!(callable as string[]).includes(name)) {
+          const where = (KERNEL_NAMES as string[]).includes(name) ? `machine ${def.id} never calls it` : 'no core machine has it';
+          throw new SpecError(`unknown kernel function '${name}' for ${def.id}: ${where}; it calls ${callable.join(', ')}`);
+        }
+      }
+      const table = kernelTable(design, overrides, options?.countKernelCalls ?? false);
+      let machine = composeMachine(def.id, def.parts, configuration.params, table.k, contextFor(configuration.params));
       if (variant.provide) machine = machine.provide(variant.provide(design));
       const events = enumerateEvents(configuration.params, configuration.bounds);
       const types = new Set([...configuration.bounds.types, ...INTERNAL]);
@@ -73,7 +85,8 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         invariants: def.invariants,
         liveness: configuration.liveness ?? def.liveness ?? [],
         expectedViolations: variant.expectedViolations,
-        options: { params: configuration.params, design, parts: def.parts },
+        options: { params: configuration.params, design, parts: def.parts, kernel: table.k },
+        kernelFunctions: { names: callable, counted: table.counted, calls: table.calls, reset: table.reset },
         symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
         observe: observeCoreModel(def.parts),
       };

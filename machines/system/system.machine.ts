@@ -7,18 +7,20 @@
  * each composed move projects onto a move of each component).
  *
  * Models what the per-object machines model, together; the cross-object steps are the
- * kernel's calls (vfio_ap -> kvm_s390_gisc_register, unset_kvm -> kvm_put_kvm) and three
- * internal events raised in the same step: `gisa_alert` (millicode enqueues a GISA on the
- * GIB), `kvm_s390_vcpu_wakeup` (a kick) and `kvm_destroy_vm` (the last kvm_put_kvm).
+ * kernel's calls through the machine's kernel table (machines/kernel.ts: vfio_ap ->
+ * kvm_s390_gisc_register, unset_kvm -> kvm_put_kvm) and three internal events raised in the
+ * same step: `gisa_alert` (millicode enqueues a GISA on the GIB), `kvm_s390_vcpu_wakeup` (a
+ * kick) and `kvm_destroy_vm` (the last kvm_put_kvm); regions whose state mirrors kernel data
+ * follow it with their settle events (`settle.gib`, `settle.q0`, `settle.vm0.vcpu0`).
  * Ignores: what the per-object machines ignore.
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2) for the upstream design.
  */
 import { setup, type AnyStateMachine } from 'xstate';
 import { initialContext, iscBit, type Params, type SystemContext } from '../context.ts';
-import type { Design } from '../design.ts';
 import { gibImplementations, gibRegion } from '../gisa/kvm_s390_gib.machine.ts';
 import { gisaImplementations, gisaRegion } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
-import { range } from '../lib.ts';
+import type { Kernel } from '../kernel.ts';
+import { range, settleAction } from '../lib.ts';
 import { kvmImplementations, kvmRegion, kvmStateId } from './kvm.machine.ts';
 import { vcpuImplementations, vcpuRegion } from '../vcpu/kvm_vcpu.machine.ts';
 import { mdevImplementations, mdevRegion } from '../vfio-ap/ap_matrix_mdev.machine.ts';
@@ -39,12 +41,12 @@ export interface Parts {
 
 export const ALL_PARTS: Parts = { gib: true, kvm: true, gisa: true, vcpus: true, mdev: true, queues: true };
 
-/** Every guard and action of the core spec, named after the kernel functions. */
-export function implementations(d: Design) {
-  const parts = [gibImplementations(d), gisaImplementations(d), vcpuImplementations(d), kvmImplementations, mdevImplementations(d), queueImplementations(d)];
+/** Every guard and action of the core spec, named after the kernel functions; they call the kernel functions through `k`. */
+export function implementations(k: Kernel) {
+  const parts = [gibImplementations(k), gisaImplementations(k), vcpuImplementations(k), kvmImplementations(k), mdevImplementations(k), queueImplementations(k)];
   return {
     guards: Object.assign({}, ...parts.map((p) => p.guards)),
-    actions: Object.assign({}, ...parts.map((p) => p.actions)),
+    actions: Object.assign({ settle: settleAction }, ...parts.map((p) => p.actions)),
   };
 }
 
@@ -61,10 +63,12 @@ export function contextFor(params: Params): SystemContext {
   return c;
 }
 
-export function composeMachine(id: string, parts: Parts, params: Params, d: Design, context: SystemContext = contextFor(params)): AnyStateMachine {
+/** The machine of `parts`, calling the kernel functions of the table `k` (machines/kernel.ts kernelTable). */
+export function composeMachine(id: string, parts: Parts, params: Params, k: Kernel, context: SystemContext = contextFor(params)): AnyStateMachine {
   const states: Record<string, unknown> = {};
   const step = (name: string) => (parts.kvm ? (vm: number) => kvmStateId(vm, name) : undefined);
-  if (parts.gib) states.gib = gibRegion(params.vms, step('kvm_arch_destroy_vm'));
+  // without a GISA region, kvm_s390_gisa_destroy's call of process_gib_alert_list is the GIB's environment
+  if (parts.gib) states.gib = gibRegion(!!parts.env && !parts.gisa);
   for (const vm of range(params.vms)) {
     const vmStates: Record<string, unknown> = {};
     if (parts.kvm) vmStates.kvm = kvmRegion(vm, !!parts.env);
@@ -74,7 +78,7 @@ export function composeMachine(id: string, parts: Parts, params: Params, d: Desi
   }
   if (parts.mdev) states.matrix_mdev = mdevRegion(params.vms, step('sie_page2_freed'));
   if (parts.queues) for (const q of range(params.queues)) states[`q${q}`] = queueRegion(q);
-  const impl = implementations(d);
+  const impl = implementations(k);
   // the regions are built from data, so xstate's inferred config types do not apply here
   const config = { id, type: 'parallel', context, states, on: parts.rootOn ?? {} };
   return setup({ guards: impl.guards, actions: impl.actions } as never).createMachine(config as never) as unknown as AnyStateMachine;

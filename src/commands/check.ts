@@ -29,7 +29,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .description('explore every reachable state; check every invariant and liveness property against the expectations')
     .option('--machine <id>', 'only this machine')
     .addOption(new Option('--variant <id>', 'only this variant').conflicts('variantFile'))
-    .option('--variant-file <file>', 'a TypeScript module exporting guard/action overrides (see VariantFile)')
+    .option('--variant-file <file>', 'a TypeScript module exporting guard, action and kernel function overrides (see VariantFile)')
     .option('--configuration <id>', "configuration to check, or 'all' (default: each machine's first)")
     .option('--set <key=value>', 'override a configuration parameter (repeatable; value parsed as JSON if it can be)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the results as JSON on stdout')
@@ -95,7 +95,9 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
         throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${known.length ? known.join(', ') : 'none'}`);
       }
     }
-    const options = Object.keys(params).length ? { params } : undefined;
+    // a variant file's kernel replacements go into the machine's kernel table (core machines)
+    const kernel = file?.file.kernel;
+    const options = Object.keys(params).length || kernel ? { ...(Object.keys(params).length ? { params } : {}), ...(kernel ? { kernel } : {}) } : undefined;
     const variants = file ? [pick('variant', spec.id, spec.variants, file.file.base).id] : flags.variant ? [pick('variant', spec.id, spec.variants, flags.variant).id] : spec.variants.map((v) => v.id);
     // without --configuration each variant is checked where it says (VariantInfo.configuration), else in the first
     const configurations: (string | undefined)[] =
@@ -106,7 +108,7 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
         try {
           model = spec.model(v, c, options);
         } catch (e) {
-          if (e instanceof SpecError || !options) throw e;
+          if (e instanceof SpecError || !options?.params) throw e;
           throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(params)}: ${String((e as Error).message).split('\n')[0]}`);
         }
         jobs.push({ spec, model: file ? applyVariant(model, file) : model });
