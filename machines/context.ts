@@ -3,6 +3,7 @@
 // abstracted to small JSON values, plus the lifetime tracker's findings. Control flow
 // (which function a vcpu or a VM teardown is in) lives in the state values; the data the
 // kernel and millicode read across objects lives here, so every region reads only context.
+import type { ThreadsContext } from './kthread.ts';
 
 /** Configuration of a composed guest: how many of each object, and which guest ISCs exist. */
 export interface Params {
@@ -62,6 +63,8 @@ export const FAULT = {
   PIN_LEAK: 128,
   /** struct kvm freed while a GISC of its GISA was still registered by a queue */
   GISC_REGISTERED_AT_FREE: 256,
+  /** gisa_vcpu_kicker dereferenced gi->origin after kvm_s390_gisa_destroy set it NULL, or the freed sie_page2 (fine-grained configurations) */
+  KICKER_ON_DEAD_GISA: 512,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
@@ -165,6 +168,8 @@ export interface SystemContext {
   vms: KvmContext[];
   mdev: MdevContext;
   queues: QueueContext[];
+  /** Fine-grained configurations only: locks, thread locals and lock-rule faults (machines/kthread.ts). */
+  threads?: ThreadsContext;
 }
 
 export function cr6Of(params: Params, vcpu: number): number {

@@ -31,6 +31,8 @@ export type KernelName = keyof KernelFunctions;
 /** A machine's kernel table, as `this` inside every kernel function: the functions and the design switches. */
 export interface Kernel extends KernelFunctions {
   readonly design: Design;
+  /** The functions a variant replaced in this table (a fine-grained thread runs a replaced function it splits as one step). */
+  readonly replaced: ReadonlySet<string>;
 }
 
 /** Replacements for kernel functions: methods whose `this` is the machine's table. */
@@ -73,7 +75,7 @@ const MAX_ARITY = 6;
  */
 export function kernelTable(design: Design, overrides: KernelOverrides = {}, count = false): KernelTable {
   const counts = new Int32Array(KERNEL_NAMES.length);
-  const table: Record<string, unknown> = { design };
+  const table: Record<string, unknown> = { design, replaced: new Set(Object.keys(overrides)) };
   KERNEL_NAMES.forEach((name, i) => {
     const f = ((overrides as Record<string, unknown>)[name] ?? ALL[name]) as AnyFn;
     if (typeof f !== 'function') throw new TypeError(`kernel function ${name} is not a function`);

@@ -3,6 +3,7 @@
 import { assign, enqueueActions, raise, type EventObject } from 'xstate';
 import type { Actor, EventInfo } from '../src/spec.ts';
 import type { KvmContext, QueueContext, SystemContext } from './context.ts';
+import { probe, PROBED } from '../src/check/probe.ts';
 
 /** Every event of the core spec: a type plus small integer or string payload fields. */
 export interface SpecEvent extends EventObject {
@@ -13,6 +14,8 @@ export interface SpecEvent extends EventObject {
   isc?: number;
   ir?: number;
   outcome?: string;
+  /** The thread region a step event belongs to (machines/kthread.ts). */
+  thread?: string;
 }
 
 /** Index parameters of a named guard or action: which VM, vcpu or queue it is about. */
@@ -45,6 +48,8 @@ export function cloneContext(c: SystemContext): SystemContext {
     vms: c.vms.map(cloneKvm),
     mdev: { ...c.mdev },
     queues: c.queues.map((q): QueueContext => ({ ...q })),
+    // fine-grained configurations: locks and thread locals, copied by the kthread steps that change them
+    ...(c.threads ? { threads: c.threads } : {}),
   };
 }
 
@@ -136,7 +141,7 @@ export function kernel(fn: KernelFn): CoreAction {
   return brand(enqueueActions(({ context, event, enqueue }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     const fx = new Raised();
-    fn(c, event as SpecEvent, ix ?? {}, fx);
+    fn(probe.wrap ? probe.wrap(c) : c, event as SpecEvent, ix ?? {}, fx);
     const shared = shareUnchanged(context as SystemContext, c);
     enqueue.assign(() => shared);
     for (const e of fx.events) enqueue.raise(e);
@@ -148,7 +153,7 @@ export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void)
   return brand(
     assign(({ context, event }, ix: Ix) => {
       const c = cloneContext(context as SystemContext);
-      fn(c, event as SpecEvent, ix ?? {});
+      fn(probe.wrap ? probe.wrap(c) : c, event as SpecEvent, ix ?? {});
       return shareUnchanged(context as SystemContext, c);
     }),
   );
@@ -156,9 +161,14 @@ export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void)
 
 const CORE = Symbol('core action');
 
-/** Marks an action made by `kernel` or `update`, so a variant file that gives one to a machine with another context is told so. */
+/**
+ * Marks an action made by `kernel` or `update`, so a variant file that gives one to a machine with
+ * another context is told so, and so the footprint verification knows its kernel function runs
+ * through `probe` (it can see the function's reads).
+ */
 function brand(action: unknown): CoreAction {
   (action as { [CORE]?: true })[CORE] = true;
+  (action as Record<symbol, unknown>)[PROBED] = true;
   return action as CoreAction;
 }
 
@@ -179,7 +189,7 @@ export const settleEvent = (region: string): SpecEvent => ({ type: `settle.${reg
 export const settle = (region: string): { type: 'settle'; params: SpecEvent } => ({ type: 'settle', params: settleEvent(region) });
 
 /** The implementation of `settle` in every core machine's setup(): raises its params, the event. */
-export const settleAction = raise((_: unknown, event: SpecEvent) => event) as unknown as CoreAction;
+export const settleAction = brand(raise((_: unknown, event: SpecEvent) => event));
 
 export function vmOf(c: SystemContext, vm: number): KvmContext {
   const k = c.vms[vm];

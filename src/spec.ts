@@ -26,12 +26,21 @@ export interface EventInfo {
   fair?: boolean;
 }
 
+/** A path into a context or a state value: keys and array indices; '*' matches any one key. */
+export type Path = readonly (string | number)[];
+
 /** A named safety predicate over one reachable state. */
 export interface Invariant<C> {
   name: string;
   /** The kernel rule the predicate encodes. */
   cite: string;
   holds(state: AbstractState<C>): boolean;
+  /**
+   * What `holds` reads: context paths and state-value paths (regions). Partial-order reduction
+   * treats a step as visible when it writes any of them; an invariant without `reads` reads
+   * everything (no step is invisible). Checked by the footprint verification.
+   */
+  reads?: { context?: readonly Path[]; value?: readonly Path[] };
 }
 
 /**
@@ -79,6 +88,11 @@ export interface Model<C = any> {
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
   /** The kernel functions the machine calls through its kernel table (core machines), with a count of the calls made. */
   kernelFunctions?: KernelFunctionsInfo;
+  /**
+   * Partial-order reduction (machines/kthread.ts configurations): `byDefault`, the
+   * configuration opts in, so `check` reduces unless told `--no-por`.
+   */
+  por?: { byDefault: boolean };
   /**
    * What the model predicts a harness outside the package observes after a step (`event`) or
    * in the initial state (no event): read from the machine's state, never recomputed
@@ -133,6 +147,16 @@ export interface VariantInfo {
   expectedViolations: readonly string[];
   /** The configuration the variant is checked in (default: the machine's first). */
   configuration?: string;
+  /**
+   * Where another configuration sees more (a fine-grained one shows interleavings the atomic
+   * form cannot): the properties the variant must violate there, by configuration id.
+   */
+  expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The only configurations the variant can be built in (a race variant that edits a thread
+   * exists only where that thread does); `check --configuration all` skips the others.
+   */
+  configurations?: readonly string[];
   /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).

@@ -21,8 +21,11 @@
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 
+import { and, stateIn } from 'xstate';
 import { FAULT, type GibContext, type SystemContext } from '../context.ts';
+import type { Design } from '../design.ts';
 import type { Kernel } from '../kernel.ts';
+import { idleId, type Path } from '../kthread.ts';
 import { by, kernel, settle, type Args, type Effects, type Ix } from '../lib.ts';
 
 /** The kernel functions of the GIB (arch/s390/kvm/interrupt.c), entries of the machine's kernel table. */
@@ -98,12 +101,68 @@ const a = (name: string, ix?: Ix) => (ix ? { type: name, params: ix } : { type: 
 const ORIGINS = ['NULL_GISA_ADDR', 'alert_list', 'NONE_GISA_ADDR'] as const;
 
 /**
+ * The GIB region in a fine-grained configuration (machines/kthread.ts): its transitions
+ * declare footprints; the GAL handler's process_gib_alert_list waits for the `kickers` (threads
+ * running gisa_vcpu_kicker) to be idle, since its hrtimer_cancel waits for a running callback;
+ * the coarse events a thread replaces (`omit`) have no transition. A thread's step that calls
+ * process_gib_alert_list (kvm_s390_gisa_destroy's) raises `settle.gib`, as the coarse action does.
+ */
+export interface GibFine {
+  kickers: readonly string[];
+  omit: ReadonlySet<string>;
+  /** The design: what process_gib_alert_list writes per unlinked GISA depends on the IAM restore strategy. */
+  design: Design;
+}
+
+const GIB_ALL: Path = ['gib'];
+
+/**
+ * What process_gib_alert_list (and the GAL handler's first pass) reads and writes: the GIB,
+ * and per listed VM its GISA (freed: a walk through freed memory); upstream arms the kicker
+ * (timer), GIB v2..v5 kick vcpus and v5 may set the IAM. It settles the GIB region.
+ */
+export function gibProcessFootprint(d: Design): { reads: Path[]; writes: Path[]; raises: string[] } {
+  const writes: Path[] = [GIB_ALL, ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'faults']];
+  if (d.gib === 'gib-v5') writes.push(['vms', '*', 'gisa', 'iam']);
+  const raises = [settle('gib').params.type, ...(d.gib === 'upstream' ? [] : ['kvm_s390_vcpu_wakeup'])];
+  return { reads: [GIB_ALL, ['vms', '*', 'gisa'], ['vms', '*', 'vcpus'], ['vms', 'length']], writes, raises };
+}
+
+/** The footprint of a GIB region transition on `type` in a fine-grained configuration. */
+function gibFootprint(type: string, d: Design): { reads: Path[]; writes: Path[]; raises?: string[] } {
+  if (type === 'gisa_alert') return { reads: [GIB_ALL], writes: [GIB_ALL] };
+  if (type === settle('gib').params.type) return { reads: [['gib', 'origin']], writes: [] };
+  return gibProcessFootprint(d);
+}
+
+/**
  * The GIB region. The three states are the values of gib->alert_list_origin (`gib.origin`):
  * after a kernel function that may move it, `settle.gib` takes the region to the state the
  * context names. `env` adds, for the per-object machine, the call of process_gib_alert_list by
  * another object's kvm_s390_gisa_destroy (the GISA machine has the destroy itself).
  */
-export function gibRegion(env = false) {
+export function gibRegion(env = false, fine?: GibFine) {
+  const region = gibStates(env);
+  if (!fine) return region;
+  // the kickers are hrtimer callbacks (never `once`): idle is not running
+  const waits = fine.kickers.map((k) => stateIn('#' + idleId(k)));
+  for (const st of Object.values(region.states)) {
+    const on = st.on as Record<string, unknown>;
+    for (const type of Object.keys(on)) {
+      if (fine.omit.has(type)) {
+        delete on[type];
+        continue;
+      }
+      const list = ([] as { guard?: unknown; meta?: Record<string, unknown> }[]).concat(on[type] as never);
+      const fp = gibFootprint(type, fine.design);
+      const wait = type === 'gib_alert_irq_handler' || type === 'process_gib_alert_list';
+      on[type] = list.map((t) => ({ ...t, ...(wait && waits.length ? { guard: t.guard ? and([t.guard as never, ...waits]) : and(waits) } : {}), meta: { ...t.meta, footprint: fp } }));
+    }
+  }
+  return region;
+}
+
+function gibStates(env: boolean) {
   // from each state, to each other state the origin may name
   const follow = (here: string) => ({
     [settle('gib').params.type]: ORIGINS.filter((o) => o !== here).map((o) => ({ guard: { type: 'alert_list_origin', params: { is: o } }, target: o })),

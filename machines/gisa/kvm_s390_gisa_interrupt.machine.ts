@@ -23,6 +23,7 @@
 import { and, stateIn } from 'xstate';
 import { FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
+import type { Path } from '../kthread.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 
 export const EBUSY = -16;
@@ -239,6 +240,8 @@ export function gisaImplementations(k: Kernel) {
     guards: {
       // the event is about this VM's GISA
       gisa_mine: mine,
+      // gi->origin is NULL (kvm_s390_gisa_destroy cleared it)
+      gisa_origin_null: ({ context }: Args, ix: Ix) => !vmOf(context, ix.vm!).gisa.origin,
       // hrtimer_active(&gi->timer)
       hrtimer_active: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).gisa.timer,
       // v5.2 kvm_s390_gisa_destroy busy-waits while gisa_in_alert_list()
@@ -283,6 +286,45 @@ export function gisaImplementations(k: Kernel) {
 const g = (name: string, ix: Ix) => and([{ type: 'gisa_mine', params: ix }, { type: name, params: ix }]);
 const a = (name: string, ix: Ix) => ({ type: name, params: ix });
 
+/** The settle event of VM vm's GISA region: it follows gi->origin (`gisa.origin`). */
+export const gisaSettle = (vm: number) => settle(`vm${vm}.gisa`);
+
+/**
+ * The GISA region in a fine-grained configuration (machines/kthread.ts): every transition
+ * declares what it reads and writes (partial-order reduction); the coarse events a thread
+ * replaces (`omit`) have no transition. A thread's step that clears gi->origin (the
+ * destroy's) raises the region's settle event, as the coarse destroy does.
+ */
+export interface GisaFine {
+  omit: ReadonlySet<string>;
+}
+
+/** The footprint of a coarse GISA transition of VM vm in a fine-grained configuration: what its guard and action read and write. */
+function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]; writes: Path[]; raises?: string[] } {
+  const gi: Path = ['vms', vm, 'gisa'];
+  if (type === gisaSettle(vm).params.type) return { reads: [[...gi, 'origin']], writes: [] };
+  switch (type) {
+    case 'GISA_ADAPTER_INTERRUPTION':
+      if (state === 'freed') return { reads: [['airqs']], writes: [['vms', vm, 'faults']] };
+      return {
+        reads: [['airqs'], [...gi, 'freed'], [...gi, 'ipm'], [...gi, 'iam'], ['vms', vm, 'vcpus'], ['gib', 'list']],
+        writes: [['airqs'], [...gi, 'ipm'], [...gi, 'iam'], ['gib', 'list'], ['vms', vm, 'vcpus'], ['vms', vm, 'faults']],
+        raises: ['gisa_alert'],
+      };
+    case 'gisa_tac_ipm_gisc':
+      return { reads: [[...gi, 'ipm']], writes: [[...gi, 'ipm']] };
+    case 'kvm_s390_gisa_clear':
+      return { reads: [[...gi, 'origin'], [...gi, 'ipm']], writes: [[...gi, 'ipm']] };
+    case 'kicked_mask_clear':
+      return { reads: [['vms', vm, 'vcpus']], writes: [['vms', vm, 'vcpus']] };
+    case 'free_page_sie_page2':
+      return { reads: [], writes: [[...gi, 'freed']] };
+    default:
+      // the rest of the coarse calls: the VM and the GIB, read and written as a whole
+      return { reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], raises: ['gisa_alert', 'kvm_s390_vcpu_wakeup', settle('gib').params.type, gisaSettle(vm).params.type] };
+  }
+}
+
 /**
  * The GISA region of VM `vm`: alive (origin set) until kvm_s390_gisa_destroy, then
  * destroyed (origin NULL, page still allocated) until free_page_sie_page2 frees it.
@@ -290,7 +332,7 @@ const a = (name: string, ix: Ix) => ({ type: name, params: ix });
  * names the state of the VM's kvm_destroy_vm in which the destroy runs (composed machine).
  * The destroy may process the GIB alert list, so it settles the GIB region (`settle.gib`).
  */
-export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
+export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: GisaFine) {
   const ix = { vm };
   const destroyGuard = kvmStep
     ? and([a('gisa_mine', ix), a('gisa_destroy_may_proceed', ix), stateIn('#' + kvmStep)])
@@ -310,7 +352,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         kicked_mask_clear: { guard: a('gisa_mine', ix), actions: a('kicked_mask_clear', ix), ...by('kernel') },
       }
     : {};
-  return {
+  const region = {
     initial: 'alive',
     states: {
       alive: {
@@ -321,13 +363,14 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           kvm_s390_gisa_clear: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('kernel') },
+          // gi->origin = NULL: the region follows it
+          [gisaSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'destroyed' },
           kvm_s390_gisa_destroy: {
             guard: destroyGuard,
-            target: 'destroyed',
-            actions: [a('kvm_s390_gisa_destroy', ix), settle('gib')],
+            actions: [a('kvm_s390_gisa_destroy', ix), settle('gib'), gisaSettle(vm)],
             ...by('kernel'),
           },
-        },
+        } as Record<string, unknown>,
       },
       destroyed: {
         description: 'gi->origin == NULL; sie_page2 still allocated',
@@ -335,15 +378,28 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
           ...driverCalls,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           free_page_sie_page2: { guard: a('gisa_mine', ix), target: 'freed', actions: a('free_page_sie_page2', ix), ...by('kernel') },
-        },
+        } as Record<string, unknown>,
       },
       freed: {
         description: 'sie_page2 freed: any access is a use after free',
         on: {
           ...driverCalls,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('kasan_gisa_use_after_free', ix), ...by('millicode') },
-        },
+        } as Record<string, unknown>,
       },
     },
   };
+  if (!fine) return region;
+  // fine-grained: drop what the threads replace, declare footprints
+  for (const [name, st] of Object.entries(region.states)) {
+    for (const type of Object.keys(st.on)) {
+      if (fine.omit.has(type)) {
+        delete st.on[type];
+        continue;
+      }
+      const t = st.on[type] as { meta?: Record<string, unknown> };
+      st.on[type] = { ...t, meta: { ...t.meta, footprint: gisaFootprint(vm, name, type) } };
+    }
+  }
+  return region;
 }

@@ -11,7 +11,9 @@ import { region, top } from '../../machines/invariant-lib.ts';
 import { vcpuSpec } from '../../machines/vcpu/index.ts';
 import { mdevSpec, queueSpec } from '../../machines/vfio-ap/index.ts';
 import { kvmSpec, systemSpec } from '../../machines/system/index.ts';
-import { explore } from '../../src/check/explore.ts';
+import { explore, traceTo } from '../../src/check/explore.ts';
+import { REPLACED_AT } from '../../machines/gisa/kvm_s390_gisa_interrupt.threads.ts';
+import { EBUSY } from '../../machines/gisa/kvm_s390_gisa_interrupt.machine.ts';
 import { typeCheck } from '../../src/check/variant-file.ts';
 import { main } from '../../src/cli.ts';
 import type { MachineSpec, Model } from '../../src/spec.ts';
@@ -54,6 +56,54 @@ describe('a replaced kernel function reaches every caller', () => {
     const x = explore(m);
     expect(calls).toBeGreaterThan(0);
     expect(x.states.length).toBe(explore(build(queueSpec, 'upstream')).states.length);
+  });
+});
+
+describe('a replaced kernel function reaches the fine-grained threads', () => {
+  const shortest = (m: Model, name: string) => {
+    const x = explore(m);
+    const i = x.violations.get(name);
+    return i === undefined ? undefined : traceTo(m, x, i).map((t) => `${(t.event as { thread?: string }).thread ?? '-'} ${t.event.type}`);
+  };
+
+  it('the steps call their callees through the table: a gisa_set_iam that never writes leaves the unregistered ISC in the IAM after the driver alone', () => {
+    const up = build(gisaSpec, 'upstream', undefined, 'kicker-unregister');
+    explore(up);
+    expect(ran(up)).toEqual(expect.arrayContaining(['gisa_set_iam', '__airqs_kick_single_vcpu', 'gib_alert_irq_handler']));
+    // by hand: upstream needs the kicker's stale mask (12 steps); with gisa_set_iam refusing,
+    // the driver's five steps (origin check, lock, ref_count--, gisa_set_iam, unlock) leave IAM 0x10, mask 0
+    const stuck = build(gisaSpec, 'upstream', { gisa_set_iam: () => EBUSY }, 'kicker-unregister');
+    expect(shortest(stuck, 'IamRestoredOrKickerArmed')).toEqual([
+      'driver kvm_s390_gisc_unregister@if (!gi->origin)',
+      'driver kvm_s390_gisc_unregister@spin_lock(ref_lock)',
+      'driver kvm_s390_gisc_unregister@ref_count[gisc]--',
+      'driver kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask)',
+      'driver kvm_s390_gisc_unregister@spin_unlock(ref_lock)',
+    ]);
+  });
+
+  it('a thread runs a function it splits as one step when a variant replaced it', () => {
+    const keepsMask: KernelOverrides = {
+      kvm_s390_gisc_unregister(c, vm, gisc) {
+        c.vms[vm]!.gisa.ref[gisc]! -= 1;
+        return 0;
+      },
+    };
+    const m = build(gisaSpec, 'upstream', keepsMask, 'kicker-unregister');
+    const driver = m.events.filter((e) => (e as { thread?: string }).thread === 'driver').map((e) => e.type);
+    expect(driver).toEqual([`kvm_s390_gisc_unregister@${REPLACED_AT}`]);
+    expect(shortest(m, 'AlertMaskIsRegisteredIscs')).toEqual([`driver kvm_s390_gisc_unregister@${REPLACED_AT}`]);
+    expect(m.kernelFunctions!.calls().get('kvm_s390_gisc_unregister')).toBeGreaterThan(0);
+  });
+
+  it('a replaced kvm_s390_gisa_destroy still waits for a running kicker and moves the GISA region with gi->origin', () => {
+    const m = build(gisaSpec, 'upstream', { kvm_s390_gisa_destroy(c, vm) { c.vms[vm]!.gisa.origin = false; c.vms[vm]!.gisa.timer = false; } }, 'kicker-destroy');
+    const x = explore(m);
+    expect(m.events.filter((e) => (e as { thread?: string }).thread === 'destroy').map((e) => e.type)).toEqual([`kvm_s390_gisa_destroy@${REPLACED_AT}`]);
+    // the region follows gi->origin (settle), and no kicker ever ran on a NULL origin
+    expect(x.states.every((s) => (region(s.value, 'vm0', 'gisa') === 'alive') === s.context.vms[0]!.gisa.origin)).toBe(true);
+    expect(x.violations.has('KickerSeesLiveGisa')).toBe(false);
+    expect(x.states.some((s) => !s.context.vms[0]!.gisa.origin)).toBe(true);
   });
 });
 
