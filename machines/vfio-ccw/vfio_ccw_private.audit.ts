@@ -302,9 +302,15 @@ export const auditVfioCcwPrivate: KernelAudit = {
       reads: [STATE],
       writes: [STATE, ENA, CPI, IRB, WORK],
       mark: 'modelled',
-      by: ['vfio_ccw_mdev_reset'],
+      by: ['vfio_ccw_mdev_reset', 'vfio_ccw_mdev_reset@vfio_ccw_fsm_event(CLOSE)', 'vfio_ccw_mdev_reset@vfio_ccw_fsm_event(OPEN)'],
       paths: [
-        { path: 'vfio_ccw_fsm_event(CLOSE), vfio_ccw_fsm_event(OPEN) without io_mutex (a write in progress is not waited for)', writes: [STATE, ENA, CPI], mark: 'modelled', by: ['vfio_ccw_mdev_reset', 'mdev_held'] },
+        { path: 'vfio_ccw_fsm_event(CLOSE), vfio_ccw_fsm_event(OPEN) without io_mutex (a write in progress is not waited for); OPEN after CLOSE returned, with the NOT_OPER fsm_close may fire inside it', writes: [STATE, ENA, CPI], mark: 'modelled', by: ['vfio_ccw_mdev_reset', 'mdev_held', 'vfio_ccw_mdev_reset_open'] },
+        {
+          path: 'reset-race: the same two calls as two steps of the reset thread (machines/kthread.ts), a write, interrupts and the work queue running between them; the fixed design takes io_mutex around both',
+          writes: [STATE, ENA, CPI, MUTEX],
+          mark: 'modelled',
+          by: ['vfio_ccw_mdev_reset@vfio_ccw_fsm_event(CLOSE)', 'vfio_ccw_mdev_reset@vfio_ccw_fsm_event(OPEN)', 'vfio_ccw_mdev_reset@mutex_lock(private->io_mutex)', 'vfio_ccw_mdev_reset@mutex_unlock(private->io_mutex)'],
+        },
         { path: 'state NOT_OPER after: -EINVAL', writes: [], returns: '-EINVAL', mark: 'abstracted', reason: 'the return value of the reset is not recorded; the state says it' },
         { path: 'to v5.19: quiesce, cio_enable_subchannel, IDLE', writes: [STATE, ENA], mark: 'abstracted', reason: 'VFIO_DEVICE_RESET is modelled from v6.0 on only' },
       ],

@@ -22,6 +22,8 @@ export interface CcwBounds {
   asyncs: readonly { cmd: AsyncCmd; cc: number }[];
   /** cio_enable_subchannel outcomes in fsm_open (v6+). */
   enable: readonly ('ok' | 'fail')[];
+  /** VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) instead of one atomic event (versions that have it) */
+  resetSteps?: boolean;
 }
 
 export interface CcwConfiguration {
@@ -76,6 +78,18 @@ export const configurations: readonly CcwConfiguration[] = [
       irbs: ['final', 'unsolicited'],
       asyncs: [{ cmd: 'HSCH', cc: 0 }],
       enable: ['ok'],
+    },
+  },
+  {
+    id: 'reset-race',
+    description: 'VFIO_DEVICE_RESET step by step (kthread): CLOSE and OPEN as two steps of a reset thread, io_mutex a lock with an owner, against one writer, SSCH cc0/cc2, final and unsolicited IRBs, HSCH cc0, cio_enable_subchannel ok',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc2'],
+      irbs: ['final', 'unsolicited'],
+      asyncs: [{ cmd: 'HSCH', cc: 0 }],
+      enable: ['ok'],
+      resetSteps: true,
     },
   },
 ];

@@ -10,14 +10,17 @@ const IO_RET = ['', 'count', '-EOPNOTSUPP', '-EIO', '-EBUSY', '-EAGAIN', '-EACCE
 const ASYNC_RET = ['', 'count', '-ENODEV', '-EINVAL', '-EIO', '-EAGAIN', '-EBUSY'];
 const DOC = 'Documentation/arch/s390/vfio-ccw.rst';
 
+/** The FSM state: the machine's value, or its `fsm` region in a fine-grained configuration (threads beside it). */
+export const fsmState = (value: unknown): unknown => (typeof value === 'object' && value !== null && 'fsm' in value ? (value as { fsm: unknown }).fsm : value);
+
 export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
   const list: Invariant<CcwContext>[] = [
     {
       name: 'TypeOK',
       cite: 'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex is held only by a writer inside write()',
       holds: ({ value, context: c }) =>
-        typeof value === 'string' &&
-        v.states.includes(value as never) &&
+        typeof fsmState(value) === 'string' &&
+        v.states.includes(fsmState(value) as never) &&
         c.writers.every((p) => PHASES.includes(p)) &&
         IRBS.includes(c.irb) &&
         IRBS.includes(c.irbNext) &&
@@ -49,7 +52,7 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
     {
       name: 'NoStaleCpInIdle',
       cite: 'vfio_ccw_drv.c vfio_ccw_sch_io_todo frees the cp when its program ends: in IDLE, with no request in processing, no I/O outstanding and no IRB queued, no channel program is left initialised (v5.14+ cp_init would refuse every request with -EBUSY)',
-      holds: ({ value, context: c }) => value !== 'IDLE' || !c.cp || c.writers.includes('request') || c.busy || c.irb !== 'none',
+      holds: ({ value, context: c }) => fsmState(value) !== 'IDLE' || !c.cp || c.writers.includes('request') || c.busy || c.irb !== 'none',
     },
     {
       name: 'NoCpWithoutIo',
@@ -118,7 +121,13 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
     list.push({
       name: 'NotOperIsADeadEnd',
       cite: '204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close": "This makes the NOT_OPER state a dead-end path"',
-      holds: ({ value, context: c }) => !c.dead || value === 'NOT_OPER',
+      holds: ({ value, context: c }) => !c.dead || fsmState(value) === 'NOT_OPER',
+    });
+    list.push({
+      name: 'OpenCloseInOrder',
+      cite:
+        'vfio_ccw_fsm.c vfio_ccw_jumptable (204b394a23ad): OPEN is handled in STANDBY only and CLOSE only once open; OPEN in IDLE/CP_PROCESSING/CP_PENDING and CLOSE in STANDBY are fsm_notoper, the cells of events that cannot happen there; vfio_ccw_ops.c vfio_ccw_mdev_reset: "If the FSM state is seen as Not Operational after closing and re-opening the mdev, return an error" (NOT_OPER is a dead end since v6: the device is lost)',
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER) === 0,
     });
   }
   return list;

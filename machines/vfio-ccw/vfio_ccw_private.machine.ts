@@ -5,11 +5,13 @@
 // FSM events or changes the state behind its back: the io_region write() (split where another
 // CPU can interleave: after copy_from_user, and inside fsm_io_request between cp_init and
 // fsm_io_helper), the async cmd region write, vfio_ccw_sch_irq, the io_work item
-// vfio_ccw_sch_io_todo, vfio_ccw_sch_event, and the mdev life cycle of each version.
+// vfio_ccw_sch_io_todo, vfio_ccw_sch_event, the mdev life cycle of each version, and
+// VFIO_DEVICE_RESET (v6): one event, or in a configuration with `resetSteps` a thread of
+// machines/kthread.ts steps beside the FSM (the machine is then parallel: regions `fsm`, `reset`).
 //
 // Ignores: the content of channel programs (one struct channel_program, initialised or not),
 // paths and lpm (cc3 always leaves a path: -EACCES), the schib and crw regions, chp events,
-// eventfd signalling, VFIO_DEVICE_RESET and the DMA-unmap notifier, the quiesce retry loop
+// eventfd signalling, the DMA-unmap notifier (a reset), the quiesce retry loop
 // (quiesce always succeeds), transport-mode and halt/clear-on-io_region requests
 // (-EOPNOTSUPP), cp_init failures, the sch todo (unregistration) that fsm_notoper schedules.
 //
@@ -18,8 +20,9 @@
 // vfio_ccw_private.variants.ts): v4.19, v5.0, v5.2 (to v5.13), v5.14 (to v5.19), v6.2 (to the
 // 2026 fix), the 2026 "Move cp cleanup out of not operational" fix, and the design of Pierre
 // Morel's "vfio: ccw: VFIO CCW cleanup part1" v3 (Nov 2018).
-import { and, setup, enqueueActions, type AnyStateMachine, type EventObject } from 'xstate';
+import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventObject } from 'xstate';
 import type { Actor, EventInfo } from '../../src/spec.ts';
+import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
@@ -82,6 +85,8 @@ export interface CcwVersion {
   schEventRevives: boolean;
   /** VFIO_DEVICE_RESET as vfio_ccw_mdev_reset does it since v6.0: CLOSE, then OPEN, without io_mutex */
   reset?: boolean;
+  /** the steps of vfio_ccw_mdev_reset changed (a planted ordering bug; fine-grained configurations only) */
+  resetEdit?: (f: KFunction<CcwContext>) => KFunction<CcwContext>;
   /** a design that keeps every IRB: fsm_irq queues a second one behind an unprocessed first (not in any kernel) */
   irbQueue?: boolean;
   /** a design in which io_todo ends a program only on an IRB of that program (say, a per-program intparm in the ORB; not in any kernel) */
@@ -134,6 +139,8 @@ export interface CcwContext {
   irbNextOwn: boolean;
   /** what the last step found, CCW_FLAG bits: cleared by every external event (a step's finding, not a sticky tracker, so it adds no copy of the state space) */
   flags: number;
+  /** fine-grained configurations (VFIO_DEVICE_RESET as a thread): locks, locals, lock faults (machines/kthread.ts) */
+  threads?: ThreadsContext;
 }
 
 export const CCW_FAULT = {
@@ -166,10 +173,12 @@ export const CCW_FLAG = {
   SUCCESS: 256,
   /** a cmd region code outside its documented meaning */
   ASYNC: 512,
+  /** VFIO_CCW_EVENT_OPEN or CLOSE reached a state whose table cell is fsm_notoper (an OPEN while open, a CLOSE while closed): the device goes NOT_OPER */
+  OPEN_CLOSE_OUT_OF_ORDER: 1024,
 } as const;
 
 /** Events only the driver raises (the FSM events and the callers' checks after vfio_ccw_fsm_event): they do not clear flags. */
-const isRaised = (type: string): boolean => type.startsWith('VFIO_CCW_EVENT_') || type === 'io_region_ret_code' || type === 'open_device_ret';
+const isRaised = (type: string): boolean => type.startsWith('VFIO_CCW_EVENT_') || type === 'io_region_ret_code' || type === 'open_device_ret' || type === 'vfio_ccw_mdev_reset_open';
 
 export interface CcwEvent extends EventObject {
   type: string;
@@ -189,8 +198,69 @@ export interface CcwEvent extends EventObject {
 export const FSM_EVENT_PREFIX = 'VFIO_CCW_EVENT_';
 export const fsmEvent = (e: FsmEventName): string => FSM_EVENT_PREFIX + e;
 
+/**
+ * private->io_mutex as a kthread lock: held by a thread of a fine-grained configuration (the
+ * reset); the coarse writer's hold is `mutex`. Every acquire tests both (ioMutexFree).
+ */
+export const io_mutex = mutex('private->io_mutex');
+
+/** io_mutex is free: no coarse writer and no thread holds it (coarse configurations have no threads). */
+export const ioMutexFree = (c: CcwContext): boolean => c.mutex === -1 && lockFree(c, io_mutex);
+
+/**
+ * VFIO_DEVICE_RESET as a thread (configuration reset-race): vfio_ccw_mdev_reset fires CLOSE and
+ * OPEN as two vfio_ccw_fsm_event calls, each an FSM handler run to completion (raised to the
+ * fsm region), with nothing held in between; a design that locks takes io_mutex around both.
+ * The ioctl needs the device open (its first step waits for `mdev`); cio_enable_subchannel
+ * succeeds (the configuration enumerates no failure); the -EINVAL return when the state is
+ * NOT_OPER afterwards is not recorded (as in the coarse event).
+ */
+export function resetThread(v: CcwVersion): ThreadDef<CcwContext> {
+  const cite = 'drivers/s390/cio/vfio_ccw_ops.c vfio_ccw_mdev_reset (vfio_ccw_mdev_ioctl VFIO_DEVICE_RESET)';
+  // each step is an external event: what the previous one found is cleared, as kfn does
+  const fresh = { writes: [['flags']] as const, run: (c: CcwContext) => void (c.flags = 0) };
+  const close: Step<CcwContext> = {
+    at: 'vfio_ccw_fsm_event(CLOSE)',
+    cite,
+    writes: [['flags']],
+    raises: [fsmEvent('CLOSE')],
+    run: (c, _t, fx) => {
+      c.flags = 0;
+      fx.raise({ type: fsmEvent('CLOSE') });
+    },
+  };
+  const open: Step<CcwContext> = {
+    at: 'vfio_ccw_fsm_event(OPEN)',
+    cite,
+    writes: [['flags']],
+    raises: [fsmEvent('OPEN')],
+    run: (c, _t, fx) => {
+      c.flags = 0;
+      fx.raise({ type: fsmEvent('OPEN'), enable: 'ok', from: 'reset' });
+    },
+  };
+  const locked = [
+    acquire<CcwContext>(io_mutex, 'write', { ...fresh, reads: [['mutex']], when: named('no writer holds io_mutex', (c: CcwContext) => c.mutex === -1), cite }),
+    close,
+    open,
+    release<CcwContext>(io_mutex, 'write', { ...fresh, cite }),
+  ];
+  let fn = kfunction<CcwContext>('vfio_ccw_mdev_reset', cite, v.resetLocked ? locked : [close, open]);
+  if (v.resetEdit) fn = v.resetEdit(fn);
+  // the ioctl is made on an open device fd: the entry step waits for it
+  const [first, ...rest] = fn.steps;
+  const w = first!.when;
+  const entry: Step<CcwContext> = { ...first!, reads: [...(first!.reads ?? []), ['mdev']], when: named(w ? `device open && ${w.name}` : 'device open', (c: CcwContext, t) => c.mdev && (!w || w(c, t))) };
+  return { name: 'reset', actor: 'userspace', fns: [{ ...fn, steps: [entry, ...rest] }] };
+}
+
+/** The threads of a configuration: the reset thread where the bounds split VFIO_DEVICE_RESET and the version has it. */
+export function ccwThreads(v: CcwVersion, b: CcwBounds): ThreadDef<CcwContext>[] {
+  return b.resetSteps && v.reset ? [resetThread(v)] : [];
+}
+
 /** Who causes each event; VFIO_CCW_EVENT_* and the write's ret_code check are raised by the driver. */
-export function eventInfo(v: CcwVersion): Record<string, EventInfo> {
+export function eventInfo(v: CcwVersion, b?: CcwBounds): Record<string, EventInfo> {
   const ev = (actor: Actor, cite: string): EventInfo => ({ actor, cite });
   const info: Record<string, EventInfo> = {
     vfio_ccw_mdev_write: ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_write / vfio_ccw_mdev_write_io_region, up to copy_from_user'),
@@ -217,7 +287,12 @@ export function eventInfo(v: CcwVersion): Record<string, EventInfo> {
     info.vfio_ccw_mdev_close_device = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_close_device (fires VFIO_CCW_EVENT_CLOSE)');
   }
   if (v.notoper === 'notoper_work') info.vfio_ccw_notoper_todo = ev('kernel', 'vfio_ccw_drv.c vfio_ccw_notoper_todo (private->notoper_work, under io_mutex)');
-  if (v.reset) info.vfio_ccw_mdev_reset = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_ioctl VFIO_DEVICE_RESET -> vfio_ccw_mdev_reset (CLOSE, OPEN)');
+  const threads = b ? ccwThreads(v, b) : [];
+  if (v.reset && !threads.length) {
+    info.vfio_ccw_mdev_reset = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_ioctl VFIO_DEVICE_RESET -> vfio_ccw_mdev_reset (CLOSE, OPEN)');
+    info.vfio_ccw_mdev_reset_open = ev('kernel', 'vfio_ccw_ops.c vfio_ccw_mdev_reset: vfio_ccw_fsm_event(OPEN) once vfio_ccw_fsm_event(CLOSE) returned (after the NOT_OPER event fsm_close may fire)');
+  }
+  Object.assign(info, threadEventInfo(threads));
   return info;
 }
 
@@ -242,12 +317,16 @@ export function events(v: CcwVersion, b: CcwBounds): CcwEvent[] {
     out.push({ type: 'vfio_ccw_mdev_close_device' });
   }
   if (v.notoper === 'notoper_work') out.push({ type: 'vfio_ccw_notoper_todo' });
-  if (v.reset) for (const enable of b.enable) out.push({ type: 'vfio_ccw_mdev_reset', enable });
+  const threads = ccwThreads(v, b);
+  if (v.reset && !threads.length) for (const enable of b.enable) out.push({ type: 'vfio_ccw_mdev_reset', enable });
+  out.push(...threadEvents(threads));
   return out;
 }
 
 export function initialContext(v: CcwVersion, b: CcwBounds): CcwContext {
+  const threads = ccwThreads(v, b);
   return {
+    ...(threads.length ? { threads: initialThreads(threads, locksOf(threads)) } : {}),
     writers: Array.from({ length: b.writers }, (): Phase => 'none'),
     mutex: -1,
     ret: '',
@@ -365,6 +444,7 @@ const otherInRequest = (c: Ctx, w: number | undefined): boolean => c.writers.som
 export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachine {
   const by = (actor: Actor) => ({ actor });
   const idle = (c: Ctx) => c.writers.every((p) => p === 'none');
+  const threads = ccwThreads(v, b);
 
   const actions = {
     // vfio_ccw_fsm.c fsm_nop
@@ -438,7 +518,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       }
     }),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
-    fsm_notoper: kfn((c) => {
+    fsm_notoper: kfn((c, e) => {
+      if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
       if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
@@ -460,7 +541,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     // vfio_ccw_ops.c vfio_ccw_mdev_write(_io_region): the checks before the FSM event
     vfio_ccw_mdev_write: kfn((c, e, _fx, { state }) => {
       const w = e.w!;
-      if (v.ioMutex === 'trylock' && c.mutex !== -1) return void (c.ret = '-EAGAIN');
+      if (v.ioMutex === 'trylock' && !ioMutexFree(c)) return void (c.ret = '-EAGAIN');
       if (v.precheckIdle && state !== 'IDLE') {
         // "-EACCES: The channel path(s) used for the I/O were found to be not operational"
         c.flags |= CCW_FLAG.EACCES;
@@ -543,7 +624,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     }),
     // vfio_ccw_async.c vfio_ccw_async_region_write: mutex_trylock, ASYNC_REQ
     vfio_ccw_async_region_write: kfn((c, e, fx) => {
-      if (c.mutex !== -1) return void (c.asyncRet = '-EAGAIN');
+      if (!ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
       fx.raise({ type: fsmEvent('ASYNC_REQ'), cmd: e.cmd!, cc: e.cc! });
     }),
     // vfio_ccw_ops.c vfio_ccw_mdev_create
@@ -579,17 +660,20 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       cpFree(c, -1);
       c.notoperWork = false;
     }),
-    // vfio_ccw_ops.c vfio_ccw_mdev_reset (VFIO_DEVICE_RESET, no io_mutex): CLOSE, OPEN; -EINVAL if NOT_OPER after
+    // vfio_ccw_ops.c vfio_ccw_mdev_reset (VFIO_DEVICE_RESET, no io_mutex): CLOSE, OPEN; -EINVAL if NOT_OPER after.
+    // OPEN waits for CLOSE to return, with the NOT_OPER event fsm_close fires inside it: raised
+    // events queue, so the OPEN is raised by a second internal event queued behind that NOT_OPER
     vfio_ccw_mdev_reset: kfn((_c, e, fx) => {
       fx.raise({ type: fsmEvent('CLOSE') });
-      fx.raise({ type: fsmEvent('OPEN'), enable: e.enable!, from: 'reset' });
+      fx.raise({ type: 'vfio_ccw_mdev_reset_open', enable: e.enable! });
     }),
+    vfio_ccw_mdev_reset_open: kfn((_c, e, fx) => void fx.raise({ type: fsmEvent('OPEN'), enable: e.enable!, from: 'reset' })),
   };
 
   type G = { context: Ctx; event: CcwEvent };
   const guards = {
     // the writer thread is outside write(); a blocking io_mutex makes it wait
-    writer_can_enter: ({ context: c, event: e }: G) => c.mdev && c.writers[e.w!] === 'none' && !(v.ioMutex === 'blocking' && c.mutex !== -1),
+    writer_can_enter: ({ context: c, event: e }: G) => c.mdev && c.writers[e.w!] === 'none' && !(v.ioMutex === 'blocking' && !ioMutexFree(c)),
     writer_copied: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied',
     // the writer is inside fsm_io_request; ssch can only give cc0 on an enabled, idle subchannel
     writer_in_request: ({ context: c, event: e }: G) =>
@@ -609,7 +693,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     mdev_free: ({ context: c }: G) => !c.mdev,
     mdev_held: ({ context: c }: G) => c.mdev,
     mdev_held_no_writer: ({ context: c }: G) => c.mdev && idle(c),
-    notoper_work_runnable: ({ context: c }: G) => c.notoperWork && c.mutex === -1,
+    notoper_work_runnable: ({ context: c }: G) => c.notoperWork && ioMutexFree(c),
   };
 
   const tableCell = (h: Handler, s: StateName) => {
@@ -708,10 +792,12 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       if (s !== 'NOT_OPER') on.vfio_ccw_mdev_open_device = { guard: 'mdev_free', actions: 'vfio_ccw_mdev_open_device', meta: u };
       // raised after a failed fsm_open, which always ends in NOT_OPER
       if (s === 'NOT_OPER') on.open_device_ret = { actions: 'open_device_ret', meta: k };
-      on.vfio_ccw_mdev_close_device = { guard: 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
+      // close_device runs when the last fd is released: no ioctl (a reset thread) is inside the device
+      on.vfio_ccw_mdev_close_device = { guard: threads.length ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
     }
     if (v.notoper === 'notoper_work') on.vfio_ccw_notoper_todo = { guard: 'notoper_work_runnable', actions: 'vfio_ccw_notoper_todo', meta: k };
-    if (v.reset) on.vfio_ccw_mdev_reset = { guard: v.resetLocked ? 'mdev_held_no_writer' : 'mdev_held', actions: 'vfio_ccw_mdev_reset', meta: u };
+    if (v.reset && !threads.length) on.vfio_ccw_mdev_reset_open = { actions: 'vfio_ccw_mdev_reset_open', meta: k };
+    if (v.reset && !threads.length) on.vfio_ccw_mdev_reset = { guard: v.resetLocked ? 'mdev_held_no_writer' : 'mdev_held', actions: 'vfio_ccw_mdev_reset', meta: u };
     return { on };
   };
 
@@ -722,11 +808,21 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     io_irb_final: ({ context: c }: G) => ends(c) && (!v.irbIdentity || c.irbOwn),
     io_irb_is_final: ({ context: c }: G) => c.irb !== 'intermediate' || v.ioTodoChecksFinal === false,
   };
-  const config = {
-    id: 'vfio_ccw_private',
-    initial: v.initial,
-    context: initialContext(v, b),
-    states: Object.fromEntries(v.states.map((s) => [s, stateNode(s)])),
-  };
+  const states = Object.fromEntries(v.states.map((s) => [s, stateNode(s)]));
+  // a fine-grained configuration: the FSM is one region (`fsm`), each thread another
+  const world = threadWorld(threads);
+  const config = threads.length
+    ? {
+        id: 'vfio_ccw_private',
+        type: 'parallel',
+        context: initialContext(v, b),
+        states: { fsm: { initial: v.initial, states }, ...Object.fromEntries(threads.map((t) => [t.name, threadRegion(t, world)])) },
+      }
+    : {
+        id: 'vfio_ccw_private',
+        initial: v.initial,
+        context: initialContext(v, b),
+        states,
+      };
   return setup({ actions: actions as never, guards: allGuards as never }).createMachine(config as never) as unknown as AnyStateMachine;
 }

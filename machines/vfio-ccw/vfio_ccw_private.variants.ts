@@ -4,6 +4,7 @@
 // named in README.md.
 import type { VariantInfo } from '../../src/spec.ts';
 import type { CcwKernel } from '../../src/sut/vfio_ccw.ts';
+import { swapStatements } from '../kthread.ts';
 import type { CcwVersion, JumpTable } from './vfio_ccw_private.machine.ts';
 
 // vfio_ccw_fsm.c vfio_ccw_jumptable, v4.19 (realme tree = mainline v4.19)
@@ -99,14 +100,19 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
-export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers';
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'reset-race';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'reset-race'];
 
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
   /** The transcription of this kernel in src/sut/vfio_ccw.ts (designs and planted bugs have none). */
   sut?: CcwKernel;
-  /** Expected violations per configuration; `expectedViolations` is their union. */
-  expected: Readonly<Record<CcwConfigId, readonly string[]>>;
+  /**
+   * Expected violations per configuration; `expectedViolations` is their union. A variant exists
+   * in the configurations it has an entry for (the kernels before VFIO_DEVICE_RESET have no
+   * reset-race; a planted bug in the reset thread has only reset-race).
+   */
+  expected: Readonly<Partial<Record<CcwConfigId, readonly string[]>>>;
 }
 
 // What every kernel since the single private->irb (v4.18) and the late io_work has (README, findings):
@@ -120,14 +126,17 @@ const IRB = ['EveryIrbReachesRegion', 'NoCpWithoutIo'];
 const STALE = ['IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
 const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE];
 
-function variant(v: Omit<CcwVariant, 'expectedViolations' | 'status'>): CcwVariant {
-  return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())] };
+function variant(v: Omit<CcwVariant, 'expectedViolations' | 'status' | 'configurations'>): CcwVariant {
+  const ids = CONFIG_IDS.filter((c) => v.expected[c]);
+  return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], ...(ids.length < CONFIG_IDS.length ? { configurations: ids } : {}) };
 }
-const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, readonly string[]>> = {}, ret?: readonly string[]): Record<CcwConfigId, readonly string[]> => ({
+/** The same violations in the four coarse configurations (plus `extra` per configuration; reset-race only where `extra` names it). */
+const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, readonly string[]>> = {}, ret?: readonly string[]): Partial<Record<CcwConfigId, readonly string[]>> => ({
   'one-writer': [...names, ...(extra['one-writer'] ?? [])],
   ret: ret ?? [...names, ...(extra.ret ?? [])],
   irbs: [...names, ...(extra.irbs ?? [])],
   'two-writers': [...names, ...(extra['two-writers'] ?? [])],
+  ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
 });
 
 /**
@@ -149,7 +158,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x: OPEN/CLOSE events, io_mutex trylock, fsm_notoper calls cp_free directly, VFIO_DEVICE_RESET as CLOSE+OPEN',
     cite: 'torvalds/linux vfio_ccw_fsm.c 008a011d; 204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close"; Kingxukai/linux v6.17-rc4 vfio_ccw_{fsm,drv,ops}.c',
     sut: 'v6.2',
-    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], {}, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
+    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_2,
   }),
   variant({
@@ -157,7 +166,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x with the 2026 fix: fsm_notoper queues notoper_work, which frees the cp under io_mutex',
     cite: '0c11f61a876e "s390/vfio_ccw: Move cp cleanup out of not operational" (gregkh stable c9b85aa2)',
     sut: 'v6-notoper-work',
-    expected: same(['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'IoEbusyMeansBusy', ...IRB, ...STALE], {}, ['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'EveryIrbReachesRegion', ...STALE]),
+    expected: same(['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_NOTOPER_WORK,
   }),
   variant({
@@ -206,7 +215,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'design: v6 with the 2026 notoper fix, every IRB queued for io_todo (none overwritten), io_todo ending a program only on an IRB of that program, VFIO_DEVICE_RESET under io_mutex, fsm_io_request keeping NOT_OPER',
     cite: 'Documentation/arch/s390/vfio-ccw.rst K5 "Interrupt handler gets the I/O result and write the result to the I/O region"; vfio_ccw_sch_io_todo\'s own comment "Do not overwrite a possible processing state if ... the final interrupt was for HSCH or CSCH"',
     configuration: 'irbs',
-    expected: same(FIXED_EXPECTED),
+    expected: same(FIXED_EXPECTED, { 'reset-race': [] }),
     version: FIXED,
   }),
   planted(
@@ -281,4 +290,12 @@ export const variants: readonly CcwVariant[] = [
     { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, ASYNC_REQ: 'fsm_async_retry' } })) },
     same(['AsyncRetMeaning']),
   ),
+  variant({
+    id: 'bug-reset-lock-after-close',
+    description: 'planted: vfio_ccw_mdev_reset of the fixed design takes io_mutex only after VFIO_CCW_EVENT_CLOSE (the two statements swapped): the close runs beside a write in progress',
+    cite: 'planted bug in vfio_ccw_ops.c vfio_ccw_mdev_reset (the fixed design\'s mutex_lock(&private->io_mutex) moved below vfio_ccw_fsm_event(CLOSE))',
+    configuration: 'reset-race',
+    expected: { 'reset-race': ['NoCpFreeWhileProcessing', 'OpenCloseInOrder'] },
+    version: { ...FIXED, resetEdit: (f) => swapStatements(f, 'mutex_lock(private->io_mutex)', 'vfio_ccw_fsm_event(CLOSE)') },
+  }),
 ];

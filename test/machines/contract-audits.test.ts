@@ -11,7 +11,12 @@ import type { MachineSpec } from '../../src/spec.ts';
 /** The names of every configuration's machine (a configuration may enumerate different events). */
 function names(spec: MachineSpec): Set<string> {
   const out = new Set<string>();
-  for (const c of spec.configurations) for (const v of spec.variants) for (const n of machineNames(spec.model(v.id, c.id).machine)) out.add(n);
+  for (const c of spec.configurations) {
+    for (const v of spec.variants) {
+      if (v.configurations && !v.configurations.includes(c.id)) continue; // a variant that exists only in some configurations
+      for (const n of machineNames(spec.model(v.id, c.id).machine)) out.add(n);
+    }
+  }
   return out;
 }
 

@@ -191,3 +191,61 @@ describe('which program an interruption belongs to (issue 13), traced by hand th
     expect(ctx(s).flags & CCW_FLAG.EACCES).toBe(CCW_FLAG.EACCES);
   });
 });
+
+describe('reset-race: VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) against a write', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const step = (at: string) => ({ type: `vfio_ccw_mdev_reset@${at}`, thread: 'reset' });
+  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  const fsm = (s: AnyMachineSnapshot) => (s.value as { fsm: string }).fsm;
+
+  it('v6.2: CLOSE frees the program being built; the write ends in IDLE (err_out); the OPEN finds IDLE and fsm_notoper kills the device', () => {
+    // traced by hand: vfio_ccw_mdev_write_io_region holds io_mutex inside fsm_io_request (cp_init done,
+    // CP_PROCESSING); vfio_ccw_mdev_reset takes no lock: fsm_close disables, cp_free, STANDBY; the writer's
+    // cp_prefetch finds cp->initialized clear: -EINVAL, err_out: IDLE; vfio_ccw_jumptable[IDLE][OPEN] is fsm_notoper
+    let s = drive('v6.2', 'reset-race', [open, ...write(), step('vfio_ccw_fsm_event(CLOSE)')]);
+    expect(fsm(s)).toBe('STANDBY');
+    expect(c(s)).toMatchObject({ cp: false, ena: false, writers: ['request'] });
+    expect(c(s).faults & 2).toBe(2);
+    s = drive('v6.2', 'reset-race', [open, ...write(), step('vfio_ccw_fsm_event(CLOSE)'), ssch('cc2'), step('vfio_ccw_fsm_event(OPEN)')]);
+    expect(fsm(s)).toBe('NOT_OPER');
+    expect(c(s)).toMatchObject({ dead: true, ret: '-EINVAL', writers: ['none'] });
+    expect(c(s).flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER).toBe(CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER);
+    // the atomic reset of the coarse configurations cannot show it: CLOSE and OPEN run before the write goes on
+    const coarse = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_mdev_reset', enable: 'ok' }, ssch('cc2')]);
+    expect(coarse.value).toBe('IDLE');
+    expect(c(coarse).flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER).toBe(0);
+  });
+
+  it('the coarse reset runs OPEN after the NOT_OPER that fsm_close fires inside CLOSE (the kernel\'s nesting): no OPEN in IDLE', () => {
+    // a reset fails to enable (NOT_OPER), the write's err_out turns it back into IDLE with the subchannel disabled;
+    // the next reset: fsm_close finds it disabled and fires NOT_OPER before vfio_ccw_mdev_reset fires OPEN
+    const s = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_mdev_reset', enable: 'fail' }, ssch('cc2'), { type: 'vfio_ccw_mdev_reset', enable: 'ok' }]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(c(s).flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER).toBe(0);
+  });
+
+  it('fixed: the reset waits for io_mutex while a write holds it, and a write gets -EAGAIN from mutex_trylock while the reset holds it', () => {
+    let s = drive('fixed', 'reset-race', [open, ...write(), step('mutex_lock(private->io_mutex)')]);
+    expect((s.value as { reset: string }).reset).toBe('idle');
+    expect(c(s).threads!.locks['private->io_mutex']).toBe(null);
+    s = drive('fixed', 'reset-race', [open, step('mutex_lock(private->io_mutex)'), { type: 'vfio_ccw_mdev_write', w: 0 }]);
+    expect(c(s).threads!.locks['private->io_mutex']).toBe('reset');
+    expect(c(s)).toMatchObject({ ret: '-EAGAIN', writers: ['none'], mutex: -1 });
+  });
+
+  it.each([
+    ['v6.2', ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone', 'OpenCloseInOrder']],
+    ['fixed', []],
+    ['bug-reset-lock-after-close', ['NoCpFreeWhileProcessing', 'OpenCloseInOrder']],
+  ] as const)('%s: exactly these violations in reset-race, the locking rules kept', (id, expected) => {
+    const m = vfioCcwPrivate.model(id, 'reset-race');
+    expect([...m.expectedViolations].sort()).toEqual([...expected].sort());
+    const x = explore(m);
+    expect([...x.violations.keys()].sort()).toEqual([...expected].sort());
+  });
+
+  it('a kernel without VFIO_DEVICE_RESET has no reset-race, and the planted reset bug no coarse configuration: one-line errors', () => {
+    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, not 'reset-race'$/);
+    expect(() => vfioCcwPrivate.model('bug-reset-lock-after-close', 'one-writer')).toThrow(/exists only in configuration reset-race, not 'one-writer'/);
+  });
+});
