@@ -43,7 +43,8 @@ export interface DirtyLogVariant extends VariantInfo {
 }
 
 function variant(v: Omit<DirtyLogVariant, 'expectedViolations' | 'status'>): DirtyLogVariant {
-  return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())] };
+  // a variant states its configurations: every one it has an expectation for
+  return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], configurations: Object.keys(v.expected) };
 }
 /** The same expectation in every configuration. */
 const everywhere = (names: readonly string[]): Record<ConfigId, readonly string[]> => ({ manual: names, 'initially-set': names, legacy: names, faults: names });

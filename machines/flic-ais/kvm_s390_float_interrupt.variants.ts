@@ -112,7 +112,7 @@ function onBaseline(
 
 function variant(v: Omit<FlicVariant, 'expectedViolations' | 'status'>): FlicVariant {
   const union = new Set(Object.values(v.expected).flat());
-  return { ...v, status: 'asserted', expectedViolations: [...union] };
+  return { ...v, status: 'asserted', expectedViolations: [...union], configurations: Object.keys(v.expected) };
 }
 /** A planted bug in one kernel function: the baseline plus what it breaks, checked by default in `home`. */
 function planted(
