@@ -11,7 +11,11 @@ import { auditGaps, auditProblems, kernelTableNames, machineNames, type KernelAu
 import { main } from '../src/cli.ts';
 import { auditCounts, kernelListing } from '../src/commands/list.ts';
 
-const audited = specs.filter((s) => s.audit);
+// the core machines' audits; the FLIC, vfio-ccw and dirty-log audits have their own test
+// (test/machines/contract-audits.test.ts) until this one subsumes them
+const CORE = ['kvm_s390_gib', 'kvm_s390_gisa_interrupt', 'kvm_vcpu', 'vfio_ap_queue', 'ap_matrix_mdev', 'kvm', 'system'];
+const audited = specs.filter((s) => s.audit && CORE.includes(s.id));
+const withAudit = specs.filter((s) => s.audit);
 
 /**
  * Names the machine uses in one configuration, over every variant (designs may differ in
@@ -153,7 +157,7 @@ describe('list --kernel', () => {
 
   it('prints every audited machine without --machine', async () => {
     const r = await run('list', '--kernel');
-    expect(r.out.split('\n').filter((l) => /^\S+: v6\.17-rc4/.test(l)).map((l) => l.split(':')[0])).toEqual(audited.map((s) => s.id));
+    expect(r.out.split('\n').filter((l) => /^\S+: v\d/.test(l)).map((l) => l.split(':')[0])).toEqual(withAudit.map((s) => s.id));
   });
 
   it('prints JSON: the audits whole, with counts and gaps', async () => {
@@ -164,13 +168,12 @@ describe('list --kernel', () => {
     expect(a.entries).toEqual(JSON.parse(JSON.stringify(kvmAudit.entries)));
     expect(a.gaps).toEqual(GAPS.kvm);
     expect(a.counts.entries).toBe(kvmAudit.entries.length);
-    expect(JSON.parse((await run('list', '--kernel', '--json')).out).map((x: { machine: string }) => x.machine)).toEqual(audited.map((s) => s.id));
+    expect(JSON.parse((await run('list', '--kernel', '--json')).out).map((x: { machine: string }) => x.machine)).toEqual(withAudit.map((s) => s.id));
     expect(kernelListing('system')[0]!.counts.missing).toBe(GAPS.system!.length);
   });
 
   it.each([
     [['list', '--kernel', '--machine', 'nope'], /unknown machine 'nope'/],
-    [['list', '--kernel', '--machine', 'vfio_ccw_private'], /machine 'vfio_ccw_private' has no kernel audit yet/],
     [['list', '--machine', 'kvm'], /--machine needs --kernel/],
   ])('exits 2 with one line for %j', async (argv, message) => {
     const r = await run(...argv);

@@ -1,8 +1,23 @@
-// Safety properties of the dirty log, evaluated in every reachable state (TypeOK first).
+// Safety properties of the dirty log, evaluated in every reachable state (TypeOK first). Each
+// documented promise of Documentation/virt/kvm/api.rst (4.8 KVM_GET_DIRTY_LOG, 4.117
+// KVM_CLEAR_DIRTY_LOG, 7.18 KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) is one property citing its
+// sentence; the kernel's own rules (edde99ce0529, the comment in kvm_clear_dirty_log_protect)
+// and the migration tool's need (no write after the last copy is lost) are the others.
 // "Logged" means KVM will report the page at the next KVM_GET_DIRTY_LOG: its bit in
 // memslot->dirty_bitmap, or on s390 the PGSTE_UC_BIT that kvm_arch_sync_dirty_log harvests.
 import type { AbstractState, Invariant } from '../../src/spec.ts';
-import { PAGES, RETURN_CODES, KVM_DIRTY_LOG_MANUAL_CAPS } from './kvm_memory_slot.bounds.ts';
+import {
+  BEYOND,
+  EFAULT,
+  EINVAL,
+  ENOENT,
+  ENOTTY,
+  KVM_DIRTY_LOG_INITIALLY_SET,
+  KVM_DIRTY_LOG_MANUAL_CAPS,
+  KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
+  PAGES,
+  RETURN_CODES,
+} from './kvm_memory_slot.bounds.ts';
 import type { PageContext, SlotContext } from './kvm_memory_slot.machine.ts';
 
 type S = AbstractState<SlotContext>;
@@ -10,31 +25,146 @@ type S = AbstractState<SlotContext>;
 const logging = (s: S) => s.value === 'logging' || s.value === 'get_dirty_log_copied';
 const logged = (p: PageContext) => p.dirty || p.uc;
 const isBool = (b: unknown) => b === true || b === false;
+const op = (s: S) => s.context.last.op;
+const manual = (s: S) => (s.context.mode & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) !== 0;
+/** the step returned from KVM_GET_DIRTY_LOG with 0: the generic GET, or the s390 memset that ends it */
+const getReturned = (s: S) => s.context.last.got !== null;
+const page = (s: S, gfn: number) => s.context.pages[PAGES.indexOf(gfn as (typeof PAGES)[number])];
 
-export const invariants: readonly Invariant<SlotContext>[] = [
-  {
-    name: 'TypeOK',
-    cite: 'struct kvm_memory_slot, kvm->manual_dirty_log_protect (0 or a subset of KVM_DIRTY_LOG_MANUAL_CAPS), ioctl return values',
-    holds: (s) =>
-      (s.value === 'created' || logging(s)) &&
-      Number.isInteger(s.context.mode) &&
-      (s.context.mode & ~KVM_DIRTY_LOG_MANUAL_CAPS) === 0 &&
-      (RETURN_CODES as readonly number[]).includes(s.context.rc) &&
-      s.context.pages.length === PAGES.length &&
-      (s.value === 'get_dirty_log_copied' || s.context.is_dirty === false) &&
-      s.context.pages.every((p) => isBool(p.dirty) && isBool(p.wp) && isBool(p.uc) && isBool(p.stale) && isBool(p.reported)),
-  },
-  {
-    name: 'DirtyOrWriteProtected',
-    cite: 'edde99ce0529 "KVM: Write protect memory after slot swap": all pages are either dirty in the current bitmap, or write-protected',
-    holds: (s) => !logging(s) || s.context.pages.every((p) => logged(p) || p.wp),
-  },
-  {
-    name: 'NoLostWrite',
-    cite: 'kvm_get_dirty_log_protect comment: "to avoid losing track of dirty pages"; a page the guest wrote after its last copy is logged or still in the migration bitmap',
-    holds: (s) => !logging(s) || s.context.pages.every((p) => !p.stale || logged(p) || p.reported),
-  },
-];
+/** The properties of one architecture: `s390` drops the ones about an ioctl s390 does not have. */
+export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
+  return [
+    {
+      name: 'TypeOK',
+      cite: 'struct kvm_memory_slot, kvm->manual_dirty_log_protect (0 or a subset of KVM_DIRTY_LOG_MANUAL_CAPS), ioctl return values',
+      holds: (s) =>
+        (s.value === 'created' || logging(s)) &&
+        Number.isInteger(s.context.mode) &&
+        (s.context.mode & ~KVM_DIRTY_LOG_MANUAL_CAPS) === 0 &&
+        (s.context.last.rc === null || (RETURN_CODES as readonly number[]).includes(s.context.last.rc)) &&
+        s.context.pages.length === PAGES.length &&
+        (s.value === 'get_dirty_log_copied') === (s.context.copied !== null) &&
+        (s.value === 'get_dirty_log_copied' || s.context.is_dirty === false) &&
+        isBool(s.context.beyond) &&
+        s.context.pages.every((p) => isBool(p.dirty) && isBool(p.wp) && isBool(p.uc) && isBool(p.stale) && isBool(p.reported) && isBool(p.since)),
+    },
+    {
+      name: 'DirtyOrWriteProtected',
+      cite: 'edde99ce0529 "KVM: Write protect memory after slot swap": all pages are either dirty in the current bitmap, or write-protected',
+      holds: (s) => !logging(s) || s.context.pages.every((p) => logged(p) || p.wp),
+    },
+    {
+      name: 'NoLostWrite',
+      cite: 'kvm_get_dirty_log_protect comment: "to avoid losing track of dirty pages"; a page the guest wrote after its last copy is logged or still in the migration bitmap',
+      holds: (s) => !logging(s) || s.context.pages.every((p) => !p.stale || logged(p) || p.reported),
+    },
+    {
+      name: 'GetReportsEveryDirtiedPage',
+      cite: 'api.rst 4.8 KVM_GET_DIRTY_LOG: "Given a memory slot, return a bitmap containing any pages dirtied since the last call to this ioctl" (with MANUAL_PROTECT, since userspace last cleared the page: 7.18)',
+      holds: (s) => s.context.last.missed.length === 0,
+    },
+    {
+      name: 'GetClearsBits',
+      cite: 'api.rst 4.8: "The bits in the dirty bitmap are cleared before the ioctl returns, unless KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is enabled"',
+      holds: (s) => op(s) === '' || !getReturned(s) || manual(s) || s.context.last.got!.every((g) => g === BEYOND ? !s.context.beyond : !page(s, g)!.dirty),
+    },
+    {
+      name: 'ManualGetLeavesLog',
+      cite: 'api.rst 7.18: "With KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE is set, KVM_GET_DIRTY_LOG will not automatically clear and write-protect all pages that are returned as dirty"',
+      holds: (s) => op(s) !== 'KVM_GET_DIRTY_LOG' || !manual(s) || s.context.last.touched.length === 0,
+    },
+    {
+      name: 'LegacyGetReprotects',
+      cite: 'api.rst 7.18: without MANUAL_PROTECT_ENABLE, KVM_GET_DIRTY_LOG will "automatically clear and write-protect all pages that are returned as dirty" (s390: protected, or re-dirtied in UC since)',
+      holds: (s) => !getReturned(s) || manual(s) || s.context.last.got!.every((g) => g === BEYOND || page(s, g)!.wp || page(s, g)!.uc),
+    },
+    {
+      name: 'GetNothingBeyondSlot',
+      cite: 'api.rst 4.8: "return a bitmap ... Bit 0 is the first page in the memory slot": the bitmap holds the slot\'s pages, none past npages',
+      holds: (s) => !getReturned(s) || !s.context.last.got!.includes(BEYOND),
+    },
+    ...(arch.s390
+      ? []
+      : [
+          {
+            name: 'ClearCleansSelected',
+            cite: 'api.rst 4.117 KVM_CLEAR_DIRTY_LOG: "For each bit that is set in the input bitmap, the corresponding page is marked \\"clean\\" in KVM\'s dirty bitmap, and dirty tracking is re-enabled for that page"',
+            holds: (s: S) =>
+              op(s) !== 'KVM_CLEAR_DIRTY_LOG' || s.context.last.rc !== 0 || s.context.last.sel.every((g) => g === BEYOND || (!page(s, g)!.dirty && page(s, g)!.wp)),
+          },
+          {
+            name: 'ClearTouchesOnlySelected',
+            cite: 'api.rst 4.117: only "for each bit that is set in the input bitmap" is a page cleaned and re-protected',
+            holds: (s: S) => op(s) !== 'KVM_CLEAR_DIRTY_LOG' || s.context.last.touched.every((g) => s.context.last.sel.includes(g)),
+          },
+          {
+            name: 'ClearRefusesUndocumentedRanges',
+            cite: 'api.rst 4.117: "first_page must be a multiple of 64; num_pages must also be a multiple of 64 unless first_page + num_pages is the size of the memory slot"',
+            holds: (s: S) => {
+              const r = s.context.last.req;
+              if (op(s) !== 'KVM_CLEAR_DIRTY_LOG' || !r || r.documented) return true;
+              return s.context.last.rc !== null && s.context.last.rc < 0 && s.context.last.touched.length === 0;
+            },
+          },
+          {
+            name: 'ClearAcceptsDocumentedRanges',
+            cite: 'api.rst 4.117: a range by those rules is accepted; "it can always be used as long as KVM_CHECK_EXTENSION confirms that KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is present"',
+            holds: (s: S) => {
+              const r = s.context.last.req;
+              if (op(s) !== 'KVM_CLEAR_DIRTY_LOG' || !r || !logging(s) || r.fault || r.slotBad) return true;
+              return !r.documented || s.context.last.rc === 0;
+            },
+          },
+          {
+            name: 'ClearNeverBeyondSlot',
+            cite: 'kvm_clear_dirty_log_protect: "mask contains the bits that really have been cleared. This never includes any bits beyond the length of the memslot ... therefore it is not a problem if userspace sets them"',
+            holds: (s: S) => s.context.faults === 0,
+          },
+          {
+            name: 'InitiallySetAllOnes',
+            cite: 'api.rst 7.18: "With KVM_DIRTY_LOG_INITIALLY_SET set, all the bits of the dirty bitmap will be initialized to 1 when created"',
+            holds: (s: S) =>
+              op(s) !== 'KVM_SET_USER_MEMORY_REGION' || (s.context.mode & KVM_DIRTY_LOG_INITIALLY_SET) === 0 || s.context.pages.every((p) => p.dirty),
+          },
+          {
+            name: 'InitiallySetProtectsNothing',
+            cite: 'api.rst 7.18: with INITIALLY_SET "dirty logging can be enabled gradually in small chunks on the first call to KVM_CLEAR_DIRTY_LOG": nothing is write-protected before',
+            holds: (s: S) =>
+              op(s) !== 'KVM_SET_USER_MEMORY_REGION' || (s.context.mode & KVM_DIRTY_LOG_INITIALLY_SET) === 0 || s.context.pages.every((p) => !p.wp),
+          },
+          {
+            name: 'InitiallySetNeedsManual',
+            cite: 'api.rst 7.18: "KVM_DIRTY_LOG_INITIALLY_SET depends on KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE"',
+            holds: (s: S) => {
+              const a = s.context.last.req?.args ?? 0;
+              return op(s) !== 'KVM_ENABLE_CAP' || !(a & KVM_DIRTY_LOG_INITIALLY_SET) || (a & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) !== 0 || (s.context.last.rc !== null && s.context.last.rc < 0 && s.context.mode !== a);
+            },
+          },
+        ]),
+    {
+      name: 'DirtyLogErrnoMeaning',
+      cite: 'api.rst 4.8/4.117: "Returns: 0 on success, -1 on error"; EFAULT only for a faulting user buffer, ENOENT only for a slot without a dirty bitmap, ENOTTY only where the ioctl is not built (4.117 ":Architectures: x86, arm64, mips"), EINVAL only for arguments the rules refuse',
+      holds: (s) => {
+        const r = s.context.last.req;
+        const rc = s.context.last.rc;
+        if (!r || rc === null || rc === 0) return true;
+        if (rc === EFAULT) return !!r.fault;
+        if (rc === ENOENT) return s.value === 'created';
+        if (rc === ENOTTY) return arch.s390 && op(s) === 'KVM_CLEAR_DIRTY_LOG';
+        if (rc === EINVAL) {
+          if (r.slotBad) return true;
+          if (op(s) === 'KVM_ENABLE_CAP') {
+            const a = r.args ?? 0;
+            return arch.s390 || (a & ~(a & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ? KVM_DIRTY_LOG_MANUAL_CAPS : KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)) !== 0;
+          }
+          if (op(s) === 'KVM_CLEAR_DIRTY_LOG') return !r.documented;
+          return false;
+        }
+        return false;
+      },
+    },
+  ];
+}
 
 /** The seed's benign race: KVM reports (or will report) a page whose copy is already current. */
 export const falsePositive = (s: S): boolean => logging(s) && s.context.pages.some((p) => !p.stale && (logged(p) || p.reported));

@@ -1,10 +1,12 @@
 // What a harness outside the package sees of the memslot after each step (paths --format json
-// and kselftest), read from the machine's state: the return value of an ioctl (context.rc,
-// which only the ioctls set; the s390 KVM_GET_DIRTY_LOG returns at kvm_s390_memset_dirty_bitmap),
-// and per tracked page the bitmap, protection and userspace's view of it.
+// and kselftest), read from the machine's state: the return value of an ioctl (context.last.rc,
+// null in a step where no ioctl returned; the s390 KVM_GET_DIRTY_LOG returns at
+// kvm_s390_memset_dirty_bitmap), the tracked pages a GET that returned 0 copied out
+// (context.last.got, the bit past the slot as BEYOND), and per tracked page the bitmap,
+// protection and userspace's view of it.
 import type { EventObject } from 'xstate';
 import type { AbstractState, Observation } from '../../src/spec.ts';
-import { EINVAL, ENOENT, ENOTTY, PAGES } from './kvm_memory_slot.bounds.ts';
+import { EFAULT, EINVAL, ENOENT, ENOTTY, PAGES } from './kvm_memory_slot.bounds.ts';
 import type { SlotContext } from './kvm_memory_slot.machine.ts';
 
 /** The events that are (or end) an ioctl, so the step has a return value. */
@@ -14,6 +16,7 @@ const ERRNO_NAMES = new Map<number, string>([
   [ENOENT, 'ENOENT'],
   [EINVAL, 'EINVAL'],
   [ENOTTY, 'ENOTTY'],
+  [EFAULT, 'EFAULT'],
 ]);
 
 export function observeSlot(s: AbstractState<SlotContext>, event?: EventObject): Observation {
@@ -22,8 +25,11 @@ export function observeSlot(s: AbstractState<SlotContext>, event?: EventObject):
     mode: c.mode,
     pages: c.pages.map((p, i) => ({ gfn: PAGES[i]!, dirty: p.dirty, wp: p.wp, uc: p.uc, stale: p.stale, reported: p.reported })),
   };
+  const rc = c.last.rc;
   // the s390 GET copied the bitmap out and waits for its memset: no return value yet
-  if (!event || !RETURNING.includes(event.type) || String(s.value) === 'get_dirty_log_copied') return { state: String(s.value), fields };
-  const errno = ERRNO_NAMES.get(c.rc);
-  return { state: String(s.value), rc: c.rc, ...(errno ? { errno } : {}), fields };
+  if (!event || !RETURNING.includes(event.type) || rc === null || String(s.value) === 'get_dirty_log_copied') return { state: String(s.value), fields };
+  const errno = ERRNO_NAMES.get(rc);
+  const o: Observation & { returns?: unknown } = { state: String(s.value), rc, ...(errno ? { errno } : {}), fields };
+  if (c.last.got) o.returns = { dirty: [...c.last.got] };
+  return o;
 }

@@ -1,113 +1,297 @@
 // Variants of the dirty-log machine (the s390 implementation, the v5.0 CLEAR rule, planted
-// bugs), each the baseline with named guards or actions replaced, and the MachineSpec.
-import { assign } from 'xstate';
+// bugs), each the baseline with kernel functions of DirtyKernel replaced (a factory option),
+// with the properties each must violate per configuration, and the MachineSpec.
 import { pick, type MachineSpec, type Model, type VariantInfo } from '../../src/spec.ts';
-import { CLEAR_PAYLOADS, CONFIGURATIONS, KVM_MEM_LOG_DIRTY_PAGES, NPAGES, PAGES, enableCapArgs, type DirtyLogConfiguration } from './kvm_memory_slot.bounds.ts';
+import { auditKvmMemorySlot } from './kvm_memory_slot.audit.ts';
+import {
+  CLEAR_PAYLOADS,
+  CONFIGURATIONS,
+  EINVAL,
+  ENOENT,
+  KVM_DIRTY_LOG_MANUAL_CAPS,
+  KVM_MEM_LOG_DIRTY_PAGES,
+  NPAGES,
+  PAGES,
+  enableCapArgs,
+  type DirtyLogConfiguration,
+} from './kvm_memory_slot.bounds.ts';
 import { invariants } from './kvm_memory_slot.invariants.ts';
 import { observeSlot } from './kvm_memory_slot.observe.ts';
-import { EVENT_INFO, createKvmMemorySlotMachine, type DirtyLogEvent, type KvmMemorySlotMachine, type SlotContext } from './kvm_memory_slot.machine.ts';
+import {
+  EVENT_INFO,
+  baselineKernel,
+  clearRangeInvalid,
+  createKvmMemorySlotMachine,
+  manualAndInitiallySet,
+  setBits,
+  userBits,
+  wordsOfRange,
+  type DirtyKernel,
+  type DirtyLogEvent,
+  type SlotContext,
+} from './kvm_memory_slot.machine.ts';
 
 export const PINNED = 'v6.12';
 
+type ConfigId = 'manual' | 'initially-set' | 'legacy' | 'faults';
+
 export interface DirtyLogVariant extends VariantInfo {
   s390: boolean;
-  build(m: KvmMemorySlotMachine): KvmMemorySlotMachine;
+  kernel: Partial<DirtyKernel>;
+  /** Expected violations per configuration; `expectedViolations` is their union. */
+  expected: Readonly<Record<ConfigId, readonly string[]>>;
 }
 
-const same = (m: KvmMemorySlotMachine) => m;
+function variant(v: Omit<DirtyLogVariant, 'expectedViolations' | 'status'>): DirtyLogVariant {
+  // a variant states its configurations: every one it has an expectation for
+  return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], configurations: Object.keys(v.expected) };
+}
+/** The same expectation in every configuration. */
+const everywhere = (names: readonly string[]): Record<ConfigId, readonly string[]> => ({ manual: names, 'initially-set': names, legacy: names, faults: names });
+
+// The pinned kernel's legacy GET clears and re-protects before copy_to_user: a faulting user buffer loses the bits (faults configuration).
+const GET_EFAULT_LOSES = ['GetReportsEveryDirtiedPage', 'NoLostWrite'];
+/** An x86 variant's own violations in every configuration, plus the GET -EFAULT loss in `faults`. */
+const x86 = (names: readonly string[]): Record<ConfigId, readonly string[]> => ({ ...everywhere(names), faults: [...new Set([...names, ...GET_EFAULT_LOSES])] });
+// get-without-reprotect: a page cleared by GET stays writable, so its next write is neither logged nor protected against, and a CLEAR
+// of it (its KVM bit already 0) re-protects nothing
+const LEGACY_UNPROTECTED = ['LegacyGetReprotects', 'DirtyOrWriteProtected', 'NoLostWrite', 'GetReportsEveryDirtiedPage', 'ClearCleansSelected'];
+// manual-get-clears: in manual mode a page stays dirtied until userspace clears it; the bug's GET drops it, the next GET misses it
+const MANUAL_CLEARED = ['ManualGetLeavesLog', 'GetReportsEveryDirtiedPage'];
 
 // __kvm_write_guest_page without its mark_page_dirty_in_slot: the data changes, the log does not
-const writeWithoutMark = (m: KvmMemorySlotMachine) =>
-  m.provide({
-    actions: {
-      __kvm_write_guest_page: assign(({ context, event }: { context: SlotContext; event: DirtyLogEvent }) => ({
-        pages: context.pages.map((p, i) => (PAGES[i] === event.gfn ? { ...p, stale: true } : p)),
-      })),
-    },
-  });
+const writeWithoutMark: DirtyKernel['__kvm_write_guest_page'] = (c, gfn) => {
+  const p = c.pages[PAGES.indexOf(gfn as (typeof PAGES)[number])]!;
+  p.stale = true;
+  p.since = true;
+};
+
+// kvm_get_dirty_log_protect with the legacy branch's kvm_arch_mmu_enable_log_dirty_pt_masked left out
+const getWithoutReprotect: DirtyKernel['kvm_get_dirty_log_protect'] = (c, e, k) =>
+  baselineKernel.kvm_get_dirty_log_protect(c, e, { ...k, kvm_arch_mmu_enable_log_dirty_pt_masked: () => {} });
+
+// kvm_get_dirty_log_protect whose legacy branch copies the words without xchg'ing them to 0
+const getKeepsBits: DirtyKernel['kvm_get_dirty_log_protect'] = (c, e, k) => {
+  if (c.mode !== 0 || e.slot) return baselineKernel.kvm_get_dirty_log_protect(c, e, k);
+  const buf = setBits(c);
+  k.kvm_arch_mmu_enable_log_dirty_pt_masked(c, buf);
+  if (e.fault) return -14;
+  c.last.got = buf;
+  return 0;
+};
+
+// kvm_get_dirty_log_protect without its `if (kvm->manual_dirty_log_protect)` branch: GET always snapshots and clears
+const manualGetClears: DirtyKernel['kvm_get_dirty_log_protect'] = (c, e, k) => {
+  const mode = c.mode;
+  c.mode = 0;
+  const rc = baselineKernel.kvm_get_dirty_log_protect(c, e, k);
+  c.mode = mode;
+  return rc;
+};
+
+// kvm_clear_dirty_log_protect clearing every bit of the words in range (atomic_long_xchg(p, 0)) instead of the user's mask
+const clearWholeWord: DirtyKernel['kvm_clear_dirty_log_protect'] = (c, e, k) => {
+  const rc = baselineKernel.kvm_clear_dirty_log_protect(c, e, k);
+  if (rc !== 0) return rc;
+  const cleared = wordsOfRange(e).filter((g) => g < NPAGES && c.pages[PAGES.indexOf(g as (typeof PAGES)[number])]!.dirty);
+  for (const g of cleared) c.pages[PAGES.indexOf(g as (typeof PAGES)[number])]!.dirty = false;
+  k.kvm_arch_mmu_enable_log_dirty_pt_masked(c, cleared);
+  return 0;
+};
+
+// kvm_clear_dirty_log_protect without `mask &= atomic_long_fetch_andnot(...)`: every user bit is re-protected, past the slot too
+const clearReprotectsUnsetBits: DirtyKernel['kvm_clear_dirty_log_protect'] = (c, e, k) => {
+  const rc = baselineKernel.kvm_clear_dirty_log_protect(c, e, k);
+  if (rc === 0) k.kvm_arch_mmu_enable_log_dirty_pt_masked(c, userBits(c, e));
+  return rc;
+};
+
+// kvm_clear_dirty_log_protect without the `num_pages & 63` part of the range check
+const clearWithoutNumPagesCheck: DirtyKernel['kvm_clear_dirty_log_protect'] = (c, e, k) => {
+  if (e.slot || e.first_page! & 63 || e.first_page! > NPAGES || e.num_pages! > NPAGES - e.first_page!) return baselineKernel.kvm_clear_dirty_log_protect(c, e, k);
+  const num = Math.ceil(e.num_pages! / 64) * 64;
+  return baselineKernel.kvm_clear_dirty_log_protect(c, { ...e, num_pages: Math.min(num, NPAGES - e.first_page!) }, k);
+};
+
+// kvm_clear_dirty_log_protect answering a range past the slot with -ENOENT (as if the memslot were missing)
+const clearRangeEnoent: DirtyKernel['kvm_clear_dirty_log_protect'] = (c, e, k) => {
+  if (!e.slot && !(e.first_page! & 63) && clearRangeInvalid(e.first_page!, e.num_pages!) && (e.first_page! > NPAGES || e.num_pages! > NPAGES - e.first_page!)) return ENOENT;
+  return baselineKernel.kvm_clear_dirty_log_protect(c, e, k);
+};
+
+// v5.0 (2a31b9db1535 + 98938aa8edd6): num_pages must be a multiple of 64, even at the end of the slot
+const clearV50: DirtyKernel['kvm_clear_dirty_log_protect'] = (c, e, k) => {
+  if (!e.slot && !(e.first_page! & 63) && e.num_pages! & 63) return EINVAL;
+  return baselineKernel.kvm_clear_dirty_log_protect(c, e, k);
+};
+
+// kvm_prepare_memory_region with bitmap_set(new->dirty_bitmap, 0, 64): only the first word
+const initiallySetFirstWord: DirtyKernel['kvm_prepare_memory_region'] = (c) => {
+  baselineKernel.kvm_prepare_memory_region(c);
+  if (manualAndInitiallySet(c.mode)) c.pages.forEach((p, i) => (p.dirty = PAGES[i]! < 64));
+};
+
+// kvm_prepare_memory_region with bitmap_set(new->dirty_bitmap, 0, ALIGN(npages, 64)): the bits past the slot too
+const initiallySetAligned: DirtyKernel['kvm_prepare_memory_region'] = (c) => {
+  baselineKernel.kvm_prepare_memory_region(c);
+  if (manualAndInitiallySet(c.mode)) c.beyond = true;
+};
+
+// kvm_arch_commit_memory_region write-protecting the slot even when initially set
+const commitProtectsAlways: DirtyKernel['kvm_arch_commit_memory_region'] = (c, k) => k.kvm_arch_mmu_enable_log_dirty_pt_masked(c, PAGES);
+
+// kvm_vm_ioctl_enable_cap_generic accepting every KVM_DIRTY_LOG_MANUAL_CAPS combination
+const enableCapAllCaps: DirtyKernel['kvm_vm_ioctl_enable_cap_generic'] = (c, e) => {
+  const args = e.args ?? 0;
+  if (args & ~KVM_DIRTY_LOG_MANUAL_CAPS) return EINVAL;
+  c.mode = args;
+  return 0;
+};
 
 export const VARIANTS: readonly DirtyLogVariant[] = [
-  {
+  variant({
     id: 'baseline',
     description: 'generic dirty log (CONFIG_KVM_GENERIC_DIRTYLOG_READ_PROTECT, x86 arch hooks): GET snapshots or reports, CLEAR re-protects',
     cite: 'virt/kvm/kvm_main.c v6.12; 2a31b9db1535 "kvm: introduce manual dirty log reprotect"; 76d58e0f07ec',
-    expectedViolations: [],
-    configurations: ['manual', 'initially-set', 'legacy'],
-    status: 'asserted',
+    expected: { manual: [], 'initially-set': [], legacy: [], faults: GET_EFAULT_LOSES },
     s390: false,
-    build: same,
-  },
-  {
+    kernel: {},
+  }),
+  variant({
     id: 's390',
     description: 's390: GET harvests PGSTE_UC_BIT into the bitmap, copies it and memsets it; no KVM_CLEAR_DIRTY_LOG (ENOTTY), no MANUAL_DIRTY_LOG_PROTECT2 (EINVAL)',
     cite: 'arch/s390/kvm/kvm-s390.c kvm_vm_ioctl_get_dirty_log, kvm_arch_sync_dirty_log; arch/s390/mm/pgtable.c ptep_test_and_clear_uc',
-    expectedViolations: [],
-    configurations: ['manual', 'initially-set', 'legacy'],
-    status: 'asserted',
+    expected: everywhere([]),
     s390: true,
-    build: same,
-  },
-  {
+    kernel: {},
+  }),
+  variant({
     id: 'v5.0',
     description: 'KVM_CLEAR_DIRTY_LOG as first merged: num_pages must be a multiple of 64, so the last partial word of an unaligned slot cannot be cleared',
     cite: '2a31b9db1535 + 98938aa8edd6 "KVM: validate userspace input in kvm_clear_dirty_log_protect()", fixed by 76d58e0f07ec (v5.1)',
-    expectedViolations: [],
-    configurations: ['manual', 'initially-set', 'legacy'],
-    status: 'asserted',
+    expected: x86(['ClearAcceptsDocumentedRanges', 'DirtyLogErrnoMeaning']),
     s390: false,
-    build: (m) =>
-      m.provide({
-        guards: {
-          kvm_clear_dirty_log_range_invalid: ({ event }: { event: DirtyLogEvent }) => {
-            const first = event.first_page!;
-            const num = event.num_pages!;
-            return (num & 63) !== 0 || first > NPAGES || num > NPAGES - first;
-          },
-        },
-      }),
-  },
-  {
+    kernel: { kvm_clear_dirty_log_protect: clearV50 },
+  }),
+  variant({
     id: 'clear-without-reprotect',
     description: 'planted: kvm_clear_dirty_log_protect clears the bits but skips kvm_arch_mmu_enable_log_dirty_pt_masked',
     cite: 'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect',
-    expectedViolations: ['DirtyOrWriteProtected', 'NoLostWrite'],
-    configurations: ['manual', 'initially-set', 'legacy'],
-    status: 'asserted',
+    expected: x86(['DirtyOrWriteProtected', 'NoLostWrite', 'ClearCleansSelected', 'GetReportsEveryDirtiedPage']),
     s390: false,
-    build: (m) =>
-      m.provide({
-        actions: {
-          kvm_clear_dirty_log_protect: assign(({ context, event }: { context: SlotContext; event: DirtyLogEvent }) => ({
-            rc: 0,
-            pages: context.pages.map((p, i) => {
-              const gfn = PAGES[i]!;
-              const hit = gfn >= event.first_page! && gfn < event.first_page! + event.num_pages! && p.reported && p.dirty;
-              return hit ? { ...p, dirty: false } : p;
-            }),
-          })),
-        },
-      }),
-  },
-  {
+    kernel: {
+      kvm_clear_dirty_log_protect: (c, e, k) => baselineKernel.kvm_clear_dirty_log_protect(c, e, { ...k, kvm_arch_mmu_enable_log_dirty_pt_masked: () => {} }),
+    },
+  }),
+  variant({
     id: 'write-guest-without-mark',
     description: 'planted: __kvm_write_guest_page forgets mark_page_dirty_in_slot; the SPTE does not see writes through the hva',
     cite: 'planted bug in virt/kvm/kvm_main.c __kvm_write_guest_page',
-    expectedViolations: ['NoLostWrite'],
-    configurations: ['manual', 'initially-set', 'legacy'],
-    status: 'asserted',
+    expected: x86(['NoLostWrite', 'GetReportsEveryDirtiedPage']),
     s390: false,
-    build: writeWithoutMark,
-  },
-  {
+    kernel: { __kvm_write_guest_page: writeWithoutMark },
+  }),
+  variant({
     id: 's390-write-guest-without-mark',
     description: 'the same planted bug on s390: __copy_to_user faults on the protected host PTE, pgste_set_pte sets UC, the write is still logged',
     cite: 'planted bug in __kvm_write_guest_page; arch/s390/mm/pgtable.c pgste_set_pte',
-    expectedViolations: [],
-    configurations: ['manual', 'initially-set', 'legacy'],
-    status: 'asserted',
+    expected: everywhere([]),
     s390: true,
-    build: writeWithoutMark,
-  },
+    kernel: { __kvm_write_guest_page: writeWithoutMark },
+  }),
+  variant({
+    id: 'get-without-reprotect',
+    description: 'planted: the legacy branch of kvm_get_dirty_log_protect clears the words but forgets kvm_arch_mmu_enable_log_dirty_pt_masked',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect',
+    expected: { manual: [], 'initially-set': [], legacy: LEGACY_UNPROTECTED, faults: LEGACY_UNPROTECTED },
+    configuration: 'legacy',
+    s390: false,
+    kernel: { kvm_get_dirty_log_protect: getWithoutReprotect },
+  }),
+  variant({
+    id: 'legacy-get-keeps-bits',
+    description: 'planted: the legacy branch of kvm_get_dirty_log_protect copies each word instead of xchg-ing it to 0',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (xchg(&dirty_bitmap[i], 0) replaced by a read)',
+    expected: { manual: [], 'initially-set': [], legacy: ['GetClearsBits'], faults: ['GetClearsBits'] },
+    configuration: 'legacy',
+    s390: false,
+    kernel: { kvm_get_dirty_log_protect: getKeepsBits },
+  }),
+  variant({
+    id: 'manual-get-clears',
+    description: 'planted: kvm_get_dirty_log_protect ignores kvm->manual_dirty_log_protect and snapshots, clears and re-protects',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (its manual branch removed)',
+    expected: { manual: MANUAL_CLEARED, 'initially-set': MANUAL_CLEARED, legacy: [], faults: GET_EFAULT_LOSES },
+    s390: false,
+    kernel: { kvm_get_dirty_log_protect: manualGetClears },
+  }),
+  variant({
+    id: 'clear-whole-word',
+    description: 'planted: kvm_clear_dirty_log_protect clears every bit of each 64-page word in range, not only the bits the user bitmap sets',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (the user mask ignored)',
+    expected: x86(['ClearTouchesOnlySelected', 'NoLostWrite', 'GetReportsEveryDirtiedPage']),
+    s390: false,
+    kernel: { kvm_clear_dirty_log_protect: clearWholeWord },
+  }),
+  variant({
+    id: 'clear-without-num-pages-check',
+    description: 'planted: kvm_clear_dirty_log_protect drops the num_pages & 63 test, so an unaligned range short of the slot\'s end is rounded up to its word',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (76d58e0f07ec relaxed too far)',
+    expected: x86(['ClearRefusesUndocumentedRanges']),
+    s390: false,
+    kernel: { kvm_clear_dirty_log_protect: clearWithoutNumPagesCheck },
+  }),
+  variant({
+    id: 'clear-reprotects-unset-bits',
+    description: 'planted: kvm_clear_dirty_log_protect re-protects every bit the user set, not the bits it really cleared: the bits past the slot reach kvm_arch_mmu_enable_log_dirty_pt_masked',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (`mask &= atomic_long_fetch_andnot(...)` removed)',
+    expected: x86(['ClearNeverBeyondSlot']),
+    s390: false,
+    kernel: { kvm_clear_dirty_log_protect: clearReprotectsUnsetBits },
+  }),
+  variant({
+    id: 'clear-range-enoent',
+    description: 'planted: kvm_clear_dirty_log_protect answers a range past the slot with -ENOENT, the code for a slot without a dirty bitmap',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect',
+    expected: x86(['DirtyLogErrnoMeaning']),
+    s390: false,
+    kernel: { kvm_clear_dirty_log_protect: clearRangeEnoent },
+  }),
+  variant({
+    id: 'initially-set-first-word',
+    description: 'planted: kvm_prepare_memory_region sets only the first 64 bits with INITIALLY_SET: page 64 is neither dirty nor write-protected',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_prepare_memory_region (bitmap_set(new->dirty_bitmap, 0, 64))',
+    expected: { manual: [], 'initially-set': ['InitiallySetAllOnes', 'DirtyOrWriteProtected', 'NoLostWrite', 'GetReportsEveryDirtiedPage', 'ClearCleansSelected'], legacy: [], faults: GET_EFAULT_LOSES },
+    configuration: 'initially-set',
+    s390: false,
+    kernel: { kvm_prepare_memory_region: initiallySetFirstWord },
+  }),
+  variant({
+    id: 'initially-set-aligned',
+    description: 'planted: kvm_prepare_memory_region sets ALIGN(npages, 64) bits with INITIALLY_SET: GET reports a page past the slot and CLEAR re-protects it',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_prepare_memory_region (bitmap_set(new->dirty_bitmap, 0, ALIGN(npages, BITS_PER_LONG)))',
+    expected: { manual: [], 'initially-set': ['GetNothingBeyondSlot', 'ClearNeverBeyondSlot'], legacy: [], faults: GET_EFAULT_LOSES },
+    configuration: 'initially-set',
+    s390: false,
+    kernel: { kvm_prepare_memory_region: initiallySetAligned },
+  }),
+  variant({
+    id: 'initially-set-protects',
+    description: 'planted: kvm_arch_commit_memory_region write-protects the slot when logging starts even with INITIALLY_SET',
+    cite: 'planted bug in arch/x86/kvm/x86.c kvm_mmu_slot_apply_flags (the kvm_dirty_log_manual_protect_and_init_set test removed)',
+    expected: { manual: [], 'initially-set': ['InitiallySetProtectsNothing'], legacy: [], faults: GET_EFAULT_LOSES },
+    configuration: 'initially-set',
+    s390: false,
+    kernel: { kvm_arch_commit_memory_region: commitProtectsAlways },
+  }),
+  variant({
+    id: 'enable-cap-initially-set-alone',
+    description: 'planted: kvm_vm_ioctl_enable_cap_generic accepts KVM_DIRTY_LOG_INITIALLY_SET without MANUAL_PROTECT_ENABLE',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_vm_ioctl_enable_cap_generic (allowed_options always KVM_DIRTY_LOG_MANUAL_CAPS)',
+    expected: x86(['InitiallySetNeedsManual']),
+    s390: false,
+    kernel: { kvm_vm_ioctl_enable_cap_generic: enableCapAllCaps },
+  }),
 ];
 
 /** Every event with every payload the bounds enumerate, for one configuration. */
@@ -116,8 +300,10 @@ export function eventsFor(c: DirtyLogConfiguration): DirtyLogEvent[] {
     ...enableCapArgs(c).map((args) => ({ type: 'KVM_ENABLE_CAP', args })),
     { type: 'KVM_SET_USER_MEMORY_REGION', flags: KVM_MEM_LOG_DIRTY_PAGES },
     { type: 'KVM_GET_DIRTY_LOG' },
+    ...(c.faults ? [{ type: 'KVM_GET_DIRTY_LOG', fault: true }, { type: 'KVM_GET_DIRTY_LOG', slot: 'bad' as const }] : []),
     { type: 'kvm_s390_memset_dirty_bitmap' },
-    ...CLEAR_PAYLOADS.map(({ first_page, num_pages }) => ({ type: 'KVM_CLEAR_DIRTY_LOG', first_page, num_pages })),
+    ...CLEAR_PAYLOADS.map(({ first_page, num_pages, pastEnd }) => ({ type: 'KVM_CLEAR_DIRTY_LOG', first_page, num_pages, ...(pastEnd ? { pastEnd } : {}) })),
+    ...(c.faults ? [{ type: 'KVM_CLEAR_DIRTY_LOG', first_page: 0, num_pages: 64, fault: true }] : []),
     ...PAGES.map((gfn) => ({ type: 'GUEST_STORE', gfn })),
     ...PAGES.map((gfn) => ({ type: 'kvm_write_guest_page', gfn })),
     ...PAGES.map((gfn) => ({ type: 'ram_save_target_page', gfn })),
@@ -131,19 +317,20 @@ export const kvmMemorySlotSpec: MachineSpec = {
   pinned: PINNED,
   variants: VARIANTS,
   configurations: CONFIGURATIONS,
+  audit: auditKvmMemorySlot,
   model(variantId?: string, configurationId?: string): Model<SlotContext> {
     const v = pick('variant', 'kvm_memory_slot', VARIANTS, variantId);
-    const c = pick('configuration', 'kvm_memory_slot', CONFIGURATIONS, configurationId);
+    const c = pick('configuration', 'kvm_memory_slot', CONFIGURATIONS, configurationId ?? v.configuration);
     return {
       machineId: 'kvm_memory_slot',
       variantId: v.id,
       configurationId: c.id,
-      machine: v.build(createKvmMemorySlotMachine({ config: c, s390: v.s390 })),
+      machine: createKvmMemorySlotMachine({ config: c, s390: v.s390, kernel: v.kernel }),
       events: eventsFor(c),
       eventInfo: EVENT_INFO,
-      invariants,
+      invariants: invariants({ s390: v.s390 }),
       liveness: [],
-      expectedViolations: v.expectedViolations,
+      expectedViolations: v.expected[c.id as ConfigId],
       observe: observeSlot,
     };
   },

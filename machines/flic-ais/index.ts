@@ -4,6 +4,7 @@ import { CONFIGURATIONS, flicEvents } from './kvm_s390_float_interrupt.bounds.ts
 import { flicInvariants } from './kvm_s390_float_interrupt.invariants.ts';
 import { createFlicMachine } from './kvm_s390_float_interrupt.machine.ts';
 import { FLIC_VARIANTS } from './kvm_s390_float_interrupt.variants.ts';
+import { auditKvmS390FloatInterrupt } from './kvm_s390_float_interrupt.audit.ts';
 import { observeFlic } from './kvm_s390_float_interrupt.observe.ts';
 
 const I = 'arch/s390/kvm/interrupt.c';
@@ -27,18 +28,28 @@ export const FLIC_EVENT_INFO: Readonly<Record<string, EventInfo>> = {
   KVM_DEV_FLIC_AIRQ_INJECT: { actor: 'userspace', cite: `${I} flic_set_attr -> flic_inject_airq -> kvm_s390_inject_airq` },
   KVM_DEV_FLIC_AISM_ALL: { actor: 'userspace', cite: `${I} flic_ais_mode_set_all / flic_ais_mode_get_all` },
   set_adapter_int: { actor: 'kernel', cite: `${I} set_adapter_int (irqfd on a KVM_IRQ_ROUTING_S390_ADAPTER route)` },
+  __deliver_io: { actor: 'guest', cite: `${I} kvm_s390_deliver_pending_interrupts -> __deliver_io (a vcpu enabled for the ISC)` },
+  __deliver_service: { actor: 'guest', cite: `${I} kvm_s390_deliver_pending_interrupts -> __deliver_service` },
+  __deliver_machine_check: { actor: 'guest', cite: `${I} kvm_s390_deliver_pending_interrupts -> __deliver_machine_check (floating part)` },
+  __deliver_virtio: { actor: 'guest', cite: `${I} kvm_s390_deliver_pending_interrupts -> __deliver_virtio` },
+  __deliver_pfault_done: { actor: 'guest', cite: `${I} kvm_s390_deliver_pending_interrupts -> __deliver_pfault_done` },
+  handle_tpi: { actor: 'guest', cite: 'arch/s390/kvm/priv.c handle_tpi -> kvm_s390_get_io_int(kvm, gcr[6], 0)' },
+  handle_tsch: { actor: 'guest', cite: 'arch/s390/kvm/priv.c handle_tsch -> kvm_s390_get_io_int(kvm, isc_mask, gprs[1])' },
+  kvm_arch_async_page_not_present: { actor: 'kernel', cite: 'arch/s390/kvm/kvm-s390.c kvm_arch_setup_async_pf -> kvm_setup_async_pf (the fault is queued, PFAULT_INIT to the vcpu)' },
+  kvm_arch_async_page_present: { actor: 'kernel', cite: 'virt/kvm/async_pf.c async_pf_execute -> kvm-s390.c kvm_arch_async_page_present (PFAULT_DONE)' },
 };
 
 export const flicSpec: MachineSpec = {
   id: 'kvm_s390_float_interrupt',
   area: 'flic-ais',
   kernelObject: 'kvm_s390_float_interrupt',
-  pinned: 'v6.0..v6.4 (interrupt.c @002c6ca75289)',
+  pinned: 'v6.17-rc4',
   variants: FLIC_VARIANTS,
   configurations: CONFIGURATIONS,
+  audit: auditKvmS390FloatInterrupt,
   model(variantId?: string, configurationId?: string): Model {
     const v = pick('variant', 'kvm_s390_float_interrupt', FLIC_VARIANTS, variantId);
-    const cfg = pick('configuration', 'kvm_s390_float_interrupt', CONFIGURATIONS, configurationId);
+    const cfg = pick('configuration', 'kvm_s390_float_interrupt', CONFIGURATIONS, configurationId ?? v.configuration);
     return {
       machineId: 'kvm_s390_float_interrupt',
       variantId: v.id,

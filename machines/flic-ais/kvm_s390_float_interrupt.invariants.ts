@@ -1,11 +1,87 @@
-// Safety properties of the FLIC: each reads one state, including context.last (what the
-// last ioctl returned and the AIS modes before it), and cites the kernel rule it encodes.
+// Safety properties of the FLIC: each reads one state, including context.last (what the last
+// step returned, added, removed and changed, and the AIS modes before it). Every sentence of
+// Documentation/virt/kvm/devices/s390_flic.rst that promises something is one property citing
+// it, as are the api.rst sentences on the device ioctls and capabilities, and the kernel rules
+// AIS follows (a8920950131b, 519783935451).
 import type { AbstractState, Invariant } from '../../src/spec.ts';
-import { E, KVM_S390_AIS_MODE_ALL, KVM_S390_AIS_MODE_SINGLE, type FlicParams } from './kvm_s390_float_interrupt.bounds.ts';
-import { MODES, nimmOf, type FlicContext, type Mode } from './kvm_s390_float_interrupt.machine.ts';
+import { E, GROUP, KVM_S390_AIS_MODE_ALL, KVM_S390_AIS_MODE_SINGLE, aiIrq, type FlicParams, type Irq } from './kvm_s390_float_interrupt.bounds.ts';
+import { MODES, iscBit, minus, modeOf, nimmOf, pendingOf, schidOf, type FlicContext, type Mode } from './kvm_s390_float_interrupt.machine.ts';
 
 type S = AbstractState<FlicContext>;
 const INJECTS = new Set(['KVM_DEV_FLIC_AIRQ_INJECT', 'set_adapter_int']);
+const sorted = (a: readonly Irq[]) => [...a].sort().join(',');
+
+/** The set-attr groups as the machine names their events. */
+const SET_ATTR_OPS = new Set([
+  'KVM_SET_DEVICE_ATTR',
+  'KVM_DEV_FLIC_ENQUEUE',
+  'KVM_DEV_FLIC_CLEAR_IRQS',
+  'KVM_DEV_FLIC_APF_ENABLE',
+  'KVM_DEV_FLIC_APF_DISABLE_WAIT',
+  'KVM_DEV_FLIC_ADAPTER_REGISTER',
+  'KVM_DEV_FLIC_ADAPTER_MODIFY',
+  'KVM_DEV_FLIC_CLEAR_IO_IRQ',
+  'KVM_DEV_FLIC_AISM',
+  'KVM_DEV_FLIC_AIRQ_INJECT',
+]);
+/** Every userspace operation on the FLIC or its gating VM ioctls, with the errno values its documentation names. */
+const DOCUMENTED_ERRNO: Readonly<Record<string, readonly number[]>> = (() => {
+  // api.rst 4.80/4.81: ENXIO, EPERM; s390_flic.rst: EINVAL for an unknown group or attribute; EFAULT for copies to and
+  // from userspace and ENOMEM for allocations (their standard meanings, "Other error conditions may be defined")
+  const generic = [E.ENXIO, E.EPERM, E.EINVAL, E.EFAULT, E.ENOMEM];
+  const out: Record<string, readonly number[]> = {};
+  for (const op of [...SET_ATTR_OPS, 'KVM_GET_DEVICE_ATTR', 'KVM_HAS_DEVICE_ATTR', 'KVM_DEV_FLIC_AISM_ALL']) out[op] = generic;
+  out.KVM_DEV_FLIC_GET_ALL_IRQS = [...generic, E.ENOBUFS];
+  out.KVM_CREATE_DEVICE = [E.ENODEV, E.EEXIST, E.ENOMEM, E.EFAULT];
+  out.KVM_ENABLE_CAP = [E.EBUSY, E.EINVAL];
+  return out;
+})();
+
+/** Which fields each operation may change besides the pending interruptions ("what it must leave untouched"). */
+const MAY_CHANGE: Readonly<Record<string, readonly string[]>> = {
+  KVM_CREATE_DEVICE: [],
+  KVM_CREATE_VCPU: ['vcpus'],
+  KVM_ENABLE_CAP: ['fac72'],
+  KVM_CHECK_EXTENSION: [],
+  KVM_HAS_DEVICE_ATTR: [],
+  KVM_SET_DEVICE_ATTR: [],
+  KVM_GET_DEVICE_ATTR: [],
+  KVM_DEV_FLIC_GET_ALL_IRQS: [],
+  KVM_DEV_FLIC_ENQUEUE: [],
+  KVM_DEV_FLIC_CLEAR_IRQS: [],
+  KVM_DEV_FLIC_CLEAR_IO_IRQ: [],
+  KVM_DEV_FLIC_APF_ENABLE: ['pfault'],
+  KVM_DEV_FLIC_APF_DISABLE_WAIT: ['pfault', 'apf'],
+  KVM_DEV_FLIC_ADAPTER_REGISTER: ['adapters'],
+  KVM_DEV_FLIC_ADAPTER_MODIFY: ['adapters'],
+  KVM_DEV_FLIC_AISM: ['ais'],
+  KVM_DEV_FLIC_AIRQ_INJECT: ['ais'],
+  set_adapter_int: ['ais'],
+  KVM_DEV_FLIC_AISM_ALL: ['ais'],
+  __deliver_io: [],
+  __deliver_service: [],
+  __deliver_machine_check: [],
+  __deliver_virtio: [],
+  __deliver_pfault_done: [],
+  handle_tpi: [],
+  handle_tsch: [],
+  kvm_arch_async_page_not_present: ['apf'],
+  kvm_arch_async_page_present: ['apf'],
+};
+/** The operations that may make interruptions pending, and the ones that may remove them. */
+const MAY_ADD = new Set(['KVM_DEV_FLIC_ENQUEUE', 'KVM_DEV_FLIC_AIRQ_INJECT', 'set_adapter_int', 'KVM_DEV_FLIC_APF_DISABLE_WAIT', 'kvm_arch_async_page_present']);
+const MAY_REMOVE = new Set([
+  'KVM_DEV_FLIC_CLEAR_IRQS',
+  'KVM_DEV_FLIC_CLEAR_IO_IRQ',
+  'KVM_DEV_FLIC_GET_ALL_IRQS',
+  '__deliver_io',
+  '__deliver_service',
+  '__deliver_machine_check',
+  '__deliver_virtio',
+  '__deliver_pfault_done',
+  'handle_tpi',
+  'handle_tsch',
+]);
 
 /** The ISC index and adapter of the last injection, when AIS applied to it (facility 72, suppressible). */
 function aisInjection(p: FlicParams, s: S): { k: number; from: Mode } | null {
@@ -17,11 +93,17 @@ function aisInjection(p: FlicParams, s: S): { k: number; from: Mode } | null {
   return { k, from: l.from[k]! };
 }
 
+/** The interruptions pending before the last step. */
+const pendingBefore = (s: S): Irq[] => [...minus(pendingOf(s.context), s.context.last.added), ...s.context.last.removed];
+
 export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
+  const op = (s: S) => s.context.last.op;
+  const rc = (s: S) => s.context.last.rc;
+  const arg = (s: S) => s.context.last.arg;
   return [
     {
       name: 'TypeOK',
-      cite: 'kvm_host.h: simm/nimm are u8 ISC masks; adapters[] has MAX_S390_IO_ADAPTERS slots',
+      cite: 'kvm_host.h: simm/nimm are u8 ISC masks; adapters[] has MAX_S390_IO_ADAPTERS slots; the GISA IPM is a byte; fi->lists[] are bounded',
       holds: (s) => {
         const c = s.context;
         return (
@@ -30,11 +112,11 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
           c.ais.length === p.iscs.length && c.ais.every((m) => MODES.includes(m)) &&
           c.adapters.length === p.adapters &&
           c.adapters.every((a) => a === null || (p.iscs.includes(a.isc) && (a.maskable || !a.masked))) &&
-          (c.ipm & ~p.iscs.reduce((m, isc) => m | (0x80 >> isc), 0)) === 0 &&
-          c.io >= 0 && c.io <= p.io &&
+          c.ipm >= 0 && c.ipm <= 0xff && (p.gisa || c.ipm === 0) &&
+          c.list.length <= p.io && c.apf >= 0 && c.apf <= p.apf &&
           Number.isInteger(c.last.rc) &&
           // nothing but the device life cycle and the VM ioctls before the FLIC exists
-          (s.value === 'flic' || (c.adapters.every((a) => a === null) && c.ais.every((m) => m === 'ALL') && c.ipm === 0 && c.io === 0))
+          (s.value === 'flic' || (c.adapters.every((a) => a === null) && c.ais.every((m) => m === 'ALL') && pendingOf(c).length === 0))
         );
       },
     },
@@ -57,10 +139,18 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
     },
     {
       name: 'SingleAllowsOne',
-      cite: 'a8920950131b: "after injection, if SINGLE-Interruption Mode, change it to NO-Interruptions Mode"',
+      cite: 's390_flic.rst AISM: SINGLE-Interruption Mode, "airq injection is only allowed once"; a8920950131b: "after injection, if SINGLE-Interruption Mode, change it to NO-Interruptions Mode"',
       holds: (s) => {
         const x = aisInjection(p, s);
         return x === null || !s.context.last.injected || x.from !== 'SINGLE' || s.context.ais[x.k] === 'NO';
+      },
+    },
+    {
+      name: 'AllModeInjects',
+      cite: 's390_flic.rst AISM: "KVM_S390_AIS_MODE_ALL: ALL-Interruptions Mode, i.e. airq injection is always allowed"',
+      holds: (s) => {
+        const x = aisInjection(p, s);
+        return x === null || !s.context.last.airq || x.from !== 'ALL' || !arg(s).allocOk || (s.context.last.injected && !s.context.last.suppressed);
       },
     },
     {
@@ -77,6 +167,14 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       },
     },
     {
+      name: 'NoLeftOnlyByAism',
+      cite: 's390_flic.rst AISM: suppressed "until the mode is set again to ALL-Interruptions or SINGLE-Interruption mode"',
+      holds: (s) => {
+        const l = s.context.last;
+        return s.context.ais.every((m, k) => l.from[k] !== 'NO' || m === 'NO' || ((l.op === 'KVM_DEV_FLIC_AISM' || l.op === 'KVM_DEV_FLIC_AISM_ALL') && l.rc === 0));
+      },
+    },
+    {
       name: 'NimmOnlyFromAismAll',
       cite: 'modify_ais_mode writes (0,0) or (1,0), kvm_s390_inject_airq only adds nimm to simm: only AISM_ALL set writes (0,1)',
       holds: (s) => {
@@ -86,14 +184,14 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
     },
     {
       name: 'AismSetsRequestedMode',
-      cite: 'modify_ais_mode: ALL clears simm and nimm, SINGLE sets simm and clears nimm (re-arms a NO ISC)',
+      cite: 's390_flic.rst AISM "modify the adapter-interruption-suppression mode for a given isc"; modify_ais_mode: ALL clears simm and nimm, SINGLE sets simm and clears nimm (re-arms a NO ISC)',
       holds: (s) => {
         const l = s.context.last;
         if (l.op !== 'KVM_DEV_FLIC_AISM' || l.rc !== 0) return true;
         const k = p.iscs.indexOf(l.isc);
         if (k < 0) return true;
         const want: Mode | null = l.req === KVM_S390_AIS_MODE_ALL ? 'ALL' : l.req === KVM_S390_AIS_MODE_SINGLE ? 'SINGLE' : null;
-        return s.context.ais[k] === want;
+        return s.context.ais[k] === want && s.context.ais.every((m, j) => j === k || m === l.from[j]);
       },
     },
     {
@@ -103,12 +201,12 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
     },
     {
       name: 'AisModesNeedCapability',
-      cite: 'test_kvm_facility(kvm, 72) guards AISM, AISM_ALL and the AIS path of kvm_s390_inject_airq',
+      cite: 's390_flic.rst: AISM "if the AIS capability is enabled"; ADAPTER_REGISTER: suppressible "only has an effect if the AIS capability is enabled"',
       holds: (s) => s.context.fac72 || s.context.ais.every((m) => m === 'ALL'),
     },
     {
       name: 'CapabilityOnlyBeforeVcpus',
-      cite: 'kvm_vm_ioctl_enable_cap KVM_CAP_S390_AIS: -EBUSY once kvm->created_vcpus',
+      cite: 'api.rst 7.10 KVM_CAP_S390_AIS: "Returns: 0 on success; -EBUSY if a VCPU has already been created."',
       holds: (s) => {
         const l = s.context.last;
         return l.op !== 'KVM_ENABLE_CAP' || (l.rc === 0) === (s.context.vcpus === 0);
@@ -123,14 +221,102 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       },
     },
     {
+      name: 'AismAllSetWritesMasks',
+      cite: 's390_flic.rst AISM_ALL: "Each bit in simm and nimm corresponds to an ISC (MSB0 bit 0 to ISC 0 and so on). The combination of simm bit and nimm bit presents AIS mode for a ISC."',
+      holds: (s) => {
+        const a = arg(s);
+        if (op(s) !== 'KVM_DEV_FLIC_AISM_ALL' || rc(s) !== 0 || a.simm === undefined) return true;
+        return p.iscs.every((isc, k) => s.context.ais[k] === modeOf(!!(a.simm! & iscBit(isc)), !!(a.nimm! & iscBit(isc))));
+      },
+    },
+    {
+      name: 'AismAllGetReadsMasks',
+      cite: 's390_flic.rst AISM_ALL: "Gets or sets the adapter-interruption-suppression mode for all ISCs"',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_AISM_ALL' || rc(s) !== 0 || arg(s).simm !== undefined || JSON.stringify(s.context.last.out) === JSON.stringify(s.context.ais),
+    },
+    {
+      name: 'OneFlicInstance',
+      cite: 's390_flic.rst: "Only one FLIC instance may be instantiated."',
+      holds: (s) => op(s) !== 'KVM_CREATE_DEVICE' || arg(s).test || !arg(s).hadFlic || rc(s) < 0,
+    },
+    {
+      name: 'SecondCreateEexist',
+      cite: 'api.rst 4.79 KVM_CREATE_DEVICE: "EEXIST  Device already created, and this type of device may not be instantiated multiple times"',
+      holds: (s) => op(s) !== 'KVM_CREATE_DEVICE' || arg(s).test || !arg(s).hadFlic || rc(s) === E.EEXIST,
+    },
+    {
+      name: 'CreateTestCreatesNothing',
+      cite: 'api.rst 4.79: "If the KVM_CREATE_DEVICE_TEST flag is set, only test whether the device type is supported"',
+      holds: (s) => op(s) !== 'KVM_CREATE_DEVICE' || !arg(s).test || (rc(s) === 0 && (s.value === 'flic') === !!arg(s).hadFlic),
+    },
+    {
+      name: 'HasAttrMeansImplemented',
+      cite: 'api.rst 4.81 KVM_HAS_DEVICE_ATTR: "A successful return indicates the attribute is implemented"; ENXIO "The group or attribute is unknown/unsupported"',
+      holds: (s) => {
+        if (op(s) !== 'KVM_HAS_DEVICE_ATTR') return true;
+        const g = arg(s).group!;
+        const implemented = g >= GROUP.KVM_DEV_FLIC_GET_ALL_IRQS && g <= GROUP.KVM_DEV_FLIC_AISM_ALL;
+        return implemented ? rc(s) === 0 : rc(s) === E.ENXIO;
+      },
+    },
+    {
+      name: 'UnknownGroupEinval',
+      cite: 's390_flic.rst: "KVM_SET_DEVICE_ATTR/KVM_GET_DEVICE_ATTR device ioctls executed on FLIC with an unknown group or attribute gives the error code EINVAL (instead of ENXIO...)"',
+      holds: (s) => (op(s) !== 'KVM_SET_DEVICE_ATTR' && op(s) !== 'KVM_GET_DEVICE_ATTR') || rc(s) === E.EINVAL,
+    },
+    {
+      name: 'SetAttrReturnsZeroOrError',
+      cite: 'api.rst 4.80 KVM_SET_DEVICE_ATTR: ":Returns: 0 on success, -1 on error"',
+      holds: (s) => !(SET_ATTR_OPS.has(op(s)) || (op(s) === 'KVM_DEV_FLIC_AISM_ALL' && arg(s).simm !== undefined)) || rc(s) <= 0,
+    },
+    {
+      name: 'FlicErrnoDocumented',
+      cite: 's390_flic.rst names EINVAL (unknown group, zero schid), ENOMEM, ENOBUFS, EFAULT for GET_ALL_IRQS; api.rst 4.79-4.81 ENODEV, EEXIST, ENXIO, EPERM; 7.10 EBUSY for KVM_CAP_S390_AIS; nothing else should reach userspace',
+      holds: (s) => {
+        const allowed = DOCUMENTED_ERRNO[op(s)];
+        return !allowed || rc(s) >= 0 || allowed.includes(rc(s));
+      },
+    },
+    {
+      name: 'EnqueueInjectsAll',
+      cite: 's390_flic.rst ENQUEUE: "Passes a buffer and length into the kernel which are then injected into the list of pending interrupts."',
+      holds: (s) => {
+        if (op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || rc(s) !== 0 || !arg(s).irqs) return true;
+        // the service signal, the floating machine check and (in the GISA IPM) the adapter interruptions of one ISC are
+        // coalesced: one pending entry each
+        const before = pendingBefore(s);
+        const coalesced = (x: Irq) => x === 'service' || x === 'mchk' || (p.gisa && x.startsWith('ai:'));
+        const want = arg(s).irqs!.filter((x, i, all) => !(coalesced(x) && (before.includes(x) || all.indexOf(x) < i)));
+        return sorted(s.context.last.added) === sorted(want) && s.context.last.removed.length === 0;
+      },
+    },
+    {
+      name: 'FloatingMchkAlwaysAccepted',
+      cite: 'interrupt.c kvm_s390_reinject_machine_check: WARN_ON_ONCE(rc) after __inject_vm of a floating machine check (it coalesces, it is never refused)',
+      holds: (s) => {
+        const a = arg(s);
+        return op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || !a.irqs?.length || a.failing || !a.irqs.every((x) => x === 'mchk') || rc(s) === 0;
+      },
+    },
+    {
+      name: 'PfaultDoneAlwaysInjected',
+      cite: 'kvm-s390.c kvm_arch_async_page_present: WARN_ON_ONCE(kvm_s390_inject_vm(vcpu->kvm, &inti)) for PFAULT_DONE; s390_flic.rst APF_DISABLE_WAIT "trigger a completion interrupt for every init interrupt"',
+      holds: (s) => op(s) !== 'kvm_arch_async_page_present' || (rc(s) === 0 && s.context.last.added.includes('pfault')),
+    },
+    {
+      name: 'GetAllIrqsCopiesAll',
+      cite: 's390_flic.rst GET_ALL_IRQS: "Copies all floating interrupts into a buffer provided by userspace."',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || rc(s) < 0 || (s.context.last.got !== null && sorted(s.context.last.got) === sorted(pendingBefore(s)) && rc(s) === s.context.last.got.length),
+    },
+    {
       name: 'GetAllIrqsKeepsPending',
-      cite: 's390_flic.rst GET_ALL_IRQS: "All interrupts remain pending, i.e. are not deleted from the list"',
-      holds: (s) => s.context.last.op !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || s.context.last.taken === 0,
+      cite: 's390_flic.rst GET_ALL_IRQS: "All interrupts remain pending, i.e. are not deleted from the list of currently pending interrupts."',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || s.context.last.removed.length === 0,
     },
     {
       name: 'GetAllIrqsFailureLosesNothing',
-      cite: 's390_flic.rst: -ENOMEM means "try again with a bigger buffer"; an interruption taken but not copied is lost',
-      holds: (s) => s.context.last.op !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || s.context.last.rc >= 0 || s.context.last.taken === 0,
+      cite: 's390_flic.rst: -ENOMEM "is the indication for userspace to try again with a bigger buffer"; an interruption taken but not copied is lost',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || rc(s) >= 0 || s.context.last.removed.length === 0,
     },
     {
       name: 'GetAllIrqsEnomemOnlyWhenTooSmall',
@@ -138,6 +324,120 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       holds: (s) => {
         const l = s.context.last;
         return l.op !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || l.rc !== E.ENOMEM || l.room < l.need;
+      },
+    },
+    {
+      name: 'GetAllIrqsEnomemWhenTooSmall',
+      cite: 's390_flic.rst GET_ALL_IRQS: "When the buffer is too small it returns -ENOMEM, which is the indication for userspace to try again with a bigger buffer."',
+      holds: (s) => {
+        const l = s.context.last;
+        if (l.op !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || !l.arg.lenOk || l.arg.allocFail || l.room < 0) return true;
+        return l.room >= l.need || l.rc === E.ENOMEM;
+      },
+    },
+    {
+      name: 'GetAllIrqsEnobufsOnlyOnAllocFailure',
+      cite: 's390_flic.rst GET_ALL_IRQS: "-ENOBUFS is returned when the allocation of a kernelspace buffer has failed."',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_GET_ALL_IRQS' || (rc(s) === E.ENOBUFS) === (!!arg(s).lenOk && !!arg(s).allocFail),
+    },
+    {
+      name: 'GetAllIrqsEfaultOnlyOnFault',
+      cite: 's390_flic.rst GET_ALL_IRQS: "-EFAULT is returned when copying data to userspace failed."',
+      holds: (s) => {
+        const l = s.context.last;
+        if (l.op !== 'KVM_DEV_FLIC_GET_ALL_IRQS') return true;
+        if (l.rc === E.EFAULT) return !!l.arg.fault;
+        // a copy that had something to copy, and failed, must say so
+        return !(l.arg.fault && l.arg.lenOk && !l.arg.allocFail && l.room >= l.need && l.need > 0);
+      },
+    },
+    {
+      name: 'ClearIrqsDeletesAll',
+      cite: 's390_flic.rst CLEAR_IRQS: "Simply deletes all elements from the list of currently pending floating interrupts. No interrupts are injected into the guest."',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_CLEAR_IRQS' || (pendingOf(s.context).length === 0 && s.context.last.added.length === 0),
+    },
+    {
+      name: 'ClearIoIrqDeletesOne',
+      cite: 's390_flic.rst CLEAR_IO_IRQ: "Deletes one (if any) I/O interrupt for a subchannel identified by the subsystem identification word passed"',
+      holds: (s) => {
+        const l = s.context.last;
+        if (l.op !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || l.rc !== 0) return true;
+        const schid = l.arg.schid!;
+        const had = pendingBefore(s).some((x) => schidOf(x) === schid);
+        return l.added.length === 0 && l.removed.length === (had ? 1 : 0) && l.removed.every((x) => schidOf(x) === schid);
+      },
+    },
+    {
+      name: 'ClearIoIrqZeroSchidEinval',
+      cite: 's390_flic.rst: "The KVM_DEV_FLIC_CLEAR_IO_IRQ ioctl will return EINVAL in case a zero schid is specified."',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || arg(s).schid !== 0 || !arg(s).argsOk || (rc(s) === E.EINVAL && s.context.last.removed.length === 0),
+    },
+    {
+      name: 'ApfEnableDisableWait',
+      cite: 's390_flic.rst: APF_ENABLE "Enables async page faults for the guest"; APF_DISABLE_WAIT "Disables async page faults for the guest and waits until already pending async page faults are done ... to trigger a completion interrupt for every init interrupt"',
+      holds: (s) => {
+        const l = s.context.last;
+        if (l.op === 'KVM_DEV_FLIC_APF_ENABLE') return l.rc !== 0 || s.context.pfault;
+        if (l.op !== 'KVM_DEV_FLIC_APF_DISABLE_WAIT' || l.rc !== 0) return true;
+        return !s.context.pfault && s.context.apf === 0 && sorted(l.added) === sorted(Array(l.arg.inflight ?? 0).fill('pfault'));
+      },
+    },
+    {
+      name: 'AdapterIdUnique',
+      cite: 's390_flic.rst ADAPTER_REGISTER: "id contains the unique id for the adapter"',
+      holds: (s) => op(s) !== 'KVM_DEV_FLIC_ADAPTER_REGISTER' || !arg(s).existed || (rc(s) < 0 && !s.context.last.changed.includes('adapters')),
+    },
+    {
+      name: 'RegisterIgnoresUnknownFlags',
+      cite: 's390_flic.rst ADAPTER_REGISTER: "Unknown flag values are ignored."',
+      holds: (s) => {
+        const l = s.context.last;
+        if (l.op !== 'KVM_DEV_FLIC_ADAPTER_REGISTER' || !l.arg.unknownFlags || l.arg.existed) return true;
+        const a = s.context.adapters[l.id];
+        return l.rc === 0 && !!a && a.suppressible === l.arg.suppressible;
+      },
+    },
+    {
+      name: 'AdapterModifyMask',
+      cite: 's390_flic.rst ADAPTER_MODIFY "of an existing I/O adapter": KVM_S390_IO_ADAPTER_MASK "mask or unmask the adapter, as specified in mask"; ADAPTER_REGISTER: "maskable whether this adapter may be masked"',
+      holds: (s) => {
+        const l = s.context.last;
+        if (l.op !== 'KVM_DEV_FLIC_ADAPTER_MODIFY' || l.arg.mask === undefined || l.rc !== 0) return true;
+        const a = s.context.adapters[l.id];
+        return !!a && a.maskable && a.masked === l.arg.mask;
+      },
+    },
+    {
+      name: 'MaskedAdapterNotInjected',
+      cite: 's390_flic.rst ADAPTER_REGISTER: "maskable whether this adapter may be masked (interrupts turned off)"',
+      holds: (s) => {
+        const l = s.context.last;
+        if (!INJECTS.has(l.op) || l.id < 0) return true;
+        return !s.context.adapters[l.id]?.masked || !l.injected;
+      },
+    },
+    {
+      name: 'AirqInjectTargetsAdapter',
+      cite: 's390_flic.rst AIRQ_INJECT: "Inject adapter interrupts on a specified adapter. attr->attr contains the unique id for the adapter"',
+      holds: (s) => {
+        const l = s.context.last;
+        if (!INJECTS.has(l.op) || !l.injected) return true;
+        const a = s.context.adapters[l.id];
+        return !!a && sorted(l.added) === sorted([aiIrq(a.isc)].filter((x) => !pendingBefore(s).includes(x) || !p.gisa));
+      },
+    },
+    {
+      name: 'FlicGroupFrame',
+      cite: 's390_flic.rst: each group does what its paragraph says (lists: ENQUEUE adds, CLEAR_IRQS/CLEAR_IO_IRQ delete; adapters: REGISTER/MODIFY; AIS: AISM/AIRQ_INJECT/AISM_ALL; APF: pfault) and leaves the rest untouched',
+      holds: (s) => {
+        const l = s.context.last;
+        const may = MAY_CHANGE[l.op];
+        if (!may) return true;
+        if (!l.changed.every((f) => may.includes(f))) return false;
+        if (l.added.length && !MAY_ADD.has(l.op)) return false;
+        // GET_ALL_IRQS removals are GetAllIrqsKeepsPending's to report
+        if (l.removed.length && !MAY_REMOVE.has(l.op)) return false;
+        return true;
       },
     },
   ];

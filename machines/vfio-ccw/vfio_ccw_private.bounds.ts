@@ -5,8 +5,12 @@
 
 /** The rest of fsm_io_request after cp_init: cp_prefetch's result and the SSCH condition code. */
 export type IoResult = 'cc0' | 'cc1' | 'cc2' | 'cc3' | 'cp_prefetch';
-/** What the hardware presents in the IRB: the final status of a start/halt/clear, or unsolicited status. */
-export type Irb = 'final' | 'unsolicited';
+/**
+ * What the hardware presents in the IRB: the final status of a start/halt/clear function (solicited,
+ * no device or subchannel active), intermediate status of a running start function (solicited,
+ * still active: a PCI or a suspended program), or unsolicited status (no function pending).
+ */
+export type Irb = 'final' | 'unsolicited' | 'intermediate';
 export type AsyncCmd = 'HSCH' | 'CSCH';
 
 export interface CcwBounds {
@@ -18,6 +22,8 @@ export interface CcwBounds {
   asyncs: readonly { cmd: AsyncCmd; cc: number }[];
   /** cio_enable_subchannel outcomes in fsm_open (v6+). */
   enable: readonly ('ok' | 'fail')[];
+  /** VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) instead of one atomic event (versions that have it) */
+  resetSteps?: boolean;
 }
 
 export interface CcwConfiguration {
@@ -39,6 +45,31 @@ export const configurations: readonly CcwConfiguration[] = [
     },
   },
   {
+    id: 'ret',
+    description: 'what write() returns: one writer, SSCH cc0/cc2, final IRBs only, HSCH cc0, cio_enable_subchannel ok (the home of the return-code planted bugs)',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc2'],
+      irbs: ['final'],
+      asyncs: [{ cmd: 'HSCH', cc: 0 }],
+      enable: ['ok'],
+    },
+  },
+  {
+    id: 'irbs',
+    description: 'one writer, SSCH cc0, final, intermediate and unsolicited IRBs, HSCH and CSCH cc0, cio_enable_subchannel ok: which program each interruption belongs to',
+    bounds: {
+      writers: 1,
+      results: ['cc0'],
+      irbs: ['final', 'intermediate', 'unsolicited'],
+      asyncs: [
+        { cmd: 'HSCH', cc: 0 },
+        { cmd: 'CSCH', cc: 0 },
+      ],
+      enable: ['ok'],
+    },
+  },
+  {
     id: 'two-writers',
     description: 'two userspace threads writing the io_region, SSCH cc0 only, final and unsolicited IRBs, HSCH cc0, cio_enable_subchannel ok',
     bounds: {
@@ -47,6 +78,18 @@ export const configurations: readonly CcwConfiguration[] = [
       irbs: ['final', 'unsolicited'],
       asyncs: [{ cmd: 'HSCH', cc: 0 }],
       enable: ['ok'],
+    },
+  },
+  {
+    id: 'reset-race',
+    description: 'VFIO_DEVICE_RESET step by step (kthread): CLOSE and OPEN as two steps of a reset thread, io_mutex a lock with an owner, against one writer, SSCH cc0/cc2, final and unsolicited IRBs, HSCH cc0, cio_enable_subchannel ok',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc2'],
+      irbs: ['final', 'unsolicited'],
+      asyncs: [{ cmd: 'HSCH', cc: 0 }],
+      enable: ['ok'],
+      resetSteps: true,
     },
   },
 ];

@@ -1,9 +1,17 @@
 // Safety properties of the vfio-ccw subchannel FSM, checked in every reachable state.
 import type { Invariant } from '../../src/spec.ts';
-import { CCW_FAULT, type CcwContext, type CcwVersion } from './vfio_ccw_private.machine.ts';
+import { CCW_FAULT, CCW_FLAG, type CcwContext, type CcwVersion } from './vfio_ccw_private.machine.ts';
 
 const PHASES = ['none', 'copied', 'request'];
-const IRBS = ['none', 'final', 'unsolicited'];
+const IRBS = ['none', 'final', 'unsolicited', 'intermediate'];
+/** vfio-ccw.rst, "vfio-ccw I/O region": "ret_code stores a return code for each access of the region. The following values may occur" ('count' is 0 in ret_code) */
+const IO_RET = ['', 'count', '-EOPNOTSUPP', '-EIO', '-EBUSY', '-EAGAIN', '-EACCES', '-ENODEV', '-EINVAL'];
+/** vfio-ccw.rst, "vfio-ccw cmd region": the values of its ret_code */
+const ASYNC_RET = ['', 'count', '-ENODEV', '-EINVAL', '-EIO', '-EAGAIN', '-EBUSY'];
+const DOC = 'Documentation/arch/s390/vfio-ccw.rst';
+
+/** The FSM state: the machine's value, or its `fsm` region in a fine-grained configuration (threads beside it). */
+export const fsmState = (value: unknown): unknown => (typeof value === 'object' && value !== null && 'fsm' in value ? (value as { fsm: unknown }).fsm : value);
 
 export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
   const list: Invariant<CcwContext>[] = [
@@ -11,10 +19,12 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       name: 'TypeOK',
       cite: 'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex is held only by a writer inside write()',
       holds: ({ value, context: c }) =>
-        typeof value === 'string' &&
-        v.states.includes(value as never) &&
+        typeof fsmState(value) === 'string' &&
+        v.states.includes(fsmState(value) as never) &&
         c.writers.every((p) => PHASES.includes(p)) &&
         IRBS.includes(c.irb) &&
+        IRBS.includes(c.irbNext) &&
+        (c.irb !== 'none' || c.irbNext === 'none') &&
         c.mutex >= -1 &&
         c.mutex < c.writers.length &&
         (c.mutex === -1 || c.writers[c.mutex] !== 'none'),
@@ -42,14 +52,82 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
     {
       name: 'NoStaleCpInIdle',
       cite: 'vfio_ccw_drv.c vfio_ccw_sch_io_todo frees the cp when its program ends: in IDLE, with no request in processing, no I/O outstanding and no IRB queued, no channel program is left initialised (v5.14+ cp_init would refuse every request with -EBUSY)',
-      holds: ({ value, context: c }) => value !== 'IDLE' || !c.cp || c.writers.includes('request') || c.busy || c.irb !== 'none',
+      holds: ({ value, context: c }) => fsmState(value) !== 'IDLE' || !c.cp || c.writers.includes('request') || c.busy || c.irb !== 'none',
+    },
+    {
+      name: 'NoCpWithoutIo',
+      cite: `${DOC}: K2 "Translate the guest channel program to a host kernel space channel program", K3 "issue the ccwchain to the device", K5 "Interrupt handler gets the I/O result": a channel program lives as long as its I/O: it is initialised only while its request is processed, its function is pending, or its interruption is still queued`,
+      holds: ({ context: c }) => !c.cp || c.writers.includes('request') || c.busy || c.irb !== 'none' || c.notoperWork,
+    },
+    {
+      name: 'CpFreedOnlyWhenIoDone',
+      cite: `${DOC}: K2/K3, the translated program is what the device runs (its IDALs point at pages pinned for it): cp_free while its start function is pending unpins pages under the channel`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.CP_FREE_WHILE_IO) === 0,
+    },
+    {
+      name: 'IrbEndsOnlyItsOwnProgram',
+      cite: `${DOC}: K5 "Interrupt handler gets the I/O result": an interruption reports the I/O of the program that was started; vfio_ccw_sch_io_todo ends (cp_free, IDLE) the current program only on its own final status`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.STALE_IRB_ENDS_CP) === 0,
+    },
+    {
+      name: 'IntermediateKeepsProgram',
+      cite: 'vfio_ccw_drv.c vfio_ccw_sch_io_todo: is_final = !(scsw_actl & (SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT)): intermediate status (device or subchannel still active) does not end the program',
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.INTERMEDIATE_ENDS_CP) === 0,
+    },
+    {
+      name: 'EveryIrbReachesRegion',
+      cite: `${DOC}: K5 "Interrupt handler gets the I/O result and write the result to the I/O region." K6 "Signal QEMU to retrieve the result."`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.IRB_LOST) === 0,
+    },
+    {
+      name: 'IoRetCodesDocumented',
+      cite: `${DOC}: "ret_code stores a return code for each access of the region. The following values may occur: 0, -EOPNOTSUPP, -EIO, -EBUSY, -EAGAIN, -EACCES, -ENODEV, -EINVAL"`,
+      holds: ({ context: c }) => IO_RET.includes(c.ret),
+    },
+    {
+      name: 'IoSuccessMeansStarted',
+      cite: `${DOC}: "0 The operation was successful." (K3 "issue the ccwchain to the device", K4 "Return the ssch CC code")`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.SUCCESS) === 0,
+    },
+    {
+      name: 'IoEioMeansNotReady',
+      cite: `${DOC}: "-EIO A request was issued while the device was not in a state ready to accept requests, or an internal error occurred."`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.EIO) === 0,
+    },
+    {
+      name: 'IoEbusyMeansBusy',
+      cite: `${DOC}: "-EBUSY The subchannel was status pending or busy, or a request is already active."`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.EBUSY) === 0,
+    },
+    {
+      name: 'IoEagainMeansProcessing',
+      cite: `${DOC}: "-EAGAIN A request was being processed, and the caller should retry."`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.EAGAIN) === 0,
+    },
+    {
+      name: 'IoEaccesMeansPathsGone',
+      cite: `${DOC}: "-EACCES The channel path(s) used for the I/O were found to be not operational."`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.EACCES) === 0,
     },
   ];
+  if (v.events.includes('ASYNC_REQ')) {
+    list.push({
+      name: 'AsyncRetMeaning',
+      cite: `${DOC}, "vfio-ccw cmd region": "0 The operation was successful", "-ENODEV", "-EINVAL A command other than halt or clear", "-EIO ... not in a state ready to accept requests", "-EAGAIN A request was being processed", "-EBUSY The subchannel was status pending or busy while processing a halt request"`,
+      holds: ({ context: c }) => ASYNC_RET.includes(c.asyncRet) && (c.flags & CCW_FLAG.ASYNC) === 0,
+    });
+  }
   if (v.lifecycle === 'open_close') {
     list.push({
       name: 'NotOperIsADeadEnd',
       cite: '204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close": "This makes the NOT_OPER state a dead-end path"',
-      holds: ({ value, context: c }) => !c.dead || value === 'NOT_OPER',
+      holds: ({ value, context: c }) => !c.dead || fsmState(value) === 'NOT_OPER',
+    });
+    list.push({
+      name: 'OpenCloseInOrder',
+      cite:
+        'vfio_ccw_fsm.c vfio_ccw_jumptable (204b394a23ad): OPEN is handled in STANDBY only and CLOSE only once open; OPEN in IDLE/CP_PROCESSING/CP_PENDING and CLOSE in STANDBY are fsm_notoper, the cells of events that cannot happen there; vfio_ccw_ops.c vfio_ccw_mdev_reset: "If the FSM state is seen as Not Operational after closing and re-opening the mdev, return an error" (NOT_OPER is a dead end since v6: the device is lost)',
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER) === 0,
     });
   }
   return list;

@@ -5,11 +5,13 @@
 // FSM events or changes the state behind its back: the io_region write() (split where another
 // CPU can interleave: after copy_from_user, and inside fsm_io_request between cp_init and
 // fsm_io_helper), the async cmd region write, vfio_ccw_sch_irq, the io_work item
-// vfio_ccw_sch_io_todo, vfio_ccw_sch_event, and the mdev life cycle of each version.
+// vfio_ccw_sch_io_todo, vfio_ccw_sch_event, the mdev life cycle of each version, and
+// VFIO_DEVICE_RESET (v6): one event, or in a configuration with `resetSteps` a thread of
+// machines/kthread.ts steps beside the FSM (the machine is then parallel: regions `fsm`, `reset`).
 //
 // Ignores: the content of channel programs (one struct channel_program, initialised or not),
 // paths and lpm (cc3 always leaves a path: -EACCES), the schib and crw regions, chp events,
-// eventfd signalling, VFIO_DEVICE_RESET and the DMA-unmap notifier, the quiesce retry loop
+// eventfd signalling, the DMA-unmap notifier (a reset), the quiesce retry loop
 // (quiesce always succeeds), transport-mode and halt/clear-on-io_region requests
 // (-EOPNOTSUPP), cp_init failures, the sch todo (unregistration) that fsm_notoper schedules.
 //
@@ -18,8 +20,9 @@
 // vfio_ccw_private.variants.ts): v4.19, v5.0, v5.2 (to v5.13), v5.14 (to v5.19), v6.2 (to the
 // 2026 fix), the 2026 "Move cp cleanup out of not operational" fix, and the design of Pierre
 // Morel's "vfio: ccw: VFIO CCW cleanup part1" v3 (Nov 2018).
-import { and, setup, enqueueActions, type AnyStateMachine, type EventObject } from 'xstate';
+import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventObject } from 'xstate';
 import type { Actor, EventInfo } from '../../src/spec.ts';
+import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
@@ -80,6 +83,22 @@ export interface CcwVersion {
   lifecycle: 'mdev' | 'open_close' | 'morel';
   /** vfio_ccw_sch_event revives NOT_OPER to IDLE or STANDBY when the schib is readable again (to v5.19) */
   schEventRevives: boolean;
+  /** VFIO_DEVICE_RESET as vfio_ccw_mdev_reset does it since v6.0: CLOSE, then OPEN, without io_mutex */
+  reset?: boolean;
+  /** the steps of vfio_ccw_mdev_reset changed (a planted ordering bug; fine-grained configurations only) */
+  resetEdit?: (f: KFunction<CcwContext>) => KFunction<CcwContext>;
+  /** a design that keeps every IRB: fsm_irq queues a second one behind an unprocessed first (not in any kernel) */
+  irbQueue?: boolean;
+  /** a design in which io_todo ends a program only on an IRB of that program (say, a per-program intparm in the ORB; not in any kernel) */
+  irbIdentity?: boolean;
+  /** a design whose VFIO_DEVICE_RESET takes io_mutex (waits for a write in progress; not in any kernel) */
+  resetLocked?: boolean;
+  /** a design whose fsm_io_request does not overwrite NOT_OPER when it finishes (not in any kernel) */
+  keepNotOper?: boolean;
+  /** vfio_ccw_sch_io_todo frees the cp only for a final IRB (is_final); false: a planted bug that also ends on intermediate status */
+  ioTodoChecksFinal?: boolean;
+  /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
+  sschCc2?: 'ebusy' | 'positive' | 'success' | 'eacces';
 }
 
 export type Phase = 'none' | 'copied' | 'request';
@@ -109,6 +128,19 @@ export interface CcwContext {
   dead: boolean;
   /** lifetime tracker findings, CCW_FAULT bits */
   faults: number;
+  /** the pending start function is the current channel program's (cp_free of it would unpin pages the channel still uses) */
+  startOwn: boolean;
+  /** the pending function (start, or a halt or clear issued on the current program) ends in the current program's final status */
+  fnOwn: boolean;
+  /** the queued IRB reports the current channel program's I/O (false: unsolicited, or a program freed since) */
+  irbOwn: boolean;
+  /** irbQueue designs: a second IRB queued behind the first, and whose it is */
+  irbNext: 'none' | Irb;
+  irbNextOwn: boolean;
+  /** what the last step found, CCW_FLAG bits: cleared by every external event (a step's finding, not a sticky tracker, so it adds no copy of the state space) */
+  flags: number;
+  /** fine-grained configurations (VFIO_DEVICE_RESET as a thread): locks, locals, lock faults (machines/kthread.ts) */
+  threads?: ThreadsContext;
 }
 
 export const CCW_FAULT = {
@@ -117,6 +149,36 @@ export const CCW_FAULT = {
   /** cp_free ran while another thread was between cp_init and fsm_io_helper on that program */
   CP_FREE_WHILE_PROCESSING: 2,
 } as const;
+
+/** What one step found (context.flags, cleared by the next external event). */
+export const CCW_FLAG = {
+  /** cp_free ran while the program's start function was still pending at the subchannel (its pages unpinned under the channel) */
+  CP_FREE_WHILE_IO: 1,
+  /** vfio_ccw_sch_io_todo ended the current program on an IRB of another (freed) program */
+  STALE_IRB_ENDS_CP: 2,
+  /** fsm_irq overwrote private->irb before io_work copied it to the io_region */
+  IRB_LOST: 4,
+  /** vfio_ccw_sch_io_todo ended a program on intermediate status */
+  INTERMEDIATE_ENDS_CP: 8,
+  // a return code whose documented meaning (vfio-ccw.rst) does not describe the situation it was returned in:
+  /** -EIO while the device was ready to accept requests */
+  EIO: 16,
+  /** -EBUSY with the subchannel neither status pending nor busy and no request active */
+  EBUSY: 32,
+  /** -EAGAIN with no request being processed */
+  EAGAIN: 64,
+  /** -EACCES without a channel path found not operational */
+  EACCES: 128,
+  /** 0 (the byte count) without a started channel program */
+  SUCCESS: 256,
+  /** a cmd region code outside its documented meaning */
+  ASYNC: 512,
+  /** VFIO_CCW_EVENT_OPEN or CLOSE reached a state whose table cell is fsm_notoper (an OPEN while open, a CLOSE while closed): the device goes NOT_OPER */
+  OPEN_CLOSE_OUT_OF_ORDER: 1024,
+} as const;
+
+/** Events only the driver raises (the FSM events and the callers' checks after vfio_ccw_fsm_event): they do not clear flags. */
+const isRaised = (type: string): boolean => type.startsWith('VFIO_CCW_EVENT_') || type === 'io_region_ret_code' || type === 'open_device_ret' || type === 'vfio_ccw_mdev_reset_open';
 
 export interface CcwEvent extends EventObject {
   type: string;
@@ -127,13 +189,78 @@ export interface CcwEvent extends EventObject {
   cc?: number;
   enable?: 'ok' | 'fail';
   schib?: 'gone' | 'ok';
+  /** INTERRUPT: the IRB reports the current program's I/O */
+  own?: boolean;
+  /** OPEN fired by vfio_ccw_mdev_reset (not by open_device) */
+  from?: 'reset';
 }
 
 export const FSM_EVENT_PREFIX = 'VFIO_CCW_EVENT_';
 export const fsmEvent = (e: FsmEventName): string => FSM_EVENT_PREFIX + e;
 
+/**
+ * private->io_mutex as a kthread lock: held by a thread of a fine-grained configuration (the
+ * reset); the coarse writer's hold is `mutex`. Every acquire tests both (ioMutexFree).
+ */
+export const io_mutex = mutex('private->io_mutex');
+
+/** io_mutex is free: no coarse writer and no thread holds it (coarse configurations have no threads). */
+export const ioMutexFree = (c: CcwContext): boolean => c.mutex === -1 && lockFree(c, io_mutex);
+
+/**
+ * VFIO_DEVICE_RESET as a thread (configuration reset-race): vfio_ccw_mdev_reset fires CLOSE and
+ * OPEN as two vfio_ccw_fsm_event calls, each an FSM handler run to completion (raised to the
+ * fsm region), with nothing held in between; a design that locks takes io_mutex around both.
+ * The ioctl needs the device open (its first step waits for `mdev`); cio_enable_subchannel
+ * succeeds (the configuration enumerates no failure); the -EINVAL return when the state is
+ * NOT_OPER afterwards is not recorded (as in the coarse event).
+ */
+export function resetThread(v: CcwVersion): ThreadDef<CcwContext> {
+  const cite = 'drivers/s390/cio/vfio_ccw_ops.c vfio_ccw_mdev_reset (vfio_ccw_mdev_ioctl VFIO_DEVICE_RESET)';
+  // each step is an external event: what the previous one found is cleared, as kfn does
+  const fresh = { writes: [['flags']] as const, run: (c: CcwContext) => void (c.flags = 0) };
+  const close: Step<CcwContext> = {
+    at: 'vfio_ccw_fsm_event(CLOSE)',
+    cite,
+    writes: [['flags']],
+    raises: [fsmEvent('CLOSE')],
+    run: (c, _t, fx) => {
+      c.flags = 0;
+      fx.raise({ type: fsmEvent('CLOSE') });
+    },
+  };
+  const open: Step<CcwContext> = {
+    at: 'vfio_ccw_fsm_event(OPEN)',
+    cite,
+    writes: [['flags']],
+    raises: [fsmEvent('OPEN')],
+    run: (c, _t, fx) => {
+      c.flags = 0;
+      fx.raise({ type: fsmEvent('OPEN'), enable: 'ok', from: 'reset' });
+    },
+  };
+  const locked = [
+    acquire<CcwContext>(io_mutex, 'write', { ...fresh, reads: [['mutex']], when: named('no writer holds io_mutex', (c: CcwContext) => c.mutex === -1), cite }),
+    close,
+    open,
+    release<CcwContext>(io_mutex, 'write', { ...fresh, cite }),
+  ];
+  let fn = kfunction<CcwContext>('vfio_ccw_mdev_reset', cite, v.resetLocked ? locked : [close, open]);
+  if (v.resetEdit) fn = v.resetEdit(fn);
+  // the ioctl is made on an open device fd: the entry step waits for it
+  const [first, ...rest] = fn.steps;
+  const w = first!.when;
+  const entry: Step<CcwContext> = { ...first!, reads: [...(first!.reads ?? []), ['mdev']], when: named(w ? `device open && ${w.name}` : 'device open', (c: CcwContext, t) => c.mdev && (!w || w(c, t))) };
+  return { name: 'reset', actor: 'userspace', fns: [{ ...fn, steps: [entry, ...rest] }] };
+}
+
+/** The threads of a configuration: the reset thread where the bounds split VFIO_DEVICE_RESET and the version has it. */
+export function ccwThreads(v: CcwVersion, b: CcwBounds): ThreadDef<CcwContext>[] {
+  return b.resetSteps && v.reset ? [resetThread(v)] : [];
+}
+
 /** Who causes each event; VFIO_CCW_EVENT_* and the write's ret_code check are raised by the driver. */
-export function eventInfo(v: CcwVersion): Record<string, EventInfo> {
+export function eventInfo(v: CcwVersion, b?: CcwBounds): Record<string, EventInfo> {
   const ev = (actor: Actor, cite: string): EventInfo => ({ actor, cite });
   const info: Record<string, EventInfo> = {
     vfio_ccw_mdev_write: ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_write / vfio_ccw_mdev_write_io_region, up to copy_from_user'),
@@ -160,6 +287,12 @@ export function eventInfo(v: CcwVersion): Record<string, EventInfo> {
     info.vfio_ccw_mdev_close_device = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_close_device (fires VFIO_CCW_EVENT_CLOSE)');
   }
   if (v.notoper === 'notoper_work') info.vfio_ccw_notoper_todo = ev('kernel', 'vfio_ccw_drv.c vfio_ccw_notoper_todo (private->notoper_work, under io_mutex)');
+  const threads = b ? ccwThreads(v, b) : [];
+  if (v.reset && !threads.length) {
+    info.vfio_ccw_mdev_reset = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_ioctl VFIO_DEVICE_RESET -> vfio_ccw_mdev_reset (CLOSE, OPEN)');
+    info.vfio_ccw_mdev_reset_open = ev('kernel', 'vfio_ccw_ops.c vfio_ccw_mdev_reset: vfio_ccw_fsm_event(OPEN) once vfio_ccw_fsm_event(CLOSE) returned (after the NOT_OPER event fsm_close may fire)');
+  }
+  Object.assign(info, threadEventInfo(threads));
   return info;
 }
 
@@ -184,11 +317,16 @@ export function events(v: CcwVersion, b: CcwBounds): CcwEvent[] {
     out.push({ type: 'vfio_ccw_mdev_close_device' });
   }
   if (v.notoper === 'notoper_work') out.push({ type: 'vfio_ccw_notoper_todo' });
+  const threads = ccwThreads(v, b);
+  if (v.reset && !threads.length) for (const enable of b.enable) out.push({ type: 'vfio_ccw_mdev_reset', enable });
+  out.push(...threadEvents(threads));
   return out;
 }
 
 export function initialContext(v: CcwVersion, b: CcwBounds): CcwContext {
+  const threads = ccwThreads(v, b);
   return {
+    ...(threads.length ? { threads: initialThreads(threads, locksOf(threads)) } : {}),
     writers: Array.from({ length: b.writers }, (): Phase => 'none'),
     mutex: -1,
     ret: '',
@@ -201,6 +339,12 @@ export function initialContext(v: CcwVersion, b: CcwBounds): CcwContext {
     notoperWork: false,
     dead: false,
     faults: 0,
+    startOwn: false,
+    fnOwn: false,
+    irbOwn: false,
+    irbNext: 'none',
+    irbNextOwn: false,
+    flags: 0,
   };
 }
 
@@ -237,6 +381,7 @@ function clone(c: Ctx): Ctx {
 function kfn(fn: Fn) {
   return enqueueActions(({ context, event, enqueue }, params: { state: StateName }) => {
     const c = clone(context as Ctx);
+    if (!isRaised((event as CcwEvent).type)) c.flags = 0;
     const raised: CcwEvent[] = [];
     fn(c, event as CcwEvent, { raise: (e) => raised.push(e) }, params ?? { state: 'IDLE' });
     enqueue.assign(() => c);
@@ -247,57 +392,134 @@ function kfn(fn: Fn) {
 /** cp_free(&private->cp), with the lifetime tracker: `by` is the writer calling it, -1 for others. */
 function cpFree(c: Ctx, by: number): void {
   if (c.cp && c.writers.some((p, u) => p === 'request' && u !== by)) c.faults |= CCW_FAULT.CP_FREE_WHILE_PROCESSING;
+  // after fsm_notoper the device is gone: nothing it had pending runs any more
+  if (c.cp && c.busy && c.startOwn && !c.dead) c.flags |= CCW_FLAG.CP_FREE_WHILE_IO;
   c.cp = false;
+  // the I/O still pending and the IRBs still queued belong to a program that is gone
+  c.startOwn = false;
+  c.fnOwn = false;
+  c.irbOwn = false;
+  c.irbNextOwn = false;
 }
 
-/** vfio_ccw_sch_quiesce as always succeeding: the subchannel ends disabled and idle, io_work flushed. */
-function quiesce(c: Ctx): void {
+/** flush_workqueue: io_todo copies every queued IRB to the io_region (their other effects are the caller's cp_free's). */
+function flushIoWork(c: Ctx): void {
+  c.irb = 'none';
+  c.irbOwn = false;
+  c.irbNext = 'none';
+  c.irbNextOwn = false;
+}
+
+/**
+ * The close path's disable: cio_disable_subchannel succeeds on an idle subchannel and returns
+ * without flushing io_work; on a busy one vfio_ccw_sch_quiesce cancels, halts or clears the
+ * function, waits for its interrupt and flushes io_work (always succeeding here).
+ */
+function quiesce(c: Ctx, v: CcwVersion, state: StateName): void {
   if (!c.ena) return;
-  if (c.busy) c.irb = 'none';
+  if (c.busy) {
+    // the cancel/halt/clear's interruption lands in private->irb before flush_workqueue
+    if (c.irb !== 'none' && !v.irbQueue) c.flags |= CCW_FLAG.IRB_LOST;
+    // flush_workqueue runs io_todo on that final status: it ends the current program (as io_todo decides)
+    const ends = (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || c.fnOwn);
+    if (ends && c.cp && !c.fnOwn) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
+    flushIoWork(c);
+  }
   c.busy = false;
+  c.startOwn = false;
+  c.fnOwn = false;
   c.ena = false;
 }
+
+/**
+ * "-EBUSY: The subchannel was status pending or busy, or a request is already active": a function
+ * pending, status the driver holds for userspace (an IRB queued), or another request in processing.
+ */
+const busyCause = (c: Ctx, w: number | undefined): boolean => c.busy || c.irb !== 'none' || otherInRequest(c, w);
+
+/** Another writer is inside fsm_io_request ("a request was being processed"). */
+const otherInRequest = (c: Ctx, w: number | undefined): boolean => c.writers.some((p, u) => p === 'request' && u !== w);
 
 /** Builds the machine of one version: the jump table plus the driver code around it. */
 export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachine {
   const by = (actor: Actor) => ({ actor });
   const idle = (c: Ctx) => c.writers.every((p) => p === 'none');
+  const threads = ccwThreads(v, b);
 
   const actions = {
     // vfio_ccw_fsm.c fsm_nop
     fsm_nop: () => {},
-    // vfio_ccw_fsm.c fsm_io_error
-    fsm_io_error: kfn((c) => void (c.ret = '-EIO')),
-    // vfio_ccw_fsm.c fsm_io_busy
-    fsm_io_busy: kfn((c) => void (c.ret = '-EBUSY')),
-    // vfio_ccw_fsm.c fsm_io_retry
-    fsm_io_retry: kfn((c) => void (c.ret = '-EAGAIN')),
+    // vfio_ccw_fsm.c fsm_io_error ("not in a state ready to accept requests": NOT_OPER, STANDBY)
+    fsm_io_error: kfn((c, _e, _fx, { state }) => {
+      c.ret = '-EIO';
+      if (state !== 'NOT_OPER' && state !== 'STANDBY') c.flags |= CCW_FLAG.EIO;
+    }),
+    // vfio_ccw_fsm.c fsm_io_busy ("status pending or busy, or a request is already active")
+    fsm_io_busy: kfn((c, e) => {
+      c.ret = '-EBUSY';
+      if (!busyCause(c, e.w)) c.flags |= CCW_FLAG.EBUSY;
+    }),
+    // vfio_ccw_fsm.c fsm_io_retry ("a request was being processed")
+    fsm_io_retry: kfn((c, e) => {
+      c.ret = '-EAGAIN';
+      if (!otherInRequest(c, e.w)) c.flags |= CCW_FLAG.EAGAIN;
+    }),
     // vfio_ccw_fsm.c fsm_io_request, up to and including cp_init (the state change is the target)
     fsm_io_request: kfn((c, e) => {
       const w = e.w!;
       if (v.cpInitialized && c.cp) {
         c.ret = '-EBUSY';
+        if (!busyCause(c, w)) c.flags |= CCW_FLAG.EBUSY;
         return;
       }
       if (c.cp) c.faults |= CCW_FAULT.CP_LEAK;
       c.cp = true;
+      // a new program: whatever runs or is queued belongs to an older one
+      c.startOwn = false;
+      c.fnOwn = false;
+      c.irbOwn = false;
+      c.irbNextOwn = false;
       c.writers[w] = 'request';
     }),
     // vfio_ccw_fsm.c fsm_async_error
-    fsm_async_error: kfn((c) => void (c.asyncRet = '-EIO')),
+    fsm_async_error: kfn((c, _e, _fx, { state }) => {
+      c.asyncRet = '-EIO';
+      if (state !== 'NOT_OPER' && state !== 'STANDBY') c.flags |= CCW_FLAG.ASYNC;
+    }),
     // vfio_ccw_fsm.c fsm_async_retry
-    fsm_async_retry: kfn((c) => void (c.asyncRet = '-EAGAIN')),
+    fsm_async_retry: kfn((c) => {
+      c.asyncRet = '-EAGAIN';
+      if (!otherInRequest(c, undefined)) c.flags |= CCW_FLAG.ASYNC;
+    }),
     // vfio_ccw_fsm.c fsm_async_request -> fsm_do_halt / fsm_do_clear
     fsm_async_request: kfn((c, e) => {
       c.asyncRet = asyncRet(e.cmd!, e.cc!);
-      if (e.cc === 0) c.busy = true;
+      // a halt or clear of the current program ends it: its final status is that program's
+      if (e.cc === 0) {
+        c.busy = true;
+        c.fnOwn = c.cp;
+      }
     }),
     // vfio_ccw_fsm.c fsm_disabled_irq: cio_disable_subchannel
     fsm_disabled_irq: kfn((c) => void (c.ena = false)),
-    // vfio_ccw_fsm.c fsm_irq: memcpy(&private->irb, ...), queue_work(io_work)
-    fsm_irq: kfn((c, e) => void (c.irb = e.irb!)),
+    // vfio_ccw_fsm.c fsm_irq: memcpy(&private->irb, ...), queue_work(io_work): a queued work item is not queued again
+    fsm_irq: kfn((c, e) => {
+      const own = !!e.own;
+      if (c.irb === 'none') {
+        c.irb = e.irb!;
+        c.irbOwn = own;
+      } else if (v.irbQueue && c.irbNext === 'none') {
+        c.irbNext = e.irb!;
+        c.irbNextOwn = own;
+      } else {
+        c.flags |= CCW_FLAG.IRB_LOST;
+        c.irb = e.irb!;
+        c.irbOwn = own;
+      }
+    }),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
-    fsm_notoper: kfn((c) => {
+    fsm_notoper: kfn((c, e) => {
+      if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
       if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
@@ -306,21 +528,25 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     fsm_open: kfn((c, e, fx) => {
       if (e.enable === 'ok') return void (c.ena = true);
       fx.raise({ type: fsmEvent('NOT_OPER') });
-      // OPEN comes only from vfio_ccw_mdev_open_device, whose NOT_OPER check must see the recursive event
-      fx.raise({ type: 'open_device_ret' });
+      // from vfio_ccw_mdev_open_device, whose NOT_OPER check must see the recursive event (a reset keeps the device open)
+      if (e.from !== 'reset') fx.raise({ type: 'open_device_ret' });
     }),
     // vfio_ccw_fsm.c fsm_close: disable (quiesce if busy), cp_free; NOT_OPER if not enabled
-    fsm_close: kfn((c, _e, fx) => {
+    fsm_close: kfn((c, _e, fx, { state }) => {
       if (!c.ena) return fx.raise({ type: fsmEvent('NOT_OPER') });
-      quiesce(c);
+      quiesce(c, v, state);
       cpFree(c, -1);
     }),
 
     // vfio_ccw_ops.c vfio_ccw_mdev_write(_io_region): the checks before the FSM event
     vfio_ccw_mdev_write: kfn((c, e, _fx, { state }) => {
       const w = e.w!;
-      if (v.ioMutex === 'trylock' && c.mutex !== -1) return void (c.ret = '-EAGAIN');
-      if (v.precheckIdle && state !== 'IDLE') return void (c.ret = '-EACCES');
+      if (v.ioMutex === 'trylock' && !ioMutexFree(c)) return void (c.ret = '-EAGAIN');
+      if (v.precheckIdle && state !== 'IDLE') {
+        // "-EACCES: The channel path(s) used for the I/O were found to be not operational"
+        c.flags |= CCW_FLAG.EACCES;
+        return void (c.ret = '-EACCES');
+      }
       if (v.ioMutex !== 'none') c.mutex = w;
       c.writers[w] = 'copied';
     }),
@@ -339,36 +565,73 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       const w = e.w!;
       const result = v.cpInitialized && !c.cp ? 'cp_prefetch' : e.result!;
       c.ret = ioResultRet(result);
-      if (result === 'cc0') c.busy = true;
-      else cpFree(c, w);
+      if (result === 'cc2' && v.sschCc2 === 'positive') c.ret = '2';
+      if (result === 'cc2' && v.sschCc2 === 'eacces') {
+        c.ret = '-EACCES';
+        c.flags |= CCW_FLAG.EACCES;
+      }
+      if (result === 'cc2' && v.sschCc2 === 'success') {
+        c.ret = 'count';
+        c.flags |= CCW_FLAG.SUCCESS;
+      }
+      if (result === 'cc0') {
+        c.busy = true;
+        // (a program freed under the writer runs from freed memory: it is no one's)
+        c.startOwn = c.cp;
+        c.fnOwn = c.cp;
+      } else if (!(result === 'cc2' && v.sschCc2 === 'success')) cpFree(c, w);
       c.writers[w] = 'copied';
       fx.raise({ type: 'io_region_ret_code', w });
     }),
     // vfio_ccw_drv.c vfio_ccw_sch_irq
     vfio_ccw_sch_irq: kfn((c, e, fx) => {
-      if (e.irb === 'final') c.busy = false;
-      fx.raise({ type: fsmEvent('INTERRUPT'), irb: e.irb! });
+      // solicited status reports the function pending: the current program's if its start is
+      const own = e.irb !== 'unsolicited' && c.fnOwn;
+      if (e.irb === 'final') {
+        c.busy = false;
+        c.startOwn = false;
+        c.fnOwn = false;
+      }
+      fx.raise({ type: fsmEvent('INTERRUPT'), irb: e.irb!, own });
     }),
     // vfio_ccw_drv.c vfio_ccw_sch_io_todo (the IDLE reset is the target)
     vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => {
-      const solicited = c.irb === 'final';
-      if (solicited && (v.ioTodo === 'is_final' || state === 'CP_PENDING')) cpFree(c, -1);
-      c.irb = 'none';
+      const irb = c.irb;
+      const own = c.irbOwn;
+      c.irb = c.irbNext;
+      c.irbOwn = c.irbNextOwn;
+      c.irbNext = 'none';
+      c.irbNextOwn = false;
+      const solicited = irb !== 'unsolicited';
+      // is_final = !(actl & (DEVACT | SCHACT)): intermediate status has them set; a planted bug ignores it
+      const ends = irb === 'final' || (irb === 'intermediate' && v.ioTodoChecksFinal === false);
+      const frees = solicited && ends && (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || own);
+      // to v5.1 the IDLE reset needs only mdev && is_final (an unsolicited IRB counts as final)
+      const idles = v.ioTodo === 'is_final' ? (!v.ioTodoNeedsMdev || c.mdev) && (irb !== 'intermediate' || v.ioTodoChecksFinal === false) : frees;
+      if (irb === 'intermediate' && (frees || idles)) c.flags |= CCW_FLAG.INTERMEDIATE_ENDS_CP;
+      if (frees) {
+        if (c.cp && !own) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
+        cpFree(c, -1);
+      }
     }),
-    // vfio_ccw_drv.c vfio_ccw_sch_event: cio_update_schib failed
-    vfio_ccw_sch_event: kfn((_c, e, fx) => {
-      if (e.schib === 'gone') fx.raise({ type: fsmEvent('NOT_OPER') });
+    // vfio_ccw_drv.c vfio_ccw_sch_event: cio_update_schib failed: the subchannel is gone, with whatever function it had pending
+    vfio_ccw_sch_event: kfn((c, e, fx) => {
+      if (e.schib !== 'gone') return;
+      c.busy = false;
+      c.startOwn = false;
+      c.fnOwn = false;
+      fx.raise({ type: fsmEvent('NOT_OPER') });
     }),
     // vfio_ccw_async.c vfio_ccw_async_region_write: mutex_trylock, ASYNC_REQ
     vfio_ccw_async_region_write: kfn((c, e, fx) => {
-      if (c.mutex !== -1) return void (c.asyncRet = '-EAGAIN');
+      if (!ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
       fx.raise({ type: fsmEvent('ASYNC_REQ'), cmd: e.cmd!, cc: e.cc! });
     }),
     // vfio_ccw_ops.c vfio_ccw_mdev_create
     vfio_ccw_mdev_create: kfn((c) => void (c.mdev = true)),
     // vfio_ccw_ops.c vfio_ccw_mdev_remove: quiesce unless NOT_OPER/STANDBY, cp_free, mdev = NULL
     vfio_ccw_mdev_remove: kfn((c, _e, _fx, { state }) => {
-      if (v.lifecycle === 'mdev' && state !== 'NOT_OPER' && state !== 'STANDBY') quiesce(c);
+      if (v.lifecycle === 'mdev' && state !== 'NOT_OPER' && state !== 'STANDBY') quiesce(c, v, state);
       cpFree(c, -1);
       c.mdev = false;
     }),
@@ -377,8 +640,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       if (e.enable === 'ok') c.ena = true;
     }),
     // Morel v3 vfio_ccw_mdev_release: quiesce, cp_free
-    vfio_ccw_mdev_release: kfn((c) => {
-      quiesce(c);
+    vfio_ccw_mdev_release: kfn((c, _e, _fx, { state }) => {
+      quiesce(c, v, state);
       cpFree(c, -1);
     }),
     // vfio_ccw_ops.c vfio_ccw_mdev_open_device: OPEN, then the NOT_OPER check
@@ -397,12 +660,20 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       cpFree(c, -1);
       c.notoperWork = false;
     }),
+    // vfio_ccw_ops.c vfio_ccw_mdev_reset (VFIO_DEVICE_RESET, no io_mutex): CLOSE, OPEN; -EINVAL if NOT_OPER after.
+    // OPEN waits for CLOSE to return, with the NOT_OPER event fsm_close fires inside it: raised
+    // events queue, so the OPEN is raised by a second internal event queued behind that NOT_OPER
+    vfio_ccw_mdev_reset: kfn((_c, e, fx) => {
+      fx.raise({ type: fsmEvent('CLOSE') });
+      fx.raise({ type: 'vfio_ccw_mdev_reset_open', enable: e.enable! });
+    }),
+    vfio_ccw_mdev_reset_open: kfn((_c, e, fx) => void fx.raise({ type: fsmEvent('OPEN'), enable: e.enable!, from: 'reset' })),
   };
 
   type G = { context: Ctx; event: CcwEvent };
   const guards = {
     // the writer thread is outside write(); a blocking io_mutex makes it wait
-    writer_can_enter: ({ context: c, event: e }: G) => c.mdev && c.writers[e.w!] === 'none' && !(v.ioMutex === 'blocking' && c.mutex !== -1),
+    writer_can_enter: ({ context: c, event: e }: G) => c.mdev && c.writers[e.w!] === 'none' && !(v.ioMutex === 'blocking' && !ioMutexFree(c)),
     writer_copied: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied',
     // the writer is inside fsm_io_request; ssch can only give cc0 on an enabled, idle subchannel
     writer_in_request: ({ context: c, event: e }: G) =>
@@ -412,8 +683,9 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     ret_code_resets_idle: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied' && v.resetIdleOnError && c.ret !== 'count',
     // cp_init finds cp->initialized set (v5.14+): -EBUSY, err_out
     cp_init_busy: ({ context: c }: G) => v.cpInitialized && c.cp,
-    // the hardware presents final status only for a pending function, unsolicited status otherwise
-    irb_possible: ({ context: c, event: e }: G) => (e.irb === 'final' ? c.busy : !c.busy),
+    // the hardware presents final and intermediate status only for a pending function, unsolicited status otherwise;
+    // irbQueue designs: at most two IRBs queued (an exploration bound)
+    irb_possible: ({ context: c, event: e }: G) => (e.irb === 'unsolicited' ? !c.busy : c.busy) && (!v.irbQueue || c.irb === 'none' || c.irbNext === 'none'),
     io_work_queued: ({ context: c }: G) => c.irb !== 'none',
     enable_ok: ({ event: e }: G) => e.enable === 'ok',
     schib_gone: ({ event: e }: G) => e.schib === 'gone',
@@ -421,14 +693,17 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     mdev_free: ({ context: c }: G) => !c.mdev,
     mdev_held: ({ context: c }: G) => c.mdev,
     mdev_held_no_writer: ({ context: c }: G) => c.mdev && idle(c),
-    notoper_work_runnable: ({ context: c }: G) => c.notoperWork && c.mutex === -1,
+    notoper_work_runnable: ({ context: c }: G) => c.notoperWork && ioMutexFree(c),
   };
 
-  const tableCell = (h: Handler) => {
+  const tableCell = (h: Handler, s: StateName) => {
     const m = { meta: by('kernel') };
     switch (h) {
       case 'fsm_notoper':
         return { target: 'NOT_OPER', actions: h, ...m };
+      case 'fsm_io_error':
+      case 'fsm_async_error':
+        return { actions: { type: h, params: { state: s } }, ...m };
       case 'fsm_io_request':
         return [
           { guard: 'cp_init_busy', target: v.errOutIdle ? 'IDLE' : v.requestState, actions: h, ...m },
@@ -437,7 +712,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       case 'fsm_open':
         return [{ guard: 'enable_ok', target: 'IDLE', actions: h, ...m }, { actions: h, ...m }];
       case 'fsm_close':
-        return [{ guard: 'sch_enabled', target: 'STANDBY', actions: h, ...m }, { actions: h, ...m }];
+        return [
+          { guard: 'sch_enabled', target: 'STANDBY', actions: { type: h, params: { state: s } }, ...m },
+          { actions: { type: h, params: { state: s } }, ...m },
+        ];
       default:
         return { actions: h, ...m };
     }
@@ -449,7 +727,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     for (const e of v.events) {
       const h = row[e];
       if (!h) throw new Error(`jump table of ${s} has no handler for ${e}`);
-      on[fsmEvent(e)] = tableCell(h);
+      on[fsmEvent(e)] = tableCell(h, s);
     }
     const u = by('userspace');
     const k = by('kernel');
@@ -460,9 +738,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       { guard: 'ret_code_resets_idle', target: 'IDLE', actions: 'io_region_ret_code', meta: k },
       { guard: 'writer_copied', actions: 'io_region_ret_code', meta: k },
     ];
+    const keep = v.keepNotOper && s === 'NOT_OPER';
     on.fsm_io_helper = [
-      { guard: and(['writer_in_request', 'ssch_started'] as never), target: v.pendingState, actions: 'fsm_io_helper', meta: hw },
-      { guard: 'writer_in_request', ...(v.errOutIdle ? { target: 'IDLE' } : {}), actions: 'fsm_io_helper', meta: hw },
+      { guard: and(['writer_in_request', 'ssch_started'] as never), ...(keep ? {} : { target: v.pendingState }), actions: 'fsm_io_helper', meta: hw },
+      { guard: 'writer_in_request', ...(v.errOutIdle && !keep ? { target: 'IDLE' } : {}), actions: 'fsm_io_helper', meta: hw },
     ];
     on.vfio_ccw_sch_irq = { guard: 'irb_possible', actions: 'vfio_ccw_sch_irq', meta: hw };
     // vfio_ccw_sch_io_todo sets IDLE when the program finished and (to v5.19) an mdev exists
@@ -473,16 +752,17 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       : v.ioTodo === 'is_final'
         ? and(['io_work_queued', ...mdevCheck] as never)
         : and(['io_work_queued', 'io_irb_final', ...mdevCheck] as never);
+    const isFinalIdle = v.ioTodo === 'is_final' ? and(['io_work_queued', 'io_irb_is_final', ...mdevCheck] as never) : toIdle;
     on.vfio_ccw_sch_io_todo = [
-      ...(toIdle ? [{ guard: toIdle, target: 'IDLE', actions: { type: 'vfio_ccw_sch_io_todo', params: { state: s } }, meta: k }] : []),
+      ...(toIdle ? [{ guard: isFinalIdle, target: 'IDLE', actions: { type: 'vfio_ccw_sch_io_todo', params: { state: s } }, meta: k }] : []),
       { guard: 'io_work_queued', actions: { type: 'vfio_ccw_sch_io_todo', params: { state: s } }, meta: k },
     ];
     on.vfio_ccw_sch_event = [
       { guard: 'schib_gone', actions: 'vfio_ccw_sch_event', meta: k },
       ...(v.schEventRevives && s === 'NOT_OPER'
         ? [
-            { guard: 'mdev_held', target: 'IDLE', meta: k },
-            { target: 'STANDBY', meta: k },
+            { guard: 'mdev_held', target: 'IDLE', actions: 'vfio_ccw_sch_event', meta: k },
+            { target: 'STANDBY', actions: 'vfio_ccw_sch_event', meta: k },
           ]
         : []),
     ];
@@ -506,24 +786,43 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
           { guard: 'mdev_held', target: 'NOT_OPER', actions: 'vfio_ccw_mdev_open', meta: u },
         ];
       if (s !== 'NOT_OPER' && s !== 'STANDBY')
-        on.vfio_ccw_mdev_release = { guard: 'mdev_held_no_writer', target: 'STANDBY', actions: 'vfio_ccw_mdev_release', meta: u };
+        on.vfio_ccw_mdev_release = { guard: 'mdev_held_no_writer', target: 'STANDBY', actions: { type: 'vfio_ccw_mdev_release', params: { state: s } }, meta: u };
     }
     if (v.lifecycle === 'open_close') {
       if (s !== 'NOT_OPER') on.vfio_ccw_mdev_open_device = { guard: 'mdev_free', actions: 'vfio_ccw_mdev_open_device', meta: u };
       // raised after a failed fsm_open, which always ends in NOT_OPER
       if (s === 'NOT_OPER') on.open_device_ret = { actions: 'open_device_ret', meta: k };
-      on.vfio_ccw_mdev_close_device = { guard: 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
+      // close_device runs when the last fd is released: no ioctl (a reset thread) is inside the device
+      on.vfio_ccw_mdev_close_device = { guard: threads.length ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
     }
     if (v.notoper === 'notoper_work') on.vfio_ccw_notoper_todo = { guard: 'notoper_work_runnable', actions: 'vfio_ccw_notoper_todo', meta: k };
+    if (v.reset && !threads.length) on.vfio_ccw_mdev_reset_open = { actions: 'vfio_ccw_mdev_reset_open', meta: k };
+    if (v.reset && !threads.length) on.vfio_ccw_mdev_reset = { guard: v.resetLocked ? 'mdev_held_no_writer' : 'mdev_held', actions: 'vfio_ccw_mdev_reset', meta: u };
     return { on };
   };
 
-  const allGuards = { ...guards, io_irb_final: ({ context: c }: G) => c.irb === 'final' };
-  const config = {
-    id: 'vfio_ccw_private',
-    initial: v.initial,
-    context: initialContext(v, b),
-    states: Object.fromEntries(v.states.map((s) => [s, stateNode(s)])),
+  // the queued IRB ends the program: final status (or, planted, intermediate status too); to v5.1 any non-intermediate one
+  const ends = (c: Ctx) => c.irb === 'final' || (c.irb === 'intermediate' && v.ioTodoChecksFinal === false);
+  const allGuards = {
+    ...guards,
+    io_irb_final: ({ context: c }: G) => ends(c) && (!v.irbIdentity || c.irbOwn),
+    io_irb_is_final: ({ context: c }: G) => c.irb !== 'intermediate' || v.ioTodoChecksFinal === false,
   };
+  const states = Object.fromEntries(v.states.map((s) => [s, stateNode(s)]));
+  // a fine-grained configuration: the FSM is one region (`fsm`), each thread another
+  const world = threadWorld(threads);
+  const config = threads.length
+    ? {
+        id: 'vfio_ccw_private',
+        type: 'parallel',
+        context: initialContext(v, b),
+        states: { fsm: { initial: v.initial, states }, ...Object.fromEntries(threads.map((t) => [t.name, threadRegion(t, world)])) },
+      }
+    : {
+        id: 'vfio_ccw_private',
+        initial: v.initial,
+        context: initialContext(v, b),
+        states,
+      };
   return setup({ actions: actions as never, guards: allGuards as never }).createMachine(config as never) as unknown as AnyStateMachine;
 }

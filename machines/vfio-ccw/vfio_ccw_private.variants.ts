@@ -1,7 +1,10 @@
-// The kernel versions (and one unmerged design) of the vfio-ccw FSM, each as a set of
-// factory options for createVfioCcwMachine, with what the checker must find in the default
-// configuration (one writer; two writers add OneRequestInProcessing to v4.19 and v5.0). Jump tables as read in the kernel sources named in README.md.
+// The kernel versions (and two unmerged designs) of the vfio-ccw FSM, each as a set of
+// factory options for createVfioCcwMachine, plus planted bugs on the fixed design, with what
+// the checker must find in each configuration. Jump tables as read in the kernel sources
+// named in README.md.
 import type { VariantInfo } from '../../src/spec.ts';
+import type { CcwKernel } from '../../src/sut/vfio_ccw.ts';
+import { swapStatements } from '../kthread.ts';
 import type { CcwVersion, JumpTable } from './vfio_ccw_private.machine.ts';
 
 // vfio_ccw_fsm.c vfio_ccw_jumptable, v4.19 (realme tree = mainline v4.19)
@@ -80,6 +83,7 @@ const V6_2: CcwVersion = {
   notoper: 'cp_free',
   lifecycle: 'open_close',
   schEventRevives: false,
+  reset: true,
 };
 
 const V6_NOTOPER_WORK: CcwVersion = { ...V6_2, notoper: 'notoper_work' };
@@ -96,74 +100,201 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'reset-race';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'reset-race'];
+
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
+  /** The transcription of this kernel in src/sut/vfio_ccw.ts (designs and planted bugs have none). */
+  sut?: CcwKernel;
+  /**
+   * Expected violations per configuration; `expectedViolations` is their union. A variant exists
+   * in the configurations it has an entry for (the kernels before VFIO_DEVICE_RESET have no
+   * reset-race; a planted bug in the reset thread has only reset-race).
+   */
+  expected: Readonly<Partial<Record<CcwConfigId, readonly string[]>>>;
 }
 
+// What every kernel since the single private->irb (v4.18) and the late io_work has (README, findings):
+// - a second interruption before io_work runs overwrites the first (EveryIrbReachesRegion); when the
+//   lost one was the final status, the program never ends: the cp stays (NoCpWithoutIo) and writes get
+//   -EBUSY with nothing busy (IoEbusyMeansBusy);
+// - io_todo ends whatever program is current on a late final IRB of another function: a halt's final
+//   status queued behind a new SSCH, or a program's final status queued across close/open (IrbEndsOnlyItsOwnProgram),
+//   freeing a program whose I/O is running (CpFreedOnlyWhenIoDone).
+const IRB = ['EveryIrbReachesRegion', 'NoCpWithoutIo'];
+const STALE = ['IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
+const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE];
+
+function variant(v: Omit<CcwVariant, 'expectedViolations' | 'status' | 'configurations'>): CcwVariant {
+  return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], configurations: CONFIG_IDS.filter((c) => v.expected[c]) };
+}
+/** The same violations in the four coarse configurations (plus `extra` per configuration; reset-race only where `extra` names it). */
+const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, readonly string[]>> = {}, ret?: readonly string[]): Partial<Record<CcwConfigId, readonly string[]>> => ({
+  'one-writer': [...names, ...(extra['one-writer'] ?? [])],
+  ret: ret ?? [...names, ...(extra.ret ?? [])],
+  irbs: [...names, ...(extra.irbs ?? [])],
+  'two-writers': [...names, ...(extra['two-writers'] ?? [])],
+  ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
+});
+
+/**
+ * The fixed design: the 2026 notoper fix, IRBs queued instead of overwritten, io_todo ending only
+ * its own program, VFIO_DEVICE_RESET under io_mutex, and NOT_OPER kept by a finishing fsm_io_request.
+ */
+const FIXED: CcwVersion = { ...V6_NOTOPER_WORK, irbQueue: true, irbIdentity: true, resetLocked: true, keepNotOper: true };
+const FIXED_EXPECTED: string[] = [];
+
+/** A planted bug on the fixed design: what it breaks, per configuration. */
+function planted(id: string, home: CcwConfigId, description: string, cite: string, version: CcwVersion, breaks: Partial<Record<CcwConfigId, readonly string[]>>): CcwVariant {
+  return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, version, expected: same(FIXED_EXPECTED, breaks) });
+}
+const table = (patch: (t: JumpTable) => JumpTable): JumpTable => patch(structuredClone(TABLE_V6));
+
 export const variants: readonly CcwVariant[] = [
-  {
+  variant({
     id: 'v6.2',
-    description: 'v6.x: OPEN/CLOSE events, io_mutex trylock, fsm_notoper calls cp_free directly',
-    cite: 'torvalds/linux vfio_ccw_fsm.c 008a011d; 204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close"',
-    expectedViolations: ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd'],
-    configurations: ['one-writer', 'two-writers'],
-    status: 'asserted',
+    description: 'v6.x: OPEN/CLOSE events, io_mutex trylock, fsm_notoper calls cp_free directly, VFIO_DEVICE_RESET as CLOSE+OPEN',
+    cite: 'torvalds/linux vfio_ccw_fsm.c 008a011d; 204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close"; Kingxukai/linux v6.17-rc4 vfio_ccw_{fsm,drv,ops}.c',
+    sut: 'v6.2',
+    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_2,
-  },
-  {
+  }),
+  variant({
     id: 'v6-notoper-work',
     description: 'v6.x with the 2026 fix: fsm_notoper queues notoper_work, which frees the cp under io_mutex',
     cite: '0c11f61a876e "s390/vfio_ccw: Move cp cleanup out of not operational" (gregkh stable c9b85aa2)',
-    expectedViolations: ['NotOperIsADeadEnd'],
-    configurations: ['one-writer', 'two-writers'],
-    status: 'asserted',
+    sut: 'v6-notoper-work',
+    expected: same(['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_NOTOPER_WORK,
-  },
-  {
+  }),
+  variant({
     id: 'v4.19',
     description: 'v4.19: BOXED and BUSY, write() pre-check state != IDLE -> -EACCES, no io_mutex, write resets IDLE on error',
     cite: 'bbe37e4cb897 "vfio: ccw: introduce a finite state machine"; v4.19 vfio_ccw_{fsm,ops,drv}.c',
-    expectedViolations: ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing'],
-    configurations: ['one-writer', 'two-writers'],
-    expectedViolationsIn: { 'two-writers': ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'OneRequestInProcessing'] },
-    status: 'asserted',
+    sut: 'v4.19',
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'] }),
     version: V4_19,
-  },
-  {
+  }),
+  variant({
     id: 'v5.0',
     description: 'v5.0: BOXED merged into BUSY, otherwise as v4.19',
     cite: '1554509b0d00 "vfio: ccw: Merge BUSY and BOXED states"',
-    expectedViolations: ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing'],
-    configurations: ['one-writer', 'two-writers'],
-    expectedViolationsIn: { 'two-writers': ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'OneRequestInProcessing'] },
-    status: 'asserted',
+    sut: 'v5.0',
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'] }),
     version: V5_0,
-  },
-  {
+  }),
+  variant({
     id: 'v5.2',
     description: 'v5.2-v5.13: CP_PROCESSING/CP_PENDING, ASYNC_REQ, io_mutex trylock -> -EAGAIN, write still resets IDLE on any error',
     cite: '"vfio-ccw: rework ssch state handling", "vfio-ccw: add handling for async channel instructions", 4f76617378ee "vfio-ccw: protect the I/O region"',
-    expectedViolations: ['NoStaleCpInIdle', 'NoCpLeak'],
-    configurations: ['one-writer', 'two-writers'],
-    status: 'asserted',
+    sut: 'v5.2',
+    expected: same(['NoStaleCpInIdle', 'NoCpLeak', 'IoEbusyMeansBusy', ...IRB, ...STALE], {}, ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE]),
     version: V5_2,
-  },
-  {
+  }),
+  variant({
     id: 'v5.14',
     description: 'v5.14-v5.19: IDLE reset moved into fsm_io_request err_out, cp_init checks cp->initialized',
     cite: '6c02ac4c9211 "vfio-ccw: Reset FSM state to IDLE inside FSM"; c6c82e0cd812 "vfio-ccw: Check initialized flag in cp_init()"',
-    expectedViolations: ['NoStaleCpInIdle'],
-    configurations: ['one-writer', 'two-writers'],
-    status: 'asserted',
+    sut: 'v5.14',
+    expected: same(['NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE]),
     version: V5_14,
-  },
-  {
+  }),
+  variant({
     id: 'morel-v3',
     description: 'design of "vfio: ccw: VFIO CCW cleanup part1" v3: enable at open, STANDBY after release, no sch_event revival, serialised writes',
     cite: 'seeds/003 cover letter (Pierre Morel, Nov 2018) and patch 5/6 "Documenting state transitions"',
-    expectedViolations: ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing'],
-    configurations: ['one-writer', 'two-writers'],
-    status: 'asserted',
+    sut: 'morel-v3',
+    // in `ret` (final status only) no unsolicited IRB reopens IDLE under the program: no leak
+    expected: same(v4, {}, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE]),
     version: MOREL_V3,
-  },
+  }),
+  variant({
+    id: 'fixed',
+    description: 'design: v6 with the 2026 notoper fix, every IRB queued for io_todo (none overwritten), io_todo ending a program only on an IRB of that program, VFIO_DEVICE_RESET under io_mutex, fsm_io_request keeping NOT_OPER',
+    cite: 'Documentation/arch/s390/vfio-ccw.rst K5 "Interrupt handler gets the I/O result and write the result to the I/O region"; vfio_ccw_sch_io_todo\'s own comment "Do not overwrite a possible processing state if ... the final interrupt was for HSCH or CSCH"',
+    configuration: 'irbs',
+    expected: same(FIXED_EXPECTED, { 'reset-race': [] }),
+    version: FIXED,
+  }),
+  planted(
+    'bug-io-todo-ignores-is-final',
+    'irbs',
+    'vfio_ccw_sch_io_todo ends the program on intermediate status too (is_final not tested)',
+    'vfio_ccw_drv.c vfio_ccw_sch_io_todo, `is_final &&` removed',
+    { ...FIXED, ioTodoChecksFinal: false },
+    { irbs: ['IntermediateKeepsProgram', 'CpFreedOnlyWhenIoDone'] },
+  ),
+  planted(
+    'bug-io-todo-any-program',
+    'one-writer',
+    'vfio_ccw_sch_io_todo ends the current program on any solicited final IRB in CP_PENDING (the kernel\'s test, on the fixed design)',
+    'vfio_ccw_drv.c vfio_ccw_sch_io_todo (the program identity check of the fixed design removed)',
+    { ...FIXED, irbIdentity: false },
+    same(STALE),
+  ),
+  planted(
+    'bug-irq-overwrites',
+    'one-writer',
+    'fsm_irq overwrites an IRB io_work has not copied yet (the kernel\'s single private->irb, on the fixed design)',
+    'vfio_ccw_fsm.c fsm_irq (the IRB queue of the fixed design removed)',
+    { ...FIXED, irbQueue: false },
+    same([...IRB, 'IoEbusyMeansBusy'], {}, ['EveryIrbReachesRegion']),
+  ),
+  planted(
+    'bug-ssch-cc2-positive',
+    'ret',
+    'fsm_io_helper returns SSCH cc 2 as is (the `default: ret = ccode` path)',
+    'vfio_ccw_fsm.c fsm_io_helper, `case 2:` removed from the -EBUSY cases',
+    { ...FIXED, sschCc2: 'positive' },
+    { 'one-writer': ['IoRetCodesDocumented'], ret: ['IoRetCodesDocumented'] },
+  ),
+  planted(
+    'bug-ssch-cc2-success',
+    'ret',
+    'fsm_io_helper treats SSCH cc 2 as success: write() returns the byte count with no I/O started',
+    'vfio_ccw_fsm.c fsm_io_helper, `case 2:` falling into `case 0:`',
+    { ...FIXED, sschCc2: 'success' },
+    { 'one-writer': ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'], ret: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'] },
+  ),
+  planted(
+    'bug-ssch-cc2-eacces',
+    'ret',
+    'fsm_io_helper answers SSCH cc 2 with -EACCES',
+    'vfio_ccw_fsm.c fsm_io_helper, `case 2:` moved to the cc 3 path',
+    { ...FIXED, sschCc2: 'eacces' },
+    { 'one-writer': ['IoEaccesMeansPathsGone'], ret: ['IoEaccesMeansPathsGone'] },
+  ),
+  planted(
+    'bug-idle-io-error',
+    'ret',
+    'the jump table answers IO_REQ in IDLE with fsm_io_error',
+    'vfio_ccw_fsm.c vfio_ccw_jumptable[IDLE][IO_REQ]',
+    { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, IO_REQ: 'fsm_io_error' } })) },
+    same(['IoEioMeansNotReady']),
+  ),
+  planted(
+    'bug-pending-io-retry',
+    'ret',
+    'the jump table answers IO_REQ in CP_PENDING with fsm_io_retry (-EAGAIN while the I/O runs and nothing is processed)',
+    'vfio_ccw_fsm.c vfio_ccw_jumptable[CP_PENDING][IO_REQ]',
+    { ...FIXED, jumptable: table((t) => ({ ...t, CP_PENDING: { ...t.CP_PENDING, IO_REQ: 'fsm_io_retry' } })) },
+    same(['IoEagainMeansProcessing']),
+  ),
+  planted(
+    'bug-idle-async-retry',
+    'ret',
+    'the jump table answers ASYNC_REQ in IDLE with fsm_async_retry',
+    'vfio_ccw_fsm.c vfio_ccw_jumptable[IDLE][ASYNC_REQ]',
+    { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, ASYNC_REQ: 'fsm_async_retry' } })) },
+    same(['AsyncRetMeaning']),
+  ),
+  variant({
+    id: 'bug-reset-lock-after-close',
+    description: 'planted: vfio_ccw_mdev_reset of the fixed design takes io_mutex only after VFIO_CCW_EVENT_CLOSE (the two statements swapped): the close runs beside a write in progress',
+    cite: 'planted bug in vfio_ccw_ops.c vfio_ccw_mdev_reset (the fixed design\'s mutex_lock(&private->io_mutex) moved below vfio_ccw_fsm_event(CLOSE))',
+    configuration: 'reset-race',
+    expected: { 'reset-race': ['NoCpFreeWhileProcessing', 'OpenCloseInOrder'] },
+    version: { ...FIXED, resetEdit: (f) => swapStatements(f, 'mutex_lock(private->io_mutex)', 'vfio_ccw_fsm_event(CLOSE)') },
+  }),
 ];

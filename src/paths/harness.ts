@@ -6,11 +6,11 @@ import type { EventObject } from 'xstate';
 import type { Model, Observation } from '../spec.ts';
 import { coreConformance } from '../sut/core.conformance.ts';
 import type { CoreSut } from '../sut/core.ts';
-import { ADDR, FlicSut } from '../sut/flic-driver.ts';
-import { KVM_S390_INT_IO, type KvmS390Irq } from '../sut/flic.ts';
+import { ADDR, FlicSut, irqName } from '../sut/flic-driver.ts';
+import type { KvmS390Irq } from '../sut/flic.ts';
 import { DirtyLogSut, observeSut, sutOptionsFor } from '../sut/dirty_log.conformance.ts';
 import { VfioCcwSut, type CcwKernel } from '../sut/vfio_ccw.ts';
-import { CONFIGURATIONS as FLIC_CONFIGURATIONS, SCHID } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
+import { CONFIGURATIONS as FLIC_CONFIGURATIONS } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
 import { FLIC_FIELDS } from '../../machines/flic-ais/kvm_s390_float_interrupt.observe.ts';
 import { PAGES } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
 import { RETURNING } from '../../machines/dirty-log/kvm_memory_slot.observe.ts';
@@ -68,20 +68,14 @@ function observeFlicSut(sut: FlicSut, event?: EventObject): Observation {
   const rc = event.type === 'set_adapter_int' ? { rc: o.rc } : withErrno(o.rc);
   let returns: unknown;
   if (o.out) returns = { ais: o.out };
-  if (event.type === 'KVM_DEV_FLIC_GET_ALL_IRQS' && o.rc > 0) {
-    const buf = sut.user.read<KvmS390Irq[]>(ADDR) ?? [];
-    const adapter = buf.filter((i) => i.type === KVM_S390_INT_IO(1, 0, 0, 0)).map((i) => (i.io!.io_int_word & 0x38000000) >>> 27);
-    const io = buf.filter((i) => i.io && ((i.io.subchannel_id << 16) | i.io.subchannel_nr) >>> 0 === SCHID).length;
-    const other = buf.length - adapter.length - io;
-    returns = { adapter, io, ...(other ? { other } : {}) };
-  }
+  if (event.type === 'KVM_DEV_FLIC_GET_ALL_IRQS' && o.rc > 0) returns = { irqs: (sut.user.read<KvmS390Irq[]>(ADDR) ?? []).map(irqName) };
   return { state: o.value, ...rc, ...(returns === undefined ? {} : { returns }), fields };
 }
 
 /** The dirty-log transcription: the return value once an ioctl has returned, and per tracked page what the kernel and userspace hold. */
 function observeSlotSut(sut: DirtyLogSut, event?: EventObject): Observation {
   const o = observeSut(sut);
-  const fields = { mode: o.mode, pages: o.pages.map((p, i) => ({ gfn: PAGES[i]!, ...p })) };
-  if (!event || !RETURNING.includes(event.type) || sut.tool.inflight) return { state: o.state, fields };
-  return { state: o.state, ...withErrno(o.rc), fields };
+  const fields = { mode: o.mode, pages: o.pages.map((p, i) => ({ gfn: PAGES[i]!, dirty: p.dirty, wp: p.wp, uc: p.uc, stale: p.stale, reported: p.reported })) };
+  if (!event || !RETURNING.includes(event.type) || sut.tool.inflight || o.rc === null) return { state: o.state, fields };
+  return { state: o.state, ...withErrno(o.rc), ...(o.got ? { returns: { dirty: o.got } } : {}), fields };
 }

@@ -8,7 +8,7 @@
 // from its copy (`stale`).
 import type { EventObject } from 'xstate';
 import type { Exploration } from '../check/explore.ts';
-import { NPAGES, PAGES } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
+import { BEYOND, NPAGES, PAGES } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
 import type { DirtyLogEvent } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
 import { VARIANTS } from '../../machines/dirty-log/kvm_memory_slot.variants.ts';
 import type { Model } from '../spec.ts';
@@ -23,11 +23,23 @@ const s390Variant = (model: Model) => VARIANTS.find((v) => v.id === model.varian
 
 function row(s: PathStep): string {
   const e = s.event as DirtyLogEvent;
-  const p = [e.args ?? e.flags ?? e.first_page ?? (e.gfn !== undefined ? PAGES.indexOf(e.gfn as never) : 0), e.num_pages ?? 0];
+  // c: GET 1 a faulting bitmap, 2 a slot that does not exist; CLEAR 1 the bits past the slot set too, 2 a faulting bitmap
+  const c = e.type === 'KVM_GET_DIRTY_LOG' ? (e.fault ? 1 : e.slot ? 2 : 0) : e.type === 'KVM_CLEAR_DIRTY_LOG' ? (e.pastEnd ? 1 : e.fault ? 2 : 0) : 0;
+  const p = [e.args ?? e.flags ?? e.first_page ?? (e.gfn !== undefined ? PAGES.indexOf(e.gfn as never) : 0), e.num_pages ?? 0, c];
   const o = s.expect;
   const pages = ((o.fields as { pages?: { reported: boolean; stale: boolean }[] } | undefined)?.pages ?? []) as { reported: boolean; stale: boolean }[];
   const mask = (f: (p: { reported: boolean; stale: boolean }) => boolean) => pages.reduce((m, pg, i) => m | (f(pg) ? 1 << i : 0), 0);
-  const cols = [enumName(e.type), p.join(', '), o.rc === undefined ? '0, 0' : `1, ${o.rc}`, `0x${mask((pg) => pg.reported).toString(16)}`, `0x${mask((pg) => pg.stale).toString(16)}`];
+  // what a GET that returned 0 copied out: bit i for tracked page i, bit 7 for the first bit past the slot
+  const got = (o.returns as { dirty?: number[] } | undefined)?.dirty;
+  const gotMask = got ? got.reduce((m, g) => m | (g === BEYOND ? 0x80 : 1 << PAGES.indexOf(g as never)), 0) : 0;
+  const cols = [
+    enumName(e.type),
+    p.join(', '),
+    o.rc === undefined ? '0, 0' : `1, ${o.rc}`,
+    `0x${mask((pg) => pg.reported).toString(16)}`,
+    `0x${mask((pg) => pg.stale).toString(16)}`,
+    got ? `1, 0x${gotMask.toString(16)}` : '0, 0',
+  ];
   return `\t{ ${cols.join(', ')} }, /* ${s.step} ${JSON.stringify(s.event)} -> ${String(s.state)} */`;
 }
 
@@ -129,10 +141,13 @@ ${EVENTS.map((e) => `\t[${enumName(e)}] = "${e}",`).join('\n')}
 struct step {
 	unsigned char ev;
 	int a, b;		/* KVM_ENABLE_CAP args[0] | flags | first_page, num_pages | index into tracked[] */
+	int c;			/* GET: 1 a faulting bitmap, 2 a slot that does not exist; CLEAR: 1 the bits past the slot set, 2 a faulting bitmap */
 	unsigned char has_rc;	/* the step is (or ends) an ioctl: its return value must be rc */
 	int rc;			/* 0 or -errno */
 	unsigned char reported;	/* tracked pages the migration bitmap must have after the step */
 	unsigned char stale;	/* tracked pages whose guest data must differ from the copy */
+	unsigned char has_got;	/* a GET returned 0: the bitmap it copied out must have got */
+	unsigned char got;	/* bit i: tracked page i; bit 7: the first bit past the slot */
 };
 
 struct path {
@@ -154,6 +169,8 @@ struct vm {
 
 static int kvm_fd = -1;
 static long run_size;
+static void *fault_page;	/* PROT_NONE: copy_to_user / copy_from_user there fail with EFAULT */
+static uint64_t last_got[8];	/* the bitmap the last KVM_GET_DIRTY_LOG copied out */
 
 static int ret(int r)
 {
@@ -267,9 +284,10 @@ static int do_step(struct vm *v, const struct step *s)
 	case EV_SET_USER_MEMORY_REGION:
 		return set_slot(v, 0, DATA_GPA, v->data, SLOT_PAGES * PAGE, s->a);
 	case EV_GET_DIRTY_LOG: {
-		struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
+		struct kvm_dirty_log log = { .slot = s->c == 2 ? 7 : 0, .dirty_bitmap = s->c == 1 ? fault_page : bitmap };
 		int i, r = ret(ioctl(v->vm, KVM_GET_DIRTY_LOG, &log));
 
+		memcpy(last_got, bitmap, sizeof(last_got));
 		if (r == 0)
 			for (i = 0; i < NTRACKED; i++)
 				v->migration[i] |= test_bit((unsigned char *)bitmap, tracked[i]);
@@ -285,6 +303,11 @@ static int do_step(struct vm *v, const struct step *s)
 		for (i = 0; i < NTRACKED; i++)
 			if (tracked[i] >= s->a && tracked[i] < s->a + s->b && v->migration[i])
 				((unsigned char *)bitmap)[(tracked[i] - s->a) / 8] |= 1 << ((tracked[i] - s->a) % 8);
+		if (s->c == 1)	/* the rest of the last word, past the end of the slot */
+			for (i = s->b; i < 64 * ((s->b + 63) / 64); i++)
+				((unsigned char *)bitmap)[i / 8] |= 1 << (i % 8);
+		if (s->c == 2)
+			log.dirty_bitmap = fault_page;
 		return ret(ioctl(v->vm, KVM_CLEAR_DIRTY_LOG, &log));
 	}
 	case EV_GUEST_STORE:
@@ -310,6 +333,16 @@ static int check_step(struct vm *v, const struct step *s, int k)
 	if (!s->has_rc && r < 0 && s->ev != EV_GET_DIRTY_LOG) {
 		printf("# step %d %s: failed: %s\\n", k, event_names[s->ev], strerror(-r));
 		return -1;
+	}
+	if (s->has_got) {
+		unsigned char got = test_bit((unsigned char *)last_got, SLOT_PAGES) << 7;
+
+		for (i = 0; i < NTRACKED; i++)
+			got |= test_bit((unsigned char *)last_got, tracked[i]) << i;
+		if (got != s->got) {
+			printf("# step %d %s: copied out tracked bits 0x%02x, the model says 0x%02x\\n", k, event_names[s->ev], got, s->got);
+			return -1;
+		}
 	}
 	for (i = 0; i < NTRACKED; i++) {
 		int reported = v->migration[i];
@@ -384,6 +417,11 @@ ${tapMain(
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm_fd < 0) {
 		printf("1..0 # SKIP /dev/kvm: %s\\n", strerror(errno));
+		return KSFT_SKIP;
+	}
+	fault_page = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fault_page == MAP_FAILED) {
+		printf("1..0 # SKIP mmap: %s\\n", strerror(errno));
 		return KSFT_SKIP;
 	}
 	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);

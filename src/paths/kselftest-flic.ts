@@ -7,7 +7,7 @@
 // Payloads are the machine's (kvm_s390_float_interrupt.bounds.ts); the arguments built from them
 // follow the transcription's driver (src/sut/flic-driver.ts).
 import type { EventObject } from 'xstate';
-import { CONFIGURATIONS, SCHID, type FlicEvent } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
+import { CONFIGURATIONS, SUBCHANNELS, type FlicEvent, type Irq } from '../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts';
 import { iscBit, nimmOf, simmOf, type Mode } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
 import type { Model } from '../spec.ts';
 import { cComment, tapMain, type KselftestInput, type KselftestTarget } from './kselftest.ts';
@@ -57,13 +57,13 @@ function payload(e: FlicEvent): { ev: string; p: (number | string)[] } {
     case 'KVM_DEV_FLIC_CLEAR_IRQS':
       return { ev: e.type, p: [] };
     case 'KVM_DEV_FLIC_ENQUEUE':
-      return { ev: e.type, p: [e.len === 'unaligned' ? 1 : e.len === 'too_big' ? 2 : 0, e.count ?? 0, b(e.irq === 'ai'), e.isc ?? 3, e.failAt ?? -1, e.err === 'EINVAL' ? 2 : e.err === 'EFAULT' ? 1 : 0] };
+      return { ev: e.type, p: [e.len === 'unaligned' ? 1 : e.len === 'too_big' ? 2 : 0, e.count ?? 0, irqKind(e), e.isc ?? 3, e.failAt ?? -1, e.err === 'EINVAL' ? 2 : e.err === 'EFAULT' ? 1 : 0] };
     case 'KVM_DEV_FLIC_GET_ALL_IRQS':
       return { ev: e.type, p: [e.len === 'zero' ? 1 : e.len === 'too_big' ? 2 : 0, e.slots ?? 0, b(e.copy === 'fault')] };
     case 'KVM_DEV_FLIC_CLEAR_IO_IRQ':
       return { ev: e.type, p: [e.schid, e.flags ?? 0, e.size ?? 4, b(e.fault)] };
     case 'KVM_DEV_FLIC_ADAPTER_REGISTER':
-      return { ev: e.type, p: [e.id, e.isc, b(e.maskable), b(e.suppressible), b(e.fault)] };
+      return { ev: e.type, p: [e.id, e.isc, b(e.maskable), b(e.suppressible), b(e.fault), b(e.unknownFlags)] };
     case 'KVM_DEV_FLIC_ADAPTER_MODIFY':
       return { ev: e.type, p: [e.id, { MASK: 1, MAP: 2, UNMAP: 3, OTHER: 9 }[e.req], b(e.mask), b(e.fault)] };
     case 'KVM_DEV_FLIC_AISM':
@@ -73,8 +73,30 @@ function payload(e: FlicEvent): { ev: string; p: (number | string)[] } {
     case 'KVM_DEV_FLIC_AISM_ALL':
       return e.dir === 'set' ? { ev: 'KVM_DEV_FLIC_AISM_ALL_SET', p: [e.simm, e.nimm, b(e.fault)] } : { ev: 'KVM_DEV_FLIC_AISM_ALL_GET', p: [e.size, b(e.fault)] };
     case 'set_adapter_int':
-      throw new Error('set_adapter_int is left out of the kselftest');
+    case '__deliver_io':
+    case '__deliver_service':
+    case '__deliver_machine_check':
+    case '__deliver_virtio':
+    case '__deliver_pfault_done':
+    case 'handle_tpi':
+    case 'handle_tsch':
+    case 'kvm_arch_async_page_not_present':
+    case 'kvm_arch_async_page_present':
+      throw new Error(`${e.type} is left out of the kselftest`);
   }
+}
+
+/** The element kind of an ENQUEUE payload, as do_step reads p[2]. */
+const IRQ_KINDS = ['io', 'ai', 'service', 'mchk', 'virtio', 'pfault', 'ioB'] as const;
+function irqKind(e: Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>): number {
+  const kind = e.irq ?? 'io';
+  return IRQ_KINDS.indexOf(kind === 'io' && e.schid === 'B' ? 'ioB' : kind);
+}
+
+/** An interruption as check_irqs prints what GET_ALL_IRQS copied out: ai:<isc>, io:<schid hex>:<isc>, service, mchk, virtio, pfault. */
+function irqToken(irq: Irq): string {
+  const [kind, sch, isc] = irq.split(':');
+  return kind === 'io' ? `io:${SUBCHANNELS[sch as keyof typeof SUBCHANNELS].toString(16).padStart(8, '0')}:${isc}` : irq;
 }
 
 /** fi->simm / fi->nimm as KVM_DEV_FLIC_AISM_ALL returns them, from the modes of the bounded ISCs (the others stay ALL). */
@@ -96,15 +118,14 @@ function row(s: PathStep, iscs: readonly number[]): string {
   const f = (o.fields ?? {}) as { fac72?: boolean; ais?: Mode[] };
   // the AIS modes are readable (KVM_DEV_FLIC_AISM_ALL) once the FLIC exists and facility 72 is on
   const ais = o.state === 'flic' && f.fac72 && f.ais ? masks(f.ais, iscs) : undefined;
-  const r = o.returns as { ais?: Mode[]; adapter?: number[]; io?: number } | undefined;
+  const r = o.returns as { ais?: Mode[]; irqs?: Irq[] } | undefined;
   const got = r?.ais ? masks(r.ais, iscs) : undefined;
-  const irqs = r?.adapter ? { ai: r.adapter.reduce((m, isc) => m | iscBit(isc), 0), io: r.io ?? 0 } : undefined;
   const cols = [
     enumName(ev),
     `{ ${[...p, 0, 0, 0, 0, 0, 0].slice(0, 6).join(', ')} }`,
     String(o.rc ?? 0),
     ais ? `1, ${hex(ais.simm)}, ${hex(ais.nimm)}` : '0, 0, 0',
-    got ? `1, ${hex(got.simm)}, ${hex(got.nimm)}` : irqs ? `2, ${hex(irqs.ai)}, ${irqs.io}` : '0, 0, 0',
+    got ? `1, ${hex(got.simm)}, ${hex(got.nimm)}, NULL` : r?.irqs ? `2, 0, 0, "${r.irqs.map(irqToken).join(' ')}"` : '0, 0, 0, NULL',
   ];
   return `\t{ ${cols.join(', ')} }, /* ${s.step} ${JSON.stringify(s.event).replaceAll('*/', '* /')} */`;
 }
@@ -118,6 +139,10 @@ export const flicKselftest: KselftestTarget = {
     const e = event as FlicEvent;
     if (e.type === 'set_adapter_int')
       return 'kernel: set_adapter_int runs when an irqfd on a KVM_IRQ_ROUTING_S390_ADAPTER route fires, in a work item; its return value and the guest summary indicator it tests are not visible to the program at a chosen step';
+    if (e.type.startsWith('__deliver_') || e.type === 'handle_tpi' || e.type === 'handle_tsch')
+      return 'guest: a delivery, TPI or TSCH needs a vcpu running a guest with the interruption enabled; the program runs no guest';
+    if (e.type === 'kvm_arch_async_page_not_present' || e.type === 'kvm_arch_async_page_present')
+      return 'kernel: an async page fault needs a guest fault on a host page that is not present, after the guest\'s PFAULT handshake; its completion runs in a work item';
     if ('alloc' in e && e.alloc === 'fail') return reasonAlloc;
     if (e.type === 'KVM_DEV_FLIC_ENQUEUE' && e.err === 'ENOMEM') return reasonAlloc;
     return undefined;
@@ -135,15 +160,17 @@ export const flicKselftest: KselftestTarget = {
       'Only the uapi headers are used (linux/kvm.h, asm/kvm.h); the program builds for s390x only: the FLIC',
       'is an s390 device and its attribute groups and structures are in the s390 asm/kvm.h.',
       '',
-      'Asserted after each step: the return value and errno; what KVM_DEV_FLIC_GET_ALL_IRQS copied out (the',
-      'adapter interruptions the GISA IPM held, lowest ISC first, then the I/O interruptions of subchannel',
-      `0x${SCHID.toString(16).padStart(8, '0')}); what KVM_DEV_FLIC_AISM_ALL copied out; and, while the FLIC exists and facility 72 is`,
+      'Asserted after each step: the return value and errno; what KVM_DEV_FLIC_GET_ALL_IRQS copied out (every',
+      'element, in order: the adapter interruptions the GISA IPM held, lowest ISC first, then the lists: I/O of',
+      `subchannels 0x${SUBCHANNELS.A.toString(16).padStart(8, '0')} and 0x${SUBCHANNELS.B.toString(16).padStart(8, '0')}, PFAULT_DONE, virtio, then the service signal and the machine check);`,
+      'what KVM_DEV_FLIC_AISM_ALL copied out; and, while the FLIC exists and facility 72 is',
       'on, fi->simm and fi->nimm read back with KVM_DEV_FLIC_AISM_ALL (a GET that changes nothing).',
       'Not asserted, for want of a read that changes nothing: the registered adapters and their mask, the',
       'GISA IPM and the interrupt list between GETs (KVM_DEV_FLIC_GET_ALL_IRQS clears the IPM bits it',
       'reports), pfault_enabled, and whether kvm_s390_airq_suppressed fired (a tracepoint).',
       'The model assumes what it says in machines/flic-ais/README.md: the host has the GISA',
-      '(css_general_characteristics.aiv) and facility 72, and no vcpu runs.',
+      '(css_general_characteristics.aiv) and facility 72, and no vcpu runs; the configuration `nogisa`',
+      'predicts a host without the GISA (no AIV facility), where adapter interruptions queue in the lists.',
     ]);
     return `// SPDX-License-Identifier: GPL-2.0-only
 ${input.header}
@@ -167,8 +194,9 @@ ${notes}
 #define KSFT_FAIL 1
 #define KSFT_SKIP 4
 
-/* the one subchannel whose classic I/O interruptions the model enqueues */
-#define SCHID 0x${SCHID.toString(16).padStart(8, '0')}u
+/* the subchannels whose classic I/O interruptions the model enqueues */
+#define SCHID_A 0x${SUBCHANNELS.A.toString(16).padStart(8, '0')}u
+#define SCHID_B 0x${SUBCHANNELS.B.toString(16).padStart(8, '0')}u
 #define MAX_VCPUS 8
 
 enum event {
@@ -185,8 +213,9 @@ struct step {
 	int rc;			/* the return value the model predicts: >= 0, or -errno */
 	unsigned char ais;	/* 1: read back fi->simm/fi->nimm, they must be simm/nimm */
 	unsigned char simm, nimm;
-	unsigned char got;	/* 1: AISM_ALL copied out (g1, g2) = (simm, nimm); 2: GET_ALL_IRQS copied out g1 (ISC bits) and g2 I/O */
+	unsigned char got;	/* 1: AISM_ALL copied out (g1, g2) = (simm, nimm); 2: GET_ALL_IRQS copied out irqs */
 	unsigned char g1, g2;
+	const char *irqs;	/* the elements GET_ALL_IRQS copied out, as check_irqs names them, space-separated */
 };
 
 struct path {
@@ -271,7 +300,7 @@ static int do_step(struct vm *v, const struct step *s)
 	case EV_CLEAR_IRQS:
 		attr.group = KVM_DEV_FLIC_CLEAR_IRQS;
 		return dev(v, KVM_SET_DEVICE_ATTR, &attr);
-	case EV_ENQUEUE: {	/* p: length kind (0 count, 1 unaligned, 2 too big), count, adapter?, isc, failing element, its error (1 EFAULT, 2 EINVAL) */
+	case EV_ENQUEUE: {	/* p: length kind (0 count, 1 unaligned, 2 too big), count, element kind (0 I/O of SCHID_A, 1 adapter, 2 service, 3 machine check, 4 virtio, 5 PFAULT_DONE, 6 I/O of SCHID_B), isc, failing element, its error (1 EFAULT, 2 EINVAL) */
 		const size_t sz = sizeof(struct kvm_s390_irq);
 		char *base = (p[4] >= 0 && p[5] == 1) ? fault - p[4] * sz : buf;
 		size_t len = p[1] * sz;
@@ -279,19 +308,41 @@ static int do_step(struct vm *v, const struct step *s)
 
 		for (i = 0; i < p[1]; i++) {
 			struct kvm_s390_irq *irq = (struct kvm_s390_irq *)(base + i * sz);
+			uint32_t schid = p[2] == 6 ? SCHID_B : SCHID_A;
 
 			if (i == p[4] && p[5] == 1)
 				break;	/* this element and the rest lie in the PROT_NONE page */
 			memset(irq, 0, sz);
 			if (i == p[4] && p[5] == 2) {
 				irq->type = KVM_S390_PROGRAM_INT;	/* not a floating interruption */
-			} else if (p[2]) {
+				continue;
+			}
+			switch (p[2]) {
+			case 1:
 				irq->type = KVM_S390_INT_IO(1, 0, 0, 0);
 				irq->u.io.io_int_word = isc_to_int_word(p[3]);
-			} else {
-				irq->type = KVM_S390_INT_IO(0, 0, 0, SCHID & 0xffff);
-				irq->u.io.subchannel_id = SCHID >> 16;
-				irq->u.io.subchannel_nr = SCHID & 0xffff;
+				break;
+			case 2:
+				irq->type = KVM_S390_INT_SERVICE;
+				irq->u.ext.ext_params = 0x7000;	/* an SCCB address: IRQ_PEND_EXT_SERVICE */
+				break;
+			case 3:
+				irq->type = KVM_S390_MCHK;
+				irq->u.mchk.cr14 = 1u << 28;
+				irq->u.mchk.mcic = 0x40000000ull;
+				break;
+			case 4:
+				irq->type = KVM_S390_INT_VIRTIO;
+				irq->u.ext.ext_params2 = 0x1234;
+				break;
+			case 5:
+				irq->type = KVM_S390_INT_PFAULT_DONE;
+				irq->u.ext.ext_params2 = 0x1000;
+				break;
+			default:
+				irq->type = KVM_S390_INT_IO(0, 0, 0, schid & 0xffff);
+				irq->u.io.subchannel_id = schid >> 16;
+				irq->u.io.subchannel_nr = schid & 0xffff;
 				irq->u.io.io_int_word = isc_to_int_word(3);
 			}
 		}
@@ -324,8 +375,8 @@ static int do_step(struct vm *v, const struct step *s)
 		attr.attr = p[2];
 		attr.addr = (uintptr_t)(p[3] ? fault : buf);
 		return dev(v, KVM_SET_DEVICE_ATTR, &attr);
-	case EV_ADAPTER_REGISTER: {	/* p: id, isc, maskable, suppressible, fault? */
-		struct kvm_s390_io_adapter a = { .id = p[0], .isc = p[1], .maskable = p[2], .flags = p[3] ? KVM_S390_ADAPTER_SUPPRESSIBLE : 0 };
+	case EV_ADAPTER_REGISTER: {	/* p: id, isc, maskable, suppressible, fault?, a flag bit besides SUPPRESSIBLE? */
+		struct kvm_s390_io_adapter a = { .id = p[0], .isc = p[1], .maskable = p[2], .flags = (p[3] ? KVM_S390_ADAPTER_SUPPRESSIBLE : 0) | (p[5] ? 0x80 : 0) };
 
 		memcpy(buf, &a, sizeof(a));
 		attr.group = KVM_DEV_FLIC_ADAPTER_REGISTER;
@@ -370,28 +421,49 @@ static int do_step(struct vm *v, const struct step *s)
 	return -ENOSYS;
 }
 
-/* what GET_ALL_IRQS copied out: the adapter interruptions of the ISC bits in ai, lowest ISC first, then io I/O interruptions of SCHID */
-static int check_irqs(const struct kvm_s390_irq *irq, int n, unsigned int ai, int io)
+/* an element GET_ALL_IRQS copied out, named as the model names it: ai:<isc>, io:<schid>:<isc>, service, mchk, virtio, pfault */
+static void irq_name(const struct kvm_s390_irq *irq, char *out, size_t n)
 {
-	int isc, k = 0;
+	switch (irq->type) {
+	case KVM_S390_INT_SERVICE:
+		snprintf(out, n, "service");
+		return;
+	case KVM_S390_MCHK:
+		snprintf(out, n, "mchk");
+		return;
+	case KVM_S390_INT_VIRTIO:
+		snprintf(out, n, "virtio");
+		return;
+	case KVM_S390_INT_PFAULT_DONE:
+		snprintf(out, n, "pfault");
+		return;
+	}
+	if (irq->type <= KVM_S390_INT_IO_MAX) {
+		unsigned int isc = (irq->u.io.io_int_word & 0x38000000u) >> 27;
 
-	for (isc = 0; isc < 8; isc++) {
-		if (!(ai & (0x80 >> isc)))
-			continue;
-		if (k >= n || irq[k].type != KVM_S390_INT_IO(1, 0, 0, 0) || irq[k].u.io.io_int_word != isc_to_int_word(isc)) {
-			printf("#   element %d: expected the adapter interruption of ISC %d\\n", k, isc);
-			return -1;
-		}
-		k++;
+		if (irq->type & KVM_S390_INT_IO_AI_MASK)
+			snprintf(out, n, "ai:%u", isc);
+		else
+			snprintf(out, n, "io:%08x:%u", ((unsigned int)irq->u.io.subchannel_id << 16) | irq->u.io.subchannel_nr, isc);
+		return;
 	}
-	for (; io > 0; io--, k++) {
-		if (k >= n || irq[k].type != KVM_S390_INT_IO(0, 0, 0, SCHID & 0xffff) || irq[k].u.io.subchannel_id != (SCHID >> 16) || irq[k].u.io.subchannel_nr != (SCHID & 0xffff)) {
-			printf("#   element %d: expected an I/O interruption of subchannel 0x%08x\\n", k, SCHID);
-			return -1;
-		}
+	snprintf(out, n, "type:%llx", (unsigned long long)irq->type);
+}
+
+/* what GET_ALL_IRQS copied out, element by element, must be the model's list */
+static int check_irqs(const struct kvm_s390_irq *irq, int n, const char *want)
+{
+	char got[1024] = "", one[32];
+	int k;
+
+	for (k = 0; k < n; k++) {
+		irq_name(&irq[k], one, sizeof(one));
+		if (k)
+			strncat(got, " ", sizeof(got) - strlen(got) - 1);
+		strncat(got, one, sizeof(got) - strlen(got) - 1);
 	}
-	if (k != n) {
-		printf("#   %d elements copied, %d expected\\n", n, k);
+	if (strcmp(got, want)) {
+		printf("#   copied out \\"%s\\", the model says \\"%s\\"\\n", got, want);
 		return -1;
 	}
 	return 0;
@@ -420,7 +492,7 @@ static int check_step(struct vm *v, const struct step *s, int k)
 			return -1;
 		}
 	}
-	if (s->got == 2 && check_irqs((const struct kvm_s390_irq *)buf, r, s->g1, s->g2)) {
+	if (s->got == 2 && check_irqs((const struct kvm_s390_irq *)buf, r, s->irqs)) {
 		printf("# step %d %s: the interruptions copied out are not the model's\\n", k, event_names[s->ev]);
 		return -1;
 	}

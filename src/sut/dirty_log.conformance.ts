@@ -1,9 +1,10 @@
 // How the dirty-log SUT is driven by the kvm_memory_slot machine's events and projected
-// onto the machine's vocabulary (the tracked pages only) for model-based tests.
+// onto the machine's vocabulary (the tracked pages, the bit past the slot, what the last
+// ioctl returned and copied out) for model-based tests.
 import type { EventObject } from 'xstate';
 import type { Conformance, SystemUnderTest } from '../paths/cover.ts';
 import type { AbstractState, Model } from '../spec.ts';
-import { NPAGES, PAGES } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
+import { BEYOND, NPAGES, PAGES } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
 import type { DirtyLogEvent, SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
 import { Kvm, MigrationTool, __kvm_write_guest_page, guest_store, test_bit_le, type Arch, type ClearRule } from './dirty_log.ts';
 
@@ -31,15 +32,19 @@ export class DirtyLogSut implements SystemUnderTest {
       case 'KVM_SET_USER_MEMORY_REGION':
         return this.tool.setFlags(e.flags!);
       case 'KVM_GET_DIRTY_LOG':
-        return this.tool.getDirtyLog();
+        return this.tool.getDirtyLog({ ...(e.fault ? { fault: true } : {}), ...(e.slot ? { badSlot: true } : {}) });
       case 'kvm_s390_memset_dirty_bitmap':
         return this.tool.resumeGetDirtyLog();
       case 'KVM_CLEAR_DIRTY_LOG':
-        return this.tool.clearDirtyLog(e.first_page!, e.num_pages!);
+        return this.tool.clearDirtyLog(e.first_page!, e.num_pages!, { ...(e.pastEnd ? { pastEnd: true } : {}), ...(e.fault ? { fault: true } : {}) });
       case 'GUEST_STORE':
-        return guest_store(this.kvm, e.gfn!);
+        guest_store(this.kvm, e.gfn!);
+        this.tool.write(e.gfn!);
+        return this.tool.quiet();
       case 'kvm_write_guest_page':
-        return __kvm_write_guest_page(this.kvm, e.gfn!, { mark: this.options.mark });
+        __kvm_write_guest_page(this.kvm, e.gfn!, { mark: this.options.mark });
+        this.tool.write(e.gfn!);
+        return this.tool.quiet();
       case 'ram_save_target_page':
         return this.tool.copy(e.gfn!);
       default:
@@ -51,9 +56,16 @@ export class DirtyLogSut implements SystemUnderTest {
 interface Projection {
   state: string;
   mode: number;
-  rc: number;
-  pages: { dirty: boolean; wp: boolean; uc: boolean; stale: boolean; reported: boolean }[];
+  rc: number | null;
+  got: number[] | null;
+  copied: number[] | null;
+  beyond: boolean;
+  faults: number;
+  pages: { dirty: boolean; wp: boolean; uc: boolean; stale: boolean; reported: boolean; since: boolean }[];
 }
+
+/** Tracked bits of a user bitmap: the tracked pages and the bit past the slot. */
+const tracked = (bits: readonly number[]): number[] => bits.filter((b) => (PAGES as readonly number[]).includes(b) || b === BEYOND);
 
 export function observeSut(s: DirtyLogSut): Projection {
   const { kvm, tool } = s;
@@ -62,12 +74,17 @@ export function observeSut(s: DirtyLogSut): Projection {
     state: !bitmap ? 'created' : tool.inflight ? 'get_dirty_log_copied' : 'logging',
     mode: kvm.manual_dirty_log_protect,
     rc: tool.lastRc,
+    got: tool.lastGot ? tracked(tool.lastGot) : null,
+    copied: tool.inflight ? tracked(tool.bitsOf(tool.inflight.buf)) : null,
+    beyond: bitmap ? test_bit_le(BEYOND, bitmap) : false,
+    faults: kvm.reprotectedBeyondSlot ? 1 : 0,
     pages: PAGES.map((gfn) => ({
       dirty: bitmap ? test_bit_le(gfn, bitmap) : false,
       wp: kvm.arch === 's390' ? kvm.pte_protect[gfn] === 1 : kvm.spte_writable[gfn] === 0,
       uc: kvm.arch === 's390' && kvm.pgste_uc[gfn] === 1,
       stale: tool.stale(gfn),
       reported: tool.reported(gfn),
+      since: tool.since[gfn] === 1,
     })),
   };
 }
@@ -77,12 +94,16 @@ export function expectMachine(st: AbstractState<SlotContext>): Projection {
   return {
     state: String(st.value),
     mode: c.mode,
-    rc: c.rc,
-    pages: c.pages.map((p) => ({ dirty: p.dirty, wp: p.wp, uc: p.uc, stale: p.stale, reported: p.reported })),
+    rc: c.last.rc,
+    got: c.last.got ? [...c.last.got] : null,
+    copied: c.copied ? [...c.copied] : null,
+    beyond: c.beyond,
+    faults: c.faults,
+    pages: c.pages.map((p) => ({ dirty: p.dirty, wp: p.wp, uc: p.uc, stale: p.stale, reported: p.reported, since: p.since })),
   };
 }
 
-/** The SUT options that transcribe a variant of the machine. */
+/** The SUT options that transcribe a variant of the machine (the kernel designs; planted bugs have none). */
 export function sutOptionsFor(variantId: string): DirtyLogSutOptions {
   return {
     arch: variantId.startsWith('s390') ? 's390' : 'x86',

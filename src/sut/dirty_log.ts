@@ -4,7 +4,10 @@
 // Written from virt/kvm/kvm_main.c v6.12, arch/s390/kvm/kvm-s390.c and arch/s390/mm/pgtable.c,
 // not from the machine. One memslot (slot 0, address space 0, base_gfn 0) of `npages` pages.
 // The x86 SPTE is a writable flag per page; the s390 host PTE a protect flag plus the PGSTE
-// UC bit. Locks, TLB flushes and copy_to/from_user faults are not transcribed.
+// UC bit. A user buffer is a BigUint64Array, or null when it is not mapped (copy_to_user and
+// copy_from_user fail). A write-protect request for a gfn past the slot is recorded as a
+// lifetime fault (it would reach an rmap or PTE outside the memslot). Locks and TLB flushes
+// are not transcribed.
 
 export const BITS_PER_LONG = 64;
 /** arch/s390/include/asm/pgtable.h: _PAGE_ENTRIES, PTEs per page table (one segment). */
@@ -16,6 +19,7 @@ export const KVM_DIRTY_LOG_INITIALLY_SET = 1 << 1;
 export const KVM_DIRTY_LOG_MANUAL_CAPS = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 export const KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 = 168;
 export const ENOENT = 2;
+export const EFAULT = 14;
 export const EINVAL = 22;
 export const ENOTTY = 25;
 
@@ -33,14 +37,16 @@ export interface KvmMemorySlot {
 
 export interface KvmDirtyLog {
   slot: number;
-  dirty_bitmap: BigUint64Array;
+  /** null: an unmapped user address */
+  dirty_bitmap: BigUint64Array | null;
 }
 
 export interface KvmClearDirtyLog {
   slot: number;
   num_pages: number;
   first_page: number;
-  dirty_bitmap: BigUint64Array;
+  /** null: an unmapped user address */
+  dirty_bitmap: BigUint64Array | null;
 }
 
 const ALIGN = (x: number, a: number) => Math.ceil(x / a) * a;
@@ -57,7 +63,7 @@ function kvm_second_dirty_bitmap(memslot: KvmMemorySlot): BigUint64Array {
 }
 
 /** set_bit_le: bit nr of a little-endian bitmap of longs. */
-function set_bit_le(nr: number, map: BigUint64Array): void {
+export function set_bit_le(nr: number, map: BigUint64Array): void {
   map[nr >> 6] = map[nr >> 6]! | BIT(nr & 63);
 }
 export function test_bit_le(nr: number, map: BigUint64Array): boolean {
@@ -90,6 +96,8 @@ export class Kvm {
   readonly pgste_uc: Uint8Array;
   /** the guest's data in each page, as a version number */
   readonly memory: Uint32Array;
+  /** lifetime tracker: a write-protect request reached a gfn past the memslot */
+  reprotectedBeyondSlot = false;
 
   constructor(
     readonly arch: Arch,
@@ -139,7 +147,12 @@ export function kvm_vm_ioctl_enable_cap_generic(kvm: Kvm, cap: { cap: number; fl
 
 /** kvm_arch_mmu_enable_log_dirty_pt_masked: x86 kvm_mmu_write_protect_pt_masked, one SPTE per set bit. */
 function kvm_arch_mmu_enable_log_dirty_pt_masked(kvm: Kvm, slot: KvmMemorySlot, gfn_offset: number, mask: bigint): void {
-  for (let i = 0; mask !== 0n; i++, mask >>= 1n) if (mask & 1n) kvm.spte_writable[slot.base_gfn + gfn_offset + i] = 0;
+  for (let i = 0; mask !== 0n; i++, mask >>= 1n) {
+    if (!(mask & 1n)) continue;
+    const rel = gfn_offset + i;
+    if (rel >= slot.npages) kvm.reprotectedBeyondSlot = true;
+    else kvm.spte_writable[slot.base_gfn + rel] = 0;
+  }
 }
 
 /** KVM_SET_USER_MEMORY_REGION changing only the flags of slot 0 (KVM_MR_FLAGS_ONLY). */
@@ -238,7 +251,8 @@ function kvm_get_dirty_log_protect(kvm: Kvm, log: KvmDirtyLog): number {
       kvm_arch_mmu_enable_log_dirty_pt_masked(kvm, memslot, offset, mask);
     }
   }
-  log.dirty_bitmap.set(dirty_bitmap_buffer.subarray(0, n / 8)); // copy_to_user
+  if (!log.dirty_bitmap) return -EFAULT; // copy_to_user
+  log.dirty_bitmap.set(dirty_bitmap_buffer.subarray(0, n / 8));
   return 0;
 }
 
@@ -262,7 +276,8 @@ function kvm_clear_dirty_log_protect(kvm: Kvm, log: KvmClearDirtyLog): number {
     return -EINVAL;
   kvm_arch_sync_dirty_log(kvm, memslot);
   const dirty_bitmap_buffer = kvm_second_dirty_bitmap(memslot);
-  dirty_bitmap_buffer.set(log.dirty_bitmap.subarray(0, n / 8)); // copy_from_user
+  if (!log.dirty_bitmap) return -EFAULT; // copy_from_user
+  dirty_bitmap_buffer.set(log.dirty_bitmap.subarray(0, n / 8));
   let k = 0;
   for (let offset = log.first_page, i = offset / BITS_PER_LONG, m = DIV_ROUND_UP(log.num_pages, BITS_PER_LONG); m--; i++, offset += BITS_PER_LONG) {
     let mask = dirty_bitmap_buffer[k++]!;
@@ -285,7 +300,8 @@ function kvm_get_dirty_log(kvm: Kvm, log: KvmDirtyLog): { r: number; is_dirty: b
   const n = kvm_dirty_bitmap_bytes(memslot);
   let any = 0n;
   for (let i = 0; !any && i < n / 8; ++i) any = memslot.dirty_bitmap[i]!;
-  log.dirty_bitmap.set(memslot.dirty_bitmap.subarray(0, n / 8)); // copy_to_user
+  if (!log.dirty_bitmap) return { r: -EFAULT, is_dirty: false, memslot }; // copy_to_user
+  log.dirty_bitmap.set(memslot.dirty_bitmap.subarray(0, n / 8));
   return { r: 0, is_dirty: any !== 0n, memslot };
 }
 
@@ -345,55 +361,107 @@ export function __kvm_write_guest_page(kvm: Kvm, gfn: number, options: { mark: b
 export class MigrationTool {
   readonly bitmap: Uint8Array;
   readonly copied: Uint32Array;
-  lastRc = 0;
+  /** harness ghost: the page was written since the last GET snapshot (legacy) or the last CLEAR that selected it */
+  readonly since: Uint8Array;
+  /** what the last ioctl returned, null after a step where none returned */
+  lastRc: number | null = null;
+  /** the bitmap the last KVM_GET_DIRTY_LOG that returned 0 copied out in this step, as bit numbers */
+  lastGot: number[] | null = null;
   /** a KVM_GET_DIRTY_LOG that has not returned yet, and the user buffer it copies into */
   inflight: { ioctl: Generator<void, number, void>; buf: BigUint64Array } | null = null;
 
   constructor(readonly kvm: Kvm) {
     this.bitmap = new Uint8Array(kvm.memslot.npages).fill(1);
     this.copied = new Uint32Array(kvm.memslot.npages);
+    this.since = new Uint8Array(kvm.memslot.npages);
+  }
+
+  private words(): number {
+    return ALIGN(this.kvm.memslot.npages, BITS_PER_LONG) / BITS_PER_LONG;
+  }
+
+  /** The set bits of a user bitmap (past npages too). */
+  bitsOf(buf: BigUint64Array): number[] {
+    const out: number[] = [];
+    for (let b = 0; b < buf.length * BITS_PER_LONG; b++) if (test_bit_le(b, buf)) out.push(b);
+    return out;
+  }
+
+  /** A step that is no ioctl: nothing returned. */
+  quiet(): void {
+    this.lastRc = null;
+    this.lastGot = null;
+  }
+
+  write(gfn: number): void {
+    this.since[gfn] = 1;
   }
 
   enableCap(args: number): void {
+    this.lastGot = null;
     this.lastRc = kvm_vm_ioctl_enable_cap_generic(this.kvm, { cap: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, flags: 0, args: [args] });
   }
 
   setFlags(flags: number): void {
+    this.lastGot = null;
     this.lastRc = kvm_set_memory_region(this.kvm, flags);
+    this.since.fill(0);
   }
 
   /** Enters KVM_GET_DIRTY_LOG; on s390 it stays in the ioctl until `resumeGetDirtyLog`. */
-  getDirtyLog(): void {
-    const buf = new BigUint64Array(ALIGN(this.kvm.memslot.npages, BITS_PER_LONG) / BITS_PER_LONG);
-    const ioctl = kvm_vm_ioctl_get_dirty_log(this.kvm, { slot: 0, dirty_bitmap: buf });
+  getDirtyLog(options: { fault?: boolean; badSlot?: boolean } = {}): void {
+    const buf = new BigUint64Array(this.words());
+    const slot = options.badSlot ? KVM_USER_MEM_SLOTS : 0;
+    const ioctl = kvm_vm_ioctl_get_dirty_log(this.kvm, { slot, dirty_bitmap: options.fault ? null : buf });
     this.inflight = { ioctl, buf };
-    this.resumeGetDirtyLog();
+    this.lastRc = null;
+    this.lastGot = null;
+    this.resumeGetDirtyLog(true);
   }
 
   /** The kernel continues the ioctl (s390: the memset); when it returns, the buffer is merged. */
-  resumeGetDirtyLog(): void {
+  resumeGetDirtyLog(entering = false): void {
     if (!this.inflight) throw new Error('no KVM_GET_DIRTY_LOG in flight');
     const r = this.inflight.ioctl.next();
-    if (!r.done) return;
+    if (!r.done) {
+      // s390: copy_to_user happened, the memset has not: the snapshot is taken
+      if (entering) this.snapshot(this.inflight.buf);
+      return;
+    }
     const { buf } = this.inflight;
     this.inflight = null;
     this.lastRc = r.value;
-    if (this.lastRc === 0) for (let p = 0; p < this.kvm.memslot.npages; p++) if (test_bit_le(p, buf)) this.bitmap[p] = 1;
+    if (this.lastRc !== 0) return;
+    this.lastGot = this.bitsOf(buf);
+    if (entering) this.snapshot(buf);
+    for (const b of this.lastGot) if (b < this.kvm.memslot.npages) this.bitmap[b] = 1;
   }
 
-  /** Dirty for userspace: in its migration bitmap, or in the buffer an unfinished GET copied out. */
+  /** Harness ghost: a legacy GET snapshot resets `since`; the copied bits count as reported while the ioctl runs. */
+  private snapshot(buf: BigUint64Array): void {
+    if (!(this.kvm.manual_dirty_log_protect & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)) this.since.fill(0);
+    for (const b of this.bitsOf(buf)) if (b < this.kvm.memslot.npages) this.bitmap[b] = 1;
+  }
+
+  /** Dirty for userspace: in its migration bitmap. */
   reported(gfn: number): boolean {
-    return this.bitmap[gfn] === 1 || (this.inflight !== null && test_bit_le(gfn, this.inflight.buf));
+    return this.bitmap[gfn] === 1;
   }
 
-  /** Clear what the migration bitmap holds in the range; bits past the slot's end set as garbage. */
-  clearDirtyLog(first_page: number, num_pages: number): void {
+  /** Clear what the migration bitmap holds in the range; `pastEnd` also sets the bits past npages in the last word. */
+  clearDirtyLog(first_page: number, num_pages: number, options: { pastEnd?: boolean; fault?: boolean } = {}): void {
     const buf = new BigUint64Array(Math.max(1, DIV_ROUND_UP(num_pages, BITS_PER_LONG)));
+    const selected: number[] = [];
     for (let i = 0; i < buf.length * BITS_PER_LONG; i++) {
       const p = first_page + i;
-      if (p >= this.kvm.memslot.npages || (i < num_pages && this.bitmap[p])) set_bit_le(i, buf);
+      if ((p >= this.kvm.memslot.npages && options.pastEnd) || (i < num_pages && p < this.kvm.memslot.npages && this.bitmap[p])) {
+        set_bit_le(i, buf);
+        if (p < this.kvm.memslot.npages) selected.push(p);
+      }
     }
-    this.lastRc = kvm_vm_ioctl_clear_dirty_log(this.kvm, { slot: 0, first_page, num_pages, dirty_bitmap: buf });
+    this.lastGot = null;
+    this.lastRc = kvm_vm_ioctl_clear_dirty_log(this.kvm, { slot: 0, first_page, num_pages, dirty_bitmap: options.fault ? null : buf });
+    if (this.lastRc === 0) for (const p of selected) this.since[p] = 0;
   }
 
   /** Send the page: requires its migration bit. */
@@ -401,6 +469,7 @@ export class MigrationTool {
     if (!this.bitmap[gfn]) throw new Error(`page ${gfn} is not dirty in the migration bitmap`);
     this.copied[gfn] = this.kvm.memory[gfn]!;
     this.bitmap[gfn] = 0;
+    this.quiet();
   }
 
   stale(gfn: number): boolean {

@@ -1,10 +1,15 @@
-// A transcription into TypeScript of the FLIC code of the pinned kernel, written from
-// arch/s390/kvm/interrupt.c (torvalds/linux blob of 002c6ca75289), kvm-s390.c and
-// kvm_main.c: the bit masks fi->simm/fi->nimm, the GISA IPM byte, the FIRQ lists with
-// their counters, kvm->arch.adapters[64], and userspace memory that copy_from_user and
+// A transcription into TypeScript of the FLIC code of the pinned kernel (v6.17-rc4,
+// Kingxukai/linux 9b44fff655e2; first written from the torvalds/linux interrupt.c blob of
+// 002c6ca75289, the same code): arch/s390/kvm/interrupt.c, the parts of kvm-s390.c
+// (enable_cap, check_extension, the async page fault hooks), priv.c (handle_tpi,
+// handle_tsch), kvm_main.c (kvm_ioctl_create_device) and virt/kvm/async_pf.c it relies on:
+// the bit masks fi->simm/fi->nimm, the GISA IPM byte (or no GISA), the FIRQ lists with their
+// counters and pending bits, the service signal and floating machine check, kvm->arch.adapters[64],
+// one running vcpu's async page fault queue, and userspace memory that copy_from_user and
 // copy_to_user can fault on. Allocation failures are injected per call (kzalloc, vzalloc).
-// Not transcribed: locks (single-threaded here), vcpu kicks (no vcpu runs), tracepoints,
-// PV guests, the routing table (set_adapter_int takes its adapter id directly).
+// Not transcribed: locks (single-threaded here), vcpu kicks, the guest lowcore writes of the
+// deliveries (they succeed), tracepoints, PV guests, the routing table (set_adapter_int takes
+// its adapter id directly), user-controlled VMs.
 
 export const EINVAL = 22;
 export const EFAULT = 14;
@@ -16,7 +21,7 @@ export const ENXIO = 6;
 export const ENODEV = 19;
 
 // include/uapi/linux/kvm.h
-export const KVM_S390_MCHK = 0x00001000;
+export const KVM_S390_MCHK = 0xfffe1000;
 export const KVM_S390_PROGRAM_INT = 0xfffe0001;
 export const KVM_S390_INT_PFAULT_INIT = 0xfffe0004;
 export const KVM_S390_INT_PFAULT_DONE = 0xfffe0005;
@@ -72,6 +77,9 @@ const IRQ_PEND_PFAULT_DONE = 12;
 const IRQ_PEND_EXT_SERVICE = 13;
 const IRQ_PEND_EXT_SERVICE_EV = 14;
 const IRQ_PEND_MCHK_REP = 15;
+// async_pf.c / kvm_host.h
+const ASYNC_PF_PER_VCPU = 64;
+const KVM_MAX_VCPUS = 255;
 const SCCB_EVENT_PENDING = 0x3;
 const SCCB_MASK = 0xfffffff8;
 
@@ -151,8 +159,18 @@ const emptyInti = (): Inti => ({
   mchk: { cr14: 0, mcic: 0 },
 });
 
+/** struct kvm_async_pf: queued on vcpu->async_pf.queue; its work (async_pf_execute) runs once. */
+interface KvmAsyncPf {
+  executed: boolean;
+  token: number;
+}
+
 /** struct kvm with the s390 parts the FLIC touches, and the FLIC's kvm_device_ops. */
 export class Kvm {
+  /** gi->origin set (css_general_characteristics.aiv): adapter interruptions go to the GISA IPM. */
+  constructor(opts: { gisa?: boolean } = {}) {
+    this.gisa = opts.gisa === false ? null : { ipm: 0 };
+  }
   created_vcpus = 0;
   /** kvm->arch.model.fac_mask / fac_list, bit 72 only */
   fac_mask_72 = false;
@@ -170,9 +188,11 @@ export class Kvm {
     srv_signal: { ext_params: 0, ext_params2: 0 },
     mchk: { cr14: 0, mcic: 0 },
   };
-  /** gi->origin: present (css_general_characteristics.aiv); only the IPM byte is used. */
-  readonly gisa = { ipm: 0 };
+  /** gi->origin, or null without a GISA; only the IPM byte is used. */
+  readonly gisa: { ipm: number } | null;
   readonly gmap = { pfault_enabled: 0 };
+  /** The vcpu the guest runs on, as far as async page faults go: vcpu->async_pf.queue. */
+  readonly vcpu = { async_pf: { queue: [] as KvmAsyncPf[] } };
   /** Allocation failures for the next call: set by the harness before each entry point. */
   mem: Allocator = new Allocator();
 
@@ -277,8 +297,9 @@ export class Kvm {
         this.gmap.pfault_enabled = 1;
         break;
       case KVM_DEV_FLIC_APF_DISABLE_WAIT:
-        // synchronize_srcu + kvm_clear_async_pf_completion_queue of each vcpu: nothing queued here
         this.gmap.pfault_enabled = 0;
+        // synchronize_srcu(&dev->kvm->srcu); kvm_for_each_vcpu: kvm_clear_async_pf_completion_queue
+        this.kvm_clear_async_pf_completion_queue();
         break;
       case KVM_DEV_FLIC_ADAPTER_REGISTER:
         r = this.register_io_adapter(u, attr);
@@ -346,9 +367,8 @@ export class Kvm {
 
   private __inject_io(inti: Inti): number {
     const isc = int_word_to_isc(inti.io.io_int_word);
-    if (inti.type & KVM_S390_INT_IO_AI_MASK) {
-      // gi->origin is set: adapter interruptions go to the GISA IPM
-      this.gisa.ipm |= AIS_MODE_MASK(isc);
+    if (this.gisa && inti.type & KVM_S390_INT_IO_AI_MASK) {
+      this.gisa_set_ipm_gisc(isc);
       return 0;
     }
     const fi = this.fi;
@@ -383,6 +403,7 @@ export class Kvm {
       }
       rc = 0;
     } else if (type === KVM_S390_INT_PFAULT_DONE) {
+      if (fi.counters[FIRQ_CNTR_PFAULT]! >= ASYNC_PF_PER_VCPU * KVM_MAX_VCPUS) return -EBUSY;
       fi.counters[FIRQ_CNTR_PFAULT]! += 1;
       fi.lists[FIRQ_LIST_PFAULT]!.push(inti);
       fi.pending_irqs |= 1 << IRQ_PEND_PFAULT_DONE;
@@ -396,16 +417,21 @@ export class Kvm {
     return rc;
   }
 
-  /** kvm_s390_inject_vm for the types the FLIC injects (I/O, adapter I/O). */
+  /** kvm_s390_inject_vm: a struct kvm_s390_interrupt (type, parm, parm64) as a floating interruption. */
   kvm_s390_inject_vm(type: number, parm: number, parm64: bigint): number {
     if (!this.mem.alloc()) return -ENOMEM;
     const inti = emptyInti();
     inti.type = type;
-    if (!isIo(type)) return -EINVAL;
-    inti.io.subchannel_id = parm >>> 16;
-    inti.io.subchannel_nr = parm & 0xffff;
-    inti.io.io_int_parm = Number(parm64 >> 32n);
-    inti.io.io_int_word = Number(parm64 & 0xffffffffn);
+    if (type === KVM_S390_INT_VIRTIO) inti.ext = { ext_params: parm, ext_params2: Number(parm64) };
+    else if (type === KVM_S390_INT_SERVICE) inti.ext.ext_params = parm;
+    else if (type === KVM_S390_INT_PFAULT_DONE) inti.ext.ext_params2 = Number(parm64);
+    else if (type === KVM_S390_MCHK) inti.mchk = { cr14: parm, mcic: Number(parm64) };
+    else if (isIo(type)) {
+      inti.io.subchannel_id = parm >>> 16;
+      inti.io.subchannel_nr = parm & 0xffff;
+      inti.io.io_int_parm = Number(parm64 >> 32n);
+      inti.io.io_int_word = Number(parm64 & 0xffffffffn);
+    } else return -EINVAL;
     return this.__inject_vm(inti);
   }
 
@@ -418,7 +444,7 @@ export class Kvm {
     const buf: KvmS390Irq[] = [];
     const max_irqs = Math.floor(len / SIZEOF_KVM_S390_IRQ);
     out: {
-      if (this.gisa.ipm) {
+      if (this.gisa && this.gisa.ipm) {
         for (let i = 0; i <= MAX_ISC; i++) {
           if (n === max_irqs) {
             ret = -ENOMEM;
@@ -465,10 +491,15 @@ export class Kvm {
   }
 
   private gisa_tac_ipm_gisc(gisc: number): boolean {
+    const gisa = this.gisa!;
     const bit = AIS_MODE_MASK(gisc);
-    const was = (this.gisa.ipm & bit) !== 0;
-    this.gisa.ipm &= ~bit;
+    const was = (gisa.ipm & bit) !== 0;
+    gisa.ipm &= ~bit;
     return was;
+  }
+
+  private gisa_set_ipm_gisc(gisc: number): void {
+    this.gisa!.ipm |= AIS_MODE_MASK(gisc);
   }
 
   kvm_s390_clear_float_irqs(): void {
@@ -479,8 +510,8 @@ export class Kvm {
     fi.mchk = { cr14: 0, mcic: 0 };
     for (let i = 0; i < FIRQ_LIST_COUNT; i++) fi.lists[i] = [];
     for (let i = 0; i < FIRQ_MAX_COUNT; i++) fi.counters[i] = 0;
-    // kvm_s390_gisa_clear
-    this.gisa.ipm = 0;
+    // kvm_s390_gisa_clear: gisa_clear_ipm when gi->origin is set
+    if (this.gisa) this.gisa.ipm = 0;
   }
 
   private get_io_int(isc: number, schid: number): Inti | null {
@@ -509,6 +540,7 @@ export class Kvm {
 
   private get_top_gisa_isc(isc_mask: number, schid: number): number {
     if (schid) return -EINVAL;
+    if (!this.gisa) return -EINVAL;
     let active = (isc_mask >>> 24) & this.gisa.ipm;
     while (active) {
       let isc = 0;
@@ -525,16 +557,17 @@ export class Kvm {
     const isc = this.get_top_gisa_isc(isc_mask, schid);
     if (isc < 0) return inti;
     if (inti && int_word_to_isc(inti.io.io_int_word) <= isc) {
-      this.gisa.ipm |= AIS_MODE_MASK(isc);
+      this.gisa_set_ipm_gisc(isc);
       return inti;
     }
     if (this.mem.alloc()) {
       const tmp = emptyInti();
       tmp.type = KVM_S390_INT_IO(1, 0, 0, 0);
       tmp.io.io_int_word = isc_to_int_word(isc);
+      // kvm_s390_reinject_io_int
       if (inti) this.__inject_vm(inti);
       inti = tmp;
-    } else this.gisa.ipm |= AIS_MODE_MASK(isc);
+    } else this.gisa_set_ipm_gisc(isc);
     return inti;
   }
 
@@ -667,6 +700,34 @@ export class Kvm {
     return 0;
   }
 
+  // ---- kvm-s390.c / async_pf.c: async page faults of the running vcpu ----
+
+  /** kvm_arch_setup_async_pf -> kvm_setup_async_pf -> kvm_arch_async_page_not_present: PFAULT_INIT (local) and the work queued. */
+  kvm_arch_setup_async_pf(token: number): boolean {
+    if (!this.gmap.pfault_enabled) return false;
+    this.vcpu.async_pf.queue.push({ executed: false, token });
+    // kvm_arch_async_page_not_present: __kvm_inject_pfault_token(vcpu, true, token) is a local interruption
+    return true;
+  }
+
+  /** async_pf_execute (KVM_ASYNC_PF_SYNC) -> kvm_arch_async_page_present: PFAULT_DONE floating, WARN_ON_ONCE on failure. */
+  async_pf_execute(work: KvmAsyncPf): number {
+    if (work.executed) return 0;
+    work.executed = true;
+    const rc = this.kvm_s390_inject_vm(KVM_S390_INT_PFAULT_DONE, 0, BigInt(work.token));
+    if (rc) this.warnings.push('kvm_arch_async_page_present: WARN_ON_ONCE(kvm_s390_inject_vm)');
+    return rc;
+  }
+
+  /** kvm_clear_async_pf_completion_queue (KVM_ASYNC_PF_SYNC): flush_work of each queued item, then the queue is emptied. */
+  kvm_clear_async_pf_completion_queue(): void {
+    for (const work of this.vcpu.async_pf.queue) this.async_pf_execute(work);
+    this.vcpu.async_pf.queue = [];
+  }
+
+  /** WARN_ON and friends that fired. */
+  warnings: string[] = [];
+
   /**
    * set_adapter_int for a route to adapter `id`. adapter_indicators_set is reduced to its
    * results: -1 when get_map_page fails, else whether the summary bit was already set.
@@ -681,6 +742,89 @@ export class Kvm {
       if (ret === 0) ret = 1;
     }
     return ret;
+  }
+}
+
+// ---- interrupt.c: delivery to the guest (kvm_s390_deliver_pending_interrupts' callees) ----
+// The guest lowcore writes (put_guest_lc, write_guest_lc) are left out: they succeed.
+
+export interface Delivered {
+  type: number;
+  io?: IoInfo;
+}
+
+export class Vcpu {
+  constructor(readonly kvm: Kvm) {}
+
+  /** __deliver_io: the first entry of fi->lists[isc], else the GISA IPM bit of that ISC. */
+  __deliver_io(isc: number): Delivered | null {
+    const kvm = this.kvm;
+    const fi = kvm.fi;
+    const isc_list = fi.lists[isc]!;
+    const inti = isc_list[0] ?? null;
+    if (inti) {
+      isc_list.shift();
+      fi.counters[FIRQ_CNTR_IO]! -= 1;
+    }
+    if (isc_list.length === 0) fi.pending_irqs &= ~(1 << isc_to_irq_type(isc));
+    if (inti) return { type: inti.type, io: { ...inti.io } };
+    if (kvm.gisa && kvm.gisa.ipm & AIS_MODE_MASK(isc)) {
+      kvm.gisa.ipm &= ~AIS_MODE_MASK(isc);
+      return { type: KVM_S390_INT_IO(1, 0, 0, 0), io: { subchannel_id: 0, subchannel_nr: 0, io_int_parm: 0, io_int_word: isc_to_int_word(isc) } };
+    }
+    return null;
+  }
+
+  /** __deliver_service: srv_signal taken, IRQ_PEND_EXT_SERVICE and _EV cleared. */
+  __deliver_service(): Delivered | null {
+    const fi = this.kvm.fi;
+    if (fi.masked_irqs & (1 << IRQ_PEND_EXT_SERVICE) || !(fi.pending_irqs & (1 << IRQ_PEND_EXT_SERVICE))) return null;
+    fi.srv_signal = { ext_params: 0, ext_params2: 0 };
+    fi.pending_irqs &= ~(1 << IRQ_PEND_EXT_SERVICE);
+    fi.pending_irqs &= ~(1 << IRQ_PEND_EXT_SERVICE_EV);
+    return { type: KVM_S390_INT_SERVICE };
+  }
+
+  /** __deliver_machine_check, floating part: test_and_clear_bit(IRQ_PEND_MCHK_REP), fi->mchk merged and zeroed. */
+  __deliver_machine_check(): Delivered | null {
+    const fi = this.kvm.fi;
+    if (!(fi.pending_irqs & (1 << IRQ_PEND_MCHK_REP))) return null;
+    fi.pending_irqs &= ~(1 << IRQ_PEND_MCHK_REP);
+    fi.mchk = { cr14: 0, mcic: 0 };
+    return { type: KVM_S390_MCHK };
+  }
+
+  private firstOf(list: number, cntr: number, bit: number): Delivered | null {
+    const fi = this.kvm.fi;
+    const inti = fi.lists[list]![0] ?? null;
+    if (inti) {
+      fi.lists[list]!.shift();
+      fi.counters[cntr]! -= 1;
+    }
+    if (fi.lists[list]!.length === 0) fi.pending_irqs &= ~(1 << bit);
+    return inti ? { type: inti.type } : null;
+  }
+
+  /** __deliver_pfault_done: the first entry of FIRQ_LIST_PFAULT. */
+  __deliver_pfault_done(): Delivered | null {
+    return this.firstOf(FIRQ_LIST_PFAULT, FIRQ_CNTR_PFAULT, IRQ_PEND_PFAULT_DONE);
+  }
+
+  /** __deliver_virtio: the first entry of FIRQ_LIST_VIRTIO. */
+  __deliver_virtio(): Delivered | null {
+    return this.firstOf(FIRQ_LIST_VIRTIO, FIRQ_CNTR_VIRTIO, IRQ_PEND_VIRTIO);
+  }
+
+  /** priv.c handle_tpi: kvm_s390_get_io_int(kvm, gcr[6], 0); the interruption code is stored, inti freed. */
+  handle_tpi(gcr6: number): Delivered | null {
+    const inti = this.kvm.kvm_s390_get_io_int(gcr6, 0);
+    return inti ? { type: inti.type, io: { ...inti.io } } : null;
+  }
+
+  /** priv.c handle_tsch: kvm_s390_get_io_int(kvm, isc_mask, gprs[1]) for the subchannel TSCH names; userspace gets it (KVM_EXIT_S390_TSCH). */
+  handle_tsch(gcr6: number, schid: number): Delivered | null {
+    const inti = this.kvm.kvm_s390_get_io_int(gcr6, schid);
+    return inti ? { type: inti.type, io: { ...inti.io } } : null;
   }
 }
 

@@ -27,7 +27,12 @@ type FsmFunc = (p: VfioCcwPrivate, event: Ev) => Thread;
 interface Irb {
   solicited: boolean;
   actl: number;
+  /** tracker, not kernel state: the ccwchain of the program whose start function this status reports */
+  chain?: number | undefined;
 }
+
+/** What one event found (the machine's CCW_FLAG lifetime bits): KASAN-style findings, not kernel state. */
+export const SUT_FLAG = { CP_FREE_WHILE_IO: 1, STALE_IRB_ENDS_CP: 2, IRB_LOST: 4, INTERMEDIATE_ENDS_CP: 8 } as const;
 
 /** struct channel_program, with a lifetime tracker for its ccwchain allocations */
 class ChannelProgram {
@@ -44,6 +49,10 @@ class Subchannel {
   nextCc = 0;
   /** whether the next cio_enable_subchannel succeeds (from the event payload) */
   enableOk = true;
+  /** tracker: the ccwchain the running start function executes (the ORB's channel program) */
+  startedChain: number | undefined = undefined;
+  /** tracker: the program whose final status the pending function (start, or a halt or clear of it) ends in */
+  fnChain: number | undefined = undefined;
 }
 
 export class VfioCcwPrivate {
@@ -70,6 +79,8 @@ export class VfioCcwPrivate {
   inRequest = new Set<number>();
   /** the writer running now, -1 for interrupt/work/css context */
   current = -1;
+  /** lifetime findings of the current event, SUT_FLAG bits */
+  flags = 0;
 
   constructor(readonly k: CcwKernel) {}
 
@@ -107,6 +118,9 @@ function cp_free(p: VfioCcwPrivate): void {
   const cp = p.cp;
   if (p.v5_2plus && !cp.initialized) return;
   if (cp.chains.some((c) => p.allocated.has(c)) && [...p.inRequest].some((w) => w !== p.current)) p.freedWhileProcessing = true;
+  // the channel still runs this program (its IDAL pages are about to be unpinned); a gone device runs nothing
+  const running = p.sch.fnPending && p.sch.startedChain !== undefined && cp.chains.includes(p.sch.startedChain) && p.allocated.has(p.sch.startedChain);
+  if (running && !(p.v6 && p.notoperRan)) p.flags |= SUT_FLAG.CP_FREE_WHILE_IO;
   cp.initialized = false;
   for (const c of cp.chains) p.allocated.delete(c);
   cp.chains = [];
@@ -128,7 +142,11 @@ function cio_disable_subchannel(p: VfioCcwPrivate): number {
 
 function ssch(p: VfioCcwPrivate): number {
   const cc = p.sch.nextCc;
-  if (cc === 0) p.sch.fnPending = true;
+  if (cc === 0) {
+    p.sch.fnPending = true;
+    p.sch.startedChain = p.cp.chains[0];
+    p.sch.fnChain = p.cp.chains[0];
+  }
   return cc;
 }
 
@@ -157,6 +175,8 @@ function fsm_do_halt(p: VfioCcwPrivate): number {
   switch (ccode) {
     case 0:
       p.sch.fnPending = true;
+      // tracker: a halt or clear of the current program ends that program
+      p.sch.fnChain = p.cp.chains.find((c) => p.allocated.has(c));
       return 0;
     case 1:
     case 2:
@@ -173,6 +193,8 @@ function fsm_do_clear(p: VfioCcwPrivate): number {
   switch (ccode) {
     case 0:
       p.sch.fnPending = true;
+      // tracker: a halt or clear of the current program ends that program
+      p.sch.fnChain = p.cp.chains.find((c) => p.allocated.has(c));
       return 0;
     case 3:
       return -ENODEV;
@@ -247,6 +269,7 @@ function* fsm_async_request(p: VfioCcwPrivate): Thread {
 }
 
 function* fsm_irq(p: VfioCcwPrivate): Thread {
+  if (p.io_work_queued) p.flags |= SUT_FLAG.IRB_LOST;
   p.irb = { ...p.cio_irb };
   p.io_work_queued = true; // queue_work on a pending work item is a no-op; the irb is overwritten
   if (p.completion) p.completion = false;
@@ -337,7 +360,9 @@ function vfio_ccw_sch_quiesce(p: VfioCcwPrivate): number {
     while (ret === -EBUSY) {
       // cio_cancel_halt_clear: the function ends and the hardware presents final status
       p.sch.fnPending = false;
-      p.cio_irb = { solicited: true, actl: 0 };
+      p.cio_irb = { solicited: true, actl: 0, chain: p.sch.fnChain };
+      p.sch.startedChain = undefined;
+      p.sch.fnChain = undefined;
       run(p, vfio_ccw_fsm_event(p, 'INTERRUPT'));
       // flush_workqueue
       if (p.io_work_queued) vfio_ccw_sch_io_todo(p);
@@ -352,17 +377,27 @@ function vfio_ccw_sch_io_todo(p: VfioCcwPrivate): void {
   p.io_work_queued = false;
   const irb = p.irb;
   const is_final = !(irb.actl & (SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT));
+  // trackers: whether the status reports the current program's I/O
+  const own = irb.chain !== undefined && p.cp.chains.includes(irb.chain) && p.allocated.has(irb.chain);
+  const before = p.state;
+  let freed = false;
+  const free = () => {
+    if (p.cp.chains.some((c) => p.allocated.has(c)) && !own) p.flags |= SUT_FLAG.STALE_IRB_ENDS_CP;
+    freed = true;
+    cp_free(p);
+  };
   let cp_is_finished = false;
   if (p.v5_2plus) {
     if (irb.solicited && is_final && p.state === 'CP_PENDING') {
-      cp_free(p);
+      free();
       cp_is_finished = true;
     }
     if (cp_is_finished && (p.v6 || p.mdev)) p.state = 'IDLE';
   } else {
-    if (irb.solicited && is_final) cp_free(p);
+    if (irb.solicited && is_final) free();
     if (p.mdev && is_final) p.state = 'IDLE';
   }
+  if (!is_final && (freed || (p.state === 'IDLE' && before !== 'IDLE'))) p.flags |= SUT_FLAG.INTERMEDIATE_ENDS_CP;
 }
 
 // ---- the threads of vfio_ccw_ops.c / vfio_ccw_async.c ----
@@ -434,6 +469,7 @@ export class VfioCcwSut implements SystemUnderTest {
   apply(e: EventObject): void {
     const p = this.p;
     const ev = e as EventObject & Record<string, any>;
+    p.flags = 0;
     switch (e.type) {
       case 'vfio_ccw_mdev_write':
         this.threads[ev.w] = vfio_ccw_mdev_write(p, ev.w);
@@ -443,14 +479,24 @@ export class VfioCcwSut implements SystemUnderTest {
       case 'fsm_io_helper':
         return this.step(ev.w, ev.result);
       case 'vfio_ccw_sch_irq':
-        if (ev.irb === 'final') p.sch.fnPending = false;
-        p.cio_irb = { solicited: ev.irb === 'final', actl: 0 };
+        // the hardware: final and intermediate status report the pending function (intermediate: device still active)
+        p.cio_irb = { solicited: ev.irb !== 'unsolicited', actl: ev.irb === 'intermediate' ? SCSW_ACTL_DEVACT : 0, ...(ev.irb !== 'unsolicited' ? { chain: p.sch.fnChain } : {}) };
+        if (ev.irb === 'final') {
+          p.sch.fnPending = false;
+          p.sch.startedChain = undefined;
+          p.sch.fnChain = undefined;
+        }
         return run(p, vfio_ccw_fsm_event(p, 'INTERRUPT'));
       case 'vfio_ccw_sch_io_todo':
         return vfio_ccw_sch_io_todo(p);
       case 'vfio_ccw_sch_event':
-        // cio_update_schib fails when the subchannel is gone
-        if (ev.schib === 'gone') return run(p, vfio_ccw_fsm_event(p, 'NOT_OPER'));
+        // cio_update_schib fails when the subchannel is gone, and whatever it had pending is gone with it
+        if (ev.schib === 'gone') {
+          p.sch.fnPending = false;
+          p.sch.startedChain = undefined;
+          p.sch.fnChain = undefined;
+          return run(p, vfio_ccw_fsm_event(p, 'NOT_OPER'));
+        }
         if (!p.v6 && p.k !== 'morel-v3' && p.state === 'NOT_OPER') p.state = p.mdev ? 'IDLE' : 'STANDBY';
         return;
       case 'vfio_ccw_async_region_write': {
@@ -507,6 +553,12 @@ export class VfioCcwSut implements SystemUnderTest {
         run(p, vfio_ccw_fsm_event(p, 'CLOSE'));
         p.mdev = false;
         return;
+      case 'vfio_ccw_mdev_reset':
+        // vfio_ccw_mdev_reset: CLOSE, OPEN (no io_mutex); -EINVAL if NOT_OPER after
+        p.sch.enableOk = ev.enable === 'ok';
+        run(p, vfio_ccw_fsm_event(p, 'CLOSE'));
+        run(p, vfio_ccw_fsm_event(p, 'OPEN'));
+        return;
       case 'vfio_ccw_notoper_todo':
         p.notoper_work_queued = false;
         cp_free(p); // under io_mutex
@@ -528,11 +580,17 @@ export class VfioCcwSut implements SystemUnderTest {
       cp: p.cp.initialized,
       ena: p.sch.ena,
       busy: p.sch.fnPending,
-      irb: p.io_work_queued ? (p.irb.solicited ? 'final' : 'unsolicited') : 'none',
+      irb: p.io_work_queued ? (!p.irb.solicited ? 'unsolicited' : p.irb.actl ? 'intermediate' : 'final') : 'none',
       mdev: p.mdev,
       notoperWork: p.notoper_work_queued,
       dead: p.v6 && p.notoperRan,
       faults: (p.leaked ? 1 : 0) | (p.freedWhileProcessing ? 2 : 0),
+      startOwn: p.sch.fnPending && p.sch.startedChain !== undefined && p.cp.chains.includes(p.sch.startedChain) && p.allocated.has(p.sch.startedChain),
+      fnOwn: p.sch.fnPending && p.sch.fnChain !== undefined && p.cp.chains.includes(p.sch.fnChain) && p.allocated.has(p.sch.fnChain),
+      irbOwn: p.io_work_queued && p.irb.chain !== undefined && p.cp.chains.includes(p.irb.chain) && p.allocated.has(p.irb.chain),
+      irbNext: 'none',
+      irbNextOwn: false,
+      flags: p.flags,
     };
   }
 }

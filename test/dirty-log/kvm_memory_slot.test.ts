@@ -7,7 +7,7 @@ import { findSpec } from '../../machines/index.ts';
 import { kvmMemorySlotSpec as spec } from '../../machines/dirty-log/kvm_memory_slot.variants.ts';
 import { falsePositive } from '../../machines/dirty-log/kvm_memory_slot.invariants.ts';
 import type { DirtyLogEvent, SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
-import { EINVAL, ENOENT, ENOTTY } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
+import { BEYOND, EFAULT, EINVAL, ENOENT, ENOTTY } from '../../machines/dirty-log/kvm_memory_slot.bounds.ts';
 import { dirtyLogConformance } from '../../src/sut/dirty_log.conformance.ts';
 
 const run = (model: Model, events: DirtyLogEvent[]): AnyMachineSnapshot =>
@@ -31,15 +31,22 @@ function explored_(variant: string, configuration: string) {
 
 const SET_MR: DirtyLogEvent = { type: 'KVM_SET_USER_MEMORY_REGION', flags: 1 };
 const GET: DirtyLogEvent = { type: 'KVM_GET_DIRTY_LOG' };
+const MEMSET: DirtyLogEvent = { type: 'kvm_s390_memset_dirty_bitmap' };
+const MANUAL: DirtyLogEvent = { type: 'KVM_ENABLE_CAP', args: 1 };
 const store = (gfn: number): DirtyLogEvent => ({ type: 'GUEST_STORE', gfn });
 const copy = (gfn: number): DirtyLogEvent => ({ type: 'ram_save_target_page', gfn });
-const clear = (first_page: number, num_pages: number): DirtyLogEvent => ({ type: 'KVM_CLEAR_DIRTY_LOG', first_page, num_pages });
+const clear = (first_page: number, num_pages: number, extra: Partial<DirtyLogEvent> = {}): DirtyLogEvent => ({ type: 'KVM_CLEAR_DIRTY_LOG', first_page, num_pages, ...extra });
 
 describe('kvm_memory_slot: registry and catalogue', () => {
   it('is registered with its variants and configurations', () => {
     expect(findSpec('kvm_memory_slot')).toBe(spec);
-    expect(spec.variants.map((v) => v.id)).toEqual(['baseline', 's390', 'v5.0', 'clear-without-reprotect', 'write-guest-without-mark', 's390-write-guest-without-mark']);
-    expect(spec.configurations.map((c) => c.id)).toEqual(['manual', 'initially-set', 'legacy']);
+    expect(spec.variants.map((v) => v.id)).toEqual([
+      'baseline', 's390', 'v5.0', 'clear-without-reprotect', 'write-guest-without-mark', 's390-write-guest-without-mark',
+      'get-without-reprotect', 'legacy-get-keeps-bits', 'manual-get-clears', 'clear-whole-word', 'clear-without-num-pages-check',
+      'clear-reprotects-unset-bits', 'clear-range-enoent', 'initially-set-first-word', 'initially-set-aligned', 'initially-set-protects',
+      'enable-cap-initially-set-alone',
+    ]);
+    expect(spec.configurations.map((c) => c.id)).toEqual(['manual', 'initially-set', 'legacy', 'faults']);
     expect(() => spec.model('nope')).toThrow(/unknown variant 'nope'.*known: baseline/);
   });
 
@@ -54,10 +61,19 @@ describe('kvm_memory_slot: registry and catalogue', () => {
           expect(tr.meta?.actor, type).toBe(m.eventInfo[type]!.actor);
           checked++;
         }
-    // created: ENABLE_CAP 3, SET_USER_MEMORY_REGION 1, GET 1, CLEAR 3; logging: GUEST_STORE 3,
-    // kvm_write_guest_page 2, GET 2, CLEAR 4, ram_save_target_page 1; get_dirty_log_copied:
-    // GUEST_STORE 3, kvm_write_guest_page 2, kvm_s390_memset_dirty_bitmap 1
-    expect(checked).toBe(26);
+    // created: ENABLE_CAP 2, SET_USER_MEMORY_REGION 1, GET 2, CLEAR 3; logging: GUEST_STORE 3,
+    // kvm_write_guest_page 1, GET 4, CLEAR 2, ram_save_target_page 1; get_dirty_log_copied:
+    // GUEST_STORE 3, kvm_write_guest_page 1, kvm_s390_memset_dirty_bitmap 1
+    expect(checked).toBe(24);
+  });
+
+  it('every planted bug is checked where its home configuration says, and breaks a property there', () => {
+    for (const v of spec.variants) {
+      const m = spec.model(v.id);
+      expect(m.configurationId, v.id).toBe(v.configuration ?? 'manual');
+      if (v.id.startsWith('baseline') || v.id === 's390' || v.id.includes('write-guest')) continue;
+      expect(m.expectedViolations.length, `${v.id} in ${m.configurationId}`).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -65,13 +81,13 @@ describe('kvm_memory_slot: every variant in every configuration violates exactly
   for (const v of spec.variants)
     for (const c of spec.configurations)
       it(`${v.id} / ${c.id}`, () => {
-        const { x } = explored_(v.id, c.id);
+        const { m, x } = explored_(v.id, c.id);
         expect(x.limitReached).toBe(false);
-        expect([...x.violations.keys()].sort()).toEqual([...v.expectedViolations].sort());
+        expect([...x.violations.keys()].sort()).toEqual([...m.expectedViolations].sort());
       });
 });
 
-describe('kvm_memory_slot: counterexamples and witnesses', () => {
+describe('kvm_memory_slot: counterexamples and witnesses, traced by hand through the kernel code', () => {
   it('clear-without-reprotect loses the write made after the copy of a cleared, still writable page', () => {
     const { m, x } = explored_('clear-without-reprotect', 'manual');
     const t = traceTo(m, x, x.violations.get('NoLostWrite')!);
@@ -94,8 +110,8 @@ describe('kvm_memory_slot: counterexamples and witnesses', () => {
       ['ram_save_target_page', 0],
       ['kvm_write_guest_page', 0],
     ]);
-    const s = run(spec.model('s390-write-guest-without-mark', 'legacy'), [SET_MR, GET, { type: 'kvm_s390_memset_dirty_bitmap' }, copy(0), { type: 'kvm_write_guest_page', gfn: 0 }]);
-    expect(ctx(s).pages[0]).toEqual({ dirty: false, wp: false, uc: true, stale: true, reported: false });
+    const s = run(spec.model('s390-write-guest-without-mark', 'legacy'), [SET_MR, GET, MEMSET, copy(0), { type: 'kvm_write_guest_page', gfn: 0 }]);
+    expect(ctx(s).pages[0]).toEqual({ dirty: false, wp: false, uc: true, stale: true, reported: false, since: true });
   });
 
   it("the seed's benign race is a false positive, never a lost write", () => {
@@ -109,50 +125,85 @@ describe('kvm_memory_slot: counterexamples and witnesses', () => {
     ]);
     // step 4 of the seed: GET reports it dirty again although the copy is current
     const s = run(m, [SET_MR, store(0), copy(0), GET]);
-    expect(ctx(s).pages[0]).toEqual({ dirty: false, wp: true, uc: false, stale: false, reported: true });
+    expect(ctx(s).pages[0]).toEqual({ dirty: false, wp: true, uc: false, stale: false, reported: true, since: false });
+    expect(ctx(s).last.got).toEqual([0]);
     expect(x.violations.size).toBe(0);
   });
 
   it('s390: a write between copy_to_user and memset survives in UC, and in the bitmap when nothing was copied out', () => {
     const m = spec.model('s390', 'legacy');
-    const memset: DirtyLogEvent = { type: 'kvm_s390_memset_dirty_bitmap' };
     const write0: DirtyLogEvent = { type: 'kvm_write_guest_page', gfn: 0 };
     // the second GET finds no UC bit: is_dirty is false, so the memset is skipped and bit 0 stays
-    const quiet = run(m, [SET_MR, GET, memset, GET, write0, memset]);
+    const quiet = run(m, [SET_MR, GET, MEMSET, GET, write0, MEMSET]);
     expect(String(quiet.value)).toBe('logging');
-    expect(ctx(quiet).pages[0]).toEqual({ dirty: true, wp: false, uc: true, stale: true, reported: true });
+    expect(ctx(quiet).pages[0]).toEqual({ dirty: true, wp: false, uc: true, stale: true, reported: true, since: true });
+    expect(ctx(quiet).last).toMatchObject({ op: 'KVM_GET_DIRTY_LOG', rc: 0, got: [] });
     // page 64 dirty in the copy: the memset clears bit 0 as well, UC still holds the write
-    const busy = run(m, [SET_MR, GET, memset, store(64), GET, write0, memset]);
-    expect(ctx(busy).pages[0]).toEqual({ dirty: false, wp: false, uc: true, stale: true, reported: true });
+    const busy = run(m, [SET_MR, GET, MEMSET, store(64), GET, write0, MEMSET]);
+    expect(ctx(busy).pages[0]).toEqual({ dirty: false, wp: false, uc: true, stale: true, reported: true, since: true });
+    expect(ctx(busy).last.got).toEqual([64]);
+    // and the next GET reports it: nothing written since the previous snapshot is missed
+    expect(ctx(run(m, [SET_MR, GET, MEMSET, store(64), GET, write0, MEMSET, GET])).copied).toEqual([0]);
   });
 
   it('manual mode: CLEAR just before the copy re-protects, so a write after the copy is logged', () => {
     const m = spec.model('baseline', 'manual');
-    const s = run(m, [{ type: 'KVM_ENABLE_CAP', args: 1 }, SET_MR, store(64), GET, clear(64, 32), copy(64), store(64)]);
-    expect(ctx(s).pages[1]).toEqual({ dirty: true, wp: false, uc: false, stale: true, reported: false });
+    const s = run(m, [MANUAL, SET_MR, store(64), GET, clear(64, 32), copy(64), store(64)]);
+    expect(ctx(s).pages[1]).toEqual({ dirty: true, wp: false, uc: false, stale: true, reported: false, since: true });
     expect(ctx(s).mode).toBe(1);
+  });
+
+  it('legacy GET with a faulting user buffer: xchg and re-protect happen before copy_to_user, so the bit is lost', () => {
+    const { m, x } = explored_('baseline', 'faults');
+    expect(types(traceTo(m, x, x.violations.get('GetReportsEveryDirtiedPage')!))).toEqual([
+      ['KVM_SET_USER_MEMORY_REGION', undefined],
+      ['GUEST_STORE', 0],
+      ['KVM_GET_DIRTY_LOG', undefined],
+      ['KVM_GET_DIRTY_LOG', undefined],
+    ]);
+    const s = run(m, [SET_MR, copy(0), store(0), { type: 'KVM_GET_DIRTY_LOG', fault: true }]);
+    expect(ctx(s).last.rc).toBe(EFAULT);
+    expect(ctx(s).pages[0]).toMatchObject({ dirty: false, wp: true, stale: true, reported: false });
+    // s390 returns before its memset: the harvested bit stays for the next GET
+    const t = run(spec.model('s390', 'faults'), [SET_MR, GET, MEMSET, copy(0), store(0), { type: 'KVM_GET_DIRTY_LOG', fault: true }]);
+    expect(ctx(t).last.rc).toBe(EFAULT);
+    expect(ctx(t).pages[0]).toMatchObject({ dirty: true, wp: true, uc: false });
+  });
+
+  it('the end of a 96-page slot: the 32 bits past it may be set by userspace, the kernel never reports nor re-protects them', () => {
+    const m = spec.model('baseline', 'initially-set');
+    const init: DirtyLogEvent = { type: 'KVM_ENABLE_CAP', args: 3 };
+    const s = run(m, [init, SET_MR, clear(64, 32, { pastEnd: true })]);
+    expect(ctx(s).last).toMatchObject({ rc: 0, sel: [64, BEYOND], touched: [64] });
+    expect(ctx(s).faults).toBe(0);
+    const bug = spec.model('initially-set-aligned', 'initially-set');
+    expect(ctx(run(bug, [init, SET_MR, GET])).last.got).toEqual([0, 64, BEYOND]);
+    expect(ctx(run(bug, [init, SET_MR, clear(64, 32, { pastEnd: true })])).faults).toBe(1);
   });
 
   it('return codes: before logging, in logging, and on s390 (counted from the kernel checks)', () => {
     const m = spec.model('baseline', 'manual');
-    const rcAfter = (events: DirtyLogEvent[], model = m) => ctx(run(model, events)).rc;
+    const rcAfter = (events: DirtyLogEvent[], model = m) => ctx(run(model, events)).last.rc;
     expect(rcAfter([GET])).toBe(ENOENT);
     expect(rcAfter([clear(32, 64)])).toBe(EINVAL);
     expect(rcAfter([clear(128, 0)])).toBe(ENOENT);
     expect(rcAfter([{ type: 'KVM_ENABLE_CAP', args: 2 }])).toBe(EINVAL);
-    const logging: DirtyLogEvent[] = [{ type: 'KVM_ENABLE_CAP', args: 1 }, SET_MR];
+    const logging: DirtyLogEvent[] = [MANUAL, SET_MR];
     const table = [[0, 64], [64, 32], [0, 96], [64, 0], [32, 64], [0, 32], [64, 64], [128, 0]].map(([f, n]) => rcAfter([...logging, clear(f!, n!)]));
     expect(table).toEqual([0, 0, 0, 0, EINVAL, EINVAL, EINVAL, EINVAL]);
     const s390 = spec.model('s390', 'manual');
     expect(rcAfter([{ type: 'KVM_ENABLE_CAP', args: 1 }], s390)).toBe(EINVAL);
     expect(rcAfter([SET_MR, clear(0, 64)], s390)).toBe(ENOTTY);
     expect(rcAfter([...logging, clear(64, 32)], spec.model('v5.0', 'manual'))).toBe(EINVAL);
+    // the s390 GET has not returned while it waits between copy_to_user and memset
+    expect(ctx(run(s390, [SET_MR, GET])).last).toMatchObject({ op: 'KVM_GET_DIRTY_LOG', rc: null, got: null });
+    expect(rcAfter([SET_MR, { type: 'KVM_GET_DIRTY_LOG', slot: 'bad' }], spec.model('baseline', 'faults'))).toBe(EINVAL);
   });
 
   it('v5.0: once written, the last partial word can never be re-protected in manual mode', () => {
     const reprotectable = (variant: string) => {
       const m = spec.model(variant, 'manual');
-      const start = run(m, [{ type: 'KVM_ENABLE_CAP', args: 1 }, SET_MR, store(64)]);
+      const start = run(m, [MANUAL, SET_MR, store(64)]);
       const seen = new Set([stateKey(abstractState(start))]);
       const queue = [start];
       while (queue.length) {
@@ -170,13 +221,45 @@ describe('kvm_memory_slot: counterexamples and witnesses', () => {
     expect(reprotectable('baseline')).toBe(true);
     expect(reprotectable('v5.0')).toBe(false);
   });
+
+  it('planted bugs: the shortest trace to each new property, read against the kernel', () => {
+    const steps = (v: string, c: string, p: string) => {
+      const { m, x } = explored_(v, c);
+      return types(traceTo(m, x, x.violations.get(p)!));
+    };
+    // clear-whole-word: page 0 is dirty but already copied (not in the user bitmap); CLEAR of its word cleans it anyway
+    expect(steps('clear-whole-word', 'manual', 'ClearTouchesOnlySelected')).toEqual([
+      ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['GUEST_STORE', 0], ['ram_save_target_page', 0], ['KVM_CLEAR_DIRTY_LOG', 0],
+    ]);
+    // manual-get-clears: the second GET no longer reports the page userspace never cleared
+    expect(steps('manual-get-clears', 'manual', 'GetReportsEveryDirtiedPage')).toEqual([
+      ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['GUEST_STORE', 0], ['KVM_GET_DIRTY_LOG', undefined], ['KVM_GET_DIRTY_LOG', undefined],
+    ]);
+    expect(steps('clear-reprotects-unset-bits', 'manual', 'ClearNeverBeyondSlot')).toEqual([
+      ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_CLEAR_DIRTY_LOG', 64],
+    ]);
+    expect(steps('clear-range-enoent', 'manual', 'DirtyLogErrnoMeaning')).toEqual([
+      ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_CLEAR_DIRTY_LOG', 64],
+    ]);
+    expect(steps('initially-set-first-word', 'initially-set', 'InitiallySetAllOnes')).toEqual([['KVM_ENABLE_CAP', 3], ['KVM_SET_USER_MEMORY_REGION', undefined]]);
+    expect(steps('initially-set-protects', 'initially-set', 'InitiallySetProtectsNothing')).toEqual([['KVM_ENABLE_CAP', 3], ['KVM_SET_USER_MEMORY_REGION', undefined]]);
+    expect(steps('enable-cap-initially-set-alone', 'legacy', 'InitiallySetNeedsManual')).toEqual([['KVM_ENABLE_CAP', 2]]);
+    expect(steps('get-without-reprotect', 'legacy', 'LegacyGetReprotects')).toEqual([['KVM_SET_USER_MEMORY_REGION', undefined], ['GUEST_STORE', 0], ['KVM_GET_DIRTY_LOG', undefined]]);
+    expect(steps('legacy-get-keeps-bits', 'legacy', 'GetClearsBits')).toEqual([['KVM_SET_USER_MEMORY_REGION', undefined], ['GUEST_STORE', 0], ['KVM_GET_DIRTY_LOG', undefined]]);
+    expect(steps('clear-without-num-pages-check', 'manual', 'ClearRefusesUndocumentedRanges')).toEqual([
+      ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_CLEAR_DIRTY_LOG', 0],
+    ]);
+  });
 });
 
 describe('kvm_memory_slot: model-based tests against the transcription', () => {
   const cases: [string, string][] = [
     ['baseline', 'manual'],
+    ['baseline', 'initially-set'],
     ['baseline', 'legacy'],
+    ['baseline', 'faults'],
     ['s390', 'legacy'],
+    ['s390', 'faults'],
     ['v5.0', 'manual'],
     ['write-guest-without-mark', 'legacy'],
   ];

@@ -83,7 +83,7 @@ describe('the replay can fail', () => {
 
 describe('predictions checked by hand', () => {
   it('FLIC: the documented error codes and the AIS modes a GET of KVM_DEV_FLIC_AISM_ALL returns', async () => {
-    const doc = await paths('--machine', 'kvm_s390_float_interrupt', '--configuration', 'errors');
+    const doc = await paths('--machine', 'kvm_s390_float_interrupt', '--configuration', 'attr');
     const all = steps(doc);
     // s390_flic.rst: KVM_HAS_DEVICE_ATTR of a group the FLIC lacks is -ENXIO; SET/GET of one is -EINVAL
     const has = all.find((s) => s.event.type === 'KVM_HAS_DEVICE_ATTR' && (s.event as { group?: number }).group === 12)!;

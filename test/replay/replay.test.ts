@@ -234,9 +234,10 @@ describe('replay usage errors', () => {
 
 describe('replay of generated logs', () => {
   it.each([
-    ['vfio_ccw_private', 'text' as const, 5000],
-    ['system', 'ndjson' as const, 2000],
-  ])('a random walk of %s printed as %s conforms, unlogged steps and all', async (id, format, lines) => {
+    // the most lines one step prints: VFIO_DEVICE_RESET prints CLOSE, OPEN and one NOT_OPER (a close that finds the subchannel disabled, or a failed enable)
+    ['vfio_ccw_private', 'text' as const, 5000, 3],
+    ['system', 'ndjson' as const, 2000, 1],
+  ])('a random walk of %s printed as %s conforms, unlogged steps and all', async (id, format, lines, perStep) => {
     const { walkLog, ndjsonLine, ccwLine } = await import('../../bench/replay.ts');
     const model = findSpec(id)!.model();
     const f = makeFormat(format, model);
@@ -245,7 +246,7 @@ describe('replay of generated logs', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.lines).toBe(lines);
-    expect(r.steps).toBeGreaterThanOrEqual(lines);
+    expect(r.steps).toBeGreaterThanOrEqual(Math.ceil(lines / perStep));
     expect(r.path.length).toBeLessThan(r.steps); // the keep window dropped the early steps
   });
 });

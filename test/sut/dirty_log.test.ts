@@ -3,6 +3,8 @@ import {
   EINVAL,
   ENOENT,
   ENOTTY,
+  EFAULT,
+  KVM_USER_MEM_SLOTS,
   KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
   KVM_MEM_LOG_DIRTY_PAGES,
   Kvm,
@@ -79,6 +81,28 @@ describe('generic dirty log transcription (x86 hooks)', () => {
     // before logging: first_page is checked before the memslot, the range after it
     const fresh = new Kvm('x86', 96);
     expect([clear(fresh, 32, 64, [0n]), clear(fresh, 128, 0, [0n]), get(fresh).rc]).toEqual([-EINVAL, -ENOENT, -ENOENT]);
+  });
+
+  it('user buffers that fault: legacy GET has already cleared and re-protected; CLEAR fails before touching a bit', () => {
+    const { kvm } = logging('x86', 0);
+    guest_store(kvm, 5);
+    expect(kvm_vm_ioctl_get_dirty_log_sync(kvm, { slot: 0, dirty_bitmap: null })).toBe(-EFAULT);
+    expect([kvm.memslot.dirty_bitmap![0], kvm.spte_writable[5]]).toEqual([0n, 0]);
+    const manual = logging('x86', 3).kvm;
+    expect(kvm_vm_ioctl_clear_dirty_log(manual, { slot: 0, first_page: 0, num_pages: 64, dirty_bitmap: null })).toBe(-EFAULT);
+    expect(manual.memslot.dirty_bitmap![0]).toBe(ALL64);
+    expect(kvm_vm_ioctl_get_dirty_log_sync(kvm, { slot: KVM_USER_MEM_SLOTS, dirty_bitmap: new BigUint64Array(2) })).toBe(-EINVAL);
+  });
+
+  it('a write-protect request past the slot is recorded (the kernel avoids it with mask &= atomic_long_fetch_andnot)', () => {
+    const { kvm } = logging('x86', 3);
+    // the bits past npages are never set in the kernel's bitmap, so fetch_andnot's result drops them from the mask
+    expect(clear(kvm, 64, 32, [ALL64])).toBe(0);
+    expect(kvm.reprotectedBeyondSlot).toBe(false);
+    // a bitmap with bit 96 set (as a bitmap_set of ALIGN(npages, 64) bits would leave) makes the same CLEAR reach gfn 96
+    kvm.memslot.dirty_bitmap![1] = kvm.memslot.dirty_bitmap![1]! | (1n << 32n);
+    expect(clear(kvm, 64, 32, [ALL64])).toBe(0);
+    expect(kvm.reprotectedBeyondSlot).toBe(true);
   });
 
   it('v5.0 rule: num_pages must be a multiple of 64, so the last 32 pages cannot be cleared', () => {

@@ -14,7 +14,7 @@ describe('FLIC transcription: kernel facts outside the bounds', () => {
     // every ISC in NO mode, still injected: AIS_MODE_MASK(8) == 0; isc_to_int_word(8) carries into ISC 0
     expect(k.flic_set_attr(u, { flags: 0, group: KVM_DEV_FLIC_AIRQ_INJECT, attr: 5, addr: 0 })).toBe(0);
     expect(k.airq_suppressed).toBe(false);
-    expect(k.gisa.ipm).toBe(0x80);
+    expect(k.gisa!.ipm).toBe(0x80);
   });
 
   it('modify_ais_mode rejects isc 8 but AISM_ALL writes all eight ISCs at once', () => {

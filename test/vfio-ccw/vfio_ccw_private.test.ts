@@ -3,7 +3,7 @@ import { getInitialSnapshot, transition, type AnyMachineSnapshot, type EventObje
 import { explore } from '../../src/check/explore.ts';
 import { jumptableNames, type CcwKernel } from '../../src/sut/vfio_ccw.ts';
 import { vfioCcwPrivate } from '../../machines/vfio-ccw/index.ts';
-import { fsmEvent, type CcwContext } from '../../machines/vfio-ccw/vfio_ccw_private.machine.ts';
+import { CCW_FLAG, fsmEvent, type CcwContext } from '../../machines/vfio-ccw/vfio_ccw_private.machine.ts';
 import { variants } from '../../machines/vfio-ccw/vfio_ccw_private.variants.ts';
 
 function drive(variant: string, configuration: string, events: (EventObject & Record<string, unknown>)[]): AnyMachineSnapshot {
@@ -17,18 +17,18 @@ const write = (w = 0) => [{ type: 'vfio_ccw_mdev_write', w }, { type: 'copy_from
 const ssch = (result: string, w = 0) => ({ type: 'fsm_io_helper', w, result });
 
 describe('vfio_ccw_private jump table', () => {
-  it.each(variants.map((v) => v.id))('%s: every state handles every FSM event, with the handler the SUT transcription names', (id) => {
+  it.each(variants.filter((v) => v.sut).map((v) => [v.id, v.sut!] as const))('%s: every state handles every FSM event, with the handler the SUT transcription names', (id, k: CcwKernel) => {
     const m = vfioCcwPrivate.model(id);
     const v = variants.find((x) => x.id === id)!.version;
-    const sut = jumptableNames(id as CcwKernel);
+    const sut = jumptableNames(k);
     expect(Object.keys(m.machine.states)).toEqual([...v.states]);
     for (const s of v.states) {
       const on = m.machine.states[s]!.config.on as Record<string, unknown>;
       for (const e of v.events) {
         const cell = on[fsmEvent(e)];
         expect(cell, `${s} x ${e}`).toBeDefined();
-        const first = (Array.isArray(cell) ? cell[cell.length - 1] : cell) as { actions: string };
-        expect(first.actions, `${s} x ${e}`).toBe(sut[s]![e]);
+        const first = (Array.isArray(cell) ? cell[cell.length - 1] : cell) as { actions: string | { type: string } };
+        expect(typeof first.actions === 'string' ? first.actions : first.actions.type, `${s} x ${e}`).toBe(sut[s]![e]);
       }
       expect(Object.keys(sut[s]!).sort()).toEqual([...v.events].sort());
     }
@@ -132,3 +132,120 @@ describe('the races behind the expected violations, step by step (traced by hand
   });
 });
 
+
+describe('which program an interruption belongs to (issue 13), traced by hand through v6.17-rc4', () => {
+  const ctx = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const irq = (irb: string) => ({ type: 'vfio_ccw_sch_irq', irb });
+  const todo = { type: 'vfio_ccw_sch_io_todo' };
+  it('v6.2: a halt\'s late final status ends the program started after it: cp_free under the running I/O, IDLE', () => {
+    const s = drive('v6.2', 'one-writer', [open, { type: 'vfio_ccw_async_region_write', cmd: 'HSCH', cc: 0 }, ...write(), irq('final'), ssch('cc0')]);
+    // the halt's status is queued (io_work late) while the new program runs
+    expect(s.value).toBe('CP_PENDING');
+    expect(ctx(s)).toMatchObject({ cp: true, busy: true, startOwn: true, irb: 'final', irbOwn: false });
+    const t = drive('v6.2', 'one-writer', [open, { type: 'vfio_ccw_async_region_write', cmd: 'HSCH', cc: 0 }, ...write(), irq('final'), ssch('cc0'), todo]);
+    // io_todo: solicited, final, state CP_PENDING -> cp_free, IDLE
+    expect(t.value).toBe('IDLE');
+    expect(ctx(t)).toMatchObject({ cp: false, busy: true });
+    expect(ctx(t).flags & (CCW_FLAG.CP_FREE_WHILE_IO | CCW_FLAG.STALE_IRB_ENDS_CP)).toBe(CCW_FLAG.CP_FREE_WHILE_IO | CCW_FLAG.STALE_IRB_ENDS_CP);
+    const f = drive('fixed', 'one-writer', [open, { type: 'vfio_ccw_async_region_write', cmd: 'HSCH', cc: 0 }, ...write(), irq('final'), ssch('cc0'), todo]);
+    expect(f.value).toBe('CP_PENDING');
+    expect(ctx(f)).toMatchObject({ cp: true, busy: true, flags: 0 });
+  });
+  it('v6.2: a program\'s final status queued across close and open ends the next program', () => {
+    // fsm_close: cio_disable_subchannel succeeds on the idle subchannel, so io_work is not flushed
+    const events = [open, ...write(), ssch('cc0'), irq('final'), { type: 'vfio_ccw_mdev_close_device' }, open, ...write(), ssch('cc0'), todo];
+    const s = drive('v6.2', 'one-writer', events);
+    expect(s.value).toBe('IDLE');
+    expect(ctx(s)).toMatchObject({ cp: false, busy: true });
+    expect(ctx(s).flags & CCW_FLAG.STALE_IRB_ENDS_CP).toBe(CCW_FLAG.STALE_IRB_ENDS_CP);
+  });
+  it('v6.2: VFIO_DEVICE_RESET (CLOSE, OPEN, no io_mutex) during a write frees the program being built', () => {
+    const s = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_mdev_reset', enable: 'ok' }]);
+    expect(s.value).toBe('IDLE');
+    expect(ctx(s).faults & 2).toBe(2);
+  });
+  it('v6.2: an unsolicited interruption before io_work runs overwrites the final status: the program never ends', () => {
+    const s = drive('v6.2', 'one-writer', [open, ...write(), ssch('cc0'), irq('final'), irq('unsolicited')]);
+    expect(ctx(s).flags & CCW_FLAG.IRB_LOST).toBe(CCW_FLAG.IRB_LOST);
+    const t = drive('v6.2', 'one-writer', [open, ...write(), ssch('cc0'), irq('final'), irq('unsolicited'), todo, ...write()]);
+    // io_todo saw unsolicited status: no cp_free, CP_PENDING stays; the next request gets -EBUSY with nothing busy
+    expect(t.value).toBe('CP_PENDING');
+    expect(ctx(t)).toMatchObject({ cp: true, busy: false, irb: 'none', ret: '-EBUSY' });
+    expect(ctx(t).flags & CCW_FLAG.EBUSY).toBe(CCW_FLAG.EBUSY);
+    const f = drive('fixed', 'one-writer', [open, ...write(), ssch('cc0'), irq('final'), irq('unsolicited'), todo, todo]);
+    expect(f.value).toBe('IDLE');
+    expect(ctx(f)).toMatchObject({ cp: false, irb: 'none' });
+  });
+  it('intermediate status keeps the program; the planted bug that ignores is_final ends it under the running I/O', () => {
+    const s = drive('v6.2', 'irbs', [open, ...write(), ssch('cc0'), irq('intermediate'), todo]);
+    expect(s.value).toBe('CP_PENDING');
+    expect(ctx(s)).toMatchObject({ cp: true, busy: true });
+    const b = drive('bug-io-todo-ignores-is-final', 'irbs', [open, ...write(), ssch('cc0'), irq('intermediate'), todo]);
+    expect(b.value).toBe('IDLE');
+    expect(ctx(b).flags & (CCW_FLAG.INTERMEDIATE_ENDS_CP | CCW_FLAG.CP_FREE_WHILE_IO)).toBe(CCW_FLAG.INTERMEDIATE_ENDS_CP | CCW_FLAG.CP_FREE_WHILE_IO);
+  });
+  it('v4.19: a write outside IDLE gets -EACCES, which vfio-ccw.rst reserves for channel paths that are not operational', () => {
+    const s = drive('v4.19', 'one-writer', [{ type: 'vfio_ccw_mdev_create' }, ...write(), ssch('cc0'), { type: 'vfio_ccw_mdev_write', w: 0 }]);
+    expect(ctx(s).ret).toBe('-EACCES');
+    expect(ctx(s).flags & CCW_FLAG.EACCES).toBe(CCW_FLAG.EACCES);
+  });
+});
+
+describe('reset-race: VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) against a write', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const step = (at: string) => ({ type: `vfio_ccw_mdev_reset@${at}`, thread: 'reset' });
+  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  const fsm = (s: AnyMachineSnapshot) => (s.value as { fsm: string }).fsm;
+
+  it('v6.2: CLOSE frees the program being built; the write ends in IDLE (err_out); the OPEN finds IDLE and fsm_notoper kills the device', () => {
+    // traced by hand: vfio_ccw_mdev_write_io_region holds io_mutex inside fsm_io_request (cp_init done,
+    // CP_PROCESSING); vfio_ccw_mdev_reset takes no lock: fsm_close disables, cp_free, STANDBY; the writer's
+    // cp_prefetch finds cp->initialized clear: -EINVAL, err_out: IDLE; vfio_ccw_jumptable[IDLE][OPEN] is fsm_notoper
+    let s = drive('v6.2', 'reset-race', [open, ...write(), step('vfio_ccw_fsm_event(CLOSE)')]);
+    expect(fsm(s)).toBe('STANDBY');
+    expect(c(s)).toMatchObject({ cp: false, ena: false, writers: ['request'] });
+    expect(c(s).faults & 2).toBe(2);
+    s = drive('v6.2', 'reset-race', [open, ...write(), step('vfio_ccw_fsm_event(CLOSE)'), ssch('cc2'), step('vfio_ccw_fsm_event(OPEN)')]);
+    expect(fsm(s)).toBe('NOT_OPER');
+    expect(c(s)).toMatchObject({ dead: true, ret: '-EINVAL', writers: ['none'] });
+    expect(c(s).flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER).toBe(CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER);
+    // the atomic reset of the coarse configurations cannot show it: CLOSE and OPEN run before the write goes on
+    const coarse = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_mdev_reset', enable: 'ok' }, ssch('cc2')]);
+    expect(coarse.value).toBe('IDLE');
+    expect(c(coarse).flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER).toBe(0);
+  });
+
+  it('the coarse reset runs OPEN after the NOT_OPER that fsm_close fires inside CLOSE (the kernel\'s nesting): no OPEN in IDLE', () => {
+    // a reset fails to enable (NOT_OPER), the write's err_out turns it back into IDLE with the subchannel disabled;
+    // the next reset: fsm_close finds it disabled and fires NOT_OPER before vfio_ccw_mdev_reset fires OPEN
+    const s = drive('v6.2', 'one-writer', [open, ...write(), { type: 'vfio_ccw_mdev_reset', enable: 'fail' }, ssch('cc2'), { type: 'vfio_ccw_mdev_reset', enable: 'ok' }]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(c(s).flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER).toBe(0);
+  });
+
+  it('fixed: the reset waits for io_mutex while a write holds it, and a write gets -EAGAIN from mutex_trylock while the reset holds it', () => {
+    let s = drive('fixed', 'reset-race', [open, ...write(), step('mutex_lock(private->io_mutex)')]);
+    expect((s.value as { reset: string }).reset).toBe('idle');
+    expect(c(s).threads!.locks['private->io_mutex']).toBe(null);
+    s = drive('fixed', 'reset-race', [open, step('mutex_lock(private->io_mutex)'), { type: 'vfio_ccw_mdev_write', w: 0 }]);
+    expect(c(s).threads!.locks['private->io_mutex']).toBe('reset');
+    expect(c(s)).toMatchObject({ ret: '-EAGAIN', writers: ['none'], mutex: -1 });
+  });
+
+  it.each([
+    ['v6.2', ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone', 'OpenCloseInOrder']],
+    ['fixed', []],
+    ['bug-reset-lock-after-close', ['NoCpFreeWhileProcessing', 'OpenCloseInOrder']],
+  ] as const)('%s: exactly these violations in reset-race, the locking rules kept', (id, expected) => {
+    const m = vfioCcwPrivate.model(id, 'reset-race');
+    expect([...m.expectedViolations].sort()).toEqual([...expected].sort());
+    const x = explore(m);
+    expect([...x.violations.keys()].sort()).toEqual([...expected].sort());
+  });
+
+  it('a kernel without VFIO_DEVICE_RESET has no reset-race, and the planted reset bug no coarse configuration: one-line errors', () => {
+    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, not 'reset-race'$/);
+    expect(() => vfioCcwPrivate.model('bug-reset-lock-after-close', 'one-writer')).toThrow(/exists only in configuration reset-race, not 'one-writer'/);
+  });
+});

@@ -1,0 +1,482 @@
+// The kernel audit of kvm_s390_float_interrupt (the FLIC): every function of the pinned FLIC
+// code that reads or writes a field the machine models, with its branches, error returns and
+// locks, and how the machine treats each (src/audit.ts). Read from Kingxukai/linux
+// 9b44fff655e2 (v6.17-rc4): arch/s390/kvm/interrupt.c (the floating side: injection, the
+// lists, the GISA IPM as the FLIC sees it, delivery, the device ops, adapters, AIS),
+// kvm-s390.c (the capability, the async page fault hooks, the KVM_S390_INTERRUPT ioctl),
+// priv.c (TPI, TSCH), virt/kvm/kvm_main.c (device creation) and virt/kvm/async_pf.c.
+import type { KernelAudit } from '../../src/audit.ts';
+
+const I = 'arch/s390/kvm/interrupt.c';
+const S = 'arch/s390/kvm/kvm-s390.c';
+const P = 'arch/s390/kvm/priv.c';
+const M = 'virt/kvm/kvm_main.c';
+const A = 'virt/kvm/async_pf.c';
+
+const FLIC = 'kvm->arch.flic';
+const VCPUS = 'kvm->created_vcpus';
+const FAC72 = 'kvm->arch.model.fac_mask/fac_list bit 72';
+const PFAULT = 'gmap->pfault_enabled';
+const APF = 'vcpu->async_pf.queue';
+const ADAPTERS = 'kvm->arch.adapters[]';
+const SIMM = 'fi->simm';
+const NIMM = 'fi->nimm';
+const IPM = 'gisa->ipm';
+const LISTS = 'fi->lists[]';
+const PENDING = 'fi->pending_irqs';
+const SRV = 'fi->srv_signal';
+const MCHK = 'fi->mchk';
+const COUNTERS = 'fi->counters[]';
+const UBUF = 'userspace buffer at attr->addr';
+
+const FLOAT = [LISTS, PENDING, COUNTERS];
+
+export const auditKvmS390FloatInterrupt: KernelAudit = {
+  machine: 'kvm_s390_float_interrupt',
+  pinned: 'v6.17-rc4',
+  files: [I, S, P, M, A],
+  modelledFields: [FLIC, VCPUS, FAC72, PFAULT, APF, ADAPTERS, SIMM, NIMM, IPM, LISTS, PENDING, SRV, MCHK, COUNTERS, UBUF],
+  nonKernel: {
+    vcpu_bound: 'exploration bound on KVM_CREATE_VCPU (params.vcpus)',
+    list_bound: 'exploration bound on the elements of the floating lists, the completions of faults in flight counted (params.io)',
+    user_buffer_faults: 'the environment: userspace passed an unmapped buffer (copy_from_user / copy_to_user / get_user fail); payloads `fault`, `copy: fault`',
+    allocation_fails: 'the environment: kzalloc / vzalloc return NULL; payloads `alloc: fail`, `err: ENOMEM`',
+  },
+  entries: [
+    {
+      fn: 'kvm_ioctl_create_device',
+      file: M,
+      kind: 'ioctl',
+      callers: ['kvm_vm_ioctl KVM_CREATE_DEVICE'],
+      locks: ['kvm->lock'],
+      reads: [FLIC],
+      writes: [FLIC],
+      mark: 'modelled',
+      by: ['KVM_CREATE_DEVICE'],
+      paths: [
+        { path: 'type out of range or kvm_device_ops_table[type] NULL: return -ENODEV', writes: [], returns: '-ENODEV', mark: 'ignored', reason: 'the machine creates only KVM_DEV_TYPE_FLIC, which s390 registers (kvm_s390_init); nothing written' },
+        { path: 'cd->flags & KVM_CREATE_DEVICE_TEST: return 0', writes: [], returns: '0', mark: 'modelled', by: ['kvm_create_device_test'] },
+        { path: 'kzalloc(dev) fails: return -ENOMEM', writes: [], returns: '-ENOMEM', mark: 'ignored', reason: 'no device exists yet and nothing is written; the machine\'s create always gets its memory' },
+        { path: 'ops->create (flic_create) fails: return its error', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['flic_create'] },
+        { path: 'ops->create succeeds, ops->init (none for the FLIC), anon_inode_getfd', writes: [FLIC], returns: '0', mark: 'modelled', by: ['flic_create'] },
+        { path: 'anon_inode_getfd fails: kvm_put_kvm_no_destroy, list_del, ops->destroy (flic_destroy: kvm->arch.flic = NULL)', writes: [FLIC], returns: '< 0', mark: 'abstracted', reason: 'an fd allocation failure after a successful create undoes it (the FLIC is gone again); the machine\'s create always gets its fd' },
+      ],
+    },
+    { fn: 'flic_create', file: I, kind: 'helper', callers: ['kvm_ioctl_create_device'], locks: ['kvm->lock'], reads: [FLIC], writes: [FLIC], mark: 'modelled', by: ['flic_create'], paths: [
+      { path: '!dev: return -EINVAL', writes: [], returns: '-EINVAL', mark: 'ignored', reason: 'kvm_ioctl_create_device always passes the device it allocated' },
+      { path: 'dev->kvm->arch.flic set: return -EINVAL ("Only one FLIC instance", api.rst would say -EEXIST)', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['flic_create'] },
+      { path: 'kvm->arch.flic = dev: return 0', writes: [FLIC], returns: '0', mark: 'modelled', by: ['flic_create'] },
+    ] },
+    { fn: 'flic_destroy', file: I, kind: 'release', callers: ['kvm_destroy_devices (kvm_destroy_vm)', 'kvm_ioctl_create_device (fd failure)'], locks: [], reads: [], writes: [FLIC], mark: 'abstracted', reason: 'runs when the VM is destroyed (the device fd holds a VM reference) or undoes a create whose fd failed; the machine\'s VM lives for the whole exploration' },
+    {
+      fn: 'kvm_vm_ioctl_create_vcpu',
+      file: M,
+      kind: 'ioctl',
+      callers: ['kvm_vm_ioctl KVM_CREATE_VCPU'],
+      locks: ['kvm->lock'],
+      reads: [VCPUS],
+      writes: [VCPUS],
+      mark: 'modelled',
+      by: ['KVM_CREATE_VCPU', 'kvm_vm_ioctl_create_vcpu', 'vcpu_bound'],
+      paths: [
+        { path: 'id too large, KVM_MAX_VCPUS reached, kvm_arch_vcpu_precreate fails: return -EINVAL/-EEXIST/...', writes: [], mark: 'ignored', reason: 'refused before created_vcpus++: nothing the FLIC reads changes' },
+        { path: 'kvm->created_vcpus++ under kvm->lock (later failures decrement it again)', writes: [VCPUS], mark: 'modelled', by: ['kvm_vm_ioctl_create_vcpu'] },
+      ],
+    },
+    {
+      fn: 'kvm_vm_ioctl_enable_cap',
+      file: S,
+      kind: 'ioctl',
+      callers: ['kvm_vm_ioctl KVM_ENABLE_CAP'],
+      locks: ['kvm->lock'],
+      reads: [VCPUS],
+      writes: [FAC72],
+      mark: 'modelled',
+      by: ['KVM_ENABLE_CAP', 'kvm_vm_ioctl_enable_cap'],
+      paths: [
+        { path: 'KVM_CAP_S390_AIS, kvm->created_vcpus: r = -EBUSY', writes: [], returns: '-EBUSY', mark: 'modelled', by: ['kvm_vm_ioctl_enable_cap'] },
+        { path: 'KVM_CAP_S390_AIS: set_kvm_facility(fac_mask, 72), set_kvm_facility(fac_list, 72), r = 0', writes: [FAC72], returns: '0', mark: 'modelled', by: ['kvm_vm_ioctl_enable_cap'] },
+        { path: 'other capabilities', writes: [], mark: 'ignored', reason: 'none of them writes a field the FLIC reads (KVM_S390_VM_CPU_MODEL could clear facility 72 again: not modelled, kvm-s390.c kvm_s390_set_processor)' },
+      ],
+    },
+    { fn: 'kvm_vm_ioctl_check_extension', file: S, kind: 'ioctl', callers: ['kvm_vm_ioctl / kvm_dev_ioctl KVM_CHECK_EXTENSION'], locks: [], reads: [], writes: [], mark: 'modelled', by: ['KVM_CHECK_EXTENSION', 'kvm_vm_ioctl_check_extension'], paths: [
+      { path: 'KVM_CAP_S390_AIS, KVM_CAP_S390_AIS_MIGRATION: r = 1', writes: [], returns: '1', mark: 'modelled', by: ['kvm_vm_ioctl_check_extension'] },
+      { path: 'other extensions', writes: [], mark: 'ignored', reason: 'they say nothing about the FLIC' },
+    ] },
+    {
+      fn: 'flic_has_attr',
+      file: I,
+      kind: 'device-attr',
+      callers: ['kvm_device_ioctl KVM_HAS_DEVICE_ATTR'],
+      locks: [],
+      reads: [],
+      writes: [],
+      mark: 'modelled',
+      by: ['KVM_HAS_DEVICE_ATTR', 'flic_has_attr'],
+      paths: [
+        { path: 'group GET_ALL_IRQS .. AISM_ALL: return 0', writes: [], returns: '0', mark: 'modelled', by: ['flic_has_attr'] },
+        { path: 'any other group: return -ENXIO', writes: [], returns: '-ENXIO', mark: 'modelled', by: ['flic_has_attr'] },
+      ],
+    },
+    {
+      fn: 'flic_set_attr',
+      file: I,
+      kind: 'device-attr',
+      callers: ['kvm_device_ioctl KVM_SET_DEVICE_ATTR'],
+      locks: [],
+      reads: [],
+      writes: [PFAULT, APF],
+      mark: 'modelled',
+      by: ['KVM_SET_DEVICE_ATTR'],
+      paths: [
+        { path: 'KVM_DEV_FLIC_ENQUEUE: enqueue_floating_irq', writes: FLOAT, mark: 'modelled', by: ['KVM_DEV_FLIC_ENQUEUE', 'enqueue_floating_irq'] },
+        { path: 'KVM_DEV_FLIC_CLEAR_IRQS: kvm_s390_clear_float_irqs, return 0', writes: [...FLOAT, SRV, MCHK, IPM], returns: '0', mark: 'modelled', by: ['KVM_DEV_FLIC_CLEAR_IRQS', 'kvm_s390_clear_float_irqs'] },
+        { path: 'KVM_DEV_FLIC_APF_ENABLE / _DISABLE_WAIT, kvm_is_ucontrol: return -EINVAL', writes: [], returns: '-EINVAL', mark: 'ignored', reason: 'user-controlled VMs are not modelled; nothing written' },
+        { path: 'KVM_DEV_FLIC_APF_ENABLE: gmap->pfault_enabled = 1', writes: [PFAULT], returns: '0', mark: 'modelled', by: ['KVM_DEV_FLIC_APF_ENABLE', 'kvm_dev_flic_apf_enable'] },
+        { path: 'KVM_DEV_FLIC_APF_DISABLE_WAIT: pfault_enabled = 0, synchronize_srcu, kvm_clear_async_pf_completion_queue for each vcpu', writes: [PFAULT, APF, ...FLOAT], returns: '0', mark: 'modelled', by: ['KVM_DEV_FLIC_APF_DISABLE_WAIT', 'kvm_dev_flic_apf_disable_wait'] },
+        { path: 'KVM_DEV_FLIC_ADAPTER_REGISTER: register_io_adapter', writes: [ADAPTERS], mark: 'modelled', by: ['KVM_DEV_FLIC_ADAPTER_REGISTER', 'register_io_adapter'] },
+        { path: 'KVM_DEV_FLIC_ADAPTER_MODIFY: modify_io_adapter', writes: [ADAPTERS], mark: 'modelled', by: ['KVM_DEV_FLIC_ADAPTER_MODIFY', 'modify_io_adapter'] },
+        { path: 'KVM_DEV_FLIC_CLEAR_IO_IRQ: clear_io_irq', writes: [...FLOAT, IPM], mark: 'modelled', by: ['KVM_DEV_FLIC_CLEAR_IO_IRQ', 'clear_io_irq'] },
+        { path: 'KVM_DEV_FLIC_AISM: modify_ais_mode', writes: [SIMM, NIMM], mark: 'modelled', by: ['KVM_DEV_FLIC_AISM', 'modify_ais_mode'] },
+        { path: 'KVM_DEV_FLIC_AIRQ_INJECT: flic_inject_airq', writes: [NIMM, IPM, ...FLOAT], mark: 'modelled', by: ['KVM_DEV_FLIC_AIRQ_INJECT', 'flic_inject_airq'] },
+        { path: 'KVM_DEV_FLIC_AISM_ALL: flic_ais_mode_set_all', writes: [SIMM, NIMM], mark: 'modelled', by: ['KVM_DEV_FLIC_AISM_ALL', 'kvm_set_device_attr', 'flic_ais_mode_set_all'] },
+        { path: 'default: r = -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['flic_attr_default'] },
+      ],
+    },
+    {
+      fn: 'flic_get_attr',
+      file: I,
+      kind: 'device-attr',
+      callers: ['kvm_device_ioctl KVM_GET_DEVICE_ATTR'],
+      locks: [],
+      reads: [],
+      writes: [UBUF],
+      mark: 'modelled',
+      by: ['KVM_GET_DEVICE_ATTR'],
+      paths: [
+        { path: 'KVM_DEV_FLIC_GET_ALL_IRQS: get_all_floating_irqs', writes: [UBUF, IPM], mark: 'modelled', by: ['KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs'] },
+        { path: 'KVM_DEV_FLIC_AISM_ALL: flic_ais_mode_get_all', writes: [UBUF], mark: 'modelled', by: ['KVM_DEV_FLIC_AISM_ALL', 'flic_ais_mode_get_all'] },
+        { path: 'default: r = -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['flic_attr_default'] },
+      ],
+    },
+    {
+      fn: 'enqueue_floating_irq',
+      file: I,
+      kind: 'helper',
+      callers: ['flic_set_attr'],
+      locks: [],
+      reads: [],
+      writes: FLOAT,
+      mark: 'modelled',
+      by: ['enqueue_floating_irq'],
+      paths: [
+        { path: 'len % sizeof(struct kvm_s390_irq): return -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'len > KVM_S390_FLIC_MAX_BUFFER: return -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'per element: kzalloc fails: return -ENOMEM (earlier elements stay)', writes: [], returns: '-ENOMEM', mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'per element: copy_irq_from_user fails: return -EFAULT / -EINVAL (earlier elements stay)', writes: [], returns: '-EFAULT, -EINVAL', mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'per element: __inject_vm fails (a list at its cap): return -EBUSY', writes: [], returns: '-EBUSY', mark: 'ignored', reason: 'KVM_S390_MAX_FLOAT_IRQS, KVM_S390_MAX_VIRTIO_IRQS and ASYNC_PF_PER_VCPU * KVM_MAX_VCPUS are far beyond the bounds; the refused element writes nothing' },
+        { path: 'per element: __inject_vm succeeds; len == 0 returns 0 with nothing injected', writes: FLOAT, returns: '0', mark: 'modelled', by: ['enqueue_floating_irq'] },
+      ],
+    },
+    { fn: 'copy_irq_from_user', file: I, kind: 'helper', callers: ['enqueue_floating_irq'], locks: [], reads: [UBUF], writes: [], mark: 'modelled', by: ['enqueue_floating_irq'], paths: [
+      { path: 'get_user(type) fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['enqueue_floating_irq'] },
+      { path: 'type not PFAULT_INIT/PFAULT_DONE/VIRTIO/SERVICE/I/O/MCHK: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['enqueue_floating_irq'] },
+      { path: 'copy_from_user of the union member fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['enqueue_floating_irq'] },
+      { path: 'PFAULT_INIT is accepted here and refused by __inject_vm (default: -EINVAL)', writes: [], returns: '-EINVAL', mark: 'abstracted', reason: 'one -EINVAL element payload (err: EINVAL) stands for every type __inject_vm or copy_irq_from_user refuses' },
+    ] },
+    {
+      fn: '__inject_vm',
+      file: I,
+      kind: 'helper',
+      callers: ['enqueue_floating_irq', 'kvm_s390_inject_vm', 'kvm_s390_reinject_io_int', 'kvm_s390_reinject_machine_check'],
+      locks: [],
+      reads: [],
+      writes: [...FLOAT, IPM, SRV, MCHK],
+      mark: 'modelled',
+      by: ['enqueue_floating_irq', 'kvm_arch_async_page_present', 'flic_inject_airq'],
+      paths: [
+        { path: 'KVM_S390_MCHK: __inject_float_mchk', writes: [MCHK, PENDING], returns: '0', mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'KVM_S390_INT_VIRTIO: __inject_virtio', writes: FLOAT, mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'KVM_S390_INT_SERVICE: __inject_service', writes: [SRV, PENDING], returns: '0', mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'KVM_S390_INT_PFAULT_DONE: __inject_pfault_done', writes: FLOAT, mark: 'modelled', by: ['enqueue_floating_irq', 'kvm_arch_async_page_present'] },
+        { path: 'KVM_S390_INT_IO_MIN..MAX: __inject_io', writes: [...FLOAT, IPM], mark: 'modelled', by: ['enqueue_floating_irq', 'flic_inject_airq'] },
+        { path: 'default: rc = -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['enqueue_floating_irq'] },
+        { path: 'rc == 0: __floating_irq_kick(kvm, type)', writes: [], mark: 'ignored', reason: 'wakes or kicks a vcpu (cpuflags, idle_mask): the guest events stand for a vcpu enabled for the interruption' },
+      ],
+    },
+    { fn: '__inject_float_mchk', file: I, kind: 'helper', callers: ['__inject_vm'], locks: ['fi->lock'], reads: [], writes: [MCHK, PENDING], mark: 'modelled', by: ['enqueue_floating_irq'], paths: [
+      { path: 'cr14 and mcic or-ed into fi->mchk, IRQ_PEND_MCHK_REP set, return 0 (coalesced: one pending floating machine check)', writes: [MCHK, PENDING], returns: '0', mark: 'modelled', by: ['enqueue_floating_irq'] },
+    ] },
+    { fn: '__inject_service', file: I, kind: 'helper', callers: ['__inject_vm'], locks: ['fi->lock'], reads: [SRV], writes: [SRV, PENDING], mark: 'modelled', by: ['enqueue_floating_irq'], paths: [
+      { path: 'ext_params & SCCB_EVENT_PENDING: IRQ_PEND_EXT_SERVICE_EV', writes: [SRV, PENDING], returns: '0', mark: 'abstracted', reason: 'the service signal with or without an event pending is one `service` flag: GET_ALL_IRQS reports one entry either way' },
+      { path: 'an SCCB already pending: the new one is ignored ("superfluous sccb values"), return 0', writes: [], returns: '0', mark: 'modelled', by: ['enqueue_floating_irq'] },
+      { path: 'srv_signal.ext_params |= sccb, IRQ_PEND_EXT_SERVICE, return 0', writes: [SRV, PENDING], returns: '0', mark: 'modelled', by: ['enqueue_floating_irq'] },
+    ] },
+    { fn: '__inject_virtio', file: I, kind: 'helper', callers: ['__inject_vm'], locks: ['fi->lock'], reads: [COUNTERS], writes: FLOAT, mark: 'modelled', by: ['enqueue_floating_irq'], paths: [
+      { path: 'counters[FIRQ_CNTR_VIRTIO] >= KVM_S390_MAX_VIRTIO_IRQS: -EBUSY', writes: [], returns: '-EBUSY', mark: 'ignored', reason: 'the cap is far beyond the bounds; nothing written' },
+      { path: 'list_add_tail on FIRQ_LIST_VIRTIO, IRQ_PEND_VIRTIO', writes: FLOAT, returns: '0', mark: 'modelled', by: ['enqueue_floating_irq'] },
+    ] },
+    { fn: '__inject_pfault_done', file: I, kind: 'helper', callers: ['__inject_vm'], locks: ['fi->lock'], reads: [COUNTERS], writes: FLOAT, mark: 'modelled', by: ['enqueue_floating_irq', 'kvm_arch_async_page_present'], paths: [
+      { path: 'counters[FIRQ_CNTR_PFAULT] >= ASYNC_PF_PER_VCPU * KVM_MAX_VCPUS: -EBUSY', writes: [], returns: '-EBUSY', mark: 'ignored', reason: 'the cap is far beyond the bounds; nothing written (planted: bug-pfault-done-cap-online-vcpus)' },
+      { path: 'list_add_tail on FIRQ_LIST_PFAULT, IRQ_PEND_PFAULT_DONE', writes: FLOAT, returns: '0', mark: 'modelled', by: ['enqueue_floating_irq', 'kvm_arch_async_page_present'] },
+    ] },
+    { fn: '__inject_io', file: I, kind: 'helper', callers: ['__inject_vm'], locks: ['fi->lock'], reads: [COUNTERS], writes: [...FLOAT, IPM], mark: 'modelled', by: ['enqueue_floating_irq', 'flic_inject_airq'], paths: [
+      { path: 'gi->origin && type & KVM_S390_INT_IO_AI_MASK: gisa_set_ipm_gisc(isc), kfree, return 0 (coalesced per ISC)', writes: [IPM], returns: '0', mark: 'modelled', by: ['enqueue_floating_irq', 'flic_inject_airq'] },
+      { path: 'counters[FIRQ_CNTR_IO] >= KVM_S390_MAX_FLOAT_IRQS: -EBUSY', writes: [], returns: '-EBUSY', mark: 'ignored', reason: 'the cap is far beyond the bounds; nothing written' },
+      { path: 'list_add_tail on fi->lists[isc] (classic, or adapter without a GISA), pending bit of the ISC', writes: FLOAT, returns: '0', mark: 'modelled', by: ['enqueue_floating_irq', 'flic_inject_airq'] },
+    ] },
+    { fn: '__floating_irq_kick', file: I, kind: 'helper', callers: ['__inject_vm'], locks: [], reads: [], writes: [], mark: 'ignored', reason: 'picks and wakes a vcpu (idle_mask, cpuflags, next_rr_cpu): no field of the FLIC; the guest events stand for a vcpu enabled for the interruption' },
+    {
+      fn: 'kvm_s390_inject_vm',
+      file: I,
+      kind: 'exported',
+      callers: ['kvm_s390_inject_airq', 'kvm_arch_vm_ioctl KVM_S390_INTERRUPT', '__kvm_inject_pfault_token'],
+      locks: [],
+      reads: [],
+      writes: [...FLOAT, IPM, SRV, MCHK],
+      mark: 'modelled',
+      by: ['flic_inject_airq', 'set_adapter_int', 'kvm_arch_async_page_present'],
+      paths: [
+        { path: 'kzalloc fails: return -ENOMEM', writes: [], returns: '-ENOMEM', mark: 'modelled', by: ['flic_inject_airq', 'set_adapter_int'] },
+        { path: 'type not VIRTIO/SERVICE/PFAULT_DONE/MCHK/I/O: kfree, return -EINVAL', writes: [], returns: '-EINVAL', mark: 'ignored', reason: 'its callers in the model pass an adapter I/O or PFAULT_DONE type' },
+        { path: '__inject_vm(kvm, inti); kfree on failure', writes: [...FLOAT, IPM], mark: 'modelled', by: ['flic_inject_airq', 'set_adapter_int', 'kvm_arch_async_page_present'] },
+      ],
+    },
+    { fn: 'kvm_arch_vm_ioctl KVM_S390_INTERRUPT', file: S, kind: 'ioctl', callers: ['ioctl(2) on the VM fd'], locks: [], reads: [], writes: [...FLOAT, IPM, SRV, MCHK], mark: 'abstracted', reason: 'copy_from_user(s390int) then kvm_s390_inject_vm: the same __inject_vm as one ENQUEUE element, with kvm_s390_inject_vm\'s -ENOMEM; KVM_DEV_FLIC_ENQUEUE count 1 stands for it' },
+    { fn: 'kvm_s390_reinject_io_int', file: I, kind: 'helper', callers: ['kvm_s390_get_io_int', 'handle_tpi (a failed guest write)'], locks: [], reads: [], writes: FLOAT, mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+    { fn: 'kvm_s390_reinject_machine_check', file: I, kind: 'exported', callers: ['arch/s390/kvm/kvm-s390.c vcpu_post_run (a host machine check during SIE)'], locks: [], reads: [], writes: [MCHK, PENDING], mark: 'abstracted', reason: 'a floating (ck) machine check goes through __inject_vm like ENQUEUE of a KVM_S390_MCHK; its WARN_ON_ONCE(rc) is the property FloatingMchkAlwaysAccepted on that ENQUEUE (planted: bug-float-mchk-busy)' },
+    { fn: 'get_io_int', file: I, kind: 'helper', callers: ['get_top_io_int'], locks: ['fi->lock'], reads: FLOAT, writes: FLOAT, mark: 'modelled', by: ['kvm_s390_get_io_int'], paths: [
+      { path: 'the first entry of fi->lists[isc] matching schid (any when schid is 0): list_del_init, counter--, pending bit cleared when the list empties', writes: FLOAT, mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+      { path: 'none matches: NULL', writes: [], mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+    ] },
+    { fn: 'get_top_io_int', file: I, kind: 'helper', callers: ['kvm_s390_get_io_int'], locks: [], reads: FLOAT, writes: FLOAT, mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+    { fn: 'get_top_gisa_isc', file: I, kind: 'helper', callers: ['kvm_s390_get_io_int'], locks: [], reads: [IPM], writes: [IPM], mark: 'modelled', by: ['kvm_s390_get_io_int'], paths: [
+      { path: 'schid != 0 or no GISA: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+      { path: 'the highest-priority ISC of isc_mask & IPM whose bit test-and-clears', writes: [IPM], mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+    ] },
+    {
+      fn: 'kvm_s390_get_io_int',
+      file: I,
+      kind: 'exported',
+      callers: ['clear_io_irq', 'handle_tpi', 'handle_tsch'],
+      locks: [],
+      reads: [...FLOAT, IPM],
+      writes: [...FLOAT, IPM],
+      mark: 'modelled',
+      by: ['kvm_s390_get_io_int'],
+      paths: [
+        { path: 'no AI in the GISA: the classic one (or NULL)', writes: FLOAT, mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+        { path: 'both, the classic one of an equal or higher-priority ISC: gisa_set_ipm_gisc (the GISA bit set again), the classic one returned', writes: [...FLOAT, IPM], mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+        { path: 'AI wins: kzalloc the AI inti; the classic one (if any) re-injected at its list\'s tail (kvm_s390_reinject_io_int)', writes: [...FLOAT, IPM], mark: 'modelled', by: ['kvm_s390_get_io_int'] },
+        { path: 'AI wins but kzalloc fails: gisa_set_ipm_gisc, the classic one (or NULL) returned', writes: [IPM], mark: 'abstracted', reason: 'the allocation of the adapter interruption\'s inti succeeds in the machine (a failure payload per TPI/TSCH/CLEAR_IO_IRQ would double those events); the transcription has the path' },
+      ],
+    },
+    {
+      fn: 'clear_io_irq',
+      file: I,
+      kind: 'helper',
+      callers: ['flic_set_attr'],
+      locks: [],
+      reads: [UBUF],
+      writes: [...FLOAT, IPM],
+      mark: 'modelled',
+      by: ['clear_io_irq'],
+      paths: [
+        { path: 'attr->flags: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['clear_io_irq'] },
+        { path: 'attr->attr != sizeof(schid): -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['clear_io_irq'] },
+        { path: 'copy_from_user(schid) fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['clear_io_irq'] },
+        { path: '!schid: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['clear_io_irq'] },
+        { path: 'kfree(kvm_s390_get_io_int(kvm, all ISCs, schid)): return 0', writes: FLOAT, returns: '0', mark: 'modelled', by: ['clear_io_irq', 'kvm_s390_get_io_int'] },
+      ],
+    },
+    {
+      fn: 'get_all_floating_irqs',
+      file: I,
+      kind: 'helper',
+      callers: ['flic_get_attr'],
+      locks: ['fi->lock (after the GISA loop)'],
+      reads: [...FLOAT, IPM, SRV, MCHK],
+      writes: [IPM, UBUF],
+      mark: 'modelled',
+      by: ['get_all_floating_irqs'],
+      paths: [
+        { path: 'len > KVM_S390_FLIC_MAX_BUFFER || len == 0: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['get_all_floating_irqs'] },
+        { path: 'vzalloc fails: -ENOBUFS', writes: [], returns: '-ENOBUFS', mark: 'modelled', by: ['get_all_floating_irqs'] },
+        { path: 'GISA loop, ISC 0..7: n == max_irqs before an ISC: -ENOMEM (the IPM bits taken so far are lost)', writes: [IPM], returns: '-ENOMEM', mark: 'modelled', by: ['get_all_floating_irqs'] },
+        { path: 'GISA loop: gisa_tac_ipm_gisc(i): the ISC\'s adapter interruption copied, its IPM bit cleared', writes: [IPM], mark: 'modelled', by: ['get_all_floating_irqs'] },
+        { path: 'the lists, the service signal, the machine check: n == max_irqs: -ENOMEM', writes: [], returns: '-ENOMEM', mark: 'modelled', by: ['get_all_floating_irqs'] },
+        { path: '!ret && n > 0: copy_to_user fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['get_all_floating_irqs'] },
+        { path: 'return n', writes: [UBUF], returns: 'n', mark: 'modelled', by: ['get_all_floating_irqs'] },
+      ],
+    },
+    { fn: 'inti_to_irq', file: I, kind: 'helper', callers: ['get_all_floating_irqs'], locks: [], reads: [LISTS], writes: [UBUF], mark: 'abstracted', reason: 'the copied struct kvm_s390_irq is reduced to the interruption\'s identity (kind, subchannel, ISC): context.last.got' },
+    { fn: 'kvm_s390_clear_float_irqs', file: I, kind: 'exported', callers: ['flic_set_attr', 'kvm_arch_destroy_vm'], locks: ['kvm->lock', 'fi->lock'], reads: [], writes: [...FLOAT, SRV, MCHK, IPM], mark: 'modelled', by: ['kvm_s390_clear_float_irqs'], paths: [
+      { path: '!kvm_s390_pv_is_protected: fi->masked_irqs = 0', writes: [], mark: 'ignored', reason: 'masked_irqs is only set for protected guests (not modelled)' },
+      { path: 'pending_irqs, srv_signal, mchk, every list, every counter cleared; kvm_s390_gisa_clear', writes: [...FLOAT, SRV, MCHK, IPM], mark: 'modelled', by: ['kvm_s390_clear_float_irqs'] },
+    ] },
+    { fn: 'kvm_s390_gisa_clear', file: I, kind: 'helper', callers: ['kvm_s390_clear_float_irqs', 'kvm_s390_vcpu_... (reset paths)'], locks: [], reads: [], writes: [IPM], mark: 'modelled', by: ['kvm_s390_clear_float_irqs'], paths: [
+      { path: '!gi->origin: return', writes: [], mark: 'modelled', by: ['kvm_s390_clear_float_irqs'] },
+      { path: 'gisa_clear_ipm', writes: [IPM], mark: 'modelled', by: ['kvm_s390_clear_float_irqs'] },
+    ] },
+    { fn: 'kvm_s390_gisa_init / kvm_s390_gisa_enable / kvm_s390_gisa_disable / kvm_s390_gisa_destroy', file: I, kind: 'init', callers: ['kvm_arch_init_vm', 'kvm_arch_destroy_vm', 'kvm_s390_pv / vsie reconfiguration'], locks: [], reads: [], writes: [IPM], mark: 'abstracted', reason: 'gi->origin is the configuration parameter `gisa` (css_general_characteristics.aiv): set for the whole exploration (`nogisa`: never); the GISA\'s alert machinery is the gisa machine\'s' },
+    { fn: 'aen_host_forward', file: I, kind: 'irq', callers: ['aen_process_gait (gib_alert_irq_handler)'], locks: ['aift->gait_lock'], reads: [SIMM, NIMM], writes: [IPM], mark: 'abstracted', reason: 'zPCI adapter event forwarding sets an ISC\'s IPM bit unless the GISA\'s own simm/nimm suppress it: another adapter-interruption source like set_adapter_int; no zPCI device in the bounds' },
+    { fn: 'get_io_adapter', file: I, kind: 'helper', callers: ['kvm_s390_mask_adapter', 'modify_io_adapter', 'flic_inject_airq', 'set_adapter_int'], locks: [], reads: [ADAPTERS], writes: [], mark: 'modelled', by: ['flic_inject_airq', 'modify_io_adapter', 'set_adapter_int'], paths: [
+      { path: 'id >= MAX_S390_IO_ADAPTERS: NULL', writes: [], mark: 'modelled', by: ['flic_inject_airq', 'modify_io_adapter', 'set_adapter_int'] },
+      { path: 'kvm->arch.adapters[array_index_nospec(id)]', writes: [], mark: 'modelled', by: ['flic_inject_airq', 'modify_io_adapter', 'set_adapter_int'] },
+    ] },
+    {
+      fn: 'register_io_adapter',
+      file: I,
+      kind: 'helper',
+      callers: ['flic_set_attr'],
+      locks: [],
+      reads: [UBUF, ADAPTERS],
+      writes: [ADAPTERS],
+      mark: 'modelled',
+      by: ['register_io_adapter'],
+      paths: [
+        { path: 'copy_from_user fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['register_io_adapter'] },
+        { path: 'id >= MAX_S390_IO_ADAPTERS: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['register_io_adapter'] },
+        { path: 'adapters[id] != NULL: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['register_io_adapter'] },
+        { path: 'kzalloc fails: -ENOMEM', writes: [], returns: '-ENOMEM', mark: 'modelled', by: ['register_io_adapter'] },
+        { path: 'id, isc (not range-checked), maskable, masked = false, swap, suppressible = flags & KVM_S390_ADAPTER_SUPPRESSIBLE (other bits ignored): 0', writes: [ADAPTERS], returns: '0', mark: 'modelled', by: ['register_io_adapter'] },
+      ],
+    },
+    { fn: 'kvm_s390_mask_adapter', file: I, kind: 'exported', callers: ['modify_io_adapter', 'arch/s390/kvm/pci.c (zPCI)'], locks: [], reads: [ADAPTERS], writes: [ADAPTERS], mark: 'modelled', by: ['modify_io_adapter'], paths: [
+      { path: '!adapter || !adapter->maskable: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['modify_io_adapter'] },
+      { path: 'ret = adapter->masked; adapter->masked = masked; return ret', writes: [ADAPTERS], returns: '0 or 1', mark: 'modelled', by: ['modify_io_adapter'] },
+    ] },
+    {
+      fn: 'modify_io_adapter',
+      file: I,
+      kind: 'helper',
+      callers: ['flic_set_attr'],
+      locks: [],
+      reads: [UBUF, ADAPTERS],
+      writes: [ADAPTERS],
+      mark: 'modelled',
+      by: ['modify_io_adapter'],
+      paths: [
+        { path: 'copy_from_user fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['modify_io_adapter'] },
+        { path: 'no adapter: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['modify_io_adapter'] },
+        { path: 'KVM_S390_IO_ADAPTER_MASK: kvm_s390_mask_adapter, ret > 0 -> 0', writes: [ADAPTERS], returns: '0, -EINVAL', mark: 'modelled', by: ['modify_io_adapter'] },
+        { path: 'KVM_S390_IO_ADAPTER_MAP / _UNMAP: no-ops since the routing entry holds the hva (s390_flic.rst still describes pinning): 0', writes: [], returns: '0', mark: 'modelled', by: ['modify_io_adapter'] },
+        { path: 'other type: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['modify_io_adapter'] },
+      ],
+    },
+    { fn: 'kvm_s390_destroy_adapters', file: I, kind: 'exit', callers: ['kvm_arch_destroy_vm'], locks: [], reads: [], writes: [ADAPTERS], mark: 'abstracted', reason: 'VM teardown: the machine\'s VM lives for the whole exploration' },
+    {
+      fn: 'modify_ais_mode',
+      file: I,
+      kind: 'helper',
+      callers: ['flic_set_attr'],
+      locks: ['fi->ais_lock'],
+      reads: [FAC72, UBUF],
+      writes: [SIMM, NIMM],
+      mark: 'modelled',
+      by: ['modify_ais_mode'],
+      paths: [
+        { path: '!test_kvm_facility(kvm, 72): -EOPNOTSUPP', writes: [], returns: '-EOPNOTSUPP', mark: 'modelled', by: ['modify_ais_mode'] },
+        { path: 'copy_from_user fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['modify_ais_mode'] },
+        { path: 'req.isc > MAX_ISC: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['modify_ais_mode'] },
+        { path: 'KVM_S390_AIS_MODE_ALL: simm and nimm bits cleared', writes: [SIMM, NIMM], returns: '0', mark: 'modelled', by: ['modify_ais_mode'] },
+        { path: 'KVM_S390_AIS_MODE_SINGLE: simm set, nimm cleared', writes: [SIMM, NIMM], returns: '0', mark: 'modelled', by: ['modify_ais_mode'] },
+        { path: 'other mode: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['modify_ais_mode'] },
+      ],
+    },
+    {
+      fn: 'kvm_s390_inject_airq',
+      file: I,
+      kind: 'helper',
+      callers: ['flic_inject_airq', 'set_adapter_int'],
+      locks: ['fi->ais_lock'],
+      reads: [FAC72, ADAPTERS, SIMM, NIMM],
+      writes: [NIMM, IPM, ...FLOAT],
+      mark: 'modelled',
+      by: ['flic_inject_airq', 'set_adapter_int'],
+      paths: [
+        { path: '!test_kvm_facility(kvm, 72) || !adapter->suppressible: kvm_s390_inject_vm', writes: [IPM, ...FLOAT], mark: 'modelled', by: ['flic_inject_airq', 'set_adapter_int'] },
+        { path: 'fi->nimm & AIS_MODE_MASK(isc): trace_kvm_s390_airq_suppressed, return 0', writes: [], returns: '0', mark: 'modelled', by: ['flic_inject_airq', 'set_adapter_int'] },
+        { path: 'kvm_s390_inject_vm; !ret && simm bit: nimm bit set (SINGLE -> NO)', writes: [NIMM, IPM, ...FLOAT], mark: 'modelled', by: ['flic_inject_airq', 'set_adapter_int'] },
+      ],
+    },
+    { fn: 'flic_inject_airq', file: I, kind: 'helper', callers: ['flic_set_attr'], locks: [], reads: [ADAPTERS], writes: [NIMM, IPM, ...FLOAT], mark: 'modelled', by: ['flic_inject_airq'], paths: [
+      { path: 'no adapter: -EINVAL', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['flic_inject_airq'] },
+      { path: 'kvm_s390_inject_airq (adapter->masked is not looked at)', writes: [NIMM, IPM, ...FLOAT], mark: 'modelled', by: ['flic_inject_airq'] },
+    ] },
+    { fn: 'flic_ais_mode_set_all', file: I, kind: 'helper', callers: ['flic_set_attr'], locks: ['fi->ais_lock'], reads: [FAC72, UBUF], writes: [SIMM, NIMM], mark: 'modelled', by: ['flic_ais_mode_set_all'], paths: [
+      { path: '!test_kvm_facility(kvm, 72): -EOPNOTSUPP', writes: [], returns: '-EOPNOTSUPP', mark: 'modelled', by: ['flic_ais_mode_set_all'] },
+      { path: 'copy_from_user fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['flic_ais_mode_set_all'] },
+      { path: 'fi->simm = ais.simm; fi->nimm = ais.nimm', writes: [SIMM, NIMM], returns: '0', mark: 'modelled', by: ['flic_ais_mode_set_all'] },
+    ] },
+    { fn: 'flic_ais_mode_get_all', file: I, kind: 'helper', callers: ['flic_get_attr'], locks: ['fi->ais_lock'], reads: [FAC72, SIMM, NIMM], writes: [UBUF], mark: 'modelled', by: ['flic_ais_mode_get_all'], paths: [
+      { path: 'attr->attr < sizeof(ais): -EINVAL (before the facility check)', writes: [], returns: '-EINVAL', mark: 'modelled', by: ['flic_ais_mode_get_all'] },
+      { path: '!test_kvm_facility(kvm, 72): -EOPNOTSUPP', writes: [], returns: '-EOPNOTSUPP', mark: 'modelled', by: ['flic_ais_mode_get_all'] },
+      { path: 'copy_to_user fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['flic_ais_mode_get_all'] },
+      { path: 'simm and nimm copied out: 0', writes: [UBUF], returns: '0', mark: 'modelled', by: ['flic_ais_mode_get_all'] },
+    ] },
+    {
+      fn: 'set_adapter_int',
+      file: I,
+      kind: 'irq',
+      callers: ['irqfd_inject / kvm_set_irq on a KVM_IRQ_ROUTING_S390_ADAPTER route'],
+      locks: [],
+      reads: [ADAPTERS],
+      writes: [NIMM, IPM, ...FLOAT],
+      mark: 'modelled',
+      by: ['set_adapter_int'],
+      paths: [
+        { path: '!level: return 0', writes: [], returns: '0', mark: 'ignored', reason: 'only the 0->1 edge reaches the adapter; the machine drives the edge' },
+        { path: 'no adapter: -1', writes: [], returns: '-1', mark: 'modelled', by: ['set_adapter_int'] },
+        { path: 'adapter_indicators_set fails (get_map_page): -1', writes: [], returns: '-1', mark: 'modelled', by: ['set_adapter_int'] },
+        { path: 'the summary indicator was already set: 0 (coalesced)', writes: [], returns: '0', mark: 'modelled', by: ['set_adapter_int'] },
+        { path: 'newly set, adapter->masked: 1 without an interruption', writes: [], returns: '1', mark: 'modelled', by: ['set_adapter_int'] },
+        { path: 'newly set, unmasked: kvm_s390_inject_airq; 0 -> 1', writes: [NIMM, IPM, ...FLOAT], returns: '1 or -ENOMEM', mark: 'modelled', by: ['set_adapter_int'] },
+      ],
+    },
+    { fn: 'adapter_indicators_set', file: I, kind: 'helper', callers: ['set_adapter_int'], locks: ['kvm->srcu', 'mmap_read_lock(kvm->mm)'], reads: [], writes: [], mark: 'abstracted', reason: 'the indicator and summary bits in guest memory (get_user_pages_remote, set_bit, mark_page_dirty) are reduced to the `summary` payload: fault, set, clear; their dirty-log side is the dirty-log machine\'s' },
+    { fn: 'kvm_set_routing_entry', file: I, kind: 'ioctl', callers: ['kvm_set_irq_routing (KVM_SET_GSI_ROUTING)'], locks: ['kvm->srcu'], reads: [], writes: [], mark: 'abstracted', reason: 'the route of an adapter interruption: set_adapter_int is driven per adapter id; the routing table is not modelled' },
+    { fn: 'kvm_s390_deliver_pending_interrupts', file: I, kind: 'helper', callers: ['vcpu_pre_run', 'kvm_s390_handle_wait'], locks: [], reads: [PENDING, IPM], writes: [], mark: 'abstracted', reason: 'the guest delivery events stand for a vcpu enabled for that class and ISC; the priority order among them and the PSW/CR masks are not modelled. Its WARN_ONCE("Unknown pending irq type") is TypeOK: every pending interruption is one a __deliver_* function takes' },
+    { fn: '__deliver_io', file: I, kind: 'helper', callers: ['kvm_s390_deliver_pending_interrupts'], locks: ['fi->lock'], reads: [...FLOAT, IPM], writes: [...FLOAT, IPM], mark: 'modelled', by: ['__deliver_io', 'io_deliverable'], paths: [
+      { path: 'the first entry of fi->lists[isc]: list_del, counter--, the ISC\'s pending bit cleared when the list empties; __do_deliver_io', writes: FLOAT, mark: 'modelled', by: ['__deliver_io'] },
+      { path: 'else gi->origin && gisa_tac_ipm_gisc(isc): the adapter interruption', writes: [IPM], mark: 'modelled', by: ['__deliver_io'] },
+      { path: '__do_deliver_io: the lowcore writes fail: -EFAULT', writes: [], returns: '-EFAULT', mark: 'ignored', reason: 'the interruption is already taken off the list or the IPM; the guest\'s lowcore is not modelled' },
+    ] },
+    { fn: '__deliver_service', file: I, kind: 'helper', callers: ['kvm_s390_deliver_pending_interrupts'], locks: ['fi->lock'], reads: [SRV, PENDING], writes: [SRV, PENDING], mark: 'modelled', by: ['__deliver_service', 'service_pending'], paths: [
+      { path: 'masked or not pending: return 0', writes: [], mark: 'modelled', by: ['service_pending'] },
+      { path: 'srv_signal taken and zeroed, IRQ_PEND_EXT_SERVICE and _EV cleared', writes: [SRV, PENDING], mark: 'modelled', by: ['__deliver_service'] },
+    ] },
+    { fn: '__deliver_service_ev', file: I, kind: 'helper', callers: ['kvm_s390_deliver_pending_interrupts'], locks: ['fi->lock'], reads: [SRV, PENDING], writes: [SRV, PENDING], mark: 'abstracted', reason: 'the event-pending service signal is folded into the one `service` flag (__inject_service); delivering either clears it' },
+    { fn: '__deliver_machine_check', file: I, kind: 'helper', callers: ['kvm_s390_deliver_pending_interrupts'], locks: ['fi->lock', 'li->lock'], reads: [MCHK, PENDING], writes: [MCHK, PENDING], mark: 'modelled', by: ['__deliver_machine_check', 'mchk_pending'], paths: [
+      { path: 'a local machine check pending (li->pending_irqs)', writes: [], mark: 'ignored', reason: 'vcpu-local interruptions are not the FLIC\'s' },
+      { path: 'IRQ_PEND_MCHK_REP in fi->pending_irqs and the guest\'s CR14 allows it: test_and_clear_bit, fi->mchk merged and zeroed', writes: [MCHK, PENDING], mark: 'modelled', by: ['__deliver_machine_check'] },
+    ] },
+    { fn: '__deliver_virtio', file: I, kind: 'helper', callers: ['kvm_s390_deliver_pending_interrupts'], locks: ['fi->lock'], reads: FLOAT, writes: FLOAT, mark: 'modelled', by: ['__deliver_virtio', 'virtio_pending'] },
+    { fn: '__deliver_pfault_done', file: I, kind: 'helper', callers: ['kvm_s390_deliver_pending_interrupts'], locks: ['fi->lock'], reads: FLOAT, writes: FLOAT, mark: 'modelled', by: ['__deliver_pfault_done', 'pfault_done_pending'] },
+    { fn: 'handle_tpi', file: P, kind: 'intercept', callers: ['kvm_s390_handle_b2 (TPI)'], locks: [], reads: [...FLOAT, IPM], writes: [...FLOAT, IPM], mark: 'modelled', by: ['handle_tpi', 'io_pending', 'kvm_s390_get_io_int'], paths: [
+      { path: 'kvm_s390_get_io_int(kvm, gcr[6], 0) == NULL: cc 0', writes: [], mark: 'modelled', by: ['io_pending'] },
+      { path: 'an interruption: the interruption code stored (lowcore or the operand), inti freed, cc 1', writes: FLOAT, mark: 'modelled', by: ['handle_tpi'] },
+      { path: 'the store to the guest fails: kvm_s390_reinject_io_int', writes: FLOAT, mark: 'abstracted', reason: 'the guest\'s stores succeed: the operand\'s access exception is not modelled' },
+    ] },
+    { fn: 'handle_tsch', file: P, kind: 'intercept', callers: ['kvm_s390_handle_b2 (TSCH)'], locks: [], reads: FLOAT, writes: FLOAT, mark: 'modelled', by: ['handle_tsch', 'subchannel_io_pending', 'kvm_s390_get_io_int'], paths: [
+      { path: 'I/O enabled and an interruption for gprs[1]\'s subchannel: kvm_s390_get_io_int dequeues it, userspace gets it (KVM_EXIT_S390_TSCH)', writes: FLOAT, mark: 'modelled', by: ['handle_tsch'] },
+    ] },
+    { fn: 'kvm_arch_setup_async_pf', file: S, kind: 'helper', callers: ['vcpu_post_run_handle_fault'], locks: [], reads: [PFAULT], writes: [APF], mark: 'modelled', by: ['kvm_arch_async_page_not_present', 'async_pf_possible'], paths: [
+      { path: 'the guest\'s PFAULT handshake unmet (token invalid, PSW/CR0 select, ext disabled, an interruption pending): false', writes: [], mark: 'abstracted', reason: 'the guest side of the handshake is folded into the guard async_pf_possible' },
+      { path: '!gmap->pfault_enabled: false', writes: [], mark: 'modelled', by: ['async_pf_possible'] },
+      { path: 'kvm_setup_async_pf: the work queued, kvm_arch_async_page_not_present', writes: [APF], mark: 'modelled', by: ['kvm_arch_async_page_not_present'] },
+    ] },
+    { fn: 'kvm_arch_async_page_not_present', file: S, kind: 'helper', callers: ['kvm_setup_async_pf'], locks: [], reads: [], writes: [], mark: 'abstracted', reason: '__kvm_inject_pfault_token(vcpu, true, token): PFAULT_INIT to the vcpu\'s local interruptions (outside the FLIC); __inject_pfault_init returns 0, so its WARN_ON_ONCE cannot fire' },
+    { fn: 'kvm_arch_async_page_present', file: S, kind: 'work', callers: ['async_pf_execute (KVM_ASYNC_PF_SYNC)'], locks: [], reads: [], writes: FLOAT, mark: 'modelled', by: ['kvm_arch_async_page_present', 'async_pf_in_flight'], paths: [
+      { path: '__kvm_inject_pfault_token(vcpu, false, token): WARN_ON_ONCE(kvm_s390_inject_vm(PFAULT_DONE))', writes: FLOAT, mark: 'modelled', by: ['kvm_arch_async_page_present'] },
+    ] },
+    { fn: 'async_pf_execute', file: A, kind: 'work', callers: ['the async_pf workqueue', 'flush_work from kvm_clear_async_pf_completion_queue'], locks: ['vcpu->async_pf.lock'], reads: [], writes: [APF, ...FLOAT], mark: 'modelled', by: ['kvm_arch_async_page_present'], paths: [
+      { path: 'get_user_pages_remote of the faulting page; CONFIG_KVM_ASYNC_PF_SYNC: kvm_arch_async_page_present; added to async_pf.done', writes: [APF, ...FLOAT], mark: 'modelled', by: ['kvm_arch_async_page_present'] },
+    ] },
+    { fn: 'kvm_clear_async_pf_completion_queue', file: A, kind: 'helper', callers: ['flic_set_attr KVM_DEV_FLIC_APF_DISABLE_WAIT', 'vcpu resets', 'kvm_arch_vcpu_destroy'], locks: ['vcpu->async_pf.lock'], reads: [APF], writes: [APF, ...FLOAT], mark: 'modelled', by: ['kvm_dev_flic_apf_disable_wait'], paths: [
+      { path: 'each queued work: flush_work (KVM_ASYNC_PF_SYNC): its async_pf_execute runs if it had not, injecting PFAULT_DONE', writes: [APF, ...FLOAT], mark: 'modelled', by: ['kvm_dev_flic_apf_disable_wait'] },
+      { path: 'the done list freed', writes: [APF], mark: 'modelled', by: ['kvm_dev_flic_apf_disable_wait'] },
+    ] },
+    { fn: 'kvm_s390_inject_vcpu / kvm_s390_set_irq_state / kvm_s390_get_irq_state / kvm_s390_clear_local_irqs', file: I, kind: 'ioctl', callers: ['KVM_S390_IRQ', 'KVM_S390_SET_IRQ_STATE', 'KVM_S390_GET_IRQ_STATE', 'vcpu resets'], locks: ['li->lock'], reads: [], writes: [], mark: 'ignored', reason: 'the vcpu-local interruptions (li->pending_irqs); do_inject_vcpu refuses the floating types with -EINVAL' },
+  ],
+};
