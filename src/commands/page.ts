@@ -9,6 +9,7 @@ import { UsageError } from './io.ts';
 import { writeAll } from '../export/files.ts';
 import { counterexampleFiles, renderPage, writePage } from '../export/page.ts';
 import { parseResults, type CheckResult } from '../export/results.ts';
+import { MUTATION_RESULTS, withMutationSection } from '../export/mutation.ts';
 
 export interface PageCommandOptions {
   report: string;
@@ -32,7 +33,7 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) throw new UsageError(`--coverage-max-states must be a positive integer, not '${opts.coverageMaxStates}'`);
   const html = await renderPage(specs, results, max === undefined ? {} : { coverageMaxStates: max });
   try {
-    await writePage(out, html);
+    await writePage(out, await withMutationSection(html, MUTATION_RESULTS));
     // generated beside the page: last run's pictures of since-fixed variants must not linger
     await rm(join(dirname(out), 'counterexamples'), { recursive: true, force: true });
     const cxs = counterexampleFiles(specs, results);
