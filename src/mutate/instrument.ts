@@ -201,7 +201,13 @@ function decideIncluded(files: { sf: ts.SourceFile; fns: FnInfo[]; kind: MutantK
       if (!fn.parent) topByName.set(fn.name, [...(topByName.get(fn.name) ?? []), fn]);
     }
   }
-  const excluded = (fn: FnInfo) => fn.name !== undefined && NOT_KERNEL.machine.test(fn.name);
+  // a function NOT_KERNEL names is left alone, and so are the callbacks written inside it (its
+  // nameless functions); a named guard or action inside an excluded builder decides for itself
+  const excluded = (fn: FnInfo): boolean => {
+    let f: FnInfo | undefined = fn;
+    while (f && f.name === undefined) f = f.parent;
+    return f?.name !== undefined && NOT_KERNEL.machine.test(f.name);
+  };
   const work: FnInfo[] = [];
   const include = (fn: FnInfo) => {
     if (fn.included || excluded(fn)) return;
