@@ -24,6 +24,7 @@ export const FILE = {
   apOps: 'drivers/s390/crypto/vfio_ap_ops.c',
   apDrv: 'drivers/s390/crypto/vfio_ap_drv.c',
   apPriv: 'drivers/s390/crypto/vfio_ap_private.h',
+  kvmS390h: 'arch/s390/kvm/kvm-s390.h',
   hrtimer: 'kernel/time/hrtimer.c',
   firmware: '(millicode, AP firmware)',
 } as const;
@@ -75,6 +76,7 @@ export const F = {
  */
 export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'gib.list': [F.alertListOrigin, F.nextAlert],
+  'gib.origin': [F.alertListOrigin],
   'gib.galPending': [F.galPending],
   'vms.users': [F.users],
   'vms.fd': [F.vmFd],
@@ -369,6 +371,16 @@ export const K = {
     reads: [F.psw],
     writes: [],
     unlocked: [`${F.psw} of another vcpu (from __airqs_kick_single_vcpu)`],
+  }),
+  is_vcpu_idle: fact({
+    fn: 'is_vcpu_idle',
+    file: FILE.kvmS390h,
+    kind: 'helper',
+    callers: ['kvm_s390_vcpu_wakeup', '__floating_irq_kick'],
+    locks: [],
+    reads: [F.idle],
+    writes: [],
+    unlocked: [`${F.idle} (test_bit at vcpu_idx)`],
   }),
   __set_cpu_idle: fact({
     fn: '__set_cpu_idle',

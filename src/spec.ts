@@ -26,12 +26,21 @@ export interface EventInfo {
   fair?: boolean;
 }
 
+/** A path into a context or a state value: keys and array indices; '*' matches any one key. */
+export type Path = readonly (string | number)[];
+
 /** A named safety predicate over one reachable state. */
 export interface Invariant<C> {
   name: string;
   /** The kernel rule the predicate encodes. */
   cite: string;
   holds(state: AbstractState<C>): boolean;
+  /**
+   * What `holds` reads: context paths and state-value paths (regions). Partial-order reduction
+   * treats a step as visible when it writes any of them; an invariant without `reads` reads
+   * everything (no step is invisible). Checked by the footprint verification.
+   */
+  reads?: { context?: readonly Path[]; value?: readonly Path[] };
 }
 
 /**
@@ -77,6 +86,13 @@ export interface Model<C = any> {
    * configuration opts in, so `check` reduces unless told `--no-symmetry`.
    */
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
+  /** The kernel functions the machine calls through its kernel table (core machines), with a count of the calls made. */
+  kernelFunctions?: KernelFunctionsInfo;
+  /**
+   * Partial-order reduction (machines/kthread.ts configurations): `byDefault`, the
+   * configuration opts in, so `check` reduces unless told `--no-por`.
+   */
+  por?: { byDefault: boolean };
   /**
    * What the model predicts a harness outside the package observes after a step (`event`) or
    * in the initial state (no event): read from the machine's state, never recomputed
@@ -132,6 +148,16 @@ export interface VariantInfo {
   /** The configuration the variant is checked in (default: the machine's first). */
   configuration?: string;
   /**
+   * Where another configuration sees more (a fine-grained one shows interleavings the atomic
+   * form cannot): the properties the variant must violate there, by configuration id.
+   */
+  expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The only configurations the variant can be built in (a race variant that edits a thread
+   * exists only where that thread does); `check --configuration all` skips the others.
+   */
+  configurations?: readonly string[];
+  /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).
    */
@@ -153,6 +179,21 @@ export interface ParamInfo {
 export interface ModelOptions {
   /** Values for keys listed in `MachineSpec.params`; the spec throws a SpecError for a bad value. */
   params?: Readonly<Record<string, unknown>>;
+  /** Replacements for kernel functions of the machine's kernel table (core machines); a name it never calls is a SpecError. */
+  kernel?: Readonly<Record<string, unknown>>;
+  /** Count the calls of each kernel function (core machines; `Model.kernelFunctions.calls()`); off by default, it slows the explorer a little. */
+  countKernelCalls?: boolean;
+}
+
+/** The kernel functions a model calls through its table (core machines), and the calls made so far. */
+export interface KernelFunctionsInfo {
+  /** Every kernel function the machine can call: a replacement must name one of these. */
+  names: readonly string[];
+  /** Whether the model counts calls (built with `countKernelCalls`). */
+  counted: boolean;
+  /** Calls of each kernel function since the model was built or `reset`: run `explore` to see which functions a check executed (throws unless `counted`). */
+  calls(): ReadonlyMap<string, number>;
+  reset(): void;
 }
 
 /** One machine of the package with its variants and configurations. */

@@ -1,5 +1,6 @@
 // The machines of the gisa area: the GIB and one VM's GISA.
 import { coreSpec } from '../system/spec.ts';
+import type { Parts } from '../system/system.machine.ts';
 import { gibInvariants } from './kvm_s390_gib.invariants.ts';
 import { gibConfigurations } from './kvm_s390_gib.bounds.ts';
 import { gibVariants } from './kvm_s390_gib.variants.ts';
@@ -9,12 +10,15 @@ import { gisaVariants } from './kvm_s390_gisa_interrupt.variants.ts';
 import { gibAudit } from './kvm_s390_gib.audit.ts';
 import { gisaAudit } from './kvm_s390_gisa_interrupt.audit.ts';
 
+/** The GIB region, and as its environment the call of process_gib_alert_list by a v6.6 kvm_s390_gisa_destroy (exercised in the GISA machine). */
+export const gibSpecParts: Parts = { gib: true, env: true };
+
 export const gibSpec = coreSpec({
   id: 'kvm_s390_gib',
   audit: gibAudit,
   area: 'gisa',
   kernelObject: 'kvm_s390_gib',
-  parts: { gib: true },
+  parts: gibSpecParts,
   configurations: gibConfigurations,
   variants: gibVariants,
   invariants: gibInvariants,

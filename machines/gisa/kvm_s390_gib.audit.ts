@@ -24,6 +24,12 @@ export const gibAudit: KernelAudit = {
     gal_interruption: 'millicode: the GISA was enqueued on an empty list (origin NULL_GISA_ADDR), a GAL interruption is made pending for the host',
     gisa_enqueue: 'millicode: the GISA was enqueued on a non-empty or cut-off list, no GAL interruption',
     gal_pending: 'the host has a GAL interruption pending: the only time gib_alert_irq_handler runs',
+    alert_list_origin: 'the GIB region follows gib->alert_list_origin (gib.origin) after a kernel function changed it (settle)',
+    gisa_destroy_calls_process_gib_alert_list: 'environment of the GIB machine: kvm_s390_gisa_destroy of a listed GISA calls process_gib_alert_list (gisa_set_iam answered -EBUSY)',
+    gisa_in_alert_list: 'model helper, no function of its own in v6.17-rc4: the test (u64)gisa != word >> 32 that gisa_set_iam makes (gisa->next_alert is not the GISA itself: it is listed)',
+    __find_vcpu_for_floating_irq: 'design switch gib-v2..v4: the kick target of "KVM: s390: make use of the GIB" v2..v4 (not in v6.17-rc4): the first idle vcpu, else the first not stopped',
+    __floating_airqs_kick: 'design switch gib-v5: the kick of GIB series v5 (not in v6.17-rc4): idle vcpus covering the IPM, else restore the IAM',
+    get_ipm: 'design switch gib-v5: get_ipm(gisa, IRQ_FLAG_IAM) of GIB series v5 (not in v6.17-rc4): restore the IAM when not listed and the IPM is clean',
     gib_single_pass: 'design switch gib-v2: unlink_gib_alert_list of "KVM: s390: make use of the GIB" v2 (not in v6.17-rc4): one cmpxchg to NULL, no cut-off',
   },
   entries: [
@@ -33,7 +39,7 @@ export const gibAudit: KernelAudit = {
     }),
     entry(K.process_gib_alert_list, {
       cut: modelled('gib_alert_irq_handler'),
-      unlink: modelledAs('the unlink and the kicker start (hrtimer_cancel + hrtimer_start: armed) are one step per GISA', 'gib_alert_irq_handler', 'process_gib_alert_list', 'kvm_s390_gisa_destroy'),
+      unlink: modelledAs('the unlink and the kicker start (hrtimer_cancel + hrtimer_start: armed) are one step per GISA (process_gib_alert_list_gisa, the loop body)', 'gib_alert_irq_handler', 'process_gib_alert_list', 'process_gib_alert_list_gisa', 'kvm_s390_gisa_destroy'),
       again: abstracted('the middle xchg(NONE_GISA_ADDR) iteration is folded into the final pass: process_gib_alert_list walks every GISA enqueued since the cut-off and stores NULL_GISA_ADDR in one step; which GISAs get unlinked is the same'),
       final: modelled('process_gib_alert_list'),
       concurrent: missing(CONCURRENT_GAL),
@@ -43,11 +49,11 @@ export const gibAudit: KernelAudit = {
       warn: ignored('reads alert.mask only'),
       zero: ignored('writes gi->alert.mask, a GISA field (kvm_s390_gisa_interrupt models it)'),
       iam: ignored('not listed: the GIB is not touched; the IAM is a GISA field'),
-      busy: modelled('kvm_s390_gisa_destroy', 'gisa_destroy_processes_list'),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list'),
       cancel: abstracted('the kicker and gi->origin are the GISA machine\'s (kvm_s390_gisa_destroy action); the GIB machine\'s destroy transition only moves the origin to NULL_GISA_ADDR'),
     }),
     entry(K.gisa_set_iam, {
-      busy: modelled('gisa_destroy_processes_list'),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list'),
       set: ignored('writes the IAM, a GISA field'),
     }),
     entry(K.GISA_ADAPTER_INTERRUPTION, {

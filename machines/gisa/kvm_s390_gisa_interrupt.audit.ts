@@ -8,6 +8,30 @@ import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledA
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { NO_AIV, PV_SWITCH, gibAudit } from './kvm_s390_gib.audit.ts';
 
+/** The steps of the fine-grained configurations (kvm_s390_gisa_interrupt.threads.ts), by the C they execute. */
+const KICKER = {
+  origin: 'gisa_vcpu_kicker@container_of(gi->origin)',
+  word: 'gisa_get_ipm_or_restore_iam@READ_ONCE(word)',
+  mask: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)',
+  cmpxchg: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)',
+  kick: 'gisa_vcpu_kicker@__airqs_kick_single_vcpu',
+};
+const UNREG = {
+  origin: 'kvm_s390_gisc_unregister@if (!gi->origin)',
+  lock: 'kvm_s390_gisc_unregister@spin_lock(ref_lock)',
+  dec: 'kvm_s390_gisc_unregister@ref_count[gisc]--',
+  iam: 'kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask)',
+  unlock: 'kvm_s390_gisc_unregister@spin_unlock(ref_lock)',
+};
+const DESTROY = {
+  warn: 'kvm_s390_gisa_destroy@WARN(alert_mask != 0)',
+  zero: 'kvm_s390_gisa_destroy@alert_mask = 0',
+  iam: 'kvm_s390_gisa_destroy@gisa_set_iam(origin, 0)',
+  list: 'kvm_s390_gisa_destroy@process_gib_alert_list()',
+  cancel: 'kvm_s390_gisa_destroy@hrtimer_cancel(gi->timer)',
+  origin: 'kvm_s390_gisa_destroy@gi->origin = NULL',
+};
+
 export const INJECT =
   'software injection of an adapter interruption (KVM_S390_INTERRUPT, KVM_DEV_FLIC_ENQUEUE and AIRQ_INJECT, irqfd routes): __inject_io sets the IPM bit with no IAM check and no alert, then __floating_irq_kick wakes the first idle vcpu (else round robin over non-stopped ones); to model: an inject event on the GISA region that sets the IPM bit and kicks through __floating_irq_kick, beside the millicode step';
 export const TPI =
@@ -19,7 +43,11 @@ export const DELIVERY_FAULT =
 export const PV_GUEST =
   'a protected (PV) guest: delivery through the ultravisor (iictl), one interruption at a time, interruptions fenced after PV intercepts and at start; to model: a pv configuration of the vcpu machine';
 
-const own: KernelAudit = {
+/**
+ * The audit of the machine's own functions; with `fine`, also the names of the steps of its
+ * fine-grained configurations (the composed `system` has none, so its audit takes `fine` false).
+ */
+const own = (fine: boolean): KernelAudit => ({
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   files: [FILE.interrupt, FILE.kvmS390, FILE.priv, FILE.pv, FILE.kvmMain],
@@ -29,8 +57,20 @@ const own: KernelAudit = {
     bounds_airq: 'bound: the environment still has an adapter interruption to send (airqs)',
     bounds_gisc_register: 'bound: the environment driver registers an ISC at most maxRefs times',
     kasan_gisa_use_after_free: 'lifetime tracker: a write into the freed sie_page2, as KASAN reports it',
+    ...(fine
+      ? {
+          'kvm_s390_gisc_unregister@spin_lock(ref_lock) again': 'planted lock bug (variant planted-unregister-double-lock): a second spin_lock',
+          'kvm_s390_gisc_unregister@spin_unlock(ref_lock) early': 'planted lock bug (variant planted-unregister-unlock-first): a spin_unlock before the lock is taken',
+        }
+      : {}),
   },
-  entries: [
+  entries: entries(fine),
+});
+
+function entries(fine: boolean) {
+  /** The names of the fine-grained steps, when the audit is the fine-grained machine's. */
+  const f = (...names: string[]): string[] => (fine ? names : []);
+  return [
     entry(K.GISA_ADAPTER_INTERRUPTION, {
       sie: modelled('GISA_ADAPTER_INTERRUPTION', 'gisa_adapter_interruption'),
       ipm: modelled('gisa_adapter_interruption'),
@@ -40,14 +80,19 @@ const own: KernelAudit = {
       freed: modelledAs('the write is recorded as a fault and the step ends', 'kasan_gisa_use_after_free'),
     }),
     entry(K.gisa_set_iam, {
-      busy: modelled('kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy'),
-      set: modelledAs('one atomic step: the cmpxchg retries are not modelled', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy'),
+      busy: modelled('kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...f(UNREG.iam), ...f(DESTROY.iam)),
+      set: modelledAs('one atomic step: the cmpxchg retries are not modelled', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...f(UNREG.iam), ...f(DESTROY.iam)),
     }),
     entry(K.gisa_clear_ipm, modelled('kvm_s390_gisa_clear')),
     entry(K.gisa_get_ipm_or_restore_iam, {
-      pending: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker'),
-      restore: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker'),
-      stale: missing('the machine reads alert.mask and cmpxchgs the word in one step; to model: the READ_ONCE of alert.mask and the try_cmpxchg as two steps, with kvm_s390_gisc_register/unregister (whose gisa_set_iam fails while listed) between them (concurrency issue)'),
+      pending: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker', ...f(KICKER.word), ...f(KICKER.mask)),
+      restore: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker', ...f(KICKER.cmpxchg)),
+      stale: fine
+        ? modelledAs(
+            'in the fine-grained configurations (kicker-unregister, kicker-unregister-destroy): the READ_ONCE of alert.mask and the try_cmpxchg are steps of the kicker thread, kvm_s390_gisc_unregister steps of the driver thread between them; the word compares equal when gisa_set_iam failed (listed) or wrote the IAM it already had',
+            KICKER.mask, KICKER.cmpxchg, UNREG.dec, UNREG.iam,
+          )
+        : missing('the machine reads alert.mask and cmpxchgs the word in one step; to model: the READ_ONCE of alert.mask and the try_cmpxchg as two steps, with kvm_s390_gisc_register/unregister (whose gisa_set_iam fails while listed) between them (concurrency issue)'),
     }),
     entry(K.gisa_set_ipm_gisc, missing(`${INJECT}; also kvm_s390_get_io_int (TPI) and aen_host_forward (zPCI)`)),
     entry(K.gisa_tac_ipm_gisc, modelled('gisa_tac_ipm_gisc')),
@@ -111,14 +156,14 @@ const own: KernelAudit = {
       block: ignored('the vcpu thread (kvm_vcpu)'),
     }),
     entry(K.__airqs_kick_single_vcpu, {
-      skipIo: modelled('gisa_vcpu_kicker'),
-      kicked: modelled('gisa_vcpu_kicker'),
-      kick: modelled('gisa_vcpu_kicker'),
-      none: modelled('gisa_vcpu_kicker'),
+      skipIo: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      kicked: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      kick: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      none: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
     }),
     entry(K.gisa_vcpu_kicker, {
-      kick: modelledAs('hrtimer_forward_now by 50 us: the timer stays armed and fires again as an event', 'gisa_vcpu_kicker', 'hrtimer_active'),
-      restore: modelled('gisa_vcpu_kicker'),
+      kick: modelledAs('hrtimer_forward_now by 50 us: the timer stays armed and fires again as an event (a thread\'s first step in the fine-grained configurations)', 'gisa_vcpu_kicker', 'hrtimer_active', ...f(KICKER.origin), ...f(KICKER.kick)),
+      restore: modelled('gisa_vcpu_kicker', ...f(KICKER.cmpxchg)),
     }),
     entry(K.hrtimer_active, modelled('hrtimer_active')),
     entry(K.kvm_s390_gisa_clear, {
@@ -182,11 +227,14 @@ const own: KernelAudit = {
     }),
     entry(K.kvm_s390_gisa_destroy, {
       none: ignored('writes nothing (a second call, e.g. kvm_arch_destroy_vm after a PV disable)'),
-      warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy'),
-      zero: modelled('kvm_s390_gisa_destroy'),
-      iam: modelled('kvm_s390_gisa_destroy'),
-      busy: modelled('kvm_s390_gisa_destroy', 'gisa_destroy_processes_list'),
-      cancel: modelledAs('hrtimer_cancel waits for a running kicker: the kicker is one step, so they never overlap', 'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed'),
+      warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy', ...f(DESTROY.warn)),
+      zero: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.zero)),
+      iam: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.iam)),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list', ...f(DESTROY.list)),
+      cancel: modelledAs(
+        'hrtimer_cancel waits for a running kicker: in the coarse configuration the kicker is one step, so they never overlap; in the fine-grained ones the cancel step waits for the kicker thread to be idle, and gi->origin = NULL is its own step (the GISA region follows gi->origin: gisa_origin_null)',
+        'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed', 'gisa_origin_null', ...f(DESTROY.cancel), ...f(DESTROY.origin),
+      ),
     }),
     entry(K.kvm_s390_gisa_disable, {
       none: ignored('writes nothing'),
@@ -202,12 +250,12 @@ const own: KernelAudit = {
       race: missing(`gi->origin is checked before ref_lock; to model: the check and the ref_lock section as two steps with a PV disable or a destroy between them (concurrency issue). ${PV_SWITCH}`),
     }),
     entry(K.kvm_s390_gisc_unregister, {
-      enodev: modelled('kvm_s390_gisc_unregister'),
+      enodev: modelled('kvm_s390_gisc_unregister', ...f(UNREG.origin)),
       erange: modelledAs('the bounds add ISC 8', 'kvm_s390_gisc_unregister'),
-      einval: modelled('kvm_s390_gisc_unregister'),
-      dec: modelled('kvm_s390_gisc_unregister'),
-      last: modelled('kvm_s390_gisc_unregister'),
-      lastBusy: modelled('kvm_s390_gisc_unregister'),
+      einval: modelled('kvm_s390_gisc_unregister', ...f(UNREG.dec)),
+      dec: modelled('kvm_s390_gisc_unregister', ...f(UNREG.lock), ...f(UNREG.dec), ...f(UNREG.unlock)),
+      last: modelled('kvm_s390_gisc_unregister', ...f(UNREG.iam)),
+      lastBusy: modelled('kvm_s390_gisc_unregister', ...f(UNREG.iam)),
       race: missing(`gi->origin is checked before ref_lock; to model: two steps (concurrency issue). ${PV_SWITCH}`),
     }),
     entry(K.use_gisa, {
@@ -255,11 +303,19 @@ const own: KernelAudit = {
       from: missing(`${PV_SWITCH}; here without kvm->lock, when QEMU's mm goes away`),
       fast: ignored('PV state only'),
     }),
-  ],
-};
+  ];
+}
 
 /** The GISA machine has the GIB region too: its audit is the GIB's and its own, merged. */
-export const gisaAudit: KernelAudit = composeAudits([gibAudit, own], {
+export const gisaAudit: KernelAudit = composeAudits([gibAudit, own(true)], {
+  machine: 'kvm_s390_gisa_interrupt',
+  pinned: PINNED_AUDIT,
+  envOnly: new Set(),
+  remap: {},
+});
+
+/** The same without the fine-grained steps, for machines that compose the GISA region but have no such configuration. */
+export const gisaCoarseAudit: KernelAudit = composeAudits([gibAudit, own(false)], {
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   envOnly: new Set(),

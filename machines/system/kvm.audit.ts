@@ -66,7 +66,7 @@ export const kvmAudit: KernelAudit = {
       rest: ignored('float lists and adapters; kvm_s390_gisa_clear finds origin NULL'),
     }),
     entry(K.kvm_destroy_devices, {
-      destroy: modelledAs('the last step: devices destroyed, then struct kvm freed (kvm_arch_free_vm)', 'kvm_destroy_devices', 'kvm_free_vm'),
+      destroy: modelledAs('the last step: devices destroyed, then struct kvm freed (kvm_arch_free_vm)', 'kvm_destroy_devices', 'kvm_free_vm', 'kvm_arch_free_vm'),
     }),
     entry(K.kvm_s390_gisa_destroy, {
       none: ignored('writes nothing'),

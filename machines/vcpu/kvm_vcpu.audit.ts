@@ -23,7 +23,7 @@ export const SPLIT_WAIT =
 export const vcpuAudit: KernelAudit = {
   machine: 'kvm_vcpu',
   pinned: PINNED_AUDIT,
-  files: [FILE.interrupt, FILE.kvmS390, FILE.intercept, FILE.priv, FILE.kvmMain],
+  files: [FILE.interrupt, FILE.kvmS390, FILE.kvmS390h, FILE.intercept, FILE.priv, FILE.kvmMain],
   modelledFields: [F.stopped, F.inSie, F.idle, F.wait, F.kicked, F.psw, F.cr6, F.vcpuTask, F.ipm, F.iam],
   nonKernel: {
     vcpu_mine: 'event routing: the event is about this vcpu',
@@ -58,7 +58,7 @@ export const vcpuAudit: KernelAudit = {
       noGisa: missing(NO_AIV),
     }),
     entry(K.deliverable_irqs, {
-      io: modelledAs('deliverableIpm: IPM & CR6 when the PSW enables I/O', 'kvm_arch_vcpu_runnable', 'kvm_s390_handle_wait_returns', 'vcpu_pre_run'),
+      io: modelledAs('deliverableIpm: IPM & CR6 when the PSW enables I/O', 'kvm_arch_vcpu_runnable', 'kvm_s390_handle_wait', 'vcpu_pre_run'),
       ioOff: modelledAs('deliverableIpm is 0 with the PSW I/O bit off', 'vcpu_pre_run', 'STOSM_IO'),
       pv: missing(PV_GUEST),
     }),
@@ -80,7 +80,7 @@ export const vcpuAudit: KernelAudit = {
     }),
     entry(K.gisa_tac_ipm_gisc, modelled('vcpu_pre_run')),
     entry(K.kvm_s390_handle_wait, {
-      runnable: modelled('kvm_s390_handle_wait', 'kvm_s390_handle_wait_returns'),
+      runnable: modelled('kvm_s390_handle_wait', 'kvm_arch_vcpu_runnable'),
       disabled: ignored('a disabled wait: KVM_RUN exits to userspace and nothing modelled changes; the machine\'s wait PSW always enables I/O'),
       gisaPending: modelledAs('with the wait PSW enabling I/O and only GISA interruptions, this return coincides with the fast path; the IAM restore when nothing registered is pending is modelled', 'kvm_s390_handle_wait'),
       noTimer: modelled('kvm_s390_handle_wait'),
@@ -89,6 +89,7 @@ export const vcpuAudit: KernelAudit = {
       woke: modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop'),
       window: missing(SPLIT_WAIT),
     }),
+    entry(K.is_vcpu_idle, modelled('is_vcpu_idle')),
     entry(K.__set_cpu_idle, modelled('kvm_s390_handle_wait')),
     entry(K.__unset_cpu_idle, modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop')),
     entry(K.kvm_s390_vcpu_wakeup, {

@@ -41,7 +41,7 @@ const own: KernelAudit = {
       range: ignored('error return: nothing changes'),
       again: ignored('nothing changes'),
       invalid: missing(MDEVS),
-      link: modelledAs('either order; completes the APQN when the APQI is assigned already', 'assign_adapter_store', 'apqi_assigned', 'matrix_mdev_closed'),
+      link: modelledAs('either order; completes the APQN when the APQI is assigned already', 'assign_adapter_store', 'apqn_assigned', 'matrix_mdev_closed'),
       hotplug: missing(HOTPLUG),
     }),
     entry(K.assign_domain_store, {
@@ -49,7 +49,7 @@ const own: KernelAudit = {
       range: ignored('error return: nothing changes'),
       again: ignored('nothing changes'),
       invalid: missing(MDEVS),
-      link: modelledAs('either order; completes the APQN when the APID is assigned already', 'assign_domain_store', 'apid_assigned', 'matrix_mdev_closed'),
+      link: modelledAs('either order; completes the APQN when the APID is assigned already', 'assign_domain_store', 'apqn_assigned', 'matrix_mdev_closed'),
       hotplug: missing(HOTPLUG),
     }),
     entry(K.unassign_adapter_store, {
@@ -84,7 +84,7 @@ const own: KernelAudit = {
       apie: missing('a guest without AP interpretation (KVM_S390_VM_CRYPTO_DISABLE_APIE): its PQAP goes to QEMU, not to handle_pqap; switching it while the guest runs changes ECA_APIE under vfio_ap; to model: an apie configuration and the attribute as a userspace event'),
       kw: ignored('key wrapping: writes nothing modelled'),
     }),
-    entry(K.vfio_ap_mdev_get_queue, abstracted('queue events carry the queue index; a queue is found while its APQN is assigned (apid_assigned, apqi_assigned)')),
+    entry(K.vfio_ap_mdev_get_queue, abstracted('queue events carry the queue index; a queue is found while its APQN is assigned (apqn_assigned)')),
     entry(K.vfio_ap_mdev_probe_queue, {
       fail: ignored('no queue: writes nothing'),
       alone: abstracted('the initial state probed: q allocated with saved_isc VFIO_AP_ISC_INVALID'),
@@ -115,16 +115,16 @@ const own: KernelAudit = {
       noKvm: missing(`${GUEST_STATUS}; the hook is set before matrix_mdev->kvm (and stays set after -EPERM)`),
       noQueue: missing(GUEST_STATUS),
       enable: modelled('handle_pqap', 'pqap_hook', 'bounds_aqic'),
-      disable: modelled('handle_pqap', 'aqic_disables'),
+      disable: modelled('handle_pqap', 'vfio_ap_irq_disable', 'saved_isc_valid'),
     }),
     entry(K.vfio_ap_irq_enable, {
       nib: modelledAs('the NIB_INVALID payload', 'handle_pqap'),
-      pin: modelledAs('the PIN_FAILED payload', 'handle_pqap'),
+      pin: modelledAs('the PIN_FAILED payload', 'handle_pqap', 'vfio_pin_pages'),
       pvShared: missing(PV_AP),
       gisc: modelledAs('upstream: kvm_s390_gisc_register fails when the VM has no GISA any more; unpinned, 06', 'handle_pqap'),
-      normal: modelled('handle_pqap', 'aqic_enables'),
+      normal: modelled('handle_pqap', 'vfio_ap_irq_enable', 'saved_isc_valid'),
       changed: modelledAs('the OTHERWISE_CHANGED payload', 'handle_pqap'),
-      other: modelledAs('the OTHER payload stands for every other response code (the leak of the new pin and GISC is the upstream finding)', 'handle_pqap', 'aqic_disables'),
+      other: modelledAs('the OTHER payload stands for every other response code (the leak of the new pin and GISC is the upstream finding)', 'handle_pqap', 'vfio_ap_irq_enable', 'vfio_ap_irq_disable'),
     }),
     entry(K.vfio_ap_irq_disable, {
       off: modelledAs('ap_aqic(ir=0) answered NORMAL or 07 and the TAPQ wait in one step: interruptions off, then the resources freed', 'handle_pqap'),
@@ -142,7 +142,7 @@ const own: KernelAudit = {
       noQ: ignored('writes nothing'),
       unregister: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
       noKvm: missing(FREE_WARN),
-      unpin: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      unpin: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages'),
       noMdev: missing(FREE_WARN),
     }),
     entry(K.vfio_ap_mdev_reset_queue, {

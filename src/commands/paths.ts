@@ -54,7 +54,7 @@ export function runPaths(registry: readonly MachineSpec[], flags: PathsFlags): P
   }
   const model = spec.model(flags.variant, flags.configuration);
   const maxStates = flags.maxStates ?? DEFAULT_PATHS_MAX_STATES;
-  const x = explore(model, { symmetry: false, maxStates });
+  const x = explore(model, { symmetry: false, por: false, maxStates });
   if (x.limitReached) {
     throw new UsageError(`${spec.id} ${model.variantId} ${model.configurationId} has more than ${maxStates} states; paths need the whole graph: pick a smaller configuration or raise --max-states`);
   }

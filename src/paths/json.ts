@@ -63,7 +63,7 @@ export function packageVersion(): string {
 }
 
 /** The path file of one model: explored without symmetry reduction, so every path is concrete. */
-export function pathFile(spec: MachineSpec, model: Model, cover: Cover, x: Exploration = explore(model, { symmetry: false })): PathFile {
+export function pathFile(spec: MachineSpec, model: Model, cover: Cover, x: Exploration = explore(model, { symmetry: false, por: false })): PathFile {
   const set = coverPaths(x, cover);
   const initial = x.snapshots[0]!;
   return {

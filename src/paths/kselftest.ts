@@ -53,7 +53,7 @@ export interface KselftestFile {
   steps: number;
 }
 
-export function kselftestFile(target: KselftestTarget, spec: MachineSpec, model: Model, cover: Cover, x: Exploration = explore(model, { symmetry: false })): KselftestFile {
+export function kselftestFile(target: KselftestTarget, spec: MachineSpec, model: Model, cover: Cover, x: Exploration = explore(model, { symmetry: false, por: false })): KselftestFile {
   const reasons = new Map<number, string | undefined>();
   const reasonOf = (e: number): string | undefined => {
     if (!reasons.has(e)) reasons.set(e, target.leftOut(model, model.events[x.edges[3 * e + 1]!]!, x.edges[3 * e]!, x));

@@ -25,11 +25,11 @@ async function check(file: string): Promise<{ code: number; out: string; err: st
 
 /** The planted bug of kvm_s390_gib.variants.ts as a reviewer writes it; `helper` puts the kernel function in a local module. */
 function singlePass(helper?: string): string {
-  return `import { defineVariant${helper ? '' : ', kernel'} } from 's390-kvm-spec';
-${helper ? `import { emptyWalk } from '${helper}';\n` : ''}export default defineVariant({
+  return `import { defineVariant } from 's390-kvm-spec';
+${helper ? `import { nullWithoutWalk } from '${helper}';\n` : ''}export default defineVariant({
   machine: 'kvm_s390_gib',
   expectedViolations: ['GibTypeOK'],
-  actions: { process_gib_alert_list: ${helper ? 'emptyWalk' : 'kernel(() => {})'} },
+  kernel: { process_gib_alert_list: ${helper ? 'nullWithoutWalk' : "(c) => void (c.gib.origin = 'NULL_GISA_ADDR')"} },
 });
 `;
 }
@@ -53,7 +53,7 @@ describe('variant files from a checkout', () => {
 
   it('in a folder outside any project, importing a local helper module by its .js name', async () => {
     const dir = folder('loose/sub');
-    writeFileSync(join(dir, 'helper.ts'), `import { kernel } from 's390-kvm-spec';\nexport const emptyWalk = kernel(() => {});\n`);
+    writeFileSync(join(dir, 'helper.ts'), `import type { SystemContext } from 's390-kvm-spec';\nexport const nullWithoutWalk = (c: SystemContext): void => void (c.gib.origin = 'NULL_GISA_ADDR');\n`);
     writeFileSync(join(dir, 'mine.ts'), singlePass('./helper.js'));
     const r = await check(join(dir, 'mine.ts'));
     expect(r.err).toBe('');
