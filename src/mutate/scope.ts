@@ -67,6 +67,10 @@ export const NOT_KERNEL: Readonly<Record<MutantKind, RegExp>> = {
  */
 export const DESIGN_READS: readonly RegExp[] = [
   /^(d|design|host\.design|this\.design)\.(gib|aqic|gisaDestroy) *(===|!==) *'[^']*'$/,
+  // the kernel table's design (machines/kernel.ts): `k.design.gisaDestroy === 'v6.6'`, and the
+  // local `const d = this.design.gib` the kernel functions compare (`d === 'gib-v4'`)
+  /^k\.design\.(gib|aqic|gisaDestroy) *(===|!==) *'[^']*'$/,
+  /^d *(===|!==) *'(upstream|gib-v[2-5]|aqic-v4|v5\.3)'$/,
   /^v\.(precheckIdle|resetIdleOnError|errOutIdle|cpInitialized|ioTodoNeedsMdev|schEventRevives|enabledAtProbe)$/,
   /^v\.(ioMutex|ioTodo|notoper|lifecycle) *(===|!==) *'[^']*'$/,
   /^(p|this|private)\.(v6|v5_2plus|v5_14plus)$/,

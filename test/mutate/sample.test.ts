@@ -15,8 +15,8 @@ import type { MutationReport } from '../../src/mutate/report.ts';
 import { loadTriage } from '../../src/mutate/triage.ts';
 import { DEFAULT_TRIAGE } from '../../src/commands/mutate.ts';
 
-const KILLED_BY_PROPERTY = 'machines/system/kvm.machine.ts:kvm_put_kvm:never#0';
-const EQUIVALENT_MACHINE = 'machines/system/kvm.machine.ts:kvmImplementations.actions.kvm_vm_release:swap#0';
+const KILLED_BY_PROPERTY = 'machines/system/kvm.machine.ts:kvmKernel.kvm_put_kvm:never#0';
+const EQUIVALENT_MACHINE = 'machines/system/kvm.machine.ts:kvmKernel.kvm_vm_release:swap#0';
 const KILLED_BY_PATHS = 'src/sut/kvm.ts:kvm_put_kvm:never#0';
 const EQUIVALENT_SUT = 'src/sut/lifetime.ts:Lifetime.constructor:swap#0';
 
