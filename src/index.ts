@@ -24,6 +24,7 @@ export { checkModel, type CheckOptions, type CheckResult, type CheckStep, type P
 export { checkLeadsTo, checkAlwaysReachable, type LivenessViolation } from './check/liveness.ts';
 export { replay, formatPath, formatRecord, MalformedLogError, type ReplayOptions, type ReplayResult, type LogRecord, type PathStep, type Printer, type Step } from './replay/replay.ts';
 export { makeFormat, detectFormat, textMappings, type Format, type FormatId } from './replay/formats.ts';
+export { formatsListing, type FormatRow } from './replay/list.ts';
 export {
   defineVariant,
   type VariantFile,

@@ -145,18 +145,21 @@ export interface VariantInfo {
   /** Where the design comes from: a commit, a patch series, a seed document. */
   cite: string;
   expectedViolations: readonly string[];
-  /** The configuration the variant is checked in (default: the machine's first). */
+  /** The configuration the variant is checked in by default (default: the first of `configurations`, else the machine's first). */
   configuration?: string;
   /**
-   * Where another configuration sees more (a fine-grained one shows interleavings the atomic
-   * form cannot): the properties the variant must violate there, by configuration id.
-   */
-  expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
-  /**
-   * The only configurations the variant can be built in (a race variant that edits a thread
-   * exists only where that thread does); `check --configuration all` skips the others.
+   * Every configuration the variant belongs to, its own (`configuration`) included: `check
+   * --configuration C` checks the variants of C, `--configuration all` each variant in each of
+   * its configurations (see `variantConfigurations`). A core variant cannot be built outside
+   * the list when one is given (a race variant that edits a thread exists only where that thread does).
    */
   configurations?: readonly string[];
+  /**
+   * Where another configuration sees more (a fine-grained one shows interleavings the atomic
+   * form cannot): the properties the variant must violate there, by configuration id. The
+   * variant belongs to each configuration named here.
+   */
+  expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
   /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).
@@ -226,4 +229,13 @@ export function pick<T extends { id: string }>(kind: string, owner: string, list
     throw new SpecError(`unknown ${kind} '${id}' for ${owner}; known: ${list.map((x) => x.id).join(', ')}`);
   }
   return found;
+}
+
+/**
+ * The configurations a variant belongs to, its own first: `configuration` (or the first of
+ * `configurations`, or the machine's first), then `configurations`, then those `expectedViolationsIn` names.
+ */
+export function variantConfigurations(spec: Pick<MachineSpec, 'configurations'>, v: VariantInfo): string[] {
+  const own = v.configuration ?? v.configurations?.[0] ?? spec.configurations[0]?.id;
+  return [...new Set([...(own === undefined ? [] : [own]), ...(v.configurations ?? []), ...Object.keys(v.expectedViolationsIn ?? {})])];
 }

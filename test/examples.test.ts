@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
 
 describe('examples/destroy-without-unlink.ts', () => {
-  it('check --variant-file matches its expectation and shows the freed GISA on the alert list as a numbered trace', async () => {
+  // type-checks the file against the package and checks the composed guest (about 6 s of CPU): npm run test:slow
+  it('check --variant-file matches its expectation and shows the freed GISA on the alert list as a numbered trace', { tags: ['slow'] }, async () => {
     let out = '';
     let err = '';
     const code = await main(['check', '--variant-file', 'examples/destroy-without-unlink.ts'], {

@@ -68,7 +68,7 @@ export interface FlicVariant extends VariantInfo {
 
 function variant(v: Omit<FlicVariant, 'expectedViolations'>): FlicVariant {
   const union = new Set(Object.values(v.expected).flat());
-  return { ...v, expectedViolations: [...union] };
+  return { ...v, expectedViolations: [...union], configurations: Object.keys(v.expected) };
 }
 
 export const FLIC_VARIANTS: readonly FlicVariant[] = [

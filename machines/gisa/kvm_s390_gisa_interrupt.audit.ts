@@ -171,7 +171,7 @@ function entries(fine: boolean) {
       clear: modelled('kvm_s390_gisa_clear'),
     }),
     entry(K.kvm_s390_clear_float_irqs, {
-      flic: modelledAs('only the GISA part (the float lists are the flic-ais machine\'s)', 'kvm_s390_gisa_clear'),
+      flic: modelledAs('only the GISA part (the float lists are the flic-ais machine\'s); the FLIC device ioctl comes through the open VM fd', 'kvm_s390_gisa_clear', 'kvm_vm_alive'),
       destroy: abstracted('after kvm_s390_gisa_destroy: the GISA is untouched (origin NULL); the float lists are not modelled here'),
     }),
     entry(K.get_all_floating_irqs, {

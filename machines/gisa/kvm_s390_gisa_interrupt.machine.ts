@@ -362,7 +362,8 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
           ...restore,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
-          kvm_s390_gisa_clear: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('kernel') },
+          // QEMU's interrupt reset: KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs, through the FLIC fd QEMU holds while it holds the VM
+          kvm_s390_gisa_clear: { guard: g('kvm_vm_alive', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('userspace') },
           // gi->origin = NULL: the region follows it
           [gisaSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'destroyed' },
           kvm_s390_gisa_destroy: {

@@ -7,13 +7,15 @@ import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 const VCPU = ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'STOSM_IO', 'kvm_vcpu_check_block'];
 const GIB = ['gisa_vcpu_kicker', 'gib_alert_irq_handler', 'process_gib_alert_list'];
 const TEARDOWN = ['kvm_s390_vcpu_stop', 'kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices'];
+/** QEMU's interrupt reset at start and reset: KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs -> kvm_s390_gisa_clear. */
+const FLIC = ['kvm_s390_gisa_clear'];
 const VFIO_AP = [
   'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device',
   'PQAP_AQIC', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue',
 ];
 
-/** Every event of the guest's life, from vcpu start to teardown, with every ap_aqic outcome. */
-const GUEST_LIFETIME = { types: [...VCPU, ...GIB, ...TEARDOWN, ...VFIO_AP], outcomes: AQIC_OUTCOMES };
+/** Every event of the guest's life, from vcpu start and QEMU's interrupt reset to teardown, with every ap_aqic outcome. */
+const GUEST_LIFETIME = { types: [...VCPU, ...GIB, ...FLIC, ...TEARDOWN, ...VFIO_AP], outcomes: AQIC_OUTCOMES };
 
 export const systemConfigurations: CoreConfiguration[] = [
   {

@@ -11,7 +11,10 @@
  * kvm_s390_gisc_register, unset_kvm -> kvm_put_kvm) and three internal events raised in the
  * same step: `gisa_alert` (millicode enqueues a GISA on the GIB), `kvm_s390_vcpu_wakeup` (a
  * kick) and `kvm_destroy_vm` (the last kvm_put_kvm); regions whose state mirrors kernel data
- * follow it with their settle events (`settle.gib`, `settle.q0`, `settle.vm0.vcpu0`).
+ * follow it with their settle events (`settle.gib`, `settle.q0`, `settle.vm0.vcpu0`). QEMU's
+ * interrupt reset at start and reset (KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs ->
+ * kvm_s390_gisa_clear) is an event of the guest lifetime configurations, so a host's log of a
+ * whole guest lifetime replays. VM and vcpu creation are the initial state.
  * Ignores: what the per-object machines ignore.
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2) for the upstream design.
  */

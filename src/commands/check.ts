@@ -1,14 +1,16 @@
 // `check [--machine ID] [--variant ID | --variant-file F] [--configuration ID|all] [--set k=v ...]
 // [--json] [--report DIR] [--max-states N]`: explore, evaluate every property, compare with
 // the expectations. Exit 0 when every result matches, 1 when any does not, 2 on a usage error.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { checkModel, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
 import { perDepthText } from '../check/growth.ts';
 import { applyVariant, loadVariantFile, type LoadedVariant } from '../check/variant-file.ts';
-import { pick, SpecError, type MachineSpec, type Model } from '../spec.ts';
+import { pick, SpecError, variantConfigurations, type MachineSpec, type Model, type VariantInfo } from '../spec.ts';
+import { ensureDir } from '../export/files.ts';
+import { checkOurs, NotOursError, probeWritable, writeMarker } from '../export/owned.ts';
 import { UsageError, type Io } from './io.ts';
 
 export interface CheckFlags {
@@ -33,7 +35,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--machine <id>', 'only this machine')
     .addOption(new Option('--variant <id>', 'only this variant').conflicts('variantFile'))
     .option('--variant-file <file>', 'a TypeScript module exporting guard, action and kernel function overrides (see VariantFile)')
-    .option('--configuration <id>', "configuration to check, or 'all' (default: each machine's first)")
+    .option('--configuration <id>', "check the variants that belong to this configuration, or 'all': each variant in each of its configurations (default: each variant in its own)")
     .option('--set <key=value>', 'override a configuration parameter (repeatable; value parsed as JSON if it can be)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the results as JSON on stdout')
     .option('--report <dir>', 'also write <dir>/results.json')
@@ -57,9 +59,9 @@ interface Job {
   model: Model;
 }
 
-/** Parses `key=value`; the value as JSON when it parses (numbers, arrays), else the string. */
-export function parseSet(items: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** Parses `key=value` pairs, in order; the value as JSON when it parses (numbers, arrays), else the string. */
+export function parseSet(items: readonly string[]): [string, unknown][] {
+  const out: [string, unknown][] = [];
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set expects key=value, got '${item}'`);
@@ -70,66 +72,104 @@ export function parseSet(items: readonly string[]): Record<string, unknown> {
     } catch {
       // a bare word stays a string
     }
-    out[item.slice(0, eq)] = value;
+    // kept as pairs, never as properties of an object: a key such as __proto__ is just an unknown parameter
+    out.push([item.slice(0, eq), value]);
   }
   return out;
 }
 
+const paramKeys = (s: MachineSpec) => (s.params ?? []).map((x) => x.key);
+
 /** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. */
 export async function plan(flags: CheckFlags): Promise<Job[]> {
+  if (flags.variantFile === '') throw new UsageError('--variant-file needs a file name, got an empty string');
   if (flags.symmetry === true && flags.por === true) throw new UsageError('--symmetry and --por cannot be combined (symmetry and partial-order reduction are not proved to compose); give one of them');
   let file: LoadedVariant | undefined;
-  if (flags.variantFile) file = await loadVariantFile(flags.variantFile);
+  if (flags.variantFile !== undefined) file = await loadVariantFile(flags.variantFile);
   const machineId = flags.machine ?? file?.file.machine;
-  if (file && !machineId) throw new UsageError(`variant file ${flags.variantFile} names no machine; add machine: '<id>' to it or pass --machine`);
-  if (file?.file.machine && flags.machine && file.file.machine !== flags.machine) {
+  if (file && machineId === undefined) throw new UsageError(`variant file ${flags.variantFile} names no machine; add machine: '<id>' to it or pass --machine`);
+  if (file?.file.machine && flags.machine !== undefined && file.file.machine !== flags.machine) {
     throw new UsageError(`variant file is for machine ${file.file.machine}, but --machine ${flags.machine} was given`);
   }
   let selected = machineId === undefined ? specs : [pick('machine', 's390-kvm-spec', specs, machineId)];
   if (selected.length === 0) throw new UsageError('no machines are registered in machines/index.ts');
-  if (machineId === undefined && flags.variant) {
+  const known = (what: string, ids: (s: MachineSpec) => string[]) => specs.map((s) => `${s.id}: ${ids(s).join(', ') || 'none'}`).join('; ');
+  if (machineId === undefined && flags.variant !== undefined) {
     // --variant without --machine: the machines that have that variant
     const variant = flags.variant;
     selected = selected.filter((s) => s.variants.some((v) => v.id === variant));
     if (!selected.length) throw new UsageError(`no machine has a variant '${variant}'; known: ${[...new Set(specs.flatMap((s) => s.variants.map((v) => v.id)))].join(', ')}`);
   }
-  const params = { ...(file?.file.params ?? {}), ...parseSet(flags.set ?? []) };
+  const configuration = flags.configuration;
+  if (machineId === undefined && configuration !== undefined && configuration !== 'all') {
+    // --configuration without --machine: the machines that have that configuration
+    selected = selected.filter((s) => s.configurations.some((c) => c.id === configuration));
+    if (!selected.length) throw new UsageError(`no machine${flags.variant !== undefined ? ` with variant '${flags.variant}'` : ''} has a configuration '${configuration}'; known: ${known('configuration', (s) => s.configurations.map((c) => c.id))}`);
+  }
+  const params = new Map<string, unknown>([...Object.entries(file?.file.params ?? {}), ...parseSet(flags.set ?? [])]);
+  const keys = [...params.keys()];
+  if (keys.length && machineId === undefined) {
+    // --set without --machine: the machines that have every parameter named
+    selected = selected.filter((s) => keys.every((k) => paramKeys(s).includes(k)));
+    if (!selected.length) {
+      const among = flags.variant !== undefined || configuration !== undefined ? ' of those selected' : '';
+      throw new UsageError(`no machine${among} has the parameter${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}; known: ${known('parameter', paramKeys)}`);
+    }
+  }
   const jobs: Job[] = [];
   for (const spec of selected) {
-    const known = (spec.params ?? []).map((x) => x.key);
-    for (const key of Object.keys(params)) {
-      if (!known.includes(key)) {
-        throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${known.length ? known.join(', ') : 'none'}`);
-      }
+    for (const key of keys) {
+      if (!paramKeys(spec).includes(key)) throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${paramKeys(spec).join(', ') || 'none'}`);
     }
     // a variant file's kernel replacements go into the machine's kernel table (core machines)
     const kernel = file?.file.kernel;
-    const options = Object.keys(params).length || kernel ? { ...(Object.keys(params).length ? { params } : {}), ...(kernel ? { kernel } : {}) } : undefined;
-    const variants = file ? [pick('variant', spec.id, spec.variants, file.file.base).id] : flags.variant ? [pick('variant', spec.id, spec.variants, flags.variant).id] : spec.variants.map((v) => v.id);
-    // without --configuration each variant is checked where it says (VariantInfo.configuration), else in the first
-    const configurations: (string | undefined)[] =
-      flags.configuration === 'all' ? spec.configurations.map((c) => c.id) : flags.configuration ? [pick('configuration', spec.id, spec.configurations, flags.configuration).id] : [undefined];
-    for (const c of configurations) {
+    const options = keys.length || kernel ? { ...(keys.length ? { params: Object.fromEntries(params) } : {}), ...(kernel ? { kernel } : {}) } : undefined;
+    const variants: VariantInfo[] = file ? [pick('variant', spec.id, spec.variants, file.file.base)] : flags.variant !== undefined ? [pick('variant', spec.id, spec.variants, flags.variant)] : [...spec.variants];
+    // which configurations each variant is checked in: its own by default, each of its own with
+    // 'all', and with one named, the variants that belong to it (a variant file may go anywhere)
+    const pairs: [VariantInfo, string][] = [];
+    if (configuration === undefined) {
+      for (const v of variants) pairs.push([v, variantConfigurations(spec, v)[0]!]);
+    } else if (configuration === 'all') {
+      // a variant file goes in every configuration its base variant can be built in
+      for (const v of variants) for (const c of file && !v.configurations ? spec.configurations.map((x) => x.id) : variantConfigurations(spec, v)) pairs.push([v, c]);
+    } else {
+      const c = pick('configuration', spec.id, spec.configurations, configuration).id;
       for (const v of variants) {
-        // a variant that exists only in some configurations is skipped elsewhere, unless named
-        const only = spec.variants.find((x) => x.id === v)?.configurations;
-        if (only && c !== undefined && !only.includes(c) && !flags.variant && !file) continue;
-        let model: Model;
-        try {
-          model = spec.model(v, c, options);
-        } catch (e) {
-          if (e instanceof SpecError || !options?.params) throw e;
-          throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(params)}: ${String((e as Error).message).split('\n')[0]}`);
+        const mine = variantConfigurations(spec, v);
+        if (file || mine.includes(c)) pairs.push([v, c]);
+        else if (flags.variant !== undefined) {
+          spec.model(v.id, c, options); // a variant that cannot be built there says so itself (SpecError)
+          throw new UsageError(`variant ${v.id} of ${spec.id} does not belong to configuration ${c}, so nothing says what it must find there; it belongs to ${mine.join(', ')} (or check your own expectation with --variant-file)`);
         }
-        jobs.push({ spec, model: file ? applyVariant(model, file) : model });
       }
+      if (!pairs.length) throw new UsageError(`no variant of ${spec.id} belongs to configuration ${c}`);
+    }
+    for (const [v, c] of pairs) {
+      let model: Model;
+      try {
+        model = spec.model(v.id, c, options);
+      } catch (e) {
+        if (e instanceof SpecError || !options?.params) throw e;
+        throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(options.params)}: ${String((e as Error).message).split('\n')[0]}`);
+      }
+      const expected = v.expectedViolationsIn?.[c];
+      if (expected) model = { ...model, expectedViolations: expected };
+      jobs.push({ spec, model: file ? applyVariant(model, file) : model });
     }
   }
   return jobs;
 }
 
+/** What `check --report` writes into its folder, and the page beside it (for folders from before the marker). */
+export function isReportFile(file: string): boolean {
+  return file === 'results.json' || file === 'index.html' || /^counterexamples\/[^/]+\/[^/]+\.mmd$/.test(file);
+}
+
 export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const jobs = await plan(flags);
+  // the report's folder is checked (and a write tried) before exploring, which can take minutes
+  const reportBefore = flags.report === undefined ? undefined : await prepareReport(flags.report);
   const progress = !flags.json && io.errIsTTY ? new Progress(io) : undefined;
   const results: CheckResult[] = [];
   for (const job of jobs) {
@@ -141,27 +181,37 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     if (!flags.json) io.out(formatResult(r));
   }
   const matches = results.every((r) => r.matches);
-  if (flags.report) writeReport(flags.report, results);
+  if (flags.report !== undefined) await writeReport(flags.report, results, reportBefore ?? []);
   if (flags.json) io.out(JSON.stringify(results, null, 2) + '\n');
   else io.out(summary(results));
   return matches ? 0 : 1;
 }
 
-/** Writes `dir/results.json` through a temporary file and a rename, so no partial file is ever seen. */
-export function writeReport(dir: string, results: CheckResult[]): void {
+/** Checks that `dir` may hold the report and can be written; returns the package's files already there. */
+async function prepareReport(dir: string): Promise<string[]> {
+  if (dir === '') throw new UsageError('--report needs a directory, got an empty string');
+  try {
+    const before = await checkOurs(dir, isReportFile, 'report folder');
+    await probeWritable(dir);
+    return before;
+  } catch (e) {
+    if (e instanceof NotOursError) throw new UsageError(e.message);
+    throw new UsageError(`cannot write ${join(dir, 'results.json')}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable folder with --report`);
+  }
+}
+
+/** Writes `dir/results.json` through a temporary file and a rename, so no partial file is ever seen; then the folder's marker. */
+export async function writeReport(dir: string, results: CheckResult[], before: readonly string[] = []): Promise<void> {
   const target = join(dir, 'results.json');
   const tmp = join(dir, `.results.json.${process.pid}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true });
+    await ensureDir(dir);
     const body = { tool: 's390-kvm-spec', generatedAt: new Date().toISOString(), matches: results.every((r) => r.matches), checks: results };
-    writeFileSync(tmp, JSON.stringify(body, null, 2) + '\n');
-    renameSync(tmp, target);
+    await writeFile(tmp, JSON.stringify(body, null, 2) + '\n');
+    await rename(tmp, target);
+    await writeMarker(dir, [...before, 'results.json']);
   } catch (e) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // nothing was written
-    }
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw new UsageError(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
@@ -170,9 +220,11 @@ const verdict = (holds: boolean | null) => (holds === null ? 'unknown' : holds ?
 
 export function formatResult(r: CheckResult): string {
   const secs = (r.millis / 1000).toFixed(1);
+  // under symmetry reduction the explorer keeps one state per orbit: the count is of orbits
+  const unit = r.symmetry ? 'orbits' : 'states';
   const lines = [
-    `${r.machine} / ${r.variant} / ${r.configuration}: ${r.states.toLocaleString('en')} states, ${r.transitions.toLocaleString('en')} transitions, depth ${r.depth}, ${secs} s` +
-      (r.limitReached ? ` (explored ${r.states.toLocaleString('en')} states, limit reached)` : ''),
+    `${r.machine} / ${r.variant} / ${r.configuration}: ${r.states.toLocaleString('en')} ${unit}, ${r.transitions.toLocaleString('en')} transitions, depth ${r.depth}, ${secs} s` +
+      (r.limitReached ? ` (explored ${r.states.toLocaleString('en')} ${unit}, limit reached)` : ''),
   ];
   if (r.symmetry) lines.push(`  symmetry-reduced (one state per orbit): ${r.symmetry.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate: ' + (g.note ?? 'not an automorphism')})`).join('; ')}`);
   if (r.por?.reduced) lines.push(`  partial-order reduced: one order of independent steps explored (${plural(r.por.ampleStates ?? 0, 'state')} expanded by an ample set, ${(r.por.fullStates ?? 0).toLocaleString('en')} in full by a proviso); traces are the shortest among the explored interleavings${r.por.note ? `; ${r.por.note}` : ''}`);

@@ -3,8 +3,9 @@
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { UsageError } from './io.ts';
-import { countsFile, EXTENSION, FORMATS, renderAll, writeAll, type Format } from '../export/files.ts';
+import { countsFile, EXTENSION, FORMATS, isExportFile, renderAll, writeAll, type Format } from '../export/files.ts';
 import type { MachineSpec } from '../spec.ts';
+import { checkOurs, NotOursError } from '../export/owned.ts';
 
 export interface ExportOptions {
   machine?: string;
@@ -30,11 +31,17 @@ export function selectExport(registry: readonly MachineSpec[], opts: ExportOptio
 export async function runExport(registry: readonly MachineSpec[], opts: ExportOptions): Promise<string[]> {
   const { machines, formats } = selectExport(registry, opts);
   const out = opts.out ?? 'diagrams';
+  if (out === '') throw new UsageError('--out needs a directory, got an empty string');
+  // the destination first: a folder the package may not write into is refused before any rendering
+  await checkOurs(out, isExportFile, 'output folder').catch((e) => {
+    throw e instanceof NotOursError ? new UsageError(e.message) : new UsageError(`cannot write to output directory '${out}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable directory with --out`);
+  });
   const files = await renderAll(machines, formats);
   files.push(countsFile(registry));
   try {
     await writeAll(out, files);
   } catch (e) {
+    if (e instanceof NotOursError) throw new UsageError(e.message);
     const err = e as NodeJS.ErrnoException;
     throw new UsageError(`cannot write to output directory '${out}' (${err.code ?? err.message}); choose a writable directory with --out`);
   }

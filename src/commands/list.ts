@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { auditGaps, type AuditEntry, type AuditMark, type AuditPath, type KernelAudit } from '../audit.ts';
 import { UsageError } from './io.ts';
+import { formatFormats, formatsListing } from '../replay/list.ts';
 
 export function listing() {
   return specs.map((s) => ({
@@ -73,7 +74,13 @@ export function registerList(p: Command): void {
     .option('--json', 'print JSON')
     .option('--kernel', 'print the kernel audit of each machine (functions, branches, locks, marks)')
     .option('--machine <id>', 'with --kernel: only this machine')
-    .action((opts: { json?: boolean; kernel?: boolean; machine?: string }) => {
+    .option('--formats', "print the kernel messages replay reads: each mapped one with its source, each unmapped one with the reason")
+    .action((opts: { json?: boolean; kernel?: boolean; machine?: string; formats?: boolean }) => {
+      if (opts.formats) {
+        if (opts.kernel || opts.machine !== undefined) throw new UsageError('--formats lists the messages of every machine: drop --kernel and --machine');
+        process.stdout.write(opts.json ? JSON.stringify(formatsListing(), null, 2) + '\n' : formatFormats());
+        return;
+      }
       if (opts.machine !== undefined && !opts.kernel) throw new UsageError('--machine needs --kernel (list --kernel --machine ID)');
       if (opts.kernel) {
         if (opts.json) process.stdout.write(JSON.stringify(kernelListing(opts.machine), null, 2) + '\n');

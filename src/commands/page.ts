@@ -1,13 +1,13 @@
 // `page [--report DIR] [--results FILE] [--out FILE]`: the self-contained review page
 // (default: report/index.html from report/results.json), and beside it every counterexample
 // as a Mermaid sequenceDiagram under counterexamples/.
-import { readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { UsageError } from './io.ts';
-import { writeAll } from '../export/files.ts';
-import { counterexampleFiles, renderPage, writePage } from '../export/page.ts';
+import { checkPageDestination, counterexampleFiles, renderPage, writePageFiles } from '../export/page.ts';
+import { NotOursError } from '../export/owned.ts';
 import { parseResults, type CheckResult } from '../export/results.ts';
 import { MUTATION_RESULTS, withMutationSection } from '../export/mutation.ts';
 
@@ -16,11 +16,13 @@ export interface PageCommandOptions {
   results?: string;
   out?: string;
   coverageMaxStates?: string;
+  definitions?: boolean;
 }
 
 export async function runPage(opts: PageCommandOptions): Promise<string> {
   const resultsPath = opts.results ?? join(opts.report, 'results.json');
   const out = opts.out ?? join(opts.report, 'index.html');
+  if (out === '') throw new UsageError('--out needs a file name, got an empty string');
   let results: CheckResult[];
   try {
     results = parseResults(JSON.parse(await readFile(resultsPath, 'utf8')));
@@ -31,15 +33,17 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   }
   const max = opts.coverageMaxStates === undefined ? undefined : Number(opts.coverageMaxStates);
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) throw new UsageError(`--coverage-max-states must be a positive integer, not '${opts.coverageMaxStates}'`);
-  const html = await renderPage(specs, results, max === undefined ? {} : { coverageMaxStates: max });
+  const cannot = (e: unknown) =>
+    e instanceof NotOursError ? new UsageError(e.message) : new UsageError(`cannot write the page to '${out}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable path with --out`);
+  // the destination before the rendering, which explores every design
+  await checkPageDestination(out).catch((e) => {
+    throw cannot(e);
+  });
+  const html = await renderPage(specs, results, { ...(max === undefined ? {} : { coverageMaxStates: max }), ...(opts.definitions ? { definitions: true } : {}) });
   try {
-    await writePage(out, await withMutationSection(html, MUTATION_RESULTS));
-    // generated beside the page: last run's pictures of since-fixed variants must not linger
-    await rm(join(dirname(out), 'counterexamples'), { recursive: true, force: true });
-    const cxs = counterexampleFiles(specs, results);
-    if (cxs.length) await writeAll(dirname(out), cxs);
+    await writePageFiles(out, await withMutationSection(html, MUTATION_RESULTS), counterexampleFiles(specs, results));
   } catch (e) {
-    throw new UsageError(`cannot write the page to '${out}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable path with --out`);
+    throw cannot(e);
   }
   return out;
 }
@@ -50,7 +54,8 @@ export function registerPage(p: Command): void {
     .option('--report <dir>', 'directory holding results.json; the page is written there as index.html', 'report')
     .option('--results <file>', 'checker results (default: <report>/results.json)')
     .option('--out <file>', 'the page (default: <report>/index.html)')
-    .option('--coverage-max-states <n>', 'states explored per machine to measure transition coverage (default 20000)')
+    .option('--coverage-max-states <n>', 'states explored per design to measure its coverage (default 200000)')
+    .option('--definitions', 'also show which transition definitions each design takes (replays every transition through xstate: slower)')
     .action(async (opts: PageCommandOptions) => {
       const out = await runPage(opts);
       process.stdout.write(`wrote ${out}\n`);

@@ -2,8 +2,9 @@
 // the five formats under `<area>/<machine>.<ext>`, plus `counts.json` recording the number of
 // state nodes and transition definitions each file must show. Everything is generated in
 // memory first, then written to a temporary directory and renamed into place, so bad input
-// or a failing disk never leaves a partial file.
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+// or a failing disk never leaves a partial file. The output folder must be the package's
+// (src/export/owned.ts): a folder holding files the package did not write is refused.
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MachineSpec } from '../spec.ts';
 import { chartOf, type Chart } from './chart.ts';
@@ -12,6 +13,7 @@ import { toStatelyJson } from './json.ts';
 import { toMermaid } from './mermaid.ts';
 import { toScxml } from './scxml.ts';
 import { dotToSvg } from './svg.ts';
+import { checkOurs, ensureDir, writeMarker } from './owned.ts';
 
 export const FORMATS = ['mermaid', 'dot', 'svg', 'scxml', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -56,27 +58,20 @@ export async function renderAll(specs: readonly MachineSpec[], formats: readonly
   return files;
 }
 
-/**
- * `mkdir -p` that fails instead of looping: Node's recursive mkdir spins forever where a
- * parent exists but refuses children with ENOENT (as /proc does).
- */
-export async function ensureDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      if ((await stat(dir)).isDirectory()) return;
-      throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
-    }
-    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
-    await ensureDir(dirname(dir));
-    await mkdir(dir);
-  }
+export { ensureDir } from './owned.ts';
+
+/** The files `export` writes: `<area>/<machine>.<ext>` and `counts.json`. */
+export function isExportFile(file: string): boolean {
+  return file === 'counts.json' || /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\.(mmd|dot|svg|scxml|json)$/.test(file);
 }
 
-/** Writes every file or none: into a temporary directory inside `outDir`, then renamed into place. */
-export async function writeAll(outDir: string, files: readonly ExportFile[]): Promise<void> {
+/**
+ * Writes every file or none: into a temporary directory inside `outDir`, then renamed into
+ * place, and the marker updated. Refuses (NotOursError) an `outDir` holding a file the package
+ * did not write, before writing anything.
+ */
+export async function writeAll(outDir: string, files: readonly ExportFile[], ours: (file: string) => boolean = isExportFile): Promise<void> {
+  const before = await checkOurs(outDir, ours, 'output folder');
   await ensureDir(outDir);
   const tmp = await mkdtemp(join(outDir, '.export-'));
   try {
@@ -96,4 +91,5 @@ export async function writeAll(outDir: string, files: readonly ExportFile[]): Pr
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+  await writeMarker(outDir, [...before, ...files.map((f) => f.path)]);
 }

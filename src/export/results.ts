@@ -25,6 +25,8 @@ export interface PropertyResult {
   trigger?: number;
   /** leadsTo: the run may stop in the last state (no fair event is enabled there). */
   stuck?: boolean;
+  /** For a per-object property, the object the violation is about. */
+  instance?: Record<string, number>;
   note?: string;
 }
 

@@ -4,10 +4,18 @@ import { Graphviz } from '@hpcc-js/wasm-graphviz';
 
 let graphviz: Promise<Graphviz> | undefined;
 
+/** The last charts laid out: export, the page and the tests draw the same ones again. */
+const laidOut = new Map<string, string>();
+
 export async function dotToSvg(dot: string): Promise<string> {
+  const done = laidOut.get(dot);
+  if (done !== undefined) return done;
   graphviz ??= Graphviz.load();
-  const svg = (await graphviz).dot(dot, 'svg');
-  return svg.endsWith('\n') ? svg : svg + '\n';
+  const raw = (await graphviz).dot(dot, 'svg');
+  const svg = raw.endsWith('\n') ? raw : raw + '\n';
+  if (laidOut.size >= 64) laidOut.delete(laidOut.keys().next().value!);
+  laidOut.set(dot, svg);
+  return svg;
 }
 
 /** The `<svg>` element alone (no XML prolog, doctype or comments), for inlining in HTML. */

@@ -17,10 +17,18 @@ import { getInitialSnapshot, type AnyActorScope, type AnyMachineSnapshot, type E
 import type { Model } from '../spec.ts';
 import { abstractState, inertScope, stateKey } from '../check/explore.ts';
 
-/** One line as the kernel printed it, reduced to an event name and the fields it shows. */
+/** A field value a printed record allows: one value, any of several, or any ('*'). */
+export type Allowed = string | number | readonly (string | number)[];
+
+/**
+ * One line as the kernel printed it, reduced to an event name and the fields it shows; or what a
+ * step prints, whose fields may allow several values (a vcpu of several in SIE, any response code).
+ */
 export interface LogRecord {
   event: string;
-  fields: Readonly<Record<string, string | number>>;
+  fields: Readonly<Record<string, Allowed>>;
+  /** The line's prefix as the kernel printed it (s390dbf view header, ftrace context), kept for the output. */
+  where?: string;
 }
 
 /** An event seen inside a step (the step's own event or one raised by it) and the snapshot before it. */
@@ -47,6 +55,22 @@ export interface ReplayOptions {
   maxHidden?: number;
   /** Lines of path kept for the reconstruction (default 10,000; Infinity keeps all). */
   keep?: number;
+  /**
+   * The unlogged steps worth taking before a line: those of the objects it speaks of. Steps of
+   * other objects commute with them and are taken before those objects' own lines instead, so
+   * the search does not multiply the guests of a log. Returns a key (the closure cache's) and
+   * the filter, or undefined for every step.
+   */
+  related?: (record: LogRecord) => { key: string; filter: (event: EventObject) => boolean } | undefined;
+  /**
+   * Search with the fewest unlogged steps first: before each line, take only as many unlogged
+   * steps as the nearest step that prints it needs. A path found this way is a real path (the
+   * log conforms); a failure is not final, since a line further on may have needed more unlogged
+   * steps earlier: the caller then replays the log again without it (the exhaustive search, the
+   * default). On a log of several guests and queues it keeps the frontier to the states that
+   * differ in what the log shows, instead of every interleaving of the others' unlogged steps.
+   */
+  fewestHidden?: boolean;
 }
 
 export class MalformedLogError extends Error {
@@ -66,6 +90,8 @@ export interface PathStep {
   actor: string;
   /** The log lines this step printed (empty for an unlogged step). */
   lines: number[];
+  /** The prefix of each of those lines (empty string where a line has none). */
+  at: string[];
 }
 
 export interface StateView {
@@ -109,9 +135,16 @@ interface CachedStep {
 
 interface ClosureEntry {
   id: number;
+  /** The entry this one was reached from, -1 for a start. */
   parent: number;
   step: CachedStep | undefined;
+  /** For a start: which of the starts (reach's `ids`) it is. */
+  src: number;
+  /** Unlogged steps from the start. */
+  depth: number;
 }
+
+type Related = { key: string; filter: (event: EventObject) => boolean };
 
 interface PathNode {
   prev: PathNode | null;
@@ -120,6 +153,8 @@ interface PathNode {
   line: number;
   /** Whether this step printed line `line` (else it is an unlogged step before it). */
   logged: boolean;
+  /** The prefix of line `line`, for a logged step. */
+  where: string;
   /** Steps, and unlogged steps, from the start of the run to this one (kept when `keep` cuts the list). */
   n: number;
   h: number;
@@ -137,7 +172,7 @@ export class StepGraph {
   private ids = new Map<string, number>();
   private snaps: AnyMachineSnapshot[] = [];
   private steps: (CachedStep[] | undefined)[] = [];
-  private closures = new Map<number, ClosureEntry[]>();
+  private closures = new Map<string, ClosureEntry[]>();
   private scope: AnyActorScope;
   private seen: Observation[] = [];
   private current: AnyMachineSnapshot | undefined;
@@ -198,34 +233,78 @@ export class StepGraph {
     return out;
   }
 
-  /** Every state reachable by at most maxHidden unlogged steps, breadth first (fewest steps first). */
-  closure(id: number): ClosureEntry[] {
-    const cached = this.closures.get(id);
+  /** Every state reachable by at most maxHidden unlogged steps (of the events `related` lets through), breadth first (fewest steps first). */
+  closure(id: number, related?: Related): ClosureEntry[] {
+    const cacheKey = related ? `${id}:${related.key}` : String(id);
+    const cached = this.closures.get(cacheKey);
     if (cached) return cached;
-    const out: ClosureEntry[] = [{ id, parent: -1, step: undefined }];
-    const seen = new Set([id]);
+    const out = this.bfs([id], related);
+    this.closures.set(cacheKey, out);
+    return out;
+  }
+
+  /**
+   * The states within maxHidden unlogged steps of any of `ids` (the frontier's states): one
+   * breadth-first search from all of them, so states their closures share are visited once.
+   */
+  reach(ids: readonly number[], related?: Related): ClosureEntry[] {
+    return ids.length === 1 ? this.closure(ids[0]!, related) : this.bfs(ids, related);
+  }
+
+  /**
+   * Like reach, level by level: `level(entries, from, to)` sees the entries of each depth as it
+   * is completed and stops the search by returning true. A single start's closure comes from the
+   * cache when it is there.
+   */
+  reachLevels(ids: readonly number[], related: Related | undefined, level: (out: readonly ClosureEntry[], from: number, to: number) => boolean): ClosureEntry[] {
+    const cached = ids.length === 1 ? this.closures.get(related ? `${ids[0]}:${related.key}` : String(ids[0])) : undefined;
+    if (cached) {
+      for (let from = 0; from < cached.length; ) {
+        let to = from;
+        while (to < cached.length && cached[to]!.depth === cached[from]!.depth) to++;
+        if (level(cached, from, to)) break;
+        from = to;
+      }
+      return cached;
+    }
+    return this.bfs(ids, related, level);
+  }
+
+  private bfs(ids: readonly number[], related: Related | undefined, level?: (out: readonly ClosureEntry[], from: number, to: number) => boolean): ClosureEntry[] {
+    const out: ClosureEntry[] = ids.map((id, src) => ({ id, parent: -1, step: undefined, src, depth: 0 }));
+    const seen = new Set(ids);
     let from = 0;
+    if (level?.(out, 0, out.length)) return out;
     for (let depth = 0; depth < this.maxHidden; depth++) {
       const to = out.length;
       for (let i = from; i < to; i++) {
         for (const s of this.stepsFrom(out[i]!.id)) {
           if (s.records.length || seen.has(s.to)) continue;
+          if (related && !related.filter(this.model.events[s.event]!)) continue;
           seen.add(s.to);
-          out.push({ id: s.to, parent: i, step: s });
+          out.push({ id: s.to, parent: i, step: s, src: out[i]!.src, depth: depth + 1 });
         }
       }
       if (out.length === to) break;
+      if (level?.(out, to, out.length)) break;
       from = to;
     }
-    this.closures.set(id, out);
     return out;
   }
 }
 
-/** Whether a logged record shows what the model prints: same event, and each logged field equal. */
+/** Any value of a field, in a printed record. */
+export const ANY_VALUE = '*';
+
+/** Whether a logged record shows what the model prints: same event, and each logged field allowed. */
 export function matches(logged: LogRecord, printed: LogRecord): boolean {
   if (logged.event !== printed.event) return false;
-  for (const k in logged.fields) if (printed.fields[k] !== logged.fields[k]) return false;
+  for (const k in logged.fields) {
+    const p = printed.fields[k];
+    const v = logged.fields[k] as string | number;
+    if (p === ANY_VALUE) continue;
+    if (Array.isArray(p) ? !p.includes(v) : p !== v) return false;
+  }
   return true;
 }
 
@@ -240,40 +319,61 @@ export async function replay(model: Model, lines: AsyncIterable<string> | Iterab
   let frontier = new Map<string | number, Item>([[graph.initial, { id: graph.initial, pend: [], back: null }]]);
   let lineNo = 0;
   let explained = 0;
-  const node = (prev: PathNode | null, event: number, line: number, logged: boolean): PathNode => ({ prev, event, line, logged, n: (prev?.n ?? 0) + (event < 0 ? 0 : 1), h: (prev?.h ?? 0) + (logged ? 0 : 1) });
-  // the back-pointers of the hidden steps leading to closure entry i
-  const hiddenChain = (back: PathNode | null, closure: ClosureEntry[], i: number, line: number): PathNode | null => {
-    if (i <= 0) return back;
-    const c = closure[i]!;
-    return node(hiddenChain(back, closure, c.parent, line), c.step!.event, line, false);
+  const node = (prev: PathNode | null, event: number, line: number, logged: boolean, where = ''): PathNode => ({
+    prev,
+    event,
+    line,
+    logged,
+    where,
+    n: (prev?.n ?? 0) + (event < 0 ? 0 : 1),
+    h: (prev?.h ?? 0) + (logged ? 0 : 1),
+  });
+  // the back-pointers of the hidden steps leading to entry i of a reach from `starts`
+  const hiddenChain = (starts: readonly Item[], reach: readonly ClosureEntry[], i: number, line: number): PathNode | null => {
+    const c = reach[i]!;
+    if (c.parent < 0) return starts[c.src]!.back;
+    return node(hiddenChain(starts, reach, c.parent, line), c.step!.event, line, false);
   };
   for await (const text of lines) {
     lineNo++;
     const record = opts.parse(text, lineNo);
     if (!record) continue;
+    const related = opts.related?.(record);
     const next = new Map<string | number, Item>();
+    const starts: Item[] = [];
     for (const item of frontier.values()) {
-      if (item.pend.length) {
-        // the rest of what the last step printed must come first
-        if (matches(record, item.pend[0]!)) {
-          const pend = item.pend.slice(1);
-          const key = pend.length ? `${item.id}:${JSON.stringify(pend)}` : item.id;
-          if (!next.has(key)) next.set(key, { id: item.id, pend, back: node(item.back, -1, lineNo, true) });
-        }
+      if (!item.pend.length) {
+        starts.push(item);
         continue;
       }
-      const closure = graph.closure(item.id);
-      for (let i = 0; i < closure.length; i++) {
-        for (const s of graph.stepsFrom(closure[i]!.id)) {
+      // the rest of what the last step printed must come first
+      if (matches(record, item.pend[0]!)) {
+        const pend = item.pend.slice(1);
+        const key = pend.length ? `${item.id}:${JSON.stringify(pend)}` : item.id;
+        if (!next.has(key)) next.set(key, { id: item.id, pend, back: node(item.back, -1, lineNo, true, record.where) });
+      }
+    }
+    const take = (reach: readonly ClosureEntry[], from: number, to: number): boolean => {
+      for (let i = from; i < to; i++) {
+        for (const s of graph.stepsFrom(reach[i]!.id)) {
           if (!s.records.length || !matches(record, s.records[0]!)) continue;
           const pend = s.records.slice(1);
           const key = pend.length ? `${s.to}:${JSON.stringify(pend)}` : s.to;
           if (next.has(key)) continue;
-          next.set(key, { id: s.to, pend, back: node(hiddenChain(item.back, closure, i, lineNo), s.event, lineNo, true) });
+          next.set(key, { id: s.to, pend, back: node(hiddenChain(starts, reach, i, lineNo), s.event, lineNo, true, record.where) });
         }
       }
+      return next.size > 0;
+    };
+    if (starts.length) {
+      const ids = starts.map((i) => i.id);
+      if (opts.fewestHidden) graph.reachLevels(ids, related, take);
+      else {
+        const reach = graph.reach(ids, related);
+        take(reach, 0, reach.length);
+      }
     }
-    if (next.size === 0) return failure(graph, frontier, lineNo, text, record, explained);
+    if (next.size === 0) return failure(graph, frontier, lineNo, text, record, explained, related);
     frontier = next;
     explained++;
     if (Number.isFinite(keep) && explained % keep === 0) prune(frontier, lineNo - keep);
@@ -295,7 +395,15 @@ export async function replay(model: Model, lines: AsyncIterable<string> | Iterab
   }
 }
 
-function failure(graph: StepGraph, frontier: Map<string | number, Item>, line: number, text: string, record: LogRecord, explained: number): ReplayResult {
+function failure(
+  graph: StepGraph,
+  frontier: Map<string | number, Item>,
+  line: number,
+  text: string,
+  record: LogRecord,
+  explained: number,
+  related: Related | undefined,
+): ReplayResult {
   const accepted = new Map<string, { record: LogRecord; by: EventObject[] }>();
   const accept = (record: LogRecord, event: EventObject | undefined) => {
     const key = formatRecord(record);
@@ -303,10 +411,12 @@ function failure(graph: StepGraph, frontier: Map<string | number, Item>, line: n
     if (event && !a.by.includes(event)) a.by.push(event);
     accepted.set(key, a);
   };
+  const starts: number[] = [];
   for (const item of frontier.values()) {
     if (item.pend.length) accept(item.pend[0]!, undefined);
-    else for (const c of graph.closure(item.id)) for (const s of graph.stepsFrom(c.id)) if (s.records.length) accept(s.records[0]!, graph.model.events[s.event]);
+    else starts.push(item.id);
   }
+  if (starts.length) for (const c of graph.reach(starts, related)) for (const s of graph.stepsFrom(c.id)) if (s.records.length) accept(s.records[0]!, graph.model.events[s.event]);
   const items = [...frontier.values()];
   const states = items.slice(0, 3).map((i) => {
     const s = abstractState(graph.snapshot(i.id));
@@ -323,21 +433,27 @@ function pathOf(model: Model, back: PathNode | null): PathStep[] {
   const out: PathStep[] = [];
   for (const n of nodes) {
     if (n.event < 0) {
-      out[out.length - 1]?.lines.push(n.line); // a further line printed by the same step
+      // a further line printed by the same step
+      out[out.length - 1]?.lines.push(n.line);
+      out[out.length - 1]?.at.push(n.where);
       continue;
     }
     const event = model.events[n.event]!;
-    out.push({ step: n.n, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown', lines: n.logged ? [n.line] : [] });
+    out.push({ step: n.n, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown', lines: n.logged ? [n.line] : [], at: n.logged ? [n.where] : [] });
   }
   return out;
 }
 
-/** One line per step: `3. [guest] PQAP_AQIC {"q":0,"ir":1}  <- line 2`, unlogged steps marked. */
+/**
+ * One line per step: `3. [guest] PQAP_AQIC {"q":0,"ir":1}  <- line 2`, unlogged steps marked;
+ * the prefix of each line the step printed follows it in brackets.
+ */
 export function formatPath(path: readonly PathStep[]): string[] {
   return path.map((s) => {
     const { type, ...payload } = s.event;
     const args = Object.keys(payload).length ? ' ' + JSON.stringify(payload) : '';
-    const where = s.lines.length ? `  <- line ${s.lines.join(', ')}` : '  (unlogged)';
+    const lines = s.lines.map((l, i) => (s.at[i] ? `${l} [${s.at[i]}]` : String(l)));
+    const where = s.lines.length ? `  <- line ${lines.join(', ')}` : '  (unlogged)';
     return `  ${s.step}. [${s.actor}] ${type}${args}${where}`;
   });
 }

@@ -197,8 +197,8 @@ export class CoreSut implements Host {
       case 'gisa_get_ipm_or_restore_iam':
         if (kvm?.arch.gisa_int.origin) gisa_get_ipm_or_restore_iam(this, kvm.arch.gisa_int);
         return;
-      case 'kvm_s390_gisa_clear':
-        if (kvm && kvm.destroy === 'alive') kvm_s390_gisa_clear(this, kvm);
+      case 'kvm_s390_gisa_clear': // flic_set_attr(KVM_DEV_FLIC_CLEAR_IRQS) -> kvm_s390_clear_float_irqs: QEMU's FLIC fd, held with its VM fd
+        if (kvm?.fdOpen) kvm_s390_gisa_clear(this, kvm);
         return;
       case 'gisa_tac_ipm_gisc': // __deliver_io taking one ISC for a vcpu of this VM
         if (kvm && kvm.arch.gisa_int.origin) gisa_tac_ipm_gisc(this, kvm.arch.gisa_int.origin, event.isc!);

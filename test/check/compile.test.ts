@@ -29,13 +29,17 @@ function same(m: Model, maxStates?: number): { a: Exploration; b: Exploration } 
   return { a, b };
 }
 
+/** Machines whose differential runs take a second or more each. */
+const LARGE = ['system', 'kvm_s390_gisa_interrupt', 'kvm_s390_float_interrupt', 'vfio_ccw_private'];
+
 describe('compiled exploration = xstate exploration on the shipped machines', () => {
   for (const spec of specs) {
     for (const c of spec.configurations) {
-      it(`${spec.id} (${c.id}), baseline`, () => same(spec.model(undefined, c.id), 4000));
+      // the larger machines are the slow ones (up to 4,000 states each, both engines): npm run test:slow
+      it(`${spec.id} (${c.id}), baseline`, { tags: LARGE.includes(spec.id) ? ['slow'] : [] }, () => same(spec.model(undefined, c.id), 4000));
     }
     // variants replace guards and actions: every one, on the first 600 states of its configuration
-    it(`${spec.id}: every variant, first 600 states`, () => {
+    it(`${spec.id}: every variant, first 600 states`, { tags: LARGE.includes(spec.id) ? ['slow'] : [] }, () => {
       for (const v of spec.variants) same(spec.model(v.id, v.configuration), 600);
     });
   }
@@ -176,7 +180,7 @@ export function randomMachine(seed: number, entryExit = false): Model {
 }
 
 describe('compiled exploration = xstate exploration on random machines', () => {
-  it('60 machines with hierarchy, parallel regions, guards, counters and raised events', () => {
+  it('60 machines with hierarchy, parallel regions, guards, counters and raised events', { tags: ['slow'] }, () => {
     let states = 0;
     for (let seed = 1; seed <= 60; seed++) {
       try {
@@ -188,7 +192,7 @@ describe('compiled exploration = xstate exploration on random machines', () => {
     expect(states).toBeGreaterThan(600); // the machines are not trivial
   });
 
-  it('30 machines whose states have entry and exit actions', () => {
+  it('30 machines whose states have entry and exit actions', { tags: ['slow'] }, () => {
     let states = 0;
     for (let seed = 101; seed <= 130; seed++) {
       try {

@@ -41,7 +41,8 @@ function folder(name: string, manifest?: object): string {
   return dir;
 }
 
-describe('variant files from a checkout', () => {
+// each spawns the CLI in a fresh project (about 15 s of CPU): npm run test:slow
+describe('variant files from a checkout', { tags: ['slow'] }, () => {
   it('in a CommonJS project (npm init -y), through the checkout command (sources under tsx), where the README example used to fail with "Cannot require() ES Module ... in a cycle"', () => {
     const dir = folder('cjs', { name: 'cjs', version: '1.0.0', main: 'index.js', type: 'commonjs' });
     writeFileSync(join(dir, 'destroy.ts'), readFileSync(join(root, 'examples/destroy-without-unlink.ts')));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { chartOf, machineCounts } from '../../src/export/chart.ts';
-import { countDot, toDot } from '../../src/export/dot.ts';
+import { countDot, guardLegend, toDot } from '../../src/export/dot.ts';
 import { countMermaid, toMermaid } from '../../src/export/mermaid.ts';
 import { renderSpec } from '../../src/export/files.ts';
 import { toScxml } from '../../src/export/scxml.ts';
@@ -63,6 +63,43 @@ describe('DOT and SVG', () => {
     expect(countDot(svg!.content, 'toy_queue')).toEqual({ states: 10, transitions: 7 });
     const [again] = await renderSpec(toyQueueSpec, ['svg']);
     expect(again!.content).toBe(svg!.content);
+  });
+});
+
+describe('DOT layout for review', () => {
+  const dot = toDot(qChart);
+  const ranks = new Map<string, number>();
+  for (const m of dot.matchAll(/\{ rank=same; "rank:(\d+)"; ([^}]*) \}/g)) for (const n of m[2]!.matchAll(/"([^"]+)"/g)) ranks.set(n[1]!, Number(m[1]));
+
+  it('labels transitions with their event and a guard reference, spelled out in the legend', () => {
+    expect([...guardLegend(qChart)]).toEqual([['irEquals(ir=1)', 'g1'], ['and(pinned, !stateIn(toy_queue.gisa.destroyed))', 'g2'], ['below(params)', 'g3']]);
+    const labels = [...dot.matchAll(/<FONT POINT-SIZE="9">([^<]*)<\/FONT>/g)].map((m) => m[1]);
+    expect(labels.sort()).toEqual(['PIN [g3]', 'PQAP_AQIC', 'PQAP_AQIC [g1]', 'PQAP_AQIC [g2]', 'REMOVE', 'RESET', 'kvm_s390_gisa_destroy']);
+    // the full guard is the row's tooltip
+    expect(dot).toContain('TOOLTIP="PQAP_AQIC [and(pinned, !stateIn(toy_queue.gisa.destroyed))] (guest)"');
+    // no Graphviz edge label at all: labels are nodes, which the layout keeps apart
+    expect(dot).not.toMatch(/->[^\n]*\blabel=/);
+  });
+
+  it('draws a transition that stays in its state as a row of the state\'s box, not a self-loop', () => {
+    const counter = toDot(chartOf(toyCounterSpec.model().machine, 'toy_counter'));
+    expect(counter).toMatch(/"toy_counter\.on" \[id="toy_counter:state:toy_counter\.on", class="state atomic", label=<<TABLE[^\n]*<TD[^>]*>on<\/TD>[^\n]*ID="toy_counter:transition:1"[^\n]*INC \[g1\]/);
+    expect(counter).not.toMatch(/"toy_counter\.on" -> "toy_counter\.on"/);
+  });
+
+  it('stacks the regions of a parallel state: every rank of gisa below every rank of queue', () => {
+    const queue = [...ranks].filter(([n]) => n.startsWith('toy_queue.queue')).map(([, r]) => r);
+    const gisa = [...ranks].filter(([n]) => n.startsWith('toy_queue.gisa')).map(([, r]) => r);
+    expect(queue.length).toBeGreaterThan(5);
+    expect(Math.min(...gisa)).toBeGreaterThan(Math.max(...queue));
+    // and a transition's label sits between its source and its target
+    const label = [...ranks.keys()].find((n) => n.startsWith('toy_queue.queue.reset:label:'))!;
+    expect(ranks.get('toy_queue.queue.reset')!).toBeLessThan(ranks.get(label)!);
+    expect(ranks.get(label)!).toBeLessThan(ranks.get('toy_queue.queue.enabled:anchor')!);
+  });
+
+  it('names the graph <machine>:statechart, so a page holding it can use the machine id', () => {
+    expect(dot).toMatch(/graph \[id="toy_queue:statechart"/);
   });
 });
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { chartOf } from '../../src/export/chart.ts';
-import { counterexampleFiles, renderPage, transitionCoverage } from '../../src/export/page.ts';
+import { counterexampleFiles, designCoverage, markOf, renderPage } from '../../src/export/page.ts';
+import { objectOf, parseConfiguration, readsOf } from '../../src/export/violation.ts';
+import { checkModel } from '../../src/check/check.ts';
+import { toySpec } from '../fixtures/toy-spec.ts';
+import { specs } from '../../machines/index.ts';
 import { laneOf, lanesOf, traceToMermaid, traceToSvg } from '../../src/export/sequence.ts';
 import { fixtureReport, fixtureResults } from './fixture.ts';
 import { parseResults } from '../../src/export/results.ts';
@@ -37,16 +41,31 @@ describe('counterexamples as pictures', () => {
   });
 });
 
-describe('coverage', () => {
-  it('counts the transition definitions exploration takes: all 7 of the queue, 2 of 3 of the counter', () => {
+describe('coverage per design', () => {
+  it('as the path tests measure it: every state and transition of the graph, and the definitions taken', () => {
     const q = toyQueueSpec.model();
-    const qc = transitionCoverage(q, chartOf(q.machine, 'toy_queue'));
-    expect([qc.covered.size, qc.total]).toEqual([7, 7]);
+    const qc = designCoverage(q, chartOf(q.machine, 'toy_queue'), undefined, true);
+    expect([qc.definitions!.size, qc.ownTaken, qc.ownTotal]).toEqual([7, 7, 7]);
     const c = toyCounterSpec.model();
-    const cc = transitionCoverage(c, chartOf(c.machine, 'toy_counter'));
-    // `broken` is unreachable: its FIX transition is never taken and its node never active
-    expect([cc.covered.size, cc.total]).toEqual([2, 3]);
-    expect([...cc.visitedNodes].sort()).toEqual(['toy_counter', 'toy_counter.off', 'toy_counter.on']);
+    const cc = designCoverage(c, chartOf(c.machine, 'toy_counter'), undefined, true);
+    // off -GO-> on(n=0) -INC-> on(1) -INC-> on(2): 4 states, 3 transitions, one path takes them all
+    expect([cc.states, cc.transitions, cc.paths, cc.statesCovered, cc.transitionsCovered]).toEqual([4, 3, 1, 4, 3]);
+    // `broken` is unreachable: its FIX definition is never taken and its node never active
+    expect([cc.definitions!.size, cc.ownTotal]).toEqual([2, 3]);
+    // not asked: not measured
+    expect(designCoverage(c, chartOf(c.machine, 'toy_counter')).definitions).toBeUndefined();
+    expect([...cc.nodes].sort()).toEqual(['toy_counter', 'toy_counter.off', 'toy_counter.on']);
+  });
+});
+
+describe('definitions taken, raised events included', () => {
+  it('counts the transitions of events raised inside a step (gisa_alert is only ever raised)', () => {
+    const gisa = specs.find((x) => x.id === 'kvm_s390_gisa_interrupt')!;
+    const m = gisa.model('upstream');
+    const chart = chartOf(m.machine, gisa.id);
+    expect(m.events.some((e) => e.type === 'gisa_alert')).toBe(false);
+    const d = designCoverage(m, chart, undefined, true);
+    expect(chart.transitions.filter((t) => t.event === 'gisa_alert' && d.definitions!.has(t.index)).length).toBeGreaterThan(0);
   });
 });
 
@@ -54,8 +73,8 @@ describe('counterexample files', () => {
   it('one Mermaid sequenceDiagram per violated property with a trace', () => {
     const files = counterexampleFiles(toySpecs, fixtureResults());
     expect(files.map((f) => f.path)).toEqual([
-      'counterexamples/toy_queue/aqic-v4.default.GisaDestroyAfterAqicDisable.mmd',
-      'counterexamples/toy_counter/baseline.default.CounterReachesTwo.mmd',
+      'toy_queue/aqic-v4.default.GisaDestroyAfterAqicDisable.mmd',
+      'toy_counter/baseline.default.CounterReachesTwo.mmd',
     ]);
     expect(files[0]!.content).toMatch(/^%% toy_queue aqic-v4 default: GisaDestroyAfterAqicDisable \(invariant\) violated\nsequenceDiagram\n/);
     expect(files[0]!.content).toContain('  Note over vfio_ap: 3. vfio_ap_irq_disable\n');
@@ -92,10 +111,12 @@ describe('results.json', () => {
 
 describe('the review page', () => {
   it('is one self-contained file: inline SVG per machine, no script, no external resource', async () => {
-    const html = await renderPage(toySpecs, fixtureResults());
+    const html = await renderPage(toySpecs, fixtureResults(), { definitions: true });
     expect(html).not.toMatch(/<script|<link|@import|url\(|src=|href="http/i);
-    expect(html.match(/<figure class="diagram"[^>]*>\s*<svg/g)?.length).toBe(2);
-    expect(html).toContain('2 of 3 transition definitions (66.7%)');
+    expect(html.match(/<figure class="diagram[^>]*>(?:<span class="zoom">[^]*?)?<div class="viewport"><svg/g)?.length).toBe(2);
+    // coverage per design as the path tests measure it, and definitions by design
+    expect(html).toContain('<tr data-design="baseline"><td><code>baseline</code></td><td><code>default</code></td><td>4</td><td>3</td><td>1</td><td><span class="ok">4 of 4</span></td><td><span class="ok">3 of 3</span></td><td>2 of 3</td></tr>');
+    expect(html).toContain('taken by some design: <strong>2 of 3</strong>; taken by none: <code>FIX</code> from <code>toy_counter.broken</code> (#2).');
     // the variants table: aqic-v4 expected and found the same violation
     expect(html).toMatch(/<tr data-variant="baseline">.*<td>none<\/td><td>none<\/td><td><span class="ok">match<\/span>/);
     // the counter's liveness result is a failure nobody expected: flagged
@@ -107,5 +128,58 @@ describe('the review page', () => {
     expect(html).toContain('<code>kvm_s390_gisa_destroy</code> <span class="after">→ state.gisa = destroyed</span>');
     const cx = html.slice(html.indexOf('data-variant="aqic-v4" data-configuration'));
     expect(cx.indexOf('data-event="kvm_s390_gisa_destroy"')).toBeLessThan(cx.indexOf('data-event="vfio_ap_irq_disable"'));
+  });
+});
+
+describe('ids', () => {
+  it('every id on the page is unique: sections, charts (Graphviz ids), counterexamples', async () => {
+    const twice = { ...fixtureResults()[1]!, configuration: 'default' };
+    const html = await renderPage(toySpecs, [...fixtureResults(), twice]);
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!);
+    expect(ids.length).toBeGreaterThan(40);
+    expect(ids.filter((x, i) => ids.indexOf(x) !== i)).toEqual([]);
+    // the sections are not named like the charts' own graph ids
+    expect(ids).toContain('machine-toy_queue');
+    expect(ids).toContain('toy_queue:statechart');
+  });
+});
+
+describe('the violating state in the counterexample', () => {
+  it('names the property, the object and the values it read there, after replaying the trace', async () => {
+    const r = checkModel(toySpec.model('overflow'));
+    const html = await renderPage([toySpec], [r]);
+    // INC three times past the limit of 2: NotOverLimit reads n and limit
+    expect(html).toContain('<g class="violation" data-property="NotOverLimit" data-step="3">');
+    expect(html).toContain('✗ NotOverLimit violated after step 3</text>');
+    expect(html).toContain('>context: n = 3, limit = 2</text>');
+    expect(html).toMatch(/<g class="step violating" data-step="3" data-event="INC"/);
+  });
+
+  it('marks where a leadsTo\'s condition holds for good, for its object', async () => {
+    const r = checkModel(toySpec.model('lossy'));
+    const p = r.results.find((x) => x.property === 'PendingDelivered')!;
+    const mark = markOf(toySpec, r, p);
+    expect(mark.step).toBe(1);
+    expect(mark.title).toBe('✗ PendingDelivered violated: its condition holds after step 1 and its goal never does afterwards');
+    expect(mark.lines).toEqual(['state: irq = pending']);
+  });
+
+  it('falls back to what the steps set when the trace does not replay', () => {
+    // the fixture's third step is not an event of the toy queue
+    const r = fixtureResults()[1]!;
+    const mark = markOf(toyQueueSpec, r, r.results[1]!);
+    expect(mark.title).toBe('✗ GisaDestroyAfterAqicDisable violated after step 3 (values: what the steps set last)');
+    expect(mark.lines).toEqual(['state: gisa = destroyed, queue = reset']);
+  });
+
+  it('reads a predicate\'s fields through a proxy, grouped by object', () => {
+    const state = { value: { q0: 'enabled' }, context: { vms: [{ gisa: { origin: false, ref: [0, 1] }, vcpus: [{ idle: true }] }], queues: [{ irq: true, hwGisa: 0 }] } };
+    const reads = readsOf(({ value, context }) => {
+      const c = context as typeof state.context;
+      return (value as { q0: string }).q0 === 'enabled' && c.vms.every((k) => k.gisa.origin || c.queues.every((q) => !q.irq) || k.gisa.ref[1] === 0 || k.vcpus[0]!.idle);
+    }, state);
+    expect(reads).toEqual([['state.q0', 'enabled'], ['ctx.vms.0.gisa.origin', false], ['ctx.queues.0.irq', true], ['ctx.vms.0.gisa.ref.1', 1], ['ctx.vms.0.vcpus.0.idle', true]]);
+    expect(reads.map(([p]) => objectOf(p))).toEqual([['state', 'q0'], ['vms[0]', 'gisa.origin'], ['queues[0]', 'irq'], ['vms[0]', 'gisa.ref[1]'], ['vms[0].vcpus[0]', 'idle']]);
+    expect(parseConfiguration('default[vcpus=1,iscs=[3,5]]')).toEqual({ base: 'default', params: { vcpus: 1, iscs: [3, 5] } });
   });
 });

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
-const base = mkdtempSync(join(tmpdir(), 's390-kvm-spec-pack-'));
+// made in beforeAll: npm run test:slow runs this file (about 46 s of CPU), npm test skips it whole
+let base = '';
 let tarball = '';
 
 interface Run {
@@ -80,6 +81,7 @@ function project(kind: 'esm' | 'cjs'): string {
 }
 
 beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 's390-kvm-spec-pack-'));
   // a staging copy, so dist/ never appears in the checkout the other tests run from
   const stage = join(base, 'stage');
   for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md']) cpSync(join(root, f), join(stage, f));
@@ -90,9 +92,9 @@ beforeAll(() => {
 }, 180_000);
 
 // two installed projects: deleting them takes seconds on a loaded machine
-afterAll(() => rmSync(base, { recursive: true, force: true }), 120_000);
+afterAll(() => void (base && rmSync(base, { recursive: true, force: true })), 120_000);
 
-describe('npm pack', () => {
+describe('npm pack', { tags: ['slow'] }, () => {
   it('ships compiled JavaScript with declaration files, no TypeScript sources', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
     expect(files).toContain('package/dist/src/index.js');
@@ -103,6 +105,7 @@ describe('npm pack', () => {
   });
 });
 
+describe('installed from the tarball', { tags: ['slow'] }, () => {
 describe.each(['esm', 'cjs'] as const)('installed from the tarball into a fresh %s project', (kind) => {
   let dir = '';
   beforeAll(() => {
@@ -175,8 +178,9 @@ export { v, n, s };
     expect(r.out.trim().split('\n')).toEqual([expect.stringMatching(/^typed\.ts\(5,7\): error TS2322: Type '.*' is not assignable to type 'string'\.$/)]);
   });
 });
+});
 
-describe('a variant file outside any project', () => {
+describe('a variant file outside any project', { tags: ['slow'] }, () => {
   it('loads with the installed CLI although nothing there resolves s390-kvm-spec', () => {
     const other = join(base, 'elsewhere');
     mkdirSync(other);

@@ -32,7 +32,8 @@ async function paths(...args: string[]): Promise<PathFile> {
 
 const steps = (doc: PathFile): PathStep[] => doc.paths.flatMap((p) => p.steps);
 
-describe('paths --format json, replayed through the transcriptions', () => {
+// every machine's path file generated and replayed (about 10 s of CPU): npm run test:slow
+describe('paths --format json, replayed through the transcriptions', { tags: ['slow'] }, () => {
   // the composed guest takes every state (651 paths); its edge cover (105k steps) is the same code at 8x the time
   const cover = (id: string) => (id === 'system' ? 'states' : 'edges');
   it.each(specs.map((s) => s.id))('%s: valid against the schema, every prediction holds', async (id) => {

@@ -134,7 +134,8 @@ const programs: string[][] = [
   [...SLOT, '--variant', 's390'],
 ];
 
-describe('every generated program compiles with -Wall -Werror', () => {
+// gcc for every program (about 15 s of CPU): npm run test:slow
+describe('every generated program compiles with -Wall -Werror', { tags: ['slow'] }, () => {
   for (const args of programs) {
     const name = args.filter((a) => !a.startsWith('--')).join(' ');
     compileTest(cross, `for s390x: ${name}`, async () => {

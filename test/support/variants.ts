@@ -23,7 +23,9 @@ export function exploreOnce(spec: MachineSpec, variant: string, configuration?: 
 export function describeVariants(spec: MachineSpec): void {
   describe(`${spec.id}: variants and manifest`, () => {
     for (const e of entriesOf(spec)) {
-      it(`${e.variant} in ${e.configuration}: numbers as recorded and exactly the expected invariant violations`, () => {
+      // the configurations that opt in to symmetry reduction are the large ones: npm run test:slow
+      const slow = !!spec.model(e.variant, e.configuration).symmetry?.byDefault;
+      it(`${e.variant} in ${e.configuration}: numbers as recorded and exactly the expected invariant violations`, { tags: slow ? ['slow'] : [] }, () => {
         const model = spec.model(e.variant, e.configuration);
         const x = exploreOnce(spec, e.variant, e.configuration);
         const got: Numbers = { states: x.states.length, transitions: x.transitions, depth: x.maxDepth, paths: x.symmetry || x.por?.reduced ? null : edgeCoverPaths(x).length };

@@ -1,0 +1,76 @@
+// Every variant states the configurations it belongs to (VariantInfo.configuration and
+// .configurations), and in each it finds exactly what it records (expectedViolations, or
+// expectedViolationsIn for that configuration): what `check --configuration all` runs, one check each.
+// The composed guest's checks (two-queues and smp take minutes) are slow: npm run test:slow.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { specs } from '../../machines/index.ts';
+import { checkModel } from '../../src/check/check.ts';
+import { plan } from '../../src/commands/check.ts';
+import { variantConfigurations, type VariantInfo } from '../../src/spec.ts';
+
+const jobs = await plan({ configuration: 'all' });
+
+describe('every variant in every configuration it states', () => {
+  it('covers every variant of every machine, in its own configuration first', () => {
+    const own = jobs.filter((j, i) => i === 0 || jobs[i - 1]!.model.variantId !== j.model.variantId || jobs[i - 1]!.spec !== j.spec);
+    expect(own.map((j) => `${j.spec.id}/${j.model.variantId}/${j.model.configurationId}`)).toEqual(
+      specs.flatMap((s) => s.variants.map((v) => `${s.id}/${v.id}/${variantConfigurations(s, v)[0]}`)),
+    );
+  });
+
+  for (const { spec, model } of jobs) {
+    const slow = spec.id === 'system';
+    it(`${spec.id} ${model.variantId} in ${model.configurationId}: finds exactly what it records`, { tags: slow ? ['slow'] : [] }, () => {
+      const r = checkModel(model);
+      expect(r.limitReached, 'the exploration is complete').toBe(false);
+      const differ = r.results.filter((x) => x.holds !== x.expected).map((x) => `${x.property}: expected ${x.expected ? 'holds' : 'violated'}, found ${x.holds}`);
+      expect(differ).toEqual([]);
+    });
+  }
+});
+
+describe('membership: a variant belongs to the configurations it states', () => {
+  const machine = { configurations: [{ id: 'a', description: '' }, { id: 'b', description: '' }, { id: 'c', description: '' }] };
+  const v = (extra: Partial<VariantInfo>): VariantInfo => ({ id: 'v', description: '', cite: '', expectedViolations: [], ...extra });
+  it('its own configuration first: configuration, else the first it lists, else the machine\'s first', () => {
+    expect(variantConfigurations(machine, v({}))).toEqual(['a']);
+    expect(variantConfigurations(machine, v({ configuration: 'b' }))).toEqual(['b']);
+    expect(variantConfigurations(machine, v({ configurations: ['c', 'a'] }))).toEqual(['c', 'a']);
+    expect(variantConfigurations(machine, v({ configuration: 'b', configurations: ['a', 'b'] }))).toEqual(['b', 'a']);
+  });
+  it('a configuration with its own expectation (expectedViolationsIn) is one it belongs to', () => {
+    expect(variantConfigurations(machine, v({ expectedViolationsIn: { c: ['P'] } }))).toEqual(['a', 'c']);
+    expect(variantConfigurations(machine, v({ configurations: ['b'], expectedViolationsIn: { b: [], c: [] } }))).toEqual(['b', 'c']);
+  });
+  it('every configuration a shipped variant names is one of its machine\'s (a misspelt id would make it belong nowhere)', () => {
+    const unknown = specs.flatMap((s) =>
+      s.variants.flatMap((x) => variantConfigurations(s, x).filter((c) => !s.configurations.some((k) => k.id === c)).map((c) => `${s.id}/${x.id}: ${c}`)),
+    );
+    expect(unknown).toEqual([]);
+  });
+  it('--configuration all checks each variant once in each configuration it belongs to, and nowhere else', () => {
+    const planned = jobs.map((j) => `${j.spec.id}/${j.model.variantId}/${j.model.configurationId}`);
+    expect(planned).toEqual(specs.flatMap((s) => s.variants.flatMap((x) => variantConfigurations(s, x).map((c) => `${s.id}/${x.id}/${c}`))));
+    expect(new Set(planned).size).toBe(planned.length);
+  });
+  it('a configuration\'s own expectation replaces the variant\'s there (vfio-ccw v4.19 in two-writers also breaks OneRequestInProcessing)', () => {
+    const job = (c: string) => jobs.find((j) => j.spec.id === 'vfio_ccw_private' && j.model.variantId === 'v4.19' && j.model.configurationId === c)!.model;
+    expect(job('one-writer').expectedViolations).toEqual(['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing']);
+    expect(job('two-writers').expectedViolations).toEqual(['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'OneRequestInProcessing']);
+  });
+});
+
+describe('the README example', () => {
+  const readme = readFileSync('README.md', 'utf8').replace(/\s+/g, ' ');
+  it('check --machine system --configuration smp checks the variants of smp, not all ten', () => {
+    const smp = jobs.filter((j) => j.spec.id === 'system' && j.model.configurationId === 'smp').map((j) => j.model.variantId);
+    expect(smp).toEqual(['upstream', 'upstream-fixed', 'v5.3', 'planted-no-reset-on-close']);
+    expect(readme).toContain(`smp\` alone checks the four variants of smp: ${smp.slice(0, -1).join(', ')} and ${smp.at(-1)}`);
+  });
+  it('its figure is for --variant upstream, in orbits, as manifest.json records it (which the system test explores)', () => {
+    const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<string, { states: number }>;
+    const orbits = manifest['system/upstream/smp']!.states.toLocaleString('en');
+    expect(readme).toContain(`\`check --machine system --variant upstream --configuration smp\`: ${orbits} orbits`);
+  });
+});
