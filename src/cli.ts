@@ -11,6 +11,7 @@ import { registerExport } from './commands/export.ts';
 import { registerPage } from './commands/page.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerPaths } from './commands/paths.ts';
+import { registerMutate } from './commands/mutate.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
 
@@ -26,6 +27,7 @@ export function program(io: Io = processIo, done: (code: number) => void = () =>
   registerPage(p);
   registerReplay(p, io, done);
   registerPaths(p, io);
+  registerMutate(p, io, done);
   return p;
 }
 

@@ -1,5 +1,5 @@
 // Safety predicates of the GISA, each citing the kernel rule it encodes.
-import { FAULT } from '../context.ts';
+import { FAULT, MAX_ISC } from '../context.ts';
 import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
 import { lockFree, lockPath, reported, spinlock } from '../kthread.ts';
 
@@ -8,13 +8,13 @@ export const ref_lock = (vm: number) => spinlock('gi->alert.ref_lock', vm);
 
 export const GisaTypeOK = inv(
   'TypeOK',
-  'kvm_host.h: ipm, iam and alert.mask are u8, ref_count[] is u32; the region state says whether gi->origin is set and the page is freed',
+  'kvm_host.h: ipm, iam and alert.mask are u8, ref_count[MAX_ISC + 1] is u32 (kvm_s390_gisc_register/unregister refuse gisc > MAX_ISC with -ERANGE, so nothing indexes past it); the region state says whether gi->origin is set and the page is freed',
   ({ value, context }) =>
     context.vms.every((k, vm) => {
       const g = k.gisa;
       const st = region(value, `vm${vm}`, 'gisa');
       const lifecycle = st === undefined || (st === 'alive') === g.origin && (st === 'freed') === g.freed;
-      return byte(g.ipm) && byte(g.iam) && byte(g.mask) && g.ref.every((r) => Number.isInteger(r) && r >= 0) && lifecycle;
+      return byte(g.ipm) && byte(g.iam) && byte(g.mask) && g.ref.length === MAX_ISC + 1 && g.ref.every((r) => Number.isInteger(r) && r >= 0) && lifecycle;
     }),
   { context: [['vms', '*', 'gisa'], ['vms', 'length']], value: [['*', 'gisa']] },
 );

@@ -9,6 +9,7 @@ import { UsageError } from './io.ts';
 import { checkPageDestination, counterexampleFiles, renderPage, writePageFiles } from '../export/page.ts';
 import { NotOursError } from '../export/owned.ts';
 import { parseResults, type CheckResult } from '../export/results.ts';
+import { MUTATION_RESULTS, withMutationSection } from '../export/mutation.ts';
 
 export interface PageCommandOptions {
   report: string;
@@ -40,7 +41,7 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   });
   const html = await renderPage(specs, results, { ...(max === undefined ? {} : { coverageMaxStates: max }), ...(opts.definitions ? { definitions: true } : {}) });
   try {
-    await writePageFiles(out, html, counterexampleFiles(specs, results));
+    await writePageFiles(out, await withMutationSection(html, MUTATION_RESULTS), counterexampleFiles(specs, results));
   } catch (e) {
     throw cannot(e);
   }

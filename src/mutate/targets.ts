@@ -1,0 +1,120 @@
+// Where mutants are measured. Property strength: every shipped configuration of every machine,
+// in the machine's baseline design (its first variant: upstream, baseline, v6.2). Path-test
+// power: the model-based path tests the suite runs, each a machine design with the
+// transcription of the same kernel (as test/sut/core-paths.test.ts, test/flic-ais,
+// test/dirty-log and test/sut/vfio_ccw.test.ts list them).
+import type { MachineSpec, Model } from '../spec.ts';
+import type { Conformance } from '../paths/cover.ts';
+
+export interface CheckTarget {
+  /** `<machine>/<variant>/<configuration>` */
+  key: string;
+  machine: string;
+  area: string;
+  variant: string;
+  configuration: string;
+}
+
+/** Every configuration of every machine, in the baseline design. */
+export function checkTargets(specs: readonly MachineSpec[]): CheckTarget[] {
+  return specs.flatMap((s) =>
+    s.configurations.map((c) => ({ key: `${s.id}/${s.variants[0]!.id}/${c.id}`, machine: s.id, area: s.area, variant: s.variants[0]!.id, configuration: c.id })),
+  );
+}
+
+export type Harness = 'core' | 'flic' | 'dirty-log' | 'vfio-ccw';
+
+export interface PathSuite {
+  /** `<machine>/<variant>/<configuration>` */
+  key: string;
+  machine: string;
+  variant: string;
+  configuration?: string;
+  harness: Harness;
+}
+
+const suite = (harness: Harness, machine: string, variant: string, configuration?: string): Omit<PathSuite, 'key'> => ({ harness, machine, variant, ...(configuration ? { configuration } : {}) });
+
+/** The path-test suites (a kernel design each, with its transcription); keys get the configuration once a model names it. */
+export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
+  // test/sut/core-paths.test.ts: the kernel designs the core SUT transcribes
+  suite('core', 'kvm_s390_gib', 'upstream'),
+  suite('core', 'kvm_s390_gisa_interrupt', 'upstream'),
+  suite('core', 'kvm_s390_gisa_interrupt', 'gisa-destroy-v5.2'),
+  suite('core', 'kvm_s390_gisa_interrupt', 'gib-v3'),
+  suite('core', 'kvm_vcpu', 'upstream'),
+  suite('core', 'vfio_ap_queue', 'upstream'),
+  suite('core', 'vfio_ap_queue', 'v5.3'),
+  suite('core', 'ap_matrix_mdev', 'upstream'),
+  suite('core', 'ap_matrix_mdev', 'aqic-v4'),
+  suite('core', 'kvm', 'upstream'),
+  suite('core', 'system', 'gib-upstream'),
+  suite('core', 'system', 'gib-v2'),
+  suite('core', 'system', 'gib-v3'),
+  suite('core', 'system', 'gib-v4'),
+  suite('core', 'system', 'gib-v5'),
+  suite('core', 'system', 'upstream'),
+  // test/flic-ais/kvm_s390_float_interrupt.test.ts
+  suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'ais'),
+  suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'errors'),
+  suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'irqs'),
+  // test/dirty-log/kvm_memory_slot.test.ts
+  suite('dirty-log', 'kvm_memory_slot', 'baseline', 'manual'),
+  suite('dirty-log', 'kvm_memory_slot', 'baseline', 'legacy'),
+  suite('dirty-log', 'kvm_memory_slot', 's390', 'legacy'),
+  suite('dirty-log', 'kvm_memory_slot', 'v5.0', 'manual'),
+  suite('dirty-log', 'kvm_memory_slot', 'write-guest-without-mark', 'legacy'),
+  // test/sut/vfio_ccw.test.ts: every version, one writer
+  ...['v6.2', 'v6-notoper-work', 'v4.19', 'v5.0', 'v5.2', 'v5.14', 'morel-v3'].map((v) => suite('vfio-ccw', 'vfio_ccw_private', v, 'one-writer')),
+];
+
+/** The suites with their keys (the configuration a model picks by default filled in). */
+export function pathSuites(specs: readonly MachineSpec[]): PathSuite[] {
+  return PATH_SUITES.map((s) => {
+    const spec = specs.find((x) => x.id === s.machine);
+    if (!spec) throw new Error(`path suite names no machine ${s.machine}`);
+    const variant = spec.variants.find((v) => v.id === s.variant);
+    if (!variant) throw new Error(`path suite names no variant ${s.variant} of ${s.machine}`);
+    const configuration = s.configuration ?? variant.configuration ?? spec.configurations[0]!.id;
+    return { ...s, configuration, key: `${s.machine}/${s.variant}/${configuration}` };
+  });
+}
+
+/** The comparison a suite runs (imported lazily: the transcriptions load only in workers). */
+export async function conformanceFor(s: PathSuite, model: Model): Promise<Conformance> {
+  switch (s.harness) {
+    case 'core': {
+      const { coreConformance } = await import('../sut/core.conformance.ts');
+      return coreConformance(model) as Conformance;
+    }
+    case 'flic': {
+      const { flicConformance } = await import('../sut/flic-driver.ts');
+      const { CONFIGURATIONS } = await import('../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts');
+      const c = CONFIGURATIONS.find((x) => x.id === model.configurationId);
+      if (!c) throw new Error(`no FLIC configuration ${model.configurationId}`);
+      return flicConformance(c.params) as Conformance;
+    }
+    case 'dirty-log': {
+      const { dirtyLogConformance } = await import('../sut/dirty_log.conformance.ts');
+      return dirtyLogConformance as Conformance;
+    }
+    case 'vfio-ccw': {
+      const { VfioCcwSut } = await import('../sut/vfio_ccw.ts');
+      const { configurations } = await import('../../machines/vfio-ccw/vfio_ccw_private.bounds.ts');
+      const c = configurations.find((x) => x.id === model.configurationId);
+      if (!c) throw new Error(`no vfio-ccw configuration ${model.configurationId}`);
+      // the projection of test/sut/vfio_ccw.test.ts
+      return {
+        create: () => new VfioCcwSut(model.variantId as never, c.bounds.writers),
+        observe: (sut) => (sut as InstanceType<typeof VfioCcwSut>).observe(),
+        expect: ({ value, context }) => {
+          const x = context as Record<string, unknown>;
+          return {
+            state: value, writers: x.writers, mutex: x.mutex, ret: x.ret, asyncRet: x.asyncRet, cp: x.cp, ena: x.ena, busy: x.busy,
+            irb: x.irb, mdev: x.mdev, notoperWork: x.notoperWork, dead: x.dead, faults: x.faults,
+          };
+        },
+      } as Conformance;
+    }
+  }
+}

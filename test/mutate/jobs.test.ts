@@ -1,0 +1,46 @@
+// A worker's jobs without a mutant active: the path runner (which stops at the first
+// disagreement) agrees with runPathTests, and the baseline check reports what checkModel does.
+import { describe, expect, it } from 'vitest';
+import { vcpuSpec } from '../../machines/vcpu/index.ts';
+import { kvmSpec } from '../../machines/system/index.ts';
+import { checkModel } from '../../src/check/check.ts';
+import { runPathTests } from '../../src/paths/cover.ts';
+import { coreConformance } from '../../src/sut/core.conformance.ts';
+import { runJob } from '../../src/mutate/jobs.ts';
+import { checkTargets, pathSuites, type PathSuite } from '../../src/mutate/targets.ts';
+import { specs } from '../../machines/index.ts';
+
+describe('the path runner of a worker against runPathTests', () => {
+  it('vcpu upstream: both pass, over the same number of steps', async () => {
+    const suite = pathSuites(specs).find((s) => s.key === 'kvm_vcpu/upstream/one-vcpu')!;
+    const mine = await runJob({ kind: 'paths', suite, mutant: -1 }, 0);
+    const model = vcpuSpec.model('upstream');
+    const theirs = await runPathTests(model, coreConformance(model));
+    expect(theirs.failures).toEqual([]);
+    expect(mine).toMatchObject({ status: 'survived', steps: theirs.steps });
+  });
+
+  it('a planted machine bug: both fail, on the same first path', async () => {
+    const suite: PathSuite = { key: 'kvm_vcpu/planted-no-delivery/one-vcpu', harness: 'core', machine: 'kvm_vcpu', variant: 'planted-no-delivery', configuration: 'one-vcpu' };
+    const mine = await runJob({ kind: 'paths', suite, mutant: -1 }, 0);
+    const model = vcpuSpec.model('planted-no-delivery');
+    const theirs = await runPathTests(model, coreConformance(model));
+    expect(mine.status).toBe('killed');
+    expect(mine.by).toMatch(new RegExp(`^path ${theirs.failures[0]!.path}, step ${theirs.failures[0]!.trace.length}: `));
+    expect(mine.by).toContain('vcpu_pre_run');
+  });
+
+  it('every suite the analysis runs names a machine, variant and configuration that exist', () => {
+    for (const s of pathSuites(specs)) expect(() => specs.find((x) => x.id === s.machine)!.model(s.variant, s.configuration)).not.toThrow();
+  });
+});
+
+describe('the baseline check job', () => {
+  it('kvm one-vm: the states and verdicts of checkModel, and the properties held', async () => {
+    const target = checkTargets(specs).find((t) => t.key === 'kvm/upstream/one-vm')!;
+    const r = await runJob({ kind: 'check', target, mutant: -1 }, 0);
+    const c = checkModel(kvmSpec.model('upstream', 'one-vm'));
+    expect(r.states).toBe(c.states);
+    expect(r.holds).toEqual(Object.fromEntries(c.results.map((x) => [x.property, x.holds])));
+  });
+});
