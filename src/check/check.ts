@@ -3,8 +3,8 @@
 // violation comes with its shortest trace; a liveness violation with its lasso.
 import type { EventObject } from 'xstate';
 import { getInitialSnapshot, type AnyMachineSnapshot } from 'xstate';
-import { abstractState, explore, inertScope, reduces, type Exploration } from './explore.ts';
-import { concreteEvents } from './symmetry.ts';
+import { abstractState, explore, inertScope, reduces, type Exploration, type ExploreOptions } from './explore.ts';
+import { concreteTrace } from './symmetry.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
 import type { AbstractState, Instance, Model } from '../spec.ts';
 
@@ -14,6 +14,8 @@ export interface CheckOptions {
   onProgress?: (states: number, queued: number) => void;
   /** Symmetry reduction on or off (default: the configuration's choice, `model.symmetry.byDefault`). */
   symmetry?: boolean;
+  /** The explorer (default `explore`): check-scaled.ts passes the collapse-compressed or parallel one. */
+  explorer?: (model: Model, options: ExploreOptions) => Exploration;
 }
 
 /** One step of a counterexample, with what changed in the state after it. */
@@ -63,7 +65,7 @@ export interface CheckResult {
 export function checkModel(model: Model, options: CheckOptions = {}): CheckResult {
   const started = performance.now();
   const symmetric = reduces(model, options);
-  const x = explore(model, {
+  const x = (options.explorer ?? explore)(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
     symmetry: symmetric,
@@ -82,9 +84,10 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
       if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
       else {
         // the canonical states' trace, renamed into a concrete one and replayed through the machine
-        const concrete = replay(model, concreteEvents(model, x.symmetry.canon, x.parent, x.parentEvent, x.symmetry.perm, bad));
+        const found = concreteTrace(model, x.symmetry.canon, x, bad);
+        const concrete = replay(model, found.events);
         r.trace = concrete.steps;
-        if (inv.holds(concrete.last)) {
+        if (!found.complete || inv.holds(concrete.last)) {
           r.holds = null;
           r.note = `found in the symmetry-reduced graph, but the concrete trace does not reach a violation ${approxNote ?? ''}`.trimEnd();
         }
@@ -104,7 +107,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
       // AG EF q with a symmetric q: a canonical state that cannot reach q stands for its whole orbit
       const bad = checkAlwaysReachable(x, { ...prop, q: (s: AbstractState<unknown>) => prop.q(s, {}) }, g);
       r.holds = bad === undefined;
-      if (bad !== undefined) r.trace = replay(model, concreteEvents(model, x.symmetry.canon, x.parent, x.parentEvent, x.symmetry.perm, bad)).steps;
+      if (bad !== undefined) r.trace = replay(model, concreteTrace(model, x.symmetry.canon, x, bad).events).steps;
       else if (approxNote) r.note = `holds ${approxNote}`;
     } else {
       r.holds = true;
