@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { checkModel, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
+import { checkScaled } from '../check/check-scaled.ts';
+import { Growth } from '../check/progress.ts';
+import { recipeOf } from '../check/recipe.ts';
 import { applyVariant, loadVariantFile, type LoadedVariant } from '../check/variant-file.ts';
 import { pick, SpecError, type MachineSpec, type Model } from '../spec.ts';
 import { UsageError, type Io } from './io.ts';
@@ -20,6 +23,7 @@ export interface CheckFlags {
   report?: string;
   maxStates?: number;
   symmetry?: boolean;
+  workers?: number;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
@@ -37,7 +41,14 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--max-states <n>', `stop exploring after n states (default ${DEFAULT_MAX_STATES})`, positiveInt)
     .option('--symmetry', 'reduce by symmetry: one state per permutation of interchangeable vcpus and queues (default: as the configuration says)')
     .option('--no-symmetry', 'explore every state, even where the configuration opts in to symmetry reduction')
+    .option('--workers <n>', 'explore in n worker threads, states collapse-compressed, a line per BFS level on stderr (0: compressed, this thread)', nonNegativeInt)
     .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError('expected an integer from 0 to 64');
+  return n;
 }
 
 function positiveInt(v: string): number {
@@ -123,7 +134,8 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   for (const job of jobs) {
     const label = `${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`;
     progress?.start(label);
-    const r = checkModel(job.model, { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}) });
+    const options = { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}) };
+    const r = flags.workers === undefined ? checkModel(job.model, options) : await checkScaled(job.model, { ...options, workers: flags.workers, recipe: recipeOf(job.model, flags.variantFile), ...(flags.json ? {} : { onLevel: levelLines(io, label) }) });
     progress?.stop();
     results.push(r);
     if (!flags.json) io.out(formatResult(r));
@@ -229,4 +241,10 @@ class Progress {
     if (this.shown) this.io.err('\r\x1b[K');
     this.shown = false;
   }
+}
+
+/** `--workers`: one stderr line per BFS level (frontier growth, states/s, a predicted total once the growth is regular). */
+function levelLines(io: Io, label: string): (perDepth: readonly number[], states: number) => undefined {
+  const growth = new Growth();
+  return (perDepth, states) => void io.err(`${label}: ${growth.line(perDepth, states)}\n`);
 }

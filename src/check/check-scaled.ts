@@ -1,0 +1,39 @@
+// `check --workers N`: the check of check.ts over the collapse-compressed explorer, in N worker
+// threads (parallel.ts) or, for N = 0, in this thread (scaled.ts). The edge list is kept only
+// when a liveness property will be decided on it.
+import type { Model } from '../spec.ts';
+import { checkModel, type CheckOptions, type CheckResult } from './check.ts';
+import { reduces, type Exploration } from './explore.ts';
+import { exploreParallel } from './parallel.ts';
+import type { ModelRecipe } from './recipe.ts';
+import { exploreScaled } from './scaled.ts';
+
+export interface ScaledCheckOptions extends CheckOptions {
+  /** Worker threads; 0 explores in this thread. */
+  workers: number;
+  /** How a worker rebuilds the model (default: recipeOf the model, for shipped specs). */
+  recipe?: ModelRecipe;
+  /** After each BFS level, with the states per depth: a line to show, or a reason to stop. */
+  onLevel?: (perDepth: readonly number[], states: number) => string | undefined;
+}
+
+/** Whether the check will decide a liveness property on the explored graph (under symmetry reduction only alwaysReachable of a whole-state goal). */
+export function needsEdges(model: Model, symmetric: boolean): boolean {
+  return model.liveness.some((p) => !symmetric || (p.kind === 'alwaysReachable' && !p.instances));
+}
+
+export async function checkScaled(model: Model, options: ScaledCheckOptions): Promise<CheckResult> {
+  const started = performance.now();
+  const symmetric = reduces(model, options);
+  const explore = {
+    ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
+    ...(options.onLevel ? { onLevel: options.onLevel } : {}),
+    symmetry: symmetric,
+    keepEdges: needsEdges(model, symmetric),
+  };
+  let x: Exploration;
+  if (options.workers > 0) x = await exploreParallel(model, { ...explore, workers: options.workers, ...(options.recipe ? { recipe: options.recipe } : {}) });
+  else x = exploreScaled(model, explore);
+  const r = checkModel(model, { ...options, symmetry: symmetric, explorer: () => x });
+  return { ...r, millis: Math.round(performance.now() - started) };
+}

@@ -1,0 +1,423 @@
+// Collapse compression (as SPIN's -DCOLLAPSE): a state is cut into components, each object's
+// part of the encoding (a top-level region's slots) and each object's part of the context (a
+// top-level field, an array field element by element); each component value is stored once in
+// a table of its kind and a state is the vector of their ids, three bytes each. States that
+// differ in one vcpu share every other component, so bytes per state fall as objects are added.
+// A component value is flattened to int32s by a shape taken from the initial state (objects
+// with fixed keys, arrays of fixed length, integer, boolean or dictionary-coded leaves); a
+// context that leaves the shape (a key added, an array grown, a fraction) is refused with
+// `ShapeError` naming the path, never stored wrongly. The table keeps the JS object it first
+// saw for each id (the machines never mutate a stored context), so decoding a state allocates
+// only its top-level record and arrays, and a successor's unchanged parts are found by identity.
+import type { Compiled } from './compile.ts';
+
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+type Shape =
+  | { kind: 'int' }
+  | { kind: 'bool' }
+  | { kind: 'dict'; values: unknown[]; codes: Map<unknown, number> }
+  | { kind: 'object'; keys: string[]; fields: Shape[] }
+  | { kind: 'array'; items: Shape[] };
+
+function shapeOf(v: unknown, path: string): Shape {
+  if (typeof v === 'number' && Number.isInteger(v) && (v | 0) === v) return { kind: 'int' };
+  if (typeof v === 'boolean') return { kind: 'bool' };
+  if (Array.isArray(v)) return { kind: 'array', items: v.map((x, i) => shapeOf(x, `${path}[${i}]`)) };
+  if (v !== null && typeof v === 'object') {
+    const p = Object.getPrototypeOf(v);
+    if (p !== Object.prototype && p !== null) throw new ShapeError(`context ${path || '(root)'} is a ${p?.constructor?.name ?? 'class instance'}, not plain data`);
+    const keys = Object.keys(v);
+    return { kind: 'object', keys, fields: keys.map((k) => shapeOf((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k)) };
+  }
+  if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw new ShapeError(`context ${path || '(root)'} holds a ${typeof v}`);
+  return { kind: 'dict', values: [v], codes: new Map([[v, 0]]) };
+}
+
+const signature = (s: Shape): string =>
+  s.kind === 'object' ? `{${s.keys.map((k, i) => `${JSON.stringify(k)}:${signature(s.fields[i]!)}`).join(',')}}` : s.kind === 'array' ? `[${s.items.map(signature).join(',')}]` : s.kind;
+
+const width = (s: Shape): number => (s.kind === 'object' ? s.fields.reduce((n, f) => n + width(f), 0) : s.kind === 'array' ? s.items.reduce((n, f) => n + width(f), 0) : 1);
+
+/** Writes `v` by shape `s` into `out` from `at`; returns the next position. */
+function encode(s: Shape, v: any, out: Int32Array, at: number, path: string): number {
+  switch (s.kind) {
+    case 'int':
+      if (typeof v !== 'number' || (v | 0) !== v) throw new ShapeError(`context ${path} is ${JSON.stringify(v)}, where the initial state has an integer`);
+      out[at] = v;
+      return at + 1;
+    case 'bool':
+      if (typeof v !== 'boolean') throw new ShapeError(`context ${path} is ${JSON.stringify(v)}, where the initial state has a boolean`);
+      out[at] = v ? 1 : 0;
+      return at + 1;
+    case 'dict': {
+      if (v !== null && typeof v === 'object') throw new ShapeError(`context ${path} became an object or array`);
+      let c = s.codes.get(v);
+      if (c === undefined) {
+        c = s.values.length;
+        s.values.push(v);
+        s.codes.set(v, c);
+      }
+      out[at] = c;
+      return at + 1;
+    }
+    case 'array':
+      if (!Array.isArray(v) || v.length !== s.items.length) throw new ShapeError(`context ${path} is no longer an array of ${s.items.length}`);
+      for (let i = 0; i < s.items.length; i++) at = encode(s.items[i]!, v[i], out, at, path);
+      return at;
+    case 'object': {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ShapeError(`context ${path} is no longer a record`);
+      let n = 0;
+      for (const _ in v) n++;
+      if (n !== s.keys.length) throw new ShapeError(`context ${path} has keys ${JSON.stringify(Object.keys(v))}, the initial state ${JSON.stringify(s.keys)}`);
+      for (let i = 0; i < s.keys.length; i++) {
+        const k = s.keys[i]!;
+        if (!(k in v)) throw new ShapeError(`context ${path} lost its key '${k}'`);
+        at = encode(s.fields[i]!, v[k], out, at, path);
+      }
+      return at;
+    }
+  }
+}
+
+/** The value of shape `s` stored at `data[at..]`, and the next position. */
+function decode(s: Shape, data: Int32Array, at: number): [unknown, number] {
+  switch (s.kind) {
+    case 'int':
+      return [data[at]!, at + 1];
+    case 'bool':
+      return [data[at] === 1, at + 1];
+    case 'dict':
+      return [s.values[data[at]!], at + 1];
+    case 'array': {
+      const a: unknown[] = [];
+      for (const item of s.items) {
+        const [x, next] = decode(item, data, at);
+        a.push(x);
+        at = next;
+      }
+      return [a, at];
+    }
+    case 'object': {
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < s.keys.length; i++) {
+        const [x, next] = decode(s.fields[i]!, data, at);
+        o[s.keys[i]!] = x;
+        at = next;
+      }
+      return [o, at];
+    }
+  }
+}
+
+/** Values of one kind of component: int32 rows of a fixed width, found by hash, ids from 0. */
+export class ComponentTable {
+  readonly width: number;
+  size = 0;
+  data: Int32Array;
+  hashes: Int32Array;
+  private table: Int32Array;
+  private mask: number;
+  /** The JS value of each id (context components), built by decoding when not seen as an object. */
+  objects: unknown[] = [];
+
+  constructor(width: number, readonly shape: Shape | undefined) {
+    this.width = width;
+    this.data = new Int32Array(Math.max(1, width) * 256);
+    this.hashes = new Int32Array(256);
+    this.table = new Int32Array(512);
+    this.mask = 511;
+  }
+
+  /** The id of row `row[at..at+width)` (hash `h`, as `hashRow` gives it), inserting it when new. */
+  intern(row: Int32Array, at: number, h: number): number {
+    const w = this.width;
+    const data = this.data;
+    let p = h & this.mask;
+    for (;;) {
+      const e = this.table[p]!;
+      if (e === 0) break;
+      if (this.hashes[e - 1] === h) {
+        const o = (e - 1) * w;
+        let i = 0;
+        while (i < w && data[o + i] === row[at + i]) i++;
+        if (i === w) return e - 1;
+      }
+      p = (p + 1) & this.mask;
+    }
+    const id = this.size++;
+    if (id >= MAX_ID) throw new ShapeError(`more than ${MAX_ID} distinct values of one component`);
+    if ((id + 1) * w > this.data.length) {
+      const d = new Int32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    if (id >= this.hashes.length) {
+      const d = new Int32Array(this.hashes.length * 2);
+      d.set(this.hashes);
+      this.hashes = d;
+    }
+    this.data.set(row.subarray(at, at + w), id * w);
+    this.hashes[id] = h;
+    this.table[p] = id + 1;
+    if (this.size * 2 > this.mask) this.rehash();
+    return id;
+  }
+
+  /** The JS value of id `id` (context components). */
+  object(id: number): unknown {
+    let o = this.objects[id];
+    if (o === undefined && this.shape) {
+      o = decode(this.shape, this.data, id * this.width)[0];
+      this.objects[id] = o;
+    }
+    return o;
+  }
+
+  get bytes(): number {
+    return this.data.byteLength + this.hashes.byteLength + this.table.byteLength;
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    this.mask = this.table.length - 1;
+    for (let id = 0; id < this.size; id++) {
+      let p = this.hashes[id]! & this.mask;
+      while (this.table[p] !== 0) p = (p + 1) & this.mask;
+      this.table[p] = id + 1;
+    }
+  }
+}
+
+/** Ids take three bytes in a state vector. */
+export const ID_BYTES = 3;
+const MAX_ID = 1 << 24;
+
+export function hashRow(row: Int32Array, at: number, w: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w; i++) h = Math.imul(h ^ row[at + i]!, 0x01000193);
+  return h ^ (h >>> 15);
+}
+
+/** One component: a run of encoding slots, or a context field (an element of a top-level array field). */
+interface Part {
+  /** encoding slots [start, end), or context */
+  start: number;
+  end: number;
+  /** top-level context key, and the element index when the field is an array split per element (-1: whole field) */
+  key: string | undefined;
+  element: number;
+  table: ComponentTable;
+  /** position of its id in the state vector */
+  at: number;
+}
+
+/**
+ * How the states of one compiled machine are cut into components, with their tables: the
+ * top-level regions of the encoding (one component when the root is not parallel) and the
+ * top-level context fields, array fields element by element; parts of the same shape share a
+ * table (the vm0 and vm1 regions, every vms[i]).
+ */
+export class Layout {
+  readonly parts: Part[] = [];
+  readonly cfgParts: Part[] = [];
+  readonly ctxParts: Part[] = [];
+  /** Bytes of a state vector. */
+  readonly vectorBytes: number;
+  /** Ints of a flattened state (every component's row, for a message to another shard). */
+  readonly rowInts: number;
+  readonly tables: ComponentTable[] = [];
+  /** Some leaf is dictionary-coded (strings, null): its codes are this layout's own, so rows mean nothing to another layout. */
+  readonly hasDictionary: boolean;
+  /** The context is not a record: one component, the whole of it. */
+  private readonly whole: boolean;
+  private readonly rootKeys: string[];
+  private readonly arrays: Map<string, number>;
+  /** scratch: the flattened row of one component */
+  private readonly scratch: Int32Array;
+
+  constructor(readonly compiled: Compiled) {
+    const tables = new Map<string, ComponentTable>();
+    const tableFor = (sig: string, w: number, shape: Shape | undefined) => {
+      let t = tables.get(sig);
+      if (!t) {
+        t = new ComponentTable(w, shape);
+        tables.set(sig, t);
+        this.tables.push(t);
+      }
+      return t;
+    };
+    const root = compiled.machine.root as { type: string; states: Record<string, { id: string }> };
+    const regions = root.type === 'parallel' ? Object.values(root.states).map((s) => compiled.subtree(s.id)!).filter((r) => r.end > r.start) : [{ start: 0, end: compiled.slots, shape: 'root' }];
+    for (const r of regions) {
+      const part: Part = { start: r.start, end: r.end, key: undefined, element: -1, table: tableFor(`cfg:${r.shape.replace(/^[^:]*/, '')}`, r.end - r.start, undefined), at: 0 };
+      this.parts.push(part);
+      this.cfgParts.push(part);
+    }
+    const context = compiled.initial.context;
+    const plain = context !== null && typeof context === 'object' && !Array.isArray(context) && [Object.prototype, null].includes(Object.getPrototypeOf(context));
+    this.whole = !plain;
+    this.rootKeys = plain ? Object.keys(context as object) : [];
+    this.arrays = new Map();
+    if (!plain) {
+      const shape = shapeOf(context, '');
+      const part: Part = { start: 0, end: 0, key: undefined, element: -1, table: tableFor(`ctx:${signature(shape)}`, width(shape), shape), at: 0 };
+      this.parts.push(part);
+      this.ctxParts.push(part);
+    } else {
+      for (const key of this.rootKeys) {
+        const v = (context as Record<string, unknown>)[key];
+        const elements = Array.isArray(v) && v.length > 0 && v.every((x) => x !== null && typeof x === 'object') ? v : undefined;
+        if (elements) this.arrays.set(key, elements.length);
+        for (const [element, x] of elements ? elements.map((x, i) => [i, x] as const) : [[-1, v] as const]) {
+          const shape = shapeOf(x, element < 0 ? key : `${key}[${element}]`);
+          const sig = `ctx:${signature(shape)}`;
+          const part: Part = { start: 0, end: 0, key, element, table: tableFor(sig, width(shape), tables.get(sig)?.shape ?? shape), at: 0 };
+          this.parts.push(part);
+          this.ctxParts.push(part);
+        }
+      }
+    }
+    const dict = (s: Shape): boolean => s.kind === 'dict' || (s.kind === 'object' && s.fields.some(dict)) || (s.kind === 'array' && s.items.some(dict));
+    this.hasDictionary = this.tables.some((t) => t.shape !== undefined && dict(t.shape));
+    this.parts.forEach((p, i) => (p.at = i * ID_BYTES));
+    this.vectorBytes = this.parts.length * ID_BYTES;
+    this.rowInts = this.parts.reduce((n, p) => n + 1 + p.table.width, 0);
+    this.scratch = new Int32Array(Math.max(1, ...this.tables.map((t) => t.width)));
+  }
+
+  /** The context value of part `p` in context `c`. */
+  private valueOf(p: Part, c: any): unknown {
+    if (p.key === undefined) return c;
+    const v = c[p.key];
+    return p.element < 0 ? v : v?.[p.element];
+  }
+
+  /**
+   * Writes the vector of (cfg, context) into `out`. `prev`: the vector of a state whose
+   * context objects are `prevContext` (the parent), so a part whose value is the same object
+   * (or the same object as another part of the parent with the same table) reuses its id.
+   */
+  encodeState(cfg: Uint8Array, context: unknown, out: Uint8Array, prev?: Uint8Array, prevContext?: unknown): void {
+    const s = this.scratch;
+    for (const p of this.cfgParts) {
+      const w = p.end - p.start;
+      for (let i = 0; i < w; i++) s[i] = cfg[p.start + i]!;
+      writeId(out, p.at, p.table.intern(s, 0, hashRow(s, 0, w)));
+    }
+    if (!this.whole) {
+      if (context === null || typeof context !== 'object') throw new ShapeError('the context is no longer a record');
+      let n = 0;
+      for (const _ in context as object) n++;
+      if (n !== this.rootKeys.length) throw new ShapeError(`the context has keys ${JSON.stringify(Object.keys(context as object))}, the initial state ${JSON.stringify(this.rootKeys)}`);
+      for (const [key, length] of this.arrays) {
+        const v = (context as Record<string, unknown>)[key];
+        if (!Array.isArray(v) || v.length !== length) throw new ShapeError(`context ${key} is no longer an array of ${length}`);
+      }
+    }
+    for (const p of this.ctxParts) {
+      const v = this.valueOf(p, context);
+      let id = -1;
+      if (prev && prevContext !== undefined) {
+        // the parent's parts of the same table: a value moved by a permutation is found too
+        for (const q of this.ctxParts) {
+          if (q.table === p.table && this.valueOf(q, prevContext) === v) {
+            id = readId(prev, q.at);
+            break;
+          }
+        }
+      }
+      if (id < 0) {
+        const w = p.table.width;
+        encode(p.table.shape!, v, s, 0, p.key === undefined ? '(root)' : p.element < 0 ? p.key : `${p.key}[${p.element}]`);
+        id = p.table.intern(s, 0, hashRow(s, 0, w));
+        if (p.table.objects[id] === undefined) p.table.objects[id] = v;
+      }
+      writeId(out, p.at, id);
+    }
+  }
+
+  /** The encoding of vector `v` (at `at` in `vectors`) into `cfg`. */
+  cfgOf(vectors: Uint8Array, at: number, cfg: Uint8Array): Uint8Array {
+    for (const p of this.cfgParts) {
+      const id = readId(vectors, at + p.at);
+      const w = p.end - p.start;
+      const d = p.table.data;
+      for (let i = 0; i < w; i++) cfg[p.start + i] = d[id * w + i]!;
+    }
+    return cfg;
+  }
+
+  /** The context of vector `v` (at `at` in `vectors`): stored component objects in a fresh top-level record. */
+  contextOf(vectors: Uint8Array, at: number): unknown {
+    if (this.whole) {
+      const p = this.ctxParts[0]!;
+      return p.table.object(readId(vectors, at + p.at));
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of this.rootKeys) out[key] = undefined;
+    for (const [key, length] of this.arrays) out[key] = new Array(length);
+    for (const p of this.ctxParts) {
+      const v = p.table.object(readId(vectors, at + p.at));
+      if (p.element < 0) out[p.key!] = v;
+      else (out[p.key!] as unknown[])[p.element] = v;
+    }
+    return out;
+  }
+
+  /** Flattens vector `v` into `row` from `at`: per part, the hash of its row, then the row (what another shard needs to intern it). */
+  rowOf(vectors: Uint8Array, vAt: number, row: Int32Array, at: number): number {
+    for (const p of this.parts) {
+      const id = readId(vectors, vAt + p.at);
+      const t = p.table;
+      row[at++] = t.hashes[id]!;
+      row.set(t.data.subarray(id * t.width, (id + 1) * t.width), at);
+      at += t.width;
+    }
+    return at;
+  }
+
+  /** The vector of a flattened state (as `rowOf` wrote it) into `out`, interning its parts here. */
+  vectorOfRow(row: Int32Array, at: number, out: Uint8Array): number {
+    for (const p of this.parts) {
+      const h = row[at++]!;
+      writeId(out, p.at, p.table.intern(row, at, h));
+      at += p.table.width;
+    }
+    return at;
+  }
+
+  /** A hash of the state's content (not of its ids, which differ between shards): which shard owns it. */
+  contentHash(vectors: Uint8Array, at: number): number {
+    let h = 0x9e3779b9;
+    for (const p of this.parts) h = Math.imul(h ^ p.table.hashes[readId(vectors, at + p.at)]!, 0x01000193);
+    return (h ^ (h >>> 13)) >>> 0;
+  }
+
+  /** Takes over the tables another layout of the same machine filled (a worker's, transferred). */
+  adopt(tables: readonly { data: Int32Array; hashes: Int32Array; size: number }[]): void {
+    tables.forEach((t, i) => {
+      const c = this.tables[i]!;
+      c.data = t.data;
+      c.hashes = t.hashes;
+      c.size = t.size;
+      c.objects = [];
+    });
+  }
+
+  get tableBytes(): number {
+    return this.tables.reduce((n, t) => n + t.bytes, 0);
+  }
+}
+
+export function writeId(out: Uint8Array, at: number, id: number): void {
+  out[at] = id & 0xff;
+  out[at + 1] = (id >>> 8) & 0xff;
+  out[at + 2] = id >>> 16;
+}
+
+export function readId(v: Uint8Array, at: number): number {
+  return v[at]! | (v[at + 1]! << 8) | (v[at + 2]! << 16);
+}
