@@ -82,6 +82,70 @@ function encode(s: Shape, v: any, out: Int32Array, at: number, path: string): nu
   }
 }
 
+/**
+ * `encode` as straight-line code generated for one shape (a component's): the fields read by
+ * name, every check kept; returns -1 where `encode` would throw (it is then called for the
+ * message). Undefined where code generation from strings is disallowed.
+ */
+function encoder(s: Shape): ((v: unknown, out: Int32Array, at: number) => number) | undefined {
+  const dicts: Shape[] = [];
+  let vars = 0;
+  const body: string[] = [];
+  const emit = (sh: Shape, v: string): void => {
+    switch (sh.kind) {
+      case 'int':
+        body.push(`if (typeof ${v} !== 'number' || (${v} | 0) !== ${v}) return -1; out[at++] = ${v};`);
+        return;
+      case 'bool':
+        body.push(`if (${v} === true) out[at++] = 1; else if (${v} === false) out[at++] = 0; else return -1;`);
+        return;
+      case 'dict':
+        dicts.push(sh);
+        body.push(`if (${v} !== null && typeof ${v} === 'object') return -1; out[at++] = code(dicts[${dicts.length - 1}], ${v});`);
+        return;
+      case 'array': {
+        body.push(`if (!Array.isArray(${v}) || ${v}.length !== ${sh.items.length}) return -1;`);
+        sh.items.forEach((item, i) => {
+          const x = `v${++vars}`;
+          body.push(`const ${x} = ${v}[${i}];`);
+          emit(item, x);
+        });
+        return;
+      }
+      case 'object': {
+        const n = `n${++vars}`;
+        body.push(`if (${v} === null || typeof ${v} !== 'object' || Array.isArray(${v})) return -1;`);
+        body.push(`let ${n} = 0; for (const k in ${v}) ${n}++; if (${n} !== ${sh.keys.length}) return -1;`);
+        sh.keys.forEach((k, i) => {
+          const x = `v${++vars}`;
+          body.push(`if (!(${JSON.stringify(k)} in ${v})) return -1; const ${x} = ${v}[${JSON.stringify(k)}];`);
+          emit(sh.fields[i]!, x);
+        });
+        return;
+      }
+    }
+  };
+  emit(s, 'v0');
+  body.push('return at;');
+  try {
+    const f = new Function('dicts', 'code', `return function encode(v0, out, at) {\n${body.join('\n')}\n};`);
+    return f(dicts, dictCode) as (v: unknown, out: Int32Array, at: number) => number;
+  } catch (e) {
+    if (e instanceof EvalError) return undefined;
+    throw e;
+  }
+}
+
+function dictCode(s: Shape & { kind: 'dict' }, v: unknown): number {
+  let c = s.codes.get(v);
+  if (c === undefined) {
+    c = s.values.length;
+    s.values.push(v);
+    s.codes.set(v, c);
+  }
+  return c;
+}
+
 /** The value of shape `s` stored at `data[at..]`, and the next position. */
 function decode(s: Shape, data: Int32Array, at: number): [unknown, number] {
   switch (s.kind) {
@@ -123,8 +187,12 @@ export class ComponentTable {
   /** The JS value of each id (context components), built by decoding when not seen as an object. */
   objects: unknown[] = [];
 
+  /** The shape's generated encoder (context components), if code generation is allowed. */
+  readonly encode: ((v: unknown, out: Int32Array, at: number) => number) | undefined;
+
   constructor(width: number, readonly shape: Shape | undefined) {
     this.width = width;
+    this.encode = shape ? encoder(shape) : undefined;
     this.data = new Int32Array(Math.max(1, width) * 256);
     this.hashes = new Int32Array(256);
     this.table = new Int32Array(512);
@@ -212,6 +280,8 @@ interface Part {
   table: ComponentTable;
   /** position of its id in the state vector */
   at: number;
+  /** the other context parts with the same table */
+  siblings: Part[];
 }
 
 /**
@@ -252,7 +322,7 @@ export class Layout {
     const root = compiled.machine.root as { type: string; states: Record<string, { id: string }> };
     const regions = root.type === 'parallel' ? Object.values(root.states).map((s) => compiled.subtree(s.id)!).filter((r) => r.end > r.start) : [{ start: 0, end: compiled.slots, shape: 'root' }];
     for (const r of regions) {
-      const part: Part = { start: r.start, end: r.end, key: undefined, element: -1, table: tableFor(`cfg:${r.shape.replace(/^[^:]*/, '')}`, r.end - r.start, undefined), at: 0 };
+      const part: Part = { start: r.start, end: r.end, key: undefined, element: -1, table: tableFor(`cfg:${r.shape.replace(/^[^:]*/, '')}`, r.end - r.start, undefined), at: 0, siblings: [] };
       this.parts.push(part);
       this.cfgParts.push(part);
     }
@@ -263,7 +333,7 @@ export class Layout {
     this.arrays = new Map();
     if (!plain) {
       const shape = shapeOf(context, '');
-      const part: Part = { start: 0, end: 0, key: undefined, element: -1, table: tableFor(`ctx:${signature(shape)}`, width(shape), shape), at: 0 };
+      const part: Part = { start: 0, end: 0, key: undefined, element: -1, table: tableFor(`ctx:${signature(shape)}`, width(shape), shape), at: 0, siblings: [] };
       this.parts.push(part);
       this.ctxParts.push(part);
     } else {
@@ -274,7 +344,7 @@ export class Layout {
         for (const [element, x] of elements ? elements.map((x, i) => [i, x] as const) : [[-1, v] as const]) {
           const shape = shapeOf(x, element < 0 ? key : `${key}[${element}]`);
           const sig = `ctx:${signature(shape)}`;
-          const part: Part = { start: 0, end: 0, key, element, table: tableFor(sig, width(shape), tables.get(sig)?.shape ?? shape), at: 0 };
+          const part: Part = { start: 0, end: 0, key, element, table: tableFor(sig, width(shape), tables.get(sig)?.shape ?? shape), at: 0, siblings: [] };
           this.parts.push(part);
           this.ctxParts.push(part);
         }
@@ -283,6 +353,7 @@ export class Layout {
     const dict = (s: Shape): boolean => s.kind === 'dict' || (s.kind === 'object' && s.fields.some(dict)) || (s.kind === 'array' && s.items.some(dict));
     this.hasDictionary = this.tables.some((t) => t.shape !== undefined && dict(t.shape));
     this.parts.forEach((p, i) => (p.at = i * ID_BYTES));
+    for (const p of this.ctxParts) p.siblings = this.ctxParts.filter((q) => q !== p && q.table === p.table);
     this.vectorBytes = this.parts.length * ID_BYTES;
     this.rowInts = this.parts.reduce((n, p) => n + 1 + p.table.width, 0);
     this.scratch = new Int32Array(Math.max(1, ...this.tables.map((t) => t.width)));
@@ -321,17 +392,20 @@ export class Layout {
       const v = this.valueOf(p, context);
       let id = -1;
       if (prev && prevContext !== undefined) {
-        // the parent's parts of the same table: a value moved by a permutation is found too
-        for (const q of this.ctxParts) {
-          if (q.table === p.table && this.valueOf(q, prevContext) === v) {
-            id = readId(prev, q.at);
-            break;
+        // the parent's part at the same place, else its other parts of the same table (a value a permutation moved)
+        if (this.valueOf(p, prevContext) === v) id = readId(prev, p.at);
+        else {
+          for (const q of p.siblings) {
+            if (this.valueOf(q, prevContext) === v) {
+              id = readId(prev, q.at);
+              break;
+            }
           }
         }
       }
       if (id < 0) {
         const w = p.table.width;
-        encode(p.table.shape!, v, s, 0, p.key === undefined ? '(root)' : p.element < 0 ? p.key : `${p.key}[${p.element}]`);
+        if (!p.table.encode || p.table.encode(v, s, 0) < 0) encode(p.table.shape!, v, s, 0, p.key === undefined ? '(root)' : p.element < 0 ? p.key : `${p.key}[${p.element}]`);
         id = p.table.intern(s, 0, hashRow(s, 0, w));
         if (p.table.objects[id] === undefined) p.table.objects[id] = v;
       }
@@ -405,6 +479,24 @@ export class Layout {
       c.size = t.size;
       c.objects = [];
     });
+  }
+
+  /** Two independent 32-bit hashes of the state's content (the same in every process and search, unlike its ids). */
+  contentHashes(vectors: Uint8Array, at: number): [number, number] {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (const p of this.parts) {
+      const h = p.table.hashes[readId(vectors, at + p.at)]!;
+      a = Math.imul(a ^ h, 0x01000193);
+      b = Math.imul(b ^ h, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    a ^= a >>> 16;
+    a = Math.imul(a, 0x85ebca6b);
+    a ^= a >>> 13;
+    b = Math.imul(b, 0xc2b2ae35);
+    b ^= b >>> 16;
+    return [a | 0, b | 0];
   }
 
   get tableBytes(): number {

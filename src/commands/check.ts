@@ -9,6 +9,7 @@ import { checkModel, type CheckResult, type CheckStep, type PropertyResult } fro
 import { checkScaled } from '../check/check-scaled.ts';
 import { Growth } from '../check/progress.ts';
 import { recipeOf } from '../check/recipe.ts';
+import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
 import { applyVariant, loadVariantFile, type LoadedVariant } from '../check/variant-file.ts';
 import { pick, SpecError, type MachineSpec, type Model } from '../spec.ts';
 import { UsageError, type Io } from './io.ts';
@@ -24,6 +25,9 @@ export interface CheckFlags {
   maxStates?: number;
   symmetry?: boolean;
   workers?: number;
+  swarm?: number;
+  seed?: number;
+  swarmDepth?: number;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
@@ -41,8 +45,17 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--max-states <n>', `stop exploring after n states (default ${DEFAULT_MAX_STATES})`, positiveInt)
     .option('--symmetry', 'reduce by symmetry: one state per permutation of interchangeable vcpus and queues (default: as the configuration says)')
     .option('--no-symmetry', 'explore every state, even where the configuration opts in to symmetry reduction')
+    .option('--swarm <n>', `not exhaustive: n bounded random-order searches with hash-compacted visited sets (--max-states per search, default ${SWARM_STATES}); --report DIR writes a file for merge`, positiveInt)
+    .option('--seed <s>', 'first seed of --swarm (search k uses s + k; default 0)', nonNegativeSeed)
+    .option('--swarm-depth <d>', `depth bound of each --swarm search (default ${SWARM_DEPTH})`, positiveInt)
     .option('--workers <n>', 'explore in n worker threads, states collapse-compressed, a line per BFS level on stderr (0: compressed, this thread)', nonNegativeInt)
     .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
+}
+
+function nonNegativeSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31) throw new InvalidArgumentError('expected an integer from 0 to 2^31');
+  return n;
 }
 
 function nonNegativeInt(v: string): number {
@@ -129,6 +142,11 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
 
 export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const jobs = await plan(flags);
+  if (flags.swarm !== undefined) {
+    if (flags.workers !== undefined) throw new UsageError('--swarm and --workers are not combined: start more swarm processes instead');
+    return swarmCheck(jobs, flags, io);
+  }
+  if (flags.seed !== undefined || flags.swarmDepth !== undefined) throw new UsageError('--seed and --swarm-depth go with --swarm N');
   const progress = !flags.json && io.errIsTTY ? new Progress(io) : undefined;
   const results: CheckResult[] = [];
   for (const job of jobs) {
@@ -198,7 +216,7 @@ function counterexample(x: PropertyResult): string[] {
   return [`${head} lasso of ${plural(x.trace.length, 'step')}, then ${plural(x.cycle!.length, 'step')} repeating forever`, ...stepLines(x.trace), '    --- repeats forever:', ...stepLines(x.cycle!)];
 }
 
-function stepLines(trace: readonly CheckStep[]): string[] {
+export function stepLines(trace: readonly CheckStep[]): string[] {
   return trace.map((t) => {
     const { type, ...payload } = t.event;
     const args = Object.keys(payload).length ? ' ' + JSON.stringify(payload) : '';
@@ -246,5 +264,7 @@ class Progress {
 /** `--workers`: one stderr line per BFS level (frontier growth, states/s, a predicted total once the growth is regular). */
 function levelLines(io: Io, label: string): (perDepth: readonly number[], states: number) => undefined {
   const growth = new Growth();
-  return (perDepth, states) => void io.err(`${label}: ${growth.line(perDepth, states)}\n`);
+  const started = performance.now();
+  // a check done within a second says nothing
+  return (perDepth, states) => void (performance.now() - started >= 1000 && io.err(`${label}: ${growth.line(perDepth, states)}\n`));
 }
