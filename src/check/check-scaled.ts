@@ -15,6 +15,8 @@ export interface ScaledCheckOptions extends CheckOptions {
   recipe?: ModelRecipe;
   /** After each BFS level, with the states per depth: a line to show, or a reason to stop. */
   onLevel?: (perDepth: readonly number[], states: number) => string | undefined;
+  /** Told the bytes the exploration held (vectors, component tables, parent links, edges). */
+  onBytes?: (bytes: number) => void;
 }
 
 /** Whether the check will decide a liveness property on the explored graph (under symmetry reduction only alwaysReachable of a whole-state goal). */
@@ -31,9 +33,10 @@ export async function checkScaled(model: Model, options: ScaledCheckOptions): Pr
     symmetry: symmetric,
     keepEdges: needsEdges(model, symmetric),
   };
-  let x: Exploration;
+  let x: Exploration & { bytes: number };
   if (options.workers > 0) x = await exploreParallel(model, { ...explore, workers: options.workers, ...(options.recipe ? { recipe: options.recipe } : {}) });
   else x = exploreScaled(model, explore);
   const r = checkModel(model, { ...options, symmetry: symmetric, explorer: () => x });
+  options.onBytes?.(x.bytes);
   return { ...r, millis: Math.round(performance.now() - started) };
 }

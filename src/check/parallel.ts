@@ -56,25 +56,23 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
   const expect = { machineId: model.machineId, variantId: model.variantId, configurationId: model.configurationId, events: JSON.stringify(model.events), slots: compiled.slots, context: JSON.stringify(compiled.initial.context) };
   const workers = Array.from({ length: n }, () => new Worker(BOOT, { workerData: { entry: ENTRY } }));
   const counter = new SharedArrayBuffer(4);
-  // one reply per worker per request; a worker error rejects the round
-  let failed: Error | undefined;
+  // one reply per worker per request; the first worker error fails the round at once (its peers may be waiting for it)
+  let fail: (e: Error) => void = () => {};
+  const failure = new Promise<never>((_, reject) => (fail = reject));
+  failure.catch(() => {});
   const waiting: ((m: any) => void)[][] = workers.map(() => []);
   workers.forEach((w, i) => {
     w.on('message', (m: { type: string; message?: string }) => {
-      if (m.type === 'error') failed ??= new WorkerError(`worker ${i}: ${m.message}`);
-      waiting[i]!.shift()?.(m);
+      if (m.type === 'error') fail(new WorkerError(`worker ${i}: ${m.message}`));
+      else waiting[i]!.shift()?.(m);
     });
-    w.on('error', (e) => {
-      failed ??= new WorkerError(`worker ${i}: ${e.message}`);
-      waiting[i]!.shift()?.({ type: 'error' });
-    });
+    w.on('error', (e) => fail(new WorkerError(`worker ${i}: ${e.message}`)));
+    w.on('exit', (code) => fail(new WorkerError(`worker ${i} exited (code ${code})`)));
   });
   const round = async <T,>(post: (w: Worker, i: number) => void): Promise<T[]> => {
     const replies = workers.map((w, i) => new Promise<T>((resolve) => waiting[i]!.push(resolve)));
     workers.forEach(post);
-    const out = await Promise.all(replies);
-    if (failed) throw failed;
-    return out;
+    return Promise.race([Promise.all(replies), failure]);
   };
   try {
     const ports: Record<number, import('node:worker_threads').MessagePort>[] = workers.map(() => ({}));

@@ -4,9 +4,12 @@
 // a table of its kind and a state is the vector of their ids, three bytes each. States that
 // differ in one vcpu share every other component, so bytes per state fall as objects are added.
 // A component value is flattened to int32s by a shape taken from the initial state (objects
-// with fixed keys, arrays of fixed length, integer, boolean or dictionary-coded leaves); a
-// context that leaves the shape (a key added, an array grown, a fraction) is refused with
-// `ShapeError` naming the path, never stored wrongly. The table keeps the JS object it first
+// with fixed keys, arrays of fixed length, integer, boolean or dictionary-coded leaves: other
+// primitives, and a null that may become a record, coded by their JSON); a context that leaves
+// the shape (a key added, an array grown, a fraction where an integer was) is refused with
+// `ShapeError` naming the path, never stored wrongly. Records equal but for the order of their
+// keys are one state here (JSON text would tell them apart; no shipped machine reorders keys,
+// as the differential test shows). The table keeps the JS object it first
 // saw for each id (the machines never mutate a stored context), so decoding a state allocates
 // only its top-level record and arrays, and a successor's unchanged parts are found by identity.
 import type { Compiled } from './compile.ts';
@@ -33,7 +36,7 @@ function shapeOf(v: unknown, path: string): Shape {
     return { kind: 'object', keys, fields: keys.map((k) => shapeOf((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k)) };
   }
   if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw new ShapeError(`context ${path || '(root)'} holds a ${typeof v}`);
-  return { kind: 'dict', values: [v], codes: new Map([[v, 0]]) };
+  return { kind: 'dict', values: [], codes: new Map() };
 }
 
 const signature = (s: Shape): string =>
@@ -52,17 +55,10 @@ function encode(s: Shape, v: any, out: Int32Array, at: number, path: string): nu
       if (typeof v !== 'boolean') throw new ShapeError(`context ${path} is ${JSON.stringify(v)}, where the initial state has a boolean`);
       out[at] = v ? 1 : 0;
       return at + 1;
-    case 'dict': {
-      if (v !== null && typeof v === 'object') throw new ShapeError(`context ${path} became an object or array`);
-      let c = s.codes.get(v);
-      if (c === undefined) {
-        c = s.values.length;
-        s.values.push(v);
-        s.codes.set(v, c);
-      }
-      out[at] = c;
+    case 'dict':
+      if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw new ShapeError(`context ${path} holds a ${typeof v}`);
+      out[at] = dictCode(s, v);
       return at + 1;
-    }
     case 'array':
       if (!Array.isArray(v) || v.length !== s.items.length) throw new ShapeError(`context ${path} is no longer an array of ${s.items.length}`);
       for (let i = 0; i < s.items.length; i++) at = encode(s.items[i]!, v[i], out, at, path);
@@ -101,7 +97,7 @@ function encoder(s: Shape): ((v: unknown, out: Int32Array, at: number) => number
         return;
       case 'dict':
         dicts.push(sh);
-        body.push(`if (${v} !== null && typeof ${v} === 'object') return -1; out[at++] = code(dicts[${dicts.length - 1}], ${v});`);
+        body.push(`if (typeof ${v} === 'function' || typeof ${v} === 'symbol' || typeof ${v} === 'bigint') return -1; out[at++] = code(dicts[${dicts.length - 1}], ${v});`);
         return;
       case 'array': {
         body.push(`if (!Array.isArray(${v}) || ${v}.length !== ${sh.items.length}) return -1;`);
@@ -136,12 +132,14 @@ function encoder(s: Shape): ((v: unknown, out: Int32Array, at: number) => number
   }
 }
 
+/** The code of a dictionary leaf's value: primitives by value, records and arrays (a nullable record) by their JSON. */
 function dictCode(s: Shape & { kind: 'dict' }, v: unknown): number {
-  let c = s.codes.get(v);
+  const key = v !== null && typeof v === 'object' ? '\u0000' + JSON.stringify(v) : v;
+  let c = s.codes.get(key);
   if (c === undefined) {
     c = s.values.length;
     s.values.push(v);
-    s.codes.set(v, c);
+    s.codes.set(key, c);
   }
   return c;
 }
