@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the package needs no build step.
-import { register } from 'tsx/esm/api';
+// The s390-kvm-spec command. In a checkout (src/cli.ts beside bin/) it runs the TypeScript
+// sources through tsx, as `npm start` does; the published package runs its compiled
+// JavaScript (dist/, built by `npm pack`).
+import { existsSync } from 'node:fs';
 
-register();
-const { run } = await import('../src/cli.ts');
-run(process.argv.slice(2));
+const source = new URL('../src/cli.ts', import.meta.url);
+let cli;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(source.href);
+} else {
+  cli = await import('../dist/src/cli.js');
+}
+cli.run(process.argv.slice(2));

@@ -3,6 +3,7 @@
 // abstracted to small JSON values, plus the lifetime tracker's findings. Control flow
 // (which function a vcpu or a VM teardown is in) lives in the state values; the data the
 // kernel and millicode read across objects lives here, so every region reads only context.
+import type { ThreadsContext } from './kthread.ts';
 
 /** Configuration of a composed guest: how many of each object, and which guest ISCs exist. */
 export interface Params {
@@ -62,10 +63,17 @@ export const FAULT = {
   PIN_LEAK: 128,
   /** struct kvm freed while a GISC of its GISA was still registered by a queue */
   GISC_REGISTERED_AT_FREE: 256,
+  /** gisa_vcpu_kicker dereferenced gi->origin after kvm_s390_gisa_destroy set it NULL, or the freed sie_page2 (fine-grained configurations) */
+  KICKER_ON_DEAD_GISA: 512,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
 export interface GibContext {
+  /**
+   * gib->alert_list_origin: NULL_GISA_ADDR (empty, GAL interruptions enabled), a list built
+   * while they were enabled, or NONE_GISA_ADDR (cut off by process_gib_alert_list).
+   */
+  origin: 'NULL_GISA_ADDR' | 'alert_list' | 'NONE_GISA_ADDR';
   /** Bit v: the GISA of VM v is linked into the alert list (its next_alert is not itself). */
   list: number;
   /** A GAL interruption was raised and the host has not taken it yet. */
@@ -160,6 +168,8 @@ export interface SystemContext {
   vms: KvmContext[];
   mdev: MdevContext;
   queues: QueueContext[];
+  /** Fine-grained configurations only: locks, thread locals and lock-rule faults (machines/kthread.ts). */
+  threads?: ThreadsContext;
 }
 
 export function cr6Of(params: Params, vcpu: number): number {
@@ -172,7 +182,7 @@ export function initialContext(params: Params): SystemContext {
   return {
     params,
     airqs: params.airqs ?? -1,
-    gib: { list: 0, galPending: false },
+    gib: { origin: 'NULL_GISA_ADDR', list: 0, galPending: false },
     vms: Array.from({ length: params.vms }, () => ({
       users: 1,
       fd: true,

@@ -1,8 +1,9 @@
 // Helpers shared by the machine files: mutable-copy context updates (so the kernel
-// functions read like the C they mirror), event typing, and transition meta.
-import { assign, enqueueActions, type EventObject } from 'xstate';
+// functions read like the C they mirror), event typing, settle events, and transition meta.
+import { assign, enqueueActions, raise, type EventObject } from 'xstate';
 import type { Actor, EventInfo } from '../src/spec.ts';
 import type { KvmContext, QueueContext, SystemContext } from './context.ts';
+import { probe, PROBED } from '../src/check/probe.ts';
 
 /** Every event of the core spec: a type plus small integer or string payload fields. */
 export interface SpecEvent extends EventObject {
@@ -13,6 +14,8 @@ export interface SpecEvent extends EventObject {
   isc?: number;
   ir?: number;
   outcome?: string;
+  /** The thread region a step event belongs to (machines/kthread.ts). */
+  thread?: string;
 }
 
 /** Index parameters of a named guard or action: which VM, vcpu or queue it is about. */
@@ -27,6 +30,15 @@ export interface Args {
   event: SpecEvent;
 }
 
+/**
+ * A guard of the core machines (per-object and composed: their context is the composed
+ * guest's SystemContext). A FLIC, vfio-ccw or dirty-log machine has its own context, so a
+ * core guard or action (`kernel`, `update`) given to one of them does not type-check.
+ */
+export type CoreGuard = (args: Args, params: Ix) => boolean;
+/** An action of the core machines, as `kernel` and `update` make them. */
+export type CoreAction = (args: Args, params: Ix) => void;
+
 /** A copy of the context that a kernel function may mutate (arrays and records are fresh). */
 export function cloneContext(c: SystemContext): SystemContext {
   return {
@@ -36,6 +48,8 @@ export function cloneContext(c: SystemContext): SystemContext {
     vms: c.vms.map(cloneKvm),
     mdev: { ...c.mdev },
     queues: c.queues.map((q): QueueContext => ({ ...q })),
+    // fine-grained configurations: locks and thread locals, copied by the kthread steps that change them
+    ...(c.threads ? { threads: c.threads } : {}),
   };
 }
 
@@ -122,26 +136,60 @@ export type KernelFn = (c: SystemContext, event: SpecEvent, ix: Ix, fx: Effects)
  * An action that runs a kernel function on a mutable copy of the context and raises the
  * internal events it asks for (a GISA alert to the GIB, a vcpu wakeup, kvm_destroy_vm).
  */
-// xstate's action generics cannot follow regions built from data: the result is typed loosely.
-export function kernel(fn: KernelFn): any {
-  return enqueueActions(({ context, event, enqueue }, ix: Ix) => {
+export function kernel(fn: KernelFn): CoreAction {
+  // xstate's own action type cannot follow regions built from data: typed as CoreAction instead
+  return brand(enqueueActions(({ context, event, enqueue }, ix: Ix) => {
     const c = cloneContext(context as SystemContext);
     const fx = new Raised();
-    fn(c, event as SpecEvent, ix ?? {}, fx);
+    fn(probe.wrap ? probe.wrap(c) : c, event as SpecEvent, ix ?? {}, fx);
     const shared = shareUnchanged(context as SystemContext, c);
     enqueue.assign(() => shared);
     for (const e of fx.events) enqueue.raise(e);
-  });
+  }));
 }
 
 /** A pure context update without raised events. */
-export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void): any {
-  return assign(({ context, event }, ix: Ix) => {
-    const c = cloneContext(context as SystemContext);
-    fn(c, event as SpecEvent, ix ?? {});
-    return shareUnchanged(context as SystemContext, c);
-  });
+export function update(fn: (c: SystemContext, event: SpecEvent, ix: Ix) => void): CoreAction {
+  return brand(
+    assign(({ context, event }, ix: Ix) => {
+      const c = cloneContext(context as SystemContext);
+      fn(probe.wrap ? probe.wrap(c) : c, event as SpecEvent, ix ?? {});
+      return shareUnchanged(context as SystemContext, c);
+    }),
+  );
 }
+
+const CORE = Symbol('core action');
+
+/**
+ * Marks an action made by `kernel` or `update`, so a variant file that gives one to a machine with
+ * another context is told so, and so the footprint verification knows its kernel function runs
+ * through `probe` (it can see the function's reads).
+ */
+function brand(action: unknown): CoreAction {
+  (action as { [CORE]?: true })[CORE] = true;
+  (action as Record<symbol, unknown>)[PROBED] = true;
+  return action as CoreAction;
+}
+
+/** The action was made by `kernel` or `update` (it works on SystemContext). */
+export const isCoreAction = (action: unknown): boolean => typeof action === 'function' && (action as { [CORE]?: true })[CORE] === true;
+
+/**
+ * The settle event of a region whose state mirrors kernel data (`q0`, `vm0.vcpu1`, `gib`).
+ * A transition whose next state depends on what its kernel function did raises it after the
+ * function (`actions: [a('handle_pqap', ix), settle('q0')]`) and names no target of its own;
+ * the region's handlers for the settle event, guarded by the context the function left, move
+ * it in the same macrostep. So a variant that changes what a function does needs no guard
+ * change: the state follows the data.
+ */
+export const settleEvent = (region: string): SpecEvent => ({ type: `settle.${region}` });
+
+/** The action that raises a region's settle event after the transition's kernel function. */
+export const settle = (region: string): { type: 'settle'; params: SpecEvent } => ({ type: 'settle', params: settleEvent(region) });
+
+/** The implementation of `settle` in every core machine's setup(): raises its params, the event. */
+export const settleAction = brand(raise((_: unknown, event: SpecEvent) => event));
 
 export function vmOf(c: SystemContext, vm: number): KvmContext {
   const k = c.vms[vm];

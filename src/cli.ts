@@ -14,6 +14,7 @@ import { registerPage } from './commands/page.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerMerge } from './commands/merge.ts';
 import { SwarmFileError } from './check/swarm.ts';
+import { registerPaths } from './commands/paths.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
 
@@ -29,6 +30,7 @@ export function program(io: Io = processIo, done: (code: number) => void = () =>
   registerPage(p);
   registerReplay(p, io, done);
   registerMerge(p, io, done);
+  registerPaths(p, io);
   return p;
 }
 

@@ -26,12 +26,21 @@ export interface EventInfo {
   fair?: boolean;
 }
 
+/** A path into a context or a state value: keys and array indices; '*' matches any one key. */
+export type Path = readonly (string | number)[];
+
 /** A named safety predicate over one reachable state. */
 export interface Invariant<C> {
   name: string;
   /** The kernel rule the predicate encodes. */
   cite: string;
   holds(state: AbstractState<C>): boolean;
+  /**
+   * What `holds` reads: context paths and state-value paths (regions). Partial-order reduction
+   * treats a step as visible when it writes any of them; an invariant without `reads` reads
+   * everything (no step is invisible). Checked by the footprint verification.
+   */
+  reads?: { context?: readonly Path[]; value?: readonly Path[] };
 }
 
 /**
@@ -77,6 +86,36 @@ export interface Model<C = any> {
    * configuration opts in, so `check` reduces unless told `--no-symmetry`.
    */
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
+  /** The kernel functions the machine calls through its kernel table (core machines), with a count of the calls made. */
+  kernelFunctions?: KernelFunctionsInfo;
+  /**
+   * Partial-order reduction (machines/kthread.ts configurations): `byDefault`, the
+   * configuration opts in, so `check` reduces unless told `--no-por`.
+   */
+  por?: { byDefault: boolean };
+  /**
+   * What the model predicts a harness outside the package observes after a step (`event`) or
+   * in the initial state (no event): read from the machine's state, never recomputed
+   * (`paths --format json`, `paths --format kselftest`).
+   */
+  observe?: (state: AbstractState<C>, event?: EventObject) => Observation;
+}
+
+/**
+ * The observable outcome of a step as the model predicts it (schema/paths.schema.json).
+ * A machine fills what it models; everything is in the machine's vocabulary.
+ */
+export interface Observation {
+  /** The state the object is in, as a harness can tell (`flic` / `no_flic`, `logging`). */
+  state?: string;
+  /** What the step returned: 0, a count or another value, or -errno. Absent when it returns nothing. */
+  rc?: number;
+  /** The errno name of a negative rc (`EINVAL`). */
+  errno?: string;
+  /** What a GET or read returned, in the machine's terms. */
+  returns?: unknown;
+  /** Fields of the object after the step, in the machine's terms. */
+  fields?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -123,6 +162,16 @@ export interface VariantInfo {
   /** The configuration the variant is checked in (default: the machine's first). */
   configuration?: string;
   /**
+   * Where another configuration sees more (a fine-grained one shows interleavings the atomic
+   * form cannot): the properties the variant must violate there, by configuration id.
+   */
+  expectedViolationsIn?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The only configurations the variant can be built in (a race variant that edits a thread
+   * exists only where that thread does); `check --configuration all` skips the others.
+   */
+  configurations?: readonly string[];
+  /**
    * What the expectation rests on until the checker issue proves liveness results:
    * 'asserted' (a test checks it), 'recorded' (not yet checkable).
    */
@@ -144,6 +193,21 @@ export interface ParamInfo {
 export interface ModelOptions {
   /** Values for keys listed in `MachineSpec.params`; the spec throws a SpecError for a bad value. */
   params?: Readonly<Record<string, unknown>>;
+  /** Replacements for kernel functions of the machine's kernel table (core machines); a name it never calls is a SpecError. */
+  kernel?: Readonly<Record<string, unknown>>;
+  /** Count the calls of each kernel function (core machines; `Model.kernelFunctions.calls()`); off by default, it slows the explorer a little. */
+  countKernelCalls?: boolean;
+}
+
+/** The kernel functions a model calls through its table (core machines), and the calls made so far. */
+export interface KernelFunctionsInfo {
+  /** Every kernel function the machine can call: a replacement must name one of these. */
+  names: readonly string[];
+  /** Whether the model counts calls (built with `countKernelCalls`). */
+  counted: boolean;
+  /** Calls of each kernel function since the model was built or `reset`: run `explore` to see which functions a check executed (throws unless `counted`). */
+  calls(): ReadonlyMap<string, number>;
+  reset(): void;
 }
 
 /** One machine of the package with its variants and configurations. */

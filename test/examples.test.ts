@@ -1,5 +1,5 @@
 // The example variant file of the README works as shown: it imports the package by name,
-// replaces one kernel function and one guard of the composed guest, and its expectation is
+// replaces one kernel function in the composed guest's kernel table, and its expectation is
 // what the checker proves.
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';

@@ -4,6 +4,7 @@ import { assign } from 'xstate';
 import { pick, type MachineSpec, type Model, type VariantInfo } from '../../src/spec.ts';
 import { CLEAR_PAYLOADS, CONFIGURATIONS, KVM_MEM_LOG_DIRTY_PAGES, NPAGES, PAGES, enableCapArgs, type DirtyLogConfiguration } from './kvm_memory_slot.bounds.ts';
 import { invariants } from './kvm_memory_slot.invariants.ts';
+import { observeSlot } from './kvm_memory_slot.observe.ts';
 import { EVENT_INFO, createKvmMemorySlotMachine, type DirtyLogEvent, type KvmMemorySlotMachine, type SlotContext } from './kvm_memory_slot.machine.ts';
 
 export const PINNED = 'v6.12';
@@ -137,6 +138,7 @@ export const kvmMemorySlotSpec: MachineSpec = {
       invariants,
       liveness: [],
       expectedViolations: v.expectedViolations,
+      observe: observeSlot,
     };
   },
 };

@@ -4,6 +4,7 @@ import { CONFIGURATIONS, flicEvents } from './kvm_s390_float_interrupt.bounds.ts
 import { flicInvariants } from './kvm_s390_float_interrupt.invariants.ts';
 import { createFlicMachine } from './kvm_s390_float_interrupt.machine.ts';
 import { FLIC_VARIANTS } from './kvm_s390_float_interrupt.variants.ts';
+import { observeFlic } from './kvm_s390_float_interrupt.observe.ts';
 
 const I = 'arch/s390/kvm/interrupt.c';
 export const FLIC_EVENT_INFO: Readonly<Record<string, EventInfo>> = {
@@ -48,6 +49,7 @@ export const flicSpec: MachineSpec = {
       invariants: flicInvariants(cfg.params),
       liveness: [],
       expectedViolations: v.expected[cfg.id as keyof typeof v.expected] ?? v.expectedViolations,
+      observe: observeFlic,
     };
   },
 };

@@ -12,6 +12,7 @@ export const GibTypeOK = inv(
     if (st === 'alert_list') return list !== 0 && context.gib.galPending;
     return true;
   },
+  { context: [['gib'], ['vms', 'length']], value: [['gib']] },
 );
 
 export const gibInvariants = [GibTypeOK];

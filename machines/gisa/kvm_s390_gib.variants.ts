@@ -1,6 +1,5 @@
 // Variants of the GIB machine with the result the checker must find.
 import type { CoreVariant } from '../system/spec.ts';
-import { kernel } from '../lib.ts';
 
 export const gibVariants: CoreVariant[] = [
   {
@@ -14,6 +13,6 @@ export const gibVariants: CoreVariant[] = [
     description: 'planted bug: process_gib_alert_list stores NULL_GISA_ADDR in its final pass without walking what it cut off, so GISAs millicode enqueued during the first pass stay listed with GAL interruptions enabled again',
     cite: 'planted: interrupt.c process_gib_alert_list without the walk of the final xchg',
     expectedViolations: ['GibTypeOK'],
-    provide: () => ({ actions: { process_gib_alert_list: kernel(() => {}) } }),
+    kernel: { process_gib_alert_list: (c) => void (c.gib.origin = 'NULL_GISA_ADDR') },
   },
 ];

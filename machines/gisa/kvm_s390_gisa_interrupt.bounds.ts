@@ -1,5 +1,51 @@
-// Configuration of the GISA machine: one VM, one guest ISC, a driver that registers at most twice.
+// Configurations of the GISA machine: one VM, one guest ISC, a driver that registers at most
+// twice (coarse: every kernel function one step); and the fine-grained configurations, where
+// the gisa_vcpu_kicker hrtimer callback, kvm_s390_gisc_unregister and kvm_s390_gisa_destroy run
+// on their own CPUs, step by step (machines/gisa/kvm_s390_gisa_interrupt.threads.ts).
+import type { FineParts } from '../system/system.machine.ts';
 import type { CoreConfiguration } from '../system/spec.ts';
+import type { Kernel } from '../kernel.ts';
+import type { ThreadDef } from '../kthread.ts';
+import type { SystemContext } from '../context.ts';
+import { KickerSeesLiveGisa } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
+
+/** The coarse events the threads replace: the regions leave their transitions out. */
+const REPLACED = new Set(['gisa_vcpu_kicker', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', 'gisa_get_ipm_or_restore_iam']);
+
+/**
+ * The threads of each VM (named with the VM's index when there are several): `kicker` (the
+ * hrtimer callback, on whatever CPU the timer fires), `driver` (vfio_ap freeing its AQIC
+ * resources: kvm_s390_gisc_unregister of ISC 3, once), `destroy` (kvm_arch_destroy_vm:
+ * kvm_s390_gisa_destroy, once; after the driver when there is one).
+ */
+function fine(which: { driver: boolean; destroy: boolean; initial?: (c: SystemContext) => void }) {
+  return (params: { vms: number }, k: Kernel): FineParts => {
+    const threads: ThreadDef<SystemContext>[] = [];
+    const name = (base: string, vm: number) => (params.vms > 1 ? `${base}${vm}` : base);
+    for (let vm = 0; vm < params.vms; vm++) {
+      const kicker = name('kicker', vm);
+      threads.push({ name: kicker, actor: 'timer', ix: { vm }, fns: [gisaVcpuKicker(vm, kicker, k)] });
+      if (which.driver) threads.push({ name: name('driver', vm), actor: 'kernel', ix: { vm }, once: true, fns: [gisc_unregister(vm, 3, k)] });
+      if (which.destroy) {
+        const destroy = gisa_destroy(vm, kicker, k);
+        // vfio_ap unregisters before it drops its struct kvm reference, so the destroy runs after it
+        const first = which.driver ? [{ ...destroy.steps[0]!, after: [name('driver', vm)] }] : [destroy.steps[0]!];
+        threads.push({ name: name('destroy', vm), actor: 'kernel', ix: { vm }, once: true, fns: [{ ...destroy, steps: [...first, ...destroy.steps.slice(1)] }] });
+      }
+    }
+    const kickers = threads.filter((t) => t.actor === 'timer').map((t) => t.name);
+    return { threads, gib: { kickers, omit: REPLACED, design: k.design }, gisa: () => ({ omit: REPLACED }), ...(which.initial ? { initial: which.initial } : {}) };
+  };
+}
+
+/** After an alert, the driver has unregistered ISC 3 and the kicker is still armed with ISC 3 pending (IAM 0, unlinked). */
+const kickerArmed = (c: SystemContext) => {
+  for (const k of c.vms) Object.assign(k.gisa, { timer: true, ipm: 0x10, iam: 0 });
+};
+
+/** The events besides the threads' steps: the AP (millicode), the GAL handler, a vcpu taking an ISC, the page freed. */
+const ENV = ['GISA_ADAPTER_INTERRUPTION', 'gib_alert_irq_handler', 'process_gib_alert_list', 'gisa_tac_ipm_gisc'];
 
 export const gisaConfigurations: CoreConfiguration[] = [
   {
@@ -13,5 +59,37 @@ export const gisaConfigurations: CoreConfiguration[] = [
       ],
       extraIscs: [8],
     },
+  },
+  {
+    id: 'kicker-unregister',
+    description: 'fine-grained, 2 threads: the gisa_vcpu_kicker callback against kvm_s390_gisc_unregister of ISC 3 (registered at start) under ref_lock; up to 2 adapter interruptions, a vcpu taking ISC 3, the GAL handler',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },
+    bounds: { types: ENV },
+    fine: fine({ driver: true, destroy: false }),
+    invariants: [KickerSeesLiveGisa],
+  },
+  {
+    id: 'kicker-destroy',
+    description: 'fine-grained, 2 threads: the gisa_vcpu_kicker callback against kvm_s390_gisa_destroy (its hrtimer_cancel); the driver has unregistered ISC 3, but the kicker is still armed with ISC 3 pending (IAM 0, unlinked), as after an alert; up to 2 adapter interruptions, a vcpu taking ISC 3, sie_page2 freed',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
+    bounds: { types: [...ENV, 'free_page_sie_page2'] },
+    fine: fine({ driver: false, destroy: true, initial: kickerArmed }),
+    invariants: [KickerSeesLiveGisa],
+  },
+  {
+    id: 'two-vms-kicker-destroy',
+    description: 'fine-grained, 4 threads: two VMs torn down at once, each with its gisa_vcpu_kicker still armed (ISC 3 pending, the driver gone) against its kvm_s390_gisa_destroy; a vcpu of each taking ISC 3, sie_page2 freed; the threads of different VMs share no data (the partial-order reduction case)',
+    params: { vms: 2, vcpus: 0, queues: 0, iscs: [3], airqs: 0 },
+    bounds: { types: ['gisa_tac_ipm_gisc', 'free_page_sie_page2'] },
+    fine: fine({ driver: false, destroy: true, initial: kickerArmed }),
+    invariants: [KickerSeesLiveGisa],
+  },
+  {
+    id: 'kicker-unregister-destroy',
+    description: 'fine-grained, 3 threads: the gisa_vcpu_kicker callback, kvm_s390_gisc_unregister of ISC 3, then kvm_s390_gisa_destroy; up to 2 adapter interruptions, a vcpu taking ISC 3, the GAL handler, sie_page2 freed',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },
+    bounds: { types: [...ENV, 'free_page_sie_page2'] },
+    fine: fine({ driver: true, destroy: true }),
+    invariants: [KickerSeesLiveGisa],
   },
 ];

@@ -1,6 +1,10 @@
 // Safety predicates of the GISA, each citing the kernel rule it encodes.
 import { FAULT } from '../context.ts';
 import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
+import { lockFree, reported, spinlock } from '../kthread.ts';
+
+/** gi->alert.ref_lock of VM vm (machines/gisa/kvm_s390_gisa_interrupt.threads.ts takes it). */
+export const ref_lock = (vm: number) => spinlock('gi->alert.ref_lock', vm);
 
 export const GisaTypeOK = inv(
   'TypeOK',
@@ -12,24 +16,28 @@ export const GisaTypeOK = inv(
       const lifecycle = st === undefined || (st === 'alive') === g.origin && (st === 'freed') === g.freed;
       return byte(g.ipm) && byte(g.iam) && byte(g.mask) && g.ref.every((r) => Number.isInteger(r) && r >= 0) && lifecycle;
     }),
+  { context: [['vms', '*', 'gisa'], ['vms', 'length']], value: [['*', 'gisa']] },
 );
 
 export const AlertMaskIsRegisteredIscs = inv(
   'AlertMaskIsRegisteredIscs',
   'interrupt.c kvm_s390_gisc_register/unregister: alert.mask holds exactly the ISCs whose ref_count is non-zero',
   ({ context }) => context.vms.every((k) => !k.gisa.origin || k.gisa.mask === registeredMask(k.gisa.ref)),
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'mask'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length']] },
 );
 
 export const IamRestoredOrKickerArmed = inv(
   'IamRestoredOrKickerArmed',
-  'interrupt.c gisa_vcpu_kicker/gisa_get_ipm_or_restore_iam: a GISA that is neither listed nor watched by an armed kicker has IAM == alert.mask, so the next interruption alerts',
-  ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || listed(context, vm) || k.gisa.timer || k.gisa.iam === k.gisa.mask),
+  'interrupt.c gisa_vcpu_kicker/gisa_get_ipm_or_restore_iam: a GISA that is neither listed nor watched by an armed kicker has IAM == alert.mask, so the next interruption alerts; kvm_s390_gisc_register/unregister update both under gi->alert.ref_lock, so in a fine-grained configuration it holds whenever that lock is free',
+  ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || listed(context, vm) || k.gisa.timer || k.gisa.iam === k.gisa.mask || !lockFree(context, ref_lock(vm))),
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ['threads', 'locks']] },
 );
 
 export const FreedGisaNotInAlertList = inv(
   'FreedGisaNotInAlertList',
   'f87ef5723536 (kvm_s390_gisa_destroy): IAM 0 and the GISA unlinked before sie_page2 is freed, or process_gib_alert_list walks freed memory',
   ({ context }) => context.vms.every((k, vm) => !k.gisa.freed || !listed(context, vm)),
+  { context: [['vms', '*', 'gisa', 'freed'], ['gib', 'list'], ['vms', 'length']] },
 );
 
 export const AlertMaskZeroAtDestroy = inv(
@@ -42,6 +50,13 @@ export const NoGisaUseAfterFree = inv(
   'NoGisaUseAfterFree',
   'kvm-s390.c kvm_arch_destroy_vm frees sie_page2 after kvm_s390_gisa_destroy: no interruption may be made pending in it afterwards (Halil Pasic on the AQIC series)',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISA_WRITE_AFTER_FREE)),
+);
+
+export const KickerSeesLiveGisa = inv(
+  'KickerSeesLiveGisa',
+  'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (which waits for a running callback) comes before gi->origin = NULL, and sie_page2 is freed after, so gisa_vcpu_kicker never dereferences a NULL origin or a freed GISA',
+  ({ context }) => !reported(context, FAULT.KICKER_ON_DEAD_GISA),
+  { context: [['threads', 'found']] },
 );
 
 export const gisaInvariants = [GisaTypeOK, AlertMaskIsRegisteredIscs, IamRestoredOrKickerArmed, FreedGisaNotInAlertList];

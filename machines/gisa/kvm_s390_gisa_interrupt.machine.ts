@@ -22,8 +22,9 @@
  */
 import { and, stateIn } from 'xstate';
 import { FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
-import type { Design } from '../design.ts';
-import { by, kernel, range, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Path } from '../kthread.ts';
+import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 
 export const EBUSY = -16;
 export const ENODEV = -19;
@@ -32,264 +33,250 @@ export const ERANGE = -34;
 /** gib->nisc: the host ISC of GAL interruptions (GAL_ISC in asm/isc.h). */
 export const GAL_ISC = 5;
 
-const listed = (c: SystemContext, vm: number): boolean => (c.gib.list & (1 << vm)) !== 0;
-
-/** gisa_set_iam(): refuses with -EBUSY while the GISA is in the alert list. */
-export function gisa_set_iam(c: SystemContext, vm: number, iam: number): number {
-  if (listed(c, vm)) return EBUSY;
-  vmOf(c, vm).gisa.iam = iam;
-  return 0;
-}
-
-/** gisa_get_ipm_or_restore_iam(): pending alert-mask ISCs, or restore IAM := alert.mask when none (one cmpxchg). */
-export function gisa_get_ipm_or_restore_iam(c: SystemContext, vm: number): number {
-  const g = vmOf(c, vm).gisa;
-  const pending = g.ipm & g.mask;
-  if (pending) return pending;
-  g.iam = g.mask;
-  return 0;
-}
-
-/** GIB v2..v4 keep the mask in kvm->arch.iam only; the IAM picks it up at the next restore. */
-const setsIam = (d: Design): boolean => d.gib === 'upstream' || d.gib === 'gib-v5';
-
-/** kvm_s390_gisc_register(): ref_count[gisc]++, and on 0 -> 1 add the ISC to alert.mask and the IAM. */
-export function kvm_s390_gisc_register(c: SystemContext, vm: number, gisc: number, d: Design): number {
-  const k = vmOf(c, vm);
-  if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
-  if (!k.gisa.origin) return ENODEV;
-  if (gisc > MAX_ISC) return ERANGE;
-  k.gisa.ref[gisc] = (k.gisa.ref[gisc] ?? 0) + 1;
-  if (k.gisa.ref[gisc] === 1) {
-    k.gisa.mask |= iscBit(gisc);
-    if (setsIam(d)) gisa_set_iam(c, vm, k.gisa.mask); // return value ignored, as in the kernel
-  }
-  return GAL_ISC;
-}
-
-/** kvm_s390_gisc_unregister(): -EINVAL when ref_count[gisc] is already 0; on 1 -> 0 drop the ISC from alert.mask and the IAM. */
-export function kvm_s390_gisc_unregister(c: SystemContext, vm: number, gisc: number, d: Design): number {
-  const k = vmOf(c, vm);
-  if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
-  if (!k.gisa.origin) return ENODEV;
-  if (gisc > MAX_ISC) return ERANGE;
-  if (!k.gisa.ref[gisc]) {
-    k.faults |= FAULT.GISC_UNREGISTER_UNBALANCED;
-    return EINVAL;
-  }
-  k.gisa.ref[gisc]! -= 1;
-  if (k.gisa.ref[gisc] === 0) {
-    k.gisa.mask &= ~iscBit(gisc);
-    if (setsIam(d)) gisa_set_iam(c, vm, k.gisa.mask);
-  }
-  return 0;
-}
-
 /** deliverable for one vcpu: the GISA IPM bits its PSW and CR6 let through (deliverable_irqs, I/O part). */
 export function deliverableIpm(c: SystemContext, vm: number, v: VcpuContext): number {
   const g = vmOf(c, vm).gisa;
   return v.pswIo && g.origin ? g.ipm & v.cr6 : 0;
 }
 
-/** Delivery of the highest-priority deliverable ISC by PSW swap (__deliver_io, gisa_tac_ipm_gisc): the I/O new PSW disables I/O. */
-export function deliverOne(c: SystemContext, vm: number, vcpu: number): void {
-  const k = vmOf(c, vm);
-  const v = k.vcpus[vcpu]!;
-  const d = deliverableIpm(c, vm, v);
-  if (!d) return;
-  for (let isc = 0; isc <= MAX_ISC; isc++) {
-    if (d & iscBit(isc)) {
-      k.gisa.ipm &= ~iscBit(isc);
-      v.pswIo = false;
-      return;
-    }
-  }
+/** The highest-priority ISC `deliverable` holds (ISC 0 first), -1 for none. */
+export function firstIsc(deliverable: number): number {
+  for (let isc = 0; isc <= MAX_ISC; isc++) if (deliverable & iscBit(isc)) return isc;
+  return -1;
 }
+
+/** GIB v2..v4 keep the mask in kvm->arch.iam only; the IAM picks it up at the next restore. */
+const setsIam = (k: Kernel): boolean => k.design.gib === 'upstream' || k.design.gib === 'gib-v5';
 
 /**
- * The millicode step for an adapter interruption on guest ISC `isc`: a vcpu in SIE enabled
- * for it takes it at once; otherwise the IPM bit is set and, if the ISC's IAM bit is set, the
- * IAM is cleared and the GISA is enqueued on the GIB alert list (raising `gisa_alert`).
+ * The kernel functions of the GISA (arch/s390/kvm/interrupt.c), entries of the machine's kernel
+ * table (machines/kernel.ts): each calls the others through `this`, so a variant that replaces
+ * one changes every caller.
  */
-export function gisa_adapter_interruption(c: SystemContext, vm: number, isc: number, fx: Effects): void {
-  const k = vmOf(c, vm);
-  if (k.gisa.freed) {
-    k.faults |= FAULT.GISA_WRITE_AFTER_FREE;
-    return;
-  }
-  const bit = iscBit(isc);
-  const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & bit) !== 0);
-  if (taker >= 0) {
-    k.vcpus[taker]!.pswIo = false;
-    return;
-  }
-  k.gisa.ipm |= bit;
-  if (k.gisa.iam & bit) {
-    k.gisa.iam = 0;
-    if (!listed(c, vm)) {
-      c.gib.list |= 1 << vm; // next_alert = origin; origin = this GISA
-      fx.raise({ type: 'gisa_alert', vm }); // the GIB: a GAL interruption when the origin was NULL
+export const gisaKernel = {
+  /** gisa_in_alert_list(): the GISA's next_alert is not itself. */
+  gisa_in_alert_list(this: Kernel, c: SystemContext, vm: number): boolean {
+    return (c.gib.list & (1 << vm)) !== 0;
+  },
+
+  /** gisa_set_iam(): refuses with -EBUSY while the GISA is in the alert list. */
+  gisa_set_iam(this: Kernel, c: SystemContext, vm: number, iam: number): number {
+    if (this.gisa_in_alert_list(c, vm)) return EBUSY;
+    vmOf(c, vm).gisa.iam = iam;
+    return 0;
+  },
+
+  /** gisa_get_ipm_or_restore_iam(): pending alert-mask ISCs, or restore IAM := alert.mask when none (one cmpxchg). */
+  gisa_get_ipm_or_restore_iam(this: Kernel, c: SystemContext, vm: number): number {
+    const g = vmOf(c, vm).gisa;
+    const pending = g.ipm & g.mask;
+    if (pending) return pending;
+    g.iam = g.mask;
+    return 0;
+  },
+
+  /** gisa_tac_ipm_gisc(): test and clear the IPM bit of `gisc`. */
+  gisa_tac_ipm_gisc(this: Kernel, c: SystemContext, vm: number, gisc: number): boolean {
+    const g = vmOf(c, vm).gisa;
+    const was = (g.ipm & iscBit(gisc)) !== 0;
+    g.ipm &= ~iscBit(gisc);
+    return was;
+  },
+
+  /** kvm_s390_gisc_register(): ref_count[gisc]++, and on 0 -> 1 add the ISC to alert.mask and the IAM. */
+  kvm_s390_gisc_register(this: Kernel, c: SystemContext, vm: number, gisc: number): number {
+    const k = vmOf(c, vm);
+    if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
+    if (!k.gisa.origin) return ENODEV;
+    if (gisc > MAX_ISC) return ERANGE;
+    k.gisa.ref[gisc] = (k.gisa.ref[gisc] ?? 0) + 1;
+    if (k.gisa.ref[gisc] === 1) {
+      k.gisa.mask |= iscBit(gisc);
+      if (setsIam(this)) this.gisa_set_iam(c, vm, k.gisa.mask); // return value ignored, as in the kernel
     }
-  }
-}
+    return GAL_ISC;
+  },
 
-/** __airqs_kick_single_vcpu(): wake the first idle vcpu open for a pending ISC, unless it was kicked already. */
-export function __airqs_kick_single_vcpu(c: SystemContext, vm: number, deliverable: number, fx: Effects): void {
-  const k = vmOf(c, vm);
-  for (let idx = 0; idx < k.vcpus.length; idx++) {
-    const v = k.vcpus[idx]!;
-    if (!v.idle || !v.pswIo) continue;
-    if (deliverable & v.cr6) {
-      if (v.kicked) return;
-      v.kicked = true;
-      fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu: idx });
-      return;
+  /** kvm_s390_gisc_unregister(): -EINVAL when ref_count[gisc] is already 0; on 1 -> 0 drop the ISC from alert.mask and the IAM. */
+  kvm_s390_gisc_unregister(this: Kernel, c: SystemContext, vm: number, gisc: number): number {
+    const k = vmOf(c, vm);
+    if (k.freed) k.faults |= FAULT.GISC_CALL_AFTER_FREE;
+    if (!k.gisa.origin) return ENODEV;
+    if (gisc > MAX_ISC) return ERANGE;
+    if (!k.gisa.ref[gisc]) {
+      k.faults |= FAULT.GISC_UNREGISTER_UNBALANCED;
+      return EINVAL;
     }
-  }
-}
+    k.gisa.ref[gisc]! -= 1;
+    if (k.gisa.ref[gisc] === 0) {
+      k.gisa.mask &= ~iscBit(gisc);
+      if (setsIam(this)) this.gisa_set_iam(c, vm, k.gisa.mask);
+    }
+    return 0;
+  },
 
-/** gisa_vcpu_kicker(): restore the IAM when nothing is pending (and stop), else kick one vcpu and re-arm. */
-export function gisa_vcpu_kicker(c: SystemContext, vm: number, fx: Effects): void {
-  const k = vmOf(c, vm);
-  const pending = gisa_get_ipm_or_restore_iam(c, vm);
-  if (pending) {
-    __airqs_kick_single_vcpu(c, vm, pending, fx);
-    return;
-  }
-  k.gisa.timer = false;
-}
-
-/** __find_vcpu_for_floating_irq() of GIB v2..v4: the first idle vcpu, else the first not stopped (CR6 not looked at). */
-export function __find_vcpu_for_floating_irq(c: SystemContext, vm: number): number {
-  const vcpus = vmOf(c, vm).vcpus;
-  const idle = vcpus.findIndex((v) => v.idle);
-  return idle >= 0 ? idle : vcpus.findIndex((v) => !v.stopped);
-}
-
-/** get_ipm(gisa, IRQ_FLAG_IAM) of GIB v5: atomically restore IAM := iam when not listed and the whole IPM is clean. */
-export function get_ipm_restore_iam_v5(c: SystemContext, vm: number): number {
-  const g = vmOf(c, vm).gisa;
-  if (listed(c, vm)) return g.ipm;
-  if (g.ipm) return g.ipm;
-  g.iam = g.mask;
-  return 0;
-}
-
-/** __floating_airqs_kick() of GIB v5: kick a set of idle vcpus covering the IPM, or restore the IAM. */
-export function __floating_airqs_kick(c: SystemContext, vm: number, fx: Effects): void {
-  const k = vmOf(c, vm);
-  const ipm = get_ipm_restore_iam_v5(c, vm);
-  if (!ipm) return;
-  let kickMask = 0;
-  let kicked = 0;
-  for (let idx = 0; idx < k.vcpus.length && ~kickMask & ipm; idx++) {
-    const v = k.vcpus[idx]!;
-    if (!v.idle || !v.pswIo || !(v.cr6 & ipm & ~kickMask)) continue;
-    kickMask |= v.cr6;
-    kicked++;
-    fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu: idx });
-  }
-  if (kicked > 0) return;
-  if (!k.vcpus.some((v) => v.idle)) return;
-  gisa_set_iam(c, vm, k.gisa.mask);
-}
-
-/** What process_gib_alert_list() does for one GISA it unlinks, per strategy. */
-export function gib_alert_one(c: SystemContext, vm: number, d: Design, fx: Effects): void {
-  const k = vmOf(c, vm);
-  c.gib.list &= ~(1 << vm); // gisa->next_alert = origin: unlink
-  if (k.gisa.freed) k.faults |= FAULT.GISA_WRITE_AFTER_FREE; // and the walk goes on through freed memory
-  switch (d.gib) {
-    case 'upstream':
-      k.gisa.timer = true; // hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)
-      return;
-    case 'gib-v2':
-    case 'gib-v3':
-    case 'gib-v4': {
-      if (d.gib !== 'gib-v2' && !k.gisa.ipm) return;
-      const v = __find_vcpu_for_floating_irq(c, vm);
-      if (v >= 0) fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu: v });
+  /**
+   * Millicode, not the kernel: an adapter interruption on guest ISC `isc`. A vcpu in SIE enabled
+   * for it takes it at once; otherwise the IPM bit is set and, if the ISC's IAM bit is set, the
+   * IAM is cleared and the GISA is enqueued on the GIB alert list (raising `gisa_alert`).
+   */
+  gisa_adapter_interruption(this: Kernel, c: SystemContext, vm: number, isc: number, fx: Effects): void {
+    const k = vmOf(c, vm);
+    if (k.gisa.freed) {
+      k.faults |= FAULT.GISA_WRITE_AFTER_FREE;
       return;
     }
-    case 'gib-v5':
-      __floating_airqs_kick(c, vm, fx);
+    const bit = iscBit(isc);
+    const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & bit) !== 0);
+    if (taker >= 0) {
+      k.vcpus[taker]!.pswIo = false;
       return;
-  }
-}
+    }
+    k.gisa.ipm |= bit;
+    if (k.gisa.iam & bit) {
+      k.gisa.iam = 0;
+      if (!this.gisa_in_alert_list(c, vm)) {
+        c.gib.list |= 1 << vm; // next_alert = origin; origin = this GISA
+        fx.raise({ type: 'gisa_alert', vm }); // the GIB: a GAL interruption when the origin was NULL
+      }
+    }
+  },
 
-/** One pass of process_gib_alert_list(): unlink every listed GISA and act on it. */
-export function process_gib_alert_list_pass(c: SystemContext, d: Design, fx: Effects): void {
-  const list = c.gib.list;
-  for (let vm = 0; vm < c.vms.length; vm++) if (list & (1 << vm)) gib_alert_one(c, vm, d, fx);
-}
+  /** kvm_s390_vcpu_wakeup(): valid_wakeup, kvm_vcpu_wake_up; the halted vcpu's region takes the raised event. */
+  kvm_s390_vcpu_wakeup(this: Kernel, _c: SystemContext, vm: number, vcpu: number, fx: Effects): void {
+    fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu });
+  },
 
-/** kvm_s390_gisa_destroy(); the GIB machine moves its origin to NULL_GISA_ADDR in the same step. */
-export function kvm_s390_gisa_destroy(c: SystemContext, vm: number, d: Design, fx: Effects): void {
-  const k = vmOf(c, vm);
-  if (!k.gisa.origin) return;
-  if (k.gisa.mask) k.faults |= FAULT.DESTROY_WITH_ALERT_MASK; // WARN (v6.6) / KVM_EVENT (v5.2)
-  if (d.gisaDestroy === 'v6.6') {
-    k.gisa.mask = 0;
-    if (gisa_set_iam(c, vm, 0)) process_gib_alert_list_pass(c, d, fx); // -EBUSY: listed
-  }
-  k.gisa.timer = false; // hrtimer_cancel(&gi->timer)
-  k.gisa.origin = false;
-}
+  /** __airqs_kick_single_vcpu(): wake the first idle vcpu open for a pending ISC, unless it was kicked already. */
+  __airqs_kick_single_vcpu(this: Kernel, c: SystemContext, vm: number, deliverable: number, fx: Effects): void {
+    const k = vmOf(c, vm);
+    for (let idx = 0; idx < k.vcpus.length; idx++) {
+      const v = k.vcpus[idx]!;
+      if (!v.idle || !v.pswIo) continue;
+      if (deliverable & v.cr6) {
+        if (v.kicked) return;
+        v.kicked = true;
+        this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
+        return;
+      }
+    }
+  },
 
-/** kvm_s390_gisa_clear(): clears the IPM only. */
-export function kvm_s390_gisa_clear(c: SystemContext, vm: number): void {
-  const g = vmOf(c, vm).gisa;
-  if (g.origin) g.ipm = 0;
-}
+  /** gisa_vcpu_kicker(): restore the IAM when nothing is pending (and stop), else kick one vcpu and re-arm. */
+  gisa_vcpu_kicker(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    const pending = this.gisa_get_ipm_or_restore_iam(c, vm);
+    if (pending) {
+      this.__airqs_kick_single_vcpu(c, vm, pending, fx);
+      return;
+    }
+    vmOf(c, vm).gisa.timer = false; // HRTIMER_NORESTART
+  },
 
-/** The GISA page goes away with free_page(sie_page2) in kvm_arch_destroy_vm. */
-export function free_page_sie_page2(c: SystemContext, vm: number): void {
-  vmOf(c, vm).gisa.freed = true;
-}
+  /** __find_vcpu_for_floating_irq() of GIB v2..v4: the first idle vcpu, else the first not stopped (CR6 not looked at). */
+  __find_vcpu_for_floating_irq(this: Kernel, c: SystemContext, vm: number): number {
+    const vcpus = vmOf(c, vm).vcpus;
+    const idle = vcpus.findIndex((v) => v.idle);
+    return idle >= 0 ? idle : vcpus.findIndex((v) => !v.stopped);
+  },
+
+  /** get_ipm(gisa, irq_flags) of GIB v5: with IRQ_FLAG_IAM, atomically restore IAM := alert.mask when not listed and the whole IPM is clean. */
+  get_ipm(this: Kernel, c: SystemContext, vm: number, irqFlagIam: boolean): number {
+    const g = vmOf(c, vm).gisa;
+    if (!irqFlagIam || this.gisa_in_alert_list(c, vm)) return g.ipm;
+    if (g.ipm) return g.ipm;
+    g.iam = g.mask;
+    return 0;
+  },
+
+  /** __floating_airqs_kick() of GIB v5: kick a set of idle vcpus covering the IPM, or restore the IAM. */
+  __floating_airqs_kick(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    const k = vmOf(c, vm);
+    const ipm = this.get_ipm(c, vm, true);
+    if (!ipm) return;
+    let kickMask = 0;
+    let kicked = 0;
+    for (let idx = 0; idx < k.vcpus.length && ~kickMask & ipm; idx++) {
+      const v = k.vcpus[idx]!;
+      if (!v.idle || !v.pswIo || !(v.cr6 & ipm & ~kickMask)) continue;
+      kickMask |= v.cr6;
+      kicked++;
+      this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
+    }
+    if (kicked > 0) return;
+    if (!k.vcpus.some((v) => v.idle)) return;
+    this.gisa_set_iam(c, vm, k.gisa.mask);
+  },
+
+  /** kvm_s390_gisa_destroy(); v6.6 processes the alert list itself while its GISA is listed. */
+  kvm_s390_gisa_destroy(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    const k = vmOf(c, vm);
+    if (!k.gisa.origin) return;
+    if (k.gisa.mask) k.faults |= FAULT.DESTROY_WITH_ALERT_MASK; // WARN (v6.6) / KVM_EVENT (v5.2)
+    if (this.design.gisaDestroy === 'v6.6') {
+      k.gisa.mask = 0;
+      if (this.gisa_set_iam(c, vm, 0)) this.process_gib_alert_list(c, fx); // -EBUSY: listed
+    }
+    k.gisa.timer = false; // hrtimer_cancel(&gi->timer)
+    k.gisa.origin = false;
+  },
+
+  /** kvm_s390_gisa_clear(): clears the IPM only. */
+  kvm_s390_gisa_clear(this: Kernel, c: SystemContext, vm: number): void {
+    const g = vmOf(c, vm).gisa;
+    if (g.origin) g.ipm = 0;
+  },
+
+  /** kvm_arch_destroy_vm: free_page(kvm->arch.sie_page2), the page that holds the GISA. */
+  free_page_sie_page2(this: Kernel, c: SystemContext, vm: number): void {
+    vmOf(c, vm).gisa.freed = true;
+  },
+};
 
 const mine = ({ event }: Args, ix: Ix) => event.vm === ix.vm;
 
-/** Guards and actions of the GISA region, named after the kernel functions. */
-export function gisaImplementations(d: Design) {
+/** Guards and actions of the GISA region, named after the kernel functions; `k` is the machine's kernel table. */
+export function gisaImplementations(k: Kernel) {
   return {
     guards: {
       // the event is about this VM's GISA
       gisa_mine: mine,
+      // gi->origin is NULL (kvm_s390_gisa_destroy cleared it)
+      gisa_origin_null: ({ context }: Args, ix: Ix) => !vmOf(context, ix.vm!).gisa.origin,
       // hrtimer_active(&gi->timer)
       hrtimer_active: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).gisa.timer,
       // v5.2 kvm_s390_gisa_destroy busy-waits while gisa_in_alert_list()
-      gisa_in_alert_list: ({ context }: Args, ix: Ix) => listed(context, ix.vm!),
+      gisa_in_alert_list: ({ context }: Args, ix: Ix) => k.gisa_in_alert_list(context, ix.vm!),
       // bounds of the per-object machine: the environment driver registers an ISC at most maxRefs times
       bounds_gisc_register: ({ context, event }: Args, ix: Ix) => (vmOf(context, ix.vm!).gisa.ref[event.isc!] ?? 0) < (context.params.maxRefs ?? Infinity),
       // bounds: the environment still has an adapter interruption to send
       bounds_airq: ({ context }: Args) => context.airqs !== 0,
       // the destroy may proceed: v6.6 unlinks itself, v5.2 spins until the host unlinked it
-      gisa_destroy_may_proceed: ({ context }: Args, ix: Ix) => d.gisaDestroy === 'v6.6' || !listed(context, ix.vm!),
+      gisa_destroy_may_proceed: ({ context }: Args, ix: Ix) => k.design.gisaDestroy === 'v6.6' || !k.gisa_in_alert_list(context, ix.vm!),
     },
     actions: {
       // interrupt.c kvm_s390_gisc_register (called by a driver: vfio_ap)
-      kvm_s390_gisc_register: kernel((c, e, ix) => void kvm_s390_gisc_register(c, ix.vm!, e.isc!, d)),
+      kvm_s390_gisc_register: kernel((c, e, ix) => void k.kvm_s390_gisc_register(c, ix.vm!, e.isc!)),
       // interrupt.c kvm_s390_gisc_unregister
-      kvm_s390_gisc_unregister: kernel((c, e, ix) => void kvm_s390_gisc_unregister(c, ix.vm!, e.isc!, d)),
+      kvm_s390_gisc_unregister: kernel((c, e, ix) => void k.kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
       // millicode: an adapter interruption is made pending in this GISA
       gisa_adapter_interruption: kernel((c, e, ix, fx) => {
         if (c.airqs > 0) c.airqs -= 1;
-        gisa_adapter_interruption(c, ix.vm!, e.isc!, fx);
+        k.gisa_adapter_interruption(c, ix.vm!, e.isc!, fx);
       }),
       // interrupt.c gisa_vcpu_kicker (hrtimer callback)
-      gisa_vcpu_kicker: kernel((c, _e, ix, fx) => gisa_vcpu_kicker(c, ix.vm!, fx)),
+      gisa_vcpu_kicker: kernel((c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
       // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
-      gisa_get_ipm_or_restore_iam: kernel((c, _e, ix) => void gisa_get_ipm_or_restore_iam(c, ix.vm!)),
+      gisa_get_ipm_or_restore_iam: kernel((c, _e, ix) => void k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_clear
-      kvm_s390_gisa_clear: kernel((c, _e, ix) => kvm_s390_gisa_clear(c, ix.vm!)),
+      kvm_s390_gisa_clear: kernel((c, _e, ix) => k.kvm_s390_gisa_clear(c, ix.vm!)),
       // interrupt.c gisa_tac_ipm_gisc, as __deliver_io takes one ISC for a vcpu
-      gisa_tac_ipm_gisc: kernel((c, e, ix) => void (vmOf(c, ix.vm!).gisa.ipm &= ~iscBit(e.isc!))),
+      gisa_tac_ipm_gisc: kernel((c, e, ix) => void k.gisa_tac_ipm_gisc(c, ix.vm!, e.isc!)),
       // kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)
       kicked_mask_clear: kernel((c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
       // interrupt.c kvm_s390_gisa_destroy
-      kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => kvm_s390_gisa_destroy(c, ix.vm!, d, fx)),
+      kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => k.kvm_s390_gisa_destroy(c, ix.vm!, fx)),
       // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)
-      free_page_sie_page2: kernel((c, _e, ix) => free_page_sie_page2(c, ix.vm!)),
+      free_page_sie_page2: kernel((c, _e, ix) => k.free_page_sie_page2(c, ix.vm!)),
       // anything touching the GISA page after it was freed: what KASAN reports
       kasan_gisa_use_after_free: kernel((c, _e, ix) => void (vmOf(c, ix.vm!).faults |= FAULT.GISA_WRITE_AFTER_FREE)),
     },
@@ -299,13 +286,53 @@ export function gisaImplementations(d: Design) {
 const g = (name: string, ix: Ix) => and([{ type: 'gisa_mine', params: ix }, { type: name, params: ix }]);
 const a = (name: string, ix: Ix) => ({ type: name, params: ix });
 
+/** The settle event of VM vm's GISA region: it follows gi->origin (`gisa.origin`). */
+export const gisaSettle = (vm: number) => settle(`vm${vm}.gisa`);
+
+/**
+ * The GISA region in a fine-grained configuration (machines/kthread.ts): every transition
+ * declares what it reads and writes (partial-order reduction); the coarse events a thread
+ * replaces (`omit`) have no transition. A thread's step that clears gi->origin (the
+ * destroy's) raises the region's settle event, as the coarse destroy does.
+ */
+export interface GisaFine {
+  omit: ReadonlySet<string>;
+}
+
+/** The footprint of a coarse GISA transition of VM vm in a fine-grained configuration: what its guard and action read and write. */
+function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]; writes: Path[]; raises?: string[] } {
+  const gi: Path = ['vms', vm, 'gisa'];
+  if (type === gisaSettle(vm).params.type) return { reads: [[...gi, 'origin']], writes: [] };
+  switch (type) {
+    case 'GISA_ADAPTER_INTERRUPTION':
+      if (state === 'freed') return { reads: [['airqs']], writes: [['vms', vm, 'faults']] };
+      return {
+        reads: [['airqs'], [...gi, 'freed'], [...gi, 'ipm'], [...gi, 'iam'], ['vms', vm, 'vcpus'], ['gib', 'list']],
+        writes: [['airqs'], [...gi, 'ipm'], [...gi, 'iam'], ['gib', 'list'], ['vms', vm, 'vcpus'], ['vms', vm, 'faults']],
+        raises: ['gisa_alert'],
+      };
+    case 'gisa_tac_ipm_gisc':
+      return { reads: [[...gi, 'ipm']], writes: [[...gi, 'ipm']] };
+    case 'kvm_s390_gisa_clear':
+      return { reads: [[...gi, 'origin'], [...gi, 'ipm']], writes: [[...gi, 'ipm']] };
+    case 'kicked_mask_clear':
+      return { reads: [['vms', vm, 'vcpus']], writes: [['vms', vm, 'vcpus']] };
+    case 'free_page_sie_page2':
+      return { reads: [], writes: [[...gi, 'freed']] };
+    default:
+      // the rest of the coarse calls: the VM and the GIB, read and written as a whole
+      return { reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], raises: ['gisa_alert', 'kvm_s390_vcpu_wakeup', settle('gib').params.type, gisaSettle(vm).params.type] };
+  }
+}
+
 /**
  * The GISA region of VM `vm`: alive (origin set) until kvm_s390_gisa_destroy, then
  * destroyed (origin NULL, page still allocated) until free_page_sie_page2 frees it.
  * `env` adds the events a driver and vcpus cause, for the per-object machine; `kvmStep`
  * names the state of the VM's kvm_destroy_vm in which the destroy runs (composed machine).
+ * The destroy may process the GIB alert list, so it settles the GIB region (`settle.gib`).
  */
-export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
+export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: GisaFine) {
   const ix = { vm };
   const destroyGuard = kvmStep
     ? and([a('gisa_mine', ix), a('gisa_destroy_may_proceed', ix), stateIn('#' + kvmStep)])
@@ -325,7 +352,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
         kicked_mask_clear: { guard: a('gisa_mine', ix), actions: a('kicked_mask_clear', ix), ...by('kernel') },
       }
     : {};
-  return {
+  const region = {
     initial: 'alive',
     states: {
       alive: {
@@ -336,13 +363,14 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           kvm_s390_gisa_clear: { guard: a('gisa_mine', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('kernel') },
+          // gi->origin = NULL: the region follows it
+          [gisaSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'destroyed' },
           kvm_s390_gisa_destroy: {
             guard: destroyGuard,
-            target: 'destroyed',
-            actions: a('kvm_s390_gisa_destroy', ix),
+            actions: [a('kvm_s390_gisa_destroy', ix), settle('gib'), gisaSettle(vm)],
             ...by('kernel'),
           },
-        },
+        } as Record<string, unknown>,
       },
       destroyed: {
         description: 'gi->origin == NULL; sie_page2 still allocated',
@@ -350,16 +378,28 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string) {
           ...driverCalls,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           free_page_sie_page2: { guard: a('gisa_mine', ix), target: 'freed', actions: a('free_page_sie_page2', ix), ...by('kernel') },
-        },
+        } as Record<string, unknown>,
       },
       freed: {
         description: 'sie_page2 freed: any access is a use after free',
         on: {
           ...driverCalls,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('kasan_gisa_use_after_free', ix), ...by('millicode') },
-        },
+        } as Record<string, unknown>,
       },
     },
   };
+  if (!fine) return region;
+  // fine-grained: drop what the threads replace, declare footprints
+  for (const [name, st] of Object.entries(region.states)) {
+    for (const type of Object.keys(st.on)) {
+      if (fine.omit.has(type)) {
+        delete st.on[type];
+        continue;
+      }
+      const t = st.on[type] as { meta?: Record<string, unknown> };
+      st.on[type] = { ...t, meta: { ...t.meta, footprint: gisaFootprint(vm, name, type) } };
+    }
+  }
+  return region;
 }
-

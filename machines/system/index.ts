@@ -8,9 +8,12 @@ import { systemInvariants } from './system.invariants.ts';
 import { systemLiveness } from './system.liveness.ts';
 import { systemVariants } from './system.variants.ts';
 import { ALL_PARTS } from './system.machine.ts';
+import { kvmAudit } from './kvm.audit.ts';
+import { systemAudit } from './system.audit.ts';
 
 export const kvmSpec = coreSpec({
   id: 'kvm',
+  audit: kvmAudit,
   area: 'system',
   kernelObject: 'kvm',
   parts: { kvm: true, env: true },
@@ -21,6 +24,7 @@ export const kvmSpec = coreSpec({
 
 export const systemSpec = coreSpec({
   id: 'system',
+  audit: systemAudit,
   area: 'system',
   kernelObject: 'kvm (composed: kvm_s390_gib, kvm_s390_gisa_interrupt, kvm_vcpu, ap_matrix_mdev, vfio_ap_queue)',
   parts: ALL_PARTS,

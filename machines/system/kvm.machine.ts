@@ -18,48 +18,67 @@
  */
 import { and } from 'xstate';
 import type { SystemContext } from '../context.ts';
+import type { Kernel } from '../kernel.ts';
 import { by, kernel, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 
-/** kvm_get_kvm() */
-export function kvm_get_kvm(c: SystemContext, vm: number): void {
-  vmOf(c, vm).users += 1;
-}
-
-/** kvm_put_kvm(): the last reference starts kvm_destroy_vm. */
-export function kvm_put_kvm(c: SystemContext, vm: number, fx: Effects): void {
-  const k = vmOf(c, vm);
-  k.users -= 1;
-  if (k.users === 0) fx.raise({ type: 'kvm_destroy_vm', vm });
-}
-
-export const kvmImplementations = {
-  guards: {
-    // the event is about this VM
-    kvm_mine: ({ event }: Args, ix: Ix) => event.vm === ix.vm,
-    // QEMU closes its fds once every vcpu left KVM_RUN: is_vcpu_stopped() for all
-    kvm_vm_release_allowed: ({ context }: Args, ix: Ix) => {
-      const k = vmOf(context, ix.vm!);
-      return k.fd && k.vcpus.every((v) => v.stopped);
-    },
-    // bounds of the per-object machine: an environment driver takes at most maxRefs references
-    bounds_kvm_get_kvm: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).users < 1 + (context.params.maxRefs ?? Infinity),
-    // an environment driver puts only a reference it took
-    driver_holds_reference: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).users > (vmOf(context, ix.vm!).fd ? 1 : 0),
+/** The kernel functions of struct kvm's lifetime (virt/kvm/kvm_main.c), entries of the machine's kernel table. */
+export const kvmKernel = {
+  /** kvm_get_kvm() */
+  kvm_get_kvm(this: Kernel, c: SystemContext, vm: number): void {
+    vmOf(c, vm).users += 1;
   },
-  actions: {
-    // kvm_main.c kvm_vm_release -> kvm_put_kvm
-    kvm_vm_release: kernel((c, _e, ix, fx) => {
-      vmOf(c, ix.vm!).fd = false;
-      kvm_put_kvm(c, ix.vm!, fx);
-    }),
-    // a driver's kvm_get_kvm (environment of the per-object machine)
-    kvm_get_kvm: kernel((c, _e, ix) => kvm_get_kvm(c, ix.vm!)),
-    // a driver's kvm_put_kvm (environment of the per-object machine)
-    kvm_put_kvm: kernel((c, _e, ix, fx) => kvm_put_kvm(c, ix.vm!, fx)),
-    // kvm_main.c kvm_destroy_vm, last step: the struct kvm is freed
-    kvm_free_vm: kernel((c, _e, ix) => void (vmOf(c, ix.vm!).freed = true)),
+
+  /** kvm_put_kvm(): the last reference calls kvm_destroy_vm. */
+  kvm_put_kvm(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    const k = vmOf(c, vm);
+    k.users -= 1;
+    if (k.users === 0) this.kvm_destroy_vm(c, vm, fx);
+  },
+
+  /** kvm_destroy_vm(): its steps (kvm_arch_destroy_vm, kvm_destroy_devices, the free) are the kvm region's events from here on. */
+  kvm_destroy_vm(this: Kernel, _c: SystemContext, vm: number, fx: Effects): void {
+    fx.raise({ type: 'kvm_destroy_vm', vm });
+  },
+
+  /** kvm_vm_release(): QEMU closes the VM fd, which drops its reference. */
+  kvm_vm_release(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    vmOf(c, vm).fd = false;
+    this.kvm_put_kvm(c, vm, fx);
+  },
+
+  /** kvm_arch_free_vm(), the end of kvm_destroy_vm: struct kvm is freed. */
+  kvm_arch_free_vm(this: Kernel, c: SystemContext, vm: number): void {
+    vmOf(c, vm).freed = true;
   },
 };
+
+export function kvmImplementations(k: Kernel) {
+  return {
+    guards: {
+      // the event is about this VM
+      kvm_mine: ({ event }: Args, ix: Ix) => event.vm === ix.vm,
+      // QEMU closes its fds once every vcpu left KVM_RUN: is_vcpu_stopped() for all
+      kvm_vm_release_allowed: ({ context }: Args, ix: Ix) => {
+        const vm = vmOf(context, ix.vm!);
+        return vm.fd && vm.vcpus.every((v) => v.stopped);
+      },
+      // bounds of the per-object machine: an environment driver takes at most maxRefs references
+      bounds_kvm_get_kvm: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).users < 1 + (context.params.maxRefs ?? Infinity),
+      // an environment driver puts only a reference it took
+      driver_holds_reference: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).users > (vmOf(context, ix.vm!).fd ? 1 : 0),
+    },
+    actions: {
+      // kvm_main.c kvm_vm_release -> kvm_put_kvm
+      kvm_vm_release: kernel((c, _e, ix, fx) => k.kvm_vm_release(c, ix.vm!, fx)),
+      // a driver's kvm_get_kvm (environment of the per-object machine)
+      kvm_get_kvm: kernel((c, _e, ix) => k.kvm_get_kvm(c, ix.vm!)),
+      // a driver's kvm_put_kvm (environment of the per-object machine)
+      kvm_put_kvm: kernel((c, _e, ix, fx) => k.kvm_put_kvm(c, ix.vm!, fx)),
+      // kvm_main.c kvm_destroy_vm, last step: kvm_arch_free_vm
+      kvm_free_vm: kernel((c, _e, ix) => k.kvm_arch_free_vm(c, ix.vm!)),
+    },
+  };
+}
 
 const a = (name: string, ix: Ix) => ({ type: name, params: ix });
 const g = (name: string, ix: Ix) => and([a('kvm_mine', ix), a(name, ix)]);

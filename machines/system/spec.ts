@@ -1,12 +1,16 @@
 // Builds the MachineSpec of a core machine (per-object or composed) from its parts,
 // configurations, variants and properties.
 import type { AnyStateMachine } from 'xstate';
+import type { KernelAudit } from '../../src/audit.ts';
 import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
+import { lockInvariants, threadEventInfo, threadEvents, type ThreadDef } from '../kthread.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { PINNED, UPSTREAM, type Design } from '../design.ts';
+import { KERNEL_NAMES, kernelNames, kernelTable, type Kernel, type KernelOverrides } from '../kernel.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
+import { observeCoreModel } from './observe.ts';
 import { symmetryGroups } from './symmetry.ts';
-import { composeMachine, contextFor, type Parts } from './system.machine.ts';
+import { composeMachine, contextFor, type FineParts, type Parts } from './system.machine.ts';
 
 export interface CoreConfiguration {
   id: string;
@@ -17,13 +21,28 @@ export interface CoreConfiguration {
   liveness?: readonly LivenessProperty<SystemContext>[];
   /** The configuration opts in to symmetry reduction over its interchangeable vcpus and queues. */
   symmetry?: boolean;
+  /**
+   * A fine-grained configuration (machines/kthread.ts, /work/brief/KTHREAD.md): the threads
+   * whose steps replace atomic kernel functions, and how the regions change around them.
+   * Its model checks the locking rules (`lockInvariants`) too, and opts in to partial-order
+   * reduction unless `por` is false. The steps call kernel functions through `k`, the model's
+   * kernel table (a variant's replacement reaches them too; `k.design` is the design).
+   */
+  fine?: (params: Params, k: Kernel) => FineParts;
+  por?: boolean;
+  /** Invariants checked in this configuration only, besides the machine's (the fine-grained windows' properties). */
+  invariants?: readonly Invariant<SystemContext>[];
 }
 
 export interface CoreVariant extends VariantInfo {
   /** Factory options that differ from upstream. */
   design?: Partial<Design>;
-  /** Named guards or actions replaced with machine.provide(). */
+  /** Kernel functions replaced in the machine's kernel table: every caller sees the replacement. */
+  kernel?: KernelOverrides;
+  /** Named guards or actions replaced with machine.provide() (for what is not a kernel function). */
   provide?: (d: Design) => Parameters<AnyStateMachine['provide']>[0];
+  /** In a fine-grained configuration: the threads as this variant has them (a step moved, a lock dropped: a race). */
+  threads?: (threads: ThreadDef<SystemContext>[], k: Kernel) => ThreadDef<SystemContext>[];
 }
 
 export interface CoreSpecDef {
@@ -35,6 +54,8 @@ export interface CoreSpecDef {
   variants: readonly CoreVariant[];
   invariants: readonly Invariant<SystemContext>[];
   liveness?: readonly LivenessProperty<SystemContext>[];
+  /** The kernel audit of the machine (machines/<area>/<object>.audit.ts). */
+  audit?: KernelAudit;
 }
 
 /** The events raised inside a step (never enumerated from outside, but named in traces). */
@@ -49,27 +70,46 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
     variants: def.variants,
     configurations: def.configurations,
     params: PARAMS,
+    ...(def.audit ? { audit: def.audit } : {}),
     model(variantId?: string, configurationId?: string, options?: ModelOptions): Model<SystemContext> {
       const variant = pick('variant', def.id, def.variants, variantId);
       const picked = pick('configuration', def.id, def.configurations, configurationId ?? variant.configuration);
+      if (variant.configurations && !variant.configurations.includes(picked.id)) {
+        throw new SpecError(`variant '${variant.id}' of ${def.id} exists only in configuration ${variant.configurations.join(', ')}, not '${picked.id}'`);
+      }
       const configuration = options?.params ? withParams(picked, options.params) : picked;
       const design: Design = { ...UPSTREAM, ...variant.design };
-      let machine = composeMachine(def.id, def.parts, configuration.params, design, contextFor(configuration.params));
+      const callable = kernelNames(def.parts);
+      const overrides = { ...variant.kernel, ...(options?.kernel as KernelOverrides | undefined) };
+      for (const name of Object.keys(overrides)) {
+        if (!(callable as string[]).includes(name)) {
+          const where = (KERNEL_NAMES as string[]).includes(name) ? `machine ${def.id} never calls it` : 'no core machine has it';
+          throw new SpecError(`unknown kernel function '${name}' for ${def.id}: ${where}; it calls ${callable.join(', ')}`);
+        }
+      }
+      const table = kernelTable(design, overrides, options?.countKernelCalls ?? false);
+      let fine = configuration.fine?.(configuration.params, table.k);
+      if (fine && variant.threads) fine = { ...fine, threads: variant.threads(fine.threads, table.k) };
+      let machine = composeMachine(def.id, def.parts, configuration.params, table.k, contextFor(configuration.params), fine);
       if (variant.provide) machine = machine.provide(variant.provide(design));
-      const events = enumerateEvents(configuration.params, configuration.bounds);
+      const events = [...enumerateEvents(configuration.params, configuration.bounds), ...(fine ? threadEvents(fine.threads) : [])];
       const types = new Set([...configuration.bounds.types, ...INTERNAL]);
+      const threads: ThreadDef<SystemContext>[] = fine?.threads ?? [];
       return {
         machineId: def.id,
         variantId: variant.id,
         configurationId: configuration.id,
         machine,
         events,
-        eventInfo: Object.fromEntries([...types].map((t) => [t, EVENTS[t]!])),
-        invariants: def.invariants,
+        eventInfo: { ...Object.fromEntries([...types].map((t) => [t, EVENTS[t]!])), ...threadEventInfo(threads) },
+        invariants: [...def.invariants, ...(configuration.invariants ?? []), ...(fine ? (lockInvariants as readonly Invariant<SystemContext>[]) : [])],
         liveness: configuration.liveness ?? def.liveness ?? [],
-        expectedViolations: variant.expectedViolations,
-        options: { params: configuration.params, design, parts: def.parts },
+        expectedViolations: variant.expectedViolationsIn?.[picked.id] ?? variant.expectedViolations,
+        options: { params: configuration.params, design, parts: def.parts, kernel: table.k },
+        kernelFunctions: { names: callable, counted: table.counted, calls: table.calls, reset: table.reset },
         symmetry: { groups: symmetryGroups(def.id, def.parts, configuration.params), byDefault: !!configuration.symmetry },
+        observe: observeCoreModel(def.parts),
+        ...(fine ? { por: { byDefault: configuration.por ?? true } } : {}),
       };
     },
   };

@@ -7,18 +7,21 @@
  * each composed move projects onto a move of each component).
  *
  * Models what the per-object machines model, together; the cross-object steps are the
- * kernel's calls (vfio_ap -> kvm_s390_gisc_register, unset_kvm -> kvm_put_kvm) and three
- * internal events raised in the same step: `gisa_alert` (millicode enqueues a GISA on the
- * GIB), `kvm_s390_vcpu_wakeup` (a kick) and `kvm_destroy_vm` (the last kvm_put_kvm).
+ * kernel's calls through the machine's kernel table (machines/kernel.ts: vfio_ap ->
+ * kvm_s390_gisc_register, unset_kvm -> kvm_put_kvm) and three internal events raised in the
+ * same step: `gisa_alert` (millicode enqueues a GISA on the GIB), `kvm_s390_vcpu_wakeup` (a
+ * kick) and `kvm_destroy_vm` (the last kvm_put_kvm); regions whose state mirrors kernel data
+ * follow it with their settle events (`settle.gib`, `settle.q0`, `settle.vm0.vcpu0`).
  * Ignores: what the per-object machines ignore.
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2) for the upstream design.
  */
 import { setup, type AnyStateMachine } from 'xstate';
 import { initialContext, iscBit, type Params, type SystemContext } from '../context.ts';
-import type { Design } from '../design.ts';
-import { gibImplementations, gibRegion } from '../gisa/kvm_s390_gib.machine.ts';
-import { gisaImplementations, gisaRegion } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
-import { range } from '../lib.ts';
+import { gibImplementations, gibRegion, type GibFine } from '../gisa/kvm_s390_gib.machine.ts';
+import { gisaImplementations, gisaRegion, type GisaFine } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import type { Kernel } from '../kernel.ts';
+import { initialThreads, locksOf, threadRegion, threadWorld, type ThreadDef } from '../kthread.ts';
+import { range, settleAction } from '../lib.ts';
 import { kvmImplementations, kvmRegion, kvmStateId } from './kvm.machine.ts';
 import { vcpuImplementations, vcpuRegion } from '../vcpu/kvm_vcpu.machine.ts';
 import { mdevImplementations, mdevRegion } from '../vfio-ap/ap_matrix_mdev.machine.ts';
@@ -39,12 +42,26 @@ export interface Parts {
 
 export const ALL_PARTS: Parts = { gib: true, kvm: true, gisa: true, vcpus: true, mdev: true, queues: true };
 
-/** Every guard and action of the core spec, named after the kernel functions. */
-export function implementations(d: Design) {
-  const parts = [gibImplementations(d), gisaImplementations(d), vcpuImplementations(d), kvmImplementations, mdevImplementations(d), queueImplementations(d)];
+/**
+ * A fine-grained configuration (machines/kthread.ts): the threads, each a region of its own
+ * under the root, and per region factory how its region changes around them (its transitions
+ * declare footprints, leave out what the threads replace, wait for a thread where the C code
+ * does). Each area adds the options of its own regions here.
+ */
+export interface FineParts {
+  threads: ThreadDef<SystemContext>[];
+  /** Changes to the initial context (a timer already armed when the threads start). */
+  initial?: (c: SystemContext) => void;
+  gib?: GibFine;
+  gisa?: (vm: number) => GisaFine;
+}
+
+/** Every guard and action of the core spec, named after the kernel functions; they call the kernel functions through `k`. */
+export function implementations(k: Kernel) {
+  const parts = [gibImplementations(k), gisaImplementations(k), vcpuImplementations(k), kvmImplementations(k), mdevImplementations(k), queueImplementations(k)];
   return {
     guards: Object.assign({}, ...parts.map((p) => p.guards)),
-    actions: Object.assign({}, ...parts.map((p) => p.actions)),
+    actions: Object.assign({ settle: settleAction }, ...parts.map((p) => p.actions)),
   };
 }
 
@@ -61,20 +78,31 @@ export function contextFor(params: Params): SystemContext {
   return c;
 }
 
-export function composeMachine(id: string, parts: Parts, params: Params, d: Design, context: SystemContext = contextFor(params)): AnyStateMachine {
+/** The machine of `parts`, calling the kernel functions of the table `k` (machines/kernel.ts kernelTable); `fine` adds the threads of a fine-grained configuration. */
+export function composeMachine(id: string, parts: Parts, params: Params, k: Kernel, context: SystemContext = contextFor(params), fine?: FineParts): AnyStateMachine {
   const states: Record<string, unknown> = {};
   const step = (name: string) => (parts.kvm ? (vm: number) => kvmStateId(vm, name) : undefined);
-  if (parts.gib) states.gib = gibRegion(params.vms, step('kvm_arch_destroy_vm'));
+  // without a GISA region, kvm_s390_gisa_destroy's call of process_gib_alert_list is the GIB's environment
+  if (parts.gib) states.gib = gibRegion(!!parts.env && !parts.gisa, fine?.gib);
   for (const vm of range(params.vms)) {
     const vmStates: Record<string, unknown> = {};
     if (parts.kvm) vmStates.kvm = kvmRegion(vm, !!parts.env);
-    if (parts.gisa) vmStates.gisa = gisaRegion(vm, !!parts.env, step('kvm_arch_destroy_vm')?.(vm));
+    if (parts.gisa) vmStates.gisa = gisaRegion(vm, !!parts.env, step('kvm_arch_destroy_vm')?.(vm), fine?.gisa?.(vm));
     if (parts.vcpus) for (const k of range(params.vcpus)) vmStates[`vcpu${k}`] = vcpuRegion(vm, k);
     if (Object.keys(vmStates).length) states[`vm${vm}`] = { type: 'parallel', states: vmStates };
   }
   if (parts.mdev) states.matrix_mdev = mdevRegion(params.vms, step('sie_page2_freed'));
   if (parts.queues) for (const q of range(params.queues)) states[`q${q}`] = queueRegion(q);
-  const impl = implementations(d);
+  if (fine) {
+    const world = threadWorld(fine.threads);
+    for (const t of fine.threads) {
+      if (states[t.name]) throw new Error(`thread ${t.name} has the name of a region of ${id}`);
+      states[t.name] = threadRegion(t, world);
+    }
+    context = { ...structuredClone(context), threads: initialThreads(fine.threads, locksOf(fine.threads)) };
+    fine.initial?.(context);
+  }
+  const impl = implementations(k);
   // the regions are built from data, so xstate's inferred config types do not apply here
   const config = { id, type: 'parallel', context, states, on: parts.rootOn ?? {} };
   return setup({ guards: impl.guards, actions: impl.actions } as never).createMachine(config as never) as unknown as AnyStateMachine;

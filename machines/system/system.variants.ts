@@ -1,6 +1,4 @@
 // Variants of the composed guest with the result the checker must find.
-import { kernel } from '../lib.ts';
-import { kvm_put_kvm } from './kvm.machine.ts';
 import { fixDefaultResponse } from '../vfio-ap/vfio_ap_queue.variants.ts';
 import type { CoreVariant } from './spec.ts';
 
@@ -17,7 +15,7 @@ export const systemVariants: CoreVariant[] = [
     id: 'upstream-fixed',
     description: 'upstream with the leak of the default AQIC response fixed: every invariant holds, teardown is always clean',
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
-    provide: fixDefaultResponse,
+    kernel: fixDefaultResponse,
     expectedViolations: [],
   },
   {
@@ -42,21 +40,19 @@ export const systemVariants: CoreVariant[] = [
     id: 'planted-no-reset-on-close',
     description: 'planted bug: vfio_ap_mdev_unset_kvm drops the KVM reference without vfio_ap_mdev_reset_queues',
     cite: 'planted: vfio_ap_ops.c vfio_ap_mdev_unset_kvm without the reset',
-    provide: () => ({
-      actions: {
-        vfio_ap_mdev_close_device: kernel((c, _e, _ix, fx) => {
-          const vm = c.mdev.kvm;
-          c.mdev.hook = -1;
-          if (vm >= 0 && c.mdev.kvmRef) {
-            c.mdev.kvmRef = false;
-            kvm_put_kvm(c, vm, fx);
-          }
-          c.mdev.kvm = -1;
-        }),
+    kernel: {
+      vfio_ap_mdev_unset_kvm(c, fx) {
+        const vm = c.mdev.kvm;
+        c.mdev.hook = -1;
+        if (vm >= 0 && c.mdev.kvmRef) {
+          c.mdev.kvmRef = false;
+          this.kvm_put_kvm(c, vm, fx);
+        }
+        c.mdev.kvm = -1;
       },
-    }),
+    },
     expectedViolations: [
-      'AqicResourcesFreedBeforeGisaDestroy', 'NoGisaUseAfterFree', 'NoGiscCallOnFreedKvm', 'AlertMaskZeroAtDestroy', 'QueueTypeOK',
+      'AqicResourcesFreedBeforeGisaDestroy', 'NoGisaUseAfterFree', 'NoGiscCallOnFreedKvm', 'AlertMaskZeroAtDestroy',
       'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce', 'FreedGisaNotInAlertList', 'CleanTeardownReachable',
     ],
   },

@@ -4,6 +4,7 @@ import type { Parts } from '../system/system.machine.ts';
 import { vcpuConfigurations } from './kvm_vcpu.bounds.ts';
 import { vcpuInvariants } from './kvm_vcpu.invariants.ts';
 import { vcpuVariants } from './kvm_vcpu.variants.ts';
+import { vcpuAudit } from './kvm_vcpu.audit.ts';
 
 /** The vcpu regions, and adapter interruptions made pending in the GISA by the environment. */
 export const vcpuSpecParts: Parts = {
@@ -13,6 +14,7 @@ export const vcpuSpecParts: Parts = {
 
 export const vcpuSpec = coreSpec({
   id: 'kvm_vcpu',
+  audit: vcpuAudit,
   area: 'vcpu',
   kernelObject: 'kvm_vcpu',
   parts: vcpuSpecParts,

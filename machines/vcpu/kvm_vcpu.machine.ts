@@ -12,6 +12,9 @@
  * GIB series v2..v5 differ in vcpu_pre_run (v2 clears the IAM), vcpu_post_run (v2, v3
  * restore it when the last vcpu leaves SIE), kvm_s390_handle_wait (v4 restores it when the
  * IPM is clean) and kvm_arch_vcpu_runnable (v5 restores it atomically): machines/design.ts.
+ * Whether kvm_s390_handle_wait halts and whether kvm_vcpu_check_block leaves the halt is what
+ * the functions did to the idle_mask bit (__set_cpu_idle / __unset_cpu_idle): the region
+ * follows it (`settle.vm<i>.vcpu<j>`), no guard predicts it.
  *
  * Ignores: floating and local non-GISA interruptions, the clock comparator and CPU timer
  * (an enabled wait here has no timer), halt polling, signals, disabled waits
@@ -22,108 +25,145 @@
  * vcpu_post_run, kvm_arch_vcpu_runnable), virt/kvm/kvm_main.c (kvm_vcpu_check_block).
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
-import { and } from 'xstate';
-import type { SystemContext } from '../context.ts';
-import type { Design } from '../design.ts';
-import { by, kernel, vmOf, type Args, type Ix } from '../lib.ts';
-import {
-  deliverableIpm,
-  deliverOne,
-  get_ipm_restore_iam_v5,
-  gisa_adapter_interruption,
-  gisa_get_ipm_or_restore_iam,
-} from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import { and, not } from 'xstate';
+import { iscBit, type SystemContext, type VcpuContext } from '../context.ts';
+import type { Kernel } from '../kernel.ts';
+import { by, kernel, settle, vmOf, type Args, type Ix } from '../lib.ts';
+import { deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 
-const vcpuOf = (c: SystemContext, ix: Ix) => vmOf(c, ix.vm!).vcpus[ix.vcpu!]!;
-const listed = (c: SystemContext, vm: number) => (c.gib.list & (1 << vm)) !== 0;
+const vcpuOf = (c: SystemContext, vm: number, vcpu: number): VcpuContext => vmOf(c, vm).vcpus[vcpu]!;
+const EINTR = -4;
 
-/** kvm_arch_vcpu_runnable() -> kvm_s390_vcpu_has_irq(): a GISA interruption the vcpu may take (with the wait PSW: I/O enabled). */
-function runnable(c: SystemContext, ix: Ix): boolean {
-  const v = vcpuOf(c, ix);
-  return deliverableIpm(c, ix.vm!, { ...v, pswIo: true }) !== 0;
-}
+/** The kernel functions of the vcpu run loop (kvm-s390.c, interrupt.c, kvm_main.c), entries of the machine's kernel table. */
+export const vcpuKernel = {
+  /** kvm_s390_vcpu_start() (KVM_SET_MP_STATE operating). */
+  kvm_s390_vcpu_start(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    vcpuOf(c, vm, vcpu).stopped = false;
+  },
 
-/** kvm_s390_handle_wait() returns 0 without sleeping, per strategy (evaluated before its side effects). */
-function waitReturnsEarly(c: SystemContext, ix: Ix, d: Design): boolean {
-  if (runnable(c, ix)) return true;
-  if (d.gib === 'gib-v4') return !listed(c, ix.vm!) && vmOf(c, ix.vm!).gisa.ipm !== 0;
-  return false;
-}
+  /** kvm_s390_vcpu_stop(); a halted vcpu is first signalled out of kvm_vcpu_block (kvm_arch_vcpu_runnable runs, then __unset_cpu_idle) and out of KVM_RUN. */
+  kvm_s390_vcpu_stop(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    const v = vcpuOf(c, vm, vcpu);
+    if (v.idle) {
+      this.kvm_arch_vcpu_runnable(c, vm, vcpu);
+      this.__unset_cpu_idle(c, vm, vcpu);
+    }
+    v.stopped = true;
+  },
 
-/** vcpu_post_run(): leave SIE; GIB v2/v3 restore the IAM when the last vcpu left SIE and the GISA is not listed. */
-function vcpu_post_run(c: SystemContext, ix: Ix, d: Design): void {
-  const k = vmOf(c, ix.vm!);
-  vcpuOf(c, ix).inSie = false;
-  if ((d.gib === 'gib-v2' || d.gib === 'gib-v3') && !listed(c, ix.vm!) && !k.vcpus.some((v) => v.inSie)) k.gisa.iam = k.gisa.mask;
-}
+  /** vcpu_pre_run(): deliver pending interruptions, clear kicked_mask, enter SIE (GIB v2: IAM := 0 first). */
+  vcpu_pre_run(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    const v = vcpuOf(c, vm, vcpu);
+    if (this.design.gib === 'gib-v2') vmOf(c, vm).gisa.iam = 0; // v2 11/12: gisa->iam = 0 before SIE entry
+    this.kvm_s390_deliver_pending_interrupts(c, vm, vcpu); // PSW swap, or (v2) SIE at entry: same effect
+    v.kicked = false;
+    v.inSie = true;
+  },
 
-export function vcpuImplementations(d: Design) {
+  /** vcpu_post_run(): leave SIE; GIB v2/v3 restore the IAM when the last vcpu left SIE and the GISA is not listed. */
+  vcpu_post_run(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    const k = vmOf(c, vm);
+    vcpuOf(c, vm, vcpu).inSie = false;
+    const d = this.design.gib;
+    if ((d === 'gib-v2' || d === 'gib-v3') && !this.gisa_in_alert_list(c, vm) && !k.vcpus.some((v) => v.inSie)) k.gisa.iam = k.gisa.mask;
+  },
+
+  /** kvm_s390_deliver_pending_interrupts(), its I/O part: __deliver_io takes the highest-priority deliverable ISC (gisa_tac_ipm_gisc) by PSW swap, and the I/O new PSW disables I/O. */
+  kvm_s390_deliver_pending_interrupts(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    const v = vcpuOf(c, vm, vcpu);
+    const isc = firstIsc(deliverableIpm(c, vm, v));
+    if (isc >= 0 && this.gisa_tac_ipm_gisc(c, vm, isc)) v.pswIo = false;
+  },
+
+  /** kvm_s390_vcpu_has_irq(): a GISA interruption the vcpu may take with the wait PSW (I/O enabled); GIB v5 restores the IAM inside (get_ipm with IRQ_FLAG_IAM). */
+  kvm_s390_vcpu_has_irq(this: Kernel, c: SystemContext, vm: number, vcpu: number): boolean {
+    if (this.design.gib === 'gib-v5') this.get_ipm(c, vm, true);
+    return deliverableIpm(c, vm, { ...vcpuOf(c, vm, vcpu), pswIo: true }) !== 0;
+  },
+
+  /** kvm_arch_vcpu_runnable(): clear_bit(vcpu_idx, gi->kicked_mask) (upstream), then kvm_s390_vcpu_has_irq(). */
+  kvm_arch_vcpu_runnable(this: Kernel, c: SystemContext, vm: number, vcpu: number): boolean {
+    if (this.design.gib === 'upstream') vcpuOf(c, vm, vcpu).kicked = false;
+    return this.kvm_s390_vcpu_has_irq(c, vm, vcpu);
+  },
+
+  /** __set_cpu_idle(): CPUSTAT_WAIT and the vcpu's idle_mask bit. */
+  __set_cpu_idle(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    vcpuOf(c, vm, vcpu).idle = true;
+  },
+
+  /** __unset_cpu_idle(). */
+  __unset_cpu_idle(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    vcpuOf(c, vm, vcpu).idle = false;
+  },
+
+  /**
+   * kvm_s390_handle_wait(), the wait intercept's handler: returns 0 at once when runnable (or,
+   * GIB v4, when the IPM is dirty); otherwise restores the IAM as the strategy says,
+   * __set_cpu_idle and kvm_vcpu_halt: the vcpu region follows the idle_mask bit into idle.halted.
+   */
+  kvm_s390_handle_wait(this: Kernel, c: SystemContext, vm: number, vcpu: number): number {
+    const k = vmOf(c, vm);
+    const v = vcpuOf(c, vm, vcpu);
+    if (this.kvm_arch_vcpu_runnable(c, vm, vcpu)) return 0; // fast path
+    const d = this.design.gib;
+    if (d === 'gib-v4' && !this.gisa_in_alert_list(c, vm) && k.gisa.ipm) return 0; // v4: dirty IPM, no restore
+    if (d === 'upstream' && k.gisa.origin && this.gisa_get_ipm_or_restore_iam(c, vm) & v.cr6) return 0;
+    if (d === 'gib-v4' && !this.gisa_in_alert_list(c, vm)) k.gisa.iam = k.gisa.mask;
+    this.__set_cpu_idle(c, vm, vcpu);
+    return 0; // after kvm_vcpu_halt
+  },
+
+  /** kvm_vcpu_check_block(): -EINTR when kvm_arch_vcpu_runnable() (kvm_vcpu_block returns), else 0 (it sleeps again). */
+  kvm_vcpu_check_block(this: Kernel, c: SystemContext, vm: number, vcpu: number): number {
+    return this.kvm_arch_vcpu_runnable(c, vm, vcpu) ? EINTR : 0;
+  },
+};
+
+export function vcpuImplementations(k: Kernel) {
   return {
     guards: {
       // the event is about this vcpu
       vcpu_mine: ({ event }: Args, ix: Ix) => event.vm === ix.vm && event.vcpu === ix.vcpu,
       // the VM is not being torn down: its fd is open
       kvm_vm_alive: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).fd,
-      // kvm_arch_vcpu_runnable() in kvm_vcpu_check_block()
-      kvm_arch_vcpu_runnable: ({ context }: Args, ix: Ix) => runnable(context, ix),
-      // kvm_s390_handle_wait() returns 0 (fast path, or v4's dirty-IPM return)
-      kvm_s390_handle_wait_returns: ({ context }: Args, ix: Ix) => waitReturnsEarly(context, ix, d),
       // psw_ioint_disabled(): STOSM can enable I/O interruptions
-      psw_ioint_disabled: ({ context }: Args, ix: Ix) => !vcpuOf(context, ix).pswIo,
+      psw_ioint_disabled: ({ context }: Args, ix: Ix) => !vcpuOf(context, ix.vm!, ix.vcpu!).pswIo,
+      // is_vcpu_idle(): the vcpu's idle_mask bit
+      is_vcpu_idle: ({ context }: Args, ix: Ix) => vcpuOf(context, ix.vm!, ix.vcpu!).idle,
     },
     actions: {
       // kvm-s390.c kvm_s390_vcpu_start
-      kvm_s390_vcpu_start: kernel((c, _e, ix) => void (vcpuOf(c, ix).stopped = false)),
-      // kvm-s390.c kvm_s390_vcpu_stop; a halted vcpu is first signalled out of kvm_vcpu_block
-      // (kvm_arch_vcpu_runnable runs, then __unset_cpu_idle) and out of KVM_RUN
-      kvm_s390_vcpu_stop: kernel((c, _e, ix) => {
-        const v = vcpuOf(c, ix);
-        if (v.idle) {
-          if (d.gib === 'upstream') v.kicked = false;
-          if (d.gib === 'gib-v5') get_ipm_restore_iam_v5(c, ix.vm!);
-          v.idle = false;
-        }
-        v.stopped = true;
-      }),
+      kvm_s390_vcpu_start: kernel((c, _e, ix) => k.kvm_s390_vcpu_start(c, ix.vm!, ix.vcpu!)),
+      // kvm-s390.c kvm_s390_vcpu_stop
+      kvm_s390_vcpu_stop: kernel((c, _e, ix) => k.kvm_s390_vcpu_stop(c, ix.vm!, ix.vcpu!)),
       // kvm-s390.c vcpu_pre_run: deliver pending interruptions, clear kicked_mask, enter SIE
-      vcpu_pre_run: kernel((c, _e, ix) => {
-        const v = vcpuOf(c, ix);
-        if (d.gib === 'gib-v2') vmOf(c, ix.vm!).gisa.iam = 0; // v2 11/12: gisa->iam = 0 before SIE entry
-        deliverOne(c, ix.vm!, ix.vcpu!); // PSW swap, or (v2) SIE at entry: same effect
-        v.kicked = false;
-        v.inSie = true;
-      }),
+      vcpu_pre_run: kernel((c, _e, ix) => k.vcpu_pre_run(c, ix.vm!, ix.vcpu!)),
       // kvm-s390.c vcpu_post_run: leave SIE; v2/v3 restore the IAM when the last vcpu left SIE
-      vcpu_post_run: kernel((c, _e, ix) => vcpu_post_run(c, ix, d)),
-      // the guest enables I/O interruptions in SIE: millicode delivers what is now deliverable
+      vcpu_post_run: kernel((c, _e, ix) => k.vcpu_post_run(c, ix.vm!, ix.vcpu!)),
+      // the guest enables I/O interruptions in SIE: millicode presents what is now deliverable (PSW swap)
       STOSM_IO: kernel((c, _e, ix) => {
-        vcpuOf(c, ix).pswIo = true;
-        deliverOne(c, ix.vm!, ix.vcpu!);
-      }),
-      // interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW (intercept)
-      kvm_s390_handle_wait: kernel((c, _e, ix) => {
-        const v = vcpuOf(c, ix);
+        const v = vcpuOf(c, ix.vm!, ix.vcpu!);
         v.pswIo = true;
-        vcpu_post_run(c, ix, d); // the wait intercept leaves SIE through vcpu_post_run
-        const early = waitReturnsEarly(c, ix, d);
-        if (d.gib === 'upstream') v.kicked = false; // kvm_arch_vcpu_runnable clears kicked_mask
-        if (d.gib === 'gib-v5') get_ipm_restore_iam_v5(c, ix.vm!); // restore inside kvm_s390_vcpu_has_irq
-        if (early) return;
-        if (d.gib === 'upstream' && vmOf(c, ix.vm!).gisa.origin) gisa_get_ipm_or_restore_iam(c, ix.vm!);
-        if (d.gib === 'gib-v4' && !listed(c, ix.vm!)) vmOf(c, ix.vm!).gisa.iam = vmOf(c, ix.vm!).gisa.mask;
-        v.idle = true; // __set_cpu_idle
+        const isc = firstIsc(deliverableIpm(c, ix.vm!, v));
+        if (isc < 0) return;
+        vmOf(c, ix.vm!).gisa.ipm &= ~iscBit(isc);
+        v.pswIo = false;
       }),
-      // interrupt.c kvm_s390_vcpu_wakeup: valid_wakeup, wake the halted vcpu
+      // the guest loaded an enabled wait PSW: the intercept leaves SIE (__vcpu_run: vcpu_post_run), then interrupt.c kvm_s390_handle_wait
+      kvm_s390_handle_wait: kernel((c, _e, ix) => {
+        vcpuOf(c, ix.vm!, ix.vcpu!).pswIo = true;
+        k.vcpu_post_run(c, ix.vm!, ix.vcpu!);
+        k.kvm_s390_handle_wait(c, ix.vm!, ix.vcpu!);
+      }),
+      // interrupt.c kvm_s390_vcpu_wakeup as the halted vcpu sees it: it is woken up
       kvm_s390_vcpu_wakeup: kernel(() => {}),
-      // kvm_main.c kvm_vcpu_check_block -> kvm_arch_vcpu_runnable: leave the halt when runnable
+      // kvm_main.c kvm_vcpu_block's loop: kvm_vcpu_check_block < 0 breaks out, and kvm_s390_handle_wait goes on with __unset_cpu_idle
       kvm_vcpu_check_block: kernel((c, _e, ix) => {
-        const v = vcpuOf(c, ix);
-        if (d.gib === 'upstream') v.kicked = false;
-        if (d.gib === 'gib-v5') get_ipm_restore_iam_v5(c, ix.vm!);
-        if (runnable(c, ix)) v.idle = false; // __unset_cpu_idle
+        if (k.kvm_vcpu_check_block(c, ix.vm!, ix.vcpu!) < 0) k.__unset_cpu_idle(c, ix.vm!, ix.vcpu!);
       }),
       // environment of the per-object machine: an adapter interruption made pending in the GISA
-      GISA_ADAPTER_INTERRUPTION: kernel((c, e, _ix, fx) => gisa_adapter_interruption(c, e.vm!, e.isc!, fx)),
+      GISA_ADAPTER_INTERRUPTION: kernel((c, e, _ix, fx) => k.gisa_adapter_interruption(c, e.vm!, e.isc!, fx)),
     },
   };
 }
@@ -134,6 +174,8 @@ const g = (name: string, ix: Ix) => and([a('vcpu_mine', ix), a(name, ix)]);
 /** The region of vcpu `vcpu` of VM `vm`. */
 export function vcpuRegion(vm: number, vcpu: number) {
   const ix = { vm, vcpu };
+  const region = `vm${vm}.vcpu${vcpu}`;
+  const settled = settle(region).params.type;
   return {
     initial: 'stopped',
     states: {
@@ -147,6 +189,8 @@ export function vcpuRegion(vm: number, vcpu: number) {
         id: vcpuStateId(vm, vcpu, 'outside_sie'),
         description: 'in the KVM_RUN loop on the host, not in SIE',
         on: {
+          // kvm_s390_handle_wait set the idle_mask bit: it halts in kvm_vcpu_halt
+          [settled]: { guard: a('is_vcpu_idle', ix), target: 'idle' },
           vcpu_pre_run: { guard: a('vcpu_mine', ix), target: 'in_sie', actions: a('vcpu_pre_run', ix), ...by('kernel') },
           kvm_s390_vcpu_stop: { guard: a('vcpu_mine', ix), target: 'stopped', actions: a('kvm_s390_vcpu_stop', ix), ...by('userspace') },
         },
@@ -156,16 +200,16 @@ export function vcpuRegion(vm: number, vcpu: number) {
         on: {
           STOSM_IO: { guard: g('psw_ioint_disabled', ix), actions: a('STOSM_IO', ix), ...by('guest') },
           vcpu_post_run: { guard: a('vcpu_mine', ix), target: 'outside_sie', actions: a('vcpu_post_run', ix), ...by('kernel') },
-          kvm_s390_handle_wait: [
-            { guard: g('kvm_s390_handle_wait_returns', ix), target: 'outside_sie', actions: a('kvm_s390_handle_wait', ix), ...by('guest') },
-            { guard: a('vcpu_mine', ix), target: 'idle', actions: a('kvm_s390_handle_wait', ix), ...by('guest') },
-          ],
+          // the wait intercept leaves SIE; whether the vcpu then halts is what kvm_s390_handle_wait did
+          kvm_s390_handle_wait: { guard: a('vcpu_mine', ix), target: 'outside_sie', actions: [a('kvm_s390_handle_wait', ix), settle(region)], ...by('guest') },
         },
       },
       idle: {
         description: 'CPUSTAT_WAIT and the idle_mask bit: in kvm_vcpu_halt',
         initial: 'halted',
         on: {
+          // __unset_cpu_idle ran: out of kvm_vcpu_halt, back to the KVM_RUN loop
+          [settled]: { guard: not(a('is_vcpu_idle', ix)), target: '#' + vcpuStateId(vm, vcpu, 'outside_sie') },
           kvm_s390_vcpu_stop: { guard: a('vcpu_mine', ix), target: 'stopped', actions: a('kvm_s390_vcpu_stop', ix), ...by('userspace') },
         },
         states: {
@@ -178,10 +222,8 @@ export function vcpuRegion(vm: number, vcpu: number) {
           woken: {
             description: 'woken up, about to re-check kvm_vcpu_check_block',
             on: {
-              kvm_vcpu_check_block: [
-                { guard: g('kvm_arch_vcpu_runnable', ix), target: '#' + vcpuStateId(vm, vcpu, 'outside_sie'), actions: a('kvm_vcpu_check_block', ix), ...by('kernel') },
-                { guard: a('vcpu_mine', ix), target: 'halted', actions: a('kvm_vcpu_check_block', ix), ...by('kernel') },
-              ],
+              // kvm_vcpu_check_block: sleep again, or leave the halt (what the function did to the idle_mask bit)
+              kvm_vcpu_check_block: { guard: a('vcpu_mine', ix), target: 'halted', actions: [a('kvm_vcpu_check_block', ix), settle(region)], ...by('kernel') },
             },
           },
         },
@@ -194,4 +236,3 @@ export function vcpuRegion(vm: number, vcpu: number) {
 export function vcpuStateId(vm: number, vcpu: number, state: string): string {
   return `vm${vm}_vcpu${vcpu}_${state}`;
 }
-

@@ -1,5 +1,5 @@
 // Variants of the vcpu machine with the result the checker must find.
-import { kernel, vmOf } from '../lib.ts';
+import { vmOf } from '../lib.ts';
 import type { CoreVariant } from '../system/spec.ts';
 
 export const vcpuVariants: CoreVariant[] = [
@@ -13,15 +13,13 @@ export const vcpuVariants: CoreVariant[] = [
     id: 'planted-no-delivery',
     description: 'planted bug: vcpu_pre_run enters SIE without kvm_s390_deliver_pending_interrupts, so a deliverable GISA interruption stays pending for a vcpu in SIE',
     cite: 'planted: kvm-s390.c vcpu_pre_run without the delivery',
-    provide: () => ({
-      actions: {
-        vcpu_pre_run: kernel((c, _e, ix) => {
-          const v = vmOf(c, ix.vm!).vcpus[ix.vcpu!]!;
-          v.kicked = false;
-          v.inSie = true;
-        }),
+    kernel: {
+      vcpu_pre_run(c, vm, vcpu) {
+        const v = vmOf(c, vm).vcpus[vcpu]!;
+        v.kicked = false;
+        v.inSie = true;
       },
-    }),
+    },
     expectedViolations: ['SieDeliversAtOnce'],
   },
 ];

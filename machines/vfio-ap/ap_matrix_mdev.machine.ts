@@ -22,65 +22,69 @@
 
 import { and, stateIn } from 'xstate';
 import { FAULT, type SystemContext } from '../context.ts';
-import type { Design } from '../design.ts';
+import type { Kernel } from '../kernel.ts';
 import { by, kernel, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
-import { kvm_get_kvm, kvm_put_kvm } from '../system/kvm.machine.ts';
-import { vfio_ap_mdev_reset_queue } from './vfio_ap_queue.machine.ts';
 
-/** vfio_ap_mdev_set_kvm(): hook, kvm_get_kvm (not in v4), matrix_mdev->kvm = kvm. */
-export function vfio_ap_mdev_set_kvm(c: SystemContext, vm: number, d: Design): void {
-  c.mdev.hook = vm;
-  if (d.aqic !== 'aqic-v4') {
-    kvm_get_kvm(c, vm);
-    c.mdev.kvmRef = true;
-  }
-  c.mdev.kvm = vm;
-}
+/** The kernel functions of the matrix mdev's tie to a KVM (drivers/s390/crypto/vfio_ap_ops.c), entries of the machine's kernel table. */
+export const mdevKernel = {
+  /** vfio_ap_mdev_set_kvm(): hook, kvm_get_kvm (not in v4), matrix_mdev->kvm = kvm. */
+  vfio_ap_mdev_set_kvm(this: Kernel, c: SystemContext, vm: number): void {
+    c.mdev.hook = vm;
+    if (this.design.aqic !== 'aqic-v4') {
+      this.kvm_get_kvm(c, vm);
+      c.mdev.kvmRef = true;
+    }
+    c.mdev.kvm = vm;
+  },
 
-/** vfio_ap_mdev_reset_queues(): every queue of the matrix (APID and APQI assigned). */
-function vfio_ap_mdev_reset_queues(c: SystemContext, d: Design): void {
-  c.queues.forEach((q, qi) => {
-    if (q.apid && q.apqi) vfio_ap_mdev_reset_queue(c, qi, d);
-  });
-}
+  /** vfio_ap_mdev_reset_queues(): every queue of the matrix (APID and APQI assigned). */
+  vfio_ap_mdev_reset_queues(this: Kernel, c: SystemContext): void {
+    for (let q = 0; q < c.queues.length; q++) if (c.queues[q]!.apid && c.queues[q]!.apqi) this.vfio_ap_mdev_reset_queue(c, q);
+  },
 
-/** vfio_ap_mdev_unset_kvm() (v5.3: vfio_ap_mdev_release; v4: release without a reference). */
-export function vfio_ap_mdev_unset_kvm(c: SystemContext, d: Design, fx: Effects): void {
-  const vm = c.mdev.kvm;
-  if (d.aqic === 'aqic-v4') {
-    vfio_ap_mdev_reset_queues(c, d);
-    // matrix_mdev->kvm->arch.crypto.pqap_hook = NULL: through a NULL or freed kvm the hook stays
-    if (vm < 0 || vmOf(c, vm).freed) {
-      if (c.mdev.hook >= 0) vmOf(c, c.mdev.hook).faults |= FAULT.GISC_CALL_AFTER_FREE;
-    } else c.mdev.hook = -1;
+  /** vfio_ap_mdev_unset_kvm() (v5.3: vfio_ap_mdev_release; v4: release without a reference). */
+  vfio_ap_mdev_unset_kvm(this: Kernel, c: SystemContext, fx: Effects): void {
+    const vm = c.mdev.kvm;
+    if (this.design.aqic === 'aqic-v4') {
+      this.vfio_ap_mdev_reset_queues(c);
+      // matrix_mdev->kvm->arch.crypto.pqap_hook = NULL: through a NULL or freed kvm the hook stays
+      if (vm < 0 || vmOf(c, vm).freed) {
+        if (c.mdev.hook >= 0) vmOf(c, c.mdev.hook).faults |= FAULT.GISC_CALL_AFTER_FREE;
+      } else c.mdev.hook = -1;
+      c.mdev.kvm = -1;
+      return;
+    }
+    if (vm < 0) return;
+    c.mdev.hook = -1; // under pqap_hook_rwsem
+    this.vfio_ap_mdev_reset_queues(c);
+    if (c.mdev.kvmRef) {
+      c.mdev.kvmRef = false;
+      this.kvm_put_kvm(c, vm, fx);
+    }
     c.mdev.kvm = -1;
-    return;
-  }
-  if (vm < 0) return;
-  c.mdev.hook = -1; // under pqap_hook_rwsem
-  vfio_ap_mdev_reset_queues(c, d);
-  if (c.mdev.kvmRef) {
-    c.mdev.kvmRef = false;
-    kvm_put_kvm(c, vm, fx);
-  }
-  c.mdev.kvm = -1;
-}
+  },
 
-export function mdevImplementations(d: Design) {
+  /** vfio_ap_mdev_group_notifier() of v4/v5.3 on VFIO_GROUP_NOTIFY_SET_KVM(NULL): matrix_mdev->kvm = NULL, nothing else. */
+  vfio_ap_mdev_group_notifier(this: Kernel, c: SystemContext): void {
+    c.mdev.kvm = -1;
+  },
+};
+
+export function mdevImplementations(k: Kernel) {
   return {
     guards: {
       // QEMU opens the device for a running VM (the KVM is set on the vfio device)
       kvm_vm_open: ({ context, event }: Args) => vmOf(context, event.vm!).fd,
       // kvm_destroy_devices -> kvm-vfio device destroy -> VFIO_GROUP_NOTIFY_SET_KVM(NULL) reaches vfio_ap
-      group_notifier_null: ({ context, event }: Args, ix: Ix) => d.aqic !== 'upstream' && event.vm === ix.vm && context.mdev.kvm === event.vm,
+      group_notifier_null: ({ context, event }: Args, ix: Ix) => k.design.aqic !== 'upstream' && event.vm === ix.vm && context.mdev.kvm === event.vm,
     },
     actions: {
       // vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
-      vfio_ap_mdev_open_device: kernel((c, e) => vfio_ap_mdev_set_kvm(c, e.vm!, d)),
+      vfio_ap_mdev_open_device: kernel((c, e) => k.vfio_ap_mdev_set_kvm(c, e.vm!)),
       // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm
-      vfio_ap_mdev_close_device: kernel((c, _e, _ix, fx) => vfio_ap_mdev_unset_kvm(c, d, fx)),
+      vfio_ap_mdev_close_device: kernel((c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx)),
       // vfio_ap_mdev_group_notifier(NULL) of v4/v5.3: matrix_mdev->kvm = NULL, nothing else
-      vfio_ap_mdev_group_notifier: kernel((c) => void (c.mdev.kvm = -1)),
+      vfio_ap_mdev_group_notifier: kernel((c) => k.vfio_ap_mdev_group_notifier(c)),
     },
   };
 }

@@ -5,9 +5,12 @@ import { mdevInvariants } from './ap_matrix_mdev.invariants.ts';
 import { mdevConfigurations, queueConfigurations } from './vfio_ap_queue.bounds.ts';
 import { GiscRefcountMatchesSavedIscs, queueInvariants } from './vfio_ap_queue.invariants.ts';
 import { mdevVariants, queueVariants } from './vfio_ap_queue.variants.ts';
+import { mdevAudit } from './ap_matrix_mdev.audit.ts';
+import { queueAudit } from './vfio_ap_queue.audit.ts';
 
 export const queueSpec = coreSpec({
   id: 'vfio_ap_queue',
+  audit: queueAudit,
   area: 'vfio-ap',
   kernelObject: 'vfio_ap_queue',
   parts: { mdev: true, queues: true },
@@ -18,6 +21,7 @@ export const queueSpec = coreSpec({
 
 export const mdevSpec = coreSpec({
   id: 'ap_matrix_mdev',
+  audit: mdevAudit,
   area: 'vfio-ap',
   kernelObject: 'ap_matrix_mdev',
   parts: { mdev: true, kvm: true },

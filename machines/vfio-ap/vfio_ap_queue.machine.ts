@@ -17,6 +17,9 @@
  * NIB_INVALID (vfio_ap_validate_nib).
  * The AQIC series as first posted (v4, Feb 2019) and the merged v5.3 code are factory
  * options (machines/design.ts: aqic).
+ * The region's substates mirror data: `assigned` is APID and APQI in the matrix, and
+ * `aqic_enabled` is q->saved_isc valid; after a function that may change them the region
+ * follows the context (`settle.q<i>`), so no guard predicts what handle_pqap will do.
  *
  * Ignores: APQN lookup failures (rc 01 without a queue), the guest's APCB and hot plug of
  * adapters into a running guest (assignment is modelled while the mdev is closed), PV
@@ -28,13 +31,20 @@
  * (handle_pqap). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2); v5.3 is ec89b55e3bce;
  * v4 is "[PATCH v4 0/7] vfio: ap: AP Queue Interrupt Control" (Pierre Morel, 2019-02-22).
  */
-import { and } from 'xstate';
+import { and, not } from 'xstate';
 import { COUNT_CAP, FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
-import type { Design } from '../design.ts';
-import { kvm_s390_gisc_register, kvm_s390_gisc_unregister, gisa_adapter_interruption } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
-import { by, kernel, queueOf, type Args, type Ix } from '../lib.ts';
+import type { Kernel } from '../kernel.ts';
+import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from '../lib.ts';
 
 export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID';
+
+/** PQAP(AQIC) as the guest issues it (GR1's IR bit and ISC) and, for ir=1, the outcome the bounds chose. */
+export type PqapAqic = { ir: 0 } | { ir: 1; isc: number; outcome: AqicOutcome };
+
+/** The PQAP(AQIC) of an event (the bounds give ir=1 events an isc and an outcome). */
+export function pqapAqic(e: SpecEvent): PqapAqic {
+  return e.ir === 1 ? { ir: 1, isc: e.isc!, outcome: e.outcome as AqicOutcome } : { ir: 0 };
+}
 
 /** The VM whose struct kvm a call through matrix_mdev->kvm reaches; records a fault for NULL or freed. */
 function kvmOfMdev(c: SystemContext, q: QueueContext): number {
@@ -46,125 +56,148 @@ function kvmOfMdev(c: SystemContext, q: QueueContext): number {
   return vm;
 }
 
-function gisc_unregister_via_mdev(c: SystemContext, q: QueueContext, isc: number, d: Design): void {
-  const vm = kvmOfMdev(c, q);
-  if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
+/** kvm_s390_gisc_unregister through matrix_mdev->kvm, as vfio_ap_free_aqic_resources calls it. */
+function gisc_unregister_via_mdev(k: Kernel, c: SystemContext, x: QueueContext, isc: number): void {
+  const vm = kvmOfMdev(c, x);
+  if (vm >= 0) k.kvm_s390_gisc_unregister(c, vm, isc);
 }
 
-/** vfio_unpin_pages() of one NIB page; `stillRegistered`: its GISC is not unregistered yet. */
-export function vfio_unpin_pages(q: QueueContext, stillRegistered: boolean): void {
-  if (q.pins <= 0) q.faults |= FAULT.UNPIN_NOT_PINNED;
-  else q.pins -= 1;
-  if (stillRegistered) q.faults |= FAULT.UNPIN_BEFORE_UNREGISTER;
-}
-
-/** vfio_pin_pages() of the NIB page. */
-function vfio_pin_pages(q: QueueContext): void {
-  q.pins += 1;
-}
-
-/** vfio_ap_free_aqic_resources(): unregister the saved GISC, then unpin the saved NIB (v4: the other way round). */
-export function vfio_ap_free_aqic_resources(c: SystemContext, qi: number, d: Design): void {
-  const q = queueOf(c, qi);
-  const isc = q.isc;
-  if (d.aqic === 'aqic-v4') {
-    if (q.nib) vfio_unpin_pages(q, true); // vfio_ap_free_irq: unpin first; the NIB's GISC is still registered
-    if (isc !== ISC_INVALID) gisc_unregister_via_mdev(c, q, isc, d);
-  } else {
-    if (isc !== ISC_INVALID) gisc_unregister_via_mdev(c, q, isc, d);
-    if (q.nib) vfio_unpin_pages(q, false);
-  }
-  q.isc = ISC_INVALID;
-  q.nib = false;
-}
-
-/** The AP stops interrupting for the queue: AQIC ir=0 answered, or a ZAPQ reset. */
+/** The AP stops interrupting for the queue: AQIC ir=0 answered, or a ZAPQ reset (the machine, not the kernel). */
 function ap_interruptions_off(q: QueueContext): void {
   q.irq = false;
   q.hwGisa = -1;
   q.hwIsc = ISC_INVALID;
 }
 
-/** ap_aqic(ir=0) + vfio_ap_free_aqic_resources: vfio_ap_irq_disable() (v4: vfio_ap_clrirq). */
-export function vfio_ap_irq_disable(c: SystemContext, qi: number, d: Design): void {
-  ap_interruptions_off(queueOf(c, qi));
-  vfio_ap_free_aqic_resources(c, qi, d);
-}
+/** The kernel functions of vfio_ap's queues (drivers/s390/crypto/vfio_ap_ops.c), entries of the machine's kernel table. */
+export const queueKernel = {
+  /** vfio_pin_pages() of the NIB page. */
+  vfio_pin_pages(this: Kernel, c: SystemContext, q: number): void {
+    queueOf(c, q).pins += 1;
+  },
 
-/** vfio_ap_irq_enable() (v4: vfio_ap_setirq) for guest ISC `isc` and the outcome the bounds chose. */
-export function vfio_ap_irq_enable(c: SystemContext, qi: number, isc: number, outcome: AqicOutcome, d: Design): void {
-  const q = queueOf(c, qi);
-  aqic_enable(c, q, qi, isc, outcome, d);
-  // v4 handle_pqap stored q->isc and q->nib before vfio_ap_setirq and zeroes them on any other response
-  if (d.aqic === 'aqic-v4' && outcome !== 'NORMAL') q.isc = ISC_INVALID;
-}
+  /**
+   * vfio_unpin_pages() of one NIB page. `giscRegistered`: the caller unpins while the NIB's GISC
+   * is still registered (unregister must come first), which the lifetime tracker records.
+   */
+  vfio_unpin_pages(this: Kernel, c: SystemContext, q: number, giscRegistered: boolean): void {
+    const x = queueOf(c, q);
+    if (x.pins <= 0) x.faults |= FAULT.UNPIN_NOT_PINNED;
+    else x.pins -= 1;
+    if (giscRegistered) x.faults |= FAULT.UNPIN_BEFORE_UNREGISTER;
+  },
 
-function aqic_enable(c: SystemContext, q: QueueContext, qi: number, isc: number, outcome: AqicOutcome, d: Design): void {
-  if (outcome === 'NIB_INVALID' || outcome === 'PIN_FAILED') return; // rc 06 AP_RESPONSE_INVALID_ADDRESS
-  vfio_pin_pages(q);
-  const vm = kvmOfMdev(c, q);
-  const nisc = vm >= 0 ? kvm_s390_gisc_register(c, vm, isc, d) : -1;
-  if (nisc < 0 && d.aqic === 'upstream') {
-    vfio_unpin_pages(q, false); // gisc registration failed: unpin, rc 06
-    return;
-  }
-  switch (outcome) {
-    case 'NORMAL':
-      if (d.aqic === 'aqic-v4') {
-        if (q.nib) vfio_unpin_pages(q, true); // the old GISC stays registered: never unregistered
-      } else {
-        vfio_ap_free_aqic_resources(c, qi, d); // see if we did clear older IRQ configuration
-      }
-      q.isc = isc;
-      q.nib = true;
-      q.irq = true;
-      q.hwIsc = isc;
-      // v4: aqic_gisa.gisa = gisa->next_alert >> 4, which is the GISA itself only while it is not
-      // on the GIB alert list; listed, the AP gets the next list entry (NULL here): no GISA
-      q.hwGisa = d.aqic === 'aqic-v4' && vm >= 0 && c.gib.list & (1 << vm) ? -1 : vm;
+  /** vfio_ap_free_aqic_resources(): unregister the saved GISC, then unpin the saved NIB (v4 vfio_ap_free_irq: the other way round). */
+  vfio_ap_free_aqic_resources(this: Kernel, c: SystemContext, q: number): void {
+    const x = queueOf(c, q);
+    const isc = x.isc;
+    if (this.design.aqic === 'aqic-v4') {
+      if (x.nib) this.vfio_unpin_pages(c, q, true); // unpin first; the NIB's GISC is still registered
+      if (isc !== ISC_INVALID) gisc_unregister_via_mdev(this, c, x, isc);
+    } else {
+      if (isc !== ISC_INVALID) gisc_unregister_via_mdev(this, c, x, isc);
+      if (x.nib) this.vfio_unpin_pages(c, q, false);
+    }
+    x.isc = ISC_INVALID;
+    x.nib = false;
+  },
+
+  /** vfio_ap_irq_disable() (v4: vfio_ap_clrirq): ap_aqic(ir=0), then vfio_ap_free_aqic_resources. */
+  vfio_ap_irq_disable(this: Kernel, c: SystemContext, q: number): void {
+    ap_interruptions_off(queueOf(c, q));
+    this.vfio_ap_free_aqic_resources(c, q);
+  },
+
+  /** vfio_ap_irq_enable() (v4: vfio_ap_setirq) for guest ISC `isc`; ap_aqic answers `outcome` (NIB_INVALID, PIN_FAILED: the earlier steps fail). */
+  vfio_ap_irq_enable(this: Kernel, c: SystemContext, q: number, isc: number, outcome: AqicOutcome): void {
+    const x = queueOf(c, q);
+    const d = this.design.aqic;
+    if (outcome === 'NIB_INVALID' || outcome === 'PIN_FAILED') return; // rc 06 AP_RESPONSE_INVALID_ADDRESS
+    this.vfio_pin_pages(c, q);
+    const vm = kvmOfMdev(c, x);
+    const nisc = vm >= 0 ? this.kvm_s390_gisc_register(c, vm, isc) : -1;
+    if (nisc < 0 && d === 'upstream') {
+      this.vfio_unpin_pages(c, q, false); // gisc registration failed: unpin, rc 06
       return;
-    case 'OTHERWISE_CHANGED':
-      if (d.aqic === 'upstream') {
-        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
-        vfio_unpin_pages(q, false);
-      } else if (d.aqic === 'v5.3') {
-        vfio_unpin_pages(q, true); // unpin first, then unregister
-        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
-      } else {
-        vfio_unpin_pages(q, true); // v4: the new GISC registration is never undone
-      }
-      return;
-    case 'OTHER':
-      if (d.aqic === 'aqic-v4') {
-        // handle_pqap stored the new ISC in q->isc before vfio_ap_setirq; vfio_ap_free_irq then
-        // unpins the saved (old) NIB, whose GISC is no longer in q->isc and stays registered,
-        // and unregisters the new ISC; the new pin is never undone and the AP is not told
-        if (q.nib) vfio_unpin_pages(q, true);
-        if (vm >= 0) kvm_s390_gisc_unregister(c, vm, isc, d);
-        q.isc = ISC_INVALID;
-        q.nib = false;
+    }
+    switch (outcome) {
+      case 'NORMAL':
+        if (d === 'aqic-v4') {
+          if (x.nib) this.vfio_unpin_pages(c, q, true); // the old GISC stays registered: never unregistered
+        } else {
+          this.vfio_ap_free_aqic_resources(c, q); // see if we did clear older IRQ configuration
+        }
+        x.isc = isc;
+        x.nib = true;
+        x.irq = true;
+        x.hwIsc = isc;
+        // v4: aqic_gisa.gisa = gisa->next_alert >> 4, which is the GISA itself only while it is not
+        // on the GIB alert list; listed, the AP gets the next list entry (NULL here): no GISA
+        x.hwGisa = d === 'aqic-v4' && vm >= 0 && this.gisa_in_alert_list(c, vm) ? -1 : vm;
         return;
-      }
-      vfio_ap_irq_disable(c, qi, d); // frees the saved resources, not the ones just taken
-      return;
-  }
-}
+      case 'OTHERWISE_CHANGED':
+        if (d === 'upstream') {
+          if (vm >= 0) this.kvm_s390_gisc_unregister(c, vm, isc);
+          this.vfio_unpin_pages(c, q, false);
+        } else if (d === 'v5.3') {
+          this.vfio_unpin_pages(c, q, true); // unpin first, then unregister
+          if (vm >= 0) this.kvm_s390_gisc_unregister(c, vm, isc);
+        } else {
+          this.vfio_unpin_pages(c, q, true); // v4: the new GISC registration is never undone
+        }
+        return;
+      case 'OTHER':
+        if (d === 'aqic-v4') {
+          // handle_pqap stored the new ISC in q->isc before vfio_ap_setirq; vfio_ap_free_irq then
+          // unpins the saved (old) NIB, whose GISC is no longer in q->isc and stays registered,
+          // and unregisters the new ISC; the new pin is never undone and the AP is not told
+          if (x.nib) this.vfio_unpin_pages(c, q, true);
+          if (vm >= 0) this.kvm_s390_gisc_unregister(c, vm, isc);
+          x.isc = ISC_INVALID;
+          x.nib = false;
+          return;
+        }
+        this.vfio_ap_irq_disable(c, q); // frees the saved resources, not the ones just taken
+        return;
+    }
+  },
 
-/** vfio_ap_mdev_reset_queue(): ZAPQ (the AP stops interrupting), then the AQIC resources are freed. */
-export function vfio_ap_mdev_reset_queue(c: SystemContext, qi: number, d: Design): void {
-  ap_interruptions_off(queueOf(c, qi));
-  vfio_ap_free_aqic_resources(c, qi, d);
-}
+  /** handle_pqap() (vfio_ap_ops.c), past the hook checks: IR bit set -> vfio_ap_irq_enable, else vfio_ap_irq_disable. */
+  handle_pqap(this: Kernel, c: SystemContext, q: number, aqic: PqapAqic): void {
+    if (aqic.ir === 0) return this.vfio_ap_irq_disable(c, q);
+    this.vfio_ap_irq_enable(c, q, aqic.isc, aqic.outcome);
+    // v4 handle_pqap stored q->isc and q->nib before vfio_ap_setirq and zeroes them on any other response
+    if (this.design.aqic === 'aqic-v4' && aqic.outcome !== 'NORMAL') queueOf(c, q).isc = ISC_INVALID;
+  },
 
-export function queueImplementations(d: Design) {
+  /** vfio_ap_mdev_reset_queue(): ZAPQ (the AP stops interrupting), then the AQIC resources are freed. */
+  vfio_ap_mdev_reset_queue(this: Kernel, c: SystemContext, q: number): void {
+    ap_interruptions_off(queueOf(c, q));
+    this.vfio_ap_free_aqic_resources(c, q);
+  },
+
+  /** vfio_ap_mdev_remove_queue(): reset (frees AQIC resources), unlink, kfree. */
+  vfio_ap_mdev_remove_queue(this: Kernel, c: SystemContext, q: number): void {
+    const x = queueOf(c, q);
+    if (x.irq || x.isc !== ISC_INVALID || x.nib) this.vfio_ap_mdev_reset_queue(c, q);
+  },
+
+  /** assign_adapter_store() (sysfs): the queue's APID joins the matrix. */
+  assign_adapter_store(this: Kernel, c: SystemContext, q: number): void {
+    queueOf(c, q).apid = true;
+  },
+
+  /** assign_domain_store() (sysfs): the queue's APQI joins the matrix. */
+  assign_domain_store(this: Kernel, c: SystemContext, q: number): void {
+    queueOf(c, q).apqi = true;
+  },
+};
+
+export function queueImplementations(k: Kernel) {
   return {
     guards: {
       // the event is about this queue
       queue_mine: ({ event }: Args, ix: Ix) => event.q === ix.q,
-      // the APQI is assigned already: this APID completes the APQN
-      apqi_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apqi,
-      // the APID is assigned already: this APQI completes the APQN
-      apid_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apid,
       // assignment while the mdev is not in use by a guest
       matrix_mdev_closed: ({ context }: Args) => context.mdev.hook < 0 || context.vms[context.mdev.hook]!.freed,
       // the mdev is open: its close resets this queue
@@ -175,9 +208,9 @@ export function queueImplementations(d: Design) {
       pqap_hook: ({ context }: Args) => {
         const vm = context.mdev.hook;
         if (vm < 0) return false;
-        const k = context.vms[vm]!;
-        const running = k.vcpus.length === 0 || k.vcpus.some((v) => v.inSie);
-        return running && (d.aqic === 'aqic-v4' || context.mdev.kvm >= 0);
+        const kvm = context.vms[vm]!;
+        const running = kvm.vcpus.length === 0 || kvm.vcpus.some((v) => v.inSie);
+        return running && (k.design.aqic === 'aqic-v4' || context.mdev.kvm >= 0);
       },
       // the AP has interruptions enabled for this queue
       ap_irq_enabled: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).irq,
@@ -188,36 +221,28 @@ export function queueImplementations(d: Design) {
         const ref = vm >= 0 ? (context.vms[vm]!.gisa.ref[event.isc!] ?? 0) : 0;
         return queueOf(context, ix.q!).pins < COUNT_CAP - 1 && ref < COUNT_CAP - 1;
       },
-      // PQAP(AQIC) ir=1 that ends with saved_isc set (response NORMAL after the pin and registration)
-      aqic_enables: ({ context, event }: Args) =>
-        event.ir === 1 && event.outcome === 'NORMAL' && (d.aqic !== 'upstream' || (context.mdev.kvm >= 0 && context.vms[context.mdev.kvm]!.gisa.origin)),
-      // PQAP(AQIC) that ends with saved_isc invalid: ir=0, or ir=1 answered with another response
-      // (v4: any response but NORMAL, since handle_pqap zeroes q->isc)
-      aqic_disables: ({ event }: Args) => event.ir === 0 || event.outcome === 'OTHER' || (d.aqic === 'aqic-v4' && event.outcome !== 'NORMAL'),
+      // the APQN is in the matrix: its APID and its APQI are assigned
+      apqn_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apid && queueOf(context, ix.q!).apqi,
+      // q->saved_isc != VFIO_AP_ISC_INVALID: AQIC resources are saved
+      saved_isc_valid: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).isc !== ISC_INVALID,
     },
     actions: {
       // sysfs assign_adapter_store
-      assign_adapter_store: kernel((c, _e, ix) => void (queueOf(c, ix.q!).apid = true)),
+      assign_adapter_store: kernel((c, _e, ix) => k.assign_adapter_store(c, ix.q!)),
       // sysfs assign_domain_store
-      assign_domain_store: kernel((c, _e, ix) => void (queueOf(c, ix.q!).apqi = true)),
+      assign_domain_store: kernel((c, _e, ix) => k.assign_domain_store(c, ix.q!)),
       // vfio_ap_ops.c handle_pqap -> vfio_ap_irq_enable / vfio_ap_irq_disable
-      handle_pqap: kernel((c, e, ix) => {
-        if (e.ir === 1) vfio_ap_irq_enable(c, ix.q!, e.isc!, e.outcome as AqicOutcome, d);
-        else vfio_ap_irq_disable(c, ix.q!, d);
-      }),
+      handle_pqap: kernel((c, e, ix) => k.handle_pqap(c, ix.q!, pqapAqic(e))),
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
       PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
       AP_ADAPTER_INTERRUPTION: kernel((c, _e, ix, fx) => {
         const q = queueOf(c, ix.q!);
         if (!q.nib) q.faults |= FAULT.NIB_WRITE_UNPINNED; // the NIB given to AQIC is the saved one
-        if (q.hwGisa >= 0) gisa_adapter_interruption(c, q.hwGisa, q.hwIsc, fx);
+        if (q.hwGisa >= 0) k.gisa_adapter_interruption(c, q.hwGisa, q.hwIsc, fx);
       }),
       // vfio_ap_ops.c vfio_ap_mdev_remove_queue: reset (frees AQIC resources), unlink, kfree
-      vfio_ap_mdev_remove_queue: kernel((c, _e, ix) => {
-        const q = queueOf(c, ix.q!);
-        if (q.irq || q.isc !== ISC_INVALID || q.nib) vfio_ap_mdev_reset_queue(c, ix.q!, d);
-      }),
+      vfio_ap_mdev_remove_queue: kernel((c, _e, ix) => k.vfio_ap_mdev_remove_queue(c, ix.q!)),
     },
   };
 }
@@ -228,30 +253,26 @@ const g = (ix: Ix, ...names: string[]) => and([a('queue_mine', ix), ...names.map
 /** The region of queue `q`. */
 export function queueRegion(q: number) {
   const ix = { q };
-  const assignedOn = (target: string) => ({
+  const region = `q${q}`;
+  const settled = settle(region).params.type;
+  const assignedOn = {
     PQAP_ZAPQ: { guard: g(ix, 'pqap_hook'), actions: a('PQAP_ZAPQ', ix), ...by('guest') },
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
     vfio_ap_mdev_remove_queue: { guard: a('queue_mine', ix), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
-    PQAP_AQIC: [
-      { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'aqic_enables'), target: 'aqic_enabled', actions: a('handle_pqap', ix), ...by('guest') },
-      { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'aqic_disables'), target: 'aqic_disabled', actions: a('handle_pqap', ix), ...by('guest') },
-      { guard: g(ix, 'pqap_hook', 'bounds_aqic'), target, actions: a('handle_pqap', ix), ...by('guest') },
-    ],
-  });
+    // what handle_pqap left in q->saved_isc decides aqic_enabled or aqic_disabled
+    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
+  };
+  const assign = (store: string) => ({ guard: g(ix, 'matrix_mdev_closed'), actions: [a(store, ix), settle(region)], ...by('userspace') });
   return {
     initial: 'probed',
     states: {
       probed: {
         description: 'vfio_ap_mdev_probe_queue: bound to vfio_ap, not (fully) assigned to the mdev',
         on: {
-          assign_adapter_store: [
-            { guard: g(ix, 'matrix_mdev_closed', 'apqi_assigned'), target: 'assigned', actions: a('assign_adapter_store', ix), ...by('userspace') },
-            { guard: g(ix, 'matrix_mdev_closed'), actions: a('assign_adapter_store', ix), ...by('userspace') },
-          ],
-          assign_domain_store: [
-            { guard: g(ix, 'matrix_mdev_closed', 'apid_assigned'), target: 'assigned', actions: a('assign_domain_store', ix), ...by('userspace') },
-            { guard: g(ix, 'matrix_mdev_closed'), actions: a('assign_domain_store', ix), ...by('userspace') },
-          ],
+          // the store completed the APQN
+          [settled]: { guard: a('apqn_assigned', ix), target: 'assigned' },
+          assign_adapter_store: assign('assign_adapter_store'),
+          assign_domain_store: assign('assign_domain_store'),
           vfio_ap_mdev_remove_queue: { guard: a('queue_mine', ix), target: 'removed', actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
         },
       },
@@ -259,11 +280,18 @@ export function queueRegion(q: number) {
         description: 'APQN (APID, APQI) in the matrix mdev',
         initial: 'aqic_disabled',
         states: {
-          aqic_disabled: { description: 'q->saved_isc == VFIO_AP_ISC_INVALID', on: assignedOn('aqic_disabled') },
-          aqic_enabled: { description: 'AQIC enabled: saved ISC registered, NIB pinned', on: assignedOn('aqic_enabled') },
+          aqic_disabled: {
+            description: 'q->saved_isc == VFIO_AP_ISC_INVALID',
+            on: { ...assignedOn, [settled]: { guard: a('saved_isc_valid', ix), target: 'aqic_enabled' } },
+          },
+          aqic_enabled: {
+            description: 'AQIC enabled: saved ISC registered, NIB pinned',
+            on: { ...assignedOn, [settled]: { guard: not(a('saved_isc_valid', ix)), target: 'aqic_disabled' } },
+          },
         },
         on: {
-          vfio_ap_mdev_close_device: { guard: a('matrix_mdev_open'), target: '.aqic_disabled', ...by('userspace') },
+          // the mdev's close resets the queue (vfio_ap_mdev_unset_kvm): the region follows what the reset left
+          vfio_ap_mdev_close_device: { guard: a('matrix_mdev_open'), actions: settle(region), ...by('userspace') },
         },
       },
       removed: { id: queueRemovedId(q), description: 'vfio_ap_mdev_remove_queue: unbound and freed' },

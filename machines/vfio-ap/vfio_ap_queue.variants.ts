@@ -1,26 +1,22 @@
 // Variants of the vfio-ap machines (and of the composed system) with the result the checker must find.
-import { kernel, queueOf } from '../lib.ts';
+import { vfioAp, type KernelOverrides } from '../kernel.ts';
 import type { CoreVariant } from '../system/spec.ts';
-import { kvm_s390_gisc_unregister } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
-import { vfio_ap_irq_disable, vfio_ap_irq_enable, vfio_unpin_pages, type AqicOutcome } from './vfio_ap_queue.machine.ts';
 
 /**
  * A fix for the leak upstream has when ap_aqic answers AQIC ir=1 with a response other than
- * NORMAL or 07: the pin and GISC registration taken for the new NIB are released as well.
+ * NORMAL or 07: vfio_ap_irq_enable's default case releases the pin and GISC registration taken
+ * for the new NIB as well (upstream's vfio_ap_irq_enable, then the two lines of the fix).
  */
-export const fixDefaultResponse: NonNullable<CoreVariant['provide']> = (d) => ({
-  actions: {
-    handle_pqap: kernel((c, e, ix) => {
-      if (e.ir !== 1) return vfio_ap_irq_disable(c, ix.q!, d);
-      const vm = c.mdev.kvm;
-      const took = e.outcome === 'OTHER' && vm >= 0 && c.vms[vm]!.gisa.origin;
-      vfio_ap_irq_enable(c, ix.q!, e.isc!, e.outcome as AqicOutcome, d);
-      if (!took) return;
-      kvm_s390_gisc_unregister(c, vm, e.isc!, d); // the fix: undo the new registration ...
-      vfio_unpin_pages(queueOf(c, ix.q!), false); // ... then the new pin
-    }),
+export const fixDefaultResponse: KernelOverrides = {
+  vfio_ap_irq_enable(c, q, isc, outcome) {
+    const vm = c.mdev.kvm;
+    const took = outcome === 'OTHER' && vm >= 0 && c.vms[vm]!.gisa.origin; // pinned and registered
+    vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+    if (!took) return;
+    this.kvm_s390_gisc_unregister(c, vm, isc); // the fix: undo the new registration ...
+    this.vfio_unpin_pages(c, q, false); // ... then the new pin
   },
-});
+};
 
 export const upstreamQueue: CoreVariant = {
   id: 'upstream',
@@ -35,7 +31,7 @@ export const queueVariants: CoreVariant[] = [
     id: 'upstream-fixed',
     description: 'upstream with the default response of AQIC ir=1 also releasing the new pin and GISC registration (a proposed fix)',
     cite: 'proposed: vfio_ap_irq_enable default case: kvm_s390_gisc_unregister(kvm, isc); vfio_unpin_pages(nib)',
-    provide: fixDefaultResponse,
+    kernel: fixDefaultResponse,
     expectedViolations: [],
   },
   {

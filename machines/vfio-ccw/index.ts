@@ -4,6 +4,7 @@ import { configurations } from './vfio_ccw_private.bounds.ts';
 import { invariants } from './vfio_ccw_private.invariants.ts';
 import { createVfioCcwMachine, eventInfo, events, type CcwContext } from './vfio_ccw_private.machine.ts';
 import { variants } from './vfio_ccw_private.variants.ts';
+import { observeCcw } from './vfio_ccw_private.observe.ts';
 
 export const vfioCcwPrivate: MachineSpec = {
   id: 'vfio_ccw_private',
@@ -26,6 +27,7 @@ export const vfioCcwPrivate: MachineSpec = {
       invariants: invariants(v),
       liveness: [],
       expectedViolations: variant.expectedViolations,
+      observe: observeCcw,
     };
   },
 };

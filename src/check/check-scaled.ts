@@ -2,8 +2,8 @@
 // threads (parallel.ts) or, for N = 0, in this thread (scaled.ts). The edge list is kept only
 // when a liveness property will be decided on it.
 import type { Model } from '../spec.ts';
-import { checkModel, type CheckOptions, type CheckResult } from './check.ts';
-import { reduces, type Exploration } from './explore.ts';
+import { checkModel, earlyStopper, reductions, type CheckOptions, type CheckResult } from './check.ts';
+import type { Exploration } from './explore.ts';
 import { exploreParallel } from './parallel.ts';
 import type { ModelRecipe } from './recipe.ts';
 import { exploreScaled } from './scaled.ts';
@@ -26,10 +26,17 @@ export function needsEdges(model: Model, symmetric: boolean): boolean {
 
 export async function checkScaled(model: Model, options: ScaledCheckOptions): Promise<CheckResult> {
   const started = performance.now();
-  const symmetric = reduces(model, options);
+  const red = reductions(model, options);
+  if (red.por) {
+    // the collapse-compressed explorers do not do partial-order reduction: the check runs here, reduced, in this thread
+    const r = checkModel(model, options);
+    return r.por ? { ...r, por: { ...r.por, note: [r.por.note, '--workers not used: the worker-thread explorer does not do partial-order reduction (--no-por to use it)'].filter(Boolean).join('; ') } } : r;
+  }
+  const symmetric = red.symmetry;
+  const stop = earlyStopper(options, started);
   const explore = {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
-    ...(options.onLevel ? { onLevel: options.onLevel } : {}),
+    onLevel: (perDepth: readonly number[], states: number) => options.onLevel?.(perDepth, states) ?? stop(perDepth, states),
     symmetry: symmetric,
     keepEdges: needsEdges(model, symmetric),
   };

@@ -4,8 +4,9 @@
 import type { EventObject } from 'xstate';
 import { getInitialSnapshot, type AnyMachineSnapshot } from 'xstate';
 import { abstractState, explore, inertScope, reduces, type Exploration, type ExploreOptions } from './explore.ts';
-import { concreteTrace } from './symmetry.ts';
+import { concreteTrace, SymmetryError } from './symmetry.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
+import { perDepthText, project } from './growth.ts';
 import type { AbstractState, Instance, Model } from '../spec.ts';
 
 export interface CheckOptions {
@@ -16,6 +17,15 @@ export interface CheckOptions {
   symmetry?: boolean;
   /** The explorer (default `explore`): check-scaled.ts passes the collapse-compressed or parallel one. */
   explorer?: (model: Model, options: ExploreOptions) => Exploration;
+  /** Partial-order reduction on or off (default: the configuration's choice, `model.por.byDefault`). */
+  por?: boolean;
+  /**
+   * Stop as soon as the frontier's growth makes the state limit certain and the limit is
+   * projected to be further away than this many seconds (default 30; Infinity: never stop early).
+   */
+  earlyStopSeconds?: number;
+  /** Called after each complete BFS level with the states per depth so far (for progress). */
+  onGrowth?: (perDepth: readonly number[]) => void;
 }
 
 /** One step of a counterexample, with what changed in the state after it. */
@@ -23,6 +33,8 @@ export interface CheckStep {
   step: number;
   event: EventObject;
   actor: string;
+  /** A thread's step (machines/kthread.ts): the thread, whose lane it is drawn in; the event type is its program counter. */
+  thread?: string;
   /** The parts of the state value (`state...`) and context (`ctx...`) this step changed. */
   after: Record<string, unknown>;
 }
@@ -55,24 +67,76 @@ export interface CheckResult {
   depth: number;
   millis: number;
   limitReached: boolean;
+  /** Why the exploration stopped before the limit: the growth it saw made the limit certain. */
+  stopped?: string;
+  /** When the limit was reached or the run stopped: states per BFS depth, to show the growth. */
+  perDepth?: number[];
   /** Every result's `holds` equals its `expected`. */
   matches: boolean;
   /** Under symmetry reduction: the groups of interchangeable objects (states counts one per orbit). */
   symmetry?: { group: string; members: number; exact: boolean; note?: string }[];
+  /**
+   * When partial-order reduction was asked for (by the configuration or --por): whether the
+   * exploration was reduced, and if not why; counterexamples found under it are replayed
+   * through xstate and are the shortest among the interleavings explored, not necessarily the
+   * shortest of the machine.
+   */
+  por?: { reduced: boolean; note?: string; ampleStates?: number; fullStates?: number };
   results: PropertyResult[];
+}
+
+/** Which reductions a check applies, from the options and the configuration's defaults; a note when one was turned off. */
+export function reductions(model: Model, options: CheckOptions): { symmetry: boolean; por: boolean; note?: string } {
+  let symmetry = reduces(model, options);
+  let por = options.por ?? model.por?.byDefault ?? false;
+  let note: string | undefined;
+  if (symmetry && por) {
+    const why = 'symmetry reduction and partial-order reduction are not combined (the ample sets and the cycle proviso are not proved to hold on canonical states)';
+    if (options.symmetry === true && options.por === true) throw new SymmetryError(`${why}: give --symmetry or --por, not both`);
+    if (options.por === true) {
+      symmetry = false;
+      note = 'symmetry reduction off: --por asked for partial-order reduction, and the two are not combined';
+    } else if (options.symmetry === true) {
+      por = false;
+      note = 'partial-order reduction off: --symmetry asked for symmetry reduction, and the two are not combined';
+    } else throw new SymmetryError(`configuration ${model.configurationId} of ${model.machineId} opts in to both reductions; ${why}`);
+  }
+  if (por && model.liveness.length) {
+    por = false;
+    note = `partial-order reduction off: ${model.liveness.map((l) => l.name).join(', ')} (leadsTo under weak fairness, alwaysReachable) needs every interleaving, so the check explores in full`;
+  }
+  return { symmetry, por, ...(note ? { note } : {}) };
+}
+
+/** The explorers' onLevel for a check: tells onGrowth, and stops when the growth makes the state limit certain and more than earlyStopSeconds away. */
+export function earlyStopper(options: CheckOptions, started: number): (perDepth: readonly number[], states: number) => string | undefined {
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const earlyStop = options.earlyStopSeconds ?? 30;
+  return (perDepth, states) => {
+    options.onGrowth?.(perDepth);
+    const complete = perDepth.length - 1; // every level is complete when the next one starts being expanded
+    const g = project(perDepth, complete, states, maxStates, performance.now() - started);
+    if (g.depthAtLimit < 0 || g.secondsToLimit <= earlyStop) return undefined;
+    return `stopped at depth ${complete + 1} after ${((performance.now() - started) / 1000).toFixed(1)} s: the frontier grows x${g.ratio.toFixed(1)} per level (states per depth ${perDepthText(perDepth, complete + 1)}), so the ${maxStates.toLocaleString('en')}-state limit is certain near depth ${g.depthAtLimit}, about ${Math.round(g.secondsToLimit)} s away; verdicts so far are kept, the others are undecided (a smaller configuration, partial-order or symmetry reduction, or a higher --max-states with --no-early-stop)`;
+  };
 }
 
 export function checkModel(model: Model, options: CheckOptions = {}): CheckResult {
   const started = performance.now();
-  const symmetric = reduces(model, options);
+  const red = reductions(model, options);
+  const symmetric = red.symmetry;
+  const porAsked = options.por !== undefined || !!model.por?.byDefault;
   const x = (options.explorer ?? explore)(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: 1000 } : {}),
     symmetry: symmetric,
+    por: red.por,
+    onLevel: earlyStopper(options, started),
   });
+  const reducedByPor = !!x.por?.reduced;
   const results: PropertyResult[] = [];
   const expected = (name: string) => !model.expectedViolations.includes(name);
-  const incomplete = `not decided: explored ${x.states.length} states, limit reached`;
+  const incomplete = x.stopped ? `not decided: ${x.stopped}` : `not decided: explored ${x.states.length} states, limit reached`;
   const groups = x.symmetry?.canon.groups.map((g) => g.def) ?? [];
   const approximate = groups.filter((g) => !g.exact);
   const approxNote = approximate.length ? `under approximate symmetry of ${approximate.map((g) => g.name).join('; ')} (${approximate[0]!.note ?? 'not an automorphism'}): run with --no-symmetry to decide` : undefined;
@@ -81,7 +145,12 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     const bad = x.violations.get(inv.name);
     const r: PropertyResult = { property: inv.name, kind: 'invariant', holds: bad === undefined, expected: expected(inv.name), trace: [] };
     if (bad !== undefined) {
-      if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
+      if (reducedByPor) {
+        // a path of the reduced graph is a path of the machine: replayed through xstate to show it is one
+        const concrete = replay(model, pathTo(x, bad).events);
+        r.trace = concrete.steps;
+        if (inv.holds(concrete.last)) throw new Error(`internal: the partial-order-reduced trace to ${inv.name} does not replay to a violation`);
+      } else if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
       else {
         // the canonical states' trace, renamed into a concrete one and replayed through the machine
         const found = concreteTrace(model, x.symmetry.canon, x, bad);
@@ -142,10 +211,19 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     depth: x.maxDepth,
     millis: Math.round(performance.now() - started),
     limitReached: x.limitReached,
+    ...(x.stopped ? { stopped: x.stopped } : {}),
+    ...(x.limitReached ? { perDepth: x.perDepth } : {}),
     matches: results.every((r) => r.holds === r.expected),
     results,
     ...(x.symmetry ? { symmetry: groups.map((g) => ({ group: g.name, members: g.members.length, exact: g.exact, ...(g.note ? { note: g.note } : {}) })) } : {}),
+    ...(porAsked || x.por ? { por: porResult(x, red.note, options.por === false) } : {}),
   };
+}
+
+function porResult(x: Exploration, note: string | undefined, off: boolean): NonNullable<CheckResult['por']> {
+  if (x.por?.reduced) return { reduced: true, ampleStates: x.por.ampleStates, fullStates: x.por.full, ...(note ? { note } : {}) };
+  const why = [off ? 'turned off (--no-por)' : undefined, note, x.por?.note].filter(Boolean).join('; ');
+  return { reduced: false, ...(why ? { note: why } : {}) };
 }
 
 /** Replays concrete events (indices into `model.events`) through xstate's own transition: the steps with their changes, and the last state. */
@@ -158,7 +236,7 @@ export function replay(model: Model, events: readonly number[]): { steps: CheckS
     const event = model.events[e]!;
     snap = model.machine.transition(snap, event, scope) as AnyMachineSnapshot;
     const next = abstractState<unknown>(snap);
-    out.push({ step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown', after: stateDiff(state, next) });
+    out.push({ step: k + 1, event, actor: model.eventInfo[event.type]?.actor ?? 'unknown', ...threadOf(event), after: stateDiff(state, next) });
     state = next;
   });
   return { steps: out, last: state };
@@ -182,9 +260,15 @@ function steps(model: Model, x: Exploration, path: GraphPath, first = 0): CheckS
       step: first + k + 1,
       event,
       actor: model.eventInfo[event.type]?.actor ?? 'unknown',
+      ...threadOf(event),
       after: stateDiff(x.states[path.states[k]!]!, x.states[path.states[k + 1]!]!),
     };
   });
+}
+
+function threadOf(event: EventObject): { thread?: string } {
+  const t = (event as { thread?: unknown }).thread;
+  return typeof t === 'string' ? { thread: t } : {};
 }
 
 /** The leaves of `b` that differ from `a`: state value paths as `state.<region>`, context as `ctx.<field>`. */

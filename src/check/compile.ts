@@ -34,6 +34,11 @@ interface CNode {
 }
 
 interface CTrans {
+  /** index in `compiled.transitions` */
+  id: number;
+  /** the event type it is defined for */
+  event: string;
+  meta: Record<string, unknown> | undefined;
   source: CNode;
   targeted: boolean;
   guard: unknown;
@@ -54,6 +59,37 @@ interface CTrans {
   writes: Int32Array | undefined;
 }
 
+/** What partial-order reduction and the footprint verification need to know of one transition definition. */
+export interface TransitionInfo {
+  id: number;
+  event: string;
+  /** the source state node's id */
+  source: string;
+  meta: Record<string, unknown> | undefined;
+  /** encoding slots whose values decide whether the transition is selectable: the source's compound ancestors and every `stateIn` target's */
+  readSlots: number[];
+  /** the source is active iff `cfg[chain[2k]] === chain[2k+1]` for every k (its compound ancestors, outermost first) */
+  chain: number[];
+  /** the slots its `stateIn` guards read */
+  guardSlots: number[];
+  /** encoding slots the transition may change: every compound node under its domain (none when targetless) */
+  writeSlots: number[];
+  /** a guard the analysis cannot see through (a `stateIn` by value, an unknown built-in): its reads are unknown */
+  opaque: boolean;
+  /** its actions, its exit and entry sets' actions, resolved to their implementations */
+  actions: unknown[];
+}
+
+/** Hooks of the footprint verification (footprint.ts); unset in normal exploration. */
+export interface CompileHooks {
+  /** The context a guard of transition `id` is evaluated on (a recording proxy). */
+  guardContext(context: unknown, id: number): unknown;
+  /** Transition `id`'s actions (and its exit and entry actions) are about to run. */
+  actions(id: number): void;
+  /** An internal event was raised by the actions running. */
+  raised(type: string): void;
+}
+
 export interface Compiled {
   machine: AnyStateMachine;
   slots: number;
@@ -72,6 +108,17 @@ export interface Compiled {
   value(cfg: Uint8Array): unknown;
   /** The encoding slots of the subtree under a state node (contiguous), and its shape (keys and types), or undefined for an unknown id. */
   subtree(stateId: string): { start: number; end: number; shape: string } | undefined;
+  /** Every transition definition, by id. */
+  transitions: TransitionInfo[];
+  /** Whether `event` selects a transition (guards evaluated, no action run); the selected ones are then in `fired`. */
+  enabled(cfg: Uint8Array, context: unknown, event: EventObject, id?: number): boolean;
+  /** The ids of the transitions the last `step` ran (raised events' included) or the last `enabled` selected: `fired[0..nFired)`. */
+  fired: Int32Array;
+  nFired: number;
+  /** Set by the footprint verification. */
+  hooks: CompileHooks | undefined;
+  /** Whether transition `id`'s guard is false for `event` before it reads the context or the state (it tests the event's payload only): the transition never takes that event. */
+  rejects(id: number, event: EventObject): boolean;
 }
 
 const isDescendant = (n: CNode, anc: CNode): boolean => {
@@ -124,6 +171,7 @@ export function compile(machine: AnyStateMachine): Compiled {
   const root = build(machine.root, undefined, 0);
 
   const eventIds = new Map<string, number>();
+  const ctrans: CTrans[] = [];
   for (const n of all) {
     for (const [type, ts] of n.sn.transitions as Map<string, any[]>) {
       if (type === '*' || type.endsWith('.*')) throw new Unsupported(`wildcard event descriptor '${type}' (state '${n.sn.id}')`);
@@ -164,7 +212,9 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (targeted) entrySet(targets, source, domain, enter, defaultEntry);
     const entered = [...enter].sort((a, b) => a.order - b.order);
     const enterDefault = entered.map((x) => defaultEntry.has(x));
-    return { source, targeted, guard: t.guard, check: undefined, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault, writes: targeted ? staticWrites(domain, entered, enterDefault) : undefined };
+    const ct: CTrans = { id: ctrans.length, event: t.eventType, meta: t.meta, source, targeted, guard: t.guard, check: undefined, actions: t.actions ?? [], domain, enter: entered, defaultEntry, enterDefault, writes: targeted ? staticWrites(domain, entered, enterDefault) : undefined };
+    ctrans.push(ct);
+    return ct;
   }
 
   // the encoding change of a targeted transition, or undefined when a state it may exit or enters has actions
@@ -330,9 +380,10 @@ export function compile(machine: AnyStateMachine): Compiled {
 
   // the first enabled candidate, into `selected`
   function pick(cands: CTrans[], cfg: Uint8Array, context: unknown, event: EventObject): void {
+    const hooks = compiled.hooks;
     for (let i = 0; i < cands.length; i++) {
       const t = cands[i]!;
-      if (t.check === undefined || t.check(context, event, cfg)) {
+      if (t.check === undefined || t.check(hooks ? hooks.guardContext(context, t.id) : context, event, cfg)) {
         selected[nSelected++] = t;
         return;
       }
@@ -431,6 +482,7 @@ export function compile(machine: AnyStateMachine): Compiled {
         const e = action.event;
         if (typeof e === 'string') throw new Unsupported('raise of a string event');
         r.queue.push(typeof e === 'function' ? e({ context: r.context, event, self, system }, undefined) : e);
+        compiled.hooks?.raised(r.queue[r.queue.length - 1]!.type);
         continue;
       }
       const inline = typeof action === 'function';
@@ -446,6 +498,7 @@ export function compile(machine: AnyStateMachine): Compiled {
           const e = resolved.event;
           if (typeof e === 'string') throw new Unsupported('raise of a string event');
           r.queue.push(typeof e === 'function' ? e({ context: r.context, event, self, system }, params) : e);
+          compiled.hooks?.raised(r.queue[r.queue.length - 1]!.type);
           break;
         }
         case 'xstate.enqueueActions': {
@@ -490,6 +543,7 @@ export function compile(machine: AnyStateMachine): Compiled {
     if (nSelected === 1) {
       // one transition: no conflicts, its exit set is already in document order
       const t = selected[0]!;
+      fire(t);
       const w = t.writes;
       if (w) {
         for (let i = 0; i < w.length; i += 2) next[w[i]!] = w[i + 1]!;
@@ -506,6 +560,7 @@ export function compile(machine: AnyStateMachine): Compiled {
       }
     } else {
       const filtered = removeConflicting(selected.slice(0, nSelected), cfg);
+      for (const t of filtered) fire(t);
       const exit: CNode[] = [];
       for (const t of filtered) exitSet(t, cfg, exit);
       for (const s of [...new Set(exit)].sort(byOrderDesc)) leave(r, s, next, event);
@@ -520,6 +575,18 @@ export function compile(machine: AnyStateMachine): Compiled {
       }
     }
     r.cfg = next;
+  }
+
+  // records a transition the step runs; under verification, its actions are attributed to it
+  // (with several transitions in one microstep, exit and entry actions go to the last one)
+  function fire(t: CTrans): void {
+    if (compiled.nFired >= compiled.fired.length) {
+      const b = new Int32Array(compiled.fired.length * 2);
+      b.set(compiled.fired);
+      compiled.fired = b;
+    }
+    compiled.fired[compiled.nFired++] = t.id;
+    compiled.hooks?.actions(t.id);
   }
 
   function leave(r: Run, s: CNode, next: Uint8Array, event: EventObject): void {
@@ -537,6 +604,7 @@ export function compile(machine: AnyStateMachine): Compiled {
   // `step` is not re-entered (guards and actions cannot step the machine), so its lists are reused
   const r: Run = { context: undefined, changed: false, queue: [], cfg: new Uint8Array(0) };
   function step(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): Uint8Array | undefined {
+    compiled.nFired = 0;
     if (ev < 0) return undefined;
     nSelected = 0;
     const p = flat[ev];
@@ -616,9 +684,106 @@ export function compile(machine: AnyStateMachine): Compiled {
     return end < 0 ? { start: 0, end: 0, shape: sh } : { start, end, shape: sh };
   }
 
-  const compiled: Compiled = { machine, slots, initial: { cfg: init, context: snap.context }, step, value, subtree, context: undefined, eventId: (type) => eventIds.get(type) ?? -1 };
+  function enabled(cfg: Uint8Array, context: unknown, event: EventObject, ev = eventIds.get(event.type) ?? -1): boolean {
+    compiled.nFired = 0;
+    if (ev < 0) return false;
+    nSelected = 0;
+    const p = flat[ev];
+    if (p) selectIn(p, cfg, context, event, ev);
+    else select(root, cfg, context, event, ev);
+    for (let i = 0; i < nSelected; i++) {
+      if (compiled.nFired >= compiled.fired.length) {
+        const b = new Int32Array(compiled.fired.length * 2);
+        b.set(compiled.fired);
+        compiled.fired = b;
+      }
+      compiled.fired[compiled.nFired++] = selected[i]!.id;
+    }
+    return nSelected > 0;
+  }
+
+  // the slots each transition reads (its source's compound ancestors, stateIn targets') and may write (its domain's subtree)
+  const ancestorSlots = (n: CNode): number[] => {
+    const out: number[] = [];
+    for (let p = n.parent; p; p = p.parent) if (p.type === 'compound') out.push(p.slot);
+    return out;
+  };
+  const subtreeSlots = (n: CNode, out: number[] = []): number[] => {
+    if (n.slot >= 0) out.push(n.slot);
+    for (const c of n.children) subtreeSlots(c, out);
+    return out;
+  };
+  const resolveAction = (a: unknown): unknown => (typeof a === 'string' ? actions[a] : a && typeof a === 'object' && 'type' in a ? (actions[(a as { type: string }).type] ?? a) : a);
+  function info(t: CTrans): TransitionInfo {
+    const reads = new Set(ancestorSlots(t.source));
+    const chain: number[] = [];
+    for (let c: CNode = t.source; c.parent; c = c.parent) if (c.parent.type === 'compound') chain.unshift(c.parent.slot, c.index);
+    const guardSlots = new Set<number>();
+    let opaque = false;
+    const walk = (g: any): void => {
+      if (g === undefined) return;
+      const inline = typeof g === 'function';
+      const resolved = inline ? g : guards[typeof g === 'string' ? g : g.type];
+      if (typeof resolved !== 'function') {
+        if (resolved === undefined) opaque = true;
+        else walk(resolved);
+        return;
+      }
+      if (!('check' in resolved)) return; // an implementation: it reads context, declared in the footprint
+      if (resolved.guards) for (const x of resolved.guards as unknown[]) walk(x);
+      else if (resolved.name === 'stateIn' && typeof resolved.stateValue === 'string' && resolved.stateValue[0] === '#') {
+        const target = byNode.get(machine.getStateNodeById(resolved.stateValue));
+        if (!target) opaque = true;
+        else for (const sl of [...ancestorSlots(target), target.slot]) if (sl >= 0) reads.add(sl), guardSlots.add(sl);
+      } else opaque = true;
+    };
+    walk(t.guard);
+    const exitEntry: unknown[] = [];
+    if (t.targeted) {
+      const under = (n: CNode): void => {
+        for (const c of n.children) {
+          exitEntry.push(...c.exit, ...c.entry, ...c.initialActions);
+          under(c);
+        }
+      };
+      under(t.domain);
+    }
+    return {
+      id: t.id,
+      event: t.event,
+      source: t.source.sn.id,
+      meta: t.meta,
+      readSlots: [...reads].sort((a, b) => a - b),
+      chain,
+      guardSlots: [...guardSlots].sort((a, b) => a - b),
+      writeSlots: t.targeted ? subtreeSlots(t.domain).sort((a, b) => a - b) : [],
+      opaque,
+      actions: [...t.actions, ...exitEntry].map(resolveAction),
+    };
+  }
+
+  // a context and an encoding that throw when read: a guard that returns without reading them decided on the event alone
+  const untouchable = new Proxy({}, { get: () => { throw UNTOUCHED; }, has: () => { throw UNTOUCHED; }, ownKeys: () => { throw UNTOUCHED; } });
+  const untouchableCfg = new Proxy(new Uint8Array(slots), { get: () => { throw UNTOUCHED; } });
+  function rejects(id: number, event: EventObject): boolean {
+    const t = ctrans[id]!;
+    if (t.check === undefined) return false;
+    try {
+      return !t.check(untouchable, event, untouchableCfg as Uint8Array);
+    } catch (e) {
+      if (e === UNTOUCHED) return false;
+      throw e;
+    }
+  }
+
+  const compiled: Compiled = {
+    machine, slots, initial: { cfg: init, context: snap.context }, step, value, subtree, context: undefined, eventId: (type) => eventIds.get(type) ?? -1,
+    transitions: ctrans.map(info), enabled, fired: new Int32Array(16), nFired: 0, hooks: undefined, rejects,
+  };
   return compiled;
 }
+
+const UNTOUCHED = Symbol('untouched');
 
 /** enqueue.assign / enqueue.raise inside enqueueActions, resolved by `run` like xstate's assign and raise */
 class Assign {

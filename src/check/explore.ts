@@ -6,6 +6,8 @@ import type { AbstractState, Model } from '../spec.ts';
 import { compile, Unsupported, type Compiled } from './compile.ts';
 import { ContextTable } from './contexts.ts';
 import { Canonicaliser, SymmetryError } from './symmetry.ts';
+import { instrument } from './footprint.ts';
+import { ampleSet, porTables, PorRefused, type PorTables } from './por.ts';
 import { StateTable } from './table.ts';
 
 export interface ExploreOptions {
@@ -26,6 +28,28 @@ export interface ExploreOptions {
    * configuration's `byDefault`. Needs the compiled engine.
    */
   symmetry?: boolean;
+  /**
+   * Partial-order reduction (por.ts) over the steps' declared footprints: true or false,
+   * default the configuration's `model.por.byDefault`. Needs the compiled engine; not
+   * combined with symmetry reduction.
+   */
+  por?: boolean;
+  /**
+   * Tests only: leave out a proviso of the reduction, which makes it unsound; the differential
+   * test (test/check/por.test.ts) shows that it then misses violations.
+   */
+  porProvisos?: { visibility?: boolean; cycle?: boolean };
+  /**
+   * Run every step with a recording context and fail (FootprintError) on any access outside
+   * the declared footprints (footprint.ts). Explores in full.
+   */
+  verifyFootprints?: boolean;
+  /**
+   * Called after each BFS level with the number of states at each depth so far; return a
+   * string to stop the exploration there (`stopped` says why): `check` stops a run the
+   * growth shows cannot finish within its state limit.
+   */
+  onLevel?: (perDepth: readonly number[], states: number) => string | undefined;
 }
 
 export interface TraceStep {
@@ -59,6 +83,15 @@ export interface Exploration<C = any> {
   encoding?: (i: number) => Uint8Array;
   /** Under symmetry reduction: the canonicaliser and, per state, the permutation that made it canonical. */
   symmetry?: { canon: Canonicaliser; perm: Int32Array };
+  /**
+   * When reduction was asked for: whether it ran, why not, and in how many expanded states the
+   * ample set was the whole enabled set (`full`) or smaller (`reduced`).
+   */
+  por?: { reduced: boolean; note?: string; full: number; ampleStates: number };
+  /** States at each BFS depth (index = depth). */
+  perDepth: number[];
+  /** Why `onLevel` stopped the exploration early. */
+  stopped?: string;
 }
 
 export function stateKey(s: AbstractState<unknown>): string {
@@ -99,27 +132,60 @@ export function reduces(model: Model, options: ExploreOptions = {}): boolean {
   return !!model.symmetry?.groups.some((g) => g.members.length > 1) && (options.symmetry ?? model.symmetry!.byDefault);
 }
 
+/** Whether `explore` applies partial-order reduction with these options. */
+export function reducesPor(model: Model, options: ExploreOptions = {}): boolean {
+  return !options.verifyFootprints && (options.por ?? model.por?.byDefault ?? false);
+}
+
 export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Exploration<C> {
   const symmetric = reduces(model, options);
+  const por = reducesPor(model, options);
+  if (symmetric && por) throw new SymmetryError(`symmetry and partial-order reduction are not combined (${model.machineId}/${model.configurationId}): choose one with --no-symmetry or --no-por`);
   if (options.engine === 'xstate') {
     if (symmetric) throw new SymmetryError('symmetry reduction needs the compiled engine');
-    return exploreXstate(model, options);
+    if (options.verifyFootprints) throw new SymmetryError('the footprint verification needs the compiled engine');
+    const x = exploreXstate(model, options);
+    return por ? { ...x, por: { reduced: false, note: 'partial-order reduction needs the compiled engine', full: 0, ampleStates: 0 } } : x;
   }
   let compiled: Compiled;
   try {
     compiled = compiledFor(model.machine);
   } catch (e) {
     if (e instanceof Unsupported && symmetric) throw new SymmetryError(`symmetry reduction needs the compiled engine, which refuses ${model.machineId}: ${e.message}`);
-    if (e instanceof Unsupported) return { ...exploreXstate(model, options), refused: e.message };
+    if (e instanceof Unsupported && options.verifyFootprints) throw new SymmetryError(`the footprint verification needs the compiled engine, which refuses ${model.machineId}: ${e.message}`);
+    if (e instanceof Unsupported) {
+      const x = exploreXstate(model, options);
+      return { ...x, refused: e.message, ...(por ? { por: { reduced: false, note: `partial-order reduction needs the compiled engine, which refuses the machine: ${e.message}`, full: 0, ampleStates: 0 } } : {}) };
+    }
     throw e;
   }
   if (symmetric) return exploreCompiled(model, compiled, options, new Canonicaliser(compiled, model.symmetry!.groups));
+  if (options.verifyFootprints) {
+    const probe = instrument(model, compiled);
+    try {
+      return exploreCompiled(model, compiled, options, undefined, undefined, probe);
+    } finally {
+      probe.done();
+    }
+  }
+  if (por) {
+    const t = tablesFor(model, compiled);
+    if (t instanceof PorRefused) return { ...exploreCompiled(model, compiled, options), por: { reduced: false, note: t.reason, full: 0, ampleStates: 0 } };
+    return exploreCompiled(model, compiled, options, undefined, t);
+  }
   try {
     return exploreCompiled(model, compiled, options);
   } catch (e) {
     if (e instanceof Unsupported) return { ...exploreXstate(model, options), refused: e.message };
     throw e;
   }
+}
+
+const tables = new WeakMap<Model, PorTables | PorRefused>();
+function tablesFor(model: Model, compiled: Compiled): PorTables | PorRefused {
+  let t = tables.get(model);
+  if (!t) tables.set(model, (t = porTables(model, compiled)));
+  return t;
 }
 
 const compiledMachines = new WeakMap<AnyStateMachine, Compiled | Unsupported>();
@@ -139,7 +205,7 @@ function compiledFor(machine: AnyStateMachine): Compiled {
 }
 
 /** Breadth-first exploration over the compiled transition function; same states, order, edges and traces as `exploreXstate`. */
-export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options: ExploreOptions = {}, canon?: Canonicaliser): Exploration<C> {
+export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options: ExploreOptions = {}, canon?: Canonicaliser, por?: PorTables, verify?: ReturnType<typeof instrument>): Exploration<C> {
   const started = performance.now();
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const keepEdges = options.keepEdges ?? true;
@@ -166,9 +232,11 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   let transitions = 0;
   let maxDepth = 0;
   let limitReached = false;
+  const perDepth: number[] = [];
+  let stopped: string | undefined;
 
   const add = (cfg: Uint8Array, context: C, ctx: number, from: number, ev: number): number => {
-    if (ctx < 0) ctx = contextTable.intern(context);
+    if (ctx < 0) ctx = contextTable.intern(verify ? verify.raw(context) : context);
     const i = table.intern(cfg, ctx);
     if (!table.inserted) return i;
     if (i >= parent.length) {
@@ -188,11 +256,26 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     parentEvent[i] = ev;
     depth[i] = from < 0 ? 0 : depth[from]! + 1;
     if (depth[i]! > maxDepth) maxDepth = depth[i]!;
+    perDepth[depth[i]!] = (perDepth[depth[i]!] ?? 0) + 1;
+    if (verify) verify.state(st);
     for (const inv of invariants) {
       if (!violations.has(inv.name) && !inv.holds(st)) violations.set(inv.name, i);
     }
     return i;
   };
+
+  // partial-order reduction: per state, which events are enabled and which are explored
+  const nEvents = events.length;
+  const isEnabled = new Uint8Array(nEvents);
+  const ample = new Int32Array(nEvents);
+  const done = new Uint8Array(nEvents);
+  const scratch = por ? { s: new Uint32Array(por.words), best: new Uint32Array(por.words), work: new Int32Array(nEvents + 1), nes: new Uint32Array(por.words) } : undefined;
+  let fullStates = 0;
+  let ampleStates = 0;
+  const visible = por?.visible;
+  const checkVisible = options.porProvisos?.visibility ?? true;
+  const checkCycle = options.porProvisos?.cycle ?? true;
+  let level = 0;
 
   if (canon) {
     permOfNext = canon.apply(compiled.initial.cfg, compiled.initial.context);
@@ -203,11 +286,61 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       limitReached = head < states.length;
       break;
     }
+    if (options.onLevel && depth[head]! > level) {
+      level = depth[head]!;
+      stopped = options.onLevel(perDepth, states.length);
+      if (stopped) {
+        limitReached = true;
+        break;
+      }
+    }
     const cfg = table.cfgAt(head);
     const context = states[head]!.context;
     const ctxHead = table.contextAt(head);
+    if (por) {
+      let nEnabled = 0;
+      for (let e = 0; e < nEvents; e++) {
+        isEnabled[e] = compiled.enabled(cfg, context, events[e]!, eventIds[e]) ? 1 : 0;
+        nEnabled += isEnabled[e]!;
+        done[e] = 0;
+      }
+      const k = ampleSet(por, cfg, isEnabled, nEnabled, ample, scratch!);
+      let full = k === nEnabled;
+      const before = states.length;
+      let produced = 0;
+      for (let i = 0; i < k; i++) {
+        const e = ample[i]!;
+        done[e] = 1;
+        const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
+        if (!next) continue;
+        produced++;
+        if (!full && checkVisible) for (let f = 0; f < compiled.nFired; f++) if (visible![compiled.fired[f]!]) full = true; // C2
+        const nextContext = compiled.context as C;
+        const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
+        transitions++;
+        if (keepEdges) edges.push(head, e, to);
+        if (to < before && checkCycle) full = true; // C3: an ample successor stored before this expansion
+      }
+      if (!full && produced === 0) full = true; // C0
+      if (full) {
+        if (k < nEnabled) fullStates++;
+        for (let e = 0; e < nEvents; e++) {
+          if (!isEnabled[e] || done[e]) continue;
+          const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
+          if (!next) continue;
+          const nextContext = compiled.context as C;
+          const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
+          transitions++;
+          if (keepEdges) edges.push(head, e, to);
+        }
+      } else ampleStates++;
+      if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
+      continue;
+    }
     for (let e = 0; e < events.length; e++) {
+      verify?.beforeStep();
       let next = compiled.step(cfg, context, events[e]!, eventIds[e]);
+      if (verify) verify.afterStep(e, context, next ? verify.raw(compiled.context) : undefined);
       if (!next) continue;
       let nextContext = compiled.context as C;
       if (canon && (permOfNext = canon.apply(next, nextContext)) !== 0) {
@@ -223,6 +356,9 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const x = {
     engine: 'compiled' as const, ...finish(states, parent, parentEvent, depth), edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations,
     ...(canon ? { symmetry: { canon, perm: perm.slice(0, states.length) } } : {}),
+    ...(por ? { por: { reduced: true, full: fullStates, ampleStates } } : {}),
+    perDepth,
+    ...(stopped ? { stopped } : {}),
     encoding: (i: number) => table.cfgAt(i).slice(),
   };
   let snapshots: AnyMachineSnapshot[] | undefined;
@@ -254,6 +390,9 @@ export function exploreXstate<C>(model: Model<C>, options: ExploreOptions = {}):
   let transitions = 0;
   let maxDepth = 0;
   let limitReached = false;
+  const perDepth: number[] = [];
+  let stopped: string | undefined;
+  let level = 0;
 
   const add = (snap: AnyMachineSnapshot, from: number, ev: number): number => {
     const st = abstractState<C>(snap);
@@ -274,6 +413,7 @@ export function exploreXstate<C>(model: Model<C>, options: ExploreOptions = {}):
     parentEvent[i] = ev;
     depth[i] = from < 0 ? 0 : depth[from]! + 1;
     if (depth[i]! > maxDepth) maxDepth = depth[i]!;
+    perDepth[depth[i]!] = (perDepth[depth[i]!] ?? 0) + 1;
     for (const inv of model.invariants) {
       if (!violations.has(inv.name) && !inv.holds(st)) violations.set(inv.name, i);
     }
@@ -287,6 +427,14 @@ export function exploreXstate<C>(model: Model<C>, options: ExploreOptions = {}):
       limitReached = head < states.length;
       break;
     }
+    if (options.onLevel && depth[head]! > level) {
+      level = depth[head]!;
+      stopped = options.onLevel(perDepth, states.length);
+      if (stopped) {
+        limitReached = true;
+        break;
+      }
+    }
     const snap = snapshots[head]!;
     for (let e = 0; e < model.events.length; e++) {
       const event = model.events[e]!;
@@ -298,7 +446,7 @@ export function exploreXstate<C>(model: Model<C>, options: ExploreOptions = {}):
     }
     if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
   }
-  return { engine: 'xstate', ...finish(states, parent, parentEvent, depth), snapshots, keys, edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations };
+  return { engine: 'xstate', ...finish(states, parent, parentEvent, depth), snapshots, keys, edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations, perDepth, ...(stopped ? { stopped } : {}) };
 }
 
 /** A growable list of int32 triples (the edge list: 590,490 edges are 7 MB, not 14 MB of boxed array slots). */

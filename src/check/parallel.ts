@@ -13,7 +13,7 @@ import { reduces, type Exploration, type ExploreOptions } from './explore.ts';
 import { recipeOf, type ModelRecipe } from './recipe.ts';
 import { compiledOf, lazyExploration } from './scaled.ts';
 import { Canonicaliser } from './symmetry.ts';
-import { Layout } from './vector.ts';
+import { Layout, type DictEntry } from './vector.ts';
 import type { InitMessage } from './worker.ts';
 
 export interface ParallelOptions extends ExploreOptions {
@@ -39,6 +39,7 @@ interface Result {
   transitions: number;
   violations: [string, number][];
   bytes: number;
+  dictionaries: DictEntry[];
 }
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
@@ -122,6 +123,8 @@ function assemble<C>(model: Model<C>, results: Result[], n: number, limitReached
   const layouts = results.map((r) => {
     const l = new Layout(compiled);
     l.adopt(r.tables);
+    // dictionary codes are content hashes, the same in every worker; each layout decodes every worker's values
+    for (const q of results) l.adoptDictionaries(q.dictionaries);
     return l;
   });
   const sizes = results.map((r) => r.parent.length);

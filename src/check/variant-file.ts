@@ -1,12 +1,17 @@
 // A reviewer's own variant: a TypeScript module that default-exports overrides of named
-// guards and actions (and parameters) on top of a shipped variant. It is type-checked
-// against the package's exported types, loaded through tsx, and every name it overrides
+// guards, actions and (core machines) kernel functions, and parameters, on top of a shipped
+// variant. It is type-checked against the package's exported types, loaded by
+// variant-loader.ts (from any folder and any kind of project), and every name it overrides
 // must exist in the machine.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename, resolve } from 'node:path';
+import type { SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
+import type { FlicContext } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
+import type { KernelOverrides } from '../../machines/kernel.ts';
+import { isCoreAction, type CoreAction, type CoreGuard } from '../../machines/lib.ts';
+import type { CcwContext } from '../../machines/vfio-ccw/vfio_ccw_private.machine.ts';
 import type { Model } from '../spec.ts';
+import { importVariantModule, typeCheckVariant } from './variant-loader.ts';
 
 /** A guard implementation, as in `setup({ guards })`: `({ context, event }, params) => boolean`. */
 export type GuardImpl = (args: { context: any; event: any }, params: any) => boolean;
@@ -17,24 +22,66 @@ export type GuardImpl = (args: { context: any; event: any }, params: any) => boo
  */
 export type ActionImpl = (args: any, params: any) => void;
 
-/** What a variant file default-exports. */
-export interface VariantFile {
-  /** Machine id; `--machine` may give it instead. */
-  machine?: string;
+interface VariantFileBase {
   /** The shipped variant to start from (default: the machine's first, the baseline). */
   base?: string;
   description?: string;
   /** Properties this variant must violate; everything else must hold (default: none). */
   expectedViolations?: readonly string[];
-  guards?: Readonly<Record<string, GuardImpl>>;
-  actions?: Readonly<Record<string, ActionImpl>>;
   /** Configuration parameters, as `--set key=value` gives them. */
   params?: Readonly<Record<string, unknown>>;
 }
 
-/** Identity, for type inference in a variant file: `export default defineVariant({ ... })`. */
-export function defineVariant(v: VariantFile): VariantFile {
-  return v;
+/** What a variant file default-exports (any machine; `defineVariant` types it by the machine it names). */
+export interface VariantFile extends VariantFileBase {
+  /** Machine id; `--machine` may give it instead. */
+  machine?: string;
+  guards?: Readonly<Record<string, GuardImpl>>;
+  actions?: Readonly<Record<string, ActionImpl>>;
+  /** Kernel functions replaced in the machine's kernel table (core machines; see CoreVariantFile). */
+  kernel?: Readonly<Record<string, (this: any, ...args: any[]) => unknown>>;
+}
+
+/** The machines of the composed guest's family: their context is SystemContext and their kernel functions sit in a kernel table. */
+export type CoreMachineId = 'kvm_s390_gib' | 'kvm_s390_gisa_interrupt' | 'kvm_vcpu' | 'vfio_ap_queue' | 'ap_matrix_mdev' | 'kvm' | 'system';
+
+/** A variant file for a core machine: guards and actions over SystemContext (`kernel`, `update`), and kernel function replacements. */
+export interface CoreVariantFile<M extends CoreMachineId = CoreMachineId> extends VariantFileBase {
+  machine: M;
+  guards?: Readonly<Record<string, CoreGuard>>;
+  actions?: Readonly<Record<string, CoreAction>>;
+  /**
+   * Kernel functions replaced in the machine's table: every caller, action or kernel function,
+   * calls the replacement. `this` is the table (`this.kvm_s390_gisc_register(...)`,
+   * `this.design`); the package's `gisa`, `vcpu`, `kvm`, `vfioAp` hold the originals.
+   */
+  kernel?: KernelOverrides;
+}
+
+/** A variant file for a machine with a context of its own: its guards and actions take that context (a core `kernel(...)` does not type-check). */
+export interface OwnContextVariantFile<M extends string, C> extends VariantFileBase {
+  machine: M;
+  guards?: Readonly<Record<string, (args: { context: C; event: any }, params: any) => boolean>>;
+  actions?: Readonly<Record<string, (args: { context: C; event: any }, params: any) => void>>;
+}
+
+/** The variant file type for machine `M`. */
+export type VariantFileFor<M extends string> = M extends CoreMachineId
+  ? CoreVariantFile<M>
+  : M extends 'kvm_s390_float_interrupt'
+    ? OwnContextVariantFile<M, FlicContext>
+    : M extends 'vfio_ccw_private'
+      ? OwnContextVariantFile<M, CcwContext>
+      : M extends 'kvm_memory_slot'
+        ? OwnContextVariantFile<M, SlotContext>
+        : VariantFile;
+
+/**
+ * Identity, for type inference in a variant file: `export default defineVariant({ machine: 'system', ... })`
+ * types guards, actions and kernel functions by the machine named.
+ */
+export function defineVariant<const M extends string = string>(v: { machine?: M } & VariantFileFor<M>): VariantFile {
+  return v as VariantFile;
 }
 
 /** A variant file that cannot be used; the message is one line. */
@@ -42,38 +89,8 @@ export class VariantFileError extends Error {
   override name = 'VariantFileError';
 }
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-let previous: unknown;
-
 /** Type-checks one file with the package's compiler options; returns the first diagnostic as `file:line: message`. */
-export async function typeCheck(file: string): Promise<string | undefined> {
-  const ts = (await import('typescript')).default;
-  const configPath = resolve(packageRoot, 'tsconfig.json');
-  const raw = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
-  const parsed = ts.parseJsonConfigFileContent(raw.config ?? {}, ts.sys, packageRoot);
-  const options = { ...parsed.options, noEmit: true };
-  // installed without dev dependencies there are no node types; a variant file needs none
-  try {
-    createRequire(configPath).resolve('@types/node/package.json');
-  } catch {
-    options.types = [];
-  }
-  // reuse the parsed library and package files of the previous check (tests check several files)
-  const program = ts.createProgram({ rootNames: [file], options, ...(previous ? { oldProgram: previous as never } : {}) });
-  previous = program;
-  const source = program.getSourceFile(file);
-  if (!source) return `${file}: cannot be read`;
-  const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-  const d = diagnostics[0];
-  if (!d) return undefined;
-  const message = ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\s+/g, ' ');
-  if (d.file && d.start !== undefined) {
-    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    return `${relative(process.cwd(), d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1}: ${message}`;
-  }
-  return message;
-}
+export const typeCheck = typeCheckVariant;
 
 export interface LoadedVariant {
   /** The variant id the checker reports: the file name without `.ts`. */
@@ -95,7 +112,7 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
   if (problem) throw new VariantFileError(`variant file does not type-check: ${problem}`);
   let mod: { default?: unknown };
   try {
-    mod = await importTs(file);
+    mod = await importVariantModule(file);
   } catch (e) {
     const first = String((e as Error).message ?? e).split('\n')[0];
     throw new VariantFileError(`variant file ${path} does not load: ${first}`);
@@ -103,20 +120,6 @@ export async function loadVariantFile(path: string): Promise<LoadedVariant> {
   const v = mod.default;
   if (!v || typeof v !== 'object') throw new VariantFileError(`variant file ${path} has no default export; export default defineVariant({ ... })`);
   return { id: basename(file).replace(/\.[cm]?tsx?$/, ''), path: file, file: v as VariantFile };
-}
-
-/**
- * Under the CLI (tsx) or vitest TypeScript already loads, and the file shares the package's
- * modules; from plain node, tsx's `tsImport` loads it with its own module namespace.
- */
-async function importTs(file: string): Promise<{ default?: unknown }> {
-  try {
-    return (await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(file, import.meta.url)) as { default?: unknown };
-  }
 }
 
 /**
@@ -134,6 +137,12 @@ export function applyVariant(model: Model, v: LoadedVariant): Model {
         throw new VariantFileError(`variant file ${basename(v.path)}: machine ${model.machineId} has no ${kind.slice(0, -1)} '${name}'; ${hint}`);
       }
     }
+  }
+  // the machine named by --machine, not the file, may have a context of its own: core actions would crash there
+  if (!model.kernelFunctions) {
+    const core = Object.keys(v.file.actions ?? {}).find((n) => isCoreAction(v.file.actions![n]));
+    if (core) throw new VariantFileError(`variant file ${basename(v.path)}: action '${core}' is made with kernel()/update(), which work on the core machines' SystemContext; machine ${model.machineId} has a context of its own`);
+    if (v.file.kernel) throw new VariantFileError(`variant file ${basename(v.path)}: machine ${model.machineId} has no kernel table; kernel replacements apply to the core machines (kvm_s390_gib, kvm_s390_gisa_interrupt, kvm_vcpu, vfio_ap_queue, ap_matrix_mdev, kvm, system)`);
   }
   const properties = [...model.invariants.map((i) => i.name), ...model.liveness.map((l) => l.name)];
   for (const name of v.file.expectedViolations ?? []) {

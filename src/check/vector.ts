@@ -5,7 +5,8 @@
 // differ in one vcpu share every other component, so bytes per state fall as objects are added.
 // A component value is flattened to int32s by a shape taken from the initial state (objects
 // with fixed keys, arrays of fixed length, integer, boolean or dictionary-coded leaves: other
-// primitives, and a null that may become a record, coded by their JSON); a context that leaves
+// primitives, a null that may become a record, and an empty record or array that may gain keys
+// or items, coded by a hash of their JSON, the same in every worker); a context that leaves
 // the shape (a key added, an array grown, a fraction where an integer was) is refused with
 // `ShapeError` naming the path, never stored wrongly. Records equal but for the order of their
 // keys are one state here (JSON text would tell them apart; no shipped machine reorders keys,
@@ -18,14 +19,19 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
+/** A dictionary leaf's value learnt by a layout: the leaf (its index in the layout), the code, the value. */
+export type DictEntry = [number, number, unknown];
+
 type Shape =
   | { kind: 'int' }
   | { kind: 'bool' }
-  | { kind: 'dict'; values: unknown[]; codes: Map<unknown, number> }
+  | { kind: 'dict'; values: Map<number, unknown>; codes: Map<unknown, number>; index?: number; log?: DictEntry[] }
   | { kind: 'object'; keys: string[]; fields: Shape[] }
   | { kind: 'array'; items: Shape[] };
 
 function shapeOf(v: unknown, path: string): Shape {
+  // an empty record or array is where a machine adds keys or items (kthread.ts: a thread's locals, the locks it holds): one leaf, coded by its JSON
+  if ((Array.isArray(v) && v.length === 0) || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.keys(v).length === 0)) return { kind: 'dict', values: new Map(), codes: new Map() };
   if (typeof v === 'number' && Number.isInteger(v) && (v | 0) === v) return { kind: 'int' };
   if (typeof v === 'boolean') return { kind: 'bool' };
   if (Array.isArray(v)) return { kind: 'array', items: v.map((x, i) => shapeOf(x, `${path}[${i}]`)) };
@@ -36,7 +42,7 @@ function shapeOf(v: unknown, path: string): Shape {
     return { kind: 'object', keys, fields: keys.map((k) => shapeOf((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k)) };
   }
   if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw new ShapeError(`context ${path || '(root)'} holds a ${typeof v}`);
-  return { kind: 'dict', values: [], codes: new Map() };
+  return { kind: 'dict', values: new Map(), codes: new Map() };
 }
 
 const signature = (s: Shape): string =>
@@ -132,16 +138,42 @@ function encoder(s: Shape): ((v: unknown, out: Int32Array, at: number) => number
   }
 }
 
-/** The code of a dictionary leaf's value: primitives by value, records and arrays (a nullable record) by their JSON. */
+/**
+ * The code of a dictionary leaf's value: primitives by value, records and arrays (a nullable
+ * record) by their JSON. The code is a hash of that text, so it is the same in every worker,
+ * process and search (worker threads exchange rows; swarm files compare content hashes); two
+ * values that hash alike are refused here, and across workers when their dictionaries meet
+ * (`adoptDictionaries`), never conflated.
+ */
 function dictCode(s: Shape & { kind: 'dict' }, v: unknown): number {
   const key = v !== null && typeof v === 'object' ? '\u0000' + JSON.stringify(v) : v;
   let c = s.codes.get(key);
   if (c === undefined) {
-    c = s.values.length;
-    s.values.push(v);
+    c = textHash(typeof key === 'string' ? 's' + key : `${typeof key}:${String(key)}`);
+    const other = s.values.get(c);
+    if (other !== undefined || s.values.has(c)) throw new ShapeError(`two values of a dictionary-coded context leaf hash alike (${JSON.stringify(other) ?? 'undefined'} and ${JSON.stringify(v) ?? 'undefined'}); run without --workers and --swarm`);
+    s.values.set(c, v);
     s.codes.set(key, c);
+    s.log?.push([s.index!, c, v]);
   }
   return c;
+}
+
+/** FNV-1a over the UTF-16 code units, then mixed. */
+function textHash(t: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/** Every dictionary leaf of a shape, in a fixed order. */
+function dictsOf(s: Shape, out: (Shape & { kind: 'dict' })[] = []): (Shape & { kind: 'dict' })[] {
+  if (s.kind === 'dict') out.push(s);
+  else if (s.kind === 'object') for (const f of s.fields) dictsOf(f, out);
+  else if (s.kind === 'array') for (const f of s.items) dictsOf(f, out);
+  return out;
 }
 
 /** The value of shape `s` stored at `data[at..]`, and the next position. */
@@ -152,7 +184,7 @@ function decode(s: Shape, data: Int32Array, at: number): [unknown, number] {
     case 'bool':
       return [data[at] === 1, at + 1];
     case 'dict':
-      return [s.values[data[at]!], at + 1];
+      return [s.values.get(data[at]!), at + 1];
     case 'array': {
       const a: unknown[] = [];
       for (const item of s.items) {
@@ -297,8 +329,6 @@ export class Layout {
   /** Ints of a flattened state (every component's row, for a message to another shard). */
   readonly rowInts: number;
   readonly tables: ComponentTable[] = [];
-  /** Some leaf is dictionary-coded (strings, null): its codes are this layout's own, so rows mean nothing to another layout. */
-  readonly hasDictionary: boolean;
   /** The context is not a record: one component, the whole of it. */
   private readonly whole: boolean;
   private readonly rootKeys: string[];
@@ -348,9 +378,14 @@ export class Layout {
         }
       }
     }
-    const dict = (s: Shape): boolean => s.kind === 'dict' || (s.kind === 'object' && s.fields.some(dict)) || (s.kind === 'array' && s.items.some(dict));
-    this.hasDictionary = this.tables.some((t) => t.shape !== undefined && dict(t.shape));
     this.parts.forEach((p, i) => (p.at = i * ID_BYTES));
+    for (const t of this.tables) {
+      for (const d of t.shape ? dictsOf(t.shape) : []) {
+        d.index = this.dicts.length;
+        d.log = this.dictLog;
+        this.dicts.push(d);
+      }
+    }
     for (const p of this.ctxParts) p.siblings = this.ctxParts.filter((q) => q !== p && q.table === p.table);
     this.vectorBytes = this.parts.length * ID_BYTES;
     this.rowInts = this.parts.reduce((n, p) => n + 1 + p.table.width, 0);
@@ -469,6 +504,27 @@ export class Layout {
   }
 
   /** Takes over the tables another layout of the same machine filled (a worker's, transferred). */
+  /**
+   * Every dictionary value this layout has learnt, in order: a worker sends the entries after
+   * the ones a peer has seen with each batch of rows, since a row holds only their codes.
+   */
+  readonly dictLog: DictEntry[] = [];
+  private readonly dicts: (Shape & { kind: 'dict' })[] = [];
+
+  /** Learns another layout's dictionary values (a peer's, a worker's): a code that means another value here is refused. */
+  adoptDictionaries(entries: readonly DictEntry[]): void {
+    for (const [k, code, v] of entries) {
+      const d = this.dicts[k]!;
+      const key = v !== null && typeof v === 'object' ? '\u0000' + JSON.stringify(v) : v;
+      const had = d.codes.get(key);
+      if (had === code) continue;
+      if (had !== undefined || d.values.has(code)) throw new ShapeError(`two values of a dictionary-coded context leaf hash alike in different workers (${JSON.stringify(v) ?? 'undefined'}); run without --workers`);
+      d.values.set(code, v);
+      d.codes.set(key, code);
+      this.dictLog.push([k, code, v]);
+    }
+  }
+
   adopt(tables: readonly { data: Int32Array; hashes: Int32Array; size: number }[]): void {
     tables.forEach((t, i) => {
       const c = this.tables[i]!;

@@ -8,6 +8,7 @@ import type { Model } from '../spec.ts';
 import { modelOf, type ModelRecipe } from './recipe.ts';
 import { compiledOf } from './scaled.ts';
 import { RECORD_HEAD, Shard } from './shard.ts';
+import type { DictEntry } from './vector.ts';
 
 export interface InitMessage {
   type: 'init';
@@ -39,10 +40,16 @@ if (parentPort && workerData?.entry) {
   let counter: Int32Array;
   let stopped = false;
 
-  const handle = (m: { buf?: ArrayBuffer; n?: number; done?: boolean }) => {
+  const handle = (m: { buf?: ArrayBuffer; n?: number; done?: boolean; dict?: DictEntry[] }) => {
     if (m.done) doneFrom++;
-    else shard!.receive(new Int32Array(m.buf!), m.n!);
+    else {
+      // the dictionary values the rows' codes stand for, which this worker may not have seen
+      if (m.dict?.length) shard!.layout.adoptDictionaries(m.dict);
+      shard!.receive(new Int32Array(m.buf!), m.n!);
+    }
   };
+  /** Per peer: how much of this worker's dictionary log it has been sent. */
+  const dictSent = new Map<number, number>();
   const drain = (): boolean => {
     let any = false;
     for (const [, port] of peers) {
@@ -57,7 +64,10 @@ if (parentPort && workerData?.entry) {
     const box = outbox.get(peer)!;
     if (!box.n) return;
     const port = peers.find(([p]) => p === peer)![1];
-    port.postMessage({ buf: box.buf.buffer, n: box.n }, [box.buf.buffer as ArrayBuffer]);
+    const log = shard!.layout.dictLog;
+    const sent = dictSent.get(peer) ?? 0;
+    port.postMessage({ buf: box.buf.buffer, n: box.n, ...(log.length > sent ? { dict: log.slice(sent) } : {}) }, [box.buf.buffer as ArrayBuffer]);
+    dictSent.set(peer, log.length);
     outbox.set(peer, { buf: new Int32Array(BATCH * recordInts), n: 0 });
   };
   const send = (peer: number, record: Int32Array) => {
@@ -79,7 +89,6 @@ if (parentPort && workerData?.entry) {
         }
         for (const [k, port] of Object.entries(init.ports)) peers.push([Number(k), port]);
         shard = new Shard(model, compiled, { shard: init.shard, shards: init.shards, keepEdges: init.keepEdges, symmetry: init.symmetry }, send);
-        if (shard.layout.hasDictionary) throw new Error('the context holds strings or other non-numeric values: workers cannot share their dictionaries; run without --workers');
         recordInts = RECORD_HEAD + shard.layout.rowInts;
         for (const [p] of peers) outbox.set(p, { buf: new Int32Array(BATCH * recordInts), n: 0 });
         counter = new Int32Array(init.counter);
@@ -119,7 +128,7 @@ if (parentPort && workerData?.entry) {
         const parentEvent = s.parentEvent.done();
         const edges = s.edges.done();
         const transfer = [arena.buffer, parent.buffer, parentEvent.buffer, edges.buffer, ...tables.flatMap((t) => [t.data.buffer, t.hashes.buffer])] as ArrayBuffer[];
-        main.postMessage({ type: 'result', arena, tables, parent, parentEvent, edges, levelStarts: s.levelStarts, transitions: s.transitions, violations: [...s.violations], bytes: s.bytes }, transfer);
+        main.postMessage({ type: 'result', arena, tables, parent, parentEvent, edges, levelStarts: s.levelStarts, transitions: s.transitions, violations: [...s.violations], bytes: s.bytes, dictionaries: s.layout.dictLog }, transfer);
       }
     } catch (e) {
       main.postMessage({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });

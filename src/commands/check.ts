@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { checkModel, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
 import { checkScaled } from '../check/check-scaled.ts';
+import { perDepthText } from '../check/growth.ts';
 import { Growth } from '../check/progress.ts';
 import { recipeOf } from '../check/recipe.ts';
 import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
@@ -28,6 +29,8 @@ export interface CheckFlags {
   swarm?: number;
   seed?: number;
   swarmDepth?: number;
+  por?: boolean;
+  earlyStop?: boolean;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
@@ -37,7 +40,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .description('explore every reachable state; check every invariant and liveness property against the expectations')
     .option('--machine <id>', 'only this machine')
     .addOption(new Option('--variant <id>', 'only this variant').conflicts('variantFile'))
-    .option('--variant-file <file>', 'a TypeScript module exporting guard/action overrides (see VariantFile)')
+    .option('--variant-file <file>', 'a TypeScript module exporting guard, action and kernel function overrides (see VariantFile)')
     .option('--configuration <id>', "configuration to check, or 'all' (default: each machine's first)")
     .option('--set <key=value>', 'override a configuration parameter (repeatable; value parsed as JSON if it can be)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the results as JSON on stdout')
@@ -49,6 +52,9 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--seed <s>', 'first seed of --swarm (search k uses s + k; default 0)', nonNegativeSeed)
     .option('--swarm-depth <d>', `depth bound of each --swarm search (default ${SWARM_DEPTH})`, positiveInt)
     .option('--workers <n>', 'explore in n worker threads, states collapse-compressed, a line per BFS level on stderr (0: compressed, this thread)', nonNegativeInt)
+    .option('--por', 'partial-order reduction: steps of different threads that touch disjoint context are explored in one order (default: as the configuration says)')
+    .option('--no-por', 'explore every interleaving, even where the configuration opts in to partial-order reduction')
+    .option('--no-early-stop', 'explore up to --max-states even when the growth per BFS level shows the limit will be reached (default: stop when it is more than 30 s away)')
     .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
 }
 
@@ -95,6 +101,7 @@ export function parseSet(items: readonly string[]): Record<string, unknown> {
 
 /** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. */
 export async function plan(flags: CheckFlags): Promise<Job[]> {
+  if (flags.symmetry === true && flags.por === true) throw new UsageError('--symmetry and --por cannot be combined (symmetry and partial-order reduction are not proved to compose); give one of them');
   let file: LoadedVariant | undefined;
   if (flags.variantFile) file = await loadVariantFile(flags.variantFile);
   const machineId = flags.machine ?? file?.file.machine;
@@ -119,18 +126,23 @@ export async function plan(flags: CheckFlags): Promise<Job[]> {
         throw new UsageError(`machine ${spec.id} has no parameter '${key}'; known: ${known.length ? known.join(', ') : 'none'}`);
       }
     }
-    const options = Object.keys(params).length ? { params } : undefined;
+    // a variant file's kernel replacements go into the machine's kernel table (core machines)
+    const kernel = file?.file.kernel;
+    const options = Object.keys(params).length || kernel ? { ...(Object.keys(params).length ? { params } : {}), ...(kernel ? { kernel } : {}) } : undefined;
     const variants = file ? [pick('variant', spec.id, spec.variants, file.file.base).id] : flags.variant ? [pick('variant', spec.id, spec.variants, flags.variant).id] : spec.variants.map((v) => v.id);
     // without --configuration each variant is checked where it says (VariantInfo.configuration), else in the first
     const configurations: (string | undefined)[] =
       flags.configuration === 'all' ? spec.configurations.map((c) => c.id) : flags.configuration ? [pick('configuration', spec.id, spec.configurations, flags.configuration).id] : [undefined];
     for (const c of configurations) {
       for (const v of variants) {
+        // a variant that exists only in some configurations is skipped elsewhere, unless named
+        const only = spec.variants.find((x) => x.id === v)?.configurations;
+        if (only && c !== undefined && !only.includes(c) && !flags.variant && !file) continue;
         let model: Model;
         try {
           model = spec.model(v, c, options);
         } catch (e) {
-          if (e instanceof SpecError || !options) throw e;
+          if (e instanceof SpecError || !options?.params) throw e;
           throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(params)}: ${String((e as Error).message).split('\n')[0]}`);
         }
         jobs.push({ spec, model: file ? applyVariant(model, file) : model });
@@ -144,6 +156,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const jobs = await plan(flags);
   if (flags.swarm !== undefined) {
     if (flags.workers !== undefined) throw new UsageError('--swarm and --workers are not combined: start more swarm processes instead');
+    if (flags.por === true) throw new UsageError('--swarm searches every interleaving (no partial-order reduction): drop --por');
     return swarmCheck(jobs, flags, io);
   }
   if (flags.seed !== undefined || flags.swarmDepth !== undefined) throw new UsageError('--seed and --swarm-depth go with --swarm N');
@@ -152,7 +165,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   for (const job of jobs) {
     const label = `${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`;
     progress?.start(label);
-    const options = { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}) };
+    const options = { maxStates: flags.maxStates ?? DEFAULT_MAX_STATES, ...(progress ? { onProgress: progress.update } : {}), ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}), ...(flags.por !== undefined ? { por: flags.por } : {}), ...(flags.earlyStop === false ? { earlyStopSeconds: Infinity } : {}), ...(progress ? { onGrowth: progress.level } : {}) };
     const r = flags.workers === undefined ? checkModel(job.model, options) : await checkScaled(job.model, { ...options, workers: flags.workers, recipe: recipeOf(job.model, flags.variantFile), ...(flags.json ? {} : { onLevel: levelLines(io, label) }) });
     progress?.stop();
     results.push(r);
@@ -193,12 +206,16 @@ export function formatResult(r: CheckResult): string {
       (r.limitReached ? ` (explored ${r.states.toLocaleString('en')} states, limit reached)` : ''),
   ];
   if (r.symmetry) lines.push(`  symmetry-reduced (one state per orbit): ${r.symmetry.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate: ' + (g.note ?? 'not an automorphism')})`).join('; ')}`);
+  if (r.por?.reduced) lines.push(`  partial-order reduced: one order of independent steps explored (${plural(r.por.ampleStates ?? 0, 'state')} expanded by an ample set, ${(r.por.fullStates ?? 0).toLocaleString('en')} in full by a proviso); traces are the shortest among the explored interleavings${r.por.note ? `; ${r.por.note}` : ''}`);
+  else if (r.por) lines.push(`  not partial-order reduced: ${r.por.note ?? 'not asked for'}`);
   const rows = [['property', 'kind', 'expected', 'found', ''], ...r.results.map((x) => [x.property, x.kind, verdict(x.expected), verdict(x.holds), x.holds === x.expected ? 'ok' : 'MISMATCH'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) lines.push('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
   // why a verdict is unknown, unless the state limit (said in the header) is the reason
   const undecided = r.results.filter((x) => x.holds === null && x.note && !r.limitReached);
   if (undecided.length) lines.push('', ...undecided.map((x) => `  ${x.property} not decided: ${x.note}`));
+  if (r.stopped) lines.push('', `  ${r.stopped}`);
+  else if (r.limitReached && r.perDepth) lines.push('', `  states per BFS depth: ${perDepthText(r.perDepth)}`);
   for (const x of r.results) if (x.holds === false) lines.push('', ...counterexample(x));
   return lines.join('\n') + '\n\n';
 }
@@ -216,15 +233,32 @@ function counterexample(x: PropertyResult): string[] {
   return [`${head} lasso of ${plural(x.trace.length, 'step')}, then ${plural(x.cycle!.length, 'step')} repeating forever`, ...stepLines(x.trace), '    --- repeats forever:', ...stepLines(x.cycle!)];
 }
 
+/**
+ * One line per step. With threads (fine-grained configurations) the steps are laid out in
+ * lanes: the lane's name (the thread, else the actor) in a column, each thread's steps
+ * indented to its own column, the step's program counter as its text, so an interleaving
+ * reads down the lanes; the thread's next program counter is `state.<thread>` in the changes.
+ */
 export function stepLines(trace: readonly CheckStep[]): string[] {
-  return trace.map((t) => {
-    const { type, ...payload } = t.event;
+  const threads = [...new Set(trace.flatMap((t) => (t.thread ? [t.thread] : [])))];
+  const width = Math.max(0, ...trace.map((t) => (t.thread ?? `[${t.actor}]`).length));
+  const num = String(trace.length ? trace[trace.length - 1]!.step : 0).length;
+  const lines = threads.length ? [`    ${' '.repeat(num + 2)}${'lanes:'.padEnd(width)}  ${threads.map((t, i) => ' '.repeat(i ? 2 : 0) + t).join(' |')}`] : [];
+  for (const t of trace) {
+    const { type, thread: _thread, ...payload } = t.event as { type: string; thread?: unknown };
     const args = Object.keys(payload).length ? ' ' + JSON.stringify(payload) : '';
     const changed = Object.entries(t.after)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    return `    ${t.step}. [${t.actor}] ${type}${args}${changed ? '  -> ' + changed : ''}`;
-  });
+    if (!threads.length) {
+      lines.push(`    ${t.step}. [${t.actor}] ${type}${args}${changed ? '  -> ' + changed : ''}`);
+      continue;
+    }
+    const lane = t.thread ?? `[${t.actor}]`;
+    const indent = t.thread ? '  '.repeat(threads.indexOf(t.thread)) : '';
+    lines.push(`    ${`${t.step}.`.padStart(num + 1)} ${lane.padEnd(width)}  ${indent}${type}${args}${changed ? '  -> ' + changed : ''}`);
+  }
+  return lines;
 }
 
 function summary(results: CheckResult[]): string {
@@ -236,23 +270,30 @@ function summary(results: CheckResult[]): string {
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 
-/** States, states per second and queue length on one stderr line, from the first second on, at most 5 times a second. */
+/** States, states per second, queue length, BFS depth and the frontier's growth on one stderr line, from the first second on, at most 5 times a second. */
 class Progress {
   private label = '';
   private started = 0;
   private last = 0;
   private shown = false;
+  private depth = '';
   constructor(private io: Io) {}
   start(label: string): void {
     this.label = label;
+    this.depth = '';
     this.started = this.last = performance.now();
   }
+  level = (perDepth: readonly number[]): void => {
+    const n = perDepth.length;
+    const growth = n > 1 ? `, x${((perDepth[n - 1] ?? 0) / Math.max(1, perDepth[n - 2] ?? 0)).toFixed(1)} per level` : '';
+    this.depth = `, depth ${n - 1}${growth}`;
+  };
   update = (states: number, queued: number): void => {
     const now = performance.now();
     if (now - this.started < 1000 || now - this.last < 200) return;
     this.last = now;
     const rate = Math.round(states / ((now - this.started) / 1000));
-    this.io.err(`\r\x1b[K${this.label}: ${states.toLocaleString('en')} states, ${rate.toLocaleString('en')} states/s, queue ${queued.toLocaleString('en')}`);
+    this.io.err(`\r\x1b[K${this.label}: ${states.toLocaleString('en')} states, ${rate.toLocaleString('en')} states/s, queue ${queued.toLocaleString('en')}${this.depth}`);
     this.shown = true;
   };
   stop(): void {

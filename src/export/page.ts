@@ -149,7 +149,7 @@ async function machineSection(spec: MachineSpec, results: readonly CheckResult[]
     )
     .join('\n');
   const explored = mine
-    .map((r) => `<tr><td><code>${esc(r.variant)}</code></td><td><code>${esc(r.configuration)}</code></td><td>${r.states}</td><td>${r.transitions}</td><td>${r.depth}</td><td>${(r.millis / 1000).toFixed(2)} s</td><td>${r.limitReached ? '<span class="bad">limit reached</span>' : 'complete'}${Array.isArray(r.symmetry) && r.symmetry.length ? `, one state per orbit of ${esc(r.symmetry.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate'})`).join('; '))}` : ''}</td></tr>`)
+    .map((r) => `<tr><td><code>${esc(r.variant)}</code></td><td><code>${esc(r.configuration)}</code></td><td>${r.states}</td><td>${r.transitions}</td><td>${r.depth}</td><td>${(r.millis / 1000).toFixed(2)} s</td><td>${r.limitReached ? '<span class="bad">limit reached</span>' : 'complete'}${Array.isArray(r.symmetry) && r.symmetry.length ? `, one state per orbit of ${esc(r.symmetry.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate'})`).join('; '))}` : ''}${r.por?.reduced ? ', partial-order reduced (one order of independent steps; traces replayed)' : ''}</td></tr>`)
     .join('\n');
   const cxs = mine.flatMap((r) => r.results.filter(isCounterexample).map((p) => counterexample(spec, r, p, info)));
 

@@ -6,6 +6,8 @@ export interface ResultStep {
   step: number;
   event: { type: string; [payload: string]: unknown };
   actor: string;
+  /** A thread's step (machines/kthread.ts): its thread. */
+  thread?: string;
   /** What the step changed: `state.<region>` and `ctx.<field>` leaves (the checker adds it). */
   after?: Record<string, unknown>;
 }
@@ -39,6 +41,8 @@ export interface CheckResult {
   results: PropertyResult[];
   /** Present when the check was symmetry-reduced: the groups of interchangeable objects. */
   symmetry?: { group: string; exact: boolean }[];
+  /** Present when partial-order reduction was asked for: whether the check was reduced, and if not why. */
+  por?: { reduced: boolean; note?: string };
 }
 
 /** Validates the parsed JSON enough that the page never shows `undefined`; throws a one-line reason. */

@@ -1,5 +1,7 @@
 // Counterexamples as pictures: a trace (steps with their actor) as a Mermaid sequenceDiagram
 // and as an inline SVG with one lane per actor, for the review page (no mermaid.js there).
+// A step of a thread (machines/kthread.ts, its event carries `thread`) goes to that thread's
+// lane, so an interleaving of fine-grained kernel functions reads as one lane per CPU.
 import type { ResultStep } from './results.ts';
 import type { EventInfo } from '../spec.ts';
 import { mermaidText } from './mermaid.ts';
@@ -7,8 +9,9 @@ import { mermaidText } from './mermaid.ts';
 /** Lanes in the order a reader expects them: who starts things, down to hardware and timers. */
 export const LANES = ['guest', 'userspace', 'kernel', 'vfio_ap', 'millicode', 'hardware', 'timer'] as const;
 
-/** The lane of a step: its actor, except kernel events of the vfio_ap driver get their own lane. */
+/** The lane of a step: its thread, else its actor, except kernel events of the vfio_ap driver get their own lane. */
 export function laneOf(step: ResultStep, eventInfo?: Readonly<Record<string, EventInfo>>): string {
+  if (typeof step.event.thread === 'string') return step.event.thread;
   if (step.actor === 'kernel') {
     const cite = eventInfo?.[step.event.type]?.cite ?? '';
     if (/vfio_ap|vfio-ap/i.test(step.event.type) || /vfio_ap/.test(cite)) return 'vfio_ap';
@@ -22,9 +25,9 @@ export function lanesOf(steps: readonly ResultStep[], eventInfo?: Readonly<Recor
   return [...known, ...[...used].filter((l) => !(LANES as readonly string[]).includes(l))];
 }
 
-/** `PQAP_AQIC ir=1 q=0`. */
+/** `PQAP_AQIC ir=1 q=0`; a thread's step is its program counter alone (the lane names the thread). */
 export function eventText(event: ResultStep['event']): string {
-  const { type, ...payload } = event;
+  const { type, thread: _thread, ...payload } = event;
   const args = Object.entries(payload).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return [type, ...args].join(' ');
 }

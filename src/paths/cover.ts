@@ -82,7 +82,7 @@ export interface PathTestReport {
 export async function runPathTests<S extends SystemUnderTest>(
   model: Model,
   conformance: Conformance<S>,
-  x: Exploration = explore(model),
+  x: Exploration = explore(model, { por: false }),
   /** Keep only some of the generated paths (coverage then counts what they cover). */
   keep: (p: EdgePath) => boolean = () => true,
 ): Promise<PathTestReport & { suts: S[] }> {

@@ -37,7 +37,8 @@ import {
   type KvmS390Irq,
 } from './flic.ts';
 
-const ADDR = 0x1000;
+/** Where the driver puts the user buffer of every attribute (kvm_device_attr.addr). */
+export const ADDR = 0x1000;
 const attr = (group: number, a: number, flags = 0): KvmDeviceAttr => ({ flags, group, attr: a, addr: ADDR });
 
 /** The bounded kernel state in the machine's terms. */
@@ -59,12 +60,14 @@ export class FlicSut implements SystemUnderTest {
   readonly kvm = new Kvm();
   rc = 0;
   out: Mode[] | null = null;
+  /** The user memory of the last event: what a GET copied out is at ADDR. */
+  user = new UserMemory();
   constructor(readonly params: FlicParams) {}
 
   apply(e: EventObject): void {
     const ev = e as FlicEvent;
     const k = this.kvm;
-    const u = new UserMemory();
+    const u = (this.user = new UserMemory());
     k.mem = new Allocator();
     k.airq_suppressed = false;
     this.out = null;

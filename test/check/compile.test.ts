@@ -11,8 +11,8 @@ import { explore, traceTo, type Exploration } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 
 function same(m: Model, maxStates?: number): { a: Exploration; b: Exploration } {
-  // symmetry reduction (which configurations may opt in to) is tested in symmetry.test.ts
-  const limit = { ...(maxStates === undefined ? {} : { maxStates }), symmetry: false };
+  // symmetry and partial-order reduction (which configurations may opt in to) are tested in symmetry.test.ts and por.test.ts
+  const limit = { ...(maxStates === undefined ? {} : { maxStates }), symmetry: false, por: false };
   const a = explore(m, { engine: 'xstate', ...limit });
   const b = explore(m, limit);
   expect(b.engine, b.refused).toBe('compiled');

@@ -10,12 +10,13 @@ import { EVENTS, enumerateEvents } from '../../machines/system/events.ts';
 import { composeMachine, type Parts } from '../../machines/system/system.machine.ts';
 import { systemSpec } from '../../machines/system/index.ts';
 import { gibConfigurations } from '../../machines/gisa/kvm_s390_gib.bounds.ts';
+import { gibSpecParts } from '../../machines/gisa/index.ts';
 import { gisaConfigurations } from '../../machines/gisa/kvm_s390_gisa_interrupt.bounds.ts';
 import { vcpuConfigurations } from '../../machines/vcpu/kvm_vcpu.bounds.ts';
 import { vcpuSpecParts } from '../../machines/vcpu/index.ts';
 import { kvmConfigurations } from '../../machines/system/kvm.bounds.ts';
 import { queueConfigurations } from '../../machines/vfio-ap/vfio_ap_queue.bounds.ts';
-import type { Design } from '../../machines/design.ts';
+import type { Kernel } from '../../machines/kernel.ts';
 import type { SpecEvent } from '../../machines/lib.ts';
 import type { Model } from '../../src/spec.ts';
 import { exploreOnce } from '../support/variants.ts';
@@ -36,10 +37,10 @@ const vcpuRegions = (c: SystemContext) => c.vms.flatMap((k, vm) => k.vcpus.map((
 const COMPONENTS: Component[] = [
   {
     name: 'kvm_s390_gib',
-    parts: { gib: true },
+    parts: gibSpecParts,
     regions: () => [['gib']],
     // the list itself is the GISAs' next_alert words: the GIB owns its origin and the GAL interruption
-    owned: (c) => c.gib.galPending,
+    owned: (c) => [c.gib.origin, c.gib.galPending],
     types: [...gibConfigurations[0]!.bounds.types, 'kvm_s390_gisa_destroy'],
   },
   {
@@ -88,10 +89,11 @@ function pick(value: StateValue, paths: string[][]): StateValue {
 
 function projectionsHold(model: Model<SystemContext>, label: string, moving: readonly string[]): void {
   const x = exploreOnce(systemSpec, model.variantId, model.configurationId);
-  const { params, design } = model.options as { params: SystemContext['params']; design: Design };
+  // the per-object machines call the composed model's kernel table: the same kernel functions
+  const { params, kernel } = model.options as { params: SystemContext['params']; kernel: Kernel };
   for (const comp of COMPONENTS) {
     it(`${label}: every composed move projects onto a move of ${comp.name} or onto none`, () => {
-      const machine: AnyStateMachine = composeMachine(comp.name, comp.parts, params, design);
+      const machine: AnyStateMachine = composeMachine(comp.name, comp.parts, params, kernel);
       const candidates: SpecEvent[] = enumerateEvents(params, { types: comp.types.filter((t) => EVENTS[t]) });
       const ctx0 = x.states[0]!.context;
       const regions = comp.regions(ctx0);

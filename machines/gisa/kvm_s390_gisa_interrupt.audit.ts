@@ -1,0 +1,323 @@
+// Kernel audit of kvm_s390_gisa_interrupt (the GIB plus one VM's GISA): every pinned function
+// that reads or writes the GISA word, alert.mask, ref_count[], the kicker or the sie_page2,
+// each branch marked (issue 12). Callers outside the area that reach the GISA only through
+// kvm_s390_gisc_register/unregister (vfio_ap) are audited in vfio_ap_queue: the API's branches
+// here are their whole effect on the GISA. Facts: machines/audit-kernel.ts.
+import type { KernelAudit } from '../../src/audit.ts';
+import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
+import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
+import { NO_AIV, PV_SWITCH, gibAudit } from './kvm_s390_gib.audit.ts';
+
+/** The steps of the fine-grained configurations (kvm_s390_gisa_interrupt.threads.ts), by the C they execute. */
+const KICKER = {
+  origin: 'gisa_vcpu_kicker@container_of(gi->origin)',
+  word: 'gisa_get_ipm_or_restore_iam@READ_ONCE(word)',
+  mask: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)',
+  cmpxchg: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)',
+  kick: 'gisa_vcpu_kicker@__airqs_kick_single_vcpu',
+};
+const UNREG = {
+  origin: 'kvm_s390_gisc_unregister@if (!gi->origin)',
+  lock: 'kvm_s390_gisc_unregister@spin_lock(ref_lock)',
+  dec: 'kvm_s390_gisc_unregister@ref_count[gisc]--',
+  iam: 'kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask)',
+  unlock: 'kvm_s390_gisc_unregister@spin_unlock(ref_lock)',
+};
+const DESTROY = {
+  warn: 'kvm_s390_gisa_destroy@WARN(alert_mask != 0)',
+  zero: 'kvm_s390_gisa_destroy@alert_mask = 0',
+  iam: 'kvm_s390_gisa_destroy@gisa_set_iam(origin, 0)',
+  list: 'kvm_s390_gisa_destroy@process_gib_alert_list()',
+  cancel: 'kvm_s390_gisa_destroy@hrtimer_cancel(gi->timer)',
+  origin: 'kvm_s390_gisa_destroy@gi->origin = NULL',
+};
+
+export const INJECT =
+  'software injection of an adapter interruption (KVM_S390_INTERRUPT, KVM_DEV_FLIC_ENQUEUE and AIRQ_INJECT, irqfd routes): __inject_io sets the IPM bit with no IAM check and no alert, then __floating_irq_kick wakes the first idle vcpu (else round robin over non-stopped ones); to model: an inject event on the GISA region that sets the IPM bit and kicks through __floating_irq_kick, beside the millicode step';
+export const TPI =
+  'guest TPI (and KVM_DEV_FLIC_CLEAR_IO_IRQ with schid 0) take a GISA interruption without a PSW swap: kvm_s390_get_io_int test-and-clears the highest ISC open in CR6 and may set it again (classic one first, or no memory) without an alert; to model: a TPI event on a vcpu (PSW I/O enabled or not) with the set-again branch as its own step';
+export const GET_ALL =
+  'KVM_DEV_FLIC_GET_ALL_IRQS test-and-clears the IPM into the buffer before fi->lock, and loses the bits on -ENOMEM / -EFAULT: the flic-ais machine (kvm_s390_float_interrupt) models that loss, the GISA machine and the composed guest do not; to model: a get_all_floating_irqs event on the GISA region racing the millicode step and delivery';
+export const DELIVERY_FAULT =
+  '__deliver_io test-and-clears the IPM bit before the guest lowcore write; when that fails the interruption is lost and KVM_RUN returns -EFAULT; to model: a fault payload on vcpu_pre_run';
+export const PV_GUEST =
+  'a protected (PV) guest: delivery through the ultravisor (iictl), one interruption at a time, interruptions fenced after PV intercepts and at start; to model: a pv configuration of the vcpu machine';
+
+/**
+ * The audit of the machine's own functions; with `fine`, also the names of the steps of its
+ * fine-grained configurations (the composed `system` has none, so its audit takes `fine` false).
+ */
+const own = (fine: boolean): KernelAudit => ({
+  machine: 'kvm_s390_gisa_interrupt',
+  pinned: PINNED_AUDIT,
+  files: [FILE.interrupt, FILE.kvmS390, FILE.priv, FILE.pv, FILE.kvmMain],
+  modelledFields: [F.origin, F.ipm, F.iam, F.mask, F.ref, F.timer, F.sie2, F.kicked],
+  nonKernel: {
+    gisa_mine: 'event routing: the event is about this VM\'s GISA',
+    bounds_airq: 'bound: the environment still has an adapter interruption to send (airqs)',
+    bounds_gisc_register: 'bound: the environment driver registers an ISC at most maxRefs times',
+    kasan_gisa_use_after_free: 'lifetime tracker: a write into the freed sie_page2, as KASAN reports it',
+    ...(fine
+      ? {
+          'kvm_s390_gisc_unregister@spin_lock(ref_lock) again': 'planted lock bug (variant planted-unregister-double-lock): a second spin_lock',
+          'kvm_s390_gisc_unregister@spin_unlock(ref_lock) early': 'planted lock bug (variant planted-unregister-unlock-first): a spin_unlock before the lock is taken',
+        }
+      : {}),
+  },
+  entries: entries(fine),
+});
+
+function entries(fine: boolean) {
+  /** The names of the fine-grained steps, when the audit is the fine-grained machine's. */
+  const f = (...names: string[]): string[] => (fine ? names : []);
+  return [
+    entry(K.GISA_ADAPTER_INTERRUPTION, {
+      sie: modelled('GISA_ADAPTER_INTERRUPTION', 'gisa_adapter_interruption'),
+      ipm: modelled('gisa_adapter_interruption'),
+      alert: modelled('gisa_adapter_interruption', 'gisa_alert'),
+      gal: modelled('gisa_alert'),
+      noAlert: modelled('gisa_adapter_interruption'),
+      freed: modelledAs('the write is recorded as a fault and the step ends', 'kasan_gisa_use_after_free'),
+    }),
+    entry(K.gisa_set_iam, {
+      busy: modelled('kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...f(UNREG.iam), ...f(DESTROY.iam)),
+      set: modelledAs('one atomic step: the cmpxchg retries are not modelled', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...f(UNREG.iam), ...f(DESTROY.iam)),
+    }),
+    entry(K.gisa_clear_ipm, modelled('kvm_s390_gisa_clear')),
+    entry(K.gisa_get_ipm_or_restore_iam, {
+      pending: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker', ...f(KICKER.word), ...f(KICKER.mask)),
+      restore: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker', ...f(KICKER.cmpxchg)),
+      stale: fine
+        ? modelledAs(
+            'in the fine-grained configurations (kicker-unregister, kicker-unregister-destroy): the READ_ONCE of alert.mask and the try_cmpxchg are steps of the kicker thread, kvm_s390_gisc_unregister steps of the driver thread between them; the word compares equal when gisa_set_iam failed (listed) or wrote the IAM it already had',
+            KICKER.mask, KICKER.cmpxchg, UNREG.dec, UNREG.iam,
+          )
+        : missing('the machine reads alert.mask and cmpxchgs the word in one step; to model: the READ_ONCE of alert.mask and the try_cmpxchg as two steps, with kvm_s390_gisc_register/unregister (whose gisa_set_iam fails while listed) between them (concurrency issue)'),
+    }),
+    entry(K.gisa_set_ipm_gisc, missing(`${INJECT}; also kvm_s390_get_io_int (TPI) and aen_host_forward (zPCI)`)),
+    entry(K.gisa_tac_ipm_gisc, modelled('gisa_tac_ipm_gisc')),
+    entry(K.pending_irqs, {
+      gisa: ignored('reads only; the vcpu machine models what it reads (deliverableIpm)'),
+      noGisa: missing(NO_AIV),
+    }),
+    entry(K.deliverable_irqs, {
+      io: ignored('reads only (vcpu machine)'),
+      ioOff: ignored('reads only (vcpu machine)'),
+      pv: ignored('reads only (vcpu machine)'),
+    }),
+    entry(K.kvm_s390_vcpu_has_irq, {
+      deliverable: ignored('reads only (vcpu machine)'),
+      timer: ignored('reads only'),
+      extcall: ignored('reads only'),
+      stop: ignored('reads only'),
+      none: ignored('reads only'),
+    }),
+    entry(K.__deliver_io, {
+      float: ignored('classic float list: no GISA field'),
+      gisa: modelled('gisa_tac_ipm_gisc'),
+      pv: missing(PV_GUEST),
+      fault: missing(DELIVERY_FAULT),
+      none: modelled('gisa_tac_ipm_gisc'),
+    }),
+    entry(K.kvm_s390_deliver_pending_interrupts, {
+      loop: modelled('gisa_tac_ipm_gisc'),
+      indicators: ignored('intercept indicators for classic I/O: no GISA field'),
+      err: missing(DELIVERY_FAULT),
+    }),
+    entry(K.kvm_s390_handle_wait, {
+      runnable: modelled('kicked_mask_clear'),
+      disabled: ignored('writes nothing'),
+      gisaPending: modelled('gisa_get_ipm_or_restore_iam'),
+      noTimer: ignored('vcpu fields (kvm_vcpu)'),
+      expired: ignored('writes nothing'),
+      timer: ignored('vcpu fields and the ckc timer (kvm_vcpu)'),
+      woke: ignored('vcpu fields (kvm_vcpu)'),
+      window: abstracted('the environment events gisa_get_ipm_or_restore_iam and kicked_mask_clear interleave freely with every step of this machine'),
+    }),
+    entry(K.kvm_arch_vcpu_runnable, {
+      clear: modelled('kicked_mask_clear'),
+      has: ignored('reads only'),
+    }),
+    entry(K.vcpu_pre_run, {
+      deliver: modelled('gisa_tac_ipm_gisc'),
+      delErr: ignored('writes nothing (kicked_mask stays set until the next vcpu_pre_run)'),
+      reqErr: ignored('writes nothing'),
+      clear: modelled('kicked_mask_clear'),
+    }),
+    entry(K.kvm_vcpu_check_block, {
+      runnable: modelled('kicked_mask_clear'),
+      timer: modelled('kicked_mask_clear'),
+      signal: modelled('kicked_mask_clear'),
+      unblock: modelled('kicked_mask_clear'),
+      block: modelled('kicked_mask_clear'),
+    }),
+    entry(K.kvm_vcpu_halt, {
+      poll: modelled('kicked_mask_clear'),
+      block: ignored('the vcpu thread (kvm_vcpu)'),
+    }),
+    entry(K.__airqs_kick_single_vcpu, {
+      skipIo: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      kicked: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      kick: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      none: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+    }),
+    entry(K.gisa_vcpu_kicker, {
+      kick: modelledAs('hrtimer_forward_now by 50 us: the timer stays armed and fires again as an event (a thread\'s first step in the fine-grained configurations)', 'gisa_vcpu_kicker', 'hrtimer_active', ...f(KICKER.origin), ...f(KICKER.kick)),
+      restore: modelled('gisa_vcpu_kicker', ...f(KICKER.cmpxchg)),
+    }),
+    entry(K.hrtimer_active, modelled('hrtimer_active')),
+    entry(K.kvm_s390_gisa_clear, {
+      none: modelledAs('no transition from destroyed', 'kvm_s390_gisa_clear'),
+      clear: modelled('kvm_s390_gisa_clear'),
+    }),
+    entry(K.kvm_s390_clear_float_irqs, {
+      flic: modelledAs('only the GISA part (the float lists are the flic-ais machine\'s)', 'kvm_s390_gisa_clear'),
+      destroy: abstracted('after kvm_s390_gisa_destroy: the GISA is untouched (origin NULL); the float lists are not modelled here'),
+    }),
+    entry(K.get_all_floating_irqs, {
+      einval: ignored('writes nothing'),
+      nobufs: ignored('writes nothing'),
+      gisa: missing(GET_ALL),
+      full: missing(GET_ALL),
+      efault: missing(GET_ALL),
+      ok: missing(GET_ALL),
+    }),
+    entry(K.kvm_s390_get_io_int, {
+      none: ignored('the GISA is not touched'),
+      gisa: missing(TPI),
+      classicFirst: missing(TPI),
+      gisaFirst: missing(TPI),
+      nomem: missing(TPI),
+      window: missing(TPI),
+    }),
+    entry(K.handle_tpi, {
+      none: ignored('nothing taken'),
+      gisa: missing(TPI),
+      fault: missing(TPI),
+    }),
+    entry(K.__inject_io, {
+      gisa: missing(INJECT),
+      busy: ignored('classic float list full: no GISA field'),
+      list: ignored('classic float list (flic-ais): no GISA field'),
+    }),
+    entry(K.kvm_s390_inject_vm, {
+      nomem: ignored('writes nothing'),
+      einval: ignored('writes nothing'),
+      io: missing(INJECT),
+      other: ignored('float lists and a wakeup: no GISA field'),
+      busy: ignored('writes nothing'),
+    }),
+    entry(K.set_adapter_int, {
+      low: ignored('writes nothing'),
+      noAdapter: ignored('writes nothing'),
+      coalesced: ignored('guest indicator bits only'),
+      masked: ignored('guest indicator bits only'),
+      inject: missing(INJECT),
+    }),
+    entry(K.kvm_s390_gisa_init, {
+      noAiv: missing(NO_AIV),
+      init: abstracted('the initial state alive: origin set, IPM = IAM = alert.mask = 0, ref_count[] 0, kicker idle, unlisted'),
+      reinit: missing(PV_SWITCH),
+    }),
+    entry(K.kvm_s390_gisa_enable, {
+      set: ignored('the GISA is in use: nothing'),
+      init: missing(PV_SWITCH),
+      noDesc: ignored('writes nothing'),
+      vcpus: ignored('SIE block fields (gd, ECA_AIV): not modelled'),
+    }),
+    entry(K.kvm_s390_gisa_destroy, {
+      none: ignored('writes nothing (a second call, e.g. kvm_arch_destroy_vm after a PV disable)'),
+      warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy', ...f(DESTROY.warn)),
+      zero: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.zero)),
+      iam: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.iam)),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list', ...f(DESTROY.list)),
+      cancel: modelledAs(
+        'hrtimer_cancel waits for a running kicker: in the coarse configuration the kicker is one step, so they never overlap; in the fine-grained ones the cancel step waits for the kicker thread to be idle, and gi->origin = NULL is its own step (the GISA region follows gi->origin: gisa_origin_null)',
+        'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed', 'gisa_origin_null', ...f(DESTROY.cancel), ...f(DESTROY.origin),
+      ),
+    }),
+    entry(K.kvm_s390_gisa_disable, {
+      none: ignored('writes nothing'),
+      vcpus: ignored('SIE block fields (gd, ECA_AIV): not modelled'),
+      destroy: missing(PV_SWITCH),
+    }),
+    entry(K.kvm_s390_gisc_register, {
+      enodev: modelled('kvm_s390_gisc_register'),
+      erange: modelledAs('the bounds add ISC 8', 'kvm_s390_gisc_register'),
+      inc: modelled('kvm_s390_gisc_register', 'bounds_gisc_register'),
+      first: modelled('kvm_s390_gisc_register'),
+      firstBusy: modelled('kvm_s390_gisc_register'),
+      race: missing(`gi->origin is checked before ref_lock; to model: the check and the ref_lock section as two steps with a PV disable or a destroy between them (concurrency issue). ${PV_SWITCH}`),
+    }),
+    entry(K.kvm_s390_gisc_unregister, {
+      enodev: modelled('kvm_s390_gisc_unregister', ...f(UNREG.origin)),
+      erange: modelledAs('the bounds add ISC 8', 'kvm_s390_gisc_unregister'),
+      einval: modelled('kvm_s390_gisc_unregister', ...f(UNREG.dec)),
+      dec: modelled('kvm_s390_gisc_unregister', ...f(UNREG.lock), ...f(UNREG.dec), ...f(UNREG.unlock)),
+      last: modelled('kvm_s390_gisc_unregister', ...f(UNREG.iam)),
+      lastBusy: modelled('kvm_s390_gisc_unregister', ...f(UNREG.iam)),
+      race: missing(`gi->origin is checked before ref_lock; to model: two steps (concurrency issue). ${PV_SWITCH}`),
+    }),
+    entry(K.use_gisa, {
+      create: missing(NO_AIV),
+      pvExit: missing(PV_SWITCH),
+    }),
+    entry(K.kvm_arch_init_vm, {
+      fail: abstracted('VM creation failed: no VM exists for the machine'),
+      crypto: ignored('crypto control block and the hook rwsem: no GISA field'),
+      gisa: abstracted('the initial state alive'),
+      noGisa: missing(NO_AIV),
+    }),
+    entry(K.kvm_create_vm, {
+      ok: abstracted('the initial state: the VM exists with users_count 1 and its GISA'),
+      archFail: ignored('writes nothing'),
+      lateFail: abstracted('VM creation failed: no VM exists for the machine'),
+    }),
+    entry(K.kvm_arch_destroy_vm, {
+      vcpus: ignored('vcpu structures: no GISA field'),
+      sca: ignored('writes nothing modelled'),
+      gisa: modelled('kvm_s390_gisa_destroy'),
+      pv: ignored('PV teardown: no GISA field'),
+      free: modelled('free_page_sie_page2'),
+      rest: ignored('float lists and adapters; kvm_s390_gisa_clear finds origin NULL'),
+    }),
+    entry(K.kvm_s390_cpus_to_pv, {
+      noAiv: missing(PV_SWITCH),
+      aiv: ignored('the GISA stays in use: writes nothing'),
+      create: ignored('PV handles of the vcpus: no GISA field'),
+      fail: missing(PV_SWITCH),
+    }),
+    entry(K.kvm_s390_cpus_from_pv, {
+      destroy: ignored('PV handles of the vcpus: no GISA field'),
+      enable: missing(PV_SWITCH),
+      noUse: missing(`${PV_SWITCH}; with use_gisa cleared since the VM was created the GISA is not re-enabled`),
+    }),
+    entry(K.kvm_s390_handle_pv, {
+      enable: missing(PV_SWITCH),
+      enableFail: missing(PV_SWITCH),
+      prepare: missing(PV_SWITCH),
+      disable: missing(PV_SWITCH),
+      other: ignored('PV state only'),
+    }),
+    entry(K.kvm_s390_pv_mmu_notifier_release, {
+      from: missing(`${PV_SWITCH}; here without kvm->lock, when QEMU's mm goes away`),
+      fast: ignored('PV state only'),
+    }),
+  ];
+}
+
+/** The GISA machine has the GIB region too: its audit is the GIB's and its own, merged. */
+export const gisaAudit: KernelAudit = composeAudits([gibAudit, own(true)], {
+  machine: 'kvm_s390_gisa_interrupt',
+  pinned: PINNED_AUDIT,
+  envOnly: new Set(),
+  remap: {},
+});
+
+/** The same without the fine-grained steps, for machines that compose the GISA region but have no such configuration. */
+export const gisaCoarseAudit: KernelAudit = composeAudits([gibAudit, own(false)], {
+  machine: 'kvm_s390_gisa_interrupt',
+  pinned: PINNED_AUDIT,
+  envOnly: new Set(),
+  remap: {},
+});

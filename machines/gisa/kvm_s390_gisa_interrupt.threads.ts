@@ -1,0 +1,332 @@
+/**
+ * The GISA's kernel functions at the kernel's own granularity (machines/kthread.ts), for the
+ * fine-grained configurations of kvm_s390_gisa_interrupt: the `gisa_vcpu_kicker` hrtimer
+ * callback, kvm_s390_gisc_register/unregister under gi->alert.ref_lock, and
+ * kvm_s390_gisa_destroy with its hrtimer_cancel. Each step is one C statement another CPU can
+ * see separately: an unlocked read of gi->origin or gi->alert.mask, one try_cmpxchg of GISA
+ * word 0, a lock acquired or released, hrtimer_cancel (which waits for a running callback).
+ *
+ * The steps call the kernel functions they are made of through `k`, the model's kernel table
+ * (gisa_set_iam, __airqs_kick_single_vcpu, process_gib_alert_list), so a variant that replaces
+ * one of those changes the fine-grained form too.
+ *
+ * Stays atomic (one step, as in the coarse machine): the millicode step that makes an adapter
+ * interruption pending (hardware), process_gib_alert_list (the GAL interruption handler and
+ * the call in kvm_s390_gisa_destroy: its xchg cut-off and the per-GISA unlink are not split,
+ * see machines/gisa/README.md), gisa_tac_ipm_gisc and gisa_clear_ipm (one atomic each),
+ * __airqs_kick_single_vcpu (it only reads idle_mask and test-and-sets kicked_mask).
+ * A failed try_cmpxchg loads the current word into `word`, as the C does, and the loop re-reads
+ * gi->alert.mask; cmpxchg compares the whole word (next_alert, IPM, IAM), so a word that
+ * changed and changed back (ABA) compares equal, as in the hardware.
+ *
+ * Kernel: arch/s390/kvm/interrupt.c (gisa_vcpu_kicker, gisa_get_ipm_or_restore_iam,
+ * gisa_set_iam, kvm_s390_gisc_register, kvm_s390_gisc_unregister, kvm_s390_gisa_destroy).
+ * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
+ */
+import { FAULT, iscBit, type SystemContext } from '../context.ts';
+import { SpecError } from '../../src/spec.ts';
+import type { Kernel } from '../kernel.ts';
+import { settleEvent, vmOf, type Effects } from '../lib.ts';
+import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
+import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
+import { gibProcessFootprint } from './kvm_s390_gib.machine.ts';
+
+type C = SystemContext;
+type F = KFunction<C>;
+
+const vmIx = (t: ThreadView): number => t.ix.vm!;
+const gi = (vm: number): Path => ['vms', vm, 'gisa'];
+const listed = (c: C, vm: number): boolean => (c.gib.list & (1 << vm)) !== 0;
+
+
+/** gi->timer of VM vm: queued or running while `gisa.timer` is set; its callback runs on thread `kicker`. */
+export const gisaTimer = (vm: number, kicker: string) => hrtimer('gi->timer', [...gi(vm), 'timer'], kicker);
+
+/** GISA word 0 as the C reads it: next_alert (listed or not), IPM, IAM. */
+function word(c: C, vm: number): { listed: boolean; ipm: number; iam: number } {
+  const g = vmOf(c, vm).gisa;
+  return { listed: listed(c, vm), ipm: g.ipm, iam: g.iam };
+}
+const sameWord = (c: C, vm: number, t: ThreadView): boolean => {
+  const w = word(c, vm);
+  return w.listed === t.local.w_listed && w.ipm === t.local.w_ipm && w.iam === t.local.w_iam;
+};
+const keepWord = (c: C, vm: number, t: ThreadView): void => {
+  const w = word(c, vm);
+  t.local.w_listed = w.listed;
+  t.local.w_ipm = w.ipm;
+  t.local.w_iam = w.iam;
+};
+
+/** A dereference of gi->origin (or of the GISA it points to): NULL after destroy, or the page freed. */
+function derefOrigin(c: C, vm: number, t: ThreadView): boolean {
+  const k = vmOf(c, vm);
+  if (k.gisa.origin && !k.gisa.freed) return true;
+  t.report(FAULT.KICKER_ON_DEAD_GISA);
+  return false;
+}
+const dead = named('oops', (_c: C, t: ThreadView) => t.local.oops === true);
+/** The branch taken when gi->origin was dead: the only one that reports. */
+const oops = { if: dead, goto: 'return', writes: [] as Path[], reports: true };
+
+/**
+ * A kernel function the thread splits, which a variant replaced in the kernel table
+ * (`k.replaced`): the thread runs the replacement as one step, so the variant's code is what
+ * runs (at the coarse granularity) rather than the upstream steps. Its footprint is the VM
+ * and the GIB as a whole.
+ */
+export const REPLACED_AT = 'replaced by the variant (one step)';
+function replacedAsOneStep(name: string, vm: number, step: Partial<Step<C>> & Pick<Step<C>, 'run'>): F {
+  return kfunction(name, `arch/s390/kvm/interrupt.c ${name}, as the variant replaced it`, [
+    { at: REPLACED_AT, cite: `${name}: the variant's replacement, run as one step`, reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], ...step },
+  ]);
+}
+const replaced = (k: Kernel, ...names: string[]): boolean => names.some((n) => k.replaced.has(n));
+
+/** Where the kicker's steps read: the GISA, the list bit, the faults they set. */
+const wordReads = (vm: number): Path[] => [gi(vm), ['gib', 'list']];
+
+/**
+ * gisa_vcpu_kicker() with gisa_get_ipm_or_restore_iam() inlined, on the hrtimer of VM vm.
+ * interrupt.c: `kvm = container_of(gi->origin, struct sie_page2, gisa)->kvm;
+ * pending_mask = gisa_get_ipm_or_restore_iam(gi); if (pending_mask) { __airqs_kick_single_vcpu();
+ * hrtimer_forward_now(); return HRTIMER_RESTART; } return HRTIMER_NORESTART;`
+ */
+export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
+  const timer = gisaTimer(vm, kicker);
+  if (replaced(k, 'gisa_vcpu_kicker', 'gisa_get_ipm_or_restore_iam')) {
+    const expires = hrtimerExpires<C>(timer);
+    return replacedAsOneStep('gisa_vcpu_kicker', vm, {
+      ...expires,
+      reads: [['vms', vm], ['gib'], ['params'], ...expires.reads!],
+      raises: ['kvm_s390_vcpu_wakeup'],
+      reports: true,
+      run: (c, t, fx) => void (derefOrigin(c, vmIx(t), t) && k.gisa_vcpu_kicker(c, vmIx(t), fx as Effects)),
+    });
+  }
+  const steps: Step<C>[] = [
+    {
+      // the hrtimer expires and the callback's first statement reads gi->origin and ->kvm behind it
+      at: 'container_of(gi->origin)',
+      cite: 'interrupt.c gisa_vcpu_kicker: kvm = container_of(gi->origin, struct sie_page2, gisa)->kvm',
+      ...hrtimerExpires<C>(timer),
+      reads: [[...gi(vm), 'timer'], [...gi(vm), 'origin'], [...gi(vm), 'freed']],
+      reports: true,
+      run: (c, t) => void (t.local.oops = !derefOrigin(c, vmIx(t), t)),
+      next: [oops, { goto: 'gisa_get_ipm_or_restore_iam@READ_ONCE(word)', writes: [] }],
+    },
+    {
+      at: 'gisa_get_ipm_or_restore_iam@READ_ONCE(word)',
+      cite: 'interrupt.c gisa_get_ipm_or_restore_iam: word = READ_ONCE(gi->origin->u64.word[0])',
+      reads: wordReads(vm),
+      reports: true,
+      run: (c, t) => {
+        t.local.oops = !derefOrigin(c, vmIx(t), t);
+        keepWord(c, vmIx(t), t);
+      },
+      next: [oops, { goto: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)', writes: [] }],
+    },
+    {
+      // the mask is read without ref_lock: register/unregister may change it before the cmpxchg
+      at: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)',
+      cite: 'interrupt.c gisa_get_ipm_or_restore_iam: alert_mask = READ_ONCE(gi->alert.mask); pending_mask = (u8)(word >> 24) & alert_mask',
+      reads: [[...gi(vm), 'mask']],
+      run: (c, t) => {
+        const mask = vmOf(c, vmIx(t)).gisa.mask;
+        t.local.mask = mask;
+        t.local.pending = (t.local.w_ipm as number) & mask;
+      },
+      next: [{ if: named('pending_mask', (_c, t) => t.local.pending !== 0), goto: '__airqs_kick_single_vcpu' }, { goto: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)' }],
+    },
+    {
+      at: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)',
+      cite: 'interrupt.c gisa_get_ipm_or_restore_iam: _word = (word & ~0xffUL) | alert_mask; while (!try_cmpxchg(&gi->origin->u64.word[0], &word, _word))',
+      reads: wordReads(vm),
+      writes: [[...gi(vm), 'iam'], [...gi(vm), 'timer']],
+      reports: true,
+      run: (c, t) => {
+        const vm = vmIx(t);
+        if (!derefOrigin(c, vm, t)) {
+          t.local.oops = true;
+          return;
+        }
+        if (sameWord(c, vm, t)) {
+          vmOf(c, vm).gisa.iam = t.local.mask as number;
+          vmOf(c, vm).gisa.timer = false; // returns 0: HRTIMER_NORESTART
+          t.local.swapped = true;
+        } else {
+          keepWord(c, vm, t); // try_cmpxchg loads the current word
+          t.local.swapped = false;
+        }
+      },
+      next: [
+        oops,
+        { if: named('swapped', (_c, t) => t.local.swapped === true), goto: 'return', writes: [[...gi(vm), 'iam'], [...gi(vm), 'timer']] },
+        { goto: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)', writes: [] },
+      ],
+    },
+    {
+      at: '__airqs_kick_single_vcpu',
+      cite: 'interrupt.c gisa_vcpu_kicker: __airqs_kick_single_vcpu(kvm, pending_mask); hrtimer_forward_now(); return HRTIMER_RESTART',
+      reads: [['vms', vm, 'vcpus']],
+      writes: [['vms', vm, 'vcpus']],
+      raises: ['kvm_s390_vcpu_wakeup'],
+      run: (c, t, fx) => k.__airqs_kick_single_vcpu(c, vmIx(t), t.local.pending as number, fx as Effects),
+    },
+  ];
+  return kfunction('gisa_vcpu_kicker', 'arch/s390/kvm/interrupt.c gisa_vcpu_kicker', steps);
+}
+
+/** `if (!gi->origin) return -ENODEV;`: read without the lock. */
+const checkOrigin = (fn: string, vm: number): Step<C> => ({
+  at: 'if (!gi->origin)',
+  cite: `interrupt.c ${fn}: if (!gi->origin) return -ENODEV (read before ref_lock)`,
+  reads: [[...gi(vm), 'origin']],
+  run: (c, t) => void (t.local.enodev = !vmOf(c, vmIx(t)).gisa.origin),
+  next: [{ if: named('-ENODEV', (_c, t) => t.local.enodev === true), goto: 'return' }, { goto: `spin_lock(ref_lock)` }],
+});
+
+/** `gisa_set_iam(gi->origin, gi->alert.mask)` under ref_lock: one cmpxchg loop, -EBUSY (ignored) while listed. */
+const setIam = (fn: string, vm: number, k: Kernel): Step<C> => ({
+  at: 'gisa_set_iam(origin, alert_mask)',
+  cite: `interrupt.c ${fn}: gisa_set_iam(gi->origin, gi->alert.mask) (its -EBUSY ignored)`,
+  reads: [...wordReads(vm)],
+  writes: [[...gi(vm), 'iam']],
+  run: (c, t) => void k.gisa_set_iam(c, vmIx(t), vmOf(c, vmIx(t)).gisa.mask),
+});
+
+/** kvm_s390_gisc_register(kvm, gisc) of VM vm, upstream (the IAM follows the mask at once unless listed). */
+export function gisc_register(vm: number, gisc: number, k: Kernel): F {
+  const lock = ref_lock(vm);
+  if (replaced(k, 'kvm_s390_gisc_register')) return replacedAsOneStep('kvm_s390_gisc_register', vm, { run: (c, t) => void k.kvm_s390_gisc_register(c, vmIx(t), gisc) });
+  return kfunction('kvm_s390_gisc_register', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_register', [
+    checkOrigin('kvm_s390_gisc_register', vm),
+    acquire<C>(lock),
+    {
+      at: 'ref_count[gisc]++',
+      cite: 'interrupt.c kvm_s390_gisc_register: gi->alert.ref_count[gisc]++; if (== 1) gi->alert.mask |= 0x80 >> gisc',
+      reads: [[...gi(vm), 'ref'], [...gi(vm), 'mask']],
+      writes: [[...gi(vm), 'ref'], [...gi(vm), 'mask']],
+      run: (c, t) => {
+        const g = vmOf(c, vmIx(t)).gisa;
+        g.ref[gisc] = (g.ref[gisc] ?? 0) + 1;
+        t.local.first = g.ref[gisc] === 1;
+        if (t.local.first) g.mask |= iscBit(gisc);
+      },
+      next: [{ if: named('ref_count == 1', (_c, t) => t.local.first === true), goto: 'gisa_set_iam(origin, alert_mask)' }, { goto: 'spin_unlock(ref_lock)' }],
+    },
+    setIam('kvm_s390_gisc_register', vm, k),
+    release<C>(lock),
+  ]);
+}
+
+/** kvm_s390_gisc_unregister(kvm, gisc) of VM vm. */
+export function gisc_unregister(vm: number, gisc: number, k: Kernel): F {
+  const lock = ref_lock(vm);
+  if (replaced(k, 'kvm_s390_gisc_unregister')) return replacedAsOneStep('kvm_s390_gisc_unregister', vm, { run: (c, t) => void k.kvm_s390_gisc_unregister(c, vmIx(t), gisc) });
+  return kfunction('kvm_s390_gisc_unregister', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_unregister', [
+    checkOrigin('kvm_s390_gisc_unregister', vm),
+    acquire<C>(lock),
+    {
+      at: 'ref_count[gisc]--',
+      cite: 'interrupt.c kvm_s390_gisc_unregister: if (ref_count[gisc] == 0) -EINVAL; ref_count[gisc]--; if (== 0) gi->alert.mask &= ~(0x80 >> gisc)',
+      reads: [[...gi(vm), 'ref'], [...gi(vm), 'mask']],
+      writes: [[...gi(vm), 'ref'], [...gi(vm), 'mask']],
+      reports: true,
+      run: (c, t) => {
+        const k = vmOf(c, vmIx(t));
+        t.local.last = false;
+        if (!k.gisa.ref[gisc]) {
+          t.report(FAULT.GISC_UNREGISTER_UNBALANCED); // -EINVAL
+          return;
+        }
+        k.gisa.ref[gisc]! -= 1;
+        t.local.last = k.gisa.ref[gisc] === 0;
+        if (t.local.last) k.gisa.mask &= ~iscBit(gisc);
+      },
+      next: [{ if: named('ref_count == 0', (_c, t) => t.local.last === true), goto: 'gisa_set_iam(origin, alert_mask)' }, { goto: 'spin_unlock(ref_lock)' }],
+    },
+    setIam('kvm_s390_gisc_unregister', vm, k),
+    release<C>(lock),
+  ]);
+}
+
+/**
+ * kvm_s390_gisa_destroy() of VM vm (v6.6+): `WARN(gi->alert.mask != 0); gi->alert.mask = 0;
+ * if (gisa_set_iam(gi->origin, 0)) process_gib_alert_list(); hrtimer_cancel(&gi->timer);
+ * gi->origin = NULL;`
+ */
+export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
+  const d = k.design;
+  if (replaced(k, 'kvm_s390_gisa_destroy')) {
+    // its hrtimer_cancel waits for a running kicker; the regions follow what it did
+    return replacedAsOneStep('kvm_s390_gisa_destroy', vm, {
+      waitsFor: [kicker],
+      reads: [['vms'], ['gib'], ['params']],
+      writes: [['vms'], ['gib']],
+      raises: [...gibProcessFootprint(d).raises, gisaSettle(vm).params.type],
+      run: (c, t, fx) => {
+        k.kvm_s390_gisa_destroy(c, vmIx(t), fx as Effects);
+        fx.raise({ type: settleEvent('gib').type });
+        fx.raise({ type: gisaSettle(vmIx(t)).params.type });
+      },
+    });
+  }
+  if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB; design ${JSON.stringify(d)} is coarse only`);
+  return kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy', [
+    {
+      at: 'WARN(alert_mask != 0)',
+      cite: 'interrupt.c kvm_s390_gisa_destroy: if (!gi->origin) return; WARN(gi->alert.mask != 0x00, ...)',
+      reads: [[...gi(vm), 'origin'], [...gi(vm), 'mask']],
+      reports: true,
+      run: (c, t) => {
+        const k = vmOf(c, vmIx(t));
+        t.local.none = !k.gisa.origin;
+        t.local.warn = !!(k.gisa.origin && k.gisa.mask);
+        if (t.local.warn) t.report(FAULT.DESTROY_WITH_ALERT_MASK);
+      },
+      next: [
+        { if: named('!gi->origin', (_c, t) => t.local.none === true), goto: 'return', writes: [] },
+        { if: named('WARN', (_c, t) => t.local.warn === true), goto: 'alert_mask = 0', writes: [], reports: true },
+        { goto: 'alert_mask = 0', writes: [] },
+      ],
+    },
+    {
+      at: 'alert_mask = 0',
+      cite: 'interrupt.c kvm_s390_gisa_destroy: gi->alert.mask = 0x00 (without ref_lock)',
+      writes: [[...gi(vm), 'mask']],
+      run: (c, t) => void (vmOf(c, vmIx(t)).gisa.mask = 0),
+    },
+    {
+      at: 'gisa_set_iam(origin, 0)',
+      cite: 'interrupt.c kvm_s390_gisa_destroy: if (gisa_set_iam(gi->origin, gi->alert.mask)) (-EBUSY while listed)',
+      reads: wordReads(vm),
+      writes: [[...gi(vm), 'iam']],
+      run: (c, t) => void (t.local.busy = k.gisa_set_iam(c, vmIx(t), 0) !== 0),
+      next: [{ if: named('-EBUSY', (_c, t) => t.local.busy === true), goto: 'process_gib_alert_list()' }, { goto: 'hrtimer_cancel(gi->timer)' }],
+    },
+    {
+      // atomic, as the GAL handler's is; its hrtimer_cancel waits for a running kicker
+      at: 'process_gib_alert_list()',
+      cite: 'interrupt.c kvm_s390_gisa_destroy: process_gib_alert_list()',
+      waitsFor: [kicker],
+      ...gibProcessFootprint(d),
+      run: (c, _t, fx) => {
+        k.process_gib_alert_list(c, fx as Effects);
+        fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
+      },
+    },
+    hrtimer_cancel<C>(gisaTimer(vm, kicker), { cite: 'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (waits for a running gisa_vcpu_kicker)' }),
+    {
+      at: 'gi->origin = NULL',
+      cite: 'interrupt.c kvm_s390_gisa_destroy: gi->origin = NULL',
+      writes: [[...gi(vm), 'origin']],
+      raises: [gisaSettle(vm).params.type],
+      run: (c, t, fx) => {
+        vmOf(c, vmIx(t)).gisa.origin = false;
+        fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
+      },
+    },
+  ]);
+}

@@ -1,0 +1,118 @@
+// Kernel audit of ap_matrix_mdev (the mdev and the struct kvm it attaches to): every pinned
+// function that reads or writes matrix_mdev->kvm, vfio_ap's KVM reference or the PQAP hook,
+// each branch marked (issue 12). The mdev region is shared with vfio_ap_queue, so its part is
+// exported on its own. Facts: machines/audit-kernel.ts.
+import type { KernelAudit } from '../../src/audit.ts';
+import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
+import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
+import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
+import { kvmAudit } from '../system/kvm.audit.ts';
+
+export const MDEVS =
+  'several mdevs: each has its own matrix, qtable and KVM pointer; an APQN of another mdev is refused with -EADDRINUSE; a second mdev opened for a VM that has one fails in vfio_ap_mdev_set_kvm with -EPERM after pointing the VM\'s pqap_hook at itself (the first mdev\'s hook is lost, and once the second mdev is removed the hook points at freed memory that the guest\'s next PQAP(AQIC) calls through); to model: an mdev index on the mdev region and the queue events, mdev create and remove events, the open of a second mdev for the same VM';
+export const HOST_CFG =
+  'host AP configuration changes (AP bus on_config_changed, on_scan_complete: adapters or domains added to or removed from the host) unplug and plug the queues of every mdev; vfio_ap_mdev_cfg_remove and vfio_ap_mdev_hot_plug_cfg lock matrix_mdev->kvm->lock without checking that a KVM is attached, and hot_plug_cfg resets the APIDs of an uninitialised bitmap when only control domains were added; to model: host config-change events, with an mdev that is not attached';
+export const GUEST_STATUS =
+  'the status the guest sees (the response code in gr1 and the condition code) is not state: PQAP(AQIC) is simply not enabled where the kernel answers 01; to model: the response code of each PQAP as state, so "told success but nothing set up" and "answered 01 while the queue is assigned" are checkable';
+export const FORCED_SIE_EXIT =
+  'the guest\'s AP masks are not modelled; the forced SIE exit of kvm_s390_vcpu_block_all is a vcpu_post_run, which the vcpu machine allows at any time (being kept out of SIE until the unblock is not modelled)';
+export const LOCK_ORDER =
+  'lock order is not modelled, each step is atomic: pqap_hook_rwsem (outside the others), ap_perms_mutex, guests_lock, kvm->lock, mdevs_lock (concurrency issue)';
+
+/** What the mdev region (machines/vfio-ap/ap_matrix_mdev.machine.ts) mirrors: used by both vfio-ap machines. */
+export const mdevRegionAudit: KernelAudit = {
+  machine: 'ap_matrix_mdev region',
+  pinned: PINNED_AUDIT,
+  files: [FILE.apOps, FILE.kvmS390, FILE.kvmMain],
+  modelledFields: [F.mdevKvm, F.users, F.hook],
+  nonKernel: {
+    kvm_vm_open: 'environment: QEMU opens the mdev for a VM whose fd is open (vfio_ap_mdev_open_device needs vdev->kvm)',
+    vfio_ap_mdev_group_notifier: 'the VFIO_GROUP_NOTIFY_SET_KVM notifier of v5.3..v5.18 (removed in v5.19, 421cfe6596f6); only the aqic-v4 and v5.3 designs have it: kvm_destroy_devices sent it NULL and it cleared matrix_mdev->kvm',
+    group_notifier_null: 'design switch (aqic-v4, v5.3): kvm_destroy_devices reaches the group notifier with NULL while the mdev points at the VM',
+  },
+  entries: [
+    entry(K.vfio_ap_mdev_open_device, {
+      noKvm: ignored('-EINVAL: opened without a KVM, writes nothing (kvm_vm_open: QEMU opens it for a VM)'),
+      set: modelled('vfio_ap_mdev_open_device', 'kvm_vm_open'),
+    }),
+    entry(K.vfio_ap_mdev_set_kvm, {
+      noCrycb: ignored('dead branch: kvm_s390_crypto_init always sets crycbd'),
+      hook: modelledAs('the hook, kvm_get_kvm and the pointer are one step; in the kernel a PQAP between the hook and the pointer is answered 01 (handle_pqap noKvm)', 'vfio_ap_mdev_open_device'),
+      eperm: missing(MDEVS),
+      attach: modelled('vfio_ap_mdev_open_device'),
+    }),
+    entry(K.vfio_ap_mdev_close_device, modelled('vfio_ap_mdev_close_device')),
+    entry(K.vfio_ap_mdev_unset_kvm, {
+      none: modelledAs('close without a KVM: nothing happens', 'vfio_ap_mdev_close_device'),
+      hook: modelled('vfio_ap_mdev_close_device'),
+      clear: abstracted(FORCED_SIE_EXIT),
+      reset: modelledAs('vfio_ap_mdev_reset_queues: the queue machine\'s resets', 'vfio_ap_mdev_close_device'),
+      put: modelled('vfio_ap_mdev_close_device'),
+    }),
+    entry(K.kvm_destroy_devices, {
+      destroy: modelledAs('v6.17 destroys the FLIC here; the aqic-v4 and v5.3 designs also send VFIO_GROUP_NOTIFY_SET_KVM(NULL) (group_notifier_null)', 'kvm_destroy_devices', 'group_notifier_null', 'vfio_ap_mdev_group_notifier'),
+    }),
+    entry(K.get_update_locks, abstracted(LOCK_ORDER)),
+  ],
+};
+
+/** Functions that read the mdev's fields but act on the queues (vfio_ap_queue models those effects). */
+const mdevOnly: KernelAudit = {
+  machine: 'ap_matrix_mdev',
+  pinned: PINNED_AUDIT,
+  files: [FILE.apOps, FILE.apDrv],
+  modelledFields: [F.mdevKvm, F.hook],
+  entries: [
+    entry(K.handle_pqap, {
+      noAiv: missing(NO_AIV),
+      noHook: ignored('cannot happen: priv.c calls the hook under pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it'),
+      noKvm: missing(`${GUEST_STATUS}; the hook is set before matrix_mdev->kvm in vfio_ap_mdev_set_kvm (and stays set after -EPERM)`),
+      noQueue: missing(GUEST_STATUS),
+      enable: ignored('queue fields (vfio_ap_queue)'),
+      disable: ignored('queue fields (vfio_ap_queue)'),
+    }),
+    entry(K.vfio_ap_mdev_probe, {
+      fail: ignored('no mdev: writes nothing'),
+      ok: missing(MDEVS),
+    }),
+    entry(K.vfio_ap_mdev_remove, {
+      unregister: modelled('vfio_ap_mdev_close_device'),
+      reset: missing(MDEVS),
+      unlink: missing(MDEVS),
+    }),
+    entry(K.vfio_ap_mdev_request, {
+      clear: abstracted(FORCED_SIE_EXIT),
+      signal: ignored('eventfd only'),
+    }),
+    entry(K.vfio_ap_on_cfg_changed, {
+      none: ignored('writes nothing'),
+      remove: ignored('the shadow APCB only'),
+      removeNoKvm: missing(HOST_CFG),
+      cdoms: ignored('the shadow APCB (adm) only; the inverted control-domain mask is a kernel oddity noted in GAPS-core.md'),
+      add: ignored('bitmaps of pending additions'),
+    }),
+    entry(K.vfio_ap_on_scan_complete, {
+      skip: ignored('writes nothing'),
+      plug: missing(HOST_CFG),
+      noKvm: missing(HOST_CFG),
+      garbage: missing(HOST_CFG),
+    }),
+    entry(K.vfio_ap_init, {
+      noAp: ignored('vfio_ap does not load: no mdev'),
+      fail: ignored('vfio_ap does not load: no mdev'),
+      ok: abstracted('module load: the machine starts after it with one mdev'),
+    }),
+    entry(K.vfio_ap_exit, {
+      unregister: abstracted('module unload: every mdev is removed (vfio_ap_mdev_remove) and every queue (vfio_ap_mdev_remove_queue), which are audited'),
+    }),
+  ],
+};
+
+/** The mdev machine has the struct kvm region too: the kvm audit, the mdev region's and the mdev's own, merged. */
+export const mdevAudit: KernelAudit = composeAudits([kvmAudit, mdevRegionAudit, mdevOnly], {
+  machine: 'ap_matrix_mdev',
+  pinned: PINNED_AUDIT,
+  // the struct kvm machine's environment driver is vfio_ap here
+  envOnly: new Set(['kvm_get_kvm', 'kvm_put_kvm', 'bounds_kvm_get_kvm', 'driver_holds_reference']),
+  remap: { kvm_get_kvm: ['vfio_ap_mdev_open_device'], kvm_put_kvm: ['vfio_ap_mdev_close_device'] },
+});

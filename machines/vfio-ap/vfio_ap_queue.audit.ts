@@ -1,0 +1,233 @@
+// Kernel audit of vfio_ap_queue (a queue and the mdev region it belongs to): every pinned
+// function that reads or writes the queue's assignment, saved ISC and NIB, the NIB pin, the
+// AP's interruption state, or the GISC registrations vfio_ap makes, each branch and hardware
+// outcome marked (issue 12). Facts: machines/audit-kernel.ts.
+import type { KernelAudit } from '../../src/audit.ts';
+import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
+import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
+import { NO_AIV, PV_SWITCH } from '../gisa/kvm_s390_gib.audit.ts';
+import { GUEST_STATUS, HOST_CFG, MDEVS, mdevRegionAudit } from './ap_matrix_mdev.audit.ts';
+
+export const HOTPLUG =
+  'assignment and unassignment while a guest uses the mdev (hot plug into and out of the guest\'s APCB): the stores filter the matrix, update the guest\'s APCB and reset the queues of APIDs filtered out; unassignment resets the queues in the guest\'s APCB and unlinks them; the machine assigns only while the mdev is closed (matrix_mdev_closed, a condition the C does not have) and never unassigns; to model: assign and unassign events in every mdev state, the filtered-APID reset, probe of an already assigned APQN';
+export const ZAPQ_TAPQ =
+  'the AP\'s answers to ZAPQ and TAPQ: NORMAL, RESET_IN_PROGRESS, BUSY and STATE_CHANGE_IN_PROGRESS queue apq_reset_check, which polls TAPQ every 20 ms with no budget (flush_work waits as long as the AP answers RESET_IN_PROGRESS/BUSY) and issues ZAPQ again after an in-progress answer or an ASSOC_* code; DECONFIGURED/CHECKSTOPPED free at once; any other ZAPQ or TAPQ code is a WARN and frees nothing (NIB pinned, GISC registered, yet unset_kvm drops the KVM reference); to model: ZAPQ and TAPQ responses as payloads, apq_reset_check as a work region, flush_work as a wait on it';
+export const AQIC_OFF =
+  'ap_aqic(ir=0) answering RESET_IN_PROGRESS or BUSY (retried up to 6 times, 20 ms apart) or a not-operational code, and vfio_ap_wait_for_irqclear\'s TAPQ polling (5 tries): on every path the NIB and the GISC are freed, also while the AP may still have interruptions enabled; the guest gets the last AQIC status; to model: AQIC ir=0 and TAPQ responses as payloads of the disable with their budgets, the AP\'s irq_enabled kept when the disable did not take';
+export const RESET_IOCTL =
+  'VFIO_DEVICE_RESET (QEMU on a guest reset): every queue of the mdev is reset while the guest keeps the mdev open and the hook installed, -EIO when a reset did not end NORMAL; to model: a reset event on an open mdev with the close\'s reset branches, its return code as state';
+export const DMA_UNMAP =
+  'userspace unmapping the IOVA of a saved NIB (type1 container or iommufd): vfio_ap_irq_disable of that queue, with all the ir=0 outcomes, while the guest runs; to model: a dma_unmap event per queue';
+export const PV_AP =
+  'a PV guest\'s NIB must be shared with the host (ensure_nib_shared, uv_pin_shared): otherwise the new pin is undone and the guest gets 06; to model: a pv guest configuration with a shared/unshared NIB payload';
+export const FREE_WARN =
+  'q->matrix_mdev or its kvm NULL: the WARN_ON branch keeps saved_isc (resp. saved_iova) and skips the unregister (resp. the unpin); the machine records a call through a NULL kvm and clears both instead; to model: keep them and make the WARN the fault';
+export const QUEUE_CFG =
+  'a queue removed after its APQN left the host\'s AP configuration is not reset (ZAPQ would answer 01): a saved ISC and NIB are never released, the GISC stays registered and the NIB pinned; to model: a hostConfig payload on vfio_ap_mdev_remove_queue (the config change that removes the APQN)';
+
+const own: KernelAudit = {
+  machine: 'vfio_ap_queue',
+  pinned: PINNED_AUDIT,
+  files: [FILE.apOps, FILE.apPriv, FILE.apDrv, FILE.priv, FILE.interrupt],
+  modelledFields: [F.apm, F.aqm, F.qMdev, F.qtable, F.q, F.savedIsc, F.savedIova, F.pin, F.apIrq, F.apGisc, F.apGisa, F.ref, F.mask],
+  nonKernel: {
+    queue_mine: 'event routing: the event is about this queue',
+    bounds_aqic: 'bound: AQIC ir=1 only while the leaks it may add stay below COUNT_CAP',
+  },
+  entries: [
+    entry(K.vfio_ap_queue_struct, { fields: abstracted('QueueContext: saved_isc, saved_iova (nib), the pin count and what the AP holds; apqn is the queue index, reset_status and reset_work are not modelled') }),
+    entry(K.assign_adapter_store, {
+      parse: ignored('error return: nothing changes'),
+      range: ignored('error return: nothing changes'),
+      again: ignored('nothing changes'),
+      invalid: missing(MDEVS),
+      link: modelledAs('either order; completes the APQN when the APQI is assigned already', 'assign_adapter_store', 'apqn_assigned', 'matrix_mdev_closed'),
+      hotplug: missing(HOTPLUG),
+    }),
+    entry(K.assign_domain_store, {
+      parse: ignored('error return: nothing changes'),
+      range: ignored('error return: nothing changes'),
+      again: ignored('nothing changes'),
+      invalid: missing(MDEVS),
+      link: modelledAs('either order; completes the APQN when the APID is assigned already', 'assign_domain_store', 'apqn_assigned', 'matrix_mdev_closed'),
+      hotplug: missing(HOTPLUG),
+    }),
+    entry(K.unassign_adapter_store, {
+      parse: ignored('error return: nothing changes'),
+      none: ignored('nothing changes'),
+      unplug: missing(HOTPLUG),
+      stale: missing(`${HOTPLUG}; the queue keeps q->matrix_mdev after it left the qtable, so a later vfio_ap_mdev_remove_queue locks through a removed mdev`),
+    }),
+    entry(K.unassign_domain_store, {
+      parse: ignored('error return: nothing changes'),
+      none: ignored('nothing changes'),
+      unplug: missing(HOTPLUG),
+      stale: missing(`${HOTPLUG}; the queue keeps q->matrix_mdev after it left the qtable`),
+    }),
+    entry(K.ap_config_store, {
+      parse: ignored('error return: nothing changes'),
+      invalid: ignored('error return: the old masks are restored'),
+      apply: missing(HOTPLUG),
+    }),
+    entry(K.vfio_ap_mdev_validate_masks, {
+      defDrv: ignored('reservations for the host drivers (apmask/aqmask) are not modelled; writes nothing'),
+      shared: missing(MDEVS),
+      ok: modelled('assign_adapter_store', 'assign_domain_store'),
+    }),
+    entry(K.vfio_ap_mdev_resource_in_use, {
+      inUse: ignored('refuses the host mask change: writes nothing'),
+      free: ignored('writes nothing here; the rebind removes the queue (vfio_ap_mdev_remove_queue, audited)'),
+    }),
+    entry(K.matrix_show, ignored('reads only')),
+    entry(K.kvm_s390_vm_set_crypto, {
+      noAp: ignored('-EOPNOTSUPP: writes nothing'),
+      apie: missing('a guest without AP interpretation (KVM_S390_VM_CRYPTO_DISABLE_APIE): its PQAP goes to QEMU, not to handle_pqap; switching it while the guest runs changes ECA_APIE under vfio_ap; to model: an apie configuration and the attribute as a userspace event'),
+      kw: ignored('key wrapping: writes nothing modelled'),
+    }),
+    entry(K.vfio_ap_mdev_get_queue, abstracted('queue events carry the queue index; a queue is found while its APQN is assigned (apqn_assigned)')),
+    entry(K.vfio_ap_mdev_probe_queue, {
+      fail: ignored('no queue: writes nothing'),
+      alone: abstracted('the initial state probed: q allocated with saved_isc VFIO_AP_ISC_INVALID'),
+      link: missing(HOTPLUG),
+      hotplug: missing(HOTPLUG),
+    }),
+    entry(K.vfio_ap_mdev_remove_queue, {
+      guest: modelledAs('the queue\'s reset (interruptions off, AQIC resources freed), then removed', 'vfio_ap_mdev_remove_queue'),
+      siblings: missing(`${HOTPLUG}; removing one queue resets every queue of its APID in the guest`),
+      host: modelled('vfio_ap_mdev_remove_queue'),
+      noReset: missing(QUEUE_CFG),
+      free: modelled('vfio_ap_mdev_remove_queue'),
+    }),
+    entry(K.PQAP_AQIC, {
+      noAp: ignored('no AP instructions: vfio_ap does not load'),
+      noApie: missing('a guest without AP interpretation (KVM_S390_VM_CRYPTO_DISABLE_APIE): PQAP(AQIC) goes to QEMU; to model: an apie configuration'),
+      fc: ignored('not AQIC: writes nothing'),
+      pstate: ignored('a program interruption: no modelled field'),
+      spec: ignored('a program interruption: no modelled field'),
+      fac65: missing(`${NO_AIV}; facility 65 is offered only with AIV, without it PQAP(AQIC) is a specification exception`),
+      hook: modelledAs('needs the hook and a vcpu in SIE (pqap_hook)', 'PQAP_AQIC', 'pqap_hook'),
+      hookErr: missing(NO_AIV),
+      noHook: missing(GUEST_STATUS),
+    }),
+    entry(K.handle_pqap, {
+      noAiv: missing(NO_AIV),
+      noHook: ignored('cannot happen: priv.c calls the hook under pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it'),
+      noKvm: missing(`${GUEST_STATUS}; the hook is set before matrix_mdev->kvm (and stays set after -EPERM)`),
+      noQueue: missing(GUEST_STATUS),
+      enable: modelled('handle_pqap', 'pqap_hook', 'bounds_aqic'),
+      disable: modelled('handle_pqap', 'vfio_ap_irq_disable', 'saved_isc_valid'),
+    }),
+    entry(K.vfio_ap_irq_enable, {
+      nib: modelledAs('the NIB_INVALID payload', 'handle_pqap'),
+      pin: modelledAs('the PIN_FAILED payload', 'handle_pqap', 'vfio_pin_pages'),
+      pvShared: missing(PV_AP),
+      gisc: modelledAs('upstream: kvm_s390_gisc_register fails when the VM has no GISA any more; unpinned, 06', 'handle_pqap'),
+      normal: modelled('handle_pqap', 'vfio_ap_irq_enable', 'saved_isc_valid'),
+      changed: modelledAs('the OTHERWISE_CHANGED payload', 'handle_pqap'),
+      other: modelledAs('the OTHER payload stands for every other response code (the leak of the new pin and GISC is the upstream finding)', 'handle_pqap', 'vfio_ap_irq_enable', 'vfio_ap_irq_disable'),
+    }),
+    entry(K.vfio_ap_irq_disable, {
+      off: modelledAs('ap_aqic(ir=0) answered NORMAL or 07 and the TAPQ wait in one step: interruptions off, then the resources freed', 'handle_pqap'),
+      retry: missing(AQIC_OFF),
+      budget: missing(AQIC_OFF),
+      notOper: missing(AQIC_OFF),
+    }),
+    entry(K.vfio_ap_wait_for_irqclear, {
+      clear: modelled('handle_pqap'),
+      retry: missing(AQIC_OFF),
+      gone: missing(AQIC_OFF),
+      budget: missing(AQIC_OFF),
+    }),
+    entry(K.vfio_ap_free_aqic_resources, {
+      noQ: ignored('writes nothing'),
+      unregister: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      noKvm: missing(FREE_WARN),
+      unpin: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages'),
+      noMdev: missing(FREE_WARN),
+    }),
+    entry(K.vfio_ap_mdev_reset_queue, {
+      noQ: ignored('writes nothing'),
+      queued: modelledAs('ZAPQ answered NORMAL and its completion are one step: interruptions off and resources freed (apq_reset_check\'s done branch)', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      gone: missing(ZAPQ_TAPQ),
+      invalid: missing(ZAPQ_TAPQ),
+    }),
+    entry(K.apq_reset_check, {
+      busy: missing(ZAPQ_TAPQ),
+      rezap: missing(ZAPQ_TAPQ),
+      done: modelledAs('folded into the reset step', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      eio: missing(ZAPQ_TAPQ),
+    }),
+    entry(K.vfio_ap_mdev_reset_queues, {
+      zap: modelled('vfio_ap_mdev_close_device', 'matrix_mdev_open'),
+      eio: missing(RESET_IOCTL),
+    }),
+    entry(K.vfio_ap_mdev_ioctl, {
+      reset: missing(RESET_IOCTL),
+      info: ignored('information and eventfds: no modelled field'),
+      other: ignored('-EOPNOTSUPP: writes nothing'),
+    }),
+    entry(K.vfio_ap_mdev_dma_unmap, {
+      hit: missing(DMA_UNMAP),
+      miss: ignored('writes nothing'),
+    }),
+    entry(K.vfio_ap_mdev_remove, {
+      unregister: modelled('vfio_ap_mdev_close_device'),
+      reset: missing(MDEVS),
+      unlink: missing(MDEVS),
+    }),
+    entry(K.vfio_ap_on_cfg_changed, {
+      none: ignored('writes nothing'),
+      remove: ignored('the shadow APCB only: the AP bus removes the queue devices (vfio_ap_mdev_remove_queue)'),
+      removeNoKvm: missing(HOST_CFG),
+      cdoms: ignored('the shadow APCB (adm) only; the inverted control-domain mask is a kernel oddity noted in GAPS-core.md'),
+      add: ignored('bitmaps of pending additions'),
+    }),
+    entry(K.vfio_ap_on_scan_complete, {
+      skip: ignored('writes nothing'),
+      plug: missing(HOST_CFG),
+      noKvm: missing(HOST_CFG),
+      garbage: missing(HOST_CFG),
+    }),
+    entry(K.AP_ADAPTER_INTERRUPTION, {
+      nib: modelledAs('a NIB write while nothing is saved is the NIB_WRITE_UNPINNED fault', 'AP_ADAPTER_INTERRUPTION', 'ap_irq_enabled'),
+      gisa: modelled('AP_ADAPTER_INTERRUPTION'),
+    }),
+    entry(K.PQAP_ZAPQ, {
+      reset: modelled('PQAP_ZAPQ', 'pqap_hook'),
+      async: missing(ZAPQ_TAPQ),
+    }),
+    entry(K.kvm_s390_gisc_register, {
+      enodev: modelled('handle_pqap'),
+      erange: ignored('vfio_ap passes gr1 & 7: never above MAX_ISC'),
+      inc: modelled('handle_pqap'),
+      first: modelled('handle_pqap'),
+      firstBusy: modelled('handle_pqap'),
+      race: missing(`a PV switch between the origin check and ref_lock. ${PV_SWITCH}`),
+    }),
+    entry(K.kvm_s390_gisc_unregister, {
+      enodev: missing(`the VM lost its GISA (PV switch) while vfio_ap holds a registration: -ENODEV is ignored, saved_isc is cleared, ref_count[] keeps the count. ${PV_SWITCH}`),
+      erange: ignored('vfio_ap passes a saved ISC: never above MAX_ISC'),
+      einval: modelledAs('an unbalanced unregister is the GISC_UNREGISTER_UNBALANCED fault', 'handle_pqap'),
+      dec: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      last: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      lastBusy: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      race: missing(`a PV switch between the origin check and ref_lock. ${PV_SWITCH}`),
+    }),
+    entry(K.vfio_ap_init, {
+      noAp: ignored('vfio_ap does not load: no queue'),
+      fail: ignored('vfio_ap does not load: no queue'),
+      ok: abstracted('module load: the machine starts after it, every queue probed'),
+    }),
+    entry(K.vfio_ap_exit, {
+      unregister: abstracted('module unload: every queue is removed (vfio_ap_mdev_remove_queue, audited)'),
+    }),
+  ],
+};
+
+/** The queue machine has the mdev region too: its part and the queue's, merged. */
+export const queueAudit: KernelAudit = composeAudits([mdevRegionAudit, own], {
+  machine: 'vfio_ap_queue',
+  pinned: PINNED_AUDIT,
+  envOnly: new Set(),
+  remap: {},
+});

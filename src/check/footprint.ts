@@ -1,0 +1,277 @@
+// Footprints: what each transition of a machine reads and writes, as its `meta.footprint`
+// declares (machines/kthread.ts steps, and the regions of a fine-grained configuration), and
+// the verification that the declaration is true. `verifyFootprints` explores the model in
+// full and runs every step with a recording proxy: each guard evaluated and each action run
+// is attributed to its transition, and any read or write outside that transition's declared
+// footprint, any change of the context the fired transitions did not declare, any raised
+// event not declared, fails with a message naming the transition, the path and the
+// declaration. Invariants that declare `reads` are checked the same way in every state.
+// Transitions without a footprint are not checked: the reduction treats them as dependent
+// on everything.
+import type { AbstractState, Model, Path } from '../spec.ts';
+import type { Compiled, TransitionInfo } from './compile.ts';
+import { probe, PROBED } from './probe.ts';
+
+/** A declared footprint found to be wrong, or a declaration that cannot be checked. */
+export class FootprintError extends Error {
+  override name = 'FootprintError';
+}
+
+export interface DeclaredFootprint {
+  reads: readonly Path[];
+  writes: readonly Path[];
+  raises: readonly string[];
+  /** What the event's enabledness depends on (default: reads and writes). */
+  enables: readonly Path[];
+}
+
+/** The footprint a transition declares in `meta.footprint`, or undefined. */
+export function declared(t: TransitionInfo): DeclaredFootprint | undefined {
+  const fp = t.meta?.['footprint'] as { reads?: Path[]; writes?: Path[]; raises?: string[]; enables?: Path[] } | undefined;
+  if (!fp) return undefined;
+  const reads = fp.reads ?? [];
+  const writes = fp.writes ?? [];
+  return { reads, writes, raises: fp.raises ?? [], enables: fp.enables ?? [...reads, ...writes] };
+}
+
+/** Whether two paths overlap: one is a prefix of the other, '*' matching any key. */
+export function overlaps(a: Path, b: Path): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== '*' && b[i] !== '*' && String(a[i]) !== String(b[i])) return false;
+  return true;
+}
+
+/** Whether `p` lies inside a declared path (a declaration is a prefix of it, '*' matching any key). */
+export function covered(p: Path, decl: readonly Path[]): boolean {
+  return decl.some((d) => d.length <= p.length && d.every((k, i) => k === '*' || String(k) === String(p[i])));
+}
+
+const show = (p: Path) => (p.length ? p.map(String).join('.') : '(the whole context)');
+
+/**
+ * Recording proxies. `wrap(x, at)` gives a proxy of `x` that logs every read (a primitive read
+ * through it, a key tested, an object's keys listed) and every write into `log(owner)` with its
+ * path from `x`; objects read through it come back wrapped too.
+ */
+export class Recorder {
+  readonly reads = new Map<string, Path[]>();
+  readonly writes = new Map<string, Path[]>();
+  private readonly targets = new WeakMap<object, object>();
+  /** Appended to the owner of reads while set (':enables' while a guard decides enabledness). */
+  suffix = '';
+  /** Writes are not logged (a guard working on a scratch copy). */
+  readOnly = false;
+
+  log(kind: 'reads' | 'writes', owner: string, p: Path): void {
+    if (kind === 'writes' && this.readOnly) return;
+    if (kind === 'reads') owner += this.suffix;
+    const m = this[kind];
+    let list = m.get(owner);
+    if (!list) m.set(owner, (list = []));
+    list.push(p);
+  }
+
+  clear(): void {
+    this.reads.clear();
+    this.writes.clear();
+  }
+
+  unwrap<T>(x: T): T {
+    return (x !== null && typeof x === 'object' && (this.targets.get(x as object) as T)) || x;
+  }
+
+  /** `x` with every proxy inside it replaced by its target (values written through a proxy, results built from proxies). */
+  deepUnwrap<T>(x: T, seen = new Set<object>()): T {
+    if (x === null || typeof x !== 'object') return x;
+    const raw = this.unwrap(x) as Record<string, unknown>;
+    if (seen.has(raw)) return raw as T;
+    seen.add(raw);
+    for (const k of Object.keys(raw)) {
+      const v = raw[k];
+      if (v !== null && typeof v === 'object') {
+        const u = this.deepUnwrap(v, seen);
+        if (u !== v) raw[k] = u;
+      }
+    }
+    return raw as T;
+  }
+
+  wrap<T>(x: T, owner: string, at: Path = []): T {
+    if (x === null || typeof x !== 'object') return x;
+    const target = this.unwrap(x) as object;
+    const self = this;
+    const proxy = new Proxy(target, {
+      get(t, k, receiver) {
+        if (typeof k === 'symbol') return Reflect.get(t, k, receiver);
+        if (!Object.prototype.hasOwnProperty.call(t, k) && k in t) return Reflect.get(t, k, receiver); // a method
+        const v = (t as Record<string, unknown>)[k];
+        const p = [...at, Array.isArray(t) && /^\d+$/.test(k) ? Number(k) : k];
+        if (v !== null && typeof v === 'object') return self.wrap(v, owner, p);
+        self.log('reads', owner, p);
+        return v;
+      },
+      has(t, k) {
+        // an array index's presence is the array's length (Array.prototype.every and friends test it)
+        if (typeof k !== 'symbol') self.log('reads', owner, Array.isArray(t) && /^\d+$/.test(k) ? [...at, 'length'] : [...at, k]);
+        return Reflect.has(t, k);
+      },
+      ownKeys(t) {
+        self.log('reads', owner, at);
+        return Reflect.ownKeys(t);
+      },
+      set(t, k, v) {
+        if (typeof k !== 'symbol') self.log('writes', owner, [...at, Array.isArray(t) && /^\d+$/.test(k) ? Number(k) : k]);
+        return Reflect.set(t, k, self.deepUnwrap(v));
+      },
+      deleteProperty(t, k) {
+        if (typeof k !== 'symbol') self.log('writes', owner, [...at, k]);
+        return Reflect.deleteProperty(t, k);
+      },
+    });
+    this.targets.set(proxy, target);
+    return proxy as T;
+  }
+}
+
+/** The leaf paths where two JSON-like values differ (a changed shape: the path of the node). */
+export function changedPaths(a: unknown, b: unknown, at: Path = [], out: Path[] = []): Path[] {
+  if (a === b) return out;
+  const oa = a !== null && typeof a === 'object';
+  const ob = b !== null && typeof b === 'object';
+  if (!oa || !ob || Array.isArray(a) !== Array.isArray(b)) {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(at);
+    return out;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  for (const k of keys) {
+    const key = Array.isArray(a) ? Number(k) : k;
+    if (!(k in ra) || !(k in rb)) {
+      if (ra[k] !== undefined || rb[k] !== undefined) out.push([...at, key]);
+      continue;
+    }
+    changedPaths(ra[k], rb[k], [...at, key], out);
+  }
+  return out;
+}
+
+/** Human name of a transition: event, source state, thread. */
+export function describe(t: TransitionInfo): string {
+  const thread = t.meta?.['thread'];
+  return `transition '${t.event}' from ${t.source}${typeof thread === 'string' ? ` (thread ${thread})` : ''}`;
+}
+
+/**
+ * Installs the recorder into the compiled machine and the probe for one exploration; returns
+ * the check to run after each step and each new state, and the uninstall.
+ */
+export function instrument(model: Model, compiled: Compiled): {
+  beforeStep(): void;
+  afterStep(event: number, before: unknown, after: unknown | undefined): void;
+  /** The context to hand to `compiled.step` for the guards (a recording proxy is made per guard). */
+  state(s: AbstractState<unknown>): void;
+  /** The raw context to store (proxies removed). */
+  raw<T>(c: T): T;
+  done(): void;
+} {
+  const rec = new Recorder();
+  const infos = compiled.transitions;
+  const decl = infos.map(declared);
+  let current = -1;
+  const raised = new Map<number, string[]>();
+  compiled.hooks = {
+    guardContext(context, id) {
+      current = id;
+      rec.readOnly = true;
+      return decl[id] ? rec.wrap(context, String(id)) : context;
+    },
+    actions(id) {
+      current = id;
+      rec.readOnly = false;
+      if (!decl[id]) return;
+      for (const a of infos[id]!.actions) {
+        if (a === undefined || !(a as Record<symbol, unknown>)[PROBED]) {
+          throw new FootprintError(`${describe(infos[id]!)} declares a footprint, but its action ${actionText(a)} does not run through the probe, so what it reads cannot be verified: write it with kernel()/update() (machines/lib.ts) or as a kthread step`);
+        }
+      }
+    },
+    raised(type) {
+      if (current < 0) return;
+      const list = raised.get(current) ?? [];
+      list.push(type);
+      raised.set(current, list);
+    },
+  };
+  probe.wrap = (c) => (current >= 0 && decl[current] ? rec.wrap(c, String(current)) : c);
+  probe.unwrap = (c) => rec.unwrap(c);
+  probe.phase = (p) => void (rec.suffix = p ? ':' + p : '');
+  const invs = model.invariants.filter((i) => i.reads);
+  return {
+    beforeStep() {
+      rec.clear();
+      raised.clear();
+      current = -1;
+    },
+    afterStep(e, before, after) {
+      const ev = model.events[e]!;
+      // every access attributed to a transition must be within its declaration
+      for (const [kind, m] of [['reads', rec.reads], ['writes', rec.writes]] as const) {
+        for (const [owner, paths] of m) {
+          const enabling = owner.endsWith(':enables');
+          const id = Number(enabling ? owner.slice(0, -':enables'.length) : owner);
+          const d = decl[id];
+          if (!d) continue;
+          const allowed = kind === 'writes' ? d.writes : enabling ? d.enables : [...d.reads, ...d.writes];
+          const what = kind === 'writes' ? 'writes' : enabling ? 'enables (what its enabledness depends on)' : 'reads and writes';
+          for (const p of paths) {
+            if (!covered(p, allowed)) {
+              throw new FootprintError(`${describe(infos[id]!)}, on event ${JSON.stringify(ev)}: ${kind === 'reads' ? 'reads' : 'writes'} ${show(p)}${enabling ? ' to decide whether it is enabled' : ''}, outside its declared ${what} [${allowed.map(show).join(', ')}]`);
+            }
+          }
+        }
+      }
+      for (const [id, types] of raised) {
+        const d = decl[id];
+        if (!d) continue;
+        for (const t of types) if (!d.raises.includes(t)) throw new FootprintError(`${describe(infos[id]!)}: raises ${t}, not in its declared raises [${d.raises.join(', ')}]`);
+      }
+      if (after === undefined) return;
+      // and the step as a whole changed nothing its fired transitions did not declare
+      const fired = Array.from(compiled.fired.subarray(0, compiled.nFired));
+      if (fired.some((id) => !decl[id])) return;
+      const writes = fired.flatMap((id) => decl[id]!.writes);
+      for (const p of changedPaths(before, after)) {
+        if (!covered(p, writes)) {
+          throw new FootprintError(`event ${JSON.stringify(ev)} (${fired.map((id) => describe(infos[id]!)).join(', ')}) changed ${show(p)}, which none of them declares as written`);
+        }
+      }
+    },
+    state(s) {
+      for (const inv of invs) {
+        rec.clear();
+        const owner = `inv:${inv.name}`;
+        inv.holds({ value: rec.wrap(s.value, owner + ':value'), context: rec.wrap(s.context, owner) });
+        const ctx = inv.reads!.context ?? [];
+        const val = inv.reads!.value ?? [];
+        for (const p of rec.reads.get(owner) ?? []) if (!covered(p, ctx)) throw new FootprintError(`invariant ${inv.name} reads context ${show(p)}, outside its declared reads [${ctx.map(show).join(', ')}]`);
+        for (const p of rec.reads.get(owner + ':value') ?? []) if (!covered(p, val)) throw new FootprintError(`invariant ${inv.name} reads state value ${show(p)}, outside its declared value reads [${val.map(show).join(', ')}]`);
+      }
+      rec.clear();
+    },
+    raw: (c) => rec.deepUnwrap(c),
+    done() {
+      compiled.hooks = undefined;
+      probe.wrap = undefined;
+      probe.unwrap = (c) => c;
+      probe.phase = undefined;
+    },
+  };
+}
+
+function actionText(a: unknown): string {
+  if (typeof a === 'string') return `'${a}'`;
+  if (a && typeof a === 'object' && 'type' in a) return `'${String((a as { type: unknown }).type)}'`;
+  if (typeof a === 'function') return `'${a.name || 'inline'}'`;
+  return 'inline';
+}

@@ -1,0 +1,277 @@
+// Partial-order reduction for the compiled explorer: strong stubborn sets (Valmari) over the
+// model's events, with the visibility condition and the breadth-first cycle proviso, so that
+// steps of different threads that touch disjoint context are not explored in every order.
+//
+// Dependence comes from declared footprints (`meta.footprint` of each transition, checked by
+// footprint.ts): an event's transitions, with those of the internal events they raise, read
+// and write context paths and encoding slots (the source's regions, the regions of stateIn
+// guards; a targeted transition writes its domain's regions). Two events are dependent when
+// one writes what the other reads or writes; an event with a transition that declares no
+// footprint (or a guard the analysis cannot see through) is dependent on everything.
+//
+// In a state s, from each enabled seed event: add, for an enabled event, every event
+// dependent on it; for a disabled one, every event that writes what it reads (one of those
+// must happen before it can become enabled). The enabled events of the smallest closure are
+// explored (the ample set); all enabled events are explored instead when
+//   - C2 (visibility): a transition the ample set fires writes something an invariant reads,
+//   - C3 (cycle proviso, BFS form): an ample successor was already stored before s was
+//     expanded (so every cycle of the reduced graph has a fully expanded state),
+//   - C0: the ample events changed nothing (no successor).
+// With C0..C3 the reduced graph is stutter-equivalent to the full one for the propositions the
+// invariants read, so an invariant is violated in a reachable state of the full graph iff it
+// is in the reduced one (Clarke, Grumberg, Peled, Model Checking, ch. 10; Valmari 1991).
+// Liveness under weak fairness and alwaysReachable (a branching-time property) are not
+// preserved by these provisos: `check` explores those models in full (check.ts).
+import type { Model, Path } from '../spec.ts';
+import type { Compiled } from './compile.ts';
+import { declared, overlaps } from './footprint.ts';
+
+/** Why a model is explored in full although reduction was asked for. */
+export class PorRefused {
+  constructor(readonly reason: string) {}
+}
+
+export interface PorTables {
+  /** Per event (index into model.events): events dependent on it, as a bitset of `words` words. */
+  deps: Uint32Array[];
+  /** Per event: the ids of the transitions that can take it (not those of the events they raise). */
+  cands: number[][];
+  /** Per transition id: its source's activity chain (slot, child index pairs). */
+  chain: number[][];
+  /** Per transition id: events that can make its guard true while its source is active (its enables, its stateIn regions). */
+  guardEnablers: Uint32Array[];
+  /** Per slot: the events that can change it, by the active child their transition's source lies under (-1: outside the slot's subtree, always included). */
+  slotMovers: Map<number, Uint32Array>[];
+  /** Per transition id: it writes something an invariant reads (or declares no footprint). */
+  visible: Uint8Array;
+  words: number;
+  /** Events whose transitions all declare footprints (the rest are dependent on everything). */
+  declaredEvents: number;
+}
+
+interface Fp {
+  global: boolean;
+  reads: Path[];
+  writes: Path[];
+  /** what the event's enabledness depends on */
+  enables: Path[];
+  readSlots: Set<number>;
+  writeSlots: Set<number>;
+  enableSlots: Set<number>;
+}
+
+/** The dependence tables of a model, or the reason it cannot be reduced. */
+export function porTables(model: Model, compiled: Compiled): PorTables | PorRefused {
+  const infos = compiled.transitions;
+  if (!infos.some((t) => declared(t))) return new PorRefused('no transition declares a footprint (machines/kthread.ts): nothing to reduce');
+  const undeclaredInv = model.invariants.filter((i) => !i.reads).map((i) => i.name);
+  if (undeclaredInv.length) return new PorRefused(`invariant ${undeclaredInv.join(', ')} declares no reads, so every step is visible: declare Invariant.reads`);
+
+  const byType = new Map<string, number[]>();
+  for (const t of infos) {
+    const list = byType.get(t.event) ?? [];
+    list.push(t.id);
+    byType.set(t.event, list);
+  }
+  // an event's transitions (those whose guard does not reject it on its payload alone), with those
+  // of the internal events they raise (transitively: their payload is not known, so all of them)
+  const direct = (e: { type: string }): number[] => (byType.get(e.type) ?? []).filter((id) => !compiled.rejects(id, e));
+  const closure = (e: { type: string }): number[] => {
+    const out = new Set<number>(direct(e));
+    const types: string[] = [];
+    const seenTypes = new Set<string>([e.type]);
+    const more = (id: number) => {
+      for (const r of declared(infos[id]!)?.raises ?? []) if (!seenTypes.has(r)) seenTypes.add(r), types.push(r);
+    };
+    for (const id of out) more(id);
+    for (let i = 0; i < types.length; i++) {
+      for (const id of byType.get(types[i]!) ?? []) {
+        out.add(id);
+        more(id);
+      }
+    }
+    return [...out];
+  };
+  const fpOf = (ids: number[]): Fp => {
+    const fp: Fp = { global: false, reads: [], writes: [], enables: [], readSlots: new Set(), writeSlots: new Set(), enableSlots: new Set() };
+    for (const id of ids) {
+      const t = infos[id]!;
+      const d = declared(t);
+      if (!d || t.opaque) fp.global = true;
+      else {
+        fp.reads.push(...d.reads, ...d.writes);
+        fp.writes.push(...d.writes);
+        fp.enables.push(...d.enables);
+      }
+      for (const s of t.readSlots) fp.readSlots.add(s), fp.enableSlots.add(s);
+      for (const s of t.writeSlots) fp.readSlots.add(s), fp.writeSlots.add(s);
+    }
+    return fp;
+  };
+  const n = model.events.length;
+  const fps = model.events.map((e) => fpOf(closure(e)));
+  const writesInto = (w: Fp, r: Fp): boolean => {
+    for (const s of w.writeSlots) if (r.readSlots.has(s)) return true;
+    for (const p of w.writes) for (const q of r.reads) if (overlaps(p, q)) return true;
+    return false;
+  };
+  // only the events of the same raise closure's transitions: whether `w` can change whether `r` is enabled
+  const enablesInto = (w: Fp, r: Fp): boolean => {
+    for (const s of w.writeSlots) if (r.enableSlots.has(s)) return true;
+    for (const p of w.writes) for (const q of r.enables) if (overlaps(p, q)) return true;
+    return false;
+  };
+  const words = Math.max(1, Math.ceil(n / 32));
+  const deps = Array.from({ length: n }, () => new Uint32Array(words));
+  const set = (b: Uint32Array, i: number) => (b[i >>> 5]! |= 1 << (i & 31));
+  for (let e = 0; e < n; e++) {
+    for (let f = 0; f < n; f++) {
+      const a = fps[e]!, b = fps[f]!;
+      if (a.global || b.global || writesInto(a, b) || writesInto(b, a)) set(deps[e]!, f);
+    }
+  }
+  // disabled events: what can enable one of their transitions. A transition whose source is
+  // inactive needs the first inactive region on its chain to change: the events that can change
+  // that region from where it is (their source under its active child, or outside it). One
+  // whose source is active needs its guard to change: the events writing its enables or stateIn regions.
+  const cands = model.events.map(direct);
+  const all = new Uint32Array(words).fill(0xffffffff);
+  const guardEnablers = infos.map((t) => {
+    const d = declared(t);
+    if (!d || t.opaque) return all;
+    const b = new Uint32Array(words);
+    const probe: Fp = { global: false, reads: [...d.enables], writes: [], enables: [...d.enables], readSlots: new Set(t.guardSlots), writeSlots: new Set(), enableSlots: new Set(t.guardSlots) };
+    for (let f = 0; f < n; f++) if (fps[f]!.global || enablesInto(fps[f]!, probe)) set(b, f);
+    return b;
+  });
+  const slotMovers: Map<number, Uint32Array>[] = Array.from({ length: compiled.slots }, () => new Map());
+  model.events.forEach((_, f) => {
+    for (const id of closure(model.events[f]!)) {
+      const t = infos[id]!;
+      for (const r of t.writeSlots) {
+        // where t's source lies relative to slot r: under which child of r, or outside (-1)
+        let child = -1;
+        for (let k = 0; k < t.chain.length; k += 2) if (t.chain[k] === r) child = t.chain[k + 1]!;
+        const m = slotMovers[r]!;
+        let b = m.get(child);
+        if (!b) m.set(child, (b = new Uint32Array(words)));
+        set(b, f);
+      }
+    }
+  });
+  // visibility: a transition writing what an invariant reads (context paths, or regions of the state value)
+  const invPaths: Path[] = model.invariants.flatMap((i) => [...(i.reads!.context ?? [])]);
+  const invSlots = new Set<number>();
+  for (const i of model.invariants) {
+    for (const p of i.reads!.value ?? []) {
+      const slots = slotsOfValuePath(compiled, p);
+      if (!slots) return new PorRefused(`invariant ${i.name} reads state value ${p.join('.')}, which names no region of the machine`);
+      for (const s of slots) invSlots.add(s);
+    }
+  }
+  const visible = new Uint8Array(infos.length);
+  for (const t of infos) {
+    const d = declared(t);
+    if (!d || t.opaque) visible[t.id] = 1;
+    else if (t.writeSlots.some((s) => invSlots.has(s)) || d.writes.some((p) => invPaths.some((q) => overlaps(p, q)))) visible[t.id] = 1;
+  }
+  return { deps, cands, chain: infos.map((t) => t.chain), guardEnablers, slotMovers, visible, words, declaredEvents: fps.filter((f) => !f.global).length };
+}
+
+/** The encoding slots a state-value path depends on: the named regions' subtrees and their ancestors ('*' any key). */
+function slotsOfValuePath(compiled: Compiled, p: Path): number[] | undefined {
+  const out = new Set<number>();
+  let ok = false;
+  const walk = (sn: any, i: number, ancestors: number[]): void => {
+    if (i === p.length) {
+      ok = true;
+      const sub = compiled.subtree(sn.id);
+      if (sub) for (let s = sub.start; s < sub.end; s++) out.add(s);
+      for (const a of ancestors) out.add(a);
+      return;
+    }
+    const here = sn.type === 'compound' ? [...ancestors, compiled.subtree(sn.id)!.start] : ancestors;
+    const keys = p[i] === '*' ? Object.keys(sn.states ?? {}) : [String(p[i])];
+    for (const k of keys) if (sn.states?.[k]) walk(sn.states[k], i + 1, here);
+  };
+  walk(compiled.machine.root, 0, []);
+  return ok ? [...out] : undefined;
+}
+
+/**
+ * The ample set of a state: indices of enabled events (`enabled[e]`), the smallest stubborn
+ * closure over all seeds, written to `out`; returns its size (equal to the number of enabled
+ * events when nothing can be left out).
+ */
+export function ampleSet(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, nEnabled: number, out: Int32Array, scratch: { s: Uint32Array; best: Uint32Array; work: Int32Array; nes: Uint32Array }): number {
+  const n = enabled.length;
+  let bestCount = nEnabled;
+  if (nEnabled <= 1) return fill(enabled, out);
+  const { s, best, work, nes } = scratch;
+  let haveBest = false;
+  for (let seed = 0; seed < n && bestCount > 1; seed++) {
+    if (!enabled[seed]) continue;
+    s.fill(0);
+    s[seed >>> 5]! |= 1 << (seed & 31);
+    let top = 0;
+    work[top++] = seed;
+    let count = 1;
+    while (top > 0 && count < bestCount) {
+      const e = work[--top]!;
+      const add = enabled[e] ? t.deps[e]! : necessary(t, cfg, e, nes);
+      for (let w = 0; w < t.words; w++) {
+        let fresh = add[w]! & ~s[w]!;
+        if (!fresh) continue;
+        s[w]! |= fresh;
+        while (fresh) {
+          const bit = fresh & -fresh;
+          const f = (w << 5) + (31 - Math.clz32(bit));
+          fresh ^= bit;
+          work[top++] = f;
+          if (enabled[f]) count++;
+        }
+      }
+    }
+    if (count < bestCount) {
+      bestCount = count;
+      best.set(s);
+      haveBest = true;
+    }
+  }
+  if (!haveBest) return fill(enabled, out);
+  let k = 0;
+  for (let e = 0; e < n; e++) if (enabled[e] && best[e >>> 5]! & (1 << (e & 31))) out[k++] = e;
+  return k;
+}
+
+/** A necessary enabling set of disabled event `e` in the state with encoding `cfg`, into `out`. */
+function necessary(t: PorTables, cfg: Uint8Array, e: number, out: Uint32Array): Uint32Array {
+  out.fill(0);
+  for (const id of t.cands[e]!) {
+    const chain = t.chain[id]!;
+    let add: Uint32Array | undefined;
+    for (let k = 0; k < chain.length; k += 2) {
+      const slot = chain[k]!;
+      if (cfg[slot] === chain[k + 1]) continue;
+      // the source is inactive: region `slot` must move away from its active child first
+      const m = t.slotMovers[slot]!;
+      const under = m.get(cfg[slot]!);
+      const outside = m.get(-1);
+      if (under) for (let w = 0; w < t.words; w++) out[w]! |= under[w]!;
+      if (outside) for (let w = 0; w < t.words; w++) out[w]! |= outside[w]!;
+      add = out;
+      break;
+    }
+    if (!add) {
+      const g = t.guardEnablers[id]!;
+      for (let w = 0; w < t.words; w++) out[w]! |= g[w]!;
+    }
+  }
+  return out;
+}
+
+function fill(enabled: Uint8Array, out: Int32Array): number {
+  let k = 0;
+  for (let e = 0; e < enabled.length; e++) if (enabled[e]) out[k++] = e;
+  return k;
+}
