@@ -8,7 +8,11 @@
 // Then the replay section (bench/replay.ts): lines per second on a generated million-line log;
 // `--replay-only` runs that section alone. The partial-order reduction section explores every
 // fine-grained configuration (machines/kthread.ts) with and without reduction, and a synthetic
-// one whose threads touch disjoint data; `--por-only` runs that section alone.
+// one whose threads touch disjoint data; `--por-only` runs that section alone. The scale
+// section (bench/scale.ts, issue 19): the reduction factor of VM, queue and vcpu symmetry,
+// bytes per state of the collapse-compressed explorer against the compiled one, one worker
+// thread against two; `--scale-only` runs it alone, `--large` adds the exhaustive targets
+// (`--large-limit N` bounds them).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -18,6 +22,7 @@ import { getAdjacencyMap } from 'xstate/graph';
 import { specs } from '../machines/index.ts';
 import { explore } from '../src/check/explore.ts';
 import { replayBench } from './replay.ts';
+import { scaleBench } from './scale.ts';
 import type { Invariant, Model } from '../src/spec.ts';
 import { acquire, initialThreads, kfunction, lockInvariants, locksOf, mutex, release, threadEventInfo, threadEvents, threadRegion, type KContext, type ThreadDef } from '../machines/kthread.ts';
 
@@ -138,10 +143,13 @@ if (import.meta.url === `file://${process.argv[1]}`) await main();
 /** The explorer figures, then the replay section (`--replay-only` runs that alone). */
 async function main(): Promise<void> {
   if (process.argv.includes('--por-only')) return porSection(Number(arg('--runs', '3')));
-  if (!process.argv.includes('--replay-only')) {
+  if (!process.argv.includes('--replay-only') && !process.argv.includes('--scale-only')) {
     explorers();
     porSection(Number(arg('--runs', '3')));
   }
+  // issue 19: reduction factors, bytes per state, worker threads; --large: the exhaustive targets
+  if (!process.argv.includes('--replay-only')) await scaleBench({ large: process.argv.includes('--large'), limit: Number(arg('--large-limit', String(2 ** 31 - 1))) });
+  if (process.argv.includes('--scale-only')) return;
   // replay section: a million generated log lines, streamed (see bench/replay.ts)
   for (const line of await replayBench()) console.log(line);
 }

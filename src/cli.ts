@@ -7,9 +7,13 @@ import { registerCheck } from './commands/check.ts';
 import { processIo, UsageError, type Io } from './commands/io.ts';
 import { VariantFileError } from './check/variant-file.ts';
 import { SymmetryError } from './check/symmetry.ts';
+import { WorkerError } from './check/parallel.ts';
+import { ShapeError } from './check/vector.ts';
 import { registerExport } from './commands/export.ts';
 import { registerPage } from './commands/page.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerMerge } from './commands/merge.ts';
+import { SwarmFileError } from './check/swarm.ts';
 import { registerPaths } from './commands/paths.ts';
 import { registerMutate } from './commands/mutate.ts';
 
@@ -26,6 +30,7 @@ export function program(io: Io = processIo, done: (code: number) => void = () =>
   registerExport(p);
   registerPage(p);
   registerReplay(p, io, done);
+  registerMerge(p, io, done);
   registerPaths(p, io);
   registerMutate(p, io, done);
   return p;
@@ -42,7 +47,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       // commander already printed its one-line message; help and version exit 0
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof SpecError || e instanceof VariantFileError || e instanceof SymmetryError) {
+    if (e instanceof UsageError || e instanceof SpecError || e instanceof VariantFileError || e instanceof SymmetryError || e instanceof WorkerError || e instanceof ShapeError || e instanceof SwarmFileError) {
       io.err(`s390-kvm-spec: ${e.message}\n`);
       return 2;
     }

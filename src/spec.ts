@@ -136,6 +136,20 @@ export interface SymmetryGroup {
    */
   exact: boolean;
   note?: string;
+  /**
+   * Other places in the context that name a member by its `index`: a number (-1 or any value
+   * that is no member's index: none) or a bit mask (bit `index`: that member). A path may hold
+   * '*' for every element of an array (`['queues', '*', 'hwGisa']`). Permuting the members
+   * renames these too. At most one group of a model may have refs; a group whose context array
+   * lies inside one of its members' elements (the vcpus of a VM) moves with that member.
+   */
+  refs?: readonly SymmetryRef[];
+}
+
+/** A context location holding a member index (`index`) or a mask of member bits (`mask`). */
+export interface SymmetryRef {
+  path: readonly (string | number)[];
+  kind: 'index' | 'mask';
 }
 
 /** A patch-series version or a planted bug: the baseline with named parts replaced. */

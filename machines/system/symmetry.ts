@@ -37,6 +37,23 @@ export function symmetryGroups(machineId: string, parts: Parts, params: Params):
       }
     }
   }
+  if ((parts.kvm || parts.gisa || parts.vcpus) && params.vms > 1) {
+    groups.push({
+      name: `vms ${range(params.vms).join(',')}`,
+      members: range(params.vms).map((vm) => ({ region: `${machineId}.vm${vm}`, index: vm })),
+      array: ['vms'],
+      field: 'vm',
+      exact: true,
+      // every other place a VM is named by its index: its GISA's bit in the GIB alert list, the
+      // mdev's KVM pointer and PQAP hook, the GISA origin each queue's AP was given (aqic_gisa.gisa)
+      refs: [
+        { path: ['gib', 'list'], kind: 'mask' },
+        { path: ['mdev', 'kvm'], kind: 'index' },
+        { path: ['mdev', 'hook'], kind: 'index' },
+        { path: ['queues', '*', 'hwGisa'], kind: 'index' },
+      ],
+    });
+  }
   if (parts.queues && params.queues > 1) {
     groups.push({
       name: `queues ${range(params.queues).join(',')}`,

@@ -3,8 +3,8 @@
 // violation comes with its shortest trace; a liveness violation with its lasso.
 import type { EventObject } from 'xstate';
 import { getInitialSnapshot, type AnyMachineSnapshot } from 'xstate';
-import { abstractState, explore, inertScope, reduces, type Exploration } from './explore.ts';
-import { concreteEvents, SymmetryError } from './symmetry.ts';
+import { abstractState, explore, inertScope, reduces, type Exploration, type ExploreOptions } from './explore.ts';
+import { concreteTrace, SymmetryError } from './symmetry.ts';
 import { checkAlwaysReachable, checkLeadsTo, graphOf, type GraphPath } from './liveness.ts';
 import { perDepthText, project } from './growth.ts';
 import type { AbstractState, Instance, Model } from '../spec.ts';
@@ -17,6 +17,8 @@ export interface CheckOptions {
   onProgress?: (states: number, queued: number) => void;
   /** Symmetry reduction on or off (default: the configuration's choice, `model.symmetry.byDefault`). */
   symmetry?: boolean;
+  /** The explorer (default `explore`): check-scaled.ts passes the collapse-compressed or parallel one. */
+  explorer?: (model: Model, options: ExploreOptions) => Exploration;
   /** Partial-order reduction on or off (default: the configuration's choice, `model.por.byDefault`). */
   por?: boolean;
   /**
@@ -116,25 +118,30 @@ export function reductions(model: Model, options: CheckOptions): { symmetry: boo
   return { symmetry, por, ...(note ? { note } : {}) };
 }
 
+/** The explorers' onLevel for a check: tells onGrowth, and stops when the growth makes the state limit certain and more than earlyStopSeconds away. */
+export function earlyStopper(options: CheckOptions, started: number): (perDepth: readonly number[], states: number) => string | undefined {
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const earlyStop = options.earlyStopSeconds ?? 30;
+  return (perDepth, states) => {
+    options.onGrowth?.(perDepth);
+    const complete = perDepth.length - 1; // every level is complete when the next one starts being expanded
+    const g = project(perDepth, complete, states, maxStates, performance.now() - started);
+    if (g.depthAtLimit < 0 || g.secondsToLimit <= earlyStop) return undefined;
+    return `stopped at depth ${complete + 1} after ${((performance.now() - started) / 1000).toFixed(1)} s: the frontier grows x${g.ratio.toFixed(1)} per level (states per depth ${perDepthText(perDepth, complete + 1)}), so the ${maxStates.toLocaleString('en')}-state limit is certain near depth ${g.depthAtLimit}, about ${Math.round(g.secondsToLimit)} s away; verdicts so far are kept, the others are undecided (a smaller configuration, partial-order or symmetry reduction, or a higher --max-states with --no-early-stop)`;
+  };
+}
+
 export function checkModel(model: Model, options: CheckOptions = {}): CheckResult {
   const started = performance.now();
   const red = reductions(model, options);
   const symmetric = red.symmetry;
   const porAsked = options.por !== undefined || !!model.por?.byDefault;
-  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
-  const earlyStop = options.earlyStopSeconds ?? 30;
-  const x = explore(model, {
+  const x = (options.explorer ?? explore)(model, {
     ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: options.progressEvery ?? 1000 } : {}),
     symmetry: symmetric,
     por: red.por,
-    onLevel: (perDepth, states) => {
-      options.onGrowth?.(perDepth);
-      const complete = perDepth.length - 1; // every level is complete when the next one starts being expanded
-      const g = project(perDepth, complete, states, maxStates, performance.now() - started);
-      if (g.depthAtLimit < 0 || g.secondsToLimit <= earlyStop) return undefined;
-      return `stopped at depth ${complete + 1} after ${((performance.now() - started) / 1000).toFixed(1)} s: the frontier grows x${g.ratio.toFixed(1)} per level (states per depth ${perDepthText(perDepth, complete + 1)}), so the ${maxStates.toLocaleString('en')}-state limit is certain near depth ${g.depthAtLimit}, about ${Math.round(g.secondsToLimit)} s away; verdicts so far are kept, the others are undecided (a smaller configuration, partial-order or symmetry reduction, or a higher --max-states with --no-early-stop)`;
-    },
+    onLevel: earlyStopper(options, started),
   });
   const reducedByPor = !!x.por?.reduced;
   options.onExplored?.(x);
@@ -157,9 +164,10 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
       } else if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
       else {
         // the canonical states' trace, renamed into a concrete one and replayed through the machine
-        const concrete = replay(model, concreteEvents(model, x.symmetry.canon, x.parent, x.parentEvent, x.symmetry.perm, bad));
+        const found = concreteTrace(model, x.symmetry.canon, x, bad);
+        const concrete = replay(model, found.events);
         r.trace = concrete.steps;
-        if (inv.holds(concrete.last)) {
+        if (!found.complete || inv.holds(concrete.last)) {
           r.holds = null;
           r.note = `found in the symmetry-reduced graph, but the concrete trace does not reach a violation ${approxNote ?? ''}`.trimEnd();
         }
@@ -179,7 +187,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
       // AG EF q with a symmetric q: a canonical state that cannot reach q stands for its whole orbit
       const bad = checkAlwaysReachable(x, { ...prop, q: (s: AbstractState<unknown>) => prop.q(s, {}) }, g);
       r.holds = bad === undefined;
-      if (bad !== undefined) r.trace = replay(model, concreteEvents(model, x.symmetry.canon, x.parent, x.parentEvent, x.symmetry.perm, bad)).steps;
+      if (bad !== undefined) r.trace = replay(model, concreteTrace(model, x.symmetry.canon, x, bad).events).steps;
       else if (approxNote) r.note = `holds ${approxNote}`;
     } else {
       r.holds = true;

@@ -1,14 +1,21 @@
-// Symmetry reduction: interchangeable objects (the vcpus of a VM with the same CR6, the AP
-// queues of the mdev) are permuted into a canonical order before a state is interned, so the
-// explorer keeps one state per orbit. A member of a group is its region (a contiguous run of
-// encoding slots), its element of a context array and the payload field naming it in events.
-// The canonical order sorts members by (slots, context element); the permutation that sorted
-// each new state is kept, so a trace through canonical states is turned back into a concrete
-// trace of the machine (events renamed along the way) and replayed.
+// Symmetry reduction: interchangeable objects (the VMs, the vcpus of a VM with the same CR6,
+// the AP queues of the mdev) are permuted into a canonical order before a state is interned,
+// so the explorer keeps one state per orbit. A member of a group is its region (a contiguous
+// run of encoding slots), its element of a context array and the payload field naming it in
+// events; a group may also name its members elsewhere in the context (`refs`: the GIB alert
+// list's bit per VM, the mdev's KVM pointer, the GISA a queue's AP was given), and a group may
+// sit inside another's members (the vcpus inside a VM), so it moves with them.
+// The canonical form: first the groups that need no renaming of refs are sorted (members by
+// their slots, then their context element); then the members of the group with refs are
+// sorted by the same key, every order of members with equal keys is tried (each followed by
+// sorting the groups whose elements hold the refs), and the least resulting state is kept.
+// Since that is a function of the orbit, the explorer keeps exactly one state per orbit.
+// A trace through canonical states is turned back into a concrete trace of the machine by
+// searching, step by step, for a concrete event that leads into the next state's orbit.
 // `verifySymmetry` checks on a full exploration that a declared group is an automorphism of
 // the transition relation; a group it refutes is only approximately symmetric.
 import type { EventObject } from 'xstate';
-import type { Model, SymmetryGroup } from '../spec.ts';
+import type { Model, SymmetryGroup, SymmetryRef } from '../spec.ts';
 import type { Compiled } from './compile.ts';
 
 interface Member {
@@ -17,11 +24,17 @@ interface Member {
   index: number;
 }
 
-interface Group {
+type Role = 'free' | 'outer' | 'inner' | 'dependent';
+
+export interface Group {
   def: SymmetryGroup;
   members: Member[];
   /** offset of this group's positions in a flat permutation */
   offset: number;
+  /** outer: has refs; inner: lies inside the outer group's members; dependent: its elements hold the outer group's refs */
+  role: Role;
+  /** member position by member index */
+  position: Map<number, number>;
 }
 
 /** Rejected symmetry declaration (unknown region, regions of different shapes): the message says which. */
@@ -29,20 +42,25 @@ export class SymmetryError extends Error {
   override name = 'SymmetryError';
 }
 
+/** Orders of the outer group tried per state at most (ties among 6 members). */
+const MAX_TIED_ORDERS = 720;
+
 /** Canonicalises (encoding, context) pairs of one compiled machine. */
 export class Canonicaliser {
   readonly groups: Group[] = [];
-  /** Interned flat permutations (new position -> old position, per group); id 0 is the identity. */
-  readonly perms: Int32Array[] = [];
-  /** After `apply`: the canonical encoding (a scratch buffer) and context. */
+  /** After `apply`: the canonical encoding and context (the inputs themselves when already canonical). */
   cfg: Uint8Array;
   context: unknown;
-  private readonly permIds = new Map<number, number>();
+  readonly compiled: Compiled;
   private readonly width: number;
-  private readonly order: number[][];
-  private readonly scratch: Int32Array;
+  private readonly positions: number;
+  private readonly outer: Group | undefined;
+  /** groups sorted before the outer one (free and inner), and after each of its orders (dependent) */
+  private readonly first: Group[];
+  private readonly after: Group[];
 
   constructor(compiled: Compiled, groups: readonly SymmetryGroup[]) {
+    this.compiled = compiled;
     let offset = 0;
     for (const def of groups) {
       if (def.members.length < 2) continue;
@@ -54,87 +72,130 @@ export class Canonicaliser {
         shape = sub.shape.replace(/^[^:]*/, '');
         return { start: sub.start, end: sub.end, index: m.index };
       });
-      this.groups.push({ def, members, offset });
+      const position = new Map(members.map((m, i) => [m.index, i]));
+      this.groups.push({ def, members, offset, role: 'free', position });
       offset += members.length;
     }
     if (offset > 13 || this.groups.some((g) => g.members.length > 16)) throw new SymmetryError('symmetry: at most 13 interchangeable objects in all, 16 per group');
+    const outer = this.groups.filter((g) => g.def.refs?.length);
+    if (outer.length > 1) throw new SymmetryError(`symmetry: at most one group may have refs; ${outer.map((g) => `'${g.def.name}'`).join(' and ')} both do`);
+    this.outer = outer[0];
+    if (this.outer) {
+      const o = this.outer;
+      o.role = 'outer';
+      for (const g of this.groups) {
+        if (g === o) continue;
+        const a = g.def.array;
+        const inside = a.length > o.def.array.length + 1 && o.def.array.every((k, i) => a[i] === k) && o.position.has(a[o.def.array.length] as number);
+        const holdsRefs = o.def.refs!.some((r) => r.path.length > a.length + 1 && a.every((k, i) => r.path[i] === k) && r.path[a.length] === '*');
+        if (inside && holdsRefs) throw new SymmetryError(`symmetry group '${g.def.name}': lies inside '${o.def.name}' and holds its refs`);
+        if (inside) {
+          // it moves with the outer members: its regions must lie inside theirs
+          const host = o.members[o.position.get(a[o.def.array.length] as number)!]!;
+          if (!g.members.every((m) => m.start >= host.start && m.end <= host.end)) throw new SymmetryError(`symmetry group '${g.def.name}': its regions do not lie inside '${o.def.name}' member ${host.index}`);
+          g.role = 'inner';
+        } else if (holdsRefs) g.role = 'dependent';
+        else if (o.def.refs!.some((r) => r.path.length > a.length && a.every((k, i) => r.path[i] === k))) {
+          throw new SymmetryError(`symmetry group '${g.def.name}': a ref of '${o.def.name}' lies inside one of its elements but not as '*'`);
+        }
+      }
+    }
+    this.first = this.groups.filter((g) => g.role === 'free' || g.role === 'inner');
+    this.after = this.groups.filter((g) => g.role === 'dependent');
+    this.positions = offset;
     this.width = compiled.slots;
     this.cfg = new Uint8Array(this.width);
-    this.order = this.groups.map((g) => g.members.map((_, i) => i));
-    this.scratch = new Int32Array(offset);
-    for (let i = 0; i < offset; i++) this.scratch[i] = i - this.offsetOf(i);
-    this.intern(this.scratch);
   }
 
-  private offsetOf(flat: number): number {
-    let o = 0;
-    for (const g of this.groups) if (g.offset <= flat) o = g.offset;
-    return o;
+  /** The identity permutation over every group's positions. */
+  identity(): Int32Array {
+    const p = new Int32Array(this.positions);
+    for (const g of this.groups) for (let i = 0; i < g.members.length; i++) p[g.offset + i] = i;
+    return p;
   }
 
-  private intern(p: Int32Array): number {
-    // positions hold values below 16 (checked in the constructor): 4 bits each, as a number key
-    let key = 0;
-    for (let i = 0; i < p.length; i++) key = key * 16 + p[i]!;
-    let id = this.permIds.get(key);
-    if (id === undefined) {
-      id = this.perms.length;
-      this.perms.push(p.slice());
-      this.permIds.set(key, id);
-    }
-    return id;
-  }
-
-  /** Sorts the members of every group; returns the permutation id (0: already canonical, `cfg`/`context` are the inputs). */
+  /** Puts (cfg, context) in canonical form into `cfg`/`context`; returns 0 when it already was (they are then the inputs), else 1. */
   apply(cfg: Uint8Array, context: unknown): number {
-    let changed = false;
-    for (let gi = 0; gi < this.groups.length; gi++) {
-      const g = this.groups[gi]!;
-      const order = this.order[gi]!;
-      const elements = arrayAt(context, g.def.array);
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      // insertion sort: groups have a handful of members
-      for (let i = 1; i < order.length; i++) {
-        const x = order[i]!;
-        let j = i - 1;
-        while (j >= 0 && this.compare(g, order[j]!, x, cfg, elements) > 0) {
-          order[j + 1] = order[j]!;
-          j--;
-        }
-        order[j + 1] = x;
-      }
-      for (let i = 0; i < order.length; i++) {
-        this.scratch[g.offset + i] = order[i]!;
-        if (order[i] !== i) changed = true;
-      }
-    }
-    if (!changed) {
-      this.context = context;
-      this.cfg = cfg;
-      return 0;
-    }
-    const [out, ctx] = this.permute(cfg, context, this.scratch);
-    this.cfg = out;
-    this.context = ctx;
-    return this.intern(this.scratch);
+    let c = cfg;
+    let x = context;
+    for (const g of this.first) [c, x] = this.sortGroup(g, c, x);
+    if (this.outer) [c, x] = this.sortOuter(this.outer, c, x);
+    this.cfg = c;
+    this.context = x;
+    return c === cfg && x === context ? 0 : 1;
   }
 
-  /** The state whose member at position i (of each group) is the member at position p[i] of the given one. */
-  permute(cfg: Uint8Array, context: unknown, p: Int32Array): [Uint8Array, unknown] {
+  /** The group's members sorted by (slots, context element): the state permuted, or the same objects when already sorted. */
+  private sortGroup(g: Group, cfg: Uint8Array, context: unknown): [Uint8Array, unknown] {
+    const order = this.sortedOrder(g, cfg, context);
+    return isIdentity(order) ? [cfg, context] : this.permuteGroup(g, order, cfg, context);
+  }
+
+  private sortedOrder(g: Group, cfg: Uint8Array, context: unknown): number[] {
+    const elements = arrayAt(context, g.def.array);
+    const order = g.members.map((_, i) => i);
+    // insertion sort: groups have a handful of members
+    for (let i = 1; i < order.length; i++) {
+      const x = order[i]!;
+      let j = i - 1;
+      while (j >= 0 && this.compare(g, order[j]!, x, cfg, elements) > 0) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = x;
+    }
+    return order;
+  }
+
+  /** The outer group: sorted by key, every order of equal keys tried with the dependent groups sorted after it; the least state. */
+  private sortOuter(g: Group, cfg: Uint8Array, context: unknown): [Uint8Array, unknown] {
+    const order = this.sortedOrder(g, cfg, context);
+    const elements = arrayAt(context, g.def.array);
+    const runs: [number, number][] = [];
+    for (let i = 0; i < order.length; ) {
+      let j = i + 1;
+      while (j < order.length && this.compare(g, order[i]!, order[j]!, cfg, elements) === 0) j++;
+      if (j - i > 1) runs.push([i, j]);
+      i = j;
+    }
+    const candidate = (o: number[]): [Uint8Array, unknown] => {
+      let [c, x] = isIdentity(o) ? [cfg, context] : this.permuteGroup(g, o, cfg, context);
+      for (const d of this.after) [c, x] = this.sortGroup(d, c, x);
+      return [c, x];
+    };
+    if (!runs.length) return candidate(order);
+    let best: [Uint8Array, unknown] | undefined;
+    let tried = 0;
+    for (const o of orders(order, runs)) {
+      if (++tried > MAX_TIED_ORDERS) throw new SymmetryError(`symmetry group '${g.def.name}': more than ${MAX_TIED_ORDERS} orders of equal members to try`);
+      const c = candidate(o);
+      if (!best || compareStates(c[0], c[1], best[0], best[1]) < 0) best = c;
+    }
+    return best!;
+  }
+
+  /** The state whose member at position i is the member at position order[i] of the given one; refs renamed. */
+  private permuteGroup(g: Group, order: readonly number[], cfg: Uint8Array, context: unknown): [Uint8Array, unknown] {
     const out = new Uint8Array(this.width);
     out.set(cfg);
-    let ctx = context;
-    for (const g of this.groups) {
-      const elements = arrayAt(context, g.def.array);
-      let permuted: unknown[] | undefined;
-      for (let i = 0; i < g.members.length; i++) {
-        const from = g.members[p[g.offset + i]!]!;
-        const to = g.members[i]!;
-        if (from === to) continue;
-        out.set(cfg.subarray(from.start, from.end), to.start);
-        (permuted ??= elements.slice())[to.index] = elements[from.index];
-      }
-      if (permuted) ctx = setAt(ctx, g.def.array, 0, permuted);
+    const elements = arrayAt(context, g.def.array);
+    const permuted = elements.slice();
+    let moved = false;
+    for (let i = 0; i < g.members.length; i++) {
+      const from = g.members[order[i]!]!;
+      const to = g.members[i]!;
+      if (from === to) continue;
+      moved = true;
+      out.set(cfg.subarray(from.start, from.end), to.start);
+      permuted[to.index] = elements[from.index];
+    }
+    if (!moved) return [cfg, context];
+    let ctx = setAt(context, g.def.array, 0, permuted);
+    if (g.def.refs) {
+      // member at old position order[i] is now at position i: index m -> index of members[newPos]
+      const rename = new Map<number, number>();
+      for (let i = 0; i < g.members.length; i++) rename.set(g.members[order[i]!]!.index, g.members[i]!.index);
+      for (const r of g.def.refs) ctx = renameRef(ctx, r, 0, rename);
     }
     return [out, ctx];
   }
@@ -149,70 +210,153 @@ export class Canonicaliser {
     return compareValues(elements[ma.index], elements[mb.index]);
   }
 
+  /** The state permuted by `p` (per group, new position -> old position; groups applied in order, inner before outer), as verifySymmetry uses it. */
+  permute(cfg: Uint8Array, context: unknown, p: Int32Array): [Uint8Array, unknown] {
+    let c = cfg;
+    let x = context;
+    const ordered = [...this.groups.filter((g) => g.role !== 'outer'), ...(this.outer ? [this.outer] : [])];
+    for (const g of ordered) {
+      const order = g.members.map((_, i) => p[g.offset + i]!);
+      if (!isIdentity(order)) [c, x] = this.permuteGroup(g, order, c, x);
+    }
+    if (c === cfg) c = cfg.slice();
+    return [c, x];
+  }
+
   /** The identity permutation, with positions i and i+1 of group `gi` swapped. */
   transposition(gi: number, i: number): Int32Array {
-    const p = this.perms[0]!.slice();
+    const p = this.identity();
     const o = this.groups[gi]!.offset;
     p[o + i] = i + 1;
     p[o + i + 1] = i;
     return p;
   }
 
-  /** The event renamed for a permuted state: a member at position m is named by position inv[m]. */
-  renameEvent(event: EventObject, inv: Int32Array): EventObject {
+  /** A transposition's event renamed: a member at position m is named by position t[m] (t is its own inverse). */
+  renameEvent(event: EventObject, t: Int32Array): EventObject {
     let out = event;
     for (const g of this.groups) {
       const v = (event as unknown as Record<string, unknown>)[g.def.field];
       if (typeof v !== 'number') continue;
       const where = g.def.where ?? {};
       if (!Object.entries(where).every(([k, w]) => (event as unknown as Record<string, unknown>)[k] === w)) continue;
-      const pos = g.members.findIndex((m) => m.index === v);
-      if (pos < 0) continue;
-      const np = inv[g.offset + pos]!;
+      const pos = g.position.get(v);
+      if (pos === undefined) continue;
+      const np = t[g.offset + pos]!;
       if (np !== pos) out = { ...out, [g.def.field]: g.members[np]!.index };
     }
     return out;
   }
 }
 
-/** Which group positions `p` (new -> old) sends back: the inverse permutation. */
-export function inverse(p: Int32Array, groups: readonly Group[]): Int32Array {
-  const inv = new Int32Array(p.length);
-  for (const g of groups) for (let i = 0; i < g.members.length; i++) inv[g.offset + p[g.offset + i]!] = i;
-  return inv;
+const isIdentity = (order: readonly number[]) => order.every((x, i) => x === i);
+
+/** Every order obtained from `order` by permuting the positions inside each run [from, to). */
+function* orders(order: number[], runs: [number, number][], k = 0): Generator<number[]> {
+  if (k === runs.length) {
+    yield order.slice();
+    return;
+  }
+  const [from, to] = runs[k]!;
+  const run = order.slice(from, to);
+  for (const p of permutations(run)) {
+    const o = order.slice();
+    for (let i = 0; i < p.length; i++) o[from + i] = p[i]!;
+    yield* orders(o, runs, k + 1);
+  }
 }
 
-/** Composition `a` after `b`, per group: x -> a[b[x]]. */
-function compose(a: Int32Array, b: Int32Array, groups: readonly Group[]): Int32Array {
-  const out = new Int32Array(a.length);
-  for (const g of groups) for (let i = 0; i < g.members.length; i++) out[g.offset + i] = a[g.offset + b[g.offset + i]!]!;
-  return out;
+function* permutations(xs: number[]): Generator<number[]> {
+  if (xs.length <= 1) {
+    yield xs;
+    return;
+  }
+  for (let i = 0; i < xs.length; i++) {
+    const rest = [...xs.slice(0, i), ...xs.slice(i + 1)];
+    for (const p of permutations(rest)) yield [xs[i]!, ...p];
+  }
+}
+
+/** Total order on states: encoding bytes, then context. */
+export function compareStates(ca: Uint8Array, xa: unknown, cb: Uint8Array, xb: unknown): number {
+  for (let i = 0; i < ca.length; i++) {
+    const d = ca[i]! - cb[i]!;
+    if (d !== 0) return d;
+  }
+  return compareValues(xa, xb);
+}
+
+/** `v` with the ref at `path[from..]` renamed (copies along the path only where something changes). */
+function renameRef(v: any, r: SymmetryRef, from: number, rename: Map<number, number>): any {
+  if (from === r.path.length) {
+    if (typeof v !== 'number') throw new SymmetryError(`symmetry: ref ${r.path.join('.')} is not a number`);
+    if (r.kind === 'index') return rename.get(v) ?? v;
+    let mask = v;
+    for (const m of rename.keys()) mask &= ~(1 << m);
+    for (const [m, n] of rename) if (v & (1 << m)) mask |= 1 << n;
+    return mask;
+  }
+  const k = r.path[from]!;
+  if (v === null || typeof v !== 'object') throw new SymmetryError(`symmetry: ref path ${r.path.join('.')} does not match the context`);
+  if (k === '*') {
+    if (!Array.isArray(v)) throw new SymmetryError(`symmetry: ref path ${r.path.join('.')}: '*' on something that is not an array`);
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const y = renameRef(v[i], r, from + 1, rename);
+      if (y !== v[i]) (copy ??= v.slice())[i] = y;
+    }
+    return copy ?? v;
+  }
+  const y = renameRef(v[k], r, from + 1, rename);
+  if (y === v[k]) return v;
+  const copy = Array.isArray(v) ? v.slice() : { ...v };
+  (copy as any)[k] = y;
+  return copy;
 }
 
 /**
  * The concrete events (indices into `model.events`) that lead from the machine's initial state
- * to a state in the orbit of canonical state `i`, following the BFS parent links. With c_k =
- * g_k(s_k) (position j of c_k holds member g_k[j] of s_k): g_0 is the inverse of the initial
- * state's permutation, g_{k+1} = p_{k+1}^-1 after g_k, and the event of step k names, for a
- * member m of s_k, the position g_k^-1(m).
+ * to a state in the orbit of canonical state `i`, following the BFS parent links: at each step
+ * the first event (the canonical one first) that takes the concrete state into the orbit of the
+ * next canonical state. With exact groups one always exists; with an approximate group the
+ * search may fail, and `complete` is then false (the events found so far are returned).
  */
-export function concreteEvents(model: Model, canon: Canonicaliser, parent: Int32Array, parentEvent: Int32Array, perm: Int32Array, i: number): number[] {
+export function concreteTrace(
+  model: Model,
+  canon: Canonicaliser,
+  x: { parent: Int32Array; parentEvent: Int32Array; encoding?: (i: number) => Uint8Array; states: readonly { context: unknown }[] },
+  i: number,
+): { events: number[]; complete: boolean } {
+  const compiled = canon.compiled;
   const chain: number[] = [];
-  for (let s = i; s >= 0; s = parent[s]!) chain.push(s);
+  for (let s = i; s >= 0; s = x.parent[s]!) chain.push(s);
   chain.reverse();
-  const index = new Map(model.events.map((e, k) => [JSON.stringify(e), k]));
-  let g = inverse(canon.perms[perm[chain[0]!]!]!, canon.groups);
+  const ids = model.events.map((e) => compiled.eventId(e.type));
+  let cfg = compiled.initial.cfg.slice();
+  let context = compiled.initial.context;
   const out: number[] = [];
   for (let k = 1; k < chain.length; k++) {
     const s = chain[k]!;
-    const e = model.events[parentEvent[s]!]!;
-    const renamed = canon.renameEvent(e, inverse(g, canon.groups));
-    const id = index.get(JSON.stringify(renamed));
-    if (id === undefined) throw new SymmetryError(`symmetry: event ${JSON.stringify(renamed)} is not among the model's events (a group names a member the bounds do not enumerate)`);
-    out.push(id);
-    g = compose(inverse(canon.perms[perm[s]!]!, canon.groups), g, canon.groups);
+    const tcfg = x.encoding!(s);
+    const tctx = x.states[s]!.context;
+    const first = x.parentEvent[s]!;
+    let found = -1;
+    for (let j = -1; j < model.events.length && found < 0; j++) {
+      const e = j < 0 ? first : j;
+      if (j === first) continue;
+      const next = compiled.step(cfg, context, model.events[e]!, ids[e]);
+      if (!next) continue;
+      const nextContext = compiled.context;
+      canon.apply(next, nextContext);
+      if (compareStates(canon.cfg, canon.context, tcfg, tctx) !== 0) continue;
+      found = e;
+      cfg = next.slice();
+      context = nextContext;
+    }
+    if (found < 0) return { events: out, complete: false };
+    out.push(found);
   }
-  return out;
+  return { events: out, complete: true };
 }
 
 /** Total order on JSON-like values of the same shape (numbers, booleans, strings, arrays, records). */

@@ -77,6 +77,11 @@ export class StateTable {
     return this.arena.subarray(s * this.width, (s + 1) * this.width);
   }
 
+  /** The arena of encodings, state s at s * width (valid until the next insertion). */
+  get arenaBytes(): Uint8Array {
+    return this.arena;
+  }
+
   /** The context id of state `s`. */
   contextAt(s: number): number {
     return this.ctx[s]!;

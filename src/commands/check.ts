@@ -14,6 +14,10 @@ import { applyVariant, checkVariantUse, fileConfigurations, loadVariantFile, var
 import { pick, SpecError, variantConfigurations, type MachineSpec, type Model, type VariantInfo } from '../spec.ts';
 import { ensureDir } from '../export/files.ts';
 import { checkOurs, NotOursError, probeWritable, writeMarker } from '../export/owned.ts';
+import { checkScaled } from '../check/check-scaled.ts';
+import { Growth } from '../check/progress.ts';
+import { recipeOf } from '../check/recipe.ts';
+import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
 import { UsageError, type Io } from './io.ts';
 
 /** The machines the package ships (a worker can import them); tests may put others in `specs`. */
@@ -29,6 +33,10 @@ export interface CheckFlags {
   report?: string;
   maxStates?: number;
   symmetry?: boolean;
+  workers?: number;
+  swarm?: number;
+  seed?: number;
+  swarmDepth?: number;
   por?: boolean;
   earlyStop?: boolean;
   /** Seconds one check may run (variant code runs in a worker the watchdog can stop). */
@@ -54,6 +62,10 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--max-states <n>', `stop exploring after n states (default ${DEFAULT_MAX_STATES})`, positiveInt)
     .option('--symmetry', 'reduce by symmetry: one state per permutation of interchangeable vcpus and queues (default: as the configuration says)')
     .option('--no-symmetry', 'explore every state, even where the configuration opts in to symmetry reduction')
+    .option('--swarm <n>', `not exhaustive: n bounded random-order searches with hash-compacted visited sets (--max-states per search, default ${SWARM_STATES}); --report DIR writes a file for merge`, positiveInt)
+    .option('--seed <s>', 'first seed of --swarm (search k uses s + k; default 0)', nonNegativeSeed)
+    .option('--swarm-depth <d>', `depth bound of each --swarm search (default ${SWARM_DEPTH})`, positiveInt)
+    .option('--workers <n>', 'explore in n worker threads, states collapse-compressed, a line per BFS level on stderr (0: compressed, this thread)', nonNegativeInt)
     .option('--por', 'partial-order reduction: steps of different threads that touch disjoint context are explored in one order (default: as the configuration says)')
     .option('--no-por', 'explore every interleaving, even where the configuration opts in to partial-order reduction')
     .option('--no-early-stop', 'explore up to --max-states even when the growth per BFS level shows the limit will be reached (default: stop when it is more than 30 s away)')
@@ -66,6 +78,18 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
 function positiveNumber(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+function nonNegativeSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31) throw new InvalidArgumentError('expected an integer from 0 to 2^31');
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError('expected an integer from 0 to 64');
   return n;
 }
 
@@ -202,6 +226,13 @@ export function isReportFile(file: string): boolean {
 export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const jobs = await plan(flags, { keep: true });
   try {
+    if (flags.swarm !== undefined) {
+      if (flags.workers !== undefined) throw new UsageError('--swarm and --workers are not combined: start more swarm processes instead');
+      if (flags.por === true) throw new UsageError('--swarm searches every interleaving (no partial-order reduction): drop --por');
+      return await swarmCheck(jobs, flags, io);
+    }
+    if (flags.seed !== undefined || flags.swarmDepth !== undefined) throw new UsageError('--seed and --swarm-depth go with --swarm N');
+    if (flags.workers !== undefined && (flags.variantFile !== undefined || flags.timeout !== undefined)) throw new UsageError('--workers is not combined with --variant-file or --timeout (a variant file runs under the watchdog in one worker): drop --workers');
     // the report's folder is checked (and a write tried) before exploring, which can take minutes
     const reportBefore = flags.report === undefined ? undefined : await prepareReport(flags.report);
     return await checkJobs(flags, jobs, io, reportBefore);
@@ -233,7 +264,13 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     }
   } else {
     for (const job of jobs) {
-      progress?.start(`${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`);
+      const label = `${job.model.machineId}/${job.model.variantId}/${job.model.configurationId}`;
+      progress?.start(label);
+      if (flags.workers !== undefined) {
+        // collapse-compressed, partitioned over worker threads (src/check/scaled.ts)
+        done(await checkScaled(job.model, { maxStates, ...(progress ? { onProgress: progress.update, onGrowth: progress.level } : {}), ...flagOptions(flags), workers: flags.workers, recipe: recipeOf(job.model), ...(flags.json ? {} : { onLevel: levelLines(io, label) }) }));
+        continue;
+      }
       const outcome = runJob(job.spec, job.model, { checking: !!file, maxStates, ...(progress ? { onProgress: progress.update, onGrowth: progress.level } : {}), ...flagOptions(flags) });
       if ('failure' in outcome) {
         progress?.stop();
@@ -339,7 +376,7 @@ function counterexample(x: PropertyResult): string[] {
  * indented to its own column, the step's program counter as its text, so an interleaving
  * reads down the lanes; the thread's next program counter is `state.<thread>` in the changes.
  */
-function stepLines(trace: readonly CheckStep[]): string[] {
+export function stepLines(trace: readonly CheckStep[]): string[] {
   const threads = [...new Set(trace.flatMap((t) => (t.thread ? [t.thread] : [])))];
   const width = Math.max(0, ...trace.map((t) => (t.thread ?? `[${t.actor}]`).length));
   const num = String(trace.length ? trace[trace.length - 1]!.step : 0).length;
@@ -403,4 +440,12 @@ class Progress {
     if (this.shown) this.io.err('\r\x1b[K');
     this.shown = false;
   }
+}
+
+/** `--workers`: one stderr line per BFS level (frontier growth, states/s, a predicted total once the growth is regular). */
+function levelLines(io: Io, label: string): (perDepth: readonly number[], states: number) => undefined {
+  const growth = new Growth();
+  const started = performance.now();
+  // a check done within a second says nothing
+  return (perDepth, states) => void (performance.now() - started >= 1000 && io.err(`${label}: ${growth.line(perDepth, states)}\n`));
 }

@@ -1,0 +1,137 @@
+// A worker thread of the parallel explorer (parallel.ts): rebuilds the model from its recipe,
+// compiles it, and runs one Shard. Per BFS level the main thread says `level`; the worker
+// expands its part of the level, sends the successors other shards own to them directly (one
+// MessagePort per peer, batches of flattened rows), interns what its peers send, and answers
+// `levelDone` once every peer has said it is done sending. `finish` transfers its arrays back.
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Model } from '../spec.ts';
+import { modelOf, type ModelRecipe } from './recipe.ts';
+import { compiledOf } from './scaled.ts';
+import { RECORD_HEAD, Shard } from './shard.ts';
+import type { DictEntry } from './vector.ts';
+
+export interface InitMessage {
+  type: 'init';
+  recipe: ModelRecipe;
+  /** What the main thread built, to check the rebuilt model against. */
+  expect: { machineId: string; variantId: string; configurationId: string; events: string; slots: number; context: string };
+  shard: number;
+  shards: number;
+  keepEdges: boolean;
+  symmetry: boolean;
+  /** peer shard -> port */
+  ports: Record<number, MessagePort>;
+  /** shared counter of states (all shards) and the limit */
+  counter: SharedArrayBuffer;
+  maxStates: number;
+}
+
+const BATCH = 512;
+
+if (parentPort && workerData?.entry) {
+  const main = parentPort;
+  let shard: Shard | undefined;
+  let init: InitMessage | undefined;
+  const peers: [number, MessagePort][] = [];
+  const outbox = new Map<number, { buf: Int32Array; n: number }>();
+  let doneFrom = 0;
+  let recordInts = 0;
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  let counter: Int32Array;
+  let stopped = false;
+
+  const handle = (m: { buf?: ArrayBuffer; n?: number; done?: boolean; dict?: DictEntry[] }) => {
+    if (m.done) doneFrom++;
+    else {
+      // the dictionary values the rows' codes stand for, which this worker may not have seen
+      if (m.dict?.length) shard!.layout.adoptDictionaries(m.dict);
+      shard!.receive(new Int32Array(m.buf!), m.n!);
+    }
+  };
+  /** Per peer: how much of this worker's dictionary log it has been sent. */
+  const dictSent = new Map<number, number>();
+  const drain = (): boolean => {
+    let any = false;
+    for (const [, port] of peers) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        handle(m.message);
+        any = true;
+      }
+    }
+    return any;
+  };
+  const flush = (peer: number) => {
+    const box = outbox.get(peer)!;
+    if (!box.n) return;
+    const port = peers.find(([p]) => p === peer)![1];
+    const log = shard!.layout.dictLog;
+    const sent = dictSent.get(peer) ?? 0;
+    port.postMessage({ buf: box.buf.buffer, n: box.n, ...(log.length > sent ? { dict: log.slice(sent) } : {}) }, [box.buf.buffer as ArrayBuffer]);
+    dictSent.set(peer, log.length);
+    outbox.set(peer, { buf: new Int32Array(BATCH * recordInts), n: 0 });
+  };
+  const send = (peer: number, record: Int32Array) => {
+    const box = outbox.get(peer)!;
+    box.buf.set(record, box.n * recordInts);
+    if (++box.n === BATCH) flush(peer);
+  };
+
+  main.on('message', async (m: { type: string } & Partial<InitMessage>) => {
+    try {
+      if (m.type === 'init') {
+        init = m as InitMessage;
+        const model: Model = await modelOf(init.recipe);
+        const compiled = compiledOf(model);
+        const e = init.expect;
+        const got = { machineId: model.machineId, variantId: model.variantId, configurationId: model.configurationId, events: JSON.stringify(model.events), slots: compiled.slots, context: JSON.stringify(compiled.initial.context) };
+        if (JSON.stringify(got) !== JSON.stringify(e)) {
+          throw new Error(`the model rebuilt from ${JSON.stringify(init.recipe)} is not the one checked (${model.machineId}/${model.variantId}/${model.configurationId})`);
+        }
+        for (const [k, port] of Object.entries(init.ports)) peers.push([Number(k), port]);
+        shard = new Shard(model, compiled, { shard: init.shard, shards: init.shards, keepEdges: init.keepEdges, symmetry: init.symmetry }, send);
+        recordInts = RECORD_HEAD + shard.layout.rowInts;
+        for (const [p] of peers) outbox.set(p, { buf: new Int32Array(BATCH * recordInts), n: 0 });
+        counter = new Int32Array(init.counter);
+        shard.start();
+        Atomics.add(counter, 0, shard.size);
+        main.postMessage({ type: 'ready', added: shard.endLevel() });
+      } else if (m.type === 'level') {
+        const s = shard!;
+        const starts = s.levelStarts;
+        const from = starts[starts.length - 2]!;
+        const to = starts[starts.length - 1]!;
+        const before = s.size;
+        let counted = before;
+        const transitionsBefore = s.transitions;
+        const violationsBefore = new Set(s.violations.keys());
+        for (let i = from; i < to && !stopped; i += 64) {
+          s.expand(i, Math.min(to, i + 64));
+          drain();
+          const total = Atomics.add(counter, 0, s.size - counted) + s.size - counted;
+          counted = s.size;
+          if (total >= init!.maxStates) stopped = true;
+        }
+        for (const [p] of peers) {
+          flush(p);
+          peers.find(([q]) => q === p)![1].postMessage({ done: true });
+        }
+        while (doneFrom < peers.length) if (!drain()) Atomics.wait(sleep, 0, 0, 1);
+        doneFrom = 0;
+        Atomics.add(counter, 0, s.size - counted);
+        const violations = [...s.violations].filter(([name]) => !violationsBefore.has(name));
+        main.postMessage({ type: 'levelDone', added: s.endLevel(), grew: s.size - before, transitions: s.transitions - transitionsBefore, violations, stopped, bytes: s.bytes });
+      } else if (m.type === 'finish') {
+        const s = shard!;
+        const arena = s.vectors.arenaBytes.slice(0, s.size * s.layout.vectorBytes);
+        const tables = s.layout.tables.map((t) => ({ data: t.data.slice(0, t.size * t.width), hashes: t.hashes.slice(0, t.size), size: t.size }));
+        const parent = s.parent.done();
+        const parentEvent = s.parentEvent.done();
+        const edges = s.edges.done();
+        const transfer = [arena.buffer, parent.buffer, parentEvent.buffer, edges.buffer, ...tables.flatMap((t) => [t.data.buffer, t.hashes.buffer])] as ArrayBuffer[];
+        main.postMessage({ type: 'result', arena, tables, parent, parentEvent, edges, levelStarts: s.levelStarts, transitions: s.transitions, violations: [...s.violations], bytes: s.bytes, dictionaries: s.layout.dictLog }, transfer);
+      }
+    } catch (e) {
+      main.postMessage({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
+    }
+  });
+}
