@@ -50,14 +50,6 @@ const tutorial: [file: string, lines: RegExp[]][] = [
     'examples/write-error-resets-idle.ts',
     [/NoStaleCpInIdle\s+invariant\s+violated\s+violated\s+ok/, /6\. \[userspace\] copy_from_user \{"w":0\}  -> state=IDLE ctx\.writers=\["none"\] ctx\.mutex=-1 ctx\.ret=-EBUSY/],
   ],
-  [
-    'examples/commit-without-write-protect.ts',
-    [
-      /NoLostWrite\s+invariant\s+violated\s+violated\s+ok/,
-      /3\. \[userspace\] ram_save_target_page \{"gfn":0\}  -> ctx\.pages\.0\.stale=false ctx\.pages\.0\.reported=false/,
-      /4\. \[guest\] GUEST_STORE \{"gfn":0\}  -> ctx\.pages\.0\.stale=true/,
-    ],
-  ],
 ];
 
 describe('the README tutorial: one realistic patch per area', () => {
