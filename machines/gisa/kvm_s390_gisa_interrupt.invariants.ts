@@ -16,7 +16,10 @@ export const GisaTypeOK = inv(
       const lifecycle = st === undefined || (st === 'alive') === g.origin && (st === 'freed') === g.freed;
       return byte(g.ipm) && byte(g.iam) && byte(g.mask) && g.ref.every((r) => Number.isInteger(r) && r >= 0) && lifecycle;
     }),
-  { context: [['vms', '*', 'gisa'], ['vms', 'length']], value: [['*', 'gisa']] },
+  {
+    context: [['vms', '*', 'gisa', 'ipm'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['vms', '*', 'gisa', 'ref'], ['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'freed'], ['vms', 'length']],
+    value: [['*', 'gisa']],
+  },
 );
 
 export const AlertMaskIsRegisteredIscs = inv(
@@ -44,12 +47,14 @@ export const AlertMaskZeroAtDestroy = inv(
   'AlertMaskZeroAtDestroy',
   'interrupt.c kvm_s390_gisa_destroy: WARN(gi->alert.mask != 0x00) since f87ef5723536; every driver unregisters its GISCs first',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.DESTROY_WITH_ALERT_MASK)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
 );
 
 export const NoGisaUseAfterFree = inv(
   'NoGisaUseAfterFree',
   'kvm-s390.c kvm_arch_destroy_vm frees sie_page2 after kvm_s390_gisa_destroy: no interruption may be made pending in it afterwards (Halil Pasic on the AQIC series)',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISA_WRITE_AFTER_FREE)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
 );
 
 export const KickerSeesLiveGisa = inv(

@@ -12,12 +12,14 @@ export const KvmTypeOK = inv(
       if (st === undefined) return true;
       return (st === 'alive') === k.users > 0 && (st === 'freed') === k.freed;
     }),
+  { context: [['vms', '*', 'users'], ['vms', '*', 'freed'], ['vms', 'length']], value: [['*', 'kvm']] },
 );
 
 export const NoGiscCallOnFreedKvm = inv(
   'NoGiscCallOnFreedKvm',
   'interrupt.c kvm_s390_gisc_register/unregister dereference kvm->arch.gisa_int: the caller must hold a reference on the kvm',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISC_CALL_AFTER_FREE)) && context.queues.every((q) => !(q.faults & FAULT.GISC_CALL_AFTER_FREE)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length'], ['queues', '*', 'faults'], ['queues', 'length']] },
 );
 
 export const kvmInvariants = [KvmTypeOK];

@@ -16,6 +16,9 @@ export const AqicResourcesFreedBeforeGisaDestroy = inv(
         k.gisa.origin ||
         context.queues.every((q) => !(q.irq && q.hwGisa === vm) && !((savedIsc(q.isc) || q.nib) && (q.hwGisa === vm || context.mdev.kvm === vm))),
     ),
+  {
+    context: [['vms', '*', 'gisa', 'origin'], ['vms', 'length'], ['queues', '*', 'irq'], ['queues', '*', 'hwGisa'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', 'length'], ['mdev', 'kvm']],
+  },
 );
 
 export const systemInvariants = [
