@@ -94,6 +94,7 @@ export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'vms.vcpus.kicked': [F.kicked],
   'vms.vcpus.pswIo': [F.psw],
   'vms.vcpus.cr6': [F.cr6],
+  'vms.vcpus.interruptible': [F.vcpuTask],
   'mdev.kvm': [F.mdevKvm],
   'mdev.kvmRef': [F.users],
   'mdev.hook': [F.hook],

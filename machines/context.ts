@@ -114,6 +114,14 @@ export interface VcpuContext {
   pswIo: boolean;
   /** guest CR6 ISC subclass mask, bits 0x80 >> isc */
   cr6: number;
+  /**
+   * The vcpu thread's task state is TASK_INTERRUPTIBLE inside kvm_vcpu_block: set by its
+   * set_current_state() before kvm_vcpu_check_block, cleared by a wake-up (kvm_vcpu_wake_up:
+   * wake_up_process) or when the loop breaks. Written only by the fine-grained vcpu thread
+   * (machines/vcpu/kvm_vcpu.threads.ts) and kvm_s390_vcpu_wakeup; the coarse region's
+   * halted/woken states stand for it there, so it stays false.
+   */
+  interruptible: boolean;
 }
 
 /** struct kvm and its arch part, per VM. */
@@ -197,6 +205,7 @@ export function initialContext(params: Params): SystemContext {
         kicked: false,
         pswIo: true,
         cr6: cr6Of(params, k),
+        interruptible: false,
       })),
       faults: 0,
     })),

@@ -400,7 +400,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_s390_handle_lpsw [not intercepted: SIE loads the PSW (STOSM, STNSM, SSM, LPSW(E) enable or disable I/O)]",
     "kvm_s390_handle_lctl [the control registers reg1..reg3 are loaded into gcr[] (LCTL: low 32 bits; LCTLG: 64 bits); KVM_REQ_TLB_FLUSH]",
     "kvm_s390_handle_lctl [not intercepted (no LCTL_CR6 request): SIE loads CR6 itself and presents what it now enables]",
-    "kvm_s390_vcpu_wakeup [the vcpu is not blocked (running, halt-polling, between __set_cpu_idle and the block): kvm_vcpu_wake_up returns false; only valid_wakeup is set]",
     "__floating_irq_kick [the first vcpu in idle_mask (vcpu_idx order) is chosen]",
     "__floating_irq_kick [no idle vcpu: round robin over next_rr_cpu skipping stopped vcpus; after online_vcpus tries with all stopped nobody is kicked]",
     "__floating_irq_kick [adapter interruption with a GISA: no CPUSTAT_IO_INT (SIE presents it) unless the chosen vcpu is a PV vcpu]",

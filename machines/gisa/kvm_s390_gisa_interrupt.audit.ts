@@ -14,7 +14,8 @@ const KICKER = {
   word: 'gisa_get_ipm_or_restore_iam@READ_ONCE(word)',
   mask: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)',
   cmpxchg: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)',
-  kick: 'gisa_vcpu_kicker@__airqs_kick_single_vcpu',
+  scan: '__airqs_kick_single_vcpu@for_each_set_bit(idle_mask)',
+  kick: '__airqs_kick_single_vcpu@test_and_set_bit(kicked_mask)',
 };
 const UNREG = {
   origin: 'kvm_s390_gisc_unregister@if (!gi->origin)',
@@ -44,10 +45,18 @@ export const PV_GUEST =
   'a protected (PV) guest: delivery through the ultravisor (iictl), one interruption at a time, interruptions fenced after PV intercepts and at start; to model: a pv configuration of the vcpu machine';
 
 /**
- * The audit of the machine's own functions; with `fine`, also the names of the steps of its
- * fine-grained configurations (the composed `system` has none, so its audit takes `fine` false).
+ * Which threads of kvm_s390_gisa_interrupt.threads.ts a machine's fine-grained configurations
+ * run: the kicker (gisa_vcpu_kicker) and the driver/destroy threads (kvm_s390_gisc_unregister,
+ * kvm_s390_gisa_destroy). The GISA machine runs both; the composed `system` runs the kicker
+ * only (kick-wait, against the vcpu thread).
  */
-const own = (fine: boolean): KernelAudit => ({
+interface FineSteps {
+  kicker: boolean;
+  driver: boolean;
+}
+
+/** The audit of the machine's own functions, with the names of the steps its fine-grained configurations run. */
+const own = (fine: FineSteps): KernelAudit => ({
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   files: [FILE.interrupt, FILE.kvmS390, FILE.priv, FILE.pv, FILE.kvmMain],
@@ -57,7 +66,7 @@ const own = (fine: boolean): KernelAudit => ({
     bounds_airq: 'bound: the environment still has an adapter interruption to send (airqs)',
     bounds_gisc_register: 'bound: the environment driver registers an ISC at most maxRefs times',
     kasan_gisa_use_after_free: 'lifetime tracker: a write into the freed sie_page2, as KASAN reports it',
-    ...(fine
+    ...(fine.driver
       ? {
           'kvm_s390_gisc_unregister@spin_lock(ref_lock) again': 'planted lock bug (variant planted-unregister-double-lock): a second spin_lock',
           'kvm_s390_gisc_unregister@spin_unlock(ref_lock) early': 'planted lock bug (variant planted-unregister-unlock-first): a spin_unlock before the lock is taken',
@@ -67,9 +76,11 @@ const own = (fine: boolean): KernelAudit => ({
   entries: entries(fine),
 });
 
-function entries(fine: boolean) {
-  /** The names of the fine-grained steps, when the audit is the fine-grained machine's. */
-  const f = (...names: string[]): string[] => (fine ? names : []);
+function entries(fine: FineSteps) {
+  /** The names of the kicker's steps, when the machine runs the kicker thread. */
+  const f = (...names: string[]): string[] => (fine.kicker ? names : []);
+  /** The names of the driver's and the destroy's steps, when the machine runs those threads. */
+  const d = (...names: string[]): string[] => (fine.driver ? names : []);
   return [
     entry(K.GISA_ADAPTER_INTERRUPTION, {
       sie: modelled('GISA_ADAPTER_INTERRUPTION', 'gisa_adapter_interruption'),
@@ -80,14 +91,14 @@ function entries(fine: boolean) {
       freed: modelledAs('the write is recorded as a fault and the step ends', 'kasan_gisa_use_after_free'),
     }),
     entry(K.gisa_set_iam, {
-      busy: modelled('kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...f(UNREG.iam), ...f(DESTROY.iam)),
-      set: modelledAs('one atomic step: the cmpxchg retries are not modelled', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...f(UNREG.iam), ...f(DESTROY.iam)),
+      busy: modelled('kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...d(UNREG.iam), ...d(DESTROY.iam)),
+      set: modelledAs('one atomic step: the cmpxchg retries are not modelled', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...d(UNREG.iam), ...d(DESTROY.iam)),
     }),
     entry(K.gisa_clear_ipm, modelled('kvm_s390_gisa_clear')),
     entry(K.gisa_get_ipm_or_restore_iam, {
       pending: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker', ...f(KICKER.word), ...f(KICKER.mask)),
       restore: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker', ...f(KICKER.cmpxchg)),
-      stale: fine
+      stale: fine.driver
         ? modelledAs(
             'in the fine-grained configurations (kicker-unregister, kicker-unregister-destroy): the READ_ONCE of alert.mask and the try_cmpxchg are steps of the kicker thread, kvm_s390_gisc_unregister steps of the driver thread between them; the word compares equal when gisa_set_iam failed (listed) or wrote the IAM it already had',
             KICKER.mask, KICKER.cmpxchg, UNREG.dec, UNREG.iam,
@@ -156,13 +167,13 @@ function entries(fine: boolean) {
       block: ignored('the vcpu thread (kvm_vcpu)'),
     }),
     entry(K.__airqs_kick_single_vcpu, {
-      skipIo: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      skipIo: modelled('gisa_vcpu_kicker', ...f(KICKER.scan)),
       kicked: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
       kick: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
-      none: modelled('gisa_vcpu_kicker', ...f(KICKER.kick)),
+      none: modelled('gisa_vcpu_kicker', ...f(KICKER.scan)),
     }),
     entry(K.gisa_vcpu_kicker, {
-      kick: modelledAs('hrtimer_forward_now by 50 us: the timer stays armed and fires again as an event (a thread\'s first step in the fine-grained configurations)', 'gisa_vcpu_kicker', 'hrtimer_active', ...f(KICKER.origin), ...f(KICKER.kick)),
+      kick: modelledAs('hrtimer_forward_now by 50 us: the timer stays armed and fires again as an event (a thread\'s first step in the fine-grained configurations)', 'gisa_vcpu_kicker', 'hrtimer_active', ...f(KICKER.origin), ...f(KICKER.scan)),
       restore: modelled('gisa_vcpu_kicker', ...f(KICKER.cmpxchg)),
     }),
     entry(K.hrtimer_active, modelled('hrtimer_active')),
@@ -227,13 +238,13 @@ function entries(fine: boolean) {
     }),
     entry(K.kvm_s390_gisa_destroy, {
       none: ignored('writes nothing (a second call, e.g. kvm_arch_destroy_vm after a PV disable)'),
-      warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy', ...f(DESTROY.warn)),
-      zero: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.zero)),
-      iam: modelled('kvm_s390_gisa_destroy', ...f(DESTROY.iam)),
-      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list', ...f(DESTROY.list)),
+      warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy', ...d(DESTROY.warn)),
+      zero: modelled('kvm_s390_gisa_destroy', ...d(DESTROY.zero)),
+      iam: modelled('kvm_s390_gisa_destroy', ...d(DESTROY.iam)),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list', ...d(DESTROY.list)),
       cancel: modelledAs(
         'hrtimer_cancel waits for a running kicker: in the coarse configuration the kicker is one step, so they never overlap; in the fine-grained ones the cancel step waits for the kicker thread to be idle, and gi->origin = NULL is its own step (the GISA region follows gi->origin: gisa_origin_null)',
-        'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed', 'gisa_origin_null', ...f(DESTROY.cancel), ...f(DESTROY.origin),
+        'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed', 'gisa_origin_null', ...d(DESTROY.cancel), ...d(DESTROY.origin),
       ),
     }),
     entry(K.kvm_s390_gisa_disable, {
@@ -250,12 +261,12 @@ function entries(fine: boolean) {
       race: missing(`gi->origin is checked before ref_lock; to model: the check and the ref_lock section as two steps with a PV disable or a destroy between them (concurrency issue). ${PV_SWITCH}`),
     }),
     entry(K.kvm_s390_gisc_unregister, {
-      enodev: modelled('kvm_s390_gisc_unregister', ...f(UNREG.origin)),
+      enodev: modelled('kvm_s390_gisc_unregister', ...d(UNREG.origin)),
       erange: modelledAs('the bounds add ISC 8', 'kvm_s390_gisc_unregister'),
-      einval: modelled('kvm_s390_gisc_unregister', ...f(UNREG.dec)),
-      dec: modelled('kvm_s390_gisc_unregister', ...f(UNREG.lock), ...f(UNREG.dec), ...f(UNREG.unlock)),
-      last: modelled('kvm_s390_gisc_unregister', ...f(UNREG.iam)),
-      lastBusy: modelled('kvm_s390_gisc_unregister', ...f(UNREG.iam)),
+      einval: modelled('kvm_s390_gisc_unregister', ...d(UNREG.dec)),
+      dec: modelled('kvm_s390_gisc_unregister', ...d(UNREG.lock), ...d(UNREG.dec), ...d(UNREG.unlock)),
+      last: modelled('kvm_s390_gisc_unregister', ...d(UNREG.iam)),
+      lastBusy: modelled('kvm_s390_gisc_unregister', ...d(UNREG.iam)),
       race: missing(`gi->origin is checked before ref_lock; to model: two steps (concurrency issue). ${PV_SWITCH}`),
     }),
     entry(K.use_gisa, {
@@ -307,15 +318,15 @@ function entries(fine: boolean) {
 }
 
 /** The GISA machine has the GIB region too: its audit is the GIB's and its own, merged. */
-export const gisaAudit: KernelAudit = composeAudits([gibAudit, own(true)], {
+export const gisaAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: true })], {
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   envOnly: new Set(),
   remap: {},
 });
 
-/** The same without the fine-grained steps, for machines that compose the GISA region but have no such configuration. */
-export const gisaCoarseAudit: KernelAudit = composeAudits([gibAudit, own(false)], {
+/** The same with the kicker's steps only, for the composed guest (its kick-wait configuration runs the kicker thread against the vcpu's). */
+export const gisaKickerAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: false })], {
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   envOnly: new Set(),

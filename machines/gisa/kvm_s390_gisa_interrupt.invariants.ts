@@ -16,7 +16,10 @@ export const GisaTypeOK = inv(
       const lifecycle = st === undefined || (st === 'alive') === g.origin && (st === 'freed') === g.freed;
       return byte(g.ipm) && byte(g.iam) && byte(g.mask) && g.ref.length === MAX_ISC + 1 && g.ref.every((r) => Number.isInteger(r) && r >= 0) && lifecycle;
     }),
-  { context: [['vms', '*', 'gisa'], ['vms', 'length']], value: [['*', 'gisa']] },
+  {
+    context: [['vms', '*', 'gisa', 'ipm'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['vms', '*', 'gisa', 'ref'], ['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'freed'], ['vms', 'length']],
+    value: [['*', 'gisa']],
+  },
 );
 
 export const AlertMaskIsRegisteredIscs = inv(

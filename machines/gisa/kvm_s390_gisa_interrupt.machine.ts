@@ -34,7 +34,7 @@ export const ERANGE = -34;
 export const GAL_ISC = 5;
 
 /** deliverable for one vcpu: the GISA IPM bits its PSW and CR6 let through (deliverable_irqs, I/O part). */
-export function deliverableIpm(c: SystemContext, vm: number, v: VcpuContext): number {
+export function deliverableIpm(c: SystemContext, vm: number, v: Pick<VcpuContext, 'pswIo' | 'cr6'>): number {
   const g = vmOf(c, vm).gisa;
   return v.pswIo && g.origin ? g.ipm & v.cr6 : 0;
 }
@@ -142,8 +142,13 @@ export const gisaKernel = {
     }
   },
 
-  /** kvm_s390_vcpu_wakeup(): valid_wakeup, kvm_vcpu_wake_up; the halted vcpu's region takes the raised event. */
-  kvm_s390_vcpu_wakeup(this: Kernel, _c: SystemContext, vm: number, vcpu: number, fx: Effects): void {
+  /**
+   * kvm_s390_vcpu_wakeup(): valid_wakeup, kvm_vcpu_wake_up (a task in TASK_INTERRUPTIBLE is made
+   * runnable: its schedule() returns); the halted vcpu's region takes the raised event.
+   */
+  kvm_s390_vcpu_wakeup(this: Kernel, c: SystemContext, vm: number, vcpu: number, fx: Effects): void {
+    const v = vmOf(c, vm).vcpus[vcpu]!;
+    if (v.interruptible) v.interruptible = false;
     fx.raise({ type: 'kvm_s390_vcpu_wakeup', vm, vcpu });
   },
 
@@ -306,15 +311,17 @@ function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]
   switch (type) {
     case 'GISA_ADAPTER_INTERRUPTION':
       if (state === 'freed') return { reads: [['airqs']], writes: [['vms', vm, 'faults']] };
+      // millicode: a vcpu in SIE enabled for the ISC takes it (its PSW swap disables I/O)
       return {
-        reads: [['airqs'], [...gi, 'freed'], [...gi, 'ipm'], [...gi, 'iam'], ['vms', vm, 'vcpus'], ['gib', 'list']],
-        writes: [['airqs'], [...gi, 'ipm'], [...gi, 'iam'], ['gib', 'list'], ['vms', vm, 'vcpus'], ['vms', vm, 'faults']],
+        reads: [['airqs'], [...gi, 'freed'], [...gi, 'ipm'], [...gi, 'iam'], ['vms', vm, 'vcpus', '*', 'inSie'], ['vms', vm, 'vcpus', '*', 'pswIo'], ['vms', vm, 'vcpus', '*', 'cr6'], ['vms', vm, 'vcpus', 'length'], ['gib', 'list']],
+        writes: [['airqs'], [...gi, 'ipm'], [...gi, 'iam'], ['gib', 'list'], ['vms', vm, 'vcpus', '*', 'pswIo'], ['vms', vm, 'faults']],
         raises: ['gisa_alert'],
       };
     case 'gisa_tac_ipm_gisc':
       return { reads: [[...gi, 'ipm']], writes: [[...gi, 'ipm']] };
     case 'kvm_s390_gisa_clear':
-      return { reads: [[...gi, 'origin'], [...gi, 'ipm']], writes: [[...gi, 'ipm']] };
+      // guard kvm_vm_alive: QEMU still holds the VM fd
+      return { reads: [['vms', vm, 'fd'], [...gi, 'origin'], [...gi, 'ipm']], writes: [[...gi, 'ipm']] };
     case 'kicked_mask_clear':
       return { reads: [['vms', vm, 'vcpus']], writes: [['vms', vm, 'vcpus']] };
     case 'free_page_sie_page2':

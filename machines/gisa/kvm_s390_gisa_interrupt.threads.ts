@@ -13,8 +13,9 @@
  * Stays atomic (one step, as in the coarse machine): the millicode step that makes an adapter
  * interruption pending (hardware), process_gib_alert_list (the GAL interruption handler and
  * the call in kvm_s390_gisa_destroy: its xchg cut-off and the per-GISA unlink are not split,
- * see machines/gisa/README.md), gisa_tac_ipm_gisc and gisa_clear_ipm (one atomic each),
- * __airqs_kick_single_vcpu (it only reads idle_mask and test-and-sets kicked_mask).
+ * see machines/gisa/README.md), gisa_tac_ipm_gisc and gisa_clear_ipm (one atomic each).
+ * __airqs_kick_single_vcpu is two steps: the scan of idle_mask, then test_and_set_bit of
+ * kicked_mask with the wake-up.
  * A failed try_cmpxchg loads the current word into `word`, as the C does, and the loop re-reads
  * gi->alert.mask; cmpxchg compares the whole word (next_alert, IPM, IAM), so a word that
  * changed and changed back (ABA) compares equal, as in the hardware.
@@ -137,7 +138,7 @@ export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
         t.local.mask = mask;
         t.local.pending = (t.local.w_ipm as number) & mask;
       },
-      next: [{ if: named('pending_mask', (_c, t) => t.local.pending !== 0), goto: '__airqs_kick_single_vcpu' }, { goto: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)' }],
+      next: [{ if: named('pending_mask', (_c, t) => t.local.pending !== 0), goto: KICK_SCAN }, { goto: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)' }],
     },
     {
       at: 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)',
@@ -166,16 +167,65 @@ export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
         { goto: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)', writes: [] },
       ],
     },
-    {
-      at: '__airqs_kick_single_vcpu',
-      cite: 'interrupt.c gisa_vcpu_kicker: __airqs_kick_single_vcpu(kvm, pending_mask); hrtimer_forward_now(); return HRTIMER_RESTART',
-      reads: [['vms', vm, 'vcpus']],
-      writes: [['vms', vm, 'vcpus']],
-      raises: ['kvm_s390_vcpu_wakeup'],
-      run: (c, t, fx) => k.__airqs_kick_single_vcpu(c, vmIx(t), t.local.pending as number, fx as Effects),
-    },
+    ...kickSingleVcpu(vm, k),
   ];
   return kfunction('gisa_vcpu_kicker', 'arch/s390/kvm/interrupt.c gisa_vcpu_kicker', steps);
+}
+
+/** The kicker's steps in __airqs_kick_single_vcpu: the scan of idle_mask, then test_and_set_bit(kicked_mask). */
+export const KICK_SCAN = '__airqs_kick_single_vcpu@for_each_set_bit(idle_mask)';
+export const KICK_TEST_AND_SET = '__airqs_kick_single_vcpu@test_and_set_bit(kicked_mask)';
+
+/**
+ * __airqs_kick_single_vcpu(kvm, pending_mask) as the kicker runs it, then `hrtimer_forward_now();
+ * return HRTIMER_RESTART`: the scan over idle_mask (psw_ioint_disabled and gcr[6] of each idle
+ * vcpu, read without a lock) picks the first idle vcpu open for a pending ISC; then
+ * `if (test_and_set_bit(vcpu_idx, gi->kicked_mask)) return; kvm_s390_vcpu_wakeup(vcpu);`.
+ * The scan is one step: the kicker re-arms while anything is pending, so a scan that misses a
+ * vcpu changing state under it is a later scan's business (each bit is one atomic read). The
+ * test_and_set_bit and the wake-up are one step: nothing but the kicker reads kicked_mask, and a
+ * wake-up arriving later than the bit is set is the same as one arriving at once for the vcpu,
+ * whose kvm_vcpu_block re-checks after set_current_state. A variant that replaced the whole
+ * function (k.replaced) runs it as one step.
+ */
+function kickSingleVcpu(vm: number, k: Kernel): Step<C>[] {
+  const vcpus: Path = ['vms', vm, 'vcpus'];
+  if (replaced(k, '__airqs_kick_single_vcpu')) {
+    return [{
+      at: KICK_SCAN,
+      cite: 'interrupt.c __airqs_kick_single_vcpu, as the variant replaced it (one step)',
+      reads: [vcpus],
+      writes: [[...vcpus, '*', 'kicked'], [...vcpus, '*', 'interruptible']],
+      raises: ['kvm_s390_vcpu_wakeup'],
+      run: (c, t, fx) => k.__airqs_kick_single_vcpu(c, vmIx(t), t.local.pending as number, fx as Effects),
+    }];
+  }
+  return [
+    {
+      at: KICK_SCAN,
+      cite: 'interrupt.c __airqs_kick_single_vcpu: for_each_set_bit(vcpu_idx, kvm->arch.idle_mask, online_vcpus) { if (psw_ioint_disabled(vcpu)) continue; if (deliverable_mask & (u8)(gcr[6] >> 24)) ...',
+      reads: [[...vcpus, '*', 'idle'], [...vcpus, '*', 'pswIo'], [...vcpus, '*', 'cr6'], [...vcpus, 'length']],
+      run: (c, t) => {
+        const list = vmOf(c, vmIx(t)).vcpus;
+        t.local.idx = list.findIndex((v) => v.idle && v.pswIo && ((t.local.pending as number) & v.cr6) !== 0);
+      },
+      next: [{ if: named('no idle vcpu open for it', (_c, t) => t.local.idx === -1), goto: 'return' }, { goto: KICK_TEST_AND_SET }],
+    },
+    {
+      at: KICK_TEST_AND_SET,
+      cite: 'interrupt.c __airqs_kick_single_vcpu: /* lately kicked but not yet running */ if (test_and_set_bit(vcpu_idx, gi->kicked_mask)) return; kvm_s390_vcpu_wakeup(vcpu); return',
+      reads: [[...vcpus, '*', 'kicked'], [...vcpus, '*', 'interruptible']],
+      writes: [[...vcpus, '*', 'kicked'], [...vcpus, '*', 'interruptible']],
+      raises: ['kvm_s390_vcpu_wakeup'],
+      run: (c, t, fx) => {
+        const vcpu = t.local.idx as number;
+        const v = vmOf(c, vmIx(t)).vcpus[vcpu]!;
+        if (v.kicked) return;
+        v.kicked = true;
+        k.kvm_s390_vcpu_wakeup(c, vmIx(t), vcpu, fx as Effects);
+      },
+    },
+  ];
 }
 
 /** `if (!gi->origin) return -ENODEV;`: read without the lock. */

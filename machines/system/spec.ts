@@ -30,7 +30,12 @@ export interface CoreConfiguration {
    */
   fine?: (params: Params, k: Kernel) => FineParts;
   por?: boolean;
-  /** Invariants checked in this configuration only, besides the machine's (the fine-grained windows' properties). */
+  /**
+   * Invariants checked in this configuration only, besides the machine's (the fine-grained
+   * windows' properties). One with the name of a machine invariant takes its place: the same
+   * property in the configuration's own form (reading a thread's program counter where the
+   * coarse form reads a region).
+   */
   invariants?: readonly Invariant<SystemContext>[];
 }
 
@@ -102,7 +107,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         machine,
         events,
         eventInfo: { ...Object.fromEntries([...types].map((t) => [t, EVENTS[t]!])), ...threadEventInfo(threads) },
-        invariants: [...def.invariants, ...(configuration.invariants ?? []), ...(fine ? (lockInvariants as readonly Invariant<SystemContext>[]) : [])],
+        invariants: withOverrides(def.invariants, [...(configuration.invariants ?? []), ...(fine ? (lockInvariants as readonly Invariant<SystemContext>[]) : [])]),
         liveness: configuration.liveness ?? def.liveness ?? [],
         expectedViolations: variant.expectedViolationsIn?.[picked.id] ?? variant.expectedViolations,
         options: { params: configuration.params, design, parts: def.parts, kernel: table.k },
@@ -163,3 +168,8 @@ function withParams(c: CoreConfiguration, over: Readonly<Record<string, unknown>
   return { ...c, id: `${c.id}[${changed}]`, params };
 }
 
+/** The machine's invariants with those of the same name replaced by the configuration's, then the configuration's others. */
+function withOverrides(base: readonly Invariant<SystemContext>[], extra: readonly Invariant<SystemContext>[]): Invariant<SystemContext>[] {
+  const byName = new Map(extra.map((i) => [i.name, i]));
+  return [...base.map((i) => byName.get(i.name) ?? i), ...extra.filter((i) => !base.some((b) => b.name === i.name))];
+}

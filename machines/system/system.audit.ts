@@ -5,8 +5,8 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { composeAudits } from '../audit-lib.ts';
 import { PINNED_AUDIT } from '../audit-kernel.ts';
-import { gisaCoarseAudit } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
-import { vcpuAudit } from '../vcpu/kvm_vcpu.audit.ts';
+import { gisaKickerAudit } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
+import { vcpuFineAudit } from '../vcpu/kvm_vcpu.audit.ts';
 import { mdevAudit } from '../vfio-ap/ap_matrix_mdev.audit.ts';
 import { queueAudit } from '../vfio-ap/vfio_ap_queue.audit.ts';
 import { pqapCloseAudit } from '../vfio-ap/vfio_ap_ops.threads.audit.ts';
@@ -25,7 +25,7 @@ export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
   driver_holds_reference: [],
 };
 
-export const systemAudit: KernelAudit = composeAudits([gisaCoarseAudit, vcpuAudit, mdevAudit, queueAudit, pqapCloseAudit], {
+export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit], {
   machine: 'system',
   pinned: PINNED_AUDIT,
   envOnly: new Set(Object.keys(COMPOSED_CALLERS)),

@@ -1,13 +1,58 @@
-// Configurations of the composed guest.
-import { iscBit } from '../context.ts';
-import { AQIC_OUTCOMES } from '../vfio-ap/vfio_ap_queue.bounds.ts';
-import type { CoreConfiguration } from './spec.ts';
-import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import type { FineParts } from './system.machine.ts';
+// Configurations of the composed guest: coarse (every kernel function one step) and
+// fine-grained (machines/kthread.ts: the vcpu's KVM_RUN loop and the gisa_vcpu_kicker hrtimer
+// as threads, step by step).
+import { iscBit, type Params, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
-import type { Params, SystemContext } from '../context.ts';
+import type { ThreadDef } from '../kthread.ts';
+import { gisaVcpuKicker } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
+import { KickerSeesLiveGisa } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
+import { AQIC_OUTCOMES } from '../vfio-ap/vfio_ap_queue.bounds.ts';
+import { kickedNotAsleep, noLostWakeupAtSleep } from '../vcpu/kvm_vcpu.invariants.ts';
+import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
+import type { CoreConfiguration } from './spec.ts';
+import type { FineParts } from './system.machine.ts';
+import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 import { pqapCloseThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { NoAqicResourcesAfterUnsetKvm, NoPqapHookUseAfterClear } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+
+/** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
+const KICK_WAIT_REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO']);
+
+/** The kicker of VM vm (`kicker`, or `kicker1` with several VMs). */
+const kickerName = (vms: number, vm: number): string => (vms > 1 ? `kicker${vm}` : 'kicker');
+
+/**
+ * The kick/wait threads: per VM the gisa_vcpu_kicker hrtimer callback, per vcpu its KVM_RUN
+ * loop (kvm_vcpu.threads.ts), every vcpu started and outside SIE at first.
+ */
+function kickWait(params: { vms: number; vcpus: number }, k: Kernel): FineParts {
+  const threads: ThreadDef<SystemContext>[] = [];
+  for (let vm = 0; vm < params.vms; vm++) {
+    const kicker = kickerName(params.vms, vm);
+    threads.push({ name: kicker, actor: 'timer', ix: { vm }, fns: [gisaVcpuKicker(vm, kicker, k)] });
+    for (let vcpu = 0; vcpu < params.vcpus; vcpu++) threads.push(vcpuThread(params.vms, vm, vcpu, k));
+  }
+  const kickers = threads.filter((t) => t.actor === 'timer').map((t) => t.name);
+  return {
+    threads,
+    gib: { kickers, omit: KICK_WAIT_REPLACED, design: k.design },
+    gisa: () => ({ omit: KICK_WAIT_REPLACED }),
+    vcpuThread: () => true,
+    initial: (c) => {
+      for (const vmc of c.vms) for (const v of vmc.vcpus) v.stopped = false;
+    },
+  };
+}
+
+/** The properties of the kick/wait windows, in the form that reads the threads' program counters. */
+function kickWaitInvariants(vms: number, vcpus: number) {
+  const threads = Array.from({ length: vms }, (_, vm) => Array.from({ length: vcpus }, (_, vcpu) => ({ vm, vcpu, name: vcpuThreadName(vms, vm, vcpu) }))).flat();
+  const kickers = Array.from({ length: vms }, (_, vm) => ({ vm, name: kickerName(vms, vm) }));
+  return [kickedNotAsleep(threads), noLostWakeupAtSleep(threads, kickers), KickerSeesLiveGisa];
+}
+
+/** The environment of the kick/wait configurations: the AP (millicode), the GAL handler, QEMU's FLIC CLEAR_IRQS. */
+const KICK_WAIT_ENV = ['GISA_ADAPTER_INTERRUPTION', 'gib_alert_irq_handler', 'process_gib_alert_list', 'kvm_s390_gisa_clear'];
 
 const VCPU = ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'STOSM_IO', 'kvm_vcpu_check_block'];
 const GIB = ['gisa_vcpu_kicker', 'gib_alert_irq_handler', 'process_gib_alert_list'];
@@ -55,6 +100,17 @@ export const systemConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(5), iscBit(3)], preRegistered: [3, 5], airqs: 3 },
     bounds: { types: [...VCPU, ...GIB, 'GISA_ADAPTER_INTERRUPTION'] },
     liveness: airqLiveness,
+  },
+  {
+    id: 'kick-wait',
+    description:
+      'fine-grained, 2 threads: the gisa_vcpu_kicker hrtimer callback (its __airqs_kick_single_vcpu: the idle_mask scan, then test_and_set_bit of kicked_mask with the wake-up) against the vcpu\'s KVM_RUN loop (vcpu_pre_run, the wait intercept, kvm_s390_handle_wait: kvm_arch_vcpu_runnable, the IAM restore, __set_cpu_idle, kvm_vcpu_block\'s set_current_state / kvm_vcpu_check_block / schedule, __unset_cpu_idle); 1 vcpu open for ISC 3 (registered), up to 2 adapter interruptions, the GAL handler, FLIC CLEAR_IRQS',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },
+    bounds: { types: KICK_WAIT_ENV },
+    fine: kickWait,
+    invariants: kickWaitInvariants(1, 1),
+    // safety only (liveness needs every interleaving, and POR is on): the lost wake-up is NoLostWakeupAtSleep; the traces: test/system/kick-wait.test.ts
+    liveness: [],
   },
   {
     id: 'two-queues',

@@ -59,6 +59,8 @@ export interface FineParts {
   gisa?: (vm: number) => GisaFine;
   mdev?: MdevFine;
   queue?: (q: number) => QueueFine;
+  /** The vcpus a thread runs (machines/vcpu/kvm_vcpu.threads.ts): they have no region of their own. */
+  vcpuThread?: (vm: number, vcpu: number) => boolean;
 }
 
 /** Every guard and action of the core spec, named after the kernel functions; they call the kernel functions through `k`. */
@@ -93,7 +95,7 @@ export function composeMachine(id: string, parts: Parts, params: Params, k: Kern
     const vmStates: Record<string, unknown> = {};
     if (parts.kvm) vmStates.kvm = kvmRegion(vm, !!parts.env);
     if (parts.gisa) vmStates.gisa = gisaRegion(vm, !!parts.env, step('kvm_arch_destroy_vm')?.(vm), fine?.gisa?.(vm));
-    if (parts.vcpus) for (const k of range(params.vcpus)) vmStates[`vcpu${k}`] = vcpuRegion(vm, k);
+    if (parts.vcpus) for (const k of range(params.vcpus)) if (!fine?.vcpuThread?.(vm, k)) vmStates[`vcpu${k}`] = vcpuRegion(vm, k);
     if (Object.keys(vmStates).length) states[`vm${vm}`] = { type: 'parallel', states: vmStates };
   }
   if (parts.mdev) states.matrix_mdev = mdevRegion(params.vms, step('sie_page2_freed'), fine?.mdev);

@@ -1,10 +1,10 @@
 // Variants of the composed guest with the result the checker must find.
 import { fixDefaultResponse } from '../vfio-ap/vfio_ap_queue.variants.ts';
+import type { SystemContext } from '../context.ts';
+import { editFunction, type Branch, type KFunction } from '../kthread.ts';
+import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreVariant } from './spec.ts';
-import { editFunction } from '../kthread.ts';
 import { lookupBeforeLock, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
-
-
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -17,14 +17,38 @@ const alsoIn = (v: CoreVariant, configurations: readonly string[] = ['two-queues
   expectedViolationsIn: { ...Object.fromEntries(configurations.map((c) => [c, v.expectedViolations])), ...v.expectedViolationsIn },
 });
 
+/**
+ * kvm_vcpu_block's loop with the check first (planted):
+ * `for (;;) { if (kvm_vcpu_check_block(vcpu) < 0) break; set_current_state(TASK_INTERRUPTIBLE); schedule(); }`.
+ */
+function checkBlockBeforeSetState(f: KFunction<SystemContext>): KFunction<SystemContext> {
+  const late = `${VCPU_PC.setState} after the check`;
+  const steps = f.steps.map((st) => {
+    switch (st.at) {
+      case VCPU_PC.setIdle:
+        return { ...st, next: VCPU_PC.checkBlock };
+      case VCPU_PC.checkBlock:
+        return { ...st, next: (st.next as Branch<SystemContext>[]).map((b) => (b.goto === VCPU_PC.schedule ? { ...b, goto: late } : b)) };
+      case VCPU_PC.setState:
+        return { ...st, at: late, next: VCPU_PC.schedule };
+      case VCPU_PC.schedule:
+        return { ...st, next: VCPU_PC.checkBlock };
+      default:
+        return st;
+    }
+  });
+  return { ...f, steps };
+}
+
 export const systemVariants: CoreVariant[] = [
   alsoIn({
     id: 'upstream',
     description: 'current upstream: the mdev holds a KVM reference until the queues are reset; AQIC ir=1 answered by a response other than NORMAL or 07 leaks the new pin and GISC registration',
     cite: 'drivers/s390/crypto/vfio_ap_ops.c, arch/s390/kvm/interrupt.c, v6.17-rc4',
     expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
-    // the PQAP intercept against the close, with today's locks (pqap_hook_rwsem around the call through the hook): nothing to find
-    expectedViolationsIn: { 'pqap-close': [] },
+    // the PQAP intercept against the close, with today's locks (pqap_hook_rwsem around the call through the hook): nothing to find;
+    // no queue in kick-wait: the kick/wait windows of the upstream kicker and kvm_s390_handle_wait hold
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -114,16 +138,43 @@ export const systemVariants: CoreVariant[] = [
       description: `IAM restore strategy of GIB series ${gib.slice(4)}`,
       cite: `${GIB_SERIES} ${gib.slice(4)}, see machines/gisa/README.md`,
       design: { gib },
+      // airq only: the fine-grained kick-wait transcribes the merged kvm_s390_handle_wait and kicker
       configuration: 'airq',
-      expectedViolations: ['IamRestoredOrKickerArmed', 'NoLostWakeup'],
+      configurations: ['airq'],
+        expectedViolations: ['IamRestoredOrKickerArmed', 'NoLostWakeup'],
       status: 'asserted',
     }),
   ),
+  {
+    id: 'planted-check-block-before-set_current_state',
+    description:
+      'planted race: kvm_vcpu_block checks kvm_vcpu_check_block before set_current_state(TASK_INTERRUPTIBLE); a kick between the check and the state change finds the task running (the wake-up does nothing), the vcpu then sleeps with its kicked_mask bit set and the interruption pending, and the kicker, seeing the bit, never wakes it again',
+    cite: 'planted: virt/kvm/kvm_main.c kvm_vcpu_block with "if (kvm_vcpu_check_block(vcpu) < 0) break;" before "set_current_state(TASK_INTERRUPTIBLE);"',
+    configuration: 'kick-wait',
+    configurations: ['kick-wait'],
+    threads: (threads) => editFunction(threads, 'vcpu0', '__vcpu_run', checkBlockBeforeSetState),
+    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep'],
+  },
+  {
+    id: 'kicked-mask-v5.2',
+    description:
+      'kvm_arch_vcpu_runnable before 9b57e9d5010b: kicked_mask is cleared only in vcpu_pre_run, so a vcpu kicked for an interruption that is gone when it re-checks (delivered: in the shortest trace by the vcpu itself in vcpu_pre_run while the kicker scanned; in the report by another vcpu) stays in kvm_vcpu_block with its bit set, and the kicker, finding the bit set, never kicks it for the next interruption',
+    cite: '9f30f6216378 "KVM: s390: add gib_alert_irq_handler()" (v5.2) .. 9b57e9d5010b "KVM: s390: clear kicked_mask before sleeping again" (Halil Pasic, Oct 2021, Reported-by Matthew Rosato; stable 5.4.157, 5.10.77)',
+    configuration: 'kick-wait',
+    configurations: ['kick-wait'],
+    kernel: {
+      kvm_arch_vcpu_runnable(c, vm, vcpu) {
+        return this.kvm_s390_vcpu_has_irq(c, vm, vcpu);
+      },
+    },
+    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep'],
+  },
   {
     id: 'gib-upstream',
     description: 'the merged IAM restore strategy: gisa_get_ipm_or_restore_iam in kvm_s390_handle_wait and the gisa_vcpu_kicker timer',
     cite: `${GIB_SERIES} v7, v5.2 and later`,
     configuration: 'airq',
+    configurations: ['airq'],
     expectedViolations: [],
   },
 ];

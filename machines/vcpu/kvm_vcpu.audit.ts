@@ -6,6 +6,7 @@ import { abstracted, entry, ignored, missing, modelled, modelledAs } from '../au
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
 import { DELIVERY_FAULT, INJECT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
+import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
 export const GUEST_PSW_CR6 =
   'the guest disables I/O in its PSW or loads CR6, in SIE or through an intercept (STNSM, SSM, LPSW(E), LCTL(G)), and QEMU writes both (sync_regs on every KVM_RUN, KVM_SET_SREGS, the resets): the machine\'s PSW I/O bit only turns on (STOSM_IO, the wait PSW) and off (the I/O new PSW at delivery), and CR6 is a constant of the configuration; to model: guest events that disable I/O and that load CR6 (overlapping and disjoint ISC masks between vcpus), userspace writes of both';
@@ -18,231 +19,247 @@ export const CLASSIC_IO =
 export const OTHER_IRQS =
   'floating and local interruptions other than adapter ones (virtio, service signal, pfault, machine check, SIGP, guest timers) wake idle vcpus too (__floating_irq_kick, kvm_s390_inject_vcpu) and make them runnable; the composed guest has none; to model: a non-GISA interruption source per vcpu';
 export const SPLIT_WAIT =
-  'kvm_s390_handle_wait is one step in the machine; in the kernel the IAM restore, __set_cpu_idle and the block are separate, and a kick between them finds the vcpu not yet blocked (kvm_vcpu_wake_up returns false, the kicked bit stays set); to model: the restore, set-idle and block as steps of the vcpu thread (concurrency issue)';
+  'kvm_s390_handle_wait is one step in this machine; in the kernel the IAM restore, __set_cpu_idle and the block are separate, and a kick between them finds the vcpu not yet blocked (kvm_vcpu_wake_up returns false, the kicked bit stays set); modelled in the composed guest\'s kick-wait configuration (system: the vcpu thread of kvm_vcpu.threads.ts); to model here: the same thread against an environment kicker';
+const SPLIT_WAIT_FINE =
+  'the vcpu thread (kvm_vcpu.threads.ts, composed guest kick-wait): kvm_arch_vcpu_runnable, the IAM restore, __set_cpu_idle, set_current_state(TASK_INTERRUPTIBLE), kvm_vcpu_check_block and schedule() are steps; the kicker\'s idle_mask scan and its test_and_set_bit with the wake-up interleave between them, and a wake-up of a task not yet TASK_INTERRUPTIBLE does nothing';
 
-export const vcpuAudit: KernelAudit = {
-  machine: 'kvm_vcpu',
-  pinned: PINNED_AUDIT,
-  files: [FILE.interrupt, FILE.kvmS390, FILE.kvmS390h, FILE.intercept, FILE.priv, FILE.kvmMain],
-  modelledFields: [F.stopped, F.inSie, F.idle, F.wait, F.kicked, F.psw, F.cr6, F.vcpuTask, F.ipm, F.iam],
-  nonKernel: {
-    vcpu_mine: 'event routing: the event is about this vcpu',
-    kvm_vm_alive: 'environment: QEMU starts vcpus only while the VM fd is open',
-  },
-  entries: [
-    entry(K.GISA_ADAPTER_INTERRUPTION, {
-      sie: modelled('GISA_ADAPTER_INTERRUPTION'),
-      ipm: modelled('GISA_ADAPTER_INTERRUPTION'),
-      alert: modelledAs('environment of this machine: the alert list itself is the GISA machine\'s', 'GISA_ADAPTER_INTERRUPTION'),
-      gal: ignored('the GAL interruption is the GIB\'s (kvm_s390_gib)'),
-      noAlert: modelled('GISA_ADAPTER_INTERRUPTION'),
-      freed: abstracted('this machine has no VM teardown'),
-    }),
-    entry(K.STOSM_IO, {
-      enable: modelled('STOSM_IO', 'psw_ioint_disabled'),
-      disable: missing(GUEST_PSW_CR6),
-    }),
-    entry(K.kvm_s390_handle_lpsw, {
-      pstate: ignored('a program interruption: no modelled field'),
-      load: missing(GUEST_PSW_CR6),
-      sie: missing(GUEST_PSW_CR6),
-    }),
-    entry(K.kvm_s390_handle_lctl, {
-      pstate: ignored('a program interruption: no modelled field'),
-      load: missing(GUEST_PSW_CR6),
-      sie: missing(GUEST_PSW_CR6),
-    }),
-    entry(K.psw_ioint_disabled, modelled('psw_ioint_disabled')),
-    entry(K.pending_irqs, {
-      gisa: abstracted('deliverableIpm reads the GISA part; float and local interruptions are not modelled'),
-      noGisa: missing(NO_AIV),
-    }),
-    entry(K.deliverable_irqs, {
-      io: modelledAs('deliverableIpm: IPM & CR6 when the PSW enables I/O', 'kvm_arch_vcpu_runnable', 'kvm_s390_handle_wait', 'vcpu_pre_run'),
-      ioOff: modelledAs('deliverableIpm is 0 with the PSW I/O bit off', 'vcpu_pre_run', 'STOSM_IO'),
-      pv: missing(PV_GUEST),
-    }),
-    entry(K.kvm_s390_vcpu_has_irq, {
-      deliverable: modelled('kvm_arch_vcpu_runnable'),
-      timer: ignored('reads the guest timers, which are not modelled; writes nothing'),
-      extcall: ignored('reads only: external calls are not modelled'),
-      stop: ignored('reads only: a SIGP STOP is modelled as kvm_s390_vcpu_stop'),
-      none: modelled('kvm_arch_vcpu_runnable'),
-    }),
-    entry(K.kvm_arch_vcpu_runnable, {
-      clear: modelled('kvm_vcpu_check_block', 'kvm_s390_handle_wait', 'kvm_s390_vcpu_stop'),
-      has: modelled('kvm_arch_vcpu_runnable'),
-    }),
-    entry(K.gisa_get_ipm_or_restore_iam, {
-      pending: modelled('kvm_s390_handle_wait'),
-      restore: modelled('kvm_s390_handle_wait'),
-      stale: missing('the mask read and the cmpxchg are one step; to model: two steps with a register/unregister between them (concurrency issue)'),
-    }),
-    entry(K.gisa_tac_ipm_gisc, modelled('vcpu_pre_run')),
-    entry(K.kvm_s390_handle_wait, {
-      runnable: modelled('kvm_s390_handle_wait', 'kvm_arch_vcpu_runnable'),
-      disabled: ignored('a disabled wait: KVM_RUN exits to userspace and nothing modelled changes; the machine\'s wait PSW always enables I/O'),
-      gisaPending: modelledAs('with the wait PSW enabling I/O and only GISA interruptions, this return coincides with the fast path; the IAM restore when nothing registered is pending is modelled', 'kvm_s390_handle_wait'),
-      noTimer: modelled('kvm_s390_handle_wait'),
-      expired: ignored('writes nothing: back to SIE; the machine\'s vcpus have no timers'),
-      timer: abstracted('guest timers are not modelled: a wait with a timer is a wait without one, so a lost wake-up stays lost in the machine where the kernel would wake on the guest\'s timer'),
-      woke: modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop'),
-      window: missing(SPLIT_WAIT),
-    }),
-    entry(K.is_vcpu_idle, modelled('is_vcpu_idle')),
-    entry(K.__set_cpu_idle, modelled('kvm_s390_handle_wait')),
-    entry(K.__unset_cpu_idle, modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop')),
-    entry(K.kvm_s390_vcpu_wakeup, {
-      asleep: modelled('kvm_s390_vcpu_wakeup'),
-      awake: missing(SPLIT_WAIT),
-      vsie: ignored('vSIE is not modelled; writes nothing'),
-    }),
-    entry(K.kvm_s390_idle_wakeup, {
-      early: ignored('re-arms the vcpu\'s clock-comparator timer: no modelled field'),
-      wake: abstracted('guest timers are not modelled; the per-object machine\'s environment kvm_s390_vcpu_wakeup stands for a wakeup from any source'),
-    }),
-    entry(K.kvm_vcpu_check_block, {
-      runnable: modelled('kvm_vcpu_check_block', 'kvm_arch_vcpu_runnable'),
-      timer: abstracted('guest timers are not modelled'),
-      signal: modelledAs('QEMU\'s signal ahead of a stop or an ioctl: folded into kvm_s390_vcpu_stop from idle', 'kvm_s390_vcpu_stop'),
-      unblock: abstracted('KVM_REQ_UNBLOCK is not used on s390; kicked_mask is cleared as by every check'),
-      block: modelled('kvm_vcpu_check_block'),
-    }),
-    entry(K.kvm_vcpu_block, { loop: modelled('kvm_s390_vcpu_wakeup', 'kvm_vcpu_check_block') }),
-    entry(K.kvm_vcpu_halt, {
-      poll: abstracted('halt polling re-checks before blocking: a poll that sees the interruption is a re-check the machine takes after a wakeup'),
-      block: modelled('kvm_vcpu_check_block'),
-    }),
-    entry(K.__airqs_kick_single_vcpu, {
-      skipIo: ignored('writes nothing'),
-      kicked: ignored('writes nothing'),
-      kick: modelledAs('the environment event kvm_s390_vcpu_wakeup of this machine (the kicker is the GISA machine\'s)', 'kvm_s390_vcpu_wakeup'),
-      none: ignored('writes nothing'),
-    }),
-    entry(K.__floating_irq_kick, {
-      none: ignored('no vcpu'),
-      idle: missing(INJECT),
-      rr: missing(INJECT),
-      aiGisa: missing(INJECT),
-      wake: missing(INJECT),
-    }),
-    entry(K.__deliver_io, {
-      float: missing(CLASSIC_IO),
-      gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run'),
-      pv: missing(PV_GUEST),
-      fault: missing(DELIVERY_FAULT),
-      none: modelled('vcpu_pre_run'),
-    }),
-    entry(K.kvm_s390_deliver_pending_interrupts, {
-      loop: modelledAs('one ISC per vcpu_pre_run: the I/O new PSW is assumed to disable I/O, as Linux\'s does; a guest whose I/O new PSW enables I/O takes every deliverable ISC in one loop', 'vcpu_pre_run'),
-      indicators: ignored('intercept indicators of classic I/O: not modelled'),
-      err: missing(DELIVERY_FAULT),
-    }),
-    entry(K.vcpu_pre_run, {
-      deliver: modelled('vcpu_pre_run'),
-      delErr: missing(DELIVERY_FAULT),
-      reqErr: ignored('writes nothing: KVM_RUN ends before SIE and the kicked bit stays until the next entry'),
-      clear: modelled('vcpu_pre_run'),
-    }),
-    entry(K.__vcpu_run, {
-      enter: modelled('vcpu_pre_run'),
-      exit: modelled('vcpu_post_run', 'kvm_s390_handle_wait'),
-      pvFence: missing(PV_GUEST),
-      leave: abstracted('returning to userspace and calling KVM_RUN again is outside_sie in the machine'),
-    }),
-    entry(K.vcpu_post_run, {
-      mcck: ignored('host machine check: writes nothing modelled'),
-      icpt: modelled('vcpu_post_run'),
-      fault: modelled('vcpu_post_run'),
-    }),
-    entry(K.kvm_handle_sie_intercept, {
-      wait: modelled('kvm_s390_handle_wait'),
-      stop: modelledAs('SIGP STOP intercept: vcpu_post_run, then kvm_s390_vcpu_stop', 'kvm_s390_vcpu_stop'),
-      inst: abstracted('an instruction intercept is a vcpu_post_run exit; PQAP(AQIC) is modelled in vfio_ap_queue, LPSW, LCTL and TPI are audited on their own'),
-      intEnable: modelledAs('the guest enabled I/O while a classic interruption was pending; GISA interruptions are presented by SIE (STOSM_IO)', 'vcpu_post_run'),
-      ioreq: modelled('vcpu_post_run'),
-      other: modelled('vcpu_post_run'),
-    }),
-    entry(K.handle_stop, {
-      delay: ignored('writes nothing'),
-      none: ignored('writes nothing'),
-      stop: modelled('kvm_s390_vcpu_stop'),
-    }),
-    entry(K.kvm_s390_vcpu_start, {
-      running: ignored('writes nothing'),
-      pvErr: ignored('PV: the ultravisor refuses; writes nothing'),
-      start: modelled('kvm_s390_vcpu_start', 'kvm_vm_alive'),
-      pvFence: missing(PV_GUEST),
-    }),
-    entry(K.kvm_s390_vcpu_stop, {
-      stopped: ignored('writes nothing'),
-      pvErr: ignored('PV: the ultravisor refuses; writes nothing'),
-      stop: modelledAs('from outside SIE, or from idle once QEMU\'s signal ended kvm_vcpu_block (runnable checked, __unset_cpu_idle) and KVM_RUN returned', 'kvm_s390_vcpu_stop'),
-    }),
-    entry(K.kvm_arch_vcpu_ioctl_set_mpstate, {
-      stopped: modelled('kvm_s390_vcpu_stop'),
-      operating: modelled('kvm_s390_vcpu_start'),
-      load: ignored('PV only: writes nothing modelled'),
-      other: ignored('-ENXIO: writes nothing'),
-    }),
-    entry(K.kvm_arch_vcpu_ioctl_run, {
-      dumping: ignored('-EINVAL: writes nothing'),
-      immediate: ignored('-EINTR: writes nothing'),
-      badRegs: ignored('-EINVAL: writes nothing'),
-      autoStart: abstracted('QEMU controls the cpu state (KVM_SET_MP_STATE): kvm_s390_vcpu_start stands for any start'),
-      stoppedErr: ignored('-EINVAL: writes nothing'),
-      sync: missing(GUEST_PSW_CR6),
-      run: modelled('vcpu_pre_run', 'vcpu_post_run'),
-    }),
-    entry(K.kvm_arch_vcpu_ioctl_initial_reset, {
-      normal: missing(VCPU_RESET),
-      regs: missing(VCPU_RESET),
-      gisa: ignored('writes nothing: the GISA is not reset with a vcpu'),
-    }),
-    entry(K.kvm_arch_vcpu_ioctl_normal_reset, {
-      stop: missing(VCPU_RESET),
-      local: ignored('local interruptions, RI, pfault: not modelled'),
-    }),
-    entry(K.kvm_arch_vcpu_ioctl_set_sregs, missing(GUEST_PSW_CR6)),
-    entry(K.kvm_arch_vcpu_create, {
-      nomem: ignored('writes nothing'),
-      setup: missing(VCPU_ID),
-      pvFail: ignored('writes nothing modelled'),
-    }),
-    entry(K.kvm_vm_ioctl_create_vcpu, {
-      badId: ignored('writes nothing'),
-      nomem: ignored('writes nothing'),
-      exists: ignored('writes nothing'),
-      ok: missing(VCPU_ID),
-      fdFail: ignored('error path: the reference is dropped again; no vcpu field'),
-    }),
-    entry(K.kvm_s390_inject_vm, {
-      nomem: ignored('writes nothing'),
-      einval: ignored('writes nothing'),
-      io: missing(INJECT),
-      other: missing(OTHER_IRQS),
-      busy: ignored('writes nothing'),
-    }),
-    entry(K.kvm_s390_get_io_int, {
-      none: ignored('the GISA is not touched'),
-      gisa: missing(TPI),
-      classicFirst: missing(TPI),
-      gisaFirst: missing(TPI),
-      nomem: missing(TPI),
-      window: missing(TPI),
-    }),
-    entry(K.handle_tpi, {
-      none: ignored('nothing taken'),
-      gisa: missing(TPI),
-      fault: missing(TPI),
-    }),
-    entry(K.kvm_arch_crypto_set_masks, {
-      block: abstracted('the forced SIE exit is a vcpu_post_run, which the machine allows at any time; being kept out of SIE until the unblock is not modelled'),
-      masks: ignored('the guest\'s AP masks: not modelled'),
-    }),
-    entry(K.kvm_arch_crypto_clear_masks, {
-      block: abstracted('the forced SIE exit is a vcpu_post_run, which the machine allows at any time'),
-      masks: ignored('the guest\'s AP masks: not modelled'),
-    }),
-  ],
+/**
+ * The audit of kvm_vcpu's functions; with `fine`, also the names of the steps of the vcpu
+ * thread (kvm_vcpu.threads.ts), which the composed guest runs in its kick-wait configuration
+ * (the kvm_vcpu machine has no fine-grained configuration).
+ */
+const own = (fine: boolean): KernelAudit => {
+  /** The names of the vcpu thread's steps, when the machine runs it. */
+  const f = (...names: string[]): string[] => (fine ? names : []);
+  return {
+    machine: 'kvm_vcpu',
+    pinned: PINNED_AUDIT,
+    files: [FILE.interrupt, FILE.kvmS390, FILE.kvmS390h, FILE.intercept, FILE.priv, FILE.kvmMain],
+    modelledFields: [F.stopped, F.inSie, F.idle, F.wait, F.kicked, F.psw, F.cr6, F.vcpuTask, F.ipm, F.iam],
+    nonKernel: {
+      vcpu_mine: 'event routing: the event is about this vcpu',
+      kvm_vm_alive: 'environment: QEMU starts vcpus only while the VM fd is open',
+      ...(fine ? { [`${VCPU_PC.setState} after the check`]: 'planted race (variant planted-check-block-before-set_current_state): kvm_vcpu_block\'s set_current_state moved after its kvm_vcpu_check_block' } : {}),
+    },
+    entries: [
+      entry(K.GISA_ADAPTER_INTERRUPTION, {
+        sie: modelled('GISA_ADAPTER_INTERRUPTION', ...f(VCPU_PC.sie)),
+        ipm: modelled('GISA_ADAPTER_INTERRUPTION'),
+        alert: modelledAs('environment of this machine: the alert list itself is the GISA machine\'s', 'GISA_ADAPTER_INTERRUPTION'),
+        gal: ignored('the GAL interruption is the GIB\'s (kvm_s390_gib)'),
+        noAlert: modelled('GISA_ADAPTER_INTERRUPTION'),
+        freed: abstracted('this machine has no VM teardown'),
+      }),
+      entry(K.STOSM_IO, {
+        enable: modelled('STOSM_IO', 'psw_ioint_disabled'),
+        disable: missing(GUEST_PSW_CR6),
+      }),
+      entry(K.kvm_s390_handle_lpsw, {
+        pstate: ignored('a program interruption: no modelled field'),
+        load: missing(GUEST_PSW_CR6),
+        sie: missing(GUEST_PSW_CR6),
+      }),
+      entry(K.kvm_s390_handle_lctl, {
+        pstate: ignored('a program interruption: no modelled field'),
+        load: missing(GUEST_PSW_CR6),
+        sie: missing(GUEST_PSW_CR6),
+      }),
+      entry(K.psw_ioint_disabled, modelled('psw_ioint_disabled')),
+      entry(K.pending_irqs, {
+        gisa: abstracted('deliverableIpm reads the GISA part; float and local interruptions are not modelled'),
+        noGisa: missing(NO_AIV),
+      }),
+      entry(K.deliverable_irqs, {
+        io: modelledAs('deliverableIpm: IPM & CR6 when the PSW enables I/O', 'kvm_arch_vcpu_runnable', 'kvm_s390_handle_wait', 'vcpu_pre_run', ...f(VCPU_PC.deliver, VCPU_PC.runnable, VCPU_PC.checkBlock)),
+        ioOff: modelledAs('deliverableIpm is 0 with the PSW I/O bit off', 'vcpu_pre_run', 'STOSM_IO', ...f(VCPU_PC.deliver)),
+        pv: missing(PV_GUEST),
+      }),
+      entry(K.kvm_s390_vcpu_has_irq, {
+        deliverable: modelled('kvm_arch_vcpu_runnable', ...f(VCPU_PC.runnable, VCPU_PC.checkBlock)),
+        timer: ignored('reads the guest timers, which are not modelled; writes nothing'),
+        extcall: ignored('reads only: external calls are not modelled'),
+        stop: ignored('reads only: a SIGP STOP is modelled as kvm_s390_vcpu_stop'),
+        none: modelled('kvm_arch_vcpu_runnable', ...f(VCPU_PC.runnable, VCPU_PC.checkBlock)),
+      }),
+      entry(K.kvm_arch_vcpu_runnable, {
+        clear: modelled('kvm_vcpu_check_block', 'kvm_s390_handle_wait', 'kvm_s390_vcpu_stop', ...f(VCPU_PC.runnable, VCPU_PC.checkBlock)),
+        has: modelled('kvm_arch_vcpu_runnable', ...f(VCPU_PC.runnable, VCPU_PC.checkBlock)),
+      }),
+      entry(K.gisa_get_ipm_or_restore_iam, {
+        pending: modelled('kvm_s390_handle_wait', ...f(VCPU_PC.restore)),
+        restore: modelled('kvm_s390_handle_wait', ...f(VCPU_PC.restore)),
+        stale: missing('the mask read and the cmpxchg are one step; to model: two steps with a register/unregister between them (concurrency issue)'),
+      }),
+      entry(K.gisa_tac_ipm_gisc, modelled('vcpu_pre_run', ...f(VCPU_PC.deliver))),
+      entry(K.kvm_s390_handle_wait, {
+        runnable: modelled('kvm_s390_handle_wait', 'kvm_arch_vcpu_runnable', ...f(VCPU_PC.runnable)),
+        disabled: ignored('a disabled wait: KVM_RUN exits to userspace and nothing modelled changes; the machine\'s wait PSW always enables I/O'),
+        gisaPending: modelledAs('with the wait PSW enabling I/O and only GISA interruptions, this return coincides with the fast path; the IAM restore when nothing registered is pending is modelled', 'kvm_s390_handle_wait', ...f(VCPU_PC.restore)),
+        noTimer: modelled('kvm_s390_handle_wait', ...f(VCPU_PC.setIdle)),
+        expired: ignored('writes nothing: back to SIE; the machine\'s vcpus have no timers'),
+        timer: abstracted('guest timers are not modelled: a wait with a timer is a wait without one, so a lost wake-up stays lost in the machine where the kernel would wake on the guest\'s timer'),
+        woke: modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop', ...f(VCPU_PC.unsetIdle)),
+        window: fine ? modelledAs(SPLIT_WAIT_FINE, VCPU_PC.restore, VCPU_PC.setIdle, VCPU_PC.setState, VCPU_PC.checkBlock, VCPU_PC.schedule) : missing(SPLIT_WAIT),
+      }),
+      entry(K.is_vcpu_idle, modelled('is_vcpu_idle')),
+      entry(K.__set_cpu_idle, modelled('kvm_s390_handle_wait', ...f(VCPU_PC.setIdle))),
+      entry(K.__unset_cpu_idle, modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop', ...f(VCPU_PC.unsetIdle))),
+      entry(K.kvm_s390_vcpu_wakeup, {
+        asleep: modelled('kvm_s390_vcpu_wakeup', ...f(VCPU_PC.schedule)),
+        awake: fine ? modelledAs(`${SPLIT_WAIT_FINE}: the wake-up clears TASK_INTERRUPTIBLE only when set`, 'kvm_s390_vcpu_wakeup', VCPU_PC.setState) : missing(SPLIT_WAIT),
+        vsie: ignored('vSIE is not modelled; writes nothing'),
+      }),
+      entry(K.kvm_s390_idle_wakeup, {
+        early: ignored('re-arms the vcpu\'s clock-comparator timer: no modelled field'),
+        wake: abstracted('guest timers are not modelled; the per-object machine\'s environment kvm_s390_vcpu_wakeup stands for a wakeup from any source'),
+      }),
+      entry(K.kvm_vcpu_check_block, {
+        runnable: modelled('kvm_vcpu_check_block', 'kvm_arch_vcpu_runnable', ...f(VCPU_PC.checkBlock)),
+        timer: abstracted('guest timers are not modelled'),
+        signal: modelledAs('QEMU\'s signal ahead of a stop or an ioctl: folded into kvm_s390_vcpu_stop from idle', 'kvm_s390_vcpu_stop'),
+        unblock: abstracted('KVM_REQ_UNBLOCK is not used on s390; kicked_mask is cleared as by every check'),
+        block: modelled('kvm_vcpu_check_block', ...f(VCPU_PC.checkBlock)),
+      }),
+      entry(K.kvm_vcpu_block, { loop: modelled('kvm_s390_vcpu_wakeup', 'kvm_vcpu_check_block', ...f(VCPU_PC.setState, VCPU_PC.checkBlock, VCPU_PC.schedule)) }),
+      entry(K.kvm_vcpu_halt, {
+        poll: abstracted('halt polling re-checks before blocking: a poll that sees the interruption is a re-check the machine takes after a wakeup'),
+        block: modelled('kvm_vcpu_check_block', ...f(VCPU_PC.setState, VCPU_PC.checkBlock, VCPU_PC.schedule)),
+      }),
+      entry(K.__airqs_kick_single_vcpu, {
+        skipIo: ignored('writes nothing'),
+        kicked: ignored('writes nothing'),
+        kick: modelledAs('the environment event kvm_s390_vcpu_wakeup of this machine (the kicker is the GISA machine\'s)', 'kvm_s390_vcpu_wakeup'),
+        none: ignored('writes nothing'),
+      }),
+      entry(K.__floating_irq_kick, {
+        none: ignored('no vcpu'),
+        idle: missing(INJECT),
+        rr: missing(INJECT),
+        aiGisa: missing(INJECT),
+        wake: missing(INJECT),
+      }),
+      entry(K.__deliver_io, {
+        float: missing(CLASSIC_IO),
+        gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
+        pv: missing(PV_GUEST),
+        fault: missing(DELIVERY_FAULT),
+        none: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
+      }),
+      entry(K.kvm_s390_deliver_pending_interrupts, {
+        loop: modelledAs('one ISC per vcpu_pre_run: the I/O new PSW is assumed to disable I/O, as Linux\'s does; a guest whose I/O new PSW enables I/O takes every deliverable ISC in one loop', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
+        indicators: ignored('intercept indicators of classic I/O: not modelled'),
+        err: missing(DELIVERY_FAULT),
+      }),
+      entry(K.vcpu_pre_run, {
+        deliver: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
+        delErr: missing(DELIVERY_FAULT),
+        reqErr: ignored('writes nothing: KVM_RUN ends before SIE and the kicked bit stays until the next entry'),
+        clear: modelled('vcpu_pre_run', ...f(VCPU_PC.clearKicked)),
+      }),
+      entry(K.__vcpu_run, {
+        enter: modelled('vcpu_pre_run', ...f(VCPU_PC.sie)),
+        exit: modelled('vcpu_post_run', 'kvm_s390_handle_wait', ...f(VCPU_PC.waitIntercept)),
+        pvFence: missing(PV_GUEST),
+        leave: abstracted('returning to userspace and calling KVM_RUN again is outside_sie in the machine'),
+      }),
+      entry(K.vcpu_post_run, {
+        mcck: ignored('host machine check: writes nothing modelled'),
+        icpt: modelled('vcpu_post_run', ...f(VCPU_PC.waitIntercept)),
+        fault: modelled('vcpu_post_run'),
+      }),
+      entry(K.kvm_handle_sie_intercept, {
+        wait: modelled('kvm_s390_handle_wait', ...f(VCPU_PC.waitIntercept)),
+        stop: modelledAs('SIGP STOP intercept: vcpu_post_run, then kvm_s390_vcpu_stop', 'kvm_s390_vcpu_stop'),
+        inst: abstracted('an instruction intercept is a vcpu_post_run exit; PQAP(AQIC) is modelled in vfio_ap_queue, LPSW, LCTL and TPI are audited on their own'),
+        intEnable: modelledAs('the guest enabled I/O while a classic interruption was pending; GISA interruptions are presented by SIE (STOSM_IO)', 'vcpu_post_run'),
+        ioreq: modelled('vcpu_post_run'),
+        other: modelled('vcpu_post_run'),
+      }),
+      entry(K.handle_stop, {
+        delay: ignored('writes nothing'),
+        none: ignored('writes nothing'),
+        stop: modelled('kvm_s390_vcpu_stop'),
+      }),
+      entry(K.kvm_s390_vcpu_start, {
+        running: ignored('writes nothing'),
+        pvErr: ignored('PV: the ultravisor refuses; writes nothing'),
+        start: modelled('kvm_s390_vcpu_start', 'kvm_vm_alive'),
+        pvFence: missing(PV_GUEST),
+      }),
+      entry(K.kvm_s390_vcpu_stop, {
+        stopped: ignored('writes nothing'),
+        pvErr: ignored('PV: the ultravisor refuses; writes nothing'),
+        stop: modelledAs('from outside SIE, or from idle once QEMU\'s signal ended kvm_vcpu_block (runnable checked, __unset_cpu_idle) and KVM_RUN returned', 'kvm_s390_vcpu_stop'),
+      }),
+      entry(K.kvm_arch_vcpu_ioctl_set_mpstate, {
+        stopped: modelled('kvm_s390_vcpu_stop'),
+        operating: modelled('kvm_s390_vcpu_start'),
+        load: ignored('PV only: writes nothing modelled'),
+        other: ignored('-ENXIO: writes nothing'),
+      }),
+      entry(K.kvm_arch_vcpu_ioctl_run, {
+        dumping: ignored('-EINVAL: writes nothing'),
+        immediate: ignored('-EINTR: writes nothing'),
+        badRegs: ignored('-EINVAL: writes nothing'),
+        autoStart: abstracted('QEMU controls the cpu state (KVM_SET_MP_STATE): kvm_s390_vcpu_start stands for any start'),
+        stoppedErr: ignored('-EINVAL: writes nothing'),
+        sync: missing(GUEST_PSW_CR6),
+        run: modelled('vcpu_pre_run', 'vcpu_post_run', ...f(VCPU_PC.deliver, VCPU_PC.waitIntercept)),
+      }),
+      entry(K.kvm_arch_vcpu_ioctl_initial_reset, {
+        normal: missing(VCPU_RESET),
+        regs: missing(VCPU_RESET),
+        gisa: ignored('writes nothing: the GISA is not reset with a vcpu'),
+      }),
+      entry(K.kvm_arch_vcpu_ioctl_normal_reset, {
+        stop: missing(VCPU_RESET),
+        local: ignored('local interruptions, RI, pfault: not modelled'),
+      }),
+      entry(K.kvm_arch_vcpu_ioctl_set_sregs, missing(GUEST_PSW_CR6)),
+      entry(K.kvm_arch_vcpu_create, {
+        nomem: ignored('writes nothing'),
+        setup: missing(VCPU_ID),
+        pvFail: ignored('writes nothing modelled'),
+      }),
+      entry(K.kvm_vm_ioctl_create_vcpu, {
+        badId: ignored('writes nothing'),
+        nomem: ignored('writes nothing'),
+        exists: ignored('writes nothing'),
+        ok: missing(VCPU_ID),
+        fdFail: ignored('error path: the reference is dropped again; no vcpu field'),
+      }),
+      entry(K.kvm_s390_inject_vm, {
+        nomem: ignored('writes nothing'),
+        einval: ignored('writes nothing'),
+        io: missing(INJECT),
+        other: missing(OTHER_IRQS),
+        busy: ignored('writes nothing'),
+      }),
+      entry(K.kvm_s390_get_io_int, {
+        none: ignored('the GISA is not touched'),
+        gisa: missing(TPI),
+        classicFirst: missing(TPI),
+        gisaFirst: missing(TPI),
+        nomem: missing(TPI),
+        window: missing(TPI),
+      }),
+      entry(K.handle_tpi, {
+        none: ignored('nothing taken'),
+        gisa: missing(TPI),
+        fault: missing(TPI),
+      }),
+      entry(K.kvm_arch_crypto_set_masks, {
+        block: abstracted('the forced SIE exit is a vcpu_post_run, which the machine allows at any time; being kept out of SIE until the unblock is not modelled'),
+        masks: ignored('the guest\'s AP masks: not modelled'),
+      }),
+      entry(K.kvm_arch_crypto_clear_masks, {
+        block: abstracted('the forced SIE exit is a vcpu_post_run, which the machine allows at any time'),
+        masks: ignored('the guest\'s AP masks: not modelled'),
+      }),
+    ],
+  };
 };
+
+export const vcpuAudit: KernelAudit = own(false);
+/** With the vcpu thread's steps, for the composed guest (its kick-wait configuration runs the thread). */
+export const vcpuFineAudit: KernelAudit = own(true);

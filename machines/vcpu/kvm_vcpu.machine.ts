@@ -78,7 +78,8 @@ export const vcpuKernel = {
   /** kvm_s390_vcpu_has_irq(): a GISA interruption the vcpu may take with the wait PSW (I/O enabled); GIB v5 restores the IAM inside (get_ipm with IRQ_FLAG_IAM). */
   kvm_s390_vcpu_has_irq(this: Kernel, c: SystemContext, vm: number, vcpu: number): boolean {
     if (this.design.gib === 'gib-v5') this.get_ipm(c, vm, true);
-    return deliverableIpm(c, vm, { ...vcpuOf(c, vm, vcpu), pswIo: true }) !== 0;
+    // with the wait PSW (I/O enabled): only CR6 is read from the vcpu
+    return deliverableIpm(c, vm, { pswIo: true, cr6: vcpuOf(c, vm, vcpu).cr6 }) !== 0;
   },
 
   /** kvm_arch_vcpu_runnable(): clear_bit(vcpu_idx, gi->kicked_mask) (upstream), then kvm_s390_vcpu_has_irq(). */

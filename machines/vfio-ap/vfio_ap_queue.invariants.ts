@@ -12,8 +12,8 @@ export const QueueTypeOK = inv(
       const enabled = st !== undefined && typeof st === 'object' && (st as Record<string, string>).assigned === 'aqic_enabled';
       return q.pins >= 0 && enabled === savedIsc(q.isc) && savedIsc(q.isc) === q.nib && (top(st) !== 'removed' || !q.irq);
     }),
-  // queue 0's region (the reduced configurations have one queue; the footprint verification flags one with more)
-  { context: [['queues']], value: [['q0']] },
+  // every region (q0 alone would be exact in pqap-close, but kick-wait has no queue; a value path must name a region)
+  { context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: [['*']] },
 );
 
 export const EveryNibPinReleasedOnce = inv(
@@ -49,7 +49,7 @@ export const GiscRefcountMatchesSavedIscs = inv(
         return (k.gisa.ref[isc] ?? 0) === saved + fixed;
       }),
     ),
-  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'iscs'], ['params', 'preRegistered'], ['queues'], ['mdev', 'kvm']] },
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params'], ['queues'], ['mdev', 'kvm']] },
 );
 
 export const queueInvariants = [QueueTypeOK, EveryNibPinReleasedOnce, GiscUnregisterBeforeNibUnpin, IrqEnabledImpliesNibPinned];
