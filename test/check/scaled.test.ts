@@ -41,7 +41,7 @@ function parentsAreTransitions(m: Model, x: Exploration): void {
   }
 }
 
-describe('collapse-compressed explorer, one thread', () => {
+describe('collapse-compressed explorer, one thread', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it('numbers, links and judges the states as exploreCompiled does, on every shipped variant', () => {
     for (const s of specs) {
       for (const v of s.variants) {
@@ -107,7 +107,7 @@ describe('refusals', () => {
   });
 });
 
-describe('worker threads', () => {
+describe('worker threads', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it('two workers find the states, transitions, depths and violations of one thread; parents are transitions one level up', async () => {
     for (const [m, symmetry] of [
       [spec('system').model('upstream', 'default'), false],

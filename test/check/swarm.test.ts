@@ -23,7 +23,7 @@ async function cli(argv: string[]) {
   return { code, stdout, stderr };
 }
 
-describe('swarm search', () => {
+describe('swarm search', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it('reaching every state, finds exactly the violations of the exhaustive check, each trace replaying to one', () => {
     for (const v of spec('system').variants) {
       const m = spec('system').model(v.id);

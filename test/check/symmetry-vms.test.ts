@@ -85,7 +85,7 @@ describe('VM symmetry: the group', () => {
   }, 300_000);
 });
 
-describe('VM symmetry: the reduction', () => {
+describe('VM symmetry: the reduction', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it('keeps exactly one state per orbit under the exact groups (VMs, queues), orbits counted by applying every group element', () => {
     const m = model('system', 'upstream-fixed', { vms: 2, vcpus: 0, queues: 2 });
     const compiled = compile(m.machine);

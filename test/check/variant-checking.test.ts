@@ -84,7 +84,7 @@ describe('runtime errors in a variant file: exit 2, one line', () => {
   );
 });
 
-describe('replacements that never run', () => {
+describe('replacements that never run', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it(
     'a kernel function no explored step calls is reported and is a mismatch (exit 1)',
     async () => {
@@ -122,7 +122,7 @@ describe('replacements that never run', () => {
   );
 });
 
-describe('writes to shared data', () => {
+describe('writes to shared data', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it(
     'a guard that writes the stored context it reads is named with the field, the line, the event and the state',
     async () => {
@@ -147,7 +147,7 @@ describe('writes to shared data', () => {
   );
 });
 
-describe('a leak at the state limit', () => {
+describe('a leak at the state limit', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it(
     'a counter that grows without bound stops the check early and the report names the field, the event raising it, and a bound',
     async () => {
@@ -163,7 +163,7 @@ describe('a leak at the state limit', () => {
   );
 });
 
-describe('what a variant file may set besides replacements', () => {
+describe('what a variant file may set besides replacements', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it(
     'design switches: upstream with the AQIC design as first posted finds exactly what the shipped aqic-v4 variant must',
     async () => {
