@@ -23,7 +23,15 @@ interface Worker {
 }
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** The tsx loader the workers run the TypeScript sources with, or undefined outside a checkout (tsx is a devDependency). */
+export function tsxLoader(): string | undefined {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    return undefined;
+  }
+}
 
 export class Pool {
   private readonly workers: Worker[] = [];
@@ -43,7 +51,7 @@ export class Pool {
   }
 
   private spawn(): Worker {
-    const child = fork(WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER, [], { execArgv: ['--import', tsxLoader()!], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const w: Worker = { child, ready: false };
     child.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {

@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type { MachineSpec } from '../spec.ts';
 import { instrument, transpile, type Mutant } from './instrument.ts';
 import type { Job, JobResult } from './jobs.ts';
-import { Pool, type PoolResult } from './pool.ts';
+import { Pool, tsxLoader, type PoolResult } from './pool.ts';
 import { scopedFiles, type MutantKind } from './scope.ts';
 import { checkTargets, pathSuites, type CheckTarget, type PathSuite } from './targets.ts';
 
@@ -162,6 +162,8 @@ export async function runMutation(opts: RunOptions): Promise<RunResult> {
     suites = suites.filter((s) => s.machine === opts.machine);
   }
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
+  // the workers mutate the TypeScript sources of a checkout; an installed package has neither them nor tsx
+  if (!tsxLoader()) throw new RunError('mutate runs on the TypeScript sources of a checkout through tsx (a devDependency): run it in a clone of s390-kvm-spec after npm install');
   let fatal: string | undefined;
   const pool = new Pool(Math.min(jobs, Math.max(1, selected.length)), sources, ins.mutants.length, (m) => (fatal ??= m));
   const fail = () => {
