@@ -32,12 +32,15 @@ export {
   type CoreVariantFile,
   type CoreMachineId,
   type OwnContextVariantFile,
+  type SlotVariantFile,
   type GuardImpl,
   type ActionImpl,
 } from './check/variant-file.ts';
 export { kernel, update, type SpecEvent, type Ix, type KernelFn, type Effects, type CoreAction, type CoreGuard } from '../machines/lib.ts';
 // the core machines' kernel functions per area, as `this` sees them in a kernel replacement (the originals)
 export { gisa, vcpu, kvm, vfioAp, type Kernel, type KernelName, type KernelFunctions, type KernelOverrides } from '../machines/kernel.ts';
+// the dirty-log machine's kernel functions (a kvm_memory_slot variant file's `kernel`) and their originals
+export { baselineKernel as dirtyLog, type DirtyKernel, type SlotContext } from '../machines/dirty-log/kvm_memory_slot.machine.ts';
 export type { SystemContext, KvmContext, GisaContext, GibContext, VcpuContext, MdevContext, QueueContext, Params } from '../machines/context.ts';
 export { FAULT, ISC_INVALID, MAX_ISC, COUNT_CAP, iscBit } from '../machines/context.ts';
 export { EBUSY, EINVAL, ENODEV, ERANGE, GAL_ISC } from '../machines/gisa/kvm_s390_gisa_interrupt.machine.ts';

@@ -196,9 +196,9 @@ export interface ParamInfo {
 export interface ModelOptions {
   /** Values for keys listed in `MachineSpec.params`; the spec throws a SpecError for a bad value. */
   params?: Readonly<Record<string, unknown>>;
-  /** Replacements for kernel functions of the machine's kernel table (core machines); a name it never calls is a SpecError. */
+  /** Replacements for kernel functions of the machine's kernel table (core machines, kvm_memory_slot's DirtyKernel); a name it never calls is a SpecError. */
   kernel?: Readonly<Record<string, unknown>>;
-  /** Count the calls of each kernel function (core machines; `Model.kernelFunctions.calls()`); off by default, it slows the explorer a little. */
+  /** Count the calls of each kernel function (core machines, kvm_memory_slot; `Model.kernelFunctions.calls()`); off by default, it slows the explorer a little. */
   countKernelCalls?: boolean;
   /** Design switches over the variant's (core machines, machines/design.ts: `{ aqic: 'v5.3' }`); an unknown switch or value is a SpecError. */
   design?: Readonly<Record<string, string>>;

@@ -1,7 +1,7 @@
 // Variants of the dirty-log machine (the s390 implementation, the v5.0 CLEAR rule, planted
 // bugs), each the baseline with kernel functions of DirtyKernel replaced (a factory option),
 // with the properties each must violate per configuration, and the MachineSpec.
-import { pick, type MachineSpec, type Model, type VariantInfo } from '../../src/spec.ts';
+import { SpecError, pick, type KernelFunctionsInfo, type MachineSpec, type Model, type ModelOptions, type VariantInfo } from '../../src/spec.ts';
 import { auditKvmMemorySlot } from './kvm_memory_slot.audit.ts';
 import {
   CLEAR_PAYLOADS,
@@ -318,20 +318,64 @@ export const kvmMemorySlotSpec: MachineSpec = {
   variants: VARIANTS,
   configurations: CONFIGURATIONS,
   audit: auditKvmMemorySlot,
-  model(variantId?: string, configurationId?: string): Model<SlotContext> {
+  model(variantId?: string, configurationId?: string, options?: ModelOptions): Model<SlotContext> {
     const v = pick('variant', 'kvm_memory_slot', VARIANTS, variantId);
     const c = pick('configuration', 'kvm_memory_slot', CONFIGURATIONS, configurationId ?? v.configuration);
+    if (options?.design && Object.keys(options.design).length) {
+      throw new SpecError('kvm_memory_slot has no design switches; design applies to the core machines (machines/design.ts)');
+    }
+    const table = dirtyKernelTable({ ...v.kernel, ...(options?.kernel as Partial<DirtyKernel> | undefined) }, options?.countKernelCalls ?? false);
     return {
       machineId: 'kvm_memory_slot',
       variantId: v.id,
       configurationId: c.id,
-      machine: createKvmMemorySlotMachine({ config: c, s390: v.s390, kernel: v.kernel }),
+      machine: createKvmMemorySlotMachine({ config: c, s390: v.s390, kernel: table.kernel }),
       events: eventsFor(c),
       eventInfo: EVENT_INFO,
       invariants: invariants({ s390: v.s390 }),
       liveness: [],
       expectedViolations: v.expected[c.id as ConfigId],
       observe: observeSlot,
+      kernelFunctions: table.info,
     };
   },
 };
+
+/** Every DirtyKernel function: what a variant's `kernel` may replace. */
+export const DIRTY_KERNEL_NAMES = Object.keys(baselineKernel) as (keyof DirtyKernel)[];
+
+/**
+ * The machine's kernel: `overrides` over the baseline, names checked. With `count`, every
+ * function is wrapped to count its calls; the functions call each other through the table
+ * they are given (`k`), so a call from another kernel function is counted too.
+ */
+function dirtyKernelTable(overrides: Readonly<Record<string, unknown>>, count: boolean): { kernel: DirtyKernel; info: KernelFunctionsInfo } {
+  for (const [name, f] of Object.entries(overrides)) {
+    if (!(DIRTY_KERNEL_NAMES as string[]).includes(name)) {
+      throw new SpecError(`unknown kernel function '${name}' for kvm_memory_slot; its DirtyKernel functions are ${DIRTY_KERNEL_NAMES.join(', ')}`);
+    }
+    if (typeof f !== 'function') throw new SpecError(`kernel function ${name} for kvm_memory_slot is not a function`);
+  }
+  const merged = { ...baselineKernel, ...overrides } as DirtyKernel;
+  const counts = new Map<string, number>();
+  const kernel = count
+    ? (Object.fromEntries(
+        DIRTY_KERNEL_NAMES.map((name) => {
+          const f = merged[name] as (...args: unknown[]) => unknown;
+          return [name, (...args: unknown[]) => (counts.set(name, (counts.get(name) ?? 0) + 1), f(...args))];
+        }),
+      ) as unknown as DirtyKernel)
+    : merged;
+  return {
+    kernel,
+    info: {
+      names: DIRTY_KERNEL_NAMES,
+      counted: count,
+      calls: () => {
+        if (!count) throw new Error('kernel calls are counted only in a model built with countKernelCalls');
+        return new Map([...counts].filter(([, n]) => n > 0));
+      },
+      reset: () => counts.clear(),
+    },
+  };
+}

@@ -9,7 +9,7 @@
 // expects it (`expectUnexecuted`).
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import type { SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
+import type { DirtyKernel, SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
 import type { FlicContext } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
 import type { gibImplementations } from '../../machines/gisa/kvm_s390_gib.machine.ts';
 import type { gisaImplementations } from '../../machines/gisa/kvm_s390_gisa_interrupt.machine.ts';
@@ -86,7 +86,7 @@ export interface VariantFile extends VariantFileBase {
   machine?: string;
   guards?: Readonly<Record<string, GuardImpl>>;
   actions?: Readonly<Record<string, ActionImpl>>;
-  /** Kernel functions replaced in the machine's kernel table (core machines; see CoreVariantFile). */
+  /** Kernel functions replaced in the machine's kernel table (core machines, see CoreVariantFile; kvm_memory_slot, see SlotVariantFile). */
   kernel?: Readonly<Record<string, (this: any, ...args: any[]) => unknown>>;
   /** Design switches of machines/design.ts (core machines). */
   design?: Readonly<Record<string, string>>;
@@ -98,6 +98,8 @@ export interface VariantFile extends VariantFileBase {
 
 /** The machines of the composed guest's family: their context is SystemContext and their kernel functions sit in a kernel table. */
 export type CoreMachineId = 'kvm_s390_gib' | 'kvm_s390_gisa_interrupt' | 'kvm_vcpu' | 'vfio_ap_queue' | 'ap_matrix_mdev' | 'kvm' | 'system';
+
+const CORE_MACHINE_IDS: readonly string[] = ['kvm_s390_gib', 'kvm_s390_gisa_interrupt', 'kvm_vcpu', 'vfio_ap_queue', 'ap_matrix_mdev', 'kvm', 'system'] satisfies CoreMachineId[];
 
 type CoreImplementations =
   | ReturnType<typeof gibImplementations>
@@ -138,6 +140,16 @@ export interface OwnContextVariantFile<M extends string, C> extends VariantFileB
   liveness?: readonly LivenessProperty<C>[];
 }
 
+/**
+ * A variant file for the dirty-log machine: besides its own-context guards and actions, its
+ * DirtyKernel functions (`kvm_arch_commit_memory_region`, the GET and CLEAR paths, ...) may be
+ * replaced; every caller, the machine's actions and the other kernel functions (through their
+ * `k` argument), calls the replacement.
+ */
+export interface SlotVariantFile extends OwnContextVariantFile<'kvm_memory_slot', SlotContext> {
+  kernel?: Partial<DirtyKernel>;
+}
+
 /** The variant file type for machine `M`. */
 export type VariantFileFor<M extends string> = M extends CoreMachineId
   ? CoreVariantFile<M>
@@ -146,7 +158,7 @@ export type VariantFileFor<M extends string> = M extends CoreMachineId
     : M extends 'vfio_ccw_private'
       ? OwnContextVariantFile<M, CcwContext>
       : M extends 'kvm_memory_slot'
-        ? OwnContextVariantFile<M, SlotContext>
+        ? SlotVariantFile
         : VariantFile;
 
 /**
@@ -409,11 +421,13 @@ export function applyVariant(model: Model, v: LoadedVariant): Model {
     }
   }
   // the machine named by --machine, not the file, may have a context of its own: core actions would crash there
-  if (!model.kernelFunctions) {
+  if (!CORE_MACHINE_IDS.includes(model.machineId)) {
     const core = Object.keys(v.file.actions ?? {}).find((n) => isCoreAction(v.file.actions![n]));
     if (core) throw new VariantFileError(`${where}: action '${core}' is made with kernel()/update(), which work on the core machines' SystemContext; machine ${model.machineId} has a context of its own`);
-    if (nonEmpty(v.file.kernel)) throw new VariantFileError(`${where}: machine ${model.machineId} has no kernel table; kernel replacements apply to the core machines (kvm_s390_gib, kvm_s390_gisa_interrupt, kvm_vcpu, vfio_ap_queue, ap_matrix_mdev, kvm, system)`);
     if (nonEmpty(v.file.design)) throw new VariantFileError(`${where}: machine ${model.machineId} has no design switches; design applies to the core machines (machines/design.ts)`);
+  }
+  if (!model.kernelFunctions && nonEmpty(v.file.kernel)) {
+    throw new VariantFileError(`${where}: machine ${model.machineId} has no kernel table; kernel replacements apply to the core machines (kvm_s390_gib, kvm_s390_gisa_interrupt, kvm_vcpu, vfio_ap_queue, ap_matrix_mdev, kvm, system) and kvm_memory_slot (DirtyKernel)`);
   }
   const replaced = [...Object.keys(v.file.guards ?? {}), ...Object.keys(v.file.actions ?? {}), ...Object.keys(v.file.kernel ?? {})];
   for (const name of v.file.expectUnexecuted ?? []) {

@@ -226,3 +226,54 @@ describe('what a variant file may set besides replacements', { tags: ['slow'] },
     expect(await typeCheck(fixture('guard-typo.ts'))).toMatch(/guard-typo\.ts:6:\d+: .*kvm_vm_release_alowed/);
   }, SLOW);
 });
+
+// The dirty-log machine's kernel table (DirtyKernel): a variant file replaces its functions as
+// it does the core machines', typed by the machine it names, counted, and refused by name.
+describe('kernel replacements on kvm_memory_slot', () => {
+  it(
+    'replacing kvm_arch_commit_memory_region changes the verdict, and the replacement is counted',
+    async () => {
+      const base = await run('check', '--machine', 'kvm_memory_slot', '--variant', 'baseline', '--configuration', 'manual');
+      expect(base.code).toBe(0);
+      expect(base.out).toMatch(/DirtyOrWriteProtected\s+invariant\s+holds\s+holds\s+ok/);
+      // by hand: without the write-protect the slot logs with clean bits and writable pages (2 steps)
+      const r = await run('check', '--variant-file', fixture('slot-kernel.ts'));
+      expect(r.err).toBe('');
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/DirtyOrWriteProtected\s+invariant\s+holds\s+violated\s+MISMATCH/);
+      expect(r.out).toMatch(/DirtyOrWriteProtected violated \(NOT EXPECTED\): shortest trace to a violating state, 2 steps/);
+      expect(r.out).toMatch(/kernel function kvm_arch_commit_memory_region: ran \d+ times/);
+    },
+    SLOW,
+  );
+
+  it(
+    'a replacement no explored step calls is reported (s390 never runs x86 commit write-protect): a mismatch, exit 1',
+    async () => {
+      const r = await run('check', '--variant-file', fixture('slot-kernel-s390.ts'));
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('kernel function kvm_arch_commit_memory_region: never ran in this configuration: MISMATCH');
+    },
+    SLOW,
+  );
+
+  it(
+    'a misspelt kernel name is refused with one line and exit 2: by the type check, and by the model when the file is untyped',
+    async () => {
+      const typed = await run('check', '--variant-file', fixture('slot-kernel-typo.ts'));
+      expect(typed.code).toBe(2);
+      oneLine(typed.err);
+      expect(typed.err).toMatch(/slot-kernel-typo\.ts:5:\d+: .*'kvm_arch_commit_memory_regoin' does not exist in type 'Partial<DirtyKernel>'/);
+      const untyped = await run('check', '--variant-file', fixture('slot-kernel-untyped.ts'));
+      expect(untyped.code).toBe(2);
+      oneLine(untyped.err);
+      expect(untyped.err).toMatch(/unknown kernel function 'kvm_arch_commit_memory_regoin' for kvm_memory_slot; its DirtyKernel functions are .*kvm_arch_commit_memory_region/);
+    },
+    SLOW,
+  );
+
+  it('a replacement with the wrong signature does not type-check', async () => {
+    const { typeCheck } = await import('../../src/check/variant-file.ts');
+    expect(await typeCheck(fixture('slot-kernel-signature.ts'))).toMatch(/slot-kernel-signature\.ts:5:\d+: .*not assignable to type '\(c: SlotContext, e: DirtyLogEvent, k: DirtyKernel\) => number'/);
+  }, SLOW);
+});
