@@ -238,7 +238,10 @@ function heartbeat(at: Int32Array, stepMs: number) {
       const e = at[SLOT.ENTERED]!;
       if (at[SLOT.DEPTH]! === 0 || e !== entered) (entered = e), (inCall = now);
       if (at[SLOT.DEPTH]! > 0 && now - inCall > stepMs) return 'call';
-      if (at[SLOT.PHASE] === 1 && now - beat > stepMs) return 'step';
+      // a call entered shortly after the last heartbeat and still running is the hang (else the
+      // step check, which counts from the heartbeat, would win the race and lose the name); calls
+      // entered again and again (a raise loop) keep inCall within one poll of now
+      if (at[SLOT.PHASE] === 1 && now - beat > stepMs) return at[SLOT.DEPTH]! > 0 && now - inCall > stepMs / 2 ? 'call' : 'step';
       return undefined;
     },
   };
