@@ -65,4 +65,13 @@ export const KickerSeesLiveGisa = inv(
   { context: [['threads', 'found']] },
 );
 
-export const gisaInvariants = [GisaTypeOK, AlertMaskIsRegisteredIscs, IamRestoredOrKickerArmed, FreedGisaNotInAlertList];
+// Issue 14 (mutation analysis): properties the mutants showed missing.
+
+export const DestroyedGisaHasNoAlertMask = inv(
+  'DestroyedGisaHasNoAlertMask',
+  'interrupt.c kvm_s390_gisa_destroy (v6.6+, f87ef5723536): after the WARN on a non-zero alert.mask, gi->alert.mask = 0x00 and gisa_set_iam(gi->origin, 0), then gi->origin = NULL; kvm_s390_gisc_register/unregister return -ENODEV without origin, so nothing sets it again: a destroyed GISA alerts for no ISC',
+  ({ context }) => context.vms.every((k) => k.gisa.origin || k.gisa.mask === 0),
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'mask'], ['vms', 'length']] },
+);
+
+export const gisaInvariants = [GisaTypeOK, AlertMaskIsRegisteredIscs, IamRestoredOrKickerArmed, FreedGisaNotInAlertList, DestroyedGisaHasNoAlertMask];

@@ -1,7 +1,7 @@
 // Liveness of the composed guest, kept apart from safety.
 import type { LivenessProperty } from '../../src/spec.ts';
 import type { SystemContext } from '../context.ts';
-import { NoLostWakeup } from '../vcpu/kvm_vcpu.liveness.ts';
+import { NoLostWakeup, VcpuCanHalt } from '../vcpu/kvm_vcpu.liveness.ts';
 
 /** Every VM destroyed and freed, no NIB pinned, no GISC saved, no reference held by vfio_ap. */
 export function cleanTeardown(c: SystemContext): boolean {
@@ -16,4 +16,5 @@ export const CleanTeardownReachable: LivenessProperty<SystemContext> = {
 };
 
 export const systemLiveness = [NoLostWakeup, CleanTeardownReachable];
-export const airqLiveness = [NoLostWakeup];
+// VcpuCanHalt only where QEMU cannot close the VM fd: with teardown, stopping the vcpu and closing the fd reaches its goal from anywhere
+export const airqLiveness = [NoLostWakeup, VcpuCanHalt];

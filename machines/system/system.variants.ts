@@ -48,7 +48,7 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
     // the PQAP intercept against the close, with today's locks (pqap_hook_rwsem around the call through the hook): nothing to find;
     // no queue in kick-wait: the kick/wait windows of the upstream kicker and kvm_s390_handle_wait hold
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -69,6 +69,9 @@ export const systemVariants: CoreVariant[] = [
       'AqicResourcesFreedBeforeGisaDestroy', 'MdevKvmPointerHoldsReference', 'NoGisaUseAfterFree', 'NoGiscCallOnFreedKvm',
       'FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy', 'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce',
       'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK', 'IrqEnabledImpliesNibPinned', 'CleanTeardownReachable',
+      // issue 14: the AP still interrupts into the GISA of a VM the mdev no longer points to;
+      // the v5.2 kvm_s390_gisa_destroy leaves the alert mask the leaked registrations keep
+      'ApInterruptsIntoSavedGisc', 'DestroyedGisaHasNoAlertMask',
     ],
   }, ['two-queues']),
   alsoIn({
@@ -100,6 +103,8 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: [
       'AqicResourcesFreedBeforeGisaDestroy', 'NoGisaUseAfterFree', 'NoGiscCallOnFreedKvm', 'AlertMaskZeroAtDestroy',
       'GiscRefcountMatchesSavedIscs', 'EveryNibPinReleasedOnce', 'FreedGisaNotInAlertList', 'CleanTeardownReachable',
+      // issue 14: without the reset the AP keeps interrupting after matrix_mdev->kvm = NULL
+      'ApInterruptsIntoSavedGisc',
     ],
   }),
   {
@@ -141,7 +146,12 @@ export const systemVariants: CoreVariant[] = [
       // airq only: the fine-grained kick-wait transcribes the merged kvm_s390_handle_wait and kicker
       configuration: 'airq',
       configurations: ['airq'],
-        expectedViolations: ['IamRestoredOrKickerArmed', 'NoLostWakeup'],
+        expectedViolations: [
+          'IamRestoredOrKickerArmed', 'NoLostWakeup',
+          // issue 14: v4's kvm_s390_handle_wait returns 0 while the IPM is dirty, also for an ISC this vcpu's CR6 masks;
+          // with ISC 3 left pending for a halted vcpu1 that is never woken, vcpu0 (open for ISC 5 only) spins and never halts
+          ...(gib === 'gib-v4' ? ['VcpuCanHalt'] : []),
+        ],
       status: 'asserted',
     }),
   ),

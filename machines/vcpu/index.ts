@@ -3,6 +3,7 @@ import { coreSpec } from '../system/spec.ts';
 import type { Parts } from '../system/system.machine.ts';
 import { vcpuConfigurations } from './kvm_vcpu.bounds.ts';
 import { vcpuInvariants } from './kvm_vcpu.invariants.ts';
+import { vcpuLiveness } from './kvm_vcpu.liveness.ts';
 import { vcpuVariants } from './kvm_vcpu.variants.ts';
 import { vcpuAudit } from './kvm_vcpu.audit.ts';
 
@@ -21,4 +22,5 @@ export const vcpuSpec = coreSpec({
   configurations: vcpuConfigurations,
   variants: vcpuVariants,
   invariants: vcpuInvariants,
+  liveness: vcpuLiveness,
 });

@@ -28,3 +28,26 @@ export const NoLostWakeup: LivenessProperty<SystemContext> = {
   p: ({ context }, { vm, vcpu }) => idleWithDeliverableOn(context, vm!, vcpu!),
   q: ({ context }, { vm, vcpu }) => !idleWithDeliverableOn(context, vm!, vcpu!),
 };
+
+// Issue 14 (mutation analysis): properties the mutants showed missing.
+
+/**
+ * vcpu `vcpu` of VM `vm` is halted (idle, its idle_mask bit set), or it can never run again:
+ * stopped with the VM fd closed (kvm_vm_release needs every vcpu stopped, and
+ * kvm_s390_vcpu_start an open fd) or its VM freed.
+ */
+export function haltedOrGone(context: SystemContext, vm: number, vcpu: number): boolean {
+  const k = context.vms[vm];
+  const v = k?.vcpus[vcpu];
+  return !k || !v || k.freed || v.idle || (v.stopped && !k.fd);
+}
+
+export const VcpuCanHalt: LivenessProperty<SystemContext> = {
+  name: 'VcpuCanHalt',
+  cite: 'interrupt.c kvm_s390_handle_wait: an enabled wait with nothing the vcpu could take (kvm_arch_vcpu_runnable false, gisa_get_ipm_or_restore_iam & CR6 clean) sets CPUSTAT_WAIT and the idle_mask bit (__set_cpu_idle) and halts in kvm_vcpu_halt, and kvm_main.c kvm_vcpu_block sleeps again while kvm_vcpu_check_block finds nothing: a running vcpu can always take what is pending and halt, rather than spin through SIE entry and the wait intercept',
+  kind: 'alwaysReachable',
+  instances: ({ context }) => context.vms.flatMap((k, vm) => k.vcpus.map((_, vcpu) => ({ vm, vcpu }))),
+  q: ({ context }, { vm, vcpu }) => haltedOrGone(context, vm!, vcpu!),
+};
+
+export const vcpuLiveness = [VcpuCanHalt];

@@ -22,4 +22,18 @@ export const vcpuVariants: CoreVariant[] = [
     },
     expectedViolations: ['SieDeliversAtOnce'],
   },
+  {
+    id: 'planted-wait-no-halt',
+    description: 'planted bug: kvm_s390_handle_wait returns after the IAM restore without __set_cpu_idle and kvm_vcpu_halt, so a vcpu in enabled wait with nothing pending spins between SIE entry and the wait intercept and is never in idle_mask for the kicker',
+    cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_handle_wait without __set_cpu_idle (the mutant vcpuKernel.kvm_s390_handle_wait:delete#0)',
+    kernel: {
+      kvm_s390_handle_wait(c, vm, vcpu) {
+        const k = vmOf(c, vm);
+        if (this.kvm_arch_vcpu_runnable(c, vm, vcpu)) return 0;
+        if (k.gisa.origin) this.gisa_get_ipm_or_restore_iam(c, vm);
+        return 0;
+      },
+    },
+    expectedViolations: ['VcpuCanHalt'],
+  },
 ];

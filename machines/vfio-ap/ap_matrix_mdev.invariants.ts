@@ -20,4 +20,20 @@ export const MdevKvmPointerHoldsReference = inv(
   { context: [['mdev', 'kvm'], ['mdev', 'kvmRef']] },
 );
 
-export const mdevInvariants = [MdevTypeOK, MdevKvmPointerHoldsReference];
+/**
+ * users_count counts its holders (issue 14: a reference vfio_ap never puts, or puts twice, or
+ * drops with the pointer still set). In the machines that compose the mdev there are two: the
+ * VM fd QEMU holds (kvm_vm_release puts it) and vfio_ap's reference while it holds one for
+ * that VM (kvm_get_kvm in vfio_ap_mdev_set_kvm, kvm_put_kvm in vfio_ap_mdev_unset_kvm). The
+ * kvm machine's own configuration adds environment get/put events and is not one of them.
+ */
+export const KvmUsersCountIsItsHolders = inv(
+  'KvmUsersCountIsItsHolders',
+  'kvm_main.c kvm_get_kvm/kvm_put_kvm: users_count is a refcount, the VM fd\'s reference (dropped by kvm_vm_release) plus each kvm_get_kvm not yet put; vfio_ap_ops.c vfio_ap_mdev_set_kvm takes one (kvm_get_kvm, then matrix_mdev->kvm = kvm) and vfio_ap_mdev_unset_kvm drops it (kvm_put_kvm, then matrix_mdev->kvm = NULL): a reference held without the pointer could never be put',
+  ({ context }) =>
+    (!context.mdev.kvmRef || context.mdev.kvm >= 0) &&
+    context.vms.every((k, vm) => k.users === (k.fd ? 1 : 0) + (context.mdev.kvmRef && context.mdev.kvm === vm ? 1 : 0)),
+  { context: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['vms', '*', 'users'], ['vms', '*', 'fd'], ['vms', 'length']] },
+);
+
+export const mdevInvariants = [MdevTypeOK, MdevKvmPointerHoldsReference, KvmUsersCountIsItsHolders];

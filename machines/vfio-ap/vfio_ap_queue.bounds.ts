@@ -16,6 +16,21 @@ export const queueConfigurations: CoreConfiguration[] = [
       outcomes: AQIC_OUTCOMES,
     },
   },
+  {
+    // issue 14: upstream's default-response leak (OTHER) breaks EveryNibPinReleasedOnce and
+    // GiscRefcountMatchesSavedIscs in one-queue, which hides every other missing unpin or
+    // unregister there; here the baseline holds them, so such a bug is seen
+    id: 'one-queue-answered',
+    description: '1 queue, guest ISC 3, every ap_aqic outcome but OTHER (the response upstream leaks on); the VM stays alive',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
+    bounds: {
+      types: [
+        'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device',
+        'PQAP_AQIC', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue',
+      ],
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+    },
+  },
 ];
 
 export const mdevConfigurations: CoreConfiguration[] = [

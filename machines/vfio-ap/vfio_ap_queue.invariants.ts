@@ -1,5 +1,5 @@
 // Safety predicates of vfio_ap queues: AQIC resources, pins and their order.
-import { FAULT } from '../context.ts';
+import { FAULT, ISC_INVALID } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
 
@@ -52,8 +52,6 @@ export const GiscRefcountMatchesSavedIscs = inv(
   { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params'], ['queues'], ['mdev', 'kvm']] },
 );
 
-export const queueInvariants = [QueueTypeOK, EveryNibPinReleasedOnce, GiscUnregisterBeforeNibUnpin, IrqEnabledImpliesNibPinned];
-
 // The fine-grained pqap-close configuration (machines/vfio-ap/vfio_ap_ops.threads.ts): the PQAP
 // intercept against QEMU closing the mdev.
 
@@ -73,3 +71,15 @@ export const NoAqicResourcesAfterUnsetKvm = inv(
       context.vms.every((k) => k.gisa.ref.every((r, isc) => r === (context.params.preRegistered?.includes(isc) ? 1 : 0)))),
   { context: [['mdev', 'kvm'], ['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'preRegistered']] },
 );
+
+// Issue 14 (mutation analysis): properties the mutants showed missing.
+
+export const ApInterruptsIntoSavedGisc = inv(
+  'ApInterruptsIntoSavedGisc',
+  'vfio_ap_ops.c vfio_ap_irq_enable: ap_aqic is given aqic_gisa.isc = the ISC kvm_s390_gisc_register returned for the guest ISC it then saves in q->saved_isc, and aqic_gisa.gisa = matrix_mdev->kvm\'s gisa_int.origin; AQIC ir=0 (vfio_ap_irq_disable: a zeroed aqic_gisa) and ZAPQ (vfio_ap_mdev_reset_queue, the guest\'s own PQAP(ZAPQ)) take both back, and they come before the saved ISC and matrix_mdev->kvm are cleared: an AP with interruptions enabled interrupts on the saved ISC into the GISA of the mdev\'s KVM, one without holds no GISA',
+  ({ context }) =>
+    context.queues.every((q) => (q.irq ? q.hwIsc === q.isc && q.hwGisa === context.mdev.kvm : q.hwGisa === -1 && q.hwIsc === ISC_INVALID)),
+  { context: [['queues', '*', 'irq'], ['queues', '*', 'hwIsc'], ['queues', '*', 'isc'], ['queues', '*', 'hwGisa'], ['queues', 'length'], ['mdev', 'kvm']] },
+);
+
+export const queueInvariants = [QueueTypeOK, EveryNibPinReleasedOnce, GiscUnregisterBeforeNibUnpin, IrqEnabledImpliesNibPinned, ApInterruptsIntoSavedGisc];

@@ -23,6 +23,8 @@ export const upstreamQueue: CoreVariant = {
   description: 'current upstream vfio_ap: PQAP(AQIC) answered by any response but NORMAL or 07 leaves the new NIB pinned and the new GISC registered (vfio_ap_irq_disable frees only the saved ones)',
   cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, default case, v6.17-rc4',
   expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs'],
+  // without the OTHER response upstream keeps every pin and registration balanced (issue 14: the properties it breaks there see the other paths here)
+  expectedViolationsIn: { 'one-queue-answered': [] },
 };
 
 export const queueVariants: CoreVariant[] = [
@@ -41,6 +43,33 @@ export const queueVariants: CoreVariant[] = [
     design: { aqic: 'v5.3' },
     expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin'],
   },
+  {
+    id: 'planted-disable-without-aqic',
+    description: 'planted bug: vfio_ap_irq_disable frees the saved GISC and NIB without ap_aqic(ir=0), so the AP keeps interrupting on an unregistered ISC through an unpinned NIB',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_disable without the ap_aqic call',
+    configuration: 'one-queue-answered',
+    kernel: {
+      vfio_ap_irq_disable(c, q) {
+        this.vfio_ap_free_aqic_resources(c, q);
+      },
+    },
+    expectedViolations: ['ApInterruptsIntoSavedGisc', 'IrqEnabledImpliesNibPinned'],
+  },
+  {
+    id: 'planted-free-without-unpin',
+    description: 'planted bug: vfio_ap_free_aqic_resources unregisters the saved GISC but never unpins the saved NIB; in one-queue upstream\'s own leak (the OTHER response) already breaks EveryNibPinReleasedOnce, here it is the only one',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_free_aqic_resources without vfio_unpin_pages',
+    configuration: 'one-queue-answered',
+    kernel: {
+      vfio_ap_free_aqic_resources(c, q) {
+        const x = c.queues[q]!;
+        if (x.isc >= 0 && c.mdev.kvm >= 0) this.kvm_s390_gisc_unregister(c, c.mdev.kvm, x.isc);
+        x.isc = -1;
+        x.nib = false;
+      },
+    },
+    expectedViolations: ['EveryNibPinReleasedOnce'],
+  },
 ];
 
 export const mdevVariants: CoreVariant[] = [
@@ -56,5 +85,20 @@ export const mdevVariants: CoreVariant[] = [
     cite: '"[PATCH v4 0/7] vfio: ap: AP Queue Interrupt Control" (Pierre Morel, 2019-02-22)',
     design: { aqic: 'aqic-v4', gisaDestroy: 'v5.2' },
     expectedViolations: ['MdevKvmPointerHoldsReference', 'NoGiscCallOnFreedKvm'],
+  },
+  {
+    id: 'planted-double-put',
+    description: 'planted bug: vfio_ap_mdev_unset_kvm drops its KVM reference twice (a second kvm_put_kvm, as an error path that puts what the caller puts again), so users_count falls below its holders and kvm_destroy_vm runs while QEMU still holds the VM fd',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unset_kvm with a second kvm_put_kvm(kvm)',
+    kernel: {
+      vfio_ap_mdev_unset_kvm(c, fx) {
+        const vm = c.mdev.kvm;
+        const held = c.mdev.kvmRef;
+        vfioAp.vfio_ap_mdev_unset_kvm.call(this, c, fx);
+        if (vm >= 0 && held && c.vms[vm]!.users > 0) this.kvm_put_kvm(c, vm, fx);
+      },
+    },
+    // KvmTypeOK only one step later, when QEMU reopens the device on the dying VM and users_count rises from 0
+    expectedViolations: ['KvmUsersCountIsItsHolders', 'KvmTypeOK'],
   },
 ];
