@@ -3,16 +3,19 @@ import type { CoreConfiguration } from '../system/spec.ts';
 
 export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
 
+/** What one queue's configurations send: sysfs assignment, the mdev's open and close, PQAP, the AP's interruptions, the remove. */
+const QUEUE_EVENTS = [
+  'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device',
+  'PQAP_AQIC', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue',
+];
+
 export const queueConfigurations: CoreConfiguration[] = [
   {
     id: 'one-queue',
     description: '1 queue, guest ISC 3, every ap_aqic outcome; the VM stays alive',
     params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
     bounds: {
-      types: [
-        'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device',
-        'PQAP_AQIC', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue',
-      ],
+      types: QUEUE_EVENTS,
       outcomes: AQIC_OUTCOMES,
     },
   },
@@ -24,10 +27,7 @@ export const queueConfigurations: CoreConfiguration[] = [
     description: '1 queue, guest ISC 3, every ap_aqic outcome but OTHER (the response upstream leaks on); the VM stays alive',
     params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
     bounds: {
-      types: [
-        'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device',
-        'PQAP_AQIC', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue',
-      ],
+      types: QUEUE_EVENTS,
       outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
     },
   },
