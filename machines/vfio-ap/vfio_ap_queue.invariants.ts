@@ -82,4 +82,11 @@ export const ApInterruptsIntoSavedGisc = inv(
   { context: [['queues', '*', 'irq'], ['queues', '*', 'hwIsc'], ['queues', '*', 'isc'], ['queues', '*', 'hwGisa'], ['queues', 'length'], ['mdev', 'kvm']] },
 );
 
-export const queueInvariants = [QueueTypeOK, EveryNibPinReleasedOnce, GiscUnregisterBeforeNibUnpin, IrqEnabledImpliesNibPinned, ApInterruptsIntoSavedGisc];
+export const NoUnbalancedGiscUnregister = inv(
+  'NoUnbalancedGiscUnregister',
+  'interrupt.c kvm_s390_gisc_unregister: ref_count[gisc] == 0 is refused with -EINVAL (an unregister without its register); vfio_ap, the only caller in these machines, unregisters exactly the GISC it registered and saved (vfio_ap_free_aqic_resources: only for a valid q->saved_isc; vfio_ap_irq_enable\'s OTHERWISE_CHANGED case: the ISC it just registered)',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISC_UNREGISTER_UNBALANCED)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
+);
+
+export const queueInvariants = [QueueTypeOK, EveryNibPinReleasedOnce, GiscUnregisterBeforeNibUnpin, IrqEnabledImpliesNibPinned, ApInterruptsIntoSavedGisc, NoUnbalancedGiscUnregister];

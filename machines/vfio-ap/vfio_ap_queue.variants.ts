@@ -70,6 +70,20 @@ export const queueVariants: CoreVariant[] = [
     },
     expectedViolations: ['EveryNibPinReleasedOnce'],
   },
+  {
+    id: 'planted-changed-unregisters-twice',
+    description: 'planted bug: the OTHERWISE_CHANGED (07) case of vfio_ap_irq_enable unregisters the new GISC twice (its own undo, then again on the error path), which steals a registration the queue saved before or, with none, is refused with -EINVAL',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, AP_RESPONSE_OTHERWISE_CHANGED, with a second kvm_s390_gisc_unregister',
+    configuration: 'one-queue-answered',
+    kernel: {
+      vfio_ap_irq_enable(c, q, isc, outcome) {
+        vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+        if (outcome === 'OTHERWISE_CHANGED' && c.mdev.kvm >= 0) this.kvm_s390_gisc_unregister(c, c.mdev.kvm, isc);
+      },
+    },
+    // GiscRefcountMatchesSavedIscs when a registration was saved before: the second unregister takes it
+    expectedViolations: ['NoUnbalancedGiscUnregister', 'GiscRefcountMatchesSavedIscs'],
+  },
 ];
 
 export const mdevVariants: CoreVariant[] = [

@@ -115,3 +115,20 @@ describe('DestroyedGisaHasNoAlertMask (kvm_s390_gisa_destroy clears alert.mask s
     expect(result(checkModel(gisaSpec.model('upstream')), 'DestroyedGisaHasNoAlertMask').holds).toBe(true);
   });
 });
+
+describe('NoUnbalancedGiscUnregister (kvm_s390_gisc_unregister refuses ref_count 0 with -EINVAL)', () => {
+  it('planted-changed-unregisters-twice: the 07 response\'s undo unregisters the new GISC twice', () => {
+    const r = checkModel(queueSpec.model('planted-changed-unregisters-twice'));
+    expect(mismatches(r)).toEqual([]);
+    const v = result(r, 'NoUnbalancedGiscUnregister');
+    // by hand: with nothing saved, the register of the 07 request makes ref_count 1, the first unregister 0, the second is refused
+    expect(events(v.trace)).toEqual(['assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'PQAP_AQIC']);
+    expect(v.trace[3]!.event).toMatchObject({ ir: 1, outcome: 'OTHERWISE_CHANGED' });
+    // with a registration saved first (NORMAL), the second unregister takes that one: ref_count 0 under a saved ISC
+    expect(result(r, 'GiscRefcountMatchesSavedIscs').trace.length).toBe(5);
+  });
+
+  it('upstream, its fix and v5.3 never unregister what they did not register', () => {
+    for (const id of ['upstream', 'upstream-fixed', 'v5.3']) expect(result(checkModel(queueSpec.model(id)), 'NoUnbalancedGiscUnregister').holds).toBe(true);
+  });
+});
