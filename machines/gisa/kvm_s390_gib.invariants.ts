@@ -1,4 +1,6 @@
 // Safety predicates of the GIB alert list.
+import type { LivenessProperty } from '../../src/spec.ts';
+import type { SystemContext } from '../context.ts';
 import { inv, region } from '../invariant-lib.ts';
 
 export const GibTypeOK = inv(
@@ -16,3 +18,19 @@ export const GibTypeOK = inv(
 );
 
 export const gibInvariants = [GibTypeOK];
+
+// Issue 14 (mutation analysis): properties the mutants showed missing.
+
+/**
+ * A GISA on the GIB alert list is unlinked again: the alert raised a GAL interruption, whose
+ * handler (gib_alert_irq_handler, a fair event) takes the list with xchg and unlinks every GISA
+ * on it (process_gib_alert_list), arming each one's kicker.
+ */
+export const AlertListDrained: LivenessProperty<SystemContext> = {
+  name: 'AlertListDrained',
+  cite: 'interrupt.c: an alerted GISA is enqueued on the GIB alert list and a GAL interruption raised; gib_alert_irq_handler -> process_gib_alert_list xchg()es the list origin and unlinks every GISA on it (gisa->next_alert = its own origin), so none stays listed (nor is its IAM left cleared with no kicker: GIB series, Michael Mueller)',
+  kind: 'leadsTo',
+  instances: ({ context }) => context.vms.map((_, vm) => ({ vm })),
+  p: ({ context }, { vm }) => (context.gib.list & (1 << vm!)) !== 0,
+  q: ({ context }, { vm }) => (context.gib.list & (1 << vm!)) === 0,
+};

@@ -1,6 +1,7 @@
 // Liveness of the composed guest, kept apart from safety.
 import type { LivenessProperty } from '../../src/spec.ts';
 import type { SystemContext } from '../context.ts';
+import { AlertListDrained } from '../gisa/kvm_s390_gib.invariants.ts';
 import { NoLostWakeup, VcpuCanHalt } from '../vcpu/kvm_vcpu.liveness.ts';
 
 /** Every VM destroyed and freed, no NIB pinned, no GISC saved, no reference held by vfio_ap. */
@@ -15,6 +16,6 @@ export const CleanTeardownReachable: LivenessProperty<SystemContext> = {
   q: ({ context }) => cleanTeardown(context),
 };
 
-export const systemLiveness = [NoLostWakeup, CleanTeardownReachable];
+export const systemLiveness = [NoLostWakeup, CleanTeardownReachable, AlertListDrained];
 // VcpuCanHalt only where QEMU cannot close the VM fd: with teardown, stopping the vcpu and closing the fd reaches its goal from anywhere
-export const airqLiveness = [NoLostWakeup, VcpuCanHalt];
+export const airqLiveness = [NoLostWakeup, VcpuCanHalt, AlertListDrained];

@@ -187,4 +187,18 @@ export const systemVariants: CoreVariant[] = [
     configurations: ['airq'],
     expectedViolations: [],
   },
+  {
+    id: 'planted-gal-no-unlink',
+    description: 'planted bug: process_gib_alert_list arms each listed GISA\'s kicker but never unlinks it (gisa->next_alert is not reset to its own origin), so the GISA stays on the alert list and the hardware never alerts for it again',
+    cite: 'planted: arch/s390/kvm/interrupt.c process_gib_alert_list without the unlink of each GISA',
+    configuration: 'airq',
+    configurations: ['airq'],
+    kernel: {
+      process_gib_alert_list_gisa(c, vm) {
+        c.vms[vm]!.gisa.timer = true; // hrtimer_start, and no gisa->next_alert = origin
+      },
+    },
+    // GibTypeOK too (cut off with NONE_GISA_ADDR, the list is not empty when the final pass ends), and the wake-up is lost
+    expectedViolations: ['AlertListDrained', 'GibTypeOK', 'NoLostWakeup'],
+  },
 ];
