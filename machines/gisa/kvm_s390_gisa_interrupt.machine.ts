@@ -26,6 +26,7 @@ import type { Kernel } from '../kernel.ts';
 import type { Path } from '../kthread.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 
+export const EIO = -5;
 export const EBUSY = -16;
 export const ENODEV = -19;
 export const EINVAL = -22;
@@ -127,7 +128,8 @@ export const gisaKernel = {
       return;
     }
     const bit = iscBit(isc);
-    const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & bit) !== 0);
+    // without gd (origin NULL) SIE does not present GISA interruptions
+    const taker = !k.gisa.origin ? -1 : k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & bit) !== 0);
     if (taker >= 0) {
       k.vcpus[taker]!.pswIo = false;
       return;
@@ -225,6 +227,57 @@ export const gisaKernel = {
     k.gisa.origin = false;
   },
 
+  /**
+   * kvm_s390_gisa_init(): nothing without AIV; else gi->origin set, alert.mask = 0, the timer set
+   * up (not armed), the GISA memset (IPM, IAM 0; next_alert = itself). alert.ref_count[]
+   * is not touched: re-initialised by kvm_s390_gisa_enable it keeps the counts of before.
+   */
+  kvm_s390_gisa_init(this: Kernel, c: SystemContext, vm: number): void {
+    if (!(c.params.aiv ?? true)) return;
+    const k = vmOf(c, vm);
+    // memset: next_alert = the GISA itself; if the GIB's list still reaches it, the list now ends in a self-loop
+    if (this.gisa_in_alert_list(c, vm)) k.faults |= FAULT.GISA_INIT_WHILE_LISTED;
+    Object.assign(k.gisa, { origin: true, mask: 0, timer: false, ipm: 0, iam: 0 });
+  },
+
+  /** kvm_s390_gisa_enable(): a GISA disabled for PV is initialised again (gd and ECA_AIV of the vcpus are not modelled). */
+  kvm_s390_gisa_enable(this: Kernel, c: SystemContext, vm: number): void {
+    if (vmOf(c, vm).gisa.origin) return;
+    this.kvm_s390_gisa_init(c, vm);
+  },
+
+  /** kvm_s390_gisa_disable(): ECA_AIV and gd cleared per vcpu (not modelled), then kvm_s390_gisa_destroy. */
+  kvm_s390_gisa_disable(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    if (!vmOf(c, vm).gisa.origin) return;
+    this.kvm_s390_gisa_destroy(c, vm, fx);
+  },
+
+  /** kvm-s390.c kvm_s390_cpus_to_pv(): without UV AIV the GISA is disabled; a failed vcpu create undoes it all (kvm_s390_cpus_from_pv). Returns 0 or -EIO. */
+  kvm_s390_cpus_to_pv(this: Kernel, c: SystemContext, vm: number, createFails: boolean, fx: Effects): number {
+    if (!(c.params.uvAiv ?? true)) this.kvm_s390_gisa_disable(c, vm, fx);
+    if (!createFails) return 0;
+    this.kvm_s390_cpus_from_pv(c, vm);
+    return EIO;
+  },
+
+  /** kvm-s390.c kvm_s390_cpus_from_pv(): vcpus leave PV; with use_gisa (read now) the GISA is enabled again. */
+  kvm_s390_cpus_from_pv(this: Kernel, c: SystemContext, vm: number): void {
+    if (c.params.useGisaAtPvExit ?? c.params.useGisa ?? true) this.kvm_s390_gisa_enable(c, vm);
+  },
+
+  /** kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): kvm_s390_pv_init_vm, then kvm_s390_cpus_to_pv; protected on success. */
+  kvm_s390_pv_enable(this: Kernel, c: SystemContext, vm: number, createFails: boolean, fx: Effects): number {
+    const rc = this.kvm_s390_cpus_to_pv(c, vm, createFails, fx);
+    if (!rc) vmOf(c, vm).pv = true;
+    return rc;
+  },
+
+  /** kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE) (and ASYNC_CLEANUP_PREPARE, the mm release): kvm_s390_cpus_from_pv, then the PV teardown. */
+  kvm_s390_pv_disable(this: Kernel, c: SystemContext, vm: number): void {
+    this.kvm_s390_cpus_from_pv(c, vm);
+    vmOf(c, vm).pv = false;
+  },
+
   /** kvm_s390_gisa_clear(): clears the IPM only. */
   kvm_s390_gisa_clear(this: Kernel, c: SystemContext, vm: number): void {
     const g = vmOf(c, vm).gisa;
@@ -247,6 +300,8 @@ export function gisaImplementations(k: Kernel) {
       gisa_mine: mine,
       // gi->origin is NULL (kvm_s390_gisa_destroy cleared it)
       gisa_origin_null: ({ context }: Args, ix: Ix) => !vmOf(context, ix.vm!).gisa.origin,
+      // gi->origin is set (kvm_s390_gisa_init ran again)
+      gisa_origin_set: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).gisa.origin,
       // hrtimer_active(&gi->timer)
       hrtimer_active: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).gisa.timer,
       // v5.2 kvm_s390_gisa_destroy busy-waits while gisa_in_alert_list()
@@ -255,6 +310,10 @@ export function gisaImplementations(k: Kernel) {
       bounds_gisc_register: ({ context, event }: Args, ix: Ix) => (vmOf(context, ix.vm!).gisa.ref[event.isc!] ?? 0) < (context.params.maxRefs ?? Infinity),
       // bounds: the environment still has an adapter interruption to send
       bounds_airq: ({ context }: Args) => context.airqs !== 0,
+      // kvm_s390_pv_is_protected(kvm) (configurations with PV switches)
+      kvm_s390_pv_is_protected: ({ context }: Args, ix: Ix) => !!vmOf(context, ix.vm!).pv,
+      // kvm_s390_handle_pv(KVM_PV_ENABLE) does nothing on a protected VM
+      kvm_s390_pv_not_protected: ({ context }: Args, ix: Ix) => !vmOf(context, ix.vm!).pv,
       // the destroy may proceed: v6.6 unlinks itself, v5.2 spins until the host unlinked it
       gisa_destroy_may_proceed: ({ context }: Args, ix: Ix) => k.design.gisaDestroy === 'v6.6' || !k.gisa_in_alert_list(context, ix.vm!),
     },
@@ -278,6 +337,10 @@ export function gisaImplementations(k: Kernel) {
       gisa_tac_ipm_gisc: kernel((c, e, ix) => void k.gisa_tac_ipm_gisc(c, ix.vm!, e.isc!)),
       // kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)
       kicked_mask_clear: kernel((c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
+      // kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): outcome 'create-fails' is a vcpu's kvm_s390_pv_create_cpu failing
+      KVM_PV_ENABLE: kernel((c, e, ix, fx) => void k.kvm_s390_pv_enable(c, ix.vm!, e.outcome === 'create-fails', fx)),
+      // kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE)
+      KVM_PV_DISABLE: kernel((c, _e, ix) => k.kvm_s390_pv_disable(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_destroy
       kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => k.kvm_s390_gisa_destroy(c, ix.vm!, fx)),
       // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)
@@ -293,6 +356,8 @@ const a = (name: string, ix: Ix) => ({ type: name, params: ix });
 
 /** The settle event of VM vm's GISA region: it follows gi->origin (`gisa.origin`). */
 export const gisaSettle = (vm: number) => settle(`vm${vm}.gisa`);
+/** The settle event after a PV switch: the region follows gi->origin between alive and disabled. */
+export const gisaPvSettle = (vm: number) => settle(`vm${vm}.gisa.pv`);
 
 /**
  * The GISA region in a fine-grained configuration (machines/kthread.ts): every transition
@@ -307,7 +372,7 @@ export interface GisaFine {
 /** The footprint of a coarse GISA transition of VM vm in a fine-grained configuration: what its guard and action read and write. */
 function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]; writes: Path[]; raises?: string[] } {
   const gi: Path = ['vms', vm, 'gisa'];
-  if (type === gisaSettle(vm).params.type) return { reads: [[...gi, 'origin']], writes: [] };
+  if (type === gisaSettle(vm).params.type || type === gisaPvSettle(vm).params.type) return { reads: [[...gi, 'origin']], writes: [] };
   switch (type) {
     case 'GISA_ADAPTER_INTERRUPTION':
       if (state === 'freed') return { reads: [['airqs']], writes: [['vms', vm, 'faults']] };
@@ -328,7 +393,7 @@ function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]
       return { reads: [], writes: [[...gi, 'freed']] };
     default:
       // the rest of the coarse calls: the VM and the GIB, read and written as a whole
-      return { reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], raises: ['gisa_alert', 'kvm_s390_vcpu_wakeup', settle('gib').params.type, gisaSettle(vm).params.type] };
+      return { reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], raises: ['gisa_alert', 'kvm_s390_vcpu_wakeup', settle('gib').params.type, gisaSettle(vm).params.type, gisaPvSettle(vm).params.type] };
   }
 }
 
@@ -339,7 +404,7 @@ function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]
  * names the state of the VM's kvm_destroy_vm in which the destroy runs (composed machine).
  * The destroy may process the GIB alert list, so it settles the GIB region (`settle.gib`).
  */
-export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: GisaFine) {
+export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: GisaFine, origin = true) {
   const ix = { vm };
   const destroyGuard = kvmStep
     ? and([a('gisa_mine', ix), a('gisa_destroy_may_proceed', ix), stateIn('#' + kvmStep)])
@@ -359,8 +424,13 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
         kicked_mask_clear: { guard: a('gisa_mine', ix), actions: a('kicked_mask_clear', ix), ...by('kernel') },
       }
     : {};
+  // protected virtualization: QEMU's KVM_PV_ENABLE / KVM_PV_DISABLE on the VM fd (kvm_s390_handle_pv)
+  const pv = {
+    KVM_PV_ENABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_not_protected', ix)]), actions: [a('KVM_PV_ENABLE', ix), settle('gib'), gisaPvSettle(vm)], ...by('userspace') },
+    KVM_PV_DISABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_is_protected', ix)]), actions: [a('KVM_PV_DISABLE', ix), gisaPvSettle(vm)], ...by('userspace') },
+  };
   const region = {
-    initial: 'alive',
+    initial: origin ? 'alive' : 'disabled',
     states: {
       alive: {
         description: 'gi->origin points to the GISA in sie_page2 (kvm_s390_gisa_init)',
@@ -371,13 +441,27 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           // QEMU's interrupt reset: KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs, through the FLIC fd QEMU holds while it holds the VM
           kvm_s390_gisa_clear: { guard: g('kvm_vm_alive', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('userspace') },
+          ...pv,
           // gi->origin = NULL: the region follows it
           [gisaSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'destroyed' },
+          [gisaPvSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'disabled' },
           kvm_s390_gisa_destroy: {
             guard: destroyGuard,
             actions: [a('kvm_s390_gisa_destroy', ix), settle('gib'), gisaSettle(vm)],
             ...by('kernel'),
           },
+        } as Record<string, unknown>,
+      },
+      disabled: {
+        description: 'gi->origin == NULL while the VM lives: no GISA (no AIV, use_gisa = 0: kvm_arch_init_vm) or disabled for a protected guest (kvm_s390_gisa_disable); sie_page2 allocated',
+        on: {
+          ...driverCalls,
+          ...pv,
+          // an AP still enabled with this GISA's address writes the page (no vcpu has gd: SIE presents nothing)
+          GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          [gisaPvSettle(vm).params.type]: { guard: a('gisa_origin_set', ix), target: 'alive' },
+          // kvm_arch_destroy_vm: kvm_s390_gisa_destroy returns at once (origin NULL)
+          kvm_s390_gisa_destroy: { guard: destroyGuard, target: 'destroyed', ...by('kernel') },
         } as Record<string, unknown>,
       },
       destroyed: {
