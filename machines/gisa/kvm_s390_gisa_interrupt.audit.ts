@@ -109,7 +109,7 @@ function entries(fine: FineSteps) {
     entry(K.gisa_tac_ipm_gisc, modelled('gisa_tac_ipm_gisc')),
     entry(K.pending_irqs, {
       gisa: ignored('reads only; the vcpu machine models what it reads (deliverableIpm)'),
-      noGisa: missing(NO_AIV),
+      noGisa: abstracted('without gi->origin no GISA interruption is deliverable (deliverableIpm reads it; no vcpu has gd); the float and local lists are the flic-ais machine\'s'),
     }),
     entry(K.deliverable_irqs, {
       io: ignored('reads only (vcpu machine)'),
@@ -226,13 +226,13 @@ function entries(fine: FineSteps) {
       inject: missing(INJECT),
     }),
     entry(K.kvm_s390_gisa_init, {
-      noAiv: missing(NO_AIV),
+      noAiv: modelledAs('configuration parameter aiv = false (no-aiv): the VM starts without a GISA (region disabled, origin NULL); a re-enable after PV finds no AIV either', 'kvm_s390_gisa_init'),
       init: abstracted('the initial state alive: origin set, IPM = IAM = alert.mask = 0, ref_count[] 0, kicker idle, unlisted'),
-      reinit: missing(PV_SWITCH),
+      reinit: modelledAs('pv-switch: the same stores, ref_count[] kept (AlertMaskIsRegisteredIscs after a registration made before KVM_PV_ENABLE); the memset of a GISA the GIB list still reaches is GisaInitNotListed', 'kvm_s390_gisa_init', 'kvm_s390_gisa_enable', 'gisa_origin_set'),
     }),
     entry(K.kvm_s390_gisa_enable, {
       set: ignored('the GISA is in use: nothing'),
-      init: missing(PV_SWITCH),
+      init: modelled('kvm_s390_gisa_enable', 'kvm_s390_gisa_init', 'gisa_origin_set'),
       noDesc: ignored('writes nothing'),
       vcpus: ignored('SIE block fields (gd, ECA_AIV): not modelled'),
     }),
@@ -250,7 +250,7 @@ function entries(fine: FineSteps) {
     entry(K.kvm_s390_gisa_disable, {
       none: ignored('writes nothing'),
       vcpus: ignored('SIE block fields (gd, ECA_AIV): not modelled'),
-      destroy: missing(PV_SWITCH),
+      destroy: modelled('kvm_s390_gisa_disable', 'kvm_s390_gisa_destroy', 'gisa_origin_null'),
     }),
     entry(K.kvm_s390_gisc_register, {
       enodev: modelled('kvm_s390_gisc_register'),
@@ -270,14 +270,14 @@ function entries(fine: FineSteps) {
       race: missing(`gi->origin is checked before ref_lock; to model: two steps (concurrency issue). ${PV_SWITCH}`),
     }),
     entry(K.use_gisa, {
-      create: missing(NO_AIV),
-      pvExit: missing(PV_SWITCH),
+      create: abstracted('configuration parameter useGisa = false: the VM starts with origin NULL (GISA region disabled); what the sysfs store changes later is the parameter useGisaAtPvExit'),
+      pvExit: modelledAs('configuration parameter useGisaAtPvExit (pv-use-gisa-cleared: false, the GISA stays disabled after KVM_PV_DISABLE)', 'kvm_s390_cpus_from_pv'),
     }),
     entry(K.kvm_arch_init_vm, {
       fail: abstracted('VM creation failed: no VM exists for the machine'),
       crypto: ignored('crypto control block and the hook rwsem: no GISA field'),
       gisa: abstracted('the initial state alive'),
-      noGisa: missing(NO_AIV),
+      noGisa: abstracted('configuration parameter useGisa = false (or aiv = false, no-aiv): the GISA region starts in disabled, origin NULL; kvm_s390_gisc_register answers -ENODEV'),
     }),
     entry(K.kvm_create_vm, {
       ok: abstracted('the initial state: the VM exists with users_count 1 and its GISA'),
@@ -293,25 +293,25 @@ function entries(fine: FineSteps) {
       rest: ignored('float lists and adapters; kvm_s390_gisa_clear finds origin NULL'),
     }),
     entry(K.kvm_s390_cpus_to_pv, {
-      noAiv: missing(PV_SWITCH),
+      noAiv: modelled('kvm_s390_cpus_to_pv', 'kvm_s390_gisa_disable', 'KVM_PV_ENABLE'),
       aiv: ignored('the GISA stays in use: writes nothing'),
       create: ignored('PV handles of the vcpus: no GISA field'),
-      fail: missing(PV_SWITCH),
+      fail: modelledAs('KVM_PV_ENABLE outcome create-fails', 'kvm_s390_cpus_to_pv', 'kvm_s390_cpus_from_pv'),
     }),
     entry(K.kvm_s390_cpus_from_pv, {
       destroy: ignored('PV handles of the vcpus: no GISA field'),
-      enable: missing(PV_SWITCH),
-      noUse: missing(`${PV_SWITCH}; with use_gisa cleared since the VM was created the GISA is not re-enabled`),
+      enable: modelled('kvm_s390_cpus_from_pv', 'kvm_s390_gisa_enable'),
+      noUse: modelledAs('configuration parameter useGisaAtPvExit = false (pv-use-gisa-cleared)', 'kvm_s390_cpus_from_pv'),
     }),
     entry(K.kvm_s390_handle_pv, {
-      enable: missing(PV_SWITCH),
-      enableFail: missing(PV_SWITCH),
-      prepare: missing(PV_SWITCH),
-      disable: missing(PV_SWITCH),
+      enable: modelled('KVM_PV_ENABLE', 'kvm_s390_handle_pv', 'kvm_s390_pv_not_protected', 'kvm_s390_cpus_to_pv'),
+      enableFail: modelledAs('KVM_PV_ENABLE outcome create-fails: kvm_s390_cpus_to_pv undid itself (the PV deinit writes no GISA field)', 'KVM_PV_ENABLE', 'kvm_s390_handle_pv'),
+      prepare: modelledAs('for the GISA what KVM_PV_DISABLE does (kvm_s390_cpus_from_pv); the set-aside PV state is not modelled', 'KVM_PV_DISABLE', 'kvm_s390_handle_pv'),
+      disable: modelled('KVM_PV_DISABLE', 'kvm_s390_handle_pv', 'kvm_s390_pv_is_protected', 'kvm_s390_cpus_from_pv'),
       other: ignored('PV state only'),
     }),
     entry(K.kvm_s390_pv_mmu_notifier_release, {
-      from: missing(`${PV_SWITCH}; here without kvm->lock, when QEMU's mm goes away`),
+      from: modelledAs('for the GISA what KVM_PV_DISABLE does (kvm_s390_cpus_from_pv, one step); that it runs without kvm->lock matters against other kvm->lock holders, none of which the coarse machine splits', 'KVM_PV_DISABLE', 'kvm_s390_cpus_from_pv'),
       fast: ignored('PV state only'),
     }),
   ];

@@ -265,17 +265,23 @@ export const gisaKernel = {
     if (c.params.useGisaAtPvExit ?? c.params.useGisa ?? true) this.kvm_s390_gisa_enable(c, vm);
   },
 
-  /** kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): kvm_s390_pv_init_vm, then kvm_s390_cpus_to_pv; protected on success. */
-  kvm_s390_pv_enable(this: Kernel, c: SystemContext, vm: number, createFails: boolean, fx: Effects): number {
-    const rc = this.kvm_s390_cpus_to_pv(c, vm, createFails, fx);
-    if (!rc) vmOf(c, vm).pv = true;
-    return rc;
-  },
-
-  /** kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE) (and ASYNC_CLEANUP_PREPARE, the mm release): kvm_s390_cpus_from_pv, then the PV teardown. */
-  kvm_s390_pv_disable(this: Kernel, c: SystemContext, vm: number): void {
+  /**
+   * kvm-s390.c kvm_s390_handle_pv(), as far as the GISA sees it: KVM_PV_ENABLE (nothing on a protected VM) runs
+   * kvm_s390_cpus_to_pv and is protected on success; KVM_PV_DISABLE (and ASYNC_CLEANUP_PREPARE, the mm release)
+   * runs kvm_s390_cpus_from_pv. Returns 0, or kvm_s390_cpus_to_pv's error.
+   */
+  kvm_s390_handle_pv(this: Kernel, c: SystemContext, vm: number, enable: boolean, createFails: boolean, fx: Effects): number {
+    const k = vmOf(c, vm);
+    if (enable) {
+      if (k.pv) return 0;
+      const rc = this.kvm_s390_cpus_to_pv(c, vm, createFails, fx);
+      if (!rc) k.pv = true;
+      return rc;
+    }
+    if (!k.pv) return EINVAL;
     this.kvm_s390_cpus_from_pv(c, vm);
-    vmOf(c, vm).pv = false;
+    k.pv = false;
+    return 0;
   },
 
   /** kvm_s390_gisa_clear(): clears the IPM only. */
@@ -338,9 +344,9 @@ export function gisaImplementations(k: Kernel) {
       // kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)
       kicked_mask_clear: kernel((c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): outcome 'create-fails' is a vcpu's kvm_s390_pv_create_cpu failing
-      KVM_PV_ENABLE: kernel((c, e, ix, fx) => void k.kvm_s390_pv_enable(c, ix.vm!, e.outcome === 'create-fails', fx)),
+      KVM_PV_ENABLE: kernel((c, e, ix, fx) => void k.kvm_s390_handle_pv(c, ix.vm!, true, e.outcome === 'create-fails', fx)),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE)
-      KVM_PV_DISABLE: kernel((c, _e, ix) => k.kvm_s390_pv_disable(c, ix.vm!)),
+      KVM_PV_DISABLE: kernel((c, _e, ix, fx) => void k.kvm_s390_handle_pv(c, ix.vm!, false, false, fx)),
       // interrupt.c kvm_s390_gisa_destroy
       kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => k.kvm_s390_gisa_destroy(c, ix.vm!, fx)),
       // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)

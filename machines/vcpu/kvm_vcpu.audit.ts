@@ -4,7 +4,6 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
 import { DELIVERY_FAULT, INJECT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
 import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
@@ -67,7 +66,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.psw_ioint_disabled, modelled('psw_ioint_disabled')),
       entry(K.pending_irqs, {
         gisa: abstracted('deliverableIpm reads the GISA part; float and local interruptions are not modelled'),
-        noGisa: missing(NO_AIV),
+        noGisa: abstracted('without gi->origin deliverableIpm is empty (no gd: SIE presents no GISA interruption either); the float and local lists are not modelled'),
       }),
       entry(K.deliverable_irqs, {
         io: modelledAs('deliverableIpm: IPM & CR6 when the PSW enables I/O', 'kvm_arch_vcpu_runnable', 'kvm_s390_handle_wait', 'vcpu_pre_run', ...f(VCPU_PC.deliver, VCPU_PC.runnable, VCPU_PC.checkBlock)),
