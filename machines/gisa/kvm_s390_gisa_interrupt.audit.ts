@@ -105,7 +105,7 @@ function entries(fine: FineSteps) {
           )
         : missing('the machine reads alert.mask and cmpxchgs the word in one step; to model: the READ_ONCE of alert.mask and the try_cmpxchg as two steps, with kvm_s390_gisc_register/unregister (whose gisa_set_iam fails while listed) between them (concurrency issue)'),
     }),
-    entry(K.gisa_set_ipm_gisc, missing(`${INJECT}; also kvm_s390_get_io_int (TPI) and aen_host_forward (zPCI)`)),
+    entry(K.gisa_set_ipm_gisc, modelledAs('set by __inject_io (event kvm_s390_inject_vm); its other callers kvm_s390_get_io_int (TPI) and aen_host_forward (zPCI) are missing in their own entries', 'gisa_set_ipm_gisc', '__inject_io', 'kvm_s390_inject_vm')),
     entry(K.gisa_tac_ipm_gisc, modelled('gisa_tac_ipm_gisc')),
     entry(K.pending_irqs, {
       gisa: ignored('reads only; the vcpu machine models what it reads (deliverableIpm)'),
@@ -207,14 +207,14 @@ function entries(fine: FineSteps) {
       fault: missing(TPI),
     }),
     entry(K.__inject_io, {
-      gisa: missing(INJECT),
+      gisa: modelledAs('the IPM bit set with no IAM check and no alert; a vcpu in SIE enabled for the ISC takes it at once (SIE presents the IPM, as after the millicode step)', '__inject_io', 'gisa_set_ipm_gisc', 'kvm_s390_inject_vm'),
       busy: ignored('classic float list full: no GISA field'),
       list: ignored('classic float list (flic-ais): no GISA field'),
     }),
     entry(K.kvm_s390_inject_vm, {
       nomem: ignored('writes nothing'),
       einval: ignored('writes nothing'),
-      io: missing(INJECT),
+      io: modelled('kvm_s390_inject_vm', '__inject_io', '__floating_irq_kick'),
       other: ignored('float lists and a wakeup: no GISA field'),
       busy: ignored('writes nothing'),
     }),
@@ -223,7 +223,7 @@ function entries(fine: FineSteps) {
       noAdapter: ignored('writes nothing'),
       coalesced: ignored('guest indicator bits only'),
       masked: ignored('guest indicator bits only'),
-      inject: missing(INJECT),
+      inject: modelledAs('the event kvm_s390_inject_vm (the irqfd route\'s summary and indicator bits are guest memory, not modelled; AIS suppression is the flic-ais machine\'s)', 'kvm_s390_inject_vm'),
     }),
     entry(K.kvm_s390_gisa_init, {
       noAiv: modelledAs('configuration parameter aiv = false (no-aiv): the VM starts without a GISA (region disabled, origin NULL); a re-enable after PV finds no AIV either', 'kvm_s390_gisa_init'),

@@ -284,6 +284,45 @@ export const gisaKernel = {
     return 0;
   },
 
+  /** gisa_set_ipm_gisc(): set_bit_inv of the ISC's IPM bit; the IAM is not looked at, so nothing alerts. */
+  gisa_set_ipm_gisc(this: Kernel, c: SystemContext, vm: number, gisc: number): void {
+    vmOf(c, vm).gisa.ipm |= iscBit(gisc);
+  },
+
+  /** __inject_io() of an adapter interruption: with a GISA its IPM bit is set (no IAM check, no alert); without, the inti goes on fi->lists[isc] (flic-ais, not modelled here). */
+  __inject_io(this: Kernel, c: SystemContext, vm: number, isc: number): number {
+    const k = vmOf(c, vm);
+    if (!k.gisa.origin) return 0;
+    this.gisa_set_ipm_gisc(c, vm, isc);
+    // SIE presents the pending IPM bit to a vcpu in SIE enabled for it (why __floating_irq_kick sets no CPUSTAT_IO_INT): taken at once, as in the millicode step
+    const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & iscBit(isc)) !== 0);
+    if (taker >= 0) {
+      k.gisa.ipm &= ~iscBit(isc);
+      k.vcpus[taker]!.pswIo = false;
+    }
+    return 0;
+  },
+
+  /**
+   * __floating_irq_kick(): the first vcpu in idle_mask (vcpu_idx order), whatever its PSW and CR6
+   * allow; with none idle, round robin (next_rr_cpu) over the vcpus not stopped, nobody after
+   * online_vcpus tries. An adapter interruption with a GISA sets no CPUSTAT_IO_INT; then
+   * kvm_s390_vcpu_wakeup. The round-robin target is not idle (not in kvm_vcpu_block): its
+   * wake-up finds the task running and changes no modelled field, so next_rr_cpu is left out.
+   */
+  __floating_irq_kick(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    const idx = vmOf(c, vm).vcpus.findIndex((v) => v.idle);
+    if (idx >= 0) this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
+  },
+
+  /** kvm_s390_inject_vm() of an I/O adapter interruption (KVM_S390_INTERRUPT, FLIC ENQUEUE / AIRQ_INJECT, an irqfd adapter route): __inject_vm -> __inject_io, then __floating_irq_kick. */
+  kvm_s390_inject_vm(this: Kernel, c: SystemContext, vm: number, isc: number, fx: Effects): number {
+    const rc = this.__inject_io(c, vm, isc);
+    if (rc) return rc;
+    this.__floating_irq_kick(c, vm, fx);
+    return 0;
+  },
+
   /** kvm_s390_gisa_clear(): clears the IPM only. */
   kvm_s390_gisa_clear(this: Kernel, c: SystemContext, vm: number): void {
     const g = vmOf(c, vm).gisa;
@@ -343,6 +382,11 @@ export function gisaImplementations(k: Kernel) {
       gisa_tac_ipm_gisc: kernel((c, e, ix) => void k.gisa_tac_ipm_gisc(c, ix.vm!, e.isc!)),
       // kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)
       kicked_mask_clear: kernel((c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
+      // interrupt.c kvm_s390_inject_vm of an adapter interruption (userspace or an irqfd route); counted against the airqs bound
+      kvm_s390_inject_vm: kernel((c, e, ix, fx) => {
+        if (c.airqs > 0) c.airqs -= 1;
+        void k.kvm_s390_inject_vm(c, ix.vm!, e.isc!, fx);
+      }),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): outcome 'create-fails' is a vcpu's kvm_s390_pv_create_cpu failing
       KVM_PV_ENABLE: kernel((c, e, ix, fx) => void k.kvm_s390_handle_pv(c, ix.vm!, true, e.outcome === 'create-fails', fx)),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE)
@@ -444,6 +488,8 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
           ...driverCalls,
           ...restore,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          // software injection: the IPM bit set without the IAM check or an alert, then a kick (without a GISA: the float list, flic-ais)
+          kvm_s390_inject_vm: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('bounds_airq', ix)]), actions: a('kvm_s390_inject_vm', ix), ...by('userspace') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           // QEMU's interrupt reset: KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs, through the FLIC fd QEMU holds while it holds the VM
           kvm_s390_gisa_clear: { guard: g('kvm_vm_alive', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('userspace') },

@@ -7,6 +7,7 @@ import { pathTo } from '../../src/check/check.ts';
 import { explore, type Exploration } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 import { gisaSpec } from '../../machines/gisa/index.ts';
+import { systemSpec } from '../../machines/system/index.ts';
 import { FAULT, initialContext, type SystemContext } from '../../machines/context.ts';
 import { kernelTable } from '../../machines/kernel.ts';
 import { UPSTREAM } from '../../machines/design.ts';
@@ -115,5 +116,36 @@ describe('the PV switch on a host whose ultravisor lacks AIV (pv-switch)', () =>
     expect(after.length).toBeGreaterThan(0);
     expect(x.states.some((s) => region(s) === 'alive' && ctx(s).vms[0]!.faults & FAULT.DESTROY_WITH_ALERT_MASK)).toBe(false);
     expect(x.violations.has('AlertMaskIsRegisteredIscs')).toBe(false);
+  });
+});
+
+describe('software injection with a GISA (system, configuration inject)', () => {
+  it('__inject_io sets the IPM bit without an alert and __floating_irq_kick wakes the first idle vcpu, whatever its CR6', () => {
+    const k = kernelTable(UPSTREAM).k;
+    const c = initialContext({ vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [0x04, 0x10] });
+    for (const v of c.vms[0]!.vcpus) Object.assign(v, { stopped: false, idle: true });
+    c.vms[0]!.gisa.iam = c.vms[0]!.gisa.mask = 0x14;
+    const raised: unknown[] = [];
+    expect(k.kvm_s390_inject_vm(c, 0, 3, { raise: (e) => void raised.push(e) })).toBe(0);
+    expect(c.vms[0]!.gisa).toMatchObject({ ipm: 0x10, iam: 0x14 });
+    expect(c.gib.list).toBe(0);
+    // vcpu 0 is woken although its CR6 (ISC 5 only) is closed for ISC 3
+    expect(raised).toEqual([{ type: 'kvm_s390_vcpu_wakeup', vm: 0, vcpu: 0 }]);
+  });
+
+  it('reaches a state where the vcpu open for the injected ISC sleeps for good: nothing listed, no kicker, no injection left (NoLostWakeup, 8 steps)', () => {
+    const m = systemSpec.model('upstream', 'inject');
+    const x = explore(m);
+    // ISC 3 pending for vcpu 1, asleep in kvm_vcpu_block; no alert on its way (unlisted, no GAL interruption, no kicker)
+    const stuck = x.states.findIndex((s) => {
+      const c = ctx(s);
+      const vcpu1 = JSON.stringify((s.value as { vm0: Record<string, unknown> }).vm0.vcpu1);
+      return (c.vms[0]!.gisa.ipm & 0x10) !== 0 && vcpu1.includes('halted') && !c.gib.list && !c.gib.galPending && !c.vms[0]!.gisa.timer;
+    });
+    expect(stuck).toBeGreaterThan(0);
+    const steps = pathTo(x, stuck).events.map((e) => (m.events[e] as { type: string }).type);
+    expect(steps.filter((t) => t === 'kvm_s390_inject_vm')).toHaveLength(1);
+    expect(steps.at(-1)).toBe('kvm_s390_inject_vm');
+    expect(steps).toHaveLength(7);
   });
 });
