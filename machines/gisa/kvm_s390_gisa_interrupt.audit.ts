@@ -195,16 +195,16 @@ function entries(fine: FineSteps) {
     }),
     entry(K.kvm_s390_get_io_int, {
       none: ignored('the GISA is not touched'),
-      gisa: missing(TPI),
-      classicFirst: missing(TPI),
-      gisaFirst: missing(TPI),
-      nomem: missing(TPI),
-      window: missing(TPI),
+      gisa: modelledAs('the kernel function, called by the vcpu\'s TPI in the composed guest (configuration tpi)', 'kvm_s390_get_io_int', 'gisa_tac_ipm_gisc'),
+      classicFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+      gisaFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+      nomem: modelledAs('TPI outcome nomem (composed guest): the test-and-clear and the set again are one step (see window)', 'kvm_s390_get_io_int', 'gisa_set_ipm_gisc'),
+      window: missing('the test-and-clear and gisa_set_ipm_gisc (nomem, or handle_tpi\'s reinject) are one step of the TPI event; to model: two steps with the kicker, millicode and a waiting vcpu between them (a restored IAM plus a set-again bit that never alerts)'),
     }),
     entry(K.handle_tpi, {
       none: ignored('nothing taken'),
-      gisa: missing(TPI),
-      fault: missing(TPI),
+      gisa: modelledAs('the vcpu\'s TPI event in the composed guest (configuration tpi) calls kvm_s390_get_io_int', 'kvm_s390_get_io_int'),
+      fault: modelledAs('TPI outcome store-fails (composed guest): kvm_s390_reinject_io_int -> __inject_io in the same step', 'kvm_s390_get_io_int', '__inject_io'),
     }),
     entry(K.__inject_io, {
       gisa: modelledAs('the IPM bit set with no IAM check and no alert; a vcpu in SIE enabled for the ISC takes it at once (SIE presents the IPM, as after the millicode step)', '__inject_io', 'gisa_set_ipm_gisc', 'kvm_s390_inject_vm'),

@@ -128,8 +128,7 @@ export const gisaKernel = {
       return;
     }
     const bit = iscBit(isc);
-    // without gd (origin NULL) SIE does not present GISA interruptions
-    const taker = !k.gisa.origin ? -1 : k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & bit) !== 0);
+    const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & bit) !== 0);
     if (taker >= 0) {
       k.vcpus[taker]!.pswIo = false;
       return;
@@ -323,6 +322,22 @@ export const gisaKernel = {
     return 0;
   },
 
+  /**
+   * kvm_s390_get_io_int(kvm, isc_mask, 0) as TPI calls it, GISA part: get_top_gisa_isc test-and-clears
+   * the highest-priority IPM bit in isc_mask; `nomem` (the kzalloc of the inti fails) sets it again
+   * with gisa_set_ipm_gisc (no alert). The classic lists (fi->lists[]) are the flic-ais machine's.
+   * Returns the ISC taken, -1 for none.
+   */
+  kvm_s390_get_io_int(this: Kernel, c: SystemContext, vm: number, iscMask: number, nomem: boolean): number {
+    const g = vmOf(c, vm).gisa;
+    if (!g.origin) return -1;
+    const isc = firstIsc(g.ipm & iscMask);
+    if (isc < 0 || !this.gisa_tac_ipm_gisc(c, vm, isc)) return -1;
+    if (!nomem) return isc;
+    this.gisa_set_ipm_gisc(c, vm, isc);
+    return -1;
+  },
+
   /** kvm_s390_gisa_clear(): clears the IPM only. */
   kvm_s390_gisa_clear(this: Kernel, c: SystemContext, vm: number): void {
     const g = vmOf(c, vm).gisa;
@@ -509,7 +524,7 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
         on: {
           ...driverCalls,
           ...pv,
-          // an AP still enabled with this GISA's address writes the page (no vcpu has gd: SIE presents nothing)
+          // an AP still enabled with this GISA's address writes the page (no configuration with vcpus has a disabled GISA yet: without gd SIE would present nothing)
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           [gisaPvSettle(vm).params.type]: { guard: a('gisa_origin_set', ix), target: 'alive' },
           // kvm_arch_destroy_vm: kvm_s390_gisa_destroy returns at once (origin NULL)

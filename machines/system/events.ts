@@ -30,6 +30,7 @@ export const EVENTS: Record<string, EventInfo> = {
   vcpu_pre_run: ev('kernel', 'kvm-s390.c vcpu_pre_run: deliver, clear kicked_mask, enter SIE', true),
   vcpu_post_run: ev('kernel', 'kvm-s390.c vcpu_post_run: SIE exit for an intercept or host interruption'),
   kvm_s390_handle_wait: ev('guest', 'interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW'),
+  TPI: ev('guest', 'priv.c handle_tpi: the guest\'s TEST PENDING INTERRUPTION takes the highest ISC of CR6 from the GISA (outcome stored, store-fails: reinjected, nomem: set again)'),
   STOSM_IO: ev('guest', 'the guest enables I/O interruptions in its PSW (STOSM / LPSW)'),
   kvm_s390_vcpu_wakeup: ev('kernel', 'interrupt.c kvm_s390_vcpu_wakeup'),
   kvm_vcpu_check_block: ev('kernel', 'kvm_main.c kvm_vcpu_check_block -> kvm_arch_vcpu_runnable', true),
@@ -78,6 +79,7 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
       const iscs = type === 'kvm_s390_gisc_register' || type === 'kvm_s390_gisc_unregister' ? [...params.iscs, ...(bounds.extraIscs ?? [])] : params.iscs;
       for (const vm of vms) for (const isc of iscs) out.push({ type, vm, isc });
     } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
+    else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
     else if (type === 'KVM_PV_ENABLE') for (const vm of vms) for (const outcome of ['ok', 'create-fails']) out.push({ type, vm, outcome });
     else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });
     else if (type === 'PQAP_AQIC') {

@@ -236,16 +236,16 @@ const own = (fine: boolean): KernelAudit => {
       }),
       entry(K.kvm_s390_get_io_int, {
         none: ignored('the GISA is not touched'),
-        gisa: missing(TPI),
-        classicFirst: missing(TPI),
-        gisaFirst: missing(TPI),
-        nomem: missing(TPI),
-        window: missing(TPI),
+        gisa: modelled('kvm_s390_get_io_int', 'handle_tpi', 'TPI'),
+        classicFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+        gisaFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+        nomem: modelledAs('TPI outcome nomem: the test-and-clear and the set again are one step (see window)', 'kvm_s390_get_io_int', 'TPI'),
+        window: missing('the test-and-clear and gisa_set_ipm_gisc (nomem, or handle_tpi\'s reinject) are one step of the TPI event; to model: two steps with the kicker, millicode and a waiting vcpu between them'),
       }),
       entry(K.handle_tpi, {
         none: ignored('nothing taken'),
-        gisa: missing(TPI),
-        fault: missing(TPI),
+        gisa: modelledAs('the PSW I/O mask is not looked at; the TPI intercept and the return into SIE are one step', 'handle_tpi', 'TPI'),
+        fault: modelledAs('TPI outcome store-fails: kvm_s390_reinject_io_int -> __inject_io in the same step', 'handle_tpi', '__inject_io', 'TPI'),
       }),
       entry(K.kvm_arch_crypto_set_masks, {
         block: abstracted('the forced SIE exit is a vcpu_post_run, which the machine allows at any time; being kept out of SIE until the unblock is not modelled'),

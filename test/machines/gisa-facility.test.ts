@@ -149,3 +149,41 @@ describe('software injection with a GISA (system, configuration inject)', () => 
     expect(steps).toHaveLength(7);
   });
 });
+
+describe('TPI takes an adapter interruption from the GISA (system, configuration tpi)', () => {
+  it('handle_tpi: stored clears the highest ISC of CR6 (cc 1, the PSW I/O mask not looked at); store-fails and nomem set it again with no alert', () => {
+    const k = kernelTable(UPSTREAM).k;
+    const fresh = () => {
+      const c = initialContext({ vms: 1, vcpus: 1, queues: 0, iscs: [3, 5], cr6: [0x14] });
+      Object.assign(c.vms[0]!.vcpus[0]!, { stopped: false, inSie: true, pswIo: false });
+      Object.assign(c.vms[0]!.gisa, { ipm: 0x14, iam: 0, mask: 0x14 });
+      return c;
+    };
+    const c = fresh();
+    expect(k.handle_tpi(c, 0, 0, 'stored')).toBe(1);
+    expect(c.vms[0]!.gisa.ipm).toBe(0x04); // ISC 3 (0x10) first
+    for (const outcome of ['store-fails', 'nomem']) {
+      const d = fresh();
+      expect(k.handle_tpi(d, 0, 0, outcome)).toBe(outcome === 'nomem' ? 0 : 1);
+      expect(d.vms[0]!.gisa).toMatchObject({ ipm: 0x14, iam: 0 });
+      expect(d.gib.list).toBe(0);
+    }
+    // no GISA: the classic lists only (not modelled), nothing taken
+    const n = initialContext({ vms: 1, vcpus: 1, queues: 0, iscs: [3], useGisa: false });
+    expect(k.handle_tpi(n, 0, 0, 'stored')).toBe(0);
+  });
+
+  it('the tpi configuration reaches a state where TPI can take an interruption (a vcpu in SIE with I/O disabled, ISC 3 pending), and every property holds', () => {
+    const m = systemSpec.model('upstream', 'tpi');
+    const x = explore(m);
+    expect([...x.violations.keys()]).toEqual([]);
+    // after a delivery the I/O new PSW disables I/O; a second interruption stays pending for TPI
+    const tpiable = x.states.filter((s) => {
+      const c = ctx(s);
+      const v = c.vms[0]!.vcpus[0]!;
+      return v.inSie && !v.pswIo && (c.vms[0]!.gisa.ipm & 0x10) !== 0;
+    });
+    expect(tpiable.length).toBeGreaterThan(0);
+    expect(m.events.filter((e) => (e as { type: string }).type === 'TPI')).toHaveLength(3);
+  });
+});
