@@ -188,10 +188,10 @@ function entries(fine: FineSteps) {
     entry(K.get_all_floating_irqs, {
       einval: ignored('writes nothing'),
       nobufs: ignored('writes nothing'),
-      gisa: missing(GET_ALL),
-      full: missing(GET_ALL),
-      efault: missing(GET_ALL),
-      ok: missing(GET_ALL),
+      gisa: modelledAs('one step (flic-get-all): every IPM bit test-and-cleared; the window before fi->lock against millicode and delivery is not split', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs', 'gisa_tac_ipm_gisc'),
+      full: modelledAs('the same step: the bits leave the IPM whatever the copy-out does (the lost buffer is the flic-ais machine\'s)', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs'),
+      efault: modelledAs('the same step: the bits leave the IPM whatever the copy-out does (the lost buffer is the flic-ais machine\'s)', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs'),
+      ok: modelledAs('the same step; the float lists copied out are the flic-ais machine\'s', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs'),
     }),
     entry(K.kvm_s390_get_io_int, {
       none: ignored('the GISA is not touched'),

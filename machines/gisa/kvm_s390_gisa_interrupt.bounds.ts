@@ -61,6 +61,12 @@ export const gisaConfigurations: CoreConfiguration[] = [
     bounds: { types: COARSE, extraIscs: [8] },
   },
   {
+    id: 'flic-get-all',
+    description: 'one-isc plus QEMU\'s KVM_DEV_FLIC_GET_ALL_IRQS (get_all_floating_irqs test-and-clears the IPM into its buffer: the bits leave the GISA whether the copy-out succeeds or fails with -ENOMEM / -EFAULT)',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2 },
+    bounds: { types: [...COARSE, 'KVM_DEV_FLIC_GET_ALL_IRQS'] },
+  },
+  {
     id: 'no-aiv',
     description: 'a host without the AIV facility (kvm_s390_gib_init and kvm_s390_gisa_init return early): 1 VM without a GISA (gi->origin NULL from the start), a driver registering ISC 3 at most twice (-ENODEV), the coarse events of one-isc but the AP (no device has a GISA address) ',
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2, aiv: false },

@@ -338,6 +338,19 @@ export const gisaKernel = {
     return -1;
   },
 
+  /**
+   * get_all_floating_irqs() (KVM_DEV_FLIC_GET_ALL_IRQS), GISA part: every IPM bit is test-and-cleared
+   * into the kernel buffer before fi->lock is taken. Copied out (ok), or lost with the buffer on
+   * -ENOMEM / -EFAULT: the IPM ends the same either way; what userspace got is the flic-ais machine's.
+   */
+  get_all_floating_irqs(this: Kernel, c: SystemContext, vm: number): number {
+    const g = vmOf(c, vm).gisa;
+    if (!g.origin) return 0;
+    let n = 0;
+    for (let isc = 0; isc <= MAX_ISC; isc++) if (this.gisa_tac_ipm_gisc(c, vm, isc)) n++;
+    return n;
+  },
+
   /** kvm_s390_gisa_clear(): clears the IPM only. */
   kvm_s390_gisa_clear(this: Kernel, c: SystemContext, vm: number): void {
     const g = vmOf(c, vm).gisa;
@@ -391,6 +404,8 @@ export function gisaImplementations(k: Kernel) {
       gisa_vcpu_kicker: kernel((c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
       // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
       gisa_get_ipm_or_restore_iam: kernel((c, _e, ix) => void k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
+      // interrupt.c get_all_floating_irqs (flic_ioctl KVM_DEV_FLIC_GET_ALL_IRQS)
+      KVM_DEV_FLIC_GET_ALL_IRQS: kernel((c, _e, ix) => void k.get_all_floating_irqs(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_clear
       kvm_s390_gisa_clear: kernel((c, _e, ix) => k.kvm_s390_gisa_clear(c, ix.vm!)),
       // interrupt.c gisa_tac_ipm_gisc, as __deliver_io takes one ISC for a vcpu
@@ -508,6 +523,8 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           // QEMU's interrupt reset: KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs, through the FLIC fd QEMU holds while it holds the VM
           kvm_s390_gisa_clear: { guard: g('kvm_vm_alive', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('userspace') },
+          // QEMU saving the FLIC state (migration): the IPM is test-and-cleared into the buffer, also when the ioctl then fails
+          KVM_DEV_FLIC_GET_ALL_IRQS: { guard: g('kvm_vm_alive', ix), actions: a('KVM_DEV_FLIC_GET_ALL_IRQS', ix), ...by('userspace') },
           ...pv,
           // gi->origin = NULL: the region follows it
           [gisaSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'destroyed' },

@@ -26,6 +26,8 @@ export const gisaVariants: CoreVariant[] = [
       'two-vms-kicker-destroy': [],
       // the same ABA against the destroy's gisa_set_iam(0), then a late interruption: listed at free, and the GAL handler re-arms the kicker after hrtimer_cancel
       'kicker-unregister-destroy': ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
+      // the one-isc finding (GET_ALL only clears IPM bits, as kvm_s390_gisa_clear does)
+      'flic-get-all': ['FreedGisaNotInAlertList'],
       // no GISA: registrations answer -ENODEV, nothing is ever listed
       'no-aiv': [],
       // the one-isc finding, plus: KVM_PV_ENABLE without UV AIV destroys a GISA with ISC 3 registered (the WARN), and

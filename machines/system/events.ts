@@ -20,6 +20,7 @@ export const EVENTS: Record<string, EventInfo> = {
   gisa_tac_ipm_gisc: ev('kernel', 'interrupt.c gisa_tac_ipm_gisc (called by __deliver_io for a vcpu)'),
   kicked_mask_clear: ev('kernel', 'kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)'),
   kvm_s390_gisa_clear: ev('userspace', 'interrupt.c kvm_s390_gisa_clear (KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs)'),
+  KVM_DEV_FLIC_GET_ALL_IRQS: ev('userspace', 'interrupt.c flic_ioctl KVM_DEV_FLIC_GET_ALL_IRQS -> get_all_floating_irqs: the IPM test-and-cleared into the buffer (kept only if the copy-out succeeds)'),
   kvm_s390_gisa_destroy: ev('kernel', 'interrupt.c kvm_s390_gisa_destroy (kvm_arch_destroy_vm)', true),
   KVM_PV_ENABLE: ev('userspace', 'kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE) -> kvm_s390_cpus_to_pv (kvm_s390_gisa_disable without UV AIV); outcome create-fails: a kvm_s390_pv_create_cpu fails, kvm_s390_cpus_from_pv undoes it'),
   KVM_PV_DISABLE: ev('userspace', 'kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE) -> kvm_s390_cpus_from_pv (kvm_s390_gisa_enable if use_gisa)'),
@@ -62,7 +63,7 @@ export interface Bounds {
 }
 
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
-  'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE']);
+  'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE', 'KVM_DEV_FLIC_GET_ALL_IRQS']);
 const VM_ISC = new Set(['kvm_s390_inject_vm', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
 const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
   'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup']);

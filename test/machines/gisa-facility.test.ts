@@ -187,3 +187,23 @@ describe('TPI takes an adapter interruption from the GISA (system, configuration
     expect(m.events.filter((e) => (e as { type: string }).type === 'TPI')).toHaveLength(3);
   });
 });
+
+describe('KVM_DEV_FLIC_GET_ALL_IRQS and the GISA (flic-get-all)', () => {
+  it('get_all_floating_irqs test-and-clears every IPM bit, leaves the IAM and the list alone, and finds nothing without a GISA', () => {
+    const k = kernelTable(UPSTREAM).k;
+    const c = initialContext({ vms: 1, vcpus: 0, queues: 0, iscs: [3, 5] });
+    Object.assign(c.vms[0]!.gisa, { ipm: 0x14, iam: 0x10 });
+    expect(k.get_all_floating_irqs(c, 0)).toBe(2);
+    expect(c.vms[0]!.gisa).toMatchObject({ ipm: 0, iam: 0x10 });
+    const n = initialContext({ vms: 1, vcpus: 0, queues: 0, iscs: [3], aiv: false });
+    n.vms[0]!.gisa.ipm = 0x10; // the page's bits are not the VM's: gi->origin is NULL
+    expect(k.get_all_floating_irqs(n, 0)).toBe(0);
+    expect(n.vms[0]!.gisa.ipm).toBe(0x10);
+  });
+
+  it('an interruption made pending and then fetched by GET_ALL leaves the GISA listed with a clean IPM (the alert came, the bit went to userspace)', () => {
+    const { x } = run('upstream', 'flic-get-all');
+    expect(x.states.some((s) => ctx(s).gib.list === 1 && ctx(s).vms[0]!.gisa.ipm === 0 && ctx(s).vms[0]!.gisa.origin)).toBe(true);
+    expect([...x.violations.keys()]).toEqual(['FreedGisaNotInAlertList']);
+  });
+});
