@@ -27,6 +27,16 @@ export interface Params {
    * vcpu starved by an endless stream of interruptions for another.
    */
   airqs?: number;
+  /** css_general_characteristics.aiv of the host (default true): without it kvm_s390_gib_init and kvm_s390_gisa_init return early, no VM gets a GISA. */
+  aiv?: boolean;
+  /** The kvm module parameter use_gisa when kvm_arch_init_vm runs (default true): false leaves gi->origin NULL. */
+  useGisa?: boolean;
+  /** use_gisa when kvm_s390_cpus_from_pv reads it (default useGisa): the parameter is writable at runtime. */
+  useGisaAtPvExit?: boolean;
+  /** The ultravisor supports AIV for protected guests (default true): without it kvm_s390_cpus_to_pv disables the GISA. */
+  uvAiv?: boolean;
+  /** Configurations with protected-virtualization switches (KVM_PV_ENABLE/DISABLE): each VM's context gets `pv`. */
+  pv?: boolean;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -67,6 +77,8 @@ export const FAULT = {
   KICKER_ON_DEAD_GISA: 512,
   /** priv.c handle_pqap dereferenced kvm->arch.crypto.pqap_hook after vfio_ap cleared it (a NULL pointer oops; fine-grained configurations) */
   PQAP_HOOK_USE_AFTER_CLEAR: 1024,
+  /** kvm_s390_gisa_init (re-enable after PV) memset a GISA the GIB alert list still reaches: its next_alert becomes itself and process_gib_alert_list loops on it */
+  GISA_INIT_WHILE_LISTED: 2048,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
@@ -136,6 +148,8 @@ export interface KvmContext {
   vcpus: VcpuContext[];
   /** lifetime tracker findings for this VM, FAULT bits */
   faults: number;
+  /** kvm_s390_pv_is_protected(kvm); present only in configurations with `params.pv` */
+  pv?: boolean;
 }
 
 /** struct ap_matrix_mdev (one mediated device). */
@@ -197,7 +211,7 @@ export function initialContext(params: Params): SystemContext {
       users: 1,
       fd: true,
       freed: false,
-      gisa: { origin: true, ipm: 0, iam: 0, mask: 0, ref: [0, 0, 0, 0, 0, 0, 0, 0], timer: false, freed: false },
+      gisa: { origin: (params.aiv ?? true) && (params.useGisa ?? true), ipm: 0, iam: 0, mask: 0, ref: [0, 0, 0, 0, 0, 0, 0, 0], timer: false, freed: false },
       vcpus: Array.from({ length: params.vcpus }, (_, k) => ({
         stopped: true,
         inSie: false,
@@ -208,6 +222,7 @@ export function initialContext(params: Params): SystemContext {
         interruptible: false,
       })),
       faults: 0,
+      ...(params.pv ? { pv: false } : {}),
     })),
     mdev: { kvm: -1, kvmRef: false, hook: -1 },
     queues: Array.from({ length: params.queues }, () => ({

@@ -65,14 +65,14 @@ export const gibAudit: KernelAudit = {
       freed: abstracted('the GISA machine stops at the write into the freed page (kasan_gisa_use_after_free records it); an enqueue of the freed GISA is the FreedGisaNotInAlertList violation it leads to'),
     }),
     entry(K.kvm_s390_gisa_init, {
-      noAiv: missing(NO_AIV),
+      noAiv: abstracted('no GISA (kvm_s390_gisa_interrupt configuration no-aiv): nothing is ever listed, the GIB stays NULL_GISA_ADDR'),
       init: abstracted('the initial state: every GISA unlisted (gib.list = 0)'),
-      reinit: missing(PV_SWITCH),
+      reinit: modelledAs('the memset sets next_alert to the GISA itself; one the GIB list still reaches stays in the list (GisaInitNotListed, pv-switch)', 'kvm_s390_gisa_init'),
     }),
     entry(K.kvm_s390_gisa_disable, {
       none: ignored('no GISA'),
       vcpus: ignored('SIE block fields'),
-      destroy: missing(PV_SWITCH),
+      destroy: modelled('kvm_s390_gisa_disable', 'kvm_s390_gisa_destroy', 'process_gib_alert_list'),
     }),
     entry(K.aen_process_gait, {
       noGait: ignored('nothing'),
@@ -81,7 +81,7 @@ export const gibAudit: KernelAudit = {
       noKvm: ignored('nothing'),
     }),
     entry(K.kvm_s390_gib_init, {
-      noAiv: missing(NO_AIV),
+      noAiv: abstracted('configuration parameter aiv = false (kvm_s390_gisa_interrupt no-aiv): no VM has a GISA, so no alert reaches the GIB, which stays NULL_GISA_ADDR'),
       nomem: ignored('KVM does not load: no GIB, no VM'),
       regFail: ignored('KVM does not load: no GIB, no VM'),
       sgibFail: ignored('KVM does not load: no GIB, no VM'),

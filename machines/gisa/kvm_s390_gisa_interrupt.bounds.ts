@@ -7,7 +7,7 @@ import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { KickerSeesLiveGisa } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { AlertMaskZeroAtDestroy, GisaInitNotListed, KickerSeesLiveGisa } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
 
 /** The coarse events the threads replace: the regions leave their transitions out. */
@@ -45,6 +45,12 @@ const kickerArmed = (c: SystemContext) => {
 };
 
 /** The events besides the threads' steps: the AP (millicode), the GAL handler, a vcpu taking an ISC, the page freed. */
+/** The coarse events of one-isc: a driver registering, the AP, the kicker, a vcpu's wait and delivery, QEMU's CLEAR_IRQS, the teardown, the GAL handler. */
+const COARSE = [
+  'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_vcpu_kicker', 'gisa_get_ipm_or_restore_iam',
+  'kvm_s390_gisa_clear', 'gisa_tac_ipm_gisc', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'gib_alert_irq_handler', 'process_gib_alert_list',
+];
+
 const ENV = ['GISA_ADAPTER_INTERRUPTION', 'gib_alert_irq_handler', 'process_gib_alert_list', 'gisa_tac_ipm_gisc'];
 
 export const gisaConfigurations: CoreConfiguration[] = [
@@ -52,13 +58,33 @@ export const gisaConfigurations: CoreConfiguration[] = [
     id: 'one-isc',
     description: '1 VM, guest ISC 3 (plus ISC 8 for -ERANGE), a driver registering at most twice, no vcpus (every interruption alerts)',
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2 },
-    bounds: {
-      types: [
-        'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_vcpu_kicker', 'gisa_get_ipm_or_restore_iam',
-        'kvm_s390_gisa_clear', 'gisa_tac_ipm_gisc', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'gib_alert_irq_handler', 'process_gib_alert_list',
-      ],
-      extraIscs: [8],
-    },
+    bounds: { types: COARSE, extraIscs: [8] },
+  },
+  {
+    id: 'flic-get-all',
+    description: 'one-isc plus QEMU\'s KVM_DEV_FLIC_GET_ALL_IRQS (get_all_floating_irqs test-and-clears the IPM into its buffer: the bits leave the GISA whether the copy-out succeeds or fails with -ENOMEM / -EFAULT)',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2 },
+    bounds: { types: [...COARSE, 'KVM_DEV_FLIC_GET_ALL_IRQS'] },
+  },
+  {
+    id: 'no-aiv',
+    description: 'a host without the AIV facility (kvm_s390_gib_init and kvm_s390_gisa_init return early): 1 VM without a GISA (gi->origin NULL from the start), a driver registering ISC 3 at most twice (-ENODEV), the coarse events of one-isc but the AP (no device has a GISA address) ',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2, aiv: false },
+    bounds: { types: COARSE.filter((t) => t !== 'GISA_ADAPTER_INTERRUPTION') },
+  },
+  {
+    id: 'pv-switch',
+    description: 'protected virtualization on a host whose ultravisor lacks AIV: the coarse events of one-isc plus KVM_PV_ENABLE (kvm_s390_cpus_to_pv: kvm_s390_gisa_disable; or a vcpu create fails and kvm_s390_cpus_from_pv re-enables at once) and KVM_PV_DISABLE (kvm_s390_cpus_from_pv: kvm_s390_gisa_enable, use_gisa set); 1 VM, ISC 3 registered at most twice',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2, uvAiv: false, pv: true },
+    bounds: { types: [...COARSE, 'KVM_PV_ENABLE', 'KVM_PV_DISABLE'] },
+    invariants: [AlertMaskZeroAtDestroy, GisaInitNotListed],
+  },
+  {
+    id: 'pv-use-gisa-cleared',
+    description: 'as pv-switch, but use_gisa was cleared (/sys/module/kvm/parameters/use_gisa) after the VM was created: kvm_s390_cpus_from_pv does not re-enable the GISA disabled for PV',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2, uvAiv: false, pv: true, useGisaAtPvExit: false },
+    bounds: { types: [...COARSE, 'KVM_PV_ENABLE', 'KVM_PV_DISABLE'] },
+    invariants: [AlertMaskZeroAtDestroy, GisaInitNotListed],
   },
   {
     id: 'kicker-unregister',

@@ -75,3 +75,12 @@ export const DestroyedGisaHasNoAlertMask = inv(
 );
 
 export const gisaInvariants = [GisaTypeOK, AlertMaskIsRegisteredIscs, IamRestoredOrKickerArmed, FreedGisaNotInAlertList, DestroyedGisaHasNoAlertMask];
+
+// Properties of the PV switch (issue 12, configurations pv-switch and pv-use-gisa-cleared).
+
+export const GisaInitNotListed = inv(
+  'GisaInitNotListed',
+  'interrupt.c kvm_s390_gisa_init: memset(gi->origin) and next_alert = the GISA itself assume the GISA is on no alert list; kvm_s390_gisa_enable re-initialising one the GIB list still reaches makes that list end in a self-loop (process_gib_alert_list: origin = gisa->next_alert never ends) and drops the GISAs behind it',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISA_INIT_WHILE_LISTED)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
+);

@@ -26,6 +26,7 @@ import type { Kernel } from '../kernel.ts';
 import type { Path } from '../kthread.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 
+export const EIO = -5;
 export const EBUSY = -16;
 export const ENODEV = -19;
 export const EINVAL = -22;
@@ -225,6 +226,131 @@ export const gisaKernel = {
     k.gisa.origin = false;
   },
 
+  /**
+   * kvm_s390_gisa_init(): nothing without AIV; else gi->origin set, alert.mask = 0, the timer set
+   * up (not armed), the GISA memset (IPM, IAM 0; next_alert = itself). alert.ref_count[]
+   * is not touched: re-initialised by kvm_s390_gisa_enable it keeps the counts of before.
+   */
+  kvm_s390_gisa_init(this: Kernel, c: SystemContext, vm: number): void {
+    if (!(c.params.aiv ?? true)) return;
+    const k = vmOf(c, vm);
+    // memset: next_alert = the GISA itself; if the GIB's list still reaches it, the list now ends in a self-loop
+    if (this.gisa_in_alert_list(c, vm)) k.faults |= FAULT.GISA_INIT_WHILE_LISTED;
+    Object.assign(k.gisa, { origin: true, mask: 0, timer: false, ipm: 0, iam: 0 });
+  },
+
+  /** kvm_s390_gisa_enable(): a GISA disabled for PV is initialised again (gd and ECA_AIV of the vcpus are not modelled). */
+  kvm_s390_gisa_enable(this: Kernel, c: SystemContext, vm: number): void {
+    if (vmOf(c, vm).gisa.origin) return;
+    this.kvm_s390_gisa_init(c, vm);
+  },
+
+  /** kvm_s390_gisa_disable(): ECA_AIV and gd cleared per vcpu (not modelled), then kvm_s390_gisa_destroy. */
+  kvm_s390_gisa_disable(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    if (!vmOf(c, vm).gisa.origin) return;
+    this.kvm_s390_gisa_destroy(c, vm, fx);
+  },
+
+  /** kvm-s390.c kvm_s390_cpus_to_pv(): without UV AIV the GISA is disabled; a failed vcpu create undoes it all (kvm_s390_cpus_from_pv). Returns 0 or -EIO. */
+  kvm_s390_cpus_to_pv(this: Kernel, c: SystemContext, vm: number, createFails: boolean, fx: Effects): number {
+    if (!(c.params.uvAiv ?? true)) this.kvm_s390_gisa_disable(c, vm, fx);
+    if (!createFails) return 0;
+    this.kvm_s390_cpus_from_pv(c, vm);
+    return EIO;
+  },
+
+  /** kvm-s390.c kvm_s390_cpus_from_pv(): vcpus leave PV; with use_gisa (read now) the GISA is enabled again. */
+  kvm_s390_cpus_from_pv(this: Kernel, c: SystemContext, vm: number): void {
+    if (c.params.useGisaAtPvExit ?? c.params.useGisa ?? true) this.kvm_s390_gisa_enable(c, vm);
+  },
+
+  /**
+   * kvm-s390.c kvm_s390_handle_pv(), as far as the GISA sees it: KVM_PV_ENABLE (nothing on a protected VM) runs
+   * kvm_s390_cpus_to_pv and is protected on success; KVM_PV_DISABLE (and ASYNC_CLEANUP_PREPARE, the mm release)
+   * runs kvm_s390_cpus_from_pv. Returns 0, or kvm_s390_cpus_to_pv's error.
+   */
+  kvm_s390_handle_pv(this: Kernel, c: SystemContext, vm: number, enable: boolean, createFails: boolean, fx: Effects): number {
+    const k = vmOf(c, vm);
+    if (enable) {
+      if (k.pv) return 0;
+      const rc = this.kvm_s390_cpus_to_pv(c, vm, createFails, fx);
+      if (!rc) k.pv = true;
+      return rc;
+    }
+    if (!k.pv) return EINVAL;
+    this.kvm_s390_cpus_from_pv(c, vm);
+    k.pv = false;
+    return 0;
+  },
+
+  /** gisa_set_ipm_gisc(): set_bit_inv of the ISC's IPM bit; the IAM is not looked at, so nothing alerts. */
+  gisa_set_ipm_gisc(this: Kernel, c: SystemContext, vm: number, gisc: number): void {
+    vmOf(c, vm).gisa.ipm |= iscBit(gisc);
+  },
+
+  /** __inject_io() of an adapter interruption: with a GISA its IPM bit is set (no IAM check, no alert); without, the inti goes on fi->lists[isc] (flic-ais, not modelled here). */
+  __inject_io(this: Kernel, c: SystemContext, vm: number, isc: number): number {
+    const k = vmOf(c, vm);
+    if (!k.gisa.origin) return 0;
+    this.gisa_set_ipm_gisc(c, vm, isc);
+    // SIE presents the pending IPM bit to a vcpu in SIE enabled for it (why __floating_irq_kick sets no CPUSTAT_IO_INT): taken at once, as in the millicode step
+    const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & iscBit(isc)) !== 0);
+    if (taker >= 0) {
+      k.gisa.ipm &= ~iscBit(isc);
+      k.vcpus[taker]!.pswIo = false;
+    }
+    return 0;
+  },
+
+  /**
+   * __floating_irq_kick(): the first vcpu in idle_mask (vcpu_idx order), whatever its PSW and CR6
+   * allow; with none idle, round robin (next_rr_cpu) over the vcpus not stopped, nobody after
+   * online_vcpus tries. An adapter interruption with a GISA sets no CPUSTAT_IO_INT; then
+   * kvm_s390_vcpu_wakeup. The round-robin target is not idle (not in kvm_vcpu_block): its
+   * wake-up finds the task running and changes no modelled field, so next_rr_cpu is left out.
+   */
+  __floating_irq_kick(this: Kernel, c: SystemContext, vm: number, fx: Effects): void {
+    const idx = vmOf(c, vm).vcpus.findIndex((v) => v.idle);
+    if (idx >= 0) this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
+  },
+
+  /** kvm_s390_inject_vm() of an I/O adapter interruption (KVM_S390_INTERRUPT, FLIC ENQUEUE / AIRQ_INJECT, an irqfd adapter route): __inject_vm -> __inject_io, then __floating_irq_kick. */
+  kvm_s390_inject_vm(this: Kernel, c: SystemContext, vm: number, isc: number, fx: Effects): number {
+    const rc = this.__inject_io(c, vm, isc);
+    if (rc) return rc;
+    this.__floating_irq_kick(c, vm, fx);
+    return 0;
+  },
+
+  /**
+   * kvm_s390_get_io_int(kvm, isc_mask, 0) as TPI calls it, GISA part: get_top_gisa_isc test-and-clears
+   * the highest-priority IPM bit in isc_mask; `nomem` (the kzalloc of the inti fails) sets it again
+   * with gisa_set_ipm_gisc (no alert). The classic lists (fi->lists[]) are the flic-ais machine's.
+   * Returns the ISC taken, -1 for none.
+   */
+  kvm_s390_get_io_int(this: Kernel, c: SystemContext, vm: number, iscMask: number, nomem: boolean): number {
+    const g = vmOf(c, vm).gisa;
+    if (!g.origin) return -1;
+    const isc = firstIsc(g.ipm & iscMask);
+    if (isc < 0 || !this.gisa_tac_ipm_gisc(c, vm, isc)) return -1;
+    if (!nomem) return isc;
+    this.gisa_set_ipm_gisc(c, vm, isc);
+    return -1;
+  },
+
+  /**
+   * get_all_floating_irqs() (KVM_DEV_FLIC_GET_ALL_IRQS), GISA part: every IPM bit is test-and-cleared
+   * into the kernel buffer before fi->lock is taken. Copied out (ok), or lost with the buffer on
+   * -ENOMEM / -EFAULT: the IPM ends the same either way; what userspace got is the flic-ais machine's.
+   */
+  get_all_floating_irqs(this: Kernel, c: SystemContext, vm: number): number {
+    const g = vmOf(c, vm).gisa;
+    if (!g.origin) return 0;
+    let n = 0;
+    for (let isc = 0; isc <= MAX_ISC; isc++) if (this.gisa_tac_ipm_gisc(c, vm, isc)) n++;
+    return n;
+  },
+
   /** kvm_s390_gisa_clear(): clears the IPM only. */
   kvm_s390_gisa_clear(this: Kernel, c: SystemContext, vm: number): void {
     const g = vmOf(c, vm).gisa;
@@ -247,6 +373,8 @@ export function gisaImplementations(k: Kernel) {
       gisa_mine: mine,
       // gi->origin is NULL (kvm_s390_gisa_destroy cleared it)
       gisa_origin_null: ({ context }: Args, ix: Ix) => !vmOf(context, ix.vm!).gisa.origin,
+      // gi->origin is set (kvm_s390_gisa_init ran again)
+      gisa_origin_set: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).gisa.origin,
       // hrtimer_active(&gi->timer)
       hrtimer_active: ({ context }: Args, ix: Ix) => vmOf(context, ix.vm!).gisa.timer,
       // v5.2 kvm_s390_gisa_destroy busy-waits while gisa_in_alert_list()
@@ -255,6 +383,10 @@ export function gisaImplementations(k: Kernel) {
       bounds_gisc_register: ({ context, event }: Args, ix: Ix) => (vmOf(context, ix.vm!).gisa.ref[event.isc!] ?? 0) < (context.params.maxRefs ?? Infinity),
       // bounds: the environment still has an adapter interruption to send
       bounds_airq: ({ context }: Args) => context.airqs !== 0,
+      // kvm_s390_pv_is_protected(kvm) (configurations with PV switches)
+      kvm_s390_pv_is_protected: ({ context }: Args, ix: Ix) => !!vmOf(context, ix.vm!).pv,
+      // kvm_s390_handle_pv(KVM_PV_ENABLE) does nothing on a protected VM
+      kvm_s390_pv_not_protected: ({ context }: Args, ix: Ix) => !vmOf(context, ix.vm!).pv,
       // the destroy may proceed: v6.6 unlinks itself, v5.2 spins until the host unlinked it
       gisa_destroy_may_proceed: ({ context }: Args, ix: Ix) => k.design.gisaDestroy === 'v6.6' || !k.gisa_in_alert_list(context, ix.vm!),
     },
@@ -272,12 +404,23 @@ export function gisaImplementations(k: Kernel) {
       gisa_vcpu_kicker: kernel((c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
       // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
       gisa_get_ipm_or_restore_iam: kernel((c, _e, ix) => void k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
+      // interrupt.c get_all_floating_irqs (flic_ioctl KVM_DEV_FLIC_GET_ALL_IRQS)
+      KVM_DEV_FLIC_GET_ALL_IRQS: kernel((c, _e, ix) => void k.get_all_floating_irqs(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_clear
       kvm_s390_gisa_clear: kernel((c, _e, ix) => k.kvm_s390_gisa_clear(c, ix.vm!)),
       // interrupt.c gisa_tac_ipm_gisc, as __deliver_io takes one ISC for a vcpu
       gisa_tac_ipm_gisc: kernel((c, e, ix) => void k.gisa_tac_ipm_gisc(c, ix.vm!, e.isc!)),
       // kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)
       kicked_mask_clear: kernel((c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
+      // interrupt.c kvm_s390_inject_vm of an adapter interruption (userspace or an irqfd route); counted against the airqs bound
+      kvm_s390_inject_vm: kernel((c, e, ix, fx) => {
+        if (c.airqs > 0) c.airqs -= 1;
+        void k.kvm_s390_inject_vm(c, ix.vm!, e.isc!, fx);
+      }),
+      // kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): outcome 'create-fails' is a vcpu's kvm_s390_pv_create_cpu failing
+      KVM_PV_ENABLE: kernel((c, e, ix, fx) => void k.kvm_s390_handle_pv(c, ix.vm!, true, e.outcome === 'create-fails', fx)),
+      // kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE)
+      KVM_PV_DISABLE: kernel((c, _e, ix, fx) => void k.kvm_s390_handle_pv(c, ix.vm!, false, false, fx)),
       // interrupt.c kvm_s390_gisa_destroy
       kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => k.kvm_s390_gisa_destroy(c, ix.vm!, fx)),
       // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)
@@ -293,6 +436,8 @@ const a = (name: string, ix: Ix) => ({ type: name, params: ix });
 
 /** The settle event of VM vm's GISA region: it follows gi->origin (`gisa.origin`). */
 export const gisaSettle = (vm: number) => settle(`vm${vm}.gisa`);
+/** The settle event after a PV switch: the region follows gi->origin between alive and disabled. */
+export const gisaPvSettle = (vm: number) => settle(`vm${vm}.gisa.pv`);
 
 /**
  * The GISA region in a fine-grained configuration (machines/kthread.ts): every transition
@@ -307,7 +452,7 @@ export interface GisaFine {
 /** The footprint of a coarse GISA transition of VM vm in a fine-grained configuration: what its guard and action read and write. */
 function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]; writes: Path[]; raises?: string[] } {
   const gi: Path = ['vms', vm, 'gisa'];
-  if (type === gisaSettle(vm).params.type) return { reads: [[...gi, 'origin']], writes: [] };
+  if (type === gisaSettle(vm).params.type || type === gisaPvSettle(vm).params.type) return { reads: [[...gi, 'origin']], writes: [] };
   switch (type) {
     case 'GISA_ADAPTER_INTERRUPTION':
       if (state === 'freed') return { reads: [['airqs']], writes: [['vms', vm, 'faults']] };
@@ -328,7 +473,7 @@ function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]
       return { reads: [], writes: [[...gi, 'freed']] };
     default:
       // the rest of the coarse calls: the VM and the GIB, read and written as a whole
-      return { reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], raises: ['gisa_alert', 'kvm_s390_vcpu_wakeup', settle('gib').params.type, gisaSettle(vm).params.type] };
+      return { reads: [['vms', vm], ['gib'], ['params']], writes: [['vms', vm], ['gib']], raises: ['gisa_alert', 'kvm_s390_vcpu_wakeup', settle('gib').params.type, gisaSettle(vm).params.type, gisaPvSettle(vm).params.type] };
   }
 }
 
@@ -339,7 +484,7 @@ function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]
  * names the state of the VM's kvm_destroy_vm in which the destroy runs (composed machine).
  * The destroy may process the GIB alert list, so it settles the GIB region (`settle.gib`).
  */
-export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: GisaFine) {
+export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: GisaFine, origin = true) {
   const ix = { vm };
   const destroyGuard = kvmStep
     ? and([a('gisa_mine', ix), a('gisa_destroy_may_proceed', ix), stateIn('#' + kvmStep)])
@@ -359,8 +504,13 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
         kicked_mask_clear: { guard: a('gisa_mine', ix), actions: a('kicked_mask_clear', ix), ...by('kernel') },
       }
     : {};
+  // protected virtualization: QEMU's KVM_PV_ENABLE / KVM_PV_DISABLE on the VM fd (kvm_s390_handle_pv)
+  const pv = {
+    KVM_PV_ENABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_not_protected', ix)]), actions: [a('KVM_PV_ENABLE', ix), settle('gib'), gisaPvSettle(vm)], ...by('userspace') },
+    KVM_PV_DISABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_is_protected', ix)]), actions: [a('KVM_PV_DISABLE', ix), gisaPvSettle(vm)], ...by('userspace') },
+  };
   const region = {
-    initial: 'alive',
+    initial: origin ? 'alive' : 'disabled',
     states: {
       alive: {
         description: 'gi->origin points to the GISA in sie_page2 (kvm_s390_gisa_init)',
@@ -368,16 +518,34 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
           ...driverCalls,
           ...restore,
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          // software injection: the IPM bit set without the IAM check or an alert, then a kick (without a GISA: the float list, flic-ais)
+          kvm_s390_inject_vm: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('bounds_airq', ix)]), actions: a('kvm_s390_inject_vm', ix), ...by('userspace') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           // QEMU's interrupt reset: KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs, through the FLIC fd QEMU holds while it holds the VM
           kvm_s390_gisa_clear: { guard: g('kvm_vm_alive', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('userspace') },
+          // QEMU saving the FLIC state (migration): the IPM is test-and-cleared into the buffer, also when the ioctl then fails
+          KVM_DEV_FLIC_GET_ALL_IRQS: { guard: g('kvm_vm_alive', ix), actions: a('KVM_DEV_FLIC_GET_ALL_IRQS', ix), ...by('userspace') },
+          ...pv,
           // gi->origin = NULL: the region follows it
           [gisaSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'destroyed' },
+          [gisaPvSettle(vm).params.type]: { guard: a('gisa_origin_null', ix), target: 'disabled' },
           kvm_s390_gisa_destroy: {
             guard: destroyGuard,
             actions: [a('kvm_s390_gisa_destroy', ix), settle('gib'), gisaSettle(vm)],
             ...by('kernel'),
           },
+        } as Record<string, unknown>,
+      },
+      disabled: {
+        description: 'gi->origin == NULL while the VM lives: no GISA (no AIV, use_gisa = 0: kvm_arch_init_vm) or disabled for a protected guest (kvm_s390_gisa_disable); sie_page2 allocated',
+        on: {
+          ...driverCalls,
+          ...pv,
+          // an AP still enabled with this GISA's address writes the page (no configuration with vcpus has a disabled GISA yet: without gd SIE would present nothing)
+          GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
+          [gisaPvSettle(vm).params.type]: { guard: a('gisa_origin_set', ix), target: 'alive' },
+          // kvm_arch_destroy_vm: kvm_s390_gisa_destroy returns at once (origin NULL)
+          kvm_s390_gisa_destroy: { guard: destroyGuard, target: 'destroyed', ...by('kernel') },
         } as Record<string, unknown>,
       },
       destroyed: {

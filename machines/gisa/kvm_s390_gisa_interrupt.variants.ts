@@ -26,7 +26,37 @@ export const gisaVariants: CoreVariant[] = [
       'two-vms-kicker-destroy': [],
       // the same ABA against the destroy's gisa_set_iam(0), then a late interruption: listed at free, and the GAL handler re-arms the kicker after hrtimer_cancel
       'kicker-unregister-destroy': ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
+      // the one-isc finding (GET_ALL only clears IPM bits, as kvm_s390_gisa_clear does)
+      'flic-get-all': ['FreedGisaNotInAlertList'],
+      // no GISA: registrations answer -ENODEV, nothing is ever listed
+      'no-aiv': [],
+      // the one-isc finding, plus: KVM_PV_ENABLE without UV AIV destroys a GISA with ISC 3 registered (the WARN), and
+      // KVM_PV_DISABLE re-initialises it with alert.mask 0 but ref_count[3] still 1 (kvm_s390_gisa_init does not reset ref_count[])
+      // and, on the one-isc premise (an AP left enabled relinks the GISA destroyed while listed, its IAM kept), the
+      // re-initialisation memsets a GISA the GIB list still reaches (7 steps)
+      'pv-switch': ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy', 'GisaInitNotListed'],
+      // the GISA stays disabled after PV: ref_count[] is stale, but no alert.mask is in use
+      'pv-use-gisa-cleared': ['FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy'],
     },
+  },
+  {
+    id: 'pv-reinit-restores-mask',
+    description:
+      'a fix for the stale ref_count[] after PV: kvm_s390_gisa_init, when kvm_s390_gisa_enable re-initialises a GISA, rebuilds alert.mask (and the IAM) from the ref_count[] it kept, so a registration made before KVM_PV_ENABLE is in force again after KVM_PV_DISABLE',
+    cite: 'not upstream: interrupt.c kvm_s390_gisa_init with "gi->alert.mask = <ISCs with ref_count != 0>" instead of "= 0" (v6.17-rc4 otherwise)',
+    configuration: 'pv-switch',
+    configurations: ['pv-switch'],
+    kernel: {
+      kvm_s390_gisa_init(c, vm) {
+        if (!(c.params.aiv ?? true)) return;
+        const g = vmOf(c, vm).gisa;
+        const mask = g.ref.reduce((m, r, isc) => (r ? m | (0x80 >> isc) : m), 0);
+        if (c.gib.list & (1 << vm)) vmOf(c, vm).faults |= 2048; // FAULT.GISA_INIT_WHILE_LISTED
+        Object.assign(g, { origin: true, mask, timer: false, ipm: 0, iam: mask });
+      },
+    },
+    // the WARN at the disable, the one-isc finding and the re-init of a relinked GISA stay; the mask matches the counts again
+    expectedViolations: ['FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy', 'GisaInitNotListed'],
   },
   {
     id: 'upstream-kicker-unregister',

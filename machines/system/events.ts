@@ -13,13 +13,17 @@ export const EVENTS: Record<string, EventInfo> = {
   // GISA
   GISA_ADAPTER_INTERRUPTION: ev('hardware', 'an adapter interruption for a guest ISC made pending in the GISA (AP or PCI)'),
   gisa_vcpu_kicker: ev('timer', 'interrupt.c gisa_vcpu_kicker (hrtimer gi->timer)', true),
+  kvm_s390_inject_vm: ev('userspace', 'interrupt.c kvm_s390_inject_vm of an I/O adapter interruption (KVM_S390_INTERRUPT, KVM_DEV_FLIC_ENQUEUE/AIRQ_INJECT, irqfd set_adapter_int): __inject_io, __floating_irq_kick'),
   kvm_s390_gisc_register: ev('kernel', 'interrupt.c kvm_s390_gisc_register (called by vfio_ap)'),
   kvm_s390_gisc_unregister: ev('kernel', 'interrupt.c kvm_s390_gisc_unregister (called by vfio_ap)'),
   gisa_get_ipm_or_restore_iam: ev('kernel', 'interrupt.c gisa_get_ipm_or_restore_iam (called by kvm_s390_handle_wait)'),
   gisa_tac_ipm_gisc: ev('kernel', 'interrupt.c gisa_tac_ipm_gisc (called by __deliver_io for a vcpu)'),
   kicked_mask_clear: ev('kernel', 'kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)'),
   kvm_s390_gisa_clear: ev('userspace', 'interrupt.c kvm_s390_gisa_clear (KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs)'),
+  KVM_DEV_FLIC_GET_ALL_IRQS: ev('userspace', 'interrupt.c flic_ioctl KVM_DEV_FLIC_GET_ALL_IRQS -> get_all_floating_irqs: the IPM test-and-cleared into the buffer (kept only if the copy-out succeeds)'),
   kvm_s390_gisa_destroy: ev('kernel', 'interrupt.c kvm_s390_gisa_destroy (kvm_arch_destroy_vm)', true),
+  KVM_PV_ENABLE: ev('userspace', 'kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE) -> kvm_s390_cpus_to_pv (kvm_s390_gisa_disable without UV AIV); outcome create-fails: a kvm_s390_pv_create_cpu fails, kvm_s390_cpus_from_pv undoes it'),
+  KVM_PV_DISABLE: ev('userspace', 'kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE) -> kvm_s390_cpus_from_pv (kvm_s390_gisa_enable if use_gisa)'),
   free_page_sie_page2: ev('kernel', 'kvm-s390.c kvm_arch_destroy_vm: free_page(kvm->arch.sie_page2)', true),
   // vcpu
   kvm_s390_vcpu_start: ev('userspace', 'kvm-s390.c kvm_s390_vcpu_start (KVM_SET_MP_STATE operating)'),
@@ -27,6 +31,7 @@ export const EVENTS: Record<string, EventInfo> = {
   vcpu_pre_run: ev('kernel', 'kvm-s390.c vcpu_pre_run: deliver, clear kicked_mask, enter SIE', true),
   vcpu_post_run: ev('kernel', 'kvm-s390.c vcpu_post_run: SIE exit for an intercept or host interruption'),
   kvm_s390_handle_wait: ev('guest', 'interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW'),
+  TPI: ev('guest', 'priv.c handle_tpi: the guest\'s TEST PENDING INTERRUPTION takes the highest ISC of CR6 from the GISA (outcome stored, store-fails: reinjected, nomem: set again)'),
   STOSM_IO: ev('guest', 'the guest enables I/O interruptions in its PSW (STOSM / LPSW)'),
   kvm_s390_vcpu_wakeup: ev('kernel', 'interrupt.c kvm_s390_vcpu_wakeup'),
   kvm_vcpu_check_block: ev('kernel', 'kvm_main.c kvm_vcpu_check_block -> kvm_arch_vcpu_runnable', true),
@@ -58,8 +63,8 @@ export interface Bounds {
 }
 
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
-  'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm']);
-const VM_ISC = new Set(['kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
+  'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE', 'KVM_DEV_FLIC_GET_ALL_IRQS']);
+const VM_ISC = new Set(['kvm_s390_inject_vm', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
 const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
   'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup']);
 const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue']);
@@ -75,6 +80,8 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
       const iscs = type === 'kvm_s390_gisc_register' || type === 'kvm_s390_gisc_unregister' ? [...params.iscs, ...(bounds.extraIscs ?? [])] : params.iscs;
       for (const vm of vms) for (const isc of iscs) out.push({ type, vm, isc });
     } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
+    else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
+    else if (type === 'KVM_PV_ENABLE') for (const vm of vms) for (const outcome of ['ok', 'create-fails']) out.push({ type, vm, outcome });
     else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });
     else if (type === 'PQAP_AQIC') {
       for (const q of range(params.queues)) {

@@ -4,7 +4,6 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
 
 export const VFIO_CORE_REF =
   'the VFIO core\'s own KVM reference (vfio_device_get_kvm_safe at the first open of the device, vfio_device_put_kvm after the last close_device, v6.2+, 2b48f52f2bff): the machine leaves it out, so vfio_ap\'s kvm_put_kvm can be the last one and kvm_destroy_vm runs inside vfio_ap_mdev_unset_kvm, whose release_update_locks_for_kvm would then unlock the freed kvm->lock; to model: a VFIO-core reference taken before vfio_ap_mdev_open_device and dropped after vfio_ap_mdev_close_device';
@@ -30,7 +29,7 @@ export const kvmAudit: KernelAudit = {
       fail: abstracted('creation failed: no VM exists for the machine'),
       crypto: ignored('crypto control block and the hook rwsem'),
       gisa: abstracted('the initial state: the GISA alive'),
-      noGisa: missing(NO_AIV),
+      noGisa: abstracted('configuration parameter useGisa = false (or aiv = false): the GISA region starts in disabled, origin NULL'),
     }),
     entry(K.kvm_get_kvm, modelled('kvm_get_kvm', 'bounds_kvm_get_kvm')),
     entry(K.kvm_get_kvm_safe, {

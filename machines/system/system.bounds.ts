@@ -102,6 +102,20 @@ export const systemConfigurations: CoreConfiguration[] = [
     liveness: airqLiveness,
   },
   {
+    id: 'inject',
+    description: 'as airq, but the adapter interruptions are injected by software (kvm_s390_inject_vm: QEMU\'s KVM_S390_INTERRUPT / FLIC AIRQ_INJECT or an irqfd adapter route): __inject_io sets the IPM bit without the IAM check or an alert, __floating_irq_kick wakes the first idle vcpu whatever its CR6; up to 2 injections',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(5), iscBit(3)], preRegistered: [3, 5], airqs: 2 },
+    bounds: { types: [...VCPU, ...GIB, 'kvm_s390_inject_vm'] },
+    liveness: airqLiveness,
+  },
+  {
+    id: 'tpi',
+    description: '1 VM with 1 vcpu open for ISC 3 (registered), up to 2 adapter interruptions; the guest may take one with TPI (priv.c handle_tpi: stored, the store fails and it is reinjected, or kvm_s390_get_io_int\'s kzalloc fails and the IPM bit is set again)',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },
+    bounds: { types: [...VCPU, ...GIB, 'GISA_ADAPTER_INTERRUPTION', 'TPI'] },
+    liveness: airqLiveness,
+  },
+  {
     id: 'kick-wait',
     description:
       'fine-grained, 2 threads: the gisa_vcpu_kicker hrtimer callback (its __airqs_kick_single_vcpu: the idle_mask scan, then test_and_set_bit of kicked_mask with the wake-up) against the vcpu\'s KVM_RUN loop (vcpu_pre_run, the wait intercept, kvm_s390_handle_wait: kvm_arch_vcpu_runnable, the IAM restore, __set_cpu_idle, kvm_vcpu_block\'s set_current_state / kvm_vcpu_check_block / schedule, __unset_cpu_idle); 1 vcpu open for ISC 3 (registered), up to 2 adapter interruptions, the GAL handler, FLIC CLEAR_IRQS',

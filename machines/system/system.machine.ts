@@ -94,7 +94,7 @@ export function composeMachine(id: string, parts: Parts, params: Params, k: Kern
   for (const vm of range(params.vms)) {
     const vmStates: Record<string, unknown> = {};
     if (parts.kvm) vmStates.kvm = kvmRegion(vm, !!parts.env);
-    if (parts.gisa) vmStates.gisa = gisaRegion(vm, !!parts.env, step('kvm_arch_destroy_vm')?.(vm), fine?.gisa?.(vm));
+    if (parts.gisa) vmStates.gisa = gisaRegion(vm, !!parts.env, step('kvm_arch_destroy_vm')?.(vm), fine?.gisa?.(vm), context.vms[vm]?.gisa.origin ?? true);
     if (parts.vcpus) for (const k of range(params.vcpus)) if (!fine?.vcpuThread?.(vm, k)) vmStates[`vcpu${k}`] = vcpuRegion(vm, k);
     if (Object.keys(vmStates).length) states[`vm${vm}`] = { type: 'parallel', states: vmStates };
   }

@@ -48,7 +48,8 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
     // the PQAP intercept against the close, with today's locks (pqap_hook_rwsem around the call through the hook): nothing to find;
     // no queue in kick-wait: the kick/wait windows of the upstream kicker and kvm_s390_handle_wait hold
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [] },
+    // inject: __floating_irq_kick wakes the first idle vcpu although its CR6 is closed for the injected ISC; the vcpu open for it sleeps on (no alert: the IAM is not looked at)
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [] },
   }),
   alsoIn({
     id: 'upstream-fixed',

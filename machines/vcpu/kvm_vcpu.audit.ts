@@ -4,8 +4,7 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
-import { DELIVERY_FAULT, INJECT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
+import { DELIVERY_FAULT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
 import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
 export const GUEST_PSW_CR6 =
@@ -67,7 +66,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.psw_ioint_disabled, modelled('psw_ioint_disabled')),
       entry(K.pending_irqs, {
         gisa: abstracted('deliverableIpm reads the GISA part; float and local interruptions are not modelled'),
-        noGisa: missing(NO_AIV),
+        noGisa: abstracted('without gi->origin deliverableIpm is empty (no gd: SIE presents no GISA interruption either); the float and local lists are not modelled'),
       }),
       entry(K.deliverable_irqs, {
         io: modelledAs('deliverableIpm: IPM & CR6 when the PSW enables I/O', 'kvm_arch_vcpu_runnable', 'kvm_s390_handle_wait', 'vcpu_pre_run', ...f(VCPU_PC.deliver, VCPU_PC.runnable, VCPU_PC.checkBlock)),
@@ -133,10 +132,10 @@ const own = (fine: boolean): KernelAudit => {
       }),
       entry(K.__floating_irq_kick, {
         none: ignored('no vcpu'),
-        idle: missing(INJECT),
-        rr: missing(INJECT),
-        aiGisa: missing(INJECT),
-        wake: missing(INJECT),
+        idle: modelledAs('the first vcpu in idle_mask, PSW and CR6 not looked at (system configuration inject: the wake-up goes to a vcpu closed for the ISC, NoLostWakeup)', '__floating_irq_kick'),
+        rr: modelledAs('the round-robin target is not idle, so not in kvm_vcpu_block: kvm_vcpu_wake_up finds it running and no modelled field changes; next_rr_cpu and the all-stopped case (nobody kicked) are left out for that reason', '__floating_irq_kick'),
+        aiGisa: modelledAs('no CPUSTAT_IO_INT: SIE presents the IPM bit to a vcpu in SIE enabled for it (__inject_io)', '__inject_io'),
+        wake: modelled('__floating_irq_kick', 'kvm_s390_vcpu_wakeup'),
       }),
       entry(K.__deliver_io, {
         float: missing(CLASSIC_IO),
@@ -231,22 +230,22 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.kvm_s390_inject_vm, {
         nomem: ignored('writes nothing'),
         einval: ignored('writes nothing'),
-        io: missing(INJECT),
+        io: modelled('kvm_s390_inject_vm', '__inject_io', '__floating_irq_kick'),
         other: missing(OTHER_IRQS),
         busy: ignored('writes nothing'),
       }),
       entry(K.kvm_s390_get_io_int, {
         none: ignored('the GISA is not touched'),
-        gisa: missing(TPI),
-        classicFirst: missing(TPI),
-        gisaFirst: missing(TPI),
-        nomem: missing(TPI),
-        window: missing(TPI),
+        gisa: modelled('kvm_s390_get_io_int', 'handle_tpi', 'TPI'),
+        classicFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+        gisaFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+        nomem: modelledAs('TPI outcome nomem: the test-and-clear and the set again are one step (see window)', 'kvm_s390_get_io_int', 'TPI'),
+        window: missing('the test-and-clear and gisa_set_ipm_gisc (nomem, or handle_tpi\'s reinject) are one step of the TPI event; to model: two steps with the kicker, millicode and a waiting vcpu between them'),
       }),
       entry(K.handle_tpi, {
         none: ignored('nothing taken'),
-        gisa: missing(TPI),
-        fault: missing(TPI),
+        gisa: modelledAs('the PSW I/O mask is not looked at; the TPI intercept and the return into SIE are one step', 'handle_tpi', 'TPI'),
+        fault: modelledAs('TPI outcome store-fails: kvm_s390_reinject_io_int -> __inject_io in the same step', 'handle_tpi', '__inject_io', 'TPI'),
       }),
       entry(K.kvm_arch_crypto_set_masks, {
         block: abstracted('the forced SIE exit is a vcpu_post_run, which the machine allows at any time; being kept out of SIE until the unblock is not modelled'),

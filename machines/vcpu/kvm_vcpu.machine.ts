@@ -36,6 +36,19 @@ const EINTR = -4;
 
 /** The kernel functions of the vcpu run loop (kvm-s390.c, interrupt.c, kvm_main.c), entries of the machine's kernel table. */
 export const vcpuKernel = {
+  /**
+   * priv.c handle_tpi: kvm_s390_get_io_int(gcr[6]) (the PSW I/O mask is not looked at); the interruption
+   * code is stored to the TPI area or the lowcore; when that fails kvm_s390_reinject_io_int -> __inject_io
+   * sets the IPM bit again (no alert, no kick). Returns the condition code (1: an interruption was taken).
+   */
+  handle_tpi(this: Kernel, c: SystemContext, vm: number, vcpu: number, outcome: string): number {
+    const v = vmOf(c, vm).vcpus[vcpu]!;
+    const isc = this.kvm_s390_get_io_int(c, vm, v.cr6, outcome === 'nomem');
+    if (isc < 0) return 0;
+    if (outcome === 'store-fails') this.__inject_io(c, vm, isc);
+    return 1;
+  },
+
   /** kvm_s390_vcpu_start() (KVM_SET_MP_STATE operating). */
   kvm_s390_vcpu_start(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
     vcpuOf(c, vm, vcpu).stopped = false;
@@ -163,6 +176,8 @@ export function vcpuImplementations(k: Kernel) {
       kvm_vcpu_check_block: kernel((c, _e, ix) => {
         if (k.kvm_vcpu_check_block(c, ix.vm!, ix.vcpu!) < 0) k.__unset_cpu_idle(c, ix.vm!, ix.vcpu!);
       }),
+      // the guest's TPI (intercepted): priv.c handle_tpi; outcome stored, store-fails (reinjected) or nomem (kzalloc in kvm_s390_get_io_int)
+      TPI: kernel((c, e, ix) => void k.handle_tpi(c, ix.vm!, ix.vcpu!, e.outcome ?? 'stored')),
       // environment of the per-object machine: an adapter interruption made pending in the GISA
       GISA_ADAPTER_INTERRUPTION: kernel((c, e, _ix, fx) => k.gisa_adapter_interruption(c, e.vm!, e.isc!, fx)),
     },
@@ -200,6 +215,8 @@ export function vcpuRegion(vm: number, vcpu: number) {
         description: 'PROG_IN_SIE: the guest runs; millicode delivers GISA interruptions the PSW and CR6 allow',
         on: {
           STOSM_IO: { guard: g('psw_ioint_disabled', ix), actions: a('STOSM_IO', ix), ...by('guest') },
+          // TPI intercept: handled and back into SIE (the intercept's exit and re-entry are not separate steps)
+          TPI: { guard: a('vcpu_mine', ix), actions: a('TPI', ix), ...by('guest') },
           vcpu_post_run: { guard: a('vcpu_mine', ix), target: 'outside_sie', actions: a('vcpu_post_run', ix), ...by('kernel') },
           // the wait intercept leaves SIE; whether the vcpu then halts is what kvm_s390_handle_wait did
           kvm_s390_handle_wait: { guard: a('vcpu_mine', ix), target: 'outside_sie', actions: [a('kvm_s390_handle_wait', ix), settle(region)], ...by('guest') },
