@@ -115,13 +115,13 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['NoPqapHookUseAfterClear'],
   },
   {
-    id: 'pqap-open-v5.12',
+    id: 'pqap-open-v5.13',
     description:
-      'the PQAP intercept against the open as v5.12..v5.14 lock it (0cc00c8d4050: matrix_mdev->kvm_busy and the wait_for_kvm queue): the group notifier\'s vfio_ap_mdev_set_kvm takes the reference and sets kvm_busy under matrix_dev->lock, drops the lock for kvm_arch_crypto_set_masks, retakes it and stores the hook and matrix_mdev->kvm together; priv.c reads the hook without a lock. The guest sees the hook NULL (rc 01, cc 3 from priv.c) or the whole attach; vfio_ap\'s handle_pqap never waits on kvm_busy against the open (the hook is stored in the step that clears kvm_busy), and nothing is set up without the reference',
-    cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm, handle_pqap, v5.12..v5.14 (0cc00c8d4050 "s390/vfio-ap: fix circular lockdep when setting/clearing crypto masks"; replaced by 1e753732bda6 and 86956e70761b in v5.15); arch/s390/kvm/priv.c handle_pqap (no pqap_hook_rwsem)',
+      'the PQAP intercept against the open as v5.13..v5.14 lock it (0cc00c8d4050: matrix_mdev->kvm_busy and the wait_for_kvm queue): the group notifier\'s vfio_ap_mdev_set_kvm takes the reference and sets kvm_busy under matrix_dev->lock, drops the lock for kvm_arch_crypto_set_masks, retakes it and stores the hook and matrix_mdev->kvm together; priv.c reads the hook without a lock. The guest sees the hook NULL (rc 01, cc 3 from priv.c) or the whole attach; vfio_ap\'s handle_pqap never waits on kvm_busy against the open (the hook is stored in the step that clears kvm_busy), and nothing is set up without the reference',
+    cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm, handle_pqap, v5.13..v5.14 (0cc00c8d4050 "s390/vfio-ap: fix circular lockdep when setting/clearing crypto masks"; replaced by 1e753732bda6 and 86956e70761b in v5.15); arch/s390/kvm/priv.c handle_pqap (no pqap_hook_rwsem)',
     configuration: 'pqap-open',
     configurations: ['pqap-open'],
-    threads: (_threads, k) => pqapOpenThreads(k, 'v5.12'),
+    threads: (_threads, k) => pqapOpenThreads(k, 'v5.13'),
     expectedViolations: [],
   },
   {

@@ -66,7 +66,7 @@ export const pqapCloseAudit: KernelAudit = {
 const SET = 'vfio_ap_mdev_set_kvm@';
 
 // The names the fine-grained pqap-open configuration adds (the PQAP intercept against QEMU
-// opening the mdev: vfio_ap_mdev_set_kvm as steps, eras upstream, v5.12..v5.14, v5.3..v5.11, and
+// opening the mdev: vfio_ap_mdev_set_kvm as steps, eras upstream, v5.13..v5.14, v5.3..v5.12, and
 // the planted pointer-before-reference race), composed into the system audit like pqapCloseAudit.
 export const pqapOpenAudit: KernelAudit = {
   machine: 'system (pqap-open threads)',
@@ -97,7 +97,7 @@ export const pqapOpenAudit: KernelAudit = {
       ),
       noQueue: byOthers,
       enable: modelledAs(
-        'pqap-open: as in pqap-close; v5.12..v5.14 wait under wait_event_cmd(matrix_mdev->wait_for_kvm, !kvm_busy) between the hook test and the kvm test (unlock, sleep, lock, test again): never taken against the open, asserted',
+        'pqap-open: as in pqap-close; v5.13..v5.14 wait under wait_event_cmd(matrix_mdev->wait_for_kvm, !kvm_busy) between the hook test and the kvm test (unlock, sleep, lock, test again): never taken against the open, asserted',
         `${HOOK}wait_event_cmd(!kvm_busy)`, `${HOOK}wait_event_cmd: mutex_unlock(matrix_dev->lock)`, `${HOOK}wait_event_cmd: schedule()`, `${HOOK}wait_event_cmd: mutex_lock(matrix_dev->lock)`,
         `${HOOK}mutex_lock(matrix_dev->lock)`, `${HOOK}vfio_ap_irq_enable`, `${HOOK}mutex_unlock(matrix_dev->lock)`,
       ),
@@ -106,14 +106,14 @@ export const pqapOpenAudit: KernelAudit = {
     entry(K.vfio_ap_mdev_set_kvm, {
       noCrycb: byOthers,
       hook: modelledAs(
-        'pqap-open: down_write, the store (the mdev region follows the hook), up_write; v5.12..v5.14 the store with the pointer after set_masks under matrix_dev->lock; v5.3..v5.11 with the pointer and the reference under matrix_dev->lock',
+        'pqap-open: down_write, the store (the mdev region follows the hook), up_write; v5.13..v5.14 the store with the pointer after set_masks under matrix_dev->lock; v5.3..v5.12 with the pointer and the reference under matrix_dev->lock',
         `${SET}down_write(pqap_hook_rwsem)`, `${SET}pqap_hook = &matrix_mdev->pqap_hook`, `${SET}up_write(pqap_hook_rwsem)`,
         `${SET}pqap_hook = &matrix_mdev->pqap_hook; matrix_mdev->kvm = kvm; kvm_busy = false`,
         `${SET}matrix_mdev->kvm = kvm; kvm_get_kvm(kvm); pqap_hook = &matrix_mdev->pqap_hook`, 'pqap_hook_set',
       ),
       eperm: byOthers,
       attach: modelledAs(
-        'pqap-open: get_update_locks_for_kvm, kvm_get_kvm and matrix_mdev->kvm in one step under them (the mdev_list scan passes: one mdev; the APCB is not modelled), release_update_locks_for_kvm; v5.12..v5.14: under matrix_dev->lock (the group notifier\'s) kvm_get_kvm and kvm_busy = true, unlock for kvm_arch_crypto_set_masks, lock again; the planted race stores the pointer first and takes the reference later',
+        'pqap-open: get_update_locks_for_kvm, kvm_get_kvm and matrix_mdev->kvm in one step under them (the mdev_list scan passes: one mdev; the APCB is not modelled), release_update_locks_for_kvm; v5.13..v5.14: under matrix_dev->lock (the group notifier\'s) kvm_get_kvm and kvm_busy = true, unlock for kvm_arch_crypto_set_masks, lock again; the planted race stores the pointer first and takes the reference later',
         `${SET}mutex_lock(matrix_dev->guests_lock)`, `${SET}mutex_lock(kvm->lock)`, `${SET}mutex_lock(matrix_dev->mdevs_lock)`, `${SET}kvm_get_kvm(kvm); matrix_mdev->kvm = kvm`,
         `${SET}mutex_unlock(matrix_dev->mdevs_lock)`, `${SET}mutex_unlock(kvm->lock)`, `${SET}mutex_unlock(matrix_dev->guests_lock)`,
         `${SET}mutex_lock(matrix_dev->lock)`, `${SET}mutex_unlock(matrix_dev->lock)`, `${SET}kvm_get_kvm(kvm); kvm_busy = true`,

@@ -28,7 +28,7 @@
  *   reference under matrix_dev->lock, the only driver lock, which vfio_ap's handle_pqap takes
  *   too and re-tests the hook under. Fixed by the rwsem commit above (the lockdep fix before it,
  *   0cc00c8d4050 "s390/vfio-ap: fix circular lockdep when setting/clearing crypto masks",
- *   v5.12, dropped matrix_dev->lock around the mask updates with a kvm_busy wait, and did not
+ *   v5.13-rc1, dropped matrix_dev->lock around the mask updates with a kvm_busy wait, and did not
  *   touch priv.c).
  * The AQIC series as first posted (aqic-v4) is coarse only: building it here is a SpecError.
  *
@@ -98,16 +98,16 @@ function deref(at: string, cite: string, next: string): Step<C> {
 
 /**
  * The era of the fine-grained transcriptions: `upstream` (v5.15+ locking, pinned v6.17-rc4),
- * `v5.12` (v5.12..v5.14: 0cc00c8d4050's kvm_busy flag and wait_for_kvm queue, no
- * pqap_hook_rwsem), `v5.3` (v5.3..v5.11: matrix_dev->lock only). The design's `aqic` switch gives
- * upstream or v5.3; v5.12 is chosen by the variants that build it (pqapOpenThreads(k, 'v5.12')).
+ * `v5.13` (v5.13..v5.14: 0cc00c8d4050's kvm_busy flag and wait_for_kvm queue, no
+ * pqap_hook_rwsem), `v5.3` (v5.3..v5.12: matrix_dev->lock only). The design's `aqic` switch gives
+ * upstream or v5.3; v5.13 is chosen by the variants that build it (pqapOpenThreads(k, 'v5.13')).
  */
-export type PqapEra = 'upstream' | 'v5.12' | 'v5.3';
+export type PqapEra = 'upstream' | 'v5.13' | 'v5.3';
 
 /** The era the design transcribes (aqic-v4 is coarse only: a SpecError). */
 export function eraOf(k: Kernel, fn: string): PqapEra {
   const d = k.design.aqic;
-  if (d === 'aqic-v4') throw new SpecError(`the fine-grained ${fn} transcribes upstream, v5.12..v5.14 and v5.3..v5.11; design ${JSON.stringify(k.design)} is coarse only`);
+  if (d === 'aqic-v4') throw new SpecError(`the fine-grained ${fn} transcribes upstream, v5.13..v5.14 and v5.3..v5.12; design ${JSON.stringify(k.design)} is coarse only`);
   return d === 'v5.3' ? 'v5.3' : 'upstream';
 }
 
@@ -115,21 +115,21 @@ const KVM_BUSY: Path = ['mdev', 'kvmBusy'];
 
 /**
  * vfio_ap's handle_pqap (the hook), inlined: under the driver lock, re-test the hook (and, since
- * v5.12, wait while matrix_mdev->kvm_busy (v5.12..v5.14) and test matrix_mdev->kvm), find the
+ * v5.13, wait while matrix_mdev->kvm_busy (v5.13..v5.14) and test matrix_mdev->kvm), find the
  * queue, vfio_ap_irq_enable. `lock` is the era's driver lock. The answer the guest gets when a
  * test fails is the initial qstatus, AP_RESPONSE_Q_NOT_AVAIL (rc 01), at out_unlock.
  */
 function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: string, era: PqapEra = eraOf(k, 'handle_pqap')): Step<C>[] {
   const at = (s: string) => `vfio_ap:handle_pqap@${s}`;
   const lookup = at('vfio_ap_mdev_get_queue');
-  // v5.12..v5.14: wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, mutex_unlock(&matrix_dev->lock), mutex_lock(&matrix_dev->lock))
+  // v5.13..v5.14: wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, mutex_unlock(&matrix_dev->lock), mutex_lock(&matrix_dev->lock))
   const wait: Step<C>[] =
-    era !== 'v5.12'
+    era !== 'v5.13'
       ? []
       : [
           {
             at: at('wait_event_cmd(!kvm_busy)'),
-            cite: 'vfio_ap_ops.c handle_pqap (v5.12..v5.14): if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, ...): the condition, under matrix_dev->lock',
+            cite: 'vfio_ap_ops.c handle_pqap (v5.13..v5.14): if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, ...): the condition, under matrix_dev->lock',
             reads: [HOOK, KVM_BUSY],
             next: [
               { if: named('!pqap_hook', (c: C, t: ThreadView) => c.mdev.hook !== vmIx(t)), goto: lookup },
@@ -152,7 +152,7 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
     ...wait,
     {
       at: lookup,
-      cite: 'vfio_ap_ops.c handle_pqap: if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); if (!matrix_mdev->kvm) goto out_unlock (v5.12+); q = vfio_ap_mdev_get_queue(matrix_mdev, apqn) (qstatus stays AP_RESPONSE_Q_NOT_AVAIL, rc 01, unless all hold)',
+      cite: 'vfio_ap_ops.c handle_pqap: if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); if (!matrix_mdev->kvm) goto out_unlock (not in v5.3); q = vfio_ap_mdev_get_queue(matrix_mdev, apqn) (qstatus stays AP_RESPONSE_Q_NOT_AVAIL, rc 01, unless all hold)',
       reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi']],
       run: (c, t) => {
         const x = c.queues[qIx(t)]!;
@@ -180,7 +180,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
   if (k.replaced.has('handle_pqap')) throw new SpecError('a variant that replaces handle_pqap is coarse only: the fine-grained configuration splits it into steps');
   if (era !== 'upstream') {
     const lock = matrix_dev_lock;
-    const v = era === 'v5.3' ? 'v5.3..v5.11' : 'v5.12..v5.14';
+    const v = era === 'v5.3' ? 'v5.3..v5.12' : 'v5.13..v5.14';
     return kfunction('handle_pqap', `arch/s390/kvm/priv.c handle_pqap, ${v} (no pqap_hook_rwsem)`, [
       {
         at: 'if (pqap_hook)',
@@ -332,41 +332,41 @@ const getAndStore = (vm: number, at: string, cite: string, pointer: boolean, bus
  *   mdev_list (one mdev here: it passes), kvm_get_kvm, matrix_mdev->kvm = kvm,
  *   vfio_ap_mdev_update_guest_apcb (the APCB is not modelled), release_update_locks_for_kvm.
  *   Between up_write and mutex_lock(mdevs_lock) the hook is set and matrix_mdev->kvm is NULL.
- * - v5.12 (0cc00c8d4050, v5.12..v5.14): vfio_ap_mdev_group_notifier(VFIO_GROUP_NOTIFY_SET_KVM)
+ * - v5.13 (0cc00c8d4050, v5.13..v5.14): vfio_ap_mdev_group_notifier(VFIO_GROUP_NOTIFY_SET_KVM)
  *   takes matrix_dev->lock; set_kvm scans mdev_list, kvm_get_kvm, kvm_busy = true, drops the
  *   lock for kvm_arch_crypto_set_masks (which takes kvm->lock: the circular lockdep the commit
  *   fixes; the APCB is not modelled, so that call is no step), takes it again, stores the hook
  *   and matrix_mdev->kvm, kvm_busy = false, wake_up_all(&wait_for_kvm); the notifier unlocks.
  *   (Read from 1e753732bda6's diff, which moved the pointer store before the unlock and the
  *   hook store under the new rwsem.)
- * - v5.3 (ec89b55e3bce, v5.3..v5.11): under matrix_dev->lock the mdev_list scan,
+ * - v5.3 (ec89b55e3bce, v5.3..v5.12): under matrix_dev->lock the mdev_list scan,
  *   matrix_mdev->kvm = kvm, kvm_get_kvm, the hook; the notifier then sets the masks unlocked.
  */
 export function set_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_set_kvm')): F {
   if (k.replaced.has('vfio_ap_mdev_set_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_set_kvm is coarse only: the fine-grained configuration splits it into steps');
   if (era === 'v5.3') {
-    return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm, v5.3..v5.11', [
-      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3) / vfio_ap_mdev_group_notifier (v5.10, v5.11): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+    return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm, v5.3..v5.12', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3) / vfio_ap_mdev_group_notifier (v5.10..v5.12): mutex_lock(&matrix_dev->lock)', sleeps: true }),
       setHook(
         'matrix_mdev->kvm = kvm; kvm_get_kvm(kvm); pqap_hook = &matrix_mdev->pqap_hook',
-        'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3..v5.11): list_for_each_entry(m, &matrix_dev->mdev_list, node) -EPERM scan; matrix_mdev->kvm = kvm; kvm_get_kvm(kvm); kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook (all under matrix_dev->lock)',
+        'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3..v5.12): list_for_each_entry(m, &matrix_dev->mdev_list, node) -EPERM scan; matrix_mdev->kvm = kvm; kvm_get_kvm(kvm); kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook (all under matrix_dev->lock)',
         { reads: [['vms', vm, 'users']], writes: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['vms', vm, 'users']], run: (c, t) => Object.assign(c.mdev, { kvm: vmIx(t), kvmRef: true }, void (c.vms[vmIx(t)]!.users += 1)) },
       ),
-      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3..v5.11): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_set_masks follows in the notifier, unlocked (the APCB is not modelled)' }),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3..v5.12): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_set_masks follows in the notifier, unlocked (the APCB is not modelled)' }),
     ]);
   }
-  if (era === 'v5.12') {
-    return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_group_notifier -> vfio_ap_mdev_set_kvm, v5.12..v5.14', [
-      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_group_notifier (v5.12): mutex_lock(&matrix_dev->lock); vfio_ap_mdev_set_kvm(matrix_mdev, data)', sleeps: true }),
-      getAndStore(vm, 'kvm_get_kvm(kvm); kvm_busy = true', 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.12): if (kvm->arch.crypto.crycbd) { mdev_list -EPERM scan; kvm_get_kvm(kvm); matrix_mdev->kvm_busy = true;', false, true),
-      release<C>(matrix_dev_lock, 'write', { at: 'mutex_unlock(matrix_dev->lock) for set_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.12): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_set_masks(kvm, apm, aqm, adm) (takes kvm->lock; the APCB is not modelled)' }),
-      acquire<C>(matrix_dev_lock, 'write', { at: 'mutex_lock(matrix_dev->lock) after set_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.12): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+  if (era === 'v5.13') {
+    return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_group_notifier -> vfio_ap_mdev_set_kvm, v5.13..v5.14', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_group_notifier (v5.13): mutex_lock(&matrix_dev->lock); vfio_ap_mdev_set_kvm(matrix_mdev, data)', sleeps: true }),
+      getAndStore(vm, 'kvm_get_kvm(kvm); kvm_busy = true', 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): if (kvm->arch.crypto.crycbd) { mdev_list -EPERM scan; kvm_get_kvm(kvm); matrix_mdev->kvm_busy = true;', false, true),
+      release<C>(matrix_dev_lock, 'write', { at: 'mutex_unlock(matrix_dev->lock) for set_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_set_masks(kvm, apm, aqm, adm) (takes kvm->lock; the APCB is not modelled)' }),
+      acquire<C>(matrix_dev_lock, 'write', { at: 'mutex_lock(matrix_dev->lock) after set_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): mutex_lock(&matrix_dev->lock)', sleeps: true }),
       setHook(
         'pqap_hook = &matrix_mdev->pqap_hook; matrix_mdev->kvm = kvm; kvm_busy = false',
-        'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.12): kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook; matrix_mdev->kvm = kvm; matrix_mdev->kvm_busy = false; wake_up_all(&matrix_mdev->wait_for_kvm)',
+        'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook; matrix_mdev->kvm = kvm; matrix_mdev->kvm_busy = false; wake_up_all(&matrix_mdev->wait_for_kvm)',
         { writes: [['mdev', 'kvm'], KVM_BUSY], run: (c, t) => Object.assign(c.mdev, { kvm: vmIx(t), kvmBusy: false }) },
       ),
-      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_group_notifier (v5.12): mutex_unlock(&matrix_dev->lock)' }),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_group_notifier (v5.13): mutex_unlock(&matrix_dev->lock)' }),
     ]);
   }
   const rw = pqap_hook_rwsem(vm);

@@ -31,7 +31,7 @@ const answered01ByVfioAp = (s: S, lock: string) => pc(s, 'vcpu') === UNLOCK(lock
 
 describe('pqap-open: the PQAP intercept against the open of the mdev', () => {
   it('every era: no violation, with or without reduction; nothing is pinned, registered or enabled without matrix_mdev->kvm and the reference', () => {
-    for (const v of ['upstream', 'upstream-fixed', 'v5.3', 'pqap-open-v5.12']) {
+    for (const v of ['upstream', 'upstream-fixed', 'v5.3', 'pqap-open-v5.13']) {
       const m = systemSpec.model(v, C);
       expect(explore(m, { por: false }).violations.size, v).toBe(0);
       expect(explore(m, { por: true }).violations.size, v).toBe(0);
@@ -64,8 +64,8 @@ describe('pqap-open: the PQAP intercept against the open of the mdev', () => {
     expect(last.value).toMatchObject({ matrix_mdev: 'open', q0: { assigned: 'aqic_disabled' } });
   });
 
-  it('v5.3..v5.11 and v5.12..v5.14: the hook and the pointer are stored together under matrix_dev->lock; vfio_ap never answers 01, the guest sees the hook NULL (priv.c: rc 01, cc 3) or the attach', () => {
-    for (const v of ['v5.3', 'pqap-open-v5.12']) {
+  it('v5.3..v5.12 and v5.13..v5.14: the hook and the pointer are stored together under matrix_dev->lock; vfio_ap never answers 01, the guest sees the hook NULL (priv.c: rc 01, cc 3) or the attach', () => {
+    for (const v of ['v5.3', 'pqap-open-v5.13']) {
       const all = states(systemSpec.model(v, C));
       expect(all.some((s) => answered01ByVfioAp(s, 'matrix_dev->lock')), v).toBe(false);
       // both outcomes are reachable: enabled, or returned without the hook
@@ -74,8 +74,8 @@ describe('pqap-open: the PQAP intercept against the open of the mdev', () => {
     }
   });
 
-  it('v5.12..v5.14: vfio_ap\'s kvm_busy wait is never taken against the open (kvm_busy is true only while the hook is NULL)', () => {
-    const all = states(systemSpec.model('pqap-open-v5.12', C));
+  it('v5.13..v5.14: vfio_ap\'s kvm_busy wait is never taken against the open (kvm_busy is true only while the hook is NULL)', () => {
+    const all = states(systemSpec.model('pqap-open-v5.13', C));
     expect(all.some((s) => s.context.mdev.kvmBusy === true)).toBe(true);
     expect(all.some((s) => pc(s, 'vcpu').startsWith('vfio_ap:handle_pqap@wait_event_cmd: '))).toBe(false);
   });
