@@ -4,7 +4,7 @@ import type { SystemContext } from '../context.ts';
 import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreVariant } from './spec.ts';
-import { lookupBeforeLock, pointerBeforeReference, pqapOpenThreads, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -112,6 +112,16 @@ export const systemVariants: CoreVariant[] = [
     design: { aqic: 'v5.3' },
     configuration: 'pqap-close',
     configurations: ['pqap-close'],
+    expectedViolations: ['NoPqapHookUseAfterClear'],
+  },
+  {
+    id: 'pqap-close-v5.13',
+    description:
+      'the PQAP intercept against the close as v5.13..v5.14 lock it (0cc00c8d4050, before the rwsem): vfio_ap_mdev_release takes matrix_dev->lock, vfio_ap_mdev_unset_kvm sets kvm_busy, drops the lock for kvm_arch_crypto_clear_masks, retakes it, resets the queues, clears the hook (after the reset, a plain store), kvm_put_kvm, matrix_mdev->kvm = NULL, kvm_busy = false and wakes the waiters; vfio_ap\'s handle_pqap waits on kvm_busy (unlock, sleep, lock) and then finds matrix_mdev->kvm NULL (rc 01). Finding as in v5.10: priv.c loads the hook again after the call (module_put(hook->owner)) and finds it NULL; nothing is pinned or registered after the close',
+    cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release, vfio_ap_mdev_unset_kvm, handle_pqap, v5.13..v5.14 (0cc00c8d4050; the hook store moved under pqap_hook_rwsem by 1e753732bda6, v5.15); arch/s390/kvm/priv.c handle_pqap (no rwsem)',
+    configuration: 'pqap-close',
+    configurations: ['pqap-close'],
+    threads: (_threads, k) => pqapCloseThreads(k, 'v5.13'),
     expectedViolations: ['NoPqapHookUseAfterClear'],
   },
   {

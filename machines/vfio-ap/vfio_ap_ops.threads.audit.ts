@@ -45,7 +45,7 @@ export const pqapCloseAudit: KernelAudit = {
       disable: byOthers,
     }),
     entry(K.vfio_ap_mdev_unset_kvm, {
-      none: modelledAs('pqap-close: matrix_mdev->kvm read without a lock (v5.3..v5.10 vfio_ap_mdev_release: under matrix_dev->lock)', 'vfio_ap_mdev_unset_kvm@kvm = matrix_mdev->kvm', 'vfio_ap_mdev_release@if (matrix_mdev->kvm)'),
+      none: modelledAs('pqap-close: matrix_mdev->kvm read without a lock (v5.3..v5.10 vfio_ap_mdev_release: under matrix_dev->lock)', 'vfio_ap_mdev_unset_kvm@kvm = matrix_mdev->kvm', 'vfio_ap_mdev_release@if (matrix_mdev->kvm)', 'vfio_ap_mdev_release@kvm_busy = true'),
       hook: modelledAs(
         'pqap-close: down_write, the store, up_write (v5.3..v5.10: the store under matrix_dev->lock only); the mdev region follows the hook',
         'vfio_ap_mdev_unset_kvm@down_write(pqap_hook_rwsem)', 'vfio_ap_mdev_unset_kvm@pqap_hook = NULL', 'vfio_ap_mdev_unset_kvm@up_write(pqap_hook_rwsem)', 'vfio_ap_mdev_release@pqap_hook = NULL', 'pqap_hook_cleared',
@@ -55,9 +55,11 @@ export const pqapCloseAudit: KernelAudit = {
         'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->guests_lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->mdevs_lock)',
         'vfio_ap_mdev_unset_kvm@mutex_unlock(matrix_dev->mdevs_lock)', 'vfio_ap_mdev_unset_kvm@mutex_unlock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_unlock(matrix_dev->guests_lock)',
         'vfio_ap_mdev_release@mutex_lock(matrix_dev->lock)', 'vfio_ap_mdev_release@mutex_unlock(matrix_dev->lock)',
+        // v5.13..v5.14: kvm_busy set, matrix_dev->lock dropped around kvm_arch_crypto_clear_masks
+        'vfio_ap_mdev_release@mutex_unlock(matrix_dev->lock) for clear_masks', 'vfio_ap_mdev_release@mutex_lock(matrix_dev->lock) after clear_masks',
       ),
       reset: modelledAs('pqap-close: one step under the driver lock (every other user of the queue fields takes it)', 'vfio_ap_mdev_unset_kvm@vfio_ap_mdev_reset_queues', 'vfio_ap_mdev_release@vfio_ap_mdev_reset_queues'),
-      put: modelledAs('pqap-close: kvm_put_kvm and the pointer cleared in one step under the driver lock', 'vfio_ap_mdev_unset_kvm@kvm_put_kvm(kvm)', 'vfio_ap_mdev_release@kvm_put_kvm(kvm)'),
+      put: modelledAs('pqap-close: kvm_put_kvm and the pointer cleared in one step under the driver lock', 'vfio_ap_mdev_unset_kvm@kvm_put_kvm(kvm)', 'vfio_ap_mdev_release@kvm_put_kvm(kvm)', 'vfio_ap_mdev_release@kvm_busy = false; wake_up_all'),
     }),
     entry(K.get_update_locks, modelledAs('pqap-close: vfio_ap_mdev_unset_kvm takes guests_lock, kvm->lock, mdevs_lock as steps, in this order', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->guests_lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->mdevs_lock)')),
   ],

@@ -255,11 +255,36 @@ const clearHook = (cite: string): Step<C> => ({
 });
 
 /** QEMU's close of the mdev: vfio_ap_mdev_unset_kvm (upstream) or vfio_ap_mdev_release (v5.3..v5.10), of the VM the mdev is open for. */
-export function unset_kvm(vm: number, k: Kernel): F {
-  const d = k.design.aqic;
+export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm')): F {
   if (k.replaced.has('vfio_ap_mdev_unset_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_unset_kvm is coarse only: the fine-grained configuration splits it into steps');
-  if (d === 'aqic-v4') throw new SpecError(`the fine-grained vfio_ap_mdev_unset_kvm transcribes upstream and v5.3..v5.10; design ${JSON.stringify(k.design)} is coarse only`);
-  if (d === 'v5.3') {
+  if (era === 'v5.13') {
+    // v5.13..v5.14 (0cc00c8d4050; the order read from 1e753732bda6's diff): vfio_ap_mdev_release takes matrix_dev->lock and calls vfio_ap_mdev_unset_kvm
+    const [reset, put] = resetAndPut(vm, 'vfio_ap_mdev_unset_kvm (v5.13)', k);
+    return kfunction('vfio_ap_mdev_release', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release -> vfio_ap_mdev_unset_kvm, v5.13..v5.14', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_release (v5.13): mutex_lock(&matrix_dev->lock); vfio_ap_mdev_unset_kvm(matrix_mdev)', sleeps: true }),
+      {
+        at: 'if (matrix_mdev->kvm)',
+        cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, ...) (no other thread here sets kvm_busy: it passes at once); if (matrix_mdev->kvm) {',
+        reads: [['mdev', 'kvm']],
+        run: (c, t) => void (t.local.kvm = c.mdev.kvm === vmIx(t)),
+        next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: 'kvm_busy = true' }, { goto: `mutex_unlock(${matrix_dev_lock.short})` }],
+      },
+      { at: 'kvm_busy = true', cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): matrix_mdev->kvm_busy = true', writes: [KVM_BUSY], run: (c) => void (c.mdev.kvmBusy = true) },
+      release<C>(matrix_dev_lock, 'write', { at: 'mutex_unlock(matrix_dev->lock) for clear_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_clear_masks(matrix_mdev->kvm) (takes kvm->lock; the APCB is not modelled)' }),
+      acquire<C>(matrix_dev_lock, 'write', { at: 'mutex_lock(matrix_dev->lock) after clear_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      reset!,
+      clearHook('vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): matrix_mdev->kvm->arch.crypto.pqap_hook = NULL (after the reset; a plain store, priv.c reads it without a lock)'),
+      put!,
+      {
+        at: 'kvm_busy = false; wake_up_all',
+        cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): matrix_mdev->kvm_busy = false; wake_up_all(&matrix_mdev->wait_for_kvm)',
+        writes: [KVM_BUSY],
+        run: (c) => void (c.mdev.kvmBusy = false),
+      },
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_release (v5.13): mutex_unlock(&matrix_dev->lock)' }),
+    ]);
+  }
+  if (era === 'v5.3') {
     return kfunction('vfio_ap_mdev_release', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release, v5.3..v5.10', [
       acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_release (v5.10): mutex_lock(&matrix_dev->lock)', sleeps: true }),
       {
@@ -417,10 +442,10 @@ export function pointerBeforeReference(f: F): F {
 }
 
 /** The two threads of `pqap-close`: the guest's PQAP(AQIC) on VM 0 for queue 0, and QEMU closing the mdev. */
-export function pqapCloseThreads(k: Kernel): ThreadDef<C>[] {
+export function pqapCloseThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm')): ThreadDef<C>[] {
   return [
-    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k)] },
-    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k)] },
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era)] },
   ];
 }
 
