@@ -160,6 +160,8 @@ export interface MdevContext {
   kvmRef: boolean;
   /** the VM whose kvm->arch.crypto.pqap_hook points to this mdev's hook, -1 for none */
   hook: number;
+  /** matrix_mdev->kvm_busy (v5.13..v5.14 only, 0cc00c8d4050..86956e70761b): set_kvm/unset_kvm dropped matrix_dev->lock mid-way; absent = false */
+  kvmBusy?: boolean;
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */

@@ -12,8 +12,8 @@ import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import { pqapCloseThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
-import { NoAqicResourcesAfterUnsetKvm, NoPqapHookUseAfterClear } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+import { pqapCloseThreads, pqapOpenThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { NoAqicResourcesAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
 const KICK_WAIT_REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO']);
@@ -83,6 +83,21 @@ function pqapClose(_params: Params, k: Kernel): FineParts {
     threads: pqapCloseThreads(k),
     initial: mdevOpen,
     mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** Where pqap-open starts: queue 0 assigned, the mdev closed (no hook, no pointer, no reference), the VM fd open. */
+function queueAssigned(c: SystemContext): void {
+  Object.assign(c.queues[0]!, { apid: true, apqi: true });
+}
+
+/** The threads of pqap-open (machines/vfio-ap/vfio_ap_ops.threads.ts): the PQAP intercept against vfio_ap_mdev_set_kvm, the era from the design. */
+function pqapOpen(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapOpenThreads(k),
+    initial: queueAssigned,
+    mdev: { initial: 'closed', omit: PQAP_CLOSE_REPLACED },
     queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
   };
 }
@@ -159,5 +174,14 @@ export const systemConfigurations: CoreConfiguration[] = [
     description: 'default without the OTHER response of ap_aqic (the one upstream leaks on): 1 VM with 1 vcpu, 1 AP queue on the mdev, guest ISC 3; QEMU may close anything at any time',
     params: { vms: 1, vcpus: 1, queues: 1, iscs: [3] },
     bounds: { ...GUEST_LIFETIME, outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER') },
+  },
+  {
+    id: 'pqap-open',
+    description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap through kvm->arch.crypto.pqap_hook into vfio_ap handle_pqap) against QEMU opening the mdev (vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm: upstream stores the hook under pqap_hook_rwsem, then takes guests_lock, kvm->lock, mdevs_lock for kvm_get_kvm and matrix_mdev->kvm; v5.3: one step under matrix_dev->lock); 1 VM with its fd open, queue 0 assigned, the mdev closed. In the window where the hook is set and matrix_mdev->kvm is NULL the guest is answered rc 01 (AP_RESPONSE_Q_NOT_AVAIL) and nothing is set up',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
+    bounds: { types: [] },
+    fine: pqapOpen,
+    liveness: [],
+    invariants: [NoAqicResourcesWithoutKvmReference, NoAqicResourcesAfterUnsetKvm],
   },
 ];

@@ -4,7 +4,7 @@ import type { SystemContext } from '../context.ts';
 import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreVariant } from './spec.ts';
-import { lookupBeforeLock, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -49,7 +49,8 @@ export const systemVariants: CoreVariant[] = [
     // the PQAP intercept against the close, with today's locks (pqap_hook_rwsem around the call through the hook): nothing to find;
     // no queue in kick-wait: the kick/wait windows of the upstream kicker and kvm_s390_handle_wait hold
     // inject: __floating_irq_kick wakes the first idle vcpu although its CR6 is closed for the injected ISC; the vcpu open for it sleeps on (no alert: the IAM is not looked at)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [] },
+    // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -57,7 +58,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -82,7 +83,8 @@ export const systemVariants: CoreVariant[] = [
     design: { aqic: 'v5.3' },
     expectedViolations: ['GiscUnregisterBeforeNibUnpin', 'EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
     // the locking of v5.3 is that of v5.10 (variant pqap-close-v5.10)
-    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'] },
+    // pqap-open: set_kvm stores the pointer, the reference and the hook in one step under matrix_dev->lock: nothing to find
+    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [] },
   }),
   alsoIn({
     id: 'planted-no-reset-on-close',
@@ -117,6 +119,36 @@ export const systemVariants: CoreVariant[] = [
     configuration: 'pqap-close',
     configurations: ['pqap-close'],
     expectedViolations: ['NoPqapHookUseAfterClear'],
+  },
+  {
+    id: 'pqap-close-v5.13',
+    description:
+      'the PQAP intercept against the close as v5.13..v5.14 lock it (0cc00c8d4050, before the rwsem): vfio_ap_mdev_release takes matrix_dev->lock, vfio_ap_mdev_unset_kvm sets kvm_busy, drops the lock for kvm_arch_crypto_clear_masks, retakes it, resets the queues, clears the hook (after the reset, a plain store), kvm_put_kvm, matrix_mdev->kvm = NULL, kvm_busy = false and wakes the waiters; vfio_ap\'s handle_pqap waits on kvm_busy (unlock, sleep, lock) and then finds matrix_mdev->kvm NULL (rc 01). Finding as in v5.10: priv.c loads the hook again after the call (module_put(hook->owner)) and finds it NULL; nothing is pinned or registered after the close',
+    cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release, vfio_ap_mdev_unset_kvm, handle_pqap, v5.13..v5.14 (0cc00c8d4050; the hook store moved under pqap_hook_rwsem by 1e753732bda6, v5.15); arch/s390/kvm/priv.c handle_pqap (no rwsem)',
+    configuration: 'pqap-close',
+    configurations: ['pqap-close'],
+    threads: (_threads, k) => pqapCloseThreads(k, 'v5.13'),
+    expectedViolations: ['NoPqapHookUseAfterClear'],
+  },
+  {
+    id: 'pqap-open-v5.13',
+    description:
+      'the PQAP intercept against the open as v5.13..v5.14 lock it (0cc00c8d4050: matrix_mdev->kvm_busy and the wait_for_kvm queue): the group notifier\'s vfio_ap_mdev_set_kvm takes the reference and sets kvm_busy under matrix_dev->lock, drops the lock for kvm_arch_crypto_set_masks, retakes it and stores the hook and matrix_mdev->kvm together; priv.c reads the hook without a lock. The guest sees the hook NULL (rc 01, cc 3 from priv.c) or the whole attach; vfio_ap\'s handle_pqap never waits on kvm_busy against the open (the hook is stored in the step that clears kvm_busy), and nothing is set up without the reference',
+    cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm, handle_pqap, v5.13..v5.14 (0cc00c8d4050 "s390/vfio-ap: fix circular lockdep when setting/clearing crypto masks"; replaced by 1e753732bda6 and 86956e70761b in v5.15); arch/s390/kvm/priv.c handle_pqap (no pqap_hook_rwsem)',
+    configuration: 'pqap-open',
+    configurations: ['pqap-open'],
+    threads: (_threads, k) => pqapOpenThreads(k, 'v5.13'),
+    expectedViolations: [],
+  },
+  {
+    id: 'planted-set-kvm-pointer-first',
+    description:
+      'planted race: upstream vfio_ap_mdev_set_kvm storing matrix_mdev->kvm first, before the hook, the locks and kvm_get_kvm. MdevKvmPointerHoldsReference breaks at once (1 step); with an interleaving, the guest\'s PQAP(AQIC) passes vfio_ap\'s "if (!matrix_mdev->kvm)" under mdevs_lock before set_kvm takes it, and pins the NIB and registers the GISC while vfio_ap holds no KVM reference',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm (v6.17-rc4) with matrix_mdev->kvm = kvm moved before down_write(&kvm->arch.crypto.pqap_hook_rwsem)',
+    configuration: 'pqap-open',
+    configurations: ['pqap-open'],
+    threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_set_kvm', pointerBeforeReference),
+    expectedViolations: ['MdevKvmPointerHoldsReference', 'NoAqicResourcesWithoutKvmReference'],
   },
   {
     id: 'planted-pqap-no-rwsem',

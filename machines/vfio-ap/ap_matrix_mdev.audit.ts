@@ -66,7 +66,7 @@ const mdevOnly: KernelAudit = {
     entry(K.handle_pqap, {
       noAiv: missing(NO_AIV),
       noHook: ignored('cannot happen: priv.c calls the hook under pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it'),
-      noKvm: missing(`${GUEST_STATUS}; the hook is set before matrix_mdev->kvm in vfio_ap_mdev_set_kvm (and stays set after -EPERM)`),
+      noKvm: abstracted('coarse: vfio_ap_mdev_set_kvm stores the hook, the reference and the pointer in one step, so no PQAP sees the hook without matrix_mdev->kvm here; the composed guest\'s fine-grained pqap-open configuration has the window (rc 01, nothing set up: NoAqicResourcesWithoutKvmReference); the -EPERM cause (a second mdev) is MDEVS (set_kvm eperm, missing)'),
       noQueue: missing(GUEST_STATUS),
       enable: ignored('queue fields (vfio_ap_queue)'),
       disable: ignored('queue fields (vfio_ap_queue)'),

@@ -79,6 +79,8 @@ export function mdevImplementations(k: Kernel) {
       group_notifier_null: ({ context, event }: Args, ix: Ix) => k.design.aqic !== 'upstream' && event.vm === ix.vm && context.mdev.kvm === event.vm,
       // kvm->arch.crypto.pqap_hook == NULL: the close cleared it (fine-grained configurations follow it)
       pqap_hook_cleared: ({ context }: Args) => context.mdev.hook < 0,
+      // kvm->arch.crypto.pqap_hook set: the open stored it (fine-grained configurations follow it)
+      pqap_hook_set: ({ context }: Args) => context.mdev.hook >= 0,
     },
     actions: {
       // vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
@@ -97,7 +99,8 @@ const a = (name: string, ix?: Ix) => (ix ? { type: name, params: ix } : { type: 
  * The matrix mdev region in a fine-grained configuration (machines/kthread.ts): it starts where
  * the configuration starts (`initial`: the mdev already open for VM 0), the coarse events the
  * threads replace (`omit`) have no transition, every other one declares its footprint, and it
- * follows the hook a thread's step clears (`settle.matrix_mdev`, raised by `pqap_hook = NULL`).
+ * follows the hook a thread's step clears or sets (`settle.matrix_mdev`, raised by `pqap_hook = NULL`
+ * and, in pqap-open, by `pqap_hook = &matrix_mdev->pqap_hook`).
  */
 export interface MdevFine {
   initial?: 'closed' | 'open';
@@ -138,6 +141,8 @@ export function mdevRegion(vms: number, kvmStep?: (vm: number) => string, fine?:
   }
   // pqap_hook = NULL (vfio_ap_mdev_unset_kvm's step): the region follows the hook
   (region.states.open.on as Record<string, unknown>)[mdevSettle.type] = { guard: 'pqap_hook_cleared', target: 'closed', meta: { footprint: { reads: [['mdev', 'hook']], writes: [] } } };
+  // pqap_hook = &matrix_mdev->pqap_hook (vfio_ap_mdev_set_kvm's step, pqap-open): the region follows the hook
+  (region.states.closed.on as Record<string, unknown>)[mdevSettle.type] = { guard: 'pqap_hook_set', target: 'open', meta: { footprint: { reads: [['mdev', 'hook']], writes: [] } } };
   return region;
 }
 

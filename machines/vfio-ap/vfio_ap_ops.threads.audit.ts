@@ -45,7 +45,7 @@ export const pqapCloseAudit: KernelAudit = {
       disable: byOthers,
     }),
     entry(K.vfio_ap_mdev_unset_kvm, {
-      none: modelledAs('pqap-close: matrix_mdev->kvm read without a lock (v5.3..v5.10 vfio_ap_mdev_release: under matrix_dev->lock)', 'vfio_ap_mdev_unset_kvm@kvm = matrix_mdev->kvm', 'vfio_ap_mdev_release@if (matrix_mdev->kvm)'),
+      none: modelledAs('pqap-close: matrix_mdev->kvm read without a lock (v5.3..v5.10 vfio_ap_mdev_release: under matrix_dev->lock)', 'vfio_ap_mdev_unset_kvm@kvm = matrix_mdev->kvm', 'vfio_ap_mdev_release@if (matrix_mdev->kvm)', 'vfio_ap_mdev_release@kvm_busy = true'),
       hook: modelledAs(
         'pqap-close: down_write, the store, up_write (v5.3..v5.10: the store under matrix_dev->lock only); the mdev region follows the hook',
         'vfio_ap_mdev_unset_kvm@down_write(pqap_hook_rwsem)', 'vfio_ap_mdev_unset_kvm@pqap_hook = NULL', 'vfio_ap_mdev_unset_kvm@up_write(pqap_hook_rwsem)', 'vfio_ap_mdev_release@pqap_hook = NULL', 'pqap_hook_cleared',
@@ -55,10 +55,74 @@ export const pqapCloseAudit: KernelAudit = {
         'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->guests_lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->mdevs_lock)',
         'vfio_ap_mdev_unset_kvm@mutex_unlock(matrix_dev->mdevs_lock)', 'vfio_ap_mdev_unset_kvm@mutex_unlock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_unlock(matrix_dev->guests_lock)',
         'vfio_ap_mdev_release@mutex_lock(matrix_dev->lock)', 'vfio_ap_mdev_release@mutex_unlock(matrix_dev->lock)',
+        // v5.13..v5.14: kvm_busy set, matrix_dev->lock dropped around kvm_arch_crypto_clear_masks
+        'vfio_ap_mdev_release@mutex_unlock(matrix_dev->lock) for clear_masks', 'vfio_ap_mdev_release@mutex_lock(matrix_dev->lock) after clear_masks',
       ),
       reset: modelledAs('pqap-close: one step under the driver lock (every other user of the queue fields takes it)', 'vfio_ap_mdev_unset_kvm@vfio_ap_mdev_reset_queues', 'vfio_ap_mdev_release@vfio_ap_mdev_reset_queues'),
-      put: modelledAs('pqap-close: kvm_put_kvm and the pointer cleared in one step under the driver lock', 'vfio_ap_mdev_unset_kvm@kvm_put_kvm(kvm)', 'vfio_ap_mdev_release@kvm_put_kvm(kvm)'),
+      put: modelledAs('pqap-close: kvm_put_kvm and the pointer cleared in one step under the driver lock', 'vfio_ap_mdev_unset_kvm@kvm_put_kvm(kvm)', 'vfio_ap_mdev_release@kvm_put_kvm(kvm)', 'vfio_ap_mdev_release@kvm_busy = false; wake_up_all'),
     }),
     entry(K.get_update_locks, modelledAs('pqap-close: vfio_ap_mdev_unset_kvm takes guests_lock, kvm->lock, mdevs_lock as steps, in this order', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->guests_lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(kvm->lock)', 'vfio_ap_mdev_unset_kvm@mutex_lock(matrix_dev->mdevs_lock)')),
+  ],
+};
+
+const SET = 'vfio_ap_mdev_set_kvm@';
+
+// The names the fine-grained pqap-open configuration adds (the PQAP intercept against QEMU
+// opening the mdev: vfio_ap_mdev_set_kvm as steps, eras upstream, v5.13..v5.14, v5.3..v5.12, and
+// the planted pointer-before-reference race), composed into the system audit like pqapCloseAudit.
+export const pqapOpenAudit: KernelAudit = {
+  machine: 'system (pqap-open threads)',
+  pinned: PINNED_AUDIT,
+  files: [FILE.priv, FILE.apOps],
+  modelledFields: [F.hook, F.mdevKvm, F.users],
+  entries: [
+    entry(K.PQAP_AQIC, {
+      noAp: byOthers,
+      noApie: byOthers,
+      fc: byOthers,
+      pstate: byOthers,
+      spec: byOthers,
+      fac65: byOthers,
+      hook: byOthers,
+      hookErr: byOthers,
+      noHook: modelledAs(
+        'pqap-open: the guest\'s PQAP before set_kvm stored the hook: the NULL test fails, up_read (v5.3..v5.14: return at once); the answer, response 01 with cc 3, is the path taken (test/system/pqap-open.test.ts), not state',
+        'handle_pqap@if (pqap_hook)', 'handle_pqap@up_read(pqap_hook_rwsem)',
+      ),
+    }),
+    entry(K.handle_pqap, {
+      noAiv: byOthers,
+      noHook: byOthers,
+      noKvm: modelledAs(
+        'pqap-open (upstream): the hook is stored under pqap_hook_rwsem before set_kvm takes mdevs_lock for kvm_get_kvm and matrix_mdev->kvm: a PQAP in between passes priv.c, finds matrix_mdev->kvm NULL under mdevs_lock and leaves by out_unlock with qstatus AP_RESPONSE_Q_NOT_AVAIL (rc 01), nothing set up (NoAqicResourcesWithoutKvmReference; the state is asserted in test/system/pqap-open.test.ts). v5.3..v5.14 store the hook and the pointer in one step under matrix_dev->lock: vfio_ap never takes this branch against the open. The -EPERM cause (a second mdev) is MDEVS, missing',
+        `${HOOK}vfio_ap_mdev_get_queue`, `${HOOK}mutex_unlock(matrix_dev->mdevs_lock)`,
+      ),
+      noQueue: byOthers,
+      enable: modelledAs(
+        'pqap-open: as in pqap-close; v5.13..v5.14 wait under wait_event_cmd(matrix_mdev->wait_for_kvm, !kvm_busy) between the hook test and the kvm test (unlock, sleep, lock, test again): never taken against the open, asserted',
+        `${HOOK}wait_event_cmd(!kvm_busy)`, `${HOOK}wait_event_cmd: mutex_unlock(matrix_dev->lock)`, `${HOOK}wait_event_cmd: schedule()`, `${HOOK}wait_event_cmd: mutex_lock(matrix_dev->lock)`,
+        `${HOOK}mutex_lock(matrix_dev->lock)`, `${HOOK}vfio_ap_irq_enable`, `${HOOK}mutex_unlock(matrix_dev->lock)`,
+      ),
+      disable: byOthers,
+    }),
+    entry(K.vfio_ap_mdev_set_kvm, {
+      noCrycb: byOthers,
+      hook: modelledAs(
+        'pqap-open: down_write, the store (the mdev region follows the hook), up_write; v5.13..v5.14 the store with the pointer after set_masks under matrix_dev->lock; v5.3..v5.12 with the pointer and the reference under matrix_dev->lock',
+        `${SET}down_write(pqap_hook_rwsem)`, `${SET}pqap_hook = &matrix_mdev->pqap_hook`, `${SET}up_write(pqap_hook_rwsem)`,
+        `${SET}pqap_hook = &matrix_mdev->pqap_hook; matrix_mdev->kvm = kvm; kvm_busy = false`,
+        `${SET}matrix_mdev->kvm = kvm; kvm_get_kvm(kvm); pqap_hook = &matrix_mdev->pqap_hook`, 'pqap_hook_set',
+      ),
+      eperm: byOthers,
+      attach: modelledAs(
+        'pqap-open: get_update_locks_for_kvm, kvm_get_kvm and matrix_mdev->kvm in one step under them (the mdev_list scan passes: one mdev; the APCB is not modelled), release_update_locks_for_kvm; v5.13..v5.14: under matrix_dev->lock (the group notifier\'s) kvm_get_kvm and kvm_busy = true, unlock for kvm_arch_crypto_set_masks, lock again; the planted race stores the pointer first and takes the reference later',
+        `${SET}mutex_lock(matrix_dev->guests_lock)`, `${SET}mutex_lock(kvm->lock)`, `${SET}mutex_lock(matrix_dev->mdevs_lock)`, `${SET}kvm_get_kvm(kvm); matrix_mdev->kvm = kvm`,
+        `${SET}mutex_unlock(matrix_dev->mdevs_lock)`, `${SET}mutex_unlock(kvm->lock)`, `${SET}mutex_unlock(matrix_dev->guests_lock)`,
+        `${SET}mutex_lock(matrix_dev->lock)`, `${SET}mutex_unlock(matrix_dev->lock)`, `${SET}kvm_get_kvm(kvm); kvm_busy = true`,
+        `${SET}mutex_unlock(matrix_dev->lock) for set_masks`, `${SET}mutex_lock(matrix_dev->lock) after set_masks`,
+        `${SET}matrix_mdev->kvm = kvm`, `${SET}kvm_get_kvm(kvm)`,
+      ),
+    }),
+    entry(K.get_update_locks, modelledAs('pqap-open: vfio_ap_mdev_set_kvm takes guests_lock, kvm->lock, mdevs_lock as steps, in this order', `${SET}mutex_lock(matrix_dev->guests_lock)`, `${SET}mutex_lock(kvm->lock)`, `${SET}mutex_lock(matrix_dev->mdevs_lock)`)),
   ],
 };

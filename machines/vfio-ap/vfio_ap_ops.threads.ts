@@ -28,7 +28,7 @@
  *   reference under matrix_dev->lock, the only driver lock, which vfio_ap's handle_pqap takes
  *   too and re-tests the hook under. Fixed by the rwsem commit above (the lockdep fix before it,
  *   0cc00c8d4050 "s390/vfio-ap: fix circular lockdep when setting/clearing crypto masks",
- *   v5.12, dropped matrix_dev->lock around the mask updates with a kvm_busy wait, and did not
+ *   v5.13-rc1, dropped matrix_dev->lock around the mask updates with a kvm_busy wait, and did not
  *   touch priv.c).
  * The AQIC series as first posted (aqic-v4) is coarse only: building it here is a SpecError.
  *
@@ -97,20 +97,66 @@ function deref(at: string, cite: string, next: string): Step<C> {
 }
 
 /**
- * vfio_ap's handle_pqap (the hook), inlined: under the driver lock, re-test the hook (and, since
- * v5.12, matrix_mdev->kvm), find the queue, vfio_ap_irq_enable. `lock` is the era's driver lock.
+ * The era of the fine-grained transcriptions: `upstream` (v5.15+ locking, pinned v6.17-rc4),
+ * `v5.13` (v5.13..v5.14: 0cc00c8d4050's kvm_busy flag and wait_for_kvm queue, no
+ * pqap_hook_rwsem), `v5.3` (v5.3..v5.12: matrix_dev->lock only). The design's `aqic` switch gives
+ * upstream or v5.3; v5.13 is chosen by the variants that build it (pqapOpenThreads(k, 'v5.13')).
  */
-function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: string): Step<C>[] {
+export type PqapEra = 'upstream' | 'v5.13' | 'v5.3';
+
+/** The era the design transcribes (aqic-v4 is coarse only: a SpecError). */
+export function eraOf(k: Kernel, fn: string): PqapEra {
+  const d = k.design.aqic;
+  if (d === 'aqic-v4') throw new SpecError(`the fine-grained ${fn} transcribes upstream, v5.13..v5.14 and v5.3..v5.12; design ${JSON.stringify(k.design)} is coarse only`);
+  return d === 'v5.3' ? 'v5.3' : 'upstream';
+}
+
+const KVM_BUSY: Path = ['mdev', 'kvmBusy'];
+
+/**
+ * vfio_ap's handle_pqap (the hook), inlined: under the driver lock, re-test the hook (and, since
+ * v5.13, wait while matrix_mdev->kvm_busy (v5.13..v5.14) and test matrix_mdev->kvm), find the
+ * queue, vfio_ap_irq_enable. `lock` is the era's driver lock. The answer the guest gets when a
+ * test fails is the initial qstatus, AP_RESPONSE_Q_NOT_AVAIL (rc 01), at out_unlock.
+ */
+function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: string, era: PqapEra = eraOf(k, 'handle_pqap')): Step<C>[] {
   const at = (s: string) => `vfio_ap:handle_pqap@${s}`;
+  const lookup = at('vfio_ap_mdev_get_queue');
+  // v5.13..v5.14: wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, mutex_unlock(&matrix_dev->lock), mutex_lock(&matrix_dev->lock))
+  const wait: Step<C>[] =
+    era !== 'v5.13'
+      ? []
+      : [
+          {
+            at: at('wait_event_cmd(!kvm_busy)'),
+            cite: 'vfio_ap_ops.c handle_pqap (v5.13..v5.14): if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, ...): the condition, under matrix_dev->lock',
+            reads: [HOOK, KVM_BUSY],
+            next: [
+              { if: named('!pqap_hook', (c: C, t: ThreadView) => c.mdev.hook !== vmIx(t)), goto: lookup },
+              { if: named('kvm_busy', (c: C) => c.mdev.kvmBusy === true), goto: at('wait_event_cmd: mutex_unlock(matrix_dev->lock)') },
+              { goto: lookup },
+            ],
+          },
+          release<C>(lock, 'write', { at: at('wait_event_cmd: mutex_unlock(matrix_dev->lock)'), cite: 'wait_event_cmd cmd1: mutex_unlock(&matrix_dev->lock) before schedule()' }),
+          {
+            at: at('wait_event_cmd: schedule()'),
+            cite: 'wait_event_cmd: sleeps on matrix_mdev->wait_for_kvm until wake_up_all (set_kvm/unset_kvm clearing kvm_busy)',
+            sleeps: true,
+            reads: [KVM_BUSY],
+            when: (c) => c.mdev.kvmBusy !== true,
+          },
+          acquire<C>(lock, 'write', { at: at('wait_event_cmd: mutex_lock(matrix_dev->lock)'), cite: 'wait_event_cmd cmd2: mutex_lock(&matrix_dev->lock), then the condition again', sleeps: true, next: at('wait_event_cmd(!kvm_busy)') }),
+        ];
   return [
-    acquire<C>(lock, 'write', { at: at(`mutex_lock(${lock.short})`), cite: `vfio_ap_ops.c handle_pqap: mutex_lock(&${lock.c})`, sleeps: true }),
+    acquire<C>(lock, 'write', { at: at(`mutex_lock(${lock.short})`), cite: `vfio_ap_ops.c handle_pqap: mutex_lock(&${lock.c})`, sleeps: true, ...(wait.length ? { next: wait[0]!.at } : {}) }),
+    ...wait,
     {
-      at: at('vfio_ap_mdev_get_queue'),
-      cite: 'vfio_ap_ops.c handle_pqap: if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); if (!matrix_mdev->kvm) goto out_unlock (v5.12+); q = vfio_ap_mdev_get_queue(matrix_mdev, apqn) (rc 01 unless all hold)',
+      at: lookup,
+      cite: 'vfio_ap_ops.c handle_pqap: if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); if (!matrix_mdev->kvm) goto out_unlock (not in v5.3); q = vfio_ap_mdev_get_queue(matrix_mdev, apqn) (qstatus stays AP_RESPONSE_Q_NOT_AVAIL, rc 01, unless all hold)',
       reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi']],
       run: (c, t) => {
         const x = c.queues[qIx(t)]!;
-        t.local.found = c.mdev.hook === vmIx(t) && (k.design.aqic !== 'upstream' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi;
+        t.local.found = c.mdev.hook === vmIx(t) && (era === 'v5.3' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi;
       },
       next: [{ if: named('q', (_c, t) => t.local.found === true), goto: at('vfio_ap_irq_enable') }, { goto: at(`mutex_unlock(${lock.short})`) }],
     },
@@ -125,17 +171,17 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
         fx.raise(qSettle(qIx(t))); // the queue region follows q->saved_isc
       },
     },
-    release<C>(lock, 'write', { at: at(`mutex_unlock(${lock.short})`), cite: `vfio_ap_ops.c handle_pqap: out_unlock: mutex_unlock(&${lock.c}); return 0`, next: after }),
+    release<C>(lock, 'write', { at: at(`mutex_unlock(${lock.short})`), cite: `vfio_ap_ops.c handle_pqap: out_unlock: memcpy(&gprs[1], &qstatus, ...); mutex_unlock(&${lock.c}); return 0`, next: after }),
   ];
 }
 
-/** priv.c handle_pqap of VM vm for queue q, as the design's era has it. */
-export function handle_pqap(vm: number, q: number, k: Kernel): F {
-  const d = k.design.aqic;
+/** priv.c handle_pqap of VM vm for queue q, as the era (by default the design's) has it. */
+export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'handle_pqap')): F {
   if (k.replaced.has('handle_pqap')) throw new SpecError('a variant that replaces handle_pqap is coarse only: the fine-grained configuration splits it into steps');
-  if (d === 'aqic-v4') throw new SpecError(`the fine-grained handle_pqap transcribes upstream and v5.3..v5.10; design ${JSON.stringify(k.design)} is coarse only`);
-  if (d === 'v5.3') {
-    return kfunction('handle_pqap', 'arch/s390/kvm/priv.c handle_pqap, v5.3..v5.10 (no pqap_hook_rwsem)', [
+  if (era !== 'upstream') {
+    const lock = matrix_dev_lock;
+    const v = era === 'v5.3' ? 'v5.3..v5.12' : 'v5.13..v5.14';
+    return kfunction('handle_pqap', `arch/s390/kvm/priv.c handle_pqap, ${v} (no pqap_hook_rwsem)`, [
       {
         at: 'if (pqap_hook)',
         cite: 'priv.c handle_pqap (v5.10): if (vcpu->kvm->arch.crypto.pqap_hook) {, read without a lock; else response 01, cc 3',
@@ -144,8 +190,8 @@ export function handle_pqap(vm: number, q: number, k: Kernel): F {
         next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'try_module_get(pqap_hook->owner)' }, { goto: 'return' }],
       },
       deref('try_module_get(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): if (!try_module_get(vcpu->kvm->arch.crypto.pqap_hook->owner)) return -EOPNOTSUPP (the pointer loaded again)', 'pqap_hook->hook(vcpu)'),
-      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${matrix_dev_lock.short})`),
-      ...vfioApHandlePqap(vm, q, matrix_dev_lock, k, 'module_put(pqap_hook->owner)'),
+      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`),
+      ...vfioApHandlePqap(vm, q, lock, k, 'module_put(pqap_hook->owner)', era),
       deref('module_put(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): module_put(vcpu->kvm->arch.crypto.pqap_hook->owner): loaded again after the call, which unset may have spanned', 'return'),
     ]);
   }
@@ -160,7 +206,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel): F {
       next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'pqap_hook = *pqap_hook' }, { goto: 'up_read(pqap_hook_rwsem)' }],
     },
     deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`),
-    ...vfioApHandlePqap(vm, q, mdevs_lock, k, 'up_read(pqap_hook_rwsem)'),
+    ...vfioApHandlePqap(vm, q, mdevs_lock, k, 'up_read(pqap_hook_rwsem)', 'upstream'),
     release<C>(rw, 'read', { cite: 'priv.c handle_pqap: up_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem); return' }),
   ]);
 }
@@ -209,11 +255,36 @@ const clearHook = (cite: string): Step<C> => ({
 });
 
 /** QEMU's close of the mdev: vfio_ap_mdev_unset_kvm (upstream) or vfio_ap_mdev_release (v5.3..v5.10), of the VM the mdev is open for. */
-export function unset_kvm(vm: number, k: Kernel): F {
-  const d = k.design.aqic;
+export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm')): F {
   if (k.replaced.has('vfio_ap_mdev_unset_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_unset_kvm is coarse only: the fine-grained configuration splits it into steps');
-  if (d === 'aqic-v4') throw new SpecError(`the fine-grained vfio_ap_mdev_unset_kvm transcribes upstream and v5.3..v5.10; design ${JSON.stringify(k.design)} is coarse only`);
-  if (d === 'v5.3') {
+  if (era === 'v5.13') {
+    // v5.13..v5.14 (0cc00c8d4050; the order read from 1e753732bda6's diff): vfio_ap_mdev_release takes matrix_dev->lock and calls vfio_ap_mdev_unset_kvm
+    const [reset, put] = resetAndPut(vm, 'vfio_ap_mdev_unset_kvm (v5.13)', k);
+    return kfunction('vfio_ap_mdev_release', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release -> vfio_ap_mdev_unset_kvm, v5.13..v5.14', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_release (v5.13): mutex_lock(&matrix_dev->lock); vfio_ap_mdev_unset_kvm(matrix_mdev)', sleeps: true }),
+      {
+        at: 'if (matrix_mdev->kvm)',
+        cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, ...) (no other thread here sets kvm_busy: it passes at once); if (matrix_mdev->kvm) {',
+        reads: [['mdev', 'kvm']],
+        run: (c, t) => void (t.local.kvm = c.mdev.kvm === vmIx(t)),
+        next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: 'kvm_busy = true' }, { goto: `mutex_unlock(${matrix_dev_lock.short})` }],
+      },
+      { at: 'kvm_busy = true', cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): matrix_mdev->kvm_busy = true', writes: [KVM_BUSY], run: (c) => void (c.mdev.kvmBusy = true) },
+      release<C>(matrix_dev_lock, 'write', { at: 'mutex_unlock(matrix_dev->lock) for clear_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_clear_masks(matrix_mdev->kvm) (takes kvm->lock; the APCB is not modelled)' }),
+      acquire<C>(matrix_dev_lock, 'write', { at: 'mutex_lock(matrix_dev->lock) after clear_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      reset!,
+      clearHook('vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): matrix_mdev->kvm->arch.crypto.pqap_hook = NULL (after the reset; a plain store, priv.c reads it without a lock)'),
+      put!,
+      {
+        at: 'kvm_busy = false; wake_up_all',
+        cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v5.13): matrix_mdev->kvm_busy = false; wake_up_all(&matrix_mdev->wait_for_kvm)',
+        writes: [KVM_BUSY],
+        run: (c) => void (c.mdev.kvmBusy = false),
+      },
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_release (v5.13): mutex_unlock(&matrix_dev->lock)' }),
+    ]);
+  }
+  if (era === 'v5.3') {
     return kfunction('vfio_ap_mdev_release', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_release, v5.3..v5.10', [
       acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_release (v5.10): mutex_lock(&matrix_dev->lock)', sleeps: true }),
       {
@@ -250,11 +321,131 @@ export function unset_kvm(vm: number, k: Kernel): F {
   ]);
 }
 
-/** The two threads of `pqap-close`: the guest's PQAP(AQIC) on VM 0 for queue 0, and QEMU closing the mdev. */
-export function pqapCloseThreads(k: Kernel): ThreadDef<C>[] {
+/** `pqap_hook = &matrix_mdev->pqap_hook`: the matrix mdev region follows the hook. */
+const setHook = (at: string, cite: string, extra: { reads?: Path[]; writes?: Path[]; run?: (c: C, t: ThreadView) => void } = {}): Step<C> => ({
+  at,
+  cite,
+  reads: extra.reads ?? [],
+  writes: [HOOK, ...(extra.writes ?? [])],
+  raises: [mdevSettle.type],
+  run: (c, t, fx) => {
+    c.mdev.hook = vmIx(t);
+    extra.run?.(c, t);
+    fx.raise(mdevSettle);
+  },
+});
+
+/** kvm_get_kvm(kvm) and (with `pointer`) matrix_mdev->kvm = kvm, in one step under the era's driver lock. */
+const getAndStore = (vm: number, at: string, cite: string, pointer: boolean, busy?: boolean): Step<C> => ({
+  at,
+  cite,
+  reads: [['vms', vm, 'users']],
+  writes: [['mdev', 'kvmRef'], ['vms', vm, 'users'], ...(pointer ? [['mdev', 'kvm'] as Path] : []), ...(busy !== undefined ? [KVM_BUSY] : [])],
+  run: (c, t) => {
+    c.mdev.kvmRef = true;
+    c.vms[vmIx(t)]!.users += 1; // kvm_get_kvm
+    if (pointer) c.mdev.kvm = vmIx(t);
+    if (busy !== undefined) c.mdev.kvmBusy = busy;
+  },
+});
+
+/**
+ * QEMU's open of the mdev for VM vm: vfio_ap_mdev_set_kvm as the era has it.
+ * - upstream (v6.17-rc4, since 86956e70761b in v5.15): vfio_ap_mdev_open_device ->
+ *   vfio_ap_mdev_set_kvm: the hook stored under pqap_hook_rwsem (write), released; then
+ *   get_update_locks_for_kvm (guests_lock, kvm->lock, mdevs_lock), the -EPERM scan of
+ *   mdev_list (one mdev here: it passes), kvm_get_kvm, matrix_mdev->kvm = kvm,
+ *   vfio_ap_mdev_update_guest_apcb (the APCB is not modelled), release_update_locks_for_kvm.
+ *   Between up_write and mutex_lock(mdevs_lock) the hook is set and matrix_mdev->kvm is NULL.
+ * - v5.13 (0cc00c8d4050, v5.13..v5.14): vfio_ap_mdev_group_notifier(VFIO_GROUP_NOTIFY_SET_KVM)
+ *   takes matrix_dev->lock; set_kvm scans mdev_list, kvm_get_kvm, kvm_busy = true, drops the
+ *   lock for kvm_arch_crypto_set_masks (which takes kvm->lock: the circular lockdep the commit
+ *   fixes; the APCB is not modelled, so that call is no step), takes it again, stores the hook
+ *   and matrix_mdev->kvm, kvm_busy = false, wake_up_all(&wait_for_kvm); the notifier unlocks.
+ *   (Read from 1e753732bda6's diff, which moved the pointer store before the unlock and the
+ *   hook store under the new rwsem.)
+ * - v5.3 (ec89b55e3bce, v5.3..v5.12): under matrix_dev->lock the mdev_list scan,
+ *   matrix_mdev->kvm = kvm, kvm_get_kvm, the hook; the notifier then sets the masks unlocked.
+ */
+export function set_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_set_kvm')): F {
+  if (k.replaced.has('vfio_ap_mdev_set_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_set_kvm is coarse only: the fine-grained configuration splits it into steps');
+  if (era === 'v5.3') {
+    return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm, v5.3..v5.12', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3) / vfio_ap_mdev_group_notifier (v5.10..v5.12): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      setHook(
+        'matrix_mdev->kvm = kvm; kvm_get_kvm(kvm); pqap_hook = &matrix_mdev->pqap_hook',
+        'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3..v5.12): list_for_each_entry(m, &matrix_dev->mdev_list, node) -EPERM scan; matrix_mdev->kvm = kvm; kvm_get_kvm(kvm); kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook (all under matrix_dev->lock)',
+        { reads: [['vms', vm, 'users']], writes: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['vms', vm, 'users']], run: (c, t) => Object.assign(c.mdev, { kvm: vmIx(t), kvmRef: true }, void (c.vms[vmIx(t)]!.users += 1)) },
+      ),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.3..v5.12): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_set_masks follows in the notifier, unlocked (the APCB is not modelled)' }),
+    ]);
+  }
+  if (era === 'v5.13') {
+    return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_group_notifier -> vfio_ap_mdev_set_kvm, v5.13..v5.14', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_group_notifier (v5.13): mutex_lock(&matrix_dev->lock); vfio_ap_mdev_set_kvm(matrix_mdev, data)', sleeps: true }),
+      getAndStore(vm, 'kvm_get_kvm(kvm); kvm_busy = true', 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): if (kvm->arch.crypto.crycbd) { mdev_list -EPERM scan; kvm_get_kvm(kvm); matrix_mdev->kvm_busy = true;', false, true),
+      release<C>(matrix_dev_lock, 'write', { at: 'mutex_unlock(matrix_dev->lock) for set_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): mutex_unlock(&matrix_dev->lock); kvm_arch_crypto_set_masks(kvm, apm, aqm, adm) (takes kvm->lock; the APCB is not modelled)' }),
+      acquire<C>(matrix_dev_lock, 'write', { at: 'mutex_lock(matrix_dev->lock) after set_masks', cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      setHook(
+        'pqap_hook = &matrix_mdev->pqap_hook; matrix_mdev->kvm = kvm; kvm_busy = false',
+        'vfio_ap_ops.c vfio_ap_mdev_set_kvm (v5.13): kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook; matrix_mdev->kvm = kvm; matrix_mdev->kvm_busy = false; wake_up_all(&matrix_mdev->wait_for_kvm)',
+        { writes: [['mdev', 'kvm'], KVM_BUSY], run: (c, t) => Object.assign(c.mdev, { kvm: vmIx(t), kvmBusy: false }) },
+      ),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_group_notifier (v5.13): mutex_unlock(&matrix_dev->lock)' }),
+    ]);
+  }
+  const rw = pqap_hook_rwsem(vm);
+  return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm', [
+    acquire<C>(rw, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: if (kvm->arch.crypto.crycbd) { down_write(&kvm->arch.crypto.pqap_hook_rwsem)', sleeps: true }),
+    setHook('pqap_hook = &matrix_mdev->pqap_hook', 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook'),
+    release<C>(rw, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: up_write(&kvm->arch.crypto.pqap_hook_rwsem)' }),
+    acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
+    acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: if (kvm) mutex_lock(&kvm->lock)', sleeps: true }),
+    acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
+    getAndStore(
+      vm,
+      'kvm_get_kvm(kvm); matrix_mdev->kvm = kvm',
+      'vfio_ap_ops.c vfio_ap_mdev_set_kvm: list_for_each_entry(m, &matrix_dev->mdev_list, node) -EPERM scan (one mdev: passes); kvm_get_kvm(kvm); matrix_mdev->kvm = kvm; vfio_ap_mdev_update_guest_apcb(matrix_mdev)',
+      true,
+    ),
+    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->mdevs_lock)' }),
+    release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: if (kvm) mutex_unlock(&kvm->lock)' }),
+    release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->guests_lock)' }),
+  ]);
+}
+
+/** The two threads of `pqap-open`: the guest's PQAP(AQIC) on VM 0 for queue 0, and QEMU opening the mdev for VM 0; the era from the design unless given. */
+export function pqapOpenThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_set_kvm')): ThreadDef<C>[] {
   return [
-    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k)] },
-    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k)] },
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [set_kvm(0, k, era)] },
+  ];
+}
+
+/**
+ * Planted (pqap-open): upstream's vfio_ap_mdev_set_kvm publishing matrix_mdev->kvm before it
+ * takes the locks and the reference (`matrix_mdev->kvm = kvm` first, kvm_get_kvm left where it was).
+ */
+export function pointerBeforeReference(f: F): F {
+  const both = 'kvm_get_kvm(kvm); matrix_mdev->kvm = kvm';
+  const i = f.steps.findIndex((s) => s.at === both);
+  if (i < 0 || f.steps[0]!.at !== 'down_write(pqap_hook_rwsem)') throw new Error('pointerBeforeReference: the set_kvm steps moved');
+  const early: Step<C> = {
+    at: 'matrix_mdev->kvm = kvm',
+    cite: 'planted: matrix_mdev->kvm = kvm before down_write(&kvm->arch.crypto.pqap_hook_rwsem) and without a reference',
+    writes: [['mdev', 'kvm']],
+    run: (c, t) => void (c.mdev.kvm = vmIx(t)),
+    next: f.steps[0]!.at,
+  };
+  const get = { ...getAndStore(0, 'kvm_get_kvm(kvm)', 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: kvm_get_kvm(kvm) (the pointer already stored)', false), next: f.steps[i + 1]!.at };
+  return { ...f, steps: [early, ...f.steps.slice(0, i), get, ...f.steps.slice(i + 1)] };
+}
+
+/** The two threads of `pqap-close`: the guest's PQAP(AQIC) on VM 0 for queue 0, and QEMU closing the mdev. */
+export function pqapCloseThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm')): ThreadDef<C>[] {
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era)] },
   ];
 }
 

@@ -90,3 +90,16 @@ export const NoUnbalancedGiscUnregister = inv(
 );
 
 export const queueInvariants = [QueueTypeOK, EveryNibPinReleasedOnce, GiscUnregisterBeforeNibUnpin, IrqEnabledImpliesNibPinned, ApInterruptsIntoSavedGisc, NoUnbalancedGiscUnregister];
+
+// The fine-grained pqap-open configuration (machines/vfio-ap/vfio_ap_ops.threads.ts): the PQAP
+// intercept against QEMU opening the mdev (vfio_ap_mdev_set_kvm).
+
+export const NoAqicResourcesWithoutKvmReference = inv(
+  'NoAqicResourcesWithoutKvmReference',
+  'vfio_ap_ops.c handle_pqap: "if (!matrix_mdev->kvm) goto out_unlock" under mdevs_lock, which vfio_ap_mdev_set_kvm holds for kvm_get_kvm and the pointer store (v5.3..v5.14: matrix_dev->lock, the hook stored with the pointer); so a saved ISC, a pinned NIB, AP interruptions or a GISC registration vfio_ap made exist only while matrix_mdev->kvm is set and vfio_ap holds its KVM reference (a PQAP in the window where the hook is set and the pointer is not is answered rc 01, AP_RESPONSE_Q_NOT_AVAIL)',
+  ({ context }) =>
+    (context.mdev.kvm >= 0 && context.mdev.kvmRef) ||
+    (context.queues.every((q) => !savedIsc(q.isc) && !q.nib && q.pins === 0 && !q.irq) &&
+      context.vms.every((k) => k.gisa.ref.every((r, isc) => r === (context.params.preRegistered?.includes(isc) ? 1 : 0)))),
+  { context: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'preRegistered']] },
+);

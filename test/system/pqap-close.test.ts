@@ -82,6 +82,21 @@ describe('pqap-close: the PQAP intercept against the close of the mdev', () => {
     expect(last.value).toMatchObject({ vcpu: 'done', qemu: 'done', matrix_mdev: 'closed', q0: { assigned: 'aqic_disabled' } });
   });
 
+  it('v5.13..v5.14 (kvm_busy, no rwsem): release clears the hook after the reset; priv.c loads NULL again (9 steps); vfio_ap\'s handle_pqap waits on kvm_busy and then finds matrix_mdev->kvm NULL', () => {
+    const m = systemSpec.model('pqap-close-v5.13', C);
+    const t = traces(m);
+    expect(Object.keys(t)).toEqual(['NoPqapHookUseAfterClear']);
+    expect(t.NoPqapHookUseAfterClear).toHaveLength(9);
+    expect(t.NoPqapHookUseAfterClear!.slice(-2)).toEqual(['qemu vfio_ap_mdev_release@pqap_hook = NULL', 'vcpu handle_pqap@try_module_get(pqap_hook->owner)']);
+    const all = explore(m, { por: false }).states as { value: Record<string, string>; context: any }[];
+    // the wait is taken (release dropped matrix_dev->lock with kvm_busy set) ...
+    expect(all.some((s) => s.value.vcpu === 'vfio_ap:handle_pqap@wait_event_cmd: schedule()')).toBe(true);
+    // ... and the hook, after it, answers rc 01: no queue found with matrix_mdev->kvm NULL, nothing enabled
+    const after = all.filter((s) => s.value.vcpu === 'vfio_ap:handle_pqap@mutex_unlock(matrix_dev->lock)' && s.context.threads.locals.vcpu.found === false);
+    expect(after.length).toBeGreaterThan(0);
+    expect(all.every((s) => s.context.mdev.kvm >= 0 || !s.context.queues[0].nib)).toBe(true);
+  });
+
   it('planted: the rwsem read side dropped, unset_kvm clears the hook between the NULL test and *pqap_hook, 5 steps', () => {
     expect(traces(systemSpec.model('planted-pqap-no-rwsem', C))).toEqual({
       NoPqapHookUseAfterClear: [
