@@ -30,10 +30,16 @@ export const MdevKvmPointerHoldsReference = inv(
 export const KvmUsersCountIsItsHolders = inv(
   'KvmUsersCountIsItsHolders',
   'kvm_main.c kvm_get_kvm/kvm_put_kvm: users_count is a refcount, the VM fd\'s reference (dropped by kvm_vm_release) plus each kvm_get_kvm not yet put; vfio_ap_ops.c vfio_ap_mdev_set_kvm takes one (kvm_get_kvm, then matrix_mdev->kvm = kvm) and vfio_ap_mdev_unset_kvm drops it (kvm_put_kvm, then matrix_mdev->kvm = NULL): a reference held without the pointer could never be put',
+  // v5.13..v5.14 (0cc00c8d4050): set_kvm takes the reference and sets kvm_busy, drops matrix_dev->lock for the masks and stores the
+  // pointer later (unset_kvm likewise in reverse): while kvm_busy the reference may be held without the pointer (pqap-open-v5.13)
   ({ context }) =>
-    (!context.mdev.kvmRef || context.mdev.kvm >= 0) &&
-    context.vms.every((k, vm) => k.users === (k.fd ? 1 : 0) + (context.mdev.kvmRef && context.mdev.kvm === vm ? 1 : 0)),
-  { context: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['vms', '*', 'users'], ['vms', '*', 'fd'], ['vms', 'length']] },
+    (!context.mdev.kvmRef || context.mdev.kvm >= 0 || !!context.mdev.kvmBusy) &&
+    context.vms.every((k, vm) =>
+      context.mdev.kvmBusy && context.mdev.kvm < 0
+        ? k.users === (k.fd ? 1 : 0) + (context.mdev.kvmRef ? 1 : 0) || k.users === (k.fd ? 1 : 0)
+        : k.users === (k.fd ? 1 : 0) + (context.mdev.kvmRef && context.mdev.kvm === vm ? 1 : 0),
+    ),
+  { context: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['mdev', 'kvmBusy'], ['vms', '*', 'users'], ['vms', '*', 'fd'], ['vms', 'length']] },
 );
 
 export const mdevInvariants = [MdevTypeOK, MdevKvmPointerHoldsReference, KvmUsersCountIsItsHolders];
