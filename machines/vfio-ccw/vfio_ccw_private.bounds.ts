@@ -24,6 +24,17 @@ export interface CcwBounds {
   enable: readonly ('ok' | 'fail')[];
   /** VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) instead of one atomic event (versions that have it) */
   resetSteps?: boolean;
+  /** vfio_ccw_sch_event finds the subchannel gone (cio_update_schib fails); default true */
+  schibGone?: boolean;
+  /**
+   * A userspace that waits for each result (QEMU as the guest drives it): it closes or resets the
+   * device only with no write in progress and no interruption queued for it (it read the last
+   * result, signalled through the io eventfd), and halts or clears only a channel program it
+   * started that is still running. The races of the findings need the opposite; this is the
+   * configuration where the baseline keeps the lifetime properties, so a mutant that breaks
+   * them again is seen.
+   */
+  orderly?: boolean;
 }
 
 export interface CcwConfiguration {
@@ -78,6 +89,22 @@ export const configurations: readonly CcwConfiguration[] = [
       irbs: ['final', 'unsolicited'],
       asyncs: [{ cmd: 'HSCH', cc: 0 }],
       enable: ['ok'],
+    },
+  },
+  {
+    id: 'orderly',
+    description: 'a userspace that waits for each result: one writer, SSCH cc0/cc2, final IRBs only, HSCH and CSCH cc0 of a running program, close and VFIO_DEVICE_RESET only with no write in progress and no IRB queued, the subchannel never found gone, cio_enable_subchannel ok/fail (the baseline keeps every property here)',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc2'],
+      irbs: ['final'],
+      asyncs: [
+        { cmd: 'HSCH', cc: 0 },
+        { cmd: 'CSCH', cc: 0 },
+      ],
+      enable: ['ok', 'fail'],
+      schibGone: false,
+      orderly: true,
     },
   },
   {

@@ -304,7 +304,8 @@ export function events(v: CcwVersion, b: CcwBounds): CcwEvent[] {
     for (const result of b.results) out.push({ type: 'fsm_io_helper', w, result });
   }
   for (const irb of b.irbs) out.push({ type: 'vfio_ccw_sch_irq', irb });
-  out.push({ type: 'vfio_ccw_sch_io_todo' }, { type: 'vfio_ccw_sch_event', schib: 'gone' });
+  out.push({ type: 'vfio_ccw_sch_io_todo' });
+  if (b.schibGone !== false) out.push({ type: 'vfio_ccw_sch_event', schib: 'gone' });
   if (v.schEventRevives) out.push({ type: 'vfio_ccw_sch_event', schib: 'ok' });
   if (v.events.includes('ASYNC_REQ')) for (const a of b.asyncs) out.push({ type: 'vfio_ccw_async_region_write', cmd: a.cmd, cc: a.cc });
   if (v.lifecycle === 'mdev' || v.lifecycle === 'morel') out.push({ type: 'vfio_ccw_mdev_create' }, { type: 'vfio_ccw_mdev_remove' });
@@ -694,6 +695,9 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     mdev_held: ({ context: c }: G) => c.mdev,
     mdev_held_no_writer: ({ context: c }: G) => c.mdev && idle(c),
     notoper_work_runnable: ({ context: c }: G) => c.notoperWork && ioMutexFree(c),
+    // an orderly userspace (bounds.orderly) closes or resets with nothing in progress and halts or clears only its running program
+    close_bound: ({ context: c }: G) => !b.orderly || (idle(c) && c.irb === 'none'),
+    async_bound: ({ context: c }: G) => !b.orderly || (c.busy && c.startOwn),
   };
 
   const tableCell = (h: Handler, s: StateName) => {
@@ -766,7 +770,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
           ]
         : []),
     ];
-    if (v.events.includes('ASYNC_REQ')) on.vfio_ccw_async_region_write = { guard: 'mdev_held', actions: 'vfio_ccw_async_region_write', meta: u };
+    if (v.events.includes('ASYNC_REQ')) on.vfio_ccw_async_region_write = { guard: b.orderly ? and(['mdev_held', 'async_bound'] as never) : 'mdev_held', actions: 'vfio_ccw_async_region_write', meta: u };
     if (v.lifecycle === 'mdev') {
       if (s !== 'NOT_OPER') on.vfio_ccw_mdev_create = { guard: 'mdev_free', target: 'IDLE', actions: 'vfio_ccw_mdev_create', meta: u };
       on.vfio_ccw_mdev_remove = {
@@ -793,11 +797,16 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       // raised after a failed fsm_open, which always ends in NOT_OPER
       if (s === 'NOT_OPER') on.open_device_ret = { actions: 'open_device_ret', meta: k };
       // close_device runs when the last fd is released: no ioctl (a reset thread) is inside the device
-      on.vfio_ccw_mdev_close_device = { guard: threads.length ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
+      on.vfio_ccw_mdev_close_device = {
+        guard: threads.length ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : b.orderly ? and(['mdev_held_no_writer', 'close_bound'] as never) : 'mdev_held_no_writer',
+        actions: 'vfio_ccw_mdev_close_device',
+        meta: u,
+      };
     }
     if (v.notoper === 'notoper_work') on.vfio_ccw_notoper_todo = { guard: 'notoper_work_runnable', actions: 'vfio_ccw_notoper_todo', meta: k };
     if (v.reset && !threads.length) on.vfio_ccw_mdev_reset_open = { actions: 'vfio_ccw_mdev_reset_open', meta: k };
-    if (v.reset && !threads.length) on.vfio_ccw_mdev_reset = { guard: v.resetLocked ? 'mdev_held_no_writer' : 'mdev_held', actions: 'vfio_ccw_mdev_reset', meta: u };
+    if (v.reset && !threads.length)
+      on.vfio_ccw_mdev_reset = { guard: b.orderly ? and(['mdev_held', 'close_bound'] as never) : v.resetLocked ? 'mdev_held_no_writer' : 'mdev_held', actions: 'vfio_ccw_mdev_reset', meta: u };
     return { on };
   };
 

@@ -100,8 +100,8 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
-export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'reset-race';
-const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'reset-race'];
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'reset-race';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'reset-race'];
 
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
@@ -129,12 +129,16 @@ const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesM
 function variant(v: Omit<CcwVariant, 'expectedViolations' | 'status' | 'configurations'>): CcwVariant {
   return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], configurations: CONFIG_IDS.filter((c) => v.expected[c]) };
 }
-/** The same violations in the four coarse configurations (plus `extra` per configuration; reset-race only where `extra` names it). */
+/**
+ * The same violations in the four coarse configurations (plus `extra` per configuration; reset-race only where `extra` names it);
+ * `orderly` (no race of the findings can happen there) has exactly `extra.orderly`, nothing by default.
+ */
 const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, readonly string[]>> = {}, ret?: readonly string[]): Partial<Record<CcwConfigId, readonly string[]>> => ({
   'one-writer': [...names, ...(extra['one-writer'] ?? [])],
   ret: ret ?? [...names, ...(extra.ret ?? [])],
   irbs: [...names, ...(extra.irbs ?? [])],
   'two-writers': [...names, ...(extra['two-writers'] ?? [])],
+  orderly: extra.orderly ?? [],
   ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
 });
 
@@ -173,7 +177,8 @@ export const variants: readonly CcwVariant[] = [
     description: 'v4.19: BOXED and BUSY, write() pre-check state != IDLE -> -EACCES, no io_mutex, write resets IDLE on error',
     cite: 'bbe37e4cb897 "vfio: ccw: introduce a finite state machine"; v4.19 vfio_ccw_{fsm,ops,drv}.c',
     sut: 'v4.19',
-    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'] }),
+    // orderly: no io_mutex, so io_todo's cp_free on a halt's final status runs beside a writer; the -EACCES pre-check
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'] }),
     version: V4_19,
   }),
   variant({
@@ -181,7 +186,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v5.0: BOXED merged into BUSY, otherwise as v4.19',
     cite: '1554509b0d00 "vfio: ccw: Merge BUSY and BOXED states"',
     sut: 'v5.0',
-    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'] }),
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'] }),
     version: V5_0,
   }),
   variant({
@@ -189,7 +194,8 @@ export const variants: readonly CcwVariant[] = [
     description: 'v5.2-v5.13: CP_PROCESSING/CP_PENDING, ASYNC_REQ, io_mutex trylock -> -EAGAIN, write still resets IDLE on any error',
     cite: '"vfio-ccw: rework ssch state handling", "vfio-ccw: add handling for async channel instructions", 4f76617378ee "vfio-ccw: protect the I/O region"',
     sut: 'v5.2',
-    expected: same(['NoStaleCpInIdle', 'NoCpLeak', 'IoEbusyMeansBusy', ...IRB, ...STALE], {}, ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE]),
+    // orderly: the write handler's IDLE reset alone (a cc2 under a running program) brings the leak and the stale IRB back
+    expected: same(['NoStaleCpInIdle', 'NoCpLeak', 'IoEbusyMeansBusy', ...IRB, ...STALE], { orderly: ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE] }, ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE]),
     version: V5_2,
   }),
   variant({
@@ -206,7 +212,7 @@ export const variants: readonly CcwVariant[] = [
     cite: 'seeds/003 cover letter (Pierre Morel, Nov 2018) and patch 5/6 "Documenting state transitions"',
     sut: 'morel-v3',
     // in `ret` (final status only) no unsolicited IRB reopens IDLE under the program: no leak
-    expected: same(v4, {}, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE]),
+    expected: same(v4, { orderly: ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'EveryIrbReachesRegion', ...STALE] }, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE]),
     version: MOREL_V3,
   }),
   variant({
@@ -247,7 +253,7 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper returns SSCH cc 2 as is (the `default: ret = ccode` path)',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` removed from the -EBUSY cases',
     { ...FIXED, sschCc2: 'positive' },
-    { 'one-writer': ['IoRetCodesDocumented'], ret: ['IoRetCodesDocumented'] },
+    { 'one-writer': ['IoRetCodesDocumented'], ret: ['IoRetCodesDocumented'], orderly: ['IoRetCodesDocumented'] },
   ),
   planted(
     'bug-ssch-cc2-success',
@@ -255,7 +261,11 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper treats SSCH cc 2 as success: write() returns the byte count with no I/O started',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` falling into `case 0:`',
     { ...FIXED, sschCc2: 'success' },
-    { 'one-writer': ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'], ret: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'] },
+    {
+      'one-writer': ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
+      ret: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
+      orderly: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
+    },
   ),
   planted(
     'bug-ssch-cc2-eacces',
@@ -263,7 +273,7 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper answers SSCH cc 2 with -EACCES',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` moved to the cc 3 path',
     { ...FIXED, sschCc2: 'eacces' },
-    { 'one-writer': ['IoEaccesMeansPathsGone'], ret: ['IoEaccesMeansPathsGone'] },
+    { 'one-writer': ['IoEaccesMeansPathsGone'], ret: ['IoEaccesMeansPathsGone'], orderly: ['IoEaccesMeansPathsGone'] },
   ),
   planted(
     'bug-idle-io-error',
@@ -271,7 +281,7 @@ export const variants: readonly CcwVariant[] = [
     'the jump table answers IO_REQ in IDLE with fsm_io_error',
     'vfio_ccw_fsm.c vfio_ccw_jumptable[IDLE][IO_REQ]',
     { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, IO_REQ: 'fsm_io_error' } })) },
-    same(['IoEioMeansNotReady']),
+    same(['IoEioMeansNotReady'], { orderly: ['IoEioMeansNotReady'] }),
   ),
   planted(
     'bug-pending-io-retry',
@@ -279,7 +289,7 @@ export const variants: readonly CcwVariant[] = [
     'the jump table answers IO_REQ in CP_PENDING with fsm_io_retry (-EAGAIN while the I/O runs and nothing is processed)',
     'vfio_ccw_fsm.c vfio_ccw_jumptable[CP_PENDING][IO_REQ]',
     { ...FIXED, jumptable: table((t) => ({ ...t, CP_PENDING: { ...t.CP_PENDING, IO_REQ: 'fsm_io_retry' } })) },
-    same(['IoEagainMeansProcessing']),
+    same(['IoEagainMeansProcessing'], { orderly: ['IoEagainMeansProcessing'] }),
   ),
   planted(
     'bug-idle-async-retry',
