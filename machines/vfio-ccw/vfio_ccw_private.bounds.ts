@@ -24,6 +24,8 @@ export interface CcwBounds {
   enable: readonly ('ok' | 'fail')[];
   /** VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) instead of one atomic event (versions that have it) */
   resetSteps?: boolean;
+  /** vfio_ccw_sch_io_todo as a thread of steps (its unlocked CP_PENDING test, the io_mutex section, its IDLE store) instead of one atomic event */
+  ioTodoSteps?: boolean;
   /** vfio_ccw_sch_event finds the subchannel gone (cio_update_schib fails); default true */
   schibGone?: boolean;
   /**
@@ -117,6 +119,20 @@ export const configurations: readonly CcwConfiguration[] = [
       asyncs: [{ cmd: 'HSCH', cc: 0 }],
       enable: ['ok'],
       resetSteps: true,
+    },
+  },
+  {
+    id: 'io-todo-race',
+    description: 'vfio_ccw_sch_io_todo step by step (kthread) against VFIO_DEVICE_RESET step by step: two threads, one writer, SSCH cc0, final IRBs only, no async command, cio_enable_subchannel ok, the subchannel never gone: what io_todo\'s IDLE store after its unlocked CP_PENDING test overwrites',
+    bounds: {
+      writers: 1,
+      results: ['cc0'],
+      irbs: ['final'],
+      asyncs: [],
+      enable: ['ok'],
+      resetSteps: true,
+      ioTodoSteps: true,
+      schibGone: false,
     },
   },
 ];

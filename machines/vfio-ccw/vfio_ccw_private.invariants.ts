@@ -132,3 +132,16 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
   }
   return list;
 }
+
+/**
+ * The properties of the io_todo thread's configuration (io-todo-race): io_todo's own rule for its
+ * IDLE store, which only the split work can break (the atomic io_todo stores IDLE in the state it tested).
+ */
+export const ioTodoInvariants: Invariant<CcwContext>[] = [
+  {
+    name: 'IoTodoKeepsOtherStates',
+    cite:
+      'vfio_ccw_drv.c vfio_ccw_sch_io_todo: "Reset to IDLE only if processing of a channel program has finished. Do not overwrite a possible processing state if the interrupt was unsolicited, or if the final interrupt was for HSCH or CSCH." (the IDLE store follows the CP_PENDING test and the io_mutex section with no lock held across them; vfio_ccw_fsm.c: STANDBY, NOT_OPER and a new program\'s CP_PROCESSING/CP_PENDING are set by the FSM handlers in between)',
+    holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_TODO_IDLE_OVERWRITES) === 0,
+  },
+];

@@ -100,8 +100,8 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
-export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'reset-race';
-const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'reset-race'];
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'reset-race' | 'io-todo-race';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'reset-race', 'io-todo-race'];
 
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
@@ -124,6 +124,14 @@ export interface CcwVariant extends VariantInfo {
 //   freeing a program whose I/O is running (CpFreedOnlyWhenIoDone).
 const IRB = ['EveryIrbReachesRegion', 'NoCpWithoutIo'];
 const STALE = ['IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
+/**
+ * io-todo-race (io_todo and VFIO_DEVICE_RESET as threads): the reset race and the IRB findings as in
+ * reset-race, plus io_todo's IDLE store over a state set after its unlocked CP_PENDING test
+ * (IoTodoKeepsOtherStates): over a close's STANDBY, whose next OPEN lands on fsm_notoper (OpenCloseInOrder),
+ * and over a new program's CP_PENDING, whose final status then finds IDLE and leaves the program
+ * allocated (NoStaleCpInIdle, new to the kernels here) with every later write -EBUSY
+ */
+const IO_TODO_RACE = ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE, 'OpenCloseInOrder', 'IoTodoKeepsOtherStates'];
 const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE];
 
 function variant(v: Omit<CcwVariant, 'expectedViolations' | 'status' | 'configurations'>): CcwVariant {
@@ -140,13 +148,14 @@ const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, reado
   'two-writers': [...names, ...(extra['two-writers'] ?? [])],
   orderly: extra.orderly ?? [],
   ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
+  ...(extra['io-todo-race'] ? { 'io-todo-race': extra['io-todo-race'] } : {}),
 });
 
 /**
  * The fixed design: the 2026 notoper fix, IRBs queued instead of overwritten, io_todo ending only
  * its own program, VFIO_DEVICE_RESET under io_mutex, and NOT_OPER kept by a finishing fsm_io_request.
  */
-const FIXED: CcwVersion = { ...V6_NOTOPER_WORK, irbQueue: true, irbIdentity: true, resetLocked: true, keepNotOper: true };
+const FIXED: CcwVersion = { ...V6_NOTOPER_WORK, irbQueue: true, irbIdentity: true, resetLocked: true, keepNotOper: true, ioTodoIdleLocked: true };
 const FIXED_EXPECTED: string[] = [];
 
 /** A planted bug on the fixed design: what it breaks, per configuration. */
@@ -161,7 +170,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x: OPEN/CLOSE events, io_mutex trylock, fsm_notoper calls cp_free directly, VFIO_DEVICE_RESET as CLOSE+OPEN',
     cite: 'torvalds/linux vfio_ccw_fsm.c 008a011d; 204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close"; Kingxukai/linux v6.17-rc4 vfio_ccw_{fsm,drv,ops}.c',
     sut: 'v6.2',
-    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
+    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_2,
   }),
   variant({
@@ -169,7 +178,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x with the 2026 fix: fsm_notoper queues notoper_work, which frees the cp under io_mutex',
     cite: '0c11f61a876e "s390/vfio_ccw: Move cp cleanup out of not operational" (gregkh stable c9b85aa2)',
     sut: 'v6-notoper-work',
-    expected: same(['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'EveryIrbReachesRegion', ...STALE]),
+    expected: same(['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE }, ['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_NOTOPER_WORK,
   }),
   variant({
@@ -220,7 +229,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'design: v6 with the 2026 notoper fix, every IRB queued for io_todo (none overwritten), io_todo ending a program only on an IRB of that program, VFIO_DEVICE_RESET under io_mutex, fsm_io_request keeping NOT_OPER',
     cite: 'Documentation/arch/s390/vfio-ccw.rst K5 "Interrupt handler gets the I/O result and write the result to the I/O region"; vfio_ccw_sch_io_todo\'s own comment "Do not overwrite a possible processing state if ... the final interrupt was for HSCH or CSCH"',
     configuration: 'irbs',
-    expected: same(FIXED_EXPECTED, { 'reset-race': [] }),
+    expected: same(FIXED_EXPECTED, { 'reset-race': [], 'io-todo-race': [] }),
     version: FIXED,
   }),
   planted(
@@ -306,5 +315,13 @@ export const variants: readonly CcwVariant[] = [
     configuration: 'reset-race',
     expected: { 'reset-race': ['NoCpFreeWhileProcessing', 'OpenCloseInOrder'] },
     version: { ...FIXED, resetEdit: (f) => swapStatements(f, 'mutex_lock(private->io_mutex)', 'vfio_ccw_fsm_event(CLOSE)') },
+  }),
+  variant({
+    id: 'bug-io-todo-idle-after-unlock',
+    description: 'planted: vfio_ccw_sch_io_todo of the fixed design stores IDLE after its io_mutex section, as every kernel does, not in the step that tested CP_PENDING: a close or reset in between is overwritten',
+    cite: 'planted bug in vfio_ccw_drv.c vfio_ccw_sch_io_todo (the fixed design\'s IDLE store moved back below mutex_unlock(&private->io_mutex), as in v6.17-rc4)',
+    configuration: 'io-todo-race',
+    expected: { 'io-todo-race': ['NoStaleCpInIdle', 'NoCpWithoutIo', 'IoEbusyMeansBusy', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates'] },
+    version: { ...FIXED, ioTodoIdleLocked: false },
   }),
 ];
