@@ -17,7 +17,9 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
   const list: Invariant<CcwContext>[] = [
     {
       name: 'TypeOK',
-      cite: 'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex is held only by a writer inside write()',
+      cite:
+        'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex is held only by a writer inside write(); ' +
+        `${DOC} K2-K5: an I/O belongs to a channel program only while that program exists (a pending start or function, a queued IRB of the current program needs it initialised, and the function pending)`,
       holds: ({ value, context: c }) =>
         typeof fsmState(value) === 'string' &&
         v.states.includes(fsmState(value) as never) &&
@@ -27,7 +29,11 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
         (c.irb !== 'none' || c.irbNext === 'none') &&
         c.mutex >= -1 &&
         c.mutex < c.writers.length &&
-        (c.mutex === -1 || c.writers[c.mutex] !== 'none'),
+        (c.mutex === -1 || c.writers[c.mutex] !== 'none') &&
+        (!c.startOwn || (c.fnOwn && c.busy && c.cp)) &&
+        (!c.fnOwn || (c.busy && c.cp)) &&
+        (!c.irbOwn || (c.irb !== 'none' && c.cp)) &&
+        (!c.irbNextOwn || (c.irbNext !== 'none' && c.cp)),
     },
     {
       name: 'IoMutexSerialisesWrites',

@@ -670,6 +670,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
         c.flags |= CCW_FLAG.SUCCESS;
       }
       if (result === 'cc0') {
+        // "0: The operation was successful" (K2, K3): the translated program was issued; one freed under the writer was not
+        if (!c.cp) c.flags |= CCW_FLAG.SUCCESS;
         c.busy = true;
         // (a program freed under the writer runs from freed memory: it is no one's)
         c.startOwn = c.cp;

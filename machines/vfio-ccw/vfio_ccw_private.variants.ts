@@ -132,7 +132,8 @@ const STALE = ['IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
  * allocated (NoStaleCpInIdle, new to the kernels here) with every later write -EBUSY
  */
 const IO_TODO_RACE = ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE, 'OpenCloseInOrder', 'IoTodoKeepsOtherStates'];
-const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE];
+// (IoSuccessMeansStarted: the program freed under the writer is issued from freed memory and write() reports success)
+const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', ...IRB, ...STALE];
 
 function variant(v: Omit<CcwVariant, 'expectedViolations' | 'status' | 'configurations'>): CcwVariant {
   return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], configurations: CONFIG_IDS.filter((c) => v.expected[c]) };
@@ -221,7 +222,7 @@ export const variants: readonly CcwVariant[] = [
     cite: 'seeds/003 cover letter (Pierre Morel, Nov 2018) and patch 5/6 "Documenting state transitions"',
     sut: 'morel-v3',
     // in `ret` (final status only) no unsolicited IRB reopens IDLE under the program: no leak
-    expected: same(v4, { orderly: ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'EveryIrbReachesRegion', ...STALE] }, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE]),
+    expected: same(v4, { orderly: ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', 'EveryIrbReachesRegion', ...STALE] }, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', ...IRB, ...STALE]),
     version: MOREL_V3,
   }),
   variant({
