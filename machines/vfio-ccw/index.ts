@@ -2,7 +2,7 @@
 import { pick, SpecError, type Invariant, type MachineSpec, type Model } from '../../src/spec.ts';
 import { lockInvariants } from '../kthread.ts';
 import { configurations } from './vfio_ccw_private.bounds.ts';
-import { invariants } from './vfio_ccw_private.invariants.ts';
+import { invariants, ioTodoInvariants } from './vfio_ccw_private.invariants.ts';
 import { ccwThreads, createVfioCcwMachine, eventInfo, events, type CcwContext } from './vfio_ccw_private.machine.ts';
 import { variants, type CcwConfigId } from './vfio_ccw_private.variants.ts';
 import { observeCcw } from './vfio_ccw_private.observe.ts';
@@ -24,7 +24,9 @@ export const vfioCcwPrivate: MachineSpec = {
     }
     const v = variant.version;
     // a fine-grained configuration adds the locking rules of its threads
-    const fine = ccwThreads(v, conf.bounds).length > 0;
+    const threads = ccwThreads(v, conf.bounds);
+    const fine = threads.length > 0;
+    const ioTodo = threads.some((t) => t.name === 'io_todo');
     return {
       machineId: 'vfio_ccw_private',
       variantId: variant.id,
@@ -32,7 +34,7 @@ export const vfioCcwPrivate: MachineSpec = {
       machine: createVfioCcwMachine(v, conf.bounds),
       events: events(v, conf.bounds),
       eventInfo: eventInfo(v, conf.bounds),
-      invariants: [...invariants(v), ...(fine ? (lockInvariants as readonly Invariant<CcwContext>[]) : [])],
+      invariants: [...invariants(v), ...(ioTodo ? ioTodoInvariants : []), ...(fine ? (lockInvariants as readonly Invariant<CcwContext>[]) : [])],
       liveness: [],
       expectedViolations: variant.expected[conf.id as CcwConfigId] ?? [],
       observe: observeCcw,

@@ -24,6 +24,19 @@ export interface CcwBounds {
   enable: readonly ('ok' | 'fail')[];
   /** VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) instead of one atomic event (versions that have it) */
   resetSteps?: boolean;
+  /** vfio_ccw_sch_io_todo as a thread of steps (its unlocked CP_PENDING test, the io_mutex section, its IDLE store) instead of one atomic event */
+  ioTodoSteps?: boolean;
+  /** vfio_ccw_sch_event finds the subchannel gone (cio_update_schib fails); default true */
+  schibGone?: boolean;
+  /**
+   * A userspace that waits for each result (QEMU as the guest drives it): it closes or resets the
+   * device only with no write in progress and no interruption queued for it (it read the last
+   * result, signalled through the io eventfd), and halts or clears only a channel program it
+   * started that is still running. The races of the findings need the opposite; this is the
+   * configuration where the baseline keeps the lifetime properties, so a mutant that breaks
+   * them again is seen.
+   */
+  orderly?: boolean;
 }
 
 export interface CcwConfiguration {
@@ -81,6 +94,22 @@ export const configurations: readonly CcwConfiguration[] = [
     },
   },
   {
+    id: 'orderly',
+    description: 'a userspace that waits for each result: one writer, SSCH cc0/cc2, final IRBs only, HSCH and CSCH cc0 of a running program, close and VFIO_DEVICE_RESET only with no write in progress and no IRB queued, the subchannel never found gone, cio_enable_subchannel ok/fail (the baseline keeps every property here)',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc2'],
+      irbs: ['final'],
+      asyncs: [
+        { cmd: 'HSCH', cc: 0 },
+        { cmd: 'CSCH', cc: 0 },
+      ],
+      enable: ['ok', 'fail'],
+      schibGone: false,
+      orderly: true,
+    },
+  },
+  {
     id: 'reset-race',
     description: 'VFIO_DEVICE_RESET step by step (kthread): CLOSE and OPEN as two steps of a reset thread, io_mutex a lock with an owner, against one writer, SSCH cc0/cc2, final and unsolicited IRBs, HSCH cc0, cio_enable_subchannel ok',
     bounds: {
@@ -90,6 +119,20 @@ export const configurations: readonly CcwConfiguration[] = [
       asyncs: [{ cmd: 'HSCH', cc: 0 }],
       enable: ['ok'],
       resetSteps: true,
+    },
+  },
+  {
+    id: 'io-todo-race',
+    description: 'vfio_ccw_sch_io_todo step by step (kthread) against VFIO_DEVICE_RESET step by step: two threads, one writer, SSCH cc0, final IRBs only, no async command, cio_enable_subchannel ok, the subchannel never gone: what io_todo\'s IDLE store after its unlocked CP_PENDING test overwrites',
+    bounds: {
+      writers: 1,
+      results: ['cc0'],
+      irbs: ['final'],
+      asyncs: [],
+      enable: ['ok'],
+      resetSteps: true,
+      ioTodoSteps: true,
+      schibGone: false,
     },
   },
 ];

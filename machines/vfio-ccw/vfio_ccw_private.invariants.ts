@@ -17,7 +17,9 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
   const list: Invariant<CcwContext>[] = [
     {
       name: 'TypeOK',
-      cite: 'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex is held only by a writer inside write()',
+      cite:
+        'vfio_ccw_private.h: private->state is one of enum vfio_ccw_state of this version; io_mutex is held only by a writer inside write(); ' +
+        `${DOC} K2-K5: an I/O belongs to a channel program only while that program exists (a pending start or function, a queued IRB of the current program needs it initialised, and the function pending)`,
       holds: ({ value, context: c }) =>
         typeof fsmState(value) === 'string' &&
         v.states.includes(fsmState(value) as never) &&
@@ -27,7 +29,11 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
         (c.irb !== 'none' || c.irbNext === 'none') &&
         c.mutex >= -1 &&
         c.mutex < c.writers.length &&
-        (c.mutex === -1 || c.writers[c.mutex] !== 'none'),
+        (c.mutex === -1 || c.writers[c.mutex] !== 'none') &&
+        (!c.startOwn || (c.fnOwn && c.busy && c.cp)) &&
+        (!c.fnOwn || (c.busy && c.cp)) &&
+        (!c.irbOwn || (c.irb !== 'none' && c.cp)) &&
+        (!c.irbNextOwn || (c.irbNext !== 'none' && c.cp)),
     },
     {
       name: 'IoMutexSerialisesWrites',
@@ -132,3 +138,16 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
   }
   return list;
 }
+
+/**
+ * The properties of the io_todo thread's configuration (io-todo-race): io_todo's own rule for its
+ * IDLE store, which only the split work can break (the atomic io_todo stores IDLE in the state it tested).
+ */
+export const ioTodoInvariants: Invariant<CcwContext>[] = [
+  {
+    name: 'IoTodoKeepsOtherStates',
+    cite:
+      'vfio_ccw_drv.c vfio_ccw_sch_io_todo: "Reset to IDLE only if processing of a channel program has finished. Do not overwrite a possible processing state if the interrupt was unsolicited, or if the final interrupt was for HSCH or CSCH." (the IDLE store follows the CP_PENDING test and the io_mutex section with no lock held across them; vfio_ccw_fsm.c: STANDBY, NOT_OPER and a new program\'s CP_PROCESSING/CP_PENDING are set by the FSM handlers in between)',
+    holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_TODO_IDLE_OVERWRITES) === 0,
+  },
+];

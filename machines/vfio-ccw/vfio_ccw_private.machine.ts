@@ -95,6 +95,12 @@ export interface CcwVersion {
   resetLocked?: boolean;
   /** a design whose fsm_io_request does not overwrite NOT_OPER when it finishes (not in any kernel) */
   keepNotOper?: boolean;
+  /**
+   * a design whose vfio_ccw_sch_io_todo sets IDLE in the step that tests `state == CP_PENDING` and
+   * frees the program (say, both under sch->lock), not after the io_mutex section as every kernel
+   * does (fine-grained configurations with the io_todo thread only; not in any kernel)
+   */
+  ioTodoIdleLocked?: boolean;
   /** vfio_ccw_sch_io_todo frees the cp only for a final IRB (is_final); false: a planted bug that also ends on intermediate status */
   ioTodoChecksFinal?: boolean;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
@@ -141,6 +147,8 @@ export interface CcwContext {
   flags: number;
   /** fine-grained configurations (VFIO_DEVICE_RESET as a thread): locks, locals, lock faults (machines/kthread.ts) */
   threads?: ThreadsContext;
+  /** io_todo as a thread (configuration io-todo-race): its local `cp_is_finished`, set by its first step and read by its IDLE store */
+  cpIsFinished?: boolean;
 }
 
 export const CCW_FAULT = {
@@ -175,10 +183,17 @@ export const CCW_FLAG = {
   ASYNC: 512,
   /** VFIO_CCW_EVENT_OPEN or CLOSE reached a state whose table cell is fsm_notoper (an OPEN while open, a CLOSE while closed): the device goes NOT_OPER */
   OPEN_CLOSE_OUT_OF_ORDER: 1024,
+  /** io_todo's `state = IDLE` (after its unlocked CP_PENDING test) overwrote a state someone else set since: a close's STANDBY, a notoper's NOT_OPER, a new program's CP_PROCESSING or CP_PENDING */
+  IO_TODO_IDLE_OVERWRITES: 2048,
 } as const;
 
 /** Events only the driver raises (the FSM events and the callers' checks after vfio_ccw_fsm_event): they do not clear flags. */
-const isRaised = (type: string): boolean => type.startsWith('VFIO_CCW_EVENT_') || type === 'io_region_ret_code' || type === 'open_device_ret' || type === 'vfio_ccw_mdev_reset_open';
+const isRaised = (type: string): boolean =>
+  type.startsWith('VFIO_CCW_EVENT_') || type === 'io_region_ret_code' || type === 'open_device_ret' || type === 'vfio_ccw_mdev_reset_open' || type === IO_TODO_TEST || type === IO_TODO_IDLE;
+
+/** The io_todo thread's first step (the CP_PENDING test and cp_free) and last (the IDLE store), raised to the FSM region, which knows the state. */
+export const IO_TODO_TEST = 'vfio_ccw_sch_io_todo_cp_pending';
+export const IO_TODO_IDLE = 'vfio_ccw_sch_io_todo_set_idle';
 
 export interface CcwEvent extends EventObject {
   type: string;
@@ -254,9 +269,58 @@ export function resetThread(v: CcwVersion): ThreadDef<CcwContext> {
   return { name: 'reset', actor: 'userspace', fns: [{ ...fn, steps: [entry, ...rest] }] };
 }
 
-/** The threads of a configuration: the reset thread where the bounds split VFIO_DEVICE_RESET and the version has it. */
+/**
+ * vfio_ccw_sch_io_todo as a thread (configuration io-todo-race): the work item of private->io_work
+ * on vfio_ccw_work_q, as vfio_ccw_drv.c has it (v6.17-rc4 9b44fff655e2):
+ *
+ *   is_final = ...; if (scsw_is_solicited) { cp_update_scsw; if (is_final && private->state == CP_PENDING) { cp_free; cp_is_finished = true; } }
+ *   mutex_lock(&private->io_mutex); memcpy(io_region->irb_area, irb); mutex_unlock(&private->io_mutex);
+ *   if (cp_is_finished) private->state = VFIO_CCW_STATE_IDLE;
+ *
+ * The test and the store hold neither io_mutex nor sch->lock (Halil Pasic, "Re: [RFC PATCH v4 0/4]
+ * vfio-ccw: Fix interrupt handling for HALT/CLEAR", kvm list 2021-04-23: "vfio_ccw_sch_io_todo()
+ * (has both a read and a write, and runs from the workqueue) and fsm_io_request() ... the accesses
+ * form vfio_ccw_sch_io_todo() are not with the io_mutex held"). The first step runs io_todo's test
+ * and cp_free to completion in the FSM region (which knows the state) and keeps cp_is_finished;
+ * the io_mutex section blocks behind a writer holding the mutex (a writer's trylock fails while
+ * io_todo holds it: -EAGAIN); the last step stores IDLE. A design with `ioTodoIdleLocked` stores
+ * IDLE in the first step and has no last step. The work starts when it is queued (an IRB waits).
+ */
+export function ioTodoThread(v: CcwVersion): ThreadDef<CcwContext> {
+  const cite = 'drivers/s390/cio/vfio_ccw_drv.c vfio_ccw_sch_io_todo';
+  const fresh = { writes: [['flags']] as const, run: (c: CcwContext) => void (c.flags = 0) };
+  const test: Step<CcwContext> = {
+    at: 'if (is_final && state == CP_PENDING) cp_free(cp)',
+    cite,
+    reads: [['irb']],
+    writes: [['flags']],
+    raises: [IO_TODO_TEST],
+    when: named('io_work queued', (c: CcwContext) => c.irb !== 'none'),
+    run: (c, _t, fx) => {
+      c.flags = 0;
+      fx.raise({ type: IO_TODO_TEST });
+    },
+  };
+  const store: Step<CcwContext> = {
+    at: 'if (cp_is_finished) state = IDLE',
+    cite,
+    writes: [['flags']],
+    raises: [IO_TODO_IDLE],
+    run: (c, _t, fx) => {
+      c.flags = 0;
+      fx.raise({ type: IO_TODO_IDLE });
+    },
+  };
+  const section = [
+    acquire<CcwContext>(io_mutex, 'write', { ...fresh, reads: [['mutex']], when: named('no writer holds io_mutex', (c: CcwContext) => c.mutex === -1), cite: `${cite}: memcpy(io_region->irb_area) under io_mutex` }),
+    release<CcwContext>(io_mutex, 'write', { ...fresh, cite }),
+  ];
+  return { name: 'io_todo', actor: 'kernel', fns: [kfunction<CcwContext>('vfio_ccw_sch_io_todo', cite, v.ioTodoIdleLocked ? [test, ...section] : [test, ...section, store])] };
+}
+
+/** The threads of a configuration: the reset thread where the bounds split VFIO_DEVICE_RESET and the version has it, the io_todo work where they split it. */
 export function ccwThreads(v: CcwVersion, b: CcwBounds): ThreadDef<CcwContext>[] {
-  return b.resetSteps && v.reset ? [resetThread(v)] : [];
+  return [...(b.resetSteps && v.reset ? [resetThread(v)] : []), ...(b.ioTodoSteps ? [ioTodoThread(v)] : [])];
 }
 
 /** Who causes each event; VFIO_CCW_EVENT_* and the write's ret_code check are raised by the driver. */
@@ -292,6 +356,10 @@ export function eventInfo(v: CcwVersion, b?: CcwBounds): Record<string, EventInf
     info.vfio_ccw_mdev_reset = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_ioctl VFIO_DEVICE_RESET -> vfio_ccw_mdev_reset (CLOSE, OPEN)');
     info.vfio_ccw_mdev_reset_open = ev('kernel', 'vfio_ccw_ops.c vfio_ccw_mdev_reset: vfio_ccw_fsm_event(OPEN) once vfio_ccw_fsm_event(CLOSE) returned (after the NOT_OPER event fsm_close may fire)');
   }
+  if (threads.some((t) => t.name === 'io_todo')) {
+    info[IO_TODO_TEST] = ev('kernel', 'vfio_ccw_drv.c vfio_ccw_sch_io_todo: is_final && state == CP_PENDING -> cp_free, cp_is_finished (the io_todo thread\'s first step, run in the FSM region)');
+    info[IO_TODO_IDLE] = ev('kernel', 'vfio_ccw_drv.c vfio_ccw_sch_io_todo: if (cp_is_finished) private->state = VFIO_CCW_STATE_IDLE (the io_todo thread\'s last step)');
+  }
   Object.assign(info, threadEventInfo(threads));
   return info;
 }
@@ -304,7 +372,9 @@ export function events(v: CcwVersion, b: CcwBounds): CcwEvent[] {
     for (const result of b.results) out.push({ type: 'fsm_io_helper', w, result });
   }
   for (const irb of b.irbs) out.push({ type: 'vfio_ccw_sch_irq', irb });
-  out.push({ type: 'vfio_ccw_sch_io_todo' }, { type: 'vfio_ccw_sch_event', schib: 'gone' });
+  // the io_todo thread replaces the atomic work item
+  if (!b.ioTodoSteps) out.push({ type: 'vfio_ccw_sch_io_todo' });
+  if (b.schibGone !== false) out.push({ type: 'vfio_ccw_sch_event', schib: 'gone' });
   if (v.schEventRevives) out.push({ type: 'vfio_ccw_sch_event', schib: 'ok' });
   if (v.events.includes('ASYNC_REQ')) for (const a of b.asyncs) out.push({ type: 'vfio_ccw_async_region_write', cmd: a.cmd, cc: a.cc });
   if (v.lifecycle === 'mdev' || v.lifecycle === 'morel') out.push({ type: 'vfio_ccw_mdev_create' }, { type: 'vfio_ccw_mdev_remove' });
@@ -345,6 +415,7 @@ export function initialContext(v: CcwVersion, b: CcwBounds): CcwContext {
     irbNext: 'none',
     irbNextOwn: false,
     flags: 0,
+    ...(b.ioTodoSteps ? { cpIsFinished: false } : {}),
   };
 }
 
@@ -446,6 +517,28 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
   const idle = (c: Ctx) => c.writers.every((p) => p === 'none');
   const threads = ccwThreads(v, b);
 
+  /** vfio_ccw_drv.c vfio_ccw_sch_io_todo up to its IDLE store: takes the IRB, frees the program if it ended (returns cp_is_finished) */
+  const ioTodo = (c: Ctx, state: StateName): boolean => {
+    const irb = c.irb;
+    const own = c.irbOwn;
+    c.irb = c.irbNext;
+    c.irbOwn = c.irbNextOwn;
+    c.irbNext = 'none';
+    c.irbNextOwn = false;
+    const solicited = irb !== 'unsolicited';
+    // is_final = !(actl & (DEVACT | SCHACT)): intermediate status has them set; a planted bug ignores it
+    const ends = irb === 'final' || (irb === 'intermediate' && v.ioTodoChecksFinal === false);
+    const frees = solicited && ends && (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || own);
+    // to v5.1 the IDLE reset needs only mdev && is_final (an unsolicited IRB counts as final)
+    const idles = v.ioTodo === 'is_final' ? (!v.ioTodoNeedsMdev || c.mdev) && (irb !== 'intermediate' || v.ioTodoChecksFinal === false) : frees;
+    if (irb === 'intermediate' && (frees || idles)) c.flags |= CCW_FLAG.INTERMEDIATE_ENDS_CP;
+    if (frees) {
+      if (c.cp && !own) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
+      cpFree(c, -1);
+    }
+    return frees;
+  };
+
   const actions = {
     // vfio_ccw_fsm.c fsm_nop
     fsm_nop: () => {},
@@ -518,8 +611,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       }
     }),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
-    fsm_notoper: kfn((c, e) => {
+    fsm_notoper: kfn((c, e, fx) => {
       if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
+      // vfio_ccw_mdev_open_device sees NOT_OPER after its OPEN: -EINVAL, the device is not opened
+      if (e.type === fsmEvent('OPEN') && e.from !== 'reset') fx.raise({ type: 'open_device_ret' });
       if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
@@ -575,6 +670,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
         c.flags |= CCW_FLAG.SUCCESS;
       }
       if (result === 'cc0') {
+        // "0: The operation was successful" (K2, K3): the translated program was issued; one freed under the writer was not
+        if (!c.cp) c.flags |= CCW_FLAG.SUCCESS;
         c.busy = true;
         // (a program freed under the writer runs from freed memory: it is no one's)
         c.startOwn = c.cp;
@@ -595,24 +692,17 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       fx.raise({ type: fsmEvent('INTERRUPT'), irb: e.irb!, own });
     }),
     // vfio_ccw_drv.c vfio_ccw_sch_io_todo (the IDLE reset is the target)
-    vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => {
-      const irb = c.irb;
-      const own = c.irbOwn;
-      c.irb = c.irbNext;
-      c.irbOwn = c.irbNextOwn;
-      c.irbNext = 'none';
-      c.irbNextOwn = false;
-      const solicited = irb !== 'unsolicited';
-      // is_final = !(actl & (DEVACT | SCHACT)): intermediate status has them set; a planted bug ignores it
-      const ends = irb === 'final' || (irb === 'intermediate' && v.ioTodoChecksFinal === false);
-      const frees = solicited && ends && (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || own);
-      // to v5.1 the IDLE reset needs only mdev && is_final (an unsolicited IRB counts as final)
-      const idles = v.ioTodo === 'is_final' ? (!v.ioTodoNeedsMdev || c.mdev) && (irb !== 'intermediate' || v.ioTodoChecksFinal === false) : frees;
-      if (irb === 'intermediate' && (frees || idles)) c.flags |= CCW_FLAG.INTERMEDIATE_ENDS_CP;
-      if (frees) {
-        if (c.cp && !own) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
-        cpFree(c, -1);
-      }
+    vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => void ioTodo(c, state)),
+    // the io_todo thread's first step: the same, keeping cp_is_finished for its IDLE store (the ioTodoIdleLocked design stores it here: the target)
+    [IO_TODO_TEST]: kfn((c, _e, _fx, { state }) => {
+      const finished = ioTodo(c, state);
+      c.cpIsFinished = finished && !v.ioTodoIdleLocked;
+    }),
+    // the io_todo thread's last step: `if (cp_is_finished) private->state = IDLE` (the target), over whatever state the FSM reached since its test
+    [IO_TODO_IDLE]: kfn((c, _e, _fx, { state }) => {
+      // the test saw CP_PENDING and freed that program: CP_PENDING without a program is still it, IDLE is stored again
+      if (c.cpIsFinished && state !== 'IDLE' && (state !== 'CP_PENDING' || c.cp)) c.flags |= CCW_FLAG.IO_TODO_IDLE_OVERWRITES;
+      c.cpIsFinished = false;
     }),
     // vfio_ccw_drv.c vfio_ccw_sch_event: cio_update_schib failed: the subchannel is gone, with whatever function it had pending
     vfio_ccw_sch_event: kfn((c, e, fx) => {
@@ -687,6 +777,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     // irbQueue designs: at most two IRBs queued (an exploration bound)
     irb_possible: ({ context: c, event: e }: G) => (e.irb === 'unsolicited' ? !c.busy : c.busy) && (!v.irbQueue || c.irb === 'none' || c.irbNext === 'none'),
     io_work_queued: ({ context: c }: G) => c.irb !== 'none',
+    // the io_todo thread's local, kept from its CP_PENDING test
+    cp_is_finished: ({ context: c }: G) => !!c.cpIsFinished,
     enable_ok: ({ event: e }: G) => e.enable === 'ok',
     schib_gone: ({ event: e }: G) => e.schib === 'gone',
     sch_enabled: ({ context: c }: G) => c.ena,
@@ -694,6 +786,9 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     mdev_held: ({ context: c }: G) => c.mdev,
     mdev_held_no_writer: ({ context: c }: G) => c.mdev && idle(c),
     notoper_work_runnable: ({ context: c }: G) => c.notoperWork && ioMutexFree(c),
+    // an orderly userspace (bounds.orderly) closes or resets with nothing in progress and halts or clears only its running program
+    close_bound: ({ context: c }: G) => !b.orderly || (idle(c) && c.irb === 'none'),
+    async_bound: ({ context: c }: G) => !b.orderly || (c.busy && c.startOwn),
   };
 
   const tableCell = (h: Handler, s: StateName) => {
@@ -757,6 +852,16 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       ...(toIdle ? [{ guard: isFinalIdle, target: 'IDLE', actions: { type: 'vfio_ccw_sch_io_todo', params: { state: s } }, meta: k }] : []),
       { guard: 'io_work_queued', actions: { type: 'vfio_ccw_sch_io_todo', params: { state: s } }, meta: k },
     ];
+    if (threads.some((t) => t.name === 'io_todo')) {
+      on[IO_TODO_TEST] = [
+        ...(toIdle && v.ioTodoIdleLocked ? [{ guard: isFinalIdle, target: 'IDLE', actions: { type: IO_TODO_TEST, params: { state: s } }, meta: k }] : []),
+        { guard: 'io_work_queued', actions: { type: IO_TODO_TEST, params: { state: s } }, meta: k },
+      ];
+      on[IO_TODO_IDLE] = [
+        { guard: 'cp_is_finished', target: 'IDLE', actions: { type: IO_TODO_IDLE, params: { state: s } }, meta: k },
+        { actions: { type: IO_TODO_IDLE, params: { state: s } }, meta: k },
+      ];
+    }
     on.vfio_ccw_sch_event = [
       { guard: 'schib_gone', actions: 'vfio_ccw_sch_event', meta: k },
       ...(v.schEventRevives && s === 'NOT_OPER'
@@ -766,7 +871,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
           ]
         : []),
     ];
-    if (v.events.includes('ASYNC_REQ')) on.vfio_ccw_async_region_write = { guard: 'mdev_held', actions: 'vfio_ccw_async_region_write', meta: u };
+    if (v.events.includes('ASYNC_REQ')) on.vfio_ccw_async_region_write = { guard: b.orderly ? and(['mdev_held', 'async_bound'] as never) : 'mdev_held', actions: 'vfio_ccw_async_region_write', meta: u };
     if (v.lifecycle === 'mdev') {
       if (s !== 'NOT_OPER') on.vfio_ccw_mdev_create = { guard: 'mdev_free', target: 'IDLE', actions: 'vfio_ccw_mdev_create', meta: u };
       on.vfio_ccw_mdev_remove = {
@@ -793,11 +898,16 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       // raised after a failed fsm_open, which always ends in NOT_OPER
       if (s === 'NOT_OPER') on.open_device_ret = { actions: 'open_device_ret', meta: k };
       // close_device runs when the last fd is released: no ioctl (a reset thread) is inside the device
-      on.vfio_ccw_mdev_close_device = { guard: threads.length ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : 'mdev_held_no_writer', actions: 'vfio_ccw_mdev_close_device', meta: u };
+      on.vfio_ccw_mdev_close_device = {
+        guard: threads.length ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : b.orderly ? and(['mdev_held_no_writer', 'close_bound'] as never) : 'mdev_held_no_writer',
+        actions: 'vfio_ccw_mdev_close_device',
+        meta: u,
+      };
     }
     if (v.notoper === 'notoper_work') on.vfio_ccw_notoper_todo = { guard: 'notoper_work_runnable', actions: 'vfio_ccw_notoper_todo', meta: k };
     if (v.reset && !threads.length) on.vfio_ccw_mdev_reset_open = { actions: 'vfio_ccw_mdev_reset_open', meta: k };
-    if (v.reset && !threads.length) on.vfio_ccw_mdev_reset = { guard: v.resetLocked ? 'mdev_held_no_writer' : 'mdev_held', actions: 'vfio_ccw_mdev_reset', meta: u };
+    if (v.reset && !threads.length)
+      on.vfio_ccw_mdev_reset = { guard: b.orderly ? and(['mdev_held', 'close_bound'] as never) : v.resetLocked ? 'mdev_held_no_writer' : 'mdev_held', actions: 'vfio_ccw_mdev_reset', meta: u };
     return { on };
   };
 

@@ -100,8 +100,8 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
-export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'reset-race';
-const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'reset-race'];
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'reset-race' | 'io-todo-race';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'reset-race', 'io-todo-race'];
 
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
@@ -124,25 +124,39 @@ export interface CcwVariant extends VariantInfo {
 //   freeing a program whose I/O is running (CpFreedOnlyWhenIoDone).
 const IRB = ['EveryIrbReachesRegion', 'NoCpWithoutIo'];
 const STALE = ['IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
-const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE];
+/**
+ * io-todo-race (io_todo and VFIO_DEVICE_RESET as threads): the reset race and the IRB findings as in
+ * reset-race, plus io_todo's IDLE store over a state set after its unlocked CP_PENDING test
+ * (IoTodoKeepsOtherStates): over a close's STANDBY, whose next OPEN lands on fsm_notoper (OpenCloseInOrder),
+ * and over a new program's CP_PENDING, whose final status then finds IDLE and leaves the program
+ * allocated (NoStaleCpInIdle, new to the kernels here) with every later write -EBUSY
+ */
+const IO_TODO_RACE = ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE, 'OpenCloseInOrder', 'IoTodoKeepsOtherStates'];
+// (IoSuccessMeansStarted: the program freed under the writer is issued from freed memory and write() reports success)
+const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', ...IRB, ...STALE];
 
 function variant(v: Omit<CcwVariant, 'expectedViolations' | 'status' | 'configurations'>): CcwVariant {
   return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], configurations: CONFIG_IDS.filter((c) => v.expected[c]) };
 }
-/** The same violations in the four coarse configurations (plus `extra` per configuration; reset-race only where `extra` names it). */
+/**
+ * The same violations in the four coarse configurations (plus `extra` per configuration; reset-race only where `extra` names it);
+ * `orderly` (no race of the findings can happen there) has exactly `extra.orderly`, nothing by default.
+ */
 const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, readonly string[]>> = {}, ret?: readonly string[]): Partial<Record<CcwConfigId, readonly string[]>> => ({
   'one-writer': [...names, ...(extra['one-writer'] ?? [])],
   ret: ret ?? [...names, ...(extra.ret ?? [])],
   irbs: [...names, ...(extra.irbs ?? [])],
   'two-writers': [...names, ...(extra['two-writers'] ?? [])],
+  orderly: extra.orderly ?? [],
   ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
+  ...(extra['io-todo-race'] ? { 'io-todo-race': extra['io-todo-race'] } : {}),
 });
 
 /**
  * The fixed design: the 2026 notoper fix, IRBs queued instead of overwritten, io_todo ending only
  * its own program, VFIO_DEVICE_RESET under io_mutex, and NOT_OPER kept by a finishing fsm_io_request.
  */
-const FIXED: CcwVersion = { ...V6_NOTOPER_WORK, irbQueue: true, irbIdentity: true, resetLocked: true, keepNotOper: true };
+const FIXED: CcwVersion = { ...V6_NOTOPER_WORK, irbQueue: true, irbIdentity: true, resetLocked: true, keepNotOper: true, ioTodoIdleLocked: true };
 const FIXED_EXPECTED: string[] = [];
 
 /** A planted bug on the fixed design: what it breaks, per configuration. */
@@ -157,7 +171,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x: OPEN/CLOSE events, io_mutex trylock, fsm_notoper calls cp_free directly, VFIO_DEVICE_RESET as CLOSE+OPEN',
     cite: 'torvalds/linux vfio_ccw_fsm.c 008a011d; 204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close"; Kingxukai/linux v6.17-rc4 vfio_ccw_{fsm,drv,ops}.c',
     sut: 'v6.2',
-    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
+    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_2,
   }),
   variant({
@@ -165,7 +179,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x with the 2026 fix: fsm_notoper queues notoper_work, which frees the cp under io_mutex',
     cite: '0c11f61a876e "s390/vfio_ccw: Move cp cleanup out of not operational" (gregkh stable c9b85aa2)',
     sut: 'v6-notoper-work',
-    expected: same(['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'] }, ['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'EveryIrbReachesRegion', ...STALE]),
+    expected: same(['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE }, ['NotOperIsADeadEnd', 'NoCpFreeWhileProcessing', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_NOTOPER_WORK,
   }),
   variant({
@@ -173,7 +187,8 @@ export const variants: readonly CcwVariant[] = [
     description: 'v4.19: BOXED and BUSY, write() pre-check state != IDLE -> -EACCES, no io_mutex, write resets IDLE on error',
     cite: 'bbe37e4cb897 "vfio: ccw: introduce a finite state machine"; v4.19 vfio_ccw_{fsm,ops,drv}.c',
     sut: 'v4.19',
-    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'] }),
+    // orderly: no io_mutex, so io_todo's cp_free on a halt's final status runs beside a writer; the -EACCES pre-check
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'] }),
     version: V4_19,
   }),
   variant({
@@ -181,7 +196,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v5.0: BOXED merged into BUSY, otherwise as v4.19',
     cite: '1554509b0d00 "vfio: ccw: Merge BUSY and BOXED states"',
     sut: 'v5.0',
-    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'] }),
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'] }),
     version: V5_0,
   }),
   variant({
@@ -189,7 +204,8 @@ export const variants: readonly CcwVariant[] = [
     description: 'v5.2-v5.13: CP_PROCESSING/CP_PENDING, ASYNC_REQ, io_mutex trylock -> -EAGAIN, write still resets IDLE on any error',
     cite: '"vfio-ccw: rework ssch state handling", "vfio-ccw: add handling for async channel instructions", 4f76617378ee "vfio-ccw: protect the I/O region"',
     sut: 'v5.2',
-    expected: same(['NoStaleCpInIdle', 'NoCpLeak', 'IoEbusyMeansBusy', ...IRB, ...STALE], {}, ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE]),
+    // orderly: the write handler's IDLE reset alone (a cc2 under a running program) brings the leak and the stale IRB back
+    expected: same(['NoStaleCpInIdle', 'NoCpLeak', 'IoEbusyMeansBusy', ...IRB, ...STALE], { orderly: ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE] }, ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE]),
     version: V5_2,
   }),
   variant({
@@ -206,7 +222,7 @@ export const variants: readonly CcwVariant[] = [
     cite: 'seeds/003 cover letter (Pierre Morel, Nov 2018) and patch 5/6 "Documenting state transitions"',
     sut: 'morel-v3',
     // in `ret` (final status only) no unsolicited IRB reopens IDLE under the program: no leak
-    expected: same(v4, {}, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', ...IRB, ...STALE]),
+    expected: same(v4, { orderly: ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', 'EveryIrbReachesRegion', ...STALE] }, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', ...IRB, ...STALE]),
     version: MOREL_V3,
   }),
   variant({
@@ -214,7 +230,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'design: v6 with the 2026 notoper fix, every IRB queued for io_todo (none overwritten), io_todo ending a program only on an IRB of that program, VFIO_DEVICE_RESET under io_mutex, fsm_io_request keeping NOT_OPER',
     cite: 'Documentation/arch/s390/vfio-ccw.rst K5 "Interrupt handler gets the I/O result and write the result to the I/O region"; vfio_ccw_sch_io_todo\'s own comment "Do not overwrite a possible processing state if ... the final interrupt was for HSCH or CSCH"',
     configuration: 'irbs',
-    expected: same(FIXED_EXPECTED, { 'reset-race': [] }),
+    expected: same(FIXED_EXPECTED, { 'reset-race': [], 'io-todo-race': [] }),
     version: FIXED,
   }),
   planted(
@@ -247,7 +263,7 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper returns SSCH cc 2 as is (the `default: ret = ccode` path)',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` removed from the -EBUSY cases',
     { ...FIXED, sschCc2: 'positive' },
-    { 'one-writer': ['IoRetCodesDocumented'], ret: ['IoRetCodesDocumented'] },
+    { 'one-writer': ['IoRetCodesDocumented'], ret: ['IoRetCodesDocumented'], orderly: ['IoRetCodesDocumented'] },
   ),
   planted(
     'bug-ssch-cc2-success',
@@ -255,7 +271,11 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper treats SSCH cc 2 as success: write() returns the byte count with no I/O started',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` falling into `case 0:`',
     { ...FIXED, sschCc2: 'success' },
-    { 'one-writer': ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'], ret: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'] },
+    {
+      'one-writer': ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
+      ret: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
+      orderly: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
+    },
   ),
   planted(
     'bug-ssch-cc2-eacces',
@@ -263,7 +283,7 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper answers SSCH cc 2 with -EACCES',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` moved to the cc 3 path',
     { ...FIXED, sschCc2: 'eacces' },
-    { 'one-writer': ['IoEaccesMeansPathsGone'], ret: ['IoEaccesMeansPathsGone'] },
+    { 'one-writer': ['IoEaccesMeansPathsGone'], ret: ['IoEaccesMeansPathsGone'], orderly: ['IoEaccesMeansPathsGone'] },
   ),
   planted(
     'bug-idle-io-error',
@@ -271,7 +291,7 @@ export const variants: readonly CcwVariant[] = [
     'the jump table answers IO_REQ in IDLE with fsm_io_error',
     'vfio_ccw_fsm.c vfio_ccw_jumptable[IDLE][IO_REQ]',
     { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, IO_REQ: 'fsm_io_error' } })) },
-    same(['IoEioMeansNotReady']),
+    same(['IoEioMeansNotReady'], { orderly: ['IoEioMeansNotReady'] }),
   ),
   planted(
     'bug-pending-io-retry',
@@ -279,7 +299,7 @@ export const variants: readonly CcwVariant[] = [
     'the jump table answers IO_REQ in CP_PENDING with fsm_io_retry (-EAGAIN while the I/O runs and nothing is processed)',
     'vfio_ccw_fsm.c vfio_ccw_jumptable[CP_PENDING][IO_REQ]',
     { ...FIXED, jumptable: table((t) => ({ ...t, CP_PENDING: { ...t.CP_PENDING, IO_REQ: 'fsm_io_retry' } })) },
-    same(['IoEagainMeansProcessing']),
+    same(['IoEagainMeansProcessing'], { orderly: ['IoEagainMeansProcessing'] }),
   ),
   planted(
     'bug-idle-async-retry',
@@ -296,5 +316,13 @@ export const variants: readonly CcwVariant[] = [
     configuration: 'reset-race',
     expected: { 'reset-race': ['NoCpFreeWhileProcessing', 'OpenCloseInOrder'] },
     version: { ...FIXED, resetEdit: (f) => swapStatements(f, 'mutex_lock(private->io_mutex)', 'vfio_ccw_fsm_event(CLOSE)') },
+  }),
+  variant({
+    id: 'bug-io-todo-idle-after-unlock',
+    description: 'planted: vfio_ccw_sch_io_todo of the fixed design stores IDLE after its io_mutex section, as every kernel does, not in the step that tested CP_PENDING: a close or reset in between is overwritten',
+    cite: 'planted bug in vfio_ccw_drv.c vfio_ccw_sch_io_todo (the fixed design\'s IDLE store moved back below mutex_unlock(&private->io_mutex), as in v6.17-rc4)',
+    configuration: 'io-todo-race',
+    expected: { 'io-todo-race': ['NoStaleCpInIdle', 'NoCpWithoutIo', 'IoEbusyMeansBusy', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates'] },
+    version: { ...FIXED, ioTodoIdleLocked: false },
   }),
 ];

@@ -64,8 +64,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('dirty-log', 'kvm_memory_slot', 's390', 'legacy'),
   suite('dirty-log', 'kvm_memory_slot', 'v5.0', 'manual'),
   suite('dirty-log', 'kvm_memory_slot', 'write-guest-without-mark', 'legacy'),
-  // test/sut/vfio_ccw.test.ts: every version, one writer
-  ...['v6.2', 'v6-notoper-work', 'v4.19', 'v5.0', 'v5.2', 'v5.14', 'morel-v3'].map((v) => suite('vfio-ccw', 'vfio_ccw_private', v, 'one-writer')),
+  // test/sut/vfio_ccw.test.ts: every version, one writer, and the IRB kinds (irbs)
+  ...['v6.2', 'v6-notoper-work', 'v4.19', 'v5.0', 'v5.2', 'v5.14', 'morel-v3'].flatMap((v) => ['one-writer', 'irbs'].map((c) => suite('vfio-ccw', 'vfio_ccw_private', v, c))),
 ];
 
 /** The suites with their keys (the configuration a model picks by default filled in). */
@@ -99,21 +99,15 @@ export async function conformanceFor(s: PathSuite, model: Model): Promise<Confor
       return dirtyLogConformance as Conformance;
     }
     case 'vfio-ccw': {
-      const { VfioCcwSut } = await import('../sut/vfio_ccw.ts');
+      const { VfioCcwSut, observeCcwModel } = await import('../sut/vfio_ccw.ts');
       const { configurations } = await import('../../machines/vfio-ccw/vfio_ccw_private.bounds.ts');
       const c = configurations.find((x) => x.id === model.configurationId);
       if (!c) throw new Error(`no vfio-ccw configuration ${model.configurationId}`);
-      // the projection of test/sut/vfio_ccw.test.ts
+      // the projection of test/sut/vfio_ccw.test.ts (the same function)
       return {
         create: () => new VfioCcwSut(model.variantId as never, c.bounds.writers),
         observe: (sut) => (sut as InstanceType<typeof VfioCcwSut>).observe(),
-        expect: ({ value, context }) => {
-          const x = context as Record<string, unknown>;
-          return {
-            state: value, writers: x.writers, mutex: x.mutex, ret: x.ret, asyncRet: x.asyncRet, cp: x.cp, ena: x.ena, busy: x.busy,
-            irb: x.irb, mdev: x.mdev, notoperWork: x.notoperWork, dead: x.dead, faults: x.faults,
-          };
-        },
+        expect: ({ value, context }) => observeCcwModel(value, context),
       } as Conformance;
     }
   }

@@ -594,3 +594,21 @@ export class VfioCcwSut implements SystemUnderTest {
     };
   }
 }
+
+/**
+ * The machine's side of the comparison (test/sut/vfio_ccw.test.ts and the mutation path suites,
+ * src/mutate/targets.ts): the fields of `VfioCcwSut.observe` read from the machine's state.
+ */
+export function observeCcwModel(value: unknown, context: unknown): ReturnType<VfioCcwSut['observe']> {
+  const c = context as {
+    writers: string[]; mutex: number; ret: string; asyncRet: string; cp: boolean; ena: boolean; busy: boolean; irb: string; mdev: boolean; notoperWork: boolean;
+    dead: boolean; faults: number; startOwn: boolean; fnOwn: boolean; irbOwn: boolean; irbNext: string; irbNextOwn: boolean; flags: number;
+  };
+  return {
+    state: value as never, writers: c.writers as never, mutex: c.mutex, ret: c.ret, asyncRet: c.asyncRet, cp: c.cp, ena: c.ena, busy: c.busy,
+    irb: c.irb as never, mdev: c.mdev, notoperWork: c.notoperWork, dead: c.dead, faults: c.faults,
+    startOwn: c.startOwn, fnOwn: c.fnOwn, irbOwn: c.irbOwn, irbNext: c.irbNext as never, irbNextOwn: c.irbNextOwn,
+    // the lifetime findings of the step (CCW_FLAG's low four bits); the return-code meanings are the model's reading of the document
+    flags: c.flags & 15,
+  };
+}

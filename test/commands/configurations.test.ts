@@ -57,7 +57,7 @@ describe('membership: a variant belongs to the configurations it states', () => 
   it('a configuration\'s own expectation replaces the variant\'s there (vfio-ccw v4.19 in two-writers also breaks OneRequestInProcessing)', () => {
     const job = (c: string) => jobs.find((j) => j.spec.id === 'vfio_ccw_private' && j.model.variantId === 'v4.19' && j.model.configurationId === c)!.model;
     // v4.19's own list (machines/vfio-ccw/vfio_ccw_private.variants.ts `v4`): the lifetime races, the -EACCES pre-check, the one IRB buffer, stale IRBs
-    const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
+    const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
     expect(job('one-writer').expectedViolations).toEqual(v4);
     expect(job('two-writers').expectedViolations).toEqual([...v4, 'OneRequestInProcessing']);
     // and a kernel without VFIO_DEVICE_RESET has no reset-race job

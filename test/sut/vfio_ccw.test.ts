@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/check/explore.ts';
 import { runPathTests, type Conformance } from '../../src/paths/cover.ts';
-import { VfioCcwSut, type CcwKernel } from '../../src/sut/vfio_ccw.ts';
+import { observeCcwModel, VfioCcwSut, type CcwKernel } from '../../src/sut/vfio_ccw.ts';
 import { vfioCcwPrivate } from '../../machines/vfio-ccw/index.ts';
 import type { CcwContext } from '../../machines/vfio-ccw/vfio_ccw_private.machine.ts';
 import { variants } from '../../machines/vfio-ccw/vfio_ccw_private.variants.ts';
@@ -9,16 +9,7 @@ import { variants } from '../../machines/vfio-ccw/vfio_ccw_private.variants.ts';
 const conformance = (k: CcwKernel, writers: number): Conformance<VfioCcwSut> => ({
   create: () => new VfioCcwSut(k, writers),
   observe: (s) => s.observe(),
-  expect: ({ value, context }) => {
-    const c = context as CcwContext;
-    return {
-      state: value, writers: c.writers, mutex: c.mutex, ret: c.ret, asyncRet: c.asyncRet, cp: c.cp, ena: c.ena, busy: c.busy,
-      irb: c.irb, mdev: c.mdev, notoperWork: c.notoperWork, dead: c.dead, faults: c.faults,
-      startOwn: c.startOwn, fnOwn: c.fnOwn, irbOwn: c.irbOwn, irbNext: c.irbNext, irbNextOwn: c.irbNextOwn,
-      // the lifetime findings of the step (CCW_FLAG's low four bits); the return-code meanings are the model's reading of the document
-      flags: c.flags & 15,
-    };
-  },
+  expect: ({ value, context }) => observeCcwModel(value, context),
 });
 
 describe('model-based tests against the transcription of the kernel code', () => {

@@ -245,7 +245,106 @@ describe('reset-race: VFIO_DEVICE_RESET as a thread of steps (machines/kthread.t
   });
 
   it('a kernel without VFIO_DEVICE_RESET has no reset-race, and the planted reset bug no coarse configuration: one-line errors', () => {
-    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, not 'reset-race'$/);
+    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, orderly, not 'reset-race'$/);
     expect(() => vfioCcwPrivate.model('bug-reset-lock-after-close', 'one-writer')).toThrow(/exists only in configuration reset-race, not 'one-writer'/);
+  });
+});
+
+describe('orderly: a userspace that waits for each result keeps the baseline\'s lifetime properties', () => {
+  it('v6.2 violates nothing there (the mutation analysis sees the lifetime properties break), and the kernels\' own bugs stay', () => {
+    const m = vfioCcwPrivate.model('v6.2', 'orderly');
+    const x = explore(m);
+    expect(x.limitReached).toBe(false);
+    expect([...x.violations.keys()]).toEqual([]);
+    expect(x.states.length).toBeLessThan(200);
+    expect([...explore(vfioCcwPrivate.model('v5.2', 'orderly')).violations.keys()].sort()).toEqual(
+      ['NoStaleCpInIdle', 'NoCpLeak', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'].sort(),
+    );
+  });
+
+  it('close and reset wait until no IRB is queued, HSCH/CSCH only halt a running program, the subchannel is never gone', () => {
+    const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+    const irq = { type: 'vfio_ccw_sch_irq', irb: 'final' };
+    const m = vfioCcwPrivate.model('v6.2', 'orderly');
+    expect(m.events.some((e) => e.type === 'vfio_ccw_sch_event')).toBe(false);
+    // a halt on an idle subchannel is not written
+    let s = drive('v6.2', 'orderly', [open, { type: 'vfio_ccw_async_region_write', cmd: 'HSCH', cc: 0 }]);
+    expect((s.context as CcwContext).asyncRet).toBe('');
+    // a final status queued: close_device waits for io_todo
+    s = drive('v6.2', 'orderly', [open, ...write(), ssch('cc0'), irq, { type: 'vfio_ccw_mdev_close_device' }]);
+    expect(s.value).toBe('CP_PENDING');
+    s = drive('v6.2', 'orderly', [open, ...write(), ssch('cc0'), irq, { type: 'vfio_ccw_sch_io_todo' }, { type: 'vfio_ccw_mdev_close_device' }]);
+    expect(s.value).toBe('STANDBY');
+  });
+});
+
+describe('io-todo-race: vfio_ccw_sch_io_todo as a thread of steps against VFIO_DEVICE_RESET and the device life cycle', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const irq = { type: 'vfio_ccw_sch_irq', irb: 'final' };
+  const todo = (at: string) => ({ type: `vfio_ccw_sch_io_todo@${at}`, thread: 'io_todo' });
+  const reset = (at: string) => ({ type: `vfio_ccw_mdev_reset@${at}`, thread: 'reset' });
+  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  const fsm = (s: AnyMachineSnapshot) => (s.value as { fsm: string }).fsm;
+  const TEST = 'if (is_final && state == CP_PENDING) cp_free(cp)';
+  const rest = [todo('mutex_lock(private->io_mutex)'), todo('mutex_unlock(private->io_mutex)'), todo('if (cp_is_finished) state = IDLE')];
+
+  it('v6.2: a close between io_todo\'s CP_PENDING test and its IDLE store is overwritten; the next open finds IDLE and fsm_notoper kills the device', () => {
+    // traced by hand (vfio_ccw_drv.c vfio_ccw_sch_io_todo, v6.17-rc4): the test and cp_free run with no lock;
+    // fsm_close of an idle subchannel disables it without flushing io_work: STANDBY; io_todo's memcpy under io_mutex,
+    // then `if (cp_is_finished) private->state = VFIO_CCW_STATE_IDLE` over STANDBY; vfio_ccw_jumptable[IDLE][OPEN] is fsm_notoper
+    let s = drive('v6.2', 'io-todo-race', [open, ...write(), ssch('cc0'), irq, todo(TEST), { type: 'vfio_ccw_mdev_close_device' }]);
+    expect(fsm(s)).toBe('STANDBY');
+    expect(c(s)).toMatchObject({ cp: false, ena: false, mdev: false, cpIsFinished: true });
+    s = drive('v6.2', 'io-todo-race', [open, ...write(), ssch('cc0'), irq, todo(TEST), { type: 'vfio_ccw_mdev_close_device' }, ...rest]);
+    expect(fsm(s)).toBe('IDLE');
+    expect(c(s).flags & CCW_FLAG.IO_TODO_IDLE_OVERWRITES).toBe(CCW_FLAG.IO_TODO_IDLE_OVERWRITES);
+    s = drive('v6.2', 'io-todo-race', [open, ...write(), ssch('cc0'), irq, todo(TEST), { type: 'vfio_ccw_mdev_close_device' }, ...rest, open]);
+    expect(fsm(s)).toBe('NOT_OPER');
+    expect(c(s)).toMatchObject({ dead: true, mdev: false });
+    expect(c(s).flags & CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER).toBe(CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER);
+  });
+
+  it('v6.2: a reset and a new program between the test and the store: IDLE over the new CP_PENDING, whose final status then frees nothing', () => {
+    const s = drive('v6.2', 'io-todo-race', [
+      open, ...write(), ssch('cc0'), irq, todo(TEST),
+      reset('vfio_ccw_fsm_event(CLOSE)'), reset('vfio_ccw_fsm_event(OPEN)'),
+      ...write(), ssch('cc0'), ...rest,
+    ]);
+    expect(fsm(s)).toBe('IDLE');
+    expect(c(s)).toMatchObject({ cp: true, busy: true });
+    expect(c(s).flags & CCW_FLAG.IO_TODO_IDLE_OVERWRITES).toBe(CCW_FLAG.IO_TODO_IDLE_OVERWRITES);
+    // the new program's final status: io_todo tests CP_PENDING, finds IDLE, keeps the program; the next write gets -EBUSY from cp_init
+    const after = drive('v6.2', 'io-todo-race', [
+      open, ...write(), ssch('cc0'), irq, todo(TEST),
+      reset('vfio_ccw_fsm_event(CLOSE)'), reset('vfio_ccw_fsm_event(OPEN)'),
+      ...write(), ssch('cc0'), ...rest, irq, todo(TEST), ...rest, ...write(),
+    ]);
+    expect(fsm(after)).toBe('IDLE');
+    expect(c(after)).toMatchObject({ cp: true, busy: false, irb: 'none', ret: '-EBUSY' });
+  });
+
+  it('io_todo\'s io_mutex section waits for a writer that holds io_mutex, and a writer\'s trylock fails while io_todo holds it', () => {
+    let s = drive('v6.2', 'io-todo-race', [open, ...write(), ssch('cc0'), irq, todo(TEST), todo('mutex_lock(private->io_mutex)'), { type: 'vfio_ccw_mdev_write', w: 0 }]);
+    expect(c(s)).toMatchObject({ ret: '-EAGAIN', writers: ['none'] });
+    expect(c(s).threads!.locks['private->io_mutex']).toBe('io_todo');
+    s = drive('v6.2', 'io-todo-race', [open, { type: 'vfio_ccw_mdev_write', w: 0 }, { type: 'vfio_ccw_sch_irq', irb: 'final' }]);
+    expect(c(s).irb).toBe('none'); // no function pending: no final status
+  });
+
+  it.each([
+    ['v6.2', ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates']],
+    ['fixed', []],
+    ['bug-io-todo-idle-after-unlock', ['NoStaleCpInIdle', 'NoCpWithoutIo', 'IoEbusyMeansBusy', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates']],
+  ] as const)('%s: exactly these violations in io-todo-race, the locking rules kept', (id, expected) => {
+    const m = vfioCcwPrivate.model(id, 'io-todo-race');
+    expect([...m.expectedViolations].sort()).toEqual([...expected].sort());
+    const x = explore(m);
+    expect(x.limitReached).toBe(false);
+    expect([...x.violations.keys()].sort()).toEqual([...expected].sort());
+  });
+
+  it('the planted io_todo bug exists only in io-todo-race; the kernels before VFIO_DEVICE_RESET have no io-todo-race', () => {
+    expect(() => vfioCcwPrivate.model('bug-io-todo-idle-after-unlock', 'one-writer')).toThrow(/exists only in configuration io-todo-race, not 'one-writer'/);
+    expect(() => vfioCcwPrivate.model('v5.14', 'io-todo-race')).toThrow(/not 'io-todo-race'/);
   });
 });
