@@ -40,11 +40,12 @@ export interface ExploreOptions {
    */
   porProvisos?: { visibility?: boolean; cycle?: boolean };
   /**
-   * Where an ample set fires a visible transition (C2 fails), try the stubborn set closed under
-   * Valmari's condition V per invariant before expanding every enabled event (default true;
-   * false: the plain C2 of Clarke, Grumberg and Peled, for the differential test and the bench).
+   * The weaker visibility conditions of por.ts (default true): stable invariants make no step
+   * visible, and where an ample set fires a visible transition (C2 fails) the stubborn set closed
+   * under Valmari's condition V per invariant is tried before expanding every enabled event.
+   * false: the plain C2 of Clarke, Grumberg and Peled, for the differential test and the bench.
    */
-  porValmari?: boolean;
+  porWeakVisibility?: boolean;
   /**
    * Run every step with a recording context and fail (FootprintError) on any access outside
    * the declared footprints (footprint.ts). Explores in full.
@@ -177,7 +178,7 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
     }
   }
   if (por) {
-    const t = tablesFor(model, compiled);
+    const t = tablesFor(model, compiled, options.porWeakVisibility ?? true);
     if (t instanceof PorRefused) return { ...exploreCompiled(model, compiled, options), por: { reduced: false, note: t.reason, full: 0, ampleStates: 0 } };
     return exploreCompiled(model, compiled, options, undefined, t);
   }
@@ -189,10 +190,11 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
   }
 }
 
-const tables = new WeakMap<Model, PorTables | PorRefused>();
-function tablesFor(model: Model, compiled: Compiled): PorTables | PorRefused {
-  let t = tables.get(model);
-  if (!t) tables.set(model, (t = porTables(model, compiled)));
+const tables = [new WeakMap<Model, PorTables | PorRefused>(), new WeakMap<Model, PorTables | PorRefused>()];
+function tablesFor(model: Model, compiled: Compiled, weak: boolean): PorTables | PorRefused {
+  const m = tables[weak ? 1 : 0]!;
+  let t = m.get(model);
+  if (!t) m.set(model, (t = porTables(model, compiled, { stable: weak })));
   return t;
 }
 
@@ -281,7 +283,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   let fullStates = 0;
   let ampleStates = 0;
   let viaV = 0;
-  const useV = options.porValmari ?? true;
+  const useV = options.porWeakVisibility ?? true;
   const made = new Uint8Array(nEvents);
   const visible = por?.visible;
   const checkVisible = options.porProvisos?.visibility ?? true;

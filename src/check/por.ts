@@ -20,6 +20,36 @@
 // With C0..C3 the reduced graph is stutter-equivalent to the full one for the propositions the
 // invariants read, so an invariant is violated in a reachable state of the full graph iff it
 // is in the reduced one (Clarke, Grumberg, Peled, Model Checking, ch. 10; Valmari 1991).
+//
+// Two weakenings of C2, both for invariants (safety) only. The argument: let a path w of the
+// full graph lead from an expanded state s to a state violating invariant I. If w contains an
+// event of the stubborn set T(s), its first one commutes to the front (D1) and the rest of w
+// is shorter. Otherwise every enabled t of T(s) commutes with all of w (D1, D2): s -t w-> s''
+// and s -w t-> s''; the reduced graph follows t, w is as long as before, and the BFS cycle
+// proviso C3 makes the successor new, so this happens finitely often. C2 is only needed so that
+// s'' still violates I, i.e. that t cannot repair the violation w reached:
+//  - stable invariants (`Invariant.stable`: once violated, violated for good, a fault or finding
+//    bit set and never cleared; the footprint verification checks it on every edge) cannot be
+//    repaired by any step, so no step is visible to them. This is the reason deadlock
+//    preservation needs no visibility condition (Valmari 1988/1991; Godefroid 1996, ch. 6:
+//    a deadlock is a stable property), applied to every stable violation.
+//  - Valmari's condition V per invariant (Valmari 1993, "On-the-fly verification with stubborn
+//    sets"; Valmari, "The state explosion problem", 1998, sec. 7): if T(s) contains an enabled
+//    event visible to I, it contains every event visible to I (`depsV`). Then in the second case
+//    with t visible to I, w contains no event visible to I, so nothing I reads changed along w
+//    and s itself violates I (found when s was stored); with t invisible to I, s'' violates I.
+//    Where the plain ample set fires a visible transition, the V set is tried before expanding
+//    every enabled event. Per invariant: an event visible to one invariant brings in only the
+//    events visible to that one.
+// SPIN does the corresponding thing for assertions: an assert is a statement of its process,
+// and only statements that touch no global (or only exclusive channels) are "safe" in an ample
+// set (Holzmann and Peled 1994); global-reading invariants are never-claims and need C2 (Peled
+// 1993/1996, ample sets). Counterexamples under the reduction are paths of the machine
+// (replayed by check.ts), shortest among the interleavings explored, not necessarily shortest.
+//
+// Invariant reads are per configuration: `Invariant.reads` may be a function of the
+// configuration's initial state, and a state-value path naming a region the configuration does
+// not have reads nothing there.
 // Liveness under weak fairness and alwaysReachable (a branching-time property) are not
 // preserved by these provisos: `check` explores those models in full (check.ts).
 import type { InvariantReads, Model, Path } from '../spec.ts';
@@ -69,7 +99,7 @@ interface Fp {
 }
 
 /** The dependence tables of a model, or the reason it cannot be reduced. */
-export function porTables(model: Model, compiled: Compiled): PorTables | PorRefused {
+export function porTables(model: Model, compiled: Compiled, options: { stable?: boolean } = {}): PorTables | PorRefused {
   const infos = compiled.transitions;
   if (!infos.some((t) => declared(t))) return new PorRefused('no transition declares a footprint (machines/kthread.ts): nothing to reduce');
   const initial = initialState(compiled);
@@ -177,7 +207,7 @@ export function porTables(model: Model, compiled: Compiled): PorTables | PorRefu
   const closures = model.events.map(closure);
   for (let k = 0; k < model.invariants.length; k++) {
     // a stable invariant (once violated, violated for good) needs no visible step: see the top of the file
-    if (model.invariants[k]!.stable) {
+    if (model.invariants[k]!.stable && (options.stable ?? true)) {
       visibleTo.push(new Uint32Array(words));
       continue;
     }
