@@ -21,6 +21,7 @@ import { createMachine, setup, type AnyStateMachine, type EventObject } from 'xs
 import { getAdjacencyMap } from 'xstate/graph';
 import { specs } from '../machines/index.ts';
 import { explore } from '../src/check/explore.ts';
+import { entriesOf } from '../src/manifest.ts';
 import { replayBench } from './replay.ts';
 import { scaleBench } from './scale.ts';
 import type { Invariant, Model } from '../src/spec.ts';
@@ -262,6 +263,11 @@ function porSection(runs: number): void {
   for (const spec of specs) for (const c of spec.configurations) {
     const m = spec.model(undefined, c.id);
     if (m.por) models.push(m);
+  }
+  // the variants of the fine-grained configurations, each in its own (planted races, earlier versions)
+  for (const spec of specs) for (const e of entriesOf(spec)) {
+    const m = spec.model(e.variant, e.configuration);
+    if (m.por && !models.some((x) => x.machineId === m.machineId && x.variantId === m.variantId && x.configurationId === m.configurationId)) models.push(m);
   }
   models.push(disjointThreads(4), disjointThreads(6));
   for (const m of models) {
