@@ -44,8 +44,8 @@
 // SPIN does the corresponding thing for assertions: an assert is a statement of its process,
 // and only statements that touch no global (or only exclusive channels) are "safe" in an ample
 // set (Holzmann and Peled 1994); global-reading invariants are never-claims and need C2 (Peled
-// 1993/1996, ample sets). Counterexamples under the reduction are paths of the machine
-// (replayed by check.ts), shortest among the interleavings explored, not necessarily shortest.
+// 1993/1996, ample sets). Counterexamples under the reduction are paths of the machine, not
+// necessarily shortest; check.ts re-searches every interleaving up to their depth for shortest ones.
 //
 // Invariant reads are per configuration: `Invariant.reads` may be a function of the
 // configuration's initial state, and a state-value path naming a region the configuration does
