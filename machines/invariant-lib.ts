@@ -26,6 +26,7 @@ export const listed = (c: SystemContext, vm: number): boolean => (c.gib.list & (
 export const registeredMask = (ref: readonly number[]): number => ref.reduce((m, r, isc) => (r > 0 ? m | iscBit(isc) : m), 0);
 export const savedIsc = (isc: number): boolean => isc !== ISC_INVALID;
 
-export function inv(name: string, cite: string, holds: (s: S) => boolean, reads?: Invariant<SystemContext>['reads']): Invariant<SystemContext> {
-  return reads ? { name, cite, holds, reads } : { name, cite, holds };
+/** `stable`: once violated, violated for good (a fault or finding bit set and never cleared; Invariant.stable). */
+export function inv(name: string, cite: string, holds: (s: S) => boolean, reads?: Invariant<SystemContext>['reads'], options?: { stable?: boolean }): Invariant<SystemContext> {
+  return { name, cite, holds, ...(reads ? { reads } : {}), ...(options?.stable ? { stable: true } : {}) };
 }

@@ -640,6 +640,8 @@ const faultInv = (name: string, bit: number, cite: string): Invariant<KContext> 
   name,
   cite,
   reads: { context: [['threads', 'faults']] },
+  // a fault bit is set by the step that goes to BUG and never cleared
+  stable: true,
   holds: ({ context }) => {
     const f = context.threads?.faults;
     if (!f) return true;

@@ -29,6 +29,9 @@ export interface EventInfo {
 /** A path into a context or a state value: keys and array indices; '*' matches any one key. */
 export type Path = readonly (string | number)[];
 
+/** What an invariant reads: context paths and state-value paths (regions). */
+export type InvariantReads = { context?: readonly Path[]; value?: readonly Path[] };
+
 /** A named safety predicate over one reachable state. */
 export interface Invariant<C> {
   name: string;
@@ -38,9 +41,18 @@ export interface Invariant<C> {
   /**
    * What `holds` reads: context paths and state-value paths (regions). Partial-order reduction
    * treats a step as visible when it writes any of them; an invariant without `reads` reads
-   * everything (no step is invisible). Checked by the footprint verification.
+   * everything (no step is invisible). Checked by the footprint verification. A function gives
+   * the reads per configuration: it is called once with the configuration's initial state (an
+   * invariant over `q0..q<n-1>` names the regions the configuration has).
    */
-  reads?: { context?: readonly Path[]; value?: readonly Path[] };
+  reads?: InvariantReads | ((initial: AbstractState<C>) => InvariantReads);
+  /**
+   * Once violated, violated for good: every step out of a violating state leads to a violating
+   * state (a fault or finding bit that is set and never cleared). Partial-order reduction then
+   * needs no step to be visible to it (src/check/por.ts); the footprint verification checks it
+   * on every edge.
+   */
+  stable?: boolean;
 }
 
 /**

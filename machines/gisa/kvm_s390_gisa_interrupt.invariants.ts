@@ -48,21 +48,21 @@ export const AlertMaskZeroAtDestroy = inv(
   'AlertMaskZeroAtDestroy',
   'interrupt.c kvm_s390_gisa_destroy: WARN(gi->alert.mask != 0x00) since f87ef5723536; every driver unregisters its GISCs first',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.DESTROY_WITH_ALERT_MASK)),
-  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
 
 export const NoGisaUseAfterFree = inv(
   'NoGisaUseAfterFree',
   'kvm-s390.c kvm_arch_destroy_vm frees sie_page2 after kvm_s390_gisa_destroy: no interruption may be made pending in it afterwards (Halil Pasic on the AQIC series)',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISA_WRITE_AFTER_FREE)),
-  { context: [['vms', '*', 'faults'], ['vms', 'length']] },
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
 
 export const KickerSeesLiveGisa = inv(
   'KickerSeesLiveGisa',
   'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (which waits for a running callback) comes before gi->origin = NULL, and sie_page2 is freed after, so gisa_vcpu_kicker never dereferences a NULL origin or a freed GISA',
   ({ context }) => !reported(context, FAULT.KICKER_ON_DEAD_GISA),
-  { context: [['threads', 'found']] },
+  { context: [['threads', 'found']] }, { stable: true },
 );
 
 // Issue 14 (mutation analysis): properties the mutants showed missing.

@@ -19,7 +19,7 @@ export const NoGiscCallOnFreedKvm = inv(
   'NoGiscCallOnFreedKvm',
   'interrupt.c kvm_s390_gisc_register/unregister dereference kvm->arch.gisa_int: the caller must hold a reference on the kvm',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISC_CALL_AFTER_FREE)) && context.queues.every((q) => !(q.faults & FAULT.GISC_CALL_AFTER_FREE)),
-  { context: [['vms', '*', 'faults'], ['vms', 'length'], ['queues', '*', 'faults'], ['queues', 'length']] },
+  { context: [['vms', '*', 'faults'], ['vms', 'length'], ['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
 );
 
 export const kvmInvariants = [KvmTypeOK];

@@ -54,7 +54,8 @@ export function kickedNotAsleep(threads: readonly { vm: number; vcpu: number; na
     'KickedNotAsleep',
     KICKED_NOT_ASLEEP_CITE,
     ({ value, context }) => context.vms.every((k, vm) => k.vcpus.every((v, i) => !v.kicked || !asleep(value, context, vm, i))),
-    { context: vcpu, value: [['*', '*'], ...threads.map((t) => [t.name])] },
+    // per configuration: each vcpu's region (vm<i>.vcpu<j>, where the configuration has one) and the vcpu threads' program counters
+    ({ context }) => ({ context: vcpu, value: [...context.vms.flatMap((k, vm) => k.vcpus.map((_, i) => [`vm${vm}`, `vcpu${i}`])), ...threads.map((t) => [t.name])] }),
   );
 }
 

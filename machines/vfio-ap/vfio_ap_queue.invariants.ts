@@ -12,8 +12,8 @@ export const QueueTypeOK = inv(
       const enabled = st !== undefined && typeof st === 'object' && (st as Record<string, string>).assigned === 'aqic_enabled';
       return q.pins >= 0 && enabled === savedIsc(q.isc) && savedIsc(q.isc) === q.nib && (top(st) !== 'removed' || !q.irq);
     }),
-  // every region (q0 alone would be exact in pqap-close, but kick-wait has no queue; a value path must name a region)
-  { context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: [['*']] },
+  // per configuration: the regions q0..q<n-1> of the configuration's queues (kick-wait has none)
+  ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
 );
 
 export const EveryNibPinReleasedOnce = inv(
@@ -27,7 +27,7 @@ export const GiscUnregisterBeforeNibUnpin = inv(
   'GiscUnregisterBeforeNibUnpin',
   'vfio_ap_ops.c vfio_ap_free_aqic_resources and the OTHERWISE_CHANGED path: kvm_s390_gisc_unregister first, then vfio_unpin_pages',
   ({ context }) => context.queues.every((q) => !(q.faults & FAULT.UNPIN_BEFORE_UNREGISTER)),
-  { context: [['queues', '*', 'faults'], ['queues', 'length']] },
+  { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
 );
 
 export const IrqEnabledImpliesNibPinned = inv(
@@ -59,7 +59,7 @@ export const NoPqapHookUseAfterClear = inv(
   'NoPqapHookUseAfterClear',
   'priv.c handle_pqap: the pqap_hook is dereferenced and called only while vfio_ap cannot clear it (since 1e753732bda6, v5.15: under kvm->arch.crypto.pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it); a NULL or stale hook is an oops or a use after free',
   ({ context }) => !reported(context, FAULT.PQAP_HOOK_USE_AFTER_CLEAR),
-  { context: [['threads', 'found']] },
+  { context: [['threads', 'found']] }, { stable: true },
 );
 
 export const NoAqicResourcesAfterUnsetKvm = inv(

@@ -83,9 +83,10 @@ export interface CheckResult {
   symmetry?: { group: string; members: number; exact: boolean; note?: string }[];
   /**
    * When partial-order reduction was asked for (by the configuration or --por): whether the
-   * exploration was reduced, and if not why; counterexamples found under it are replayed
-   * through xstate and are the shortest among the interleavings explored, not necessarily the
-   * shortest of the machine.
+   * exploration was reduced, and if not why. Counterexamples are the shortest of the machine:
+   * where the reduction left out interleavings and found a violation, every interleaving is
+   * searched breadth-first up to the reduced trace's depth for it (`states` stays the reduced
+   * count).
    */
   por?: { reduced: boolean; note?: string; ampleStates?: number; fullStates?: number };
   results: PropertyResult[];
@@ -144,6 +145,20 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     onLevel: earlyStopper(options, started),
   });
   const reducedByPor = !!x.por?.reduced;
+  // Under partial-order reduction a counterexample is a path of the machine but not always a
+  // shortest one. Where the reduction left out some interleaving and found a violation, every
+  // interleaving is explored breadth-first up to the longest such trace (no deeper), so each
+  // reported trace is again a shortest one, as without the reduction.
+  let shortest: Exploration | undefined;
+  if (reducedByPor && x.violations.size && (x.por?.ampleStates ?? 0) > 0) {
+    const bound = Math.max(...[...x.violations.values()].map((i) => pathTo(x, i).events.length));
+    shortest = (options.explorer ?? explore)(model, {
+      ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
+      symmetry: false,
+      por: false,
+      onLevel: (perDepth) => (perDepth.length - 1 >= bound ? `bounded at depth ${bound}` : undefined),
+    });
+  }
   options.onExplored?.(x);
   const results: PropertyResult[] = [];
   const expected = (name: string) => !model.expectedViolations.includes(name);
@@ -156,7 +171,9 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     const bad = x.violations.get(inv.name);
     const r: PropertyResult = { property: inv.name, kind: 'invariant', holds: bad === undefined, expected: expected(inv.name), trace: [] };
     if (bad !== undefined) {
-      if (reducedByPor) {
+      const short = shortest?.violations.get(inv.name);
+      if (shortest && short !== undefined) r.trace = steps(model, shortest, pathTo(shortest, short));
+      else if (reducedByPor) {
         // a path of the reduced graph is a path of the machine: replayed through xstate to show it is one
         const concrete = replay(model, pathTo(x, bad).events);
         r.trace = concrete.steps;

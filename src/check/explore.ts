@@ -6,7 +6,7 @@ import type { AbstractState, Model } from '../spec.ts';
 import { compile, Unsupported, type Compiled } from './compile.ts';
 import { ContextTable } from './contexts.ts';
 import { Canonicaliser, SymmetryError } from './symmetry.ts';
-import { instrument } from './footprint.ts';
+import { instrument, verifyStable } from './footprint.ts';
 import { ampleSet, porTables, PorRefused, type PorTables } from './por.ts';
 import { StateTable } from './table.ts';
 
@@ -39,6 +39,13 @@ export interface ExploreOptions {
    * test (test/check/por.test.ts) shows that it then misses violations.
    */
   porProvisos?: { visibility?: boolean; cycle?: boolean };
+  /**
+   * The weaker visibility conditions of por.ts (default true): stable invariants make no step
+   * visible, and where an ample set fires a visible transition (C2 fails) the stubborn set closed
+   * under Valmari's condition V per invariant is tried before expanding every enabled event.
+   * false: the plain C2 of Clarke, Grumberg and Peled, for the differential test and the bench.
+   */
+  porWeakVisibility?: boolean;
   /**
    * Run every step with a recording context and fail (FootprintError) on any access outside
    * the declared footprints (footprint.ts). Explores in full.
@@ -87,7 +94,7 @@ export interface Exploration<C = any> {
    * When reduction was asked for: whether it ran, why not, and in how many expanded states the
    * ample set was the whole enabled set (`full`) or smaller (`reduced`).
    */
-  por?: { reduced: boolean; note?: string; full: number; ampleStates: number };
+  por?: { reduced: boolean; note?: string; full: number; ampleStates: number; viaV?: number };
   /** States at each BFS depth (index = depth). */
   perDepth: number[];
   /** Why `onLevel` stopped the exploration early. */
@@ -163,13 +170,15 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
   if (options.verifyFootprints) {
     const probe = instrument(model, compiled);
     try {
-      return exploreCompiled(model, compiled, options, undefined, undefined, probe);
+      const x = exploreCompiled(model, compiled, { ...options, keepEdges: true }, undefined, undefined, probe);
+      verifyStable(model, x);
+      return x;
     } finally {
       probe.done();
     }
   }
   if (por) {
-    const t = tablesFor(model, compiled);
+    const t = tablesFor(model, compiled, options.porWeakVisibility ?? true);
     if (t instanceof PorRefused) return { ...exploreCompiled(model, compiled, options), por: { reduced: false, note: t.reason, full: 0, ampleStates: 0 } };
     return exploreCompiled(model, compiled, options, undefined, t);
   }
@@ -181,10 +190,11 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
   }
 }
 
-const tables = new WeakMap<Model, PorTables | PorRefused>();
-function tablesFor(model: Model, compiled: Compiled): PorTables | PorRefused {
-  let t = tables.get(model);
-  if (!t) tables.set(model, (t = porTables(model, compiled)));
+const tables = [new WeakMap<Model, PorTables | PorRefused>(), new WeakMap<Model, PorTables | PorRefused>()];
+function tablesFor(model: Model, compiled: Compiled, weak: boolean): PorTables | PorRefused {
+  const m = tables[weak ? 1 : 0]!;
+  let t = m.get(model);
+  if (!t) m.set(model, (t = porTables(model, compiled, { stable: weak })));
   return t;
 }
 
@@ -272,6 +282,9 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const scratch = por ? { s: new Uint32Array(por.words), best: new Uint32Array(por.words), work: new Int32Array(nEvents + 1), nes: new Uint32Array(por.words) } : undefined;
   let fullStates = 0;
   let ampleStates = 0;
+  let viaV = 0;
+  const useV = options.porWeakVisibility ?? true;
+  const made = new Uint8Array(nEvents);
   const visible = por?.visible;
   const checkVisible = options.porProvisos?.visibility ?? true;
   const checkCycle = options.porProvisos?.cycle ?? true;
@@ -308,20 +321,38 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       let full = k === nEnabled;
       const before = states.length;
       let produced = 0;
-      for (let i = 0; i < k; i++) {
-        const e = ample[i]!;
+      let seen = false; // C3: an ample successor stored before this expansion
+      let shown = false; // C2: an ample transition fired that is visible
+      const fire = (e: number): void => {
         done[e] = 1;
         const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
-        if (!next) continue;
+        if (!next) return;
         produced++;
-        if (!full && checkVisible) for (let f = 0; f < compiled.nFired; f++) if (visible![compiled.fired[f]!]) full = true; // C2
+        made[e] = 1;
+        if (checkVisible) for (let f = 0; f < compiled.nFired; f++) if (visible![compiled.fired[f]!]) shown = true;
         const nextContext = compiled.context as C;
         const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
         transitions++;
         if (keepEdges) edges.push(head, e, to);
-        if (to < before && checkCycle) full = true; // C3: an ample successor stored before this expansion
+        if (to < before && checkCycle) seen = true;
+      };
+      for (let i = 0; i < k; i++) made[ample[i]!] = 0, fire(ample[i]!);
+      if (!full && shown && !seen && useV) {
+        // C2 fails: instead of every enabled event, the stubborn set that satisfies Valmari's V
+        // per invariant (por.ts), when it is smaller; its C0 and C3 are checked on its own events
+        const k2 = ampleSet(por, cfg, isEnabled, nEnabled, ample, scratch!, por.depsV);
+        if (k2 < nEnabled) {
+          produced = 0;
+          for (let i = 0; i < k2; i++) {
+            const e = ample[i]!;
+            if (!done[e]) made[e] = 0, fire(e);
+            if (made[e]) produced++;
+          }
+          shown = false;
+          viaV++;
+        }
       }
-      if (!full && produced === 0) full = true; // C0
+      if (shown || seen || produced === 0) full = true; // C2, C3, C0
       if (full) {
         if (k < nEnabled) fullStates++;
         for (let e = 0; e < nEvents; e++) {
@@ -356,7 +387,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const x = {
     engine: 'compiled' as const, ...finish(states, parent, parentEvent, depth), edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations,
     ...(canon ? { symmetry: { canon, perm: perm.slice(0, states.length) } } : {}),
-    ...(por ? { por: { reduced: true, full: fullStates, ampleStates } } : {}),
+    ...(por ? { por: { reduced: true, full: fullStates, ampleStates, viaV } } : {}),
     perDepth,
     ...(stopped ? { stopped } : {}),
     encoding: (i: number) => table.cfgAt(i).slice(),

@@ -8,7 +8,7 @@
 // declaration. Invariants that declare `reads` are checked the same way in every state.
 // Transitions without a footprint are not checked: the reduction treats them as dependent
 // on everything.
-import type { AbstractState, Model, Path } from '../spec.ts';
+import type { AbstractState, Invariant, InvariantReads, Model, Path } from '../spec.ts';
 import type { Compiled, TransitionInfo } from './compile.ts';
 import { probe, PROBED } from './probe.ts';
 
@@ -32,6 +32,16 @@ export function declared(t: TransitionInfo): DeclaredFootprint | undefined {
   const reads = fp.reads ?? [];
   const writes = fp.writes ?? [];
   return { reads, writes, raises: fp.raises ?? [], enables: fp.enables ?? [...reads, ...writes] };
+}
+
+/** What an invariant reads in the configuration whose initial state is `initial` (undefined: it does not say, so it reads everything). */
+export function invariantReads<C>(inv: Invariant<C>, initial: AbstractState<C>): InvariantReads | undefined {
+  return typeof inv.reads === 'function' ? inv.reads(initial) : inv.reads;
+}
+
+/** The initial abstract state of a compiled machine. */
+export function initialState(compiled: Compiled): AbstractState<unknown> {
+  return { value: compiled.value(compiled.initial.cfg) as AbstractState<unknown>['value'], context: compiled.initial.context };
 }
 
 /** Whether two paths overlap: one is a prefix of the other, '*' matching any key. */
@@ -206,7 +216,11 @@ export function instrument(model: Model, compiled: Compiled): {
   probe.wrap = (c) => (current >= 0 && decl[current] ? rec.wrap(c, String(current)) : c);
   probe.unwrap = (c) => rec.unwrap(c);
   probe.phase = (p) => void (rec.suffix = p ? ':' + p : '');
-  const invs = model.invariants.filter((i) => i.reads);
+  const initial = initialState(compiled);
+  const invs = model.invariants.flatMap((inv) => {
+    const reads = invariantReads(inv as Invariant<unknown>, initial);
+    return reads ? [{ inv, reads }] : [];
+  });
   return {
     beforeStep() {
       rec.clear();
@@ -248,12 +262,12 @@ export function instrument(model: Model, compiled: Compiled): {
       }
     },
     state(s) {
-      for (const inv of invs) {
+      for (const { inv, reads } of invs) {
         rec.clear();
         const owner = `inv:${inv.name}`;
         inv.holds({ value: rec.wrap(s.value, owner + ':value'), context: rec.wrap(s.context, owner) });
-        const ctx = inv.reads!.context ?? [];
-        const val = inv.reads!.value ?? [];
+        const ctx = reads.context ?? [];
+        const val = reads.value ?? [];
         for (const p of rec.reads.get(owner) ?? []) if (!covered(p, ctx)) throw new FootprintError(`invariant ${inv.name} reads context ${show(p)}, outside its declared reads [${ctx.map(show).join(', ')}]`);
         for (const p of rec.reads.get(owner + ':value') ?? []) if (!covered(p, val)) throw new FootprintError(`invariant ${inv.name} reads state value ${show(p)}, outside its declared value reads [${val.map(show).join(', ')}]`);
       }
@@ -274,4 +288,22 @@ function actionText(a: unknown): string {
   if (a && typeof a === 'object' && 'type' in a) return `'${String((a as { type: unknown }).type)}'`;
   if (typeof a === 'function') return `'${a.name || 'inline'}'`;
   return 'inline';
+}
+
+/**
+ * The invariants that declare `stable` are: on every edge of the full exploration `x` (edges
+ * kept), a violating source has a violating target. Fails naming the invariant, the event and
+ * the two states.
+ */
+export function verifyStable(model: Model, x: { states: readonly AbstractState<unknown>[]; edges?: Int32Array }): void {
+  const stable = model.invariants.filter((i) => i.stable);
+  if (!stable.length || !x.edges) return;
+  for (const inv of stable) {
+    const holds = new Int8Array(x.states.length); // 0 unknown, 1 holds, 2 violated
+    const h = (i: number) => (holds[i] ||= inv.holds(x.states[i]! as never) ? 1 : 2) === 1;
+    for (let k = 0; k < x.edges.length; k += 3) {
+      const a = x.edges[k]!, e = x.edges[k + 1]!, b = x.edges[k + 2]!;
+      if (!h(a) && h(b)) throw new FootprintError(`invariant ${inv.name} declares stable (once violated, violated for good), but event ${JSON.stringify(model.events[e])} leads from state ${a}, which violates it, to state ${b}, where it holds`);
+    }
+  }
 }

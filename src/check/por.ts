@@ -20,11 +20,41 @@
 // With C0..C3 the reduced graph is stutter-equivalent to the full one for the propositions the
 // invariants read, so an invariant is violated in a reachable state of the full graph iff it
 // is in the reduced one (Clarke, Grumberg, Peled, Model Checking, ch. 10; Valmari 1991).
+//
+// Two weakenings of C2, both for invariants (safety) only. The argument: let a path w of the
+// full graph lead from an expanded state s to a state violating invariant I. If w contains an
+// event of the stubborn set T(s), its first one commutes to the front (D1) and the rest of w
+// is shorter. Otherwise every enabled t of T(s) commutes with all of w (D1, D2): s -t w-> s''
+// and s -w t-> s''; the reduced graph follows t, w is as long as before, and the BFS cycle
+// proviso C3 makes the successor new, so this happens finitely often. C2 is only needed so that
+// s'' still violates I, i.e. that t cannot repair the violation w reached:
+//  - stable invariants (`Invariant.stable`: once violated, violated for good, a fault or finding
+//    bit set and never cleared; the footprint verification checks it on every edge) cannot be
+//    repaired by any step, so no step is visible to them. This is the reason deadlock
+//    preservation needs no visibility condition (Valmari 1988/1991; Godefroid 1996, ch. 6:
+//    a deadlock is a stable property), applied to every stable violation.
+//  - Valmari's condition V per invariant (Valmari 1993, "On-the-fly verification with stubborn
+//    sets"; Valmari, "The state explosion problem", 1998, sec. 7): if T(s) contains an enabled
+//    event visible to I, it contains every event visible to I (`depsV`). Then in the second case
+//    with t visible to I, w contains no event visible to I, so nothing I reads changed along w
+//    and s itself violates I (found when s was stored); with t invisible to I, s'' violates I.
+//    Where the plain ample set fires a visible transition, the V set is tried before expanding
+//    every enabled event. Per invariant: an event visible to one invariant brings in only the
+//    events visible to that one.
+// SPIN does the corresponding thing for assertions: an assert is a statement of its process,
+// and only statements that touch no global (or only exclusive channels) are "safe" in an ample
+// set (Holzmann and Peled 1994); global-reading invariants are never-claims and need C2 (Peled
+// 1993/1996, ample sets). Counterexamples under the reduction are paths of the machine, not
+// necessarily shortest; check.ts re-searches every interleaving up to their depth for shortest ones.
+//
+// Invariant reads are per configuration: `Invariant.reads` may be a function of the
+// configuration's initial state, and a state-value path naming a region the configuration does
+// not have reads nothing there.
 // Liveness under weak fairness and alwaysReachable (a branching-time property) are not
 // preserved by these provisos: `check` explores those models in full (check.ts).
-import type { Model, Path } from '../spec.ts';
+import type { InvariantReads, Model, Path } from '../spec.ts';
 import type { Compiled } from './compile.ts';
-import { declared, overlaps } from './footprint.ts';
+import { declared, initialState, invariantReads, overlaps } from './footprint.ts';
 
 /** Why a model is explored in full although reduction was asked for. */
 export class PorRefused {
@@ -34,6 +64,14 @@ export class PorRefused {
 export interface PorTables {
   /** Per event (index into model.events): events dependent on it, as a bitset of `words` words. */
   deps: Uint32Array[];
+  /**
+   * Per event: `deps`, and for each invariant the event is visible to (one of its transitions
+   * writes what the invariant reads), every event visible to that invariant (Valmari's
+   * condition V, applied per invariant: see the comment at the top of the file).
+   */
+  depsV: Uint32Array[];
+  /** Per invariant (model.invariants order): the events visible to it, as a bitset. */
+  visibleTo: Uint32Array[];
   /** Per event: the ids of the transitions that can take it (not those of the events they raise). */
   cands: number[][];
   /** Per transition id: its source's activity chain (slot, child index pairs). */
@@ -61,11 +99,14 @@ interface Fp {
 }
 
 /** The dependence tables of a model, or the reason it cannot be reduced. */
-export function porTables(model: Model, compiled: Compiled): PorTables | PorRefused {
+export function porTables(model: Model, compiled: Compiled, options: { stable?: boolean } = {}): PorTables | PorRefused {
   const infos = compiled.transitions;
   if (!infos.some((t) => declared(t))) return new PorRefused('no transition declares a footprint (machines/kthread.ts): nothing to reduce');
-  const undeclaredInv = model.invariants.filter((i) => !i.reads).map((i) => i.name);
+  const initial = initialState(compiled);
+  const invReads = model.invariants.map((i) => invariantReads(i, initial as never));
+  const undeclaredInv = model.invariants.filter((_, k) => !invReads[k]).map((i) => i.name);
   if (undeclaredInv.length) return new PorRefused(`invariant ${undeclaredInv.join(', ')} declares no reads, so every step is visible: declare Invariant.reads`);
+  const reads = invReads as InvariantReads[];
 
   const byType = new Map<string, number[]>();
   for (const t of infos) {
@@ -159,32 +200,51 @@ export function porTables(model: Model, compiled: Compiled): PorTables | PorRefu
       }
     }
   });
-  // visibility: a transition writing what an invariant reads (context paths, or regions of the state value)
-  const invPaths: Path[] = model.invariants.flatMap((i) => [...(i.reads!.context ?? [])]);
-  const invSlots = new Set<number>();
-  for (const i of model.invariants) {
-    for (const p of i.reads!.value ?? []) {
-      const slots = slotsOfValuePath(compiled, p);
-      if (!slots) return new PorRefused(`invariant ${i.name} reads state value ${p.join('.')}, which names no region of the machine`);
-      for (const s of slots) invSlots.add(s);
-    }
-  }
+  // visibility: a transition writing what an invariant reads (context paths, or regions of the state
+  // value), per invariant
   const visible = new Uint8Array(infos.length);
-  for (const t of infos) {
-    const d = declared(t);
-    if (!d || t.opaque) visible[t.id] = 1;
-    else if (t.writeSlots.some((s) => invSlots.has(s)) || d.writes.some((p) => invPaths.some((q) => overlaps(p, q)))) visible[t.id] = 1;
+  const visibleTo: Uint32Array[] = [];
+  const closures = model.events.map(closure);
+  for (let k = 0; k < model.invariants.length; k++) {
+    // a stable invariant (once violated, violated for good) needs no visible step: see the top of the file
+    if (model.invariants[k]!.stable && (options.stable ?? true)) {
+      visibleTo.push(new Uint32Array(words));
+      continue;
+    }
+    const invPaths: readonly Path[] = reads[k]!.context ?? [];
+    const invSlots = new Set<number>();
+    for (const p of reads[k]!.value ?? []) for (const s of slotsOfValuePath(compiled, p)) invSlots.add(s);
+    const vis = new Uint8Array(infos.length);
+    for (const t of infos) {
+      const d = declared(t);
+      if (!d || t.opaque || t.writeSlots.some((s) => invSlots.has(s)) || d.writes.some((p) => invPaths.some((q) => overlaps(p, q)))) vis[t.id] = visible[t.id] = 1;
+    }
+    const ev = new Uint32Array(words);
+    closures.forEach((ids, e) => {
+      if (ids.some((id) => vis[id])) set(ev, e);
+    });
+    visibleTo.push(ev);
   }
-  return { deps, cands, chain: infos.map((t) => t.chain), guardEnablers, slotMovers, visible, words, declaredEvents: fps.filter((f) => !f.global).length };
+  const depsV = deps.map((d, e) => {
+    const out = d.slice();
+    for (const ev of visibleTo) if (ev[e >>> 5]! & (1 << (e & 31))) for (let w = 0; w < words; w++) out[w]! |= ev[w]!;
+    return out;
+  });
+  return { deps, depsV, visibleTo, cands, chain: infos.map((t) => t.chain), guardEnablers, slotMovers, visible, words, declaredEvents: fps.filter((f) => !f.global).length };
 }
 
-/** The encoding slots a state-value path depends on: the named regions' subtrees and their ancestors ('*' any key). */
-function slotsOfValuePath(compiled: Compiled, p: Path): number[] | undefined {
+/**
+ * The encoding slots a state-value path depends on: the named regions' subtrees and their
+ * ancestors ('*' any key). A key a state does not have among its children names nothing: a
+ * state's value only ever has keys that are its children's names, so the path is absent in
+ * every state and no step changes what the invariant reads there (an invariant over q0 in a
+ * configuration without queues). The footprint verification checks that what an invariant
+ * reads is covered by what it declares, so a misspelt declaration is caught there.
+ */
+function slotsOfValuePath(compiled: Compiled, p: Path): number[] {
   const out = new Set<number>();
-  let ok = false;
   const walk = (sn: any, i: number, ancestors: number[]): void => {
     if (i === p.length) {
-      ok = true;
       const sub = compiled.subtree(sn.id);
       if (sub) for (let s = sub.start; s < sub.end; s++) out.add(s);
       for (const a of ancestors) out.add(a);
@@ -195,7 +255,7 @@ function slotsOfValuePath(compiled: Compiled, p: Path): number[] | undefined {
     for (const k of keys) if (sn.states?.[k]) walk(sn.states[k], i + 1, here);
   };
   walk(compiled.machine.root, 0, []);
-  return ok ? [...out] : undefined;
+  return [...out];
 }
 
 /**
@@ -203,7 +263,7 @@ function slotsOfValuePath(compiled: Compiled, p: Path): number[] | undefined {
  * closure over all seeds, written to `out`; returns its size (equal to the number of enabled
  * events when nothing can be left out).
  */
-export function ampleSet(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, nEnabled: number, out: Int32Array, scratch: { s: Uint32Array; best: Uint32Array; work: Int32Array; nes: Uint32Array }): number {
+export function ampleSet(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, nEnabled: number, out: Int32Array, scratch: { s: Uint32Array; best: Uint32Array; work: Int32Array; nes: Uint32Array }, deps: Uint32Array[] = t.deps): number {
   const n = enabled.length;
   let bestCount = nEnabled;
   if (nEnabled <= 1) return fill(enabled, out);
@@ -218,7 +278,7 @@ export function ampleSet(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, nEn
     let count = 1;
     while (top > 0 && count < bestCount) {
       const e = work[--top]!;
-      const add = enabled[e] ? t.deps[e]! : necessary(t, cfg, e, nes);
+      const add = enabled[e] ? deps[e]! : necessary(t, cfg, e, nes);
       for (let w = 0; w < t.words; w++) {
         let fresh = add[w]! & ~s[w]!;
         if (!fresh) continue;
