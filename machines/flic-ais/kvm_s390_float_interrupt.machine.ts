@@ -96,6 +96,8 @@ export interface FlicRequest {
   allocOk?: boolean;
   /** APF_DISABLE_WAIT: async page faults in flight before */
   inflight?: number;
+  /** the request itself (the ioctl's arguments and the payloads the environment chose), for the properties that judge its outcome */
+  ev?: FlicEvent;
 }
 
 /** What the last event returned and did: the observable result plus what invariants need. */
@@ -308,6 +310,8 @@ export interface FlicKernel {
   flic_ais_mode_set_all: KernelFn;
   flic_ais_mode_get_all: KernelFn;
   flic_inject_airq: KernelFn;
+  /** set_adapter_int (interrupt.c): the irqfd path of a KVM_IRQ_ROUTING_S390_ADAPTER route */
+  set_adapter_int: KernelFn;
   /** flic_set_attr KVM_DEV_FLIC_APF_DISABLE_WAIT: pfault_enabled = 0, synchronize_srcu, kvm_clear_async_pf_completion_queue per vcpu */
   kvm_dev_flic_apf_disable_wait: KernelFn;
   /** kvm_vm_ioctl_enable_cap KVM_CAP_S390_AIS (kvm-s390.c) */
@@ -557,6 +561,7 @@ export const baselineKernel: FlicKernel = {
   flic_ais_mode_set_all,
   flic_ais_mode_get_all,
   flic_inject_airq,
+  set_adapter_int,
   kvm_dev_flic_apf_disable_wait,
   kvm_vm_ioctl_enable_cap,
   kvm_s390_get_io_int: get_io_int,
@@ -627,7 +632,7 @@ function call(fn: KernelFn, p: FlicParams, k: FlicKernel) {
       last: initialLast(context.ais),
     };
     c.last.op = event.type;
-    c.last.arg = requestOf(event, context, state);
+    c.last.arg = { ...requestOf(event, context, state), ev: event };
     const before = pendingOf(context);
     c.last.rc = fn(c, event, p, k);
     const after = pendingOf(c);
@@ -709,7 +714,7 @@ export function createFlicMachine(p: FlicParams, opts: FlicMachineOptions = {}) 
       modify_io_adapter: fn(k.modify_io_adapter),
       modify_ais_mode: fn(k.modify_ais_mode),
       flic_inject_airq: fn(k.flic_inject_airq),
-      set_adapter_int: fn(set_adapter_int),
+      set_adapter_int: fn(k.set_adapter_int),
       flic_ais_mode_set_all: fn(k.flic_ais_mode_set_all),
       flic_ais_mode_get_all: fn(k.flic_ais_mode_get_all),
       // __deliver_io (interrupt.c): the first interruption of that ISC's list, else its GISA IPM bit (test-and-clear)
