@@ -113,8 +113,10 @@ function defectsOf(p: FlicParams, s: AbstractState<FlicContext>): number[][] | n
       // what a well-formed ENQUEUE returns is EnqueueInjectsAll's and FloatingMchkAlwaysAccepted's
       return d.length ? d : null;
     case 'KVM_DEV_FLIC_GET_ALL_IRQS':
-      // the buffer, allocation and copy outcomes are the GetAllIrqs* properties'
-      return e.len ? [[E.EINVAL]] : null;
+      if (e.len) return [[E.EINVAL]];
+      // nothing pending and the buffer allocated: nothing can be too small or fault ("-EFAULT ... when copying data to
+      // userspace failed"); the other buffer, allocation and copy outcomes are the GetAllIrqs* properties'
+      return e.alloc !== 'fail' && l.need === 0 ? [] : null;
     case 'KVM_CREATE_VCPU':
     case 'KVM_DEV_FLIC_APF_ENABLE':
     case 'KVM_DEV_FLIC_APF_DISABLE_WAIT':
@@ -213,6 +215,13 @@ function aisInjection(p: FlicParams, s: S): { k: number; from: Mode } | null {
 
 type Ev<T extends FlicEvent['type']> = Extract<FlicEvent, { type: T }>;
 
+/** The elements of an ENQUEUE request as interruptions, up to the failing one (struct kvm_s390_irq: io on ISC 3, ai on its ISC). */
+function enqueued(e: Ev<'KVM_DEV_FLIC_ENQUEUE'>): Irq[] {
+  const kind = e.irq ?? 'io';
+  const one: Irq = kind === 'io' ? `io:${e.schid ?? 'A'}:3` : kind === 'ai' ? aiIrq(e.isc ?? 3) : kind;
+  return Array.from({ length: Math.min(e.count ?? 0, e.failAt ?? Infinity) }, () => one);
+}
+
 /** The interruptions pending before the last step. */
 const pendingBefore = (s: S): Irq[] => [...minus(pendingOf(s.context), s.context.last.added), ...s.context.last.removed];
 
@@ -307,10 +316,11 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       cite: 's390_flic.rst AISM "modify the adapter-interruption-suppression mode for a given isc"; modify_ais_mode: ALL clears simm and nimm, SINGLE sets simm and clears nimm (re-arms a NO ISC)',
       holds: (s) => {
         const l = s.context.last;
-        if (l.op !== 'KVM_DEV_FLIC_AISM' || l.rc !== 0) return true;
-        const k = p.iscs.indexOf(l.isc);
+        const e = l.arg.ev;
+        if (l.op !== 'KVM_DEV_FLIC_AISM' || l.rc !== 0 || e?.type !== 'KVM_DEV_FLIC_AISM') return true;
+        const k = p.iscs.indexOf(e.isc);
         if (k < 0) return true;
-        const want: Mode | null = l.req === KVM_S390_AIS_MODE_ALL ? 'ALL' : l.req === KVM_S390_AIS_MODE_SINGLE ? 'SINGLE' : null;
+        const want: Mode | null = e.mode === KVM_S390_AIS_MODE_ALL ? 'ALL' : e.mode === KVM_S390_AIS_MODE_SINGLE ? 'SINGLE' : null;
         return s.context.ais[k] === want && s.context.ais.every((m, j) => j === k || m === l.from[j]);
       },
     },
@@ -401,12 +411,13 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       name: 'EnqueueInjectsAll',
       cite: 's390_flic.rst ENQUEUE: "Passes a buffer and length into the kernel which are then injected into the list of pending interrupts."',
       holds: (s) => {
-        if (op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || rc(s) !== 0 || !arg(s).irqs) return true;
+        const e = arg(s).ev;
+        if (op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || rc(s) !== 0 || e?.type !== 'KVM_DEV_FLIC_ENQUEUE' || e.len) return true;
         // the service signal, the floating machine check and (in the GISA IPM) the adapter interruptions of one ISC are
         // coalesced: one pending entry each
         const before = pendingBefore(s);
         const coalesced = (x: Irq) => x === 'service' || x === 'mchk' || (p.gisa && x.startsWith('ai:'));
-        const want = arg(s).irqs!.filter((x, i, all) => !(coalesced(x) && (before.includes(x) || all.indexOf(x) < i)));
+        const want = enqueued(e).filter((x, i, all) => !(coalesced(x) && (before.includes(x) || all.indexOf(x) < i)));
         return sorted(s.context.last.added) === sorted(want) && s.context.last.removed.length === 0;
       },
     },
@@ -414,8 +425,10 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       name: 'FloatingMchkAlwaysAccepted',
       cite: 'interrupt.c kvm_s390_reinject_machine_check: WARN_ON_ONCE(rc) after __inject_vm of a floating machine check (it coalesces, it is never refused)',
       holds: (s) => {
-        const a = arg(s);
-        return op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || !a.irqs?.length || a.failing || !a.irqs.every((x) => x === 'mchk') || rc(s) === 0;
+        const e = arg(s).ev;
+        if (op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || e?.type !== 'KVM_DEV_FLIC_ENQUEUE' || e.len || e.failAt !== undefined) return true;
+        const irqs = enqueued(e);
+        return !irqs.length || !irqs.every((x) => x === 'mchk') || rc(s) === 0;
       },
     },
     {
@@ -490,7 +503,13 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
     {
       name: 'ClearIoIrqZeroSchidEinval',
       cite: 's390_flic.rst: "The KVM_DEV_FLIC_CLEAR_IO_IRQ ioctl will return EINVAL in case a zero schid is specified."',
-      holds: (s) => op(s) !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || arg(s).schid !== 0 || !arg(s).argsOk || (rc(s) === E.EINVAL && s.context.last.removed.length === 0),
+      holds: (s) => {
+        const e = arg(s).ev;
+        if (op(s) !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || e?.type !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || e.schid !== 0) return true;
+        // flags, the length (attr->attr == sizeof(schid)) and the copy are checked first
+        if (e.flags || (e.size ?? 4) !== 4 || e.fault) return true;
+        return rc(s) === E.EINVAL && s.context.last.removed.length === 0;
+      },
     },
     {
       name: 'ApfEnableDisableWait',
@@ -625,7 +644,7 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
         const l = s.context.last;
         const e = l.arg.ev;
         if (!e) return true;
-        const one = (ok: (x: Irq) => boolean) => l.removed.length === 1 && l.added.length === 0 && ok(l.removed[0]!);
+        const one = (ok: (x: Irq) => boolean) => l.rc === 0 && l.removed.length === 1 && l.added.length === 0 && ok(l.removed[0]!);
         switch (e.type) {
           case '__deliver_io':
             return one((x) => iscOf(x) === e.isc);

@@ -73,16 +73,12 @@ export interface FlicRequest {
   hadFlic?: boolean;
   /** attribute group of HAS/SET/GET_DEVICE_ATTR */
   group?: number;
-  /** ENQUEUE: the elements before the failing one, as irqs; an element fails (a fault, a bad type, a failed kzalloc) */
-  irqs?: Irq[];
-  failing?: boolean;
   /** GET_ALL_IRQS: the length passed the checks; vzalloc fails; copy_to_user faults */
   lenOk?: boolean;
   allocFail?: boolean;
   fault?: boolean;
-  /** CLEAR_IO_IRQ: the subchannel id, and whether flags, size and the copy passed */
+  /** CLEAR_IO_IRQ: the subchannel id */
   schid?: number;
-  argsOk?: boolean;
   /** ADAPTER_REGISTER: the slot was taken; unknown flag bits; the flags' suppressible bit */
   existed?: boolean;
   unknownFlags?: boolean;
@@ -582,12 +578,10 @@ function requestOf(e: FlicEvent, c: FlicContext, state: string): FlicRequest {
     case 'KVM_SET_DEVICE_ATTR':
     case 'KVM_GET_DEVICE_ATTR':
       return { group: e.group };
-    case 'KVM_DEV_FLIC_ENQUEUE':
-      return e.len ? {} : { irqs: enqueueIrqs(e).slice(0, e.failAt ?? e.count ?? 0), failing: e.failAt !== undefined };
     case 'KVM_DEV_FLIC_GET_ALL_IRQS':
       return { lenOk: !e.len, allocFail: e.alloc === 'fail', fault: e.copy === 'fault' };
     case 'KVM_DEV_FLIC_CLEAR_IO_IRQ':
-      return { schid: e.schid, argsOk: !e.flags && (e.size ?? 4) === 4 && !e.fault };
+      return { schid: e.schid };
     case 'KVM_DEV_FLIC_ADAPTER_REGISTER':
       return { existed: !!adapterOf(c, e.id), unknownFlags: !!e.unknownFlags, suppressible: e.suppressible };
     case 'KVM_DEV_FLIC_ADAPTER_MODIFY':
