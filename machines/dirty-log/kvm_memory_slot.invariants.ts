@@ -38,7 +38,8 @@ const page = (s: S, gfn: number) => s.context.pages[PAGES.indexOf(gfn as (typeof
  */
 function selected(s: S): number[] {
   const r = s.context.last.req;
-  if (!r || r.first === undefined || r.num === undefined) return s.context.last.sel;
+  // a CLEAR whose request lost its range selects nothing
+  if (!r || r.first === undefined || r.num === undefined) return [];
   const { first, num } = r;
   const pages = PAGES.filter((g) => g >= first && g < first + num && page(s, g)!.reported);
   // the kernel copies whole 64-bit words of the user bitmap: n = ALIGN(num_pages, BITS_PER_LONG) / 8
