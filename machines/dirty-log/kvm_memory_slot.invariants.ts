@@ -52,7 +52,7 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
   return [
     {
       name: 'TypeOK',
-      cite: 'struct kvm_memory_slot, kvm->manual_dirty_log_protect (0 or a subset of KVM_DIRTY_LOG_MANUAL_CAPS), ioctl return values',
+      cite: 'struct kvm_memory_slot, kvm->manual_dirty_log_protect (0 or a subset of KVM_DIRTY_LOG_MANUAL_CAPS), ioctl return values; the PGSTE user-change bit only on s390',
       holds: (s) =>
         (s.value === 'created' || logging(s)) &&
         Number.isInteger(s.context.mode) &&
@@ -62,7 +62,9 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
         (s.value === 'get_dirty_log_copied') === (s.context.copied !== null) &&
         (s.value === 'get_dirty_log_copied' || s.context.is_dirty === false) &&
         isBool(s.context.beyond) &&
-        s.context.pages.every((p) => isBool(p.dirty) && isBool(p.wp) && isBool(p.uc) && isBool(p.stale) && isBool(p.reported) && isBool(p.since)),
+        s.context.pages.every((p) => isBool(p.dirty) && isBool(p.wp) && isBool(p.uc) && isBool(p.stale) && isBool(p.reported) && isBool(p.since)) &&
+        // PGSTE_UC_BIT exists on s390 only
+        (arch.s390 || s.context.pages.every((p) => !p.uc)),
     },
     {
       name: 'DirtyOrWriteProtected',
