@@ -33,6 +33,7 @@ export {
   type CoreMachineId,
   type OwnContextVariantFile,
   type SlotVariantFile,
+  type FlicVariantFile,
   type GuardImpl,
   type ActionImpl,
 } from './check/variant-file.ts';
@@ -41,6 +42,8 @@ export { kernel, update, type SpecEvent, type Ix, type KernelFn, type Effects, t
 export { gisa, vcpu, kvm, vfioAp, type Kernel, type KernelName, type KernelFunctions, type KernelOverrides } from '../machines/kernel.ts';
 // the dirty-log machine's kernel functions (a kvm_memory_slot variant file's `kernel`) and their originals
 export { baselineKernel as dirtyLog, type DirtyKernel, type SlotContext } from '../machines/dirty-log/kvm_memory_slot.machine.ts';
+// the FLIC machine's kernel functions (a kvm_s390_float_interrupt variant file's `kernel`) and their originals
+export { baselineKernel as flic, type FlicKernel, type FlicContext } from '../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
 export type { SystemContext, KvmContext, GisaContext, GibContext, VcpuContext, MdevContext, QueueContext, Params } from '../machines/context.ts';
 export { FAULT, ISC_INVALID, MAX_ISC, COUNT_CAP, iscBit } from '../machines/context.ts';
 export { EBUSY, EINVAL, ENODEV, ERANGE, GAL_ISC } from '../machines/gisa/kvm_s390_gisa_interrupt.machine.ts';

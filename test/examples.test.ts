@@ -61,6 +61,15 @@ const tutorial: [file: string, lines: RegExp[]][] = [
       /3\. \[userspace\] ram_save_target_page \{"gfn":0\}  -> ctx\.pages\.0\.stale=false ctx\.pages\.0\.reported=false[^\n]*\n\s+4\. \[guest\] GUEST_STORE \{"gfn":0\}  -> ctx\.pages\.0\.stale=true ctx\.pages\.0\.since=true\n/,
     ],
   ],
+  [
+    'examples/enable-ais-after-vcpus.ts',
+    [
+      /CapabilityOnlyBeforeVcpus\s+invariant\s+violated\s+violated\s+ok/,
+      // the replacement ran (counted through the FlicKernel table); after a vcpu, the capability is accepted
+      /kernel function kvm_vm_ioctl_enable_cap: ran \d+ times/,
+      /1\. \[userspace\] KVM_CREATE_VCPU  -> ctx\.vcpus=1[^\n]*\n\s+2\. \[userspace\] KVM_ENABLE_CAP \{"cap":"KVM_CAP_S390_AIS"\}  -> ctx\.fac72=true/,
+    ],
+  ],
 ];
 
 describe('the README tutorial: one realistic patch per area', () => {

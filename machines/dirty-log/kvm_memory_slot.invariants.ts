@@ -30,13 +30,29 @@ const manual = (s: S) => (s.context.mode & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) 
 /** the step returned from KVM_GET_DIRTY_LOG with 0: the generic GET, or the s390 memset that ends it */
 const getReturned = (s: S) => s.context.last.got !== null;
 const page = (s: S, gfn: number) => s.context.pages[PAGES.indexOf(gfn as (typeof PAGES)[number])];
+/**
+ * The gfns (BEYOND included) a KVM_CLEAR_DIRTY_LOG selects, worked out here from its request and not taken from the
+ * machine: api.rst 4.117 "For each bit that is set in the input bitmap" of the range [first_page, first_page +
+ * num_pages): the migration tool sets the pages its bitmap holds (reported: a CLEAR does not change it), and with
+ * pastEnd the bits past npages of the last word it copies ("it is not a problem if userspace sets them").
+ */
+function selected(s: S): number[] {
+  const r = s.context.last.req;
+  // a CLEAR whose request lost its range selects nothing
+  if (!r || r.first === undefined || r.num === undefined) return [];
+  const { first, num } = r;
+  const pages = PAGES.filter((g) => g >= first && g < first + num && page(s, g)!.reported);
+  // the kernel copies whole 64-bit words of the user bitmap: n = ALIGN(num_pages, BITS_PER_LONG) / 8
+  const wordsEnd = first + Math.ceil(num / 64) * 64;
+  return r.pastEnd && BEYOND >= first && BEYOND < wordsEnd ? [...pages, BEYOND] : pages;
+}
 
 /** The properties of one architecture: `s390` drops the ones about an ioctl s390 does not have. */
 export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
   return [
     {
       name: 'TypeOK',
-      cite: 'struct kvm_memory_slot, kvm->manual_dirty_log_protect (0 or a subset of KVM_DIRTY_LOG_MANUAL_CAPS), ioctl return values',
+      cite: 'struct kvm_memory_slot, kvm->manual_dirty_log_protect (0 or a subset of KVM_DIRTY_LOG_MANUAL_CAPS), ioctl return values; the PGSTE user-change bit only on s390',
       holds: (s) =>
         (s.value === 'created' || logging(s)) &&
         Number.isInteger(s.context.mode) &&
@@ -46,7 +62,9 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
         (s.value === 'get_dirty_log_copied') === (s.context.copied !== null) &&
         (s.value === 'get_dirty_log_copied' || s.context.is_dirty === false) &&
         isBool(s.context.beyond) &&
-        s.context.pages.every((p) => isBool(p.dirty) && isBool(p.wp) && isBool(p.uc) && isBool(p.stale) && isBool(p.reported) && isBool(p.since)),
+        s.context.pages.every((p) => isBool(p.dirty) && isBool(p.wp) && isBool(p.uc) && isBool(p.stale) && isBool(p.reported) && isBool(p.since)) &&
+        // PGSTE_UC_BIT exists on s390 only
+        (arch.s390 || s.context.pages.every((p) => !p.uc)),
     },
     {
       name: 'DirtyOrWriteProtected',
@@ -90,12 +108,12 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
             name: 'ClearCleansSelected',
             cite: 'api.rst 4.117 KVM_CLEAR_DIRTY_LOG: "For each bit that is set in the input bitmap, the corresponding page is marked \\"clean\\" in KVM\'s dirty bitmap, and dirty tracking is re-enabled for that page"',
             holds: (s: S) =>
-              op(s) !== 'KVM_CLEAR_DIRTY_LOG' || s.context.last.rc !== 0 || s.context.last.sel.every((g) => g === BEYOND || (!page(s, g)!.dirty && page(s, g)!.wp)),
+              op(s) !== 'KVM_CLEAR_DIRTY_LOG' || s.context.last.rc !== 0 || selected(s).every((g) => g === BEYOND || (!page(s, g)!.dirty && page(s, g)!.wp)),
           },
           {
             name: 'ClearTouchesOnlySelected',
             cite: 'api.rst 4.117: only "for each bit that is set in the input bitmap" is a page cleaned and re-protected',
-            holds: (s: S) => op(s) !== 'KVM_CLEAR_DIRTY_LOG' || s.context.last.touched.every((g) => s.context.last.sel.includes(g)),
+            holds: (s: S) => op(s) !== 'KVM_CLEAR_DIRTY_LOG' || s.context.last.touched.every((g) => selected(s).includes(g)),
           },
           {
             name: 'ClearRefusesUndocumentedRanges',
@@ -141,6 +159,30 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
             },
           },
         ]),
+    {
+      name: 'EnableCapSetsMode',
+      cite: 'api.rst 7.18 KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: "args[0] ... KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ... KVM_DIRTY_LOG_INITIALLY_SET": a successful KVM_ENABLE_CAP turns on exactly the requested modes (kvm_vm_ioctl_enable_cap_generic: kvm->manual_dirty_log_protect = cap->args[0])',
+      holds: (s) => op(s) !== 'KVM_ENABLE_CAP' || s.context.last.rc !== 0 || s.context.mode === (s.context.last.req?.args ?? 0),
+    },
+    {
+      name: 'DirtyLogRefusesDefects',
+      cite: 'kvm_get_dirty_log_protect / kvm_clear_dirty_log_protect / kvm_vm_ioctl_get_dirty_log, the converse of DirtyLogErrnoMeaning: a slot id past KVM_USER_MEM_SLOTS is -EINVAL, a slot without a dirty bitmap -ENOENT, a user buffer that faults -EFAULT (api.rst 4.8/4.117 "Returns: ... -1 on error"): no such request succeeds',
+      holds: (s) => {
+        const r = s.context.last.req;
+        const rc = s.context.last.rc;
+        const o = op(s);
+        if (!r || rc === null || (o !== 'KVM_GET_DIRTY_LOG' && o !== 'KVM_CLEAR_DIRTY_LOG')) return true;
+        if (arch.s390 && o === 'KVM_CLEAR_DIRTY_LOG') return rc === ENOTTY;
+        // a CLEAR range the rules refuse is ClearRefusesUndocumentedRanges' and DirtyLogErrnoMeaning's
+        if (o === 'KVM_CLEAR_DIRTY_LOG' && !r.documented) return true;
+        // the checks' order decides between defects
+        const want: number[] = [];
+        if (r.slotBad) want.push(EINVAL);
+        if (s.value === 'created') want.push(ENOENT);
+        if (r.fault) want.push(EFAULT);
+        return want.length === 0 || want.includes(rc);
+      },
+    },
     {
       name: 'DirtyLogErrnoMeaning',
       cite: 'api.rst 4.8/4.117: "Returns: 0 on success, -1 on error"; EFAULT only for a faulting user buffer, ENOENT only for a slot without a dirty bitmap, ENOTTY only where the ioctl is not built (4.117 ":Architectures: x86, arm64, mips"), EINVAL only for arguments the rules refuse',

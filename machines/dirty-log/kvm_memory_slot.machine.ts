@@ -120,6 +120,10 @@ export interface DirtyRequest {
   documented?: boolean;
   fault?: boolean;
   slotBad?: boolean;
+  /** KVM_CLEAR_DIRTY_LOG: the range and whether userspace sets the bits past the slot (the properties work out what it selects) */
+  first?: number;
+  num?: number;
+  pastEnd?: boolean;
 }
 
 /** The kernel functions of the model, as a variant replaces them. Each works on a copy of the context. */
@@ -285,7 +289,10 @@ const fingerprint = (c: SlotContext): string[] => [...c.pages.map((p) => `${+p.d
 function requestOf(e: DirtyLogEvent): DirtyRequest {
   const r: DirtyRequest = {};
   if (e.type === 'KVM_ENABLE_CAP') r.args = e.args ?? 0;
-  if (e.type === 'KVM_CLEAR_DIRTY_LOG') r.documented = clearRangeDocumented(e.first_page!, e.num_pages!);
+  if (e.type === 'KVM_CLEAR_DIRTY_LOG') {
+    r.documented = clearRangeDocumented(e.first_page!, e.num_pages!);
+    Object.assign(r, { first: e.first_page!, num: e.num_pages!, pastEnd: !!e.pastEnd });
+  }
   if (e.fault) r.fault = true;
   if (e.slot) r.slotBad = true;
   return r;

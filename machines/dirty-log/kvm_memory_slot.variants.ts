@@ -292,6 +292,36 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
     s390: false,
     kernel: { kvm_vm_ioctl_enable_cap_generic: enableCapAllCaps },
   }),
+  variant({
+    id: 'enable-cap-drops-initially-set',
+    description: 'planted: kvm_vm_ioctl_enable_cap_generic accepts MANUAL_PROTECT_ENABLE | INITIALLY_SET but stores only MANUAL_PROTECT_ENABLE: KVM_ENABLE_CAP answers 0 and the bitmap will not start all ones',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_vm_ioctl_enable_cap_generic (kvm->manual_dirty_log_protect = cap->args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)',
+    // userspace (as QEMU) sets up the memslot only once its capability is on, so nothing else follows
+    expected: { manual: [], 'initially-set': ['EnableCapSetsMode'], legacy: [], faults: GET_EFAULT_LOSES },
+    configuration: 'initially-set',
+    s390: false,
+    kernel: {
+      kvm_vm_ioctl_enable_cap_generic: (c, e) => {
+        const rc = baselineKernel.kvm_vm_ioctl_enable_cap_generic(c, e);
+        if (rc === 0) c.mode &= 1;
+        return rc;
+      },
+    },
+  }),
+  variant({
+    id: 'get-ignores-copy-fault',
+    description: 'planted: kvm_get_dirty_log_protect ignores copy_to_user\'s result: a faulting user buffer gets 0, and userspace takes a bitmap it never received as empty',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (`if (copy_to_user(log->dirty_bitmap, dirty_bitmap_buffer, n)) return -EFAULT;` reduced to the call)',
+    expected: { manual: [], 'initially-set': [], legacy: [], faults: [...GET_EFAULT_LOSES, 'DirtyLogRefusesDefects'] },
+    configuration: 'faults',
+    s390: false,
+    kernel: {
+      kvm_get_dirty_log_protect: (c, e, k) => {
+        const rc = baselineKernel.kvm_get_dirty_log_protect(c, e, k);
+        return rc === -14 ? 0 : rc;
+      },
+    },
+  }),
 ];
 
 /** Every event with every payload the bounds enumerate, for one configuration. */

@@ -1,8 +1,8 @@
 // The FLIC machine as the registry, the checker and the path tests use it.
-import { pick, type EventInfo, type MachineSpec, type Model } from '../../src/spec.ts';
+import { SpecError, pick, type EventInfo, type KernelFunctionsInfo, type MachineSpec, type Model, type ModelOptions } from '../../src/spec.ts';
 import { CONFIGURATIONS, flicEvents } from './kvm_s390_float_interrupt.bounds.ts';
 import { flicInvariants } from './kvm_s390_float_interrupt.invariants.ts';
-import { createFlicMachine } from './kvm_s390_float_interrupt.machine.ts';
+import { baselineKernel, createFlicMachine, type FlicKernel } from './kvm_s390_float_interrupt.machine.ts';
 import { FLIC_VARIANTS } from './kvm_s390_float_interrupt.variants.ts';
 import { auditKvmS390FloatInterrupt } from './kvm_s390_float_interrupt.audit.ts';
 import { observeFlic } from './kvm_s390_float_interrupt.observe.ts';
@@ -47,20 +47,65 @@ export const flicSpec: MachineSpec = {
   variants: FLIC_VARIANTS,
   configurations: CONFIGURATIONS,
   audit: auditKvmS390FloatInterrupt,
-  model(variantId?: string, configurationId?: string): Model {
+  model(variantId?: string, configurationId?: string, options?: ModelOptions): Model {
     const v = pick('variant', 'kvm_s390_float_interrupt', FLIC_VARIANTS, variantId);
     const cfg = pick('configuration', 'kvm_s390_float_interrupt', CONFIGURATIONS, configurationId ?? v.configuration);
+    if (options?.design && Object.keys(options.design).length) {
+      throw new SpecError('kvm_s390_float_interrupt has no design switches; design applies to the core machines (machines/design.ts)');
+    }
+    const table = flicKernelTable({ ...v.options.kernel, ...(options?.kernel as Partial<FlicKernel> | undefined) }, options?.countKernelCalls ?? false);
     return {
       machineId: 'kvm_s390_float_interrupt',
       variantId: v.id,
       configurationId: cfg.id,
-      machine: createFlicMachine(cfg.params, v.options),
+      machine: createFlicMachine(cfg.params, { ...v.options, kernel: table.kernel }),
       events: flicEvents(cfg.params),
       eventInfo: FLIC_EVENT_INFO,
       invariants: flicInvariants(cfg.params),
       liveness: [],
       expectedViolations: v.expected[cfg.id as keyof typeof v.expected] ?? v.expectedViolations,
       observe: observeFlic,
+      kernelFunctions: table.info,
     };
   },
 };
+
+/** Every FlicKernel function: what a variant's `kernel` (built-in or a variant file's) may replace. */
+export const FLIC_KERNEL_NAMES = Object.keys(baselineKernel) as (keyof FlicKernel)[];
+
+/**
+ * The machine's kernel: `overrides` over the baseline, names checked. With `count`, every
+ * function is wrapped to count its calls; they call each other through the table they are
+ * given (`k`), so a call from another kernel function (set_adapter_int -> kvm_s390_inject_airq
+ * -> __inject_vm) is counted too.
+ */
+function flicKernelTable(overrides: Readonly<Record<string, unknown>>, count: boolean): { kernel: FlicKernel; info: KernelFunctionsInfo } {
+  for (const [name, f] of Object.entries(overrides)) {
+    if (!(FLIC_KERNEL_NAMES as string[]).includes(name)) {
+      throw new SpecError(`unknown kernel function '${name}' for kvm_s390_float_interrupt; its FlicKernel functions are ${FLIC_KERNEL_NAMES.join(', ')}`);
+    }
+    if (typeof f !== 'function') throw new SpecError(`kernel function ${name} for kvm_s390_float_interrupt is not a function`);
+  }
+  const merged = { ...baselineKernel, ...overrides } as FlicKernel;
+  const counts = new Map<string, number>();
+  const kernel = count
+    ? (Object.fromEntries(
+        FLIC_KERNEL_NAMES.map((name) => {
+          const f = merged[name] as (...args: unknown[]) => unknown;
+          return [name, (...args: unknown[]) => (counts.set(name, (counts.get(name) ?? 0) + 1), f(...args))];
+        }),
+      ) as unknown as FlicKernel)
+    : merged;
+  return {
+    kernel,
+    info: {
+      names: FLIC_KERNEL_NAMES,
+      counted: count,
+      calls: () => {
+        if (!count) throw new Error('kernel calls are counted only in a model built with countKernelCalls');
+        return new Map([...counts].filter(([, n]) => n > 0));
+      },
+      reset: () => counts.clear(),
+    },
+  };
+}

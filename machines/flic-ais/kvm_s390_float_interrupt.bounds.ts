@@ -162,6 +162,8 @@ export function flicEvents(p: FlicParams): FlicEvent[] {
   if (has('attr')) {
     ev.push({ type: 'KVM_CHECK_EXTENSION', cap: 'KVM_CAP_S390_AIS' }, { type: 'KVM_CHECK_EXTENSION', cap: 'KVM_CAP_S390_AIS_MIGRATION' });
     ev.push({ type: 'KVM_HAS_DEVICE_ATTR', group: GROUP.KVM_DEV_FLIC_AISM_ALL }, { type: 'KVM_HAS_DEVICE_ATTR', group: UNKNOWN_GROUP });
+    // both ends of flic_has_attr's range: group 0 (none) and 1 (GET_ALL_IRQS)
+    ev.push({ type: 'KVM_HAS_DEVICE_ATTR', group: 0 }, { type: 'KVM_HAS_DEVICE_ATTR', group: GROUP.KVM_DEV_FLIC_GET_ALL_IRQS });
     ev.push({ type: 'KVM_SET_DEVICE_ATTR', group: GROUP.KVM_DEV_FLIC_GET_ALL_IRQS }, { type: 'KVM_SET_DEVICE_ATTR', group: UNKNOWN_GROUP });
     ev.push({ type: 'KVM_GET_DEVICE_ATTR', group: GROUP.KVM_DEV_FLIC_ENQUEUE }, { type: 'KVM_GET_DEVICE_ATTR', group: UNKNOWN_GROUP });
   }
@@ -231,6 +233,8 @@ export function flicEvents(p: FlicParams): FlicEvent[] {
   if (has('ais-errors')) {
     ev.push({ type: 'KVM_DEV_FLIC_AISM', isc: isc0, mode: KVM_S390_AIS_MODE_SINGLE });
     ev.push({ type: 'KVM_DEV_FLIC_AISM', isc: isc0, mode: 2 }, { type: 'KVM_DEV_FLIC_AISM', isc: MAX_ISC + 1, mode: KVM_S390_AIS_MODE_SINGLE });
+    // the last valid ISC (modify_ais_mode's `req.isc > MAX_ISC`), outside the modelled ones: accepted, no modelled mode changes
+    ev.push({ type: 'KVM_DEV_FLIC_AISM', isc: MAX_ISC, mode: KVM_S390_AIS_MODE_SINGLE });
     ev.push({ type: 'KVM_DEV_FLIC_AISM', isc: isc0, mode: KVM_S390_AIS_MODE_SINGLE, fault: true });
     ev.push({ type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: BAD, alloc: 'ok' }, { type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'fail' });
     for (const summary of ['fault', 'clear'] as const) ev.push({ type: 'set_adapter_int', id: BAD, summary, alloc: 'ok' });

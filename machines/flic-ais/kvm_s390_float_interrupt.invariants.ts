@@ -4,8 +4,128 @@
 // it, as are the api.rst sentences on the device ioctls and capabilities, and the kernel rules
 // AIS follows (a8920950131b, 519783935451).
 import type { AbstractState, Invariant } from '../../src/spec.ts';
-import { E, GROUP, KVM_S390_AIS_MODE_ALL, KVM_S390_AIS_MODE_SINGLE, aiIrq, type FlicParams, type Irq } from './kvm_s390_float_interrupt.bounds.ts';
-import { MODES, iscBit, minus, modeOf, nimmOf, pendingOf, schidOf, type FlicContext, type Mode } from './kvm_s390_float_interrupt.machine.ts';
+import {
+  E,
+  GROUP,
+  KVM_S390_AIS_MODE_ALL,
+  KVM_S390_AIS_MODE_SINGLE,
+  MAX_ISC,
+  MAX_S390_IO_ADAPTERS,
+  SUBCHANNELS,
+  aiIrq,
+  type FlicEvent,
+  type FlicParams,
+  type Irq,
+} from './kvm_s390_float_interrupt.bounds.ts';
+import { MODES, minus, type FlicContext, type Mode } from './kvm_s390_float_interrupt.machine.ts';
+
+// The documentation's encodings, written here apart from the machine's helpers (modeOf, iscBit, nimmOf, pendingOf,
+// schidOf), so that a wrong helper in the machine is a violation and not a shared mistake.
+/** s390_flic.rst AISM_ALL: "MSB0 bit 0 to ISC 0 and so on" */
+const iscBit = (isc: number): number => 0x80 >> isc;
+/** s390_flic.rst AISM_ALL: "The combination of simm bit and nimm bit presents AIS mode for a ISC" (README: the four pairs) */
+const modeOf = (simm: boolean, nimm: boolean): Mode => (simm && nimm ? 'NO' : simm ? 'SINGLE' : nimm ? 'NIMM' : 'ALL');
+/** kvm_s390_inject_airq suppresses iff the ISC's nimm bit is set */
+const nimmOf = (m: Mode): boolean => m === 'NO' || m === 'NIMM';
+/** Every pending floating interruption: the GISA IPM's ISCs, the lists, the service signal, the machine check. */
+function pendingOf(c: FlicContext): Irq[] {
+  const out: Irq[] = [];
+  for (let isc = 0; isc <= MAX_ISC; isc++) if (c.ipm & iscBit(isc)) out.push(aiIrq(isc));
+  return [...out, ...c.list, ...(c.service ? ['service'] : []), ...(c.mchk ? ['mchk'] : [])];
+}
+/** The subsystem-identification word of a classic I/O interruption `io:<subchannel>:<isc>`, 0 for every other kind. */
+const schidOf = (irq: Irq): number => (irq.startsWith('io:') ? (SUBCHANNELS[irq.split(':')[1] as keyof typeof SUBCHANNELS] ?? -1) : 0);
+/** The ISC of an I/O interruption (classic or adapter), -1 for other kinds. */
+const iscOf = (irq: Irq): number => (irq.startsWith('io:') || irq.startsWith('ai:') ? Number(irq.split(':').pop()) : -1);
+/** AIS applies to this adapter's injection (facility 72 and KVM_S390_ADAPTER_SUPPRESSIBLE), with the mode before. */
+function aisModeBefore(p: FlicParams, s: AbstractState<FlicContext>, id: number): Mode | null {
+  const a = s.context.adapters[id];
+  const k = a ? p.iscs.indexOf(a.isc) : -1;
+  return a && s.context.fac72 && a.suppressible && k >= 0 ? s.context.last.from[k]! : null;
+}
+/** The AIS groups without KVM_CAP_S390_AIS: the kernel's -EOPNOTSUPP, or the -ENXIO variant documented-errno uses. */
+const NOCAP = [E.EOPNOTSUPP, E.ENXIO];
+
+/**
+ * The outcome a request calls for, from its arguments and what it found: the error codes its defects call for (any
+ * of them, as the checks' order decides; none: it must succeed), or null where another property judges it. Each
+ * defect is one of the kernel's checks, with the errno its standard meaning names (api.rst: EFAULT for a bad
+ * address, EINVAL for an invalid argument, ENOMEM for a failed allocation).
+ */
+function defectsOf(p: FlicParams, s: AbstractState<FlicContext>): number[][] | null {
+  const l = s.context.last;
+  const e = l.arg.ev;
+  if (!e) return null;
+  const c = s.context;
+  const d: number[][] = [];
+  const when = (cond: unknown, codes: number | number[]) => {
+    if (cond) d.push(Array.isArray(codes) ? codes : [codes]);
+  };
+  switch (e.type) {
+    case 'KVM_DEV_FLIC_AISM':
+      when(!c.fac72, NOCAP);
+      when(e.fault, E.EFAULT);
+      when(e.isc > MAX_ISC, E.EINVAL);
+      when(e.mode !== KVM_S390_AIS_MODE_ALL && e.mode !== KVM_S390_AIS_MODE_SINGLE, E.EINVAL);
+      return d;
+    case 'KVM_DEV_FLIC_AISM_ALL':
+      when(e.dir === 'get' && e.size < 2, E.EINVAL);
+      when(!c.fac72, NOCAP);
+      when(e.fault, E.EFAULT);
+      return d;
+    case 'KVM_DEV_FLIC_CLEAR_IO_IRQ':
+      when(e.flags, E.EINVAL);
+      when((e.size ?? 4) !== 4, E.EINVAL);
+      when(e.fault, E.EFAULT);
+      // a zero schid alone is ClearIoIrqZeroSchidEinval's
+      if (!d.length && !e.schid) return null;
+      when(!e.schid, E.EINVAL);
+      return d;
+    case 'KVM_DEV_FLIC_ADAPTER_REGISTER':
+      when(e.fault, E.EFAULT);
+      when(e.id >= MAX_S390_IO_ADAPTERS, E.EINVAL);
+      // a taken id alone is AdapterIdUnique's; unknown flags are RegisterIgnoresUnknownFlags'
+      if (!d.length && (l.arg.existed || e.unknownFlags)) return null;
+      when(l.arg.existed, E.EINVAL);
+      when(e.alloc === 'fail', E.ENOMEM);
+      return d;
+    case 'KVM_DEV_FLIC_ADAPTER_MODIFY': {
+      const a = e.id < MAX_S390_IO_ADAPTERS ? c.adapters[e.id] : null;
+      when(e.fault, E.EFAULT);
+      when(!a, E.EINVAL);
+      when(e.req === 'OTHER', E.EINVAL);
+      // MASK of an unmaskable adapter alone is AdapterModifyMask's
+      if (!d.length && a && e.req === 'MASK' && !a.maskable) return null;
+      return d;
+    }
+    case 'KVM_DEV_FLIC_AIRQ_INJECT': {
+      const a = e.id < MAX_S390_IO_ADAPTERS ? c.adapters[e.id] : null;
+      when(!a, E.EINVAL);
+      // a failed kzalloc where AIS decides is the AIS properties' (a suppressed injection allocates nothing), on a masked
+      // adapter MaskedAdapterNotInjected's
+      if (a && e.alloc === 'fail' && (aisModeBefore(p, s, e.id) !== null || a.masked)) return null;
+      when(a && e.alloc === 'fail', E.ENOMEM);
+      return d;
+    }
+    case 'KVM_DEV_FLIC_ENQUEUE':
+      when(e.len, E.EINVAL);
+      when(!e.len && e.failAt !== undefined && e.failAt < (e.count ?? 0), E[e.err ?? 'EFAULT']);
+      // what a well-formed ENQUEUE returns is EnqueueInjectsAll's and FloatingMchkAlwaysAccepted's
+      return d.length ? d : null;
+    case 'KVM_DEV_FLIC_GET_ALL_IRQS':
+      if (e.len) return [[E.EINVAL]];
+      // nothing pending and the buffer allocated: nothing can be too small or fault ("-EFAULT ... when copying data to
+      // userspace failed"); the other buffer, allocation and copy outcomes are the GetAllIrqs* properties'
+      return e.alloc !== 'fail' && l.need === 0 ? [] : null;
+    case 'KVM_CREATE_VCPU':
+    case 'KVM_DEV_FLIC_APF_ENABLE':
+    case 'KVM_DEV_FLIC_APF_DISABLE_WAIT':
+    case 'KVM_DEV_FLIC_CLEAR_IRQS':
+      return [];
+    default:
+      return null;
+  }
+}
 
 type S = AbstractState<FlicContext>;
 const INJECTS = new Set(['KVM_DEV_FLIC_AIRQ_INJECT', 'set_adapter_int']);
@@ -91,6 +211,15 @@ function aisInjection(p: FlicParams, s: S): { k: number; from: Mode } | null {
   const k = p.iscs.indexOf(l.isc);
   if (!a || !a.suppressible || k < 0) return null;
   return { k, from: l.from[k]! };
+}
+
+type Ev<T extends FlicEvent['type']> = Extract<FlicEvent, { type: T }>;
+
+/** The elements of an ENQUEUE request as interruptions, up to the failing one (struct kvm_s390_irq: io on ISC 3, ai on its ISC). */
+function enqueued(e: Ev<'KVM_DEV_FLIC_ENQUEUE'>): Irq[] {
+  const kind = e.irq ?? 'io';
+  const one: Irq = kind === 'io' ? `io:${e.schid ?? 'A'}:3` : kind === 'ai' ? aiIrq(e.isc ?? 3) : kind;
+  return Array.from({ length: Math.min(e.count ?? 0, e.failAt ?? Infinity) }, () => one);
 }
 
 /** The interruptions pending before the last step. */
@@ -187,10 +316,11 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       cite: 's390_flic.rst AISM "modify the adapter-interruption-suppression mode for a given isc"; modify_ais_mode: ALL clears simm and nimm, SINGLE sets simm and clears nimm (re-arms a NO ISC)',
       holds: (s) => {
         const l = s.context.last;
-        if (l.op !== 'KVM_DEV_FLIC_AISM' || l.rc !== 0) return true;
-        const k = p.iscs.indexOf(l.isc);
+        const e = l.arg.ev;
+        if (l.op !== 'KVM_DEV_FLIC_AISM' || l.rc !== 0 || e?.type !== 'KVM_DEV_FLIC_AISM') return true;
+        const k = p.iscs.indexOf(e.isc);
         if (k < 0) return true;
-        const want: Mode | null = l.req === KVM_S390_AIS_MODE_ALL ? 'ALL' : l.req === KVM_S390_AIS_MODE_SINGLE ? 'SINGLE' : null;
+        const want: Mode | null = e.mode === KVM_S390_AIS_MODE_ALL ? 'ALL' : e.mode === KVM_S390_AIS_MODE_SINGLE ? 'SINGLE' : null;
         return s.context.ais[k] === want && s.context.ais.every((m, j) => j === k || m === l.from[j]);
       },
     },
@@ -281,12 +411,13 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       name: 'EnqueueInjectsAll',
       cite: 's390_flic.rst ENQUEUE: "Passes a buffer and length into the kernel which are then injected into the list of pending interrupts."',
       holds: (s) => {
-        if (op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || rc(s) !== 0 || !arg(s).irqs) return true;
+        const e = arg(s).ev;
+        if (op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || rc(s) !== 0 || e?.type !== 'KVM_DEV_FLIC_ENQUEUE' || e.len) return true;
         // the service signal, the floating machine check and (in the GISA IPM) the adapter interruptions of one ISC are
         // coalesced: one pending entry each
         const before = pendingBefore(s);
         const coalesced = (x: Irq) => x === 'service' || x === 'mchk' || (p.gisa && x.startsWith('ai:'));
-        const want = arg(s).irqs!.filter((x, i, all) => !(coalesced(x) && (before.includes(x) || all.indexOf(x) < i)));
+        const want = enqueued(e).filter((x, i, all) => !(coalesced(x) && (before.includes(x) || all.indexOf(x) < i)));
         return sorted(s.context.last.added) === sorted(want) && s.context.last.removed.length === 0;
       },
     },
@@ -294,8 +425,10 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
       name: 'FloatingMchkAlwaysAccepted',
       cite: 'interrupt.c kvm_s390_reinject_machine_check: WARN_ON_ONCE(rc) after __inject_vm of a floating machine check (it coalesces, it is never refused)',
       holds: (s) => {
-        const a = arg(s);
-        return op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || !a.irqs?.length || a.failing || !a.irqs.every((x) => x === 'mchk') || rc(s) === 0;
+        const e = arg(s).ev;
+        if (op(s) !== 'KVM_DEV_FLIC_ENQUEUE' || e?.type !== 'KVM_DEV_FLIC_ENQUEUE' || e.len || e.failAt !== undefined) return true;
+        const irqs = enqueued(e);
+        return !irqs.length || !irqs.every((x) => x === 'mchk') || rc(s) === 0;
       },
     },
     {
@@ -370,7 +503,13 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
     {
       name: 'ClearIoIrqZeroSchidEinval',
       cite: 's390_flic.rst: "The KVM_DEV_FLIC_CLEAR_IO_IRQ ioctl will return EINVAL in case a zero schid is specified."',
-      holds: (s) => op(s) !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || arg(s).schid !== 0 || !arg(s).argsOk || (rc(s) === E.EINVAL && s.context.last.removed.length === 0),
+      holds: (s) => {
+        const e = arg(s).ev;
+        if (op(s) !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || e?.type !== 'KVM_DEV_FLIC_CLEAR_IO_IRQ' || e.schid !== 0) return true;
+        // flags, the length (attr->attr == sizeof(schid)) and the copy are checked first
+        if (e.flags || (e.size ?? 4) !== 4 || e.fault) return true;
+        return rc(s) === E.EINVAL && s.context.last.removed.length === 0;
+      },
     },
     {
       name: 'ApfEnableDisableWait',
@@ -438,6 +577,94 @@ export function flicInvariants(p: FlicParams): Invariant<FlicContext>[] {
         // GET_ALL_IRQS removals are GetAllIrqsKeepsPending's to report
         if (l.removed.length && !MAY_REMOVE.has(l.op)) return false;
         return true;
+      },
+    },
+    {
+      name: 'FlicRequestOutcome',
+      cite: 's390_flic.rst: each group does what its paragraph says for a well-formed request (api.rst 4.80 "Returns: 0 on success"); a request the kernel must refuse gets the errno of one of its defects (api.rst: EFAULT bad address, EINVAL invalid argument, ENOMEM allocation; AIS groups without the capability: -EOPNOTSUPP, README finding 5)',
+      holds: (s) => {
+        const d = defectsOf(p, s);
+        if (d === null) return true;
+        return d.length === 0 ? rc(s) >= 0 : d.some((codes) => codes.includes(rc(s)));
+      },
+    },
+    {
+      name: 'FlicStepEffect',
+      cite: 'api.rst 4.79 KVM_CREATE_DEVICE creates the device (0 on success); 4.7 KVM_CREATE_VCPU "adds a vcpu" (kvm->created_vcpus++); 7.10 KVM_CAP_S390_AIS "allows the use of adapter-interruption suppression" (facility 72); 4.4 KVM_CHECK_EXTENSION "1 ... if supported" (AIS, and AIS_MIGRATION exactly when AISM_ALL is indicated); s390_flic.rst APF_ENABLE "in case of a major page fault the host is allowed to handle this async" (only then), async_pf.c: each fault in flight is counted until its completion',
+      holds: (s) => {
+        const l = s.context.last;
+        const c = s.context;
+        switch (l.op) {
+          case 'KVM_CREATE_DEVICE':
+            return !!l.arg.test || !!l.arg.hadFlic || (l.rc === 0 && s.value === 'flic');
+          case 'KVM_CREATE_VCPU':
+            return l.rc === 0 && l.changed.includes('vcpus');
+          case 'KVM_ENABLE_CAP':
+            return l.rc !== 0 || c.fac72;
+          case 'KVM_CHECK_EXTENSION': {
+            const e = l.arg.ev as Ev<'KVM_CHECK_EXTENSION'> | undefined;
+            return !e || (e.cap === 'KVM_CAP_S390_AIS' ? l.rc === 1 : l.rc === (c.aisMigrationCap ? 1 : 0));
+          }
+          case 'kvm_arch_async_page_not_present':
+            return l.rc === 0 && c.pfault && l.changed.includes('apf');
+          case 'kvm_arch_async_page_present':
+            return l.changed.includes('apf');
+          default:
+            return true;
+        }
+      },
+    },
+    {
+      name: 'AdapterInjectionContract',
+      cite: 's390_flic.rst AIRQ_INJECT "Inject adapter interrupts on a specified adapter ... handle the airq injection suppression ... according to the adapter-interruption-suppression mode"; interrupt.c set_adapter_int: "only interested in the 0->1 transition" of the summary indicator, injects only for an unmasked adapter ("interrupts turned off"); irqchip.c kvm_set_irq: "< 0 Interrupt was ignored ... = 0 Interrupt was coalesced"',
+      holds: (s) => {
+        const l = s.context.last;
+        if (l.op !== 'KVM_DEV_FLIC_AIRQ_INJECT' && l.op !== 'set_adapter_int') return true;
+        const e = l.arg.ev as Ev<'KVM_DEV_FLIC_AIRQ_INJECT' | 'set_adapter_int'> | undefined;
+        if (!e) return true;
+        const a = e.id < MAX_S390_IO_ADAPTERS ? s.context.adapters[e.id] : null;
+        // an accepted injection makes the interruption pending or is suppressed, never both, never neither
+        const accepted = l.rc >= 0 && l.airq ? l.injected !== l.suppressed : !l.injected && !l.suppressed;
+        if (!accepted) return false;
+        // AIRQ_INJECT on a masked adapter is MaskedAdapterNotInjected's (the kernel injects, documented-airq-inject-honours-mask does not)
+        if (e.type === 'KVM_DEV_FLIC_AIRQ_INJECT') return !a ? !l.airq : a.masked || l.airq;
+        if (!a || e.summary === 'fault') return l.rc < 0 && !l.airq;
+        if (e.summary === 'set') return l.rc === 0 && !l.airq;
+        if (a.masked) return !l.airq && l.rc > 0;
+        if (!l.airq) return false;
+        // where AIS decides, the AIS properties judge the outcome
+        if (aisModeBefore(p, s, e.id) !== null) return true;
+        return e.alloc === 'ok' ? l.rc > 0 : l.rc < 0;
+      },
+    },
+    {
+      name: 'DeliveryPresentsOne',
+      cite: 'interrupt.c __deliver_io/__deliver_service/__deliver_machine_check/__deliver_virtio/__deliver_pfault_done: the delivered interruption is taken off its list or bit (PoP: an interruption, once presented, is no longer pending); priv.c handle_tpi: TPI clears the pending I/O interruption of the highest priority (lowest ISC); handle_tsch: TSCH clears one of that subchannel',
+      holds: (s) => {
+        const l = s.context.last;
+        const e = l.arg.ev;
+        if (!e) return true;
+        const one = (ok: (x: Irq) => boolean) => l.rc === 0 && l.removed.length === 1 && l.added.length === 0 && ok(l.removed[0]!);
+        switch (e.type) {
+          case '__deliver_io':
+            return one((x) => iscOf(x) === e.isc);
+          case '__deliver_service':
+            return one((x) => x === 'service');
+          case '__deliver_machine_check':
+            return one((x) => x === 'mchk');
+          case '__deliver_virtio':
+            return one((x) => x === 'virtio');
+          case '__deliver_pfault_done':
+            return one((x) => x === 'pfault');
+          case 'handle_tpi': {
+            const iscs = pendingBefore(s).map(iscOf).filter((i) => i >= 0);
+            return one((x) => iscOf(x) >= 0 && iscOf(x) === Math.min(...iscs));
+          }
+          case 'handle_tsch':
+            return one((x) => schidOf(x) === e.schid);
+          default:
+            return true;
+        }
       },
     },
   ];

@@ -73,16 +73,12 @@ export interface FlicRequest {
   hadFlic?: boolean;
   /** attribute group of HAS/SET/GET_DEVICE_ATTR */
   group?: number;
-  /** ENQUEUE: the elements before the failing one, as irqs; an element fails (a fault, a bad type, a failed kzalloc) */
-  irqs?: Irq[];
-  failing?: boolean;
   /** GET_ALL_IRQS: the length passed the checks; vzalloc fails; copy_to_user faults */
   lenOk?: boolean;
   allocFail?: boolean;
   fault?: boolean;
-  /** CLEAR_IO_IRQ: the subchannel id, and whether flags, size and the copy passed */
+  /** CLEAR_IO_IRQ: the subchannel id */
   schid?: number;
-  argsOk?: boolean;
   /** ADAPTER_REGISTER: the slot was taken; unknown flag bits; the flags' suppressible bit */
   existed?: boolean;
   unknownFlags?: boolean;
@@ -96,6 +92,8 @@ export interface FlicRequest {
   allocOk?: boolean;
   /** APF_DISABLE_WAIT: async page faults in flight before */
   inflight?: number;
+  /** the request itself (the ioctl's arguments and the payloads the environment chose), for the properties that judge its outcome */
+  ev?: FlicEvent;
 }
 
 /** What the last event returned and did: the observable result plus what invariants need. */
@@ -308,6 +306,8 @@ export interface FlicKernel {
   flic_ais_mode_set_all: KernelFn;
   flic_ais_mode_get_all: KernelFn;
   flic_inject_airq: KernelFn;
+  /** set_adapter_int (interrupt.c): the irqfd path of a KVM_IRQ_ROUTING_S390_ADAPTER route */
+  set_adapter_int: KernelFn;
   /** flic_set_attr KVM_DEV_FLIC_APF_DISABLE_WAIT: pfault_enabled = 0, synchronize_srcu, kvm_clear_async_pf_completion_queue per vcpu */
   kvm_dev_flic_apf_disable_wait: KernelFn;
   /** kvm_vm_ioctl_enable_cap KVM_CAP_S390_AIS (kvm-s390.c) */
@@ -557,6 +557,7 @@ export const baselineKernel: FlicKernel = {
   flic_ais_mode_set_all,
   flic_ais_mode_get_all,
   flic_inject_airq,
+  set_adapter_int,
   kvm_dev_flic_apf_disable_wait,
   kvm_vm_ioctl_enable_cap,
   kvm_s390_get_io_int: get_io_int,
@@ -577,12 +578,10 @@ function requestOf(e: FlicEvent, c: FlicContext, state: string): FlicRequest {
     case 'KVM_SET_DEVICE_ATTR':
     case 'KVM_GET_DEVICE_ATTR':
       return { group: e.group };
-    case 'KVM_DEV_FLIC_ENQUEUE':
-      return e.len ? {} : { irqs: enqueueIrqs(e).slice(0, e.failAt ?? e.count ?? 0), failing: e.failAt !== undefined };
     case 'KVM_DEV_FLIC_GET_ALL_IRQS':
       return { lenOk: !e.len, allocFail: e.alloc === 'fail', fault: e.copy === 'fault' };
     case 'KVM_DEV_FLIC_CLEAR_IO_IRQ':
-      return { schid: e.schid, argsOk: !e.flags && (e.size ?? 4) === 4 && !e.fault };
+      return { schid: e.schid };
     case 'KVM_DEV_FLIC_ADAPTER_REGISTER':
       return { existed: !!adapterOf(c, e.id), unknownFlags: !!e.unknownFlags, suppressible: e.suppressible };
     case 'KVM_DEV_FLIC_ADAPTER_MODIFY':
@@ -627,7 +626,7 @@ function call(fn: KernelFn, p: FlicParams, k: FlicKernel) {
       last: initialLast(context.ais),
     };
     c.last.op = event.type;
-    c.last.arg = requestOf(event, context, state);
+    c.last.arg = { ...requestOf(event, context, state), ev: event };
     const before = pendingOf(context);
     c.last.rc = fn(c, event, p, k);
     const after = pendingOf(c);
@@ -709,7 +708,7 @@ export function createFlicMachine(p: FlicParams, opts: FlicMachineOptions = {}) 
       modify_io_adapter: fn(k.modify_io_adapter),
       modify_ais_mode: fn(k.modify_ais_mode),
       flic_inject_airq: fn(k.flic_inject_airq),
-      set_adapter_int: fn(set_adapter_int),
+      set_adapter_int: fn(k.set_adapter_int),
       flic_ais_mode_set_all: fn(k.flic_ais_mode_set_all),
       flic_ais_mode_get_all: fn(k.flic_ais_mode_get_all),
       // __deliver_io (interrupt.c): the first interruption of that ISC's list, else its GISA IPM bit (test-and-clear)

@@ -376,7 +376,8 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
         return B.enqueue_floating_irq(c, { ...first, count: 1 }, p, k);
       },
     },
-    { irqs: ['EnqueueInjectsAll'] },
+    // the failing element is dropped too, so a request that must fail returns 0
+    { irqs: ['EnqueueInjectsAll', 'FlicRequestOutcome'] },
   ),
   planted(
     'bug-float-mchk-busy',
@@ -529,5 +530,45 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
       },
     },
     { apf: ['ApfEnableDisableWait'] },
+  ),
+  planted(
+    'bug-aism-no-isc-check',
+    'errors',
+    'modify_ais_mode lacks the `req.isc > MAX_ISC` check: AISM for ISC 8 answers 0 and changes nothing (AIS_MODE_MASK(8) is 0)',
+    'interrupt.c modify_ais_mode, `if (req.isc > MAX_ISC) return -EINVAL;` removed',
+    {
+      modify_ais_mode: (c, e, p, k) =>
+        e.type === 'KVM_DEV_FLIC_AISM' && e.isc > MAX_ISC && c.fac72 && !e.fault && (e.mode === 0 || e.mode === KVM_S390_AIS_MODE_SINGLE)
+          ? 0
+          : B.modify_ais_mode(c, e, p, k),
+    },
+    { errors: ['FlicRequestOutcome'] },
+  ),
+  planted(
+    'bug-enable-cap-ais-fac-mask-only',
+    'ais',
+    'kvm_vm_ioctl_enable_cap sets facility 72 in fac_mask but not in fac_list: KVM_ENABLE_CAP(KVM_CAP_S390_AIS) answers 0, test_kvm_facility(kvm, 72) stays false',
+    'kvm-s390.c kvm_vm_ioctl_enable_cap, `set_kvm_facility(kvm->arch.model.fac_list, 72);` removed',
+    { kvm_vm_ioctl_enable_cap: (c) => (c.vcpus > 0 ? E.EBUSY : 0) },
+    { ais: ['FlicStepEffect'], mask: ['FlicStepEffect'], errors: ['FlicStepEffect'], attr: ['FlicStepEffect'] },
+  ),
+  planted(
+    'bug-set-adapter-int-ignores-summary',
+    'errors',
+    'set_adapter_int injects whenever the adapter is unmasked, also when the summary indicator was already set (the guest has not yet handled the previous one: the interruption is not coalesced)',
+    'interrupt.c set_adapter_int, `if ((ret > 0) && !adapter->masked)` reduced to `if (ret >= 0 && !adapter->masked)`',
+    {
+      set_adapter_int: (c, e, p, k) =>
+        B.set_adapter_int(c, e.type === 'set_adapter_int' && e.summary === 'set' ? { ...e, summary: 'clear' } : e, p, k),
+    },
+    { errors: ['AdapterInjectionContract'] },
+  ),
+  planted(
+    'bug-get-io-int-ignores-schid',
+    'irqs',
+    'kvm_s390_get_io_int takes the first I/O interruption of an ISC without comparing its subchannel: TSCH and CLEAR_IO_IRQ of one subchannel take another\'s',
+    'interrupt.c get_io_int, the `schid && schid != inti->io.subchannel_id/nr` test removed',
+    { kvm_s390_get_io_int: (c, _schid, p) => B.kvm_s390_get_io_int(c, 0, p) },
+    { irqs: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'], nogisa: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'] },
   ),
 ];

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { DirtyKernel, SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
-import type { FlicContext } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
+import type { FlicContext, FlicKernel } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
 import type { gibImplementations } from '../../machines/gisa/kvm_s390_gib.machine.ts';
 import type { gisaImplementations } from '../../machines/gisa/kvm_s390_gisa_interrupt.machine.ts';
 import type { KernelOverrides } from '../../machines/kernel.ts';
@@ -150,11 +150,21 @@ export interface SlotVariantFile extends OwnContextVariantFile<'kvm_memory_slot'
   kernel?: Partial<DirtyKernel>;
 }
 
+/**
+ * A variant file for the FLIC machine: besides its own-context guards and actions, its FlicKernel
+ * functions (`kvm_vm_ioctl_enable_cap`, `modify_ais_mode`, `kvm_s390_inject_airq`, ...) may be
+ * replaced; every caller, the machine's actions and the other kernel functions (through their `k`
+ * argument), calls the replacement.
+ */
+export interface FlicVariantFile extends OwnContextVariantFile<'kvm_s390_float_interrupt', FlicContext> {
+  kernel?: Partial<FlicKernel>;
+}
+
 /** The variant file type for machine `M`. */
 export type VariantFileFor<M extends string> = M extends CoreMachineId
   ? CoreVariantFile<M>
   : M extends 'kvm_s390_float_interrupt'
-    ? OwnContextVariantFile<M, FlicContext>
+    ? FlicVariantFile
     : M extends 'vfio_ccw_private'
       ? OwnContextVariantFile<M, CcwContext>
       : M extends 'kvm_memory_slot'
@@ -427,7 +437,7 @@ export function applyVariant(model: Model, v: LoadedVariant): Model {
     if (nonEmpty(v.file.design)) throw new VariantFileError(`${where}: machine ${model.machineId} has no design switches; design applies to the core machines (machines/design.ts)`);
   }
   if (!model.kernelFunctions && nonEmpty(v.file.kernel)) {
-    throw new VariantFileError(`${where}: machine ${model.machineId} has no kernel table; kernel replacements apply to the core machines (kvm_s390_gib, kvm_s390_gisa_interrupt, kvm_vcpu, vfio_ap_queue, ap_matrix_mdev, kvm, system) and kvm_memory_slot (DirtyKernel)`);
+    throw new VariantFileError(`${where}: machine ${model.machineId} has no kernel table; kernel replacements apply to the core machines (kvm_s390_gib, kvm_s390_gisa_interrupt, kvm_vcpu, vfio_ap_queue, ap_matrix_mdev, kvm, system) kvm_memory_slot (DirtyKernel) and kvm_s390_float_interrupt (FlicKernel)`);
   }
   const replaced = [...Object.keys(v.file.guards ?? {}), ...Object.keys(v.file.actions ?? {}), ...Object.keys(v.file.kernel ?? {})];
   for (const name of v.file.expectUnexecuted ?? []) {

@@ -45,6 +45,8 @@ describe('kvm_memory_slot: registry and catalogue', () => {
       'get-without-reprotect', 'legacy-get-keeps-bits', 'manual-get-clears', 'clear-whole-word', 'clear-without-num-pages-check',
       'clear-reprotects-unset-bits', 'clear-range-enoent', 'initially-set-first-word', 'initially-set-aligned', 'initially-set-protects',
       'enable-cap-initially-set-alone',
+      'enable-cap-drops-initially-set',
+      'get-ignores-copy-fault',
     ]);
     expect(spec.configurations.map((c) => c.id)).toEqual(['manual', 'initially-set', 'legacy', 'faults']);
     expect(() => spec.model('nope')).toThrow(/unknown variant 'nope'.*known: baseline/);
@@ -246,6 +248,10 @@ describe('kvm_memory_slot: counterexamples and witnesses, traced by hand through
     expect(steps('enable-cap-initially-set-alone', 'legacy', 'InitiallySetNeedsManual')).toEqual([['KVM_ENABLE_CAP', 2]]);
     expect(steps('get-without-reprotect', 'legacy', 'LegacyGetReprotects')).toEqual([['KVM_SET_USER_MEMORY_REGION', undefined], ['GUEST_STORE', 0], ['KVM_GET_DIRTY_LOG', undefined]]);
     expect(steps('legacy-get-keeps-bits', 'legacy', 'GetClearsBits')).toEqual([['KVM_SET_USER_MEMORY_REGION', undefined], ['GUEST_STORE', 0], ['KVM_GET_DIRTY_LOG', undefined]]);
+    // enable-cap-drops-initially-set: the capability answers 0 with INITIALLY_SET asked for, and only MANUAL_PROTECT is on
+    expect(steps('enable-cap-drops-initially-set', 'initially-set', 'EnableCapSetsMode')).toEqual([['KVM_ENABLE_CAP', 3]]);
+    // get-ignores-copy-fault: the first GET into a faulting buffer already answers 0
+    expect(steps('get-ignores-copy-fault', 'faults', 'DirtyLogRefusesDefects')).toEqual([['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_GET_DIRTY_LOG', undefined]]);
     expect(steps('clear-without-num-pages-check', 'manual', 'ClearRefusesUndocumentedRanges')).toEqual([
       ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_CLEAR_DIRTY_LOG', 0],
     ]);

@@ -177,6 +177,7 @@ const REACHES: Record<string, readonly string[]> = {
   flic_ais_mode_set_all: ['KVM_DEV_FLIC_AISM_ALL'],
   flic_ais_mode_get_all: ['KVM_DEV_FLIC_AISM_ALL'],
   flic_inject_airq: ['KVM_DEV_FLIC_AIRQ_INJECT'],
+  set_adapter_int: ['set_adapter_int'],
   kvm_dev_flic_apf_disable_wait: ['KVM_DEV_FLIC_APF_DISABLE_WAIT'],
   kvm_vm_ioctl_enable_cap: ['KVM_ENABLE_CAP'],
   kvm_s390_get_io_int: ['KVM_DEV_FLIC_CLEAR_IO_IRQ', 'handle_tpi', 'handle_tsch'],
