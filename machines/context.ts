@@ -160,8 +160,8 @@ export interface MdevContext {
   kvmRef: boolean;
   /** the VM whose kvm->arch.crypto.pqap_hook points to this mdev's hook, -1 for none */
   hook: number;
-  /** matrix_mdev->kvm_busy (v5.13..v5.14 only, 0cc00c8d4050..86956e70761b): set_kvm/unset_kvm dropped matrix_dev->lock mid-way; absent = false */
-  kvmBusy?: boolean;
+  /** matrix_mdev->kvm_busy (v5.13..v5.14 only, 0cc00c8d4050..86956e70761b): set_kvm/unset_kvm dropped matrix_dev->lock mid-way; false in every other era (present from the start: the collapse-compressed explorer needs a fixed shape) */
+  kvmBusy: boolean;
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */
@@ -226,7 +226,7 @@ export function initialContext(params: Params): SystemContext {
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
     })),
-    mdev: { kvm: -1, kvmRef: false, hook: -1 },
+    mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false },
     queues: Array.from({ length: params.queues }, () => ({
       apid: false,
       apqi: false,

@@ -73,7 +73,7 @@ const PQAP_CLOSE_REPLACED = new Set(['PQAP_AQIC', 'vfio_ap_mdev_close_device', '
 /** Where pqap-close starts: queue 0 assigned, the mdev open for VM 0 (hook, KVM reference, pointer), the VM fd open. */
 function mdevOpen(c: SystemContext): void {
   Object.assign(c.queues[0]!, { apid: true, apqi: true });
-  c.mdev = { kvm: 0, kvmRef: true, hook: 0 };
+  c.mdev = { kvm: 0, kvmRef: true, hook: 0, kvmBusy: false };
   c.vms[0]!.users += 1;
 }
 
