@@ -8,7 +8,9 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { entry, ignored, modelledAs, type Mark } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 
-const byOthers: Mark = ignored('not run by the pqap-close threads: see the vfio_ap_queue and ap_matrix_mdev audits');
+const byOthers: Mark = ignored('not run by the pqap-close or pqap-open threads: see the vfio_ap_queue and ap_matrix_mdev audits');
+/** priv.c handle_pqap's checks before the hook (AP facility, APIE, function code, problem state, specification, facility 65): the threads start past them. */
+const interceptChecks = { noAp: byOthers, noApie: byOthers, fc: byOthers, pstate: byOthers, spec: byOthers, fac65: byOthers };
 const HOOK = 'vfio_ap:handle_pqap@';
 
 export const pqapCloseAudit: KernelAudit = {
@@ -18,12 +20,7 @@ export const pqapCloseAudit: KernelAudit = {
   modelledFields: [F.hook, F.mdevKvm],
   entries: [
     entry(K.PQAP_AQIC, {
-      noAp: byOthers,
-      noApie: byOthers,
-      fc: byOthers,
-      pstate: byOthers,
-      spec: byOthers,
-      fac65: byOthers,
+      ...interceptChecks,
       hook: modelledAs(
         'pqap-close: upstream down_read, the NULL test, the load of *pqap_hook, the call, up_read; v5.3..v5.10 (no rwsem) the NULL test, try_module_get(hook->owner), hook->hook(vcpu), module_put(hook->owner), each loading the pointer again',
         'handle_pqap@down_read(pqap_hook_rwsem)', 'handle_pqap@if (pqap_hook)', 'handle_pqap@pqap_hook = *pqap_hook', 'handle_pqap@up_read(pqap_hook_rwsem)',
@@ -77,12 +74,7 @@ export const pqapOpenAudit: KernelAudit = {
   modelledFields: [F.hook, F.mdevKvm, F.users],
   entries: [
     entry(K.PQAP_AQIC, {
-      noAp: byOthers,
-      noApie: byOthers,
-      fc: byOthers,
-      pstate: byOthers,
-      spec: byOthers,
-      fac65: byOthers,
+      ...interceptChecks,
       hook: byOthers,
       hookErr: byOthers,
       noHook: modelledAs(
