@@ -272,7 +272,7 @@ export const gisaKernel = {
   kvm_s390_handle_pv(this: Kernel, c: SystemContext, vm: number, enable: boolean, createFails: boolean, fx: Effects): number {
     const k = vmOf(c, vm);
     if (enable) {
-      if (k.pv) return 0;
+      if (k.pv) return EINVAL; // r = -EINVAL; if (kvm_s390_pv_is_protected(kvm)) break;
       const rc = this.kvm_s390_cpus_to_pv(c, vm, createFails, fx);
       if (!rc) k.pv = true;
       return rc;
