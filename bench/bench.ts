@@ -12,7 +12,8 @@
 // section (bench/scale.ts, issue 19): the reduction factor of VM, queue and vcpu symmetry,
 // bytes per state of the collapse-compressed explorer against the compiled one, one worker
 // thread against two; `--scale-only` runs it alone, `--large` adds the exhaustive targets
-// (`--large-limit N` bounds them).
+// (`--large-limit N` bounds them). The jobs section (bench/jobs.ts): npm start's checks and page
+// coverage in one thread against two worker threads; `--jobs-only` runs it alone.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { explore } from '../src/check/explore.ts';
 import { entriesOf } from '../src/manifest.ts';
 import { replayBench } from './replay.ts';
 import { scaleBench } from './scale.ts';
+import { jobsBench } from './jobs.ts';
 import type { Invariant, Model } from '../src/spec.ts';
 import { acquire, initialThreads, kfunction, lockInvariants, locksOf, mutex, release, threadEventInfo, threadEvents, threadRegion, type KContext, type ThreadDef } from '../machines/kthread.ts';
 
@@ -144,6 +146,8 @@ if (import.meta.url === `file://${process.argv[1]}`) await main();
 /** The explorer figures, then the replay section (`--replay-only` runs that alone). */
 async function main(): Promise<void> {
   if (process.argv.includes('--por-only')) return porSection(Number(arg('--runs', '3')));
+  // check --jobs / page --jobs (npm start): one thread against two (bench/jobs.ts)
+  if (process.argv.includes('--jobs-only')) return void console.log((await jobsBench()).join('\n'));
   if (!process.argv.includes('--replay-only') && !process.argv.includes('--scale-only')) {
     explorers();
     porSection(Number(arg('--runs', '3')));
@@ -151,6 +155,7 @@ async function main(): Promise<void> {
   // issue 19: reduction factors, bytes per state, worker threads; --large: the exhaustive targets
   if (!process.argv.includes('--replay-only')) await scaleBench({ large: process.argv.includes('--large'), limit: Number(arg('--large-limit', String(2 ** 31 - 1))) });
   if (process.argv.includes('--scale-only')) return;
+  console.log((await jobsBench()).join('\n'));
   // replay section: a million generated log lines, streamed (see bench/replay.ts)
   for (const line of await replayBench()) console.log(line);
 }

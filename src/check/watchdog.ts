@@ -97,8 +97,12 @@ export class StepFailureError extends Error {
 const here = fileURLToPath(import.meta.url);
 const workerEntry = new URL(`./watchdog-worker${extname(here)}`, import.meta.url);
 
-/** A worker running the TypeScript sources (a checkout) or the compiled package. */
 function startWorker(data: WorkerData): Worker {
+  return sourceWorker(workerEntry, { ...data });
+}
+
+/** A worker thread running `entry` (a module beside this one) from the TypeScript sources (a checkout: tsx registered in it) or from the compiled package, with the main thread's heap limit. */
+export function sourceWorker(entry: URL, data: Record<string, unknown>): Worker {
   const fromSources = extname(here) === '.ts';
   // tsx's own loader flags are not inherited: the bootstrap registers it where sources run
   const execArgv: string[] = [];
@@ -123,7 +127,7 @@ function startWorker(data: WorkerData): Worker {
     eval: true,
     execArgv,
     ...(fromSources && !ownTsx ? { env: { ...process.env, TSX_DISABLE_CACHE: '1' } } : {}),
-    workerData: { ...data, tsx, entry: workerEntry.href },
+    workerData: { ...data, tsx, entry: entry.href },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     stdout: false,
     stderr: false,

@@ -18,6 +18,7 @@ import { checkScaled } from '../check/check-scaled.ts';
 import { Growth } from '../check/progress.ts';
 import { recipeOf } from '../check/recipe.ts';
 import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
+import { PoolError, runPool, type PoolTask } from './pool.ts';
 import { UsageError, type Io } from './io.ts';
 
 /** The machines the package ships (a worker can import them); tests may put others in `specs`. */
@@ -45,6 +46,8 @@ export interface CheckFlags {
   stepTimeout?: number;
   /** With a failing step: print the trace to it. */
   verbose?: boolean;
+  /** Run the checks on this many worker threads (pool.ts); results print in the plan's order. */
+  jobs?: number;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
@@ -72,6 +75,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--timeout <seconds>', 'stop a check that runs longer (its properties are undecided: a mismatch); a check then runs in a worker thread', positiveNumber)
     .option('--step-timeout <seconds>', `a step of a variant file's code that takes longer is an error (default ${DEFAULT_STEP_SECONDS}, or --timeout if smaller)`, positiveNumber)
     .option('--verbose', 'with an error in a step of a variant file: print the trace to it')
+    .option('--jobs <n>', 'run the checks on n worker threads at once, each check in one thread (default 1: this thread); results print in the usual order', jobsInt)
     .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
 }
 
@@ -90,6 +94,12 @@ function nonNegativeSeed(v: string): number {
 function nonNegativeInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError('expected an integer from 0 to 64');
+  return n;
+}
+
+export function jobsInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected an integer from 1 to 64 (worker threads)');
   return n;
 }
 
@@ -233,6 +243,12 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     }
     if (flags.seed !== undefined || flags.swarmDepth !== undefined) throw new UsageError('--seed and --swarm-depth go with --swarm N');
     if (flags.workers !== undefined && (flags.variantFile !== undefined || flags.timeout !== undefined)) throw new UsageError('--workers is not combined with --variant-file or --timeout (a variant file runs under the watchdog in one worker): drop --workers');
+    if ((flags.jobs ?? 1) > 1) {
+      // --jobs runs whole checks side by side; the other modes have their own threads or watchdog
+      const other = flags.workers !== undefined ? '--workers (one check over several threads)' : flags.variantFile !== undefined ? '--variant-file (its code runs under the watchdog)' : flags.timeout !== undefined ? '--timeout (its checks run under the watchdog)' : undefined;
+      if (other) throw new UsageError(`--jobs is not combined with ${other}: drop --jobs`);
+      if (!jobs.every((j) => shipped.includes(j.spec))) throw new UsageError('--jobs runs the machines the package ships; this one was added at run time: drop --jobs');
+    }
     // the report's folder is checked (and a write tried) before exploring, which can take minutes
     const reportBefore = flags.report === undefined ? undefined : await prepareReport(flags.report);
     return await checkJobs(flags, jobs, io, reportBefore);
@@ -260,6 +276,20 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     } catch (e) {
       progress?.stop();
       if (e instanceof StepFailureError) throw new UsageError(e.message);
+      throw e;
+    }
+  } else if ((flags.jobs ?? 1) > 1) {
+    // side by side on worker threads, printed in the plan's order as soon as the ones before are in
+    const got: (CheckResult | undefined)[] = jobs.map(() => undefined);
+    let printed = 0;
+    const tasks = jobs.map((_, job): PoolTask => ({ kind: 'check', flags, job, maxStates }));
+    try {
+      await runPool<CheckResult>(tasks, flags.jobs!, (i, r) => {
+        got[i] = r;
+        for (; printed < got.length && got[printed]; printed++) done(got[printed]!);
+      });
+    } catch (e) {
+      if (e instanceof PoolError) throw new UsageError(`check --jobs: ${e.message}; run without --jobs to see the check that fails`);
       throw e;
     }
   } else {

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { UsageError } from './io.ts';
-import { checkPageDestination, counterexampleFiles, renderPage, writePageFiles } from '../export/page.ts';
+import { checkPageDestination, counterexampleFiles, designKey, pageDesigns, renderPage, writePageFiles, type DesignCoverage } from '../export/page.ts';
+import { jobsInt } from './check.ts';
+import { PoolError, runPool } from './pool.ts';
 import { NotOursError } from '../export/owned.ts';
 import { parseResults, type CheckResult } from '../export/results.ts';
 import { MUTATION_RESULTS, withMutationSection } from '../export/mutation.ts';
@@ -17,9 +19,11 @@ export interface PageCommandOptions {
   out?: string;
   coverageMaxStates?: string;
   definitions?: boolean;
+  jobs?: number;
 }
 
 export async function runPage(opts: PageCommandOptions): Promise<string> {
+  if ((opts.jobs ?? 1) > 1 && opts.definitions) throw new UsageError('page --definitions replays transitions in this thread: drop --jobs or --definitions');
   const resultsPath = opts.results ?? join(opts.report, 'results.json');
   const out = opts.out ?? join(opts.report, 'index.html');
   if (out === '') throw new UsageError('--out needs a file name, got an empty string');
@@ -39,11 +43,29 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   await checkPageDestination(out).catch((e) => {
     throw cannot(e);
   });
-  const html = await renderPage(specs, results, { ...(max === undefined ? {} : { coverageMaxStates: max }), ...(opts.definitions ? { definitions: true } : {}) });
+  const coverage = (opts.jobs ?? 1) > 1 ? await coverageInPool(opts.jobs!, max) : undefined;
+  const html = await renderPage(specs, results, { ...(max === undefined ? {} : { coverageMaxStates: max }), ...(opts.definitions ? { definitions: true } : {}), ...(coverage ? { coverage } : {}) });
   try {
     await writePageFiles(out, await withMutationSection(html, MUTATION_RESULTS), counterexampleFiles(specs, results));
   } catch (e) {
     throw cannot(e);
+  }
+  return out;
+}
+
+/** page --jobs: every design's coverage on worker threads (pool.ts). */
+async function coverageInPool(jobs: number, maxStates: number | undefined): Promise<Map<string, DesignCoverage>> {
+  const designs = pageDesigns(specs);
+  const out = new Map<string, DesignCoverage>();
+  try {
+    await runPool<DesignCoverage & { nodes: string[] }>(
+      designs.map((d) => ({ kind: 'coverage', ...d, ...(maxStates === undefined ? {} : { maxStates }) })),
+      jobs,
+      (i, r) => void out.set(designKey(designs[i]!.machine, designs[i]!.variant), { ...r, nodes: new Set(r.nodes) }),
+    );
+  } catch (e) {
+    if (e instanceof PoolError) throw new UsageError(`page --jobs: ${e.message}; run without --jobs to see the design that fails`);
+    throw e;
   }
   return out;
 }
@@ -56,6 +78,7 @@ export function registerPage(p: Command): void {
     .option('--out <file>', 'the page (default: <report>/index.html)')
     .option('--coverage-max-states <n>', 'states explored per design to measure its coverage (default 200000)')
     .option('--definitions', 'also show which transition definitions each design takes (replays every transition through xstate: slower)')
+    .option('--jobs <n>', 'measure the designs\' coverage on n worker threads at once (default 1: this thread; not with --definitions)', jobsInt)
     .action(async (opts: PageCommandOptions) => {
       const out = await runPage(opts);
       process.stdout.write(`wrote ${out}\n`);

@@ -22,6 +22,16 @@ export interface PageOptions {
   /** Also find which transition definitions each design takes (every transition replayed through xstate: slower). */
   definitions?: boolean;
   title?: string;
+  /** Each design's coverage computed beforehand (page --jobs: on worker threads), by machine and variant; the rest is computed here. */
+  coverage?: ReadonlyMap<string, DesignCoverage>;
+}
+
+/** The key of a design in PageOptions.coverage. */
+export const designKey = (machine: string, variant: string) => `${machine}/${variant}`;
+
+/** The designs the page measures: each variant of each machine, in its own (first) configuration. */
+export function pageDesigns(specs: readonly MachineSpec[]): { machine: string; variant: string; configuration: string }[] {
+  return specs.flatMap((spec) => spec.variants.map((v) => ({ machine: spec.id, variant: v.id, configuration: variantConfigurations(spec, v)[0]! })));
 }
 
 /**
@@ -51,7 +61,7 @@ export interface DesignCoverage {
 
 const signature = (t: { source: string; event: string; guard?: string | undefined; targets: string[] }) => `${t.source}|${t.event}|${t.guard ?? ''}|${t.targets.join(',')}`;
 
-export function designCoverage(model: Model, chart: Chart, maxStates = 200_000, definitions = false): DesignCoverage {
+export function designCoverage(model: Model, chart: Chart | undefined, maxStates = 200_000, definitions = false): DesignCoverage {
   // the graph alone: no invariant is evaluated (the checker did that), a quarter of the time saved
   const x = explore({ ...model, invariants: [] }, { maxStates, symmetry: false });
   // one xstate snapshot per distinct state value, its context swapped in: resolveState is the cost
@@ -87,7 +97,7 @@ export function designCoverage(model: Model, chart: Chart, maxStates = 200_000, 
     limitReached: x.limitReached,
     nodes,
   };
-  if (!definitions) return out;
+  if (!definitions || !chart) return out;
   // every transition of the graph replayed through xstate; its inspection events name the
   // definitions of each microstep, those of raised events included
   const own = chartOf(model.machine, chart.machineId);
@@ -197,7 +207,7 @@ async function machineSection(spec: MachineSpec, results: readonly CheckResult[]
   const chart = chartOf(model.machine, spec.id);
   const svg = inlineSvg(await dotToSvg(toDot(chart)));
   // coverage per design, as the path tests measure it: each variant in its own configuration
-  const designs = spec.variants.map((v) => designCoverage(spec.model(v.id, variantConfigurations(spec, v)[0]), chart, opts.coverageMaxStates, opts.definitions));
+  const designs = spec.variants.map((v) => opts.coverage?.get(designKey(spec.id, v.id)) ?? designCoverage(spec.model(v.id, variantConfigurations(spec, v)[0]), chart, opts.coverageMaxStates, opts.definitions));
   const taken = new Map<number, string[]>();
   const reached = new Map<string, string[]>();
   const measured = designs.every((d) => d.definitions !== undefined);

@@ -130,6 +130,14 @@ describe.each(['esm', 'cjs'] as const)('installed from the tarball into a fresh 
     expect(r.out).toMatch(found);
   });
 
+  it('check --jobs 2 runs its worker threads from the compiled package', () => {
+    const r = run(dir, 'node_modules/.bin/s390-kvm-spec', ['check', '--machine', 'kvm_s390_gib', '--jobs', '2']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^kvm_s390_gib \/ .*\n[\s\S]*^kvm_s390_gib \/ /m);
+    expect(r.out).toContain('2 checks: every result matches its expectation');
+  });
+
   it('paths writes a path file with the compiled package', () => {
     const r = run(dir, 'node_modules/.bin/s390-kvm-spec', ['paths', '--machine', 'kvm', '--format', 'json', '--out', 'out']);
     expect(r.err).toBe('');

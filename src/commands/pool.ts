@@ -1,0 +1,61 @@
+// `--jobs N` of check and page: their independent jobs (one check of a variant in a
+// configuration, one design's coverage) on N worker threads. Each worker loads the sources
+// once (in a checkout with tsx registered: src/check/watchdog.ts sourceWorker), builds the models itself (check: the same
+// plan from the same flags, so the same models; page: spec.model of the named design) and runs
+// the jobs it is handed one at a time; the caller gets each result with its job's index.
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { sourceWorker } from '../check/watchdog.ts';
+import type { CheckFlags } from './check.ts';
+
+// pool-worker.ts in a checkout, pool-worker.js in the package
+const ENTRY = new URL(`./pool-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/** What a worker is asked to do: job `job` of the plan the flags make, or the coverage of one design. */
+export type PoolTask =
+  | { kind: 'check'; flags: CheckFlags; job: number; maxStates: number }
+  | { kind: 'coverage'; machine: string; variant: string; configuration: string; maxStates?: number };
+
+export type FromPoolWorker = { i: number; ok: unknown } | { i: number; error: string } | { kind: 'fatal'; message: string };
+
+export class PoolError extends Error {
+  override name = 'PoolError';
+}
+
+/** Runs `tasks` on `threads` workers (fewer when there are fewer tasks); `onResult` gets each result with its task's index, in completion order. */
+export async function runPool<R>(tasks: readonly PoolTask[], threads: number, onResult: (i: number, r: R) => void): Promise<void> {
+  const n = Math.max(1, Math.min(threads, tasks.length));
+  if (!tasks.length) return;
+  let next = 0;
+  let left = tasks.length;
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (e: Error) => reject(e);
+      const hand = (w: Worker) => {
+        if (next < tasks.length) {
+          const i = next++;
+          w.postMessage({ i, task: tasks[i] });
+        }
+      };
+      for (let k = 0; k < n; k++) {
+        const w = sourceWorker(ENTRY, {});
+        workers.push(w);
+        w.on('message', (m: FromPoolWorker) => {
+          // the worker could not load (sourceWorker's bootstrap), or a job threw
+          if ('kind' in m) return fail(new PoolError(`worker ${k} did not start: ${m.message.split('\n')[0]}`));
+          if ('error' in m) return fail(new PoolError(m.error));
+          onResult(m.i, m.ok as R);
+          if (--left === 0) resolve();
+          else hand(w);
+        });
+        w.on('error', (e) => fail(new PoolError(`worker ${k}: ${e.message}`)));
+        w.on('exit', (code) => left > 0 && fail(new PoolError(`worker ${k} exited (code ${code}) with ${left} job${left === 1 ? '' : 's'} left`)));
+        hand(w);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

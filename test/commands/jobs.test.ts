@@ -1,0 +1,76 @@
+// check --jobs and page --jobs (src/commands/pool.ts): whole checks, and each design's coverage,
+// on worker threads give what one thread gives; the combinations that have their own threads
+// or watchdog are refused with one line.
+import { describe, expect, it } from 'vitest';
+import { specs } from '../../machines/index.ts';
+import { main } from '../../src/cli.ts';
+import type { CheckResult } from '../../src/check/check.ts';
+import { runPool } from '../../src/commands/pool.ts';
+import { designCoverage, pageDesigns } from '../../src/export/page.ts';
+import { pick } from '../../src/spec.ts';
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  return { code, out, err };
+}
+
+// what a check found, without the time it took
+const found = (json: string) => (JSON.parse(json) as CheckResult[]).map(({ millis: _, ...r }) => r);
+
+describe('check --jobs', () => {
+  it('two threads find what one finds, in the same order (kvm_s390_gisa_interrupt: a check per variant)', async () => {
+    const one = await run('check', '--machine', 'kvm_s390_gisa_interrupt', '--json');
+    const two = await run('check', '--machine', 'kvm_s390_gisa_interrupt', '--json', '--jobs', '2');
+    expect(two.code).toBe(one.code);
+    const [a, b] = [found(one.out), found(two.out)];
+    expect(a.length).toBe(specs.find((s) => s.id === 'kvm_s390_gisa_interrupt')!.variants.length);
+    expect(b).toEqual(a);
+    // a violation with its trace came through the thread boundary intact
+    expect(b.some((r) => r.results.some((p) => p.holds === false && (p.trace?.length ?? 0) > 0))).toBe(true);
+  });
+
+  it('prints the text results in the plan\'s order', async () => {
+    const one = await run('check', '--machine', 'kvm_vcpu', '--configuration', 'all');
+    const two = await run('check', '--machine', 'kvm_vcpu', '--configuration', 'all', '--jobs', '2');
+    const heads = (s: string) => s.split('\n').filter((l) => /^kvm_vcpu \/ /.test(l)).map((l) => l.replace(/, [\d.]+ s$/, ''));
+    expect(heads(two.out).length).toBeGreaterThan(2);
+    expect(heads(two.out)).toEqual(heads(one.out));
+  });
+
+  it.each([
+    [['--jobs', '0'], /option '--jobs <n>' argument '0' is invalid\. expected an integer from 1 to 64/],
+    [['--jobs', 'two'], /expected an integer from 1 to 64/],
+    [['--jobs', '2', '--workers', '2', '--machine', 'kvm_s390_gib'], /--jobs is not combined with --workers .*: drop --jobs/],
+    [['--jobs', '2', '--timeout', '5', '--machine', 'kvm_s390_gib'], /--jobs is not combined with --timeout .*: drop --jobs/],
+  ])('check %j exits 2 with one line', async (args, message) => {
+    const r = await run('check', ...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).toMatch(/^[^\n]+\n$/);
+    expect(r.out).toBe('');
+  });
+});
+
+describe('page --jobs', () => {
+  it('a design\'s coverage measured on a worker thread is the one measured here', async () => {
+    const designs = pageDesigns(specs).filter((d) => d.machine === 'kvm_vcpu' || d.machine === 'vfio_ap_queue');
+    expect(designs.length).toBeGreaterThan(4);
+    const got: unknown[] = [];
+    await runPool<{ nodes: string[] }>(
+      designs.map((d) => ({ kind: 'coverage', ...d })),
+      2,
+      (i, r) => void (got[i] = { ...r, nodes: new Set(r.nodes) }),
+    );
+    const here = designs.map((d) => designCoverage(pick('machine', 'test', specs, d.machine).model(d.variant, d.configuration), undefined));
+    expect(got).toEqual(here);
+    expect(here.every((d) => d.states > 1 && d.nodes.size > 1)).toBe(true);
+  });
+
+  it('is refused with --definitions (they replay transitions in the main thread)', async () => {
+    const r = await run('page', '--jobs', '2', '--definitions', '--report', 'no-such-report-dir');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('s390-kvm-spec: page --definitions replays transitions in this thread: drop --jobs or --definitions\n');
+  });
+});
