@@ -83,6 +83,8 @@ export interface FineRace {
 type C = DirtyFineContext;
 const P = (i: number, f: keyof FinePage) => ['pages', i, f] as const;
 const ALL = (f: keyof FinePage) => ['pages', '*', f] as const;
+/** a step that walks the pages reads how many there are */
+const LEN = ['pages', 'length'] as const;
 const bitsOf = (c: C, f: keyof FinePage): number => c.pages.reduce((m, p, i) => (p[f] ? m | (1 << i) : m), 0);
 const each = (c: C, mask: number, f: (p: FinePage) => void) => c.pages.forEach((p, i) => void (mask & (1 << i) && f(p)));
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -142,7 +144,7 @@ export const ramSave = kfunction<C>('ram_save_target_page', 'QEMU migration/ram.
   {
     at: 'copy pages',
     when: named('a page is dirty in the migration bitmap', (c: C) => c.pages.some((p) => p.reported)),
-    reads: [ALL('reported')],
+    reads: [LEN, ALL('reported')],
     writes: [ALL('stale'), ALL('reported')],
     run: (c) => c.pages.forEach((p) => p.reported && Object.assign(p, { stale: false, reported: false })),
   },
@@ -151,12 +153,14 @@ export const ramSave = kfunction<C>('ram_save_target_page', 'QEMU migration/ram.
 const flushStep = (fn: string): Step<C> => ({
   at: `${fn}@kvm_flush_remote_tlbs_memslot`,
   cite: `virt/kvm/kvm_main.c ${fn}: if (flush) kvm_flush_remote_tlbs_memslot(kvm, memslot), after KVM_MMU_UNLOCK`,
+  reads: [LEN],
   writes: [ALL('tlb')],
   run: (c) => c.pages.forEach((p) => void (p.tlb = false)),
 });
 const protectStep = (fn: string, mask: string): Step<C> => ({
   at: `${fn}@kvm_arch_mmu_enable_log_dirty_pt_masked`,
   cite: 'arch/x86/kvm/mmu/mmu.c kvm_arch_mmu_enable_log_dirty_pt_masked: write-protect the SPTEs of the mask (under mmu_lock)',
+  reads: [LEN],
   writes: [ALL('wp')],
   run: (c, t) => each(c, num(t.local[mask]), (p) => void (p.wp = true)),
 });
@@ -177,7 +181,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     at: COPY,
     cite: 'kvm_get_dirty_log_protect: copy_to_user(log->dirty_bitmap, dirty_bitmap_buffer, n); userspace ORs it into its migration bitmap',
     sleeps: true,
-    reads: [['manual'], ALL('dirty'), ALL('since')],
+    reads: [LEN, ['manual'], ALL('dirty'), ALL('since')],
     writes: [ALL('reported'), ALL('since')],
     reports: true,
     run: (c, t) => {
@@ -198,7 +202,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
   const test: Step<C> = {
     at: 'READ(dirty_bitmap[i])',
     cite: 'kvm_get_dirty_log_protect: if (!dirty_bitmap[i]) continue; (a plain read of the word)',
-    reads: [ALL('dirty'), ALL('since')],
+    reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('since')],
     reports: true,
     run: (c, t) => {
@@ -216,7 +220,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
   const xchg: Step<C> = {
     at: 'xchg(&dirty_bitmap[i], 0)',
     cite: 'kvm_get_dirty_log_protect: flush = true; mask = xchg(&dirty_bitmap[i], 0); dirty_bitmap_buffer[i] = mask',
-    reads: [ALL('dirty'), ALL('since')],
+    reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('dirty'), ALL('since')],
     reports: true,
     run: (c, t) => {
@@ -233,7 +237,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
         {
           at: 'mask = dirty_bitmap[i]',
           cite: 'planted: the word read without xchg',
-          reads: [ALL('dirty'), ALL('since')],
+          reads: [LEN, ALL('dirty'), ALL('since')],
           writes: [ALL('since')],
           reports: true,
           run: (c, t) => {
@@ -244,7 +248,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
           },
           next: 'dirty_bitmap[i] = 0',
         },
-        { at: 'dirty_bitmap[i] = 0', cite: 'planted: the word cleared by a plain store', writes: [ALL('dirty')], run: (c) => c.pages.forEach((p) => void (p.dirty = false)), next: PROTECT },
+        { at: 'dirty_bitmap[i] = 0', cite: 'planted: the word cleared by a plain store', reads: [LEN], writes: [ALL('dirty')], run: (c) => c.pages.forEach((p) => void (p.dirty = false)), next: PROTECT },
         { ...protectStep(fn, 'mask'), next: afterProtect },
       ]
     : r.getProtectBeforeXchg
@@ -286,7 +290,7 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
   const fetchAndnot: Step<C> = {
     at: FETCH,
     cite: 'kvm_clear_dirty_log_protect: mask &= atomic_long_fetch_andnot(mask, p) ("mask contains the bits that really have been cleared")',
-    reads: [ALL('dirty'), ALL('since')],
+    reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('dirty'), ALL('since')],
     run: (c, t) => {
       const mask = num(t.local.user) & bitsOf(c, 'dirty');
@@ -303,7 +307,7 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       at: 'copy_from_user(dirty_bitmap_buffer)',
       cite: 'kvm_clear_dirty_log_protect: copy_from_user(dirty_bitmap_buffer, log->dirty_bitmap, n): the bits userspace got from KVM_GET_DIRTY_LOG and has not sent',
       sleeps: true,
-      reads: [ALL('reported')],
+      reads: [LEN, ALL('reported')],
       run: (c, t) => {
         t.local.user = bitsOf(c, 'reported');
         // a planted order protects the user's mask
@@ -320,6 +324,7 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
     release<C>(slots_lock, 'write', {
       at: UNLOCK_SLOTS,
       cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_unlock(&kvm->slots_lock); userspace copies the cleared pages after the return',
+      reads: [LEN],
       writes: [ALL('since')],
       // stores to the cleared pages since the fetch_andnot are in the copy userspace makes next
       run: (c, t) => each(c, num(t.local.mask), (p) => void (p.since = false)),
