@@ -1,5 +1,6 @@
 // Variants of the dirty-log machine (the s390 implementation, the v5.0 CLEAR rule, planted
-// bugs), each the baseline with kernel functions of DirtyKernel replaced (a factory option),
+// bugs), each the baseline with kernel functions of DirtyKernel replaced (a factory option) or,
+// in the fine configurations get-race and clear-race, the threads' steps changed (FineRace),
 // with the properties each must violate per configuration, and the MachineSpec.
 import { SpecError, pick, type Invariant, type KernelFunctionsInfo, type MachineSpec, type Model, type ModelOptions, type VariantInfo } from '../../src/spec.ts';
 import { auditKvmMemorySlot } from './kvm_memory_slot.audit.ts';
