@@ -244,6 +244,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['kvm->slots_lock (held)', 'KVM_MMU_LOCK (legacy branch)'],
       reads: [MODE, BITMAP],
       writes: [BITMAP, SPTE, UBUF],
+      unlocked: [BITMAP],
       mark: 'modelled',
       by: ['kvm_get_dirty_log_protect'],
       paths: [
@@ -284,6 +285,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['kvm->slots_lock (held)', 'KVM_MMU_LOCK'],
       reads: [BITMAP, UBUF],
       writes: [BITMAP, SPTE],
+      unlocked: [BITMAP],
       mark: 'modelled',
       by: ['kvm_clear_dirty_log_protect'],
       paths: [
@@ -327,6 +329,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['KVM_MMU_LOCK (read, fast path: none)'],
       reads: [SPTE],
       writes: [SPTE, BITMAP],
+      unlocked: [SPTE, BITMAP],
       mark: 'modelled',
       by: ['kvm_mmu_page_fault', 'GUEST_STORE'],
       paths: [
@@ -348,6 +351,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['kvm->srcu (read, callers)'],
       reads: [FLAGS],
       writes: [BITMAP],
+      unlocked: [BITMAP],
       mark: 'modelled',
       by: ['__kvm_write_guest_page', 'kvm_mmu_page_fault', 'kvm_get_dirty_log'],
       paths: [
