@@ -37,6 +37,13 @@ export const auditKvmMemorySlot: KernelAudit = {
     user_buffer_faults: 'the environment: userspace passed an unmapped bitmap (copy_to_user / copy_from_user fail)',
     CONFIG_KVM_GENERIC_DIRTYLOG_READ_PROTECT: 'virt/kvm/Kconfig: selected by x86, arm64, mips, riscv, loongarch; not by arch/s390/kvm/Kconfig',
     CONFIG_S390: 'the architecture: s390 has PGSTEs and its own KVM_GET_DIRTY_LOG',
+    // the fine configurations (kvm_memory_slot.threads.ts)
+    'guest_write@STORE': 'the guest store instruction in a fine configuration: through a writable TLB entry, through a writable SPTE (filling the TLB), or a write protection fault (then the fast path, and the store is retried)',
+    'ram_save_target_page@copy pages': 'QEMU migration/ram.c in a fine configuration: userspace sends every page its migration bitmap holds (one step)',
+    'kvm_get_dirty_log_protect@protect(seen)': 'planted (race-get-protect-before-xchg): kvm_arch_mmu_enable_log_dirty_pt_masked of the bits the test read, moved before the xchg; no kernel has it',
+    'kvm_get_dirty_log_protect@mask = dirty_bitmap[i]': 'planted (race-get-read-without-xchg): the first half of an xchg split into a read and a store; no kernel has it',
+    'kvm_get_dirty_log_protect@dirty_bitmap[i] = 0': 'planted (race-get-read-without-xchg): the second half; no kernel has it',
+    'kvm_clear_dirty_log_protect@out (KVM_MMU_UNLOCK missing)': 'planted (bug-clear-no-mmu-unlock): where KVM_MMU_UNLOCK was; no kernel has it',
   },
   entries: [
     {
@@ -227,7 +234,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       reads: [],
       writes: [BITMAP, SPTE, UBUF],
       mark: 'modelled',
-      by: ['kvm_get_dirty_log_protect'],
+      by: ['kvm_get_dirty_log_protect', 'kvm_vm_ioctl_get_dirty_log@mutex_lock(slots_lock)', 'kvm_vm_ioctl_get_dirty_log@mutex_unlock(slots_lock)'],
     },
     {
       fn: 'kvm_get_dirty_log_protect',
@@ -237,6 +244,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['kvm->slots_lock (held)', 'KVM_MMU_LOCK (legacy branch)'],
       reads: [MODE, BITMAP],
       writes: [BITMAP, SPTE, UBUF],
+      unlocked: [BITMAP],
       mark: 'modelled',
       by: ['kvm_get_dirty_log_protect'],
       paths: [
@@ -246,7 +254,14 @@ export const auditKvmMemorySlot: KernelAudit = {
         { path: 'kvm_arch_sync_dirty_log (x86: PML flush of the vcpus)', writes: [BITMAP], mark: 'abstracted', reason: 'PML is not modelled: a page fault marks the bitmap directly (kvm_mmu_page_fault)' },
         { path: 'manual_dirty_log_protect: the live bitmap is the buffer, nothing cleared or protected', writes: [], mark: 'modelled', by: ['kvm_get_dirty_log_protect'] },
         { path: 'legacy: per non-zero word xchg to 0 into the second bitmap, kvm_arch_mmu_enable_log_dirty_pt_masked', writes: [BITMAP, SPTE], mark: 'modelled', by: ['kvm_get_dirty_log_protect'] },
-        { path: 'flush: kvm_flush_remote_tlbs_memslot', writes: [], mark: 'abstracted', reason: 'the step is atomic and ends flushed (the TLB window is the kernel\'s step 4, invisible to userspace)' },
+        {
+          path: 'legacy, concurrency (get-race): KVM_MMU_LOCK; if (!dirty_bitmap[i]) continue (a plain read); mask = xchg(&dirty_bitmap[i], 0); kvm_arch_mmu_enable_log_dirty_pt_masked; KVM_MMU_UNLOCK; each a step, vcpus storing and faulting between them',
+          writes: [BITMAP, SPTE],
+          mark: 'modelled',
+          by: ['kvm_get_dirty_log_protect@KVM_MMU_LOCK(kvm)', 'kvm_get_dirty_log_protect@READ(dirty_bitmap[i])', 'kvm_get_dirty_log_protect@xchg(&dirty_bitmap[i], 0)', 'kvm_get_dirty_log_protect@kvm_arch_mmu_enable_log_dirty_pt_masked', 'kvm_get_dirty_log_protect@KVM_MMU_UNLOCK(kvm)'],
+        },
+        { path: 'flush: kvm_flush_remote_tlbs_memslot (after KVM_MMU_UNLOCK): the vcpus\' writable TLB entries of the protected pages go (the coarse configurations end each ioctl flushed)', writes: [SPTE], mark: 'modelled', by: ['kvm_get_dirty_log_protect@kvm_flush_remote_tlbs_memslot'] },
+        { path: 'copy_to_user of the second bitmap (legacy) or the live bitmap (manual) as its own step, after the flush, no lock but slots_lock', writes: [UBUF], mark: 'modelled', by: ['kvm_get_dirty_log_protect@copy_to_user(dirty_bitmap_buffer)'] },
         { path: 'copy_to_user fails: -EFAULT (after the legacy branch cleared and protected)', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['kvm_get_dirty_log_protect', 'user_buffer_faults'] },
         { path: 'copy_to_user: 0', writes: [UBUF], returns: '0', mark: 'modelled', by: ['kvm_get_dirty_log_protect', 'userspace_merges_bitmap'] },
       ],
@@ -260,7 +275,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       reads: [],
       writes: [BITMAP, SPTE],
       mark: 'modelled',
-      by: ['kvm_clear_dirty_log_protect'],
+      by: ['kvm_clear_dirty_log_protect', 'kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)', 'kvm_vm_ioctl_clear_dirty_log@mutex_unlock(slots_lock)'],
     },
     {
       fn: 'kvm_clear_dirty_log_protect',
@@ -270,6 +285,7 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['kvm->slots_lock (held)', 'KVM_MMU_LOCK'],
       reads: [BITMAP, UBUF],
       writes: [BITMAP, SPTE],
+      unlocked: [BITMAP],
       mark: 'modelled',
       by: ['kvm_clear_dirty_log_protect'],
       paths: [
@@ -281,7 +297,13 @@ export const auditKvmMemorySlot: KernelAudit = {
         { path: 'kvm_arch_sync_dirty_log (x86 PML flush)', writes: [BITMAP], mark: 'abstracted', reason: 'PML is not modelled (see kvm_get_dirty_log_protect)' },
         { path: 'copy_from_user of the user bitmap fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['kvm_clear_dirty_log_protect', 'user_buffer_faults'] },
         { path: 'per word: mask &= atomic_long_fetch_andnot(mask, p); kvm_arch_mmu_enable_log_dirty_pt_masked for the bits really cleared', writes: [BITMAP, SPTE], returns: '0', mark: 'modelled', by: ['kvm_clear_dirty_log_protect'] },
-        { path: 'flush: kvm_flush_remote_tlbs_memslot', writes: [], mark: 'abstracted', reason: 'the step is atomic and ends flushed' },
+        {
+          path: 'concurrency (clear-race): copy_from_user; KVM_MMU_LOCK; atomic_long_fetch_andnot; kvm_arch_mmu_enable_log_dirty_pt_masked if mask; KVM_MMU_UNLOCK; each a step, vcpus storing and faulting between them (one word: the loop is one iteration)',
+          writes: [BITMAP, SPTE],
+          mark: 'modelled',
+          by: ['kvm_clear_dirty_log_protect@copy_from_user(dirty_bitmap_buffer)', 'kvm_clear_dirty_log_protect@KVM_MMU_LOCK(kvm)', 'kvm_clear_dirty_log_protect@atomic_long_fetch_andnot(mask, p)', 'kvm_clear_dirty_log_protect@kvm_arch_mmu_enable_log_dirty_pt_masked', 'kvm_clear_dirty_log_protect@KVM_MMU_UNLOCK(kvm)'],
+        },
+        { path: 'flush: kvm_flush_remote_tlbs_memslot (after KVM_MMU_UNLOCK; the coarse configurations end each ioctl flushed)', writes: [SPTE], mark: 'modelled', by: ['kvm_clear_dirty_log_protect@kvm_flush_remote_tlbs_memslot'] },
       ],
     },
     {
@@ -307,10 +329,17 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['KVM_MMU_LOCK (read, fast path: none)'],
       reads: [SPTE],
       writes: [SPTE, BITMAP],
+      unlocked: [SPTE, BITMAP],
       mark: 'modelled',
       by: ['kvm_mmu_page_fault', 'GUEST_STORE'],
       paths: [
         { path: 'fast_page_fault -> fast_pf_fix_direct_spte: SPTE made writable, mark_page_dirty_in_slot', writes: [SPTE, BITMAP], mark: 'modelled', by: ['kvm_mmu_page_fault'] },
+        {
+          path: 'concurrency (get-race, clear-race): fast_pf_fix_direct_spte\'s try_cmpxchg64 (no mmu_lock) and mark_page_dirty_in_slot after it as two steps, the store retried; the cmpxchg always succeeds (only the GET/CLEAR write the SPTE besides, under mmu_lock, and a failed cmpxchg retries the fault)',
+          writes: [SPTE, BITMAP],
+          mark: 'modelled',
+          by: ['fast_pf_fix_direct_spte@try_cmpxchg64(sptep)', 'mark_page_dirty_in_slot@set_bit_le(rel_gfn)'],
+        },
         { path: 'slow path (kvm_tdp_page_fault / direct_map): the same write and mark', writes: [SPTE, BITMAP], mark: 'abstracted', reason: 'same effect on the log as the fast path: one step' },
       ],
     },
@@ -322,12 +351,13 @@ export const auditKvmMemorySlot: KernelAudit = {
       locks: ['kvm->srcu (read, callers)'],
       reads: [FLAGS],
       writes: [BITMAP],
+      unlocked: [BITMAP],
       mark: 'modelled',
       by: ['__kvm_write_guest_page', 'kvm_mmu_page_fault', 'kvm_get_dirty_log'],
       paths: [
         { path: 'CONFIG_HAVE_KVM_DIRTY_RING: WARN_ON_ONCE(vcpu && vcpu->kvm != kvm) return; WARN_ON_ONCE(!vcpu && !kvm_arch_allow_write_without_running_vcpu)', writes: [], mark: 'ignored', reason: 'warnings about the writer\'s context for the dirty ring; the model does not distinguish vcpu and non-vcpu writers and the bitmap path below is the same (no modelled field written by the warnings)' },
         { path: 'kvm->dirty_ring_size && vcpu: kvm_dirty_ring_push', writes: ['vcpu->dirty_ring'], mark: 'ignored', reason: 'dirty ring not configured' },
-        { path: 'memslot->dirty_bitmap: set_bit_le(rel_gfn)', writes: [BITMAP], mark: 'modelled', by: ['__kvm_write_guest_page', 'kvm_mmu_page_fault', 'kvm_get_dirty_log'] },
+        { path: 'memslot->dirty_bitmap: set_bit_le(rel_gfn)', writes: [BITMAP], mark: 'modelled', by: ['__kvm_write_guest_page', 'kvm_mmu_page_fault', 'kvm_get_dirty_log', 'mark_page_dirty_in_slot@set_bit_le(rel_gfn)'] },
         { path: '!memslot or slot not logging: nothing', writes: [], mark: 'modelled', by: ['__kvm_write_guest_page'] },
       ],
     },
@@ -609,9 +639,12 @@ export const auditKvmMemorySlot: KernelAudit = {
       callers: ['kvm_get_dirty_log_protect', 'kvm_clear_dirty_log_protect'],
       locks: ['kvm->slots_lock (lockdep_assert_held)'],
       reads: [],
-      writes: [],
-      mark: 'abstracted',
-      reason: 'each ioctl step of the model is atomic and ends flushed',
+      writes: [SPTE],
+      mark: 'modelled',
+      by: ['kvm_get_dirty_log_protect@kvm_flush_remote_tlbs_memslot', 'kvm_clear_dirty_log_protect@kvm_flush_remote_tlbs_memslot'],
+      paths: [
+        { path: 'the fine configurations: the vcpus\' writable TLB entries of the slot go (a page write-protected before is protected only from here on); the coarse configurations end each ioctl flushed', writes: [SPTE], mark: 'modelled', by: ['kvm_get_dirty_log_protect@kvm_flush_remote_tlbs_memslot', 'kvm_clear_dirty_log_protect@kvm_flush_remote_tlbs_memslot'] },
+      ],
     },
   ],
 };

@@ -40,6 +40,8 @@ export interface DirtyLogConfiguration extends ConfigurationInfo {
   args: number;
   /** userspace buffers that fault and a slot id past KVM_USER_MEM_SLOTS */
   faults: boolean;
+  /** a fine-grained configuration (kvm_memory_slot.threads.ts): vcpus storing against the ioctl as kthread steps */
+  fine?: 'get-race' | 'clear-race';
 }
 
 export const CONFIGURATIONS: readonly DirtyLogConfiguration[] = [
@@ -66,6 +68,20 @@ export const CONFIGURATIONS: readonly DirtyLogConfiguration[] = [
     description: 'legacy mode with user buffers that fault (copy_to_user in GET, copy_from_user in CLEAR) and a slot id past KVM_USER_MEM_SLOTS',
     args: 0,
     faults: true,
+  },
+  {
+    id: 'get-race',
+    description: 'kthread steps (x86 hooks, legacy mode): two vcpus storing to pages 0 and 1 of one bitmap word (fast page fault: try_cmpxchg64, set_bit_le) against KVM_GET_DIRTY_LOG (slots_lock, KVM_MMU_LOCK, the test and xchg of the word, the write protection, the TLB flush, copy_to_user) and userspace copying the pages it got',
+    args: 0,
+    faults: false,
+    fine: 'get-race',
+  },
+  {
+    id: 'clear-race',
+    description: 'kthread steps (x86 hooks, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE): the same two vcpus against KVM_GET_DIRTY_LOG (copy of the live bitmap), KVM_CLEAR_DIRTY_LOG of the pages userspace got (copy_from_user, KVM_MMU_LOCK, atomic_long_fetch_andnot, the write protection, the TLB flush) and userspace copying the cleared pages',
+    args: 1,
+    faults: false,
+    fine: 'clear-race',
   },
 ];
 

@@ -19,6 +19,8 @@ import {
   RETURN_CODES,
 } from './kvm_memory_slot.bounds.ts';
 import type { PageContext, SlotContext } from './kvm_memory_slot.machine.ts';
+import { DIRTY_FOUND, type DirtyFineContext } from './kvm_memory_slot.threads.ts';
+import { reported } from '../kthread.ts';
 
 type S = AbstractState<SlotContext>;
 
@@ -210,3 +212,35 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
 
 /** The seed's benign race: KVM reports (or will report) a page whose copy is already current. */
 export const falsePositive = (s: S): boolean => logging(s) && s.context.pages.some((p) => !p.stale && (logged(p) || p.reported));
+
+/**
+ * The properties of the fine configurations (kvm_memory_slot.threads.ts: vcpus storing against
+ * KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG as steps). "Quiescent": no thread inside a function (the
+ * kernel's rules hold between calls: inside the ioctl the word is being taken and protected, inside
+ * the vcpu's fault the SPTE is writable before set_bit_le).
+ */
+const quiet = (s: AbstractState<DirtyFineContext>, names: readonly string[]) => names.every((n) => (s.value as Record<string, string>)[n] === 'idle');
+const USER = ['userspace'] as const;
+const ALL_THREADS = ['vcpu0', 'vcpu1', 'userspace'] as const;
+export const fineInvariants: Invariant<DirtyFineContext>[] = [
+  {
+    name: 'NoLostWrite',
+    cite:
+      'kvm_get_dirty_log_protect: "VCPU threads can write to the bitmap concurrently. So, to avoid losing track of dirty pages we keep the following order ... Between 2 and 4, the guest may write to the page using the remaining TLB entry. This is not a problem because the page is reported dirty using the snapshot taken before and step 4 ensures that writes done after exiting to userspace will be logged for the next call"; api.rst 4.117 / 7.18 (KVM_CLEAR_DIRTY_LOG re-enables dirty tracking): whenever userspace is outside the ioctls, a page the guest wrote after userspace\'s last copy is in KVM\'s bitmap or in userspace\'s migration bitmap',
+    holds: (s) => !quiet(s, USER) || s.context.pages.every((p) => !p.stale || p.dirty || p.reported),
+    reads: { context: [['pages', '*', 'stale'], ['pages', '*', 'dirty'], ['pages', '*', 'reported'], ['pages', 'length']], value: [['userspace']] },
+  },
+  {
+    name: 'DirtyOrWriteProtected',
+    cite: 'edde99ce0529 "all pages are either dirty in the current bitmap, or write-protected", with kvm_get_dirty_log_protect\'s step 4 (the TLB flush before the ioctl returns: a write-protected SPTE with a writable TLB entry left is not protected); between calls',
+    holds: (s) => !quiet(s, ALL_THREADS) || s.context.pages.every((p) => p.dirty || (p.wp && !p.tlb)),
+    reads: { context: [['pages', '*', 'dirty'], ['pages', '*', 'wp'], ['pages', '*', 'tlb'], ['pages', 'length']], value: ALL_THREADS.map((t) => [t]) },
+  },
+  {
+    name: 'GetReportsEveryDirtiedPage',
+    cite: 'api.rst 4.8 "Given a memory slot, return a bitmap containing any pages dirtied since the last call to this ioctl": the snapshot a GET takes (the xchg of the word; in manual mode the copy of the live bitmap) holds every page whose store completed before it and that no earlier snapshot covered (kept as a finding of the step: stable)',
+    holds: (s) => !reported(s.context, DIRTY_FOUND.MISSED),
+    reads: { context: [['threads', 'found']] },
+    stable: true,
+  },
+];

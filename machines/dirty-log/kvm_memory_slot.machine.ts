@@ -17,7 +17,8 @@
 //   field of DirtyKernel, which variants replace.
 // Ignores: the bitmap words (the SUT keeps them), the second bitmap buffer, TLB flushes (each
 //   ioctl is atomic and ends with its flush, except the s390 GET: vcpus run between its
-//   copy_to_user and its memset, state get_dirty_log_copied), PML, huge pages and the s390 1M
+//   copy_to_user and its memset, state get_dirty_log_copied; the fine configurations get-race and
+//   clear-race, kvm_memory_slot.threads.ts, run the x86 ioctls as steps with the TLB), PML, huge pages and the s390 1M
 //   segments (gmap_sync_dirty_log_pmd on a huge pmd), several memslots and address spaces, the
 //   dirty ring (-ENXIO), turning logging off again, KVM_ENABLE_CAP after the memslot exists
 //   (the kernel allows it); before logging the guest has written every page, whose mapping is

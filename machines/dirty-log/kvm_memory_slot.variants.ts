@@ -1,7 +1,8 @@
 // Variants of the dirty-log machine (the s390 implementation, the v5.0 CLEAR rule, planted
-// bugs), each the baseline with kernel functions of DirtyKernel replaced (a factory option),
+// bugs), each the baseline with kernel functions of DirtyKernel replaced (a factory option) or,
+// in the fine configurations get-race and clear-race, the threads' steps changed (FineRace),
 // with the properties each must violate per configuration, and the MachineSpec.
-import { SpecError, pick, type KernelFunctionsInfo, type MachineSpec, type Model, type ModelOptions, type VariantInfo } from '../../src/spec.ts';
+import { SpecError, pick, type Invariant, type KernelFunctionsInfo, type MachineSpec, type Model, type ModelOptions, type VariantInfo } from '../../src/spec.ts';
 import { auditKvmMemorySlot } from './kvm_memory_slot.audit.ts';
 import {
   CLEAR_PAYLOADS,
@@ -15,7 +16,9 @@ import {
   enableCapArgs,
   type DirtyLogConfiguration,
 } from './kvm_memory_slot.bounds.ts';
-import { invariants } from './kvm_memory_slot.invariants.ts';
+import { fineInvariants, invariants } from './kvm_memory_slot.invariants.ts';
+import { createDirtyFineMachine, dirtyThreads, type DirtyFineContext, type FineRace } from './kvm_memory_slot.threads.ts';
+import { lockInvariants, threadEventInfo, threadEvents } from '../kthread.ts';
 import { observeSlot } from './kvm_memory_slot.observe.ts';
 import {
   EVENT_INFO,
@@ -33,13 +36,15 @@ import {
 
 export const PINNED = 'v6.12';
 
-type ConfigId = 'manual' | 'initially-set' | 'legacy' | 'faults';
+type ConfigId = 'manual' | 'initially-set' | 'legacy' | 'faults' | 'get-race' | 'clear-race';
 
 export interface DirtyLogVariant extends VariantInfo {
   s390: boolean;
   kernel: Partial<DirtyKernel>;
-  /** Expected violations per configuration; `expectedViolations` is their union. */
-  expected: Readonly<Record<ConfigId, readonly string[]>>;
+  /** A planted race or lock bug in the fine configurations' threads (kvm_memory_slot.threads.ts). */
+  race?: FineRace;
+  /** Expected violations per configuration (the configurations it is checked in); `expectedViolations` is their union. */
+  expected: Readonly<Partial<Record<ConfigId, readonly string[]>>>;
 }
 
 function variant(v: Omit<DirtyLogVariant, 'expectedViolations' | 'status'>): DirtyLogVariant {
@@ -47,12 +52,15 @@ function variant(v: Omit<DirtyLogVariant, 'expectedViolations' | 'status'>): Dir
   return { ...v, status: 'asserted', expectedViolations: [...new Set(Object.values(v.expected).flat())], configurations: Object.keys(v.expected) };
 }
 /** The same expectation in every configuration. */
-const everywhere = (names: readonly string[]): Record<ConfigId, readonly string[]> => ({ manual: names, 'initially-set': names, legacy: names, faults: names });
+const everywhere = (names: readonly string[]): Partial<Record<ConfigId, readonly string[]>> => ({ manual: names, 'initially-set': names, legacy: names, faults: names });
 
+// The fine races: a page left writable with its bit clear loses the next store (NoLostWrite), breaks the kernel's rule between calls
+// (DirtyOrWriteProtected), and the next GET's snapshot lacks the page (GetReportsEveryDirtiedPage).
+const LOST = ['NoLostWrite', 'DirtyOrWriteProtected', 'GetReportsEveryDirtiedPage'];
 // The pinned kernel's legacy GET clears and re-protects before copy_to_user: a faulting user buffer loses the bits (faults configuration).
 const GET_EFAULT_LOSES = ['GetReportsEveryDirtiedPage', 'NoLostWrite'];
 /** An x86 variant's own violations in every configuration, plus the GET -EFAULT loss in `faults`. */
-const x86 = (names: readonly string[]): Record<ConfigId, readonly string[]> => ({ ...everywhere(names), faults: [...new Set([...names, ...GET_EFAULT_LOSES])] });
+const x86 = (names: readonly string[]): Partial<Record<ConfigId, readonly string[]>> => ({ ...everywhere(names), faults: [...new Set([...names, ...GET_EFAULT_LOSES])] });
 // get-without-reprotect: a page cleared by GET stays writable, so its next write is neither logged nor protected against, and a CLEAR
 // of it (its KVM bit already 0) re-protects nothing
 const LEGACY_UNPROTECTED = ['LegacyGetReprotects', 'DirtyOrWriteProtected', 'NoLostWrite', 'GetReportsEveryDirtiedPage', 'ClearCleansSelected'];
@@ -153,7 +161,8 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
     id: 'baseline',
     description: 'generic dirty log (CONFIG_KVM_GENERIC_DIRTYLOG_READ_PROTECT, x86 arch hooks): GET snapshots or reports, CLEAR re-protects',
     cite: 'virt/kvm/kvm_main.c v6.12; 2a31b9db1535 "kvm: introduce manual dirty log reprotect"; 76d58e0f07ec',
-    expected: { manual: [], 'initially-set': [], legacy: [], faults: GET_EFAULT_LOSES },
+    // the fine configurations: upstream keeps every property against concurrent vcpus
+    expected: { manual: [], 'initially-set': [], legacy: [], faults: GET_EFAULT_LOSES, 'get-race': [], 'clear-race': [] },
     s390: false,
     kernel: {},
   }),
@@ -322,7 +331,35 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
       },
     },
   }),
+  // races and lock bugs of the fine configurations (kvm_memory_slot.threads.ts), each a different transcription of the C;
+  // LOST: a page left writable with its bit clear (or a writable TLB entry left), a store after userspace's copy is logged nowhere
+  fineVariant('race-get-protect-before-xchg', 'get-race', { getProtectBeforeXchg: true },
+    'planted race: kvm_get_dirty_log_protect write-protects the pages the test read before it xchg\'s the word: a vcpu faulting in between makes the page writable and sets its bit, the xchg takes that bit, and the page stays writable with its bit clear',
+    'planted reorder of virt/kvm/kvm_main.c kvm_get_dirty_log_protect ("1. Take a snapshot of the bit and clear it if needed. 2. Write protect the corresponding page."), steps 2 before 1', LOST),
+  fineVariant('race-get-read-without-xchg', 'get-race', { getReadWithoutXchg: true },
+    'planted race: kvm_get_dirty_log_protect reads the word and stores 0 in two steps instead of xchg: a set_bit_le of another page of the word in between is lost, and that page stays writable',
+    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (mask = dirty_bitmap[i]; dirty_bitmap[i] = 0; for mask = xchg(&dirty_bitmap[i], 0))', LOST),
+  fineVariant('race-get-no-tlb-flush', 'get-race', { getNoFlush: true },
+    'planted race: kvm_get_dirty_log_protect without kvm_flush_remote_tlbs_memslot: the vcpu keeps its writable TLB entry of a page the GET write-protected, and its next store is logged nowhere',
+    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect ("4. Upon return caller flushes TLB\'s if needed" left out)', LOST),
+  fineVariant('bug-get-copy-under-mmu-lock', 'get-race', { getCopyUnderMmuLock: true },
+    'planted lock bug: kvm_get_dirty_log_protect calls copy_to_user (which may fault and sleep) before KVM_MMU_UNLOCK',
+    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (copy_to_user moved into the KVM_MMU_LOCK section)', ['NoSleepUnderSpinlock']),
+  fineVariant('race-clear-protect-before-clear', 'clear-race', { clearProtectBeforeClear: true },
+    'planted race: kvm_clear_dirty_log_protect write-protects the user\'s mask before atomic_long_fetch_andnot: a vcpu faulting in between makes the page writable and sets its bit, the fetch_andnot clears it, and the page stays writable with its bit clear',
+    'planted reorder of virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (kvm_arch_mmu_enable_log_dirty_pt_masked before mask &= atomic_long_fetch_andnot(mask, p))', LOST),
+  fineVariant('race-clear-no-tlb-flush', 'clear-race', { clearNoFlush: true },
+    'planted race: kvm_clear_dirty_log_protect without kvm_flush_remote_tlbs_memslot: a store through the TLB entry left after the CLEAR is logged nowhere',
+    'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (if (flush) kvm_flush_remote_tlbs_memslot left out)', LOST),
+  fineVariant('bug-clear-no-mmu-unlock', 'clear-race', { clearNoMmuUnlock: true },
+    'planted lock bug: kvm_clear_dirty_log_protect returns without KVM_MMU_UNLOCK',
+    'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (KVM_MMU_UNLOCK(kvm) left out)', ['NoReturnHoldingLock']),
 ];
+
+/** A planted race of a fine configuration: checked there only. */
+function fineVariant(id: string, configuration: 'get-race' | 'clear-race', race: FineRace, description: string, cite: string, expected: readonly string[]): DirtyLogVariant {
+  return variant({ id, description, cite, configuration, expected: { [configuration]: expected }, s390: false, kernel: {}, race });
+}
 
 /** Every event with every payload the bounds enumerate, for one configuration. */
 export function eventsFor(c: DirtyLogConfiguration): DirtyLogEvent[] {
@@ -354,6 +391,25 @@ export const kvmMemorySlotSpec: MachineSpec = {
     if (options?.design && Object.keys(options.design).length) {
       throw new SpecError('kvm_memory_slot has no design switches; design applies to the core machines (machines/design.ts)');
     }
+    if (v.configurations && !v.configurations.includes(c.id)) {
+      throw new SpecError(`variant '${v.id}' of kvm_memory_slot exists only in configuration ${v.configurations.join(', ')}, not '${c.id}'`);
+    }
+    if (c.fine) {
+      if (options?.kernel && Object.keys(options.kernel).length) throw new SpecError(`kvm_memory_slot configuration '${c.id}' runs kthread steps; a variant file's kernel functions apply to the coarse configurations`);
+      const threads = dirtyThreads(c.fine, v.race ?? {});
+      return {
+        machineId: 'kvm_memory_slot',
+        variantId: v.id,
+        configurationId: c.id,
+        machine: createDirtyFineMachine(threads, c.args !== 0),
+        events: threadEvents(threads),
+        eventInfo: threadEventInfo(threads),
+        invariants: [...fineInvariants, ...(lockInvariants as unknown as Invariant<DirtyFineContext>[])],
+        liveness: [],
+        expectedViolations: v.expected[c.id as ConfigId] ?? [],
+        por: { byDefault: true },
+      } as unknown as Model<SlotContext>;
+    }
     const table = dirtyKernelTable({ ...v.kernel, ...(options?.kernel as Partial<DirtyKernel> | undefined) }, options?.countKernelCalls ?? false);
     return {
       machineId: 'kvm_memory_slot',
@@ -364,7 +420,7 @@ export const kvmMemorySlotSpec: MachineSpec = {
       eventInfo: EVENT_INFO,
       invariants: invariants({ s390: v.s390 }),
       liveness: [],
-      expectedViolations: v.expected[c.id as ConfigId],
+      expectedViolations: v.expected[c.id as ConfigId] ?? [],
       observe: observeSlot,
       kernelFunctions: table.info,
     };

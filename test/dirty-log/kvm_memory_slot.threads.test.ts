@@ -1,0 +1,144 @@
+// The fine dirty-log configurations (machines/dirty-log/kvm_memory_slot.threads.ts): the planted races
+// found with the traces worked out by hand from kvm_main.c, and the windows the kernel comment in
+// kvm_get_dirty_log_protect declares harmless shown to be so in upstream.
+import { describe, expect, it } from 'vitest';
+import { getInitialSnapshot, transition, type AnyMachineSnapshot } from 'xstate';
+import { explore, traceTo, enabled } from '../../src/check/explore.ts';
+import type { Model } from '../../src/spec.ts';
+import { kvmMemorySlotSpec as spec } from '../../machines/dirty-log/kvm_memory_slot.variants.ts';
+import type { DirtyFineContext } from '../../machines/dirty-log/kvm_memory_slot.threads.ts';
+
+const explored = new Map<string, { m: Model; x: ReturnType<typeof explore> }>();
+function ex(variant: string, configuration: string) {
+  const key = `${variant}/${configuration}`;
+  if (!explored.has(key)) {
+    const m = spec.model(variant, configuration);
+    explored.set(key, { m, x: explore(m, { por: false }) });
+  }
+  return explored.get(key)!;
+}
+const steps = (m: Model, x: ReturnType<typeof explore>, name: string) => traceTo(m, x, x.violations.get(name)!).map((s) => `${(s.event as { thread?: string }).thread} ${s.event.type}`);
+/** Runs `thread pc` steps from the initial state, each enabled. */
+function run(m: Model, path: string[]): AnyMachineSnapshot {
+  return path.reduce((snap, p) => {
+    const [thread, type] = [p.slice(0, p.indexOf(' ')), p.slice(p.indexOf(' ') + 1)];
+    const e = { type: type!, thread };
+    expect(enabled(m, snap, e), p).toBe(true);
+    return transition(m.machine, snap, e)[0];
+  }, getInitialSnapshot(m.machine) as AnyMachineSnapshot);
+}
+const ctx = (s: AnyMachineSnapshot) => s.context as DirtyFineContext;
+
+// the legacy GET of v6.17-rc4, step by step
+const GET_START = ['userspace kvm_vm_ioctl_get_dirty_log@mutex_lock(slots_lock)', 'userspace kvm_get_dirty_log_protect@KVM_MMU_LOCK(kvm)', 'userspace kvm_get_dirty_log_protect@READ(dirty_bitmap[i])'];
+const GET_END = ['userspace kvm_get_dirty_log_protect@KVM_MMU_UNLOCK(kvm)', 'userspace kvm_get_dirty_log_protect@kvm_flush_remote_tlbs_memslot', 'userspace kvm_get_dirty_log_protect@copy_to_user(dirty_bitmap_buffer)', 'userspace kvm_vm_ioctl_get_dirty_log@mutex_unlock(slots_lock)'];
+const XCHG = 'userspace kvm_get_dirty_log_protect@xchg(&dirty_bitmap[i], 0)';
+const PROTECT = 'userspace kvm_get_dirty_log_protect@kvm_arch_mmu_enable_log_dirty_pt_masked';
+const FAULT = (v: number) => [`vcpu${v} guest_write@STORE`, `vcpu${v} fast_pf_fix_direct_spte@try_cmpxchg64(sptep)`, `vcpu${v} mark_page_dirty_in_slot@set_bit_le(rel_gfn)`, `vcpu${v} guest_write@STORE`];
+const COPY = 'userspace ram_save_target_page@copy pages';
+
+describe('kvm_memory_slot get-race / clear-race: upstream (v6.17-rc4) keeps every property', () => {
+  it('baseline: no violation in either configuration, with and without partial-order reduction', () => {
+    for (const c of ['get-race', 'clear-race']) {
+      const m = spec.model('baseline', c);
+      expect(m.por).toEqual({ byDefault: true });
+      expect(ex('baseline', c).x.violations.size, c).toBe(0);
+      expect(explore(m, { por: true }).violations.size, c).toBe(0);
+    }
+  });
+
+  it('"Between 2 and 4, the guest may write to the page using the remaining TLB entry": that store is in the GET\'s snapshot', () => {
+    const { m } = ex('baseline', 'get-race');
+    // vcpu0 dirties page 0 and keeps a writable TLB entry; the GET takes and protects it; vcpu0 stores through the TLB before the flush
+    const s = run(m, [...FAULT(0), ...GET_START, XCHG, PROTECT, 'vcpu0 guest_write@STORE', ...GET_END]);
+    expect(ctx(s).pages[0]).toEqual({ dirty: false, wp: true, tlb: false, stale: true, since: false, reported: true });
+    expect(m.invariants.every((i) => i.holds({ value: s.value, context: s.context } as never))).toBe(true);
+  });
+
+  it('a vcpu between try_cmpxchg64 and set_bit_le while the GET takes the word: the bit lands after the xchg and the next GET reports it', () => {
+    const { m } = ex('baseline', 'get-race');
+    const [store, cmpxchg, setBit, retry] = FAULT(1);
+    // page 0 dirty (so the word is taken); vcpu1 has made page 1 writable but not marked it yet
+    const s = run(m, [...FAULT(0), store!, cmpxchg!, ...GET_START, XCHG, PROTECT, ...GET_END, COPY, setBit!, retry!]);
+    // page 1: writable, stale, and dirty in the bitmap for the next GET
+    expect(ctx(s).pages[1]).toMatchObject({ dirty: true, wp: false, stale: true });
+    const next = run(m, [...FAULT(0), store!, cmpxchg!, ...GET_START, XCHG, PROTECT, ...GET_END, COPY, setBit!, retry!, ...GET_START, XCHG, PROTECT, ...GET_END]);
+    expect(ctx(next).pages[1]).toMatchObject({ dirty: false, wp: true, tlb: false, reported: true });
+  });
+});
+
+describe('kvm_memory_slot get-race / clear-race: each planted race loses a store, with the shortest trace', () => {
+  it('race-get-read-without-xchg: vcpu1\'s set_bit_le between the read of the word and its store of 0 is lost, page 1 stays writable', () => {
+    const { m, x } = ex('race-get-read-without-xchg', 'get-race');
+    expect([...x.violations.keys()].sort()).toEqual(['DirtyOrWriteProtected', 'GetReportsEveryDirtiedPage', 'NoLostWrite']);
+    expect(steps(m, x, 'NoLostWrite')).toEqual([
+      ...FAULT(0).slice(0, 3),
+      ...FAULT(1).slice(0, 2),
+      ...GET_START,
+      'userspace kvm_get_dirty_log_protect@mask = dirty_bitmap[i]',
+      'vcpu1 mark_page_dirty_in_slot@set_bit_le(rel_gfn)',
+      'userspace kvm_get_dirty_log_protect@dirty_bitmap[i] = 0',
+      PROTECT,
+      ...GET_END,
+      COPY,
+      'vcpu1 guest_write@STORE',
+    ]);
+  });
+
+  it('race-get-protect-before-xchg: vcpu1 makes page 1 writable after the test read the word, the xchg takes its bit, nothing protects it', () => {
+    const { m, x } = ex('race-get-protect-before-xchg', 'get-race');
+    expect(steps(m, x, 'NoLostWrite')).toEqual([
+      ...FAULT(0).slice(0, 3),
+      ...FAULT(1).slice(0, 2),
+      ...GET_START,
+      'vcpu1 mark_page_dirty_in_slot@set_bit_le(rel_gfn)',
+      'userspace kvm_get_dirty_log_protect@protect(seen)',
+      XCHG,
+      ...GET_END,
+      COPY,
+      'vcpu1 guest_write@STORE',
+    ]);
+  });
+
+  it('race-get-no-tlb-flush: the store after userspace\'s copy goes through the TLB entry the GET left', () => {
+    const { m, x } = ex('race-get-no-tlb-flush', 'get-race');
+    expect(steps(m, x, 'NoLostWrite')).toEqual([...FAULT(0), ...GET_START, XCHG, PROTECT, ...GET_END.filter((s) => !s.includes('flush')), COPY, 'vcpu0 guest_write@STORE']);
+  });
+
+  it('race-clear-protect-before-clear: the fault between the protection and the fetch_andnot re-dirties the page, the CLEAR clears its bit', () => {
+    const { m, x } = ex('race-clear-protect-before-clear', 'clear-race');
+    expect([...x.violations.keys()].sort()).toEqual(['DirtyOrWriteProtected', 'GetReportsEveryDirtiedPage', 'NoLostWrite']);
+    expect(steps(m, x, 'NoLostWrite')).toEqual([
+      'vcpu0 guest_write@STORE',
+      'userspace kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)',
+      'userspace kvm_clear_dirty_log_protect@copy_from_user(dirty_bitmap_buffer)',
+      'userspace kvm_clear_dirty_log_protect@KVM_MMU_LOCK(kvm)',
+      'userspace kvm_clear_dirty_log_protect@kvm_arch_mmu_enable_log_dirty_pt_masked',
+      'vcpu0 fast_pf_fix_direct_spte@try_cmpxchg64(sptep)',
+      'vcpu0 mark_page_dirty_in_slot@set_bit_le(rel_gfn)',
+      'userspace kvm_clear_dirty_log_protect@atomic_long_fetch_andnot(mask, p)',
+      'userspace kvm_clear_dirty_log_protect@KVM_MMU_UNLOCK(kvm)',
+      'userspace kvm_clear_dirty_log_protect@kvm_flush_remote_tlbs_memslot',
+      'userspace kvm_vm_ioctl_clear_dirty_log@mutex_unlock(slots_lock)',
+      COPY,
+      'vcpu0 guest_write@STORE',
+    ]);
+  });
+
+  it('race-clear-no-tlb-flush: 13 steps, the lost store through the TLB entry the CLEAR left', () => {
+    const { m, x } = ex('race-clear-no-tlb-flush', 'clear-race');
+    const t = steps(m, x, 'NoLostWrite');
+    expect(t).toHaveLength(13);
+    expect(t.some((s) => s.includes('flush'))).toBe(false);
+    expect(t.slice(-2)).toEqual([COPY, 'vcpu0 guest_write@STORE']);
+  });
+
+  it('the lock bugs: copy_to_user under mmu_lock sleeps under a spinning lock; a CLEAR without KVM_MMU_UNLOCK returns holding it', () => {
+    const a = ex('bug-get-copy-under-mmu-lock', 'get-race');
+    expect([...a.x.violations.keys()]).toEqual(['NoSleepUnderSpinlock']);
+    expect(steps(a.m, a.x, 'NoSleepUnderSpinlock')).toEqual([...GET_START, 'userspace kvm_get_dirty_log_protect@copy_to_user(dirty_bitmap_buffer)']);
+    const b = ex('bug-clear-no-mmu-unlock', 'clear-race');
+    expect([...b.x.violations.keys()]).toEqual(['NoReturnHoldingLock']);
+    expect(steps(b.m, b.x, 'NoReturnHoldingLock').at(-1)).toBe('userspace kvm_vm_ioctl_clear_dirty_log@mutex_unlock(slots_lock)');
+  });
+});
