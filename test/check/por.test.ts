@@ -14,6 +14,7 @@ import { FootprintError } from '../../src/check/footprint.ts';
 import { entriesOf } from '../../src/manifest.ts';
 import type { Invariant, Model } from '../../src/spec.ts';
 import { randomConcurrent } from './random-concurrent.ts';
+import { readFileSync } from 'node:fs';
 
 /** Full and reduced exploration of one model agree; returns the two state counts. */
 function sameViolations(m: Model): { full: number; reduced: number } {
@@ -33,12 +34,16 @@ function sameViolations(m: Model): { full: number; reduced: number } {
 /** Every shipped (machine, variant, configuration) of a fine-grained configuration: each configuration with its base variant, each variant in its own. */
 const fineEntries = specs.flatMap((spec) => entriesOf(spec).map((e) => ({ spec, e }))).filter(({ spec, e }) => spec.model(e.variant, e.configuration).por);
 
+// the entries above 10,000 states (manifest.json) run with test:slow: each differential explores them twice in full
+const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as Record<string, { states: number }>;
+const heavy = (e: { machine: string; variant: string; configuration: string }) => ((manifest[`${e.machine}/${e.variant}/${e.configuration}`]?.states ?? Infinity) > 10_000 ? { tags: ['slow'] } : {});
+
 describe('partial-order reduction on the shipped fine-grained configurations', () => {
   it('there are some (the gisa pilot at least)', () => {
     expect(fineEntries.map(({ e }) => `${e.machine}/${e.configuration}`)).toContain('kvm_s390_gisa_interrupt/kicker-destroy');
   });
   for (const { spec, e } of fineEntries) {
-    it(`${e.machine}/${e.variant}/${e.configuration}: the same violations, replayed traces, the same verdicts`, () => {
+    it(`${e.machine}/${e.variant}/${e.configuration}: the same violations, replayed traces, the same verdicts`, heavy(e), () => {
       const m = spec.model(e.variant, e.configuration);
       sameViolations(m);
       const a = checkModel(m, { por: false });
@@ -50,7 +55,7 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
       expect(b.results.map((r) => [r.property, r.trace.length])).toEqual(a.results.map((r) => [r.property, r.trace.length]));
       expect(b.matches, 'the variant finds exactly what it expects').toBe(true);
     });
-    it(`${e.machine}/${e.variant}/${e.configuration}: every step stays within its declared footprint`, () => {
+    it(`${e.machine}/${e.variant}/${e.configuration}: every step stays within its declared footprint`, heavy(e), () => {
       const x = explore(spec.model(e.variant, e.configuration), { verifyFootprints: true });
       expect(x.states.length).toBeGreaterThan(10);
     });
