@@ -24,7 +24,19 @@ export const upstreamQueue: CoreVariant = {
   cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, default case, v6.17-rc4',
   expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs'],
   // without the OTHER response upstream keeps every pin and registration balanced (issue 14: the properties it breaks there see the other paths here)
-  expectedViolationsIn: { 'one-queue-answered': [] },
+  expectedViolationsIn: {
+    'one-queue-answered': [],
+    // issue 12: every ZAPQ/TAPQ/AQIC ir=0 answer the driver handles: all hold
+    'ap-answers': [],
+    // vfio_ap_mdev_reset_queue's default case (ZAPQ answered e.g. 01) and apq_status_check's -EIO (TAPQ likewise)
+    // WARN and free nothing, yet vfio_ap_mdev_unset_kvm goes on to kvm_put_kvm and matrix_mdev->kvm = NULL: the NIB
+    // stays pinned, the GISC registered and the AP (as far as the driver knows) interrupting into that VM's GISA
+    // (5 steps); a later vfio_ap_mdev_remove_queue's free WARNs on the NULL kvm and never unregisters (6 steps)
+    'reset-warn': ['ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
+    // vfio_ap_irq_disable frees the NIB and the GISC on every path (end_free), also when vfio_ap_wait_for_irqclear gave
+    // up with irq_enabled still set (and then answers the guest 0) or the AQIC never took (BUSY 6 times): 5 steps
+    'aqic-off-warn': ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc', 'GuestToldSuccessMatchesAp'],
+  },
 };
 
 export const queueVariants: CoreVariant[] = [
@@ -83,6 +95,37 @@ export const queueVariants: CoreVariant[] = [
     },
     // GiscRefcountMatchesSavedIscs when a registration was saved before: the second unregister takes it
     expectedViolations: ['NoUnbalancedGiscUnregister', 'GiscRefcountMatchesSavedIscs'],
+  },
+];
+
+/** issue 12: planted bugs in the paths the AP's answers reach (configuration ap-answers, where upstream holds everything). */
+export const apAnswerVariants: CoreVariant[] = [
+  {
+    id: 'planted-changed-reports-normal',
+    description: 'planted bug: vfio_ap_irq_enable undoes the new pin and GISC when ap_aqic answers 07 (OTHERWISE_CHANGED) but returns NORMAL, so handle_pqap tells the guest its interruptions are enabled while the AP has none',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, AP_RESPONSE_OTHERWISE_CHANGED, status.response_code = AP_RESPONSE_NORMAL',
+    configuration: 'ap-answers',
+    kernel: {
+      vfio_ap_irq_enable(c, q, isc, outcome) {
+        const status = vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+        return status === 'OTHERWISE_CHANGED' ? 'NORMAL' : status;
+      },
+    },
+    expectedViolations: ['GuestToldSuccessMatchesAp'],
+  },
+  {
+    id: 'planted-unset-kvm-no-flush',
+    description: 'planted bug: vfio_ap_mdev_reset_queues does not flush_work the reset works, so vfio_ap_mdev_unset_kvm drops its KVM reference and clears matrix_mdev->kvm while apq_reset_check still waits for the reset; the work\'s free then goes through a NULL kvm',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_reset_queues without its flush_work(&q->reset_work) loop (as before the reset work of v6.6, which polled in place)',
+    configuration: 'ap-answers',
+    kernel: {
+      vfio_ap_mdev_unset_kvm(c, fx, zapq) {
+        vfioAp.vfio_ap_mdev_unset_kvm.call(this, c, fx, zapq);
+        if (c.mdev.unsetting) this.vfio_ap_mdev_unset_kvm_put(c, fx);
+      },
+    },
+    // the AP still interrupting (reset in progress) into the VM whose reference is gone, its resources saved; a remove then frees through the NULL kvm
+    expectedViolations: ['NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
   },
 ];
 
