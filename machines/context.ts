@@ -200,6 +200,8 @@ export interface QueueContext {
    * loop does not re-ZAPQ on) or 'in-progress' (RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS)
    */
   work?: ResetWork;
+  /** apAnswers configurations only: vfio_ap_mdev_remove_queue unlinked and kfree'd q (vfio_ap_mdev_reset_queues no longer finds it) */
+  freed?: boolean;
 }
 
 /** The state of a queue's reset_work (QueueContext.work). */
@@ -256,7 +258,7 @@ export function initialContext(params: Params): SystemContext {
       hwIsc: ISC_INVALID,
       hwGisa: -1,
       faults: 0,
-      ...(params.apAnswers ? { work: 'idle' as ResetWork } : {}),
+      ...(params.apAnswers ? { work: 'idle' as ResetWork, freed: false } : {}),
     })),
   };
 }

@@ -18,6 +18,7 @@ export interface SpecEvent extends EventObject {
   zapq?: string;
   tapq?: string;
   off?: string;
+  host?: string;
   /** The thread region a step event belongs to (machines/kthread.ts). */
   thread?: string;
 }

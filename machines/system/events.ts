@@ -68,6 +68,8 @@ export interface Bounds {
   tapq?: readonly TapqAnswer[];
   /** How vfio_ap_irq_disable's AQIC ir=0 and TAPQ loops end for PQAP(AQIC) ir=0; without it: NORMAL. */
   aqicOff?: readonly AqicOff[];
+  /** vfio_ap_mdev_remove_queue: the APQN is still in the host's AP configuration ('present') or left it first ('gone'); without it: present. */
+  hostConfig?: readonly ('present' | 'gone')[];
 }
 
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
@@ -90,6 +92,7 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
     } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
     else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
     else if (type === 'KVM_PV_ENABLE') for (const vm of vms) for (const outcome of ['ok', 'create-fails']) out.push({ type, vm, outcome });
+    else if (type === 'vfio_ap_mdev_remove_queue' && bounds.hostConfig) for (const q of range(params.queues)) for (const host of bounds.hostConfig) out.push({ type, q, host });
     else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });
     else if (type === 'PQAP_AQIC') {
       for (const q of range(params.queues)) {

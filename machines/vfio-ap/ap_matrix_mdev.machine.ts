@@ -40,7 +40,7 @@ export const mdevKernel = {
 
   /** vfio_ap_mdev_reset_queues(): every queue of the matrix (APID and APQI assigned); `zapq`: what ZAPQ answers (apAnswers). */
   vfio_ap_mdev_reset_queues(this: Kernel, c: SystemContext, zapq?: ZapqAnswer): void {
-    for (let q = 0; q < c.queues.length; q++) if (c.queues[q]!.apid && c.queues[q]!.apqi) this.vfio_ap_mdev_reset_queue(c, q, zapq);
+    for (let q = 0; q < c.queues.length; q++) if (c.queues[q]!.apid && c.queues[q]!.apqi && !c.queues[q]!.freed) this.vfio_ap_mdev_reset_queue(c, q, zapq);
   },
 
   /** The rest of vfio_ap_mdev_unset_kvm() once vfio_ap_mdev_reset_queues' flush_work returned: kvm_put_kvm(kvm); matrix_mdev->kvm = NULL. */

@@ -4,7 +4,7 @@ import { coreSpec } from '../system/spec.ts';
 import { mdevInvariants } from './ap_matrix_mdev.invariants.ts';
 import { apAnswerConfigurations, mdevConfigurations, queueConfigurations } from './vfio_ap_queue.bounds.ts';
 import { GiscRefcountMatchesSavedIscs, queueInvariants } from './vfio_ap_queue.invariants.ts';
-import { apAnswerVariants, mdevVariants, queueVariants } from './vfio_ap_queue.variants.ts';
+import { apAnswerVariants, apRemoveVariant, mdevVariants, queueVariants } from './vfio_ap_queue.variants.ts';
 import { mdevAudit } from './ap_matrix_mdev.audit.ts';
 import { queueAudit } from './vfio_ap_queue.audit.ts';
 
@@ -15,7 +15,7 @@ export const queueSpec = coreSpec({
   kernelObject: 'vfio_ap_queue',
   parts: { mdev: true, queues: true },
   configurations: [...queueConfigurations, ...apAnswerConfigurations],
-  variants: [...queueVariants, ...apAnswerVariants],
+  variants: [...queueVariants, ...apAnswerVariants, apRemoveVariant],
   invariants: [...queueInvariants, ...mdevInvariants, GiscRefcountMatchesSavedIscs],
 });
 

@@ -95,7 +95,7 @@ const own: KernelAudit = {
       guest: modelledAs('the queue\'s reset (interruptions off, AQIC resources freed), then removed; get_update_locks_for_queue waits while vfio_ap_mdev_unset_kvm holds the locks in flush_work (update_locks_free)', 'vfio_ap_mdev_remove_queue', 'update_locks_free'),
       siblings: missing(`${HOTPLUG}; removing one queue resets every queue of its APID in the guest`),
       host: modelled('vfio_ap_mdev_remove_queue'),
-      noReset: missing(QUEUE_CFG),
+      noReset: modelledAs('the remove\'s host payload gone (remove-host-gone): no reset, the AP presents nothing, q freed with its saved ISC and NIB: RemovedQueueHoldsNothing, QueueTypeOK, GiscRefcountMatchesSavedIscs, NoAqicResourcesAfterUnsetKvm fail (upstream\'s expected finding there)', 'vfio_ap_mdev_remove_queue'),
       free: modelled('vfio_ap_mdev_remove_queue'),
     }),
     entry(K.PQAP_AQIC, {

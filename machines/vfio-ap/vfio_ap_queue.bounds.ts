@@ -78,6 +78,19 @@ export const apAnswerConfigurations: CoreConfiguration[] = [
     },
     invariants: apAnswerInvariants,
   },
+  {
+    id: 'remove-host-gone',
+    description: 'ap-answers\' reset answers (NORMAL only) plus vfio_ap_mdev_remove_queue after the APQN left the host\'s AP configuration (no reset)',
+    params: APA,
+    bounds: {
+      types: AP_ANSWER_EVENTS,
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+      zapq: ['NORMAL'],
+      tapq: ['DONE'],
+      hostConfig: ['present', 'gone'],
+    },
+    invariants: apAnswerInvariants,
+  },
 ];
 
 export const mdevConfigurations: CoreConfiguration[] = [

@@ -120,5 +120,12 @@ export const NoResetWorkAfterUnsetKvm = inv(
   { context: [['mdev', 'kvm'], ['queues', '*', 'work'], ['queues', 'length']] },
 );
 
+export const RemovedQueueHoldsNothing = inv(
+  'RemovedQueueHoldsNothing',
+  'vfio_ap_ops.c vfio_ap_mdev_remove_queue: kfree(q) takes saved_isc and saved_iova with it, so the queue must be reset first (vfio_ap_mdev_reset_queue, flush_work; or reset_queues_for_apid): a removed queue leaves no registered GISC, no pinned NIB and no AP interruptions, which nothing could release any more',
+  ({ value, context }) => context.queues.every((q, i) => top(region(value, `q${i}`)) !== 'removed' || (!savedIsc(q.isc) && !q.nib && q.pins === 0 && !q.irq)),
+  ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
+);
+
 /** Checked in the apAnswers configurations, besides the machine's. */
-export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm];
+export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];

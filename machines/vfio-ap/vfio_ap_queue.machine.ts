@@ -264,10 +264,17 @@ export const queueKernel = {
     x.work = 'idle';
   },
 
-  /** vfio_ap_mdev_remove_queue(): reset (frees AQIC resources), unlink, kfree. */
-  vfio_ap_mdev_remove_queue(this: Kernel, c: SystemContext, q: number): void {
+  /**
+   * vfio_ap_mdev_remove_queue(): reset (frees AQIC resources; ZAPQ and the flushed work in one step),
+   * unlink, kfree. `host` 'gone': the APQN left the host's AP configuration first (vfio_ap_on_cfg_changed
+   * took it out of the guest's APCB), so the "ZAPQ would fail with response code 01" test skips the
+   * reset: saved_isc and saved_iova go with q, the GISC stays registered and the NIB pinned.
+   */
+  vfio_ap_mdev_remove_queue(this: Kernel, c: SystemContext, q: number, host: 'present' | 'gone' = 'present'): void {
     const x = queueOf(c, q);
-    if (x.irq || x.isc !== ISC_INVALID || x.nib) this.vfio_ap_mdev_reset_queue(c, q);
+    if (host === 'gone') ap_interruptions_off(x); // a queue outside the AP configuration presents nothing
+    else if (x.irq || x.isc !== ISC_INVALID || x.nib) this.vfio_ap_mdev_reset_queue(c, q);
+    if (x.freed !== undefined) x.freed = true; // kfree(q): vfio_ap_mdev_reset_queues no longer finds it
   },
 
   /** assign_adapter_store() (sysfs): the queue's APID joins the matrix. */
@@ -342,7 +349,7 @@ export function queueImplementations(k: Kernel) {
         if (q.hwGisa >= 0) k.gisa_adapter_interruption(c, q.hwGisa, q.hwIsc, fx);
       }),
       // vfio_ap_ops.c vfio_ap_mdev_remove_queue: reset (frees AQIC resources), unlink, kfree
-      vfio_ap_mdev_remove_queue: kernel((c, _e, ix) => k.vfio_ap_mdev_remove_queue(c, ix.q!)),
+      vfio_ap_mdev_remove_queue: kernel((c, e, ix) => k.vfio_ap_mdev_remove_queue(c, ix.q!, e.host === 'gone' ? 'gone' : 'present')),
     },
   };
 }

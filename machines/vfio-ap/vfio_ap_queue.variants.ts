@@ -36,6 +36,11 @@ export const upstreamQueue: CoreVariant = {
     // vfio_ap_irq_disable frees the NIB and the GISC on every path (end_free), also when vfio_ap_wait_for_irqclear gave
     // up with irq_enabled still set (and then answers the guest 0) or the AQIC never took (BUSY 6 times): 5 steps
     'aqic-off-warn': ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc', 'GuestToldSuccessMatchesAp'],
+    // vfio_ap_mdev_remove_queue skips the reset of an APQN that left the host's AP configuration ("resetting it will
+    // fail with response code 01") and kfrees q with its saved_isc and saved_iova: the GISC registration and the NIB
+    // pin are never released (5 steps; the freed q's saved ISC is what QueueTypeOK sees); the VM's later
+    // kvm_s390_gisa_destroy finds the ISC in alert.mask
+    'remove-host-gone': ['QueueTypeOK', 'RemovedQueueHoldsNothing', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm'],
   },
 };
 
@@ -128,6 +133,21 @@ export const apAnswerVariants: CoreVariant[] = [
     expectedViolations: ['NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
   },
 ];
+
+export const apRemoveVariant: CoreVariant = {
+  id: 'planted-remove-without-reset',
+  description: 'planted bug: vfio_ap_mdev_remove_queue unlinks and frees the queue without resetting it (as upstream does for an APQN outside the host\'s configuration, here always, and the AP keeps interrupting)',
+  cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue without vfio_ap_mdev_reset_queue(q); flush_work(&q->reset_work)',
+  configuration: 'ap-answers',
+  kernel: {
+    vfio_ap_mdev_remove_queue(c, q) {
+      const x = c.queues[q]!;
+      if (x.freed !== undefined) x.freed = true; // unlink, kfree(q): no reset
+    },
+  },
+  // the freed q still saves its ISC (QueueTypeOK) and the AP still interrupts into the VM after the close dropped the reference
+  expectedViolations: ['RemovedQueueHoldsNothing', 'QueueTypeOK', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
+};
 
 export const mdevVariants: CoreVariant[] = [
   {

@@ -106,6 +106,20 @@ describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-war
     }
   });
 
+  it('remove-host-gone: a queue removed after its APQN left the host\'s AP configuration is freed without a reset (upstream, 5 steps)', () => {
+    const m = queueSpec.model('upstream', 'remove-host-gone');
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm', 'QueueTypeOK', 'RemovedQueueHoldsNothing']);
+    expect(t.RemovedQueueHoldsNothing).toEqual([...OPEN, 'vfio_ap_mdev_remove_queue {"q":0,"host":"gone"}']);
+    // the close no longer finds the queue: the registration stays counted in the VM's GISA after vfio_ap dropped the reference
+    const closed = run(m, [...OPEN, 'vfio_ap_mdev_remove_queue {"q":0,"host":"gone"}', 'vfio_ap_mdev_close_device {"zapq":"NORMAL"}']);
+    expect(closed.context.vms[0]!.gisa.ref[3]).toBe(1);
+    expect(closed.context.queues[0]).toMatchObject({ freed: true, work: 'idle', nib: true, pins: 1, irq: false });
+    expect((closed.value as Record<string, unknown>).matrix_mdev).toBe('closed');
+    // still in the configuration: reset, nothing left
+    expect(run(m, [...OPEN, 'vfio_ap_mdev_remove_queue {"q":0,"host":"present"}']).violated).toEqual([]);
+  });
+
   it('the default configurations are untouched: no ZAPQ/TAPQ payload, no reset work, no guest status check', () => {
     const m = queueSpec.model('upstream', 'one-queue-answered');
     expect(m.events.some((e) => e.type === 'apq_reset_check' || e.type === 'flush_work')).toBe(false);
