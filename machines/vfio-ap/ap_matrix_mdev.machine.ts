@@ -5,7 +5,9 @@
  * the PQAP hook in kvm->arch.crypto; vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
  * (install the hook, kvm_get_kvm, store the pointer) and vfio_ap_mdev_close_device ->
  * vfio_ap_mdev_unset_kvm (clear the hook, vfio_ap_mdev_reset_queues, kvm_put_kvm, clear the
- * pointer), in the kernel's order.
+ * pointer), in the kernel's order; with the AP's answers (vfio_ap_queue apAnswers configurations)
+ * the close stops in vfio_ap_mdev_reset_queues' flush_work while a queue's reset work is queued
+ * (state unsetting) and the flush_work event runs the rest.
  * The AQIC series as first posted (v4) had no KVM reference: the group notifier stored the
  * pointer on VFIO_GROUP_NOTIFY_SET_KVM, cleared it (and nothing else) on the NULL
  * notification that kvm_destroy_devices sent, and release reset the queues and wrote the

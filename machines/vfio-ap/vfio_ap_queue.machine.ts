@@ -21,11 +21,18 @@
  * `aqic_enabled` is q->saved_isc valid; after a function that may change them the region
  * follows the context (`settle.q<i>`), so no guard predicts what handle_pqap will do.
  *
+ * With params.apAnswers (configurations ap-answers, reset-warn, aqic-off-warn,
+ * remove-host-gone) the AP's answers are payloads too: ZAPQ of the close's reset (zapq), the reset
+ * work apq_reset_check as its own kernel event (one pass of its loop, TAPQ answer tapq), the
+ * close waiting in flush_work (the mdev region's unsetting), how vfio_ap_irq_disable's AQIC and
+ * TAPQ loops ended (off), the remove after the APQN left the host's configuration (host), and
+ * the status PQAP returns to the guest is checked (GUEST_TOLD_SUCCESS).
+ *
  * Ignores: APQN lookup failures (rc 01 without a queue), the guest's APCB and hot plug of
  * adapters into a running guest (assignment is modelled while the mdev is closed), PV
- * (ensure_nib_shared), s390dbf logging, the retry loops of ap_aqic/ZAPQ (a reset completes),
- * the asynchronous reset work of v6.6+ (flush_work makes it complete before unset_kvm goes
- * on), vfio_ap_mdev_dma_unmap, several queues per APID.
+ * (ensure_nib_shared), s390dbf logging, the AP's answers outside apAnswers configurations (a
+ * reset completes at once, AQIC ir=0 takes), the remove's reset answers (one step), retries that
+ * end well (the same state as none), vfio_ap_mdev_dma_unmap, several queues per APID.
  *
  * Kernel: drivers/s390/crypto/vfio_ap_ops.c, vfio_ap_private.h, arch/s390/kvm/priv.c
  * (handle_pqap). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2); v5.3 is ec89b55e3bce;
