@@ -1,6 +1,7 @@
 // Configurations of the vfio-ap machines.
 import type { CoreConfiguration } from '../system/spec.ts';
 import { apAnswerInvariants } from './vfio_ap_queue.invariants.ts';
+import { apAnswerLiveness } from './vfio_ap_queue.liveness.ts';
 
 export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
 
@@ -51,6 +52,7 @@ export const apAnswerConfigurations: CoreConfiguration[] = [
       aqicOff: ['NORMAL', 'TAPQ_FAILED', 'NOT_OPER'],
     },
     invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
   },
   {
     id: 'reset-warn',
@@ -64,6 +66,7 @@ export const apAnswerConfigurations: CoreConfiguration[] = [
       aqicOff: ['NORMAL'],
     },
     invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
   },
   {
     id: 'aqic-off-warn',
@@ -77,6 +80,7 @@ export const apAnswerConfigurations: CoreConfiguration[] = [
       aqicOff: ['NORMAL', 'TAPQ_FAILED', 'NOT_OPER', 'IR_STUCK', 'BUSY_EXHAUSTED'],
     },
     invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
   },
   {
     id: 'remove-host-gone',
@@ -90,6 +94,7 @@ export const apAnswerConfigurations: CoreConfiguration[] = [
       hostConfig: ['present', 'gone'],
     },
     invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
   },
 ];
 

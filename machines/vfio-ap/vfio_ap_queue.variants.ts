@@ -11,10 +11,11 @@ export const fixDefaultResponse: KernelOverrides = {
   vfio_ap_irq_enable(c, q, isc, outcome) {
     const vm = c.mdev.kvm;
     const took = outcome === 'OTHER' && vm >= 0 && c.vms[vm]!.gisa.origin; // pinned and registered
-    vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
-    if (!took) return;
+    const status = vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+    if (!took) return status;
     this.kvm_s390_gisc_unregister(c, vm, isc); // the fix: undo the new registration ...
     this.vfio_unpin_pages(c, q, false); // ... then the new pin
+    return status;
   },
 };
 
@@ -129,8 +130,23 @@ export const apAnswerVariants: CoreVariant[] = [
         if (c.mdev.unsetting) this.vfio_ap_mdev_unset_kvm_put(c, fx);
       },
     },
-    // the AP still interrupting (reset in progress) into the VM whose reference is gone, its resources saved; a remove then frees through the NULL kvm
-    expectedViolations: ['NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
+    // the AP still interrupting (reset in progress) into the VM whose reference is gone, its resources saved; a remove then
+    // frees through the NULL kvm, and frees q with its work still queued (the work can never end: ResetWorkCanFinish)
+    expectedViolations: ['NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'ResetWorkCanFinish'],
+  },
+  {
+    id: 'planted-reset-check-no-break',
+    description: 'planted bug: apq_reset_check\'s done branch frees the AQIC resources but continues the loop instead of breaking out, so the work never ends and vfio_ap_mdev_unset_kvm waits in flush_work forever',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c apq_reset_check, `continue` for `break` after vfio_ap_free_aqic_resources',
+    configuration: 'ap-answers',
+    kernel: {
+      apq_reset_check(c, q, tapq, zapq) {
+        const was = c.queues[q]!.work;
+        vfioAp.apq_reset_check.call(this, c, q, tapq, zapq);
+        if (was === 'zapped' && c.queues[q]!.work === 'idle' && tapq === 'DONE') c.queues[q]!.work = 'zapped'; // loop on
+      },
+    },
+    expectedViolations: ['ResetWorkCanFinish'],
   },
 ];
 

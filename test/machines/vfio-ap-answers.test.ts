@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SystemContext } from '../../machines/context.ts';
 import { queueSpec } from '../../machines/vfio-ap/index.ts';
-import { pathTo, replay } from '../../src/check/check.ts';
+import { checkModel, pathTo, replay } from '../../src/check/check.ts';
 import { explore } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 
@@ -118,6 +118,12 @@ describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-war
     expect((closed.value as Record<string, unknown>).matrix_mdev).toBe('closed');
     // still in the configuration: reset, nothing left
     expect(run(m, [...OPEN, 'vfio_ap_mdev_remove_queue {"q":0,"host":"present"}']).violated).toEqual([]);
+  });
+
+  it('ResetWorkCanFinish: upstream can always finish the reset work and the close; a work that loops on after its free cannot', () => {
+    const failing = (v: string, c: string) => checkModel(queueSpec.model(v, c)).results.filter((r) => !r.holds && r.kind === 'liveness').map((r) => r.property);
+    for (const c of ['ap-answers', 'reset-warn', 'aqic-off-warn', 'remove-host-gone']) expect(failing('upstream', c), c).toEqual([]);
+    expect(failing('planted-reset-check-no-break', 'ap-answers')).toEqual(['ResetWorkCanFinish']);
   });
 
   it('the default configurations are untouched: no ZAPQ/TAPQ payload, no reset work, no guest status check', () => {
