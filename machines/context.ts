@@ -37,6 +37,12 @@ export interface Params {
   uvAiv?: boolean;
   /** Configurations with protected-virtualization switches (KVM_PV_ENABLE/DISABLE): each VM's context gets `pv`. */
   pv?: boolean;
+  /**
+   * Configurations with the AP's answers to ZAPQ, TAPQ and AQIC ir=0 as payloads (vfio_ap_queue
+   * `ap-answers`, `reset-warn`, `aqic-off-warn`): each queue's context gets `work` (its reset_work),
+   * the mdev's `unsetting`, and PQAP's status to the guest is checked (GUEST_TOLD_SUCCESS).
+   */
+  apAnswers?: boolean;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -79,6 +85,8 @@ export const FAULT = {
   PQAP_HOOK_USE_AFTER_CLEAR: 1024,
   /** kvm_s390_gisa_init (re-enable after PV) memset a GISA the GIB alert list still reaches: its next_alert becomes itself and process_gib_alert_list loops on it */
   GISA_INIT_WHILE_LISTED: 2048,
+  /** PQAP(AQIC) answered the guest 0 (AP_RESPONSE_NORMAL) but the AP's interruptions are not as it asked (configurations with apAnswers) */
+  GUEST_TOLD_SUCCESS: 4096,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
@@ -162,6 +170,8 @@ export interface MdevContext {
   hook: number;
   /** matrix_mdev->kvm_busy (v5.13..v5.14 only, 0cc00c8d4050..86956e70761b): set_kvm/unset_kvm dropped matrix_dev->lock mid-way; false in every other era (present from the start: the collapse-compressed explorer needs a fixed shape) */
   kvmBusy: boolean;
+  /** apAnswers configurations only: vfio_ap_mdev_unset_kvm waits in vfio_ap_mdev_reset_queues' flush_work(&q->reset_work), holding guests_lock, kvm->lock and mdevs_lock */
+  unsetting?: boolean;
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */
@@ -184,7 +194,18 @@ export interface QueueContext {
   hwGisa: number;
   /** lifetime tracker findings for this queue, FAULT bits */
   faults: number;
+  /**
+   * apAnswers configurations only: q->reset_work (apq_reset_check): 'idle' (not queued), or
+   * queued after a ZAPQ whose stored q->reset_status is 'zapped' (NORMAL or any code the
+   * loop does not re-ZAPQ on) or 'in-progress' (RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS)
+   */
+  work?: ResetWork;
+  /** apAnswers configurations only: vfio_ap_mdev_remove_queue unlinked and kfree'd q (vfio_ap_mdev_reset_queues no longer finds it) */
+  freed?: boolean;
 }
+
+/** The state of a queue's reset_work (QueueContext.work). */
+export type ResetWork = 'idle' | 'zapped' | 'in-progress';
 
 export interface SystemContext {
   params: Params;
@@ -226,7 +247,7 @@ export function initialContext(params: Params): SystemContext {
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
     })),
-    mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false },
+    mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}) },
     queues: Array.from({ length: params.queues }, () => ({
       apid: false,
       apqi: false,
@@ -237,6 +258,7 @@ export function initialContext(params: Params): SystemContext {
       hwIsc: ISC_INVALID,
       hwGisa: -1,
       faults: 0,
+      ...(params.apAnswers ? { work: 'idle' as ResetWork, freed: false } : {}),
     })),
   };
 }

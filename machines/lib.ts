@@ -14,6 +14,11 @@ export interface SpecEvent extends EventObject {
   isc?: number;
   ir?: number;
   outcome?: string;
+  /** The AP's answers (vfio_ap_queue apAnswers configurations): ZAPQ, TAPQ, how AQIC ir=0 ended. */
+  zapq?: string;
+  tapq?: string;
+  off?: string;
+  host?: string;
   /** The thread region a step event belongs to (machines/kthread.ts). */
   thread?: string;
 }

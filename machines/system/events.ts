@@ -3,7 +3,7 @@
 import type { EventInfo } from '../../src/spec.ts';
 import type { Params } from '../context.ts';
 import { ev, range, type SpecEvent } from '../lib.ts';
-import type { AqicOutcome } from '../vfio-ap/vfio_ap_queue.machine.ts';
+import type { AqicOff, AqicOutcome, TapqAnswer, ZapqAnswer } from '../vfio-ap/vfio_ap_queue.machine.ts';
 
 export const EVENTS: Record<string, EventInfo> = {
   // GIB (arch/s390/kvm/interrupt.c)
@@ -50,6 +50,8 @@ export const EVENTS: Record<string, EventInfo> = {
   PQAP_AQIC: ev('guest', 'PQAP(AQIC): priv.c handle_pqap -> vfio_ap_ops.c handle_pqap'),
   PQAP_ZAPQ: ev('guest', 'PQAP(ZAPQ) executed by the machine for a queue in the guest configuration'),
   AP_ADAPTER_INTERRUPTION: ev('hardware', 'the AP sets the NIB and presents an adapter interruption (AQIC ir=1)'),
+  apq_reset_check: ev('kernel', 'vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq): one pass of its loop, msleep(20) then TAPQ (payload tapq; zapq when it issues ZAPQ again)', true),
+  flush_work: ev('kernel', 'vfio_ap_ops.c vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) returned for every queue; vfio_ap_mdev_unset_kvm goes on with kvm_put_kvm, matrix_mdev->kvm = NULL', true),
 };
 
 /** What the bounds enumerate. */
@@ -60,6 +62,14 @@ export interface Bounds {
   outcomes?: readonly AqicOutcome[];
   /** Extra guest ISCs for kvm_s390_gisc_register/unregister, e.g. 8 for -ERANGE. */
   extraIscs?: readonly number[];
+  /** The AP's answers to ZAPQ (vfio_ap_mdev_reset_queue from the close, apq_reset_check's ZAPQ again); without it the reset completes at once. */
+  zapq?: readonly ZapqAnswer[];
+  /** The AP's answers to apq_reset_check's TAPQ (needs zapq). */
+  tapq?: readonly TapqAnswer[];
+  /** How vfio_ap_irq_disable's AQIC ir=0 and TAPQ loops end for PQAP(AQIC) ir=0; without it: NORMAL. */
+  aqicOff?: readonly AqicOff[];
+  /** vfio_ap_mdev_remove_queue: the APQN is still in the host's AP configuration ('present') or left it first ('gone'); without it: present. */
+  hostConfig?: readonly ('present' | 'gone')[];
 }
 
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
@@ -82,11 +92,20 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
     } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
     else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
     else if (type === 'KVM_PV_ENABLE') for (const vm of vms) for (const outcome of ['ok', 'create-fails']) out.push({ type, vm, outcome });
+    else if (type === 'vfio_ap_mdev_remove_queue' && bounds.hostConfig) for (const q of range(params.queues)) for (const host of bounds.hostConfig) out.push({ type, q, host });
     else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });
     else if (type === 'PQAP_AQIC') {
       for (const q of range(params.queues)) {
         for (const isc of params.iscs) for (const outcome of bounds.outcomes ?? ['NORMAL']) out.push({ type, q, ir: 1, isc, outcome });
-        out.push({ type, q, ir: 0 });
+        if (bounds.aqicOff) for (const off of bounds.aqicOff) out.push({ type, q, ir: 0, off });
+        else out.push({ type, q, ir: 0 });
+      }
+    } else if (type === 'vfio_ap_mdev_close_device' && bounds.zapq) for (const zapq of bounds.zapq) out.push({ type, zapq });
+    else if (type === 'apq_reset_check') {
+      // the TAPQ answers after which the loop may issue ZAPQ again carry that ZAPQ's answer too
+      for (const q of range(params.queues)) for (const tapq of bounds.tapq ?? ['DONE']) {
+        if (tapq === 'DONE' || tapq === 'ASSOC') for (const zapq of bounds.zapq ?? ['NORMAL']) out.push({ type, q, tapq, zapq });
+        else out.push({ type, q, tapq });
       }
     } else out.push({ type });
   }

@@ -46,8 +46,8 @@ export const mdevRegionAudit: KernelAudit = {
       none: modelledAs('close without a KVM: nothing happens', 'vfio_ap_mdev_close_device'),
       hook: modelled('vfio_ap_mdev_close_device'),
       clear: abstracted(FORCED_SIE_EXIT),
-      reset: modelledAs('vfio_ap_mdev_reset_queues: the queue machine\'s resets', 'vfio_ap_mdev_close_device'),
-      put: modelled('vfio_ap_mdev_close_device'),
+      reset: modelledAs('vfio_ap_mdev_reset_queues: the queue machine\'s resets; with the AP\'s answers (vfio_ap_queue apAnswers configurations) a queued reset work stops the close in flush_work: the region\'s state unsetting (matrix_mdev_unsetting), left by the flush_work event once no work is queued (reset_work_idle)', 'vfio_ap_mdev_close_device', 'matrix_mdev_unsetting', 'flush_work', 'reset_work_idle'),
+      put: modelledAs('in the close step, or after flush_work (vfio_ap_mdev_unset_kvm_put)', 'vfio_ap_mdev_close_device', 'flush_work', 'vfio_ap_mdev_unset_kvm_put'),
     }),
     entry(K.kvm_destroy_devices, {
       destroy: modelledAs('v6.17 destroys the FLIC here; the aqic-v4 and v5.3 designs also send VFIO_GROUP_NOTIFY_SET_KVM(NULL) (group_notifier_null)', 'kvm_destroy_devices', 'group_notifier_null', 'vfio_ap_mdev_group_notifier'),

@@ -5,7 +5,9 @@
  * the PQAP hook in kvm->arch.crypto; vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
  * (install the hook, kvm_get_kvm, store the pointer) and vfio_ap_mdev_close_device ->
  * vfio_ap_mdev_unset_kvm (clear the hook, vfio_ap_mdev_reset_queues, kvm_put_kvm, clear the
- * pointer), in the kernel's order.
+ * pointer), in the kernel's order; with the AP's answers (vfio_ap_queue apAnswers configurations)
+ * the close stops in vfio_ap_mdev_reset_queues' flush_work while a queue's reset work is queued
+ * (state unsetting) and the flush_work event runs the rest.
  * The AQIC series as first posted (v4) had no KVM reference: the group notifier stored the
  * pointer on VFIO_GROUP_NOTIFY_SET_KVM, cleared it (and nothing else) on the NULL
  * notification that kvm_destroy_devices sent, and release reset the queues and wrote the
@@ -23,7 +25,8 @@
 import { and, stateIn } from 'xstate';
 import { FAULT, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
-import { by, kernel, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+import type { ZapqAnswer } from './vfio_ap_queue.machine.ts';
 
 /** The kernel functions of the matrix mdev's tie to a KVM (drivers/s390/crypto/vfio_ap_ops.c), entries of the machine's kernel table. */
 export const mdevKernel = {
@@ -37,13 +40,24 @@ export const mdevKernel = {
     c.mdev.kvm = vm;
   },
 
-  /** vfio_ap_mdev_reset_queues(): every queue of the matrix (APID and APQI assigned). */
-  vfio_ap_mdev_reset_queues(this: Kernel, c: SystemContext): void {
-    for (let q = 0; q < c.queues.length; q++) if (c.queues[q]!.apid && c.queues[q]!.apqi) this.vfio_ap_mdev_reset_queue(c, q);
+  /** vfio_ap_mdev_reset_queues(): every queue of the matrix (APID and APQI assigned); `zapq`: what ZAPQ answers (apAnswers). */
+  vfio_ap_mdev_reset_queues(this: Kernel, c: SystemContext, zapq?: ZapqAnswer): void {
+    for (let q = 0; q < c.queues.length; q++) if (c.queues[q]!.apid && c.queues[q]!.apqi && !c.queues[q]!.freed) this.vfio_ap_mdev_reset_queue(c, q, zapq);
   },
 
-  /** vfio_ap_mdev_unset_kvm() (v5.3: vfio_ap_mdev_release; v4: release without a reference). */
-  vfio_ap_mdev_unset_kvm(this: Kernel, c: SystemContext, fx: Effects): void {
+  /** The rest of vfio_ap_mdev_unset_kvm() once vfio_ap_mdev_reset_queues' flush_work returned: kvm_put_kvm(kvm); matrix_mdev->kvm = NULL. */
+  vfio_ap_mdev_unset_kvm_put(this: Kernel, c: SystemContext, fx: Effects): void {
+    const vm = c.mdev.kvm;
+    if (c.mdev.kvmRef && vm >= 0) {
+      c.mdev.kvmRef = false;
+      this.kvm_put_kvm(c, vm, fx);
+    }
+    c.mdev.kvm = -1;
+    if (c.mdev.unsetting !== undefined) c.mdev.unsetting = false;
+  },
+
+  /** vfio_ap_mdev_unset_kvm() (v5.3: vfio_ap_mdev_release; v4: release without a reference); `zapq`: what ZAPQ answers (apAnswers). */
+  vfio_ap_mdev_unset_kvm(this: Kernel, c: SystemContext, fx: Effects, zapq?: ZapqAnswer): void {
     const vm = c.mdev.kvm;
     if (this.design.aqic === 'aqic-v4') {
       this.vfio_ap_mdev_reset_queues(c);
@@ -56,12 +70,13 @@ export const mdevKernel = {
     }
     if (vm < 0) return;
     c.mdev.hook = -1; // under pqap_hook_rwsem
-    this.vfio_ap_mdev_reset_queues(c);
-    if (c.mdev.kvmRef) {
-      c.mdev.kvmRef = false;
-      this.kvm_put_kvm(c, vm, fx);
+    this.vfio_ap_mdev_reset_queues(c, zapq);
+    // flush_work(&q->reset_work): a queued apq_reset_check runs first (the flush_work event goes on)
+    if (c.queues.some((q) => q.work !== undefined && q.work !== 'idle')) {
+      c.mdev.unsetting = true;
+      return;
     }
-    c.mdev.kvm = -1;
+    this.vfio_ap_mdev_unset_kvm_put(c, fx);
   },
 
   /** vfio_ap_mdev_group_notifier() of v4/v5.3 on VFIO_GROUP_NOTIFY_SET_KVM(NULL): matrix_mdev->kvm = NULL, nothing else. */
@@ -81,12 +96,18 @@ export function mdevImplementations(k: Kernel) {
       pqap_hook_cleared: ({ context }: Args) => context.mdev.hook < 0,
       // kvm->arch.crypto.pqap_hook set: the open stored it (fine-grained configurations follow it)
       pqap_hook_set: ({ context }: Args) => context.mdev.hook >= 0,
+      // apAnswers: vfio_ap_mdev_unset_kvm stopped in flush_work (a queue's reset_work is queued)
+      matrix_mdev_unsetting: ({ context }: Args) => !!context.mdev.unsetting,
+      // flush_work returns: no queue's reset_work is queued any more
+      reset_work_idle: ({ context }: Args) => context.queues.every((q) => q.work === undefined || q.work === 'idle'),
     },
     actions: {
       // vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
       vfio_ap_mdev_open_device: kernel((c, e) => k.vfio_ap_mdev_set_kvm(c, e.vm!)),
       // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm
-      vfio_ap_mdev_close_device: kernel((c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx)),
+      vfio_ap_mdev_close_device: kernel((c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, e.zapq as ZapqAnswer | undefined)),
+      // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned: the rest of vfio_ap_mdev_unset_kvm
+      flush_work: kernel((c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm_put(c, fx)),
       // vfio_ap_mdev_group_notifier(NULL) of v4/v5.3: matrix_mdev->kvm = NULL, nothing else
       vfio_ap_mdev_group_notifier: kernel((c) => k.vfio_ap_mdev_group_notifier(c)),
     },
@@ -121,13 +142,21 @@ export function mdevRegion(vms: number, kvmStep?: (vm: number) => string, fine?:
         description: 'no open device: no hook, no KVM',
         on: {
           vfio_ap_mdev_open_device: { guard: a('kvm_vm_open'), target: 'open', actions: a('vfio_ap_mdev_open_device'), ...by('userspace') },
-        },
+          // apAnswers: the close stopped in flush_work (a queue's reset_work is queued)
+          [mdevSettle.type]: { guard: 'matrix_mdev_unsetting', target: 'unsetting' },
+        } as Record<string, unknown>,
       },
       open: {
         description: 'opened by QEMU for a VM: PQAP hook installed',
         on: {
-          vfio_ap_mdev_close_device: { target: 'closed', actions: a('vfio_ap_mdev_close_device'), ...by('userspace') },
+          vfio_ap_mdev_close_device: { target: 'closed', actions: [a('vfio_ap_mdev_close_device'), settle('matrix_mdev')], ...by('userspace') },
           kvm_destroy_devices: notifier,
+        } as Record<string, unknown>,
+      },
+      unsetting: {
+        description: 'vfio_ap_mdev_unset_kvm waits in flush_work(&q->reset_work), hook cleared, holding guests_lock, kvm->lock and mdevs_lock',
+        on: {
+          flush_work: { guard: a('reset_work_idle'), target: 'closed', actions: a('flush_work'), ...by('kernel') },
         } as Record<string, unknown>,
       },
     },

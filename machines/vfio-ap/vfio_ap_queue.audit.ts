@@ -92,10 +92,10 @@ const own: KernelAudit = {
       hotplug: missing(HOTPLUG),
     }),
     entry(K.vfio_ap_mdev_remove_queue, {
-      guest: modelledAs('the queue\'s reset (interruptions off, AQIC resources freed), then removed', 'vfio_ap_mdev_remove_queue'),
+      guest: modelledAs('the queue\'s reset (interruptions off, AQIC resources freed), then removed; get_update_locks_for_queue waits while vfio_ap_mdev_unset_kvm holds the locks in flush_work (update_locks_free)', 'vfio_ap_mdev_remove_queue', 'update_locks_free'),
       siblings: missing(`${HOTPLUG}; removing one queue resets every queue of its APID in the guest`),
       host: modelled('vfio_ap_mdev_remove_queue'),
-      noReset: missing(QUEUE_CFG),
+      noReset: modelledAs('the remove\'s host payload gone (remove-host-gone): no reset, the AP presents nothing, q freed with its saved ISC and NIB: RemovedQueueHoldsNothing, QueueTypeOK, GiscRefcountMatchesSavedIscs, NoAqicResourcesAfterUnsetKvm fail (upstream\'s expected finding there)', 'vfio_ap_mdev_remove_queue'),
       free: modelled('vfio_ap_mdev_remove_queue'),
     }),
     entry(K.PQAP_AQIC, {
@@ -127,16 +127,16 @@ const own: KernelAudit = {
       other: modelledAs('the OTHER payload stands for every other response code (the leak of the new pin and GISC is the upstream finding)', 'handle_pqap', 'vfio_ap_irq_enable', 'vfio_ap_irq_disable'),
     }),
     entry(K.vfio_ap_irq_disable, {
-      off: modelledAs('ap_aqic(ir=0) answered NORMAL or 07 and the TAPQ wait in one step: interruptions off, then the resources freed', 'handle_pqap'),
-      retry: missing(AQIC_OFF),
-      budget: missing(AQIC_OFF),
-      notOper: missing(AQIC_OFF),
+      off: modelledAs('ap_aqic(ir=0) answered NORMAL or 07 and the TAPQ wait in one step (the off payload NORMAL, the default): interruptions off, then the resources freed; status NORMAL to the guest', 'handle_pqap', 'vfio_ap_irq_disable'),
+      retry: modelledAs('apAnswers configurations: a retry that ends NORMAL is the NORMAL payload (msleep changes nothing modelled); one that never does is BUSY_EXHAUSTED', 'handle_pqap', 'vfio_ap_irq_disable'),
+      budget: modelledAs('the off payload BUSY_EXHAUSTED (aqic-off-warn): freed, the AP keeps its interruptions, status BUSY to the guest; IrqEnabledImpliesNibPinned and ApInterruptsIntoSavedGisc fail (upstream\'s expected finding there)', 'handle_pqap', 'vfio_ap_irq_disable'),
+      notOper: modelledAs('the off payload NOT_OPER: freed; a not operational AP presents no interruptions; status NOT_OPER to the guest', 'handle_pqap', 'vfio_ap_irq_disable'),
     }),
     entry(K.vfio_ap_wait_for_irqclear, {
       clear: modelled('handle_pqap'),
-      retry: missing(AQIC_OFF),
-      gone: missing(AQIC_OFF),
-      budget: missing(AQIC_OFF),
+      retry: modelledAs('a TAPQ retry that sees irq_enabled clear in time is the NORMAL payload; one that never does is IR_STUCK', 'handle_pqap', 'vfio_ap_irq_disable'),
+      gone: modelledAs('the off payload TAPQ_FAILED: WARN_ONCE, return; the accepted AQIC turns the AP\'s interruptions off; freed, status NORMAL', 'handle_pqap', 'vfio_ap_irq_disable'),
+      budget: modelledAs('the off payload IR_STUCK (aqic-off-warn): freed while the AP keeps its interruptions, status NORMAL: GuestToldSuccessMatchesAp, IrqEnabledImpliesNibPinned, ApInterruptsIntoSavedGisc fail (upstream\'s expected finding there)', 'handle_pqap', 'vfio_ap_irq_disable'),
     }),
     entry(K.vfio_ap_free_aqic_resources, {
       noQ: ignored('writes nothing'),
@@ -147,18 +147,18 @@ const own: KernelAudit = {
     }),
     entry(K.vfio_ap_mdev_reset_queue, {
       noQ: ignored('writes nothing'),
-      queued: modelledAs('ZAPQ answered NORMAL and its completion are one step: interruptions off and resources freed (apq_reset_check\'s done branch)', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
-      gone: missing(ZAPQ_TAPQ),
-      invalid: missing(ZAPQ_TAPQ),
+      queued: modelledAs('apAnswers configurations: the close\'s zapq payload NORMAL or IN_PROGRESS queues the work (QueueContext.work: zapped / in-progress; the AP keeps its interruptions until TAPQ shows the reset done); elsewhere, and in vfio_ap_mdev_remove_queue, ZAPQ NORMAL and its completion are one step', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_mdev_reset_queue'),
+      gone: modelledAs('the zapq payload DECONFIGURED: freed at once, the AP presents no interruptions', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_reset_queue'),
+      invalid: modelledAs('the zapq payload INVALID (reset-warn): WARN, nothing freed, no work queued; unset_kvm goes on to kvm_put_kvm: NoAqicResourcesAfterUnsetKvm, ApInterruptsIntoSavedGisc fail (upstream\'s expected finding there)', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_reset_queue'),
     }),
     entry(K.apq_reset_check, {
-      busy: missing(ZAPQ_TAPQ),
-      rezap: missing(ZAPQ_TAPQ),
-      done: modelledAs('folded into the reset step', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
-      eio: missing(ZAPQ_TAPQ),
+      busy: modelledAs('the apq_reset_check event with tapq BUSY: a pass that changes nothing (no budget: flush_work waits as long as the AP answers so)', 'apq_reset_check', 'reset_work_queued'),
+      rezap: modelledAs('tapq DONE after an in-progress status (the reset completed: interruptions off) or tapq ASSOC: ZAPQ again, its answer (zapq payload) stored', 'apq_reset_check', 'reset_work_queued'),
+      done: modelledAs('tapq DONE after a NORMAL status: interruptions off, vfio_ap_free_aqic_resources if saved_isc is valid, the work ends (outside apAnswers folded into the reset step)', 'apq_reset_check', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      eio: modelledAs('tapq INVALID (reset-warn): the work ends without freeing; flush_work returns and unset_kvm drops the reference (upstream\'s expected finding there)', 'apq_reset_check'),
     }),
     entry(K.vfio_ap_mdev_reset_queues, {
-      zap: modelled('vfio_ap_mdev_close_device', 'matrix_mdev_open'),
+      zap: modelledAs('the ZAPQs in the close step; flush_work is the flush_work event of the mdev region\'s state unsetting, enabled once every queue\'s work is idle (reset_work_idle), which runs the rest of vfio_ap_mdev_unset_kvm', 'vfio_ap_mdev_close_device', 'matrix_mdev_open', 'flush_work', 'reset_work_idle', 'vfio_ap_mdev_unset_kvm_put'),
       eio: missing(RESET_IOCTL),
     }),
     entry(K.vfio_ap_mdev_ioctl, {

@@ -1,5 +1,7 @@
 // Configurations of the vfio-ap machines.
 import type { CoreConfiguration } from '../system/spec.ts';
+import { apAnswerInvariants } from './vfio_ap_queue.invariants.ts';
+import { apAnswerLiveness } from './vfio_ap_queue.liveness.ts';
 
 export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
 
@@ -30,6 +32,69 @@ export const queueConfigurations: CoreConfiguration[] = [
       types: QUEUE_EVENTS,
       outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
     },
+  },
+];
+
+/** issue 12: the AP's answers as payloads (ZAPQ and TAPQ of the close's reset, AQIC ir=0), the reset work and flush_work as steps. */
+const AP_ANSWER_EVENTS = [...QUEUE_EVENTS, 'apq_reset_check', 'flush_work'];
+const APA = { vms: 1, vcpus: 0, queues: 1, iscs: [3], apAnswers: true } as const;
+
+export const apAnswerConfigurations: CoreConfiguration[] = [
+  {
+    id: 'ap-answers',
+    description: '1 queue, every ZAPQ/TAPQ answer the driver handles (NORMAL, in progress, DECONFIGURED/CHECKSTOPPED, ASSOC), every ending of AQIC ir=0 that takes (NORMAL, TAPQ failed, not operational), every ap_aqic outcome but OTHER; the reset work and flush_work as steps',
+    params: APA,
+    bounds: {
+      types: AP_ANSWER_EVENTS,
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+      zapq: ['NORMAL', 'IN_PROGRESS', 'DECONFIGURED'],
+      tapq: ['BUSY', 'DONE', 'ASSOC'],
+      aqicOff: ['NORMAL', 'TAPQ_FAILED', 'NOT_OPER'],
+    },
+    invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
+  },
+  {
+    id: 'reset-warn',
+    description: 'ap-answers plus the ZAPQ and TAPQ codes vfio_ap WARNs on (any other code: nothing freed)',
+    params: APA,
+    bounds: {
+      types: AP_ANSWER_EVENTS,
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+      zapq: ['NORMAL', 'IN_PROGRESS', 'DECONFIGURED', 'INVALID'],
+      tapq: ['BUSY', 'DONE', 'ASSOC', 'INVALID'],
+      aqicOff: ['NORMAL'],
+    },
+    invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
+  },
+  {
+    id: 'aqic-off-warn',
+    description: 'ap-answers plus the endings of AQIC ir=0 vfio_ap WARNs on and frees anyway (IR bit still set after 5 TAPQs, BUSY 6 times)',
+    params: APA,
+    bounds: {
+      types: AP_ANSWER_EVENTS,
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+      zapq: ['NORMAL'],
+      tapq: ['DONE'],
+      aqicOff: ['NORMAL', 'TAPQ_FAILED', 'NOT_OPER', 'IR_STUCK', 'BUSY_EXHAUSTED'],
+    },
+    invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
+  },
+  {
+    id: 'remove-host-gone',
+    description: 'ap-answers\' reset answers (NORMAL only) plus vfio_ap_mdev_remove_queue after the APQN left the host\'s AP configuration (no reset)',
+    params: APA,
+    bounds: {
+      types: AP_ANSWER_EVENTS,
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+      zapq: ['NORMAL'],
+      tapq: ['DONE'],
+      hostConfig: ['present', 'gone'],
+    },
+    invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
   },
 ];
 

@@ -103,3 +103,29 @@ export const NoAqicResourcesWithoutKvmReference = inv(
       context.vms.every((k) => k.gisa.ref.every((r, isc) => r === (context.params.preRegistered?.includes(isc) ? 1 : 0)))),
   { context: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'preRegistered']] },
 );
+
+// The AP's answers (issue 12: configurations ap-answers, reset-warn, aqic-off-warn, params.apAnswers).
+
+export const GuestToldSuccessMatchesAp = inv(
+  'GuestToldSuccessMatchesAp',
+  'vfio_ap_ops.c handle_pqap: the status vfio_ap_irq_enable/vfio_ap_irq_disable return is copied to the guest\'s GR1 ("AP_RESPONSE_NORMAL (0) : in case of success"); PQAP(AQIC) answered 0 tells the guest its queue now interrupts on the ISC it gave (ir=1) or not at all (ir=0), so an answer 0 must leave the AP so',
+  ({ context }) => context.queues.every((q) => !(q.faults & FAULT.GUEST_TOLD_SUCCESS)),
+  { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
+);
+
+export const NoResetWorkAfterUnsetKvm = inv(
+  'NoResetWorkAfterUnsetKvm',
+  'vfio_ap_ops.c vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) for every queue before vfio_ap_mdev_unset_kvm calls kvm_put_kvm and clears matrix_mdev->kvm; apq_reset_check frees through q->matrix_mdev->kvm, so no reset work may be queued once the pointer is NULL',
+  ({ context }) => context.mdev.kvm >= 0 || context.queues.every((q) => q.work === undefined || q.work === 'idle'),
+  { context: [['mdev', 'kvm'], ['queues', '*', 'work'], ['queues', 'length']] },
+);
+
+export const RemovedQueueHoldsNothing = inv(
+  'RemovedQueueHoldsNothing',
+  'vfio_ap_ops.c vfio_ap_mdev_remove_queue: kfree(q) takes saved_isc and saved_iova with it, so the queue must be reset first (vfio_ap_mdev_reset_queue, flush_work; or reset_queues_for_apid): a removed queue leaves no registered GISC, no pinned NIB and no AP interruptions, which nothing could release any more',
+  ({ value, context }) => context.queues.every((q, i) => top(region(value, `q${i}`)) !== 'removed' || (!savedIsc(q.isc) && !q.nib && q.pins === 0 && !q.irq)),
+  ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
+);
+
+/** Checked in the apAnswers configurations, besides the machine's. */
+export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];

@@ -21,11 +21,18 @@
  * `aqic_enabled` is q->saved_isc valid; after a function that may change them the region
  * follows the context (`settle.q<i>`), so no guard predicts what handle_pqap will do.
  *
+ * With params.apAnswers (configurations ap-answers, reset-warn, aqic-off-warn,
+ * remove-host-gone) the AP's answers are payloads too: ZAPQ of the close's reset (zapq), the reset
+ * work apq_reset_check as its own kernel event (one pass of its loop, TAPQ answer tapq), the
+ * close waiting in flush_work (the mdev region's unsetting), how vfio_ap_irq_disable's AQIC and
+ * TAPQ loops ended (off), the remove after the APQN left the host's configuration (host), and
+ * the status PQAP returns to the guest is checked (GUEST_TOLD_SUCCESS).
+ *
  * Ignores: APQN lookup failures (rc 01 without a queue), the guest's APCB and hot plug of
  * adapters into a running guest (assignment is modelled while the mdev is closed), PV
- * (ensure_nib_shared), s390dbf logging, the retry loops of ap_aqic/ZAPQ (a reset completes),
- * the asynchronous reset work of v6.6+ (flush_work makes it complete before unset_kvm goes
- * on), vfio_ap_mdev_dma_unmap, several queues per APID.
+ * (ensure_nib_shared), s390dbf logging, the AP's answers outside apAnswers configurations (a
+ * reset completes at once, AQIC ir=0 takes), the remove's reset answers (one step), retries that
+ * end well (the same state as none), vfio_ap_mdev_dma_unmap, several queues per APID.
  *
  * Kernel: drivers/s390/crypto/vfio_ap_ops.c, vfio_ap_private.h, arch/s390/kvm/priv.c
  * (handle_pqap). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2); v5.3 is ec89b55e3bce;
@@ -38,12 +45,55 @@ import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from 
 
 export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID';
 
-/** PQAP(AQIC) as the guest issues it (GR1's IR bit and ISC) and, for ir=1, the outcome the bounds chose. */
-export type PqapAqic = { ir: 0 } | { ir: 1; isc: number; outcome: AqicOutcome };
+/**
+ * The AP's answer to ZAPQ (ap_zapq in vfio_ap_mdev_reset_queue and apq_reset_check), by the
+ * branch the driver takes: NORMAL; IN_PROGRESS (RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS:
+ * apq_reset_check issues ZAPQ again once TAPQ answers 0); DECONFIGURED (DECONFIGURED, CHECKSTOPPED:
+ * freed at once; the AP presents no interruptions); INVALID (any other code, e.g. 01 Q_NOT_AVAIL:
+ * the WARN "PQAP/ZAPQ ... failed with invalid rc", nothing freed; what the AP holds is unknown, kept).
+ */
+export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
+
+/**
+ * The AP's answer to apq_reset_check's TAPQ, by apq_status_check's return: BUSY (RESET_IN_PROGRESS,
+ * BUSY: -EBUSY, loop; no budget), DONE (NORMAL, DECONFIGURED, CHECKSTOPPED: 0, the reset completed),
+ * ASSOC (ASSOC_SECRET_NOT_UNIQUE, ASSOC_FAILED: -EAGAIN, ZAPQ again), INVALID (any other: WARN "failed
+ * to verify reset", -EIO, the work returns without freeing).
+ */
+export type TapqAnswer = 'BUSY' | 'DONE' | 'ASSOC' | 'INVALID';
+
+/**
+ * How vfio_ap_irq_disable's loops end: NORMAL (ap_aqic(ir=0) answered NORMAL or 07, after up to 5
+ * retries on RESET_IN_PROGRESS/BUSY, and vfio_ap_wait_for_irqclear's TAPQ saw irq_enabled clear);
+ * TAPQ_FAILED (AQIC accepted, TAPQ answered Q_NOT_AVAIL/DECONFIGURED/CHECKSTOPPED/other: WARN_ONCE,
+ * return); IR_STUCK (AQIC accepted, TAPQ still shows irq_enabled (or BUSY) after 5 tries: WARN_ONCE
+ * "could not clear IR bit"); BUSY_EXHAUSTED (RESET_IN_PROGRESS/BUSY 6 times: WARN_ONCE, the AQIC never
+ * took); NOT_OPER (Q_NOT_AVAIL, DECONFIGURED, CHECKSTOPPED, INVALID_ADDRESS or other: "AP not
+ * operational"). Every one frees the NIB and the GISC (end_free).
+ */
+export type AqicOff = 'NORMAL' | 'TAPQ_FAILED' | 'IR_STUCK' | 'BUSY_EXHAUSTED' | 'NOT_OPER';
+
+/** The response code PQAP(AQIC) leaves in the guest's GR1 (handle_pqap: memcpy of qstatus), by class. */
+export type ApStatus = 'NORMAL' | 'OTHERWISE_CHANGED' | 'INVALID_ADDRESS' | 'BUSY' | 'NOT_OPER' | 'OTHER';
+
+/** PQAP(AQIC) as the guest issues it (GR1's IR bit and ISC) and, for ir=1, the outcome the bounds chose; for ir=0 how the disable ends (apAnswers). */
+export type PqapAqic = { ir: 0; off?: AqicOff } | { ir: 1; isc: number; outcome: AqicOutcome };
 
 /** The PQAP(AQIC) of an event (the bounds give ir=1 events an isc and an outcome). */
 export function pqapAqic(e: SpecEvent): PqapAqic {
-  return e.ir === 1 ? { ir: 1, isc: e.isc!, outcome: e.outcome as AqicOutcome } : { ir: 0 };
+  if (e.ir === 1) return { ir: 1, isc: e.isc!, outcome: e.outcome as AqicOutcome };
+  return e.off ? { ir: 0, off: e.off as AqicOff } : { ir: 0 };
+}
+
+/** What a PQAP(AQIC) answered 0 promises the guest (handle_pqap: "AP_RESPONSE_NORMAL (0) : in case of success"): the AP interrupts on the requested ISC, or not at all. */
+export function aqicAsRequested(q: QueueContext, aqic: PqapAqic): boolean {
+  return aqic.ir === 1 ? q.irq && q.hwIsc === aqic.isc : !q.irq;
+}
+
+/** A ZAPQ answered: where the work stands (q->reset_status stored), what the AP holds. */
+function ap_zapq_answered(q: QueueContext, zapq: ZapqAnswer): void {
+  if (zapq === 'DECONFIGURED') ap_interruptions_off(q); // a deconfigured or checkstopped AP presents nothing
+  q.work = zapq === 'IN_PROGRESS' ? 'in-progress' : 'zapped';
 }
 
 /** The VM whose struct kvm a call through matrix_mdev->kvm reaches; records a fault for NULL or freed. */
@@ -102,23 +152,30 @@ export const queueKernel = {
     x.nib = false;
   },
 
-  /** vfio_ap_irq_disable() (v4: vfio_ap_clrirq): ap_aqic(ir=0), then vfio_ap_free_aqic_resources. */
-  vfio_ap_irq_disable(this: Kernel, c: SystemContext, q: number): void {
-    ap_interruptions_off(queueOf(c, q));
+  /**
+   * vfio_ap_irq_disable() (v4: vfio_ap_clrirq): ap_aqic(ir=0) with its retries, vfio_ap_wait_for_irqclear,
+   * then vfio_ap_free_aqic_resources on every path (end_free); `off` says how the loops ended (default
+   * NORMAL). Returns the AQIC status handle_pqap gives the guest.
+   */
+  vfio_ap_irq_disable(this: Kernel, c: SystemContext, q: number, off: AqicOff = 'NORMAL'): ApStatus | void {
+    const x = queueOf(c, q);
+    // IR_STUCK: TAPQ still shows irq_enabled; BUSY_EXHAUSTED: the AQIC never took; both free anyway
+    if (off !== 'IR_STUCK' && off !== 'BUSY_EXHAUSTED') ap_interruptions_off(x);
     this.vfio_ap_free_aqic_resources(c, q);
+    return off === 'BUSY_EXHAUSTED' ? 'BUSY' : off === 'NOT_OPER' ? 'NOT_OPER' : 'NORMAL';
   },
 
   /** vfio_ap_irq_enable() (v4: vfio_ap_setirq) for guest ISC `isc`; ap_aqic answers `outcome` (NIB_INVALID, PIN_FAILED: the earlier steps fail). */
-  vfio_ap_irq_enable(this: Kernel, c: SystemContext, q: number, isc: number, outcome: AqicOutcome): void {
+  vfio_ap_irq_enable(this: Kernel, c: SystemContext, q: number, isc: number, outcome: AqicOutcome): ApStatus | void {
     const x = queueOf(c, q);
     const d = this.design.aqic;
-    if (outcome === 'NIB_INVALID' || outcome === 'PIN_FAILED') return; // rc 06 AP_RESPONSE_INVALID_ADDRESS
+    if (outcome === 'NIB_INVALID' || outcome === 'PIN_FAILED') return 'INVALID_ADDRESS'; // rc 06
     this.vfio_pin_pages(c, q);
     const vm = kvmOfMdev(c, x);
     const nisc = vm >= 0 ? this.kvm_s390_gisc_register(c, vm, isc) : -1;
     if (nisc < 0 && d === 'upstream') {
       this.vfio_unpin_pages(c, q, false); // gisc registration failed: unpin, rc 06
-      return;
+      return 'INVALID_ADDRESS';
     }
     switch (outcome) {
       case 'NORMAL':
@@ -134,7 +191,7 @@ export const queueKernel = {
         // v4: aqic_gisa.gisa = gisa->next_alert >> 4, which is the GISA itself only while it is not
         // on the GIB alert list; listed, the AP gets the next list entry (NULL here): no GISA
         x.hwGisa = d === 'aqic-v4' && vm >= 0 && this.gisa_in_alert_list(c, vm) ? -1 : vm;
-        return;
+        return 'NORMAL';
       case 'OTHERWISE_CHANGED':
         if (d === 'upstream') {
           if (vm >= 0) this.kvm_s390_gisc_unregister(c, vm, isc);
@@ -145,7 +202,7 @@ export const queueKernel = {
         } else {
           this.vfio_unpin_pages(c, q, true); // v4: the new GISC registration is never undone
         }
-        return;
+        return 'OTHERWISE_CHANGED';
       case 'OTHER':
         if (d === 'aqic-v4') {
           // handle_pqap stored the new ISC in q->isc before vfio_ap_setirq; vfio_ap_free_irq then
@@ -155,31 +212,76 @@ export const queueKernel = {
           if (vm >= 0) this.kvm_s390_gisc_unregister(c, vm, isc);
           x.isc = ISC_INVALID;
           x.nib = false;
-          return;
+          return 'OTHER';
         }
         this.vfio_ap_irq_disable(c, q); // frees the saved resources, not the ones just taken
-        return;
+        return 'OTHER';
     }
   },
 
   /** handle_pqap() (vfio_ap_ops.c), past the hook checks: IR bit set -> vfio_ap_irq_enable, else vfio_ap_irq_disable. */
-  handle_pqap(this: Kernel, c: SystemContext, q: number, aqic: PqapAqic): void {
-    if (aqic.ir === 0) return this.vfio_ap_irq_disable(c, q);
-    this.vfio_ap_irq_enable(c, q, aqic.isc, aqic.outcome);
+  handle_pqap(this: Kernel, c: SystemContext, q: number, aqic: PqapAqic): ApStatus | void {
+    if (aqic.ir === 0) return aqic.off ? this.vfio_ap_irq_disable(c, q, aqic.off) : this.vfio_ap_irq_disable(c, q);
+    const status = this.vfio_ap_irq_enable(c, q, aqic.isc, aqic.outcome);
     // v4 handle_pqap stored q->isc and q->nib before vfio_ap_setirq and zeroes them on any other response
     if (this.design.aqic === 'aqic-v4' && aqic.outcome !== 'NORMAL') queueOf(c, q).isc = ISC_INVALID;
+    return status;
   },
 
-  /** vfio_ap_mdev_reset_queue(): ZAPQ (the AP stops interrupting), then the AQIC resources are freed. */
-  vfio_ap_mdev_reset_queue(this: Kernel, c: SystemContext, q: number): void {
-    ap_interruptions_off(queueOf(c, q));
-    this.vfio_ap_free_aqic_resources(c, q);
-  },
-
-  /** vfio_ap_mdev_remove_queue(): reset (frees AQIC resources), unlink, kfree. */
-  vfio_ap_mdev_remove_queue(this: Kernel, c: SystemContext, q: number): void {
+  /**
+   * vfio_ap_mdev_reset_queue(): ap_zapq, then by its answer: NORMAL and the in-progress codes
+   * queue_work(system_long_wq, &q->reset_work) (apq_reset_check frees once TAPQ shows the reset
+   * done), DECONFIGURED/CHECKSTOPPED free at once, any other code WARNs and frees nothing. Without
+   * `zapq` (or outside apAnswers configurations) ZAPQ NORMAL and the work's done branch are one step.
+   */
+  vfio_ap_mdev_reset_queue(this: Kernel, c: SystemContext, q: number, zapq?: ZapqAnswer): void {
     const x = queueOf(c, q);
-    if (x.irq || x.isc !== ISC_INVALID || x.nib) this.vfio_ap_mdev_reset_queue(c, q);
+    if (zapq === undefined || x.work === undefined) {
+      ap_interruptions_off(x);
+      this.vfio_ap_free_aqic_resources(c, q);
+      return;
+    }
+    if (zapq === 'INVALID') return; // WARN "PQAP/ZAPQ ... failed with invalid rc": nothing freed
+    ap_zapq_answered(x, zapq);
+    if (zapq === 'DECONFIGURED') {
+      x.work = 'idle'; // not queued
+      this.vfio_ap_free_aqic_resources(c, q);
+    }
+  },
+
+  /**
+   * apq_reset_check(): one pass of its loop (msleep(AP_RESET_INTERVAL), ap_tapq, apq_status_check).
+   * -EBUSY loops; -EIO returns (nothing freed); 0 after a stored in-progress ZAPQ status, and -EAGAIN,
+   * issue ZAPQ again (`zapq` its answer, stored in q->reset_status) and loop; 0 otherwise frees the
+   * AQIC resources if saved_isc is valid and ends the work.
+   */
+  apq_reset_check(this: Kernel, c: SystemContext, q: number, tapq: TapqAnswer, zapq: ZapqAnswer = 'NORMAL'): void {
+    const x = queueOf(c, q);
+    if (tapq === 'BUSY') return;
+    if (tapq === 'INVALID') {
+      x.work = 'idle'; // WARN "failed to verify reset": return
+      return;
+    }
+    if (tapq === 'DONE') ap_interruptions_off(x); // the reset completed: interruptions are off
+    if (tapq === 'ASSOC' || x.work === 'in-progress') {
+      ap_zapq_answered(x, zapq); // status = ap_zapq(q->apqn, 0); memcpy(&q->reset_status, ...); continue
+      return;
+    }
+    if (x.isc !== ISC_INVALID) this.vfio_ap_free_aqic_resources(c, q);
+    x.work = 'idle';
+  },
+
+  /**
+   * vfio_ap_mdev_remove_queue(): reset (frees AQIC resources; ZAPQ and the flushed work in one step),
+   * unlink, kfree. `host` 'gone': the APQN left the host's AP configuration first (vfio_ap_on_cfg_changed
+   * took it out of the guest's APCB), so the "ZAPQ would fail with response code 01" test skips the
+   * reset: saved_isc and saved_iova go with q, the GISC stays registered and the NIB pinned.
+   */
+  vfio_ap_mdev_remove_queue(this: Kernel, c: SystemContext, q: number, host: 'present' | 'gone' = 'present'): void {
+    const x = queueOf(c, q);
+    if (host === 'gone') ap_interruptions_off(x); // a queue outside the AP configuration presents nothing
+    else if (x.irq || x.isc !== ISC_INVALID || x.nib) this.vfio_ap_mdev_reset_queue(c, q);
+    if (x.freed !== undefined) x.freed = true; // kfree(q): vfio_ap_mdev_reset_queues no longer finds it
   },
 
   /** assign_adapter_store() (sysfs): the queue's APID joins the matrix. */
@@ -198,8 +300,12 @@ export function queueImplementations(k: Kernel) {
     guards: {
       // the event is about this queue
       queue_mine: ({ event }: Args, ix: Ix) => event.q === ix.q,
-      // assignment while the mdev is not in use by a guest
-      matrix_mdev_closed: ({ context }: Args) => context.mdev.hook < 0 || context.vms[context.mdev.hook]!.freed,
+      // assignment while the mdev is not in use by a guest (nor its close waiting in flush_work under mdevs_lock)
+      matrix_mdev_closed: ({ context }: Args) => (context.mdev.hook < 0 || context.vms[context.mdev.hook]!.freed) && !context.mdev.unsetting,
+      // vfio_ap_mdev_remove_queue's get_update_locks_for_queue: not while vfio_ap_mdev_unset_kvm holds them, waiting in flush_work
+      update_locks_free: ({ context }: Args) => !context.mdev.unsetting,
+      // q->reset_work is queued (apq_reset_check runs on system_long_wq)
+      reset_work_queued: ({ context }: Args, ix: Ix) => { const w = queueOf(context, ix.q!).work; return w !== undefined && w !== 'idle'; },
       // the mdev is open: its close resets this queue
       matrix_mdev_open: ({ context }: Args) => context.mdev.hook >= 0,
       // a vcpu of the VM with the hook runs in SIE to issue PQAP (machines without vcpus: always);
@@ -231,8 +337,16 @@ export function queueImplementations(k: Kernel) {
       assign_adapter_store: kernel((c, _e, ix) => k.assign_adapter_store(c, ix.q!)),
       // sysfs assign_domain_store
       assign_domain_store: kernel((c, _e, ix) => k.assign_domain_store(c, ix.q!)),
-      // vfio_ap_ops.c handle_pqap -> vfio_ap_irq_enable / vfio_ap_irq_disable
-      handle_pqap: kernel((c, e, ix) => k.handle_pqap(c, ix.q!, pqapAqic(e))),
+      // vfio_ap_ops.c handle_pqap -> vfio_ap_irq_enable / vfio_ap_irq_disable; with apAnswers the status
+      // it returns to the guest is checked against what the AP now holds (GUEST_TOLD_SUCCESS)
+      handle_pqap: kernel((c, e, ix) => {
+        const aqic = pqapAqic(e);
+        const status = k.handle_pqap(c, ix.q!, aqic);
+        const q = queueOf(c, ix.q!);
+        if (c.params.apAnswers && status === 'NORMAL' && !aqicAsRequested(q, aqic)) q.faults |= FAULT.GUEST_TOLD_SUCCESS;
+      }),
+      // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
+      apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, (e.zapq ?? 'NORMAL') as ZapqAnswer)),
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
       PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
@@ -242,7 +356,7 @@ export function queueImplementations(k: Kernel) {
         if (q.hwGisa >= 0) k.gisa_adapter_interruption(c, q.hwGisa, q.hwIsc, fx);
       }),
       // vfio_ap_ops.c vfio_ap_mdev_remove_queue: reset (frees AQIC resources), unlink, kfree
-      vfio_ap_mdev_remove_queue: kernel((c, _e, ix) => k.vfio_ap_mdev_remove_queue(c, ix.q!)),
+      vfio_ap_mdev_remove_queue: kernel((c, e, ix) => k.vfio_ap_mdev_remove_queue(c, ix.q!, e.host === 'gone' ? 'gone' : 'present')),
     },
   };
 }
@@ -269,7 +383,7 @@ export function queueRegion(q: number, fine?: QueueFine) {
   const assignedOn = {
     PQAP_ZAPQ: { guard: g(ix, 'pqap_hook'), actions: a('PQAP_ZAPQ', ix), ...by('guest') },
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
-    vfio_ap_mdev_remove_queue: { guard: a('queue_mine', ix), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
+    vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
     // what handle_pqap left in q->saved_isc decides aqic_enabled or aqic_disabled
     PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
   };
@@ -284,7 +398,7 @@ export function queueRegion(q: number, fine?: QueueFine) {
           [settled]: { guard: a('apqn_assigned', ix), target: 'assigned' },
           assign_adapter_store: assign('assign_adapter_store'),
           assign_domain_store: assign('assign_domain_store'),
-          vfio_ap_mdev_remove_queue: { guard: a('queue_mine', ix), target: 'removed', actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
+          vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: 'removed', actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
         },
       },
       assigned: {
@@ -303,6 +417,8 @@ export function queueRegion(q: number, fine?: QueueFine) {
         on: {
           // the mdev's close resets the queue (vfio_ap_mdev_unset_kvm): the region follows what the reset left
           vfio_ap_mdev_close_device: { guard: a('matrix_mdev_open'), actions: settle(region), ...by('userspace') },
+          // apAnswers: the reset work's pass (TAPQ, maybe ZAPQ again, the free at the end)
+          apq_reset_check: { guard: g(ix, 'reset_work_queued'), actions: [a('apq_reset_check', ix), settle(region)], ...by('kernel') },
         },
       },
       removed: { id: queueRemovedId(q), description: 'vfio_ap_mdev_remove_queue: unbound and freed' },

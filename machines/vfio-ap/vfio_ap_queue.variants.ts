@@ -11,10 +11,11 @@ export const fixDefaultResponse: KernelOverrides = {
   vfio_ap_irq_enable(c, q, isc, outcome) {
     const vm = c.mdev.kvm;
     const took = outcome === 'OTHER' && vm >= 0 && c.vms[vm]!.gisa.origin; // pinned and registered
-    vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
-    if (!took) return;
+    const status = vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+    if (!took) return status;
     this.kvm_s390_gisc_unregister(c, vm, isc); // the fix: undo the new registration ...
     this.vfio_unpin_pages(c, q, false); // ... then the new pin
+    return status;
   },
 };
 
@@ -24,7 +25,24 @@ export const upstreamQueue: CoreVariant = {
   cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, default case, v6.17-rc4',
   expectedViolations: ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs'],
   // without the OTHER response upstream keeps every pin and registration balanced (issue 14: the properties it breaks there see the other paths here)
-  expectedViolationsIn: { 'one-queue-answered': [] },
+  expectedViolationsIn: {
+    'one-queue-answered': [],
+    // issue 12: every ZAPQ/TAPQ/AQIC ir=0 answer the driver handles: all hold
+    'ap-answers': [],
+    // vfio_ap_mdev_reset_queue's default case (ZAPQ answered e.g. 01) and apq_status_check's -EIO (TAPQ likewise)
+    // WARN and free nothing, yet vfio_ap_mdev_unset_kvm goes on to kvm_put_kvm and matrix_mdev->kvm = NULL: the NIB
+    // stays pinned, the GISC registered and the AP (as far as the driver knows) interrupting into that VM's GISA
+    // (5 steps); a later vfio_ap_mdev_remove_queue's free WARNs on the NULL kvm and never unregisters (6 steps)
+    'reset-warn': ['ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
+    // vfio_ap_irq_disable frees the NIB and the GISC on every path (end_free), also when vfio_ap_wait_for_irqclear gave
+    // up with irq_enabled still set (and then answers the guest 0) or the AQIC never took (BUSY 6 times): 5 steps
+    'aqic-off-warn': ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc', 'GuestToldSuccessMatchesAp'],
+    // vfio_ap_mdev_remove_queue skips the reset of an APQN that left the host's AP configuration ("resetting it will
+    // fail with response code 01") and kfrees q with its saved_isc and saved_iova: the GISC registration and the NIB
+    // pin are never released (5 steps; the freed q's saved ISC is what QueueTypeOK sees); the VM's later
+    // kvm_s390_gisa_destroy finds the ISC in alert.mask
+    'remove-host-gone': ['QueueTypeOK', 'RemovedQueueHoldsNothing', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm'],
+  },
 };
 
 export const queueVariants: CoreVariant[] = [
@@ -85,6 +103,67 @@ export const queueVariants: CoreVariant[] = [
     expectedViolations: ['NoUnbalancedGiscUnregister', 'GiscRefcountMatchesSavedIscs'],
   },
 ];
+
+/** issue 12: planted bugs in the paths the AP's answers reach (configuration ap-answers, where upstream holds everything). */
+export const apAnswerVariants: CoreVariant[] = [
+  {
+    id: 'planted-changed-reports-normal',
+    description: 'planted bug: vfio_ap_irq_enable undoes the new pin and GISC when ap_aqic answers 07 (OTHERWISE_CHANGED) but returns NORMAL, so handle_pqap tells the guest its interruptions are enabled while the AP has none',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, AP_RESPONSE_OTHERWISE_CHANGED, status.response_code = AP_RESPONSE_NORMAL',
+    configuration: 'ap-answers',
+    kernel: {
+      vfio_ap_irq_enable(c, q, isc, outcome) {
+        const status = vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+        return status === 'OTHERWISE_CHANGED' ? 'NORMAL' : status;
+      },
+    },
+    expectedViolations: ['GuestToldSuccessMatchesAp'],
+  },
+  {
+    id: 'planted-unset-kvm-no-flush',
+    description: 'planted bug: vfio_ap_mdev_reset_queues does not flush_work the reset works, so vfio_ap_mdev_unset_kvm drops its KVM reference and clears matrix_mdev->kvm while apq_reset_check still waits for the reset; the work\'s free then goes through a NULL kvm',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_reset_queues without its flush_work(&q->reset_work) loop (as before the reset work of v6.6, which polled in place)',
+    configuration: 'ap-answers',
+    kernel: {
+      vfio_ap_mdev_unset_kvm(c, fx, zapq) {
+        vfioAp.vfio_ap_mdev_unset_kvm.call(this, c, fx, zapq);
+        if (c.mdev.unsetting) this.vfio_ap_mdev_unset_kvm_put(c, fx);
+      },
+    },
+    // the AP still interrupting (reset in progress) into the VM whose reference is gone, its resources saved; a remove then
+    // frees through the NULL kvm, and frees q with its work still queued (the work can never end: ResetWorkCanFinish)
+    expectedViolations: ['NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'ResetWorkCanFinish'],
+  },
+  {
+    id: 'planted-reset-check-no-break',
+    description: 'planted bug: apq_reset_check\'s done branch frees the AQIC resources but continues the loop instead of breaking out, so the work never ends and vfio_ap_mdev_unset_kvm waits in flush_work forever',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c apq_reset_check, `continue` for `break` after vfio_ap_free_aqic_resources',
+    configuration: 'ap-answers',
+    kernel: {
+      apq_reset_check(c, q, tapq, zapq) {
+        const was = c.queues[q]!.work;
+        vfioAp.apq_reset_check.call(this, c, q, tapq, zapq);
+        if (was === 'zapped' && c.queues[q]!.work === 'idle' && tapq === 'DONE') c.queues[q]!.work = 'zapped'; // loop on
+      },
+    },
+    expectedViolations: ['ResetWorkCanFinish'],
+  },
+];
+
+export const apRemoveVariant: CoreVariant = {
+  id: 'planted-remove-without-reset',
+  description: 'planted bug: vfio_ap_mdev_remove_queue unlinks and frees the queue without resetting it (as upstream does for an APQN outside the host\'s configuration, here always, and the AP keeps interrupting)',
+  cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue without vfio_ap_mdev_reset_queue(q); flush_work(&q->reset_work)',
+  configuration: 'ap-answers',
+  kernel: {
+    vfio_ap_mdev_remove_queue(c, q) {
+      const x = c.queues[q]!;
+      if (x.freed !== undefined) x.freed = true; // unlink, kfree(q): no reset
+    },
+  },
+  // the freed q still saves its ISC (QueueTypeOK) and the AP still interrupts into the VM after the close dropped the reference
+  expectedViolations: ['RemovedQueueHoldsNothing', 'QueueTypeOK', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
+};
 
 export const mdevVariants: CoreVariant[] = [
   {

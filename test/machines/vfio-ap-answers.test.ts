@@ -1,0 +1,137 @@
+// The AP's answers in vfio_ap_queue (issue 12): ZAPQ and TAPQ of the close's reset, the reset
+// work (apq_reset_check) and the close's flush_work as steps, how AQIC ir=0 ends, and the status
+// PQAP returns to the guest. Pinned to v6.17-rc4 drivers/s390/crypto/vfio_ap_ops.c
+// (vfio_ap_mdev_reset_queue, apq_reset_check, vfio_ap_mdev_reset_queues, vfio_ap_irq_disable,
+// vfio_ap_wait_for_irqclear, handle_pqap). The planted variants' own configuration is asserted by
+// test/machines/objects.test.ts (describeVariants); upstream's findings here.
+import { describe, expect, it } from 'vitest';
+import type { SystemContext } from '../../machines/context.ts';
+import { queueSpec } from '../../machines/vfio-ap/index.ts';
+import { checkModel, pathTo, replay } from '../../src/check/check.ts';
+import { explore } from '../../src/check/explore.ts';
+import type { Model } from '../../src/spec.ts';
+
+/** The shortest trace to each violated invariant, as `type payload` lines. */
+function traces(m: Model): Record<string, string[]> {
+  const x = explore(m);
+  const out: Record<string, string[]> = {};
+  for (const [name, i] of x.violations) out[name] = pathTo(x, i).events.map((e) => line(m.events[e]!));
+  return out;
+}
+
+function line(e: object): string {
+  const { type, ...rest } = e as { type: string };
+  return Object.keys(rest).length ? `${type} ${JSON.stringify(rest)}` : type;
+}
+
+/** Replays `lines` (each must name exactly one event of the model) and says which invariants fail at the end. */
+function run(m: Model, lines: string[]): { violated: string[]; context: SystemContext; value: unknown } {
+  const ix = lines.map((l) => {
+    const i = m.events.findIndex((e) => line(e) === l);
+    if (i < 0) throw new Error(`no event ${l}`);
+    return i;
+  });
+  const { last } = replay(m, ix);
+  const s = last as { value: unknown; context: SystemContext };
+  return { violated: m.invariants.filter((p) => !p.holds(s as never)).map((p) => p.name), context: s.context, value: s.value };
+}
+
+const OPEN = ['assign_adapter_store {"q":0}', 'assign_domain_store {"q":0}', 'vfio_ap_mdev_open_device {"vm":0}', 'PQAP_AQIC {"q":0,"ir":1,"isc":3,"outcome":"NORMAL"}'];
+
+describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-warn)', () => {
+  it('ap-answers: upstream holds every property, and the reset work really runs: the close waits in flush_work while the AP still interrupts', () => {
+    const m = queueSpec.model('upstream', 'ap-answers');
+    expect(explore(m).violations.size).toBe(0);
+    // ZAPQ answers RESET_IN_PROGRESS: the work is queued, the close stops in flush_work with the reference held
+    const zapped = run(m, [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"IN_PROGRESS"}']);
+    expect((zapped.value as Record<string, unknown>).matrix_mdev).toBe('unsetting');
+    expect(zapped.context.queues[0]).toMatchObject({ work: 'in-progress', irq: true, nib: true, isc: 3 });
+    expect(zapped.context.mdev).toMatchObject({ kvm: 0, kvmRef: true, hook: -1, unsetting: true });
+    // flush_work is not enabled while the work is queued; the AP may still interrupt (NIB pinned)
+    const early = run(m, [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"IN_PROGRESS"}', 'flush_work']);
+    expect(early.context.mdev.kvm).toBe(0);
+    expect(run(m, [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"IN_PROGRESS"}', 'AP_ADAPTER_INTERRUPTION {"q":0}']).violated).toEqual([]);
+    // TAPQ 0 after an in-progress status: ZAPQ again (answered NORMAL), then TAPQ 0 frees, then flush_work puts the reference
+    const steps = [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"IN_PROGRESS"}', 'apq_reset_check {"q":0,"tapq":"BUSY"}', 'apq_reset_check {"q":0,"tapq":"DONE","zapq":"NORMAL"}'];
+    const rezapped = run(m, steps);
+    expect(rezapped.context.queues[0]).toMatchObject({ work: 'zapped', irq: false, nib: true, isc: 3 });
+    const done = run(m, [...steps, 'apq_reset_check {"q":0,"tapq":"DONE","zapq":"NORMAL"}', 'flush_work']);
+    expect(done.violated).toEqual([]);
+    expect(done.context.queues[0]).toMatchObject({ work: 'idle', irq: false, nib: false, pins: 0, isc: -1 });
+    expect(done.context.mdev).toMatchObject({ kvm: -1, kvmRef: false, unsetting: false });
+    expect(done.context.vms[0]!.users).toBe(1);
+    expect((done.value as Record<string, unknown>).matrix_mdev).toBe('closed');
+  });
+
+  it('ap-answers: a queued reset work blocks the remove (the close holds the locks in flush_work)', () => {
+    const m = queueSpec.model('upstream', 'ap-answers');
+    const waiting = [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"NORMAL"}'];
+    const before = run(m, waiting);
+    const after = run(m, [...waiting, 'vfio_ap_mdev_remove_queue {"q":0}']);
+    expect(after.value).toEqual(before.value);
+    expect(after.context).toEqual(before.context);
+  });
+
+  it('reset-warn: a ZAPQ answered with a code vfio_ap WARNs on frees nothing, yet unset_kvm drops the KVM reference (upstream, 5 steps)', () => {
+    const m = queueSpec.model('upstream', 'reset-warn');
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm']);
+    expect(t.NoAqicResourcesAfterUnsetKvm).toEqual([...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}']);
+    expect(t.ApInterruptsIntoSavedGisc).toEqual([...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}']);
+    // the remove then frees through the NULL kvm: the WARN_ON keeps the registration
+    expect(t.GiscRefcountMatchesSavedIscs).toEqual([...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}', 'vfio_ap_mdev_remove_queue {"q":0}']);
+    // the TAPQ path: apq_status_check's -EIO ends the work without freeing; flush_work returns and the reference goes
+    const eio = run(m, [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"NORMAL"}', 'apq_reset_check {"q":0,"tapq":"INVALID"}', 'flush_work']);
+    expect(eio.violated.sort()).toEqual(['ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm']);
+    expect(eio.context.queues[0]).toMatchObject({ nib: true, pins: 1, isc: 3, irq: true, hwGisa: 0 });
+    expect(eio.context.mdev).toMatchObject({ kvm: -1, kvmRef: false });
+    expect(eio.context.vms[0]!.gisa.ref[3]).toBe(1);
+    // DECONFIGURED frees at once: nothing left
+    expect(run(m, [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"DECONFIGURED"}']).violated).toEqual([]);
+  });
+
+  it('aqic-off-warn: vfio_ap_irq_disable frees the NIB and the GISC when the IR bit never clears, and answers the guest 0 (upstream, 5 steps)', () => {
+    const m = queueSpec.model('upstream', 'aqic-off-warn');
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'GuestToldSuccessMatchesAp', 'IrqEnabledImpliesNibPinned']);
+    for (const name of Object.keys(t)) expect(t[name]).toEqual([...OPEN, 'PQAP_AQIC {"q":0,"ir":0,"off":"IR_STUCK"}']);
+    // BUSY 6 times: freed while the AQIC never took, but the guest is told BUSY, not success
+    const busy = run(m, [...OPEN, 'PQAP_AQIC {"q":0,"ir":0,"off":"BUSY_EXHAUSTED"}']);
+    expect(busy.violated.sort()).toEqual(['ApInterruptsIntoSavedGisc', 'IrqEnabledImpliesNibPinned']);
+    // the endings that take leave nothing behind
+    for (const off of ['NORMAL', 'TAPQ_FAILED', 'NOT_OPER']) {
+      const r = run(m, [...OPEN, `PQAP_AQIC {"q":0,"ir":0,"off":"${off}"}`]);
+      expect(r.violated, off).toEqual([]);
+      expect(r.context.queues[0], off).toMatchObject({ irq: false, nib: false, pins: 0, isc: -1 });
+    }
+  });
+
+  it('remove-host-gone: a queue removed after its APQN left the host\'s AP configuration is freed without a reset (upstream, 5 steps)', () => {
+    const m = queueSpec.model('upstream', 'remove-host-gone');
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm', 'QueueTypeOK', 'RemovedQueueHoldsNothing']);
+    expect(t.RemovedQueueHoldsNothing).toEqual([...OPEN, 'vfio_ap_mdev_remove_queue {"q":0,"host":"gone"}']);
+    // the close no longer finds the queue: the registration stays counted in the VM's GISA after vfio_ap dropped the reference
+    const closed = run(m, [...OPEN, 'vfio_ap_mdev_remove_queue {"q":0,"host":"gone"}', 'vfio_ap_mdev_close_device {"zapq":"NORMAL"}']);
+    expect(closed.context.vms[0]!.gisa.ref[3]).toBe(1);
+    expect(closed.context.queues[0]).toMatchObject({ freed: true, work: 'idle', nib: true, pins: 1, irq: false });
+    expect((closed.value as Record<string, unknown>).matrix_mdev).toBe('closed');
+    // still in the configuration: reset, nothing left
+    expect(run(m, [...OPEN, 'vfio_ap_mdev_remove_queue {"q":0,"host":"present"}']).violated).toEqual([]);
+  });
+
+  it('ResetWorkCanFinish: upstream can always finish the reset work and the close; a work that loops on after its free cannot', () => {
+    const failing = (v: string, c: string) => checkModel(queueSpec.model(v, c)).results.filter((r) => !r.holds && r.kind === 'liveness').map((r) => r.property);
+    for (const c of ['ap-answers', 'reset-warn', 'aqic-off-warn', 'remove-host-gone']) expect(failing('upstream', c), c).toEqual([]);
+    expect(failing('planted-reset-check-no-break', 'ap-answers')).toEqual(['ResetWorkCanFinish']);
+  });
+
+  it('the default configurations are untouched: no ZAPQ/TAPQ payload, no reset work, no guest status check', () => {
+    const m = queueSpec.model('upstream', 'one-queue-answered');
+    expect(m.events.some((e) => e.type === 'apq_reset_check' || e.type === 'flush_work')).toBe(false);
+    const r = run(m, [...OPEN, 'vfio_ap_mdev_close_device']);
+    expect(r.context.queues[0]).not.toHaveProperty('work');
+    expect(r.context.mdev).not.toHaveProperty('unsetting');
+    expect(r.context.queues[0]).toMatchObject({ irq: false, nib: false, pins: 0, isc: -1 });
+  });
+});
