@@ -65,6 +65,28 @@ export const KickerSeesLiveGisa = inv(
   { context: [['threads', 'found']] }, { stable: true },
 );
 
+// Issue 11, GISC register/unregister against alert processing (configurations register-kicker,
+// register-unregister-kicker): the two directions of IamRestoredOrKickerArmed, each its own
+// kernel promise, so a report says which one an interleaving broke.
+
+/** The GISA of VM vm is in alert processing: listed (the GAL handler will arm the kicker) or its kicker armed (it restores the IAM). */
+const alertProcessing = (c: Parameters<typeof listed>[0], vm: number): boolean => listed(c, vm) || c.vms[vm]!.gisa.timer;
+const alertReads = [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm)))] as const;
+
+export const RegisteredIscAlerts = inv(
+  'RegisteredIscAlerts',
+  'interrupt.c kvm_s390_gisc_register: "The effective IAM mask in the GISA is updated as well in case the GISA is not part of the GIB alert list. It will be updated latest when the IAM gets restored by gisa_get_ipm_or_restore_iam()": once register has dropped gi->alert.ref_lock, every ISC in alert.mask alerts (its IAM bit set) unless the GISA is in alert processing (listed, or the kicker armed to restore the IAM), so no interruption of a registered ISC is left without an alert or a kicker',
+  ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || (k.gisa.mask & ~k.gisa.iam) === 0 || alertProcessing(context, vm) || !lockFree(context, ref_lock(vm))),
+  { context: [...alertReads] },
+);
+
+export const NoStaleIamAfterUnregister = inv(
+  'NoStaleIamAfterUnregister',
+  'interrupt.c kvm_s390_gisc_unregister: "The function reduces the vm specific alert mask to use. The effective IAM mask in the GISA is updated as well in case the GISA is not part of the GIB alert list. It will be updated latest when the IAM gets restored by gisa_get_ipm_or_restore_iam()": once unregister has dropped gi->alert.ref_lock and alert processing has finished (not listed, no kicker armed), no IAM bit of an ISC outside alert.mask is set',
+  ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || (k.gisa.iam & ~k.gisa.mask) === 0 || alertProcessing(context, vm) || !lockFree(context, ref_lock(vm))),
+  { context: [...alertReads] },
+);
+
 // Issue 14 (mutation analysis): properties the mutants showed missing.
 
 export const DestroyedGisaHasNoAlertMask = inv(

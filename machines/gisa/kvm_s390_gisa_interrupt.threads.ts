@@ -28,7 +28,7 @@ import { FAULT, iscBit, type SystemContext } from '../context.ts';
 import { SpecError } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent, vmOf, type Effects } from '../lib.ts';
-import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
+import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, pcOf, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
 import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
 import { gibProcessFootprint } from './kvm_s390_gib.machine.ts';
@@ -378,5 +378,42 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
         fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
       },
     },
+  ]);
+}
+
+/**
+ * A callee's steps inlined into a caller's kfunction: each pc becomes `<callee>@<at>`, its jumps
+ * follow, and its `return` goes to `then` (the caller's next statement, a full pc, or 'return').
+ */
+function inlined(callee: F, then: string): Step<C>[] {
+  const pc = (at: string) => pcOf(callee.name, at);
+  const to = (goto: string) => (goto === 'return' ? then : pc(goto));
+  return callee.steps.map((s, k) => {
+    const fall = k + 1 < callee.steps.length ? pc(callee.steps[k + 1]!.at) : then;
+    const next = s.next === undefined ? fall : typeof s.next === 'string' ? to(s.next) : s.next.map((b) => ({ ...b, goto: to(b.goto) }));
+    return { ...s, at: pc(s.at), next };
+  });
+}
+
+/** The driver of the register-kicker configurations: vfio_ap_irq_enable's kvm_s390_gisc_register. */
+export const AQIC_ENABLE = 'vfio_ap_irq_enable';
+/** vfio_ap_irq_enable's kvm_s390_gisc_register, then vfio_ap_irq_disable's kvm_s390_gisc_unregister (vfio_ap_free_aqic_resources). */
+export const AQIC_ENABLE_DISABLE = 'vfio_ap_irq_enable_disable';
+
+/**
+ * One driver CPU, statement by statement: the guest's PQAP(AQIC) enabling interruptions
+ * (drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable: `nisc = kvm_s390_gisc_register(kvm, isc)`)
+ * and, with `disable`, later disabling them again (vfio_ap_irq_disable ->
+ * vfio_ap_free_aqic_resources: `kvm_s390_gisc_unregister(kvm, q->saved_isc)`). The rest of
+ * vfio_ap's paths (NIB pin, the AQIC instruction) touch nothing the GISA threads read; the
+ * registration's steps are the ones of gisc_register/gisc_unregister, inlined.
+ */
+export function aqicDriver(vm: number, gisc: number, k: Kernel, disable: boolean): F {
+  const reg = gisc_register(vm, gisc, k);
+  if (!disable) return kfunction(AQIC_ENABLE, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable: kvm_s390_gisc_register', inlined(reg, 'return'));
+  const unreg = gisc_unregister(vm, gisc, k);
+  return kfunction(AQIC_ENABLE_DISABLE, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable (kvm_s390_gisc_register), then vfio_ap_irq_disable (kvm_s390_gisc_unregister)', [
+    ...inlined(reg, pcOf(unreg.name, unreg.steps[0]!.at)),
+    ...inlined(unreg, 'return'),
   ]);
 }
