@@ -8,7 +8,8 @@ import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
 import { AlertMaskZeroAtDestroy, GisaInitNotListed, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
-import { aqicDriver, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
+import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
+import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
 
 /** The coarse events the threads replace: the regions leave their transitions out. */
 const REPLACED = new Set(['gisa_vcpu_kicker', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', 'gisa_get_ipm_or_restore_iam']);
@@ -43,13 +44,16 @@ function fine(which: { driver: boolean; destroy: boolean; initial?: (c: SystemCo
  * The register-kicker configurations: `kicker` (the hrtimer callback, armed) and `driver` (vfio_ap
  * registering ISC 3, with `disable` unregistering it after, once), one VM.
  */
-function aqic(which: { disable: boolean }) {
+function aqic(which: { disable: boolean; gal?: boolean }) {
   return (_params: { vms: number }, k: Kernel): FineParts => {
     const threads: ThreadDef<SystemContext>[] = [
       { name: 'kicker', actor: 'timer', ix: { vm: 0 }, fns: [gisaVcpuKicker(0, 'kicker', k)] },
       { name: 'driver', actor: 'kernel', ix: { vm: 0 }, once: true, fns: [aqicDriver(0, 3, k, which.disable)] },
     ];
-    return { threads, gib: { kickers: ['kicker'], omit: REPLACED, design: k.design }, gisa: () => ({ omit: REPLACED }), initial: kickerArmed };
+    // the GAL interruption handler on a CPU of its own: the GIB region leaves its two passes to the thread
+    if (which.gal) threads.push({ name: GAL_THREAD, actor: 'kernel', fns: [galHandler(['kicker'], k)] });
+    const omit = which.gal ? new Set([...REPLACED, 'gib_alert_irq_handler', 'process_gib_alert_list']) : REPLACED;
+    return { threads, gib: { kickers: ['kicker'], omit, design: k.design }, gisa: () => ({ omit: REPLACED }), ...(which.gal ? {} : { initial: kickerArmed }) };
   };
 }
 
@@ -146,6 +150,14 @@ export const gisaConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
     bounds: { types: ENV },
     fine: aqic({ disable: true }),
+    invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
+  },
+  {
+    id: 'register-unregister-gal',
+    description: 'fine-grained, 3 threads: the driver registering ISC 3 and then unregistering it, the GAL interruption handler (gib_alert_irq_handler -> process_gib_alert_list: each xchg of the alert list origin, each unlink, each hrtimer_start), and the gisa_vcpu_kicker callback it arms; the GISA starts unlisted with nothing registered, the kicker not armed; up to 2 adapter interruptions (millicode), a vcpu taking ISC 3',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
+    bounds: { types: ['GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc'] },
+    fine: aqic({ disable: true, gal: true }),
     invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
   },
 ];

@@ -1,10 +1,21 @@
 // Safety predicates of the GISA, each citing the kernel rule it encodes.
 import { FAULT, MAX_ISC } from '../context.ts';
 import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
-import { lockFree, lockPath, reported, spinlock } from '../kthread.ts';
+import { lockFree, lockPath, reported, spinlock, type KContext, type Path } from '../kthread.ts';
 
 /** gi->alert.ref_lock of VM vm (machines/gisa/kvm_s390_gisa_interrupt.threads.ts takes it). */
 export const ref_lock = (vm: number) => spinlock('gi->alert.ref_lock', vm);
+
+/** The thread that runs the GAL interruption handler step by step (configuration register-unregister-gal). */
+export const GAL_THREAD = 'gal';
+/** Its local: the VMs (bit vm) whose GISA it has unlinked and not yet armed the kicker for. */
+export const GAL_HELD = 'held';
+/** The GISA of VM vm is between the GAL handler's unlink and its hrtimer_start: the kicker is about to be armed. */
+export const galHolds = (c: KContext, vm: number): boolean => (((c.threads?.locals[GAL_THREAD]?.[GAL_HELD] as number | undefined) ?? 0) & (1 << vm)) !== 0;
+/** The VMs whose GISA the GAL handler thread has cut off with its xchg and not unlinked yet (its local `cut`). */
+export const galCut = (c: KContext): number => (c.threads?.locals[GAL_THREAD]?.cut as number | undefined) ?? 0;
+/** What galHolds and galCut read: the GAL thread's locals (no other configuration has a thread named `gal`, so their steps stay independent of it). */
+export const galHeldPath: Path = ['threads', 'locals', GAL_THREAD];
 
 export const GisaTypeOK = inv(
   'TypeOK',
@@ -31,10 +42,10 @@ export const AlertMaskIsRegisteredIscs = inv(
 
 export const IamRestoredOrKickerArmed = inv(
   'IamRestoredOrKickerArmed',
-  'interrupt.c gisa_vcpu_kicker/gisa_get_ipm_or_restore_iam: a GISA that is neither listed nor watched by an armed kicker has IAM == alert.mask, so the next interruption alerts; kvm_s390_gisc_register/unregister update both under gi->alert.ref_lock, so in a fine-grained configuration it holds whenever that lock is free',
-  ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || listed(context, vm) || k.gisa.timer || k.gisa.iam === k.gisa.mask || !lockFree(context, ref_lock(vm))),
+  'interrupt.c gisa_vcpu_kicker/gisa_get_ipm_or_restore_iam: a GISA that is neither listed nor watched by an armed kicker (nor unlinked by process_gib_alert_list and about to arm it) has IAM == alert.mask, so the next interruption alerts; kvm_s390_gisc_register/unregister update both under gi->alert.ref_lock, so in a fine-grained configuration it holds whenever that lock is free',
+  ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || listed(context, vm) || k.gisa.timer || galHolds(context, vm) || k.gisa.iam === k.gisa.mask || !lockFree(context, ref_lock(vm))),
   // of the locks, ref_lock of each VM (at most 3): steps on other locks (vfio_ap's) stay invisible to it
-  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm)))] },
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm))), galHeldPath] },
 );
 
 export const FreedGisaNotInAlertList = inv(
@@ -69,9 +80,9 @@ export const KickerSeesLiveGisa = inv(
 // register-unregister-kicker): the two directions of IamRestoredOrKickerArmed, each its own
 // kernel promise, so a report says which one an interleaving broke.
 
-/** The GISA of VM vm is in alert processing: listed (the GAL handler will arm the kicker) or its kicker armed (it restores the IAM). */
-const alertProcessing = (c: Parameters<typeof listed>[0], vm: number): boolean => listed(c, vm) || c.vms[vm]!.gisa.timer;
-const alertReads = [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm)))] as const;
+/** The GISA of VM vm is in alert processing: listed (the GAL handler will arm the kicker), unlinked by the GAL handler that is about to arm it, or its kicker armed (it restores the IAM). */
+const alertProcessing = (c: Parameters<typeof listed>[0], vm: number): boolean => listed(c, vm) || c.vms[vm]!.gisa.timer || galHolds(c, vm);
+const alertReads = [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm))), galHeldPath] as const;
 
 export const RegisteredIscAlerts = inv(
   'RegisteredIscAlerts',

@@ -29,7 +29,7 @@ import { SpecError } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent, vmOf, type Effects } from '../lib.ts';
 import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, pcOf, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
-import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { GAL_HELD, ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
 import { gibProcessFootprint } from './kvm_s390_gib.machine.ts';
 
@@ -415,5 +415,82 @@ export function aqicDriver(vm: number, gisc: number, k: Kernel, disable: boolean
   return kfunction(AQIC_ENABLE_DISABLE, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable (kvm_s390_gisc_register), then vfio_ap_irq_disable (kvm_s390_gisc_unregister)', [
     ...inlined(reg, pcOf(unreg.name, unreg.steps[0]!.at)),
     ...inlined(unreg, 'return'),
+  ]);
+}
+
+export const GAL_XCHG = 'process_gib_alert_list@xchg(alert_list_origin, final ? NULL_GISA_ADDR : NONE_GISA_ADDR)';
+export const GAL_UNLINK = 'process_gib_alert_list@gisa->next_alert = gisa_phys';
+export const GAL_START = 'process_gib_alert_list@hrtimer_start(gi->timer, 0)';
+export const lowest = (mask: number): number => 31 - Math.clz32(mask & -mask);
+/** The handler is inside its do { } while (!final) loop (its locals are cleared when it returns). */
+const inLoop = (t: ThreadView): boolean => typeof t.local.term === 'number';
+
+/**
+ * gib_alert_irq_handler() -> process_gib_alert_list() of the upstream GIB, statement by
+ * statement, on the CPU that takes the GAL interruption: each xchg of gib->alert_list_origin
+ * is a step (millicode enqueues GISAs on the new list between them), each GISA of the cut-off
+ * list is unlinked (`gisa->next_alert = gisa_phys`, the GISA word changes: a concurrent
+ * try_cmpxchg fails, gisa_set_iam stops answering -EBUSY) in a step of its own, and its kicker
+ * is armed in the next (`if (hrtimer_active) hrtimer_cancel; hrtimer_start(&gi->timer, 0)`: one
+ * step, which waits for a running kicker callback; between cancel and start nothing but the
+ * kicker reads the timer, and it cannot run while the timer is dequeued). The outer loop as the
+ * C has it: `final = origin & NONE_GISA_ADDR` is the terminator of the list just processed (a
+ * list built on NULL_GISA_ADDR ends in 0, one built on NONE_GISA_ADDR in 1), so the handler
+ * cuts off with NONE, NONE again, then NULL: three xchgs when the list was built on NULL.
+ * `kickers[vm]` is the thread running VM vm's gisa_vcpu_kicker.
+ */
+export function galHandler(kickers: readonly string[], k: Kernel): F {
+  if (k.design.gib !== 'upstream') throw new SpecError(`the fine-grained process_gib_alert_list transcribes the upstream GIB; design ${JSON.stringify(k.design)} is coarse only`);
+  const cut = named('GISAs left on the cut-off list', (_c: C, t: ThreadView) => (t.local.cut as number) !== 0);
+  const notFinal = named('!final', (_c: C, t: ThreadView) => t.local.final !== true);
+  return kfunction('gib_alert_irq_handler', 'arch/s390/kvm/interrupt.c gib_alert_irq_handler (inc_irq_stat(IRQIO_GAL); process_gib_alert_list())', [
+    {
+      at: GAL_XCHG,
+      cite: 'interrupt.c process_gib_alert_list: final = (origin & NONE_GISA_ADDR); origin = xchg(&gib->alert_list_origin, (!final) ? NONE_GISA_ADDR : NULL_GISA_ADDR)',
+      reads: [['gib', 'origin'], ['gib', 'list'], ['gib', 'galPending']],
+      writes: [['gib', 'origin'], ['gib', 'galPending']],
+      raises: [settleEvent('gib').type],
+      // from idle: the GAL interruption is taken (the GIB's galPending, which GibTypeOK ties to a list built on NULL_GISA_ADDR, clears with the first xchg: nothing in between is shared)
+      when: (c, t) => inLoop(t) || c.gib.galPending,
+      run: (c, t, fx) => {
+        if (!inLoop(t)) {
+          c.gib.galPending = false;
+          t.local.term = 0; // origin = 0UL
+        }
+        t.local.final = (t.local.term as number) === 1;
+        // the list it takes: every GISA millicode enqueued on the origin it replaces, ending in 0 if built on NULL_GISA_ADDR, 1 if on NONE_GISA_ADDR
+        t.local.term = c.gib.origin === 'NONE_GISA_ADDR' ? 1 : 0;
+        t.local.cut = c.gib.list;
+        c.gib.origin = t.local.final ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR';
+        fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
+      },
+      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
+    },
+    {
+      at: GAL_UNLINK,
+      cite: 'interrupt.c process_gib_alert_list: gisa = phys_to_virt(origin); origin = gisa->next_alert; gisa->next_alert = gisa_phys',
+      reads: [['gib', 'list'], ['vms', '*', 'gisa', 'freed']],
+      writes: [['gib', 'list'], ['vms', '*', 'faults']],
+      run: (c, t) => {
+        const vm = lowest(t.local.cut as number);
+        t.local.vm = vm;
+        t.local.cut = (t.local.cut as number) & ~(1 << vm);
+        t.local[GAL_HELD] = ((t.local[GAL_HELD] as number | undefined) ?? 0) | (1 << vm);
+        c.gib.list &= ~(1 << vm);
+        if (vmOf(c, vm).gisa.freed) vmOf(c, vm).faults |= FAULT.GISA_WRITE_AFTER_FREE; // the walk goes on through freed memory
+      },
+    },
+    {
+      at: GAL_START,
+      cite: 'interrupt.c process_gib_alert_list: kvm = container_of(gisa, struct sie_page2, gisa)->kvm; if (hrtimer_active(&gi->timer)) hrtimer_cancel(&gi->timer); hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)',
+      waitsFor: kickers,
+      writes: [['vms', '*', 'gisa', 'timer']],
+      run: (c, t) => {
+        const vm = t.local.vm as number;
+        vmOf(c, vm).gisa.timer = true;
+        t.local[GAL_HELD] = (t.local[GAL_HELD] as number) & ~(1 << vm);
+      },
+      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
+    },
   ]);
 }

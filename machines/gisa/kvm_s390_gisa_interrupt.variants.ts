@@ -1,8 +1,9 @@
 // Variants of the GISA machine with the result the checker must find.
 import { vmOf } from '../lib.ts';
-import { editFunction, named, swapStatements, type KFunction, type Step } from '../kthread.ts';
-import { AQIC_ENABLE, AQIC_ENABLE_DISABLE } from './kvm_s390_gisa_interrupt.threads.ts';
-import type { SystemContext } from '../context.ts';
+import { editFunction, named, swapStatements, type KFunction, type Step, type ThreadView } from '../kthread.ts';
+import { AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
+import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { FAULT, type SystemContext } from '../context.ts';
 
 /** A planted bug in the driver thread's kvm_s390_gisc_unregister (kicker-unregister configuration): one lock rule broken each. */
 const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemContext>) => ({
@@ -43,6 +44,8 @@ export const gisaVariants: CoreVariant[] = [
       // ABA over a whole AQIC enable/disable: the word changes (IAM 0 -> 0x10) and changes back (0x10 -> 0), so the
       // kicker's try_cmpxchg with the mask it read between register's mask update and unregister succeeds (15 steps)
       'register-unregister-kicker': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
+      // the same ABA with the GAL handler arming the kicker: unregister's gisa_set_iam writes the IAM 0 the alert left (19 steps)
+      'register-unregister-gal': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
     },
   },
   {
@@ -258,6 +261,48 @@ export const gisaVariants: CoreVariant[] = [
         });
         return { ...f, steps };
       }),
+    expectedViolations: ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister', 'RegisteredIscAlerts'],
+  },
+  {
+    id: 'planted-gal-start-before-unlink',
+    description:
+      'planted race: process_gib_alert_list calls hrtimer_start(&gi->timer, 0) before it unlinks the GISA (gisa->next_alert = gisa_phys); the kicker then runs on a GISA still linked, restores the IAM and stops (HRTIMER_NORESTART); an interruption meanwhile clears the IAM and, the GISA being linked, enqueues nothing; the unlink that follows leaves IAM 0 with ISC 3 registered and pending, and nothing armed',
+    cite: 'planted: interrupt.c process_gib_alert_list with the hrtimer_cancel/hrtimer_start of each GISA above "gisa->next_alert = gisa_phys"',
+    configuration: 'register-unregister-gal',
+    configurations: ['register-unregister-gal'],
+    threads: (threads) =>
+      editFunction(threads, GAL_THREAD, 'gib_alert_irq_handler', (f) => {
+        const unlink = f.steps.find((s) => s.at === GAL_UNLINK)!;
+        const start = f.steps.find((s) => s.at === GAL_START)!;
+        const cut = named('GISAs left on the cut-off list', (_c: SystemContext, t: ThreadView) => (t.local.cut as number) !== 0);
+        const notFinal = named('!final', (_c: SystemContext, t: ThreadView) => t.local.final !== true);
+        const armFirst: Step<SystemContext> = {
+          ...start,
+          run: (c, t) => {
+            const vm = lowest(t.local.cut as number);
+            t.local.vm = vm;
+            vmOf(c, vm).gisa.timer = true;
+          },
+          next: GAL_UNLINK,
+        };
+        const unlinkAfter: Step<SystemContext> = {
+          ...unlink,
+          run: (c, t) => {
+            const vm = t.local.vm as number;
+            t.local.cut = (t.local.cut as number) & ~(1 << vm);
+            c.gib.list &= ~(1 << vm);
+            if (vmOf(c, vm).gisa.freed) vmOf(c, vm).faults |= FAULT.GISA_WRITE_AFTER_FREE;
+          },
+          next: [{ if: cut, goto: GAL_START }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
+        };
+        const steps = f.steps.flatMap((s) => {
+          if (s.at === GAL_UNLINK) return [armFirst];
+          if (s.at === GAL_START) return [unlinkAfter];
+          return typeof s.next === 'object' ? [{ ...s, next: s.next.map((b) => (b.goto === GAL_UNLINK ? { ...b, goto: GAL_START } : b)) }] : [s];
+        });
+        return { ...f, steps };
+      }),
+    // the one new to upstream: RegisteredIscAlerts (15 steps); the other two are upstream's ABA finding
     expectedViolations: ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister', 'RegisteredIscAlerts'],
   },
 ];
