@@ -7,7 +7,7 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { CONCURRENT_GAL, NO_AIV, PV_SWITCH, ZPCI, gibAudit } from './kvm_s390_gib.audit.ts';
-import { GAL_START, GAL_UNLINK, GAL_XCHG } from './kvm_s390_gisa_interrupt.threads.ts';
+import { GAL_FIRST, GAL_START, GAL_UNLINK, GAL_XCHG } from './kvm_s390_gisa_interrupt.threads.ts';
 
 /** The steps of the fine-grained configurations (kvm_s390_gisa_interrupt.threads.ts), by the C they execute. */
 const KICKER = {
@@ -101,11 +101,11 @@ function entries(fine: FineSteps) {
       ? [
           // merged with the GIB's entries (composeAudits): the fine-grained handler models what the coarse one folds
           entry(K.gib_alert_irq_handler, {
-            gal: modelledAs('register-unregister-gal: the GAL interruption is taken in the first xchg step of the handler thread (nothing shared happens in between)', ...g(GAL_XCHG)),
+            gal: modelledAs('register-unregister-gal: the GAL interruption is taken in the handler thread\'s first step, its first xchg (nothing shared happens in between)', ...g(GAL_FIRST)),
             aen: missing(ZPCI),
           }),
           entry(K.process_gib_alert_list, {
-            cut: modelled(...g(GAL_XCHG)),
+            cut: modelled(...g(GAL_FIRST, GAL_XCHG)),
             unlink: modelledAs('register-unregister-gal: the unlink is a step; hrtimer_cancel (waits for a running kicker) and hrtimer_start of that GISA are the next, one step (nothing but the kicker reads the timer between them, and it cannot run while dequeued)', ...g(GAL_UNLINK, GAL_START)),
             again: modelledAs('register-unregister-gal: final = origin & NONE_GISA_ADDR from the terminator of the list just processed, so the GAL handler cuts off with NONE, NONE again, then NULL, each xchg a step', ...g(GAL_XCHG)),
             final: modelled(...g(GAL_XCHG)),

@@ -418,12 +418,23 @@ export function aqicDriver(vm: number, gisc: number, k: Kernel, disable: boolean
   ]);
 }
 
+export const GAL_FIRST = 'process_gib_alert_list@xchg(alert_list_origin, NONE_GISA_ADDR)';
 export const GAL_XCHG = 'process_gib_alert_list@xchg(alert_list_origin, final ? NULL_GISA_ADDR : NONE_GISA_ADDR)';
 export const GAL_UNLINK = 'process_gib_alert_list@gisa->next_alert = gisa_phys';
 export const GAL_START = 'process_gib_alert_list@hrtimer_start(gi->timer, 0)';
 export const lowest = (mask: number): number => 31 - Math.clz32(mask & -mask);
-/** The handler is inside its do { } while (!final) loop (its locals are cleared when it returns). */
-const inLoop = (t: ThreadView): boolean => typeof t.local.term === 'number';
+/**
+ * One xchg of gib->alert_list_origin: it takes every GISA millicode enqueued on the origin it
+ * replaces (`cut`), a list ending in 0 if it was built on NULL_GISA_ADDR and in 1 if on
+ * NONE_GISA_ADDR (`term`, what `origin & NONE_GISA_ADDR` reads after the walk).
+ */
+function cutOff(c: C, t: ThreadView, final: boolean, fx: { raise(e: { type: string }): void }): void {
+  t.local.final = final;
+  t.local.term = c.gib.origin === 'NONE_GISA_ADDR' ? 1 : 0;
+  t.local.cut = c.gib.list;
+  c.gib.origin = final ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR';
+  fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
+}
 
 /**
  * gib_alert_irq_handler() -> process_gib_alert_list() of the upstream GIB, statement by
@@ -445,25 +456,26 @@ export function galHandler(kickers: readonly string[], k: Kernel): F {
   const notFinal = named('!final', (_c: C, t: ThreadView) => t.local.final !== true);
   return kfunction('gib_alert_irq_handler', 'arch/s390/kvm/interrupt.c gib_alert_irq_handler (inc_irq_stat(IRQIO_GAL); process_gib_alert_list())', [
     {
-      at: GAL_XCHG,
-      cite: 'interrupt.c process_gib_alert_list: final = (origin & NONE_GISA_ADDR); origin = xchg(&gib->alert_list_origin, (!final) ? NONE_GISA_ADDR : NULL_GISA_ADDR)',
+      // the GAL interruption taken: origin = 0UL, so the first pass is never final
+      at: GAL_FIRST,
+      cite: 'interrupt.c gib_alert_irq_handler: inc_irq_stat(IRQIO_GAL); process_gib_alert_list(): origin = 0UL; final = 0; origin = xchg(&gib->alert_list_origin, NONE_GISA_ADDR)',
       reads: [['gib', 'origin'], ['gib', 'list'], ['gib', 'galPending']],
       writes: [['gib', 'origin'], ['gib', 'galPending']],
       raises: [settleEvent('gib').type],
-      // from idle: the GAL interruption is taken (the GIB's galPending, which GibTypeOK ties to a list built on NULL_GISA_ADDR, clears with the first xchg: nothing in between is shared)
-      when: (c, t) => inLoop(t) || c.gib.galPending,
+      when: (c) => c.gib.galPending,
       run: (c, t, fx) => {
-        if (!inLoop(t)) {
-          c.gib.galPending = false;
-          t.local.term = 0; // origin = 0UL
-        }
-        t.local.final = (t.local.term as number) === 1;
-        // the list it takes: every GISA millicode enqueued on the origin it replaces, ending in 0 if built on NULL_GISA_ADDR, 1 if on NONE_GISA_ADDR
-        t.local.term = c.gib.origin === 'NONE_GISA_ADDR' ? 1 : 0;
-        t.local.cut = c.gib.list;
-        c.gib.origin = t.local.final ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR';
-        fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
+        c.gib.galPending = false;
+        cutOff(c, t, false, fx);
       },
+      next: [{ if: cut, goto: GAL_UNLINK }, { goto: GAL_XCHG }],
+    },
+    {
+      at: GAL_XCHG,
+      cite: 'interrupt.c process_gib_alert_list: } while (!final); ... final = (origin & NONE_GISA_ADDR); origin = xchg(&gib->alert_list_origin, (!final) ? NONE_GISA_ADDR : NULL_GISA_ADDR)',
+      reads: [['gib', 'origin'], ['gib', 'list']],
+      writes: [['gib', 'origin']],
+      raises: [settleEvent('gib').type],
+      run: (c, t, fx) => cutOff(c, t, (t.local.term as number) === 1, fx),
       next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
     },
     {
