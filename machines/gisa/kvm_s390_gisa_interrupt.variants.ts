@@ -12,6 +12,15 @@ const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemConte
   threads: (threads: Parameters<typeof editFunction<SystemContext>>[0]) => editFunction(threads, 'driver', 'kvm_s390_gisc_unregister', edit),
 });
 const at = (f: KFunction<SystemContext>, label: string) => f.steps.findIndex((s) => s.at === label);
+/** A planted statement put before `label`: every jump to `label` now enters at it, and it falls through to `label`. */
+function insertBefore(f: KFunction<SystemContext>, label: string, step: Step<SystemContext>): KFunction<SystemContext> {
+  const steps = f.steps.flatMap((s): Step<SystemContext>[] => {
+    const redirected: Step<SystemContext> =
+      s.next === label ? { ...s, next: step.at } : typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === label ? { ...b, goto: step.at } : b)) } : s;
+    return s.at === label ? [{ ...step, next: label }, redirected] : [redirected];
+  });
+  return { ...f, steps };
+}
 import type { CoreVariant } from '../system/spec.ts';
 
 export const gisaVariants: CoreVariant[] = [
@@ -223,11 +232,7 @@ export const gisaVariants: CoreVariant[] = [
           },
           next: lock,
         };
-        const steps = f.steps.flatMap((s) => {
-          const redirected = typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === lock ? { ...b, goto: early.at } : b)) } : s;
-          return s.at === lock ? [early, redirected] : [redirected];
-        });
-        return { ...f, steps };
+        return insertBefore(f, lock, early);
       }),
     // AlertMaskIsRegisteredIscs (no lock in it): the mask names ISC 3 before ref_count[3] is 1 (2 steps)
     expectedViolations: ['AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed', 'RegisteredIscAlerts'],
@@ -255,11 +260,7 @@ export const gisaVariants: CoreVariant[] = [
           },
           next: lock,
         };
-        const steps = f.steps.flatMap((s) => {
-          const redirected = typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === lock ? { ...b, goto: early.at } : b)) } : s;
-          return s.at === lock ? [early, redirected] : [redirected];
-        });
-        return { ...f, steps };
+        return insertBefore(f, lock, early);
       }),
     expectedViolations: ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister', 'RegisteredIscAlerts'],
   },
