@@ -146,8 +146,8 @@ export const gisaConfigurations: CoreConfiguration[] = [
   },
   {
     id: 'register-unregister-kicker',
-    description: 'fine-grained, 2 threads: kvm_s390_gisc_register of ISC 3 and then kvm_s390_gisc_unregister of it (vfio_ap_irq_enable, then vfio_ap_irq_disable) on one CPU against the gisa_vcpu_kicker callback, armed as in register-kicker; up to 2 adapter interruptions, a vcpu taking ISC 3, the GAL handler',
-    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
+    description: 'fine-grained, 2 threads: kvm_s390_gisc_register of ISC 3 and then kvm_s390_gisc_unregister of it (vfio_ap_irq_enable, then vfio_ap_irq_disable) on one CPU against the gisa_vcpu_kicker callback, armed as in register-kicker; 1 adapter interruption, a vcpu taking ISC 3, the GAL handler',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 1 },
     bounds: { types: ENV },
     fine: aqic({ disable: true }),
     invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
