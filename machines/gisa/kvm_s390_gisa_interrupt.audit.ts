@@ -6,7 +6,8 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { NO_AIV, PV_SWITCH, gibAudit } from './kvm_s390_gib.audit.ts';
+import { CONCURRENT_GAL, NO_AIV, PV_SWITCH, ZPCI, gibAudit } from './kvm_s390_gib.audit.ts';
+import { GAL_FIRST, GAL_START, GAL_UNLINK, GAL_XCHG } from './kvm_s390_gisa_interrupt.threads.ts';
 
 /** The steps of the fine-grained configurations (kvm_s390_gisa_interrupt.threads.ts), by the C they execute. */
 const KICKER = {
@@ -23,6 +24,13 @@ const UNREG = {
   dec: 'kvm_s390_gisc_unregister@ref_count[gisc]--',
   iam: 'kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask)',
   unlock: 'kvm_s390_gisc_unregister@spin_unlock(ref_lock)',
+};
+const REG = {
+  origin: 'kvm_s390_gisc_register@if (!gi->origin)',
+  lock: 'kvm_s390_gisc_register@spin_lock(ref_lock)',
+  inc: 'kvm_s390_gisc_register@ref_count[gisc]++',
+  iam: 'kvm_s390_gisc_register@gisa_set_iam(origin, alert_mask)',
+  unlock: 'kvm_s390_gisc_register@spin_unlock(ref_lock)',
 };
 const DESTROY = {
   warn: 'kvm_s390_gisa_destroy@WARN(alert_mask != 0)',
@@ -53,6 +61,8 @@ export const PV_GUEST =
 interface FineSteps {
   kicker: boolean;
   driver: boolean;
+  /** The GAL interruption handler thread (register-unregister-gal). */
+  gal: boolean;
 }
 
 /** The audit of the machine's own functions, with the names of the steps its fine-grained configurations run. */
@@ -70,6 +80,9 @@ const own = (fine: FineSteps): KernelAudit => ({
       ? {
           'kvm_s390_gisc_unregister@spin_lock(ref_lock) again': 'planted lock bug (variant planted-unregister-double-lock): a second spin_lock',
           'kvm_s390_gisc_unregister@spin_unlock(ref_lock) early': 'planted lock bug (variant planted-unregister-unlock-first): a spin_unlock before the lock is taken',
+          'gisa_get_ipm_or_restore_iam@pending_mask = (word >> 24) & alert_mask (mask read before the loop)': 'planted race (variant planted-restore-mask-before-loop): the try_cmpxchg loop reuses the alert.mask read before it',
+          'kvm_s390_gisc_register@alert_mask |= 0x80 >> gisc (before spin_lock)': 'planted race (variant planted-register-mask-outside-lock): the mask bit set before ref_lock',
+          'kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask & ~bit) (before spin_lock)': 'planted race (variant planted-unregister-clears-iam-before-ref-count): the IAM bit cleared before ref_lock and the count',
         }
       : {}),
   },
@@ -81,7 +94,25 @@ function entries(fine: FineSteps) {
   const f = (...names: string[]): string[] => (fine.kicker ? names : []);
   /** The names of the driver's and the destroy's steps, when the machine runs those threads. */
   const d = (...names: string[]): string[] => (fine.driver ? names : []);
+  /** The names of the GAL handler thread's steps. */
+  const g = (...names: string[]): string[] => (fine.gal ? names : []);
   return [
+    ...(fine.gal
+      ? [
+          // merged with the GIB's entries (composeAudits): the fine-grained handler models what the coarse one folds
+          entry(K.gib_alert_irq_handler, {
+            gal: modelledAs('register-unregister-gal: the GAL interruption is taken in the handler thread\'s first step, its first xchg (nothing shared happens in between)', ...g(GAL_FIRST)),
+            aen: missing(ZPCI),
+          }),
+          entry(K.process_gib_alert_list, {
+            cut: modelled(...g(GAL_FIRST, GAL_XCHG)),
+            unlink: modelledAs('register-unregister-gal: the unlink is a step; hrtimer_cancel (waits for a running kicker) and hrtimer_start of that GISA are the next, one step (nothing but the kicker reads the timer between them, and it cannot run while dequeued)', ...g(GAL_UNLINK, GAL_START)),
+            again: modelledAs('register-unregister-gal: final = origin & NONE_GISA_ADDR from the terminator of the list just processed, so the GAL handler cuts off with NONE, NONE again, then NULL, each xchg a step', ...g(GAL_XCHG)),
+            final: modelled(...g(GAL_XCHG)),
+            concurrent: missing(CONCURRENT_GAL),
+          }),
+        ]
+      : []),
     entry(K.GISA_ADAPTER_INTERRUPTION, {
       sie: modelled('GISA_ADAPTER_INTERRUPTION', 'gisa_adapter_interruption'),
       ipm: modelled('gisa_adapter_interruption'),
@@ -91,8 +122,8 @@ function entries(fine: FineSteps) {
       freed: modelledAs('the write is recorded as a fault and the step ends', 'kasan_gisa_use_after_free'),
     }),
     entry(K.gisa_set_iam, {
-      busy: modelled('kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...d(UNREG.iam), ...d(DESTROY.iam)),
-      set: modelledAs('one atomic step: the cmpxchg retries are not modelled', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...d(UNREG.iam), ...d(DESTROY.iam)),
+      busy: modelled('kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...d(UNREG.iam), ...d(REG.iam), ...d(DESTROY.iam)),
+      set: modelledAs('one atomic step: the cmpxchg retries are not modelled (under ref_lock, or in the destroy after alert.mask = 0: a retry re-reads the word another CPU changed and writes the same IAM)', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', ...d(UNREG.iam), ...d(REG.iam), ...d(DESTROY.iam)),
     }),
     entry(K.gisa_clear_ipm, modelled('kvm_s390_gisa_clear')),
     entry(K.gisa_get_ipm_or_restore_iam, {
@@ -100,8 +131,8 @@ function entries(fine: FineSteps) {
       restore: modelled('gisa_get_ipm_or_restore_iam', 'gisa_vcpu_kicker', ...f(KICKER.cmpxchg)),
       stale: fine.driver
         ? modelledAs(
-            'in the fine-grained configurations (kicker-unregister, kicker-unregister-destroy): the READ_ONCE of alert.mask and the try_cmpxchg are steps of the kicker thread, kvm_s390_gisc_unregister steps of the driver thread between them; the word compares equal when gisa_set_iam failed (listed) or wrote the IAM it already had',
-            KICKER.mask, KICKER.cmpxchg, UNREG.dec, UNREG.iam,
+            'in the fine-grained configurations (kicker-unregister, kicker-unregister-destroy, register-kicker, register-unregister-kicker, register-unregister-gal): the READ_ONCE of alert.mask and the try_cmpxchg are steps of the kicker thread, kvm_s390_gisc_register/unregister steps of the driver thread between them; the word compares equal when gisa_set_iam failed (listed), wrote the IAM it already had, or register and unregister changed it and changed it back (ABA)',
+            KICKER.mask, KICKER.cmpxchg, UNREG.dec, UNREG.iam, REG.inc, REG.iam,
           )
         : missing('the machine reads alert.mask and cmpxchgs the word in one step; to model: the READ_ONCE of alert.mask and the try_cmpxchg as two steps, with kvm_s390_gisc_register/unregister (whose gisa_set_iam fails while listed) between them (concurrency issue)'),
     }),
@@ -253,11 +284,11 @@ function entries(fine: FineSteps) {
       destroy: modelled('kvm_s390_gisa_disable', 'kvm_s390_gisa_destroy', 'gisa_origin_null'),
     }),
     entry(K.kvm_s390_gisc_register, {
-      enodev: modelled('kvm_s390_gisc_register'),
+      enodev: modelled('kvm_s390_gisc_register', ...d(REG.origin)),
       erange: modelledAs('the bounds add ISC 8', 'kvm_s390_gisc_register'),
-      inc: modelled('kvm_s390_gisc_register', 'bounds_gisc_register'),
-      first: modelled('kvm_s390_gisc_register'),
-      firstBusy: modelled('kvm_s390_gisc_register'),
+      inc: modelled('kvm_s390_gisc_register', 'bounds_gisc_register', ...d(REG.lock), ...d(REG.inc), ...d(REG.unlock)),
+      first: modelled('kvm_s390_gisc_register', ...d(REG.iam)),
+      firstBusy: modelled('kvm_s390_gisc_register', ...d(REG.iam)),
       race: missing(`gi->origin is checked before ref_lock; to model: the check and the ref_lock section as two steps with a PV disable or a destroy between them (concurrency issue). ${PV_SWITCH}`),
     }),
     entry(K.kvm_s390_gisc_unregister, {
@@ -318,7 +349,7 @@ function entries(fine: FineSteps) {
 }
 
 /** The GISA machine has the GIB region too: its audit is the GIB's and its own, merged. */
-export const gisaAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: true })], {
+export const gisaAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: true, gal: true })], {
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   envOnly: new Set(),
@@ -326,7 +357,7 @@ export const gisaAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: tru
 });
 
 /** The same with the kicker's steps only, for the composed guest (its kick-wait configuration runs the kicker thread against the vcpu's). */
-export const gisaKickerAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: false })], {
+export const gisaKickerAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: false, gal: false })], {
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   envOnly: new Set(),

@@ -7,8 +7,9 @@ import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { AlertMaskZeroAtDestroy, GisaInitNotListed, KickerSeesLiveGisa } from './kvm_s390_gisa_interrupt.invariants.ts';
-import { gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
+import { AlertMaskZeroAtDestroy, GisaInitNotListed, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
+import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
 
 /** The coarse events the threads replace: the regions leave their transitions out. */
 const REPLACED = new Set(['gisa_vcpu_kicker', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', 'gisa_get_ipm_or_restore_iam']);
@@ -36,6 +37,23 @@ function fine(which: { driver: boolean; destroy: boolean; initial?: (c: SystemCo
     }
     const kickers = threads.filter((t) => t.actor === 'timer').map((t) => t.name);
     return { threads, gib: { kickers, omit: REPLACED, design: k.design }, gisa: () => ({ omit: REPLACED }), ...(which.initial ? { initial: which.initial } : {}) };
+  };
+}
+
+/**
+ * The register-kicker configurations: `kicker` (the hrtimer callback, armed) and `driver` (vfio_ap
+ * registering ISC 3, with `disable` unregistering it after, once), one VM.
+ */
+function aqic(which: { disable: boolean; gal?: boolean }) {
+  return (_params: { vms: number }, k: Kernel): FineParts => {
+    const threads: ThreadDef<SystemContext>[] = [
+      { name: 'kicker', actor: 'timer', ix: { vm: 0 }, fns: [gisaVcpuKicker(0, 'kicker', k)] },
+      { name: 'driver', actor: 'kernel', ix: { vm: 0 }, once: true, fns: [aqicDriver(0, 3, k, which.disable)] },
+    ];
+    // the GAL interruption handler on a CPU of its own: the GIB region leaves its two passes to the thread
+    if (which.gal) threads.push({ name: GAL_THREAD, actor: 'kernel', fns: [galHandler(['kicker'], k)] });
+    const omit = which.gal ? new Set([...REPLACED, 'gib_alert_irq_handler', 'process_gib_alert_list']) : REPLACED;
+    return { threads, gib: { kickers: ['kicker'], omit, design: k.design }, gisa: () => ({ omit: REPLACED }), ...(which.gal ? {} : { initial: kickerArmed }) };
   };
 }
 
@@ -117,5 +135,29 @@ export const gisaConfigurations: CoreConfiguration[] = [
     bounds: { types: [...ENV, 'free_page_sie_page2'] },
     fine: fine({ driver: true, destroy: true }),
     invariants: [KickerSeesLiveGisa],
+  },
+  {
+    id: 'register-kicker',
+    description: 'fine-grained, 2 threads: kvm_s390_gisc_register of ISC 3 (vfio_ap_irq_enable, ISC 3 not registered before) under ref_lock against the gisa_vcpu_kicker callback (its unlocked READ_ONCE of alert.mask and the try_cmpxchg restoring the IAM); the kicker is armed with ISC 3 pending (IAM 0, unlinked), as after an alert of an earlier registration; up to 2 adapter interruptions, a vcpu taking ISC 3, the GAL handler',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
+    bounds: { types: ENV },
+    fine: aqic({ disable: false }),
+    invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
+  },
+  {
+    id: 'register-unregister-kicker',
+    description: 'fine-grained, 2 threads: kvm_s390_gisc_register of ISC 3 and then kvm_s390_gisc_unregister of it (vfio_ap_irq_enable, then vfio_ap_irq_disable) on one CPU against the gisa_vcpu_kicker callback, armed as in register-kicker; 1 adapter interruption, a vcpu taking ISC 3, the GAL handler',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 1 },
+    bounds: { types: ENV },
+    fine: aqic({ disable: true }),
+    invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
+  },
+  {
+    id: 'register-unregister-gal',
+    description: 'fine-grained, 3 threads: the driver registering ISC 3 and then unregistering it, the GAL interruption handler (gib_alert_irq_handler -> process_gib_alert_list: each xchg of the alert list origin, each unlink, each hrtimer_start), and the gisa_vcpu_kicker callback it arms; the GISA starts unlisted with nothing registered, the kicker not armed; up to 2 adapter interruptions (millicode), a vcpu taking ISC 3',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
+    bounds: { types: ['GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc'] },
+    fine: aqic({ disable: true, gal: true }),
+    invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
   },
 ];

@@ -28,8 +28,8 @@ import { FAULT, iscBit, type SystemContext } from '../context.ts';
 import { SpecError } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent, vmOf, type Effects } from '../lib.ts';
-import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
-import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, pcOf, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
+import { GAL_HELD, ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
 import { gibProcessFootprint } from './kvm_s390_gib.machine.ts';
 
@@ -377,6 +377,132 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
         vmOf(c, vmIx(t)).gisa.origin = false;
         fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
       },
+    },
+  ]);
+}
+
+/**
+ * A callee's steps inlined into a caller's kfunction: each pc becomes `<callee>@<at>`, its jumps
+ * follow, and its `return` goes to `then` (the caller's next statement, a full pc, or 'return').
+ */
+function inlined(callee: F, then: string): Step<C>[] {
+  const pc = (at: string) => pcOf(callee.name, at);
+  const to = (goto: string) => (goto === 'return' ? then : pc(goto));
+  return callee.steps.map((s, k) => {
+    const fall = k + 1 < callee.steps.length ? pc(callee.steps[k + 1]!.at) : then;
+    const next = s.next === undefined ? fall : typeof s.next === 'string' ? to(s.next) : s.next.map((b) => ({ ...b, goto: to(b.goto) }));
+    return { ...s, at: pc(s.at), next };
+  });
+}
+
+/** The driver of the register-kicker configurations: vfio_ap_irq_enable's kvm_s390_gisc_register. */
+export const AQIC_ENABLE = 'vfio_ap_irq_enable';
+/** vfio_ap_irq_enable's kvm_s390_gisc_register, then vfio_ap_irq_disable's kvm_s390_gisc_unregister (vfio_ap_free_aqic_resources). */
+export const AQIC_ENABLE_DISABLE = 'vfio_ap_irq_enable_disable';
+
+/**
+ * One driver CPU, statement by statement: the guest's PQAP(AQIC) enabling interruptions
+ * (drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable: `nisc = kvm_s390_gisc_register(kvm, isc)`)
+ * and, with `disable`, later disabling them again (vfio_ap_irq_disable ->
+ * vfio_ap_free_aqic_resources: `kvm_s390_gisc_unregister(kvm, q->saved_isc)`). The rest of
+ * vfio_ap's paths (NIB pin, the AQIC instruction) touch nothing the GISA threads read; the
+ * registration's steps are the ones of gisc_register/gisc_unregister, inlined.
+ */
+export function aqicDriver(vm: number, gisc: number, k: Kernel, disable: boolean): F {
+  const reg = gisc_register(vm, gisc, k);
+  if (!disable) return kfunction(AQIC_ENABLE, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable: kvm_s390_gisc_register', inlined(reg, 'return'));
+  const unreg = gisc_unregister(vm, gisc, k);
+  return kfunction(AQIC_ENABLE_DISABLE, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable (kvm_s390_gisc_register), then vfio_ap_irq_disable (kvm_s390_gisc_unregister)', [
+    ...inlined(reg, pcOf(unreg.name, unreg.steps[0]!.at)),
+    ...inlined(unreg, 'return'),
+  ]);
+}
+
+export const GAL_FIRST = 'process_gib_alert_list@xchg(alert_list_origin, NONE_GISA_ADDR)';
+export const GAL_XCHG = 'process_gib_alert_list@xchg(alert_list_origin, final ? NULL_GISA_ADDR : NONE_GISA_ADDR)';
+export const GAL_UNLINK = 'process_gib_alert_list@gisa->next_alert = gisa_phys';
+export const GAL_START = 'process_gib_alert_list@hrtimer_start(gi->timer, 0)';
+export const lowest = (mask: number): number => 31 - Math.clz32(mask & -mask);
+/**
+ * One xchg of gib->alert_list_origin: it takes every GISA millicode enqueued on the origin it
+ * replaces (`cut`), a list ending in 0 if it was built on NULL_GISA_ADDR and in 1 if on
+ * NONE_GISA_ADDR (`term`, what `origin & NONE_GISA_ADDR` reads after the walk).
+ */
+function cutOff(c: C, t: ThreadView, final: boolean, fx: { raise(e: { type: string }): void }): void {
+  t.local.final = final;
+  t.local.term = c.gib.origin === 'NONE_GISA_ADDR' ? 1 : 0;
+  t.local.cut = c.gib.list;
+  c.gib.origin = final ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR';
+  fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
+}
+
+/**
+ * gib_alert_irq_handler() -> process_gib_alert_list() of the upstream GIB, statement by
+ * statement, on the CPU that takes the GAL interruption: each xchg of gib->alert_list_origin
+ * is a step (millicode enqueues GISAs on the new list between them), each GISA of the cut-off
+ * list is unlinked (`gisa->next_alert = gisa_phys`, the GISA word changes: a concurrent
+ * try_cmpxchg fails, gisa_set_iam stops answering -EBUSY) in a step of its own, and its kicker
+ * is armed in the next (`if (hrtimer_active) hrtimer_cancel; hrtimer_start(&gi->timer, 0)`: one
+ * step, which waits for a running kicker callback; between cancel and start nothing but the
+ * kicker reads the timer, and it cannot run while the timer is dequeued). The outer loop as the
+ * C has it: `final = origin & NONE_GISA_ADDR` is the terminator of the list just processed (a
+ * list built on NULL_GISA_ADDR ends in 0, one built on NONE_GISA_ADDR in 1), so the handler
+ * cuts off with NONE, NONE again, then NULL: three xchgs when the list was built on NULL.
+ * `kickers[vm]` is the thread running VM vm's gisa_vcpu_kicker.
+ */
+export function galHandler(kickers: readonly string[], k: Kernel): F {
+  if (k.design.gib !== 'upstream') throw new SpecError(`the fine-grained process_gib_alert_list transcribes the upstream GIB; design ${JSON.stringify(k.design)} is coarse only`);
+  const cut = named('GISAs left on the cut-off list', (_c: C, t: ThreadView) => (t.local.cut as number) !== 0);
+  const notFinal = named('!final', (_c: C, t: ThreadView) => t.local.final !== true);
+  return kfunction('gib_alert_irq_handler', 'arch/s390/kvm/interrupt.c gib_alert_irq_handler (inc_irq_stat(IRQIO_GAL); process_gib_alert_list())', [
+    {
+      // the GAL interruption taken: origin = 0UL, so the first pass is never final
+      at: GAL_FIRST,
+      cite: 'interrupt.c gib_alert_irq_handler: inc_irq_stat(IRQIO_GAL); process_gib_alert_list(): origin = 0UL; final = 0; origin = xchg(&gib->alert_list_origin, NONE_GISA_ADDR)',
+      reads: [['gib', 'origin'], ['gib', 'list'], ['gib', 'galPending']],
+      writes: [['gib', 'origin'], ['gib', 'galPending']],
+      raises: [settleEvent('gib').type],
+      when: (c) => c.gib.galPending,
+      run: (c, t, fx) => {
+        c.gib.galPending = false;
+        cutOff(c, t, false, fx);
+      },
+      next: [{ if: cut, goto: GAL_UNLINK }, { goto: GAL_XCHG }],
+    },
+    {
+      at: GAL_XCHG,
+      cite: 'interrupt.c process_gib_alert_list: } while (!final); ... final = (origin & NONE_GISA_ADDR); origin = xchg(&gib->alert_list_origin, (!final) ? NONE_GISA_ADDR : NULL_GISA_ADDR)',
+      reads: [['gib', 'origin'], ['gib', 'list']],
+      writes: [['gib', 'origin']],
+      raises: [settleEvent('gib').type],
+      run: (c, t, fx) => cutOff(c, t, (t.local.term as number) === 1, fx),
+      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
+    },
+    {
+      at: GAL_UNLINK,
+      cite: 'interrupt.c process_gib_alert_list: gisa = phys_to_virt(origin); origin = gisa->next_alert; gisa->next_alert = gisa_phys',
+      reads: [['gib', 'list'], ['vms', '*', 'gisa', 'freed']],
+      writes: [['gib', 'list'], ['vms', '*', 'faults']],
+      run: (c, t) => {
+        const vm = lowest(t.local.cut as number);
+        t.local.vm = vm;
+        t.local.cut = (t.local.cut as number) & ~(1 << vm);
+        t.local[GAL_HELD] = ((t.local[GAL_HELD] as number | undefined) ?? 0) | (1 << vm);
+        c.gib.list &= ~(1 << vm);
+        if (vmOf(c, vm).gisa.freed) vmOf(c, vm).faults |= FAULT.GISA_WRITE_AFTER_FREE; // the walk goes on through freed memory
+      },
+    },
+    {
+      at: GAL_START,
+      cite: 'interrupt.c process_gib_alert_list: kvm = container_of(gisa, struct sie_page2, gisa)->kvm; if (hrtimer_active(&gi->timer)) hrtimer_cancel(&gi->timer); hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)',
+      waitsFor: kickers,
+      writes: [['vms', '*', 'gisa', 'timer']],
+      run: (c, t) => {
+        const vm = t.local.vm as number;
+        vmOf(c, vm).gisa.timer = true;
+        t.local[GAL_HELD] = (t.local[GAL_HELD] as number) & ~(1 << vm);
+      },
+      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
     },
   ]);
 }

@@ -1,7 +1,9 @@
 // Variants of the GISA machine with the result the checker must find.
 import { vmOf } from '../lib.ts';
-import { editFunction, swapStatements, type KFunction } from '../kthread.ts';
-import type { SystemContext } from '../context.ts';
+import { editFunction, named, swapStatements, type KFunction, type Step, type ThreadView } from '../kthread.ts';
+import { AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
+import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { FAULT, type SystemContext } from '../context.ts';
 
 /** A planted bug in the driver thread's kvm_s390_gisc_unregister (kicker-unregister configuration): one lock rule broken each. */
 const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemContext>) => ({
@@ -10,6 +12,15 @@ const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemConte
   threads: (threads: Parameters<typeof editFunction<SystemContext>>[0]) => editFunction(threads, 'driver', 'kvm_s390_gisc_unregister', edit),
 });
 const at = (f: KFunction<SystemContext>, label: string) => f.steps.findIndex((s) => s.at === label);
+/** A planted statement put before `label`: every jump to `label` now enters at it, and it falls through to `label`. */
+function insertBefore(f: KFunction<SystemContext>, label: string, step: Step<SystemContext>): KFunction<SystemContext> {
+  const steps = f.steps.flatMap((s): Step<SystemContext>[] => {
+    const redirected: Step<SystemContext> =
+      s.next === label ? { ...s, next: step.at } : typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === label ? { ...b, goto: step.at } : b)) } : s;
+    return s.at === label ? [{ ...step, next: label }, redirected] : [redirected];
+  });
+  return { ...f, steps };
+}
 import type { CoreVariant } from '../system/spec.ts';
 
 export const gisaVariants: CoreVariant[] = [
@@ -37,6 +48,13 @@ export const gisaVariants: CoreVariant[] = [
       'pv-switch': ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy', 'GisaInitNotListed'],
       // the GISA stays disabled after PV: ref_count[] is stale, but no alert.mask is in use
       'pv-use-gisa-cleared': ['FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy'],
+      // register's gisa_set_iam against the kicker: its try_cmpxchg fails and the loop re-reads alert.mask
+      'register-kicker': [],
+      // ABA over a whole AQIC enable/disable: the word changes (IAM 0 -> 0x10) and changes back (0x10 -> 0), so the
+      // kicker's try_cmpxchg with the mask it read between register's mask update and unregister succeeds (15 steps)
+      'register-unregister-kicker': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
+      // the same ABA with the GAL handler arming the kicker: unregister's gisa_set_iam writes the IAM 0 the alert left (19 steps)
+      'register-unregister-gal': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
     },
   },
   {
@@ -159,5 +177,133 @@ export const gisaVariants: CoreVariant[] = [
         .map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === 'spin_unlock(ref_lock)' ? { ...b, goto: 'return' } : b)) } : s)),
     })),
     expectedViolations: ['NoReturnHoldingLock'],
+  },
+  {
+    id: 'upstream-register-unregister-kicker',
+    description:
+      'current upstream, with gisa_vcpu_kicker and a driver registering ISC 3 and then unregistering it on two CPUs. Finding: the kicker reads the GISA word (IAM 0), then alert.mask without ref_lock while register holds it between `alert.mask |= 0x10` and gisa_set_iam (0x10); register sets IAM 0x10, unregister clears the mask and sets IAM 0 again, so the word is what the kicker read (ABA) and its try_cmpxchg installs IAM 0x10 for an ISC nobody registers: not listed, no kicker armed (15 steps). The register direction holds: every registered ISC alerts once register returns',
+    cite: 'arch/s390/kvm/interrupt.c gisa_get_ipm_or_restore_iam (READ_ONCE(gi->alert.mask) in the try_cmpxchg loop), kvm_s390_gisc_register, kvm_s390_gisc_unregister, v6.17-rc4',
+    configuration: 'register-unregister-kicker',
+    configurations: ['register-unregister-kicker'],
+    expectedViolations: ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
+  },
+  {
+    id: 'planted-restore-mask-before-loop',
+    description:
+      'planted race: gisa_get_ipm_or_restore_iam reads gi->alert.mask once, before its try_cmpxchg loop; when register changes the word (gisa_set_iam) between that read and the try_cmpxchg, the retry keeps the stale mask and restores an IAM without the ISC just registered, and the kicker stops (HRTIMER_NORESTART): an interruption for the registered ISC makes no alert',
+    cite: 'planted: interrupt.c gisa_get_ipm_or_restore_iam with "alert_mask = READ_ONCE(gi->alert.mask);" hoisted above "do {"',
+    configuration: 'register-kicker',
+    configurations: ['register-kicker'],
+    threads: (threads) =>
+      editFunction(threads, 'kicker', 'gisa_vcpu_kicker', (f) => {
+        const cmpxchg = 'gisa_get_ipm_or_restore_iam@try_cmpxchg(word)';
+        const stale: Step<SystemContext> = {
+          at: 'gisa_get_ipm_or_restore_iam@pending_mask = (word >> 24) & alert_mask (mask read before the loop)',
+          cite: 'planted: the loop recomputes pending_mask from the reloaded word and the alert_mask read before it',
+          run: (_c, t) => void (t.local.pending = (t.local.w_ipm as number) & (t.local.mask as number)),
+          next: [{ if: named('pending_mask', (_c, t) => t.local.pending !== 0), goto: '__airqs_kick_single_vcpu@for_each_set_bit(idle_mask)' }, { goto: cmpxchg }],
+        };
+        const steps = f.steps.flatMap((s) => {
+          if (s.at !== cmpxchg || typeof s.next !== 'object') return [s];
+          return [{ ...s, next: s.next.map((b) => (b.goto === 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)' ? { ...b, goto: stale.at } : b)) }, stale];
+        });
+        return { ...f, steps };
+      }),
+    expectedViolations: ['IamRestoredOrKickerArmed', 'RegisteredIscAlerts'],
+  },
+  {
+    id: 'planted-register-mask-outside-lock',
+    description:
+      'planted race: kvm_s390_gisc_register sets the ISC in gi->alert.mask before spin_lock(&gi->alert.ref_lock) (the count, the mask update and gisa_set_iam stay under it, as upstream); between the two, with ref_lock free, the mask names an ISC the IAM does not, and a kicker that reads that mask meanwhile restores an IAM register then rewrites',
+    cite: 'planted: interrupt.c kvm_s390_gisc_register with "gi->alert.mask |= 0x80 >> gisc" moved above spin_lock',
+    configuration: 'register-kicker',
+    configurations: ['register-kicker'],
+    threads: (threads) =>
+      editFunction(threads, 'driver', AQIC_ENABLE, (f) => {
+        const lock = 'kvm_s390_gisc_register@spin_lock(ref_lock)';
+        const early: Step<SystemContext> = {
+          at: 'kvm_s390_gisc_register@alert_mask |= 0x80 >> gisc (before spin_lock)',
+          cite: 'planted: if (!gi->alert.ref_count[gisc]) gi->alert.mask |= 0x80 >> gisc, without ref_lock',
+          reads: [['vms', 0, 'gisa', 'ref'], ['vms', 0, 'gisa', 'mask']],
+          writes: [['vms', 0, 'gisa', 'mask']],
+          run: (c) => {
+            const g = vmOf(c, 0).gisa;
+            if (!g.ref[3]) g.mask |= 0x10;
+          },
+          next: lock,
+        };
+        return insertBefore(f, lock, early);
+      }),
+    // AlertMaskIsRegisteredIscs (no lock in it): the mask names ISC 3 before ref_count[3] is 1 (2 steps)
+    expectedViolations: ['AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed', 'RegisteredIscAlerts'],
+  },
+  {
+    id: 'planted-unregister-clears-iam-before-ref-count',
+    description:
+      'planted race: kvm_s390_gisc_unregister clears the ISC\'s IAM bit (gisa_set_iam(origin, alert.mask & ~bit)) before it takes ref_lock and drops ref_count; until then the ISC is still registered (alert.mask has it, ref_lock free) but an interruption for it makes no alert',
+    cite: 'planted: interrupt.c kvm_s390_gisc_unregister with a gisa_set_iam(gi->origin, gi->alert.mask & ~(0x80 >> gisc)) above spin_lock',
+    configuration: 'register-unregister-kicker',
+    configurations: ['register-unregister-kicker'],
+    threads: (threads) =>
+      editFunction(threads, 'driver', AQIC_ENABLE_DISABLE, (f) => {
+        const lock = 'kvm_s390_gisc_unregister@spin_lock(ref_lock)';
+        const set = f.steps.find((s) => s.at === 'kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask)')!;
+        const early: Step<SystemContext> = {
+          ...set,
+          at: 'kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask & ~bit) (before spin_lock)',
+          cite: 'planted: gisa_set_iam(gi->origin, gi->alert.mask & ~(0x80 >> gisc)) without ref_lock, before ref_count[gisc]--',
+          reads: [...(set.reads ?? []), ['vms', 0, 'gisa', 'mask']],
+          run: (c) => {
+            const g = vmOf(c, 0).gisa;
+            if (c.gib.list & 1) return; // -EBUSY
+            g.iam = g.mask & ~0x10;
+          },
+          next: lock,
+        };
+        return insertBefore(f, lock, early);
+      }),
+    expectedViolations: ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister', 'RegisteredIscAlerts'],
+  },
+  {
+    id: 'planted-gal-start-before-unlink',
+    description:
+      'planted race: process_gib_alert_list calls hrtimer_start(&gi->timer, 0) before it unlinks the GISA (gisa->next_alert = gisa_phys); the kicker then runs on a GISA still linked, restores the IAM and stops (HRTIMER_NORESTART); an interruption meanwhile clears the IAM and, the GISA being linked, enqueues nothing; the unlink that follows leaves IAM 0 with ISC 3 registered and pending, and nothing armed',
+    cite: 'planted: interrupt.c process_gib_alert_list with the hrtimer_cancel/hrtimer_start of each GISA above "gisa->next_alert = gisa_phys"',
+    configuration: 'register-unregister-gal',
+    configurations: ['register-unregister-gal'],
+    threads: (threads) =>
+      editFunction(threads, GAL_THREAD, 'gib_alert_irq_handler', (f) => {
+        const unlink = f.steps.find((s) => s.at === GAL_UNLINK)!;
+        const start = f.steps.find((s) => s.at === GAL_START)!;
+        const cut = named('GISAs left on the cut-off list', (_c: SystemContext, t: ThreadView) => (t.local.cut as number) !== 0);
+        const notFinal = named('!final', (_c: SystemContext, t: ThreadView) => t.local.final !== true);
+        const armFirst: Step<SystemContext> = {
+          ...start,
+          run: (c, t) => {
+            const vm = lowest(t.local.cut as number);
+            t.local.vm = vm;
+            vmOf(c, vm).gisa.timer = true;
+          },
+          next: GAL_UNLINK,
+        };
+        const unlinkAfter: Step<SystemContext> = {
+          ...unlink,
+          run: (c, t) => {
+            const vm = t.local.vm as number;
+            t.local.cut = (t.local.cut as number) & ~(1 << vm);
+            c.gib.list &= ~(1 << vm);
+            if (vmOf(c, vm).gisa.freed) vmOf(c, vm).faults |= FAULT.GISA_WRITE_AFTER_FREE;
+          },
+          next: [{ if: cut, goto: GAL_START }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
+        };
+        const steps = f.steps.flatMap((s) => {
+          if (s.at === GAL_UNLINK) return [armFirst];
+          if (s.at === GAL_START) return [unlinkAfter];
+          return typeof s.next === 'object' ? [{ ...s, next: s.next.map((b) => (b.goto === GAL_UNLINK ? { ...b, goto: GAL_START } : b)) }] : [s];
+        });
+        return { ...f, steps };
+      }),
+    // the one new to upstream: RegisteredIscAlerts (15 steps); the other two are upstream's ABA finding
+    expectedViolations: ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister', 'RegisteredIscAlerts'],
   },
 ];

@@ -41,6 +41,8 @@ const heavy = (e: { machine: string; variant: string; configuration: string }) =
 describe('partial-order reduction on the shipped fine-grained configurations', () => {
   it('there are some (the gisa pilot at least)', () => {
     expect(fineEntries.map(({ e }) => `${e.machine}/${e.configuration}`)).toContain('kvm_s390_gisa_interrupt/kicker-destroy');
+    // GISC register/unregister against the kicker and the GAL handler (issue 11)
+    for (const c of ['register-kicker', 'register-unregister-kicker', 'register-unregister-gal']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${c}`);
   });
   for (const { spec, e } of fineEntries) {
     it(`${e.machine}/${e.variant}/${e.configuration}: the same violations, replayed traces, the same verdicts`, heavy(e), () => {
