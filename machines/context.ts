@@ -79,6 +79,12 @@ export const FAULT = {
   PQAP_HOOK_USE_AFTER_CLEAR: 1024,
   /** kvm_s390_gisa_init (re-enable after PV) memset a GISA the GIB alert list still reaches: its next_alert becomes itself and process_gib_alert_list loops on it */
   GISA_INIT_WHILE_LISTED: 2048,
+  /** ghost (issue 14, machines/gisa/kvm_s390_gisa_interrupt.invariants.ts ledger): a step made an adapter interruption pending, presented or cleared it other than its kernel function says (the IPM ledger did not balance) */
+  IRQ_LEDGER: 4096,
+  /** ghost (issue 14): KVM_PV_ENABLE / KVM_PV_DISABLE left the GISA other than kvm_s390_handle_pv says */
+  PV_SWITCH_POST: 8192,
+  /** ghost (issue 14): a vcpu step (wait intercept, kvm_vcpu_check_block, vcpu_pre_run) left the halt, halted or entered SIE other than the kernel says */
+  VCPU_STEP_POST: 16384,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
