@@ -85,6 +85,8 @@ export const FAULT = {
   PV_SWITCH_POST: 8192,
   /** ghost (issue 14): a vcpu step (wait intercept, kvm_vcpu_check_block, vcpu_pre_run) left the halt, halted or entered SIE other than the kernel says */
   VCPU_STEP_POST: 16384,
+  /** ghost (issue 14): kvm_s390_gisc_register / unregister answered or changed ref_count[], alert.mask or the IAM other than the kernel says */
+  GISC_STEP_POST: 32768,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

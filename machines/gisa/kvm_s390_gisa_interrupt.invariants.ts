@@ -104,6 +104,7 @@ interface Snap {
   freed: boolean;
   listed: boolean;
   pv: boolean;
+  ref: number[];
   vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean }[];
 }
 
@@ -111,7 +112,7 @@ function snap(c: SystemContext, vm: number): Snap {
   const k = c.vms[vm]!;
   const g = k.gisa;
   return {
-    origin: g.origin, ipm: g.ipm, iam: g.iam, mask: g.mask, timer: g.timer, freed: g.freed, listed: listed(c, vm), pv: !!k.pv,
+    origin: g.origin, ipm: g.ipm, iam: g.iam, mask: g.mask, timer: g.timer, freed: g.freed, listed: listed(c, vm), pv: !!k.pv, ref: [...g.ref],
     vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped })),
   };
 }
@@ -119,7 +120,7 @@ function snap(c: SystemContext, vm: number): Snap {
 /** The step kinds the ledger knows; each action names its kind. */
 export type LedgerOp =
   | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame'
-  | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run';
+  | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister';
 
 interface LedgerEvent {
   type: string;
@@ -167,7 +168,7 @@ function presents(b: Snap, a: Snap, i: number, psw: boolean): boolean {
 }
 
 /** The IPM and interruption bookkeeping of one step (FAULT.IRQ_LEDGER when it does not balance). */
-function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number, rc: unknown): boolean {
+function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number, rc: unknown, raised: readonly LedgerEvent[]): boolean {
   const bit = e.isc !== undefined && e.isc >= 0 && e.isc < 8 ? bitOf(e.isc) : 0;
   switch (op) {
     case 'airq':
@@ -176,6 +177,8 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
     case 'inject':
       // interrupt.c __inject_io: gisa_set_ipm_gisc when gi->origin, else the float list (not modelled); returns 0
       if (rc !== 0) return false;
+      // kvm_s390_inject_vm -> __inject_vm: then __floating_irq_kick wakes the first vcpu of idle_mask (whatever its PSW and CR6), none when no vcpu is idle
+      if (!kicksFirstIdle(b, raised)) return false;
       return b.origin ? arrives(b, a, bit, true) : a.ipm === b.ipm && swapped(b, a).length === 0;
     case 'deliver':
       // kvm-s390.c vcpu_pre_run -> kvm_s390_deliver_pending_interrupts -> __deliver_io
@@ -220,6 +223,41 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
 
 const EINVAL_ = -22;
 const EIO_ = -5;
+const ENODEV_ = -19;
+const ERANGE_ = -34;
+/** gib->nisc, what kvm_s390_gisc_register returns (GAL_ISC). */
+const NISC = 5;
+
+function kicksFirstIdle(b: Snap, raised: readonly LedgerEvent[]): boolean {
+  const first = b.vcpus.findIndex((v) => v.idle);
+  const wakeups = raised.filter((x) => x.type === 'kvm_s390_vcpu_wakeup');
+  return first < 0 ? wakeups.length === 0 : wakeups.length === 1 && wakeups[0]!.vcpu === first;
+}
+
+/**
+ * kvm_s390_gisc_register / kvm_s390_gisc_unregister (interrupt.c, v6.17-rc4), FAULT.GISC_STEP_POST: -ENODEV without
+ * gi->origin, -ERANGE for gisc > MAX_ISC, unregister -EINVAL on ref_count 0, each changing nothing; else ref_count[gisc]
+ * one up (register, returning gib->nisc) or down (0), the ISC in alert.mask exactly while its count is non-zero, and
+ * (upstream: gisa_set_iam(gi->origin, gi->alert.mask) on 0 <-> 1, refused while listed) the IAM following.
+ */
+function giscPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, rc: unknown, upstream: boolean): boolean {
+  const isc = e.isc ?? -1;
+  const unchanged = a.mask === b.mask && a.iam === b.iam && a.ref.every((r, i) => r === b.ref[i]);
+  if (!b.origin) return rc === ENODEV_ && unchanged;
+  if (isc > 7 || isc < 0) return rc === ERANGE_ && unchanged;
+  const bit = bitOf(isc);
+  const others = a.ref.every((r, i) => i === isc || r === b.ref[i]);
+  const before = b.ref[isc] ?? 0;
+  if (op === 'unregister' && before === 0) return rc === EINVAL_ && unchanged;
+  const after = op === 'register' ? before + 1 : before - 1;
+  if (!others || a.ref[isc] !== after) return false;
+  if (op === 'register' ? rc !== NISC : rc !== 0) return false;
+  const edge = op === 'register' ? before === 0 : after === 0;
+  const mask = edge ? (op === 'register' ? b.mask | bit : b.mask & ~bit) : b.mask;
+  if (a.mask !== mask) return false;
+  if (!upstream) return true;
+  return a.iam === (edge && !b.listed ? mask : b.iam);
+}
 
 /** kvm_s390_gisa_init as kvm_s390_gisa_enable runs it: origin set, the GISA memset (IPM 0), IAM = alert.mask (both 0 upstream), the timer not armed. */
 const fresh = (a: Snap) => a.origin && a.ipm === 0 && a.iam === a.mask && !a.timer;
@@ -299,10 +337,13 @@ export function ghostLedger<C extends SystemContext, E, I extends { vm?: number;
     const vcpu = ix.vcpu ?? ev.vcpu ?? 0;
     if (!raw.vms[vm]) return void fn(c, e, ix, fx);
     const b = snap(raw, vm);
-    const rc = fn(c, e, ix, fx);
+    const raised: LedgerEvent[] = [];
+    const rec = { raise: (x: never) => { raised.push(x as LedgerEvent); fx.raise(x); } } as F;
+    const rc = fn(c, e, ix, rec);
     const a = snap(raw, vm);
     let bits = 0;
-    if (!irqLedger(op, b, a, ev, vcpu, rc)) bits |= FAULT.IRQ_LEDGER;
+    if (!irqLedger(op, b, a, ev, vcpu, rc, raised)) bits |= FAULT.IRQ_LEDGER;
+    if ((op === 'register' || op === 'unregister') && !giscPost(op, b, a, ev, rc, k.design.gib === 'upstream')) bits |= FAULT.GISC_STEP_POST;
     if ((op === 'pv-enable' || op === 'pv-disable') && !pvPost(op, b, a, ev, raw, rc)) bits |= FAULT.PV_SWITCH_POST;
     if (!vcpuPost(op, b, a, vcpu, k.design.gib === 'upstream')) bits |= FAULT.VCPU_STEP_POST;
     if (bits) raw.vms[vm]!.faults |= bits;
@@ -330,7 +371,14 @@ export const VcpuStepPostcondition = inv(
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
 
-gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa);
+export const GiscRegisterStep = inv(
+  'GiscRegisterStep',
+  'interrupt.c kvm_s390_gisc_register: -ENODEV without gi->origin, -ERANGE for gisc > MAX_ISC, else under gi->alert.ref_lock ref_count[gisc]++, on 0 -> 1 alert.mask |= 0x80 >> gisc and gisa_set_iam(gi->origin, alert.mask), and it returns gib->nisc; kvm_s390_gisc_unregister: the same refusals, -EINVAL when ref_count[gisc] is 0, else ref_count[gisc]--, on 1 -> 0 the ISC leaves alert.mask and gisa_set_iam, and 0',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISC_STEP_POST)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+);
+
+gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep);
 
 /** `kernel(ghostLedger(op, k, fn))`: an action whose step the ledger checks (one wrapper call, so the mutation analysis names `fn` after its action). */
 export function ledgered(op: LedgerOp, k: LedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {

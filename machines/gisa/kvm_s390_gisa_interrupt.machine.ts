@@ -393,9 +393,9 @@ export function gisaImplementations(k: Kernel) {
     },
     actions: {
       // interrupt.c kvm_s390_gisc_register (called by a driver: vfio_ap)
-      kvm_s390_gisc_register: ledgered('frame', k, (c, e, ix) => void k.kvm_s390_gisc_register(c, ix.vm!, e.isc!)),
+      kvm_s390_gisc_register: ledgered('register', k, (c, e, ix) => k.kvm_s390_gisc_register(c, ix.vm!, e.isc!)),
       // interrupt.c kvm_s390_gisc_unregister
-      kvm_s390_gisc_unregister: ledgered('frame', k, (c, e, ix) => void k.kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
+      kvm_s390_gisc_unregister: ledgered('unregister', k, (c, e, ix) => k.kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
       // millicode: an adapter interruption is made pending in this GISA
       gisa_adapter_interruption: ledgered('airq', k, (c, e, ix, fx) => {
         if (c.airqs > 0) c.airqs -= 1;
