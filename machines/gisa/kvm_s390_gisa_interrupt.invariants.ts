@@ -171,9 +171,17 @@ function presents(b: Snap, a: Snap, i: number, psw: boolean): boolean {
 function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number, rc: unknown, raised: readonly LedgerEvent[]): boolean {
   const bit = e.isc !== undefined && e.isc >= 0 && e.isc < 8 ? bitOf(e.isc) : 0;
   switch (op) {
-    case 'airq':
+    case 'airq': {
       // interrupt.c header / GIB cover letter: the adapter sets the IPM bit (or SIE takes it); a freed page is NoGisaUseAfterFree's
-      return b.freed || arrives(b, a, bit, false);
+      if (b.freed) return true;
+      if (!arrives(b, a, bit, false)) return false;
+      // and it alerts when it is left pending with its IAM bit set: the IAM cleared, the GISA enqueued on the GIB alert list, a GAL
+      // interruption (gisa_alert) when it was not listed; otherwise the IAM and the list stay (README assumptions)
+      const alerts = raised.filter((x) => x.type === 'gisa_alert').length;
+      const taken = swapped(b, a).length > 0;
+      if (!taken && b.iam & bit) return a.iam === 0 && a.listed && alerts === (b.listed ? 0 : 1);
+      return a.iam === b.iam && a.listed === b.listed && alerts === 0;
+    }
     case 'inject':
       // interrupt.c __inject_io: gisa_set_ipm_gisc when gi->origin, else the float list (not modelled); returns 0
       if (rc !== 0) return false;
