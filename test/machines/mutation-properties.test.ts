@@ -153,10 +153,10 @@ describe('AlertListDrained (process_gib_alert_list unlinks every GISA on the ale
   });
 });
 
-describe('issue 14 step ledger: AdapterInterruptionLedger, PvSwitchLeavesGisa, VcpuStepPostcondition', () => {
+describe('issue 14 step ledger: AdapterInterruptionLedger, PvSwitchLeavesGisa, VcpuStepPostcondition, GiscRegisterStep', () => {
   it('upstream holds all three in one-isc, pv-switch-no-driver and one-vcpu; pv-switch-no-driver holds every property', () => {
     for (const r of [checkModel(gisaSpec.model('upstream')), checkModel(vcpuSpec.model('upstream'))]) {
-      for (const p of ['AdapterInterruptionLedger', 'PvSwitchLeavesGisa', 'VcpuStepPostcondition']) if (result(r, p)) expect(result(r, p).holds, p).toBe(true);
+      for (const p of ['AdapterInterruptionLedger', 'PvSwitchLeavesGisa', 'VcpuStepPostcondition', 'GiscRegisterStep']) if (result(r, p)) expect(result(r, p).holds, p).toBe(true);
     }
     const pv = checkModel(gisaSpec.model('upstream', 'pv-switch-no-driver'));
     expect(violated(pv)).toEqual([]);
@@ -175,6 +175,13 @@ describe('issue 14 step ledger: AdapterInterruptionLedger, PvSwitchLeavesGisa, V
     expect(mismatches(r)).toEqual([]);
     expect(violated(r)).toEqual(['PvSwitchLeavesGisa']);
     expect(events(result(r, 'PvSwitchLeavesGisa').trace)).toEqual(['KVM_PV_ENABLE']);
+  });
+
+  it('planted-unregister-keeps-mask answers 0 to an unregister with ref_count 0 (GiscRegisterStep, 1 step; the kernel says -EINVAL)', () => {
+    const r = checkModel(gisaSpec.model('planted-unregister-keeps-mask'));
+    expect(mismatches(r)).toEqual([]);
+    expect(violated(r)).toEqual(['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList', 'GiscRegisterStep']);
+    expect(events(result(r, 'GiscRegisterStep').trace)).toEqual(['kvm_s390_gisc_unregister']);
   });
 
   it('planted-wait-no-halt breaks VcpuStepPostcondition at the wait intercept with nothing pending (3 steps)', () => {
