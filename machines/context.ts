@@ -87,6 +87,14 @@ export const FAULT = {
   GISA_INIT_WHILE_LISTED: 2048,
   /** PQAP(AQIC) answered the guest 0 (AP_RESPONSE_NORMAL) but the AP's interruptions are not as it asked (configurations with apAnswers) */
   GUEST_TOLD_SUCCESS: 4096,
+  /** ghost (issue 14, machines/gisa/kvm_s390_gisa_interrupt.invariants.ts ledger): a step made an adapter interruption pending, presented or cleared it other than its kernel function says (the IPM ledger did not balance) */
+  IRQ_LEDGER: 8192,
+  /** ghost (issue 14): KVM_PV_ENABLE / KVM_PV_DISABLE left the GISA other than kvm_s390_handle_pv says */
+  PV_SWITCH_POST: 16384,
+  /** ghost (issue 14): a vcpu step (wait intercept, kvm_vcpu_check_block, vcpu_pre_run) left the halt, halted or entered SIE other than the kernel says */
+  VCPU_STEP_POST: 32768,
+  /** ghost (issue 14): kvm_s390_gisc_register / unregister answered or changed ref_count[], alert.mask or the IAM other than the kernel says */
+  GISC_STEP_POST: 65536,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

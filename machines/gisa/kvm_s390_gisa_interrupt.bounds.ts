@@ -105,6 +105,16 @@ export const gisaConfigurations: CoreConfiguration[] = [
     invariants: [AlertMaskZeroAtDestroy, GisaInitNotListed],
   },
   {
+    // issue 14: in pv-switch upstream already breaks AlertMaskIsRegisteredIscs, AlertMaskZeroAtDestroy, FreedGisaNotInAlertList and
+    // GisaInitNotListed (a registration held across the switch), which hides every mutant of the switch; QEMU resets the AP queues
+    // (vfio_ap unregisters) before it switches a guest to PV, so here no driver registers and upstream holds every property
+    id: 'pv-switch-no-driver',
+    description: 'as pv-switch, but no driver registers an ISC (QEMU resets the AP queues before KVM_PV_ENABLE): adapter interruptions only set IPM bits (IAM 0, nothing listed), QEMU\'s CLEAR_IRQS, the vcpu taking ISC 3, the PV switch, the teardown',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2, uvAiv: false, pv: true },
+    bounds: { types: [...COARSE.filter((t) => t !== 'kvm_s390_gisc_register' && t !== 'kvm_s390_gisc_unregister'), 'KVM_PV_ENABLE', 'KVM_PV_DISABLE'] },
+    invariants: [AlertMaskZeroAtDestroy, GisaInitNotListed],
+  },
+  {
     id: 'kicker-unregister',
     description: 'fine-grained, 2 threads: the gisa_vcpu_kicker callback against kvm_s390_gisc_unregister of ISC 3 (registered at start) under ref_lock; up to 2 adapter interruptions, a vcpu taking ISC 3, the GAL handler',
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },

@@ -2,6 +2,9 @@
 import { FAULT, MAX_ISC } from '../context.ts';
 import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
 import { lockFree, lockPath, reported, spinlock, type KContext, type Path } from '../kthread.ts';
+import { probe } from '../../src/check/probe.ts';
+import type { SystemContext } from '../context.ts';
+import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
 
 /** gi->alert.ref_lock of VM vm (machines/gisa/kvm_s390_gisa_interrupt.threads.ts takes it). */
 export const ref_lock = (vm: number) => spinlock('gi->alert.ref_lock', vm);
@@ -117,3 +120,308 @@ export const GisaInitNotListed = inv(
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISA_INIT_WHILE_LISTED)),
   { context: [['vms', '*', 'faults'], ['vms', 'length']] },
 );
+
+// Issue 14: step postconditions. A state invariant cannot say what one step did, so the actions
+// of the gisa and vcpu regions run their kernel function inside `ghostLedger`, which snapshots
+// the VM before, compares after, and records an unbalanced step as a ghost FAULT bit that the
+// properties below read. The ledger is harness code (this file is not mutated): what it expects
+// is what the kernel function's documentation and callers say, not what the model computes.
+
+/** The parts of one VM a step postcondition compares. */
+interface Snap {
+  origin: boolean;
+  ipm: number;
+  iam: number;
+  mask: number;
+  timer: boolean;
+  freed: boolean;
+  listed: boolean;
+  pv: boolean;
+  ref: number[];
+  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean }[];
+}
+
+function snap(c: SystemContext, vm: number): Snap {
+  const k = c.vms[vm]!;
+  const g = k.gisa;
+  return {
+    origin: g.origin, ipm: g.ipm, iam: g.iam, mask: g.mask, timer: g.timer, freed: g.freed, listed: listed(c, vm), pv: !!k.pv, ref: [...g.ref],
+    vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped })),
+  };
+}
+
+/** The step kinds the ledger knows; each action names its kind. */
+export type LedgerOp =
+  | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame'
+  | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister';
+
+interface LedgerEvent {
+  type: string;
+  vm?: number;
+  vcpu?: number;
+  isc?: number;
+  outcome?: string;
+}
+
+const bitOf = (isc: number) => 0x80 >> isc;
+const lowest = (d: number): number => {
+  for (let isc = 0; isc < 8; isc++) if (d & bitOf(isc)) return isc;
+  return -1;
+};
+const popcount = (x: number): number => {
+  let n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+};
+
+/** The vcpus whose I/O PSW mask went from enabled to disabled in the step: an I/O interruption presented by PSW swap. */
+const swapped = (b: Snap, a: Snap) => b.vcpus.flatMap((v, i) => (v.pswIo && !a.vcpus[i]!.pswIo ? [i] : []));
+const pswEnabledBy = (b: Snap, a: Snap) => b.vcpus.some((v, i) => !v.pswIo && a.vcpus[i]!.pswIo);
+
+/**
+ * An adapter interruption on `bit` arriving (millicode, or __inject_io): SIE presents it at once to
+ * one vcpu in SIE enabled for it (a PSW swap), or it is pending in the IPM; nothing else in the IPM
+ * moves. `takeClears`: __inject_io sets the bit and SIE presents the pending bit (it leaves the IPM).
+ */
+function arrives(b: Snap, a: Snap, bit: number, takeClears: boolean): boolean {
+  const takers = b.vcpus.flatMap((v, i) => (v.inSie && v.pswIo && v.cr6 & bit ? [i] : []));
+  const sw = swapped(b, a);
+  if (pswEnabledBy(b, a)) return false;
+  if (takers.length === 0) return sw.length === 0 && a.ipm === (b.ipm | bit);
+  if (sw.length !== 1 || !takers.includes(sw[0]!)) return false;
+  return takeClears ? (a.ipm & ~bit) === (b.ipm & ~bit) : a.ipm === b.ipm;
+}
+
+/** Presentation by PSW swap to vcpu i (__deliver_io): the highest-priority ISC its PSW and CR6 allow leaves the IPM, and I/O is disabled; else nothing. */
+function presents(b: Snap, a: Snap, i: number, psw: boolean): boolean {
+  const v = b.vcpus[i]!;
+  const d = b.origin && psw ? b.ipm & v.cr6 : 0;
+  if (!d) return a.ipm === b.ipm && a.vcpus[i]!.pswIo === psw;
+  return a.ipm === (b.ipm & ~bitOf(lowest(d))) && !a.vcpus[i]!.pswIo;
+}
+
+/** The IPM and interruption bookkeeping of one step (FAULT.IRQ_LEDGER when it does not balance). */
+function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number, rc: unknown, raised: readonly LedgerEvent[]): boolean {
+  const bit = e.isc !== undefined && e.isc >= 0 && e.isc < 8 ? bitOf(e.isc) : 0;
+  switch (op) {
+    case 'airq': {
+      // interrupt.c header / GIB cover letter: the adapter sets the IPM bit (or SIE takes it); a freed page is NoGisaUseAfterFree's
+      if (b.freed) return true;
+      if (!arrives(b, a, bit, false)) return false;
+      // and it alerts when it is left pending with its IAM bit set: the IAM cleared, the GISA enqueued on the GIB alert list, a GAL
+      // interruption (gisa_alert) when it was not listed; otherwise the IAM and the list stay (README assumptions)
+      const alerts = raised.filter((x) => x.type === 'gisa_alert').length;
+      const taken = swapped(b, a).length > 0;
+      if (!taken && b.iam & bit) return a.iam === 0 && a.listed && alerts === (b.listed ? 0 : 1);
+      return a.iam === b.iam && a.listed === b.listed && alerts === 0;
+    }
+    case 'inject':
+      // interrupt.c __inject_io: gisa_set_ipm_gisc when gi->origin, else the float list (not modelled); returns 0
+      if (rc !== 0) return false;
+      // kvm_s390_inject_vm -> __inject_vm: then __floating_irq_kick wakes the first vcpu of idle_mask (whatever its PSW and CR6), none when no vcpu is idle
+      if (!kicksFirstIdle(b, raised)) return false;
+      return b.origin ? arrives(b, a, bit, true) : a.ipm === b.ipm && swapped(b, a).length === 0;
+    case 'deliver':
+      // kvm-s390.c vcpu_pre_run -> kvm_s390_deliver_pending_interrupts -> __deliver_io
+      return presents(b, a, vcpu, b.vcpus[vcpu]!.pswIo);
+    case 'stosm':
+      // the guest enables I/O in SIE: SIE presents what is now deliverable
+      return presents(b, a, vcpu, true);
+    case 'tpi': {
+      // priv.c handle_tpi -> kvm_s390_get_io_int(gcr[6]): the highest-priority ISC of CR6, test-and-cleared (cc 1); on a failed store
+      // kvm_s390_reinject_io_int sets it again (cc 1); a failed kzalloc sets it again (cc 0); nothing pending: cc 0
+      if (swapped(b, a).length > 1 || pswEnabledBy(b, a)) return false;
+      const d = b.origin ? b.ipm & b.vcpus[vcpu]!.cr6 : 0;
+      if (!d) return rc === 0 && a.ipm === b.ipm && swapped(b, a).length === 0;
+      const got = bitOf(lowest(d));
+      switch (e.outcome ?? 'stored') {
+        case 'stored':
+          return rc === 1 && a.ipm === (b.ipm & ~got) && swapped(b, a).length === 0;
+        case 'store-fails':
+          return rc === 1 && arrives({ ...b, ipm: b.ipm & ~got }, a, got, true);
+        default:
+          return rc === 0 && a.ipm === b.ipm && swapped(b, a).length === 0;
+      }
+    }
+    case 'tac':
+      // interrupt.c gisa_tac_ipm_gisc (as __deliver_io takes one ISC)
+      return a.ipm === (b.ipm & ~bit);
+    case 'clear':
+      // interrupt.c kvm_s390_gisa_clear: gisa_clear_ipm when gi->origin
+      return a.ipm === (b.origin ? 0 : b.ipm);
+    case 'getall':
+      // interrupt.c get_all_floating_irqs: every IPM bit test-and-cleared into the buffer, one irq each
+      return a.ipm === (b.origin ? 0 : b.ipm) && rc === (b.origin ? popcount(b.ipm) : 0);
+    case 'pv-enable':
+    case 'pv-disable':
+      // the memset of a re-initialised GISA clears the IPM (PvSwitchLeavesGisa says when); otherwise no IPM change
+      return swapped(b, a).length === 0 && (a.ipm === b.ipm || a.ipm === 0);
+    default:
+      // every other step of these regions leaves the IPM alone and presents nothing
+      return a.ipm === b.ipm && swapped(b, a).length === 0;
+  }
+}
+
+const EINVAL_ = -22;
+const EIO_ = -5;
+const ENODEV_ = -19;
+const ERANGE_ = -34;
+/** gib->nisc, what kvm_s390_gisc_register returns (GAL_ISC). */
+const NISC = 5;
+
+function kicksFirstIdle(b: Snap, raised: readonly LedgerEvent[]): boolean {
+  const first = b.vcpus.findIndex((v) => v.idle);
+  const wakeups = raised.filter((x) => x.type === 'kvm_s390_vcpu_wakeup');
+  return first < 0 ? wakeups.length === 0 : wakeups.length === 1 && wakeups[0]!.vcpu === first;
+}
+
+/**
+ * kvm_s390_gisc_register / kvm_s390_gisc_unregister (interrupt.c, v6.17-rc4), FAULT.GISC_STEP_POST: -ENODEV without
+ * gi->origin, -ERANGE for gisc > MAX_ISC, unregister -EINVAL on ref_count 0, each changing nothing; else ref_count[gisc]
+ * one up (register, returning gib->nisc) or down (0), the ISC in alert.mask exactly while its count is non-zero, and
+ * (upstream: gisa_set_iam(gi->origin, gi->alert.mask) on 0 <-> 1, refused while listed) the IAM following.
+ */
+function giscPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, rc: unknown, upstream: boolean): boolean {
+  const isc = e.isc ?? -1;
+  const unchanged = a.mask === b.mask && a.iam === b.iam && a.ref.every((r, i) => r === b.ref[i]);
+  if (!b.origin) return rc === ENODEV_ && unchanged;
+  if (isc > 7 || isc < 0) return rc === ERANGE_ && unchanged;
+  const bit = bitOf(isc);
+  const others = a.ref.every((r, i) => i === isc || r === b.ref[i]);
+  const before = b.ref[isc] ?? 0;
+  if (op === 'unregister' && before === 0) return rc === EINVAL_ && unchanged;
+  const after = op === 'register' ? before + 1 : before - 1;
+  if (!others || a.ref[isc] !== after) return false;
+  if (op === 'register' ? rc !== NISC : rc !== 0) return false;
+  const edge = op === 'register' ? before === 0 : after === 0;
+  const mask = edge ? (op === 'register' ? b.mask | bit : b.mask & ~bit) : b.mask;
+  if (a.mask !== mask) return false;
+  if (!upstream) return true;
+  return a.iam === (edge && !b.listed ? mask : b.iam);
+}
+
+/** kvm_s390_gisa_init as kvm_s390_gisa_enable runs it: origin set, the GISA memset (IPM 0), IAM = alert.mask (both 0 upstream), the timer not armed. */
+const fresh = (a: Snap) => a.origin && a.ipm === 0 && a.iam === a.mask && !a.timer;
+const same = (b: Snap, a: Snap) => a.origin === b.origin && a.ipm === b.ipm && a.iam === b.iam && a.mask === b.mask && a.timer === b.timer && a.listed === b.listed && a.pv === b.pv;
+
+/** KVM_PV_ENABLE / KVM_PV_DISABLE (FAULT.PV_SWITCH_POST when the GISA is left otherwise). */
+function pvPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, c: SystemContext, rc: unknown): boolean {
+  const p = c.params;
+  const exitEnables = (p.useGisaAtPvExit ?? p.useGisa ?? true) && (p.aiv ?? true);
+  // kvm-s390.c kvm_s390_cpus_from_pv: "if (use_gisa) kvm_s390_gisa_enable(kvm)"; interrupt.c kvm_s390_gisa_enable re-initialises only a GISA without origin
+  const fromPv = (x: { origin: boolean; ipm: number }) => (exitEnables && !x.origin ? fresh(a) : a.origin === x.origin && (!x.origin || a.ipm === x.ipm));
+  // kvm-s390.c kvm_s390_cpus_to_pv: without BIT_UV_FEAT_AIV kvm_s390_gisa_disable -> kvm_s390_gisa_destroy: alert.mask 0, unlinked (process_gib_alert_list on -EBUSY), timer cancelled, origin NULL
+  const disabled = !a.origin && a.mask === 0 && !a.timer && !a.listed;
+  const uvAiv = p.uvAiv ?? true;
+  if (op === 'pv-enable') {
+    // kvm_s390_handle_pv KVM_PV_ENABLE: "r = -EINVAL; if (kvm_s390_pv_is_protected(kvm)) break;"
+    if (b.pv) return rc === EINVAL_ && same(b, a);
+    if (e.outcome !== 'create-fails') return rc === 0 && a.pv && (uvAiv ? same({ ...b, pv: true }, a) : !b.origin || disabled);
+    // a vcpu's kvm_s390_pv_create_cpu fails: kvm_s390_cpus_from_pv undoes the switch, -EIO, the VM not protected
+    return rc === EIO_ && !a.pv && (uvAiv ? fromPv(b) : fromPv({ origin: false, ipm: 0 }));
+  }
+  // KVM_PV_DISABLE: "r = -EINVAL; if (!kvm_s390_pv_is_protected(kvm)) break;", then kvm_s390_cpus_from_pv
+  if (!b.pv) return rc === EINVAL_ && same(b, a);
+  return rc === 0 && !a.pv && fromPv(b);
+}
+
+/** The vcpu run loop's steps (FAULT.VCPU_STEP_POST). `upstream`: the design clears kicked_mask in kvm_arch_vcpu_runnable. */
+function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean): boolean {
+  const vb = b.vcpus[i];
+  const va = a.vcpus[i];
+  if (!vb || !va) return true;
+  // kvm_arch_vcpu_runnable -> kvm_s390_vcpu_has_irq with the enabled wait PSW: a GISA ISC of CR6 is pending
+  const runnable = b.origin && (b.ipm & vb.cr6) !== 0;
+  switch (op) {
+    case 'wait':
+      // interrupt.c kvm_s390_handle_wait: "if (kvm_arch_vcpu_runnable(vcpu)) return 0;" ... __set_cpu_idle; kvm_vcpu_halt: halts only when
+      // not runnable, and with nothing pending at all it halts (the IAM restore finds nothing)
+      return !va.inSie && va.pswIo && (!va.idle || !runnable) && (runnable || b.ipm !== 0 || va.idle);
+    case 'check-block':
+      // kvm_main.c kvm_vcpu_check_block: < 0 (leave the halt, __unset_cpu_idle) exactly when kvm_arch_vcpu_runnable; upstream clears kicked_mask there
+      return va.idle === !runnable && (!upstream || !va.kicked);
+    case 'deliver':
+      // kvm-s390.c vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask), then SIE entry
+      return va.inSie && !va.kicked && !va.idle;
+    case 'post-run':
+      return !va.inSie;
+    case 'start':
+      // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared
+      return !va.stopped;
+    case 'stop':
+      // kvm_s390_vcpu_stop: CPUSTAT_STOPPED set; a halted vcpu leaves kvm_vcpu_block first (__unset_cpu_idle)
+      return va.stopped && !va.idle && (!upstream || !vb.idle || !va.kicked);
+    default:
+      return true;
+  }
+}
+
+/** What a ledger step needs of the machine's kernel table. */
+interface LedgerKernel {
+  design: { gib: string };
+}
+
+/**
+ * Runs `fn` (an action's kernel call, returning its return value) and checks the step's
+ * postconditions on the VM `ix.vm` (or the event's): FAULT.IRQ_LEDGER, PV_SWITCH_POST, VCPU_STEP_POST.
+ * Reads and writes the raw context (probe.unwrap), so the footprint verification sees only the kernel function.
+ */
+export function ghostLedger<C extends SystemContext, E, I extends { vm?: number; vcpu?: number }, F extends { raise(e: never): void }>(
+  op: LedgerOp,
+  k: LedgerKernel,
+  fn: (c: C, e: E, ix: I, fx: F) => unknown,
+): (c: C, e: E, ix: I, fx: F) => void {
+  return (c, e, ix, fx) => {
+    const raw = probe.unwrap(c);
+    const ev = e as unknown as LedgerEvent;
+    const vm = ix.vm ?? ev.vm ?? 0;
+    const vcpu = ix.vcpu ?? ev.vcpu ?? 0;
+    if (!raw.vms[vm]) return void fn(c, e, ix, fx);
+    const b = snap(raw, vm);
+    const raised: LedgerEvent[] = [];
+    const rec = { raise: (x: never) => { raised.push(x as LedgerEvent); fx.raise(x); } } as F;
+    const rc = fn(c, e, ix, rec);
+    const a = snap(raw, vm);
+    let bits = 0;
+    if (!irqLedger(op, b, a, ev, vcpu, rc, raised)) bits |= FAULT.IRQ_LEDGER;
+    if ((op === 'register' || op === 'unregister') && !giscPost(op, b, a, ev, rc, k.design.gib === 'upstream')) bits |= FAULT.GISC_STEP_POST;
+    if ((op === 'pv-enable' || op === 'pv-disable') && !pvPost(op, b, a, ev, raw, rc)) bits |= FAULT.PV_SWITCH_POST;
+    if (!vcpuPost(op, b, a, vcpu, k.design.gib === 'upstream')) bits |= FAULT.VCPU_STEP_POST;
+    if (bits) raw.vms[vm]!.faults |= bits;
+  };
+}
+
+export const AdapterInterruptionLedger = inv(
+  'AdapterInterruptionLedger',
+  'interrupt.c, the GISA IPM as a ledger of adapter interruptions: one made pending (the adapter through millicode; __inject_io -> gisa_set_ipm_gisc) is presented at once to a vcpu in SIE enabled for it or its IPM bit is set; it leaves the IPM only when presented (__deliver_io: gisa_tac_ipm_gisc and the PSW swap of the highest-priority deliverable ISC; priv.c handle_tpi -> kvm_s390_get_io_int: get_top_gisa_isc, set again by gisa_set_ipm_gisc on a failed kzalloc and by kvm_s390_reinject_io_int on a failed store) or cleared (kvm_s390_gisa_clear; get_all_floating_irqs, one irq copied per bit); every other step leaves the IPM alone: nothing lost, nothing duplicated',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.IRQ_LEDGER)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+);
+
+export const PvSwitchLeavesGisa = inv(
+  'PvSwitchLeavesGisa',
+  'kvm-s390.c kvm_s390_handle_pv: KVM_PV_ENABLE answers -EINVAL on a protected VM; kvm_s390_cpus_to_pv without BIT_UV_FEAT_AIV runs kvm_s390_gisa_disable (interrupt.c kvm_s390_gisa_destroy: alert.mask 0, unlinked, hrtimer_cancel, gi->origin NULL) and, when a vcpu\'s kvm_s390_pv_create_cpu fails, kvm_s390_cpus_from_pv and -EIO (not protected); KVM_PV_DISABLE answers -EINVAL on a VM not protected, else kvm_s390_cpus_from_pv: with use_gisa kvm_s390_gisa_enable re-runs kvm_s390_gisa_init (origin set, GISA memset: IPM 0, IAM = alert.mask, timer idle)',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.PV_SWITCH_POST)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+);
+
+export const VcpuStepPostcondition = inv(
+  'VcpuStepPostcondition',
+  'interrupt.c kvm_s390_handle_wait halts (__set_cpu_idle, kvm_vcpu_halt) only when not kvm_arch_vcpu_runnable, and does when nothing is pending; kvm_main.c kvm_vcpu_check_block leaves the halt exactly when kvm_arch_vcpu_runnable (which clears the kicked_mask bit upstream, 9b57e9d5010b); kvm-s390.c vcpu_pre_run clears kicked_mask and enters SIE; kvm_s390_vcpu_start/stop set CPUSTAT_STOPPED as named, a halted vcpu leaving kvm_vcpu_block first',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.VCPU_STEP_POST)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+);
+
+export const GiscRegisterStep = inv(
+  'GiscRegisterStep',
+  'interrupt.c kvm_s390_gisc_register: -ENODEV without gi->origin, -ERANGE for gisc > MAX_ISC, else under gi->alert.ref_lock ref_count[gisc]++, on 0 -> 1 alert.mask |= 0x80 >> gisc and gisa_set_iam(gi->origin, alert.mask), and it returns gib->nisc; kvm_s390_gisc_unregister: the same refusals, -EINVAL when ref_count[gisc] is 0, else ref_count[gisc]--, on 1 -> 0 the ISC leaves alert.mask and gisa_set_iam, and 0',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.GISC_STEP_POST)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+);
+
+gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep);
+
+/** `kernel(ghostLedger(op, k, fn))`: an action whose step the ledger checks (one wrapper call, so the mutation analysis names `fn` after its action). */
+export function ledgered(op: LedgerOp, k: LedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {
+  return kernel(ghostLedger(op, k, fn));
+}

@@ -25,6 +25,7 @@ import { FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '..
 import type { Kernel } from '../kernel.ts';
 import type { Path } from '../kthread.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
+import { ledgered } from './kvm_s390_gisa_interrupt.invariants.ts';
 
 export const EIO = -5;
 export const EBUSY = -16;
@@ -392,39 +393,39 @@ export function gisaImplementations(k: Kernel) {
     },
     actions: {
       // interrupt.c kvm_s390_gisc_register (called by a driver: vfio_ap)
-      kvm_s390_gisc_register: kernel((c, e, ix) => void k.kvm_s390_gisc_register(c, ix.vm!, e.isc!)),
+      kvm_s390_gisc_register: ledgered('register', k, (c, e, ix) => k.kvm_s390_gisc_register(c, ix.vm!, e.isc!)),
       // interrupt.c kvm_s390_gisc_unregister
-      kvm_s390_gisc_unregister: kernel((c, e, ix) => void k.kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
+      kvm_s390_gisc_unregister: ledgered('unregister', k, (c, e, ix) => k.kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
       // millicode: an adapter interruption is made pending in this GISA
-      gisa_adapter_interruption: kernel((c, e, ix, fx) => {
+      gisa_adapter_interruption: ledgered('airq', k, (c, e, ix, fx) => {
         if (c.airqs > 0) c.airqs -= 1;
         k.gisa_adapter_interruption(c, ix.vm!, e.isc!, fx);
       }),
       // interrupt.c gisa_vcpu_kicker (hrtimer callback)
-      gisa_vcpu_kicker: kernel((c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
+      gisa_vcpu_kicker: ledgered('frame', k, (c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
       // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
-      gisa_get_ipm_or_restore_iam: kernel((c, _e, ix) => void k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
+      gisa_get_ipm_or_restore_iam: ledgered('frame', k, (c, _e, ix) => void k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
       // interrupt.c get_all_floating_irqs (flic_ioctl KVM_DEV_FLIC_GET_ALL_IRQS)
-      KVM_DEV_FLIC_GET_ALL_IRQS: kernel((c, _e, ix) => void k.get_all_floating_irqs(c, ix.vm!)),
+      KVM_DEV_FLIC_GET_ALL_IRQS: ledgered('getall', k, (c, _e, ix) => k.get_all_floating_irqs(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_clear
-      kvm_s390_gisa_clear: kernel((c, _e, ix) => k.kvm_s390_gisa_clear(c, ix.vm!)),
+      kvm_s390_gisa_clear: ledgered('clear', k, (c, _e, ix) => k.kvm_s390_gisa_clear(c, ix.vm!)),
       // interrupt.c gisa_tac_ipm_gisc, as __deliver_io takes one ISC for a vcpu
-      gisa_tac_ipm_gisc: kernel((c, e, ix) => void k.gisa_tac_ipm_gisc(c, ix.vm!, e.isc!)),
+      gisa_tac_ipm_gisc: ledgered('tac', k, (c, e, ix) => void k.gisa_tac_ipm_gisc(c, ix.vm!, e.isc!)),
       // kvm-s390.c kvm_arch_vcpu_runnable / vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask)
-      kicked_mask_clear: kernel((c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
+      kicked_mask_clear: ledgered('frame', k, (c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
       // interrupt.c kvm_s390_inject_vm of an adapter interruption (userspace or an irqfd route); counted against the airqs bound
-      kvm_s390_inject_vm: kernel((c, e, ix, fx) => {
+      kvm_s390_inject_vm: ledgered('inject', k, (c, e, ix, fx) => {
         if (c.airqs > 0) c.airqs -= 1;
-        void k.kvm_s390_inject_vm(c, ix.vm!, e.isc!, fx);
+        return k.kvm_s390_inject_vm(c, ix.vm!, e.isc!, fx);
       }),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): outcome 'create-fails' is a vcpu's kvm_s390_pv_create_cpu failing
-      KVM_PV_ENABLE: kernel((c, e, ix, fx) => void k.kvm_s390_handle_pv(c, ix.vm!, true, e.outcome === 'create-fails', fx)),
+      KVM_PV_ENABLE: ledgered('pv-enable', k, (c, e, ix, fx) => k.kvm_s390_handle_pv(c, ix.vm!, true, e.outcome === 'create-fails', fx)),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE)
-      KVM_PV_DISABLE: kernel((c, _e, ix, fx) => void k.kvm_s390_handle_pv(c, ix.vm!, false, false, fx)),
+      KVM_PV_DISABLE: ledgered('pv-disable', k, (c, _e, ix, fx) => k.kvm_s390_handle_pv(c, ix.vm!, false, false, fx)),
       // interrupt.c kvm_s390_gisa_destroy
-      kvm_s390_gisa_destroy: kernel((c, _e, ix, fx) => k.kvm_s390_gisa_destroy(c, ix.vm!, fx)),
+      kvm_s390_gisa_destroy: ledgered('frame', k, (c, _e, ix, fx) => k.kvm_s390_gisa_destroy(c, ix.vm!, fx)),
       // kvm-s390.c kvm_arch_destroy_vm: free_page((unsigned long)kvm->arch.sie_page2)
-      free_page_sie_page2: kernel((c, _e, ix) => k.free_page_sie_page2(c, ix.vm!)),
+      free_page_sie_page2: ledgered('frame', k, (c, _e, ix) => k.free_page_sie_page2(c, ix.vm!)),
       // anything touching the GISA page after it was freed: what KASAN reports
       kasan_gisa_use_after_free: kernel((c, _e, ix) => void (vmOf(c, ix.vm!).faults |= FAULT.GISA_WRITE_AFTER_FREE)),
     },

@@ -55,6 +55,8 @@ export const gisaVariants: CoreVariant[] = [
       'register-unregister-kicker': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
       // the same ABA with the GAL handler arming the kicker: unregister's gisa_set_iam writes the IAM 0 the alert left (19 steps)
       'register-unregister-gal': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
+      // issue 14: no driver, so no stale ref_count[], no IAM, nothing listed: upstream holds every property
+      'pv-switch-no-driver': [],
     },
   },
   {
@@ -75,6 +77,40 @@ export const gisaVariants: CoreVariant[] = [
     },
     // the WARN at the disable, the one-isc finding and the re-init of a relinked GISA stay; the mask matches the counts again
     expectedViolations: ['FreedGisaNotInAlertList', 'AlertMaskZeroAtDestroy', 'GisaInitNotListed'],
+  },
+  {
+    id: 'planted-alert-drops-ipm',
+    description: 'planted bug (issue 14, breaks AdapterInterruptionLedger): the millicode step that alerts (IAM bit set: IAM cleared, the GISA enqueued) forgets to set the IPM bit, so the interruption that raised the alert is lost',
+    cite: 'planted: the adapter-interruption step without "ipm |= 0x80 >> isc" on its alert path (interrupt.c header comment: the IPM bit is set, then the IAM checked)',
+    configurations: ['one-isc'],
+    kernel: {
+      gisa_adapter_interruption(c, vm, isc, fx) {
+        const k = vmOf(c, vm);
+        if (k.gisa.freed) return;
+        const bit = 0x80 >> isc;
+        if (!(k.gisa.iam & bit)) {
+          k.gisa.ipm |= bit;
+          return;
+        }
+        k.gisa.iam = 0;
+        if (!(c.gib.list & (1 << vm))) {
+          c.gib.list |= 1 << vm;
+          fx.raise({ type: 'gisa_alert', vm });
+        }
+      },
+    },
+    expectedViolations: ['FreedGisaNotInAlertList', 'AdapterInterruptionLedger'],
+  },
+  {
+    id: 'planted-pv-disable-keeps-gisa-off',
+    description: 'planted bug (issue 14, breaks PvSwitchLeavesGisa): kvm_s390_cpus_from_pv forgets "if (use_gisa) kvm_s390_gisa_enable(kvm)", so a guest leaving PV (or a KVM_PV_ENABLE whose vcpu create fails) keeps the GISA disabled for PV',
+    cite: 'planted: kvm-s390.c kvm_s390_cpus_from_pv without kvm_s390_gisa_enable (v6.17-rc4 otherwise)',
+    configuration: 'pv-switch-no-driver',
+    configurations: ['pv-switch-no-driver'],
+    kernel: {
+      kvm_s390_cpus_from_pv() {},
+    },
+    expectedViolations: ['PvSwitchLeavesGisa'],
   },
   {
     id: 'upstream-kicker-unregister',
@@ -125,7 +161,8 @@ export const gisaVariants: CoreVariant[] = [
         return 0;
       },
     },
-    expectedViolations: ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList'],
+    // issue 14: GiscRegisterStep too, in 1 step: the replacement answers 0 to an unregister with ref_count 0 (the kernel's -EINVAL)
+    expectedViolations: ['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList', 'GiscRegisterStep'],
   },
   {
     id: 'planted-origin-null-before-cancel',

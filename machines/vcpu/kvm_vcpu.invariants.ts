@@ -3,6 +3,7 @@ import type { StateValue } from 'xstate';
 import type { Path } from '../../src/spec.ts';
 import type { SystemContext } from '../context.ts';
 import { deliverableIpm } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import { VcpuStepPostcondition } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 import { byte, inv, region, top } from '../invariant-lib.ts';
 import { asleepInThread, VCPU_PC } from './kvm_vcpu.threads.ts';
 
@@ -92,4 +93,4 @@ export function noLostWakeupAtSleep(threads: readonly { vm: number; vcpu: number
   );
 }
 
-export const vcpuInvariants = [VcpuTypeOK, SieDeliversAtOnce, KickedNotAsleep];
+export const vcpuInvariants = [VcpuTypeOK, SieDeliversAtOnce, KickedNotAsleep, VcpuStepPostcondition];

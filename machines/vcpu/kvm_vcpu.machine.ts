@@ -30,6 +30,7 @@ import { iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Ix } from '../lib.ts';
 import { deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import { ledgered } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 
 const vcpuOf = (c: SystemContext, vm: number, vcpu: number): VcpuContext => vmOf(c, vm).vcpus[vcpu]!;
 const EINTR = -4;
@@ -148,15 +149,15 @@ export function vcpuImplementations(k: Kernel) {
     },
     actions: {
       // kvm-s390.c kvm_s390_vcpu_start
-      kvm_s390_vcpu_start: kernel((c, _e, ix) => k.kvm_s390_vcpu_start(c, ix.vm!, ix.vcpu!)),
+      kvm_s390_vcpu_start: ledgered('start', k, (c, _e, ix) => k.kvm_s390_vcpu_start(c, ix.vm!, ix.vcpu!)),
       // kvm-s390.c kvm_s390_vcpu_stop
-      kvm_s390_vcpu_stop: kernel((c, _e, ix) => k.kvm_s390_vcpu_stop(c, ix.vm!, ix.vcpu!)),
+      kvm_s390_vcpu_stop: ledgered('stop', k, (c, _e, ix) => k.kvm_s390_vcpu_stop(c, ix.vm!, ix.vcpu!)),
       // kvm-s390.c vcpu_pre_run: deliver pending interruptions, clear kicked_mask, enter SIE
-      vcpu_pre_run: kernel((c, _e, ix) => k.vcpu_pre_run(c, ix.vm!, ix.vcpu!)),
+      vcpu_pre_run: ledgered('deliver', k, (c, _e, ix) => k.vcpu_pre_run(c, ix.vm!, ix.vcpu!)),
       // kvm-s390.c vcpu_post_run: leave SIE; v2/v3 restore the IAM when the last vcpu left SIE
-      vcpu_post_run: kernel((c, _e, ix) => k.vcpu_post_run(c, ix.vm!, ix.vcpu!)),
+      vcpu_post_run: ledgered('post-run', k, (c, _e, ix) => k.vcpu_post_run(c, ix.vm!, ix.vcpu!)),
       // the guest enables I/O interruptions in SIE: millicode presents what is now deliverable (PSW swap)
-      STOSM_IO: kernel((c, _e, ix) => {
+      STOSM_IO: ledgered('stosm', k, (c, _e, ix) => {
         const v = vcpuOf(c, ix.vm!, ix.vcpu!);
         v.pswIo = true;
         const isc = firstIsc(deliverableIpm(c, ix.vm!, v));
@@ -165,7 +166,7 @@ export function vcpuImplementations(k: Kernel) {
         v.pswIo = false;
       }),
       // the guest loaded an enabled wait PSW: the intercept leaves SIE (__vcpu_run: vcpu_post_run), then interrupt.c kvm_s390_handle_wait
-      kvm_s390_handle_wait: kernel((c, _e, ix) => {
+      kvm_s390_handle_wait: ledgered('wait', k, (c, _e, ix) => {
         vcpuOf(c, ix.vm!, ix.vcpu!).pswIo = true;
         k.vcpu_post_run(c, ix.vm!, ix.vcpu!);
         k.kvm_s390_handle_wait(c, ix.vm!, ix.vcpu!);
@@ -173,13 +174,13 @@ export function vcpuImplementations(k: Kernel) {
       // interrupt.c kvm_s390_vcpu_wakeup as the halted vcpu sees it: it is woken up
       kvm_s390_vcpu_wakeup: kernel(() => {}),
       // kvm_main.c kvm_vcpu_block's loop: kvm_vcpu_check_block < 0 breaks out, and kvm_s390_handle_wait goes on with __unset_cpu_idle
-      kvm_vcpu_check_block: kernel((c, _e, ix) => {
+      kvm_vcpu_check_block: ledgered('check-block', k, (c, _e, ix) => {
         if (k.kvm_vcpu_check_block(c, ix.vm!, ix.vcpu!) < 0) k.__unset_cpu_idle(c, ix.vm!, ix.vcpu!);
       }),
       // the guest's TPI (intercepted): priv.c handle_tpi; outcome stored, store-fails (reinjected) or nomem (kzalloc in kvm_s390_get_io_int)
-      TPI: kernel((c, e, ix) => void k.handle_tpi(c, ix.vm!, ix.vcpu!, e.outcome ?? 'stored')),
+      TPI: ledgered('tpi', k, (c, e, ix) => k.handle_tpi(c, ix.vm!, ix.vcpu!, e.outcome ?? 'stored')),
       // environment of the per-object machine: an adapter interruption made pending in the GISA
-      GISA_ADAPTER_INTERRUPTION: kernel((c, e, _ix, fx) => k.gisa_adapter_interruption(c, e.vm!, e.isc!, fx)),
+      GISA_ADAPTER_INTERRUPTION: ledgered('airq', k, (c, e, _ix, fx) => k.gisa_adapter_interruption(c, e.vm!, e.isc!, fx)),
     },
   };
 }

@@ -34,6 +34,7 @@ export const vcpuVariants: CoreVariant[] = [
         return 0;
       },
     },
-    expectedViolations: ['VcpuCanHalt'],
+    // issue 14: the wait intercept with nothing pending now also breaks the step postcondition (kvm_s390_handle_wait halts when nothing is pending): 3 steps
+    expectedViolations: ['VcpuCanHalt', 'VcpuStepPostcondition'],
   },
 ];

@@ -40,7 +40,10 @@ export const SUT_NOT_MUTATED: Readonly<Record<string, string>> = {
 
 /**
  * Functions never mutated, even where the call graph reaches them. Machine files, by name: the
- * wrappers that copy a context and record effects (kernel, update, kfn, call, clone), the
+ * wrappers that copy a context and record effects (kernel, update, kfn, call, clone; the
+ * dirty-log machine's `step`, which records what the last step returned and touched, and
+ * composeMachine's `step`, which names the kvm_destroy_vm state a region waits for; `ledgered` /
+ * `ghostLedger`, the issue-14 step ledger of the gisa and vcpu actions), the
  * transition and event helpers, the builders of machine configurations (regions, machines,
  * implementation tables, initial contexts, event lists), the guards that route an event to
  * its object's region (`*_mine`: modelling, not kernel logic), the exploration bounds
@@ -54,7 +57,7 @@ export const SUT_NOT_MUTATED: Readonly<Record<string, string>> = {
  */
 export const NOT_KERNEL: Readonly<Record<MutantKind, RegExp>> = {
   machine:
-    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible)$/,
+    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine|step|ledgered|ghostLedger)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible)$/,
   sut: /^(UserMemory|Allocator|MigrationTool|VfioCcwSut)(\.|$)|(^|\.)(observe\w*|apply|whereOf|run)$/,
 };
 

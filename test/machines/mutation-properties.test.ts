@@ -22,7 +22,7 @@ describe('VcpuCanHalt (kvm_s390_handle_wait halts a vcpu with nothing to take)',
   it('planted-wait-no-halt (no __set_cpu_idle) breaks it: after start, SIE entry and the wait intercept the vcpu can only spin', () => {
     const r = checkModel(vcpuSpec.model('planted-wait-no-halt'));
     expect(mismatches(r)).toEqual([]);
-    expect(violated(r)).toEqual(['VcpuCanHalt']);
+    expect(violated(r)).toEqual(['VcpuCanHalt', 'VcpuStepPostcondition']);
     const v = result(r, 'VcpuCanHalt');
     expect(v.instance).toEqual({ vm: 0, vcpu: 0 });
     // by hand: nothing but __set_cpu_idle sets the idle_mask bit, so with it gone no path from the initial state halts:
@@ -150,5 +150,42 @@ describe('AlertListDrained (process_gib_alert_list unlinks every GISA on the ale
 
   it('upstream and the GIB series strategies drain the list in airq', () => {
     for (const id of ['gib-upstream', 'gib-v2', 'gib-v3', 'gib-v4', 'gib-v5']) expect(result(checkModel(systemSpec.model(id)), 'AlertListDrained').holds).toBe(true);
+  });
+});
+
+describe('issue 14 step ledger: AdapterInterruptionLedger, PvSwitchLeavesGisa, VcpuStepPostcondition, GiscRegisterStep', () => {
+  it('upstream holds all three in one-isc, pv-switch-no-driver and one-vcpu; pv-switch-no-driver holds every property', () => {
+    for (const r of [checkModel(gisaSpec.model('upstream')), checkModel(vcpuSpec.model('upstream'))]) {
+      for (const p of ['AdapterInterruptionLedger', 'PvSwitchLeavesGisa', 'VcpuStepPostcondition', 'GiscRegisterStep']) if (result(r, p)) expect(result(r, p).holds, p).toBe(true);
+    }
+    const pv = checkModel(gisaSpec.model('upstream', 'pv-switch-no-driver'));
+    expect(violated(pv)).toEqual([]);
+    expect(mismatches(pv)).toEqual([]);
+  });
+
+  it('planted-alert-drops-ipm: the alerting interruption never reaches the IPM (AdapterInterruptionLedger, 2 steps)', () => {
+    const r = checkModel(gisaSpec.model('planted-alert-drops-ipm'));
+    expect(mismatches(r)).toEqual([]);
+    expect(violated(r)).toEqual(['AdapterInterruptionLedger', 'FreedGisaNotInAlertList']);
+    expect(events(result(r, 'AdapterInterruptionLedger').trace)).toEqual(['kvm_s390_gisc_register', 'GISA_ADAPTER_INTERRUPTION']);
+  });
+
+  it('planted-pv-disable-keeps-gisa-off: kvm_s390_cpus_from_pv without kvm_s390_gisa_enable (PvSwitchLeavesGisa only)', () => {
+    const r = checkModel(gisaSpec.model('planted-pv-disable-keeps-gisa-off', 'pv-switch-no-driver'));
+    expect(mismatches(r)).toEqual([]);
+    expect(violated(r)).toEqual(['PvSwitchLeavesGisa']);
+    expect(events(result(r, 'PvSwitchLeavesGisa').trace)).toEqual(['KVM_PV_ENABLE']);
+  });
+
+  it('planted-unregister-keeps-mask answers 0 to an unregister with ref_count 0 (GiscRegisterStep, 1 step; the kernel says -EINVAL)', () => {
+    const r = checkModel(gisaSpec.model('planted-unregister-keeps-mask'));
+    expect(mismatches(r)).toEqual([]);
+    expect(violated(r)).toEqual(['AlertMaskIsRegisteredIscs', 'FreedGisaNotInAlertList', 'GiscRegisterStep']);
+    expect(events(result(r, 'GiscRegisterStep').trace)).toEqual(['kvm_s390_gisc_unregister']);
+  });
+
+  it('planted-wait-no-halt breaks VcpuStepPostcondition at the wait intercept with nothing pending (3 steps)', () => {
+    const r = checkModel(vcpuSpec.model('planted-wait-no-halt'));
+    expect(events(result(r, 'VcpuStepPostcondition').trace)).toEqual(['kvm_s390_vcpu_start', 'vcpu_pre_run', 'kvm_s390_handle_wait']);
   });
 });
