@@ -1,7 +1,7 @@
-// The section of `npm run bench` for `check --jobs` and `page --jobs` (npm start runs both with
-// 2): every check `check` plans with no arguments, and every design whose coverage the review
-// page measures, first one after another in this thread, then on the worker pool
-// (src/commands/pool.ts), in the same process; `--jobs-only` runs this section alone.
+// The section of `npm run bench` for `check --jobs` and `page --jobs`: every check `check` plans
+// with no arguments, and every design whose coverage the review page measures, first one after
+// another in this thread, then on the worker pool (src/commands/pool.ts), in the same process;
+// `--jobs-only` runs this section alone.
 import { loadavg } from 'node:os';
 import { specs } from '../machines/index.ts';
 import { runJob } from '../src/check/checking.ts';

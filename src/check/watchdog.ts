@@ -123,15 +123,24 @@ export function sourceWorker(entry: URL, data: Record<string, unknown>): Worker 
   const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
   // tsx keeps a cache in the temporary folder; a process that does not run tsx itself (vitest, a tool) gets none from its worker
   const ownTsx = process.execArgv.some((a) => /tsx/.test(a));
-  return new Worker(boot, {
-    eval: true,
-    execArgv,
-    ...(fromSources && !ownTsx ? { env: { ...process.env, TSX_DISABLE_CACHE: '1' } } : {}),
-    workerData: { ...data, tsx, entry: entry.href },
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    stdout: false,
-    stderr: false,
-  });
+  const start = (argv: string[]) =>
+    new Worker(boot, {
+      eval: true,
+      execArgv: argv,
+      ...(fromSources && !ownTsx ? { env: { ...process.env, TSX_DISABLE_CACHE: '1' } } : {}),
+      workerData: { ...data, tsx, entry: entry.href },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+      stdout: false,
+      stderr: false,
+    });
+  try {
+    return start(execArgv);
+  } catch (e) {
+    // a process-wide flag a worker may not take (node --expose-gc, as npm run bench starts): the worker runs without it
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    const invalid = new Set((e as Error).message.replace(/^.*flags: /, '').split(/,\s*/));
+    return start(execArgv.filter((a) => !invalid.has(a)));
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // check --jobs and page --jobs (src/commands/pool.ts): whole checks, and each design's coverage,
 // on worker threads give what one thread gives; the combinations that have their own threads
 // or watchdog are refused with one line.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { main } from '../../src/cli.ts';
@@ -37,6 +38,13 @@ describe('check --jobs', () => {
     const heads = (s: string) => s.split('\n').filter((l) => /^ap_matrix_mdev \/ /.test(l)).map((l) => l.replace(/, [\d.]+ s$/, ''));
     expect(heads(two.out).length).toBeGreaterThan(2);
     expect(heads(two.out)).toEqual(heads(one.out));
+  });
+
+  it('starts its workers in a process run with a flag workers refuse (node --expose-gc, as npm run bench)', () => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'src/cli.ts', 'check', '--machine', 'kvm', '--jobs', '2'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('2 checks: every result matches its expectation');
   });
 
   it.each([
