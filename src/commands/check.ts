@@ -238,6 +238,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   try {
     if (flags.swarm !== undefined) {
       if (flags.workers !== undefined) throw new UsageError('--swarm and --workers are not combined: start more swarm processes instead');
+      if ((flags.jobs ?? 1) > 1) throw new UsageError('--swarm and --jobs are not combined: start more swarm processes instead');
       if (flags.por === true) throw new UsageError('--swarm searches every interleaving (no partial-order reduction): drop --por');
       return await swarmCheck(jobs, flags, io);
     }

@@ -52,6 +52,7 @@ describe('check --jobs', () => {
     [['--jobs', 'two'], /expected an integer from 1 to 64/],
     [['--jobs', '2', '--workers', '2', '--machine', 'kvm_s390_gib'], /--jobs is not combined with --workers .*: drop --jobs/],
     [['--jobs', '2', '--timeout', '5', '--machine', 'kvm_s390_gib'], /--jobs is not combined with --timeout .*: drop --jobs/],
+    [['--jobs', '2', '--swarm', '2', '--machine', 'kvm_s390_gib'], /--swarm and --jobs are not combined: start more swarm processes instead/],
   ])('check %j exits 2 with one line', async (args, message) => {
     const r = await run('check', ...args);
     expect(r.code).toBe(2);
