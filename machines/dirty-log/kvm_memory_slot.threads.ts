@@ -27,7 +27,7 @@
 //   kvm_arch_mmu_enable_log_dirty_pt_masked; arch/x86/kvm/mmu.h KVM_MMU_LOCK (write_lock).
 // Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
 import { setup, type AnyStateMachine } from 'xstate';
-import { acquire, initialThreads, kfunction, locksOf, mutex, named, release, spinlock, threadRegion, threadWorld, type KContext, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
+import { acquire, initialThreads, kfunction, locksOf, mutex, named, release, spinlock, threadRegion, threadWorld, type KContext, type KFunction, type Step, type ThreadDef, type ThreadsContext, type ThreadView } from '../kthread.ts';
 
 /** The pages the fine configurations track: pages 0 and 1 of the slot, both in bitmap word 0 (one xchg takes both). */
 export const FINE_PAGES = [0, 1] as const;
@@ -217,19 +217,21 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     ],
   };
   const afterProtect = under ? COPY : UNLOCK_MMU;
+  // mask = the word (xchg, or the planted plain read): the buffer's bits, the flush owed, userspace's snapshot
+  const takeWord = (c: C, t: ThreadView): number => {
+    const mask = bitsOf(c, 'dirty');
+    t.local.mask = mask;
+    t.local.flush = true;
+    snapshot(c, t, mask, true);
+    return mask;
+  };
   const xchg: Step<C> = {
     at: 'xchg(&dirty_bitmap[i], 0)',
     cite: 'kvm_get_dirty_log_protect: flush = true; mask = xchg(&dirty_bitmap[i], 0); dirty_bitmap_buffer[i] = mask',
     reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('dirty'), ALL('since')],
     reports: true,
-    run: (c, t) => {
-      const mask = bitsOf(c, 'dirty');
-      t.local.mask = mask;
-      t.local.flush = true;
-      snapshot(c, t, mask, true);
-      each(c, mask, (p) => void (p.dirty = false));
-    },
+    run: (c, t) => void each(c, takeWord(c, t), (p) => void (p.dirty = false)),
     next: r.getProtectBeforeXchg ? afterProtect : PROTECT,
   };
   const legacy: Step<C>[] = r.getReadWithoutXchg
@@ -240,12 +242,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
           reads: [LEN, ALL('dirty'), ALL('since')],
           writes: [ALL('since')],
           reports: true,
-          run: (c, t) => {
-            const mask = bitsOf(c, 'dirty');
-            t.local.mask = mask;
-            t.local.flush = true;
-            snapshot(c, t, mask, true);
-          },
+          run: (c, t) => void takeWord(c, t),
           next: 'dirty_bitmap[i] = 0',
         },
         { at: 'dirty_bitmap[i] = 0', cite: 'planted: the word cleared by a plain store', reads: [LEN], writes: [ALL('dirty')], run: (c) => c.pages.forEach((p) => void (p.dirty = false)), next: PROTECT },
