@@ -2,45 +2,57 @@
 // Usage errors print one line and exit 2; a failed check exits 1.
 import { Command, CommanderError } from 'commander';
 import { SpecError } from './spec.ts';
-import { registerList } from './commands/list.ts';
-import { registerCheck } from './commands/check.ts';
+import type { CheckFlags } from './commands/check.ts';
 import { processIo, UsageError, type Io } from './commands/io.ts';
 import { VariantFileError } from './check/variant-file.ts';
 import { SymmetryError } from './check/symmetry.ts';
 import { WorkerError } from './check/parallel.ts';
 import { ShapeError } from './check/vector.ts';
-import { registerExport } from './commands/export.ts';
-import { registerPage } from './commands/page.ts';
-import { registerReplay } from './commands/replay.ts';
-import { registerMerge } from './commands/merge.ts';
+import type { PageCommandOptions } from './commands/page.ts';
 import { SwarmFileError } from './check/swarm.ts';
-import { registerPaths } from './commands/paths.ts';
-import { registerMutate } from './commands/mutate.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
 
-export function program(io: Io = processIo, done: (code: number) => void = () => {}): Command {
+/** What one process running several commands hands from one to the next (src/start.ts): not flags. */
+export interface Handover {
+  /** Each check's explored graph (check, in this thread). */
+  onGraph?: CheckFlags['onGraph'];
+  /** Designs' coverage measured beforehand (page). */
+  coverage?: PageCommandOptions['coverage'];
+}
+
+type Register = (p: Command, io: Io, done: (code: number) => void, handover: Handover) => void;
+
+/** Each command's module, loaded only when it runs (or for the help and unknown-command listings): the graph layout, XML writer, TypeScript compiler of one command are not loaded by the others. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  list: () => import('./commands/list.ts').then((m) => (p) => m.registerList(p)),
+  check: () => import('./commands/check.ts').then((m) => (p, io, done, h) => m.registerCheck(p, io, done, h.onGraph)),
+  export: () => import('./commands/export.ts').then((m) => (p) => m.registerExport(p)),
+  page: () => import('./commands/page.ts').then((m) => (p, _io, _done, h) => m.registerPage(p, h.coverage)),
+  replay: () => import('./commands/replay.ts').then((m) => (p, io, done) => m.registerReplay(p, io, done)),
+  merge: () => import('./commands/merge.ts').then((m) => (p, io, done) => m.registerMerge(p, io, done)),
+  paths: () => import('./commands/paths.ts').then((m) => (p, io) => m.registerPaths(p, io)),
+  mutate: () => import('./commands/mutate.ts').then((m) => (p, io, done) => m.registerMutate(p, io, done)),
+};
+
+/** The program with the command `argv` names (every command when it names none it knows: the help, an unknown command's suggestion). */
+export async function program(argv: readonly string[], io: Io = processIo, done: (code: number) => void = () => {}, handover: Handover = {}): Promise<Command> {
   const p = new Command('s390-kvm-spec')
     .description('Statecharts of the s390 KVM interrupt and pass-through machinery: list, check, export')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showSuggestionAfterError(true);
-  registerList(p);
-  registerCheck(p, io, done);
-  registerExport(p);
-  registerPage(p);
-  registerReplay(p, io, done);
-  registerMerge(p, io, done);
-  registerPaths(p, io);
-  registerMutate(p, io, done);
+  const name = argv[0];
+  const chosen = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(chosen.map((n) => COMMANDS[n]!()))) register(p, io, done, handover);
   return p;
 }
 
 /** Runs the CLI in-process; resolves to the exit code (0 ok, 1 a check differs from its expectation, 2 usage). */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(argv: string[], io: Io = processIo, handover: Handover = {}): Promise<number> {
   let code = 0;
   try {
-    await program(io, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    await (await program(argv, io, (c) => (code = c), handover)).parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {

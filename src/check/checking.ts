@@ -24,6 +24,8 @@ export interface JobOptions extends CheckOptions {
   phase?: (p: 0 | 1 | 2) => void;
   /** Where the search for a failing step publishes its position (a worker under the watchdog). */
   locateShared?: LocateShared;
+  /** The explored graph of a check that ran to the end (npm start hands it to the page's coverage). */
+  onGraph?: (x: Exploration) => void;
 }
 
 /** A check, or the failure of a step of the variant's code in it. */
@@ -64,6 +66,7 @@ export function runJob(spec: MachineSpec, model: Model, options: JobOptions): Jo
       ...(options.beat ? { onProgress: (states: number, queued: number) => (options.beat!(), options.onProgress?.(states, queued)), progressEvery: 1 } : {}),
       onExplored: (x) => {
         explored = x;
+        options.onGraph?.(x);
         options.phase?.(2);
       },
     });

@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import type { CheckOptions, CheckResult, CheckStep, PropertyResult } from '../check/check.ts';
 import { runJob } from '../check/checking.ts';
+import type { Exploration } from '../check/explore.ts';
 import { perDepthText } from '../check/growth.ts';
 import { growthLines } from '../check/leak.ts';
 import { DEFAULT_STEP_SECONDS, runInWorker, StepFailureError } from '../check/watchdog.ts';
@@ -48,11 +49,13 @@ export interface CheckFlags {
   verbose?: boolean;
   /** Run the checks on this many worker threads (pool.ts); results print in the plan's order. */
   jobs?: number;
+  /** Not a flag: each check's explored graph, when it runs in this thread (npm start's page coverage, src/start.ts). */
+  onGraph?: (model: Model, x: Exploration) => void;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
 
-export function registerCheck(p: Command, io: Io, done: (code: number) => void): void {
+export function registerCheck(p: Command, io: Io, done: (code: number) => void, onGraph?: CheckFlags['onGraph']): void {
   p.command('check')
     .description('explore every reachable state; check every invariant and liveness property against the expectations')
     .option('--machine <id>', 'only this machine')
@@ -76,7 +79,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void):
     .option('--step-timeout <seconds>', `a step of a variant file's code that takes longer is an error (default ${DEFAULT_STEP_SECONDS}, or --timeout if smaller)`, positiveNumber)
     .option('--verbose', 'with an error in a step of a variant file: print the trace to it')
     .option('--jobs <n>', 'run the checks on n worker threads at once, each check in one thread (default 1: this thread); results print in the usual order', jobsInt)
-    .action(async (flags: CheckFlags) => done(await runCheck(flags, io)));
+    .action(async (flags: CheckFlags) => done(await runCheck(onGraph ? { ...flags, onGraph } : flags, io)));
 }
 
 function positiveNumber(v: string): number {
@@ -302,7 +305,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
         done(await checkScaled(job.model, { maxStates, ...(progress ? { onProgress: progress.update, onGrowth: progress.level } : {}), ...flagOptions(flags), workers: flags.workers, recipe: recipeOf(job.model), ...(flags.json ? {} : { onLevel: levelLines(io, label) }) }));
         continue;
       }
-      const outcome = runJob(job.spec, job.model, { checking: !!file, maxStates, ...(progress ? { onProgress: progress.update, onGrowth: progress.level } : {}), ...flagOptions(flags) });
+      const outcome = runJob(job.spec, job.model, { checking: !!file, maxStates, ...(progress ? { onProgress: progress.update, onGrowth: progress.level } : {}), ...flagOptions(flags), ...(flags.onGraph ? { onGraph: (x: Exploration) => flags.onGraph!(job.model, x) } : {}) });
       if ('failure' in outcome) {
         progress?.stop();
         throw new UsageError([outcome.failure.line, ...(flags.verbose ? outcome.failure.trace : [])].join('\n'));

@@ -20,6 +20,8 @@ export interface PageCommandOptions {
   coverageMaxStates?: string;
   definitions?: boolean;
   jobs?: number;
+  /** Not a flag: designs' coverage already measured (npm start takes it from the check's explorations, src/start.ts). */
+  coverage?: ReadonlyMap<string, DesignCoverage>;
 }
 
 export async function runPage(opts: PageCommandOptions): Promise<string> {
@@ -43,7 +45,10 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   await checkPageDestination(out).catch((e) => {
     throw cannot(e);
   });
-  const coverage = (opts.jobs ?? 1) > 1 ? await coverageInPool(opts.jobs!, max) : undefined;
+  const pooled = (opts.jobs ?? 1) > 1 ? await coverageInPool(opts.jobs!, max) : undefined;
+  // coverage measured beforehand counts only at the default limit and without --definitions
+  const known = max === undefined && !opts.definitions ? opts.coverage : undefined;
+  const coverage = pooled && known ? new Map([...pooled, ...known]) : (pooled ?? known);
   const html = await renderPage(specs, results, { ...(max === undefined ? {} : { coverageMaxStates: max }), ...(opts.definitions ? { definitions: true } : {}), ...(coverage ? { coverage } : {}) });
   try {
     await writePageFiles(out, await withMutationSection(html, MUTATION_RESULTS), counterexampleFiles(specs, results));
@@ -70,7 +75,7 @@ async function coverageInPool(jobs: number, maxStates: number | undefined): Prom
   return out;
 }
 
-export function registerPage(p: Command): void {
+export function registerPage(p: Command, coverage?: PageCommandOptions['coverage']): void {
   p.command('page')
     .description('write the review page: one self-contained HTML file with every statechart, coverage, results and counterexample')
     .option('--report <dir>', 'directory holding results.json; the page is written there as index.html', 'report')
@@ -80,7 +85,7 @@ export function registerPage(p: Command): void {
     .option('--definitions', 'also show which transition definitions each design takes (replays every transition through xstate: slower)')
     .option('--jobs <n>', 'measure the designs\' coverage on n worker threads at once (default 1: this thread; not with --definitions)', jobsInt)
     .action(async (opts: PageCommandOptions) => {
-      const out = await runPage(opts);
+      const out = await runPage(coverage ? { ...opts, coverage } : opts);
       process.stdout.write(`wrote ${out}\n`);
     });
 }

@@ -4,7 +4,7 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AnyMachineSnapshot } from 'xstate';
-import { explore, inertScope } from '../check/explore.ts';
+import { explore, inertScope, type Exploration } from '../check/explore.ts';
 import { edgeCoverPaths } from '../paths/cover.ts';
 import { variantConfigurations, type AbstractState, type EventInfo, type MachineSpec, type Model } from '../spec.ts';
 import { chartOf, type Chart } from './chart.ts';
@@ -61,9 +61,26 @@ export interface DesignCoverage {
 
 const signature = (t: { source: string; event: string; guard?: string | undefined; targets: string[] }) => `${t.source}|${t.event}|${t.guard ?? ''}|${t.targets.join(',')}`;
 
-export function designCoverage(model: Model, chart: Chart | undefined, maxStates = 200_000, definitions = false): DesignCoverage {
+/** States explored per design to measure its coverage, unless the page is told otherwise. */
+export const COVERAGE_MAX_STATES = 200_000;
+
+export function designCoverage(model: Model, chart: Chart | undefined, maxStates = COVERAGE_MAX_STATES, definitions = false): DesignCoverage {
   // the graph alone: no invariant is evaluated (the checker did that), a quarter of the time saved
-  const x = explore({ ...model, invariants: [] }, { maxStates, symmetry: false });
+  return coverageOf(model, explore({ ...model, invariants: [] }, { maxStates, symmetry: false, por: false }), chart, definitions);
+}
+
+/**
+ * Whether a check's exploration is the graph designCoverage explores, edge for edge: no symmetry
+ * quotient, not the POR explorer (even where it reduces nothing it stores the edges in another
+ * order, so the edge cover differs in its number of paths), complete, and within the coverage's
+ * state limit. Invariants do not prune: a violating state is expanded as any other.
+ */
+export function fullGraph(x: Exploration): boolean {
+  return !x.symmetry && x.por === undefined && !x.limitReached && !x.stopped && x.states.length <= COVERAGE_MAX_STATES;
+}
+
+/** Coverage of a design from its explored graph (fullGraph), e.g. the check's own exploration. */
+export function coverageOf(model: Model, x: Exploration, chart: Chart | undefined, definitions = false): DesignCoverage {
   // one xstate snapshot per distinct state value, its context swapped in: resolveState is the cost
   const byValue = new Map<string, AnyMachineSnapshot>();
   const snapshot = (st: AbstractState<unknown>) => {

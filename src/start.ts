@@ -1,0 +1,47 @@
+// `npm start`, the main job, in one process: `check --report report`, then `export`, then
+// `page --report report`, each exactly as the command runs it (same output, same exit codes;
+// the next one runs only when the one before exits 0). One start-up instead of three, and the
+// page takes each design's coverage from the check's own exploration where that is the graph
+// the page would explore (export/page.ts fullGraph), instead of exploring the design again.
+import { specs } from '../machines/index.ts';
+import { main, type Handover, type Io } from './cli.ts';
+import { processIo } from './commands/io.ts';
+import { coverageOf, designKey, fullGraph, pageDesigns, type DesignCoverage } from './export/page.ts';
+import type { MachineSpec, Model } from './spec.ts';
+import type { Exploration } from './check/explore.ts';
+
+export const STEPS: readonly (readonly string[])[] = [['check', '--report', 'report'], ['export'], ['page', '--report', 'report']];
+
+/** The page's coverage of each design whose check explored the graph the page would (fullGraph): the check's onGraph and what it collects. */
+export function coverageFromChecks(registry: readonly MachineSpec[]): { onGraph: (model: Model, x: Exploration) => void; coverage: Map<string, DesignCoverage> } {
+  // the design the page measures for each variant: the variant in its own (first) configuration
+  const designs = new Set(pageDesigns(registry).map((d) => `${d.machine}/${d.variant}/${d.configuration}`));
+  const coverage = new Map<string, DesignCoverage>();
+  const onGraph = (model: Model, x: Exploration) => {
+    if (designs.has(`${model.machineId}/${model.variantId}/${model.configurationId}`) && fullGraph(x)) coverage.set(designKey(model.machineId, model.variantId), coverageOf(model, x, undefined));
+  };
+  return { onGraph, coverage };
+}
+
+/** Runs the main job; resolves to the first non-zero exit code of its steps, or 0. */
+export async function start(argv: readonly string[], io: Io = processIo): Promise<number> {
+  if (argv.length) {
+    io.err(`npm start: takes no arguments (got '${argv.join(' ')}'); for options run the steps yourself: ${STEPS.map((s) => `s390-kvm-spec ${s.join(' ')}`).join(', ')}\n`);
+    return 2;
+  }
+  const { onGraph, coverage } = coverageFromChecks(specs);
+  const handover: Handover[] = [{ onGraph }, {}, { coverage }];
+  for (const [i, step] of STEPS.entries()) {
+    const code = await main([...step], io, handover[i]);
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
+  start(process.argv.slice(2)).then((code) => (process.exitCode = code));
+}
