@@ -72,8 +72,9 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('dirty-log', 'kvm_memory_slot', 's390', 'legacy'),
   suite('dirty-log', 'kvm_memory_slot', 'v5.0', 'manual'),
   suite('dirty-log', 'kvm_memory_slot', 'write-guest-without-mark', 'legacy'),
-  // test/sut/vfio_ccw.test.ts: every version, one writer, and the IRB kinds (irbs)
-  ...['v6.2', 'v6-notoper-work', 'v4.19', 'v5.0', 'v5.2', 'v5.14', 'morel-v3'].flatMap((v) => ['one-writer', 'irbs'].map((c) => suite('vfio-ccw', 'vfio_ccw_private', v, c))),
+  // test/sut/vfio_ccw.test.ts: every version, one writer, the IRB kinds (irbs), and two writers
+  // racing for io_mutex (-EAGAIN, a second write while the first is in fsm_io_request)
+  ...['v6.2', 'v6-notoper-work', 'v4.19', 'v5.0', 'v5.2', 'v5.14', 'morel-v3'].flatMap((v) => ['one-writer', 'irbs', 'two-writers'].map((c) => suite('vfio-ccw', 'vfio_ccw_private', v, c))),
 ];
 
 /** The suites with their keys (the configuration a model picks by default filled in). */
