@@ -33,8 +33,10 @@ describe('model-based tests against the transcription of the kernel code', () =>
     expect(r.transitionsCovered).toBe(r.transitions);
   };
   const name = '%s (%s, %s): exactly the expected violations; every state and transition covered, SUT agrees after every step';
-  it.each(cases.filter(([id]) => !heavy.includes(id)))(name, modelBased);
-  it.each(cases.filter(([id]) => heavy.includes(id)))(name, { tags: ['slow'] }, modelBased);
+  // two-writers (60,000 to 306,000 steps) in npm test only for v6.2, the design the others are compared with
+  const slow = ([id, , c]: readonly [string, CcwKernel, string]) => heavy.includes(id) || (c === 'two-writers' && id !== 'v6.2');
+  it.each(cases.filter((x) => !slow(x)))(name, modelBased);
+  it.each(cases.filter((x) => slow(x)))(name, { tags: ['slow'] }, modelBased);
 });
 
 describe('the model-based tests can fail', () => {
