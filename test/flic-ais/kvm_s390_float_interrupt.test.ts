@@ -286,22 +286,22 @@ describe('kvm_s390_float_interrupt against its transcription (edge-covering path
     }
     const want = conf.expect({ value: s.value, context: s.context }) as ReturnType<typeof sut.observe>;
     expect(sut.observe()).toEqual(want);
-    // by hand: the SCCB address 0x7000 (no SCCB_EVENT_PENDING bits) sets IRQ_PEND_EXT_SERVICE (15), not _EV (16);
+    // by hand: SCCB 0x7000 with an event pending (0x7001) sets IRQ_PEND_EXT_SERVICE (15) and _EV (16);
     // the floating machine check IRQ_PEND_MCHK_REP (24); cr14 keeps bit 28 only, mcic as enqueued
-    expect(want.pending_irqs).toBe((1 << 15) | (1 << 24));
+    expect(want.pending_irqs).toBe((1 << 15) | (1 << 16) | (1 << 24));
     expect(want.copied).toEqual([
-      { type: 0xffff2401, ext: { ext_params: 0x7000, ext_params2: 0 } },
+      { type: 0xffff2401, ext: { ext_params: 0x7001, ext_params2: 0 } },
       { type: 0xfffe1000, mchk: { cr14: 1 << 28, mcic: 0x40000000 } },
     ]);
-    expect(want.signals).toEqual({ srv: 0x7000, srv2: 0, cr14: 1 << 28, mcic: 0x40000000 });
+    expect(want.signals).toEqual({ srv: 0x7001, srv2: 0, cr14: 1 << 28, mcic: 0x40000000 });
     // a lost SCCB address (__inject_service without its SCCB_MASK store): the names still agree, the payload does not
     const fields = ['value', 'pending', 'list', 'service', 'mchk', 'rc', 'got'] as const;
-    sut.kvm.fi.srv_signal.ext_params = 0;
+    sut.kvm.fi.srv_signal.ext_params &= 0x3;
     const lost = sut.observe();
     for (const f of fields) expect(lost[f]).toEqual(want[f]);
     expect(lost.signals).not.toEqual(want.signals);
     // a counter that drifted (a missing fi->counters[FIRQ_CNTR_IO] decrement): only the bookkeeping differs
-    sut.kvm.fi.srv_signal.ext_params = 0x7000;
+    sut.kvm.fi.srv_signal.ext_params = 0x7001;
     sut.kvm.fi.counters[0] = 1;
     const drift = sut.observe();
     for (const f of fields) expect(drift[f]).toEqual(want[f]);
