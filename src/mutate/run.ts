@@ -201,7 +201,7 @@ export async function runMutation(opts: RunOptions): Promise<RunResult> {
         const r = await pool.run({ kind: 'paths', suite: s, mutant: -1, coverage: true }, BASELINE_DEADLINE);
         fail();
         const steps = ('steps' in r ? r.steps : 0) ?? 0;
-        const b: TargetBaseline = { key: s.key, kind: 'sut', size: steps, millis: r.millis, reaches: 0, ...(steps > LARGE_STEPS ? { large: true } : {}) };
+        const b: TargetBaseline = { key: s.key, kind: 'sut', size: steps, millis: r.millis, reaches: 0, ...(steps > LARGE_STEPS && !s.small ? { large: true } : {}) };
         if (r.status !== 'survived') b.skipped = `the baseline already disagrees: ${r.status} ${'by' in r ? (r.by ?? '') : ''} ${'message' in r ? (r.message ?? '') : ''}`.trim();
         else {
           const hits = new Set(r.hits ?? []);

@@ -411,7 +411,10 @@ export class MigrationTool {
   /** Enters KVM_GET_DIRTY_LOG; on s390 it stays in the ioctl until `resumeGetDirtyLog`. */
   getDirtyLog(options: { fault?: boolean; badSlot?: boolean } = {}): void {
     const buf = new BigUint64Array(this.words());
-    const slot = options.badSlot ? KVM_USER_MEM_SLOTS : 0;
+    // a slot the kernel refuses (-EINVAL): both classes kvm_get_dirty_log(_protect) check, an
+    // address space past KVM_ADDRESS_SPACE_NUM (as_id 1, id 0) while the slot logs, a slot id
+    // at KVM_USER_MEM_SLOTS otherwise (either way no memslot, so a missing check is -ENOENT or a GET)
+    const slot = !options.badSlot ? 0 : this.kvm.memslot.dirty_bitmap ? 1 << 16 : KVM_USER_MEM_SLOTS;
     const ioctl = kvm_vm_ioctl_get_dirty_log(this.kvm, { slot, dirty_bitmap: options.fault ? null : buf });
     this.inflight = { ioctl, buf };
     this.lastRc = null;

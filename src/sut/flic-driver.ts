@@ -73,6 +73,32 @@ export interface FlicObservation {
   got: Irq[] | null;
   /** a WARN_ON fired */
   warned: boolean;
+  /**
+   * What a delivery, TPI or TSCH gave the guest (null for any other event or when nothing was
+   * taken): the interruption the step removed; for an I/O interruption the subchannel id and
+   * number, interruption parameter and word TPI / TSCH / the I/O new PSW store (PoP), for the
+   * others the type.
+   */
+  delivered: KvmS390Irq | null;
+  /**
+   * The struct kvm_s390_irq of every pending floating interruption in fi->lists[] and, after a
+   * GET_ALL_IRQS with rc > 0, of every one copied out: the payload userspace enqueued (or the
+   * kernel injected, PFAULT_DONE's token) must come back unchanged (s390_flic.rst: ENQUEUE
+   * "injects" the kvm_s390_irq, GET_ALL_IRQS "copies all floating interrupts" into the buffer).
+   */
+  listed: KvmS390Irq[];
+  copied: KvmS390Irq[] | null;
+  /** fi->srv_signal and fi->mchk: the coalesced payloads, zero when nothing of the kind is pending */
+  signals: { srv: number; srv2: number; cr14: number; mcic: number };
+  /**
+   * The kernel's bookkeeping the pending interruptions determine (interrupt.c): fi->counters[]
+   * (FIRQ_CNTR_IO/SERVICE/VIRTIO/PFAULT: the elements of the lists, checked against
+   * KVM_S390_MAX_FLOAT_IRQS and friends) and fi->pending_irqs (one irq_types bit per nonempty
+   * list, the service and machine-check bits): a drifting counter or a lost bit is a later
+   * -EBUSY or an interruption never delivered.
+   */
+  counters: number[];
+  pending_irqs: number;
 }
 
 /** A subchannel-identification word as the machine names it. */
@@ -99,6 +125,8 @@ export class FlicSut implements SystemUnderTest {
   rc = 0;
   out: Mode[] | null = null;
   got: Irq[] | null = null;
+  copied: KvmS390Irq[] | null = null;
+  delivered: KvmS390Irq | null = null;
   /** The user memory of the last event: what a GET copied out is at ADDR. */
   user = new UserMemory();
   constructor(readonly params: FlicParams) {
@@ -114,6 +142,12 @@ export class FlicSut implements SystemUnderTest {
     k.airq_suppressed = false;
     this.out = null;
     this.got = null;
+    this.copied = null;
+    this.delivered = null;
+    const took = (d: { type: number; io?: IoInfo } | null) => {
+      this.delivered = d ? (d.io ? layout(d) : { type: d.type >>> 0 }) : null;
+      this.rc = 0;
+    };
     const failAlloc = (n = 0) => (k.mem = new Allocator(n));
     switch (ev.type) {
       case 'KVM_CREATE_DEVICE':
@@ -169,6 +203,7 @@ export class FlicSut implements SystemUnderTest {
         if (ev.copy !== 'fault') u.put(ADDR, null);
         this.rc = k.flic_get_attr(u, attr(KVM_DEV_FLIC_GET_ALL_IRQS, len));
         if (this.rc >= 0) this.got = this.rc > 0 ? (u.read<KvmS390Irq[]>(ADDR) ?? []).map(irqName) : [];
+        if (this.rc > 0) this.copied = (u.read<KvmS390Irq[]>(ADDR) ?? []).map(layout);
         return;
       }
       case 'KVM_DEV_FLIC_CLEAR_IO_IRQ':
@@ -211,35 +246,21 @@ export class FlicSut implements SystemUnderTest {
         return;
       // a vcpu enabled for the interruption delivers it (kvm_s390_deliver_pending_interrupts picks it)
       case '__deliver_io':
-        this.vcpu.__deliver_io(ev.isc);
-        this.rc = 0;
-        return;
+        return took(this.vcpu.__deliver_io(ev.isc));
       case '__deliver_service':
-        this.vcpu.__deliver_service();
-        this.rc = 0;
-        return;
+        return took(this.vcpu.__deliver_service());
       case '__deliver_machine_check':
-        this.vcpu.__deliver_machine_check();
-        this.rc = 0;
-        return;
+        return took(this.vcpu.__deliver_machine_check());
       case '__deliver_virtio':
-        this.vcpu.__deliver_virtio();
-        this.rc = 0;
-        return;
+        return took(this.vcpu.__deliver_virtio());
       case '__deliver_pfault_done':
-        this.vcpu.__deliver_pfault_done();
-        this.rc = 0;
-        return;
+        return took(this.vcpu.__deliver_pfault_done());
       case 'handle_tpi':
-        this.vcpu.handle_tpi(ALL_ISCS);
-        this.rc = 0;
-        return;
+        return took(this.vcpu.handle_tpi(ALL_ISCS));
       case 'handle_tsch':
-        this.vcpu.handle_tsch(ALL_ISCS, ev.schid);
-        this.rc = 0;
-        return;
+        return took(this.vcpu.handle_tsch(ALL_ISCS, ev.schid));
       case 'kvm_arch_async_page_not_present':
-        k.kvm_arch_setup_async_pf(0x1000);
+        k.kvm_arch_setup_async_pf(APF_TOKEN);
         this.rc = 0;
         return;
       case 'kvm_arch_async_page_present': {
@@ -259,8 +280,8 @@ export class FlicSut implements SystemUnderTest {
     const fi = k.fi;
     const gisa: Irq[] = [];
     for (let isc = 0; isc <= 7; isc++) if (k.gisa && k.gisa.ipm & AIS_MODE_MASK(isc)) gisa.push(`ai:${isc}`);
-    const service = (fi.pending_irqs & ((1 << 13) | (1 << 14))) !== 0;
-    const mchk = (fi.pending_irqs & (1 << 15)) !== 0;
+    const service = (fi.pending_irqs & ((1 << PEND.EXT_SERVICE) | (1 << PEND.EXT_SERVICE_EV))) !== 0;
+    const mchk = (fi.pending_irqs & (1 << PEND.MCHK_REP)) !== 0;
     return {
       value: k.flic ? 'flic' : 'no_flic',
       vcpus: k.created_vcpus,
@@ -282,8 +303,77 @@ export class FlicSut implements SystemUnderTest {
       out: this.out,
       got: this.got,
       warned: k.warnings.length > 0,
+      delivered: this.delivered,
+      listed: fi.lists.flat().map(layout),
+      copied: this.copied,
+      signals: { srv: fi.srv_signal.ext_params >>> 0, srv2: fi.srv_signal.ext_params2 >>> 0, cr14: fi.mchk.cr14 >>> 0, mcic: fi.mchk.mcic >>> 0 },
+      counters: [...fi.counters],
+      pending_irqs: fi.pending_irqs >>> 0,
     };
   }
+}
+
+/**
+ * A struct kvm_s390_irq (or the kernel's kvm_s390_interrupt_info) as userspace sees it: the type
+ * and the union member the type selects (inti_to_irq: ext for VIRTIO, PFAULT_*, SERVICE; io for
+ * I/O; mchk for a machine check), fields in the uapi order.
+ */
+export function layout(irq: { type: number; io?: IoInfo; ext?: { ext_params: number; ext_params2: number }; mchk?: { cr14: number; mcic: number } }): KvmS390Irq {
+  const type = irq.type >>> 0;
+  const name = irqName(irq);
+  if (name === 'mchk') return { type, mchk: { cr14: (irq.mchk?.cr14 ?? 0) >>> 0, mcic: (irq.mchk?.mcic ?? 0) >>> 0 } };
+  if (name === 'service' || name === 'virtio' || name === 'pfault') return { type, ext: { ext_params: (irq.ext?.ext_params ?? 0) >>> 0, ext_params2: (irq.ext?.ext_params2 ?? 0) >>> 0 } };
+  if (irq.io && (name.startsWith('io:') || name.startsWith('ai:')))
+    return { type, io: { subchannel_id: irq.io.subchannel_id >>> 0, subchannel_nr: irq.io.subchannel_nr >>> 0, io_int_parm: irq.io.io_int_parm >>> 0, io_int_word: irq.io.io_int_word >>> 0 } };
+  return { type };
+}
+
+/** The token kvm_arch_async_page_not_present queues (FlicSut passes it): PFAULT_DONE carries it back in ext_params2. */
+export const APF_TOKEN = 0x1000;
+
+/**
+ * The kvm_s390_irq an interruption the machine names must read back as: what this driver
+ * enqueues for it (ENQUEUE's payloads), an adapter interruption from the GISA as
+ * get_all_floating_irqs builds it (KVM_S390_INT_IO(1, 0, 0, 0), the ISC's interruption word),
+ * PFAULT_DONE with the async fault's token.
+ */
+export function expectedIrq(name: Irq): KvmS390Irq {
+  const [kind, a, b] = name.split(':');
+  const ev = (x: object) => ({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, ...x }) as Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>;
+  if (kind === 'io') {
+    const irq = enqueued(ev({ irq: 'io', schid: a as Subchannel }));
+    return layout({ ...irq, io: { ...irq.io!, io_int_word: (((Number(b) << 27) | 0x80000000) >>> 0) } });
+  }
+  if (kind === 'ai') return layout(enqueued(ev({ irq: 'ai', isc: Number(a) })));
+  if (kind === 'pfault') return { type: KVM_S390_INT_PFAULT_DONE, ext: { ext_params: 0, ext_params2: APF_TOKEN } };
+  return layout(enqueued(ev({ irq: kind as 'service' | 'mchk' | 'virtio' })));
+}
+
+// enum irq_types, arch/s390/include/asm/kvm_host_types.h (v6.17-rc4): the floating bits
+const PEND = { IO_ISC_0: 10, VIRTIO: 11, PFAULT_DONE: 12, EXT_SERVICE: 15, EXT_SERVICE_EV: 16, MCHK_REP: 24 } as const;
+// enum firq_cntr / firq_lists, the same header
+const CNTR = { IO: 0, SERVICE: 1, VIRTIO: 2, PFAULT: 3 } as const;
+
+/** fi->pending_irqs and fi->counters[] as the pending interruptions determine them. */
+function bookkeeping(c: FlicContext): { counters: number[]; pending_irqs: number } {
+  const counters = [0, 0, 0, 0];
+  let bits = 0;
+  for (const x of c.list) {
+    if (x === 'virtio') {
+      counters[CNTR.VIRTIO]!++;
+      bits |= 1 << PEND.VIRTIO;
+    } else if (x === 'pfault') {
+      counters[CNTR.PFAULT]!++;
+      bits |= 1 << PEND.PFAULT_DONE;
+    } else {
+      counters[CNTR.IO]!++;
+      bits |= 1 << (PEND.IO_ISC_0 - Number(x.split(':').at(-1)));
+    }
+  }
+  // the driver's service signal carries an SCCB address and an event (__inject_service): both bits
+  if (c.service) bits |= (1 << PEND.EXT_SERVICE) | (1 << PEND.EXT_SERVICE_EV);
+  if (c.mchk) bits |= 1 << PEND.MCHK_REP;
+  return { counters, pending_irqs: bits >>> 0 };
 }
 
 /** The struct kvm_s390_irq userspace enqueues for an ENQUEUE payload's element. */
@@ -293,8 +383,11 @@ function enqueued(ev: Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>): Kvm
     case 'ai':
       return { type: KVM_S390_INT_IO(1, 0, 0, 0), io: { subchannel_id: 0, subchannel_nr: 0, io_int_parm: 0, io_int_word: word(ev.isc ?? 3) } };
     case 'service':
-      // an SCCB address (SCCB_MASK bits): IRQ_PEND_EXT_SERVICE
-      return { type: KVM_S390_INT_SERVICE, ext: { ext_params: 0x7000, ext_params2: 0 } };
+      // an SCCB address (SCCB_MASK bits: IRQ_PEND_EXT_SERVICE) with an event pending (SCCB_EVENT_PENDING:
+      // IRQ_PEND_EXT_SERVICE_EV). One payload cannot tell every mutant: measured against the plain
+      // address 0x7000, this one kills 5 mutants (the event bit's store, test and clear) and loses 3
+      // (those reading the wrong one of the two bits, now both set)
+      return { type: KVM_S390_INT_SERVICE, ext: { ext_params: 0x7001, ext_params2: 0 } };
     case 'mchk':
       return { type: KVM_S390_MCHK, mchk: { cr14: 1 << 28, mcic: 0x40000000 } };
     case 'virtio':
@@ -329,8 +422,27 @@ export function expectFlic(s: AbstractState<FlicContext>): FlicObservation {
     out: c.last.out ? [...c.last.out] : null,
     got: c.last.got ? [...c.last.got] : null,
     warned: false,
+    delivered: DELIVERIES.has(c.last.op) && c.last.removed.length > 0 ? deliveredAs(c.last.removed[0]!) : null,
+    listed: c.list.map(expectedIrq),
+    copied: c.last.got && c.last.rc > 0 ? c.last.got.map(expectedIrq) : null,
+    signals: {
+      srv: c.service ? expectedIrq('service').ext!.ext_params : 0,
+      srv2: c.service ? expectedIrq('service').ext!.ext_params2 : 0,
+      cr14: c.mchk ? expectedIrq('mchk').mchk!.cr14 : 0,
+      mcic: c.mchk ? expectedIrq('mchk').mchk!.mcic : 0,
+    },
+    ...bookkeeping(c),
   };
 }
+
+/** What the guest gets for an interruption the machine names: the I/O fields, else the type. */
+function deliveredAs(name: Irq): KvmS390Irq {
+  const irq = expectedIrq(name);
+  return irq.io ? irq : { type: irq.type };
+}
+
+/** The guest events that take an interruption (the vcpu's deliveries, TPI, TSCH). */
+const DELIVERIES = new Set(['__deliver_io', '__deliver_service', '__deliver_machine_check', '__deliver_virtio', '__deliver_pfault_done', 'handle_tpi', 'handle_tsch']);
 
 export function flicConformance(params: FlicParams): Conformance<FlicSut> {
   return {

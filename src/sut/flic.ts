@@ -70,13 +70,13 @@ const FIRQ_CNTR_IO = 0;
 const FIRQ_CNTR_VIRTIO = 2;
 const FIRQ_CNTR_PFAULT = 3;
 const FIRQ_MAX_COUNT = 4;
-// irq_types: bit numbers of pending_irqs (their order as in kvm_host.h; only identity matters here)
+// enum irq_types (arch/s390/include/asm/kvm_host_types.h): bit numbers of pending_irqs
 const IRQ_PEND_IO_ISC_0 = 10;
 const IRQ_PEND_VIRTIO = 11;
 const IRQ_PEND_PFAULT_DONE = 12;
-const IRQ_PEND_EXT_SERVICE = 13;
-const IRQ_PEND_EXT_SERVICE_EV = 14;
-const IRQ_PEND_MCHK_REP = 15;
+const IRQ_PEND_EXT_SERVICE = 15;
+const IRQ_PEND_EXT_SERVICE_EV = 16;
+const IRQ_PEND_MCHK_REP = 24;
 // async_pf.c / kvm_host.h
 const ASYNC_PF_PER_VCPU = 64;
 const KVM_MAX_VCPUS = 255;

@@ -272,6 +272,61 @@ describe('kvm_s390_float_interrupt against its transcription (edge-covering path
     });
   }
 
+  it('the observation compares payloads, what the guest got and the kernel bookkeeping, not only names', () => {
+    const cfg = CONFIGURATIONS.find((c) => c.id === 'types')!;
+    const conf = flicConformance(cfg.params);
+    const m = flicSpec.model('baseline', 'types');
+    const enqueue = (irq: string): FlicEvent => ({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq } as FlicEvent);
+    const events: FlicEvent[] = [create, enqueue('service'), enqueue('mchk'), { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 4 } as FlicEvent];
+    let s = getInitialSnapshot(m.machine);
+    const sut = conf.create(m);
+    for (const e of events) {
+      [s] = transition(m.machine, s, e);
+      sut.apply(e);
+    }
+    const want = conf.expect({ value: s.value, context: s.context }) as ReturnType<typeof sut.observe>;
+    expect(sut.observe()).toEqual(want);
+    // by hand: SCCB 0x7000 with an event pending (0x7001) sets IRQ_PEND_EXT_SERVICE (15) and _EV (16);
+    // the floating machine check IRQ_PEND_MCHK_REP (24); cr14 keeps bit 28 only, mcic as enqueued
+    expect(want.pending_irqs).toBe((1 << 15) | (1 << 16) | (1 << 24));
+    expect(want.copied).toEqual([
+      { type: 0xffff2401, ext: { ext_params: 0x7001, ext_params2: 0 } },
+      { type: 0xfffe1000, mchk: { cr14: 1 << 28, mcic: 0x40000000 } },
+    ]);
+    expect(want.signals).toEqual({ srv: 0x7001, srv2: 0, cr14: 1 << 28, mcic: 0x40000000 });
+    // a lost SCCB address (__inject_service without its SCCB_MASK store): the names still agree, the payload does not
+    const fields = ['value', 'pending', 'list', 'service', 'mchk', 'rc', 'got'] as const;
+    sut.kvm.fi.srv_signal.ext_params &= 0x3;
+    const lost = sut.observe();
+    for (const f of fields) expect(lost[f]).toEqual(want[f]);
+    expect(lost.signals).not.toEqual(want.signals);
+    // a counter that drifted (a missing fi->counters[FIRQ_CNTR_IO] decrement): only the bookkeeping differs
+    sut.kvm.fi.srv_signal.ext_params = 0x7001;
+    sut.kvm.fi.counters[0] = 1;
+    const drift = sut.observe();
+    for (const f of fields) expect(drift[f]).toEqual(want[f]);
+    expect(drift.counters).toEqual([1, 0, 0, 0]);
+    expect(want.counters).toEqual([0, 0, 0, 0]);
+  });
+
+  it('a delivery is compared by what the guest gets: TPI of an adapter interruption stores subchannel 0 and the ISC word', () => {
+    const cfg = CONFIGURATIONS.find((c) => c.id === 'irqs')!;
+    const conf = flicConformance(cfg.params);
+    const m = flicSpec.model('baseline', 'irqs');
+    const events: FlicEvent[] = [create, { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: 3 } as FlicEvent, { type: 'handle_tpi' } as FlicEvent];
+    let s = getInitialSnapshot(m.machine);
+    const sut = conf.create(m);
+    for (const e of events) {
+      [s] = transition(m.machine, s, e);
+      sut.apply(e);
+    }
+    const want = conf.expect({ value: s.value, context: s.context }) as ReturnType<typeof sut.observe>;
+    expect(sut.observe()).toEqual(want);
+    // KVM_S390_INT_IO(1, 0, 0, 0) = 0x04000000; isc_to_int_word(3) = 0x80000000 | 3 << 27
+    expect(want.delivered).toEqual({ type: 0x04000000, io: { subchannel_id: 0, subchannel_nr: 0, io_int_parm: 0, io_int_word: 0x98000000 } });
+    expect(want.ipm).toBe(0);
+  });
+
   it('a planted bug in the machine makes the transcription disagree', async () => {
     const m = flicSpec.model('bug-inject-airq-tests-simm', 'errors');
     const cfg = CONFIGURATIONS.find((c) => c.id === 'errors')!;

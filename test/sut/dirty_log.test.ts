@@ -158,3 +158,25 @@ describe('s390 dirty log transcription', () => {
     expect(clear(kvm, 0, 64, [1n])).toBe(-ENOTTY);
   });
 });
+
+describe('the refused slot stands for both classes kvm_get_dirty_log_protect checks', () => {
+  it('an address space past KVM_ADDRESS_SPACE_NUM and a slot id at KVM_USER_MEM_SLOTS are each -EINVAL; the slot 0 the as_id class names succeeds (a missing as_id check would GET it)', () => {
+    const { kvm } = logging('x86', 0);
+    const buf = () => new BigUint64Array(2);
+    // as_id 1, id 0: refused by as_id >= KVM_ADDRESS_SPACE_NUM alone (id 0 is the logging slot)
+    expect(kvm_vm_ioctl_get_dirty_log_sync(kvm, { slot: 1 << 16, dirty_bitmap: buf() })).toBe(-EINVAL);
+    // as_id 0, id 32764: refused by id >= KVM_USER_MEM_SLOTS alone
+    expect(kvm_vm_ioctl_get_dirty_log_sync(kvm, { slot: KVM_USER_MEM_SLOTS, dirty_bitmap: buf() })).toBe(-EINVAL);
+    expect(kvm_vm_ioctl_get_dirty_log_sync(kvm, { slot: 0, dirty_bitmap: buf() })).toBe(0);
+  });
+
+  it('the driver passes as_id 1 while the slot logs and id KVM_USER_MEM_SLOTS before, so a path reaches both', () => {
+    const kvm = new Kvm('x86', 96);
+    const tool = new MigrationTool(kvm);
+    tool.getDirtyLog({ badSlot: true });
+    expect(tool.lastRc).toBe(-EINVAL);
+    tool.setFlags(KVM_MEM_LOG_DIRTY_PAGES);
+    tool.getDirtyLog({ badSlot: true });
+    expect(tool.lastRc).toBe(-EINVAL);
+  });
+});
