@@ -95,6 +95,8 @@ export const FAULT = {
   VCPU_STEP_POST: 32768,
   /** ghost (issue 14): kvm_s390_gisc_register / unregister answered or changed ref_count[], alert.mask or the IAM other than the kernel says */
   GISC_STEP_POST: 65536,
+  /** vfio_ap (fine-grained pqap-remove-queue): a step used a struct vfio_ap_queue after vfio_ap_mdev_remove_queue's kfree(q) (vfio_ap_irq_enable through a queue pointer found before mdevs_lock) */
+  QUEUE_USE_AFTER_FREE: 262144,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

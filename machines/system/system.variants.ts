@@ -4,7 +4,7 @@ import type { SystemContext } from '../context.ts';
 import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreVariant } from './spec.ts';
-import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -50,7 +50,8 @@ export const systemVariants: CoreVariant[] = [
     // no queue in kick-wait: the kick/wait windows of the upstream kicker and kvm_s390_handle_wait hold
     // inject: __floating_irq_kick wakes the first idle vcpu although its CR6 is closed for the injected ISC; the vcpu open for it sleeps on (no alert: the IAM is not looked at)
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [] },
+    // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -169,6 +170,28 @@ export const systemVariants: CoreVariant[] = [
     configurations: ['pqap-close'],
     threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', (f) => lookupBeforeLock(withoutHookRwsem(f))),
     expectedViolations: ['NoPqapHookUseAfterClear', 'NoGiscCallOnFreedKvm'],
+  },
+  {
+    id: 'planted-pqap-lookup-before-remove-queue',
+    description:
+      'planted race: vfio_ap\'s handle_pqap testing the hook and matrix_mdev->kvm and looking the queue up before it takes mdevs_lock (check, then lock), pqap_hook_rwsem kept: the whole vfio_ap_mdev_remove_queue (reset, unlink, kfree) runs between the lookup and the lock, so vfio_ap_irq_enable pins the NIB, registers the GISC and enables the AP\'s interruptions through the freed struct vfio_ap_queue, which nothing will ever reset',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c handle_pqap (v6.17-rc4) with vfio_ap_mdev_get_queue before mutex_lock(&matrix_dev->mdevs_lock), against vfio_ap_mdev_remove_queue',
+    configuration: 'pqap-remove-queue',
+    configurations: ['pqap-remove-queue'],
+    threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', lookupBeforeLock),
+    // 12 steps; QueueTypeOK too: the removed queue's region, with the AP interrupting
+    expectedViolations: ['NoQueueUseAfterFree', 'FreedQueueHoldsNothing', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-remove-queue-reset-unlocked',
+    description:
+      'planted race: vfio_ap_mdev_remove_queue resetting the queue (vfio_ap_mdev_reset_queue, flush_work) before get_update_locks_for_queue, the unlink and kfree left under the locks: the guest\'s PQAP(AQIC) enables interruptions between the reset and the kfree, so the queue is freed with its NIB pinned, its GISC registered and the AP interrupting',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue (v6.17-rc4) with the reset moved before get_update_locks_for_queue(q)',
+    configuration: 'pqap-remove-queue',
+    configurations: ['pqap-remove-queue'],
+    threads: (threads, k) => editFunction(threads, 'host', 'vfio_ap_mdev_remove_queue', resetBeforeLocks(k)),
+    // 13 steps; no use after free (the PQAP ran before the kfree, on a live queue); QueueTypeOK: the removed queue's region, with the AP interrupting
+    expectedViolations: ['FreedQueueHoldsNothing', 'QueueTypeOK'],
   },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(
     (gib): CoreVariant => ({

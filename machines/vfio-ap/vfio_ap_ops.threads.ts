@@ -122,6 +122,7 @@ const KVM_BUSY: Path = ['mdev', 'kvmBusy'];
 function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: string, era: PqapEra = eraOf(k, 'handle_pqap')): Step<C>[] {
   const at = (s: string) => `vfio_ap:handle_pqap@${s}`;
   const lookup = at('vfio_ap_mdev_get_queue');
+  const enableWrites: Path[] = [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']];
   // v5.13..v5.14: wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, mutex_unlock(&matrix_dev->lock), mutex_lock(&matrix_dev->lock))
   const wait: Step<C>[] =
     era !== 'v5.13'
@@ -153,10 +154,11 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
     {
       at: lookup,
       cite: 'vfio_ap_ops.c handle_pqap: if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); if (!matrix_mdev->kvm) goto out_unlock (not in v5.3); q = vfio_ap_mdev_get_queue(matrix_mdev, apqn) (qstatus stays AP_RESPONSE_Q_NOT_AVAIL, rc 01, unless all hold)',
-      reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi']],
+      reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi'], ['queues', q, 'freed']],
       run: (c, t) => {
         const x = c.queues[qIx(t)]!;
-        t.local.found = c.mdev.hook === vmIx(t) && (era === 'v5.3' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi;
+        // a queue vfio_ap_mdev_remove_queue unlinked (hash_del) and freed is not in matrix_mdev->qtable
+        t.local.found = c.mdev.hook === vmIx(t) && (era === 'v5.3' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi && x.freed !== true;
       },
       next: [{ if: named('q', (_c, t) => t.local.found === true), goto: at('vfio_ap_irq_enable') }, { goto: at(`mutex_unlock(${lock.short})`) }],
     },
@@ -164,12 +166,18 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
       at: at('vfio_ap_irq_enable'),
       cite: 'vfio_ap_ops.c handle_pqap: IR bit set: vfio_ap_irq_enable(q, gr1 & 7, vcpu): vfio_ap_validate_nib, vfio_pin_pages, kvm_s390_gisc_register, ap_aqic (NORMAL)',
       reads: [['mdev', 'kvm'], ['queues', q], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
-      writes: [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
+      writes: enableWrites,
+      reports: true,
       raises: [qSettle(q).type],
       run: (c, t, fx) => {
+        // q found before mdevs_lock and freed since (planted-pqap-lookup-before-remove-queue): the kernel writes freed memory
+        t.local.uaf = c.queues[qIx(t)]!.freed === true;
+        if (t.local.uaf) t.report(FAULT.QUEUE_USE_AFTER_FREE);
         k.vfio_ap_irq_enable(c, qIx(t), PQAP_ISC, 'NORMAL');
         fx.raise(qSettle(qIx(t))); // the queue region follows q->saved_isc
       },
+      // only the use of a freed q reports (the other branch stays invisible to NoQueueUseAfterFree)
+      next: [{ if: named('q freed', (_c, t) => t.local.uaf === true), goto: at(`mutex_unlock(${lock.short})`), writes: enableWrites, reports: true }, { goto: at(`mutex_unlock(${lock.short})`), writes: enableWrites }],
     },
     release<C>(lock, 'write', { at: at(`mutex_unlock(${lock.short})`), cite: `vfio_ap_ops.c handle_pqap: out_unlock: memcpy(&gprs[1], &qstatus, ...); mutex_unlock(&${lock.c}); return 0`, next: after }),
   ];
@@ -478,3 +486,99 @@ export function withoutHookRwsem(f: F): F {
       .map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (gone.has(b.goto) ? { ...b, goto: 'return' } : b)) } : s.next && gone.has(s.next) ? { ...s, next: 'return' } : s)),
   };
 }
+
+/**
+ * The AP bus removing queue q from vfio_ap (the host unbinds the APQN, or the device goes away):
+ * vfio_ap_mdev_remove_queue (v6.17-rc4) for a queue assigned to the mdev, the mdev open for VM vm.
+ * get_update_locks_for_queue takes guests_lock, then tests q->matrix_mdev->kvm (a field
+ * set_kvm/unset_kvm write holding guests_lock: stable here) for kvm->lock, then mdevs_lock.
+ * Under all three: the queue is in the guest's shadow APCB (the mdev is attached), so the adapter is
+ * unplugged (the APCB is not modelled) and reset_queues_for_apid resets it (ZAPQ, flush_work of the
+ * reset work, vfio_ap_free_aqic_resources); vfio_ap_unlink_queue_fr_mdev (hash_del from the
+ * qtable handle_pqap searches), kfree(q). One step, `vfio_ap_mdev_remove_queue`: every other user
+ * of the queue (handle_pqap, the close, the reset work's flush) holds mdevs_lock. Then
+ * release_update_locks_for_mdev tests matrix_mdev->kvm again for the kvm->lock unlock.
+ */
+export function remove_queue(vm: number, q: number, k: Kernel): F {
+  if (k.replaced.has('vfio_ap_mdev_remove_queue')) throw new SpecError('a variant that replaces vfio_ap_mdev_remove_queue is coarse only: the fine-grained configuration splits it into steps');
+  const kvmTest = (at: string, cite: string, then: string, otherwise: string): Step<C> => ({
+    at,
+    cite,
+    reads: [['mdev', 'kvm']],
+    run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
+    next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: then }, { goto: otherwise }],
+  });
+  return kfunction('vfio_ap_mdev_remove_queue', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue (AP bus remove)', [
+    acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
+    kvmTest(
+      'if (q->matrix_mdev->kvm)',
+      'vfio_ap_ops.c get_update_locks_for_queue: if (q->matrix_mdev && q->matrix_mdev->kvm) (under guests_lock only: set_kvm/unset_kvm write the pointer holding guests_lock)',
+      'mutex_lock(kvm->lock)',
+      'mutex_lock(matrix_dev->mdevs_lock)',
+    ),
+    acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&q->matrix_mdev->kvm->lock)', sleeps: true }),
+    acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
+    {
+      at: 'vfio_ap_mdev_remove_queue',
+      cite: 'vfio_ap_ops.c vfio_ap_mdev_remove_queue: matrix_mdev = q->matrix_mdev; in the shadow APCB: clear_bit_inv(apid, shadow_apcb.apm), vfio_ap_mdev_update_guest_apcb, reset_queues_for_apid (ZAPQ, flush_work, vfio_ap_free_aqic_resources); vfio_ap_unlink_queue_fr_mdev(q); dev_set_drvdata(NULL); kfree(q)',
+      reads: [['queues', q], ['mdev', 'kvm'], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
+      writes: [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
+      raises: [qSettle(q).type],
+      run: (c, _t, fx) => {
+        k.vfio_ap_mdev_remove_queue(c, q);
+        fx.raise(qSettle(q)); // the queue region follows kfree(q) to removed
+      },
+    },
+    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->mdevs_lock)' }),
+    kvmTest(
+      'release: if (matrix_mdev->kvm)',
+      'vfio_ap_ops.c release_update_locks_for_mdev: if (matrix_mdev && matrix_mdev->kvm) (loaded again, still under guests_lock)',
+      'mutex_unlock(kvm->lock)',
+      'mutex_unlock(matrix_dev->guests_lock)',
+    ),
+    release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
+    release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->guests_lock)' }),
+  ]);
+}
+
+/** The two threads of `pqap-remove-queue`: the guest's PQAP(AQIC) on VM 0 for queue 0 (upstream locking), and the AP bus removing queue 0 from vfio_ap. */
+export function pqapRemoveQueueThreads(k: Kernel): ThreadDef<C>[] {
+  eraOf(k, 'vfio_ap_mdev_remove_queue');
+  if (k.design.aqic === 'v5.3') throw new SpecError('the fine-grained vfio_ap_mdev_remove_queue transcribes v6.0+ (guests_lock, mdevs_lock, get_update_locks_for_queue); design v5.3 is coarse only here');
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
+    { name: 'host', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [remove_queue(0, 0, k)] },
+  ];
+}
+
+/**
+ * Planted (pqap-remove-queue): vfio_ap_mdev_remove_queue resetting the queue before
+ * get_update_locks_for_queue (the reset outside mdevs_lock), the unlink and kfree left under it.
+ */
+export const resetBeforeLocks = (k: Kernel) => (f: F): F => {
+  const i = f.steps.findIndex((s) => s.at === 'vfio_ap_mdev_remove_queue');
+  if (i < 0 || f.steps[0]!.at !== 'mutex_lock(matrix_dev->guests_lock)') throw new Error('resetBeforeLocks: the remove_queue steps moved');
+  const x = f.steps[i]!;
+  const reset: Step<C> = {
+    at: 'vfio_ap_mdev_reset_queue unlocked',
+    cite: 'planted: vfio_ap_mdev_reset_queue(q); flush_work(&q->reset_work) before get_update_locks_for_queue',
+    reads: x.reads ?? [],
+    writes: x.writes ?? [],
+    raises: x.raises ?? [],
+    run: (c, t, fx) => {
+      k.vfio_ap_mdev_reset_queue(c, qIx(t));
+      fx.raise(qSettle(qIx(t)));
+    },
+    next: f.steps[0]!.at,
+  };
+  const free: Step<C> = {
+    ...x,
+    at: 'vfio_ap_unlink_queue_fr_mdev; kfree(q)',
+    cite: 'planted: under the locks only vfio_ap_unlink_queue_fr_mdev(q); kfree(q)',
+    run: (c, t, fx) => {
+      c.queues[qIx(t)]!.freed = true;
+      fx.raise(qSettle(qIx(t)));
+    },
+  };
+  return { ...f, steps: [reset, ...f.steps.slice(0, i), free, ...f.steps.slice(i + 1)] };
+};

@@ -1,0 +1,124 @@
+// The fine-grained pqap-remove-queue configuration of the composed guest (issue 11, vfio-ap): the
+// guest's PQAP(AQIC) intercept against the AP bus removing the queue from vfio_ap
+// (vfio_ap_mdev_remove_queue with get_update_locks_for_queue), v6.17-rc4 locking. Upstream holds
+// (both sides under mdevs_lock); each planted race finds exactly its violations, by the
+// interleaving checked here step by step (full exploration: the shortest trace); the reduced
+// exploration finds the same (test/check/por.test.ts).
+import { describe, expect, it } from 'vitest';
+import { systemSpec } from '../../machines/system/index.ts';
+import { ISC_INVALID } from '../../machines/context.ts';
+import { pathTo, replay } from '../../src/check/check.ts';
+import { explore } from '../../src/check/explore.ts';
+import type { Model } from '../../src/spec.ts';
+
+const C = 'pqap-remove-queue';
+
+/** The shortest trace to each violated invariant (full exploration), as `thread pc` lines. */
+function traces(m: Model): Record<string, string[]> {
+  const x = explore(m, { por: false });
+  const out: Record<string, string[]> = {};
+  for (const [name, i] of x.violations) out[name] = pathTo(x, i).events.map((e) => `${(m.events[e] as { thread?: string }).thread} ${m.events[e]!.type}`);
+  return out;
+}
+
+/** A model's event indices for `thread pc` lines. */
+function events(m: Model, lines: string[]): number[] {
+  return lines.map((l) => {
+    const [thread, ...pc] = l.split(' ');
+    const i = m.events.findIndex((e) => e.type === pc.join(' ') && (e as { thread?: string }).thread === thread);
+    if (i < 0) throw new Error(`no event ${l}`);
+    return i;
+  });
+}
+
+const PQAP_TO_LOCK = ['vcpu handle_pqap@down_read(pqap_hook_rwsem)', 'vcpu handle_pqap@if (pqap_hook)', 'vcpu handle_pqap@pqap_hook = *pqap_hook'];
+const REMOVE_LOCKS = [
+  'host vfio_ap_mdev_remove_queue@mutex_lock(matrix_dev->guests_lock)',
+  'host vfio_ap_mdev_remove_queue@if (q->matrix_mdev->kvm)',
+  'host vfio_ap_mdev_remove_queue@mutex_lock(kvm->lock)',
+  'host vfio_ap_mdev_remove_queue@mutex_lock(matrix_dev->mdevs_lock)',
+];
+const REMOVE_UNLOCKS = [
+  'host vfio_ap_mdev_remove_queue@mutex_unlock(matrix_dev->mdevs_lock)',
+  'host vfio_ap_mdev_remove_queue@release: if (matrix_mdev->kvm)',
+  'host vfio_ap_mdev_remove_queue@mutex_unlock(kvm->lock)',
+  'host vfio_ap_mdev_remove_queue@mutex_unlock(matrix_dev->guests_lock)',
+];
+
+type Snap = { value: Record<string, unknown>; context: any };
+
+describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queue', () => {
+  it('upstream: no violation, 84 states in full, 27 reduced (both sides hold mdevs_lock for the lookup and enable, and for reset, unlink, kfree)', () => {
+    const m = systemSpec.model('upstream', C);
+    const full = explore(m, { por: false });
+    const red = explore(m, { por: true });
+    expect(full.violations.size).toBe(0);
+    expect(red.violations.size).toBe(0);
+    expect([full.states.length, red.states.length]).toEqual([84, 27]);
+    // every final state: the queue freed and holding nothing, no GISC registered, the locks free
+    const done = (full.states as Snap[]).filter((s) => s.value.vcpu === 'done' && s.value.host === 'done');
+    expect(done.length).toBeGreaterThan(0);
+    for (const s of done) {
+      expect(s.value.q0).toBe('removed');
+      expect(s.context.queues[0]).toMatchObject({ freed: true, isc: ISC_INVALID, nib: false, pins: 0, irq: false });
+      expect(s.context.vms[0].gisa.ref[3]).toBe(0);
+    }
+  });
+
+  it('upstream: the guest enables first and the remove resets it; or the remove runs first and the lookup finds no queue (rc 01)', () => {
+    const m = systemSpec.model('upstream', C);
+    const enable = ['vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)', 'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue'];
+    const first = replay(m, events(m, [...PQAP_TO_LOCK, ...enable, 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable']));
+    expect(first.last.context.queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true, freed: false });
+    expect(first.last.value).toMatchObject({ q0: { assigned: 'aqic_enabled' } });
+    // the remove waits for mdevs_lock while the hook holds it
+    const blocked = replay(m, events(m, [...PQAP_TO_LOCK, ...enable, ...REMOVE_LOCKS]));
+    expect(blocked.last.value).toMatchObject({ host: 'vfio_ap_mdev_remove_queue@mutex_lock(matrix_dev->mdevs_lock)' });
+    expect(blocked.steps.at(-1)!.after).toEqual({}); // the acquire did not fire
+    const later = replay(m, events(m, [...PQAP_TO_LOCK, ...enable, 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable', 'vcpu vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)', ...REMOVE_LOCKS, 'host vfio_ap_mdev_remove_queue@vfio_ap_mdev_remove_queue']));
+    expect(later.last.context.queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, freed: true });
+    expect(later.last.value).toMatchObject({ q0: 'removed' });
+    const second = replay(m, events(m, [...REMOVE_LOCKS, 'host vfio_ap_mdev_remove_queue@vfio_ap_mdev_remove_queue', ...REMOVE_UNLOCKS, ...PQAP_TO_LOCK, ...enable]));
+    expect(second.last.context.threads.locals.vcpu.found).toBe(false);
+    expect(second.last.value).toMatchObject({ vcpu: 'vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)', host: 'done', q0: 'removed' });
+    expect(second.last.context.queues[0]).toMatchObject({ pins: 0, irq: false });
+  });
+
+  it('planted: the lookup before mdevs_lock; the whole remove runs between them and vfio_ap_irq_enable uses the freed queue (12 steps)', () => {
+    const t = traces(systemSpec.model('planted-pqap-lookup-before-remove-queue', C));
+    expect(Object.keys(t).sort()).toEqual(['FreedQueueHoldsNothing', 'NoQueueUseAfterFree', 'QueueTypeOK']);
+    const uaf = [
+      ...PQAP_TO_LOCK,
+      'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue',
+      ...REMOVE_LOCKS,
+      'host vfio_ap_mdev_remove_queue@vfio_ap_mdev_remove_queue',
+      'host vfio_ap_mdev_remove_queue@mutex_unlock(matrix_dev->mdevs_lock)',
+      'vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)',
+      'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable',
+    ];
+    expect(t.NoQueueUseAfterFree).toEqual(uaf);
+    expect(t.FreedQueueHoldsNothing).toEqual(uaf);
+    expect(t.QueueTypeOK).toEqual(uaf);
+  });
+
+  it('planted: the reset before get_update_locks_for_queue; the guest enables between the reset and the kfree, so the queue is freed holding its NIB and GISC (13 steps)', () => {
+    const m = systemSpec.model('planted-remove-queue-reset-unlocked', C);
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['FreedQueueHoldsNothing', 'QueueTypeOK']);
+    const leak = [
+      ...PQAP_TO_LOCK,
+      'vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)',
+      'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue',
+      'host vfio_ap_mdev_remove_queue@vfio_ap_mdev_reset_queue unlocked',
+      'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable',
+      'vcpu vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)',
+      ...REMOVE_LOCKS,
+      'host vfio_ap_mdev_remove_queue@vfio_ap_unlink_queue_fr_mdev; kfree(q)',
+    ];
+    expect(t.FreedQueueHoldsNothing).toEqual(leak);
+    const { last } = replay(m, events(m, leak));
+    expect(last.context.queues[0]).toMatchObject({ freed: true, isc: 3, nib: true, pins: 1, irq: true });
+    expect(last.context.vms[0].gisa.ref[3]).toBe(1);
+    expect(last.context.threads.found.vcpu ?? 0).toBe(0); // the PQAP used a live queue: no use after free
+  });
+});
