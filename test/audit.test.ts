@@ -321,7 +321,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_get_kvm_safe [refcount_inc_not_zero succeeds]",
     "vfio_ap_mdev_set_kvm [another mdev has this kvm: the locks are released and -EPERM returned, the hook left pointing at this mdev (the other mdev's hook is lost; after this mdev is removed the hook points at freed memory)]",
     "handle_pqap [!(eca & ECA_AIV) (no GISA for the vcpu: no AIV, use_gisa = 0, disabled for PV): checked before the lock]",
-    "handle_pqap [vfio_ap_mdev_get_queue finds no queue for the APQN in gr0 (not assigned, not bound to vfio_ap, or unplugged): response 01]",
     "vfio_ap_mdev_probe [vfio_ap_mdev_init_dev: empty matrix, pqap_hook = handle_pqap, empty qtable, kvm NULL; the mdev joins mdev_list]",
     "vfio_ap_mdev_remove [vfio_ap_mdev_reset_queues: ZAPQ every queue of the qtable, flush the reset works]",
     "vfio_ap_mdev_remove [vfio_ap_mdev_unlink_fr_queues: q->matrix_mdev = NULL for each APQN of apm x aqm; list_del; vfio_put_device frees matrix_mdev]",

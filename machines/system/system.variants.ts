@@ -59,7 +59,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -85,7 +85,8 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['GiscUnregisterBeforeNibUnpin', 'EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
     // the locking of v5.3 is that of v5.10 (variant pqap-close-v5.10)
     // pqap-open: set_kvm stores the pointer, the reference and the hook in one step under matrix_dev->lock: nothing to find
-    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [] },
+    // pqap-remove-queue: vfio_ap_queue_dev_remove resets and frees the queue under matrix_dev->lock, which handle_pqap's lookup and enable hold: nothing to find
+    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [] },
   }),
   alsoIn({
     id: 'planted-no-reset-on-close',

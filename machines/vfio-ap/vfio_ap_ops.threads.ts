@@ -499,8 +499,27 @@ export function withoutHookRwsem(f: F): F {
  * of the queue (handle_pqap, the close, the reset work's flush) holds mdevs_lock. Then
  * release_update_locks_for_mdev tests matrix_mdev->kvm again for the kvm->lock unlock.
  */
-export function remove_queue(vm: number, q: number, k: Kernel): F {
+export function remove_queue(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove_queue')): F {
   if (k.replaced.has('vfio_ap_mdev_remove_queue')) throw new SpecError('a variant that replaces vfio_ap_mdev_remove_queue is coarse only: the fine-grained configuration splits it into steps');
+  const removeStep = (cite: string): Step<C> => ({
+    at: 'vfio_ap_mdev_remove_queue',
+    cite,
+    reads: [['queues', q], ['mdev', 'kvm'], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
+    writes: [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
+    raises: [qSettle(q).type],
+    run: (c, _t, fx) => {
+      k.vfio_ap_mdev_remove_queue(c, q);
+      fx.raise(qSettle(q)); // the queue region follows kfree(q) to removed
+    },
+  });
+  if (era !== 'upstream') {
+    // v5.3..v5.10 (vfio_ap_drv.c vfio_ap_queue_dev_remove; v5.13..v5.14 the same under matrix_dev->lock)
+    return kfunction('vfio_ap_queue_dev_remove', 'drivers/s390/crypto/vfio_ap_drv.c vfio_ap_queue_dev_remove, v5.3..v5.10 (AP bus remove)', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_drv.c vfio_ap_queue_dev_remove (v5.3): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      removeStep('vfio_ap_drv.c vfio_ap_queue_dev_remove (v5.3): q = dev_get_drvdata(&apdev->device); dev_set_drvdata(&apdev->device, NULL); vfio_ap_mdev_reset_queue(apid, apqi, 1); vfio_ap_irq_disable(q); kfree(q) (handle_pqap\'s vfio_ap_get_queue finds the queue device through the driver, under the same lock)'),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_drv.c vfio_ap_queue_dev_remove (v5.3): mutex_unlock(&matrix_dev->lock)' }),
+    ]);
+  }
   const kvmTest = (at: string, cite: string, then: string, otherwise: string): Step<C> => ({
     at,
     cite,
@@ -518,17 +537,7 @@ export function remove_queue(vm: number, q: number, k: Kernel): F {
     ),
     acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&q->matrix_mdev->kvm->lock)', sleeps: true }),
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
-    {
-      at: 'vfio_ap_mdev_remove_queue',
-      cite: 'vfio_ap_ops.c vfio_ap_mdev_remove_queue: matrix_mdev = q->matrix_mdev; in the shadow APCB: clear_bit_inv(apid, shadow_apcb.apm), vfio_ap_mdev_update_guest_apcb, reset_queues_for_apid (ZAPQ, flush_work, vfio_ap_free_aqic_resources); vfio_ap_unlink_queue_fr_mdev(q); dev_set_drvdata(NULL); kfree(q)',
-      reads: [['queues', q], ['mdev', 'kvm'], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
-      writes: [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
-      raises: [qSettle(q).type],
-      run: (c, _t, fx) => {
-        k.vfio_ap_mdev_remove_queue(c, q);
-        fx.raise(qSettle(q)); // the queue region follows kfree(q) to removed
-      },
-    },
+    removeStep('vfio_ap_ops.c vfio_ap_mdev_remove_queue: matrix_mdev = q->matrix_mdev; in the shadow APCB: clear_bit_inv(apid, shadow_apcb.apm), vfio_ap_mdev_update_guest_apcb, reset_queues_for_apid (ZAPQ, flush_work, vfio_ap_free_aqic_resources); vfio_ap_unlink_queue_fr_mdev(q); dev_set_drvdata(NULL); kfree(q)'),
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     kvmTest(
       'release: if (matrix_mdev->kvm)',
@@ -541,13 +550,11 @@ export function remove_queue(vm: number, q: number, k: Kernel): F {
   ]);
 }
 
-/** The two threads of `pqap-remove-queue`: the guest's PQAP(AQIC) on VM 0 for queue 0 (upstream locking), and the AP bus removing queue 0 from vfio_ap. */
-export function pqapRemoveQueueThreads(k: Kernel): ThreadDef<C>[] {
-  eraOf(k, 'vfio_ap_mdev_remove_queue');
-  if (k.design.aqic === 'v5.3') throw new SpecError('the fine-grained vfio_ap_mdev_remove_queue transcribes v6.0+ (guests_lock, mdevs_lock, get_update_locks_for_queue); design v5.3 is coarse only here');
+/** The two threads of `pqap-remove-queue`: the guest's PQAP(AQIC) on VM 0 for queue 0, and the AP bus removing queue 0 from vfio_ap; the era from the design (v5.3: matrix_dev->lock only). */
+export function pqapRemoveQueueThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove_queue')): ThreadDef<C>[] {
   return [
-    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
-    { name: 'host', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [remove_queue(0, 0, k)] },
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'host', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [remove_queue(0, 0, k, era)] },
   ];
 }
 

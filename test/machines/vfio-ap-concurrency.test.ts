@@ -46,6 +46,7 @@ const REMOVE_UNLOCKS = [
 ];
 
 type Snap = { value: Record<string, unknown>; context: any };
+const ctx = (s: { context: unknown }): any => s.context;
 
 describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queue', () => {
   it('upstream: no violation, 84 states in full, 27 reduced (both sides hold mdevs_lock for the lookup and enable, and for reset, unlink, kfree)', () => {
@@ -69,19 +70,19 @@ describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queu
     const m = systemSpec.model('upstream', C);
     const enable = ['vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)', 'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue'];
     const first = replay(m, events(m, [...PQAP_TO_LOCK, ...enable, 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable']));
-    expect(first.last.context.queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true, freed: false });
+    expect(ctx(first.last).queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true, freed: false });
     expect(first.last.value).toMatchObject({ q0: { assigned: 'aqic_enabled' } });
     // the remove waits for mdevs_lock while the hook holds it
     const blocked = replay(m, events(m, [...PQAP_TO_LOCK, ...enable, ...REMOVE_LOCKS]));
     expect(blocked.last.value).toMatchObject({ host: 'vfio_ap_mdev_remove_queue@mutex_lock(matrix_dev->mdevs_lock)' });
     expect(blocked.steps.at(-1)!.after).toEqual({}); // the acquire did not fire
     const later = replay(m, events(m, [...PQAP_TO_LOCK, ...enable, 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable', 'vcpu vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)', ...REMOVE_LOCKS, 'host vfio_ap_mdev_remove_queue@vfio_ap_mdev_remove_queue']));
-    expect(later.last.context.queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, freed: true });
+    expect(ctx(later.last).queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, freed: true });
     expect(later.last.value).toMatchObject({ q0: 'removed' });
     const second = replay(m, events(m, [...REMOVE_LOCKS, 'host vfio_ap_mdev_remove_queue@vfio_ap_mdev_remove_queue', ...REMOVE_UNLOCKS, ...PQAP_TO_LOCK, ...enable]));
-    expect(second.last.context.threads.locals.vcpu.found).toBe(false);
+    expect(ctx(second.last).threads.locals.vcpu.found).toBe(false);
     expect(second.last.value).toMatchObject({ vcpu: 'vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)', host: 'done', q0: 'removed' });
-    expect(second.last.context.queues[0]).toMatchObject({ pins: 0, irq: false });
+    expect(ctx(second.last).queues[0]).toMatchObject({ pins: 0, irq: false });
   });
 
   it('planted: the lookup before mdevs_lock; the whole remove runs between them and vfio_ap_irq_enable uses the freed queue (12 steps)', () => {
@@ -117,8 +118,8 @@ describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queu
     ];
     expect(t.FreedQueueHoldsNothing).toEqual(leak);
     const { last } = replay(m, events(m, leak));
-    expect(last.context.queues[0]).toMatchObject({ freed: true, isc: 3, nib: true, pins: 1, irq: true });
-    expect(last.context.vms[0].gisa.ref[3]).toBe(1);
-    expect(last.context.threads.found.vcpu ?? 0).toBe(0); // the PQAP used a live queue: no use after free
+    expect(ctx(last).queues[0]).toMatchObject({ freed: true, isc: 3, nib: true, pins: 1, irq: true });
+    expect(ctx(last).vms[0].gisa.ref[3]).toBe(1);
+    expect(ctx(last).threads.found.vcpu ?? 0).toBe(0); // the PQAP used a live queue: no use after free
   });
 });
