@@ -12,7 +12,8 @@ import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import { pqapCloseThreads, pqapOpenThreads, pqapRemoveQueueThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapRemoveQueueThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
 import { FreedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -118,6 +119,19 @@ function pqapRemoveQueue(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** The threads of pqap-mdev-remove: the PQAP intercept, QEMU's close, the mdev's removal after it; the mdev open for VM 0, not freed. */
+function pqapMdevRemove(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapMdevRemoveThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.mdev.freed = false;
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
 export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'default',
@@ -208,5 +222,14 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: pqapRemoveQueue,
     liveness: [],
     invariants: [NoQueueUseAfterFree, FreedQueueHoldsNothing],
+  },
+  {
+    id: 'pqap-mdev-remove',
+    description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem, *pqap_hook loaded from the ap_matrix_mdev, vfio_ap handle_pqap) against QEMU closing the mdev (vfio_ap_mdev_unset_kvm) and userspace removing it (vfio_ap_mdev_remove: vfio_unregister_group_dev waits for the close; guests_lock, mdevs_lock, reset, unlink, list_del; vfio_put_device frees the mdev); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
+    bounds: { types: [] },
+    fine: pqapMdevRemove,
+    liveness: [],
+    invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
   },
 ];

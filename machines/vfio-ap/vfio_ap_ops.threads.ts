@@ -80,18 +80,25 @@ function derefHook(c: C, t: ThreadView): boolean {
   t.report(FAULT.PQAP_HOOK_USE_AFTER_CLEAR);
   return false;
 }
+const MDEV_FREED: Path = ['mdev', 'freed'];
+/** A load through the hook into struct ap_matrix_mdev (the hook is &matrix_mdev->pqap_hook): freed memory once vfio_ap_mdev_remove's vfio_put_device ran (pqap-mdev-remove). */
+function liveMdev(c: C, t: ThreadView): boolean {
+  if (c.mdev.freed !== true) return true;
+  t.report(FAULT.MDEV_USE_AFTER_FREE);
+  return false;
+}
 const oopsed = named('NULL pqap_hook', (_c: C, t: ThreadView) => t.local.oops === true);
 /** The branch taken when the hook was NULL at a dereference: the only one that reports. */
 const oops = { if: oopsed, goto: 'return', writes: [] as Path[], reports: true };
 
 /** A re-load of the hook pointer that dereferences it (`pqap_hook->owner`, `pqap_hook->hook`, `*pqap_hook`). */
-function deref(at: string, cite: string, next: string): Step<C> {
+function deref(at: string, cite: string, next: string, mdevFreeable = false): Step<C> {
   return {
     at,
     cite,
-    reads: [HOOK],
+    reads: mdevFreeable ? [HOOK, MDEV_FREED] : [HOOK],
     reports: true,
-    run: (c, t) => void (t.local.oops = !derefHook(c, t)),
+    run: (c, t) => void (t.local.oops = !derefHook(c, t) || (mdevFreeable && !liveMdev(c, t))),
     next: [oops, { goto: next, writes: [] }],
   };
 }
@@ -184,7 +191,7 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
 }
 
 /** priv.c handle_pqap of VM vm for queue q, as the era (by default the design's) has it. */
-export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'handle_pqap')): F {
+export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'handle_pqap'), mdevFreeable = false): F {
   if (k.replaced.has('handle_pqap')) throw new SpecError('a variant that replaces handle_pqap is coarse only: the fine-grained configuration splits it into steps');
   if (era !== 'upstream') {
     const lock = matrix_dev_lock;
@@ -197,10 +204,10 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
         run: (c, t) => void (t.local.hook = c.mdev.hook === vmIx(t)),
         next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'try_module_get(pqap_hook->owner)' }, { goto: 'return' }],
       },
-      deref('try_module_get(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): if (!try_module_get(vcpu->kvm->arch.crypto.pqap_hook->owner)) return -EOPNOTSUPP (the pointer loaded again)', 'pqap_hook->hook(vcpu)'),
-      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`),
+      deref('try_module_get(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): if (!try_module_get(vcpu->kvm->arch.crypto.pqap_hook->owner)) return -EOPNOTSUPP (the pointer loaded again)', 'pqap_hook->hook(vcpu)', mdevFreeable),
+      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`, mdevFreeable),
       ...vfioApHandlePqap(vm, q, lock, k, 'module_put(pqap_hook->owner)', era),
-      deref('module_put(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): module_put(vcpu->kvm->arch.crypto.pqap_hook->owner): loaded again after the call, which unset may have spanned', 'return'),
+      deref('module_put(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): module_put(vcpu->kvm->arch.crypto.pqap_hook->owner): loaded again after the call, which unset may have spanned', 'return', mdevFreeable),
     ]);
   }
   const rw = pqap_hook_rwsem(vm);
@@ -213,7 +220,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
       run: (c, t) => void (t.local.hook = c.mdev.hook === vmIx(t)),
       next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'pqap_hook = *pqap_hook' }, { goto: 'up_read(pqap_hook_rwsem)' }],
     },
-    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`),
+    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`, mdevFreeable),
     ...vfioApHandlePqap(vm, q, mdevs_lock, k, 'up_read(pqap_hook_rwsem)', 'upstream'),
     release<C>(rw, 'read', { cite: 'priv.c handle_pqap: up_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem); return' }),
   ]);
@@ -589,3 +596,73 @@ export const resetBeforeLocks = (k: Kernel) => (f: F): F => {
   };
   return { ...f, steps: [reset, ...f.steps.slice(0, i), free, ...f.steps.slice(i + 1)] };
 };
+
+/** The reset of every queue of the mdev in one step under the era's driver lock (as in the close), the queue regions following. */
+const resetQueuesStep = (vm: number, at: string, cite: string, k: Kernel): Step<C> => ({
+  at,
+  cite,
+  reads: [['mdev', 'kvm'], ['queues'], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
+  writes: [['queues'], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
+  raises: ['settle.q0', 'settle.q1', 'settle.q2'],
+  run: (c, _t, fx) => {
+    k.vfio_ap_mdev_reset_queues(c);
+    for (let q = 0; q < c.queues.length; q++) fx.raise(qSettle(q));
+  },
+});
+
+/** The last reference to the struct ap_matrix_mdev dropped: the memory the hook pointed into is gone. */
+const freeMdev = (at: string, cite: string): Step<C> => ({ at, cite, writes: [MDEV_FREED], run: (c) => void (c.mdev.freed = true) });
+
+/**
+ * Userspace removing the mdev (echo 1 > .../remove): vfio_ap_mdev_remove as the era has it, after
+ * QEMU's close (`after`: vfio_unregister_group_dev, v5.3 vfio_del_group_dev, returns only when the
+ * device's last user closed it; the vfio core asks QEMU through vfio_ap_mdev_request).
+ * - upstream (v6.17-rc4): guests_lock, mdevs_lock; vfio_ap_mdev_reset_queues,
+ *   vfio_ap_mdev_unlink_fr_queues (q->matrix_mdev = NULL), list_del (one step: every reader of these
+ *   holds mdevs_lock); unlock both; vfio_put_device drops the last reference: the mdev is freed.
+ * - v5.3 (ec89b55e3bce..v5.10): `if (matrix_mdev->kvm) return -EBUSY` (no lock), matrix_dev->lock,
+ *   vfio_ap_mdev_reset_queues, list_del, unlock, kfree(matrix_mdev).
+ */
+export function mdev_remove(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove')): F {
+  if (era !== 'upstream') {
+    return kfunction('vfio_ap_mdev_remove', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove, v5.3..v5.10 (mdev core remove after vfio_del_group_dev)', [
+      { at: 'vfio_del_group_dev', cite: 'drivers/vfio/mdev/vfio_mdev.c vfio_mdev_remove -> vfio_del_group_dev: waits until the device is released (vfio_ap_mdev_release, QEMU\'s close), then the parent\'s remove', after: ['qemu'] },
+      {
+        at: 'if (matrix_mdev->kvm) return -EBUSY',
+        cite: 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): if (matrix_mdev->kvm) return -EBUSY (read without a lock)',
+        reads: [['mdev', 'kvm']],
+        run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
+        next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: 'return' }, { goto: `mutex_lock(${matrix_dev_lock.short})` }],
+      },
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      resetQueuesStep(vm, 'vfio_ap_mdev_reset_queues; list_del', 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): vfio_ap_mdev_reset_queues(mdev); list_del(&matrix_mdev->node)', k),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): mutex_unlock(&matrix_dev->lock)' }),
+      freeMdev('kfree(matrix_mdev)', 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): kfree(matrix_mdev); mdev_set_drvdata(mdev, NULL)'),
+    ]);
+  }
+  return kfunction('vfio_ap_mdev_remove', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove (mdev core remove)', [
+    { at: 'vfio_unregister_group_dev', cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_unregister_group_dev(&matrix_mdev->vdev): waits (vfio_ap_mdev_request asks userspace) until the last close, vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm, returned', after: ['qemu'] },
+    acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
+    acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
+    resetQueuesStep(vm, 'vfio_ap_mdev_reset_queues; unlink; list_del', 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_ap_mdev_reset_queues(matrix_mdev); vfio_ap_mdev_unlink_fr_queues(matrix_mdev) (q->matrix_mdev = NULL); list_del(&matrix_mdev->node)', k),
+    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_unlock(&matrix_dev->mdevs_lock)' }),
+    release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_unlock(&matrix_dev->guests_lock)' }),
+    freeMdev('vfio_put_device', 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_put_device(&matrix_mdev->vdev): the last reference, the ap_matrix_mdev (with its pqap_hook) freed'),
+  ]);
+}
+
+/** The three threads of `pqap-mdev-remove`: the guest's PQAP(AQIC), QEMU's close, the mdev's removal (after the close); the era from the design. */
+export function pqapMdevRemoveThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove')): ThreadDef<C>[] {
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era, true)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era)] },
+    { name: 'remove', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [mdev_remove(0, k, era)] },
+  ];
+}
+
+/** Planted (pqap-mdev-remove): vfio_ap_mdev_remove not waiting for the close (vfio_unregister_group_dev returning at once). */
+export function removeWithoutClose(f: F): F {
+  if (f.steps[0]!.at !== 'vfio_unregister_group_dev') throw new Error('removeWithoutClose: the remove steps moved');
+  const { after: _after, ...first } = f.steps[0]!;
+  return { ...f, steps: [{ ...first, cite: 'planted: vfio_unregister_group_dev returns without waiting for the device\'s last close' }, ...f.steps.slice(1)] };
+}

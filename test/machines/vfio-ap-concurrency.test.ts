@@ -123,3 +123,60 @@ describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queu
     expect(ctx(last).threads.found.vcpu ?? 0).toBe(0); // the PQAP used a live queue: no use after free
   });
 });
+
+const M = 'pqap-mdev-remove';
+const REMOVE = [
+  'remove vfio_ap_mdev_remove@vfio_unregister_group_dev',
+  'remove vfio_ap_mdev_remove@mutex_lock(matrix_dev->guests_lock)',
+  'remove vfio_ap_mdev_remove@mutex_lock(matrix_dev->mdevs_lock)',
+  'remove vfio_ap_mdev_remove@vfio_ap_mdev_reset_queues; unlink; list_del',
+  'remove vfio_ap_mdev_remove@mutex_unlock(matrix_dev->mdevs_lock)',
+  'remove vfio_ap_mdev_remove@mutex_unlock(matrix_dev->guests_lock)',
+  'remove vfio_ap_mdev_remove@vfio_put_device',
+];
+
+describe('pqap-mdev-remove: the PQAP intercept against the close and the removal of the mdev', () => {
+  it('upstream: no violation, 90 states in full, 76 reduced; the remove starts only after the close returned', () => {
+    const m = systemSpec.model('upstream', M);
+    const full = explore(m, { por: false });
+    expect(full.violations.size).toBe(0);
+    expect(explore(m, { por: true }).violations.size).toBe(0);
+    expect([full.states.length, explore(m, { por: true }).states.length]).toEqual([90, 76]);
+    const states = full.states as Snap[];
+    // vfio_unregister_group_dev waits: while QEMU has not returned from the close, the remove has not started
+    expect(states.every((s) => s.value.qemu === 'done' || s.value.remove === 'idle')).toBe(true);
+    expect(states.some((s) => s.value.qemu !== 'done' && s.value.qemu !== 'idle')).toBe(true);
+    // once freed: no hook into the mdev, no pointer, no reference, the queue reset
+    const freed = states.filter((s) => s.context.mdev.freed);
+    expect(freed.length).toBeGreaterThan(0);
+    for (const s of freed) expect(s.context.mdev).toMatchObject({ hook: -1, kvm: -1, kvmRef: false });
+    // the remove is the first step of no trace: replaying it first does nothing
+    const { steps } = replay(m, events(m, [REMOVE[0]!]));
+    expect(steps[0]!.after).toEqual({});
+  });
+
+  it('v5.3..v5.10: the close\'s finding of pqap-close (NULL hook, 5 steps) and nothing about the freed mdev (release cleared the hook before the remove)', () => {
+    expect(traces(systemSpec.model('v5.3', M))).toEqual({
+      NoPqapHookUseAfterClear: [
+        'vcpu handle_pqap@if (pqap_hook)',
+        'qemu vfio_ap_mdev_release@mutex_lock(matrix_dev->lock)',
+        'qemu vfio_ap_mdev_release@if (matrix_mdev->kvm)',
+        'qemu vfio_ap_mdev_release@pqap_hook = NULL',
+        'vcpu handle_pqap@try_module_get(pqap_hook->owner)',
+      ],
+    });
+  });
+
+  it('planted: the remove without waiting for the close frees the mdev with the hook, the pointer and the reference (7 steps); priv.c then loads *pqap_hook from it (10 steps)', () => {
+    const m = systemSpec.model('planted-mdev-remove-without-close', M);
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['FreedMdevHoldsNothing', 'NoMatrixMdevUseAfterFree', 'NoReturnHoldingLock']);
+    expect(t.FreedMdevHoldsNothing).toEqual(REMOVE);
+    const uaf = ['vcpu handle_pqap@down_read(pqap_hook_rwsem)', 'vcpu handle_pqap@if (pqap_hook)', ...REMOVE, 'vcpu handle_pqap@pqap_hook = *pqap_hook'];
+    expect(t.NoMatrixMdevUseAfterFree).toEqual(uaf);
+    // the oops leaves the rwsem read-held: the close's down_write could never run
+    expect(t.NoReturnHoldingLock).toEqual(uaf);
+    const { last } = replay(m, events(m, REMOVE));
+    expect(ctx(last).mdev).toMatchObject({ freed: true, hook: 0, kvm: 0, kvmRef: true });
+  });
+});
