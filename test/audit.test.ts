@@ -322,8 +322,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "vfio_ap_mdev_set_kvm [another mdev has this kvm: the locks are released and -EPERM returned, the hook left pointing at this mdev (the other mdev's hook is lost; after this mdev is removed the hook points at freed memory)]",
     "handle_pqap [!(eca & ECA_AIV) (no GISA for the vcpu: no AIV, use_gisa = 0, disabled for PV): checked before the lock]",
     "vfio_ap_mdev_probe [vfio_ap_mdev_init_dev: empty matrix, pqap_hook = handle_pqap, empty qtable, kvm NULL; the mdev joins mdev_list]",
-    "vfio_ap_mdev_remove [vfio_ap_mdev_reset_queues: ZAPQ every queue of the qtable, flush the reset works]",
-    "vfio_ap_mdev_remove [vfio_ap_mdev_unlink_fr_queues: q->matrix_mdev = NULL for each APQN of apm x aqm; list_del; vfio_put_device frees matrix_mdev]",
     "vfio_ap_on_cfg_changed [vfio_ap_mdev_cfg_remove locks matrix_mdev->kvm->lock for every mdev of mdev_list without checking matrix_mdev->kvm: an mdev not attached to a guest is a NULL dereference]",
     "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg: filter the matrix, update the guest's APCB, reset the queues of the APIDs filtered out; the add bitmaps cleared]",
     "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg locks matrix_mdev->kvm->lock without a NULL check: an mdev with additions but no guest is a NULL dereference]",

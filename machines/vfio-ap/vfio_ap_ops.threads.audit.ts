@@ -157,3 +157,32 @@ export const pqapRemoveQueueAudit: KernelAudit = {
     entry(K.get_update_locks, modelledAs('pqap-remove-queue: get_update_locks_for_queue takes guests_lock, tests q->matrix_mdev->kvm (under guests_lock, which the pointer\'s writers hold), takes kvm->lock and mdevs_lock as steps; release_update_locks_for_mdev tests the pointer again', `${RMQ}mutex_lock(matrix_dev->guests_lock)`, `${RMQ}if (q->matrix_mdev->kvm)`, `${RMQ}release: if (matrix_mdev->kvm)`)),
   ],
 };
+
+const RM = 'vfio_ap_mdev_remove@';
+
+// The names the fine-grained pqap-mdev-remove configuration adds (the PQAP intercept against QEMU's
+// close and userspace removing the mdev: vfio_ap_mdev_remove as steps after the close, v6.17-rc4
+// and v5.3..v5.10, and the planted remove without the wait), composed like pqapCloseAudit.
+export const pqapMdevRemoveAudit: KernelAudit = {
+  machine: 'system (pqap-mdev-remove threads)',
+  pinned: PINNED_AUDIT,
+  files: [FILE.apOps],
+  modelledFields: [F.hook, F.mdevKvm, F.savedIsc, F.savedIova],
+  entries: [
+    entry(K.vfio_ap_mdev_remove, {
+      unregister: modelledAs(
+        'pqap-mdev-remove: a step that runs only after QEMU\'s close returned (`after`; v5.3 vfio_del_group_dev), the close being the pqap-close thread; v5.3..v5.10 then test matrix_mdev->kvm without a lock (-EBUSY). Planted: the wait dropped',
+        `${RM}vfio_unregister_group_dev`, `${RM}vfio_del_group_dev`, `${RM}if (matrix_mdev->kvm) return -EBUSY`,
+      ),
+      reset: modelledAs(
+        'pqap-mdev-remove: guests_lock, mdevs_lock (v5.3..v5.10 matrix_dev->lock), then vfio_ap_mdev_reset_queues with the unlink and list_del as one step (every reader holds mdevs_lock; after the close there is nothing left to reset, asserted)',
+        `${RM}mutex_lock(matrix_dev->guests_lock)`, `${RM}mutex_lock(matrix_dev->mdevs_lock)`, `${RM}vfio_ap_mdev_reset_queues; unlink; list_del`,
+        `${RM}mutex_lock(matrix_dev->lock)`, `${RM}vfio_ap_mdev_reset_queues; list_del`, `${RM}mutex_unlock(matrix_dev->lock)`,
+      ),
+      unlink: modelledAs(
+        'pqap-mdev-remove: q->matrix_mdev = NULL is in the reset step (the link is not a modelled field: a PQAP reaches the queue through the mdev\'s qtable only); the unlocks, then vfio_put_device (v5.3 kfree) frees the mdev (MdevContext.freed): a later load through the hook is NoMatrixMdevUseAfterFree',
+        `${RM}mutex_unlock(matrix_dev->mdevs_lock)`, `${RM}mutex_unlock(matrix_dev->guests_lock)`, `${RM}vfio_put_device`, `${RM}kfree(matrix_mdev)`,
+      ),
+    }),
+  ],
+};
