@@ -10,10 +10,11 @@ export const QueueTypeOK = inv(
     context.queues.every((q, i) => {
       const st = region(value, `q${i}`);
       const enabled = st !== undefined && typeof st === 'object' && (st as Record<string, string>).assigned === 'aqic_enabled';
-      return q.pins >= 0 && enabled === savedIsc(q.isc) && savedIsc(q.isc) === q.nib && (top(st) !== 'removed' || !q.irq);
+      // where q->freed is tracked (apAnswers, pqap-remove-queue), the region is removed exactly when kfree(q) ran
+      return q.pins >= 0 && enabled === savedIsc(q.isc) && savedIsc(q.isc) === q.nib && (top(st) !== 'removed' || !q.irq) && (q.freed === undefined || (top(st) === 'removed') === q.freed);
     }),
   // per configuration: the regions q0..q<n-1> of the configuration's queues (kick-wait has none)
-  ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
+  ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', '*', 'freed'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
 );
 
 export const EveryNibPinReleasedOnce = inv(
