@@ -119,6 +119,9 @@ function pqapRemoveQueue(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** What the queue-removal and mdev-removal pairs share: 1 VM, no vcpu region (the vcpu is a thread), queue 0, no coarse event, no liveness (no teardown here, and POR is on). */
+const PQAP_FINE = { params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] }, bounds: { types: [] }, liveness: [] };
+
 /** The threads of pqap-mdev-remove: the PQAP intercept, QEMU's close, the mdev's removal after it; the mdev open for VM 0, not freed. */
 function pqapMdevRemove(_params: Params, k: Kernel): FineParts {
   return {
@@ -217,19 +220,15 @@ export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'pqap-remove-queue',
     description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus removing the queue from vfio_ap (vfio_ap_mdev_remove_queue: get_update_locks_for_queue takes guests_lock, kvm->lock, mdevs_lock; reset, unlink, kfree(q) under them); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM. The guest either enables first (the remove resets it) or finds no queue (rc 01)',
-    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
-    bounds: { types: [] },
+    ...PQAP_FINE,
     fine: pqapRemoveQueue,
-    liveness: [],
     invariants: [NoQueueUseAfterFree, FreedQueueHoldsNothing],
   },
   {
     id: 'pqap-mdev-remove',
     description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem, *pqap_hook loaded from the ap_matrix_mdev, vfio_ap handle_pqap) against QEMU closing the mdev (vfio_ap_mdev_unset_kvm) and userspace removing it (vfio_ap_mdev_remove: vfio_unregister_group_dev waits for the close; guests_lock, mdevs_lock, reset, unlink, list_del; vfio_put_device frees the mdev); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM',
-    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
-    bounds: { types: [] },
+    ...PQAP_FINE,
     fine: pqapMdevRemove,
-    liveness: [],
     invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
   },
 ];

@@ -7,29 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { systemSpec } from '../../machines/system/index.ts';
 import { ISC_INVALID } from '../../machines/context.ts';
-import { pathTo, replay } from '../../src/check/check.ts';
+import { replay } from '../../src/check/check.ts';
 import { explore } from '../../src/check/explore.ts';
-import type { Model } from '../../src/spec.ts';
+import { threadEventsOf as events, threadTraces as traces } from './vfio-ap-threads.ts';
 
 const C = 'pqap-remove-queue';
-
-/** The shortest trace to each violated invariant (full exploration), as `thread pc` lines. */
-function traces(m: Model): Record<string, string[]> {
-  const x = explore(m, { por: false });
-  const out: Record<string, string[]> = {};
-  for (const [name, i] of x.violations) out[name] = pathTo(x, i).events.map((e) => `${(m.events[e] as { thread?: string }).thread} ${m.events[e]!.type}`);
-  return out;
-}
-
-/** A model's event indices for `thread pc` lines. */
-function events(m: Model, lines: string[]): number[] {
-  return lines.map((l) => {
-    const [thread, ...pc] = l.split(' ');
-    const i = m.events.findIndex((e) => e.type === pc.join(' ') && (e as { thread?: string }).thread === thread);
-    if (i < 0) throw new Error(`no event ${l}`);
-    return i;
-  });
-}
 
 const PQAP_TO_LOCK = ['vcpu handle_pqap@down_read(pqap_hook_rwsem)', 'vcpu handle_pqap@if (pqap_hook)', 'vcpu handle_pqap@pqap_hook = *pqap_hook'];
 const REMOVE_LOCKS = [
