@@ -95,6 +95,10 @@ export const FAULT = {
   VCPU_STEP_POST: 32768,
   /** ghost (issue 14): kvm_s390_gisc_register / unregister answered or changed ref_count[], alert.mask or the IAM other than the kernel says */
   GISC_STEP_POST: 65536,
+  /** vfio_ap (fine-grained pqap-remove-queue): a step used a struct vfio_ap_queue after vfio_ap_mdev_remove_queue's kfree(q) (vfio_ap_irq_enable through a queue pointer found before mdevs_lock) */
+  QUEUE_USE_AFTER_FREE: 262144,
+  /** vfio_ap (fine-grained pqap-mdev-remove): priv.c handle_pqap loaded through kvm->arch.crypto.pqap_hook into a struct ap_matrix_mdev vfio_ap_mdev_remove had freed (vfio_put_device) */
+  MDEV_USE_AFTER_FREE: 524288,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
@@ -180,6 +184,8 @@ export interface MdevContext {
   kvmBusy: boolean;
   /** apAnswers configurations only: vfio_ap_mdev_unset_kvm waits in vfio_ap_mdev_reset_queues' flush_work(&q->reset_work), holding guests_lock, kvm->lock and mdevs_lock */
   unsetting?: boolean;
+  /** pqap-mdev-remove only: vfio_ap_mdev_remove's vfio_put_device freed the struct ap_matrix_mdev */
+  freed?: boolean;
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */

@@ -12,8 +12,9 @@ import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import { pqapCloseThreads, pqapOpenThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
-import { NoAqicResourcesAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapRemoveQueueThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
+import { FreedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
 const KICK_WAIT_REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO']);
@@ -102,6 +103,38 @@ function pqapOpen(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** The coarse events the pqap-remove-queue threads replace. */
+const PQAP_REMOVE_QUEUE_REPLACED = new Set([...PQAP_CLOSE_REPLACED, 'vfio_ap_mdev_remove_queue']);
+
+/** The threads of pqap-remove-queue (machines/vfio-ap/vfio_ap_ops.threads.ts): the PQAP intercept against vfio_ap_mdev_remove_queue, the mdev open for VM 0, queue 0 not freed. */
+function pqapRemoveQueue(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapRemoveQueueThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.freed = false;
+    },
+    mdev: { initial: 'open', omit: PQAP_REMOVE_QUEUE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_REMOVE_QUEUE_REPLACED, removedBy: true }),
+  };
+}
+
+/** What the queue-removal and mdev-removal pairs share: 1 VM, no vcpu region (the vcpu is a thread), queue 0, no coarse event, no liveness (no teardown here, and POR is on). */
+const PQAP_FINE = { params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] }, bounds: { types: [] }, liveness: [] };
+
+/** The threads of pqap-mdev-remove: the PQAP intercept, QEMU's close, the mdev's removal after it; the mdev open for VM 0, not freed. */
+function pqapMdevRemove(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapMdevRemoveThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.mdev.freed = false;
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
 export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'default',
@@ -183,5 +216,19 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: pqapOpen,
     liveness: [],
     invariants: [NoAqicResourcesWithoutKvmReference, NoAqicResourcesAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-remove-queue',
+    description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus removing the queue from vfio_ap (vfio_ap_mdev_remove_queue: get_update_locks_for_queue takes guests_lock, kvm->lock, mdevs_lock; reset, unlink, kfree(q) under them); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM. The guest either enables first (the remove resets it) or finds no queue (rc 01)',
+    ...PQAP_FINE,
+    fine: pqapRemoveQueue,
+    invariants: [NoQueueUseAfterFree, FreedQueueHoldsNothing],
+  },
+  {
+    id: 'pqap-mdev-remove',
+    description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem, *pqap_hook loaded from the ap_matrix_mdev, vfio_ap handle_pqap) against QEMU closing the mdev (vfio_ap_mdev_unset_kvm) and userspace removing it (vfio_ap_mdev_remove: vfio_unregister_group_dev waits for the close; guests_lock, mdevs_lock, reset, unlink, list_del; vfio_put_device frees the mdev); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM',
+    ...PQAP_FINE,
+    fine: pqapMdevRemove,
+    invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
   },
 ];

@@ -4,7 +4,7 @@ import type { SystemContext } from '../context.ts';
 import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreVariant } from './spec.ts';
-import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -50,7 +50,8 @@ export const systemVariants: CoreVariant[] = [
     // no queue in kick-wait: the kick/wait windows of the upstream kicker and kvm_s390_handle_wait hold
     // inject: __floating_irq_kick wakes the first idle vcpu although its CR6 is closed for the injected ISC; the vcpu open for it sleeps on (no alert: the IAM is not looked at)
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [] },
+    // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -58,7 +59,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -84,7 +85,9 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['GiscUnregisterBeforeNibUnpin', 'EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
     // the locking of v5.3 is that of v5.10 (variant pqap-close-v5.10)
     // pqap-open: set_kvm stores the pointer, the reference and the hook in one step under matrix_dev->lock: nothing to find
-    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [] },
+    // pqap-remove-queue: vfio_ap_queue_dev_remove resets and frees the queue under matrix_dev->lock, which handle_pqap's lookup and enable hold: nothing to find
+    // pqap-mdev-remove: as pqap-close (the close of v5.3..v5.10 is the same), the remove after it
+    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': ['NoPqapHookUseAfterClear'] },
   }),
   alsoIn({
     id: 'planted-no-reset-on-close',
@@ -169,6 +172,39 @@ export const systemVariants: CoreVariant[] = [
     configurations: ['pqap-close'],
     threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', (f) => lookupBeforeLock(withoutHookRwsem(f))),
     expectedViolations: ['NoPqapHookUseAfterClear', 'NoGiscCallOnFreedKvm'],
+  },
+  {
+    id: 'planted-pqap-lookup-before-remove-queue',
+    description:
+      'planted race: vfio_ap\'s handle_pqap testing the hook and matrix_mdev->kvm and looking the queue up before it takes mdevs_lock (check, then lock), pqap_hook_rwsem kept: the whole vfio_ap_mdev_remove_queue (reset, unlink, kfree) runs between the lookup and the lock, so vfio_ap_irq_enable pins the NIB, registers the GISC and enables the AP\'s interruptions through the freed struct vfio_ap_queue, which nothing will ever reset',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c handle_pqap (v6.17-rc4) with vfio_ap_mdev_get_queue before mutex_lock(&matrix_dev->mdevs_lock), against vfio_ap_mdev_remove_queue',
+    configuration: 'pqap-remove-queue',
+    configurations: ['pqap-remove-queue'],
+    threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', lookupBeforeLock),
+    // 12 steps; QueueTypeOK too: the removed queue's region, with the AP interrupting
+    expectedViolations: ['NoQueueUseAfterFree', 'FreedQueueHoldsNothing', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-remove-queue-reset-unlocked',
+    description:
+      'planted race: vfio_ap_mdev_remove_queue resetting the queue (vfio_ap_mdev_reset_queue, flush_work) before get_update_locks_for_queue, the unlink and kfree left under the locks: the guest\'s PQAP(AQIC) enables interruptions between the reset and the kfree, so the queue is freed with its NIB pinned, its GISC registered and the AP interrupting',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue (v6.17-rc4) with the reset moved before get_update_locks_for_queue(q)',
+    configuration: 'pqap-remove-queue',
+    configurations: ['pqap-remove-queue'],
+    threads: (threads, k) => editFunction(threads, 'host', 'vfio_ap_mdev_remove_queue', resetBeforeLocks(k)),
+    // 13 steps; no use after free (the PQAP ran before the kfree, on a live queue); QueueTypeOK: the removed queue's region, with the AP interrupting
+    expectedViolations: ['FreedQueueHoldsNothing', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-mdev-remove-without-close',
+    description:
+      'planted race: vfio_ap_mdev_remove not waiting for the device\'s last close (vfio_unregister_group_dev returning at once): it resets the queues and frees the ap_matrix_mdev while kvm->arch.crypto.pqap_hook still points into it and the KVM reference is held; the guest\'s PQAP then loads *pqap_hook from freed memory',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove (v6.17-rc4) without the wait of vfio_unregister_group_dev; cf. the 2021 review of "s390/vfio-ap: fix memory leak in mdev remove callback" (whether handle_pqap in priv.c could use an already freed mdev)',
+    configuration: 'pqap-mdev-remove',
+    configurations: ['pqap-mdev-remove'],
+    threads: (threads) => editFunction(threads, 'remove', 'vfio_ap_mdev_remove', removeWithoutClose),
+    // FreedMdevHoldsNothing at once (7 steps: the remove alone); the PQAP's load 3 steps later (10); the oops there leaves pqap_hook_rwsem read-held (NoReturnHoldingLock: a later down_write in the close would hang)
+    expectedViolations: ['NoMatrixMdevUseAfterFree', 'FreedMdevHoldsNothing', 'NoReturnHoldingLock'],
   },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(
     (gib): CoreVariant => ({

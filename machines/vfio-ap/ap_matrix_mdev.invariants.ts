@@ -1,5 +1,7 @@
 // Safety predicates of the matrix mdev's tie to a KVM.
+import { FAULT, ISC_INVALID } from '../context.ts';
 import { inv, region } from '../invariant-lib.ts';
+import { reported } from '../kthread.ts';
 
 export const MdevTypeOK = inv(
   'MdevTypeOK',
@@ -43,3 +45,22 @@ export const KvmUsersCountIsItsHolders = inv(
 );
 
 export const mdevInvariants = [MdevTypeOK, MdevKvmPointerHoldsReference, KvmUsersCountIsItsHolders];
+
+// The fine-grained pqap-mdev-remove configuration (machines/vfio-ap/vfio_ap_ops.threads.ts): the
+// PQAP intercept against QEMU's close and the mdev's removal (vfio_ap_mdev_remove).
+
+export const NoMatrixMdevUseAfterFree = inv(
+  'NoMatrixMdevUseAfterFree',
+  'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_unregister_group_dev waits for the last close, whose vfio_ap_mdev_unset_kvm clears kvm->arch.crypto.pqap_hook under pqap_hook_rwsem (priv.c handle_pqap holds it for reading across the call); only then vfio_put_device frees the ap_matrix_mdev the hook points into: priv.c never loads through the hook into a freed mdev',
+  ({ context }) => !reported(context, FAULT.MDEV_USE_AFTER_FREE),
+  { context: [['threads', 'found']] }, { stable: true },
+);
+
+export const FreedMdevHoldsNothing = inv(
+  'FreedMdevHoldsNothing',
+  'vfio_ap_ops.c vfio_ap_mdev_remove after vfio_ap_mdev_unset_kvm (the close): the hook cleared, the queues reset (vfio_ap_mdev_reset_queues), kvm_put_kvm and matrix_mdev->kvm = NULL before vfio_put_device frees the mdev: a freed mdev leaves no hook to it, no KVM reference, and no saved ISC, pinned NIB or AP interruptions on its queues',
+  ({ context }) =>
+    context.mdev.freed !== true ||
+    (context.mdev.hook < 0 && context.mdev.kvm < 0 && !context.mdev.kvmRef && context.queues.every((q) => q.isc === ISC_INVALID && !q.nib && q.pins === 0 && !q.irq)),
+  { context: [['mdev'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'pins'], ['queues', '*', 'irq'], ['queues', 'length']] },
+);

@@ -118,3 +118,71 @@ export const pqapOpenAudit: KernelAudit = {
     entry(K.get_update_locks, modelledAs('pqap-open: vfio_ap_mdev_set_kvm takes guests_lock, kvm->lock, mdevs_lock as steps, in this order', `${SET}mutex_lock(matrix_dev->guests_lock)`, `${SET}mutex_lock(kvm->lock)`, `${SET}mutex_lock(matrix_dev->mdevs_lock)`)),
   ],
 };
+
+const RMQ = 'vfio_ap_mdev_remove_queue@';
+
+// The names the fine-grained pqap-remove-queue configuration adds (the PQAP intercept against the
+// AP bus removing the queue: vfio_ap_mdev_remove_queue as steps, v6.17-rc4 and v5.3..v5.10, and
+// the two planted races), composed into the system audit like pqapCloseAudit.
+export const pqapRemoveQueueAudit: KernelAudit = {
+  machine: 'system (pqap-remove-queue threads)',
+  pinned: PINNED_AUDIT,
+  files: [FILE.priv, FILE.apOps],
+  modelledFields: [F.savedIsc, F.savedIova, F.qtable],
+  entries: [
+    entry(K.handle_pqap, {
+      noAiv: byOthers,
+      noHook: byOthers,
+      noKvm: byOthers,
+      noQueue: modelledAs(
+        'pqap-remove-queue: vfio_ap_mdev_remove_queue unlinked (hash_del) and freed the queue under mdevs_lock before the lookup: no queue, rc 01, nothing set up (test/machines/vfio-ap-concurrency.test.ts); the planted lookup before mdevs_lock finds it and vfio_ap_irq_enable uses the freed queue (NoQueueUseAfterFree)',
+        `${HOOK}vfio_ap_mdev_get_queue`, `${HOOK}mutex_unlock(matrix_dev->mdevs_lock)`,
+      ),
+      enable: modelledAs('pqap-remove-queue: as in pqap-close; an enable through a queue found before the lock and freed since reports the use after free', `${HOOK}vfio_ap_irq_enable`),
+      disable: byOthers,
+    }),
+    entry(K.vfio_ap_mdev_remove_queue, {
+      guest: modelledAs(
+        'pqap-remove-queue: get_update_locks_for_queue as steps (guests_lock, the q->matrix_mdev->kvm test, kvm->lock, mdevs_lock); the unplug (the APCB is not modelled), reset_queues_for_apid, unlink and kfree in one step under them (handle_pqap and every other user of q hold mdevs_lock), the region following to removed; release_update_locks_for_mdev tests matrix_mdev->kvm again. v5.3..v5.10 vfio_ap_queue_dev_remove: reset, vfio_ap_irq_disable, kfree under matrix_dev->lock. Planted: the reset before the locks',
+        `${RMQ}mutex_lock(matrix_dev->guests_lock)`, `${RMQ}if (q->matrix_mdev->kvm)`, `${RMQ}mutex_lock(kvm->lock)`, `${RMQ}mutex_lock(matrix_dev->mdevs_lock)`, `${RMQ}vfio_ap_mdev_remove_queue`,
+        `${RMQ}mutex_unlock(matrix_dev->mdevs_lock)`, `${RMQ}release: if (matrix_mdev->kvm)`, `${RMQ}mutex_unlock(kvm->lock)`, `${RMQ}mutex_unlock(matrix_dev->guests_lock)`,
+        'vfio_ap_queue_dev_remove@mutex_lock(matrix_dev->lock)', 'vfio_ap_queue_dev_remove@vfio_ap_mdev_remove_queue', 'vfio_ap_queue_dev_remove@mutex_unlock(matrix_dev->lock)',
+        `${RMQ}vfio_ap_mdev_reset_queue unlocked`,
+      ),
+      siblings: byOthers,
+      host: byOthers,
+      noReset: byOthers,
+      free: modelledAs('pqap-remove-queue: in the remove step (QueueContext.freed; the queue region moves to removed on the settle it raises: queue_freed); the planted race does only the unlink and kfree under the locks', `${RMQ}vfio_ap_mdev_remove_queue`, `${RMQ}vfio_ap_unlink_queue_fr_mdev; kfree(q)`, 'queue_freed'),
+    }),
+    entry(K.get_update_locks, modelledAs('pqap-remove-queue: get_update_locks_for_queue takes guests_lock, tests q->matrix_mdev->kvm (under guests_lock, which the pointer\'s writers hold), takes kvm->lock and mdevs_lock as steps; release_update_locks_for_mdev tests the pointer again', `${RMQ}mutex_lock(matrix_dev->guests_lock)`, `${RMQ}if (q->matrix_mdev->kvm)`, `${RMQ}release: if (matrix_mdev->kvm)`)),
+  ],
+};
+
+const RM = 'vfio_ap_mdev_remove@';
+
+// The names the fine-grained pqap-mdev-remove configuration adds (the PQAP intercept against QEMU's
+// close and userspace removing the mdev: vfio_ap_mdev_remove as steps after the close, v6.17-rc4
+// and v5.3..v5.10, and the planted remove without the wait), composed like pqapCloseAudit.
+export const pqapMdevRemoveAudit: KernelAudit = {
+  machine: 'system (pqap-mdev-remove threads)',
+  pinned: PINNED_AUDIT,
+  files: [FILE.apOps],
+  modelledFields: [F.hook, F.mdevKvm, F.savedIsc, F.savedIova],
+  entries: [
+    entry(K.vfio_ap_mdev_remove, {
+      unregister: modelledAs(
+        'pqap-mdev-remove: a step that runs only after QEMU\'s close returned (`after`; v5.3 vfio_del_group_dev), the close being the pqap-close thread; v5.3..v5.10 then test matrix_mdev->kvm without a lock (-EBUSY). Planted: the wait dropped',
+        `${RM}vfio_unregister_group_dev`, `${RM}vfio_del_group_dev`, `${RM}if (matrix_mdev->kvm) return -EBUSY`,
+      ),
+      reset: modelledAs(
+        'pqap-mdev-remove: guests_lock, mdevs_lock (v5.3..v5.10 matrix_dev->lock), then vfio_ap_mdev_reset_queues with the unlink and list_del as one step (every reader holds mdevs_lock; after the close there is nothing left to reset, asserted)',
+        `${RM}mutex_lock(matrix_dev->guests_lock)`, `${RM}mutex_lock(matrix_dev->mdevs_lock)`, `${RM}vfio_ap_mdev_reset_queues; unlink; list_del`,
+        `${RM}mutex_lock(matrix_dev->lock)`, `${RM}vfio_ap_mdev_reset_queues; list_del`, `${RM}mutex_unlock(matrix_dev->lock)`,
+      ),
+      unlink: modelledAs(
+        'pqap-mdev-remove: q->matrix_mdev = NULL is in the reset step (the link is not a modelled field: a PQAP reaches the queue through the mdev\'s qtable only); the unlocks, then vfio_put_device (v5.3 kfree) frees the mdev (MdevContext.freed): a later load through the hook is NoMatrixMdevUseAfterFree',
+        `${RM}mutex_unlock(matrix_dev->mdevs_lock)`, `${RM}mutex_unlock(matrix_dev->guests_lock)`, `${RM}vfio_put_device`, `${RM}kfree(matrix_mdev)`,
+      ),
+    }),
+  ],
+};

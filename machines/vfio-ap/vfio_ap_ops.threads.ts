@@ -80,18 +80,25 @@ function derefHook(c: C, t: ThreadView): boolean {
   t.report(FAULT.PQAP_HOOK_USE_AFTER_CLEAR);
   return false;
 }
+const MDEV_FREED: Path = ['mdev', 'freed'];
+/** A load through the hook into struct ap_matrix_mdev (the hook is &matrix_mdev->pqap_hook): freed memory once vfio_ap_mdev_remove's vfio_put_device ran (pqap-mdev-remove). */
+function liveMdev(c: C, t: ThreadView): boolean {
+  if (c.mdev.freed !== true) return true;
+  t.report(FAULT.MDEV_USE_AFTER_FREE);
+  return false;
+}
 const oopsed = named('NULL pqap_hook', (_c: C, t: ThreadView) => t.local.oops === true);
 /** The branch taken when the hook was NULL at a dereference: the only one that reports. */
 const oops = { if: oopsed, goto: 'return', writes: [] as Path[], reports: true };
 
 /** A re-load of the hook pointer that dereferences it (`pqap_hook->owner`, `pqap_hook->hook`, `*pqap_hook`). */
-function deref(at: string, cite: string, next: string): Step<C> {
+function deref(at: string, cite: string, next: string, mdevFreeable = false): Step<C> {
   return {
     at,
     cite,
-    reads: [HOOK],
+    reads: mdevFreeable ? [HOOK, MDEV_FREED] : [HOOK],
     reports: true,
-    run: (c, t) => void (t.local.oops = !derefHook(c, t)),
+    run: (c, t) => void (t.local.oops = !derefHook(c, t) || (mdevFreeable && !liveMdev(c, t))),
     next: [oops, { goto: next, writes: [] }],
   };
 }
@@ -122,6 +129,7 @@ const KVM_BUSY: Path = ['mdev', 'kvmBusy'];
 function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: string, era: PqapEra = eraOf(k, 'handle_pqap')): Step<C>[] {
   const at = (s: string) => `vfio_ap:handle_pqap@${s}`;
   const lookup = at('vfio_ap_mdev_get_queue');
+  const enableWrites: Path[] = [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']];
   // v5.13..v5.14: wait_event_cmd(matrix_mdev->wait_for_kvm, !matrix_mdev->kvm_busy, mutex_unlock(&matrix_dev->lock), mutex_lock(&matrix_dev->lock))
   const wait: Step<C>[] =
     era !== 'v5.13'
@@ -153,10 +161,11 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
     {
       at: lookup,
       cite: 'vfio_ap_ops.c handle_pqap: if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); if (!matrix_mdev->kvm) goto out_unlock (not in v5.3); q = vfio_ap_mdev_get_queue(matrix_mdev, apqn) (qstatus stays AP_RESPONSE_Q_NOT_AVAIL, rc 01, unless all hold)',
-      reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi']],
+      reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi'], ['queues', q, 'freed']],
       run: (c, t) => {
         const x = c.queues[qIx(t)]!;
-        t.local.found = c.mdev.hook === vmIx(t) && (era === 'v5.3' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi;
+        // a queue vfio_ap_mdev_remove_queue unlinked (hash_del) and freed is not in matrix_mdev->qtable
+        t.local.found = c.mdev.hook === vmIx(t) && (era === 'v5.3' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi && x.freed !== true;
       },
       next: [{ if: named('q', (_c, t) => t.local.found === true), goto: at('vfio_ap_irq_enable') }, { goto: at(`mutex_unlock(${lock.short})`) }],
     },
@@ -164,19 +173,25 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
       at: at('vfio_ap_irq_enable'),
       cite: 'vfio_ap_ops.c handle_pqap: IR bit set: vfio_ap_irq_enable(q, gr1 & 7, vcpu): vfio_ap_validate_nib, vfio_pin_pages, kvm_s390_gisc_register, ap_aqic (NORMAL)',
       reads: [['mdev', 'kvm'], ['queues', q], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
-      writes: [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
+      writes: enableWrites,
+      reports: true,
       raises: [qSettle(q).type],
       run: (c, t, fx) => {
+        // q found before mdevs_lock and freed since (planted-pqap-lookup-before-remove-queue): the kernel writes freed memory
+        t.local.uaf = c.queues[qIx(t)]!.freed === true;
+        if (t.local.uaf) t.report(FAULT.QUEUE_USE_AFTER_FREE);
         k.vfio_ap_irq_enable(c, qIx(t), PQAP_ISC, 'NORMAL');
         fx.raise(qSettle(qIx(t))); // the queue region follows q->saved_isc
       },
+      // only the use of a freed q reports (the other branch stays invisible to NoQueueUseAfterFree)
+      next: [{ if: named('q freed', (_c, t) => t.local.uaf === true), goto: at(`mutex_unlock(${lock.short})`), writes: enableWrites, reports: true }, { goto: at(`mutex_unlock(${lock.short})`), writes: enableWrites }],
     },
     release<C>(lock, 'write', { at: at(`mutex_unlock(${lock.short})`), cite: `vfio_ap_ops.c handle_pqap: out_unlock: memcpy(&gprs[1], &qstatus, ...); mutex_unlock(&${lock.c}); return 0`, next: after }),
   ];
 }
 
 /** priv.c handle_pqap of VM vm for queue q, as the era (by default the design's) has it. */
-export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'handle_pqap')): F {
+export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'handle_pqap'), mdevFreeable = false): F {
   if (k.replaced.has('handle_pqap')) throw new SpecError('a variant that replaces handle_pqap is coarse only: the fine-grained configuration splits it into steps');
   if (era !== 'upstream') {
     const lock = matrix_dev_lock;
@@ -189,10 +204,10 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
         run: (c, t) => void (t.local.hook = c.mdev.hook === vmIx(t)),
         next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'try_module_get(pqap_hook->owner)' }, { goto: 'return' }],
       },
-      deref('try_module_get(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): if (!try_module_get(vcpu->kvm->arch.crypto.pqap_hook->owner)) return -EOPNOTSUPP (the pointer loaded again)', 'pqap_hook->hook(vcpu)'),
-      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`),
+      deref('try_module_get(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): if (!try_module_get(vcpu->kvm->arch.crypto.pqap_hook->owner)) return -EOPNOTSUPP (the pointer loaded again)', 'pqap_hook->hook(vcpu)', mdevFreeable),
+      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`, mdevFreeable),
       ...vfioApHandlePqap(vm, q, lock, k, 'module_put(pqap_hook->owner)', era),
-      deref('module_put(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): module_put(vcpu->kvm->arch.crypto.pqap_hook->owner): loaded again after the call, which unset may have spanned', 'return'),
+      deref('module_put(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): module_put(vcpu->kvm->arch.crypto.pqap_hook->owner): loaded again after the call, which unset may have spanned', 'return', mdevFreeable),
     ]);
   }
   const rw = pqap_hook_rwsem(vm);
@@ -205,7 +220,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
       run: (c, t) => void (t.local.hook = c.mdev.hook === vmIx(t)),
       next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'pqap_hook = *pqap_hook' }, { goto: 'up_read(pqap_hook_rwsem)' }],
     },
-    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`),
+    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`, mdevFreeable),
     ...vfioApHandlePqap(vm, q, mdevs_lock, k, 'up_read(pqap_hook_rwsem)', 'upstream'),
     release<C>(rw, 'read', { cite: 'priv.c handle_pqap: up_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem); return' }),
   ]);
@@ -477,4 +492,177 @@ export function withoutHookRwsem(f: F): F {
       .filter((s) => !gone.has(s.at))
       .map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (gone.has(b.goto) ? { ...b, goto: 'return' } : b)) } : s.next && gone.has(s.next) ? { ...s, next: 'return' } : s)),
   };
+}
+
+/**
+ * The AP bus removing queue q from vfio_ap (the host unbinds the APQN, or the device goes away):
+ * vfio_ap_mdev_remove_queue (v6.17-rc4) for a queue assigned to the mdev, the mdev open for VM vm.
+ * get_update_locks_for_queue takes guests_lock, then tests q->matrix_mdev->kvm (a field
+ * set_kvm/unset_kvm write holding guests_lock: stable here) for kvm->lock, then mdevs_lock.
+ * Under all three: the queue is in the guest's shadow APCB (the mdev is attached), so the adapter is
+ * unplugged (the APCB is not modelled) and reset_queues_for_apid resets it (ZAPQ, flush_work of the
+ * reset work, vfio_ap_free_aqic_resources); vfio_ap_unlink_queue_fr_mdev (hash_del from the
+ * qtable handle_pqap searches), kfree(q). One step, `vfio_ap_mdev_remove_queue`: every other user
+ * of the queue (handle_pqap, the close, the reset work's flush) holds mdevs_lock. Then
+ * release_update_locks_for_mdev tests matrix_mdev->kvm again for the kvm->lock unlock.
+ */
+export function remove_queue(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove_queue')): F {
+  if (k.replaced.has('vfio_ap_mdev_remove_queue')) throw new SpecError('a variant that replaces vfio_ap_mdev_remove_queue is coarse only: the fine-grained configuration splits it into steps');
+  const removeStep = (cite: string): Step<C> => ({
+    at: 'vfio_ap_mdev_remove_queue',
+    cite,
+    reads: [['queues', q], ['mdev', 'kvm'], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
+    writes: [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
+    raises: [qSettle(q).type],
+    run: (c, _t, fx) => {
+      k.vfio_ap_mdev_remove_queue(c, q);
+      fx.raise(qSettle(q)); // the queue region follows kfree(q) to removed
+    },
+  });
+  if (era !== 'upstream') {
+    // v5.3..v5.10 (vfio_ap_drv.c vfio_ap_queue_dev_remove; v5.13..v5.14 the same under matrix_dev->lock)
+    return kfunction('vfio_ap_queue_dev_remove', 'drivers/s390/crypto/vfio_ap_drv.c vfio_ap_queue_dev_remove, v5.3..v5.10 (AP bus remove)', [
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_drv.c vfio_ap_queue_dev_remove (v5.3): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      removeStep('vfio_ap_drv.c vfio_ap_queue_dev_remove (v5.3): q = dev_get_drvdata(&apdev->device); dev_set_drvdata(&apdev->device, NULL); vfio_ap_mdev_reset_queue(apid, apqi, 1); vfio_ap_irq_disable(q); kfree(q) (handle_pqap\'s vfio_ap_get_queue finds the queue device through the driver, under the same lock)'),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_drv.c vfio_ap_queue_dev_remove (v5.3): mutex_unlock(&matrix_dev->lock)' }),
+    ]);
+  }
+  const kvmTest = (at: string, cite: string, then: string, otherwise: string): Step<C> => ({
+    at,
+    cite,
+    reads: [['mdev', 'kvm']],
+    run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
+    next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: then }, { goto: otherwise }],
+  });
+  return kfunction('vfio_ap_mdev_remove_queue', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue (AP bus remove)', [
+    acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
+    kvmTest(
+      'if (q->matrix_mdev->kvm)',
+      'vfio_ap_ops.c get_update_locks_for_queue: if (q->matrix_mdev && q->matrix_mdev->kvm) (under guests_lock only: set_kvm/unset_kvm write the pointer holding guests_lock)',
+      'mutex_lock(kvm->lock)',
+      'mutex_lock(matrix_dev->mdevs_lock)',
+    ),
+    acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&q->matrix_mdev->kvm->lock)', sleeps: true }),
+    acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
+    removeStep('vfio_ap_ops.c vfio_ap_mdev_remove_queue: matrix_mdev = q->matrix_mdev; in the shadow APCB: clear_bit_inv(apid, shadow_apcb.apm), vfio_ap_mdev_update_guest_apcb, reset_queues_for_apid (ZAPQ, flush_work, vfio_ap_free_aqic_resources); vfio_ap_unlink_queue_fr_mdev(q); dev_set_drvdata(NULL); kfree(q)'),
+    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->mdevs_lock)' }),
+    kvmTest(
+      'release: if (matrix_mdev->kvm)',
+      'vfio_ap_ops.c release_update_locks_for_mdev: if (matrix_mdev && matrix_mdev->kvm) (loaded again, still under guests_lock)',
+      'mutex_unlock(kvm->lock)',
+      'mutex_unlock(matrix_dev->guests_lock)',
+    ),
+    release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
+    release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->guests_lock)' }),
+  ]);
+}
+
+/** The two threads of `pqap-remove-queue`: the guest's PQAP(AQIC) on VM 0 for queue 0, and the AP bus removing queue 0 from vfio_ap; the era from the design (v5.3: matrix_dev->lock only). */
+export function pqapRemoveQueueThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove_queue')): ThreadDef<C>[] {
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'host', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [remove_queue(0, 0, k, era)] },
+  ];
+}
+
+/**
+ * Planted (pqap-remove-queue): vfio_ap_mdev_remove_queue resetting the queue before
+ * get_update_locks_for_queue (the reset outside mdevs_lock), the unlink and kfree left under it.
+ */
+export const resetBeforeLocks = (k: Kernel) => (f: F): F => {
+  const i = f.steps.findIndex((s) => s.at === 'vfio_ap_mdev_remove_queue');
+  if (i < 0 || f.steps[0]!.at !== 'mutex_lock(matrix_dev->guests_lock)') throw new Error('resetBeforeLocks: the remove_queue steps moved');
+  const x = f.steps[i]!;
+  const reset: Step<C> = {
+    at: 'vfio_ap_mdev_reset_queue unlocked',
+    cite: 'planted: vfio_ap_mdev_reset_queue(q); flush_work(&q->reset_work) before get_update_locks_for_queue',
+    reads: x.reads ?? [],
+    writes: x.writes ?? [],
+    raises: x.raises ?? [],
+    run: (c, t, fx) => {
+      k.vfio_ap_mdev_reset_queue(c, qIx(t));
+      fx.raise(qSettle(qIx(t)));
+    },
+    next: f.steps[0]!.at,
+  };
+  const free: Step<C> = {
+    ...x,
+    at: 'vfio_ap_unlink_queue_fr_mdev; kfree(q)',
+    cite: 'planted: under the locks only vfio_ap_unlink_queue_fr_mdev(q); kfree(q)',
+    run: (c, t, fx) => {
+      c.queues[qIx(t)]!.freed = true;
+      fx.raise(qSettle(qIx(t)));
+    },
+  };
+  return { ...f, steps: [reset, ...f.steps.slice(0, i), free, ...f.steps.slice(i + 1)] };
+};
+
+/** The reset of every queue of the mdev in one step under the era's driver lock (as in the close), the queue regions following. */
+const resetQueuesStep = (vm: number, at: string, cite: string, k: Kernel): Step<C> => ({
+  at,
+  cite,
+  reads: [['mdev', 'kvm'], ['queues'], ['vms', vm, 'freed'], ['vms', vm, 'gisa'], ['gib', 'list']],
+  writes: [['queues'], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']],
+  raises: ['settle.q0', 'settle.q1', 'settle.q2'],
+  run: (c, _t, fx) => {
+    k.vfio_ap_mdev_reset_queues(c);
+    for (let q = 0; q < c.queues.length; q++) fx.raise(qSettle(q));
+  },
+});
+
+/** The last reference to the struct ap_matrix_mdev dropped: the memory the hook pointed into is gone. */
+const freeMdev = (at: string, cite: string): Step<C> => ({ at, cite, writes: [MDEV_FREED], run: (c) => void (c.mdev.freed = true) });
+
+/**
+ * Userspace removing the mdev (echo 1 > .../remove): vfio_ap_mdev_remove as the era has it, after
+ * QEMU's close (`after`: vfio_unregister_group_dev, v5.3 vfio_del_group_dev, returns only when the
+ * device's last user closed it; the vfio core asks QEMU through vfio_ap_mdev_request).
+ * - upstream (v6.17-rc4): guests_lock, mdevs_lock; vfio_ap_mdev_reset_queues,
+ *   vfio_ap_mdev_unlink_fr_queues (q->matrix_mdev = NULL), list_del (one step: every reader of these
+ *   holds mdevs_lock); unlock both; vfio_put_device drops the last reference: the mdev is freed.
+ * - v5.3 (ec89b55e3bce..v5.10): `if (matrix_mdev->kvm) return -EBUSY` (no lock), matrix_dev->lock,
+ *   vfio_ap_mdev_reset_queues, list_del, unlock, kfree(matrix_mdev).
+ */
+export function mdev_remove(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove')): F {
+  if (era !== 'upstream') {
+    return kfunction('vfio_ap_mdev_remove', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove, v5.3..v5.10 (mdev core remove after vfio_del_group_dev)', [
+      { at: 'vfio_del_group_dev', cite: 'drivers/vfio/mdev/vfio_mdev.c vfio_mdev_remove -> vfio_del_group_dev: waits until the device is released (vfio_ap_mdev_release, QEMU\'s close), then the parent\'s remove', after: ['qemu'] },
+      {
+        at: 'if (matrix_mdev->kvm) return -EBUSY',
+        cite: 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): if (matrix_mdev->kvm) return -EBUSY (read without a lock)',
+        reads: [['mdev', 'kvm']],
+        run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
+        next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: 'return' }, { goto: `mutex_lock(${matrix_dev_lock.short})` }],
+      },
+      acquire<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): mutex_lock(&matrix_dev->lock)', sleeps: true }),
+      resetQueuesStep(vm, 'vfio_ap_mdev_reset_queues; list_del', 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): vfio_ap_mdev_reset_queues(mdev); list_del(&matrix_mdev->node)', k),
+      release<C>(matrix_dev_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): mutex_unlock(&matrix_dev->lock)' }),
+      freeMdev('kfree(matrix_mdev)', 'vfio_ap_ops.c vfio_ap_mdev_remove (v5.3): kfree(matrix_mdev); mdev_set_drvdata(mdev, NULL)'),
+    ]);
+  }
+  return kfunction('vfio_ap_mdev_remove', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove (mdev core remove)', [
+    { at: 'vfio_unregister_group_dev', cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_unregister_group_dev(&matrix_mdev->vdev): waits (vfio_ap_mdev_request asks userspace) until the last close, vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm, returned', after: ['qemu'] },
+    acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
+    acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
+    resetQueuesStep(vm, 'vfio_ap_mdev_reset_queues; unlink; list_del', 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_ap_mdev_reset_queues(matrix_mdev); vfio_ap_mdev_unlink_fr_queues(matrix_mdev) (q->matrix_mdev = NULL); list_del(&matrix_mdev->node)', k),
+    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_unlock(&matrix_dev->mdevs_lock)' }),
+    release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_unlock(&matrix_dev->guests_lock)' }),
+    freeMdev('vfio_put_device', 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_put_device(&matrix_mdev->vdev): the last reference, the ap_matrix_mdev (with its pqap_hook) freed'),
+  ]);
+}
+
+/** The three threads of `pqap-mdev-remove`: the guest's PQAP(AQIC), QEMU's close, the mdev's removal (after the close); the era from the design. */
+export function pqapMdevRemoveThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_remove')): ThreadDef<C>[] {
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era, true)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era)] },
+    { name: 'remove', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [mdev_remove(0, k, era)] },
+  ];
+}
+
+/** Planted (pqap-mdev-remove): vfio_ap_mdev_remove not waiting for the close (vfio_unregister_group_dev returning at once). */
+export function removeWithoutClose(f: F): F {
+  if (f.steps[0]!.at !== 'vfio_unregister_group_dev') throw new Error('removeWithoutClose: the remove steps moved');
+  const { after: _after, ...first } = f.steps[0]!;
+  return { ...f, steps: [{ ...first, cite: 'planted: vfio_unregister_group_dev returns without waiting for the device\'s last close' }, ...f.steps.slice(1)] };
 }

@@ -10,10 +10,11 @@ export const QueueTypeOK = inv(
     context.queues.every((q, i) => {
       const st = region(value, `q${i}`);
       const enabled = st !== undefined && typeof st === 'object' && (st as Record<string, string>).assigned === 'aqic_enabled';
-      return q.pins >= 0 && enabled === savedIsc(q.isc) && savedIsc(q.isc) === q.nib && (top(st) !== 'removed' || !q.irq);
+      // where q->freed is tracked (apAnswers, pqap-remove-queue), the region is removed exactly when kfree(q) ran
+      return q.pins >= 0 && enabled === savedIsc(q.isc) && savedIsc(q.isc) === q.nib && (top(st) !== 'removed' || !q.irq) && (q.freed === undefined || (top(st) === 'removed') === q.freed);
     }),
   // per configuration: the regions q0..q<n-1> of the configuration's queues (kick-wait has none)
-  ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
+  ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', '*', 'freed'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
 );
 
 export const EveryNibPinReleasedOnce = inv(
@@ -129,3 +130,20 @@ export const RemovedQueueHoldsNothing = inv(
 
 /** Checked in the apAnswers configurations, besides the machine's. */
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
+
+// The fine-grained pqap-remove-queue configuration (machines/vfio-ap/vfio_ap_ops.threads.ts): the
+// PQAP intercept against the AP bus removing the queue (vfio_ap_mdev_remove_queue).
+
+export const NoQueueUseAfterFree = inv(
+  'NoQueueUseAfterFree',
+  'vfio_ap_ops.c vfio_ap_mdev_remove_queue: hash_del and kfree(q) under matrix_dev->mdevs_lock; handle_pqap looks q up in matrix_mdev->qtable (vfio_ap_mdev_get_queue) and uses it (vfio_ap_irq_enable/disable) under the same lock, so no PQAP uses a freed struct vfio_ap_queue',
+  ({ context }) => !reported(context, FAULT.QUEUE_USE_AFTER_FREE),
+  { context: [['threads', 'found']] }, { stable: true },
+);
+
+export const FreedQueueHoldsNothing = inv(
+  'FreedQueueHoldsNothing',
+  'vfio_ap_ops.c vfio_ap_mdev_remove_queue: the queue is reset (reset_queues_for_apid or vfio_ap_mdev_reset_queue + flush_work: vfio_ap_free_aqic_resources) before kfree(q) takes saved_isc and saved_iova with it, under mdevs_lock; so a freed queue leaves no saved ISC (GISC registration), no pinned NIB and no AP interruptions that nothing could release any more',
+  ({ context }) => context.queues.every((q) => q.freed !== true || (!savedIsc(q.isc) && !q.nib && q.pins === 0 && !q.irq)),
+  { context: [['queues', '*', 'freed'], ['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']] },
+);

@@ -331,6 +331,8 @@ export function queueImplementations(k: Kernel) {
       apqn_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apid && queueOf(context, ix.q!).apqi,
       // q->saved_isc != VFIO_AP_ISC_INVALID: AQIC resources are saved
       saved_isc_valid: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).isc !== ISC_INVALID,
+      // fine-grained pqap-remove-queue: vfio_ap_mdev_remove_queue's kfree(q) ran (QueueContext.freed)
+      queue_freed: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).freed === true,
     },
     actions: {
       // sysfs assign_adapter_store
@@ -373,6 +375,8 @@ const g = (ix: Ix, ...names: string[]) => and([a('queue_mine', ix), ...names.map
 export interface QueueFine {
   initial?: 'probed' | 'assigned';
   omit: ReadonlySet<string>;
+  /** a thread's step frees the queue (vfio_ap_mdev_remove_queue as steps): the settle after kfree(q) moves the region to `removed` */
+  removedBy?: boolean;
 }
 
 /** The region of queue `q`. */
@@ -430,13 +434,18 @@ export function queueRegion(q: number, fine?: QueueFine) {
   const declare = (on: Record<string, unknown>): void => {
     for (const type of Object.keys(on)) {
       if (fine.omit.has(type)) delete on[type];
-      else if (type === settled) on[type] = { ...(on[type] as object), meta: { ...((on[type] as { meta?: object }).meta ?? {}), footprint } };
+      else if (type === settled) {
+        const withFootprint = (t: unknown) => ({ ...(t as object), meta: { ...((t as { meta?: object }).meta ?? {}), footprint } });
+        on[type] = Array.isArray(on[type]) ? (on[type] as unknown[]).map(withFootprint) : withFootprint(on[type]);
+      }
     }
   };
   declare(out.states.probed.on as Record<string, unknown>);
   declare(out.states.assigned.on as Record<string, unknown>);
   for (const st of Object.values(out.states.assigned.states)) {
     const on = { ...(st.on as Record<string, unknown>) }; // the substates share assignedOn: copy before editing
+    // the thread's kfree(q) step raises the settle: the region follows it to removed before any other settle branch
+    if (fine.removedBy) on[settled] = [{ guard: a('queue_freed', ix), target: '#' + queueRemovedId(q) }, on[settled]];
     declare(on);
     (st as { on: unknown }).on = on;
   }

@@ -43,6 +43,10 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     expect(fineEntries.map(({ e }) => `${e.machine}/${e.configuration}`)).toContain('kvm_s390_gisa_interrupt/kicker-destroy');
     // GISC register/unregister against the kicker and the GAL handler (issue 11)
     for (const c of ['register-kicker', 'register-unregister-kicker', 'register-unregister-gal']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${c}`);
+    // PQAP(AQIC) against vfio_ap_mdev_remove_queue (issue 11, vfio-ap): upstream and both planted races
+    for (const v of ['upstream', 'planted-pqap-lookup-before-remove-queue', 'planted-remove-queue-reset-unlocked']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/pqap-remove-queue`);
+    // and against the close and vfio_ap_mdev_remove
+    for (const v of ['upstream', 'planted-mdev-remove-without-close']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/pqap-mdev-remove`);
   });
   for (const { spec, e } of fineEntries) {
     it(`${e.machine}/${e.variant}/${e.configuration}: the same violations, replayed traces, the same verdicts`, heavy(e), () => {

@@ -9,29 +9,11 @@ import { systemVariants } from '../../machines/system/system.variants.ts';
 import type { CoreVariant } from '../../machines/system/spec.ts';
 import { editFunction } from '../../machines/kthread.ts';
 import { lookupBeforeLock } from '../../machines/vfio-ap/vfio_ap_ops.threads.ts';
-import { pathTo, replay } from '../../src/check/check.ts';
+import { replay } from '../../src/check/check.ts';
 import { explore } from '../../src/check/explore.ts';
-import type { Model } from '../../src/spec.ts';
+import { threadEventsOf as events, threadTraces as traces } from '../machines/vfio-ap-threads.ts';
 
 const C = 'pqap-close';
-
-/** The shortest trace to each violated invariant (full exploration), as `thread pc` lines. */
-function traces(m: Model): Record<string, string[]> {
-  const x = explore(m, { por: false });
-  const out: Record<string, string[]> = {};
-  for (const [name, i] of x.violations) out[name] = pathTo(x, i).events.map((e) => `${(m.events[e] as { thread?: string }).thread} ${m.events[e]!.type}`);
-  return out;
-}
-
-/** A model's event indices for `thread pc` lines. */
-function events(m: Model, lines: string[]): number[] {
-  return lines.map((l) => {
-    const [thread, ...pc] = l.split(' ');
-    const i = m.events.findIndex((e) => e.type === pc.join(' ') && (e as { thread?: string }).thread === thread);
-    if (i < 0) throw new Error(`no event ${l}`);
-    return i;
-  });
-}
 
 describe('pqap-close: the PQAP intercept against the close of the mdev', () => {
   it('today\'s locking (pqap_hook_rwsem around the call through the hook): no violation, with or without reduction', () => {

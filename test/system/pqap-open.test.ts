@@ -6,21 +6,14 @@
 // exploration: the shortest trace); test/check/por.test.ts checks the reduction.
 import { describe, expect, it } from 'vitest';
 import { systemSpec } from '../../machines/system/index.ts';
-import { pathTo, replay } from '../../src/check/check.ts';
+import { replay } from '../../src/check/check.ts';
 import { explore } from '../../src/check/explore.ts';
+import { threadTraces as traces } from '../machines/vfio-ap-threads.ts';
 import type { AbstractState, Model } from '../../src/spec.ts';
 import type { SystemContext } from '../../machines/context.ts';
 
 const C = 'pqap-open';
 type S = AbstractState<SystemContext>;
-
-/** The shortest trace to each violated invariant (full exploration), as `thread pc` lines. */
-function traces(m: Model): Record<string, string[]> {
-  const x = explore(m, { por: false });
-  const out: Record<string, string[]> = {};
-  for (const [name, i] of x.violations) out[name] = pathTo(x, i).events.map((e) => `${(m.events[e] as { thread?: string }).thread} ${m.events[e]!.type}`);
-  return out;
-}
 
 /** Every state of the full exploration. */
 const states = (m: Model): S[] => explore(m, { por: false }).states as S[];
