@@ -245,7 +245,7 @@ describe('reset-race: VFIO_DEVICE_RESET as a thread of steps (machines/kthread.t
   });
 
   it('a kernel without VFIO_DEVICE_RESET has no reset-race, and the planted reset bug no coarse configuration: one-line errors', () => {
-    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, orderly, not 'reset-race'$/);
+    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, orderly, orderly-hw, not 'reset-race'$/);
     expect(() => vfioCcwPrivate.model('bug-reset-lock-after-close', 'one-writer')).toThrow(/exists only in configuration reset-race, not 'one-writer'/);
   });
 });
