@@ -4,7 +4,7 @@
 // properties' observers, not kernel code, and this file is not mutated (src/mutate/scope.ts
 // mutates *.machine.ts). Pinned to Documentation/arch/s390/vfio-ccw.rst and
 // drivers/s390/cio/vfio_ccw_{fsm,ops}.c of v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
-import { CCW_FLAG, type CcwContext, type CcwEvent, type StateName } from './vfio_ccw_private.machine.ts';
+import { CCW_FAULT, CCW_FLAG, fsmEvent, type CcwContext, type CcwEvent, type CcwVersion, type StateName } from './vfio_ccw_private.machine.ts';
 
 /** The ghost bits of CCW_FLAG (machine.ts re-exports them there). */
 export const GHOST_FLAG = {
@@ -97,4 +97,40 @@ export function asyncRetMeaning(c: CcwContext, _before: CcwContext, _e: CcwEvent
   c.flags &= ~GHOST_FLAG.ASYNC_STORED;
   if (c.asyncRet === '-EIO' && !notReady(state)) c.flags |= CCW_FLAG.ASYNC;
   if (c.asyncRet === '-EAGAIN' && !otherInRequest(c, undefined)) c.flags |= CCW_FLAG.ASYNC;
+}
+
+/** A kernel helper of the machine with the lifetime trackers' findings computed first, on the context it is called with. */
+export function withFindings<A extends unknown[]>(findings: (...a: A) => void, fn: (...a: A) => void): (...a: A) => void {
+  return (...a: A) => {
+    findings(...a);
+    fn(...a);
+  };
+}
+
+/**
+ * cp_free's trackers: a program freed while another writer is between cp_init and fsm_io_helper on it
+ * (NoCpFreeWhileProcessing), or while its start function is still pending at the subchannel
+ * (CpFreedOnlyWhenIoDone; after fsm_notoper the device is gone and nothing it had pending runs).
+ */
+export function cpFreeFindings(c: CcwContext, by: number): void {
+  if (c.cp && c.writers.some((p, u) => p === 'request' && u !== by)) c.faults |= CCW_FAULT.CP_FREE_WHILE_PROCESSING;
+  if (c.cp && c.busy && c.startOwn && !c.dead) c.flags |= CCW_FLAG.CP_FREE_WHILE_IO;
+}
+
+/**
+ * vfio_ccw_sch_quiesce of a busy subchannel: the cancel/halt/clear's interruption lands in the single
+ * private->irb before flush_workqueue, over one still queued (EveryIrbReachesRegion), and io_todo then
+ * ends the current program on that final status, as io_todo decides, whether or not the pending
+ * function was the program's (IrbEndsOnlyItsOwnProgram).
+ */
+export function quiesceFindings(c: CcwContext, v: CcwVersion, state: StateName): void {
+  if (!c.ena || !c.busy) return;
+  if (c.irb !== 'none' && !v.irbQueue) c.flags |= CCW_FLAG.IRB_LOST;
+  const ends = (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || c.fnOwn);
+  if (ends && c.cp && !c.fnOwn) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
+}
+
+/** fsm_notoper reached by OPEN or CLOSE: a table cell of an event that cannot happen there (OpenCloseInOrder). */
+export function openCloseOutOfOrder(c: CcwContext, _before: CcwContext, e: CcwEvent): void {
+  if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
 }

@@ -24,7 +24,7 @@ import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventOb
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
-import { GHOST_FLAG, asyncRetIsConditionCode, asyncRetMeaning, ioRetMeaning, retReachesUser, storeAsyncRet, storeRet } from './vfio_ccw_private.ghost.ts';
+import { GHOST_FLAG, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioRetMeaning, openCloseOutOfOrder, quiesceFindings, retReachesUser, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -470,17 +470,14 @@ function kfn(fn: Fn, post?: Post) {
 }
 
 /** cp_free(&private->cp), with the lifetime tracker: `by` is the writer calling it, -1 for others. */
-function cpFree(c: Ctx, by: number): void {
-  if (c.cp && c.writers.some((p, u) => p === 'request' && u !== by)) c.faults |= CCW_FAULT.CP_FREE_WHILE_PROCESSING;
-  // after fsm_notoper the device is gone: nothing it had pending runs any more
-  if (c.cp && c.busy && c.startOwn && !c.dead) c.flags |= CCW_FLAG.CP_FREE_WHILE_IO;
+const cpFree = withFindings(cpFreeFindings, function cp_free(c: Ctx, _by: number): void {
   c.cp = false;
   // the I/O still pending and the IRBs still queued belong to a program that is gone
   c.startOwn = false;
   c.fnOwn = false;
   c.irbOwn = false;
   c.irbNextOwn = false;
-}
+});
 
 /** flush_workqueue: io_todo copies every queued IRB to the io_region (their other effects are the caller's cp_free's). */
 function flushIoWork(c: Ctx): void {
@@ -495,21 +492,15 @@ function flushIoWork(c: Ctx): void {
  * without flushing io_work; on a busy one vfio_ccw_sch_quiesce cancels, halts or clears the
  * function, waits for its interrupt and flushes io_work (always succeeding here).
  */
-function quiesce(c: Ctx, v: CcwVersion, state: StateName): void {
+const quiesce = withFindings(quiesceFindings, function vfio_ccw_sch_quiesce(c: Ctx, _v: CcwVersion, _state: StateName): void {
   if (!c.ena) return;
-  if (c.busy) {
-    // the cancel/halt/clear's interruption lands in private->irb before flush_workqueue
-    if (c.irb !== 'none' && !v.irbQueue) c.flags |= CCW_FLAG.IRB_LOST;
-    // flush_workqueue runs io_todo on that final status: it ends the current program (as io_todo decides)
-    const ends = (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || c.fnOwn);
-    if (ends && c.cp && !c.fnOwn) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
-    flushIoWork(c);
-  }
+  // the cancel/halt/clear's interruption lands in private->irb; flush_workqueue copies it (and what was queued)
+  if (c.busy) flushIoWork(c);
   c.busy = false;
   c.startOwn = false;
   c.fnOwn = false;
   c.ena = false;
-}
+});
 
 /** Builds the machine of one version: the jump table plus the driver code around it. */
 export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachine {
@@ -593,13 +584,12 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     }),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
     fsm_notoper: kfn((c, e, fx) => {
-      if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
       // vfio_ccw_mdev_open_device sees NOT_OPER after its OPEN: -EINVAL, the device is not opened
       if (e.type === fsmEvent('OPEN') && e.from !== 'reset') fx.raise({ type: 'open_device_ret' });
       if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
-    }),
+    }, openCloseOutOfOrder),
     // vfio_ccw_fsm.c fsm_open: cio_enable_subchannel, or VFIO_CCW_EVENT_NOT_OPER on failure
     fsm_open: kfn((c, e, fx) => {
       if (e.enable === 'ok') return void (c.ena = true);
