@@ -4,7 +4,7 @@
 // properties' observers, not kernel code, and this file is not mutated (src/mutate/scope.ts
 // mutates *.machine.ts). Pinned to Documentation/arch/s390/vfio-ccw.rst and
 // drivers/s390/cio/vfio_ccw_{fsm,ops}.c of v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
-import { CCW_FAULT, CCW_FLAG, fsmEvent, type CcwContext, type CcwEvent, type CcwVersion, type StateName } from './vfio_ccw_private.machine.ts';
+import { CCW_FAULT, CCW_FLAG, fsmEvent, ioMutexFree, type CcwContext, type CcwEvent, type CcwVersion, type StateName } from './vfio_ccw_private.machine.ts';
 
 /** The ghost bits of CCW_FLAG (machine.ts re-exports them there). */
 export const GHOST_FLAG = {
@@ -133,4 +133,17 @@ export function quiesceFindings(c: CcwContext, v: CcwVersion, state: StateName):
 /** fsm_notoper reached by OPEN or CLOSE: a table cell of an event that cannot happen there (OpenCloseInOrder). */
 export function openCloseOutOfOrder(c: CcwContext, _before: CcwContext, e: CcwEvent): void {
   if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
+}
+
+/**
+ * The entry of write() on the I/O region (vfio_ccw_mdev_write_io_region: `if (!mutex_trylock(&private->io_mutex)) return -EAGAIN`):
+ * vfio-ccw.rst "-EAGAIN A request was being processed, and the caller should retry": only while another access holds io_mutex.
+ */
+export function ioEntryMeaning(c: CcwContext, before: CcwContext, e: CcwEvent): void {
+  if (c.ret === '-EAGAIN' && c.writers[e.w!] === 'none' && ioMutexFree(before)) c.flags |= CCW_FLAG.EAGAIN;
+}
+
+/** The same for the cmd region's entry (vfio_ccw_async_region_write's mutex_trylock): -EAGAIN given in this step only while io_mutex is held. */
+export function asyncEntryMeaning(c: CcwContext, before: CcwContext): void {
+  if (c.asyncRet === '-EAGAIN' && before.asyncRet !== '-EAGAIN' && ioMutexFree(before)) c.flags |= CCW_FLAG.ASYNC;
 }

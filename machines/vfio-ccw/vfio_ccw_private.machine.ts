@@ -24,7 +24,7 @@ import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventOb
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
-import { GHOST_FLAG, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioRetMeaning, openCloseOutOfOrder, quiesceFindings, retReachesUser, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
+import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, openCloseOutOfOrder, quiesceFindings, retReachesUser, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -615,7 +615,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       }
       if (v.ioMutex !== 'none') c.mutex = w;
       c.writers[w] = 'copied';
-    }),
+    }, ioEntryMeaning),
     // vfio_ccw_ops.c: vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_IO_REQ), then the ret_code check
     copy_from_user: kfn((_c, e, fx) => {
       fx.raise({ type: fsmEvent('IO_REQ'), w: e.w! });
@@ -686,7 +686,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     vfio_ccw_async_region_write: kfn((c, e, fx) => {
       if (!ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
       fx.raise({ type: fsmEvent('ASYNC_REQ'), cmd: e.cmd!, cc: e.cc! });
-    }),
+    }, asyncEntryMeaning),
     // vfio_ccw_ops.c vfio_ccw_mdev_create
     vfio_ccw_mdev_create: kfn((c) => void (c.mdev = true)),
     // vfio_ccw_ops.c vfio_ccw_mdev_remove: quiesce unless NOT_OPER/STANDBY, cp_free, mdev = NULL
