@@ -26,15 +26,17 @@ export interface CcwBounds {
   resetSteps?: boolean;
   /** vfio_ccw_sch_io_todo as a thread of steps (its unlocked CP_PENDING test, the io_mutex section, its IDLE store) instead of one atomic event */
   ioTodoSteps?: boolean;
-  /** vfio_ccw_sch_event finds the subchannel gone (cio_update_schib fails); default true */
-  schibGone?: boolean;
+  /** vfio_ccw_sch_event finds the subchannel gone (cio_update_schib fails); default true; 'idle': only while no write() is in progress */
+  schibGone?: boolean | 'idle';
+  /** the hardware presents the next interruption only once io_work has taken the last (the work queue keeps up): private->irb is never overwritten */
+  oneIrb?: boolean;
   /**
    * A userspace that waits for each result (QEMU as the guest drives it): it closes or resets the
    * device only with no write in progress and no interruption queued for it (it read the last
    * result, signalled through the io eventfd), and halts or clears only a channel program it
    * started that is still running. The races of the findings need the opposite; this is the
    * configuration where the baseline keeps the lifetime properties, so a mutant that breaks
-   * them again is seen.
+   * them again is seen. A halt or clear whose condition code is not 0 starts nothing and may come at any time.
    */
   orderly?: boolean;
 }
@@ -107,6 +109,28 @@ export const configurations: readonly CcwConfiguration[] = [
       enable: ['ok', 'fail'],
       schibGone: false,
       orderly: true,
+    },
+  },
+  {
+    id: 'orderly-hw',
+    description:
+      'an orderly userspace (as orderly) against every hardware outcome the machine has: SSCH cc0/cc1/cc2/cc3 and a cp_prefetch failure, final, intermediate and unsolicited IRBs (the next one only once io_work took the last), HSCH cc0-cc3 and CSCH cc0/cc3, cio_enable_subchannel ok/fail, the subchannel found gone while no write is in progress (the baseline keeps every property here)',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc1', 'cc2', 'cc3', 'cp_prefetch'],
+      irbs: ['final', 'intermediate', 'unsolicited'],
+      asyncs: [
+        { cmd: 'HSCH', cc: 0 },
+        { cmd: 'HSCH', cc: 1 },
+        { cmd: 'HSCH', cc: 2 },
+        { cmd: 'HSCH', cc: 3 },
+        { cmd: 'CSCH', cc: 0 },
+        { cmd: 'CSCH', cc: 3 },
+      ],
+      enable: ['ok', 'fail'],
+      schibGone: 'idle',
+      orderly: true,
+      oneIrb: true,
     },
   },
   {

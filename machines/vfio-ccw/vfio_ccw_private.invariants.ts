@@ -91,6 +91,11 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       holds: ({ context: c }) => IO_RET.includes(c.ret),
     },
     {
+      name: 'RetCodePerAccess',
+      cite: `${DOC}: "ret_code stores a return code for each access of the region" (I/O region; the cmd region's ret_code likewise): vfio_ccw_ops.c vfio_ccw_mdev_write_io_region copies userspace's bytes over the region (ret_code included) and returns ret_code ?: count after vfio_ccw_fsm_event(IO_REQ); vfio_ccw_async.c vfio_ccw_async_region_write likewise after ASYNC_REQ: every path of every handler stores this access's code, and the code stored reaches the caller`,
+      holds: ({ context: c }) => (c.flags & (CCW_FLAG.RET_NOT_STORED | CCW_FLAG.RET_STORED | CCW_FLAG.ASYNC_STORED)) === 0,
+    },
+    {
       name: 'IoSuccessMeansStarted',
       cite: `${DOC}: "0 The operation was successful." (K3 "issue the ccwchain to the device", K4 "Return the ssch CC code")`,
       holds: ({ context: c }) => (c.flags & CCW_FLAG.SUCCESS) === 0,
@@ -121,6 +126,11 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       name: 'AsyncRetMeaning',
       cite: `${DOC}, "vfio-ccw cmd region": "0 The operation was successful", "-ENODEV", "-EINVAL A command other than halt or clear", "-EIO ... not in a state ready to accept requests", "-EAGAIN A request was being processed", "-EBUSY The subchannel was status pending or busy while processing a halt request"`,
       holds: ({ context: c }) => ASYNC_RET.includes(c.asyncRet) && (c.flags & CCW_FLAG.ASYNC) === 0,
+    });
+    list.push({
+      name: 'AsyncRetIsConditionCode',
+      cite: `${DOC}, "vfio-ccw cmd region": "0 The operation was successful", "-ENODEV The device was not operational", "-EBUSY The subchannel was status pending or busy while processing a halt request"; vfio_ccw_fsm.c fsm_do_halt / fsm_do_clear: hsch/csch cc 0 -> 0 with the halt/clear function pending (SCSW_ACTL_HALT_PEND / CLEAR_PEND), HSCH cc 1/2 -> -EBUSY, cc 3 -> -ENODEV; only cc 0 starts a function, and a halt or clear ends the channel program it was issued on`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.ASYNC_CC) === 0,
     });
   }
   if (v.lifecycle === 'open_close') {

@@ -24,6 +24,7 @@ import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventOb
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
+import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, openCloseOutOfOrder, quiesceFindings, retReachesUser, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -103,6 +104,8 @@ export interface CcwVersion {
   ioTodoIdleLocked?: boolean;
   /** vfio_ccw_sch_io_todo frees the cp only for a final IRB (is_final); false: a planted bug that also ends on intermediate status */
   ioTodoChecksFinal?: boolean;
+  /** fsm_do_halt / fsm_do_clear's code for a condition code, replaced (a planted bug; the kernels are `asyncRet`) */
+  asyncRetOf?: (cmd: AsyncCmd, cc: number) => string;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
   sschCc2?: 'ebusy' | 'positive' | 'success' | 'eacces';
 }
@@ -185,6 +188,8 @@ export const CCW_FLAG = {
   OPEN_CLOSE_OUT_OF_ORDER: 1024,
   /** io_todo's `state = IDLE` (after its unlocked CP_PENDING test) overwrote a state someone else set since: a close's STANDBY, a notoper's NOT_OPER, a new program's CP_PROCESSING or CP_PENDING */
   IO_TODO_IDLE_OVERWRITES: 2048,
+  /** the ghost bits of vfio_ccw_private.ghost.ts: a code stored in this access, a code returned that was not, the cmd region's code against its condition code */
+  ...GHOST_FLAG,
 } as const;
 
 /** Events only the driver raises (the FSM events and the callers' checks after vfio_ccw_fsm_event): they do not clear flags. */
@@ -444,34 +449,35 @@ export function asyncRet(cmd: AsyncCmd, cc: number): string {
 type Ctx = CcwContext;
 type Fx = { raise(e: CcwEvent): void };
 type Fn = (c: Ctx, e: CcwEvent, fx: Fx, params: { state: StateName }) => void;
+/** A ghost check after the step (vfio_ccw_private.ghost.ts): reads the step's result, sets flags only. */
+type Post = (c: Ctx, before: Ctx, e: CcwEvent, state: StateName) => void;
 
 function clone(c: Ctx): Ctx {
   return { ...c, writers: c.writers.slice() };
 }
 
-function kfn(fn: Fn) {
+function kfn(fn: Fn, post?: Post) {
   return enqueueActions(({ context, event, enqueue }, params: { state: StateName }) => {
     const c = clone(context as Ctx);
     if (!isRaised((event as CcwEvent).type)) c.flags = 0;
     const raised: CcwEvent[] = [];
-    fn(c, event as CcwEvent, { raise: (e) => raised.push(e) }, params ?? { state: 'IDLE' });
+    const p = params ?? { state: 'IDLE' };
+    fn(c, event as CcwEvent, { raise: (e) => raised.push(e) }, p);
+    post?.(c, context as Ctx, event as CcwEvent, p.state);
     enqueue.assign(() => c);
     for (const e of raised) enqueue.raise(e as never);
   });
 }
 
 /** cp_free(&private->cp), with the lifetime tracker: `by` is the writer calling it, -1 for others. */
-function cpFree(c: Ctx, by: number): void {
-  if (c.cp && c.writers.some((p, u) => p === 'request' && u !== by)) c.faults |= CCW_FAULT.CP_FREE_WHILE_PROCESSING;
-  // after fsm_notoper the device is gone: nothing it had pending runs any more
-  if (c.cp && c.busy && c.startOwn && !c.dead) c.flags |= CCW_FLAG.CP_FREE_WHILE_IO;
+const cpFree = withFindings(cpFreeFindings, function cp_free(c: Ctx, _by: number): void {
   c.cp = false;
   // the I/O still pending and the IRBs still queued belong to a program that is gone
   c.startOwn = false;
   c.fnOwn = false;
   c.irbOwn = false;
   c.irbNextOwn = false;
-}
+});
 
 /** flush_workqueue: io_todo copies every queued IRB to the io_region (their other effects are the caller's cp_free's). */
 function flushIoWork(c: Ctx): void {
@@ -486,30 +492,15 @@ function flushIoWork(c: Ctx): void {
  * without flushing io_work; on a busy one vfio_ccw_sch_quiesce cancels, halts or clears the
  * function, waits for its interrupt and flushes io_work (always succeeding here).
  */
-function quiesce(c: Ctx, v: CcwVersion, state: StateName): void {
+const quiesce = withFindings(quiesceFindings, function vfio_ccw_sch_quiesce(c: Ctx, _v: CcwVersion, _state: StateName): void {
   if (!c.ena) return;
-  if (c.busy) {
-    // the cancel/halt/clear's interruption lands in private->irb before flush_workqueue
-    if (c.irb !== 'none' && !v.irbQueue) c.flags |= CCW_FLAG.IRB_LOST;
-    // flush_workqueue runs io_todo on that final status: it ends the current program (as io_todo decides)
-    const ends = (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || c.fnOwn);
-    if (ends && c.cp && !c.fnOwn) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
-    flushIoWork(c);
-  }
+  // the cancel/halt/clear's interruption lands in private->irb; flush_workqueue copies it (and what was queued)
+  if (c.busy) flushIoWork(c);
   c.busy = false;
   c.startOwn = false;
   c.fnOwn = false;
   c.ena = false;
-}
-
-/**
- * "-EBUSY: The subchannel was status pending or busy, or a request is already active": a function
- * pending, status the driver holds for userspace (an IRB queued), or another request in processing.
- */
-const busyCause = (c: Ctx, w: number | undefined): boolean => c.busy || c.irb !== 'none' || otherInRequest(c, w);
-
-/** Another writer is inside fsm_io_request ("a request was being processed"). */
-const otherInRequest = (c: Ctx, w: number | undefined): boolean => c.writers.some((p, u) => p === 'request' && u !== w);
+});
 
 /** Builds the machine of one version: the jump table plus the driver code around it. */
 export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachine {
@@ -543,28 +534,15 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     // vfio_ccw_fsm.c fsm_nop
     fsm_nop: () => {},
     // vfio_ccw_fsm.c fsm_io_error ("not in a state ready to accept requests": NOT_OPER, STANDBY)
-    fsm_io_error: kfn((c, _e, _fx, { state }) => {
-      c.ret = '-EIO';
-      if (state !== 'NOT_OPER' && state !== 'STANDBY') c.flags |= CCW_FLAG.EIO;
-    }),
+    fsm_io_error: kfn((c) => storeRet(c, '-EIO'), ioRetMeaning),
     // vfio_ccw_fsm.c fsm_io_busy ("status pending or busy, or a request is already active")
-    fsm_io_busy: kfn((c, e) => {
-      c.ret = '-EBUSY';
-      if (!busyCause(c, e.w)) c.flags |= CCW_FLAG.EBUSY;
-    }),
+    fsm_io_busy: kfn((c) => storeRet(c, '-EBUSY'), ioRetMeaning),
     // vfio_ccw_fsm.c fsm_io_retry ("a request was being processed")
-    fsm_io_retry: kfn((c, e) => {
-      c.ret = '-EAGAIN';
-      if (!otherInRequest(c, e.w)) c.flags |= CCW_FLAG.EAGAIN;
-    }),
+    fsm_io_retry: kfn((c) => storeRet(c, '-EAGAIN'), ioRetMeaning),
     // vfio_ccw_fsm.c fsm_io_request, up to and including cp_init (the state change is the target)
     fsm_io_request: kfn((c, e) => {
       const w = e.w!;
-      if (v.cpInitialized && c.cp) {
-        c.ret = '-EBUSY';
-        if (!busyCause(c, w)) c.flags |= CCW_FLAG.EBUSY;
-        return;
-      }
+      if (v.cpInitialized && c.cp) return storeRet(c, '-EBUSY');
       if (c.cp) c.faults |= CCW_FAULT.CP_LEAK;
       c.cp = true;
       // a new program: whatever runs or is queued belongs to an older one
@@ -573,26 +551,20 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       c.irbOwn = false;
       c.irbNextOwn = false;
       c.writers[w] = 'request';
-    }),
+    }, ioRetMeaning),
     // vfio_ccw_fsm.c fsm_async_error
-    fsm_async_error: kfn((c, _e, _fx, { state }) => {
-      c.asyncRet = '-EIO';
-      if (state !== 'NOT_OPER' && state !== 'STANDBY') c.flags |= CCW_FLAG.ASYNC;
-    }),
+    fsm_async_error: kfn((c) => storeAsyncRet(c, '-EIO'), asyncRetMeaning),
     // vfio_ccw_fsm.c fsm_async_retry
-    fsm_async_retry: kfn((c) => {
-      c.asyncRet = '-EAGAIN';
-      if (!otherInRequest(c, undefined)) c.flags |= CCW_FLAG.ASYNC;
-    }),
+    fsm_async_retry: kfn((c) => storeAsyncRet(c, '-EAGAIN'), asyncRetMeaning),
     // vfio_ccw_fsm.c fsm_async_request -> fsm_do_halt / fsm_do_clear
     fsm_async_request: kfn((c, e) => {
-      c.asyncRet = asyncRet(e.cmd!, e.cc!);
+      storeAsyncRet(c, (v.asyncRetOf ?? asyncRet)(e.cmd!, e.cc!));
       // a halt or clear of the current program ends it: its final status is that program's
       if (e.cc === 0) {
         c.busy = true;
         c.fnOwn = c.cp;
       }
-    }),
+    }, asyncRetIsConditionCode),
     // vfio_ccw_fsm.c fsm_disabled_irq: cio_disable_subchannel
     fsm_disabled_irq: kfn((c) => void (c.ena = false)),
     // vfio_ccw_fsm.c fsm_irq: memcpy(&private->irb, ...), queue_work(io_work): a queued work item is not queued again
@@ -612,13 +584,12 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     }),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
     fsm_notoper: kfn((c, e, fx) => {
-      if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
       // vfio_ccw_mdev_open_device sees NOT_OPER after its OPEN: -EINVAL, the device is not opened
       if (e.type === fsmEvent('OPEN') && e.from !== 'reset') fx.raise({ type: 'open_device_ret' });
       if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
-    }),
+    }, openCloseOutOfOrder),
     // vfio_ccw_fsm.c fsm_open: cio_enable_subchannel, or VFIO_CCW_EVENT_NOT_OPER on failure
     fsm_open: kfn((c, e, fx) => {
       if (e.enable === 'ok') return void (c.ena = true);
@@ -644,7 +615,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       }
       if (v.ioMutex !== 'none') c.mutex = w;
       c.writers[w] = 'copied';
-    }),
+    }, ioEntryMeaning),
     // vfio_ccw_ops.c: vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_IO_REQ), then the ret_code check
     copy_from_user: kfn((_c, e, fx) => {
       fx.raise({ type: fsmEvent('IO_REQ'), w: e.w! });
@@ -654,12 +625,12 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     io_region_ret_code: kfn((c, e) => {
       c.writers[e.w!] = 'none';
       if (c.mutex === e.w) c.mutex = -1;
-    }),
+    }, retReachesUser),
     // vfio_ccw_fsm.c fsm_io_request after cp_init: cp_prefetch, fsm_io_helper, err_out
     fsm_io_helper: kfn((c, e, fx) => {
       const w = e.w!;
       const result = v.cpInitialized && !c.cp ? 'cp_prefetch' : e.result!;
-      c.ret = ioResultRet(result);
+      storeRet(c, ioResultRet(result));
       if (result === 'cc2' && v.sschCc2 === 'positive') c.ret = '2';
       if (result === 'cc2' && v.sschCc2 === 'eacces') {
         c.ret = '-EACCES';
@@ -670,8 +641,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
         c.flags |= CCW_FLAG.SUCCESS;
       }
       if (result === 'cc0') {
-        // "0: The operation was successful" (K2, K3): the translated program was issued; one freed under the writer was not
-        if (!c.cp) c.flags |= CCW_FLAG.SUCCESS;
+        // "0: The operation was successful" (K2, K3): the translated program was issued; one freed under the writer was not (retReachesUser)
         c.busy = true;
         // (a program freed under the writer runs from freed memory: it is no one's)
         c.startOwn = c.cp;
@@ -716,7 +686,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     vfio_ccw_async_region_write: kfn((c, e, fx) => {
       if (!ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
       fx.raise({ type: fsmEvent('ASYNC_REQ'), cmd: e.cmd!, cc: e.cc! });
-    }),
+    }, asyncEntryMeaning),
     // vfio_ccw_ops.c vfio_ccw_mdev_create
     vfio_ccw_mdev_create: kfn((c) => void (c.mdev = true)),
     // vfio_ccw_ops.c vfio_ccw_mdev_remove: quiesce unless NOT_OPER/STANDBY, cp_free, mdev = NULL
@@ -775,7 +745,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     cp_init_busy: ({ context: c }: G) => v.cpInitialized && c.cp,
     // the hardware presents final and intermediate status only for a pending function, unsolicited status otherwise;
     // irbQueue designs: at most two IRBs queued (an exploration bound)
-    irb_possible: ({ context: c, event: e }: G) => (e.irb === 'unsolicited' ? !c.busy : c.busy) && (!v.irbQueue || c.irb === 'none' || c.irbNext === 'none'),
+    irb_possible: ({ context: c, event: e }: G) => (e.irb === 'unsolicited' ? !c.busy : c.busy) && (!v.irbQueue || c.irb === 'none' || c.irbNext === 'none') && (!b.oneIrb || c.irb === 'none'),
     io_work_queued: ({ context: c }: G) => c.irb !== 'none',
     // the io_todo thread's local, kept from its CP_PENDING test
     cp_is_finished: ({ context: c }: G) => !!c.cpIsFinished,
@@ -788,7 +758,9 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     notoper_work_runnable: ({ context: c }: G) => c.notoperWork && ioMutexFree(c),
     // an orderly userspace (bounds.orderly) closes or resets with nothing in progress and halts or clears only its running program
     close_bound: ({ context: c }: G) => !b.orderly || (idle(c) && c.irb === 'none'),
-    async_bound: ({ context: c }: G) => !b.orderly || (c.busy && c.startOwn),
+    async_bound: ({ context: c, event: e }: G) => !b.orderly || (c.busy && c.startOwn) || e.cc !== 0,
+    // bounds.schibGone 'idle': the subchannel is found gone only while no write() is in progress
+    sch_event_bound: ({ context: c }: G) => b.schibGone !== 'idle' || idle(c),
   };
 
   const tableCell = (h: Handler, s: StateName) => {
@@ -863,7 +835,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       ];
     }
     on.vfio_ccw_sch_event = [
-      { guard: 'schib_gone', actions: 'vfio_ccw_sch_event', meta: k },
+      { guard: b.schibGone === 'idle' ? and(['schib_gone', 'sch_event_bound'] as never) : 'schib_gone', actions: 'vfio_ccw_sch_event', meta: k },
       ...(v.schEventRevives && s === 'NOT_OPER'
         ? [
             { guard: 'mdev_held', target: 'IDLE', actions: 'vfio_ccw_sch_event', meta: k },

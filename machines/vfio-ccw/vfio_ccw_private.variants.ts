@@ -5,7 +5,7 @@
 import type { VariantInfo } from '../../src/spec.ts';
 import type { CcwKernel } from '../../src/sut/vfio_ccw.ts';
 import { swapStatements } from '../kthread.ts';
-import type { CcwVersion, JumpTable } from './vfio_ccw_private.machine.ts';
+import { asyncRet, type CcwVersion, type JumpTable } from './vfio_ccw_private.machine.ts';
 
 // vfio_ccw_fsm.c vfio_ccw_jumptable, v4.19 (realme tree = mainline v4.19)
 const TABLE_V4_19: JumpTable = {
@@ -100,8 +100,8 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
-export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'reset-race' | 'io-todo-race';
-const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'reset-race', 'io-todo-race'];
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'orderly-hw' | 'reset-race' | 'io-todo-race';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'orderly-hw', 'reset-race', 'io-todo-race'];
 
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
@@ -148,6 +148,7 @@ const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, reado
   irbs: [...names, ...(extra.irbs ?? [])],
   'two-writers': [...names, ...(extra['two-writers'] ?? [])],
   orderly: extra.orderly ?? [],
+  'orderly-hw': extra['orderly-hw'] ?? [],
   ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
   ...(extra['io-todo-race'] ? { 'io-todo-race': extra['io-todo-race'] } : {}),
 });
@@ -188,7 +189,8 @@ export const variants: readonly CcwVariant[] = [
     cite: 'bbe37e4cb897 "vfio: ccw: introduce a finite state machine"; v4.19 vfio_ccw_{fsm,ops,drv}.c',
     sut: 'v4.19',
     // orderly: no io_mutex, so io_todo's cp_free on a halt's final status runs beside a writer; the -EACCES pre-check
-    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'] }),
+    // orderly-hw: its mdev remove (not bounded as v6's close is) with an IRB queued, the subchannel gone and revived, unsolicited status taken as final: the first version's findings
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'], 'orderly-hw': v4 }),
     version: V4_19,
   }),
   variant({
@@ -196,7 +198,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v5.0: BOXED merged into BUSY, otherwise as v4.19',
     cite: '1554509b0d00 "vfio: ccw: Merge BUSY and BOXED states"',
     sut: 'v5.0',
-    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'] }),
+    expected: same(v4, { 'two-writers': ['OneRequestInProcessing'], orderly: ['NoCpFreeWhileProcessing', 'IrbEndsOnlyItsOwnProgram', 'IoEaccesMeansPathsGone'], 'orderly-hw': v4 }),
     version: V5_0,
   }),
   variant({
@@ -205,7 +207,7 @@ export const variants: readonly CcwVariant[] = [
     cite: '"vfio-ccw: rework ssch state handling", "vfio-ccw: add handling for async channel instructions", 4f76617378ee "vfio-ccw: protect the I/O region"',
     sut: 'v5.2',
     // orderly: the write handler's IDLE reset alone (a cc2 under a running program) brings the leak and the stale IRB back
-    expected: same(['NoStaleCpInIdle', 'NoCpLeak', 'IoEbusyMeansBusy', ...IRB, ...STALE], { orderly: ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE] }, ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE]),
+    expected: same(['NoStaleCpInIdle', 'NoCpLeak', 'IoEbusyMeansBusy', ...IRB, ...STALE], { orderly: ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE], 'orderly-hw': ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE] }, ['NoStaleCpInIdle', 'NoCpLeak', ...IRB, ...STALE]),
     version: V5_2,
   }),
   variant({
@@ -213,7 +215,8 @@ export const variants: readonly CcwVariant[] = [
     description: 'v5.14-v5.19: IDLE reset moved into fsm_io_request err_out, cp_init checks cp->initialized',
     cite: '6c02ac4c9211 "vfio-ccw: Reset FSM state to IDLE inside FSM"; c6c82e0cd812 "vfio-ccw: Check initialized flag in cp_init()"',
     sut: 'v5.14',
-    expected: same(['NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE]),
+    // orderly-hw: the subchannel found gone keeps the cp (fsm_notoper without cp_free) into the revival, and mdev remove with an IRB queued
+    expected: same(['NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'orderly-hw': ['NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE] }),
     version: V5_14,
   }),
   variant({
@@ -222,7 +225,7 @@ export const variants: readonly CcwVariant[] = [
     cite: 'seeds/003 cover letter (Pierre Morel, Nov 2018) and patch 5/6 "Documenting state transitions"',
     sut: 'morel-v3',
     // in `ret` (final status only) no unsolicited IRB reopens IDLE under the program: no leak
-    expected: same(v4, { orderly: ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', 'EveryIrbReachesRegion', ...STALE] }, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', ...IRB, ...STALE]),
+    expected: same(v4, { orderly: ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', 'EveryIrbReachesRegion', ...STALE], 'orderly-hw': v4 }, ['NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', ...IRB, ...STALE]),
     version: MOREL_V3,
   }),
   variant({
@@ -239,7 +242,7 @@ export const variants: readonly CcwVariant[] = [
     'vfio_ccw_sch_io_todo ends the program on intermediate status too (is_final not tested)',
     'vfio_ccw_drv.c vfio_ccw_sch_io_todo, `is_final &&` removed',
     { ...FIXED, ioTodoChecksFinal: false },
-    { irbs: ['IntermediateKeepsProgram', 'CpFreedOnlyWhenIoDone'] },
+    { irbs: ['IntermediateKeepsProgram', 'CpFreedOnlyWhenIoDone'], 'orderly-hw': ['IntermediateKeepsProgram', 'CpFreedOnlyWhenIoDone'] },
   ),
   planted(
     'bug-io-todo-any-program',
@@ -263,7 +266,7 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper returns SSCH cc 2 as is (the `default: ret = ccode` path)',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` removed from the -EBUSY cases',
     { ...FIXED, sschCc2: 'positive' },
-    { 'one-writer': ['IoRetCodesDocumented'], ret: ['IoRetCodesDocumented'], orderly: ['IoRetCodesDocumented'] },
+    { 'one-writer': ['IoRetCodesDocumented'], ret: ['IoRetCodesDocumented'], orderly: ['IoRetCodesDocumented'], 'orderly-hw': ['IoRetCodesDocumented'] },
   ),
   planted(
     'bug-ssch-cc2-success',
@@ -275,6 +278,7 @@ export const variants: readonly CcwVariant[] = [
       'one-writer': ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
       ret: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
       orderly: ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
+      'orderly-hw': ['IoSuccessMeansStarted', 'NoCpWithoutIo', 'NoStaleCpInIdle', 'IoEbusyMeansBusy'],
     },
   ),
   planted(
@@ -283,7 +287,7 @@ export const variants: readonly CcwVariant[] = [
     'fsm_io_helper answers SSCH cc 2 with -EACCES',
     'vfio_ccw_fsm.c fsm_io_helper, `case 2:` moved to the cc 3 path',
     { ...FIXED, sschCc2: 'eacces' },
-    { 'one-writer': ['IoEaccesMeansPathsGone'], ret: ['IoEaccesMeansPathsGone'], orderly: ['IoEaccesMeansPathsGone'] },
+    { 'one-writer': ['IoEaccesMeansPathsGone'], ret: ['IoEaccesMeansPathsGone'], orderly: ['IoEaccesMeansPathsGone'], 'orderly-hw': ['IoEaccesMeansPathsGone'] },
   ),
   planted(
     'bug-idle-io-error',
@@ -291,7 +295,7 @@ export const variants: readonly CcwVariant[] = [
     'the jump table answers IO_REQ in IDLE with fsm_io_error',
     'vfio_ccw_fsm.c vfio_ccw_jumptable[IDLE][IO_REQ]',
     { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, IO_REQ: 'fsm_io_error' } })) },
-    same(['IoEioMeansNotReady'], { orderly: ['IoEioMeansNotReady'] }),
+    same(['IoEioMeansNotReady'], { orderly: ['IoEioMeansNotReady'], 'orderly-hw': ['IoEioMeansNotReady'] }),
   ),
   planted(
     'bug-pending-io-retry',
@@ -299,7 +303,7 @@ export const variants: readonly CcwVariant[] = [
     'the jump table answers IO_REQ in CP_PENDING with fsm_io_retry (-EAGAIN while the I/O runs and nothing is processed)',
     'vfio_ccw_fsm.c vfio_ccw_jumptable[CP_PENDING][IO_REQ]',
     { ...FIXED, jumptable: table((t) => ({ ...t, CP_PENDING: { ...t.CP_PENDING, IO_REQ: 'fsm_io_retry' } })) },
-    same(['IoEagainMeansProcessing'], { orderly: ['IoEagainMeansProcessing'] }),
+    same(['IoEagainMeansProcessing'], { orderly: ['IoEagainMeansProcessing'], 'orderly-hw': ['IoEagainMeansProcessing'] }),
   ),
   planted(
     'bug-idle-async-retry',
@@ -307,7 +311,24 @@ export const variants: readonly CcwVariant[] = [
     'the jump table answers ASYNC_REQ in IDLE with fsm_async_retry',
     'vfio_ccw_fsm.c vfio_ccw_jumptable[IDLE][ASYNC_REQ]',
     { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, ASYNC_REQ: 'fsm_async_retry' } })) },
-    same(['AsyncRetMeaning']),
+    same(['AsyncRetMeaning'], { 'orderly-hw': ['AsyncRetMeaning'] }),
+  ),
+  planted(
+    'bug-pending-io-nop',
+    'ret',
+    'the jump table answers IO_REQ in CP_PENDING with fsm_nop: no handler stores ret_code, and write() returns what userspace copied into it (QEMU zeroes the region: the byte count)',
+    'vfio_ccw_fsm.c vfio_ccw_jumptable[CP_PENDING][IO_REQ] (fsm_io_busy replaced by fsm_nop)',
+    { ...FIXED, jumptable: table((t) => ({ ...t, CP_PENDING: { ...t.CP_PENDING, IO_REQ: 'fsm_nop' } })) },
+    // the previous write's byte count comes back once the program's final status arrived (busy no more, CP_PENDING until io_work runs): success with nothing started
+    same(['RetCodePerAccess', 'IoSuccessMeansStarted'], { orderly: ['RetCodePerAccess', 'IoSuccessMeansStarted'], 'orderly-hw': ['RetCodePerAccess', 'IoSuccessMeansStarted'] }),
+  ),
+  planted(
+    'bug-hsch-busy-success',
+    'orderly-hw',
+    'fsm_do_halt answers HSCH cc 1 and 2 (status pending, busy) with 0 (the two cases falling into `case 0:` without its SCSW_ACTL_HALT_PEND): userspace is told a halt is under way that the subchannel refused',
+    'vfio_ccw_fsm.c fsm_do_halt, `case 1: case 2:` moved above `ret = 0`',
+    { ...FIXED, asyncRetOf: (cmd, cc) => (cmd === 'HSCH' && (cc === 1 || cc === 2) ? 'count' : asyncRet(cmd, cc)) },
+    { 'orderly-hw': ['AsyncRetIsConditionCode'] },
   ),
   variant({
     id: 'bug-reset-lock-after-close',

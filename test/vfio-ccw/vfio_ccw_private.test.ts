@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getInitialSnapshot, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
-import { explore } from '../../src/check/explore.ts';
+import { explore, traceTo } from '../../src/check/explore.ts';
 import { jumptableNames, type CcwKernel } from '../../src/sut/vfio_ccw.ts';
 import { vfioCcwPrivate } from '../../machines/vfio-ccw/index.ts';
 import { CCW_FLAG, fsmEvent, type CcwContext } from '../../machines/vfio-ccw/vfio_ccw_private.machine.ts';
@@ -245,7 +245,7 @@ describe('reset-race: VFIO_DEVICE_RESET as a thread of steps (machines/kthread.t
   });
 
   it('a kernel without VFIO_DEVICE_RESET has no reset-race, and the planted reset bug no coarse configuration: one-line errors', () => {
-    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, orderly, not 'reset-race'$/);
+    expect(() => vfioCcwPrivate.model('v5.14', 'reset-race')).toThrow(/^variant 'v5.14' of vfio_ccw_private exists only in configuration one-writer, ret, irbs, two-writers, orderly, orderly-hw, not 'reset-race'$/);
     expect(() => vfioCcwPrivate.model('bug-reset-lock-after-close', 'one-writer')).toThrow(/exists only in configuration reset-race, not 'one-writer'/);
   });
 });
@@ -275,6 +275,88 @@ describe('orderly: a userspace that waits for each result keeps the baseline\'s 
     expect(s.value).toBe('CP_PENDING');
     s = drive('v6.2', 'orderly', [open, ...write(), ssch('cc0'), irq, { type: 'vfio_ccw_sch_io_todo' }, { type: 'vfio_ccw_mdev_close_device' }]);
     expect(s.value).toBe('STANDBY');
+  });
+});
+
+describe('orderly-hw: every hardware outcome against an orderly userspace; the region return codes (issue 13)', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const irq = (irb: string) => ({ type: 'vfio_ccw_sch_irq', irb });
+  const todo = { type: 'vfio_ccw_sch_io_todo' };
+  const cmd = (c: string, cc: number) => ({ type: 'vfio_ccw_async_region_write', cmd: c, cc });
+  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  const RET_BITS = CCW_FLAG.RET_STORED | CCW_FLAG.RET_NOT_STORED | CCW_FLAG.ASYNC_STORED;
+
+  it('v6.2 keeps every property there (592 states), and so does the fixed design', () => {
+    const x = explore(vfioCcwPrivate.model('v6.2', 'orderly-hw'));
+    expect(x.limitReached).toBe(false);
+    expect(x.states.length).toBe(592);
+    expect([...x.violations.keys()]).toEqual([]);
+    expect([...explore(vfioCcwPrivate.model('fixed', 'orderly-hw')).violations.keys()]).toEqual([]);
+  });
+
+  it('the hardware presents one interruption at a time; a halt with cc != 0 may come any time; the subchannel is gone only between writes', () => {
+    const m = vfioCcwPrivate.model('v6.2', 'orderly-hw');
+    expect(m.events.filter((e) => e.type === 'fsm_io_helper').map((e) => (e as { result?: string }).result)).toEqual(['cc0', 'cc1', 'cc2', 'cc3', 'cp_prefetch']);
+    // an intermediate IRB queued: the final status waits for io_work
+    let s = drive('v6.2', 'orderly-hw', [open, ...write(), ssch('cc0'), irq('intermediate'), irq('final')]);
+    expect(c(s)).toMatchObject({ irb: 'intermediate', busy: true });
+    // intermediate status leaves the program running (is_final false in vfio_ccw_sch_io_todo); the final status ends it
+    s = drive('v6.2', 'orderly-hw', [open, ...write(), ssch('cc0'), irq('intermediate'), todo]);
+    expect(s.value).toBe('CP_PENDING');
+    expect(c(s)).toMatchObject({ cp: true, busy: true, startOwn: true, irb: 'none' });
+    s = drive('v6.2', 'orderly-hw', [open, ...write(), ssch('cc0'), irq('intermediate'), todo, irq('final'), todo]);
+    expect(s.value).toBe('IDLE');
+    expect(c(s)).toMatchObject({ cp: false, busy: false, irb: 'none', flags: 0 });
+    // HSCH cc1 on an idle subchannel: -EBUSY, nothing started (fsm_do_halt `case 1: case 2: ret = -EBUSY`)
+    s = drive('v6.2', 'orderly-hw', [open, cmd('HSCH', 1)]);
+    expect(c(s)).toMatchObject({ asyncRet: '-EBUSY', busy: false, flags: 0 });
+    // but not a halt with cc0 there (finding 1)
+    s = drive('v6.2', 'orderly-hw', [open, cmd('HSCH', 0)]);
+    expect(c(s).asyncRet).toBe('');
+    // the subchannel is not found gone while the writer is inside fsm_io_request
+    s = drive('v6.2', 'orderly-hw', [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }]);
+    expect(s.value).toBe('CP_PROCESSING');
+    s = drive('v6.2', 'orderly-hw', [open, ...write(), ssch('cc0'), { type: 'vfio_ccw_sch_event', schib: 'gone' }]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(c(s)).toMatchObject({ cp: false, busy: false, dead: true });
+  });
+
+  it('RetCodePerAccess: every IO_REQ handler stores this access\'s code; fsm_nop in CP_PENDING returns userspace\'s zero (bug-pending-io-nop)', () => {
+    // v6.2: open, a started program, its final status (CP_PENDING until io_work), a second write: fsm_io_busy stores -EBUSY
+    const path = [open, ...write(), ssch('cc0'), irq('final'), ...write()];
+    let s = drive('v6.2', 'ret', path);
+    expect(s.value).toBe('CP_PENDING');
+    expect(c(s)).toMatchObject({ ret: '-EBUSY', writers: ['none'], mutex: -1 });
+    expect(c(s).flags & (RET_BITS | CCW_FLAG.SUCCESS | CCW_FLAG.EBUSY)).toBe(0);
+    // the planted table cell: nothing stored, write() returns region->ret_code == 0 -> count, with nothing started (busy false)
+    s = drive('bug-pending-io-nop', 'ret', path);
+    expect(c(s)).toMatchObject({ ret: 'count', busy: false, writers: ['none'] });
+    expect(c(s).flags).toBe(CCW_FLAG.RET_NOT_STORED | CCW_FLAG.SUCCESS);
+    const m = vfioCcwPrivate.model('bug-pending-io-nop', 'ret');
+    const x = explore(m);
+    expect([...x.violations.keys()].sort()).toEqual(['IoSuccessMeansStarted', 'RetCodePerAccess']);
+    // shortest: open, write, copy, SSCH cc0, write, copy (the first write's count comes back while its program runs: only
+    // RetCodePerAccess sees it); IoSuccessMeansStarted needs the final IRB first (busy no more): the path above, 7 steps
+    expect(traceTo(m, x, x.violations.get('RetCodePerAccess')!).length).toBe(6);
+    expect(traceTo(m, x, x.violations.get('IoSuccessMeansStarted')!).length).toBe(7);
+  });
+
+  it('AsyncRetIsConditionCode: the cmd region\'s code is what hsch/csch said; bug-hsch-busy-success tells userspace a refused halt is under way', () => {
+    const running = [open, ...write(), ssch('cc0')];
+    let s = drive('v6.2', 'orderly-hw', [...running, cmd('HSCH', 0)]);
+    expect(c(s)).toMatchObject({ asyncRet: 'count', busy: true, fnOwn: true, flags: 0 });
+    s = drive('v6.2', 'orderly-hw', [...running, cmd('CSCH', 3)]);
+    expect(c(s)).toMatchObject({ asyncRet: '-ENODEV', busy: true, startOwn: true, flags: 0 });
+    s = drive('v6.2', 'orderly-hw', [...running, cmd('HSCH', 2)]);
+    expect(c(s)).toMatchObject({ asyncRet: '-EBUSY', flags: 0 });
+    s = drive('bug-hsch-busy-success', 'orderly-hw', [open, cmd('HSCH', 1)]);
+    expect(c(s)).toMatchObject({ asyncRet: 'count', busy: false });
+    expect(c(s).flags).toBe(CCW_FLAG.ASYNC_CC);
+    const m = vfioCcwPrivate.model('bug-hsch-busy-success', 'orderly-hw');
+    const x = explore(m);
+    expect([...x.violations.keys()]).toEqual(['AsyncRetIsConditionCode']);
+    // open, HSCH cc1
+    expect(traceTo(m, x, x.violations.get('AsyncRetIsConditionCode')!).length).toBe(2);
   });
 });
 

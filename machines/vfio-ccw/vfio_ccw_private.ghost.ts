@@ -1,0 +1,149 @@
+// Ghost checks of the vfio-ccw machine (issue 13/14): what the documentation says a step's
+// result means, compared after the step by the action wrapper (kfn's `post`). They read and
+// set only `flags` (what the step found), so the state space does not grow; they are the
+// properties' observers, not kernel code, and this file is not mutated (src/mutate/scope.ts
+// mutates *.machine.ts). Pinned to Documentation/arch/s390/vfio-ccw.rst and
+// drivers/s390/cio/vfio_ccw_{fsm,ops}.c of v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
+import { CCW_FAULT, CCW_FLAG, fsmEvent, ioMutexFree, type CcwContext, type CcwEvent, type CcwVersion, type StateName } from './vfio_ccw_private.machine.ts';
+
+/** The ghost bits of CCW_FLAG (machine.ts re-exports them there). */
+export const GHOST_FLAG = {
+  /** an FSM handler stored this access's io_region->ret_code (set by storeRet, consumed by the write's return in the same step) */
+  RET_STORED: 4096,
+  /** write() returned a ret_code no handler stored for this access (the bytes userspace copied in, or an older access's code) */
+  RET_NOT_STORED: 8192,
+  /** the cmd region's ret_code does not say what HSCH/CSCH's condition code said, or a function was (not) started against it */
+  ASYNC_CC: 16384,
+  /** an FSM handler of VFIO_CCW_EVENT_ASYNC_REQ stored this access's cmd_region->ret_code (set by storeAsyncRet, consumed by the handler's own check) */
+  ASYNC_STORED: 32768,
+} as const;
+
+/**
+ * io_region->ret_code = code, by an FSM handler of VFIO_CCW_EVENT_IO_REQ or by fsm_io_request's
+ * tail (vfio_ccw_fsm.c fsm_io_error, fsm_io_busy, fsm_io_retry, fsm_io_request): the region's
+ * ret_code holds what copy_from_user copied from userspace until one of them stores it.
+ */
+export function storeRet(c: CcwContext, code: string): void {
+  c.ret = code;
+  c.flags |= GHOST_FLAG.RET_STORED;
+}
+
+/**
+ * vfio_ccw_ops.c vfio_ccw_mdev_write_io_region: `ret = (region->ret_code != 0) ? region->ret_code : count`
+ * after vfio_ccw_fsm_event(IO_REQ): vfio-ccw.rst "ret_code stores a return code for each access
+ * of the region": the code returned must have been stored during this access; "0 The operation
+ * was successful": a byte count only when this access started its channel program.
+ */
+export function retReachesUser(c: CcwContext): void {
+  if ((c.flags & GHOST_FLAG.RET_STORED) === 0) c.flags |= GHOST_FLAG.RET_NOT_STORED;
+  c.flags &= ~GHOST_FLAG.RET_STORED;
+  if (c.ret === 'count' && !(c.busy && c.startOwn)) c.flags |= CCW_FLAG.SUCCESS;
+}
+
+/**
+ * vfio_ccw_fsm.c fsm_async_request -> fsm_do_halt / fsm_do_clear, against vfio-ccw.rst "vfio-ccw
+ * cmd region": "0 The operation was successful" (HSCH/CSCH cc 0: the halt or clear function is
+ * pending, and its final status ends the channel program it was issued on), "-ENODEV The device
+ * was not operational" (cc 3), "-EBUSY The subchannel was status pending or busy while processing
+ * a halt request" (HSCH cc 1 or 2); no other condition code starts a function.
+ */
+export function asyncRetIsConditionCode(c: CcwContext, before: CcwContext, e: CcwEvent, state: StateName): void {
+  asyncRetMeaning(c, before, e, state);
+  const cc = e.cc!;
+  const ok = c.asyncRet === 'count' ? cc === 0 : c.asyncRet === '-ENODEV' ? cc === 3 : c.asyncRet === '-EBUSY' ? e.cmd === 'HSCH' && (cc === 1 || cc === 2) : cc !== 0 && cc !== 3 && !(e.cmd === 'HSCH' && cc < 3);
+  const started = cc === 0 ? c.busy && c.fnOwn === before.cp : c.busy === before.busy && c.fnOwn === before.fnOwn;
+  if (!ok || !started) c.flags |= CCW_FLAG.ASYNC_CC;
+}
+
+/** The states in which vfio-ccw.rst's "-EIO ... not in a state ready to accept requests" holds. */
+export const notReady = (state: StateName): boolean => state === 'NOT_OPER' || state === 'STANDBY';
+
+/** Another writer is inside fsm_io_request ("a request was being processed"). */
+export const otherInRequest = (c: CcwContext, w: number | undefined): boolean => c.writers.some((p, u) => p === 'request' && u !== w);
+
+/**
+ * "-EBUSY: The subchannel was status pending or busy, or a request is already active": a function
+ * pending, status the driver holds for userspace (an IRB queued), or another request in processing.
+ */
+export const busyCause = (c: CcwContext, w: number | undefined): boolean => c.busy || c.irb !== 'none' || otherInRequest(c, w);
+
+/**
+ * The documented meaning of the io_region code an IO_REQ handler (fsm_io_error, fsm_io_busy,
+ * fsm_io_retry, fsm_io_request's cp_init) stored in this step, in the state the handler ran in
+ * (vfio-ccw.rst "-EIO ... not in a state ready to accept requests", "-EBUSY The subchannel was
+ * status pending or busy, or a request is already active", "-EAGAIN A request was being processed").
+ */
+export function ioRetMeaning(c: CcwContext, _before: CcwContext, e: CcwEvent, state: StateName): void {
+  if ((c.flags & GHOST_FLAG.RET_STORED) === 0) return;
+  if (c.ret === '-EIO' && !notReady(state)) c.flags |= CCW_FLAG.EIO;
+  if (c.ret === '-EBUSY' && !busyCause(c, e.w)) c.flags |= CCW_FLAG.EBUSY;
+  if (c.ret === '-EAGAIN' && !otherInRequest(c, e.w)) c.flags |= CCW_FLAG.EAGAIN;
+}
+
+/** cmd_region->ret_code = code, by fsm_async_error, fsm_async_retry or fsm_async_request. */
+export function storeAsyncRet(c: CcwContext, code: string): void {
+  c.asyncRet = code;
+  c.flags |= GHOST_FLAG.ASYNC_STORED;
+}
+
+/**
+ * After an ASYNC_REQ handler (vfio_ccw_async.c vfio_ccw_async_region_write returns
+ * `region->ret_code ? region->ret_code : count` once vfio_ccw_fsm_event returns): a code of this
+ * access was stored (vfio-ccw.rst: the io and cmd regions' ret_code hold the return code of each
+ * access), and fsm_async_error's -EIO and fsm_async_retry's -EAGAIN mean what the document says.
+ */
+export function asyncRetMeaning(c: CcwContext, _before: CcwContext, _e: CcwEvent, state: StateName): void {
+  if ((c.flags & GHOST_FLAG.ASYNC_STORED) === 0) c.flags |= GHOST_FLAG.RET_NOT_STORED;
+  c.flags &= ~GHOST_FLAG.ASYNC_STORED;
+  if (c.asyncRet === '-EIO' && !notReady(state)) c.flags |= CCW_FLAG.ASYNC;
+  if (c.asyncRet === '-EAGAIN' && !otherInRequest(c, undefined)) c.flags |= CCW_FLAG.ASYNC;
+}
+
+/** A kernel helper of the machine with the lifetime trackers' findings computed first, on the context it is called with. */
+export function withFindings<A extends unknown[]>(findings: (...a: A) => void, fn: (...a: A) => void): (...a: A) => void {
+  return (...a: A) => {
+    findings(...a);
+    fn(...a);
+  };
+}
+
+/**
+ * cp_free's trackers: a program freed while another writer is between cp_init and fsm_io_helper on it
+ * (NoCpFreeWhileProcessing), or while its start function is still pending at the subchannel
+ * (CpFreedOnlyWhenIoDone; after fsm_notoper the device is gone and nothing it had pending runs).
+ */
+export function cpFreeFindings(c: CcwContext, by: number): void {
+  if (c.cp && c.writers.some((p, u) => p === 'request' && u !== by)) c.faults |= CCW_FAULT.CP_FREE_WHILE_PROCESSING;
+  if (c.cp && c.busy && c.startOwn && !c.dead) c.flags |= CCW_FLAG.CP_FREE_WHILE_IO;
+}
+
+/**
+ * vfio_ccw_sch_quiesce of a busy subchannel: the cancel/halt/clear's interruption lands in the single
+ * private->irb before flush_workqueue, over one still queued (EveryIrbReachesRegion), and io_todo then
+ * ends the current program on that final status, as io_todo decides, whether or not the pending
+ * function was the program's (IrbEndsOnlyItsOwnProgram).
+ */
+export function quiesceFindings(c: CcwContext, v: CcwVersion, state: StateName): void {
+  if (!c.ena || !c.busy) return;
+  if (c.irb !== 'none' && !v.irbQueue) c.flags |= CCW_FLAG.IRB_LOST;
+  const ends = (v.ioTodo === 'is_final' || state === 'CP_PENDING') && (!v.irbIdentity || c.fnOwn);
+  if (ends && c.cp && !c.fnOwn) c.flags |= CCW_FLAG.STALE_IRB_ENDS_CP;
+}
+
+/** fsm_notoper reached by OPEN or CLOSE: a table cell of an event that cannot happen there (OpenCloseInOrder). */
+export function openCloseOutOfOrder(c: CcwContext, _before: CcwContext, e: CcwEvent): void {
+  if (e.type === fsmEvent('OPEN') || e.type === fsmEvent('CLOSE')) c.flags |= CCW_FLAG.OPEN_CLOSE_OUT_OF_ORDER;
+}
+
+/**
+ * The entry of write() on the I/O region (vfio_ccw_mdev_write_io_region: `if (!mutex_trylock(&private->io_mutex)) return -EAGAIN`):
+ * vfio-ccw.rst "-EAGAIN A request was being processed, and the caller should retry": only while another access holds io_mutex.
+ */
+export function ioEntryMeaning(c: CcwContext, before: CcwContext, e: CcwEvent): void {
+  if (c.ret === '-EAGAIN' && c.writers[e.w!] === 'none' && ioMutexFree(before)) c.flags |= CCW_FLAG.EAGAIN;
+}
+
+/** The same for the cmd region's entry (vfio_ccw_async_region_write's mutex_trylock): -EAGAIN given in this step only while io_mutex is held. */
+export function asyncEntryMeaning(c: CcwContext, before: CcwContext): void {
+  if (c.asyncRet === '-EAGAIN' && before.asyncRet !== '-EAGAIN' && ioMutexFree(before)) c.flags |= CCW_FLAG.ASYNC;
+}
