@@ -10,6 +10,8 @@ import { kvmSpec, systemSpec } from '../../machines/system/index.ts';
 import { vcpuSpec } from '../../machines/vcpu/index.ts';
 import { mdevSpec, queueSpec } from '../../machines/vfio-ap/index.ts';
 import type { MachineSpec } from '../../src/spec.ts';
+import { pathSuites } from '../../src/mutate/targets.ts';
+import { specs } from '../../machines/index.ts';
 
 /** Variants that are kernel designs the SUT transcribes (planted bugs and proposed fixes are not). */
 const kernelDesigns: [MachineSpec, string][] = [
@@ -62,6 +64,11 @@ describe('the AP answers and the first-posted AQIC design on one queue, SUT agai
       expect(r.transitionsCovered).toBe(r.transitions);
     });
   }
+
+  it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
+    const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
+    expect(keys).toEqual(['vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone']);
+  });
 
   it('reset-warn: the machine calls kvm_s390_gisc_unregister where vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm and skips it', async () => {
     // ZAPQ answers a code vfio_ap_mdev_reset_queue WARNs on: nothing freed, the close drops the KVM; the remove's reset then frees without a KVM
