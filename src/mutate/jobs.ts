@@ -133,7 +133,7 @@ const prepared = new Map<string, Prepared>();
 async function prepare(s: PathSuite): Promise<Prepared> {
   let p = prepared.get(s.key);
   if (!p) {
-    const model = specOf(s.machine).model(s.variant, s.configuration);
+    const model = specOf(s.machine).model(s.variant, s.configuration, s.design ? { design: s.design } : undefined);
     const x = explore(model);
     p = { model, conformance: await conformanceFor(s, model), x, paths: edgeCoverPaths(x), expected: [] };
     prepared.set(s.key, p);

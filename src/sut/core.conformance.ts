@@ -44,17 +44,29 @@ export function expectCore(state: AbstractState<SystemContext>): Observation {
     vms: c.vms.map((k, vm) => ({
       users: k.users,
       kvmFreed: k.freed,
+      fd: k.fd,
       gisa: { origin: k.gisa.origin, freed: k.gisa.freed, ipm: k.gisa.ipm, iam: k.gisa.iam, mask: k.gisa.mask, ref: k.gisa.ref, timer: k.gisa.timer },
       vcpus: k.vcpus.map((x, i) => {
         const st = region(v, `vm${vm}`, `vcpu${i}`);
         const t = top(st);
         const where = t === 'idle' ? (region(st!, 'idle') as 'halted' | 'woken') : (t as 'stopped' | 'outside_sie' | 'in_sie');
-        return { where, kicked: x.kicked, pswIo: x.pswIo };
+        return { where, kicked: x.kicked, pswIo: x.pswIo, idle: x.idle };
       }),
       faults: faultNames(k.faults),
     })),
-    mdev: { kvm: c.mdev.kvm, kvmRef: c.mdev.kvmRef, hookVm: c.mdev.hook },
-    queues: c.queues.map((q) => ({ savedIsc: q.isc, savedNib: q.nib, pins: q.pins, irq: q.irq, faults: faultNames(q.faults) })),
+    mdev: { kvm: c.mdev.kvm, kvmRef: c.mdev.kvmRef, hookVm: c.mdev.hook, ...(c.mdev.unsetting === undefined ? {} : { unsetting: c.mdev.unsetting }) },
+    queues: c.queues.map((q) => ({
+      savedIsc: q.isc,
+      savedNib: q.nib,
+      pins: q.pins,
+      irq: q.irq,
+      apid: q.apid,
+      apqi: q.apqi,
+      hw: q.irq ? { isc: q.hwIsc, gisa: q.hwGisa } : null,
+      faults: faultNames(q.faults),
+      ...(q.work === undefined ? {} : { work: q.work }),
+      ...(q.freed === undefined ? {} : { freed: q.freed }),
+    })),
   } as Observation;
 }
 
@@ -63,7 +75,7 @@ export function restrict(o: Observation, scope: Scope): unknown {
   const out: Record<string, unknown> = {};
   if (scope.has('gib')) out.gib = o.gib;
   out.vms = o.vms.map((k) => ({
-    ...(scope.has('kvm') ? { users: k.users, kvmFreed: k.kvmFreed } : {}),
+    ...(scope.has('kvm') ? { users: k.users, kvmFreed: k.kvmFreed, fd: k.fd } : {}),
     ...(scope.has('gisa') ? { gisa: k.gisa } : {}),
     ...(scope.has('vcpus') ? { vcpus: k.vcpus } : {}),
     ...(scope.has('gisa') || scope.has('kvm') ? { faults: k.faults } : {}),

@@ -50,6 +50,12 @@ import {
   vfio_ap_mdev_close_device,
   vfio_ap_mdev_open_device,
   vfio_ap_mdev_remove_queue,
+  vfio_ap_mdev_unset_kvm_flushed,
+  apq_reset_check,
+  resetWorkOf,
+  type AqicOff,
+  type TapqAnswer,
+  type ZapqAnswer,
   vfio_ap_probe,
   VFIO_AP_ISC_INVALID,
   type AqicOutcome,
@@ -84,6 +90,8 @@ export interface CoreParams {
   preRegistered?: readonly number[];
   /** ignored (the SUT's counters are unbounded; the observation saturates them) */
   maxRefs?: number;
+  /** the AP's answers to ZAPQ, TAPQ and AQIC ir=0 come as event payloads; reset_work and flush_work are events */
+  apAnswers?: boolean;
 }
 
 export interface CoreOptions {
@@ -103,6 +111,12 @@ export interface CoreEvent {
   q?: number;
   ir?: number;
   outcome?: string;
+  /** the AP's answers (CoreParams.apAnswers) */
+  zapq?: string;
+  tapq?: string;
+  off?: string;
+  /** vfio_ap_mdev_remove_queue: the APQN is still in the host's AP configuration or left it */
+  host?: string;
 }
 
 export interface Observation {
@@ -110,12 +124,30 @@ export interface Observation {
   vms: {
     users: number;
     kvmFreed: boolean;
+    /** the VM fd is open (kvm_vm_release not yet run) */
+    fd: boolean;
     gisa: { origin: boolean; freed: boolean; ipm: number; iam: number; mask: number; ref: number[]; timer: boolean };
-    vcpus: { where: Where; kicked: boolean; pswIo: boolean }[];
+    vcpus: { where: Where; kicked: boolean; pswIo: boolean; idle: boolean }[];
     faults: FaultName[];
   }[];
-  mdev: { kvm: number; kvmRef: boolean; hookVm: number };
-  queues: { savedIsc: number; savedNib: boolean; pins: number; irq: boolean; faults: FaultName[] }[];
+  /** unsetting: apAnswers only, vfio_ap_mdev_unset_kvm waits in flush_work */
+  mdev: { kvm: number; kvmRef: boolean; hookVm: number; unsetting?: boolean };
+  queues: {
+    savedIsc: number;
+    savedNib: boolean;
+    pins: number;
+    irq: boolean;
+    /** APID and APQI assigned to the mdev (sysfs) */
+    apid: boolean;
+    apqi: boolean;
+    /** what the AP was given by the AQIC that enabled interruptions: guest ISC and the VM whose GISA (-1: none of them); null while off */
+    hw: { isc: number; gisa: number } | null;
+    faults: FaultName[];
+    /** apAnswers only: q->reset_work (idle, or queued after a ZAPQ answered NORMAL-like or in progress) */
+    work?: 'idle' | 'zapped' | 'in-progress';
+    /** apAnswers only: vfio_ap_mdev_remove_queue kfree'd q */
+    freed?: boolean;
+  }[];
 }
 
 /** Counters are reported saturated at the model's bound. */
@@ -155,7 +187,12 @@ export class CoreSut implements Host {
       if (kvm.arch.gisa_int.origin) gisa_set_iam(this, kvm.arch.gisa_int.origin, kvm.arch.gisa_int.alert.mask);
       return kvm;
     });
-    this.vfio = vfio_ap_probe(params.queues);
+    this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false);
+  }
+
+  /** The AP's answers are event payloads (the observation then shows reset_work, the kfree and the close waiting in flush_work). */
+  get apAnswers(): boolean {
+    return this.vfio.answers;
   }
 
   vmOfGisa(addr: number): number {
@@ -256,10 +293,18 @@ export class CoreSut implements Host {
         if (event.q !== undefined) assignStore(this, event.q, event.type === 'assign_adapter_store' ? 'adapter' : 'domain');
         return;
       case 'vfio_ap_mdev_open_device':
-        if (kvm && !this.vfio.mdev.open && kvm.destroy === 'alive' && kvm.fdOpen) vfio_ap_mdev_open_device(this, kvm);
+        if (kvm && !this.vfio.mdev.open && !this.vfio.mdev.unsetting && kvm.destroy === 'alive' && kvm.fdOpen) vfio_ap_mdev_open_device(this, kvm);
         return;
       case 'vfio_ap_mdev_close_device':
-        if (this.vfio.mdev.open) vfio_ap_mdev_close_device(this);
+        if (this.vfio.mdev.open) vfio_ap_mdev_close_device(this, event.zapq as ZapqAnswer | undefined);
+        return;
+      case 'apq_reset_check': {
+        const q = event.q === undefined ? undefined : this.vfio.queues[event.q];
+        if (q?.reset_work && !q.removed) apq_reset_check(this, q, event.tapq as TapqAnswer, (event.zapq ?? 'NORMAL') as ZapqAnswer);
+        return;
+      }
+      case 'flush_work':
+        vfio_ap_mdev_unset_kvm_flushed(this);
         return;
       case 'PQAP_AQIC': {
         if (event.q === undefined) return;
@@ -267,7 +312,7 @@ export class CoreSut implements Host {
         const outcome = (event.outcome ?? 'NORMAL') as AqicOutcome;
         if (!AQIC_OUTCOMES.has(outcome)) throw new Error(`PQAP_AQIC: unknown outcome ${event.outcome}; use one of ${[...AQIC_OUTCOMES].join(', ')}`);
         if (ir && event.isc === undefined) throw new Error('PQAP_AQIC with ir=1 needs an isc');
-        handle_pqap(this, event.q, ir, event.isc ?? 0, outcome);
+        handle_pqap(this, event.q, ir, event.isc ?? 0, outcome, event.off as AqicOff | undefined);
         return;
       }
       case 'PQAP_ZAPQ': {
@@ -280,7 +325,7 @@ export class CoreSut implements Host {
         if (event.q !== undefined) apAdapterInterruption(this, event.q);
         return;
       case 'vfio_ap_mdev_remove_queue':
-        if (event.q !== undefined) vfio_ap_mdev_remove_queue(this, event.q);
+        if (event.q !== undefined) vfio_ap_mdev_remove_queue(this, event.q, event.host === 'gone' ? 'gone' : 'present');
         return;
       default:
         throw new Error(`CoreSut: no event ${event.type}; see machines/system/events.ts for the catalogue`);
@@ -340,6 +385,7 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
     return {
       users: kvm.users_count,
       kvmFreed: kvm.destroy === 'freed',
+      fd: kvm.fdOpen,
       gisa: {
         origin: gi.origin !== null,
         freed: sut.life.isFreed(kvm.gisaPage.addr),
@@ -349,7 +395,12 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
         ref: gi.alert.ref_count.map(cap),
         timer: gi.timer,
       },
-      vcpus: kvm.vcpus.map((v) => ({ where: whereOf(v), kicked: (gi.kicked_mask & (1 << v.vcpu_idx)) !== 0, pswIo: v.pswIo })),
+      vcpus: kvm.vcpus.map((v) => ({
+        where: whereOf(v),
+        kicked: (gi.kicked_mask & (1 << v.vcpu_idx)) !== 0,
+        pswIo: v.pswIo,
+        idle: (kvm.arch.idle_mask & (1 << v.vcpu_idx)) !== 0,
+      })),
       faults: [...(sut.life.vmFaults[kvm.idx] ?? [])].sort(),
     };
   });
@@ -357,15 +408,25 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
   const v4 = sut.design.aqic === 'aqic-v4';
   const obs: Observation = {
     vms,
-    mdev: { kvm: mdev.kvm ? mdev.kvm.idx : -1, kvmRef: mdev.kvmRef, hookVm: sut.kvms.findIndex((k) => k.arch.pqap_hook) },
+    mdev: {
+      kvm: mdev.kvm ? mdev.kvm.idx : -1,
+      kvmRef: mdev.kvmRef,
+      hookVm: sut.kvms.findIndex((k) => k.arch.pqap_hook),
+      ...(sut.apAnswers ? { unsetting: mdev.unsetting } : {}),
+    },
     queues: sut.vfio.queues.map((q) => {
       const savedIsc = v4 ? (q.v4.nib ? q.v4.isc : VFIO_AP_ISC_INVALID) : q.saved_isc;
+      const fw = sut.vfio.ap[q.idx];
       return {
         savedIsc: savedIsc === VFIO_AP_ISC_INVALID ? -1 : savedIsc,
         savedNib: v4 ? q.v4.g_pfn !== 0 : q.saved_iova !== 0,
         pins: cap(sut.life.pinsOf(q.idx)),
-        irq: sut.vfio.ap[q.idx]?.irq ?? false,
+        irq: fw?.irq ?? false,
+        apid: q.apidAssigned,
+        apqi: q.apqiAssigned,
+        hw: fw?.irq ? { isc: fw.gisc, gisa: sut.vmOfGisa(fw.gisaAddr) } : null,
         faults: [...(sut.life.queueFaults[q.idx] ?? [])].sort(),
+        ...(sut.apAnswers ? { work: resetWorkOf(q), freed: q.removed } : {}),
       };
     }),
   };

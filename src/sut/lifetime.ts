@@ -12,7 +12,9 @@ export type FaultName =
   | 'NIB_WRITE_UNPINNED'
   | 'UNPIN_BEFORE_UNREGISTER'
   | 'DESTROY_WITH_ALERT_MASK'
-  | 'GISC_UNREGISTER_UNBALANCED';
+  | 'GISC_UNREGISTER_UNBALANCED'
+  /** handle_pqap answered the guest 0 but the AP's interruptions are not as it asked */
+  | 'GUEST_TOLD_SUCCESS';
 
 /** The owner a fault is reported against. */
 export type FaultOwner = { vm: number } | { q: number };

@@ -8,15 +8,49 @@
 // vfio_ap_mdev_reset_queues, vfio_ap_mdev_set_kvm, vfio_ap_mdev_unset_kvm,
 // vfio_ap_mdev_open_device, vfio_ap_mdev_close_device, vfio_ap_mdev_remove_queue,
 // assign_adapter_store / assign_domain_store (the queue is linked once both are assigned).
+// With the AP's answers as payloads (CoreParams.apAnswers): the ZAPQ answer of
+// vfio_ap_mdev_reset_queue, apq_reset_check one pass of its loop at a time (TAPQ answer, ZAPQ
+// again), vfio_ap_mdev_unset_kvm stopped in flush_work until every reset_work ended, the endings
+// of vfio_ap_irq_disable's AQIC and vfio_ap_wait_for_irqclear loops, and vfio_ap_mdev_remove_queue
+// after the APQN left the host's AP configuration; handle_pqap's status to the guest is checked
+// against what the AP then does (GUEST_TOLD_SUCCESS). Without them ZAPQ answers NORMAL and the
+// reset work runs at once.
 // Not transcribed: the APCB/CRYCB masks, sysfs parsing, dynamic (re)configuration while open,
-// more than one mdev, locks and the rwsem (every event is atomic), the retry loops (ap_aqic
-// and ZAPQ answer at once, with the outcome the event gives), PV (ensure_nib_shared).
+// more than one mdev, locks and the rwsem (every event is atomic), the retry loops of ap_aqic
+// ir=1 (it answers at once, with the outcome the event gives), PV (ensure_nib_shared).
 // Each AQIC(ir=1) uses a fresh NIB page of its queue so the tracker can tell pins apart.
 import { EINVAL, kvm_s390_gisc_register, kvm_s390_gisc_unregister, millicodeAdapterInterruption, nextAlert } from './gisa.ts';
 import type { Host, Kvm } from './kvm.ts';
 import { kvm_get_kvm, kvm_put_kvm } from './kvm.ts';
 
 export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID';
+/** The AP's answer to ZAPQ, by its response code: NORMAL, RESET_IN_PROGRESS, DECONFIGURED, or one vfio_ap WARNs on (Q_NOT_AVAIL). */
+export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
+/** The AP's answer to apq_reset_check's TAPQ: BUSY, DONE (NORMAL, the reset completed), ASSOC (ASSOC_FAILED), INVALID (Q_NOT_AVAIL). */
+export type TapqAnswer = 'BUSY' | 'DONE' | 'ASSOC' | 'INVALID';
+/**
+ * How vfio_ap_irq_disable's loops end: NORMAL (AQIC ir=0 NORMAL, TAPQ shows the IR bit clear),
+ * TAPQ_FAILED (AQIC NORMAL, TAPQ answers Q_NOT_AVAIL), IR_STUCK (AQIC NORMAL, TAPQ shows the IR
+ * bit set 5 times), BUSY_EXHAUSTED (AQIC BUSY 6 times), NOT_OPER (AQIC DECONFIGURED).
+ */
+export type AqicOff = 'NORMAL' | 'TAPQ_FAILED' | 'IR_STUCK' | 'BUSY_EXHAUSTED' | 'NOT_OPER';
+
+// arch/s390/include/asm/ap.h response codes
+const AP_RESPONSE_NORMAL = 0x00;
+const AP_RESPONSE_Q_NOT_AVAIL = 0x01;
+const AP_RESPONSE_RESET_IN_PROGRESS = 0x02;
+const AP_RESPONSE_DECONFIGURED = 0x03;
+const AP_RESPONSE_CHECKSTOPPED = 0x04;
+const AP_RESPONSE_BUSY = 0x05;
+const AP_RESPONSE_INVALID_ADDRESS = 0x06;
+const AP_RESPONSE_OTHERWISE_CHANGED = 0x07;
+const AP_RESPONSE_INVALID_GISA = 0x08;
+const AP_RESPONSE_STATE_CHANGE_IN_PROGRESS = 0x0a;
+const AP_RESPONSE_ASSOC_SECRET_NOT_UNIQUE = 0x35;
+const AP_RESPONSE_ASSOC_FAILED = 0x36;
+const EBUSY = -16;
+const EAGAIN = -11;
+const EIO = -5;
 
 /** VFIO_AP_ISC_INVALID in vfio_ap_private.h */
 export const VFIO_AP_ISC_INVALID = 0xff;
@@ -36,6 +70,10 @@ export interface VfioApQueue {
   v4: { nib: number; isc: number; g_pfn: number };
   /** NIB pages handed out so far (fresh iova per AQIC) */
   nibSeq: number;
+  /** q->reset_status.response_code: the last ZAPQ's answer */
+  reset_status: number;
+  /** q->reset_work (apq_reset_check) is queued on system_long_wq or running */
+  reset_work: boolean;
 }
 
 /** What the AP firmware holds for a queue after AQIC. */
@@ -46,6 +84,8 @@ export interface ApFirmwareQueue {
   gisc: number;
   /** host NIB address (the pinned page) */
   nib: number;
+  /** a ZAPQ started a reset that TAPQ has not yet shown complete */
+  resetting: boolean;
 }
 
 /** struct ap_matrix_mdev (one mdev) */
@@ -54,17 +94,22 @@ export interface MatrixMdev {
   kvm: Kvm | null;
   /** vfio_ap holds a kvm_get_kvm reference on kvm */
   kvmRef: boolean;
+  /** vfio_ap_mdev_unset_kvm waits in vfio_ap_mdev_reset_queues' flush_work (AP answers only) */
+  unsetting: boolean;
 }
 
 export interface VfioAp {
+  /** the AP's answers come as event payloads (else ZAPQ answers NORMAL and reset_work runs at once) */
+  answers: boolean;
   mdev: MatrixMdev;
   queues: VfioApQueue[];
   ap: ApFirmwareQueue[];
 }
 
-export function vfio_ap_probe(queues: number): VfioAp {
+export function vfio_ap_probe(queues: number, answers = false): VfioAp {
   return {
-    mdev: { open: false, kvm: null, kvmRef: false },
+    answers,
+    mdev: { open: false, kvm: null, kvmRef: false, unsetting: false },
     queues: Array.from({ length: queues }, (_, idx) => ({
       idx,
       saved_isc: VFIO_AP_ISC_INVALID,
@@ -75,8 +120,10 @@ export function vfio_ap_probe(queues: number): VfioAp {
       removed: false,
       v4: { nib: 0, isc: 0, g_pfn: 0 },
       nibSeq: 0,
+      reset_status: AP_RESPONSE_NORMAL,
+      reset_work: false,
     })),
-    ap: Array.from({ length: queues }, () => ({ irq: false, gisaAddr: 0, gisc: 0, nib: 0 })),
+    ap: Array.from({ length: queues }, () => ({ irq: false, gisaAddr: 0, gisc: 0, nib: 0, resetting: false })),
   };
 }
 
@@ -93,14 +140,55 @@ function nextNib(q: VfioApQueue): number {
 
 // --- AP firmware (not C): ap_aqic, ap_zapq, the adapter interruption ---
 
+const AP_OFF: ApFirmwareQueue = { irq: false, gisaAddr: 0, gisc: 0, nib: 0, resetting: false };
+
 function ap_aqic(host: Host, q: VfioApQueue, ir: 0 | 1, gisaAddr: number, gisc: number, nib: number, outcome: AqicOutcome): AqicOutcome {
   if (outcome !== 'NORMAL') return outcome;
-  host.vfio.ap[q.idx] = ir ? { irq: true, gisaAddr, gisc, nib } : { irq: false, gisaAddr: 0, gisc: 0, nib: 0 };
+  host.vfio.ap[q.idx] = ir ? { irq: true, gisaAddr, gisc, nib, resetting: false } : { ...AP_OFF };
   return 'NORMAL';
 }
 
+/** The response code of an ap_aqic ir=1 answer (OTHER: a code vfio_ap_irq_enable does not expect, INVALID_GISA). */
+function aqicCode(outcome: AqicOutcome): number {
+  return outcome === 'NORMAL' ? AP_RESPONSE_NORMAL : outcome === 'OTHERWISE_CHANGED' ? AP_RESPONSE_OTHERWISE_CHANGED : AP_RESPONSE_INVALID_GISA;
+}
+
+/** ZAPQ completed at once (the guest's PQAP(ZAPQ), or the flushed reset of a configuration without the AP's answers). */
 function ap_zapq(host: Host, q: VfioApQueue): void {
-  host.vfio.ap[q.idx] = { irq: false, gisaAddr: 0, gisc: 0, nib: 0 };
+  host.vfio.ap[q.idx] = { ...AP_OFF };
+}
+
+/** ZAPQ answered `answer`: NORMAL and in progress start a reset TAPQ shows complete later; a deconfigured AP presents nothing. */
+function ap_zapq_answer(host: Host, q: VfioApQueue, answer: ZapqAnswer): number {
+  const fw = host.vfio.ap[q.idx]!;
+  switch (answer) {
+    case 'NORMAL':
+      fw.resetting = true;
+      return AP_RESPONSE_NORMAL;
+    case 'IN_PROGRESS':
+      fw.resetting = true;
+      return AP_RESPONSE_RESET_IN_PROGRESS;
+    case 'DECONFIGURED':
+      host.vfio.ap[q.idx] = { ...AP_OFF };
+      return AP_RESPONSE_DECONFIGURED;
+    case 'INVALID':
+      return AP_RESPONSE_Q_NOT_AVAIL;
+  }
+}
+
+/** TAPQ answered `answer`; DONE: the reset completed, interruptions are off. */
+function ap_tapq(host: Host, q: VfioApQueue, answer: TapqAnswer): number {
+  switch (answer) {
+    case 'BUSY':
+      return AP_RESPONSE_BUSY;
+    case 'DONE':
+      if (host.vfio.ap[q.idx]!.resetting) host.vfio.ap[q.idx] = { ...AP_OFF };
+      return AP_RESPONSE_NORMAL;
+    case 'ASSOC':
+      return AP_RESPONSE_ASSOC_FAILED;
+    case 'INVALID':
+      return AP_RESPONSE_Q_NOT_AVAIL;
+  }
 }
 
 /** The AP sets the NIB byte and makes the guest ISC pending in the GISA it was given. */
@@ -157,26 +245,77 @@ function vfio_ap_free_aqic_resources(host: Host, q: VfioApQueue): void {
   }
 }
 
-// vfio_ap_ops.c vfio_ap_irq_disable (ap_aqic answers NORMAL, vfio_ap_wait_for_irqclear succeeds)
-function vfio_ap_irq_disable(host: Host, q: VfioApQueue): void {
-  ap_aqic(host, q, 0, 0, 0, 0, 'NORMAL');
-  vfio_ap_free_aqic_resources(host, q);
+/** One ap_aqic(ir=0) answered as `off` says: BUSY_EXHAUSTED keeps answering BUSY, NOT_OPER DECONFIGURED, else NORMAL (IR_STUCK: the IR bit stays set). */
+function ap_aqic_off(host: Host, q: VfioApQueue, off: AqicOff): number {
+  if (off === 'BUSY_EXHAUSTED') return AP_RESPONSE_BUSY;
+  if (off !== 'IR_STUCK') host.vfio.ap[q.idx] = { ...AP_OFF };
+  return off === 'NOT_OPER' ? AP_RESPONSE_DECONFIGURED : AP_RESPONSE_NORMAL;
 }
 
-// vfio_ap_ops.c vfio_ap_irq_enable
-function vfio_ap_irq_enable(host: Host, q: VfioApQueue, isc: number, outcome: AqicOutcome): void {
+/** ap_tapq(apqn, NULL) in vfio_ap_wait_for_irqclear: the response code and status.irq_enabled. */
+function ap_tapq_irq(host: Host, q: VfioApQueue, off: AqicOff): { rc: number; irq_enabled: boolean } {
+  if (off === 'TAPQ_FAILED') return { rc: AP_RESPONSE_Q_NOT_AVAIL, irq_enabled: false };
+  return { rc: AP_RESPONSE_NORMAL, irq_enabled: host.vfio.ap[q.idx]!.irq };
+}
+
+// vfio_ap_ops.c vfio_ap_wait_for_irqclear
+function vfio_ap_wait_for_irqclear(host: Host, q: VfioApQueue, off: AqicOff): void {
+  let retry = 5;
+  do {
+    const status = ap_tapq_irq(host, q, off);
+    switch (status.rc) {
+      case AP_RESPONSE_NORMAL:
+      case AP_RESPONSE_RESET_IN_PROGRESS:
+        if (!status.irq_enabled) return;
+        break; // fallthrough to BUSY: msleep(20)
+      case AP_RESPONSE_BUSY:
+        break; // msleep(20)
+      default:
+        return; // WARN_ONCE "tapq rc"
+    }
+  } while (--retry);
+  // WARN_ONCE "could not clear IR bit"
+}
+
+// vfio_ap_ops.c vfio_ap_irq_disable: ap_aqic(ir=0) retried on BUSY / RESET_IN_PROGRESS, then free on every ending
+function vfio_ap_irq_disable(host: Host, q: VfioApQueue, off: AqicOff = 'NORMAL'): number {
+  let status = AP_RESPONSE_NORMAL;
+  let retries = 5;
+  end_free: {
+    do {
+      status = ap_aqic_off(host, q, off);
+      switch (status) {
+        case AP_RESPONSE_OTHERWISE_CHANGED:
+        case AP_RESPONSE_NORMAL:
+          vfio_ap_wait_for_irqclear(host, q, off);
+          break end_free;
+        case AP_RESPONSE_RESET_IN_PROGRESS:
+        case AP_RESPONSE_BUSY:
+          break; // msleep(20)
+        default:
+          break end_free; // WARN_ONCE: AP not operational
+      }
+    } while (retries--);
+    // WARN_ONCE "ap_aqic status"
+  }
+  vfio_ap_free_aqic_resources(host, q);
+  return status;
+}
+
+// vfio_ap_ops.c vfio_ap_irq_enable: returns status.response_code
+function vfio_ap_irq_enable(host: Host, q: VfioApQueue, isc: number, outcome: AqicOutcome): number {
   // vfio_ap_validate_nib
-  if (outcome === 'NIB_INVALID') return;
+  if (outcome === 'NIB_INVALID') return AP_RESPONSE_INVALID_ADDRESS;
   const nib = nextNib(q);
-  if (outcome === 'PIN_FAILED') return;
+  if (outcome === 'PIN_FAILED') return AP_RESPONSE_INVALID_ADDRESS;
   vfio_pin_pages(host, q, nib);
   const kvm = host.vfio.mdev.kvm;
-  if (!kvmUsable(host, q, kvm)) return;
+  if (!kvmUsable(host, q, kvm)) return AP_RESPONSE_INVALID_ADDRESS;
   const gisa = kvm.arch.gisa_int.origin;
   const nisc = kvm_s390_gisc_register(host, kvm, isc);
   if (nisc < 0) {
     vfio_unpin_pages(host, q, nib);
-    return;
+    return AP_RESPONSE_INVALID_ADDRESS;
   }
   host.life.bindGisc(nib, kvm.idx, isc);
   const status = ap_aqic(host, q, 1, gisa ? gisa.addr : 0, isc, nib, outcome);
@@ -193,17 +332,99 @@ function vfio_ap_irq_enable(host: Host, q: VfioApQueue, isc: number, outcome: Aq
     default:
       vfio_ap_irq_disable(host, q);
   }
+  return aqicCode(status);
 }
 
-// vfio_ap_ops.c vfio_ap_mdev_reset_queue, with apq_reset_check flushed: ZAPQ, then free after the reset
-function vfio_ap_mdev_reset_queue(host: Host, q: VfioApQueue): void {
-  ap_zapq(host, q);
+// vfio_ap_ops.c apq_status_check
+function apq_status_check(status: number): number {
+  switch (status) {
+    case AP_RESPONSE_NORMAL:
+    case AP_RESPONSE_DECONFIGURED:
+    case AP_RESPONSE_CHECKSTOPPED:
+      return 0;
+    case AP_RESPONSE_RESET_IN_PROGRESS:
+    case AP_RESPONSE_BUSY:
+      return EBUSY;
+    case AP_RESPONSE_ASSOC_SECRET_NOT_UNIQUE:
+    case AP_RESPONSE_ASSOC_FAILED:
+      return EAGAIN;
+    default:
+      return EIO; // WARN "failed to verify reset of queue"
+  }
+}
+
+/** q->reset_status.response_code says the ZAPQ has not finished: apq_reset_check issues it again once TAPQ answers 0. */
+function resetInProgress(rc: number): boolean {
+  return rc === AP_RESPONSE_RESET_IN_PROGRESS || rc === AP_RESPONSE_BUSY || rc === AP_RESPONSE_STATE_CHANGE_IN_PROGRESS;
+}
+
+/** The observable state of q->reset_work: not queued, or queued after a ZAPQ that finished or is still in progress. */
+export function resetWorkOf(q: VfioApQueue): 'idle' | 'zapped' | 'in-progress' {
+  return !q.reset_work ? 'idle' : resetInProgress(q.reset_status) ? 'in-progress' : 'zapped';
+}
+
+/**
+ * vfio_ap_ops.c apq_reset_check: one pass of its loop (msleep, ap_tapq, apq_status_check) with
+ * TAPQ answering `tapq` and, when the loop issues ZAPQ again, ZAPQ answering `zapq`.
+ */
+export function apq_reset_check(host: Host, q: VfioApQueue, tapq: TapqAnswer, zapq: ZapqAnswer = 'NORMAL'): void {
+  const status = ap_tapq(host, q, tapq);
+  const ret = apq_status_check(status);
+  if (ret === EIO) {
+    q.reset_work = false;
+    return;
+  }
+  if (ret === EBUSY) return; // pr_notice_ratelimited(WAIT_MSG ...), loop
+  if (resetInProgress(q.reset_status) || ret === EAGAIN) {
+    q.reset_status = ap_zapq_answer(host, q, zapq);
+    return; // continue
+  }
   if (q.saved_isc !== VFIO_AP_ISC_INVALID) vfio_ap_free_aqic_resources(host, q);
+  q.reset_work = false; // break
 }
 
-// vfio_ap_ops.c vfio_ap_mdev_reset_queues
-function vfio_ap_mdev_reset_queues(host: Host): void {
-  for (const q of host.vfio.queues) if (q.matrix_mdev) vfio_ap_mdev_reset_queue(host, q);
+/**
+ * vfio_ap_ops.c vfio_ap_mdev_reset_queue: ZAPQ answered `zapq`; without it (no AP answers, or
+ * the remove's reset) ZAPQ answers NORMAL and the queued reset_work runs to its end at once
+ * (TAPQ shows the reset done), as flush_work right after it waits for.
+ */
+function vfio_ap_mdev_reset_queue(host: Host, q: VfioApQueue, zapq?: ZapqAnswer): void {
+  let status: number;
+  if (zapq === undefined) {
+    ap_zapq(host, q);
+    status = AP_RESPONSE_NORMAL;
+  } else status = ap_zapq_answer(host, q, zapq);
+  q.reset_status = status;
+  switch (status) {
+    case AP_RESPONSE_NORMAL:
+    case AP_RESPONSE_RESET_IN_PROGRESS:
+    case AP_RESPONSE_BUSY:
+    case AP_RESPONSE_STATE_CHANGE_IN_PROGRESS:
+      q.reset_work = true; // queue_work(system_long_wq, &q->reset_work)
+      break;
+    case AP_RESPONSE_DECONFIGURED:
+    case AP_RESPONSE_CHECKSTOPPED:
+      vfio_ap_free_aqic_resources(host, q);
+      break;
+    default:
+      break; // WARN "PQAP/ZAPQ ... failed with invalid rc"
+  }
+  if (zapq === undefined && q.reset_work) apq_reset_check(host, q, 'DONE');
+}
+
+/** The queues of the mdev's qtable (linked and not removed). */
+function qtable(host: Host): VfioApQueue[] {
+  return host.vfio.queues.filter((q) => q.matrix_mdev && !q.removed);
+}
+
+// vfio_ap_ops.c vfio_ap_mdev_reset_queues, first loop: reset every queue of the qtable
+function vfio_ap_mdev_reset_queues(host: Host, zapq?: ZapqAnswer): void {
+  for (const q of qtable(host)) vfio_ap_mdev_reset_queue(host, q, zapq);
+}
+
+/** vfio_ap_mdev_reset_queues' second loop: flush_work(&q->reset_work) returns only once no reset_work is queued. */
+function flushed(host: Host): boolean {
+  return qtable(host).every((q) => !q.reset_work);
 }
 
 // --- v5.3 (ec89b55e3bce) ---
@@ -304,17 +525,23 @@ function hookKvm(host: Host): Kvm | null {
   return host.kvms.find((k) => k.arch.pqap_hook && k.destroy === 'alive') ?? null;
 }
 
-/** PQAP(AQIC) intercepted: priv.c handle_pqap -> vfio_ap handle_pqap (upstream and v5.3 need the hook; upstream also matrix_mdev->kvm). */
-export function handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outcome: AqicOutcome): void {
+/**
+ * PQAP(AQIC) intercepted: priv.c handle_pqap -> vfio_ap handle_pqap (upstream and v5.3 need the
+ * hook; upstream also matrix_mdev->kvm). Upstream: the status the guest finds in GR1 is checked
+ * against what the AP then does (a 0 promises interruptions on the ISC asked for, or none).
+ */
+export function handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outcome: AqicOutcome, off?: AqicOff): void {
   const { mdev } = host.vfio;
   const q = host.vfio.queues[qi];
   if (!q || !hookKvm(host) || !queueAssigned(q)) return; // rc 01 to the guest
   switch (host.design.aqic) {
-    case 'upstream':
-      if (!mdev.kvm) return;
-      if (ir) vfio_ap_irq_enable(host, q, isc & 0x07, outcome);
-      else vfio_ap_irq_disable(host, q);
+    case 'upstream': {
+      if (!mdev.kvm) return; // rc 01
+      const rc = ir ? vfio_ap_irq_enable(host, q, isc & 0x07, outcome) : vfio_ap_irq_disable(host, q, off);
+      const fw = host.vfio.ap[q.idx]!;
+      if (rc === AP_RESPONSE_NORMAL && (ir ? !(fw.irq && fw.gisc === (isc & 0x07)) : fw.irq)) host.life.report({ q: q.idx }, 'GUEST_TOLD_SUCCESS');
       return;
+    }
     case 'v5.3':
       q.matrix_mdev = true; // vfio_ap_get_queue
       if (ir) irq_enable_v53(host, q, isc & 0x07, outcome);
@@ -336,7 +563,7 @@ export function handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outc
 /** assign_adapter_store / assign_domain_store; the queue is linked to the mdev once both are assigned. */
 export function assignStore(host: Host, qi: number, what: 'adapter' | 'domain'): boolean {
   const q = host.vfio.queues[qi];
-  if (!q || q.removed || host.vfio.mdev.open) return false;
+  if (!q || q.removed || host.vfio.mdev.open || host.vfio.mdev.unsetting) return false;
   if (what === 'adapter' ? q.apidAssigned : q.apqiAssigned) return false;
   if (what === 'adapter') q.apidAssigned = true;
   else q.apqiAssigned = true;
@@ -358,7 +585,7 @@ export function vfio_ap_mdev_open_device(host: Host, kvm: Kvm): void {
 }
 
 // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm (v5.3: vfio_ap_mdev_release; aqic-v4: its release)
-export function vfio_ap_mdev_close_device(host: Host): void {
+export function vfio_ap_mdev_close_device(host: Host, zapq?: ZapqAnswer): void {
   const { mdev } = host.vfio;
   mdev.open = false;
   const kvm = mdev.kvm;
@@ -366,7 +593,11 @@ export function vfio_ap_mdev_close_device(host: Host): void {
     case 'upstream':
       if (!kvm) return;
       kvm.arch.pqap_hook = false;
-      vfio_ap_mdev_reset_queues(host);
+      vfio_ap_mdev_reset_queues(host, host.vfio.answers ? zapq : undefined);
+      if (!flushed(host)) {
+        mdev.unsetting = true; // flush_work waits for a queued apq_reset_check
+        return;
+      }
       dropKvm(host, kvm);
       return;
     case 'v5.3':
@@ -392,6 +623,14 @@ export function vfio_ap_mdev_close_device(host: Host): void {
   }
 }
 
+/** flush_work returned for every queue: the rest of vfio_ap_mdev_unset_kvm (kvm_put_kvm, matrix_mdev->kvm = NULL). */
+export function vfio_ap_mdev_unset_kvm_flushed(host: Host): void {
+  const { mdev } = host.vfio;
+  if (!mdev.unsetting || !flushed(host)) return;
+  mdev.unsetting = false;
+  if (mdev.kvm) dropKvm(host, mdev.kvm);
+}
+
 /** kvm_put_kvm(kvm); matrix_mdev->kvm = NULL */
 function dropKvm(host: Host, kvm: Kvm): void {
   const { mdev } = host.vfio;
@@ -405,13 +644,19 @@ export function vfioGroupNotifySetKvmNull(host: Host, kvm: Kvm): void {
   if (host.vfio.mdev.kvm === kvm) host.vfio.mdev.kvm = null;
 }
 
-// vfio_ap_ops.c vfio_ap_mdev_remove_queue: reset the queue (freeing its AQIC resources), unlink, kfree
-export function vfio_ap_mdev_remove_queue(host: Host, qi: number): void {
+/**
+ * vfio_ap_ops.c vfio_ap_mdev_remove_queue: reset the queue and flush its reset_work (freeing its
+ * AQIC resources), unlink, kfree. `hostConfig` 'gone': the APQN left the host's AP configuration
+ * first (the AP presents nothing; vfio_ap_on_cfg_changed took it out of the guest's APCB), so the
+ * test_bit_inv of matrix_dev->info skips the reset.
+ */
+export function vfio_ap_mdev_remove_queue(host: Host, qi: number, hostConfig: 'present' | 'gone' = 'present'): void {
   const q = host.vfio.queues[qi];
-  if (!q || q.removed) return;
+  if (!q || q.removed || host.vfio.mdev.unsetting) return; // get_update_locks_for_queue waits for the close
   switch (host.design.aqic) {
     case 'upstream':
-      vfio_ap_mdev_reset_queue(host, q);
+      if (hostConfig === 'gone') host.vfio.ap[q.idx] = { ...AP_OFF };
+      else vfio_ap_mdev_reset_queue(host, q);
       break;
     case 'v5.3':
       ap_zapq(host, q);

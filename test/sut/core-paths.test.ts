@@ -10,6 +10,8 @@ import { kvmSpec, systemSpec } from '../../machines/system/index.ts';
 import { vcpuSpec } from '../../machines/vcpu/index.ts';
 import { mdevSpec, queueSpec } from '../../machines/vfio-ap/index.ts';
 import type { MachineSpec } from '../../src/spec.ts';
+import { pathSuites } from '../../src/mutate/targets.ts';
+import { specs } from '../../machines/index.ts';
 
 /** Variants that are kernel designs the SUT transcribes (planted bugs and proposed fixes are not). */
 const kernelDesigns: [MachineSpec, string][] = [
@@ -42,6 +44,44 @@ describe('every state and every transition, SUT against machine', () => {
       expect(r.transitionsCovered).toBe(r.transitions);
     });
   }
+});
+
+/** Kernel designs in configurations other than the variant's own, as src/mutate/targets.ts lists them. */
+const moreSuites: [MachineSpec, string, string, Record<string, string> | undefined][] = [
+  [queueSpec, 'upstream', 'one-queue', { aqic: 'aqic-v4' }],
+  [queueSpec, 'upstream', 'ap-answers', undefined],
+  [queueSpec, 'upstream', 'aqic-off-warn', undefined],
+  [queueSpec, 'upstream', 'remove-host-gone', undefined],
+];
+
+describe('the AP answers and the first-posted AQIC design on one queue, SUT against machine', () => {
+  for (const [spec, variant, configuration, design] of moreSuites) {
+    it(`${spec.id} ${variant}${design ? ` (${JSON.stringify(design)})` : ''} ${configuration}: full coverage, no disagreement`, async () => {
+      const model = spec.model(variant, configuration, design ? { design } : undefined);
+      const r = await runPathTests(model, coreConformance(model));
+      expect(r.failures.map((f) => f.message)).toEqual([]);
+      expect(r.statesCovered).toBe(r.states);
+      expect(r.transitionsCovered).toBe(r.transitions);
+    });
+  }
+
+  it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
+    const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
+    expect(keys).toEqual(['vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone']);
+  });
+
+  it('reset-warn: the machine calls kvm_s390_gisc_unregister where vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm and skips it', async () => {
+    // ZAPQ answers a code vfio_ap_mdev_reset_queue WARNs on: nothing freed, the close drops the KVM; the remove's reset then frees without a KVM
+    const model = queueSpec.model('upstream', 'reset-warn');
+    const r = await runPathTests(model, coreConformance(model));
+    expect(r.failures.length).toBeGreaterThan(0);
+    // every disagreement is that remove: the SUT keeps saved_isc and unpins with the GISC registered, the machine unregisters through no KVM
+    for (const f of r.failures) {
+      expect(f.trace.at(-1)!.event.type).toBe('vfio_ap_mdev_remove_queue');
+      expect(f.message).toMatch(/SUT: .*"savedIsc":3,.*"faults":\["UNPIN_BEFORE_UNREGISTER"\]/);
+      expect(f.message).toMatch(/machine: .*"savedIsc":-1,.*"faults":\["GISC_CALL_AFTER_FREE"\]/);
+    }
+  });
 });
 
 describe('the comparison can fail', () => {

@@ -41,13 +41,14 @@ describe('initial state', () => {
         {
           users: 1,
           kvmFreed: false,
+          fd: true,
           gisa: { origin: true, freed: false, ipm: 0, iam: 0, mask: 0, ref: [0, 0, 0, 0, 0, 0, 0, 0], timer: false },
-          vcpus: [{ where: 'stopped', kicked: false, pswIo: true }],
+          vcpus: [{ where: 'stopped', kicked: false, pswIo: true, idle: false }],
           faults: [],
         },
       ],
       mdev: { kvm: -1, kvmRef: false, hookVm: -1 },
-      queues: [{ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: [] }],
+      queues: [{ savedIsc: -1, savedNib: false, pins: 0, irq: false, apid: false, apqi: false, hw: null, faults: [] }],
     });
   });
 
@@ -104,7 +105,7 @@ describe('AQIC and struct kvm lifetime', () => {
     // release: ZAPQ -> vfio_ap_free_irq unpins first, then unregisters through the NULL kvm;
     // then matrix_mdev->kvm->arch.crypto.pqap_hook = NULL dereferences NULL as well
     sut.apply({ type: 'vfio_ap_mdev_close_device' });
-    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: ['GISC_CALL_AFTER_FREE', 'UNPIN_BEFORE_UNREGISTER'] });
+    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, apid: true, apqi: true, hw: null, faults: ['GISC_CALL_AFTER_FREE', 'UNPIN_BEFORE_UNREGISTER'] });
     expect(vm0(sut).faults).toEqual(['DESTROY_WITH_ALERT_MASK', 'GISA_WRITE_AFTER_FREE', 'GISC_CALL_AFTER_FREE']);
   });
 
@@ -121,7 +122,7 @@ describe('AQIC and struct kvm lifetime', () => {
     expect(vm0(sut).gisa).toMatchObject({ ipm: ISC3, iam: 0 });
     // close: hook NULL, ZAPQ, unregister (gisa_set_iam -EBUSY: listed), unpin, kvm_put_kvm -> 0
     sut.apply({ type: 'vfio_ap_mdev_close_device' });
-    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: [] });
+    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, apid: true, apqi: true, hw: null, faults: [] });
     expect(vm0(sut).gisa).toMatchObject({ mask: 0, ref: [0, 0, 0, 0, 0, 0, 0, 0] });
     expect(vm0(sut).users).toBe(0);
     // gisa_destroy: set_iam fails while listed -> process_gib_alert_list unlinks (timer started, then cancelled)
@@ -140,7 +141,7 @@ describe('AQIC and struct kvm lifetime', () => {
   it('upstream: the default ap_aqic response leaks the new pin and GISC registration', () => {
     const sut = run(new CoreSut(ONE, UP), [...attach, aqic('NORMAL'), aqic('OTHER')]);
     // pin NIB2, register ISC 3 (ref 2); rc 02 -> vfio_ap_irq_disable frees only the saved NIB1/ISC 3
-    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 1, irq: false, faults: [] });
+    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 1, irq: false, apid: true, apqi: true, hw: null, faults: [] });
     expect(vm0(sut).gisa).toMatchObject({ ref: [0, 0, 0, 1, 0, 0, 0, 0], mask: ISC3 });
     // close frees nothing more (saved_isc is invalid); the last put then hits the WARN
     run(sut, [{ type: 'vfio_ap_mdev_close_device' }, { type: 'kvm_vm_release', vm: 0 }, ...teardown]);
@@ -150,9 +151,9 @@ describe('AQIC and struct kvm lifetime', () => {
 
   it('OTHERWISE_CHANGED: upstream unregisters before it unpins, v5.3 the other way round', () => {
     const up = run(new CoreSut(ONE, UP), [...attach, aqic('OTHERWISE_CHANGED')]);
-    expect(q0(up)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: [] });
+    expect(q0(up)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, apid: true, apqi: true, hw: null, faults: [] });
     const old = run(new CoreSut(ONE, { ...UP, aqic: 'v5.3' }), [...attach, aqic('OTHERWISE_CHANGED')]);
-    expect(q0(old)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: ['UNPIN_BEFORE_UNREGISTER'] });
+    expect(q0(old)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, apid: true, apqi: true, hw: null, faults: ['UNPIN_BEFORE_UNREGISTER'] });
     expect(vm0(old).gisa.ref[3]).toBe(0);
   });
 
@@ -170,7 +171,7 @@ describe('AQIC and struct kvm lifetime', () => {
   it('aqic-v4: a failed re-enable unpins the NIB the AP still writes', () => {
     const sut = run(new CoreSut(ONE, { ...UP, aqic: 'aqic-v4' }), [...attach, aqic('NORMAL'), aqic('OTHER')]);
     // free_irq: unpin NIB1 (its ISC still registered), unregister the new q->isc; NIB2 stays pinned
-    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 1, irq: true, faults: ['UNPIN_BEFORE_UNREGISTER'] });
+    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 1, irq: true, apid: true, apqi: true, hw: { isc: 3, gisa: 0 }, faults: ['UNPIN_BEFORE_UNREGISTER'] });
     expect(vm0(sut).gisa.ref[3]).toBe(1);
     sut.apply({ type: 'AP_ADAPTER_INTERRUPTION', q: 0 });
     expect(q0(sut).faults).toEqual(['NIB_WRITE_UNPINNED', 'UNPIN_BEFORE_UNREGISTER']);
@@ -179,12 +180,12 @@ describe('AQIC and struct kvm lifetime', () => {
 
   it('a guest ZAPQ disables AP interruptions and leaves vfio_ap saved state alone', () => {
     const sut = run(new CoreSut(ONE, UP), [...attach, aqic('NORMAL'), { type: 'PQAP_ZAPQ', q: 0 }]);
-    expect(q0(sut)).toEqual({ savedIsc: 3, savedNib: true, pins: 1, irq: false, faults: [] });
+    expect(q0(sut)).toEqual({ savedIsc: 3, savedNib: true, pins: 1, irq: false, apid: true, apqi: true, hw: null, faults: [] });
   });
 
   it('vfio_ap_mdev_remove_queue resets the queue, which frees its AQIC resources', () => {
     const sut = run(new CoreSut(ONE, UP), [...attach, aqic('NORMAL'), { type: 'vfio_ap_mdev_remove_queue', q: 0 }]);
-    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, faults: [] });
+    expect(q0(sut)).toEqual({ savedIsc: -1, savedNib: false, pins: 0, irq: false, apid: true, apqi: true, hw: null, faults: [] });
     expect(vm0(sut).gisa.ref[3]).toBe(0);
   });
 
@@ -257,14 +258,14 @@ describe('vcpu wait and kick', () => {
 
   it('upstream: alert -> timer -> kick -> runnable -> delivery in vcpu_pre_run -> IAM restored, timer stops', () => {
     const sut = run(new CoreSut(pre, UP), toWait(0));
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'halted', kicked: false, pswIo: true });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'halted', kicked: false, pswIo: true, idle: true });
     run(sut, [{ type: 'GISA_ADAPTER_INTERRUPTION', vm: 0, isc: 3 }, { type: 'gib_alert_irq_handler' }, { type: 'gisa_vcpu_kicker', vm: 0 }]);
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'woken', kicked: true, pswIo: true });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'woken', kicked: true, pswIo: true, idle: true });
     expect(vm0(sut).gisa.timer).toBe(true); // HRTIMER_RESTART while pending
     sut.apply({ type: 'kvm_vcpu_check_block', vm: 0, vcpu: 0 });
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'outside_sie', kicked: false, pswIo: true });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'outside_sie', kicked: false, pswIo: true, idle: false });
     sut.apply({ type: 'vcpu_pre_run', vm: 0, vcpu: 0 });
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'in_sie', kicked: false, pswIo: false });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'in_sie', kicked: false, pswIo: false, idle: false });
     expect(vm0(sut).gisa.ipm).toBe(0);
     sut.apply({ type: 'gisa_vcpu_kicker', vm: 0 });
     expect(vm0(sut).gisa).toMatchObject({ iam: ISC3, timer: false });
@@ -329,5 +330,57 @@ describe('vcpu wait and kick', () => {
     const sut = run(new CoreSut(twoVcpus, { ...UP, gib: 'gib-v5' }), [...toWait(0), ...toWait(1), ...alert]);
     expect(vm0(sut).vcpus.map((v) => v.where)).toEqual(['halted', 'woken']);
     expect(vm0(sut).gisa.iam).toBe(0); // kicked > 0: the IAM stays cleared
+  });
+});
+
+describe('the AP answers as payloads (vfio_ap_ops.c v6.17-rc4)', () => {
+  const APA: CoreParams = { vms: 1, vcpus: 0, queues: 1, iscs: [3], apAnswers: true };
+  const enabled = (): CoreSut => run(new CoreSut(APA, UP), [...attach, aqic('NORMAL')]);
+
+  it('attach and AQIC ir=1: the AP holds guest ISC 3 and VM 0\'s GISA, the queue shows both assignments and an idle reset_work', () => {
+    expect(q0(enabled())).toEqual({ savedIsc: 3, savedNib: true, pins: 1, irq: true, apid: true, apqi: true, hw: { isc: 3, gisa: 0 }, faults: [], work: 'idle', freed: false });
+  });
+
+  it('close with ZAPQ in progress waits in flush_work; apq_reset_check ZAPs again after TAPQ 0, frees on the next pass; flush_work then drops the KVM', () => {
+    const sut = run(enabled(), [{ type: 'vfio_ap_mdev_close_device', zapq: 'IN_PROGRESS' }]);
+    // vfio_ap_mdev_reset_queue: RESET_IN_PROGRESS queues reset_work; flush_work blocks, kvm_put_kvm not yet run (open's reference: users 2)
+    expect(obs(sut).mdev).toEqual({ kvm: 0, kvmRef: true, hookVm: -1, unsetting: true });
+    expect([q0(sut).work, q0(sut).savedIsc, q0(sut).irq, vm0(sut).users]).toEqual(['in-progress', 3, true, 2]);
+    // first pass: TAPQ 0 (the reset done, interruptions off), reset_status RESET_IN_PROGRESS -> ZAPQ again (NORMAL), continue
+    run(sut, [{ type: 'apq_reset_check', q: 0, tapq: 'DONE', zapq: 'NORMAL' }]);
+    expect([q0(sut).work, q0(sut).savedIsc, q0(sut).irq]).toEqual(['zapped', 3, false]);
+    // flush_work cannot return while the work is queued
+    run(sut, [{ type: 'flush_work' }]);
+    expect(obs(sut).mdev.unsetting).toBe(true);
+    // second pass: TAPQ 0, reset_status NORMAL: saved_isc valid -> vfio_ap_free_aqic_resources, break
+    run(sut, [{ type: 'apq_reset_check', q: 0, tapq: 'DONE' }]);
+    expect([q0(sut).work, q0(sut).savedIsc, q0(sut).pins, vm0(sut).gisa.ref[3]]).toEqual(['idle', -1, 0, 0]);
+    run(sut, [{ type: 'flush_work' }]);
+    expect([obs(sut).mdev, vm0(sut).users]).toEqual([{ kvm: -1, kvmRef: false, hookVm: -1, unsetting: false }, 1]);
+  });
+
+  it('ZAPQ answered with a code vfio_ap WARNs on frees nothing and queues no work: the close finishes with the NIB pinned and the GISC registered', () => {
+    const sut = run(enabled(), [{ type: 'vfio_ap_mdev_close_device', zapq: 'INVALID' }]);
+    expect([q0(sut).work, q0(sut).savedIsc, q0(sut).pins, vm0(sut).gisa.ref[3], obs(sut).mdev.kvm, obs(sut).mdev.unsetting]).toEqual(['idle', 3, 1, 1, -1, false]);
+  });
+
+  it('AQIC ir=0 whose IR bit never clears: answered 0 although the AP still interrupts (GUEST_TOLD_SUCCESS), resources freed anyway', () => {
+    const sut = run(enabled(), [{ type: 'PQAP_AQIC', q: 0, ir: 0, off: 'IR_STUCK' }]);
+    expect(q0(sut)).toMatchObject({ savedIsc: -1, savedNib: false, pins: 0, irq: true, hw: { isc: 3, gisa: 0 }, faults: ['GUEST_TOLD_SUCCESS'] });
+  });
+
+  it('AQIC ir=0 BUSY six times: answered BUSY, not 0, so no broken promise; freed, the AP still interrupts', () => {
+    const sut = run(enabled(), [{ type: 'PQAP_AQIC', q: 0, ir: 0, off: 'BUSY_EXHAUSTED' }]);
+    expect(q0(sut)).toMatchObject({ savedIsc: -1, pins: 0, irq: true, faults: [] });
+  });
+
+  it('AQIC ir=0 whose TAPQ fails: answered 0, the AP took the AQIC, interruptions off', () => {
+    const sut = run(enabled(), [{ type: 'PQAP_AQIC', q: 0, ir: 0, off: 'TAPQ_FAILED' }]);
+    expect(q0(sut)).toMatchObject({ savedIsc: -1, pins: 0, irq: false, hw: null, faults: [] });
+  });
+
+  it('remove after the APQN left the host configuration: no reset, q kfree\'d with its pin and GISC', () => {
+    const sut = run(new CoreSut(APA, UP), [...attach, aqic('NORMAL'), { type: 'vfio_ap_mdev_close_device', zapq: 'INVALID' }, { type: 'vfio_ap_mdev_remove_queue', q: 0, host: 'gone' }]);
+    expect(q0(sut)).toMatchObject({ savedIsc: 3, pins: 1, irq: false, freed: true });
   });
 });
