@@ -137,18 +137,27 @@ export const queueKernel = {
     if (giscRegistered) x.faults |= FAULT.UNPIN_BEFORE_UNREGISTER;
   },
 
-  /** vfio_ap_free_aqic_resources(): unregister the saved GISC, then unpin the saved NIB (v4 vfio_ap_free_irq: the other way round). */
+  /**
+   * vfio_ap_free_aqic_resources(): unregister the saved GISC, then unpin the saved NIB (v4
+   * vfio_ap_free_irq: the other way round). Upstream (since the WARN_ONs, v5.11) skips the
+   * unregister with a WARN when matrix_mdev->kvm is NULL and keeps saved_isc; v5.3 and v4 call
+   * through the NULL pointer and forget the ISC.
+   */
   vfio_ap_free_aqic_resources(this: Kernel, c: SystemContext, q: number): void {
     const x = queueOf(c, q);
     const isc = x.isc;
     if (this.design.aqic === 'aqic-v4') {
       if (x.nib) this.vfio_unpin_pages(c, q, true); // unpin first; the NIB's GISC is still registered
       if (isc !== ISC_INVALID) gisc_unregister_via_mdev(this, c, x, isc);
+      x.isc = ISC_INVALID;
+    } else if (this.design.aqic === 'upstream' && isc !== ISC_INVALID && c.mdev.kvm < 0) {
+      // WARN_ON(!(q->matrix_mdev && q->matrix_mdev->kvm)): no unregister, saved_isc kept; the unpin follows with the GISC registered
+      if (x.nib) this.vfio_unpin_pages(c, q, true);
     } else {
       if (isc !== ISC_INVALID) gisc_unregister_via_mdev(this, c, x, isc);
       if (x.nib) this.vfio_unpin_pages(c, q, false);
+      x.isc = ISC_INVALID;
     }
-    x.isc = ISC_INVALID;
     x.nib = false;
   },
 

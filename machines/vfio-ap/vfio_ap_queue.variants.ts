@@ -32,8 +32,9 @@ export const upstreamQueue: CoreVariant = {
     // vfio_ap_mdev_reset_queue's default case (ZAPQ answered e.g. 01) and apq_status_check's -EIO (TAPQ likewise)
     // WARN and free nothing, yet vfio_ap_mdev_unset_kvm goes on to kvm_put_kvm and matrix_mdev->kvm = NULL: the NIB
     // stays pinned, the GISC registered and the AP (as far as the driver knows) interrupting into that VM's GISA
-    // (5 steps); a later vfio_ap_mdev_remove_queue's free WARNs on the NULL kvm and never unregisters (6 steps)
-    'reset-warn': ['ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
+    // (5 steps); a later vfio_ap_mdev_remove_queue's vfio_ap_free_aqic_resources WARNs on the NULL kvm, never
+    // unregisters, keeps saved_isc, unpins the NIB with its GISC registered and kfree(q) takes the ISC with it (6 steps)
+    'reset-warn': ['QueueTypeOK', 'GiscUnregisterBeforeNibUnpin', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'RemovedQueueHoldsNothing'],
     // vfio_ap_irq_disable frees the NIB and the GISC on every path (end_free), also when vfio_ap_wait_for_irqclear gave
     // up with irq_enabled still set (and then answers the guest 0) or the AQIC never took (BUSY 6 times): 5 steps
     'aqic-off-warn': ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc', 'GuestToldSuccessMatchesAp'],
@@ -131,8 +132,9 @@ export const apAnswerVariants: CoreVariant[] = [
       },
     },
     // the AP still interrupting (reset in progress) into the VM whose reference is gone, its resources saved; a remove then
-    // frees through the NULL kvm, and frees q with its work still queued (the work can never end: ResetWorkCanFinish)
-    expectedViolations: ['NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'ResetWorkCanFinish'],
+    // WARNs on the NULL kvm in vfio_ap_free_aqic_resources (no unregister, saved_isc kept, the NIB unpinned with its GISC
+    // registered), and frees q with its ISC and its work still queued (the work can never end: ResetWorkCanFinish)
+    expectedViolations: ['QueueTypeOK', 'GiscUnregisterBeforeNibUnpin', 'NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'RemovedQueueHoldsNothing', 'ResetWorkCanFinish'],
   },
   {
     id: 'planted-reset-check-no-break',

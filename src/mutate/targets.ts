@@ -63,11 +63,11 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'vfio_ap_queue', 'v5.3'),
   // the AQIC design as first posted on one queue (the composed guest's aqic-v4 is 43,000 paths)
   suite('core', 'vfio_ap_queue', 'upstream', 'one-queue', { aqic: 'aqic-v4' }),
-  // the AP's answers (ZAPQ, TAPQ, AQIC ir=0) as payloads; reset-warn is left out: the machine calls
-  // kvm_s390_gisc_unregister through a NULL matrix_mdev->kvm where vfio_ap_free_aqic_resources WARNs and skips it
+  // the AP's answers (ZAPQ, TAPQ, AQIC ir=0) as payloads
   suite('core', 'vfio_ap_queue', 'upstream', 'ap-answers'),
   suite('core', 'vfio_ap_queue', 'upstream', 'aqic-off-warn'),
   suite('core', 'vfio_ap_queue', 'upstream', 'remove-host-gone'),
+  suite('core', 'vfio_ap_queue', 'upstream', 'reset-warn'),
   suite('core', 'ap_matrix_mdev', 'upstream'),
   suite('core', 'ap_matrix_mdev', 'aqic-v4'),
   suite('core', 'kvm', 'upstream'),

@@ -75,11 +75,16 @@ describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-war
   it('reset-warn: a ZAPQ answered with a code vfio_ap WARNs on frees nothing, yet unset_kvm drops the KVM reference (upstream, 5 steps)', () => {
     const m = queueSpec.model('upstream', 'reset-warn');
     const t = traces(m);
-    expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm']);
+    expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'NoAqicResourcesAfterUnsetKvm', 'QueueTypeOK', 'RemovedQueueHoldsNothing']);
     expect(t.NoAqicResourcesAfterUnsetKvm).toEqual([...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}']);
     expect(t.ApInterruptsIntoSavedGisc).toEqual([...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}']);
-    // the remove then frees through the NULL kvm: the WARN_ON keeps the registration
-    expect(t.GiscRefcountMatchesSavedIscs).toEqual([...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}', 'vfio_ap_mdev_remove_queue {"q":0}']);
+    // the remove's vfio_ap_free_aqic_resources: WARN_ON(!matrix_mdev->kvm) skips the unregister and keeps saved_isc,
+    // then unpins the NIB with the GISC registered; kfree(q) takes the saved ISC with it
+    const removed = [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}', 'vfio_ap_mdev_remove_queue {"q":0}'];
+    for (const p of ['GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK', 'RemovedQueueHoldsNothing']) expect(t[p], p).toEqual(removed);
+    const after = run(m, removed);
+    expect(after.context.queues[0]).toMatchObject({ nib: false, pins: 0, isc: 3 });
+    expect(after.context.vms[0]!.gisa.ref[3]).toBe(1);
     // the TAPQ path: apq_status_check's -EIO ends the work without freeing; flush_work returns and the reference goes
     const eio = run(m, [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"NORMAL"}', 'apq_reset_check {"q":0,"tapq":"INVALID"}', 'flush_work']);
     expect(eio.violated.sort()).toEqual(['ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm']);

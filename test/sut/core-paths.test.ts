@@ -52,6 +52,7 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   [queueSpec, 'upstream', 'ap-answers', undefined],
   [queueSpec, 'upstream', 'aqic-off-warn', undefined],
   [queueSpec, 'upstream', 'remove-host-gone', undefined],
+  [queueSpec, 'upstream', 'reset-warn', undefined],
 ];
 
 describe('the AP answers and the first-posted AQIC design on one queue, SUT against machine', () => {
@@ -67,20 +68,18 @@ describe('the AP answers and the first-posted AQIC design on one queue, SUT agai
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone']);
+    expect(keys).toEqual(['vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn']);
   });
 
-  it('reset-warn: the machine calls kvm_s390_gisc_unregister where vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm and skips it', async () => {
+  it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
     // ZAPQ answers a code vfio_ap_mdev_reset_queue WARNs on: nothing freed, the close drops the KVM; the remove's reset then frees without a KVM
     const model = queueSpec.model('upstream', 'reset-warn');
     const r = await runPathTests(model, coreConformance(model));
-    expect(r.failures.length).toBeGreaterThan(0);
-    // every disagreement is that remove: the SUT keeps saved_isc and unpins with the GISC registered, the machine unregisters through no KVM
-    for (const f of r.failures) {
-      expect(f.trace.at(-1)!.event.type).toBe('vfio_ap_mdev_remove_queue');
-      expect(f.message).toMatch(/SUT: .*"savedIsc":3,.*"faults":\["UNPIN_BEFORE_UNREGISTER"\]/);
-      expect(f.message).toMatch(/machine: .*"savedIsc":-1,.*"faults":\["GISC_CALL_AFTER_FREE"\]/);
-    }
+    expect(r.failures).toEqual([]);
+    // some path ends in that remove: saved_isc kept, the NIB unpinned with its GISC still registered, no call through the NULL kvm
+    const seen = r.suts.map((s) => observeCore(s, { gib: false }).queues[0]!);
+    expect(seen.some((q) => q.savedIsc === 3 && !q.savedNib && q.faults.includes('UNPIN_BEFORE_UNREGISTER'))).toBe(true);
+    expect(seen.some((q) => q.faults.includes('GISC_CALL_AFTER_FREE'))).toBe(false);
   });
 });
 
