@@ -95,6 +95,10 @@ export const FAULT = {
   VCPU_STEP_POST: 32768,
   /** ghost (issue 14): kvm_s390_gisc_register / unregister answered or changed ref_count[], alert.mask or the IAM other than the kernel says */
   GISC_STEP_POST: 65536,
+  /** ghost (issue 14): gisa_vcpu_kicker restored the IAM, re-armed, or kicked a vcpu other than interrupt.c says (bits 524288 and up: branch gisacomp) */
+  KICKER_STEP_POST: 524288,
+  /** ghost (issue 14): gib_alert_irq_handler / process_gib_alert_list left the GIB alert list, the GAL interruption or a kicker other than interrupt.c says */
+  GIB_STEP_POST: 1048576,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

@@ -152,7 +152,7 @@ function snap(c: SystemContext, vm: number): Snap {
 
 /** The step kinds the ledger knows; each action names its kind. */
 export type LedgerOp =
-  | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame'
+  | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame' | 'kicker' | 'restore'
   | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister';
 
 interface LedgerEvent {
@@ -356,6 +356,29 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean):
   }
 }
 
+/**
+ * gisa_vcpu_kicker and gisa_get_ipm_or_restore_iam (interrupt.c, v6.17-rc4), FAULT.KICKER_STEP_POST:
+ * `pending_mask = gisa_get_ipm_or_restore_iam(gi)` is the IPM ISCs of alert.mask, and when there are
+ * none the one cmpxchg makes IAM = alert.mask; the kicker then returns HRTIMER_NORESTART (the timer
+ * stops) with nothing kicked, else `__airqs_kick_single_vcpu(kvm, pending_mask); hrtimer_forward_now();
+ * return HRTIMER_RESTART` (the timer stays armed, the IAM untouched): the first vcpu of idle_mask
+ * (vcpu_idx order) whose PSW enables I/O (psw_ioint_disabled) and whose gcr[6] holds a pending ISC is
+ * the one; `if (test_and_set_bit(vcpu_idx, gi->kicked_mask)) return; kvm_s390_vcpu_wakeup(vcpu)`:
+ * its kicked_mask bit set and it alone woken, or nobody when it was kicked already or none fits.
+ */
+function kickerPost(op: LedgerOp, b: Snap, a: Snap, rc: unknown, raised: readonly LedgerEvent[]): boolean {
+  if (!b.origin || b.freed) return true; // container_of(gi->origin): KickerSeesLiveGisa's business
+  const pending = b.ipm & b.mask;
+  if (op === 'restore') return rc === pending && a.iam === (pending ? b.iam : b.mask);
+  const wakeups = raised.filter((x) => x.type === 'kvm_s390_vcpu_wakeup');
+  const kickedKept = (except: number) => a.vcpus.every((v, i) => i === except || v.kicked === b.vcpus[i]!.kicked);
+  if (!pending) return a.iam === b.mask && !a.timer && wakeups.length === 0 && kickedKept(-1);
+  if (!a.timer || a.iam !== b.iam) return false;
+  const target = b.vcpus.findIndex((v) => v.idle && v.pswIo && (v.cr6 & pending) !== 0);
+  if (target < 0 || b.vcpus[target]!.kicked) return wakeups.length === 0 && kickedKept(-1);
+  return a.vcpus[target]!.kicked && kickedKept(target) && wakeups.length === 1 && wakeups[0]!.vcpu === target;
+}
+
 /** What a ledger step needs of the machine's kernel table. */
 interface LedgerKernel {
   design: { gib: string };
@@ -387,6 +410,7 @@ export function ghostLedger<C extends SystemContext, E, I extends { vm?: number;
     if ((op === 'register' || op === 'unregister') && !giscPost(op, b, a, ev, rc, k.design.gib === 'upstream')) bits |= FAULT.GISC_STEP_POST;
     if ((op === 'pv-enable' || op === 'pv-disable') && !pvPost(op, b, a, ev, raw, rc)) bits |= FAULT.PV_SWITCH_POST;
     if (!vcpuPost(op, b, a, vcpu, k.design.gib === 'upstream')) bits |= FAULT.VCPU_STEP_POST;
+    if ((op === 'kicker' || op === 'restore') && !kickerPost(op, b, a, rc, raised)) bits |= FAULT.KICKER_STEP_POST;
     if (bits) raw.vms[vm]!.faults |= bits;
   };
 }
@@ -419,7 +443,14 @@ export const GiscRegisterStep = inv(
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
 
-gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep);
+export const KickerStepPostcondition = inv(
+  'KickerStepPostcondition',
+  'interrupt.c gisa_vcpu_kicker: pending_mask = gisa_get_ipm_or_restore_iam(gi) (the IPM ISCs of alert.mask; none: the cmpxchg sets IAM = alert.mask and the callback returns HRTIMER_NORESTART, nobody kicked); else __airqs_kick_single_vcpu(kvm, pending_mask), hrtimer_forward_now, HRTIMER_RESTART (armed, IAM untouched): the first vcpu of idle_mask with I/O enabled in its PSW (psw_ioint_disabled) and a pending ISC in gcr[6] gets test_and_set_bit(kicked_mask) and, unless the bit was set already, kvm_s390_vcpu_wakeup; no other vcpu is kicked or woken',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.KICKER_STEP_POST)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+);
+
+gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep, KickerStepPostcondition);
 
 /** `kernel(ghostLedger(op, k, fn))`: an action whose step the ledger checks (one wrapper call, so the mutation analysis names `fn` after its action). */
 export function ledgered(op: LedgerOp, k: LedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {

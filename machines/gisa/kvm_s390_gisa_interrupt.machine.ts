@@ -402,9 +402,9 @@ export function gisaImplementations(k: Kernel) {
         k.gisa_adapter_interruption(c, ix.vm!, e.isc!, fx);
       }),
       // interrupt.c gisa_vcpu_kicker (hrtimer callback)
-      gisa_vcpu_kicker: ledgered('frame', k, (c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
+      gisa_vcpu_kicker: ledgered('kicker', k, (c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
       // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
-      gisa_get_ipm_or_restore_iam: ledgered('frame', k, (c, _e, ix) => void k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
+      gisa_get_ipm_or_restore_iam: ledgered('restore', k, (c, _e, ix) => k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
       // interrupt.c get_all_floating_irqs (flic_ioctl KVM_DEV_FLIC_GET_ALL_IRQS)
       KVM_DEV_FLIC_GET_ALL_IRQS: ledgered('getall', k, (c, _e, ix) => k.get_all_floating_irqs(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_clear

@@ -113,6 +113,20 @@ export const gisaVariants: CoreVariant[] = [
     expectedViolations: ['PvSwitchLeavesGisa'],
   },
   {
+    id: 'planted-kicker-always-restarts',
+    description: 'planted bug (issue 14, breaks KickerStepPostcondition): gisa_vcpu_kicker returns HRTIMER_RESTART also when gisa_get_ipm_or_restore_iam found nothing pending and restored the IAM, so the timer keeps firing on a quiet GISA',
+    cite: 'planted: interrupt.c gisa_vcpu_kicker with "hrtimer_forward_now(timer, ns_to_ktime(gi->expires)); return HRTIMER_RESTART;" outside "if (pending_mask)" (v6.17-rc4 otherwise)',
+    configurations: ['one-isc'],
+    kernel: {
+      gisa_vcpu_kicker(c, vm, fx) {
+        const pending = this.gisa_get_ipm_or_restore_iam(c, vm);
+        if (pending) this.__airqs_kick_single_vcpu(c, vm, pending, fx);
+      },
+    },
+    // the one-isc finding, and the kicker that stays armed after it restored the IAM (register, alert, unregister, GAL handler, kicker: 5 steps)
+    expectedViolations: ['FreedGisaNotInAlertList', 'KickerStepPostcondition'],
+  },
+  {
     id: 'upstream-kicker-unregister',
     description:
       'current upstream, with gisa_vcpu_kicker and kvm_s390_gisc_unregister on two CPUs. Finding: the kicker reads gi->alert.mask without ref_lock; unregister clears the ISC from the mask and calls gisa_set_iam with the IAM the word already holds (0 since the alert), so the word does not change and the kicker\'s try_cmpxchg with the stale mask succeeds: IAM keeps the unregistered ISC, nothing listed, no kicker armed (12 steps; benign: the next interruption on that ISC alerts once and the kicker then restores IAM 0)',
