@@ -50,3 +50,22 @@ describe('GibPassPostcondition (each pass of process_gib_alert_list unlinks the 
     expect(violated(r)).toEqual(['GibPassPostcondition', 'GibTypeOK']);
   });
 });
+
+describe('flic-get-all-two-iscs (ISC 0 and ISC 7: the ends of get_all_floating_irqs\' IPM scan)', () => {
+  it('upstream: only the one-isc finding (FreedGisaNotInAlertList), the IPM ledger holds, 1,460 states', () => {
+    const r = checkModel(gisaSpec.model('upstream', 'flic-get-all-two-iscs'));
+    expect(mismatches(r)).toEqual([]);
+    expect(violated(r)).toEqual(['FreedGisaNotInAlertList']);
+    expect(r.states).toBe(1460);
+  });
+
+  it('planted-get-all-stops-before-isc7: an ISC 7 interruption survives GET_ALL in the IPM (AdapterInterruptionLedger, 2 steps)', () => {
+    const r = checkModel(gisaSpec.model('planted-get-all-stops-before-isc7', 'flic-get-all-two-iscs'));
+    expect(mismatches(r)).toEqual([]);
+    expect(violated(r)).toEqual(['AdapterInterruptionLedger', 'FreedGisaNotInAlertList']);
+    const v = result(r, 'AdapterInterruptionLedger');
+    // by hand: ISC 7 is IPM bit 0x01 (0x80 >> 7); GET_ALL must test-and-clear it, the plant's loop ends at ISC 6
+    expect(events(v.trace)).toEqual(['GISA_ADAPTER_INTERRUPTION', 'KVM_DEV_FLIC_GET_ALL_IRQS']);
+    expect(v.trace[0]!.after['ctx.vms.0.gisa.ipm']).toBe(0x01);
+  });
+});
