@@ -336,7 +336,10 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean):
     case 'wait':
       // interrupt.c kvm_s390_handle_wait: "if (kvm_arch_vcpu_runnable(vcpu)) return 0;" ... __set_cpu_idle; kvm_vcpu_halt: halts only when
       // not runnable, and with nothing pending at all it halts (the IAM restore finds nothing)
-      return !va.inSie && va.pswIo && (!va.idle || !runnable) && (runnable || b.ipm !== 0 || va.idle);
+      if (!(!va.inSie && va.pswIo && (!va.idle || !runnable) && (runnable || b.ipm !== 0 || va.idle))) return false;
+      // upstream the IAM moves only in "if (gi->origin && (gisa_get_ipm_or_restore_iam(gi) & gcr[6] >> 24)) return 0;" after the fast
+      // path: IAM = alert.mask when no alert-mask ISC is pending (the GIB v4 restore before the halt is not upstream's)
+      return !upstream || a.iam === (runnable || !b.origin || (b.ipm & b.mask) !== 0 ? b.iam : b.mask);
     case 'check-block':
       // kvm_main.c kvm_vcpu_check_block: < 0 (leave the halt, __unset_cpu_idle) exactly when kvm_arch_vcpu_runnable; upstream clears kicked_mask there
       return va.idle === !runnable && (!upstream || !va.kicked);
@@ -344,7 +347,8 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean):
       // kvm-s390.c vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask), then SIE entry
       return va.inSie && !va.kicked && !va.idle;
     case 'post-run':
-      return !va.inSie;
+      // kvm-s390.c vcpu_post_run: the vcpu left SIE; upstream it does not touch the GISA (the GIB v2/v3 IAM restore when the last vcpu leaves SIE is not upstream's)
+      return !va.inSie && (!upstream || a.iam === b.iam);
     case 'start':
       // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared
       return !va.stopped;
@@ -431,7 +435,7 @@ export const PvSwitchLeavesGisa = inv(
 
 export const VcpuStepPostcondition = inv(
   'VcpuStepPostcondition',
-  'interrupt.c kvm_s390_handle_wait halts (__set_cpu_idle, kvm_vcpu_halt) only when not kvm_arch_vcpu_runnable, and does when nothing is pending; kvm_main.c kvm_vcpu_check_block leaves the halt exactly when kvm_arch_vcpu_runnable (which clears the kicked_mask bit upstream, 9b57e9d5010b); kvm-s390.c vcpu_pre_run clears kicked_mask and enters SIE; kvm_s390_vcpu_start/stop set CPUSTAT_STOPPED as named, a halted vcpu leaving kvm_vcpu_block first',
+  'interrupt.c kvm_s390_handle_wait halts (__set_cpu_idle, kvm_vcpu_halt) only when not kvm_arch_vcpu_runnable, and does when nothing is pending; upstream it changes the IAM only through gisa_get_ipm_or_restore_iam after the fast path (IAM = alert.mask when no alert-mask ISC is pending), and vcpu_post_run does not touch it; kvm_main.c kvm_vcpu_check_block leaves the halt exactly when kvm_arch_vcpu_runnable (which clears the kicked_mask bit upstream, 9b57e9d5010b); kvm-s390.c vcpu_pre_run clears kicked_mask and enters SIE; kvm_s390_vcpu_start/stop set CPUSTAT_STOPPED as named, a halted vcpu leaving kvm_vcpu_block first',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.VCPU_STEP_POST)),
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
