@@ -17,7 +17,7 @@
 // which mutants.
 import ts from 'typescript';
 import { HANG } from './hang.ts';
-import { DESIGN_READS, IMPLEMENTATION_OBJECT, NOT_KERNEL, STEP_BODY, STEP_CONDITION_CALL, isThreadsFile, type MutantKind } from './scope.ts';
+import { DESIGN_READS, IMPLEMENTATION_OBJECT, NOT_KERNEL, STEP_BODY, STEP_CONDITION_CALL, STEP_REPLACEMENT_CALL, isThreadsFile, type MutantKind } from './scope.ts';
 
 /**
  * Operators shaped like kernel bugs: a missing statement (put, unpin, unregister, clear),
@@ -155,7 +155,7 @@ function stepSegment(n: ts.Node, sf: ts.SourceFile): string | undefined {
   return '@' + (ts.isStringLiteral(at) || ts.isNoSubstitutionTemplateLiteral(at) ? at.text : at.getText(sf)).replace(/\s+/g, '');
 }
 
-/** Thread files: a step whose `cite` is a literal beginning `planted`. */
+/** Thread files: a step whose `cite` is a literal beginning `planted` (a call of STEP_REPLACEMENT_CALL counts too, in functionsOf). */
 function plantedStep(n: ts.Node): boolean {
   if (!ts.isObjectLiteralExpression(n)) return false;
   const cite = propertyOf(n, 'cite');
@@ -185,7 +185,7 @@ function functionsOf(sf: ts.SourceFile, threads = false): FnInfo[] {
       c = [...chain, cname];
       if (ts.isObjectLiteralExpression(n) && IMPLEMENTATION_OBJECT.test(cname)) r = true;
     }
-    if (threads && plantedStep(n)) pl = true;
+    if (threads && (plantedStep(n) || (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && STEP_REPLACEMENT_CALL.test(n.expression.text)))) pl = true;
     if (isFnLike(n) && n.body) {
       const name = ownName(n);
       const isRoot = r || (threads && !pl && stepBody(n, name));
