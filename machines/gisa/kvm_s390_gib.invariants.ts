@@ -58,11 +58,13 @@ const gibSnap = (c: SystemContext): GibSnap => ({ origin: c.gib.origin, list: c.
  * off and the loop unlinks every GISA on it (gisa->next_alert = its own origin) and, upstream,
  * `hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)` for each; the final pass xchg()es NULL_GISA_ADDR
  * and does the same for what was enqueued meanwhile. GIB v2 (unlink_gib_alert_list) ends NULL at
- * once. Nothing else moves: a kicker not on the list keeps its state.
+ * once (a first pass ending NULL is accepted). Nothing else moves: a kicker not on the list keeps its state.
  */
 function gibPost(pass: GibPass, b: GibSnap, a: GibSnap, gib: string): boolean {
-  const ends = pass === 'final' || gib === 'gib-v2' ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR';
-  if (a.origin !== ends || a.list !== 0) return false;
+  // the first pass ends NONE_GISA_ADDR (GAL interruptions suppressed until the final pass) or, taking the whole list with one
+  // xchg to NULL as GIB v2's unlink_gib_alert_list does, NULL_GISA_ADDR; the final pass always ends NULL_GISA_ADDR
+  const ends = pass === 'final' ? ['NULL_GISA_ADDR'] : ['NONE_GISA_ADDR', 'NULL_GISA_ADDR'];
+  if (!ends.includes(a.origin) || a.list !== 0) return false;
   if (a.galPending !== (pass === 'handler' ? false : b.galPending)) return false;
   if (gib !== 'upstream') return true;
   return a.timers.every((t, vm) => t === (b.list & (1 << vm) ? true : b.timers[vm]));
