@@ -99,6 +99,10 @@ export const FAULT = {
   QUEUE_USE_AFTER_FREE: 262144,
   /** vfio_ap (fine-grained pqap-mdev-remove): priv.c handle_pqap loaded through kvm->arch.crypto.pqap_hook into a struct ap_matrix_mdev vfio_ap_mdev_remove had freed (vfio_put_device) */
   MDEV_USE_AFTER_FREE: 524288,
+  /** ghost (issue 14): gisa_vcpu_kicker restored the IAM, re-armed, or kicked a vcpu other than interrupt.c says */
+  KICKER_STEP_POST: 1048576,
+  /** ghost (issue 14): gib_alert_irq_handler / process_gib_alert_list left the GIB alert list, the GAL interruption or a kicker other than interrupt.c says */
+  GIB_STEP_POST: 2097152,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

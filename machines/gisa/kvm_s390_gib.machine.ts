@@ -27,6 +27,7 @@ import type { Design } from '../design.ts';
 import type { Kernel } from '../kernel.ts';
 import { idleId, type Path } from '../kthread.ts';
 import { by, kernel, settle, type Args, type Effects, type Ix } from '../lib.ts';
+import { gibLedgered } from './kvm_s390_gib.invariants.ts';
 
 /** The kernel functions of the GIB (arch/s390/kvm/interrupt.c), entries of the machine's kernel table. */
 export const gibKernel = {
@@ -90,9 +91,9 @@ export function gibImplementations(k: Kernel) {
       // millicode enqueues a GISA on a non-empty or cut-off list: no GAL interruption
       gisa_enqueue: kernel((c, e) => void (c.gib.list |= 1 << e.vm!)),
       // gib_alert_irq_handler -> process_gib_alert_list, first pass: xchg(NONE_GISA_ADDR)
-      gib_alert_irq_handler: kernel((c, _e, _ix, fx) => k.gib_alert_irq_handler(c, fx)),
+      gib_alert_irq_handler: gibLedgered('handler', k, (c, _e, _ix, fx) => k.gib_alert_irq_handler(c, fx)),
       // process_gib_alert_list, final pass: xchg(NULL_GISA_ADDR)
-      process_gib_alert_list: kernel((c, _e, _ix, fx) => k.process_gib_alert_list(c, fx)),
+      process_gib_alert_list: gibLedgered('final', k, (c, _e, _ix, fx) => k.process_gib_alert_list(c, fx)),
     },
   };
 }

@@ -219,14 +219,14 @@ function entries(fine: FineSteps) {
     entry(K.get_all_floating_irqs, {
       einval: ignored('writes nothing'),
       nobufs: ignored('writes nothing'),
-      gisa: modelledAs('one step (flic-get-all): every IPM bit test-and-cleared; the window before fi->lock against millicode and delivery is not split', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs', 'gisa_tac_ipm_gisc'),
+      gisa: modelledAs('one step (flic-get-all; flic-get-all-two-iscs with ISCs 0 and 7, the ends of the loop): every IPM bit test-and-cleared; the window before fi->lock against millicode and delivery is not split', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs', 'gisa_tac_ipm_gisc'),
       full: modelledAs('the same step: the bits leave the IPM whatever the copy-out does (the lost buffer is the flic-ais machine\'s)', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs'),
       efault: modelledAs('the same step: the bits leave the IPM whatever the copy-out does (the lost buffer is the flic-ais machine\'s)', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs'),
       ok: modelledAs('the same step; the float lists copied out are the flic-ais machine\'s', 'KVM_DEV_FLIC_GET_ALL_IRQS', 'get_all_floating_irqs'),
     }),
     entry(K.kvm_s390_get_io_int, {
       none: ignored('the GISA is not touched'),
-      gisa: modelledAs('the kernel function, called by the vcpu\'s TPI in the composed guest (configuration tpi)', 'kvm_s390_get_io_int', 'gisa_tac_ipm_gisc'),
+      gisa: modelledAs('the kernel function, called by the vcpu\'s TPI in the composed guest (configuration tpi) and in the vcpu machine\'s two-iscs (ISCs 0 and 7: get_top_gisa_isc\'s priority)', 'kvm_s390_get_io_int', 'gisa_tac_ipm_gisc'),
       classicFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
       gisaFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
       nomem: modelledAs('TPI outcome nomem (composed guest): the test-and-clear and the set again are one step (see window)', 'kvm_s390_get_io_int', 'gisa_set_ipm_gisc'),

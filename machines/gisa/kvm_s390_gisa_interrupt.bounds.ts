@@ -85,6 +85,13 @@ export const gisaConfigurations: CoreConfiguration[] = [
     bounds: { types: [...COARSE, 'KVM_DEV_FLIC_GET_ALL_IRQS'] },
   },
   {
+    // issue 14: ISC 0 and ISC 7, the ends of get_all_floating_irqs' scan over the IPM (a loop that starts one late or stops one early shows)
+    id: 'flic-get-all-two-iscs',
+    description: 'flic-get-all with guest ISCs 0 and 7 (one registration each at most), no ISC-8 payload',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [0, 7], maxRefs: 1 },
+    bounds: { types: [...COARSE, 'KVM_DEV_FLIC_GET_ALL_IRQS'] },
+  },
+  {
     id: 'no-aiv',
     description: 'a host without the AIV facility (kvm_s390_gib_init and kvm_s390_gisa_init return early): 1 VM without a GISA (gi->origin NULL from the start), a driver registering ISC 3 at most twice (-ENODEV), the coarse events of one-isc but the AP (no device has a GISA address) ',
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], maxRefs: 2, aiv: false },

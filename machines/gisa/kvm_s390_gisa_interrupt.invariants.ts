@@ -152,7 +152,7 @@ function snap(c: SystemContext, vm: number): Snap {
 
 /** The step kinds the ledger knows; each action names its kind. */
 export type LedgerOp =
-  | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame'
+  | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame' | 'kicker' | 'restore'
   | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister';
 
 interface LedgerEvent {
@@ -336,7 +336,10 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean):
     case 'wait':
       // interrupt.c kvm_s390_handle_wait: "if (kvm_arch_vcpu_runnable(vcpu)) return 0;" ... __set_cpu_idle; kvm_vcpu_halt: halts only when
       // not runnable, and with nothing pending at all it halts (the IAM restore finds nothing)
-      return !va.inSie && va.pswIo && (!va.idle || !runnable) && (runnable || b.ipm !== 0 || va.idle);
+      if (!(!va.inSie && va.pswIo && (!va.idle || !runnable) && (runnable || b.ipm !== 0 || va.idle))) return false;
+      // upstream the IAM moves only in "if (gi->origin && (gisa_get_ipm_or_restore_iam(gi) & gcr[6] >> 24)) return 0;" after the fast
+      // path: IAM = alert.mask when no alert-mask ISC is pending (the GIB v4 restore before the halt is not upstream's)
+      return !upstream || a.iam === (runnable || !b.origin || (b.ipm & b.mask) !== 0 ? b.iam : b.mask);
     case 'check-block':
       // kvm_main.c kvm_vcpu_check_block: < 0 (leave the halt, __unset_cpu_idle) exactly when kvm_arch_vcpu_runnable; upstream clears kicked_mask there
       return va.idle === !runnable && (!upstream || !va.kicked);
@@ -344,7 +347,8 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean):
       // kvm-s390.c vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask), then SIE entry
       return va.inSie && !va.kicked && !va.idle;
     case 'post-run':
-      return !va.inSie;
+      // kvm-s390.c vcpu_post_run: the vcpu left SIE; upstream it does not touch the GISA (the GIB v2/v3 IAM restore when the last vcpu leaves SIE is not upstream's)
+      return !va.inSie && (!upstream || a.iam === b.iam);
     case 'start':
       // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared
       return !va.stopped;
@@ -354,6 +358,29 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean):
     default:
       return true;
   }
+}
+
+/**
+ * gisa_vcpu_kicker and gisa_get_ipm_or_restore_iam (interrupt.c, v6.17-rc4), FAULT.KICKER_STEP_POST:
+ * `pending_mask = gisa_get_ipm_or_restore_iam(gi)` is the IPM ISCs of alert.mask, and when there are
+ * none the one cmpxchg makes IAM = alert.mask; the kicker then returns HRTIMER_NORESTART (the timer
+ * stops) with nothing kicked, else `__airqs_kick_single_vcpu(kvm, pending_mask); hrtimer_forward_now();
+ * return HRTIMER_RESTART` (the timer stays armed, the IAM untouched): the first vcpu of idle_mask
+ * (vcpu_idx order) whose PSW enables I/O (psw_ioint_disabled) and whose gcr[6] holds a pending ISC is
+ * the one; `if (test_and_set_bit(vcpu_idx, gi->kicked_mask)) return; kvm_s390_vcpu_wakeup(vcpu)`:
+ * its kicked_mask bit set and it alone woken, or nobody when it was kicked already or none fits.
+ */
+function kickerPost(op: LedgerOp, b: Snap, a: Snap, rc: unknown, raised: readonly LedgerEvent[]): boolean {
+  if (!b.origin || b.freed) return true; // container_of(gi->origin): KickerSeesLiveGisa's business
+  const pending = b.ipm & b.mask;
+  if (op === 'restore') return rc === pending && a.iam === (pending ? b.iam : b.mask);
+  const wakeups = raised.filter((x) => x.type === 'kvm_s390_vcpu_wakeup');
+  const kickedKept = (except: number) => a.vcpus.every((v, i) => i === except || v.kicked === b.vcpus[i]!.kicked);
+  if (!pending) return a.iam === b.mask && !a.timer && wakeups.length === 0 && kickedKept(-1);
+  if (!a.timer || a.iam !== b.iam) return false;
+  const target = b.vcpus.findIndex((v) => v.idle && v.pswIo && (v.cr6 & pending) !== 0);
+  if (target < 0 || b.vcpus[target]!.kicked) return wakeups.length === 0 && kickedKept(-1);
+  return a.vcpus[target]!.kicked && kickedKept(target) && wakeups.length === 1 && wakeups[0]!.vcpu === target;
 }
 
 /** What a ledger step needs of the machine's kernel table. */
@@ -387,6 +414,7 @@ export function ghostLedger<C extends SystemContext, E, I extends { vm?: number;
     if ((op === 'register' || op === 'unregister') && !giscPost(op, b, a, ev, rc, k.design.gib === 'upstream')) bits |= FAULT.GISC_STEP_POST;
     if ((op === 'pv-enable' || op === 'pv-disable') && !pvPost(op, b, a, ev, raw, rc)) bits |= FAULT.PV_SWITCH_POST;
     if (!vcpuPost(op, b, a, vcpu, k.design.gib === 'upstream')) bits |= FAULT.VCPU_STEP_POST;
+    if ((op === 'kicker' || op === 'restore') && !kickerPost(op, b, a, rc, raised)) bits |= FAULT.KICKER_STEP_POST;
     if (bits) raw.vms[vm]!.faults |= bits;
   };
 }
@@ -407,7 +435,7 @@ export const PvSwitchLeavesGisa = inv(
 
 export const VcpuStepPostcondition = inv(
   'VcpuStepPostcondition',
-  'interrupt.c kvm_s390_handle_wait halts (__set_cpu_idle, kvm_vcpu_halt) only when not kvm_arch_vcpu_runnable, and does when nothing is pending; kvm_main.c kvm_vcpu_check_block leaves the halt exactly when kvm_arch_vcpu_runnable (which clears the kicked_mask bit upstream, 9b57e9d5010b); kvm-s390.c vcpu_pre_run clears kicked_mask and enters SIE; kvm_s390_vcpu_start/stop set CPUSTAT_STOPPED as named, a halted vcpu leaving kvm_vcpu_block first',
+  'interrupt.c kvm_s390_handle_wait halts (__set_cpu_idle, kvm_vcpu_halt) only when not kvm_arch_vcpu_runnable, and does when nothing is pending; upstream it changes the IAM only through gisa_get_ipm_or_restore_iam after the fast path (IAM = alert.mask when no alert-mask ISC is pending), and vcpu_post_run does not touch it; kvm_main.c kvm_vcpu_check_block leaves the halt exactly when kvm_arch_vcpu_runnable (which clears the kicked_mask bit upstream, 9b57e9d5010b); kvm-s390.c vcpu_pre_run clears kicked_mask and enters SIE; kvm_s390_vcpu_start/stop set CPUSTAT_STOPPED as named, a halted vcpu leaving kvm_vcpu_block first',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.VCPU_STEP_POST)),
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
@@ -419,7 +447,14 @@ export const GiscRegisterStep = inv(
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
 
-gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep);
+export const KickerStepPostcondition = inv(
+  'KickerStepPostcondition',
+  'interrupt.c gisa_vcpu_kicker: pending_mask = gisa_get_ipm_or_restore_iam(gi) (the IPM ISCs of alert.mask; none: the cmpxchg sets IAM = alert.mask and the callback returns HRTIMER_NORESTART, nobody kicked); else __airqs_kick_single_vcpu(kvm, pending_mask), hrtimer_forward_now, HRTIMER_RESTART (armed, IAM untouched): the first vcpu of idle_mask with I/O enabled in its PSW (psw_ioint_disabled) and a pending ISC in gcr[6] gets test_and_set_bit(kicked_mask) and, unless the bit was set already, kvm_s390_vcpu_wakeup; no other vcpu is kicked or woken',
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.KICKER_STEP_POST)),
+  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+);
+
+gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep, KickerStepPostcondition);
 
 /** `kernel(ghostLedger(op, k, fn))`: an action whose step the ledger checks (one wrapper call, so the mutation analysis names `fn` after its action). */
 export function ledgered(op: LedgerOp, k: LedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {

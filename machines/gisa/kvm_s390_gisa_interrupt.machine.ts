@@ -366,6 +366,11 @@ export const gisaKernel = {
 
 const mine = ({ event }: Args, ix: Ix) => event.vm === ix.vm;
 
+/** The environment's budget of adapter interruptions (`params.airqs`, -1 unbounded): one spent. An exploration bound, not kernel code (src/mutate/scope.ts leaves `*_bound` alone). */
+function airqs_bound(c: SystemContext): void {
+  if (c.airqs > 0) c.airqs -= 1;
+}
+
 /** Guards and actions of the GISA region, named after the kernel functions; `k` is the machine's kernel table. */
 export function gisaImplementations(k: Kernel) {
   return {
@@ -398,13 +403,13 @@ export function gisaImplementations(k: Kernel) {
       kvm_s390_gisc_unregister: ledgered('unregister', k, (c, e, ix) => k.kvm_s390_gisc_unregister(c, ix.vm!, e.isc!)),
       // millicode: an adapter interruption is made pending in this GISA
       gisa_adapter_interruption: ledgered('airq', k, (c, e, ix, fx) => {
-        if (c.airqs > 0) c.airqs -= 1;
+        airqs_bound(c);
         k.gisa_adapter_interruption(c, ix.vm!, e.isc!, fx);
       }),
       // interrupt.c gisa_vcpu_kicker (hrtimer callback)
-      gisa_vcpu_kicker: ledgered('frame', k, (c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
+      gisa_vcpu_kicker: ledgered('kicker', k, (c, _e, ix, fx) => k.gisa_vcpu_kicker(c, ix.vm!, fx)),
       // interrupt.c gisa_get_ipm_or_restore_iam, as kvm_s390_handle_wait calls it
-      gisa_get_ipm_or_restore_iam: ledgered('frame', k, (c, _e, ix) => void k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
+      gisa_get_ipm_or_restore_iam: ledgered('restore', k, (c, _e, ix) => k.gisa_get_ipm_or_restore_iam(c, ix.vm!)),
       // interrupt.c get_all_floating_irqs (flic_ioctl KVM_DEV_FLIC_GET_ALL_IRQS)
       KVM_DEV_FLIC_GET_ALL_IRQS: ledgered('getall', k, (c, _e, ix) => k.get_all_floating_irqs(c, ix.vm!)),
       // interrupt.c kvm_s390_gisa_clear
@@ -415,7 +420,7 @@ export function gisaImplementations(k: Kernel) {
       kicked_mask_clear: ledgered('frame', k, (c, e, ix) => void (vmOf(c, ix.vm!).vcpus[e.vcpu!]!.kicked = false)),
       // interrupt.c kvm_s390_inject_vm of an adapter interruption (userspace or an irqfd route); counted against the airqs bound
       kvm_s390_inject_vm: ledgered('inject', k, (c, e, ix, fx) => {
-        if (c.airqs > 0) c.airqs -= 1;
+        airqs_bound(c);
         return k.kvm_s390_inject_vm(c, ix.vm!, e.isc!, fx);
       }),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): outcome 'create-fails' is a vcpu's kvm_s390_pv_create_cpu failing

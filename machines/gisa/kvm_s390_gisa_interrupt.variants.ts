@@ -39,6 +39,8 @@ export const gisaVariants: CoreVariant[] = [
       'kicker-unregister-destroy': ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
       // the one-isc finding (GET_ALL only clears IPM bits, as kvm_s390_gisa_clear does)
       'flic-get-all': ['FreedGisaNotInAlertList'],
+      // the same finding with ISC 0 or ISC 7 (issue 14: the ends of the IPM scans)
+      'flic-get-all-two-iscs': ['FreedGisaNotInAlertList'],
       // no GISA: registrations answer -ENODEV, nothing is ever listed
       'no-aiv': [],
       // the one-isc finding, plus: KVM_PV_ENABLE without UV AIV destroys a GISA with ISC 3 registered (the WARN), and
@@ -111,6 +113,36 @@ export const gisaVariants: CoreVariant[] = [
       kvm_s390_cpus_from_pv() {},
     },
     expectedViolations: ['PvSwitchLeavesGisa'],
+  },
+  {
+    id: 'planted-kicker-always-restarts',
+    description: 'planted bug (issue 14, breaks KickerStepPostcondition): gisa_vcpu_kicker returns HRTIMER_RESTART also when gisa_get_ipm_or_restore_iam found nothing pending and restored the IAM, so the timer keeps firing on a quiet GISA',
+    cite: 'planted: interrupt.c gisa_vcpu_kicker with "hrtimer_forward_now(timer, ns_to_ktime(gi->expires)); return HRTIMER_RESTART;" outside "if (pending_mask)" (v6.17-rc4 otherwise)',
+    configurations: ['one-isc'],
+    kernel: {
+      gisa_vcpu_kicker(c, vm, fx) {
+        const pending = this.gisa_get_ipm_or_restore_iam(c, vm);
+        if (pending) this.__airqs_kick_single_vcpu(c, vm, pending, fx);
+      },
+    },
+    // the one-isc finding, and the kicker that stays armed after it restored the IAM (register, alert, unregister, GAL handler, kicker: 5 steps)
+    expectedViolations: ['FreedGisaNotInAlertList', 'KickerStepPostcondition'],
+  },
+  {
+    id: 'planted-get-all-stops-before-isc7',
+    description: 'planted bug (issue 14, flic-get-all-two-iscs): get_all_floating_irqs scans the IPM with "isc < MAX_ISC", so KVM_DEV_FLIC_GET_ALL_IRQS leaves an ISC 7 interruption pending in the GISA and userspace never gets it',
+    cite: 'planted: interrupt.c get_all_floating_irqs with the GISA loop one short (v6.17-rc4: for (i = 0; i <= MAX_ISC; i++) gisa_tac_ipm_gisc)',
+    configuration: 'flic-get-all-two-iscs',
+    configurations: ['flic-get-all-two-iscs'],
+    kernel: {
+      get_all_floating_irqs(c, vm) {
+        if (!vmOf(c, vm).gisa.origin) return 0;
+        let n = 0;
+        for (let isc = 0; isc < 7; isc++) if (this.gisa_tac_ipm_gisc(c, vm, isc)) n++;
+        return n;
+      },
+    },
+    expectedViolations: ['FreedGisaNotInAlertList', 'AdapterInterruptionLedger'],
   },
   {
     id: 'upstream-kicker-unregister',

@@ -268,7 +268,8 @@ export const systemVariants: CoreVariant[] = [
         c.vms[vm]!.gisa.timer = true; // hrtimer_start, and no gisa->next_alert = origin
       },
     },
-    // GibTypeOK too (cut off with NONE_GISA_ADDR, the list is not empty when the final pass ends), and the wake-up is lost
-    expectedViolations: ['AlertListDrained', 'GibTypeOK', 'NoLostWakeup'],
+    // GibTypeOK too (cut off with NONE_GISA_ADDR, the list is not empty when the final pass ends), and the wake-up is lost;
+    // issue 14 (gisacomp): GibPassPostcondition, the pass leaves its GISAs listed
+    expectedViolations: ['AlertListDrained', 'GibPassPostcondition', 'GibTypeOK', 'NoLostWakeup'],
   },
 ];

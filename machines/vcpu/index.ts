@@ -3,6 +3,7 @@ import { coreSpec } from '../system/spec.ts';
 import type { Parts } from '../system/system.machine.ts';
 import { vcpuConfigurations } from './kvm_vcpu.bounds.ts';
 import { vcpuInvariants } from './kvm_vcpu.invariants.ts';
+import { AdapterInterruptionLedger } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 import { vcpuLiveness } from './kvm_vcpu.liveness.ts';
 import { vcpuVariants } from './kvm_vcpu.variants.ts';
 import { vcpuAudit } from './kvm_vcpu.audit.ts';
@@ -21,6 +22,7 @@ export const vcpuSpec = coreSpec({
   parts: vcpuSpecParts,
   configurations: vcpuConfigurations,
   variants: vcpuVariants,
-  invariants: vcpuInvariants,
+  // issue 14: the GISA's IPM ledger too (the vcpu's delivery, STOSM and TPI steps record it): which ISC a step presents
+  invariants: [...vcpuInvariants, AdapterInterruptionLedger],
   liveness: vcpuLiveness,
 });

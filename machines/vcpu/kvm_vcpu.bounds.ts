@@ -1,6 +1,11 @@
 // Configuration of the vcpu machine: one vcpu, guest ISC 3 registered, interruptions from outside.
 import type { CoreConfiguration } from '../system/spec.ts';
 
+const VCPU = [
+  'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'STOSM_IO',
+  'kvm_s390_vcpu_wakeup', 'kvm_vcpu_check_block', 'GISA_ADAPTER_INTERRUPTION',
+];
+
 export const vcpuConfigurations: CoreConfiguration[] = [
   {
     id: 'one-vcpu',
@@ -12,5 +17,13 @@ export const vcpuConfigurations: CoreConfiguration[] = [
         'kvm_s390_vcpu_wakeup', 'kvm_vcpu_check_block', 'GISA_ADAPTER_INTERRUPTION',
       ],
     },
+  },
+  {
+    // issue 14: with one ISC any scan finds it; ISC 0 and ISC 7 are the ends of the priority scan (get_top_gisa_isc,
+    // __deliver_io's deliverable_irqs order), so a scan that starts one late, stops one early or takes the wrong end shows
+    id: 'two-iscs',
+    description: '1 vcpu with CR6 open for ISC 0 and ISC 7, both registered; adapter interruptions on either, the guest\'s TPI (priv.c handle_tpi -> kvm_s390_get_io_int: the highest-priority ISC first)',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [0, 7], preRegistered: [0, 7] },
+    bounds: { types: [...VCPU, 'TPI'] },
   },
 ];

@@ -8,6 +8,8 @@ export const vcpuVariants: CoreVariant[] = [
     description: 'current upstream: kvm_s390_handle_wait restores the IAM with gisa_get_ipm_or_restore_iam; vcpu_pre_run delivers by PSW swap',
     cite: 'arch/s390/kvm/interrupt.c kvm_s390_handle_wait, kvm-s390.c vcpu_pre_run, v6.17-rc4',
     expectedViolations: [],
+    // issue 14: ISC 0 and ISC 7 (the ends of the priority scans): upstream holds everything
+    expectedViolationsIn: { 'two-iscs': [] },
   },
   {
     id: 'planted-no-delivery',
@@ -20,7 +22,8 @@ export const vcpuVariants: CoreVariant[] = [
         v.inSie = true;
       },
     },
-    expectedViolations: ['SieDeliversAtOnce'],
+    // issue 14: the vcpu machine checks the GISA's IPM ledger too: SIE entry without __deliver_io presents nothing (3 steps)
+    expectedViolations: ['AdapterInterruptionLedger', 'SieDeliversAtOnce'],
   },
   {
     id: 'planted-wait-no-halt',
@@ -36,5 +39,25 @@ export const vcpuVariants: CoreVariant[] = [
     },
     // issue 14: the wait intercept with nothing pending now also breaks the step postcondition (kvm_s390_handle_wait halts when nothing is pending): 3 steps
     expectedViolations: ['VcpuCanHalt', 'VcpuStepPostcondition'],
+  },
+  {
+    id: 'planted-tpi-takes-lowest-priority',
+    description: 'planted bug (issue 14, two-iscs): kvm_s390_get_io_int scans the GISA IPM from ISC 7 down, so TPI stores the lowest-priority pending ISC instead of get_top_gisa_isc\'s highest-priority one',
+    cite: 'planted: interrupt.c get_top_gisa_isc with the scan reversed (v6.17-rc4: find_next_bit from the highest-priority bit, ISC 0 first)',
+    configuration: 'two-iscs',
+    configurations: ['two-iscs'],
+    kernel: {
+      kvm_s390_get_io_int(c, vm, iscMask, nomem) {
+        const g = vmOf(c, vm).gisa;
+        if (!g.origin) return -1;
+        let isc = -1;
+        for (let i = 7; i >= 0; i--) if (g.ipm & iscMask & (0x80 >> i)) { isc = i; break; }
+        if (isc < 0 || !this.gisa_tac_ipm_gisc(c, vm, isc)) return -1;
+        if (!nomem) return isc;
+        this.gisa_set_ipm_gisc(c, vm, isc);
+        return -1;
+      },
+    },
+    expectedViolations: ['AdapterInterruptionLedger'],
   },
 ];

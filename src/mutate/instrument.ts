@@ -17,7 +17,7 @@
 // which mutants.
 import ts from 'typescript';
 import { HANG } from './hang.ts';
-import { DESIGN_READS, IMPLEMENTATION_OBJECT, NOT_KERNEL, type MutantKind } from './scope.ts';
+import { DESIGN_READS, IMPLEMENTATION_OBJECT, NOT_KERNEL, STEP_BODY, STEP_CONDITION_CALL, STEP_REPLACEMENT_CALL, isThreadsFile, type MutantKind } from './scope.ts';
 
 /**
  * Operators shaped like kernel bugs: a missing statement (put, unpin, unregister, clear),
@@ -133,30 +133,71 @@ interface FnInfo {
   root: boolean;
   parent?: FnInfo;
   included: boolean;
+  /** Thread files (scope.ts): a step-body root's enclosing functions build steps, they are not kernel code. */
+  builder?: boolean;
+  /** Thread files: inside a step whose `cite` says it is planted (a variant's bug, not the kernel's). */
+  planted?: boolean;
+  /** In a thread file. */
+  threads?: boolean;
+}
+
+/** A property of an object literal, by name. */
+function propertyOf(o: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  for (const p of o.properties) if (ts.isPropertyAssignment(p) && nameText(p.name) === name) return p.initializer;
+  return undefined;
+}
+
+/** Thread files: a step object (`{ at, cite, run, next }`) is a name-chain segment `@<at>`, so a step body's mutants say which statement they change. */
+function stepSegment(n: ts.Node, sf: ts.SourceFile): string | undefined {
+  if (!ts.isObjectLiteralExpression(n)) return undefined;
+  const at = propertyOf(n, 'at');
+  if (!at) return undefined;
+  return '@' + (ts.isStringLiteral(at) || ts.isNoSubstitutionTemplateLiteral(at) ? at.text : at.getText(sf)).replace(/\s+/g, '');
+}
+
+/** Thread files: a step whose `cite` is a literal beginning `planted` (a call of STEP_REPLACEMENT_CALL counts too, in functionsOf). */
+function plantedStep(n: ts.Node): boolean {
+  if (!ts.isObjectLiteralExpression(n)) return false;
+  const cite = propertyOf(n, 'cite');
+  return !!cite && (ts.isStringLiteral(cite) || ts.isNoSubstitutionTemplateLiteral(cite)) && /^planted\b/.test(cite.text);
+}
+
+/** Thread files: a step body (`run: ...`, `if: ...`) or a branch condition wrapped in `named(...)`. */
+function stepBody(f: FnLike, name: string | undefined): boolean {
+  if (name !== undefined && STEP_BODY.test(name)) {
+    const p = skipOuter(f);
+    if (ts.isPropertyAssignment(p) || (ts.isCallExpression(p) && ts.isPropertyAssignment(skipOuter(p)))) return true;
+  }
+  const p = skipOuter(f);
+  return ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === STEP_CONDITION_CALL && p.arguments.includes(f as ts.Expression);
 }
 
 /** Finds every function-like of a file with its name chain. */
-function functionsOf(sf: ts.SourceFile): FnInfo[] {
+function functionsOf(sf: ts.SourceFile, threads = false): FnInfo[] {
   const out: FnInfo[] = [];
-  const visit = (n: ts.Node, chain: string[], parent: FnInfo | undefined, root: boolean): void => {
+  const visit = (n: ts.Node, chain: string[], parent: FnInfo | undefined, root: boolean, planted: boolean): void => {
     let c = chain;
     let fnParent = parent;
     let r = root;
-    const cname = containerName(n);
+    let pl = planted;
+    const cname = containerName(n) ?? (threads ? stepSegment(n, sf) : undefined);
     if (cname !== undefined) {
       c = [...chain, cname];
       if (ts.isObjectLiteralExpression(n) && IMPLEMENTATION_OBJECT.test(cname)) r = true;
     }
+    if (threads && (plantedStep(n) || (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && STEP_REPLACEMENT_CALL.test(n.expression.text)))) pl = true;
     if (isFnLike(n) && n.body) {
       const name = ownName(n);
-      const info: FnInfo = { node: n, chain: name === undefined ? c : [...c, name], root: r, included: false, ...(name === undefined ? {} : { name }), ...(parent ? { parent } : {}) };
+      const isRoot = r || (threads && !pl && stepBody(n, name));
+      const info: FnInfo = { node: n, chain: name === undefined ? c : [...c, name], root: isRoot, included: false, ...(name === undefined ? {} : { name }), ...(parent ? { parent } : {}), ...(pl ? { planted: true } : {}), ...(threads ? { threads: true } : {}) };
       out.push(info);
+      if (threads && isRoot) for (let b = parent; b; b = b.parent) b.builder = true;
       c = info.chain;
       fnParent = info;
     }
-    ts.forEachChild(n, (k) => visit(k, c, fnParent, r));
+    ts.forEachChild(n, (k) => visit(k, c, fnParent, r, pl));
   };
-  visit(sf, [], undefined, false);
+  visit(sf, [], undefined, false, false);
   return out;
 }
 
@@ -204,13 +245,16 @@ function decideIncluded(files: { sf: ts.SourceFile; fns: FnInfo[]; kind: MutantK
   // a function NOT_KERNEL names is left alone, and so are the callbacks written inside it (its
   // nameless functions); a named guard or action inside an excluded builder decides for itself
   const excluded = (fn: FnInfo): boolean => {
+    if (fn.planted || fn.builder) return true;
     let f: FnInfo | undefined = fn;
     while (f && f.name === undefined) f = f.parent;
-    return f?.name !== undefined && NOT_KERNEL.machine.test(f.name);
+    return (f?.name !== undefined && NOT_KERNEL.machine.test(f.name)) || !!f?.builder;
   };
   const work: FnInfo[] = [];
   const include = (fn: FnInfo) => {
     if (fn.included || excluded(fn)) return;
+    // thread files: a function written inside another is a step body, a helper local to a step builder, or part of an included function; never one of a planted step editor's callbacks found by name
+    if (fn.threads && fn.parent && !fn.root && !fn.parent.builder && !fn.parent.included) return;
     fn.included = true;
     work.push(fn);
   };
@@ -553,7 +597,7 @@ export interface Instrumented {
 export function instrument(inputs: readonly SourceInput[]): Instrumented {
   const parsed = inputs.map((input) => {
     const sf = ts.createSourceFile(input.path, input.text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-    return { input, sf, fns: functionsOf(sf), kind: input.kind };
+    return { input, sf, fns: functionsOf(sf, isThreadsFile(input.path)), kind: input.kind };
   });
   decideIncluded(parsed);
   const analysed = parsed.map((p) => analyse(p.input, p.sf, p.fns));
