@@ -66,7 +66,6 @@ export function runJob(spec: MachineSpec, model: Model, options: JobOptions): Jo
       ...(options.beat ? { onProgress: (states: number, queued: number) => (options.beat!(), options.onProgress?.(states, queued)), progressEvery: 1 } : {}),
       onExplored: (x) => {
         explored = x;
-        options.onGraph?.(x);
         options.phase?.(2);
       },
     });
@@ -91,6 +90,8 @@ export function runJob(spec: MachineSpec, model: Model, options: JobOptions): Jo
     if (!at) throw error;
     return { failure: describeThrow(model, at, file?.files ?? [], spec.configurations) };
   }
+  // after the check, so its time is not the check's
+  if (explored) options.onGraph?.(explored);
   if (result.limitReached && explored) {
     const growth = growingFields(model, explored);
     if (growth.length) result = { ...result, growth };
