@@ -272,19 +272,22 @@ describe('kvm_s390_float_interrupt against its transcription (edge-covering path
     });
   }
 
-  it('the observation compares payloads, what the guest got and the kernel bookkeeping, not only names', () => {
-    const cfg = CONFIGURATIONS.find((c) => c.id === 'types')!;
-    const conf = flicConformance(cfg.params);
-    const m = flicSpec.model('baseline', 'types');
-    const enqueue = (irq: string): FlicEvent => ({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq } as FlicEvent);
-    const events: FlicEvent[] = [create, enqueue('service'), enqueue('mchk'), { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 4 } as FlicEvent];
+  /** The baseline machine and the driver through `events` in configuration `id`: the driver, and what the machine says it must observe. */
+  const drive = (id: string, events: FlicEvent[]) => {
+    const conf = flicConformance(CONFIGURATIONS.find((c) => c.id === id)!.params);
+    const m = flicSpec.model('baseline', id);
     let s = getInitialSnapshot(m.machine);
     const sut = conf.create(m);
     for (const e of events) {
       [s] = transition(m.machine, s, e);
       sut.apply(e);
     }
-    const want = conf.expect({ value: s.value, context: s.context }) as ReturnType<typeof sut.observe>;
+    return { sut, want: conf.expect({ value: s.value, context: s.context }) as ReturnType<typeof sut.observe> };
+  };
+
+  it('the observation compares payloads, what the guest got and the kernel bookkeeping, not only names', () => {
+    const enqueue = (irq: string): FlicEvent => ({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq } as FlicEvent);
+    const { sut, want } = drive('types', [create, enqueue('service'), enqueue('mchk'), { type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 4 } as FlicEvent]);
     expect(sut.observe()).toEqual(want);
     // by hand: SCCB 0x7000 with an event pending (0x7001) sets IRQ_PEND_EXT_SERVICE (15) and _EV (16);
     // the floating machine check IRQ_PEND_MCHK_REP (24); cr14 keeps bit 28 only, mcic as enqueued
@@ -310,17 +313,7 @@ describe('kvm_s390_float_interrupt against its transcription (edge-covering path
   });
 
   it('a delivery is compared by what the guest gets: TPI of an adapter interruption stores subchannel 0 and the ISC word', () => {
-    const cfg = CONFIGURATIONS.find((c) => c.id === 'irqs')!;
-    const conf = flicConformance(cfg.params);
-    const m = flicSpec.model('baseline', 'irqs');
-    const events: FlicEvent[] = [create, { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: 3 } as FlicEvent, { type: 'handle_tpi' } as FlicEvent];
-    let s = getInitialSnapshot(m.machine);
-    const sut = conf.create(m);
-    for (const e of events) {
-      [s] = transition(m.machine, s, e);
-      sut.apply(e);
-    }
-    const want = conf.expect({ value: s.value, context: s.context }) as ReturnType<typeof sut.observe>;
+    const { sut, want } = drive('irqs', [create, { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: 3 } as FlicEvent, { type: 'handle_tpi' } as FlicEvent]);
     expect(sut.observe()).toEqual(want);
     // KVM_S390_INT_IO(1, 0, 0, 0) = 0x04000000; isc_to_int_word(3) = 0x80000000 | 3 << 27
     expect(want.delivered).toEqual({ type: 0x04000000, io: { subchannel_id: 0, subchannel_nr: 0, io_int_parm: 0, io_int_word: 0x98000000 } });
