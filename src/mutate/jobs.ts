@@ -6,6 +6,7 @@ import { specs } from '../../machines/index.ts';
 import { checkModel } from '../check/check.ts';
 import { explore, reduces, type Exploration } from '../check/explore.ts';
 import { edgeCoverPaths, type Conformance, type EdgePath } from '../paths/cover.ts';
+import { agreeing, refusalProbes, runProbe, type RefusalProbe } from '../paths/refusals.ts';
 import type { Invariant, MachineSpec, Model } from '../spec.ts';
 import { runtime } from './runtime.ts';
 import { HANG } from './hang.ts';
@@ -125,6 +126,8 @@ interface Prepared {
   paths: EdgePath[];
   /** The machine's observation per state, as JSON (filled on first use). */
   expected: (string | undefined)[];
+  /** Refusal probes the unmutated transcription passes (src/paths/refusals.ts), run after the paths. */
+  probes: RefusalProbe[];
 }
 
 const prepared = new Map<string, Prepared>();
@@ -135,7 +138,12 @@ async function prepare(s: PathSuite): Promise<Prepared> {
   if (!p) {
     const model = specOf(s.machine).model(s.variant, s.configuration, s.design ? { design: s.design } : undefined);
     const x = explore(model);
-    p = { model, conformance: await conformanceFor(s, model), x, paths: edgeCoverPaths(x), expected: [] };
+    const conformance = await conformanceFor(s, model);
+    const expected: (string | undefined)[] = [];
+    const expect = (state: number) => (expected[state] ??= JSON.stringify(conformance.expect(x.states[state]!)));
+    // chosen with no mutant active: runJob prepares before it sets the mutant
+    const probes = agreeing(model, conformance, x, refusalProbes(x, model.events.length), expect).kept;
+    p = { model, conformance, x, paths: edgeCoverPaths(x), expected, probes };
     prepared.set(s.key, p);
   }
   return p;
@@ -174,6 +182,17 @@ function runPaths(job: Extract<Job, { kind: 'paths' }>): Omit<JobResult, 'millis
         steps++;
         if (JSON.stringify(conformance.observe(sut)) !== expect(x.edges[3 * e + 2]!)) return { status: 'killed', by: describe(), steps };
       }
+    } catch (e) {
+      if ((e as Error).name === HANG) return { status: 'hang', by: describe(), message: (e as Error).message, steps };
+      return { status: 'crashed', by: describe(), message: `${(e as Error).name}: ${(e as Error).message}`.split('\n')[0]!, steps };
+    }
+  }
+  for (const probe of p.probes) {
+    const describe = () => `refusal of ${(model.events[probe.event] as EventObject).type} after ${probe.prefix.map((e) => (model.events[e] as EventObject).type).join(' ') || '(initial state)'}`;
+    try {
+      steps += probe.prefix.length + 1;
+      const r = runProbe(model, conformance, x, probe, expect);
+      if (r.got !== r.want) return { status: 'killed', by: describe(), steps };
     } catch (e) {
       if ((e as Error).name === HANG) return { status: 'hang', by: describe(), message: (e as Error).message, steps };
       return { status: 'crashed', by: describe(), message: `${(e as Error).name}: ${(e as Error).message}`.split('\n')[0]!, steps };

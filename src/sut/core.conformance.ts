@@ -50,7 +50,8 @@ export function expectCore(state: AbstractState<SystemContext>): Observation {
         const st = region(v, `vm${vm}`, `vcpu${i}`);
         const t = top(st);
         const where = t === 'idle' ? (region(st!, 'idle') as 'halted' | 'woken') : (t as 'stopped' | 'outside_sie' | 'in_sie');
-        return { where, kicked: x.kicked, pswIo: x.pswIo, idle: x.idle };
+        // the machine's idle is __set_cpu_idle's pair (CPUSTAT_WAIT and the idle_mask bit): the SUT shows each
+        return { where, kicked: x.kicked, pswIo: x.pswIo, idle: x.idle, wait: x.idle };
       }),
       faults: faultNames(k.faults),
     })),

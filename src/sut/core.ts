@@ -127,7 +127,8 @@ export interface Observation {
     /** the VM fd is open (kvm_vm_release not yet run) */
     fd: boolean;
     gisa: { origin: boolean; freed: boolean; ipm: number; iam: number; mask: number; ref: number[]; timer: boolean };
-    vcpus: { where: Where; kicked: boolean; pswIo: boolean; idle: boolean }[];
+    /** idle: the vcpu's idle_mask bit; wait: CPUSTAT_WAIT in its cpuflags (both set by __set_cpu_idle, cleared by __unset_cpu_idle) */
+    vcpus: { where: Where; kicked: boolean; pswIo: boolean; idle: boolean; wait: boolean }[];
     faults: FaultName[];
   }[];
   /** unsetting: apAnswers only, vfio_ap_mdev_unset_kvm waits in flush_work */
@@ -400,6 +401,7 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
         kicked: (gi.kicked_mask & (1 << v.vcpu_idx)) !== 0,
         pswIo: v.pswIo,
         idle: (kvm.arch.idle_mask & (1 << v.vcpu_idx)) !== 0,
+        wait: v.wait,
       })),
       faults: [...(sut.life.vmFaults[kvm.idx] ?? [])].sort(),
     };

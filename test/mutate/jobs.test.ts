@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { vcpuSpec } from '../../machines/vcpu/index.ts';
 import { kvmSpec } from '../../machines/system/index.ts';
 import { checkModel } from '../../src/check/check.ts';
-import { runPathTests } from '../../src/paths/cover.ts';
+import { runPathTests, type Conformance } from '../../src/paths/cover.ts';
+import { agreeing, expectation, refusalProbes } from '../../src/paths/refusals.ts';
+import { explore } from '../../src/check/explore.ts';
 import { coreConformance } from '../../src/sut/core.conformance.ts';
 import { runJob } from '../../src/mutate/jobs.ts';
 import { checkTargets, pathSuites, type PathSuite } from '../../src/mutate/targets.ts';
@@ -17,7 +19,12 @@ describe('the path runner of a worker against runPathTests', () => {
     const model = vcpuSpec.model('upstream');
     const theirs = await runPathTests(model, coreConformance(model));
     expect(theirs.failures).toEqual([]);
-    expect(mine).toMatchObject({ status: 'survived', steps: theirs.steps });
+    // then the refusal probes (src/paths/refusals.ts), each its prefix and the refused event
+    const x = explore(model);
+    const c = coreConformance(model) as Conformance;
+    const probes = agreeing(model, c, x, refusalProbes(x, model.events.length), expectation(c, x)).kept;
+    expect(probes.length).toBeGreaterThan(0);
+    expect(mine).toMatchObject({ status: 'survived', steps: theirs.steps + probes.reduce((n, p) => n + p.prefix.length + 1, 0) });
   });
 
   it('a planted machine bug: both fail, on the same first path', async () => {

@@ -43,7 +43,7 @@ describe('initial state', () => {
           kvmFreed: false,
           fd: true,
           gisa: { origin: true, freed: false, ipm: 0, iam: 0, mask: 0, ref: [0, 0, 0, 0, 0, 0, 0, 0], timer: false },
-          vcpus: [{ where: 'stopped', kicked: false, pswIo: true, idle: false }],
+          vcpus: [{ where: 'stopped', kicked: false, pswIo: true, idle: false, wait: false }],
           faults: [],
         },
       ],
@@ -258,14 +258,14 @@ describe('vcpu wait and kick', () => {
 
   it('upstream: alert -> timer -> kick -> runnable -> delivery in vcpu_pre_run -> IAM restored, timer stops', () => {
     const sut = run(new CoreSut(pre, UP), toWait(0));
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'halted', kicked: false, pswIo: true, idle: true });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'halted', kicked: false, pswIo: true, idle: true, wait: true });
     run(sut, [{ type: 'GISA_ADAPTER_INTERRUPTION', vm: 0, isc: 3 }, { type: 'gib_alert_irq_handler' }, { type: 'gisa_vcpu_kicker', vm: 0 }]);
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'woken', kicked: true, pswIo: true, idle: true });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'woken', kicked: true, pswIo: true, idle: true, wait: true });
     expect(vm0(sut).gisa.timer).toBe(true); // HRTIMER_RESTART while pending
     sut.apply({ type: 'kvm_vcpu_check_block', vm: 0, vcpu: 0 });
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'outside_sie', kicked: false, pswIo: true, idle: false });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'outside_sie', kicked: false, pswIo: true, idle: false, wait: false });
     sut.apply({ type: 'vcpu_pre_run', vm: 0, vcpu: 0 });
-    expect(vm0(sut).vcpus[0]).toEqual({ where: 'in_sie', kicked: false, pswIo: false, idle: false });
+    expect(vm0(sut).vcpus[0]).toEqual({ where: 'in_sie', kicked: false, pswIo: false, idle: false, wait: false });
     expect(vm0(sut).gisa.ipm).toBe(0);
     sut.apply({ type: 'gisa_vcpu_kicker', vm: 0 });
     expect(vm0(sut).gisa).toMatchObject({ iam: ISC3, timer: false });

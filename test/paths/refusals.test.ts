@@ -1,0 +1,81 @@
+// Refusal probes (src/paths/refusals.ts): events the machine refuses, sent to the transcription,
+// which must leave the observation unchanged; the mutation analysis runs them after the paths.
+import { describe, expect, it } from 'vitest';
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import { getInitialSnapshot, getNextSnapshot } from 'xstate';
+import { vcpuSpec } from '../../machines/vcpu/index.ts';
+import { explore, stateKey, abstractState } from '../../src/check/explore.ts';
+import { runPathTests, type Conformance } from '../../src/paths/cover.ts';
+import { agreeing, expectation, refusalProbes, runProbe } from '../../src/paths/refusals.ts';
+import { coreConformance } from '../../src/sut/core.conformance.ts';
+import { observeCore, type CoreSut } from '../../src/sut/core.ts';
+
+const model = vcpuSpec.model('upstream');
+const x = explore(model, { por: false });
+const type = (e: number) => (model.events[e] as EventObject).type;
+
+describe('refusal probes of kvm_vcpu upstream (one vcpu)', () => {
+  const probes = refusalProbes(x, model.events.length);
+
+  it('each probe sends, at the end of its prefix, an event the machine refuses there', () => {
+    expect(probes.length).toBeGreaterThan(0);
+    for (const p of probes) {
+      let snap = getInitialSnapshot(model.machine) as AnyMachineSnapshot;
+      for (const e of p.prefix) snap = getNextSnapshot(model.machine, snap, model.events[e]!);
+      expect(stateKey(abstractState(snap))).toBe(x.keys[p.state]);
+      expect(getNextSnapshot(model.machine, snap, model.events[p.event]!)).toBe(snap);
+    }
+  });
+
+  it('one probe per event, state value and set of enabled events; the shortest prefix', () => {
+    const kinds = probes.map((p) => `${p.event}|${JSON.stringify(x.states[p.state]!.value)}|${[...new Set(edgesFrom(p.state))].sort().join(',')}`);
+    expect(new Set(kinds).size).toBe(probes.length);
+    for (const p of probes) expect(p.prefix.length).toBe(x.depth[p.state]);
+  });
+
+  it('the initial state (vcpu stopped) refuses a second stop, a run, an intercept and a wakeup', () => {
+    // kvm-s390.c kvm_s390_vcpu_stop returns early on a stopped vcpu (is_vcpu_stopped); the others need a running vcpu
+    const first = probes.filter((p) => p.state === 0).map((p) => type(p.event));
+    expect(first).toEqual(['kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'STOSM_IO', 'kvm_s390_vcpu_wakeup', 'kvm_vcpu_check_block']);
+  });
+
+  it('the vcpu transcription passes every probe (nothing set aside)', () => {
+    const c = coreConformance(model) as Conformance;
+    const { kept, setAside } = agreeing(model, c, x, probes, expectation(c, x));
+    expect(setAside).toEqual([]);
+    expect(kept).toHaveLength(probes.length);
+  });
+
+  it('a stop that forgets is_vcpu_stopped: the edge-cover paths pass, a probe fails', async () => {
+    const base = coreConformance(model);
+    // planted: a second KVM_S390_STOP on a stopped vcpu marks it idle (a store without the early return)
+    const planted: Conformance<CoreSut> = {
+      ...base,
+      create: (m) => {
+        const sut = base.create(m);
+        const apply = sut.apply.bind(sut);
+        sut.apply = (event: EventObject) => {
+          const stopped = observeCore(sut, { gib: false }).vms[0]!.vcpus[0]!.where === 'stopped';
+          apply(event);
+          if (event.type === 'kvm_s390_vcpu_stop' && stopped) sut.kvms[0]!.arch.idle_mask |= 1;
+        };
+        return sut;
+      },
+    };
+    expect((await runPathTests(model, planted, x)).failures).toEqual([]);
+    const probe = probes.find((p) => p.state === 0 && type(p.event) === 'kvm_s390_vcpu_stop')!;
+    const r = runProbe(model, planted as Conformance, x, probe, expectation(planted as Conformance, x));
+    expect(JSON.parse(r.want).vms[0].vcpus[0].idle).toBe(false);
+    expect(JSON.parse(r.got).vms[0].vcpus[0].idle).toBe(true);
+  });
+
+  it('a reduced exploration gives no probes (a missing edge is not a refusal there)', () => {
+    expect(refusalProbes({ ...x, por: { reduced: true, full: 0, ampleStates: 0 } }, model.events.length)).toEqual([]);
+  });
+});
+
+function edgesFrom(s: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.edges.length; i += 3) if (x.edges[i] === s) out.push(x.edges[i + 1]!);
+  return out;
+}
