@@ -6,7 +6,7 @@ import { specs } from '../../machines/index.ts';
 import { checkModel } from '../check/check.ts';
 import { explore, reduces, type Exploration } from '../check/explore.ts';
 import { edgeCoverPaths, type Conformance, type EdgePath } from '../paths/cover.ts';
-import { agreeing, refusalProbes, runProbe, type RefusalProbe } from '../paths/refusals.ts';
+import { agreeing, expectation, refusalProbes, runProbe, type RefusalProbe } from '../paths/refusals.ts';
 import type { Invariant, MachineSpec, Model } from '../spec.ts';
 import { runtime } from './runtime.ts';
 import { HANG } from './hang.ts';
@@ -128,6 +128,8 @@ interface Prepared {
   expected: (string | undefined)[];
   /** Refusal probes the unmutated transcription passes (src/paths/refusals.ts), run after the paths. */
   probes: RefusalProbe[];
+  /** The machine's observation per state as the probes compare it. */
+  probeExpect: (state: number) => string;
 }
 
 const prepared = new Map<string, Prepared>();
@@ -139,11 +141,10 @@ async function prepare(s: PathSuite): Promise<Prepared> {
     const model = specOf(s.machine).model(s.variant, s.configuration, s.design ? { design: s.design } : undefined);
     const x = explore(model);
     const conformance = await conformanceFor(s, model);
-    const expected: (string | undefined)[] = [];
-    const expect = (state: number) => (expected[state] ??= JSON.stringify(conformance.expect(x.states[state]!)));
     // chosen with no mutant active: runJob prepares before it sets the mutant
-    const probes = agreeing(model, conformance, x, refusalProbes(x, model.events.length), expect).kept;
-    p = { model, conformance, x, paths: edgeCoverPaths(x), expected, probes };
+    const probeExpect = expectation(conformance, x);
+    const probes = agreeing(model, conformance, x, refusalProbes(x, model.events.length), probeExpect).kept;
+    p = { model, conformance, x, paths: edgeCoverPaths(x), expected: [], probes, probeExpect };
     prepared.set(s.key, p);
   }
   return p;
@@ -191,7 +192,7 @@ function runPaths(job: Extract<Job, { kind: 'paths' }>): Omit<JobResult, 'millis
     const describe = () => `refusal of ${(model.events[probe.event] as EventObject).type} after ${probe.prefix.map((e) => (model.events[e] as EventObject).type).join(' ') || '(initial state)'}`;
     try {
       steps += probe.prefix.length + 1;
-      const r = runProbe(model, conformance, x, probe, expect);
+      const r = runProbe(model, conformance, x, probe, p.probeExpect);
       if (r.got !== r.want) return { status: 'killed', by: describe(), steps };
     } catch (e) {
       if ((e as Error).name === HANG) return { status: 'hang', by: describe(), message: (e as Error).message, steps };

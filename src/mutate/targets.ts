@@ -147,6 +147,8 @@ export async function conformanceFor(s: PathSuite, model: Model): Promise<Confor
         create: () => new VfioCcwSut(model.variantId as never, c.bounds.writers),
         observe: (sut) => (sut as InstanceType<typeof VfioCcwSut>).observe(),
         expect: ({ value, context }) => observeCcwModel(value, context),
+        // the last write's return values (src/paths/refusals.ts)
+        volatile: ['ret', 'asyncRet'],
       } as Conformance;
     }
   }

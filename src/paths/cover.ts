@@ -17,6 +17,12 @@ export interface Conformance<S extends SystemUnderTest = SystemUnderTest> {
   observe(sut: S): unknown;
   /** The same projection computed from the machine's abstract state. */
   expect(state: AbstractState<any>): unknown;
+  /**
+   * Top-level observation fields that report the last call (its return value, what it copied
+   * out), not the state: a refusal probe (src/paths/refusals.ts) compares the rest, since the
+   * machine keeps the last accepted call's and the transcription reports the refused one's.
+   */
+  volatile?: readonly string[];
 }
 
 /** A path as indices: the edges it takes, in order (each edge index into exploration triples). */

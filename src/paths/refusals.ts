@@ -63,12 +63,24 @@ function prefixOf(x: Exploration, s: number): number[] {
   return p.reverse();
 }
 
-/** Runs one probe: the SUT's observation after the refused event, and the machine's (unchanged) one, as JSON. */
+/**
+ * Runs one probe: the SUT's observation after the refused event, and the machine's (unchanged)
+ * one, as JSON, both without the conformance's `volatile` fields (what the last call returned:
+ * the machine keeps the last accepted call's, the transcription reports the refused call's).
+ */
 export function runProbe(model: Model, c: Conformance, x: Exploration, p: RefusalProbe, expected: (state: number) => string): { got: string; want: string } {
   const sut = c.create(model);
   for (const e of p.prefix) sut.apply(model.events[e] as EventObject);
   sut.apply(model.events[p.event] as EventObject);
-  return { got: JSON.stringify(c.observe(sut)), want: expected(p.state) };
+  return { got: JSON.stringify(stateOnly(c, c.observe(sut))), want: expected(p.state) };
+}
+
+/** An observation without the fields that describe the last call rather than the state. */
+function stateOnly(c: Conformance, o: unknown): unknown {
+  if (!c.volatile?.length || typeof o !== 'object' || o === null) return o;
+  const out = { ...(o as Record<string, unknown>) };
+  for (const k of c.volatile) delete out[k];
+  return out;
 }
 
 /** The probes the unmutated transcription passes (asserted) and the ones it does not (the environment's refusals, set aside). */
@@ -88,8 +100,8 @@ export function agreeing(model: Model, c: Conformance, x: Exploration, probes: r
   return { kept, setAside };
 }
 
-/** The machine's observation of state `s` as JSON, memoised per exploration. */
+/** The machine's observation of state `s` as a probe compares it (without the volatile fields), as JSON, memoised. */
 export function expectation(c: Conformance, x: Exploration): (s: number) => string {
   const memo: (string | undefined)[] = [];
-  return (s) => (memo[s] ??= JSON.stringify(c.expect(x.states[s]!)));
+  return (s) => (memo[s] ??= JSON.stringify(stateOnly(c, c.expect(x.states[s]!))));
 }

@@ -449,5 +449,7 @@ export function flicConformance(params: FlicParams): Conformance<FlicSut> {
     create: () => new FlicSut(params),
     observe: (s) => s.observe(),
     expect: (st) => expectFlic(st as AbstractState<FlicContext>),
+    // the last ioctl's return value, what it copied out or delivered (src/paths/refusals.ts)
+    volatile: ['rc', 'suppressed', 'out', 'got', 'delivered', 'copied'],
   };
 }
