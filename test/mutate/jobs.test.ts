@@ -13,7 +13,7 @@ import { checkTargets, pathSuites, type PathSuite } from '../../src/mutate/targe
 import { specs } from '../../machines/index.ts';
 
 describe('the path runner of a worker against runPathTests', () => {
-  it('vcpu upstream: both pass, over the same number of steps', async () => {
+  it('vcpu upstream: both pass, over the same steps plus the refusal probes', async () => {
     const suite = pathSuites(specs).find((s) => s.key === 'kvm_vcpu/upstream/one-vcpu')!;
     const mine = await runJob({ kind: 'paths', suite, mutant: -1 }, 0);
     const model = vcpuSpec.model('upstream');
