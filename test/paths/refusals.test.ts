@@ -79,3 +79,20 @@ function edgesFrom(s: number): number[] {
   for (let i = 0; i < x.edges.length; i += 3) if (x.edges[i] === s) out.push(x.edges[i + 1]!);
   return out;
 }
+
+describe('refusal probes of the FLIC attr configuration', () => {
+  it('set aside only the second KVM_CREATE_VCPU: the bounds stop at one vcpu, the kernel creates another', async () => {
+    const { specs } = await import('../../machines/index.ts');
+    const { flicConformance } = await import('../../src/sut/flic-driver.ts');
+    const { CONFIGURATIONS } = await import('../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts');
+    const m = specs.find((s) => s.id === 'kvm_s390_float_interrupt')!.model('baseline', 'attr');
+    const fx = explore(m, { por: false });
+    const c = flicConformance(CONFIGURATIONS.find((k) => k.id === 'attr')!.params) as Conformance;
+    const { kept, setAside } = agreeing(m, c, fx, refusalProbes(fx, m.events.length), expectation(c, fx));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(setAside.length).toBeGreaterThan(0);
+    expect(new Set(setAside.map((p) => (m.events[p.event] as EventObject).type))).toEqual(new Set(['KVM_CREATE_VCPU']));
+    // each after a vcpu was created (the machine refuses the second), not in a state without one
+    for (const p of setAside) expect(p.prefix.map((e) => (m.events[e] as EventObject).type)).toContain('KVM_CREATE_VCPU');
+  });
+});
