@@ -143,7 +143,9 @@ async function prepare(s: PathSuite): Promise<Prepared> {
     const conformance = await conformanceFor(s, model);
     // chosen with no mutant active: runJob prepares before it sets the mutant
     const probeExpect = expectation(conformance, x);
-    const probes = agreeing(model, conformance, x, refusalProbes(x, model.events.length), probeExpect).kept;
+    // the core and FLIC suites so far (dirty-log and vfio-ccw: their triage not yet re-run with probes)
+    const probing = s.harness === 'core' || s.harness === 'flic';
+    const probes = probing ? agreeing(model, conformance, x, refusalProbes(x, model.events.length), probeExpect).kept : [];
     p = { model, conformance, x, paths: edgeCoverPaths(x), expected: [], probes, probeExpect };
     prepared.set(s.key, p);
   }
