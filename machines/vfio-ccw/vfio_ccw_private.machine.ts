@@ -24,7 +24,7 @@ import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventOb
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
-import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, openCloseOutOfOrder, quiesceFindings, retReachesUser, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
+import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -106,6 +106,8 @@ export interface CcwVersion {
   ioTodoChecksFinal?: boolean;
   /** fsm_do_halt / fsm_do_clear's code for a condition code, replaced (a planted bug; the kernels are `asyncRet`) */
   asyncRetOf?: (cmd: AsyncCmd, cc: number) => string;
+  /** planted: vfio_ccw_async_region_write without mutex_trylock(&private->io_mutex) */
+  asyncUnlocked?: boolean;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
   sschCc2?: 'ebusy' | 'positive' | 'success' | 'eacces';
 }
@@ -589,14 +591,14 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
-    }, openCloseOutOfOrder),
+    }, notoperHandled),
     // vfio_ccw_fsm.c fsm_open: cio_enable_subchannel, or VFIO_CCW_EVENT_NOT_OPER on failure
     fsm_open: kfn((c, e, fx) => {
       if (e.enable === 'ok') return void (c.ena = true);
       fx.raise({ type: fsmEvent('NOT_OPER') });
       // from vfio_ccw_mdev_open_device, whose NOT_OPER check must see the recursive event (a reset keeps the device open)
       if (e.from !== 'reset') fx.raise({ type: 'open_device_ret' });
-    }),
+    }, openEnabled),
     // vfio_ccw_fsm.c fsm_close: disable (quiesce if busy), cp_free; NOT_OPER if not enabled
     fsm_close: kfn((c, _e, fx, { state }) => {
       if (!c.ena) return fx.raise({ type: fsmEvent('NOT_OPER') });
@@ -681,10 +683,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       c.startOwn = false;
       c.fnOwn = false;
       fx.raise({ type: fsmEvent('NOT_OPER') });
-    }),
+    }, schGone),
     // vfio_ccw_async.c vfio_ccw_async_region_write: mutex_trylock, ASYNC_REQ
     vfio_ccw_async_region_write: kfn((c, e, fx) => {
-      if (!ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
+      if (!v.asyncUnlocked && !ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
       fx.raise({ type: fsmEvent('ASYNC_REQ'), cmd: e.cmd!, cc: e.cc! });
     }, asyncEntryMeaning),
     // vfio_ccw_ops.c vfio_ccw_mdev_create
@@ -708,8 +710,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     vfio_ccw_mdev_open_device: kfn((c, e, fx) => {
       c.mdev = true;
       fx.raise({ type: fsmEvent('OPEN'), enable: e.enable! });
-    }),
-    open_device_ret: kfn((c) => void (c.mdev = false)),
+    }, openDeviceFired),
+    open_device_ret: kfn((c) => void (c.mdev = false), openDeviceRefused),
     // vfio_ccw_ops.c vfio_ccw_mdev_close_device: CLOSE
     vfio_ccw_mdev_close_device: kfn((c, _e, fx) => {
       c.mdev = false;
@@ -835,7 +837,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       ];
     }
     on.vfio_ccw_sch_event = [
-      { guard: b.schibGone === 'idle' ? and(['schib_gone', 'sch_event_bound'] as never) : 'schib_gone', actions: 'vfio_ccw_sch_event', meta: k },
+      { guard: b.schibGone === 'idle' ? and(['schib_gone', 'sch_event_bound'] as never) : 'schib_gone', actions: { type: 'vfio_ccw_sch_event', params: { state: s } }, meta: k },
       ...(v.schEventRevives && s === 'NOT_OPER'
         ? [
             { guard: 'mdev_held', target: 'IDLE', actions: 'vfio_ccw_sch_event', meta: k },
