@@ -32,6 +32,8 @@ export const GHOST_FLAG = {
   OPEN_DEVICE: 1048576,
   /** fsm_open: cio_enable_subchannel succeeded but the subchannel is not enabled, or the -EINVAL return of open_device ran for an OPEN open_device did not fire */
   OPEN_MISMATCH: 2097152,
+  /** vfio_ccw_sch_quiesce left the subchannel enabled, a function pending, or (busy) io_work unflushed, or flushed an idle one's */
+  QUIESCE: 4194304,
 } as const;
 
 /**
@@ -116,11 +118,26 @@ export function asyncRetMeaning(c: CcwContext, _before: CcwContext, _e: CcwEvent
 }
 
 /** A kernel helper of the machine with the lifetime trackers' findings computed first, on the context it is called with. */
-export function withFindings<A extends unknown[]>(findings: (...a: A) => void, fn: (...a: A) => void): (...a: A) => void {
+export function withFindings<A extends unknown[]>(findings: (...a: A) => void, fn: (...a: A) => void, post?: (before: CcwContext, ...a: A) => void): (...a: A) => void {
   return (...a: A) => {
     findings(...a);
+    const before = post ? { ...(a[0] as CcwContext) } : undefined;
     fn(...a);
+    post?.(before!, ...a);
   };
+}
+
+/**
+ * vfio_ccw_drv.c vfio_ccw_sch_quiesce (v6.17-rc4): cio_disable_subchannel; only on -EBUSY (a function pending)
+ * cio_cancel_halt_clear, wait_for_completion_timeout for its interruption, flush_workqueue(vfio_ccw_work_q), disable
+ * again: afterwards the subchannel is disabled with nothing pending, io_work has copied every queued IRB if it was busy,
+ * and an idle subchannel's queued work was left alone.
+ */
+export function quiesced(before: CcwContext, c: CcwContext): void {
+  if (!before.ena) return;
+  const irbs = (x: CcwContext) => `${x.irb}/${x.irbNext}`;
+  const flushed = before.busy ? c.irb === 'none' && c.irbNext === 'none' && !c.irbOwn && !c.irbNextOwn : irbs(c) === irbs(before) && c.irbOwn === before.irbOwn && c.irbNextOwn === before.irbNextOwn;
+  if (c.ena || c.busy || c.startOwn || c.fnOwn || !flushed) c.flags |= GHOST_FLAG.QUIESCE;
 }
 
 /**

@@ -101,6 +101,11 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_MUTEX_ENTERED) === 0,
     },
     {
+      name: 'QuiesceLeavesNothing',
+      cite: 'vfio_ccw_drv.c vfio_ccw_sch_quiesce: cio_disable_subchannel; on -EBUSY cio_cancel_halt_clear, wait_for_completion_timeout, flush_workqueue(vfio_ccw_work_q) ("Flush all I/O and wait for the interrupt"), disable again: the subchannel ends disabled with no function pending, and the interruptions of a busy one have reached the I/O region',
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.QUIESCE) === 0,
+    },
+    {
       name: 'SubchannelGoneIsNotOper',
       cite: 'vfio_ccw_drv.c vfio_ccw_sch_event: `if (cio_update_schib(sch)) { if (private) vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_NOT_OPER); }`, jump table row NOT_OPER: fsm_notoper in every state but NOT_OPER: a subchannel found gone leaves the FSM in NOT_OPER with no function pending at it',
       holds: ({ context: c }) => (c.flags & (CCW_FLAG.SCH_GONE | CCW_FLAG.GONE_STILL_BUSY)) === 0,

@@ -24,7 +24,7 @@ import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventOb
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
-import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
+import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesced, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -106,6 +106,8 @@ export interface CcwVersion {
   ioTodoChecksFinal?: boolean;
   /** fsm_do_halt / fsm_do_clear's code for a condition code, replaced (a planted bug; the kernels are `asyncRet`) */
   asyncRetOf?: (cmd: AsyncCmd, cc: number) => string;
+  /** planted: vfio_ccw_sch_quiesce without its flush_workqueue(vfio_ccw_work_q) */
+  quiesceNoFlush?: boolean;
   /** planted: vfio_ccw_async_region_write without mutex_trylock(&private->io_mutex) */
   asyncUnlocked?: boolean;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
@@ -494,15 +496,15 @@ function flushIoWork(c: Ctx): void {
  * without flushing io_work; on a busy one vfio_ccw_sch_quiesce cancels, halts or clears the
  * function, waits for its interrupt and flushes io_work (always succeeding here).
  */
-const quiesce = withFindings(quiesceFindings, function vfio_ccw_sch_quiesce(c: Ctx, _v: CcwVersion, _state: StateName): void {
+const quiesce = withFindings(quiesceFindings, function vfio_ccw_sch_quiesce(c: Ctx, v: CcwVersion, _state: StateName): void {
   if (!c.ena) return;
   // the cancel/halt/clear's interruption lands in private->irb; flush_workqueue copies it (and what was queued)
-  if (c.busy) flushIoWork(c);
+  if (c.busy && !v.quiesceNoFlush) flushIoWork(c);
   c.busy = false;
   c.startOwn = false;
   c.fnOwn = false;
   c.ena = false;
-});
+}, quiesced);
 
 /** Builds the machine of one version: the jump table plus the driver code around it. */
 export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachine {

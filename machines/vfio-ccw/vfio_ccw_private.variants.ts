@@ -167,6 +167,8 @@ const GONE = ['SubchannelGoneIsNotOper'];
 const OPENED = ['OpenDeviceFailsOnlyNotOper', 'OpenCloseInOrder'];
 // bug-async-no-trylock: HSCH/CSCH reach the FSM while a write() holds io_mutex
 const UNLOCKED = ['IoMutexTrylockRefuses'];
+// bug-quiesce-no-flush: the close of a busy subchannel leaves an IRB queued (the orderly configurations close only with nothing queued)
+const UNFLUSHED = ['QuiesceLeavesNothing'];
 function planted(id: string, home: CcwConfigId, description: string, cite: string, version: CcwVersion, breaks: Partial<Record<CcwConfigId, readonly string[]>>): CcwVariant {
   return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, version, expected: same(FIXED_EXPECTED, breaks) });
 }
@@ -351,6 +353,14 @@ export const variants: readonly CcwVariant[] = [
     'vfio_ccw_fsm.c vfio_ccw_jumptable[STANDBY][OPEN] (fsm_open replaced by fsm_nop)',
     { ...FIXED, jumptable: table((t) => ({ ...t, STANDBY: { ...t.STANDBY, OPEN: 'fsm_nop' } })) },
     { 'one-writer': OPENED, ret: OPENED, irbs: OPENED, 'two-writers': OPENED, orderly: OPENED, 'orderly-hw': OPENED },
+  ),
+  planted(
+    'bug-quiesce-no-flush',
+    'one-writer',
+    'vfio_ccw_sch_quiesce without flush_workqueue(vfio_ccw_work_q): the close of a busy subchannel leaves its interruption queued',
+    'vfio_ccw_drv.c vfio_ccw_sch_quiesce (flush_workqueue removed)',
+    { ...FIXED, quiesceNoFlush: true },
+    { 'one-writer': UNFLUSHED, ret: UNFLUSHED, irbs: UNFLUSHED, 'two-writers': UNFLUSHED },
   ),
   planted(
     'bug-async-no-trylock',

@@ -111,7 +111,7 @@ export const DESIGN_READS: readonly RegExp[] = [
   // local `const d = this.design.gib` the kernel functions compare (`d === 'gib-v4'`)
   /^k\.design\.(gib|aqic|gisaDestroy) *(===|!==) *'[^']*'$/,
   /^d *(===|!==) *'(upstream|gib-v[2-5]|aqic-v4|v5\.3)'$/,
-  /^v\.(precheckIdle|resetIdleOnError|errOutIdle|cpInitialized|ioTodoNeedsMdev|schEventRevives|enabledAtProbe|asyncUnlocked)$/,
+  /^v\.(precheckIdle|resetIdleOnError|errOutIdle|cpInitialized|ioTodoNeedsMdev|schEventRevives|enabledAtProbe|asyncUnlocked|quiesceNoFlush)$/,
   /^v\.(ioMutex|ioTodo|notoper|lifecycle) *(===|!==) *'[^']*'$/,
   /^(p|this|private)\.(v6|v5_2plus|v5_14plus)$/,
   /^(kvm|k|this)\.(arch|clearRule) *(===|!==) *'[^']*'$/,

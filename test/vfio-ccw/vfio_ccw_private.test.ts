@@ -396,6 +396,20 @@ describe('orderly-hw: every hardware outcome against an orderly userspace; the r
     expect([...x.violations.keys()].sort()).toEqual(['OpenCloseInOrder', 'OpenDeviceFailsOnlyNotOper']);
     expect(traceTo(opened, x, x.violations.get('OpenDeviceFailsOnlyNotOper')!).length).toBe(1);
     expect(traceTo(opened, x, x.violations.get('OpenCloseInOrder')!).length).toBe(2);
+    // QuiesceLeavesNothing: open, an unsolicited IRB queued, HSCH cc0 (busy), close: the quiesce flushes io_work (v6.2's
+    // halt interruption overwrites the queued IRB in the single private->irb first: IRB_LOST; the fixed design queues both)
+    const closeBusy = [open, irq('unsolicited'), cmd('HSCH', 0), { type: 'vfio_ccw_mdev_close_device' }];
+    s = drive('v6.2', 'one-writer', closeBusy);
+    expect(s.value).toBe('STANDBY');
+    expect(c(s)).toMatchObject({ ena: false, busy: false, irb: 'none', flags: CCW_FLAG.IRB_LOST });
+    s = drive('fixed', 'one-writer', closeBusy);
+    expect(c(s)).toMatchObject({ ena: false, busy: false, irb: 'none', irbNext: 'none', flags: 0 });
+    s = drive('bug-quiesce-no-flush', 'one-writer', closeBusy);
+    expect(c(s)).toMatchObject({ ena: false, busy: false, irb: 'unsolicited', flags: CCW_FLAG.QUIESCE });
+    const unflushed = vfioCcwPrivate.model('bug-quiesce-no-flush', 'one-writer');
+    x = explore(unflushed);
+    expect([...x.violations.keys()]).toEqual(['QuiesceLeavesNothing']);
+    expect(traceTo(unflushed, x, x.violations.get('QuiesceLeavesNothing')!).length).toBe(4);
   });
 });
 
