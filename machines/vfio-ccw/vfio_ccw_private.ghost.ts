@@ -217,8 +217,8 @@ export function openEnabled(c: CcwContext, _before: CcwContext, e: CcwEvent): vo
   c.flags &= ~GHOST_FLAG.OPEN_DEVICE;
 }
 
-/** vfio_ccw_mdev_open_device: `if (private->state == VFIO_CCW_STATE_NOT_OPER) { ret = -EINVAL; ... }`, only for its own OPEN (vfio_ccw_mdev_reset keeps the device open). */
+/** vfio_ccw_mdev_open_device: `if (private->state == VFIO_CCW_STATE_NOT_OPER) { ret = -EINVAL; ... }`, only for its own OPEN (vfio_ccw_mdev_reset keeps the device open); the failed open leaves the device closed. */
 export function openDeviceRefused(c: CcwContext, before: CcwContext): void {
-  if ((before.flags & GHOST_FLAG.OPEN_DEVICE) === 0) c.flags |= GHOST_FLAG.OPEN_MISMATCH;
+  if ((before.flags & GHOST_FLAG.OPEN_DEVICE) === 0 || c.mdev) c.flags |= GHOST_FLAG.OPEN_MISMATCH;
   c.flags &= ~GHOST_FLAG.OPEN_DEVICE;
 }
