@@ -162,6 +162,12 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
           },
         ]),
     {
+      name: 'LoggingStartsClean',
+      cite: 'kvm_alloc_dirty_bitmap (__vcalloc: zeroed) and kvm_prepare_memory_region (bitmap_set only if kvm_dirty_log_manual_protect_and_init_set); api.rst 7.18: only "With KVM_DIRTY_LOG_INITIALLY_SET set, all the bits of the dirty bitmap will be initialized to 1": without it a new dirty bitmap has every bit clear, the one past npages too',
+      holds: (s) =>
+        op(s) !== 'KVM_SET_USER_MEMORY_REGION' || s.context.last.rc !== 0 || (s.context.mode & KVM_DIRTY_LOG_INITIALLY_SET) !== 0 || (s.context.pages.every((p) => !p.dirty) && !s.context.beyond),
+    },
+    {
       name: 'EnableCapSetsMode',
       cite: 'api.rst 7.18 KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: "args[0] ... KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ... KVM_DIRTY_LOG_INITIALLY_SET": a successful KVM_ENABLE_CAP turns on exactly the requested modes (kvm_vm_ioctl_enable_cap_generic: kvm->manual_dirty_log_protect = cap->args[0])',
       holds: (s) => op(s) !== 'KVM_ENABLE_CAP' || s.context.last.rc !== 0 || s.context.mode === (s.context.last.req?.args ?? 0),
@@ -175,6 +181,8 @@ export function invariants(arch: { s390: boolean }): Invariant<SlotContext>[] {
         const o = op(s);
         if (!r || rc === null || (o !== 'KVM_GET_DIRTY_LOG' && o !== 'KVM_CLEAR_DIRTY_LOG')) return true;
         if (arch.s390 && o === 'KVM_CLEAR_DIRTY_LOG') return rc === ENOTTY;
+        // api.rst 4.117 "first_page must be a multiple of 64": kvm_clear_dirty_log_protect checks log->first_page & 63 right after the slot id, before it looks the memslot up (so also on a slot without a dirty bitmap)
+        if (o === 'KVM_CLEAR_DIRTY_LOG' && r.first !== undefined && (r.first & 63) !== 0) return rc === EINVAL;
         // a CLEAR range the rules refuse is ClearRefusesUndocumentedRanges' and DirtyLogErrnoMeaning's
         if (o === 'KVM_CLEAR_DIRTY_LOG' && !r.documented) return true;
         // the checks' order decides between defects

@@ -194,9 +194,11 @@ export const manualAndInitiallySet = (mode: number): boolean => (mode & KVM_DIRT
 /** kvm->manual_dirty_log_protect as kvm_get_dirty_log_protect tests it (any bit) */
 const manualProtect = (mode: number): boolean => mode !== 0;
 
-/** kvm_clear_dirty_log_protect: the range check against memslot->npages (since 76d58e0f07ec, v5.1). */
+/** memslot->npages - log->first_page as the kernel computes it: unsigned long, so it wraps when first_page > npages. */
+const pagesAfter = (first: number): number => Number(BigInt.asUintN(64, BigInt(NPAGES) - BigInt(first)));
+/** kvm_clear_dirty_log_protect: the range check against memslot->npages (since 76d58e0f07ec, v5.1), in the kernel's unsigned arithmetic. */
 export const clearRangeInvalid = (first: number, num: number): boolean =>
-  first > NPAGES || num > NPAGES - first || (num < NPAGES - first && (num & 63) !== 0);
+  first > NPAGES || num > pagesAfter(first) || (num < pagesAfter(first) && (num & 63) !== 0);
 
 /** The gfns the user bitmap of a CLEAR sets: the migration bitmap in range, plus the bits past the slot when userspace sets them. */
 export function userBits(c: SlotContext, e: DirtyLogEvent): number[] {
@@ -257,19 +259,19 @@ export const baselineKernel: DirtyKernel = {
       else c.pages[indexOf(g)]!.wp = true;
     }
   },
+  // (the ghosts stale/since of the write are set by the machine's step wrapper, not here)
   __kvm_write_guest_page(c, gfn) {
-    const p = c.pages[indexOf(gfn)]!;
-    p.stale = true;
-    p.since = true;
-    p.dirty = true;
+    c.pages[indexOf(gfn)]!.dirty = true;
   },
 };
 
+/** A page before logging: the guest ran and wrote it, its PTE is writable (on s390 pgste_set_pte set UC), userspace's bitmap holds it. */
+const initialPage = (s390: boolean): PageContext => ({ dirty: false, wp: false, uc: s390, stale: true, reported: true, since: false });
+
 export function initialSlotContext(o: SlotMachineOptions): SlotContext {
-  // The guest ran before logging: its PTEs are writable, and on s390 pgste_set_pte set UC.
   return {
     mode: 0,
-    pages: PAGES.map(() => ({ dirty: false, wp: false, uc: o.s390, stale: true, reported: true, since: false })),
+    pages: PAGES.map(() => initialPage(o.s390)),
     is_dirty: false,
     beyond: false,
     copied: null,
@@ -310,6 +312,10 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
       const ioctl = (IOCTLS as readonly string[]).includes(event.type);
       const before = fingerprint(context);
       const rc = fn(c, event);
+      // ghost: a write through the hva makes the guest data newer than userspace's copy
+      if (event.type === 'kvm_write_guest_page') Object.assign(c.pages[indexOf(event.gfn)]!, { stale: true, since: true });
+      // ghost: a CLEAR that returned 0 starts a new "since" for every page it selected
+      if (event.type === 'KVM_CLEAR_DIRTY_LOG' && rc === 0) for (const [i, g] of PAGES.entries()) if (c.last.sel.includes(g)) c.pages[i]!.since = false;
       if (ioctl) {
         c.last.op = event.type;
         c.last.req = requestOf(event);
@@ -425,7 +431,6 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
         const sel = userBits(c, e);
         const rc = k.kvm_clear_dirty_log_protect(c, e, k);
         c.last.sel = sel;
-        if (rc === 0) for (const [i, g] of PAGES.entries()) if (c.last.sel.includes(g)) c.pages[i]!.since = false;
         return rc;
       }),
       // userspace sends the page: its copy is current and the migration bitmap bit is clear

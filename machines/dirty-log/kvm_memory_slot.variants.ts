@@ -68,11 +68,8 @@ const LEGACY_UNPROTECTED = ['LegacyGetReprotects', 'DirtyOrWriteProtected', 'NoL
 const MANUAL_CLEARED = ['ManualGetLeavesLog', 'GetReportsEveryDirtiedPage'];
 
 // __kvm_write_guest_page without its mark_page_dirty_in_slot: the data changes, the log does not
-const writeWithoutMark: DirtyKernel['__kvm_write_guest_page'] = (c, gfn) => {
-  const p = c.pages[PAGES.indexOf(gfn as (typeof PAGES)[number])]!;
-  p.stale = true;
-  p.since = true;
-};
+// (the machine's step wrapper records the data change as its ghosts stale/since)
+const writeWithoutMark: DirtyKernel['__kvm_write_guest_page'] = () => {};
 
 // kvm_get_dirty_log_protect with the legacy branch's kvm_arch_mmu_enable_log_dirty_pt_masked left out
 const getWithoutReprotect: DirtyKernel['kvm_get_dirty_log_protect'] = (c, e, k) =>
@@ -119,6 +116,21 @@ const clearWithoutNumPagesCheck: DirtyKernel['kvm_clear_dirty_log_protect'] = (c
   if (e.slot || e.first_page! & 63 || e.first_page! > NPAGES || e.num_pages! > NPAGES - e.first_page!) return baselineKernel.kvm_clear_dirty_log_protect(c, e, k);
   const num = Math.ceil(e.num_pages! / 64) * 64;
   return baselineKernel.kvm_clear_dirty_log_protect(c, { ...e, num_pages: Math.min(num, NPAGES - e.first_page!) }, k);
+};
+
+// kvm_clear_dirty_log_protect without `log->first_page > memslot->npages`: memslot->npages - log->first_page (unsigned long)
+// wraps, so a range starting past the slot passes the other two tests; with the bounds' only such payload (num_pages 0) the
+// loop over DIV_ROUND_UP(num_pages, BITS_PER_LONG) words copies and clears nothing, and the ioctl returns 0
+const clearWithoutFirstPageBound: DirtyKernel['kvm_clear_dirty_log_protect'] = (c, e, k) => {
+  if (!e.slot && !(e.first_page! & 63) && e.first_page! > NPAGES && e.num_pages === 0 && !e.fault) return 0;
+  return baselineKernel.kvm_clear_dirty_log_protect(c, e, k);
+};
+
+// kvm_prepare_memory_region testing kvm->manual_dirty_log_protect instead of kvm_dirty_log_manual_protect_and_init_set():
+// bitmap_set(new->dirty_bitmap, 0, new->npages) with MANUAL_PROTECT_ENABLE alone
+const prepareSetsWhenManual: DirtyKernel['kvm_prepare_memory_region'] = (c) => {
+  baselineKernel.kvm_prepare_memory_region(c);
+  if (c.mode !== 0) for (const p of c.pages) p.dirty = true;
 };
 
 // kvm_clear_dirty_log_protect answering a range past the slot with -ENOENT (as if the memslot were missing)
@@ -249,6 +261,23 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
     expected: x86(['ClearRefusesUndocumentedRanges']),
     s390: false,
     kernel: { kvm_clear_dirty_log_protect: clearWithoutNumPagesCheck },
+  }),
+  variant({
+    id: 'clear-without-first-page-bound',
+    description: 'planted: kvm_clear_dirty_log_protect drops the first_page > npages test; npages - first_page wraps and a range past the slot is accepted',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (the first operand of the 76d58e0f07ec range check removed)',
+    expected: x86(['ClearRefusesUndocumentedRanges']),
+    s390: false,
+    kernel: { kvm_clear_dirty_log_protect: clearWithoutFirstPageBound },
+  }),
+  variant({
+    id: 'prepare-sets-when-manual',
+    description: 'planted: kvm_prepare_memory_region sets every bit of the new dirty bitmap with MANUAL_PROTECT_ENABLE alone (tests the capability, not INITIALLY_SET)',
+    cite: 'planted bug in virt/kvm/kvm_main.c kvm_prepare_memory_region (kvm->manual_dirty_log_protect for kvm_dirty_log_manual_protect_and_init_set(kvm))',
+    expected: { manual: ['LoggingStartsClean'], 'initially-set': [], legacy: [], faults: GET_EFAULT_LOSES },
+    configuration: 'manual',
+    s390: false,
+    kernel: { kvm_prepare_memory_region: prepareSetsWhenManual },
   }),
   variant({
     id: 'clear-reprotects-unset-bits',

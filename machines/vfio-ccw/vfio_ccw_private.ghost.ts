@@ -4,7 +4,11 @@
 // properties' observers, not kernel code, and this file is not mutated (src/mutate/scope.ts
 // mutates *.machine.ts). Pinned to Documentation/arch/s390/vfio-ccw.rst and
 // drivers/s390/cio/vfio_ccw_{fsm,ops}.c of v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
-import { CCW_FAULT, CCW_FLAG, fsmEvent, ioMutexFree, type CcwContext, type CcwEvent, type CcwVersion, type StateName } from './vfio_ccw_private.machine.ts';
+import { CCW_FAULT, CCW_FLAG, fsmEvent, io_mutex, type CcwContext, type CcwEvent, type CcwVersion, type StateName } from './vfio_ccw_private.machine.ts';
+import { lockFree } from '../kthread.ts';
+
+/** private->io_mutex is held, by a coarse writer or by a thread (worked out here, apart from the machine's ioMutexFree). */
+const ioMutexHeld = (c: CcwContext): boolean => c.mutex !== -1 || !lockFree(c, io_mutex);
 
 /** The ghost bits of CCW_FLAG (machine.ts re-exports them there). */
 export const GHOST_FLAG = {
@@ -16,6 +20,20 @@ export const GHOST_FLAG = {
   ASYNC_CC: 16384,
   /** an FSM handler of VFIO_CCW_EVENT_ASYNC_REQ stored this access's cmd_region->ret_code (set by storeAsyncRet, consumed by the handler's own check) */
   ASYNC_STORED: 32768,
+  /** an access entered the I/O or cmd region while io_mutex was held (vfio_ccw_mdev_write_io_region / vfio_ccw_async_region_write: mutex_trylock fails, -EAGAIN) */
+  IO_MUTEX_ENTERED: 65536,
+  /** the cmd region's write passed its trylock: an ASYNC_REQ handler must store its code in this step (consumed by asyncRetMeaning) */
+  ASYNC_ENTERED: 131072,
+  /** vfio_ccw_sch_event found the subchannel gone outside NOT_OPER: VFIO_CCW_EVENT_NOT_OPER's fsm_notoper must run in this step (consumed there) */
+  SCH_GONE: 262144,
+  /** the subchannel is gone (cio_update_schib failed) but a function is still pending at it */
+  GONE_STILL_BUSY: 524288,
+  /** vfio_ccw_mdev_open_device fired OPEN: fsm_open's success or the -EINVAL return must follow in this step (consumed there) */
+  OPEN_DEVICE: 1048576,
+  /** fsm_open: cio_enable_subchannel succeeded but the subchannel is not enabled, or the -EINVAL return of open_device ran for an OPEN open_device did not fire */
+  OPEN_MISMATCH: 2097152,
+  /** vfio_ccw_sch_quiesce left the subchannel enabled, a function pending, or (busy) io_work unflushed, or flushed an idle one's */
+  QUIESCE: 4194304,
 } as const;
 
 /**
@@ -94,17 +112,32 @@ export function storeAsyncRet(c: CcwContext, code: string): void {
  */
 export function asyncRetMeaning(c: CcwContext, _before: CcwContext, _e: CcwEvent, state: StateName): void {
   if ((c.flags & GHOST_FLAG.ASYNC_STORED) === 0) c.flags |= GHOST_FLAG.RET_NOT_STORED;
-  c.flags &= ~GHOST_FLAG.ASYNC_STORED;
+  c.flags &= ~(GHOST_FLAG.ASYNC_STORED | GHOST_FLAG.ASYNC_ENTERED);
   if (c.asyncRet === '-EIO' && !notReady(state)) c.flags |= CCW_FLAG.ASYNC;
   if (c.asyncRet === '-EAGAIN' && !otherInRequest(c, undefined)) c.flags |= CCW_FLAG.ASYNC;
 }
 
 /** A kernel helper of the machine with the lifetime trackers' findings computed first, on the context it is called with. */
-export function withFindings<A extends unknown[]>(findings: (...a: A) => void, fn: (...a: A) => void): (...a: A) => void {
+export function withFindings<A extends unknown[]>(findings: (...a: A) => void, fn: (...a: A) => void, post?: (before: CcwContext, ...a: A) => void): (...a: A) => void {
   return (...a: A) => {
     findings(...a);
+    const before = post ? { ...(a[0] as CcwContext) } : undefined;
     fn(...a);
+    post?.(before!, ...a);
   };
+}
+
+/**
+ * vfio_ccw_drv.c vfio_ccw_sch_quiesce (v6.17-rc4): cio_disable_subchannel; only on -EBUSY (a function pending)
+ * cio_cancel_halt_clear, wait_for_completion_timeout for its interruption, flush_workqueue(vfio_ccw_work_q), disable
+ * again: afterwards the subchannel is disabled with nothing pending, io_work has copied every queued IRB if it was busy,
+ * and an idle subchannel's queued work was left alone.
+ */
+export function quiesced(before: CcwContext, c: CcwContext): void {
+  if (!before.ena) return;
+  const irbs = (x: CcwContext) => `${x.irb}/${x.irbNext}`;
+  const flushed = before.busy ? c.irb === 'none' && c.irbNext === 'none' && !c.irbOwn && !c.irbNextOwn : irbs(c) === irbs(before) && c.irbOwn === before.irbOwn && c.irbNextOwn === before.irbNextOwn;
+  if (c.ena || c.busy || c.startOwn || c.fnOwn || !flushed) c.flags |= GHOST_FLAG.QUIESCE;
 }
 
 /**
@@ -140,10 +173,52 @@ export function openCloseOutOfOrder(c: CcwContext, _before: CcwContext, e: CcwEv
  * vfio-ccw.rst "-EAGAIN A request was being processed, and the caller should retry": only while another access holds io_mutex.
  */
 export function ioEntryMeaning(c: CcwContext, before: CcwContext, e: CcwEvent): void {
-  if (c.ret === '-EAGAIN' && c.writers[e.w!] === 'none' && ioMutexFree(before)) c.flags |= CCW_FLAG.EAGAIN;
+  if (c.ret === '-EAGAIN' && c.writers[e.w!] === 'none' && !ioMutexHeld(before)) c.flags |= CCW_FLAG.EAGAIN;
+  // the converse: mutex_trylock fails while another access holds io_mutex, and write() returns before the FSM
+  if (ioMutexHeld(before) && c.writers[e.w!] !== 'none') c.flags |= GHOST_FLAG.IO_MUTEX_ENTERED;
 }
 
-/** The same for the cmd region's entry (vfio_ccw_async_region_write's mutex_trylock): -EAGAIN given in this step only while io_mutex is held. */
+/**
+ * The same for the cmd region's entry (vfio_ccw_async_region_write's mutex_trylock): -EAGAIN given in this step only while
+ * io_mutex is held; while it is held the access returns -EAGAIN (its handler would store another code); once past it, an
+ * ASYNC_REQ handler stores this access's code in the same step (RetCodePerAccess).
+ */
 export function asyncEntryMeaning(c: CcwContext, before: CcwContext): void {
-  if (c.asyncRet === '-EAGAIN' && before.asyncRet !== '-EAGAIN' && ioMutexFree(before)) c.flags |= CCW_FLAG.ASYNC;
+  if (c.asyncRet === '-EAGAIN' && before.asyncRet !== '-EAGAIN' && !ioMutexHeld(before)) c.flags |= CCW_FLAG.ASYNC;
+  if (ioMutexHeld(before) && c.asyncRet !== '-EAGAIN') c.flags |= GHOST_FLAG.IO_MUTEX_ENTERED;
+  if (!ioMutexHeld(before)) c.flags |= GHOST_FLAG.ASYNC_ENTERED;
+}
+
+/**
+ * vfio_ccw_drv.c vfio_ccw_sch_event: `if (cio_update_schib(sch)) { if (private) vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_NOT_OPER); }`:
+ * a subchannel found gone has nothing pending, and outside NOT_OPER (whose cell is fsm_nop) the event's fsm_notoper runs.
+ */
+export function schGone(c: CcwContext, _before: CcwContext, e: CcwEvent, state: StateName): void {
+  if (e.schib !== 'gone') return;
+  if (c.busy) c.flags |= GHOST_FLAG.GONE_STILL_BUSY;
+  if (state !== 'NOT_OPER') c.flags |= GHOST_FLAG.SCH_GONE;
+}
+
+/** fsm_notoper: openCloseOutOfOrder, and the NOT_OPER event a gone subchannel fired has been handled. */
+export function notoperHandled(c: CcwContext, before: CcwContext, e: CcwEvent): void {
+  openCloseOutOfOrder(c, before, e);
+  if (e.type === fsmEvent('NOT_OPER')) c.flags &= ~GHOST_FLAG.SCH_GONE;
+}
+
+/** vfio_ccw_mdev_open_device fires OPEN: either fsm_open enables the subchannel (IDLE) or open_device returns -EINVAL. */
+export function openDeviceFired(c: CcwContext): void {
+  c.flags |= GHOST_FLAG.OPEN_DEVICE;
+}
+
+/** fsm_open (vfio_ccw_fsm.c): `ret = cio_enable_subchannel(...); if (ret) goto err_unlock; private->state = VFIO_CCW_STATE_IDLE`: on success the subchannel is enabled and open_device returns 0. */
+export function openEnabled(c: CcwContext, _before: CcwContext, e: CcwEvent): void {
+  if (e.enable !== 'ok') return;
+  if (!c.ena) c.flags |= GHOST_FLAG.OPEN_MISMATCH;
+  c.flags &= ~GHOST_FLAG.OPEN_DEVICE;
+}
+
+/** vfio_ccw_mdev_open_device: `if (private->state == VFIO_CCW_STATE_NOT_OPER) { ret = -EINVAL; ... }`, only for its own OPEN (vfio_ccw_mdev_reset keeps the device open); the failed open leaves the device closed. */
+export function openDeviceRefused(c: CcwContext, before: CcwContext): void {
+  if ((before.flags & GHOST_FLAG.OPEN_DEVICE) === 0 || c.mdev) c.flags |= GHOST_FLAG.OPEN_MISMATCH;
+  c.flags &= ~GHOST_FLAG.OPEN_DEVICE;
 }

@@ -93,7 +93,22 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
     {
       name: 'RetCodePerAccess',
       cite: `${DOC}: "ret_code stores a return code for each access of the region" (I/O region; the cmd region's ret_code likewise): vfio_ccw_ops.c vfio_ccw_mdev_write_io_region copies userspace's bytes over the region (ret_code included) and returns ret_code ?: count after vfio_ccw_fsm_event(IO_REQ); vfio_ccw_async.c vfio_ccw_async_region_write likewise after ASYNC_REQ: every path of every handler stores this access's code, and the code stored reaches the caller`,
-      holds: ({ context: c }) => (c.flags & (CCW_FLAG.RET_NOT_STORED | CCW_FLAG.RET_STORED | CCW_FLAG.ASYNC_STORED)) === 0,
+      holds: ({ context: c }) => (c.flags & (CCW_FLAG.RET_NOT_STORED | CCW_FLAG.RET_STORED | CCW_FLAG.ASYNC_STORED | CCW_FLAG.ASYNC_ENTERED)) === 0,
+    },
+    {
+      name: 'IoMutexTrylockRefuses',
+      cite: 'vfio_ccw_ops.c vfio_ccw_mdev_write_io_region and vfio_ccw_async.c vfio_ccw_async_region_write: `if (!mutex_trylock(&private->io_mutex)) return -EAGAIN` (4f76617378ee "vfio-ccw: protect the I/O region"): an access that finds io_mutex held by another returns -EAGAIN and does not reach the FSM',
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_MUTEX_ENTERED) === 0,
+    },
+    {
+      name: 'QuiesceLeavesNothing',
+      cite: 'vfio_ccw_drv.c vfio_ccw_sch_quiesce: cio_disable_subchannel; on -EBUSY cio_cancel_halt_clear, wait_for_completion_timeout, flush_workqueue(vfio_ccw_work_q) ("Flush all I/O and wait for the interrupt"), disable again: the subchannel ends disabled with no function pending, and the interruptions of a busy one have reached the I/O region',
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.QUIESCE) === 0,
+    },
+    {
+      name: 'SubchannelGoneIsNotOper',
+      cite: 'vfio_ccw_drv.c vfio_ccw_sch_event: `if (cio_update_schib(sch)) { if (private) vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_NOT_OPER); }`, jump table row NOT_OPER: fsm_notoper in every state but NOT_OPER: a subchannel found gone leaves the FSM in NOT_OPER with no function pending at it',
+      holds: ({ context: c }) => (c.flags & (CCW_FLAG.SCH_GONE | CCW_FLAG.GONE_STILL_BUSY)) === 0,
     },
     {
       name: 'IoSuccessMeansStarted',
@@ -138,6 +153,11 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       name: 'NotOperIsADeadEnd',
       cite: '204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close": "This makes the NOT_OPER state a dead-end path"',
       holds: ({ value, context: c }) => !c.dead || fsmState(value) === 'NOT_OPER',
+    });
+    list.push({
+      name: 'OpenDeviceFailsOnlyNotOper',
+      cite: 'vfio_ccw_ops.c vfio_ccw_mdev_open_device: vfio_ccw_fsm_event(OPEN), then `if (private->state == VFIO_CCW_STATE_NOT_OPER) { ret = -EINVAL; goto err_unregister; }`; vfio_ccw_fsm.c fsm_open: cio_enable_subchannel succeeded -> IDLE: an open either enables the subchannel or is refused, and only open_device\'s own OPEN is refused (vfio_ccw_mdev_reset keeps the device open)',
+      holds: ({ context: c }) => (c.flags & (CCW_FLAG.OPEN_DEVICE | CCW_FLAG.OPEN_MISMATCH)) === 0,
     });
     list.push({
       name: 'OpenCloseInOrder',

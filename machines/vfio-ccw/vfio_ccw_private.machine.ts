@@ -24,7 +24,7 @@ import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventOb
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
-import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, openCloseOutOfOrder, quiesceFindings, retReachesUser, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
+import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesced, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -106,6 +106,10 @@ export interface CcwVersion {
   ioTodoChecksFinal?: boolean;
   /** fsm_do_halt / fsm_do_clear's code for a condition code, replaced (a planted bug; the kernels are `asyncRet`) */
   asyncRetOf?: (cmd: AsyncCmd, cc: number) => string;
+  /** planted: vfio_ccw_sch_quiesce without its flush_workqueue(vfio_ccw_work_q) */
+  quiesceNoFlush?: boolean;
+  /** planted: vfio_ccw_async_region_write without mutex_trylock(&private->io_mutex) */
+  asyncUnlocked?: boolean;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
   sschCc2?: 'ebusy' | 'positive' | 'success' | 'eacces';
 }
@@ -492,15 +496,15 @@ function flushIoWork(c: Ctx): void {
  * without flushing io_work; on a busy one vfio_ccw_sch_quiesce cancels, halts or clears the
  * function, waits for its interrupt and flushes io_work (always succeeding here).
  */
-const quiesce = withFindings(quiesceFindings, function vfio_ccw_sch_quiesce(c: Ctx, _v: CcwVersion, _state: StateName): void {
+const quiesce = withFindings(quiesceFindings, function vfio_ccw_sch_quiesce(c: Ctx, v: CcwVersion, _state: StateName): void {
   if (!c.ena) return;
   // the cancel/halt/clear's interruption lands in private->irb; flush_workqueue copies it (and what was queued)
-  if (c.busy) flushIoWork(c);
+  if (c.busy && !v.quiesceNoFlush) flushIoWork(c);
   c.busy = false;
   c.startOwn = false;
   c.fnOwn = false;
   c.ena = false;
-});
+}, quiesced);
 
 /** Builds the machine of one version: the jump table plus the driver code around it. */
 export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachine {
@@ -589,14 +593,14 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       if (v.lifecycle === 'open_close') c.dead = true;
       if (v.notoper === 'cp_free') cpFree(c, -1);
       if (v.notoper === 'notoper_work') c.notoperWork = true;
-    }, openCloseOutOfOrder),
+    }, notoperHandled),
     // vfio_ccw_fsm.c fsm_open: cio_enable_subchannel, or VFIO_CCW_EVENT_NOT_OPER on failure
     fsm_open: kfn((c, e, fx) => {
       if (e.enable === 'ok') return void (c.ena = true);
       fx.raise({ type: fsmEvent('NOT_OPER') });
       // from vfio_ccw_mdev_open_device, whose NOT_OPER check must see the recursive event (a reset keeps the device open)
       if (e.from !== 'reset') fx.raise({ type: 'open_device_ret' });
-    }),
+    }, openEnabled),
     // vfio_ccw_fsm.c fsm_close: disable (quiesce if busy), cp_free; NOT_OPER if not enabled
     fsm_close: kfn((c, _e, fx, { state }) => {
       if (!c.ena) return fx.raise({ type: fsmEvent('NOT_OPER') });
@@ -681,10 +685,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       c.startOwn = false;
       c.fnOwn = false;
       fx.raise({ type: fsmEvent('NOT_OPER') });
-    }),
+    }, schGone),
     // vfio_ccw_async.c vfio_ccw_async_region_write: mutex_trylock, ASYNC_REQ
     vfio_ccw_async_region_write: kfn((c, e, fx) => {
-      if (!ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
+      if (!v.asyncUnlocked && !ioMutexFree(c)) return void (c.asyncRet = '-EAGAIN');
       fx.raise({ type: fsmEvent('ASYNC_REQ'), cmd: e.cmd!, cc: e.cc! });
     }, asyncEntryMeaning),
     // vfio_ccw_ops.c vfio_ccw_mdev_create
@@ -708,8 +712,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     vfio_ccw_mdev_open_device: kfn((c, e, fx) => {
       c.mdev = true;
       fx.raise({ type: fsmEvent('OPEN'), enable: e.enable! });
-    }),
-    open_device_ret: kfn((c) => void (c.mdev = false)),
+    }, openDeviceFired),
+    open_device_ret: kfn((c) => void (c.mdev = false), openDeviceRefused),
     // vfio_ccw_ops.c vfio_ccw_mdev_close_device: CLOSE
     vfio_ccw_mdev_close_device: kfn((c, _e, fx) => {
       c.mdev = false;
@@ -835,7 +839,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       ];
     }
     on.vfio_ccw_sch_event = [
-      { guard: b.schibGone === 'idle' ? and(['schib_gone', 'sch_event_bound'] as never) : 'schib_gone', actions: 'vfio_ccw_sch_event', meta: k },
+      { guard: b.schibGone === 'idle' ? and(['schib_gone', 'sch_event_bound'] as never) : 'schib_gone', actions: { type: 'vfio_ccw_sch_event', params: { state: s } }, meta: k },
       ...(v.schEventRevives && s === 'NOT_OPER'
         ? [
             { guard: 'mdev_held', target: 'IDLE', actions: 'vfio_ccw_sch_event', meta: k },

@@ -161,6 +161,14 @@ const FIXED: CcwVersion = { ...V6_NOTOPER_WORK, irbQueue: true, irbIdentity: tru
 const FIXED_EXPECTED: string[] = [];
 
 /** A planted bug on the fixed design: what it breaks, per configuration. */
+// bug-idle-notoper-nop: vfio_ccw_sch_event in IDLE leaves the FSM there (orderly finds no subchannel gone)
+const GONE = ['SubchannelGoneIsNotOper'];
+// bug-standby-open-nop: open_device returns 0 in STANDBY; the close that follows meets CLOSE's fsm_notoper cell of STANDBY
+const OPENED = ['OpenDeviceFailsOnlyNotOper', 'OpenCloseInOrder'];
+// bug-async-no-trylock: HSCH/CSCH reach the FSM while a write() holds io_mutex
+const UNLOCKED = ['IoMutexTrylockRefuses'];
+// bug-quiesce-no-flush: the close of a busy subchannel leaves an IRB queued (the orderly configurations close only with nothing queued)
+const UNFLUSHED = ['QuiesceLeavesNothing'];
 function planted(id: string, home: CcwConfigId, description: string, cite: string, version: CcwVersion, breaks: Partial<Record<CcwConfigId, readonly string[]>>): CcwVariant {
   return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, version, expected: same(FIXED_EXPECTED, breaks) });
 }
@@ -329,6 +337,38 @@ export const variants: readonly CcwVariant[] = [
     'vfio_ccw_fsm.c fsm_do_halt, `case 1: case 2:` moved above `ret = 0`',
     { ...FIXED, asyncRetOf: (cmd, cc) => (cmd === 'HSCH' && (cc === 1 || cc === 2) ? 'count' : asyncRet(cmd, cc)) },
     { 'orderly-hw': ['AsyncRetIsConditionCode'] },
+  ),
+  planted(
+    'bug-idle-notoper-nop',
+    'one-writer',
+    'the jump table answers NOT_OPER in IDLE with fsm_nop: a subchannel found gone while idle stays IDLE',
+    'vfio_ccw_fsm.c vfio_ccw_jumptable[IDLE][NOT_OPER] (fsm_notoper replaced by fsm_nop)',
+    { ...FIXED, jumptable: table((t) => ({ ...t, IDLE: { ...t.IDLE, NOT_OPER: 'fsm_nop' } })) },
+    { 'one-writer': GONE, ret: GONE, irbs: GONE, 'two-writers': GONE, 'orderly-hw': GONE },
+  ),
+  planted(
+    'bug-standby-open-nop',
+    'one-writer',
+    'the jump table answers OPEN in STANDBY with fsm_nop: open_device returns 0 with the subchannel never enabled',
+    'vfio_ccw_fsm.c vfio_ccw_jumptable[STANDBY][OPEN] (fsm_open replaced by fsm_nop)',
+    { ...FIXED, jumptable: table((t) => ({ ...t, STANDBY: { ...t.STANDBY, OPEN: 'fsm_nop' } })) },
+    { 'one-writer': OPENED, ret: OPENED, irbs: OPENED, 'two-writers': OPENED, orderly: OPENED, 'orderly-hw': OPENED },
+  ),
+  planted(
+    'bug-quiesce-no-flush',
+    'one-writer',
+    'vfio_ccw_sch_quiesce without flush_workqueue(vfio_ccw_work_q): the close of a busy subchannel leaves its interruption queued',
+    'vfio_ccw_drv.c vfio_ccw_sch_quiesce (flush_workqueue removed)',
+    { ...FIXED, quiesceNoFlush: true },
+    { 'one-writer': UNFLUSHED, ret: UNFLUSHED, irbs: UNFLUSHED, 'two-writers': UNFLUSHED },
+  ),
+  planted(
+    'bug-async-no-trylock',
+    'orderly-hw',
+    'vfio_ccw_async_region_write without its mutex_trylock(&private->io_mutex): a halt or clear reaches the FSM while a write() holds io_mutex',
+    'vfio_ccw_async.c vfio_ccw_async_region_write (the trylock and its -EAGAIN removed)',
+    { ...FIXED, asyncUnlocked: true },
+    { 'one-writer': UNLOCKED, ret: UNLOCKED, irbs: UNLOCKED, 'two-writers': UNLOCKED, orderly: UNLOCKED, 'orderly-hw': UNLOCKED },
   ),
   variant({
     id: 'bug-reset-lock-after-close',

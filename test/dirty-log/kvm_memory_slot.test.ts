@@ -43,6 +43,7 @@ describe('kvm_memory_slot: registry and catalogue', () => {
     expect(spec.variants.map((v) => v.id)).toEqual([
       'baseline', 's390', 'v5.0', 'clear-without-reprotect', 'write-guest-without-mark', 's390-write-guest-without-mark',
       'get-without-reprotect', 'legacy-get-keeps-bits', 'manual-get-clears', 'clear-whole-word', 'clear-without-num-pages-check',
+      'clear-without-first-page-bound', 'prepare-sets-when-manual',
       'clear-reprotects-unset-bits', 'clear-range-enoent', 'initially-set-first-word', 'initially-set-aligned', 'initially-set-protects',
       'enable-cap-initially-set-alone',
       'enable-cap-drops-initially-set',
@@ -257,6 +258,12 @@ describe('kvm_memory_slot: counterexamples and witnesses, traced by hand through
     expect(steps('enable-cap-drops-initially-set', 'initially-set', 'EnableCapSetsMode')).toEqual([['KVM_ENABLE_CAP', 3]]);
     // get-ignores-copy-fault: the first GET into a faulting buffer already answers 0
     expect(steps('get-ignores-copy-fault', 'faults', 'DirtyLogRefusesDefects')).toEqual([['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_GET_DIRTY_LOG', undefined]]);
+    // clear-without-first-page-bound: CLEAR(first_page 128, num_pages 0) on a 96-page slot answers 0 (api.rst 4.117 refuses first_page > npages)
+    expect(steps('clear-without-first-page-bound', 'manual', 'ClearRefusesUndocumentedRanges')).toEqual([
+      ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_CLEAR_DIRTY_LOG', 128],
+    ]);
+    // prepare-sets-when-manual: MANUAL_PROTECT_ENABLE alone, the new bitmap is all ones at KVM_SET_USER_MEMORY_REGION
+    expect(steps('prepare-sets-when-manual', 'manual', 'LoggingStartsClean')).toEqual([['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined]]);
     expect(steps('clear-without-num-pages-check', 'manual', 'ClearRefusesUndocumentedRanges')).toEqual([
       ['KVM_ENABLE_CAP', 1], ['KVM_SET_USER_MEMORY_REGION', undefined], ['KVM_CLEAR_DIRTY_LOG', 0],
     ]);

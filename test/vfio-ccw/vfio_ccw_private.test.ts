@@ -358,6 +358,59 @@ describe('orderly-hw: every hardware outcome against an orderly userspace; the r
     // open, HSCH cc1
     expect(traceTo(m, x, x.violations.get('AsyncRetIsConditionCode')!).length).toBe(2);
   });
+
+  it('IoMutexTrylockRefuses, SubchannelGoneIsNotOper, OpenDeviceFailsOnlyNotOper: v6.2 keeps them; each planted variant breaks its own (traces by hand)', () => {
+    const gone = { type: 'vfio_ccw_sch_event', schib: 'gone' };
+    // v6.2: a halt while the writer holds io_mutex gets -EAGAIN and starts nothing
+    let s = drive('v6.2', 'orderly-hw', [open, ...write().slice(0, 1), cmd('CSCH', 3)]);
+    expect(c(s)).toMatchObject({ asyncRet: '-EAGAIN', busy: false, mutex: 0, flags: 0 });
+    // bug-async-no-trylock: open, write() entry (io_mutex held), HSCH cc0 reaches fsm_do_halt
+    const unlocked = vfioCcwPrivate.model('bug-async-no-trylock', 'one-writer');
+    let x = explore(unlocked);
+    expect([...x.violations.keys()]).toEqual(['IoMutexTrylockRefuses']);
+    expect(traceTo(unlocked, x, x.violations.get('IoMutexTrylockRefuses')!).length).toBe(3);
+    s = drive('bug-async-no-trylock', 'one-writer', [open, ...write().slice(0, 1), cmd('HSCH', 0)]);
+    expect(c(s)).toMatchObject({ asyncRet: 'count', busy: true, flags: CCW_FLAG.IO_MUTEX_ENTERED });
+    // v6.2: gone in IDLE -> NOT_OPER, nothing left flagged
+    s = drive('v6.2', 'one-writer', [open, gone]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(c(s).flags).toBe(0);
+    // bug-idle-notoper-nop: open, gone: still IDLE
+    s = drive('bug-idle-notoper-nop', 'one-writer', [open, gone]);
+    expect(s.value).toBe('IDLE');
+    expect(c(s).flags).toBe(CCW_FLAG.SCH_GONE);
+    const nop = vfioCcwPrivate.model('bug-idle-notoper-nop', 'one-writer');
+    x = explore(nop);
+    expect([...x.violations.keys()]).toEqual(['SubchannelGoneIsNotOper']);
+    expect(traceTo(nop, x, x.violations.get('SubchannelGoneIsNotOper')!).length).toBe(2);
+    // v6.2: an open whose enable fails ends NOT_OPER with the device not opened (-EINVAL); a successful one enables
+    s = drive('v6.2', 'one-writer', [{ type: 'vfio_ccw_mdev_open_device', enable: 'fail' }]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(c(s)).toMatchObject({ mdev: false, ena: false, flags: 0 });
+    // bug-standby-open-nop: open_device returns 0 in STANDBY with the subchannel disabled (1 step); its close meets fsm_notoper (2)
+    s = drive('bug-standby-open-nop', 'one-writer', [open]);
+    expect(s.value).toBe('STANDBY');
+    expect(c(s)).toMatchObject({ mdev: true, ena: false, flags: CCW_FLAG.OPEN_DEVICE });
+    const opened = vfioCcwPrivate.model('bug-standby-open-nop', 'one-writer');
+    x = explore(opened);
+    expect([...x.violations.keys()].sort()).toEqual(['OpenCloseInOrder', 'OpenDeviceFailsOnlyNotOper']);
+    expect(traceTo(opened, x, x.violations.get('OpenDeviceFailsOnlyNotOper')!).length).toBe(1);
+    expect(traceTo(opened, x, x.violations.get('OpenCloseInOrder')!).length).toBe(2);
+    // QuiesceLeavesNothing: open, an unsolicited IRB queued, HSCH cc0 (busy), close: the quiesce flushes io_work (v6.2's
+    // halt interruption overwrites the queued IRB in the single private->irb first: IRB_LOST; the fixed design queues both)
+    const closeBusy = [open, irq('unsolicited'), cmd('HSCH', 0), { type: 'vfio_ccw_mdev_close_device' }];
+    s = drive('v6.2', 'one-writer', closeBusy);
+    expect(s.value).toBe('STANDBY');
+    expect(c(s)).toMatchObject({ ena: false, busy: false, irb: 'none', flags: CCW_FLAG.IRB_LOST });
+    s = drive('fixed', 'one-writer', closeBusy);
+    expect(c(s)).toMatchObject({ ena: false, busy: false, irb: 'none', irbNext: 'none', flags: 0 });
+    s = drive('bug-quiesce-no-flush', 'one-writer', closeBusy);
+    expect(c(s)).toMatchObject({ ena: false, busy: false, irb: 'unsolicited', flags: CCW_FLAG.QUIESCE });
+    const unflushed = vfioCcwPrivate.model('bug-quiesce-no-flush', 'one-writer');
+    x = explore(unflushed);
+    expect([...x.violations.keys()]).toEqual(['QuiesceLeavesNothing']);
+    expect(traceTo(unflushed, x, x.violations.get('QuiesceLeavesNothing')!).length).toBe(4);
+  });
 });
 
 describe('io-todo-race: vfio_ccw_sch_io_todo as a thread of steps against VFIO_DEVICE_RESET and the device life cycle', () => {
