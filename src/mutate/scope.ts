@@ -79,7 +79,7 @@ export const SUT_NOT_MUTATED: Readonly<Record<string, string>> = {
  * wrappers that copy a context and record effects (kernel, update, kfn, call, clone; the
  * dirty-log machine's `step`, which records what the last step returned and touched, and
  * composeMachine's `step`, which names the kvm_destroy_vm state a region waits for; `ledgered` /
- * `ghostLedger` / `gibLedgered`, the issue-14 step ledgers of the gisa, vcpu and GIB actions), the
+ * `ghostLedger` / `gibLedgered` / `apLedgered`, the issue-14 step ledgers of the gisa, vcpu, GIB and vfio-ap actions), the
  * transition and event helpers, the builders of machine configurations (regions, machines,
  * implementation tables, initial contexts, event lists), the guards that route an event to
  * its object's region (`*_mine`: modelling, not kernel logic), the exploration bounds
@@ -93,7 +93,7 @@ export const SUT_NOT_MUTATED: Readonly<Record<string, string>> = {
  */
 export const NOT_KERNEL: Readonly<Record<MutantKind, RegExp>> = {
   machine:
-    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine|step|ledgered|ghostLedger|gibLedgered)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible)$/,
+    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine|step|ledgered|ghostLedger|gibLedgered|apLedgered)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible)$/,
   sut: /^(UserMemory|Allocator|MigrationTool|VfioCcwSut)(\.|$)|(^|\.)(observe\w*|apply|whereOf|run)$/,
 };
 
