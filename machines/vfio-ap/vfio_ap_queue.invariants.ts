@@ -4,7 +4,7 @@ import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
-import { pqapAqic, type PqapAqic, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
+import type { AqicOff, AqicOutcome, PqapAqic, ZapqAnswer } from './vfio_ap_queue.machine.ts';
 
 export const QueueTypeOK = inv(
   'QueueTypeOK',
@@ -158,7 +158,7 @@ export const FreedQueueHoldsNothing = inv(
 
 /** a queue as the ghost checks compare it (faults without GUEST_TOLD_SUCCESS, which the handle_pqap action itself records) */
 interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean }
-interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined }
+interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined }
 
 function apSnap(c: SystemContext): ApSnap {
   return {
@@ -166,6 +166,9 @@ function apSnap(c: SystemContext): ApSnap {
     ref: c.vms.map((k) => [...k.gisa.ref]),
     origin: c.vms.map((k) => k.gisa.origin),
     users: c.vms.map((k) => k.users),
+    ipm: c.vms.map((k) => k.gisa.ipm),
+    gisaFreed: c.vms.map((k) => k.gisa.freed),
+    inSie: c.vms.map((k) => k.vcpus.some((v) => v.inSie)),
     kvm: c.mdev.kvm,
     kvmRef: c.mdev.kvmRef,
     hook: c.mdev.hook,
@@ -242,6 +245,24 @@ function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status: unkno
   }
 }
 
+/** PQAP(AQIC) as the guest's registers give it (handle_pqap: GR1 bit 16 is IR, `status & 0x07` the ISC), read from the event apart from the machine's own decoding */
+function guestAqic(e: SpecEvent): PqapAqic {
+  if (e.ir !== 1) return e.off === undefined ? { ir: 0 } : { ir: 0, off: e.off as AqicOff };
+  return { ir: 1, isc: (e.isc ?? 0) & 0x07, outcome: e.outcome as AqicOutcome };
+}
+
+/**
+ * The AP's side of the AQIC contract (FAULT.AQIC_STEP_POST): an AP with interruptions enabled (ap_aqic ir=1 answered NORMAL)
+ * sets the NIB and makes aqic_gisa.gisc pending in the GISA at aqic_gisa.gisa (the IPM bit 0x80 >> isc), unless millicode
+ * presents it at once to a vcpu in SIE enabled for it; a freed GISA is GISA_WRITE_AFTER_FREE's business. No queue changes.
+ */
+function airqPost(b: ApSnap, a: ApSnap, q: number): boolean {
+  const qb = b.queues[q]!;
+  if (!a.queues.every((x, i) => sameQ(x, b.queues[i]!))) return false;
+  if (!qb.irq || qb.hwGisa < 0 || b.gisaFreed[qb.hwGisa] || b.inSie[qb.hwGisa]) return true;
+  return (a.ipm[qb.hwGisa]! & (0x80 >> qb.hwIsc)) !== 0;
+}
+
 /** what vfio_ap_mdev_reset_queue leaves for ZAPQ answer `zapq` (undefined: the coarse one-step reset) with matrix_mdev->kvm `kvm`; the ISC whose registration it dropped */
 function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined): { ok: boolean; dropped: number } {
   if (zapq === undefined || qb.work === undefined) {
@@ -311,7 +332,7 @@ interface ApLedgerKernel {
  * `kernel(fn)` with the step's postcondition checked (upstream design only): `op` 'aqic' (handle_pqap; `fn` returns the status),
  * 'close', 'flush' or 'remove'. One wrapper call, so the mutation analysis names `fn` after its action.
  */
-export function apLedgered(op: 'aqic' | 'close' | 'flush' | 'remove', k: ApLedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {
+export function apLedgered(op: 'aqic' | 'airq' | 'close' | 'flush' | 'remove', k: ApLedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {
   return kernel((c, e, ix, fx) => {
     if (k.design.aqic !== 'upstream') return void fn(c, e, ix, fx);
     const raw = probe.unwrap(c);
@@ -319,8 +340,9 @@ export function apLedgered(op: 'aqic' | 'close' | 'flush' | 'remove', k: ApLedge
     const rc = fn(c, e, ix, fx);
     const a = apSnap(raw);
     const q = ix.q ?? 0;
-    if (op === 'aqic') {
-      if (!aqicPost(b, a, q, pqapAqic(e), rc) && raw.queues[q]) raw.queues[q]!.faults |= FAULT.AQIC_STEP_POST;
+    if (op === 'aqic' || op === 'airq') {
+      const ok = op === 'aqic' ? aqicPost(b, a, q, guestAqic(e), rc) : airqPost(b, a, q);
+      if (!ok && raw.queues[q]) raw.queues[q]!.faults |= FAULT.AQIC_STEP_POST;
     } else if (!resetStepPost(op, b, a, e, q)) {
       for (const x of raw.queues) x.faults |= FAULT.RESET_STEP_POST;
     }
@@ -329,7 +351,7 @@ export function apLedgered(op: 'aqic' | 'close' | 'flush' | 'remove', k: ApLedge
 
 export const AqicStepPostcondition = inv(
   'AqicStepPostcondition',
-  'vfio_ap_ops.c (v6.17-rc4) handle_pqap -> vfio_ap_irq_enable: INVALID_ADDRESS with nothing taken for an invalid NIB or a failed vfio_pin_pages, and after unpinning for a failed kvm_s390_gisc_register; ap_aqic NORMAL: vfio_ap_free_aqic_resources of the older configuration, saved_iova = nib (pinned), saved_isc = isc (registered), the AP interrupting on it into matrix_mdev->kvm\'s GISA; OTHERWISE_CHANGED: kvm_s390_gisc_unregister then vfio_unpin_pages of what it took, the rest as it was; any other response: vfio_ap_irq_disable; vfio_ap_irq_disable: ap_aqic(ir=0), vfio_ap_wait_for_irqclear, vfio_ap_free_aqic_resources on every path (end_free), the status the AP gave',
+  'the AP (AQIC ir=1 accepted) makes the ISC it was given pending in the GISA it was given (IPM bit), unless presented at once to a vcpu in SIE; vfio_ap_ops.c (v6.17-rc4) handle_pqap -> vfio_ap_irq_enable: INVALID_ADDRESS with nothing taken for an invalid NIB or a failed vfio_pin_pages, and after unpinning for a failed kvm_s390_gisc_register; ap_aqic NORMAL: vfio_ap_free_aqic_resources of the older configuration, saved_iova = nib (pinned), saved_isc = isc (registered), the AP interrupting on it into matrix_mdev->kvm\'s GISA; OTHERWISE_CHANGED: kvm_s390_gisc_unregister then vfio_unpin_pages of what it took, the rest as it was; any other response: vfio_ap_irq_disable; vfio_ap_irq_disable: ap_aqic(ir=0), vfio_ap_wait_for_irqclear, vfio_ap_free_aqic_resources on every path (end_free), the status the AP gave',
   ({ context }) => context.queues.every((q) => !(q.faults & FAULT.AQIC_STEP_POST)),
   { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
 );

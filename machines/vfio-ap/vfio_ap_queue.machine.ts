@@ -364,7 +364,8 @@ export function queueImplementations(k: Kernel) {
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
       PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
-      AP_ADAPTER_INTERRUPTION: kernel((c, _e, ix, fx) => {
+      // (apLedgered: the AP's side of AqicStepPostcondition)
+      AP_ADAPTER_INTERRUPTION: apLedgered('airq', k, (c, _e, ix, fx) => {
         const q = queueOf(c, ix.q!);
         if (!q.nib) q.faults |= FAULT.NIB_WRITE_UNPINNED; // the NIB given to AQIC is the saved one
         if (q.hwGisa >= 0) k.gisa_adapter_interruption(c, q.hwGisa, q.hwIsc, fx);
