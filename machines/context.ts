@@ -103,6 +103,10 @@ export const FAULT = {
   KICKER_STEP_POST: 1048576,
   /** ghost (issue 14): gib_alert_irq_handler / process_gib_alert_list left the GIB alert list, the GAL interruption or a kicker other than interrupt.c says */
   GIB_STEP_POST: 2097152,
+  /** ghost (issue 14, apconc3): handle_pqap's vfio_ap_irq_enable / vfio_ap_irq_disable left the queue, the pins, the GISC registrations or the guest's status other than vfio_ap_ops.c says */
+  AQIC_STEP_POST: 16777216,
+  /** ghost (issue 14, apconc3): vfio_ap_mdev_unset_kvm (its resets, flush_work, the put) or vfio_ap_mdev_remove_queue left the queues or the KVM reference other than vfio_ap_ops.c says */
+  RESET_STEP_POST: 33554432,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

@@ -34,7 +34,7 @@ const tutorial: [file: string, lines: RegExp[]][] = [
       // the AP is quiet after ZAPQ, so the conditional reset is skipped and the queue goes with its saved NIB
       /6\. \[guest\] PQAP_AQIC \{"q":0,"ir":1,"isc":3,"outcome":"NORMAL"\}[^\n]*ctx\.queues\.0\.pins=1 ctx\.queues\.0\.irq=true/,
       /7\. \[guest\] PQAP_ZAPQ \{"q":0\}  -> ctx\.queues\.0\.irq=false ctx\.queues\.0\.hwIsc=-1 ctx\.queues\.0\.hwGisa=-1/,
-      /8\. \[userspace\] vfio_ap_mdev_remove_queue \{"q":0\}  -> state\.q0=removed\n/,
+      /8\. \[userspace\] vfio_ap_mdev_remove_queue \{"q":0\}  -> state\.q0=removed ctx\.queues\.0\.faults=33554432\n/,
     ],
   ],
   [

@@ -27,6 +27,7 @@ import { FAULT, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 import type { ZapqAnswer } from './vfio_ap_queue.machine.ts';
+import { apLedgered } from './vfio_ap_queue.invariants.ts';
 
 /** The kernel functions of the matrix mdev's tie to a KVM (drivers/s390/crypto/vfio_ap_ops.c), entries of the machine's kernel table. */
 export const mdevKernel = {
@@ -105,9 +106,10 @@ export function mdevImplementations(k: Kernel) {
       // vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
       vfio_ap_mdev_open_device: kernel((c, e) => k.vfio_ap_mdev_set_kvm(c, e.vm!)),
       // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm
-      vfio_ap_mdev_close_device: kernel((c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, e.zapq as ZapqAnswer | undefined)),
+      // (apLedgered: the ghost ResetStepPostcondition, vfio_ap_queue.invariants.ts)
+      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, e.zapq as ZapqAnswer | undefined)),
       // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned: the rest of vfio_ap_mdev_unset_kvm
-      flush_work: kernel((c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm_put(c, fx)),
+      flush_work: apLedgered('flush', k, (c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm_put(c, fx)),
       // vfio_ap_mdev_group_notifier(NULL) of v4/v5.3: matrix_mdev->kvm = NULL, nothing else
       vfio_ap_mdev_group_notifier: kernel((c) => k.vfio_ap_mdev_group_notifier(c)),
     },

@@ -3,7 +3,7 @@ import { KvmTypeOK, NoGiscCallOnFreedKvm } from '../system/kvm.invariants.ts';
 import { coreSpec } from '../system/spec.ts';
 import { mdevInvariants } from './ap_matrix_mdev.invariants.ts';
 import { apAnswerConfigurations, mdevConfigurations, queueConfigurations } from './vfio_ap_queue.bounds.ts';
-import { GiscRefcountMatchesSavedIscs, queueInvariants } from './vfio_ap_queue.invariants.ts';
+import { AqicStepPostcondition, GiscRefcountMatchesSavedIscs, queueInvariants, ResetStepPostcondition } from './vfio_ap_queue.invariants.ts';
 import { apAnswerVariants, apRemoveVariant, mdevVariants, queueVariants } from './vfio_ap_queue.variants.ts';
 import { mdevAudit } from './ap_matrix_mdev.audit.ts';
 import { queueAudit } from './vfio_ap_queue.audit.ts';
@@ -16,7 +16,7 @@ export const queueSpec = coreSpec({
   parts: { mdev: true, queues: true },
   configurations: [...queueConfigurations, ...apAnswerConfigurations],
   variants: [...queueVariants, ...apAnswerVariants, apRemoveVariant],
-  invariants: [...queueInvariants, ...mdevInvariants, GiscRefcountMatchesSavedIscs],
+  invariants: [...queueInvariants, ...mdevInvariants, GiscRefcountMatchesSavedIscs, AqicStepPostcondition, ResetStepPostcondition],
 });
 
 export const mdevSpec = coreSpec({

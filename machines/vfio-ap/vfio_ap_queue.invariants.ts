@@ -1,7 +1,10 @@
 // Safety predicates of vfio_ap queues: AQIC resources, pins and their order.
-import { FAULT, ISC_INVALID } from '../context.ts';
+import { probe } from '../../src/check/probe.ts';
+import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
+import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
+import type { AqicOff, AqicOutcome, PqapAqic, ZapqAnswer } from './vfio_ap_queue.machine.ts';
 
 export const QueueTypeOK = inv(
   'QueueTypeOK',
@@ -146,4 +149,216 @@ export const FreedQueueHoldsNothing = inv(
   'vfio_ap_ops.c vfio_ap_mdev_remove_queue: the queue is reset (reset_queues_for_apid or vfio_ap_mdev_reset_queue + flush_work: vfio_ap_free_aqic_resources) before kfree(q) takes saved_isc and saved_iova with it, under mdevs_lock; so a freed queue leaves no saved ISC (GISC registration), no pinned NIB and no AP interruptions that nothing could release any more',
   ({ context }) => context.queues.every((q) => q.freed !== true || (!savedIsc(q.isc) && !q.nib && q.pins === 0 && !q.irq)),
   { context: [['queues', '*', 'freed'], ['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']] },
+);
+
+// Issue 14 (apconc3): step postconditions of vfio_ap_ops.c, v6.17-rc4 (design aqic 'upstream'; v5.3 and the
+// v4 series follow their own code, which the audit pins). A ghost check around the action runs the
+// machine's kernel function and compares what it did with what the C does on each path; it reads and
+// writes the raw context (probe.unwrap), so the footprint verification sees only the kernel function.
+
+/** a queue as the ghost checks compare it (faults without GUEST_TOLD_SUCCESS, which the handle_pqap action itself records) */
+interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean }
+interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined }
+
+function apSnap(c: SystemContext): ApSnap {
+  return {
+    queues: c.queues.map((q) => ({ isc: q.isc, nib: q.nib, pins: q.pins, irq: q.irq, hwIsc: q.hwIsc, hwGisa: q.hwGisa, faults: q.faults & ~FAULT.GUEST_TOLD_SUCCESS, work: q.work, freed: q.freed, assigned: q.apid && q.apqi })),
+    ref: c.vms.map((k) => [...k.gisa.ref]),
+    origin: c.vms.map((k) => k.gisa.origin),
+    users: c.vms.map((k) => k.users),
+    ipm: c.vms.map((k) => k.gisa.ipm),
+    gisaFreed: c.vms.map((k) => k.gisa.freed),
+    inSie: c.vms.map((k) => k.vcpus.some((v) => v.inSie)),
+    kvm: c.mdev.kvm,
+    kvmRef: c.mdev.kvmRef,
+    hook: c.mdev.hook,
+    unsetting: c.mdev.unsetting,
+  };
+}
+
+const sameQ = (x: QSnap, y: QSnap) => x.isc === y.isc && x.nib === y.nib && x.pins === y.pins && x.irq === y.irq && x.hwIsc === y.hwIsc && x.hwGisa === y.hwGisa;
+/** the AP holds no interruption for the queue (ap_aqic ir=0 took, or a reset completed) */
+const apOff = (x: QSnap) => !x.irq && x.hwGisa === -1 && x.hwIsc === ISC_INVALID;
+
+/**
+ * vfio_ap_free_aqic_resources(q) as v6.17-rc4 has it: with a valid saved_isc and matrix_mdev->kvm set,
+ * kvm_s390_gisc_unregister(kvm, saved_isc) and saved_isc = VFIO_AP_ISC_INVALID; "WARN_ON(!(q->matrix_mdev &&
+ * q->matrix_mdev->kvm))" skips both (saved_isc kept); then a saved NIB is unpinned (saved_iova = 0). Returns the
+ * ISC whose registration it dropped (or -1) and the fault bits the lifetime tracker may add (the WARN path's
+ * unpin with the GISC still registered).
+ */
+function freedAqic(b: QSnap, a: QSnap, kvm: number): { ok: boolean; dropped: number; faults: number } {
+  const warn = b.isc !== ISC_INVALID && kvm < 0;
+  const pins = b.pins - (b.nib ? 1 : 0);
+  if (warn) return { ok: a.isc === b.isc && !a.nib && a.pins === pins, dropped: -1, faults: b.nib ? FAULT.UNPIN_BEFORE_UNREGISTER : 0 };
+  return { ok: a.isc === ISC_INVALID && !a.nib && a.pins === pins, dropped: b.isc, faults: 0 };
+}
+
+/** every VM's ref_count[] moved by exactly `delta` (isc -> change) in VM `vm`, nothing elsewhere; freed VMs are the destroy's business */
+function refsMoved(b: ApSnap, a: ApSnap, vm: number, delta: Map<number, number>): boolean {
+  return a.ref.every((r, v) => !a.origin[v] || r.every((n, i) => n === b.ref[v]![i]! + (v === vm ? (delta.get(i) ?? 0) : 0)));
+}
+
+const add = (m: Map<number, number>, isc: number, d: number) => { if (isc !== ISC_INVALID && isc >= 0) m.set(isc, (m.get(isc) ?? 0) + d); return m; };
+
+/**
+ * handle_pqap past its checks (FAULT.AQIC_STEP_POST), v6.17-rc4 vfio_ap_ops.c. vfio_ap_irq_enable: an invalid NIB
+ * (vfio_ap_validate_nib) or a failed vfio_pin_pages answer AP_RESPONSE_INVALID_ADDRESS having taken nothing; a failed
+ * kvm_s390_gisc_register (no GISA origin) unpins the NIB it pinned and answers INVALID_ADDRESS; ap_aqic NORMAL frees
+ * the older configuration (vfio_ap_free_aqic_resources) and saves the new NIB pinned and the guest ISC registered, the AP
+ * interrupting on it into matrix_mdev->kvm's GISA; OTHERWISE_CHANGED unregisters the new GISC, unpins the new NIB and
+ * leaves the saved configuration and the AP as they were; any other response runs vfio_ap_irq_disable (the saved
+ * configuration freed, the AP told ir=0) and answers that response (the new pin and registration either kept, upstream's
+ * leak, or released). vfio_ap_irq_disable: ap_aqic(ir=0) with its retries, then vfio_ap_free_aqic_resources on every
+ * path (end_free): the AP's interruptions off unless the IR bit never cleared or the AQIC never took; it answers
+ * BUSY after 6 busy answers, NOT_OPER for a non-operational AP, else NORMAL. No other queue changes, no lifetime finding.
+ */
+function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status: unknown): boolean {
+  const qb = b.queues[q]!;
+  const qa = a.queues[q]!;
+  const vm = b.kvm;
+  if (vm < 0) return false; // handle_pqap: "if (!matrix_mdev->kvm) goto out_unlock": vfio_ap_irq_* never run
+  if (!a.queues.every((x, i) => i === q || (sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults))) return false;
+  const unchanged = sameQ(qa, qb) && qa.faults === qb.faults && refsMoved(b, a, vm, new Map());
+  if (aqic.ir === 0) {
+    const f = freedAqic(qb, qa, vm);
+    const kept = aqic.off === 'IR_STUCK' || aqic.off === 'BUSY_EXHAUSTED';
+    const st = aqic.off === 'BUSY_EXHAUSTED' ? 'BUSY' : aqic.off === 'NOT_OPER' ? 'NOT_OPER' : 'NORMAL';
+    const ap = kept ? qa.irq === qb.irq && qa.hwIsc === qb.hwIsc && qa.hwGisa === qb.hwGisa : apOff(qa);
+    return status === st && f.ok && ap && qa.faults === (qb.faults | f.faults) && refsMoved(b, a, vm, add(new Map(), f.dropped, -1));
+  }
+  if (aqic.outcome === 'NIB_INVALID' || aqic.outcome === 'PIN_FAILED' || !b.origin[vm]) return status === 'INVALID_ADDRESS' && unchanged;
+  switch (aqic.outcome) {
+    case 'NORMAL': {
+      const f = freedAqic(qb, { ...qa, isc: ISC_INVALID, nib: false, pins: qa.pins - 1 }, vm);
+      const moved = add(add(new Map(), f.dropped, -1), aqic.isc, 1);
+      return status === 'NORMAL' && f.ok && qa.isc === aqic.isc && qa.nib && qa.irq && qa.hwIsc === aqic.isc && qa.hwGisa === vm && qa.faults === qb.faults && refsMoved(b, a, vm, moved);
+    }
+    case 'OTHERWISE_CHANGED':
+      return status === 'OTHERWISE_CHANGED' && unchanged;
+    default: {
+      const f = freedAqic(qb, qa, vm);
+      const pinsOf = (leak: number) => ({ ...qa, pins: qa.pins - leak });
+      const leakOk = (leak: number) => freedAqic(qb, pinsOf(leak), vm).ok && refsMoved(b, a, vm, add(add(new Map(), f.dropped, -1), aqic.isc, leak));
+      return status === 'OTHER' && apOff(qa) && qa.faults === (qb.faults | f.faults) && (leakOk(0) || leakOk(1));
+    }
+  }
+}
+
+/** PQAP(AQIC) as the guest's registers give it (handle_pqap: GR1 bit 16 is IR, `status & 0x07` the ISC), read from the event apart from the machine's own decoding */
+function guestAqic(e: SpecEvent): PqapAqic {
+  if (e.ir !== 1) return e.off === undefined ? { ir: 0 } : { ir: 0, off: e.off as AqicOff };
+  return { ir: 1, isc: (e.isc ?? 0) & 0x07, outcome: e.outcome as AqicOutcome };
+}
+
+/**
+ * The AP's side of the AQIC contract (FAULT.AQIC_STEP_POST): an AP with interruptions enabled (ap_aqic ir=1 answered NORMAL)
+ * sets the NIB and makes aqic_gisa.gisc pending in the GISA at aqic_gisa.gisa (the IPM bit 0x80 >> isc), unless millicode
+ * presents it at once to a vcpu in SIE enabled for it; a freed GISA is GISA_WRITE_AFTER_FREE's business. No queue changes.
+ */
+function airqPost(b: ApSnap, a: ApSnap, q: number): boolean {
+  const qb = b.queues[q]!;
+  if (!a.queues.every((x, i) => sameQ(x, b.queues[i]!))) return false;
+  if (!qb.irq || qb.hwGisa < 0 || b.gisaFreed[qb.hwGisa] || b.inSie[qb.hwGisa]) return true;
+  return (a.ipm[qb.hwGisa]! & (0x80 >> qb.hwIsc)) !== 0;
+}
+
+/** what vfio_ap_mdev_reset_queue leaves for ZAPQ answer `zapq` (undefined: the coarse one-step reset) with matrix_mdev->kvm `kvm`; the ISC whose registration it dropped */
+function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined): { ok: boolean; dropped: number } {
+  if (zapq === undefined || qb.work === undefined) {
+    // ZAPQ NORMAL and the reset work's done branch in one step: the AP's interruptions off, the AQIC resources freed
+    const f = freedAqic(qb, qa, kvm);
+    return { ok: f.ok && apOff(qa) && qa.faults === (qb.faults | f.faults) && qa.work === qb.work, dropped: f.dropped };
+  }
+  // any other code: WARN "PQAP/ZAPQ ... failed with invalid rc", nothing freed, no work queued
+  if (zapq === 'INVALID') return { ok: sameQ(qa, qb) && qa.faults === qb.faults && qa.work === qb.work, dropped: -1 };
+  if (zapq === 'DECONFIGURED') {
+    // DECONFIGURED/CHECKSTOPPED: vfio_ap_free_aqic_resources at once, no work queued; the AP presents nothing
+    const f = freedAqic(qb, qa, kvm);
+    return { ok: f.ok && apOff(qa) && qa.faults === (qb.faults | f.faults) && qa.work === 'idle', dropped: f.dropped };
+  }
+  // NORMAL and the in-progress codes: queue_work(system_long_wq, &q->reset_work), q->reset_status stored; resources kept until apq_reset_check
+  return { ok: sameQ(qa, qb) && qa.faults === qb.faults && qa.work === (zapq === 'IN_PROGRESS' ? 'in-progress' : 'zapped'), dropped: -1 };
+}
+
+/** kvm_put_kvm(kvm) once for the reference vfio_ap_mdev_set_kvm took, then matrix_mdev->kvm = NULL */
+const putOnce = (b: ApSnap, a: ApSnap) =>
+  a.kvm === -1 && !a.kvmRef && !a.unsetting && a.users.every((u, v) => u === b.users[v]! - (v === b.kvm && b.kvmRef ? 1 : 0));
+
+/**
+ * vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm, its flush_work, and vfio_ap_mdev_remove_queue (FAULT.RESET_STEP_POST),
+ * v6.17-rc4 vfio_ap_ops.c. unset_kvm with matrix_mdev->kvm set: pqap_hook = NULL (under pqap_hook_rwsem), vfio_ap_mdev_reset_queues
+ * resets every queue of the matrix (vfio_ap_mdev_reset_queue by its ZAPQ answer, resetPost), flush_work waits for every
+ * queued reset_work, then kvm_put_kvm once and matrix_mdev->kvm = NULL; with kvm NULL it does nothing. The rest after flush_work:
+ * the put and the NULL, the queues untouched. vfio_ap_mdev_remove_queue: an APQN still in the host's configuration is reset
+ * (a queue holding nothing needs none), one that left it is not (the AP presents nothing for it, saved_isc and saved_iova
+ * go with q); then kfree(q).
+ */
+function resetStepPost(op: 'close' | 'flush' | 'remove', b: ApSnap, a: ApSnap, e: SpecEvent, q: number): boolean {
+  if (op === 'close' && b.kvm < 0) return a.kvm === b.kvm && a.hook === b.hook && a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults);
+  if (op === 'flush') return putOnce(b, a) && a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults && x.work === b.queues[i]!.work);
+  const dropped = new Map<number, number>();
+  const queuesOk = a.queues.every((qa, i) => {
+    const qb = b.queues[i]!;
+    const untouched = sameQ(qa, qb) && qa.faults === qb.faults && qa.work === qb.work && qa.freed === qb.freed;
+    if (op === 'remove') {
+      if (i !== q) return untouched;
+      if (qb.freed !== undefined && qa.freed !== true) return false;
+      if (e.host === 'gone') return apOff(qa) && qa.isc === qb.isc && qa.nib === qb.nib && qa.pins === qb.pins && qa.faults === qb.faults;
+      if (!qb.irq && qb.isc === ISC_INVALID && !qb.nib) return sameQ(qa, qb) && qa.faults === qb.faults;
+      const r = resetPost(qb, qa, b.kvm, undefined);
+      add(dropped, r.dropped, -1);
+      return r.ok;
+    }
+    if (!qb.assigned || qb.freed) return untouched;
+    const r = resetPost(qb, qa, b.kvm, e.zapq as ZapqAnswer | undefined);
+    add(dropped, r.dropped, -1);
+    return r.ok;
+  });
+  if (!queuesOk || !refsMoved(b, a, b.kvm, dropped)) return false;
+  if (op === 'remove') return a.kvm === b.kvm && a.hook === b.hook;
+  if (a.hook !== -1) return false;
+  const queued = a.queues.some((x) => x.work !== undefined && x.work !== 'idle');
+  // flush_work(&q->reset_work) waits (the close holds the cleared hook and the reference) or the put follows at once
+  return queued ? a.unsetting === true && a.kvm === b.kvm && a.kvmRef === b.kvmRef && a.users.every((u, v) => u === b.users[v]) : putOnce(b, a);
+}
+
+/** What the ghost checks need of the machine's kernel table. */
+interface ApLedgerKernel {
+  design: { aqic: string };
+}
+
+/**
+ * `kernel(fn)` with the step's postcondition checked (upstream design only): `op` 'aqic' (handle_pqap; `fn` returns the status),
+ * 'close', 'flush' or 'remove'. One wrapper call, so the mutation analysis names `fn` after its action.
+ */
+export function apLedgered(op: 'aqic' | 'airq' | 'close' | 'flush' | 'remove', k: ApLedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {
+  return kernel((c, e, ix, fx) => {
+    if (k.design.aqic !== 'upstream') return void fn(c, e, ix, fx);
+    const raw = probe.unwrap(c);
+    const b = apSnap(raw);
+    const rc = fn(c, e, ix, fx);
+    const a = apSnap(raw);
+    const q = ix.q ?? 0;
+    if (op === 'aqic' || op === 'airq') {
+      const ok = op === 'aqic' ? aqicPost(b, a, q, guestAqic(e), rc) : airqPost(b, a, q);
+      if (!ok && raw.queues[q]) raw.queues[q]!.faults |= FAULT.AQIC_STEP_POST;
+    } else if (!resetStepPost(op, b, a, e, q)) {
+      for (const x of raw.queues) x.faults |= FAULT.RESET_STEP_POST;
+    }
+  });
+}
+
+export const AqicStepPostcondition = inv(
+  'AqicStepPostcondition',
+  'the AP (AQIC ir=1 accepted) makes the ISC it was given pending in the GISA it was given (IPM bit), unless presented at once to a vcpu in SIE; vfio_ap_ops.c (v6.17-rc4) handle_pqap -> vfio_ap_irq_enable: INVALID_ADDRESS with nothing taken for an invalid NIB or a failed vfio_pin_pages, and after unpinning for a failed kvm_s390_gisc_register; ap_aqic NORMAL: vfio_ap_free_aqic_resources of the older configuration, saved_iova = nib (pinned), saved_isc = isc (registered), the AP interrupting on it into matrix_mdev->kvm\'s GISA; OTHERWISE_CHANGED: kvm_s390_gisc_unregister then vfio_unpin_pages of what it took, the rest as it was; any other response: vfio_ap_irq_disable; vfio_ap_irq_disable: ap_aqic(ir=0), vfio_ap_wait_for_irqclear, vfio_ap_free_aqic_resources on every path (end_free), the status the AP gave',
+  ({ context }) => context.queues.every((q) => !(q.faults & FAULT.AQIC_STEP_POST)),
+  { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
+);
+
+export const ResetStepPostcondition = inv(
+  'ResetStepPostcondition',
+  'vfio_ap_ops.c (v6.17-rc4) vfio_ap_mdev_unset_kvm: pqap_hook = NULL, vfio_ap_mdev_reset_queues (vfio_ap_mdev_reset_queue of every queue of the matrix: ZAPQ, then queue_work of the reset work, the free at once for DECONFIGURED/CHECKSTOPPED, nothing for an invalid code), flush_work of every reset work, kvm_put_kvm once, matrix_mdev->kvm = NULL; vfio_ap_mdev_remove_queue: the reset unless the APQN left the host\'s configuration, then kfree(q); vfio_ap_free_aqic_resources: unregister the saved GISC (skipped with a WARN on a NULL matrix_mdev->kvm), then unpin the saved NIB',
+  ({ context }) => context.queues.every((q) => !(q.faults & FAULT.RESET_STEP_POST)),
+  { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
 );

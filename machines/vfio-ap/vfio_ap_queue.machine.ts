@@ -42,6 +42,7 @@ import { and, not } from 'xstate';
 import { COUNT_CAP, FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from '../lib.ts';
+import { apLedgered } from './vfio_ap_queue.invariants.ts';
 
 export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID';
 
@@ -350,24 +351,27 @@ export function queueImplementations(k: Kernel) {
       assign_domain_store: kernel((c, _e, ix) => k.assign_domain_store(c, ix.q!)),
       // vfio_ap_ops.c handle_pqap -> vfio_ap_irq_enable / vfio_ap_irq_disable; with apAnswers the status
       // it returns to the guest is checked against what the AP now holds (GUEST_TOLD_SUCCESS)
-      handle_pqap: kernel((c, e, ix) => {
+      // (apLedgered: the ghost AqicStepPostcondition, vfio_ap_queue.invariants.ts)
+      handle_pqap: apLedgered('aqic', k, (c, e, ix) => {
         const aqic = pqapAqic(e);
         const status = k.handle_pqap(c, ix.q!, aqic);
         const q = queueOf(c, ix.q!);
         if (c.params.apAnswers && status === 'NORMAL' && !aqicAsRequested(q, aqic)) q.faults |= FAULT.GUEST_TOLD_SUCCESS;
+        return status;
       }),
       // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
       apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, (e.zapq ?? 'NORMAL') as ZapqAnswer)),
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
       PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
-      AP_ADAPTER_INTERRUPTION: kernel((c, _e, ix, fx) => {
+      // (apLedgered: the AP's side of AqicStepPostcondition)
+      AP_ADAPTER_INTERRUPTION: apLedgered('airq', k, (c, _e, ix, fx) => {
         const q = queueOf(c, ix.q!);
         if (!q.nib) q.faults |= FAULT.NIB_WRITE_UNPINNED; // the NIB given to AQIC is the saved one
         if (q.hwGisa >= 0) k.gisa_adapter_interruption(c, q.hwGisa, q.hwIsc, fx);
       }),
       // vfio_ap_ops.c vfio_ap_mdev_remove_queue: reset (frees AQIC resources), unlink, kfree
-      vfio_ap_mdev_remove_queue: kernel((c, e, ix) => k.vfio_ap_mdev_remove_queue(c, ix.q!, e.host === 'gone' ? 'gone' : 'present')),
+      vfio_ap_mdev_remove_queue: apLedgered('remove', k, (c, e, ix) => k.vfio_ap_mdev_remove_queue(c, ix.q!, e.host === 'gone' ? 'gone' : 'present')),
     },
   };
 }

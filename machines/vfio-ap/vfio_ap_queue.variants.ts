@@ -72,7 +72,8 @@ export const queueVariants: CoreVariant[] = [
         this.vfio_ap_free_aqic_resources(c, q);
       },
     },
-    expectedViolations: ['ApInterruptsIntoSavedGisc', 'IrqEnabledImpliesNibPinned'],
+    // AqicStepPostcondition: AQIC ir=0 answered NORMAL left the AP interrupting (issue 14)
+    expectedViolations: ['ApInterruptsIntoSavedGisc', 'IrqEnabledImpliesNibPinned', 'AqicStepPostcondition'],
   },
   {
     id: 'planted-free-without-unpin',
@@ -87,7 +88,8 @@ export const queueVariants: CoreVariant[] = [
         x.nib = false;
       },
     },
-    expectedViolations: ['EveryNibPinReleasedOnce'],
+    // the step postconditions (issue 14): AQIC NORMAL over a saved NIB, AQIC ir=0 and the close's reset each leave the saved NIB pinned
+    expectedViolations: ['EveryNibPinReleasedOnce', 'AqicStepPostcondition', 'ResetStepPostcondition'],
   },
   {
     id: 'planted-changed-unregisters-twice',
@@ -101,7 +103,9 @@ export const queueVariants: CoreVariant[] = [
       },
     },
     // GiscRefcountMatchesSavedIscs when a registration was saved before: the second unregister takes it
-    expectedViolations: ['NoUnbalancedGiscUnregister', 'GiscRefcountMatchesSavedIscs'],
+    // AqicStepPostcondition: the 07 path moved ref_count[3]; ResetStepPostcondition: the close's unregister of the saved ISC the
+    // second unregister took is refused (-EINVAL), ref_count does not move
+    expectedViolations: ['NoUnbalancedGiscUnregister', 'GiscRefcountMatchesSavedIscs', 'AqicStepPostcondition', 'ResetStepPostcondition'],
   },
 ];
 
@@ -118,7 +122,7 @@ export const apAnswerVariants: CoreVariant[] = [
         return status === 'OTHERWISE_CHANGED' ? 'NORMAL' : status;
       },
     },
-    expectedViolations: ['GuestToldSuccessMatchesAp'],
+    expectedViolations: ['GuestToldSuccessMatchesAp', 'AqicStepPostcondition'],
   },
   {
     id: 'planted-unset-kvm-no-flush',
@@ -134,7 +138,8 @@ export const apAnswerVariants: CoreVariant[] = [
     // the AP still interrupting (reset in progress) into the VM whose reference is gone, its resources saved; a remove then
     // WARNs on the NULL kvm in vfio_ap_free_aqic_resources (no unregister, saved_isc kept, the NIB unpinned with its GISC
     // registered), and frees q with its ISC and its work still queued (the work can never end: ResetWorkCanFinish)
-    expectedViolations: ['QueueTypeOK', 'GiscUnregisterBeforeNibUnpin', 'NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'RemovedQueueHoldsNothing', 'ResetWorkCanFinish'],
+    // ResetStepPostcondition: the close put the reference with a reset work still queued
+    expectedViolations: ['QueueTypeOK', 'GiscUnregisterBeforeNibUnpin', 'NoResetWorkAfterUnsetKvm', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'RemovedQueueHoldsNothing', 'ResetWorkCanFinish', 'ResetStepPostcondition'],
   },
   {
     id: 'planted-reset-check-no-break',
@@ -150,6 +155,35 @@ export const apAnswerVariants: CoreVariant[] = [
     },
     expectedViolations: ['ResetWorkCanFinish'],
   },
+  {
+    id: 'planted-disable-hides-not-oper',
+    description: 'planted bug (issue 14, breaks AqicStepPostcondition only): vfio_ap_irq_disable answers the guest 0 (NORMAL) when ap_aqic(ir=0) found the AP not operational, so the guest is not told its queue is gone (the resources are freed and the AP presents nothing, so no resource property sees it)',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_disable, status.response_code = AP_RESPONSE_NORMAL after the "AP not operational" WARN_ONCE',
+    configuration: 'ap-answers',
+    kernel: {
+      vfio_ap_irq_disable(c, q, off) {
+        const status = vfioAp.vfio_ap_irq_disable.call(this, c, q, off);
+        return status === 'NOT_OPER' ? 'NORMAL' : status;
+      },
+    },
+    expectedViolations: ['AqicStepPostcondition'],
+  },
+  {
+    id: 'planted-deconfigured-queues-work',
+    description: 'planted bug (issue 14, breaks ResetStepPostcondition only): vfio_ap_mdev_reset_queue queues the reset work for ZAPQ DECONFIGURED/CHECKSTOPPED too instead of freeing the AQIC resources at once; the work frees them a pass later, so no resource property sees it, but the close now waits in flush_work',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_reset_queue, the AP_RESPONSE_DECONFIGURED/CHECKSTOPPED case falling through to queue_work',
+    configuration: 'ap-answers',
+    kernel: {
+      vfio_ap_mdev_reset_queue(c, q, zapq) {
+        vfioAp.vfio_ap_mdev_reset_queue.call(this, c, q, zapq === 'DECONFIGURED' ? 'NORMAL' : zapq);
+        if (zapq === 'DECONFIGURED' && c.queues[q]!.work !== undefined) {
+          const x = c.queues[q]!;
+          x.irq = false; x.hwGisa = -1; x.hwIsc = -1; // the AP was deconfigured: it presents nothing
+        }
+      },
+    },
+    expectedViolations: ['ResetStepPostcondition'],
+  },
 ];
 
 export const apRemoveVariant: CoreVariant = {
@@ -164,7 +198,7 @@ export const apRemoveVariant: CoreVariant = {
     },
   },
   // the freed q still saves its ISC (QueueTypeOK) and the AP still interrupts into the VM after the close dropped the reference
-  expectedViolations: ['RemovedQueueHoldsNothing', 'QueueTypeOK', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs'],
+  expectedViolations: ['RemovedQueueHoldsNothing', 'QueueTypeOK', 'ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'ResetStepPostcondition'],
 };
 
 export const mdevVariants: CoreVariant[] = [

@@ -23,12 +23,10 @@ export interface ScopedFile {
 const MACHINE_FILE = /^machines\/([^/]+)\/[^/]+\.(machine|kernel|threads)\.ts$/;
 
 /**
- * The areas whose thread files are mutated. Measured on 2026-12-05 (branch gisacomp) but not yet
- * triaged, so left out until their owners triage them: machines/vfio-ap/vfio_ap_ops.threads.ts (92
- * mutants: 42 killed, 31 survived, 19 not reached). machines/dirty-log/kvm_memory_slot.threads.ts is in
- * (2026-12-05, branch mutio). Add the area here together with its triage entries.
+ * The areas whose thread files are mutated, each with its triage entries: gisa and vcpu (branch
+ * gisacomp), dirty-log (branch mutio) and vfio-ap (branch apconc3), every thread file since 2026-12-05.
  */
-export const THREADS_AREAS: readonly string[] = ['gisa', 'vcpu', 'dirty-log'];
+export const THREADS_AREAS: readonly string[] = ['gisa', 'vcpu', 'dirty-log', 'vfio-ap'];
 
 /**
  * Thread files (machines/kthread.ts): a kernel function is a list of steps, each one C statement
@@ -79,7 +77,7 @@ export const SUT_NOT_MUTATED: Readonly<Record<string, string>> = {
  * wrappers that copy a context and record effects (kernel, update, kfn, call, clone; the
  * dirty-log machine's `step`, which records what the last step returned and touched, and
  * composeMachine's `step`, which names the kvm_destroy_vm state a region waits for; `ledgered` /
- * `ghostLedger` / `gibLedgered`, the issue-14 step ledgers of the gisa, vcpu and GIB actions), the
+ * `ghostLedger` / `gibLedgered` / `apLedgered`, the issue-14 step ledgers of the gisa, vcpu, GIB and vfio-ap actions), the
  * transition and event helpers, the builders of machine configurations (regions, machines,
  * implementation tables, initial contexts, event lists), the guards that route an event to
  * its object's region (`*_mine`: modelling, not kernel logic), the exploration bounds
@@ -94,7 +92,7 @@ export const SUT_NOT_MUTATED: Readonly<Record<string, string>> = {
  */
 export const NOT_KERNEL: Readonly<Record<MutantKind, RegExp>> = {
   machine:
-    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine|step|ledgered|ghostLedger|gibLedgered)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible|userspace_enabled_dirty_log_caps|migration_bitmap_dirty|userspace_merges_bitmap)$/,
+    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine|step|ledgered|ghostLedger|gibLedgered|apLedgered)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible|userspace_enabled_dirty_log_caps|migration_bitmap_dirty|userspace_merges_bitmap)$/,
   sut: /^(UserMemory|Allocator|MigrationTool|VfioCcwSut)(\.|$)|(^|\.)(observe\w*|apply|whereOf|run)$/,
 };
 

@@ -50,7 +50,8 @@ describe('a replaced kernel function reaches every caller', () => {
     const m = build(queueSpec, 'upstream', {
       vfio_ap_irq_enable(c, q, isc, outcome) {
         calls++;
-        vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+        // the status goes back to handle_pqap (the AQIC step postcondition checks it)
+        return vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
       },
     });
     const x = explore(m);
