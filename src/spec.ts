@@ -78,6 +78,13 @@ export interface LivenessProperty<C> {
 export type Instance = Readonly<Record<string, number>>;
 
 /** A machine as the checker, the path generator and the exporters use it. */
+/** A model's dead variables: `reset` returns the context with every dead field at its canonical value (the same object when none changes; never mutates its argument). */
+export interface DeadVariables<C = unknown> {
+  /** What is dead where, and why (the kernel's reason), one line. */
+  note: string;
+  reset(context: C): C;
+}
+
 export interface Model<C = any> {
   /** Machine id, e.g. `kvm_s390_gisa_interrupt` or `system`. */
   machineId: string;
@@ -98,6 +105,12 @@ export interface Model<C = any> {
    * configuration opts in, so `check` reduces unless told `--no-symmetry`.
    */
   symmetry?: { groups: readonly SymmetryGroup[]; byDefault: boolean };
+  /**
+   * Dead-variable reduction (SPIN's dead variable elimination, issue 19): fields no later step,
+   * property or observation reads, reset to a canonical value. `check --dead-variables` applies
+   * it; verifyDead (src/check/dead.ts) proves it exact per configuration.
+   */
+  dead?: DeadVariables<C>;
   /** The kernel functions the machine calls through its kernel table (core machines), with a count of the calls made. */
   kernelFunctions?: KernelFunctionsInfo;
   /**

@@ -10,6 +10,7 @@ import { KERNEL_NAMES, kernelNames, kernelTable, type Kernel, type KernelOverrid
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
 import { observeCoreModel } from './observe.ts';
 import { symmetryGroups } from './symmetry.ts';
+import { closedVmVcpus } from './dead.ts';
 import { composeMachine, contextFor, type FineParts, type Parts } from './system.machine.ts';
 
 export interface CoreConfiguration {
@@ -119,6 +120,8 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
           byDefault: !!configuration.symmetry,
         },
         observe: observeCoreModel(def.parts),
+        // issue 19: `check --dead-variables` (machines/system/dead.ts); verifyDead proves it per configuration
+        ...(!fine && def.parts.kvm && def.parts.vcpus ? { dead: closedVmVcpus } : {}),
         ...(fine ? { por: { byDefault: configuration.por ?? true } } : {}),
       };
     },

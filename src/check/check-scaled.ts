@@ -39,6 +39,7 @@ export async function checkScaled(model: Model, options: ScaledCheckOptions): Pr
     onLevel: (perDepth: readonly number[], states: number) => options.onLevel?.(perDepth, states) ?? stop(perDepth, states),
     symmetry: symmetric,
     keepEdges: needsEdges(model, symmetric),
+    ...(options.dead ? { dead: true } : {}),
   };
   let x: Exploration & { bytes: number };
   if (options.workers > 0) x = await exploreParallel(model, { ...explore, workers: options.workers, ...(options.recipe ? { recipe: options.recipe } : {}) });

@@ -21,6 +21,8 @@ export interface CheckOptions {
   explorer?: (model: Model, options: ExploreOptions) => Exploration;
   /** Partial-order reduction on or off (default: the configuration's choice, `model.por.byDefault`). */
   por?: boolean;
+  /** Dead-variable reduction over `model.dead` (src/check/dead.ts), default off. */
+  dead?: boolean;
   /**
    * Stop as soon as the frontier's growth makes the state limit certain and the limit is
    * projected to be further away than this many seconds (default 30; Infinity: never stop early).
@@ -79,6 +81,8 @@ export interface CheckResult {
   perDepth?: number[];
   /** Every result's `holds` equals its `expected`. */
   matches: boolean;
+  /** Under dead-variable reduction (--dead-variables): what the model resets (states counts one per class). */
+  dead?: string;
   /** Under symmetry reduction: the groups of interchangeable objects (states counts one per orbit). */
   symmetry?: { group: string; members: number; exact: boolean; note?: string }[];
   /**
@@ -142,8 +146,10 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     ...(options.onProgress ? { onProgress: options.onProgress, progressEvery: options.progressEvery ?? 1000 } : {}),
     symmetry: symmetric,
     por: red.por,
+    ...(options.dead ? { dead: true } : {}),
     onLevel: earlyStopper(options, started),
   });
+  const dead = options.dead && model.dead ? model.dead.note : undefined;
   const reducedByPor = !!x.por?.reduced;
   // Under partial-order reduction a counterexample is a path of the machine but not always a
   // shortest one. Where the reduction left out some interleaving and found a violation, every
@@ -156,6 +162,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
       ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
       symmetry: false,
       por: false,
+      ...(options.dead ? { dead: true } : {}),
       onLevel: (perDepth) => (perDepth.length - 1 >= bound ? `bounded at depth ${bound}` : undefined),
     });
   }
@@ -178,6 +185,11 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
         const concrete = replay(model, pathTo(x, bad).events);
         r.trace = concrete.steps;
         if (inv.holds(concrete.last)) throw new Error(`internal: the partial-order-reduced trace to ${inv.name} does not replay to a violation`);
+      } else if (!x.symmetry && dead) {
+        // the stored states have their dead fields reset: the trace is replayed through xstate, concrete
+        const concrete = replay(model, pathTo(x, bad).events);
+        r.trace = concrete.steps;
+        if (inv.holds(concrete.last)) throw new Error(`internal: the trace to ${inv.name} found with dead-variable reduction does not replay to a violation`);
       } else if (!x.symmetry) r.trace = steps(model, x, pathTo(x, bad));
       else {
         // the canonical states' trace, renamed into a concrete one and replayed through the machine
@@ -243,6 +255,7 @@ export function checkModel(model: Model, options: CheckOptions = {}): CheckResul
     ...(x.limitReached ? { perDepth: x.perDepth } : {}),
     matches: results.every((r) => r.holds === r.expected),
     results,
+    ...(dead ? { dead } : {}),
     ...(x.symmetry ? { symmetry: groups.map((g) => ({ group: g.name, members: g.members.length, exact: g.exact, ...(g.note ? { note: g.note } : {}) })) } : {}),
     ...(porAsked || x.por ? { por: porResult(x, red.note, options.por === false) } : {}),
   };

@@ -9,6 +9,7 @@ import { Canonicaliser, SymmetryError } from './symmetry.ts';
 import { instrument, verifyStable } from './footprint.ts';
 import { ampleSet, porTables, PorRefused, type PorTables } from './por.ts';
 import { StateTable } from './table.ts';
+import { deadCompiled } from './dead.ts';
 
 export interface ExploreOptions {
   /** Stop after this many states; the result then says `limitReached`. */
@@ -51,6 +52,8 @@ export interface ExploreOptions {
    * the declared footprints (footprint.ts). Explores in full.
    */
   verifyFootprints?: boolean;
+  /** Dead-variable reduction over `model.dead` (dead.ts): default false. Needs the compiled engine. */
+  dead?: boolean;
   /**
    * Called after each BFS level with the number of states at each depth so far; return a
    * string to stop the exploration there (`stopped` says why): `check` stops a run the
@@ -148,16 +151,20 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
   const symmetric = reduces(model, options);
   const por = reducesPor(model, options);
   if (symmetric && por) throw new SymmetryError(`symmetry and partial-order reduction are not combined (${model.machineId}/${model.configurationId}): choose one with --no-symmetry or --no-por`);
+  // the reset writes fields no step's footprint declares
+  if (options.dead && model.dead && (por || options.verifyFootprints)) throw new SymmetryError(`dead-variable reduction is not combined with partial-order reduction or the footprint verification (${model.machineId}/${model.configurationId}): drop --dead-variables or use --no-por`);
   if (options.engine === 'xstate') {
     if (symmetric) throw new SymmetryError('symmetry reduction needs the compiled engine');
     if (options.verifyFootprints) throw new SymmetryError('the footprint verification needs the compiled engine');
+    if (options.dead && model.dead) throw new SymmetryError('dead-variable reduction needs the compiled engine');
     const x = exploreXstate(model, options);
     return por ? { ...x, por: { reduced: false, note: 'partial-order reduction needs the compiled engine', full: 0, ampleStates: 0 } } : x;
   }
   let compiled: Compiled;
   try {
-    compiled = compiledFor(model.machine);
+    compiled = deadCompiled(model, compiledFor(model.machine), options.dead);
   } catch (e) {
+    if (e instanceof Unsupported && options.dead && model.dead) throw new SymmetryError(`dead-variable reduction needs the compiled engine, which refuses ${model.machineId}: ${e.message}`);
     if (e instanceof Unsupported && symmetric) throw new SymmetryError(`symmetry reduction needs the compiled engine, which refuses ${model.machineId}: ${e.message}`);
     if (e instanceof Unsupported && options.verifyFootprints) throw new SymmetryError(`the footprint verification needs the compiled engine, which refuses ${model.machineId}: ${e.message}`);
     if (e instanceof Unsupported) {

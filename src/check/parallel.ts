@@ -12,6 +12,7 @@ import type { AbstractState, Model } from '../spec.ts';
 import { reduces, type Exploration, type ExploreOptions } from './explore.ts';
 import { recipeOf, type ModelRecipe } from './recipe.ts';
 import { compiledOf, lazyExploration } from './scaled.ts';
+import { deadCompiled } from './dead.ts';
 import { Canonicaliser } from './symmetry.ts';
 import { Layout, type DictEntry } from './vector.ts';
 import type { InitMessage } from './worker.ts';
@@ -50,7 +51,7 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
   const started = performance.now();
   const n = options.workers ?? 2;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new WorkerError(`workers must be an integer from 1 to 64, got ${n}`);
-  const compiled = compiledOf(model);
+  const compiled = deadCompiled(model, compiledOf(model), options.dead);
   const symmetry = reduces(model, options);
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const recipe = options.recipe ?? recipeOf(model);
@@ -85,7 +86,7 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
       }
     }
     await round((w, i) => {
-      const init: InitMessage = { type: 'init', recipe, expect, shard: i, shards: n, keepEdges: options.keepEdges ?? true, symmetry, ports: ports[i]!, counter, maxStates: Number.isFinite(maxStates) ? maxStates : 2 ** 31 - 1 };
+      const init: InitMessage = { type: 'init', recipe, expect, shard: i, shards: n, keepEdges: options.keepEdges ?? true, symmetry, dead: !!(options.dead && model.dead), ports: ports[i]!, counter, maxStates: Number.isFinite(maxStates) ? maxStates : 2 ** 31 - 1 };
       w.postMessage(init, Object.values(ports[i]!));
     });
     let total = 1;
@@ -110,7 +111,7 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
       }
     }
     const results = await round<Result>((w) => w.postMessage({ type: 'finish' }));
-    const x = assemble(model, results, n, limitReached, symmetry, performance.now() - started, stopped);
+    const x = assemble(model, results, n, limitReached, symmetry, performance.now() - started, stopped, options.dead);
     return Object.assign(x, { bytes: results.reduce((s, r) => s + r.bytes, 0), workers: n });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -118,8 +119,8 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
 }
 
 /** One Exploration from the shards' arrays: states numbered level by level, shard by shard. */
-function assemble<C>(model: Model<C>, results: Result[], n: number, limitReached: boolean, symmetry: boolean, millis: number, stopped: string | undefined): Exploration<C> {
-  const compiled = compiledOf(model);
+function assemble<C>(model: Model<C>, results: Result[], n: number, limitReached: boolean, symmetry: boolean, millis: number, stopped: string | undefined, dead?: boolean): Exploration<C> {
+  const compiled = deadCompiled(model, compiledOf(model), dead);
   const layouts = results.map((r) => {
     const l = new Layout(compiled);
     l.adopt(r.tables);

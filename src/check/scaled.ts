@@ -9,6 +9,7 @@ import { compile, type Compiled } from './compile.ts';
 import { reduces, stateKey, type Exploration, type ExploreOptions } from './explore.ts';
 import type { Canonicaliser } from './symmetry.ts';
 import { Shard } from './shard.ts';
+import { deadCompiled } from './dead.ts';
 
 export interface ScaledOptions extends ExploreOptions {
   /** Called after each BFS level with the states at each depth so far; a string stops the exploration there (`stopped` says why). */
@@ -25,7 +26,7 @@ export function compiledOf(model: Model): Compiled {
 /** Breadth-first exploration over state vectors, one thread; refuses (throws) what `compile` or the layout refuses. */
 export function exploreScaled<C>(model: Model<C>, options: ScaledOptions = {}): Exploration<C> & { bytes: number } {
   const started = performance.now();
-  const compiled = compiledOf(model);
+  const compiled = deadCompiled(model, compiledOf(model), options.dead);
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const every = options.progressEvery ?? 10_000;
   const shard = new Shard(model, compiled, { shard: 0, shards: 1, keepEdges: options.keepEdges ?? true, symmetry: reduces(model, options) });

@@ -7,6 +7,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import type { Model } from '../spec.ts';
 import { modelOf, type ModelRecipe } from './recipe.ts';
 import { compiledOf } from './scaled.ts';
+import { deadCompiled } from './dead.ts';
 import { RECORD_HEAD, Shard } from './shard.ts';
 import type { DictEntry } from './vector.ts';
 
@@ -19,6 +20,8 @@ export interface InitMessage {
   shards: number;
   keepEdges: boolean;
   symmetry: boolean;
+  /** dead-variable reduction (dead.ts) */
+  dead: boolean;
   /** peer shard -> port */
   ports: Record<number, MessagePort>;
   /** shared counter of states (all shards) and the limit */
@@ -81,7 +84,7 @@ if (parentPort && workerData?.entry) {
       if (m.type === 'init') {
         init = m as InitMessage;
         const model: Model = await modelOf(init.recipe);
-        const compiled = compiledOf(model);
+        const compiled = deadCompiled(model, compiledOf(model), init.dead);
         const e = init.expect;
         const got = { machineId: model.machineId, variantId: model.variantId, configurationId: model.configurationId, events: JSON.stringify(model.events), slots: compiled.slots, context: JSON.stringify(compiled.initial.context) };
         if (JSON.stringify(got) !== JSON.stringify(e)) {

@@ -35,6 +35,8 @@ export interface CheckFlags {
   report?: string;
   maxStates?: number;
   symmetry?: boolean;
+  /** --dead-variables */
+  deadVariables?: boolean;
   workers?: number;
   swarm?: number;
   seed?: number;
@@ -68,6 +70,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void, 
     .option('--max-states <n>', `stop exploring after n states (default ${DEFAULT_MAX_STATES})`, positiveInt)
     .option('--symmetry', 'reduce by symmetry: one state per permutation of interchangeable vcpus and queues (default: as the configuration says)')
     .option('--no-symmetry', 'explore every state, even where the configuration opts in to symmetry reduction')
+    .option('--dead-variables', "reduce by the model's dead variables (fields no later step or property reads, reset; the composed guest: a closed VM's vcpus' PSW I/O mask and kicked_mask bit); not with --por")
     .option('--swarm <n>', `not exhaustive: n bounded random-order searches with hash-compacted visited sets (--max-states per search, default ${SWARM_STATES}); --report DIR writes a file for merge`, positiveInt)
     .option('--seed <s>', 'first seed of --swarm (search k uses s + k; default 0)', nonNegativeSeed)
     .option('--swarm-depth <d>', `depth bound of each --swarm search (default ${SWARM_DEPTH})`, positiveInt)
@@ -117,6 +120,7 @@ export function flagOptions(flags: CheckFlags): CheckOptions {
   return {
     ...(flags.symmetry !== undefined ? { symmetry: flags.symmetry } : {}),
     ...(flags.por !== undefined ? { por: flags.por } : {}),
+    ...(flags.deadVariables ? { dead: true } : {}),
     ...(flags.earlyStop === false ? { earlyStopSeconds: Infinity } : {}),
   };
 }
@@ -150,6 +154,8 @@ const paramKeys = (s: MachineSpec) => (s.params ?? []).map((x) => x.key);
 /** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. */
 export async function plan(flags: CheckFlags, load: LoadOptions = {}): Promise<Job[]> {
   if (flags.variantFile === '') throw new UsageError('--variant-file needs a file name, got an empty string');
+  if (flags.deadVariables && flags.por === true) throw new UsageError('--dead-variables and --por cannot be combined (the reset writes fields no step footprint declares); give one of them');
+  if (flags.deadVariables && flags.variantFile !== undefined) throw new UsageError('--dead-variables is proved for the shipped variants only (test/check/dead.test.ts): a variant file may read the fields it resets; drop one of them');
   if (flags.symmetry === true && flags.por === true) throw new UsageError('--symmetry and --por cannot be combined (symmetry and partial-order reduction are not proved to compose); give one of them');
   let file: LoadedVariant | undefined;
   if (flags.variantFile !== undefined) file = await loadVariantFile(flags.variantFile, load);
@@ -241,6 +247,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   try {
     if (flags.swarm !== undefined) {
       if (flags.workers !== undefined) throw new UsageError('--swarm and --workers are not combined: start more swarm processes instead');
+      if (flags.deadVariables) throw new UsageError('--swarm and --dead-variables are not combined (the swarm searches do not reset dead fields): drop one of them');
       if ((flags.jobs ?? 1) > 1) throw new UsageError('--swarm and --jobs are not combined: start more swarm processes instead');
       if (flags.por === true) throw new UsageError('--swarm searches every interleaving (no partial-order reduction): drop --por');
       return await swarmCheck(jobs, flags, io);
@@ -359,6 +366,7 @@ export function formatResult(r: CheckResult): string {
     `${r.machine} / ${r.variant} / ${r.configuration}: ${r.states.toLocaleString('en')} ${unit}, ${r.transitions.toLocaleString('en')} transitions, depth ${r.depth}, ${secs} s` +
       (r.limitReached ? ` (explored ${r.states.toLocaleString('en')} ${unit}, limit reached)` : ''),
   ];
+  if (r.dead) lines.push(`  dead-variable reduced (one state per class): ${r.dead}`);
   if (r.symmetry) lines.push(`  symmetry-reduced (one state per orbit): ${r.symmetry.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate: ' + (g.note ?? 'not an automorphism')})`).join('; ')}`);
   if (r.por?.reduced) lines.push(`  partial-order reduced: one order of independent steps explored (${plural(r.por.ampleStates ?? 0, 'state')} expanded by an ample set, ${(r.por.fullStates ?? 0).toLocaleString('en')} in full by a proviso); traces are the shortest among the explored interleavings${r.por.note ? `; ${r.por.note}` : ''}`);
   else if (r.por) lines.push(`  not partial-order reduced: ${r.por.note ?? 'not asked for'}`);
