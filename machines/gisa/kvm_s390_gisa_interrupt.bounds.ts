@@ -135,7 +135,7 @@ export const gisaConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
     bounds: { types: [...ENV, 'free_page_sie_page2'] },
     fine: fine({ driver: false, destroy: true, initial: kickerArmed }),
-    invariants: [KickerSeesLiveGisa],
+    invariants: [KickerSeesLiveGisa, AlertMaskZeroAtDestroy],
   },
   {
     id: 'two-vms-kicker-destroy',
@@ -143,7 +143,7 @@ export const gisaConfigurations: CoreConfiguration[] = [
     params: { vms: 2, vcpus: 0, queues: 0, iscs: [3], airqs: 0 },
     bounds: { types: ['gisa_tac_ipm_gisc', 'free_page_sie_page2'] },
     fine: fine({ driver: false, destroy: true, initial: kickerArmed }),
-    invariants: [KickerSeesLiveGisa],
+    invariants: [KickerSeesLiveGisa, AlertMaskZeroAtDestroy],
   },
   {
     id: 'kicker-unregister-destroy',
@@ -151,7 +151,7 @@ export const gisaConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },
     bounds: { types: [...ENV, 'free_page_sie_page2'] },
     fine: fine({ driver: true, destroy: true }),
-    invariants: [KickerSeesLiveGisa],
+    invariants: [KickerSeesLiveGisa, AlertMaskZeroAtDestroy],
   },
   {
     id: 'register-kicker',
