@@ -337,8 +337,9 @@ export const vcpuPosts: StepPosts = {
   // if (kvm_vcpu_check_block(vcpu) < 0) break; (-EINTR exactly when kvm_arch_vcpu_runnable, which clears kicked_mask); then TASK_RUNNING
   [VCPU_AT.checkBlock]: (s) => {
     const r = runnable(s);
-    const { va } = vcpus(s);
-    return s.l.wake === r && !va.kicked && va.interruptible === !r && vcpuSame(s, ['kicked', 'interruptible']) && gisaSame(s) && s.taken === (r ? VCPU_AT.unsetIdle : 'kvm_vcpu_block@schedule()');
+    const { vb, va } = vcpus(s);
+    // leaving the loop: __set_current_state(TASK_RUNNING); staying: the task state as it is (a wake-up since set_current_state made it running)
+    return s.l.wake === r && !va.kicked && va.interruptible === (r ? false : vb.interruptible) && vcpuSame(s, ['kicked', 'interruptible']) && gisaSame(s) && s.taken === (r ? VCPU_AT.unsetIdle : 'kvm_vcpu_block@schedule()');
   },
   // __unset_cpu_idle: clear_bit(vcpu_idx, idle_mask)
   [VCPU_AT.unsetIdle]: (s) => !vcpus(s).va.idle && vcpuSame(s, ['idle']) && gisaSame(s),
