@@ -124,10 +124,11 @@ export const KICKER_AT = {
  * pending ISC in gcr[6]; `if (test_and_set_bit(vcpu_idx, gi->kicked_mask)) return; kvm_s390_vcpu_wakeup(vcpu)`.
  */
 export const kickerPosts: StepPosts = {
-  [KICKER_AT.origin]: (s) => s.l.oops === !live(s) && gisaSame(s),
+  // a dead gi->origin ends the callback (the oops); a live one goes on to the READ_ONCE of word 0
+  [KICKER_AT.origin]: (s) => s.l.oops === !live(s) && gisaSame(s) && s.taken === (live(s) ? KICKER_AT.word : 'return'),
   [KICKER_AT.word]: (s) => {
     const g = gisaOf(s.b, vmOfSeen(s));
-    if (s.l.oops !== !live(s) || !gisaSame(s)) return false;
+    if (s.l.oops !== !live(s) || !gisaSame(s) || s.taken !== (live(s) ? KICKER_AT.mask : 'return')) return false;
     return s.l.oops === true || (s.l.w_listed === listedIn(s.b.gib, vmOfSeen(s)) && s.l.w_ipm === g.ipm && s.l.w_iam === g.iam);
   },
   [KICKER_AT.mask]: (s) => {

@@ -36,6 +36,9 @@ export const gisaVariants: CoreVariant[] = [
       'kicker-unregister': ['IamRestoredOrKickerArmed'],
       'kicker-destroy': [],
       'two-vms-kicker-destroy': [],
+      // a registration never undone: the destroy WARNs (1 step), then clears alert.mask under ref_count[3] = 1 while the IAM is
+      // still 0x10 until its gisa_set_iam(0) (2 steps: WARN, mask = 0)
+      'destroy-registered': ['AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed', 'AlertMaskZeroAtDestroy'],
       // the same ABA against the destroy's gisa_set_iam(0), then a late interruption: listed at free, and the GAL handler re-arms the kicker after hrtimer_cancel
       'kicker-unregister-destroy': ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
       // the one-isc finding (GET_ALL only clears IPM bits, as kvm_s390_gisa_clear does)

@@ -77,6 +77,17 @@ describe('planted variants', () => {
     expect(result(r, 'GisaThreadStepPostcondition').holds).toBe(true);
   });
 
+  it('destroy-registered: upstream WARNs in the fine destroy (1 step), GisaThreadStepPostcondition holds (the WARN step did what the C does), 206 states', () => {
+    const r = checkModel(gisaSpec.model('upstream', 'destroy-registered'));
+    expect(mismatches(r)).toEqual([]);
+    expect(r.states).toBe(206);
+    expect(violated(r)).toEqual(['AlertMaskIsRegisteredIscs', 'AlertMaskZeroAtDestroy', 'IamRestoredOrKickerArmed']);
+    expect(pcs(result(r, 'AlertMaskZeroAtDestroy').trace)).toEqual(['kvm_s390_gisa_destroy@WARN(alert_mask != 0)']);
+    // by hand: mask 0 with ref_count[3] = 1 and IAM 0x10 right after "gi->alert.mask = 0x00"
+    expect(pcs(result(r, 'IamRestoredOrKickerArmed').trace)).toEqual(['kvm_s390_gisa_destroy@WARN(alert_mask != 0)', 'kvm_s390_gisa_destroy@alert_mask = 0']);
+    expect(result(r, 'GisaThreadStepPostcondition').holds).toBe(true);
+  });
+
   it('planted-pre-run-keeps-kicked breaks VcpuThreadStepPostcondition alone (19 steps)', () => {
     const r = checkModel(systemSpec.model('planted-pre-run-keeps-kicked', 'kick-wait'));
     expect(mismatches(r)).toEqual([]);
