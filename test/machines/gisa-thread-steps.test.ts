@@ -111,7 +111,7 @@ describe('the ghost itself (one step run by hand)', () => {
   };
   const view = (c: SystemContext, ix: Record<string, number>): ThreadView => ({ me: 't', ix, local: c.threads!.locals.t!, report: (b) => void (c.threads!.found.t = (c.threads!.found.t ?? 0) | b) });
   const run = (s: Step<SystemContext>, c: SystemContext, ix: Record<string, number>) => s.run!(c, view(c, ix), { raise: () => undefined });
-  const one = (at: string, body: Step<SystemContext>['run'], posts: typeof kickerPosts, next?: Step<SystemContext>['next']) =>
+  const one = (at: string, body: NonNullable<Step<SystemContext>['run']>, posts: typeof kickerPosts, next?: Step<SystemContext>['next']) =>
     checkedSteps({ name: 'f', cite: '', steps: [{ at, run: body, ...(next ? { next } : {}) }] }, k, FAULT.GISA_THREAD_STEP_POST, posts).steps[0]!;
 
   it('gi->alert.mask = 0 in kvm_s390_gisa_destroy: a body that clears it passes, one that leaves 0x10 is recorded', () => {
