@@ -12,7 +12,7 @@
 import { FAULT, iscBit, type SystemContext, type KvmContext } from '../context.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { Kernel } from '../kernel.ts';
-import { type Branch, type KFunction, type Raise, type Step, type ThreadView } from '../kthread.ts';
+import { type Branch, type KFunction, type Path, type Raise, type Step, type ThreadView } from '../kthread.ts';
 import { inv } from '../invariant-lib.ts';
 
 type C = SystemContext;
@@ -63,7 +63,8 @@ export function checkedSteps(f: KFunction<C>, k: Kernel, bit: number, posts: Ste
 function checkedRun(run: NonNullable<Step<C>['run']>, next: Step<C>['next'], bit: number, post: (s: StepSeen) => boolean): NonNullable<Step<C>['run']> {
   return (c, t, fx) => {
     const raw = probe.unwrap(c);
-    const b = { vms: structuredClone(raw.vms), gib: { ...raw.gib } };
+    // the step's VM only (the GAL handler, with no VM of its own, every VM); the others are not compared
+    const b = { vms: raw.vms.map((k, i) => (t.ix.vm === undefined || t.ix.vm === i ? structuredClone(k) : k)), gib: { ...raw.gib } };
     const lb = { ...t.local };
     const found = raw.threads?.found[t.me] ?? 0;
     const raised: { type: string; [k: string]: unknown }[] = [];
@@ -81,7 +82,10 @@ export function replantStep(s: Step<C>, bit: number, posts: StepPosts, body: (in
   const inner = ((s as unknown as Record<symbol, Step<C>['run']>)[INNER] ?? s.run)!;
   const post = posts[s.at];
   const run = body(inner);
-  return { ...s, run: post ? checkedRun(run, s.next, bit, post) : run, [INNER]: run } as Step<C>;
+  // a planted body can fail the postcondition, so the step (and each branch that narrows its writes) declares the ghost bit's store
+  const faults: Path = ['vms', '*', 'faults'];
+  const next = typeof s.next === 'object' ? s.next.map((b) => (b.writes ? { ...b, writes: [...b.writes, faults] } : b)) : s.next;
+  return { ...s, writes: [...(s.writes ?? []), faults], ...(next !== undefined ? { next } : {}), run: post ? checkedRun(run, s.next, bit, post) : run, [INNER]: run } as Step<C>;
 }
 
 // ---- the GISA's steps (kvm_s390_gisa_interrupt.threads.ts), interrupt.c v6.17-rc4 ----
