@@ -95,6 +95,8 @@ export const FAULT = {
   VCPU_STEP_POST: 32768,
   /** ghost (issue 14): kvm_s390_gisc_register / unregister answered or changed ref_count[], alert.mask or the IAM other than the kernel says */
   GISC_STEP_POST: 65536,
+  /** ghost (issue 14, machines/gisa/kvm_s390_gisa_interrupt.stepghost.ts): a step of a fine-grained GISA kernel function (the kicker, gisc register/unregister, gisa_destroy, the GAL handler) did other than its C statement */
+  GISA_THREAD_STEP_POST: 131072,
   /** vfio_ap (fine-grained pqap-remove-queue): a step used a struct vfio_ap_queue after vfio_ap_mdev_remove_queue's kfree(q) (vfio_ap_irq_enable through a queue pointer found before mdevs_lock) */
   QUEUE_USE_AFTER_FREE: 262144,
   /** vfio_ap (fine-grained pqap-mdev-remove): priv.c handle_pqap loaded through kvm->arch.crypto.pqap_hook into a struct ap_matrix_mdev vfio_ap_mdev_remove had freed (vfio_put_device) */
@@ -103,6 +105,8 @@ export const FAULT = {
   KICKER_STEP_POST: 1048576,
   /** ghost (issue 14): gib_alert_irq_handler / process_gib_alert_list left the GIB alert list, the GAL interruption or a kicker other than interrupt.c says */
   GIB_STEP_POST: 2097152,
+  /** ghost (issue 14, machines/gisa/kvm_s390_gisa_interrupt.stepghost.ts): a step of the vcpu's fine-grained KVM_RUN loop did other than its C statement */
+  VCPU_THREAD_STEP_POST: 4194304,
   /** ghost (issue 14, apconc3): handle_pqap's vfio_ap_irq_enable / vfio_ap_irq_disable left the queue, the pins, the GISC registrations or the guest's status other than vfio_ap_ops.c says */
   AQIC_STEP_POST: 16777216,
   /** ghost (issue 14, apconc3): vfio_ap_mdev_unset_kvm (its resets, flush_work, the put) or vfio_ap_mdev_remove_queue left the queues or the KVM reference other than vfio_ap_ops.c says */

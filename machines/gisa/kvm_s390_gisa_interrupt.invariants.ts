@@ -4,6 +4,7 @@ import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
 import { lockFree, lockPath, reported, spinlock, type KContext, type Path } from '../kthread.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { SystemContext } from '../context.ts';
+import { GisaThreadStepPostcondition } from './kvm_s390_gisa_interrupt.stepghost.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
 
 /** gi->alert.ref_lock of VM vm (machines/gisa/kvm_s390_gisa_interrupt.threads.ts takes it). */
@@ -61,8 +62,9 @@ export const FreedGisaNotInAlertList = inv(
 export const AlertMaskZeroAtDestroy = inv(
   'AlertMaskZeroAtDestroy',
   'interrupt.c kvm_s390_gisa_destroy: WARN(gi->alert.mask != 0x00) since f87ef5723536; every driver unregisters its GISCs first',
-  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.DESTROY_WITH_ALERT_MASK)),
-  { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
+  // the coarse kvm_s390_gisa_destroy records the WARN in the VM's faults, the fine-grained one reports it from its thread (threads.found)
+  ({ context }) => context.vms.every((k) => !(k.faults & FAULT.DESTROY_WITH_ALERT_MASK)) && !reported(context, FAULT.DESTROY_WITH_ALERT_MASK),
+  { context: [['vms', '*', 'faults'], ['vms', 'length'], ['threads', 'found']] }, { stable: true },
 );
 
 export const NoGisaUseAfterFree = inv(
@@ -454,7 +456,7 @@ export const KickerStepPostcondition = inv(
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );
 
-gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep, KickerStepPostcondition);
+gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterStep, KickerStepPostcondition, GisaThreadStepPostcondition);
 
 /** `kernel(ghostLedger(op, k, fn))`: an action whose step the ledger checks (one wrapper call, so the mutation analysis names `fn` after its action). */
 export function ledgered(op: LedgerOp, k: LedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {

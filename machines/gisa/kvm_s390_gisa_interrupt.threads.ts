@@ -32,6 +32,7 @@ import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, pcO
 import { GAL_HELD, ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
 import { gibProcessFootprint } from './kvm_s390_gib.machine.ts';
+import { checkedSteps, destroyPosts, galPosts, kickerPosts, kickerSkips, registerPosts, setIamSkips, unregisterPosts } from './kvm_s390_gisa_interrupt.stepghost.ts';
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -169,7 +170,7 @@ export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
     },
     ...kickSingleVcpu(vm, k),
   ];
-  return kfunction('gisa_vcpu_kicker', 'arch/s390/kvm/interrupt.c gisa_vcpu_kicker', steps);
+  return checkedSteps(kfunction('gisa_vcpu_kicker', 'arch/s390/kvm/interrupt.c gisa_vcpu_kicker', steps), k, FAULT.GISA_THREAD_STEP_POST, kickerPosts, kickerSkips);
 }
 
 /** The kicker's steps in __airqs_kick_single_vcpu: the scan of idle_mask, then test_and_set_bit(kicked_mask). */
@@ -250,7 +251,7 @@ const setIam = (fn: string, vm: number, k: Kernel): Step<C> => ({
 export function gisc_register(vm: number, gisc: number, k: Kernel): F {
   const lock = ref_lock(vm);
   if (replaced(k, 'kvm_s390_gisc_register')) return replacedAsOneStep('kvm_s390_gisc_register', vm, { run: (c, t) => void k.kvm_s390_gisc_register(c, vmIx(t), gisc) });
-  return kfunction('kvm_s390_gisc_register', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_register', [
+  return checkedSteps(kfunction('kvm_s390_gisc_register', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_register', [
     checkOrigin('kvm_s390_gisc_register', vm),
     acquire<C>(lock),
     {
@@ -268,14 +269,14 @@ export function gisc_register(vm: number, gisc: number, k: Kernel): F {
     },
     setIam('kvm_s390_gisc_register', vm, k),
     release<C>(lock),
-  ]);
+  ]), k, FAULT.GISA_THREAD_STEP_POST, registerPosts(gisc), setIamSkips);
 }
 
 /** kvm_s390_gisc_unregister(kvm, gisc) of VM vm. */
 export function gisc_unregister(vm: number, gisc: number, k: Kernel): F {
   const lock = ref_lock(vm);
   if (replaced(k, 'kvm_s390_gisc_unregister')) return replacedAsOneStep('kvm_s390_gisc_unregister', vm, { run: (c, t) => void k.kvm_s390_gisc_unregister(c, vmIx(t), gisc) });
-  return kfunction('kvm_s390_gisc_unregister', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_unregister', [
+  return checkedSteps(kfunction('kvm_s390_gisc_unregister', 'arch/s390/kvm/interrupt.c kvm_s390_gisc_unregister', [
     checkOrigin('kvm_s390_gisc_unregister', vm),
     acquire<C>(lock),
     {
@@ -299,7 +300,7 @@ export function gisc_unregister(vm: number, gisc: number, k: Kernel): F {
     },
     setIam('kvm_s390_gisc_unregister', vm, k),
     release<C>(lock),
-  ]);
+  ]), k, FAULT.GISA_THREAD_STEP_POST, unregisterPosts(gisc), setIamSkips);
 }
 
 /**
@@ -324,7 +325,7 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
     });
   }
   if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB; design ${JSON.stringify(d)} is coarse only`);
-  return kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy', [
+  return checkedSteps(kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy', [
     {
       at: 'WARN(alert_mask != 0)',
       cite: 'interrupt.c kvm_s390_gisa_destroy: if (!gi->origin) return; WARN(gi->alert.mask != 0x00, ...)',
@@ -378,7 +379,7 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
         fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
       },
     },
-  ]);
+  ]), k, FAULT.GISA_THREAD_STEP_POST, destroyPosts, setIamSkips);
 }
 
 /**
@@ -454,7 +455,7 @@ export function galHandler(kickers: readonly string[], k: Kernel): F {
   if (k.design.gib !== 'upstream') throw new SpecError(`the fine-grained process_gib_alert_list transcribes the upstream GIB; design ${JSON.stringify(k.design)} is coarse only`);
   const cut = named('GISAs left on the cut-off list', (_c: C, t: ThreadView) => (t.local.cut as number) !== 0);
   const notFinal = named('!final', (_c: C, t: ThreadView) => t.local.final !== true);
-  return kfunction('gib_alert_irq_handler', 'arch/s390/kvm/interrupt.c gib_alert_irq_handler (inc_irq_stat(IRQIO_GAL); process_gib_alert_list())', [
+  return checkedSteps(kfunction('gib_alert_irq_handler', 'arch/s390/kvm/interrupt.c gib_alert_irq_handler (inc_irq_stat(IRQIO_GAL); process_gib_alert_list())', [
     {
       // the GAL interruption taken: origin = 0UL, so the first pass is never final
       at: GAL_FIRST,
@@ -504,5 +505,5 @@ export function galHandler(kickers: readonly string[], k: Kernel): F {
       },
       next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
     },
-  ]);
+  ]), k, FAULT.GISA_THREAD_STEP_POST, galPosts);
 }

@@ -4,6 +4,7 @@ import { editFunction, named, swapStatements, type KFunction, type Step, type Th
 import { AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
 import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { FAULT, type SystemContext } from '../context.ts';
+import { KICKER_AT, kickerPosts, replantStep } from './kvm_s390_gisa_interrupt.stepghost.ts';
 
 /** A planted bug in the driver thread's kvm_s390_gisc_unregister (kicker-unregister configuration): one lock rule broken each. */
 const unregister = (edit: (f: KFunction<SystemContext>) => KFunction<SystemContext>) => ({
@@ -35,6 +36,9 @@ export const gisaVariants: CoreVariant[] = [
       'kicker-unregister': ['IamRestoredOrKickerArmed'],
       'kicker-destroy': [],
       'two-vms-kicker-destroy': [],
+      // a registration never undone: the destroy WARNs (1 step), then clears alert.mask under ref_count[3] = 1 while the IAM is
+      // still 0x10 until its gisa_set_iam(0) (2 steps: WARN, mask = 0)
+      'destroy-registered': ['AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed', 'AlertMaskZeroAtDestroy'],
       // the same ABA against the destroy's gisa_set_iam(0), then a late interruption: listed at free, and the GAL handler re-arms the kicker after hrtimer_cancel
       'kicker-unregister-destroy': ['IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa'],
       // the one-isc finding (GET_ALL only clears IPM bits, as kvm_s390_gisa_clear does)
@@ -374,5 +378,41 @@ export const gisaVariants: CoreVariant[] = [
       }),
     // the one new to upstream: RegisteredIscAlerts (15 steps); the other two are upstream's ABA finding
     expectedViolations: ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister', 'RegisteredIscAlerts'],
+  },
+  {
+    // issue 14: GisaThreadStepPostcondition's planted variant
+    id: 'planted-cmpxchg-no-reload',
+    description:
+      'planted bug: gisa_get_ipm_or_restore_iam written with cmpxchg() instead of try_cmpxchg(): a failed exchange does not load the current word into `word`, so the loop retries with the stale word it read first and can never succeed while the word stays changed (an adapter interruption set an IPM bit between the READ_ONCE and the exchange); the step leaves `word` as it was',
+    cite: 'planted: interrupt.c gisa_get_ipm_or_restore_iam with "} while (cmpxchg(&gi->origin->u64.word[0], word, _word) != word);" (word not reloaded)',
+    configuration: 'kicker-unregister',
+    configurations: ['kicker-unregister'],
+    threads: (threads) =>
+      editFunction(threads, 'kicker', 'gisa_vcpu_kicker', (f) => ({
+        ...f,
+        steps: f.steps.map((s) =>
+          s.at !== KICKER_AT.cmpxchg
+            ? s
+            : replantStep(s, FAULT.GISA_THREAD_STEP_POST, kickerPosts, (inner) => (c, t, fx) => {
+                const stale = { w_listed: t.local.w_listed, w_ipm: t.local.w_ipm, w_iam: t.local.w_iam };
+                inner(c, t, fx);
+                if (t.local.swapped === false) Object.assign(t.local, stale);
+              }),
+        ),
+      })),
+    // IamRestoredOrKickerArmed is upstream's own finding in kicker-unregister
+    expectedViolations: ['IamRestoredOrKickerArmed', 'GisaThreadStepPostcondition'],
+  },
+  {
+    // issue 14: AlertMaskZeroAtDestroy in the fine-grained destroy (the thread's WARN)
+    id: 'planted-destroy-before-unregister',
+    description:
+      'planted bug: kvm_arch_destroy_vm runs while vfio_ap still has ISC 3 registered (the driver dropped its struct kvm reference before kvm_s390_gisc_unregister): kvm_s390_gisa_destroy finds alert.mask != 0 and WARNs',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c with kvm_put_kvm before vfio_ap_irq_disable; interrupt.c kvm_s390_gisa_destroy: WARN(gi->alert.mask != 0x00, ...)',
+    configuration: 'kicker-unregister-destroy',
+    configurations: ['kicker-unregister-destroy'],
+    threads: (threads) => threads.map((t) => (t.name !== 'destroy' ? t : { ...t, fns: t.fns.map((f) => ({ ...f, steps: f.steps.map((s) => ({ ...s, after: [] })) })) })),
+    // and AlertMaskIsRegisteredIscs (the destroy clears alert.mask under a live registration); the other three are upstream's own findings there
+    expectedViolations: ['AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa', 'AlertMaskZeroAtDestroy'],
   },
 ];

@@ -3,6 +3,8 @@ import { fixDefaultResponse } from '../vfio-ap/vfio_ap_queue.variants.ts';
 import type { SystemContext } from '../context.ts';
 import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
+import { replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { FAULT } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
 import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
@@ -271,5 +273,20 @@ export const systemVariants: CoreVariant[] = [
     // GibTypeOK too (cut off with NONE_GISA_ADDR, the list is not empty when the final pass ends), and the wake-up is lost;
     // issue 14 (gisacomp): GibPassPostcondition, the pass leaves its GISAs listed
     expectedViolations: ['AlertListDrained', 'GibPassPostcondition', 'GibTypeOK', 'NoLostWakeup'],
+  },
+  {
+    // issue 14 (mutgv): VcpuThreadStepPostcondition's planted variant
+    id: 'planted-pre-run-keeps-kicked',
+    description:
+      'planted bug: vcpu_pre_run enters SIE without clear_bit(vcpu_idx, kicked_mask): the bit the kicker set stays set while the vcpu runs; kvm_arch_vcpu_runnable still clears it before the vcpu sleeps, so no wake-up is lost here, but the step does not do what the C says',
+    cite: 'planted: arch/s390/kvm/kvm-s390.c vcpu_pre_run without "clear_bit(vcpu->vcpu_idx, vcpu->kvm->arch.gisa_int.kicked_mask);"',
+    configuration: 'kick-wait',
+    configurations: ['kick-wait'],
+    threads: (threads) =>
+      editFunction(threads, 'vcpu0', '__vcpu_run', (f) => ({
+        ...f,
+        steps: f.steps.map((s) => (s.at !== VCPU_PC.clearKicked ? s : replantStep(s, FAULT.VCPU_THREAD_STEP_POST, vcpuPosts, () => () => undefined))),
+      })),
+    expectedViolations: ['VcpuThreadStepPostcondition'],
   },
 ];

@@ -1,4 +1,5 @@
 // Safety predicates of the vcpu run loop.
+import { VcpuThreadStepPostcondition } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
 import type { StateValue } from 'xstate';
 import type { Path } from '../../src/spec.ts';
 import type { SystemContext } from '../context.ts';
@@ -93,4 +94,4 @@ export function noLostWakeupAtSleep(threads: readonly { vm: number; vcpu: number
   );
 }
 
-export const vcpuInvariants = [VcpuTypeOK, SieDeliversAtOnce, KickedNotAsleep, VcpuStepPostcondition];
+export const vcpuInvariants = [VcpuTypeOK, SieDeliversAtOnce, KickedNotAsleep, VcpuStepPostcondition, VcpuThreadStepPostcondition];

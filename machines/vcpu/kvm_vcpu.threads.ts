@@ -27,7 +27,8 @@
  * __unset_cpu_idle), virt/kvm/kvm_main.c (kvm_vcpu_halt, kvm_vcpu_block, kvm_vcpu_check_block).
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
-import { iscBit, type SystemContext } from '../context.ts';
+import { FAULT, iscBit, type SystemContext } from '../context.ts';
+import { checkedSteps, vcpuPosts, vcpuSkips } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
 import { deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 import type { Kernel } from '../kernel.ts';
 import { kfunction, named, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
@@ -169,7 +170,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel): KFunction<C> {
   ];
   // the delivery runs through the table too (a variant's replacement of it reaches this step)
   steps[0] = { ...steps[0]!, run: (c) => k.kvm_s390_deliver_pending_interrupts(c, vm, vcpu) };
-  return kfunction('__vcpu_run', 'arch/s390/kvm/kvm-s390.c __vcpu_run', steps);
+  return checkedSteps(kfunction('__vcpu_run', 'arch/s390/kvm/kvm-s390.c __vcpu_run', steps), k, FAULT.VCPU_THREAD_STEP_POST, vcpuPosts, vcpuSkips);
 }
 
 /** The thread of vcpu `vcpu` of VM `vm` (started, outside SIE, before its first vcpu_pre_run). */
