@@ -213,7 +213,7 @@ export const queueKernel = {
           this.vfio_unpin_pages(c, q, true); // v4: the new GISC registration is never undone
         }
         return 'OTHERWISE_CHANGED';
-      case 'OTHER':
+      default: // 'OTHER' and any response a variant file's payload adds (DECONFIGURED...): vfio_ap_irq_enable's switch default
         if (d === 'aqic-v4') {
           // handle_pqap stored the new ISC in q->isc before vfio_ap_setirq; vfio_ap_free_irq then
           // unpins the saved (old) NIB, whose GISC is no longer in q->isc and stays registered,
