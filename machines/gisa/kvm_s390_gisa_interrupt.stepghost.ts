@@ -14,6 +14,7 @@ import { probe } from '../../src/check/probe.ts';
 import type { Kernel } from '../kernel.ts';
 import { type Branch, type KFunction, type Path, type Raise, type Step, type ThreadView } from '../kthread.ts';
 import { inv } from '../invariant-lib.ts';
+import { VCPU_PC } from '../vcpu/kvm_vcpu.pc.ts';
 
 type C = SystemContext;
 
@@ -295,69 +296,57 @@ const topBit = (d: number) => {
   return 0;
 };
 
-export const VCPU_AT = {
-  deliver: 'vcpu_pre_run@kvm_s390_deliver_pending_interrupts',
-  clearKicked: 'vcpu_pre_run@clear_bit(kicked_mask)',
-  sie: '__vcpu_run@sie64a',
-  waitIntercept: '__vcpu_run@vcpu_post_run',
-  runnable: 'kvm_s390_handle_wait@kvm_arch_vcpu_runnable',
-  restore: 'kvm_s390_handle_wait@gisa_get_ipm_or_restore_iam',
-  setIdle: 'kvm_s390_handle_wait@__set_cpu_idle',
-  setState: 'kvm_vcpu_block@set_current_state(TASK_INTERRUPTIBLE)',
-  checkBlock: 'kvm_vcpu_block@kvm_vcpu_check_block',
-  unsetIdle: 'kvm_s390_handle_wait@__unset_cpu_idle',
-} as const;
 
 export const vcpuPosts: StepPosts = {
   // kvm-s390.c vcpu_pre_run: clear_bit(vcpu->vcpu_idx, gi->kicked_mask)
-  [VCPU_AT.clearKicked]: (s) => vcpuSame(s, ['kicked']) && !vcpus(s).va.kicked && gisaSame(s),
+  [VCPU_PC.clearKicked]: (s) => vcpuSame(s, ['kicked']) && !vcpus(s).va.kicked && gisaSame(s),
   // __vcpu_run: sie64a; in SIE, millicode presents the highest-priority GISA ISC the PSW and gcr[6] allow (it leaves the IPM; the PSW swap disables I/O)
-  [VCPU_AT.sie]: (s) => {
+  [VCPU_PC.sie]: (s) => {
     const { vb, va, gb, ga } = vcpus(s);
     const bit = vb.pswIo && gb.origin ? topBit(gb.ipm & vb.cr6) : 0;
     return va.inSie && vcpuSame(s, ['inSie', 'pswIo']) && gisaSame(s, ['ipm']) && ga.ipm === (gb.ipm & ~bit) && va.pswIo === (bit ? false : vb.pswIo);
   },
   // the enabled wait PSW (I/O enabled) intercepts: out of SIE; vcpu_post_run leaves the GISA alone upstream
-  [VCPU_AT.waitIntercept]: (s) => {
+  [VCPU_PC.waitIntercept]: (s) => {
     const { va } = vcpus(s);
     return va.pswIo && !va.inSie && vcpuSame(s, ['inSie', 'pswIo']) && gisaSame(s);
   },
   // kvm_s390_handle_wait: if (kvm_arch_vcpu_runnable(vcpu)) return 0 (kvm_arch_vcpu_runnable clears the kicked_mask bit first)
-  [VCPU_AT.runnable]: (s) => {
+  [VCPU_PC.runnable]: (s) => {
     const r = runnable(s);
-    return s.l.runnable === r && !vcpus(s).va.kicked && vcpuSame(s, ['kicked']) && gisaSame(s) && s.taken === (r ? VCPU_AT.deliver : VCPU_AT.restore);
+    return s.l.runnable === r && !vcpus(s).va.kicked && vcpuSame(s, ['kicked']) && gisaSame(s) && s.taken === (r ? VCPU_PC.deliver : VCPU_PC.restore);
   },
   // if (gi->origin && (gisa_get_ipm_or_restore_iam(gi) & gcr[6] >> 24)) return 0: IPM & alert.mask, IAM = alert.mask when that is 0
-  [VCPU_AT.restore]: (s) => {
+  [VCPU_PC.restore]: (s) => {
     const { vb, gb, ga } = vcpus(s);
-    if (!gb.origin) return s.l.pending === false && gisaSame(s) && s.taken === VCPU_AT.setIdle;
+    if (!gb.origin) return s.l.pending === false && gisaSame(s) && s.taken === VCPU_PC.setIdle;
     const pm = gb.ipm & gb.mask;
     const pending = (pm & vb.cr6) !== 0;
-    return s.l.pending === pending && gisaSame(s, ['iam']) && ga.iam === (pm ? gb.iam : gb.mask) && vcpuSame(s, []) && s.taken === (pending ? VCPU_AT.deliver : VCPU_AT.setIdle);
+    return s.l.pending === pending && gisaSame(s, ['iam']) && ga.iam === (pm ? gb.iam : gb.mask) && vcpuSame(s, []) && s.taken === (pending ? VCPU_PC.deliver : VCPU_PC.setIdle);
   },
   // __set_cpu_idle: set_bit(vcpu_idx, idle_mask)
-  [VCPU_AT.setIdle]: (s) => vcpus(s).va.idle && vcpuSame(s, ['idle']) && gisaSame(s),
+  [VCPU_PC.setIdle]: (s) => vcpus(s).va.idle && vcpuSame(s, ['idle']) && gisaSame(s),
   // set_current_state(TASK_INTERRUPTIBLE)
-  [VCPU_AT.setState]: (s) => vcpus(s).va.interruptible && vcpuSame(s, ['interruptible']) && gisaSame(s),
+  [VCPU_PC.setState]: (s) => vcpus(s).va.interruptible && vcpuSame(s, ['interruptible']) && gisaSame(s),
   // if (kvm_vcpu_check_block(vcpu) < 0) break; (-EINTR exactly when kvm_arch_vcpu_runnable, which clears kicked_mask); then TASK_RUNNING
-  [VCPU_AT.checkBlock]: (s) => {
+  [VCPU_PC.checkBlock]: (s) => {
     const r = runnable(s);
     const { vb, va } = vcpus(s);
     // leaving the loop: __set_current_state(TASK_RUNNING); staying: the task state as it is (a wake-up since set_current_state made it running)
-    return s.l.wake === r && !va.kicked && va.interruptible === (r ? false : vb.interruptible) && vcpuSame(s, ['kicked', 'interruptible']) && gisaSame(s) && s.taken === (r ? VCPU_AT.unsetIdle : 'kvm_vcpu_block@schedule()');
+    return s.l.wake === r && !va.kicked && va.interruptible === (r ? false : vb.interruptible) && vcpuSame(s, ['kicked', 'interruptible']) && gisaSame(s) && s.taken === (r ? VCPU_PC.unsetIdle : 'kvm_vcpu_block@schedule()');
   },
   // __unset_cpu_idle: clear_bit(vcpu_idx, idle_mask)
-  [VCPU_AT.unsetIdle]: (s) => !vcpus(s).va.idle && vcpuSame(s, ['idle']) && gisaSame(s),
+  [VCPU_PC.unsetIdle]: (s) => !vcpus(s).va.idle && vcpuSame(s, ['idle']) && gisaSame(s),
 };
 
 /** The table functions the vcpu steps call: a variant's replacement runs its own code there. */
 export const vcpuSkips: Readonly<Record<string, readonly string[]>> = {
-  [VCPU_AT.waitIntercept]: ['vcpu_post_run'],
-  [VCPU_AT.runnable]: ['kvm_arch_vcpu_runnable', 'kvm_s390_vcpu_has_irq'],
-  [VCPU_AT.restore]: ['gisa_get_ipm_or_restore_iam'],
-  [VCPU_AT.setIdle]: ['__set_cpu_idle'],
-  [VCPU_AT.checkBlock]: ['kvm_vcpu_check_block', 'kvm_arch_vcpu_runnable', 'kvm_s390_vcpu_has_irq'],
-  [VCPU_AT.unsetIdle]: ['__unset_cpu_idle'],
+  [VCPU_PC.waitIntercept]: ['vcpu_post_run'],
+  [VCPU_PC.runnable]: ['kvm_arch_vcpu_runnable', 'kvm_s390_vcpu_has_irq'],
+  [VCPU_PC.restore]: ['gisa_get_ipm_or_restore_iam'],
+  [VCPU_PC.setIdle]: ['__set_cpu_idle'],
+  [VCPU_PC.checkBlock]: ['kvm_vcpu_check_block', 'kvm_arch_vcpu_runnable', 'kvm_s390_vcpu_has_irq'],
+  [VCPU_PC.unsetIdle]: ['__unset_cpu_idle'],
 };
 /** The kicker's steps that call the table: kvm_s390_vcpu_wakeup. */
 export const kickerSkips: Readonly<Record<string, readonly string[]>> = { [KICKER_AT.scan]: ['__airqs_kick_single_vcpu'], [KICKER_AT.testAndSet]: ['kvm_s390_vcpu_wakeup', '__airqs_kick_single_vcpu'] };

@@ -37,20 +37,9 @@ import { SpecError } from '../../src/spec.ts';
 
 type C = SystemContext;
 
-/** The program counters of the vcpu thread, by the C they execute. */
-export const VCPU_PC = {
-  deliver: 'vcpu_pre_run@kvm_s390_deliver_pending_interrupts',
-  clearKicked: 'vcpu_pre_run@clear_bit(kicked_mask)',
-  sie: '__vcpu_run@sie64a',
-  waitIntercept: '__vcpu_run@vcpu_post_run',
-  runnable: 'kvm_s390_handle_wait@kvm_arch_vcpu_runnable',
-  restore: 'kvm_s390_handle_wait@gisa_get_ipm_or_restore_iam',
-  setIdle: 'kvm_s390_handle_wait@__set_cpu_idle',
-  setState: 'kvm_vcpu_block@set_current_state(TASK_INTERRUPTIBLE)',
-  checkBlock: 'kvm_vcpu_block@kvm_vcpu_check_block',
-  schedule: 'kvm_vcpu_block@schedule()',
-  unsetIdle: 'kvm_s390_handle_wait@__unset_cpu_idle',
-} as const;
+/** The program counters of the vcpu thread (kvm_vcpu.pc.ts: the step ghost reads them too, and this file imports the ghost). */
+export { VCPU_PC } from './kvm_vcpu.pc.ts';
+import { VCPU_PC } from './kvm_vcpu.pc.ts';
 
 /** The name of the thread that runs vcpu `vcpu` of VM `vm` (`vcpu0`, or `vcpu0_vm1` with several VMs: not `vm*`, the VMs' regions). */
 export const vcpuThreadName = (vms: number, vm: number, vcpu: number): string => (vms > 1 ? `vcpu${vcpu}_vm${vm}` : `vcpu${vcpu}`);

@@ -8,7 +8,8 @@ import { checkModel, type CheckResult } from '../../src/check/check.ts';
 import { gisaSpec } from '../../machines/gisa/index.ts';
 import { systemSpec } from '../../machines/system/index.ts';
 import { FAULT } from '../../machines/context.ts';
-import { checkedSteps, destroyPosts, kickerPosts, KICKER_AT, vcpuPosts, VCPU_AT } from '../../machines/gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { checkedSteps, destroyPosts, kickerPosts, KICKER_AT, vcpuPosts } from '../../machines/gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { VCPU_PC } from '../../machines/vcpu/kvm_vcpu.pc.ts';
 import { kernelTable } from '../../machines/kernel.ts';
 import { UPSTREAM } from '../../machines/design.ts';
 import { contextFor } from '../../machines/system/system.machine.ts';
@@ -97,7 +98,7 @@ describe('planted variants', () => {
     // kvm_arch_vcpu_runnable / kvm_vcpu_check_block cleared it: 12 vcpu steps (two passes through vcpu_pre_run) and 7 of
     // the interruption, the GAL handler and the kicker
     expect(v.trace).toHaveLength(19);
-    expect(pcs(v.trace).at(-1)).toBe(VCPU_AT.clearKicked);
+    expect(pcs(v.trace).at(-1)).toBe(VCPU_PC.clearKicked);
     expect(v.trace.at(-1)!.after['ctx.vms.0.faults']).toBe(FAULT.VCPU_THREAD_STEP_POST);
   });
 });
@@ -127,10 +128,10 @@ describe('the ghost itself (one step run by hand)', () => {
 
   it('set_current_state(TASK_INTERRUPTIBLE): the vcpu post needs the task interruptible and nothing else changed', () => {
     const good = ctx();
-    run(one(VCPU_AT.setState, (c) => void (c.vms[0]!.vcpus[0]!.interruptible = true), vcpuPosts), good, { vm: 0, vcpu: 0 });
+    run(one(VCPU_PC.setState, (c) => void (c.vms[0]!.vcpus[0]!.interruptible = true), vcpuPosts), good, { vm: 0, vcpu: 0 });
     expect(good.vms[0]!.faults).toBe(0);
     const bad = ctx();
-    run(one(VCPU_AT.setState, (c) => void Object.assign(c.vms[0]!.vcpus[0]!, { interruptible: true, idle: true }), vcpuPosts), bad, { vm: 0, vcpu: 0 });
+    run(one(VCPU_PC.setState, (c) => void Object.assign(c.vms[0]!.vcpus[0]!, { interruptible: true, idle: true }), vcpuPosts), bad, { vm: 0, vcpu: 0 });
     expect(bad.vms[0]!.faults).toBe(FAULT.GISA_THREAD_STEP_POST);
   });
 });
