@@ -21,7 +21,7 @@ export const DMA_UNMAP =
 export const PV_AP =
   'a PV guest\'s NIB must be shared with the host (ensure_nib_shared, uv_pin_shared): otherwise the new pin is undone and the guest gets 06; to model: a pv guest configuration with a shared/unshared NIB payload';
 export const FREE_WARN =
-  'q->matrix_mdev or its kvm NULL: the WARN_ON branch keeps saved_isc (resp. saved_iova) and skips the unregister (resp. the unpin); the machine records a call through a NULL kvm and clears both instead; to model: keep them and make the WARN the fault';
+  'q->matrix_mdev NULL with a saved NIB: the WARN_ON branch keeps saved_iova and skips the unpin; the machine frees through the queue\'s mdev whenever it frees; to model: a free of an unlinked queue that still holds a NIB, with the WARN as the fault';
 export const QUEUE_CFG =
   'a queue removed after its APQN left the host\'s AP configuration is not reset (ZAPQ would answer 01): a saved ISC and NIB are never released, the GISC stays registered and the NIB pinned; to model: a hostConfig payload on vfio_ap_mdev_remove_queue (the config change that removes the APQN)';
 
@@ -141,7 +141,7 @@ const own: KernelAudit = {
     entry(K.vfio_ap_free_aqic_resources, {
       noQ: ignored('writes nothing'),
       unregister: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
-      noKvm: missing(FREE_WARN),
+      noKvm: modelledAs('upstream (v6.17-rc4): matrix_mdev->kvm NULL (the close already cleared it: reset-warn, aqic-off-warn) skips the unregister with its WARN and keeps saved_isc; the unpin follows (v5.3 and the first-posted design call kvm_s390_gisc_unregister through the NULL kvm instead)', 'vfio_ap_free_aqic_resources'),
       unpin: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages'),
       noMdev: missing(FREE_WARN),
     }),
