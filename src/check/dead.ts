@@ -4,8 +4,8 @@
 // transition function, so every explorer (objects, collapse-compressed, worker threads) and
 // every trace replay sees the same reduced states; traces stay concrete event sequences (the
 // reset changes no guard's outcome). `verifyDead` proves the declaration on a configuration:
-// on the full exploration, every state s and its reset r(s) agree on every invariant, every
-// liveness predicate and every observation, enable the same events, and reach states with the
+// on the full exploration, every state s and its reset r(s) agree on every invariant and every
+// liveness predicate, enable the same events, and reach states with the
 // same reset (r(step(s, e)) = r(step(r(s), e))). Then r is a functional bisimulation and the
 // reduced graph (the image of the full one) has the same verdicts, violations and shortest
 // trace lengths; a declaration the machine contradicts is reported with the trace to the state.
