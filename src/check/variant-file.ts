@@ -8,7 +8,7 @@
 // replacement that no explored step ran is reported, and is a mismatch unless the file
 // expects it (`expectUnexecuted`).
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, extname, relative, resolve } from 'node:path';
 import type { DirtyKernel, SlotContext } from '../../machines/dirty-log/kvm_memory_slot.machine.ts';
 import type { FlicContext, FlicKernel } from '../../machines/flic-ais/kvm_s390_float_interrupt.machine.ts';
 import type { gibImplementations } from '../../machines/gisa/kvm_s390_gib.machine.ts';
@@ -242,6 +242,9 @@ async function load(path: string, options: LoadOptions, chain: readonly string[]
   const file = resolve(path);
   const shown = chain.length ? relative(process.cwd(), file) || file : path;
   if (!existsSync(file)) throw new VariantFileError(chain.length ? `variant file ${rel(chain[0]!)} extends ${shown}, which does not exist` : `variant file ${path} does not exist`);
+  // a variant file is a module the loader transpiles; anything else would only fail as "cannot be read"
+  if (!['.ts', '.mts', '.js', '.mjs'].includes(extname(file)))
+    throw new VariantFileError(`variant file ${shown} is not a TypeScript module: give a .ts file that does \`export default defineVariant({ ... })\``);
   try {
     readFileSync(file);
   } catch (e) {

@@ -232,6 +232,7 @@ describe('check --variant-file', () => {
   it.each([
     ['ill-typed.ts', /does not type-check: test\/fixtures\/variants\/ill-typed\.ts:5:\d+: Type 'string' is not assignable to type 'boolean'/],
     ['missing.ts', /variant file .*missing\.ts does not exist/],
+    ['not-typescript.txt', /variant file .*not-typescript\.txt is not a TypeScript module: give a \.ts file/],
   ])('rejects %s with one line and exit 2', rejects);
   it.each([
     ['syntax-error.ts', /does not type-check: test\/fixtures\/variants\/syntax-error\.ts:6:\d+: ',' expected/],
