@@ -2,14 +2,14 @@
 // (default: report/index.html from report/results.json), and beside it every counterexample
 // as a Mermaid sequenceDiagram under counterexamples/.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { UsageError } from './io.ts';
 import { checkPageDestination, counterexampleFiles, designKey, pageDesigns, renderPage, writePageFiles, type DesignCoverage } from '../export/page.ts';
 import { jobsInt } from './check.ts';
 import { PoolError, runPool } from './pool.ts';
-import { NotOursError } from '../export/owned.ts';
+import { NotOursError, probeWritable } from '../export/owned.ts';
 import { parseResults, type CheckResult } from '../export/results.ts';
 import { MUTATION_RESULTS, withMutationSection } from '../export/mutation.ts';
 
@@ -43,6 +43,9 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
     e instanceof NotOursError ? new UsageError(e.message) : new UsageError(`cannot write the page to '${out}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable path with --out`);
   // the destination before the rendering, which explores every design
   await checkPageDestination(out).catch((e) => {
+    throw cannot(e);
+  });
+  await probeWritable(dirname(out)).catch((e) => {
     throw cannot(e);
   });
   const pooled = (opts.jobs ?? 1) > 1 ? await coverageInPool(opts.jobs!, max) : undefined;

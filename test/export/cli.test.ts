@@ -74,6 +74,15 @@ describe('nothing the package did not write is lost', () => {
     expect(await readFile(join(dir, 'notes.html'), 'utf8')).toBe('<p>my notes</p>');
   });
 
+  it('page --out under a file (not a folder): one line before any design is explored, nothing written', async () => {
+    const dir = await report('page-under-file');
+    await writeFile(join(dir, 'plain'), 'x');
+    const r = await run(['page', '--report', dir, '--out', join(dir, 'plain', 'index.html'), '--coverage-max-states', '100']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^s390-kvm-spec: cannot write the page to '.*plain\/index.html' \(ENOTDIR\); choose a writable path with --out\n$/);
+    expect((await readdir(dir)).sort()).toEqual(['plain', 'results.json']);
+  });
+
   it('export --out refuses a folder holding files it did not write, and writes a marker into its own', async () => {
     const mine = join(tmp, 'my-folder');
     await mkdir(mine);
