@@ -12,7 +12,7 @@ import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapRemoveQueueThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
 import { FreedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
@@ -135,6 +135,32 @@ function pqapMdevRemove(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** The threads of pqap-probe-queue: the PQAP intercept against vfio_ap_mdev_probe_queue; the APQN assigned to the mdev open for VM 0, queue 0 not yet probed (not in the qtable). */
+function pqapProbeQueue(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapProbeQueueThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.linked = false;
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of pqap-reset-work: the PQAP intercept, QEMU's VFIO_DEVICE_RESET, queue 0's reset work; the mdev open for VM 0, the work not queued. */
+function pqapResetWork(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapResetWorkThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.work = 'idle';
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
 export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'default',
@@ -230,5 +256,19 @@ export const systemConfigurations: CoreConfiguration[] = [
     ...PQAP_FINE,
     fine: pqapMdevRemove,
     invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-probe-queue',
+    description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus probing the queue into vfio_ap while its APQN is assigned to the mdev (vfio_ap_mdev_probe_queue: saved_isc initialised, get_update_locks_by_apqn takes guests_lock, kvm->lock, mdevs_lock; the link into the qtable under them); 1 VM with its fd open, the mdev open for the VM. The guest finds no queue (rc 01) until the link, then enables; v5.3: the probe is one step, the queue findable after driver_bound',
+    ...PQAP_FINE,
+    fine: pqapProbeQueue,
+    invariants: [NoAqicResourcesAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-reset-work',
+    description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept (handle_pqap: mdevs_lock, lookup, vfio_ap_irq_enable) against QEMU\'s VFIO_DEVICE_RESET (vfio_ap_mdev_ioctl under mdevs_lock: vfio_ap_mdev_reset_queues, ZAPQ then queue_work, flush_work) and the reset work (apq_reset_check on system_long_wq, no lock: TAPQ, then vfio_ap_free_aqic_resources if saved_isc is valid); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; upstream only (the reset work came in v6.6)',
+    ...PQAP_FINE,
+    fine: pqapResetWork,
+    invariants: [NoAqicResourcesAfterUnsetKvm],
   },
 ];

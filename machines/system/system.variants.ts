@@ -6,7 +6,7 @@ import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import { replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
 import { FAULT } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
-import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { flushAfterUnlock, initAfterPublish, lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -53,7 +53,8 @@ export const systemVariants: CoreVariant[] = [
     // inject: __floating_irq_kick wakes the first idle vcpu although its CR6 is closed for the injected ISC; the vcpu open for it sleeps on (no alert: the IAM is not looked at)
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
+    // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -61,7 +62,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -89,7 +90,8 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: set_kvm stores the pointer, the reference and the hook in one step under matrix_dev->lock: nothing to find
     // pqap-remove-queue: vfio_ap_queue_dev_remove resets and frees the queue under matrix_dev->lock, which handle_pqap's lookup and enable hold: nothing to find
     // pqap-mdev-remove: as pqap-close (the close of v5.3..v5.10 is the same), the remove after it
-    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': ['NoPqapHookUseAfterClear'] },
+    // pqap-probe-queue: vfio_ap_queue_dev_probe initialises q before driver_bound makes it findable: nothing to find (no pqap-reset-work: the reset work came in v6.6)
+    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': ['NoPqapHookUseAfterClear'], 'pqap-probe-queue': [] },
   }),
   alsoIn({
     id: 'planted-no-reset-on-close',
@@ -197,6 +199,29 @@ export const systemVariants: CoreVariant[] = [
     threads: (threads, k) => editFunction(threads, 'host', 'vfio_ap_mdev_remove_queue', resetBeforeLocks(k)),
     // 13 steps; no use after free (the PQAP ran before the kfree, on a live queue); QueueTypeOK: the removed queue's region, with the AP interrupting
     expectedViolations: ['FreedQueueHoldsNothing', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-probe-init-after-publish',
+    description:
+      'planted race: vfio_ap_mdev_probe_queue storing q->saved_isc = VFIO_AP_ISC_INVALID only after it linked q into the qtable and released the locks (initialised after publication): the guest\'s PQAP(AQIC) finds the new queue and enables interruptions in between (ISC 3 saved, GISC registered, NIB pinned), and the late store forgets the saved ISC, so no reset or disable will unregister the GISC',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_probe_queue (v6.17-rc4) with the saved_isc initialisation moved after release_update_locks_for_mdev',
+    configuration: 'pqap-probe-queue',
+    configurations: ['pqap-probe-queue'],
+    threads: (threads) => editFunction(threads, 'host', 'vfio_ap_mdev_probe_queue', initAfterPublish),
+    // 17 steps: the probe up to the unlock of mdevs_lock, the whole PQAP (enable NORMAL), the probe's unlocks and the late store;
+    // QueueTypeOK: the queue region still aqic_enabled with no saved ISC
+    expectedViolations: ['GiscRefcountMatchesSavedIscs', 'ApInterruptsIntoSavedGisc', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-device-reset-flush-unlocked',
+    description:
+      'planted race: vfio_ap_mdev_ioctl\'s VFIO_DEVICE_RESET waiting for the reset work (flush_work) only after mutex_unlock(&matrix_dev->mdevs_lock): the guest\'s PQAP(AQIC) takes mdevs_lock between the ZAPQ and the work, enables interruptions on the reset queue, and apq_reset_check, which takes no lock, then frees the new setup (GISC unregistered, NIB unpinned) while the AP interrupts through it',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl / vfio_ap_mdev_reset_queues (v6.17-rc4) with flush_work(&q->reset_work) after mutex_unlock(&matrix_dev->mdevs_lock)',
+    configuration: 'pqap-reset-work',
+    configurations: ['pqap-reset-work'],
+    threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_ioctl', flushAfterUnlock),
+    // 11 steps: lock, ZAPQ (the work queued), unlock; the PQAP enables; the work's TAPQ and free: the AP interrupts with no NIB pinned and no saved ISC
+    expectedViolations: ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc'],
   },
   {
     id: 'planted-mdev-remove-without-close',
