@@ -12,9 +12,9 @@ import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
-import { FreedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+import { FreedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
 const KICK_WAIT_REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO']);
@@ -161,6 +161,19 @@ function pqapResetWork(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** The threads of pqap-close-work: the PQAP intercept, QEMU's close (the reset of queue 0 as ZAPQ and flush_work), queue 0's reset work; the mdev open for VM 0, the work not queued. */
+function pqapCloseWork(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapCloseWorkThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.work = 'idle';
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
 export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'default',
@@ -270,5 +283,12 @@ export const systemConfigurations: CoreConfiguration[] = [
     ...PQAP_FINE,
     fine: pqapResetWork,
     invariants: [NoAqicResourcesAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-close-work',
+    description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept against QEMU closing the mdev (vfio_ap_mdev_unset_kvm: the hook cleared under pqap_hook_rwsem; guests_lock, kvm->lock, mdevs_lock; vfio_ap_mdev_reset_queues as ZAPQ with queue_work, then flush_work; kvm_put_kvm, matrix_mdev->kvm = NULL) and the reset work (apq_reset_check, no lock: TAPQ, vfio_ap_free_aqic_resources through q->matrix_mdev->kvm); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; upstream only',
+    ...PQAP_FINE,
+    fine: pqapCloseWork,
+    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm],
   },
 ];

@@ -6,7 +6,7 @@ import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import { replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
 import { FAULT } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
-import { flushAfterUnlock, initAfterPublish, lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { flushAfterUnlock, initAfterPublish, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -54,7 +54,7 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -62,7 +62,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -222,6 +222,18 @@ export const systemVariants: CoreVariant[] = [
     threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_ioctl', flushAfterUnlock),
     // 11 steps: lock, ZAPQ (the work queued), unlock; the PQAP enables; the work's TAPQ and free: the AP interrupts with no NIB pinned and no saved ISC
     expectedViolations: ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc'],
+  },
+  {
+    id: 'planted-close-put-before-flush',
+    description:
+      'planted race: vfio_ap_mdev_unset_kvm dropping the KVM reference and clearing matrix_mdev->kvm (kvm_put_kvm) before flush_work(&q->reset_work): apq_reset_check, which takes no lock, runs after the pointer is NULL; vfio_ap_free_aqic_resources WARNs on the NULL kvm, skips kvm_s390_gisc_unregister and keeps saved_isc, and unpins the NIB with its GISC still registered',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v6.17-rc4) with kvm_put_kvm(kvm); matrix_mdev->kvm = NULL before the flush_work of vfio_ap_mdev_reset_queues',
+    configuration: 'pqap-close-work',
+    configurations: ['pqap-close-work'],
+    threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_unset_kvm', putBeforeFlush),
+    // NoResetWorkAfterUnsetKvm: the close alone (9 steps, the work queued when the pointer goes); after an enable (17): the ISC saved and
+    // registered with matrix_mdev->kvm NULL; the work's WARN path (19): the NIB unpinned with the GISC registered (QueueTypeOK: the unpin-order fault)
+    expectedViolations: ['NoResetWorkAfterUnsetKvm', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK'],
   },
   {
     id: 'planted-mdev-remove-without-close',

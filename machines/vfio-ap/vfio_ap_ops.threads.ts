@@ -270,7 +270,8 @@ const clearHook = (cite: string): Step<C> => ({
 });
 
 /** QEMU's close of the mdev: vfio_ap_mdev_unset_kvm (upstream) or vfio_ap_mdev_release (v5.3..v5.10), of the VM the mdev is open for. */
-export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm')): F {
+export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm'), work = false): F {
+  if (work && era !== 'upstream') throw new SpecError('the close with its reset work as a thread transcribes v6.17-rc4 (the reset work came in v6.6)');
   if (k.replaced.has('vfio_ap_mdev_unset_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_unset_kvm is coarse only: the fine-grained configuration splits it into steps');
   if (era === 'v5.13') {
     // v5.13..v5.14 (0cc00c8d4050; the order read from 1e753732bda6's diff): vfio_ap_mdev_release takes matrix_dev->lock and calls vfio_ap_mdev_unset_kvm
@@ -329,7 +330,8 @@ export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_a
     acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
     acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: if (kvm) mutex_lock(&kvm->lock)', sleeps: true }),
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
-    ...resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k),
+    // with `work` (pqap-close-work, queue 0 only): vfio_ap_mdev_reset_queues as its ZAPQ (queue_work) and flush_work steps, the reset work a thread
+    ...(work ? [...resetQueueAndFlush(0, 'vfio_ap_mdev_unset_kvm', k), resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)[1]!] : resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)),
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: if (kvm) mutex_unlock(&kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->guests_lock)' }),
@@ -877,4 +879,22 @@ export function flushAfterUnlock(f: F): F {
   const unlock = f.steps.findIndex((s) => s.at === 'mutex_unlock(matrix_dev->mdevs_lock)');
   if (flush < 0 || unlock !== flush + 1) throw new Error('flushAfterUnlock: the VFIO_DEVICE_RESET steps moved');
   return swapStatements(f, 'flush_work(&q->reset_work)', 'mutex_unlock(matrix_dev->mdevs_lock)');
+}
+
+/** The three threads of `pqap-close-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's close with the reset of queue 0 split (ZAPQ, flush_work), the reset work of queue 0. */
+export function pqapCloseWorkThreads(k: Kernel): ThreadDef<C>[] {
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, 'upstream', true)] },
+    { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k)] },
+  ];
+}
+
+/**
+ * Planted (pqap-close-work): vfio_ap_mdev_unset_kvm dropping the KVM reference and clearing
+ * matrix_mdev->kvm before it waits for the reset work (kvm_put_kvm before flush_work): apq_reset_check's
+ * vfio_ap_free_aqic_resources then finds matrix_mdev->kvm NULL, WARNs and skips the unregister.
+ */
+export function putBeforeFlush(f: F): F {
+  return swapStatements(f, 'flush_work(&q->reset_work)', 'kvm_put_kvm(kvm)');
 }
