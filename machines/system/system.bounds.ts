@@ -14,7 +14,7 @@ import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
-import { FreedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+import { FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
 const KICK_WAIT_REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO']);
@@ -290,5 +290,14 @@ export const systemConfigurations: CoreConfiguration[] = [
     ...PQAP_FINE,
     fine: pqapCloseWork,
     invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-no-aiv',
+    description: 'fine-grained, 2 threads, as pqap-close on a host without the AIV facility (no GIB, the VM without a GISA, so its vcpus without ECA_AIV): vfio_ap\'s handle_pqap returns -EOPNOTSUPP before mutex_lock(&matrix_dev->mdevs_lock) and priv.c passes it up (the PQAP goes to userspace, gr1 and the cc untouched), against QEMU closing the mdev; the locks of the design\'s era',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3], aiv: false },
+    bounds: { types: [] },
+    fine: pqapClose,
+    liveness: [],
+    invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
   },
 ];

@@ -6,7 +6,7 @@ import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import { replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
 import { FAULT } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
-import { flushAfterUnlock, initAfterPublish, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { flushAfterUnlock, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -54,7 +54,7 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -62,7 +62,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -91,7 +91,8 @@ export const systemVariants: CoreVariant[] = [
     // pqap-remove-queue: vfio_ap_queue_dev_remove resets and frees the queue under matrix_dev->lock, which handle_pqap's lookup and enable hold: nothing to find
     // pqap-mdev-remove: as pqap-close (the close of v5.3..v5.10 is the same), the remove after it
     // pqap-probe-queue: vfio_ap_queue_dev_probe initialises q before driver_bound makes it findable: nothing to find (no pqap-reset-work: the reset work came in v6.6)
-    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': ['NoPqapHookUseAfterClear'], 'pqap-probe-queue': [] },
+    // pqap-no-aiv: the NULL hook of pqap-close (the ECA_AIV test is inside the hook, after priv.c's unlocked loads)
+    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': ['NoPqapHookUseAfterClear'], 'pqap-probe-queue': [], 'pqap-no-aiv': ['NoPqapHookUseAfterClear'] },
   }),
   alsoIn({
     id: 'planted-no-reset-on-close',
@@ -234,6 +235,17 @@ export const systemVariants: CoreVariant[] = [
     // NoResetWorkAfterUnsetKvm: the close alone (9 steps, the work queued when the pointer goes); after an enable (17): the ISC saved and
     // registered with matrix_mdev->kvm NULL; the work's WARN path (19): the NIB unpinned with the GISC registered (QueueTypeOK: the unpin-order fault)
     expectedViolations: ['NoResetWorkAfterUnsetKvm', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-pqap-ignores-aiv',
+    description:
+      'planted bug: vfio_ap\'s handle_pqap without its ECA_AIV test, on a host without AIV: the PQAP takes mdevs_lock and runs vfio_ap_irq_enable, whose kvm_s390_gisc_register answers -ENODEV (no GISA), so the NIB is unpinned again and the guest is answered rc 06 by the kernel instead of userspace handling the instruction',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c handle_pqap (v6.17-rc4) without "if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP"',
+    configuration: 'pqap-no-aiv',
+    configurations: ['pqap-no-aiv'],
+    threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', withoutAivTest),
+    // 4 steps: down_read, the hook test, the call, mutex_lock(mdevs_lock); the enable then unpins again (-ENODEV from kvm_s390_gisc_register): nothing else breaks
+    expectedViolations: ['PqapWithoutAivGoesToUserspace'],
   },
   {
     id: 'planted-mdev-remove-without-close',

@@ -91,16 +91,31 @@ const oopsed = named('NULL pqap_hook', (_c: C, t: ThreadView) => t.local.oops ==
 /** The branch taken when the hook was NULL at a dereference: the only one that reports. */
 const oops = { if: oopsed, goto: 'return', writes: [] as Path[], reports: true };
 
-/** A re-load of the hook pointer that dereferences it (`pqap_hook->owner`, `pqap_hook->hook`, `*pqap_hook`). */
-function deref(at: string, cite: string, next: string, mdevFreeable = false): Step<C> {
+/**
+ * vfio_ap's handle_pqap first statement: `if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP`
+ * (before any lock). kvm_arch_vcpu_setup sets ECA_AIV exactly when the vcpu's sie_block->gd (the GISA
+ * descriptor) is nonzero, and kvm_s390_gisa_disable/enable clear and set it with gi->origin under
+ * vcpu->mutex, which the intercepting vcpu holds: the test reads the VM's GISA origin, folded into the
+ * step that calls the hook (nothing another thread writes in between).
+ */
+export const ECA_AIV = '!ECA_AIV: -EOPNOTSUPP';
+const noAiv = (vm: number, onFail: string) => ({ if: named(ECA_AIV, (c: C) => !c.vms[vm]!.gisa.origin), goto: onFail, label: ECA_AIV, writes: [] as Path[] });
+
+/** A re-load of the hook pointer that dereferences it (`pqap_hook->owner`, `pqap_hook->hook`, `*pqap_hook`); with `aiv` the call it makes enters vfio_ap's handle_pqap, whose ECA_AIV test may return at once. */
+function deref(at: string, cite: string, next: string, mdevFreeable = false, aiv?: { vm: number; onFail: string }): Step<C> {
   return {
     at,
-    cite,
-    reads: mdevFreeable ? [HOOK, MDEV_FREED] : [HOOK],
+    cite: aiv ? `${cite}; vfio_ap_ops.c handle_pqap: if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP (before mutex_lock; priv.c passes -EOPNOTSUPP up: the PQAP goes to userspace, gr1 and the cc untouched)` : cite,
+    reads: [...(mdevFreeable ? [HOOK, MDEV_FREED] : [HOOK]), ...(aiv ? [['vms', aiv.vm, 'gisa', 'origin'] as Path] : [])],
     reports: true,
     run: (c, t) => void (t.local.oops = !derefHook(c, t) || (mdevFreeable && !liveMdev(c, t))),
-    next: [oops, { goto: next, writes: [] }],
+    next: [oops, ...(aiv ? [noAiv(aiv.vm, aiv.onFail)] : []), { goto: next, writes: [] }],
   };
+}
+
+/** priv.c handle_pqap without vfio_ap's ECA_AIV test (planted-pqap-ignores-aiv): the hook goes on to mdevs_lock with no GISA. */
+export function withoutAivTest(f: F): F {
+  return { ...f, steps: f.steps.map((s) => (typeof s.next === 'object' && s.next.some((b) => b.label === ECA_AIV) ? { ...s, next: s.next.filter((b) => b.label !== ECA_AIV) } : s)) };
 }
 
 /**
@@ -205,7 +220,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
         next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'try_module_get(pqap_hook->owner)' }, { goto: 'return' }],
       },
       deref('try_module_get(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): if (!try_module_get(vcpu->kvm->arch.crypto.pqap_hook->owner)) return -EOPNOTSUPP (the pointer loaded again)', 'pqap_hook->hook(vcpu)', mdevFreeable),
-      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`, mdevFreeable),
+      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`, mdevFreeable, { vm, onFail: 'module_put(pqap_hook->owner)' }),
       ...vfioApHandlePqap(vm, q, lock, k, 'module_put(pqap_hook->owner)', era),
       deref('module_put(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): module_put(vcpu->kvm->arch.crypto.pqap_hook->owner): loaded again after the call, which unset may have spanned', 'return', mdevFreeable),
     ]);
@@ -220,7 +235,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
       run: (c, t) => void (t.local.hook = c.mdev.hook === vmIx(t)),
       next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'pqap_hook = *pqap_hook' }, { goto: 'up_read(pqap_hook_rwsem)' }],
     },
-    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`, mdevFreeable),
+    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`, mdevFreeable, { vm, onFail: 'up_read(pqap_hook_rwsem)' }),
     ...vfioApHandlePqap(vm, q, mdevs_lock, k, 'up_read(pqap_hook_rwsem)', 'upstream'),
     release<C>(rw, 'read', { cite: 'priv.c handle_pqap: up_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem); return' }),
   ]);
