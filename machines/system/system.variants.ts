@@ -85,6 +85,9 @@ export const systemVariants: CoreVariant[] = [
     description: 'the merged AQIC series (v5.3): the KVM reference makes teardown safe; OTHERWISE_CHANGED unpins before it unregisters',
     cite: 'ec89b55e3bce (v5.3)',
     design: { aqic: 'v5.3' },
+    // where it belongs (as its expectations below say), listed so that nothing builds it in pqap-reset-work or pqap-close-work,
+    // whose reset work came in v6.6 (their threads refuse v5.3)
+    configurations: ['default', 'two-queues', 'smp', 'pqap-close', 'pqap-open', 'pqap-remove-queue', 'pqap-mdev-remove', 'pqap-probe-queue', 'pqap-no-aiv'],
     expectedViolations: ['GiscUnregisterBeforeNibUnpin', 'EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
     // the locking of v5.3 is that of v5.10 (variant pqap-close-v5.10)
     // pqap-open: set_kvm stores the pointer, the reference and the hook in one step under matrix_dev->lock: nothing to find

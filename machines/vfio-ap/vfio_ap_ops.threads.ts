@@ -877,9 +877,10 @@ export function reset_work(q: number, k: Kernel): F {
 
 /** The three threads of `pqap-reset-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's VFIO_DEVICE_RESET, the reset work of queue 0. */
 export function pqapResetWorkThreads(k: Kernel): ThreadDef<C>[] {
+  const era = eraOf(k, 'apq_reset_check');
   return [
-    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
-    { name: 'qemu', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [device_reset(0, k)] },
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [device_reset(0, k, era)] },
     { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k)] },
   ];
 }
@@ -898,9 +899,10 @@ export function flushAfterUnlock(f: F): F {
 
 /** The three threads of `pqap-close-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's close with the reset of queue 0 split (ZAPQ, flush_work), the reset work of queue 0. */
 export function pqapCloseWorkThreads(k: Kernel): ThreadDef<C>[] {
+  const era = eraOf(k, 'apq_reset_check');
   return [
-    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
-    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, 'upstream', true)] },
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era, true)] },
     { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k)] },
   ];
 }
