@@ -32,6 +32,12 @@
  *   touch priv.c).
  * The AQIC series as first posted (aqic-v4) is coarse only: building it here is a SpecError.
  *
+ * Also here (issues 11 and 12, apconc4; machines/vfio-ap/README.md): vfio_ap_mdev_probe_queue
+ * (`pqap-probe-queue`), QEMU's VFIO_DEVICE_RESET through vfio_ap_mdev_ioctl and the reset work
+ * apq_reset_check as its own thread (`pqap-reset-work`; with the close's reset split at flush_work:
+ * `pqap-close-work`; upstream only, the work came in v6.6), and vfio_ap's ECA_AIV test folded into
+ * the step that calls the hook (`pqap-no-aiv`).
+ *
  * Stays atomic (one step each), with the reason: vfio_ap_irq_enable (validate the NIB, pin,
  * kvm_s390_gisc_register, ap_aqic) and vfio_ap_mdev_reset_queues (ZAPQ, flush_work of the reset
  * work, vfio_ap_free_aqic_resources), because everything else that touches the queue's fields
