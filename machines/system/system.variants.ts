@@ -236,7 +236,7 @@ export const systemVariants: CoreVariant[] = [
     configurations: ['pqap-close-work'],
     threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_unset_kvm', putBeforeFlush),
     // NoResetWorkAfterUnsetKvm: the close alone (9 steps, the work queued when the pointer goes); after an enable (17): the ISC saved and
-    // registered with matrix_mdev->kvm NULL; the work's WARN path (19): the NIB unpinned with the GISC registered (QueueTypeOK: the unpin-order fault)
+    // registered with matrix_mdev->kvm NULL; the work's WARN path (19): the NIB unpinned with the GISC registered (QueueTypeOK: saved_isc kept without a saved NIB)
     expectedViolations: ['NoResetWorkAfterUnsetKvm', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK'],
   },
   {
