@@ -228,6 +228,8 @@ export interface QueueContext {
   work?: ResetWork;
   /** apAnswers configurations only: vfio_ap_mdev_remove_queue unlinked and kfree'd q (vfio_ap_mdev_reset_queues no longer finds it) */
   freed?: boolean;
+  /** pqap-probe-queue only: vfio_ap_mdev_probe_queue linked q into matrix_mdev->qtable (false: not yet probed, handle_pqap's lookup finds no queue) */
+  linked?: boolean;
 }
 
 /** The state of a queue's reset_work (QueueContext.work). */

@@ -12,9 +12,9 @@ import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapRemoveQueueThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
-import { FreedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+import { FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
 const KICK_WAIT_REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO']);
@@ -135,6 +135,45 @@ function pqapMdevRemove(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** The threads of pqap-probe-queue: the PQAP intercept against vfio_ap_mdev_probe_queue; the APQN assigned to the mdev open for VM 0, queue 0 not yet probed (not in the qtable). */
+function pqapProbeQueue(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapProbeQueueThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.linked = false;
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of pqap-reset-work: the PQAP intercept, QEMU's VFIO_DEVICE_RESET, queue 0's reset work; the mdev open for VM 0, the work not queued. */
+function pqapResetWork(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapResetWorkThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.work = 'idle';
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of pqap-close-work: the PQAP intercept, QEMU's close (the reset of queue 0 as ZAPQ and flush_work), queue 0's reset work; the mdev open for VM 0, the work not queued. */
+function pqapCloseWork(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapCloseWorkThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.work = 'idle';
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
 export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'default',
@@ -230,5 +269,35 @@ export const systemConfigurations: CoreConfiguration[] = [
     ...PQAP_FINE,
     fine: pqapMdevRemove,
     invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-probe-queue',
+    description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus probing the queue into vfio_ap while its APQN is assigned to the mdev (vfio_ap_mdev_probe_queue: saved_isc initialised, get_update_locks_by_apqn takes guests_lock, kvm->lock, mdevs_lock; the link into the qtable under them); 1 VM with its fd open, the mdev open for the VM. The guest finds no queue (rc 01) until the link, then enables; v5.3: the probe is one step, the queue findable after driver_bound',
+    ...PQAP_FINE,
+    fine: pqapProbeQueue,
+    invariants: [NoAqicResourcesAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-reset-work',
+    description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept (handle_pqap: mdevs_lock, lookup, vfio_ap_irq_enable) against QEMU\'s VFIO_DEVICE_RESET (vfio_ap_mdev_ioctl under mdevs_lock: vfio_ap_mdev_reset_queues, ZAPQ then queue_work, flush_work) and the reset work (apq_reset_check on system_long_wq, no lock: TAPQ, then vfio_ap_free_aqic_resources if saved_isc is valid); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; upstream only (the reset work came in v6.6)',
+    ...PQAP_FINE,
+    fine: pqapResetWork,
+    invariants: [NoAqicResourcesAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-close-work',
+    description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept against QEMU closing the mdev (vfio_ap_mdev_unset_kvm: the hook cleared under pqap_hook_rwsem; guests_lock, kvm->lock, mdevs_lock; vfio_ap_mdev_reset_queues as ZAPQ with queue_work, then flush_work; kvm_put_kvm, matrix_mdev->kvm = NULL) and the reset work (apq_reset_check, no lock: TAPQ, vfio_ap_free_aqic_resources through q->matrix_mdev->kvm); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; upstream only',
+    ...PQAP_FINE,
+    fine: pqapCloseWork,
+    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm],
+  },
+  {
+    id: 'pqap-no-aiv',
+    description: 'fine-grained, 2 threads, as pqap-close on a host without the AIV facility (no GIB, the VM without a GISA, so its vcpus without ECA_AIV): vfio_ap\'s handle_pqap returns -EOPNOTSUPP before mutex_lock(&matrix_dev->mdevs_lock) and priv.c passes it up (the PQAP goes to userspace, gr1 and the cc untouched), against QEMU closing the mdev; the locks of the design\'s era',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3], aiv: false },
+    bounds: { types: [] },
+    fine: pqapClose,
+    liveness: [],
+    invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
   },
 ];

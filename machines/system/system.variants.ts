@@ -6,7 +6,7 @@ import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import { replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
 import { FAULT } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
-import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { flushAfterUnlock, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -53,7 +53,8 @@ export const systemVariants: CoreVariant[] = [
     // inject: __floating_irq_kick wakes the first idle vcpu although its CR6 is closed for the injected ISC; the vcpu open for it sleeps on (no alert: the IAM is not looked at)
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
+    // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -61,7 +62,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -84,12 +85,17 @@ export const systemVariants: CoreVariant[] = [
     description: 'the merged AQIC series (v5.3): the KVM reference makes teardown safe; OTHERWISE_CHANGED unpins before it unregisters',
     cite: 'ec89b55e3bce (v5.3)',
     design: { aqic: 'v5.3' },
+    // where it belongs (as its expectations below say), listed so that nothing builds it in pqap-reset-work or pqap-close-work,
+    // whose reset work came in v6.6 (their threads refuse v5.3)
+    configurations: ['default', 'two-queues', 'smp', 'pqap-close', 'pqap-open', 'pqap-remove-queue', 'pqap-mdev-remove', 'pqap-probe-queue', 'pqap-no-aiv'],
     expectedViolations: ['GiscUnregisterBeforeNibUnpin', 'EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs', 'AlertMaskZeroAtDestroy', 'CleanTeardownReachable'],
     // the locking of v5.3 is that of v5.10 (variant pqap-close-v5.10)
     // pqap-open: set_kvm stores the pointer, the reference and the hook in one step under matrix_dev->lock: nothing to find
     // pqap-remove-queue: vfio_ap_queue_dev_remove resets and frees the queue under matrix_dev->lock, which handle_pqap's lookup and enable hold: nothing to find
     // pqap-mdev-remove: as pqap-close (the close of v5.3..v5.10 is the same), the remove after it
-    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': ['NoPqapHookUseAfterClear'] },
+    // pqap-probe-queue: vfio_ap_queue_dev_probe initialises q before driver_bound makes it findable: nothing to find (no pqap-reset-work: the reset work came in v6.6)
+    // pqap-no-aiv: the NULL hook of pqap-close (the ECA_AIV test is inside the hook, after priv.c's unlocked loads)
+    expectedViolationsIn: { 'pqap-close': ['NoPqapHookUseAfterClear'], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': ['NoPqapHookUseAfterClear'], 'pqap-probe-queue': [], 'pqap-no-aiv': ['NoPqapHookUseAfterClear'] },
   }),
   alsoIn({
     id: 'planted-no-reset-on-close',
@@ -197,6 +203,52 @@ export const systemVariants: CoreVariant[] = [
     threads: (threads, k) => editFunction(threads, 'host', 'vfio_ap_mdev_remove_queue', resetBeforeLocks(k)),
     // 13 steps; no use after free (the PQAP ran before the kfree, on a live queue); QueueTypeOK: the removed queue's region, with the AP interrupting
     expectedViolations: ['FreedQueueHoldsNothing', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-probe-init-after-publish',
+    description:
+      'planted race: vfio_ap_mdev_probe_queue storing q->saved_isc = VFIO_AP_ISC_INVALID only after it linked q into the qtable and released the locks (initialised after publication): the guest\'s PQAP(AQIC) finds the new queue and enables interruptions in between (ISC 3 saved, GISC registered, NIB pinned), and the late store forgets the saved ISC, so no reset or disable will unregister the GISC',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_probe_queue (v6.17-rc4) with the saved_isc initialisation moved after release_update_locks_for_mdev',
+    configuration: 'pqap-probe-queue',
+    configurations: ['pqap-probe-queue'],
+    threads: (threads) => editFunction(threads, 'host', 'vfio_ap_mdev_probe_queue', initAfterPublish),
+    // 17 steps: the probe up to the unlock of mdevs_lock, the whole PQAP (enable NORMAL), the probe's unlocks and the late store;
+    // QueueTypeOK: the queue region still aqic_enabled with no saved ISC
+    expectedViolations: ['GiscRefcountMatchesSavedIscs', 'ApInterruptsIntoSavedGisc', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-device-reset-flush-unlocked',
+    description:
+      'planted race: vfio_ap_mdev_ioctl\'s VFIO_DEVICE_RESET waiting for the reset work (flush_work) only after mutex_unlock(&matrix_dev->mdevs_lock): the guest\'s PQAP(AQIC) takes mdevs_lock between the ZAPQ and the work, enables interruptions on the reset queue, and apq_reset_check, which takes no lock, then frees the new setup (GISC unregistered, NIB unpinned) while the AP interrupts through it',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl / vfio_ap_mdev_reset_queues (v6.17-rc4) with flush_work(&q->reset_work) after mutex_unlock(&matrix_dev->mdevs_lock)',
+    configuration: 'pqap-reset-work',
+    configurations: ['pqap-reset-work'],
+    threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_ioctl', flushAfterUnlock),
+    // 11 steps: lock, ZAPQ (the work queued), unlock; the PQAP enables; the work's TAPQ and free: the AP interrupts with no NIB pinned and no saved ISC
+    expectedViolations: ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc'],
+  },
+  {
+    id: 'planted-close-put-before-flush',
+    description:
+      'planted race: vfio_ap_mdev_unset_kvm dropping the KVM reference and clearing matrix_mdev->kvm (kvm_put_kvm) before flush_work(&q->reset_work): apq_reset_check, which takes no lock, runs after the pointer is NULL; vfio_ap_free_aqic_resources WARNs on the NULL kvm, skips kvm_s390_gisc_unregister and keeps saved_isc, and unpins the NIB with its GISC still registered',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unset_kvm (v6.17-rc4) with kvm_put_kvm(kvm); matrix_mdev->kvm = NULL before the flush_work of vfio_ap_mdev_reset_queues',
+    configuration: 'pqap-close-work',
+    configurations: ['pqap-close-work'],
+    threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_unset_kvm', putBeforeFlush),
+    // NoResetWorkAfterUnsetKvm: the close alone (9 steps, the work queued when the pointer goes); after an enable (17): the ISC saved and
+    // registered with matrix_mdev->kvm NULL; the work's WARN path (19): the NIB unpinned with the GISC registered (QueueTypeOK: saved_isc kept without a saved NIB)
+    expectedViolations: ['NoResetWorkAfterUnsetKvm', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-pqap-ignores-aiv',
+    description:
+      'planted bug: vfio_ap\'s handle_pqap without its ECA_AIV test, on a host without AIV: the PQAP takes mdevs_lock and runs vfio_ap_irq_enable, whose kvm_s390_gisc_register answers -ENODEV (no GISA), so the NIB is unpinned again and the guest is answered rc 06 by the kernel instead of userspace handling the instruction',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c handle_pqap (v6.17-rc4) without "if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP"',
+    configuration: 'pqap-no-aiv',
+    configurations: ['pqap-no-aiv'],
+    threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', withoutAivTest),
+    // 4 steps: down_read, the hook test, the call, mutex_lock(mdevs_lock); the enable then unpins again (-ENODEV from kvm_s390_gisc_register): nothing else breaks
+    expectedViolations: ['PqapWithoutAivGoesToUserspace'],
   },
   {
     id: 'planted-mdev-remove-without-close',

@@ -186,3 +186,85 @@ export const pqapMdevRemoveAudit: KernelAudit = {
     }),
   ],
 };
+
+const PRB = 'vfio_ap_mdev_probe_queue@';
+const IOC = 'vfio_ap_mdev_ioctl@';
+const WRK = 'apq_reset_check@';
+const UNS = 'vfio_ap_mdev_unset_kvm@';
+
+// The names the fine-grained windows of apconc4 add (issues 11 and 12): the PQAP intercept against
+// vfio_ap_mdev_probe_queue (pqap-probe-queue), against VFIO_DEVICE_RESET and the reset work as a thread
+// (pqap-reset-work), against the close with its reset split at flush_work (pqap-close-work), and on a
+// host without AIV (pqap-no-aiv), with their planted races; composed like pqapCloseAudit.
+export const pqapWindowsAudit: KernelAudit = {
+  machine: 'system (pqap-probe-queue, pqap-reset-work, pqap-close-work, pqap-no-aiv threads)',
+  pinned: PINNED_AUDIT,
+  files: [FILE.priv, FILE.apOps],
+  modelledFields: [F.savedIsc, F.savedIova, F.qtable, F.apIrq],
+  entries: [
+    entry(K.PQAP_AQIC, {
+      ...interceptChecks,
+      hook: byOthers,
+      hookErr: modelledAs(
+        'pqap-no-aiv: the hook (vfio_ap handle_pqap) returns -EOPNOTSUPP from its ECA_AIV test, folded into the step that calls it (the vcpu\'s own sie_block, stable under vcpu->mutex); priv.c then up_read (v5.3..v5.10: module_put) and returns it: no cc, gr1 untouched, the intercept goes to userspace. Planted: the test dropped',
+        'handle_pqap@pqap_hook = *pqap_hook', 'handle_pqap@up_read(pqap_hook_rwsem)', 'handle_pqap@pqap_hook->hook(vcpu)', 'handle_pqap@module_put(pqap_hook->owner)',
+      ),
+      noHook: byOthers,
+    }),
+    entry(K.handle_pqap, {
+      noAiv: modelledAs(
+        'pqap-no-aiv: ECA_AIV is set by kvm_s390_vcpu_setup exactly when sie_block->gd (the GISA descriptor) is non-zero and cleared/set with gi->origin by kvm_s390_gisa_disable/enable: the test reads the VM\'s GISA origin; -EOPNOTSUPP before mutex_lock (PqapWithoutAivGoesToUserspace)',
+        'handle_pqap@pqap_hook = *pqap_hook', 'handle_pqap@pqap_hook->hook(vcpu)',
+      ),
+      noHook: byOthers,
+      noKvm: byOthers,
+      noQueue: modelledAs(
+        'pqap-probe-queue: the queue not yet linked into the qtable (QueueContext.linked false until vfio_ap_mdev_probe_queue\'s link step): rc 01, nothing set up (test/machines/vfio-ap-windows.test.ts)',
+        `${HOOK}vfio_ap_mdev_get_queue`,
+      ),
+      enable: byOthers,
+      disable: byOthers,
+    }),
+    entry(K.vfio_ap_mdev_probe_queue, {
+      fail: byOthers,
+      alone: byOthers,
+      link: modelledAs(
+        'pqap-probe-queue: saved_isc initialised (one step, q still private), get_update_locks_by_apqn as steps (guests_lock, the matrix_mdev->kvm test, kvm->lock, mdevs_lock), the link with dev_set_drvdata one step under them (QueueContext.linked), release_update_locks_for_mdev testing the pointer again; v5.3..v5.10 vfio_ap_queue_dev_probe one step (findable after driver_bound). Planted: the saved_isc store after the unlocks',
+        `${PRB}kzalloc(q); q->saved_isc = VFIO_AP_ISC_INVALID`, `${PRB}mutex_lock(matrix_dev->guests_lock)`, `${PRB}if (matrix_mdev->kvm)`, `${PRB}mutex_lock(kvm->lock)`, `${PRB}mutex_lock(matrix_dev->mdevs_lock)`,
+        `${PRB}vfio_ap_mdev_link_queue; dev_set_drvdata`, `${PRB}mutex_unlock(matrix_dev->mdevs_lock)`, `${PRB}release: if (matrix_mdev->kvm)`, `${PRB}mutex_unlock(kvm->lock)`, `${PRB}mutex_unlock(matrix_dev->guests_lock)`,
+        'vfio_ap_queue_dev_probe@vfio_ap_queue_dev_probe', `${PRB}kzalloc(q)`, `${PRB}q->saved_isc = VFIO_AP_ISC_INVALID`,
+      ),
+      hotplug: byOthers,
+    }),
+    entry(K.vfio_ap_mdev_ioctl, {
+      reset: modelledAs(
+        'pqap-reset-work: VFIO_DEVICE_RESET under mdevs_lock: the ZAPQ of queue 0 (NORMAL: reset_status stored, the work queued; the reset complete before the work\'s TAPQ, so the AP\'s interruptions are off) and flush_work as steps; returns 0 (the -EIO of a non-zero final status stays a gap). Planted: flush_work after the unlock',
+        `${IOC}mutex_lock(matrix_dev->mdevs_lock)`, `${IOC}vfio_ap_mdev_reset_queue`, `${IOC}flush_work(&q->reset_work)`, `${IOC}mutex_unlock(matrix_dev->mdevs_lock)`,
+      ),
+      info: byOthers,
+      other: byOthers,
+    }),
+    entry(K.vfio_ap_mdev_reset_queue, {
+      noQ: byOthers,
+      queued: modelledAs('pqap-reset-work, pqap-close-work: ZAPQ NORMAL, reset_status stored, queue_work (QueueContext.work zapped); the reset completes before the work\'s first TAPQ (msleep first)', `${IOC}vfio_ap_mdev_reset_queue`, `${UNS}vfio_ap_mdev_reset_queue`),
+      gone: byOthers,
+      invalid: byOthers,
+    }),
+    entry(K.apq_reset_check, {
+      busy: byOthers,
+      rezap: byOthers,
+      done: modelledAs(
+        'pqap-reset-work, pqap-close-work: the work as a thread taking no lock: msleep and TAPQ (NORMAL) one step, waiting until queued; the saved_isc test with vfio_ap_free_aqic_resources (through q->matrix_mdev->kvm: the WARN path once the close cleared it) and the return one step',
+        `${WRK}msleep; ap_tapq`, `${WRK}vfio_ap_free_aqic_resources`,
+      ),
+      eio: byOthers,
+    }),
+    entry(K.vfio_ap_mdev_reset_queues, {
+      zap: modelledAs(
+        'pqap-reset-work, pqap-close-work: of queue 0, the ZAPQ and flush_work as steps (flush_work waits until the work thread returned and the work is no longer queued); the close\'s put after it. Planted: kvm_put_kvm before flush_work',
+        `${IOC}flush_work(&q->reset_work)`, `${UNS}flush_work(&q->reset_work)`,
+      ),
+      eio: byOthers,
+    }),
+  ],
+};

@@ -32,6 +32,12 @@
  *   touch priv.c).
  * The AQIC series as first posted (aqic-v4) is coarse only: building it here is a SpecError.
  *
+ * Also here (issues 11 and 12, apconc4; machines/vfio-ap/README.md): vfio_ap_mdev_probe_queue
+ * (`pqap-probe-queue`), QEMU's VFIO_DEVICE_RESET through vfio_ap_mdev_ioctl and the reset work
+ * apq_reset_check as its own thread (`pqap-reset-work`; with the close's reset split at flush_work:
+ * `pqap-close-work`; upstream only, the work came in v6.6), and vfio_ap's ECA_AIV test folded into
+ * the step that calls the hook (`pqap-no-aiv`).
+ *
  * Stays atomic (one step each), with the reason: vfio_ap_irq_enable (validate the NIB, pin,
  * kvm_s390_gisc_register, ap_aqic) and vfio_ap_mdev_reset_queues (ZAPQ, flush_work of the reset
  * work, vfio_ap_free_aqic_resources), because everything else that touches the queue's fields
@@ -44,12 +50,12 @@
  * Kernel: arch/s390/kvm/priv.c handle_pqap; drivers/s390/crypto/vfio_ap_ops.c handle_pqap,
  * vfio_ap_mdev_close_device, vfio_ap_mdev_unset_kvm (v5.3..v5.10 vfio_ap_mdev_release).
  */
-import { FAULT, type SystemContext } from '../context.ts';
+import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
 import { SpecError } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent, type Effects } from '../lib.ts';
 import { mdevSettle } from './ap_matrix_mdev.machine.ts';
-import { acquire, kfunction, mutex, named, release, rwsem, type KFunction, type Lock, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
+import { acquire, kfunction, mutex, named, release, rwsem, swapStatements, type KFunction, type Lock, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -91,16 +97,31 @@ const oopsed = named('NULL pqap_hook', (_c: C, t: ThreadView) => t.local.oops ==
 /** The branch taken when the hook was NULL at a dereference: the only one that reports. */
 const oops = { if: oopsed, goto: 'return', writes: [] as Path[], reports: true };
 
-/** A re-load of the hook pointer that dereferences it (`pqap_hook->owner`, `pqap_hook->hook`, `*pqap_hook`). */
-function deref(at: string, cite: string, next: string, mdevFreeable = false): Step<C> {
+/**
+ * vfio_ap's handle_pqap first statement: `if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP`
+ * (before any lock). kvm_arch_vcpu_setup sets ECA_AIV exactly when the vcpu's sie_block->gd (the GISA
+ * descriptor) is nonzero, and kvm_s390_gisa_disable/enable clear and set it with gi->origin under
+ * vcpu->mutex, which the intercepting vcpu holds: the test reads the VM's GISA origin, folded into the
+ * step that calls the hook (nothing another thread writes in between).
+ */
+export const ECA_AIV = '!ECA_AIV: -EOPNOTSUPP';
+const noAiv = (vm: number, onFail: string) => ({ if: named(ECA_AIV, (c: C) => !c.vms[vm]!.gisa.origin), goto: onFail, label: ECA_AIV, writes: [] as Path[] });
+
+/** A re-load of the hook pointer that dereferences it (`pqap_hook->owner`, `pqap_hook->hook`, `*pqap_hook`); with `aiv` the call it makes enters vfio_ap's handle_pqap, whose ECA_AIV test may return at once. */
+function deref(at: string, cite: string, next: string, mdevFreeable = false, aiv?: { vm: number; onFail: string }): Step<C> {
   return {
     at,
-    cite,
-    reads: mdevFreeable ? [HOOK, MDEV_FREED] : [HOOK],
+    cite: aiv ? `${cite}; vfio_ap_ops.c handle_pqap: if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP (before mutex_lock; priv.c passes -EOPNOTSUPP up: the PQAP goes to userspace, gr1 and the cc untouched)` : cite,
+    reads: [...(mdevFreeable ? [HOOK, MDEV_FREED] : [HOOK]), ...(aiv ? [['vms', aiv.vm, 'gisa', 'origin'] as Path] : [])],
     reports: true,
     run: (c, t) => void (t.local.oops = !derefHook(c, t) || (mdevFreeable && !liveMdev(c, t))),
-    next: [oops, { goto: next, writes: [] }],
+    next: [oops, ...(aiv ? [noAiv(aiv.vm, aiv.onFail)] : []), { goto: next, writes: [] }],
   };
+}
+
+/** priv.c handle_pqap without vfio_ap's ECA_AIV test (planted-pqap-ignores-aiv): the hook goes on to mdevs_lock with no GISA. */
+export function withoutAivTest(f: F): F {
+  return { ...f, steps: f.steps.map((s) => (typeof s.next === 'object' && s.next.some((b) => b.label === ECA_AIV) ? { ...s, next: s.next.filter((b) => b.label !== ECA_AIV) } : s)) };
 }
 
 /**
@@ -161,11 +182,11 @@ function vfioApHandlePqap(vm: number, q: number, lock: Lock, k: Kernel, after: s
     {
       at: lookup,
       cite: 'vfio_ap_ops.c handle_pqap: if (!vcpu->kvm->arch.crypto.pqap_hook) goto out_unlock; matrix_mdev = container_of(...); if (!matrix_mdev->kvm) goto out_unlock (not in v5.3); q = vfio_ap_mdev_get_queue(matrix_mdev, apqn) (qstatus stays AP_RESPONSE_Q_NOT_AVAIL, rc 01, unless all hold)',
-      reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi'], ['queues', q, 'freed']],
+      reads: [HOOK, ['mdev', 'kvm'], ['queues', q, 'apid'], ['queues', q, 'apqi'], ['queues', q, 'freed'], ['queues', q, 'linked']],
       run: (c, t) => {
         const x = c.queues[qIx(t)]!;
-        // a queue vfio_ap_mdev_remove_queue unlinked (hash_del) and freed is not in matrix_mdev->qtable
-        t.local.found = c.mdev.hook === vmIx(t) && (era === 'v5.3' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi && x.freed !== true;
+        // a queue vfio_ap_mdev_remove_queue unlinked (hash_del) and freed, or vfio_ap_mdev_probe_queue has not linked yet, is not in matrix_mdev->qtable
+        t.local.found = c.mdev.hook === vmIx(t) && (era === 'v5.3' || c.mdev.kvm === vmIx(t)) && x.apid && x.apqi && x.freed !== true && x.linked !== false;
       },
       next: [{ if: named('q', (_c, t) => t.local.found === true), goto: at('vfio_ap_irq_enable') }, { goto: at(`mutex_unlock(${lock.short})`) }],
     },
@@ -205,7 +226,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
         next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'try_module_get(pqap_hook->owner)' }, { goto: 'return' }],
       },
       deref('try_module_get(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): if (!try_module_get(vcpu->kvm->arch.crypto.pqap_hook->owner)) return -EOPNOTSUPP (the pointer loaded again)', 'pqap_hook->hook(vcpu)', mdevFreeable),
-      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`, mdevFreeable),
+      deref('pqap_hook->hook(vcpu)', 'priv.c handle_pqap (v5.10): ret = vcpu->kvm->arch.crypto.pqap_hook->hook(vcpu) (loaded again)', `vfio_ap:handle_pqap@mutex_lock(${lock.short})`, mdevFreeable, { vm, onFail: 'module_put(pqap_hook->owner)' }),
       ...vfioApHandlePqap(vm, q, lock, k, 'module_put(pqap_hook->owner)', era),
       deref('module_put(pqap_hook->owner)', 'priv.c handle_pqap (v5.10): module_put(vcpu->kvm->arch.crypto.pqap_hook->owner): loaded again after the call, which unset may have spanned', 'return', mdevFreeable),
     ]);
@@ -220,7 +241,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
       run: (c, t) => void (t.local.hook = c.mdev.hook === vmIx(t)),
       next: [{ if: named('pqap_hook', (_c, t) => t.local.hook === true), goto: 'pqap_hook = *pqap_hook' }, { goto: 'up_read(pqap_hook_rwsem)' }],
     },
-    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`, mdevFreeable),
+    deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`, mdevFreeable, { vm, onFail: 'up_read(pqap_hook_rwsem)' }),
     ...vfioApHandlePqap(vm, q, mdevs_lock, k, 'up_read(pqap_hook_rwsem)', 'upstream'),
     release<C>(rw, 'read', { cite: 'priv.c handle_pqap: up_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem); return' }),
   ]);
@@ -270,7 +291,8 @@ const clearHook = (cite: string): Step<C> => ({
 });
 
 /** QEMU's close of the mdev: vfio_ap_mdev_unset_kvm (upstream) or vfio_ap_mdev_release (v5.3..v5.10), of the VM the mdev is open for. */
-export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm')): F {
+export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm'), work = false): F {
+  if (work && era !== 'upstream') throw new SpecError('the close with its reset work as a thread transcribes v6.17-rc4 (the reset work came in v6.6)');
   if (k.replaced.has('vfio_ap_mdev_unset_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_unset_kvm is coarse only: the fine-grained configuration splits it into steps');
   if (era === 'v5.13') {
     // v5.13..v5.14 (0cc00c8d4050; the order read from 1e753732bda6's diff): vfio_ap_mdev_release takes matrix_dev->lock and calls vfio_ap_mdev_unset_kvm
@@ -329,7 +351,8 @@ export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_a
     acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
     acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: if (kvm) mutex_lock(&kvm->lock)', sleeps: true }),
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
-    ...resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k),
+    // with `work` (pqap-close-work, queue 0 only): vfio_ap_mdev_reset_queues as its ZAPQ (queue_work) and flush_work steps, the reset work a thread
+    ...(work ? [...resetQueueAndFlush(0, 'vfio_ap_mdev_unset_kvm', k), resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)[1]!] : resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)),
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: if (kvm) mutex_unlock(&kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->guests_lock)' }),
@@ -665,4 +688,236 @@ export function removeWithoutClose(f: F): F {
   if (f.steps[0]!.at !== 'vfio_unregister_group_dev') throw new Error('removeWithoutClose: the remove steps moved');
   const { after: _after, ...first } = f.steps[0]!;
   return { ...f, steps: [{ ...first, cite: 'planted: vfio_unregister_group_dev returns without waiting for the device\'s last close' }, ...f.steps.slice(1)] };
+}
+
+// Issue 11 (apconc4): the queue appearing in the matrix while a PQAP runs, and the reset work as its own thread.
+
+const LINKED = (q: number): Path => ['queues', q, 'linked'];
+const SAVED_ISC = (q: number): Path => ['queues', q, 'isc'];
+
+/**
+ * The AP bus probing queue q into vfio_ap (the host binds the APQN, or an AP bus scan finds it)
+ * while the APQN is already assigned to the mdev, which is open for VM vm: vfio_ap_mdev_probe_queue
+ * as the era has it.
+ * - upstream (v6.17-rc4): kzalloc(q), q->saved_isc = VFIO_AP_ISC_INVALID, INIT_WORK (q private to the
+ *   probe: one step); get_update_locks_by_apqn: guests_lock, the mdev_list scan finds the mdev whose
+ *   matrix holds the APQN and tests matrix_mdev->kvm (written by set_kvm/unset_kvm under guests_lock:
+ *   stable here) for kvm->lock, then mdevs_lock; under all three vfio_ap_mdev_link_queue (hash_add into
+ *   the qtable handle_pqap searches), the filter and the APCB update (not modelled; the new queue makes its
+ *   adapter passable, so reset_queues_for_apids has no filtered APID to reset), dev_set_drvdata: one step
+ *   (every reader of the qtable holds mdevs_lock); release_update_locks_for_mdev tests matrix_mdev->kvm again.
+ * - v5.3 (ec89b55e3bce, vfio_ap_drv.c vfio_ap_queue_dev_probe, up to v5.10 without a lock, v5.11..v5.14 under
+ *   matrix_dev->lock): kzalloc, dev_set_drvdata, q->apqn, q->saved_isc = VFIO_AP_ISC_INVALID; handle_pqap's
+ *   vfio_ap_get_queue finds q through driver_find_device, which walks the driver's klist the device joins in
+ *   driver_bound() after the probe returned (drivers/base/dd.c): one step, the queue findable at its end.
+ * kzalloc'd saved_isc is 0, not VFIO_AP_ISC_INVALID: the context starts the queue at ISC_INVALID, so a PQAP
+ * reaching q before the store (planted only) skips the kernel's kvm_s390_gisc_unregister(kvm, 0), which
+ * answers -EINVAL (ref_count[0] is 0) and changes nothing modelled.
+ */
+export function probe_queue(vm: number, q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_probe_queue')): F {
+  if (era !== 'upstream') {
+    return kfunction('vfio_ap_queue_dev_probe', 'drivers/s390/crypto/vfio_ap_drv.c vfio_ap_queue_dev_probe, v5.3..v5.10 (AP bus probe)', [
+      {
+        at: 'vfio_ap_queue_dev_probe',
+        cite: 'vfio_ap_drv.c vfio_ap_queue_dev_probe (v5.3): q = kzalloc(); dev_set_drvdata(&apdev->device, q); q->apqn = qid; q->saved_isc = VFIO_AP_ISC_INVALID; return 0; then drivers/base/dd.c driver_bound() adds the device to the driver\'s klist, which handle_pqap\'s vfio_ap_get_queue (driver_find_device) walks',
+        writes: [SAVED_ISC(q), LINKED(q)],
+        run: (c) => {
+          c.queues[q]!.isc = ISC_INVALID;
+          c.queues[q]!.linked = true;
+        },
+      },
+    ]);
+  }
+  const kvmTest = (at: string, cite: string, then: string, otherwise: string): Step<C> => ({
+    at,
+    cite,
+    reads: [['mdev', 'kvm']],
+    run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
+    next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: then }, { goto: otherwise }],
+  });
+  return kfunction('vfio_ap_mdev_probe_queue', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_probe_queue (AP bus probe)', [
+    {
+      at: 'kzalloc(q); q->saved_isc = VFIO_AP_ISC_INVALID',
+      cite: 'vfio_ap_ops.c vfio_ap_mdev_probe_queue: sysfs_create_group; q = kzalloc(sizeof(*q)); q->apqn = qid; q->saved_isc = VFIO_AP_ISC_INVALID; memset(&q->reset_status, 0, ...); INIT_WORK(&q->reset_work, apq_reset_check) (q not yet reachable)',
+      writes: [SAVED_ISC(q)],
+      run: (c) => void (c.queues[q]!.isc = ISC_INVALID),
+    },
+    acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_by_apqn: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
+    kvmTest(
+      'if (matrix_mdev->kvm)',
+      'vfio_ap_ops.c get_update_locks_by_apqn: list_for_each_entry(matrix_mdev, &matrix_dev->mdev_list, node) the mdev whose apm/aqm hold the APQN; if (matrix_mdev->kvm) (under guests_lock, which the pointer\'s writers hold)',
+      'mutex_lock(kvm->lock)',
+      'mutex_lock(matrix_dev->mdevs_lock)',
+    ),
+    acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_by_apqn: mutex_lock(&matrix_mdev->kvm->lock)', sleeps: true }),
+    acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_by_apqn: mutex_lock(&matrix_dev->mdevs_lock); return matrix_mdev', sleeps: true }),
+    {
+      at: 'vfio_ap_mdev_link_queue; dev_set_drvdata',
+      cite: 'vfio_ap_ops.c vfio_ap_mdev_probe_queue: vfio_ap_mdev_link_queue(matrix_mdev, q) (q->matrix_mdev = matrix_mdev; hash_add(qtable)); no apm_add/aqm_add pending: vfio_ap_mdev_filter_matrix, vfio_ap_mdev_update_guest_apcb, reset_queues_for_apids(apm_filtered: none, the new queue makes its adapter passable); done: dev_set_drvdata(&apdev->device, q)',
+      writes: [LINKED(q)],
+      run: (c) => void (c.queues[q]!.linked = true),
+    },
+    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->mdevs_lock)' }),
+    kvmTest(
+      'release: if (matrix_mdev->kvm)',
+      'vfio_ap_ops.c release_update_locks_for_mdev: if (matrix_mdev && matrix_mdev->kvm) (loaded again, still under guests_lock)',
+      'mutex_unlock(kvm->lock)',
+      'mutex_unlock(matrix_dev->guests_lock)',
+    ),
+    release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
+    release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->guests_lock); return ret' }),
+  ]);
+}
+
+/** The two threads of `pqap-probe-queue`: the guest's PQAP(AQIC) on VM 0 for queue 0, and the AP bus probing queue 0 (its APQN assigned to the open mdev); the era from the design. */
+export function pqapProbeQueueThreads(k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_probe_queue')): ThreadDef<C>[] {
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'host', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [probe_queue(0, 0, k, era)] },
+  ];
+}
+
+/**
+ * Planted (pqap-probe-queue): vfio_ap_mdev_probe_queue initialising q->saved_isc after it published q
+ * (the store moved after release_update_locks_for_mdev): a PQAP that enabled interruptions in between has
+ * its saved ISC overwritten, so nothing will unregister the GISC.
+ */
+export function initAfterPublish(f: F): F {
+  const init = 'kzalloc(q); q->saved_isc = VFIO_AP_ISC_INVALID';
+  if (f.steps[0]!.at !== init) throw new Error('initAfterPublish: the probe_queue steps moved');
+  const [first, ...rest] = f.steps;
+  const alloc: Step<C> = { at: 'kzalloc(q)', cite: 'planted: q = kzalloc(sizeof(*q)); INIT_WORK, without the saved_isc store' };
+  const last = rest.at(-1)!;
+  const late: Step<C> = { ...first!, at: 'q->saved_isc = VFIO_AP_ISC_INVALID', cite: 'planted: q->saved_isc = VFIO_AP_ISC_INVALID after release_update_locks_for_mdev', next: 'return' };
+  return { ...f, steps: [alloc, ...rest.slice(0, -1), { ...last, next: late.at }, late] };
+}
+
+/**
+ * The AP's reset of queue q completing: ZAPQ accepted, the reset done before the reset work's first
+ * TAPQ (msleep(AP_RESET_INTERVAL) first); the AP holds no interruption for q from here. A later AQIC
+ * then finds a reset queue and may enable again.
+ */
+function zapqCompleted(c: C, q: number): void {
+  const x = c.queues[q]!;
+  x.irq = false;
+  x.hwGisa = -1;
+  x.hwIsc = ISC_INVALID;
+}
+
+const WORK = (q: number): Path => ['queues', q, 'work'];
+
+/**
+ * vfio_ap_mdev_reset_queues(matrix_mdev) (v6.17-rc4) of the one queue q, the caller holding mdevs_lock:
+ * vfio_ap_mdev_reset_queue (ap_zapq answers NORMAL: reset_status stored, queue_work(system_long_wq,
+ * &q->reset_work)), then flush_work(&q->reset_work) (waits until the work is neither queued nor running)
+ * and `if (q->reset_status.response_code) ret = -EIO` (NORMAL here: 0).
+ */
+function resetQueueAndFlush(q: number, fn: string, k: Kernel): Step<C>[] {
+  return [
+    {
+      at: 'vfio_ap_mdev_reset_queue',
+      cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: vfio_ap_mdev_reset_queue(q): status = ap_zapq(q->apqn, 0) (NORMAL); memcpy(&q->reset_status, &status); queue_work(system_long_wq, &q->reset_work)`,
+      reads: [['queues', q]],
+      writes: [['queues', q, 'work'], ['queues', q, 'irq'], ['queues', q, 'hwGisa'], ['queues', q, 'hwIsc']],
+      raises: [qSettle(q).type],
+      run: (c, _t, fx) => {
+        k.vfio_ap_mdev_reset_queue(c, q, 'NORMAL'); // the work queued
+        zapqCompleted(c, q);
+        fx.raise(qSettle(q));
+      },
+    },
+    {
+      at: 'flush_work(&q->reset_work)',
+      cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) (waits for apq_reset_check to return); if (q->reset_status.response_code) ret = -EIO (NORMAL: 0)`,
+      sleeps: true,
+      reads: [WORK(q)],
+      when: (c) => c.queues[q]!.work === 'idle',
+      waitsFor: ['work'],
+    },
+  ];
+}
+
+/**
+ * QEMU's VFIO_DEVICE_RESET on the mdev fd (QEMU's vfio_ap_reset at a guest reset): vfio_ap_mdev_ioctl
+ * takes mdevs_lock for every command; VFIO_DEVICE_RESET calls vfio_ap_mdev_reset_queues and returns its
+ * result (0: every stored reset_status NORMAL). The KVM reference and the hook stay (the device stays open).
+ */
+export function device_reset(q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_ioctl')): F {
+  if (era !== 'upstream') throw new SpecError('the fine-grained VFIO_DEVICE_RESET transcribes v6.17-rc4\'s reset work (apq_reset_check on system_long_wq); before v6.6 the reset polled in place (vfio_ap_mdev_reset_queue with its retry loop): coarse only');
+  return kfunction('vfio_ap_mdev_ioctl', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl (VFIO_DEVICE_RESET)', [
+    acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_lock(&matrix_dev->mdevs_lock); case VFIO_DEVICE_RESET: ret = vfio_ap_mdev_reset_queues(matrix_mdev)', sleeps: true }),
+    ...resetQueueAndFlush(q, 'vfio_ap_mdev_ioctl', k),
+    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_unlock(&matrix_dev->mdevs_lock); return ret' }),
+  ]);
+}
+
+/**
+ * q->reset_work: apq_reset_check on system_long_wq (v6.17-rc4), a thread that takes no lock. It runs once
+ * queued: msleep(AP_RESET_INTERVAL), ap_tapq (NORMAL: the reset completed), apq_status_check 0, the stored
+ * reset_status NORMAL (no ZAPQ again); then `if (q->saved_isc != VFIO_AP_ISC_INVALID)
+ * vfio_ap_free_aqic_resources(q)` and break: the test and the free are one step (both read q->saved_isc
+ * unlocked; the queuer's mdevs_lock, held across flush_work, is what keeps handle_pqap out).
+ */
+export function reset_work(q: number, k: Kernel): F {
+  return kfunction('apq_reset_check', 'drivers/s390/crypto/vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq)', [
+    {
+      at: 'msleep; ap_tapq',
+      cite: 'vfio_ap_ops.c apq_reset_check: memcpy(&status, &q->reset_status); while (true) { msleep(AP_RESET_INTERVAL); status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status) (NORMAL: 0); q->reset_status not in progress: no ZAPQ again',
+      reads: [WORK(q)],
+      when: (c) => c.queues[q]!.work !== undefined && c.queues[q]!.work !== 'idle',
+    },
+    {
+      at: 'vfio_ap_free_aqic_resources',
+      cite: 'vfio_ap_ops.c apq_reset_check: if (q->saved_isc != VFIO_AP_ISC_INVALID) vfio_ap_free_aqic_resources(q) (kvm_s390_gisc_unregister through q->matrix_mdev->kvm, vfio_unpin_pages); break (the work returns: flush_work may return)',
+      reads: [['queues', q], ['mdev', 'kvm'], ['vms', 0, 'freed'], ['vms', 0, 'gisa'], ['gib', 'list']],
+      writes: [['queues', q], ['vms', 0, 'gisa', 'ref'], ['vms', 0, 'gisa', 'mask'], ['vms', 0, 'gisa', 'iam']],
+      raises: [qSettle(q).type],
+      run: (c, _t, fx) => {
+        if (c.queues[q]!.isc !== ISC_INVALID) k.vfio_ap_free_aqic_resources(c, q);
+        c.queues[q]!.work = 'idle';
+        fx.raise(qSettle(q));
+      },
+    },
+  ]);
+}
+
+/** The three threads of `pqap-reset-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's VFIO_DEVICE_RESET, the reset work of queue 0. */
+export function pqapResetWorkThreads(k: Kernel): ThreadDef<C>[] {
+  const era = eraOf(k, 'apq_reset_check');
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [device_reset(0, k, era)] },
+    { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k)] },
+  ];
+}
+
+/**
+ * Planted (pqap-reset-work): vfio_ap_mdev_ioctl's VFIO_DEVICE_RESET releasing mdevs_lock before it waits
+ * for the reset work (flush_work after mutex_unlock): a PQAP(AQIC) gets mdevs_lock between the ZAPQ and the
+ * work, enables interruptions on the reset queue, and the work then frees what it set up.
+ */
+export function flushAfterUnlock(f: F): F {
+  const flush = f.steps.findIndex((s) => s.at === 'flush_work(&q->reset_work)');
+  const unlock = f.steps.findIndex((s) => s.at === 'mutex_unlock(matrix_dev->mdevs_lock)');
+  if (flush < 0 || unlock !== flush + 1) throw new Error('flushAfterUnlock: the VFIO_DEVICE_RESET steps moved');
+  return swapStatements(f, 'flush_work(&q->reset_work)', 'mutex_unlock(matrix_dev->mdevs_lock)');
+}
+
+/** The three threads of `pqap-close-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's close with the reset of queue 0 split (ZAPQ, flush_work), the reset work of queue 0. */
+export function pqapCloseWorkThreads(k: Kernel): ThreadDef<C>[] {
+  const era = eraOf(k, 'apq_reset_check');
+  return [
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era, true)] },
+    { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k)] },
+  ];
+}
+
+/**
+ * Planted (pqap-close-work): vfio_ap_mdev_unset_kvm dropping the KVM reference and clearing
+ * matrix_mdev->kvm before it waits for the reset work (kvm_put_kvm before flush_work): apq_reset_check's
+ * vfio_ap_free_aqic_resources then finds matrix_mdev->kvm NULL, WARNs and skips the unregister.
+ */
+export function putBeforeFlush(f: F): F {
+  return swapStatements(f, 'flush_work(&q->reset_work)', 'kvm_put_kvm(kvm)');
 }

@@ -108,6 +108,18 @@ export const NoAqicResourcesWithoutKvmReference = inv(
   { context: [['mdev', 'kvm'], ['mdev', 'kvmRef'], ['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length'], ['params', 'preRegistered']] },
 );
 
+// The fine-grained pqap-no-aiv configuration (issue 12): the PQAP intercept of a VM without ECA_AIV.
+
+/** The driver lock vfio_ap's handle_pqap takes (v6.0+ matrix_dev->mdevs_lock; before, matrix_dev->lock), by its kthread key. */
+const DRIVER_LOCKS = ['matrix_dev->mdevs_lock', 'matrix_dev->lock'];
+
+export const PqapWithoutAivGoesToUserspace = inv(
+  'PqapWithoutAivGoesToUserspace',
+  'vfio_ap_ops.c handle_pqap: "If we do not use the AIV facility just go to userland": if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP, before mutex_lock(&matrix_dev->mdevs_lock) (kvm_arch_vcpu_setup sets ECA_AIV only with a GISA descriptor); priv.c returns the -EOPNOTSUPP, so userspace handles the PQAP and the vcpu never enters vfio_ap\'s critical section while its VM has no GISA',
+  ({ context }) => context.vms.every((v) => v.gisa.origin) || DRIVER_LOCKS.every((l) => context.threads?.locks[l] !== 'vcpu'),
+  { context: [['threads', 'locks'], ['vms', '*', 'gisa', 'origin'], ['vms', 'length']] },
+);
+
 // The AP's answers (issue 12: configurations ap-answers, reset-warn, aqic-off-warn, params.apAnswers).
 
 export const GuestToldSuccessMatchesAp = inv(

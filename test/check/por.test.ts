@@ -47,6 +47,10 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     for (const v of ['upstream', 'planted-pqap-lookup-before-remove-queue', 'planted-remove-queue-reset-unlocked']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/pqap-remove-queue`);
     // and against the close and vfio_ap_mdev_remove
     for (const v of ['upstream', 'planted-mdev-remove-without-close']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/pqap-mdev-remove`);
+    // and against vfio_ap_mdev_probe_queue, VFIO_DEVICE_RESET with the reset work, the close with the reset work, and without ECA_AIV (apconc4)
+    for (const [c, planted] of [['pqap-probe-queue', 'planted-probe-init-after-publish'], ['pqap-reset-work', 'planted-device-reset-flush-unlocked'], ['pqap-close-work', 'planted-close-put-before-flush'], ['pqap-no-aiv', 'planted-pqap-ignores-aiv']]) {
+      for (const v of ['upstream', planted]) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/${c}`);
+    }
   });
   for (const { spec, e } of fineEntries) {
     it(`${e.machine}/${e.variant}/${e.configuration}: the same violations, replayed traces, the same verdicts`, heavy(e), () => {
