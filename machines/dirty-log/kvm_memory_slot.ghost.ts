@@ -15,7 +15,7 @@
 // No context field is added: a finding is a bit of threads.found (t.report), set only when a step
 // breaks its postcondition, so the baseline's state counts do not move.
 import { probe } from '../../src/check/probe.ts';
-import type { KFunction, Locals, Path, Step, ThreadView } from '../kthread.ts';
+import type { Branch, KFunction, Locals, Path, Step, ThreadView } from '../kthread.ts';
 import type { DirtyFineContext, FinePage } from './kvm_memory_slot.threads.ts';
 
 type C = DirtyFineContext;
@@ -48,6 +48,8 @@ export interface Seen {
   lb: Readonly<Locals>;
   l: Readonly<Locals>;
   manual: boolean;
+  /** The `goto` of the branch the step takes after its body (the first whose `if` holds); undefined for a step without branches. */
+  taken: string | undefined;
 }
 type Post = (s: Seen) => boolean;
 type Book = (c: C, t: ThreadView, s: Seen) => void;
@@ -72,8 +74,8 @@ const CLEAR = 'kvm_clear_dirty_log_protect';
 
 /** kvm_get_dirty_log_protect, statement by statement (x86: the legacy branch takes and re-protects, the manual one copies the live bitmap). */
 export const getPosts: Readonly<Record<string, Post>> = {
-  // if (!dirty_bitmap[i]) continue; a plain read
-  'READ(dirty_bitmap[i])': (s) => num(s.l.seen) === bits(s.b, 'dirty') && unchanged(s),
+  // if (!dirty_bitmap[i]) continue; a plain read: an empty word skips the xchg, the protection and the flush
+  'READ(dirty_bitmap[i])': (s) => num(s.l.seen) === bits(s.b, 'dirty') && unchanged(s) && (s.taken === 'KVM_MMU_UNLOCK(kvm)' || s.taken === 'copy_to_user(dirty_bitmap_buffer)') === (bits(s.b, 'dirty') === 0),
   // flush = true; mask = xchg(&dirty_bitmap[i], 0); dirty_bitmap_buffer[i] = mask
   'xchg(&dirty_bitmap[i], 0)': (s) => s.l.mask === bits(s.b, 'dirty') && s.a.every((p) => !p.dirty) && s.l.flush === true && unchanged(s, 'dirty'),
   [`${GET}@kvm_arch_mmu_enable_log_dirty_pt_masked`]: protectsMask,
@@ -152,7 +154,9 @@ export function ghosted(f: KFunction<C>, which: 'get' | 'clear'): KFunction<C> {
           const b = raw.pages.map((p) => ({ ...p }));
           const lb = { ...t.local };
           inner?.(c, t, fx);
-          const seen: Seen = { b, a: raw.pages, lb, l: t.local, manual: raw.manual };
+          const branches = Array.isArray(s.next) ? (s.next as readonly Branch<C>[]) : undefined;
+          const taken = branches?.find((x) => !x.if || x.if(raw, t))?.goto;
+          const seen: Seen = { b, a: raw.pages, lb, l: t.local, manual: raw.manual, taken };
           keep?.(c, t, seen);
           if (post && !post(seen)) t.report(found);
         },
