@@ -251,4 +251,20 @@ export const fineInvariants: Invariant<DirtyFineContext>[] = [
     reads: { context: [['threads', 'found']] },
     stable: true,
   },
+  {
+    name: 'GetDirtyLogPostcondition',
+    cite:
+      'kvm_main.c kvm_get_dirty_log_protect (v6.17-rc4) statement by statement, and api.rst 4.8 at the return: the test of the word reads it; xchg(&dirty_bitmap[i], 0) leaves the word 0 with mask = its old value and flush = true; kvm_arch_mmu_enable_log_dirty_pt_masked write-protects exactly the SPTEs of mask; kvm_flush_remote_tlbs_memslot leaves no translation; copy_to_user hands userspace the buffer (legacy: the xchg\'d words, memset 0 otherwise; manual: the live bitmap) and nothing else; at the return, a writable translation exists only for a page whose bit is set ("step 4 ensures that writes done after exiting to userspace will be logged for the next call"). Checked by the ghost (kvm_memory_slot.ghost.ts), kept as a finding of the step: stable',
+    holds: (s) => !reported(s.context, DIRTY_FOUND.GET_POST),
+    reads: { context: [['threads', 'found']] },
+    stable: true,
+  },
+  {
+    name: 'ClearDirtyLogPostcondition',
+    cite:
+      'kvm_main.c kvm_clear_dirty_log_protect (v6.17-rc4) statement by statement, and api.rst 4.118 at the return: copy_from_user reads the user\'s bitmap; mask &= atomic_long_fetch_andnot(mask, p) clears the user\'s bits in the word and leaves mask = the bits really cleared, flush = true if any; kvm_arch_mmu_enable_log_dirty_pt_masked write-protects exactly those SPTEs; kvm_flush_remote_tlbs_memslot leaves no translation; at the return ("re-enables dirty tracking") a writable translation exists only for a page whose bit is set. Checked by the ghost (kvm_memory_slot.ghost.ts), kept as a finding of the step: stable',
+    holds: (s) => !reported(s.context, DIRTY_FOUND.CLEAR_POST),
+    reads: { context: [['threads', 'found']] },
+    stable: true,
+  },
 ];

@@ -28,6 +28,8 @@
 // Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
 import { setup, type AnyStateMachine } from 'xstate';
 import { acquire, initialThreads, kfunction, locksOf, mutex, named, release, spinlock, threadRegion, threadWorld, type KContext, type KFunction, type Step, type ThreadDef, type ThreadsContext, type ThreadView } from '../kthread.ts';
+import { DIRTY_FOUND, ghosted } from './kvm_memory_slot.ghost.ts';
+import { guestStore, ramSave } from './kvm_memory_slot.env.ts';
 
 /** The pages the fine configurations track: pages 0 and 1 of the slot, both in bitmap word 0 (one xchg takes both). */
 export const FINE_PAGES = [0, 1] as const;
@@ -54,8 +56,8 @@ export interface DirtyFineContext extends KContext {
   threads: ThreadsContext;
 }
 
-/** Findings a step reports (threads.found): the snapshot a GET took lacks a page whose store completed before it. */
-export const DIRTY_FOUND = { MISSED: 1 } as const;
+/** Findings a step reports (threads.found): kvm_memory_slot.ghost.ts (the missed write, the GET and CLEAR postconditions). */
+export { DIRTY_FOUND };
 
 /** kvm->slots_lock: KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG hold it across the whole ioctl. */
 export const slots_lock = mutex('kvm->slots_lock');
@@ -78,6 +80,10 @@ export interface FineRace {
   clearNoFlush?: boolean;
   /** kvm_clear_dirty_log_protect returns without KVM_MMU_UNLOCK */
   clearNoMmuUnlock?: boolean;
+  /** kvm_get_dirty_log_protect write-protects the whole word (~0UL) instead of the xchg'd mask */
+  getProtectWholeWord?: boolean;
+  /** kvm_clear_dirty_log_protect assigns mask = atomic_long_fetch_andnot(mask, p) instead of mask &= (the old word) */
+  clearMaskNotAnded?: boolean;
 }
 
 type C = DirtyFineContext;
@@ -90,17 +96,6 @@ const each = (c: C, mask: number, f: (p: FinePage) => void) => c.pages.forEach((
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 
 /**
- * The snapshot point of a GET or CLEAR: a page with a completed store not covered yet whose bit the
- * snapshot lacks is a missed write (api.rst 4.8); the pages the snapshot takes are covered.
- */
-function snapshot(c: C, t: { report(bit: number): void }, taken: number, clearsCover: boolean): void {
-  c.pages.forEach((p, i) => {
-    if (p.since && !(taken & (1 << i))) t.report(DIRTY_FOUND.MISSED);
-    if (clearsCover && taken & (1 << i)) p.since = false;
-  });
-}
-
-/**
  * The vcpu storing to its page: the store goes through a writable TLB entry, or walks a writable
  * SPTE (and caches it), or faults on the write-protected SPTE; x86 fast_page_fault then makes the
  * SPTE writable with try_cmpxchg64 (fast_pf_fix_direct_spte, no mmu_lock) and marks the page
@@ -108,20 +103,9 @@ function snapshot(c: C, t: { report(bit: number): void }, taken: number, clearsC
  */
 export function guestWrite(i: number): KFunction<C> {
   const cite = 'arch/x86/kvm/mmu/mmu.c fast_page_fault -> fast_pf_fix_direct_spte; virt/kvm/kvm_main.c mark_page_dirty_in_slot';
-  const faults = named('SPTE write-protected, no writable TLB entry', (c: C) => !c.pages[i]!.tlb && c.pages[i]!.wp);
   return kfunction<C>('guest_write', cite, [
-    {
-      at: 'STORE',
-      cite: 'the guest store: through the TLB, or the SPTE walk, or a write protection fault',
-      reads: [P(i, 'tlb'), P(i, 'wp')],
-      writes: [P(i, 'tlb'), P(i, 'stale'), P(i, 'since')],
-      run: (c) => {
-        const p = c.pages[i]!;
-        if (!p.tlb && p.wp) return;
-        Object.assign(p, { tlb: true, stale: true, since: true });
-      },
-      next: [{ if: faults, goto: 'fast_pf_fix_direct_spte@try_cmpxchg64(sptep)', label: 'write protection fault', writes: [] }, { goto: 'return' }],
-    },
+    // the guest's store is the environment (kvm_memory_slot.env.ts)
+    guestStore(i, 'fast_pf_fix_direct_spte@try_cmpxchg64(sptep)'),
     {
       at: 'fast_pf_fix_direct_spte@try_cmpxchg64(sptep)',
       cite: 'arch/x86/kvm/mmu/mmu.c fast_pf_fix_direct_spte: try_cmpxchg64(sptep, &old_spte, new_spte) makes the SPTE writable',
@@ -139,16 +123,8 @@ export function guestWrite(i: number): KFunction<C> {
   ]);
 }
 
-/** Userspace sends the pages its migration bitmap holds (QEMU migration/ram.c), clearing them there. */
-export const ramSave = kfunction<C>('ram_save_target_page', 'QEMU migration/ram.c ram_save_target_page (after KVM_CLEAR_DIRTY_LOG in manual mode)', [
-  {
-    at: 'copy pages',
-    when: named('a page is dirty in the migration bitmap', (c: C) => c.pages.some((p) => p.reported)),
-    reads: [LEN, ALL('reported')],
-    writes: [ALL('stale'), ALL('reported')],
-    run: (c) => c.pages.forEach((p) => p.reported && Object.assign(p, { stale: false, reported: false })),
-  },
-]);
+/** Userspace's copy of the pages it got: the environment (QEMU), kvm_memory_slot.env.ts. */
+export { ramSave };
 
 const flushStep = (fn: string): Step<C> => ({
   at: `${fn}@kvm_flush_remote_tlbs_memslot`,
@@ -184,18 +160,8 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     reads: [LEN, ['manual'], ALL('dirty'), ALL('since')],
     writes: [ALL('reported'), ALL('since')],
     reports: true,
-    run: (c, t) => {
-      // manual mode: the buffer is the live bitmap, and this copy is the snapshot
-      let got = num(t.local.mask);
-      if (c.manual) {
-        got = bitsOf(c, 'dirty');
-        snapshot(c, t, got, false);
-      } else {
-        // "the page is reported dirty using the snapshot taken before": stores since the xchg to these pages are in the copy userspace makes after the return
-        each(c, got, (p) => void (p.since = false));
-      }
-      each(c, got, (p) => void (p.reported = true));
-    },
+    // manual mode: the buffer is the live bitmap; legacy: the words the xchg took (the ghost's snapshot: kvm_memory_slot.ghost.ts)
+    run: (c, t) => each(c, c.manual ? bitsOf(c, 'dirty') : num(t.local.mask), (p) => void (p.reported = true)),
     next: under ? [{ if: manual, goto: UNLOCK_SLOTS }, { goto: UNLOCK_MMU }] : UNLOCK_SLOTS,
   };
   const afterMmu = under ? UNLOCK_SLOTS : COPY;
@@ -205,24 +171,18 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('since')],
     reports: true,
-    run: (c, t) => {
-      const seen = bitsOf(c, 'dirty');
-      t.local.seen = seen;
-      // an empty word is the snapshot: nothing is taken
-      if (!seen) snapshot(c, t, 0, true);
-    },
+    run: (c, t) => void (t.local.seen = bitsOf(c, 'dirty')),
     next: [
       { if: named('!dirty_bitmap[i]', (_c: C, t) => !t.local.seen), goto: under ? COPY : UNLOCK_MMU },
       { goto: r.getProtectBeforeXchg ? 'protect(seen)' : r.getReadWithoutXchg ? 'mask = dirty_bitmap[i]' : 'xchg(&dirty_bitmap[i], 0)' },
     ],
   };
   const afterProtect = under ? COPY : UNLOCK_MMU;
-  // mask = the word (xchg, or the planted plain read): the buffer's bits, the flush owed, userspace's snapshot
+  // mask = the word (xchg, or the planted plain read): the buffer's bits, the flush owed
   const takeWord = (c: C, t: ThreadView): number => {
     const mask = bitsOf(c, 'dirty');
     t.local.mask = mask;
     t.local.flush = true;
-    snapshot(c, t, mask, true);
     return mask;
   };
   const xchg: Step<C> = {
@@ -250,7 +210,12 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
       ]
     : r.getProtectBeforeXchg
       ? [{ ...protectStep(fn, 'seen'), at: 'protect(seen)', cite: 'planted: kvm_arch_mmu_enable_log_dirty_pt_masked of the bits the test read, before the xchg', next: 'xchg(&dirty_bitmap[i], 0)' }, xchg]
-      : [xchg, { ...protectStep(fn, 'mask'), next: afterProtect }];
+      : [
+          xchg,
+          r.getProtectWholeWord
+            ? { ...protectStep(fn, 'mask'), cite: 'planted: kvm_arch_mmu_enable_log_dirty_pt_masked(kvm, memslot, offset, ~0UL)', run: (c: C) => c.pages.forEach((p) => void (p.wp = true)), next: afterProtect }
+            : { ...protectStep(fn, 'mask'), next: afterProtect },
+        ];
   const steps: Step<C>[] = [
     acquire<C>(slots_lock, 'write', {
       at: 'kvm_vm_ioctl_get_dirty_log@mutex_lock(slots_lock)',
@@ -270,7 +235,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     copy,
     release<C>(slots_lock, 'write', { at: UNLOCK_SLOTS, cite: 'kvm_vm_ioctl_get_dirty_log: mutex_unlock(&kvm->slots_lock)', next: 'return' }),
   ];
-  return kfunction<C>(fn, cite, steps);
+  return ghosted(kfunction<C>(fn, cite, steps), 'get');
 }
 
 /** KVM_CLEAR_DIRTY_LOG of word 0, its user bitmap the pages userspace's migration bitmap holds. */
@@ -293,7 +258,7 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       const mask = num(t.local.user) & bitsOf(c, 'dirty');
       if (!r.clearProtectBeforeClear) t.local.mask = mask;
       if (mask) t.local.flush = true;
-      each(c, mask, (p) => Object.assign(p, { dirty: false, since: false }));
+      each(c, mask, (p) => void (p.dirty = false));
     },
     next: r.clearProtectBeforeClear ? UNLOCK_MMU : [{ if: named('mask', (_c: C, t) => !!t.local.mask), goto: PROTECT }, { goto: UNLOCK_MMU }],
   };
@@ -313,7 +278,22 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       // if (!mask) continue: an empty user bitmap touches nothing (mmu_lock is still taken)
     },
     acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'kvm_clear_dirty_log_protect: KVM_MMU_LOCK(kvm)', next: r.clearProtectBeforeClear ? PROTECT : FETCH }),
-    ...(r.clearProtectBeforeClear ? [{ ...protect, cite: 'planted: the user mask write-protected before the bits are cleared (flush = true)', run: (c: C, t: { local: Record<string, unknown> }) => { each(c, num(t.local.mask), (p) => void (p.wp = true)); if (num(t.local.mask)) t.local.flush = true; } } as Step<C>, fetchAndnot] : [fetchAndnot, protect]),
+    ...(r.clearMaskNotAnded
+      ? [
+          {
+            ...fetchAndnot,
+            cite: 'planted: mask = atomic_long_fetch_andnot(mask, p) (the old word, not the bits really cleared)',
+            run: (c: C, t: ThreadView) => {
+              const old = bitsOf(c, 'dirty');
+              t.local.mask = old;
+              if (old) t.local.flush = true;
+              each(c, num(t.local.user), (p) => void (p.dirty = false));
+            },
+          } as Step<C>,
+          protect,
+        ]
+      : []),
+    ...(r.clearMaskNotAnded ? [] : r.clearProtectBeforeClear ? [{ ...protect, cite: 'planted: the user mask write-protected before the bits are cleared (flush = true)', run: (c: C, t: { local: Record<string, unknown> }) => { each(c, num(t.local.mask), (p) => void (p.wp = true)); if (num(t.local.mask)) t.local.flush = true; } } as Step<C>, fetchAndnot] : [fetchAndnot, protect]),
     r.clearNoMmuUnlock
       ? { at: UNLOCK_MMU, cite: 'planted: kvm_clear_dirty_log_protect without KVM_MMU_UNLOCK(kvm)', next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }
       : release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'kvm_clear_dirty_log_protect: KVM_MMU_UNLOCK(kvm)', next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }),
@@ -322,13 +302,12 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       at: UNLOCK_SLOTS,
       cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_unlock(&kvm->slots_lock); userspace copies the cleared pages after the return',
       reads: [LEN],
+      // the ghost: stores to the cleared pages since the fetch_andnot are in the copy userspace makes next
       writes: [ALL('since')],
-      // stores to the cleared pages since the fetch_andnot are in the copy userspace makes next
-      run: (c, t) => each(c, num(t.local.mask), (p) => void (p.since = false)),
       next: 'return',
     }),
   ];
-  return kfunction<C>(fn, cite, steps);
+  return ghosted(kfunction<C>(fn, cite, steps), 'clear');
 }
 
 export type FineConfigId = 'get-race' | 'clear-race';

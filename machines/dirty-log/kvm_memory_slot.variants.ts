@@ -57,6 +57,9 @@ const everywhere = (names: readonly string[]): Partial<Record<ConfigId, readonly
 // The fine races: a page left writable with its bit clear loses the next store (NoLostWrite), breaks the kernel's rule between calls
 // (DirtyOrWriteProtected), and the next GET's snapshot lacks the page (GetReportsEveryDirtiedPage).
 const LOST = ['NoLostWrite', 'DirtyOrWriteProtected', 'GetReportsEveryDirtiedPage'];
+// ... and the ioctl that left the page writable returns with a writable translation of a page whose bit is clear (its postcondition)
+const LOST_GET = [...LOST, 'GetDirtyLogPostcondition'];
+const LOST_CLEAR = [...LOST, 'ClearDirtyLogPostcondition'];
 // The pinned kernel's legacy GET clears and re-protects before copy_to_user: a faulting user buffer loses the bits (faults configuration).
 const GET_EFAULT_LOSES = ['GetReportsEveryDirtiedPage', 'NoLostWrite'];
 /** An x86 variant's own violations in every configuration, plus the GET -EFAULT loss in `faults`. */
@@ -364,25 +367,32 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
   // LOST: a page left writable with its bit clear (or a writable TLB entry left), a store after userspace's copy is logged nowhere
   fineVariant('race-get-protect-before-xchg', 'get-race', { getProtectBeforeXchg: true },
     'planted race: kvm_get_dirty_log_protect write-protects the pages the test read before it xchg\'s the word: a vcpu faulting in between makes the page writable and sets its bit, the xchg takes that bit, and the page stays writable with its bit clear',
-    'planted reorder of virt/kvm/kvm_main.c kvm_get_dirty_log_protect ("1. Take a snapshot of the bit and clear it if needed. 2. Write protect the corresponding page."), steps 2 before 1', LOST),
+    'planted reorder of virt/kvm/kvm_main.c kvm_get_dirty_log_protect ("1. Take a snapshot of the bit and clear it if needed. 2. Write protect the corresponding page."), steps 2 before 1', LOST_GET),
   fineVariant('race-get-read-without-xchg', 'get-race', { getReadWithoutXchg: true },
     'planted race: kvm_get_dirty_log_protect reads the word and stores 0 in two steps instead of xchg: a set_bit_le of another page of the word in between is lost, and that page stays writable',
-    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (mask = dirty_bitmap[i]; dirty_bitmap[i] = 0; for mask = xchg(&dirty_bitmap[i], 0))', LOST),
+    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (mask = dirty_bitmap[i]; dirty_bitmap[i] = 0; for mask = xchg(&dirty_bitmap[i], 0))', LOST_GET),
   fineVariant('race-get-no-tlb-flush', 'get-race', { getNoFlush: true },
     'planted race: kvm_get_dirty_log_protect without kvm_flush_remote_tlbs_memslot: the vcpu keeps its writable TLB entry of a page the GET write-protected, and its next store is logged nowhere',
-    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect ("4. Upon return caller flushes TLB\'s if needed" left out)', LOST),
+    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect ("4. Upon return caller flushes TLB\'s if needed" left out)', LOST_GET),
   fineVariant('bug-get-copy-under-mmu-lock', 'get-race', { getCopyUnderMmuLock: true },
     'planted lock bug: kvm_get_dirty_log_protect calls copy_to_user (which may fault and sleep) before KVM_MMU_UNLOCK',
     'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (copy_to_user moved into the KVM_MMU_LOCK section)', ['NoSleepUnderSpinlock']),
   fineVariant('race-clear-protect-before-clear', 'clear-race', { clearProtectBeforeClear: true },
     'planted race: kvm_clear_dirty_log_protect write-protects the user\'s mask before atomic_long_fetch_andnot: a vcpu faulting in between makes the page writable and sets its bit, the fetch_andnot clears it, and the page stays writable with its bit clear',
-    'planted reorder of virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (kvm_arch_mmu_enable_log_dirty_pt_masked before mask &= atomic_long_fetch_andnot(mask, p))', LOST),
+    'planted reorder of virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (kvm_arch_mmu_enable_log_dirty_pt_masked before mask &= atomic_long_fetch_andnot(mask, p))', LOST_CLEAR),
   fineVariant('race-clear-no-tlb-flush', 'clear-race', { clearNoFlush: true },
     'planted race: kvm_clear_dirty_log_protect without kvm_flush_remote_tlbs_memslot: a store through the TLB entry left after the CLEAR is logged nowhere',
-    'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (if (flush) kvm_flush_remote_tlbs_memslot left out)', LOST),
+    'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (if (flush) kvm_flush_remote_tlbs_memslot left out)', LOST_CLEAR),
   fineVariant('bug-clear-no-mmu-unlock', 'clear-race', { clearNoMmuUnlock: true },
     'planted lock bug: kvm_clear_dirty_log_protect returns without KVM_MMU_UNLOCK',
     'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect (KVM_MMU_UNLOCK(kvm) left out)', ['NoReturnHoldingLock']),
+  // statement-level bugs no store is lost to, seen only by the step postconditions (kvm_memory_slot.ghost.ts)
+  fineVariant('bug-get-protect-whole-word', 'get-race', { getProtectWholeWord: true },
+    'planted bug: kvm_get_dirty_log_protect write-protects the whole word (~0UL) instead of the mask it took: a page of the word a vcpu made writable but has not marked yet is protected again, and the vcpu faults once more (no store is lost)',
+    'planted bug in virt/kvm/kvm_main.c kvm_get_dirty_log_protect (kvm_arch_mmu_enable_log_dirty_pt_masked(kvm, memslot, i * BITS_PER_LONG, mask) with ~0UL for mask)', ['GetDirtyLogPostcondition']),
+  fineVariant('bug-clear-mask-not-anded', 'clear-race', { clearMaskNotAnded: true },
+    'planted bug: kvm_clear_dirty_log_protect assigns mask = atomic_long_fetch_andnot(mask, p) instead of mask &=: mask holds the old word, so pages userspace did not select (still dirty) are write-protected and flushed too (no store is lost)',
+    'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect ("mask &= atomic_long_fetch_andnot(mask, p)": "mask contains the bits that really have been cleared")', ['ClearDirtyLogPostcondition']),
 ];
 
 /** A planted race of a fine configuration: checked there only. */

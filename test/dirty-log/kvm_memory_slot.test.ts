@@ -50,6 +50,7 @@ describe('kvm_memory_slot: registry and catalogue', () => {
       'get-ignores-copy-fault',
       'race-get-protect-before-xchg', 'race-get-read-without-xchg', 'race-get-no-tlb-flush', 'bug-get-copy-under-mmu-lock',
       'race-clear-protect-before-clear', 'race-clear-no-tlb-flush', 'bug-clear-no-mmu-unlock',
+      'bug-get-protect-whole-word', 'bug-clear-mask-not-anded',
     ]);
     expect(spec.configurations.map((c) => c.id)).toEqual(['manual', 'initially-set', 'legacy', 'faults', 'get-race', 'clear-race']);
     // a coarse variant has no threads to check in a fine configuration, and a race variant no coarse event

@@ -6,7 +6,7 @@ import { getInitialSnapshot, transition, type AnyMachineSnapshot } from 'xstate'
 import { explore, traceTo, enabled } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 import { kvmMemorySlotSpec as spec } from '../../machines/dirty-log/kvm_memory_slot.variants.ts';
-import type { DirtyFineContext } from '../../machines/dirty-log/kvm_memory_slot.threads.ts';
+import { DIRTY_FOUND, type DirtyFineContext } from '../../machines/dirty-log/kvm_memory_slot.threads.ts';
 
 const explored = new Map<string, { m: Model; x: ReturnType<typeof explore> }>();
 function ex(variant: string, configuration: string) {
@@ -74,7 +74,7 @@ describe('kvm_memory_slot get-race / clear-race: upstream (v6.17-rc4) keeps ever
 describe('kvm_memory_slot get-race / clear-race: each planted race loses a store, with the shortest trace', () => {
   it('race-get-read-without-xchg: vcpu1\'s set_bit_le between the read of the word and its store of 0 is lost, page 1 stays writable', () => {
     const { m, x } = ex('race-get-read-without-xchg', 'get-race');
-    expect([...x.violations.keys()].sort()).toEqual(['DirtyOrWriteProtected', 'GetReportsEveryDirtiedPage', 'NoLostWrite']);
+    expect([...x.violations.keys()].sort()).toEqual(['DirtyOrWriteProtected', 'GetDirtyLogPostcondition', 'GetReportsEveryDirtiedPage', 'NoLostWrite']);
     expect(steps(m, x, 'NoLostWrite')).toEqual([
       ...FAULT(0).slice(0, 3),
       ...FAULT(1).slice(0, 2),
@@ -111,7 +111,7 @@ describe('kvm_memory_slot get-race / clear-race: each planted race loses a store
 
   it('race-clear-protect-before-clear: the fault between the protection and the fetch_andnot re-dirties the page, the CLEAR clears its bit', () => {
     const { m, x } = ex('race-clear-protect-before-clear', 'clear-race');
-    expect([...x.violations.keys()].sort()).toEqual(['DirtyOrWriteProtected', 'GetReportsEveryDirtiedPage', 'NoLostWrite']);
+    expect([...x.violations.keys()].sort()).toEqual(['ClearDirtyLogPostcondition', 'DirtyOrWriteProtected', 'GetReportsEveryDirtiedPage', 'NoLostWrite']);
     expect(steps(m, x, 'NoLostWrite')).toEqual([
       'vcpu0 guest_write@STORE',
       'userspace kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)',
@@ -144,5 +144,65 @@ describe('kvm_memory_slot get-race / clear-race: each planted race loses a store
     const b = ex('bug-clear-no-mmu-unlock', 'clear-race');
     expect([...b.x.violations.keys()]).toEqual(['NoReturnHoldingLock']);
     expect(steps(b.m, b.x, 'NoReturnHoldingLock').at(-1)).toBe('userspace kvm_vm_ioctl_clear_dirty_log@mutex_unlock(slots_lock)');
+  });
+});
+
+// Issue 14: the postconditions of KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG (kvm_memory_slot.ghost.ts), step by step and at the return
+const CLEAR_START = ['userspace kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)', 'userspace kvm_clear_dirty_log_protect@copy_from_user(dirty_bitmap_buffer)', 'userspace kvm_clear_dirty_log_protect@KVM_MMU_LOCK(kvm)'];
+const FETCH = 'userspace kvm_clear_dirty_log_protect@atomic_long_fetch_andnot(mask, p)';
+const found = (s: AnyMachineSnapshot) => ctx(s).threads.found.userspace ?? 0;
+describe('kvm_memory_slot get-race / clear-race: GetDirtyLogPostcondition and ClearDirtyLogPostcondition', () => {
+  it('a planted statement bug no store is lost to breaks its own postcondition at that statement (test/machines/seed-areas.test.ts: and nothing else)', () => {
+    const g = spec.model('bug-get-protect-whole-word', 'get-race');
+    // page 0 dirty, vcpu1 between try_cmpxchg64 and set_bit_le (page 1 writable, bit clear): the GET takes mask 1 and protects page 1 too
+    const before = [...FAULT(0).slice(0, 3), ...FAULT(1).slice(0, 2), ...GET_START, XCHG];
+    const taken = run(g, before);
+    expect(found(taken)).toBe(0);
+    expect(ctx(taken).threads.locals.userspace).toMatchObject({ mask: 1, flush: true });
+    const wrong = run(g, [...before, PROTECT]);
+    expect(ctx(wrong).pages.map((p) => p.wp)).toEqual([true, true]);
+    expect(found(wrong)).toBe(DIRTY_FOUND.GET_POST);
+    // the same path upstream protects page 0 only
+    expect(ctx(run(spec.model('baseline', 'get-race'), [...before, PROTECT])).pages.map((p) => p.wp)).toEqual([true, false]);
+    const c = spec.model('bug-clear-mask-not-anded', 'clear-race');
+    // userspace sent both pages (its bitmap is empty), page 0 is dirty: the CLEAR of nothing sets mask to the old word, 1, where 0 bits were cleared
+    const cleared = run(c, [...FAULT(0).slice(0, 3), COPY, ...CLEAR_START]);
+    expect(found(cleared)).toBe(0);
+    const bad = run(c, [...FAULT(0).slice(0, 3), COPY, ...CLEAR_START, FETCH]);
+    expect(ctx(bad).threads.locals.userspace).toMatchObject({ user: 0, mask: 1, flush: true });
+    expect(ctx(bad).pages[0]!.dirty).toBe(true);
+    expect(found(bad)).toBe(DIRTY_FOUND.CLEAR_POST);
+  });
+
+  it('the LOST races also return with a writable translation of a page whose bit is clear (the return postcondition)', () => {
+    const { m, x } = ex('race-get-no-tlb-flush', 'get-race');
+    // 12 steps: vcpu0 dirties page 0 and keeps its TLB entry; the GET takes and protects it, never flushes, and returns
+    expect(steps(m, x, 'GetDirtyLogPostcondition')).toEqual([...FAULT(0), ...GET_START, XCHG, PROTECT, ...GET_END.filter((s) => !s.includes('flush'))]);
+    const r = ex('race-clear-no-tlb-flush', 'clear-race');
+    expect(steps(r.m, r.x, 'ClearDirtyLogPostcondition')).toEqual([
+      ...FAULT(0),
+      ...CLEAR_START,
+      FETCH,
+      'userspace kvm_clear_dirty_log_protect@kvm_arch_mmu_enable_log_dirty_pt_masked',
+      'userspace kvm_clear_dirty_log_protect@KVM_MMU_UNLOCK(kvm)',
+      'userspace kvm_vm_ioctl_clear_dirty_log@mutex_unlock(slots_lock)',
+    ]);
+    // the planted reorder: fetch_andnot leaves mask as the user's bits (both pages), though none was dirty
+    const p = ex('race-clear-protect-before-clear', 'clear-race');
+    expect(steps(p.m, p.x, 'ClearDirtyLogPostcondition')).toEqual([...CLEAR_START, 'userspace kvm_clear_dirty_log_protect@kvm_arch_mmu_enable_log_dirty_pt_masked', FETCH]);
+  });
+
+  it('an upstream GET and CLEAR racing a vcpu report nothing, with the values the C computes', () => {
+    const g = ex('baseline', 'get-race').m;
+    // vcpu1 between try_cmpxchg64 and set_bit_le at the xchg: mask 1 (page 0), page 1 left writable and unmarked, then marked: the return holds
+    const [store, cmpxchg, setBit] = FAULT(1);
+    const s = run(g, [...FAULT(0).slice(0, 3), store!, cmpxchg!, ...GET_START, XCHG, PROTECT, setBit!, ...GET_END]);
+    expect(found(s)).toBe(0);
+    expect(ctx(s).pages.map((p) => [p.dirty, p.wp, p.tlb, p.reported])).toEqual([[false, true, false, true], [true, false, false, true]]);
+    const c = spec.model('baseline', 'clear-race');
+    // userspace sent page 0 and 1; vcpu0 dirties page 0, GET copies it (reported), the CLEAR clears and protects page 0 only
+    const t = run(c, [COPY, ...FAULT(0), 'userspace kvm_vm_ioctl_get_dirty_log@mutex_lock(slots_lock)', 'userspace kvm_get_dirty_log_protect@copy_to_user(dirty_bitmap_buffer)', 'userspace kvm_vm_ioctl_get_dirty_log@mutex_unlock(slots_lock)', ...CLEAR_START, FETCH]);
+    expect(ctx(t).threads.locals.userspace).toMatchObject({ user: 1, mask: 1, flush: true });
+    expect(found(t)).toBe(0);
   });
 });
