@@ -3,7 +3,8 @@ import { fixDefaultResponse } from '../vfio-ap/vfio_ap_queue.variants.ts';
 import type { SystemContext } from '../context.ts';
 import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
-import { replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { kickerPosts, replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
 import { FAULT } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
 import { lookupBeforeLock, pointerBeforeReference, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
@@ -235,7 +236,8 @@ export const systemVariants: CoreVariant[] = [
     configuration: 'kick-wait',
     configurations: ['kick-wait'],
     threads: (threads) => editFunction(threads, 'vcpu0', '__vcpu_run', checkBlockBeforeSetState),
-    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep'],
+    // WokenFromSchedule (issue 11, gisconc2): the vcpu then sleeps for good while the kicker re-arms, finding its bit set
+    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep', 'WokenFromSchedule'],
   },
   {
     id: 'kicked-mask-v5.2',
@@ -249,7 +251,7 @@ export const systemVariants: CoreVariant[] = [
         return this.kvm_s390_vcpu_has_irq(c, vm, vcpu);
       },
     },
-    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep'],
+    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep', 'WokenFromSchedule'],
   },
   {
     id: 'gib-upstream',
@@ -273,6 +275,30 @@ export const systemVariants: CoreVariant[] = [
     // GibTypeOK too (cut off with NONE_GISA_ADDR, the list is not empty when the final pass ends), and the wake-up is lost;
     // issue 14 (gisacomp): GibPassPostcondition, the pass leaves its GISAs listed
     expectedViolations: ['AlertListDrained', 'GibPassPostcondition', 'GibTypeOK', 'NoLostWakeup'],
+  },
+  {
+    // issue 11 (gisconc2): WokenFromSchedule's planted variant, a wake-up lost that no safety property of kick-wait sees
+    id: 'planted-kick-scan-gcr6-low-byte',
+    description:
+      'planted bug: __airqs_kick_single_vcpu tests deliverable_mask against (u8)gcr[6] without the ">> 24": the low byte of CR6, not its I/O-interruption subclass mask (bits 32-39), so the idle_mask scan never finds a vcpu open for the pending ISC. The kicker re-arms (HRTIMER_RESTART) forever with the kicked_mask bit clear, so a wake-up always looks on its way (NoLostWakeupAtSleep holds), but the vcpu sleeps in schedule() for good with the interruption pending',
+    cite: 'planted: arch/s390/kvm/interrupt.c __airqs_kick_single_vcpu (v6.17-rc4) with "if (deliverable_mask & (u8)vcpu->arch.sie_block->gcr[6])" for "(u8)(vcpu->arch.sie_block->gcr[6] >> 24)"',
+    configuration: 'kick-wait',
+    configurations: ['kick-wait'],
+    threads: (threads) =>
+      editFunction(threads, 'kicker', 'gisa_vcpu_kicker', (f) => ({
+        ...f,
+        steps: f.steps.map((s) =>
+          s.at !== KICK_SCAN
+            ? s
+            : replantStep(s, FAULT.GISA_THREAD_STEP_POST, kickerPosts, () => (c, t) => {
+                const gcr6LowByte = 0; // (u8)gcr[6]: bits 56-63 of CR6, which the guest's ISC mask does not touch
+                const list = c.vms[t.ix.vm!]!.vcpus;
+                t.local.idx = list.findIndex((v) => v.idle && v.pswIo && ((t.local.pending as number) & gcr6LowByte) !== 0);
+              }),
+        ),
+      })),
+    // the step ghost sees the scan skip an idle vcpu open for the ISC (GisaThreadStepPostcondition); of the kick/wait properties only the liveness one breaks
+    expectedViolations: ['GisaThreadStepPostcondition', 'WokenFromSchedule'],
   },
   {
     // issue 14 (mutgv): VcpuThreadStepPostcondition's planted variant

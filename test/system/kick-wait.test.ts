@@ -3,7 +3,8 @@
 // (machines/vcpu/kvm_vcpu.threads.ts). What each variant breaks is read from its shortest trace
 // by hand; the full exploration is used, so a state predicate that is no invariant is seen too.
 import { describe, expect, it } from 'vitest';
-import { pathTo, replay } from '../../src/check/check.ts';
+import { checkModel, pathTo, replay, type CheckStep } from '../../src/check/check.ts';
+import { asleepWithDeliverable } from '../../machines/vcpu/kvm_vcpu.liveness.ts';
 import { explore, type Exploration } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 import { systemSpec } from '../../machines/system/index.ts';
@@ -91,5 +92,76 @@ describe('kick-wait: the kicker against kvm_s390_handle_wait at kernel granulari
     expect(at(steps, 'vcpu0', late)).toBeGreaterThan(kick);
     expect(steps.at(-1)).toEqual({ type: late, thread: 'vcpu0' });
     expect(state.context.vms[0]!.vcpus[0]).toMatchObject({ kicked: true, interruptible: true });
+  });
+});
+
+// Issue 11 (gisconc2): the lost wake-up as a liveness property (machines/vcpu/kvm_vcpu.liveness.ts
+// WokenFromSchedule, leadsTo under weak fairness, checked on every interleaving). The lassos
+// below were read by hand from `check --machine system --configuration kick-wait --variant <v>`.
+describe('kick-wait: WokenFromSchedule (a vcpu asleep in schedule() with a deliverable interruption is woken)', () => {
+  const liveOf = (variant: string) => {
+    const r = checkModel(systemSpec.model(variant, 'kick-wait'));
+    return { r, live: r.results.find((x) => x.property === 'WokenFromSchedule')!, broken: r.results.filter((x) => x.holds === false).map((x) => x.property).sort() };
+  };
+  /** The state after a reported trace, replayed through xstate (the trace's events as indices into model.events). */
+  const after = (variant: string, steps: CheckStep[]) => {
+    const m = systemSpec.model(variant, 'kick-wait');
+    const key = m.events.map((e) => JSON.stringify(e));
+    return replay(m, steps.map((s) => key.indexOf(JSON.stringify(s.event)))).last as { value: Record<string, unknown>; context: SystemContext };
+  };
+  const pcs = (steps: CheckStep[]) => steps.map((s) => `${s.thread ?? s.actor} ${s.event.type}`);
+
+  it('upstream: holds on the full graph (7,556 states, the reduction is off for it), and not vacuously: the vcpu does fall asleep with ISC 3 pending', () => {
+    const { r, live, broken } = liveOf('upstream');
+    expect(r.states).toBe(7556);
+    expect(r.por).toMatchObject({ reduced: false, note: expect.stringMatching(/WokenFromSchedule .* needs every interleaving/) });
+    expect(live.holds).toBe(true);
+    expect(broken).toEqual([]);
+    const { x } = fullOf('upstream');
+    const p = x.states.filter((s) => asleepWithDeliverable(s as { value: unknown; context: SystemContext }, 0, 0));
+    expect(p.length).toBeGreaterThan(0);
+    // by hand: asleep with the bit pending means the alert came after the IAM restore; a wake-up is on its way in each such state
+    for (const s of p.slice(0, 50)) expect((s.context as SystemContext).vms[0]!.gisa.ipm & 0x10).toBe(0x10);
+  });
+
+  it('planted-kick-scan-gcr6-low-byte: only the liveness property and the step ghost see the kicker re-arming forever without a kick', () => {
+    const { r, live, broken } = liveOf('planted-kick-scan-gcr6-low-byte');
+    expect(r.matches).toBe(true);
+    expect(broken).toEqual(['GisaThreadStepPostcondition', 'WokenFromSchedule']);
+    expect(live.instance).toEqual({ vm: 0, vcpu: 0 });
+    // by hand: the vcpu waits and sleeps (steps 1-9: IAM restored to 0x10, idle, TASK_INTERRUPTIBLE, schedule()),
+    // ISC 3 alerts (10), the GAL handler arms the kicker (11), the kicker reads IPM 0x10 & alert.mask 0x10 and scans (12-15):
+    // the low byte of gcr[6] matches nothing, it returns HRTIMER_RESTART with kicked_mask clear; then it does so forever
+    expect(live.trace).toHaveLength(15);
+    expect(pcs(live.trace.slice(0, 9)).every((s) => s.startsWith('vcpu0 '))).toBe(true);
+    expect(live.trace[8]!.event.type).toBe(VCPU_PC.checkBlock);
+    expect(pcs(live.trace.slice(9, 11))).toEqual(['hardware GISA_ADAPTER_INTERRUPTION', 'kernel gib_alert_irq_handler']);
+    expect(live.trace[14]!.event.type).toBe(KICK_SCAN);
+    expect(pcs(live.cycle!)).toEqual([
+      'kicker gisa_vcpu_kicker@container_of(gi->origin)',
+      'kicker gisa_get_ipm_or_restore_iam@READ_ONCE(word)',
+      'kicker gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)',
+      `kicker ${KICK_SCAN}`,
+    ]);
+    // the state the cycle repeats from: asleep, ISC 3 pending, kicker armed, kicked_mask clear (what NoLostWakeupAtSleep accepts)
+    const last = after('planted-kick-scan-gcr6-low-byte', live.trace);
+    expect(last.value.vcpu0).toBe(VCPU_PC.schedule);
+    expect(last.context.vms[0]!.gisa).toMatchObject({ ipm: 0x10, timer: true });
+    expect(last.context.vms[0]!.vcpus[0]).toMatchObject({ kicked: false, interruptible: true, idle: true });
+  });
+
+  it('kicked-mask-v5.2 and planted-check-block-before-set_current_state: the vcpu sleeps with kicked_mask set, the kicker scans and test-and-sets forever', () => {
+    for (const [variant, prefix] of [['kicked-mask-v5.2', 17], ['planted-check-block-before-set_current_state', 16]] as const) {
+      const { r, live, broken } = liveOf(variant);
+      expect(r.matches, variant).toBe(true);
+      expect(broken, variant).toEqual(['KickedNotAsleep', 'NoLostWakeupAtSleep', 'WokenFromSchedule']);
+      expect(live.trace, variant).toHaveLength(prefix);
+      expect(live.cycle!.every((s) => s.thread === 'kicker'), variant).toBe(true);
+      expect(live.cycle!.at(-1)!.event.type, variant).toBe(KICK_TEST_AND_SET);
+      const last = after(variant, live.trace);
+      expect(last.value.vcpu0, variant).toBe(VCPU_PC.schedule);
+      expect(last.context.vms[0]!.vcpus[0], variant).toMatchObject({ kicked: true, interruptible: true });
+      expect(last.context.vms[0]!.gisa.ipm, variant).toBe(0x10);
+    }
   });
 });
