@@ -177,6 +177,17 @@ export const systemConfigurations: CoreConfiguration[] = [
     liveness: [WokenFromSchedule],
   },
   {
+    // issue 11/12 (gisconc2): which vcpu the kicker picks; the liveness check needs every interleaving (the reduction keeps all states anyway: the invariants read every thread's pc)
+    id: 'kick-wait-2',
+    description:
+      'fine-grained, 3 threads: the gisa_vcpu_kicker hrtimer callback against two vcpus\' KVM_RUN loops (as kick-wait); vcpu0 open for ISC 5 only, vcpu1 for ISC 3 only, ISC 3 registered, 1 adapter interruption on ISC 3, the GAL handler (no FLIC CLEAR_IRQS): __airqs_kick_single_vcpu must pass over idle vcpu0 (gcr[6] closed for ISC 3) and kick vcpu1',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], cr6: [iscBit(5), iscBit(3)], preRegistered: [3], airqs: 1 },
+    bounds: { types: KICK_WAIT_ENV.filter((t) => t !== 'kvm_s390_gisa_clear') },
+    fine: kickWait,
+    invariants: kickWaitInvariants(1, 2),
+    liveness: [WokenFromSchedule],
+  },
+  {
     id: 'two-queues',
     description: '1 VM with 1 vcpu, 2 AP queues on the mdev, guest ISC 3, every ap_aqic outcome; symmetry-reduced over the queues (exact); NoLostWakeup is checked in default and airq, on the full graph',
     params: { vms: 1, vcpus: 1, queues: 2, iscs: [3] },

@@ -54,7 +54,7 @@ export const systemVariants: CoreVariant[] = [
     // inject: __floating_irq_kick wakes the first idle vcpu although its CR6 is closed for the injected ISC; the vcpu open for it sleeps on (no alert: the IAM is not looked at)
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -298,6 +298,27 @@ export const systemVariants: CoreVariant[] = [
         ),
       })),
     // the step ghost sees the scan skip an idle vcpu open for the ISC (GisaThreadStepPostcondition); of the kick/wait properties only the liveness one breaks
+    expectedViolations: ['GisaThreadStepPostcondition', 'WokenFromSchedule'],
+  },
+  {
+    // issue 11/12 (gisconc2): the kicker's choice of vcpu with two vcpus (kick-wait-2)
+    id: 'planted-kick-scan-ignores-gcr6',
+    description:
+      'planted bug: __airqs_kick_single_vcpu kicks the first idle vcpu with I/O enabled whatever its gcr[6] (as __floating_irq_kick does for software injection): with vcpu0 idle and closed for ISC 3 it kicks vcpu0 on every expiry; vcpu0 finds nothing it may take and sleeps again (kvm_arch_vcpu_runnable clears its kicked_mask bit), and vcpu1, open for ISC 3, sleeps for good with the interruption pending',
+    cite: 'planted: arch/s390/kvm/interrupt.c __airqs_kick_single_vcpu (v6.17-rc4) without "if (deliverable_mask & (u8)(vcpu->arch.sie_block->gcr[6] >> 24))"',
+    configuration: 'kick-wait-2',
+    configurations: ['kick-wait-2'],
+    threads: (threads) =>
+      editFunction(threads, 'kicker', 'gisa_vcpu_kicker', (f) => ({
+        ...f,
+        steps: f.steps.map((s) =>
+          s.at !== KICK_SCAN
+            ? s
+            : replantStep(s, FAULT.GISA_THREAD_STEP_POST, kickerPosts, () => (c, t) => {
+                t.local.idx = c.vms[t.ix.vm!]!.vcpus.findIndex((v) => v.idle && v.pswIo);
+              }),
+        ),
+      })),
     expectedViolations: ['GisaThreadStepPostcondition', 'WokenFromSchedule'],
   },
   {
