@@ -322,6 +322,35 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['GisaThreadStepPostcondition', 'WokenFromSchedule'],
   },
   {
+    // issue 11/12 (gisconc2): the historical scan, found by kick-wait-2's WokenFromSchedule
+    id: 'deliverable-mask-v5.2',
+    description:
+      '__airqs_kick_single_vcpu before 0e9ff65f455d: "deliverable_mask &= (u8)(gcr[6] >> 24); if (deliverable_mask)" narrows the mask at every idle vcpu it passes, so an idle vcpu closed for the pending ISC (vcpu0, open for ISC 5 only) empties it and the idle vcpu open for it (vcpu1, ISC 3) is never kicked; the kicker re-arms on every expiry with nothing kicked, and vcpu1 sleeps with ISC 3 pending for as long as vcpu0 stays idle',
+    cite: '9f30f6216378 "KVM: s390: add gib_alert_irq_handler()" (v5.2) .. 0e9ff65f455d "KVM: s390: preserve deliverable_mask in __airqs_kick_single_vcpu" (Halil Pasic, Oct 2021, Fixes: 9f30f6216378; stable 5.4.157, 472d9354a9ce)',
+    configuration: 'kick-wait-2',
+    configurations: ['kick-wait-2', 'airq'],
+    kernel: {
+      __airqs_kick_single_vcpu(c, vm, deliverable, fx) {
+        const k = c.vms[vm]!;
+        let mask = deliverable;
+        for (let idx = 0; idx < k.vcpus.length; idx++) {
+          const v = k.vcpus[idx]!;
+          if (!v.idle || !v.pswIo) continue;
+          mask &= v.cr6; // the v5.2 .. v5.15 code: the mask itself narrowed
+          if (mask) {
+            if (v.kicked) return;
+            v.kicked = true;
+            this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
+            return;
+          }
+        }
+      },
+    },
+    // the coarse airq (same CR6 masks) sees it too: NoLostWakeup for vcpu 1, and its kicker ghost (the scan is not v6.17-rc4's)
+    expectedViolationsIn: { airq: ['KickerStepPostcondition', 'NoLostWakeup'] },
+    expectedViolations: ['WokenFromSchedule'],
+  },
+  {
     // issue 14 (mutgv): VcpuThreadStepPostcondition's planted variant
     id: 'planted-pre-run-keeps-kicked',
     description:

@@ -13,6 +13,15 @@ import { KICK_SCAN, KICK_TEST_AND_SET } from '../../machines/gisa/kvm_s390_gisa_
 import { VCPU_PC } from '../../machines/vcpu/kvm_vcpu.threads.ts';
 
 const full = new Map<string, { m: Model; x: Exploration }>();
+
+/** The state after a trace's events, replayed through xstate (as indices into model.events). */
+function after(variant: string, events: readonly { type: string }[], configuration = 'kick-wait') {
+  const m = systemSpec.model(variant, configuration);
+  const key = m.events.map((e) => JSON.stringify(e));
+  const ix = events.map((e) => key.indexOf(JSON.stringify(e)));
+  expect(ix).not.toContain(-1);
+  return replay(m, ix).last as { value: Record<string, unknown>; context: SystemContext };
+}
 function fullOf(variant: string) {
   let r = full.get(variant);
   if (!r) {
@@ -103,12 +112,6 @@ describe('kick-wait: WokenFromSchedule (a vcpu asleep in schedule() with a deliv
     const r = checkModel(systemSpec.model(variant, 'kick-wait'));
     return { r, live: r.results.find((x) => x.property === 'WokenFromSchedule')!, broken: r.results.filter((x) => x.holds === false).map((x) => x.property).sort() };
   };
-  /** The state after a reported trace, replayed through xstate (the trace's events as indices into model.events). */
-  const after = (variant: string, steps: CheckStep[]) => {
-    const m = systemSpec.model(variant, 'kick-wait');
-    const key = m.events.map((e) => JSON.stringify(e));
-    return replay(m, steps.map((s) => key.indexOf(JSON.stringify(s.event)))).last as { value: Record<string, unknown>; context: SystemContext };
-  };
   const pcs = (steps: CheckStep[]) => steps.map((s) => `${s.thread ?? s.actor} ${s.event.type}`);
 
   it('upstream: holds on the full graph (7,556 states, the reduction is off for it), and not vacuously: the vcpu does fall asleep with ISC 3 pending', () => {
@@ -144,7 +147,7 @@ describe('kick-wait: WokenFromSchedule (a vcpu asleep in schedule() with a deliv
       `kicker ${KICK_SCAN}`,
     ]);
     // the state the cycle repeats from: asleep, ISC 3 pending, kicker armed, kicked_mask clear (what NoLostWakeupAtSleep accepts)
-    const last = after('planted-kick-scan-gcr6-low-byte', live.trace);
+    const last = after('planted-kick-scan-gcr6-low-byte', live.trace.map((s) => s.event));
     expect(last.value.vcpu0).toBe(VCPU_PC.schedule);
     expect(last.context.vms[0]!.gisa).toMatchObject({ ipm: 0x10, timer: true });
     expect(last.context.vms[0]!.vcpus[0]).toMatchObject({ kicked: false, interruptible: true, idle: true });
@@ -158,7 +161,7 @@ describe('kick-wait: WokenFromSchedule (a vcpu asleep in schedule() with a deliv
       expect(live.trace, variant).toHaveLength(prefix);
       expect(live.cycle!.every((s) => s.thread === 'kicker'), variant).toBe(true);
       expect(live.cycle!.at(-1)!.event.type, variant).toBe(KICK_TEST_AND_SET);
-      const last = after(variant, live.trace);
+      const last = after(variant, live.trace.map((s) => s.event));
       expect(last.value.vcpu0, variant).toBe(VCPU_PC.schedule);
       expect(last.context.vms[0]!.vcpus[0], variant).toMatchObject({ kicked: true, interruptible: true });
       expect(last.context.vms[0]!.gisa.ipm, variant).toBe(0x10);
@@ -215,5 +218,38 @@ describe('kick-wait-2: the kicker picks the idle vcpu open for the pending ISC',
     expect(live.cycle!.at(-1)!.after).toMatchObject({ 'ctx.vms.0.vcpus.0.kicked': false });
     // no safety property of the kick/wait windows sees it: the kicker stays armed and vcpu1's kicked_mask bit stays clear
     for (const p of ['NoLostWakeupAtSleep', 'KickedNotAsleep']) expect(r.results.find((x) => x.property === p)?.holds, p).toBe(true);
+  });
+
+  it('deliverable-mask-v5.2 (before 0e9ff65f455d): the scan narrows deliverable_mask at idle vcpu0 and never kicks vcpu1; only WokenFromSchedule sees it', { tags: ['slow'] }, () => {
+    const r = checkModel(systemSpec.model('deliverable-mask-v5.2', 'kick-wait-2'));
+    expect(r.states).toBe(9386);
+    expect(r.matches).toBe(true);
+    expect(r.results.filter((x) => x.holds === false).map((x) => x.property)).toEqual(['WokenFromSchedule']);
+    const live = r.results.find((x) => x.property === 'WokenFromSchedule')!;
+    expect(live.instance).toEqual({ vm: 0, vcpu: 1 });
+    // by hand: both vcpus sleep (1-18), ISC 3 alerts (19), the GAL handler arms the kicker (20); then forever the kicker reads
+    // pending 0x10 and scans: vcpu0 idle, mask = 0x10 & 0x04 (ISC 5) = 0, so at vcpu1 0 & 0x10 is 0: no kick, HRTIMER_RESTART
+    expect(live.trace).toHaveLength(20);
+    expect(live.trace.slice(18).map((s) => s.event.type)).toEqual(['GISA_ADAPTER_INTERRUPTION', 'gib_alert_irq_handler']);
+    expect(live.cycle!.map((s) => `${s.thread} ${s.event.type}`)).toEqual([
+      'kicker gisa_vcpu_kicker@container_of(gi->origin)',
+      'kicker gisa_get_ipm_or_restore_iam@READ_ONCE(word)',
+      'kicker gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)',
+      `kicker ${KICK_SCAN}`,
+    ]);
+    const last = after('deliverable-mask-v5.2', live.trace.map((s) => s.event), 'kick-wait-2');
+    expect(last.context.vms[0]!.vcpus.map((v) => [v.idle, v.interruptible, v.kicked])).toEqual([[true, true, false], [true, true, false]]);
+    expect(last.context.vms[0]!.gisa).toMatchObject({ ipm: 0x10, timer: true });
+    // upstream from the same state: the scan passes over vcpu0 and kicks vcpu1
+    const up = after('upstream', [...live.trace.map((s) => s.event), ...live.cycle!.map((s) => s.event), { type: KICK_TEST_AND_SET, thread: 'kicker' }], 'kick-wait-2');
+    expect(up.context.vms[0]!.vcpus[1]).toMatchObject({ kicked: true, interruptible: false });
+  });
+
+  it('deliverable-mask-v5.2 in the coarse airq (the same CR6 masks): NoLostWakeup for vcpu 1 and the kicker ghost, nothing else', () => {
+    const r = checkModel(systemSpec.model('deliverable-mask-v5.2', 'airq'), {});
+    const expected = systemSpec.variants.find((v) => v.id === 'deliverable-mask-v5.2')!.expectedViolationsIn!.airq!;
+    expect([...expected].sort()).toEqual(['KickerStepPostcondition', 'NoLostWakeup']);
+    expect(r.results.filter((x) => x.holds === false).map((x) => x.property).sort()).toEqual(['KickerStepPostcondition', 'NoLostWakeup']);
+    expect(r.results.find((x) => x.property === 'NoLostWakeup')!.instance).toEqual({ vm: 0, vcpu: 1 });
   });
 });
