@@ -15,7 +15,7 @@ import { VCPU_PC } from '../../machines/vcpu/kvm_vcpu.threads.ts';
 const full = new Map<string, { m: Model; x: Exploration }>();
 
 /** The state after a trace's events, replayed through xstate (as indices into model.events). */
-function after(variant: string, events: readonly { type: string }[], configuration = 'kick-wait') {
+function after(variant: string, events: readonly object[], configuration = 'kick-wait') {
   const m = systemSpec.model(variant, configuration);
   const key = m.events.map((e) => JSON.stringify(e));
   const ix = events.map((e) => key.indexOf(JSON.stringify(e)));
