@@ -9,6 +9,7 @@ import { KickerSeesLiveGisa } from '../gisa/kvm_s390_gisa_interrupt.invariants.t
 import { AQIC_OUTCOMES } from '../vfio-ap/vfio_ap_queue.bounds.ts';
 import { kickedNotAsleep, noLostWakeupAtSleep } from '../vcpu/kvm_vcpu.invariants.ts';
 import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
+import { WokenFromSchedule } from '../vcpu/kvm_vcpu.liveness.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
@@ -210,8 +211,20 @@ export const systemConfigurations: CoreConfiguration[] = [
     bounds: { types: KICK_WAIT_ENV },
     fine: kickWait,
     invariants: kickWaitInvariants(1, 1),
-    // safety only (liveness needs every interleaving, and POR is on): the lost wake-up is NoLostWakeupAtSleep; the traces: test/system/kick-wait.test.ts
-    liveness: [],
+    // the lost wake-up as safety (NoLostWakeupAtSleep) and as liveness (WokenFromSchedule, weak fairness): the liveness check
+    // explores every interleaving, which costs nothing here (the reduction keeps all 7,556 states); the traces: test/system/kick-wait.test.ts
+    liveness: [WokenFromSchedule],
+  },
+  {
+    // issue 11/12 (gisconc2): which vcpu the kicker picks; the liveness check needs every interleaving (the reduction keeps all states anyway: the invariants read every thread's pc)
+    id: 'kick-wait-2',
+    description:
+      'fine-grained, 3 threads: the gisa_vcpu_kicker hrtimer callback against two vcpus\' KVM_RUN loops (as kick-wait); vcpu0 open for ISC 5 only, vcpu1 for ISC 3 only, ISC 3 registered, 1 adapter interruption on ISC 3, the GAL handler (no FLIC CLEAR_IRQS): __airqs_kick_single_vcpu must pass over idle vcpu0 (gcr[6] closed for ISC 3) and kick vcpu1',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], cr6: [iscBit(5), iscBit(3)], preRegistered: [3], airqs: 1 },
+    bounds: { types: KICK_WAIT_ENV.filter((t) => t !== 'kvm_s390_gisa_clear') },
+    fine: kickWait,
+    invariants: kickWaitInvariants(1, 2),
+    liveness: [WokenFromSchedule],
   },
   {
     id: 'two-queues',

@@ -3,7 +3,8 @@ import { fixDefaultResponse } from '../vfio-ap/vfio_ap_queue.variants.ts';
 import type { SystemContext } from '../context.ts';
 import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
-import { replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { kickerPosts, replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
 import { FAULT } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
 import { flushAfterUnlock, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
@@ -54,7 +55,7 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -287,7 +288,8 @@ export const systemVariants: CoreVariant[] = [
     configuration: 'kick-wait',
     configurations: ['kick-wait'],
     threads: (threads) => editFunction(threads, 'vcpu0', '__vcpu_run', checkBlockBeforeSetState),
-    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep'],
+    // WokenFromSchedule (issue 11, gisconc2): the vcpu then sleeps for good while the kicker re-arms, finding its bit set
+    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep', 'WokenFromSchedule'],
   },
   {
     id: 'kicked-mask-v5.2',
@@ -301,7 +303,7 @@ export const systemVariants: CoreVariant[] = [
         return this.kvm_s390_vcpu_has_irq(c, vm, vcpu);
       },
     },
-    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep'],
+    expectedViolations: ['KickedNotAsleep', 'NoLostWakeupAtSleep', 'WokenFromSchedule'],
   },
   {
     id: 'gib-upstream',
@@ -325,6 +327,80 @@ export const systemVariants: CoreVariant[] = [
     // GibTypeOK too (cut off with NONE_GISA_ADDR, the list is not empty when the final pass ends), and the wake-up is lost;
     // issue 14 (gisacomp): GibPassPostcondition, the pass leaves its GISAs listed
     expectedViolations: ['AlertListDrained', 'GibPassPostcondition', 'GibTypeOK', 'NoLostWakeup'],
+  },
+  {
+    // issue 11 (gisconc2): WokenFromSchedule's planted variant, a wake-up lost that no safety property of kick-wait sees
+    id: 'planted-kick-scan-gcr6-low-byte',
+    description:
+      'planted bug: __airqs_kick_single_vcpu tests deliverable_mask against (u8)gcr[6] without the ">> 24": the low byte of CR6, not its I/O-interruption subclass mask (bits 32-39), so the idle_mask scan never finds a vcpu open for the pending ISC. The kicker re-arms (HRTIMER_RESTART) forever with the kicked_mask bit clear, so a wake-up always looks on its way (NoLostWakeupAtSleep holds), but the vcpu sleeps in schedule() for good with the interruption pending',
+    cite: 'planted: arch/s390/kvm/interrupt.c __airqs_kick_single_vcpu (v6.17-rc4) with "if (deliverable_mask & (u8)vcpu->arch.sie_block->gcr[6])" for "(u8)(vcpu->arch.sie_block->gcr[6] >> 24)"',
+    configuration: 'kick-wait',
+    configurations: ['kick-wait'],
+    threads: (threads) =>
+      editFunction(threads, 'kicker', 'gisa_vcpu_kicker', (f) => ({
+        ...f,
+        steps: f.steps.map((s) =>
+          s.at !== KICK_SCAN
+            ? s
+            : replantStep(s, FAULT.GISA_THREAD_STEP_POST, kickerPosts, () => (c, t) => {
+                const gcr6LowByte = 0; // (u8)gcr[6]: bits 56-63 of CR6, which the guest's ISC mask does not touch
+                const list = c.vms[t.ix.vm!]!.vcpus;
+                t.local.idx = list.findIndex((v) => v.idle && v.pswIo && ((t.local.pending as number) & gcr6LowByte) !== 0);
+              }),
+        ),
+      })),
+    // the step ghost sees the scan skip an idle vcpu open for the ISC (GisaThreadStepPostcondition); of the kick/wait properties only the liveness one breaks
+    expectedViolations: ['GisaThreadStepPostcondition', 'WokenFromSchedule'],
+  },
+  {
+    // issue 11/12 (gisconc2): the kicker's choice of vcpu with two vcpus (kick-wait-2)
+    id: 'planted-kick-scan-ignores-gcr6',
+    description:
+      'planted bug: __airqs_kick_single_vcpu kicks the first idle vcpu with I/O enabled whatever its gcr[6] (as __floating_irq_kick does for software injection): with vcpu0 idle and closed for ISC 3 it kicks vcpu0 on every expiry; vcpu0 finds nothing it may take and sleeps again (kvm_arch_vcpu_runnable clears its kicked_mask bit), and vcpu1, open for ISC 3, sleeps for good with the interruption pending',
+    cite: 'planted: arch/s390/kvm/interrupt.c __airqs_kick_single_vcpu (v6.17-rc4) without "if (deliverable_mask & (u8)(vcpu->arch.sie_block->gcr[6] >> 24))"',
+    configuration: 'kick-wait-2',
+    configurations: ['kick-wait-2'],
+    threads: (threads) =>
+      editFunction(threads, 'kicker', 'gisa_vcpu_kicker', (f) => ({
+        ...f,
+        steps: f.steps.map((s) =>
+          s.at !== KICK_SCAN
+            ? s
+            : replantStep(s, FAULT.GISA_THREAD_STEP_POST, kickerPosts, () => (c, t) => {
+                t.local.idx = c.vms[t.ix.vm!]!.vcpus.findIndex((v) => v.idle && v.pswIo);
+              }),
+        ),
+      })),
+    expectedViolations: ['GisaThreadStepPostcondition', 'WokenFromSchedule'],
+  },
+  {
+    // issue 11/12 (gisconc2): the historical scan, found by kick-wait-2's WokenFromSchedule
+    id: 'deliverable-mask-v5.2',
+    description:
+      '__airqs_kick_single_vcpu before 0e9ff65f455d: "deliverable_mask &= (u8)(gcr[6] >> 24); if (deliverable_mask)" narrows the mask at every idle vcpu it passes, so an idle vcpu closed for the pending ISC (vcpu0, open for ISC 5 only) empties it and the idle vcpu open for it (vcpu1, ISC 3) is never kicked; the kicker re-arms on every expiry with nothing kicked, and vcpu1 sleeps with ISC 3 pending for as long as vcpu0 stays idle',
+    cite: '9f30f6216378 "KVM: s390: add gib_alert_irq_handler()" (v5.2) .. 0e9ff65f455d "KVM: s390: preserve deliverable_mask in __airqs_kick_single_vcpu" (Halil Pasic, Oct 2021, Fixes: 9f30f6216378; stable 5.4.157, 472d9354a9ce)',
+    configuration: 'kick-wait-2',
+    configurations: ['kick-wait-2', 'airq'],
+    kernel: {
+      __airqs_kick_single_vcpu(c, vm, deliverable, fx) {
+        const k = c.vms[vm]!;
+        let mask = deliverable;
+        for (let idx = 0; idx < k.vcpus.length; idx++) {
+          const v = k.vcpus[idx]!;
+          if (!v.idle || !v.pswIo) continue;
+          mask &= v.cr6; // the v5.2 .. v5.15 code: the mask itself narrowed
+          if (mask) {
+            if (v.kicked) return;
+            v.kicked = true;
+            this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
+            return;
+          }
+        }
+      },
+    },
+    // the coarse airq (same CR6 masks) sees it too: NoLostWakeup for vcpu 1, and its kicker ghost (the scan is not v6.17-rc4's)
+    expectedViolationsIn: { airq: ['KickerStepPostcondition', 'NoLostWakeup'] },
+    expectedViolations: ['WokenFromSchedule'],
   },
   {
     // issue 14 (mutgv): VcpuThreadStepPostcondition's planted variant
