@@ -6,6 +6,7 @@ import { specs } from '../../machines/index.ts';
 import { checkModel } from '../check/check.ts';
 import { explore, reduces, type Exploration } from '../check/explore.ts';
 import { edgeCoverPaths, type Conformance, type EdgePath } from '../paths/cover.ts';
+import { pairCoverPaths } from '../paths/generate.ts';
 import { agreeing, expectation, refusalProbes, runProbe, type RefusalProbe } from '../paths/refusals.ts';
 import type { Invariant, MachineSpec, Model } from '../spec.ts';
 import { runtime } from './runtime.ts';
@@ -26,7 +27,10 @@ export interface JobResult {
   /** Crashed: the error. */
   message?: string;
   states?: number;
+  /** Paths: the steps of the edge paths and probes run (what sizes the suite, run.ts LARGE_STEPS). */
   steps?: number;
+  /** Paths: the steps of the transition-pair paths run after them (PathSuite.pairs). */
+  pairSteps?: number;
   millis: number;
   /** Baseline check: every property with whether it holds. */
   holds?: Record<string, boolean | null>;
@@ -124,6 +128,10 @@ interface Prepared {
   conformance: Conformance;
   x: Exploration;
   paths: EdgePath[];
+  /** The suite's transition-pair paths (src/paths/generate.ts pairCoverPaths), run after the probes; none unless the suite asks for them. */
+  pairPaths: EdgePath[];
+  /** Pair paths the unmutated transcription fails (none so far: each would be a disagreement the edge cover misses). */
+  pairsSetAside: number;
   /** The machine's observation per state, as JSON (filled on first use). */
   expected: (string | undefined)[];
   /** Refusal probes the unmutated transcription passes (src/paths/refusals.ts), run after the paths. */
@@ -146,7 +154,15 @@ async function prepare(s: PathSuite): Promise<Prepared> {
     // the core and FLIC suites so far (dirty-log and vfio-ccw: their triage not yet re-run with probes)
     const probing = s.harness === 'core' || s.harness === 'flic';
     const probes = probing ? agreeing(model, conformance, x, refusalProbes(x, model.events.length), probeExpect).kept : [];
-    p = { model, conformance, x, paths: edgeCoverPaths(x), expected: [], probes, probeExpect };
+    p = { model, conformance, x, paths: edgeCoverPaths(x), pairPaths: [], pairsSetAside: 0, expected: [], probes, probeExpect };
+    if (s.pairs) {
+      // a pair path the unmutated transcription fails would make the baseline disagree and drop
+      // the suite: kept apart, counted (the baseline reports it), not asserted
+      const all = pairCoverPaths(x).paths;
+      const agree = walker(p, { steps: 0 });
+      p.pairPaths = all.filter((path) => agree([path], '') === undefined);
+      p.pairsSetAside = all.length - p.pairPaths.length;
+    }
     prepared.set(s.key, p);
   }
   return p;
@@ -160,36 +176,11 @@ async function prepare(s: PathSuite): Promise<Prepared> {
 function runPaths(job: Extract<Job, { kind: 'paths' }>): Omit<JobResult, 'millis'> {
   const p = prepared.get(job.suite.key)!;
   const { model, conformance, x } = p;
-  const rt = runtime();
-  const expect = (state: number): string => {
-    let e = p.expected[state];
-    if (e === undefined) {
-      const active = rt.active;
-      rt.active = -1;
-      e = p.expected[state] = JSON.stringify(conformance.expect(x.states[state]!));
-      rt.active = active;
-    }
-    return e;
-  };
-  let steps = 0;
-  for (let i = 0; i < p.paths.length; i++) {
-    const path = p.paths[i]!;
-    let taken = 0;
-    const describe = () => `path ${i}, step ${taken}: ${path.edges.slice(0, taken).map((e) => (model.events[x.edges[3 * e + 1]!] as EventObject).type).join(' ') || '(initial state)'}`;
-    try {
-      const sut = conformance.create(model);
-      if (JSON.stringify(conformance.observe(sut)) !== expect(0)) return { status: 'killed', by: describe(), steps };
-      for (const e of path.edges) {
-        sut.apply(model.events[x.edges[3 * e + 1]!]!);
-        taken++;
-        steps++;
-        if (JSON.stringify(conformance.observe(sut)) !== expect(x.edges[3 * e + 2]!)) return { status: 'killed', by: describe(), steps };
-      }
-    } catch (e) {
-      if ((e as Error).name === HANG) return { status: 'hang', by: describe(), message: (e as Error).message, steps };
-      return { status: 'crashed', by: describe(), message: `${(e as Error).name}: ${(e as Error).message}`.split('\n')[0]!, steps };
-    }
-  }
+  const counter = { steps: 0 };
+  const walk = walker(p, counter);
+  const edges = walk(p.paths, 'path ');
+  let steps = counter.steps;
+  if (edges) return edges;
   for (const probe of p.probes) {
     const describe = () => `refusal of ${(model.events[probe.event] as EventObject).type} after ${probe.prefix.map((e) => (model.events[e] as EventObject).type).join(' ') || '(initial state)'}`;
     try {
@@ -201,5 +192,52 @@ function runPaths(job: Extract<Job, { kind: 'paths' }>): Omit<JobResult, 'millis
       return { status: 'crashed', by: describe(), message: `${(e as Error).name}: ${(e as Error).message}`.split('\n')[0]!, steps };
     }
   }
-  return { status: 'survived', steps };
+  // the transition pairs last: they take every edge again, and only a mutant that survived the rest pays for them
+  const edgeSteps = steps;
+  counter.steps = 0;
+  const pairs = walk(p.pairPaths, 'pair path ');
+  const pairSteps = counter.steps;
+  if (pairs) return { ...pairs, steps: edgeSteps, pairSteps };
+  return { status: 'survived', steps: edgeSteps, ...(p.pairPaths.length ? { pairSteps } : {}) };
+}
+
+/**
+ * Runs paths on fresh SUTs, comparing the observation with the machine's after every step (the
+ * machine's computed with no mutant active), calling `step` per step; the first disagreement,
+ * crash or hang is returned (with `counter.steps`, which every step counts), undefined when all agree.
+ */
+function walker(p: Prepared, counter: { steps: number }): (paths: EdgePath[], kind: string) => Omit<JobResult, 'millis'> | undefined {
+  const { model, conformance, x } = p;
+  const rt = runtime();
+  const expect = (state: number): string => {
+    let e = p.expected[state];
+    if (e === undefined) {
+      const active = rt.active;
+      rt.active = -1;
+      e = p.expected[state] = JSON.stringify(conformance.expect(x.states[state]!));
+      rt.active = active;
+    }
+    return e;
+  };
+  return (paths, kind) => {
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i]!;
+      let taken = 0;
+      const describe = () => `${kind}${i}, step ${taken}: ${path.edges.slice(0, taken).map((e) => (model.events[x.edges[3 * e + 1]!] as EventObject).type).join(' ') || '(initial state)'}`;
+      try {
+        const sut = conformance.create(model);
+        if (JSON.stringify(conformance.observe(sut)) !== expect(0)) return { status: 'killed', by: describe(), steps: counter.steps };
+        for (const e of path.edges) {
+          sut.apply(model.events[x.edges[3 * e + 1]!]!);
+          taken++;
+          counter.steps++;
+          if (JSON.stringify(conformance.observe(sut)) !== expect(x.edges[3 * e + 2]!)) return { status: 'killed', by: describe(), steps: counter.steps };
+        }
+      } catch (e) {
+        if ((e as Error).name === HANG) return { status: 'hang', by: describe(), message: (e as Error).message, steps: counter.steps };
+        return { status: 'crashed', by: describe(), message: `${(e as Error).name}: ${(e as Error).message}`.split('\n')[0]!, steps: counter.steps };
+      }
+    }
+    return undefined;
+  };
 }

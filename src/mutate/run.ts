@@ -19,7 +19,7 @@ import { instrument, transpile, type Mutant } from './instrument.ts';
 import type { Job, JobResult } from './jobs.ts';
 import { Pool, tsxLoader, type PoolResult } from './pool.ts';
 import { scopedFiles, type MutantKind } from './scope.ts';
-import { checkTargets, pathSuites, type CheckTarget, type PathSuite } from './targets.ts';
+import { checkTargets, harnessReaches, pathSuites, type CheckTarget, type PathSuite } from './targets.ts';
 
 export interface RunOptions {
   /** The package root (machines/ and src/sut/ under it). */
@@ -76,6 +76,8 @@ export interface TargetBaseline {
   skipped?: string;
   /** Used only for mutants no smaller target reaches (unless --thorough). */
   large?: boolean;
+  /** Paths: the steps of the transition-pair paths run after the edge paths and probes (not in `size`). */
+  pairSteps?: number;
 }
 
 export interface RunResult {
@@ -161,6 +163,9 @@ export async function runMutation(opts: RunOptions): Promise<RunResult> {
     targets = targets.filter((t) => t.machine === opts.machine);
     suites = suites.filter((s) => s.machine === opts.machine);
   }
+  // only the harnesses whose transcriptions hold a selected mutant (an --area or --mutant run need not run every suite's baseline)
+  const sutFiles = new Set(selected.filter((m) => m.kind === 'sut').map((m) => m.file));
+  suites = suites.filter((s) => [...sutFiles].some((f) => harnessReaches(s.harness, f)));
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   // the workers mutate the TypeScript sources of a checkout; an installed package has neither them nor tsx
   if (!tsxLoader()) throw new RunError('mutate runs on the TypeScript sources of a checkout through tsx (a devDependency): run it in a clone of s390-kvm-spec after npm install');
@@ -201,7 +206,7 @@ export async function runMutation(opts: RunOptions): Promise<RunResult> {
         const r = await pool.run({ kind: 'paths', suite: s, mutant: -1, coverage: true }, BASELINE_DEADLINE);
         fail();
         const steps = ('steps' in r ? r.steps : 0) ?? 0;
-        const b: TargetBaseline = { key: s.key, kind: 'sut', size: steps, millis: r.millis, reaches: 0, ...(steps > LARGE_STEPS && !s.small ? { large: true } : {}) };
+        const b: TargetBaseline = { key: s.key, kind: 'sut', size: steps, millis: r.millis, reaches: 0, ...(steps > LARGE_STEPS && !s.small ? { large: true } : {}), ...('pairSteps' in r && r.pairSteps ? { pairSteps: r.pairSteps } : {}) };
         if (r.status !== 'survived') b.skipped = `the baseline already disagrees: ${r.status} ${'by' in r ? (r.by ?? '') : ''} ${'message' in r ? (r.message ?? '') : ''}`.trim();
         else {
           const hits = new Set(r.hits ?? []);

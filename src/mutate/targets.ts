@@ -24,6 +24,20 @@ export function checkTargets(specs: readonly MachineSpec[]): CheckTarget[] {
 
 export type Harness = 'core' | 'flic' | 'dirty-log' | 'vfio-ccw';
 
+/** The transcription files each harness loads (their imports stay within these sets), so a SUT mutant of one can be reached only by that harness's suites. */
+const HARNESS_FILES: Readonly<Record<Harness, RegExp>> = {
+  core: /^src\/sut\/(core|core\.conformance|gisa|kvm|lifetime|vcpu|vfio_ap)\.ts$/,
+  flic: /^src\/sut\/flic(-driver)?\.ts$/,
+  'dirty-log': /^src\/sut\/dirty_log(\.conformance)?\.ts$/,
+  'vfio-ccw': /^src\/sut\/vfio_ccw\.ts$/,
+};
+
+/** Whether a suite of this harness can reach a mutant of `file` (an unknown file: yes). */
+export function harnessReaches(harness: Harness, file: string): boolean {
+  const owner = (Object.keys(HARNESS_FILES) as Harness[]).find((h) => HARNESS_FILES[h].test(file));
+  return owner === undefined || owner === harness;
+}
+
 export interface PathSuite {
   /** `<machine>/<variant>/<configuration>` */
   key: string;
@@ -40,6 +54,11 @@ export interface PathSuite {
   small?: boolean;
   /** Design switches over the variant's (ModelOptions.design): a kernel design no variant of this machine names; the key's variant part shows them. */
   design?: Readonly<Record<string, string>>;
+  /**
+   * Also runs the transition-pair paths (src/paths/generate.ts pairCoverPaths) after the edge
+   * paths and probes: about 8x the steps, so only where a survivor pays them.
+   */
+  pairs?: boolean;
 }
 
 const suite = (harness: Harness, machine: string, variant: string, configuration?: string, extra?: 'small' | Record<string, string>): Omit<PathSuite, 'key'> => ({
@@ -106,6 +125,16 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   ),
 ];
 
+/**
+ * The suites that also run their transition-pair paths (PathSuite.pairs). None: measured on
+ * 0b931ab with pairs on every core suite but system upstream default and every FLIC suite but
+ * errors and irqs (steps edge cover -> pairs: gisa upstream one-isc 5,385 -> 50,536, system
+ * gib-upstream airq 35,108 -> 194,505, FLIC ais 9,309 -> 151,790), they killed none of the
+ * triaged SUT survivors of gisa, vcpu, vfio-ap and flic-ais (the unmutated transcription agrees
+ * on every pair path): a suite joins here when a survivor needs its pairs.
+ */
+const PAIRS: ReadonlySet<string> = new Set<string>([]);
+
 /** The suites with their keys (the configuration a model picks by default filled in). */
 export function pathSuites(specs: readonly MachineSpec[]): PathSuite[] {
   return PATH_SUITES.map((s) => {
@@ -115,7 +144,8 @@ export function pathSuites(specs: readonly MachineSpec[]): PathSuite[] {
     if (!variant) throw new Error(`path suite names no variant ${s.variant} of ${s.machine}`);
     const configuration = s.configuration ?? variant.configuration ?? spec.configurations[0]!.id;
     const design = s.design ? Object.entries(s.design).map(([k, v]) => `+${k}=${v}`).join('') : '';
-    return { ...s, configuration, key: `${s.machine}/${s.variant}${design}/${configuration}` };
+    const key = `${s.machine}/${s.variant}${design}/${configuration}`;
+    return { ...s, configuration, key, ...(PAIRS.has(key) ? { pairs: true } : {}) };
   });
 }
 

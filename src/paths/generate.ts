@@ -124,3 +124,60 @@ function labels(x: Exploration): number[] {
   for (let e = 1; e < x.edges.length; e += 3) out.push(x.edges[e]!);
   return out;
 }
+
+export interface PairCover {
+  paths: EdgePath[];
+  /** Pairs of consecutive transitions (into a state, then out of it) in the graph, and how many the paths take. */
+  pairs: number;
+  pairsCovered: number;
+}
+
+/**
+ * Paths that take every pair of consecutive transitions (an edge into a state followed by an
+ * edge out of it): a transcription whose state carries something the machine's does not (what
+ * a teardown left behind, an order of earlier calls) shows it on the step after, which an edge
+ * cover takes from one incoming edge only. Re-opening after a close, re-assigning after a
+ * remove, re-probing after a release are such pairs wherever the graph has them. For the
+ * shallowest pair not yet taken: the shortest path to its first edge's source (the explorer's
+ * tree, as edgeCoverPaths), the pair, then onward along pairs not yet taken, up to maxLength.
+ */
+export function pairCoverPaths(x: Exploration, maxLength = 64): PairCover {
+  const nEdges = x.edges.length / 3;
+  const from = (e: number) => x.edges[3 * e]!;
+  const to = (e: number) => x.edges[3 * e + 2]!;
+  const out: number[][] = x.states.map(() => []);
+  for (let e = 0; e < nEdges; e++) out[from(e)]!.push(e);
+  const via = new Int32Array(x.states.length).fill(-1);
+  for (let e = 0; e < nEdges; e++) {
+    const t = to(e);
+    if (via[t] === -1 && x.parent[t] === from(e) && x.parentEvent[t] === x.edges[3 * e + 1]) via[t] = e;
+  }
+  const prefix = (s: number): number[] => {
+    const p: number[] = [];
+    for (let t = s; x.parent[t]! >= 0; t = x.parent[t]!) p.push(via[t]!);
+    return p.reverse();
+  };
+  const done = new Set<number>();
+  const key = (a: number, b: number) => a * nEdges + b;
+  let pairs = 0;
+  for (let e = 0; e < nEdges; e++) pairs += out[to(e)]!.length;
+  const order = Array.from({ length: nEdges }, (_, e) => e).sort((a, b) => x.depth[from(a)]! - x.depth[from(b)]!);
+  const paths: EdgePath[] = [];
+  for (const first of order) {
+    for (const second of out[to(first)]!) {
+      if (done.has(key(first, second))) continue;
+      const edges = [...prefix(from(first)), first, second];
+      for (let i = 1; i < edges.length; i++) done.add(key(edges[i - 1]!, edges[i]!));
+      let last = second;
+      while (edges.length < maxLength) {
+        const next = out[to(last)]!.find((e) => !done.has(key(last, e)));
+        if (next === undefined) break;
+        done.add(key(last, next));
+        edges.push(next);
+        last = next;
+      }
+      paths.push({ edges });
+    }
+  }
+  return { paths, pairs, pairsCovered: done.size };
+}

@@ -9,7 +9,8 @@ import { agreeing, expectation, refusalProbes } from '../../src/paths/refusals.t
 import { explore } from '../../src/check/explore.ts';
 import { coreConformance } from '../../src/sut/core.conformance.ts';
 import { runJob } from '../../src/mutate/jobs.ts';
-import { checkTargets, pathSuites, type PathSuite } from '../../src/mutate/targets.ts';
+import { checkTargets, harnessReaches, pathSuites, type PathSuite } from '../../src/mutate/targets.ts';
+import { pairCoverPaths } from '../../src/paths/generate.ts';
 import { specs } from '../../machines/index.ts';
 
 describe('the path runner of a worker against runPathTests', () => {
@@ -35,6 +36,28 @@ describe('the path runner of a worker against runPathTests', () => {
     expect(mine.status).toBe('killed');
     expect(mine.by).toMatch(new RegExp(`^path ${theirs.failures[0]!.path}, step ${theirs.failures[0]!.trace.length}: `));
     expect(mine.by).toContain('vcpu_pre_run');
+  });
+
+  it('a suite with pairs: the edge paths and probes as before, then every transition-pair path, counted apart', async () => {
+    const suite = pathSuites(specs).find((s) => s.key === 'kvm_vcpu/upstream/one-vcpu')!;
+    const plain = await runJob({ kind: 'paths', suite: { ...suite, pairs: false }, mutant: -1 }, 0);
+    const paired = await runJob({ kind: 'paths', suite: { ...suite, key: `${suite.key}+pairs`, pairs: true }, mutant: -1 }, 0);
+    const pairs = pairCoverPaths(explore(vcpuSpec.model('upstream'))).paths;
+    // the unmutated transcription agrees on every pair path, so none is set aside
+    expect(plain.pairSteps).toBeUndefined();
+    expect(paired).toMatchObject({ status: 'survived', steps: plain.steps, pairSteps: pairs.reduce((n, p) => n + p.edges.length, 0) });
+    expect(paired.pairSteps).toBeGreaterThan(plain.steps!);
+  });
+
+  it('a SUT mutant is run only by the suites of the harness that loads its file', () => {
+    expect(harnessReaches('core', 'src/sut/gisa.ts')).toBe(true);
+    expect(harnessReaches('flic', 'src/sut/gisa.ts')).toBe(false);
+    expect(harnessReaches('flic', 'src/sut/flic-driver.ts')).toBe(true);
+    expect(harnessReaches('core', 'src/sut/flic.ts')).toBe(false);
+    expect(harnessReaches('dirty-log', 'src/sut/dirty_log.conformance.ts')).toBe(true);
+    expect(harnessReaches('vfio-ccw', 'src/sut/dirty_log.ts')).toBe(false);
+    // a file no harness claims: every suite may reach it
+    expect(harnessReaches('vfio-ccw', 'src/sut/new.ts')).toBe(true);
   });
 
   it('every suite the analysis runs names a machine, variant and configuration that exist', () => {

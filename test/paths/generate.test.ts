@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, createMachine } from 'xstate';
 import { explore } from '../../src/check/explore.ts';
 import { edgeCoverPaths } from '../../src/paths/cover.ts';
-import { coverPaths } from '../../src/paths/generate.ts';
+import { coverPaths, pairCoverPaths } from '../../src/paths/generate.ts';
 import type { Model } from '../../src/spec.ts';
 import { findSpec } from '../../machines/index.ts';
 
@@ -80,5 +80,47 @@ describe('the edge cover of shipped machines is the one the model-based tests ru
     const m = findSpec(id)!.model(variant);
     const y = explore(m, { symmetry: false });
     expect(coverPaths(y, 'edges').paths).toEqual(edgeCoverPaths(y));
+  });
+});
+
+describe('pairCoverPaths: every pair of consecutive transitions', () => {
+  it('the lock: 10 pairs (in x out per state: 1 + 2x2 + 2x2 + 1), four paths, counted by hand', () => {
+    const r = pairCoverPaths(x);
+    expect(r.pairs).toBe(10);
+    expect(r.pairsCovered).toBe(10);
+    // the shallowest pair (LOCK, UNLOCK), extended along new pairs: the re-LOCK after UNLOCK is one
+    expect(r.paths.map((p) => types(p.edges))).toEqual([
+      ['LOCK', 'UNLOCK', 'LOCK', 'GET', 'GET', 'PUT', 'GET'],
+      ['LOCK', 'GET', 'PUT', 'UNLOCK'],
+      ['LOCK', 'GET', 'PUT', 'GET'],
+      ['LOCK', 'GET', 'GET', 'PUT', 'PUT'],
+    ]);
+  });
+
+  it.each([
+    ['kvm_vcpu', undefined],
+    ['vfio_ap_queue', undefined],
+  ])('%s %s: the paths are walks from the initial state taking every pair the graph has', (id, variant) => {
+    const m = findSpec(id)!.model(variant);
+    const y = explore(m, { symmetry: false });
+    const r = pairCoverPaths(y);
+    const n = y.edges.length / 3;
+    const inDeg = new Array<number>(y.states.length).fill(0);
+    const outDeg = new Array<number>(y.states.length).fill(0);
+    for (let e = 0; e < n; e++) {
+      outDeg[y.edges[3 * e]!]!++;
+      inDeg[y.edges[3 * e + 2]!]!++;
+    }
+    expect(r.pairs).toBe(inDeg.reduce((a, d, s) => a + d * outDeg[s]!, 0));
+    const seen = new Set<string>();
+    for (const p of r.paths) {
+      expect(y.edges[3 * p.edges[0]!]).toBe(0);
+      for (let i = 1; i < p.edges.length; i++) {
+        expect(y.edges[3 * p.edges[i]!]).toBe(y.edges[3 * p.edges[i - 1]! + 2]);
+        seen.add(`${p.edges[i - 1]},${p.edges[i]}`);
+      }
+    }
+    expect(seen.size).toBe(r.pairs);
+    expect(r.pairsCovered).toBe(r.pairs);
   });
 });
