@@ -12,7 +12,8 @@
 // section (bench/scale.ts, issue 19): the reduction factor of VM, queue and vcpu symmetry,
 // bytes per state of the collapse-compressed explorer against the compiled one, one worker
 // thread against two; `--scale-only` runs it alone, `--large` adds the exhaustive targets
-// (`--large-limit N` bounds them). The jobs section (bench/jobs.ts): npm start's checks and page
+// (`--large-limit N` bounds their states, `--large-minutes M` their time, default 10, with the
+// predicted total when one does not finish; `--large-workers N`, default 2). The jobs section (bench/jobs.ts): npm start's checks and page
 // coverage in one thread against two worker threads; `--jobs-only` runs it alone.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
     porSection(Number(arg('--runs', '3')));
   }
   // issue 19: reduction factors, bytes per state, worker threads; --large: the exhaustive targets
-  if (!process.argv.includes('--replay-only')) await scaleBench({ large: process.argv.includes('--large'), limit: Number(arg('--large-limit', String(2 ** 31 - 1))) });
+  if (!process.argv.includes('--replay-only')) await scaleBench({ large: process.argv.includes('--large'), limit: Number(arg('--large-limit', String(2 ** 31 - 1))), minutes: Number(arg('--large-minutes', '10')), workers: Number(arg('--large-workers', '2')) });
   if (process.argv.includes('--scale-only')) return;
   console.log((await jobsBench()).join('\n'));
   // replay section: a million generated log lines, streamed (see bench/replay.ts)

@@ -11,7 +11,7 @@ import { specs } from '../machines/index.ts';
 import { checkScaled } from '../src/check/check-scaled.ts';
 import { explore } from '../src/check/explore.ts';
 import { exploreParallel } from '../src/check/parallel.ts';
-import { Growth } from '../src/check/progress.ts';
+import { Growth, predictTotal } from '../src/check/progress.ts';
 import { recipeOf } from '../src/check/recipe.ts';
 import { exploreScaled } from '../src/check/scaled.ts';
 import type { Model } from '../src/spec.ts';
@@ -58,7 +58,7 @@ const line = (name: string, r: Row, extra = '') =>
 
 const HEAD = 'configuration, technique | states | transitions | depth | limit reached | time | states/s | bytes/state | rss | load at start | ratio\n--- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---';
 
-export async function scaleBench(options: { large: boolean; limit: number }): Promise<void> {
+export async function scaleBench(options: { large: boolean; limit: number; minutes?: number; workers?: number }): Promise<void> {
   console.log(`\n## Scale: reductions, compression, worker threads (issue 19)${gc ? '' : ' (no --expose-gc: bytes/state approximate)'}\n`);
   console.log(HEAD);
   // reduction factors: the full exploration against each exact reduction, where both finish
@@ -102,7 +102,7 @@ export async function scaleBench(options: { large: boolean; limit: number }): Pr
     line(`${label(p)}, 2 worker threads`, two, `${(one.secs / two.secs).toFixed(2)}x the speed of 1 worker (target 1.6x)`);
   }
   if (!options.large) {
-    console.log('\n(--large adds the exhaustive targets: 2 VMs x 2 vcpus x 2 queues, under 5 min and 4 GB, and 2 VMs x 3 vcpus x 2 queues, under 30 min)');
+    console.log('\n(--large adds the exhaustive targets: 2 VMs x 2 vcpus x 2 queues, under 5 min and 4 GB, and 2 VMs x 3 vcpus x 2 queues, under 30 min; each time-boxed by --large-minutes, default 10, with the predicted total when it does not finish; --large-workers N, default 2)');
     return;
   }
   // the targets: exhaustive, every exact reduction (VMs, queues), collapse compression, two workers; every property the reductions let it decide
@@ -111,15 +111,36 @@ export async function scaleBench(options: { large: boolean; limit: number }): Pr
     let verdicts = '';
     let bytes = 0;
     const growth = new Growth();
+    const workers = options.workers ?? 2;
+    const box = (options.minutes ?? 10) * 60_000;
+    const started = performance.now();
+    let levels: readonly number[] = [];
     const r = await measure(async () => {
-      const c = await checkScaled(m, { workers: 2, dead: true, recipe: recipeOf(model(p)), maxStates: options.limit, earlyStopSeconds: Infinity, onBytes: (b) => (bytes = b), onLevel: (perDepth, states) => void process.stderr.write(`  ${label(p)}: ${growth.line(perDepth, states)}\n`) });
+      const c = await checkScaled(m, {
+        workers,
+        dead: true,
+        recipe: recipeOf(model(p)),
+        maxStates: options.limit,
+        earlyStopSeconds: Infinity,
+        onBytes: (b) => (bytes = b),
+        onLevel: (perDepth, states) => {
+          levels = perDepth.slice();
+          process.stderr.write(`  ${label(p)}: ${growth.line(perDepth, states)}\n`);
+          return performance.now() - started > box ? `time box of ${options.minutes ?? 10} min (--large-minutes)` : undefined;
+        },
+      });
       const undecided = c.results.filter((x) => x.holds === null).map((x) => x.property);
       verdicts = `${c.matches ? 'every decided verdict as expected' : 'MISMATCH'}${undecided.length ? `; undecided: ${undecided.join(', ')}` : ''}`;
-      return { states: { length: c.states }, transitions: c.transitions, maxDepth: c.depth, limitReached: c.limitReached };
+      return { states: { length: c.states }, transitions: c.transitions, maxDepth: c.depth, limitReached: c.limitReached || performance.now() - started > box };
     }, () => 0);
+    // not finished: the total the growth per BFS level predicts, and the time it would take at this rate
+    if (r.limit) {
+      const total = predictTotal(levels);
+      verdicts += total ? `; predicted total ${fmt(total)} states, about ${Math.round(total / (r.states / r.secs) / 60)} min at this rate` : `; growth not yet regular at depth ${levels.length - 1} (per depth: ${levels.slice(-6).map(fmt).join(', ')}): no prediction`;
+    }
     // the process's peak resident set (the workers are threads of this process)
     const peak = process.resourceUsage().maxRSS / 1e3;
     const met = r.secs < minutes * 60 && !r.limit && (minutes !== 5 || peak < 4000);
-    line(`${label(p)}, check: VMs and queues (exact), dead variables, collapse, 2 workers`, { ...r, bytes: bytes / r.states, rss: peak }, `${met ? 'met' : 'MISSED'}: target ${minutes} min${minutes === 5 ? ' and 4 GB' : ''} (rss: the peak); ${verdicts}`);
+    line(`${label(p)}, check: VMs and queues (exact), dead variables, collapse, ${workers ? `${workers} worker${workers > 1 ? 's' : ''}` : 'one thread'}`, { ...r, bytes: bytes / r.states, rss: peak }, `${met ? 'met' : 'MISSED'}: target ${minutes} min${minutes === 5 ? ' and 4 GB' : ''} (rss: the peak); ${verdicts}`);
   }
 }
