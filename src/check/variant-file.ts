@@ -242,8 +242,8 @@ async function load(path: string, options: LoadOptions, chain: readonly string[]
   const file = resolve(path);
   const shown = chain.length ? relative(process.cwd(), file) || file : path;
   if (!existsSync(file)) throw new VariantFileError(chain.length ? `variant file ${rel(chain[0]!)} extends ${shown}, which does not exist` : `variant file ${path} does not exist`);
-  // a variant file is a module the loader transpiles; anything else would only fail as "cannot be read"
-  if (!['.ts', '.mts', '.js', '.mjs'].includes(extname(file)))
+  // a variant file is a module the loader transpiles (CommonJS ones it refuses itself); anything else would only fail as "cannot be read"
+  if (!['.ts', '.mts', '.js', '.mjs', '.cts', '.cjs'].includes(extname(file)))
     throw new VariantFileError(`variant file ${shown} is not a TypeScript module: give a .ts file that does \`export default defineVariant({ ... })\``);
   try {
     readFileSync(file);
