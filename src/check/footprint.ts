@@ -58,6 +58,9 @@ export function covered(p: Path, decl: readonly Path[]): boolean {
 
 const show = (p: Path) => (p.length ? p.map(String).join('.') : '(the whole context)');
 
+/** What a recording proxy answers with its target (Recorder.unwrap). */
+const RAW = Symbol('footprint target');
+
 /**
  * Recording proxies. `wrap(x, at)` gives a proxy of `x` that logs every read (a primitive read
  * through it, a key tested, an object's keys listed) and every write into `log(owner)` with its
@@ -66,7 +69,6 @@ const show = (p: Path) => (p.length ? p.map(String).join('.') : '(the whole cont
 export class Recorder {
   readonly reads = new Map<string, Path[]>();
   readonly writes = new Map<string, Path[]>();
-  private readonly targets = new WeakMap<object, object>();
   /** Appended to the owner of reads while set (':enables' while a guard decides enabledness). */
   suffix = '';
   /** Writes are not logged (a guard working on a scratch copy). */
@@ -87,7 +89,8 @@ export class Recorder {
   }
 
   unwrap<T>(x: T): T {
-    return (x !== null && typeof x === 'object' && (this.targets.get(x as object) as T)) || x;
+    // a proxy answers RAW with its target (cheaper than a WeakMap from every proxy to its target); a plain object has no RAW
+    return (x !== null && typeof x === 'object' && ((x as Record<symbol, unknown>)[RAW] as T)) || x;
   }
 
   /** `x` with every proxy inside it replaced by its target (values written through a proxy, results built from proxies). */
@@ -110,14 +113,23 @@ export class Recorder {
     if (x === null || typeof x !== 'object') return x;
     const target = this.unwrap(x) as object;
     const self = this;
+    // the proxy handed out for each object-valued key, while the key still holds that object: a
+    // context is read along the same paths step after step, and a new proxy per read dominated
+    const children = new Map<string, { raw: object; proxy: unknown }>();
     const proxy = new Proxy(target, {
       get(t, k, receiver) {
-        if (typeof k === 'symbol') return Reflect.get(t, k, receiver);
+        if (typeof k === 'symbol') return k === RAW ? t : Reflect.get(t, k, receiver);
         if (!Object.prototype.hasOwnProperty.call(t, k) && k in t) return Reflect.get(t, k, receiver); // a method
         const v = (t as Record<string, unknown>)[k];
-        const p = [...at, Array.isArray(t) && /^\d+$/.test(k) ? Number(k) : k];
-        if (v !== null && typeof v === 'object') return self.wrap(v, owner, p);
-        self.log('reads', owner, p);
+        if (v !== null && typeof v === 'object') {
+          const raw = self.unwrap(v) as object;
+          const known = children.get(k);
+          if (known && known.raw === raw) return known.proxy;
+          const child = self.wrap(v, owner, [...at, Array.isArray(t) && /^\d+$/.test(k) ? Number(k) : k]);
+          children.set(k, { raw, proxy: child });
+          return child;
+        }
+        self.log('reads', owner, [...at, Array.isArray(t) && /^\d+$/.test(k) ? Number(k) : k]);
         return v;
       },
       has(t, k) {
@@ -138,7 +150,6 @@ export class Recorder {
         return Reflect.deleteProperty(t, k);
       },
     });
-    this.targets.set(proxy, target);
     return proxy as T;
   }
 }
