@@ -84,20 +84,45 @@ const relative = (p: Path, e: (typeof events)[number]): string => {
   }
   return out.join('.');
 };
-const record = (s: S, e: number): void => {
-  const fp = footprints.get(events[e]!.type) ?? { reads: new Set<string>(), writes: new Set<string>() };
-  footprints.set(events[e]!.type, fp);
+/** What one step of event e in state s reads (guards and kernel functions, through the recording proxy) and changes. */
+const observe = (s: S, e: number): { reads: Path[]; writes: Path[] } => {
   rec.clear();
   compiled.hooks = { guardContext: (c) => rec.wrap(c, 'r'), actions() {}, raised() {} };
   probe.wrap = (c) => rec.wrap(c, 'r');
+  // what the ghost ledgers read (issue 14) they read from the raw context, as in the footprint verification
+  probe.unwrap = (c) => rec.unwrap(c);
   const before = s.ctx;
   compiled.step(s.cfg, s.ctx, events[e]!, ids[e]);
   const after = rec.deepUnwrap(compiled.context);
   compiled.hooks = undefined;
   probe.wrap = undefined;
+  probe.unwrap = (c) => c;
+  return { reads: rec.reads.get('r') ?? [], writes: changedPaths(before, after) };
+};
+const record = (s: S, e: number): void => {
+  const fp = footprints.get(events[e]!.type) ?? { reads: new Set<string>(), writes: new Set<string>() };
+  footprints.set(events[e]!.type, fp);
+  const { reads, writes } = observe(s, e);
   const own = absolute[e]!;
-  for (const p of rec.reads.get('r') ?? []) fp.reads.add(relative(p, events[e]!)), own.reads.set(p.join('.'), p);
-  for (const p of changedPaths(before, after)) fp.writes.add(relative(p, events[e]!)), own.writes.set(p.join('.'), p);
+  for (const p of reads) fp.reads.add(relative(p, events[e]!)), own.reads.set(p.join('.'), p);
+  for (const p of writes) fp.writes.add(relative(p, events[e]!)), own.writes.set(p.join('.'), p);
+};
+/**
+ * --conditional: state-dependent footprints, the scheme machines/system/README.md proposes: an event
+ * in the stubborn set with its footprint in this state (the step's own reads and writes), every other
+ * event with its footprint over all states; dependent on b when one writes what the other touches.
+ */
+const touchesAt = (a: { reads: Path[]; writes: Path[] }, b: number): boolean => {
+  const st = absolute[b]!;
+  for (const w of a.writes) {
+    for (const r of st.reads.values()) if (overlaps(w, r)) return true;
+    for (const r of st.writes.values()) if (overlaps(w, r)) return true;
+  }
+  for (const w of st.writes.values()) {
+    for (const r of a.reads) if (overlaps(w, r)) return true;
+    for (const r of a.writes) if (overlaps(w, r)) return true;
+  }
+  return false;
 };
 const init: S = { cfg: compiled.initial.cfg.slice(), ctx: compiled.initial.context };
 
@@ -111,7 +136,7 @@ const enablesDep = Array.from({ length: events.length }, () => new Uint8Array(ev
  * (an ample successor already stored: expand every event). Returns the states.
  */
 type Proviso = 'stored' | 'depth' | 'scc' | 'none';
-function run(reduce: false | 'local' | 'global', measure: boolean, proviso: Proviso = 'none', byClass = false): { states: number; full: number } {
+function run(reduce: false | 'local' | 'global', measure: boolean, proviso: Proviso = 'none', byClass = false, conditional = false): { states: number; full: number } {
   const scc = reduce === 'global' && proviso === 'scc';
   const seen = new Map<string, number>([[keyOf(init), 0]]);
   // --scc: the reduced graph (node ids in `seen` order), for the terminal-component proviso
@@ -153,6 +178,7 @@ function run(reduce: false | 'local' | 'global', measure: boolean, proviso: Prov
       // commutes[i][j] for enabled events i, j
       const n = en.length;
       const dep: boolean[][] = Array.from({ length: n }, () => new Array<boolean>(n).fill(false));
+      const here = conditional ? en.map((e) => observe(s, e)) : [];
       if (reduce || measure) {
         for (let i = 0; i < n; i++) {
           for (let j = i + 1; j < n; j++) {
@@ -162,6 +188,11 @@ function run(reduce: false | 'local' | 'global', measure: boolean, proviso: Prov
             const ab = diamond ? next(succ.get(a)!, b) : undefined, ba = diamond ? next(succ.get(b)!, a) : undefined;
             const commute = !!ab && !!ba && keyOf(ab) === keyOf(ba);
             dep[i]![j] = dep[j]![i] = reduce === 'global' ? (byClass ? footprintDep(a, b) : !!globalDep[a]![b]) : !commute;
+            if (conditional) {
+              const same = classes[a] === classes[b] || !!enablesDep[a]![b];
+              dep[i]![j] = same || touchesAt(here[i]!, b);
+              dep[j]![i] = same || touchesAt(here[j]!, a);
+            }
             if (measure && !commute) globalDep[a]![b] = globalDep[b]![a] = 1;
             if (measure) {
               const k = [classes[a]!, classes[b]!].sort().join(' / ');
@@ -271,10 +302,10 @@ if (all.states < limit) {
   const red = run('local', false);
   console.log(`local persistent sets (optimistic bound, no visibility): ${red.states.toLocaleString('en')} states, ${(all.states / red.states).toFixed(2)}x fewer; ${red.full.toLocaleString('en')} states fully expanded; ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   fpDep = events.map((_, a) => Uint8Array.from(events, (_, b) => (a !== b && (classes[a] === classes[b] || enablesDep[a]![b] || touches(a, b) || touches(b, a)) ? 1 : 0)));
-  for (const [proviso, byClass] of [['stored', false], ['depth', false], ['scc', false], ['none', false], ['stored', true], ['scc', true]] as const) {
+  for (const [proviso, byClass, conditional] of [['stored', false, false], ['depth', false, false], ['scc', false, false], ['none', false, false], ['stored', true, false], ['scc', true, false], ['stored', false, true], ['scc', false, true]] as const) {
     const t2 = performance.now();
-    const st = run('global', false, proviso, byClass);
-    const what = byClass ? 'the observed footprints as declared ones (path overlap, same object, enabling)' : 'the static dependence measured';
+    const st = run('global', false, proviso, byClass, conditional);
+    const what = conditional ? 'state-dependent footprints (a stubborn-set member\'s in this state, the others\' over all states)' : byClass ? 'the observed footprints as declared ones (path overlap, same object, enabling)' : 'the static dependence measured';
     const prov = { stored: 'cycle proviso: successor stored before (por.ts)', depth: 'cycle proviso: successor at this depth or less', scc: 'proviso: one state of each terminal component fully expanded', none: 'no proviso (unsound)' }[proviso];
     console.log(`ample sets over ${what}, ${prov}; no disabled-event rule, no visibility: ${st.states.toLocaleString('en')} states, ${(all.states / st.states).toFixed(2)}x fewer; ${st.full.toLocaleString('en')} fully expanded; ${((performance.now() - t2) / 1000).toFixed(1)} s`);
   }
