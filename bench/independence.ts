@@ -1,14 +1,17 @@
 // How independent are the coarse `system` machine's events (issue 19, partial-order reduction on
-// the composed guest)? Semantic independence, measured on the full graph: in each state, for each
-// pair of enabled events a, b, whether they commute there (s -a-> -b-> and s -b-> -a-> both exist
-// and end in the same state; neither disables the other). This is the independence any
-// partial-order reduction could use at best (a sound one must also hold it in the states the
-// other events lead to, and keep the invariants' visible steps ordered), so it bounds what the
-// reduction can give. Per pair of event classes (a vcpu of VM i, the rest of VM i: its GISA and
-// struct kvm, a queue, the mdev, the GIB) it prints how many co-enabled pairs commute, and the
-// states of a breadth-first exploration that expands, in each state, the smallest set of enabled
-// events closed under "does not commute here" (a local persistent set: an optimistic bound, since
-// real POR needs the independence in later states too and no visibility is kept).
+// the composed guest)? Measured on the full graph, by a breadth-first search of its own over the
+// compiled machine's steps: in each state, for each pair of enabled events a, b, whether they
+// commute there (s -a-> -b-> and s -b-> -a-> both exist and end in the same state); per pair of
+// event classes (a vcpu of VM i, the rest of VM i: its GISA and struct kvm, a queue, the mdev, the
+// GIB) how many co-enabled pairs commute; per event type the context paths its steps read (guards
+// and kernel functions, through the recording proxy of the footprint verification) and changed.
+// Then upper bounds on what a partial-order reduction could give: breadth-first explorations that
+// expand in each state the smallest set of enabled events closed under a dependence relation
+// (optimistic: no visibility condition, no rule for disabled events), for the local relation
+// ("does not commute here"), the best static one ("fails to commute somewhere", or enables or
+// disables), the observed footprints taken as declarations, and state-dependent footprints; each
+// with the cycle proviso of por.ts (an ample successor stored before), one stored at this depth or
+// less, or one state per terminal strongly connected component expanded (machines/system/README.md).
 // Usage: nice npx tsx bench/independence.ts --vms 2 --vcpus 1 --queues 1 [--limit N] [--variant V]
 import { specs } from '../machines/index.ts';
 import { compile } from '../src/check/compile.ts';
