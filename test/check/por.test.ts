@@ -210,7 +210,7 @@ describe('what the check does around the reduction', () => {
     m.liveness = [];
     const r = checkModel(m, { por: true });
     expect(r.por).toEqual({ reduced: false, note: expect.stringMatching(/no transition declares a footprint/) });
-    // every state: the count of the full exploration (bench/independence.ts, which explores without the checker, finds 144 too)
+    // every state: the count of the full exploration (bench/independence.ts, by its own breadth-first search over the compiled steps, finds 144 too)
     expect(r.states).toBe(144);
   });
   it('symmetry and partial-order reduction are not combined: --por switches a configuration default off, both asked for is refused', () => {
