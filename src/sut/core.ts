@@ -70,7 +70,7 @@ import {
   kvm_vcpu_check_block,
   sieTakeIpm,
   stosmIo,
-  tpiIntercept,
+  handle_tpi,
   type TpiOutcome,
   vcpu_post_run,
   vcpu_pre_run,
@@ -383,7 +383,10 @@ export class CoreSut implements Host {
         const outcome = (event.outcome ?? 'stored') as TpiOutcome;
         if (!TPI_OUTCOMES.has(outcome)) throw new Error(`TPI: unknown outcome ${event.outcome}; use one of ${[...TPI_OUTCOMES].join(', ')}`);
         if (vcpu.prog_in_sie) {
-          tpiIntercept(this, vcpu, outcome);
+          // the intercept: SIE exits, handle_io_inst runs handle_tpi, the KVM_RUN loop enters SIE again
+          vcpu_post_run(this, vcpu);
+          handle_tpi(this, vcpu, outcome);
+          vcpu_pre_run(this, vcpu);
           this.presentToSie(kvm); // a reinjected interruption
         }
         return;

@@ -355,11 +355,11 @@ export function kvm_s390_get_io_int(host: Host, kvm: Kvm, isc_mask: number, kzal
   return isc;
 }
 
-// interrupt.c __inject_io of an adapter interruption (KVM_S390_INT_IO_AI_MASK); without a GISA it goes on fi->lists[] (flic.ts)
-function __inject_io(host: Host, kvm: Kvm, isc: number): number {
+// interrupt.c __inject_io of an adapter interruption (KVM_S390_INT_IO_AI_MASK) into a GISA; without one it goes on
+// fi->lists[] (flic.ts), the only path that can fail (-EBUSY), so here it returns nothing
+function __inject_io(host: Host, kvm: Kvm, isc: number): void {
   const gi = kvm.arch.gisa_int;
   if (gi.origin) gisa_set_ipm_gisc(host, gi.origin, isc);
-  return 0;
 }
 
 // interrupt.c __floating_irq_kick for an adapter interruption with a GISA (no CPUSTAT_IO_INT): the vcpu is found as GIB v2..v4's copy of it does
@@ -368,22 +368,20 @@ function __floating_irq_kick(host: Host, kvm: Kvm): void {
   if (dst_vcpu !== null) kvm_s390_vcpu_wakeup(host, dst_vcpu);
 }
 
-// interrupt.c __inject_vm of an I/O adapter interruption
-function __inject_vm(host: Host, kvm: Kvm, isc: number): number {
-  const rc = __inject_io(host, kvm, isc);
-  if (rc) return rc;
+// interrupt.c __inject_vm of an I/O adapter interruption (its return code is __inject_io's: 0 here)
+function __inject_vm(host: Host, kvm: Kvm, isc: number): void {
+  __inject_io(host, kvm, isc);
   __floating_irq_kick(host, kvm);
-  return 0;
 }
 
 // interrupt.c kvm_s390_inject_vm of an I/O adapter interruption (KVM_S390_INTERRUPT, FLIC AIRQ_INJECT, an irqfd adapter route; the kzalloc succeeds)
-export function kvm_s390_inject_vm(host: Host, kvm: Kvm, isc: number): number {
-  return __inject_vm(host, kvm, isc);
+export function kvm_s390_inject_vm(host: Host, kvm: Kvm, isc: number): void {
+  __inject_vm(host, kvm, isc);
 }
 
 // interrupt.c kvm_s390_reinject_io_int
-export function kvm_s390_reinject_io_int(host: Host, kvm: Kvm, isc: number): number {
-  return __inject_vm(host, kvm, isc);
+export function kvm_s390_reinject_io_int(host: Host, kvm: Kvm, isc: number): void {
+  __inject_vm(host, kvm, isc);
 }
 
 // interrupt.c kvm_s390_gisa_clear

@@ -209,23 +209,13 @@ export function stosmIo(host: Host, vcpu: KvmVcpu): void {
 /** What becomes of the guest's TPI: the interruption code stored, its store failing, or kvm_s390_get_io_int's kzalloc failing. */
 export type TpiOutcome = 'stored' | 'store-fails' | 'nomem';
 
-// priv.c handle_tpi (operand address aligned); returns the condition code set, -1 for none (suppressed)
-export function handle_tpi(host: Host, vcpu: KvmVcpu, outcome: TpiOutcome): number {
+// priv.c handle_tpi (operand address aligned); the condition code it sets (0 none, 1 stored, none when reinjected) is not observed
+export function handle_tpi(host: Host, vcpu: KvmVcpu, outcome: TpiOutcome): void {
   const isc = kvm_s390_get_io_int(host, vcpu.kvm, vcpu.gcr6, outcome === 'nomem');
-  if (isc < 0) return 0;
-  if (outcome === 'store-fails') {
-    // reinject_interrupt: the instruction is suppressed from the guest's view
-    kvm_s390_reinject_io_int(host, vcpu.kvm, isc);
-    return -1;
-  }
-  return 1; // kfree(inti): handed to the guest
-}
-
-/** The guest's TPI is intercepted: SIE exits (vcpu_post_run), handle_io_inst runs handle_tpi, and the KVM_RUN loop enters SIE again (vcpu_pre_run). */
-export function tpiIntercept(host: Host, vcpu: KvmVcpu, outcome: TpiOutcome): void {
-  vcpu_post_run(host, vcpu);
-  handle_tpi(host, vcpu, outcome);
-  vcpu_pre_run(host, vcpu);
+  if (isc < 0) return;
+  // reinject_interrupt: a failed store suppresses the instruction from the guest's view
+  if (outcome === 'store-fails') kvm_s390_reinject_io_int(host, vcpu.kvm, isc);
+  // else kfree(inti): handed to the guest
 }
 
 // kvm-s390.c kvm_s390_vcpu_start
