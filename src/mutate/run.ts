@@ -6,9 +6,10 @@
 // configuration of the baseline design where the baseline holds that property.
 // Path-test power (SUT mutants): killed when a generated path test sees the transcription
 // disagree with the machine. A crash of the mutated code is a kill too (a kernel oops is
-// noticed; both scores show crashes apart). A mutant no target executes is "not reached".
-// A loop that does not end, a job past its deadline, or a state space past its limit with no
-// violation first, in every target that reaches it, is a "timeout", reported apart.
+// noticed; both scores show crashes apart), and so is a transcription that loops on a generated
+// path (attemptOutcome: the path test fails by its timeout). A mutant no target executes is "not
+// reached". A machine mutant's endless loop, a job past its deadline, or a state space past its
+// limit with no violation first, in every target that reaches it, is a "timeout", reported apart.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -256,12 +257,13 @@ export async function runMutation(opts: RunOptions): Promise<RunResult> {
           const r = await pool.run(c.job(n), deadline, i > 0);
           fail();
           attempts.push(attempt(c.baseline.key, r));
-          if (r.status === 'killed' || r.status === 'crashed') {
-            outcome = r.status;
+          const o = attemptOutcome(m.kind, r.status);
+          if (o === 'killed' || o === 'crashed') {
+            outcome = o;
             break;
           }
           // a hang or explosion here may still break a property first in another configuration
-          if (r.status !== 'survived') outcome = 'timeout';
+          if (o === 'timeout') outcome = 'timeout';
         }
         counts[outcome]++;
         if (++done % 50 === 0 || done === selected.length) progress(`${((performance.now() - tMut) / 1000).toFixed(0)} s, ` + `mutants: ${done}/${selected.length} (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')})`);
@@ -290,6 +292,19 @@ export async function runMutation(opts: RunOptions): Promise<RunResult> {
     process.off('SIGTERM', stop);
     pool.close();
   }
+}
+
+/**
+ * What one attempt decides. A transcription mutant that loops (the instrumented loop guard, status
+ * `hang`) on a generated path is killed, counted with the crashes: the unmutated transcription ran
+ * that suite's every path to the end (its baseline), so a harness running the path test fails by its
+ * timeout (vitest's testTimeout, a kselftest's alarm), as the kernel's watchdog reports such a loop
+ * as a soft lockup. A job past its deadline (`timeout`) or a check past its state limit stays a
+ * timeout (slowness alone is no difference), and so does a machine mutant's loop (it breaks no property).
+ */
+export function attemptOutcome(kind: MutantKind, status: PoolResult['status']): 'killed' | 'crashed' | 'survived' | 'timeout' {
+  if (status === 'killed' || status === 'crashed' || status === 'survived') return status;
+  return status === 'hang' && kind === 'sut' ? 'crashed' : 'timeout';
 }
 
 function readManifest(root: string): Record<string, { transitions?: number }> {

@@ -78,6 +78,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'kvm_s390_gisa_interrupt', 'gisa-destroy-v5.2'),
   suite('core', 'kvm_s390_gisa_interrupt', 'gib-v3'),
   suite('core', 'kvm_vcpu', 'upstream'),
+  // issue 14: ISCs 0 and 7 (the ends of every priority scan: get_top_gisa_isc, the delivery order, MAX_ISC) and the guest's TPI
+  suite('core', 'kvm_vcpu', 'upstream', 'two-iscs'),
   suite('core', 'vfio_ap_queue', 'upstream'),
   suite('core', 'vfio_ap_queue', 'v5.3'),
   // the AQIC design as first posted on one queue (the composed guest's aqic-v4 is 43,000 paths)
@@ -96,6 +98,9 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'system', 'gib-v4'),
   suite('core', 'system', 'gib-v5'),
   suite('core', 'system', 'upstream'),
+  // issue 14: software injection (kvm_s390_inject_vm: __inject_io, __floating_irq_kick) and the guest's TPI (handle_tpi's reinject and kzalloc failure)
+  suite('core', 'system', 'upstream', 'inject'),
+  suite('core', 'system', 'upstream', 'tpi'),
   // test/flic-ais/kvm_s390_float_interrupt.test.ts
   suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'ais'),
   suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'errors'),

@@ -2,8 +2,9 @@
 // with a one-line reason. `equivalent`: it cannot change behaviour (left out of the score).
 // `not-reached`: no configuration or suite can execute it, and why (left out of the score).
 // `survivor`: a known survivor, with the property or path gap that would kill it (counts
-// against the score; phase B of issue 14 shrinks this list). `timeout`: a known hang or
-// state explosion with no violation first (counts against the score).
+// against the score; phase B of issue 14 shrinks this list). `timeout`: a known hang of a
+// machine mutant, a job past its deadline or a state explosion, with no violation first (counts
+// against the score; a transcription that hangs on a generated path is killed, run.ts attemptOutcome).
 // Each entry keeps the mutated text, so an entry whose function was rewritten is reported as
 // stale instead of being applied to different code.
 import { readFileSync } from 'node:fs';

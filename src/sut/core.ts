@@ -17,6 +17,7 @@ import {
   ipmOf,
   kvm_s390_gisa_clear,
   kvm_s390_gisc_register,
+  kvm_s390_inject_vm,
   kvm_s390_gisc_unregister,
   millicodeAdapterInterruption,
   millicodeAlert,
@@ -67,7 +68,10 @@ import {
   stopHaltedVcpu,
   kvm_s390_vcpu_wakeup,
   kvm_vcpu_check_block,
+  sieTakeIpm,
   stosmIo,
+  handle_tpi,
+  type TpiOutcome,
   vcpu_post_run,
   vcpu_pre_run,
   waitIntercept,
@@ -156,6 +160,7 @@ const COUNT_CAP = 3;
 const cap = (n: number): number => Math.min(n, COUNT_CAP);
 const iscMask = (iscs: readonly number[]): number => iscs.reduce((m, isc) => m | (0x80 >> isc), 0);
 const AQIC_OUTCOMES = new Set(['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID']);
+const TPI_OUTCOMES = new Set<string>(['stored', 'store-fails', 'nomem']);
 
 export class CoreSut implements Host {
   readonly design: SutDesign;
@@ -200,6 +205,11 @@ export class CoreSut implements Host {
     return this.kvms.findIndex((k) => k.gisaPage.addr === addr);
   }
 
+  /** Millicode: an IPM bit set by software is presented to a vcpu in SIE enabled for it (vcpu_idx order). */
+  private presentToSie(kvm: Kvm): void {
+    for (const v of kvm.vcpus) sieTakeIpm(this, v);
+  }
+
   /** Apply one event; an event the kernel would not accept now leaves the SUT unchanged. */
   apply(event: CoreEvent): void {
     const kvm = event.vm === undefined ? undefined : this.kvms[event.vm];
@@ -218,6 +228,12 @@ export class CoreSut implements Host {
       // GISA
       case 'GISA_ADAPTER_INTERRUPTION':
         if (kvm && event.isc !== undefined) millicodeAdapterInterruption(this, kvm.gisaPage.addr, event.isc);
+        return;
+      case 'kvm_s390_inject_vm': // the VM ioctl, the FLIC's AIRQ_INJECT or an irqfd route: each needs the VM alive
+        if (kvm && event.isc !== undefined && kvm.destroy === 'alive') {
+          kvm_s390_inject_vm(this, kvm, event.isc);
+          this.presentToSie(kvm);
+        }
         return;
       case 'gisa_vcpu_kicker':
         if (kvm?.arch.gisa_int.timer && kvm.arch.gisa_int.origin) gisa_vcpu_kicker(this, kvm);
@@ -286,7 +302,8 @@ export class CoreSut implements Host {
       case 'STOSM_IO':
       case 'kvm_s390_vcpu_wakeup':
       case 'kvm_vcpu_check_block':
-        if (kvm && vcpu && kvm.destroy === 'alive') this.applyVcpu(event.type, kvm, vcpu);
+      case 'TPI':
+        if (kvm && vcpu && kvm.destroy === 'alive') this.applyVcpu(event, kvm, vcpu);
         return;
       // vfio_ap
       case 'assign_adapter_store':
@@ -333,7 +350,8 @@ export class CoreSut implements Host {
     }
   }
 
-  private applyVcpu(type: string, kvm: Kvm, vcpu: KvmVcpu): void {
+  private applyVcpu(event: CoreEvent, kvm: Kvm, vcpu: KvmVcpu): void {
+    const type = event.type;
     const outside = !vcpu.stopped && !vcpu.prog_in_sie && vcpu.thread === 'run_loop';
     switch (type) {
       case 'kvm_s390_vcpu_start':
@@ -361,6 +379,18 @@ export class CoreSut implements Host {
       case 'kvm_vcpu_check_block':
         if (vcpu.thread === 'woken') kvm_vcpu_check_block(this, vcpu);
         return;
+      case 'TPI': {
+        const outcome = (event.outcome ?? 'stored') as TpiOutcome;
+        if (!TPI_OUTCOMES.has(outcome)) throw new Error(`TPI: unknown outcome ${event.outcome}; use one of ${[...TPI_OUTCOMES].join(', ')}`);
+        if (vcpu.prog_in_sie) {
+          // the intercept: SIE exits, handle_io_inst runs handle_tpi, the KVM_RUN loop enters SIE again
+          vcpu_post_run(this, vcpu);
+          handle_tpi(this, vcpu, outcome);
+          vcpu_pre_run(this, vcpu);
+          this.presentToSie(kvm); // a reinjected interruption
+        }
+        return;
+      }
     }
   }
 }

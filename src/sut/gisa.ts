@@ -6,7 +6,9 @@
 // gisa_get_ipm, gisa_tac_ipm_gisc, __airqs_kick_single_vcpu, gisa_vcpu_kicker,
 // process_gib_alert_list (upstream NONE/NULL loop; v2 single cut-off), kvm_s390_gisa_clear,
 // kvm_s390_gisa_init, kvm_s390_gisa_destroy (v6.6, v5.2), kvm_s390_gisc_register/unregister,
-// gib_alert_irq_handler; v2..v5's __find_vcpu_for_floating_irq, get_ipm(IRQ_FLAG_IAM),
+// gib_alert_irq_handler, get_top_gisa_isc, kvm_s390_get_io_int (GISA part), __inject_io (adapter
+// interruption with a GISA), __floating_irq_kick, __inject_vm, kvm_s390_inject_vm (I/O adapter type), kvm_s390_reinject_io_int;
+// v2..v5's __find_vcpu_for_floating_irq, get_ipm(IRQ_FLAG_IAM),
 // set_iam, __try_airqs_kick, __floating_airqs_kick.
 // Not transcribed: the floating interrupt lists (only adapter interruptions via the GISA
 // exist here), the PCI AEN path, the format-0/1 GISA beyond word 0, locks (every event is
@@ -255,7 +257,7 @@ function unlink_gib_alert_list_v2(host: Host): void {
   while (origin) origin = unlinkAndKick(host, origin);
 }
 
-/** GIB v2..v4 __find_vcpu_for_floating_irq: first idle vcpu, else round robin over non-stopped ones. */
+/** GIB v2..v4 __find_vcpu_for_floating_irq (upstream's __floating_irq_kick begins the same): first idle vcpu, else round robin over non-stopped ones. */
 function __find_vcpu_for_floating_irq(kvm: Kvm) {
   const online_vcpus = kvm.vcpus.length;
   if (!online_vcpus) return null;
@@ -319,6 +321,67 @@ function __floating_airqs_kick(host: Host, kvm: Kvm): void {
     gisa_set_iam(host, kvm.gisaPage, kvm.arch.gisa_int.alert.mask);
     return;
   }
+}
+
+/** __fls of a non-zero 64-bit word: the index of its most significant set bit. */
+const __fls = (word: bigint): number => word.toString(2).length - 1;
+
+// interrupt.c get_top_gisa_isc, as kvm_s390_get_io_int calls it for TPI (schid 0)
+export function get_top_gisa_isc(host: Host, kvm: Kvm, isc_mask: number): number {
+  const gi = kvm.arch.gisa_int;
+  if (!gi.origin) return EINVAL;
+  let active_mask = ((BigInt(isc_mask >>> 0) & (BigInt(gisa_get_ipm(gi.origin)) << 24n)) << 32n) & 0xffffffffffffffffn;
+  while (active_mask) {
+    const isc = __fls(active_mask) ^ 63;
+    if (gisa_tac_ipm_gisc(host, gi.origin, isc)) return isc;
+    active_mask &= ~(1n << BigInt(isc ^ 63)); // clear_bit_inv(isc, &active_mask)
+  }
+  return EINVAL;
+}
+
+/**
+ * interrupt.c kvm_s390_get_io_int(kvm, isc_mask, 0), GISA part (the classic fi->lists[] are flic.ts's:
+ * get_top_io_int finds nothing here). `kzallocFails`: the inti allocation fails and the ISC is set
+ * again. Returns the ISC of the inti handed back, -1 for NULL.
+ */
+export function kvm_s390_get_io_int(host: Host, kvm: Kvm, isc_mask: number, kzallocFails: boolean): number {
+  const gi = kvm.arch.gisa_int;
+  const isc = get_top_gisa_isc(host, kvm, isc_mask);
+  if (isc < 0) return -1; // no AI in GISA
+  if (kzallocFails) {
+    gisa_set_ipm_gisc(host, gi.origin!, isc);
+    return -1;
+  }
+  return isc;
+}
+
+// interrupt.c __inject_io of an adapter interruption (KVM_S390_INT_IO_AI_MASK) into a GISA; without one it goes on
+// fi->lists[] (flic.ts), the only path that can fail (-EBUSY), so here it returns nothing
+function __inject_io(host: Host, kvm: Kvm, isc: number): void {
+  const gi = kvm.arch.gisa_int;
+  if (gi.origin) gisa_set_ipm_gisc(host, gi.origin, isc);
+}
+
+// interrupt.c __floating_irq_kick for an adapter interruption with a GISA (no CPUSTAT_IO_INT): the vcpu is found as GIB v2..v4's copy of it does
+function __floating_irq_kick(host: Host, kvm: Kvm): void {
+  const dst_vcpu = __find_vcpu_for_floating_irq(kvm);
+  if (dst_vcpu !== null) kvm_s390_vcpu_wakeup(host, dst_vcpu);
+}
+
+// interrupt.c __inject_vm of an I/O adapter interruption (its return code is __inject_io's: 0 here)
+function __inject_vm(host: Host, kvm: Kvm, isc: number): void {
+  __inject_io(host, kvm, isc);
+  __floating_irq_kick(host, kvm);
+}
+
+// interrupt.c kvm_s390_inject_vm of an I/O adapter interruption (KVM_S390_INTERRUPT, FLIC AIRQ_INJECT, an irqfd adapter route; the kzalloc succeeds)
+export function kvm_s390_inject_vm(host: Host, kvm: Kvm, isc: number): void {
+  __inject_vm(host, kvm, isc);
+}
+
+// interrupt.c kvm_s390_reinject_io_int
+export function kvm_s390_reinject_io_int(host: Host, kvm: Kvm, isc: number): void {
+  __inject_vm(host, kvm, isc);
 }
 
 // interrupt.c kvm_s390_gisa_clear

@@ -6,7 +6,7 @@
 // kvm_s390_deliver_pending_interrupts (I/O dispatch), kvm_s390_vcpu_has_irq, kvm_arch_vcpu_runnable,
 // __set_cpu_idle, __unset_cpu_idle, kvm_s390_handle_wait (enabled wait without timers),
 // kvm_s390_vcpu_wakeup, kvm_vcpu_check_block, vcpu_pre_run, vcpu_post_run,
-// kvm_s390_vcpu_start, kvm_s390_vcpu_stop.
+// kvm_s390_vcpu_start, kvm_s390_vcpu_stop, handle_tpi (priv.c).
 // Not transcribed: external, machine-check, restart and SIGP interruptions, the clock comparator
 // and CPU timer (ckc_timer), halt polling, IBS, PV, vSIE, guest debugging, kvm->srcu, requests.
 // A vcpu thread is a small state: outside SIE in the KVM_RUN loop, in SIE, halted in
@@ -18,6 +18,8 @@ import {
   gisa_tac_ipm_gisc,
   get_ipm_v5,
   in_alert_list,
+  kvm_s390_get_io_int,
+  kvm_s390_reinject_io_int,
   MAX_ISC,
 } from './gisa.ts';
 import type { Host, Kvm } from './kvm.ts';
@@ -97,7 +99,7 @@ function kvm_s390_deliver_pending_interrupts(host: Host, vcpu: KvmVcpu): void {
 }
 
 /** Millicode (not C): a vcpu in SIE enabled for I/O takes the highest-priority IPM bit its CR6 allows. */
-function sieTakeIpm(host: Host, vcpu: KvmVcpu): void {
+export function sieTakeIpm(host: Host, vcpu: KvmVcpu): void {
   const gisa = vcpu.kvm.gisaPage;
   if (!vcpu.prog_in_sie || psw_ioint_disabled(vcpu) || host.life.isFreed(gisa.addr)) return;
   const isc = firstIsc(gisa_get_ipm(gisa) & vcpuIscMask(vcpu));
@@ -202,6 +204,18 @@ export function waitIntercept(host: Host, vcpu: KvmVcpu): void {
 export function stosmIo(host: Host, vcpu: KvmVcpu): void {
   vcpu.pswIo = true;
   sieTakeIpm(host, vcpu);
+}
+
+/** What becomes of the guest's TPI: the interruption code stored, its store failing, or kvm_s390_get_io_int's kzalloc failing. */
+export type TpiOutcome = 'stored' | 'store-fails' | 'nomem';
+
+// priv.c handle_tpi (operand address aligned); the condition code it sets (0 none, 1 stored, none when reinjected) is not observed
+export function handle_tpi(host: Host, vcpu: KvmVcpu, outcome: TpiOutcome): void {
+  const isc = kvm_s390_get_io_int(host, vcpu.kvm, vcpu.gcr6, outcome === 'nomem');
+  if (isc < 0) return;
+  // reinject_interrupt: a failed store suppresses the instruction from the guest's view
+  if (outcome === 'store-fails') kvm_s390_reinject_io_int(host, vcpu.kvm, isc);
+  // else kfree(inti): handed to the guest
 }
 
 // kvm-s390.c kvm_s390_vcpu_start

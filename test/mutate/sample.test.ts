@@ -14,6 +14,7 @@ import { main } from '../../src/cli.ts';
 import type { MutationReport } from '../../src/mutate/report.ts';
 import { loadTriage } from '../../src/mutate/triage.ts';
 import { DEFAULT_TRIAGE } from '../../src/commands/mutate.ts';
+import { attemptOutcome } from '../../src/mutate/run.ts';
 
 const KILLED_BY_PROPERTY = 'machines/system/kvm.machine.ts:kvmKernel.kvm_put_kvm:never#0';
 const EQUIVALENT_MACHINE = 'machines/system/kvm.machine.ts:kvmKernel.kvm_vm_release:swap#0';
@@ -44,5 +45,16 @@ describe('a fixed sample of mutants through the whole harness', () => {
     expect(r.scores.property.find((s) => s.area === 'system')).toMatchObject({ mutants: 2, killed: 1, equivalent: 1, score: 1 });
     expect(r.scores.paths.find((s) => s.area === 'system')).toMatchObject({ mutants: 2, killed: 1, equivalent: 1, score: 1 });
     expect(code).toBe(0);
+  });
+
+  // measured (mutate --mutant src/sut/gisa.ts:try_cmpxchg:always#0): gisa_set_iam in CoreSut's constructor retries for ever, status hang
+  // on path 0 before its first step of every core suite, where the unmutated transcription returns at once
+  it('a loop that does not end kills a transcription mutant, not a machine mutant; a job past its deadline kills neither', () => {
+    expect(attemptOutcome('sut', 'hang')).toBe('crashed');
+    expect(attemptOutcome('machine', 'hang')).toBe('timeout');
+    expect(attemptOutcome('sut', 'timeout')).toBe('timeout');
+    expect(attemptOutcome('sut', 'limit')).toBe('timeout');
+    expect(attemptOutcome('machine', 'killed')).toBe('killed');
+    expect(attemptOutcome('sut', 'survived')).toBe('survived');
   });
 });

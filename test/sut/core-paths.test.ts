@@ -48,6 +48,11 @@ describe('every state and every transition, SUT against machine', () => {
 
 /** Kernel designs in configurations other than the variant's own, as src/mutate/targets.ts lists them. */
 const moreSuites: [MachineSpec, string, string, Record<string, string> | undefined][] = [
+  // ISCs 0 and 7 and the guest's TPI (handle_tpi, kvm_s390_get_io_int): 65 paths
+  [vcpuSpec, 'upstream', 'two-iscs', undefined],
+  // software injection (kvm_s390_inject_vm) and TPI in the composed guest: 201 and 142 paths, about a second each (slow)
+  [systemSpec, 'upstream', 'inject', undefined],
+  [systemSpec, 'upstream', 'tpi', undefined],
   [queueSpec, 'upstream', 'one-queue', { aqic: 'aqic-v4' }],
   [queueSpec, 'upstream', 'ap-answers', undefined],
   [queueSpec, 'upstream', 'aqic-off-warn', undefined],
@@ -55,9 +60,9 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   [queueSpec, 'upstream', 'reset-warn', undefined],
 ];
 
-describe('the AP answers and the first-posted AQIC design on one queue, SUT against machine', () => {
+describe('kernel designs in further configurations (the AP answers, AQIC v4 on one queue, ISCs 0 and 7, software injection, TPI), SUT against machine', () => {
   for (const [spec, variant, configuration, design] of moreSuites) {
-    it(`${spec.id} ${variant}${design ? ` (${JSON.stringify(design)})` : ''} ${configuration}: full coverage, no disagreement`, async () => {
+    it(`${spec.id} ${variant}${design ? ` (${JSON.stringify(design)})` : ''} ${configuration}: full coverage, no disagreement`, { tags: spec.id === 'system' ? ['slow'] : [] }, async () => {
       const model = spec.model(variant, configuration, design ? { design } : undefined);
       const r = await runPathTests(model, coreConformance(model));
       expect(r.failures.map((f) => f.message)).toEqual([]);
@@ -68,7 +73,7 @@ describe('the AP answers and the first-posted AQIC design on one queue, SUT agai
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn']);
+    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'system/upstream/inject', 'system/upstream/tpi']);
   });
 
   it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
