@@ -41,11 +41,19 @@ function holds(s: ApStepSeen, key: string): boolean {
   return l !== null && typeof l === 'object' ? l.w === s.t.me : l === s.t.me;
 }
 
-/** Everything shared is as before, but what `allow` clears on both sides (the fields the statement writes). */
+/**
+ * Everything shared is as before, but what `allow` clears on both sides (the fields the statement writes); compared as
+ * the kernel's readers see it: a NULL hook or matrix_mdev->kvm is any negative index (every reader tests < 0, >= 0 or
+ * === vm) and kvm_busy is set only when true (every reader tests === true).
+ */
 function onlyChanged(s: ApStepSeen, allow: (x: Shared) => void = () => {}): boolean {
   const [b, a] = [structuredClone(s.b), structuredClone(s.a)];
-  allow(b);
-  allow(a);
+  for (const x of [b, a]) {
+    allow(x);
+    x.mdev.hook = Math.max(x.mdev.hook, -1);
+    x.mdev.kvm = Math.max(x.mdev.kvm, -1);
+    x.mdev.kvmBusy = x.mdev.kvmBusy === true;
+  }
   return JSON.stringify(b) === JSON.stringify(a);
 }
 
@@ -109,7 +117,7 @@ export const mdevKvmPosts: ApStepPosts = {
       x.vms[vm]!.users = 0;
     });
   },
-  'pqap_hook = NULL': (s) => holds(s, hookRwsem(vmOf(s))) && s.a.mdev.hook === -1 && onlyChanged(s, (x) => void (x.mdev.hook = 0)),
+  'pqap_hook = NULL': (s) => holds(s, hookRwsem(vmOf(s))) && s.a.mdev.hook < 0 && onlyChanged(s, (x) => void (x.mdev.hook = 0)),
   vfio_ap_mdev_reset_queues: (s) => {
     const [b, a] = [apSnap(s.b as C), apSnap(s.a as C)];
     const dropped = new Map<number, number>();
@@ -122,7 +130,15 @@ export const mdevKvmPosts: ApStepPosts = {
     });
     return holds(s, MDEVS_LOCK) && queues && refsMoved(b, a, b.kvm, dropped) && a.kvm === b.kvm && a.kvmRef === b.kvmRef && a.hook === b.hook && a.users.every((u, v) => u === b.users[v]);
   },
-  'kvm_put_kvm(kvm)': (s) => holds(s, MDEVS_LOCK) && resetStepPost('flush', apSnap(s.b as C), apSnap(s.a as C), { type: 'kvm_put_kvm' } as SpecEvent, qOf(s)),
+  'kvm_put_kvm(kvm)': (s) => {
+    // kvm_put_kvm once for the reference set_kvm took, matrix_mdev->kvm = NULL; nothing else
+    const vm = s.b.mdev.kvm;
+    const users = s.a.vms.every((k, v) => k.users === s.b.vms[v]!.users - (v === vm && s.b.mdev.kvmRef ? 1 : 0));
+    return holds(s, MDEVS_LOCK) && s.a.mdev.kvm < 0 && !s.a.mdev.kvmRef && users && onlyChanged(s, (x) => {
+      Object.assign(x.mdev, { kvm: 0, kvmRef: false });
+      for (const k of x.vms) k.users = 0;
+    });
+  },
 };
 
 /**
