@@ -111,6 +111,8 @@ export const FAULT = {
   AQIC_STEP_POST: 16777216,
   /** ghost (issue 14, apconc3): vfio_ap_mdev_unset_kvm (its resets, flush_work, the put) or vfio_ap_mdev_remove_queue left the queues or the KVM reference other than vfio_ap_ops.c says */
   RESET_STEP_POST: 33554432,
+  /** ghost (issue 14, apmut; machines/vfio-ap/vfio_ap_ops.stepghost.ts): a step of a fine-grained vfio_ap kernel function (handle_pqap's lookup and vfio_ap_irq_enable, set_kvm's and unset_kvm's hook stores, the probe's link, the remove, the reset and its work) did other than its C statement in v6.17-rc4 */
+  AP_THREAD_STEP_POST: 134217728,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */

@@ -15,6 +15,7 @@ import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
+import { ApThreadStepPostcondition } from '../vfio-ap/vfio_ap_ops.stepghost.ts';
 import { FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -250,7 +251,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: pqapClose,
     // no teardown and no interruptions here: the guest lifetime's liveness properties do not apply (and would need every interleaving)
     liveness: [],
-    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
+    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {
     // issue 14: upstream's default-response leak (OTHER) breaks EveryNibPinReleasedOnce, GiscRefcountMatchesSavedIscs,
@@ -267,42 +268,42 @@ export const systemConfigurations: CoreConfiguration[] = [
     bounds: { types: [] },
     fine: pqapOpen,
     liveness: [],
-    invariants: [NoAqicResourcesWithoutKvmReference, NoAqicResourcesAfterUnsetKvm],
+    invariants: [NoAqicResourcesWithoutKvmReference, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-remove-queue',
     description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus removing the queue from vfio_ap (vfio_ap_mdev_remove_queue: get_update_locks_for_queue takes guests_lock, kvm->lock, mdevs_lock; reset, unlink, kfree(q) under them); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM. The guest either enables first (the remove resets it) or finds no queue (rc 01)',
     ...PQAP_FINE,
     fine: pqapRemoveQueue,
-    invariants: [NoQueueUseAfterFree, FreedQueueHoldsNothing],
+    invariants: [NoQueueUseAfterFree, FreedQueueHoldsNothing, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-mdev-remove',
     description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem, *pqap_hook loaded from the ap_matrix_mdev, vfio_ap handle_pqap) against QEMU closing the mdev (vfio_ap_mdev_unset_kvm) and userspace removing it (vfio_ap_mdev_remove: vfio_unregister_group_dev waits for the close; guests_lock, mdevs_lock, reset, unlink, list_del; vfio_put_device frees the mdev); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM',
     ...PQAP_FINE,
     fine: pqapMdevRemove,
-    invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
+    invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-probe-queue',
     description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus probing the queue into vfio_ap while its APQN is assigned to the mdev (vfio_ap_mdev_probe_queue: saved_isc initialised, get_update_locks_by_apqn takes guests_lock, kvm->lock, mdevs_lock; the link into the qtable under them); 1 VM with its fd open, the mdev open for the VM. The guest finds no queue (rc 01) until the link, then enables; v5.3: the probe is one step, the queue findable after driver_bound',
     ...PQAP_FINE,
     fine: pqapProbeQueue,
-    invariants: [NoAqicResourcesAfterUnsetKvm],
+    invariants: [NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-reset-work',
     description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept (handle_pqap: mdevs_lock, lookup, vfio_ap_irq_enable) against QEMU\'s VFIO_DEVICE_RESET (vfio_ap_mdev_ioctl under mdevs_lock: vfio_ap_mdev_reset_queues, ZAPQ then queue_work, flush_work) and the reset work (apq_reset_check on system_long_wq, no lock: TAPQ, then vfio_ap_free_aqic_resources if saved_isc is valid); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; upstream only (the reset work came in v6.6)',
     ...PQAP_FINE,
     fine: pqapResetWork,
-    invariants: [NoAqicResourcesAfterUnsetKvm],
+    invariants: [NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-close-work',
     description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept against QEMU closing the mdev (vfio_ap_mdev_unset_kvm: the hook cleared under pqap_hook_rwsem; guests_lock, kvm->lock, mdevs_lock; vfio_ap_mdev_reset_queues as ZAPQ with queue_work, then flush_work; kvm_put_kvm, matrix_mdev->kvm = NULL) and the reset work (apq_reset_check, no lock: TAPQ, vfio_ap_free_aqic_resources through q->matrix_mdev->kvm); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; upstream only',
     ...PQAP_FINE,
     fine: pqapCloseWork,
-    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm],
+    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-no-aiv',
@@ -311,6 +312,6 @@ export const systemConfigurations: CoreConfiguration[] = [
     bounds: { types: [] },
     fine: pqapClose,
     liveness: [],
-    invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm],
+    invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
 ];

@@ -181,7 +181,8 @@ export const systemVariants: CoreVariant[] = [
     configuration: 'pqap-close',
     configurations: ['pqap-close'],
     threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', (f) => lookupBeforeLock(withoutHookRwsem(f))),
-    expectedViolations: ['NoPqapHookUseAfterClear', 'NoGiscCallOnFreedKvm'],
+    // ApThreadStepPostcondition (apmut): the lookup runs without mdevs_lock (3 steps)
+    expectedViolations: ['NoPqapHookUseAfterClear', 'NoGiscCallOnFreedKvm', 'ApThreadStepPostcondition'],
   },
   {
     id: 'planted-pqap-lookup-before-remove-queue',
@@ -191,8 +192,8 @@ export const systemVariants: CoreVariant[] = [
     configuration: 'pqap-remove-queue',
     configurations: ['pqap-remove-queue'],
     threads: (threads) => editFunction(threads, 'vcpu', 'handle_pqap', lookupBeforeLock),
-    // 12 steps; QueueTypeOK too: the removed queue's region, with the AP interrupting
-    expectedViolations: ['NoQueueUseAfterFree', 'FreedQueueHoldsNothing', 'QueueTypeOK'],
+    // 12 steps; QueueTypeOK too: the removed queue's region, with the AP interrupting; ApThreadStepPostcondition (apmut): the lookup runs without mdevs_lock (4 steps)
+    expectedViolations: ['NoQueueUseAfterFree', 'FreedQueueHoldsNothing', 'QueueTypeOK', 'ApThreadStepPostcondition'],
   },
   {
     id: 'planted-remove-queue-reset-unlocked',

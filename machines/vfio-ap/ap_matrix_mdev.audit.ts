@@ -13,7 +13,7 @@ export const MDEVS =
 export const HOST_CFG =
   'host AP configuration changes (AP bus on_config_changed, on_scan_complete: adapters or domains added to or removed from the host) unplug and plug the queues of every mdev; vfio_ap_mdev_cfg_remove and vfio_ap_mdev_hot_plug_cfg lock matrix_mdev->kvm->lock without checking that a KVM is attached, and hot_plug_cfg resets the APIDs of an uninitialised bitmap when only control domains were added; to model: host config-change events, with an mdev that is not attached';
 export const GUEST_STATUS =
-  'the status the guest sees (the response code in gr1 and the condition code) is not state: PQAP(AQIC) is simply not enabled where the kernel answers 01; to model: the response code of each PQAP as state, so "told success but nothing set up" and "answered 01 while the queue is assigned" are checkable';
+  'the status the guest sees (the response code in gr1 and the condition code) is not state: PQAP(AQIC) is simply not enabled where the kernel answers 01; to model: the response code of each PQAP as state, so "told success but nothing set up" and "answered 01 while the queue is assigned" are checkable (the fine-grained configurations check the lookup\'s rc 01 branch against the hook, matrix_mdev->kvm and the qtable: ApThreadStepPostcondition)';
 export const FORCED_SIE_EXIT =
   'the guest\'s AP masks are not modelled; the forced SIE exit of kvm_s390_vcpu_block_all is a vcpu_post_run, which the vcpu machine allows at any time (being kept out of SIE until the unblock is not modelled)';
 export const LOCK_ORDER =

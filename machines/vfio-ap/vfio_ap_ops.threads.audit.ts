@@ -135,7 +135,7 @@ export const pqapRemoveQueueAudit: KernelAudit = {
       noHook: byOthers,
       noKvm: byOthers,
       noQueue: modelledAs(
-        'pqap-remove-queue: vfio_ap_mdev_remove_queue unlinked (hash_del) and freed the queue under mdevs_lock before the lookup: no queue, rc 01, nothing set up (test/machines/vfio-ap-concurrency.test.ts); the planted lookup before mdevs_lock finds it and vfio_ap_irq_enable uses the freed queue (NoQueueUseAfterFree)',
+        'pqap-remove-queue: vfio_ap_mdev_remove_queue unlinked (hash_del) and freed the queue under mdevs_lock before the lookup: no queue, rc 01, nothing set up (test/machines/vfio-ap-concurrency.test.ts); the planted lookup before mdevs_lock finds it and vfio_ap_irq_enable uses the freed queue (NoQueueUseAfterFree); the lookup\'s branch is checked against the hook, matrix_mdev->kvm and the qtable, under mdevs_lock, in every fine-grained configuration (ApThreadStepPostcondition, vfio_ap_ops.stepghost.ts)',
         `${HOOK}vfio_ap_mdev_get_queue`, `${HOOK}mutex_unlock(matrix_dev->mdevs_lock)`,
       ),
       enable: modelledAs('pqap-remove-queue: as in pqap-close; an enable through a queue found before the lock and freed since reports the use after free', `${HOOK}vfio_ap_irq_enable`),

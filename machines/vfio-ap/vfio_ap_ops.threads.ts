@@ -55,6 +55,7 @@ import { SpecError } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent, type Effects } from '../lib.ts';
 import { mdevSettle } from './ap_matrix_mdev.machine.ts';
+import { checkedApSteps, handlePqapPosts, mdevKvmPosts, movedApStep, queueBindPosts, resetWorkPosts } from './vfio_ap_ops.stepghost.ts';
 import { acquire, kfunction, mutex, named, release, rwsem, swapStatements, type KFunction, type Lock, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 
 type C = SystemContext;
@@ -140,6 +141,8 @@ export function eraOf(k: Kernel, fn: string): PqapEra {
 }
 
 const KVM_BUSY: Path = ['mdev', 'kvmBusy'];
+/** The kernel-table functions the reset, put and remove steps call (a variant replacing one runs its own code there: no step postcondition). */
+const RESET_TABLE = ['vfio_ap_mdev_reset_queues', 'vfio_ap_mdev_reset_queue', 'vfio_ap_free_aqic_resources', 'vfio_ap_mdev_remove_queue', 'vfio_unpin_pages', 'kvm_s390_gisc_unregister', 'kvm_put_kvm'];
 
 /**
  * vfio_ap's handle_pqap (the hook), inlined: under the driver lock, re-test the hook (and, since
@@ -232,7 +235,8 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
     ]);
   }
   const rw = pqap_hook_rwsem(vm);
-  return kfunction('handle_pqap', 'arch/s390/kvm/priv.c handle_pqap', [
+  // the step postconditions of v6.17-rc4 (vfio_ap_ops.stepghost.ts): the lookup and vfio_ap_irq_enable
+  return checkedApSteps(kfunction('handle_pqap', 'arch/s390/kvm/priv.c handle_pqap', [
     acquire<C>(rw, 'read', { cite: 'priv.c handle_pqap: down_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem)', sleeps: true }),
     {
       at: 'if (pqap_hook)',
@@ -244,7 +248,7 @@ export function handle_pqap(vm: number, q: number, k: Kernel, era: PqapEra = era
     deref('pqap_hook = *pqap_hook', 'priv.c handle_pqap: pqap_hook = *vcpu->kvm->arch.crypto.pqap_hook (loaded again); ret = pqap_hook(vcpu)', `vfio_ap:handle_pqap@mutex_lock(${mdevs_lock.short})`, mdevFreeable, { vm, onFail: 'up_read(pqap_hook_rwsem)' }),
     ...vfioApHandlePqap(vm, q, mdevs_lock, k, 'up_read(pqap_hook_rwsem)', 'upstream'),
     release<C>(rw, 'read', { cite: 'priv.c handle_pqap: up_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem); return' }),
-  ]);
+  ]), k, handlePqapPosts(PQAP_ISC), ['vfio_ap_irq_enable', 'vfio_ap_free_aqic_resources', 'vfio_pin_pages', 'vfio_unpin_pages', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister']);
 }
 
 /** The reset and the reference drop, under the era's locks (one step each: see the header). */
@@ -337,7 +341,7 @@ export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_a
     ]);
   }
   const rw = pqap_hook_rwsem(vm);
-  return kfunction('vfio_ap_mdev_unset_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unset_kvm (from vfio_ap_mdev_close_device)', [
+  return checkedApSteps(kfunction('vfio_ap_mdev_unset_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unset_kvm (from vfio_ap_mdev_close_device)', [
     {
       at: 'kvm = matrix_mdev->kvm',
       cite: 'vfio_ap_ops.c vfio_ap_mdev_unset_kvm: struct kvm *kvm = matrix_mdev->kvm; if (kvm && kvm->arch.crypto.crycbd) { (read without a lock)',
@@ -356,7 +360,7 @@ export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_a
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: if (kvm) mutex_unlock(&kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->guests_lock)' }),
-  ]);
+  ]), k, { ...mdevKvmPosts, ...resetWorkPosts }, RESET_TABLE);
 }
 
 /** `pqap_hook = &matrix_mdev->pqap_hook`: the matrix mdev region follows the hook. */
@@ -433,7 +437,7 @@ export function set_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_
     ]);
   }
   const rw = pqap_hook_rwsem(vm);
-  return kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm', [
+  return checkedApSteps(kfunction('vfio_ap_mdev_set_kvm', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm', [
     acquire<C>(rw, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: if (kvm->arch.crypto.crycbd) { down_write(&kvm->arch.crypto.pqap_hook_rwsem)', sleeps: true }),
     setHook('pqap_hook = &matrix_mdev->pqap_hook', 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook'),
     release<C>(rw, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: up_write(&kvm->arch.crypto.pqap_hook_rwsem)' }),
@@ -449,7 +453,7 @@ export function set_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: if (kvm) mutex_unlock(&kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->guests_lock)' }),
-  ]);
+  ]), k, mdevKvmPosts);
 }
 
 /** The two threads of `pqap-open`: the guest's PQAP(AQIC) on VM 0 for queue 0, and QEMU opening the mdev for VM 0; the era from the design unless given. */
@@ -502,7 +506,8 @@ export function lookupBeforeLock(f: F): F {
     typeof st.next === 'object' ? { ...st, next: st.next.map((b) => (b.goto === lock ? { ...b, goto: lookup } : b)) } : st.next === lock ? { ...st, next: lookup } : st;
   // the failure returns from the hook: where the hook's unlock goes (priv.c's up_read, module_put or return)
   const unlock = f.steps.find((s) => s.at === 'vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)')!;
-  const moved = { ...q, next: [{ ...found, goto: lock }, { goto: typeof unlock.next === 'string' ? unlock.next : 'return' }] };
+  // the step ghost's lock rule fails on the moved lookup: movedApStep declares its store of the ghost bit
+  const moved = movedApStep({ ...q, next: [{ ...found, goto: lock }, { goto: typeof unlock.next === 'string' ? unlock.next : 'return' }] });
   return { ...f, steps: [...f.steps.slice(0, i).map(retarget), moved, { ...l, next: found.goto }, ...f.steps.slice(i + 2)] };
 }
 
@@ -557,7 +562,7 @@ export function remove_queue(vm: number, q: number, k: Kernel, era: PqapEra = er
     run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
     next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: then }, { goto: otherwise }],
   });
-  return kfunction('vfio_ap_mdev_remove_queue', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue (AP bus remove)', [
+  return checkedApSteps(kfunction('vfio_ap_mdev_remove_queue', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove_queue (AP bus remove)', [
     acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_queue: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
     kvmTest(
       'if (q->matrix_mdev->kvm)',
@@ -577,7 +582,7 @@ export function remove_queue(vm: number, q: number, k: Kernel, era: PqapEra = er
     ),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->guests_lock)' }),
-  ]);
+  ]), k, queueBindPosts, RESET_TABLE);
 }
 
 /** The two threads of `pqap-remove-queue`: the guest's PQAP(AQIC) on VM 0 for queue 0, and the AP bus removing queue 0 from vfio_ap; the era from the design (v5.3: matrix_dev->lock only). */
@@ -735,7 +740,7 @@ export function probe_queue(vm: number, q: number, k: Kernel, era: PqapEra = era
     run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
     next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: then }, { goto: otherwise }],
   });
-  return kfunction('vfio_ap_mdev_probe_queue', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_probe_queue (AP bus probe)', [
+  return checkedApSteps(kfunction('vfio_ap_mdev_probe_queue', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_probe_queue (AP bus probe)', [
     {
       at: 'kzalloc(q); q->saved_isc = VFIO_AP_ISC_INVALID',
       cite: 'vfio_ap_ops.c vfio_ap_mdev_probe_queue: sysfs_create_group; q = kzalloc(sizeof(*q)); q->apqn = qid; q->saved_isc = VFIO_AP_ISC_INVALID; memset(&q->reset_status, 0, ...); INIT_WORK(&q->reset_work, apq_reset_check) (q not yet reachable)',
@@ -766,7 +771,7 @@ export function probe_queue(vm: number, q: number, k: Kernel, era: PqapEra = era
     ),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->guests_lock); return ret' }),
-  ]);
+  ]), k, queueBindPosts);
 }
 
 /** The two threads of `pqap-probe-queue`: the guest's PQAP(AQIC) on VM 0 for queue 0, and the AP bus probing queue 0 (its APQN assigned to the open mdev); the era from the design. */
@@ -844,11 +849,11 @@ function resetQueueAndFlush(q: number, fn: string, k: Kernel): Step<C>[] {
  */
 export function device_reset(q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_ioctl')): F {
   if (era !== 'upstream') throw new SpecError('the fine-grained VFIO_DEVICE_RESET transcribes v6.17-rc4\'s reset work (apq_reset_check on system_long_wq); before v6.6 the reset polled in place (vfio_ap_mdev_reset_queue with its retry loop): coarse only');
-  return kfunction('vfio_ap_mdev_ioctl', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl (VFIO_DEVICE_RESET)', [
+  return checkedApSteps(kfunction('vfio_ap_mdev_ioctl', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl (VFIO_DEVICE_RESET)', [
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_lock(&matrix_dev->mdevs_lock); case VFIO_DEVICE_RESET: ret = vfio_ap_mdev_reset_queues(matrix_mdev)', sleeps: true }),
     ...resetQueueAndFlush(q, 'vfio_ap_mdev_ioctl', k),
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_unlock(&matrix_dev->mdevs_lock); return ret' }),
-  ]);
+  ]), k, resetWorkPosts, RESET_TABLE);
 }
 
 /**
@@ -859,7 +864,7 @@ export function device_reset(q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio
  * unlocked; the queuer's mdevs_lock, held across flush_work, is what keeps handle_pqap out).
  */
 export function reset_work(q: number, k: Kernel): F {
-  return kfunction('apq_reset_check', 'drivers/s390/crypto/vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq)', [
+  return checkedApSteps(kfunction('apq_reset_check', 'drivers/s390/crypto/vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq)', [
     {
       at: 'msleep; ap_tapq',
       cite: 'vfio_ap_ops.c apq_reset_check: memcpy(&status, &q->reset_status); while (true) { msleep(AP_RESET_INTERVAL); status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status) (NORMAL: 0); q->reset_status not in progress: no ZAPQ again',
@@ -878,7 +883,7 @@ export function reset_work(q: number, k: Kernel): F {
         fx.raise(qSettle(q));
       },
     },
-  ]);
+  ]), k, resetWorkPosts, RESET_TABLE);
 }
 
 /** The three threads of `pqap-reset-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's VFIO_DEVICE_RESET, the reset work of queue 0. */

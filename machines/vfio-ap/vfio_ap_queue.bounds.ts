@@ -1,7 +1,7 @@
 // Configurations of the vfio-ap machines.
 import type { CoreConfiguration } from '../system/spec.ts';
 import { apAnswerInvariants } from './vfio_ap_queue.invariants.ts';
-import { apAnswerLiveness } from './vfio_ap_queue.liveness.ts';
+import { apAnswerLiveness, AqicCanBeEnabled } from './vfio_ap_queue.liveness.ts';
 
 export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
 
@@ -32,6 +32,19 @@ export const queueConfigurations: CoreConfiguration[] = [
       types: QUEUE_EVENTS,
       outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
     },
+  },
+  {
+    // issue 14 (apmut): a queue never assigned, or a PQAP(AQIC) that never reaches vfio_ap_irq_enable, breaks no safety property;
+    // AqicCanBeEnabled (AG EF) needs a queue that stays: a removed queue can never be enabled again, and with the remove
+    // every state could reach a removed one, which would satisfy any goal that excuses removed queues
+    id: 'one-queue-kept',
+    description: 'one-queue-answered without vfio_ap_mdev_remove_queue: the queue stays bound to vfio_ap, so from every state the guest can still get its interruptions enabled (AqicCanBeEnabled)',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },
+    bounds: {
+      types: QUEUE_EVENTS.filter((t) => t !== 'vfio_ap_mdev_remove_queue'),
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+    },
+    liveness: [AqicCanBeEnabled],
   },
 ];
 

@@ -169,10 +169,10 @@ export const FreedQueueHoldsNothing = inv(
 // writes the raw context (probe.unwrap), so the footprint verification sees only the kernel function.
 
 /** a queue as the ghost checks compare it (faults without GUEST_TOLD_SUCCESS, which the handle_pqap action itself records) */
-interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean }
-interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined }
+export interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean }
+export interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined }
 
-function apSnap(c: SystemContext): ApSnap {
+export function apSnap(c: SystemContext): ApSnap {
   return {
     queues: c.queues.map((q) => ({ isc: q.isc, nib: q.nib, pins: q.pins, irq: q.irq, hwIsc: q.hwIsc, hwGisa: q.hwGisa, faults: q.faults & ~FAULT.GUEST_TOLD_SUCCESS, work: q.work, freed: q.freed, assigned: q.apid && q.apqi })),
     ref: c.vms.map((k) => [...k.gisa.ref]),
@@ -188,9 +188,9 @@ function apSnap(c: SystemContext): ApSnap {
   };
 }
 
-const sameQ = (x: QSnap, y: QSnap) => x.isc === y.isc && x.nib === y.nib && x.pins === y.pins && x.irq === y.irq && x.hwIsc === y.hwIsc && x.hwGisa === y.hwGisa;
+export const sameQ = (x: QSnap, y: QSnap) => x.isc === y.isc && x.nib === y.nib && x.pins === y.pins && x.irq === y.irq && x.hwIsc === y.hwIsc && x.hwGisa === y.hwGisa;
 /** the AP holds no interruption for the queue (ap_aqic ir=0 took, or a reset completed) */
-const apOff = (x: QSnap) => !x.irq && x.hwGisa === -1 && x.hwIsc === ISC_INVALID;
+export const apOff = (x: QSnap) => !x.irq && x.hwGisa === -1 && x.hwIsc === ISC_INVALID;
 
 /**
  * vfio_ap_free_aqic_resources(q) as v6.17-rc4 has it: with a valid saved_isc and matrix_mdev->kvm set,
@@ -199,7 +199,7 @@ const apOff = (x: QSnap) => !x.irq && x.hwGisa === -1 && x.hwIsc === ISC_INVALID
  * ISC whose registration it dropped (or -1) and the fault bits the lifetime tracker may add (the WARN path's
  * unpin with the GISC still registered).
  */
-function freedAqic(b: QSnap, a: QSnap, kvm: number): { ok: boolean; dropped: number; faults: number } {
+export function freedAqic(b: QSnap, a: QSnap, kvm: number): { ok: boolean; dropped: number; faults: number } {
   const warn = b.isc !== ISC_INVALID && kvm < 0;
   const pins = b.pins - (b.nib ? 1 : 0);
   if (warn) return { ok: a.isc === b.isc && !a.nib && a.pins === pins, dropped: -1, faults: b.nib ? FAULT.UNPIN_BEFORE_UNREGISTER : 0 };
@@ -207,7 +207,7 @@ function freedAqic(b: QSnap, a: QSnap, kvm: number): { ok: boolean; dropped: num
 }
 
 /** every VM's ref_count[] moved by exactly `delta` (isc -> change) in VM `vm`, nothing elsewhere; freed VMs are the destroy's business */
-function refsMoved(b: ApSnap, a: ApSnap, vm: number, delta: Map<number, number>): boolean {
+export function refsMoved(b: ApSnap, a: ApSnap, vm: number, delta: Map<number, number>): boolean {
   return a.ref.every((r, v) => !a.origin[v] || r.every((n, i) => n === b.ref[v]![i]! + (v === vm ? (delta.get(i) ?? 0) : 0)));
 }
 
@@ -225,7 +225,7 @@ const add = (m: Map<number, number>, isc: number, d: number) => { if (isc !== IS
  * path (end_free): the AP's interruptions off unless the IR bit never cleared or the AQIC never took; it answers
  * BUSY after 6 busy answers, NOT_OPER for a non-operational AP, else NORMAL. No other queue changes, no lifetime finding.
  */
-function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status: unknown): boolean {
+export function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status: unknown): boolean {
   const qb = b.queues[q]!;
   const qa = a.queues[q]!;
   const vm = b.kvm;
@@ -276,7 +276,7 @@ function airqPost(b: ApSnap, a: ApSnap, q: number): boolean {
 }
 
 /** what vfio_ap_mdev_reset_queue leaves for ZAPQ answer `zapq` (undefined: the coarse one-step reset) with matrix_mdev->kvm `kvm`; the ISC whose registration it dropped */
-function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined): { ok: boolean; dropped: number } {
+export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined): { ok: boolean; dropped: number } {
   if (zapq === undefined || qb.work === undefined) {
     // ZAPQ NORMAL and the reset work's done branch in one step: the AP's interruptions off, the AQIC resources freed
     const f = freedAqic(qb, qa, kvm);
@@ -306,7 +306,7 @@ const putOnce = (b: ApSnap, a: ApSnap) =>
  * (a queue holding nothing needs none), one that left it is not (the AP presents nothing for it, saved_isc and saved_iova
  * go with q); then kfree(q).
  */
-function resetStepPost(op: 'close' | 'flush' | 'remove', b: ApSnap, a: ApSnap, e: SpecEvent, q: number): boolean {
+export function resetStepPost(op: 'close' | 'flush' | 'remove', b: ApSnap, a: ApSnap, e: SpecEvent, q: number): boolean {
   if (op === 'close' && b.kvm < 0) return a.kvm === b.kvm && a.hook === b.hook && a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults);
   if (op === 'flush') return putOnce(b, a) && a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults && x.work === b.queues[i]!.work);
   const dropped = new Map<number, number>();

@@ -1,5 +1,6 @@
-// Liveness of vfio_ap queues: the reset work and the close waiting for it (issue 12, apAnswers configurations).
-import type { SystemContext } from '../context.ts';
+// Liveness of vfio_ap queues: the reset work and the close waiting for it (issue 12, apAnswers configurations);
+// that the guest can enable the interruptions of an assigned queue (issue 14, apmut).
+import { ISC_INVALID, type SystemContext } from '../context.ts';
 import type { LivenessProperty } from '../../src/spec.ts';
 
 export const ResetWorkCanFinish: LivenessProperty<SystemContext> = {
@@ -10,3 +11,15 @@ export const ResetWorkCanFinish: LivenessProperty<SystemContext> = {
 };
 
 export const apAnswerLiveness = [ResetWorkCanFinish];
+
+/**
+ * Checked in one-queue-kept (one-queue-answered without the remove: not in one-queue, where upstream's default-response
+ * leak fills the pin bound and the bounds then stop every PQAP(AQIC) ir=1, a state where enabling is unreachable by
+ * construction; not where the queue can be removed, which no later event undoes).
+ */
+export const AqicCanBeEnabled: LivenessProperty<SystemContext> = {
+  name: 'AqicCanBeEnabled',
+  cite: 'vfio_ap_ops.c (v6.17-rc4): assign_adapter_store/assign_domain_store put the APQN in the matrix, vfio_ap_mdev_set_kvm (open_device) sets kvm->arch.crypto.pqap_hook and matrix_mdev->kvm, and handle_pqap ("If IR bit(16) is set we enable the interrupt") calls vfio_ap_irq_enable for a queue of the mdev\'s qtable, which on ap_aqic NORMAL saves the ISC and leaves the AP interrupting (priv.c handle_pqap: the intercept reaches the hook whenever it is set); so from every state (the queue bound to vfio_ap) userspace and the guest can still get the queue\'s interruptions enabled',
+  kind: 'alwaysReachable',
+  q: ({ context }) => context.queues.some((q) => q.irq && q.isc !== ISC_INVALID),
+};

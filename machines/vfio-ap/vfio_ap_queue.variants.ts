@@ -27,6 +27,8 @@ export const upstreamQueue: CoreVariant = {
   // without the OTHER response upstream keeps every pin and registration balanced (issue 14: the properties it breaks there see the other paths here)
   expectedViolationsIn: {
     'one-queue-answered': [],
+    // apmut: the queue stays bound; AqicCanBeEnabled holds
+    'one-queue-kept': [],
     // issue 12: every ZAPQ/TAPQ/AQIC ir=0 answer the driver handles: all hold
     'ap-answers': [],
     // vfio_ap_mdev_reset_queue's default case (ZAPQ answered e.g. 01) and apq_status_check's -EIO (TAPQ likewise)
@@ -106,6 +108,23 @@ export const queueVariants: CoreVariant[] = [
     // AqicStepPostcondition: the 07 path moved ref_count[3]; ResetStepPostcondition: the close's unregister of the saved ISC the
     // second unregister took is refused (-EINVAL), ref_count does not move
     expectedViolations: ['NoUnbalancedGiscUnregister', 'GiscRefcountMatchesSavedIscs', 'AqicStepPostcondition', 'ResetStepPostcondition'],
+  },
+  {
+    // issue 14 (apmut): AqicCanBeEnabled's planted bug
+    id: 'planted-set-kvm-without-hook',
+    description: 'planted bug: vfio_ap_mdev_set_kvm takes the KVM reference and stores matrix_mdev->kvm but never stores kvm->arch.crypto.pqap_hook: priv.c handle_pqap finds no hook ("No hook means no driver to enable the SIE CRYCB and no queues") and answers every PQAP(AQIC) rc 01, so the guest never gets its queue\'s interruptions; nothing is leaked or freed early, and the close (which vfio_ap_mdev_close_device reaches only through an open mdev region) never runs',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm (v6.17-rc4) without kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook',
+    configuration: 'one-queue-kept',
+    configurations: ['one-queue-kept'],
+    kernel: {
+      vfio_ap_mdev_set_kvm(c, vm) {
+        this.kvm_get_kvm(c, vm);
+        c.mdev.kvmRef = true;
+        c.mdev.kvm = vm;
+      },
+    },
+    // MdevTypeOK (1 step): the mdev region is open without the hook; AqicCanBeEnabled (the initial state): no PQAP ever reaches vfio_ap
+    expectedViolations: ['MdevTypeOK', 'AqicCanBeEnabled'],
   },
 ];
 

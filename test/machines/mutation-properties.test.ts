@@ -60,6 +60,25 @@ describe('KvmUsersCountIsItsHolders (users_count = the VM fd + vfio_ap\'s kvm_ge
   });
 });
 
+describe('AqicCanBeEnabled (apmut: from every state the guest can still get its assigned queue\'s interruptions enabled; one-queue-kept)', () => {
+  it('upstream holds it in one-queue-kept (14 states, every result as expected)', () => {
+    const r = checkModel(queueSpec.model('upstream', 'one-queue-kept'));
+    expect(mismatches(r)).toEqual([]);
+    expect(result(r, 'AqicCanBeEnabled').holds).toBe(true);
+    expect(r.states).toBe(14);
+  });
+
+  it('planted-set-kvm-without-hook breaks it from the initial state; MdevTypeOK sees the open mdev without its hook (1 step)', () => {
+    const r = checkModel(queueSpec.model('planted-set-kvm-without-hook', 'one-queue-kept'));
+    expect(mismatches(r)).toEqual([]);
+    expect(violated(r)).toEqual(['AqicCanBeEnabled', 'MdevTypeOK']);
+    // by hand: only vfio_ap_mdev_set_kvm stores mdev.hook, and PQAP_AQIC needs it (the pqap_hook guard), so no PQAP ever reaches
+    // vfio_ap_irq_enable and no state with interruptions enabled is reachable, not even from the initial state
+    expect(events(result(r, 'AqicCanBeEnabled').trace)).toEqual([]);
+    expect(events(result(r, 'MdevTypeOK').trace)).toEqual(['vfio_ap_mdev_open_device']);
+  });
+});
+
 describe('one-queue-answered and answered: every ap_aqic outcome but the OTHER response upstream leaks on', () => {
   it('upstream breaks EveryNibPinReleasedOnce and GiscRefcountMatchesSavedIscs in one-queue (the OTHER leak) and nothing in one-queue-answered', () => {
     expect(violated(checkModel(queueSpec.model('upstream', 'one-queue')))).toEqual(['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs']);

@@ -10,6 +10,10 @@ import { ISC_INVALID } from '../../machines/context.ts';
 import { replay } from '../../src/check/check.ts';
 import { explore } from '../../src/check/explore.ts';
 import { threadEventsOf as events, threadTraces as traces } from './vfio-ap-threads.ts';
+import { systemVariants } from '../../machines/system/system.variants.ts';
+import type { CoreVariant } from '../../machines/system/spec.ts';
+import { editFunction } from '../../machines/kthread.ts';
+import { HANDLE_PQAP_AT, replantApStep } from '../../machines/vfio-ap/vfio_ap_ops.stepghost.ts';
 
 const C = 'pqap-remove-queue';
 
@@ -69,7 +73,9 @@ describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queu
 
   it('planted: the lookup before mdevs_lock; the whole remove runs between them and vfio_ap_irq_enable uses the freed queue (12 steps)', () => {
     const t = traces(systemSpec.model('planted-pqap-lookup-before-remove-queue', C));
-    expect(Object.keys(t).sort()).toEqual(['FreedQueueHoldsNothing', 'NoQueueUseAfterFree', 'QueueTypeOK']);
+    expect(Object.keys(t).sort()).toEqual(['ApThreadStepPostcondition', 'FreedQueueHoldsNothing', 'NoQueueUseAfterFree', 'QueueTypeOK']);
+    // the step ghost: vfio_ap_mdev_get_queue before mutex_lock(&matrix_dev->mdevs_lock) (4 steps)
+    expect(t.ApThreadStepPostcondition).toEqual([...PQAP_TO_LOCK, 'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue']);
     const uaf = [
       ...PQAP_TO_LOCK,
       'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue',
@@ -103,6 +109,43 @@ describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queu
     expect(ctx(last).queues[0]).toMatchObject({ freed: true, isc: 3, nib: true, pins: 1, irq: true });
     expect(ctx(last).vms[0].gisa.ref[3]).toBe(1);
     expect(ctx(last).threads.found.vcpu ?? 0).toBe(0); // the PQAP used a live queue: no use after free
+  });
+});
+
+describe('ApThreadStepPostcondition (apmut): what handle_pqap\'s lookup and vfio_ap_irq_enable must do, step by step', () => {
+  /** pqap-remove-queue with the vcpu's step `at` replaced by `body` (test only), still checked by the step ghost. */
+  function withStep(id: string, at: string, body: Parameters<typeof replantApStep>[1]): CoreVariant {
+    return {
+      id,
+      description: 'test only',
+      cite: 'test only',
+      configuration: C,
+      configurations: [C],
+      threads: (th) => editFunction(th, 'vcpu', 'handle_pqap', (f) => ({ ...f, steps: f.steps.map((st) => (st.at === at ? replantApStep(st, body) : st)) })),
+      expectedViolations: ['ApThreadStepPostcondition'],
+    };
+  }
+  const violations = (v: CoreVariant) => {
+    (systemVariants as CoreVariant[]).push(v);
+    try {
+      return traces(systemSpec.model(v.id, C));
+    } finally {
+      (systemVariants as CoreVariant[]).splice(systemVariants.indexOf(v), 1);
+    }
+  };
+
+  it('a lookup that finds no queue although the hook, matrix_mdev->kvm and the APQN are there: only the ghost sees it (5 steps)', () => {
+    // by hand: in the initial state the hook and matrix_mdev->kvm are VM 0's and queue 0 is assigned and linked, so the first
+    // lookup, 5 steps in (down_read, the hook test, *pqap_hook, mutex_lock, the lookup), must find it; answering rc 01 leaks nothing
+    const t = violations(withStep('test-lookup-never-finds', HANDLE_PQAP_AT.lookup, () => (_c, t) => void (t.local.found = false)));
+    expect(Object.keys(t)).toEqual(['ApThreadStepPostcondition']);
+    expect(t.ApThreadStepPostcondition).toEqual([...PQAP_TO_LOCK, 'vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)', 'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue']);
+  });
+
+  it('a vfio_ap_irq_enable that does nothing: the queue is not enabled after ap_aqic NORMAL (6 steps)', () => {
+    const t = violations(withStep('test-enable-does-nothing', HANDLE_PQAP_AT.enable, () => () => {}));
+    expect(Object.keys(t)).toEqual(['ApThreadStepPostcondition']);
+    expect(t.ApThreadStepPostcondition).toEqual([...PQAP_TO_LOCK, 'vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)', 'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue', 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable']);
   });
 });
 
