@@ -479,3 +479,10 @@ export const EcaAivImpliesGisa = inv(
   ({ context }) => context.vms.every((k) => k.aiv !== true || k.gisa.origin),
   { context: [['vms', '*', 'aiv'], ['vms', '*', 'gisa', 'origin'], ['vms', 'length']] },
 );
+
+export const PvEnableDisablesGisa = inv(
+  'PvEnableDisablesGisa',
+  'kvm-s390.c kvm_s390_cpus_to_pv: "Disable the GISA if the ultravisor does not support AIV." (kvm_s390_gisa_disable): once KVM_PV_ENABLE has returned (the pv thread done), gi->origin is NULL and the vcpu has no ECA_AIV',
+  ({ value, context }) => (value as Record<string, unknown>).pv !== 'done' || context.vms.every((k) => !k.gisa.origin && k.aiv !== true),
+  { value: [['pv']], context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'aiv'], ['vms', 'length']] },
+);
