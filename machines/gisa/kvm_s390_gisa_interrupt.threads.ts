@@ -243,7 +243,7 @@ const nullOrigin = named('gi->origin NULL', (c: C, t: ThreadView) => !vmOf(c, vm
 
 /**
  * `gisa_set_iam(gi->origin, gi->alert.mask)` under ref_lock: one cmpxchg loop, -EBUSY (ignored) while listed.
- * With gi->origin NULL the C loads and cmpxchgs word 0 at address 0, not the GISA: reported
+ * With gi->origin NULL the C loads word 0 at address 0 (and may cmpxchg it), not the GISA: reported
  * (FAULT.GISA_NULL_ORIGIN_USE), the GISA untouched, the function goes on to its unlock.
  */
 const setIam = (fn: string, vm: number, k: Kernel): Step<C> => ({
