@@ -10,7 +10,7 @@ import type { SystemContext } from '../context.ts';
 import { AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GiscCallSeesGisa, GisaInitNotListed, PvEnableDisablesGisa, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
 import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
-import { kvm_s390_handle_pv_enable, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
+import { kvm_s390_handle_pv_disable, kvm_s390_handle_pv_enable, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
 
 /** The coarse events the threads replace: the regions leave their transitions out. */
 const REPLACED = new Set(['gisa_vcpu_kicker', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', 'gisa_get_ipm_or_restore_iam']);
@@ -92,6 +92,24 @@ function pvEnable(other: 'reset-work' | 'pqap') {
   };
 }
 
+/**
+ * `pv` (KVM_PV_DISABLE: kvm->lock, kvm_s390_gisa_enable -> kvm_s390_gisa_init step by step) against
+ * `driver` (the reset work unregistering ISC 3), one VM whose GISA KVM_PV_ENABLE disabled with ISC 3
+ * registered: origin NULL (`useGisa: false` gives the disabled region), alert.mask 0, ref_count[3] = 1.
+ */
+function pvDisable() {
+  return (_params: { vms: number }, k: Kernel): FineParts => ({
+    threads: [
+      { name: 'pv', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [kvm_s390_handle_pv_disable(0)] },
+      { name: 'driver', actor: 'kernel', ix: { vm: 0 }, once: true, fns: [resetWorkUnregister(0, 3, k)] },
+    ],
+    gib: { kickers: [], omit: REPLACED, design: k.design },
+    gisa: () => ({ omit: REPLACED }),
+    // kvm_s390_gisa_destroy zeroed alert.mask and the IAM but not ref_count[]
+    initial: (c: SystemContext) => void Object.assign(c.vms[0]!.gisa, { mask: 0, iam: 0 }),
+  });
+}
+
 const pvSwitchConfigurations: CoreConfiguration[] = [
   {
     id: 'pv-enable-unregister',
@@ -108,6 +126,14 @@ const pvSwitchConfigurations: CoreConfiguration[] = [
     bounds: { types: [] },
     fine: pvEnable('pqap'),
     invariants: [GiscCallSeesGisa, EcaAivImpliesGisa, PvEnableDisablesGisa, AlertMaskZeroAtDestroy],
+  },
+  {
+    id: 'pv-disable-unregister',
+    description: 'fine-grained, 2 threads: KVM_PV_DISABLE (kvm_s390_handle_pv under kvm->lock: kvm_s390_cpus_from_pv -> kvm_s390_gisa_enable -> kvm_s390_gisa_init: gi->origin, alert.mask = 0, spin_lock_init(ref_lock), the memset, step by step) against vfio_ap\'s reset work unregistering ISC 3; the GISA was disabled by KVM_PV_ENABLE with ISC 3 registered (origin NULL, alert.mask 0, ref_count[3] = 1); no adapter interruption, no kicker',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, useGisa: false },
+    bounds: { types: [] },
+    fine: pvDisable(),
+    invariants: [GiscCallSeesGisa],
   },
 ];
 

@@ -73,6 +73,11 @@ export const gisaVariants: CoreVariant[] = [
       // test; but a PQAP finished before the switch leaves ISC 3 registered (and, in the kernel, the AP enabled with this
       // GISA's address): the disable WARNs (14 steps) and clears alert.mask under ref_count[3] = 1 (15)
       'pv-enable-pqap': ['AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+      // issue 12 (pvswitch), finding: KVM_PV_DISABLE's kvm_s390_gisa_init stores gi->origin first; the reset work's unregister
+      // passes its -ENODEV test and takes ref_lock, then spin_lock_init(&gi->alert.ref_lock) re-initialises the held lock and
+      // the unregister's spin_unlock releases a lock it does not hold (10 steps); the stale ref_count[3] = 1 of the
+      // registration held across the switch is not in the re-initialised alert.mask (3 steps, the pv-switch finding)
+      'pv-disable-unregister': ['ReleaseOnlyByOwner', 'AlertMaskIsRegisteredIscs'],
     },
   },
   {
@@ -429,12 +434,15 @@ export const gisaVariants: CoreVariant[] = [
   {
     id: 'reset-under-kvm-lock',
     description:
-      'proposed fix of the pv-enable-unregister finding: vfio_ap_mdev_ioctl takes get_update_locks_for_mdev (guests_lock, kvm->lock, mdevs_lock) for VFIO_DEVICE_RESET, as vfio_ap_mdev_unset_kvm does, so kvm->lock, which kvm_s390_handle_pv holds across the switch, is held across the flush_work that waits for the reset work\'s kvm_s390_gisc_unregister: the unregister sees the GISA or -ENODEV. The switch under a registration still WARNs: the kernel relies on QEMU resetting the queues before KVM_PV_ENABLE',
+      'proposed fix of the pv-enable-unregister and pv-disable-unregister findings: vfio_ap_mdev_ioctl takes get_update_locks_for_mdev (guests_lock, kvm->lock, mdevs_lock) for VFIO_DEVICE_RESET, as vfio_ap_mdev_unset_kvm does, so kvm->lock, which kvm_s390_handle_pv holds across the switch, is held across the flush_work that waits for the reset work\'s kvm_s390_gisc_unregister: the unregister sees the GISA or -ENODEV. The switch under a registration still WARNs: the kernel relies on QEMU resetting the queues before KVM_PV_ENABLE',
     cite: 'proposed: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) under get_update_locks_for_mdev; arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv (mutex_lock(&kvm->lock))',
     configuration: 'pv-enable-unregister',
-    configurations: ['pv-enable-unregister'],
+    configurations: ['pv-enable-unregister', 'pv-disable-unregister'],
     threads: (threads) => editFunction(threads, 'driver', RESET_WORK, (f) => underKvmLock(f, 0)),
     expectedViolations: ['AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+    // KVM_PV_DISABLE holds kvm->lock too: the unregister runs before the re-enable (-ENODEV) or after it, never inside
+    // kvm_s390_gisa_init; the stale ref_count[3] stays
+    expectedViolationsIn: { 'pv-disable-unregister': ['AlertMaskIsRegisteredIscs'] },
   },
   {
     id: 'planted-gisa-disable-without-vcpu-mutex',

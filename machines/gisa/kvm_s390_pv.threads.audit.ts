@@ -1,5 +1,5 @@
 // The names the fine-grained PV-switch configurations of kvm_s390_gisa_interrupt add
-// (machines/gisa/kvm_s390_pv.threads.ts: pv-enable-unregister, pv-enable-pqap; issue 12, branch
+// (machines/gisa/kvm_s390_pv.threads.ts: pv-enable-unregister, pv-enable-pqap, pv-disable-unregister; issue 12, branch
 // pvswitch), by the branch of the C each step executes. Composed into the GISA machine's audit
 // after its own: a branch marked here as modelled wins over the own audit's mark (the race
 // branches of kvm_s390_gisc_register/unregister, missing there), and the steps join its names;
@@ -28,8 +28,27 @@ export const pvSwitchAudit: KernelAudit = {
       enable: modelledAs('pv-enable-*: kvm->lock taken and dropped around the switch; kvm_s390_pv_init_vm, ESCA and the COW unsharing write no GISA field (one step each would add nothing)', 'kvm_s390_handle_pv@mutex_lock(kvm->lock)', 'kvm_s390_handle_pv@mutex_unlock(kvm->lock)'),
       enableFail: byOthers,
       prepare: byOthers,
-      disable: byOthers,
+      disable: modelledAs('pv-disable-unregister: kvm->lock taken and dropped around it; kvm_s390_pv_deinit_cleanup_all writes no GISA field', 'kvm_s390_handle_pv@mutex_lock(kvm->lock)', 'kvm_s390_handle_pv@mutex_unlock(kvm->lock)'),
       other: byOthers,
+    }),
+    entry(K.kvm_s390_cpus_from_pv, {
+      destroy: byOthers,
+      enable: modelledAs('pv-disable-unregister: use_gisa set; the PV vcpus\' destroy (under each vcpu->mutex) writes no GISA field and is not a step', 'kvm_s390_gisa_enable@if (gi->origin)'),
+      noUse: byOthers,
+    }),
+    entry(K.kvm_s390_gisa_enable, {
+      set: modelledAs('pv-disable-unregister: the unlocked test of gi->origin', 'kvm_s390_gisa_enable@if (gi->origin)'),
+      init: modelledAs('pv-disable-unregister: kvm_s390_gisa_init\'s stores as steps (below)', 'kvm_s390_gisa_init@gi->origin = &sie_page2->gisa'),
+      noDesc: byOthers,
+      vcpus: byOthers,
+    }),
+    entry(K.kvm_s390_gisa_init, {
+      noAiv: byOthers,
+      init: byOthers,
+      reinit: modelledAs(
+        'pv-disable-unregister: gi->origin, alert.mask = 0, spin_lock_init(ref_lock) (which sets the lock free whoever holds it; expires and hrtimer_setup folded into it: nothing here reads them), the memset with next_alert (IPM, IAM 0), each a step; ref_count[] kept',
+        'kvm_s390_gisa_init@gi->origin = &sie_page2->gisa', 'kvm_s390_gisa_init@alert_mask = 0', 'kvm_s390_gisa_init@spin_lock_init(ref_lock)', 'kvm_s390_gisa_init@memset(gi->origin, 0)',
+      ),
     }),
     entry(K.kvm_s390_gisa_disable, {
       none: modelledAs('pv-enable-*: the unlocked test of gi->origin', 'kvm_s390_gisa_disable@if (!gi->origin)'),
@@ -76,7 +95,7 @@ export const pvSwitchAudit: KernelAudit = {
     entry(K.apq_reset_check, {
       busy: byOthers,
       rezap: byOthers,
-      done: modelledAs('pv-enable-unregister: the TAPQ and the saved_isc test are not steps (no PV step touches them); vfio_ap_free_aqic_resources\'s kvm_s390_gisc_unregister is, inlined', 'kvm_s390_gisc_unregister@if (!gi->origin)'),
+      done: modelledAs('pv-enable-unregister, pv-disable-unregister: the TAPQ and the saved_isc test are not steps (no PV step touches them); vfio_ap_free_aqic_resources\'s kvm_s390_gisc_unregister is, inlined', 'kvm_s390_gisc_unregister@if (!gi->origin)'),
       eio: byOthers,
     }),
   ],

@@ -1,7 +1,7 @@
 /**
  * The protected-virtualization switch against the GISA's users, at the kernel's own granularity
  * (machines/kthread.ts; issues 11 and 12, branch pvswitch), for the fine-grained configurations
- * `pv-enable-unregister` and `pv-enable-pqap` of kvm_s390_gisa_interrupt. Threads:
+ * `pv-enable-unregister`, `pv-enable-pqap` and `pv-disable-unregister` of kvm_s390_gisa_interrupt. Threads:
  *
  * - `pv`: QEMU's KVM_PV_ENABLE on the VM fd, on a host whose ultravisor lacks AIV:
  *   kvm_s390_handle_pv takes kvm->lock; kvm_s390_cpus_to_pv -> kvm_s390_gisa_disable clears
@@ -12,6 +12,8 @@
  *   vfio_ap_free_aqic_resources -> kvm_s390_gisc_unregister(kvm, saved_isc), queued and flushed by
  *   VFIO_DEVICE_RESET (vfio_ap_mdev_ioctl), which holds matrix_dev->mdevs_lock only: neither
  *   kvm->lock nor a vcpu->mutex orders it against the switch.
+ * - `pv` in pv-disable-unregister: KVM_PV_DISABLE (kvm->lock; kvm_s390_cpus_from_pv ->
+ *   kvm_s390_gisa_enable -> kvm_s390_gisa_init's stores, each a step) against the same `driver`.
  * - `vcpu` (pv-enable-pqap): a vcpu in KVM_RUN (kvm_vcpu_ioctl holds vcpu->mutex) intercepts the
  *   guest's PQAP(AQIC) ir=1: vfio_ap handle_pqap tests ECA_AIV (-EOPNOTSUPP: the PQAP goes to
  *   userspace), then vfio_ap_irq_enable reads gi->origin for the AQIC's GISA address and calls
@@ -26,14 +28,15 @@
  * adapter interruption, so hrtimer_cancel waits for nothing).
  *
  * Kernel: arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv, kvm_s390_cpus_to_pv;
- * arch/s390/kvm/interrupt.c kvm_s390_gisa_disable, kvm_s390_gisa_destroy,
+ * arch/s390/kvm/interrupt.c kvm_s390_gisa_disable, kvm_s390_gisa_destroy, kvm_s390_gisa_enable, kvm_s390_gisa_init,
  * kvm_s390_gisc_register, kvm_s390_gisc_unregister; drivers/s390/crypto/vfio_ap_ops.c
  * handle_pqap, vfio_ap_irq_enable, apq_reset_check, vfio_ap_free_aqic_resources,
  * vfio_ap_mdev_ioctl. Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 import type { SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
-import { acquire, kfunction, mutex, named, pcOf, release, type KFunction, type Lock, type Path, type Step, type ThreadView } from '../kthread.ts';
+import { acquire, kfunction, lockPath, mutex, named, pcOf, release, type KFunction, type Lock, type Path, type Step, type ThreadView } from '../kthread.ts';
+import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { vmOf } from '../lib.ts';
 import { gisaPvSettle, gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
 import { gisa_destroy, gisc_register, gisc_unregister, inlined } from './kvm_s390_gisa_interrupt.threads.ts';
@@ -60,6 +63,8 @@ export const PV_AT = {
   vcpuUnlock: 'kvm_s390_gisa_disable@mutex_unlock(vcpu->mutex)',
   destroy: 'kvm_s390_gisa_destroy@WARN(alert_mask != 0)',
   aivTest: 'vfio_ap:handle_pqap@if (!(eca & ECA_AIV))',
+  initOrigin: 'kvm_s390_gisa_init@gi->origin = &sie_page2->gisa',
+  lockInit: 'kvm_s390_gisa_init@spin_lock_init(ref_lock)',
 } as const;
 
 /**
@@ -174,6 +179,64 @@ export function kvmRunPqap(vm: number, gisc: number, k: Kernel): F {
     release<C>(vcpu_mutex(vm), 'write', { cite: 'kvm_main.c kvm_vcpu_ioctl: mutex_unlock(&vcpu->mutex) (KVM_RUN returns to userspace)' }),
   ]);
 }
+
+/**
+ * KVM_PV_DISABLE of VM vm whose GISA KVM_PV_ENABLE disabled (use_gisa set), as far as the GISA sees
+ * it: `mutex_lock(&kvm->lock)`; kvm_s390_cpus_from_pv (the PV vcpus destroyed: no GISA field), then
+ * `if (use_gisa) kvm_s390_gisa_enable(kvm)`: `if (gi->origin) return; kvm_s390_gisa_init(kvm)`:
+ * `gi->origin = &kvm->arch.sie_page2->gisa; gi->alert.mask = 0; spin_lock_init(&gi->alert.ref_lock);
+ * gi->expires = ...; hrtimer_setup(...); memset(gi->origin, 0, ...); gi->origin->next_alert = ...`
+ * (the stores another CPU can see apart, each a step; expires and the timer setup are folded into
+ * spin_lock_init's: nothing here reads them); no vcpu (the ECA_AIV loop is empty);
+ * `mutex_unlock(&kvm->lock)`.
+ */
+export function kvm_s390_handle_pv_disable(vm: number): F {
+  const lock = kvm_lock(vm);
+  const unlockKvm = pcOf(PV_DISABLE, `mutex_unlock(${lock.short})`);
+  const refLock = ref_lock(vm);
+  const g: Path = ['vms', vm, 'gisa'];
+  return kfunction(PV_DISABLE, 'arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE) -> kvm_s390_cpus_from_pv -> interrupt.c kvm_s390_gisa_enable -> kvm_s390_gisa_init', [
+    acquire<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_lock(&kvm->lock)', sleeps: true }),
+    {
+      at: 'kvm_s390_gisa_enable@if (gi->origin)',
+      cite: 'kvm-s390.c kvm_s390_cpus_from_pv: if (use_gisa) kvm_s390_gisa_enable(kvm); interrupt.c kvm_s390_gisa_enable: if (gi->origin) return',
+      reads: [[...g, 'origin']],
+      next: [{ if: named('gi->origin', (c: C, t) => vmOf(c, vmIx(t)).gisa.origin), goto: unlockKvm }, { goto: PV_AT.initOrigin }],
+    },
+    {
+      at: PV_AT.initOrigin,
+      cite: 'interrupt.c kvm_s390_gisa_init: gi->origin = &kvm->arch.sie_page2->gisa',
+      writes: [[...g, 'origin']],
+      raises: [gisaPvSettle(vm).params.type],
+      run: (c, t, fx) => {
+        vmOf(c, vmIx(t)).gisa.origin = true;
+        fx.raise({ ...gisaPvSettle(vmIx(t)).params }); // the GISA region follows gi->origin
+      },
+    },
+    {
+      at: 'kvm_s390_gisa_init@alert_mask = 0',
+      cite: 'interrupt.c kvm_s390_gisa_init: gi->alert.mask = 0 (alert.ref_count[] left as it is)',
+      writes: [[...g, 'mask']],
+      run: (c, t) => void (vmOf(c, vmIx(t)).gisa.mask = 0),
+    },
+    {
+      // the lock word set to unlocked whoever holds it: a holder's spin_unlock then releases a lock it does not hold
+      at: PV_AT.lockInit,
+      cite: 'interrupt.c kvm_s390_gisa_init: spin_lock_init(&gi->alert.ref_lock); gi->expires = 50 * 1000; hrtimer_setup(&gi->timer, gisa_vcpu_kicker, ...)',
+      writes: [lockPath(refLock)],
+      run: (c) => void (c.threads!.locks[refLock.key] = null),
+    },
+    {
+      at: 'kvm_s390_gisa_init@memset(gi->origin, 0)',
+      cite: 'interrupt.c kvm_s390_gisa_init: memset(gi->origin, 0, sizeof(struct kvm_s390_gisa)); gi->origin->next_alert = (u32)virt_to_phys(gi->origin)',
+      writes: [[...g, 'ipm'], [...g, 'iam']],
+      run: (c, t) => void Object.assign(vmOf(c, vmIx(t)).gisa, { ipm: 0, iam: 0 }),
+    },
+    release<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_unlock(&kvm->lock)' }),
+  ]);
+}
+/** KVM_PV_DISABLE runs the same ioctl handler. */
+export const PV_DISABLE = PV_ENABLE;
 
 // ---- planted reorderings of kvm_s390_gisa_disable (variants; kvm_s390_gisa_interrupt.variants.ts) ----
 

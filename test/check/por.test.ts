@@ -52,7 +52,7 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
       for (const v of ['upstream', planted]) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/${c}`);
     }
     // KVM_PV_ENABLE against the reset work's unregister and the PQAP intercept (issue 12, pvswitch): upstream, the proposed fix, both planted reorders
-    for (const [c, v] of [['pv-enable-unregister', 'upstream'], ['pv-enable-unregister', 'reset-under-kvm-lock'], ['pv-enable-pqap', 'upstream'], ['pv-enable-pqap', 'planted-gisa-disable-without-vcpu-mutex'], ['pv-enable-pqap', 'planted-gisa-destroy-before-aiv-clear']]) {
+    for (const [c, v] of [['pv-enable-unregister', 'upstream'], ['pv-enable-unregister', 'reset-under-kvm-lock'], ['pv-enable-pqap', 'upstream'], ['pv-enable-pqap', 'planted-gisa-disable-without-vcpu-mutex'], ['pv-enable-pqap', 'planted-gisa-destroy-before-aiv-clear'], ['pv-disable-unregister', 'upstream']]) {
       expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${v}/${c}`);
     }
   });

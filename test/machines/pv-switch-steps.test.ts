@@ -1,6 +1,7 @@
-// Issue 12 (branch pvswitch): KVM_PV_ENABLE step by step against the GISA's users, the
-// configurations pv-enable-unregister (VFIO_DEVICE_RESET's reset work unregistering ISC 3) and
-// pv-enable-pqap (a vcpu's PQAP(AQIC) registering ISC 3 under vcpu->mutex)
+// Issue 12 (branch pvswitch): the PV switch step by step against the GISA's users, the
+// configurations pv-enable-unregister (VFIO_DEVICE_RESET's reset work unregistering ISC 3),
+// pv-enable-pqap (a vcpu's PQAP(AQIC) registering ISC 3 under vcpu->mutex) and
+// pv-disable-unregister (KVM_PV_DISABLE's re-initialisation against the reset work)
 // (machines/gisa/kvm_s390_pv.threads.ts): each variant's violations with the length of its
 // shortest trace, and the mechanism of the finding. The exact sets are also asserted by
 // test/machines/objects.test.ts and test/commands/configurations.test.ts, the reduced against the
@@ -35,12 +36,19 @@ const traceOf = (r: CheckResult, property: string) => r.results.find((x) => x.pr
 // - destroy before the vcpu loop: PV 2 + the destroy 5: 7 (EcaAivImpliesGisa); vcpu 2 + register 3 +
 //   PV 2 + WARN: 8; 9; vcpu 2 + register 5 + PV 2 + WARN + mask = 0: 11; PV 2 + destroy to the
 //   cancel (4) + vcpu 3 + origin = NULL + spin_lock + count: 12, + gisa_set_iam: 13.
+// - pv-disable-unregister (KVM_PV_DISABLE: kvm->lock, the origin test, then kvm_s390_gisa_init's origin,
+//   alert.mask = 0, spin_lock_init, memset): origin set with ref_count[3] = 1 and mask 0 after 3; the
+//   unregister's test and spin_lock after the origin store (3 + 2), mask = 0 and spin_lock_init (2), then
+//   the count, gisa_set_iam and the spin_unlock of a lock it no longer holds (3): 10. Under kvm->lock
+//   (the fix) only the stale count is left.
 const CASES: [variant: string, configuration: string, expected: Record<string, number>][] = [
   ['upstream', 'pv-enable-unregister', { AlertMaskZeroAtDestroy: 3, AlertMaskIsRegisteredIscs: 4, IamRestoredOrKickerArmed: 4, GiscCallSeesGisa: 11 }],
   ['reset-under-kvm-lock', 'pv-enable-unregister', { AlertMaskZeroAtDestroy: 3, AlertMaskIsRegisteredIscs: 4, IamRestoredOrKickerArmed: 4 }],
   ['upstream', 'pv-enable-pqap', { AlertMaskZeroAtDestroy: 14, AlertMaskIsRegisteredIscs: 15, IamRestoredOrKickerArmed: 15 }],
   ['planted-gisa-disable-without-vcpu-mutex', 'pv-enable-pqap', { AlertMaskZeroAtDestroy: 9, AlertMaskIsRegisteredIscs: 10, IamRestoredOrKickerArmed: 12, DestroyedGisaHasNoAlertMask: 13, GiscCallSeesGisa: 14 }],
   ['planted-gisa-destroy-before-aiv-clear', 'pv-enable-pqap', { EcaAivImpliesGisa: 7, AlertMaskZeroAtDestroy: 8, AlertMaskIsRegisteredIscs: 9, IamRestoredOrKickerArmed: 11, DestroyedGisaHasNoAlertMask: 12, GiscCallSeesGisa: 13 }],
+  ['upstream', 'pv-disable-unregister', { AlertMaskIsRegisteredIscs: 3, ReleaseOnlyByOwner: 10 }],
+  ['reset-under-kvm-lock', 'pv-disable-unregister', { AlertMaskIsRegisteredIscs: 3 }],
 ];
 
 describe('KVM_PV_ENABLE against the GISA\'s users, statement by statement', () => {
@@ -65,6 +73,14 @@ describe('KVM_PV_ENABLE against the GISA\'s users, statement by statement', () =
     expect(t[t.length - 1]).toBe('driver kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask)');
     // kvm->lock, which the switch holds throughout, is not taken by the reset work
     expect(t.filter((s) => s.startsWith('driver')).some((s) => s.includes('kvm->lock'))).toBe(false);
+  });
+
+  it('upstream finding on the way back: KVM_PV_DISABLE\'s kvm_s390_gisa_init re-initialises ref_lock while the reset work\'s unregister holds it', () => {
+    const t = traceOf(results.get('upstream/pv-disable-unregister')!, 'ReleaseOnlyByOwner');
+    const order = ['pv kvm_s390_gisa_init@gi->origin = &sie_page2->gisa', 'driver kvm_s390_gisc_unregister@if (!gi->origin)', 'driver kvm_s390_gisc_unregister@spin_lock(ref_lock)', 'pv kvm_s390_gisa_init@spin_lock_init(ref_lock)'].map((s) => t.indexOf(s));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(t[t.length - 1]).toBe('driver kvm_s390_gisc_unregister@spin_unlock(ref_lock)');
   });
 
   it('upstream pv-enable-pqap: vcpu->mutex orders them; a PQAP after the switch goes to userspace, and the register never sees the GISA vanish', () => {
