@@ -7,7 +7,7 @@ import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GiscCallSeesGisa, GisaInitNotListed, PvEnableDisablesGisa, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GiscCallSeesGisa, GisaInitNotListed, PvDisableReinitialisesGisa, PvEnableDisablesGisa, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
 import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { kvm_s390_handle_pv_disable, kvm_s390_handle_pv_enable, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
@@ -133,7 +133,7 @@ const pvSwitchConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, useGisa: false },
     bounds: { types: [] },
     fine: pvDisable(),
-    invariants: [GiscCallSeesGisa],
+    invariants: [GiscCallSeesGisa, PvDisableReinitialisesGisa],
   },
 ];
 

@@ -486,3 +486,10 @@ export const PvEnableDisablesGisa = inv(
   ({ value, context }) => (value as Record<string, unknown>).pv !== 'done' || context.vms.every((k) => !k.gisa.origin && k.aiv !== true),
   { value: [['pv']], context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'aiv'], ['vms', 'length']] },
 );
+
+export const PvDisableReinitialisesGisa = inv(
+  'PvDisableReinitialisesGisa',
+  'kvm-s390.c kvm_s390_cpus_from_pv: "Ensure that we re-enable gisa if the non-PV guest used it but the PV guest did not." (use_gisa: kvm_s390_gisa_enable -> kvm_s390_gisa_init: gi->origin set, alert.mask = 0, memset of the GISA): once KVM_PV_DISABLE has returned (the pv thread done), the GISA is enabled with IPM and IAM 0 and no alert mask (nothing here registers)',
+  ({ value, context }) => (value as Record<string, unknown>).pv !== 'done' || context.vms.every((k) => k.gisa.origin && k.gisa.ipm === 0 && k.gisa.iam === 0 && k.gisa.mask === 0),
+  { value: [['pv']], context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ipm'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['vms', 'length']] },
+);
