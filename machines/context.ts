@@ -111,6 +111,8 @@ export const FAULT = {
   AQIC_STEP_POST: 16777216,
   /** ghost (issue 14, apconc3): vfio_ap_mdev_unset_kvm (its resets, flush_work, the put) or vfio_ap_mdev_remove_queue left the queues or the KVM reference other than vfio_ap_ops.c says */
   RESET_STEP_POST: 33554432,
+  /** kvm_s390_gisc_register/unregister called gisa_set_iam through gi->origin after a PV switch's kvm_s390_gisa_disable -> kvm_s390_gisa_destroy set it NULL behind their unlocked -ENODEV check (a NULL-pointer access; fine-grained pv-enable-* configurations) */
+  GISA_NULL_ORIGIN_USE: 67108864,
   /** ghost (issue 14, apmut; machines/vfio-ap/vfio_ap_ops.stepghost.ts): a step of a fine-grained vfio_ap kernel function (handle_pqap's lookup and vfio_ap_irq_enable, set_kvm's and unset_kvm's hook stores, the probe's link, the remove, the reset and its work) did other than its C statement in v6.17-rc4 */
   AP_THREAD_STEP_POST: 134217728,
 } as const;
@@ -184,6 +186,8 @@ export interface KvmContext {
   faults: number;
   /** kvm_s390_pv_is_protected(kvm); present only in configurations with `params.pv` */
   pv?: boolean;
+  /** sie_block->eca & ECA_AIV of the VM's one vcpu thread (fine-grained pv-enable-pqap only): set with gd by kvm_s390_vcpu_setup / kvm_s390_gisa_enable, cleared by kvm_s390_gisa_disable */
+  aiv?: boolean;
 }
 
 /** struct ap_matrix_mdev (one mediated device). */

@@ -201,8 +201,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
     "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
     "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
-    "kvm_s390_gisc_register [gi->origin is read before ref_lock: kvm_s390_gisa_disable or kvm_s390_gisa_destroy on another CPU can clear it after the check; the registration lands in a destroyed GISA]",
-    "kvm_s390_gisc_unregister [gi->origin is read before ref_lock: a concurrent kvm_s390_gisa_disable/destroy can clear it after the check]",
   ],
   kvm_vcpu: [
     "STOSM_IO [the guest disables I/O in its PSW (STNSM, SSM, LPSW(E)): GISA interruptions stay pending for it]",

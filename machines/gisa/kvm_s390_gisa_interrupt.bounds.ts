@@ -7,9 +7,10 @@ import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { AlertMaskZeroAtDestroy, GisaInitNotListed, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GiscCallSeesGisa, GisaInitNotListed, PvDisableReinitialisesGisa, PvEnableDisablesGisa, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
 import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { kvm_s390_handle_pv_disable, kvm_s390_handle_pv_enable, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
 
 /** The coarse events the threads replace: the regions leave their transitions out. */
 const REPLACED = new Set(['gisa_vcpu_kicker', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', 'gisa_get_ipm_or_restore_iam']);
@@ -70,6 +71,71 @@ const COARSE = [
 ];
 
 const ENV = ['GISA_ADAPTER_INTERRUPTION', 'gib_alert_irq_handler', 'process_gib_alert_list', 'gisa_tac_ipm_gisc'];
+
+// ---- issue 12 (branch pvswitch): KVM_PV_ENABLE against the GISA's users, statement by statement ----
+
+/**
+ * `pv` (KVM_PV_ENABLE: kvm->lock, kvm_s390_gisa_disable with kvm_s390_gisa_destroy inlined) against
+ * `driver` (vfio_ap's reset work unregistering ISC 3, registered at start) or `vcpu` (KVM_RUN under
+ * vcpu->mutex intercepting PQAP(AQIC) ir=1 for ISC 3, ECA_AIV set at start), one VM, no kicker.
+ */
+function pvEnable(other: 'reset-work' | 'pqap') {
+  return (_params: { vms: number }, k: Kernel): FineParts => {
+    const pqap = other === 'pqap';
+    const threads: ThreadDef<SystemContext>[] = [
+      { name: 'pv', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [kvm_s390_handle_pv_enable(0, k, pqap)] },
+      pqap
+        ? { name: 'vcpu', actor: 'guest', ix: { vm: 0 }, once: true, fns: [kvmRunPqap(0, 3, k)] }
+        : { name: 'driver', actor: 'kernel', ix: { vm: 0 }, once: true, fns: [resetWorkUnregister(0, 3, k)] },
+    ];
+    return { threads, gib: { kickers: [], omit: REPLACED, design: k.design }, gisa: () => ({ omit: REPLACED }), ...(pqap ? { initial: (c: SystemContext) => void (c.vms[0]!.aiv = true) } : {}) };
+  };
+}
+
+/**
+ * `pv` (KVM_PV_DISABLE: kvm->lock, kvm_s390_gisa_enable -> kvm_s390_gisa_init step by step) against
+ * `driver` (the reset work unregistering ISC 3), one VM whose GISA KVM_PV_ENABLE disabled with ISC 3
+ * registered: origin NULL (`useGisa: false` gives the disabled region), alert.mask 0, ref_count[3] = 1.
+ */
+function pvDisable() {
+  return (_params: { vms: number }, k: Kernel): FineParts => ({
+    threads: [
+      { name: 'pv', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [kvm_s390_handle_pv_disable(0)] },
+      { name: 'driver', actor: 'kernel', ix: { vm: 0 }, once: true, fns: [resetWorkUnregister(0, 3, k)] },
+    ],
+    gib: { kickers: [], omit: REPLACED, design: k.design },
+    gisa: () => ({ omit: REPLACED }),
+    // kvm_s390_gisa_destroy zeroed alert.mask and the IAM but not ref_count[]
+    initial: (c: SystemContext) => void Object.assign(c.vms[0]!.gisa, { mask: 0, iam: 0 }),
+  });
+}
+
+const pvSwitchConfigurations: CoreConfiguration[] = [
+  {
+    id: 'pv-enable-unregister',
+    description: 'fine-grained, 2 threads: KVM_PV_ENABLE on a host whose ultravisor lacks AIV (kvm_s390_handle_pv under kvm->lock: kvm_s390_cpus_to_pv -> kvm_s390_gisa_disable -> kvm_s390_gisa_destroy, step by step) against vfio_ap\'s reset work (apq_reset_check -> vfio_ap_free_aqic_resources -> kvm_s390_gisc_unregister of ISC 3, registered at start; VFIO_DEVICE_RESET holds mdevs_lock only); no adapter interruption, no kicker',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, uvAiv: false },
+    bounds: { types: [] },
+    fine: pvEnable('reset-work'),
+    invariants: [GiscCallSeesGisa, PvEnableDisablesGisa, AlertMaskZeroAtDestroy],
+  },
+  {
+    id: 'pv-enable-pqap',
+    description: 'fine-grained, 2 threads: KVM_PV_ENABLE (as pv-enable-unregister, its kvm_s390_gisa_disable clearing ECA_AIV of the one vcpu under vcpu->mutex) against that vcpu\'s KVM_RUN (vcpu->mutex held) intercepting PQAP(AQIC) ir=1: vfio_ap handle_pqap\'s ECA_AIV test, then vfio_ap_irq_enable\'s kvm_s390_gisc_register of ISC 3 step by step; nothing registered at start, no adapter interruption, no kicker',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0, uvAiv: false },
+    bounds: { types: [] },
+    fine: pvEnable('pqap'),
+    invariants: [GiscCallSeesGisa, EcaAivImpliesGisa, PvEnableDisablesGisa, AlertMaskZeroAtDestroy],
+  },
+  {
+    id: 'pv-disable-unregister',
+    description: 'fine-grained, 2 threads: KVM_PV_DISABLE (kvm_s390_handle_pv under kvm->lock: kvm_s390_cpus_from_pv -> kvm_s390_gisa_enable -> kvm_s390_gisa_init: gi->origin, alert.mask = 0, spin_lock_init(ref_lock), the memset, step by step) against vfio_ap\'s reset work unregistering ISC 3; the GISA was disabled by KVM_PV_ENABLE with ISC 3 registered (origin NULL, alert.mask 0, ref_count[3] = 1); no adapter interruption, no kicker',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, useGisa: false },
+    bounds: { types: [] },
+    fine: pvDisable(),
+    invariants: [GiscCallSeesGisa, PvDisableReinitialisesGisa],
+  },
+];
 
 export const gisaConfigurations: CoreConfiguration[] = [
   {
@@ -186,4 +252,5 @@ export const gisaConfigurations: CoreConfiguration[] = [
     fine: aqic({ disable: true, gal: true }),
     invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
   },
+  ...pvSwitchConfigurations,
 ];

@@ -462,3 +462,34 @@ gisaInvariants.push(AdapterInterruptionLedger, PvSwitchLeavesGisa, GiscRegisterS
 export function ledgered(op: LedgerOp, k: LedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {
   return kernel(ghostLedger(op, k, fn));
 }
+
+// Issue 12 (branch pvswitch): the PV switch against the GISA's users, statement by statement
+// (configurations pv-enable-unregister and pv-enable-pqap; machines/gisa/kvm_s390_pv.threads.ts).
+
+export const GiscCallSeesGisa = inv(
+  'GiscCallSeesGisa',
+  'interrupt.c kvm_s390_gisc_register/unregister: "Returns: ... -ENODEV in case the vm uses no GISA": a VM whose GISA a PV switch disabled (kvm_s390_gisa_disable -> kvm_s390_gisa_destroy: gi->origin = NULL) gets -ENODEV, never gisa_set_iam through the NULL gi->origin',
+  ({ context }) => !reported(context, FAULT.GISA_NULL_ORIGIN_USE),
+  { context: [['threads', 'found']] }, { stable: true },
+);
+
+export const EcaAivImpliesGisa = inv(
+  'EcaAivImpliesGisa',
+  'kvm-s390.c kvm_s390_vcpu_setup sets ECA_AIV only with a GISA descriptor (gd); interrupt.c kvm_s390_gisa_disable clears ECA_AIV and gd of every vcpu before kvm_s390_gisa_destroy, kvm_s390_gisa_enable sets gi->origin before them; vfio_ap handle_pqap relies on it ("If we do not use the AIV facility just go to userland"): a vcpu with ECA_AIV has a GISA',
+  ({ context }) => context.vms.every((k) => k.aiv !== true || k.gisa.origin),
+  { context: [['vms', '*', 'aiv'], ['vms', '*', 'gisa', 'origin'], ['vms', 'length']] },
+);
+
+export const PvEnableDisablesGisa = inv(
+  'PvEnableDisablesGisa',
+  'kvm-s390.c kvm_s390_cpus_to_pv: "Disable the GISA if the ultravisor does not support AIV." (kvm_s390_gisa_disable): once KVM_PV_ENABLE has returned (the pv thread done), gi->origin is NULL and the vcpu has no ECA_AIV',
+  ({ value, context }) => (value as Record<string, unknown>).pv !== 'done' || context.vms.every((k) => !k.gisa.origin && k.aiv !== true),
+  { value: [['pv']], context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'aiv'], ['vms', 'length']] },
+);
+
+export const PvDisableReinitialisesGisa = inv(
+  'PvDisableReinitialisesGisa',
+  'kvm-s390.c kvm_s390_cpus_from_pv: "Ensure that we re-enable gisa if the non-PV guest used it but the PV guest did not." (use_gisa: kvm_s390_gisa_enable -> kvm_s390_gisa_init: gi->origin set, alert.mask = 0, memset of the GISA): once KVM_PV_DISABLE has returned (the pv thread done), the GISA is enabled with IPM and IAM 0 and no alert mask (nothing here registers)',
+  ({ value, context }) => (value as Record<string, unknown>).pv !== 'done' || context.vms.every((k) => k.gisa.origin && k.gisa.ipm === 0 && k.gisa.iam === 0 && k.gisa.mask === 0),
+  { value: [['pv']], context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ipm'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['vms', 'length']] },
+);

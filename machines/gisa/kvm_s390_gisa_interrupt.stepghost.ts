@@ -177,6 +177,8 @@ const checkOriginPost = (s: StepSeen) => gisaSame(s) && s.l.enodev === !gisaOf(s
 const setIamPost = (s: StepSeen) => {
   const vm = vmOfSeen(s);
   const g = gisaOf(s.b, vm);
+  // gi->origin NULL (a PV switch's destroy after the -ENODEV check): the access goes to address 0, the GISA is untouched (issue 12)
+  if (!g.origin) return gisaSame(s) && s.reported === FAULT.GISA_NULL_ORIGIN_USE;
   return gisaSame(s, ['iam']) && gisaOf(s.a, vm).iam === (listedIn(s.b.gib, vm) ? g.iam : g.mask);
 };
 

@@ -238,13 +238,25 @@ const checkOrigin = (fn: string, vm: number): Step<C> => ({
   next: [{ if: named('-ENODEV', (_c, t) => t.local.enodev === true), goto: 'return' }, { goto: `spin_lock(ref_lock)` }],
 });
 
-/** `gisa_set_iam(gi->origin, gi->alert.mask)` under ref_lock: one cmpxchg loop, -EBUSY (ignored) while listed. */
+/** gi->origin NULL at gisa_set_iam: kvm_s390_gisa_destroy (a PV switch's kvm_s390_gisa_disable) ran after the unlocked -ENODEV check (issue 12, pvswitch). */
+const nullOrigin = named('gi->origin NULL', (c: C, t: ThreadView) => !vmOf(c, vmIx(t)).gisa.origin);
+
+/**
+ * `gisa_set_iam(gi->origin, gi->alert.mask)` under ref_lock: one cmpxchg loop, -EBUSY (ignored) while listed.
+ * With gi->origin NULL the C loads word 0 at address 0 (and may cmpxchg it), not the GISA: reported
+ * (FAULT.GISA_NULL_ORIGIN_USE), the GISA untouched, the function goes on to its unlock.
+ */
 const setIam = (fn: string, vm: number, k: Kernel): Step<C> => ({
   at: 'gisa_set_iam(origin, alert_mask)',
   cite: `interrupt.c ${fn}: gisa_set_iam(gi->origin, gi->alert.mask) (its -EBUSY ignored)`,
   reads: [...wordReads(vm)],
   writes: [[...gi(vm), 'iam']],
-  run: (c, t) => void k.gisa_set_iam(c, vmIx(t), vmOf(c, vmIx(t)).gisa.mask),
+  reports: true,
+  run: (c, t) => {
+    if (!vmOf(c, vmIx(t)).gisa.origin) return t.report(FAULT.GISA_NULL_ORIGIN_USE);
+    k.gisa_set_iam(c, vmIx(t), vmOf(c, vmIx(t)).gisa.mask);
+  },
+  next: [{ if: nullOrigin, goto: 'spin_unlock(ref_lock)', writes: [], reports: true }, { goto: 'spin_unlock(ref_lock)', writes: [[...gi(vm), 'iam']] }],
 });
 
 /** kvm_s390_gisc_register(kvm, gisc) of VM vm, upstream (the IAM follows the mask at once unless listed). */
@@ -386,7 +398,7 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
  * A callee's steps inlined into a caller's kfunction: each pc becomes `<callee>@<at>`, its jumps
  * follow, and its `return` goes to `then` (the caller's next statement, a full pc, or 'return').
  */
-function inlined(callee: F, then: string): Step<C>[] {
+export function inlined(callee: F, then: string): Step<C>[] {
   const pc = (at: string) => pcOf(callee.name, at);
   const to = (goto: string) => (goto === 'return' ? then : pc(goto));
   return callee.steps.map((s, k) => {

@@ -1,6 +1,7 @@
 // Variants of the GISA machine with the result the checker must find.
 import { vmOf } from '../lib.ts';
 import { editFunction, named, swapStatements, type KFunction, type Step, type ThreadView } from '../kthread.ts';
+import { PV_ENABLE, RESET_WORK, destroyBeforeAivClear, disableWithoutVcpuMutex, underKvmLock } from './kvm_s390_pv.threads.ts';
 import { AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
 import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { FAULT, type SystemContext } from '../context.ts';
@@ -63,6 +64,20 @@ export const gisaVariants: CoreVariant[] = [
       'register-unregister-gal': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
       // issue 14: no driver, so no stale ref_count[], no IAM, nothing listed: upstream holds every property
       'pv-switch-no-driver': [],
+      // issue 12 (pvswitch), finding: VFIO_DEVICE_RESET's reset work (mdevs_lock only) passes kvm_s390_gisc_unregister's unlocked
+      // -ENODEV test, KVM_PV_ENABLE's kvm_s390_gisa_disable destroys the GISA (gi->origin = NULL), then the unregister's
+      // gisa_set_iam accesses the NULL origin (11 steps); and the destroy under a registration WARNs (3 steps) and clears
+      // alert.mask with ref_count[3] = 1 while the IAM still has ISC 3 (4 steps), as in destroy-registered
+      'pv-enable-unregister': ['GiscCallSeesGisa', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+      // vcpu->mutex orders the PQAP against the switch: the register sees the GISA or -ENODEV, never a NULL origin behind its
+      // test; but a PQAP finished before the switch leaves ISC 3 registered (and, in the kernel, the AP enabled with this
+      // GISA's address): the disable WARNs (14 steps) and clears alert.mask under ref_count[3] = 1 (15)
+      'pv-enable-pqap': ['AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+      // issue 12 (pvswitch), finding: KVM_PV_DISABLE's kvm_s390_gisa_init stores gi->origin first; the reset work's unregister
+      // passes its -ENODEV test and takes ref_lock, then spin_lock_init(&gi->alert.ref_lock) re-initialises the held lock and
+      // the unregister's spin_unlock releases a lock it does not hold (10 steps); the stale ref_count[3] = 1 of the
+      // registration held across the switch is not in the re-initialised alert.mask (3 steps, the pv-switch finding)
+      'pv-disable-unregister': ['ReleaseOnlyByOwner', 'AlertMaskIsRegisteredIscs'],
     },
   },
   {
@@ -414,5 +429,40 @@ export const gisaVariants: CoreVariant[] = [
     threads: (threads) => threads.map((t) => (t.name !== 'destroy' ? t : { ...t, fns: t.fns.map((f) => ({ ...f, steps: f.steps.map((s) => ({ ...s, after: [] })) })) })),
     // and AlertMaskIsRegisteredIscs (the destroy clears alert.mask under a live registration); the other three are upstream's own findings there
     expectedViolations: ['AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa', 'AlertMaskZeroAtDestroy'],
+  },
+  // ---- issue 12 (branch pvswitch): KVM_PV_ENABLE against the GISA's users (machines/gisa/kvm_s390_pv.threads.ts) ----
+  {
+    id: 'reset-under-kvm-lock',
+    description:
+      'proposed fix of the pv-enable-unregister and pv-disable-unregister findings: vfio_ap_mdev_ioctl takes get_update_locks_for_mdev (guests_lock, kvm->lock, mdevs_lock) for VFIO_DEVICE_RESET, as vfio_ap_mdev_unset_kvm does, so kvm->lock, which kvm_s390_handle_pv holds across the switch, is held across the flush_work that waits for the reset work\'s kvm_s390_gisc_unregister: the unregister sees the GISA or -ENODEV. The switch under a registration still WARNs: the kernel relies on QEMU resetting the queues before KVM_PV_ENABLE',
+    cite: 'proposed: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) under get_update_locks_for_mdev; arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv (mutex_lock(&kvm->lock))',
+    configuration: 'pv-enable-unregister',
+    configurations: ['pv-enable-unregister', 'pv-disable-unregister'],
+    threads: (threads) => editFunction(threads, 'driver', RESET_WORK, (f) => underKvmLock(f, 0)),
+    expectedViolations: ['AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+    // KVM_PV_DISABLE holds kvm->lock too: the unregister runs before the re-enable (-ENODEV) or after it, never inside
+    // kvm_s390_gisa_init; the stale ref_count[3] stays
+    expectedViolationsIn: { 'pv-disable-unregister': ['AlertMaskIsRegisteredIscs'] },
+  },
+  {
+    id: 'planted-gisa-disable-without-vcpu-mutex',
+    description:
+      'planted bug: kvm_s390_gisa_disable clears ECA_AIV and gd without mutex_lock(&vcpu->mutex), so it does not wait for a vcpu inside KVM_RUN: the vcpu passes vfio_ap handle_pqap\'s ECA_AIV test and kvm_s390_gisc_register\'s -ENODEV test, the switch clears ECA_AIV and destroys the GISA, and the register\'s gisa_set_iam accesses the NULL gi->origin',
+    cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_gisa_disable without mutex_lock/mutex_unlock(&vcpu->mutex)',
+    configuration: 'pv-enable-pqap',
+    configurations: ['pv-enable-pqap'],
+    threads: (threads) => editFunction(threads, 'pv', PV_ENABLE, disableWithoutVcpuMutex),
+    // and upstream's three of pv-enable-pqap (a PQAP finished before the switch)
+    expectedViolations: ['GiscCallSeesGisa', 'DestroyedGisaHasNoAlertMask', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+  },
+  {
+    id: 'planted-gisa-destroy-before-aiv-clear',
+    description:
+      'planted bug: kvm_s390_gisa_disable calls kvm_s390_gisa_destroy before its loop over the vcpus, so gi->origin is NULL while a vcpu still has ECA_AIV (a vcpu inside KVM_RUN holding vcpu->mutex passes the ECA_AIV test into a VM without a GISA, and its register\'s gisa_set_iam accesses the NULL origin)',
+    cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_gisa_disable with kvm_s390_gisa_destroy(kvm) moved before kvm_for_each_vcpu',
+    configuration: 'pv-enable-pqap',
+    configurations: ['pv-enable-pqap'],
+    threads: (threads) => editFunction(threads, 'pv', PV_ENABLE, destroyBeforeAivClear),
+    expectedViolations: ['EcaAivImpliesGisa', 'GiscCallSeesGisa', 'DestroyedGisaHasNoAlertMask', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
   },
 ];

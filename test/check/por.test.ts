@@ -51,6 +51,10 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     for (const [c, planted] of [['pqap-probe-queue', 'planted-probe-init-after-publish'], ['pqap-reset-work', 'planted-device-reset-flush-unlocked'], ['pqap-close-work', 'planted-close-put-before-flush'], ['pqap-no-aiv', 'planted-pqap-ignores-aiv']]) {
       for (const v of ['upstream', planted]) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/${c}`);
     }
+    // KVM_PV_ENABLE against the reset work's unregister and the PQAP intercept (issue 12, pvswitch): upstream, the proposed fix, both planted reorders
+    for (const [c, v] of [['pv-enable-unregister', 'upstream'], ['pv-enable-unregister', 'reset-under-kvm-lock'], ['pv-enable-pqap', 'upstream'], ['pv-enable-pqap', 'planted-gisa-disable-without-vcpu-mutex'], ['pv-enable-pqap', 'planted-gisa-destroy-before-aiv-clear'], ['pv-disable-unregister', 'upstream']]) {
+      expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${v}/${c}`);
+    }
   });
   for (const { spec, e } of fineEntries) {
     it(`${e.machine}/${e.variant}/${e.configuration}: the same violations, replayed traces, the same verdicts`, heavy(e), () => {

@@ -1,0 +1,277 @@
+/**
+ * The protected-virtualization switch against the GISA's users, at the kernel's own granularity
+ * (machines/kthread.ts; issues 11 and 12, branch pvswitch), for the fine-grained configurations
+ * `pv-enable-unregister`, `pv-enable-pqap` and `pv-disable-unregister` of kvm_s390_gisa_interrupt. Threads:
+ *
+ * - `pv`: QEMU's KVM_PV_ENABLE on the VM fd, on a host whose ultravisor lacks AIV:
+ *   kvm_s390_handle_pv takes kvm->lock; kvm_s390_cpus_to_pv -> kvm_s390_gisa_disable clears
+ *   ECA_AIV and gd of each vcpu under its vcpu->mutex (one vcpu, in pv-enable-pqap), then runs
+ *   kvm_s390_gisa_destroy (its steps as in kvm_s390_gisa_interrupt.threads.ts, inlined):
+ *   gi->origin = NULL. kvm->lock is dropped at the end.
+ * - `driver` (pv-enable-unregister): vfio_ap's reset work apq_reset_check ->
+ *   vfio_ap_free_aqic_resources -> kvm_s390_gisc_unregister(kvm, saved_isc), queued and flushed by
+ *   VFIO_DEVICE_RESET (vfio_ap_mdev_ioctl), which holds matrix_dev->mdevs_lock only: neither
+ *   kvm->lock nor a vcpu->mutex orders it against the switch.
+ * - `pv` in pv-disable-unregister: KVM_PV_DISABLE (kvm->lock; kvm_s390_cpus_from_pv ->
+ *   kvm_s390_gisa_enable -> kvm_s390_gisa_init's stores, each a step) against the same `driver`.
+ * - `vcpu` (pv-enable-pqap): a vcpu in KVM_RUN (kvm_vcpu_ioctl holds vcpu->mutex) intercepts the
+ *   guest's PQAP(AQIC) ir=1: vfio_ap handle_pqap tests ECA_AIV (-EOPNOTSUPP: the PQAP goes to
+ *   userspace), then vfio_ap_irq_enable reads gi->origin for the AQIC's GISA address and calls
+ *   kvm_s390_gisc_register (its steps inlined).
+ *
+ * Stays atomic or out, with the reason: kvm_s390_pv_init_vm, sca_switch_to_extended, the COW
+ * unsharing and each kvm_s390_pv_create_cpu (no GISA field; the creates take vcpu->mutex after
+ * the GISA is gone, which changes no order the model shows); vfio_ap's mdevs_lock, the queue
+ * lookup, the NIB pin, vfio_ap_irq_enable's unlocked `gisa = kvm->arch.gisa_int.origin` and ap_aqic
+ * itself (no PV step reads or writes them; the origin it reads is the one register checks next,
+ * unchanged while the vcpu holds vcpu->mutex); no kicker thread (nothing arms gi->timer here: no
+ * adapter interruption, so hrtimer_cancel waits for nothing).
+ *
+ * Kernel: arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv, kvm_s390_cpus_to_pv;
+ * arch/s390/kvm/interrupt.c kvm_s390_gisa_disable, kvm_s390_gisa_destroy, kvm_s390_gisa_enable, kvm_s390_gisa_init,
+ * kvm_s390_gisc_register, kvm_s390_gisc_unregister; drivers/s390/crypto/vfio_ap_ops.c
+ * handle_pqap, vfio_ap_irq_enable, apq_reset_check, vfio_ap_free_aqic_resources,
+ * vfio_ap_mdev_ioctl. Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
+ */
+import type { SystemContext } from '../context.ts';
+import type { Kernel } from '../kernel.ts';
+import { acquire, kfunction, lockPath, mutex, named, pcOf, release, type KFunction, type Lock, type Path, type Step, type ThreadView } from '../kthread.ts';
+import { ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { vmOf } from '../lib.ts';
+import { gisaPvSettle, gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
+import { gisa_destroy, gisc_register, gisc_unregister, inlined } from './kvm_s390_gisa_interrupt.threads.ts';
+
+type C = SystemContext;
+type F = KFunction<C>;
+
+const vmIx = (t: ThreadView): number => t.ix.vm!;
+
+/** kvm->lock of VM vm (the same lock as vfio_ap's get_update_locks_for_kvm takes: machines/vfio-ap/vfio_ap_ops.threads.ts kvm_lock). */
+const kvm_lock = (vm: number): Lock => mutex('kvm->lock', vm);
+/** vcpu->mutex of the VM's one vcpu: kvm_vcpu_ioctl holds it across KVM_RUN (and so across an intercept). */
+export const vcpu_mutex = (vm: number): Lock => mutex('vcpu->mutex', vm);
+/** sie_block->eca & ECA_AIV of that vcpu (KvmContext.aiv). */
+const aivPath = (vm: number): Path => ['vms', vm, 'aiv'];
+
+/** The function names of the PV thread and of the vcpu's intercept. */
+export const PV_ENABLE = 'kvm_s390_handle_pv';
+export const PQAP = 'handle_pqap';
+/** The labels a planted variant edits. */
+export const PV_AT = {
+  vcpuLock: 'kvm_s390_gisa_disable@mutex_lock(vcpu->mutex)',
+  aivClear: 'kvm_s390_gisa_disable@eca &= ~ECA_AIV; gd = 0',
+  vcpuUnlock: 'kvm_s390_gisa_disable@mutex_unlock(vcpu->mutex)',
+  destroy: 'kvm_s390_gisa_destroy@WARN(alert_mask != 0)',
+  aivTest: 'vfio_ap:handle_pqap@if (!(eca & ECA_AIV))',
+  initOrigin: 'kvm_s390_gisa_init@gi->origin = &sie_page2->gisa',
+  lockInit: 'kvm_s390_gisa_init@spin_lock_init(ref_lock)',
+} as const;
+
+/**
+ * kvm_s390_gisa_destroy's steps as kvm_s390_gisa_disable calls them: inlined, each ending where the
+ * disable returns to kvm_s390_cpus_to_pv (`then`), its `gi->origin = NULL` settling the GISA region
+ * to `disabled` (the VM lives on) rather than `destroyed`; without a kicker thread its waits are dropped.
+ */
+function destroyForDisable(vm: number, k: Kernel, then: string): Step<C>[] {
+  const settled = gisaSettle(vm).params.type;
+  const pvSettle = gisaPvSettle(vm).params;
+  return inlined(gisa_destroy(vm, 'kicker', k), then).map((s) => {
+    const { waitsFor: _ignored, ...rest } = s;
+    if (!s.raises?.includes(settled)) return rest;
+    const run = s.run!;
+    return { ...rest, raises: s.raises.map((r) => (r === settled ? pvSettle.type : r)), run: (c, t, fx) => run(c, t, { raise: (e) => fx.raise(e.type === settled ? { ...pvSettle } : e) }) };
+  });
+}
+
+/**
+ * KVM_PV_ENABLE of VM vm on a host whose ultravisor lacks AIV, as far as the GISA sees it:
+ * `mutex_lock(&kvm->lock)`; kvm_s390_cpus_to_pv: `if (!uv_has_feature(BIT_UV_FEAT_AIV))
+ * kvm_s390_gisa_disable(kvm)`: `if (!gi->origin) return; kvm_for_each_vcpu { mutex_lock(&vcpu->mutex);
+ * eca &= ~ECA_AIV; gd = 0U; mutex_unlock(&vcpu->mutex); } kvm_s390_gisa_destroy(kvm)`; the rest of
+ * the switch writes no GISA field; `mutex_unlock(&kvm->lock)`. `vcpu`: the VM has the one vcpu of
+ * the vcpu thread (pv-enable-pqap); without it the loop is empty.
+ */
+export function kvm_s390_handle_pv_enable(vm: number, k: Kernel, vcpu: boolean): F {
+  const lock = kvm_lock(vm);
+  const unlockKvm = pcOf(PV_ENABLE, `mutex_unlock(${lock.short})`);
+  const destroy = destroyForDisable(vm, k, unlockKvm);
+  const firstDestroy = destroy[0]!.at;
+  const loop: Step<C>[] = vcpu
+    ? [
+        acquire<C>(vcpu_mutex(vm), 'write', { at: PV_AT.vcpuLock, cite: 'interrupt.c kvm_s390_gisa_disable: kvm_for_each_vcpu(i, vcpu, kvm) { mutex_lock(&vcpu->mutex)', sleeps: true }),
+        {
+          at: PV_AT.aivClear,
+          cite: 'interrupt.c kvm_s390_gisa_disable: vcpu->arch.sie_block->eca &= ~ECA_AIV; vcpu->arch.sie_block->gd = 0U',
+          writes: [aivPath(vm)],
+          run: (c, t) => void (vmOf(c, vmIx(t)).aiv = false),
+        },
+        release<C>(vcpu_mutex(vm), 'write', { at: PV_AT.vcpuUnlock, cite: 'interrupt.c kvm_s390_gisa_disable: mutex_unlock(&vcpu->mutex) }' }),
+      ]
+    : [];
+  return kfunction(PV_ENABLE, 'arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE) -> kvm_s390_cpus_to_pv -> interrupt.c kvm_s390_gisa_disable', [
+    acquire<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_lock(&kvm->lock)', sleeps: true }),
+    {
+      at: 'kvm_s390_gisa_disable@if (!gi->origin)',
+      cite: 'kvm-s390.c kvm_s390_cpus_to_pv: if (!uv_has_feature(BIT_UV_FEAT_AIV)) kvm_s390_gisa_disable(kvm); interrupt.c kvm_s390_gisa_disable: if (!gi->origin) return',
+      reads: [['vms', vm, 'gisa', 'origin']],
+      next: [
+        { if: named('!gi->origin', (c: C, t) => !vmOf(c, vmIx(t)).gisa.origin), goto: unlockKvm },
+        { goto: vcpu ? PV_AT.vcpuLock : firstDestroy },
+      ],
+    },
+    ...loop,
+    ...destroy,
+    release<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_unlock(&kvm->lock)' }),
+  ]);
+}
+
+/**
+ * The reset work's unregister: apq_reset_check -> vfio_ap_free_aqic_resources(q):
+ * `kvm_s390_gisc_unregister(q->matrix_mdev->kvm, q->saved_isc)`, its steps inlined. VFIO_DEVICE_RESET
+ * queued the work and waits in flush_work under matrix_dev->mdevs_lock only (vfio_ap_mdev_ioctl).
+ */
+export function resetWorkUnregister(vm: number, gisc: number, k: Kernel): F {
+  return kfunction(RESET_WORK, 'drivers/s390/crypto/vfio_ap_ops.c apq_reset_check -> vfio_ap_free_aqic_resources: kvm_s390_gisc_unregister(q->matrix_mdev->kvm, q->saved_isc)', inlined(gisc_unregister(vm, gisc, k), 'return'));
+}
+export const RESET_WORK = 'apq_reset_check';
+
+/**
+ * The proposed fix of the reset work's window (variant `reset-under-kvm-lock`): vfio_ap_mdev_ioctl
+ * takes the locks of get_update_locks_for_mdev (guests_lock, kvm->lock, mdevs_lock) for
+ * VFIO_DEVICE_RESET, as vfio_ap_mdev_unset_kvm does, so kvm->lock is held across the flush_work that
+ * waits for the work: modelled as the work's steps inside kvm->lock of VM vm.
+ */
+export function underKvmLock(f: F, vm: number): F {
+  const lock = kvm_lock(vm);
+  const unlock = pcOf(f.name, `mutex_unlock(${lock.short})`);
+  const toUnlock = (g: string) => (g === 'return' ? unlock : g);
+  const steps = f.steps.map((s, i): Step<C> => {
+    const next = s.next === undefined ? (i + 1 < f.steps.length ? undefined : unlock) : typeof s.next === 'string' ? toUnlock(s.next) : s.next.map((b) => ({ ...b, goto: toUnlock(b.goto) }));
+    return next === undefined ? s : { ...s, next };
+  });
+  return kfunction(f.name, `${f.cite}; proposed: VFIO_DEVICE_RESET under get_update_locks_for_mdev (kvm->lock)`, [
+    acquire<C>(lock, 'write', { cite: 'proposed: vfio_ap_mdev_ioctl VFIO_DEVICE_RESET: get_update_locks_for_mdev(matrix_mdev): mutex_lock(&matrix_mdev->kvm->lock)', sleeps: true }),
+    ...steps,
+    release<C>(lock, 'write', { cite: 'proposed: release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
+  ]);
+}
+
+/**
+ * A vcpu's KVM_RUN intercepting the guest's PQAP(AQIC) ir=1 for ISC gisc:
+ * kvm_vcpu_ioctl `mutex_lock(&vcpu->mutex)`; vfio_ap handle_pqap: `if (!(vcpu->arch.sie_block->eca &
+ * ECA_AIV)) return -EOPNOTSUPP` (priv.c passes it up: the PQAP goes to userspace); vfio_ap_irq_enable:
+ * `nisc = kvm_s390_gisc_register(kvm, isc)`
+ * (-ENODEV: unpin, rc 06) and ap_aqic with `aqic_gisa.gisa = virt_to_phys(gisa) >> 4`; `mutex_unlock(&vcpu->mutex)`
+ * when KVM_RUN returns. Once per run: a second PQAP is the same steps.
+ */
+export function kvmRunPqap(vm: number, gisc: number, k: Kernel): F {
+  const unlock = pcOf(PQAP, 'mutex_unlock(vcpu->mutex)');
+  const reg = gisc_register(vm, gisc, k);
+  return kfunction(PQAP, 'virt/kvm/kvm_main.c kvm_vcpu_ioctl(KVM_RUN) -> arch/s390/kvm/priv.c handle_pqap -> drivers/s390/crypto/vfio_ap_ops.c handle_pqap -> vfio_ap_irq_enable', [
+    acquire<C>(vcpu_mutex(vm), 'write', { cite: 'kvm_main.c kvm_vcpu_ioctl: mutex_lock_killable(&vcpu->mutex) (held across KVM_RUN and its intercepts)', sleeps: true }),
+    {
+      at: PV_AT.aivTest,
+      cite: 'vfio_ap_ops.c handle_pqap: if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP ("If we do not use the AIV facility just go to userland")',
+      reads: [aivPath(vm)],
+      next: [{ if: named('!ECA_AIV: -EOPNOTSUPP', (c: C, t) => vmOf(c, vmIx(t)).aiv !== true), goto: unlock }, { goto: pcOf(reg.name, reg.steps[0]!.at) }],
+    },
+    ...inlined(reg, unlock),
+    release<C>(vcpu_mutex(vm), 'write', { cite: 'kvm_main.c kvm_vcpu_ioctl: mutex_unlock(&vcpu->mutex) (KVM_RUN returns to userspace)' }),
+  ]);
+}
+
+/**
+ * KVM_PV_DISABLE of VM vm whose GISA KVM_PV_ENABLE disabled (use_gisa set), as far as the GISA sees
+ * it: `mutex_lock(&kvm->lock)`; kvm_s390_cpus_from_pv (the PV vcpus destroyed: no GISA field), then
+ * `if (use_gisa) kvm_s390_gisa_enable(kvm)`: `if (gi->origin) return; kvm_s390_gisa_init(kvm)`:
+ * `gi->origin = &kvm->arch.sie_page2->gisa; gi->alert.mask = 0; spin_lock_init(&gi->alert.ref_lock);
+ * gi->expires = ...; hrtimer_setup(...); memset(gi->origin, 0, ...); gi->origin->next_alert = ...`
+ * (the stores another CPU can see apart, each a step; expires and the timer setup are folded into
+ * spin_lock_init's: nothing here reads them); no vcpu (the ECA_AIV loop is empty);
+ * `mutex_unlock(&kvm->lock)`.
+ */
+export function kvm_s390_handle_pv_disable(vm: number): F {
+  const lock = kvm_lock(vm);
+  const unlockKvm = pcOf(PV_DISABLE, `mutex_unlock(${lock.short})`);
+  const refLock = ref_lock(vm);
+  const g: Path = ['vms', vm, 'gisa'];
+  return kfunction(PV_DISABLE, 'arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE) -> kvm_s390_cpus_from_pv -> interrupt.c kvm_s390_gisa_enable -> kvm_s390_gisa_init', [
+    acquire<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_lock(&kvm->lock)', sleeps: true }),
+    {
+      at: 'kvm_s390_gisa_enable@if (gi->origin)',
+      cite: 'kvm-s390.c kvm_s390_cpus_from_pv: if (use_gisa) kvm_s390_gisa_enable(kvm); interrupt.c kvm_s390_gisa_enable: if (gi->origin) return',
+      reads: [[...g, 'origin']],
+      next: [{ if: named('gi->origin', (c: C, t) => vmOf(c, vmIx(t)).gisa.origin), goto: unlockKvm }, { goto: PV_AT.initOrigin }],
+    },
+    {
+      at: PV_AT.initOrigin,
+      cite: 'interrupt.c kvm_s390_gisa_init: gi->origin = &kvm->arch.sie_page2->gisa',
+      writes: [[...g, 'origin']],
+      raises: [gisaPvSettle(vm).params.type],
+      run: (c, t, fx) => {
+        vmOf(c, vmIx(t)).gisa.origin = true;
+        fx.raise({ ...gisaPvSettle(vmIx(t)).params }); // the GISA region follows gi->origin
+      },
+    },
+    {
+      at: 'kvm_s390_gisa_init@alert_mask = 0',
+      cite: 'interrupt.c kvm_s390_gisa_init: gi->alert.mask = 0 (alert.ref_count[] left as it is)',
+      writes: [[...g, 'mask']],
+      run: (c, t) => void (vmOf(c, vmIx(t)).gisa.mask = 0),
+    },
+    {
+      // the lock word set to unlocked whoever holds it: a holder's spin_unlock then releases a lock it does not hold
+      at: PV_AT.lockInit,
+      cite: 'interrupt.c kvm_s390_gisa_init: spin_lock_init(&gi->alert.ref_lock); gi->expires = 50 * 1000; hrtimer_setup(&gi->timer, gisa_vcpu_kicker, ...)',
+      writes: [lockPath(refLock)],
+      run: (c) => void (c.threads!.locks[refLock.key] = null),
+    },
+    {
+      at: 'kvm_s390_gisa_init@memset(gi->origin, 0)',
+      cite: 'interrupt.c kvm_s390_gisa_init: memset(gi->origin, 0, sizeof(struct kvm_s390_gisa)); gi->origin->next_alert = (u32)virt_to_phys(gi->origin)',
+      writes: [[...g, 'ipm'], [...g, 'iam']],
+      run: (c, t) => void Object.assign(vmOf(c, vmIx(t)).gisa, { ipm: 0, iam: 0 }),
+    },
+    release<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_unlock(&kvm->lock)' }),
+  ]);
+}
+/** KVM_PV_DISABLE runs the same ioctl handler. */
+export const PV_DISABLE = PV_ENABLE;
+
+// ---- planted reorderings of kvm_s390_gisa_disable (variants; kvm_s390_gisa_interrupt.variants.ts) ----
+
+/** Every jump of f to `from` (a full pc) goes to `to` instead; a step without `next` keeps falling through. */
+function retarget(f: F, map: Readonly<Record<string, string>>, explicit: Readonly<Record<string, string>> = {}): F {
+  const to = (g: string) => map[pcOf(f.name, g)] ?? g;
+  return {
+    ...f,
+    steps: f.steps.map((s): Step<C> => {
+      const forced = explicit[pcOf(f.name, s.at)];
+      if (forced) return { ...s, next: forced };
+      if (s.next === undefined) return s;
+      return { ...s, next: typeof s.next === 'string' ? to(s.next) : s.next.map((b) => ({ ...b, goto: to(b.goto) })) };
+    }),
+  };
+}
+
+/** planted: kvm_s390_gisa_disable clears ECA_AIV and gd without taking vcpu->mutex, so it does not wait for a vcpu inside KVM_RUN. */
+export function disableWithoutVcpuMutex(f: F): F {
+  const g = retarget(f, { [PV_AT.vcpuLock]: PV_AT.aivClear });
+  return { ...g, steps: g.steps.filter((s) => s.at !== PV_AT.vcpuLock && s.at !== PV_AT.vcpuUnlock) };
+}
+
+/** planted: kvm_s390_gisa_disable calls kvm_s390_gisa_destroy before its loop over the vcpus (gi->origin NULL while ECA_AIV is still set). */
+export function destroyBeforeAivClear(f: F): F {
+  const unlockKvm = pcOf(f.name, 'mutex_unlock(kvm->lock)');
+  // the origin test enters the destroy, the loop's unlock ends the function
+  const g = retarget(f, { [PV_AT.vcpuLock]: PV_AT.destroy }, { [PV_AT.vcpuUnlock]: unlockKvm });
+  // the destroy's exits (to kvm->lock's unlock) enter the loop
+  const exit = (x: string) => (x === unlockKvm ? PV_AT.vcpuLock : x);
+  return {
+    ...g,
+    steps: g.steps.map((s): Step<C> => {
+      if (!s.at.startsWith('kvm_s390_gisa_destroy@') || s.next === undefined) return s;
+      return { ...s, next: typeof s.next === 'string' ? exit(s.next) : s.next.map((b) => ({ ...b, goto: exit(b.goto) })) };
+    }),
+  };
+}
