@@ -4,7 +4,7 @@ import { FAULT, type SystemContext } from '../context.ts';
 import { inv, region } from '../invariant-lib.ts';
 import { probe } from '../../src/check/probe.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
-import { galCut, galHeldPath } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { galCut, galHeldPaths } from './kvm_s390_gisa_interrupt.invariants.ts';
 
 export const GibTypeOK = inv(
   'GibTypeOK',
@@ -17,7 +17,7 @@ export const GibTypeOK = inv(
     if (st === 'alert_list') return list !== 0 && context.gib.galPending;
     return true;
   },
-  { context: [['gib'], ['vms', 'length'], galHeldPath], value: [['gib']] },
+  { context: [['gib'], ['vms', 'length'], ...galHeldPaths], value: [['gib']] },
 );
 
 export const gibInvariants = [GibTypeOK];

@@ -1,8 +1,8 @@
 // Variants of the GISA machine with the result the checker must find.
 import { vmOf } from '../lib.ts';
 import { editFunction, named, swapStatements, type KFunction, type Step, type ThreadView } from '../kthread.ts';
-import { AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
-import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { alertListLock, AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, galHandler, gisa_destroy, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
+import { GAL_THREAD, WALKERS } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { FAULT, type SystemContext } from '../context.ts';
 import { KICKER_AT, kickerPosts, replantStep } from './kvm_s390_gisa_interrupt.stepghost.ts';
 
@@ -63,6 +63,13 @@ export const gisaVariants: CoreVariant[] = [
       'register-unregister-gal': ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister'],
       // issue 14: no driver, so no stale ref_count[], no IAM, nothing listed: upstream holds every property
       'pv-switch-no-driver': [],
+      // issue 11, two callers of process_gib_alert_list (no lock between them): the GAL handler's walk holds the GISA it cut off
+      // while the destroy (its gisa_set_iam -EBUSY, its own walk finding the origin NONE_GISA_ADDR) returns, sie_page2 is freed and
+      // the handler's unlink writes it (10 steps); or the handler unlinked it, the destroy's gisa_set_iam(0) succeeds, hrtimer_cancel
+      // finds nothing armed, and the handler's hrtimer_start re-arms the kicker on gi->origin NULL (8 steps, the kicker's oops in 9)
+      'gal-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'KickerSeesLiveGisa', 'NoGisaUseAfterFree'],
+      // the same with two VMs' destroys: one destroy's walk holds the other VM's GISA (11 and 13 steps)
+      'two-vms-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'KickerSeesLiveGisa', 'NoGisaUseAfterFree'],
     },
   },
   {
@@ -414,5 +421,25 @@ export const gisaVariants: CoreVariant[] = [
     threads: (threads) => threads.map((t) => (t.name !== 'destroy' ? t : { ...t, fns: t.fns.map((f) => ({ ...f, steps: f.steps.map((s) => ({ ...s, after: [] })) })) })),
     // and AlertMaskIsRegisteredIscs (the destroy clears alert.mask under a live registration); the other three are upstream's own findings there
     expectedViolations: ['AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed', 'FreedGisaNotInAlertList', 'KickerSeesLiveGisa', 'AlertMaskZeroAtDestroy'],
+  },
+  {
+    // issue 11: GalWalkSeesLiveGisa's fixed variant (upstream breaks it in gal-destroy and two-vms-destroy)
+    id: 'proposed-gib-walk-lock',
+    description:
+      'a proposed fix, not in the kernel: one host-wide spinlock (gib->alert_list_lock) serialises the callers of process_gib_alert_list, and kvm_s390_gisa_destroy holds it from its gisa_set_iam(gi->origin, 0) through its own walk; a walk on another CPU that cut the GISA off has then unlinked it and armed its kicker before the destroy looks, so the destroy\'s hrtimer_cancel cancels that kicker and nothing reaches the GISA after gi->origin = NULL',
+    cite: 'proposed: arch/s390/kvm/interrupt.c process_gib_alert_list (called by gib_alert_irq_handler) under spin_lock(&gib->alert_list_lock); kvm_s390_gisa_destroy: spin_lock; if (gisa_set_iam(gi->origin, 0)) __process_gib_alert_list(); spin_unlock; hrtimer_cancel(&gi->timer); gi->origin = NULL',
+    configuration: 'gal-destroy',
+    configurations: ['gal-destroy', 'two-vms-destroy'],
+    threads: (threads, k) => {
+      const kickers = threads.filter((t) => t.actor === 'timer').map((t) => t.name);
+      const lock = alertListLock();
+      return threads.map((t) => {
+        if (t.name === GAL_THREAD) return { ...t, fns: [galHandler(kickers, k, lock)] };
+        if (!WALKERS.includes(t.name)) return t;
+        const vm = t.ix!.vm!;
+        return { ...t, fns: [gisa_destroy(vm, kickers[vm]!, k, { kickers, lock })] };
+      });
+    },
+    expectedViolations: [],
   },
 ];
