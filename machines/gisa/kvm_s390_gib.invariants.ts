@@ -8,7 +8,7 @@ import { galCut, galHeldPaths } from './kvm_s390_gisa_interrupt.invariants.ts';
 
 export const GibTypeOK = inv(
   'GibTypeOK',
-  'interrupt.c process_gib_alert_list: NULL_GISA_ADDR is an empty list (GISAs the handler cut off and has not unlinked yet are on its list, not the origin\'s: the fine-grained GAL handler thread); a list built while GAL interruptions were enabled raised one',
+  'interrupt.c process_gib_alert_list: NULL_GISA_ADDR is an empty list (GISAs a caller cut off and has not unlinked yet are on its list, not the origin\'s: the fine-grained GAL handler and destroy threads); a list built while GAL interruptions were enabled raised one',
   ({ value, context }) => {
     const st = region(value, 'gib');
     const list = context.gib.list;

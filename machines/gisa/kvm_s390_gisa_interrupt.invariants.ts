@@ -4,7 +4,7 @@ import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
 import { lockFree, lockPath, reported, spinlock, type KContext, type Path } from '../kthread.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { SystemContext } from '../context.ts';
-import { GisaThreadStepPostcondition } from './kvm_s390_gisa_interrupt.stepghost.ts';
+import { GAL_AT, GisaThreadStepPostcondition } from './kvm_s390_gisa_interrupt.stepghost.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
 
 /** gi->alert.ref_lock of VM vm (machines/gisa/kvm_s390_gisa_interrupt.threads.ts takes it). */
@@ -91,6 +91,16 @@ export const GalWalkSeesLiveGisa = inv(
   'interrupt.c kvm_s390_gisa_destroy (v6.6+, f87ef5723536): "if (gisa_set_iam(gi->origin, gi->alert.mask)) process_gib_alert_list();" comes before hrtimer_cancel(&gi->timer) and gi->origin = NULL so that no alert-list processing reaches the GISA once the destroy returns (kvm_arch_destroy_vm then frees sie_page2); process_gib_alert_list takes no lock, and a caller on another CPU (gib_alert_irq_handler, or another VM\'s destroy) that cut the list off first holds the GISA in its local origin: its "origin = gisa->next_alert; gisa->next_alert = gisa_phys; kvm = container_of(gisa, struct sie_page2, gisa)->kvm; hrtimer_start(&gi->timer, 0, ...)" must not come after that destroy',
   ({ context }) => !reported(context, FAULT.GAL_WALK_ON_DEAD_GISA),
   { context: [['threads', 'found']] }, { stable: true },
+);
+
+/** The program counters of a caller inside process_gib_alert_list's loop, between an xchg(NONE_GISA_ADDR) and its final xchg(NULL_GISA_ADDR). */
+const IN_WALK: ReadonlySet<string> = new Set([GAL_AT.xchg, GAL_AT.unlink, GAL_AT.start]);
+
+export const AlertListNotStranded = inv(
+  'AlertListNotStranded',
+  'interrupt.c process_gib_alert_list: "Cut off the alert list and store the NONE_GISA_ADDR in the alert list origin to avoid further GAL interruptions. A new alert list can be build up by millicode in parallel ... When in the final loop, store the NULL_GISA_ADDR instead. This will re-enable GAL interruptions on the host again": NONE_GISA_ADDR stays in the origin only while some caller is inside the loop that will xchg it again, or an alert millicode enqueues on it raises no GAL interruption and nothing ever takes it (an alert lost between the xchg and the re-enable)',
+  ({ value, context }) => context.gib.origin !== 'NONE_GISA_ADDR' || WALKERS.some((w) => IN_WALK.has(region(value, w) as string)),
+  { context: [['gib', 'origin']], value: WALKERS.map((w) => [w]) },
 );
 
 // Issue 11, GISC register/unregister against alert processing (configurations register-kicker,

@@ -11,9 +11,9 @@
  * one of those changes the fine-grained form too.
  *
  * Stays atomic (one step, as in the coarse machine): the millicode step that makes an adapter
- * interruption pending (hardware), process_gib_alert_list (the GAL interruption handler and
- * the call in kvm_s390_gisa_destroy: its xchg cut-off and the per-GISA unlink are not split,
- * see machines/gisa/README.md), gisa_tac_ipm_gisc and gisa_clear_ipm (one atomic each).
+ * interruption pending (hardware), kvm_s390_gisa_destroy's call of process_gib_alert_list
+ * outside the walk configurations (gal-destroy, two-vms-destroy: there it runs the GAL
+ * handler's steps, alertListWalk), gisa_tac_ipm_gisc and gisa_clear_ipm (one atomic each).
  * __airqs_kick_single_vcpu is two steps: the scan of idle_mask, then test_and_set_bit of
  * kicked_mask with the wake-up.
  * A failed try_cmpxchg loads the current word into `word`, as the C does, and the loop re-reads
@@ -21,7 +21,8 @@
  * changed and changed back (ABA) compares equal, as in the hardware.
  *
  * Kernel: arch/s390/kvm/interrupt.c (gisa_vcpu_kicker, gisa_get_ipm_or_restore_iam,
- * gisa_set_iam, kvm_s390_gisc_register, kvm_s390_gisc_unregister, kvm_s390_gisa_destroy).
+ * gisa_set_iam, kvm_s390_gisc_register, kvm_s390_gisc_unregister, kvm_s390_gisa_destroy,
+ * gib_alert_irq_handler, process_gib_alert_list).
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 import { FAULT, iscBit, type SystemContext } from '../context.ts';
@@ -376,7 +377,11 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel, walk?: Walk)
           },
         } satisfies Step<C>]),
     ...(walk?.lock ? [release<C>(walk.lock, 'write', { cite: 'proposed: spin_unlock(&gib->alert_list_lock) after process_gib_alert_list', next: CANCEL })] : []),
-    hrtimer_cancel<C>(gisaTimer(vm, kicker), { cite: 'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (waits for a running gisa_vcpu_kicker)' }),
+    hrtimer_cancel<C>(gisaTimer(vm, kicker), {
+      cite: 'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (waits for a running gisa_vcpu_kicker)',
+      // a walk configuration whose kickers never fire (two-vms-destroy): nothing runs to wait for
+      ...(walk && !walk.kickers.includes(kicker) ? { waitsFor: [] } : {}),
+    }),
     {
       at: 'gi->origin = NULL',
       cite: 'interrupt.c kvm_s390_gisa_destroy: gi->origin = NULL',
@@ -438,7 +443,7 @@ export const WALK_LOCK_AT = 'process_gib_alert_list@spin_lock(alert_list_lock)';
 export const WALK_UNLOCK_AT = 'process_gib_alert_list@spin_unlock(alert_list_lock)';
 export const lowest = (mask: number): number => 31 - Math.clz32(mask & -mask);
 
-/** How a thread walks the alert list: `kickers` (the threads running the gisa_vcpu_kickers its hrtimer_cancel waits for), `lock` (a proposed lock around the walk). */
+/** How a thread walks the alert list: `kickers` (the threads running the gisa_vcpu_kickers its hrtimer_cancel waits for; none: the armed timers never fire), `lock` (a proposed lock around the walk). */
 export interface Walk {
   kickers: readonly string[];
   lock?: Lock;
@@ -539,27 +544,26 @@ export function galHandler(kickers: readonly string[], k: Kernel, lock?: Lock): 
   if (k.design.gib !== 'upstream') throw new SpecError(`the fine-grained process_gib_alert_list transcribes the upstream GIB; design ${JSON.stringify(k.design)} is coarse only`);
   const w: Walk = lock ? { kickers, lock } : { kickers };
   const cut = named('GISAs left on the cut-off list', (_c: C, t: ThreadView) => (t.local.cut as number) !== 0);
-  const first: Step<C> = {
-    // the GAL interruption taken: origin = 0UL, so the first pass is never final
-    at: GAL_FIRST,
-    cite: 'interrupt.c gib_alert_irq_handler: inc_irq_stat(IRQIO_GAL); process_gib_alert_list(): origin = 0UL; final = 0; origin = xchg(&gib->alert_list_origin, NONE_GISA_ADDR)',
-    reads: [['gib', 'origin'], ['gib', 'list'], ['gib', 'galPending'], ...galHeldPaths],
-    writes: [['gib', 'origin'], ['gib', 'galPending']],
-    raises: [settleEvent('gib').type],
-    when: (c) => c.gib.galPending,
-    run: (c, t, fx) => {
-      c.gib.galPending = false;
-      cutOff(c, t, false, fx);
-    },
-    next: [{ if: cut, goto: GAL_UNLINK }, { goto: GAL_XCHG }],
-  };
-  if (!lock) return checkedSteps(kfunction('gib_alert_irq_handler', GAL_CITE, [first, ...alertListWalk(w, 'return')]), k, FAULT.GISA_THREAD_STEP_POST, galPostsWith('return'));
-  // proposed-gib-walk-lock: the handler runs once the interruption is pending, and takes the lock before its first xchg
+  const out = lock ? WALK_UNLOCK_AT : 'return';
   const steps: Step<C>[] = [
-    acquire<C>(lock, 'write', { at: WALK_LOCK_AT, cite: 'proposed: spin_lock(&gib->alert_list_lock) at the top of process_gib_alert_list', when: (c) => c.gib.galPending, reads: [['gib', 'galPending']] }),
-    first,
-    ...alertListWalk(w, WALK_UNLOCK_AT),
-    release<C>(lock, 'write', { at: WALK_UNLOCK_AT, cite: 'proposed: spin_unlock(&gib->alert_list_lock) at the end of process_gib_alert_list', next: 'return' }),
+    // proposed-gib-walk-lock: the handler runs once the interruption is pending, and takes the lock before its first xchg
+    ...(lock ? [acquire<C>(lock, 'write', { at: WALK_LOCK_AT, cite: 'proposed: spin_lock(&gib->alert_list_lock) at the top of process_gib_alert_list', when: (c) => c.gib.galPending, reads: [['gib', 'galPending']] })] : []),
+    {
+      // the GAL interruption taken: origin = 0UL, so the first pass is never final
+      at: GAL_FIRST,
+      cite: 'interrupt.c gib_alert_irq_handler: inc_irq_stat(IRQIO_GAL); process_gib_alert_list(): origin = 0UL; final = 0; origin = xchg(&gib->alert_list_origin, NONE_GISA_ADDR)',
+      reads: [['gib', 'origin'], ['gib', 'list'], ['gib', 'galPending'], ...galHeldPaths],
+      writes: [['gib', 'origin'], ['gib', 'galPending']],
+      raises: [settleEvent('gib').type],
+      when: (c) => c.gib.galPending,
+      run: (c, t, fx) => {
+        c.gib.galPending = false;
+        cutOff(c, t, false, fx);
+      },
+      next: [{ if: cut, goto: GAL_UNLINK }, { goto: GAL_XCHG }],
+    },
+    ...alertListWalk(w, out),
+    ...(lock ? [release<C>(lock, 'write', { at: WALK_UNLOCK_AT, cite: 'proposed: spin_unlock(&gib->alert_list_lock) at the end of process_gib_alert_list', next: 'return' })] : []),
   ];
-  return checkedSteps(kfunction('gib_alert_irq_handler', GAL_CITE, steps), k, FAULT.GISA_THREAD_STEP_POST, galPostsWith(WALK_UNLOCK_AT));
+  return checkedSteps(kfunction('gib_alert_irq_handler', GAL_CITE, steps), k, FAULT.GISA_THREAD_STEP_POST, galPostsWith(out));
 }

@@ -66,10 +66,11 @@ export const gisaVariants: CoreVariant[] = [
       // issue 11, two callers of process_gib_alert_list (no lock between them): the GAL handler's walk holds the GISA it cut off
       // while the destroy (its gisa_set_iam -EBUSY, its own walk finding the origin NONE_GISA_ADDR) returns, sie_page2 is freed and
       // the handler's unlink writes it (10 steps); or the handler unlinked it, the destroy's gisa_set_iam(0) succeeds, hrtimer_cancel
-      // finds nothing armed, and the handler's hrtimer_start re-arms the kicker on gi->origin NULL (8 steps, the kicker's oops in 9)
-      'gal-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'KickerSeesLiveGisa', 'NoGisaUseAfterFree'],
-      // the same with two VMs' destroys: one destroy's walk holds the other VM's GISA (11 and 13 steps)
-      'two-vms-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'KickerSeesLiveGisa', 'NoGisaUseAfterFree'],
+      // finds nothing armed, and the handler's hrtimer_start re-arms the kicker on gi->origin NULL (8 steps)
+      'gal-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree'],
+      // the same with two VMs' destroys: one destroy's walk holds the other VM's GISA, and unlinks it after its page is freed (13 steps)
+      // or arms its timer after the other destroy's hrtimer_cancel (11 steps); the timers do not fire there
+      'two-vms-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree'],
     },
   },
   {
@@ -441,5 +442,23 @@ export const gisaVariants: CoreVariant[] = [
       });
     },
     expectedViolations: [],
+  },
+  {
+    // issue 11: AlertListNotStranded's planted variant
+    id: 'planted-gal-single-pass',
+    description:
+      'planted bug: gib_alert_irq_handler\'s process_gib_alert_list without its outer loop: one xchg(NONE_GISA_ADDR), the walk of what it cut off, and return; NONE_GISA_ADDR stays in the alert list origin, so GAL interruptions stay suppressed and a GISA millicode enqueues afterwards is never taken',
+    cite: 'planted: arch/s390/kvm/interrupt.c process_gib_alert_list with its do { ... } while (!final) reduced to the first iteration',
+    configuration: 'gal-destroy',
+    configurations: ['gal-destroy'],
+    threads: (threads) =>
+      editFunction(threads, GAL_THREAD, 'gib_alert_irq_handler', (f) => ({
+        ...f,
+        // every jump back to the next xchg returns instead
+        steps: f.steps.map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === GAL_XCHG ? { ...b, goto: 'return' } : b)) } : s)),
+      })),
+    // upstream's three in gal-destroy, plus the origin left NONE_GISA_ADDR (3 steps); the step ghost sees each statement do what its C does
+    // (the jump it checks is the one checkedSteps wrapped), so only AlertListNotStranded says the loop is gone
+    expectedViolations: ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree', 'AlertListNotStranded'],
   },
 ];

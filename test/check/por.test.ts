@@ -51,6 +51,8 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     for (const [c, planted] of [['pqap-probe-queue', 'planted-probe-init-after-publish'], ['pqap-reset-work', 'planted-device-reset-flush-unlocked'], ['pqap-close-work', 'planted-close-put-before-flush'], ['pqap-no-aiv', 'planted-pqap-ignores-aiv']]) {
       for (const v of ['upstream', planted]) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/${c}`);
     }
+    // two callers of process_gib_alert_list: the GAL handler against the destroy, two VMs' destroys (galdestroy)
+    for (const e of ['upstream/gal-destroy', 'proposed-gib-walk-lock/gal-destroy', 'planted-gal-single-pass/gal-destroy', 'upstream/two-vms-destroy']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${e}`);
   });
   for (const { spec, e } of fineEntries) {
     it(`${e.machine}/${e.variant}/${e.configuration}: the same violations, replayed traces, the same verdicts`, heavy(e), () => {
