@@ -91,6 +91,8 @@ const own = (fine: FineSteps): KernelAudit => ({
           'kvm_s390_gisa_destroy@spin_unlock(alert_list_lock)': 'proposed fix (variant proposed-gib-walk-lock): the lock dropped before hrtimer_cancel',
           'process_gib_alert_list@spin_lock(alert_list_lock)': 'proposed fix (variant proposed-gib-walk-lock): the GAL handler\'s walk under the same lock',
           'process_gib_alert_list@spin_unlock(alert_list_lock)': 'proposed fix (variant proposed-gib-walk-lock): the lock dropped after the final xchg',
+          'kvm_s390_gisa_destroy@KVM_EVENT(alert_mask)': 'historical (variant gisa-destroy-v5.2 in gal-destroy): v5.2..v6.5 only logged a non-zero alert.mask',
+          'kvm_s390_gisa_destroy@while (gisa_in_alert_list(gi->origin)) cpu_relax()': 'historical (variant gisa-destroy-v5.2 in gal-destroy): v5.2..v6.5 spun until the GISA was unlinked',
         }
       : {}),
   },

@@ -327,7 +327,8 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel, walk?: Walk)
       },
     });
   }
-  if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB; design ${JSON.stringify(d)} is coarse only`);
+  if (d.gisaDestroy === 'v5.2' && d.gib === 'upstream' && walk) return gisa_destroy_v52(vm, kicker, walk);
+  if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB (v5.2 in the walk configurations); design ${JSON.stringify(d)} is coarse only`);
   const afterWalk = walk?.lock ? DESTROY_UNLOCK : CANCEL;
   return checkedSteps(kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy', [
     {
@@ -395,6 +396,44 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel, walk?: Walk)
   ]), k, FAULT.GISA_THREAD_STEP_POST, walk ? { ...destroyPosts, ...walkPosts(afterWalk) } : destroyPosts, setIamSkips);
 }
 const CANCEL = 'hrtimer_cancel(gi->timer)';
+/**
+ * kvm_s390_gisa_destroy() of v5.2 .. v6.5 (before f87ef5723536), in the walk configurations (variant gisa-destroy-v5.2 in
+ * gal-destroy): `if (!gi->origin) return; if (gi->alert.mask) KVM_EVENT(...); while (gisa_in_alert_list(gi->origin))
+ * cpu_relax(); hrtimer_cancel(&gi->timer); gi->origin = NULL;` The spin is a step enabled once the GISA is unlinked (by
+ * the GAL handler's walk on another CPU); it walks nothing itself.
+ */
+function gisa_destroy_v52(vm: number, kicker: string, walk: Walk): F {
+  return kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy (v5.2)', [
+    {
+      at: 'KVM_EVENT(alert_mask)',
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: if (!gi->origin) return; if (gi->alert.mask) KVM_EVENT(3, "vm 0x%pK has unexpected iam 0x%02x", ...) (logged, alert.mask kept)',
+      reads: [[...gi(vm), 'origin']],
+      run: (c, t) => void (t.local.none = !vmOf(c, vmIx(t)).gisa.origin),
+      next: [{ if: named('!gi->origin', (_c, t) => t.local.none === true), goto: 'return' }, { goto: 'while (gisa_in_alert_list(gi->origin)) cpu_relax()' }],
+    },
+    {
+      at: 'while (gisa_in_alert_list(gi->origin)) cpu_relax()',
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: while (gisa_in_alert_list(gi->origin)) cpu_relax() (waits for the GAL handler to unlink it)',
+      reads: [['gib', 'list']],
+      when: named('!gisa_in_alert_list', (c: C, t: ThreadView) => !listed(c, vmIx(t))),
+    },
+    hrtimer_cancel<C>(gisaTimer(vm, kicker), {
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer)',
+      ...(!walk.kickers.includes(kicker) ? { waitsFor: [] } : {}),
+    }),
+    {
+      at: 'gi->origin = NULL',
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: gi->origin = NULL',
+      writes: [[...gi(vm), 'origin']],
+      raises: [gisaSettle(vm).params.type],
+      run: (c, t, fx) => {
+        vmOf(c, vmIx(t)).gisa.origin = false;
+        fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
+      },
+    },
+  ]);
+}
+
 const DESTROY_UNLOCK = 'spin_unlock(alert_list_lock)';
 
 /**

@@ -179,10 +179,13 @@ export const gisaVariants: CoreVariant[] = [
     description: 'kvm_s390_gisa_destroy before f87ef5723536: logs a non-zero alert.mask, spins until the GISA is unlinked, leaves the IAM set; a late interruption relinks the GISA and the page is freed while listed',
     cite: 'f87ef5723536 "KVM: s390: fix gisa destroy operation might lead to cpu stalls" (v6.6) and Michael Mueller, 2023',
     design: { gisaDestroy: 'v5.2' },
-    // the coarse destroy only: the fine-grained kvm_s390_gisa_destroy transcribes v6.6
-    configurations: ['one-isc'],
+    // the coarse destroy, and the fine-grained one against the GAL handler (gal-destroy)
+    configurations: ['one-isc', 'gal-destroy'],
     // issue 14: v5.2 only logs the non-zero alert.mask and leaves it (v6.6 clears it)
     expectedViolations: ['FreedGisaNotInAlertList', 'DestroyedGisaHasNoAlertMask'],
+    // issue 11: the spin waits for the handler's unlink, so nothing is freed while linked or walked after the free; but the
+    // handler's hrtimer_start still comes after the destroy's hrtimer_cancel and gi->origin = NULL (the 8-step window of upstream)
+    expectedViolationsIn: { 'gal-destroy': ['GalWalkSeesLiveGisa'] },
   },
   {
     id: 'gib-v3',

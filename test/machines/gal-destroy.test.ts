@@ -40,6 +40,9 @@ const CASES: [variant: string, configuration: string, expected: Record<string, n
   // the handler's one xchg(NONE_GISA_ADDR), its unlink and hrtimer_start, and return: NONE_GISA_ADDR left behind (3)
   ['planted-gal-single-pass', 'gal-destroy', { FreedGisaNotInAlertList: 9, GalWalkSeesLiveGisa: 8, NoGisaUseAfterFree: 10, AlertListNotStranded: 3 }],
   ['upstream', 'two-vms-destroy', { FreedGisaNotInAlertList: 12, GalWalkSeesLiveGisa: 11, NoGisaUseAfterFree: 13 }],
+  // v5.2's destroy spins until the handler unlinked the GISA (no free while linked), then cancels and clears gi->origin before the
+  // handler's hrtimer_start: its check of the mask (1), the handler's xchg and unlink (2), the spin, cancel, origin = NULL (3), start (1)
+  ['gisa-destroy-v5.2', 'gal-destroy', { GalWalkSeesLiveGisa: 7 }],
 ];
 
 describe('two callers of process_gib_alert_list at once, statement by statement', () => {
