@@ -107,6 +107,8 @@ export const FAULT = {
   GIB_STEP_POST: 2097152,
   /** ghost (issue 14, machines/gisa/kvm_s390_gisa_interrupt.stepghost.ts): a step of the vcpu's fine-grained KVM_RUN loop did other than its C statement */
   VCPU_THREAD_STEP_POST: 4194304,
+  /** process_gib_alert_list (a second caller's walk: the GAL handler, or another VM's kvm_s390_gisa_destroy) unlinked or armed the kicker of a GISA whose kvm_s390_gisa_destroy had already set gi->origin NULL or whose sie_page2 was freed (fine-grained gal-destroy, two-vms-destroy) */
+  GAL_WALK_ON_DEAD_GISA: 8388608,
   /** ghost (issue 14, apconc3): handle_pqap's vfio_ap_irq_enable / vfio_ap_irq_disable left the queue, the pins, the GISC registrations or the guest's status other than vfio_ap_ops.c says */
   AQIC_STEP_POST: 16777216,
   /** ghost (issue 14, apconc3): vfio_ap_mdev_unset_kvm (its resets, flush_work, the put) or vfio_ap_mdev_remove_queue left the queues or the KVM reference other than vfio_ap_ops.c says */

@@ -193,7 +193,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
   ],
   kvm_s390_gisa_interrupt: [
     "gib_alert_irq_handler [(info->forward || info->error) && CONFIG_VFIO_PCI_ZDEV_KVM: aen_process_gait(info->isc); process_gib_alert_list() only if info->aism != 0]",
-    "process_gib_alert_list [two callers at once (the GAL handler on one CPU, kvm_s390_gisa_destroy on another): both loops xchg the origin, each walks part of the lists, and a loop not yet final stores NONE_GISA_ADDR after the other stored NULL_GISA_ADDR (GAL interruptions suppressed until it finishes)]",
     "aen_process_gait [for each summary bit: aen_host_forward: unless the GISA's simm and nimm suppress the ISC, gisa_set_ipm_gisc and restart the VM's gisa_vcpu_kicker at 0 (no alert-list enqueue)]",
     "__deliver_io [PV vcpu: the interruption is handed to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by KVM]",
     "__deliver_io [__do_deliver_io fails writing the guest lowcore after the IPM bit was test-and-cleared: the interruption is lost; KVM_RUN returns the error]",

@@ -4,11 +4,11 @@ import { FAULT, type SystemContext } from '../context.ts';
 import { inv, region } from '../invariant-lib.ts';
 import { probe } from '../../src/check/probe.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
-import { galCut, galHeldPath } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { galCut, galHeldPaths } from './kvm_s390_gisa_interrupt.invariants.ts';
 
 export const GibTypeOK = inv(
   'GibTypeOK',
-  'interrupt.c process_gib_alert_list: NULL_GISA_ADDR is an empty list (GISAs the handler cut off and has not unlinked yet are on its list, not the origin\'s: the fine-grained GAL handler thread); a list built while GAL interruptions were enabled raised one',
+  'interrupt.c process_gib_alert_list: NULL_GISA_ADDR is an empty list (GISAs a caller cut off and has not unlinked yet are on its list, not the origin\'s: the fine-grained GAL handler and destroy threads); a list built while GAL interruptions were enabled raised one',
   ({ value, context }) => {
     const st = region(value, 'gib');
     const list = context.gib.list;
@@ -17,7 +17,7 @@ export const GibTypeOK = inv(
     if (st === 'alert_list') return list !== 0 && context.gib.galPending;
     return true;
   },
-  { context: [['gib'], ['vms', 'length'], galHeldPath], value: [['gib']] },
+  { context: [['gib'], ['vms', 'length'], ...galHeldPaths], value: [['gib']] },
 );
 
 export const gibInvariants = [GibTypeOK];

@@ -113,6 +113,8 @@ export interface GibFine {
   omit: ReadonlySet<string>;
   /** The design: what process_gib_alert_list writes per unlinked GISA depends on the IAM restore strategy. */
   design: Design;
+  /** The state of gib->alert_list_origin at start, when the configuration starts with GISAs listed. */
+  initial?: GibContext['origin'];
 }
 
 const GIB_ALL: Path = ['gib'];
@@ -145,6 +147,7 @@ function gibFootprint(type: string, d: Design): { reads: Path[]; writes: Path[];
 export function gibRegion(env = false, fine?: GibFine) {
   const region = gibStates(env);
   if (!fine) return region;
+  if (fine.initial) region.initial = fine.initial;
   // the kickers are hrtimer callbacks (never `once`): idle is not running
   const waits = fine.kickers.map((k) => stateIn('#' + idleId(k)));
   for (const st of Object.values(region.states)) {

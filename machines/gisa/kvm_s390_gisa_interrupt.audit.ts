@@ -6,7 +6,7 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { CONCURRENT_GAL, NO_AIV, PV_SWITCH, ZPCI, gibAudit } from './kvm_s390_gib.audit.ts';
+import { NO_AIV, PV_SWITCH, ZPCI, gibAudit } from './kvm_s390_gib.audit.ts';
 import { GAL_FIRST, GAL_START, GAL_UNLINK, GAL_XCHG } from './kvm_s390_gisa_interrupt.threads.ts';
 import { pvSwitchAudit } from './kvm_s390_pv.threads.audit.ts';
 
@@ -86,6 +86,16 @@ const own = (fine: FineSteps): KernelAudit => ({
           'kvm_s390_gisc_unregister@gisa_set_iam(origin, alert_mask & ~bit) (before spin_lock)': 'planted race (variant planted-unregister-clears-iam-before-ref-count): the IAM bit cleared before ref_lock and the count',
         }
       : {}),
+    ...(fine.gal
+      ? {
+          'kvm_s390_gisa_destroy@spin_lock(alert_list_lock)': 'proposed fix (variant proposed-gib-walk-lock): the destroy takes a host-wide lock around its gisa_set_iam(gi->origin, 0) and its process_gib_alert_list',
+          'kvm_s390_gisa_destroy@spin_unlock(alert_list_lock)': 'proposed fix (variant proposed-gib-walk-lock): the lock dropped before hrtimer_cancel',
+          'process_gib_alert_list@spin_lock(alert_list_lock)': 'proposed fix (variant proposed-gib-walk-lock): the GAL handler\'s walk under the same lock',
+          'process_gib_alert_list@spin_unlock(alert_list_lock)': 'proposed fix (variant proposed-gib-walk-lock): the lock dropped after the final xchg',
+          'kvm_s390_gisa_destroy@KVM_EVENT(alert_mask)': 'historical (variant gisa-destroy-v5.2 in gal-destroy): v5.2..v6.5 only logged a non-zero alert.mask',
+          'kvm_s390_gisa_destroy@while (gisa_in_alert_list(gi->origin)) cpu_relax()': 'historical (variant gisa-destroy-v5.2 in gal-destroy): v5.2..v6.5 spun until the GISA was unlinked',
+        }
+      : {}),
   },
   entries: entries(fine),
 });
@@ -110,7 +120,10 @@ function entries(fine: FineSteps) {
             unlink: modelledAs('register-unregister-gal: the unlink is a step; hrtimer_cancel (waits for a running kicker) and hrtimer_start of that GISA are the next, one step (nothing but the kicker reads the timer between them, and it cannot run while dequeued)', ...g(GAL_UNLINK, GAL_START)),
             again: modelledAs('register-unregister-gal: final = origin & NONE_GISA_ADDR from the terminator of the list just processed, so the GAL handler cuts off with NONE, NONE again, then NULL, each xchg a step', ...g(GAL_XCHG)),
             final: modelled(...g(GAL_XCHG)),
-            concurrent: missing(CONCURRENT_GAL),
+            concurrent: modelledAs(
+              'gal-destroy (the GAL handler thread against kvm_s390_gisa_destroy) and two-vms-destroy (two VMs\' destroys): the destroy\'s call on -EBUSY runs the same steps from its first xchg (origin = 0UL: final = 0), each caller holding what it cut off in its locals (`cut`, `held`), so a second caller\'s xchg takes only what the origin reaches; a GISA a walk reaches after its destroy set gi->origin NULL or sie_page2 was freed is GalWalkSeesLiveGisa, NONE_GISA_ADDR left in the origin with no caller inside the loop AlertListNotStranded',
+              ...g(GAL_XCHG, GAL_UNLINK, GAL_START),
+            ),
           }),
         ]
       : []),
@@ -273,7 +286,7 @@ function entries(fine: FineSteps) {
       warn: modelledAs('the WARN is the DESTROY_WITH_ALERT_MASK fault (AlertMaskZeroAtDestroy)', 'kvm_s390_gisa_destroy', ...d(DESTROY.warn)),
       zero: modelled('kvm_s390_gisa_destroy', ...d(DESTROY.zero)),
       iam: modelled('kvm_s390_gisa_destroy', ...d(DESTROY.iam)),
-      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list', ...d(DESTROY.list)),
+      busy: modelled('kvm_s390_gisa_destroy', 'process_gib_alert_list', ...d(DESTROY.list), ...g(GAL_XCHG, GAL_UNLINK, GAL_START)),
       cancel: modelledAs(
         'hrtimer_cancel waits for a running kicker: in the coarse configuration the kicker is one step, so they never overlap; in the fine-grained ones the cancel step waits for the kicker thread to be idle, and gi->origin = NULL is its own step (the GISA region follows gi->origin: gisa_origin_null)',
         'kvm_s390_gisa_destroy', 'gisa_destroy_may_proceed', 'gisa_origin_null', ...d(DESTROY.cancel), ...d(DESTROY.origin),

@@ -7,9 +7,9 @@ import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GiscCallSeesGisa, GisaInitNotListed, PvDisableReinitialisesGisa, PvEnableDisablesGisa, KickerSeesLiveGisa, NoStaleIamAfterUnregister, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { AlertListNotStranded, AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GalWalkSeesLiveGisa, GiscCallSeesGisa, GisaInitNotListed, KickerSeesLiveGisa, NoGisaUseAfterFree, NoStaleIamAfterUnregister, PvDisableReinitialisesGisa, PvEnableDisablesGisa, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
-import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { destroyWalker, GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { kvm_s390_handle_pv_disable, kvm_s390_handle_pv_enable, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
 
 /** The coarse events the threads replace: the regions leave their transitions out. */
@@ -57,6 +57,38 @@ function aqic(which: { disable: boolean; gal?: boolean }) {
     return { threads, gib: { kickers: ['kicker'], omit, design: k.design }, gisa: () => ({ omit: REPLACED }), ...(which.gal ? {} : { initial: kickerArmed }) };
   };
 }
+
+/**
+ * The walk configurations (issue 11, two callers of process_gib_alert_list): each VM's
+ * kvm_arch_destroy_vm thread (`destroy_vm`, `destroy_vm<vm>`) runs kvm_s390_gisa_destroy with its
+ * process_gib_alert_list step by step, `kicker` (`kicker<vm>`) the hrtimer callback the walks arm,
+ * and with `gal` the GAL interruption handler on a CPU of its own. The coarse GAL events are left
+ * out (a walk is the threads' business).
+ */
+function walks(which: { gal: boolean; kickers: boolean }) {
+  return (params: { vms: number }, k: Kernel): FineParts => {
+    const names = Array.from({ length: params.vms }, (_, vm) => (params.vms > 1 ? `kicker${vm}` : 'kicker'));
+    // without kicker threads a timer a walk arms stays armed and never fires (the walk's hrtimer_start is what GalWalkSeesLiveGisa checks)
+    const kickers = which.kickers ? names : [];
+    const threads: ThreadDef<SystemContext>[] = [];
+    for (let vm = 0; vm < params.vms; vm++) {
+      if (which.kickers) threads.push({ name: names[vm]!, actor: 'timer', ix: { vm }, fns: [gisaVcpuKicker(vm, names[vm]!, k)] });
+      threads.push({ name: destroyWalker(vm, params.vms), actor: 'kernel', ix: { vm }, once: true, fns: [gisa_destroy(vm, names[vm]!, k, { kickers })] });
+    }
+    if (which.gal) threads.push({ name: GAL_THREAD, actor: 'kernel', fns: [galHandler(kickers, k)] });
+    const omit = new Set([...REPLACED, 'gib_alert_irq_handler', 'process_gib_alert_list']);
+    return { threads, gib: { kickers, omit, design: k.design, initial: 'alert_list' }, gisa: () => ({ omit: REPLACED }), initial: allListed };
+  };
+}
+
+/**
+ * ISC 3 alerted on every VM before the driver unregistered it (alert.mask 0, IAM 0 since the alert, ISC 3 pending): every GISA
+ * is on the alert list, built on NULL_GISA_ADDR, and the GAL interruption it raised is pending.
+ */
+const allListed = (c: SystemContext) => {
+  for (const k of c.vms) Object.assign(k.gisa, { ipm: 0x10, iam: 0 });
+  Object.assign(c.gib, { origin: 'alert_list', list: (1 << c.vms.length) - 1, galPending: true });
+};
 
 /** After an alert, the driver has unregistered ISC 3 and the kicker is still armed with ISC 3 pending (IAM 0, unlinked). */
 const kickerArmed = (c: SystemContext) => {
@@ -250,7 +282,23 @@ export const gisaConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 2 },
     bounds: { types: ['GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc'] },
     fine: aqic({ disable: true, gal: true }),
-    invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister],
+    invariants: [RegisteredIscAlerts, NoStaleIamAfterUnregister, AlertListNotStranded],
+  },
+  {
+    id: 'gal-destroy',
+    description: 'fine-grained, 2 threads, 2 callers of process_gib_alert_list: the GAL interruption handler (gib_alert_irq_handler -> process_gib_alert_list, each xchg, unlink and hrtimer_start a step) against kvm_s390_gisa_destroy, whose process_gib_alert_list on -EBUSY is split the same way; the GISA of the one VM is listed and the GAL interruption pending at start (ISC 3 alerted before the driver unregistered it); sie_page2 freed after the destroy; the timer the walks arm does not fire (a kicker armed after hrtimer_cancel is GalWalkSeesLiveGisa\'s business; kicker-unregister-destroy shows the kicker then running on gi->origin NULL)',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0 },
+    bounds: { types: ['free_page_sie_page2'] },
+    fine: walks({ gal: true, kickers: false }),
+    invariants: [GalWalkSeesLiveGisa, AlertListNotStranded, NoGisaUseAfterFree],
+  },
+  {
+    id: 'two-vms-destroy',
+    description: 'fine-grained, 2 threads, 2 callers of process_gib_alert_list: two VMs torn down at once, each kvm_s390_gisa_destroy finding its GISA listed (both on one alert list, the GAL interruption not taken yet) and walking the list step by step; sie_page2 of each freed after its destroy; the timers the walks arm do not fire',
+    params: { vms: 2, vcpus: 0, queues: 0, iscs: [3], airqs: 0 },
+    bounds: { types: ['free_page_sie_page2'] },
+    fine: walks({ gal: false, kickers: false }),
+    invariants: [GalWalkSeesLiveGisa, AlertListNotStranded, NoGisaUseAfterFree],
   },
   ...pvSwitchConfigurations,
 ];

@@ -4,22 +4,27 @@ import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
 import { lockFree, lockPath, reported, spinlock, type KContext, type Path } from '../kthread.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { SystemContext } from '../context.ts';
-import { GisaThreadStepPostcondition } from './kvm_s390_gisa_interrupt.stepghost.ts';
+import { GAL_AT, GisaThreadStepPostcondition } from './kvm_s390_gisa_interrupt.stepghost.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
 
 /** gi->alert.ref_lock of VM vm (machines/gisa/kvm_s390_gisa_interrupt.threads.ts takes it). */
 export const ref_lock = (vm: number) => spinlock('gi->alert.ref_lock', vm);
 
-/** The thread that runs the GAL interruption handler step by step (configuration register-unregister-gal). */
+/** The thread that runs the GAL interruption handler step by step (configurations register-unregister-gal, gal-destroy). */
 export const GAL_THREAD = 'gal';
+/** The kvm_arch_destroy_vm thread of VM vm whose kvm_s390_gisa_destroy runs process_gib_alert_list step by step too (gal-destroy, two-vms-destroy). */
+export const destroyWalker = (vm: number, vms: number): string => (vms > 1 ? `destroy_vm${vm}` : 'destroy_vm');
+/** Every thread that may walk the alert list step by step (process_gib_alert_list has no lock: each caller holds the list it cut off in its local `origin`). */
+export const WALKERS: readonly string[] = [GAL_THREAD, destroyWalker(0, 1), destroyWalker(0, 2), destroyWalker(1, 2)];
 /** Its local: the VMs (bit vm) whose GISA it has unlinked and not yet armed the kicker for. */
 export const GAL_HELD = 'held';
-/** The GISA of VM vm is between the GAL handler's unlink and its hrtimer_start: the kicker is about to be armed. */
-export const galHolds = (c: KContext, vm: number): boolean => (((c.threads?.locals[GAL_THREAD]?.[GAL_HELD] as number | undefined) ?? 0) & (1 << vm)) !== 0;
-/** The VMs whose GISA the GAL handler thread has cut off with its xchg and not unlinked yet (its local `cut`). */
-export const galCut = (c: KContext): number => (c.threads?.locals[GAL_THREAD]?.cut as number | undefined) ?? 0;
-/** What galHolds and galCut read: the GAL thread's locals (no other configuration has a thread named `gal`, so their steps stay independent of it). */
-export const galHeldPath: Path = ['threads', 'locals', GAL_THREAD];
+const walkerLocal = (c: KContext, w: string, key: string): number => (c.threads?.locals[w]?.[key] as number | undefined) ?? 0;
+/** The GISA of VM vm is between a walker's unlink and its hrtimer_start: the kicker is about to be armed. */
+export const galHolds = (c: KContext, vm: number): boolean => WALKERS.some((w) => (walkerLocal(c, w, GAL_HELD) & (1 << vm)) !== 0);
+/** The VMs whose GISA a walker (other than `except`) has cut off with its xchg and not unlinked yet (its local `cut`): linked, but on no list the origin reaches. */
+export const galCut = (c: KContext, except?: string): number => WALKERS.reduce((m, w) => (w === except ? m : m | walkerLocal(c, w, 'cut')), 0);
+/** What galHolds and galCut read: the walkers' locals (no other configuration has threads of these names, so their steps stay independent of them). */
+export const galHeldPaths: readonly Path[] = WALKERS.map((w) => ['threads', 'locals', w]);
 
 export const GisaTypeOK = inv(
   'TypeOK',
@@ -49,7 +54,7 @@ export const IamRestoredOrKickerArmed = inv(
   'interrupt.c gisa_vcpu_kicker/gisa_get_ipm_or_restore_iam: a GISA that is neither listed nor watched by an armed kicker (nor unlinked by process_gib_alert_list and about to arm it) has IAM == alert.mask, so the next interruption alerts; kvm_s390_gisc_register/unregister update both under gi->alert.ref_lock, so in a fine-grained configuration it holds whenever that lock is free',
   ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || listed(context, vm) || k.gisa.timer || galHolds(context, vm) || k.gisa.iam === k.gisa.mask || !lockFree(context, ref_lock(vm))),
   // of the locks, ref_lock of each VM (at most 3): steps on other locks (vfio_ap's) stay invisible to it
-  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm))), galHeldPath] },
+  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm))), ...galHeldPaths] },
 );
 
 export const FreedGisaNotInAlertList = inv(
@@ -81,13 +86,30 @@ export const KickerSeesLiveGisa = inv(
   { context: [['threads', 'found']] }, { stable: true },
 );
 
+export const GalWalkSeesLiveGisa = inv(
+  'GalWalkSeesLiveGisa',
+  'interrupt.c kvm_s390_gisa_destroy (v6.6+, f87ef5723536): "if (gisa_set_iam(gi->origin, gi->alert.mask)) process_gib_alert_list();" comes before hrtimer_cancel(&gi->timer) and gi->origin = NULL so that no alert-list processing reaches the GISA once the destroy returns (kvm_arch_destroy_vm then frees sie_page2); process_gib_alert_list takes no lock, and a caller on another CPU (gib_alert_irq_handler, or another VM\'s destroy) that cut the list off first holds the GISA in its local origin: its "origin = gisa->next_alert; gisa->next_alert = gisa_phys; kvm = container_of(gisa, struct sie_page2, gisa)->kvm; hrtimer_start(&gi->timer, 0, ...)" must not come after that destroy',
+  ({ context }) => !reported(context, FAULT.GAL_WALK_ON_DEAD_GISA),
+  { context: [['threads', 'found']] }, { stable: true },
+);
+
+/** The program counters of a caller inside process_gib_alert_list's loop, between an xchg(NONE_GISA_ADDR) and its final xchg(NULL_GISA_ADDR). */
+const IN_WALK: ReadonlySet<string> = new Set([GAL_AT.xchg, GAL_AT.unlink, GAL_AT.start]);
+
+export const AlertListNotStranded = inv(
+  'AlertListNotStranded',
+  'interrupt.c process_gib_alert_list: "Cut off the alert list and store the NONE_GISA_ADDR in the alert list origin to avoid further GAL interruptions. A new alert list can be build up by millicode in parallel ... When in the final loop, store the NULL_GISA_ADDR instead. This will re-enable GAL interruptions on the host again": NONE_GISA_ADDR stays in the origin only while some caller is inside the loop that will xchg it again, or an alert millicode enqueues on it raises no GAL interruption and nothing ever takes it (an alert lost between the xchg and the re-enable)',
+  ({ value, context }) => context.gib.origin !== 'NONE_GISA_ADDR' || WALKERS.some((w) => IN_WALK.has(region(value, w) as string)),
+  { context: [['gib', 'origin']], value: WALKERS.map((w) => [w]) },
+);
+
 // Issue 11, GISC register/unregister against alert processing (configurations register-kicker,
 // register-unregister-kicker): the two directions of IamRestoredOrKickerArmed, each its own
 // kernel promise, so a report says which one an interleaving broke.
 
 /** The GISA of VM vm is in alert processing: listed (the GAL handler will arm the kicker), unlinked by the GAL handler that is about to arm it, or its kicker armed (it restores the IAM). */
 const alertProcessing = (c: Parameters<typeof listed>[0], vm: number): boolean => listed(c, vm) || c.vms[vm]!.gisa.timer || galHolds(c, vm);
-const alertReads = [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm))), galHeldPath] as const;
+const alertReads = [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm))), ...galHeldPaths] as const;
 
 export const RegisteredIscAlerts = inv(
   'RegisteredIscAlerts',

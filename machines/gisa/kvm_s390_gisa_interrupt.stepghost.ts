@@ -231,7 +231,11 @@ export const destroyPosts: StepPosts = {
   'gisa_set_iam(origin, 0)': (s) => {
     const vm = vmOfSeen(s);
     const busy = listedIn(s.b.gib, vm);
-    return gisaSame(s, ['iam']) && gisaOf(s.a, vm).iam === (busy ? gisaOf(s.b, vm).iam : 0) && s.taken === (busy ? 'process_gib_alert_list()' : 'hrtimer_cancel(gi->timer)');
+    // on -EBUSY the call of process_gib_alert_list: one step, or the walk's first xchg (gal-destroy, two-vms-destroy); else on to
+    // hrtimer_cancel (through the unlock of proposed-gib-walk-lock)
+    const walk = s.taken === 'process_gib_alert_list()' || s.taken === GAL_AT.xchg;
+    const on = s.taken === 'hrtimer_cancel(gi->timer)' || s.taken === 'spin_unlock(alert_list_lock)';
+    return gisaSame(s, ['iam']) && gisaOf(s.a, vm).iam === (busy ? gisaOf(s.b, vm).iam : 0) && (busy ? walk : on);
   },
   'process_gib_alert_list()': (s) => s.a.gib.list === 0 && s.b.vms.every((_, i) => !listedIn(s.b.gib, i) || s.a.vms[i]!.gisa.timer),
   'gi->origin = NULL': (s) => gisaSame(s, ['origin']) && !gisaOf(s.a, vmOfSeen(s)).origin,
@@ -245,36 +249,58 @@ export const GAL_AT = {
   start: 'process_gib_alert_list@hrtimer_start(gi->timer, 0)',
 } as const;
 
-/** After an xchg: the cut-off list is everything listed, the terminator read from the origin replaced; then unlink, or loop until final. */
-function xchgPost(s: StepSeen, final: boolean): boolean {
+/** What the other walkers hold cut off and not yet unlinked (their local `cut`, which this step does not write): on their lists, not the origin's. */
+const othersCut = (s: StepSeen): number =>
+  Object.entries(s.a.threads?.locals ?? {}).reduce((m, [w, l]) => (w === s.t.me ? m : m | ((l.cut as number | undefined) ?? 0)), 0);
+
+/** After an xchg: the cut-off list is everything listed but what other walkers hold, the terminator read from the origin replaced; then unlink, or loop until final, then `out`. */
+function xchgPost(s: StepSeen, final: boolean, out: string): boolean {
   const term = s.b.gib.origin === 'NONE_GISA_ADDR' ? 1 : 0;
-  const next = s.b.gib.list !== 0 ? GAL_AT.unlink : !final ? GAL_AT.xchg : 'return';
-  return s.l.cut === s.b.gib.list && s.l.term === term && s.l.final === final && s.a.gib.origin === (final ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR') && s.a.gib.list === s.b.gib.list && s.taken === next;
+  const cut = s.b.gib.list & ~othersCut(s);
+  const next = cut !== 0 ? GAL_AT.unlink : !final ? GAL_AT.xchg : out;
+  return s.l.cut === cut && s.l.term === term && s.l.final === final && s.a.gib.origin === (final ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR') && s.a.gib.list === s.b.gib.list && s.taken === next;
+}
+
+/** A GISA a walk must not reach: its destroy set gi->origin NULL, or sie_page2 is freed. */
+const deadAt = (s: StepSeen, vm: number) => !s.b.vms[vm]!.gisa.origin || s.b.vms[vm]!.gisa.freed;
+/** The step reported GAL_WALK_ON_DEAD_GISA exactly when it reached a dead GISA (a bit its thread reported before stays set). */
+const walkReport = (s: StepSeen, vm: number) =>
+  deadAt(s, vm) ? ((s.a.threads?.found[s.t.me] ?? 0) & FAULT.GAL_WALK_ON_DEAD_GISA) !== 0 && (s.reported & ~FAULT.GAL_WALK_ON_DEAD_GISA) === 0 : s.reported === 0;
+
+/**
+ * process_gib_alert_list (upstream GIB) from its second xchg: `final = (origin & NONE_GISA_ADDR); origin = xchg(..., (!final) ?
+ * NONE_GISA_ADDR : NULL_GISA_ADDR)`; each GISA of the cut-off list (lowest VM first here) `gisa->next_alert = gisa_phys` (unlinked; a
+ * freed one is a write after free), then `hrtimer_start(&gi->timer, 0)`; either on a GISA whose destroy has returned (origin NULL) or
+ * whose page is freed is reported (GAL_WALK_ON_DEAD_GISA). `out`: where the caller goes after the walk.
+ */
+export function walkPosts(out: string): StepPosts {
+  return {
+    [GAL_AT.xchg]: (s) => s.a.gib.galPending === s.b.gib.galPending && xchgPost(s, s.lb.term === 1, out),
+    [GAL_AT.unlink]: (s) => {
+      const cut = s.lb.cut as number;
+      const vm = 31 - Math.clz32(cut & -cut);
+      const held = ((s.lb.held as number | undefined) ?? 0) | (1 << vm);
+      const freed = s.b.vms[vm]!.gisa.freed;
+      const flagged = (s.a.vms[vm]!.faults & FAULT.GISA_WRITE_AFTER_FREE) !== 0;
+      return s.l.vm === vm && s.l.cut === (cut & ~(1 << vm)) && s.l.held === held && s.a.gib.list === (s.b.gib.list & ~(1 << vm)) && flagged === (freed || (s.b.vms[vm]!.faults & FAULT.GISA_WRITE_AFTER_FREE) !== 0) && walkReport(s, vm);
+    },
+    [GAL_AT.start]: (s) => {
+      const vm = s.lb.vm as number;
+      const next = (s.l.cut as number) !== 0 ? GAL_AT.unlink : s.l.final !== true ? GAL_AT.xchg : out;
+      return s.a.vms[vm]!.gisa.timer && s.l.held === ((s.lb.held as number) & ~(1 << vm)) && s.l.cut === s.lb.cut && s.taken === next && walkReport(s, vm);
+    },
+  };
 }
 
 /**
  * gib_alert_irq_handler -> process_gib_alert_list (upstream GIB): `origin = xchg(&gib->alert_list_origin, NONE_GISA_ADDR)` first (the
- * GAL interruption taken), then `final = (origin & NONE_GISA_ADDR); origin = xchg(..., (!final) ? NONE_GISA_ADDR : NULL_GISA_ADDR)`;
- * each GISA of the cut-off list (lowest VM first here) `gisa->next_alert = gisa_phys` (unlinked; a freed one is a write after free),
- * then `hrtimer_start(&gi->timer, 0)`.
+ * GAL interruption taken), then the walk (walkPosts).
  */
-export const galPosts: StepPosts = {
-  [GAL_AT.first]: (s) => s.b.gib.galPending && !s.a.gib.galPending && xchgPost(s, false),
-  [GAL_AT.xchg]: (s) => s.a.gib.galPending === s.b.gib.galPending && xchgPost(s, s.lb.term === 1),
-  [GAL_AT.unlink]: (s) => {
-    const cut = s.lb.cut as number;
-    const vm = 31 - Math.clz32(cut & -cut);
-    const held = ((s.lb.held as number | undefined) ?? 0) | (1 << vm);
-    const freed = s.b.vms[vm]!.gisa.freed;
-    const flagged = (s.a.vms[vm]!.faults & FAULT.GISA_WRITE_AFTER_FREE) !== 0;
-    return s.l.vm === vm && s.l.cut === (cut & ~(1 << vm)) && s.l.held === held && s.a.gib.list === (s.b.gib.list & ~(1 << vm)) && flagged === (freed || (s.b.vms[vm]!.faults & FAULT.GISA_WRITE_AFTER_FREE) !== 0);
-  },
-  [GAL_AT.start]: (s) => {
-    const vm = s.lb.vm as number;
-    const next = (s.l.cut as number) !== 0 ? GAL_AT.unlink : s.l.final !== true ? GAL_AT.xchg : 'return';
-    return s.a.vms[vm]!.gisa.timer && s.l.held === ((s.lb.held as number) & ~(1 << vm)) && s.l.cut === s.lb.cut && s.taken === next;
-  },
-};
+export const galPostsWith = (out: string): StepPosts => ({
+  [GAL_AT.first]: (s) => s.b.gib.galPending && !s.a.gib.galPending && xchgPost(s, false, out),
+  ...walkPosts(out),
+});
+export const galPosts: StepPosts = galPostsWith('return');
 
 // ---- the vcpu's KVM_RUN loop (kvm_vcpu.threads.ts): kvm-s390.c, interrupt.c, kvm_main.c v6.17-rc4 ----
 

@@ -11,9 +11,9 @@
  * one of those changes the fine-grained form too.
  *
  * Stays atomic (one step, as in the coarse machine): the millicode step that makes an adapter
- * interruption pending (hardware), process_gib_alert_list (the GAL interruption handler and
- * the call in kvm_s390_gisa_destroy: its xchg cut-off and the per-GISA unlink are not split,
- * see machines/gisa/README.md), gisa_tac_ipm_gisc and gisa_clear_ipm (one atomic each).
+ * interruption pending (hardware), kvm_s390_gisa_destroy's call of process_gib_alert_list
+ * outside the walk configurations (gal-destroy, two-vms-destroy: there it runs the GAL
+ * handler's steps, alertListWalk), gisa_tac_ipm_gisc and gisa_clear_ipm (one atomic each).
  * __airqs_kick_single_vcpu is two steps: the scan of idle_mask, then test_and_set_bit of
  * kicked_mask with the wake-up.
  * A failed try_cmpxchg loads the current word into `word`, as the C does, and the loop re-reads
@@ -21,18 +21,19 @@
  * changed and changed back (ABA) compares equal, as in the hardware.
  *
  * Kernel: arch/s390/kvm/interrupt.c (gisa_vcpu_kicker, gisa_get_ipm_or_restore_iam,
- * gisa_set_iam, kvm_s390_gisc_register, kvm_s390_gisc_unregister, kvm_s390_gisa_destroy).
+ * gisa_set_iam, kvm_s390_gisc_register, kvm_s390_gisc_unregister, kvm_s390_gisa_destroy,
+ * gib_alert_irq_handler, process_gib_alert_list).
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 import { FAULT, iscBit, type SystemContext } from '../context.ts';
 import { SpecError } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent, vmOf, type Effects } from '../lib.ts';
-import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, pcOf, release, type KFunction, type Path, type Step, type ThreadView } from '../kthread.ts';
-import { GAL_HELD, ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { acquire, hrtimer, hrtimer_cancel, hrtimerExpires, kfunction, named, pcOf, release, type KFunction, type Lock, type Path, type Step, type ThreadView } from '../kthread.ts';
+import { GAL_HELD, galCut, galHeldPaths, ref_lock } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { gisaSettle } from './kvm_s390_gisa_interrupt.machine.ts';
 import { gibProcessFootprint } from './kvm_s390_gib.machine.ts';
-import { checkedSteps, destroyPosts, galPosts, kickerPosts, kickerSkips, registerPosts, setIamSkips, unregisterPosts } from './kvm_s390_gisa_interrupt.stepghost.ts';
+import { checkedSteps, destroyPosts, galPostsWith, kickerPosts, kickerSkips, registerPosts, setIamSkips, unregisterPosts, walkPosts } from './kvm_s390_gisa_interrupt.stepghost.ts';
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -318,9 +319,11 @@ export function gisc_unregister(vm: number, gisc: number, k: Kernel): F {
 /**
  * kvm_s390_gisa_destroy() of VM vm (v6.6+): `WARN(gi->alert.mask != 0); gi->alert.mask = 0;
  * if (gisa_set_iam(gi->origin, 0)) process_gib_alert_list(); hrtimer_cancel(&gi->timer);
- * gi->origin = NULL;`
+ * gi->origin = NULL;`. Its process_gib_alert_list() is one step, or with `walk` (configurations
+ * gal-destroy, two-vms-destroy) the steps of the GAL handler's walk (alertListWalk), so that a
+ * second caller on another CPU can interleave with it.
  */
-export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
+export function gisa_destroy(vm: number, kicker: string, k: Kernel, walk?: Walk): F {
   const d = k.design;
   if (replaced(k, 'kvm_s390_gisa_destroy')) {
     // its hrtimer_cancel waits for a running kicker; the regions follow what it did
@@ -336,7 +339,9 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
       },
     });
   }
-  if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB; design ${JSON.stringify(d)} is coarse only`);
+  if (d.gisaDestroy === 'v5.2' && d.gib === 'upstream' && walk) return gisa_destroy_v52(vm, kicker, walk);
+  if (d.gisaDestroy !== 'v6.6' || d.gib !== 'upstream') throw new SpecError(`the fine-grained kvm_s390_gisa_destroy transcribes v6.6 with the upstream GIB (v5.2 in the walk configurations); design ${JSON.stringify(d)} is coarse only`);
+  const afterWalk = walk?.lock ? DESTROY_UNLOCK : CANCEL;
   return checkedSteps(kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy', [
     {
       at: 'WARN(alert_mask != 0)',
@@ -361,26 +366,35 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
       writes: [[...gi(vm), 'mask']],
       run: (c, t) => void (vmOf(c, vmIx(t)).gisa.mask = 0),
     },
+    // proposed-gib-walk-lock: the destroy's -EBUSY test and its walk under the lock the GAL handler's walk takes
+    ...(walk?.lock ? [acquire<C>(walk.lock, 'write', { cite: 'proposed: spin_lock(&gib->alert_list_lock) before gisa_set_iam(gi->origin, 0)' })] : []),
     {
       at: 'gisa_set_iam(origin, 0)',
       cite: 'interrupt.c kvm_s390_gisa_destroy: if (gisa_set_iam(gi->origin, gi->alert.mask)) (-EBUSY while listed)',
       reads: wordReads(vm),
       writes: [[...gi(vm), 'iam']],
       run: (c, t) => void (t.local.busy = k.gisa_set_iam(c, vmIx(t), 0) !== 0),
-      next: [{ if: named('-EBUSY', (_c, t) => t.local.busy === true), goto: 'process_gib_alert_list()' }, { goto: 'hrtimer_cancel(gi->timer)' }],
+      next: [{ if: named('-EBUSY', (_c, t) => t.local.busy === true), goto: walk ? GAL_XCHG : 'process_gib_alert_list()' }, { goto: afterWalk }],
     },
-    {
-      // atomic, as the GAL handler's is; its hrtimer_cancel waits for a running kicker
-      at: 'process_gib_alert_list()',
-      cite: 'interrupt.c kvm_s390_gisa_destroy: process_gib_alert_list()',
-      waitsFor: [kicker],
-      ...gibProcessFootprint(d),
-      run: (c, _t, fx) => {
-        k.process_gib_alert_list(c, fx as Effects);
-        fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
-      },
-    },
-    hrtimer_cancel<C>(gisaTimer(vm, kicker), { cite: 'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (waits for a running gisa_vcpu_kicker)' }),
+    ...(walk
+      ? alertListWalk(walk, afterWalk)
+      : [{
+          // atomic, as the GAL handler's is; its hrtimer_cancel waits for a running kicker
+          at: 'process_gib_alert_list()',
+          cite: 'interrupt.c kvm_s390_gisa_destroy: process_gib_alert_list()',
+          waitsFor: [kicker],
+          ...gibProcessFootprint(d),
+          run: (c: C, _t: ThreadView, fx: { raise(e: { type: string }): void }) => {
+            k.process_gib_alert_list(c, fx as Effects);
+            fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
+          },
+        } satisfies Step<C>]),
+    ...(walk?.lock ? [release<C>(walk.lock, 'write', { cite: 'proposed: spin_unlock(&gib->alert_list_lock) after process_gib_alert_list', next: CANCEL })] : []),
+    hrtimer_cancel<C>(gisaTimer(vm, kicker), {
+      cite: 'interrupt.c kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer) (waits for a running gisa_vcpu_kicker)',
+      // a walk configuration whose kickers never fire (two-vms-destroy): nothing runs to wait for
+      ...(walk && !walk.kickers.includes(kicker) ? { waitsFor: [] } : {}),
+    }),
     {
       at: 'gi->origin = NULL',
       cite: 'interrupt.c kvm_s390_gisa_destroy: gi->origin = NULL',
@@ -391,8 +405,48 @@ export function gisa_destroy(vm: number, kicker: string, k: Kernel): F {
         fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
       },
     },
-  ]), k, FAULT.GISA_THREAD_STEP_POST, destroyPosts, setIamSkips);
+  ]), k, FAULT.GISA_THREAD_STEP_POST, walk ? { ...destroyPosts, ...walkPosts(afterWalk) } : destroyPosts, setIamSkips);
 }
+const CANCEL = 'hrtimer_cancel(gi->timer)';
+/**
+ * kvm_s390_gisa_destroy() of v5.2 .. v6.5 (before f87ef5723536), in the walk configurations (variant gisa-destroy-v5.2 in
+ * gal-destroy): `if (!gi->origin) return; if (gi->alert.mask) KVM_EVENT(...); while (gisa_in_alert_list(gi->origin))
+ * cpu_relax(); hrtimer_cancel(&gi->timer); gi->origin = NULL;` The spin is a step enabled once the GISA is unlinked (by
+ * the GAL handler's walk on another CPU); it walks nothing itself.
+ */
+function gisa_destroy_v52(vm: number, kicker: string, walk: Walk): F {
+  return kfunction('kvm_s390_gisa_destroy', 'arch/s390/kvm/interrupt.c kvm_s390_gisa_destroy (v5.2)', [
+    {
+      at: 'KVM_EVENT(alert_mask)',
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: if (!gi->origin) return; if (gi->alert.mask) KVM_EVENT(3, "vm 0x%pK has unexpected iam 0x%02x", ...) (logged, alert.mask kept)',
+      reads: [[...gi(vm), 'origin']],
+      run: (c, t) => void (t.local.none = !vmOf(c, vmIx(t)).gisa.origin),
+      next: [{ if: named('!gi->origin', (_c, t) => t.local.none === true), goto: 'return' }, { goto: 'while (gisa_in_alert_list(gi->origin)) cpu_relax()' }],
+    },
+    {
+      at: 'while (gisa_in_alert_list(gi->origin)) cpu_relax()',
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: while (gisa_in_alert_list(gi->origin)) cpu_relax() (waits for the GAL handler to unlink it)',
+      reads: [['gib', 'list']],
+      when: named('!gisa_in_alert_list', (c: C, t: ThreadView) => !listed(c, vmIx(t))),
+    },
+    hrtimer_cancel<C>(gisaTimer(vm, kicker), {
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: hrtimer_cancel(&gi->timer)',
+      ...(!walk.kickers.includes(kicker) ? { waitsFor: [] } : {}),
+    }),
+    {
+      at: 'gi->origin = NULL',
+      cite: 'interrupt.c v5.2 kvm_s390_gisa_destroy: gi->origin = NULL',
+      writes: [[...gi(vm), 'origin']],
+      raises: [gisaSettle(vm).params.type],
+      run: (c, t, fx) => {
+        vmOf(c, vmIx(t)).gisa.origin = false;
+        fx.raise({ type: gisaSettle(vmIx(t)).params.type }); // the GISA region follows gi->origin
+      },
+    },
+  ]);
+}
+
+const DESTROY_UNLOCK = 'spin_unlock(alert_list_lock)';
 
 /**
  * A callee's steps inlined into a caller's kfunction: each pc becomes `<callee>@<at>`, its jumps
@@ -435,44 +489,121 @@ export const GAL_FIRST = 'process_gib_alert_list@xchg(alert_list_origin, NONE_GI
 export const GAL_XCHG = 'process_gib_alert_list@xchg(alert_list_origin, final ? NULL_GISA_ADDR : NONE_GISA_ADDR)';
 export const GAL_UNLINK = 'process_gib_alert_list@gisa->next_alert = gisa_phys';
 export const GAL_START = 'process_gib_alert_list@hrtimer_start(gi->timer, 0)';
+/** The proposed fix's lock around the GAL handler's walk (no such lock upstream: variant proposed-gib-walk-lock). */
+export const WALK_LOCK_AT = 'process_gib_alert_list@spin_lock(alert_list_lock)';
+export const WALK_UNLOCK_AT = 'process_gib_alert_list@spin_unlock(alert_list_lock)';
 export const lowest = (mask: number): number => 31 - Math.clz32(mask & -mask);
+
+/** How a thread walks the alert list: `kickers` (the threads running the gisa_vcpu_kickers its hrtimer_cancel waits for; none: the armed timers never fire), `lock` (a proposed lock around the walk). */
+export interface Walk {
+  kickers: readonly string[];
+  lock?: Lock;
+}
+/** The proposed gib->alert_list_lock (not in the kernel): one for the host, taken around process_gib_alert_list. */
+export const alertListLock = (): Lock => ({ key: 'gib->alert_list_lock', c: 'gib->alert_list_lock', kind: 'spinlock', short: 'alert_list_lock' });
+
+/** A GISA whose kvm_s390_gisa_destroy has set gi->origin NULL, or whose sie_page2 is freed: a walk must not reach it. */
+const deadGisa = (c: C, vm: number): boolean => !vmOf(c, vm).gisa.origin || vmOf(c, vm).gisa.freed;
+
 /**
  * One xchg of gib->alert_list_origin: it takes every GISA millicode enqueued on the origin it
- * replaces (`cut`), a list ending in 0 if it was built on NULL_GISA_ADDR and in 1 if on
- * NONE_GISA_ADDR (`term`, what `origin & NONE_GISA_ADDR` reads after the walk).
+ * replaces (`cut`: the listed GISAs but those another walker cut off before and has not unlinked
+ * yet, which hang on that walker's list), a list ending in 0 if it was built on NULL_GISA_ADDR and
+ * in 1 if on NONE_GISA_ADDR (`term`, what `origin & NONE_GISA_ADDR` reads after the walk).
  */
 function cutOff(c: C, t: ThreadView, final: boolean, fx: { raise(e: { type: string }): void }): void {
   t.local.final = final;
   t.local.term = c.gib.origin === 'NONE_GISA_ADDR' ? 1 : 0;
-  t.local.cut = c.gib.list;
+  t.local.cut = c.gib.list & ~galCut(c, t.me);
   c.gib.origin = final ? 'NULL_GISA_ADDR' : 'NONE_GISA_ADDR';
   fx.raise({ type: settleEvent('gib').type }); // the GIB region follows gib->alert_list_origin
 }
 
 /**
- * gib_alert_irq_handler() -> process_gib_alert_list() of the upstream GIB, statement by
- * statement, on the CPU that takes the GAL interruption: each xchg of gib->alert_list_origin
- * is a step (millicode enqueues GISAs on the new list between them), each GISA of the cut-off
- * list is unlinked (`gisa->next_alert = gisa_phys`, the GISA word changes: a concurrent
- * try_cmpxchg fails, gisa_set_iam stops answering -EBUSY) in a step of its own, and its kicker
- * is armed in the next (`if (hrtimer_active) hrtimer_cancel; hrtimer_start(&gi->timer, 0)`: one
- * step, which waits for a running kicker callback; between cancel and start nothing but the
- * kicker reads the timer, and it cannot run while the timer is dequeued). The outer loop as the
- * C has it: `final = origin & NONE_GISA_ADDR` is the terminator of the list just processed (a
- * list built on NULL_GISA_ADDR ends in 0, one built on NONE_GISA_ADDR in 1), so the handler
- * cuts off with NONE, NONE again, then NULL: three xchgs when the list was built on NULL.
- * `kickers[vm]` is the thread running VM vm's gisa_vcpu_kicker.
+ * process_gib_alert_list() from its second xchg on (the first is the caller's: the GAL handler's
+ * takes the interruption, a destroy's enters at GAL_XCHG with final = 0), statement by statement:
+ * each xchg of gib->alert_list_origin is a step (millicode enqueues GISAs on the new list between
+ * them), each GISA of the cut-off list is unlinked (`gisa->next_alert = gisa_phys`, the GISA word
+ * changes: a concurrent try_cmpxchg fails, gisa_set_iam stops answering -EBUSY) in a step of its
+ * own, and its kicker is armed in the next (`kvm = container_of(gisa, struct sie_page2, gisa)->kvm;
+ * if (hrtimer_active) hrtimer_cancel; hrtimer_start(&gi->timer, 0)`: one step, which waits for a
+ * running kicker callback; between cancel and start nothing but the kicker reads the timer, and it
+ * cannot run while the timer is dequeued). The outer loop as the C has it: `final = origin &
+ * NONE_GISA_ADDR` is the terminator of the list just processed (a list built on NULL_GISA_ADDR
+ * ends in 0, one built on NONE_GISA_ADDR in 1), so a walk cuts off with NONE, NONE again, then
+ * NULL: three xchgs when the list was built on NULL. Nothing serialises two callers: a GISA
+ * already dead (unlinked or armed after its destroy) is reported, and the walk goes on as the C does.
+ * `out`: where the caller goes when the walk returns. A caller enters at GAL_XCHG with final = 0
+ * (`origin = 0UL`), so its first xchg stores NONE_GISA_ADDR.
  */
-export function galHandler(kickers: readonly string[], k: Kernel): F {
-  if (k.design.gib !== 'upstream') throw new SpecError(`the fine-grained process_gib_alert_list transcribes the upstream GIB; design ${JSON.stringify(k.design)} is coarse only`);
+function alertListWalk(w: Walk, out: string): Step<C>[] {
   const cut = named('GISAs left on the cut-off list', (_c: C, t: ThreadView) => (t.local.cut as number) !== 0);
   const notFinal = named('!final', (_c: C, t: ThreadView) => t.local.final !== true);
-  return checkedSteps(kfunction('gib_alert_irq_handler', 'arch/s390/kvm/interrupt.c gib_alert_irq_handler (inc_irq_stat(IRQIO_GAL); process_gib_alert_list())', [
+  return [
+    {
+      at: GAL_XCHG,
+      cite: 'interrupt.c process_gib_alert_list: } while (!final); ... final = (origin & NONE_GISA_ADDR); origin = xchg(&gib->alert_list_origin, (!final) ? NONE_GISA_ADDR : NULL_GISA_ADDR)',
+      reads: [['gib', 'origin'], ['gib', 'list'], ...galHeldPaths],
+      writes: [['gib', 'origin']],
+      raises: [settleEvent('gib').type],
+      run: (c, t, fx) => cutOff(c, t, (t.local.term as number) === 1, fx),
+      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: out }],
+    },
+    {
+      at: GAL_UNLINK,
+      cite: 'interrupt.c process_gib_alert_list: gisa = phys_to_virt(origin); origin = gisa->next_alert; gisa->next_alert = gisa_phys',
+      reads: [['gib', 'list'], ['vms', '*', 'gisa', 'freed'], ['vms', '*', 'gisa', 'origin']],
+      writes: [['gib', 'list'], ['vms', '*', 'faults']],
+      reports: true,
+      run: (c, t) => {
+        const vm = lowest(t.local.cut as number);
+        t.local.vm = vm;
+        t.local.cut = (t.local.cut as number) & ~(1 << vm);
+        t.local[GAL_HELD] = ((t.local[GAL_HELD] as number | undefined) ?? 0) | (1 << vm);
+        c.gib.list &= ~(1 << vm);
+        if (vmOf(c, vm).gisa.freed) vmOf(c, vm).faults |= FAULT.GISA_WRITE_AFTER_FREE; // the walk goes on through freed memory
+        if (deadGisa(c, vm)) t.report(FAULT.GAL_WALK_ON_DEAD_GISA);
+      },
+    },
+    {
+      at: GAL_START,
+      cite: 'interrupt.c process_gib_alert_list: kvm = container_of(gisa, struct sie_page2, gisa)->kvm; if (hrtimer_active(&gi->timer)) hrtimer_cancel(&gi->timer); hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)',
+      waitsFor: w.kickers,
+      reads: [['vms', '*', 'gisa', 'freed'], ['vms', '*', 'gisa', 'origin']],
+      writes: [['vms', '*', 'gisa', 'timer']],
+      reports: true,
+      run: (c, t) => {
+        const vm = t.local.vm as number;
+        // ->kvm read from a freed sie_page2, or a timer armed after the destroy's hrtimer_cancel: the kicker then runs on gi->origin NULL
+        if (deadGisa(c, vm)) t.report(FAULT.GAL_WALK_ON_DEAD_GISA);
+        vmOf(c, vm).gisa.timer = true;
+        t.local[GAL_HELD] = (t.local[GAL_HELD] as number) & ~(1 << vm);
+      },
+      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: out }],
+    },
+  ];
+}
+
+/**
+ * gib_alert_irq_handler() -> process_gib_alert_list() of the upstream GIB, statement by
+ * statement, on the CPU that takes the GAL interruption: the first xchg takes the interruption
+ * (`origin = 0UL`, so it stores NONE_GISA_ADDR), then alertListWalk.
+ * `w.kickers[vm]` is the thread running VM vm's gisa_vcpu_kicker.
+ */
+const GAL_CITE = 'arch/s390/kvm/interrupt.c gib_alert_irq_handler (inc_irq_stat(IRQIO_GAL); process_gib_alert_list())';
+export function galHandler(kickers: readonly string[], k: Kernel, lock?: Lock): F {
+  if (k.design.gib !== 'upstream') throw new SpecError(`the fine-grained process_gib_alert_list transcribes the upstream GIB; design ${JSON.stringify(k.design)} is coarse only`);
+  const w: Walk = lock ? { kickers, lock } : { kickers };
+  const cut = named('GISAs left on the cut-off list', (_c: C, t: ThreadView) => (t.local.cut as number) !== 0);
+  const out = lock ? WALK_UNLOCK_AT : 'return';
+  const steps: Step<C>[] = [
+    // proposed-gib-walk-lock: the handler runs once the interruption is pending, and takes the lock before its first xchg
+    ...(lock ? [acquire<C>(lock, 'write', { at: WALK_LOCK_AT, cite: 'proposed: spin_lock(&gib->alert_list_lock) at the top of process_gib_alert_list', when: (c) => c.gib.galPending, reads: [['gib', 'galPending']] })] : []),
     {
       // the GAL interruption taken: origin = 0UL, so the first pass is never final
       at: GAL_FIRST,
       cite: 'interrupt.c gib_alert_irq_handler: inc_irq_stat(IRQIO_GAL); process_gib_alert_list(): origin = 0UL; final = 0; origin = xchg(&gib->alert_list_origin, NONE_GISA_ADDR)',
-      reads: [['gib', 'origin'], ['gib', 'list'], ['gib', 'galPending']],
+      reads: [['gib', 'origin'], ['gib', 'list'], ['gib', 'galPending'], ...galHeldPaths],
       writes: [['gib', 'origin'], ['gib', 'galPending']],
       raises: [settleEvent('gib').type],
       when: (c) => c.gib.galPending,
@@ -482,40 +613,8 @@ export function galHandler(kickers: readonly string[], k: Kernel): F {
       },
       next: [{ if: cut, goto: GAL_UNLINK }, { goto: GAL_XCHG }],
     },
-    {
-      at: GAL_XCHG,
-      cite: 'interrupt.c process_gib_alert_list: } while (!final); ... final = (origin & NONE_GISA_ADDR); origin = xchg(&gib->alert_list_origin, (!final) ? NONE_GISA_ADDR : NULL_GISA_ADDR)',
-      reads: [['gib', 'origin'], ['gib', 'list']],
-      writes: [['gib', 'origin']],
-      raises: [settleEvent('gib').type],
-      run: (c, t, fx) => cutOff(c, t, (t.local.term as number) === 1, fx),
-      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
-    },
-    {
-      at: GAL_UNLINK,
-      cite: 'interrupt.c process_gib_alert_list: gisa = phys_to_virt(origin); origin = gisa->next_alert; gisa->next_alert = gisa_phys',
-      reads: [['gib', 'list'], ['vms', '*', 'gisa', 'freed']],
-      writes: [['gib', 'list'], ['vms', '*', 'faults']],
-      run: (c, t) => {
-        const vm = lowest(t.local.cut as number);
-        t.local.vm = vm;
-        t.local.cut = (t.local.cut as number) & ~(1 << vm);
-        t.local[GAL_HELD] = ((t.local[GAL_HELD] as number | undefined) ?? 0) | (1 << vm);
-        c.gib.list &= ~(1 << vm);
-        if (vmOf(c, vm).gisa.freed) vmOf(c, vm).faults |= FAULT.GISA_WRITE_AFTER_FREE; // the walk goes on through freed memory
-      },
-    },
-    {
-      at: GAL_START,
-      cite: 'interrupt.c process_gib_alert_list: kvm = container_of(gisa, struct sie_page2, gisa)->kvm; if (hrtimer_active(&gi->timer)) hrtimer_cancel(&gi->timer); hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)',
-      waitsFor: kickers,
-      writes: [['vms', '*', 'gisa', 'timer']],
-      run: (c, t) => {
-        const vm = t.local.vm as number;
-        vmOf(c, vm).gisa.timer = true;
-        t.local[GAL_HELD] = (t.local[GAL_HELD] as number) & ~(1 << vm);
-      },
-      next: [{ if: cut, goto: GAL_UNLINK }, { if: notFinal, goto: GAL_XCHG }, { goto: 'return' }],
-    },
-  ]), k, FAULT.GISA_THREAD_STEP_POST, galPosts);
+    ...alertListWalk(w, out),
+    ...(lock ? [release<C>(lock, 'write', { at: WALK_UNLOCK_AT, cite: 'proposed: spin_unlock(&gib->alert_list_lock) at the end of process_gib_alert_list', next: 'return' })] : []),
+  ];
+  return checkedSteps(kfunction('gib_alert_irq_handler', GAL_CITE, steps), k, FAULT.GISA_THREAD_STEP_POST, galPostsWith(out));
 }

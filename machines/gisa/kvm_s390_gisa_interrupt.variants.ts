@@ -2,8 +2,8 @@
 import { vmOf } from '../lib.ts';
 import { editFunction, named, swapStatements, type KFunction, type Step, type ThreadView } from '../kthread.ts';
 import { PV_ENABLE, RESET_WORK, destroyBeforeAivClear, disableWithoutVcpuMutex, underKvmLock } from './kvm_s390_pv.threads.ts';
-import { AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
-import { GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { alertListLock, AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, galHandler, gisa_destroy, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
+import { GAL_THREAD, WALKERS } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { FAULT, type SystemContext } from '../context.ts';
 import { KICKER_AT, kickerPosts, replantStep } from './kvm_s390_gisa_interrupt.stepghost.ts';
 
@@ -78,6 +78,14 @@ export const gisaVariants: CoreVariant[] = [
       // the unregister's spin_unlock releases a lock it does not hold (10 steps); the stale ref_count[3] = 1 of the
       // registration held across the switch is not in the re-initialised alert.mask (3 steps, the pv-switch finding)
       'pv-disable-unregister': ['ReleaseOnlyByOwner', 'AlertMaskIsRegisteredIscs'],
+      // issue 11, two callers of process_gib_alert_list (no lock between them): the GAL handler's walk holds the GISA it cut off
+      // while the destroy (its gisa_set_iam -EBUSY, its own walk finding the origin NONE_GISA_ADDR) returns, sie_page2 is freed and
+      // the handler's unlink writes it (10 steps); or the handler unlinked it, the destroy's gisa_set_iam(0) succeeds, hrtimer_cancel
+      // finds nothing armed, and the handler's hrtimer_start re-arms the kicker on gi->origin NULL (8 steps)
+      'gal-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree'],
+      // the same with two VMs' destroys: one destroy's walk holds the other VM's GISA, and unlinks it after its page is freed (13 steps)
+      // or arms its timer after the other destroy's hrtimer_cancel (11 steps); the timers do not fire there
+      'two-vms-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree'],
     },
   },
   {
@@ -186,10 +194,13 @@ export const gisaVariants: CoreVariant[] = [
     description: 'kvm_s390_gisa_destroy before f87ef5723536: logs a non-zero alert.mask, spins until the GISA is unlinked, leaves the IAM set; a late interruption relinks the GISA and the page is freed while listed',
     cite: 'f87ef5723536 "KVM: s390: fix gisa destroy operation might lead to cpu stalls" (v6.6) and Michael Mueller, 2023',
     design: { gisaDestroy: 'v5.2' },
-    // the coarse destroy only: the fine-grained kvm_s390_gisa_destroy transcribes v6.6
-    configurations: ['one-isc'],
+    // the coarse destroy, and the fine-grained one against the GAL handler (gal-destroy)
+    configurations: ['one-isc', 'gal-destroy'],
     // issue 14: v5.2 only logs the non-zero alert.mask and leaves it (v6.6 clears it)
     expectedViolations: ['FreedGisaNotInAlertList', 'DestroyedGisaHasNoAlertMask'],
+    // issue 11: the spin waits for the handler's unlink, so nothing is freed while linked or walked after the free; but the
+    // handler's hrtimer_start still comes after the destroy's hrtimer_cancel and gi->origin = NULL (the 8-step window of upstream)
+    expectedViolationsIn: { 'gal-destroy': ['GalWalkSeesLiveGisa'] },
   },
   {
     id: 'gib-v3',
@@ -464,5 +475,43 @@ export const gisaVariants: CoreVariant[] = [
     configurations: ['pv-enable-pqap'],
     threads: (threads) => editFunction(threads, 'pv', PV_ENABLE, destroyBeforeAivClear),
     expectedViolations: ['EcaAivImpliesGisa', 'GiscCallSeesGisa', 'DestroyedGisaHasNoAlertMask', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+  },
+  {
+    // issue 11: GalWalkSeesLiveGisa's fixed variant (upstream breaks it in gal-destroy and two-vms-destroy)
+    id: 'proposed-gib-walk-lock',
+    description:
+      'a proposed fix, not in the kernel: one host-wide spinlock (gib->alert_list_lock) serialises the callers of process_gib_alert_list, and kvm_s390_gisa_destroy holds it from its gisa_set_iam(gi->origin, 0) through its own walk; a walk on another CPU that cut the GISA off has then unlinked it and armed its kicker before the destroy looks, so the destroy\'s hrtimer_cancel cancels that kicker and nothing reaches the GISA after gi->origin = NULL',
+    cite: 'proposed: arch/s390/kvm/interrupt.c process_gib_alert_list (called by gib_alert_irq_handler) under spin_lock(&gib->alert_list_lock); kvm_s390_gisa_destroy: spin_lock; if (gisa_set_iam(gi->origin, 0)) __process_gib_alert_list(); spin_unlock; hrtimer_cancel(&gi->timer); gi->origin = NULL',
+    configuration: 'gal-destroy',
+    configurations: ['gal-destroy', 'two-vms-destroy'],
+    threads: (threads, k) => {
+      const kickers = threads.filter((t) => t.actor === 'timer').map((t) => t.name);
+      const lock = alertListLock();
+      return threads.map((t) => {
+        if (t.name === GAL_THREAD) return { ...t, fns: [galHandler(kickers, k, lock)] };
+        if (!WALKERS.includes(t.name)) return t;
+        const vm = t.ix!.vm!;
+        return { ...t, fns: [gisa_destroy(vm, kickers[vm]!, k, { kickers, lock })] };
+      });
+    },
+    expectedViolations: [],
+  },
+  {
+    // issue 11: AlertListNotStranded's planted variant
+    id: 'planted-gal-single-pass',
+    description:
+      'planted bug: gib_alert_irq_handler\'s process_gib_alert_list without its outer loop: one xchg(NONE_GISA_ADDR), the walk of what it cut off, and return; NONE_GISA_ADDR stays in the alert list origin, so GAL interruptions stay suppressed and a GISA millicode enqueues afterwards is never taken',
+    cite: 'planted: arch/s390/kvm/interrupt.c process_gib_alert_list with its do { ... } while (!final) reduced to the first iteration',
+    configuration: 'gal-destroy',
+    configurations: ['gal-destroy'],
+    threads: (threads) =>
+      editFunction(threads, GAL_THREAD, 'gib_alert_irq_handler', (f) => ({
+        ...f,
+        // every jump back to the next xchg returns instead
+        steps: f.steps.map((s) => (typeof s.next === 'object' ? { ...s, next: s.next.map((b) => (b.goto === GAL_XCHG ? { ...b, goto: 'return' } : b)) } : s)),
+      })),
+    // upstream's three in gal-destroy, plus the origin left NONE_GISA_ADDR (3 steps); the step ghost sees each statement do what its C does
+    // (the jump it checks is the one checkedSteps wrapped), so only AlertListNotStranded says the loop is gone
+    expectedViolations: ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree', 'AlertListNotStranded'],
   },
 ];
