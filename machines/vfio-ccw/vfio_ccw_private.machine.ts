@@ -524,8 +524,6 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
 
   /** vfio_ccw_drv.c vfio_ccw_sch_io_todo up to its IDLE store: takes the IRB, frees the program if it ended (returns cp_is_finished) */
   const ioTodo = (c: Ctx, state: StateName): boolean => {
-    // planted: the memcpy to the region inside the solicited branch: unsolicited status stays in private->irb, never copied
-    if (v.ioTodoCopiesSolicitedOnly && c.irb === 'unsolicited') return false;
     const irb = c.irb;
     const own = c.irbOwn;
     c.irb = c.irbNext;
@@ -678,7 +676,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       fx.raise({ type: fsmEvent('INTERRUPT'), irb: e.irb!, own });
     }),
     // vfio_ccw_drv.c vfio_ccw_sch_io_todo (the IDLE reset is the target)
-    vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => void ioTodo(c, state)),
+    vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => {
+      // planted (ioTodoCopiesSolicitedOnly): the memcpy to the region inside the solicited branch: unsolicited status stays in private->irb
+      if (!(v.ioTodoCopiesSolicitedOnly && c.irb === 'unsolicited')) ioTodo(c, state);
+    }),
     // the io_todo thread's first step: the same, keeping cp_is_finished for its IDLE store (the ioTodoIdleLocked design stores it here: the target)
     [IO_TODO_TEST]: kfn((c, _e, _fx, { state }) => {
       const finished = ioTodo(c, state);
@@ -753,7 +754,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     writer_copied: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied',
     // the writer is inside fsm_io_request; ssch can only give cc0 on an enabled, idle subchannel
     writer_in_request: ({ context: c, event: e }: G) =>
-      c.writers[e.w!] === 'request' && (e.result !== 'cc0' || (c.ena && !c.busy)) && !(v.sschWaitsIdle && c.busy),
+      c.writers[e.w!] === 'request' && (e.result !== 'cc0' || (c.ena && !c.busy)),
     ssch_started: ({ context: c, event: e }: G) => e.result === 'cc0' && !(v.cpInitialized && !c.cp),
     // vfio_ccw_ops.c: `if (region->ret_code != 0) private->state = VFIO_CCW_STATE_IDLE`
     ret_code_resets_idle: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied' && v.resetIdleOnError && c.ret !== 'count',
@@ -905,6 +906,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     ...guards,
     io_irb_final: ({ context: c }: G) => ends(c) && (!v.irbIdentity || c.irbOwn),
     io_irb_is_final: ({ context: c }: G) => c.irb !== 'intermediate' || v.ioTodoChecksFinal === false,
+    // planted (sschWaitsIdle): fsm_io_request waits until no function is pending before ssch
+    ...(v.sschWaitsIdle ? { writer_in_request: (x: G) => guards.writer_in_request(x) && !x.context.busy } : {}),
   };
   const states = Object.fromEntries(v.states.map((s) => [s, stateNode(s)]));
   // a fine-grained configuration: the FSM is one region (`fsm`), each thread another
