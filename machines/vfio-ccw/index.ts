@@ -5,6 +5,7 @@ import { configurations } from './vfio_ccw_private.bounds.ts';
 import { invariants, ioTodoInvariants } from './vfio_ccw_private.invariants.ts';
 import { ccwThreads, createVfioCcwMachine, eventInfo, events, type CcwContext } from './vfio_ccw_private.machine.ts';
 import { variants, type CcwConfigId } from './vfio_ccw_private.variants.ts';
+import { ccwLiveness } from './vfio_ccw_private.liveness.ts';
 import { observeCcw } from './vfio_ccw_private.observe.ts';
 import { auditVfioCcwPrivate } from './vfio_ccw_private.audit.ts';
 
@@ -35,7 +36,7 @@ export const vfioCcwPrivate: MachineSpec = {
       events: events(v, conf.bounds),
       eventInfo: eventInfo(v, conf.bounds),
       invariants: [...invariants(v), ...(ioTodo ? ioTodoInvariants : []), ...(fine ? (lockInvariants as readonly Invariant<CcwContext>[]) : [])],
-      liveness: [],
+      liveness: ccwLiveness(v, conf.bounds),
       expectedViolations: variant.expected[conf.id as CcwConfigId] ?? [],
       observe: observeCcw,
     };

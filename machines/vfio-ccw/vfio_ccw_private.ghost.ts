@@ -34,6 +34,10 @@ export const GHOST_FLAG = {
   OPEN_MISMATCH: 2097152,
   /** vfio_ccw_sch_quiesce left the subchannel enabled, a function pending, or (busy) io_work unflushed, or flushed an idle one's */
   QUIESCE: 4194304,
+  /** fsm_irq: the status just presented is not the last one queued for io_work (it is dropped, or queued with another program's ownership) */
+  IRB_NOT_QUEUED: 8388608,
+  /** fsm_disabled_irq ("we try to disable again") left the subchannel enabled */
+  DISABLED_IRQ_ENABLED: 16777216,
 } as const;
 
 /**
@@ -221,4 +225,31 @@ export function openEnabled(c: CcwContext, _before: CcwContext, e: CcwEvent): vo
 export function openDeviceRefused(c: CcwContext, before: CcwContext): void {
   if ((before.flags & GHOST_FLAG.OPEN_DEVICE) === 0 || c.mdev) c.flags |= GHOST_FLAG.OPEN_MISMATCH;
   c.flags &= ~GHOST_FLAG.OPEN_DEVICE;
+}
+
+/** The IRBs queued for io_work, oldest first, each with whose I/O it reports. */
+const irbQueue = (x: CcwContext): string[] =>
+  [
+    [x.irb, x.irbOwn],
+    [x.irbNext, x.irbNextOwn],
+  ]
+    .filter(([k]) => k !== 'none')
+    .map(([k, o]) => `${String(k)}/${String(o)}`);
+
+/**
+ * After fsm_irq (vfio_ccw_fsm.c: `memcpy(&private->irb, irb, sizeof(*irb)); queue_work(vfio_ccw_work_q, &private->io_work)`),
+ * against vfio-ccw.rst K5 "Interrupt handler gets the I/O result and write the result to the I/O region": every IRB queued
+ * before stays queued (else IRB_LOST, EveryIrbReachesRegion), and the status just presented, with whose I/O it reports
+ * (the INTERRUPT's `own`), is the last one io_work will copy (else IRB_NOT_QUEUED, IrbQueuedAsPresented).
+ */
+export function irqQueued(c: CcwContext, before: CcwContext, e: CcwEvent): void {
+  const was = irbQueue(before);
+  const now = irbQueue(c);
+  if (now.length !== was.length + 1 || was.some((x, i) => now[i] !== x)) c.flags |= CCW_FLAG.IRB_LOST;
+  if (now[now.length - 1] !== `${String(e.irb)}/${String(!!e.own)}`) c.flags |= GHOST_FLAG.IRB_NOT_QUEUED;
+}
+
+/** After fsm_disabled_irq (vfio_ccw_fsm.c: "An interrupt in a disabled state means a previous disable was not successful - should not happen, but we try to disable again." cio_disable_subchannel): the subchannel is disabled. */
+export function disabledAgain(c: CcwContext): void {
+  if (c.ena) c.flags |= GHOST_FLAG.DISABLED_IRQ_ENABLED;
 }

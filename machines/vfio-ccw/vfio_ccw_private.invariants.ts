@@ -86,6 +86,11 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       holds: ({ context: c }) => (c.flags & CCW_FLAG.IRB_LOST) === 0,
     },
     {
+      name: 'IrbQueuedAsPresented',
+      cite: `${DOC}: K5 "Interrupt handler gets the I/O result and write the result to the I/O region." vfio_ccw_fsm.c fsm_irq: memcpy(&private->irb, irb, sizeof(*irb)); queue_work(vfio_ccw_work_q, &private->io_work): the status just presented, reporting the I/O it reports, is what io_work copies to the region last (the single buffer keeps the latest; EveryIrbReachesRegion asks that none before it be lost)`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.IRB_NOT_QUEUED) === 0,
+    },
+    {
       name: 'IoRetCodesDocumented',
       cite: `${DOC}: "ret_code stores a return code for each access of the region. The following values may occur: 0, -EOPNOTSUPP, -EIO, -EBUSY, -EAGAIN, -EACCES, -ENODEV, -EINVAL"`,
       holds: ({ context: c }) => IO_RET.includes(c.ret),
@@ -158,6 +163,12 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       name: 'OpenDeviceFailsOnlyNotOper',
       cite: 'vfio_ccw_ops.c vfio_ccw_mdev_open_device: vfio_ccw_fsm_event(OPEN), then `if (private->state == VFIO_CCW_STATE_NOT_OPER) { ret = -EINVAL; goto err_unregister; }`; vfio_ccw_fsm.c fsm_open: cio_enable_subchannel succeeded -> IDLE: an open either enables the subchannel or is refused, and only open_device\'s own OPEN is refused (vfio_ccw_mdev_reset keeps the device open)',
       holds: ({ context: c }) => (c.flags & (CCW_FLAG.OPEN_DEVICE | CCW_FLAG.OPEN_MISMATCH)) === 0,
+    });
+    list.push({
+      name: 'StandbyIsDisabled',
+      cite:
+        'vfio_ccw_fsm.c fsm_close: cio_disable_subchannel (vfio_ccw_sch_quiesce on -EBUSY) before `private->state = VFIO_CCW_STATE_STANDBY`, fsm_open: cio_enable_subchannel before IDLE (204b394a23ad: the subchannel is enabled from open_device to close_device, and disabled at probe); fsm_disabled_irq, the INTERRUPT cell of STANDBY and NOT_OPER: "An interrupt in a disabled state means a previous disable was not successful - should not happen, but we try to disable again." cio_disable_subchannel: in STANDBY the subchannel is disabled, and an interruption in STANDBY or NOT_OPER leaves it disabled',
+      holds: ({ value, context: c }) => (fsmState(value) !== 'STANDBY' || !c.ena) && (c.flags & CCW_FLAG.DISABLED_IRQ_ENABLED) === 0,
     });
     list.push({
       name: 'OpenCloseInOrder',

@@ -24,7 +24,7 @@ import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventOb
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
 import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
-import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, ioEntryMeaning, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesced, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
+import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, disabledAgain, ioEntryMeaning, irqQueued, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesced, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -106,6 +106,14 @@ export interface CcwVersion {
   ioTodoChecksFinal?: boolean;
   /** fsm_do_halt / fsm_do_clear's code for a condition code, replaced (a planted bug; the kernels are `asyncRet`) */
   asyncRetOf?: (cmd: AsyncCmd, cc: number) => string;
+  /** planted: fsm_irq copies the IRB only while io_work is not queued (the status presented meanwhile is dropped) */
+  irqSkipsQueued?: boolean;
+  /** planted: fsm_close of an idle subchannel without cio_disable_subchannel (only the -EBUSY path's vfio_ccw_sch_quiesce disables) */
+  closeIdleNoDisable?: boolean;
+  /** planted: fsm_io_request waits for a pending function to end before ssch (instead of ssch's cc 2, -EBUSY) */
+  sschWaitsIdle?: boolean;
+  /** planted: vfio_ccw_sch_io_todo copies the IRB to the region only for solicited status (the memcpy inside `if (scsw_is_solicited(...))`) */
+  ioTodoCopiesSolicitedOnly?: boolean;
   /** planted: vfio_ccw_sch_quiesce without its flush_workqueue(vfio_ccw_work_q) */
   quiesceNoFlush?: boolean;
   /** planted: vfio_ccw_async_region_write without mutex_trylock(&private->io_mutex) */
@@ -334,14 +342,16 @@ export function ccwThreads(v: CcwVersion, b: CcwBounds): ThreadDef<CcwContext>[]
 
 /** Who causes each event; VFIO_CCW_EVENT_* and the write's ret_code check are raised by the driver. */
 export function eventInfo(v: CcwVersion, b?: CcwBounds): Record<string, EventInfo> {
-  const ev = (actor: Actor, cite: string): EventInfo => ({ actor, cite });
+  const ev = (actor: Actor, cite: string, fair?: true): EventInfo => ({ actor, cite, ...(fair ? { fair } : {}) });
   const info: Record<string, EventInfo> = {
     vfio_ccw_mdev_write: ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_write / vfio_ccw_mdev_write_io_region, up to copy_from_user'),
-    copy_from_user: ev('userspace', 'vfio_ccw_ops.c: the writer returns from copy_from_user and calls vfio_ccw_fsm_event(IO_REQ)'),
-    fsm_io_helper: ev('hardware', 'vfio_ccw_fsm.c fsm_io_request after cp_init: cp_prefetch, fsm_io_helper (ssch condition code), err_out'),
+    // fair: a thread inside write() runs on (vfio_ccw_private.liveness.ts)
+    copy_from_user: ev('userspace', 'vfio_ccw_ops.c: the writer returns from copy_from_user and calls vfio_ccw_fsm_event(IO_REQ)', true),
+    fsm_io_helper: ev('hardware', 'vfio_ccw_fsm.c fsm_io_request after cp_init: cp_prefetch, fsm_io_helper (ssch condition code), err_out', true),
     io_region_ret_code: ev('kernel', 'vfio_ccw_ops.c: the write handler reads region->ret_code after vfio_ccw_fsm_event returns'),
     vfio_ccw_sch_irq: ev('hardware', 'vfio_ccw_drv.c vfio_ccw_sch_irq: I/O interruption for the subchannel'),
-    vfio_ccw_sch_io_todo: ev('kernel', 'vfio_ccw_drv.c vfio_ccw_sch_io_todo (private->io_work on vfio_ccw_work_q)'),
+    // fair: a queued work item runs
+    vfio_ccw_sch_io_todo: ev('kernel', 'vfio_ccw_drv.c vfio_ccw_sch_io_todo (private->io_work on vfio_ccw_work_q)', true),
     vfio_ccw_sch_event: ev('kernel', 'vfio_ccw_drv.c vfio_ccw_sch_event (css sch_event callback, cio_update_schib)'),
   };
   for (const e of v.events) info[fsmEvent(e)] = ev('kernel', `vfio_ccw_private.h enum vfio_ccw_event, fired through vfio_ccw_fsm_event`);
@@ -359,7 +369,7 @@ export function eventInfo(v: CcwVersion, b?: CcwBounds): Record<string, EventInf
     info.open_device_ret = ev('kernel', 'vfio_ccw_ops.c vfio_ccw_mdev_open_device: state == NOT_OPER after OPEN -> -EINVAL');
     info.vfio_ccw_mdev_close_device = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_close_device (fires VFIO_CCW_EVENT_CLOSE)');
   }
-  if (v.notoper === 'notoper_work') info.vfio_ccw_notoper_todo = ev('kernel', 'vfio_ccw_drv.c vfio_ccw_notoper_todo (private->notoper_work, under io_mutex)');
+  if (v.notoper === 'notoper_work') info.vfio_ccw_notoper_todo = ev('kernel', 'vfio_ccw_drv.c vfio_ccw_notoper_todo (private->notoper_work, under io_mutex)', true);
   const threads = b ? ccwThreads(v, b) : [];
   if (v.reset && !threads.length) {
     info.vfio_ccw_mdev_reset = ev('userspace', 'vfio_ccw_ops.c vfio_ccw_mdev_ioctl VFIO_DEVICE_RESET -> vfio_ccw_mdev_reset (CLOSE, OPEN)');
@@ -570,22 +580,22 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       }
     }, asyncRetIsConditionCode),
     // vfio_ccw_fsm.c fsm_disabled_irq: cio_disable_subchannel
-    fsm_disabled_irq: kfn((c) => void (c.ena = false)),
+    fsm_disabled_irq: kfn((c) => void (c.ena = false), disabledAgain),
     // vfio_ccw_fsm.c fsm_irq: memcpy(&private->irb, ...), queue_work(io_work): a queued work item is not queued again
     fsm_irq: kfn((c, e) => {
       const own = !!e.own;
-      if (c.irb === 'none') {
-        c.irb = e.irb!;
-        c.irbOwn = own;
-      } else if (v.irbQueue && c.irbNext === 'none') {
+      // the irbQueue design: behind the IRB io_work has not taken yet (irb_possible bounds the queue at two)
+      if (v.irbQueue && c.irb !== 'none') {
         c.irbNext = e.irb!;
         c.irbNextOwn = own;
-      } else {
-        c.flags |= CCW_FLAG.IRB_LOST;
-        c.irb = e.irb!;
-        c.irbOwn = own;
+        return;
       }
-    }),
+      // planted: the copy skipped while io_work is still queued
+      if (v.irqSkipsQueued && c.irb !== 'none') return;
+      // memcpy over the one io_work has not copied yet, if any (the ghost irqQueued flags the loss)
+      c.irb = e.irb!;
+      c.irbOwn = own;
+    }, irqQueued),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
     fsm_notoper: kfn((c, e, fx) => {
       // vfio_ccw_mdev_open_device sees NOT_OPER after its OPEN: -EINVAL, the device is not opened
@@ -604,7 +614,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     // vfio_ccw_fsm.c fsm_close: disable (quiesce if busy), cp_free; NOT_OPER if not enabled
     fsm_close: kfn((c, _e, fx, { state }) => {
       if (!c.ena) return fx.raise({ type: fsmEvent('NOT_OPER') });
-      quiesce(c, v, state);
+      if (!(v.closeIdleNoDisable && !c.busy)) quiesce(c, v, state);
       cpFree(c, -1);
     }),
 
@@ -666,7 +676,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       fx.raise({ type: fsmEvent('INTERRUPT'), irb: e.irb!, own });
     }),
     // vfio_ccw_drv.c vfio_ccw_sch_io_todo (the IDLE reset is the target)
-    vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => void ioTodo(c, state)),
+    vfio_ccw_sch_io_todo: kfn((c, _e, _fx, { state }) => {
+      // planted (ioTodoCopiesSolicitedOnly): the memcpy to the region inside the solicited branch: unsolicited status stays in private->irb
+      if (!(v.ioTodoCopiesSolicitedOnly && c.irb === 'unsolicited')) ioTodo(c, state);
+    }),
     // the io_todo thread's first step: the same, keeping cp_is_finished for its IDLE store (the ioTodoIdleLocked design stores it here: the target)
     [IO_TODO_TEST]: kfn((c, _e, _fx, { state }) => {
       const finished = ioTodo(c, state);
@@ -893,6 +906,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     ...guards,
     io_irb_final: ({ context: c }: G) => ends(c) && (!v.irbIdentity || c.irbOwn),
     io_irb_is_final: ({ context: c }: G) => c.irb !== 'intermediate' || v.ioTodoChecksFinal === false,
+    // planted (sschWaitsIdle): fsm_io_request waits until no function is pending before ssch
+    ...(v.sschWaitsIdle ? { writer_in_request: (x: G) => guards.writer_in_request(x) && !x.context.busy } : {}),
   };
   const states = Object.fromEntries(v.states.map((s) => [s, stateNode(s)]));
   // a fine-grained configuration: the FSM is one region (`fsm`), each thread another

@@ -169,8 +169,25 @@ const OPENED = ['OpenDeviceFailsOnlyNotOper', 'OpenCloseInOrder'];
 const UNLOCKED = ['IoMutexTrylockRefuses'];
 // bug-quiesce-no-flush: the close of a busy subchannel leaves an IRB queued (the orderly configurations close only with nothing queued)
 const UNFLUSHED = ['QuiesceLeavesNothing'];
+// bug-irq-skips-queued (ret: final IRBs only): open, HSCH cc0, its final status (queued), HSCH cc0, final: the second is dropped
+// (EveryIrbReachesRegion, 5 steps); with a write and SSCH cc0 instead of the second halt, the program's own final status is
+// dropped behind the halt's (IrbQueuedAsPresented, 7): io_todo (the fixed design's identity check) ends nothing, the program
+// stays (NoCpWithoutIo) and the next write gets -EBUSY with nothing busy (IoEbusyMeansBusy)
+const SKIPPED = ['EveryIrbReachesRegion', 'IrbQueuedAsPresented', 'NoCpWithoutIo', 'IoEbusyMeansBusy'];
+// bug-close-idle-no-disable (orderly): open, close: STANDBY with the subchannel enabled (2 steps)
+const ENABLED = ['StandbyIsDisabled'];
+// bug-ssch-waits-idle (ret): open, HSCH cc0 on the idle subchannel, write, copy_from_user: the writer waits for the halt's
+// final status, which the hardware need not present (interruptions are not fair)
+const WAITS = ['WriteReturns'];
+// bug-io-todo-copies-solicited-only (orderly-hw, one interruption at a time): open, an unsolicited IRB: io_work runs and the
+// status stays uncopied (2 steps, then for ever)
+const UNCOPIED = ['IrbCopiedToRegion'];
 function planted(id: string, home: CcwConfigId, description: string, cite: string, version: CcwVersion, breaks: Partial<Record<CcwConfigId, readonly string[]>>): CcwVariant {
   return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, version, expected: same(FIXED_EXPECTED, breaks) });
+}
+/** A planted bug checked only in its home configuration (the smallest that shows it: each configuration costs CI time). */
+function plantedIn(id: string, home: CcwConfigId, description: string, cite: string, version: CcwVersion, breaks: readonly string[]): CcwVariant {
+  return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, version, expected: { [home]: breaks } });
 }
 const table = (patch: (t: JumpTable) => JumpTable): JumpTable => patch(structuredClone(TABLE_V6));
 
@@ -369,6 +386,38 @@ export const variants: readonly CcwVariant[] = [
     'vfio_ccw_async.c vfio_ccw_async_region_write (the trylock and its -EAGAIN removed)',
     { ...FIXED, asyncUnlocked: true },
     { 'one-writer': UNLOCKED, ret: UNLOCKED, irbs: UNLOCKED, 'two-writers': UNLOCKED, orderly: UNLOCKED, 'orderly-hw': UNLOCKED },
+  ),
+  plantedIn(
+    'bug-irq-skips-queued',
+    'ret',
+    'fsm_irq copies the IRB into private->irb only while io_work is not queued (`if (!work_pending(&private->io_work)) memcpy(...)`): the status presented before io_work ran is dropped, the one io_work copies is older',
+    'vfio_ccw_fsm.c fsm_irq (memcpy made conditional; on the fixed design without its IRB queue)',
+    { ...FIXED, irbQueue: false, irqSkipsQueued: true },
+    SKIPPED,
+  ),
+  plantedIn(
+    'bug-close-idle-no-disable',
+    'orderly',
+    'fsm_close disables only a busy subchannel (vfio_ccw_sch_quiesce on -EBUSY) and sets STANDBY on an idle one without cio_disable_subchannel: the closed device\'s subchannel stays enabled',
+    'vfio_ccw_fsm.c fsm_close (the cio_disable_subchannel call dropped, the quiesce kept)',
+    { ...FIXED, closeIdleNoDisable: true },
+    ENABLED,
+  ),
+  plantedIn(
+    'bug-ssch-waits-idle',
+    'ret',
+    'fsm_io_request waits for the pending function to end before ssch (a busy-wait on the SCSW activity, where every kernel lets ssch answer cc 2 and returns -EBUSY): a write after a halt waits for the halt\'s interruption, which the hardware need not present',
+    'vfio_ccw_fsm.c fsm_io_request / fsm_io_helper (a wait for !scsw_actl added before ssch)',
+    { ...FIXED, sschWaitsIdle: true },
+    WAITS,
+  ),
+  plantedIn(
+    'bug-io-todo-copies-solicited-only',
+    'orderly-hw',
+    'vfio_ccw_sch_io_todo copies the IRB to the I/O region only for solicited status (the memcpy moved into `if (scsw_is_solicited(&irb->scsw))`): unsolicited status never reaches the region (on the fixed design without its IRB queue)',
+    'vfio_ccw_drv.c vfio_ccw_sch_io_todo (memcpy(private->io_region->irb_area, ...) inside the solicited branch)',
+    { ...FIXED, irbQueue: false, ioTodoCopiesSolicitedOnly: true },
+    UNCOPIED,
   ),
   variant({
     id: 'bug-reset-lock-after-close',

@@ -128,6 +128,9 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   ...['v6.2', 'v6-notoper-work', 'v4.19', 'v5.0', 'v5.2', 'v5.14', 'morel-v3'].flatMap((v) =>
     ['one-writer', 'irbs', 'two-writers'].map((c) => suite('vfio-ccw', 'vfio_ccw_private', v, c, c === 'one-writer' || v === 'v6.2' ? 'small' : undefined)),
   ),
+  // every hardware outcome against an orderly userspace (ssch cc1/cc3 and cp_prefetch, hsch cc1-cc3, csch cc3, a failed
+  // enable, the subchannel gone): the branches of fsm_io_helper, fsm_do_halt/fsm_do_clear and fsm_close no other suite reaches
+  suite('vfio-ccw', 'vfio_ccw_private', 'v6.2', 'orderly-hw', 'small'),
 ];
 
 /**

@@ -19,7 +19,8 @@ describe('model-based tests against the transcription of the kernel code', () =>
   const heavy: readonly string[] = ['v5.2', 'v6-notoper-work', 'v5.14', 'v4.19'];
   // as the mutation path suites (src/mutate/targets.ts): two-writers reaches the -EAGAIN of a
   // second write and the interleavings of two writes with the IRBs
-  const cases = kernels.flatMap(([id, k]) => (['one-writer', 'irbs', 'two-writers'] as const).map((c) => [id, k, c] as const));
+  // and v6.2 in orderly-hw: every hardware outcome (ssch cc1/cc3, cp_prefetch, hsch cc1-cc3, csch cc3, a failed enable, the subchannel gone)
+  const cases = [...kernels.flatMap(([id, k]) => (['one-writer', 'irbs', 'two-writers'] as const).map((c) => [id, k, c] as const)), ['v6.2', 'v6.2', 'orderly-hw'] as const];
   const modelBased = async (id: string, k: CcwKernel, config: string) => {
     const m = vfioCcwPrivate.model(id, config);
     const x = explore(m);

@@ -483,3 +483,82 @@ describe('io-todo-race: vfio_ccw_sch_io_todo as a thread of steps against VFIO_D
     expect(() => vfioCcwPrivate.model('v5.14', 'io-todo-race')).toThrow(/not 'io-todo-race'/);
   });
 });
+
+describe('issue 14: the properties the triage named missing (traces by hand through v6.17-rc4 vfio_ccw_fsm.c / vfio_ccw_drv.c)', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const close = { type: 'vfio_ccw_mdev_close_device' };
+  const irq = (irb: string) => ({ type: 'vfio_ccw_sch_irq', irb });
+  const todo = { type: 'vfio_ccw_sch_io_todo' };
+  const hsch = { type: 'vfio_ccw_async_region_write', cmd: 'HSCH', cc: 0 };
+  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  /** The invariants of the model that fail in this snapshot. */
+  const failing = (variant: string, configuration: string, s: AnyMachineSnapshot) =>
+    vfioCcwPrivate
+      .model(variant, configuration)
+      .invariants.filter((i) => !i.holds({ value: s.value, context: c(s) }))
+      .map((i) => i.name);
+
+  it('IrbQueuedAsPresented: fsm_irq\'s memcpy keeps the latest status (v6.2 loses the older one); bug-irq-skips-queued keeps the older', () => {
+    // v6.2: open, HSCH cc0 (the halt's final status will be no program's), final (queued), write, SSCH cc0, the program's final:
+    // memcpy over the queued one: the older is lost (EveryIrbReachesRegion), the latest, the program's own, is what io_work copies
+    const path = [open, hsch, irq('final'), ...write(), ssch('cc0'), irq('final')];
+    let s = drive('v6.2', 'ret', path);
+    expect(c(s)).toMatchObject({ irb: 'final', irbOwn: true, flags: CCW_FLAG.IRB_LOST });
+    expect(failing('v6.2', 'ret', s)).toEqual(['EveryIrbReachesRegion']);
+    // the fixed design queues it behind the halt's
+    s = drive('fixed', 'ret', path);
+    expect(c(s)).toMatchObject({ irb: 'final', irbOwn: false, irbNext: 'final', irbNextOwn: true, flags: 0 });
+    // planted: the copy skipped while io_work is queued: the halt's status stays, the program's is dropped (7 steps)
+    s = drive('bug-irq-skips-queued', 'ret', path);
+    expect(c(s)).toMatchObject({ irb: 'final', irbOwn: false, flags: CCW_FLAG.IRB_LOST | CCW_FLAG.IRB_NOT_QUEUED });
+    expect(failing('bug-irq-skips-queued', 'ret', s).sort()).toEqual(['EveryIrbReachesRegion', 'IrbQueuedAsPresented']);
+    // io_todo then ends nothing (not the program's status): CP_PENDING with the program and nothing running (NoCpWithoutIo)
+    s = drive('bug-irq-skips-queued', 'ret', [...path, todo]);
+    expect(s.value).toBe('CP_PENDING');
+    expect(c(s)).toMatchObject({ cp: true, busy: false, irb: 'none' });
+    expect(failing('bug-irq-skips-queued', 'ret', s)).toEqual(['NoCpWithoutIo']);
+  });
+
+  it('StandbyIsDisabled: fsm_close disables before STANDBY, fsm_disabled_irq disables again in NOT_OPER; bug-close-idle-no-disable does not', () => {
+    let s = drive('v6.2', 'orderly', [open, close]);
+    expect(s.value).toBe('STANDBY');
+    expect(c(s).ena).toBe(false);
+    // fsm_notoper does not disable (the subchannel found gone in IDLE stays enabled); an interruption there disables it again
+    s = drive('v6.2', 'one-writer', [open, { type: 'vfio_ccw_sch_event', schib: 'gone' }]);
+    expect(s.value).toBe('NOT_OPER');
+    expect(c(s).ena).toBe(true);
+    s = drive('v6.2', 'one-writer', [open, { type: 'vfio_ccw_sch_event', schib: 'gone' }, irq('unsolicited')]);
+    expect(c(s)).toMatchObject({ ena: false, irb: 'none', flags: 0 });
+    expect(failing('v6.2', 'one-writer', s)).toEqual([]);
+    // planted: open, close of the idle subchannel: STANDBY, still enabled (2 steps)
+    s = drive('bug-close-idle-no-disable', 'orderly', [open, close]);
+    expect(s.value).toBe('STANDBY');
+    expect(c(s)).toMatchObject({ ena: true, cp: false, mdev: false });
+    expect(failing('bug-close-idle-no-disable', 'orderly', s)).toEqual(['StandbyIsDisabled']);
+  });
+
+  it('WriteReturns and IrbCopiedToRegion: where they are checked, the fair steps, and the planted bugs\' stuck states', () => {
+    const live = (variant: string, configuration: string) => vfioCcwPrivate.model(variant, configuration).liveness.map((l) => l.name);
+    expect(live('v6.2', 'ret')).toEqual(['WriteReturns', 'IrbCopiedToRegion']);
+    // cc0 only: no failing ssch answers a writer on a busy subchannel; the fixed design's queue; io_todo as a thread
+    expect(live('v6.2', 'irbs')).toEqual(['IrbCopiedToRegion']);
+    expect(live('fixed', 'ret')).toEqual(['WriteReturns']);
+    expect(live('v6.2', 'io-todo-race')).toEqual([]);
+    const info = vfioCcwPrivate.model('v6.2', 'ret').eventInfo;
+    expect(Object.keys(info).filter((k) => info[k]!.fair).sort()).toEqual(['copy_from_user', 'fsm_io_helper', 'vfio_ccw_sch_io_todo']);
+    // v6.2: a write after a halt on the idle subchannel: ssch cc 2, -EBUSY, write() returns
+    const halted = [open, hsch, ...write()];
+    let s = drive('v6.2', 'ret', [...halted, ssch('cc2')]);
+    expect(c(s)).toMatchObject({ writers: ['none'], ret: '-EBUSY' });
+    // planted: fsm_io_request waits for the halt to end: no fsm_io_helper is enabled until the (unfair) interruption
+    s = drive('bug-ssch-waits-idle', 'ret', [...halted, ssch('cc2')]);
+    expect(c(s).writers).toEqual(['request']);
+    s = drive('bug-ssch-waits-idle', 'ret', [...halted, irq('final'), ssch('cc0')]);
+    expect(c(s)).toMatchObject({ writers: ['none'], ret: 'count' });
+    // v6.2: io_todo copies an unsolicited IRB; planted: it stays in private->irb however often io_work runs
+    s = drive('v6.2', 'orderly-hw', [open, irq('unsolicited'), todo]);
+    expect(c(s).irb).toBe('none');
+    s = drive('bug-io-todo-copies-solicited-only', 'orderly-hw', [open, irq('unsolicited'), todo, todo]);
+    expect(c(s).irb).toBe('unsolicited');
+  });
+});
