@@ -36,7 +36,8 @@ afterAll(async () => void (await (await worker)?.terminate()));
 
 describe('the declared footprints of the shipped fine-grained configurations', () => {
   for (const { e } of fineEntries) {
-    it(`${e.machine}/${e.variant}/${e.configuration}: every step stays within its declared footprint`, heavy(e), async () => {
+    // the timeout counts the wait behind the cases sent before (one worker thread runs them in turn)
+    it(`${e.machine}/${e.variant}/${e.configuration}: every step stays within its declared footprint`, { ...heavy(e), timeout: 600_000 }, async () => {
       const r = await verify({ machine: e.machine, variant: e.variant, configuration: e.configuration });
       expect(r).toEqual({ states: expect.any(Number) });
       expect((r as { states: number }).states).toBeGreaterThan(10);
@@ -47,7 +48,7 @@ describe('the declared footprints of the shipped fine-grained configurations', (
 describe('the declared footprints of random concurrent machines', () => {
   it('are exact (the footprint verification passes)', async () => {
     for (let seed = 1; seed <= 60; seed++) expect(await verify({ seed }), `seed ${seed}`).toEqual({ states: expect.any(Number) });
-  });
+  }, 600_000);
 });
 
 describe('the footprint verification catches a wrong declaration', () => {
