@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { sequencer } from './vitest.sequencer.ts';
 
 /**
  * `npm test` runs every test but those tagged `slow` (exhaustive checks of large configurations);
@@ -18,6 +19,11 @@ export default defineConfig({
     isolate: false,
     // every core: vitest's default leaves one idle (1 worker on the 2-core build machine and CI)
     maxWorkers: availableParallelism(),
+    // the longest files first (vitest.sequencer.ts)
+    sequence: { sequencer: sequencer('fast') },
+    // set (empty: tsx keeps its cache): the worker threads the tests start (src/check/watchdog.ts sourceWorker)
+    // keep tsx's cache in the temporary folder instead of transpiling every source again each
+    env: { TSX_DISABLE_CACHE: '' },
     tags,
     // read from the config as from --tags-filter (vitest 4.1), though its type lists it for the CLI only
     ...({ tagsFilter: ['!slow'] } as object),

@@ -121,8 +121,9 @@ export function sourceWorker(entry: URL, data: Record<string, unknown>): Worker 
       require('node:worker_threads').parentPort.postMessage({ kind: 'fatal', message: String(e && e.stack || e) });
     });`;
   const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
-  // tsx keeps a cache in the temporary folder; a process that does not run tsx itself (vitest, a tool) gets none from its worker
-  const ownTsx = process.execArgv.some((a) => /tsx/.test(a));
+  // tsx keeps a cache in the temporary folder; a process that does not run tsx itself (vitest, a tool) gets none from its worker,
+  // unless its environment says (TSX_DISABLE_CACHE set, even empty: vitest.config.ts keeps the cache, saving each worker the transpiling)
+  const ownTsx = process.execArgv.some((a) => /tsx/.test(a)) || process.env['TSX_DISABLE_CACHE'] !== undefined;
   const start = (argv: string[]) =>
     new Worker(boot, {
       eval: true,

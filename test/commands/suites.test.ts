@@ -1,9 +1,12 @@
 // npm test leaves out the tests tagged slow; npm run test:slow runs exactly those; CI runs both,
 // so every test that was asserted in CI still is.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TestSpecification } from 'vitest/node';
 import fast from '../../vitest.config.ts';
 import slow from '../../vitest.slow.config.ts';
+import { SECONDS, sequencer } from '../../vitest.sequencer.ts';
 
 type Test = { include?: string[]; tagsFilter?: string[]; tags?: { name: string }[] };
 
@@ -21,5 +24,22 @@ describe('the two test suites', () => {
     const ci = readFileSync('.ci/run', 'utf8').split('\n');
     expect(ci).toContain('npm test');
     expect(ci).toContain('npm run test:slow');
+  });
+});
+
+describe('the order of the files (vitest.sequencer.ts)', () => {
+  it('both suites take the longest files first, by a table that names existing files', async () => {
+    expect((fast.test as { sequence?: { sequencer?: unknown } }).sequence?.sequencer).toBeDefined();
+    expect((slow.test as { sequence?: { sequencer?: unknown } }).sequence?.sequencer).toBeDefined();
+    // a renamed file would silently lose its place
+    for (const suite of ['fast', 'slow'] as const) for (const f of Object.keys(SECONDS[suite])) expect(existsSync(f), `${suite}: ${f}`).toBe(true);
+    // by hand, from the fast table: seed-areas.test (80 s) before por.test (29 s) before an unlisted file
+    const root = process.cwd();
+    const spec = (f: string) => ({ moduleId: resolve(root, f), project: { name: '', config: { root, isolate: false, sequence: { groupOrder: 0 } } } }) as unknown as TestSpecification;
+    const ctx = { config: { root }, cache: { getFileTestResults: () => undefined, getFileStats: () => undefined } };
+    const Fast = sequencer('fast');
+    const files = ['test/commands/suites.test.ts', 'test/check/por.test.ts', 'test/machines/seed-areas.test.ts'];
+    const sorted = await new Fast(ctx as never).sort(files.map(spec));
+    expect(sorted.map((f) => f.moduleId)).toEqual([files[2]!, files[1]!, files[0]!].map((f) => resolve(root, f)));
   });
 });

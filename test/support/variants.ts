@@ -1,23 +1,64 @@
 // Shared by the per-area tests: explore each manifest entry once, then check the recorded
-// numbers and, for each variant, exactly the invariant violations it records.
+// numbers and, for each variant, exactly the invariant violations it records; and check each
+// variant in each configuration it states (what `check --configuration all` runs), the checks
+// of the manifest entries on the exploration made for the numbers, in the same file (so the
+// same worker) rather than again in test/commands/configurations.test.ts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { explore, formatTrace, traceTo, type Exploration } from '../../src/check/explore.ts';
+import { gibSpec, gisaSpec } from '../../machines/gisa/index.ts';
+import { kvmMemorySlotSpec } from '../../machines/dirty-log/kvm_memory_slot.variants.ts';
+import { flicSpec } from '../../machines/flic-ais/index.ts';
+import { kvmSpec, systemSpec } from '../../machines/system/index.ts';
+import { vcpuSpec } from '../../machines/vcpu/index.ts';
+import { vfioCcwPrivate } from '../../machines/vfio-ccw/index.ts';
+import { mdevSpec, queueSpec } from '../../machines/vfio-ap/index.ts';
+import { checkModel } from '../../src/check/check.ts';
+import { explore, formatTrace, reduces, reducesPor, traceTo, type Exploration, type ExploreOptions } from '../../src/check/explore.ts';
+import { plan } from '../../src/commands/check.ts';
 import { entriesOf, manifestKey, type Numbers } from '../../src/manifest.ts';
 import { edgeCoverPaths } from '../../src/paths/cover.ts';
-import type { MachineSpec } from '../../src/spec.ts';
+import type { MachineSpec, Model } from '../../src/spec.ts';
 
 const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as Record<string, Numbers>;
 
-const explored = new Map<string, Exploration>();
+/** The machines of each per-area file that calls describeVariants; test/commands/configurations.test.ts checks that they are all the machines. */
+export const AREAS = {
+  'test/machines/objects.test.ts': [gibSpec, gisaSpec, vcpuSpec, queueSpec, mdevSpec, kvmSpec],
+  'test/machines/seed-areas.test.ts': [flicSpec, vfioCcwPrivate, kvmMemorySlotSpec],
+  'test/system/system.test.ts': [systemSpec],
+} as const satisfies Record<string, readonly MachineSpec[]>;
 
-/** One exploration per machine, variant and configuration within a test file. */
+/** Every check of `check --configuration all`. */
+export const jobs = await plan({ configuration: 'all' });
+
+const explored = new Map<string, { model: Model; x: Exploration }>();
+
+/** One exploration per machine, variant and configuration within a worker (test files share it: vitest.config.ts isolate false). */
 export function exploreOnce(spec: MachineSpec, variant: string, configuration?: string): Exploration {
   const model = spec.model(variant, configuration);
   const key = `${spec.id}/${model.variantId}/${model.configurationId}`;
-  let x = explored.get(key);
-  if (!x) explored.set(key, (x = explore(model)));
-  return x;
+  let made = explored.get(key);
+  if (!made) explored.set(key, (made = { model, x: explore(model) }));
+  return made.x;
+}
+
+/**
+ * checkModel of a job. Where the check's exploration is explore's default one (the same
+ * reductions: not a kick-wait model, whose liveness turns the reduction off) and exploreOnce
+ * made it, the check reads that one (the explorer is deterministic, and its onLevel never stops
+ * a check without --max-states); the re-search of a POR check's shortest traces is made anew.
+ */
+function checkJob(spec: MachineSpec, model: Model) {
+  const made = explored.get(`${spec.id}/${model.variantId}/${model.configurationId}`);
+  if (!made) return checkModel(model);
+  let first = true;
+  const explorer = (m: Model, o: ExploreOptions) => {
+    const same = first && o.maxStates === undefined && !!o.symmetry === reduces(m) && !!o.por === reducesPor(m);
+    first = false;
+    return same ? made.x : explore(m, o);
+  };
+  // the job's model is spec.model of the same variant and configuration, with the configuration's expectation
+  return checkModel({ ...made.model, expectedViolations: model.expectedViolations }, { explorer });
 }
 
 export function describeVariants(spec: MachineSpec): void {
@@ -39,6 +80,19 @@ export function describeVariants(spec: MachineSpec): void {
         const found = [...x.violations.keys()].sort();
         const traces = found.map((n) => `${n}:\n${formatTrace(traceTo(model, x, x.violations.get(n)!))}`).join('\n');
         expect(found, traces).toEqual(expected);
+      });
+    }
+  });
+
+  // every variant in every configuration it states finds exactly what it records (expectedViolations,
+  // or expectedViolationsIn for that configuration); the composed guest's (two-queues and smp take minutes) are slow
+  describe('every variant in every configuration it states', () => {
+    for (const { spec: s, model } of jobs.filter((j) => j.spec === spec)) {
+      it(`${s.id} ${model.variantId} in ${model.configurationId}: finds exactly what it records`, { tags: s.id === 'system' ? ['slow'] : [] }, () => {
+        const r = checkJob(s, model);
+        expect(r.limitReached, 'the exploration is complete').toBe(false);
+        const differ = r.results.filter((x) => x.holds !== x.expected).map((x) => `${x.property}: expected ${x.expected ? 'holds' : 'violated'}, found ${x.holds}`);
+        expect(differ).toEqual([]);
       });
     }
   });

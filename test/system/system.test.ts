@@ -4,9 +4,9 @@ import { runPathTests } from '../../src/paths/cover.ts';
 import { coreConformance } from '../../src/sut/core.conformance.ts';
 import { observeCore } from '../../src/sut/core.ts';
 import { systemSpec } from '../../machines/system/index.ts';
-import { describeVariants, exploreOnce } from '../support/variants.ts';
+import { AREAS, describeVariants, exploreOnce } from '../support/variants.ts';
 
-describeVariants(systemSpec);
+for (const spec of AREAS['test/system/system.test.ts']) describeVariants(spec);
 
 describe('the GISA-destroy hazard of the AQIC series', () => {
   it('aqic-v4: QEMU closing the VM fd destroys the GISA while the queue has interruptions enabled, a GISC registered and a NIB pinned', () => {

@@ -1,0 +1,47 @@
+// The footprint verifications of test/check/footprints.test.ts, run by footprint-worker.ts in a
+// worker thread: a shipped fine-grained entry, a random concurrent machine, or a toy whose
+// declaration is wrong (or right) in one way.
+import { setup, type AnyStateMachine } from 'xstate';
+import { specs } from '../../machines/index.ts';
+import { initialThreads, kfunction, lockInvariants, locksOf, threadEventInfo, threadEvents, threadRegion, type KContext, type Step, type ThreadDef } from '../../machines/kthread.ts';
+import { explore } from '../../src/check/explore.ts';
+import type { Invariant, Model } from '../../src/spec.ts';
+import { randomConcurrent } from './random-concurrent.ts';
+
+interface T extends KContext {
+  x: number;
+  y: number;
+}
+
+/** One thread of one function of the given steps, with an invariant reading x. */
+function toy(steps: Step<T>[], inv?: Partial<Invariant<T>>): Model<T> {
+  const threads: ThreadDef<T>[] = [{ name: 'a', actor: 'kernel', once: true, fns: [kfunction('f', 'toy', steps)] }];
+  const machine = setup({}).createMachine({ id: 'toy', type: 'parallel', context: { x: 0, y: 0, threads: initialThreads(threads, locksOf(threads)) }, states: { a: threadRegion(threads[0]!) } } as never) as unknown as AnyStateMachine;
+  return {
+    machineId: 'toy', variantId: 'baseline', configurationId: 'default', machine, events: threadEvents(threads), eventInfo: threadEventInfo(threads),
+    invariants: [{ name: 'XSmall', cite: 'toy', reads: { context: [['x']] }, holds: ({ context }) => context.x < 5, ...inv }, ...(lockInvariants as readonly Invariant<T>[])],
+    liveness: [], expectedViolations: [],
+  };
+}
+
+export const TOYS = {
+  'an undeclared read': () => toy([{ at: 'READ_ONCE(y)', run: (c, t) => void (t.local.v = c.y) }]),
+  'an undeclared write': () => toy([{ at: 'x = 1', reads: [['x']], run: (c) => void (c.x = 1) }]),
+  'a read in `when` not declared where the step is enabled': () => toy([{ at: 'wait', when: (c) => c.y === 0 }]),
+  'a branch that writes what it says it does not': () => toy([{ at: 'x++', reads: [['x']], writes: [['x']], run: (c) => void (c.x += 1), next: [{ goto: 'return', writes: [] }] }]),
+  'an invariant reading outside its declared reads': () => toy([{ at: 'nop' }], { reads: { context: [['y']] } }),
+  'an invariant declared stable that a step repairs': () => toy([{ at: 'x = 5', writes: [['x']], run: (c) => void (c.x = 5) }, { at: 'x = 0', writes: [['x']], run: (c) => void (c.x = 0) }], { stable: true }),
+  'the same declarations, made right': () => toy([{ at: 'READ_ONCE(y)', reads: [['y']], run: (c, t) => void (t.local.v = c.y) }, { at: 'x = 1', writes: [['x']], run: (c) => void (c.x = 1) }]),
+} satisfies Record<string, () => Model<T>>;
+
+export type FootprintCase = { machine: string; variant: string; configuration: string } | { seed: number } | { toy: keyof typeof TOYS };
+
+/** The states explored under the footprint verification, or the error it threw (its message). */
+export function verify(c: FootprintCase): { states: number } | { error: string } {
+  const model = 'seed' in c ? randomConcurrent(c.seed) : 'toy' in c ? TOYS[c.toy]() : specs.find((s) => s.id === c.machine)!.model(c.variant, c.configuration);
+  try {
+    return { states: explore(model as Model, { verifyFootprints: true }).states.length };
+  } catch (e) {
+    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,70 @@
+// The declared footprints (machines/kthread.ts steps, invariants' reads) that partial-order
+// reduction relies on are verified on every shipped fine-grained configuration and variant and
+// on random concurrent machines, and a wrong declaration is caught. In a worker thread of its own
+// (footprint-worker.ts): the verification's proxies make the explorer's call sites megamorphic,
+// which slowed every later exploration of the vitest worker 2.5x when it ran in it.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { sourceWorker } from '../../src/check/watchdog.ts';
+import { fineEntries, heavy } from '../support/fine.ts';
+import type { FootprintCase } from './footprint-cases.ts';
+
+let worker: Promise<Worker> | undefined;
+const waiting = new Map<number, (r: { states: number } | { error: string }) => void>();
+let serial = 0;
+
+/** The footprint verification of one case, in the worker thread (started on first use). */
+async function verify(c: FootprintCase): Promise<{ states: number } | { error: string }> {
+  worker ??= new Promise<Worker>((resolve, reject) => {
+    const w = sourceWorker(new URL('./footprint-worker.ts', import.meta.url), {});
+    w.on('message', (m: { ready?: true; kind?: 'fatal'; message?: string; id?: number; r?: { states: number } | { error: string } }) => {
+      if (m.ready) resolve(w);
+      else if (m.kind === 'fatal') reject(new Error(m.message));
+      else waiting.get(m.id!)?.(m.r!);
+    });
+    w.on('error', reject);
+  });
+  const w = await worker;
+  const id = serial++;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    w.postMessage({ id, c });
+  });
+}
+
+afterAll(async () => void (await (await worker)?.terminate()));
+
+describe('the declared footprints of the shipped fine-grained configurations', () => {
+  for (const { e } of fineEntries) {
+    // the timeout counts the wait behind the cases sent before (one worker thread runs them in turn)
+    it(`${e.machine}/${e.variant}/${e.configuration}: every step stays within its declared footprint`, { ...heavy(e), timeout: 600_000 }, async () => {
+      const r = await verify({ machine: e.machine, variant: e.variant, configuration: e.configuration });
+      expect(r).toEqual({ states: expect.any(Number) });
+      expect((r as { states: number }).states).toBeGreaterThan(10);
+    });
+  }
+});
+
+describe('the declared footprints of random concurrent machines', () => {
+  it('are exact (the footprint verification passes)', async () => {
+    for (let seed = 1; seed <= 60; seed++) expect(await verify({ seed }), `seed ${seed}`).toEqual({ states: expect.any(Number) });
+  }, 600_000);
+});
+
+describe('the footprint verification catches a wrong declaration', () => {
+  const fails = async (toy: FootprintCase & { toy: string }, message: RegExp) => {
+    const r = await verify(toy);
+    expect(r).toEqual({ error: expect.stringMatching(/^FootprintError: /) });
+    expect((r as { error: string }).error).toMatch(message);
+  };
+  it('an undeclared read', () => fails({ toy: 'an undeclared read' }, /f@READ_ONCE\(y\).*reads y, outside its declared reads/));
+  it('an undeclared write', () => fails({ toy: 'an undeclared write' }, /f@x = 1.*writes x, outside its declared writes/));
+  it('a read in `when` not declared where the step is enabled', () => fails({ toy: 'a read in `when` not declared where the step is enabled' }, /reads y to decide whether it is enabled/));
+  it('a branch that writes what it says it does not', () => fails({ toy: 'a branch that writes what it says it does not' }, /writes x, outside its declared writes/));
+  it('an invariant reading outside its declared reads', () => fails({ toy: 'an invariant reading outside its declared reads' }, /invariant XSmall reads context x, outside its declared reads \[y\]/));
+  it('an invariant declared stable that a step repairs', () =>
+    fails({ toy: 'an invariant declared stable that a step repairs' }, /invariant XSmall declares stable .* leads from state \d+, which violates it, to state \d+, where it holds/));
+  it('the same declarations, made right, pass', async () => {
+    expect(await verify({ toy: 'the same declarations, made right' })).toEqual({ states: 3 });
+  });
+});
