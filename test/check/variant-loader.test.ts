@@ -87,12 +87,16 @@ describe('variant files from a checkout', { tags: ['slow'] }, () => {
     // a private TMPDIR, so files of other test files running at the same time do not count
     const tmp = folder('tmp');
     const saved = process.env.TMPDIR;
+    // a user's process sets no TSX_DISABLE_CACHE (the test configs set it so that the workers keep tsx's cache: src/check/watchdog.ts)
+    const savedCache = process.env.TSX_DISABLE_CACHE;
     process.env.TMPDIR = tmp;
+    delete process.env.TSX_DISABLE_CACHE;
     try {
       expect((await check(join(dir, 'mine.ts'))).code).toBe(0);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
+      if (savedCache !== undefined) process.env.TSX_DISABLE_CACHE = savedCache;
     }
     expect(readdirSync(tmp)).toEqual([]);
   });
