@@ -78,7 +78,7 @@ function destroyForDisable(vm: number, k: Kernel, then: string): Step<C>[] {
   return inlined(gisa_destroy(vm, 'kicker', k), then).map((s) => {
     const { waitsFor: _ignored, ...rest } = s;
     if (!s.raises?.includes(settled)) return rest;
-    // not named `run`: the mutation scope follows identifiers by name (src/mutate/instrument.ts), and a bare `run` would pull in every step body named run
+    // the destroy's own step body, its settle event renamed
     const destroyStep = s.run!;
     return { ...rest, raises: s.raises.map((r) => (r === settled ? pvSettle.type : r)), run: (c, t, fx) => destroyStep(c, t, { raise: (e) => fx.raise(e.type === settled ? { ...pvSettle } : e) }) };
   });

@@ -259,7 +259,8 @@ function decideIncluded(files: { sf: ts.SourceFile; fns: FnInfo[]; kind: MutantK
     work.push(fn);
   };
   const follow = (names: Names) => {
-    for (const name of names.ids) for (const fn of byName.get(name) ?? []) include(fn);
+    // a function named run or if is a step body (STEP_BODY), never a helper called by name: a local `const run = s.run` reaches none
+    for (const name of names.ids) if (!STEP_BODY.test(name)) for (const fn of byName.get(name) ?? []) include(fn);
     for (const name of names.props) for (const fn of topByName.get(name) ?? []) include(fn);
   };
   for (const f of machine) {

@@ -43,6 +43,18 @@ describe('which functions are mutated', () => {
       'kvm_put_kvm', 'kvm_s390_gisc_register', 'spin', 'toyImplementations.guards.alive',
     ]);
   });
+
+  it('a local named run does not pull in every step body named run (the name-based call graph skips the step-body names)', () => {
+    // a step builder nobody calls (its step body named run), and an included helper that calls a step body through a local named `run`
+    const edited = toyText.replace(
+      'export function kvm_put_kvm(c: Toy): void {',
+      "export function stepBuilder(): { run: (c: Toy) => void } {\n  const close = { run: (c: Toy): void => void (c.users += 5) };\n  return close;\n}\n\nexport function kvm_put_kvm(c: Toy): void {\n  const run = (c as unknown as { step?: (c: Toy) => void }).step;\n  if (run) run(c);",
+    );
+    expect(edited).not.toBe(toyText);
+    const fns = new Set(toy(edited).mutants.map((m) => m.fn));
+    expect(fns.has('kvm_put_kvm')).toBe(true);
+    expect([...fns].filter((f) => f.startsWith('stepBuilder'))).toEqual([]);
+  });
 });
 
 describe('operators, by hand', () => {
