@@ -30,6 +30,7 @@ function trackerInvariants(s: VfioCcwSut): string[] {
   if (startedChain !== undefined && !fnPending) out.push('startedChain only while fnPending');
   if (fnChain !== undefined && !fnPending) out.push('fnChain only while fnPending');
   if (fnPending && chains.length > 0 && p.inRequest.size === 0 && !chains.includes(fnChain!)) out.push('a pending function with a program and no writer in fsm_io_request is that program\'s');
+  if (p.inRequest.size > 0 && chains.length === 0 && !p.freedWhileProcessing) out.push('a writer inside fsm_io_request has its program, or freedWhileProcessing is set');
   if ((s.k === 'v5.2' || s.k === 'v5.14') && p.state === 'CP_PENDING' && !p.mdev) out.push('CP_PENDING only with the mdev (v5.2, v5.14)');
   if (p.completion) out.push('private->completion never set');
   if ((s.k === 'v4.19' || s.k === 'v5.0') && p.io_mutex !== -1) out.push('no io_mutex before v5.2');
