@@ -119,11 +119,31 @@ export interface Model<C = any> {
    */
   por?: { byDefault: boolean };
   /**
+   * State-dependent footprints of the events (coarse configurations, issue 19): the
+   * partial-order reduction of src/check/por-modal.ts uses them where no transition declares a
+   * footprint of its own (`check --por`, or `explore(..., { por: true })`).
+   */
+  stateFootprints?: StateFootprints<C>;
+  /**
    * What the model predicts a harness outside the package observes after a step (`event`) or
    * in the initial state (no event): read from the machine's state, never recomputed
    * (`paths --format json`, `paths --format kselftest`).
    */
   observe?: (state: AbstractState<C>, event?: EventObject) => Observation;
+}
+
+/**
+ * Footprints that are functions of the state (src/check/por-modal.ts): each event has `modes`
+ * modes, the state decides which one (`mode`, reading only what every mode's footprint reads),
+ * and each mode has a footprint that holds in every state where the event is in that mode.
+ * Paths are context paths, or a region of the machine as ['@', region, ...].
+ */
+export interface StateFootprints<C> {
+  modes(e: EventObject): number;
+  mode(c: C, e: EventObject): number;
+  /** What `mode` reads (a step changing none of it keeps the event's mode). */
+  decides(e: EventObject): readonly Path[];
+  footprint(e: EventObject, mode: number): { reads: readonly Path[]; writes: readonly Path[]; enables?: readonly Path[] };
 }
 
 /**

@@ -10,6 +10,7 @@ import { systemVariants } from './system.variants.ts';
 import { ALL_PARTS } from './system.machine.ts';
 import { kvmAudit } from './kvm.audit.ts';
 import { systemAudit } from './system.audit.ts';
+import { coarseFootprints } from './system.footprints.ts';
 
 export const kvmSpec = coreSpec({
   id: 'kvm',
@@ -32,4 +33,5 @@ export const systemSpec = coreSpec({
   variants: systemVariants,
   invariants: systemInvariants,
   liveness: systemLiveness,
+  stateFootprints: coarseFootprints,
 });

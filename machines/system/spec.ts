@@ -2,7 +2,7 @@
 // configurations, variants and properties.
 import type { AnyStateMachine } from 'xstate';
 import type { KernelAudit } from '../../src/audit.ts';
-import { pick, SpecError, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
+import { pick, SpecError, type StateFootprints, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
 import { lockInvariants, threadEventInfo, threadEvents, type ThreadDef } from '../kthread.ts';
 import type { Params, SystemContext } from '../context.ts';
 import { DESIGN_CHOICES, PINNED, UPSTREAM, type Design } from '../design.ts';
@@ -62,6 +62,8 @@ export interface CoreSpecDef {
   liveness?: readonly LivenessProperty<SystemContext>[];
   /** The kernel audit of the machine (machines/<area>/<object>.audit.ts). */
   audit?: KernelAudit;
+  /** State-dependent footprints of the coarse configurations' events (issue 19: src/check/por-modal.ts). */
+  stateFootprints?: (p: Params, d: Design) => StateFootprints<SystemContext>;
 }
 
 /** The events raised inside a step (never enumerated from outside, but named in traces). */
@@ -123,6 +125,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         // issue 19: `check --dead-variables` (machines/system/dead.ts); verifyDead proves it per configuration
         ...(!fine && def.parts.kvm && def.parts.vcpus ? { dead: closedVmVcpus } : {}),
         ...(fine ? { por: { byDefault: configuration.por ?? true } } : {}),
+        ...(!fine && def.stateFootprints ? { stateFootprints: def.stateFootprints(configuration.params, design) } : {}),
       };
     },
   };

@@ -8,6 +8,7 @@ import { ContextTable } from './contexts.ts';
 import { Canonicaliser, SymmetryError } from './symmetry.ts';
 import { instrument, verifyStable } from './footprint.ts';
 import { ampleSet, porTables, PorRefused, type PorTables } from './por.ts';
+import { modalAmple, modalScratch, modalTables, terminalComponents, type ModalTables } from './por-modal.ts';
 import { StateTable } from './table.ts';
 import { deadCompiled } from './dead.ts';
 
@@ -97,7 +98,7 @@ export interface Exploration<C = any> {
    * When reduction was asked for: whether it ran, why not, and in how many expanded states the
    * ample set was the whole enabled set (`full`) or smaller (`reduced`).
    */
-  por?: { reduced: boolean; note?: string; full: number; ampleStates: number; viaV?: number };
+  por?: { reduced: boolean; note?: string; full: number; ampleStates: number; viaV?: number; provisoRounds?: number };
   /** States at each BFS depth (index = depth). */
   perDepth: number[];
   /** Why `onLevel` stopped the exploration early. */
@@ -186,6 +187,8 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
   }
   if (por) {
     const t = tablesFor(model, compiled, options.porWeakVisibility ?? true);
+    // no step declares a footprint of its own: the state-dependent footprints of the events (por-modal.ts), where the model has them
+    if (t instanceof PorRefused && model.stateFootprints) return exploreCompiled(model, compiled, options, undefined, undefined, undefined, modalFor(model, compiled));
     if (t instanceof PorRefused) return { ...exploreCompiled(model, compiled, options), por: { reduced: false, note: t.reason, full: 0, ampleStates: 0 } };
     return exploreCompiled(model, compiled, options, undefined, t);
   }
@@ -202,6 +205,13 @@ function tablesFor(model: Model, compiled: Compiled, weak: boolean): PorTables |
   const m = tables[weak ? 1 : 0]!;
   let t = m.get(model);
   if (!t) m.set(model, (t = porTables(model, compiled, { stable: weak })));
+  return t;
+}
+
+const modals = new WeakMap<Model, ModalTables>();
+function modalFor(model: Model, compiled: Compiled): ModalTables {
+  let t = modals.get(model);
+  if (!t) modals.set(model, (t = modalTables(model, model.stateFootprints!, compiled)));
   return t;
 }
 
@@ -222,7 +232,7 @@ function compiledFor(machine: AnyStateMachine): Compiled {
 }
 
 /** Breadth-first exploration over the compiled transition function; same states, order, edges and traces as `exploreXstate`. */
-export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options: ExploreOptions = {}, canon?: Canonicaliser, por?: PorTables, verify?: ReturnType<typeof instrument>): Exploration<C> {
+export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options: ExploreOptions = {}, canon?: Canonicaliser, por?: PorTables, verify?: ReturnType<typeof instrument>, modal?: ModalTables): Exploration<C> {
   const started = performance.now();
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const keepEdges = options.keepEdges ?? true;
@@ -296,12 +306,76 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const checkVisible = options.porProvisos?.visibility ?? true;
   const checkCycle = options.porProvisos?.cycle ?? true;
   let level = 0;
+  // state-dependent reduction (por-modal.ts): the mode of each event, whether a state was expanded
+  // with a reduced set, and the reduced graph's edges for the terminal-component proviso
+  const mode = new Int32Array(modal ? nEvents : 0);
+  const mscratch = modal ? modalScratch(modal) : undefined;
+  let reducedAt: Uint8Array<ArrayBuffer> = new Uint8Array(modal ? 1024 : 0);
+  let gFrom: Int32Array<ArrayBuffer> = new Int32Array(modal ? 1024 : 0);
+  let gTo: Int32Array<ArrayBuffer> = new Int32Array(modal ? 1024 : 0);
+  let gN = 0;
+  let provisoRounds = 0;
+  const edge = (a: number, b: number) => {
+    if (gN >= gFrom.length) (gFrom = grow(gFrom)), (gTo = grow(gTo));
+    gFrom[gN] = a;
+    gTo[gN++] = b;
+  };
+  // fires the enabled events of state `i` not yet fired (done[e] = 0), recording edges
+  const expandRest = (i: number, cfg: Uint8Array, context: C, ctxHead: number) => {
+    for (let e = 0; e < nEvents; e++) {
+      if (!isEnabled[e] || done[e]) continue;
+      const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
+      if (!next) continue;
+      const nextContext = compiled.context as C;
+      const to = add(next, nextContext, nextContext === context ? ctxHead : -1, i, e);
+      transitions++;
+      if (keepEdges) edges.push(i, e, to);
+      edge(i, to);
+    }
+  };
+  const enabledAt = (cfg: Uint8Array, context: C): number => {
+    let nEnabled = 0;
+    for (let e = 0; e < nEvents; e++) {
+      isEnabled[e] = compiled.enabled(cfg, context, events[e]!, eventIds[e]) ? 1 : 0;
+      nEnabled += isEnabled[e]!;
+      done[e] = 0;
+    }
+    return nEnabled;
+  };
+  // Valmari's terminal-component proviso: one state of each terminal component of the reduced graph with no fully expanded state is expanded fully; whether any was
+  const proviso = (): boolean => {
+    provisoRounds++;
+    const n = states.length;
+    const start = new Int32Array(n + 1);
+    for (let k = 0; k < gN; k++) start[gFrom[k]! + 1]!++;
+    for (let v = 0; v < n; v++) start[v + 1]! += start[v]!;
+    const fillAt = start.slice(0, n);
+    const to = new Int32Array(gN);
+    for (let k = 0; k < gN; k++) to[fillAt[gFrom[k]!]!++] = gTo[k]!;
+    let expanded = false;
+    for (const comp of terminalComponents(n, start, to)) {
+      let pick = -1;
+      for (const v of comp) if (reducedAt[v] && (pick < 0 || v < pick)) pick = v;
+      if (pick < 0) continue;
+      reducedAt[pick] = 0;
+      ampleStates--;
+      fullStates++;
+      const cfg = table.cfgAt(pick);
+      const context = states[pick]!.context;
+      enabledAt(cfg, context);
+      expandRest(pick, cfg, context, table.contextAt(pick));
+      expanded = true;
+    }
+    return expanded;
+  };
 
   if (canon) {
     permOfNext = canon.apply(compiled.initial.cfg, compiled.initial.context);
     add(canon.cfg, canon.context as C, -1, -1, -1);
   } else add(compiled.initial.cfg, compiled.initial.context as C, -1, -1, -1);
-  for (let head = 0; head < states.length; head++) {
+  let head = 0;
+  for (;;) {
+  for (; head < states.length; head++) {
     if (states.length >= maxStates) {
       limitReached = head < states.length;
       break;
@@ -317,6 +391,35 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     const cfg = table.cfgAt(head);
     const context = states[head]!.context;
     const ctxHead = table.contextAt(head);
+    if (modal) {
+      const nEnabled = enabledAt(cfg, context);
+      for (let e = 0; e < nEvents; e++) mode[e] = modal.fp.mode(context, events[e]!);
+      const k = modalAmple(modal, cfg, isEnabled, mode, nEnabled, ample, mscratch!);
+      let produced = 0;
+      for (let i = 0; i < k; i++) {
+        const e = ample[i]!;
+        done[e] = 1;
+        const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
+        if (!next) continue;
+        const nextContext = compiled.context as C;
+        const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
+        transitions++;
+        if (keepEdges) edges.push(head, e, to);
+        edge(head, to);
+        if (to !== head) produced++;
+      }
+      if (head >= reducedAt.length) reducedAt = growBytes(reducedAt);
+      if (k < nEnabled && produced > 0) {
+        reducedAt[head] = 1;
+        ampleStates++;
+      } else {
+        // C0: the explored events changed nothing; or nothing was left out
+        if (k < nEnabled) fullStates++;
+        expandRest(head, cfg, context, ctxHead);
+      }
+      if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
+      continue;
+    }
     if (por) {
       let nEnabled = 0;
       for (let e = 0; e < nEvents; e++) {
@@ -391,10 +494,14 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     }
     if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
   }
+  if (!modal || limitReached || stopped || head < states.length) break;
+  if (states.length > reducedAt.length) reducedAt = growBytes(reducedAt, states.length);
+  if (!proviso()) break;
+  }
   const x = {
     engine: 'compiled' as const, ...finish(states, parent, parentEvent, depth), edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations,
     ...(canon ? { symmetry: { canon, perm: perm.slice(0, states.length) } } : {}),
-    ...(por ? { por: { reduced: true, full: fullStates, ampleStates, viaV } } : {}),
+    ...(por || modal ? { por: (modal ? { reduced: true, full: fullStates, ampleStates, provisoRounds } : { reduced: true, full: fullStates, ampleStates, viaV }) as NonNullable<Exploration['por']> } : {}),
     perDepth,
     ...(stopped ? { stopped } : {}),
     encoding: (i: number) => table.cfgAt(i).slice(),
@@ -511,6 +618,12 @@ class Triples {
 function finish<C>(states: AbstractState<C>[], parent: Int32Array, parentEvent: Int32Array, depth: Int32Array) {
   const n = states.length;
   return { states, parent: parent.slice(0, n), parentEvent: parentEvent.slice(0, n), depth: depth.slice(0, n) };
+}
+
+function growBytes(a: Uint8Array<ArrayBuffer>, atLeast = 0): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(Math.max(a.length * 2, atLeast + 1024));
+  b.set(a);
+  return b;
 }
 
 function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
