@@ -8,7 +8,7 @@ import { DELIVERY_FAULT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.a
 import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
 export const GUEST_PSW_CR6 =
-  'the guest disables I/O in its PSW or loads CR6, in SIE or through an intercept (STNSM, SSM, LPSW(E), LCTL(G)), and QEMU writes both (sync_regs on every KVM_RUN, KVM_SET_SREGS, the resets): the machine\'s PSW I/O bit only turns on (STOSM_IO, the wait PSW) and off (the I/O new PSW at delivery), and CR6 is a constant of the configuration; to model: guest events that disable I/O and that load CR6 (overlapping and disjoint ISC masks between vcpus), userspace writes of both';
+  'the guest disables I/O in its PSW or loads CR6, in SIE or through an intercept (STNSM, SSM, LPSW(E), LCTL(G)), and QEMU writes both (sync_regs on every KVM_RUN, KVM_SET_SREGS, the resets): the machine\'s PSW I/O bit only turns on (STOSM_IO, the wait PSW) and off (the I/O new PSW at delivery), and CR6 is a constant of the configuration (disjoint between the vcpus in airq, overlapping in airq-overlap); to model: guest events that disable I/O and that load CR6, userspace writes of both';
 export const VCPU_RESET =
   'the vcpu resets (KVM_S390_NORMAL/INITIAL/CLEAR_RESET): the normal reset stops the vcpu when QEMU does not control the cpu state and drops local interruptions; the initial and clear resets zero the PSW (I/O off) and CR6 (no ISC open) and leave the GISA alone (QEMU clears its IPM with KVM_DEV_FLIC_CLEAR_IRQS); to model: reset events on a stopped vcpu setting pswIo and cr6 to 0, the FLIC clear as its own userspace step';
 export const VCPU_ID =
