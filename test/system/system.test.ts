@@ -6,7 +6,10 @@ import { runPathTests } from '../../src/paths/cover.ts';
 import { coreConformance } from '../../src/sut/core.conformance.ts';
 import { observeCore } from '../../src/sut/core.ts';
 import { systemSpec } from '../../machines/system/index.ts';
-import type { SystemContext } from '../../machines/context.ts';
+import { initialContext, type SystemContext } from '../../machines/context.ts';
+import { kernelTable } from '../../machines/kernel.ts';
+import { UPSTREAM } from '../../machines/design.ts';
+import type { CoreVariant } from '../../machines/system/spec.ts';
 import { AREAS, describeVariants, exploreOnce } from '../support/variants.ts';
 
 for (const spec of AREAS['test/system/system.test.ts']) describeVariants(spec);
@@ -95,6 +98,28 @@ describe('issue 12: vcpu identities, overlapping CR6 masks, the reinject kick', 
     expect(broken(check('upstream', 'vcpu-ids', { vcpuIds: [0, 2] }))).toEqual([]);
     // KVM_CREATE_VCPU refuses an id in use (-EEXIST): so does the configuration
     expect(() => systemSpec.model('upstream', 'vcpu-ids', { params: { vcpuIds: [1, 1] } })).toThrow(SpecError);
+  });
+
+  it('idle-mask-vcpu_id-v5.14\'s __floating_irq_kick and __airqs_kick_single_vcpu read the lowest idle bit below online_vcpus as a vcpu_idx', () => {
+    const v = systemSpec.variants.find((x) => x.id === 'idle-mask-vcpu_id-v5.14') as CoreVariant;
+    const k = kernelTable(UPSTREAM, v.kernel).k;
+    const run = (vcpuIds: number[], idle: boolean[], f: (c: SystemContext, fx: { raise: (e: unknown) => void }) => void) => {
+      const c = initialContext({ vms: 1, vcpus: 3, queues: 0, iscs: [3], vcpuIds });
+      c.vms[0]!.vcpus.forEach((x, i) => Object.assign(x, { stopped: false, idle: idle[i] }));
+      const raised: unknown[] = [];
+      f(c, { raise: (e) => void raised.push(e) });
+      return { raised, kicked: c.vms[0]!.vcpus.map((x) => x.kicked) };
+    };
+    const woken = (vcpu: number) => [{ type: 'kvm_s390_vcpu_wakeup', vm: 0, vcpu }];
+    // by hand, vcpu_ids {2, 0, 1}: idle vcpu0 and vcpu2 set bits 2 and 1; find_first_bit gives 1, kvm_get_vcpu(1) is vcpu1 (running)
+    expect(run([2, 0, 1], [true, false, true], (c, fx) => k.__floating_irq_kick(c, 0, fx as never)).raised).toEqual(woken(1));
+    // the kicker: bit 1 -> vcpu1, open for ISC 3; test_and_set_bit(1) is the bit of vcpu2 (vcpu_id 1)
+    expect(run([2, 0, 1], [true, false, true], (c, fx) => k.__airqs_kick_single_vcpu(c, 0, 0x10, fx as never))).toEqual({ raised: woken(1), kicked: [false, false, true] });
+    // vcpu_ids {0, 1, 5}: only idle vcpu2 sets bit 5, past online_vcpus (3): neither finds anybody
+    expect(run([0, 1, 5], [false, false, true], (c, fx) => k.__floating_irq_kick(c, 0, fx as never)).raised).toEqual([]);
+    expect(run([0, 1, 5], [false, false, true], (c, fx) => k.__airqs_kick_single_vcpu(c, 0, 0x10, fx as never)).raised).toEqual([]);
+    // upstream: the idle vcpu itself
+    expect(run([0, 1, 5], [false, false, true], (c, fx) => kernelTable(UPSTREAM).k.__floating_irq_kick(c, 0, fx as never)).raised).toEqual(woken(2));
   });
 
   it('planted-kick-first-idle, overlapping masks: vcpu0 (ISC 3) is kicked for ISC 5 forever and vcpu1 (ISC 3, 5) sleeps; with the masks the other way round nothing is lost', () => {
