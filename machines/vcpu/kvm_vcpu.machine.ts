@@ -22,8 +22,9 @@
  *
  * Kernel: arch/s390/kvm/interrupt.c (kvm_s390_handle_wait, __airqs_kick_single_vcpu,
  * kvm_s390_vcpu_wakeup, __set_cpu_idle), arch/s390/kvm/kvm-s390.c (vcpu_pre_run,
- * vcpu_post_run, kvm_arch_vcpu_runnable), virt/kvm/kvm_main.c (kvm_vcpu_check_block).
- * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
+ * vcpu_post_run, kvm_arch_vcpu_runnable), arch/s390/kvm/priv.c (handle_tpi, whose failed store
+ * reinjects through __inject_vm: __inject_io, then __floating_irq_kick), virt/kvm/kvm_main.c
+ * (kvm_vcpu_check_block). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 import { and, not } from 'xstate';
 import { iscBit, type SystemContext, type VcpuContext } from '../context.ts';
