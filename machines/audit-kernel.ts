@@ -627,7 +627,7 @@ export const K = {
     fn: '__floating_irq_kick',
     file: FILE.interrupt,
     kind: 'helper',
-    callers: ['__inject_vm'],
+    callers: ['__inject_vm <- kvm_s390_inject_vm, enqueue_floating_irq, kvm_s390_reinject_io_int (handle_tpi, kvm_s390_get_io_int)'],
     locks: [],
     reads: [F.idle, 'kvm->online_vcpus', 'kvm->arch.float_int.next_rr_cpu', F.stopped, F.origin],
     writes: ['kvm->arch.float_int.next_rr_cpu', 'cpuflags CPUSTAT_IO_INT', F.vcpuTask],
@@ -1170,11 +1170,11 @@ export const K = {
     callers: ['guest TPI, intercepted: kvm_s390_handle_b2 (0x36) -> handle_io_inst (css_support)'],
     locks: [],
     reads: [F.cr6, F.origin, F.ipm],
-    writes: [F.ipm, 'PSW condition code'],
+    writes: [F.ipm, 'PSW condition code', F.vcpuTask],
     paths: {
       none: { path: 'kvm_s390_get_io_int(gcr[6]) finds nothing: cc 0', writes: [], returns: '0' },
       gisa: { path: 'an adapter interruption taken from the GISA (IPM bit test-and-cleared; the PSW I/O mask is not looked at) is stored to the TPI area or the lowcore: cc 1', writes: [F.ipm], returns: '0' },
-      fault: { path: 'storing fails: kvm_s390_reinject_io_int -> __inject_io sets the IPM bit again (no alert)', writes: [F.ipm], returns: '0 / -EFAULT' },
+      fault: { path: 'storing fails: kvm_s390_reinject_io_int -> __inject_vm: __inject_io sets the IPM bit again (no alert), then __floating_irq_kick wakes the first idle vcpu', writes: [F.ipm, F.vcpuTask], returns: '0 / -EFAULT' },
     },
   }),
   kvm_s390_handle_lctl: fact({

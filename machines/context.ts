@@ -17,6 +17,13 @@ export interface Params {
   iscs: readonly number[];
   /** CR6 ISC mask of each vcpu (bits 0x80 >> isc); a vcpu without an entry enables every ISC of `iscs`. */
   cr6?: readonly number[];
+  /**
+   * The vcpu_id userspace gave KVM_CREATE_VCPU for the vcpu created k-th (vcpu_idx k), distinct,
+   * in any order and sparse (issue 12); without it vcpu_id == vcpu_idx. v6.17-rc4 reads it in no
+   * modelled path (idle_mask, kicked_mask and the scans use vcpu_idx); kernels before a3e03bc1368c
+   * indexed idle_mask and kicked_mask by it (system variant idle-mask-vcpu_id-v5.14).
+   */
+  vcpuIds?: readonly number[];
   /** ISCs registered (kvm_s390_gisc_register) by a driver before the first step: configurations without queues. */
   preRegistered?: readonly number[];
   /** Bound on the references an environment driver takes (per-object machines): ref_count and users_count stay finite. */
@@ -156,9 +163,9 @@ export interface VcpuContext {
   stopped: boolean;
   /** PROG_IN_SIE: running in SIE, where millicode delivers GISA interruptions itself */
   inSie: boolean;
-  /** bit vcpu_idx of kvm->arch.idle_mask (__set_cpu_idle) */
+  /** the vcpu's bit of kvm->arch.idle_mask (__set_cpu_idle): bit vcpu_idx, bit vcpu_id before a3e03bc1368c; one bit per vcpu either way, so these flags are the bitmap */
   idle: boolean;
-  /** bit vcpu_idx of gi->kicked_mask */
+  /** the vcpu's bit of gi->kicked_mask, indexed as idle_mask */
   kicked: boolean;
   /** guest PSW I/O mask bit (psw_ioint_disabled is its negation) */
   pswIo: boolean;
@@ -253,6 +260,11 @@ export interface SystemContext {
   queues: QueueContext[];
   /** Fine-grained configurations only: locks, thread locals and lock-rule faults (machines/kthread.ts). */
   threads?: ThreadsContext;
+}
+
+/** vcpu->vcpu_id of the vcpu with vcpu_idx `vcpu` (kvm_vm_ioctl_create_vcpu stores userspace's id, kvm_vcpu_init the creation index). */
+export function vcpuIdOf(params: Params, vcpu: number): number {
+  return params.vcpuIds?.[vcpu] ?? vcpu;
 }
 
 export function cr6Of(params: Params, vcpu: number): number {

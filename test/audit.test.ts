@@ -224,7 +224,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_arch_vcpu_ioctl_normal_reset [!user_cpu_state_ctrl: kvm_s390_vcpu_stop]",
     "kvm_arch_vcpu_ioctl_set_sregs",
     "kvm_arch_vcpu_create [icpua = vcpu_id; gd = kvm_s390_get_gisa_desc (0 without a GISA, format-1 bit with sclp.has_gisaf); kvm_s390_vcpu_setup: cpuflags = ZARCH | SM | STOPPED; eca |= ECA_AIV only if gd; ECA_APIE if crypto.apie]",
-    "kvm_vm_ioctl_create_vcpu [vcpu_idx = online_vcpus (dense, creation order); vcpu_id = id (userspace's, any order, sparse); kvm_get_kvm for the vcpu fd; online_vcpus++; the vcpu starts stopped]",
     "kvm_s390_inject_vm [virtio, service, pfault done, machine check: their float lists, then __floating_irq_kick]",
     "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
     "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",

@@ -253,7 +253,7 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
       return presents(b, a, vcpu, true);
     case 'tpi': {
       // priv.c handle_tpi -> kvm_s390_get_io_int(gcr[6]): the highest-priority ISC of CR6, test-and-cleared (cc 1); on a failed store
-      // kvm_s390_reinject_io_int sets it again (cc 1); a failed kzalloc sets it again (cc 0); nothing pending: cc 0
+      // kvm_s390_reinject_io_int sets it again and kicks (cc 1); a failed kzalloc sets it again (cc 0); nothing pending: cc 0
       if (swapped(b, a).length > 1 || pswEnabledBy(b, a)) return false;
       const d = b.origin ? b.ipm & b.vcpus[vcpu]!.cr6 : 0;
       if (!d) return rc === 0 && a.ipm === b.ipm && swapped(b, a).length === 0;
@@ -262,7 +262,8 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
         case 'stored':
           return rc === 1 && a.ipm === (b.ipm & ~got) && swapped(b, a).length === 0;
         case 'store-fails':
-          return rc === 1 && arrives({ ...b, ipm: b.ipm & ~got }, a, got, true);
+          // issue 12: kvm_s390_reinject_io_int is __inject_vm, so __floating_irq_kick follows as for kvm_s390_inject_vm
+          return rc === 1 && kicksFirstIdle(b, raised) && arrives({ ...b, ipm: b.ipm & ~got }, a, got, true);
         default:
           return rc === 0 && a.ipm === b.ipm && swapped(b, a).length === 0;
       }

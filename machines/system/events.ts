@@ -60,6 +60,8 @@ export interface Bounds {
   types: readonly string[];
   /** ap_aqic outcomes of PQAP(AQIC) ir=1. */
   outcomes?: readonly AqicOutcome[];
+  /** What becomes of a TPI (handle_tpi): stored, store-fails (reinjected), nomem (kvm_s390_get_io_int's kzalloc); default all three. */
+  tpi?: readonly ('stored' | 'store-fails' | 'nomem')[];
   /** Extra guest ISCs for kvm_s390_gisc_register/unregister, e.g. 8 for -ERANGE. */
   extraIscs?: readonly number[];
   /** The AP's answers to ZAPQ (vfio_ap_mdev_reset_queue from the close, apq_reset_check's ZAPQ again); without it the reset completes at once. */
@@ -90,7 +92,7 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
       const iscs = type === 'kvm_s390_gisc_register' || type === 'kvm_s390_gisc_unregister' ? [...params.iscs, ...(bounds.extraIscs ?? [])] : params.iscs;
       for (const vm of vms) for (const isc of iscs) out.push({ type, vm, isc });
     } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
-    else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
+    else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of bounds.tpi ?? ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
     else if (type === 'KVM_PV_ENABLE') for (const vm of vms) for (const outcome of ['ok', 'create-fails']) out.push({ type, vm, outcome });
     else if (type === 'vfio_ap_mdev_remove_queue' && bounds.hostConfig) for (const q of range(params.queues)) for (const host of bounds.hostConfig) out.push({ type, q, host });
     else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });

@@ -4,13 +4,14 @@ import type { AnyStateMachine } from 'xstate';
 import type { KernelAudit } from '../../src/audit.ts';
 import { pick, SpecError, type StateFootprints, type Invariant, type LivenessProperty, type MachineSpec, type Model, type ModelOptions, type ParamInfo, type VariantInfo } from '../../src/spec.ts';
 import { lockInvariants, threadEventInfo, threadEvents, type ThreadDef } from '../kthread.ts';
-import type { Params, SystemContext } from '../context.ts';
+import { vcpuIdOf, type Params, type SystemContext } from '../context.ts';
 import { DESIGN_CHOICES, PINNED, UPSTREAM, type Design } from '../design.ts';
 import { KERNEL_NAMES, kernelNames, kernelTable, type Kernel, type KernelOverrides } from '../kernel.ts';
 import { EVENTS, enumerateEvents, type Bounds } from './events.ts';
 import { observeCoreModel } from './observe.ts';
 import { symmetryGroups } from './symmetry.ts';
 import { closedVmVcpus } from './dead.ts';
+import { range } from '../lib.ts';
 import { composeMachine, contextFor, type FineParts, type Parts } from './system.machine.ts';
 
 export interface CoreConfiguration {
@@ -150,6 +151,7 @@ const PARAMS: ParamInfo[] = [
   { key: 'queues', description: 'AP queues bound to vfio_ap, 0..3' },
   { key: 'iscs', description: 'guest ISCs the bounds enumerate, e.g. [3,5]' },
   { key: 'cr6', description: 'CR6 ISC mask of each vcpu, e.g. [4,16]' },
+  { key: 'vcpuIds', description: 'vcpu_id of each vcpu in creation (vcpu_idx) order, distinct, 0..247, e.g. [1,0] or [0,2]' },
   { key: 'airqs', description: 'GISA_ADAPTER_INTERRUPTION events the environment sends, -1 for unbounded' },
 ];
 
@@ -175,6 +177,14 @@ function withParams(c: CoreConfiguration, over: Readonly<Record<string, unknown>
   if (queues !== undefined) params.queues = queues;
   if (iscs !== undefined) params.iscs = iscs;
   if (cr6 !== undefined) params.cr6 = cr6;
+  // kvm_vm_ioctl_create_vcpu: -EINVAL past the ESCA's 248 slots (sca_can_add_vcpu), -EEXIST for an id in use
+  const vcpuIds = list('vcpuIds', 247);
+  if (vcpuIds !== undefined) params.vcpuIds = vcpuIds;
+  // a vcpu past the list keeps vcpu_id == vcpu_idx (vcpuIdOf); ids past the vcpus are not read (--set vcpus=1 on vcpu-ids)
+  const ids = range(params.vcpus).map((k) => vcpuIdOf(params, k));
+  if (new Set(ids).size !== ids.length) {
+    throw new SpecError(`vcpuIds must give the ${params.vcpus} vcpus distinct ids (a vcpu past the list has its vcpu_idx), got ${JSON.stringify(params.vcpuIds)}`);
+  }
   const changed = Object.keys(over).map((k) => `${k}=${JSON.stringify(over[k])}`).join(',');
   return { ...c, id: `${c.id}[${changed}]`, params };
 }

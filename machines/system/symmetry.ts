@@ -20,7 +20,8 @@ export function symmetryGroups(machineId: string, parts: Parts, params: Params):
   const groups: SymmetryGroup[] = [];
   if (parts.vcpus) {
     for (const vm of range(params.vms)) {
-      // vcpus with the same CR6 are alike; each class of two or more is a group
+      // vcpus with the same CR6 are alike; each class of two or more is a group (vcpu_id is not looked at: v6.17-rc4 reads it in
+      // no modelled path, and a variant that does, idle-mask-vcpu_id-v5.14, is one more reason the group is not exact)
       const classes = new Map<number, number[]>();
       for (const k of range(params.vcpus)) classes.set(cr6Of(params, k), [...(classes.get(cr6Of(params, k)) ?? []), k]);
       for (const [cr6, ks] of classes) {

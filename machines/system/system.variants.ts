@@ -5,7 +5,7 @@ import { editFunction, type Branch, type KFunction } from '../kthread.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.threads.ts';
 import { kickerPosts, replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
 import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
-import { FAULT } from '../context.ts';
+import { FAULT, vcpuIdOf } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
 import { flushAfterUnlock, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
@@ -43,6 +43,23 @@ function checkBlockBeforeSetState(f: KFunction<SystemContext>): KFunction<System
   return { ...f, steps };
 }
 
+/**
+ * The bits of kvm->arch.idle_mask as kernels before a3e03bc1368c set them: __set_cpu_idle sets bit
+ * vcpu->vcpu_id. Each vcpu owns one bit (the ids are distinct), so a vcpu's `idle` flag is its bit;
+ * returns the set bits below online_vcpus (for_each_set_bit / find_first_bit stop there), ascending.
+ */
+function idleBitsByVcpuId(c: SystemContext, vm: number): number[] {
+  const k = c.vms[vm]!;
+  const online = k.vcpus.length;
+  return k.vcpus.flatMap((v, idx) => (v.idle ? [vcpuIdOf(c.params, idx)] : [])).filter((bit) => bit < online).sort((a, b) => a - b);
+}
+
+/** The vcpu whose vcpu_id is `bit`: the owner of that bit of idle_mask and kicked_mask before a3e03bc1368c. */
+function ownerOfBit(c: SystemContext, vm: number, bit: number): SystemContext['vms'][number]['vcpus'][number] {
+  const k = c.vms[vm]!;
+  return k.vcpus[k.vcpus.findIndex((_, idx) => vcpuIdOf(c.params, idx) === bit)]!;
+}
+
 export const systemVariants: CoreVariant[] = [
   alsoIn({
     id: 'upstream',
@@ -55,7 +72,7 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -417,5 +434,81 @@ export const systemVariants: CoreVariant[] = [
         steps: f.steps.map((s) => (s.at !== VCPU_PC.clearKicked ? s : replantStep(s, FAULT.VCPU_THREAD_STEP_POST, vcpuPosts, () => () => undefined))),
       })),
     expectedViolations: ['VcpuThreadStepPostcondition'],
+  },
+  {
+    // issue 12 (vcpuid): userspace's vcpu_id beside the creation index; configuration vcpu-ids
+    id: 'idle-mask-vcpu_id-v5.14',
+    description:
+      'kvm->arch.idle_mask and gisa_int.kicked_mask indexed by vcpu->vcpu_id before a3e03bc1368c: __set_cpu_idle sets bit vcpu_id, and __airqs_kick_single_vcpu (for_each_set_bit(vcpu_id, idle_mask, online_vcpus); kvm_get_vcpu(kvm, vcpu_id)) and __floating_irq_kick (find_first_bit(idle_mask, online_vcpus); kvm_get_vcpu(kvm, sigcpu)) take the bit number for a vcpu_idx. With vcpu_ids {1, 0} the idle vcpu1 (vcpu_id 0, open for ISC 3) sets bit 0; the kicker looks up vcpu0 (open for ISC 5 only), passes it over, and re-arms for as long as vcpu0 runs: vcpu1 sleeps with ISC 3 pending. An id at or past online_vcpus (ids {0, 2}) is never scanned at all. Everything else as v6.17-rc4 (the later fixes 0e9ff65f455d and 9b57e9d5010b kept)',
+    cite: 'a3e03bc1368c "KVM: s390: index kvm->arch.idle_mask by vcpu_idx" (Halil Pasic, v5.15-rc1; Fixes: 1ee0bc559dc3 "KVM: s390: get rid of local_int array", Cc: stable 3.15+; stable 5.13.16)',
+    configuration: 'vcpu-ids',
+    configurations: ['vcpu-ids'],
+    kernel: {
+      __airqs_kick_single_vcpu(c, vm, deliverable, fx) {
+        const k = c.vms[vm]!;
+        for (const bit of idleBitsByVcpuId(c, vm)) {
+          const vcpu = k.vcpus[bit]!; // kvm_get_vcpu(kvm, vcpu_id): an index lookup
+          if (!vcpu.pswIo) continue;
+          if (deliverable & vcpu.cr6) {
+            const owner = ownerOfBit(c, vm, bit); // test_and_set_bit(vcpu_id, gi->kicked_mask): the bit vcpu_pre_run of that vcpu_id clears
+            if (owner.kicked) return;
+            owner.kicked = true;
+            this.kvm_s390_vcpu_wakeup(c, vm, bit, fx);
+            return;
+          }
+        }
+      },
+      __floating_irq_kick(c, vm, fx) {
+        const bit = idleBitsByVcpuId(c, vm)[0];
+        if (bit !== undefined) this.kvm_s390_vcpu_wakeup(c, vm, bit, fx); // dst_vcpu = kvm_get_vcpu(kvm, sigcpu)
+      },
+    },
+    // the kicker wakes the vcpu whose index is the bit (the kicker's step ghost: not v6.17-rc4's scan): idle vcpu1's bit 0 finds vcpu0,
+    // closed for ISC 3, and nobody is woken (NoLostWakeup for vcpu 1, a 7-step lasso); idle vcpu0's bit 1 finds vcpu1 and sets bit 1 of
+    // kicked_mask, vcpu0's own, without waking vcpu0 (KickedNotAsleep, 6 steps: the kicker skips vcpu0 until it runs again)
+    expectedViolations: ['KickedNotAsleep', 'KickerStepPostcondition', 'NoLostWakeup'],
+  },
+  {
+    // issue 12 (vcpuid): the reinject of a failed TPI store as the kvm_vcpu machine had it until the pathsut finding; configuration tpi-2
+    id: 'planted-tpi-reinject-without-kick',
+    description:
+      'planted bug: handle_tpi reinjects an interruption whose store failed with __inject_io alone, no __floating_irq_kick (kvm_s390_reinject_io_int calling __inject_io instead of __inject_vm): the IPM bit is set again but the idle vcpu is not woken. No wake-up is lost (the kicker, armed while the bit is pending, wakes it), but the step does not do what interrupt.c says',
+    cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_reinject_io_int (v6.17-rc4: "return __inject_vm(kvm, inti);") as "return __inject_io(kvm, inti);"',
+    configuration: 'tpi-2',
+    configurations: ['tpi-2'],
+    kernel: {
+      handle_tpi(c, vm, vcpu, outcome) {
+        const isc = this.kvm_s390_get_io_int(c, vm, c.vms[vm]!.vcpus[vcpu]!.cr6, outcome === 'nomem');
+        if (isc < 0) return 0;
+        if (outcome === 'store-fails') this.__inject_io(c, vm, isc);
+        return 1;
+      },
+    },
+    // the IPM ledger's TPI step: a reinject kicks the first idle vcpu as kvm_s390_inject_vm does
+    expectedViolations: ['AdapterInterruptionLedger'],
+  },
+  {
+    // issue 12 (vcpuid): the coarse kicker's choice where CR6 masks overlap (configuration airq-overlap)
+    id: 'planted-kick-first-idle',
+    description:
+      'planted bug: __airqs_kick_single_vcpu stops at the first idle vcpu with I/O enabled and kicks it without testing its gcr[6] (as __floating_irq_kick picks for software injection). With vcpu0 open for ISC 3 and vcpu1 for ISC 3 and 5, an interruption on ISC 5 while both are idle kicks vcpu0 on every expiry; vcpu0 finds nothing it may take and sleeps again, and vcpu1 sleeps with ISC 5 pending. An interruption on ISC 3 is taken either way: where the masks overlap, waking the wrong one of the vcpus open for the ISC loses nothing',
+    cite: 'planted: arch/s390/kvm/interrupt.c __airqs_kick_single_vcpu (v6.17-rc4) without "if (deliverable_mask & (u8)(vcpu->arch.sie_block->gcr[6] >> 24))"; the coarse form of kick-wait-2\'s planted-kick-scan-ignores-gcr6',
+    configuration: 'airq-overlap',
+    configurations: ['airq-overlap', 'airq'],
+    kernel: {
+      __airqs_kick_single_vcpu(c, vm, _deliverable, fx) {
+        const k = c.vms[vm]!;
+        const idx = k.vcpus.findIndex((v) => v.idle && v.pswIo);
+        if (idx < 0) return;
+        const v = k.vcpus[idx]!;
+        if (v.kicked) return;
+        v.kicked = true;
+        this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
+      },
+    },
+    // the kicker's step ghost (v6.17-rc4 passes over a vcpu closed for every pending ISC) and NoLostWakeup for vcpu 1;
+    // airq (disjoint masks, vcpu0 open for ISC 5 only) loses ISC 3 the same way
+    expectedViolations: ['KickerStepPostcondition', 'NoLostWakeup'],
+    expectedViolationsIn: { airq: ['KickerStepPostcondition', 'NoLostWakeup'] },
   },
 ];

@@ -8,11 +8,11 @@ import { DELIVERY_FAULT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.a
 import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
 export const GUEST_PSW_CR6 =
-  'the guest disables I/O in its PSW or loads CR6, in SIE or through an intercept (STNSM, SSM, LPSW(E), LCTL(G)), and QEMU writes both (sync_regs on every KVM_RUN, KVM_SET_SREGS, the resets): the machine\'s PSW I/O bit only turns on (STOSM_IO, the wait PSW) and off (the I/O new PSW at delivery), and CR6 is a constant of the configuration; to model: guest events that disable I/O and that load CR6 (overlapping and disjoint ISC masks between vcpus), userspace writes of both';
+  'the guest disables I/O in its PSW or loads CR6, in SIE or through an intercept (STNSM, SSM, LPSW(E), LCTL(G)), and QEMU writes both (sync_regs on every KVM_RUN, KVM_SET_SREGS, the resets): the machine\'s PSW I/O bit only turns on (STOSM_IO, the wait PSW) and off (the I/O new PSW at delivery), and CR6 is a constant of the configuration (disjoint between the vcpus in airq, overlapping in airq-overlap); to model: guest events that disable I/O and that load CR6, userspace writes of both';
 export const VCPU_RESET =
   'the vcpu resets (KVM_S390_NORMAL/INITIAL/CLEAR_RESET): the normal reset stops the vcpu when QEMU does not control the cpu state and drops local interruptions; the initial and clear resets zero the PSW (I/O off) and CR6 (no ISC open) and leave the GISA alone (QEMU clears its IPM with KVM_DEV_FLIC_CLEAR_IRQS); to model: reset events on a stopped vcpu setting pswIo and cr6 to 0, the FLIC clear as its own userspace step';
 export const VCPU_ID =
-  'vcpu creation: vcpu_idx is the creation index (dense; idle_mask, kicked_mask and every scan use it), vcpu_id is userspace\'s (any order, sparse; SCA, SIGP, icpua); the machine\'s vcpus exist from the start and are named by their index; to model: KVM_CREATE_VCPU at run time with a vcpu_id payload, scans in vcpu_idx order, and a vcpu created after a PV switch (gd taken from the GISA of that moment)';
+  'vcpu creation at run time: vcpu_idx is the creation index (dense; idle_mask, kicked_mask and every scan use it), vcpu_id is userspace\'s (any order, sparse; SCA, SIGP, icpua); the machine\'s vcpus exist from the start, named by their index, each with the vcpu_id of the configuration (Params.vcpuIds, issue 12); to model: KVM_CREATE_VCPU at run time (online_vcpus growing while the kicker scans) and a vcpu created after a PV switch (gd taken from the GISA of that moment)';
 export const CLASSIC_IO =
   'classic (non-adapter) I/O interruptions on fi->lists[isc] (channel I/O, virtio-ccw) are delivered before the GISA\'s on the same ISC, with the same PSW swap that disables I/O, and set CPUSTAT_IO_INT / LCTL_CR6 intercepts; to model: a classic I/O source per ISC beside the GISA';
 export const OTHER_IRQS =
@@ -224,7 +224,7 @@ const own = (fine: boolean): KernelAudit => {
         badId: ignored('writes nothing'),
         nomem: ignored('writes nothing'),
         exists: ignored('writes nothing'),
-        ok: missing(VCPU_ID),
+        ok: abstracted('the vcpus are created before the first step, in vcpu_idx order, stopped; vcpu_id is the configuration\'s Params.vcpuIds (default: the index), which no modelled v6.17-rc4 path reads (system configuration vcpu-ids; variant idle-mask-vcpu_id-v5.14 indexes idle_mask by it); creation at run time is kvm_arch_vcpu_create\'s missing entry'),
         fdFail: ignored('error path: the reference is dropped again; no vcpu field'),
       }),
       entry(K.kvm_s390_inject_vm, {
@@ -245,7 +245,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.handle_tpi, {
         none: ignored('nothing taken'),
         gisa: modelledAs('the PSW I/O mask is not looked at; the TPI intercept and the return into SIE are one step', 'handle_tpi', 'TPI'),
-        fault: modelledAs('TPI outcome store-fails: kvm_s390_reinject_io_int -> __inject_io in the same step', 'handle_tpi', '__inject_io', 'TPI'),
+        fault: modelledAs('TPI outcome store-fails: kvm_s390_reinject_io_int -> __inject_vm in the same step: __inject_io, then __floating_irq_kick wakes the first idle vcpu (system configuration tpi-2)', 'handle_tpi', '__inject_io', '__floating_irq_kick', 'TPI'),
       }),
       entry(K.kvm_arch_crypto_set_masks, {
         block: abstracted('the forced SIE exit is a vcpu_post_run, which the machine allows at any time; being kept out of SIE until the unblock is not modelled'),

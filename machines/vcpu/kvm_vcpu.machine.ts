@@ -22,13 +22,14 @@
  *
  * Kernel: arch/s390/kvm/interrupt.c (kvm_s390_handle_wait, __airqs_kick_single_vcpu,
  * kvm_s390_vcpu_wakeup, __set_cpu_idle), arch/s390/kvm/kvm-s390.c (vcpu_pre_run,
- * vcpu_post_run, kvm_arch_vcpu_runnable), virt/kvm/kvm_main.c (kvm_vcpu_check_block).
- * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
+ * vcpu_post_run, kvm_arch_vcpu_runnable), arch/s390/kvm/priv.c (handle_tpi, whose failed store
+ * reinjects through __inject_vm: __inject_io, then __floating_irq_kick), virt/kvm/kvm_main.c
+ * (kvm_vcpu_check_block). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
  */
 import { and, not } from 'xstate';
 import { iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
-import { by, kernel, settle, vmOf, type Args, type Ix } from '../lib.ts';
+import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 import { deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 import { ledgered } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 
@@ -39,14 +40,15 @@ const EINTR = -4;
 export const vcpuKernel = {
   /**
    * priv.c handle_tpi: kvm_s390_get_io_int(gcr[6]) (the PSW I/O mask is not looked at); the interruption
-   * code is stored to the TPI area or the lowcore; when that fails kvm_s390_reinject_io_int -> __inject_io
-   * sets the IPM bit again (no alert, no kick). Returns the condition code (1: an interruption was taken).
+   * code is stored to the TPI area or the lowcore; when that fails kvm_s390_reinject_io_int -> __inject_vm:
+   * __inject_io sets the IPM bit again (no alert), then __floating_irq_kick wakes the first idle vcpu
+   * (interrupt.c v6.17-rc4). Returns the condition code (1: an interruption was taken).
    */
-  handle_tpi(this: Kernel, c: SystemContext, vm: number, vcpu: number, outcome: string): number {
+  handle_tpi(this: Kernel, c: SystemContext, vm: number, vcpu: number, outcome: string, fx: Effects): number {
     const v = vmOf(c, vm).vcpus[vcpu]!;
     const isc = this.kvm_s390_get_io_int(c, vm, v.cr6, outcome === 'nomem');
     if (isc < 0) return 0;
-    if (outcome === 'store-fails') this.__inject_io(c, vm, isc);
+    if (outcome === 'store-fails' && !this.__inject_io(c, vm, isc)) this.__floating_irq_kick(c, vm, fx);
     return 1;
   },
 
@@ -178,7 +180,7 @@ export function vcpuImplementations(k: Kernel) {
         if (k.kvm_vcpu_check_block(c, ix.vm!, ix.vcpu!) < 0) k.__unset_cpu_idle(c, ix.vm!, ix.vcpu!);
       }),
       // the guest's TPI (intercepted): priv.c handle_tpi; outcome stored, store-fails (reinjected) or nomem (kzalloc in kvm_s390_get_io_int)
-      TPI: ledgered('tpi', k, (c, e, ix) => k.handle_tpi(c, ix.vm!, ix.vcpu!, e.outcome ?? 'stored')),
+      TPI: ledgered('tpi', k, (c, e, ix, fx) => k.handle_tpi(c, ix.vm!, ix.vcpu!, e.outcome ?? 'stored', fx)),
       // environment of the per-object machine: an adapter interruption made pending in the GISA
       GISA_ADAPTER_INTERRUPTION: ledgered('airq', k, (c, e, _ix, fx) => k.gisa_adapter_interruption(c, e.vm!, e.isc!, fx)),
     },

@@ -159,18 +159,22 @@ describe('TPI takes an adapter interruption from the GISA (system, configuration
       Object.assign(c.vms[0]!.gisa, { ipm: 0x14, iam: 0, mask: 0x14 });
       return c;
     };
+    // the reinject's __floating_irq_kick finds no idle vcpu here (the only one is in SIE): nothing raised
+    const raised: unknown[] = [];
+    const fx = { raise: (e: unknown) => void raised.push(e) };
     const c = fresh();
-    expect(k.handle_tpi(c, 0, 0, 'stored')).toBe(1);
+    expect(k.handle_tpi(c, 0, 0, 'stored', fx)).toBe(1);
     expect(c.vms[0]!.gisa.ipm).toBe(0x04); // ISC 3 (0x10) first
     for (const outcome of ['store-fails', 'nomem']) {
       const d = fresh();
-      expect(k.handle_tpi(d, 0, 0, outcome)).toBe(outcome === 'nomem' ? 0 : 1);
+      expect(k.handle_tpi(d, 0, 0, outcome, fx)).toBe(outcome === 'nomem' ? 0 : 1);
       expect(d.vms[0]!.gisa).toMatchObject({ ipm: 0x14, iam: 0 });
       expect(d.gib.list).toBe(0);
     }
+    expect(raised).toEqual([]);
     // no GISA: the classic lists only (not modelled), nothing taken
     const n = initialContext({ vms: 1, vcpus: 1, queues: 0, iscs: [3], useGisa: false });
-    expect(k.handle_tpi(n, 0, 0, 'stored')).toBe(0);
+    expect(k.handle_tpi(n, 0, 0, 'stored', fx)).toBe(0);
   });
 
   it('the tpi configuration reaches a state where TPI can take an interruption (a vcpu in SIE with I/O disabled, ISC 3 pending), and every property holds', () => {
