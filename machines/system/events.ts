@@ -3,7 +3,7 @@
 import type { EventInfo } from '../../src/spec.ts';
 import type { Params } from '../context.ts';
 import { ev, range, type SpecEvent } from '../lib.ts';
-import type { AqicOff, AqicOutcome, TapqAnswer, ZapqAnswer } from '../vfio-ap/vfio_ap_queue.machine.ts';
+import type { AqicOff, AqicOutcome, TapqAnswer, ZapqCode } from '../vfio-ap/vfio_ap_queue.machine.ts';
 
 export const EVENTS: Record<string, EventInfo> = {
   // GIB (arch/s390/kvm/interrupt.c)
@@ -64,7 +64,7 @@ export interface Bounds {
   /** Extra guest ISCs for kvm_s390_gisc_register/unregister, e.g. 8 for -ERANGE. */
   extraIscs?: readonly number[];
   /** The AP's answers to ZAPQ (vfio_ap_mdev_reset_queue from the close, apq_reset_check's ZAPQ again); without it the reset completes at once. */
-  zapq?: readonly ZapqAnswer[];
+  zapq?: readonly ZapqCode[];
   /** The AP's answers to apq_reset_check's TAPQ (needs zapq). */
   tapq?: readonly TapqAnswer[];
   /** How vfio_ap_irq_disable's AQIC ir=0 and TAPQ loops end for PQAP(AQIC) ir=0; without it: NORMAL. */

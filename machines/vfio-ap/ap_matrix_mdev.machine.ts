@@ -26,7 +26,7 @@ import { and, stateIn } from 'xstate';
 import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
-import type { ZapqAnswer } from './vfio_ap_queue.machine.ts';
+import { zapqAnswer, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
 import { apLedgered } from './vfio_ap_queue.invariants.ts';
 
 /** EIO (include/uapi/asm-generic/errno-base.h): vfio_ap_mdev_reset_queues returns -EIO. */
@@ -147,12 +147,12 @@ export function mdevImplementations(k: Kernel) {
       vfio_ap_mdev_open_device: kernel((c, e) => k.vfio_ap_mdev_set_kvm(c, e.vm!)),
       // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm
       // (apLedgered: the ghost ResetStepPostcondition, vfio_ap_queue.invariants.ts)
-      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, e.zapq as ZapqAnswer | undefined)),
+      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, zapqAnswer(e.zapq))),
       // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned: the rest of vfio_ap_mdev_unset_kvm
       flush_work: apLedgered('flush', k, (c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm_put(c, fx)),
       // vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET): the reset, and its return if no reset work is queued
       // (apLedgered: ResetStepPostcondition; resetReported: a 0 returned with a queue not reset is RESET_REPORTED_UNDONE)
-      vfio_ap_mdev_ioctl: apLedgered('ioctl', k, (c, e) => resetReported(c, k.vfio_ap_mdev_ioctl(c, e.zapq as ZapqAnswer | undefined))),
+      vfio_ap_mdev_ioctl: apLedgered('ioctl', k, (c, e) => resetReported(c, k.vfio_ap_mdev_ioctl(c, zapqAnswer(e.zapq)))),
       // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned in VFIO_DEVICE_RESET: its return to userspace
       vfio_ap_mdev_ioctl_flushed: apLedgered('ioctl-flush', k, (c) => resetReported(c, k.vfio_ap_mdev_ioctl_flushed(c))),
       // vfio_ap_mdev_group_notifier(NULL) of v4/v5.3: matrix_mdev->kvm = NULL, nothing else

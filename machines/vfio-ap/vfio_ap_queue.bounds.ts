@@ -122,13 +122,13 @@ const DEVICE_RESET_EVENTS = [...AP_ANSWER_EVENTS.filter((t) => t !== 'vfio_ap_md
 export const deviceResetConfigurations: CoreConfiguration[] = [
   {
     id: 'device-reset',
-    description: '1 queue, the mdev opened, reset by VFIO_DEVICE_RESET and closed; every ZAPQ/TAPQ answer the driver handles (NORMAL, in progress, DECONFIGURED/CHECKSTOPPED, ASSOC); the ioctl and the close wait in flush_work for the reset work; its return code to userspace',
+    description: '1 queue, the mdev opened, reset by VFIO_DEVICE_RESET and closed; ZAPQ answers by the codes ap-answers does not send (BUSY and STATE_CHANGE_IN_PROGRESS: in progress, ZAPQ again once TAPQ answers 0; CHECKSTOPPED: freed at once) and NORMAL, TAPQ busy or 0, ap_aqic NORMAL; the ioctl and the close wait in flush_work for the reset work; its return code to userspace',
     params: DR,
     bounds: {
       types: DEVICE_RESET_EVENTS,
-      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
-      zapq: ['NORMAL', 'IN_PROGRESS', 'DECONFIGURED'],
-      tapq: ['BUSY', 'DONE', 'ASSOC'],
+      outcomes: ['NORMAL'],
+      zapq: ['NORMAL', 'BUSY', 'STATE_CHANGE', 'CHECKSTOPPED'],
+      tapq: ['BUSY', 'DONE'],
     },
     invariants: [...apAnswerInvariants, ...deviceResetInvariants],
     liveness: apAnswerLiveness,

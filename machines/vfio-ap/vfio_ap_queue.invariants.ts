@@ -4,7 +4,7 @@ import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
-import type { AqicOff, AqicOutcome, PqapAqic, ZapqAnswer } from './vfio_ap_queue.machine.ts';
+import { zapqAnswer, type AqicOff, type AqicOutcome, type PqapAqic, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
 
 export const QueueTypeOK = inv(
   'QueueTypeOK',
@@ -347,7 +347,7 @@ export function resetStepPost(op: 'close' | 'flush' | 'remove' | 'ioctl' | 'ioct
       return r.ok;
     }
     if (!qb.assigned || qb.freed) return untouched;
-    const r = resetPost(qb, qa, b.kvm, e.zapq as ZapqAnswer | undefined);
+    const r = resetPost(qb, qa, b.kvm, zapqAnswer(e.zapq));
     add(dropped, r.dropped, -1);
     return r.ok;
   });

@@ -56,6 +56,19 @@ export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED
 export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
 
 /**
+ * A ZAPQ answer as the bounds give it: a branch of ZapqAnswer, or a response code that takes the same branch (BUSY and
+ * STATE_CHANGE_IN_PROGRESS as IN_PROGRESS, which stands for RESET_IN_PROGRESS; CHECKSTOPPED as DECONFIGURED), so path tests
+ * drive each code vfio_ap_mdev_reset_queue's switch names.
+ */
+export type ZapqCode = ZapqAnswer | 'BUSY' | 'STATE_CHANGE' | 'CHECKSTOPPED';
+
+/** The branch of vfio_ap_mdev_reset_queue's switch a ZAPQ answer takes. */
+export function zapqAnswer(code: string | undefined): ZapqAnswer | undefined {
+  if (code === 'BUSY' || code === 'STATE_CHANGE') return 'IN_PROGRESS';
+  return code === 'CHECKSTOPPED' ? 'DECONFIGURED' : (code as ZapqAnswer | undefined);
+}
+
+/**
  * The AP's answer to apq_reset_check's TAPQ, by apq_status_check's return: BUSY (RESET_IN_PROGRESS,
  * BUSY: -EBUSY, loop; no budget), DONE (NORMAL, DECONFIGURED, CHECKSTOPPED: 0, the reset completed),
  * ASSOC (ASSOC_SECRET_NOT_UNIQUE, ASSOC_FAILED: -EAGAIN, ZAPQ again), INVALID (any other: WARN "failed
@@ -369,7 +382,7 @@ export function queueImplementations(k: Kernel) {
         return status;
       }),
       // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
-      apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, (e.zapq ?? 'NORMAL') as ZapqAnswer)),
+      apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, zapqAnswer(e.zapq) ?? 'NORMAL')),
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
       PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given

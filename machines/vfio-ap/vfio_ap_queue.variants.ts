@@ -231,7 +231,7 @@ export const deviceResetVariants: CoreVariant[] = [
   },
   {
     id: 'planted-reset-returns-response-code',
-    description: 'planted bug: vfio_ap_mdev_reset_queues returns the last non-zero q->reset_status.response_code instead of -EIO, so VFIO_DEVICE_RESET hands userspace a positive value (3 for a deconfigured queue), which ioctl(2) callers read as success',
+    description: 'planted bug: vfio_ap_mdev_reset_queues returns the last non-zero q->reset_status.response_code instead of -EIO, so VFIO_DEVICE_RESET hands userspace a positive value (a checkstopped or deconfigured queue: 4 or 3; here 3 for that class), which ioctl(2) callers read as success',
     cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_reset_queues, "ret = q->reset_status.response_code" for "ret = -EIO"',
     configuration: 'device-reset',
     kernel: {
