@@ -268,8 +268,7 @@ export const queueKernel = {
     if (zapq === undefined || x.work === undefined) {
       ap_interruptions_off(x);
       this.vfio_ap_free_aqic_resources(c, q);
-      reset_status_stored(x, 'NORMAL');
-      return;
+      return reset_status_stored(x, 'NORMAL');
     }
     if (zapq === 'INVALID') return reset_status_stored(x, zapq); // WARN "PQAP/ZAPQ ... failed with invalid rc": nothing freed
     ap_zapq_answered(x, zapq);

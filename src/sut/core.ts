@@ -342,6 +342,8 @@ export class CoreSut implements Host {
         const outcome = (event.outcome ?? 'NORMAL') as AqicOutcome;
         if (!AQIC_OUTCOMES.has(outcome)) throw new Error(`PQAP_AQIC: unknown outcome ${event.outcome}; use one of ${[...AQIC_OUTCOMES].join(', ')}`);
         if (ir && event.isc === undefined) throw new Error('PQAP_AQIC with ir=1 needs an isc');
+        // vfio_ap's handle_pqap waits in mutex_lock(&matrix_dev->mdevs_lock) while VFIO_DEVICE_RESET holds it in flush_work
+        if (this.vfio.mdev.resetting) return;
         handle_pqap(this, event.q, ir, event.isc ?? 0, outcome, event.off as AqicOff | undefined);
         return;
       }
@@ -355,7 +357,8 @@ export class CoreSut implements Host {
         if (event.q !== undefined) apAdapterInterruption(this, event.q);
         return;
       case 'vfio_ap_mdev_remove_queue':
-        if (event.q !== undefined) vfio_ap_mdev_remove_queue(this, event.q, event.host === 'gone' ? 'gone' : 'present');
+        // get_update_locks_for_queue waits for mdevs_lock, which VFIO_DEVICE_RESET holds in flush_work
+        if (event.q !== undefined && !this.vfio.mdev.resetting) vfio_ap_mdev_remove_queue(this, event.q, event.host === 'gone' ? 'gone' : 'present');
         return;
       default:
         throw new Error(`CoreSut: no event ${event.type}; see machines/system/events.ts for the catalogue`);

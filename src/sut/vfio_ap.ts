@@ -599,7 +599,6 @@ function hookKvm(host: Host): Kvm | null {
 export function handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outcome: AqicOutcome, off?: AqicOff): void {
   const { mdev } = host.vfio;
   const q = host.vfio.queues[qi];
-  if (mdev.resetting) return; // mutex_lock(&matrix_dev->mdevs_lock) waits: VFIO_DEVICE_RESET holds it in flush_work
   if (!q || !hookKvm(host) || !queueAssigned(q)) return; // rc 01 to the guest
   switch (host.design.aqic) {
     case 'upstream': {
@@ -719,7 +718,7 @@ export function vfioGroupNotifySetKvmNull(host: Host, kvm: Kvm): void {
  */
 export function vfio_ap_mdev_remove_queue(host: Host, qi: number, hostConfig: 'present' | 'gone' = 'present'): void {
   const q = host.vfio.queues[qi];
-  if (!q || q.removed || host.vfio.mdev.unsetting || host.vfio.mdev.resetting) return; // get_update_locks_for_queue waits for the close (or VFIO_DEVICE_RESET)
+  if (!q || q.removed || host.vfio.mdev.unsetting) return; // get_update_locks_for_queue waits for the close
   switch (host.design.aqic) {
     case 'upstream':
       if (hostConfig === 'gone') host.vfio.ap[q.idx] = { ...AP_OFF };
