@@ -7,7 +7,8 @@
  * vfio_ap_mdev_unset_kvm (clear the hook, vfio_ap_mdev_reset_queues, kvm_put_kvm, clear the
  * pointer), in the kernel's order; with the AP's answers (vfio_ap_queue apAnswers configurations)
  * the close stops in vfio_ap_mdev_reset_queues' flush_work while a queue's reset work is queued
- * (state unsetting) and the flush_work event runs the rest.
+ * (state unsetting) and the flush_work event runs the rest; with params.deviceReset QEMU's VFIO_DEVICE_RESET
+ * (vfio_ap_mdev_ioctl) resets the queues of the open mdev, may wait in flush_work alike, and its return code is state.
  * The AQIC series as first posted (v4) had no KVM reference: the group notifier stored the
  * pointer on VFIO_GROUP_NOTIFY_SET_KVM, cleared it (and nothing else) on the NULL
  * notification that kvm_destroy_devices sent, and release reset the queues and wrote the

@@ -26,7 +26,9 @@
  * work apq_reset_check as its own kernel event (one pass of its loop, TAPQ answer tapq), the
  * close waiting in flush_work (the mdev region's unsetting), how vfio_ap_irq_disable's AQIC and
  * TAPQ loops ended (off), the remove after the APQN left the host's configuration (host), and
- * the status PQAP returns to the guest is checked (GUEST_TOLD_SUCCESS).
+ * the status PQAP returns to the guest is checked (GUEST_TOLD_SUCCESS). With params.deviceReset (device-reset,
+ * device-reset-warn) QEMU's VFIO_DEVICE_RESET too (the mdev region), q->reset_status (resetStatus) and the ioctl's
+ * return to userspace (mdev.resetRc) are state.
  *
  * Ignores: APQN lookup failures (rc 01 without a queue), the guest's APCB and hot plug of
  * adapters into a running guest (assignment is modelled while the mdev is closed), PV
