@@ -24,11 +24,11 @@
  */
 
 import { and, stateIn } from 'xstate';
-import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
+import { FAULT, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 import { zapqAnswer, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
-import { apLedgered } from './vfio_ap_queue.invariants.ts';
+import { apLedgered, resetReported } from './vfio_ap_queue.invariants.ts';
 
 /** EIO (include/uapi/asm-generic/errno-base.h): vfio_ap_mdev_reset_queues returns -EIO. */
 const EIO = 5;
@@ -163,19 +163,6 @@ export function mdevImplementations(k: Kernel) {
 }
 
 const a = (name: string, ix?: Ix) => (ix ? { type: name, params: ix } : { type: name });
-
-/**
- * VFIO_DEVICE_RESET returned `rc` to userspace: a 0 promises every queue of the mdev reset (vfio.h "Reset a device";
- * vfio_ap's reset: ZAPQ, the work's TAPQ until done, vfio_ap_free_aqic_resources). A queue of the matrix with AP
- * interruptions, a saved ISC, a pinned NIB or a queued work then is FAULT.RESET_REPORTED_UNDONE.
- */
-function resetReported(c: SystemContext, rc: number | undefined): void {
-  if (rc !== 0) return;
-  for (const q of c.queues) {
-    if (!q.apid || !q.apqi || q.freed) continue;
-    if (q.irq || q.isc !== ISC_INVALID || q.nib || q.pins > 0 || (q.work !== undefined && q.work !== 'idle')) q.faults |= FAULT.RESET_REPORTED_UNDONE;
-  }
-}
 
 /**
  * The matrix mdev region in a fine-grained configuration (machines/kthread.ts): it starts where

@@ -137,12 +137,12 @@ export const deviceResetConfigurations: CoreConfiguration[] = [
     // the reset work's -EIO return (TAPQ answered a code apq_status_check WARNs on) against VFIO_DEVICE_RESET's return code;
     // without the close, whose own WARN paths are reset-warn's finding
     id: 'device-reset-warn',
-    description: '1 queue, the mdev opened (never closed) and reset by VFIO_DEVICE_RESET; ZAPQ answers NORMAL or a code vfio_ap WARNs on, the reset work\'s TAPQ answers 0 or a code apq_status_check WARNs on (-EIO, the work returns)',
+    description: '1 queue, the mdev opened (never closed) and reset by VFIO_DEVICE_RESET; ZAPQ answers NORMAL, DECONFIGURED or a code vfio_ap WARNs on, the reset work\'s TAPQ answers 0 or a code apq_status_check WARNs on (-EIO, the work returns)',
     params: DR,
     bounds: {
       types: DEVICE_RESET_EVENTS.filter((t) => t !== 'vfio_ap_mdev_close_device'),
       outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
-      zapq: ['NORMAL', 'INVALID'],
+      zapq: ['NORMAL', 'DECONFIGURED', 'INVALID'],
       tapq: ['DONE', 'INVALID'],
     },
     invariants: [...apAnswerInvariants, ...deviceResetInvariants],

@@ -4,7 +4,7 @@ import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
-import { zapqAnswer, type AqicOff, type AqicOutcome, type PqapAqic, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
+import type { AqicOff, AqicOutcome, PqapAqic, ZapqAnswer } from './vfio_ap_queue.machine.ts';
 
 export const QueueTypeOK = inv(
   'QueueTypeOK',
@@ -159,6 +159,20 @@ export const DeviceResetReportedDoneIsDone = inv(
   { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
 );
 
+/**
+ * VFIO_DEVICE_RESET returned `rc` to userspace (harness, not mutated: DeviceResetReportedDoneIsDone's check): a 0 promises
+ * every queue of the mdev reset (vfio.h "Reset a device"; vfio_ap's reset: ZAPQ, the work's TAPQ until done,
+ * vfio_ap_free_aqic_resources). A queue of the matrix with AP interruptions, a saved ISC, a pinned NIB or a queued work
+ * then is FAULT.RESET_REPORTED_UNDONE.
+ */
+export function resetReported(c: SystemContext, rc: number | undefined): void {
+  if (rc !== 0) return;
+  for (const q of c.queues) {
+    if (!q.apid || !q.apqi || q.freed) continue;
+    if (q.irq || q.isc !== ISC_INVALID || q.nib || q.pins > 0 || (q.work !== undefined && q.work !== 'idle')) q.faults |= FAULT.RESET_REPORTED_UNDONE;
+  }
+}
+
 /** Checked in the deviceReset configurations, besides the apAnswers ones. */
 export const deviceResetInvariants = [DeviceResetReturnsDocumentedCode, DeviceResetReportedDoneIsDone];
 
@@ -188,12 +202,12 @@ export const FreedQueueHoldsNothing = inv(
 // writes the raw context (probe.unwrap), so the footprint verification sees only the kernel function.
 
 /** a queue as the ghost checks compare it (faults without GUEST_TOLD_SUCCESS and RESET_REPORTED_UNDONE, which the handle_pqap and VFIO_DEVICE_RESET actions themselves record) */
-export interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean }
-export interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined; resetting: boolean | undefined }
+export interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean; resetStatus?: string | undefined }
+export interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined; resetting: boolean | undefined; resetRc: number | null | undefined }
 
 export function apSnap(c: SystemContext): ApSnap {
   return {
-    queues: c.queues.map((q) => ({ isc: q.isc, nib: q.nib, pins: q.pins, irq: q.irq, hwIsc: q.hwIsc, hwGisa: q.hwGisa, faults: q.faults & ~(FAULT.GUEST_TOLD_SUCCESS | FAULT.RESET_REPORTED_UNDONE), work: q.work, freed: q.freed, assigned: q.apid && q.apqi })),
+    queues: c.queues.map((q) => ({ isc: q.isc, nib: q.nib, pins: q.pins, irq: q.irq, hwIsc: q.hwIsc, hwGisa: q.hwGisa, faults: q.faults & ~(FAULT.GUEST_TOLD_SUCCESS | FAULT.RESET_REPORTED_UNDONE), work: q.work, freed: q.freed, assigned: q.apid && q.apqi, resetStatus: q.resetStatus })),
     ref: c.vms.map((k) => [...k.gisa.ref]),
     origin: c.vms.map((k) => k.gisa.origin),
     users: c.vms.map((k) => k.users),
@@ -205,6 +219,7 @@ export function apSnap(c: SystemContext): ApSnap {
     hook: c.mdev.hook,
     unsetting: c.mdev.unsetting,
     resetting: c.mdev.resetting,
+    resetRc: c.mdev.resetRc,
   };
 }
 
@@ -295,6 +310,12 @@ function airqPost(b: ApSnap, a: ApSnap, q: number): boolean {
   return (a.ipm[qb.hwGisa]! & (0x80 >> qb.hwIsc)) !== 0;
 }
 
+/** vfio_ap_mdev_reset_queue's switch (v6.17-rc4): the branch each ZAPQ answer of the bounds takes, as the ghost reads it (not the machine's zapqAnswer) */
+const ZAPQ_BRANCH: Readonly<Record<string, ZapqAnswer>> = {
+  NORMAL: 'NORMAL', IN_PROGRESS: 'IN_PROGRESS', BUSY: 'IN_PROGRESS', STATE_CHANGE: 'IN_PROGRESS', DECONFIGURED: 'DECONFIGURED', CHECKSTOPPED: 'DECONFIGURED', INVALID: 'INVALID',
+};
+const zapqBranch = (code: unknown): ZapqAnswer | undefined => (code === undefined ? undefined : ZAPQ_BRANCH[code as string]);
+
 /** what vfio_ap_mdev_reset_queue leaves for ZAPQ answer `zapq` (undefined: the coarse one-step reset) with matrix_mdev->kvm `kvm`; the ISC whose registration it dropped */
 export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined): { ok: boolean; dropped: number } {
   if (zapq === undefined || qb.work === undefined) {
@@ -302,6 +323,8 @@ export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | 
     const f = freedAqic(qb, qa, kvm);
     return { ok: f.ok && apOff(qa) && qa.faults === (qb.faults | f.faults) && qa.work === qb.work, dropped: f.dropped };
   }
+  // memcpy(&q->reset_status, &status, ...) on every branch (deviceReset configurations keep it)
+  if (qb.resetStatus !== undefined && qa.resetStatus !== zapq) return { ok: false, dropped: -1 };
   // any other code: WARN "PQAP/ZAPQ ... failed with invalid rc", nothing freed, no work queued
   if (zapq === 'INVALID') return { ok: sameQ(qa, qb) && qa.faults === qb.faults && qa.work === qb.work, dropped: -1 };
   if (zapq === 'DECONFIGURED') {
@@ -312,6 +335,9 @@ export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | 
   // NORMAL and the in-progress codes: queue_work(system_long_wq, &q->reset_work), q->reset_status stored; resources kept until apq_reset_check
   return { ok: sameQ(qa, qb) && qa.faults === qb.faults && qa.work === (zapq === 'IN_PROGRESS' ? 'in-progress' : 'zapped'), dropped: -1 };
 }
+
+/** EIO (include/uapi/asm-generic/errno-base.h) */
+const EIO = 5;
 
 /** kvm_put_kvm(kvm) once for the reference vfio_ap_mdev_set_kvm took, then matrix_mdev->kvm = NULL */
 const putOnce = (b: ApSnap, a: ApSnap) =>
@@ -332,7 +358,9 @@ export function resetStepPost(op: 'close' | 'flush' | 'remove' | 'ioctl' | 'ioct
   if (op === 'flush') return putOnce(b, a) && untouchedAll;
   // VFIO_DEVICE_RESET: the KVM, its reference and the hook stay (the device stays open); flush_work's rest touches no queue
   const kept = a.kvm === b.kvm && a.kvmRef === b.kvmRef && a.hook === b.hook && a.users.every((u, v) => u === b.users[v]);
-  if (op === 'ioctl-flush') return kept && untouchedAll && a.resetting === false;
+  // vfio_ap_mdev_reset_queues' second loop: "if (q->reset_status.response_code) ret = -EIO" over the queues of the qtable
+  const ret = a.queues.some((x) => x.assigned && !x.freed && x.resetStatus !== undefined && x.resetStatus !== 'NORMAL') ? -EIO : 0;
+  if (op === 'ioctl-flush') return kept && untouchedAll && a.resetting === false && a.resetRc === ret;
   const dropped = new Map<number, number>();
   const queuesOk = a.queues.every((qa, i) => {
     const qb = b.queues[i]!;
@@ -347,7 +375,7 @@ export function resetStepPost(op: 'close' | 'flush' | 'remove' | 'ioctl' | 'ioct
       return r.ok;
     }
     if (!qb.assigned || qb.freed) return untouched;
-    const r = resetPost(qb, qa, b.kvm, zapqAnswer(e.zapq));
+    const r = resetPost(qb, qa, b.kvm, zapqBranch(e.zapq));
     add(dropped, r.dropped, -1);
     return r.ok;
   });
@@ -355,7 +383,7 @@ export function resetStepPost(op: 'close' | 'flush' | 'remove' | 'ioctl' | 'ioct
   if (op === 'remove') return a.kvm === b.kvm && a.hook === b.hook;
   const queued = a.queues.some((x) => x.work !== undefined && x.work !== 'idle');
   // VFIO_DEVICE_RESET waits in flush_work while a work is queued, else returns
-  if (op === 'ioctl') return kept && a.resetting === queued;
+  if (op === 'ioctl') return kept && a.resetting === queued && a.resetRc === (queued ? null : ret);
   if (a.hook !== -1) return false;
   // flush_work(&q->reset_work) waits (the close holds the cleared hook and the reference) or the put follows at once
   return queued ? a.unsetting === true && a.kvm === b.kvm && a.kvmRef === b.kvmRef && a.users.every((u, v) => u === b.users[v]) : putOnce(b, a);

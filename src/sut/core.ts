@@ -203,6 +203,15 @@ export class CoreSut implements Host {
     this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false, params.deviceReset ?? false);
   }
 
+  /** VFIO_DEVICE_RESET returned (not waiting in flush_work): a 0 with a queue not reset is RESET_REPORTED_UNDONE (the tracker's check, as GUEST_TOLD_SUCCESS is handle_pqap's). */
+  private deviceResetReturned(): void {
+    if (this.vfio.mdev.resetting || this.vfio.mdev.resetRc !== 0) return;
+    // a queue of the qtable with a NIB pinned (saved or leaked), the AP interrupting, or its reset work queued
+    for (const q of this.vfio.queues) {
+      if (q.matrix_mdev && !q.removed && (this.life.pinsOf(q.idx) > 0 || this.vfio.ap[q.idx]!.irq || q.reset_work)) this.life.report({ q: q.idx }, 'RESET_REPORTED_UNDONE');
+    }
+  }
+
   /** The AP's answers are event payloads (the observation then shows reset_work, the kfree and the close waiting in flush_work). */
   get apAnswers(): boolean {
     return this.vfio.answers;
@@ -325,7 +334,10 @@ export class CoreSut implements Host {
         if (this.vfio.mdev.open && !this.vfio.mdev.resetting) vfio_ap_mdev_close_device(this, event.zapq as ZapqAnswer | undefined);
         return;
       case 'VFIO_DEVICE_RESET':
-        if (this.vfio.mdev.open && !this.vfio.mdev.resetting) vfio_ap_mdev_ioctl_reset(this, event.zapq as ZapqAnswer | undefined);
+        if (this.vfio.mdev.open && !this.vfio.mdev.resetting) {
+          vfio_ap_mdev_ioctl_reset(this, event.zapq as ZapqAnswer | undefined);
+          this.deviceResetReturned();
+        }
         return;
       case 'apq_reset_check': {
         const q = event.q === undefined ? undefined : this.vfio.queues[event.q];
@@ -333,8 +345,10 @@ export class CoreSut implements Host {
         return;
       }
       case 'flush_work':
-        if (this.vfio.mdev.resetting) vfio_ap_mdev_ioctl_flushed(this);
-        else vfio_ap_mdev_unset_kvm_flushed(this);
+        if (this.vfio.mdev.resetting) {
+          vfio_ap_mdev_ioctl_flushed(this);
+          this.deviceResetReturned();
+        } else vfio_ap_mdev_unset_kvm_flushed(this);
         return;
       case 'PQAP_AQIC': {
         if (event.q === undefined) return;

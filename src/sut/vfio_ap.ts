@@ -460,16 +460,10 @@ function vfio_ap_mdev_reset_queues_ret(host: Host): number {
   return ret;
 }
 
-/** VFIO_DEVICE_RESET returned `rc`: a 0 with a queue of the qtable not reset is reported (the lifetime tracker's RESET_REPORTED_UNDONE). */
+/** mutex_unlock(&matrix_dev->mdevs_lock); return ret: what VFIO_DEVICE_RESET hands userspace. */
 function deviceResetReturned(host: Host, rc: number): void {
   host.vfio.mdev.resetting = false;
   host.vfio.mdev.resetRc = rc;
-  if (rc !== 0) return;
-  for (const q of qtable(host)) {
-    // a NIB still pinned (saved or leaked), the AP still interrupting, or the reset work still queued
-    const notReset = host.life.pinsOf(q.idx) > 0 || host.vfio.ap[q.idx]!.irq || q.reset_work;
-    if (notReset) host.life.report({ q: q.idx }, 'RESET_REPORTED_UNDONE');
-  }
 }
 
 /**
@@ -489,7 +483,7 @@ export function vfio_ap_mdev_ioctl_reset(host: Host, zapq?: ZapqAnswer): void {
 
 /** VFIO_DEVICE_RESET's flush_work returned for every queue: the rest of vfio_ap_mdev_reset_queues, mutex_unlock, the return. */
 export function vfio_ap_mdev_ioctl_flushed(host: Host): void {
-  if (!host.vfio.mdev.resetting || !flushed(host)) return;
+  if (!flushed(host)) return;
   deviceResetReturned(host, vfio_ap_mdev_reset_queues_ret(host));
 }
 
