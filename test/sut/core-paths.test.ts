@@ -58,7 +58,7 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   [queueSpec, 'upstream', 'aqic-off-warn', undefined],
   [queueSpec, 'upstream', 'remove-host-gone', undefined],
   [queueSpec, 'upstream', 'reset-warn', undefined],
-  // VFIO_DEVICE_RESET (issue 12): its return code and q->reset_status, ZAPQ BUSY / STATE_CHANGE_IN_PROGRESS / CHECKSTOPPED (419 paths); the unverified reset's 0 (72)
+  // VFIO_DEVICE_RESET (issue 12): its return code and q->reset_status, ZAPQ BUSY / STATE_CHANGE_IN_PROGRESS / CHECKSTOPPED (419 paths); the unverified reset's 0 and the classes of the stored codes (136)
   [queueSpec, 'upstream', 'device-reset', undefined],
   [queueSpec, 'upstream', 'device-reset-warn', undefined],
 ];
