@@ -50,6 +50,11 @@ export interface Params {
    * the mdev's `unsetting`, and PQAP's status to the guest is checked (GUEST_TOLD_SUCCESS).
    */
   apAnswers?: boolean;
+  /**
+   * Configurations with QEMU's VFIO_DEVICE_RESET (vfio_ap_queue `device-reset`, `device-reset-warn`; with apAnswers):
+   * the mdev's context gets `resetting` and `resetRc`, each queue's `resetStatus` (q->reset_status).
+   */
+  deviceReset?: boolean;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -124,6 +129,8 @@ export const FAULT = {
   GISA_NULL_ORIGIN_USE: 67108864,
   /** ghost (issue 14, apmut; machines/vfio-ap/vfio_ap_ops.stepghost.ts): a step of a fine-grained vfio_ap kernel function (handle_pqap's lookup and vfio_ap_irq_enable, set_kvm's and unset_kvm's hook stores, the probe's link, the remove, the reset and its work) did other than its C statement in v6.17-rc4 */
   AP_THREAD_STEP_POST: 134217728,
+  /** VFIO_DEVICE_RESET returned 0 while a queue of the mdev still had AP interruptions, a saved ISC (GISC registration), a pinned NIB or its reset work queued (configurations with deviceReset) */
+  RESET_REPORTED_UNDONE: 536870912,
 } as const;
 
 /** struct kvm_s390_gib: the alert list, as the set of listed VMs, and the GAL interruption. */
@@ -213,6 +220,10 @@ export interface MdevContext {
   unsetting?: boolean;
   /** pqap-mdev-remove only: vfio_ap_mdev_remove's vfio_put_device freed the struct ap_matrix_mdev */
   freed?: boolean;
+  /** deviceReset configurations only: vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) waits in vfio_ap_mdev_reset_queues' flush_work, holding mdevs_lock */
+  resetting?: boolean;
+  /** deviceReset configurations only: what the last VFIO_DEVICE_RESET returned to userspace (null: none returned yet, or one in flight) */
+  resetRc?: number | null;
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */
@@ -243,9 +254,14 @@ export interface QueueContext {
   work?: ResetWork;
   /** apAnswers configurations only: vfio_ap_mdev_remove_queue unlinked and kfree'd q (vfio_ap_mdev_reset_queues no longer finds it) */
   freed?: boolean;
+  /** deviceReset configurations only: q->reset_status.response_code as the last ZAPQ left it, by the answer class (vfio_ap_mdev_reset_queue, apq_reset_check's ZAPQ again) */
+  resetStatus?: ZapqClass;
   /** pqap-probe-queue only: vfio_ap_mdev_probe_queue linked q into matrix_mdev->qtable (false: not yet probed, handle_pqap's lookup finds no queue) */
   linked?: boolean;
 }
+
+/** The class of a stored ZAPQ response code (QueueContext.resetStatus): NORMAL is 0, every other class non-zero. */
+export type ZapqClass = 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
 
 /** The state of a queue's reset_work (QueueContext.work). */
 export type ResetWork = 'idle' | 'zapped' | 'in-progress';
@@ -295,7 +311,7 @@ export function initialContext(params: Params): SystemContext {
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
     })),
-    mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}) },
+    mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}), ...(params.deviceReset ? { resetting: false, resetRc: null } : {}) },
     queues: Array.from({ length: params.queues }, () => ({
       apid: false,
       apqi: false,
@@ -307,6 +323,7 @@ export function initialContext(params: Params): SystemContext {
       hwGisa: -1,
       faults: 0,
       ...(params.apAnswers ? { work: 'idle' as ResetWork, freed: false } : {}),
+      ...(params.deviceReset ? { resetStatus: 'NORMAL' as ZapqClass } : {}),
     })),
   };
 }

@@ -3,7 +3,7 @@
 import type { EventInfo } from '../../src/spec.ts';
 import type { Params } from '../context.ts';
 import { ev, range, type SpecEvent } from '../lib.ts';
-import type { AqicOff, AqicOutcome, TapqAnswer, ZapqAnswer } from '../vfio-ap/vfio_ap_queue.machine.ts';
+import type { AqicOff, AqicOutcome, TapqAnswer, ZapqCode } from '../vfio-ap/vfio_ap_queue.machine.ts';
 
 export const EVENTS: Record<string, EventInfo> = {
   // GIB (arch/s390/kvm/interrupt.c)
@@ -51,7 +51,8 @@ export const EVENTS: Record<string, EventInfo> = {
   PQAP_ZAPQ: ev('guest', 'PQAP(ZAPQ) executed by the machine for a queue in the guest configuration'),
   AP_ADAPTER_INTERRUPTION: ev('hardware', 'the AP sets the NIB and presents an adapter interruption (AQIC ir=1)'),
   apq_reset_check: ev('kernel', 'vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq): one pass of its loop, msleep(20) then TAPQ (payload tapq; zapq when it issues ZAPQ again)', true),
-  flush_work: ev('kernel', 'vfio_ap_ops.c vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) returned for every queue; vfio_ap_mdev_unset_kvm goes on with kvm_put_kvm, matrix_mdev->kvm = NULL', true),
+  flush_work: ev('kernel', 'vfio_ap_ops.c vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) returned for every queue; vfio_ap_mdev_unset_kvm goes on with kvm_put_kvm, matrix_mdev->kvm = NULL (VFIO_DEVICE_RESET: returns 0 or -EIO to userspace)', true),
+  VFIO_DEVICE_RESET: ev('userspace', 'vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) (QEMU at a guest reset): vfio_ap_mdev_reset_queues under mdevs_lock (payload zapq), its return to userspace'),
 };
 
 /** What the bounds enumerate. */
@@ -65,7 +66,7 @@ export interface Bounds {
   /** Extra guest ISCs for kvm_s390_gisc_register/unregister, e.g. 8 for -ERANGE. */
   extraIscs?: readonly number[];
   /** The AP's answers to ZAPQ (vfio_ap_mdev_reset_queue from the close, apq_reset_check's ZAPQ again); without it the reset completes at once. */
-  zapq?: readonly ZapqAnswer[];
+  zapq?: readonly ZapqCode[];
   /** The AP's answers to apq_reset_check's TAPQ (needs zapq). */
   tapq?: readonly TapqAnswer[];
   /** How vfio_ap_irq_disable's AQIC ir=0 and TAPQ loops end for PQAP(AQIC) ir=0; without it: NORMAL. */
@@ -102,7 +103,7 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
         if (bounds.aqicOff) for (const off of bounds.aqicOff) out.push({ type, q, ir: 0, off });
         else out.push({ type, q, ir: 0 });
       }
-    } else if (type === 'vfio_ap_mdev_close_device' && bounds.zapq) for (const zapq of bounds.zapq) out.push({ type, zapq });
+    } else if ((type === 'vfio_ap_mdev_close_device' || type === 'VFIO_DEVICE_RESET') && bounds.zapq) for (const zapq of bounds.zapq) out.push({ type, zapq });
     else if (type === 'apq_reset_check') {
       // the TAPQ answers after which the loop may issue ZAPQ again carry that ZAPQ's answer too
       for (const q of range(params.queues)) for (const tapq of bounds.tapq ?? ['DONE']) {

@@ -49,6 +49,11 @@ export const mdevRegionAudit: KernelAudit = {
       reset: modelledAs('vfio_ap_mdev_reset_queues: the queue machine\'s resets; with the AP\'s answers (vfio_ap_queue apAnswers configurations) a queued reset work stops the close in flush_work: the region\'s state unsetting (matrix_mdev_unsetting), left by the flush_work event once no work is queued (reset_work_idle)', 'vfio_ap_mdev_close_device', 'matrix_mdev_unsetting', 'flush_work', 'reset_work_idle'),
       put: modelledAs('in the close step, or after flush_work (vfio_ap_mdev_unset_kvm_put)', 'vfio_ap_mdev_close_device', 'flush_work', 'vfio_ap_mdev_unset_kvm_put'),
     }),
+    entry(K.vfio_ap_mdev_ioctl, {
+      reset: modelledAs('deviceReset configurations (vfio_ap_queue device-reset, device-reset-warn): the VFIO_DEVICE_RESET event on the open mdev, one at a time and not during the close (device_reset_idle: the ioctl holds the device file); vfio_ap_mdev_reset_queues by the zapq payload; with a reset work queued it waits in flush_work holding mdevs_lock (mdev.resetting: device_reset_waiting; handle_pqap and the remove wait), the flush_work event returns (vfio_ap_mdev_ioctl_flushed); the return to userspace is mdev.resetRc', 'VFIO_DEVICE_RESET', 'vfio_ap_mdev_ioctl', 'device_reset_idle', 'device_reset_waiting', 'flush_work', 'vfio_ap_mdev_ioctl_flushed'),
+      info: ignored('information and eventfds: no modelled field'),
+      other: ignored('-EOPNOTSUPP: writes nothing'),
+    }),
     entry(K.kvm_destroy_devices, {
       destroy: modelledAs('v6.17 destroys the FLIC here; the aqic-v4 and v5.3 designs also send VFIO_GROUP_NOTIFY_SET_KVM(NULL) (group_notifier_null)', 'kvm_destroy_devices', 'group_notifier_null', 'vfio_ap_mdev_group_notifier'),
     }),

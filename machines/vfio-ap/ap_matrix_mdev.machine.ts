@@ -7,7 +7,8 @@
  * vfio_ap_mdev_unset_kvm (clear the hook, vfio_ap_mdev_reset_queues, kvm_put_kvm, clear the
  * pointer), in the kernel's order; with the AP's answers (vfio_ap_queue apAnswers configurations)
  * the close stops in vfio_ap_mdev_reset_queues' flush_work while a queue's reset work is queued
- * (state unsetting) and the flush_work event runs the rest.
+ * (state unsetting) and the flush_work event runs the rest; with params.deviceReset QEMU's VFIO_DEVICE_RESET
+ * (vfio_ap_mdev_ioctl) resets the queues of the open mdev, may wait in flush_work alike, and its return code is state.
  * The AQIC series as first posted (v4) had no KVM reference: the group notifier stored the
  * pointer on VFIO_GROUP_NOTIFY_SET_KVM, cleared it (and nothing else) on the NULL
  * notification that kvm_destroy_devices sent, and release reset the queues and wrote the
@@ -26,8 +27,11 @@ import { and, stateIn } from 'xstate';
 import { FAULT, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
-import type { ZapqAnswer } from './vfio_ap_queue.machine.ts';
-import { apLedgered } from './vfio_ap_queue.invariants.ts';
+import { zapqAnswer, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
+import { apLedgered, resetReported } from './vfio_ap_queue.invariants.ts';
+
+/** EIO (include/uapi/asm-generic/errno-base.h): vfio_ap_mdev_reset_queues returns -EIO. */
+const EIO = 5;
 
 /** The kernel functions of the matrix mdev's tie to a KVM (drivers/s390/crypto/vfio_ap_ops.c), entries of the machine's kernel table. */
 export const mdevKernel = {
@@ -44,6 +48,39 @@ export const mdevKernel = {
   /** vfio_ap_mdev_reset_queues(): every queue of the matrix (APID and APQI assigned); `zapq`: what ZAPQ answers (apAnswers). */
   vfio_ap_mdev_reset_queues(this: Kernel, c: SystemContext, zapq?: ZapqAnswer): void {
     for (let q = 0; q < c.queues.length; q++) if (c.queues[q]!.apid && c.queues[q]!.apqi && !c.queues[q]!.freed) this.vfio_ap_mdev_reset_queue(c, q, zapq);
+  },
+
+  /**
+   * vfio_ap_mdev_reset_queues()' second loop once every flush_work(&q->reset_work) returned: -EIO if a queue of the
+   * matrix has a non-zero q->reset_status.response_code, else 0 (deviceReset configurations store it; elsewhere 0).
+   */
+  vfio_ap_mdev_reset_queues_flushed(this: Kernel, c: SystemContext): number {
+    let ret = 0;
+    for (const q of c.queues) if (q.apid && q.apqi && !q.freed && q.resetStatus !== undefined && q.resetStatus !== 'NORMAL') ret = -EIO;
+    return ret;
+  },
+
+  /**
+   * vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) under mdevs_lock: vfio_ap_mdev_reset_queues (`zapq`: what ZAPQ answers). With a
+   * reset work queued it waits in flush_work (mdev.resetting; the flush_work event returns); else its return, which
+   * vfio_device_fops_unl_ioctl hands to userspace as the ioctl's.
+   */
+  vfio_ap_mdev_ioctl(this: Kernel, c: SystemContext, zapq?: ZapqAnswer): number | undefined {
+    this.vfio_ap_mdev_reset_queues(c, zapq);
+    if (c.queues.some((q) => q.work !== undefined && q.work !== 'idle')) {
+      c.mdev.resetting = true;
+      c.mdev.resetRc = null;
+      return undefined;
+    }
+    return this.vfio_ap_mdev_ioctl_flushed(c);
+  },
+
+  /** The rest of vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) once flush_work returned: the second loop's return, mutex_unlock(mdevs_lock). */
+  vfio_ap_mdev_ioctl_flushed(this: Kernel, c: SystemContext): number {
+    const rc = this.vfio_ap_mdev_reset_queues_flushed(c);
+    c.mdev.resetting = false;
+    c.mdev.resetRc = rc;
+    return rc;
   },
 
   /** The rest of vfio_ap_mdev_unset_kvm() once vfio_ap_mdev_reset_queues' flush_work returned: kvm_put_kvm(kvm); matrix_mdev->kvm = NULL. */
@@ -101,15 +138,24 @@ export function mdevImplementations(k: Kernel) {
       matrix_mdev_unsetting: ({ context }: Args) => !!context.mdev.unsetting,
       // flush_work returns: no queue's reset_work is queued any more
       reset_work_idle: ({ context }: Args) => context.queues.every((q) => q.work === undefined || q.work === 'idle'),
+      // deviceReset: vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) waits in flush_work (a queue's reset_work is queued)
+      device_reset_waiting: ({ context }: Args) => !!context.mdev.resetting,
+      // no VFIO_DEVICE_RESET in flight on the device fd (the VFIO core does not close a device while an ioctl holds its file)
+      device_reset_idle: ({ context }: Args) => !context.mdev.resetting,
     },
     actions: {
       // vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm
       vfio_ap_mdev_open_device: kernel((c, e) => k.vfio_ap_mdev_set_kvm(c, e.vm!)),
       // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm
       // (apLedgered: the ghost ResetStepPostcondition, vfio_ap_queue.invariants.ts)
-      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, e.zapq as ZapqAnswer | undefined)),
+      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, zapqAnswer(e.zapq))),
       // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned: the rest of vfio_ap_mdev_unset_kvm
       flush_work: apLedgered('flush', k, (c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm_put(c, fx)),
+      // vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET): the reset, and its return if no reset work is queued
+      // (apLedgered: ResetStepPostcondition; resetReported: a 0 returned with a queue not reset is RESET_REPORTED_UNDONE)
+      vfio_ap_mdev_ioctl: apLedgered('ioctl', k, (c, e) => resetReported(c, k.vfio_ap_mdev_ioctl(c, zapqAnswer(e.zapq)))),
+      // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned in VFIO_DEVICE_RESET: its return to userspace
+      vfio_ap_mdev_ioctl_flushed: apLedgered('ioctl-flush', k, (c) => resetReported(c, k.vfio_ap_mdev_ioctl_flushed(c))),
       // vfio_ap_mdev_group_notifier(NULL) of v4/v5.3: matrix_mdev->kvm = NULL, nothing else
       vfio_ap_mdev_group_notifier: kernel((c) => k.vfio_ap_mdev_group_notifier(c)),
     },
@@ -151,7 +197,10 @@ export function mdevRegion(vms: number, kvmStep?: (vm: number) => string, fine?:
       open: {
         description: 'opened by QEMU for a VM: PQAP hook installed',
         on: {
-          vfio_ap_mdev_close_device: { target: 'closed', actions: [a('vfio_ap_mdev_close_device'), settle('matrix_mdev')], ...by('userspace') },
+          vfio_ap_mdev_close_device: { guard: 'device_reset_idle', target: 'closed', actions: [a('vfio_ap_mdev_close_device'), settle('matrix_mdev')], ...by('userspace') },
+          // deviceReset: QEMU's VFIO_DEVICE_RESET (a guest reset); it may wait in flush_work, holding mdevs_lock
+          VFIO_DEVICE_RESET: { guard: 'device_reset_idle', actions: a('vfio_ap_mdev_ioctl'), ...by('userspace') },
+          flush_work: { guard: and(['device_reset_waiting', 'reset_work_idle']), actions: a('vfio_ap_mdev_ioctl_flushed'), ...by('kernel') },
           kvm_destroy_devices: notifier,
         } as Record<string, unknown>,
       },

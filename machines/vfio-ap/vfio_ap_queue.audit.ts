@@ -5,7 +5,7 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { NO_AIV, PV_SWITCH } from '../gisa/kvm_s390_gib.audit.ts';
+import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
 import { GUEST_STATUS, HOST_CFG, MDEVS, mdevRegionAudit } from './ap_matrix_mdev.audit.ts';
 
 export const HOTPLUG =
@@ -14,8 +14,6 @@ export const ZAPQ_TAPQ =
   'the AP\'s answers to ZAPQ and TAPQ: NORMAL, RESET_IN_PROGRESS, BUSY and STATE_CHANGE_IN_PROGRESS queue apq_reset_check, which polls TAPQ every 20 ms with no budget (flush_work waits as long as the AP answers RESET_IN_PROGRESS/BUSY) and issues ZAPQ again after an in-progress answer or an ASSOC_* code; DECONFIGURED/CHECKSTOPPED free at once; any other ZAPQ or TAPQ code is a WARN and frees nothing (NIB pinned, GISC registered, yet unset_kvm drops the KVM reference); to model: ZAPQ and TAPQ responses as payloads, apq_reset_check as a work region, flush_work as a wait on it';
 export const AQIC_OFF =
   'ap_aqic(ir=0) answering RESET_IN_PROGRESS or BUSY (retried up to 6 times, 20 ms apart) or a not-operational code, and vfio_ap_wait_for_irqclear\'s TAPQ polling (5 tries): on every path the NIB and the GISC are freed, also while the AP may still have interruptions enabled; the guest gets the last AQIC status; to model: AQIC ir=0 and TAPQ responses as payloads of the disable with their budgets, the AP\'s irq_enabled kept when the disable did not take';
-export const RESET_IOCTL =
-  'VFIO_DEVICE_RESET (QEMU on a guest reset): every queue of the mdev is reset while the guest keeps the mdev open and the hook installed, -EIO when a reset did not end NORMAL; to model: a reset event on an open mdev with the close\'s reset branches, its return code as state';
 export const DMA_UNMAP =
   'userspace unmapping the IOVA of a saved NIB (type1 container or iommufd): vfio_ap_irq_disable of that queue, with all the ir=0 outcomes, while the guest runs; to model: a dma_unmap event per queue';
 export const PV_AP =
@@ -24,6 +22,10 @@ export const FREE_WARN =
   'q->matrix_mdev NULL with a saved NIB: the WARN_ON branch keeps saved_iova and skips the unpin; the machine frees through the queue\'s mdev whenever it frees; to model: a free of an unlinked queue that still holds a NIB, with the WARN as the fault';
 export const QUEUE_CFG =
   'a queue removed after its APQN left the host\'s AP configuration is not reset (ZAPQ would answer 01): a saved ISC and NIB are never released, the GISC stays registered and the NIB pinned; to model: a hostConfig payload on vfio_ap_mdev_remove_queue (the config change that removes the APQN)';
+
+/** Where the PV switch against vfio_ap's GISC calls is modelled (the coarse machines' steps are atomic). */
+const PV_ELSEWHERE =
+  'the coarse machines take vfio_ap\'s GISC calls as one step each, with no window between the origin check and ref_lock; KVM_PV_ENABLE\'s kvm_s390_gisa_disable against vfio_ap\'s GISC calls, the origin check and the ref_lock section as steps, is the gisa area\'s fine-grained configurations (machines/gisa/kvm_s390_pv.threads.ts: FAULT.GISA_NULL_ORIGIN_USE, GiscCallSeesGisa):';
 
 const own: KernelAudit = {
   machine: 'vfio_ap_queue',
@@ -35,7 +37,7 @@ const own: KernelAudit = {
     bounds_aqic: 'bound: AQIC ir=1 only while the leaks it may add stay below COUNT_CAP',
   },
   entries: [
-    entry(K.vfio_ap_queue_struct, { fields: abstracted('QueueContext: saved_isc, saved_iova (nib), the pin count and what the AP holds; apqn is the queue index, reset_status and reset_work are not modelled') }),
+    entry(K.vfio_ap_queue_struct, { fields: abstracted('QueueContext: saved_isc, saved_iova (nib), the pin count and what the AP holds; apqn is the queue index; reset_work (work) with the AP\'s answers, reset_status (resetStatus, by class) with VFIO_DEVICE_RESET') }),
     entry(K.assign_adapter_store, {
       parse: ignored('error return: nothing changes'),
       range: ignored('error return: nothing changes'),
@@ -114,7 +116,7 @@ const own: KernelAudit = {
       noHook: ignored('cannot happen: priv.c calls the hook under pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it'),
       noKvm: abstracted('coarse: vfio_ap_mdev_set_kvm stores the hook, the reference and the pointer in one step, so no PQAP sees the hook without matrix_mdev->kvm here; the composed guest\'s fine-grained pqap-open configuration has the window (rc 01, nothing set up: NoAqicResourcesWithoutKvmReference); the -EPERM cause (a second mdev) is MDEVS (set_kvm eperm, missing)'),
       noQueue: missing(GUEST_STATUS),
-      enable: modelled('handle_pqap', 'pqap_hook', 'bounds_aqic'),
+      enable: modelled('handle_pqap', 'pqap_hook', 'bounds_aqic', 'mdevs_lock_free'),
       disable: modelled('handle_pqap', 'vfio_ap_irq_disable', 'saved_isc_valid'),
     }),
     entry(K.vfio_ap_irq_enable, {
@@ -147,24 +149,19 @@ const own: KernelAudit = {
     }),
     entry(K.vfio_ap_mdev_reset_queue, {
       noQ: ignored('writes nothing'),
-      queued: modelledAs('apAnswers configurations: the close\'s zapq payload NORMAL or IN_PROGRESS queues the work (QueueContext.work: zapped / in-progress; the AP keeps its interruptions until TAPQ shows the reset done); elsewhere, and in vfio_ap_mdev_remove_queue, ZAPQ NORMAL and its completion are one step', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_mdev_reset_queue'),
-      gone: modelledAs('the zapq payload DECONFIGURED: freed at once, the AP presents no interruptions', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_reset_queue'),
+      queued: modelledAs('apAnswers configurations: the close\'s (or VFIO_DEVICE_RESET\'s) zapq payload NORMAL or IN_PROGRESS (RESET_IN_PROGRESS; BUSY and STATE_CHANGE in device-reset take its branch) queues the work (QueueContext.work: zapped / in-progress; the AP keeps its interruptions until TAPQ shows the reset done); elsewhere, and in vfio_ap_mdev_remove_queue, ZAPQ NORMAL and its completion are one step', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_mdev_reset_queue'),
+      gone: modelledAs('the zapq payload DECONFIGURED (CHECKSTOPPED in device-reset takes its branch): freed at once, the AP presents no interruptions', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_reset_queue'),
       invalid: modelledAs('the zapq payload INVALID (reset-warn): WARN, nothing freed, no work queued; unset_kvm goes on to kvm_put_kvm: NoAqicResourcesAfterUnsetKvm, ApInterruptsIntoSavedGisc fail (upstream\'s expected finding there)', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_reset_queue'),
     }),
     entry(K.apq_reset_check, {
       busy: modelledAs('the apq_reset_check event with tapq BUSY: a pass that changes nothing (no budget: flush_work waits as long as the AP answers so)', 'apq_reset_check', 'reset_work_queued'),
       rezap: modelledAs('tapq DONE after an in-progress status (the reset completed: interruptions off) or tapq ASSOC: ZAPQ again, its answer (zapq payload) stored', 'apq_reset_check', 'reset_work_queued'),
       done: modelledAs('tapq DONE after a NORMAL status: interruptions off, vfio_ap_free_aqic_resources if saved_isc is valid, the work ends (outside apAnswers folded into the reset step)', 'apq_reset_check', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
-      eio: modelledAs('tapq INVALID (reset-warn): the work ends without freeing; flush_work returns and unset_kvm drops the reference (upstream\'s expected finding there)', 'apq_reset_check'),
+      eio: modelledAs('tapq INVALID (reset-warn, device-reset-warn): the work ends without freeing and without storing the TAPQ status; flush_work returns and unset_kvm drops the reference, VFIO_DEVICE_RESET returns the ZAPQ\'s 0 (upstream\'s expected findings there)', 'apq_reset_check'),
     }),
     entry(K.vfio_ap_mdev_reset_queues, {
-      zap: modelledAs('the ZAPQs in the close step; flush_work is the flush_work event of the mdev region\'s state unsetting, enabled once every queue\'s work is idle (reset_work_idle), which runs the rest of vfio_ap_mdev_unset_kvm', 'vfio_ap_mdev_close_device', 'matrix_mdev_open', 'flush_work', 'reset_work_idle', 'vfio_ap_mdev_unset_kvm_put'),
-      eio: missing(RESET_IOCTL),
-    }),
-    entry(K.vfio_ap_mdev_ioctl, {
-      reset: missing(RESET_IOCTL),
-      info: ignored('information and eventfds: no modelled field'),
-      other: ignored('-EOPNOTSUPP: writes nothing'),
+      zap: modelledAs('the ZAPQs in the close step (and in VFIO_DEVICE_RESET); flush_work is the flush_work event of the mdev region\'s state unsetting (or of open with mdev.resetting), enabled once every queue\'s work is idle (reset_work_idle), which runs the rest of vfio_ap_mdev_unset_kvm (or returns from the ioctl)', 'vfio_ap_mdev_close_device', 'matrix_mdev_open', 'flush_work', 'reset_work_idle', 'vfio_ap_mdev_unset_kvm_put', 'VFIO_DEVICE_RESET'),
+      eio: modelledAs('deviceReset configurations (device-reset, device-reset-warn): q->reset_status is QueueContext.resetStatus (the class of the last stored ZAPQ code), the second loop is vfio_ap_mdev_reset_queues_flushed: -EIO for a non-zero one; VFIO_DEVICE_RESET returns it (mdev.resetRc: DeviceResetReturnsDocumentedCode), the close ignores it. Finding (device-reset-warn): apq_reset_check\'s -EIO stores nothing, so a reset whose TAPQ failed returns 0 (DeviceResetReportedDoneIsDone)', 'vfio_ap_mdev_reset_queues_flushed', 'VFIO_DEVICE_RESET'),
     }),
     entry(K.vfio_ap_mdev_dma_unmap, {
       hit: missing(DMA_UNMAP),
@@ -202,16 +199,16 @@ const own: KernelAudit = {
       inc: modelled('handle_pqap'),
       first: modelled('handle_pqap'),
       firstBusy: modelled('handle_pqap'),
-      race: missing(`a PV switch between the origin check and ref_lock. ${PV_SWITCH}`),
+      race: abstracted(`${PV_ELSEWHERE} the PQAP's register: pv-enable-pqap`),
     }),
     entry(K.kvm_s390_gisc_unregister, {
-      enodev: missing(`the VM lost its GISA (PV switch) while vfio_ap holds a registration: -ENODEV is ignored, saved_isc is cleared, ref_count[] keeps the count. ${PV_SWITCH}`),
+      enodev: abstracted(`the VM loses its GISA only through a PV switch (or its teardown, which the KVM reference vfio_ap holds keeps away): ${PV_ELSEWHERE} the reset work's unregister after kvm_s390_gisa_destroy: pv-enable-unregister, where -ENODEV is ignored, saved_isc cleared and ref_count[] keeps the count`),
       erange: ignored('vfio_ap passes a saved ISC: never above MAX_ISC'),
       einval: modelledAs('an unbalanced unregister is the GISC_UNREGISTER_UNBALANCED fault', 'handle_pqap'),
       dec: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
       last: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
       lastBusy: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
-      race: missing(`a PV switch between the origin check and ref_lock. ${PV_SWITCH}`),
+      race: abstracted(`${PV_ELSEWHERE} the reset work's unregister: pv-enable-unregister`),
     }),
     entry(K.vfio_ap_init, {
       noAp: ignored('vfio_ap does not load: no queue'),

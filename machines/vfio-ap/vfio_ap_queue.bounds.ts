@@ -1,6 +1,6 @@
 // Configurations of the vfio-ap machines.
 import type { CoreConfiguration } from '../system/spec.ts';
-import { apAnswerInvariants } from './vfio_ap_queue.invariants.ts';
+import { apAnswerInvariants, deviceResetInvariants } from './vfio_ap_queue.invariants.ts';
 import { apAnswerLiveness, AqicCanBeEnabled } from './vfio_ap_queue.liveness.ts';
 
 export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
@@ -107,6 +107,45 @@ export const apAnswerConfigurations: CoreConfiguration[] = [
       hostConfig: ['present', 'gone'],
     },
     invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
+  },
+];
+
+/**
+ * issue 12: QEMU's VFIO_DEVICE_RESET on the open mdev (vfio_ap_mdev_ioctl), its return code to userspace as state
+ * (mdev.resetRc) and q->reset_status (QueueContext.resetStatus); the queue is never removed (not needed for the reset's
+ * branches) and AQIC ir=0 ends NORMAL (its other endings are aqic-off-warn's).
+ */
+const DR = { ...APA, deviceReset: true } as const;
+const DEVICE_RESET_EVENTS = [...AP_ANSWER_EVENTS.filter((t) => t !== 'vfio_ap_mdev_remove_queue'), 'VFIO_DEVICE_RESET'];
+
+export const deviceResetConfigurations: CoreConfiguration[] = [
+  {
+    id: 'device-reset',
+    description: '1 queue, the mdev opened, reset by VFIO_DEVICE_RESET and closed; ZAPQ answers by the codes ap-answers does not send (BUSY and STATE_CHANGE_IN_PROGRESS: in progress, ZAPQ again once TAPQ answers 0; CHECKSTOPPED: freed at once) and NORMAL, TAPQ busy or 0, ap_aqic NORMAL; the ioctl and the close wait in flush_work for the reset work; its return code to userspace',
+    params: DR,
+    bounds: {
+      types: DEVICE_RESET_EVENTS,
+      outcomes: ['NORMAL'],
+      zapq: ['NORMAL', 'BUSY', 'STATE_CHANGE', 'CHECKSTOPPED'],
+      tapq: ['BUSY', 'DONE'],
+    },
+    invariants: [...apAnswerInvariants, ...deviceResetInvariants],
+    liveness: apAnswerLiveness,
+  },
+  {
+    // the reset work's -EIO return (TAPQ answered a code apq_status_check WARNs on) against VFIO_DEVICE_RESET's return code;
+    // without the close, whose own WARN paths are reset-warn's finding
+    id: 'device-reset-warn',
+    description: '1 queue, the mdev opened (never closed) and reset by VFIO_DEVICE_RESET; ZAPQ answers NORMAL, DECONFIGURED or a code vfio_ap WARNs on, the reset work\'s TAPQ answers 0 or a code apq_status_check WARNs on (-EIO, the work returns)',
+    params: DR,
+    bounds: {
+      types: DEVICE_RESET_EVENTS.filter((t) => t !== 'vfio_ap_mdev_close_device'),
+      outcomes: AQIC_OUTCOMES.filter((o) => o !== 'OTHER'),
+      zapq: ['NORMAL', 'DECONFIGURED', 'INVALID'],
+      tapq: ['DONE', 'INVALID'],
+    },
+    invariants: [...apAnswerInvariants, ...deviceResetInvariants],
     liveness: apAnswerLiveness,
   },
 ];

@@ -143,6 +143,39 @@ export const RemovedQueueHoldsNothing = inv(
   ({ context }) => ({ context: [['queues', '*', 'pins'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'irq'], ['queues', 'length']], value: context.queues.map((_, i) => [`q${i}`]) }),
 );
 
+// QEMU's VFIO_DEVICE_RESET (issue 12: configurations device-reset, device-reset-warn, params.deviceReset).
+
+export const DeviceResetReturnsDocumentedCode = inv(
+  'DeviceResetReturnsDocumentedCode',
+  'include/uapi/linux/vfio.h VFIO_DEVICE_RESET ("Reset a device"; ioctl(2): 0 on success, -1 with errno on error); vfio_ap_ops.c vfio_ap_mdev_ioctl returns vfio_ap_mdev_reset_queues\' ret, which is 0 or -EIO ("if (q->reset_status.response_code) ret = -EIO"), and vfio_device_fops_unl_ioctl hands it to userspace unchanged: a positive value (a response code) would read as success, another errno is undocumented',
+  ({ context }) => context.mdev.resetRc === undefined || context.mdev.resetRc === null || context.mdev.resetRc === 0 || context.mdev.resetRc === -5,
+  { context: [['mdev', 'resetRc']] },
+);
+
+export const DeviceResetReportedDoneIsDone = inv(
+  'DeviceResetReportedDoneIsDone',
+  'vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) -> vfio_ap_mdev_reset_queues: ZAPQ every queue of the qtable, flush_work(&q->reset_work) (apq_reset_check: TAPQ until the reset completed, then vfio_ap_free_aqic_resources), -EIO unless every stored reset_status is 0; so a reset reported done (0) has left no queue of the mdev with AP interruptions enabled, a GISC registered (saved ISC), a NIB pinned or its reset work queued (cf. "s390/vfio-ap: No need to disable IRQ after queue reset": the reset disables interrupts, the resources are cleaned up with it)',
+  ({ context }) => context.queues.every((q) => !(q.faults & FAULT.RESET_REPORTED_UNDONE)),
+  { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
+);
+
+/**
+ * VFIO_DEVICE_RESET returned `rc` to userspace (harness, not mutated: DeviceResetReportedDoneIsDone's check): a 0 promises
+ * every queue of the mdev reset (vfio.h "Reset a device"; vfio_ap's reset: ZAPQ, the work's TAPQ until done,
+ * vfio_ap_free_aqic_resources). A queue of the matrix with AP interruptions, a saved ISC, a pinned NIB or a queued work
+ * then is FAULT.RESET_REPORTED_UNDONE.
+ */
+export function resetReported(c: SystemContext, rc: number | undefined): void {
+  if (rc !== 0) return;
+  for (const q of c.queues) {
+    if (!q.apid || !q.apqi || q.freed) continue;
+    if (q.irq || q.isc !== ISC_INVALID || q.nib || q.pins > 0 || (q.work !== undefined && q.work !== 'idle')) q.faults |= FAULT.RESET_REPORTED_UNDONE;
+  }
+}
+
+/** Checked in the deviceReset configurations, besides the apAnswers ones. */
+export const deviceResetInvariants = [DeviceResetReturnsDocumentedCode, DeviceResetReportedDoneIsDone];
+
 /** Checked in the apAnswers configurations, besides the machine's. */
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
 
@@ -168,13 +201,13 @@ export const FreedQueueHoldsNothing = inv(
 // machine's kernel function and compares what it did with what the C does on each path; it reads and
 // writes the raw context (probe.unwrap), so the footprint verification sees only the kernel function.
 
-/** a queue as the ghost checks compare it (faults without GUEST_TOLD_SUCCESS, which the handle_pqap action itself records) */
-export interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean }
-export interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined }
+/** a queue as the ghost checks compare it (faults without GUEST_TOLD_SUCCESS and RESET_REPORTED_UNDONE, which the handle_pqap and VFIO_DEVICE_RESET actions themselves record) */
+export interface QSnap { isc: number; nib: boolean; pins: number; irq: boolean; hwIsc: number; hwGisa: number; faults: number; work: string | undefined; freed: boolean | undefined; assigned: boolean; resetStatus?: string | undefined }
+export interface ApSnap { queues: QSnap[]; ref: number[][]; origin: boolean[]; users: number[]; ipm: number[]; gisaFreed: boolean[]; inSie: boolean[]; kvm: number; kvmRef: boolean; hook: number; unsetting: boolean | undefined; resetting: boolean | undefined; resetRc: number | null | undefined }
 
 export function apSnap(c: SystemContext): ApSnap {
   return {
-    queues: c.queues.map((q) => ({ isc: q.isc, nib: q.nib, pins: q.pins, irq: q.irq, hwIsc: q.hwIsc, hwGisa: q.hwGisa, faults: q.faults & ~FAULT.GUEST_TOLD_SUCCESS, work: q.work, freed: q.freed, assigned: q.apid && q.apqi })),
+    queues: c.queues.map((q) => ({ isc: q.isc, nib: q.nib, pins: q.pins, irq: q.irq, hwIsc: q.hwIsc, hwGisa: q.hwGisa, faults: q.faults & ~(FAULT.GUEST_TOLD_SUCCESS | FAULT.RESET_REPORTED_UNDONE), work: q.work, freed: q.freed, assigned: q.apid && q.apqi, resetStatus: q.resetStatus })),
     ref: c.vms.map((k) => [...k.gisa.ref]),
     origin: c.vms.map((k) => k.gisa.origin),
     users: c.vms.map((k) => k.users),
@@ -185,6 +218,8 @@ export function apSnap(c: SystemContext): ApSnap {
     kvmRef: c.mdev.kvmRef,
     hook: c.mdev.hook,
     unsetting: c.mdev.unsetting,
+    resetting: c.mdev.resetting,
+    resetRc: c.mdev.resetRc,
   };
 }
 
@@ -275,6 +310,12 @@ function airqPost(b: ApSnap, a: ApSnap, q: number): boolean {
   return (a.ipm[qb.hwGisa]! & (0x80 >> qb.hwIsc)) !== 0;
 }
 
+/** vfio_ap_mdev_reset_queue's switch (v6.17-rc4): the branch each ZAPQ answer of the bounds takes, as the ghost reads it (not the machine's zapqAnswer) */
+const ZAPQ_BRANCH: Readonly<Record<string, ZapqAnswer>> = {
+  NORMAL: 'NORMAL', IN_PROGRESS: 'IN_PROGRESS', BUSY: 'IN_PROGRESS', STATE_CHANGE: 'IN_PROGRESS', DECONFIGURED: 'DECONFIGURED', CHECKSTOPPED: 'DECONFIGURED', INVALID: 'INVALID',
+};
+const zapqBranch = (code: unknown): ZapqAnswer | undefined => (code === undefined ? undefined : ZAPQ_BRANCH[code as string]);
+
 /** what vfio_ap_mdev_reset_queue leaves for ZAPQ answer `zapq` (undefined: the coarse one-step reset) with matrix_mdev->kvm `kvm`; the ISC whose registration it dropped */
 export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined): { ok: boolean; dropped: number } {
   if (zapq === undefined || qb.work === undefined) {
@@ -282,6 +323,8 @@ export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | 
     const f = freedAqic(qb, qa, kvm);
     return { ok: f.ok && apOff(qa) && qa.faults === (qb.faults | f.faults) && qa.work === qb.work, dropped: f.dropped };
   }
+  // memcpy(&q->reset_status, &status, ...) on every branch (deviceReset configurations keep it)
+  if (qb.resetStatus !== undefined && qa.resetStatus !== zapq) return { ok: false, dropped: -1 };
   // any other code: WARN "PQAP/ZAPQ ... failed with invalid rc", nothing freed, no work queued
   if (zapq === 'INVALID') return { ok: sameQ(qa, qb) && qa.faults === qb.faults && qa.work === qb.work, dropped: -1 };
   if (zapq === 'DECONFIGURED') {
@@ -292,6 +335,9 @@ export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | 
   // NORMAL and the in-progress codes: queue_work(system_long_wq, &q->reset_work), q->reset_status stored; resources kept until apq_reset_check
   return { ok: sameQ(qa, qb) && qa.faults === qb.faults && qa.work === (zapq === 'IN_PROGRESS' ? 'in-progress' : 'zapped'), dropped: -1 };
 }
+
+/** EIO (include/uapi/asm-generic/errno-base.h) */
+const EIO = 5;
 
 /** kvm_put_kvm(kvm) once for the reference vfio_ap_mdev_set_kvm took, then matrix_mdev->kvm = NULL */
 const putOnce = (b: ApSnap, a: ApSnap) =>
@@ -306,9 +352,15 @@ const putOnce = (b: ApSnap, a: ApSnap) =>
  * (a queue holding nothing needs none), one that left it is not (the AP presents nothing for it, saved_isc and saved_iova
  * go with q); then kfree(q).
  */
-export function resetStepPost(op: 'close' | 'flush' | 'remove', b: ApSnap, a: ApSnap, e: SpecEvent, q: number): boolean {
+export function resetStepPost(op: 'close' | 'flush' | 'remove' | 'ioctl' | 'ioctl-flush', b: ApSnap, a: ApSnap, e: SpecEvent, q: number): boolean {
   if (op === 'close' && b.kvm < 0) return a.kvm === b.kvm && a.hook === b.hook && a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults);
-  if (op === 'flush') return putOnce(b, a) && a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults && x.work === b.queues[i]!.work);
+  const untouchedAll = a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults && x.work === b.queues[i]!.work);
+  if (op === 'flush') return putOnce(b, a) && untouchedAll;
+  // VFIO_DEVICE_RESET: the KVM, its reference and the hook stay (the device stays open); flush_work's rest touches no queue
+  const kept = a.kvm === b.kvm && a.kvmRef === b.kvmRef && a.hook === b.hook && a.users.every((u, v) => u === b.users[v]);
+  // vfio_ap_mdev_reset_queues' second loop: "if (q->reset_status.response_code) ret = -EIO" over the queues of the qtable
+  const ret = a.queues.some((x) => x.assigned && !x.freed && x.resetStatus !== undefined && x.resetStatus !== 'NORMAL') ? -EIO : 0;
+  if (op === 'ioctl-flush') return kept && untouchedAll && a.resetting === false && a.resetRc === ret;
   const dropped = new Map<number, number>();
   const queuesOk = a.queues.every((qa, i) => {
     const qb = b.queues[i]!;
@@ -323,14 +375,16 @@ export function resetStepPost(op: 'close' | 'flush' | 'remove', b: ApSnap, a: Ap
       return r.ok;
     }
     if (!qb.assigned || qb.freed) return untouched;
-    const r = resetPost(qb, qa, b.kvm, e.zapq as ZapqAnswer | undefined);
+    const r = resetPost(qb, qa, b.kvm, zapqBranch(e.zapq));
     add(dropped, r.dropped, -1);
     return r.ok;
   });
   if (!queuesOk || !refsMoved(b, a, b.kvm, dropped)) return false;
   if (op === 'remove') return a.kvm === b.kvm && a.hook === b.hook;
-  if (a.hook !== -1) return false;
   const queued = a.queues.some((x) => x.work !== undefined && x.work !== 'idle');
+  // VFIO_DEVICE_RESET waits in flush_work while a work is queued, else returns
+  if (op === 'ioctl') return kept && a.resetting === queued && a.resetRc === (queued ? null : ret);
+  if (a.hook !== -1) return false;
   // flush_work(&q->reset_work) waits (the close holds the cleared hook and the reference) or the put follows at once
   return queued ? a.unsetting === true && a.kvm === b.kvm && a.kvmRef === b.kvmRef && a.users.every((u, v) => u === b.users[v]) : putOnce(b, a);
 }
@@ -342,9 +396,9 @@ interface ApLedgerKernel {
 
 /**
  * `kernel(fn)` with the step's postcondition checked (upstream design only): `op` 'aqic' (handle_pqap; `fn` returns the status),
- * 'close', 'flush' or 'remove'. One wrapper call, so the mutation analysis names `fn` after its action.
+ * 'close', 'flush', 'remove', 'ioctl' (VFIO_DEVICE_RESET) or 'ioctl-flush'. One wrapper call, so the mutation analysis names `fn` after its action.
  */
-export function apLedgered(op: 'aqic' | 'airq' | 'close' | 'flush' | 'remove', k: ApLedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {
+export function apLedgered(op: 'aqic' | 'airq' | 'close' | 'flush' | 'remove' | 'ioctl' | 'ioctl-flush', k: ApLedgerKernel, fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): CoreAction {
   return kernel((c, e, ix, fx) => {
     if (k.design.aqic !== 'upstream') return void fn(c, e, ix, fx);
     const raw = probe.unwrap(c);

@@ -26,7 +26,9 @@
  * work apq_reset_check as its own kernel event (one pass of its loop, TAPQ answer tapq), the
  * close waiting in flush_work (the mdev region's unsetting), how vfio_ap_irq_disable's AQIC and
  * TAPQ loops ended (off), the remove after the APQN left the host's configuration (host), and
- * the status PQAP returns to the guest is checked (GUEST_TOLD_SUCCESS).
+ * the status PQAP returns to the guest is checked (GUEST_TOLD_SUCCESS). With params.deviceReset (device-reset,
+ * device-reset-warn) QEMU's VFIO_DEVICE_RESET too (the mdev region), q->reset_status (resetStatus) and the ioctl's
+ * return to userspace (mdev.resetRc) are state.
  *
  * Ignores: APQN lookup failures (rc 01 without a queue), the guest's APCB and hot plug of
  * adapters into a running guest (assignment is modelled while the mdev is closed), PV
@@ -54,6 +56,19 @@ export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED
  * the WARN "PQAP/ZAPQ ... failed with invalid rc", nothing freed; what the AP holds is unknown, kept).
  */
 export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
+
+/**
+ * A ZAPQ answer as the bounds give it: a branch of ZapqAnswer, or a response code that takes the same branch (BUSY and
+ * STATE_CHANGE_IN_PROGRESS as IN_PROGRESS, which stands for RESET_IN_PROGRESS; CHECKSTOPPED as DECONFIGURED), so path tests
+ * drive each code vfio_ap_mdev_reset_queue's switch names.
+ */
+export type ZapqCode = ZapqAnswer | 'BUSY' | 'STATE_CHANGE' | 'CHECKSTOPPED';
+
+/** The branch of vfio_ap_mdev_reset_queue's switch a ZAPQ answer takes. */
+export function zapqAnswer(code: string | undefined): ZapqAnswer | undefined {
+  if (code === 'BUSY' || code === 'STATE_CHANGE') return 'IN_PROGRESS';
+  return code === 'CHECKSTOPPED' ? 'DECONFIGURED' : (code as ZapqAnswer | undefined);
+}
 
 /**
  * The AP's answer to apq_reset_check's TAPQ, by apq_status_check's return: BUSY (RESET_IN_PROGRESS,
@@ -95,6 +110,12 @@ export function aqicAsRequested(q: QueueContext, aqic: PqapAqic): boolean {
 function ap_zapq_answered(q: QueueContext, zapq: ZapqAnswer): void {
   if (zapq === 'DECONFIGURED') ap_interruptions_off(q); // a deconfigured or checkstopped AP presents nothing
   q.work = zapq === 'IN_PROGRESS' ? 'in-progress' : 'zapped';
+  reset_status_stored(q, zapq);
+}
+
+/** memcpy(&q->reset_status, &status, ...) after a ZAPQ (deviceReset configurations keep it). */
+function reset_status_stored(q: QueueContext, zapq: ZapqAnswer): void {
+  if (q.resetStatus !== undefined) q.resetStatus = zapq;
 }
 
 /** The VM whose struct kvm a call through matrix_mdev->kvm reaches; records a fault for NULL or freed. */
@@ -249,9 +270,9 @@ export const queueKernel = {
     if (zapq === undefined || x.work === undefined) {
       ap_interruptions_off(x);
       this.vfio_ap_free_aqic_resources(c, q);
-      return;
+      return reset_status_stored(x, 'NORMAL');
     }
-    if (zapq === 'INVALID') return; // WARN "PQAP/ZAPQ ... failed with invalid rc": nothing freed
+    if (zapq === 'INVALID') return reset_status_stored(x, zapq); // WARN "PQAP/ZAPQ ... failed with invalid rc": nothing freed
     ap_zapq_answered(x, zapq);
     if (zapq === 'DECONFIGURED') {
       x.work = 'idle'; // not queued
@@ -312,12 +333,14 @@ export function queueImplementations(k: Kernel) {
       queue_mine: ({ event }: Args, ix: Ix) => event.q === ix.q,
       // assignment while the mdev is not in use by a guest (nor its close waiting in flush_work under mdevs_lock)
       matrix_mdev_closed: ({ context }: Args) => (context.mdev.hook < 0 || context.vms[context.mdev.hook]!.freed) && !context.mdev.unsetting,
-      // vfio_ap_mdev_remove_queue's get_update_locks_for_queue: not while vfio_ap_mdev_unset_kvm holds them, waiting in flush_work
-      update_locks_free: ({ context }: Args) => !context.mdev.unsetting,
+      // vfio_ap_mdev_remove_queue's get_update_locks_for_queue: not while vfio_ap_mdev_unset_kvm (or VFIO_DEVICE_RESET's mdevs_lock) holds them, waiting in flush_work
+      update_locks_free: ({ context }: Args) => !context.mdev.unsetting && !context.mdev.resetting,
+      // vfio_ap handle_pqap's mutex_lock(&matrix_dev->mdevs_lock): not while vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) holds it, waiting in flush_work
+      mdevs_lock_free: ({ context }: Args) => !context.mdev.resetting,
       // q->reset_work is queued (apq_reset_check runs on system_long_wq)
       reset_work_queued: ({ context }: Args, ix: Ix) => { const w = queueOf(context, ix.q!).work; return w !== undefined && w !== 'idle'; },
-      // the mdev is open: its close resets this queue
-      matrix_mdev_open: ({ context }: Args) => context.mdev.hook >= 0,
+      // the mdev is open: its close (or VFIO_DEVICE_RESET) resets this queue; not while a VFIO_DEVICE_RESET is in flight on the device fd
+      matrix_mdev_open: ({ context }: Args) => context.mdev.hook >= 0 && !context.mdev.resetting,
       // a vcpu of the VM with the hook runs in SIE to issue PQAP (machines without vcpus: always);
       // priv.c handle_pqap: the pqap_hook is set; vfio_ap handle_pqap: matrix_mdev->kvm is set
       // (v4 had neither check and called through the hook the open installed)
@@ -360,7 +383,7 @@ export function queueImplementations(k: Kernel) {
         return status;
       }),
       // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
-      apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, (e.zapq ?? 'NORMAL') as ZapqAnswer)),
+      apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, zapqAnswer(e.zapq) ?? 'NORMAL')),
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
       PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
@@ -402,7 +425,7 @@ export function queueRegion(q: number, fine?: QueueFine) {
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
     vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
     // what handle_pqap left in q->saved_isc decides aqic_enabled or aqic_disabled
-    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
+    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'mdevs_lock_free'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
   };
   const assign = (store: string) => ({ guard: g(ix, 'matrix_mdev_closed'), actions: [a(store, ix), settle(region)], ...by('userspace') });
   const out = {
@@ -434,6 +457,8 @@ export function queueRegion(q: number, fine?: QueueFine) {
         on: {
           // the mdev's close resets the queue (vfio_ap_mdev_unset_kvm): the region follows what the reset left
           vfio_ap_mdev_close_device: { guard: a('matrix_mdev_open'), actions: settle(region), ...by('userspace') },
+          // deviceReset: QEMU's VFIO_DEVICE_RESET resets the queue too (vfio_ap_mdev_ioctl): the region follows what it left
+          VFIO_DEVICE_RESET: { guard: a('matrix_mdev_open'), actions: settle(region), ...by('userspace') },
           // apAnswers: the reset work's pass (TAPQ, maybe ZAPQ again, the free at the end)
           apq_reset_check: { guard: g(ix, 'reset_work_queued'), actions: [a('apq_reset_check', ix), settle(region)], ...by('kernel') },
         },

@@ -45,6 +45,13 @@ export const upstreamQueue: CoreVariant = {
     // pin are never released (5 steps; the freed q's saved ISC is what QueueTypeOK sees); the VM's later
     // kvm_s390_gisa_destroy finds the ISC in alert.mask
     'remove-host-gone': ['QueueTypeOK', 'RemovedQueueHoldsNothing', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm'],
+    // issue 12: VFIO_DEVICE_RESET with every ZAPQ/TAPQ answer the driver handles: it returns 0 only for a finished reset, else -EIO
+    'device-reset': [],
+    // finding (issue 12, apmut's, confirmed against v6.17-rc4): ZAPQ answers NORMAL (stored in q->reset_status), the reset work's
+    // TAPQ answers a code apq_status_check WARNs on ("failed to verify reset"): -EIO, the work returns without storing that
+    // status or freeing anything; flush_work returns, vfio_ap_mdev_reset_queues finds response_code 0 and VFIO_DEVICE_RESET
+    // returns 0 with the NIB pinned, the GISC registered and the AP as it was (7 steps)
+    'device-reset-warn': ['DeviceResetReportedDoneIsDone'],
   },
 };
 
@@ -202,6 +209,55 @@ export const apAnswerVariants: CoreVariant[] = [
       },
     },
     expectedViolations: ['ResetStepPostcondition'],
+  },
+];
+
+/** issue 12: VFIO_DEVICE_RESET's return code (configurations device-reset, device-reset-warn). */
+export const deviceResetVariants: CoreVariant[] = [
+  {
+    id: 'upstream-reset-verified',
+    description: 'a proposed fix of the device-reset-warn finding: apq_reset_check stores the TAPQ status it WARNs on in q->reset_status before returning -EIO, so vfio_ap_mdev_reset_queues returns -EIO for a reset it could not verify',
+    cite: 'proposed: drivers/s390/crypto/vfio_ap_ops.c apq_reset_check, "if (ret == -EIO) { memcpy(&q->reset_status, &status, sizeof(status)); return; }"',
+    configuration: 'device-reset-warn',
+    configurations: ['device-reset-warn', 'device-reset'],
+    kernel: {
+      apq_reset_check(c, q, tapq, zapq) {
+        vfioAp.apq_reset_check.call(this, c, q, tapq, zapq);
+        const x = c.queues[q]!;
+        if (tapq === 'INVALID' && x.resetStatus !== undefined) x.resetStatus = 'INVALID'; // the fix: the unverified reset's status stored
+      },
+    },
+    expectedViolations: [],
+  },
+  {
+    id: 'planted-reset-returns-response-code',
+    description: 'planted bug: vfio_ap_mdev_reset_queues returns the last non-zero q->reset_status.response_code instead of -EIO, so VFIO_DEVICE_RESET hands userspace a positive value (a checkstopped or deconfigured queue: 4 or 3; here 3 for that class), which ioctl(2) callers read as success',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_reset_queues, "ret = q->reset_status.response_code" for "ret = -EIO"',
+    configuration: 'device-reset',
+    kernel: {
+      vfio_ap_mdev_reset_queues_flushed(c) {
+        const codes = { NORMAL: 0, INVALID: 1, IN_PROGRESS: 2, DECONFIGURED: 3 } as const;
+        let ret = 0;
+        for (const q of c.queues) if (q.apid && q.apqi && !q.freed && q.resetStatus !== undefined && q.resetStatus !== 'NORMAL') ret = codes[q.resetStatus];
+        return ret;
+      },
+    },
+    // ResetStepPostcondition: the ghost's "ret = -EIO" for a non-zero stored code
+    expectedViolations: ['DeviceResetReturnsDocumentedCode', 'ResetStepPostcondition'],
+  },
+  {
+    id: 'planted-device-reset-no-flush',
+    description: 'planted bug: vfio_ap_mdev_ioctl\'s VFIO_DEVICE_RESET returns right after the ZAPQs, without flush_work: a ZAPQ answered NORMAL stored 0, so userspace is told the reset is done while the reset work has not yet seen it complete nor freed the AQIC resources',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_reset_queues without its flush_work(&q->reset_work) loop, in VFIO_DEVICE_RESET',
+    configuration: 'device-reset',
+    kernel: {
+      vfio_ap_mdev_ioctl(c, zapq) {
+        this.vfio_ap_mdev_reset_queues(c, zapq);
+        return this.vfio_ap_mdev_ioctl_flushed(c);
+      },
+    },
+    // ResetStepPostcondition: the ioctl returned with a reset work queued (vfio_ap_mdev_reset_queues waits in flush_work)
+    expectedViolations: ['DeviceResetReportedDoneIsDone', 'ResetStepPostcondition'],
   },
 ];
 

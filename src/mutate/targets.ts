@@ -89,6 +89,9 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'vfio_ap_queue', 'upstream', 'aqic-off-warn'),
   suite('core', 'vfio_ap_queue', 'upstream', 'remove-host-gone'),
   suite('core', 'vfio_ap_queue', 'upstream', 'reset-warn'),
+  // issue 12/14: VFIO_DEVICE_RESET's return code and q->reset_status; ZAPQ BUSY, STATE_CHANGE_IN_PROGRESS and CHECKSTOPPED
+  suite('core', 'vfio_ap_queue', 'upstream', 'device-reset'),
+  suite('core', 'vfio_ap_queue', 'upstream', 'device-reset-warn'),
   suite('core', 'ap_matrix_mdev', 'upstream'),
   suite('core', 'ap_matrix_mdev', 'aqic-v4'),
   suite('core', 'kvm', 'upstream'),

@@ -55,7 +55,13 @@ export function expectCore(state: AbstractState<SystemContext>): Observation {
       }),
       faults: faultNames(k.faults),
     })),
-    mdev: { kvm: c.mdev.kvm, kvmRef: c.mdev.kvmRef, hookVm: c.mdev.hook, ...(c.mdev.unsetting === undefined ? {} : { unsetting: c.mdev.unsetting }) },
+    mdev: {
+      kvm: c.mdev.kvm,
+      kvmRef: c.mdev.kvmRef,
+      hookVm: c.mdev.hook,
+      ...(c.mdev.unsetting === undefined ? {} : { unsetting: c.mdev.unsetting }),
+      ...(c.mdev.resetting === undefined ? {} : { resetting: c.mdev.resetting, resetRc: c.mdev.resetRc ?? null }),
+    },
     queues: c.queues.map((q) => ({
       savedIsc: q.isc,
       savedNib: q.nib,
@@ -67,6 +73,7 @@ export function expectCore(state: AbstractState<SystemContext>): Observation {
       faults: faultNames(q.faults),
       ...(q.work === undefined ? {} : { work: q.work }),
       ...(q.freed === undefined ? {} : { freed: q.freed }),
+      ...(q.resetStatus === undefined ? {} : { resetStatus: q.resetStatus }),
     })),
   } as Observation;
 }

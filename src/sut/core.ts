@@ -52,6 +52,9 @@ import {
   vfio_ap_mdev_open_device,
   vfio_ap_mdev_remove_queue,
   vfio_ap_mdev_unset_kvm_flushed,
+  vfio_ap_mdev_ioctl_reset,
+  vfio_ap_mdev_ioctl_flushed,
+  responseClass,
   apq_reset_check,
   resetWorkOf,
   type AqicOff,
@@ -96,6 +99,8 @@ export interface CoreParams {
   maxRefs?: number;
   /** the AP's answers to ZAPQ, TAPQ and AQIC ir=0 come as event payloads; reset_work and flush_work are events */
   apAnswers?: boolean;
+  /** QEMU's VFIO_DEVICE_RESET is an event: the observation shows its return code and each queue's reset_status */
+  deviceReset?: boolean;
 }
 
 export interface CoreOptions {
@@ -135,8 +140,8 @@ export interface Observation {
     vcpus: { where: Where; kicked: boolean; pswIo: boolean; idle: boolean; wait: boolean }[];
     faults: FaultName[];
   }[];
-  /** unsetting: apAnswers only, vfio_ap_mdev_unset_kvm waits in flush_work */
-  mdev: { kvm: number; kvmRef: boolean; hookVm: number; unsetting?: boolean };
+  /** unsetting: apAnswers only, vfio_ap_mdev_unset_kvm waits in flush_work; resetting, resetRc: deviceReset only, VFIO_DEVICE_RESET waits in flush_work, its last return */
+  mdev: { kvm: number; kvmRef: boolean; hookVm: number; unsetting?: boolean; resetting?: boolean; resetRc?: number | null };
   queues: {
     savedIsc: number;
     savedNib: boolean;
@@ -152,6 +157,8 @@ export interface Observation {
     work?: 'idle' | 'zapped' | 'in-progress';
     /** apAnswers only: vfio_ap_mdev_remove_queue kfree'd q */
     freed?: boolean;
+    /** deviceReset only: q->reset_status.response_code by class (0; RESET_IN_PROGRESS/BUSY/STATE_CHANGE_IN_PROGRESS; DECONFIGURED/CHECKSTOPPED; any other) */
+    resetStatus?: 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
   }[];
 }
 
@@ -193,7 +200,16 @@ export class CoreSut implements Host {
       if (kvm.arch.gisa_int.origin) gisa_set_iam(this, kvm.arch.gisa_int.origin, kvm.arch.gisa_int.alert.mask);
       return kvm;
     });
-    this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false);
+    this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false, params.deviceReset ?? false);
+  }
+
+  /** VFIO_DEVICE_RESET returned (not waiting in flush_work): a 0 with a queue not reset is RESET_REPORTED_UNDONE (the tracker's check, as GUEST_TOLD_SUCCESS is handle_pqap's). */
+  private deviceResetReturned(): void {
+    if (this.vfio.mdev.resetting || this.vfio.mdev.resetRc !== 0) return;
+    // a queue of the qtable with a NIB pinned (saved or leaked), the AP interrupting, or its reset work queued
+    for (const q of this.vfio.queues) {
+      if (q.matrix_mdev && !q.removed && (this.life.pinsOf(q.idx) > 0 || this.vfio.ap[q.idx]!.irq || q.reset_work)) this.life.report({ q: q.idx }, 'RESET_REPORTED_UNDONE');
+    }
   }
 
   /** The AP's answers are event payloads (the observation then shows reset_work, the kfree and the close waiting in flush_work). */
@@ -314,7 +330,14 @@ export class CoreSut implements Host {
         if (kvm && !this.vfio.mdev.open && !this.vfio.mdev.unsetting && kvm.destroy === 'alive' && kvm.fdOpen) vfio_ap_mdev_open_device(this, kvm);
         return;
       case 'vfio_ap_mdev_close_device':
-        if (this.vfio.mdev.open) vfio_ap_mdev_close_device(this, event.zapq as ZapqAnswer | undefined);
+        // the VFIO core closes no device while an ioctl holds its file
+        if (this.vfio.mdev.open && !this.vfio.mdev.resetting) vfio_ap_mdev_close_device(this, event.zapq as ZapqAnswer | undefined);
+        return;
+      case 'VFIO_DEVICE_RESET':
+        if (this.vfio.mdev.open && !this.vfio.mdev.resetting) {
+          vfio_ap_mdev_ioctl_reset(this, event.zapq as ZapqAnswer | undefined);
+          this.deviceResetReturned();
+        }
         return;
       case 'apq_reset_check': {
         const q = event.q === undefined ? undefined : this.vfio.queues[event.q];
@@ -322,7 +345,10 @@ export class CoreSut implements Host {
         return;
       }
       case 'flush_work':
-        vfio_ap_mdev_unset_kvm_flushed(this);
+        if (this.vfio.mdev.resetting) {
+          vfio_ap_mdev_ioctl_flushed(this);
+          this.deviceResetReturned();
+        } else vfio_ap_mdev_unset_kvm_flushed(this);
         return;
       case 'PQAP_AQIC': {
         if (event.q === undefined) return;
@@ -330,6 +356,8 @@ export class CoreSut implements Host {
         const outcome = (event.outcome ?? 'NORMAL') as AqicOutcome;
         if (!AQIC_OUTCOMES.has(outcome)) throw new Error(`PQAP_AQIC: unknown outcome ${event.outcome}; use one of ${[...AQIC_OUTCOMES].join(', ')}`);
         if (ir && event.isc === undefined) throw new Error('PQAP_AQIC with ir=1 needs an isc');
+        // vfio_ap's handle_pqap waits in mutex_lock(&matrix_dev->mdevs_lock) while VFIO_DEVICE_RESET holds it in flush_work
+        if (this.vfio.mdev.resetting) return;
         handle_pqap(this, event.q, ir, event.isc ?? 0, outcome, event.off as AqicOff | undefined);
         return;
       }
@@ -343,7 +371,8 @@ export class CoreSut implements Host {
         if (event.q !== undefined) apAdapterInterruption(this, event.q);
         return;
       case 'vfio_ap_mdev_remove_queue':
-        if (event.q !== undefined) vfio_ap_mdev_remove_queue(this, event.q, event.host === 'gone' ? 'gone' : 'present');
+        // get_update_locks_for_queue waits for mdevs_lock, which VFIO_DEVICE_RESET holds in flush_work
+        if (event.q !== undefined && !this.vfio.mdev.resetting) vfio_ap_mdev_remove_queue(this, event.q, event.host === 'gone' ? 'gone' : 'present');
         return;
       default:
         throw new Error(`CoreSut: no event ${event.type}; see machines/system/events.ts for the catalogue`);
@@ -445,6 +474,7 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
       kvmRef: mdev.kvmRef,
       hookVm: sut.kvms.findIndex((k) => k.arch.pqap_hook),
       ...(sut.apAnswers ? { unsetting: mdev.unsetting } : {}),
+      ...(sut.vfio.deviceReset ? { resetting: mdev.resetting, resetRc: mdev.resetRc } : {}),
     },
     queues: sut.vfio.queues.map((q) => {
       const savedIsc = v4 ? (q.v4.nib ? q.v4.isc : VFIO_AP_ISC_INVALID) : q.saved_isc;
@@ -459,6 +489,7 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
         hw: fw?.irq ? { isc: fw.gisc, gisa: sut.vmOfGisa(fw.gisaAddr) } : null,
         faults: [...(sut.life.queueFaults[q.idx] ?? [])].sort(),
         ...(sut.apAnswers ? { work: resetWorkOf(q), freed: q.removed } : {}),
+        ...(sut.vfio.deviceReset ? { resetStatus: responseClass(q.reset_status) } : {}),
       };
     }),
   };

@@ -14,7 +14,9 @@ export type FaultName =
   | 'DESTROY_WITH_ALERT_MASK'
   | 'GISC_UNREGISTER_UNBALANCED'
   /** handle_pqap answered the guest 0 but the AP's interruptions are not as it asked */
-  | 'GUEST_TOLD_SUCCESS';
+  | 'GUEST_TOLD_SUCCESS'
+  /** VFIO_DEVICE_RESET returned 0 while a queue of the mdev was not reset (AP interruptions, a saved ISC or NIB, a pin, a queued reset work) */
+  | 'RESET_REPORTED_UNDONE';
 
 /** The owner a fault is reported against. */
 export type FaultOwner = { vm: number } | { q: number };

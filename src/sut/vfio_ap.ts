@@ -3,7 +3,7 @@
 // research/aqic-v4-vs-merged.md selected by Design.aqic: 'v5.3' (ec89b55e3bce, group notifier,
 // release) and 'aqic-v4' (Pierre Morel's v4 series of 2019-02-22: vfio_ap_setirq/clrirq/free_irq,
 // no KVM reference). Also the AP firmware side of each queue (not C code).
-// Transcribed (upstream): handle_pqap, vfio_ap_irq_enable, vfio_ap_irq_disable,
+// Transcribed (upstream): handle_pqap, vfio_ap_irq_enable, vfio_ap_irq_disable, vfio_ap_mdev_ioctl (VFIO_DEVICE_RESET),
 // vfio_ap_free_aqic_resources, vfio_ap_mdev_reset_queue (+ apq_reset_check, flushed at once),
 // vfio_ap_mdev_reset_queues, vfio_ap_mdev_set_kvm, vfio_ap_mdev_unset_kvm,
 // vfio_ap_mdev_open_device, vfio_ap_mdev_close_device, vfio_ap_mdev_remove_queue,
@@ -24,8 +24,8 @@ import type { Host, Kvm } from './kvm.ts';
 import { kvm_get_kvm, kvm_put_kvm } from './kvm.ts';
 
 export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID';
-/** The AP's answer to ZAPQ, by its response code: NORMAL, RESET_IN_PROGRESS, DECONFIGURED, or one vfio_ap WARNs on (Q_NOT_AVAIL). */
-export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
+/** The AP's answer to ZAPQ, by its response code: NORMAL, RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS, DECONFIGURED, CHECKSTOPPED, or one vfio_ap WARNs on (Q_NOT_AVAIL). */
+export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'BUSY' | 'STATE_CHANGE' | 'DECONFIGURED' | 'CHECKSTOPPED' | 'INVALID';
 /** The AP's answer to apq_reset_check's TAPQ: BUSY, DONE (NORMAL, the reset completed), ASSOC (ASSOC_FAILED), INVALID (Q_NOT_AVAIL). */
 export type TapqAnswer = 'BUSY' | 'DONE' | 'ASSOC' | 'INVALID';
 /**
@@ -96,20 +96,27 @@ export interface MatrixMdev {
   kvmRef: boolean;
   /** vfio_ap_mdev_unset_kvm waits in vfio_ap_mdev_reset_queues' flush_work (AP answers only) */
   unsetting: boolean;
+  /** vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) waits in vfio_ap_mdev_reset_queues' flush_work, holding mdevs_lock */
+  resetting: boolean;
+  /** what the last VFIO_DEVICE_RESET returned to userspace; null before the first, or while one waits */
+  resetRc: number | null;
 }
 
 export interface VfioAp {
   /** the AP's answers come as event payloads (else ZAPQ answers NORMAL and reset_work runs at once) */
   answers: boolean;
+  /** QEMU's VFIO_DEVICE_RESET is an event (its return code and q->reset_status are observed) */
+  deviceReset: boolean;
   mdev: MatrixMdev;
   queues: VfioApQueue[];
   ap: ApFirmwareQueue[];
 }
 
-export function vfio_ap_probe(queues: number, answers = false): VfioAp {
+export function vfio_ap_probe(queues: number, answers = false, deviceReset = false): VfioAp {
   return {
     answers,
-    mdev: { open: false, kvm: null, kvmRef: false, unsetting: false },
+    deviceReset,
+    mdev: { open: false, kvm: null, kvmRef: false, unsetting: false, resetting: false, resetRc: null },
     queues: Array.from({ length: queues }, (_, idx) => ({
       idx,
       saved_isc: VFIO_AP_ISC_INVALID,
@@ -168,9 +175,18 @@ function ap_zapq_answer(host: Host, q: VfioApQueue, answer: ZapqAnswer): number 
     case 'IN_PROGRESS':
       fw.resetting = true;
       return AP_RESPONSE_RESET_IN_PROGRESS;
+    case 'BUSY':
+      fw.resetting = true; // the AP takes the ZAPQ once it is no longer busy
+      return AP_RESPONSE_BUSY;
+    case 'STATE_CHANGE':
+      fw.resetting = true;
+      return AP_RESPONSE_STATE_CHANGE_IN_PROGRESS;
     case 'DECONFIGURED':
       host.vfio.ap[q.idx] = { ...AP_OFF };
       return AP_RESPONSE_DECONFIGURED;
+    case 'CHECKSTOPPED':
+      host.vfio.ap[q.idx] = { ...AP_OFF };
+      return AP_RESPONSE_CHECKSTOPPED;
     case 'INVALID':
       return AP_RESPONSE_Q_NOT_AVAIL;
   }
@@ -353,6 +369,13 @@ function apq_status_check(status: number): number {
   }
 }
 
+/** The class of a response code by vfio_ap_mdev_reset_queue's switch: 0, the codes it queues the work for, those it frees at once for, any other. */
+export function responseClass(rc: number): 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID' {
+  if (rc === AP_RESPONSE_NORMAL) return 'NORMAL';
+  if (resetInProgress(rc)) return 'IN_PROGRESS';
+  return rc === AP_RESPONSE_DECONFIGURED || rc === AP_RESPONSE_CHECKSTOPPED ? 'DECONFIGURED' : 'INVALID';
+}
+
 /** q->reset_status.response_code says the ZAPQ has not finished: apq_reset_check issues it again once TAPQ answers 0. */
 function resetInProgress(rc: number): boolean {
   return rc === AP_RESPONSE_RESET_IN_PROGRESS || rc === AP_RESPONSE_BUSY || rc === AP_RESPONSE_STATE_CHANGE_IN_PROGRESS;
@@ -425,6 +448,43 @@ function vfio_ap_mdev_reset_queues(host: Host, zapq?: ZapqAnswer): void {
 /** vfio_ap_mdev_reset_queues' second loop: flush_work(&q->reset_work) returns only once no reset_work is queued. */
 function flushed(host: Host): boolean {
   return qtable(host).every((q) => !q.reset_work);
+}
+
+/** vfio_ap_mdev_reset_queues' second loop, once flush_work(&q->reset_work) returned for every queue: -EIO if a stored response code is not 0. */
+function vfio_ap_mdev_reset_queues_ret(host: Host): number {
+  let ret = 0;
+  for (const q of qtable(host)) {
+    // flush_work(&q->reset_work): the caller waited until no reset_work is queued
+    if (q.reset_status) ret = EIO;
+  }
+  return ret;
+}
+
+/** mutex_unlock(&matrix_dev->mdevs_lock); return ret: what VFIO_DEVICE_RESET hands userspace. */
+function deviceResetReturned(host: Host, rc: number): void {
+  host.vfio.mdev.resetting = false;
+  host.vfio.mdev.resetRc = rc;
+}
+
+/**
+ * vfio_ap_ops.c vfio_ap_mdev_ioctl, case VFIO_DEVICE_RESET (under mdevs_lock): ret = vfio_ap_mdev_reset_queues(matrix_mdev),
+ * ZAPQ answering `zapq`; a queued reset_work keeps it in flush_work (vfio_ap_mdev_ioctl_flushed returns later).
+ */
+export function vfio_ap_mdev_ioctl_reset(host: Host, zapq?: ZapqAnswer): void {
+  const { mdev } = host.vfio;
+  vfio_ap_mdev_reset_queues(host, host.vfio.answers ? zapq : undefined);
+  if (!flushed(host)) {
+    mdev.resetting = true; // flush_work waits for a queued apq_reset_check
+    mdev.resetRc = null;
+    return;
+  }
+  deviceResetReturned(host, vfio_ap_mdev_reset_queues_ret(host));
+}
+
+/** VFIO_DEVICE_RESET's flush_work returned for every queue: the rest of vfio_ap_mdev_reset_queues, mutex_unlock, the return. */
+export function vfio_ap_mdev_ioctl_flushed(host: Host): void {
+  if (!flushed(host)) return;
+  deviceResetReturned(host, vfio_ap_mdev_reset_queues_ret(host));
 }
 
 // --- v5.3 (ec89b55e3bce) ---

@@ -131,12 +131,53 @@ describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-war
     expect(failing('planted-reset-check-no-break', 'ap-answers')).toEqual(['ResetWorkCanFinish']);
   });
 
+  // VFIO_DEVICE_RESET (issue 12): each expectation below read off v6.17-rc4 vfio_ap_ops.c by hand (vfio_ap_mdev_ioctl ->
+  // vfio_ap_mdev_reset_queues: ZAPQ stored in q->reset_status, flush_work, "if (q->reset_status.response_code) ret = -EIO";
+  // apq_reset_check: "if (ret == -EIO) return;" stores nothing; its ZAPQ again stores the new answer)
+  it('device-reset: VFIO_DEVICE_RESET waits in flush_work for the reset work and returns 0 for a finished reset, -EIO for a non-zero stored ZAPQ code (upstream holds every property)', () => {
+    const m = queueSpec.model('upstream', 'device-reset');
+    const waiting = run(m, [...OPEN, 'VFIO_DEVICE_RESET {"zapq":"BUSY"}']);
+    expect(waiting.context.mdev).toMatchObject({ resetting: true, resetRc: null, kvm: 0, hook: 0 });
+    expect(waiting.context.queues[0]).toMatchObject({ work: 'in-progress', resetStatus: 'IN_PROGRESS', irq: true, nib: true });
+    // mdevs_lock is held: the guest's PQAP(AQIC) and the close wait
+    expect(run(m, [...OPEN, 'VFIO_DEVICE_RESET {"zapq":"BUSY"}', 'PQAP_AQIC {"q":0,"ir":0}']).context).toEqual(waiting.context);
+    expect(run(m, [...OPEN, 'VFIO_DEVICE_RESET {"zapq":"BUSY"}', 'vfio_ap_mdev_close_device {"zapq":"NORMAL"}']).context).toEqual(waiting.context);
+    // BUSY stored: TAPQ 0 issues ZAPQ again (NORMAL stored), TAPQ 0 frees, flush_work returns 0 with everything reset
+    const steps = [...OPEN, 'VFIO_DEVICE_RESET {"zapq":"BUSY"}', 'apq_reset_check {"q":0,"tapq":"DONE","zapq":"NORMAL"}', 'apq_reset_check {"q":0,"tapq":"DONE","zapq":"NORMAL"}', 'flush_work'];
+    const done = run(m, steps);
+    expect(done.violated).toEqual([]);
+    expect(done.context.mdev).toMatchObject({ resetting: false, resetRc: 0, kvm: 0, kvmRef: true, hook: 0 });
+    expect(done.context.queues[0]).toMatchObject({ work: 'idle', resetStatus: 'NORMAL', irq: false, nib: false, pins: 0, isc: -1 });
+    // CHECKSTOPPED: freed at once, no work, and the stored 04 makes the ioctl return -EIO
+    const gone = run(m, [...OPEN, 'VFIO_DEVICE_RESET {"zapq":"CHECKSTOPPED"}']);
+    expect(gone.context.mdev).toMatchObject({ resetting: false, resetRc: -5 });
+    expect(gone.context.queues[0]).toMatchObject({ work: 'idle', resetStatus: 'DECONFIGURED', irq: false, nib: false, pins: 0 });
+  });
+
+  it('device-reset-warn: a reset work stopped by an invalid TAPQ leaves the ZAPQ\'s 0 stored, and VFIO_DEVICE_RESET returns 0 with the NIB pinned and the GISC registered (upstream finding, 7 steps); storing the TAPQ status makes it -EIO', () => {
+    const m = queueSpec.model('upstream', 'device-reset-warn');
+    const t = traces(m);
+    const finding = [...OPEN, 'VFIO_DEVICE_RESET {"zapq":"NORMAL"}', 'apq_reset_check {"q":0,"tapq":"INVALID"}', 'flush_work'];
+    expect(t).toEqual({ DeviceResetReportedDoneIsDone: finding });
+    const r = run(m, finding);
+    expect(r.context.mdev).toMatchObject({ resetRc: 0, resetting: false });
+    expect(r.context.queues[0]).toMatchObject({ resetStatus: 'NORMAL', work: 'idle', isc: 3, nib: true, pins: 1, irq: true });
+    expect(r.context.vms[0]!.gisa.ref[3]).toBe(1);
+    // ZAPQ answering a code vfio_ap WARNs on is stored: -EIO, and the ioctl's promise is kept
+    expect(run(m, [...OPEN, 'VFIO_DEVICE_RESET {"zapq":"INVALID"}']).context.mdev).toMatchObject({ resetRc: -5 });
+    const fixed = queueSpec.model('upstream-reset-verified', 'device-reset-warn');
+    expect(explore(fixed).violations.size).toBe(0);
+    expect(run(fixed, finding).context.mdev).toMatchObject({ resetRc: -5 });
+  });
+
   it('the default configurations are untouched: no ZAPQ/TAPQ payload, no reset work, no guest status check', () => {
     const m = queueSpec.model('upstream', 'one-queue-answered');
     expect(m.events.some((e) => e.type === 'apq_reset_check' || e.type === 'flush_work')).toBe(false);
     const r = run(m, [...OPEN, 'vfio_ap_mdev_close_device']);
     expect(r.context.queues[0]).not.toHaveProperty('work');
     expect(r.context.mdev).not.toHaveProperty('unsetting');
+    expect(r.context.mdev).not.toHaveProperty('resetRc');
+    expect(m.events.some((e) => e.type === 'VFIO_DEVICE_RESET')).toBe(false);
     expect(r.context.queues[0]).toMatchObject({ irq: false, nib: false, pins: 0, isc: -1 });
   });
 });
