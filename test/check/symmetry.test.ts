@@ -2,6 +2,9 @@
 // one on the shipped variants, each with a concrete trace that replays to a violating state;
 // for an exact group the reduced state count is the number of orbits of the full state set;
 // verifySymmetry proves the queue groups exact and refutes the vcpu groups (lowest vcpu_idx wins).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { checkModel, type CheckResult } from '../../src/check/check.ts';
@@ -134,24 +137,34 @@ describe('opt-in', () => {
   });
 
   it('check: --symmetry and --no-symmetry override the configuration', { tags: ['slow'] }, async () => {
-    const args = ['check', '--machine', 'system', '--variant', 'upstream', '--configuration', 'two-queues'];
-    const on = await runCli(args);
-    expect(on.code).toBe(0);
-    expect(on.stdout).toContain('symmetry-reduced (one state per orbit): queues 0,1 (exact)');
-    const [off] = JSON.parse((await runCli([...args, '--no-symmetry', '--json'])).stdout) as CheckResult[];
-    expect(off!.symmetry).toBeUndefined();
-    // the 1 vcpu x 2 queues configuration explored in full (as `--set queues=2` on default)
-    expect(off!.states).toBe(60_842);
-    const [reduced] = JSON.parse((await runCli([...args, '--json'])).stdout) as CheckResult[];
-    expect(reduced!.states).toBeLessThan(off!.states);
-    expect(reduced!.states).toBeGreaterThanOrEqual(off!.states / 2);
-    // and on where the configuration does not opt in
-    const [forced] = JSON.parse((await runCli(['check', '--machine', 'system', '--variant', 'upstream', '--set', 'queues=2', '--symmetry', '--json'])).stdout) as CheckResult[];
-    expect(forced!.states).toBe(reduced!.states);
-    // there the per-vcpu NoLostWakeup (leadsTo) is left undecided, with the reason on its own line
-    const forcedText = await runCli(['check', '--machine', 'system', '--variant', 'upstream', '--set', 'queues=2', '--symmetry']);
-    expect(forcedText.code).toBe(1);
-    expect(forcedText.stdout).toMatch(/NoLostWakeup\s+liveness\s+holds\s+unknown\s+MISMATCH/);
-    expect(forcedText.stdout).toContain('  NoLostWakeup not decided: not checked under symmetry reduction');
+    // the text and, through --report, the JSON of one run: three checks, not five
+    const dir = mkdtempSync(join(tmpdir(), 'symmetry-cli-'));
+    const withReport = async (argv: string[], name: string) => {
+      const r = await runCli([...argv, '--report', join(dir, name)]);
+      const { checks } = JSON.parse(readFileSync(join(dir, name, 'results.json'), 'utf8')) as { checks: CheckResult[] };
+      return { ...r, json: checks };
+    };
+    try {
+      const args = ['check', '--machine', 'system', '--variant', 'upstream', '--configuration', 'two-queues'];
+      const on = await withReport(args, 'on');
+      expect(on.code).toBe(0);
+      expect(on.stdout).toContain('symmetry-reduced (one state per orbit): queues 0,1 (exact)');
+      const [off] = JSON.parse((await runCli([...args, '--no-symmetry', '--json'])).stdout) as CheckResult[];
+      expect(off!.symmetry).toBeUndefined();
+      // the 1 vcpu x 2 queues configuration explored in full (as `--set queues=2` on default)
+      expect(off!.states).toBe(60_842);
+      const [reduced] = on.json;
+      expect(reduced!.states).toBeLessThan(off!.states);
+      expect(reduced!.states).toBeGreaterThanOrEqual(off!.states / 2);
+      // and on where the configuration does not opt in
+      const forced = await withReport(['check', '--machine', 'system', '--variant', 'upstream', '--set', 'queues=2', '--symmetry'], 'forced');
+      expect(forced.json[0]!.states).toBe(reduced!.states);
+      // there the per-vcpu NoLostWakeup (leadsTo) is left undecided, with the reason on its own line
+      expect(forced.code).toBe(1);
+      expect(forced.stdout).toMatch(/NoLostWakeup\s+liveness\s+holds\s+unknown\s+MISMATCH/);
+      expect(forced.stdout).toContain('  NoLostWakeup not decided: not checked under symmetry reduction');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
