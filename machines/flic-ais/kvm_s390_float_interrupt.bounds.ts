@@ -34,13 +34,20 @@ export const KVM_S390_IRQ_SIZE = 72;
 export const KVM_S390_FLIC_MAX_BUFFER = 0x2000000;
 /** KVM_S390_ADAPTER_SUPPRESSIBLE, uapi; any other bit of kvm_s390_io_adapter.flags is unknown. */
 export const KVM_S390_ADAPTER_SUPPRESSIBLE = 0x01;
-/** The subchannels whose classic I/O interruptions the bounds enqueue: the subsystem-identification words of 0.0.0001 and 0.0.0002. */
-export const SUBCHANNELS = { A: 0x00010001, B: 0x00010002 } as const;
+/**
+ * The subchannels whose classic I/O interruptions the bounds enqueue: the subsystem-identification
+ * words of 0.0.0001 and 0.0.0002, and 0.0.0000 (`Z`, configuration `iscs`), whose I/O interruption
+ * type KVM_S390_INT_IO(0, 0, 0, 0) is 0, the first value of the I/O type range.
+ */
+export const SUBCHANNELS = { A: 0x00010001, B: 0x00010002, Z: 0x00010000 } as const;
 export type Subchannel = keyof typeof SUBCHANNELS;
 /** The subchannel 0.0.0001 of the first version of this machine. */
 export const SCHID = SUBCHANNELS.A;
-/** A subchannel for which nothing is ever pending. */
-export const OTHER_SCHID = 0x00010003;
+/**
+ * A subchannel for which nothing is ever pending: 0.1.0001, the number of A in subchannel set 1
+ * (the high halfword differs), so get_io_int must compare both halves of the word.
+ */
+export const OTHER_SCHID = 0x00030001;
 /** KVM_S390_IO_ADAPTER_MASK / _MAP / _UNMAP, uapi. */
 export const KVM_S390_IO_ADAPTER_MASK = 1;
 export const KVM_S390_IO_ADAPTER_MAP = 2;
@@ -88,6 +95,12 @@ export interface FlicParams {
   apf: number;
   /** Which event families the configuration enumerates. */
   families: readonly Family[];
+  /**
+   * The SCCB word of the service signals the path driver enqueues (src/sut/flic-driver.ts): an
+   * address with an event pending (default), which sets IRQ_PEND_EXT_SERVICE and _EV, or a plain
+   * address, which sets IRQ_PEND_EXT_SERVICE only. The machine's coalesced service flag is the same for both.
+   */
+  sccb?: 'event' | 'plain';
 }
 
 /** Event families, so a configuration can focus on AIS, on refusals or on the interrupt list. */
@@ -102,7 +115,9 @@ export type Family =
   | 'adapter-errors'
   | 'ais'
   | 'mask'
-  | 'ais-errors';
+  | 'ais-errors'
+  | 'iscs'
+  | 'service';
 
 export const CONFIGURATIONS: readonly (ConfigurationInfo & { params: FlicParams })[] = [
   {
@@ -137,8 +152,15 @@ export const CONFIGURATIONS: readonly (ConfigurationInfo & { params: FlicParams 
   },
   {
     id: 'apf',
-    description: 'async page faults: APF_ENABLE, a fault in flight, its completion (PFAULT_DONE) injected by the kernel or flushed by APF_DISABLE_WAIT, GET_ALL_IRQS, CLEAR_IRQS, delivery',
-    params: { iscs: [3], adapters: 0, vcpus: 0, io: 1, gisa: true, apf: 1, families: ['apf'] },
+    description:
+      'async page faults: APF_ENABLE, a fault in flight, its completion (PFAULT_DONE) injected by the kernel or flushed by APF_DISABLE_WAIT, beside a service signal with a plain SCCB address; GET_ALL_IRQS, CLEAR_IRQS, delivery',
+    params: { iscs: [3], adapters: 0, vcpus: 0, io: 1, gisa: true, apf: 1, families: ['apf', 'service'], sccb: 'plain' },
+  },
+  {
+    id: 'iscs',
+    description:
+      'the ends of every ISC scan: classic I/O of subchannels 0.0.0000 on ISC 0 and 0.0.0002 on ISC 7, adapter I/O in the GISA on ISCs 0 and 7; ENQUEUE, GET_ALL_IRQS, CLEAR_IRQS, CLEAR_IO_IRQ, TPI',
+    params: { iscs: [0, 7], adapters: 0, vcpus: 0, io: 1, gisa: true, apf: 0, families: ['iscs'] },
   },
   {
     id: 'nogisa',
@@ -197,6 +219,17 @@ export function flicEvents(p: FlicParams): FlicEvent[] {
     ev.push({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc: isc0 });
     for (const slots of [1, 2]) ev.push({ type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots });
   }
+  if (has('iscs')) {
+    // issue 14: ISCs 0 and 7 are the first and last of get_all_floating_irqs' GISA loop, get_top_io_int's and
+    // get_top_gisa_isc's scans and clear_io_irq's mask; an adapter interruption on ISC 0 outranks a classic one on 7 (TPI)
+    ev.push({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'io', schid: 'Z', isc: 0 }, { type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'io', schid: 'B', isc: 7 });
+    for (const isc of p.iscs) ev.push({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'ai', isc });
+    ev.push({ type: 'KVM_DEV_FLIC_GET_ALL_IRQS', slots: 2 }, { type: 'KVM_DEV_FLIC_CLEAR_IRQS' });
+    ev.push({ type: 'KVM_DEV_FLIC_CLEAR_IO_IRQ', schid: SUBCHANNELS.Z }, { type: 'KVM_DEV_FLIC_CLEAR_IO_IRQ', schid: SUBCHANNELS.B });
+    ev.push({ type: 'handle_tpi' });
+  }
+  // the service signal beside PFAULT_DONE, with the SCCB payload of the configuration (FlicParams.sccb)
+  if (has('service')) ev.push({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, irq: 'service' }, { type: '__deliver_service' });
   if (has('deliver')) {
     for (const isc of p.iscs) ev.push({ type: '__deliver_io', isc });
     if (has('types')) ev.push({ type: '__deliver_service' }, { type: '__deliver_machine_check' }, { type: '__deliver_virtio' }, { type: '__deliver_pfault_done' });
@@ -237,6 +270,8 @@ export function flicEvents(p: FlicParams): FlicEvent[] {
     ev.push({ type: 'KVM_DEV_FLIC_AISM', isc: MAX_ISC, mode: KVM_S390_AIS_MODE_SINGLE });
     ev.push({ type: 'KVM_DEV_FLIC_AISM', isc: isc0, mode: KVM_S390_AIS_MODE_SINGLE, fault: true });
     ev.push({ type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: BAD, alloc: 'ok' }, { type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 0, alloc: 'fail' });
+    // an unregistered id below MAX_S390_IO_ADAPTERS, odd: flic_inject_airq looks attr->attr up as it is (1 >> 1 would be adapter 0)
+    ev.push({ type: 'KVM_DEV_FLIC_AIRQ_INJECT', id: 1, alloc: 'ok' });
     for (const summary of ['fault', 'clear'] as const) ev.push({ type: 'set_adapter_int', id: BAD, summary, alloc: 'ok' });
     ev.push({ type: 'set_adapter_int', id: 0, summary: 'fault', alloc: 'ok' }, { type: 'set_adapter_int', id: 0, summary: 'set', alloc: 'ok' });
     ev.push({ type: 'set_adapter_int', id: 0, summary: 'clear', alloc: 'fail' });
@@ -268,6 +303,7 @@ export type FlicEvent =
       irq?: IrqKind;
       /** io: the subchannel (default A) */
       schid?: Subchannel;
+      /** io and ai: the ISC of the interruption word (default 3) */
       isc?: number;
       failAt?: number;
       err?: 'EFAULT' | 'EINVAL' | 'ENOMEM';

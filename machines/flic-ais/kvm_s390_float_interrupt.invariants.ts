@@ -215,10 +215,10 @@ function aisInjection(p: FlicParams, s: S): { k: number; from: Mode } | null {
 
 type Ev<T extends FlicEvent['type']> = Extract<FlicEvent, { type: T }>;
 
-/** The elements of an ENQUEUE request as interruptions, up to the failing one (struct kvm_s390_irq: io on ISC 3, ai on its ISC). */
+/** The elements of an ENQUEUE request as interruptions, up to the failing one (struct kvm_s390_irq: io and ai on their ISC, 3 unless named). */
 function enqueued(e: Ev<'KVM_DEV_FLIC_ENQUEUE'>): Irq[] {
   const kind = e.irq ?? 'io';
-  const one: Irq = kind === 'io' ? `io:${e.schid ?? 'A'}:3` : kind === 'ai' ? aiIrq(e.isc ?? 3) : kind;
+  const one: Irq = kind === 'io' ? `io:${e.schid ?? 'A'}:${e.isc ?? 3}` : kind === 'ai' ? aiIrq(e.isc ?? 3) : kind;
   return Array.from({ length: Math.min(e.count ?? 0, e.failAt ?? Infinity) }, () => one);
 }
 

@@ -367,7 +367,7 @@ export const get_all_floating_irqs: KernelFn = (c, e, p) => {
 /** The elements of an ENQUEUE payload as irqs (the failing one included). */
 export function enqueueIrqs(e: Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>): Irq[] {
   const kind = e.irq ?? 'io';
-  const one = kind === 'io' ? ioIrq(e.schid ?? 'A', 3) : kind === 'ai' ? aiIrq(e.isc ?? 3) : kind;
+  const one = kind === 'io' ? ioIrq(e.schid ?? 'A', e.isc ?? 3) : kind === 'ai' ? aiIrq(e.isc ?? 3) : kind;
   return Array.from({ length: e.count ?? 0 }, () => one);
 }
 

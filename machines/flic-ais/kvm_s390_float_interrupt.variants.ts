@@ -18,8 +18,8 @@ import {
   type Mode,
 } from './kvm_s390_float_interrupt.machine.ts';
 
-export type FlicConfigId = 'ais' | 'mask' | 'errors' | 'attr' | 'irqs' | 'types' | 'apf' | 'nogisa';
-const CONFIG_IDS: readonly FlicConfigId[] = ['ais', 'mask', 'errors', 'attr', 'irqs', 'types', 'apf', 'nogisa'];
+export type FlicConfigId = 'ais' | 'mask' | 'errors' | 'attr' | 'irqs' | 'types' | 'apf' | 'nogisa' | 'iscs';
+const CONFIG_IDS: readonly FlicConfigId[] = ['ais', 'mask', 'errors', 'attr', 'irqs', 'types', 'apf', 'nogisa', 'iscs'];
 
 const B = baselineKernel;
 
@@ -95,6 +95,8 @@ export const BASELINE: Readonly<Record<FlicConfigId, readonly string[]>> = {
   types: [...ERRNO, ...GET_ALL_IRQS],
   apf: ERRNO,
   nogisa: ERRNO,
+  // a buffer of two fills in the GISA loop only after ISC 7, its last ISC: no -ENOMEM with room to spare
+  iscs: [...ERRNO, 'GetAllIrqsKeepsPending', 'GetAllIrqsFailureLosesNothing'],
 };
 
 /** The baseline's expectations with `add` added in the given configurations and `drop` removed everywhere. */
@@ -231,7 +233,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
     { flic_create: () => 0 },
     Object.fromEntries(CONFIG_IDS.map((id) => [id, ['OneFlicInstance']])),
     // the second create now succeeds: its -EINVAL was these configurations' only undocumented errno
-    Object.fromEntries((['mask', 'attr', 'irqs', 'types', 'apf', 'nogisa'] as const).map((id) => [id, ['FlicErrnoDocumented']])),
+    Object.fromEntries((['mask', 'attr', 'irqs', 'types', 'apf', 'nogisa', 'iscs'] as const).map((id) => [id, ['FlicErrnoDocumented']])),
   ),
   planted(
     'bug-create-test-calls-create',
@@ -436,9 +438,12 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
       irqs: ['GetAllIrqsEnomemWhenTooSmall', 'GetAllIrqsCopiesAll'],
       types: ['GetAllIrqsEnomemWhenTooSmall', 'GetAllIrqsCopiesAll'],
       nogisa: ['GetAllIrqsEnomemWhenTooSmall', 'GetAllIrqsCopiesAll'],
+      iscs: ['GetAllIrqsEnomemWhenTooSmall', 'GetAllIrqsCopiesAll'],
+      // PFAULT_DONE and the service signal with a buffer of one
+      apf: ['GetAllIrqsEnomemWhenTooSmall', 'GetAllIrqsCopiesAll'],
     },
-    // no -ENOMEM any more; `types` has no faulting copy, the only other way to lose the IPM bits
-    { irqs: ['GetAllIrqsEnomemOnlyWhenTooSmall'], types: ['GetAllIrqsEnomemOnlyWhenTooSmall', 'GetAllIrqsFailureLosesNothing'] },
+    // no -ENOMEM any more; `types` and `iscs` have no faulting copy, the only other way to lose the IPM bits
+    { irqs: ['GetAllIrqsEnomemOnlyWhenTooSmall'], types: ['GetAllIrqsEnomemOnlyWhenTooSmall', 'GetAllIrqsFailureLosesNothing'], iscs: ['GetAllIrqsFailureLosesNothing'] },
   ),
   planted(
     'bug-get-all-irqs-enomem-on-alloc',
@@ -475,7 +480,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
         return rc;
       },
     },
-    { irqs: ['ClearIrqsDeletesAll'], types: ['ClearIrqsDeletesAll'] },
+    { irqs: ['ClearIrqsDeletesAll'], types: ['ClearIrqsDeletesAll'], iscs: ['ClearIrqsDeletesAll'] },
   ),
   planted(
     'bug-clear-irqs-disables-apf',
@@ -502,7 +507,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
         return 0;
       },
     },
-    { irqs: ['ClearIoIrqDeletesOne'], nogisa: ['ClearIoIrqDeletesOne'] },
+    { irqs: ['ClearIoIrqDeletesOne'], nogisa: ['ClearIoIrqDeletesOne'], iscs: ['ClearIoIrqDeletesOne'] },
   ),
   planted(
     'bug-clear-io-irq-zero-schid',
@@ -569,6 +574,7 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
     'kvm_s390_get_io_int takes the first I/O interruption of an ISC without comparing its subchannel: TSCH and CLEAR_IO_IRQ of one subchannel take another\'s',
     'interrupt.c get_io_int, the `schid && schid != inti->io.subchannel_id/nr` test removed',
     { kvm_s390_get_io_int: (c, _schid, p) => B.kvm_s390_get_io_int(c, 0, p) },
-    { irqs: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'], nogisa: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'] },
+    // iscs: no TSCH; CLEAR_IO_IRQ of 0.0.0000 takes 0.0.0002's interruption
+    { irqs: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'], nogisa: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'], iscs: ['ClearIoIrqDeletesOne'] },
   ),
 ];

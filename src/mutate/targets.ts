@@ -113,6 +113,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'types'),
   suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'apf'),
   suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'nogisa'),
+  // issue 14: ISCs 0 and 7 (the ends of every ISC scan), subchannel 0.0.0000 (I/O type 0), a plain SCCB address
+  suite('flic', 'kvm_s390_float_interrupt', 'baseline', 'iscs'),
   // test/dirty-log/kvm_memory_slot.test.ts; all but the legacy ones are above LARGE_STEPS, and
   // each reaches code the legacy log does not (CLEAR, INITIALLY_SET, the refusals, s390's GET)
   suite('dirty-log', 'kvm_memory_slot', 'baseline', 'manual', 'small'),

@@ -23,6 +23,11 @@ export interface Conformance<S extends SystemUnderTest = SystemUnderTest> {
    * machine keeps the last accepted call's and the transcription reports the refused one's.
    */
   volatile?: readonly string[];
+  /**
+   * The values a refused event must leave in some `volatile` fields (a guest delivery that finds
+   * nothing pending delivers nothing), checked by the refusal probes; undefined: none.
+   */
+  refused?(event: EventObject): Readonly<Record<string, unknown>> | undefined;
 }
 
 /** A path as indices: the edges it takes, in order (each edge index into exploration triples). */

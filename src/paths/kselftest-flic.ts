@@ -87,10 +87,10 @@ function payload(e: FlicEvent): { ev: string; p: (number | string)[] } {
 }
 
 /** The element kind of an ENQUEUE payload, as do_step reads p[2]. */
-const IRQ_KINDS = ['io', 'ai', 'service', 'mchk', 'virtio', 'pfault', 'ioB'] as const;
+const IRQ_KINDS = ['io', 'ai', 'service', 'mchk', 'virtio', 'pfault', 'ioB', 'ioZ'] as const;
 function irqKind(e: Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>): number {
   const kind = e.irq ?? 'io';
-  return IRQ_KINDS.indexOf(kind === 'io' && e.schid === 'B' ? 'ioB' : kind);
+  return IRQ_KINDS.indexOf(kind === 'io' && e.schid === 'B' ? 'ioB' : kind === 'io' && e.schid === 'Z' ? 'ioZ' : kind);
 }
 
 /** An interruption as check_irqs prints what GET_ALL_IRQS copied out: ai:<isc>, io:<schid hex>:<isc>, service, mchk, virtio, pfault. */
@@ -162,7 +162,7 @@ export const flicKselftest: KselftestTarget = {
       '',
       'Asserted after each step: the return value and errno; what KVM_DEV_FLIC_GET_ALL_IRQS copied out (every',
       'element, in order: the adapter interruptions the GISA IPM held, lowest ISC first, then the lists: I/O of',
-      `subchannels 0x${SUBCHANNELS.A.toString(16).padStart(8, '0')} and 0x${SUBCHANNELS.B.toString(16).padStart(8, '0')}, PFAULT_DONE, virtio, then the service signal and the machine check);`,
+      `subchannels 0x${SUBCHANNELS.A.toString(16).padStart(8, '0')}, 0x${SUBCHANNELS.B.toString(16).padStart(8, '0')} and 0x${SUBCHANNELS.Z.toString(16).padStart(8, '0')} by ISC, PFAULT_DONE, virtio, then the service signal and the machine check);`,
       'what KVM_DEV_FLIC_AISM_ALL copied out; and, while the FLIC exists and facility 72 is',
       'on, fi->simm and fi->nimm read back with KVM_DEV_FLIC_AISM_ALL (a GET that changes nothing).',
       'Not asserted, for want of a read that changes nothing: the registered adapters and their mask, the',
@@ -197,6 +197,7 @@ ${notes}
 /* the subchannels whose classic I/O interruptions the model enqueues */
 #define SCHID_A 0x${SUBCHANNELS.A.toString(16).padStart(8, '0')}u
 #define SCHID_B 0x${SUBCHANNELS.B.toString(16).padStart(8, '0')}u
+#define SCHID_Z 0x${SUBCHANNELS.Z.toString(16).padStart(8, '0')}u
 #define MAX_VCPUS 8
 
 enum event {
@@ -300,7 +301,7 @@ static int do_step(struct vm *v, const struct step *s)
 	case EV_CLEAR_IRQS:
 		attr.group = KVM_DEV_FLIC_CLEAR_IRQS;
 		return dev(v, KVM_SET_DEVICE_ATTR, &attr);
-	case EV_ENQUEUE: {	/* p: length kind (0 count, 1 unaligned, 2 too big), count, element kind (0 I/O of SCHID_A, 1 adapter, 2 service, 3 machine check, 4 virtio, 5 PFAULT_DONE, 6 I/O of SCHID_B), isc, failing element, its error (1 EFAULT, 2 EINVAL) */
+	case EV_ENQUEUE: {	/* p: length kind (0 count, 1 unaligned, 2 too big), count, element kind (0 I/O of SCHID_A, 1 adapter, 2 service, 3 machine check, 4 virtio, 5 PFAULT_DONE, 6 I/O of SCHID_B, 7 I/O of SCHID_Z), isc, failing element, its error (1 EFAULT, 2 EINVAL) */
 		const size_t sz = sizeof(struct kvm_s390_irq);
 		char *base = (p[4] >= 0 && p[5] == 1) ? fault - p[4] * sz : buf;
 		size_t len = p[1] * sz;
@@ -308,7 +309,7 @@ static int do_step(struct vm *v, const struct step *s)
 
 		for (i = 0; i < p[1]; i++) {
 			struct kvm_s390_irq *irq = (struct kvm_s390_irq *)(base + i * sz);
-			uint32_t schid = p[2] == 6 ? SCHID_B : SCHID_A;
+			uint32_t schid = p[2] == 6 ? SCHID_B : p[2] == 7 ? SCHID_Z : SCHID_A;
 
 			if (i == p[4] && p[5] == 1)
 				break;	/* this element and the rest lie in the PROT_NONE page */
@@ -343,7 +344,7 @@ static int do_step(struct vm *v, const struct step *s)
 				irq->type = KVM_S390_INT_IO(0, 0, 0, schid & 0xffff);
 				irq->u.io.subchannel_id = schid >> 16;
 				irq->u.io.subchannel_nr = schid & 0xffff;
-				irq->u.io.io_int_word = isc_to_int_word(3);
+				irq->u.io.io_int_word = isc_to_int_word(p[3]);
 			}
 		}
 		if (p[0] == 1)

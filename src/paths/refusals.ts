@@ -71,8 +71,14 @@ function prefixOf(x: Exploration, s: number): number[] {
 export function runProbe(model: Model, c: Conformance, x: Exploration, p: RefusalProbe, expected: (state: number) => string): { got: string; want: string } {
   const sut = c.create(model);
   for (const e of p.prefix) sut.apply(model.events[e] as EventObject);
-  sut.apply(model.events[p.event] as EventObject);
-  return { got: JSON.stringify(stateOnly(c, c.observe(sut))), want: expected(p.state) };
+  const event = model.events[p.event] as EventObject;
+  sut.apply(event);
+  const o = c.observe(sut);
+  const got = JSON.stringify(stateOnly(c, o));
+  // the volatile fields a refusal does fix (Conformance.refused): a delivery that finds nothing delivers nothing
+  const must = c.refused?.(event);
+  const off = must && typeof o === 'object' && o !== null ? Object.keys(must).filter((k) => JSON.stringify((o as Record<string, unknown>)[k]) !== JSON.stringify(must[k])) : [];
+  return { got: off.length ? `${got} and the refused call reported ${off.map((k) => `${k}=${JSON.stringify((o as Record<string, unknown>)[k])}`).join(', ')}` : got, want: expected(p.state) };
 }
 
 /** An observation without the fields that describe the last call rather than the state. */

@@ -188,7 +188,7 @@ export class FlicSut implements SystemUnderTest {
           const addr = ADDR + i * SIZEOF_KVM_S390_IRQ;
           if (ev.failAt === i && ev.err === 'EFAULT') continue;
           if (ev.failAt === i && ev.err === 'ENOMEM') failAlloc(i);
-          const irq: KvmS390Irq = ev.failAt === i && ev.err === 'EINVAL' ? { type: KVM_S390_PROGRAM_INT } : enqueued(ev);
+          const irq: KvmS390Irq = ev.failAt === i && ev.err === 'EINVAL' ? { type: KVM_S390_PROGRAM_INT } : enqueued(ev, this.params);
           u.put(addr, irq);
         }
         this.rc = k.flic_set_attr(u, attr(KVM_DEV_FLIC_ENQUEUE, len));
@@ -337,7 +337,10 @@ export const APF_TOKEN = 0x1000;
  * get_all_floating_irqs builds it (KVM_S390_INT_IO(1, 0, 0, 0), the ISC's interruption word),
  * PFAULT_DONE with the async fault's token.
  */
-export function expectedIrq(name: Irq): KvmS390Irq {
+export function expectedIrq(name: Irq, p?: Pick<FlicParams, 'sccb'>): KvmS390Irq {
+  return expectedIrqOf(name, p);
+}
+function expectedIrqOf(name: Irq, p?: Pick<FlicParams, 'sccb'>): KvmS390Irq {
   const [kind, a, b] = name.split(':');
   const ev = (x: object) => ({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, ...x }) as Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>;
   if (kind === 'io') {
@@ -346,7 +349,7 @@ export function expectedIrq(name: Irq): KvmS390Irq {
   }
   if (kind === 'ai') return layout(enqueued(ev({ irq: 'ai', isc: Number(a) })));
   if (kind === 'pfault') return { type: KVM_S390_INT_PFAULT_DONE, ext: { ext_params: 0, ext_params2: APF_TOKEN } };
-  return layout(enqueued(ev({ irq: kind as 'service' | 'mchk' | 'virtio' })));
+  return layout(enqueued(ev({ irq: kind as 'service' | 'mchk' | 'virtio' }), p));
 }
 
 // enum irq_types, arch/s390/include/asm/kvm_host_types.h (v6.17-rc4): the floating bits
@@ -355,7 +358,7 @@ const PEND = { IO_ISC_0: 10, VIRTIO: 11, PFAULT_DONE: 12, EXT_SERVICE: 15, EXT_S
 const CNTR = { IO: 0, SERVICE: 1, VIRTIO: 2, PFAULT: 3 } as const;
 
 /** fi->pending_irqs and fi->counters[] as the pending interruptions determine them. */
-function bookkeeping(c: FlicContext): { counters: number[]; pending_irqs: number } {
+function bookkeeping(c: FlicContext, p?: Pick<FlicParams, 'sccb'>): { counters: number[]; pending_irqs: number } {
   const counters = [0, 0, 0, 0];
   let bits = 0;
   for (const x of c.list) {
@@ -370,24 +373,31 @@ function bookkeeping(c: FlicContext): { counters: number[]; pending_irqs: number
       bits |= 1 << (PEND.IO_ISC_0 - Number(x.split(':').at(-1)));
     }
   }
-  // the driver's service signal carries an SCCB address and an event (__inject_service): both bits
-  if (c.service) bits |= (1 << PEND.EXT_SERVICE) | (1 << PEND.EXT_SERVICE_EV);
+  // the driver's service signal carries an SCCB address and an event (__inject_service): both bits; a plain address only the first
+  if (c.service) bits |= (1 << PEND.EXT_SERVICE) | (p?.sccb === 'plain' ? 0 : 1 << PEND.EXT_SERVICE_EV);
   if (c.mchk) bits |= 1 << PEND.MCHK_REP;
   return { counters, pending_irqs: bits >>> 0 };
 }
 
-/** The struct kvm_s390_irq userspace enqueues for an ENQUEUE payload's element. */
-function enqueued(ev: Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>): KvmS390Irq {
+/** The SCCB word of a service signal the driver enqueues (FlicParams.sccb). */
+const sccbOf = (p?: Pick<FlicParams, 'sccb'>): number => (p?.sccb === 'plain' ? 0x7000 : 0x7001);
+
+/**
+ * The struct kvm_s390_irq userspace enqueues for an ENQUEUE payload's element. With a GISA an
+ * adapter interruption carries the last type of the I/O range, KVM_S390_INT_IO_MAX (the AI bit
+ * and every cssid/ssid/schid bit set): the GISA keeps only the ISC, and is_ioirq must take it.
+ */
+function enqueued(ev: Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>, p?: Partial<Pick<FlicParams, 'gisa' | 'sccb'>>): KvmS390Irq {
   const word = (isc: number) => ((isc << 27) | 0x80000000) >>> 0;
   switch (ev.irq ?? 'io') {
     case 'ai':
-      return { type: KVM_S390_INT_IO(1, 0, 0, 0), io: { subchannel_id: 0, subchannel_nr: 0, io_int_parm: 0, io_int_word: word(ev.isc ?? 3) } };
+      return { type: p?.gisa ? KVM_S390_INT_IO_MAX : KVM_S390_INT_IO(1, 0, 0, 0), io: { subchannel_id: 0, subchannel_nr: 0, io_int_parm: 0, io_int_word: word(ev.isc ?? 3) } };
     case 'service':
       // an SCCB address (SCCB_MASK bits: IRQ_PEND_EXT_SERVICE) with an event pending (SCCB_EVENT_PENDING:
       // IRQ_PEND_EXT_SERVICE_EV). One payload cannot tell every mutant: measured against the plain
       // address 0x7000, this one kills 5 mutants (the event bit's store, test and clear) and loses 3
-      // (those reading the wrong one of the two bits, now both set)
-      return { type: KVM_S390_INT_SERVICE, ext: { ext_params: 0x7001, ext_params2: 0 } };
+      // (those reading the wrong one of the two bits, now both set): configuration `iscs` enqueues the plain one
+      return { type: KVM_S390_INT_SERVICE, ext: { ext_params: sccbOf(p), ext_params2: 0 } };
     case 'mchk':
       return { type: KVM_S390_MCHK, mchk: { cr14: 1 << 28, mcic: 0x40000000 } };
     case 'virtio':
@@ -396,14 +406,15 @@ function enqueued(ev: Extract<FlicEvent, { type: 'KVM_DEV_FLIC_ENQUEUE' }>): Kvm
       return { type: KVM_S390_INT_PFAULT_DONE, ext: { ext_params: 0, ext_params2: 0x1000 } };
     default: {
       const schid = SUBCHANNELS[ev.schid ?? 'A'];
-      return { type: KVM_S390_INT_IO(0, 0, 0, schid & 0xffff), io: { subchannel_id: schid >>> 16, subchannel_nr: schid & 0xffff, io_int_parm: 0, io_int_word: word(3) } };
+      return { type: KVM_S390_INT_IO(0, 0, 0, schid & 0xffff), io: { subchannel_id: schid >>> 16, subchannel_nr: schid & 0xffff, io_int_parm: 0, io_int_word: word(ev.isc ?? 3) } };
     }
   }
 }
 
-/** The machine's state projected like FlicSut.observe. */
-export function expectFlic(s: AbstractState<FlicContext>): FlicObservation {
+/** The machine's state projected like FlicSut.observe (`p`: the configuration's driver payloads, FlicParams.sccb). */
+export function expectFlic(s: AbstractState<FlicContext>, p?: Pick<FlicParams, 'sccb'>): FlicObservation {
   const c = s.context;
+  const expectedIrq = (name: Irq) => expectedIrqOf(name, p);
   return {
     value: String(s.value),
     vcpus: c.vcpus,
@@ -422,7 +433,7 @@ export function expectFlic(s: AbstractState<FlicContext>): FlicObservation {
     out: c.last.out ? [...c.last.out] : null,
     got: c.last.got ? [...c.last.got] : null,
     warned: false,
-    delivered: DELIVERIES.has(c.last.op) && c.last.removed.length > 0 ? deliveredAs(c.last.removed[0]!) : null,
+    delivered: DELIVERIES.has(c.last.op) && c.last.removed.length > 0 ? deliveredAs(expectedIrq(c.last.removed[0]!)) : null,
     listed: c.list.map(expectedIrq),
     copied: c.last.got && c.last.rc > 0 ? c.last.got.map(expectedIrq) : null,
     signals: {
@@ -431,13 +442,12 @@ export function expectFlic(s: AbstractState<FlicContext>): FlicObservation {
       cr14: c.mchk ? expectedIrq('mchk').mchk!.cr14 : 0,
       mcic: c.mchk ? expectedIrq('mchk').mchk!.mcic : 0,
     },
-    ...bookkeeping(c),
+    ...bookkeeping(c, p),
   };
 }
 
-/** What the guest gets for an interruption the machine names: the I/O fields, else the type. */
-function deliveredAs(name: Irq): KvmS390Irq {
-  const irq = expectedIrq(name);
+/** What the guest gets for an interruption: the I/O fields, else the type. */
+function deliveredAs(irq: KvmS390Irq): KvmS390Irq {
   return irq.io ? irq : { type: irq.type };
 }
 
@@ -448,8 +458,10 @@ export function flicConformance(params: FlicParams): Conformance<FlicSut> {
   return {
     create: () => new FlicSut(params),
     observe: (s) => s.observe(),
-    expect: (st) => expectFlic(st as AbstractState<FlicContext>),
+    expect: (st) => expectFlic(st as AbstractState<FlicContext>, params),
     // the last ioctl's return value, what it copied out or delivered (src/paths/refusals.ts)
     volatile: ['rc', 'suppressed', 'out', 'got', 'delivered', 'copied'],
+    // a delivery, TPI or TSCH the machine refuses finds nothing pending (the kernel's test-and-clear fails): the guest gets nothing
+    refused: (e) => (DELIVERIES.has(e.type) ? { delivered: null } : undefined),
   };
 }

@@ -320,6 +320,31 @@ describe('kvm_s390_float_interrupt against its transcription (edge-covering path
     expect(want.ipm).toBe(0);
   });
 
+  it('iscs: an adapter interruption on ISC 0 outranks a classic one on ISC 7 (TPI), and the payloads reach the ends of the ranges (iscs, apf)', () => {
+    const enqueue = (x: object): FlicEvent => ({ type: 'KVM_DEV_FLIC_ENQUEUE', count: 1, ...x }) as FlicEvent;
+    const { sut, want } = drive('iscs', [create, enqueue({ irq: 'io', schid: 'Z', isc: 0 })]);
+    expect(sut.observe()).toEqual(want);
+    // by hand: 0.0.0000's type is KVM_S390_INT_IO(0, 0, 0, 0) = 0, the first I/O type; isc_to_int_word(0) = 0x80000000
+    expect(want.listed.map((i) => [i.type, i.io!.io_int_word])).toEqual([[0, 0x80000000]]);
+    const t = drive('iscs', [create, enqueue({ irq: 'io', schid: 'B', isc: 7 }), enqueue({ irq: 'ai', isc: 0 }), { type: 'handle_tpi' }]);
+    expect(t.sut.observe()).toEqual(t.want);
+    // 0.0.0002 on ISC 7: type 2, isc_to_int_word(7) = 0xb8000000
+    expect(t.want.listed.map((i) => [i.type, i.io!.io_int_word])).toEqual([[2, 0xb8000000]]);
+    // kvm_s390_get_io_int: GISA ISC 0 < 7, so the classic one is re-injected (list tail) and TPI gets KVM_S390_INT_IO(1, 0, 0, 0)
+    expect(t.want.delivered).toEqual({ type: 0x04000000, io: { subchannel_id: 0, subchannel_nr: 0, io_int_parm: 0, io_int_word: 0x80000000 } });
+    expect(t.want.list).toEqual(['io:B:7']);
+    expect(t.want.ipm).toBe(0);
+    // the adapter interruption went in as KVM_S390_INT_IO_MAX (0xfffdffff), the last I/O type; the GISA keeps only ISC 0's bit (0x80)
+    const g = drive('iscs', [create, enqueue({ irq: 'ai', isc: 0 })]);
+    expect(g.sut.observe()).toEqual(g.want);
+    expect(g.sut.kvm.gisa!.ipm).toBe(0x80);
+    // apf's service signal is a plain SCCB address (0x7000): IRQ_PEND_EXT_SERVICE (15) only, not _EV (16)
+    const a = drive('apf', [create, enqueue({ irq: 'service' })]);
+    expect(a.sut.observe()).toEqual(a.want);
+    expect(a.want.pending_irqs).toBe(1 << 15);
+    expect(a.want.signals.srv).toBe(0x7000);
+  });
+
   it('a planted bug in the machine makes the transcription disagree', async () => {
     const m = flicSpec.model('bug-inject-airq-tests-simm', 'errors');
     const cfg = CONFIGURATIONS.find((c) => c.id === 'errors')!;

@@ -96,3 +96,39 @@ describe('refusal probes of the FLIC attr configuration', () => {
     for (const p of setAside) expect(p.prefix.map((e) => (m.events[e] as EventObject).type)).toContain('KVM_CREATE_VCPU');
   });
 });
+
+describe('refusal probes of the FLIC apf configuration: a refused delivery delivers nothing', () => {
+  it('a planted __deliver_pfault_done that reports an interruption with the list empty fails a probe only through Conformance.refused', async () => {
+    const { specs } = await import('../../machines/index.ts');
+    const { flicConformance } = await import('../../src/sut/flic-driver.ts');
+    const { CONFIGURATIONS } = await import('../../machines/flic-ais/kvm_s390_float_interrupt.bounds.ts');
+    const m = specs.find((s) => s.id === 'kvm_s390_float_interrupt')!.model('baseline', 'apf');
+    const fx = explore(m, { por: false });
+    const base = flicConformance(CONFIGURATIONS.find((k) => k.id === 'apf')!.params);
+    // planted: the first-entry test of __deliver_pfault_done gone, as if `inti` were always found: the guest gets a PFAULT_DONE
+    // (type 0xfffe0005, include/uapi/linux/kvm.h) from an empty list; the state (lists, counters, pending bits) stays as it was
+    const planted = {
+      ...base,
+      create: (mm: typeof m) => {
+        const sut = base.create(mm);
+        const deliver = sut.vcpu.__deliver_pfault_done.bind(sut.vcpu);
+        sut.vcpu.__deliver_pfault_done = () => deliver() ?? { type: 0xfffe0005 };
+        return sut;
+      },
+    } as Conformance;
+    const probes = refusalProbes(fx, m.events.length);
+    const type = (e: number) => (m.events[e] as EventObject).type;
+    // the shallowest state that refuses it: the FLIC just created, nothing pending (by hand: KVM_CREATE_DEVICE first)
+    const probe = probes.find((p) => type(p.event) === '__deliver_pfault_done' && p.prefix.length === 1)!;
+    expect(probe.prefix.map(type)).toEqual(['KVM_CREATE_DEVICE']);
+    const c = base as Conformance;
+    expect(agreeing(m, c, fx, [probe], expectation(c, fx)).kept).toHaveLength(1);
+    const r = runProbe(m, planted, fx, probe, expectation(planted, fx));
+    expect(r.got).not.toBe(r.want);
+    expect(r.got).toContain('the refused call reported delivered={"type":4294836229}');
+    // without the hook the probe compares the state only, and the planted delivery passes
+    const { refused: _, ...stateOnly } = planted;
+    const s = runProbe(m, stateOnly as Conformance, fx, probe, expectation(stateOnly as Conformance, fx));
+    expect(s.got).toBe(s.want);
+  });
+});
