@@ -36,7 +36,7 @@ export class DirtyLogSut implements SystemUnderTest {
       case 'kvm_s390_memset_dirty_bitmap':
         return this.tool.resumeGetDirtyLog();
       case 'KVM_CLEAR_DIRTY_LOG':
-        return this.tool.clearDirtyLog(e.first_page!, e.num_pages!, { ...(e.pastEnd ? { pastEnd: true } : {}), ...(e.fault ? { fault: true } : {}) });
+        return this.tool.clearDirtyLog(e.first_page!, e.num_pages!, { ...(e.pastEnd ? { pastEnd: true } : {}), ...(e.fault ? { fault: true } : {}), ...(e.slot ? { badSlot: true } : {}) });
       case 'GUEST_STORE':
         guest_store(this.kvm, e.gfn!);
         this.tool.write(e.gfn!);
