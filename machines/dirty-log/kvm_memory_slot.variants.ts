@@ -409,7 +409,7 @@ export function eventsFor(c: DirtyLogConfiguration): DirtyLogEvent[] {
     ...(c.faults ? [{ type: 'KVM_GET_DIRTY_LOG', fault: true }, { type: 'KVM_GET_DIRTY_LOG', slot: 'bad' as const }] : []),
     { type: 'kvm_s390_memset_dirty_bitmap' },
     ...CLEAR_PAYLOADS.map(({ first_page, num_pages, pastEnd }) => ({ type: 'KVM_CLEAR_DIRTY_LOG', first_page, num_pages, ...(pastEnd ? { pastEnd } : {}) })),
-    ...(c.faults ? [{ type: 'KVM_CLEAR_DIRTY_LOG', first_page: 0, num_pages: 64, fault: true }] : []),
+    ...(c.faults ? [{ type: 'KVM_CLEAR_DIRTY_LOG', first_page: 0, num_pages: 64, fault: true }, { type: 'KVM_CLEAR_DIRTY_LOG', first_page: 0, num_pages: 64, slot: 'bad' as const }] : []),
     ...PAGES.map((gfn) => ({ type: 'GUEST_STORE', gfn })),
     ...PAGES.map((gfn) => ({ type: 'kvm_write_guest_page', gfn })),
     ...PAGES.map((gfn) => ({ type: 'ram_save_target_page', gfn })),

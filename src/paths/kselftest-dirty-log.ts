@@ -23,8 +23,8 @@ const s390Variant = (model: Model) => VARIANTS.find((v) => v.id === model.varian
 
 function row(s: PathStep): string {
   const e = s.event as DirtyLogEvent;
-  // c: GET 1 a faulting bitmap, 2 a slot that does not exist; CLEAR 1 the bits past the slot set too, 2 a faulting bitmap
-  const c = e.type === 'KVM_GET_DIRTY_LOG' ? (e.fault ? 1 : e.slot ? 2 : 0) : e.type === 'KVM_CLEAR_DIRTY_LOG' ? (e.pastEnd ? 1 : e.fault ? 2 : 0) : 0;
+  // c: GET 1 a faulting bitmap, 2 a refused slot id; CLEAR 1 the bits past the slot set too, 2 a faulting bitmap, 3 a refused slot id
+  const c = e.type === 'KVM_GET_DIRTY_LOG' ? (e.fault ? 1 : e.slot ? 2 : 0) : e.type === 'KVM_CLEAR_DIRTY_LOG' ? (e.pastEnd ? 1 : e.fault ? 2 : e.slot ? 3 : 0) : 0;
   const p = [e.args ?? e.flags ?? e.first_page ?? (e.gfn !== undefined ? PAGES.indexOf(e.gfn as never) : 0), e.num_pages ?? 0, c];
   const o = s.expect;
   const pages = ((o.fields as { pages?: { reported: boolean; stale: boolean }[] } | undefined)?.pages ?? []) as { reported: boolean; stale: boolean }[];
@@ -107,6 +107,8 @@ ${notes}
 #define PAGE 4096
 #define NTRACKED ${PAGES.length}
 static const int tracked[NTRACKED] = { ${PAGES.join(', ')} };
+/* a slot id at or past KVM_USER_MEM_SLOTS on every architecture (as_id 0): -EINVAL before any memslot lookup (a free id below it is -ENOENT) */
+#define BAD_SLOT 0xffff
 
 #if defined(__s390x__)
 #define SLOT_PAGES 256		/* a segment: s390 memslots are 1 MiB aligned and sized */
@@ -141,7 +143,7 @@ ${EVENTS.map((e) => `\t[${enumName(e)}] = "${e}",`).join('\n')}
 struct step {
 	unsigned char ev;
 	int a, b;		/* KVM_ENABLE_CAP args[0] | flags | first_page, num_pages | index into tracked[] */
-	int c;			/* GET: 1 a faulting bitmap, 2 a slot that does not exist; CLEAR: 1 the bits past the slot set, 2 a faulting bitmap */
+	int c;			/* GET: 1 a faulting bitmap, 2 a refused slot id; CLEAR: 1 the bits past the slot set, 2 a faulting bitmap, 3 a refused slot id */
 	unsigned char has_rc;	/* the step is (or ends) an ioctl: its return value must be rc */
 	int rc;			/* 0 or -errno */
 	unsigned char reported;	/* tracked pages the migration bitmap must have after the step */
@@ -284,7 +286,7 @@ static int do_step(struct vm *v, const struct step *s)
 	case EV_SET_USER_MEMORY_REGION:
 		return set_slot(v, 0, DATA_GPA, v->data, SLOT_PAGES * PAGE, s->a);
 	case EV_GET_DIRTY_LOG: {
-		struct kvm_dirty_log log = { .slot = s->c == 2 ? 7 : 0, .dirty_bitmap = s->c == 1 ? fault_page : bitmap };
+		struct kvm_dirty_log log = { .slot = s->c == 2 ? BAD_SLOT : 0, .dirty_bitmap = s->c == 1 ? fault_page : bitmap };
 		int i, r = ret(ioctl(v->vm, KVM_GET_DIRTY_LOG, &log));
 
 		memcpy(last_got, bitmap, sizeof(last_got));
@@ -297,7 +299,7 @@ static int do_step(struct vm *v, const struct step *s)
 	case EV_S390_MEMSET_DIRTY_BITMAP:	/* the second half of the GET above: nothing to do */
 		return v->pending_rc;
 	case EV_CLEAR_DIRTY_LOG: {	/* userspace clears what its migration bitmap has, in the range */
-		struct kvm_clear_dirty_log log = { .slot = 0, .first_page = s->a, .num_pages = s->b, .dirty_bitmap = bitmap };
+		struct kvm_clear_dirty_log log = { .slot = s->c == 3 ? BAD_SLOT : 0, .first_page = s->a, .num_pages = s->b, .dirty_bitmap = bitmap };
 		int i;
 
 		for (i = 0; i < NTRACKED; i++)

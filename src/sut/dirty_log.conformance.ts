@@ -36,7 +36,7 @@ export class DirtyLogSut implements SystemUnderTest {
       case 'kvm_s390_memset_dirty_bitmap':
         return this.tool.resumeGetDirtyLog();
       case 'KVM_CLEAR_DIRTY_LOG':
-        return this.tool.clearDirtyLog(e.first_page!, e.num_pages!, { ...(e.pastEnd ? { pastEnd: true } : {}), ...(e.fault ? { fault: true } : {}) });
+        return this.tool.clearDirtyLog(e.first_page!, e.num_pages!, { ...(e.pastEnd ? { pastEnd: true } : {}), ...(e.fault ? { fault: true } : {}), ...(e.slot ? { badSlot: true } : {}) });
       case 'GUEST_STORE':
         guest_store(this.kvm, e.gfn!);
         this.tool.write(e.gfn!);
@@ -61,6 +61,8 @@ interface Projection {
   copied: number[] | null;
   beyond: boolean;
   faults: number;
+  /** edde99ce0529's rule over the whole slot, not only the tracked pages: while it logs, every page is dirty in the bitmap, write-protected or (s390) has UC set */
+  everyPageLogged: boolean;
   pages: { dirty: boolean; wp: boolean; uc: boolean; stale: boolean; reported: boolean; since: boolean }[];
 }
 
@@ -78,6 +80,7 @@ export function observeSut(s: DirtyLogSut): Projection {
     copied: tool.inflight ? tracked(tool.bitsOf(tool.inflight.buf)) : null,
     beyond: bitmap ? test_bit_le(BEYOND, bitmap) : false,
     faults: kvm.reprotectedBeyondSlot ? 1 : 0,
+    everyPageLogged: everyPageLogged(kvm),
     pages: PAGES.map((gfn) => ({
       dirty: bitmap ? test_bit_le(gfn, bitmap) : false,
       wp: kvm.arch === 's390' ? kvm.pte_protect[gfn] === 1 : kvm.spte_writable[gfn] === 0,
@@ -87,6 +90,17 @@ export function observeSut(s: DirtyLogSut): Projection {
       since: tool.since[gfn] === 1,
     })),
   };
+}
+
+/** The untracked pages are never written and follow the same ioctls, so they keep the rule exactly when the tracked ones do. */
+function everyPageLogged(kvm: Kvm): boolean {
+  const bitmap = kvm.memslot.dirty_bitmap;
+  if (!bitmap) return true;
+  for (let gfn = 0; gfn < kvm.memslot.npages; gfn++) {
+    const wp = kvm.arch === 's390' ? kvm.pte_protect[gfn] === 1 : kvm.spte_writable[gfn] === 0;
+    if (!test_bit_le(gfn, bitmap) && !wp && !(kvm.arch === 's390' && kvm.pgste_uc[gfn] === 1)) return false;
+  }
+  return true;
 }
 
 export function expectMachine(st: AbstractState<SlotContext>): Projection {
@@ -99,6 +113,8 @@ export function expectMachine(st: AbstractState<SlotContext>): Projection {
     copied: c.copied ? [...c.copied] : null,
     beyond: c.beyond,
     faults: c.faults,
+    // the machine's DirtyOrWriteProtected over its tracked pages (false only in a planted design)
+    everyPageLogged: st.value === 'created' || c.pages.every((p) => p.dirty || p.uc || p.wp),
     pages: c.pages.map((p) => ({ dirty: p.dirty, wp: p.wp, uc: p.uc, stale: p.stale, reported: p.reported, since: p.since })),
   };
 }

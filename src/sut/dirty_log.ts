@@ -408,14 +408,20 @@ export class MigrationTool {
     this.since.fill(0);
   }
 
+  /**
+   * The slot field of a GET or CLEAR: 0, or a slot the kernel refuses (-EINVAL) in both classes
+   * kvm_get_dirty_log(_protect) and kvm_clear_dirty_log_protect check: an address space past
+   * KVM_ADDRESS_SPACE_NUM (as_id 1, id 0) while the slot logs, a slot id at KVM_USER_MEM_SLOTS
+   * otherwise (either way no memslot, so a missing check is -ENOENT or an ioctl on slot 0).
+   */
+  private slotId(bad = false): number {
+    return !bad ? 0 : this.kvm.memslot.dirty_bitmap ? 1 << 16 : KVM_USER_MEM_SLOTS;
+  }
+
   /** Enters KVM_GET_DIRTY_LOG; on s390 it stays in the ioctl until `resumeGetDirtyLog`. */
   getDirtyLog(options: { fault?: boolean; badSlot?: boolean } = {}): void {
     const buf = new BigUint64Array(this.words());
-    // a slot the kernel refuses (-EINVAL): both classes kvm_get_dirty_log(_protect) check, an
-    // address space past KVM_ADDRESS_SPACE_NUM (as_id 1, id 0) while the slot logs, a slot id
-    // at KVM_USER_MEM_SLOTS otherwise (either way no memslot, so a missing check is -ENOENT or a GET)
-    const slot = !options.badSlot ? 0 : this.kvm.memslot.dirty_bitmap ? 1 << 16 : KVM_USER_MEM_SLOTS;
-    const ioctl = kvm_vm_ioctl_get_dirty_log(this.kvm, { slot, dirty_bitmap: options.fault ? null : buf });
+    const ioctl = kvm_vm_ioctl_get_dirty_log(this.kvm, { slot: this.slotId(options.badSlot), dirty_bitmap: options.fault ? null : buf });
     this.inflight = { ioctl, buf };
     this.lastRc = null;
     this.lastGot = null;
@@ -452,7 +458,7 @@ export class MigrationTool {
   }
 
   /** Clear what the migration bitmap holds in the range; `pastEnd` also sets the bits past npages in the last word. */
-  clearDirtyLog(first_page: number, num_pages: number, options: { pastEnd?: boolean; fault?: boolean } = {}): void {
+  clearDirtyLog(first_page: number, num_pages: number, options: { pastEnd?: boolean; fault?: boolean; badSlot?: boolean } = {}): void {
     const buf = new BigUint64Array(Math.max(1, DIV_ROUND_UP(num_pages, BITS_PER_LONG)));
     const selected: number[] = [];
     for (let i = 0; i < buf.length * BITS_PER_LONG; i++) {
@@ -463,7 +469,7 @@ export class MigrationTool {
       }
     }
     this.lastGot = null;
-    this.lastRc = kvm_vm_ioctl_clear_dirty_log(this.kvm, { slot: 0, first_page, num_pages, dirty_bitmap: options.fault ? null : buf });
+    this.lastRc = kvm_vm_ioctl_clear_dirty_log(this.kvm, { slot: this.slotId(options.badSlot), first_page, num_pages, dirty_bitmap: options.fault ? null : buf });
     if (this.lastRc === 0) for (const p of selected) this.since[p] = 0;
   }
 
