@@ -357,7 +357,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
 const designKeyOf = (machine: string, variant: string) => `${machine}/${variant}`;
 
 /** The page's designs among the jobs whose check does not explore the page's full graph (a symmetry or partial-order reduction). */
-function reducedDesigns(jobs: readonly Job[]): { machine: string; variant: string; configuration: string }[] {
+export function reducedDesigns(jobs: readonly Job[]): { machine: string; variant: string; configuration: string }[] {
   return jobs
     .filter((j) => variantConfigurations(j.spec, j.spec.variants.find((v) => v.id === j.model.variantId)!)[0] === j.model.configurationId)
     .filter((j) => {
