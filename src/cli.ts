@@ -17,6 +17,10 @@ export { UsageError, type Io } from './commands/io.ts';
 export interface Handover {
   /** Each check's explored graph (check, in this thread). */
   onGraph?: CheckFlags['onGraph'];
+  /** Check on this many worker threads (check --jobs) unless the flags say. */
+  jobs?: number;
+  /** Where the check's workers put the page's coverage of each design (with jobs). */
+  pageCoverage?: CheckFlags['pageCoverage'];
   /** Designs' coverage measured beforehand (page). */
   coverage?: PageCommandOptions['coverage'];
 }
@@ -26,7 +30,7 @@ type Register = (p: Command, io: Io, done: (code: number) => void, handover: Han
 /** Each command's module, loaded only when it runs (or for the help and unknown-command listings): the graph layout, XML writer, TypeScript compiler of one command are not loaded by the others. */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   list: () => import('./commands/list.ts').then((m) => (p) => m.registerList(p)),
-  check: () => import('./commands/check.ts').then((m) => (p, io, done, h) => m.registerCheck(p, io, done, h.onGraph)),
+  check: () => import('./commands/check.ts').then((m) => (p, io, done, h) => m.registerCheck(p, io, done, { ...(h.onGraph ? { onGraph: h.onGraph } : {}), ...(h.jobs ? { jobs: h.jobs } : {}), ...(h.pageCoverage ? { pageCoverage: h.pageCoverage } : {}) })),
   export: () => import('./commands/export.ts').then((m) => (p) => m.registerExport(p)),
   page: () => import('./commands/page.ts').then((m) => (p, _io, _done, h) => m.registerPage(p, h.coverage)),
   replay: () => import('./commands/replay.ts').then((m) => (p, io, done) => m.registerReplay(p, io, done)),

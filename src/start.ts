@@ -3,6 +3,9 @@
 // the next one runs only when the one before exits 0). One start-up instead of three, and the
 // page takes each design's coverage from the check's own exploration where that is the graph
 // the page would explore (export/page.ts fullGraph), instead of exploring the design again.
+// With two cores or more the checks run on worker threads (check --jobs, START_JOBS of them), which
+// measure that coverage themselves, and then the page's other designs.
+import { availableParallelism } from 'node:os';
 import { specs } from '../machines/index.ts';
 import { main, type Handover, type Io } from './cli.ts';
 import { processIo } from './commands/io.ts';
@@ -23,14 +26,23 @@ export function coverageFromChecks(registry: readonly MachineSpec[]): { onGraph:
   return { onGraph, coverage };
 }
 
+/** The check's worker threads: two where there are two cores (the build machine), at most four; one core: the check runs in this thread. */
+export const START_JOBS = Math.min(4, availableParallelism());
+
 /** Runs the main job; resolves to the first non-zero exit code of its steps, or 0. */
-export async function start(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function start(argv: readonly string[], io: Io = processIo, jobs = START_JOBS): Promise<number> {
   if (argv.length) {
     io.err(`npm start: takes no arguments (got '${argv.join(' ')}'); for options run the steps yourself: ${STEPS.map((s) => `s390-kvm-spec ${s.join(' ')}`).join(', ')}\n`);
     return 2;
   }
-  const { onGraph, coverage } = coverageFromChecks(specs);
-  const handover: Handover[] = [{ onGraph }, {}, { coverage }];
+  let check: Handover, coverage: Map<string, DesignCoverage>;
+  if (jobs > 1) check = { jobs, pageCoverage: (coverage = new Map()) };
+  else {
+    const hook = coverageFromChecks(specs);
+    check = { onGraph: hook.onGraph };
+    coverage = hook.coverage;
+  }
+  const handover: Handover[] = [check, {}, { coverage }];
   for (const [i, step] of STEPS.entries()) {
     const code = await main([...step], io, handover[i]);
     if (code !== 0) return code;

@@ -5,7 +5,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { specs } from '../../machines/index.ts';
-import type { CheckOptions, CheckResult, CheckStep, PropertyResult } from '../check/check.ts';
+import { reductions, type CheckOptions, type CheckResult, type CheckStep, type PropertyResult } from '../check/check.ts';
 import { runJob } from '../check/checking.ts';
 import type { Exploration } from '../check/explore.ts';
 import { perDepthText } from '../check/growth.ts';
@@ -19,7 +19,8 @@ import { checkScaled } from '../check/check-scaled.ts';
 import { Growth } from '../check/progress.ts';
 import { recipeOf } from '../check/recipe.ts';
 import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
-import { PoolError, runPool, type PoolTask } from './pool.ts';
+import { PoolError, runPool, type CheckWithCoverage, type PoolTask } from './pool.ts';
+import type { DesignCoverage } from '../export/page.ts';
 import { UsageError, type Io } from './io.ts';
 
 /** The machines the package ships (a worker can import them); tests may put others in `specs`. */
@@ -53,11 +54,20 @@ export interface CheckFlags {
   jobs?: number;
   /** Not a flag: each check's explored graph, when it runs in this thread (npm start's page coverage, src/start.ts). */
   onGraph?: (model: Model, x: Exploration) => void;
+  /**
+   * Not a flag: with --jobs, where the page's coverage of each design goes (npm start, src/start.ts):
+   * the workers measure it from each check's graph where that is the page's graph
+   * (coverageFromCheck), and measure the other designs after the checks.
+   */
+  pageCoverage?: Map<string, DesignCoverage>;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
 
-export function registerCheck(p: Command, io: Io, done: (code: number) => void, onGraph?: CheckFlags['onGraph']): void {
+/** What npm start hands the check besides its flags (src/start.ts): the graph hook, or the worker threads and where the page's coverage goes. */
+export type CheckHandover = Pick<CheckFlags, 'onGraph' | 'pageCoverage'> & { jobs?: number };
+
+export function registerCheck(p: Command, io: Io, done: (code: number) => void, handover: CheckHandover = {}): void {
   p.command('check')
     .description('explore every reachable state; check every invariant and liveness property against the expectations')
     .option('--machine <id>', 'only this machine')
@@ -82,7 +92,7 @@ export function registerCheck(p: Command, io: Io, done: (code: number) => void, 
     .option('--step-timeout <seconds>', `a step of a variant file's code that takes longer is an error (default ${DEFAULT_STEP_SECONDS}, or --timeout if smaller)`, positiveNumber)
     .option('--verbose', 'with an error in a step of a variant file: print the trace to it')
     .option('--jobs <n>', 'run the checks on n worker threads at once, each check in one thread (default 1: this thread); results print in the usual order', jobsInt)
-    .action(async (flags: CheckFlags) => done(await runCheck(onGraph ? { ...flags, onGraph } : flags, io)));
+    .action(async (flags: CheckFlags) => done(await runCheck({ ...flags, ...handover, ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}) }, io)));
 }
 
 function positiveNumber(v: string): number {
@@ -293,10 +303,26 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     // side by side on worker threads, printed in the plan's order as soon as the ones before are in
     const got: (CheckResult | undefined)[] = jobs.map(() => undefined);
     let printed = 0;
-    const tasks = jobs.map((_, job): PoolTask => ({ kind: 'check', flags, job, maxStates }));
+    // what a worker is told: the flags alone (a hook or a map is no flag: the worker builds the plan from the flags)
+    const { onGraph: _onGraph, pageCoverage, ...posted } = flags;
+    const coverage = !!pageCoverage;
+    const tasks = jobs.map((_, job): PoolTask => ({ kind: 'check', flags: posted, job, maxStates, ...(coverage ? { coverage } : {}) }));
+    // npm start: the page's designs whose check reduces the graph (symmetry, POR) are measured on the pool after the checks
+    const extra = pageCoverage ? reducedDesigns(jobs) : [];
+    for (const d of extra) tasks.push({ kind: 'coverage', ...d });
     try {
-      await runPool<CheckResult>(tasks, flags.jobs!, (i, r) => {
-        got[i] = r;
+      await runPool<CheckResult | CheckWithCoverage | (Omit<DesignCoverage, 'nodes'> & { nodes: string[] })>(tasks, flags.jobs!, (i, r) => {
+        if (i >= jobs.length) {
+          const d = extra[i - jobs.length]!;
+          const c = r as Omit<DesignCoverage, 'nodes'> & { nodes: string[] };
+          pageCoverage!.set(designKeyOf(d.machine, d.variant), { ...c, nodes: new Set(c.nodes) });
+          return;
+        }
+        if (coverage) {
+          const w = r as CheckWithCoverage;
+          if (w.coverage) pageCoverage!.set(designKeyOf(jobs[i]!.model.machineId, jobs[i]!.model.variantId), { ...w.coverage, nodes: new Set(w.coverage.nodes) });
+          got[i] = w.result;
+        } else got[i] = r as CheckResult;
         for (; printed < got.length && got[printed]; printed++) done(got[printed]!);
       });
     } catch (e) {
@@ -325,6 +351,20 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
   if (flags.json) io.out(JSON.stringify(results, null, 2) + '\n');
   else io.out(summary(results));
   return matches ? 0 : 1;
+}
+
+/** The same key as export/page.ts designKey (not imported: the page's module is not loaded by check). */
+const designKeyOf = (machine: string, variant: string) => `${machine}/${variant}`;
+
+/** The page's designs among the jobs whose check does not explore the page's full graph (a symmetry or partial-order reduction). */
+export function reducedDesigns(jobs: readonly Job[]): { machine: string; variant: string; configuration: string }[] {
+  return jobs
+    .filter((j) => variantConfigurations(j.spec, j.spec.variants.find((v) => v.id === j.model.variantId)!)[0] === j.model.configurationId)
+    .filter((j) => {
+      const r = reductions(j.model, {});
+      return r.symmetry || r.por;
+    })
+    .map((j) => ({ machine: j.model.machineId, variant: j.model.variantId, configuration: j.model.configurationId }));
 }
 
 /** Checks that `dir` may hold the report and can be written; returns the package's files already there. */

@@ -2,10 +2,12 @@
 import { parentPort } from 'node:worker_threads';
 import { specs } from '../../machines/index.ts';
 import { runJob } from '../check/checking.ts';
-import { designCoverage } from '../export/page.ts';
+import { coverageFromCheck, designCoverage } from '../export/page.ts';
 import { pick } from '../spec.ts';
 import { flagOptions, plan } from './check.ts';
-import type { PoolTask } from './pool.ts';
+import type { CheckWithCoverage, PoolTask } from './pool.ts';
+import type { DesignCoverage } from '../export/page.ts';
+import type { Exploration } from '../check/explore.ts';
 
 // the plan of the flags, made once per worker (the same models the main thread planned)
 const plans = new Map<string, ReturnType<typeof plan>>();
@@ -20,9 +22,14 @@ async function run(task: PoolTask): Promise<unknown> {
   const key = JSON.stringify(task.flags);
   if (!plans.has(key)) plans.set(key, plan(task.flags, { typeCheck: false }));
   const job = (await plans.get(key)!)[task.job]!;
-  const outcome = runJob(job.spec, job.model, { checking: false, maxStates: task.maxStates, ...flagOptions(task.flags) });
+  // npm start: the page's coverage of the design from the check's own graph, measured here (the main thread has no graph)
+  let coverage: DesignCoverage | undefined;
+  const onGraph = task.coverage ? (x: Exploration) => void (coverage = coverageFromCheck(job.spec, job.model, x)) : undefined;
+  const outcome = runJob(job.spec, job.model, { checking: false, maxStates: task.maxStates, ...flagOptions(task.flags), ...(onGraph ? { onGraph } : {}) });
   if ('failure' in outcome) throw new Error(outcome.failure.line);
-  return outcome.result;
+  if (!task.coverage) return outcome.result;
+  const c = coverage as DesignCoverage | undefined;
+  return { result: outcome.result, ...(c ? { coverage: { ...c, nodes: [...c.nodes] } } : {}) } satisfies CheckWithCoverage;
 }
 
 parentPort!.on('message', (m: { i: number; task: PoolTask }) => {

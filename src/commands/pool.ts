@@ -7,15 +7,23 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { sourceWorker } from '../check/watchdog.ts';
+import type { CheckResult } from '../check/check.ts';
+import type { DesignCoverage } from '../export/page.ts';
 import type { CheckFlags } from './check.ts';
 
 // pool-worker.ts in a checkout, pool-worker.js in the package
 const ENTRY = new URL(`./pool-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-/** What a worker is asked to do: job `job` of the plan the flags make, or the coverage of one design. */
+/** What a worker is asked to do: job `job` of the plan the flags make (with `coverage`, also its design's page coverage from its exploration: CheckWithCoverage), or the coverage of one design. */
 export type PoolTask =
-  | { kind: 'check'; flags: CheckFlags; job: number; maxStates: number }
+  | { kind: 'check'; flags: CheckFlags; job: number; maxStates: number; coverage?: boolean }
   | { kind: 'coverage'; machine: string; variant: string; configuration: string; maxStates?: number };
+
+/** A 'check' task's answer with `coverage`: the result, and the page's coverage of its design where its graph gives it (coverageFromCheck). */
+export interface CheckWithCoverage {
+  result: CheckResult;
+  coverage?: Omit<DesignCoverage, 'nodes'> & { nodes: string[] };
+}
 
 export type FromPoolWorker = { i: number; ok: unknown } | { i: number; error: string } | { kind: 'fatal'; message: string };
 

@@ -79,6 +79,13 @@ export function fullGraph(x: Exploration): boolean {
   return !x.symmetry && x.por === undefined && !x.limitReached && !x.stopped && x.states.length <= COVERAGE_MAX_STATES;
 }
 
+/** The page's coverage of a design from its check's exploration: when the check was of the design (the variant in its own configuration) and explored the page's graph (fullGraph); else undefined. */
+export function coverageFromCheck(spec: MachineSpec, model: Model, x: Exploration): DesignCoverage | undefined {
+  const v = spec.variants.find((w) => w.id === model.variantId);
+  if (!v || variantConfigurations(spec, v)[0] !== model.configurationId || !fullGraph(x)) return undefined;
+  return coverageOf(model, x, undefined);
+}
+
 /** Coverage of a design from its explored graph (fullGraph), e.g. the check's own exploration. */
 export function coverageOf(model: Model, x: Exploration, chart: Chart | undefined, definitions = false): DesignCoverage {
   // one xstate snapshot per distinct state value, its context swapped in: resolveState is the cost
@@ -90,7 +97,11 @@ export function coverageOf(model: Model, x: Exploration, chart: Chart | undefine
     return base.context === st.context ? base : ({ ...base, context: st.context } as AnyMachineSnapshot);
   };
   const nodes = new Set<string>();
+  // the explorer interns state values: a value object already seen is skipped without its JSON
+  const seen = new Set<unknown>();
   for (const st of x.states) {
+    if (seen.has(st.value)) continue;
+    seen.add(st.value);
     if (byValue.has(JSON.stringify(st.value))) continue;
     for (const n of (snapshot(st) as unknown as { _nodes: { id: string }[] })._nodes) nodes.add(n.id);
   }

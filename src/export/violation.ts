@@ -84,14 +84,25 @@ export function parseConfiguration(id: string): { base: string; params?: Record<
   return { base: m[1]!, params };
 }
 
-function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: number): Omit<ViolationMark, 'property' | 'kind' | 'step' | 'replayed' | 'instance'> | undefined {
-  let model: Model;
+/** The model of the last check result replayed (undefined: it cannot be built): a result's counterexamples come one after another (504 in 166 checks for npm start), its model built once. */
+let lastModel: { spec: MachineSpec; r: CheckResult; model: Model | undefined } | undefined;
+
+function modelOf(spec: MachineSpec, r: CheckResult): Model | undefined {
+  if (lastModel?.spec === spec && lastModel.r === r) return lastModel.model;
+  let model: Model | undefined;
   try {
     const { base, params } = parseConfiguration(r.configuration);
     model = spec.model(r.variant, base, params ? { params } : undefined);
   } catch {
-    return undefined;
+    model = undefined;
   }
+  lastModel = { spec, r, model };
+  return model;
+}
+
+function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: number): Omit<ViolationMark, 'property' | 'kind' | 'step' | 'replayed' | 'instance'> | undefined {
+  const model = modelOf(spec, r);
+  if (!model) return undefined;
   const index = new Map(model.events.map((e, i) => [JSON.stringify(e), i]));
   const steps = [...(p.trace ?? []), ...(p.cycle ?? [])].slice(0, step);
   const events = steps.map((s) => index.get(JSON.stringify(s.event)));

@@ -41,10 +41,16 @@ export interface EdgePath {
  */
 export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
   const nEdges = x.edges.length / 3;
-  const out: number[][] = x.states.map(() => []);
-  for (let e = 0; e < nEdges; e++) out[x.edges[3 * e]!]!.push(e);
+  const nStates = x.states.length;
+  // each state's out-edges in edge order, flat (outEdges[outStart[s] .. outStart[s + 1]])
+  const outStart = new Int32Array(nStates + 1);
+  for (let e = 0; e < nEdges; e++) outStart[x.edges[3 * e]! + 1]!++;
+  for (let s = 0; s < nStates; s++) outStart[s + 1]! += outStart[s]!;
+  const outEdges = new Int32Array(nEdges);
+  const fill = outStart.slice(0, nStates);
+  for (let e = 0; e < nEdges; e++) outEdges[fill[x.edges[3 * e]!]!++] = e;
   // the edge that first reached each state, for shortest prefixes
-  const via = new Int32Array(x.states.length).fill(-1);
+  const via = new Int32Array(nStates).fill(-1);
   for (let e = 0; e < nEdges; e++) {
     const from = x.edges[3 * e]!;
     const ev = x.edges[3 * e + 1]!;
@@ -52,19 +58,40 @@ export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
     if (via[to] === -1 && x.parent[to] === from && x.parentEvent[to] === ev) via[to] = e;
   }
   const covered = new Uint8Array(nEdges);
-  const order = Array.from({ length: nEdges }, (_, e) => e).sort((a, b) => x.depth[x.edges[3 * a]!]! - x.depth[x.edges[3 * b]!]!);
+  // the edges by their source's depth, in edge order within a depth (a stable sort, counted)
+  let deepest = 0;
+  for (let s = 0; s < nStates; s++) if (x.depth[s]! > deepest) deepest = x.depth[s]!;
+  const atDepth = new Int32Array(deepest + 2);
+  for (let e = 0; e < nEdges; e++) atDepth[x.depth[x.edges[3 * e]!]! + 1]!++;
+  for (let d = 0; d <= deepest; d++) atDepth[d + 1]! += atDepth[d]!;
+  const order = new Int32Array(nEdges);
+  for (let e = 0; e < nEdges; e++) order[atDepth[x.depth[x.edges[3 * e]!]!]!++] = e;
+  // inPath[e] === stamp: edge e is on the path being built
+  const inPath = new Int32Array(nEdges);
+  let stamp = 0;
   const paths: EdgePath[] = [];
   for (const start of order) {
     if (covered[start]) continue;
+    stamp++;
     const prefix: number[] = [];
     for (let s = x.edges[3 * start]!; x.parent[s]! >= 0; s = x.parent[s]!) prefix.push(via[s]!);
     prefix.reverse();
     const edges = [...prefix, start];
+    for (const e of edges) inPath[e] = stamp;
     let here = x.edges[3 * start + 2]!;
     while (edges.length < maxLength) {
-      const next = out[here]!.find((e) => !covered[e] && !edges.includes(e));
-      if (next === undefined) break;
+      // the first out-edge of here neither covered nor on this path
+      let next = -1;
+      for (let j = outStart[here]!; j < outStart[here + 1]!; j++) {
+        const e = outEdges[j]!;
+        if (!covered[e] && inPath[e] !== stamp) {
+          next = e;
+          break;
+        }
+      }
+      if (next < 0) break;
       edges.push(next);
+      inPath[next] = stamp;
       here = x.edges[3 * next + 2]!;
     }
     for (const e of edges) covered[e] = 1;

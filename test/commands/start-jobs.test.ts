@@ -1,0 +1,37 @@
+// npm start on worker threads (src/start.ts, check --jobs with the page's coverage handed over):
+// the workers measure each design's coverage from its check's graph, and it is the coverage the
+// page measures itself; the designs whose check reduces the graph are the ones left to the pool.
+import { describe, expect, it } from 'vitest';
+import { specs } from '../../machines/index.ts';
+import { main } from '../../src/cli.ts';
+import { plan, reducedDesigns } from '../../src/commands/check.ts';
+import { designCoverage, designKey, pageDesigns, type DesignCoverage } from '../../src/export/page.ts';
+import { pick } from '../../src/spec.ts';
+
+const comparable = (c: DesignCoverage) => ({ ...c, nodes: [...c.nodes].sort() });
+const GISA = 'kvm_s390_gisa_interrupt';
+
+describe('npm start: the page coverage from the check workers', () => {
+  it("is the page's own coverage of every design (kvm_vcpu: a check per variant, none reduced)", async () => {
+    const pageCoverage = new Map<string, DesignCoverage>();
+    let out = '';
+    const io = { out: (s: string) => void (out += s), err: () => {}, errIsTTY: false };
+    expect(await main(['check', '--machine', 'kvm_vcpu', '--jobs', '2'], io, { pageCoverage })).toBe(0);
+    const spec = pick('machine', 'test', specs, 'kvm_vcpu');
+    const designs = pageDesigns(specs).filter((d) => d.machine === 'kvm_vcpu');
+    // one coverage per variant (4, machines/vcpu), each measured by a worker from its check's graph
+    expect(designs.length).toBe(spec.variants.length);
+    expect([...pageCoverage.keys()].sort()).toEqual(designs.map((d) => designKey(d.machine, d.variant)).sort());
+    for (const d of designs) expect(comparable(pageCoverage.get(designKey(d.machine, d.variant))!), d.variant).toEqual(comparable(designCoverage(spec.model(d.variant, d.configuration), undefined)));
+    expect(out).toMatch(new RegExp(`${designs.length} checks: every result matches its expectation\\n$`));
+  });
+
+  it('leaves to the pool exactly the designs whose check is partial-order or symmetry reduced', async () => {
+    const spec = pick('machine', 'test', specs, GISA);
+    // the fine-grained kicker configurations opt in to POR (as test/commands/start.test.ts counts them)
+    const por = pageDesigns(specs).filter((d) => d.machine === GISA && spec.model(d.variant, d.configuration).por?.byDefault);
+    expect(por.length).toBeGreaterThan(3);
+    expect(reducedDesigns(await plan({ machine: GISA }, { typeCheck: false }))).toEqual(por);
+    expect(reducedDesigns(await plan({ machine: 'kvm_vcpu' }, { typeCheck: false }))).toEqual([]);
+  });
+});
