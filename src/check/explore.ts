@@ -320,7 +320,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     gFrom[gN] = a;
     gTo[gN++] = b;
   };
-  // fires the enabled events of state `i` not yet fired (done[e] = 0), recording edges
+  // fires the enabled events of state `i` not yet fired (done[e] = 0), recording the reduced graph's edges where the reduction is state-dependent
   const expandRest = (i: number, cfg: Uint8Array, context: C, ctxHead: number) => {
     for (let e = 0; e < nEvents; e++) {
       if (!isEnabled[e] || done[e]) continue;
@@ -330,7 +330,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       const to = add(next, nextContext, nextContext === context ? ctxHead : -1, i, e);
       transitions++;
       if (keepEdges) edges.push(i, e, to);
-      edge(i, to);
+      if (modal) edge(i, to);
     }
   };
   const enabledAt = (cfg: Uint8Array, context: C): number => {
@@ -465,15 +465,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       if (shown || seen || produced === 0) full = true; // C2, C3, C0
       if (full) {
         if (k < nEnabled) fullStates++;
-        for (let e = 0; e < nEvents; e++) {
-          if (!isEnabled[e] || done[e]) continue;
-          const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
-          if (!next) continue;
-          const nextContext = compiled.context as C;
-          const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
-          transitions++;
-          if (keepEdges) edges.push(head, e, to);
-        }
+        expandRest(head, cfg, context, ctxHead);
       } else ampleStates++;
       if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
       continue;
