@@ -228,7 +228,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     liveness: [WokenFromSchedule],
   },
   {
-    // issue 12 (vcpuid): CR6 masks that overlap (airq's are disjoint): several idle vcpus can qualify for one ISC, and the kicker takes the lowest vcpu_idx (symmetry.ts VCPU_ORDER_NOTE)
+    // issue 12: CR6 masks that overlap (airq's are disjoint): several idle vcpus can qualify for one ISC, and the kicker takes the lowest vcpu_idx (symmetry.ts VCPU_ORDER_NOTE)
     id: 'airq-overlap',
     description: '1 VM with 2 vcpus whose CR6 masks overlap: vcpu0 open for ISC 3, vcpu1 for ISC 3 and ISC 5, both ISCs registered; 1 adapter interruption on either ISC',
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(3), iscBit(3) | iscBit(5)], preRegistered: [3, 5], airqs: 1 },
@@ -236,7 +236,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     liveness: airqLiveness,
   },
   {
-    // issue 12 (vcpuid): the reinject of a failed TPI store kicks (kvm_s390_reinject_io_int is __inject_vm); with one vcpu nobody is idle to kick
+    // issue 12: the reinject of a failed TPI store kicks (kvm_s390_reinject_io_int is __inject_vm); with one vcpu nobody is idle to kick
     id: 'tpi-2',
     description: '1 VM with 2 vcpus, both open for ISC 3 (registered), up to 2 adapter interruptions; no SIE exit but the wait intercept and no STOSM (a vcpu that took one keeps I/O off in its PSW); it may take the second with TPI while the other is idle, and the store fails (outcome store-fails only; tpi has the others): kvm_s390_reinject_io_int -> __inject_vm sets the IPM bit again and __floating_irq_kick wakes the first idle vcpu',
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },
@@ -244,7 +244,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     liveness: airqLiveness,
   },
   {
-    // issue 12 (vcpuid): userspace chooses vcpu_id (KVM_CREATE_VCPU), KVM the dense vcpu_idx; v6.17-rc4 reads only the index
+    // issue 12: userspace chooses vcpu_id (KVM_CREATE_VCPU), KVM the dense vcpu_idx; v6.17-rc4 reads only the index
     id: 'vcpu-ids',
     description: '1 VM with 2 vcpus that userspace created with vcpu_ids 1 and 0 (vcpu_idx 0 has vcpu_id 1), vcpu0 open for ISC 5 only, vcpu1 for ISC 3 only, ISC 3 registered; 1 adapter interruption on ISC 3, the GAL handler and the kicker: which vcpu __airqs_kick_single_vcpu wakes for an idle_mask bit',
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], cr6: [iscBit(5), iscBit(3)], preRegistered: [3], airqs: 1, vcpuIds: [1, 0] },

@@ -436,7 +436,7 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['VcpuThreadStepPostcondition'],
   },
   {
-    // issue 12 (vcpuid): userspace's vcpu_id beside the creation index; configuration vcpu-ids
+    // issue 12: userspace's vcpu_id beside the creation index; configuration vcpu-ids
     id: 'idle-mask-vcpu_id-v5.14',
     description:
       'kvm->arch.idle_mask and gisa_int.kicked_mask indexed by vcpu->vcpu_id before a3e03bc1368c: __set_cpu_idle sets bit vcpu_id, and __airqs_kick_single_vcpu (for_each_set_bit(vcpu_id, idle_mask, online_vcpus); kvm_get_vcpu(kvm, vcpu_id)) and __floating_irq_kick (find_first_bit(idle_mask, online_vcpus); kvm_get_vcpu(kvm, sigcpu)) take the bit number for a vcpu_idx. With vcpu_ids {1, 0} the idle vcpu1 (vcpu_id 0, open for ISC 3) sets bit 0; the kicker looks up vcpu0 (open for ISC 5 only), passes it over, and re-arms for as long as vcpu0 runs: vcpu1 sleeps with ISC 3 pending. An id at or past online_vcpus (ids {0, 2}) is never scanned at all. Everything else as v6.17-rc4 (the later fixes 0e9ff65f455d and 9b57e9d5010b kept)',
@@ -469,7 +469,7 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['KickedNotAsleep', 'KickerStepPostcondition', 'NoLostWakeup'],
   },
   {
-    // issue 12 (vcpuid): the reinject of a failed TPI store as the kvm_vcpu machine had it until the pathsut finding; configuration tpi-2
+    // issue 12: the reinject of a failed TPI store as the kvm_vcpu machine had it until the path tests showed the kernel kicks; configuration tpi-2
     id: 'planted-tpi-reinject-without-kick',
     description:
       'planted bug: handle_tpi reinjects an interruption whose store failed with __inject_io alone, no __floating_irq_kick (kvm_s390_reinject_io_int calling __inject_io instead of __inject_vm): the IPM bit is set again but the idle vcpu is not woken. No wake-up is lost (the kicker, armed while the bit is pending, wakes it), but the step does not do what interrupt.c says',
@@ -488,7 +488,7 @@ export const systemVariants: CoreVariant[] = [
     expectedViolations: ['AdapterInterruptionLedger'],
   },
   {
-    // issue 12 (vcpuid): the coarse kicker's choice where CR6 masks overlap (configuration airq-overlap)
+    // issue 12: the coarse kicker's choice where CR6 masks overlap (configuration airq-overlap)
     id: 'planted-kick-first-idle',
     description:
       'planted bug: __airqs_kick_single_vcpu stops at the first idle vcpu with I/O enabled and kicks it without testing its gcr[6] (as __floating_irq_kick picks for software injection). With vcpu0 open for ISC 3 and vcpu1 for ISC 3 and 5, an interruption on ISC 5 while both are idle kicks vcpu0 on every expiry; vcpu0 finds nothing it may take and sleeps again, and vcpu1 sleeps with ISC 5 pending. An interruption on ISC 3 is taken either way: where the masks overlap, waking the wrong one of the vcpus open for the ISC loses nothing',

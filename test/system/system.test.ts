@@ -58,7 +58,7 @@ describe('the GISA-destroy hazard of the AQIC series', () => {
   });
 });
 
-// Issue 12 (vcpuid): userspace's vcpu_id beside KVM's vcpu_idx, overlapping CR6 masks, the reinject of a failed TPI store.
+// Issue 12: userspace's vcpu_id beside KVM's vcpu_idx, overlapping CR6 masks, the reinject of a failed TPI store.
 // The lassos and traces below were read by hand from `check --machine system --variant <v> --configuration <c>`.
 describe('issue 12: vcpu identities, overlapping CR6 masks, the reinject kick', () => {
   /** checkModel on the exploration describeVariants made for the manifest (the same model, no reduction in these configurations). */
