@@ -17,6 +17,7 @@ import { specs } from '../machines/index.ts';
 import { compile } from '../src/check/compile.ts';
 import { changedPaths, overlaps, Recorder } from '../src/check/footprint.ts';
 import { probe } from '../src/check/probe.ts';
+import { terminalComponents } from '../src/check/por-modal.ts';
 import type { Path } from '../src/spec.ts';
 import type { EventObject } from 'xstate';
 
@@ -239,44 +240,14 @@ function run(reduce: false | 'local' | 'global', measure: boolean, proviso: Prov
     depth++;
   }
   if (!scc || seen.size >= limit) break;
-  // terminal strong components (Tarjan, iterative) with no fully expanded state: expand one state fully
-  const index = new Int32Array(nodes.length).fill(-1), low = new Int32Array(nodes.length), comp = new Int32Array(nodes.length).fill(-1);
-  const onStack = new Uint8Array(nodes.length);
-  const stack: number[] = [];
-  let counter = 0, comps = 0;
-  const members: number[][] = [];
-  for (let r = 0; r < nodes.length; r++) {
-    if (index[r] !== -1) continue;
-    const call: [number, number][] = [[r, 0]];
-    index[r] = low[r] = counter++, stack.push(r), (onStack[r] = 1);
-    while (call.length) {
-      const top = call[call.length - 1]!;
-      const [v, k] = top;
-      if (k < nodes[v]!.out.length) {
-        top[1]++;
-        const w = nodes[v]!.out[k]!;
-        if (index[w] === -1) index[w] = low[w] = counter++, stack.push(w), (onStack[w] = 1), call.push([w, 0]);
-        else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
-      } else {
-        call.pop();
-        if (call.length) low[call[call.length - 1]![0]] = Math.min(low[call[call.length - 1]![0]]!, low[v]!);
-        if (low[v] === index[v]) {
-          const m: number[] = [];
-          let w: number;
-          do (w = stack.pop()!), (onStack[w] = 0), (comp[w] = comps), m.push(w);
-          while (w !== v);
-          members.push(m);
-          comps++;
-        }
-      }
-    }
-  }
+  // terminal strong components (terminalComponents, por-modal.ts) with no fully expanded state: expand one state fully
+  const start = new Int32Array(nodes.length + 1);
+  for (let v = 0; v < nodes.length; v++) start[v + 1] = start[v]! + nodes[v]!.out.length;
+  const to = Int32Array.from(nodes.flatMap((x) => x.out));
   const added: S[] = [];
   let expanded = 0;
-  for (const m of members) {
-    const c = comp[m[0]!]!;
-    const terminal = m.every((v) => nodes[v]!.out.every((w) => comp[w] === c));
-    if (!terminal || !m.some((v) => nodes[v]!.reduced)) continue;
+  for (const m of terminalComponents(nodes.length, start, to)) {
+    if (!m.some((v) => nodes[v]!.reduced)) continue;
     const v = m.find((x) => nodes[x]!.reduced)!;
     nodes[v]!.out = [];
     full--;
