@@ -204,6 +204,20 @@ export interface KvmContext {
   pv?: boolean;
   /** sie_block->eca & ECA_AIV of the VM's one vcpu thread (fine-grained pv-enable-pqap only): set with gd by kvm_s390_vcpu_setup / kvm_s390_gisa_enable, cleared by kvm_s390_gisa_disable */
   aiv?: boolean;
+  /** the vcpu KVM_CREATE_VCPU creates while the VM runs (fine-grained pv-enable-create-vcpu only; issue 12, branch vcpucreate) */
+  created?: CreatedVcpuContext;
+}
+
+/** A vcpu being created by kvm_vm_ioctl_create_vcpu (virt/kvm/kvm_main.c, arch/s390/kvm/kvm-s390.c v6.17-rc4). */
+export interface CreatedVcpuContext {
+  /** kvm->created_vcpus counts it (the first kvm->lock section of kvm_vm_ioctl_create_vcpu) */
+  counted: boolean;
+  /** sie_block->gd != 0 (kvm_arch_vcpu_create: kvm_s390_get_gisa_desc), and so ECA_AIV (kvm_s390_vcpu_setup sets it exactly when gd is; kvm_s390_gisa_disable/enable write both together) */
+  gd: boolean;
+  /** the vcpu is a protected (PV) cpu: kvm_s390_pv_create_cpu succeeded for it */
+  pvCpu: boolean;
+  /** xa_insert'ed below kvm->online_vcpus: kvm_for_each_vcpu reaches it, vcpu ioctls may run */
+  online: boolean;
 }
 
 /** struct ap_matrix_mdev (one mediated device). */

@@ -7,10 +7,10 @@ import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import type { ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { AlertListNotStranded, AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GalWalkSeesLiveGisa, GiscCallSeesGisa, GisaInitNotListed, KickerSeesLiveGisa, NoGisaUseAfterFree, NoStaleIamAfterUnregister, PvDisableReinitialisesGisa, PvEnableDisablesGisa, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { AlertListNotStranded, AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GalWalkSeesLiveGisa, GiscCallSeesGisa, GisaInitNotListed, KickerSeesLiveGisa, NoGisaUseAfterFree, NoStaleIamAfterUnregister, OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, PvDisableReinitialisesGisa, PvEnableDisablesGisa, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
 import { destroyWalker, GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
-import { kvm_s390_handle_pv_disable, kvm_s390_handle_pv_enable, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
+import { kvm_s390_handle_pv_disable, kvm_s390_handle_pv_enable, kvm_s390_handle_pv_enable_create, kvm_vm_ioctl_create_vcpu, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
 
 /** The coarse events the threads replace: the regions leave their transitions out. */
 const REPLACED = new Set(['gisa_vcpu_kicker', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'kvm_s390_gisa_destroy', 'gisa_get_ipm_or_restore_iam']);
@@ -142,6 +142,22 @@ function pvDisable() {
   });
 }
 
+/**
+ * Issue 12 (branch vcpucreate): `pv` (KVM_PV_ENABLE, its loops over the online vcpus) against `create`
+ * (KVM_CREATE_VCPU of the VM's one vcpu, step by step), one VM with its GISA enabled and no vcpu online yet.
+ */
+function pvEnableCreateVcpu() {
+  return (_params: { vms: number }, k: Kernel): FineParts => ({
+    threads: [
+      { name: 'pv', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [kvm_s390_handle_pv_enable_create(0, k)] },
+      { name: 'create', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [kvm_vm_ioctl_create_vcpu(0)] },
+    ],
+    gib: { kickers: [], omit: REPLACED, design: k.design },
+    gisa: () => ({ omit: REPLACED }),
+    initial: (c: SystemContext) => void Object.assign(c.vms[0]!, { pv: false, created: { counted: false, gd: false, pvCpu: false, online: false } }),
+  });
+}
+
 const pvSwitchConfigurations: CoreConfiguration[] = [
   {
     id: 'pv-enable-unregister',
@@ -166,6 +182,14 @@ const pvSwitchConfigurations: CoreConfiguration[] = [
     bounds: { types: [] },
     fine: pvDisable(),
     invariants: [GiscCallSeesGisa, PvDisableReinitialisesGisa],
+  },
+  {
+    id: 'pv-enable-create-vcpu',
+    description: 'fine-grained, 2 threads: KVM_PV_ENABLE on a host whose ultravisor lacks AIV (kvm_s390_handle_pv under kvm->lock: kvm_s390_pv_init_vm, kvm_s390_cpus_to_pv -> kvm_s390_gisa_disable clearing gd and ECA_AIV of each online vcpu, kvm_s390_gisa_destroy step by step, then kvm_s390_pv_create_cpu of each online vcpu) against KVM_CREATE_VCPU of the VM\'s one vcpu (kvm_vm_ioctl_create_vcpu: created_vcpus++ under kvm->lock; kvm_arch_vcpu_create reading gi->origin into gd without it; kvm_s390_vcpu_setup\'s PV test under kvm->lock; xa_insert and online_vcpus++ under kvm->lock again); nothing registered, no adapter interruption, no kicker',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0, uvAiv: false },
+    bounds: { types: [] },
+    fine: pvEnableCreateVcpu(),
+    invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, AlertMaskZeroAtDestroy],
   },
 ];
 

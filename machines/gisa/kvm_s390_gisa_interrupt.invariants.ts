@@ -1,7 +1,7 @@
 // Safety predicates of the GISA, each citing the kernel rule it encodes.
 import { FAULT, MAX_ISC } from '../context.ts';
 import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
-import { lockFree, lockPath, reported, spinlock, type KContext, type Path } from '../kthread.ts';
+import { lockFree, lockPath, mutex, reported, spinlock, type KContext, type Path } from '../kthread.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { SystemContext } from '../context.ts';
 import { GAL_AT, GisaThreadStepPostcondition } from './kvm_s390_gisa_interrupt.stepghost.ts';
@@ -515,4 +515,24 @@ export const PvDisableReinitialisesGisa = inv(
   'kvm-s390.c kvm_s390_cpus_from_pv: "Ensure that we re-enable gisa if the non-PV guest used it but the PV guest did not." (use_gisa: kvm_s390_gisa_enable -> kvm_s390_gisa_init: gi->origin set, alert.mask = 0, memset of the GISA): once KVM_PV_DISABLE has returned (the pv thread done), the GISA is enabled with IPM and IAM 0 and no alert mask (nothing here registers)',
   ({ value, context }) => (value as Record<string, unknown>).pv !== 'done' || context.vms.every((k) => k.gisa.origin && k.gisa.ipm === 0 && k.gisa.iam === 0 && k.gisa.mask === 0),
   { value: [['pv']], context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ipm'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['vms', 'length']] },
+);
+
+// Issue 12 (branch vcpucreate): KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu;
+// machines/gisa/kvm_s390_pv.threads.ts kvm_vm_ioctl_create_vcpu). Both read the created vcpu once it is online
+// and only while kvm->lock is free: every writer of its gd and PV state after it is online holds kvm->lock.
+
+const kvmLockOf = (vm: number) => mutex('kvm->lock', vm);
+
+export const OnlineVcpuGdFollowsGisa = inv(
+  'OnlineVcpuGdFollowsGisa',
+  'interrupt.c kvm_s390_gisa_disable: every vcpu\'s "eca &= ~ECA_AIV; gd = 0U" before kvm_s390_gisa_destroy (gi->origin = NULL); kvm_s390_gisa_enable: "gd = kvm_s390_get_gisa_desc(kvm)" and ECA_AIV for every vcpu after kvm_s390_gisa_init; kvm-s390.c kvm_arch_vcpu_create: "gd = kvm_s390_get_gisa_desc(vcpu->kvm)", kvm_s390_vcpu_setup: ECA_AIV "if (vcpu->arch.sie_block->gd)": whenever kvm->lock is free, an online vcpu\'s gd names the GISA (and ECA_AIV is set) exactly when gi->origin does',
+  ({ context }) => context.vms.every((k, vm) => !k.created?.online || k.created.gd === k.gisa.origin || !lockFree(context, kvmLockOf(vm))),
+  { context: [['vms', '*', 'created'], ['vms', '*', 'gisa', 'origin'], ['vms', 'length'], lockPath(kvmLockOf(0))] },
+);
+
+export const OnlineVcpuPvMatchesVm = inv(
+  'OnlineVcpuPvMatchesVm',
+  'kvm-s390.c kvm_s390_cpus_to_pv: "Convert all non-protected vCPUs in a protected VM to protected" and kvm_s390_vcpu_setup: "if (kvm_s390_pv_is_protected(vcpu->kvm)) rc = kvm_s390_pv_create_cpu(vcpu, ...)": whenever kvm->lock is free, an online vcpu is a PV cpu exactly when its VM is protected',
+  ({ context }) => context.vms.every((k, vm) => !k.created?.online || k.created.pvCpu === (k.pv === true) || !lockFree(context, kvmLockOf(vm))),
+  { context: [['vms', '*', 'created'], ['vms', '*', 'pv'], ['vms', 'length'], lockPath(kvmLockOf(0))] },
 );

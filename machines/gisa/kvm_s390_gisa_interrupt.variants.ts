@@ -1,7 +1,7 @@
 // Variants of the GISA machine with the result the checker must find.
 import { vmOf } from '../lib.ts';
 import { editFunction, named, swapStatements, type KFunction, type Step, type ThreadView } from '../kthread.ts';
-import { PV_ENABLE, RESET_WORK, destroyBeforeAivClear, disableWithoutVcpuMutex, underKvmLock } from './kvm_s390_pv.threads.ts';
+import { PV_ENABLE, RESET_WORK, destroyBeforeAivClear, disableWithoutVcpuMutex, kvm_s390_handle_pv_enable_create, underKvmLock } from './kvm_s390_pv.threads.ts';
 import { alertListLock, AQIC_ENABLE, AQIC_ENABLE_DISABLE, GAL_START, GAL_UNLINK, GAL_XCHG, galHandler, gisa_destroy, lowest } from './kvm_s390_gisa_interrupt.threads.ts';
 import { GAL_THREAD, WALKERS } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { FAULT, type SystemContext } from '../context.ts';
@@ -86,6 +86,11 @@ export const gisaVariants: CoreVariant[] = [
       // the same with two VMs' destroys: one destroy's walk holds the other VM's GISA, and unlinks it after its page is freed (13 steps)
       // or arms its timer after the other destroy's hrtimer_cancel (11 steps); the timers do not fire there
       'two-vms-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree'],
+      // issue 12 (vcpucreate), finding: kvm_vm_ioctl_create_vcpu runs kvm_arch_vcpu_create (gd = kvm_s390_get_gisa_desc, read
+      // without kvm->lock) and kvm_s390_vcpu_setup's PV test (under kvm->lock) before the vcpu is online; a KVM_PV_ENABLE in
+      // between walks the online vcpus only: the new vcpu goes online with gd naming the GISA kvm_s390_gisa_disable destroyed
+      // (20 steps), or as a non-PV cpu of a protected VM (20 steps)
+      'pv-enable-create-vcpu': ['OnlineVcpuGdFollowsGisa', 'OnlineVcpuPvMatchesVm'],
     },
   },
   {
@@ -475,6 +480,27 @@ export const gisaVariants: CoreVariant[] = [
     configurations: ['pv-enable-pqap'],
     threads: (threads) => editFunction(threads, 'pv', PV_ENABLE, destroyBeforeAivClear),
     expectedViolations: ['EcaAivImpliesGisa', 'GiscCallSeesGisa', 'DestroyedGisaHasNoAlertMask', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
+  },
+  // ---- issue 12 (branch vcpucreate): KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu) ----
+  {
+    id: 'proposed-pv-enable-busy-while-creating',
+    description:
+      'a proposed fix, not in the kernel: KVM_PV_ENABLE answers -EBUSY while a vcpu is being created (kvm->created_vcpus != online_vcpus, tested under kvm->lock, as kvm_vm_ioctl_enable_dirty_log_ring tests created_vcpus): kvm_vm_ioctl_create_vcpu counts the vcpu under kvm->lock before kvm_arch_vcpu_create reads gi->origin, so a switch either finishes before the count (the new vcpu reads the disabled GISA and sees the VM protected) or fails until the vcpu is online (and then reaches it in its loops)',
+    cite: 'proposed: arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): if (kvm->created_vcpus != atomic_read(&kvm->online_vcpus)) { r = -EBUSY; break; }',
+    configuration: 'pv-enable-create-vcpu',
+    configurations: ['pv-enable-create-vcpu'],
+    threads: (threads, k) => threads.map((t) => (t.name !== 'pv' ? t : { ...t, fns: [kvm_s390_handle_pv_enable_create(0, k, 'locked')] })),
+    expectedViolations: [],
+  },
+  {
+    id: 'planted-pv-enable-busy-check-unlocked',
+    description:
+      'planted bug: the -EBUSY test of proposed-pv-enable-busy-while-creating made before mutex_lock(&kvm->lock): the creator counts its vcpu and reads gi->origin between the test and the lock, and the switch then misses it as upstream does',
+    cite: 'planted: arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE) with the created_vcpus test before if (need_lock) mutex_lock(&kvm->lock)',
+    configuration: 'pv-enable-create-vcpu',
+    configurations: ['pv-enable-create-vcpu'],
+    threads: (threads, k) => threads.map((t) => (t.name !== 'pv' ? t : { ...t, fns: [kvm_s390_handle_pv_enable_create(0, k, 'unlocked')] })),
+    expectedViolations: ['OnlineVcpuGdFollowsGisa', 'OnlineVcpuPvMatchesVm'],
   },
   {
     // issue 11: GalWalkSeesLiveGisa's fixed variant (upstream breaks it in gal-destroy and two-vms-destroy)

@@ -47,7 +47,7 @@ type F = KFunction<C>;
 const vmIx = (t: ThreadView): number => t.ix.vm!;
 
 /** kvm->lock of VM vm (the same lock as vfio_ap's get_update_locks_for_kvm takes: machines/vfio-ap/vfio_ap_ops.threads.ts kvm_lock). */
-const kvm_lock = (vm: number): Lock => mutex('kvm->lock', vm);
+export const kvm_lock = (vm: number): Lock => mutex('kvm->lock', vm);
 /** vcpu->mutex of the VM's one vcpu: kvm_vcpu_ioctl holds it across KVM_RUN (and so across an intercept). */
 export const vcpu_mutex = (vm: number): Lock => mutex('vcpu->mutex', vm);
 /** sie_block->eca & ECA_AIV of that vcpu (KvmContext.aiv). */
@@ -275,4 +275,145 @@ export function destroyBeforeAivClear(f: F): F {
       return { ...s, next: typeof s.next === 'string' ? exit(s.next) : s.next.map((b) => ({ ...b, goto: exit(b.goto) })) };
     }),
   };
+}
+
+// ---- issue 12 (branch vcpucreate): KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu) ----
+
+/** The created vcpu's record (KvmContext.created) of VM vm. */
+const createdPath = (vm: number): Path => ['vms', vm, 'created'];
+const createdOf = (c: C, t: ThreadView) => {
+  const v = vmOf(c, vmIx(t)).created;
+  if (!v) throw new Error(`VM ${vmIx(t)} has no vcpu being created`);
+  return v;
+};
+
+export const CREATE_VCPU = 'kvm_vm_ioctl_create_vcpu';
+/** The labels the variants of pv-enable-create-vcpu edit or test. */
+export const CREATE_AT = {
+  busy: 'if (kvm->created_vcpus != online_vcpus) -EBUSY',
+  initVm: 'kvm_s390_pv_init_vm@kvm_s390_pv_set_handle',
+  gd: 'kvm_arch_vcpu_create@sie_block->gd = kvm_s390_get_gisa_desc(kvm)',
+  setupLock: 'kvm_s390_vcpu_setup@mutex_lock(kvm->lock)',
+  pvCheck: 'kvm_s390_vcpu_setup@if (kvm_s390_pv_is_protected(kvm)) kvm_s390_pv_create_cpu',
+  publish: 'xa_insert(vcpu_array); atomic_inc(online_vcpus)',
+  toPv: 'kvm_s390_cpus_to_pv@kvm_for_each_vcpu: kvm_s390_pv_create_cpu',
+} as const;
+
+/**
+ * KVM_CREATE_VCPU of one vcpu of VM vm, as far as the GISA and the PV state see it (virt/kvm/kvm_main.c
+ * kvm_vm_ioctl_create_vcpu, arch/s390/kvm/kvm-s390.c kvm_arch_vcpu_create / kvm_s390_vcpu_setup):
+ * `mutex_lock(&kvm->lock); kvm->created_vcpus++; mutex_unlock(&kvm->lock)`; kvm_arch_vcpu_create without
+ * kvm->lock: `sie_block->gd = kvm_s390_get_gisa_desc(kvm)` (reads gi->origin) and kvm_s390_vcpu_setup's
+ * `if (sie_block->gd) eca |= ECA_AIV` (one step: the sie block is the creator's own until the vcpu is online);
+ * kvm_s390_vcpu_setup's `mutex_lock(&kvm->lock); if (kvm_s390_pv_is_protected(kvm)) kvm_s390_pv_create_cpu();
+ * mutex_unlock(&kvm->lock)`; then `mutex_lock(&kvm->lock)`, the -EEXIST test, `xa_insert`, `mutex_lock(&vcpu->mutex)`,
+ * create_vcpu_fd, `atomic_inc(&kvm->online_vcpus)`, `mutex_unlock(&vcpu->mutex)` (one step: all under kvm->lock,
+ * which every reader of the vcpu's gd or PV state here holds), `mutex_unlock(&kvm->lock)`. Every allocation and
+ * the PV cpu create succeed; kvm_arch_vcpu_postcreate (epoch, SCA entry) writes nothing modelled.
+ */
+export function kvm_vm_ioctl_create_vcpu(vm: number): F {
+  const lock = kvm_lock(vm);
+  const cr = createdPath(vm);
+  return kfunction(CREATE_VCPU, 'virt/kvm/kvm_main.c kvm_vm_ioctl_create_vcpu -> arch/s390/kvm/kvm-s390.c kvm_arch_vcpu_create -> kvm_s390_vcpu_setup', [
+    acquire<C>(lock, 'write', { cite: 'kvm_main.c kvm_vm_ioctl_create_vcpu: mutex_lock(&kvm->lock); if (kvm->created_vcpus >= kvm->max_vcpus) ...', sleeps: true }),
+    {
+      at: 'kvm->created_vcpus++',
+      cite: 'kvm_main.c kvm_vm_ioctl_create_vcpu: r = kvm_arch_vcpu_precreate(kvm, id); kvm->created_vcpus++',
+      writes: [[...cr, 'counted']],
+      run: (c, t) => void (createdOf(c, t).counted = true),
+    },
+    release<C>(lock, 'write', { cite: 'kvm_main.c kvm_vm_ioctl_create_vcpu: mutex_unlock(&kvm->lock) (kvm_arch_vcpu_create runs without it)' }),
+    {
+      at: CREATE_AT.gd,
+      cite: 'kvm-s390.c kvm_arch_vcpu_create: vcpu->arch.sie_block->gd = kvm_s390_get_gisa_desc(vcpu->kvm) (gi->origin read without kvm->lock); kvm_s390_vcpu_setup: if (vcpu->arch.sie_block->gd) vcpu->arch.sie_block->eca |= ECA_AIV',
+      reads: [['vms', vm, 'gisa', 'origin']],
+      writes: [[...cr, 'gd']],
+      run: (c, t) => void (createdOf(c, t).gd = vmOf(c, vmIx(t)).gisa.origin),
+    },
+    acquire<C>(lock, 'write', { at: CREATE_AT.setupLock, cite: 'kvm-s390.c kvm_s390_vcpu_setup: mutex_lock(&vcpu->kvm->lock)', sleeps: true }),
+    {
+      at: CREATE_AT.pvCheck,
+      cite: 'kvm-s390.c kvm_s390_vcpu_setup: if (kvm_s390_pv_is_protected(vcpu->kvm)) { rc = kvm_s390_pv_create_cpu(vcpu, &uvrc, &uvrrc); ... }',
+      reads: [['vms', vm, 'pv']],
+      writes: [[...cr, 'pvCpu']],
+      run: (c, t) => {
+        if (vmOf(c, vmIx(t)).pv) createdOf(c, t).pvCpu = true;
+      },
+    },
+    release<C>(lock, 'write', { at: 'kvm_s390_vcpu_setup@mutex_unlock(kvm->lock)', cite: 'kvm-s390.c kvm_s390_vcpu_setup: mutex_unlock(&vcpu->kvm->lock)' }),
+    acquire<C>(lock, 'write', { at: 'mutex_lock(kvm->lock) again', cite: 'kvm_main.c kvm_vm_ioctl_create_vcpu: mutex_lock(&kvm->lock); if (kvm_get_vcpu_by_id(kvm, id)) -EEXIST', sleeps: true }),
+    {
+      at: CREATE_AT.publish,
+      cite: 'kvm_main.c kvm_vm_ioctl_create_vcpu: vcpu->vcpu_idx = atomic_read(&kvm->online_vcpus); xa_insert(&kvm->vcpu_array, ...); mutex_lock(&vcpu->mutex); create_vcpu_fd(vcpu); smp_wmb(); atomic_inc(&kvm->online_vcpus); mutex_unlock(&vcpu->mutex)',
+      writes: [[...cr, 'online']],
+      run: (c, t) => void (createdOf(c, t).online = true),
+    },
+    release<C>(lock, 'write', { at: 'mutex_unlock(kvm->lock) again', cite: 'kvm_main.c kvm_vm_ioctl_create_vcpu: mutex_unlock(&kvm->lock); kvm_arch_vcpu_postcreate(vcpu)' }),
+  ]);
+}
+
+/**
+ * KVM_PV_ENABLE of VM vm (ultravisor without AIV) against a vcpu being created: as kvm_s390_handle_pv_enable, with
+ * the steps the created vcpu makes visible: `kvm_s390_pv_init_vm` sets the PV handle (kvm_s390_pv_is_protected from
+ * then on); kvm_s390_gisa_disable's `kvm_for_each_vcpu` reaches the vcpu only once it is online (`eca &= ~ECA_AIV;
+ * gd = 0` under its vcpu->mutex, which is free: the creator holds it only inside its kvm->lock section); the destroy's
+ * steps; kvm_s390_cpus_to_pv's `kvm_for_each_vcpu { mutex_lock(&vcpu->mutex); kvm_s390_pv_create_cpu(); ... }` over the
+ * online vcpus (one step). `busy`: the proposed fix, KVM_PV_ENABLE answers -EBUSY while a vcpu is created
+ * (`kvm->created_vcpus != atomic_read(&kvm->online_vcpus)`), tested under kvm->lock ('locked') or, planted, before it.
+ */
+export function kvm_s390_handle_pv_enable_create(vm: number, k: Kernel, busy?: 'locked' | 'unlocked'): F {
+  const lock = kvm_lock(vm);
+  const cr = createdPath(vm);
+  const unlockKvm = pcOf(PV_ENABLE, `mutex_unlock(${lock.short})`);
+  const toPv = CREATE_AT.toPv;
+  const destroy = destroyForDisable(vm, k, toPv);
+  const firstDestroy = destroy[0]!.at;
+  const online = (c: C, t: ThreadView) => vmOf(c, vmIx(t)).created?.online === true;
+  const busyStep = (next: string, busyGoto: string): Step<C> => ({
+    at: CREATE_AT.busy,
+    cite: 'proposed: kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): if (kvm->created_vcpus != atomic_read(&kvm->online_vcpus)) { r = -EBUSY; break; } (the idiom of kvm_vm_ioctl_enable_dirty_log_ring\'s created_vcpus test)',
+    reads: [[...cr, 'counted'], [...cr, 'online']],
+    next: [{ if: named('created_vcpus != online_vcpus: -EBUSY', (c: C, t) => { const v = vmOf(c, vmIx(t)).created; return !!v && v.counted && !v.online; }), goto: busyGoto }, { goto: next }],
+  });
+  const acq = acquire<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_lock(&kvm->lock)', sleeps: true });
+  const acqPc = pcOf(PV_ENABLE, acq.at);
+  return kfunction(PV_ENABLE, 'arch/s390/kvm/kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE) -> kvm_s390_pv_init_vm, kvm_s390_cpus_to_pv -> interrupt.c kvm_s390_gisa_disable', [
+    ...(busy === 'unlocked' ? [busyStep(acqPc, 'return')] : []),
+    acq,
+    ...(busy === 'locked' ? [busyStep(CREATE_AT.initVm, unlockKvm)] : []),
+    {
+      at: CREATE_AT.initVm,
+      cite: 'kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): r = kvm_s390_pv_init_vm(kvm, &cmd->rc, &cmd->rrc) (pv.c: kvm_s390_pv_set_handle: kvm_s390_pv_is_protected from now on)',
+      writes: [['vms', vm, 'pv']],
+      run: (c, t) => void (vmOf(c, vmIx(t)).pv = true),
+    },
+    {
+      at: 'kvm_s390_gisa_disable@if (!gi->origin)',
+      cite: 'kvm-s390.c kvm_s390_cpus_to_pv: if (!uv_has_feature(BIT_UV_FEAT_AIV)) kvm_s390_gisa_disable(kvm); interrupt.c kvm_s390_gisa_disable: if (!gi->origin) return; kvm_for_each_vcpu (up to online_vcpus)',
+      reads: [['vms', vm, 'gisa', 'origin'], [...cr, 'online']],
+      next: [
+        { if: named('!gi->origin', (c: C, t) => !vmOf(c, vmIx(t)).gisa.origin), goto: toPv },
+        { if: named('kvm_for_each_vcpu: online', online), goto: PV_AT.aivClear },
+        { goto: firstDestroy },
+      ],
+    },
+    {
+      at: PV_AT.aivClear,
+      cite: 'interrupt.c kvm_s390_gisa_disable: mutex_lock(&vcpu->mutex); vcpu->arch.sie_block->eca &= ~ECA_AIV; vcpu->arch.sie_block->gd = 0U; mutex_unlock(&vcpu->mutex)',
+      writes: [[...cr, 'gd']],
+      run: (c, t) => void (createdOf(c, t).gd = false),
+      next: firstDestroy,
+    },
+    ...destroy,
+    {
+      at: toPv,
+      cite: 'kvm-s390.c kvm_s390_cpus_to_pv: kvm_for_each_vcpu(i, vcpu, kvm) { mutex_lock(&vcpu->mutex); r = kvm_s390_pv_create_cpu(vcpu, rc, rrc); mutex_unlock(&vcpu->mutex); }',
+      reads: [[...cr, 'online']],
+      writes: [[...cr, 'pvCpu']],
+      run: (c, t) => {
+        if (online(c, t)) createdOf(c, t).pvCpu = true;
+      },
+    },
+    release<C>(lock, 'write', { cite: 'kvm-s390.c kvm_s390_handle_pv: if (need_lock) mutex_unlock(&kvm->lock)' }),
+  ]);
 }
