@@ -69,6 +69,12 @@ export const F = {
   apIrq: 'AP irq_enabled',
   apGisc: 'AP aqic_gisa.gisc',
   apGisa: 'AP aqic_gisa.gisa',
+  gd: 'sie_block->gd',
+  ecaAiv: 'sie_block->eca ECA_AIV',
+  pvCpu: 'vcpu PV handles',
+  pvVm: 'kvm->arch.pv.handle (kvm_s390_pv_is_protected)',
+  onlineVcpus: 'kvm->online_vcpus',
+  createdVcpus: 'kvm->created_vcpus',
 } as const;
 
 /**
@@ -108,6 +114,13 @@ export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'queues.irq': [F.apIrq],
   'queues.hwIsc': [F.apGisc],
   'queues.hwGisa': [F.apGisa],
+  // optional fields of the fine-grained PV configurations (absent from the coarse context)
+  'vms.pv': [F.pvVm],
+  'vms.aiv': [F.ecaAiv, F.gd],
+  'vms.created.counted': [F.createdVcpus],
+  'vms.created.gd': [F.gd, F.ecaAiv],
+  'vms.created.pvCpu': [F.pvCpu],
+  'vms.created.online': [F.onlineVcpus],
   // region states that stand for kernel state
   'state vcpu (stopped, outside_sie, in_sie, idle.halted, idle.woken)': [F.stopped, F.inSie, F.vcpuTask],
   'state kvm (alive, kvm_destroy_vm steps, freed)': [F.users, F.origin, F.sie2, F.kvmStruct],

@@ -9,6 +9,7 @@ import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { NO_AIV, PV_SWITCH, ZPCI, gibAudit } from './kvm_s390_gib.audit.ts';
 import { GAL_FIRST, GAL_START, GAL_UNLINK, GAL_XCHG } from './kvm_s390_gisa_interrupt.threads.ts';
 import { pvSwitchAudit } from './kvm_s390_pv.threads.audit.ts';
+import { createVcpuAudit } from './kvm_vm_ioctl_create_vcpu.threads.audit.ts';
 
 /** The steps of the fine-grained configurations (kvm_s390_gisa_interrupt.threads.ts), by the C they execute. */
 const KICKER = {
@@ -363,7 +364,7 @@ function entries(fine: FineSteps) {
 }
 
 /** The GISA machine has the GIB region too: its audit is the GIB's and its own, merged. */
-export const gisaAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: true, gal: true }), pvSwitchAudit], {
+export const gisaAudit: KernelAudit = composeAudits([gibAudit, own({ kicker: true, driver: true, gal: true }), pvSwitchAudit, createVcpuAudit], {
   machine: 'kvm_s390_gisa_interrupt',
   pinned: PINNED_AUDIT,
   envOnly: new Set(),
