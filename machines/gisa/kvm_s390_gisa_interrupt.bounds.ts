@@ -5,7 +5,7 @@
 import type { FineParts } from '../system/system.machine.ts';
 import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
-import type { ThreadDef } from '../kthread.ts';
+import type { KFunction, ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
 import { AlertListNotStranded, AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GalWalkSeesLiveGisa, GiscCallSeesGisa, GisaInitNotListed, KickerSeesLiveGisa, NoGisaUseAfterFree, NoStaleIamAfterUnregister, OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, PvDisableReinitialisesGisa, PvEnableDisablesGisa, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
@@ -146,11 +146,14 @@ function pvDisable() {
  * Issue 12 (branch vcpucreate): `pv` (KVM_PV_ENABLE, its loops over the online vcpus) against `create`
  * (KVM_CREATE_VCPU of the VM's one vcpu, step by step), one VM with its GISA enabled and no vcpu online yet.
  */
-function pvEnableCreateVcpu() {
+function pvEnableCreateVcpu(serialised = false) {
+  // serialised: the VMM issues the two ioctls one after the other (QEMU holds the BQL across both): each starts only while the other is idle or done
+  const first = (f: KFunction<SystemContext>, other: string): KFunction<SystemContext> =>
+    serialised ? { ...f, steps: f.steps.map((s, i) => (i ? s : { ...s, waitsFor: [other] })) } : f;
   return (_params: { vms: number }, k: Kernel): FineParts => ({
     threads: [
-      { name: 'pv', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [kvm_s390_handle_pv_enable_create(0, k)] },
-      { name: 'create', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [kvm_vm_ioctl_create_vcpu(0)] },
+      { name: 'pv', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [first(kvm_s390_handle_pv_enable_create(0, k), 'create')] },
+      { name: 'create', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [first(kvm_vm_ioctl_create_vcpu(0), 'pv')] },
     ],
     gib: { kickers: [], omit: REPLACED, design: k.design },
     gisa: () => ({ omit: REPLACED }),
@@ -189,6 +192,15 @@ const pvSwitchConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0, uvAiv: false },
     bounds: { types: [] },
     fine: pvEnableCreateVcpu(),
+    invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, AlertMaskZeroAtDestroy],
+  },
+  {
+    // issue 12 (vcpucreate): upstream's finding in pv-enable-create-vcpu hides every mutant of the two ioctls; here upstream holds
+    id: 'pv-enable-create-vcpu-serialised',
+    description: 'as pv-enable-create-vcpu, but the VMM issues KVM_CREATE_VCPU and KVM_PV_ENABLE one after the other, in either order (QEMU creates vcpus and switches to PV under the BQL): the switch reaches the online vcpu (gd cleared, a PV cpu made), or the vcpu created after it reads the disabled GISA and makes itself a PV cpu',
+    params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0, uvAiv: false },
+    bounds: { types: [] },
+    fine: pvEnableCreateVcpu(true),
     invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, AlertMaskZeroAtDestroy],
   },
 ];

@@ -91,6 +91,8 @@ export const gisaVariants: CoreVariant[] = [
       // between walks the online vcpus only: the new vcpu goes online with gd naming the GISA kvm_s390_gisa_disable destroyed
       // (20 steps), or as a non-PV cpu of a protected VM (20 steps)
       'pv-enable-create-vcpu': ['OnlineVcpuGdFollowsGisa', 'OnlineVcpuPvMatchesVm'],
+      // the two ioctls one after the other: the switch's loops reach the online vcpu, or the vcpu reads the disabled GISA and the protected VM
+      'pv-enable-create-vcpu-serialised': [],
     },
   },
   {
