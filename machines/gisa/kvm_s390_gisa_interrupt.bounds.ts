@@ -7,7 +7,7 @@ import type { CoreConfiguration } from '../system/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import type { KFunction, ThreadDef } from '../kthread.ts';
 import type { SystemContext } from '../context.ts';
-import { AlertListNotStranded, AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GalWalkSeesLiveGisa, GiscCallSeesGisa, GisaInitNotListed, KickerSeesLiveGisa, NoGisaUseAfterFree, NoStaleIamAfterUnregister, OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, PvDisableReinitialisesGisa, PvEnableDisablesGisa, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
+import { AlertListNotStranded, AlertMaskZeroAtDestroy, EcaAivImpliesGisa, GalWalkSeesLiveGisa, GiscCallSeesGisa, GisaInitNotListed, KickerSeesLiveGisa, NoGisaUseAfterFree, NoStaleIamAfterUnregister, CreateVcpuReturnsOnline, OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, ProtectedVmWithoutUvAivHasNoGisa, PvDisableReinitialisesGisa, PvEnableDisablesGisa, RegisteredIscAlerts } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { aqicDriver, galHandler, gisa_destroy, gisaVcpuKicker, gisc_unregister } from './kvm_s390_gisa_interrupt.threads.ts';
 import { destroyWalker, GAL_THREAD } from './kvm_s390_gisa_interrupt.invariants.ts';
 import { kvm_s390_handle_pv_disable, kvm_s390_handle_pv_enable, kvm_s390_handle_pv_enable_create, kvm_vm_ioctl_create_vcpu, kvmRunPqap, resetWorkUnregister } from './kvm_s390_pv.threads.ts';
@@ -192,7 +192,7 @@ const pvSwitchConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0, uvAiv: false },
     bounds: { types: [] },
     fine: pvEnableCreateVcpu(),
-    invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, AlertMaskZeroAtDestroy],
+    invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, CreateVcpuReturnsOnline, ProtectedVmWithoutUvAivHasNoGisa, AlertMaskZeroAtDestroy],
   },
   {
     // issue 12 (vcpucreate): upstream's finding in pv-enable-create-vcpu hides every mutant of the two ioctls; here upstream holds
@@ -201,7 +201,7 @@ const pvSwitchConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0, uvAiv: false },
     bounds: { types: [] },
     fine: pvEnableCreateVcpu(true),
-    invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, AlertMaskZeroAtDestroy],
+    invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, CreateVcpuReturnsOnline, ProtectedVmWithoutUvAivHasNoGisa, AlertMaskZeroAtDestroy],
   },
 ];
 

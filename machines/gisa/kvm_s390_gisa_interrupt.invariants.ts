@@ -536,3 +536,17 @@ export const OnlineVcpuPvMatchesVm = inv(
   ({ context }) => context.vms.every((k, vm) => !k.created?.online || k.created.pvCpu === (k.pv === true) || !lockFree(context, kvmLockOf(vm))),
   { context: [['vms', '*', 'created'], ['vms', '*', 'pv'], ['vms', 'length'], lockPath(kvmLockOf(0))] },
 );
+
+export const CreateVcpuReturnsOnline = inv(
+  'CreateVcpuReturnsOnline',
+  'kvm_main.c kvm_vm_ioctl_create_vcpu: "Now it\'s all set up, let userspace reach it" (xa_insert, then atomic_inc(&kvm->online_vcpus) before the vcpu fd is returned): once KVM_CREATE_VCPU has returned (the create thread done), its vcpu is online',
+  ({ value, context }) => (value as Record<string, unknown>).create !== 'done' || context.vms.every((k) => !k.created || k.created.online),
+  { value: [['create']], context: [['vms', '*', 'created'], ['vms', 'length']] },
+);
+
+export const ProtectedVmWithoutUvAivHasNoGisa = inv(
+  'ProtectedVmWithoutUvAivHasNoGisa',
+  'kvm-s390.c kvm_s390_cpus_to_pv: "Disable the GISA if the ultravisor does not support AIV." (kvm_s390_gisa_disable, under kvm->lock with the PV handle set): whenever kvm->lock is free, a protected VM on a host whose ultravisor lacks AIV has gi->origin NULL',
+  ({ context }) => (context.params.uvAiv ?? true) || context.vms.every((k, vm) => k.pv !== true || !k.gisa.origin || !lockFree(context, kvmLockOf(vm))),
+  { context: [['vms', '*', 'pv'], ['vms', '*', 'gisa', 'origin'], ['vms', 'length'], lockPath(kvmLockOf(0))] },
+);
