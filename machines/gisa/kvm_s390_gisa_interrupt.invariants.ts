@@ -548,5 +548,5 @@ export const ProtectedVmWithoutUvAivHasNoGisa = inv(
   'ProtectedVmWithoutUvAivHasNoGisa',
   'kvm-s390.c kvm_s390_cpus_to_pv: "Disable the GISA if the ultravisor does not support AIV." (kvm_s390_gisa_disable, under kvm->lock with the PV handle set): whenever kvm->lock is free, a protected VM on a host whose ultravisor lacks AIV has gi->origin NULL',
   ({ context }) => (context.params.uvAiv ?? true) || context.vms.every((k, vm) => k.pv !== true || !k.gisa.origin || !lockFree(context, kvmLockOf(vm))),
-  { context: [['vms', '*', 'pv'], ['vms', '*', 'gisa', 'origin'], ['vms', 'length'], lockPath(kvmLockOf(0))] },
+  { context: [['params', 'uvAiv'], ['vms', '*', 'pv'], ['vms', '*', 'gisa', 'origin'], ['vms', 'length'], lockPath(kvmLockOf(0))] },
 );

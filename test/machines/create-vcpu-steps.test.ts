@@ -26,6 +26,8 @@ const CASES: [variant: string, expected: Record<string, number>][] = [
   ['proposed-pv-enable-busy-while-creating', {}],
   ['planted-pv-enable-busy-check-unlocked', { OnlineVcpuGdFollowsGisa: 21, OnlineVcpuPvMatchesVm: 21 }],
 ];
+// the two ioctls one after the other (QEMU's BQL): 1 + 20 + 20 states, both orders and nothing else, every property holds
+const SERIALISED = 'pv-enable-create-vcpu-serialised';
 
 describe('KVM_CREATE_VCPU against KVM_PV_ENABLE, statement by statement', () => {
   const results = new Map(CASES.map(([v]) => [v, checkModel(gisa.model(v, C))]));
@@ -37,6 +39,13 @@ describe('KVM_CREATE_VCPU against KVM_PV_ENABLE, statement by statement', () => 
       expect(r.matches).toBe(true);
     });
   }
+
+  it(`upstream in ${SERIALISED}: both orders, no interleaving, every property holds`, () => {
+    const r = checkModel(gisa.model('upstream', SERIALISED));
+    expect(violated(r)).toEqual({});
+    expect(r.matches).toBe(true);
+    expect(r.states).toBe(41);
+  });
 
   it('upstream finding: gd read before gi->origin = NULL, the switch\'s loops run before the vcpu is online', () => {
     const t = traceOf(results.get('upstream')!, 'OnlineVcpuGdFollowsGisa');
