@@ -9,8 +9,8 @@
 // other, or both are enabled and the two orders do not reach the same state; the necessary
 // enabling set of a disabled transition the transitions seen to enable it (the last step before
 // it is enabled); visible to an invariant a transition seen to change its value. Exact for that
-// graph, so no declaration at event@mode granularity can do better with this algorithm (it is a
-// bound, not a sound reduction of other configurations). `--oracle-declared deps` or `nes` puts
+// graph: declarations at event@mode granularity give at best these relations (up to necessary
+// enabling sets chosen per state); a bound, not a sound reduction of other configurations. `--oracle-declared deps` or `nes` puts
 // one declared relation back (which of the two costs the reduction).
 // Usage: nice npx tsx bench/por-modal.ts --vms 1 --vcpus 1 --queues 1 [--variant V] [--configuration C] [--verify] [--no-full] [--oracle [--oracle-declared deps|nes]]
 import type { Model } from '../src/spec.ts';
