@@ -18,7 +18,9 @@
 //    what the invariant reads), every transition visible to that invariant (Valmari's V per
 //    invariant, as src/check/por.ts argues for invariants);
 //  - a disabled e@m in T: every transition writing what e's current mode reads (D1 for
-//    disabled transitions: none outside T can enable it).
+//    disabled transitions: none outside T can enable it); of a writer w whose mode only what
+//    that set covers decides, only w in its current mode (the first write to the set comes
+//    before any change of w's mode: FirstWriters).
 // The explored set is the enabled events in T. Cycle proviso: not the breadth-first C3 of
 // por.ts (an ample successor stored before: expand all), which on the coarse guest's cyclic
 // objects (a vcpu's run loop, a queue's enable/disable) expands nearly every state, but
@@ -51,8 +53,6 @@ export interface ModalTables {
   words: number;
   /** Per transition: the transitions dependent on it, with those visible to the same non-stable invariant. */
   depsV: Uint32Array[];
-  /** Per transition: the transitions dependent on it. */
-  deps: Uint32Array[];
   /** Per transition: the transitions that can first write what its enabledness depends on (its necessary enabling set when disabled). */
   writersOfReads: FirstWriters[];
   /** Event index of each transition. */
@@ -185,7 +185,7 @@ export function modalTables(model: Model, fp: StateFootprints<unknown>, compiled
       const d = decidesOf[e]!;
       return firstWriters(d, (t) => writes[t]!.some((w) => d.some((q) => overlaps(w, q))));
     });
-    return { fp, base, count, n, words, depsV, deps, writersOfReads, eventOf, chains, regionWriters, modeWriters };
+    return { fp, base, count, n, words, depsV, writersOfReads, eventOf, chains, regionWriters, modeWriters };
   };
   const depsV = deps.map((d) => d.slice());
   invReads.forEach((_, k) => {
@@ -220,14 +220,12 @@ export interface ModalScratch {
   /** The first writers of the necessary enabling sets considered, in the current modes. */
   nesA: Uint32Array;
   nesB: Uint32Array;
-  /** The mode of each event in the current state. */
-  mode: Int32Array;
   /** The enabled transitions of the state (each enabled event in its current mode). */
   en: Uint32Array;
 }
 
 export function modalScratch(t: ModalTables): ModalScratch {
-  return { s: new Uint32Array(t.words), best: new Uint32Array(t.words), work: new Int32Array(t.n + 1), added: new Uint8Array(t.eventOf.length), nes: new Uint32Array(t.words), nesA: new Uint32Array(t.words), nesB: new Uint32Array(t.words), mode: new Int32Array(t.eventOf.length), en: new Uint32Array(t.words) };
+  return { s: new Uint32Array(t.words), best: new Uint32Array(t.words), work: new Int32Array(t.n + 1), added: new Uint8Array(t.eventOf.length), nes: new Uint32Array(t.words), nesA: new Uint32Array(t.words), nesB: new Uint32Array(t.words), en: new Uint32Array(t.words) };
 }
 
 /**
