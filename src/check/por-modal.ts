@@ -18,7 +18,9 @@
 //    what the invariant reads), every transition visible to that invariant (Valmari's V per
 //    invariant, as src/check/por.ts argues for invariants);
 //  - a disabled e@m in T: every transition writing what e's current mode reads (D1 for
-//    disabled transitions: none outside T can enable it).
+//    disabled transitions: none outside T can enable it); of a writer w whose mode only what
+//    that set covers decides, only w in its current mode (the first write to the set comes
+//    before any change of w's mode: FirstWriters).
 // The explored set is the enabled events in T. Cycle proviso: not the breadth-first C3 of
 // por.ts (an ample successor stored before: expand all), which on the coarse guest's cyclic
 // objects (a vcpu's run loop, a queue's enable/disable) expands nearly every state, but
@@ -51,16 +53,28 @@ export interface ModalTables {
   words: number;
   /** Per transition: the transitions dependent on it, with those visible to the same non-stable invariant. */
   depsV: Uint32Array[];
-  /** Per transition: the transitions writing what its enabledness depends on (its necessary enabling set when disabled). */
-  writersOfReads: Uint32Array[];
+  /** Per transition: the transitions that can first write what its enabledness depends on (its necessary enabling set when disabled). */
+  writersOfReads: FirstWriters[];
   /** Event index of each transition. */
   eventOf: Int32Array;
   /** Per event: the source chains (slot, child pairs) of the machine transitions it may take. */
   chains: number[][][];
   /** Per encoding slot: the transitions (e@m) writing its region. */
   regionWriters: Uint32Array[];
-  /** Per event: the transitions writing what decides its mode. */
-  modeWriters: Uint32Array[];
+  /** Per event: the transitions that can first write what decides its mode. */
+  modeWriters: FirstWriters[];
+}
+
+/**
+ * The transitions that can be the first on a path to write a set X of paths: every w@m writing
+ * X, except that where what decides w's mode lies inside X (X covers every path of
+ * `decides(w)`), w keeps its current mode until that first write, so only w in its current
+ * mode can be it (`dynamic`: such events w, with the mask of their modes that write X).
+ */
+export interface FirstWriters {
+  fixed: Uint32Array;
+  dynamic: Int32Array;
+  masks: Int32Array;
 }
 
 /** The transitions of the reduction (an event in each of its modes), their dependence and visibility. */
@@ -130,8 +144,23 @@ export function modalTables(model: Model, fp: StateFootprints<unknown>, compiled
   const Wwide = wIx.map(wide);
   const words = Math.max(1, Math.ceil(n / 32));
   const deps = Array.from({ length: n }, () => new Uint32Array(words));
-  const writersOfReads = Array.from({ length: n }, () => new Uint32Array(words));
   const E = eIx.map(bits);
+  const enablesPaths = eIx.map((ix) => ix.map((i) => atoms[i]!));
+  const decidesOf = events.map((e) => fp.decides(e));
+  // what some transition writes (what none writes never changes: X need not cover it)
+  const written = (p: Path) => writes.some((ws) => ws.some((w) => overlaps(w, p)));
+  // the first writers of X: each w@m writing X (`writesX`), w in its current mode only where X covers decides(w)
+  const firstWriters = (X: readonly Path[], writesX: (t: number) => boolean): FirstWriters => {
+    const fixed = new Uint32Array(words);
+    const dyn: number[] = [], masks: number[] = [];
+    events.forEach((_, w) => {
+      const inside = count[w]! > 1 && count[w]! <= 31 && decidesOf[w]!.every((p) => covered(p, X) || !written(p));
+      let mask = 0;
+      for (let m = 0; m < count[w]!; m++) if (writesX(base[w]! + m)) (inside ? (mask |= 1 << m) : set(fixed, base[w]! + m));
+      if (mask) dyn.push(w), masks.push(mask);
+    });
+    return { fixed, dynamic: Int32Array.from(dyn), masks: Int32Array.from(masks) };
+  };
   for (let a = 0; a < n; a++) {
     for (let b = 0; b < n; b++) {
       // b writes what a reads or writes (reads include the writes)
@@ -139,9 +168,9 @@ export function modalTables(model: Model, fp: StateFootprints<unknown>, compiled
         set(deps[a]!, b);
         set(deps[b]!, a);
       }
-      if (meets(Wwide[b]!, E[a]!)) set(writersOfReads[a]!, b);
     }
   }
+  const writersOfReads = E.map((ea, a) => firstWriters(enablesPaths[a]!, (b) => meets(Wwide[b]!, ea)));
   const finish = (): ModalTables => {
     const regions = slotRegions(compiled);
     const byType = new Map<string, number[]>();
@@ -152,11 +181,9 @@ export function modalTables(model: Model, fp: StateFootprints<unknown>, compiled
       for (let t = 0; t < n; t++) if (writes[t]!.some((w) => overlaps(w, r))) set(b, t);
       return b;
     });
-    const modeWriters = events.map((e) => {
-      const d = fp.decides(e);
-      const b = new Uint32Array(words);
-      for (let t = 0; t < n; t++) if (writes[t]!.some((w) => d.some((q) => overlaps(w, q)))) set(b, t);
-      return b;
+    const modeWriters = events.map((_, e) => {
+      const d = decidesOf[e]!;
+      return firstWriters(d, (t) => writes[t]!.some((w) => d.some((q) => overlaps(w, q))));
     });
     return { fp, base, count, n, words, depsV, writersOfReads, eventOf, chains, regionWriters, modeWriters };
   };
@@ -190,12 +217,15 @@ export interface ModalScratch {
   work: Int32Array;
   added: Uint8Array;
   nes: Uint32Array;
+  /** The first writers of the necessary enabling sets considered, in the current modes. */
+  nesA: Uint32Array;
+  nesB: Uint32Array;
   /** The enabled transitions of the state (each enabled event in its current mode). */
   en: Uint32Array;
 }
 
 export function modalScratch(t: ModalTables): ModalScratch {
-  return { s: new Uint32Array(t.words), best: new Uint32Array(t.words), work: new Int32Array(t.n + 1), added: new Uint8Array(t.eventOf.length), nes: new Uint32Array(t.words), en: new Uint32Array(t.words) };
+  return { s: new Uint32Array(t.words), best: new Uint32Array(t.words), work: new Int32Array(t.n + 1), added: new Uint8Array(t.eventOf.length), nes: new Uint32Array(t.words), nesA: new Uint32Array(t.words), nesB: new Uint32Array(t.words), en: new Uint32Array(t.words) };
 }
 
 /**
@@ -226,7 +256,7 @@ export function modalAmple(t: ModalTables, cfg: Uint8Array, enabled: Uint8Array,
       const x = work[--top]!;
       const e = t.eventOf[x]!;
       const cur = t.base[e]! + mode[e]!;
-      const add = enabled[e] && x === cur ? t.depsV[x]! : necessary(t, cfg, e, x, cur, !!enabled[e], sc);
+      const add = enabled[e] && x === cur ? t.depsV[x]! : necessary(t, cfg, mode, e, x, cur, !!enabled[e], sc);
       for (let w = 0; w < t.words; w++) {
         let fresh = add[w]! & ~s[w]!;
         if (!fresh) continue;
@@ -267,18 +297,18 @@ export function modalAmple(t: ModalTables, cfg: Uint8Array, enabled: Uint8Array,
  *    choice when e itself is enabled);
  *  - e is disabled: the transitions writing what e's enabledness depends on in mode `cur`.
  */
-export function necessary(t: ModalTables, cfg: Uint8Array, e: number, x: number, cur: number, eEnabled: boolean, sc: ModalScratch): Uint32Array {
+export function necessary(t: ModalTables, cfg: Uint8Array, mode: Int32Array, e: number, x: number, cur: number, eEnabled: boolean, sc: ModalScratch): Uint32Array {
   const { nes: out, s, en } = sc;
   const cost = (b: Uint32Array) => {
     let c = 0;
     for (let w = 0; w < t.words; w++) c += popcount(b[w]! & en[w]! & ~s[w]!);
     return c;
   };
-  if (eEnabled) return t.modeWriters[e]!; // x !== cur: only a change of mode enables it
-  let best = t.writersOfReads[cur]!;
+  if (eEnabled) return current(t, t.modeWriters[e]!, mode, sc.nesA); // x !== cur: only a change of mode enables it
+  let best = current(t, t.writersOfReads[cur]!, mode, sc.nesA);
   let bestCost = cost(best);
   if (bestCost && x !== cur) {
-    const m = t.modeWriters[e]!;
+    const m = current(t, t.modeWriters[e]!, mode, sc.nesB);
     const c = cost(m);
     if (c < bestCost) (best = m), (bestCost = c);
   }
@@ -296,6 +326,20 @@ export function necessary(t: ModalTables, cfg: Uint8Array, e: number, x: number,
     if (valid && cost(out) < bestCost) best = out;
   }
   return best;
+}
+
+/** The first writers `f` in the state whose events are in modes `mode`, written to `out`. */
+function current(t: ModalTables, f: FirstWriters, mode: Int32Array, out: Uint32Array): Uint32Array {
+  out.set(f.fixed);
+  for (let k = 0; k < f.dynamic.length; k++) {
+    const w = f.dynamic[k]!;
+    const m = mode[w]!;
+    if (f.masks[k]! & (1 << m)) {
+      const y = t.base[w]! + m;
+      out[y >>> 5]! |= 1 << (y & 31);
+    }
+  }
+  return out;
 }
 
 function popcount(v: number): number {

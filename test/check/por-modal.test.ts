@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { compile } from '../../src/check/compile.ts';
 import { explore } from '../../src/check/explore.ts';
-import { StateFootprintError, terminalComponents, verifyStateFootprints } from '../../src/check/por-modal.ts';
+import { modalTables, StateFootprintError, terminalComponents, verifyStateFootprints } from '../../src/check/por-modal.ts';
 import type { Model } from '../../src/spec.ts';
 
 const system = specs.find((s) => s.id === 'system')!;
@@ -52,6 +52,26 @@ describe('state-dependent footprints of the coarse composed guest', () => {
     // the three the README's variant table names for upstream in default, besides CleanTeardownReachable (liveness)
     expect([...full.violations.keys()].sort()).toEqual(['AlertMaskZeroAtDestroy', 'EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs']);
     expect([...red.violations.keys()].sort()).toEqual([...full.violations.keys()].sort());
+  });
+});
+
+describe('necessary enabling sets over modes', () => {
+  it('take only the current mode of a writer whose mode is decided by what the set is about', () => {
+    const t = modalTables(leak, leak.stateFootprints!, compile(leak.machine));
+    const ix = (type: string) => leak.events.findIndex((e) => e.type === type);
+    const remove = ix('vfio_ap_mdev_remove_queue'), close = ix('vfio_ap_mdev_close_device'), open = ix('vfio_ap_mdev_open_device');
+    const has = (b: Uint32Array, i: number) => ((b[i >>> 5]! >>> (i & 31)) & 1) === 1;
+    const modes = (e: number) => Array.from({ length: t.count[e]! }, (_, m) => t.base[e]! + m);
+    // what decides the queue removal's mode (matrix_mdev->kvm, the hook) is what decides the close's
+    // (system.footprints.ts byMdev), and the close writes it in each of its 4 modes (1 VM: (1 + 1)^2):
+    // only the close in its current mode can be the first to change it
+    const w = t.modeWriters[remove]!;
+    expect(t.count[close]).toBe(4);
+    expect(modes(close).some((x) => has(w.fixed, x))).toBe(false);
+    expect([...w.dynamic]).toContain(close);
+    expect(w.masks[[...w.dynamic].indexOf(close)]).toBe(0b1111);
+    // the open has one mode: it is there as it is
+    expect(has(w.fixed, t.base[open]!)).toBe(true);
   });
 });
 
