@@ -163,8 +163,8 @@ const PAIRS: ReadonlySet<string> = new Set<string>([]);
 /**
  * The suites whose refusal probes tell states apart by the observation (PathSuite.probeByObservation): the vfio-ap
  * ones, whose per-object regions show neither the assignment of a removed queue nor the VM the mdev is open for
- * (measured 2026-12-05, branch apsurv: their probes grow from 1,117 to 5,077 and from 4,695 to 28,767 steps; a PQAP
- * for a queue removed after its assignment is probed only so).
+ * (measured 2026-12-05, branch apsurv: main's 11 vfio_ap_queue and ap_matrix_mdev suites grow from 18,544 to 57,718
+ * steps, paths and probes; a PQAP for a queue removed after its assignment is probed only so).
  */
 const PROBE_BY_OBSERVATION = (key: string): boolean => /^(vfio_ap_queue|ap_matrix_mdev)\/|^system\/aqic-v4\/teardown$/.test(key);
 
