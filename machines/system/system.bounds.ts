@@ -268,6 +268,17 @@ export const systemConfigurations: CoreConfiguration[] = [
     symmetry: true,
   },
   {
+    // issue 14 (apsurv): aqic-v4's release through the NULL matrix_mdev->kvm that kvm_destroy_devices' group notifier left, and
+    // the hook it leaves on the freed VM, on the smallest guest that reaches them (default's aqic-v4 path suite would be 43,000 paths)
+    id: 'teardown',
+    description: '1 VM with 1 vcpu, 1 AP queue on the mdev, guest ISC 3, ap_aqic NORMAL only; the vcpu enters and leaves SIE (where it issues PQAP), QEMU assigns, opens and closes the mdev and closes the VM fd at any time, and the VM is torn down; no interruptions, no GIB, no FLIC',
+    params: { vms: 1, vcpus: 1, queues: 1, iscs: [3] },
+    bounds: {
+      types: ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run', ...TEARDOWN, 'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_close_device', 'PQAP_AQIC'],
+      outcomes: ['NORMAL'],
+    },
+  },
+  {
     id: 'pqap-close',
     description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap through kvm->arch.crypto.pqap_hook into vfio_ap handle_pqap: queue lookup, vfio_ap_irq_enable with NIB pin and kvm_s390_gisc_register) against QEMU closing the mdev (vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm: hook cleared, queues reset, kvm_put_kvm); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; the locks of the design\'s era (upstream: pqap_hook_rwsem, guests_lock, kvm->lock, mdevs_lock; v5.3: matrix_dev->lock only, the hook read without a lock)',
     params: { vms: 1, vcpus: 0, queues: 1, iscs: [3] },

@@ -153,7 +153,7 @@ async function prepare(s: PathSuite): Promise<Prepared> {
     const probeExpect = expectation(conformance, x);
     // the core and FLIC suites so far (dirty-log and vfio-ccw: their triage not yet re-run with probes)
     const probing = s.harness === 'core' || s.harness === 'flic';
-    const probes = probing ? agreeing(model, conformance, x, refusalProbes(x, model.events.length), probeExpect).kept : [];
+    const probes = probing ? agreeing(model, conformance, x, refusalProbes(x, model.events.length, s.probeByObservation ? { distinguish: probeExpect } : {}), probeExpect).kept : [];
     p = { model, conformance, x, paths: edgeCoverPaths(x), pairPaths: [], pairsSetAside: 0, expected: [], probes, probeExpect };
     if (s.pairs) {
       // a pair path the unmutated transcription fails would make the baseline disagree and drop

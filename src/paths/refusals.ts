@@ -27,6 +27,11 @@ export interface RefusalProbe {
 export interface ProbeOptions {
   /** At most this many probes per event (shallowest first). Default 64: the largest suite, system default, then takes 1,729 probes, 11,825 steps beside its 116,749. */
   perEvent?: number;
+  /**
+   * A finer kind: states that share the value and the enabled events but differ here get a probe each (the observation,
+   * where a refusal depends on data the value does not show: a queue removed after its APQN was assigned, or before).
+   */
+  distinguish?: (state: number) => string;
 }
 
 /**
@@ -44,7 +49,7 @@ export function refusalProbes(x: Exploration, nEvents: number, options: ProbeOpt
   // states are in breadth-first order, so the first state of each kind is a shallowest one
   for (let s = 0; s < x.states.length; s++) {
     const on = enabled[s]!;
-    const kind = `${JSON.stringify(x.states[s]!.value)}|${[...on].sort((a, b) => a - b).join(',')}`;
+    const kind = `${JSON.stringify(x.states[s]!.value)}|${[...on].sort((a, b) => a - b).join(',')}${options.distinguish ? `|${options.distinguish(s)}` : ''}`;
     for (let e = 0; e < nEvents; e++) {
       if (on.has(e) || count[e]! >= perEvent) continue;
       const key = `${e}|${kind}`;

@@ -623,7 +623,10 @@ export function handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outc
 /** assign_adapter_store / assign_domain_store; the queue is linked to the mdev once both are assigned. */
 export function assignStore(host: Host, qi: number, what: 'adapter' | 'domain'): boolean {
   const q = host.vfio.queues[qi];
-  if (!q || q.removed || host.vfio.mdev.open || host.vfio.mdev.unsetting) return false;
+  // upstream hot-plugs an assignment into the running guest (not transcribed: assignment only while the mdev is closed);
+  // v5.3 and aqic-v4 (v5.0..v5.12 assign_adapter_store, assign_domain_store): if (matrix_mdev->kvm) return -EBUSY
+  const busy = host.design.aqic === 'upstream' ? host.vfio.mdev.open || host.vfio.mdev.unsetting : host.vfio.mdev.kvm !== null;
+  if (!q || q.removed || busy) return false;
   if (what === 'adapter' ? q.apidAssigned : q.apqiAssigned) return false;
   if (what === 'adapter') q.apidAssigned = true;
   else q.apqiAssigned = true;

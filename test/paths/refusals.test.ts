@@ -132,3 +132,51 @@ describe('refusal probes of the FLIC apf configuration: a refused delivery deliv
     expect(s.got).toBe(s.want);
   });
 });
+
+describe('refusal probes told apart by the observation (ProbeOptions.distinguish, the vfio-ap suites of the mutation analysis)', () => {
+  it('a PQAP(AQIC) for a queue removed after its APQN was assigned to the open mdev is probed only so; a planted lookup that skips the removed test fails it', async () => {
+    const { queueSpec } = await import('../../machines/vfio-ap/index.ts');
+    // vfio_ap_queue one-queue (44 states): the region's `removed` does not show whether the queue was assigned before the remove
+    const m = queueSpec.model('upstream', 'one-queue');
+    const qx = explore(m, { por: false });
+    const c = coreConformance(m) as Conformance;
+    const want = expectation(c, qx);
+    const plain = refusalProbes(qx, m.events.length);
+    const fine = refusalProbes(qx, m.events.length, { distinguish: want });
+    const t = (e: number) => (m.events[e] as EventObject).type;
+    // by hand: assignment needs the mdev closed, so the shortest such state is both stores, the open, the remove
+    const after = ['assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'vfio_ap_mdev_remove_queue'].join(' ');
+    const pqapThere = (ps: typeof plain) => ps.filter((p) => t(p.event) === 'PQAP_AQIC' && p.prefix.map(t).join(' ') === after);
+    expect(pqapThere(plain)).toEqual([]);
+    const probes = pqapThere(fine);
+    expect(probes.length).toBeGreaterThan(0);
+    // every kind of the plain probes keeps a probe: the finer kinds only add
+    const kind = (p: (typeof plain)[number]) => `${p.event}|${JSON.stringify(qx.states[p.state]!.value)}`;
+    expect(new Set(fine.map(kind))).toEqual(new Set(plain.map(kind)));
+    // vfio_ap_mdev_get_queue finds no unlinked queue (rc 01): the transcription changes nothing; without `!q.removed` in
+    // queueAssigned (planted as the mutant src/sut/vfio_ap.ts:queueAssigned:drop-operand#0) it pins a NIB for the removed queue
+    for (const p of probes) {
+      const r = runProbe(m, c, qx, p, want);
+      expect(r.got).toBe(r.want);
+    }
+    const planted = {
+      ...c,
+      create: (mm: typeof m) => {
+        const sut = (c.create as (x: typeof m) => CoreSut)(mm);
+        const apply = sut.apply.bind(sut);
+        sut.apply = (event: EventObject) => {
+          const q = sut.vfio.queues[0]!;
+          const removed = q.removed;
+          if (event.type === 'PQAP_AQIC') q.removed = false;
+          apply(event);
+          q.removed = removed;
+        };
+        return sut;
+      },
+    } as Conformance;
+    const normal = probes.find((p) => (m.events[p.event] as { outcome?: string }).outcome === 'NORMAL')!;
+    const r = runProbe(m, planted, qx, normal, want);
+    expect(JSON.parse(r.want).queues[0].pins).toBe(0);
+    expect(JSON.parse(r.got).queues[0].pins).toBe(1);
+  });
+});

@@ -61,6 +61,9 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   // VFIO_DEVICE_RESET (issue 12): its return code and q->reset_status, ZAPQ BUSY / STATE_CHANGE_IN_PROGRESS / CHECKSTOPPED (419 paths); the unverified reset's 0 and the classes of the stored codes (136)
   [queueSpec, 'upstream', 'device-reset', undefined],
   [queueSpec, 'upstream', 'device-reset-warn', undefined],
+  // issue 14 (apsurv): aqic-v4 with a VM torn down while the mdev is open for the other one (26 paths); system aqic-v4
+  // teardown (84 paths) runs in its own test below
+  [mdevSpec, 'aqic-v4', 'two-vms', undefined],
 ];
 
 describe('kernel designs in further configurations (the AP answers, AQIC v4 on one queue, ISCs 0 and 7, software injection, TPI), SUT against machine', () => {
@@ -76,7 +79,7 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'system/upstream/inject', 'system/upstream/tpi']);
+    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
   });
 
   it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
@@ -88,6 +91,22 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
     const seen = r.suts.map((s) => observeCore(s, { gib: false }).queues[0]!);
     expect(seen.some((q) => q.savedIsc === 3 && !q.savedNib && q.faults.includes('UNPIN_BEFORE_UNREGISTER'))).toBe(true);
     expect(seen.some((q) => q.faults.includes('GISC_CALL_AFTER_FREE'))).toBe(false);
+  });
+});
+
+describe('aqic-v4 teardown under the open mdev (issue 14, apsurv): what the transcription then does, on the generated paths', () => {
+  it('system aqic-v4 teardown: full coverage, no disagreement; the release resets the enabled queue through the NULL matrix_mdev->kvm the group notifier left (a GISC call reported), after which v4 lets QEMU assign (if (matrix_mdev->kvm) return -EBUSY passes)', { tags: ['slow'] }, async () => {
+    const model = systemSpec.model('aqic-v4', 'teardown');
+    const r = await runPathTests(model, coreConformance(model));
+    expect(r.failures).toEqual([]);
+    expect(r.statesCovered).toBe(r.states);
+    expect(r.transitionsCovered).toBe(r.transitions);
+    const seen = r.suts.map((s) => ({ o: observeCore(s, { gib: false }), s }));
+    // by hand (path of 12 events: start, SIE, both stores, open, PQAP NORMAL, leave SIE, stop, VM fd closed, the three teardown
+    // steps, then the close): vfio_ap_free_irq unregisters q->isc through the NULL kvm, reported against the queue
+    expect(seen.some(({ o }) => o.queues[0]!.faults.includes('GISC_CALL_AFTER_FREE') && o.vms[0]!.kvmFreed)).toBe(true);
+    // some path assigns with the mdev still open but matrix_mdev->kvm NULL (v5.0..v5.12 assign_*_store test the pointer, not the open)
+    expect(seen.some(({ s }) => s.vfio.mdev.open && s.vfio.mdev.kvm === null && s.vfio.queues[0]!.apidAssigned && s.vfio.queues[0]!.apqiAssigned)).toBe(true);
   });
 });
 
