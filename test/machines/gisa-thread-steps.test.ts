@@ -81,10 +81,11 @@ describe('planted variants', () => {
     expect(result(r, 'GisaThreadStepPostcondition').holds).toBe(true);
   });
 
-  it('destroy-registered: upstream WARNs in the fine destroy (1 step), GisaThreadStepPostcondition holds (the WARN step did what the C does), 206 states', () => {
+  it('destroy-registered: upstream WARNs in the fine destroy (1 step), GisaThreadStepPostcondition holds (the WARN step did what the C does), 201 states', () => {
     const r = checkModel(gisaSpec.model('upstream', 'destroy-registered'));
     expect(mismatches(r)).toEqual([]);
-    expect(r.states).toBe(206);
+    // reduced (230 in full): 206 before the GAL handler's narrower footprint (issue 11 por5x), the same violations and traces
+    expect(r.states).toBe(201);
     expect(violated(r)).toEqual(['AlertMaskIsRegisteredIscs', 'AlertMaskZeroAtDestroy', 'IamRestoredOrKickerArmed']);
     expect(pcs(result(r, 'AlertMaskZeroAtDestroy').trace)).toEqual(['kvm_s390_gisa_destroy@WARN(alert_mask != 0)']);
     // by hand: mask 0 with ref_count[3] = 1 and IAM 0x10 right after "gi->alert.mask = 0x00"
