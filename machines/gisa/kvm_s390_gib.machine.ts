@@ -126,9 +126,10 @@ const GIB_ALL: Path = ['gib'];
  */
 export function gibProcessFootprint(d: Design): { reads: Path[]; writes: Path[]; raises: string[] } {
   const writes: Path[] = [GIB_ALL, ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'faults']];
+  // upstream's loop body reads no vcpu and no GISA field but the page (process_gib_alert_list_gisa: next_alert, hrtimer_start)
+  if (d.gib === 'upstream') return { reads: [GIB_ALL, ['vms', '*', 'gisa', 'freed'], ['vms', 'length']], writes, raises: [settle('gib').params.type] };
   if (d.gib === 'gib-v5') writes.push(['vms', '*', 'gisa', 'iam']);
-  const raises = [settle('gib').params.type, ...(d.gib === 'upstream' ? [] : ['kvm_s390_vcpu_wakeup'])];
-  return { reads: [GIB_ALL, ['vms', '*', 'gisa'], ['vms', '*', 'vcpus'], ['vms', 'length']], writes, raises };
+  return { reads: [GIB_ALL, ['vms', '*', 'gisa'], ['vms', '*', 'vcpus'], ['vms', 'length']], writes, raises: [settle('gib').params.type, 'kvm_s390_vcpu_wakeup'] };
 }
 
 /** The footprint of a GIB region transition on `type` in a fine-grained configuration. */

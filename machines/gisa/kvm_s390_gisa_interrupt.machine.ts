@@ -456,7 +456,7 @@ export interface GisaFine {
 }
 
 /** The footprint of a coarse GISA transition of VM vm in a fine-grained configuration: what its guard and action read and write. */
-function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]; writes: Path[]; raises?: string[] } {
+function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]; writes: Path[]; raises?: string[]; enables?: Path[] } {
   const gi: Path = ['vms', vm, 'gisa'];
   if (type === gisaSettle(vm).params.type || type === gisaPvSettle(vm).params.type) return { reads: [[...gi, 'origin']], writes: [] };
   switch (type) {
@@ -467,6 +467,8 @@ function gisaFootprint(vm: number, state: string, type: string): { reads: Path[]
         reads: [['airqs'], [...gi, 'freed'], [...gi, 'ipm'], [...gi, 'iam'], ['vms', vm, 'vcpus', '*', 'inSie'], ['vms', vm, 'vcpus', '*', 'pswIo'], ['vms', vm, 'vcpus', '*', 'cr6'], ['vms', vm, 'vcpus', 'length'], ['gib', 'list']],
         writes: [['airqs'], [...gi, 'ipm'], [...gi, 'iam'], ['gib', 'list'], ['vms', vm, 'vcpus', '*', 'pswIo'], ['vms', vm, 'faults']],
         raises: ['gisa_alert'],
+        // its guard bounds_airq reads only the environment's budget: once spent, nothing enables it again
+        enables: [['airqs']],
       };
     case 'gisa_tac_ipm_gisc':
       return { reads: [[...gi, 'ipm']], writes: [[...gi, 'ipm']] };

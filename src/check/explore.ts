@@ -7,7 +7,7 @@ import { compile, Unsupported, type Compiled } from './compile.ts';
 import { ContextTable } from './contexts.ts';
 import { Canonicaliser, SymmetryError } from './symmetry.ts';
 import { instrument, verifyStable } from './footprint.ts';
-import { ampleSet, porTables, PorRefused, type PorTables } from './por.ts';
+import { ampleSet, closeFrom, porTables, PorRefused, type PorTables } from './por.ts';
 import { modalAmple, modalScratch, modalTables, terminalComponents, type ModalTables } from './por-modal.ts';
 import { StateTable } from './table.ts';
 import { deadCompiled } from './dead.ts';
@@ -37,10 +37,13 @@ export interface ExploreOptions {
    */
   por?: boolean;
   /**
-   * Tests only: leave out a proviso of the reduction, which makes it unsound; the differential
-   * test (test/check/por.test.ts) shows that it then misses violations.
+   * Tests only: leave out a proviso of the reduction (false), which makes it unsound; the
+   * differential test (test/check/por.test.ts) shows that it then misses violations. The cycle
+   * proviso of the static reduction: 'terminal' (default, as true) one fully expanded state in
+   * each terminal strongly connected component of the reduced graph; 'stored' the breadth-first
+   * one (an ample successor stored before the state: expand every event), for the bench.
    */
-  porProvisos?: { visibility?: boolean; cycle?: boolean };
+  porProvisos?: { visibility?: boolean; cycle?: boolean | 'stored' | 'terminal' };
   /**
    * The weaker visibility conditions of por.ts (default true): stable invariants make no step
    * visible, and where an ample set fires a visible transition (C2 fails) the stubborn set closed
@@ -304,15 +307,20 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
   const made = new Uint8Array(nEvents);
   const visible = por?.visible;
   const checkVisible = options.porProvisos?.visibility ?? true;
-  const checkCycle = options.porProvisos?.cycle ?? true;
+  // the cycle proviso of the static reduction (por.ts): Valmari's terminal-component condition, as the
+  // state-dependent reduction has it ('terminal', the default), or an ample successor stored before s ('stored')
+  const cycleRule = options.porProvisos?.cycle === false ? 'none' : options.porProvisos?.cycle === 'stored' ? 'stored' : 'terminal';
+  const checkCycle = cycleRule === 'stored';
+  const terminal = !!por && cycleRule === 'terminal';
+  const graph = !!modal || terminal;
   let level = 0;
   // state-dependent reduction (por-modal.ts): the mode of each event, whether a state was expanded
   // with a reduced set, and the reduced graph's edges for the terminal-component proviso
   const mode = new Int32Array(modal ? nEvents : 0);
   const mscratch = modal ? modalScratch(modal) : undefined;
-  let reducedAt: Uint8Array<ArrayBuffer> = new Uint8Array(modal ? 1024 : 0);
-  let gFrom: Int32Array<ArrayBuffer> = new Int32Array(modal ? 1024 : 0);
-  let gTo: Int32Array<ArrayBuffer> = new Int32Array(modal ? 1024 : 0);
+  let reducedAt: Uint8Array<ArrayBuffer> = new Uint8Array(graph ? 1024 : 0);
+  let gFrom: Int32Array<ArrayBuffer> = new Int32Array(graph ? 1024 : 0);
+  let gTo: Int32Array<ArrayBuffer> = new Int32Array(graph ? 1024 : 0);
   let gN = 0;
   let provisoRounds = 0;
   const edge = (a: number, b: number) => {
@@ -330,7 +338,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       const to = add(next, nextContext, nextContext === context ? ctxHead : -1, i, e);
       transitions++;
       if (keepEdges) edges.push(i, e, to);
-      if (modal) edge(i, to);
+      if (graph) edge(i, to);
     }
   };
   const enabledAt = (cfg: Uint8Array, context: C): number => {
@@ -357,12 +365,20 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       let pick = -1;
       for (const v of comp) if (reducedAt[v] && (pick < 0 || v < pick)) pick = v;
       if (pick < 0) continue;
+      const how = reducedAt[pick]!;
       reducedAt[pick] = 0;
       ampleStates--;
       fullStates++;
       const cfg = table.cfgAt(pick);
       const context = states[pick]!.context;
-      enabledAt(cfg, context);
+      const nEnabled = enabledAt(cfg, context);
+      if (terminal) {
+        // the static reduction's sets are a function of the state: the events fired then, not fired again
+        const k1 = ampleSet(por!, cfg, isEnabled, nEnabled, ample, scratch!);
+        for (let i = 0; i < k1; i++) done[ample[i]!] = 1;
+        const k2 = how === 2 ? closeFrom(por!, cfg, isEnabled, ample.slice(0, k1), ample, scratch!, por!.depsV) : 0;
+        for (let i = 0; i < k2; i++) done[ample[i]!] = 1;
+      }
       expandRest(pick, cfg, context, table.contextAt(pick));
       expanded = true;
     }
@@ -433,6 +449,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       let produced = 0;
       let seen = false; // C3: an ample successor stored before this expansion
       let shown = false; // C2: an ample transition fired that is visible
+      let usedV = false;
       const fire = (e: number): void => {
         done[e] = 1;
         const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
@@ -444,13 +461,14 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
         const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
         transitions++;
         if (keepEdges) edges.push(head, e, to);
+        if (terminal) edge(head, to);
         if (to < before && checkCycle) seen = true;
       };
       for (let i = 0; i < k; i++) made[ample[i]!] = 0, fire(ample[i]!);
       if (!full && shown && !seen && useV) {
-        // C2 fails: instead of every enabled event, the stubborn set that satisfies Valmari's V
-        // per invariant (por.ts), when it is smaller; its C0 and C3 are checked on its own events
-        const k2 = ampleSet(por, cfg, isEnabled, nEnabled, ample, scratch!, por.depsV);
+        // C2 fails: instead of every enabled event, the closure of the fired ones under Valmari's V
+        // per invariant (por.ts), when it is smaller; its C0 and C3 are checked on the events it adds
+        const k2 = closeFrom(por, cfg, isEnabled, ample.slice(0, k), ample, scratch!, por.depsV);
         if (k2 < nEnabled) {
           produced = 0;
           for (let i = 0; i < k2; i++) {
@@ -460,13 +478,18 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
           }
           shown = false;
           viaV++;
+          usedV = true;
         }
       }
       if (shown || seen || produced === 0) full = true; // C2, C3, C0
+      if (terminal && head >= reducedAt.length) reducedAt = growBytes(reducedAt);
       if (full) {
         if (k < nEnabled) fullStates++;
         expandRest(head, cfg, context, ctxHead);
-      } else ampleStates++;
+      } else {
+        ampleStates++;
+        if (terminal) reducedAt[head] = usedV ? 2 : 1;
+      }
       if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
       continue;
     }
@@ -486,14 +509,14 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     }
     if (options.onProgress && head % every === 0) options.onProgress(states.length, states.length - head);
   }
-  if (!modal || limitReached || stopped || head < states.length) break;
+  if (!graph || limitReached || stopped || head < states.length) break;
   if (states.length > reducedAt.length) reducedAt = growBytes(reducedAt, states.length);
   if (!proviso()) break;
   }
   const x = {
     engine: 'compiled' as const, ...finish(states, parent, parentEvent, depth), edges: edges.done(), transitions, maxDepth, limitReached, millis: performance.now() - started, violations,
     ...(canon ? { symmetry: { canon, perm: perm.slice(0, states.length) } } : {}),
-    ...(por || modal ? { por: (modal ? { reduced: true, full: fullStates, ampleStates, provisoRounds } : { reduced: true, full: fullStates, ampleStates, viaV }) as NonNullable<Exploration['por']> } : {}),
+    ...(por || modal ? { por: (modal ? { reduced: true, full: fullStates, ampleStates, provisoRounds } : { reduced: true, full: fullStates, ampleStates, viaV, ...(terminal ? { provisoRounds } : {}) }) as NonNullable<Exploration['por']> } : {}),
     perDepth,
     ...(stopped ? { stopped } : {}),
     encoding: (i: number) => table.cfgAt(i).slice(),

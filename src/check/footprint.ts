@@ -199,17 +199,22 @@ export function instrument(model: Model, compiled: Compiled): {
   const rec = new Recorder();
   const infos = compiled.transitions;
   const decl = infos.map(declared);
+  const coarse = infos.map((t) => typeof t.meta?.['thread'] !== 'string');
   let current = -1;
   const raised = new Map<number, string[]>();
   compiled.hooks = {
     guardContext(context, id) {
       current = id;
       rec.readOnly = true;
+      // a coarse transition's guard decides only whether it is taken: what it reads is what its enabledness depends on
+      // (a kthread step's guard also runs the step's effect, and marks its enabling reads itself: probe.phase)
+      rec.suffix = coarse[id] ? ':enables' : '';
       return decl[id] ? rec.wrap(context, String(id)) : context;
     },
     actions(id) {
       current = id;
       rec.readOnly = false;
+      rec.suffix = '';
       if (!decl[id]) return;
       for (const a of infos[id]!.actions) {
         if (a === undefined || !(a as Record<symbol, unknown>)[PROBED]) {
@@ -235,6 +240,7 @@ export function instrument(model: Model, compiled: Compiled): {
   return {
     beforeStep() {
       rec.clear();
+      rec.suffix = '';
       raised.clear();
       current = -1;
     },
@@ -273,6 +279,7 @@ export function instrument(model: Model, compiled: Compiled): {
       }
     },
     state(s) {
+      rec.suffix = '';
       for (const { inv, reads } of invs) {
         rec.clear();
         const owner = `inv:${inv.name}`;

@@ -1,5 +1,5 @@
 // Partial-order reduction for the compiled explorer: strong stubborn sets (Valmari) over the
-// model's events, with the visibility condition and the breadth-first cycle proviso, so that
+// model's events, with the visibility condition and a cycle proviso, so that
 // steps of different threads that touch disjoint context are not explored in every order.
 //
 // Dependence comes from declared footprints (`meta.footprint` of each transition, checked by
@@ -14,19 +14,27 @@
 // must happen before it can become enabled). The enabled events of the smallest closure are
 // explored (the ample set); all enabled events are explored instead when
 //   - C2 (visibility): a transition the ample set fires writes something an invariant reads,
-//   - C3 (cycle proviso, BFS form): an ample successor was already stored before s was
-//     expanded (so every cycle of the reduced graph has a fully expanded state),
 //   - C0: the ample events changed nothing (no successor).
-// With C0..C3 the reduced graph is stutter-equivalent to the full one for the propositions the
-// invariants read, so an invariant is violated in a reachable state of the full graph iff it
-// is in the reduced one (Clarke, Grumberg, Peled, Model Checking, ch. 10; Valmari 1991).
+// and the cycle proviso (explore.ts), Valmari's terminal-component condition S: after the
+// breadth-first closure, one state of each terminal strongly connected component of the reduced
+// graph with no fully expanded state is expanded fully, and the search goes on, until every
+// terminal component has one (so from every state the reduced graph reaches a state where every
+// enabled event is explored). `porProvisos.cycle: 'stored'` is the former breadth-first form
+// (C3: expand every event where an ample successor was stored before s was expanded, so every
+// cycle has a fully expanded state), stronger than needed and kept for the bench: where threads
+// loop (a vcpu's KVM_RUN loop) nearly every ample successor was stored before.
+// With C0..C2 and S, an invariant is violated in a reachable state of the full graph iff it is
+// in the reduced one (Valmari 1991, 1993; Clarke, Grumberg, Peled, Model Checking, ch. 10, with
+// C3 for stutter equivalence).
 //
 // Two weakenings of C2, both for invariants (safety) only. The argument: let a path w of the
 // full graph lead from an expanded state s to a state violating invariant I. If w contains an
 // event of the stubborn set T(s), its first one commutes to the front (D1) and the rest of w
 // is shorter. Otherwise every enabled t of T(s) commutes with all of w (D1, D2): s -t w-> s''
-// and s -w t-> s''; the reduced graph follows t, w is as long as before, and the BFS cycle
-// proviso C3 makes the successor new, so this happens finitely often. C2 is only needed so that
+// and s -w t-> s''; the reduced graph follows t, w is as long as before. By S the reduced
+// graph leads from s through such steps to a fully expanded state, where w's first event (still
+// enabled: nothing dependent on it fired) is explored, so this happens finitely often before w
+// gets shorter (with the BFS form, each such successor is new, stored after s). C2 is only needed so that
 // s'' still violates I, i.e. that t cannot repair the violation w reached:
 //  - stable invariants (`Invariant.stable`: once violated, violated for good, a fault or finding
 //    bit set and never cleared; the footprint verification checks it on every edge) cannot be
@@ -140,7 +148,8 @@ export function porTables(model: Model, compiled: Compiled, options: { stable?: 
       const d = declared(t);
       if (!d || t.opaque) fp.global = true;
       else {
-        fp.reads.push(...d.reads, ...d.writes);
+        // what decides enabledness is read too (a step that changes it enables or disables the event)
+        fp.reads.push(...d.reads, ...d.writes, ...d.enables);
         fp.writes.push(...d.writes);
         fp.enables.push(...d.enables);
       }
@@ -301,6 +310,42 @@ export function ampleSet(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, nEn
   if (!haveBest) return fill(enabled, out);
   let k = 0;
   for (let e = 0; e < n; e++) if (enabled[e] && best[e >>> 5]! & (1 << (e & 31))) out[k++] = e;
+  return k;
+}
+
+/**
+ * The enabled events of the closure of `seeds` (all at once) under `deps` and the necessary
+ * enabling sets, written to `out`; returns their number. Where the ample set fired a visible
+ * transition, the closure of the events already fired under `depsV`: the events explored in the
+ * state are then one stubborn set that satisfies V (the union of the ample set with another V set
+ * need not: the ample set's visible event brings in the events visible to its invariant).
+ */
+export function closeFrom(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, seeds: ArrayLike<number>, out: Int32Array, scratch: { s: Uint32Array; work: Int32Array; nes: Uint32Array }, deps: Uint32Array[]): number {
+  const { s, work, nes } = scratch;
+  s.fill(0);
+  let top = 0;
+  for (let i = 0; i < seeds.length; i++) {
+    const e = seeds[i]!;
+    if (s[e >>> 5]! & (1 << (e & 31))) continue;
+    s[e >>> 5]! |= 1 << (e & 31);
+    work[top++] = e;
+  }
+  while (top > 0) {
+    const e = work[--top]!;
+    const add = enabled[e] ? deps[e]! : necessary(t, cfg, e, nes);
+    for (let w = 0; w < t.words; w++) {
+      let fresh = add[w]! & ~s[w]!;
+      if (!fresh) continue;
+      s[w]! |= fresh;
+      while (fresh) {
+        const bit = fresh & -fresh;
+        work[top++] = (w << 5) + (31 - Math.clz32(bit));
+        fresh ^= bit;
+      }
+    }
+  }
+  let k = 0;
+  for (let e = 0; e < enabled.length; e++) if (enabled[e] && s[e >>> 5]! & (1 << (e & 31))) out[k++] = e;
   return k;
 }
 

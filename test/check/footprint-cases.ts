@@ -1,11 +1,12 @@
 // The footprint verifications of test/check/footprints.test.ts, run by footprint-worker.ts in a
 // worker thread: a shipped fine-grained entry, a random concurrent machine, or a toy whose
 // declaration is wrong (or right) in one way.
-import { setup, type AnyStateMachine } from 'xstate';
+import { assign, setup, type AnyStateMachine } from 'xstate';
 import { specs } from '../../machines/index.ts';
 import { initialThreads, kfunction, lockInvariants, locksOf, threadEventInfo, threadEvents, threadRegion, type KContext, type Step, type ThreadDef } from '../../machines/kthread.ts';
 import { explore } from '../../src/check/explore.ts';
-import type { Invariant, Model } from '../../src/spec.ts';
+import type { Invariant, Model, Path } from '../../src/spec.ts';
+import { probe, PROBED } from '../../src/check/probe.ts';
 import { randomConcurrent } from './random-concurrent.ts';
 
 interface T extends KContext {
@@ -24,7 +25,30 @@ function toy(steps: Step<T>[], inv?: Partial<Invariant<T>>): Model<T> {
   };
 }
 
+/** One coarse transition (no thread): `bump` while y is 0 and x below 2, declaring `enables`. */
+function coarseToy(enables: Path[]): Model<T> {
+  const guard = ({ context }: { context: T }) => context.y === 0 && context.x < 2;
+  // through the probe, as machines/lib.ts update() (which copies a SystemContext) runs a kernel function
+  const bump = assign(({ context }: { context: T }) => {
+    const c = { ...context };
+    const w = probe.wrap ? probe.wrap(c) : c;
+    w.x = w.x + 1;
+    return c;
+  });
+  (bump as unknown as Record<symbol, unknown>)[PROBED] = true;
+  const machine = setup({}).createMachine({
+    id: 'toy', context: { x: 0, y: 0 }, initial: 'on',
+    states: { on: { on: { bump: { guard, actions: bump, meta: { footprint: { reads: [['x'], ['y']], writes: [['x']], enables } } } } } },
+  } as never) as unknown as AnyStateMachine;
+  return {
+    machineId: 'toy', variantId: 'baseline', configurationId: 'default', machine, events: [{ type: 'bump' }], eventInfo: { bump: { actor: 'kernel', cite: 'toy' } },
+    invariants: [{ name: 'XSmall', cite: 'toy', reads: { context: [['x']] }, holds: ({ context }) => context.x < 5 }], liveness: [], expectedViolations: [],
+  };
+}
+
 export const TOYS = {
+  'a coarse guard reading outside its declared enables': () => coarseToy([['x']]),
+  'the coarse guard, its enables made right': () => coarseToy([['x'], ['y']]),
   'an undeclared read': () => toy([{ at: 'READ_ONCE(y)', run: (c, t) => void (t.local.v = c.y) }]),
   'an undeclared write': () => toy([{ at: 'x = 1', reads: [['x']], run: (c) => void (c.x = 1) }]),
   'a read in `when` not declared where the step is enabled': () => toy([{ at: 'wait', when: (c) => c.y === 0 }]),

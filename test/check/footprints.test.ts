@@ -64,6 +64,11 @@ describe('the footprint verification catches a wrong declaration', () => {
   it('an invariant reading outside its declared reads', () => fails({ toy: 'an invariant reading outside its declared reads' }, /invariant XSmall reads context x, outside its declared reads \[y\]/));
   it('an invariant declared stable that a step repairs', () =>
     fails({ toy: 'an invariant declared stable that a step repairs' }, /invariant XSmall declares stable .* leads from state \d+, which violates it, to state \d+, where it holds/));
+  it('a coarse transition\'s guard reading outside its declared enables', () => fails({ toy: 'a coarse guard reading outside its declared enables' }, /transition 'bump' from toy\.on.*reads y to decide whether it is enabled, outside its declared enables \(what its enabledness depends on\) \[x\]/));
+  it('the coarse guard with its enables made right passes', async () => {
+    // by hand: x = 0, 1, 2, then bump is disabled (x < 2 fails)
+    expect(await verify({ toy: 'the coarse guard, its enables made right' })).toEqual({ states: 3 });
+  });
   it('the same declarations, made right, pass', async () => {
     expect(await verify({ toy: 'the same declarations, made right' })).toEqual({ states: 3 });
   });

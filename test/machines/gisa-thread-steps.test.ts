@@ -22,16 +22,19 @@ const result = (r: CheckResult, name: string) => r.results.find((x) => x.propert
 /** The program counter (or event type) of each step of a trace. */
 const pcs = (steps: { event: { type: string } }[]) => steps.map((s) => s.event.type);
 
-describe('upstream holds the step postconditions in every fine-grained configuration, with the state counts of main a8a8d24', () => {
-  // the counts are those of a8a8d24 (run there by hand): the ghost adds no context field, so nothing moves
+describe('upstream holds the step postconditions in every fine-grained configuration, with the reduced state counts', () => {
+  // the partial-order reduced counts (check reduces these configurations): those of a8a8d24 (run there by hand; the ghost adds
+  // no context field) were 442, 197, 2306, 1109, 1026, 1519, 978; issue 11 (por5x) lowered them with the terminal-component
+  // proviso and the GAL handler's and the adapter interruption's narrower footprints, the full explorations' violations
+  // unchanged (test/check/por.test.ts); every interleaving: 504, 254, 3844, 1171, 1083, 1554, 982
   const counts: [string, number, string[]][] = [
-    ['kicker-unregister', 442, ['IamRestoredOrKickerArmed']],
+    ['kicker-unregister', 416, ['IamRestoredOrKickerArmed']],
     ['kicker-destroy', 197, []],
-    ['two-vms-kicker-destroy', 2306, []],
-    ['kicker-unregister-destroy', 1109, ['FreedGisaNotInAlertList', 'IamRestoredOrKickerArmed', 'KickerSeesLiveGisa']],
-    ['register-kicker', 1026, []],
-    ['register-unregister-kicker', 1519, ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister']],
-    ['register-unregister-gal', 978, ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister']],
+    ['two-vms-kicker-destroy', 2290, []],
+    ['kicker-unregister-destroy', 1091, ['FreedGisaNotInAlertList', 'IamRestoredOrKickerArmed', 'KickerSeesLiveGisa']],
+    ['register-kicker', 926, []],
+    ['register-unregister-kicker', 1351, ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister']],
+    ['register-unregister-gal', 928, ['IamRestoredOrKickerArmed', 'NoStaleIamAfterUnregister']],
   ];
   for (const [configuration, states, found] of counts) {
     it(`kvm_s390_gisa_interrupt/${configuration}: ${states} states, GisaThreadStepPostcondition holds`, () => {
@@ -78,10 +81,11 @@ describe('planted variants', () => {
     expect(result(r, 'GisaThreadStepPostcondition').holds).toBe(true);
   });
 
-  it('destroy-registered: upstream WARNs in the fine destroy (1 step), GisaThreadStepPostcondition holds (the WARN step did what the C does), 206 states', () => {
+  it('destroy-registered: upstream WARNs in the fine destroy (1 step), GisaThreadStepPostcondition holds (the WARN step did what the C does), 201 states', () => {
     const r = checkModel(gisaSpec.model('upstream', 'destroy-registered'));
     expect(mismatches(r)).toEqual([]);
-    expect(r.states).toBe(206);
+    // reduced (230 in full): 206 before the GAL handler's narrower footprint (issue 11 por5x), the same violations and traces
+    expect(r.states).toBe(201);
     expect(violated(r)).toEqual(['AlertMaskIsRegisteredIscs', 'AlertMaskZeroAtDestroy', 'IamRestoredOrKickerArmed']);
     expect(pcs(result(r, 'AlertMaskZeroAtDestroy').trace)).toEqual(['kvm_s390_gisa_destroy@WARN(alert_mask != 0)']);
     // by hand: mask 0 with ref_count[3] = 1 and IAM 0x10 right after "gi->alert.mask = 0x00"

@@ -161,12 +161,12 @@ const REMOVE = [
 ];
 
 describe('pqap-mdev-remove: the PQAP intercept against the close and the removal of the mdev', () => {
-  it('upstream: no violation, 90 states in full, 76 reduced; the remove starts only after the close returned', () => {
+  it('upstream: no violation, 90 states in full, 55 reduced (76 with the breadth-first cycle proviso before issue 11 por5x); the remove starts only after the close returned', () => {
     const m = systemSpec.model('upstream', M);
     const full = explore(m, { por: false });
     expect(full.violations.size).toBe(0);
     expect(explore(m, { por: true }).violations.size).toBe(0);
-    expect([full.states.length, explore(m, { por: true }).states.length]).toEqual([90, 76]);
+    expect([full.states.length, explore(m, { por: true }).states.length]).toEqual([90, 55]);
     const states = full.states as Snap[];
     // vfio_unregister_group_dev waits: while QEMU has not returned from the close, the remove has not started
     expect(states.every((s) => s.value.qemu === 'done' || s.value.remove === 'idle')).toBe(true);
