@@ -177,6 +177,17 @@ export function resetReported(c: SystemContext, rc: number | undefined): void {
 export const deviceResetInvariants = [DeviceResetReturnsDocumentedCode, DeviceResetReportedDoneIsDone];
 
 /** Checked in the apAnswers configurations, besides the machine's. */
+// The guest's own PQAP(ZAPQ) and its GR1 as state (issue 12: configuration guest-zapq, params.guestReset).
+
+export const AqicAnswerHolds = inv(
+  'AqicAnswerHolds',
+  'vfio_ap_ops.c handle_pqap (v6.17-rc4): the status of vfio_ap_irq_enable is copied into the guest\'s GR1 ("AP_RESPONSE_NORMAL (0) : in case of success"), and priv.c handle_pqap sets cc 0 for it; a queue\'s interruptions, once enabled, stay on until AQIC ir=0 or a reset of the queue (the guest\'s ZAPQ/RAPQ, the host\'s vfio_ap_mdev_reset_queue: ap_queue.c ap_sm_reset_wait enables them again after its own reset). So while the guest\'s last PQAP(AQIC) ir=1 was answered 0 and its queue was not reset since, the AP interrupts on the ISC it asked for into the GISA of the mdev\'s KVM',
+  ({ context }) => context.queues.every((q) => q.told === undefined || q.told === ISC_INVALID || (q.irq && q.hwIsc === q.told && q.hwGisa === context.mdev.kvm)),
+  { context: [['queues', '*', 'told'], ['queues', '*', 'irq'], ['queues', '*', 'hwIsc'], ['queues', '*', 'hwGisa'], ['queues', 'length'], ['mdev', 'kvm']] },
+);
+
+export const guestResetInvariants = [AqicAnswerHolds];
+
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
 
 // The fine-grained pqap-remove-queue configuration (machines/vfio-ap/vfio_ap_ops.threads.ts): the

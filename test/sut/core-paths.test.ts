@@ -61,6 +61,8 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   // VFIO_DEVICE_RESET (issue 12): its return code and q->reset_status, ZAPQ BUSY / STATE_CHANGE_IN_PROGRESS / CHECKSTOPPED (419 paths); the unverified reset's 0 and the classes of the stored codes (136)
   [queueSpec, 'upstream', 'device-reset', undefined],
   [queueSpec, 'upstream', 'device-reset-warn', undefined],
+  // the guest's own ZAPQ, completed later by the AP; AQIC answered RESET_IN_PROGRESS meanwhile (the default-case leak); the guest's GR1 as state
+  [queueSpec, 'upstream', 'guest-zapq', undefined],
 ];
 
 describe('kernel designs in further configurations (the AP answers, AQIC v4 on one queue, ISCs 0 and 7, software injection, TPI), SUT against machine', () => {
@@ -76,7 +78,7 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'system/upstream/inject', 'system/upstream/tpi']);
+    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'system/upstream/inject', 'system/upstream/tpi']);
   });
 
   it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
