@@ -36,7 +36,6 @@ const own: KernelAudit = {
     queue_mine: 'event routing: the event is about this queue',
     bounds_aqic: 'bound: AQIC ir=1 only while the leaks it may add stay below COUNT_CAP',
     ap_aqic_answer_possible: 'the AP\'s answer (guestReset): ap_aqic answers RESET_IN_PROGRESS exactly while a reset the guest started runs (ap_queue.c ap_queue_enable_irq takes 02 from AQIC as -EBUSY); the payloads NIB_INVALID and PIN_FAILED fail before the AQIC',
-    guest_queue_reset: 'the guest\'s view (guestReset: told): a reset of its queue by the host (the close, VFIO_DEVICE_RESET, the remove) voids what PQAP(AQIC) told it',
   },
   entries: [
     entry(K.vfio_ap_queue_struct, { fields: abstracted('QueueContext: saved_isc, saved_iova (nib), the pin count and what the AP holds; apqn is the queue index; reset_work (work) with the AP\'s answers, reset_status (resetStatus, by class) with VFIO_DEVICE_RESET') }),

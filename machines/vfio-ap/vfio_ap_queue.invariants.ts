@@ -1,6 +1,6 @@
 // Safety predicates of vfio_ap queues: AQIC resources, pins and their order.
 import { probe } from '../../src/check/probe.ts';
-import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
+import { FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
@@ -187,6 +187,36 @@ export const AqicAnswerHolds = inv(
 );
 
 export const guestResetInvariants = [AqicAnswerHolds];
+
+// The guest's view (guestReset), kept beside the property that reads it (harness, not mutated: not kernel code).
+
+/** The guest's GR1 after PQAP(AQIC) (handle_pqap: memcpy(&vcpu->run->s.regs.gprs[1], &qstatus, ...)): a 0 for ir=1 promises that ISC. */
+export function guestGr1(q: QueueContext, aqic: PqapAqic, status: unknown): void {
+  if (q.told !== undefined) q.told = aqic.ir === 1 && status === 'NORMAL' ? aqic.isc & 0x07 : ISC_INVALID;
+}
+
+/** The queue was reset (the guest's ZAPQ, the host's reset): what PQAP(AQIC) told the guest no longer stands. */
+export function guestSawReset(q: QueueContext): void {
+  if (q.told !== undefined) q.told = ISC_INVALID;
+}
+
+/**
+ * `fn` (the close's vfio_ap_mdev_unset_kvm), then guestReset's bookkeeping for every queue of the matrix it reset: the
+ * host's reset completes before the close returns (ZAPQ and its completion are one step there), so a reset the guest
+ * started is over (hwReset), and what PQAP(AQIC) told the guest no longer stands (told). guestReset configurations have
+ * neither VFIO_DEVICE_RESET nor the remove; one that adds them must wrap those the same way.
+ */
+export function hostResetSeen(fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown {
+  return (c, e, ix, fx) => {
+    const r = fn(c, e, ix, fx);
+    for (const q of c.queues) {
+      if (q.hwReset === undefined || !q.apid || !q.apqi) continue;
+      guestSawReset(q);
+      q.hwReset = false;
+    }
+    return r;
+  };
+}
 
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
 

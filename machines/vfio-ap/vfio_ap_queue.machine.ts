@@ -46,7 +46,7 @@ import { and, not } from 'xstate';
 import { COUNT_CAP, FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from '../lib.ts';
-import { apLedgered } from './vfio_ap_queue.invariants.ts';
+import { apLedgered, guestGr1, guestSawReset } from './vfio_ap_queue.invariants.ts';
 
 /** RESET_IN_PROGRESS (02): ap_aqic while the AP is still resetting the queue (guestReset configurations: after the guest's own ZAPQ); the switch's default case, as OTHER. */
 export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS';
@@ -272,7 +272,6 @@ export const queueKernel = {
     const x = queueOf(c, q);
     if (zapq === undefined || x.work === undefined) {
       ap_interruptions_off(x);
-      if (x.hwReset !== undefined) x.hwReset = false; // ZAPQ and its completion in one step: no reset left in progress
       this.vfio_ap_free_aqic_resources(c, q);
       return reset_status_stored(x, 'NORMAL');
     }
@@ -392,8 +391,7 @@ export function queueImplementations(k: Kernel) {
         const status = k.handle_pqap(c, ix.q!, aqic);
         const q = queueOf(c, ix.q!);
         if (c.params.apAnswers && status === 'NORMAL' && !aqicAsRequested(q, aqic)) q.faults |= FAULT.GUEST_TOLD_SUCCESS;
-        // guestReset: the guest's GR1 (handle_pqap: memcpy(&vcpu->run->s.regs.gprs[1], &qstatus, ...)) as state
-        if (q.told !== undefined) q.told = aqic.ir === 1 && status === 'NORMAL' ? aqic.isc & 0x07 : ISC_INVALID;
+        guestGr1(q, aqic, status);
         return status;
       }),
       // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
@@ -402,7 +400,7 @@ export function queueImplementations(k: Kernel) {
       // runs on until the AP completes it, and what the guest was told of its interruptions no longer stands
       PQAP_ZAPQ: kernel((c, _e, ix) => {
         const q = queueOf(c, ix.q!);
-        if (q.told !== undefined) q.told = ISC_INVALID;
+        guestSawReset(q);
         if (q.hwReset === undefined) return ap_interruptions_off(q);
         q.hwReset = true; // the AP may present interruptions until the reset completes
       }),
@@ -412,8 +410,6 @@ export function queueImplementations(k: Kernel) {
         ap_interruptions_off(q);
         q.hwReset = false;
       }),
-      // guestReset: the host reset the queue (the close's or VFIO_DEVICE_RESET's ZAPQ, the remove): the guest's GR1 no longer describes its queue
-      guest_queue_reset: kernel((c, _e, ix) => { const q = queueOf(c, ix.q!); if (q.told !== undefined) q.told = ISC_INVALID; }),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
       // (apLedgered: the AP's side of AqicStepPostcondition)
       AP_ADAPTER_INTERRUPTION: apLedgered('airq', k, (c, _e, ix, fx) => {
@@ -452,7 +448,7 @@ export function queueRegion(q: number, fine?: QueueFine) {
     PQAP_ZAPQ: { guard: g(ix, 'pqap_hook'), actions: a('PQAP_ZAPQ', ix), ...by('guest') },
     AP_RESET_COMPLETE: { guard: g(ix, 'ap_reset_in_progress'), actions: a('AP_RESET_COMPLETE', ix), ...by('hardware') },
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
-    vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: '#' + queueRemovedId(q), actions: [a('vfio_ap_mdev_remove_queue', ix), a('guest_queue_reset', ix)], ...by('userspace') },
+    vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
     // what handle_pqap left in q->saved_isc decides aqic_enabled or aqic_disabled
     PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'mdevs_lock_free', 'ap_aqic_answer_possible'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
   };
@@ -485,9 +481,9 @@ export function queueRegion(q: number, fine?: QueueFine) {
         },
         on: {
           // the mdev's close resets the queue (vfio_ap_mdev_unset_kvm): the region follows what the reset left
-          vfio_ap_mdev_close_device: { guard: a('matrix_mdev_open'), actions: [a('guest_queue_reset', ix), settle(region)], ...by('userspace') },
+          vfio_ap_mdev_close_device: { guard: a('matrix_mdev_open'), actions: settle(region), ...by('userspace') },
           // deviceReset: QEMU's VFIO_DEVICE_RESET resets the queue too (vfio_ap_mdev_ioctl): the region follows what it left
-          VFIO_DEVICE_RESET: { guard: a('matrix_mdev_open'), actions: [a('guest_queue_reset', ix), settle(region)], ...by('userspace') },
+          VFIO_DEVICE_RESET: { guard: a('matrix_mdev_open'), actions: settle(region), ...by('userspace') },
           // apAnswers: the reset work's pass (TAPQ, maybe ZAPQ again, the free at the end)
           apq_reset_check: { guard: g(ix, 'reset_work_queued'), actions: [a('apq_reset_check', ix), settle(region)], ...by('kernel') },
         },
