@@ -148,8 +148,11 @@ export function mdevImplementations(k: Kernel) {
       vfio_ap_mdev_open_device: kernel((c, e) => k.vfio_ap_mdev_set_kvm(c, e.vm!)),
       // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm
       // (apLedgered: the ghost ResetStepPostcondition, vfio_ap_queue.invariants.ts)
-      // (hostResetSeen: guestReset's view of the reset queues, harness)
-      vfio_ap_mdev_close_device: apLedgered('close', k, hostResetSeen((c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, zapqAnswer(e.zapq)))),
+      // (hostResetSeen: guestReset's view of the queues the close reset, harness)
+      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => {
+        k.vfio_ap_mdev_unset_kvm(c, fx, zapqAnswer(e.zapq));
+        hostResetSeen(c);
+      }),
       // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned: the rest of vfio_ap_mdev_unset_kvm
       flush_work: apLedgered('flush', k, (c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm_put(c, fx)),
       // vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET): the reset, and its return if no reset work is queued

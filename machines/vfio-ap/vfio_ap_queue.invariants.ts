@@ -201,21 +201,17 @@ export function guestSawReset(q: QueueContext): void {
 }
 
 /**
- * `fn` (the close's vfio_ap_mdev_unset_kvm), then guestReset's bookkeeping for every queue of the matrix it reset: the
- * host's reset completes before the close returns (ZAPQ and its completion are one step there), so a reset the guest
- * started is over (hwReset), and what PQAP(AQIC) told the guest no longer stands (told). guestReset configurations have
- * neither VFIO_DEVICE_RESET nor the remove; one that adds them must wrap those the same way.
+ * After the close's vfio_ap_mdev_unset_kvm, guestReset's bookkeeping for every queue of the matrix it reset: the host's
+ * reset completes before the close returns (ZAPQ and its completion are one step there), so a reset the guest started is
+ * over (hwReset), and what PQAP(AQIC) told the guest no longer stands (told). guestReset configurations have neither
+ * VFIO_DEVICE_RESET nor the remove; one that adds them must do the same there.
  */
-export function hostResetSeen(fn: (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown): (c: SystemContext, e: SpecEvent, ix: Ix, fx: Effects) => unknown {
-  return (c, e, ix, fx) => {
-    const r = fn(c, e, ix, fx);
-    for (const q of c.queues) {
-      if (q.hwReset === undefined || !q.apid || !q.apqi) continue;
-      guestSawReset(q);
-      q.hwReset = false;
-    }
-    return r;
-  };
+export function hostResetSeen(c: SystemContext): void {
+  for (const q of c.queues) {
+    if (q.hwReset === undefined || !q.apid || !q.apqi) continue;
+    guestSawReset(q);
+    q.hwReset = false;
+  }
 }
 
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
