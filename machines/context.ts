@@ -55,6 +55,12 @@ export interface Params {
    * the mdev's context gets `resetting` and `resetRc`, each queue's `resetStatus` (q->reset_status).
    */
   deviceReset?: boolean;
+  /**
+   * Configurations with the guest's own PQAP(ZAPQ) as an asynchronous reset (vfio_ap_queue `guest-zapq`): each queue's
+   * context gets `hwReset` (the reset the guest's ZAPQ started, until the AP completes it) and `told` (the ISC the
+   * guest's last PQAP(AQIC) ir=1 was answered 0 for: its GR1 as state).
+   */
+  guestReset?: boolean;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -270,6 +276,10 @@ export interface QueueContext {
   freed?: boolean;
   /** deviceReset configurations only: q->reset_status.response_code as the last ZAPQ left it, by the answer class (vfio_ap_mdev_reset_queue, apq_reset_check's ZAPQ again) */
   resetStatus?: ZapqClass;
+  /** guestReset configurations only: the AP is resetting the queue after the guest's own PQAP(ZAPQ) (TAPQ answers RESET_IN_PROGRESS, so does AQIC) until AP_RESET_COMPLETE */
+  hwReset?: boolean;
+  /** guestReset configurations only: the guest ISC the guest's last PQAP(AQIC) ir=1 was answered 0 for (handle_pqap's memcpy into GR1), ISC_INVALID after any other answer or a reset of the queue */
+  told?: number;
   /** pqap-probe-queue only: vfio_ap_mdev_probe_queue linked q into matrix_mdev->qtable (false: not yet probed, handle_pqap's lookup finds no queue) */
   linked?: boolean;
 }
@@ -338,6 +348,7 @@ export function initialContext(params: Params): SystemContext {
       faults: 0,
       ...(params.apAnswers ? { work: 'idle' as ResetWork, freed: false } : {}),
       ...(params.deviceReset ? { resetStatus: 'NORMAL' as ZapqClass } : {}),
+      ...(params.guestReset ? { hwReset: false, told: ISC_INVALID } : {}),
     })),
   };
 }

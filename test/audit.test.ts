@@ -260,7 +260,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg: filter the matrix, update the guest's APCB, reset the queues of the APIDs filtered out; the add bitmaps cleared]",
     "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg locks matrix_mdev->kvm->lock without a NULL check: an mdev with additions but no guest is a NULL dereference]",
     "vfio_ap_on_scan_complete [only control domains were added: vfio_ap_mdev_filter_matrix is not called and apm_filtered (an uninitialised stack bitmap) is passed to reset_queues_for_apids: queues of arbitrary APIDs of the mdev may be reset]",
-    "PQAP_ZAPQ [the reset completes asynchronously (RESET_IN_PROGRESS): the AP may present interruptions until it does]",
   ],
   ap_matrix_mdev: [
     "kvm_get_kvm_safe [refcount_inc_not_zero succeeds]",
@@ -331,6 +330,5 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "vfio_ap_irq_enable [PV vcpu and ensure_nib_shared (uv_pin_shared) fails: the NIB is unpinned, response 06]",
     "vfio_ap_free_aqic_resources [saved_iova set but q->matrix_mdev NULL: WARN_ON; the NIB stays pinned and saved_iova stays]",
     "vfio_ap_mdev_dma_unmap [unmap_iova: for each queue of the qtable whose saved_iova lies in the range: vfio_ap_irq_disable]",
-    "PQAP_ZAPQ [the reset completes asynchronously (RESET_IN_PROGRESS): the AP may present interruptions until it does]",
   ],
 };

@@ -50,6 +50,7 @@ export const EVENTS: Record<string, EventInfo> = {
   PQAP_AQIC: ev('guest', 'PQAP(AQIC): priv.c handle_pqap -> vfio_ap_ops.c handle_pqap'),
   PQAP_ZAPQ: ev('guest', 'PQAP(ZAPQ) executed by the machine for a queue in the guest configuration'),
   AP_ADAPTER_INTERRUPTION: ev('hardware', 'the AP sets the NIB and presents an adapter interruption (AQIC ir=1)'),
+  AP_RESET_COMPLETE: ev('hardware', 'the AP completes the reset the guest\'s PQAP(ZAPQ) started: TAPQ and AQIC no longer answer RESET_IN_PROGRESS (guestReset configurations)'),
   apq_reset_check: ev('kernel', 'vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq): one pass of its loop, msleep(20) then TAPQ (payload tapq; zapq when it issues ZAPQ again)', true),
   flush_work: ev('kernel', 'vfio_ap_ops.c vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) returned for every queue; vfio_ap_mdev_unset_kvm goes on with kvm_put_kvm, matrix_mdev->kvm = NULL (VFIO_DEVICE_RESET: returns 0 or -EIO to userspace)', true),
   VFIO_DEVICE_RESET: ev('userspace', 'vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) (QEMU at a guest reset): vfio_ap_mdev_reset_queues under mdevs_lock (payload zapq), its return to userspace'),
@@ -80,7 +81,7 @@ const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_pa
 const VM_ISC = new Set(['kvm_s390_inject_vm', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
 const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
   'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup']);
-const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_remove_queue']);
+const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'AP_RESET_COMPLETE', 'vfio_ap_mdev_remove_queue']);
 
 /** Every event with every payload the bounds allow, in a fixed order. */
 export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {

@@ -186,6 +186,8 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   apq_reset_check: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p), ...GIB], [...QUEUE(e.q!), ...mdevKvm(m, p)]) },
   // the machine's PQAP(ZAPQ) on a vcpu of the hook's VM: interruptions off
   PQAP_ZAPQ: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p)], QUEUE(e.q!)) },
+  // the AP completing a reset the guest's PQAP(ZAPQ) started (guestReset): the queue's hwReset only
+  AP_RESET_COMPLETE: { footprint: (e) => same(QUEUE(e.q!)) },
   // the AP's interruption: the NIB, then the GISA it was given (aqic_gisa.gisa, q->hwGisa): IPM, alert, kicks
   AP_ADAPTER_INTERRUPTION: {
     modes: (p) => p.vms + 1,

@@ -28,7 +28,7 @@ import { FAULT, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
 import { zapqAnswer, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
-import { apLedgered, resetReported } from './vfio_ap_queue.invariants.ts';
+import { apLedgered, hostResetSeen, resetReported } from './vfio_ap_queue.invariants.ts';
 
 /** EIO (include/uapi/asm-generic/errno-base.h): vfio_ap_mdev_reset_queues returns -EIO. */
 const EIO = 5;
@@ -148,7 +148,11 @@ export function mdevImplementations(k: Kernel) {
       vfio_ap_mdev_open_device: kernel((c, e) => k.vfio_ap_mdev_set_kvm(c, e.vm!)),
       // vfio_ap_ops.c vfio_ap_mdev_close_device -> vfio_ap_mdev_unset_kvm
       // (apLedgered: the ghost ResetStepPostcondition, vfio_ap_queue.invariants.ts)
-      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => k.vfio_ap_mdev_unset_kvm(c, fx, zapqAnswer(e.zapq))),
+      // (hostResetSeen: guestReset's view of the queues the close reset, harness)
+      vfio_ap_mdev_close_device: apLedgered('close', k, (c, e, _ix, fx) => {
+        k.vfio_ap_mdev_unset_kvm(c, fx, zapqAnswer(e.zapq));
+        hostResetSeen(c);
+      }),
       // vfio_ap_ops.c vfio_ap_mdev_reset_queues' flush_work returned: the rest of vfio_ap_mdev_unset_kvm
       flush_work: apLedgered('flush', k, (c, _e, _ix, fx) => k.vfio_ap_mdev_unset_kvm_put(c, fx)),
       // vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET): the reset, and its return if no reset work is queued

@@ -35,6 +35,7 @@ const own: KernelAudit = {
   nonKernel: {
     queue_mine: 'event routing: the event is about this queue',
     bounds_aqic: 'bound: AQIC ir=1 only while the leaks it may add stay below COUNT_CAP',
+    ap_aqic_answer_possible: 'the AP\'s answer (guestReset): ap_aqic answers RESET_IN_PROGRESS exactly while a reset the guest started runs (ap_queue.c ap_queue_enable_irq takes 02 from AQIC as -EBUSY); the payloads NIB_INVALID and PIN_FAILED fail before the AQIC',
   },
   entries: [
     entry(K.vfio_ap_queue_struct, { fields: abstracted('QueueContext: saved_isc, saved_iova (nib), the pin count and what the AP holds; apqn is the queue index; reset_work (work) with the AP\'s answers, reset_status (resetStatus, by class) with VFIO_DEVICE_RESET') }),
@@ -126,7 +127,7 @@ const own: KernelAudit = {
       gisc: modelledAs('upstream: kvm_s390_gisc_register fails when the VM has no GISA any more; unpinned, 06', 'handle_pqap'),
       normal: modelled('handle_pqap', 'vfio_ap_irq_enable', 'saved_isc_valid'),
       changed: modelledAs('the OTHERWISE_CHANGED payload', 'handle_pqap'),
-      other: modelledAs('the OTHER payload stands for every other response code (the leak of the new pin and GISC is the upstream finding)', 'handle_pqap', 'vfio_ap_irq_enable', 'vfio_ap_irq_disable'),
+      other: modelledAs('the OTHER payload stands for every other response code (the leak of the new pin and GISC is the upstream finding); guest-zapq: the RESET_IN_PROGRESS payload, possible exactly while the reset the guest\'s PQAP(ZAPQ) started runs, takes the same default case (the guest provokes the leak itself: 5 steps)', 'handle_pqap', 'vfio_ap_irq_enable', 'vfio_ap_irq_disable', 'ap_aqic_answer_possible'),
     }),
     entry(K.vfio_ap_irq_disable, {
       off: modelledAs('ap_aqic(ir=0) answered NORMAL or 07 and the TAPQ wait in one step (the off payload NORMAL, the default): interruptions off, then the resources freed; status NORMAL to the guest', 'handle_pqap', 'vfio_ap_irq_disable'),
@@ -191,7 +192,7 @@ const own: KernelAudit = {
     }),
     entry(K.PQAP_ZAPQ, {
       reset: modelled('PQAP_ZAPQ', 'pqap_hook'),
-      async: missing(ZAPQ_TAPQ),
+      async: modelledAs('guestReset (guest-zapq): the reset runs on (QueueContext.hwReset) until the hardware event AP_RESET_COMPLETE (a TAPQ would now answer 0), which turns the interruptions off; meanwhile the AP may still interrupt and ap_aqic answers RESET_IN_PROGRESS (vfio_ap_irq_enable\'s default case); q->saved_isc, the pinned NIB and the GISC registration stay until the next AQIC NORMAL (vfio_ap_free_aqic_resources frees the older configuration) or the host\'s reset. Elsewhere the reset completes at once', 'PQAP_ZAPQ', 'AP_RESET_COMPLETE', 'ap_reset_in_progress', 'ap_aqic_answer_possible'),
     }),
     entry(K.kvm_s390_gisc_register, {
       enodev: modelled('handle_pqap'),

@@ -1,6 +1,6 @@
 // Configurations of the vfio-ap machines.
 import type { CoreConfiguration } from '../system/spec.ts';
-import { apAnswerInvariants, deviceResetInvariants } from './vfio_ap_queue.invariants.ts';
+import { apAnswerInvariants, deviceResetInvariants, guestResetInvariants } from './vfio_ap_queue.invariants.ts';
 import { apAnswerLiveness, AqicCanBeEnabled } from './vfio_ap_queue.liveness.ts';
 
 export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
@@ -147,6 +147,25 @@ export const deviceResetConfigurations: CoreConfiguration[] = [
     },
     invariants: [...apAnswerInvariants, ...deviceResetInvariants],
     liveness: apAnswerLiveness,
+  },
+];
+
+/**
+ * issue 12: the guest's own PQAP(ZAPQ), which the machine interprets (priv.c handle_pqap intercepts only AQIC), as a reset
+ * the AP completes later (AP_RESET_COMPLETE): meanwhile ap_aqic answers RESET_IN_PROGRESS (and only then), which
+ * vfio_ap_irq_enable's switch sends to its default case; the status PQAP(AQIC) ir=1 leaves in the guest's GR1 is state.
+ * No remove, no AP answers to the host's reset (ap-answers' business): the close's reset completes at once.
+ */
+export const guestResetConfigurations: CoreConfiguration[] = [
+  {
+    id: 'guest-zapq',
+    description: '1 queue, guest ISC 3; the guest resets its queue with PQAP(ZAPQ) (interpreted: vfio_ap does not see it) and the AP completes that reset later; ap_aqic answers NORMAL or 07 to AQIC ir=1, RESET_IN_PROGRESS while the reset runs; the close resets the queue; what the guest was told is state',
+    params: { vms: 1, vcpus: 0, queues: 1, iscs: [3], guestReset: true },
+    bounds: {
+      types: [...QUEUE_EVENTS.filter((t) => t !== 'vfio_ap_mdev_remove_queue'), 'AP_RESET_COMPLETE'],
+      outcomes: ['NORMAL', 'OTHERWISE_CHANGED', 'RESET_IN_PROGRESS'],
+    },
+    invariants: guestResetInvariants,
   },
 ];
 

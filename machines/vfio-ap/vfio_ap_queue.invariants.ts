@@ -1,6 +1,6 @@
 // Safety predicates of vfio_ap queues: AQIC resources, pins and their order.
 import { probe } from '../../src/check/probe.ts';
-import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
+import { FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
@@ -177,6 +177,43 @@ export function resetReported(c: SystemContext, rc: number | undefined): void {
 export const deviceResetInvariants = [DeviceResetReturnsDocumentedCode, DeviceResetReportedDoneIsDone];
 
 /** Checked in the apAnswers configurations, besides the machine's. */
+// The guest's own PQAP(ZAPQ) and its GR1 as state (issue 12: configuration guest-zapq, params.guestReset).
+
+export const AqicAnswerHolds = inv(
+  'AqicAnswerHolds',
+  'vfio_ap_ops.c handle_pqap (v6.17-rc4): the status of vfio_ap_irq_enable is copied into the guest\'s GR1 ("AP_RESPONSE_NORMAL (0) : in case of success"), and priv.c handle_pqap sets cc 0 for it; a queue\'s interruptions, once enabled, stay on until AQIC ir=0 or a reset of the queue (the guest\'s ZAPQ/RAPQ, the host\'s vfio_ap_mdev_reset_queue: ap_queue.c ap_sm_reset_wait enables them again after its own reset). So while the guest\'s last PQAP(AQIC) ir=1 was answered 0 and its queue was not reset since, the AP interrupts on the ISC it asked for into the GISA of the mdev\'s KVM',
+  ({ context }) => context.queues.every((q) => q.told === undefined || q.told === ISC_INVALID || (q.irq && q.hwIsc === q.told && q.hwGisa === context.mdev.kvm)),
+  { context: [['queues', '*', 'told'], ['queues', '*', 'irq'], ['queues', '*', 'hwIsc'], ['queues', '*', 'hwGisa'], ['queues', 'length'], ['mdev', 'kvm']] },
+);
+
+export const guestResetInvariants = [AqicAnswerHolds];
+
+// The guest's view (guestReset), kept beside the property that reads it (harness, not mutated: not kernel code).
+
+/** The guest's GR1 after PQAP(AQIC) (handle_pqap: memcpy(&vcpu->run->s.regs.gprs[1], &qstatus, ...)): a 0 for ir=1 promises that ISC. */
+export function guestGr1(q: QueueContext, aqic: PqapAqic, status: unknown): void {
+  if (q.told !== undefined) q.told = aqic.ir === 1 && status === 'NORMAL' ? aqic.isc & 0x07 : ISC_INVALID;
+}
+
+/** The queue was reset (the guest's ZAPQ, the host's reset): what PQAP(AQIC) told the guest no longer stands. */
+export function guestSawReset(q: QueueContext): void {
+  if (q.told !== undefined) q.told = ISC_INVALID;
+}
+
+/**
+ * After the close's vfio_ap_mdev_unset_kvm, guestReset's bookkeeping for every queue of the matrix it reset: the host's
+ * reset completes before the close returns (ZAPQ and its completion are one step there), so a reset the guest started is
+ * over (hwReset), and what PQAP(AQIC) told the guest no longer stands (told). guestReset configurations have neither
+ * VFIO_DEVICE_RESET nor the remove; one that adds them must do the same there.
+ */
+export function hostResetSeen(c: SystemContext): void {
+  for (const q of c.queues) {
+    if (q.hwReset === undefined || !q.apid || !q.apqi) continue;
+    guestSawReset(q);
+    q.hwReset = false;
+  }
+}
+
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
 
 // The fine-grained pqap-remove-queue configuration (machines/vfio-ap/vfio_ap_ops.threads.ts): the

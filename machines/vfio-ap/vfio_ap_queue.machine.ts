@@ -28,7 +28,9 @@
  * TAPQ loops ended (off), the remove after the APQN left the host's configuration (host), and
  * the status PQAP returns to the guest is checked (GUEST_TOLD_SUCCESS). With params.deviceReset (device-reset,
  * device-reset-warn) QEMU's VFIO_DEVICE_RESET too (the mdev region), q->reset_status (resetStatus) and the ioctl's
- * return to userspace (mdev.resetRc) are state.
+ * return to userspace (mdev.resetRc) are state. With params.guestReset (guest-zapq) the guest's own PQAP(ZAPQ) starts a
+ * reset the AP completes later (hwReset until AP_RESET_COMPLETE, which turns the interruptions off; ap_aqic answers
+ * RESET_IN_PROGRESS meanwhile, only then), and the status PQAP(AQIC) ir=1 left in the guest's GR1 is state (told), checked by AqicAnswerHolds.
  *
  * Ignores: APQN lookup failures (rc 01 without a queue), the guest's APCB and hot plug of
  * adapters into a running guest (assignment is modelled while the mdev is closed), PV
@@ -44,9 +46,10 @@ import { and, not } from 'xstate';
 import { COUNT_CAP, FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from '../lib.ts';
-import { apLedgered } from './vfio_ap_queue.invariants.ts';
+import { apLedgered, guestGr1, guestSawReset } from './vfio_ap_queue.invariants.ts';
 
-export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID';
+/** RESET_IN_PROGRESS (02): ap_aqic while the AP is still resetting the queue (guestReset configurations: after the guest's own ZAPQ); the switch's default case, as OTHER. */
+export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS';
 
 /**
  * The AP's answer to ZAPQ (ap_zapq in vfio_ap_mdev_reset_queue and apq_reset_check), by the
@@ -362,6 +365,14 @@ export function queueImplementations(k: Kernel) {
       },
       // the APQN is in the matrix: its APID and its APQI are assigned
       apqn_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apid && queueOf(context, ix.q!).apqi,
+      // guestReset: ap_aqic answers RESET_IN_PROGRESS exactly while the AP resets the queue (ap_queue.c ap_queue_enable_irq expects 02 from AQIC); NIB_INVALID and PIN_FAILED fail before the AQIC
+      ap_aqic_answer_possible: ({ context, event }: Args, ix: Ix) => {
+        const r = queueOf(context, ix.q!).hwReset;
+        if (r === undefined || event.ir !== 1 || event.outcome === 'NIB_INVALID' || event.outcome === 'PIN_FAILED') return true;
+        return r === (event.outcome === 'RESET_IN_PROGRESS');
+      },
+      // guestReset: the reset the guest's PQAP(ZAPQ) started is still in progress
+      ap_reset_in_progress: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).hwReset === true,
       // q->saved_isc != VFIO_AP_ISC_INVALID: AQIC resources are saved
       saved_isc_valid: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).isc !== ISC_INVALID,
       // fine-grained pqap-remove-queue: vfio_ap_mdev_remove_queue's kfree(q) ran (QueueContext.freed)
@@ -380,12 +391,25 @@ export function queueImplementations(k: Kernel) {
         const status = k.handle_pqap(c, ix.q!, aqic);
         const q = queueOf(c, ix.q!);
         if (c.params.apAnswers && status === 'NORMAL' && !aqicAsRequested(q, aqic)) q.faults |= FAULT.GUEST_TOLD_SUCCESS;
+        guestGr1(q, aqic, status);
         return status;
       }),
       // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
       apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, zapqAnswer(e.zapq) ?? 'NORMAL')),
-      // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved
-      PQAP_ZAPQ: kernel((c, _e, ix) => ap_interruptions_off(queueOf(c, ix.q!))),
+      // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved; guestReset: the reset
+      // runs on until the AP completes it, and what the guest was told of its interruptions no longer stands
+      PQAP_ZAPQ: kernel((c, _e, ix) => {
+        const q = queueOf(c, ix.q!);
+        guestSawReset(q);
+        if (q.hwReset === undefined) return ap_interruptions_off(q);
+        q.hwReset = true; // the AP may present interruptions until the reset completes
+      }),
+      // guestReset: the AP completes the reset the guest's ZAPQ started (a TAPQ now answers 0): interruptions off
+      AP_RESET_COMPLETE: kernel((c, _e, ix) => {
+        const q = queueOf(c, ix.q!);
+        ap_interruptions_off(q);
+        q.hwReset = false;
+      }),
       // the AP sets the NIB and millicode makes the interruption pending in the GISA it was given
       // (apLedgered: the AP's side of AqicStepPostcondition)
       AP_ADAPTER_INTERRUPTION: apLedgered('airq', k, (c, _e, ix, fx) => {
@@ -422,10 +446,11 @@ export function queueRegion(q: number, fine?: QueueFine) {
   const settled = settle(region).params.type;
   const assignedOn = {
     PQAP_ZAPQ: { guard: g(ix, 'pqap_hook'), actions: a('PQAP_ZAPQ', ix), ...by('guest') },
+    AP_RESET_COMPLETE: { guard: g(ix, 'ap_reset_in_progress'), actions: a('AP_RESET_COMPLETE', ix), ...by('hardware') },
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
     vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
     // what handle_pqap left in q->saved_isc decides aqic_enabled or aqic_disabled
-    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'mdevs_lock_free'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
+    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'mdevs_lock_free', 'ap_aqic_answer_possible'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
   };
   const assign = (store: string) => ({ guard: g(ix, 'matrix_mdev_closed'), actions: [a(store, ix), settle(region)], ...by('userspace') });
   const out = {

@@ -10,7 +10,7 @@ import type { CoreVariant } from '../system/spec.ts';
 export const fixDefaultResponse: KernelOverrides = {
   vfio_ap_irq_enable(c, q, isc, outcome) {
     const vm = c.mdev.kvm;
-    const took = outcome === 'OTHER' && vm >= 0 && c.vms[vm]!.gisa.origin; // pinned and registered
+    const took = (outcome === 'OTHER' || outcome === 'RESET_IN_PROGRESS') && vm >= 0 && c.vms[vm]!.gisa.origin; // the default case, pinned and registered
     const status = vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
     if (!took) return status;
     this.kvm_s390_gisc_unregister(c, vm, isc); // the fix: undo the new registration ...
@@ -52,6 +52,10 @@ export const upstreamQueue: CoreVariant = {
     // status or freeing anything; flush_work returns, vfio_ap_mdev_reset_queues finds response_code 0 and VFIO_DEVICE_RESET
     // returns 0 with the NIB pinned, the GISC registered and the AP as it was (7 steps)
     'device-reset-warn': ['DeviceResetReportedDoneIsDone'],
+    // issue 12: the guest provokes the default-case leak itself: PQAP(ZAPQ), then PQAP(AQIC) ir=1 before the AP completed the
+    // reset; ap_aqic answers RESET_IN_PROGRESS, vfio_ap_irq_disable frees the saved configuration and the new NIB pin and
+    // GISC registration stay (a guest can repeat it: each round one more pin and one more ref_count[isc])
+    'guest-zapq': ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs'],
   },
 };
 
@@ -63,6 +67,8 @@ export const queueVariants: CoreVariant[] = [
     cite: 'proposed: vfio_ap_irq_enable default case: kvm_s390_gisc_unregister(kvm, isc); vfio_unpin_pages(nib)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
+    // issue 12: the RESET_IN_PROGRESS answer after the guest's ZAPQ takes the same default case: released too
+    expectedViolationsIn: { 'guest-zapq': [] },
   },
   {
     id: 'v5.3',
@@ -258,6 +264,36 @@ export const deviceResetVariants: CoreVariant[] = [
     },
     // ResetStepPostcondition: the ioctl returned with a reset work queued (vfio_ap_mdev_reset_queues waits in flush_work)
     expectedViolations: ['DeviceResetReportedDoneIsDone', 'ResetStepPostcondition'],
+  },
+];
+
+/** issue 12: the guest's own PQAP(ZAPQ) and what PQAP(AQIC) tells the guest (configuration guest-zapq). */
+export const guestResetVariants: CoreVariant[] = [
+  {
+    id: 'planted-reset-in-progress-as-normal',
+    description: 'planted bug: vfio_ap_irq_enable takes ap_aqic\'s RESET_IN_PROGRESS (02) as accepted, like NORMAL: it frees the older configuration, saves the new NIB and ISC and answers the guest 0, but the AP, still resetting after the guest\'s ZAPQ, never enabled the interruptions',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, "case AP_RESPONSE_RESET_IN_PROGRESS:" added above "case AP_RESPONSE_NORMAL:" (the status returned with response_code 0)',
+    configuration: 'guest-zapq',
+    configurations: ['guest-zapq'],
+    kernel: {
+      vfio_ap_irq_enable(c, q, isc, outcome) {
+        if (outcome !== 'RESET_IN_PROGRESS') return vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+        this.vfio_pin_pages(c, q);
+        const vm = c.mdev.kvm;
+        if (vm < 0 || this.kvm_s390_gisc_register(c, vm, isc) < 0) {
+          this.vfio_unpin_pages(c, q, false);
+          return 'INVALID_ADDRESS';
+        }
+        this.vfio_ap_free_aqic_resources(c, q);
+        const x = c.queues[q]!;
+        x.isc = isc;
+        x.nib = true;
+        return 'NORMAL';
+      },
+    },
+    // AqicAnswerHolds: the guest holds a 0 for ISC 3 with the AP off (5 steps: assign both, open, ZAPQ, AQIC);
+    // AqicStepPostcondition: a response other than NORMAL or 07 must run vfio_ap_irq_disable and answer that response
+    expectedViolations: ['AqicAnswerHolds', 'AqicStepPostcondition'],
   },
 ];
 

@@ -98,6 +98,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   // issue 12/14: VFIO_DEVICE_RESET's return code and q->reset_status; ZAPQ BUSY, STATE_CHANGE_IN_PROGRESS and CHECKSTOPPED
   suite('core', 'vfio_ap_queue', 'upstream', 'device-reset'),
   suite('core', 'vfio_ap_queue', 'upstream', 'device-reset-warn'),
+  // issue 12: the guest's own ZAPQ (the AP resetting until AP_RESET_COMPLETE, AQIC answered RESET_IN_PROGRESS meanwhile) and the guest's GR1
+  suite('core', 'vfio_ap_queue', 'upstream', 'guest-zapq'),
   suite('core', 'ap_matrix_mdev', 'upstream'),
   suite('core', 'ap_matrix_mdev', 'aqic-v4'),
   // issue 14 (apsurv): a VM torn down while the mdev is open for the other one (aqic-v4: the NULL notification reaches only its own VM's groups)

@@ -74,6 +74,7 @@ export function expectCore(state: AbstractState<SystemContext>): Observation {
       ...(q.work === undefined ? {} : { work: q.work }),
       ...(q.freed === undefined ? {} : { freed: q.freed }),
       ...(q.resetStatus === undefined ? {} : { resetStatus: q.resetStatus }),
+      ...(q.hwReset === undefined ? {} : { hwReset: q.hwReset, told: q.told }),
     })),
   } as Observation;
 }

@@ -44,6 +44,7 @@ import {
 import { Lifetime, type FaultName } from './lifetime.ts';
 import {
   apAdapterInterruption,
+  apResetComplete,
   assignStore,
   guestZapq,
   handle_pqap,
@@ -101,6 +102,8 @@ export interface CoreParams {
   apAnswers?: boolean;
   /** QEMU's VFIO_DEVICE_RESET is an event: the observation shows its return code and each queue's reset_status */
   deviceReset?: boolean;
+  /** the guest's own ZAPQ leaves the AP resetting until AP_RESET_COMPLETE; the observation shows that and what PQAP(AQIC) told the guest */
+  guestReset?: boolean;
 }
 
 export interface CoreOptions {
@@ -159,6 +162,9 @@ export interface Observation {
     freed?: boolean;
     /** deviceReset only: q->reset_status.response_code by class (0; RESET_IN_PROGRESS/BUSY/STATE_CHANGE_IN_PROGRESS; DECONFIGURED/CHECKSTOPPED; any other) */
     resetStatus?: 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
+    /** guestReset only: the AP still resets the queue after the guest's ZAPQ; the ISC PQAP(AQIC) ir=1 last told the guest 0 for (-1: none, or reset since) */
+    hwReset?: boolean;
+    told?: number;
   }[];
 }
 
@@ -166,7 +172,7 @@ export interface Observation {
 const COUNT_CAP = 3;
 const cap = (n: number): number => Math.min(n, COUNT_CAP);
 const iscMask = (iscs: readonly number[]): number => iscs.reduce((m, isc) => m | (0x80 >> isc), 0);
-const AQIC_OUTCOMES = new Set(['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID']);
+const AQIC_OUTCOMES = new Set(['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID', 'RESET_IN_PROGRESS']);
 const TPI_OUTCOMES = new Set<string>(['stored', 'store-fails', 'nomem']);
 
 export class CoreSut implements Host {
@@ -200,7 +206,7 @@ export class CoreSut implements Host {
       if (kvm.arch.gisa_int.origin) gisa_set_iam(this, kvm.arch.gisa_int.origin, kvm.arch.gisa_int.alert.mask);
       return kvm;
     });
-    this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false, params.deviceReset ?? false);
+    this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false, params.deviceReset ?? false, params.guestReset ?? false);
   }
 
   /** VFIO_DEVICE_RESET returned (not waiting in flush_work): a 0 with a queue not reset is RESET_REPORTED_UNDONE (the tracker's check, as GUEST_TOLD_SUCCESS is handle_pqap's). */
@@ -370,6 +376,9 @@ export class CoreSut implements Host {
       case 'AP_ADAPTER_INTERRUPTION':
         if (event.q !== undefined) apAdapterInterruption(this, event.q);
         return;
+      case 'AP_RESET_COMPLETE':
+        if (event.q !== undefined) apResetComplete(this, event.q);
+        return;
       case 'vfio_ap_mdev_remove_queue':
         // get_update_locks_for_queue waits for mdevs_lock, which VFIO_DEVICE_RESET holds in flush_work
         if (event.q !== undefined && !this.vfio.mdev.resetting) vfio_ap_mdev_remove_queue(this, event.q, event.host === 'gone' ? 'gone' : 'present');
@@ -490,6 +499,7 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
         faults: [...(sut.life.queueFaults[q.idx] ?? [])].sort(),
         ...(sut.apAnswers ? { work: resetWorkOf(q), freed: q.removed } : {}),
         ...(sut.vfio.deviceReset ? { resetStatus: responseClass(q.reset_status) } : {}),
+        ...(sut.vfio.guest ? { hwReset: fw?.resetting ?? false, told: sut.vfio.guest[q.idx]!.told === VFIO_AP_ISC_INVALID ? -1 : sut.vfio.guest[q.idx]!.told } : {}),
       };
     }),
   };

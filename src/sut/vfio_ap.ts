@@ -23,7 +23,8 @@ import { EINVAL, kvm_s390_gisc_register, kvm_s390_gisc_unregister, millicodeAdap
 import type { Host, Kvm } from './kvm.ts';
 import { kvm_get_kvm, kvm_put_kvm } from './kvm.ts';
 
-export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID';
+/** RESET_IN_PROGRESS: what ap_aqic answers while the AP still resets the queue (guestReset: after the guest's own ZAPQ). */
+export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS';
 /** The AP's answer to ZAPQ, by its response code: NORMAL, RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS, DECONFIGURED, CHECKSTOPPED, or one vfio_ap WARNs on (Q_NOT_AVAIL). */
 export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'BUSY' | 'STATE_CHANGE' | 'DECONFIGURED' | 'CHECKSTOPPED' | 'INVALID';
 /** The AP's answer to apq_reset_check's TAPQ: BUSY, DONE (NORMAL, the reset completed), ASSOC (ASSOC_FAILED), INVALID (Q_NOT_AVAIL). */
@@ -88,6 +89,11 @@ export interface ApFirmwareQueue {
   resetting: boolean;
 }
 
+/** What the guest may rely on for a queue (not kernel state): the ISC its last PQAP(AQIC) ir=1 was answered 0 for, until an AQIC answers otherwise or the queue is reset. */
+export interface GuestQueueView {
+  told: number;
+}
+
 /** struct ap_matrix_mdev (one mdev) */
 export interface MatrixMdev {
   open: boolean;
@@ -107,15 +113,18 @@ export interface VfioAp {
   answers: boolean;
   /** QEMU's VFIO_DEVICE_RESET is an event (its return code and q->reset_status are observed) */
   deviceReset: boolean;
+  /** the guest's own ZAPQ leaves the AP resetting until AP_RESET_COMPLETE, and the guest's view of each queue is kept (null: not observed) */
+  guest: GuestQueueView[] | null;
   mdev: MatrixMdev;
   queues: VfioApQueue[];
   ap: ApFirmwareQueue[];
 }
 
-export function vfio_ap_probe(queues: number, answers = false, deviceReset = false): VfioAp {
+export function vfio_ap_probe(queues: number, answers = false, deviceReset = false, guestReset = false): VfioAp {
   return {
     answers,
     deviceReset,
+    guest: guestReset ? Array.from({ length: queues }, () => ({ told: VFIO_AP_ISC_INVALID })) : null,
     mdev: { open: false, kvm: null, kvmRef: false, unsetting: false, resetting: false, resetRc: null },
     queues: Array.from({ length: queues }, (_, idx) => ({
       idx,
@@ -150,6 +159,7 @@ function nextNib(q: VfioApQueue): number {
 const AP_OFF: ApFirmwareQueue = { irq: false, gisaAddr: 0, gisc: 0, nib: 0, resetting: false };
 
 function ap_aqic(host: Host, q: VfioApQueue, ir: 0 | 1, gisaAddr: number, gisc: number, nib: number, outcome: AqicOutcome): AqicOutcome {
+  if (host.vfio.guest && host.vfio.ap[q.idx]!.resetting) return 'RESET_IN_PROGRESS'; // the guest's ZAPQ has not completed
   if (outcome !== 'NORMAL') return outcome;
   host.vfio.ap[q.idx] = ir ? { irq: true, gisaAddr, gisc, nib, resetting: false } : { ...AP_OFF };
   return 'NORMAL';
@@ -157,12 +167,31 @@ function ap_aqic(host: Host, q: VfioApQueue, ir: 0 | 1, gisaAddr: number, gisc: 
 
 /** The response code of an ap_aqic ir=1 answer (OTHER: a code vfio_ap_irq_enable does not expect, INVALID_GISA). */
 function aqicCode(outcome: AqicOutcome): number {
+  if (outcome === 'RESET_IN_PROGRESS') return AP_RESPONSE_RESET_IN_PROGRESS;
   return outcome === 'NORMAL' ? AP_RESPONSE_NORMAL : outcome === 'OTHERWISE_CHANGED' ? AP_RESPONSE_OTHERWISE_CHANGED : AP_RESPONSE_INVALID_GISA;
 }
 
 /** ZAPQ completed at once (the guest's PQAP(ZAPQ), or the flushed reset of a configuration without the AP's answers). */
 function ap_zapq(host: Host, q: VfioApQueue): void {
   host.vfio.ap[q.idx] = { ...AP_OFF };
+  queueResetUnderGuest(host, q.idx);
+}
+
+/** A reset of the queue: whatever PQAP(AQIC) told the guest no longer describes it. */
+function queueResetUnderGuest(host: Host, qi: number): void {
+  const view = host.vfio.guest?.[qi];
+  if (view) view.told = VFIO_AP_ISC_INVALID;
+}
+
+/** The guest's GR1 after PQAP(AQIC) (handle_pqap: memcpy of the status): a 0 for ir=1 promises interruptions on that ISC. */
+function guestGr1(host: Host, qi: number, ir: 0 | 1, isc: number, rc: number): void {
+  const view = host.vfio.guest?.[qi];
+  if (view) view.told = ir && rc === AP_RESPONSE_NORMAL ? isc & 0x07 : VFIO_AP_ISC_INVALID;
+}
+
+/** The AP completes the reset the guest's ZAPQ started (TAPQ and AQIC stop answering RESET_IN_PROGRESS). */
+export function apResetComplete(host: Host, qi: number): void {
+  if (host.vfio.guest && host.vfio.ap[qi]?.resetting) host.vfio.ap[qi] = { ...AP_OFF };
 }
 
 /** ZAPQ answered `answer`: NORMAL and in progress start a reset TAPQ shows complete later; a deconfigured AP presents nothing. */
@@ -218,7 +247,11 @@ export function apAdapterInterruption(host: Host, qi: number): void {
 /** PQAP(ZAPQ) by the guest: the AP resets the queue; vfio_ap does not see it. */
 export function guestZapq(host: Host, qi: number): void {
   const q = host.vfio.queues[qi];
-  if (q) ap_zapq(host, q);
+  if (!q) return;
+  if (!host.vfio.guest) return ap_zapq(host, q);
+  // guestReset: the reset runs on in the AP until it completes, which may present interruptions until then
+  host.vfio.ap[qi]!.resetting = true;
+  queueResetUnderGuest(host, qi);
 }
 
 // --- GISC calls and pins as made by vfio_ap for a queue, through the kvm pointer it holds ---
@@ -264,7 +297,8 @@ function vfio_ap_free_aqic_resources(host: Host, q: VfioApQueue): void {
 /** One ap_aqic(ir=0) answered as `off` says: BUSY_EXHAUSTED keeps answering BUSY, NOT_OPER DECONFIGURED, else NORMAL (IR_STUCK: the IR bit stays set). */
 function ap_aqic_off(host: Host, q: VfioApQueue, off: AqicOff): number {
   if (off === 'BUSY_EXHAUSTED') return AP_RESPONSE_BUSY;
-  if (off !== 'IR_STUCK') host.vfio.ap[q.idx] = { ...AP_OFF };
+  // AQIC ir=0 completes no reset the guest's ZAPQ started (guestReset)
+  if (off !== 'IR_STUCK') host.vfio.ap[q.idx] = { ...AP_OFF, resetting: !!host.vfio.guest && host.vfio.ap[q.idx]!.resetting };
   return off === 'NOT_OPER' ? AP_RESPONSE_DECONFIGURED : AP_RESPONSE_NORMAL;
 }
 
@@ -598,6 +632,7 @@ export function handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outc
     case 'upstream': {
       if (!mdev.kvm) return; // rc 01
       const rc = ir ? vfio_ap_irq_enable(host, q, isc & 0x07, outcome) : vfio_ap_irq_disable(host, q, off);
+      guestGr1(host, q.idx, ir, isc, rc);
       const fw = host.vfio.ap[q.idx]!;
       if (rc === AP_RESPONSE_NORMAL && (ir ? !(fw.irq && fw.gisc === (isc & 0x07)) : fw.irq)) host.life.report({ q: q.idx }, 'GUEST_TOLD_SUCCESS');
       return;

@@ -170,6 +170,36 @@ describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-war
     expect(run(fixed, finding).context.mdev).toMatchObject({ resetRc: -5 });
   });
 
+  // The guest's own PQAP(ZAPQ) (issue 12, guest-zapq). Read off by hand: priv.c handle_pqap intercepts only fc 0x03 (AQIC),
+  // so vfio_ap never sees the ZAPQ; ap_queue.c ap_queue_enable_irq takes AQIC's RESET_IN_PROGRESS (02) as -EBUSY, so AQIC
+  // answers 02 while a reset runs; vfio_ap_irq_enable (v6.17-rc4): pin, kvm_s390_gisc_register, ap_aqic, and for 02 the
+  // default case: vfio_ap_irq_disable(q) frees only q->saved_isc / q->saved_iova (none here): pins 1, ref_count[3] 1, nothing saved.
+  const ZAPQ = ['assign_adapter_store {"q":0}', 'assign_domain_store {"q":0}', 'vfio_ap_mdev_open_device {"vm":0}', 'PQAP_ZAPQ {"q":0}'];
+  const AQIC_02 = 'PQAP_AQIC {"q":0,"ir":1,"isc":3,"outcome":"RESET_IN_PROGRESS"}';
+  it('guest-zapq: the guest\'s ZAPQ, then AQIC before the reset completed, leaks the new pin and GISC registration (upstream, 5 steps); the answer 0 the guest holds stays true (AqicAnswerHolds)', () => {
+    const m = queueSpec.model('upstream', 'guest-zapq');
+    expect(traces(m)).toEqual({ EveryNibPinReleasedOnce: [...ZAPQ, AQIC_02], GiscRefcountMatchesSavedIscs: [...ZAPQ, AQIC_02] });
+    const r = run(m, [...ZAPQ, AQIC_02]);
+    expect(r.context.queues[0]).toMatchObject({ hwReset: true, told: -1, isc: -1, nib: false, pins: 1, irq: false });
+    expect(r.context.vms[0]!.gisa.ref[3]).toBe(1);
+    // the AP answers NORMAL only once the reset completed (and never 02 then); the guest's ZAPQ voids what it was told
+    const zapped = run(m, ZAPQ).context;
+    expect(run(m, [...ZAPQ, 'PQAP_AQIC {"q":0,"ir":1,"isc":3,"outcome":"NORMAL"}']).context).toEqual(zapped);
+    const on = run(m, [...ZAPQ, 'AP_RESET_COMPLETE {"q":0}', 'PQAP_AQIC {"q":0,"ir":1,"isc":3,"outcome":"NORMAL"}']);
+    expect(on.violated).toEqual([]);
+    expect(on.context.queues[0]).toMatchObject({ hwReset: false, told: 3, irq: true, hwIsc: 3, isc: 3, nib: true, pins: 1 });
+    expect(run(m, [...ZAPQ.slice(0, 3), 'PQAP_AQIC {"q":0,"ir":1,"isc":3,"outcome":"NORMAL"}', 'PQAP_ZAPQ {"q":0}']).context.queues[0]).toMatchObject({ told: -1, hwReset: true, irq: true, isc: 3, nib: true });
+    const completed = run(m, [...ZAPQ, 'AP_RESET_COMPLETE {"q":0}']).context;
+    expect(run(m, [...ZAPQ, 'AP_RESET_COMPLETE {"q":0}', AQIC_02]).context).toEqual(completed);
+    // the proposed fix releases the new pin and registration in the default case: nothing leaks
+    expect(explore(queueSpec.model('upstream-fixed', 'guest-zapq')).violations.size).toBe(0);
+    // planted: 02 taken as NORMAL answers the guest 0 with the AP never enabled: AqicAnswerHolds over state
+    const planted = queueSpec.model('planted-reset-in-progress-as-normal', 'guest-zapq');
+    const p = run(planted, [...ZAPQ, AQIC_02]);
+    expect(p.violated).toContain('AqicAnswerHolds');
+    expect(p.context.queues[0]).toMatchObject({ told: 3, irq: false, isc: 3, nib: true, pins: 1 });
+  });
+
   it('the default configurations are untouched: no ZAPQ/TAPQ payload, no reset work, no guest status check', () => {
     const m = queueSpec.model('upstream', 'one-queue-answered');
     expect(m.events.some((e) => e.type === 'apq_reset_check' || e.type === 'flush_work')).toBe(false);
@@ -178,6 +208,8 @@ describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-war
     expect(r.context.mdev).not.toHaveProperty('unsetting');
     expect(r.context.mdev).not.toHaveProperty('resetRc');
     expect(m.events.some((e) => e.type === 'VFIO_DEVICE_RESET')).toBe(false);
+    expect(r.context.queues[0]).not.toHaveProperty('told');
+    expect(m.events.some((e) => e.type === 'AP_RESET_COMPLETE')).toBe(false);
     expect(r.context.queues[0]).toMatchObject({ irq: false, nib: false, pins: 0, isc: -1 });
   });
 });

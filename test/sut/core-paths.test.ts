@@ -64,6 +64,8 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   // issue 14 (apsurv): aqic-v4 with a VM torn down while the mdev is open for the other one (26 paths); system aqic-v4
   // teardown (84 paths) runs in its own test below
   [mdevSpec, 'aqic-v4', 'two-vms', undefined],
+  // the guest's own ZAPQ, completed later by the AP; AQIC answered RESET_IN_PROGRESS meanwhile (the default-case leak); the guest's GR1 as state
+  [queueSpec, 'upstream', 'guest-zapq', undefined],
 ];
 
 describe('kernel designs in further configurations (the AP answers, AQIC v4 on one queue, ISCs 0 and 7, software injection, TPI), SUT against machine', () => {
