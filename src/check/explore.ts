@@ -53,9 +53,11 @@ export interface ExploreOptions {
   porWeakVisibility?: boolean;
   /**
    * Run every step with a recording context and fail (FootprintError) on any access outside
-   * the declared footprints (footprint.ts). Explores in full.
+   * the declared footprints (footprint.ts). Explores in full. 'every-step': run the recording
+   * proxies on every step and state, not once per valuation of the declared footprint (the
+   * memo's differential, test/check/footprints.test.ts).
    */
-  verifyFootprints?: boolean;
+  verifyFootprints?: boolean | 'every-step';
   /** Dead-variable reduction over `model.dead` (dead.ts): default false. Needs the compiled engine. */
   dead?: boolean;
   /**
@@ -179,7 +181,7 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
   }
   if (symmetric) return exploreCompiled(model, compiled, options, new Canonicaliser(compiled, model.symmetry!.groups));
   if (options.verifyFootprints) {
-    const probe = instrument(model, compiled);
+    const probe = instrument(model, compiled, options.verifyFootprints !== 'every-step');
     try {
       const x = exploreCompiled(model, compiled, { ...options, keepEdges: true }, undefined, undefined, probe);
       verifyStable(model, x);
@@ -494,7 +496,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       continue;
     }
     for (let e = 0; e < events.length; e++) {
-      verify?.beforeStep();
+      verify?.beforeStep(states[head]!.value, e, context);
       let next = compiled.step(cfg, context, events[e]!, eventIds[e]);
       if (verify) verify.afterStep(e, context, next ? verify.raw(compiled.context) : undefined);
       if (!next) continue;

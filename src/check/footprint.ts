@@ -1,7 +1,8 @@
 // Footprints: what each transition of a machine reads and writes, as its `meta.footprint`
 // declares (machines/kthread.ts steps, and the regions of a fine-grained configuration), and
 // the verification that the declaration is true. `verifyFootprints` explores the model in
-// full and runs every step with a recording proxy: each guard evaluated and each action run
+// full and runs every step with a recording proxy (once per valuation of what it reads:
+// instrument's memo): each guard evaluated and each action run
 // is attributed to its transition, and any read or write outside that transition's declared
 // footprint, any change of the context the fired transitions did not declare, any raised
 // event not declared, fails with a message naming the transition, the path and the
@@ -69,12 +70,15 @@ const RAW = Symbol('footprint target');
 export class Recorder {
   readonly reads = new Map<string, Path[]>();
   readonly writes = new Map<string, Path[]>();
+  /** With `shapes` on: the paths where a read found an object (not a logged read: only its presence decided anything), for the memo's valuation. */
+  readonly objects = new Map<string, Path[]>();
+  shapes = false;
   /** Appended to the owner of reads while set (':enables' while a guard decides enabledness). */
   suffix = '';
   /** Writes are not logged (a guard working on a scratch copy). */
   readOnly = false;
 
-  log(kind: 'reads' | 'writes', owner: string, p: Path): void {
+  log(kind: 'reads' | 'writes' | 'objects', owner: string, p: Path): void {
     if (kind === 'writes' && this.readOnly) return;
     if (kind === 'reads') owner += this.suffix;
     const m = this[kind];
@@ -84,8 +88,10 @@ export class Recorder {
   }
 
   clear(): void {
-    this.reads.clear();
-    this.writes.clear();
+    // Map.clear allocates a new table: not on the many steps that logged nothing
+    if (this.reads.size) this.reads.clear();
+    if (this.writes.size) this.writes.clear();
+    if (this.objects.size) this.objects.clear();
   }
 
   unwrap<T>(x: T): T {
@@ -124,6 +130,7 @@ export class Recorder {
         if (v !== null && typeof v === 'object') {
           const raw = self.unwrap(v) as object;
           const known = children.get(k);
+          if (self.shapes) self.log('objects', owner, [...at, Array.isArray(t) && /^\d+$/.test(k) ? Number(k) : k]);
           if (known && known.raw === raw) return known.proxy;
           const child = self.wrap(v, owner, [...at, Array.isArray(t) && /^\d+$/.test(k) ? Number(k) : k]);
           children.set(k, { raw, proxy: child });
@@ -183,12 +190,84 @@ export function describe(t: TransitionInfo): string {
   return `transition '${t.event}' from ${t.source}${typeof thread === 'string' ? ` (thread ${thread})` : ''}`;
 }
 
+/** A place a verified step or invariant read: a value, or (object) only whether an object is there. */
+interface Site {
+  path: Path;
+  object: boolean;
+}
+
+/**
+ * The values of `x` at the sites, as a string: two contexts with the same string agree on every
+ * value the recorded code read. A subtree (a key listing read a whole object) is named by the
+ * number of its JSON text, kept per object (stored contexts are immutable and share their
+ * unchanged subtrees).
+ */
+export class Valuations {
+  private readonly ids = new Map<string, number>();
+  private readonly named = new WeakMap<object, number>();
+
+  of(x: unknown, sites: readonly Site[]): string {
+    let out = '';
+    for (const site of sites) out += ' ' + this.at(x, site);
+    return out;
+  }
+
+  private id(x: object): string {
+    let n = this.named.get(x);
+    if (n === undefined) {
+      const text = JSON.stringify(x);
+      n = this.ids.get(text);
+      if (n === undefined) this.ids.set(text, (n = this.ids.size));
+      this.named.set(x, n);
+    }
+    return '#' + n;
+  }
+
+  private at(x: unknown, site: Site): string {
+    const p = site.path;
+    for (let i = 0; i < p.length; i++) {
+      if (x === null || typeof x !== 'object') return 'x'; // the path ends below a primitive: not a context the step read
+      const key = String(p[i]);
+      if (Array.isArray(x) && key === 'length') x = x.length;
+      else if (!Object.prototype.hasOwnProperty.call(x, key)) return 'm';
+      else x = (x as Record<string, unknown>)[key];
+    }
+    if (x === undefined) return 'u';
+    if (x === null || typeof x !== 'object') return JSON.stringify(x);
+    return site.object ? (Array.isArray(x) ? 'a' : 'o') : this.id(x);
+  }
+}
+
+/** The sites a recording logged (reads, and objects found), deduplicated, in a fixed order; with their key. */
+function sitesOf(reads: Iterable<Path[]>, objects: Iterable<Path[]>): { sites: Site[]; key: string } {
+  const m = new Map<string, Site>();
+  for (const list of reads) for (const path of list) m.set('v' + path.join('\u0002'), { path, object: false });
+  for (const list of objects) for (const path of list) m.set('o' + path.join('\u0002'), { path, object: true });
+  const keys = [...m.keys()].sort();
+  return { sites: keys.map((k) => m.get(k)!), key: keys.join('\u0003') };
+}
+
 /**
  * Installs the recorder into the compiled machine and the probe for one exploration; returns
  * the check to run after each step and each new state, and the uninstall.
+ *
+ * `memo` (explore's verifyFootprints: true; 'every-step' turns it off): the recording proxies run on a step
+ * (a state value and an event) only the first time it meets a valuation of what it read, and on
+ * an invariant the same. The skip is exact: a step verified on state s read the context at sites
+ * P (each value read through the proxy, each key tested or listed, and each object found on the
+ * way), and each access it logged lay inside its transition's declaration (else the verification
+ * failed on s). On a state s' with the same state value, the same event and the same values at P,
+ * the compiled step (deterministic: no cache; stateIn reads the state value) evaluates the same
+ * guards and runs the same actions on the same values, so it logs the same accesses, which passed
+ * on s. It holds for code that sees the context only through the proxy: a step or invariant that
+ * unwrapped a proxy other than its state's context (a ghost postcondition reading the raw copy,
+ * a later microstep) or ran a transition without a footprint (its guard sees the raw context) is
+ * not remembered, so each of its states is verified. What does not rest on the proxy still runs
+ * on every step: the check that the step changed only what its fired transitions declare as
+ * written, the raised events, each declared action running through the probe.
  */
-export function instrument(model: Model, compiled: Compiled): {
-  beforeStep(): void;
+export function instrument(model: Model, compiled: Compiled, memo = false): {
+  beforeStep(value: unknown, event: number, context: unknown): void;
   afterStep(event: number, before: unknown, after: unknown | undefined): void;
   /** The context to hand to `compiled.step` for the guards (a recording proxy is made per guard). */
   state(s: AbstractState<unknown>): void;
@@ -197,22 +276,36 @@ export function instrument(model: Model, compiled: Compiled): {
   done(): void;
 } {
   const rec = new Recorder();
+  rec.shapes = memo;
   const infos = compiled.transitions;
   const decl = infos.map(declared);
   const coarse = infos.map((t) => typeof t.meta?.['thread'] !== 'string');
   let current = -1;
   const raised = new Map<number, string[]>();
+  // the recording proxies are on (off: a step the memo skips)
+  let active = true;
+  // the transitions whose guard or action ran in this step, and whether code unwrapped one of its proxies
+  const touched = new Set<number>();
+  let tainted = false;
+  // per state value and event: the valuations verified, grouped by the paths they were taken on
+  const verified = new Map<unknown, Map<number, { sites: readonly Site[]; key: string; seen: Set<string> }[]>>();
+  let stepValue: unknown;
+  // the state's context this step starts from (the kthread steps and kernel() unwrap it only to copy it), undefined while invariants run
+  let stepContext: unknown;
+  const valuations = new Valuations();
   compiled.hooks = {
     guardContext(context, id) {
       current = id;
+      touched.add(id);
       rec.readOnly = true;
       // a coarse transition's guard decides only whether it is taken: what it reads is what its enabledness depends on
       // (a kthread step's guard also runs the step's effect, and marks its enabling reads itself: probe.phase)
       rec.suffix = coarse[id] ? ':enables' : '';
-      return decl[id] ? rec.wrap(context, String(id)) : context;
+      return active && decl[id] ? rec.wrap(context, String(id)) : context;
     },
     actions(id) {
       current = id;
+      touched.add(id);
       rec.readOnly = false;
       rec.suffix = '';
       if (!decl[id]) return;
@@ -229,69 +322,115 @@ export function instrument(model: Model, compiled: Compiled): {
       raised.set(current, list);
     },
   };
-  probe.wrap = (c) => (current >= 0 && decl[current] ? rec.wrap(c, String(current)) : c);
-  probe.unwrap = (c) => rec.unwrap(c);
+  probe.wrap = (c) => (active && current >= 0 && decl[current] ? rec.wrap(c, String(current)) : c);
+  probe.unwrap = (c) => {
+    const r = rec.unwrap(c);
+    if (r !== c && r !== stepContext) tainted = true;
+    return r;
+  };
   probe.phase = (p) => void (rec.suffix = p ? ':' + p : '');
   const initial = initialState(compiled);
   const invs = model.invariants.flatMap((inv) => {
     const reads = invariantReads(inv as Invariant<unknown>, initial);
-    return reads ? [{ inv, reads }] : [];
+    return reads ? [{ inv, reads, groups: [] as { context: Site[]; value: Site[]; key: string; seen: Set<string> }[] }] : [];
   });
   return {
-    beforeStep() {
+    beforeStep(value, e, context) {
       rec.clear();
       rec.suffix = '';
-      raised.clear();
+      if (raised.size) raised.clear();
       current = -1;
+      if (touched.size) touched.clear();
+      tainted = false;
+      active = true;
+      stepValue = value;
+      stepContext = context;
+      if (!memo) return;
+      for (const g of verified.get(value)?.get(e) ?? []) {
+        if (g.seen.has(valuations.of(context, g.sites))) {
+          active = false;
+          return;
+        }
+      }
     },
     afterStep(e, before, after) {
       const ev = model.events[e]!;
-      // every access attributed to a transition must be within its declaration
-      for (const [kind, m] of [['reads', rec.reads], ['writes', rec.writes]] as const) {
-        for (const [owner, paths] of m) {
-          const enabling = owner.endsWith(':enables');
-          const id = Number(enabling ? owner.slice(0, -':enables'.length) : owner);
-          const d = decl[id];
-          if (!d) continue;
-          const allowed = kind === 'writes' ? d.writes : enabling ? d.enables : [...d.reads, ...d.writes];
-          const what = kind === 'writes' ? 'writes' : enabling ? 'enables (what its enabledness depends on)' : 'reads and writes';
-          for (const p of paths) {
-            if (!covered(p, allowed)) {
-              throw new FootprintError(`${describe(infos[id]!)}, on event ${JSON.stringify(ev)}: ${kind === 'reads' ? 'reads' : 'writes'} ${show(p)}${enabling ? ' to decide whether it is enabled' : ''}, outside its declared ${what} [${allowed.map(show).join(', ')}]`);
+      if (active) {
+        // every access attributed to a transition must be within its declaration
+        for (const [kind, m] of [['reads', rec.reads], ['writes', rec.writes]] as const) {
+          for (const [owner, paths] of m) {
+            const enabling = owner.endsWith(':enables');
+            const id = Number(enabling ? owner.slice(0, -':enables'.length) : owner);
+            const d = decl[id];
+            if (!d) continue;
+            const allowed = kind === 'writes' ? d.writes : enabling ? d.enables : [...d.reads, ...d.writes];
+            const what = kind === 'writes' ? 'writes' : enabling ? 'enables (what its enabledness depends on)' : 'reads and writes';
+            for (const p of paths) {
+              if (!covered(p, allowed)) {
+                throw new FootprintError(`${describe(infos[id]!)}, on event ${JSON.stringify(ev)}: ${kind === 'reads' ? 'reads' : 'writes'} ${show(p)}${enabling ? ' to decide whether it is enabled' : ''}, outside its declared ${what} [${allowed.map(show).join(', ')}]`);
+              }
             }
           }
         }
       }
-      for (const [id, types] of raised) {
-        const d = decl[id];
-        if (!d) continue;
-        for (const t of types) if (!d.raises.includes(t)) throw new FootprintError(`${describe(infos[id]!)}: raises ${t}, not in its declared raises [${d.raises.join(', ')}]`);
-      }
-      if (after === undefined) return;
-      // and the step as a whole changed nothing its fired transitions did not declare
-      const fired = Array.from(compiled.fired.subarray(0, compiled.nFired));
-      if (fired.some((id) => !decl[id])) return;
-      const writes = fired.flatMap((id) => decl[id]!.writes);
-      for (const p of changedPaths(before, after)) {
-        if (!covered(p, writes)) {
-          throw new FootprintError(`event ${JSON.stringify(ev)} (${fired.map((id) => describe(infos[id]!)).join(', ')}) changed ${show(p)}, which none of them declares as written`);
+      if (raised.size) {
+        for (const [id, types] of raised) {
+          const d = decl[id];
+          if (!d) continue;
+          for (const t of types) if (!d.raises.includes(t)) throw new FootprintError(`${describe(infos[id]!)}: raises ${t}, not in its declared raises [${d.raises.join(', ')}]`);
         }
       }
+      if (after !== undefined && after !== before) {
+        // and the step as a whole changed nothing its fired transitions did not declare
+        const fired = Array.from(compiled.fired.subarray(0, compiled.nFired));
+        if (!fired.some((id) => !decl[id])) {
+          const writes = fired.length === 1 ? decl[fired[0]!]!.writes : fired.flatMap((id) => decl[id]!.writes);
+          for (const p of changedPaths(before, after)) {
+            if (!covered(p, writes)) {
+              throw new FootprintError(`event ${JSON.stringify(ev)} (${fired.map((id) => describe(infos[id]!)).join(', ')}) changed ${show(p)}, which none of them declares as written`);
+            }
+          }
+        }
+      }
+      // a verified step whose code read only through the proxy: its valuation is remembered
+      if (!memo || !active || tainted) return;
+      for (const id of touched) if (!decl[id]) return;
+      const { sites, key } = sitesOf(rec.reads.values(), rec.objects.values());
+      let byEvent = verified.get(stepValue);
+      if (!byEvent) verified.set(stepValue, (byEvent = new Map()));
+      let groups = byEvent.get(e);
+      if (!groups) byEvent.set(e, (groups = []));
+      let g = groups.find((x) => x.key === key);
+      if (!g) groups.push((g = { sites, key, seen: new Set() }));
+      g.seen.add(valuations.of(before, sites));
     },
     state(s) {
       rec.suffix = '';
-      for (const { inv, reads } of invs) {
-        rec.clear();
-        const owner = `inv:${inv.name}`;
-        inv.holds({ value: rec.wrap(s.value, owner + ':value'), context: rec.wrap(s.context, owner) });
+      stepContext = undefined;
+      for (const { inv, reads, groups } of invs) {
         const ctx = reads.context ?? [];
         const val = reads.value ?? [];
+        if (memo && groups.some((g) => g.seen.has(valuations.of(s.context, g.context) + '|' + valuations.of(s.value, g.value)))) {
+          continue;
+        }
+        rec.clear();
+        tainted = false;
+        const owner = `inv:${inv.name}`;
+        inv.holds({ value: rec.wrap(s.value, owner + ':value'), context: rec.wrap(s.context, owner) });
         for (const p of rec.reads.get(owner) ?? []) if (!covered(p, ctx)) throw new FootprintError(`invariant ${inv.name} reads context ${show(p)}, outside its declared reads [${ctx.map(show).join(', ')}]`);
         for (const p of rec.reads.get(owner + ':value') ?? []) if (!covered(p, val)) throw new FootprintError(`invariant ${inv.name} reads state value ${show(p)}, outside its declared value reads [${val.map(show).join(', ')}]`);
+        if (!memo || tainted) continue;
+        const c = sitesOf([rec.reads.get(owner) ?? []], [rec.objects.get(owner) ?? []]);
+        const v = sitesOf([rec.reads.get(owner + ':value') ?? []], [rec.objects.get(owner + ':value') ?? []]);
+        const key = c.key + '|' + v.key;
+        let g = groups.find((x) => x.key === key);
+        if (!g) groups.push((g = { context: c.sites, value: v.sites, key, seen: new Set() }));
+        g.seen.add(valuations.of(s.context, g.context) + '|' + valuations.of(s.value, g.value));
       }
       rec.clear();
     },
-    raw: (c) => rec.deepUnwrap(c),
+    // a step the memo skipped made no proxy (a kthread step's cached effect was unwrapped when it was stored)
+    raw: (c) => (active ? rec.deepUnwrap(c) : c),
     done() {
       compiled.hooks = undefined;
       probe.wrap = undefined;

@@ -3,7 +3,7 @@
 // declaration is wrong (or right) in one way.
 import { assign, setup, type AnyStateMachine } from 'xstate';
 import { specs } from '../../machines/index.ts';
-import { initialThreads, kfunction, lockInvariants, locksOf, threadEventInfo, threadEvents, threadRegion, type KContext, type Step, type ThreadDef } from '../../machines/kthread.ts';
+import { initialThreads, kfunction, lockInvariants, locksOf, threadEventInfo, threadEvents, threadRegion, threadWorld, type KContext, type Step, type ThreadDef } from '../../machines/kthread.ts';
 import { explore } from '../../src/check/explore.ts';
 import type { Invariant, Model, Path } from '../../src/spec.ts';
 import { probe, PROBED } from '../../src/check/probe.ts';
@@ -14,10 +14,14 @@ interface T extends KContext {
   y: number;
 }
 
-/** One thread of one function of the given steps, with an invariant reading x. */
-function toy(steps: Step<T>[], inv?: Partial<Invariant<T>>): Model<T> {
+/** One thread of one function of the given steps (and a thread b of `other`'s steps), with an invariant reading x. */
+function toy(steps: Step<T>[], inv?: Partial<Invariant<T>>, other?: Step<T>[]): Model<T> {
   const threads: ThreadDef<T>[] = [{ name: 'a', actor: 'kernel', once: true, fns: [kfunction('f', 'toy', steps)] }];
-  const machine = setup({}).createMachine({ id: 'toy', type: 'parallel', context: { x: 0, y: 0, threads: initialThreads(threads, locksOf(threads)) }, states: { a: threadRegion(threads[0]!) } } as never) as unknown as AnyStateMachine;
+  // b returns to idle: its step changes the context, not the state value
+  if (other) threads.push({ name: 'b', actor: 'kernel', fns: [kfunction('g', 'toy', other)] });
+  const world = threadWorld(threads);
+  const states = Object.fromEntries(threads.map((t) => [t.name, threadRegion(t, world)]));
+  const machine = setup({}).createMachine({ id: 'toy', type: 'parallel', context: { x: 0, y: 0, threads: initialThreads(threads, locksOf(threads)) }, states } as never) as unknown as AnyStateMachine;
   return {
     machineId: 'toy', variantId: 'baseline', configurationId: 'default', machine, events: threadEvents(threads), eventInfo: threadEventInfo(threads),
     invariants: [{ name: 'XSmall', cite: 'toy', reads: { context: [['x']] }, holds: ({ context }) => context.x < 5, ...inv }, ...(lockInvariants as readonly Invariant<T>[])],
@@ -55,16 +59,24 @@ export const TOYS = {
   'a branch that writes what it says it does not': () => toy([{ at: 'x++', reads: [['x']], writes: [['x']], run: (c) => void (c.x += 1), next: [{ goto: 'return', writes: [] }] }]),
   'an invariant reading outside its declared reads': () => toy([{ at: 'nop' }], { reads: { context: [['y']] } }),
   'an invariant declared stable that a step repairs': () => toy([{ at: 'x = 5', writes: [['x']], run: (c) => void (c.x = 5) }, { at: 'x = 0', writes: [['x']], run: (c) => void (c.x = 0) }], { stable: true }),
+  // the verification runs a step's proxies once per state value and valuation of what it read (src/check/footprint.ts instrument's memo):
+  // f first runs with x = 0 and reads only x; g (thread b, back to idle) stores x = 1, so f is again enabled in the same state value with
+  // another value of x: verified again, it reads y
+  'an undeclared read on a branch only a later state takes': () =>
+    toy([{ at: 'if (x) READ_ONCE(y)', reads: [['x']], run: (c, t) => void (t.local.v = c.x ? c.y : 0) }], {}, [{ at: 'x = 1', writes: [['x']], run: (c) => void (c.x = 1) }]),
+  // the same for an invariant: XSmall reads y only where x is 1
+  'an invariant reading outside its declared reads in a later state': () =>
+    toy([{ at: 'x = 1', writes: [['x']], run: (c) => void (c.x = 1) }], { holds: ({ context }) => context.x === 0 || context.y < 5 }),
   'the same declarations, made right': () => toy([{ at: 'READ_ONCE(y)', reads: [['y']], run: (c, t) => void (t.local.v = c.y) }, { at: 'x = 1', writes: [['x']], run: (c) => void (c.x = 1) }]),
 } satisfies Record<string, () => Model<T>>;
 
 export type FootprintCase = { machine: string; variant: string; configuration: string } | { seed: number } | { toy: keyof typeof TOYS };
 
 /** The states explored under the footprint verification, or the error it threw (its message). */
-export function verify(c: FootprintCase): { states: number } | { error: string } {
+export function verify(c: FootprintCase, every = false): { states: number } | { error: string } {
   const model = 'seed' in c ? randomConcurrent(c.seed) : 'toy' in c ? TOYS[c.toy]() : specs.find((s) => s.id === c.machine)!.model(c.variant, c.configuration);
   try {
-    return { states: explore(model as Model, { verifyFootprints: true }).states.length };
+    return { states: explore(model as Model, { verifyFootprints: every ? 'every-step' : true }).states.length };
   } catch (e) {
     return { error: `${(e as Error).name}: ${(e as Error).message}` };
   }
