@@ -120,7 +120,7 @@ export interface CcwVersion {
   quiesceNoFlush?: boolean;
   /** planted: vfio_ccw_async_region_write without mutex_trylock(&private->io_mutex) */
   asyncUnlocked?: boolean;
-  /** planted: vfio_ccw_mdev_write_io_region without its mutex_trylock(&private->io_mutex) (v5.2+ versions) */
+  /** planted: vfio_ccw_mdev_write_io_region without its mutex_trylock on a version that has io_mutex (the machine runs it as ioMutex 'none'; IoMutexSerialisesWrites still applies) */
   writeUnlocked?: boolean;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
   sschCc2?: 'ebusy' | 'positive' | 'success' | 'eacces';
@@ -626,13 +626,13 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     // vfio_ccw_ops.c vfio_ccw_mdev_write(_io_region): the checks before the FSM event
     vfio_ccw_mdev_write: kfn((c, e, _fx, { state }) => {
       const w = e.w!;
-      if (v.ioMutex === 'trylock' && !v.writeUnlocked && !ioMutexFree(c)) return void (c.ret = '-EAGAIN');
+      if (v.ioMutex === 'trylock' && !ioMutexFree(c)) return void (c.ret = '-EAGAIN');
       if (v.precheckIdle && state !== 'IDLE') {
         // "-EACCES: The channel path(s) used for the I/O were found to be not operational"
         c.flags |= CCW_FLAG.EACCES;
         return void (c.ret = '-EACCES');
       }
-      if (v.ioMutex !== 'none' && !v.writeUnlocked) c.mutex = w;
+      if (v.ioMutex !== 'none') c.mutex = w;
       c.writers[w] = 'copied';
     }, ioEntryMeaning),
     // vfio_ccw_ops.c: vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_IO_REQ), then the ret_code check
