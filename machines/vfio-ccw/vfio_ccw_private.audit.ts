@@ -36,6 +36,7 @@ export const auditVfioCcwPrivate: KernelAudit = {
   files: [FSM, DRV, OPS, ASYNC, CP, CHP, H],
   modelledFields: [STATE, MUTEX, RET, ARET, CPI, ENA, ACTL, IRB, WORK, IRBAREA, OPEN, NOTOPER],
   nonKernel: {
+    'vfio_ccw_mdev_reset@mutex_lock(private->io_mutex) before OPEN': 'planted (bug-reset-relock-before-open): a second mutex_lock of io_mutex before the OPEN, the unlock after CLOSE missing; no kernel has it',
     writer_can_enter: 'a userspace thread outside write() (the writers bound) calls it; with a blocking io_mutex (Morel) it waits',
     writer_copied: 'the writer returned from copy_from_user',
     writer_in_request: 'the writer is inside fsm_io_request after cp_init',

@@ -458,6 +458,22 @@ export const variants: readonly CcwVariant[] = [
     version: { ...FIXED, resetEdit: (f) => ({ ...f, steps: f.steps.filter((s) => s.at !== 'mutex_unlock(private->io_mutex)') }) },
   }),
   variant({
+    id: 'bug-reset-relock-before-open',
+    description: 'planted: vfio_ccw_mdev_reset of the fixed design as two io_mutex sections (CLOSE, then OPEN) whose first mutex_unlock is missing: the OPEN section locks the mutex the reset holds',
+    cite: 'planted bug in vfio_ccw_ops.c vfio_ccw_mdev_reset (mutex_lock; CLOSE; [mutex_unlock left out]; mutex_lock; OPEN; mutex_unlock)',
+    configuration: 'io-todo-race',
+    // 4 steps: open, the reset's lock, CLOSE, its second lock (a thread's first lock fault stops it)
+    expected: { 'io-todo-race': ['NoDoubleAcquire'] },
+    version: {
+      ...FIXED,
+      resetEdit: (f) => {
+        const lock = f.steps.find((s) => s.at === 'mutex_lock(private->io_mutex)')!;
+        const at = f.steps.findIndex((s) => s.at === 'vfio_ccw_fsm_event(OPEN)');
+        return { ...f, steps: [...f.steps.slice(0, at), { ...lock, at: 'mutex_lock(private->io_mutex) before OPEN' }, ...f.steps.slice(at)] };
+      },
+    },
+  }),
+  variant({
     id: 'bug-io-todo-unlock-before-lock',
     description: 'planted: vfio_ccw_sch_io_todo of the fixed design calls mutex_unlock(&private->io_mutex) before mutex_lock (the two statements swapped): it releases a mutex it does not hold',
     cite: 'planted bug in vfio_ccw_drv.c vfio_ccw_sch_io_todo (mutex_lock and mutex_unlock around the memcpy swapped)',

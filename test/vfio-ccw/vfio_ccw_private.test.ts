@@ -588,7 +588,7 @@ describe('issue 13 done-check: planted bugs of the properties no vfio-ccw varian
     expect(failing('bug-write-no-trylock', 'two-writers', s)).toEqual(['NoCpFreeWhileProcessing']);
   });
 
-  it('the lock rules in io-todo-race: a reset without its mutex_unlock returns holding io_mutex; io_todo unlocking before it locks releases a mutex it does not hold', () => {
+  it('the lock rules in io-todo-race: a reset without its mutex_unlock returns holding io_mutex, or locks it again; io_todo unlocking before it locks releases a mutex it does not hold', () => {
     const reset = (at: string) => ({ type: `vfio_ccw_mdev_reset@${at}`, thread: 'reset' });
     const todo = (at: string) => ({ type: `vfio_ccw_sch_io_todo@${at}`, thread: 'io_todo' });
     const resetSteps = ['mutex_lock(private->io_mutex)', 'vfio_ccw_fsm_event(CLOSE)', 'vfio_ccw_fsm_event(OPEN)'].map(reset);
@@ -597,6 +597,10 @@ describe('issue 13 done-check: planted bugs of the properties no vfio-ccw varian
     s = drive('bug-reset-no-unlock', 'io-todo-race', [open, ...resetSteps]);
     expect(c(s).threads!.locks['private->io_mutex']).toBe('reset');
     expect(failing('bug-reset-no-unlock', 'io-todo-race', s)).toEqual(['NoReturnHoldingLock']);
+    // two io_mutex sections, the first unlock missing: the second mutex_lock finds the reset holding it
+    s = drive('bug-reset-relock-before-open', 'io-todo-race', [open, ...resetSteps.slice(0, 2), reset('mutex_lock(private->io_mutex) before OPEN')]);
+    expect((s.value as { reset: string }).reset).toBe('BUG');
+    expect(failing('bug-reset-relock-before-open', 'io-todo-race', s)).toEqual(['NoDoubleAcquire']);
     // a program's final status queued, io_todo's test (cp_free, IDLE in the fixed design), then its first io_mutex statement
     const done = [open, ...write(), ssch('cc0'), { type: 'vfio_ccw_sch_irq', irb: 'final' }, todo('if (is_final && state == CP_PENDING) cp_free(cp)')];
     s = drive('fixed', 'io-todo-race', [...done, todo('mutex_lock(private->io_mutex)')]);
