@@ -3,7 +3,7 @@
 // with kernel functions of FlicKernel replaced (a factory option), with the properties each
 // must violate in each configuration and the configuration `check` runs it in.
 import type { VariantInfo } from '../../src/spec.ts';
-import { E, GROUP, KVM_S390_AIS_MODE_SINGLE, MAX_ISC } from './kvm_s390_float_interrupt.bounds.ts';
+import { E, GROUP, KVM_S390_AIS_MODE_ALL, KVM_S390_AIS_MODE_SINGLE, MAX_ISC } from './kvm_s390_float_interrupt.bounds.ts';
 import {
   baselineKernel,
   iscBit,
@@ -73,8 +73,8 @@ const notOpen = (fn: KernelFn): KernelFn => (c, e, p, k) => {
 
 export interface FlicVariant extends VariantInfo {
   options: FlicMachineOptions;
-  /** Expected violations per configuration; `expectedViolations` is their union. */
-  expected: Readonly<Record<FlicConfigId, readonly string[]>>;
+  /** Expected violations per configuration it is checked in (`configurations`); `expectedViolations` is their union. */
+  expected: Readonly<Partial<Record<FlicConfigId, readonly string[]>>>;
 }
 
 // What the pinned kernel violates in each configuration (README, findings):
@@ -126,8 +126,12 @@ function planted(
   breaks: Partial<Record<FlicConfigId, readonly string[]>>,
   /** baseline violations the bug happens to remove, per configuration */
   hides: Partial<Record<FlicConfigId, readonly string[]>> = {},
+  /** checked in `home` only (the smallest configuration that shows it; keeps the test time down) */
+  homeOnly = false,
 ): FlicVariant {
-  return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, expected: onBaseline(breaks, hides), options: { kernel } });
+  const all = onBaseline(breaks, hides);
+  const expected = homeOnly ? { [home]: all[home] } : all;
+  return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, expected, options: { kernel } });
 }
 
 export const FLIC_VARIANTS: readonly FlicVariant[] = [
@@ -576,5 +580,65 @@ export const FLIC_VARIANTS: readonly FlicVariant[] = [
     { kvm_s390_get_io_int: (c, _schid, p) => B.kvm_s390_get_io_int(c, 0, p) },
     // iscs: no TSCH; CLEAR_IO_IRQ of 0.0.0000 takes 0.0.0002's interruption
     { irqs: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'], nogisa: ['DeliveryPresentsOne', 'ClearIoIrqDeletesOne'], iscs: ['ClearIoIrqDeletesOne'] },
+  ),
+  // issue 13 done-check: the three AIS properties no variant broke; each checked in `ais` only
+  planted(
+    'bug-inject-airq-single-stays',
+    'ais',
+    'kvm_s390_inject_airq does not set nimm after the injection in SINGLE mode: the ISC stays SINGLE and lets every later interruption through',
+    'interrupt.c kvm_s390_inject_airq, `fi->nimm |= AIS_MODE_MASK(adapter->isc);` after a successful kvm_s390_inject_vm removed',
+    {
+      kvm_s390_inject_airq: (c, a, alloc, p, k) => {
+        const at = p.iscs.indexOf(a.isc);
+        const before = at >= 0 ? c.ais[at] : undefined;
+        const rc = B.kvm_s390_inject_airq(c, a, alloc, p, k);
+        if (before === 'SINGLE' && c.ais[at] === 'NO') c.ais[at] = 'SINGLE';
+        return rc;
+      },
+    },
+    { ais: ['SingleAllowsOne'] },
+    {},
+    true,
+  ),
+  planted(
+    'bug-aism-all-keeps-nimm',
+    'ais',
+    'modify_ais_mode ALL clears simm but not nimm: an ISC in NO goes to (0,1), still suppressed, a combination only AISM_ALL may write',
+    'interrupt.c modify_ais_mode, `fi->nimm &= ~AIS_MODE_MASK(req.isc)` of the KVM_S390_AIS_MODE_ALL case removed',
+    {
+      modify_ais_mode: (c, e, p, k) => {
+        if (e.type !== 'KVM_DEV_FLIC_AISM' || e.mode !== KVM_S390_AIS_MODE_ALL) return B.modify_ais_mode(c, e, p, k);
+        const at = p.iscs.indexOf(e.isc);
+        const before = at >= 0 ? c.ais[at]! : 'ALL';
+        const rc = B.modify_ais_mode(c, e, p, k);
+        if (rc === 0 && at >= 0 && nimmOf(before)) c.ais[at] = 'NIMM';
+        return rc;
+      },
+    },
+    // the ALL request leaves NIMM, not ALL
+    { ais: ['NimmOnlyFromAismAll', 'AismSetsRequestedMode'] },
+    {},
+    true,
+  ),
+  planted(
+    'bug-aism-without-capability',
+    'ais',
+    'modify_ais_mode does not test facility 72: KVM_DEV_FLIC_AISM sets a mode before KVM_CAP_S390_AIS is enabled',
+    'interrupt.c modify_ais_mode, `if (!test_kvm_facility(kvm, 72)) return -EOPNOTSUPP;` removed',
+    {
+      modify_ais_mode: (c, e, p, k) => {
+        if (c.fac72 || e.type !== 'KVM_DEV_FLIC_AISM') return B.modify_ais_mode(c, e, p, k);
+        c.fac72 = true;
+        try {
+          return B.modify_ais_mode(c, e, p, k);
+        } finally {
+          c.fac72 = false;
+        }
+      },
+    },
+    // AISM without the capability is a defective request that now succeeds
+    { ais: ['AisModesNeedCapability', 'FlicRequestOutcome'] },
+    {},
+    true,
   ),
 ];

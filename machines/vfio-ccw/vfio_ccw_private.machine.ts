@@ -88,6 +88,8 @@ export interface CcwVersion {
   reset?: boolean;
   /** the steps of vfio_ccw_mdev_reset changed (a planted ordering bug; fine-grained configurations only) */
   resetEdit?: (f: KFunction<CcwContext>) => KFunction<CcwContext>;
+  /** the steps of vfio_ccw_sch_io_todo changed (a planted lock bug; io-todo-race only) */
+  ioTodoEdit?: (f: KFunction<CcwContext>) => KFunction<CcwContext>;
   /** a design that keeps every IRB: fsm_irq queues a second one behind an unprocessed first (not in any kernel) */
   irbQueue?: boolean;
   /** a design in which io_todo ends a program only on an IRB of that program (say, a per-program intparm in the ORB; not in any kernel) */
@@ -118,6 +120,8 @@ export interface CcwVersion {
   quiesceNoFlush?: boolean;
   /** planted: vfio_ccw_async_region_write without mutex_trylock(&private->io_mutex) */
   asyncUnlocked?: boolean;
+  /** planted: vfio_ccw_mdev_write_io_region without its mutex_trylock on a version that has io_mutex (the machine runs it as ioMutex 'none'; IoMutexSerialisesWrites still applies) */
+  writeUnlocked?: boolean;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
   sschCc2?: 'ebusy' | 'positive' | 'success' | 'eacces';
 }
@@ -332,7 +336,8 @@ export function ioTodoThread(v: CcwVersion): ThreadDef<CcwContext> {
     acquire<CcwContext>(io_mutex, 'write', { ...fresh, reads: [['mutex']], when: named('no writer holds io_mutex', (c: CcwContext) => c.mutex === -1), cite: `${cite}: memcpy(io_region->irb_area) under io_mutex` }),
     release<CcwContext>(io_mutex, 'write', { ...fresh, cite }),
   ];
-  return { name: 'io_todo', actor: 'kernel', fns: [kfunction<CcwContext>('vfio_ccw_sch_io_todo', cite, v.ioTodoIdleLocked ? [test, ...section] : [test, ...section, store])] };
+  const fn = kfunction<CcwContext>('vfio_ccw_sch_io_todo', cite, v.ioTodoIdleLocked ? [test, ...section] : [test, ...section, store]);
+  return { name: 'io_todo', actor: 'kernel', fns: [v.ioTodoEdit ? v.ioTodoEdit(fn) : fn] };
 }
 
 /** The threads of a configuration: the reset thread where the bounds split VFIO_DEVICE_RESET and the version has it, the io_todo work where they split it. */

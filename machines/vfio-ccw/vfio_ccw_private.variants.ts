@@ -388,6 +388,17 @@ export const variants: readonly CcwVariant[] = [
     { 'one-writer': UNLOCKED, ret: UNLOCKED, irbs: UNLOCKED, 'two-writers': UNLOCKED, orderly: UNLOCKED, 'orderly-hw': UNLOCKED },
   ),
   plantedIn(
+    'bug-write-no-trylock',
+    'two-writers',
+    'vfio_ccw_mdev_write_io_region without its mutex_trylock(&private->io_mutex): two write()s are past their entry at once, as before 4f76617378ee',
+    'vfio_ccw_ops.c vfio_ccw_mdev_write_io_region (the trylock and its -EAGAIN removed)',
+    // the writer takes no io_mutex, as in a version without one; the property still asks for it
+    { ...FIXED, ioMutex: 'none', writeUnlocked: true },
+    // 3 steps: open, two writes; and the 2026 fix's notoper_work, which takes io_mutex to wait for a writer, now frees the
+    // program under one: open, write, copy_from_user (CP_PROCESSING), subchannel gone, vfio_ccw_notoper_todo (5 steps)
+    ['IoMutexSerialisesWrites', 'NoCpFreeWhileProcessing'],
+  ),
+  plantedIn(
     'bug-irq-skips-queued',
     'ret',
     'fsm_irq copies the IRB into private->irb only while io_work is not queued (`if (!work_pending(&private->io_work)) memcpy(...)`): the status presented before io_work ran is dropped, the one io_work copies is older',
@@ -434,5 +445,41 @@ export const variants: readonly CcwVariant[] = [
     configuration: 'io-todo-race',
     expected: { 'io-todo-race': ['NoStaleCpInIdle', 'NoCpWithoutIo', 'IoEbusyMeansBusy', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates'] },
     version: { ...FIXED, ioTodoIdleLocked: false },
+  }),
+  // issue 13 done-check: the lock rules of machines/kthread.ts had no vfio-ccw variant that broke them;
+  // io-todo-race (the fixed design: 254 states) is the smallest configuration with io_mutex as a thread lock
+  variant({
+    id: 'bug-reset-no-unlock',
+    description: 'planted: vfio_ccw_mdev_reset of the fixed design returns without mutex_unlock(&private->io_mutex): every later write() gets -EAGAIN and io_work waits for ever',
+    cite: 'planted bug in vfio_ccw_ops.c vfio_ccw_mdev_reset (the fixed design\'s mutex_unlock(&private->io_mutex) left out)',
+    configuration: 'io-todo-race',
+    // 4 steps: open, the reset's lock, CLOSE, OPEN, return (a thread's first lock fault stops it: machines/kthread.ts)
+    expected: { 'io-todo-race': ['NoReturnHoldingLock'] },
+    version: { ...FIXED, resetEdit: (f) => ({ ...f, steps: f.steps.filter((s) => s.at !== 'mutex_unlock(private->io_mutex)') }) },
+  }),
+  variant({
+    id: 'bug-reset-relock-before-open',
+    description: 'planted: vfio_ccw_mdev_reset of the fixed design as two io_mutex sections (CLOSE, then OPEN) whose first mutex_unlock is missing: the OPEN section locks the mutex the reset holds',
+    cite: 'planted bug in vfio_ccw_ops.c vfio_ccw_mdev_reset (mutex_lock; CLOSE; [mutex_unlock left out]; mutex_lock; OPEN; mutex_unlock)',
+    configuration: 'io-todo-race',
+    // 4 steps: open, the reset's lock, CLOSE, its second lock (a thread's first lock fault stops it)
+    expected: { 'io-todo-race': ['NoDoubleAcquire'] },
+    version: {
+      ...FIXED,
+      resetEdit: (f) => {
+        const lock = f.steps.find((s) => s.at === 'mutex_lock(private->io_mutex)')!;
+        const at = f.steps.findIndex((s) => s.at === 'vfio_ccw_fsm_event(OPEN)');
+        return { ...f, steps: [...f.steps.slice(0, at), { ...lock, at: 'mutex_lock(private->io_mutex) before OPEN' }, ...f.steps.slice(at)] };
+      },
+    },
+  }),
+  variant({
+    id: 'bug-io-todo-unlock-before-lock',
+    description: 'planted: vfio_ccw_sch_io_todo of the fixed design calls mutex_unlock(&private->io_mutex) before mutex_lock (the two statements swapped): it releases a mutex it does not hold',
+    cite: 'planted bug in vfio_ccw_drv.c vfio_ccw_sch_io_todo (mutex_lock and mutex_unlock around the memcpy swapped)',
+    configuration: 'io-todo-race',
+    // 7 steps: open, a write and its SSCH cc0, the final status, io_todo's test, its unlock of the free mutex (the thread stops there)
+    expected: { 'io-todo-race': ['ReleaseOnlyByOwner'] },
+    version: { ...FIXED, ioTodoEdit: (f) => swapStatements(f, 'mutex_lock(private->io_mutex)', 'mutex_unlock(private->io_mutex)') },
   }),
 ];

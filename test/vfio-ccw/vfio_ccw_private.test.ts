@@ -562,3 +562,51 @@ describe('issue 14: the properties the triage named missing (traces by hand thro
     expect(c(s).irb).toBe('unsolicited');
   });
 });
+
+describe('issue 13 done-check: planted bugs of the properties no vfio-ccw variant broke (traces by hand through v6.17-rc4)', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
+  const failing = (variant: string, configuration: string, s: AnyMachineSnapshot) =>
+    vfioCcwPrivate
+      .model(variant, configuration)
+      .invariants.filter((i) => !i.holds({ value: s.value, context: c(s) }))
+      .map((i) => i.name);
+
+  it('IoMutexSerialisesWrites: without the write\'s mutex_trylock two writers are past the entry, and notoper_work frees the program under one', () => {
+    // vfio_ccw_mdev_write_io_region: `if (!mutex_trylock(&private->io_mutex)) return -EAGAIN;` (the fixed design keeps it)
+    const two = [open, { type: 'vfio_ccw_mdev_write', w: 0 }, { type: 'vfio_ccw_mdev_write', w: 1 }];
+    let s = drive('fixed', 'two-writers', two);
+    expect(c(s)).toMatchObject({ writers: ['copied', 'none'], ret: '-EAGAIN', mutex: 0 });
+    s = drive('bug-write-no-trylock', 'two-writers', two);
+    expect(c(s)).toMatchObject({ writers: ['copied', 'copied'], mutex: -1 });
+    expect(failing('bug-write-no-trylock', 'two-writers', s)).toEqual(['IoMutexSerialisesWrites']);
+    // vfio_ccw_notoper_todo takes io_mutex (mutex_lock) before cp_free: with the writer's hold it waits, without it frees the program being built
+    const gone = [open, ...write(), { type: 'vfio_ccw_sch_event', schib: 'gone' }, { type: 'vfio_ccw_notoper_todo' }];
+    expect(c(drive('fixed', 'two-writers', gone)).cp).toBe(true);
+    s = drive('bug-write-no-trylock', 'two-writers', gone);
+    expect(c(s).cp).toBe(false);
+    expect(failing('bug-write-no-trylock', 'two-writers', s)).toEqual(['NoCpFreeWhileProcessing']);
+  });
+
+  it('the lock rules in io-todo-race: a reset without its mutex_unlock returns holding io_mutex, or locks it again; io_todo unlocking before it locks releases a mutex it does not hold', () => {
+    const reset = (at: string) => ({ type: `vfio_ccw_mdev_reset@${at}`, thread: 'reset' });
+    const todo = (at: string) => ({ type: `vfio_ccw_sch_io_todo@${at}`, thread: 'io_todo' });
+    const resetSteps = ['mutex_lock(private->io_mutex)', 'vfio_ccw_fsm_event(CLOSE)', 'vfio_ccw_fsm_event(OPEN)'].map(reset);
+    let s = drive('fixed', 'io-todo-race', [open, ...resetSteps, reset('mutex_unlock(private->io_mutex)')]);
+    expect(c(s).threads!.locks['private->io_mutex']).toBe(null);
+    s = drive('bug-reset-no-unlock', 'io-todo-race', [open, ...resetSteps]);
+    expect(c(s).threads!.locks['private->io_mutex']).toBe('reset');
+    expect(failing('bug-reset-no-unlock', 'io-todo-race', s)).toEqual(['NoReturnHoldingLock']);
+    // two io_mutex sections, the first unlock missing: the second mutex_lock finds the reset holding it
+    s = drive('bug-reset-relock-before-open', 'io-todo-race', [open, ...resetSteps.slice(0, 2), reset('mutex_lock(private->io_mutex) before OPEN')]);
+    expect((s.value as { reset: string }).reset).toBe('BUG');
+    expect(failing('bug-reset-relock-before-open', 'io-todo-race', s)).toEqual(['NoDoubleAcquire']);
+    // a program's final status queued, io_todo's test (cp_free, IDLE in the fixed design), then its first io_mutex statement
+    const done = [open, ...write(), ssch('cc0'), { type: 'vfio_ccw_sch_irq', irb: 'final' }, todo('if (is_final && state == CP_PENDING) cp_free(cp)')];
+    s = drive('fixed', 'io-todo-race', [...done, todo('mutex_lock(private->io_mutex)')]);
+    expect(c(s).threads!.locks['private->io_mutex']).toBe('io_todo');
+    s = drive('bug-io-todo-unlock-before-lock', 'io-todo-race', [...done, todo('mutex_unlock(private->io_mutex)')]);
+    expect(c(s).threads!.locks['private->io_mutex']).toBe(null);
+    expect(failing('bug-io-todo-unlock-before-lock', 'io-todo-race', s)).toEqual(['ReleaseOnlyByOwner']);
+  });
+});
