@@ -18,7 +18,9 @@
  * Every step declares its footprint (the context paths its guard and action read and write),
  * so the checker's partial-order reduction can tell which steps of different threads commute;
  * `verifyFootprints` (src/check/footprint.ts) runs every explored step with an instrumented
- * context and fails on any access outside the declaration. The API, for the developers who
+ * context and fails on any access outside the declaration. A step also runs on a copy of the
+ * context that is fresh only along its declared writes (copy on write; a whole copy under that
+ * verification and while a mutant is active). The API, for the developers who
  * turn atomic kernel functions into steps, is documented in /work/brief/KTHREAD.md.
  *
  * Ignores: memory ordering weaker than sequential consistency (each step is atomic and seen
