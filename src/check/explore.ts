@@ -216,26 +216,6 @@ function modalFor(model: Model, compiled: Compiled): ModalTables {
 }
 
 const compiledMachines = new WeakMap<AnyStateMachine, Compiled | Unsupported>();
-
-/** The state `events` (indices into model.events) lead to from the initial one, stepped on the compiled machine as the explorer steps it; undefined where the compiler refuses the machine (replay it through xstate then). */
-export function replayCompiled(model: Model, events: readonly number[]): AbstractState<unknown> | undefined {
-  try {
-    const c = compiledFor(model.machine);
-    let cfg = c.initial.cfg.slice();
-    let context = c.initial.context;
-    for (const e of events) {
-      const next = c.step(cfg, context, model.events[e]!);
-      if (!next) continue;
-      cfg = next.slice();
-      context = c.context;
-    }
-    return { value: c.value(cfg) as AbstractState<unknown>['value'], context };
-  } catch (e) {
-    if (e instanceof Unsupported) return undefined;
-    throw e;
-  }
-}
-
 function compiledFor(machine: AnyStateMachine): Compiled {
   let c = compiledMachines.get(machine);
   if (!c) {

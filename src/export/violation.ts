@@ -5,7 +5,6 @@
 // trace cannot be replayed (a variant file, a machine not in the registry) the values are the
 // last ones the trace's steps set.
 import { replay } from '../check/check.ts';
-import { replayCompiled } from '../check/explore.ts';
 import type { AbstractState, Instance, MachineSpec, Model } from '../spec.ts';
 import type { CheckResult, PropertyResult } from './results.ts';
 
@@ -110,8 +109,7 @@ function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: nu
   if (events.some((e) => e === undefined)) return undefined;
   let last: AbstractState<unknown>;
   try {
-    // on the compiled machine where it can (the checker's own steps, no per-step diff), else through xstate
-    last = replayCompiled(model, events as number[]) ?? replay(model, events as number[]).last;
+    last = replay(model, events as number[]).last;
   } catch {
     return undefined;
   }
