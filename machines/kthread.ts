@@ -18,7 +18,9 @@
  * Every step declares its footprint (the context paths its guard and action read and write),
  * so the checker's partial-order reduction can tell which steps of different threads commute;
  * `verifyFootprints` (src/check/footprint.ts) runs every explored step with an instrumented
- * context and fails on any access outside the declaration. The API, for the developers who
+ * context and fails on any access outside the declaration. A step also runs on a copy of the
+ * context that is fresh only along its declared writes (copy on write; a whole copy under that
+ * verification and while a mutant is active). The API, for the developers who
  * turn atomic kernel functions into steps, is documented in /work/brief/KTHREAD.md.
  *
  * Ignores: memory ordering weaker than sequential consistency (each step is atomic and seen
@@ -31,6 +33,10 @@
 import { and, enqueueActions, or, stateIn } from 'xstate';
 import type { Actor, EventInfo, Invariant } from '../src/spec.ts';
 import { probe, PROBED } from '../src/check/probe.ts';
+import { runtime } from '../src/mutate/runtime.ts';
+
+/** The mutation analysis' state: a step copies the whole context while a mutant is active. */
+const mutating = runtime();
 
 import type { Path } from '../src/spec.ts';
 export type { Path };
@@ -334,6 +340,30 @@ export function threadEventInfo(threads: readonly ThreadDef<any>[]): Record<stri
   return out;
 }
 
+/** A step's view of its thread (a class: no closure built per step). */
+class StepView<C extends KContext> implements ThreadView {
+  readonly local: Locals;
+  constructor(
+    private readonly c: C,
+    readonly me: string,
+    readonly ix: Readonly<Record<string, number>>,
+  ) {
+    this.local = c.threads!.locals[me] ?? {};
+  }
+  report(bit: number): void {
+    const found = this.c.threads!.found;
+    found[this.me] = (found[this.me] ?? 0) | bit;
+  }
+}
+
+/** The events a step raises, collected (a class: no closure built per step). */
+class Raised implements Raise {
+  constructor(private readonly out: { type: string }[]) {}
+  raise(event: { type: string }): void {
+    this.out.push(event);
+  }
+}
+
 const holder = (st: LockState | undefined, me: string, mode: 'read' | 'write'): boolean =>
   st !== null && st !== undefined && (typeof st === 'string' ? st === me : mode === 'read' ? st.r.includes(me) || st.w === me : st.w === me || st.r.includes(me));
 const free = (st: LockState | undefined, mode: 'read' | 'write'): boolean =>
@@ -345,11 +375,76 @@ function holdsSpinlock(threads: ThreadsContext, me: string, spin: ReadonlySet<st
 }
 
 /** Plain deep copy of a JSON-like value. */
-function cloneDeep<T>(v: T): T {
+export function cloneDeep<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(cloneDeep) as T;
   const out: Record<string, unknown> = {};
   for (const k in v) out[k] = cloneDeep((v as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+/** The parts of a context a step's copy makes fresh: its declared write paths as a trie (`star`: '*', already merged into each named key). */
+interface CowNode {
+  /** a path ends here: the whole subtree is copied */
+  all: boolean;
+  keys: string[];
+  kids: CowNode[];
+  star: CowNode | undefined;
+}
+
+const cowNode = (): CowNode => ({ all: false, keys: [], kids: [], star: undefined });
+
+function cowKid(n: CowNode, key: string): CowNode {
+  const i = n.keys.indexOf(key);
+  if (i >= 0) return n.kids[i]!;
+  n.keys.push(key);
+  n.kids.push(cowNode());
+  return n.kids[n.kids.length - 1]!;
+}
+
+/** `into` extended by what `n` asks for. */
+function cowMerge(into: CowNode, n: CowNode): CowNode {
+  into.all ||= n.all;
+  n.keys.forEach((k, i) => cowMerge(cowKid(into, k), n.kids[i]!));
+  if (n.star) cowMerge((into.star ??= cowNode()), n.star);
+  return into;
+}
+
+/** The trie of `paths`, each named key's node also holding what '*' at its level asks for. */
+export function cowTrie(paths: readonly Path[]): CowNode {
+  const root = cowNode();
+  for (const p of paths) {
+    let n = root;
+    for (const k of p) n = k === '*' ? (n.star ??= cowNode()) : cowKid(n, String(k));
+    n.all = true;
+  }
+  const fold = (n: CowNode): CowNode => {
+    const out = cowNode();
+    out.all = n.all;
+    if (n.star) out.star = fold(n.star);
+    n.keys.forEach((k, i) => {
+      out.keys.push(k);
+      out.kids.push(fold(n.star ? cowMerge(cowMerge(cowNode(), n.kids[i]!), n.star) : n.kids[i]!));
+    });
+    return out;
+  };
+  return fold(root);
+}
+
+/** `v` copied along the trie (a path's end deep-copied), every other part shared with `v`. */
+export function cowCopy<T>(v: T, n: CowNode): T {
+  if (n.all) return cloneDeep(v);
+  if (v === null || typeof v !== 'object') return v;
+  const { keys, kids, star } = n;
+  if (Array.isArray(v)) {
+    const out = v.slice();
+    if (star) for (let i = 0; i < out.length; i++) out[i] = cowCopy(out[i], kids[keys.indexOf(String(i))] ?? star);
+    else for (let i = 0; i < keys.length; i++) if (keys[i]! in out) out[keys[i] as unknown as number] = cowCopy(out[keys[i] as unknown as number], kids[i]!);
+    return out as T;
+  }
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+  if (star) for (const k in out) out[k] = cowCopy(out[k], kids[keys.indexOf(k)] ?? star);
+  else for (let i = 0; i < keys.length; i++) if (keys[i]! in out) out[keys[i]!] = cowCopy(out[keys[i]!], kids[i]!);
   return out as T;
 }
 
@@ -361,8 +456,12 @@ export function shareDeep<T>(orig: T, copy: T): T {
     if (!Array.isArray(o)) return copy;
     let same = o.length === copy.length;
     for (let i = 0; i < copy.length; i++) {
-      copy[i] = shareDeep(o[i], copy[i]);
-      if (copy[i] !== o[i]) same = false;
+      const x = copy[i];
+      const y = o[i];
+      if (x === y) continue;
+      const z = shareDeep(y, x);
+      if (z !== x) copy[i] = z;
+      if (z !== y) same = false;
     }
     return same ? orig : copy;
   }
@@ -373,8 +472,15 @@ export function shareDeep<T>(orig: T, copy: T): T {
   let n = 0;
   for (const k in c) {
     n++;
-    c[k] = shareDeep(o[k], c[k]);
-    if (c[k] !== o[k] || !(k in o)) same = false;
+    const x = c[k];
+    const y = o[k];
+    if (x === y) {
+      if (x === undefined && !(k in o)) same = false;
+      continue;
+    }
+    const z = shareDeep(y, x);
+    if (z !== x) c[k] = z;
+    if (z !== y) same = false;
   }
   if (same) for (const _ in o) n--;
   return same && n === 0 ? orig : copy;
@@ -466,12 +572,7 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     writes.push(lockPath(lock), heldPath(me));
     enables.push(lockPath(lock));
   }
-  const view = (c: C): ThreadView => ({
-    me,
-    ix,
-    local: c.threads!.locals[me] ?? {},
-    report: (bit) => void (c.threads!.found[me] = (c.threads!.found[me] ?? 0) | bit),
-  });
+  const view = (c: C): ThreadView => new StepView(c, me, ix);
   const when = s.when;
   for (const t of s.after ?? []) if (!world.once.has(t)) throw new Error(`kthread ${me}: ${pc} runs after ${t}, which is not a once thread of this machine`);
   const waits = [
@@ -514,6 +615,7 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
   // the step's effect on a copy, cached for the guards of its branches and its action
   let cacheIn: unknown;
   let cacheOut: { c: C; raised: { type: string }[] } | undefined;
+  let cow: CowNode | undefined;
   // `consume`: the action takes the result (the copy becomes a stored context), so the next call computes afresh
   const effect = (context: C, consume = false): { c: C; raised: { type: string }[] } => {
     if (cacheIn === context && cacheOut) {
@@ -522,8 +624,29 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
       return hit;
     }
     const raw = probe.unwrap(context) as C;
-    const copy = cloneDeep(raw);
-    const c = probe.wrap ? probe.wrap(copy) : copy;
+    let copy: C;
+    let raised: { type: string }[];
+    // the footprint verification (probe.wrap) and a mutant (which may write anywhere) run on a whole copy
+    if (probe.wrap) raised = apply(probe.wrap((copy = cloneDeep(raw))));
+    else if (mutating.active >= 0) raised = apply((copy = cloneDeep(raw)));
+    else {
+      // copy on write: fresh objects along the declared writes only (test/check/footprints.test.ts
+      // verifies them for every shipped variant), the rest shared with the stored context; where
+      // stored contexts are frozen (a variant file's checking mode), a write the declaration
+      // misses throws and the step runs again on a whole copy
+      cow ??= cowTrie(writes);
+      try {
+        raised = apply((copy = cowCopy(raw, cow)));
+      } catch {
+        raised = apply((copy = cloneDeep(raw)));
+      }
+    }
+    cacheIn = context;
+    cacheOut = consume ? undefined : { c: copy, raised };
+    return { c: copy, raised };
+  };
+  // the lock bookkeeping and the step's own run, on `c` (the copy, or the verification's proxy of it)
+  const apply = (c: C): { type: string }[] => {
     const raised: { type: string }[] = [];
     const t = view(c);
     if (lock && op) {
@@ -539,10 +662,8 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
         th.held[me] = held.filter((x) => x !== hk);
       }
     }
-    s.run?.(c, t, { raise: (e) => void raised.push(e) });
-    cacheIn = context;
-    cacheOut = consume ? undefined : { c: copy, raised };
-    return { c: copy, raised };
+    s.run?.(c, t, new Raised(raised));
+    return raised;
   };
   const out: unknown[] = [];
   const bugs = faultBits(s, op);

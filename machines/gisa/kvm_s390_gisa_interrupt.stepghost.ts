@@ -12,7 +12,7 @@
 import { FAULT, iscBit, type SystemContext, type KvmContext } from '../context.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { Kernel } from '../kernel.ts';
-import { type Branch, type KFunction, type Path, type Raise, type Step, type ThreadView } from '../kthread.ts';
+import { cloneDeep, type Branch, type KFunction, type Path, type Raise, type Step, type ThreadView } from '../kthread.ts';
 import { inv } from '../invariant-lib.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.pc.ts';
 
@@ -65,7 +65,7 @@ function checkedRun(run: NonNullable<Step<C>['run']>, next: Step<C>['next'], bit
   return (c, t, fx) => {
     const raw = probe.unwrap(c);
     // the step's VM only (the GAL handler, with no VM of its own, every VM); the others are not compared
-    const b = { vms: raw.vms.map((k, i) => (t.ix.vm === undefined || t.ix.vm === i ? structuredClone(k) : k)), gib: { ...raw.gib } };
+    const b = { vms: raw.vms.map((k, i) => (t.ix.vm === undefined || t.ix.vm === i ? cloneDeep(k) : k)), gib: { ...raw.gib } };
     const lb = { ...t.local };
     const found = raw.threads?.found[t.me] ?? 0;
     const raised: { type: string; [k: string]: unknown }[] = [];

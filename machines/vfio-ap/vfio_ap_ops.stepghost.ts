@@ -14,7 +14,7 @@ import { FAULT, ISC_INVALID, type SystemContext } from '../context.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { Kernel } from '../kernel.ts';
 import { inv } from '../invariant-lib.ts';
-import type { Branch, KFunction, LockState, Step, ThreadView } from '../kthread.ts';
+import { cloneDeep, type Branch, type KFunction, type LockState, type Step, type ThreadView } from '../kthread.ts';
 import { apOff, apSnap, aqicPost, freedAqic, refsMoved, resetPost, resetStepPost, sameQ } from './vfio_ap_queue.invariants.ts';
 import type { SpecEvent } from '../lib.ts';
 
@@ -47,7 +47,7 @@ function holds(s: ApStepSeen, key: string): boolean {
  * === vm) and kvm_busy is set only when true (every reader tests === true).
  */
 function onlyChanged(s: ApStepSeen, allow: (x: Shared) => void = () => {}): boolean {
-  const [b, a] = [structuredClone(s.b), structuredClone(s.a)];
+  const [b, a] = [cloneDeep(s.b), cloneDeep(s.a)];
   for (const x of [b, a]) {
     allow(x);
     x.mdev.hook = Math.max(x.mdev.hook, -1);
@@ -212,7 +212,7 @@ function withPost(st: Step<C>, run: Run, post: (s: ApStepSeen) => boolean): Step
   const next = st.next;
   const checked: Run = (c, t, fx) => {
     const raw = probe.unwrap(c);
-    const b = structuredClone(shared(raw));
+    const b = cloneDeep(shared(raw));
     run(c, t, fx);
     const seen: ApStepSeen = { b, a: shared(raw), locks: raw.threads?.locks ?? {}, taken: takenBranch(next, raw, t), t };
     if (!post(seen)) for (const vm of raw.vms) vm.faults |= FAULT.AP_THREAD_STEP_POST;
