@@ -289,7 +289,7 @@ function porSection(runs: number): void {
     // reduced count, the dependence between the steps, not the invariants, limits the reduction)
     const plain = explore(m, { por: true, porWeakVisibility: false }).states.length;
     const bound = explore(m, { por: true, porProvisos: { visibility: false } }).states.length;
-    // the cycle proviso before issue 11's por5x (an ample successor stored before: expand every event)
+    // the breadth-first cycle proviso used before the terminal-component one (an ample successor stored before: expand every event)
     const stored = explore(m, { por: true, porProvisos: { cycle: 'stored' } }).states.length;
     console.log([`${m.machineId}/${m.variantId}/${m.configurationId}`, fmt(full.states), fmt(full.transitions), `${full.millis.toFixed(1)} ms`, fmt(red.states), fmt(red.transitions), `${red.millis.toFixed(1)} ms`, `${(full.states / red.states).toFixed(1)}x`, `${(full.millis / red.millis).toFixed(1)}x`, fmt(plain), fmt(stored), fmt(bound)].join(' | '));
   }

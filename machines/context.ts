@@ -210,7 +210,7 @@ export interface KvmContext {
   pv?: boolean;
   /** sie_block->eca & ECA_AIV of the VM's one vcpu thread (fine-grained pv-enable-pqap only): set with gd by kvm_s390_vcpu_setup / kvm_s390_gisa_enable, cleared by kvm_s390_gisa_disable */
   aiv?: boolean;
-  /** the vcpu KVM_CREATE_VCPU creates while the VM runs (fine-grained pv-enable-create-vcpu only; issue 12, branch vcpucreate) */
+  /** the vcpu KVM_CREATE_VCPU creates while the VM runs (fine-grained pv-enable-create-vcpu only; issue 12) */
   created?: CreatedVcpuContext;
 }
 

@@ -143,7 +143,7 @@ function pvDisable() {
 }
 
 /**
- * Issue 12 (branch vcpucreate): `pv` (KVM_PV_ENABLE, its loops over the online vcpus) against `create`
+ * Issue 12: `pv` (KVM_PV_ENABLE, its loops over the online vcpus) against `create`
  * (KVM_CREATE_VCPU of the VM's one vcpu, step by step), one VM with its GISA enabled and no vcpu online yet.
  */
 function pvEnableCreateVcpu(serialised = false) {
@@ -195,7 +195,7 @@ const pvSwitchConfigurations: CoreConfiguration[] = [
     invariants: [OnlineVcpuGdFollowsGisa, OnlineVcpuPvMatchesVm, CreateVcpuReturnsOnline, ProtectedVmWithoutUvAivHasNoGisa, AlertMaskZeroAtDestroy],
   },
   {
-    // issue 12 (vcpucreate): upstream's finding in pv-enable-create-vcpu hides every mutant of the two ioctls; here upstream holds
+    // issue 12: upstream's finding in pv-enable-create-vcpu hides every mutant of the two ioctls; here upstream holds
     id: 'pv-enable-create-vcpu-serialised',
     description: 'as pv-enable-create-vcpu, but the VMM issues KVM_CREATE_VCPU and KVM_PV_ENABLE one after the other, in either order (QEMU creates vcpus and switches to PV under the BQL): the switch reaches the online vcpu (gd cleared, a PV cpu made), or the vcpu created after it reads the disabled GISA and makes itself a PV cpu',
     params: { vms: 1, vcpus: 0, queues: 0, iscs: [3], airqs: 0, uvAiv: false },

@@ -517,7 +517,7 @@ export const PvDisableReinitialisesGisa = inv(
   { value: [['pv']], context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'ipm'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['vms', 'length']] },
 );
 
-// Issue 12 (branch vcpucreate): KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu;
+// Issue 12: KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu;
 // machines/gisa/kvm_s390_pv.threads.ts kvm_vm_ioctl_create_vcpu). Both read the created vcpu once it is online
 // and only while kvm->lock is free: every writer of its gd and PV state after it is online holds kvm->lock.
 

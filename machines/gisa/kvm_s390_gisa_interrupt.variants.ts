@@ -86,7 +86,7 @@ export const gisaVariants: CoreVariant[] = [
       // the same with two VMs' destroys: one destroy's walk holds the other VM's GISA, and unlinks it after its page is freed (13 steps)
       // or arms its timer after the other destroy's hrtimer_cancel (11 steps); the timers do not fire there
       'two-vms-destroy': ['FreedGisaNotInAlertList', 'GalWalkSeesLiveGisa', 'NoGisaUseAfterFree'],
-      // issue 12 (vcpucreate), finding: kvm_vm_ioctl_create_vcpu runs kvm_arch_vcpu_create (gd = kvm_s390_get_gisa_desc, read
+      // issue 12, finding: kvm_vm_ioctl_create_vcpu runs kvm_arch_vcpu_create (gd = kvm_s390_get_gisa_desc, read
       // without kvm->lock) and kvm_s390_vcpu_setup's PV test (under kvm->lock) before the vcpu is online; a KVM_PV_ENABLE in
       // between walks the online vcpus only: the new vcpu goes online with gd naming the GISA kvm_s390_gisa_disable destroyed
       // (20 steps), or as a non-PV cpu of a protected VM (20 steps)
@@ -483,7 +483,7 @@ export const gisaVariants: CoreVariant[] = [
     threads: (threads) => editFunction(threads, 'pv', PV_ENABLE, destroyBeforeAivClear),
     expectedViolations: ['EcaAivImpliesGisa', 'GiscCallSeesGisa', 'DestroyedGisaHasNoAlertMask', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'IamRestoredOrKickerArmed'],
   },
-  // ---- issue 12 (branch vcpucreate): KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu) ----
+  // ---- issue 12: KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu) ----
   {
     id: 'proposed-pv-enable-busy-while-creating',
     description:

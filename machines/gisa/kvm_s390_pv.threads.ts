@@ -277,7 +277,7 @@ export function destroyBeforeAivClear(f: F): F {
   };
 }
 
-// ---- issue 12 (branch vcpucreate): KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu) ----
+// ---- issue 12: KVM_CREATE_VCPU while KVM_PV_ENABLE runs (configuration pv-enable-create-vcpu) ----
 
 /** The created vcpu's record (KvmContext.created) of VM vm. */
 const createdPath = (vm: number): Path => ['vms', vm, 'created'];

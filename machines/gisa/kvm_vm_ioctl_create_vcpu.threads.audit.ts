@@ -1,6 +1,6 @@
 // The names the fine-grained configuration pv-enable-create-vcpu of kvm_s390_gisa_interrupt adds
-// (machines/gisa/kvm_s390_pv.threads.ts kvm_vm_ioctl_create_vcpu, kvm_s390_handle_pv_enable_create; issue 12,
-// branch vcpucreate), by the branch of the C each step executes. Composed into the GISA machine's audit
+// (machines/gisa/kvm_s390_pv.threads.ts kvm_vm_ioctl_create_vcpu, kvm_s390_handle_pv_enable_create; issue 12),
+// by the branch of the C each step executes. Composed into the GISA machine's audit
 // after its own and the pv-enable threads': a branch marked here as modelled wins over their marks; the
 // branches the create thread does not run are ignored here only so that every branch has a mark (the
 // vcpu and system audits mark them).

@@ -268,7 +268,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     symmetry: true,
   },
   {
-    // issue 14 (apsurv): aqic-v4's release through the NULL matrix_mdev->kvm that kvm_destroy_devices' group notifier left, and
+    // issue 14: aqic-v4's release through the NULL matrix_mdev->kvm that kvm_destroy_devices' group notifier left, and
     // the hook it leaves on the freed VM, on the smallest guest that reaches them (default's aqic-v4 path suite would be 43,000 paths)
     id: 'teardown',
     description: '1 VM with 1 vcpu, 1 AP queue on the mdev, guest ISC 3, ap_aqic NORMAL only; the vcpu enters and leaves SIE (where it issues PQAP), QEMU assigns, opens and closes the mdev and closes the VM fd at any time, and the VM is torn down; no interruptions, no GIB, no FLIC',

@@ -179,7 +179,7 @@ export const mdevConfigurations: CoreConfiguration[] = [
     },
   },
   {
-    // issue 14 (apsurv): kvm-vfio's destroy notifies only the groups of its own VM (aqic-v4, v5.3: VFIO_GROUP_NOTIFY_SET_KVM(NULL)),
+    // issue 14: kvm-vfio's destroy notifies only the groups of its own VM (aqic-v4, v5.3: VFIO_GROUP_NOTIFY_SET_KVM(NULL)),
     // so the teardown of a VM the mdev is not open for leaves matrix_mdev->kvm alone; no close: aqic-v4's release through a
     // freed VM leaves that VM's hook set, and a second open would leave two (the machine keeps one hook, the newest)
     id: 'two-vms',

@@ -102,7 +102,7 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'vfio_ap_queue', 'upstream', 'guest-zapq'),
   suite('core', 'ap_matrix_mdev', 'upstream'),
   suite('core', 'ap_matrix_mdev', 'aqic-v4'),
-  // issue 14 (apsurv): a VM torn down while the mdev is open for the other one (aqic-v4: the NULL notification reaches only its own VM's groups)
+  // issue 14: a VM torn down while the mdev is open for the other one (aqic-v4: the NULL notification reaches only its own VM's groups)
   suite('core', 'ap_matrix_mdev', 'aqic-v4', 'two-vms'),
   suite('core', 'kvm', 'upstream'),
   suite('core', 'system', 'gib-upstream'),
@@ -114,7 +114,7 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   // issue 14: software injection (kvm_s390_inject_vm: __inject_io, __floating_irq_kick) and the guest's TPI (handle_tpi's reinject and kzalloc failure)
   suite('core', 'system', 'upstream', 'inject'),
   suite('core', 'system', 'upstream', 'tpi'),
-  // issue 14 (apsurv): aqic-v4 tears the VM down under the open mdev (no KVM reference): the release through the NULL
+  // issue 14: aqic-v4 tears the VM down under the open mdev (no KVM reference): the release through the NULL
   // matrix_mdev->kvm the group notifier left, the hook left on the freed VM (refusal probes of PQAP after the teardown)
   suite('core', 'system', 'aqic-v4', 'teardown'),
   // test/flic-ais/kvm_s390_float_interrupt.test.ts
@@ -165,7 +165,7 @@ const PAIRS: ReadonlySet<string> = new Set<string>([]);
 /**
  * The suites whose refusal probes tell states apart by the observation (PathSuite.probeByObservation): the vfio-ap
  * ones, whose per-object regions show neither the assignment of a removed queue nor the VM the mdev is open for
- * (measured 2026-12-05, branch apsurv: main's 11 vfio_ap_queue and ap_matrix_mdev suites grow from 18,544 to 57,718
+ * (measured 2026-12-05: main's 11 vfio_ap_queue and ap_matrix_mdev suites grow from 18,544 to 57,718
  * steps, paths and probes; a PQAP for a queue removed after its assignment is probed only so).
  */
 const PROBE_BY_OBSERVATION = (key: string): boolean => /^(vfio_ap_queue|ap_matrix_mdev)\/|^system\/aqic-v4\/teardown$/.test(key);

@@ -55,7 +55,7 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     for (const [c, v] of [['pv-enable-unregister', 'upstream'], ['pv-enable-unregister', 'reset-under-kvm-lock'], ['pv-enable-pqap', 'upstream'], ['pv-enable-pqap', 'planted-gisa-disable-without-vcpu-mutex'], ['pv-enable-pqap', 'planted-gisa-destroy-before-aiv-clear'], ['pv-disable-unregister', 'upstream']]) {
       expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${v}/${c}`);
     }
-    // KVM_CREATE_VCPU against KVM_PV_ENABLE (issue 12, vcpucreate): upstream, the proposed fix, the planted unlocked test
+    // KVM_CREATE_VCPU against KVM_PV_ENABLE (issue 12): upstream, the proposed fix, the planted unlocked test
     for (const v of ['upstream', 'proposed-pv-enable-busy-while-creating', 'planted-pv-enable-busy-check-unlocked']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${v}/pv-enable-create-vcpu`);
     expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain('kvm_s390_gisa_interrupt/upstream/pv-enable-create-vcpu-serialised');
     // two callers of process_gib_alert_list: the GAL handler against the destroy, two VMs' destroys (galdestroy)

@@ -1,4 +1,4 @@
-// Issue 12 (branch vcpucreate): KVM_CREATE_VCPU while the VM runs, against KVM_PV_ENABLE, statement by
+// Issue 12: KVM_CREATE_VCPU while the VM runs, against KVM_PV_ENABLE, statement by
 // statement (configuration pv-enable-create-vcpu of kvm_s390_gisa_interrupt; machines/gisa/kvm_s390_pv.threads.ts
 // kvm_vm_ioctl_create_vcpu, kvm_s390_handle_pv_enable_create): each variant's violations with the length of
 // its shortest trace, the mechanism of the finding, and that the proposed fix is not vacuous.

@@ -24,7 +24,7 @@ const pcs = (steps: { event: { type: string } }[]) => steps.map((s) => s.event.t
 
 describe('upstream holds the step postconditions in every fine-grained configuration, with the reduced state counts', () => {
   // the partial-order reduced counts (check reduces these configurations): those of a8a8d24 (run there by hand; the ghost adds
-  // no context field) were 442, 197, 2306, 1109, 1026, 1519, 978; issue 11 (por5x) lowered them with the terminal-component
+  // no context field) were 442, 197, 2306, 1109, 1026, 1519, 978; issue 11 lowered them with the terminal-component
   // proviso and the GAL handler's and the adapter interruption's narrower footprints, the full explorations' violations
   // unchanged (test/check/por.test.ts); every interleaving: 504, 254, 3844, 1171, 1083, 1554, 982
   const counts: [string, number, string[]][] = [
@@ -84,7 +84,7 @@ describe('planted variants', () => {
   it('destroy-registered: upstream WARNs in the fine destroy (1 step), GisaThreadStepPostcondition holds (the WARN step did what the C does), 201 states', () => {
     const r = checkModel(gisaSpec.model('upstream', 'destroy-registered'));
     expect(mismatches(r)).toEqual([]);
-    // reduced (230 in full): 206 before the GAL handler's narrower footprint (issue 11 por5x), the same violations and traces
+    // reduced (230 in full): 206 before the GAL handler's narrower footprint (issue 11), the same violations and traces
     expect(r.states).toBe(201);
     expect(violated(r)).toEqual(['AlertMaskIsRegisteredIscs', 'AlertMaskZeroAtDestroy', 'IamRestoredOrKickerArmed']);
     expect(pcs(result(r, 'AlertMaskZeroAtDestroy').trace)).toEqual(['kvm_s390_gisa_destroy@WARN(alert_mask != 0)']);

@@ -161,7 +161,7 @@ const REMOVE = [
 ];
 
 describe('pqap-mdev-remove: the PQAP intercept against the close and the removal of the mdev', () => {
-  it('upstream: no violation, 90 states in full, 55 reduced (76 with the breadth-first cycle proviso before issue 11 por5x); the remove starts only after the close returned', () => {
+  it('upstream: no violation, 90 states in full, 55 reduced (76 with the breadth-first cycle proviso used before the terminal-component one); the remove starts only after the close returned', () => {
     const m = systemSpec.model('upstream', M);
     const full = explore(m, { por: false });
     expect(full.violations.size).toBe(0);

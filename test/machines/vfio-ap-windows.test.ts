@@ -31,7 +31,7 @@ const PROBE_TO_LINK = ['kzalloc(q); q->saved_isc = VFIO_AP_ISC_INVALID', 'mutex_
 const PROBE_UNLOCKS = ['mutex_unlock(matrix_dev->mdevs_lock)', 'release: if (matrix_mdev->kvm)', 'mutex_unlock(kvm->lock)', 'mutex_unlock(matrix_dev->guests_lock)'].map((s) => PROBE + s);
 
 describe('pqap-probe-queue: the PQAP intercept against vfio_ap_mdev_probe_queue (the queue appearing in the assigned matrix)', () => {
-  it('upstream: no violation, 96 states in full, 42 reduced (48 with the breadth-first cycle proviso before issue 11 por5x); v5.3 (the probe one step, findable after driver_bound) 20 and 14', () => {
+  it('upstream: no violation, 96 states in full, 42 reduced (48 with the breadth-first cycle proviso used before the terminal-component one); v5.3 (the probe one step, findable after driver_bound) 20 and 14', () => {
     const up = counts('upstream', P);
     expect([up.full.violations.size, up.red.violations.size]).toEqual([0, 0]);
     expect([up.full.states.length, up.red.states.length]).toEqual([96, 42]);

@@ -61,7 +61,7 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   // VFIO_DEVICE_RESET (issue 12): its return code and q->reset_status, ZAPQ BUSY / STATE_CHANGE_IN_PROGRESS / CHECKSTOPPED (419 paths); the unverified reset's 0 and the classes of the stored codes (136)
   [queueSpec, 'upstream', 'device-reset', undefined],
   [queueSpec, 'upstream', 'device-reset-warn', undefined],
-  // issue 14 (apsurv): aqic-v4 with a VM torn down while the mdev is open for the other one (26 paths); system aqic-v4
+  // issue 14: aqic-v4 with a VM torn down while the mdev is open for the other one (26 paths); system aqic-v4
   // teardown (84 paths) runs in its own test below
   [mdevSpec, 'aqic-v4', 'two-vms', undefined],
   // the guest's own ZAPQ, completed later by the AP; AQIC answered RESET_IN_PROGRESS meanwhile (the default-case leak); the guest's GR1 as state
@@ -96,7 +96,7 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
   });
 });
 
-describe('aqic-v4 teardown under the open mdev (issue 14, apsurv): what the transcription then does, on the generated paths', () => {
+describe('aqic-v4 teardown under the open mdev (issue 14): what the transcription then does, on the generated paths', () => {
   it('system aqic-v4 teardown: full coverage, no disagreement; the release resets the enabled queue through the NULL matrix_mdev->kvm the group notifier left (a GISC call reported), after which v4 lets QEMU assign (if (matrix_mdev->kvm) return -EBUSY passes)', { tags: ['slow'] }, async () => {
     const model = systemSpec.model('aqic-v4', 'teardown');
     const r = await runPathTests(model, coreConformance(model));
