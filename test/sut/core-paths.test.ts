@@ -81,7 +81,7 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
+    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
   });
 
   it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
