@@ -284,23 +284,7 @@ export function ampleSet(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, nEn
     s[seed >>> 5]! |= 1 << (seed & 31);
     let top = 0;
     work[top++] = seed;
-    let count = 1;
-    while (top > 0 && count < bestCount) {
-      const e = work[--top]!;
-      const add = enabled[e] ? deps[e]! : necessary(t, cfg, e, nes);
-      for (let w = 0; w < t.words; w++) {
-        let fresh = add[w]! & ~s[w]!;
-        if (!fresh) continue;
-        s[w]! |= fresh;
-        while (fresh) {
-          const bit = fresh & -fresh;
-          const f = (w << 5) + (31 - Math.clz32(bit));
-          fresh ^= bit;
-          work[top++] = f;
-          if (enabled[f]) count++;
-        }
-      }
-    }
+    const count = close(t, cfg, enabled, deps, s, work, top, nes, 1, bestCount);
     if (count < bestCount) {
       bestCount = count;
       best.set(s);
@@ -330,7 +314,19 @@ export function closeFrom(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, se
     s[e >>> 5]! |= 1 << (e & 31);
     work[top++] = e;
   }
-  while (top > 0) {
+  close(t, cfg, enabled, deps, s, work, top, nes, 0, Infinity);
+  let k = 0;
+  for (let e = 0; e < enabled.length; e++) if (enabled[e] && s[e >>> 5]! & (1 << (e & 31))) out[k++] = e;
+  return k;
+}
+
+/**
+ * Closes the set `s` (the events `work[0..top)` still to expand) under `deps` for enabled events and the
+ * necessary enabling sets for disabled ones; returns `count` plus the enabled events added, stopping
+ * once that reaches `bound` (the stubborn-set search: a larger set than the best one is of no use).
+ */
+function close(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, deps: Uint32Array[], s: Uint32Array, work: Int32Array, top: number, nes: Uint32Array, count: number, bound: number): number {
+  while (top > 0 && count < bound) {
     const e = work[--top]!;
     const add = enabled[e] ? deps[e]! : necessary(t, cfg, e, nes);
     for (let w = 0; w < t.words; w++) {
@@ -339,14 +335,14 @@ export function closeFrom(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, se
       s[w]! |= fresh;
       while (fresh) {
         const bit = fresh & -fresh;
-        work[top++] = (w << 5) + (31 - Math.clz32(bit));
+        const f = (w << 5) + (31 - Math.clz32(bit));
         fresh ^= bit;
+        work[top++] = f;
+        if (enabled[f]) count++;
       }
     }
   }
-  let k = 0;
-  for (let e = 0; e < enabled.length; e++) if (enabled[e] && s[e >>> 5]! & (1 << (e & 31))) out[k++] = e;
-  return k;
+  return count;
 }
 
 /** A necessary enabling set of disabled event `e` in the state with encoding `cfg`, into `out`. */

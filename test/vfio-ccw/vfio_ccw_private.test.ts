@@ -15,6 +15,14 @@ function drive(variant: string, configuration: string, events: (EventObject & Re
 
 const write = (w = 0) => [{ type: 'vfio_ccw_mdev_write', w }, { type: 'copy_from_user', w }];
 const ssch = (result: string, w = 0) => ({ type: 'fsm_io_helper', w, result });
+/** The machine's context in a snapshot. */
+const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
+/** The invariants of the model that fail in this snapshot. */
+const failing = (variant: string, configuration: string, s: AnyMachineSnapshot) =>
+  vfioCcwPrivate
+    .model(variant, configuration)
+    .invariants.filter((i) => !i.holds({ value: s.value, context: c(s) }))
+    .map((i) => i.name);
 
 describe('vfio_ccw_private jump table', () => {
   it.each(variants.filter((v) => v.sut).map((v) => [v.id, v.sut!] as const))('%s: every state handles every FSM event, with the handler the SUT transcription names', (id, k: CcwKernel) => {
@@ -195,7 +203,6 @@ describe('which program an interruption belongs to (issue 13), traced by hand th
 describe('reset-race: VFIO_DEVICE_RESET as a thread of steps (machines/kthread.ts) against a write', () => {
   const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
   const step = (at: string) => ({ type: `vfio_ccw_mdev_reset@${at}`, thread: 'reset' });
-  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
   const fsm = (s: AnyMachineSnapshot) => (s.value as { fsm: string }).fsm;
 
   it('v6.2: CLOSE frees the program being built; the write ends in IDLE (err_out); the OPEN finds IDLE and fsm_notoper kills the device', () => {
@@ -283,7 +290,6 @@ describe('orderly-hw: every hardware outcome against an orderly userspace; the r
   const irq = (irb: string) => ({ type: 'vfio_ccw_sch_irq', irb });
   const todo = { type: 'vfio_ccw_sch_io_todo' };
   const cmd = (c: string, cc: number) => ({ type: 'vfio_ccw_async_region_write', cmd: c, cc });
-  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
   const RET_BITS = CCW_FLAG.RET_STORED | CCW_FLAG.RET_NOT_STORED | CCW_FLAG.ASYNC_STORED;
 
   it('v6.2 keeps every property there (592 states), and so does the fixed design', () => {
@@ -418,7 +424,6 @@ describe('io-todo-race: vfio_ccw_sch_io_todo as a thread of steps against VFIO_D
   const irq = { type: 'vfio_ccw_sch_irq', irb: 'final' };
   const todo = (at: string) => ({ type: `vfio_ccw_sch_io_todo@${at}`, thread: 'io_todo' });
   const reset = (at: string) => ({ type: `vfio_ccw_mdev_reset@${at}`, thread: 'reset' });
-  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
   const fsm = (s: AnyMachineSnapshot) => (s.value as { fsm: string }).fsm;
   const TEST = 'if (is_final && state == CP_PENDING) cp_free(cp)';
   const rest = [todo('mutex_lock(private->io_mutex)'), todo('mutex_unlock(private->io_mutex)'), todo('if (cp_is_finished) state = IDLE')];
@@ -490,13 +495,6 @@ describe('issue 14: the properties the triage named missing (traces by hand thro
   const irq = (irb: string) => ({ type: 'vfio_ccw_sch_irq', irb });
   const todo = { type: 'vfio_ccw_sch_io_todo' };
   const hsch = { type: 'vfio_ccw_async_region_write', cmd: 'HSCH', cc: 0 };
-  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
-  /** The invariants of the model that fail in this snapshot. */
-  const failing = (variant: string, configuration: string, s: AnyMachineSnapshot) =>
-    vfioCcwPrivate
-      .model(variant, configuration)
-      .invariants.filter((i) => !i.holds({ value: s.value, context: c(s) }))
-      .map((i) => i.name);
 
   it('IrbQueuedAsPresented: fsm_irq\'s memcpy keeps the latest status (v6.2 loses the older one); bug-irq-skips-queued keeps the older', () => {
     // v6.2: open, HSCH cc0 (the halt's final status will be no program's), final (queued), write, SSCH cc0, the program's final:
@@ -565,12 +563,6 @@ describe('issue 14: the properties the triage named missing (traces by hand thro
 
 describe('issue 13 done-check: planted bugs of the properties no vfio-ccw variant broke (traces by hand through v6.17-rc4)', () => {
   const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
-  const c = (s: AnyMachineSnapshot) => s.context as CcwContext;
-  const failing = (variant: string, configuration: string, s: AnyMachineSnapshot) =>
-    vfioCcwPrivate
-      .model(variant, configuration)
-      .invariants.filter((i) => !i.holds({ value: s.value, context: c(s) }))
-      .map((i) => i.name);
 
   it('IoMutexSerialisesWrites: without the write\'s mutex_trylock two writers are past the entry, and notoper_work frees the program under one', () => {
     // vfio_ccw_mdev_write_io_region: `if (!mutex_trylock(&private->io_mutex)) return -EAGAIN;` (the fixed design keeps it)
