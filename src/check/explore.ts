@@ -331,16 +331,21 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
     gTo[gN++] = b;
   };
   // fires the enabled events of state `i` not yet fired (done[e] = 0), recording the reduced graph's edges where the reduction is state-dependent
+  // fires event `e` in state `i`: the successor's index, or -1 where the event was not taken
+  const fireIn = (i: number, cfg: Uint8Array, context: C, ctxHead: number, e: number): number => {
+    const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
+    if (!next) return -1;
+    const nextContext = compiled.context as C;
+    const to = add(next, nextContext, nextContext === context ? ctxHead : -1, i, e);
+    transitions++;
+    if (keepEdges) edges.push(i, e, to);
+    return to;
+  };
   const expandRest = (i: number, cfg: Uint8Array, context: C, ctxHead: number) => {
     for (let e = 0; e < nEvents; e++) {
       if (!isEnabled[e] || done[e]) continue;
-      const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
-      if (!next) continue;
-      const nextContext = compiled.context as C;
-      const to = add(next, nextContext, nextContext === context ? ctxHead : -1, i, e);
-      transitions++;
-      if (keepEdges) edges.push(i, e, to);
-      if (graph) edge(i, to);
+      const to = fireIn(i, cfg, context, ctxHead, e);
+      if (to >= 0 && graph) edge(i, to);
     }
   };
   const enabledAt = (cfg: Uint8Array, context: C): number => {
@@ -417,12 +422,8 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
       for (let i = 0; i < k; i++) {
         const e = ample[i]!;
         done[e] = 1;
-        const next = compiled.step(cfg, context, events[e]!, eventIds[e]);
-        if (!next) continue;
-        const nextContext = compiled.context as C;
-        const to = add(next, nextContext, nextContext === context ? ctxHead : -1, head, e);
-        transitions++;
-        if (keepEdges) edges.push(head, e, to);
+        const to = fireIn(head, cfg, context, ctxHead, e);
+        if (to < 0) continue;
         edge(head, to);
         if (to !== head) produced++;
       }
