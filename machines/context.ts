@@ -18,6 +18,12 @@ export interface Params {
   /** CR6 ISC mask of each vcpu (bits 0x80 >> isc); a vcpu without an entry enables every ISC of `iscs`. */
   cr6?: readonly number[];
   /**
+   * The CR6 ISC masks the guest may load (LCTL_CR6 payloads, issue 12): with it the guest also
+   * disables I/O in its PSW (STNSM_IO) and userspace resets stopped vcpus (KVM_S390_INITIAL_RESET),
+   * and each vcpu's CR6 is observed. Without it CR6 is a constant of the configuration.
+   */
+  guestMasks?: readonly number[];
+  /**
    * The vcpu_id userspace gave KVM_CREATE_VCPU for the vcpu created k-th (vcpu_idx k), distinct,
    * in any order and sparse (issue 12); without it vcpu_id == vcpu_idx. v6.17-rc4 reads it in no
    * modelled path (idle_mask, kicked_mask and the scans use vcpu_idx); kernels before a3e03bc1368c

@@ -19,6 +19,8 @@ export interface SpecEvent extends EventObject {
   tapq?: string;
   off?: string;
   host?: string;
+  /** The CR6 ISC mask the guest loads (LCTL_CR6). */
+  cr6?: number;
   /** The thread region a step event belongs to (machines/kthread.ts). */
   thread?: string;
 }

@@ -12,7 +12,7 @@ export const NO_AIV =
 export const ZPCI =
   'zPCI adapter-event forwarding (aen_process_gait): the GAL handler sets IPM bits of the target GISA and restarts its kicker directly, without the alert list, and processes the alert list only when aism is set; to model: a zPCI forwarding source with an aism payload on gib_alert_irq_handler';
 export const CONCURRENT_GAL =
-  'process_gib_alert_list runs as one step in the machine; in the kernel the GAL handler and kvm_s390_gisa_destroy can run it on two CPUs at once; to model: a thread region per caller with the xchg, each unlink and the loop test as steps (the concurrency issue)';
+  'process_gib_alert_list is one step in this machine; the GAL handler and kvm_s390_gisa_destroy running it on two CPUs at once (the xchg, each unlink and the loop test as steps of a thread per caller) are the GISA machine\'s fine-grained configurations gal-destroy and two-vms-destroy (kvm_s390_gisa_interrupt.threads.ts; FAULT.GAL_WALK_ON_DEAD_GISA)';
 
 export const gibAudit: KernelAudit = {
   machine: 'kvm_s390_gib',
@@ -42,7 +42,7 @@ export const gibAudit: KernelAudit = {
       unlink: modelledAs('the unlink and the kicker start (hrtimer_cancel + hrtimer_start: armed) are one step per GISA (process_gib_alert_list_gisa, the loop body)', 'gib_alert_irq_handler', 'process_gib_alert_list', 'process_gib_alert_list_gisa', 'kvm_s390_gisa_destroy'),
       again: abstracted('the middle xchg(NONE_GISA_ADDR) iteration is folded into the final pass: process_gib_alert_list walks every GISA enqueued since the cut-off and stores NULL_GISA_ADDR in one step; which GISAs get unlinked is the same'),
       final: modelled('process_gib_alert_list'),
-      concurrent: missing(CONCURRENT_GAL),
+      concurrent: abstracted(CONCURRENT_GAL),
     }),
     entry(K.kvm_s390_gisa_destroy, {
       none: ignored('no GISA: the GIB is not touched'),

@@ -177,7 +177,8 @@ function snap(c: SystemContext, vm: number): Snap {
 /** The step kinds the ledger knows; each action names its kind. */
 export type LedgerOp =
   | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame' | 'kicker' | 'restore'
-  | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister';
+  | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister'
+  | 'stnsm' | 'lctl' | 'reset';
 
 interface LedgerEvent {
   type: string;
@@ -185,6 +186,7 @@ interface LedgerEvent {
   vcpu?: number;
   isc?: number;
   outcome?: string;
+  cr6?: number;
 }
 
 const bitOf = (isc: number) => 0x80 >> isc;
@@ -251,6 +253,13 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
     case 'stosm':
       // the guest enables I/O in SIE: SIE presents what is now deliverable
       return presents(b, a, vcpu, true);
+    case 'stnsm':
+    case 'reset':
+      // the guest's STNSM, the initial reset: I/O off in this vcpu's PSW, nothing presented, the IPM alone
+      return a.ipm === b.ipm && !a.vcpus[vcpu]!.pswIo && b.vcpus.every((v, i) => i === vcpu || v.pswIo === a.vcpus[i]!.pswIo);
+    case 'lctl':
+      // the guest loads CR6: what the new CR6 and the PSW enable is presented (SIE, or __deliver_io at the re-entry)
+      return presents({ ...b, vcpus: b.vcpus.map((v, i) => (i === vcpu ? { ...v, cr6: e.cr6 ?? 0 } : v)) }, a, vcpu, b.vcpus[vcpu]!.pswIo);
     case 'tpi': {
       // priv.c handle_tpi -> kvm_s390_get_io_int(gcr[6]): the highest-priority ISC of CR6, test-and-cleared (cc 1); on a failed store
       // kvm_s390_reinject_io_int sets it again and kicks (cc 1); a failed kzalloc sets it again (cc 0); nothing pending: cc 0
@@ -351,7 +360,7 @@ function pvPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, c: SystemContext
 }
 
 /** The vcpu run loop's steps (FAULT.VCPU_STEP_POST). `upstream`: the design clears kicked_mask in kvm_arch_vcpu_runnable. */
-function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean): boolean {
+function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean, e: LedgerEvent): boolean {
   const vb = b.vcpus[i];
   const va = a.vcpus[i];
   if (!vb || !va) return true;
@@ -377,6 +386,12 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean):
     case 'start':
       // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared
       return !va.stopped;
+    case 'lctl':
+      // priv.c kvm_s390_handle_lctl: gcr[6] is the loaded value
+      return va.cr6 === e.cr6;
+    case 'reset':
+      // kvm-s390.c kvm_arch_vcpu_ioctl_initial_reset: gpsw.mask = 0, gcr[6] = 0, the vcpu stays stopped (user_cpu_state_ctrl)
+      return !va.pswIo && va.cr6 === 0 && va.stopped;
     case 'stop':
       // kvm_s390_vcpu_stop: CPUSTAT_STOPPED set; a halted vcpu leaves kvm_vcpu_block first (__unset_cpu_idle)
       return va.stopped && !va.idle && (!upstream || !vb.idle || !va.kicked);
@@ -438,7 +453,7 @@ export function ghostLedger<C extends SystemContext, E, I extends { vm?: number;
     if (!irqLedger(op, b, a, ev, vcpu, rc, raised)) bits |= FAULT.IRQ_LEDGER;
     if ((op === 'register' || op === 'unregister') && !giscPost(op, b, a, ev, rc, k.design.gib === 'upstream')) bits |= FAULT.GISC_STEP_POST;
     if ((op === 'pv-enable' || op === 'pv-disable') && !pvPost(op, b, a, ev, raw, rc)) bits |= FAULT.PV_SWITCH_POST;
-    if (!vcpuPost(op, b, a, vcpu, k.design.gib === 'upstream')) bits |= FAULT.VCPU_STEP_POST;
+    if (!vcpuPost(op, b, a, vcpu, k.design.gib === 'upstream', ev)) bits |= FAULT.VCPU_STEP_POST;
     if ((op === 'kicker' || op === 'restore') && !kickerPost(op, b, a, rc, raised)) bits |= FAULT.KICKER_STEP_POST;
     if (bits) raw.vms[vm]!.faults |= bits;
   };
@@ -460,7 +475,7 @@ export const PvSwitchLeavesGisa = inv(
 
 export const VcpuStepPostcondition = inv(
   'VcpuStepPostcondition',
-  'interrupt.c kvm_s390_handle_wait halts (__set_cpu_idle, kvm_vcpu_halt) only when not kvm_arch_vcpu_runnable, and does when nothing is pending; upstream it changes the IAM only through gisa_get_ipm_or_restore_iam after the fast path (IAM = alert.mask when no alert-mask ISC is pending), and vcpu_post_run does not touch it; kvm_main.c kvm_vcpu_check_block leaves the halt exactly when kvm_arch_vcpu_runnable (which clears the kicked_mask bit upstream, 9b57e9d5010b); kvm-s390.c vcpu_pre_run clears kicked_mask and enters SIE; kvm_s390_vcpu_start/stop set CPUSTAT_STOPPED as named, a halted vcpu leaving kvm_vcpu_block first',
+  'interrupt.c kvm_s390_handle_wait halts (__set_cpu_idle, kvm_vcpu_halt) only when not kvm_arch_vcpu_runnable, and does when nothing is pending; upstream it changes the IAM only through gisa_get_ipm_or_restore_iam after the fast path (IAM = alert.mask when no alert-mask ISC is pending), and vcpu_post_run does not touch it; kvm_main.c kvm_vcpu_check_block leaves the halt exactly when kvm_arch_vcpu_runnable (which clears the kicked_mask bit upstream, 9b57e9d5010b); kvm-s390.c vcpu_pre_run clears kicked_mask and enters SIE; kvm_s390_vcpu_start/stop set CPUSTAT_STOPPED as named, a halted vcpu leaving kvm_vcpu_block first; priv.c kvm_s390_handle_lctl loads gcr[6] as the guest gave it; kvm_arch_vcpu_ioctl_initial_reset leaves gpsw.mask 0 (I/O disabled) and gcr[6] 0 (Documentation/virt/kvm/api.rst KVM_S390_INITIAL_RESET: the initial CPU reset of the Principles of Operation) and the vcpu stopped',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.VCPU_STEP_POST)),
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );

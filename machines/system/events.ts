@@ -33,6 +33,9 @@ export const EVENTS: Record<string, EventInfo> = {
   kvm_s390_handle_wait: ev('guest', 'interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW'),
   TPI: ev('guest', 'priv.c handle_tpi: the guest\'s TEST PENDING INTERRUPTION takes the highest ISC of CR6 from the GISA (outcome stored, store-fails: reinjected, nomem: set again)'),
   STOSM_IO: ev('guest', 'the guest enables I/O interruptions in its PSW (STOSM / LPSW)'),
+  STNSM_IO: ev('guest', 'the guest disables I/O interruptions in its PSW (STNSM, SSM, LPSW(E); not intercepted, or priv.c kvm_s390_handle_lpsw)'),
+  LCTL_CR6: ev('guest', 'the guest loads CR6 (LCTL, LCTLG: SIE itself, or priv.c kvm_s390_handle_lctl when intercepted) with the ISC mask of the payload cr6'),
+  KVM_S390_INITIAL_RESET: ev('userspace', 'kvm-s390.c kvm_arch_vcpu_ioctl_initial_reset (KVM_S390_INITIAL_RESET, KVM_S390_CLEAR_RESET) of a stopped vcpu: PSW and CR6 0'),
   kvm_s390_vcpu_wakeup: ev('kernel', 'interrupt.c kvm_s390_vcpu_wakeup'),
   kvm_vcpu_check_block: ev('kernel', 'kvm_main.c kvm_vcpu_check_block -> kvm_arch_vcpu_runnable', true),
   // struct kvm
@@ -80,7 +83,7 @@ const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_pa
   'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE', 'KVM_DEV_FLIC_GET_ALL_IRQS']);
 const VM_ISC = new Set(['kvm_s390_inject_vm', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
 const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
-  'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup']);
+  'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup', 'STNSM_IO', 'KVM_S390_INITIAL_RESET']);
 const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'AP_RESET_COMPLETE', 'vfio_ap_mdev_remove_queue']);
 
 /** Every event with every payload the bounds allow, in a fixed order. */
@@ -95,6 +98,7 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
       for (const vm of vms) for (const isc of iscs) out.push({ type, vm, isc });
     } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
     else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of bounds.tpi ?? ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
+    else if (type === 'LCTL_CR6') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const cr6 of params.guestMasks ?? []) out.push({ type, vm, vcpu, cr6 });
     else if (type === 'KVM_PV_ENABLE') for (const vm of vms) for (const outcome of ['ok', 'create-fails']) out.push({ type, vm, outcome });
     else if (type === 'vfio_ap_mdev_remove_queue' && bounds.hostConfig) for (const q of range(params.queues)) for (const host of bounds.hostConfig) out.push({ type, q, host });
     else if (QUEUE.has(type)) for (const q of range(params.queues)) out.push({ type, q });

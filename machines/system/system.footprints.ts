@@ -167,6 +167,10 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   kvm_s390_handle_wait: vcpuOwn((vm) => [...G(vm, 'ipm', 'mask', 'origin'), ...GIB], (vm) => G(vm, 'iam')),
   TPI: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),
   STOSM_IO: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),
+  // the guest's STNSM: its own PSW only; LCTL_CR6 presents what the new CR6 enables (__deliver_io); the initial reset: its own PSW and CR6
+  STNSM_IO: vcpuOwn(() => []),
+  LCTL_CR6: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),
+  KVM_S390_INITIAL_RESET: vcpuOwn(() => []),
   kvm_vcpu_check_block: vcpuOwn((vm) => G(vm, 'ipm', 'origin')),
   kicked_mask_clear: vcpuOwn(GISA_READ),
   // vfio_ap_ops.c: the mdev's open (set_kvm: kvm_get_kvm of the VM QEMU opens it for)

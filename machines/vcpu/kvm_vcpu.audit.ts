@@ -8,9 +8,13 @@ import { DELIVERY_FAULT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.a
 import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
 export const GUEST_PSW_CR6 =
-  'the guest disables I/O in its PSW or loads CR6, in SIE or through an intercept (STNSM, SSM, LPSW(E), LCTL(G)), and QEMU writes both (sync_regs on every KVM_RUN, KVM_SET_SREGS, the resets): the machine\'s PSW I/O bit only turns on (STOSM_IO, the wait PSW) and off (the I/O new PSW at delivery), and CR6 is a constant of the configuration (disjoint between the vcpus in airq, overlapping in airq-overlap); to model: guest events that disable I/O and that load CR6, userspace writes of both';
+  'the guest\'s PSW I/O bit and CR6 as state (issue 12, configurations with Params.guestMasks: vcpu guest-masks): the guest enables I/O (STOSM_IO) and disables it (STNSM_IO) in SIE, and loads CR6 (LCTL_CR6: SIE, or priv.c kvm_s390_handle_lctl when sie_block->lctl asks, both presenting what the new CR6 enables before the next instruction); elsewhere CR6 is a constant of the configuration (disjoint between the vcpus in airq, overlapping in airq-overlap)';
+export const QEMU_WRITES_BACK =
+  'QEMU writes back the PSW and control registers it read (kvm_arch_put_registers after kvm_arch_get_registers; migration: what the source read), i.e. the machine\'s pswIo and cr6: no modelled field changes; the values QEMU changes are the resets\' (KVM_S390_INITIAL_RESET), and CR6 changes otherwise come from the guest (LCTL_CR6)';
+export const USER_CPU_STATE =
+  'QEMU sets user_cpu_state_ctrl (KVM_SET_MP_STATE, kvm_s390_set_user_cpu_state_ctrl) before any reset, so kvm_arch_vcpu_ioctl_normal_reset never stops the vcpu itself; QEMU stops it (kvm_s390_vcpu_stop) and the machine resets only a stopped vcpu (the ioctl needs vcpu->mutex, which KVM_RUN holds)';
 export const VCPU_RESET =
-  'the vcpu resets (KVM_S390_NORMAL/INITIAL/CLEAR_RESET): the normal reset stops the vcpu when QEMU does not control the cpu state and drops local interruptions; the initial and clear resets zero the PSW (I/O off) and CR6 (no ISC open) and leave the GISA alone (QEMU clears its IPM with KVM_DEV_FLIC_CLEAR_IRQS); to model: reset events on a stopped vcpu setting pswIo and cr6 to 0, the FLIC clear as its own userspace step';
+  'KVM_S390_INITIAL_RESET (and KVM_S390_CLEAR_RESET, which calls it) of a stopped vcpu (guest-masks): gpsw.mask 0 (I/O off) and gcr[6] 0 (no ISC open); the GISA is left alone (QEMU clears its IPM with KVM_DEV_FLIC_CLEAR_IRQS: kvm_s390_gisa_clear)';
 export const VCPU_ID =
   'vcpu creation at run time: vcpu_idx is the creation index (dense; idle_mask, kicked_mask and every scan use it), vcpu_id is userspace\'s (any order, sparse; SCA, SIGP, icpua); the machine\'s vcpus exist from the start, named by their index, each with the vcpu_id of the configuration (Params.vcpuIds, issue 12); KVM_CREATE_VCPU at run time against KVM_PV_ENABLE (gd read without kvm->lock, the PV test, online_vcpus++) is the GISA machine\'s fine-grained pv-enable-create-vcpu (issue 12: the switch misses a vcpu being created); to model here: online_vcpus growing while the kicker scans (a vcpu cannot wait before it is online: kvm_wait_for_vcpu_online holds its ioctls on vcpu->mutex until atomic_inc(&kvm->online_vcpus))';
 export const CLASSIC_IO =
@@ -18,7 +22,7 @@ export const CLASSIC_IO =
 export const OTHER_IRQS =
   'floating and local interruptions other than adapter ones (virtio, service signal, pfault, machine check, SIGP, guest timers) wake idle vcpus too (__floating_irq_kick, kvm_s390_inject_vcpu) and make them runnable; the composed guest has none; to model: a non-GISA interruption source per vcpu';
 export const SPLIT_WAIT =
-  'kvm_s390_handle_wait is one step in this machine; in the kernel the IAM restore, __set_cpu_idle and the block are separate, and a kick between them finds the vcpu not yet blocked (kvm_vcpu_wake_up returns false, the kicked bit stays set); modelled in the composed guest\'s kick-wait configuration (system: the vcpu thread of kvm_vcpu.threads.ts); to model here: the same thread against an environment kicker';
+  'kvm_s390_handle_wait is one step in this machine, whose kicks come from its environment; the kernel\'s IAM restore, __set_cpu_idle, set_current_state and the block as separate steps, with the real kicker\'s idle_mask scan and test_and_set_bit between them (a kick finding the vcpu not yet blocked: kvm_vcpu_wake_up returns false, the kicked bit stays set), are the composed guest\'s kick-wait configurations (system machine, the vcpu thread of kvm_vcpu.threads.ts; NoLostWakeupAtSleep)';
 const SPLIT_WAIT_FINE =
   'the vcpu thread (kvm_vcpu.threads.ts, composed guest kick-wait): kvm_arch_vcpu_runnable, the IAM restore, __set_cpu_idle, set_current_state(TASK_INTERRUPTIBLE), kvm_vcpu_check_block and schedule() are steps; the kicker\'s idle_mask scan and its test_and_set_bit with the wake-up interleave between them, and a wake-up of a task not yet TASK_INTERRUPTIBLE does nothing';
 
@@ -51,17 +55,17 @@ const own = (fine: boolean): KernelAudit => {
       }),
       entry(K.STOSM_IO, {
         enable: modelled('STOSM_IO', 'psw_ioint_disabled'),
-        disable: missing(GUEST_PSW_CR6),
+        disable: modelledAs(GUEST_PSW_CR6, 'STNSM_IO'),
       }),
       entry(K.kvm_s390_handle_lpsw, {
         pstate: ignored('a program interruption: no modelled field'),
-        load: missing(GUEST_PSW_CR6),
-        sie: missing(GUEST_PSW_CR6),
+        load: modelledAs(`the new PSW's I/O bit: on is STOSM_IO (SIE presents what CR6 enables), off is STNSM_IO; the other PSW fields are not modelled. ${GUEST_PSW_CR6}`, 'STOSM_IO', 'STNSM_IO'),
+        sie: modelledAs(GUEST_PSW_CR6, 'STOSM_IO', 'STNSM_IO'),
       }),
       entry(K.kvm_s390_handle_lctl, {
         pstate: ignored('a program interruption: no modelled field'),
-        load: missing(GUEST_PSW_CR6),
-        sie: missing(GUEST_PSW_CR6),
+        load: modelledAs(`the intercept, gcr[6] and the re-entry's delivery are one guest step. ${GUEST_PSW_CR6}`, 'LCTL_CR6', 'kvm_s390_handle_lctl'),
+        sie: modelledAs(GUEST_PSW_CR6, 'LCTL_CR6', 'kvm_s390_handle_lctl'),
       }),
       entry(K.psw_ioint_disabled, modelled('psw_ioint_disabled')),
       entry(K.pending_irqs, {
@@ -87,7 +91,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.gisa_get_ipm_or_restore_iam, {
         pending: modelled('kvm_s390_handle_wait', ...f(VCPU_PC.restore)),
         restore: modelled('kvm_s390_handle_wait', ...f(VCPU_PC.restore)),
-        stale: missing('the mask read and the cmpxchg are one step; to model: two steps with a register/unregister between them (concurrency issue)'),
+        stale: abstracted('the READ_ONCE of alert.mask and the cmpxchg are one step here; with kvm_s390_gisc_register/unregister between them they are steps of the GISA machine\'s fine-grained configurations (kicker-unregister, register-kicker, register-unregister-kicker: kvm_s390_gisa_interrupt.threads.ts)'),
       }),
       entry(K.gisa_tac_ipm_gisc, modelled('vcpu_pre_run', ...f(VCPU_PC.deliver))),
       entry(K.kvm_s390_handle_wait, {
@@ -98,14 +102,14 @@ const own = (fine: boolean): KernelAudit => {
         expired: ignored('writes nothing: back to SIE; the machine\'s vcpus have no timers'),
         timer: abstracted('guest timers are not modelled: a wait with a timer is a wait without one, so a lost wake-up stays lost in the machine where the kernel would wake on the guest\'s timer'),
         woke: modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop', ...f(VCPU_PC.unsetIdle)),
-        window: fine ? modelledAs(SPLIT_WAIT_FINE, VCPU_PC.restore, VCPU_PC.setIdle, VCPU_PC.setState, VCPU_PC.checkBlock, VCPU_PC.schedule) : missing(SPLIT_WAIT),
+        window: fine ? modelledAs(SPLIT_WAIT_FINE, VCPU_PC.restore, VCPU_PC.setIdle, VCPU_PC.setState, VCPU_PC.checkBlock, VCPU_PC.schedule) : abstracted(SPLIT_WAIT),
       }),
       entry(K.is_vcpu_idle, modelled('is_vcpu_idle')),
       entry(K.__set_cpu_idle, modelled('kvm_s390_handle_wait', ...f(VCPU_PC.setIdle))),
       entry(K.__unset_cpu_idle, modelled('kvm_vcpu_check_block', 'kvm_s390_vcpu_stop', ...f(VCPU_PC.unsetIdle))),
       entry(K.kvm_s390_vcpu_wakeup, {
         asleep: modelled('kvm_s390_vcpu_wakeup', ...f(VCPU_PC.schedule)),
-        awake: fine ? modelledAs(`${SPLIT_WAIT_FINE}: the wake-up clears TASK_INTERRUPTIBLE only when set`, 'kvm_s390_vcpu_wakeup', VCPU_PC.setState) : missing(SPLIT_WAIT),
+        awake: fine ? modelledAs(`${SPLIT_WAIT_FINE}: the wake-up clears TASK_INTERRUPTIBLE only when set`, 'kvm_s390_vcpu_wakeup', VCPU_PC.setState) : abstracted(SPLIT_WAIT),
         vsie: ignored('vSIE is not modelled; writes nothing'),
       }),
       entry(K.kvm_s390_idle_wakeup, {
@@ -202,19 +206,19 @@ const own = (fine: boolean): KernelAudit => {
         badRegs: ignored('-EINVAL: writes nothing'),
         autoStart: abstracted('QEMU controls the cpu state (KVM_SET_MP_STATE): kvm_s390_vcpu_start stands for any start'),
         stoppedErr: ignored('-EINVAL: writes nothing'),
-        sync: missing(GUEST_PSW_CR6),
+        sync: abstracted(QEMU_WRITES_BACK),
         run: modelled('vcpu_pre_run', 'vcpu_post_run', ...f(VCPU_PC.deliver, VCPU_PC.waitIntercept)),
       }),
       entry(K.kvm_arch_vcpu_ioctl_initial_reset, {
-        normal: missing(VCPU_RESET),
-        regs: missing(VCPU_RESET),
+        normal: abstracted(`${USER_CPU_STATE}; kvm_s390_clear_local_irqs drops local interruptions, which are not modelled`),
+        regs: modelledAs(VCPU_RESET, 'KVM_S390_INITIAL_RESET', 'kvm_arch_vcpu_ioctl_initial_reset'),
         gisa: ignored('writes nothing: the GISA is not reset with a vcpu'),
       }),
       entry(K.kvm_arch_vcpu_ioctl_normal_reset, {
-        stop: missing(VCPU_RESET),
+        stop: abstracted(USER_CPU_STATE),
         local: ignored('local interruptions, RI, pfault: not modelled'),
       }),
-      entry(K.kvm_arch_vcpu_ioctl_set_sregs, missing(GUEST_PSW_CR6)),
+      entry(K.kvm_arch_vcpu_ioctl_set_sregs, abstracted(QEMU_WRITES_BACK)),
       entry(K.kvm_arch_vcpu_create, {
         nomem: ignored('writes nothing'),
         setup: missing(VCPU_ID),

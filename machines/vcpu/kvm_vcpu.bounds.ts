@@ -1,4 +1,5 @@
 // Configuration of the vcpu machine: one vcpu, guest ISC 3 registered, interruptions from outside.
+import { iscBit } from '../context.ts';
 import type { CoreConfiguration } from '../system/spec.ts';
 
 const VCPU = [
@@ -25,5 +26,12 @@ export const vcpuConfigurations: CoreConfiguration[] = [
     description: '1 vcpu with CR6 open for ISC 0 and ISC 7, both registered; adapter interruptions on either, the guest\'s TPI (priv.c handle_tpi -> kvm_s390_get_io_int: the highest-priority ISC first)',
     params: { vms: 1, vcpus: 1, queues: 0, iscs: [0, 7], preRegistered: [0, 7] },
     bounds: { types: [...VCPU, 'TPI'] },
+  },
+  {
+    // issue 12: the guest's own I/O enablement as state: STNSM, LCTL(G) of CR6 (closed, open for ISC 3), and QEMU's initial reset
+    id: 'guest-masks',
+    description: '1 vcpu, ISC 3 registered; the guest disables I/O in its PSW (STNSM) and loads CR6 closed or open for ISC 3 (LCTL: SIE, or priv.c kvm_s390_handle_lctl), userspace resets the stopped vcpu (kvm_arch_vcpu_ioctl_initial_reset: PSW and CR6 0); adapter interruptions and the guest\'s TPI',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [3], preRegistered: [3], guestMasks: [0, iscBit(3)] },
+    bounds: { types: [...VCPU, 'TPI', 'STNSM_IO', 'LCTL_CR6', 'KVM_S390_INITIAL_RESET'] },
   },
 ];

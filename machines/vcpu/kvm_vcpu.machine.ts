@@ -8,7 +8,9 @@
  * kvm_s390_handle_wait (the fast path kvm_arch_vcpu_runnable, then the IAM restore of the
  * strategy in force), vcpu_pre_run (delivery by PSW swap: __deliver_io test-and-clears the
  * IPM bit, and the I/O new PSW disables I/O), kvm_s390_vcpu_wakeup, kvm_vcpu_check_block
- * (a woken vcpu that is not runnable sleeps again), vcpu_post_run.
+ * (a woken vcpu that is not runnable sleeps again), vcpu_post_run. With Params.guestMasks (issue 12):
+ * the guest disabling I/O in its PSW (STNSM_IO) and loading CR6 (LCTL_CR6: SIE, or priv.c
+ * kvm_s390_handle_lctl and the re-entry's delivery), userspace's KVM_S390_INITIAL_RESET of a stopped vcpu.
  * GIB series v2..v5 differ in vcpu_pre_run (v2 clears the IAM), vcpu_post_run (v2, v3
  * restore it when the last vcpu leaves SIE), kvm_s390_handle_wait (v4 restores it when the
  * IPM is clean) and kvm_arch_vcpu_runnable (v5 restores it atomically): machines/design.ts.
@@ -50,6 +52,27 @@ export const vcpuKernel = {
     if (isc < 0) return 0;
     if (outcome === 'store-fails' && !this.__inject_io(c, vm, isc)) this.__floating_irq_kick(c, vm, fx);
     return 1;
+  },
+
+  /**
+   * priv.c kvm_s390_handle_lctl / handle_lctlg (v6.17-rc4), CR6 part: gcr[6] takes the guest's value. Intercepted or
+   * not, what the new CR6 enables is presented before the guest's next instruction (SIE itself, or vcpu_pre_run's
+   * __deliver_io on the re-entry): the PSW swap of kvm_s390_deliver_pending_interrupts.
+   */
+  kvm_s390_handle_lctl(this: Kernel, c: SystemContext, vm: number, vcpu: number, cr6: number): void {
+    vcpuOf(c, vm, vcpu).cr6 = cr6;
+    this.kvm_s390_deliver_pending_interrupts(c, vm, vcpu);
+  },
+
+  /**
+   * kvm-s390.c kvm_arch_vcpu_ioctl_initial_reset (KVM_S390_INITIAL_RESET; KVM_S390_CLEAR_RESET calls it): gpsw.mask = 0
+   * (I/O disabled), gcr[] = 0 but CR0 and CR14 (CR6 = 0: no ISC open); its kvm_arch_vcpu_ioctl_normal_reset stops
+   * the vcpu only without user_cpu_state_ctrl, which QEMU sets (KVM_SET_MP_STATE). The GISA is left alone.
+   */
+  kvm_arch_vcpu_ioctl_initial_reset(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    const v = vcpuOf(c, vm, vcpu);
+    v.pswIo = false;
+    v.cr6 = 0;
   },
 
   /** kvm_s390_vcpu_start() (KVM_SET_MP_STATE operating). */
@@ -167,6 +190,14 @@ export function vcpuImplementations(k: Kernel) {
         vmOf(c, ix.vm!).gisa.ipm &= ~iscBit(isc);
         v.pswIo = false;
       }),
+      // the guest disables I/O in its PSW in SIE (STNSM, SSM, LPSW(E)): pending GISA interruptions stay pending for it
+      STNSM_IO: ledgered('stnsm', k, (c, _e, ix) => {
+        vcpuOf(c, ix.vm!, ix.vcpu!).pswIo = false;
+      }),
+      // the guest loads CR6: priv.c kvm_s390_handle_lctl (or SIE itself), then what it enables is presented
+      LCTL_CR6: ledgered('lctl', k, (c, e, ix) => k.kvm_s390_handle_lctl(c, ix.vm!, ix.vcpu!, e.cr6 ?? 0)),
+      // kvm-s390.c kvm_arch_vcpu_ioctl_initial_reset of a stopped vcpu
+      KVM_S390_INITIAL_RESET: ledgered('reset', k, (c, _e, ix) => k.kvm_arch_vcpu_ioctl_initial_reset(c, ix.vm!, ix.vcpu!)),
       // the guest loaded an enabled wait PSW: the intercept leaves SIE (__vcpu_run: vcpu_post_run), then interrupt.c kvm_s390_handle_wait
       kvm_s390_handle_wait: ledgered('wait', k, (c, _e, ix) => {
         vcpuOf(c, ix.vm!, ix.vcpu!).pswIo = true;
@@ -202,6 +233,8 @@ export function vcpuRegion(vm: number, vcpu: number) {
         description: 'CPUSTAT_STOPPED',
         on: {
           kvm_s390_vcpu_start: { guard: g('kvm_vm_alive', ix), target: 'outside_sie', actions: a('kvm_s390_vcpu_start', ix), ...by('userspace') },
+          // the ioctl takes vcpu->mutex, which KVM_RUN holds: only a vcpu out of KVM_RUN (stopped, the machine's only such state)
+          KVM_S390_INITIAL_RESET: { guard: a('vcpu_mine', ix), actions: a('KVM_S390_INITIAL_RESET', ix), ...by('userspace') },
         },
       },
       outside_sie: {
@@ -218,6 +251,8 @@ export function vcpuRegion(vm: number, vcpu: number) {
         description: 'PROG_IN_SIE: the guest runs; millicode delivers GISA interruptions the PSW and CR6 allow',
         on: {
           STOSM_IO: { guard: g('psw_ioint_disabled', ix), actions: a('STOSM_IO', ix), ...by('guest') },
+          STNSM_IO: { guard: and([a('vcpu_mine', ix), not(a('psw_ioint_disabled', ix))]), actions: a('STNSM_IO', ix), ...by('guest') },
+          LCTL_CR6: { guard: a('vcpu_mine', ix), actions: a('LCTL_CR6', ix), ...by('guest') },
           // TPI intercept: handled and back into SIE (the intercept's exit and re-entry are not separate steps)
           TPI: { guard: a('vcpu_mine', ix), actions: a('TPI', ix), ...by('guest') },
           vcpu_post_run: { guard: a('vcpu_mine', ix), target: 'outside_sie', actions: a('vcpu_post_run', ix), ...by('kernel') },

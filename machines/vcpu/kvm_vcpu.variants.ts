@@ -9,7 +9,7 @@ export const vcpuVariants: CoreVariant[] = [
     cite: 'arch/s390/kvm/interrupt.c kvm_s390_handle_wait, kvm-s390.c vcpu_pre_run, v6.17-rc4',
     expectedViolations: [],
     // issue 14: ISC 0 and ISC 7 (the ends of the priority scans): upstream holds everything
-    expectedViolationsIn: { 'two-iscs': [] },
+    expectedViolationsIn: { 'two-iscs': [], 'guest-masks': [] },
   },
   {
     id: 'planted-no-delivery',
@@ -59,5 +59,18 @@ export const vcpuVariants: CoreVariant[] = [
       },
     },
     expectedViolations: ['AdapterInterruptionLedger'],
+  },
+  {
+    id: 'planted-initial-reset-keeps-cr6',
+    description: 'planted bug (issue 12, guest-masks): kvm_arch_vcpu_ioctl_initial_reset clears the PSW but leaves gcr[] (as if the control registers were cleared only by the clear reset), so a guest restarted after a reset keeps the ISCs its CR6 had open before',
+    cite: 'planted: kvm-s390.c kvm_arch_vcpu_ioctl_initial_reset without the memset of gcr[] (v6.17-rc4 clears them: CR0 and CR14 initial, the others 0)',
+    configuration: 'guest-masks',
+    configurations: ['guest-masks'],
+    kernel: {
+      kvm_arch_vcpu_ioctl_initial_reset(c, vm, vcpu) {
+        vmOf(c, vm).vcpus[vcpu]!.pswIo = false;
+      },
+    },
+    expectedViolations: ['VcpuStepPostcondition'],
   },
 ];

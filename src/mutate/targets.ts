@@ -86,6 +86,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'kvm_vcpu', 'upstream'),
   // issue 14: ISCs 0 and 7 (the ends of every priority scan: get_top_gisa_isc, the delivery order, MAX_ISC) and the guest's TPI
   suite('core', 'kvm_vcpu', 'upstream', 'two-iscs'),
+  // issue 12: the guest's STNSM and LCTL of CR6, userspace's initial reset
+  suite('core', 'kvm_vcpu', 'upstream', 'guest-masks'),
   suite('core', 'vfio_ap_queue', 'upstream'),
   suite('core', 'vfio_ap_queue', 'v5.3'),
   // the AQIC design as first posted on one queue (the composed guest's aqic-v4 is 43,000 paths)

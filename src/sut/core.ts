@@ -74,6 +74,10 @@ import {
   kvm_vcpu_check_block,
   sieTakeIpm,
   stosmIo,
+  stnsmIo,
+  lctlCr6,
+  kvm_arch_vcpu_ioctl_initial_reset,
+  vcpuIscMask,
   handle_tpi,
   type TpiOutcome,
   vcpu_post_run,
@@ -94,6 +98,8 @@ export interface CoreParams {
   iscs: readonly number[];
   /** CR6 ISC mask (bits 0x80 >> isc) per vcpu index; default: every ISC of iscs */
   cr6?: readonly number[];
+  /** the guest loads CR6 (LCTL_CR6), disables I/O (STNSM_IO), userspace resets vcpus: the observation shows each vcpu's CR6 */
+  guestMasks?: readonly number[];
   /** ISCs registered once per VM before the first step */
   preRegistered?: readonly number[];
   /** ignored (the SUT's counters are unbounded; the observation saturates them) */
@@ -129,6 +135,8 @@ export interface CoreEvent {
   off?: string;
   /** vfio_ap_mdev_remove_queue: the APQN is still in the host's AP configuration or left it */
   host?: string;
+  /** LCTL_CR6: the ISC mask the guest loads into CR6 (0x80 >> isc bits) */
+  cr6?: number;
 }
 
 export interface Observation {
@@ -182,11 +190,14 @@ export class CoreSut implements Host {
   readonly gibNisc = 3;
   readonly kvms: Kvm[];
   readonly vfio: VfioAp;
+  /** The observation shows each vcpu's CR6 (configurations where the guest loads it). */
+  readonly guestMasks: boolean;
   private readonly opts: CoreOptions;
 
   constructor(params: CoreParams, design: SutDesign, opts: CoreOptions = {}) {
     this.design = design;
     this.opts = opts;
+    this.guestMasks = params.guestMasks !== undefined;
     this.life = new Lifetime(params.vms, params.queues);
     const all = iscMask(params.iscs);
     this.kvms = Array.from({ length: params.vms }, (_, vm) => {
@@ -322,6 +333,9 @@ export class CoreSut implements Host {
       case 'vcpu_post_run':
       case 'kvm_s390_handle_wait':
       case 'STOSM_IO':
+      case 'STNSM_IO':
+      case 'LCTL_CR6':
+      case 'KVM_S390_INITIAL_RESET':
       case 'kvm_s390_vcpu_wakeup':
       case 'kvm_vcpu_check_block':
       case 'TPI':
@@ -411,6 +425,16 @@ export class CoreSut implements Host {
       case 'STOSM_IO':
         if (vcpu.prog_in_sie && !vcpu.pswIo) stosmIo(this, vcpu);
         return;
+      case 'STNSM_IO':
+        if (vcpu.prog_in_sie && vcpu.pswIo) stnsmIo(vcpu);
+        return;
+      case 'LCTL_CR6':
+        if (vcpu.prog_in_sie) lctlCr6(this, vcpu, event.cr6 ?? 0);
+        return;
+      case 'KVM_S390_INITIAL_RESET':
+        // the ioctl waits for vcpu->mutex, which KVM_RUN holds: QEMU resets a vcpu out of KVM_RUN (stopped)
+        if (vcpu.stopped) kvm_arch_vcpu_ioctl_initial_reset(vcpu);
+        return;
       case 'kvm_s390_vcpu_wakeup':
         kvm_s390_vcpu_wakeup(this, vcpu);
         return;
@@ -470,6 +494,7 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
         pswIo: v.pswIo,
         idle: (kvm.arch.idle_mask & (1 << v.vcpu_idx)) !== 0,
         wait: v.wait,
+        ...(sut.guestMasks ? { cr6: vcpuIscMask(v) } : {}),
       })),
       faults: [...(sut.life.vmFaults[kvm.idx] ?? [])].sort(),
     };

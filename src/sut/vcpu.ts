@@ -206,6 +206,31 @@ export function stosmIo(host: Host, vcpu: KvmVcpu): void {
   sieTakeIpm(host, vcpu);
 }
 
+/** STNSM (SSM, LPSW(E)) in the guest: PSW I/O off; nothing is presented. */
+export function stnsmIo(vcpu: KvmVcpu): void {
+  vcpu.pswIo = false;
+}
+
+/**
+ * LCTL(G) of CR6 in the guest, not intercepted (sie_block->lctl asks for LCTL_CR6 only while a
+ * classic I/O interruption waits for an ISC, interrupt.c set_intercept_indicators_io): SIE loads
+ * the low word of CR6 and presents what it now enables.
+ */
+export function lctlCr6(host: Host, vcpu: KvmVcpu, iscMask: number): void {
+  vcpu.gcr6 = (iscMask & 0xff) << 24;
+  sieTakeIpm(host, vcpu);
+}
+
+/**
+ * kvm-s390.c kvm_arch_vcpu_ioctl_initial_reset (v6.17-rc4): kvm_arch_vcpu_ioctl_normal_reset first
+ * (kvm_s390_vcpu_stop only without user_cpu_state_ctrl, which QEMU sets with KVM_SET_MP_STATE);
+ * then gpsw.mask = 0, and gcr[] zeroed but CR0 and CR14 (CR6 0). The GISA is not touched.
+ */
+export function kvm_arch_vcpu_ioctl_initial_reset(vcpu: KvmVcpu): void {
+  vcpu.pswIo = false;
+  vcpu.gcr6 = 0;
+}
+
 /** What becomes of the guest's TPI: the interruption code stored, its store failing, or kvm_s390_get_io_int's kzalloc failing. */
 export type TpiOutcome = 'stored' | 'store-fails' | 'nomem';
 
