@@ -165,14 +165,14 @@ export const auditVfioCcwPrivate: KernelAudit = {
       reads: [],
       writes: [IRB, WORK],
       mark: 'modelled',
-      by: ['fsm_irq'],
+      by: ['fsm_irq', 'fsm_irq_overwrites_io_todo_irb'],
       paths: [
         { path: 'memcpy(&private->irb, cio_irb): an IRB io_work has not copied yet is overwritten; queue_work(io_work) (a queued work stays queued once)', writes: [IRB, WORK], mark: 'modelled', by: ['fsm_irq'] },
         {
           path: 'the same memcpy while vfio_ccw_sch_io_todo runs (under sch->lock from do_cio_interrupt; io_todo holds io_mutex at most): the IRB io_todo tested, which it copies to the region later, is overwritten; queue_work queues io_work again (its pending bit was cleared when it started; the ordered vfio_ccw_work_q runs it after the running one)',
           writes: [IRB, WORK],
           mark: 'modelled',
-          by: ['fsm_irq', 'vfio_ccw_sch_io_todo@if (is_final && state == CP_PENDING) cp_free(cp)'],
+          by: ['fsm_irq', 'fsm_irq_overwrites_io_todo_irb'],
         },
         { path: 'private->completion: complete() (a quiesce waits for it)', writes: [], mark: 'abstracted', reason: 'the quiesce is one step in the machine (it always succeeds)' },
       ],

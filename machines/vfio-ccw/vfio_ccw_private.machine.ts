@@ -607,8 +607,6 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     // vfio_ccw_fsm.c fsm_irq: memcpy(&private->irb, ...), queue_work(io_work): a queued work item is not queued again
     fsm_irq: kfn((c, e) => {
       const own = !!e.own;
-      // io_todo between its test and its memcpy reads private->irb again: the kernels' memcpy lands on the IRB it tested (no lock in common: sch->lock here, io_mutex there)
-      if (c.ioTodoIrb === 'tested' && (!v.irbQueue || v.ioTodoCopiesLatest)) c.ioTodoIrb = 'overwritten';
       // the irbQueue design: behind the IRB io_work has not taken yet (irb_possible bounds the queue at two)
       if (v.irbQueue && c.irb !== 'none') {
         c.irbNext = e.irb!;
@@ -621,6 +619,11 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       c.irb = e.irb!;
       c.irbOwn = own;
     }, irqQueued),
+    // vfio_ccw_fsm.c fsm_irq's memcpy(&private->irb) while io_todo is between its test and its memcpy to the region (io_todo threads):
+    // the kernels' single buffer loses the status io_todo tested (no lock in common: sch->lock here, io_mutex there); the fixed design's queue entry is io_todo's own
+    fsm_irq_overwrites_io_todo_irb: kfn((c) => {
+      if (c.ioTodoIrb === 'tested' && (!v.irbQueue || v.ioTodoCopiesLatest)) c.ioTodoIrb = 'overwritten';
+    }),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
     fsm_notoper: kfn((c, e, fx) => {
       // vfio_ccw_mdev_open_device sees NOT_OPER after its OPEN: -EINVAL, the device is not opened
@@ -822,6 +825,9 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
         ];
       case 'fsm_open':
         return [{ guard: 'enable_ok', target: 'IDLE', actions: h, ...m }, { actions: h, ...m }];
+      case 'fsm_irq':
+        // with io_todo as a thread, the memcpy also lands on the IRB io_todo tested and has not copied yet
+        return { actions: threads.some((t) => t.name === 'io_todo') ? [h, 'fsm_irq_overwrites_io_todo_irb'] : h, ...m };
       case 'fsm_close':
         return [
           { guard: 'sch_enabled', target: 'STANDBY', actions: { type: h, params: { state: s } }, ...m },
