@@ -165,9 +165,15 @@ export const auditVfioCcwPrivate: KernelAudit = {
       reads: [],
       writes: [IRB, WORK],
       mark: 'modelled',
-      by: ['fsm_irq'],
+      by: ['fsm_irq', 'fsm_irq_overwrites_io_todo_irb'],
       paths: [
         { path: 'memcpy(&private->irb, cio_irb): an IRB io_work has not copied yet is overwritten; queue_work(io_work) (a queued work stays queued once)', writes: [IRB, WORK], mark: 'modelled', by: ['fsm_irq'] },
+        {
+          path: 'the same memcpy while vfio_ccw_sch_io_todo runs (under sch->lock from do_cio_interrupt; io_todo holds io_mutex at most): the IRB io_todo tested, which it copies to the region later, is overwritten; queue_work queues io_work again (its pending bit was cleared when it started; the ordered vfio_ccw_work_q runs it after the running one)',
+          writes: [IRB, WORK],
+          mark: 'modelled',
+          by: ['fsm_irq', 'fsm_irq_overwrites_io_todo_irb'],
+        },
         { path: 'private->completion: complete() (a quiesce waits for it)', writes: [], mark: 'abstracted', reason: 'the quiesce is one step in the machine (it always succeeds)' },
       ],
     },
@@ -258,9 +264,9 @@ export const auditVfioCcwPrivate: KernelAudit = {
       ],
       paths: [
         { path: 'is_final = !(actl & (DEVACT | SCHACT)); solicited: cp_update_scsw; final in CP_PENDING: cp_free, cp_is_finished (v5.2+); to v5.1 any solicited final frees', writes: [CPI], mark: 'modelled', by: ['vfio_ccw_sch_io_todo', 'io_irb_final'] },
-        { path: 'mutex_lock(io_mutex); memcpy(io_region->irb_area, irb); mutex_unlock', writes: [IRBAREA], mark: 'abstracted', reason: 'the copy to the region is the step itself (K5); in io-todo-race the lock and unlock are steps of the io_todo thread (a writer holding io_mutex delays the work, the work holding it fails a writer\'s trylock)' },
+        { path: 'mutex_lock(io_mutex); memcpy(io_region->irb_area, irb); mutex_unlock', writes: [IRBAREA], mark: 'abstracted', reason: 'the copy to the region is the step itself (K5); in io-todo-race and irb-race the lock and unlock are steps of the io_todo thread (a writer holding io_mutex delays the work, the work holding it fails a writer\'s trylock), the memcpy in the unlock step: it copies private->irb as it is then, which fsm_irq may have overwritten since the test (ioTodoIrb, IrbCopiedAsTested)' },
         {
-          path: 'io-todo-race: the CP_PENDING test with cp_free, the io_mutex section and the IDLE store as steps of the io_todo thread (machines/kthread.ts), with no lock across them; the fixed design stores IDLE in the test step',
+          path: 'io-todo-race, irb-race: the CP_PENDING test with cp_free, the io_mutex section (the memcpy of private->irb before the unlock) and the IDLE store as steps of the io_todo thread (machines/kthread.ts), with no lock across them and none in common with fsm_irq; the fixed design stores IDLE in the test step and copies the IRB it took from its queue',
           writes: [CPI, STATE, MUTEX],
           mark: 'modelled',
           by: [
@@ -348,6 +354,18 @@ export const auditVfioCcwPrivate: KernelAudit = {
     { fn: 'vfio_ccw_dma_unmap', file: OPS, kind: 'notifier', callers: ['vfio iommu DMA unmap'], locks: [], reads: [CPI], writes: [STATE, ENA, CPI], mark: 'abstracted', reason: 'cp_iova_pinned: a reset when the unmapped range holds a pinned page of the program; the machine\'s VFIO_DEVICE_RESET stands for it (program contents are not modelled)' },
     { fn: 'vfio_ccw_mdev_init_dev', file: OPS, kind: 'init', callers: ['vfio_alloc_device'], locks: [], reads: [], writes: [STATE, MUTEX], mark: 'abstracted', reason: 'the machine starts after it: STANDBY, io_mutex initialised; kmem_cache_zalloc failures (-ENOMEM) leave no device' },
     { fn: 'vfio_ccw_mdev_probe / vfio_ccw_mdev_remove (v6)', file: OPS, kind: 'probe', callers: ['mdev bus'], locks: [], reads: [], writes: [], mark: 'ignored', reason: 'since v6.0 they allocate and unregister the vfio device; the FSM moves only through open_device/close_device' },
+    {
+      fn: 'vfio_ccw_mdev_driver.max_instances = 1 (mdev_device_create, drivers/vfio/mdev/mdev_core.c)',
+      file: OPS,
+      kind: 'probe',
+      callers: ['mdev create (sysfs), vfio_ccw_sch_probe: mdev_register_parent(..., &vfio_ccw_mdev_driver, ...) sets parent->available_instances = 1'],
+      locks: ['mdev_list_lock'],
+      reads: [],
+      writes: [],
+      mark: 'abstracted',
+      reason:
+        'vfio-ccw.rst "one (and only one for our case) mediated device": since v6 the mdev core refuses a second create (`if (!atomic_read(&parent->available_instances)) return -EUSERS`, under mdev_list_lock) before vfio_ccw_mdev_probe allocates a second vfio_ccw_private, and gives the instance back only in mdev_device_release, after vfio_ccw_mdev_remove; the machine is the one vfio_ccw_private of the one mdev, so a second create is a call that changes nothing it models',
+    },
     { fn: 'vfio_ccw_mdev_release_dev', file: OPS, kind: 'release', callers: ['vfio_put_device'], locks: [], reads: [], writes: [], mark: 'ignored', reason: 'frees the regions after the last reference: the FSM is gone' },
     {
       fn: 'vfio_ccw_mdev_open_device',
@@ -458,7 +476,22 @@ export const auditVfioCcwPrivate: KernelAudit = {
     { fn: 'cp_update_scsw', file: CP, kind: 'helper', callers: ['vfio_ccw_sch_io_todo'], locks: [], reads: [], writes: [IRB], mark: 'abstracted', reason: 'translates the SCSW\'s CCW address against the current program: against the wrong program when the IRB is another\'s (IrbEndsOnlyItsOwnProgram); addresses are not modelled' },
     { fn: 'cp_iova_pinned', file: CP, kind: 'helper', callers: ['vfio_ccw_dma_unmap'], locks: [], reads: [CPI], writes: [], mark: 'abstracted', reason: 'pinned ranges are not modelled (see vfio_ccw_dma_unmap)' },
     // older versions and designs (the variants)
-    { fn: 'vfio_ccw_mdev_create (to v5.19)', file: OPS, kind: 'probe', callers: ['mdev create (sysfs)'], locks: [], reads: [STATE], writes: [STATE, OPEN], mark: 'modelled', by: ['vfio_ccw_mdev_create', 'mdev_free'] },
+    {
+      fn: 'vfio_ccw_mdev_create (to v5.19)',
+      file: OPS,
+      kind: 'probe',
+      callers: ['mdev create (sysfs)'],
+      locks: [],
+      reads: [STATE],
+      writes: [STATE, OPEN],
+      mark: 'modelled',
+      by: ['vfio_ccw_mdev_create', 'mdev_free'],
+      paths: [
+        { path: 'state == NOT_OPER: -ENODEV', writes: [], returns: '-ENODEV', mark: 'modelled', by: ['vfio_ccw_mdev_create'] },
+        { path: 'atomic_dec_if_positive(&private->avail) < 0 (an mdev exists: "only one"): -EPERM', writes: [], returns: '-EPERM', mark: 'modelled', by: ['mdev_free'] },
+        { path: 'private->mdev = mdev; state = IDLE', writes: [STATE, OPEN], mark: 'modelled', by: ['vfio_ccw_mdev_create', 'mdev_free'] },
+      ],
+    },
     { fn: 'vfio_ccw_mdev_remove (to v5.19)', file: OPS, kind: 'remove', callers: ['mdev remove (sysfs)'], locks: [], reads: [STATE], writes: [STATE, ENA, CPI, OPEN], mark: 'modelled', by: ['vfio_ccw_mdev_remove', 'mdev_held_no_writer'] },
     { fn: 'vfio_ccw_mdev_open / vfio_ccw_mdev_release (Morel v3 design)', file: OPS, kind: 'open', callers: ['vfio open/release of the Morel v3 series'], locks: [], reads: [], writes: [STATE, ENA, CPI], mark: 'modelled', by: ['vfio_ccw_mdev_open', 'vfio_ccw_mdev_release', 'mdev_held'] },
     { fn: 'vfio_ccw_notoper_todo (2026 fix)', file: DRV, kind: 'work', callers: ['vfio_ccw_work_q (queued by fsm_notoper)'], locks: ['private->io_mutex'], reads: [], writes: [CPI, NOTOPER], mark: 'modelled', by: ['vfio_ccw_notoper_todo', 'notoper_work_runnable'] },

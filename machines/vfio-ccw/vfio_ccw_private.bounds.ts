@@ -28,6 +28,8 @@ export interface CcwBounds {
   ioTodoSteps?: boolean;
   /** vfio_ccw_sch_event finds the subchannel gone (cio_update_schib fails); default true; 'idle': only while no write() is in progress */
   schibGone?: boolean | 'idle';
+  /** userspace opens the device and keeps it open: no close_device (v6; the kernels before it keep their mdev create/remove) */
+  keepsOpen?: boolean;
   /** the hardware presents the next interruption only once io_work has taken the last (the work queue keeps up): private->irb is never overwritten */
   oneIrb?: boolean;
   /**
@@ -157,6 +159,20 @@ export const configurations: readonly CcwConfiguration[] = [
       resetSteps: true,
       ioTodoSteps: true,
       schibGone: false,
+    },
+  },
+  {
+    id: 'irb-race',
+    description: 'vfio_ccw_sch_io_todo step by step (kthread) against the next interruption: one thread, one writer, SSCH cc0, final, intermediate and unsolicited IRBs, no async command, a device opened and kept open (no close, no VFIO_DEVICE_RESET), cio_enable_subchannel ok, the subchannel never gone: what fsm_irq\'s memcpy over private->irb does between io_todo\'s test and its copy to the region',
+    bounds: {
+      writers: 1,
+      results: ['cc0'],
+      irbs: ['final', 'intermediate', 'unsolicited'],
+      asyncs: [],
+      enable: ['ok'],
+      ioTodoSteps: true,
+      schibGone: false,
+      keepsOpen: true,
     },
   },
 ];

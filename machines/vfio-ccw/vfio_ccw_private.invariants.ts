@@ -182,8 +182,9 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
 }
 
 /**
- * The properties of the io_todo thread's configuration (io-todo-race): io_todo's own rule for its
- * IDLE store, which only the split work can break (the atomic io_todo stores IDLE in the state it tested).
+ * The properties of the io_todo thread's configurations (io-todo-race, irb-race): io_todo's own rule for its
+ * IDLE store, and that it copies the status it tested, which only the split work can break (the atomic io_todo
+ * stores IDLE in the state it tested and copies the IRB it took).
  */
 export const ioTodoInvariants: Invariant<CcwContext>[] = [
   {
@@ -191,5 +192,12 @@ export const ioTodoInvariants: Invariant<CcwContext>[] = [
     cite:
       'vfio_ccw_drv.c vfio_ccw_sch_io_todo: "Reset to IDLE only if processing of a channel program has finished. Do not overwrite a possible processing state if the interrupt was unsolicited, or if the final interrupt was for HSCH or CSCH." (the IDLE store follows the CP_PENDING test and the io_mutex section with no lock held across them; vfio_ccw_fsm.c: STANDBY, NOT_OPER and a new program\'s CP_PROCESSING/CP_PENDING are set by the FSM handlers in between)',
     holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_TODO_IDLE_OVERWRITES) === 0,
+  },
+  {
+    name: 'IrbCopiedAsTested',
+    cite:
+      `${DOC}: "I/O completion will be signaled to the host with I/O interruptions. And it will be copied as IRB to user space to pass it back to the guest."; "irb_area stores the I/O result."; K5 "Interrupt handler gets the I/O result and write the result to the I/O region." ` +
+      'vfio_ccw_drv.c vfio_ccw_sch_io_todo: irb = &private->irb; the is_final/solicited test (cp_free, cp_is_finished) and then memcpy(private->io_region->irb_area, irb) under io_mutex: the status copied to the region is the one io_todo tested and acted on (vfio_ccw_fsm.c fsm_irq writes private->irb under sch->lock, which io_todo does not hold)',
+    holds: ({ context: c }) => (c.flags & CCW_FLAG.IRB_COPIED_NOT_TESTED) === 0,
   },
 ];

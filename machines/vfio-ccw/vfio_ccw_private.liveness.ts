@@ -36,7 +36,7 @@ export const IrbCopiedToRegion: LivenessProperty<CcwContext> = {
  * has no answer until the hardware ends the function, which it need not do (a channel program may run for ever).
  * IrbCopiedToRegion only for the single private->irb of the kernels (and the planted bugs without the queue): with the
  * irbQueue design interruptions may keep the queue non-empty for ever while io_work copies each one, and the state does not
- * tell one queued IRB from the next; and not where io_todo is a thread (io-todo-race): its mutex_lock against a writer that
+ * tell one queued IRB from the next; and not where io_todo is a thread (io-todo-race, irb-race): its mutex_lock against a writer that
  * takes io_mutex again and again needs strong fairness (the Linux mutex's handoff to a waiter), which weak fairness does not give.
  */
 export function ccwLiveness(v: CcwVersion, b: CcwBounds): LivenessProperty<CcwContext>[] {

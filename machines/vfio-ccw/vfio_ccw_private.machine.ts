@@ -116,6 +116,8 @@ export interface CcwVersion {
   sschWaitsIdle?: boolean;
   /** planted: vfio_ccw_sch_io_todo copies the IRB to the region only for solicited status (the memcpy inside `if (scsw_is_solicited(...))`) */
   ioTodoCopiesSolicitedOnly?: boolean;
+  /** planted: vfio_ccw_sch_io_todo copies the status presented last (private->irb) to the region, not the one it took from the queue (the fixed design's queue, io-todo thread configurations only) */
+  ioTodoCopiesLatest?: boolean;
   /** planted: vfio_ccw_sch_quiesce without its flush_workqueue(vfio_ccw_work_q) */
   quiesceNoFlush?: boolean;
   /** planted: vfio_ccw_async_region_write without mutex_trylock(&private->io_mutex) */
@@ -168,6 +170,11 @@ export interface CcwContext {
   threads?: ThreadsContext;
   /** io_todo as a thread (configuration io-todo-race): its local `cp_is_finished`, set by its first step and read by its IDLE store */
   cpIsFinished?: boolean;
+  /**
+   * io_todo as a thread: what its `irb = &private->irb` holds between its test and its memcpy to the region:
+   * nothing in flight, the IRB it tested, or another one fsm_irq copied over it since (the kernels' single buffer)
+   */
+  ioTodoIrb?: 'none' | 'tested' | 'overwritten';
 }
 
 export const CCW_FAULT = {
@@ -204,6 +211,8 @@ export const CCW_FLAG = {
   OPEN_CLOSE_OUT_OF_ORDER: 1024,
   /** io_todo's `state = IDLE` (after its unlocked CP_PENDING test) overwrote a state someone else set since: a close's STANDBY, a notoper's NOT_OPER, a new program's CP_PROCESSING or CP_PENDING */
   IO_TODO_IDLE_OVERWRITES: 2048,
+  /** io_todo's memcpy to the region copied an IRB fsm_irq wrote over private->irb after io_todo's test: not the status it acted on (a bit far above GHOST_FLAG's) */
+  IRB_COPIED_NOT_TESTED: 1073741824,
   /** the ghost bits of vfio_ccw_private.ghost.ts: a code stored in this access, a code returned that was not, the cmd region's code against its condition code */
   ...GHOST_FLAG,
 } as const;
@@ -334,7 +343,16 @@ export function ioTodoThread(v: CcwVersion): ThreadDef<CcwContext> {
   };
   const section = [
     acquire<CcwContext>(io_mutex, 'write', { ...fresh, reads: [['mutex']], when: named('no writer holds io_mutex', (c: CcwContext) => c.mutex === -1), cite: `${cite}: memcpy(io_region->irb_area) under io_mutex` }),
-    release<CcwContext>(io_mutex, 'write', { ...fresh, cite }),
+    // memcpy(private->io_region->irb_area, irb, sizeof(*irb)) before the unlock: irb is &private->irb, which fsm_irq may have overwritten since the test
+    release<CcwContext>(io_mutex, 'write', {
+      reads: [['ioTodoIrb']],
+      writes: [['flags'], ['ioTodoIrb']],
+      run: (c: CcwContext) => {
+        c.flags = c.ioTodoIrb === 'overwritten' ? CCW_FLAG.IRB_COPIED_NOT_TESTED : 0;
+        c.ioTodoIrb = 'none';
+      },
+      cite: `${cite}: memcpy(private->io_region->irb_area, irb) of irb = &private->irb, then mutex_unlock`,
+    }),
   ];
   const fn = kfunction<CcwContext>('vfio_ccw_sch_io_todo', cite, v.ioTodoIdleLocked ? [test, ...section] : [test, ...section, store]);
   return { name: 'io_todo', actor: 'kernel', fns: [v.ioTodoEdit ? v.ioTodoEdit(fn) : fn] };
@@ -408,7 +426,7 @@ export function events(v: CcwVersion, b: CcwBounds): CcwEvent[] {
   }
   if (v.lifecycle === 'open_close') {
     for (const enable of b.enable) out.push({ type: 'vfio_ccw_mdev_open_device', enable });
-    out.push({ type: 'vfio_ccw_mdev_close_device' });
+    if (!b.keepsOpen) out.push({ type: 'vfio_ccw_mdev_close_device' });
   }
   if (v.notoper === 'notoper_work') out.push({ type: 'vfio_ccw_notoper_todo' });
   const threads = ccwThreads(v, b);
@@ -439,7 +457,7 @@ export function initialContext(v: CcwVersion, b: CcwBounds): CcwContext {
     irbNext: 'none',
     irbNextOwn: false,
     flags: 0,
-    ...(b.ioTodoSteps ? { cpIsFinished: false } : {}),
+    ...(b.ioTodoSteps ? { cpIsFinished: false, ioTodoIrb: 'none' as const } : {}),
   };
 }
 
@@ -601,6 +619,11 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       c.irb = e.irb!;
       c.irbOwn = own;
     }, irqQueued),
+    // vfio_ccw_fsm.c fsm_irq's memcpy(&private->irb) while io_todo is between its test and its memcpy to the region (io_todo threads):
+    // the kernels' single buffer loses the status io_todo tested (no lock in common: sch->lock here, io_mutex there); the fixed design's queue entry is io_todo's own
+    fsm_irq_overwrites_io_todo_irb: kfn((c) => {
+      if (c.ioTodoIrb === 'tested' && (!v.irbQueue || v.ioTodoCopiesLatest)) c.ioTodoIrb = 'overwritten';
+    }),
     // vfio_ccw_fsm.c fsm_notoper (the state change is the target)
     fsm_notoper: kfn((c, e, fx) => {
       // vfio_ccw_mdev_open_device sees NOT_OPER after its OPEN: -EINVAL, the device is not opened
@@ -689,6 +712,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     [IO_TODO_TEST]: kfn((c, _e, _fx, { state }) => {
       const finished = ioTodo(c, state);
       c.cpIsFinished = finished && !v.ioTodoIdleLocked;
+      // irb = &private->irb: the status tested stays there for the memcpy (the fixed design's queue entry is io_todo's own)
+      c.ioTodoIrb = 'tested';
     }),
     // the io_todo thread's last step: `if (cp_is_finished) private->state = IDLE` (the target), over whatever state the FSM reached since its test
     [IO_TODO_IDLE]: kfn((c, _e, _fx, { state }) => {
@@ -800,6 +825,9 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
         ];
       case 'fsm_open':
         return [{ guard: 'enable_ok', target: 'IDLE', actions: h, ...m }, { actions: h, ...m }];
+      case 'fsm_irq':
+        // with io_todo as a thread, the memcpy also lands on the IRB io_todo tested and has not copied yet
+        return { actions: threads.some((t) => t.name === 'io_todo') ? [h, 'fsm_irq_overwrites_io_todo_irb'] : h, ...m };
       case 'fsm_close':
         return [
           { guard: 'sch_enabled', target: 'STANDBY', actions: { type: h, params: { state: s } }, ...m },
@@ -891,9 +919,9 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       if (s !== 'NOT_OPER') on.vfio_ccw_mdev_open_device = { guard: 'mdev_free', actions: 'vfio_ccw_mdev_open_device', meta: u };
       // raised after a failed fsm_open, which always ends in NOT_OPER
       if (s === 'NOT_OPER') on.open_device_ret = { actions: 'open_device_ret', meta: k };
-      // close_device runs when the last fd is released: no ioctl (a reset thread) is inside the device
-      on.vfio_ccw_mdev_close_device = {
-        guard: threads.length ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : b.orderly ? and(['mdev_held_no_writer', 'close_bound'] as never) : 'mdev_held_no_writer',
+      // close_device runs when the last fd is released: no ioctl (a reset thread) is inside the device; bounds.keepsOpen: never
+      if (!b.keepsOpen) on.vfio_ccw_mdev_close_device = {
+        guard: threads.some((t) => t.name === 'reset') ? and(['mdev_held_no_writer', stateIn('#' + idleId('reset'))] as never) : b.orderly ? and(['mdev_held_no_writer', 'close_bound'] as never) : 'mdev_held_no_writer',
         actions: 'vfio_ccw_mdev_close_device',
         meta: u,
       };

@@ -100,8 +100,8 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
-export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'orderly-hw' | 'reset-race' | 'io-todo-race';
-const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'orderly-hw', 'reset-race', 'io-todo-race'];
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'orderly-hw' | 'reset-race' | 'io-todo-race' | 'irb-race';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'orderly-hw', 'reset-race', 'io-todo-race', 'irb-race'];
 
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
@@ -131,7 +131,14 @@ const STALE = ['IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone'];
  * and over a new program's CP_PENDING, whose final status then finds IDLE and leaves the program
  * allocated (NoStaleCpInIdle, new to the kernels here) with every later write -EBUSY
  */
-const IO_TODO_RACE = ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE, 'OpenCloseInOrder', 'IoTodoKeepsOtherStates'];
+const IO_TODO_RACE = ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', ...IRB, ...STALE, 'OpenCloseInOrder', 'IoTodoKeepsOtherStates', 'IrbCopiedAsTested'];
+/**
+ * irb-race (io_todo as a thread, the device kept open): a second interruption before io_work runs (finding 3: the final
+ * status overwritten, the program kept, -EBUSY with nothing busy), and one between io_todo's test and its memcpy: the
+ * region gets a status io_todo did not test (IrbCopiedAsTested; 9 steps: open, write, SSCH cc0, final, io_todo's test and
+ * cp_free, unsolicited, mutex_lock, memcpy)
+ */
+const IRB_RACE = [...IRB, 'IoEbusyMeansBusy', 'IrbCopiedAsTested'];
 // (IoSuccessMeansStarted: the program freed under the writer is issued from freed memory and write() reports success)
 const v4 = ['NoStaleCpInIdle', 'NoCpLeak', 'NoCpFreeWhileProcessing', 'IoEaccesMeansPathsGone', 'IoSuccessMeansStarted', ...IRB, ...STALE];
 
@@ -151,6 +158,7 @@ const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, reado
   'orderly-hw': extra['orderly-hw'] ?? [],
   ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
   ...(extra['io-todo-race'] ? { 'io-todo-race': extra['io-todo-race'] } : {}),
+  ...(extra['irb-race'] ? { 'irb-race': extra['irb-race'] } : {}),
 });
 
 /**
@@ -197,7 +205,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x: OPEN/CLOSE events, io_mutex trylock, fsm_notoper calls cp_free directly, VFIO_DEVICE_RESET as CLOSE+OPEN',
     cite: 'torvalds/linux vfio_ccw_fsm.c 008a011d; 204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close"; Kingxukai/linux v6.17-rc4 vfio_ccw_{fsm,drv,ops}.c',
     sut: 'v6.2',
-    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
+    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE, 'irb-race': IRB_RACE }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_2,
   }),
   variant({
@@ -258,7 +266,7 @@ export const variants: readonly CcwVariant[] = [
     description: 'design: v6 with the 2026 notoper fix, every IRB queued for io_todo (none overwritten), io_todo ending a program only on an IRB of that program, VFIO_DEVICE_RESET under io_mutex, fsm_io_request keeping NOT_OPER',
     cite: 'Documentation/arch/s390/vfio-ccw.rst K5 "Interrupt handler gets the I/O result and write the result to the I/O region"; vfio_ccw_sch_io_todo\'s own comment "Do not overwrite a possible processing state if ... the final interrupt was for HSCH or CSCH"',
     configuration: 'irbs',
-    expected: same(FIXED_EXPECTED, { 'reset-race': [], 'io-todo-race': [] }),
+    expected: same(FIXED_EXPECTED, { 'reset-race': [], 'io-todo-race': [], 'irb-race': [] }),
     version: FIXED,
   }),
   planted(
@@ -481,5 +489,15 @@ export const variants: readonly CcwVariant[] = [
     // 7 steps: open, a write and its SSCH cc0, the final status, io_todo's test, its unlock of the free mutex (the thread stops there)
     expected: { 'io-todo-race': ['ReleaseOnlyByOwner'] },
     version: { ...FIXED, ioTodoEdit: (f) => swapStatements(f, 'mutex_lock(private->io_mutex)', 'mutex_unlock(private->io_mutex)') },
+  }),
+  // issue 13: the irb overwrite window; the kernels break IrbCopiedAsTested (irb-race, io-todo-race), the fixed design keeps it
+  variant({
+    id: 'bug-io-todo-copies-latest',
+    description: 'planted: vfio_ccw_sch_io_todo of the fixed design takes an IRB from the queue and tests it, but copies private->irb (the status presented last) to the region, as the kernels do',
+    cite: 'planted bug in vfio_ccw_drv.c vfio_ccw_sch_io_todo (the fixed design\'s memcpy of the dequeued IRB back to memcpy(private->io_region->irb_area, &private->irb), as in v6.17-rc4)',
+    configuration: 'irb-race',
+    // 9 steps: open, a write and its SSCH cc0, the final status, io_todo's test (cp_free), an unsolicited status, mutex_lock, the memcpy
+    expected: { 'irb-race': ['IrbCopiedAsTested'] },
+    version: { ...FIXED, ioTodoCopiesLatest: true },
   }),
 ];

@@ -472,7 +472,8 @@ describe('io-todo-race: vfio_ccw_sch_io_todo as a thread of steps against VFIO_D
   });
 
   it.each([
-    ['v6.2', ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates']],
+    // IrbCopiedAsTested (issue 13, the irb window): a reset and a new program's final status between io_todo's test and its memcpy
+    ['v6.2', ['NoCpFreeWhileProcessing', 'NoStaleCpInIdle', 'IoEbusyMeansBusy', 'EveryIrbReachesRegion', 'NoCpWithoutIo', 'IrbEndsOnlyItsOwnProgram', 'CpFreedOnlyWhenIoDone', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates', 'IrbCopiedAsTested']],
     ['fixed', []],
     ['bug-io-todo-idle-after-unlock', ['NoStaleCpInIdle', 'NoCpWithoutIo', 'IoEbusyMeansBusy', 'OpenCloseInOrder', 'IoTodoKeepsOtherStates']],
   ] as const)('%s: exactly these violations in io-todo-race, the locking rules kept', (id, expected) => {
@@ -600,5 +601,92 @@ describe('issue 13 done-check: planted bugs of the properties no vfio-ccw varian
     s = drive('bug-io-todo-unlock-before-lock', 'io-todo-race', [...done, todo('mutex_unlock(private->io_mutex)')]);
     expect(c(s).threads!.locks['private->io_mutex']).toBe(null);
     expect(failing('bug-io-todo-unlock-before-lock', 'io-todo-race', s)).toEqual(['ReleaseOnlyByOwner']);
+  });
+});
+
+describe('irb-race: fsm_irq overwrites private->irb between vfio_ccw_sch_io_todo\'s test and its memcpy (issue 13, traced by hand through v6.17-rc4)', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const irq = (irb: string) => ({ type: 'vfio_ccw_sch_irq', irb });
+  const todo = (at: string) => ({ type: `vfio_ccw_sch_io_todo@${at}`, thread: 'io_todo' });
+  const fsm = (s: AnyMachineSnapshot) => (s.value as { fsm: string }).fsm;
+  const TEST = todo('if (is_final && state == CP_PENDING) cp_free(cp)');
+  const COPY = [todo('mutex_lock(private->io_mutex)'), todo('mutex_unlock(private->io_mutex)')];
+  const STORE = todo('if (cp_is_finished) state = IDLE');
+  const copiedOther = (s: AnyMachineSnapshot) => (c(s).flags & CCW_FLAG.IRB_COPIED_NOT_TESTED) !== 0;
+
+  it('v6.2: io_todo frees the program on its final status, an unsolicited status lands in private->irb before the memcpy: the region never gets the final status', () => {
+    // vfio_ccw_sch_io_todo: irb = &private->irb; is_final && CP_PENDING: cp_free, cp_is_finished; no lock held. fsm_irq (under
+    // sch->lock from do_cio_interrupt) memcpy(&private->irb, irb) and queue_work: io_work runs again after this one
+    const tested = [open, ...write(), ssch('cc0'), irq('final'), TEST];
+    let s = drive('v6.2', 'irb-race', tested);
+    expect(fsm(s)).toBe('CP_PENDING');
+    expect(c(s)).toMatchObject({ cp: false, irb: 'none', cpIsFinished: true, ioTodoIrb: 'tested' });
+    s = drive('v6.2', 'irb-race', [...tested, irq('unsolicited')]);
+    expect(c(s)).toMatchObject({ irb: 'unsolicited', ioTodoIrb: 'overwritten' });
+    // mutex_lock(&private->io_mutex); memcpy(private->io_region->irb_area, irb): the unsolicited status, not the final one it tested
+    s = drive('v6.2', 'irb-race', [...tested, irq('unsolicited'), ...COPY]);
+    expect(copiedOther(s)).toBe(true);
+    expect(failing('v6.2', 'irb-race', s)).toEqual(['IrbCopiedAsTested']);
+    // `if (cp_is_finished) private->state = IDLE`, then io_work's second run copies the unsolicited status again
+    s = drive('v6.2', 'irb-race', [...tested, irq('unsolicited'), ...COPY, STORE, TEST, ...COPY]);
+    expect(fsm(s)).toBe('IDLE');
+    expect(c(s)).toMatchObject({ cp: false, irb: 'none', ioTodoIrb: 'none' });
+    expect(copiedOther(s)).toBe(false);
+  });
+
+  it('v6.2: intermediate status tested, the final status copied over it: the region gets the final status twice and never the intermediate one; the program still ends on the second run', () => {
+    const tested = [open, ...write(), ssch('cc0'), irq('intermediate'), TEST];
+    let s = drive('v6.2', 'irb-race', [...tested, irq('final'), ...COPY]);
+    expect(copiedOther(s)).toBe(true);
+    expect(c(s)).toMatchObject({ cp: true, busy: false, irb: 'final', cpIsFinished: false });
+    s = drive('v6.2', 'irb-race', [...tested, irq('final'), ...COPY, STORE]);
+    expect(fsm(s)).toBe('CP_PENDING');
+    s = drive('v6.2', 'irb-race', [...tested, irq('final'), ...COPY, STORE, TEST, ...COPY, STORE]);
+    expect(fsm(s)).toBe('IDLE');
+    expect(c(s)).toMatchObject({ cp: false, irb: 'none' });
+    expect(copiedOther(s)).toBe(false);
+  });
+
+  it('the fixed design copies the IRB it took from its queue (IDLE stored in the test step); bug-io-todo-copies-latest copies private->irb as the kernels do', () => {
+    const run = [open, ...write(), ssch('cc0'), irq('final'), TEST, irq('unsolicited'), ...COPY];
+    let s = drive('fixed', 'irb-race', run);
+    expect(fsm(s)).toBe('IDLE');
+    expect(c(s)).toMatchObject({ cp: false, irb: 'unsolicited', ioTodoIrb: 'none' });
+    expect(copiedOther(s)).toBe(false);
+    expect(failing('fixed', 'irb-race', s)).toEqual([]);
+    s = drive('bug-io-todo-copies-latest', 'irb-race', run);
+    expect(copiedOther(s)).toBe(true);
+    expect(failing('bug-io-todo-copies-latest', 'irb-race', s)).toEqual(['IrbCopiedAsTested']);
+  });
+
+  it('who is expected to break IrbCopiedAsTested (test/machines/seed-areas.test.ts explores each and asserts exactly these sets)', () => {
+    const expected = (v: string, conf: string) => vfioCcwPrivate.model(v, conf).expectedViolations;
+    expect([...expected('v6.2', 'irb-race')].sort()).toEqual(['EveryIrbReachesRegion', 'IoEbusyMeansBusy', 'IrbCopiedAsTested', 'NoCpWithoutIo']);
+    expect(expected('v6.2', 'io-todo-race')).toContain('IrbCopiedAsTested');
+    expect(expected('v6-notoper-work', 'io-todo-race')).toContain('IrbCopiedAsTested');
+    expect(expected('fixed', 'irb-race')).toEqual([]);
+    expect(expected('bug-io-todo-copies-latest', 'irb-race')).toEqual(['IrbCopiedAsTested']);
+    // the coarse configurations run io_todo as one step: no window, no such property there
+    expect(vfioCcwPrivate.model('v6.2', 'one-writer').invariants.map((i) => i.name)).not.toContain('IrbCopiedAsTested');
+    expect(() => vfioCcwPrivate.model('bug-io-todo-copies-latest', 'io-todo-race')).toThrow(/exists only in configuration irb-race/);
+  });
+});
+
+describe('"one (and only one for our case) mediated device" (vfio-ccw.rst): abstracted, a second create changes nothing the machine models', () => {
+  it('v5.14: vfio_ccw_mdev_create refuses a second mdev (atomic_dec_if_positive(&private->avail) < 0: -EPERM) and any in NOT_OPER (-ENODEV): no transition', () => {
+    const create = { type: 'vfio_ccw_mdev_create' };
+    const m = vfioCcwPrivate.model('v5.14', 'one-writer');
+    let s = getInitialSnapshot(m.machine);
+    [s] = transition(m.machine, s, create);
+    expect(s.value).toBe('IDLE');
+    expect(c(s).mdev).toBe(true);
+    const [again] = transition(m.machine, s, create);
+    expect(again.value).toBe(s.value);
+    expect(again.context).toEqual(s.context);
+    const [gone] = transition(m.machine, getInitialSnapshot(m.machine), { type: 'vfio_ccw_sch_event', schib: 'gone' });
+    expect(gone.value).toBe('NOT_OPER');
+    const [refused] = transition(m.machine, gone, create);
+    expect(refused.value).toBe('NOT_OPER');
+    expect(c(refused).mdev).toBe(false);
   });
 });
