@@ -840,20 +840,9 @@ const FREE_WRITES: Path[] = [['vms', 0, 'gisa', 'ref'], ['vms', 0, 'gisa', 'mask
  * step keeps ret in the thread's locals.
  */
 function resetQueueAndFlush(q: number, fn: string, k: Kernel, answers?: ResetAnswers, ret = false): Step<C>[] {
-  const zapq: Step<C> = answers
+  // the NORMAL-only step first (mutation/triage.json names its mutants by their order in this function)
+  const zapq: Step<C> = !answers
     ? {
-        at: 'vfio_ap_mdev_reset_queue',
-        cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: vfio_ap_mdev_reset_queue(q): status = ap_zapq(q->apqn, 0); memcpy(&q->reset_status, &status); switch: NORMAL, RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS: queue_work(system_long_wq, &q->reset_work); DECONFIGURED, CHECKSTOPPED: vfio_ap_free_aqic_resources(q); default: WARN "PQAP/ZAPQ for %02x.%04x failed with invalid rc=%u" (nothing queued, nothing freed)`,
-        answers: answers.zapq,
-        reads: [['queues', q], ...FREE_READS],
-        writes: [['queues', q], ...FREE_WRITES],
-        raises: [qSettle(q).type],
-        run: (c, t, fx) => {
-          k.vfio_ap_mdev_reset_queue(c, q, t.answer as ZapqAnswer);
-          fx.raise(qSettle(q)); // DECONFIGURED freed the saved ISC
-        },
-      }
-    : {
         at: 'vfio_ap_mdev_reset_queue',
         cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: vfio_ap_mdev_reset_queue(q): status = ap_zapq(q->apqn, 0) (NORMAL); memcpy(&q->reset_status, &status); queue_work(system_long_wq, &q->reset_work)`,
         reads: [['queues', q]],
@@ -863,6 +852,18 @@ function resetQueueAndFlush(q: number, fn: string, k: Kernel, answers?: ResetAns
           k.vfio_ap_mdev_reset_queue(c, q, 'NORMAL'); // the work queued
           zapqCompleted(c, q);
           fx.raise(qSettle(q));
+        },
+      }
+    : {
+        at: 'vfio_ap_mdev_reset_queue',
+        cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: vfio_ap_mdev_reset_queue(q): status = ap_zapq(q->apqn, 0); memcpy(&q->reset_status, &status); switch: NORMAL, RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS: queue_work(system_long_wq, &q->reset_work); DECONFIGURED, CHECKSTOPPED: vfio_ap_free_aqic_resources(q); default: WARN "PQAP/ZAPQ for %02x.%04x failed with invalid rc=%u" (nothing queued, nothing freed)`,
+        answers: answers.zapq,
+        reads: [['queues', q], ...FREE_READS],
+        writes: [['queues', q], ...FREE_WRITES],
+        raises: [qSettle(q).type],
+        run: (c, t, fx) => {
+          k.vfio_ap_mdev_reset_queue(c, q, t.answer as ZapqAnswer);
+          fx.raise(qSettle(q)); // DECONFIGURED freed the saved ISC
         },
       };
   return [
@@ -926,7 +927,7 @@ export function reset_work(q: number, k: Kernel, answers?: ResetAnswers): F {
   const tapq: Step<C>[] = answers
     ? [
         {
-          at: TAPQ,
+          at: 'msleep; ap_tapq',
           cite: 'vfio_ap_ops.c apq_reset_check: while (true) { msleep(AP_RESET_INTERVAL); status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status): NORMAL, DECONFIGURED, CHECKSTOPPED 0 (the reset completed: the AP holds no interruption for q); RESET_IN_PROGRESS, BUSY -EBUSY (pr_notice_ratelimited, loop: no time limit since dd174833e44e); ASSOC_SECRET_NOT_UNIQUE, ASSOC_FAILED -EAGAIN; default WARN "failed to verify reset", -EIO: return (q->reset_status as the ZAPQ left it); else if (q->reset_status.response_code is RESET_IN_PROGRESS, BUSY or STATE_CHANGE_IN_PROGRESS || ret == -EAGAIN) ZAPQ again',
           answers: answers.tapq,
           reads: [WORK(q)],
@@ -944,7 +945,7 @@ export function reset_work(q: number, k: Kernel, answers?: ResetAnswers): F {
           ],
         },
         {
-          at: ZAPQ_AGAIN,
+          at: 'ap_zapq; memcpy(&q->reset_status)',
           cite: 'vfio_ap_ops.c apq_reset_check: status = ap_zapq(q->apqn, 0); memcpy(&q->reset_status, &status, sizeof(status)); continue (no switch on this answer: the next TAPQ tells)',
           answers: answers.zapq,
           reads: [['queues', q]],
@@ -955,7 +956,7 @@ export function reset_work(q: number, k: Kernel, answers?: ResetAnswers): F {
       ]
     : [
         {
-          at: TAPQ,
+          at: 'msleep; ap_tapq',
           cite: 'vfio_ap_ops.c apq_reset_check: memcpy(&status, &q->reset_status); while (true) { msleep(AP_RESET_INTERVAL); status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status) (NORMAL: 0); q->reset_status not in progress: no ZAPQ again',
           reads: [WORK(q)],
           when: queued,
@@ -964,7 +965,7 @@ export function reset_work(q: number, k: Kernel, answers?: ResetAnswers): F {
   return checkedApSteps(kfunction('apq_reset_check', 'drivers/s390/crypto/vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq)', [
     ...tapq,
     {
-      at: FREE,
+      at: 'vfio_ap_free_aqic_resources',
       cite: 'vfio_ap_ops.c apq_reset_check: if (q->saved_isc != VFIO_AP_ISC_INVALID) vfio_ap_free_aqic_resources(q) (kvm_s390_gisc_unregister through q->matrix_mdev->kvm, vfio_unpin_pages); break (the work returns: flush_work may return)',
       reads: [['queues', q], ...FREE_READS],
       writes: [['queues', q], ...FREE_WRITES],
