@@ -1,7 +1,7 @@
 // Helpers of the vfio-ap fine-grained configuration tests (pqap-close, pqap-open,
 // pqap-remove-queue, pqap-mdev-remove): traces and replays as `thread pc` lines.
 import { pathTo } from '../../src/check/check.ts';
-import { explore } from '../../src/check/explore.ts';
+import { explore, type Exploration } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 
 /** The `thread pc` line of a step event; a step fired with one of the AP's answers (machines/kthread.ts Step.answers) ends ` {ANSWER}`. */
@@ -9,9 +9,8 @@ function lineOf(e: { type: string; thread?: string; answer?: string }): string {
   return `${e.thread} ${e.type}${e.answer !== undefined ? ` {${e.answer}}` : ''}`;
 }
 
-/** The shortest trace to each violated invariant (full exploration), as `thread pc` lines. */
-export function threadTraces(m: Model): Record<string, string[]> {
-  const x = explore(m, { por: false });
+/** The shortest trace to each violated invariant (full exploration, or the one given), as `thread pc` lines. */
+export function threadTraces(m: Model, x: Exploration = explore(m, { por: false })): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, i] of x.violations) out[name] = pathTo(x, i).events.map((e) => lineOf(m.events[e]!));
   return out;

@@ -216,7 +216,7 @@ describe('pqap-reset-work-answers: VFIO_DEVICE_RESET and the reset work with eve
     const up = counts('upstream', RA);
     expect([up.full.states.length, up.red.states.length]).toEqual([229, 103]);
     const { m } = up;
-    const t = traces(m);
+    const t = traces(m, up.full);
     // apq_reset_check: "if (ret == -EIO) return;" leaves q->reset_status as ZAPQ stored it (0), so
     // vfio_ap_mdev_reset_queues' "if (q->reset_status.response_code) ret = -EIO" does not fire
     const undone = [...PQAP_ENABLED, IOCTL + 'mutex_lock(matrix_dev->mdevs_lock)', ZAPQ('NORMAL'), TAPQ('INVALID'), ...FLUSH_RETURN];
@@ -278,7 +278,7 @@ describe('pqap-close-work-answers: the close and the reset work with every answe
     const up = counts('upstream', WA);
     expect([up.full.states.length, up.red.states.length]).toEqual([117, 103]);
     const { m } = up;
-    const t = traces(m);
+    const t = traces(m, up.full);
     // vfio_ap_mdev_unset_kvm ignores vfio_ap_mdev_reset_queues' return: after the WARN of vfio_ap_mdev_reset_queue it puts the reference
     const warned = [...PQAP_DONE, ...UNSET_TO_LOCKS, `${UNSET}vfio_ap_mdev_reset_queue {INVALID}`, UNSET + 'flush_work(&q->reset_work)', UNSET + 'kvm_put_kvm(kvm)'];
     expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm']);
