@@ -896,10 +896,7 @@ export function device_reset(q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio
       cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_unlock(&matrix_dev->mdevs_lock); return ret (vfio_device_fops_unl_ioctl hands it to userspace)',
       // with answers: the return code is state (mdev.resetRc), and a 0 for a reset not done is recorded (resetReported, harness)
       ...(answers
-        ? { reads: [['queues']], writes: [['mdev', 'resetRc'], ['queues', q, 'faults']], run: (c: C, t: ThreadView) => {
-            c.mdev.resetRc = t.local.ret as number;
-            resetReported(c, c.mdev.resetRc);
-          } }
+        ? { reads: [['queues']], writes: [['mdev', 'resetRc'], ['queues', q, 'faults']], run: (c: C, t: ThreadView) => resetReported(c, (c.mdev.resetRc = t.local.ret as number)) }
         : {}),
     }),
   ]), k, resetWorkPosts, RESET_TABLE);
