@@ -20,8 +20,12 @@
  * `verifyFootprints` (src/check/footprint.ts) runs every explored step with an instrumented
  * context and fails on any access outside the declaration. A step also runs on a copy of the
  * context that is fresh only along its declared writes (copy on write; a whole copy under that
- * verification and while a mutant is active). The API, for the developers who
- * turn atomic kernel functions into steps, is documented in /work/brief/KTHREAD.md.
+ * verification and while a mutant is active). A step may declare the answers the hardware or
+ * firmware can give it (`answers`: an AP instruction's response code): its event is then one per
+ * answer (`{ type: pc, thread, answer }`), so the explorer fires each and the trace names the one
+ * taken; the step's transitions, and so its footprint, are the same for every answer. The API,
+ * for the developers who turn atomic kernel functions into steps, is documented in
+ * /work/brief/KTHREAD.md.
  *
  * Ignores: memory ordering weaker than sequential consistency (each step is atomic and seen
  * by all CPUs at once; READ_ONCE/WRITE_ONCE and the barriers the C code uses are assumed to
@@ -113,6 +117,8 @@ export interface ThreadView {
   local: Locals;
   /** Records a finding (a FAULT bit of the area) in `threads.found[me]`; declare `reports` on the step or the branch taken. */
   report(bit: number): void;
+  /** The answer this step was fired with (one of `Step.answers`); absent for a step that declares none. */
+  readonly answer?: string | undefined;
 }
 
 /** Internal events a step raises (handled in the same step by other regions). */
@@ -159,6 +165,12 @@ export interface Step<C> {
   after?: readonly string[];
   /** Besides the lock and `waitsFor`, the step waits until this holds. */
   when?: (c: C, t: ThreadView) => boolean;
+  /**
+   * What the hardware or firmware may answer here (a small finite list, e.g. the response codes of an AP
+   * instruction, by the branch the driver takes): one event per answer, `run` and the branch conditions
+   * see it as `t.answer`. Every answer shares the step's transitions, reads and writes.
+   */
+  answers?: readonly string[];
   /** The step's effect on a mutable copy of the context. */
   run?: (c: C, t: ThreadView, fx: Raise) => void;
   /** Where the thread goes next: a label, 'return', or branches tried in order (default: the next step; after the last, 'return'). */
@@ -317,15 +329,18 @@ export function locksOf(threads: readonly ThreadDef<any>[]): Lock[] {
   return [...out.values()];
 }
 
-/** Every step event of the threads, `{ type: pc, thread }`, in definition order. */
-export function threadEvents(threads: readonly ThreadDef<any>[]): { type: string; thread: string }[] {
-  const out: { type: string; thread: string }[] = [];
+/** Every step event of the threads, `{ type: pc, thread }` (a step with answers: one per answer, `{ type: pc, thread, answer }`), in definition order. */
+export function threadEvents(threads: readonly ThreadDef<any>[]): { type: string; thread: string; answer?: string }[] {
+  const out: { type: string; thread: string; answer?: string }[] = [];
   for (const t of threads) {
     const seen = new Set<string>();
     for (const f of t.fns) {
       for (const s of f.steps) {
         const pc = pcOf(f.name, s.at);
-        if (!seen.has(pc)) out.push({ type: pc, thread: t.name });
+        if (!seen.has(pc)) {
+          if (s.answers?.length) for (const answer of s.answers) out.push({ type: pc, thread: t.name, answer });
+          else out.push({ type: pc, thread: t.name });
+        }
         seen.add(pc);
       }
     }
@@ -347,6 +362,7 @@ class StepView<C extends KContext> implements ThreadView {
     private readonly c: C,
     readonly me: string,
     readonly ix: Readonly<Record<string, number>>,
+    readonly answer: string | undefined,
   ) {
     this.local = c.threads!.locals[me] ?? {};
   }
@@ -572,8 +588,9 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     writes.push(lockPath(lock), heldPath(me));
     enables.push(lockPath(lock));
   }
-  const view = (c: C): ThreadView => new StepView(c, me, ix);
+  const view = (c: C, answer?: string): ThreadView => new StepView(c, me, ix, answer);
   const when = s.when;
+  const answers = s.answers?.length ? s.answers : undefined;
   for (const t of s.after ?? []) if (!world.once.has(t)) throw new Error(`kthread ${me}: ${pc} runs after ${t}, which is not a once thread of this machine`);
   const waits = [
     ...(s.waitsFor ?? []).map((t) => (world.once.has(t) ? or([stateIn('#' + idleId(t)), stateIn('#' + doneId(t))]) : stateIn('#' + idleId(t)))),
@@ -581,7 +598,9 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
   ];
   const ret = def.once ? 'done' : 'idle';
   const meta = (kind: 'step' | 'fault', fp: Footprint) => ({ actor: def.actor, thread: me, pc, kind, footprint: fp });
-  const mine = (e: { thread?: unknown }) => e.thread === me;
+  // the event's own fields only (compile.ts `rejects` sees an event of another thread, or an answer the step does not give, refused before the context)
+  const mine = (e: { thread?: unknown; answer?: unknown }) => e.thread === me && (!answers || answers.includes(e.answer as string));
+  const answerOf = (e: object): string | undefined => (answers ? ((e as { answer?: string }).answer) : undefined);
   const guarded = (g: (args: { context: C; event: { thread?: unknown } }) => boolean): unknown => (waits.length ? and([g as never, ...waits]) : g);
 
   // the faults this step can commit in a state, as LOCK_FAULT bits (0: none)
@@ -612,13 +631,14 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     return ok;
   };
 
-  // the step's effect on a copy, cached for the guards of its branches and its action
+  // the step's effect on a copy (for the event's answer), cached for the guards of its branches and its action
   let cacheIn: unknown;
+  let cacheAnswer: string | undefined;
   let cacheOut: { c: C; raised: { type: string }[] } | undefined;
   let cow: CowNode | undefined;
   // `consume`: the action takes the result (the copy becomes a stored context), so the next call computes afresh
-  const effect = (context: C, consume = false): { c: C; raised: { type: string }[] } => {
-    if (cacheIn === context && cacheOut) {
+  const effect = (context: C, consume = false, answer?: string): { c: C; raised: { type: string }[] } => {
+    if (cacheIn === context && cacheAnswer === answer && cacheOut) {
       const hit = cacheOut;
       if (consume) cacheOut = undefined;
       return hit;
@@ -627,8 +647,8 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     let copy: C;
     let raised: { type: string }[];
     // the footprint verification (probe.wrap) and a mutant (which may write anywhere) run on a whole copy
-    if (probe.wrap) raised = apply(probe.wrap((copy = cloneDeep(raw))));
-    else if (mutating.active >= 0) raised = apply((copy = cloneDeep(raw)));
+    if (probe.wrap) raised = apply(probe.wrap((copy = cloneDeep(raw))), answer);
+    else if (mutating.active >= 0) raised = apply((copy = cloneDeep(raw)), answer);
     else {
       // copy on write: fresh objects along the declared writes only (test/check/footprints.test.ts
       // verifies them for every shipped variant), the rest shared with the stored context; where
@@ -636,19 +656,20 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
       // misses throws and the step runs again on a whole copy
       cow ??= cowTrie(writes);
       try {
-        raised = apply((copy = cowCopy(raw, cow)));
+        raised = apply((copy = cowCopy(raw, cow)), answer);
       } catch {
-        raised = apply((copy = cloneDeep(raw)));
+        raised = apply((copy = cloneDeep(raw)), answer);
       }
     }
     cacheIn = context;
+    cacheAnswer = answer;
     cacheOut = consume ? undefined : { c: copy, raised };
     return { c: copy, raised };
   };
   // the lock bookkeeping and the step's own run, on `c` (the copy, or the verification's proxy of it)
-  const apply = (c: C): { type: string }[] => {
+  const apply = (c: C, answer: string | undefined): { type: string }[] => {
     const raised: { type: string }[] = [];
-    const t = view(c);
+    const t = view(c, answer);
     if (lock && op) {
       const th = c.threads!;
       const st = th.locks[lock.key];
@@ -678,11 +699,11 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
   }
   branches.forEach((b, i) => {
     const prior = branches.slice(0, i);
-    const cond = (context: C): boolean => {
+    const cond = (context: C, answer: string | undefined): boolean => {
       if (!b.if && prior.every((p) => !p.if)) return true;
-      const raw = effect(context).c;
+      const raw = effect(context, false, answer).c;
       const post = probe.wrap ? probe.wrap(raw) : raw;
-      const pv = view(post);
+      const pv = view(post, answer);
       return prior.every((p) => !p.if || !p.if(post, pv)) && (!b.if || b.if(post, pv));
     };
     const label = [lock && op && 'acquire' in op ? `${lock.short} free` : undefined, when ? when.name || 'when' : undefined, b.if ? b.label ?? (b.if.name || 'if') : undefined].filter(Boolean).join(' && ') || me;
@@ -692,17 +713,17 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     if (b.to === ret && takesLocks) {
       // returning with a lock held breaks a rule: that branch goes to BUG instead
       out.push({
-        guard: guarded(named(`BUG: ${faultNames(LOCK_FAULT.RETURN_HOLDING_LOCK)}`, ({ context, event }) => base(context, event) && cond(context) && effect(context).c.threads!.held[me]!.length > 0)),
+        guard: guarded(named(`BUG: ${faultNames(LOCK_FAULT.RETURN_HOLDING_LOCK)}`, ({ context, event }) => base(context, event) && cond(context, answerOf(event)) && effect(context, false, answerOf(event)).c.threads!.held[me]!.length > 0)),
         target: 'BUG',
-        actions: faultAction<C>(() => LOCK_FAULT.RETURN_HOLDING_LOCK, me, effect),
+        actions: faultAction<C>(() => LOCK_FAULT.RETURN_HOLDING_LOCK, me, effect, answerOf),
         meta: meta('fault', { reads, writes: [...bw, faultsPath(me)], enables, ...(s.raises ? { raises: s.raises } : {}) }),
         description: s.cite ?? fn.cite,
       });
     }
     out.push({
-      guard: guarded(named(label, ({ context, event }) => base(context, event) && cond(context) && (b.to !== ret || !takesLocks || effect(context).c.threads!.held[me]!.length === 0))),
+      guard: guarded(named(label, ({ context, event }) => base(context, event) && cond(context, answerOf(event)) && (b.to !== ret || !takesLocks || effect(context, false, answerOf(event)).c.threads!.held[me]!.length === 0))),
       target: b.to,
-      actions: stepAction(effect, b.to === ret ? me : undefined),
+      actions: stepAction(effect, b.to === ret ? me : undefined, answerOf),
       meta: meta('step', fp),
       description: s.cite ?? fn.cite,
     });
@@ -730,10 +751,10 @@ function tag<T>(a: T): T {
 }
 
 /** The action of a step: the effect computed for the guards (or now), shared with the unchanged parts of the context, then the raised events. */
-function stepAction<C extends KContext>(effect: (c: C, consume?: boolean) => { c: C; raised: { type: string }[] }, returning: string | undefined): unknown {
+function stepAction<C extends KContext>(effect: (c: C, consume?: boolean, answer?: string) => { c: C; raised: { type: string }[] }, returning: string | undefined, answerOf: (e: object) => string | undefined): unknown {
   return tag(
-    enqueueActions(({ context, enqueue }) => {
-      const { c, raised } = effect(context as C, true);
+    enqueueActions(({ context, event, enqueue }) => {
+      const { c, raised } = effect(context as C, true, answerOf(event));
       let next = c;
       if (returning) next = { ...c, threads: { ...c.threads!, locals: { ...c.threads!.locals, [returning]: {} } } };
       const shared = shareDeep(probe.unwrap(context) as C, next);
@@ -744,12 +765,12 @@ function stepAction<C extends KContext>(effect: (c: C, consume?: boolean) => { c
 }
 
 /** The action of a fault transition: the rule's bit set in the thread's faults. */
-function faultAction<C extends KContext>(bits: (c: C) => number, me: string, effect?: (c: C, consume?: boolean) => { c: C }): unknown {
+function faultAction<C extends KContext>(bits: (c: C) => number, me: string, effect?: (c: C, consume?: boolean, answer?: string) => { c: C }, answerOf?: (e: object) => string | undefined): unknown {
   return tag(
-    enqueueActions(({ context, enqueue }) => {
+    enqueueActions(({ context, event, enqueue }) => {
       const raw = probe.unwrap(context) as C;
       const f = bits(context as C);
-      const base = effect ? effect(context as C, true).c : raw;
+      const base = effect ? effect(context as C, true, answerOf?.(event)).c : raw;
       const next = { ...base, threads: { ...base.threads!, faults: { ...base.threads!.faults, [me]: (raw.threads!.faults[me] ?? 0) | f } } };
       const shared = shareDeep(raw, next);
       enqueue.assign(() => shared as never);

@@ -13,10 +13,10 @@ import { WokenFromSchedule } from '../vcpu/kvm_vcpu.liveness.ts';
 import type { CoreConfiguration } from './spec.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
-import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads, type ResetAnswers } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
 import { ApThreadStepPostcondition } from '../vfio-ap/vfio_ap_ops.stepghost.ts';
-import { FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+import { deviceResetInvariants, FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
 const KICK_WAIT_REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO']);
@@ -154,6 +154,40 @@ function pqapProbeQueue(_params: Params, k: Kernel): FineParts {
 function pqapResetWork(_params: Params, k: Kernel): FineParts {
   return {
     threads: pqapResetWorkThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.queues[0]!.work = 'idle';
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/**
+ * issue 12: every answer of the AP the fine-grained reset branches on, in the coarse machine's vocabulary (as device-reset,
+ * device-reset-warn and reset-warn send them): ZAPQ (vfio_ap_mdev_reset_queue's switch, and the work's ZAPQ again) NORMAL,
+ * IN_PROGRESS, DECONFIGURED, INVALID; the work's TAPQ (apq_status_check) BUSY, DONE, ASSOC, INVALID.
+ */
+const RESET_ANSWERS: ResetAnswers = { zapq: ['NORMAL', 'IN_PROGRESS', 'DECONFIGURED', 'INVALID'], tapq: ['BUSY', 'DONE', 'ASSOC', 'INVALID'] };
+
+/** The threads of pqap-reset-work-answers: as pqap-reset-work, the AP answering RESET_ANSWERS; q->reset_status and VFIO_DEVICE_RESET's return code are state. */
+function pqapResetWorkAnswers(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapResetWorkThreads(k, RESET_ANSWERS),
+    initial: (c) => {
+      mdevOpen(c);
+      Object.assign(c.queues[0]!, { work: 'idle', resetStatus: 'NORMAL' });
+      c.mdev.resetRc = null;
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of pqap-close-work-answers: as pqap-close-work, the AP answering RESET_ANSWERS (the close drops vfio_ap_mdev_reset_queues' return). */
+function pqapCloseWorkAnswers(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapCloseWorkThreads(k, RESET_ANSWERS),
     initial: (c) => {
       mdevOpen(c);
       c.queues[0]!.work = 'idle';
@@ -338,6 +372,20 @@ export const systemConfigurations: CoreConfiguration[] = [
     description: 'fine-grained, 3 threads: the guest\'s PQAP(AQIC) ir=1 intercept against QEMU closing the mdev (vfio_ap_mdev_unset_kvm: the hook cleared under pqap_hook_rwsem; guests_lock, kvm->lock, mdevs_lock; vfio_ap_mdev_reset_queues as ZAPQ with queue_work, then flush_work; kvm_put_kvm, matrix_mdev->kvm = NULL) and the reset work (apq_reset_check, no lock: TAPQ, vfio_ap_free_aqic_resources through q->matrix_mdev->kvm); 1 VM with its fd open, queue 0 assigned, the mdev open for the VM; upstream only',
     ...PQAP_FINE,
     fine: pqapCloseWork,
+    invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, ApThreadStepPostcondition],
+  },
+  {
+    id: 'pqap-reset-work-answers',
+    description: 'pqap-reset-work with every answer of the AP the reset branches on: ZAPQ (vfio_ap_mdev_reset_queue\'s switch: NORMAL or in progress queue the work, DECONFIGURED/CHECKSTOPPED frees at once, any other code WARNs) and the work\'s TAPQ (apq_status_check: BUSY loops, done, ASSOC issues ZAPQ again, any other code WARNs and returns -EIO) and its ZAPQ again; q->reset_status and VFIO_DEVICE_RESET\'s return code are state; upstream only',
+    ...PQAP_FINE,
+    fine: pqapResetWorkAnswers,
+    invariants: [NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition, ...deviceResetInvariants],
+  },
+  {
+    id: 'pqap-close-work-answers',
+    description: 'pqap-close-work with every answer of the AP the reset branches on (as pqap-reset-work-answers): the close waits in flush_work, ignores vfio_ap_mdev_reset_queues\' return and goes on to kvm_put_kvm; upstream only',
+    ...PQAP_FINE,
+    fine: pqapCloseWorkAnswers,
     invariants: [NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {

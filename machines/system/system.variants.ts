@@ -7,7 +7,7 @@ import { kickerPosts, replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_inter
 import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
 import { FAULT, vcpuIdOf } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
-import { flushAfterUnlock, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
+import { flushAfterUnlock, freeOnBusy, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
 /**
@@ -60,6 +60,24 @@ function ownerOfBit(c: SystemContext, vm: number, bit: number): SystemContext['v
   return k.vcpus[k.vcpus.findIndex((_, idx) => vcpuIdOf(c.params, idx) === bit)]!;
 }
 
+/**
+ * issue 12 (resetwork): what upstream (and upstream-fixed, whose fix is elsewhere) breaks when the AP answers the fine-grained
+ * reset's ZAPQ and TAPQ with every code the driver branches on (test/machines/vfio-ap-windows.test.ts).
+ * pqap-reset-work-answers: the coarse device-reset-warn finding at the kernel's granularity: ZAPQ answers NORMAL (q->reset_status 0),
+ * the work's TAPQ a code apq_status_check WARNs on (-EIO: the work returns, storing nothing and freeing nothing), flush_work
+ * returns and VFIO_DEVICE_RESET returns 0 with the NIB pinned, the GISC registered and the AP interrupting (12 steps, 7 of
+ * them the PQAP that enabled first; the PQAP cannot come in between: the ioctl holds mdevs_lock from the ZAPQ to the return).
+ * pqap-close-work-answers: the coarse reset-warn finding: ZAPQ answers a code vfio_ap_mdev_reset_queue WARNs on (nothing queued,
+ * nothing freed) and the close goes on to kvm_put_kvm and matrix_mdev->kvm = NULL (18 steps); GiscRefcountMatchesSavedIscs
+ * needs the AP's interruptions off with the ISC still saved (the work's ZAPQ again answered DECONFIGURED, then TAPQ -EIO: 21
+ * steps). reset-warn's other three (QueueTypeOK, GiscUnregisterBeforeNibUnpin, RemovedQueueHoldsNothing) come from a later
+ * vfio_ap_mdev_remove_queue, which the fine-grained configuration does not run.
+ */
+const RESET_ANSWERS_FOUND = {
+  'pqap-reset-work-answers': ['DeviceResetReportedDoneIsDone'],
+  'pqap-close-work-answers': ['ApInterruptsIntoSavedGisc', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm'],
+};
+
 export const systemVariants: CoreVariant[] = [
   alsoIn({
     id: 'upstream',
@@ -72,7 +90,7 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [] },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [], ...RESET_ANSWERS_FOUND },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -80,7 +98,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [] },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], ...RESET_ANSWERS_FOUND },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -264,6 +282,19 @@ export const systemVariants: CoreVariant[] = [
     // NoResetWorkAfterUnsetKvm: the close alone (9 steps, the work queued when the pointer goes); after an enable (17): the ISC saved and
     // registered with matrix_mdev->kvm NULL; the work's WARN path (19): the NIB unpinned with the GISC registered (QueueTypeOK: saved_isc kept without a saved NIB)
     expectedViolations: ['NoResetWorkAfterUnsetKvm', 'NoAqicResourcesAfterUnsetKvm', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'QueueTypeOK'],
+  },
+  {
+    id: 'planted-reset-work-frees-on-busy',
+    description:
+      'planted bug: apq_reset_check taking TAPQ\'s -EBUSY (RESET_IN_PROGRESS, BUSY: the reset not yet done) for a completed reset: it frees the queue\'s AQIC resources (GISC unregistered, NIB unpinned) and returns while the AP, still resetting, keeps the interruptions the guest enabled, and VFIO_DEVICE_RESET returns 0',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c apq_reset_check (v6.17-rc4) with "if (ret == -EBUSY)" falling through to the free instead of msleep and ap_tapq again',
+    configuration: 'pqap-reset-work-answers',
+    configurations: ['pqap-reset-work-answers'],
+    threads: (threads) => editFunction(threads, 'work', 'apq_reset_check', freeOnBusy),
+    // 11 steps: the PQAP enables, the ioctl's ZAPQ NORMAL, TAPQ BUSY, the free (the AP still interrupting into an unregistered
+    // GISC with no NIB pinned); ApThreadStepPostcondition: the TAPQ step's -EBUSY goes to the free (3 steps); DeviceResetReportedDoneIsDone
+    // as upstream (TAPQ -EIO), and here also after the premature free (the AP's interruptions still on when the ioctl returns 0)
+    expectedViolations: ['IrqEnabledImpliesNibPinned', 'ApInterruptsIntoSavedGisc', 'ApThreadStepPostcondition', 'DeviceResetReportedDoneIsDone'],
   },
   {
     id: 'planted-pqap-ignores-aiv',

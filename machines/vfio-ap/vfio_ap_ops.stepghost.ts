@@ -15,7 +15,7 @@ import { probe } from '../../src/check/probe.ts';
 import type { Kernel } from '../kernel.ts';
 import { inv } from '../invariant-lib.ts';
 import { cloneDeep, type Branch, type KFunction, type LockState, type Step, type ThreadView } from '../kthread.ts';
-import { apOff, apSnap, aqicPost, freedAqic, refsMoved, resetPost, resetStepPost, sameQ } from './vfio_ap_queue.invariants.ts';
+import { apOff, apSnap, aqicPost, freedAqic, refsMoved, resetPost, resetStepPost, sameQ, type QSnap } from './vfio_ap_queue.invariants.ts';
 import type { SpecEvent } from '../lib.ts';
 
 type C = SystemContext;
@@ -141,12 +141,35 @@ export const mdevKvmPosts: ApStepPosts = {
   },
 };
 
+const EIO = 5;
+
+/** The labels of apq_reset_check's loop (vfio_ap_ops.threads.ts reset_work, with the AP's answers). */
+export const RESET_WORK_AT = { tapq: 'msleep; ap_tapq', zapq: 'ap_zapq; memcpy(&q->reset_status)', free: 'vfio_ap_free_aqic_resources' } as const;
+
+/** The AP's interruption state for q is as before. */
+const apSame = (qb: QSnap, qa: QSnap) => qa.irq === qb.irq && qa.hwIsc === qb.hwIsc && qa.hwGisa === qb.hwGisa;
+/** Everything shared is as before, but queue q's reset work, stored status and what the AP holds for it. */
+const onlyResetOf = (s: ApStepSeen, q: number) => onlyChanged(s, (x) => void Object.assign(x.queues[q]!, { work: 'idle', resetStatus: 'NORMAL', irq: false, hwIsc: 0, hwGisa: 0 }));
+/** "memcpy(&q->reset_status, &status, ...)" after a ZAPQ answered `ans` (configurations that keep q->reset_status). */
+const statusStored = (qb: QSnap, qa: QSnap, ans: string) => (qb.resetStatus === undefined ? qa.resetStatus === undefined : qa.resetStatus === ans);
+/** q->reset_work queued after a ZAPQ answered `ans`, by the class the loop tests: RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS are in progress. */
+const queuedAfter = (ans: string) => (ans === 'IN_PROGRESS' ? 'in-progress' : 'zapped');
+
 /**
  * vfio_ap_mdev_reset_queues -> vfio_ap_mdev_reset_queue, the caller holding mdevs_lock: "status = ap_zapq(q->apqn, 0)"
  * (NORMAL: the AP's interruptions for q are off once the reset completes), "memcpy(&q->reset_status, &status, ...);
  * queue_work(system_long_wq, &q->reset_work)": the AQIC resources stay until the work frees them. apq_reset_check,
  * once TAPQ shows the reset done: "if (q->saved_isc != VFIO_AP_ISC_INVALID) vfio_ap_free_aqic_resources(q)" (unregister
  * the saved GISC through q->matrix_mdev->kvm, WARN and skip on NULL; unpin the saved NIB), then the work returns.
+ * With the AP's answers (issue 12: the step fired with t.answer): vfio_ap_mdev_reset_queue's switch ("case
+ * AP_RESPONSE_NORMAL: case AP_RESPONSE_RESET_IN_PROGRESS: case AP_RESPONSE_BUSY: case
+ * AP_RESPONSE_STATE_CHANGE_IN_PROGRESS: queue_work(...); case AP_RESPONSE_DECONFIGURED: case AP_RESPONSE_CHECKSTOPPED:
+ * vfio_ap_free_aqic_resources(q); default: WARN(...)"), the AP keeping its interruptions until the reset is seen done;
+ * apq_reset_check's loop: "status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status); if (ret == -EIO)
+ * return; if (ret == -EBUSY) pr_notice_ratelimited(...) [loop]; else if (reset_status in progress || ret == -EAGAIN) {
+ * status = ap_zapq(q->apqn, 0); memcpy(&q->reset_status, ...); continue; } [free, break]" (a 0 from TAPQ: the reset
+ * completed, the AP holds nothing for q); flush_work then "if (q->reset_status.response_code) ret = -EIO", which
+ * vfio_ap_mdev_ioctl returns for VFIO_DEVICE_RESET after "mutex_unlock(&matrix_dev->mdevs_lock)".
  */
 export const resetWorkPosts: ApStepPosts = {
   vfio_ap_mdev_reset_queue: (s) => {
@@ -155,9 +178,19 @@ export const resetWorkPosts: ApStepPosts = {
     const [qb, qa] = [b.queues[q]!, a.queues[q]!];
     const kept = qa.isc === qb.isc && qa.nib === qb.nib && qa.pins === qb.pins && qa.faults === qb.faults;
     const others = a.queues.every((x, i) => i === q || (sameQ(x, b.queues[i]!) && x.work === b.queues[i]!.work));
-    return holds(s, MDEVS_LOCK) && qa.work === 'zapped' && apOff(qa) && kept && others && refsMoved(b, a, b.kvm, new Map()) && a.kvm === b.kvm;
+    const base = holds(s, MDEVS_LOCK) && others && a.kvm === b.kvm;
+    const ans = s.t.answer;
+    if (ans === undefined) return base && qa.work === 'zapped' && apOff(qa) && kept && refsMoved(b, a, b.kvm, new Map());
+    if (!statusStored(qb, qa, ans)) return false;
+    if (ans === 'DECONFIGURED') {
+      const f = freedAqic(qb, qa, b.kvm);
+      return base && qa.work === qb.work && apOff(qa) && f.ok && qa.faults === (qb.faults | f.faults) && refsMoved(b, a, b.kvm, new Map(f.dropped >= 0 ? [[f.dropped, -1]] : []));
+    }
+    // NORMAL and the in-progress codes queue the work; any other code WARNs: nothing queued, nothing freed
+    const work = ans === 'INVALID' ? qb.work : queuedAfter(ans);
+    return base && qa.work === work && apSame(qb, qa) && kept && refsMoved(b, a, b.kvm, new Map());
   },
-  vfio_ap_free_aqic_resources: (s) => {
+  [RESET_WORK_AT.free]: (s) => {
     const q = qOf(s);
     const [b, a] = [apSnap(s.b as C), apSnap(s.a as C)];
     const [qb, qa] = [b.queues[q]!, a.queues[q]!];
@@ -167,6 +200,46 @@ export const resetWorkPosts: ApStepPosts = {
     const f = freedAqic(qb, qa, b.kvm);
     const moved = new Map(f.dropped >= 0 ? [[f.dropped, -1]] : []);
     return qa.work === 'idle' && ap && others && f.ok && qa.faults === (qb.faults | f.faults) && refsMoved(b, a, b.kvm, moved);
+  },
+  [RESET_WORK_AT.tapq]: (s) => {
+    const q = qOf(s);
+    const [qb, qa] = [apSnap(s.b as C).queues[q]!, apSnap(s.a as C).queues[q]!];
+    const status = qa.resetStatus === qb.resetStatus;
+    switch (s.t.answer) {
+      case 'INVALID': // -EIO: return, nothing freed, q->reset_status as the ZAPQ left it
+        return s.taken === 'return' && qa.work === 'idle' && apSame(qb, qa) && status && onlyResetOf(s, q);
+      case 'BUSY': // -EBUSY: msleep and TAPQ again
+        return s.taken === RESET_WORK_AT.tapq && qa.work === qb.work && apSame(qb, qa) && status && onlyResetOf(s, q);
+      case 'ASSOC': // -EAGAIN: ZAPQ again
+        return s.taken === RESET_WORK_AT.zapq && qa.work === qb.work && apSame(qb, qa) && status && onlyResetOf(s, q);
+      case 'DONE': // 0: the reset completed; ZAPQ again while the stored status is in progress, else free
+        return s.taken === (qb.work === 'in-progress' ? RESET_WORK_AT.zapq : RESET_WORK_AT.free) && qa.work === qb.work && apOff(qa) && status && onlyResetOf(s, q);
+      default:
+        return false;
+    }
+  },
+  [RESET_WORK_AT.zapq]: (s) => {
+    const q = qOf(s);
+    const ans = s.t.answer ?? '';
+    const [qb, qa] = [apSnap(s.b as C).queues[q]!, apSnap(s.a as C).queues[q]!];
+    // a deconfigured or checkstopped AP presents nothing; the other answers leave the AP as it was (the next TAPQ tells)
+    const ap = ans === 'DECONFIGURED' ? apOff(qa) : apSame(qb, qa);
+    return statusStored(qb, qa, ans) && qa.work === queuedAfter(ans) && ap && onlyResetOf(s, q);
+  },
+  'flush_work(&q->reset_work)': (s) => {
+    // only VFIO_DEVICE_RESET's (which returns ret) has a body: "if (q->reset_status.response_code) ret = -EIO"
+    const x = s.b.queues[qOf(s)]!;
+    return holds(s, MDEVS_LOCK) && x.work === 'idle' && s.t.local.ret === (x.resetStatus !== 'NORMAL' ? -EIO : 0) && onlyChanged(s);
+  },
+  [`mutex_unlock(${MDEVS_LOCK})`]: (s) => {
+    // only VFIO_DEVICE_RESET's (with the AP's answers) has a body: "mutex_unlock(&matrix_dev->mdevs_lock); return ret",
+    // ret as vfio_ap_mdev_reset_queues left it (nothing writes q->reset_status while the ioctl holds mdevs_lock after flush_work)
+    const x = s.b.queues[qOf(s)]!;
+    const rc = x.resetStatus !== 'NORMAL' ? -EIO : 0;
+    return s.a.mdev.resetRc === rc && onlyChanged(s, (y) => {
+      y.mdev.resetRc = 0;
+      for (const z of y.queues) z.faults &= ~FAULT.RESET_REPORTED_UNDONE;
+    });
   },
 };
 

@@ -195,9 +195,10 @@ const UNS = 'vfio_ap_mdev_unset_kvm@';
 // The names the fine-grained windows of apconc4 add (issues 11 and 12): the PQAP intercept against
 // vfio_ap_mdev_probe_queue (pqap-probe-queue), against VFIO_DEVICE_RESET and the reset work as a thread
 // (pqap-reset-work), against the close with its reset split at flush_work (pqap-close-work), and on a
-// host without AIV (pqap-no-aiv), with their planted races; composed like pqapCloseAudit.
+// host without AIV (pqap-no-aiv), with their planted races; composed like pqapCloseAudit. Issue 12 (resetwork): the
+// same reset with every answer of the AP as the steps' answers (pqap-reset-work-answers, pqap-close-work-answers).
 export const pqapWindowsAudit: KernelAudit = {
-  machine: 'system (pqap-probe-queue, pqap-reset-work, pqap-close-work, pqap-no-aiv threads)',
+  machine: 'system (pqap-probe-queue, pqap-reset-work, pqap-close-work, pqap-no-aiv, pqap-reset-work-answers, pqap-close-work-answers threads)',
   pinned: PINNED_AUDIT,
   files: [FILE.priv, FILE.apOps],
   modelledFields: [F.savedIsc, F.savedIova, F.qtable, F.apIrq],
@@ -238,7 +239,7 @@ export const pqapWindowsAudit: KernelAudit = {
     }),
     entry(K.vfio_ap_mdev_ioctl, {
       reset: modelledAs(
-        'pqap-reset-work: VFIO_DEVICE_RESET under mdevs_lock: the ZAPQ of queue 0 (NORMAL: reset_status stored, the work queued; the reset complete before the work\'s TAPQ, so the AP\'s interruptions are off) and flush_work as steps; returns 0 (the -EIO of a non-zero final status stays a gap). Planted: flush_work after the unlock',
+        'pqap-reset-work: VFIO_DEVICE_RESET under mdevs_lock: the ZAPQ of queue 0 (NORMAL: reset_status stored, the work queued; the reset complete before the work\'s TAPQ, so the AP\'s interruptions are off) and flush_work as steps; returns 0. pqap-reset-work-answers: ZAPQ with every answer, flush_work keeps ret (-EIO for a non-zero stored reset_status), the unlock returns it (MdevContext.resetRc; DeviceResetReportedDoneIsDone, DeviceResetReturnsDocumentedCode). Planted: flush_work after the unlock',
         `${IOC}mutex_lock(matrix_dev->mdevs_lock)`, `${IOC}vfio_ap_mdev_reset_queue`, `${IOC}flush_work(&q->reset_work)`, `${IOC}mutex_unlock(matrix_dev->mdevs_lock)`,
       ),
       info: byOthers,
@@ -246,25 +247,34 @@ export const pqapWindowsAudit: KernelAudit = {
     }),
     entry(K.vfio_ap_mdev_reset_queue, {
       noQ: byOthers,
-      queued: modelledAs('pqap-reset-work, pqap-close-work: ZAPQ NORMAL, reset_status stored, queue_work (QueueContext.work zapped); the reset completes before the work\'s first TAPQ (msleep first)', `${IOC}vfio_ap_mdev_reset_queue`, `${UNS}vfio_ap_mdev_reset_queue`),
-      gone: byOthers,
-      invalid: byOthers,
+      queued: modelledAs('pqap-reset-work, pqap-close-work: ZAPQ NORMAL, reset_status stored, queue_work (QueueContext.work zapped); the reset completes before the work\'s first TAPQ (msleep first). The *-answers configurations: the step\'s answer NORMAL or IN_PROGRESS (RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS) queues the work (zapped / in-progress, reset_status stored in the reset one), the AP keeping its interruptions until the work\'s TAPQ sees the reset done', `${IOC}vfio_ap_mdev_reset_queue`, `${UNS}vfio_ap_mdev_reset_queue`),
+      gone: modelledAs('pqap-reset-work-answers, pqap-close-work-answers: the answer DECONFIGURED (for CHECKSTOPPED too): vfio_ap_mdev_reset_queue frees at once, nothing queued; the AP presents nothing', `${IOC}vfio_ap_mdev_reset_queue`, `${UNS}vfio_ap_mdev_reset_queue`),
+      invalid: modelledAs('pqap-reset-work-answers, pqap-close-work-answers: the answer INVALID (any other code): the WARN, reset_status stored, nothing queued or freed; the close goes on to kvm_put_kvm (NoAqicResourcesAfterUnsetKvm, ApInterruptsIntoSavedGisc: upstream\'s expected finding, as reset-warn\'s)', `${IOC}vfio_ap_mdev_reset_queue`, `${UNS}vfio_ap_mdev_reset_queue`),
     }),
     entry(K.apq_reset_check, {
-      busy: byOthers,
-      rezap: byOthers,
+      busy: modelledAs(
+        'pqap-reset-work-answers, pqap-close-work-answers: the TAPQ step\'s answer BUSY (RESET_IN_PROGRESS, BUSY: -EBUSY) goes back to the TAPQ step, without a budget (the C has none since dd174833e44e); the pr_notice is not state. Planted: -EBUSY taken for done (the free)',
+        `${WRK}msleep; ap_tapq`,
+      ),
+      rezap: modelledAs(
+        'pqap-reset-work-answers, pqap-close-work-answers: TAPQ DONE with the stored status in progress (QueueContext.work in-progress), or ASSOC (-EAGAIN): the ZAPQ-again step, with every ZAPQ answer (stored, the work zapped / in-progress; DECONFIGURED: the AP presents nothing), then TAPQ again. The reset_status test is part of the TAPQ step: only the queuer writes it, and it holds mdevs_lock in flush_work',
+        `${WRK}msleep; ap_tapq`, `${WRK}ap_zapq; memcpy(&q->reset_status)`,
+      ),
       done: modelledAs(
-        'pqap-reset-work, pqap-close-work: the work as a thread taking no lock: msleep and TAPQ (NORMAL) one step, waiting until queued; the saved_isc test with vfio_ap_free_aqic_resources (through q->matrix_mdev->kvm: the WARN path once the close cleared it) and the return one step',
+        'pqap-reset-work, pqap-close-work: the work as a thread taking no lock: msleep and TAPQ (NORMAL) one step, waiting until queued; the saved_isc test with vfio_ap_free_aqic_resources (through q->matrix_mdev->kvm: the WARN path once the close cleared it) and the return one step. The *-answers configurations: TAPQ DONE (NORMAL, DECONFIGURED, CHECKSTOPPED) turns the AP\'s interruptions off (the reset completed), then the same free',
         `${WRK}msleep; ap_tapq`, `${WRK}vfio_ap_free_aqic_resources`,
       ),
-      eio: byOthers,
+      eio: modelledAs(
+        'pqap-reset-work-answers, pqap-close-work-answers: the TAPQ answer INVALID: the work returns (QueueContext.work idle), reset_status as the ZAPQ left it, nothing freed: VFIO_DEVICE_RESET then returns 0 (DeviceResetReportedDoneIsDone, upstream\'s expected finding, as device-reset-warn\'s), the close puts the KVM reference with the resources held',
+        `${WRK}msleep; ap_tapq`,
+      ),
     }),
     entry(K.vfio_ap_mdev_reset_queues, {
       zap: modelledAs(
         'pqap-reset-work, pqap-close-work: of queue 0, the ZAPQ and flush_work as steps (flush_work waits until the work thread returned and the work is no longer queued); the close\'s put after it. Planted: kvm_put_kvm before flush_work',
         `${IOC}flush_work(&q->reset_work)`, `${UNS}flush_work(&q->reset_work)`,
       ),
-      eio: byOthers,
+      eio: modelledAs('pqap-reset-work-answers: flush_work\'s step keeps ret = -EIO for a non-zero stored reset_status (QueueContext.resetStatus), VFIO_DEVICE_RESET returns it; the close ignores it', `${IOC}flush_work(&q->reset_work)`, `${IOC}mutex_unlock(matrix_dev->mdevs_lock)`),
     }),
   ],
 };

@@ -55,8 +55,10 @@ import { SpecError } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent, type Effects } from '../lib.ts';
 import { mdevSettle } from './ap_matrix_mdev.machine.ts';
+import { ap_zapq_answered, type TapqAnswer, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
+import { resetReported } from './vfio_ap_queue.invariants.ts';
 import { checkedApSteps, handlePqapPosts, mdevKvmPosts, movedApStep, queueBindPosts, resetWorkPosts } from './vfio_ap_ops.stepghost.ts';
-import { acquire, kfunction, mutex, named, release, rwsem, swapStatements, type KFunction, type Lock, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
+import { acquire, kfunction, mutex, named, release, rwsem, swapStatements, type Branch, type KFunction, type Lock, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -295,7 +297,7 @@ const clearHook = (cite: string): Step<C> => ({
 });
 
 /** QEMU's close of the mdev: vfio_ap_mdev_unset_kvm (upstream) or vfio_ap_mdev_release (v5.3..v5.10), of the VM the mdev is open for. */
-export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm'), work = false): F {
+export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_unset_kvm'), work = false, answers?: ResetAnswers): F {
   if (work && era !== 'upstream') throw new SpecError('the close with its reset work as a thread transcribes v6.17-rc4 (the reset work came in v6.6)');
   if (k.replaced.has('vfio_ap_mdev_unset_kvm')) throw new SpecError('a variant that replaces vfio_ap_mdev_unset_kvm is coarse only: the fine-grained configuration splits it into steps');
   if (era === 'v5.13') {
@@ -356,7 +358,7 @@ export function unset_kvm(vm: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_a
     acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: if (kvm) mutex_lock(&kvm->lock)', sleeps: true }),
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_kvm: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
     // with `work` (pqap-close-work, queue 0 only): vfio_ap_mdev_reset_queues as its ZAPQ (queue_work) and flush_work steps, the reset work a thread
-    ...(work ? [...resetQueueAndFlush(0, 'vfio_ap_mdev_unset_kvm', k), resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)[1]!] : resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)),
+    ...(work ? [...resetQueueAndFlush(0, 'vfio_ap_mdev_unset_kvm', k, answers), resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)[1]!] : resetAndPut(vm, 'vfio_ap_mdev_unset_kvm', k)),
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: if (kvm) mutex_unlock(&kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->guests_lock)' }),
@@ -812,49 +814,99 @@ function zapqCompleted(c: C, q: number): void {
 const WORK = (q: number): Path => ['queues', q, 'work'];
 
 /**
+ * The AP's answers a fine-grained reset is explored with (issue 12: pqap-reset-work-answers, pqap-close-work-answers),
+ * in the coarse machine's vocabulary: ZAPQ's by the branch vfio_ap_mdev_reset_queue takes (ZapqAnswer: NORMAL;
+ * IN_PROGRESS for RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS; DECONFIGURED for it and CHECKSTOPPED; INVALID for
+ * any other code), TAPQ's by apq_status_check's return (TapqAnswer: BUSY -EBUSY, DONE 0, ASSOC -EAGAIN, INVALID -EIO).
+ * Without them the reset answers NORMAL and completes before the work's first TAPQ (pqap-reset-work, pqap-close-work).
+ */
+export interface ResetAnswers {
+  zapq: readonly ZapqAnswer[];
+  tapq: readonly TapqAnswer[];
+}
+
+const EIO = 5;
+/** What vfio_ap_free_aqic_resources reads and writes through q->matrix_mdev->kvm (VM 0's GISA). */
+const FREE_READS: Path[] = [['mdev', 'kvm'], ['vms', 0, 'freed'], ['vms', 0, 'gisa'], ['gib', 'list']];
+const FREE_WRITES: Path[] = [['vms', 0, 'gisa', 'ref'], ['vms', 0, 'gisa', 'mask'], ['vms', 0, 'gisa', 'iam']];
+
+/**
  * vfio_ap_mdev_reset_queues(matrix_mdev) (v6.17-rc4) of the one queue q, the caller holding mdevs_lock:
  * vfio_ap_mdev_reset_queue (ap_zapq answers NORMAL: reset_status stored, queue_work(system_long_wq,
  * &q->reset_work)), then flush_work(&q->reset_work) (waits until the work is neither queued nor running)
- * and `if (q->reset_status.response_code) ret = -EIO` (NORMAL here: 0).
+ * and `if (q->reset_status.response_code) ret = -EIO` (NORMAL here: 0). With `answers` ZAPQ answers
+ * each of answers.zapq (the switch of vfio_ap_mdev_reset_queue; the AP keeps its interruptions until the
+ * work's TAPQ sees the reset done); with `ret` (VFIO_DEVICE_RESET, which returns it; the close drops it) flush_work's
+ * step keeps ret in the thread's locals.
  */
-function resetQueueAndFlush(q: number, fn: string, k: Kernel): Step<C>[] {
+function resetQueueAndFlush(q: number, fn: string, k: Kernel, answers?: ResetAnswers, ret = false): Step<C>[] {
+  // the NORMAL-only step first (mutation/triage.json names its mutants by their order in this function)
+  const zapq: Step<C> = !answers
+    ? {
+        at: 'vfio_ap_mdev_reset_queue',
+        cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: vfio_ap_mdev_reset_queue(q): status = ap_zapq(q->apqn, 0) (NORMAL); memcpy(&q->reset_status, &status); queue_work(system_long_wq, &q->reset_work)`,
+        reads: [['queues', q]],
+        writes: [['queues', q, 'work'], ['queues', q, 'irq'], ['queues', q, 'hwGisa'], ['queues', q, 'hwIsc']],
+        raises: [qSettle(q).type],
+        run: (c, _t, fx) => {
+          k.vfio_ap_mdev_reset_queue(c, q, 'NORMAL'); // the work queued
+          zapqCompleted(c, q);
+          fx.raise(qSettle(q));
+        },
+      }
+    : {
+        at: 'vfio_ap_mdev_reset_queue',
+        cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: vfio_ap_mdev_reset_queue(q): status = ap_zapq(q->apqn, 0); memcpy(&q->reset_status, &status); switch: NORMAL, RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS: queue_work(system_long_wq, &q->reset_work); DECONFIGURED, CHECKSTOPPED: vfio_ap_free_aqic_resources(q); default: WARN "PQAP/ZAPQ for %02x.%04x failed with invalid rc=%u" (nothing queued, nothing freed)`,
+        answers: answers.zapq,
+        reads: [['queues', q], ...FREE_READS],
+        writes: [['queues', q], ...FREE_WRITES],
+        raises: [qSettle(q).type],
+        run: (c, t, fx) => {
+          k.vfio_ap_mdev_reset_queue(c, q, t.answer as ZapqAnswer);
+          fx.raise(qSettle(q)); // DECONFIGURED freed the saved ISC
+        },
+      };
   return [
-    {
-      at: 'vfio_ap_mdev_reset_queue',
-      cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: vfio_ap_mdev_reset_queue(q): status = ap_zapq(q->apqn, 0) (NORMAL); memcpy(&q->reset_status, &status); queue_work(system_long_wq, &q->reset_work)`,
-      reads: [['queues', q]],
-      writes: [['queues', q, 'work'], ['queues', q, 'irq'], ['queues', q, 'hwGisa'], ['queues', q, 'hwIsc']],
-      raises: [qSettle(q).type],
-      run: (c, _t, fx) => {
-        k.vfio_ap_mdev_reset_queue(c, q, 'NORMAL'); // the work queued
-        zapqCompleted(c, q);
-        fx.raise(qSettle(q));
-      },
-    },
+    zapq,
     {
       at: 'flush_work(&q->reset_work)',
-      cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) (waits for apq_reset_check to return); if (q->reset_status.response_code) ret = -EIO (NORMAL: 0)`,
+      cite: `vfio_ap_ops.c ${fn} -> vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) (waits for apq_reset_check to return); if (q->reset_status.response_code) ret = -EIO${answers ? '' : ' (NORMAL: 0)'}`,
       sleeps: true,
-      reads: [WORK(q)],
+      reads: ret ? [WORK(q), RESET_STATUS(q)] : [WORK(q)],
       when: (c) => c.queues[q]!.work === 'idle',
       waitsFor: ['work'],
+      ...(ret ? { run: (c: C, t: ThreadView) => void (t.local.ret = c.queues[q]!.resetStatus !== 'NORMAL' ? -EIO : 0) } : {}),
     },
   ];
 }
+
+const RESET_STATUS = (q: number): Path => ['queues', q, 'resetStatus'];
 
 /**
  * QEMU's VFIO_DEVICE_RESET on the mdev fd (QEMU's vfio_ap_reset at a guest reset): vfio_ap_mdev_ioctl
  * takes mdevs_lock for every command; VFIO_DEVICE_RESET calls vfio_ap_mdev_reset_queues and returns its
  * result (0: every stored reset_status NORMAL). The KVM reference and the hook stay (the device stays open).
  */
-export function device_reset(q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_ioctl')): F {
+export function device_reset(q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio_ap_mdev_ioctl'), answers?: ResetAnswers): F {
   if (era !== 'upstream') throw new SpecError('the fine-grained VFIO_DEVICE_RESET transcribes v6.17-rc4\'s reset work (apq_reset_check on system_long_wq); before v6.6 the reset polled in place (vfio_ap_mdev_reset_queue with its retry loop): coarse only');
   return checkedApSteps(kfunction('vfio_ap_mdev_ioctl', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_ioctl (VFIO_DEVICE_RESET)', [
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_lock(&matrix_dev->mdevs_lock); case VFIO_DEVICE_RESET: ret = vfio_ap_mdev_reset_queues(matrix_mdev)', sleeps: true }),
-    ...resetQueueAndFlush(q, 'vfio_ap_mdev_ioctl', k),
-    release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_unlock(&matrix_dev->mdevs_lock); return ret' }),
+    ...resetQueueAndFlush(q, 'vfio_ap_mdev_ioctl', k, answers, !!answers),
+    release<C>(mdevs_lock, 'write', {
+      cite: 'vfio_ap_ops.c vfio_ap_mdev_ioctl: mutex_unlock(&matrix_dev->mdevs_lock); return ret (vfio_device_fops_unl_ioctl hands it to userspace)',
+      // with answers: the return code is state (mdev.resetRc), and a 0 for a reset not done is recorded (resetReported, harness)
+      ...(answers
+        ? { reads: [['queues']], writes: [['mdev', 'resetRc'], ['queues', q, 'faults']], run: (c: C, t: ThreadView) => resetReported(c, (c.mdev.resetRc = t.local.ret as number)) }
+        : {}),
+    }),
   ]), k, resetWorkPosts, RESET_TABLE);
 }
+
+const TAPQ = 'msleep; ap_tapq';
+const ZAPQ_AGAIN = 'ap_zapq; memcpy(&q->reset_status)';
+const FREE = 'vfio_ap_free_aqic_resources';
+/** The answers of apq_status_check that end the loop's -EBUSY wait and its -EIO return. */
+const tapqIs = (a: TapqAnswer) => named(a === 'INVALID' ? '-EIO' : a === 'BUSY' ? '-EBUSY' : a, (_c: C, t: ThreadView) => t.answer === a);
 
 /**
  * q->reset_work: apq_reset_check on system_long_wq (v6.17-rc4), a thread that takes no lock. It runs once
@@ -862,20 +914,58 @@ export function device_reset(q: number, k: Kernel, era: PqapEra = eraOf(k, 'vfio
  * reset_status NORMAL (no ZAPQ again); then `if (q->saved_isc != VFIO_AP_ISC_INVALID)
  * vfio_ap_free_aqic_resources(q)` and break: the test and the free are one step (both read q->saved_isc
  * unlocked; the queuer's mdevs_lock, held across flush_work, is what keeps handle_pqap out).
+ * With `answers` the loop as the C has it: TAPQ answers each of answers.tapq (-EIO returns with nothing freed,
+ * -EBUSY sleeps and asks again, without a budget), the stored in-progress status or -EAGAIN issues ZAPQ again
+ * (answers.zapq; the status stored, no switch) and loops; q->reset_status is written only by the queuer, which holds
+ * mdevs_lock in flush_work, so its test is part of the TAPQ step.
  */
-export function reset_work(q: number, k: Kernel): F {
+export function reset_work(q: number, k: Kernel, answers?: ResetAnswers): F {
+  const queued = (c: C) => c.queues[q]!.work !== undefined && c.queues[q]!.work !== 'idle';
+  const tapq: Step<C>[] = answers
+    ? [
+        {
+          at: 'msleep; ap_tapq',
+          cite: 'vfio_ap_ops.c apq_reset_check: while (true) { msleep(AP_RESET_INTERVAL); status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status): NORMAL, DECONFIGURED, CHECKSTOPPED 0 (the reset completed: the AP holds no interruption for q); RESET_IN_PROGRESS, BUSY -EBUSY (pr_notice_ratelimited, loop: no time limit since dd174833e44e); ASSOC_SECRET_NOT_UNIQUE, ASSOC_FAILED -EAGAIN; default WARN "failed to verify reset", -EIO: return (q->reset_status as the ZAPQ left it); else if (q->reset_status.response_code is RESET_IN_PROGRESS, BUSY or STATE_CHANGE_IN_PROGRESS || ret == -EAGAIN) ZAPQ again',
+          answers: answers.tapq,
+          reads: [WORK(q)],
+          writes: [WORK(q), ['queues', q, 'irq'], ['queues', q, 'hwGisa'], ['queues', q, 'hwIsc']],
+          when: queued,
+          run: (c, t) => {
+            if (t.answer === 'DONE') zapqCompleted(c, q);
+            if (t.answer === 'INVALID') c.queues[q]!.work = 'idle'; // the work returns: flush_work may return
+          },
+          next: [
+            { if: tapqIs('INVALID'), goto: 'return' },
+            { if: tapqIs('BUSY'), goto: TAPQ },
+            { if: named('reset_status in progress || -EAGAIN', (c: C, t: ThreadView) => t.answer === 'ASSOC' || c.queues[q]!.work === 'in-progress'), goto: ZAPQ_AGAIN },
+            { goto: FREE },
+          ],
+        },
+        {
+          at: 'ap_zapq; memcpy(&q->reset_status)',
+          cite: 'vfio_ap_ops.c apq_reset_check: status = ap_zapq(q->apqn, 0); memcpy(&q->reset_status, &status, sizeof(status)); continue (no switch on this answer: the next TAPQ tells)',
+          answers: answers.zapq,
+          reads: [['queues', q]],
+          writes: [WORK(q), RESET_STATUS(q), ['queues', q, 'irq'], ['queues', q, 'hwGisa'], ['queues', q, 'hwIsc']],
+          run: (c, t) => ap_zapq_answered(c.queues[q]!, t.answer as ZapqAnswer),
+          next: TAPQ,
+        },
+      ]
+    : [
+        {
+          at: 'msleep; ap_tapq',
+          cite: 'vfio_ap_ops.c apq_reset_check: memcpy(&status, &q->reset_status); while (true) { msleep(AP_RESET_INTERVAL); status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status) (NORMAL: 0); q->reset_status not in progress: no ZAPQ again',
+          reads: [WORK(q)],
+          when: queued,
+        },
+      ];
   return checkedApSteps(kfunction('apq_reset_check', 'drivers/s390/crypto/vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq)', [
-    {
-      at: 'msleep; ap_tapq',
-      cite: 'vfio_ap_ops.c apq_reset_check: memcpy(&status, &q->reset_status); while (true) { msleep(AP_RESET_INTERVAL); status = ap_tapq(q->apqn, NULL); ret = apq_status_check(q->apqn, &status) (NORMAL: 0); q->reset_status not in progress: no ZAPQ again',
-      reads: [WORK(q)],
-      when: (c) => c.queues[q]!.work !== undefined && c.queues[q]!.work !== 'idle',
-    },
+    ...tapq,
     {
       at: 'vfio_ap_free_aqic_resources',
       cite: 'vfio_ap_ops.c apq_reset_check: if (q->saved_isc != VFIO_AP_ISC_INVALID) vfio_ap_free_aqic_resources(q) (kvm_s390_gisc_unregister through q->matrix_mdev->kvm, vfio_unpin_pages); break (the work returns: flush_work may return)',
-      reads: [['queues', q], ['mdev', 'kvm'], ['vms', 0, 'freed'], ['vms', 0, 'gisa'], ['gib', 'list']],
-      writes: [['queues', q], ['vms', 0, 'gisa', 'ref'], ['vms', 0, 'gisa', 'mask'], ['vms', 0, 'gisa', 'iam']],
+      reads: [['queues', q], ...FREE_READS],
+      writes: [['queues', q], ...FREE_WRITES],
       raises: [qSettle(q).type],
       run: (c, _t, fx) => {
         if (c.queues[q]!.isc !== ISC_INVALID) k.vfio_ap_free_aqic_resources(c, q);
@@ -887,12 +977,12 @@ export function reset_work(q: number, k: Kernel): F {
 }
 
 /** The three threads of `pqap-reset-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's VFIO_DEVICE_RESET, the reset work of queue 0. */
-export function pqapResetWorkThreads(k: Kernel): ThreadDef<C>[] {
+export function pqapResetWorkThreads(k: Kernel, answers?: ResetAnswers): ThreadDef<C>[] {
   const era = eraOf(k, 'apq_reset_check');
   return [
     { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
-    { name: 'qemu', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [device_reset(0, k, era)] },
-    { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [device_reset(0, k, era, answers)] },
+    { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k, answers)] },
   ];
 }
 
@@ -909,12 +999,12 @@ export function flushAfterUnlock(f: F): F {
 }
 
 /** The three threads of `pqap-close-work`: the guest's PQAP(AQIC) on VM 0 for queue 0, QEMU's close with the reset of queue 0 split (ZAPQ, flush_work), the reset work of queue 0. */
-export function pqapCloseWorkThreads(k: Kernel): ThreadDef<C>[] {
+export function pqapCloseWorkThreads(k: Kernel, answers?: ResetAnswers): ThreadDef<C>[] {
   const era = eraOf(k, 'apq_reset_check');
   return [
     { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, era)] },
-    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era, true)] },
-    { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k)] },
+    { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [unset_kvm(0, k, era, true, answers)] },
+    { name: 'work', actor: 'kernel', ix: { q: 0 }, fns: [reset_work(0, k, answers)] },
   ];
 }
 
@@ -925,4 +1015,19 @@ export function pqapCloseWorkThreads(k: Kernel): ThreadDef<C>[] {
  */
 export function putBeforeFlush(f: F): F {
   return swapStatements(f, 'flush_work(&q->reset_work)', 'kvm_put_kvm(kvm)');
+}
+
+/**
+ * Planted (pqap-reset-work-answers): apq_reset_check taking TAPQ's -EBUSY (RESET_IN_PROGRESS, BUSY) for a completed
+ * reset: it frees the AQIC resources (GISC unregistered, NIB unpinned) and returns while the AP, still resetting, may
+ * interrupt through them, and VFIO_DEVICE_RESET reports the reset done.
+ */
+export function freeOnBusy(f: F): F {
+  const i = f.steps.findIndex((s) => s.at === TAPQ && s.answers?.includes('BUSY'));
+  if (i < 0) throw new Error('freeOnBusy: apq_reset_check has no TAPQ step with the AP\'s answers');
+  const st = f.steps[i]!;
+  const next = (st.next as readonly Branch<C>[]).map((b) => (b.goto === TAPQ ? { ...b, goto: FREE } : b));
+  const steps = [...f.steps];
+  steps[i] = movedApStep({ ...st, cite: 'planted: apq_reset_check: if (ret == -EBUSY) treated as 0 (no msleep and TAPQ again)', next });
+  return { ...f, steps };
 }

@@ -109,8 +109,8 @@ export function aqicAsRequested(q: QueueContext, aqic: PqapAqic): boolean {
   return aqic.ir === 1 ? q.irq && q.hwIsc === aqic.isc : !q.irq;
 }
 
-/** A ZAPQ answered: where the work stands (q->reset_status stored), what the AP holds. */
-function ap_zapq_answered(q: QueueContext, zapq: ZapqAnswer): void {
+/** A ZAPQ answered: where the work stands (q->reset_status stored), what the AP holds (also the fine-grained reset work's ZAPQ again). */
+export function ap_zapq_answered(q: QueueContext, zapq: ZapqAnswer): void {
   if (zapq === 'DECONFIGURED') ap_interruptions_off(q); // a deconfigured or checkstopped AP presents nothing
   q.work = zapq === 'IN_PROGRESS' ? 'in-progress' : 'zapped';
   reset_status_stored(q, zapq);

@@ -198,3 +198,99 @@ describe('pqap-no-aiv: the PQAP intercept of a VM without ECA_AIV (issue 12)', (
     expect(ctx(last).vms[0].gisa.ref[3]).toBe(0);
   });
 });
+
+// Issue 12 (resetwork): the same reset with every answer of the AP as the steps' answers (machines/kthread.ts
+// Step.answers): ZAPQ of vfio_ap_mdev_reset_queue and of the work's loop, the work's TAPQ. The expected values
+// are read from vfio_ap_ops.c (v6.17-rc4) apq_reset_check, apq_status_check, vfio_ap_mdev_reset_queue(s) and
+// vfio_ap_mdev_ioctl, as the comments say; the state counts are the checker's (recorded, not derived).
+const RA = 'pqap-reset-work-answers';
+const TAPQ = (a: string) => `work apq_reset_check@msleep; ap_tapq {${a}}`;
+const REZAP = (a: string) => `work apq_reset_check@ap_zapq; memcpy(&q->reset_status) {${a}}`;
+const FREE = 'work apq_reset_check@vfio_ap_free_aqic_resources';
+const ZAPQ = (a: string) => `${IOCTL}vfio_ap_mdev_reset_queue {${a}}`;
+const PQAP_ENABLED = [...PQAP_TO_LOCK, ...ENABLE, PQAP_RETURN[0]!];
+const FLUSH_RETURN = [IOCTL + 'flush_work(&q->reset_work)', IOCTL + 'mutex_unlock(matrix_dev->mdevs_lock)'];
+
+describe('pqap-reset-work-answers: VFIO_DEVICE_RESET and the reset work with every answer of the AP (issue 12)', () => {
+  it('upstream: 229 states in full, 103 reduced; only DeviceResetReportedDoneIsDone: ZAPQ NORMAL, TAPQ -EIO, the ioctl returns 0 with everything held (12 steps)', () => {
+    const up = counts('upstream', RA);
+    expect([up.full.states.length, up.red.states.length]).toEqual([229, 103]);
+    const { m } = up;
+    const t = traces(m, up.full);
+    // apq_reset_check: "if (ret == -EIO) return;" leaves q->reset_status as ZAPQ stored it (0), so
+    // vfio_ap_mdev_reset_queues' "if (q->reset_status.response_code) ret = -EIO" does not fire
+    const undone = [...PQAP_ENABLED, IOCTL + 'mutex_lock(matrix_dev->mdevs_lock)', ZAPQ('NORMAL'), TAPQ('INVALID'), ...FLUSH_RETURN];
+    expect(t).toEqual({ DeviceResetReportedDoneIsDone: undone });
+    const { last } = replay(m, events(m, undone));
+    expect(ctx(last).mdev.resetRc).toBe(0);
+    expect(ctx(last).queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true, work: 'idle', resetStatus: 'NORMAL' });
+    // every return: -EIO exactly when the stored status is not NORMAL (the ZAPQ's, or the last ZAPQ again's)
+    const returned = (up.full.states as Snap[]).filter((s) => s.value.qemu === 'done');
+    expect(returned.length).toBeGreaterThan(0);
+    for (const s of returned) expect(s.context.mdev.resetRc).toBe(s.context.queues[0].resetStatus === 'NORMAL' ? 0 : -5);
+  });
+
+  it('upstream: the answers\' branches, each as the C takes it', () => {
+    const m = systemSpec.model('upstream', RA);
+    const lock = IOCTL + 'mutex_lock(matrix_dev->mdevs_lock)';
+    // ZAPQ with an invalid code: WARN, nothing queued (flush_work returns at once), -EIO
+    const invalid = replay(m, events(m, [lock, ZAPQ('INVALID'), ...FLUSH_RETURN]));
+    expect(ctx(invalid.last).mdev.resetRc).toBe(-5);
+    expect(ctx(invalid.last).queues[0]).toMatchObject({ work: 'idle', resetStatus: 'INVALID' });
+    // DECONFIGURED: freed at once (after an enable: the NIB unpinned, ISC 3 unregistered), nothing queued; the stored code makes it -EIO
+    const gone = replay(m, events(m, [...PQAP_ENABLED, lock, ZAPQ('DECONFIGURED'), ...FLUSH_RETURN]));
+    expect(ctx(gone.last).queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, work: 'idle' });
+    expect(ctx(gone.last).mdev.resetRc).toBe(-5);
+    // TAPQ busy: msleep and TAPQ again, without a budget; flush_work waits meanwhile
+    const busy = replay(m, events(m, [lock, ZAPQ('NORMAL'), TAPQ('BUSY'), TAPQ('BUSY'), IOCTL + 'flush_work(&q->reset_work)']));
+    expect(busy.steps.at(-1)!.after).toEqual({});
+    expect(busy.last.value).toMatchObject({ work: 'apq_reset_check@msleep; ap_tapq' });
+    // ZAPQ in progress: TAPQ 0, ZAPQ again (NORMAL, stored), TAPQ 0, the free; the ioctl then returns 0
+    const again = [...PQAP_ENABLED, lock, ZAPQ('IN_PROGRESS'), TAPQ('DONE'), REZAP('NORMAL'), TAPQ('DONE'), FREE, ...FLUSH_RETURN];
+    const r = replay(m, events(m, again));
+    expect(ctx(r.last).queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, work: 'idle', resetStatus: 'NORMAL' });
+    expect(ctx(r.last).mdev.resetRc).toBe(0);
+    // TAPQ ASSOC (-EAGAIN) after ZAPQ NORMAL: ZAPQ again even though the stored status is 0
+    const assoc = replay(m, events(m, [lock, ZAPQ('NORMAL'), TAPQ('ASSOC')]));
+    expect(assoc.last.value).toMatchObject({ work: 'apq_reset_check@ap_zapq; memcpy(&q->reset_status)' });
+  });
+
+  it('planted: TAPQ -EBUSY taken for done; the work frees the NIB and the GISC while the AP, still resetting, interrupts (11 steps)', () => {
+    const m = systemSpec.model('planted-reset-work-frees-on-busy', RA);
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'ApThreadStepPostcondition', 'DeviceResetReportedDoneIsDone', 'IrqEnabledImpliesNibPinned']);
+    const early = [...PQAP_ENABLED, IOCTL + 'mutex_lock(matrix_dev->mdevs_lock)', ZAPQ('NORMAL'), TAPQ('BUSY'), FREE];
+    expect(t.IrqEnabledImpliesNibPinned).toEqual(early);
+    expect(t.ApInterruptsIntoSavedGisc).toEqual(early);
+    // the TAPQ step's -EBUSY branch leads to the free: its postcondition (the loop back) fails at once
+    expect(t.ApThreadStepPostcondition).toEqual([IOCTL + 'mutex_lock(matrix_dev->mdevs_lock)', ZAPQ('NORMAL'), TAPQ('BUSY')]);
+    const { last } = replay(m, events(m, early));
+    expect(ctx(last).queues[0]).toMatchObject({ irq: true, hwIsc: 3, isc: ISC_INVALID, nib: false, pins: 0 });
+  });
+});
+
+const WA = 'pqap-close-work-answers';
+const UNSET_TO_LOCKS = UNSET_TO_RESET.slice(0, -1);
+const PQAP_DONE = [...PQAP_TO_LOCK, ...ENABLE, ...PQAP_RETURN];
+
+describe('pqap-close-work-answers: the close and the reset work with every answer of the AP (issue 12)', () => {
+  it('upstream: 117 states in full, 103 reduced; the close puts the KVM reference after a reset that freed nothing (reset-warn\'s finding, 18 and 21 steps)', () => {
+    const up = counts('upstream', WA);
+    expect([up.full.states.length, up.red.states.length]).toEqual([117, 103]);
+    const { m } = up;
+    const t = traces(m, up.full);
+    // vfio_ap_mdev_unset_kvm ignores vfio_ap_mdev_reset_queues' return: after the WARN of vfio_ap_mdev_reset_queue it puts the reference
+    const warned = [...PQAP_DONE, ...UNSET_TO_LOCKS, `${UNSET}vfio_ap_mdev_reset_queue {INVALID}`, UNSET + 'flush_work(&q->reset_work)', UNSET + 'kvm_put_kvm(kvm)'];
+    expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'GiscRefcountMatchesSavedIscs', 'NoAqicResourcesAfterUnsetKvm']);
+    expect(t.NoAqicResourcesAfterUnsetKvm!.slice().sort()).toEqual(warned.slice().sort());
+    expect(t.ApInterruptsIntoSavedGisc!.slice().sort()).toEqual(warned.slice().sort());
+    // ref_count[3] still matches while the AP interrupts into VM 0 (the invariant counts that queue); it stops once the AP is
+    // off with ISC 3 still saved: the work's ZAPQ again answered DECONFIGURED, then TAPQ -EIO
+    const off = [...PQAP_DONE, ...UNSET_TO_LOCKS, `${UNSET}vfio_ap_mdev_reset_queue {NORMAL}`, TAPQ('ASSOC'), REZAP('DECONFIGURED'), TAPQ('INVALID'), UNSET + 'flush_work(&q->reset_work)', UNSET + 'kvm_put_kvm(kvm)'];
+    expect(t.GiscRefcountMatchesSavedIscs).toHaveLength(off.length);
+    const { last } = replay(m, events(m, off));
+    expect(ctx(last).queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: false });
+    expect(ctx(last).vms[0].gisa.ref[3]).toBe(1);
+    expect(ctx(last).mdev).toMatchObject({ kvm: -1, kvmRef: false });
+  });
+});
