@@ -48,24 +48,21 @@ export type CoreAction = (args: Args, params: Ix) => void;
 
 /** A copy of the context that a kernel function may mutate (arrays and records are fresh). */
 export function cloneContext(c: SystemContext): SystemContext {
-  return {
-    params: c.params,
-    airqs: c.airqs,
-    gib: { ...c.gib },
-    vms: c.vms.map(cloneKvm),
-    mdev: { ...c.mdev },
-    queues: c.queues.map((q): QueueContext => ({ ...q })),
-    // fine-grained configurations: locks and thread locals, copied by the kthread steps that change them
-    ...(c.threads ? { threads: c.threads } : {}),
-  };
+  // loops, not map() with a callback, and no spread of a conditional record: this runs on every step of the explorer
+  const vms = c.vms.slice();
+  for (let i = 0; i < vms.length; i++) vms[i] = cloneKvm(vms[i]!);
+  const queues = c.queues.slice();
+  for (let i = 0; i < queues.length; i++) queues[i] = { ...queues[i]! };
+  const out: SystemContext = { params: c.params, airqs: c.airqs, gib: { ...c.gib }, vms, mdev: { ...c.mdev }, queues };
+  // fine-grained configurations: locks and thread locals, copied by the kthread steps that change them
+  if (c.threads) out.threads = c.threads;
+  return out;
 }
 
 function cloneKvm(k: KvmContext): KvmContext {
-  return {
-    ...k,
-    gisa: { ...k.gisa, ref: k.gisa.ref.slice() },
-    vcpus: k.vcpus.map((v) => ({ ...v })),
-  };
+  const vcpus = k.vcpus.slice();
+  for (let i = 0; i < vcpus.length; i++) vcpus[i] = { ...vcpus[i]! };
+  return { ...k, gisa: { ...k.gisa, ref: k.gisa.ref.slice() }, vcpus };
 }
 
 /**
@@ -87,13 +84,19 @@ export function shareUnchanged(orig: SystemContext, copy: SystemContext): System
 }
 
 function shareKvm(orig: KvmContext, copy: KvmContext): KvmContext {
-  const ref = shareList(orig.gisa.ref, copy.gisa.ref, (a, b) => (a === b ? a : b));
-  copy.gisa.ref = ref;
+  copy.gisa.ref = shareNumbers(orig.gisa.ref, copy.gisa.ref);
   const gisa = shareRecord(orig.gisa, copy.gisa);
   const vcpus = shareList(orig.vcpus, copy.vcpus, shareRecord);
   copy.gisa = gisa;
   copy.vcpus = vcpus;
   return shareRecord(orig, copy);
+}
+
+/** `orig` if the array of numbers `copy` has its length and items, else `copy` (shareList for numbers, without a callback). */
+function shareNumbers(orig: number[], copy: number[]): number[] {
+  if (orig.length !== copy.length) return copy;
+  for (let i = 0; i < copy.length; i++) if (orig[i] !== copy[i]) return copy;
+  return orig;
 }
 
 /** `orig` if the shallow copy `copy` still has the same own values under the same keys, else `copy`. */

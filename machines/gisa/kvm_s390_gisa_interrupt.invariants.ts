@@ -428,6 +428,16 @@ interface LedgerKernel {
   design: { gib: string };
 }
 
+/** The events a ledgered step raises, passed on to the step's own effects (a class: tsx wraps a closure made per step in __name). */
+class LedgerRaised {
+  readonly raised: LedgerEvent[] = [];
+  constructor(private readonly fx: { raise(e: never): void }) {}
+  raise(x: never): void {
+    this.raised.push(x as LedgerEvent);
+    this.fx.raise(x);
+  }
+}
+
 /**
  * Runs `fn` (an action's kernel call, returning its return value) and checks the step's
  * postconditions on the VM `ix.vm` (or the event's): FAULT.IRQ_LEDGER, PV_SWITCH_POST, VCPU_STEP_POST.
@@ -445,9 +455,9 @@ export function ghostLedger<C extends SystemContext, E, I extends { vm?: number;
     const vcpu = ix.vcpu ?? ev.vcpu ?? 0;
     if (!raw.vms[vm]) return void fn(c, e, ix, fx);
     const b = snap(raw, vm);
-    const raised: LedgerEvent[] = [];
-    const rec = { raise: (x: never) => { raised.push(x as LedgerEvent); fx.raise(x); } } as F;
-    const rc = fn(c, e, ix, rec);
+    const rec = new LedgerRaised(fx);
+    const rc = fn(c, e, ix, rec as unknown as F);
+    const raised = rec.raised;
     const a = snap(raw, vm);
     let bits = 0;
     if (!irqLedger(op, b, a, ev, vcpu, rc, raised)) bits |= FAULT.IRQ_LEDGER;

@@ -16,6 +16,8 @@ import type { SystemContext } from '../context.ts';
  * idle_mask; gisa_adapter_interruption's taker is in SIE); their kicked_mask bit only by the
  * kicker for idle vcpus and cleared on the way back in (kvm_arch_vcpu_runnable, vcpu_pre_run).
  * Reset: pswIo true, kicked false (the initial values).
+ * (Resetting the kicked_mask bit of every vcpu that is not idle, open VM or not, reduces nothing: 1 x 1 x 1,
+ * 1 x 2 x 1 and 2 x 1 x 1 reach no state with a kicked vcpu outside idle_mask; scale8, issue 19.)
  */
 export const closedVmVcpus: DeadVariables<SystemContext> = {
   note: 'the PSW I/O mask and kicked_mask bit of the vcpus of a VM whose fd is closed (all stopped for good)',

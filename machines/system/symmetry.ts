@@ -13,6 +13,10 @@ import type { Parts } from './system.machine.ts';
  * (and the GIB v2..v5 kick functions) scan idle_mask in vcpu_idx order and stop at the first
  * idle vcpu open for the IPM (a kicked one that has not run yet ends the scan); and the model
  * lets the first vcpu in SIE open for the ISC take a GISA interruption (gisa_adapter_interruption).
+ * Not even up to orbits (the successors of a state and of its swap fall into the same orbits), which
+ * would be enough for a sound quotient: upstream-fixed 1 VM x 2 vcpus x 1 queue reaches vcpu0 idle and
+ * kicked (woken, not run yet) beside vcpu1 idle and not kicked; the kicker wakes nobody there (vcpu0's
+ * bit ends the scan) but wakes the idle vcpu in the swapped state (measured by scale8, issue 19).
  */
 export const VCPU_ORDER_NOTE = 'the lowest vcpu_idx wins where several vcpus qualify: the idle_mask scan of __airqs_kick_single_vcpu, the vcpu in SIE that takes a GISA interruption';
 

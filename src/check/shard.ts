@@ -143,7 +143,7 @@ export class Shard {
           next = this.canon.cfg;
           nextContext = this.canon.context;
         }
-        this.layout.encodeState(next, nextContext, this.vec, parentVec, context);
+        this.layout.encodeState(next, nextContext, this.vec, parentVec, context, cfg);
         const owner = this.owner();
         if (owner === shard) this.insert(next, nextContext, gid, e);
         else {

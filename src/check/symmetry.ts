@@ -158,20 +158,22 @@ export class Canonicaliser {
       if (j - i > 1) runs.push([i, j]);
       i = j;
     }
-    const candidate = (o: number[]): [Uint8Array, unknown] => {
-      let [c, x] = isIdentity(o) ? [cfg, context] : this.permuteGroup(g, o, cfg, context);
-      for (const d of this.after) [c, x] = this.sortGroup(d, c, x);
-      return [c, x];
-    };
-    if (!runs.length) return candidate(order);
+    if (!runs.length) return this.candidate(g, order, cfg, context);
     let best: [Uint8Array, unknown] | undefined;
     let tried = 0;
     for (const o of orders(order, runs)) {
       if (++tried > MAX_TIED_ORDERS) throw new SymmetryError(`symmetry group '${g.def.name}': more than ${MAX_TIED_ORDERS} orders of equal members to try`);
-      const c = candidate(o);
+      const c = this.candidate(g, o, cfg, context);
       if (!best || compareStates(c[0], c[1], best[0], best[1]) < 0) best = c;
     }
     return best!;
+  }
+
+  /** The outer group in order `o`, then the dependent groups sorted (a method, not a closure per state: tsx wraps every closure it creates in __name). */
+  private candidate(g: Group, o: readonly number[], cfg: Uint8Array, context: unknown): [Uint8Array, unknown] {
+    let [c, x] = isIdentity(o) ? [cfg, context] : this.permuteGroup(g, o, cfg, context);
+    for (const d of this.after) [c, x] = this.sortGroup(d, c, x);
+    return [c, x];
   }
 
   /** The state whose member at position i is the member at position order[i] of the given one; refs renamed. */
@@ -249,7 +251,10 @@ export class Canonicaliser {
   }
 }
 
-const isIdentity = (order: readonly number[]) => order.every((x, i) => x === i);
+function isIdentity(order: readonly number[]): boolean {
+  for (let i = 0; i < order.length; i++) if (order[i] !== i) return false;
+  return true;
+}
 
 /** Every order obtained from `order` by permuting the positions inside each run [from, to). */
 function* orders(order: number[], runs: [number, number][], k = 0): Generator<number[]> {

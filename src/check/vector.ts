@@ -402,12 +402,23 @@ export class Layout {
   /**
    * Writes the vector of (cfg, context) into `out`. `prev`: the vector of a state whose
    * context objects are `prevContext` (the parent), so a part whose value is the same object
-   * (or the same object as another part of the parent with the same table) reuses its id.
+   * (or the same object as another part of the parent with the same table) reuses its id;
+   * `prevCfg`: the parent's encoding, so a region whose slots it left alone reuses its id too.
    */
-  encodeState(cfg: Uint8Array, context: unknown, out: Uint8Array, prev?: Uint8Array, prevContext?: unknown): void {
+  encodeState(cfg: Uint8Array, context: unknown, out: Uint8Array, prev?: Uint8Array, prevContext?: unknown, prevCfg?: Uint8Array): void {
     const s = this.scratch;
     for (const p of this.cfgParts) {
       const w = p.end - p.start;
+      if (prev && prevCfg) {
+        let i = 0;
+        while (i < w && cfg[p.start + i] === prevCfg[p.start + i]) i++;
+        if (i === w) {
+          out[p.at] = prev[p.at]!;
+          out[p.at + 1] = prev[p.at + 1]!;
+          out[p.at + 2] = prev[p.at + 2]!;
+          continue;
+        }
+      }
       for (let i = 0; i < w; i++) s[i] = cfg[p.start + i]!;
       writeId(out, p.at, p.table.intern(s, 0, hashRow(s, 0, w)));
     }
