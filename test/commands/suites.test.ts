@@ -29,8 +29,12 @@ describe('the two test suites', () => {
     expect(a.tags).toEqual(f.tags);
     expect((all.test as { isolate?: boolean }).isolate).toBe(false);
     expect(scripts['test:all']).toBe('tsc --noEmit && vitest run --config vitest.all.config.ts');
+    // .ci/run runs test:all's two commands, the type check beside the tests, and fails if either fails
     const ci = readFileSync('.ci/run', 'utf8').split('\n');
-    expect(ci).toContain('npm run test:all');
+    expect(ci).toContain('nice -n 10 npx tsc --noEmit & typecheck=$!');
+    expect(ci).toContain('npx vitest run --config vitest.all.config.ts || status=$?');
+    expect(ci).toContain('wait "$typecheck" || status=$?');
+    expect(ci).toContain('exit "$status"');
   });
 });
 
