@@ -91,14 +91,8 @@ describe('collapse-compressed explorer, one thread', { tags: ['slow'] }, () => {
     expect(prefixes).toBeGreaterThan(50);
   }, 120_000);
 
-  it('with symmetry reduction (VMs and queues): the same orbits as exploreCompiled', () => {
-    const m = spec('system').model('upstream-fixed', undefined, { params: { vms: 2, vcpus: 0, queues: 2 } });
-    const a = explore(m, { symmetry: true, keepEdges: false });
-    const b = exploreScaled(m, { symmetry: true, keepEdges: false });
-    expect(b.states.length).toBe(a.states.length);
-    expect(b.keys).toEqual(a.keys);
-    expect([...b.violations]).toEqual([...a.violations]);
-  });
+  // with symmetry reduction (VMs and queues), the same orbits as exploreCompiled: test/check/symmetry-vms.test.ts, on the
+  // reduced exploration its orbit count makes of the same configuration (explored once there, not once in each file)
 
   it('stops at the state limit as exploreCompiled does', () => {
     const m = spec('system').model('upstream', 'two-queues');

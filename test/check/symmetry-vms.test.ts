@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { checkModel, type CheckResult } from '../../src/check/check.ts';
 import { compile } from '../../src/check/compile.ts';
-import { explore, exploreCompiled } from '../../src/check/explore.ts';
+import { explore, exploreCompiled, type Exploration } from '../../src/check/explore.ts';
+import { exploreScaled } from '../../src/check/scaled.ts';
 import { Canonicaliser, compareStates } from '../../src/check/symmetry.ts';
 import { verifySymmetry } from '../../src/check/symmetry-verify.ts';
 import type { Model } from '../../src/spec.ts';
@@ -85,9 +86,19 @@ describe('VM symmetry: the group', () => {
   }, 300_000);
 });
 
+/** The fixed design with two VMs and two queues, symmetry-reduced: explored once for the file (the orbit count and the collapse-compressed explorer's differential read it). */
+let twoByTwo: { m: Model; reduced: Exploration } | undefined;
+function reducedTwoByTwo(): { m: Model; reduced: Exploration } {
+  if (!twoByTwo) {
+    const m = model('system', 'upstream-fixed', { vms: 2, vcpus: 0, queues: 2 });
+    twoByTwo = { m, reduced: explore(m, { symmetry: true, keepEdges: false }) };
+  }
+  return twoByTwo;
+}
+
 describe('VM symmetry: the reduction', { tags: ['slow'] }, () => { // tens of seconds: npm run test:slow (and CI)
   it('keeps exactly one state per orbit under the exact groups (VMs, queues), orbits counted by applying every group element', () => {
-    const m = model('system', 'upstream-fixed', { vms: 2, vcpus: 0, queues: 2 });
+    const { m, reduced } = reducedTwoByTwo();
     const compiled = compile(m.machine);
     const full = exploreCompiled(m, compiled, { keepEdges: false });
     const canon = new Canonicaliser(compiled, m.symmetry!.groups);
@@ -102,9 +113,17 @@ describe('VM symmetry: the reduction', { tags: ['slow'] }, () => { // tens of se
       }
       orbits.add(JSON.stringify([[...best![0]], best![1]]));
     }
-    const reduced = explore(m, { symmetry: true, keepEdges: false });
     expect(reduced.states.length).toBe(orbits.size);
     expect(orbits.size).toBeLessThan(full.states.length / 3);
+  }, 120_000);
+
+  // the collapse-compressed explorer (test/check/scaled.test.ts compares it without symmetry) on the same reduced exploration
+  it('the collapse-compressed explorer keeps the same orbits as exploreCompiled, in the same order, with the same first violations', () => {
+    const { m, reduced } = reducedTwoByTwo();
+    const b = exploreScaled(m, { symmetry: true, keepEdges: false });
+    expect(b.states.length).toBe(reduced.states.length);
+    expect(b.keys).toEqual(reduced.keys);
+    expect([...b.violations]).toEqual([...reduced.violations]);
   }, 120_000);
 
   it('gives every state of an orbit the same canonical form, vcpu groups inside the VMs included', () => {

@@ -86,15 +86,10 @@ describe('kvm_memory_slot: registry and catalogue', () => {
   });
 });
 
-describe('kvm_memory_slot: every variant in every configuration violates exactly its expected set', () => {
-  for (const v of spec.variants)
-    for (const c of spec.configurations.filter((c) => v.configurations!.includes(c.id)))
-      it(`${v.id} / ${c.id}`, () => {
-        const { m, x } = explored_(v.id, c.id);
-        expect(x.limitReached).toBe(false);
-        expect([...x.violations.keys()].sort()).toEqual([...m.expectedViolations].sort());
-      });
-});
+// Every variant in every configuration it states violates exactly its expected set: asserted by
+// test/machines/seed-areas.test.ts ("every variant in every configuration it states"), whose checks of
+// `check --configuration all` are these 95 pairs with the same expectations (compared by hand: the pairs,
+// their expectedViolations, no liveness property) on the same default exploration; not explored again here.
 
 describe('kvm_memory_slot: counterexamples and witnesses, traced by hand through the kernel code', () => {
   it('clear-without-reprotect loses the write made after the copy of a cleared, still writable page', () => {

@@ -190,7 +190,7 @@ function baselineExploration(config: string): Exploration {
   return x;
 }
 
-// the variants' explorations, shared by the exact-result loop and the traces read by hand below
+// the variants' explorations, shared by the traces read by hand below
 const variantRuns = new Map<string, Exploration>();
 function variantExploration(variant: string, config: string): Exploration {
   if (variant === 'baseline') return baselineExploration(config);
@@ -199,32 +199,27 @@ function variantExploration(variant: string, config: string): Exploration {
   return x;
 }
 
-function checkExpected(m: Model, x: Exploration): void {
-  expect(x.limitReached).toBe(false);
-  const found = [...x.violations.keys()].sort();
-  if (found.join() !== [...m.expectedViolations].sort().join()) {
-    const traces = [...x.violations].map(([n, i]) => `${n}:\n${formatTrace(traceTo(m, x, i))}`).join('\n');
-    throw new Error(`found ${found.join(', ') || 'none'}, expected ${m.expectedViolations.join(', ') || 'none'}\n${traces}`);
-  }
-  expect(found).toEqual([...m.expectedViolations].sort());
-}
+// Every variant in every configuration it states violates exactly its expected properties: asserted by
+// test/machines/seed-areas.test.ts, whose checks of `check --configuration all` are these 345 pairs with the same
+// expectations (compared by hand: the pairs, their expectedViolations, no liveness property) on the same default
+// exploration; not explored again here. What only this file asserts stays: where no event of a configuration
+// reaches what a variant replaces, the variant's machine is the baseline's there, so its expectation is the baseline's.
 describe('kvm_s390_float_interrupt: variants violate exactly their expected properties', () => {
-  for (const v of FLIC_VARIANTS) {
-    // a variant checked in its home configuration only has no expectation elsewhere
-    for (const c of CONFIGURATIONS.filter((c) => v.configurations!.includes(c.id))) {
-      it(`${v.id} in ${c.id}`, () => {
+  it('where no event of a configuration reaches what a variant replaces, the variant expects what the baseline expects there', () => {
+    let unreached = 0;
+    for (const v of FLIC_VARIANTS) {
+      if (v.id === 'baseline') continue;
+      const replaced = [...Object.keys(v.options.kernel ?? {}), ...('aisMigrationCap' in v.options ? ['aisMigrationCap'] : [])];
+      const reaching = replaced.flatMap((r) => REACHES[r] ?? ['?']);
+      for (const c of CONFIGURATIONS.filter((c) => v.configurations!.includes(c.id))) {
         const m = flicSpec.model(v.id, c.id);
-        if (v.id === 'baseline') return checkExpected(m, baselineExploration(c.id));
-        const replaced = [...Object.keys(v.options.kernel ?? {}), ...('aisMigrationCap' in v.options ? ['aisMigrationCap'] : [])];
-        const reaching = replaced.flatMap((r) => REACHES[r] ?? ['?']);
-        if (!m.events.some((e) => reaching.includes(e.type))) {
-          expect([...m.expectedViolations].sort()).toEqual([...flicSpec.model('baseline', c.id).expectedViolations].sort());
-          return;
-        }
-        checkExpected(m, variantExploration(v.id, c.id));
-      });
+        if (m.events.some((e) => reaching.includes(e.type))) continue;
+        unreached++;
+        expect([...m.expectedViolations].sort(), `${v.id} in ${c.id}`).toEqual([...flicSpec.model('baseline', c.id).expectedViolations].sort());
+      }
     }
-  }
+    expect(unreached).toBeGreaterThan(0);
+  });
 });
 
 describe('kvm_s390_float_interrupt: shortest counterexamples, read by hand', () => {

@@ -63,8 +63,10 @@ describe('paths --format json, replayed through the transcriptions', { tags: ['s
 describe('the replay can fail', () => {
   it('a planted bug (KVM_CLEAR_DIRTY_LOG without the re-protect) disagrees with the transcription at a KVM_CLEAR_DIRTY_LOG', async () => {
     const doc = await paths('--machine', 'kvm_memory_slot', '--variant', 'clear-without-reprotect');
-    // the transcription of the kernel code re-protects; the file predicts the page stays writable
-    const v = verifyPathFile(doc, harnessFor(findSpec('kvm_memory_slot')!.model('baseline'))!);
+    // the transcription of the kernel code re-protects; the file predicts the page stays writable.
+    // The file's first 100 of its 15,850 paths: the first mismatch is the file's first (on path 1, found by
+    // replaying the whole file), and the rest of the replay (about 6 s of CPU) changes neither assertion
+    const v = verifyPathFile({ ...doc, paths: doc.paths.slice(0, 100) }, harnessFor(findSpec('kvm_memory_slot')!.model('baseline'))!);
     expect(v.mismatches.length).toBeGreaterThan(0);
     expect(v.mismatches[0]!.event?.type).toBe('KVM_CLEAR_DIRTY_LOG');
   });

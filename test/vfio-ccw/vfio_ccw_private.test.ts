@@ -247,8 +247,7 @@ describe('reset-race: VFIO_DEVICE_RESET as a thread of steps (machines/kthread.t
   ] as const)('%s: exactly these violations in reset-race, the locking rules kept', (id, expected) => {
     const m = vfioCcwPrivate.model(id, 'reset-race');
     expect([...m.expectedViolations].sort()).toEqual([...expected].sort());
-    const x = explore(m);
-    expect([...x.violations.keys()].sort()).toEqual([...expected].sort());
+    // that the exploration finds exactly its expectation: test/machines/seed-areas.test.ts (its check of this variant in reset-race)
   });
 
   it('a kernel without VFIO_DEVICE_RESET has no reset-race, and the planted reset bug no coarse configuration: one-line errors', () => {
@@ -479,9 +478,7 @@ describe('io-todo-race: vfio_ccw_sch_io_todo as a thread of steps against VFIO_D
   ] as const)('%s: exactly these violations in io-todo-race, the locking rules kept', (id, expected) => {
     const m = vfioCcwPrivate.model(id, 'io-todo-race');
     expect([...m.expectedViolations].sort()).toEqual([...expected].sort());
-    const x = explore(m);
-    expect(x.limitReached).toBe(false);
-    expect([...x.violations.keys()].sort()).toEqual([...expected].sort());
+    // that the exploration, complete, finds exactly its expectation: test/machines/seed-areas.test.ts (its check of this variant in io-todo-race)
   });
 
   it('the planted io_todo bug exists only in io-todo-race; the kernels before VFIO_DEVICE_RESET have no io-todo-race', () => {
