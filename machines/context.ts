@@ -51,6 +51,13 @@ export interface Params {
   /** Configurations with protected-virtualization switches (KVM_PV_ENABLE/DISABLE): each VM's context gets `pv`. */
   pv?: boolean;
   /**
+   * QEMU's order around the switch (composed guest, configuration `pv`; issue 12): hw/s390x/s390-virtio-ccw.c
+   * s390_machine_reset runs subsystem_reset (the AP bridge's cold reset: vfio-ap's VFIO_DEVICE_RESET) with every CPU
+   * paused before s390_machine_protect (KVM_PV_ENABLE) and before s390_machine_unprotect (KVM_PV_DISABLE). An
+   * environment guard: the switch only while no queue holds AQIC resources for the VM (as the reset left them).
+   */
+  pvResetFirst?: boolean;
+  /**
    * Configurations with the AP's answers to ZAPQ, TAPQ and AQIC ir=0 as payloads (vfio_ap_queue
    * `ap-answers`, `reset-warn`, `aqic-off-warn`): each queue's context gets `work` (its reset_work),
    * the mdev's `unsetting`, and PQAP's status to the guest is checked (GUEST_TOLD_SUCCESS).

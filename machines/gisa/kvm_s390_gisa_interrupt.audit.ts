@@ -78,6 +78,8 @@ const own = (fine: FineSteps): KernelAudit => ({
     bounds_airq: 'bound: the environment still has an adapter interruption to send (airqs)',
     bounds_gisc_register: 'bound: the environment driver registers an ISC at most maxRefs times',
     kasan_gisa_use_after_free: 'lifetime tracker: a write into the freed sie_page2, as KASAN reports it',
+    subsystem_reset_first:
+      'environment (params.pvResetFirst, issue 12): QEMU\'s s390_machine_reset (hw/s390x/s390-virtio-ccw.c) runs subsystem_reset, whose AP bridge cold reset issues vfio-ap\'s VFIO_DEVICE_RESET, with the CPUs paused before s390_machine_protect (KVM_PV_ENABLE) and s390_machine_unprotect (KVM_PV_DISABLE): the switch only while no queue holds AQIC resources for the VM',
     ...(fine.driver
       ? {
           'kvm_s390_gisc_unregister@spin_lock(ref_lock) again': 'planted lock bug (variant planted-unregister-double-lock): a second spin_lock',

@@ -21,7 +21,7 @@
  * Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2, contains f87ef5723536).
  */
 import { and, stateIn } from 'xstate';
-import { FAULT, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
+import { FAULT, ISC_INVALID, MAX_ISC, iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Path } from '../kthread.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
@@ -393,6 +393,9 @@ export function gisaImplementations(k: Kernel) {
       kvm_s390_pv_is_protected: ({ context }: Args, ix: Ix) => !!vmOf(context, ix.vm!).pv,
       // kvm_s390_handle_pv(KVM_PV_ENABLE) does nothing on a protected VM
       kvm_s390_pv_not_protected: ({ context }: Args, ix: Ix) => !vmOf(context, ix.vm!).pv,
+      // environment (params.pvResetFirst): QEMU's s390_machine_reset resets the AP (subsystem_reset -> VFIO_DEVICE_RESET) with the
+      // CPUs paused before s390_machine_protect/unprotect, so no queue holds AQIC resources for this VM at the switch
+      subsystem_reset_first: ({ context }: Args, ix: Ix) => !context.params.pvResetFirst || context.queues.every((q) => (q.hwGisa !== ix.vm && context.mdev.kvm !== ix.vm) || (!q.irq && !q.nib && q.isc === ISC_INVALID)),
       // the destroy may proceed: v6.6 unlinks itself, v5.2 spins until the host unlinked it
       gisa_destroy_may_proceed: ({ context }: Args, ix: Ix) => k.design.gisaDestroy === 'v6.6' || !k.gisa_in_alert_list(context, ix.vm!),
     },
@@ -514,8 +517,8 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
     : {};
   // protected virtualization: QEMU's KVM_PV_ENABLE / KVM_PV_DISABLE on the VM fd (kvm_s390_handle_pv)
   const pv = {
-    KVM_PV_ENABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_not_protected', ix)]), actions: [a('KVM_PV_ENABLE', ix), settle('gib'), gisaPvSettle(vm)], ...by('userspace') },
-    KVM_PV_DISABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_is_protected', ix)]), actions: [a('KVM_PV_DISABLE', ix), gisaPvSettle(vm)], ...by('userspace') },
+    KVM_PV_ENABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_not_protected', ix), a('subsystem_reset_first', ix)]), actions: [a('KVM_PV_ENABLE', ix), settle('gib'), gisaPvSettle(vm)], ...by('userspace') },
+    KVM_PV_DISABLE: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('kvm_s390_pv_is_protected', ix), a('subsystem_reset_first', ix)]), actions: [a('KVM_PV_DISABLE', ix), gisaPvSettle(vm)], ...by('userspace') },
   };
   const region = {
     initial: origin ? 'alive' : 'disabled',

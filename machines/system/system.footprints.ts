@@ -103,6 +103,11 @@ const mdevHook = (mode: number, p: Params): Path[] => {
   const hook = (mode % (p.vms + 1)) - 1;
   return hook >= 0 ? [['vms', hook, 'freed'], ...VCPUS(hook, p)] : [];
 };
+/** gi->origin of the VM whose pqap_hook is installed in mode `mode` of byMdev: its vcpus' ECA_AIV (vfio_ap handle_pqap, eca_aiv). */
+const hookOrigin = (mode: number, p: Params): Path[] => {
+  const hook = (mode % (p.vms + 1)) - 1;
+  return hook >= 0 ? [['vms', hook, 'gisa', 'origin']] : [];
+};
 /** The faults of the VM whose pqap_hook is installed in mode `mode` of byMdev. */
 const hookFaults = (mode: number, p: Params): Path[] => {
   const hook = (mode % (p.vms + 1)) - 1;
@@ -115,6 +120,14 @@ const rw = (reads: Path[], writes: Path[]): ModalFootprint => ({ reads: [...FIXE
 const vmStep: ModalDeclaration = { footprint: (e, _m, p) => same([...VM(e.vm!, p), ...GIB]) };
 /** A VM's step that may call process_gib_alert_list: every listed VM too. */
 const vmStepWithList: ModalDeclaration = { ...byList, footprint: (e, m, p, d) => same([...VM(e.vm!, p), ...GIB, ...LISTED(m, p, d), ...MDEV]) };
+/** The PV switch (kvm_s390_handle_pv): a VM's step that may call process_gib_alert_list, its environment guard reading the queues. */
+const pvSwitch: ModalDeclaration = {
+  ...byList,
+  footprint: (e, m, p, d) => {
+    const f = vmStepWithList.footprint(e, m, p, d);
+    return { ...f, reads: [...f.reads, ...QUEUES(p)] };
+  },
+};
 /** Fields of VM vm's GISA word and struct kvm_s390_gisa_interrupt. */
 const G = (vm: number, ...fields: string[]): Path[] => fields.map((f) => ['vms', vm, 'gisa', f]);
 /** VM vm's GISA as a whole (fields, faults, protected-virtualization state, region). */
@@ -140,8 +153,9 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   // KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_gisa_clear: the IPM
   kvm_s390_gisa_clear: { footprint: (e) => rw([...GISA_ALL(e.vm!), ...KVM(e.vm!)], G(e.vm!, 'ipm')) },
   KVM_DEV_FLIC_GET_ALL_IRQS: vmStep,
-  KVM_PV_ENABLE: vmStepWithList,
-  KVM_PV_DISABLE: vmStepWithList,
+  // kvm_s390_handle_pv: as vmStepWithList; QEMU's order (params.pvResetFirst, subsystem_reset_first) reads every queue's AQIC resources
+  KVM_PV_ENABLE: pvSwitch,
+  KVM_PV_DISABLE: pvSwitch,
   // kvm_arch_destroy_vm's steps: kvm_s390_gisa_destroy (v6.6+: process_gib_alert_list when listed), free_page(sie_page2)
   // (each moves struct kvm's region on to the next step of kvm_destroy_vm)
   kvm_s390_gisa_destroy: {
@@ -183,9 +197,9 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   // sysfs assign_adapter_store / assign_domain_store: only while no guest uses the mdev (its hook's struct kvm freed or none)
   assign_adapter_store: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p)], QUEUE(e.q!)) },
   assign_domain_store: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p)], QUEUE(e.q!)) },
-  // handle_pqap -> vfio_ap_irq_enable / vfio_ap_irq_disable: issued on a vcpu in SIE of the hook's VM, the GISC
+  // handle_pqap -> vfio_ap_irq_enable / vfio_ap_irq_disable: issued on a vcpu in SIE of the hook's VM (with ECA_AIV: its GISA enabled), the GISC
   // (un)registered through matrix_mdev->kvm
-  PQAP_AQIC: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p), ...GIB], [...QUEUE(e.q!), ...mdevKvm(m, p)]) },
+  PQAP_AQIC: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p), ...hookOrigin(m, p), ...GIB], [...QUEUE(e.q!), ...mdevKvm(m, p)]) },
   vfio_ap_mdev_remove_queue: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p), ...GIB], [...QUEUE(e.q!), ...mdevKvm(m, p)]) },
   apq_reset_check: { ...byMdev, footprint: (e, m, p) => rw([...MDEV, ...mdevHook(m, p), ...GIB], [...QUEUE(e.q!), ...mdevKvm(m, p)]) },
   // the machine's PQAP(ZAPQ) on a vcpu of the hook's VM: interruptions off

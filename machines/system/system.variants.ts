@@ -90,7 +90,16 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [], ...RESET_ANSWERS_FOUND },
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [], ...RESET_ANSWERS_FOUND,
+      // issue 12: QEMU resets the vfio-ap device (subsystem_reset) with the CPUs paused before it switches: nothing held across the switch, all hold
+      pv: [],
+      // issue 12: a VMM that switches with the queue's interruptions enabled: kvm_s390_gisa_destroy WARNs under ISC 3's registration (7 steps),
+      // which stays in ref_count[] (kvm_s390_gisc_unregister answers -ENODEV while the GISA is off) and misses from the alert.mask of the
+      // GISA KVM_PV_DISABLE or a failed KVM_PV_ENABLE re-initialises (7, 9 steps); the AP, still enabled with the disabled GISA's address,
+      // relinks it (its IAM restored while listed: the one-isc finding, machines/gisa/README.md), then KVM_PV_DISABLE memsets a listed GISA
+      // (13 steps) or the teardown's kvm_s390_gisa_destroy returns at once on gi->origin NULL and frees sie_page2 listed (17, 18 steps)
+      'pv-unordered': ['AqicResourcesFreedBeforeGisaDestroy', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'GiscRefcountMatchesSavedIscs', 'GisaInitNotListed', 'FreedGisaNotInAlertList', 'NoGisaUseAfterFree'],
+    },
   }),
   alsoIn({
     id: 'upstream-fixed',
@@ -548,5 +557,24 @@ export const systemVariants: CoreVariant[] = [
     // airq (disjoint masks, vcpu0 open for ISC 5 only) loses ISC 3 the same way
     expectedViolations: ['KickerStepPostcondition', 'NoLostWakeup'],
     expectedViolationsIn: { airq: ['KickerStepPostcondition', 'NoLostWakeup'] },
+  },
+  {
+    // issue 12: the switch in the composed guest, under QEMU's order (configuration pv)
+    id: 'planted-gisa-disable-without-destroy',
+    description:
+      'planted bug: kvm_s390_gisa_disable (KVM_PV_ENABLE on a host whose ultravisor lacks AIV) clears ECA_AIV and gd and then only sets gi->origin = NULL instead of calling kvm_s390_gisa_destroy: no gisa_set_iam(0), no process_gib_alert_list when the GISA is still on the GIB alert list, no hrtimer_cancel. QEMU\'s reset before the switch frees every AQIC resource, but an alert raised before it can leave the GISA listed: it stays listed while disabled, and the teardown\'s kvm_s390_gisa_destroy returns at once (origin NULL), so sie_page2 is freed with the GIB list still reaching it',
+    cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_gisa_disable (v6.17-rc4) with "gi->origin = NULL" in place of "kvm_s390_gisa_destroy(kvm)"',
+    configuration: 'pv',
+    configurations: ['pv'],
+    kernel: {
+      kvm_s390_gisa_disable(c, vm) {
+        const g = c.vms[vm]!.gisa;
+        if (!g.origin) return;
+        g.origin = false;
+      },
+    },
+    // the switch's postcondition at once (10 steps: an alert before QEMU's reset leaves the GISA listed, KVM_PV_ENABLE leaves it listed with
+    // gi->origin NULL); a failed KVM_PV_ENABLE re-initialises it listed (10); the teardown frees it listed (14) and the GAL handler walks it (15)
+    expectedViolations: ['PvSwitchLeavesGisa', 'GisaInitNotListed', 'FreedGisaNotInAlertList', 'NoGisaUseAfterFree'],
   },
 ];

@@ -109,11 +109,14 @@ const own: KernelAudit = {
       spec: ignored('a program interruption: no modelled field'),
       fac65: missing(`${NO_AIV}; facility 65 is offered only with AIV, without it PQAP(AQIC) is a specification exception`),
       hook: modelledAs('needs the hook and a vcpu in SIE (pqap_hook)', 'PQAP_AQIC', 'pqap_hook'),
-      hookErr: missing(NO_AIV),
+      hookErr: modelledAs('vfio_ap\'s handle_pqap answers -EOPNOTSUPP without ECA_AIV (eca_aiv): the event is refused, the PQAP goes to userspace, which the model leaves out; reached in the composed guest\'s pv configurations (the GISA disabled for PV)', 'eca_aiv'),
       noHook: missing(GUEST_STATUS),
     }),
     entry(K.handle_pqap, {
-      noAiv: missing(NO_AIV),
+      noAiv: modelledAs(
+        'coarse: the eca_aiv guard, ECA_AIV read as gi->origin of the hook\'s VM (kvm_s390_vcpu_setup sets it with gd; kvm_s390_gisa_disable/enable write both under vcpu->mutex, and the coarse PV switch is one step); -EOPNOTSUPP refuses the event (userspace handles the PQAP, not modelled). Reached in the composed guest\'s pv configurations (KVM_PV_ENABLE without UV AIV); a host without AIV at all is NO_AIV (fac65, missing; the fine-grained pqap-no-aiv)',
+        'eca_aiv',
+      ),
       noHook: ignored('cannot happen: priv.c calls the hook under pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it'),
       noKvm: abstracted('coarse: vfio_ap_mdev_set_kvm stores the hook, the reference and the pointer in one step, so no PQAP sees the hook without matrix_mdev->kvm here; the composed guest\'s fine-grained pqap-open configuration has the window (rc 01, nothing set up: NoAqicResourcesWithoutKvmReference); the -EPERM cause (a second mdev) is MDEVS (set_kvm eperm, missing)'),
       noQueue: missing(GUEST_STATUS),

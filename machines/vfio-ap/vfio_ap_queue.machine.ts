@@ -354,6 +354,10 @@ export function queueImplementations(k: Kernel) {
         const running = kvm.vcpus.length === 0 || kvm.vcpus.some((v) => v.inSie);
         return running && (k.design.aqic === 'aqic-v4' || context.mdev.kvm >= 0);
       },
+      // vfio_ap handle_pqap: `if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP` (the PQAP goes to userspace, which
+      // the model leaves out): the vcpus of the hook's VM have ECA_AIV exactly while its GISA is enabled (kvm_s390_vcpu_setup sets
+      // it with gd, kvm_s390_gisa_disable/enable clear and set both under vcpu->mutex; the coarse switch is one step)
+      eca_aiv: ({ context }: Args) => context.mdev.hook < 0 || context.vms[context.mdev.hook]!.gisa.origin,
       // the AP has interruptions enabled for this queue
       ap_irq_enabled: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).irq,
       // bounds: AQIC ir=1 only while the leaks it may add stay below COUNT_CAP (ir=0 always)
@@ -450,7 +454,7 @@ export function queueRegion(q: number, fine?: QueueFine) {
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
     vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
     // what handle_pqap left in q->saved_isc decides aqic_enabled or aqic_disabled
-    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'bounds_aqic', 'mdevs_lock_free', 'ap_aqic_answer_possible'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
+    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'eca_aiv', 'bounds_aqic', 'mdevs_lock_free', 'ap_aqic_answer_possible'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
   };
   const assign = (store: string) => ({ guard: g(ix, 'matrix_mdev_closed'), actions: [a(store, ix), settle(region)], ...by('userspace') });
   const out = {

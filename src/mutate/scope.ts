@@ -85,14 +85,15 @@ export const SUT_NOT_MUTATED: Readonly<Record<string, string>> = {
  * guards that state what the environment does (a driver puts only a reference it took, QEMU
  * closes its VM fd once the vcpus stopped, the hardware presents final status only for a
  * started function; the dirty log's migration tool enables its capability before the memslot
- * logs, copies only pages its bitmap holds and merges what a GET returned, as QEMU does).
+ * logs, copies only pages its bitmap holds and merges what a GET returned, as QEMU does; QEMU
+ * resets the vfio-ap device before it switches a guest into or out of protected virtualization).
  * SUT files, by name chain: the observers and drivers, and the classes standing in for what is
  * not the kernel (user memory, the fault-injecting allocator, the migration tool as QEMU, the
  * vfio-ccw thread driver).
  */
 export const NOT_KERNEL: Readonly<Record<MutantKind, RegExp>> = {
   machine:
-    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine|step|ledgered|ghostLedger|gibLedgered|apLedgered)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible|userspace_enabled_dirty_log_caps|migration_bitmap_dirty|userspace_merges_bitmap)$/,
+    /^(kernel|update|kfn|fn|call|clone|cloneContext|shareUnchanged|by|ev|a|g|range|raise|events|eventInfo|tableCell|stateNode|mine|step|ledgered|ghostLedger|gibLedgered|apLedgered)$|Region$|Implementations$|^create|^compose|^initial|Id$|^contextFor$|_mine$|^bounds_|_bound$|^(driver_holds_reference|kvm_vm_release_allowed|irb_possible|userspace_enabled_dirty_log_caps|migration_bitmap_dirty|userspace_merges_bitmap|subsystem_reset_first)$/,
   sut: /^(UserMemory|Allocator|MigrationTool|VfioCcwSut)(\.|$)|(^|\.)(observe\w*|apply|whereOf|run)$/,
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkModel, type CheckResult, type CheckStep } from '../../src/check/check.ts';
+import { checkModel, replay, type CheckResult, type CheckStep } from '../../src/check/check.ts';
 import { traceTo } from '../../src/check/explore.ts';
 import { SpecError } from '../../src/spec.ts';
 import { runPathTests } from '../../src/paths/cover.ts';
@@ -155,5 +155,70 @@ describe('issue 12: vcpu identities, overlapping CR6 masks, the reinject kick', 
     const bad = await runPathTests(planted.model, coreConformance(planted.model), planted.x, planted.keep);
     expect(bad.failures.length).toBeGreaterThan(0);
     expect(bad.failures[0]!.trace.at(-1)!.event).toMatchObject({ type: 'TPI', outcome: 'store-fails' });
+  });
+});
+
+// Issue 12: QEMU switching the composed guest into and out of protected virtualization on a host whose ultravisor lacks AIV
+// (configurations pv and pv-unordered). The traces were read by hand from `check --machine system --variant <v> --configuration <c>`.
+describe('issue 12: KVM_PV_ENABLE and KVM_PV_DISABLE in the composed guest', () => {
+  /** The shortest trace to each broken invariant, as event types, on the exploration describeVariants made for the manifest. */
+  const shortest = (variant: string, configuration: string) => {
+    const model = systemSpec.model(variant, configuration);
+    const x = exploreOnce(systemSpec, variant, configuration);
+    return { x, trace: (p: string) => traceTo(model, x, x.violations.get(p)!).map((t) => t.event.type) };
+  };
+  const AQIC_ENABLED = ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'assign_adapter_store', 'assign_domain_store', 'vfio_ap_mdev_open_device', 'PQAP_AQIC'];
+
+  it('pv (QEMU resets the vfio-ap device before each switch): nothing breaks; in PV the PQAP goes to userspace, and after KVM_PV_DISABLE the guest registers ISC 3 in the re-initialised GISA', () => {
+    const { x } = shortest('upstream', 'pv');
+    expect([...x.violations.keys()]).toEqual([]);
+    const m = systemSpec.model('upstream', 'pv');
+    const at = (type: string, fields: Record<string, unknown> = {}) => {
+      const i = m.events.findIndex((e) => e.type === type && Object.entries(fields).every(([k, v]) => (e as Record<string, unknown>)[k] === v));
+      expect(i, `${type} ${JSON.stringify(fields)}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const enable = at('PQAP_AQIC', { ir: 1, isc: 3, outcome: 'NORMAL' }), disable = at('PQAP_AQIC', { ir: 0 }), pvOn = at('KVM_PV_ENABLE', { outcome: 'ok' }), pvOff = at('KVM_PV_DISABLE');
+    const prefix = [at('kvm_s390_vcpu_start'), at('vcpu_pre_run'), at('assign_adapter_store'), at('assign_domain_store'), at('vfio_ap_mdev_open_device'), enable];
+    const ctx = (events: number[]) => replay(m, events).last.context as SystemContext;
+    // QEMU's order: no switch while the queue holds AQIC resources (the event changes nothing)
+    expect(ctx([...prefix, pvOn])).toEqual(ctx(prefix));
+    // after AQIC ir=0 (what QEMU's reset frees) the switch runs: the GISA disabled, the VM protected
+    const inPv = [...prefix, disable, pvOn];
+    expect(ctx(inPv).vms[0]).toMatchObject({ pv: true, gisa: { origin: false, mask: 0, ref: [0, 0, 0, 0, 0, 0, 0, 0] } });
+    // the vcpus lack ECA_AIV: vfio_ap's handle_pqap returns -EOPNOTSUPP, the PQAP goes to userspace (nothing pinned or registered)
+    expect(ctx([...inPv, enable])).toEqual(ctx(inPv));
+    // out of PV: kvm_s390_gisa_enable re-initialises the GISA, and the next AQIC registers ISC 3 (alert.mask follows ref_count)
+    expect(ctx([...inPv, pvOff, enable])).toMatchObject({ vms: [{ pv: false, gisa: { origin: true, mask: 0x10, ref: [0, 0, 0, 1, 0, 0, 0, 0] } }], queues: [{ irq: true, isc: 3, nib: true }] });
+  });
+
+  it('pv-unordered (a VMM that switches with the queue\'s interruptions enabled): the WARN under ISC 3\'s registration, the registration lost from the re-initialised GISA, and through the one-isc finding a listed GISA re-initialised or freed', () => {
+    const { x, trace } = shortest('upstream', 'pv-unordered');
+    expect([...x.violations.keys()].sort()).toEqual(['AlertMaskIsRegisteredIscs', 'AlertMaskZeroAtDestroy', 'AqicResourcesFreedBeforeGisaDestroy', 'FreedGisaNotInAlertList', 'GisaInitNotListed', 'GiscRefcountMatchesSavedIscs', 'NoGisaUseAfterFree']);
+    // by hand: the AQIC enable, then KVM_PV_ENABLE: kvm_s390_gisa_disable -> kvm_s390_gisa_destroy WARNs on alert.mask 0x10 (7 steps);
+    // with a failed vcpu create kvm_s390_cpus_from_pv re-enables at once: alert.mask 0 under ref_count[3] = 1 (also 7)
+    expect(trace('AqicResourcesFreedBeforeGisaDestroy')).toEqual([...AQIC_ENABLED, 'KVM_PV_ENABLE']);
+    expect(trace('AlertMaskIsRegisteredIscs')).toEqual([...AQIC_ENABLED, 'KVM_PV_ENABLE']);
+    // the close's unregister answers -ENODEV (the GISA is off): saved_isc gone, ref_count[3] kept, then visible after KVM_PV_DISABLE (9)
+    expect(trace('GiscRefcountMatchesSavedIscs')).toEqual([...AQIC_ENABLED, 'KVM_PV_ENABLE', 'vfio_ap_mdev_close_device', 'KVM_PV_DISABLE']);
+    // the AP interrupts (listed), the vcpu takes ISC 3 and waits (IAM restored while listed), the switch's destroy unlinks the GISA but keeps
+    // that IAM, the AP still enabled relinks it, and KVM_PV_DISABLE memsets it listed (13)
+    const relink = trace('GisaInitNotListed');
+    expect(relink).toHaveLength(13);
+    expect(relink.slice(-3)).toEqual(['KVM_PV_ENABLE', 'AP_ADAPTER_INTERRUPTION', 'KVM_PV_DISABLE']);
+    // or the teardown: the close resets the queue (too late), kvm_s390_gisa_destroy returns at once on gi->origin NULL, sie_page2 freed listed (17),
+    // and the GAL handler walks it (18)
+    const freed = trace('NoGisaUseAfterFree');
+    expect(trace('FreedGisaNotInAlertList')).toEqual(freed.slice(0, 17));
+    expect(freed.slice(11)).toEqual(['KVM_PV_ENABLE', 'kvm_vm_release', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_close_device', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'gib_alert_irq_handler']);
+  });
+
+  it('planted-gisa-disable-without-destroy under QEMU\'s order: an alert raised before the reset leaves the GISA listed across the switch', () => {
+    const { x, trace } = shortest('planted-gisa-disable-without-destroy', 'pv');
+    expect([...x.violations.keys()].sort()).toEqual(['FreedGisaNotInAlertList', 'GisaInitNotListed', 'NoGisaUseAfterFree', 'PvSwitchLeavesGisa']);
+    // by hand: AQIC enabled, the vcpu leaves SIE, the AP interrupts (listed), QEMU's reset (the close here) frees the resources, and the
+    // switch only sets gi->origin NULL: still listed (10 steps); upstream's kvm_s390_gisa_destroy would have run process_gib_alert_list
+    expect(trace('PvSwitchLeavesGisa')).toEqual([...AQIC_ENABLED, 'vcpu_post_run', 'AP_ADAPTER_INTERRUPTION', 'vfio_ap_mdev_close_device', 'KVM_PV_ENABLE']);
+    expect(trace('FreedGisaNotInAlertList').slice(-4)).toEqual(['KVM_PV_ENABLE', 'kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2']);
   });
 });
