@@ -9,11 +9,13 @@
 // VFIO_DEVICE_RESET (v6): one event, or in a configuration with `resetSteps` a thread of
 // machines/kthread.ts steps beside the FSM (the machine is then parallel: regions `fsm`, `reset`).
 //
-// Ignores: the content of channel programs (one struct channel_program, initialised or not),
-// paths and lpm (cc3 always leaves a path: -EACCES), the schib and crw regions, chp events,
-// eventfd signalling, the DMA-unmap notifier (a reset), the quiesce retry loop
-// (quiesce always succeeds), transport-mode and halt/clear-on-io_region requests
-// (-EOPNOTSUPP), cp_init failures, the sch todo (unregistration) that fsm_notoper schedules.
+// Ignores: the content of channel programs (one struct channel_program, initialised or not;
+// the `errors` configuration's request kinds stand for what fsm_io_request and cp_init branch
+// on: transport mode, a halt/clear function, a chain over CCWCHAIN_LEN_MAX), paths and lpm
+// (SSCH cc 3 leaves a path, -EACCES, or was on the last one, -ENODEV: a payload), the schib
+// and crw regions, chp events, eventfd signalling, the DMA-unmap notifier (a reset), the
+// quiesce retry loop (quiesce always succeeds), cp_init's guest-memory and allocation
+// failures, the sch todo (unregistration) that fsm_notoper schedules.
 //
 // Kernel files: drivers/s390/cio/vfio_ccw_fsm.c, vfio_ccw_ops.c, vfio_ccw_drv.c,
 // vfio_ccw_private.h, vfio_ccw_async.c. Pinned versions (one factory option set each, see
