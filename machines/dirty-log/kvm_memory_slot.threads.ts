@@ -270,52 +270,20 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
     next: r.clearProtectBeforeClear ? UNLOCK_MMU : [{ if: named('mask', (_c: C, t) => !!t.local.mask), goto: PROTECT }, { goto: UNLOCK_MMU }],
   };
   const protect: Step<C> = { ...protectStep(fn, 'mask'), next: r.clearProtectBeforeClear ? FETCH : UNLOCK_MMU };
-  const lockSlots = acquire<C>(slots_lock, 'write', { at: 'kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)', cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_lock(&kvm->slots_lock)' });
-  const copyFromUser: Step<C> = {
-    at: 'copy_from_user(dirty_bitmap_buffer)',
-    cite: 'kvm_clear_dirty_log_protect: copy_from_user(dirty_bitmap_buffer, log->dirty_bitmap, n): the bits userspace got from KVM_GET_DIRTY_LOG and has not sent',
-    sleeps: true,
-    reads: [LEN, ALL('reported')],
-    run: (c, t) => {
-      t.local.user = bitsOf(c, 'reported');
-      // a planted order protects the user's mask
-      if (r.clearProtectBeforeClear) t.local.mask = t.local.user;
-    },
-    // if (!mask) continue: an empty user bitmap touches nothing (mmu_lock is still taken)
-  };
-  const flushOrUnlock = r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }];
-  const unlockSlots = release<C>(slots_lock, 'write', {
-    at: UNLOCK_SLOTS,
-    cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_unlock(&kvm->slots_lock); userspace copies the cleared pages after the return',
-    reads: [LEN],
-    // the ghost: stores to the cleared pages since the fetch_andnot are in the copy userspace makes next
-    writes: [ALL('since')],
-    next: 'return',
-  });
-  if (r.clearMmuLockInMask) {
-    // the posted patch: the fetch_andnot outside mmu_lock, `if (mask) { KVM_MMU_LOCK; protect; KVM_MMU_UNLOCK; }`, with one hunk lost
-    const lockKept = r.clearMmuLockInMask === 'lock-kept';
-    const LOCK_IN = 'KVM_MMU_LOCK(kvm) in if (mask)';
-    const UNLOCK_IN = 'KVM_MMU_UNLOCK(kvm) in if (mask)';
-    // after the loop: lock-kept goes on to the flush (its KVM_MMU_UNLOCK is gone), unlock-kept to the KVM_MMU_UNLOCK it kept
-    const after: Branch<C>[] = !lockKept ? [{ goto: UNLOCK_MMU }] : r.clearNoFlush ? [{ goto: UNLOCK_SLOTS }] : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }];
-    const planted: Step<C>[] = [
-      lockSlots,
-      { ...copyFromUser, next: lockKept ? 'KVM_MMU_LOCK(kvm)' : FETCH },
-      ...(lockKept ? [acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_LOCK(kvm) before the loop', next: FETCH })] : []),
-      { ...fetchAndnot, next: [{ if: named('mask', (_c: C, t) => !!t.local.mask), goto: LOCK_IN }, ...after] },
-      acquire<C>(mmu_lock, 'write', { at: LOCK_IN, cite: 'planted (the posted patch): if (mask) { flush = true; KVM_MMU_LOCK(kvm); ...', next: PROTECT }),
-      { ...protectStep(fn, 'mask'), next: UNLOCK_IN },
-      release<C>(mmu_lock, 'write', { at: UNLOCK_IN, cite: 'planted (the posted patch): ... kvm_arch_mmu_enable_log_dirty_pt_masked(..); KVM_MMU_UNLOCK(kvm); }', next: after }),
-      ...(lockKept ? [] : [release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_UNLOCK(kvm) after the loop', next: flushOrUnlock })]),
-      ...(r.clearNoFlush ? [] : [{ ...flushStep(fn), next: UNLOCK_SLOTS }]),
-      unlockSlots,
-    ];
-    return ghosted(kfunction<C>(fn, cite, planted), 'clear');
-  }
   const steps: Step<C>[] = [
-    lockSlots,
-    copyFromUser,
+    acquire<C>(slots_lock, 'write', { at: 'kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)', cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_lock(&kvm->slots_lock)' }),
+    {
+      at: 'copy_from_user(dirty_bitmap_buffer)',
+      cite: 'kvm_clear_dirty_log_protect: copy_from_user(dirty_bitmap_buffer, log->dirty_bitmap, n): the bits userspace got from KVM_GET_DIRTY_LOG and has not sent',
+      sleeps: true,
+      reads: [LEN, ALL('reported')],
+      run: (c, t) => {
+        t.local.user = bitsOf(c, 'reported');
+        // a planted order protects the user's mask
+        if (r.clearProtectBeforeClear) t.local.mask = t.local.user;
+      },
+      // if (!mask) continue: an empty user bitmap touches nothing (mmu_lock is still taken)
+    },
     acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'kvm_clear_dirty_log_protect: KVM_MMU_LOCK(kvm)', next: r.clearProtectBeforeClear ? PROTECT : FETCH }),
     ...(r.clearMaskNotAnded
       ? [
@@ -337,8 +305,40 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       ? { at: UNLOCK_MMU, cite: 'planted: kvm_clear_dirty_log_protect without KVM_MMU_UNLOCK(kvm)', next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }
       : release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'kvm_clear_dirty_log_protect: KVM_MMU_UNLOCK(kvm)', next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }),
     ...(r.clearNoFlush ? [] : [{ ...flushStep(fn), next: UNLOCK_SLOTS }]),
-    unlockSlots,
+    release<C>(slots_lock, 'write', {
+      at: UNLOCK_SLOTS,
+      cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_unlock(&kvm->slots_lock); userspace copies the cleared pages after the return',
+      reads: [LEN],
+      // the ghost: stores to the cleared pages since the fetch_andnot are in the copy userspace makes next
+      writes: [ALL('since')],
+      next: 'return',
+    }),
   ];
+  if (r.clearMmuLockInMask) {
+    // the baseline's slots_lock steps and copy_from_user, around the planted mmu_lock sections
+    const [lockSlots, copyFromUser] = steps as [Step<C>, Step<C>];
+    const unlockSlots = steps[steps.length - 1]!;
+    const flushOrUnlock: Step<C>['next'] = r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }];
+    // the posted patch: the fetch_andnot outside mmu_lock, `if (mask) { KVM_MMU_LOCK; protect; KVM_MMU_UNLOCK; }`, with one hunk lost
+    const lockKept = r.clearMmuLockInMask === 'lock-kept';
+    const LOCK_IN = 'KVM_MMU_LOCK(kvm) in if (mask)';
+    const UNLOCK_IN = 'KVM_MMU_UNLOCK(kvm) in if (mask)';
+    // after the loop: lock-kept goes on to the flush (its KVM_MMU_UNLOCK is gone), unlock-kept to the KVM_MMU_UNLOCK it kept
+    const after: Branch<C>[] = !lockKept ? [{ goto: UNLOCK_MMU }] : r.clearNoFlush ? [{ goto: UNLOCK_SLOTS }] : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }];
+    const planted: Step<C>[] = [
+      lockSlots,
+      { ...copyFromUser, next: lockKept ? 'KVM_MMU_LOCK(kvm)' : FETCH },
+      ...(lockKept ? [acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_LOCK(kvm) before the loop', next: FETCH })] : []),
+      { ...fetchAndnot, next: [{ if: named('mask', (_c: C, t) => !!t.local.mask), goto: LOCK_IN }, ...after] },
+      acquire<C>(mmu_lock, 'write', { at: LOCK_IN, cite: 'planted (the posted patch): if (mask) { flush = true; KVM_MMU_LOCK(kvm); ...', next: PROTECT }),
+      { ...protectStep(fn, 'mask'), next: UNLOCK_IN },
+      release<C>(mmu_lock, 'write', { at: UNLOCK_IN, cite: 'planted (the posted patch): ... kvm_arch_mmu_enable_log_dirty_pt_masked(..); KVM_MMU_UNLOCK(kvm); }', next: after }),
+      ...(lockKept ? [] : [release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_UNLOCK(kvm) after the loop', next: flushOrUnlock })]),
+      ...(r.clearNoFlush ? [] : [{ ...flushStep(fn), next: UNLOCK_SLOTS }]),
+      unlockSlots,
+    ];
+    return ghosted(kfunction<C>(fn, cite, planted), 'clear');
+  }
   return ghosted(kfunction<C>(fn, cite, steps), 'clear');
 }
 
