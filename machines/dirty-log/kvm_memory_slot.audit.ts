@@ -44,6 +44,8 @@ export const auditKvmMemorySlot: KernelAudit = {
     'kvm_get_dirty_log_protect@mask = dirty_bitmap[i]': 'planted (race-get-read-without-xchg): the first half of an xchg split into a read and a store; no kernel has it',
     'kvm_get_dirty_log_protect@dirty_bitmap[i] = 0': 'planted (race-get-read-without-xchg): the second half; no kernel has it',
     'kvm_clear_dirty_log_protect@out (KVM_MMU_UNLOCK missing)': 'planted (bug-clear-no-mmu-unlock): where KVM_MMU_UNLOCK was; no kernel has it',
+    'kvm_clear_dirty_log_protect@KVM_MMU_LOCK(kvm) in if (mask)': 'planted (bug-clear-mmu-lock-kept, bug-clear-mmu-unlock-kept): the KVM_MMU_LOCK a posted patch (D. Matlack, "KVM: Aggressively drop and reacquire mmu_lock during CLEAR_DIRTY_LOG", not merged) puts around the write protection; v6.17-rc4 does not have it',
+    'kvm_clear_dirty_log_protect@KVM_MMU_UNLOCK(kvm) in if (mask)': 'planted (the same two): the KVM_MMU_UNLOCK of that patch; v6.17-rc4 does not have it',
   },
   entries: [
     {
@@ -298,7 +300,7 @@ export const auditKvmMemorySlot: KernelAudit = {
         { path: 'copy_from_user of the user bitmap fails: -EFAULT', writes: [], returns: '-EFAULT', mark: 'modelled', by: ['kvm_clear_dirty_log_protect', 'user_buffer_faults'] },
         { path: 'per word: mask &= atomic_long_fetch_andnot(mask, p); kvm_arch_mmu_enable_log_dirty_pt_masked for the bits really cleared', writes: [BITMAP, SPTE], returns: '0', mark: 'modelled', by: ['kvm_clear_dirty_log_protect'] },
         {
-          path: 'concurrency (clear-race): copy_from_user; KVM_MMU_LOCK; atomic_long_fetch_andnot; kvm_arch_mmu_enable_log_dirty_pt_masked if mask; KVM_MMU_UNLOCK; each a step, vcpus storing and faulting between them (one word: the loop is one iteration)',
+          path: 'concurrency (clear-race, clear-locks): copy_from_user; KVM_MMU_LOCK; atomic_long_fetch_andnot; kvm_arch_mmu_enable_log_dirty_pt_masked if mask; KVM_MMU_UNLOCK; each a step, vcpus storing and faulting between them (one word: the loop is one iteration)',
           writes: [BITMAP, SPTE],
           mark: 'modelled',
           by: ['kvm_clear_dirty_log_protect@copy_from_user(dirty_bitmap_buffer)', 'kvm_clear_dirty_log_protect@KVM_MMU_LOCK(kvm)', 'kvm_clear_dirty_log_protect@atomic_long_fetch_andnot(mask, p)', 'kvm_clear_dirty_log_protect@kvm_arch_mmu_enable_log_dirty_pt_masked', 'kvm_clear_dirty_log_protect@KVM_MMU_UNLOCK(kvm)'],

@@ -41,7 +41,7 @@ export interface DirtyLogConfiguration extends ConfigurationInfo {
   /** userspace buffers that fault and a slot id past KVM_USER_MEM_SLOTS */
   faults: boolean;
   /** a fine-grained configuration (kvm_memory_slot.threads.ts): vcpus storing against the ioctl as kthread steps */
-  fine?: 'get-race' | 'clear-race';
+  fine?: 'get-race' | 'clear-race' | 'clear-locks';
 }
 
 export const CONFIGURATIONS: readonly DirtyLogConfiguration[] = [
@@ -82,6 +82,13 @@ export const CONFIGURATIONS: readonly DirtyLogConfiguration[] = [
     args: 1,
     faults: false,
     fine: 'clear-race',
+  },
+  {
+    id: 'clear-locks',
+    description: 'kthread steps as clear-race with one vcpu (page 0): the lock rules of KVM_CLEAR_DIRTY_LOG (NoDoubleAcquire, ReleaseOnlyByOwner) need a dirty bit and an empty mask, not two racing vcpus',
+    args: 1,
+    faults: false,
+    fine: 'clear-locks',
   },
 ];
 

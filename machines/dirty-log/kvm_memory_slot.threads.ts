@@ -10,7 +10,7 @@
 //   translation cached until kvm_flush_remote_tlbs_memslot: write-protecting the SPTE does not
 //   take it away), and three userspace ghosts as in the coarse machine (stale: written after
 //   userspace's last copy; reported: in userspace's migration bitmap; since: a completed store not
-//   yet covered by a snapshot). One vcpu thread per page (vcpu0 stores to page 0, vcpu1 to page 1);
+//   yet covered by a snapshot). One vcpu thread per page (vcpu0 stores to page 0, vcpu1 to page 1; clear-locks: vcpu0 alone);
 //   one userspace thread.
 // Ignores: the second bitmap word and the bits past the slot (the coarse configurations have them),
 //   PML and the D-bit (write-protection tracking only), huge pages, the shadow MMU's rmap walk (the
@@ -27,7 +27,7 @@
 //   kvm_arch_mmu_enable_log_dirty_pt_masked; arch/x86/kvm/mmu.h KVM_MMU_LOCK (write_lock).
 // Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2).
 import { setup, type AnyStateMachine } from 'xstate';
-import { acquire, initialThreads, kfunction, locksOf, mutex, named, release, spinlock, threadRegion, threadWorld, type KContext, type KFunction, type Step, type ThreadDef, type ThreadsContext, type ThreadView } from '../kthread.ts';
+import { acquire, initialThreads, type Branch, kfunction, locksOf, mutex, named, release, spinlock, threadRegion, threadWorld, type KContext, type KFunction, type Step, type ThreadDef, type ThreadsContext, type ThreadView } from '../kthread.ts';
 import { DIRTY_FOUND, ghosted } from './kvm_memory_slot.ghost.ts';
 import { guestStore, ramSave } from './kvm_memory_slot.env.ts';
 
@@ -84,6 +84,13 @@ export interface FineRace {
   getProtectWholeWord?: boolean;
   /** kvm_clear_dirty_log_protect assigns mask = atomic_long_fetch_andnot(mask, p) instead of mask &= (the old word) */
   clearMaskNotAnded?: boolean;
+  /**
+   * kvm_clear_dirty_log_protect with KVM_MMU_LOCK/KVM_MMU_UNLOCK moved into `if (mask)` around the write
+   * protection (as posted in "KVM: Aggressively drop and reacquire mmu_lock during CLEAR_DIRTY_LOG",
+   * David Matlack, 2023) with one hunk lost: 'lock-kept' keeps the KVM_MMU_LOCK before the loop,
+   * 'unlock-kept' keeps the KVM_MMU_UNLOCK after it
+   */
+  clearMmuLockInMask?: 'lock-kept' | 'unlock-kept';
 }
 
 type C = DirtyFineContext;
@@ -307,14 +314,40 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       next: 'return',
     }),
   ];
+  if (r.clearMmuLockInMask) {
+    // the baseline's slots_lock steps and copy_from_user, around the planted mmu_lock sections
+    const [lockSlots, copyFromUser] = steps as [Step<C>, Step<C>];
+    const unlockSlots = steps[steps.length - 1]!;
+    const flushOrUnlock: Step<C>['next'] = r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }];
+    // the posted patch: the fetch_andnot outside mmu_lock, `if (mask) { KVM_MMU_LOCK; protect; KVM_MMU_UNLOCK; }`, with one hunk lost
+    const lockKept = r.clearMmuLockInMask === 'lock-kept';
+    const LOCK_IN = 'KVM_MMU_LOCK(kvm) in if (mask)';
+    const UNLOCK_IN = 'KVM_MMU_UNLOCK(kvm) in if (mask)';
+    // after the loop: lock-kept goes on to the flush (its KVM_MMU_UNLOCK is gone), unlock-kept to the KVM_MMU_UNLOCK it kept
+    const after: Branch<C>[] = !lockKept ? [{ goto: UNLOCK_MMU }] : r.clearNoFlush ? [{ goto: UNLOCK_SLOTS }] : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }];
+    const planted: Step<C>[] = [
+      lockSlots,
+      { ...copyFromUser, next: lockKept ? 'KVM_MMU_LOCK(kvm)' : FETCH },
+      ...(lockKept ? [acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_LOCK(kvm) before the loop', next: FETCH })] : []),
+      { ...fetchAndnot, next: [{ if: named('mask', (_c: C, t) => !!t.local.mask), goto: LOCK_IN }, ...after] },
+      acquire<C>(mmu_lock, 'write', { at: LOCK_IN, cite: 'planted (the posted patch): if (mask) { flush = true; KVM_MMU_LOCK(kvm); ...', next: PROTECT }),
+      { ...protectStep(fn, 'mask'), next: UNLOCK_IN },
+      release<C>(mmu_lock, 'write', { at: UNLOCK_IN, cite: 'planted (the posted patch): ... kvm_arch_mmu_enable_log_dirty_pt_masked(..); KVM_MMU_UNLOCK(kvm); }', next: after }),
+      ...(lockKept ? [] : [release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_UNLOCK(kvm) after the loop', next: flushOrUnlock })]),
+      ...(r.clearNoFlush ? [] : [{ ...flushStep(fn), next: UNLOCK_SLOTS }]),
+      unlockSlots,
+    ];
+    return ghosted(kfunction<C>(fn, cite, planted), 'clear');
+  }
   return ghosted(kfunction<C>(fn, cite, steps), 'clear');
 }
 
-export type FineConfigId = 'get-race' | 'clear-race';
+export type FineConfigId = 'get-race' | 'clear-race' | 'clear-locks';
 
-/** The threads of a fine configuration: a vcpu per page, and userspace (GET, CLEAR in manual mode, the copies). */
+/** The threads of a fine configuration: a vcpu per page (clear-locks: vcpu0 alone), and userspace (GET, CLEAR in manual mode, the copies). */
 export function dirtyThreads(config: FineConfigId, r: FineRace = {}): ThreadDef<C>[] {
-  const vcpus = FINE_PAGES.map((_, i): ThreadDef<C> => ({ name: `vcpu${i}`, actor: 'guest', fns: [guestWrite(i)], ix: { page: i } }));
+  const pages = config === 'clear-locks' ? FINE_PAGES.slice(0, 1) : FINE_PAGES;
+  const vcpus = pages.map((_, i): ThreadDef<C> => ({ name: `vcpu${i}`, actor: 'guest', fns: [guestWrite(i)], ix: { page: i } }));
   const fns = config === 'get-race' ? [getDirtyLog(r), ramSave] : [getDirtyLog(r), clearDirtyLog(r), ramSave];
   return [...vcpus, { name: 'userspace', actor: 'userspace', fns }];
 }

@@ -36,7 +36,7 @@ import {
 
 export const PINNED = 'v6.12';
 
-type ConfigId = 'manual' | 'initially-set' | 'legacy' | 'faults' | 'get-race' | 'clear-race';
+type ConfigId = 'manual' | 'initially-set' | 'legacy' | 'faults' | 'get-race' | 'clear-race' | 'clear-locks';
 
 export interface DirtyLogVariant extends VariantInfo {
   s390: boolean;
@@ -177,7 +177,7 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
     description: 'generic dirty log (CONFIG_KVM_GENERIC_DIRTYLOG_READ_PROTECT, x86 arch hooks): GET snapshots or reports, CLEAR re-protects',
     cite: 'virt/kvm/kvm_main.c v6.12; 2a31b9db1535 "kvm: introduce manual dirty log reprotect"; 76d58e0f07ec',
     // the fine configurations: upstream keeps every property against concurrent vcpus
-    expected: { manual: [], 'initially-set': [], legacy: [], faults: GET_EFAULT_LOSES, 'get-race': [], 'clear-race': [] },
+    expected: { manual: [], 'initially-set': [], legacy: [], faults: GET_EFAULT_LOSES, 'get-race': [], 'clear-race': [], 'clear-locks': [] },
     s390: false,
     kernel: {},
   }),
@@ -393,10 +393,17 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
   fineVariant('bug-clear-mask-not-anded', 'clear-race', { clearMaskNotAnded: true },
     'planted bug: kvm_clear_dirty_log_protect assigns mask = atomic_long_fetch_andnot(mask, p) instead of mask &=: mask holds the old word, so pages userspace did not select (still dirty) are write-protected and flushed too (no store is lost)',
     'planted bug in virt/kvm/kvm_main.c kvm_clear_dirty_log_protect ("mask &= atomic_long_fetch_andnot(mask, p)": "mask contains the bits that really have been cleared")', ['ClearDirtyLogPostcondition']),
+  // the lock rules: the posted patch that takes mmu_lock only around the write protection, each with one hunk lost (clear-locks: one vcpu is enough)
+  fineVariant('bug-clear-mmu-lock-kept', 'clear-locks', { clearMmuLockInMask: 'lock-kept' },
+    'planted lock bug: kvm_clear_dirty_log_protect takes KVM_MMU_LOCK inside if (mask) around the write protection, as the posted patch does, but the KVM_MMU_LOCK before the loop the patch removes is still there: a mask with a bit set takes mmu_lock twice, an empty one returns holding it',
+    'planted from "KVM: Aggressively drop and reacquire mmu_lock during CLEAR_DIRTY_LOG" (David Matlack, v2 2023, not merged in v6.17-rc4) applied to virt/kvm/kvm_main.c kvm_clear_dirty_log_protect with its "-KVM_MMU_LOCK(kvm)" hunk lost', ['NoDoubleAcquire', 'NoReturnHoldingLock']),
+  fineVariant('bug-clear-mmu-unlock-kept', 'clear-locks', { clearMmuLockInMask: 'unlock-kept' },
+    'planted lock bug: kvm_clear_dirty_log_protect takes and drops mmu_lock inside if (mask), as the posted patch does, but the KVM_MMU_UNLOCK after the loop the patch removes is still there: it releases mmu_lock the thread does not hold (after the inner unlock, or without any lock when the mask is empty)',
+    'planted from "KVM: Aggressively drop and reacquire mmu_lock during CLEAR_DIRTY_LOG" (David Matlack, v2 2023, not merged in v6.17-rc4) applied to virt/kvm/kvm_main.c kvm_clear_dirty_log_protect with its "-KVM_MMU_UNLOCK(kvm)" hunk lost', ['ReleaseOnlyByOwner']),
 ];
 
 /** A planted race of a fine configuration: checked there only. */
-function fineVariant(id: string, configuration: 'get-race' | 'clear-race', race: FineRace, description: string, cite: string, expected: readonly string[]): DirtyLogVariant {
+function fineVariant(id: string, configuration: 'get-race' | 'clear-race' | 'clear-locks', race: FineRace, description: string, cite: string, expected: readonly string[]): DirtyLogVariant {
   return variant({ id, description, cite, configuration, expected: { [configuration]: expected }, s390: false, kernel: {}, race });
 }
 

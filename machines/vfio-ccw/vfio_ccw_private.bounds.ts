@@ -3,8 +3,19 @@
 // the SSCH/HSCH/CSCH condition codes, the kind of IRB the hardware presents) the
 // exploration enumerates as event payloads.
 
-/** The rest of fsm_io_request after cp_init: cp_prefetch's result and the SSCH condition code. */
-export type IoResult = 'cc0' | 'cc1' | 'cc2' | 'cc3' | 'cp_prefetch';
+/**
+ * The rest of fsm_io_request after cp_init: cp_prefetch's result and the SSCH condition code; cc 3
+ * with another channel path left (`cc3`: fsm_io_helper masks the failed path, -EACCES) or on the
+ * last one (`cc3-nopath`: sch->lpm becomes 0, -ENODEV).
+ */
+export type IoResult = 'cc0' | 'cc1' | 'cc2' | 'cc3' | 'cc3-nopath' | 'cp_prefetch';
+/**
+ * The request userspace copies into the io_region (scsw_area, orb_area), abstracted to what
+ * fsm_io_request and cp_init branch on: a start function with a supported channel program
+ * (`start`), the ORB's transport-mode bit (`tm`), a halt or clear function in the SCSW (`halt`),
+ * a CCW chain longer than CCWCHAIN_LEN_MAX (`long`: ccwchain_calc_length, -EINVAL).
+ */
+export type Orb = 'start' | 'tm' | 'halt' | 'long';
 /**
  * What the hardware presents in the IRB: the final status of a start/halt/clear function (solicited,
  * no device or subchannel active), intermediate status of a running start function (solicited,
@@ -17,6 +28,8 @@ export interface CcwBounds {
   /** Userspace threads that may be inside write() of the io_region at the same time. */
   writers: number;
   results: readonly IoResult[];
+  /** the requests a writer copies in (default: `start` only) */
+  orbs?: readonly Orb[];
   irbs: readonly Irb[];
   /** (command, condition code) pairs of a write to the async cmd region (v5.2+). */
   asyncs: readonly { cmd: AsyncCmd; cc: number }[];
@@ -173,6 +186,21 @@ export const configurations: readonly CcwConfiguration[] = [
       ioTodoSteps: true,
       schibGone: false,
       keepsOpen: true,
+    },
+  },
+  {
+    id: 'errors',
+    description:
+      'what the io_region write returns for requests the driver refuses and for a device that is gone: an orderly userspace (as orderly) writing a supported start, a transport-mode ORB, a halt function in the SCSW or a chain longer than CCWCHAIN_LEN_MAX; SSCH cc0, cc3 with a path left and on the last path, a cp_prefetch failure; final IRBs; no async command; cio_enable_subchannel ok; the subchannel never found gone',
+    bounds: {
+      writers: 1,
+      results: ['cc0', 'cc3', 'cc3-nopath', 'cp_prefetch'],
+      orbs: ['start', 'tm', 'halt', 'long'],
+      irbs: ['final'],
+      asyncs: [],
+      enable: ['ok'],
+      schibGone: false,
+      orderly: true,
     },
   },
 ];

@@ -38,6 +38,12 @@ export const GHOST_FLAG = {
   IRB_NOT_QUEUED: 8388608,
   /** fsm_disabled_irq ("we try to disable again") left the subchannel enabled */
   DISABLED_IRQ_ENABLED: 16777216,
+  /** -EOPNOTSUPP from fsm_io_request other than for a transport-mode ORB or a halt/clear function, or such a request not refused with it, or refused with a program built or a function started */
+  IO_EOPNOTSUPP: 33554432,
+  /** -ENODEV from the io_region other than for SSCH cc 3 on the last channel path, or that cc 3 not answered with it, or answered with a program kept or a function started */
+  IO_ENODEV: 67108864,
+  /** -EINVAL from fsm_io_request other than for a chain longer than CCWCHAIN_LEN_MAX, or such a chain not refused with it (or -EBUSY), or refused with a program built or a function started */
+  IO_EINVAL: 134217728,
 } as const;
 
 /**
@@ -100,6 +106,43 @@ export function ioRetMeaning(c: CcwContext, _before: CcwContext, e: CcwEvent, st
   if (c.ret === '-EIO' && !notReady(state)) c.flags |= CCW_FLAG.EIO;
   if (c.ret === '-EBUSY' && !busyCause(c, e.w)) c.flags |= CCW_FLAG.EBUSY;
   if (c.ret === '-EAGAIN' && !otherInRequest(c, e.w)) c.flags |= CCW_FLAG.EAGAIN;
+}
+
+/**
+ * After fsm_io_request (VFIO_CCW_EVENT_IO_REQ in IDLE), against vfio-ccw.rst's I/O region codes
+ * whose inputs the `errors` configuration enumerates (the request's ORB and SCSW, `e.orb`):
+ * "-EOPNOTSUPP The orb specified transport mode or an unidentified IDAW format, or the scsw
+ * specified a function other than the start function" and "-EINVAL The orb specified a chain
+ * longer than 255 ccws, or an internal error occurred" (the internal error, cp_prefetch's, is
+ * fsm_io_helper's): each code exactly for its request, and a refused request leaves no channel
+ * program built and no function started (the writer is not inside fsm_io_request). v6.17-rc4
+ * converts format-0 CCWs and only warns about a missing prefetch bit (cp_init), and translates
+ * format-1 IDALs since 2022: no IDAW format is refused, so the document's "unidentified IDAW
+ * format" has no input here. A long chain on a program still initialised gets cp_init's -EBUSY
+ * first (IoEbusyMeansBusy judges that one).
+ */
+export function ioRequestMeaning(c: CcwContext, before: CcwContext, e: CcwEvent, state: StateName): void {
+  const stored = (c.flags & GHOST_FLAG.RET_STORED) !== 0;
+  ioRetMeaning(c, before, e, state);
+  const code = stored ? c.ret : undefined;
+  const unsupported = e.orb === 'tm' || e.orb === 'halt';
+  const refusedClean = c.cp === before.cp && c.busy === before.busy && c.writers[e.w!] !== 'request';
+  if ((code === '-EOPNOTSUPP') !== unsupported || (unsupported && !refusedClean)) c.flags |= GHOST_FLAG.IO_EOPNOTSUPP;
+  const long = e.orb === 'long';
+  if (long ? !((code === '-EINVAL' && refusedClean) || code === '-EBUSY') : code === '-EINVAL') c.flags |= GHOST_FLAG.IO_EINVAL;
+  if (code === '-ENODEV') c.flags |= GHOST_FLAG.IO_ENODEV;
+}
+
+/**
+ * After fsm_io_request's tail (cp_prefetch, fsm_io_helper's SSCH, err_out), against vfio-ccw.rst
+ * "-ENODEV The device was found to be not operational" and fsm_io_helper's `case 3:` ("Device/path
+ * not operational": the ORB's paths masked off sch->lpm, `ret = sch->lpm ? -EACCES : -ENODEV`):
+ * -ENODEV exactly for SSCH cc 3 on the last path (unless cp_prefetch failed first: -EINVAL), with
+ * nothing started and the program freed.
+ */
+export function ioHelperMeaning(c: CcwContext, before: CcwContext, e: CcwEvent): void {
+  const nopath = e.result === 'cc3-nopath';
+  if (nopath ? !(c.ret === '-ENODEV' || c.ret === '-EINVAL') || c.busy !== before.busy || c.cp : c.ret === '-ENODEV') c.flags |= GHOST_FLAG.IO_ENODEV;
 }
 
 /** cmd_region->ret_code = code, by fsm_async_error, fsm_async_retry or fsm_async_request. */

@@ -141,6 +141,21 @@ export function invariants(v: CcwVersion): Invariant<CcwContext>[] {
       cite: `${DOC}: "-EACCES The channel path(s) used for the I/O were found to be not operational."`,
       holds: ({ context: c }) => (c.flags & CCW_FLAG.EACCES) === 0,
     },
+    {
+      name: 'IoEopnotsuppMeansUnsupported',
+      cite: `${DOC}: "-EOPNOTSUPP The orb specified transport mode or an unidentified IDAW format, or the scsw specified a function other than the start function." (vfio_ccw_fsm.c fsm_io_request: orb->tm.b, SCSW_FCTL_HALT_FUNC, SCSW_FCTL_CLEAR_FUNC, before cp_init): exactly for such a request, with no channel program built and nothing started (vfio_ccw_private.ghost.ts ioRequestMeaning)`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_EOPNOTSUPP) === 0,
+    },
+    {
+      name: 'IoEnodevMeansNotOperational',
+      cite: `${DOC}: "-ENODEV The device was found to be not operational." (vfio_ccw_fsm.c fsm_io_helper \`case 3:\`: the ORB's paths masked off sch->lpm, "ret = sch->lpm ? -EACCES : -ENODEV"): exactly for SSCH cc 3 on the last channel path, with nothing started and the program freed (ioHelperMeaning)`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_ENODEV) === 0,
+    },
+    {
+      name: 'IoEinvalMeansChainTooLong',
+      cite: `${DOC}: "-EINVAL The orb specified a chain longer than 255 ccws, or an internal error occurred." (vfio_ccw_cp.c ccwchain_calc_length: CCWCHAIN_LEN_MAX + 1 CCWs, -EINVAL; cp_prefetch's failure is the internal error): from fsm_io_request exactly for such a chain, with nothing built or started (ioRequestMeaning)`,
+      holds: ({ context: c }) => (c.flags & CCW_FLAG.IO_EINVAL) === 0,
+    },
   ];
   if (v.events.includes('ASYNC_REQ')) {
     list.push({

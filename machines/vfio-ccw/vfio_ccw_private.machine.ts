@@ -9,11 +9,13 @@
 // VFIO_DEVICE_RESET (v6): one event, or in a configuration with `resetSteps` a thread of
 // machines/kthread.ts steps beside the FSM (the machine is then parallel: regions `fsm`, `reset`).
 //
-// Ignores: the content of channel programs (one struct channel_program, initialised or not),
-// paths and lpm (cc3 always leaves a path: -EACCES), the schib and crw regions, chp events,
-// eventfd signalling, the DMA-unmap notifier (a reset), the quiesce retry loop
-// (quiesce always succeeds), transport-mode and halt/clear-on-io_region requests
-// (-EOPNOTSUPP), cp_init failures, the sch todo (unregistration) that fsm_notoper schedules.
+// Ignores: the content of channel programs (one struct channel_program, initialised or not;
+// the `errors` configuration's request kinds stand for what fsm_io_request and cp_init branch
+// on: transport mode, a halt/clear function, a chain over CCWCHAIN_LEN_MAX), paths and lpm
+// (SSCH cc 3 leaves a path, -EACCES, or was on the last one, -ENODEV: a payload), the schib
+// and crw regions, chp events, eventfd signalling, the DMA-unmap notifier (a reset), the
+// quiesce retry loop (quiesce always succeeds), cp_init's guest-memory and allocation
+// failures, the sch todo (unregistration) that fsm_notoper schedules.
 //
 // Kernel files: drivers/s390/cio/vfio_ccw_fsm.c, vfio_ccw_ops.c, vfio_ccw_drv.c,
 // vfio_ccw_private.h, vfio_ccw_async.c. Pinned versions (one factory option set each, see
@@ -23,8 +25,8 @@
 import { and, setup, enqueueActions, stateIn, type AnyStateMachine, type EventObject } from 'xstate';
 import type { Actor, EventInfo } from '../../src/spec.ts';
 import { acquire, idleId, initialThreads, kfunction, locksOf, lockFree, mutex, named, release, threadEventInfo, threadEvents, threadRegion, threadWorld, type KFunction, type Step, type ThreadDef, type ThreadsContext } from '../kthread.ts';
-import type { AsyncCmd, CcwBounds, Irb, IoResult } from './vfio_ccw_private.bounds.ts';
-import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, disabledAgain, ioEntryMeaning, irqQueued, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesced, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
+import type { AsyncCmd, CcwBounds, Irb, IoResult, Orb } from './vfio_ccw_private.bounds.ts';
+import { GHOST_FLAG, asyncEntryMeaning, asyncRetIsConditionCode, asyncRetMeaning, cpFreeFindings, disabledAgain, ioEntryMeaning, ioHelperMeaning, ioRequestMeaning, irqQueued, ioRetMeaning, notoperHandled, openDeviceFired, openDeviceRefused, openEnabled, quiesced, quiesceFindings, retReachesUser, schGone, storeAsyncRet, storeRet, withFindings } from './vfio_ccw_private.ghost.ts';
 
 export type StateName = 'NOT_OPER' | 'STANDBY' | 'IDLE' | 'BOXED' | 'BUSY' | 'CP_PROCESSING' | 'CP_PENDING';
 export type FsmEventName = 'NOT_OPER' | 'IO_REQ' | 'ASYNC_REQ' | 'INTERRUPT' | 'OPEN' | 'CLOSE';
@@ -126,6 +128,12 @@ export interface CcwVersion {
   writeUnlocked?: boolean;
   /** what fsm_io_helper makes of SSCH cc 2: -EBUSY (every kernel), or a planted bug's ccode, success, or -EACCES */
   sschCc2?: 'ebusy' | 'positive' | 'success' | 'eacces';
+  /** planted: fsm_io_helper's `case 3:` answers -ENODEV whatever sch->lpm is left (as fsm_do_halt's `case 3:`) */
+  sschCc3Enodev?: boolean;
+  /** planted: fsm_io_request tests the ORB's transport-mode bit after cp_init (the program is built and kept; err_out frees nothing) */
+  tmAfterCpInit?: boolean;
+  /** planted: ccwchain_calc_length without its `cnt == CCWCHAIN_LEN_MAX + 1` test (a chain longer than 255 CCWs is started truncated) */
+  chainLenUnchecked?: boolean;
 }
 
 export type Phase = 'none' | 'copied' | 'request';
@@ -229,6 +237,8 @@ export interface CcwEvent extends EventObject {
   type: string;
   w?: number;
   result?: IoResult;
+  /** copy_from_user, IO_REQ: the request the writer copied in (absent: a supported start) */
+  orb?: Orb;
   irb?: Irb;
   cmd?: AsyncCmd;
   cc?: number;
@@ -410,7 +420,8 @@ export function eventInfo(v: CcwVersion, b?: CcwBounds): Record<string, EventInf
 export function events(v: CcwVersion, b: CcwBounds): CcwEvent[] {
   const out: CcwEvent[] = [];
   for (let w = 0; w < b.writers; w++) {
-    out.push({ type: 'vfio_ccw_mdev_write', w }, { type: 'copy_from_user', w });
+    out.push({ type: 'vfio_ccw_mdev_write', w });
+    for (const orb of b.orbs ?? ['start']) out.push({ type: 'copy_from_user', w, ...(orb === 'start' ? {} : { orb }) });
     for (const result of b.results) out.push({ type: 'fsm_io_helper', w, result });
   }
   for (const irb of b.irbs) out.push({ type: 'vfio_ccw_sch_irq', irb });
@@ -471,6 +482,8 @@ export function ioResultRet(result: IoResult): string {
       return '-EBUSY';
     case 'cc3':
       return '-EACCES';
+    case 'cc3-nopath':
+      return '-ENODEV';
     case 'cp_prefetch':
       return '-EINVAL';
   }
@@ -579,7 +592,11 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     // vfio_ccw_fsm.c fsm_io_request, up to and including cp_init (the state change is the target)
     fsm_io_request: kfn((c, e) => {
       const w = e.w!;
+      // "Don't try to build a cp if transport mode is specified"; a halt or clear on the io_region (the async cmd region has them)
+      if ((e.orb === 'tm' && !v.tmAfterCpInit) || e.orb === 'halt') return storeRet(c, '-EOPNOTSUPP');
       if (v.cpInitialized && c.cp) return storeRet(c, '-EBUSY');
+      // cp_init -> ccwchain_handle_ccw -> ccwchain_calc_length: a chain longer than CCWCHAIN_LEN_MAX, -EINVAL, nothing built
+      if (e.orb === 'long' && !v.chainLenUnchecked) return storeRet(c, '-EINVAL');
       if (c.cp) c.faults |= CCW_FAULT.CP_LEAK;
       c.cp = true;
       // a new program: whatever runs or is queued belongs to an older one
@@ -587,8 +604,10 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       c.fnOwn = false;
       c.irbOwn = false;
       c.irbNextOwn = false;
+      // planted tmAfterCpInit: the program built, then the transport-mode test: err_out keeps it
+      if (e.orb === 'tm') return storeRet(c, '-EOPNOTSUPP');
       c.writers[w] = 'request';
-    }, ioRetMeaning),
+    }, ioRequestMeaning),
     // vfio_ccw_fsm.c fsm_async_error
     fsm_async_error: kfn((c) => storeAsyncRet(c, '-EIO'), asyncRetMeaning),
     // vfio_ccw_fsm.c fsm_async_retry
@@ -660,7 +679,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     }, ioEntryMeaning),
     // vfio_ccw_ops.c: vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_IO_REQ), then the ret_code check
     copy_from_user: kfn((_c, e, fx) => {
-      fx.raise({ type: fsmEvent('IO_REQ'), w: e.w! });
+      fx.raise({ type: fsmEvent('IO_REQ'), w: e.w!, ...(e.orb ? { orb: e.orb } : {}) });
       fx.raise({ type: 'io_region_ret_code', w: e.w! });
     }),
     // vfio_ccw_ops.c: ret = region->ret_code ?: count; mutex_unlock (the IDLE reset is the target)
@@ -682,6 +701,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
         c.ret = 'count';
         c.flags |= CCW_FLAG.SUCCESS;
       }
+      if (result === 'cc3' && v.sschCc3Enodev) c.ret = '-ENODEV';
       if (result === 'cc0') {
         // "0: The operation was successful" (K2, K3): the translated program was issued; one freed under the writer was not (retReachesUser)
         c.busy = true;
@@ -691,7 +711,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
       } else if (!(result === 'cc2' && v.sschCc2 === 'success')) cpFree(c, w);
       c.writers[w] = 'copied';
       fx.raise({ type: 'io_region_ret_code', w });
-    }),
+    }, ioHelperMeaning),
     // vfio_ccw_drv.c vfio_ccw_sch_irq
     vfio_ccw_sch_irq: kfn((c, e, fx) => {
       // solicited status reports the function pending: the current program's if its start is
@@ -790,6 +810,8 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
     ret_code_resets_idle: ({ context: c, event: e }: G) => c.writers[e.w!] === 'copied' && v.resetIdleOnError && c.ret !== 'count',
     // cp_init finds cp->initialized set (v5.14+): -EBUSY, err_out
     cp_init_busy: ({ context: c }: G) => v.cpInitialized && c.cp,
+    // fsm_io_request refuses the request before cp_init builds anything (transport mode, halt/clear, a chain too long), or after it (planted tmAfterCpInit)
+    request_refused: ({ event: e }: G) => e.orb === 'tm' || e.orb === 'halt' || (e.orb === 'long' && !v.chainLenUnchecked),
     // the hardware presents final and intermediate status only for a pending function, unsolicited status otherwise;
     // irbQueue designs: at most two IRBs queued (an exploration bound)
     irb_possible: ({ context: c, event: e }: G) => (e.irb === 'unsolicited' ? !c.busy : c.busy) && (!v.irbQueue || c.irb === 'none' || c.irbNext === 'none') && (!b.oneIrb || c.irb === 'none'),
@@ -820,6 +842,7 @@ export function createVfioCcwMachine(v: CcwVersion, b: CcwBounds): AnyStateMachi
         return { actions: { type: h, params: { state: s } }, ...m };
       case 'fsm_io_request':
         return [
+          { guard: 'request_refused', target: v.errOutIdle ? 'IDLE' : v.requestState, actions: h, ...m },
           { guard: 'cp_init_busy', target: v.errOutIdle ? 'IDLE' : v.requestState, actions: h, ...m },
           { target: v.requestState, actions: h, ...m },
         ];

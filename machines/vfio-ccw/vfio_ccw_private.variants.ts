@@ -100,8 +100,8 @@ const MOREL_V3: CcwVersion = {
   schEventRevives: false,
 };
 
-export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'orderly-hw' | 'reset-race' | 'io-todo-race' | 'irb-race';
-const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'orderly-hw', 'reset-race', 'io-todo-race', 'irb-race'];
+export type CcwConfigId = 'one-writer' | 'ret' | 'irbs' | 'two-writers' | 'orderly' | 'orderly-hw' | 'reset-race' | 'io-todo-race' | 'irb-race' | 'errors';
+const CONFIG_IDS: readonly CcwConfigId[] = ['one-writer', 'ret', 'irbs', 'two-writers', 'orderly', 'orderly-hw', 'reset-race', 'io-todo-race', 'irb-race', 'errors'];
 
 export interface CcwVariant extends VariantInfo {
   version: CcwVersion;
@@ -159,6 +159,7 @@ const same = (names: readonly string[], extra: Partial<Record<CcwConfigId, reado
   ...(extra['reset-race'] ? { 'reset-race': [...names, ...extra['reset-race']] } : {}),
   ...(extra['io-todo-race'] ? { 'io-todo-race': extra['io-todo-race'] } : {}),
   ...(extra['irb-race'] ? { 'irb-race': extra['irb-race'] } : {}),
+  ...(extra.errors ? { errors: extra.errors } : {}),
 });
 
 /**
@@ -190,6 +191,13 @@ const WAITS = ['WriteReturns'];
 // bug-io-todo-copies-solicited-only (orderly-hw, one interruption at a time): open, an unsolicited IRB: io_work runs and the
 // status stays uncopied (2 steps, then for ever)
 const UNCOPIED = ['IrbCopiedToRegion'];
+// bug-tm-after-cp-init (errors): open, a transport-mode write: -EOPNOTSUPP with the program built and kept in IDLE (3 steps),
+// a program with no I/O (NoStaleCpInIdle, NoCpWithoutIo); the next write's cp_init then answers -EBUSY with nothing busy (5)
+const TM_KEPT = ['IoEopnotsuppMeansUnsupported', 'NoStaleCpInIdle', 'NoCpWithoutIo', 'IoEbusyMeansBusy'];
+// bug-ssch-cc3-as-halt (errors): open, a write, SSCH cc 3 with a path left: -ENODEV
+const CC3_ENODEV = ['IoEnodevMeansNotOperational'];
+// bug-chain-len-unchecked (errors): open, a write of a chain too long: no -EINVAL, the program is built and started
+const LONG_STARTED = ['IoEinvalMeansChainTooLong'];
 function planted(id: string, home: CcwConfigId, description: string, cite: string, version: CcwVersion, breaks: Partial<Record<CcwConfigId, readonly string[]>>): CcwVariant {
   return variant({ id, description: `planted: ${description}`, cite: `planted bug in ${cite}`, configuration: home, version, expected: same(FIXED_EXPECTED, breaks) });
 }
@@ -205,7 +213,8 @@ export const variants: readonly CcwVariant[] = [
     description: 'v6.x: OPEN/CLOSE events, io_mutex trylock, fsm_notoper calls cp_free directly, VFIO_DEVICE_RESET as CLOSE+OPEN',
     cite: 'torvalds/linux vfio_ccw_fsm.c 008a011d; 204b394a23ad "vfio/ccw: Move FSM open/close to MDEV open/close"; Kingxukai/linux v6.17-rc4 vfio_ccw_{fsm,drv,ops}.c',
     sut: 'v6.2',
-    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE, 'irb-race': IRB_RACE }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
+    // errors (an orderly userspace): every refused request and cc 3 answered as documented
+    expected: same(['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'IoEbusyMeansBusy', ...IRB, ...STALE], { 'reset-race': ['OpenCloseInOrder'], 'io-todo-race': IO_TODO_RACE, 'irb-race': IRB_RACE, errors: [] }, ['NoCpFreeWhileProcessing', 'NotOperIsADeadEnd', 'EveryIrbReachesRegion', ...STALE]),
     version: V6_2,
   }),
   variant({
@@ -500,4 +509,29 @@ export const variants: readonly CcwVariant[] = [
     expected: { 'irb-race': ['IrbCopiedAsTested'] },
     version: { ...FIXED, ioTodoCopiesLatest: true },
   }),
+  // the documented codes of refused requests and of a device gone (errors: an orderly userspace writing every request kind)
+  plantedIn(
+    'bug-tm-after-cp-init',
+    'errors',
+    'fsm_io_request tests the ORB\'s transport-mode bit after cp_init: the program is built from the TCW, -EOPNOTSUPP is returned and err_out keeps the program',
+    'vfio_ccw_fsm.c fsm_io_request ("Don\'t try to build a cp if transport mode is specified" moved below cp_init)',
+    { ...FIXED, tmAfterCpInit: true },
+    TM_KEPT,
+  ),
+  plantedIn(
+    'bug-ssch-cc3-as-halt',
+    'errors',
+    'fsm_io_helper\'s `case 3:` written as fsm_do_halt\'s (`ret = -ENODEV`): an SSCH that failed on one path while another is left is reported as a device gone',
+    'vfio_ccw_fsm.c fsm_io_helper (`case 3:` without the sch->lpm masking and test)',
+    { ...FIXED, sschCc3Enodev: true },
+    CC3_ENODEV,
+  ),
+  plantedIn(
+    'bug-chain-len-unchecked',
+    'errors',
+    'ccwchain_calc_length without its `if (cnt == CCWCHAIN_LEN_MAX + 1) cnt = -EINVAL`: a chain longer than 255 CCWs is built truncated and started',
+    'vfio_ccw_cp.c ccwchain_calc_length (the length test after the counting loop left out)',
+    { ...FIXED, chainLenUnchecked: true },
+    LONG_STARTED,
+  ),
 ];

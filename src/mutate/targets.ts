@@ -152,6 +152,9 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   // every hardware outcome against an orderly userspace (ssch cc1/cc3 and cp_prefetch, hsch cc1-cc3, csch cc3, a failed
   // enable, the subchannel gone): the branches of fsm_io_helper, fsm_do_halt/fsm_do_clear and fsm_close no other suite reaches
   suite('vfio-ccw', 'vfio_ccw_private', 'v6.2', 'orderly-hw', 'small'),
+  // every request kind (transport mode, a halt function, a chain too long) and cc 3 with and without a path left: the
+  // branches of fsm_io_request, ccwchain_calc_length and fsm_io_helper's lpm masking no other suite reaches (36 states)
+  suite('vfio-ccw', 'vfio_ccw_private', 'v6.2', 'errors', 'small'),
 ];
 
 /**

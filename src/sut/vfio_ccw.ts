@@ -11,8 +11,18 @@ export type CcwKernel = 'v4.19' | 'v5.0' | 'v5.2' | 'v5.14' | 'v6.2' | 'v6-notop
 
 /** what write() returns on success: the byte count, any positive value here */
 const COUNT = 1;
-const EIO = 5, EAGAIN = 11, EACCES = 13, EBUSY = 16, ENODEV = 19, EINVAL = 22;
-const ERRNO: Record<number, string> = { [EIO]: '-EIO', [EAGAIN]: '-EAGAIN', [EACCES]: '-EACCES', [EBUSY]: '-EBUSY', [ENODEV]: '-ENODEV', [EINVAL]: '-EINVAL' };
+const EIO = 5, EAGAIN = 11, EACCES = 13, EBUSY = 16, ENODEV = 19, EINVAL = 22, EOPNOTSUPP = 95;
+const ERRNO: Record<number, string> = { [EIO]: '-EIO', [EAGAIN]: '-EAGAIN', [EACCES]: '-EACCES', [EBUSY]: '-EBUSY', [ENODEV]: '-ENODEV', [EINVAL]: '-EINVAL', [EOPNOTSUPP]: '-EOPNOTSUPP' };
+const SCSW_FCTL_START_FUNC = 0x4, SCSW_FCTL_HALT_FUNC = 0x2, SCSW_FCTL_CLEAR_FUNC = 0x1;
+/** vfio_ccw_cp.h: the most CCWs one chain may have */
+const CCWCHAIN_LEN_MAX = 256;
+
+/** union orb as far as the driver reads it: the transport-mode bit, the logical path mask, and (for the chain walk) how many chained CCWs cpa points to */
+interface Orb {
+  tm: boolean;
+  lpm: number;
+  ccws: number;
+}
 
 const SCSW_ACTL_DEVACT = 0x2, SCSW_ACTL_SCHACT = 0x1;
 const VFIO_CCW_ASYNC_CMD_HSCH = 1, VFIO_CCW_ASYNC_CMD_CSCH = 2;
@@ -37,6 +47,7 @@ export const SUT_FLAG = { CP_FREE_WHILE_IO: 1, STALE_IRB_ENDS_CP: 2, IRB_LOST: 4
 /** struct channel_program, with a lifetime tracker for its ccwchain allocations */
 class ChannelProgram {
   initialized = false;
+  orb: Orb = { tm: false, lpm: 0, ccws: 1 };
   chains: number[] = [];
 }
 
@@ -49,6 +60,8 @@ class Subchannel {
   nextCc = 0;
   /** whether the next cio_enable_subchannel succeeds (from the event payload) */
   enableOk = true;
+  /** sch->lpm: the logical path mask of the operational channel paths (two paths) */
+  lpm = 0xc0;
   /** tracker: the ccwchain the running start function executes (the ORB's channel program) */
   startedChain: number | undefined = undefined;
   /** tracker: the program whose final status the pending function (start, or a halt or clear of it) ends in */
@@ -57,7 +70,8 @@ class Subchannel {
 
 export class VfioCcwPrivate {
   state: State = 'NOT_OPER';
-  io_region = { ret_code: 0 };
+  /** struct ccw_io_region: what userspace copied in (scsw_area's function control, orb_area) and ret_code */
+  io_region = { ret_code: 0, scsw_fctl: SCSW_FCTL_START_FUNC, orb: { tm: false, lpm: 0, ccws: 1 } as Orb };
   cmd_region = { command: 0, ret_code: 0 };
   cp = new ChannelProgram();
   irb: Irb = { solicited: false, actl: 0 };
@@ -97,10 +111,26 @@ export class VfioCcwPrivate {
 
 // ---- vfio_ccw_cp.c (only the lifetime of the chains matters here) ----
 
-function cp_init(p: VfioCcwPrivate): number {
+// vfio_ccw_cp.c ccwchain_calc_length: count chained CCWs up to CCWCHAIN_LEN_MAX (the guest's CCW
+// cnt-1 is the last when it has no chaining flag; TICs back into the chain are not in the bounds)
+function ccwchain_calc_length(orb: Orb): number {
+  let cnt = 0;
+  do {
+    cnt++;
+    if (cnt >= orb.ccws) break;
+  } while (cnt < CCWCHAIN_LEN_MAX + 1);
+  if (cnt === CCWCHAIN_LEN_MAX + 1) cnt = -EINVAL;
+  return cnt;
+}
+
+function cp_init(p: VfioCcwPrivate, orb: Orb): number {
   const cp = p.cp;
   // "vfio-ccw: Check initialized flag in cp_init()" (v5.14)
   if (p.v5_14plus && cp.initialized) return -EBUSY;
+  cp.orb = { ...orb };
+  // ccwchain_handle_ccw: the first segment's length (v6.17-rc4 order; vfio_dma_rw and the format-0 conversion do not fail in the bounds)
+  const len = ccwchain_calc_length(orb);
+  if (len < 0) return len;
   if (cp.chains.some((c) => p.allocated.has(c))) p.leaked = true;
   const chain = p.nextChain++;
   p.allocated.add(chain);
@@ -155,6 +185,9 @@ function ssch(p: VfioCcwPrivate): number {
 function fsm_io_helper(p: VfioCcwPrivate): number {
   if (p.k === 'v4.19' || p.k === 'v5.0' || p.k === 'morel-v3') p.state = 'BUSY';
   if (p.v5_14plus && !p.cp.initialized) return -EIO; // cp_get_orb returns NULL
+  // cp_get_orb: if (orb->cmd.lpm == 0) orb->cmd.lpm = sch->lpm
+  const orb = p.cp.orb;
+  if (orb.lpm === 0) orb.lpm = p.sch.lpm;
   const ccode = ssch(p);
   switch (ccode) {
     case 0:
@@ -163,8 +196,14 @@ function fsm_io_helper(p: VfioCcwPrivate): number {
     case 1:
     case 2:
       return -EBUSY;
-    case 3:
-      return -EACCES; // lpm still has paths after masking the one that failed
+    case 3: {
+      // Device/path not operational
+      const lpm = orb.lpm;
+      if (lpm !== 0) p.sch.lpm &= ~lpm;
+      else p.sch.lpm = 0;
+      // cio_update_schib succeeds: the subchannel is there (its loss is vfio_ccw_sch_event)
+      return p.sch.lpm ? -EACCES : -ENODEV;
+    }
     default:
       return ccode;
   }
@@ -239,23 +278,36 @@ function* fsm_disabled_irq(p: VfioCcwPrivate): Thread {
 function* fsm_io_request(p: VfioCcwPrivate): Thread {
   const io_region = p.io_region;
   p.state = p.k === 'v4.19' || p.k === 'morel-v3' ? 'BOXED' : p.k === 'v5.0' ? 'BUSY' : 'CP_PROCESSING';
-  // scsw fctl START, orb not transport mode (the only requests in the bounds)
-  io_region.ret_code = cp_init(p);
-  if (!io_region.ret_code) {
-    const w = p.current;
-    p.inRequest.add(w);
-    const outcome = yield 'request';
-    p.current = w;
-    p.inRequest.delete(w);
-    p.sch.nextCc = outcome === undefined || outcome === 'cp_prefetch' ? 0 : Number(outcome.slice(2));
-    io_region.ret_code = cp_prefetch(p, outcome);
-    if (io_region.ret_code) {
-      cp_free(p);
+  const fctl = io_region.scsw_fctl;
+  if (fctl & SCSW_FCTL_START_FUNC) {
+    const orb = io_region.orb;
+    // "Don't try to build a cp if transport mode is specified."
+    if (orb.tm) {
+      io_region.ret_code = -EOPNOTSUPP;
     } else {
-      io_region.ret_code = fsm_io_helper(p);
-      if (!io_region.ret_code) return;
-      cp_free(p);
+      io_region.ret_code = cp_init(p, orb);
+      if (!io_region.ret_code) {
+        const w = p.current;
+        p.inRequest.add(w);
+        const outcome = yield 'request';
+        p.current = w;
+        p.inRequest.delete(w);
+        p.sch.nextCc = outcome === undefined || outcome === 'cp_prefetch' ? 0 : Number(outcome.slice(2, 3));
+        io_region.ret_code = cp_prefetch(p, outcome);
+        if (io_region.ret_code) {
+          cp_free(p);
+        } else {
+          io_region.ret_code = fsm_io_helper(p);
+          if (!io_region.ret_code) return;
+          cp_free(p);
+        }
+      }
     }
+  } else if (fctl & SCSW_FCTL_HALT_FUNC) {
+    // halt is handled via the async cmd region
+    io_region.ret_code = -EOPNOTSUPP;
+  } else if (fctl & SCSW_FCTL_CLEAR_FUNC) {
+    io_region.ret_code = -EOPNOTSUPP;
   }
   // err_out
   if (p.k !== 'v5.2') p.state = 'IDLE';
@@ -475,8 +527,15 @@ export class VfioCcwSut implements SystemUnderTest {
         this.threads[ev.w] = vfio_ccw_mdev_write(p, ev.w);
         return this.step(ev.w);
       case 'copy_from_user':
+        // userspace's scsw_area and orb_area: a start of one CCW, a transport-mode ORB, a halt function, a chain of CCWCHAIN_LEN_MAX + 1 CCWs
+        p.io_region.scsw_fctl = ev.orb === 'halt' ? SCSW_FCTL_HALT_FUNC : SCSW_FCTL_START_FUNC;
+        p.io_region.orb = { tm: ev.orb === 'tm', lpm: 0, ccws: ev.orb === 'long' ? CCWCHAIN_LEN_MAX + 1 : 1 };
         return this.step(ev.w);
       case 'fsm_io_helper':
+        // the channel subsystem: both paths operational before the SSCH (chp events are not modelled); for cc 3 the ORB named one
+        // of them (another is left) or none, i.e. every path (cp_get_orb fills in sch->lpm: the last path fails)
+        p.sch.lpm = 0xc0;
+        if (ev.result === 'cc3' && p.cp.initialized) p.cp.orb.lpm = 0x80;
         return this.step(ev.w, ev.result);
       case 'vfio_ccw_sch_irq':
         // the hardware: final and intermediate status report the pending function (intermediate: device still active)

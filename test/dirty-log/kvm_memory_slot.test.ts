@@ -51,8 +51,9 @@ describe('kvm_memory_slot: registry and catalogue', () => {
       'race-get-protect-before-xchg', 'race-get-read-without-xchg', 'race-get-no-tlb-flush', 'bug-get-copy-under-mmu-lock',
       'race-clear-protect-before-clear', 'race-clear-no-tlb-flush', 'bug-clear-no-mmu-unlock',
       'bug-get-protect-whole-word', 'bug-clear-mask-not-anded',
+      'bug-clear-mmu-lock-kept', 'bug-clear-mmu-unlock-kept',
     ]);
-    expect(spec.configurations.map((c) => c.id)).toEqual(['manual', 'initially-set', 'legacy', 'faults', 'get-race', 'clear-race']);
+    expect(spec.configurations.map((c) => c.id)).toEqual(['manual', 'initially-set', 'legacy', 'faults', 'get-race', 'clear-race', 'clear-locks']);
     // a coarse variant has no threads to check in a fine configuration, and a race variant no coarse event
     expect(() => spec.model('clear-whole-word', 'get-race')).toThrow(/exists only in configuration manual, initially-set, legacy, faults, not 'get-race'/);
     expect(() => spec.model('race-get-no-tlb-flush', 'legacy')).toThrow(/exists only in configuration get-race, not 'legacy'/);

@@ -145,6 +145,20 @@ describe('kvm_memory_slot get-race / clear-race: each planted race loses a store
     expect([...b.x.violations.keys()]).toEqual(['NoReturnHoldingLock']);
     expect(steps(b.m, b.x, 'NoReturnHoldingLock').at(-1)).toBe('userspace kvm_vm_ioctl_clear_dirty_log@mutex_unlock(slots_lock)');
   });
+
+  // clear-locks (one vcpu; 119 and 150 states): the posted patch that takes mmu_lock only around the write protection, a hunk lost.
+  // The traces worked out from the C: a CLEAR needs page 0's bit set (vcpu0's fault: store, cmpxchg, set_bit_le) for mask != 0;
+  // with nothing dirty (the start) the fetch_andnot leaves mask 0 and the `if (mask)` block is skipped.
+  it('the lock rules: KVM_MMU_LOCK kept before the loop is taken twice; KVM_MMU_UNLOCK kept after it releases what the thread does not hold', () => {
+    const a = ex('bug-clear-mmu-lock-kept', 'clear-locks');
+    expect(steps(a.m, a.x, 'NoDoubleAcquire')).toEqual([...FAULT(0).slice(0, 3), ...CLEAR_START, FETCH, 'userspace kvm_clear_dirty_log_protect@KVM_MMU_LOCK(kvm) in if (mask)']);
+    // mask 0: the block and its unlock skipped, the ioctl returns with the outer lock
+    expect(steps(a.m, a.x, 'NoReturnHoldingLock')).toEqual([...CLEAR_START, FETCH, 'userspace kvm_vm_ioctl_clear_dirty_log@mutex_unlock(slots_lock)']);
+    const b = ex('bug-clear-mmu-unlock-kept', 'clear-locks');
+    expect(steps(b.m, b.x, 'ReleaseOnlyByOwner')).toEqual([CLEAR_START[0], CLEAR_START[1], FETCH, 'userspace kvm_clear_dirty_log_protect@KVM_MMU_UNLOCK(kvm)']);
+    // upstream in the same configuration keeps every property
+    expect(ex('baseline', 'clear-locks').x.violations.size).toBe(0);
+  });
 });
 
 // Issue 14: the postconditions of KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG (kvm_memory_slot.ghost.ts), step by step and at the return

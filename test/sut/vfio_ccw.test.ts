@@ -44,7 +44,8 @@ describe('model-based tests against the transcription of the kernel code', () =>
   // as the mutation path suites (src/mutate/targets.ts): two-writers reaches the -EAGAIN of a
   // second write and the interleavings of two writes with the IRBs
   // and v6.2 in orderly-hw: every hardware outcome (ssch cc1/cc3, cp_prefetch, hsch cc1-cc3, csch cc3, a failed enable, the subchannel gone)
-  const cases = [...kernels.flatMap(([id, k]) => (['one-writer', 'irbs', 'two-writers'] as const).map((c) => [id, k, c] as const)), ['v6.2', 'v6.2', 'orderly-hw'] as const];
+  // and in errors (36 states): every request kind (transport mode, a halt function, a chain too long) and cc 3 with and without a path left
+  const cases = [...kernels.flatMap(([id, k]) => (['one-writer', 'irbs', 'two-writers'] as const).map((c) => [id, k, c] as const)), ['v6.2', 'v6.2', 'orderly-hw'] as const, ['v6.2', 'v6.2', 'errors'] as const];
   const modelBased = async (id: string, k: CcwKernel, config: string) => {
     const m = vfioCcwPrivate.model(id, config);
     const x = explore(m);

@@ -687,3 +687,47 @@ describe('"one (and only one for our case) mediated device" (vfio-ccw.rst): abst
     expect(c(refused).mdev).toBe(false);
   });
 });
+
+// The documented codes whose inputs the `errors` configuration enumerates (vfio-ccw.rst I/O region; v6.17-rc4
+// fsm_io_request, cp_init's ccwchain_calc_length, fsm_io_helper's `case 3:`), stepped by hand without an exploration
+// (test/machines/seed-areas.test.ts checks the four variants' whole sets there: 33 to 43 states each).
+describe('vfio_ccw_private errors: -EOPNOTSUPP, -EINVAL, -ENODEV exactly for their requests', () => {
+  const open = { type: 'vfio_ccw_mdev_open_device', enable: 'ok' };
+  const request = (orb: string) => [{ type: 'vfio_ccw_mdev_write', w: 0 }, { type: 'copy_from_user', w: 0, orb }];
+  it('v6.2: each refused request gets its code in IDLE with no program and nothing started; cc 3 gives -EACCES with a path left, -ENODEV on the last', () => {
+    // fsm_io_request: transport mode and a halt function go to err_out before cp_init; a chain of 257 CCWs fails in cp_init
+    for (const [orb, code] of [['tm', '-EOPNOTSUPP'], ['halt', '-EOPNOTSUPP'], ['long', '-EINVAL']] as const) {
+      const s = drive('v6.2', 'errors', [open, ...request(orb)]);
+      expect(s.value, orb).toBe('IDLE');
+      expect(c(s), orb).toMatchObject({ ret: code, cp: false, busy: false, writers: ['none'], mutex: -1 });
+      expect(failing('v6.2', 'errors', s), orb).toEqual([]);
+    }
+    // fsm_io_helper case 3: ret = sch->lpm ? -EACCES : -ENODEV, then cp_free and err_out
+    for (const [result, code] of [['cc3', '-EACCES'], ['cc3-nopath', '-ENODEV']] as const) {
+      const s = drive('v6.2', 'errors', [open, ...write(), ssch(result)]);
+      expect(s.value, result).toBe('IDLE');
+      expect(c(s), result).toMatchObject({ ret: code, cp: false, busy: false });
+      expect(failing('v6.2', 'errors', s), result).toEqual([]);
+    }
+  });
+  it('each planted bug breaks its own property at the step a reader of the C would name', () => {
+    // the transport-mode test after cp_init: -EOPNOTSUPP with the program built and kept in IDLE (3 steps) ...
+    let s = drive('bug-tm-after-cp-init', 'errors', [open, ...request('tm')]);
+    expect(c(s)).toMatchObject({ ret: '-EOPNOTSUPP', cp: true });
+    expect(failing('bug-tm-after-cp-init', 'errors', s).sort()).toEqual(['IoEopnotsuppMeansUnsupported', 'NoCpWithoutIo', 'NoStaleCpInIdle']);
+    // ... and the next supported write meets cp_init's -EBUSY with nothing busy (5 steps)
+    s = drive('bug-tm-after-cp-init', 'errors', [open, ...request('tm'), ...write()]);
+    expect(c(s).ret).toBe('-EBUSY');
+    expect(failing('bug-tm-after-cp-init', 'errors', s)).toContain('IoEbusyMeansBusy');
+    // fsm_io_helper's case 3 as fsm_do_halt's: -ENODEV although a path is left (4 steps)
+    s = drive('bug-ssch-cc3-as-halt', 'errors', [open, ...write(), ssch('cc3')]);
+    expect(c(s).ret).toBe('-ENODEV');
+    expect(failing('bug-ssch-cc3-as-halt', 'errors', s)).toEqual(['IoEnodevMeansNotOperational']);
+    // no length test: the long chain is built (the writer inside fsm_io_request, 3 steps) and started (count)
+    s = drive('bug-chain-len-unchecked', 'errors', [open, ...request('long')]);
+    expect(s.value).toBe('CP_PROCESSING');
+    expect(failing('bug-chain-len-unchecked', 'errors', s)).toEqual(['IoEinvalMeansChainTooLong']);
+    s = drive('bug-chain-len-unchecked', 'errors', [open, ...request('long'), ssch('cc0')]);
+    expect(c(s)).toMatchObject({ ret: 'count', busy: true });
+  });
+});
