@@ -195,7 +195,7 @@ export function vcpuImplementations(k: Kernel) {
         vcpuOf(c, ix.vm!, ix.vcpu!).pswIo = false;
       }),
       // the guest loads CR6: priv.c kvm_s390_handle_lctl (or SIE itself), then what it enables is presented
-      LCTL_CR6: ledgered('lctl', k, (c, e, ix) => k.kvm_s390_handle_lctl(c, ix.vm!, ix.vcpu!, e.cr6 ?? 0)),
+      LCTL_CR6: ledgered('lctl', k, (c, e, ix) => k.kvm_s390_handle_lctl(c, ix.vm!, ix.vcpu!, e.cr6!)),
       // kvm-s390.c kvm_arch_vcpu_ioctl_initial_reset of a stopped vcpu
       KVM_S390_INITIAL_RESET: ledgered('reset', k, (c, _e, ix) => k.kvm_arch_vcpu_ioctl_initial_reset(c, ix.vm!, ix.vcpu!)),
       // the guest loaded an enabled wait PSW: the intercept leaves SIE (__vcpu_run: vcpu_post_run), then interrupt.c kvm_s390_handle_wait
