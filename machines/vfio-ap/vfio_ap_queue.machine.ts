@@ -21,7 +21,7 @@
  * `aqic_enabled` is q->saved_isc valid; after a function that may change them the region
  * follows the context (`settle.q<i>`), so no guard predicts what handle_pqap will do.
  *
- * With params.apAnswers (configurations ap-answers, reset-warn, aqic-off-warn,
+ * With params.apAnswers (configurations ap-answers, reset-warn, reset-warn-two-vms, aqic-off-warn,
  * remove-host-gone) the AP's answers are payloads too: ZAPQ of the close's reset (zapq), the reset
  * work apq_reset_check as its own kernel event (one pass of its loop, TAPQ answer tapq), the
  * close waiting in flush_work (the mdev region's unsetting), how vfio_ap_irq_disable's AQIC and
