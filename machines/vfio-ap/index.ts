@@ -4,7 +4,7 @@ import { coreSpec } from '../system/spec.ts';
 import { mdevInvariants } from './ap_matrix_mdev.invariants.ts';
 import { apAnswerConfigurations, deviceResetConfigurations, guestResetConfigurations, mdevConfigurations, queueConfigurations } from './vfio_ap_queue.bounds.ts';
 import { AqicStepPostcondition, GiscRefcountMatchesSavedIscs, queueInvariants, ResetStepPostcondition } from './vfio_ap_queue.invariants.ts';
-import { apAnswerVariants, apRemoveVariant, deviceResetVariants, guestResetVariants, mdevVariants, queueVariants } from './vfio_ap_queue.variants.ts';
+import { apAnswerVariants, apRemoveVariant, deviceResetVariants, guestResetVariants, mdevVariants, queueVariants, resetWarnDisables } from './vfio_ap_queue.variants.ts';
 import { mdevAudit } from './ap_matrix_mdev.audit.ts';
 import { queueAudit } from './vfio_ap_queue.audit.ts';
 
@@ -15,7 +15,7 @@ export const queueSpec = coreSpec({
   kernelObject: 'vfio_ap_queue',
   parts: { mdev: true, queues: true },
   configurations: [...queueConfigurations, ...apAnswerConfigurations, ...deviceResetConfigurations, ...guestResetConfigurations],
-  variants: [...queueVariants, ...apAnswerVariants, apRemoveVariant, ...deviceResetVariants, ...guestResetVariants],
+  variants: [...queueVariants, ...apAnswerVariants, apRemoveVariant, resetWarnDisables, ...deviceResetVariants, ...guestResetVariants],
   invariants: [...queueInvariants, ...mdevInvariants, GiscRefcountMatchesSavedIscs, AqicStepPostcondition, ResetStepPostcondition],
 });
 

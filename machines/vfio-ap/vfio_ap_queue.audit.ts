@@ -146,9 +146,9 @@ const own: KernelAudit = {
     }),
     entry(K.vfio_ap_free_aqic_resources, {
       noQ: ignored('writes nothing'),
-      unregister: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
+      unregister: modelledAs('through matrix_mdev->kvm, whichever VM registered the saved ISC: after the close\'s WARN path kept it and the mdev was reopened for another VM, on that VM (reset-warn-two-vms: -EINVAL, or the new VM\'s own registration of the same ISC dropped)', 'handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
       noKvm: modelledAs('upstream (v6.17-rc4): matrix_mdev->kvm NULL (the close already cleared it: reset-warn, aqic-off-warn) skips the unregister with its WARN and keeps saved_isc; the unpin follows (v5.3 and the first-posted design call kvm_s390_gisc_unregister through the NULL kvm instead)', 'vfio_ap_free_aqic_resources'),
-      unpin: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages'),
+      unpin: modelledAs('QueueContext.pins counts the queue\'s pins, not per IOMMU context: a NIB pinned while the mdev was open for one VM and unpinned after it was reopened for another (reset-warn-two-vms) is one pin less here, while vfio_unpin_pages then goes to the reopened device\'s container or iommufd access (vfio_iommu_type1_unpin_pages: WARN_ON(i != npage) without a DMA mapping at that IOVA, nothing without a pin there, else the new VM\'s own pin at that IOVA dropped) and the first pin stays with the old one', 'handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages'),
       noMdev: missing(FREE_WARN),
     }),
     entry(K.vfio_ap_mdev_reset_queue, {
@@ -208,7 +208,7 @@ const own: KernelAudit = {
     entry(K.kvm_s390_gisc_unregister, {
       enodev: abstracted(`the VM loses its GISA only through a PV switch (or its teardown, which the KVM reference vfio_ap holds keeps away): ${PV_ELSEWHERE} the reset work's unregister after kvm_s390_gisa_destroy: pv-enable-unregister, where -ENODEV is ignored, saved_isc cleared and ref_count[] keeps the count`),
       erange: ignored('vfio_ap passes a saved ISC: never above MAX_ISC'),
-      einval: modelledAs('an unbalanced unregister is the GISC_UNREGISTER_UNBALANCED fault', 'handle_pqap'),
+      einval: modelledAs('an unbalanced unregister is the GISC_UNREGISTER_UNBALANCED fault; vfio_ap_free_aqic_resources ignores it and unpins the NIB with the registration made with it still live where it was made (UNPIN_BEFORE_UNREGISTER: reset-warn-two-vms)', 'handle_pqap', 'vfio_ap_mdev_close_device'),
       dec: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
       last: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
       lastBusy: modelled('handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),

@@ -82,6 +82,25 @@ export const apAnswerConfigurations: CoreConfiguration[] = [
     liveness: apAnswerLiveness,
   },
   {
+    // the reset-warn finding across two VMs: the ISC the close's WARN path keeps in q->saved_isc is registered on the VM the
+    // mdev was open for, and after the mdev is reopened for the other VM vfio_ap_free_aqic_resources unregisters it through
+    // the new matrix_mdev->kvm. Kept small for the path tests (135 states): every close's ZAPQ answers a code vfio_ap WARNs
+    // on (the reset work's -EIO keeps the ISC the same way: reset-warn), no remove (its WARN path is reset-warn's), no AP
+    // interruption, ap_aqic NORMAL only
+    id: 'reset-warn-two-vms',
+    description: '2 VMs, 1 queue, guest ISC 3; the mdev opened for either VM and closed, every close\'s ZAPQ answered with a code vfio_ap WARNs on (nothing freed); ap_aqic NORMAL, AQIC ir=0 answered NORMAL',
+    params: { ...APA, vms: 2 },
+    bounds: {
+      types: AP_ANSWER_EVENTS.filter((t) => t !== 'vfio_ap_mdev_remove_queue' && t !== 'PQAP_ZAPQ' && t !== 'AP_ADAPTER_INTERRUPTION'),
+      outcomes: ['NORMAL'],
+      zapq: ['INVALID'],
+      tapq: ['DONE'],
+      aqicOff: ['NORMAL'],
+    },
+    invariants: apAnswerInvariants,
+    liveness: apAnswerLiveness,
+  },
+  {
     id: 'aqic-off-warn',
     description: 'ap-answers plus the endings of AQIC ir=0 vfio_ap WARNs on and frees anyway (IR bit still set after 5 TAPQs, BUSY 6 times)',
     params: APA,

@@ -29,7 +29,7 @@ export const EveryNibPinReleasedOnce = inv(
 
 export const GiscUnregisterBeforeNibUnpin = inv(
   'GiscUnregisterBeforeNibUnpin',
-  'vfio_ap_ops.c vfio_ap_free_aqic_resources and the OTHERWISE_CHANGED path: kvm_s390_gisc_unregister first, then vfio_unpin_pages',
+  'vfio_ap_ops.c vfio_ap_free_aqic_resources and the OTHERWISE_CHANGED path: kvm_s390_gisc_unregister first, then vfio_unpin_pages (an unregister refused with -EINVAL, or skipped by the WARN on a NULL kvm, leaves the registration made with the NIB live where it was made)',
   ({ context }) => context.queues.every((q) => !(q.faults & FAULT.UNPIN_BEFORE_UNREGISTER)),
   { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
 );
@@ -271,10 +271,13 @@ export const apOff = (x: QSnap) => !x.irq && x.hwGisa === -1 && x.hwIsc === ISC_
  * ISC whose registration it dropped (or -1) and the fault bits the lifetime tracker may add (the WARN path's
  * unpin with the GISC still registered).
  */
-export function freedAqic(b: QSnap, a: QSnap, kvm: number): { ok: boolean; dropped: number; faults: number } {
+export function freedAqic(b: QSnap, a: QSnap, kvm: number, refused = false): { ok: boolean; dropped: number; faults: number } {
   const warn = b.isc !== ISC_INVALID && kvm < 0;
   const pins = b.pins - (b.nib ? 1 : 0);
   if (warn) return { ok: a.isc === b.isc && !a.nib && a.pins === pins, dropped: -1, faults: b.nib ? FAULT.UNPIN_BEFORE_UNREGISTER : 0 };
+  // `refused`: kvm_s390_gisc_unregister answered -EINVAL (the ISC saved on another VM): nothing dropped, and the NIB is
+  // unpinned with the registration made together with it still live on that VM
+  if (refused) return { ok: a.isc === ISC_INVALID && !a.nib && a.pins === pins, dropped: -1, faults: b.nib ? FAULT.UNPIN_BEFORE_UNREGISTER : 0 };
   return { ok: a.isc === ISC_INVALID && !a.nib && a.pins === pins, dropped: b.isc, faults: 0 };
 }
 
@@ -284,6 +287,17 @@ export function refsMoved(b: ApSnap, a: ApSnap, vm: number, delta: Map<number, n
 }
 
 const add = (m: Map<number, number>, isc: number, d: number) => { if (isc !== ISC_INVALID && isc >= 0) m.set(isc, (m.get(isc) ?? 0) + d); return m; };
+
+/**
+ * Whether vfio_ap_free_aqic_resources' kvm_s390_gisc_unregister(vm, saved ISC) is refused: interrupt.c answers
+ * ref_count[gisc] == 0 with -EINVAL ("rc = -EINVAL; goto out"), nothing moved (an ISC saved on another VM,
+ * reset-warn-two-vms); `before` the moves the same step made first (vfio_ap_irq_enable registers the new ISC before it
+ * frees the old one).
+ */
+function refusedAt(b: ApSnap, vm: number, q: QSnap, before: Map<number, number>): boolean {
+  if (q.isc < 0 || vm < 0 || !b.origin[vm]) return false; // "if (!gi->origin) return -ENODEV" comes first
+  return (b.ref[vm]?.[q.isc] ?? 0) + (before.get(q.isc) ?? 0) <= 0;
+}
 
 /**
  * handle_pqap past its checks (FAULT.AQIC_STEP_POST), v6.17-rc4 vfio_ap_ops.c. vfio_ap_irq_enable: an invalid NIB
@@ -305,7 +319,7 @@ export function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status
   if (!a.queues.every((x, i) => i === q || (sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults))) return false;
   const unchanged = sameQ(qa, qb) && qa.faults === qb.faults && refsMoved(b, a, vm, new Map());
   if (aqic.ir === 0) {
-    const f = freedAqic(qb, qa, vm);
+    const f = freedAqic(qb, qa, vm, refusedAt(b, vm, qb, new Map()));
     const kept = aqic.off === 'IR_STUCK' || aqic.off === 'BUSY_EXHAUSTED';
     const st = aqic.off === 'BUSY_EXHAUSTED' ? 'BUSY' : aqic.off === 'NOT_OPER' ? 'NOT_OPER' : 'NORMAL';
     const ap = kept ? qa.irq === qb.irq && qa.hwIsc === qb.hwIsc && qa.hwGisa === qb.hwGisa : apOff(qa);
@@ -314,16 +328,19 @@ export function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status
   if (aqic.outcome === 'NIB_INVALID' || aqic.outcome === 'PIN_FAILED' || !b.origin[vm]) return status === 'INVALID_ADDRESS' && unchanged;
   switch (aqic.outcome) {
     case 'NORMAL': {
-      const f = freedAqic(qb, { ...qa, isc: ISC_INVALID, nib: false, pins: qa.pins - 1 }, vm);
-      const moved = add(add(new Map(), f.dropped, -1), aqic.isc, 1);
-      return status === 'NORMAL' && f.ok && qa.isc === aqic.isc && qa.nib && qa.irq && qa.hwIsc === aqic.isc && qa.hwGisa === vm && qa.faults === qb.faults && refsMoved(b, a, vm, moved);
+      const registered = add(new Map(), aqic.isc, 1);
+      const f = freedAqic(qb, { ...qa, isc: ISC_INVALID, nib: false, pins: qa.pins - 1 }, vm, refusedAt(b, vm, qb, registered));
+      const moved = add(registered, f.dropped, -1);
+      return status === 'NORMAL' && f.ok && qa.isc === aqic.isc && qa.nib && qa.irq && qa.hwIsc === aqic.isc && qa.hwGisa === vm && qa.faults === (qb.faults | f.faults) && refsMoved(b, a, vm, moved);
     }
     case 'OTHERWISE_CHANGED':
       return status === 'OTHERWISE_CHANGED' && unchanged;
     default: {
-      const f = freedAqic(qb, qa, vm);
+      const refused = refusedAt(b, vm, qb, add(new Map(), aqic.isc, 1));
+      const f = freedAqic(qb, qa, vm, refused);
       const pinsOf = (leak: number) => ({ ...qa, pins: qa.pins - leak });
-      const leakOk = (leak: number) => freedAqic(qb, pinsOf(leak), vm).ok && refsMoved(b, a, vm, add(add(new Map(), f.dropped, -1), aqic.isc, leak));
+      const moved = (leak: number) => add(add(add(new Map(), aqic.isc, 1), f.dropped, -1), aqic.isc, leak - 1);
+      const leakOk = (leak: number) => freedAqic(qb, pinsOf(leak), vm, refused).ok && refsMoved(b, a, vm, moved(leak));
       return status === 'OTHER' && apOff(qa) && qa.faults === (qb.faults | f.faults) && (leakOk(0) || leakOk(1));
     }
   }
@@ -354,19 +371,25 @@ const ZAPQ_BRANCH: Readonly<Record<string, ZapqAnswer>> = {
 const zapqBranch = (code: unknown): ZapqAnswer | undefined => (code === undefined ? undefined : ZAPQ_BRANCH[code as string]);
 
 /** what vfio_ap_mdev_reset_queue leaves for ZAPQ answer `zapq` (undefined: the coarse one-step reset) with matrix_mdev->kvm `kvm`; the ISC whose registration it dropped */
-export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined): { ok: boolean; dropped: number } {
+export function resetPost(qb: QSnap, qa: QSnap, kvm: number, zapq: ZapqAnswer | undefined, refused = false): { ok: boolean; dropped: number } {
   if (zapq === undefined || qb.work === undefined) {
     // ZAPQ NORMAL and the reset work's done branch in one step: the AP's interruptions off, the AQIC resources freed
-    const f = freedAqic(qb, qa, kvm);
+    const f = freedAqic(qb, qa, kvm, refused);
     return { ok: f.ok && apOff(qa) && qa.faults === (qb.faults | f.faults) && qa.work === qb.work, dropped: f.dropped };
   }
   // memcpy(&q->reset_status, &status, ...) on every branch (deviceReset configurations keep it)
   if (qb.resetStatus !== undefined && qa.resetStatus !== zapq) return { ok: false, dropped: -1 };
-  // any other code: WARN "PQAP/ZAPQ ... failed with invalid rc", nothing freed, no work queued
-  if (zapq === 'INVALID') return { ok: sameQ(qa, qb) && qa.faults === qb.faults && qa.work === qb.work, dropped: -1 };
+  // any other code: WARN "PQAP/ZAPQ ... failed with invalid rc", nothing freed, no work queued (or, the proposed fix
+  // upstream-reset-warn-disables, vfio_ap_irq_disable: the AP told ir=0, the AQIC resources freed)
+  if (zapq === 'INVALID') {
+    if (qa.work !== qb.work) return { ok: false, dropped: -1 };
+    if (sameQ(qa, qb) && qa.faults === qb.faults) return { ok: true, dropped: -1 };
+    const f = freedAqic(qb, qa, kvm, refused);
+    return { ok: f.ok && apOff(qa) && qa.faults === (qb.faults | f.faults), dropped: f.dropped };
+  }
   if (zapq === 'DECONFIGURED') {
     // DECONFIGURED/CHECKSTOPPED: vfio_ap_free_aqic_resources at once, no work queued; the AP presents nothing
-    const f = freedAqic(qb, qa, kvm);
+    const f = freedAqic(qb, qa, kvm, refused);
     return { ok: f.ok && apOff(qa) && qa.faults === (qb.faults | f.faults) && qa.work === 'idle', dropped: f.dropped };
   }
   // NORMAL and the in-progress codes: queue_work(system_long_wq, &q->reset_work), q->reset_status stored; resources kept until apq_reset_check
@@ -407,12 +430,12 @@ export function resetStepPost(op: 'close' | 'flush' | 'remove' | 'ioctl' | 'ioct
       if (qb.freed !== undefined && qa.freed !== true) return false;
       if (e.host === 'gone') return apOff(qa) && qa.isc === qb.isc && qa.nib === qb.nib && qa.pins === qb.pins && qa.faults === qb.faults;
       if (!qb.irq && qb.isc === ISC_INVALID && !qb.nib) return sameQ(qa, qb) && qa.faults === qb.faults;
-      const r = resetPost(qb, qa, b.kvm, undefined);
+      const r = resetPost(qb, qa, b.kvm, undefined, refusedAt(b, b.kvm, qb, dropped));
       add(dropped, r.dropped, -1);
       return r.ok;
     }
     if (!qb.assigned || qb.freed) return untouched;
-    const r = resetPost(qb, qa, b.kvm, zapqBranch(e.zapq));
+    const r = resetPost(qb, qa, b.kvm, zapqBranch(e.zapq), refusedAt(b, b.kvm, qb, dropped));
     add(dropped, r.dropped, -1);
     return r.ok;
   });

@@ -21,7 +21,7 @@
  * `aqic_enabled` is q->saved_isc valid; after a function that may change them the region
  * follows the context (`settle.q<i>`), so no guard predicts what handle_pqap will do.
  *
- * With params.apAnswers (configurations ap-answers, reset-warn, aqic-off-warn,
+ * With params.apAnswers (configurations ap-answers, reset-warn, reset-warn-two-vms, aqic-off-warn,
  * remove-host-gone) the AP's answers are payloads too: ZAPQ of the close's reset (zapq), the reset
  * work apq_reset_check as its own kernel event (one pass of its loop, TAPQ answer tapq), the
  * close waiting in flush_work (the mdev region's unsetting), how vfio_ap_irq_disable's AQIC and
@@ -46,6 +46,7 @@ import { and, not } from 'xstate';
 import { COUNT_CAP, FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from '../lib.ts';
+import { EINVAL } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 import { apLedgered, guestGr1, guestSawReset } from './vfio_ap_queue.invariants.ts';
 
 /** RESET_IN_PROGRESS (02): ap_aqic while the AP is still resetting the queue (guestReset configurations: after the guest's own ZAPQ); the switch's default case, as OTHER. */
@@ -131,10 +132,10 @@ function kvmOfMdev(c: SystemContext, q: QueueContext): number {
   return vm;
 }
 
-/** kvm_s390_gisc_unregister through matrix_mdev->kvm, as vfio_ap_free_aqic_resources calls it. */
-function gisc_unregister_via_mdev(k: Kernel, c: SystemContext, x: QueueContext, isc: number): void {
+/** kvm_s390_gisc_unregister through matrix_mdev->kvm, as vfio_ap_free_aqic_resources calls it; true if refused with -EINVAL (ref_count 0 there). */
+function gisc_unregister_via_mdev(k: Kernel, c: SystemContext, x: QueueContext, isc: number): boolean {
   const vm = kvmOfMdev(c, x);
-  if (vm >= 0) k.kvm_s390_gisc_unregister(c, vm, isc);
+  return vm >= 0 && k.kvm_s390_gisc_unregister(c, vm, isc) === EINVAL;
 }
 
 /** The AP stops interrupting for the queue: AQIC ir=0 answered, or a ZAPQ reset (the machine, not the kernel). */
@@ -179,8 +180,9 @@ export const queueKernel = {
       // WARN_ON(!(q->matrix_mdev && q->matrix_mdev->kvm)): no unregister, saved_isc kept; the unpin follows with the GISC registered
       if (x.nib) this.vfio_unpin_pages(c, q, true);
     } else {
-      if (isc !== ISC_INVALID) gisc_unregister_via_mdev(this, c, x, isc);
-      if (x.nib) this.vfio_unpin_pages(c, q, false);
+      // refused (-EINVAL): the ISC was saved on another VM (reset-warn-two-vms), whose registration made with this NIB stays
+      const refused = isc !== ISC_INVALID && gisc_unregister_via_mdev(this, c, x, isc);
+      if (x.nib) this.vfio_unpin_pages(c, q, refused);
       x.isc = ISC_INVALID;
     }
     x.nib = false;

@@ -95,6 +95,45 @@ describe('vfio_ap_queue: the AP\'s answers (ap-answers, reset-warn, aqic-off-war
     expect(run(m, [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"DECONFIGURED"}']).violated).toEqual([]);
   });
 
+  // each expectation read off v6.17-rc4 by hand: vfio_ap_free_aqic_resources unregisters q->saved_isc through
+  // q->matrix_mdev->kvm, whatever VM registered it; vfio_ap_mdev_set_kvm leaves the queues' saved_isc alone;
+  // interrupt.c kvm_s390_gisc_unregister: "if (gi->alert.ref_count[gisc] == 0) { rc = -EINVAL; goto out; }"
+  it('reset-warn-two-vms: the ISC the close\'s WARN path keeps is unregistered on the VM the mdev is reopened for (upstream: -EINVAL there, 7 steps; the first VM keeps its registration)', () => {
+    const m = queueSpec.model('upstream', 'reset-warn-two-vms');
+    const t = traces(m);
+    expect(Object.keys(t).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'GiscRefcountMatchesSavedIscs', 'GiscUnregisterBeforeNibUnpin', 'NoAqicResourcesAfterUnsetKvm', 'NoUnbalancedGiscUnregister']);
+    const kept = [...OPEN, 'vfio_ap_mdev_close_device {"zapq":"INVALID"}'];
+    expect(t.NoAqicResourcesAfterUnsetKvm).toEqual(kept);
+    // the reopen for VM 1: q->saved_isc 3 now counts against VM 1's GISA, whose ref_count[3] is 0
+    expect(t.GiscRefcountMatchesSavedIscs).toEqual([...kept, 'vfio_ap_mdev_open_device {"vm":1}']);
+    // VM 1's guest disables: vfio_ap_irq_disable -> vfio_ap_free_aqic_resources -> kvm_s390_gisc_unregister(VM 1, 3): -EINVAL
+    expect(t.NoUnbalancedGiscUnregister).toEqual([...kept, 'vfio_ap_mdev_open_device {"vm":1}', 'PQAP_AQIC {"q":0,"ir":0,"off":"NORMAL"}']);
+    // ... and then vfio_unpin_pages of the NIB pinned for VM 0, whose registration on VM 0 is still live
+    expect(t.GiscUnregisterBeforeNibUnpin).toEqual(t.NoUnbalancedGiscUnregister);
+    const refused = run(m, t.NoUnbalancedGiscUnregister!);
+    expect(refused.context.vms.map((k) => k.gisa.ref[3])).toEqual([1, 0]);
+    expect(refused.context.queues[0]).toMatchObject({ isc: -1, nib: false, pins: 0 });
+    // the ghost step postcondition transcribes the refusal (-EINVAL moves nothing, the unpin with VM 0's registration live): it holds
+    expect(refused.violated).not.toContain('AqicStepPostcondition');
+    // VM 1's guest enables the same ISC: registered on VM 1 (ref 1), then the free of the "older configuration" drops that
+    // very registration (ref 0, ISC 3 out of VM 1's alert mask) while the AP interrupts on ISC 3 into VM 1's GISA
+    const same = run(m, [...kept, 'vfio_ap_mdev_open_device {"vm":1}', 'PQAP_AQIC {"q":0,"ir":1,"isc":3,"outcome":"NORMAL"}']);
+    expect(same.violated).toContain('GiscRefcountMatchesSavedIscs');
+    expect(same.violated).not.toContain('NoUnbalancedGiscUnregister');
+    expect(same.violated).not.toContain('AqicStepPostcondition');
+    expect(same.context.vms.map((k) => [k.gisa.ref[3], k.gisa.mask])).toEqual([[1, 0x10], [0, 0]]);
+    expect(same.context.queues[0]).toMatchObject({ isc: 3, irq: true, hwIsc: 3, hwGisa: 1 });
+    // one VM: the reopen is for the VM that registered the ISC, and the late unregister balances
+    const one = queueSpec.model('upstream', 'reset-warn-two-vms', { params: { vms: 1 } });
+    expect(Object.keys(traces(one)).sort()).toEqual(['ApInterruptsIntoSavedGisc', 'NoAqicResourcesAfterUnsetKvm']);
+    // the proposed fix: the WARN paths call vfio_ap_irq_disable, so the close frees through the closing VM's kvm
+    const fixed = queueSpec.model('upstream-reset-warn-disables', 'reset-warn-two-vms');
+    expect(explore(fixed).violations.size).toBe(0);
+    const closed = run(fixed, kept);
+    expect(closed.context.queues[0]).toMatchObject({ isc: -1, nib: false, pins: 0, irq: false });
+    expect(closed.context.vms[0]!.gisa.ref[3]).toBe(0);
+  });
+
   it('aqic-off-warn: vfio_ap_irq_disable frees the NIB and the GISC when the IR bit never clears, and answers the guest 0 (upstream, 5 steps)', () => {
     const m = queueSpec.model('upstream', 'aqic-off-warn');
     const t = traces(m);

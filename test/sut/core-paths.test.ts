@@ -60,6 +60,8 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   [queueSpec, 'upstream', 'aqic-off-warn', undefined],
   [queueSpec, 'upstream', 'remove-host-gone', undefined],
   [queueSpec, 'upstream', 'reset-warn', undefined],
+  // two VMs: the ISC the close's WARN path keeps, unregistered through the reopened mdev's kvm (-EINVAL there), then its NIB unpinned
+  [queueSpec, 'upstream', 'reset-warn-two-vms', undefined],
   // VFIO_DEVICE_RESET (issue 12): its return code and q->reset_status, ZAPQ BUSY / STATE_CHANGE_IN_PROGRESS / CHECKSTOPPED (419 paths); the unverified reset's 0 and the classes of the stored codes (136)
   [queueSpec, 'upstream', 'device-reset', undefined],
   [queueSpec, 'upstream', 'device-reset-warn', undefined],
@@ -83,7 +85,7 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'kvm_vcpu/upstream/guest-masks', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
+    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'kvm_vcpu/upstream/guest-masks', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/reset-warn-two-vms', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
   });
 
   it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
