@@ -50,10 +50,13 @@ export async function start(argv: readonly string[], io: Io = processIo, jobs = 
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** The process's main job: the arguments from argv, the exit code into process.exitCode (npm start: src/start-cache.mjs runs the transpiled module). */
+export function run(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
   start(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) run();
