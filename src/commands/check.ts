@@ -161,8 +161,8 @@ export function parseSet(items: readonly string[]): [string, unknown][] {
 
 const paramKeys = (s: MachineSpec) => (s.params ?? []).map((x) => x.key);
 
-/** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. */
-export async function plan(flags: CheckFlags, load: LoadOptions = {}): Promise<Job[]> {
+/** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. `lazy`: each model is built when first read (a --jobs worker builds only the models of its own jobs, the main thread has built them all). */
+export async function plan(flags: CheckFlags, load: LoadOptions = {}, lazy = false): Promise<Job[]> {
   if (flags.variantFile === '') throw new UsageError('--variant-file needs a file name, got an empty string');
   if (flags.deadVariables && flags.por === true) throw new UsageError('--dead-variables and --por cannot be combined (the reset writes fields no step footprint declares); give one of them');
   if (flags.deadVariables && flags.variantFile !== undefined) throw new UsageError('--dead-variables is proved for the shipped variants only (test/check/dead.test.ts): a variant file may read the fields it resets; drop one of them');
@@ -231,16 +231,22 @@ export async function plan(flags: CheckFlags, load: LoadOptions = {}): Promise<J
       if (!pairs.length) throw new UsageError(`no variant of ${spec.id} belongs to configuration ${c}`);
     }
     for (const [v, c] of pairs) {
-      let model: Model;
-      try {
-        model = spec.model(v.id, c, options);
-      } catch (e) {
-        if (e instanceof SpecError || !options?.params) throw e;
-        throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(options.params)}: ${String((e as Error).message).split('\n')[0]}`);
-      }
-      const expected = v.expectedViolationsIn?.[c];
-      if (expected) model = { ...model, expectedViolations: expected };
-      jobs.push({ spec, model: file ? applyVariant(model, file) : model });
+      const build = (): Model => {
+        let model: Model;
+        try {
+          model = spec.model(v.id, c, options);
+        } catch (e) {
+          if (e instanceof SpecError || !options?.params) throw e;
+          throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(options.params)}: ${String((e as Error).message).split('\n')[0]}`);
+        }
+        const expected = v.expectedViolationsIn?.[c];
+        if (expected) model = { ...model, expectedViolations: expected };
+        return file ? applyVariant(model, file) : model;
+      };
+      if (lazy) {
+        let built: Model | undefined;
+        jobs.push({ spec, get model() { return (built ??= build()); } });
+      } else jobs.push({ spec, model: build() });
     }
   }
   if (file) checkVariantUse(jobs.map((j) => j.model));

@@ -9,7 +9,7 @@ import type { CheckWithCoverage, PoolTask } from './pool.ts';
 import type { DesignCoverage } from '../export/page.ts';
 import type { Exploration } from '../check/explore.ts';
 
-// the plan of the flags, made once per worker (the same models the main thread planned)
+// the plan of the flags, made once per worker (the same models the main thread planned), each model built when a job of this worker needs it
 const plans = new Map<string, ReturnType<typeof plan>>();
 
 async function run(task: PoolTask): Promise<unknown> {
@@ -20,7 +20,7 @@ async function run(task: PoolTask): Promise<unknown> {
     return { ...d, nodes: [...d.nodes] };
   }
   const key = JSON.stringify(task.flags);
-  if (!plans.has(key)) plans.set(key, plan(task.flags, { typeCheck: false }));
+  if (!plans.has(key)) plans.set(key, plan(task.flags, { typeCheck: false }, true));
   const job = (await plans.get(key)!)[task.job]!;
   // npm start: the page's coverage of the design from the check's own graph, measured here (the main thread has no graph)
   let coverage: DesignCoverage | undefined;
