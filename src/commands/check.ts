@@ -21,6 +21,7 @@ import { recipeOf } from '../check/recipe.ts';
 import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
 import { PoolError, runPool, type CheckWithCoverage, type PoolTask } from './pool.ts';
 import type { DesignCoverage } from '../export/page.ts';
+import type { SequenceMark } from '../export/sequence.ts';
 import { UsageError, type Io } from './io.ts';
 
 /** The machines the package ships (a worker can import them); tests may put others in `specs`. */
@@ -60,12 +61,14 @@ export interface CheckFlags {
    * (coverageFromCheck), and measure the other designs after the checks.
    */
   pageCoverage?: Map<string, DesignCoverage>;
+  /** Not a flag: with pageCoverage, where the workers put the page's violation mark of each counterexample (markOf, by markKey). */
+  pageMarks?: Map<string, SequenceMark>;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
 
 /** What npm start hands the check besides its flags (src/start.ts): the graph hook, or the worker threads and where the page's coverage goes. */
-export type CheckHandover = Pick<CheckFlags, 'onGraph' | 'pageCoverage'> & { jobs?: number };
+export type CheckHandover = Pick<CheckFlags, 'onGraph' | 'pageCoverage' | 'pageMarks'> & { jobs?: number };
 
 export function registerCheck(p: Command, io: Io, done: (code: number) => void, handover: CheckHandover = {}): void {
   p.command('check')
@@ -310,7 +313,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     const got: (CheckResult | undefined)[] = jobs.map(() => undefined);
     let printed = 0;
     // what a worker is told: the flags alone (a hook or a map is no flag: the worker builds the plan from the flags)
-    const { onGraph: _onGraph, pageCoverage, ...posted } = flags;
+    const { onGraph: _onGraph, pageCoverage, pageMarks, ...posted } = flags;
     const coverage = !!pageCoverage;
     const tasks = jobs.map((_, job): PoolTask => ({ kind: 'check', flags: posted, job, maxStates, ...(coverage ? { coverage } : {}) }));
     // npm start: the page's designs whose check reduces the graph (symmetry, POR) are measured on the pool after the checks
@@ -327,6 +330,8 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
         if (coverage) {
           const w = r as CheckWithCoverage;
           if (w.coverage) pageCoverage!.set(designKeyOf(jobs[i]!.model.machineId, jobs[i]!.model.variantId), { ...w.coverage, nodes: new Set(w.coverage.nodes) });
+          // the same key as export/page.ts markKey
+          w.marks?.forEach((m, k) => m && pageMarks?.set(`${w.result.machine}/${w.result.variant}/${w.result.configuration}#${k}`, m));
           got[i] = w.result;
         } else got[i] = r as CheckResult;
         for (; printed < got.length && got[printed]; printed++) done(got[printed]!);
