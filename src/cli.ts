@@ -23,6 +23,10 @@ export interface Handover {
   pageCoverage?: CheckFlags['pageCoverage'];
   /** Designs' coverage measured beforehand (page). */
   coverage?: PageCommandOptions['coverage'];
+  /** Where the check's workers put the page's violation marks (with jobs). */
+  pageMarks?: CheckFlags['pageMarks'];
+  /** Violation marks computed beforehand (page). */
+  marks?: PageCommandOptions['marks'];
 }
 
 type Register = (p: Command, io: Io, done: (code: number) => void, handover: Handover) => void;
@@ -30,9 +34,9 @@ type Register = (p: Command, io: Io, done: (code: number) => void, handover: Han
 /** Each command's module, loaded only when it runs (or for the help and unknown-command listings): the graph layout, XML writer, TypeScript compiler of one command are not loaded by the others. */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   list: () => import('./commands/list.ts').then((m) => (p) => m.registerList(p)),
-  check: () => import('./commands/check.ts').then((m) => (p, io, done, h) => m.registerCheck(p, io, done, { ...(h.onGraph ? { onGraph: h.onGraph } : {}), ...(h.jobs ? { jobs: h.jobs } : {}), ...(h.pageCoverage ? { pageCoverage: h.pageCoverage } : {}) })),
+  check: () => import('./commands/check.ts').then((m) => (p, io, done, h) => m.registerCheck(p, io, done, { ...(h.onGraph ? { onGraph: h.onGraph } : {}), ...(h.jobs ? { jobs: h.jobs } : {}), ...(h.pageCoverage ? { pageCoverage: h.pageCoverage } : {}), ...(h.pageMarks ? { pageMarks: h.pageMarks } : {}) })),
   export: () => import('./commands/export.ts').then((m) => (p) => m.registerExport(p)),
-  page: () => import('./commands/page.ts').then((m) => (p, _io, _done, h) => m.registerPage(p, h.coverage)),
+  page: () => import('./commands/page.ts').then((m) => (p, _io, _done, h) => m.registerPage(p, h.coverage, h.marks)),
   replay: () => import('./commands/replay.ts').then((m) => (p, io, done) => m.registerReplay(p, io, done)),
   merge: () => import('./commands/merge.ts').then((m) => (p, io, done) => m.registerMerge(p, io, done)),
   paths: () => import('./commands/paths.ts').then((m) => (p, io) => m.registerPaths(p, io)),

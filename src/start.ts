@@ -4,7 +4,8 @@
 // page takes each design's coverage from the check's own exploration where that is the graph
 // the page would explore (export/page.ts fullGraph), instead of exploring the design again.
 // With two cores or more the checks run on worker threads (check --jobs, START_JOBS of them), which
-// measure that coverage themselves, and then the page's other designs.
+// measure that coverage themselves, and then the page's other designs, and compute the page's
+// violation mark of each counterexample of their checks.
 import { availableParallelism } from 'node:os';
 import { specs } from '../machines/index.ts';
 import { main, type Handover, type Io } from './cli.ts';
@@ -12,6 +13,7 @@ import { processIo } from './commands/io.ts';
 import { coverageOf, designKey, fullGraph, pageDesigns, type DesignCoverage } from './export/page.ts';
 import type { MachineSpec, Model } from './spec.ts';
 import type { Exploration } from './check/explore.ts';
+import type { SequenceMark } from './export/sequence.ts';
 
 export const STEPS: readonly (readonly string[])[] = [['check', '--report', 'report'], ['export'], ['page', '--report', 'report']];
 
@@ -36,13 +38,15 @@ export async function start(argv: readonly string[], io: Io = processIo, jobs = 
     return 2;
   }
   let check: Handover, coverage: Map<string, DesignCoverage>;
-  if (jobs > 1) check = { jobs, pageCoverage: (coverage = new Map()) };
+  // the workers also compute the page's violation marks, which the page would compute in this thread after the checks
+  const marks = new Map<string, SequenceMark>();
+  if (jobs > 1) check = { jobs, pageCoverage: (coverage = new Map()), pageMarks: marks };
   else {
     const hook = coverageFromChecks(specs);
     check = { onGraph: hook.onGraph };
     coverage = hook.coverage;
   }
-  const handover: Handover[] = [check, {}, { coverage }];
+  const handover: Handover[] = [check, {}, { coverage, marks }];
   for (const [i, step] of STEPS.entries()) {
     const code = await main([...step], io, handover[i]);
     if (code !== 0) return code;
@@ -50,10 +54,13 @@ export async function start(argv: readonly string[], io: Io = processIo, jobs = 
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** The process's main job: the arguments from argv, the exit code into process.exitCode (npm start: src/start-cache.mjs runs the transpiled module). */
+export function run(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
   start(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) run();

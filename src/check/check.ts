@@ -283,6 +283,14 @@ export function replay(model: Model, events: readonly number[]): { steps: CheckS
   return { steps: out, last: state };
 }
 
+/** The state after concrete events, as `replay(...).last`, without each step's changes (the page's violation marks need the last state only). */
+export function replayLast(model: Model, events: readonly number[]): AbstractState<unknown> {
+  const scope = inertScope(model.machine);
+  let snap = getInitialSnapshot(model.machine) as AnyMachineSnapshot;
+  for (const e of events) snap = model.machine.transition(snap, model.events[e]!, scope) as AnyMachineSnapshot;
+  return abstractState<unknown>(snap);
+}
+
 /** The shortest path from the initial state to state `i`, along the BFS parent links. */
 export function pathTo(x: Exploration, i: number): GraphPath {
   const states = [i];

@@ -21,6 +21,7 @@ import { recipeOf } from '../check/recipe.ts';
 import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
 import { PoolError, runPool, type CheckWithCoverage, type PoolTask } from './pool.ts';
 import type { DesignCoverage } from '../export/page.ts';
+import type { SequenceMark } from '../export/sequence.ts';
 import { UsageError, type Io } from './io.ts';
 
 /** The machines the package ships (a worker can import them); tests may put others in `specs`. */
@@ -60,12 +61,14 @@ export interface CheckFlags {
    * (coverageFromCheck), and measure the other designs after the checks.
    */
   pageCoverage?: Map<string, DesignCoverage>;
+  /** Not a flag: with pageCoverage, where the workers put the page's violation mark of each counterexample (markOf, by markKey). */
+  pageMarks?: Map<string, SequenceMark>;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
 
 /** What npm start hands the check besides its flags (src/start.ts): the graph hook, or the worker threads and where the page's coverage goes. */
-export type CheckHandover = Pick<CheckFlags, 'onGraph' | 'pageCoverage'> & { jobs?: number };
+export type CheckHandover = Pick<CheckFlags, 'onGraph' | 'pageCoverage' | 'pageMarks'> & { jobs?: number };
 
 export function registerCheck(p: Command, io: Io, done: (code: number) => void, handover: CheckHandover = {}): void {
   p.command('check')
@@ -161,8 +164,8 @@ export function parseSet(items: readonly string[]): [string, unknown][] {
 
 const paramKeys = (s: MachineSpec) => (s.params ?? []).map((x) => x.key);
 
-/** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. */
-export async function plan(flags: CheckFlags, load: LoadOptions = {}): Promise<Job[]> {
+/** Every (machine, variant, configuration) the flags select, with models built; usage errors throw before any check runs. `lazy`: each model is built when first read (a --jobs worker builds only the models of its own jobs, the main thread has built them all). */
+export async function plan(flags: CheckFlags, load: LoadOptions = {}, lazy = false): Promise<Job[]> {
   if (flags.variantFile === '') throw new UsageError('--variant-file needs a file name, got an empty string');
   if (flags.deadVariables && flags.por === true) throw new UsageError('--dead-variables and --por cannot be combined (the reset writes fields no step footprint declares); give one of them');
   if (flags.deadVariables && flags.variantFile !== undefined) throw new UsageError('--dead-variables is proved for the shipped variants only (test/check/dead.test.ts): a variant file may read the fields it resets; drop one of them');
@@ -231,16 +234,22 @@ export async function plan(flags: CheckFlags, load: LoadOptions = {}): Promise<J
       if (!pairs.length) throw new UsageError(`no variant of ${spec.id} belongs to configuration ${c}`);
     }
     for (const [v, c] of pairs) {
-      let model: Model;
-      try {
-        model = spec.model(v.id, c, options);
-      } catch (e) {
-        if (e instanceof SpecError || !options?.params) throw e;
-        throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(options.params)}: ${String((e as Error).message).split('\n')[0]}`);
-      }
-      const expected = v.expectedViolationsIn?.[c];
-      if (expected) model = { ...model, expectedViolations: expected };
-      jobs.push({ spec, model: file ? applyVariant(model, file) : model });
+      const build = (): Model => {
+        let model: Model;
+        try {
+          model = spec.model(v.id, c, options);
+        } catch (e) {
+          if (e instanceof SpecError || !options?.params) throw e;
+          throw new UsageError(`machine ${spec.id} rejects the parameters ${JSON.stringify(options.params)}: ${String((e as Error).message).split('\n')[0]}`);
+        }
+        const expected = v.expectedViolationsIn?.[c];
+        if (expected) model = { ...model, expectedViolations: expected };
+        return file ? applyVariant(model, file) : model;
+      };
+      if (lazy) {
+        let built: Model | undefined;
+        jobs.push({ spec, get model() { return (built ??= build()); } });
+      } else jobs.push({ spec, model: build() });
     }
   }
   if (file) checkVariantUse(jobs.map((j) => j.model));
@@ -304,7 +313,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     const got: (CheckResult | undefined)[] = jobs.map(() => undefined);
     let printed = 0;
     // what a worker is told: the flags alone (a hook or a map is no flag: the worker builds the plan from the flags)
-    const { onGraph: _onGraph, pageCoverage, ...posted } = flags;
+    const { onGraph: _onGraph, pageCoverage, pageMarks, ...posted } = flags;
     const coverage = !!pageCoverage;
     const tasks = jobs.map((_, job): PoolTask => ({ kind: 'check', flags: posted, job, maxStates, ...(coverage ? { coverage } : {}) }));
     // npm start: the page's designs whose check reduces the graph (symmetry, POR) are measured on the pool after the checks
@@ -321,6 +330,8 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
         if (coverage) {
           const w = r as CheckWithCoverage;
           if (w.coverage) pageCoverage!.set(designKeyOf(jobs[i]!.model.machineId, jobs[i]!.model.variantId), { ...w.coverage, nodes: new Set(w.coverage.nodes) });
+          // the same key as export/page.ts markKey
+          w.marks?.forEach((m, k) => m && pageMarks?.set(`${w.result.machine}/${w.result.variant}/${w.result.configuration}#${k}`, m));
           got[i] = w.result;
         } else got[i] = r as CheckResult;
         for (; printed < got.length && got[printed]; printed++) done(got[printed]!);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { UsageError } from './io.ts';
-import { checkPageDestination, counterexampleFiles, designKey, pageDesigns, renderPage, writePageFiles, type DesignCoverage } from '../export/page.ts';
+import { checkPageDestination, counterexampleFiles, designKey, pageDesigns, renderPage, writePageFiles, type DesignCoverage, type PageOptions } from '../export/page.ts';
 import { jobsInt } from './check.ts';
 import { PoolError, runPool } from './pool.ts';
 import { NotOursError, probeWritable } from '../export/owned.ts';
@@ -22,6 +22,8 @@ export interface PageCommandOptions {
   jobs?: number;
   /** Not a flag: designs' coverage already measured (npm start takes it from the check's explorations, src/start.ts). */
   coverage?: ReadonlyMap<string, DesignCoverage>;
+  /** Not a flag: counterexamples' violation marks already computed (npm start: by the check's workers). */
+  marks?: PageOptions['marks'];
 }
 
 export async function runPage(opts: PageCommandOptions): Promise<string> {
@@ -52,7 +54,7 @@ export async function runPage(opts: PageCommandOptions): Promise<string> {
   // coverage measured beforehand counts only at the default limit and without --definitions
   const known = max === undefined && !opts.definitions ? opts.coverage : undefined;
   const coverage = pooled && known ? new Map([...pooled, ...known]) : (pooled ?? known);
-  const html = await renderPage(specs, results, { ...(max === undefined ? {} : { coverageMaxStates: max }), ...(opts.definitions ? { definitions: true } : {}), ...(coverage ? { coverage } : {}) });
+  const html = await renderPage(specs, results, { ...(max === undefined ? {} : { coverageMaxStates: max }), ...(opts.definitions ? { definitions: true } : {}), ...(coverage ? { coverage } : {}), ...(opts.marks ? { marks: opts.marks } : {}) });
   try {
     await writePageFiles(out, await withMutationSection(html, MUTATION_RESULTS), counterexampleFiles(specs, results));
   } catch (e) {
@@ -78,7 +80,7 @@ async function coverageInPool(jobs: number, maxStates: number | undefined): Prom
   return out;
 }
 
-export function registerPage(p: Command, coverage?: PageCommandOptions['coverage']): void {
+export function registerPage(p: Command, coverage?: PageCommandOptions['coverage'], marks?: PageCommandOptions['marks']): void {
   p.command('page')
     .description('write the review page: one self-contained HTML file with every statechart, coverage, results and counterexample')
     .option('--report <dir>', 'directory holding results.json; the page is written there as index.html', 'report')
@@ -88,7 +90,7 @@ export function registerPage(p: Command, coverage?: PageCommandOptions['coverage
     .option('--definitions', 'also show which transition definitions each design takes (replays every transition through xstate: slower)')
     .option('--jobs <n>', 'measure the designs\' coverage on n worker threads at once (default 1: this thread; not with --definitions)', jobsInt)
     .action(async (opts: PageCommandOptions) => {
-      const out = await runPage(coverage ? { ...opts, coverage } : opts);
+      const out = await runPage({ ...opts, ...(coverage ? { coverage } : {}), ...(marks ? { marks } : {}) });
       process.stdout.write(`wrote ${out}\n`);
     });
 }

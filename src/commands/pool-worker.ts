@@ -2,14 +2,15 @@
 import { parentPort } from 'node:worker_threads';
 import { specs } from '../../machines/index.ts';
 import { runJob } from '../check/checking.ts';
-import { coverageFromCheck, designCoverage } from '../export/page.ts';
+import { coverageFromCheck, designCoverage, markOf } from '../export/page.ts';
+import { isCounterexample, parseResults } from '../export/results.ts';
 import { pick } from '../spec.ts';
 import { flagOptions, plan } from './check.ts';
 import type { CheckWithCoverage, PoolTask } from './pool.ts';
 import type { DesignCoverage } from '../export/page.ts';
 import type { Exploration } from '../check/explore.ts';
 
-// the plan of the flags, made once per worker (the same models the main thread planned)
+// the plan of the flags, made once per worker (the same models the main thread planned), each model built when a job of this worker needs it
 const plans = new Map<string, ReturnType<typeof plan>>();
 
 async function run(task: PoolTask): Promise<unknown> {
@@ -20,7 +21,7 @@ async function run(task: PoolTask): Promise<unknown> {
     return { ...d, nodes: [...d.nodes] };
   }
   const key = JSON.stringify(task.flags);
-  if (!plans.has(key)) plans.set(key, plan(task.flags, { typeCheck: false }));
+  if (!plans.has(key)) plans.set(key, plan(task.flags, { typeCheck: false }, true));
   const job = (await plans.get(key)!)[task.job]!;
   // npm start: the page's coverage of the design from the check's own graph, measured here (the main thread has no graph)
   let coverage: DesignCoverage | undefined;
@@ -29,7 +30,10 @@ async function run(task: PoolTask): Promise<unknown> {
   if ('failure' in outcome) throw new Error(outcome.failure.line);
   if (!task.coverage) return outcome.result;
   const c = coverage as DesignCoverage | undefined;
-  return { result: outcome.result, ...(c ? { coverage: { ...c, nodes: [...c.nodes] } } : {}) } satisfies CheckWithCoverage;
+  // the page's marks of the counterexamples, from the result as the page reads it (results.json)
+  const [read] = parseResults(JSON.parse(JSON.stringify({ checks: [outcome.result] })));
+  const marks = read!.results.map((p) => (isCounterexample(p) ? markOf(job.spec, read!, p) : null));
+  return { result: outcome.result, ...(c ? { coverage: { ...c, nodes: [...c.nodes] } } : {}), marks } satisfies CheckWithCoverage;
 }
 
 parentPort!.on('message', (m: { i: number; task: PoolTask }) => {

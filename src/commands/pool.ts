@@ -10,6 +10,7 @@ import { sourceWorker } from '../check/watchdog.ts';
 import type { CheckResult } from '../check/check.ts';
 import type { DesignCoverage } from '../export/page.ts';
 import type { CheckFlags } from './check.ts';
+import type { SequenceMark } from '../export/sequence.ts';
 
 // pool-worker.ts in a checkout, pool-worker.js in the package
 const ENTRY = new URL(`./pool-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -23,6 +24,8 @@ export type PoolTask =
 export interface CheckWithCoverage {
   result: CheckResult;
   coverage?: Omit<DesignCoverage, 'nodes'> & { nodes: string[] };
+  /** The page's violation mark of each of the result's properties that has a counterexample (markOf), null for the others. */
+  marks?: (SequenceMark | null)[];
 }
 
 export type FromPoolWorker = { i: number; ok: unknown } | { i: number; error: string } | { kind: 'fatal'; message: string };

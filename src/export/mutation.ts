@@ -3,14 +3,14 @@
 // where it ran. A separate section spliced in before </body>, so the page's own renderer
 // needs no change.
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../check/variant-loader.ts';
 import { SCORE_TITLES, where, type MutationReport } from '../mutate/report.ts';
 import type { ScoreRow } from '../mutate/triage.ts';
 import { esc } from './sequence.ts';
 
-/** The committed report of the last full run, in the checkout this module is part of. */
-export const MUTATION_RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'mutation', 'results.json');
+/** The report of the last full run, in the checkout this module is part of (its package root: npm start runs this module from .start/src/export). */
+export const MUTATION_RESULTS = join(packageRoot, 'mutation', 'results.json');
 
 /** Reads the report, or undefined when there is none (a checkout before the first run, an installed package). */
 export async function readMutationReport(path: string): Promise<MutationReport | undefined> {

@@ -24,7 +24,12 @@ export interface PageOptions {
   title?: string;
   /** Each design's coverage computed beforehand (page --jobs: on worker threads), by machine and variant; the rest is computed here. */
   coverage?: ReadonlyMap<string, DesignCoverage>;
+  /** Counterexamples' violation marks computed beforehand (npm start: by the check's workers, markOf of the same result), by markKey; the rest are computed here. */
+  marks?: ReadonlyMap<string, SequenceMark>;
 }
+
+/** The key of a counterexample's mark in PageOptions.marks: its check and the property's index among the check's results. */
+export const markKey = (r: CheckResult, index: number) => `${r.machine}/${r.variant}/${r.configuration}#${index}`;
 
 /** The key of a design in PageOptions.coverage. */
 export const designKey = (machine: string, variant: string) => `${machine}/${variant}`;
@@ -106,12 +111,23 @@ export function coverageOf(model: Model, x: Exploration, chart: Chart | undefine
     for (const n of (snapshot(st) as unknown as { _nodes: { id: string }[] })._nodes) nodes.add(n.id);
   }
   const paths = edgeCoverPaths(x);
-  const seenStates = new Set<number>([0]);
-  const seenEdges = new Set<number>();
+  // flags, not sets: the paths of a 60,000-state design take two million edges
+  const stateSeen = new Uint8Array(x.states.length);
+  const edgeSeen = new Uint8Array(x.edges.length / 3);
+  stateSeen[0] = 1;
+  let statesCovered = 1;
+  let transitionsCovered = 0;
   for (const p of paths) {
     for (const e of p.edges) {
-      seenEdges.add(e);
-      seenStates.add(x.edges[3 * e + 2]!);
+      if (!edgeSeen[e]) {
+        edgeSeen[e] = 1;
+        transitionsCovered++;
+      }
+      const to = x.edges[3 * e + 2]!;
+      if (!stateSeen[to]) {
+        stateSeen[to] = 1;
+        statesCovered++;
+      }
     }
   }
   const out: DesignCoverage = {
@@ -120,8 +136,8 @@ export function coverageOf(model: Model, x: Exploration, chart: Chart | undefine
     states: x.states.length,
     transitions: x.edges.length / 3,
     paths: paths.length,
-    statesCovered: seenStates.size,
-    transitionsCovered: seenEdges.size,
+    statesCovered,
+    transitionsCovered,
     limitReached: x.limitReached,
     nodes,
   };
@@ -189,10 +205,10 @@ export function markOf(spec: MachineSpec | undefined, r: CheckResult, p: Propert
   return { step: m.step, property: m.property, title, lines };
 }
 
-function counterexample(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult, info: Readonly<Record<string, EventInfo>> | undefined, id: (base: string) => string): string {
+function counterexample(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult, info: Readonly<Record<string, EventInfo>> | undefined, id: (base: string) => string, marks?: ReadonlyMap<string, SequenceMark>): string {
   const trace = p.trace ?? [];
   const cycle = p.cycle ?? [];
-  const mark = markOf(spec, r, p);
+  const mark = marks?.get(markKey(r, r.results.indexOf(p))) ?? markOf(spec, r, p);
   const item = (s: (typeof trace)[number], cyc: boolean) =>
     `<li value="${s.step}" data-event="${esc(s.event.type)}"${cyc ? ' class="cycle"' : ''}><span class="actor">[${esc(laneOf(s, info))}]</span> <code>${esc(eventText(s.event))}</code>${changes(s.after)}${p.trigger === s.step ? ' <span class="trigger">(from here the property\'s condition held and its goal never does)</span>' : ''}</li>`;
   const ending = p.stuck ? '<p class="cycle-note">then no event the kernel guarantees is enabled: the run may stop here, forever.</p>' : '';
@@ -302,7 +318,7 @@ async function machineSection(spec: MachineSpec, results: readonly CheckResult[]
   const explored = mine
     .map((r) => `<tr><td><code>${esc(r.variant)}</code></td><td><code>${esc(r.configuration)}</code></td><td>${r.states.toLocaleString('en')}${reduced(r) ? ' orbits' : ''}</td><td>${r.transitions.toLocaleString('en')}</td><td>${r.depth}</td><td>${(r.millis / 1000).toFixed(2)} s</td><td>${r.limitReached ? '<span class="bad">limit reached</span>' : 'complete'}${reduced(r) ? `, one state per orbit of ${esc(r.symmetry!.map((g) => `${g.group} (${g.exact ? 'exact' : 'approximate'})`).join('; '))}` : ''}${r.por?.reduced ? ', partial-order reduced (one order of independent steps; traces replayed)' : ''}</td></tr>`)
     .join('\n');
-  const cxs = mine.flatMap((r) => r.results.filter(isCounterexample).map((p) => counterexample(spec, r, p, info, id)));
+  const cxs = mine.flatMap((r) => r.results.filter(isCounterexample).map((p) => counterexample(spec, r, p, info, id, opts.marks)));
 
   const mismatches = variantRows.filter((r) => r.includes('MISMATCH')).length;
   const defsTaken = measured ? `${taken.size} of ${chart.transitions.length}` : '–';
@@ -402,8 +418,11 @@ ${orphanHtml}
 
 /** Every counterexample as a Mermaid sequenceDiagram: `<machine>/<variant>.<configuration>.<property>.mmd` (in `counterexamples/`). */
 export function counterexampleFiles(specs: readonly MachineSpec[], results: readonly CheckResult[]): ExportFile[] {
+  // the default model's event info, once per machine (not once per check)
+  const infos = new Map<string, Readonly<Record<string, EventInfo>> | undefined>();
   return results.flatMap((r) => {
-    const info = specs.find((s) => s.id === r.machine)?.model().eventInfo;
+    if (!infos.has(r.machine)) infos.set(r.machine, specs.find((s) => s.id === r.machine)?.model().eventInfo);
+    const info = infos.get(r.machine);
     return r.results.filter(isCounterexample).map((p) => ({
       path: `${anchor(r.machine)}/${anchor(`${r.variant}.${r.configuration}.${p.property}`)}.mmd`,
       content: `%% ${r.machine} ${r.variant} ${r.configuration}: ${p.property} (${p.kind}) violated\n${traceToMermaid(p.trace ?? [], p.cycle ?? [], info)}`,

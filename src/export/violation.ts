@@ -4,7 +4,7 @@
 // there and their values, grouped by object (`queues[0]: irq = true, hwGisa = 0`). Where the
 // trace cannot be replayed (a variant file, a machine not in the registry) the values are the
 // last ones the trace's steps set.
-import { replay } from '../check/check.ts';
+import { replayLast } from '../check/check.ts';
 import type { AbstractState, Instance, MachineSpec, Model } from '../spec.ts';
 import type { CheckResult, PropertyResult } from './results.ts';
 
@@ -85,7 +85,7 @@ export function parseConfiguration(id: string): { base: string; params?: Record<
 }
 
 /** The model of the last check result replayed (undefined: it cannot be built): a result's counterexamples come one after another (504 in 166 checks for npm start), its model built once. */
-let lastModel: { spec: MachineSpec; r: CheckResult; model: Model | undefined } | undefined;
+let lastModel: { spec: MachineSpec; r: CheckResult; model: Model | undefined; index?: Map<string, number> } | undefined;
 
 function modelOf(spec: MachineSpec, r: CheckResult): Model | undefined {
   if (lastModel?.spec === spec && lastModel.r === r) return lastModel.model;
@@ -103,13 +103,13 @@ function modelOf(spec: MachineSpec, r: CheckResult): Model | undefined {
 function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: number): Omit<ViolationMark, 'property' | 'kind' | 'step' | 'replayed' | 'instance'> | undefined {
   const model = modelOf(spec, r);
   if (!model) return undefined;
-  const index = new Map(model.events.map((e, i) => [JSON.stringify(e), i]));
+  const index = (lastModel!.index ??= new Map(model.events.map((e, i) => [JSON.stringify(e), i])));
   const steps = [...(p.trace ?? []), ...(p.cycle ?? [])].slice(0, step);
   const events = steps.map((s) => index.get(JSON.stringify(s.event)));
   if (events.some((e) => e === undefined)) return undefined;
   let last: AbstractState<unknown>;
   try {
-    last = replay(model, events as number[]).last;
+    last = replayLast(model, events as number[]);
   } catch {
     return undefined;
   }

@@ -1,22 +1,37 @@
 // npm start on worker threads (src/start.ts, check --jobs with the page's coverage handed over):
 // the workers measure each design's coverage from its check's graph, and it is the coverage the
-// page measures itself; the designs whose check reduces the graph are the ones left to the pool.
+// page measures itself, and compute each counterexample's violation mark as the page would; the
+// designs whose check reduces the graph are the ones left to the pool.
 import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { main } from '../../src/cli.ts';
 import { plan, reducedDesigns } from '../../src/commands/check.ts';
-import { designCoverage, designKey, pageDesigns, type DesignCoverage } from '../../src/export/page.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { designCoverage, designKey, markKey, markOf, pageDesigns, type DesignCoverage } from '../../src/export/page.ts';
+import { isCounterexample, parseResults } from '../../src/export/results.ts';
+import type { SequenceMark } from '../../src/export/sequence.ts';
 import { pick } from '../../src/spec.ts';
 
 const comparable = (c: DesignCoverage) => ({ ...c, nodes: [...c.nodes].sort() });
 const GISA = 'kvm_s390_gisa_interrupt';
 
 describe('npm start: the page coverage from the check workers', () => {
-  it("is the page's own coverage of every design (kvm_vcpu: a check per variant, none reduced)", async () => {
+  it("is the page's own coverage of every design (kvm_vcpu: a check per variant, none reduced), and the workers' violation marks are the page's own", async () => {
     const pageCoverage = new Map<string, DesignCoverage>();
+    const pageMarks = new Map<string, SequenceMark>();
     let out = '';
     const io = { out: (s: string) => void (out += s), err: () => {}, errIsTTY: false };
-    expect(await main(['check', '--machine', 'kvm_vcpu', '--jobs', '2'], io, { pageCoverage })).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'start-jobs-'));
+    expect(await main(['check', '--machine', 'kvm_vcpu', '--jobs', '2', '--report', dir], io, { pageCoverage, pageMarks })).toBe(0);
+    // every counterexample's mark, as the page computes it from results.json in its own thread
+    const results = parseResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
+    rmSync(dir, { recursive: true, force: true });
+    const expected = new Map(results.flatMap((r) => r.results.flatMap((p, i) => (isCounterexample(p) ? [[markKey(r, i), markOf(specs.find((s) => s.id === r.machine), r, p)] as const] : []))));
+    // kvm_vcpu's planted bugs give counterexamples (machines/vcpu/README.md)
+    expect(expected.size).toBeGreaterThan(0);
+    expect(new Map([...pageMarks].sort())).toEqual(new Map([...expected].sort()));
     const spec = pick('machine', 'test', specs, 'kvm_vcpu');
     const designs = pageDesigns(specs).filter((d) => d.machine === 'kvm_vcpu');
     // one coverage per variant (4, machines/vcpu), each measured by a worker from its check's graph
