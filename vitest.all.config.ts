@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { sequencer } from './vitest.sequencer.ts';
-import { tags } from './vitest.config.ts';
+import { shared } from './vitest.config.ts';
 
 /**
  * `npm run test:all` (CI): the tests of `npm test` and of `npm run test:slow` in one vitest run.
@@ -11,15 +10,9 @@ import { tags } from './vitest.config.ts';
  */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    ...shared,
     testTimeout: 60_000,
-    pool: 'forks',
-    // as vitest.config.ts: files share a worker's module cache (a test that changes shared state puts it back in afterAll)
-    isolate: false,
-    maxWorkers: availableParallelism(),
     // the longest files first, by their seconds in both suites (vitest.sequencer.ts)
     sequence: { sequencer: sequencer('all') },
-    env: { TSX_DISABLE_CACHE: '' },
-    tags,
   },
 });

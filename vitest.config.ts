@@ -4,27 +4,33 @@ import { sequencer } from './vitest.sequencer.ts';
 
 /**
  * `npm test` runs every test but those tagged `slow` (exhaustive checks of large configurations);
- * `npm run test:slow` (vitest.slow.config.ts) runs exactly those, and CI runs both.
+ * `npm run test:slow` (vitest.slow.config.ts) runs exactly those, `npm run test:all`
+ * (vitest.all.config.ts, what CI runs) both in one run.
  */
 export const tags = [{ name: 'slow', description: 'an exhaustive check that takes tens of seconds: run by `npm run test:slow` (and CI), not by `npm test`', timeout: 600_000 }];
 
+/** What the three suites share: every test file, the workers and their module cache, the slow tag. */
+export const shared = {
+  include: ['test/**/*.test.ts'],
+  pool: 'forks' as const,
+  // files share a worker's module cache: the machines, the compiled explorers and Graphviz load
+  // once per worker, not once per file (npm test: 47 s of CPU instead of 77). A test that changes
+  // shared state (the registry in test/commands/check.test.ts) puts it back in afterAll.
+  isolate: false,
+  // every core: vitest's default leaves one idle (1 worker on the 2-core build machine and CI)
+  maxWorkers: availableParallelism(),
+  // set (empty: tsx keeps its cache): the worker threads the tests start (src/check/watchdog.ts sourceWorker)
+  // keep tsx's cache in the temporary folder instead of transpiling every source again each
+  env: { TSX_DISABLE_CACHE: '' },
+  tags,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    ...shared,
     testTimeout: 60_000,
-    pool: 'forks',
-    // files share a worker's module cache: the machines, the compiled explorers and Graphviz load
-    // once per worker, not once per file (npm test: 47 s of CPU instead of 77). A test that changes
-    // shared state (the registry in test/commands/check.test.ts) puts it back in afterAll.
-    isolate: false,
-    // every core: vitest's default leaves one idle (1 worker on the 2-core build machine and CI)
-    maxWorkers: availableParallelism(),
     // the longest files first (vitest.sequencer.ts)
     sequence: { sequencer: sequencer('fast') },
-    // set (empty: tsx keeps its cache): the worker threads the tests start (src/check/watchdog.ts sourceWorker)
-    // keep tsx's cache in the temporary folder instead of transpiling every source again each
-    env: { TSX_DISABLE_CACHE: '' },
-    tags,
     // read from the config as from --tags-filter (vitest 4.1), though its type lists it for the CLI only
     ...({ tagsFilter: ['!slow'] } as object),
   },

@@ -1,27 +1,14 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { sequencer } from './vitest.sequencer.ts';
-import { tags } from './vitest.config.ts';
+import { shared } from './vitest.config.ts';
 
-/** `npm run test:slow`: only the tests tagged `slow` (see vitest.config.ts); CI runs it after `npm test`. */
+/** `npm run test:slow`: only the tests tagged `slow` (see vitest.config.ts). */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    ...shared,
     testTimeout: 600_000,
-    pool: 'forks',
-    // files share a worker's module cache: the machines, the compiled explorers and Graphviz load
-    // once per worker, not once per file (npm test: 47 s of CPU instead of 77). A test that changes
-    // shared state (the registry in test/commands/check.test.ts) puts it back in afterAll.
-    isolate: false,
-    // every core: vitest's default leaves one idle (1 worker on the 2-core build machine and CI)
-    maxWorkers: availableParallelism(),
     // the longest files first (vitest.sequencer.ts)
     sequence: { sequencer: sequencer('slow') },
-    // set (empty: tsx keeps its cache): the worker threads the tests start (src/check/watchdog.ts sourceWorker)
-    // keep tsx's cache in the temporary folder instead of transpiling every source again each
-    env: { TSX_DISABLE_CACHE: '' },
-    tags,
-    // read from the config as from --tags-filter (vitest 4.1), though its type lists it for the CLI only
     ...({ tagsFilter: ['slow'] } as object),
   },
 });
