@@ -5,7 +5,7 @@
 // from `this.design`. Replacing a function in the table (a variant's `kernel`) therefore
 // changes every caller: the actions of the machine and the other kernel functions alike. A
 // table built with `count` also counts the calls of each function.
-// See /work/brief/KERNEL-FNS.md (machine authors) and README (variant files).
+// How a variant replaces a function: README, "Variant files".
 import type { Design } from './design.ts';
 import { gibKernel } from './gisa/kvm_s390_gib.machine.ts';
 import { gisaKernel } from './gisa/kvm_s390_gisa_interrupt.machine.ts';

@@ -24,8 +24,8 @@
  * firmware can give it (`answers`: an AP instruction's response code): its event is then one per
  * answer (`{ type: pc, thread, answer }`), so the explorer fires each and the trace names the one
  * taken; the step's transitions, and so its footprint, are the same for every answer. The API,
- * for the developers who turn atomic kernel functions into steps, is documented in
- * /work/brief/KTHREAD.md.
+ * for the developers who turn atomic kernel functions into steps, is this header and the
+ * `Step`, `KFunction` and `ThreadDef` types below.
  *
  * Ignores: memory ordering weaker than sequential consistency (each step is atomic and seen
  * by all CPUs at once; READ_ONCE/WRITE_ONCE and the barriers the C code uses are assumed to

@@ -24,7 +24,7 @@ export interface CoreConfiguration {
   /** The configuration opts in to symmetry reduction over its interchangeable vcpus and queues. */
   symmetry?: boolean;
   /**
-   * A fine-grained configuration (machines/kthread.ts, /work/brief/KTHREAD.md): the threads
+   * A fine-grained configuration (machines/kthread.ts: its header and types are the API): the threads
    * whose steps replace atomic kernel functions, and how the regions change around them.
    * Its model checks the locking rules (`lockInvariants`) too, and opts in to partial-order
    * reduction unless `por` is false. The steps call kernel functions through `k`, the model's

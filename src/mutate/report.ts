@@ -124,7 +124,7 @@ export function textReport(r: MutationReport, opts: { diffs: 'all' | 'untriaged'
   }
   const p = r.triageProblems;
   if (p.stale.length || p.wrong.length || p.untriaged.length) {
-    out.push('', `Triage problems (mutation/triage.json; see /work/brief/MUTATE.md):`);
+    out.push('', `Triage problems (mutation/triage.json; see README, "Mutation analysis"):`);
     for (const s of p.stale) out.push(`  stale: ${s.id}: ${s.why}`);
     for (const s of p.wrong) out.push(`  wrong: ${s.id}: ${s.why}`);
     if (p.untriaged.length) out.push(`  untriaged: ${p.untriaged.length} mutants neither killed nor triaged (listed above as UNTRIAGED)`);
