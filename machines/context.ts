@@ -130,7 +130,7 @@ export const FAULT = {
   GISA_THREAD_STEP_POST: 131072,
   /** vfio_ap (fine-grained pqap-remove-queue): a step used a struct vfio_ap_queue after vfio_ap_mdev_remove_queue's kfree(q) (vfio_ap_irq_enable through a queue pointer found before mdevs_lock) */
   QUEUE_USE_AFTER_FREE: 262144,
-  /** vfio_ap (fine-grained pqap-mdev-remove): priv.c handle_pqap loaded through kvm->arch.crypto.pqap_hook into a struct ap_matrix_mdev vfio_ap_mdev_remove had freed (vfio_put_device) */
+  /** vfio_ap (fine-grained pqap-mdev-remove, pqap-mdev-eperm): priv.c handle_pqap loaded through kvm->arch.crypto.pqap_hook into a struct ap_matrix_mdev vfio_ap_mdev_remove had freed (vfio_put_device): after a remove that did not wait for the close, or after a second mdev's refused open left the hook pointing at it (vfio_ap_mdev_set_kvm's -EPERM) */
   MDEV_USE_AFTER_FREE: 524288,
   /** ghost (issue 14): gisa_vcpu_kicker restored the IAM, re-armed, or kicked a vcpu other than interrupt.c says */
   KICKER_STEP_POST: 1048576,
@@ -257,6 +257,20 @@ export interface MdevContext {
   resetting?: boolean;
   /** deviceReset configurations only: what the last VFIO_DEVICE_RESET returned to userspace (null: none returned yet, or one in flight) */
   resetRc?: number | null;
+  /** pqap-dma-unmap only: userspace unmapped the IOVA range holding the NIB (vfio_ap_mdev_dma_unmap ran for it) */
+  nibUnmapped?: boolean;
+}
+
+/** pqap-mdev-eperm only: a second struct ap_matrix_mdev (mdev 1, no APQN assigned), opened for the VM mdev 0 is attached to. */
+export interface SecondMdevContext {
+  /** matrix_mdev->kvm of mdev 1: index of the VM, -1 for NULL */
+  kvm: number;
+  /** the VM whose kvm->arch.crypto.pqap_hook points to mdev 1's hook, -1 for none (a VM has one pointer: mdev.hook and this are never the same VM) */
+  hook: number;
+  /** vfio_ap_mdev_open_device of mdev 1 returned -EPERM (vfio_ap_mdev_set_kvm found another mdev attached to the VM) */
+  refused: boolean;
+  /** vfio_ap_mdev_remove's vfio_put_device freed mdev 1 */
+  freed: boolean;
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */
@@ -310,6 +324,8 @@ export interface SystemContext {
   gib: GibContext;
   vms: KvmContext[];
   mdev: MdevContext;
+  /** pqap-mdev-eperm only: the second mdev */
+  mdev1?: SecondMdevContext;
   queues: QueueContext[];
   /** Fine-grained configurations only: locks, thread locals and lock-rule faults (machines/kthread.ts). */
   threads?: ThreadsContext;

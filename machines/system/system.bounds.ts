@@ -16,6 +16,9 @@ import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads, type ResetAnswers } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
 import { ApThreadStepPostcondition } from '../vfio-ap/vfio_ap_ops.stepghost.ts';
+import { pqapDmaUnmapThreads, pqapMdevEpermThreads } from '../vfio-ap/vfio_ap_mdev.threads.ts';
+import { RefusedOpenLeavesNoHook } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
+import { NoNibAfterDmaUnmap } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 import { deviceResetInvariants, FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -142,6 +145,32 @@ function pqapMdevRemove(_params: Params, k: Kernel): FineParts {
     initial: (c) => {
       mdevOpen(c);
       c.mdev.freed = false;
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of pqap-mdev-eperm (vfio_ap_mdev.threads.ts): mdev 0 open for VM 0 with queue 0, a second mdev (no APQN) closed, not freed. */
+function pqapMdevEperm(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapMdevEpermThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.mdev1 = { kvm: -1, hook: -1, refused: false, freed: false };
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of pqap-dma-unmap (vfio_ap_mdev.threads.ts): the mdev open for VM 0 with queue 0, the NIB's IOVA mapped. */
+function pqapDmaUnmap(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapDmaUnmapThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      c.mdev.nibUnmapped = false;
     },
     mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
     queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
@@ -379,6 +408,22 @@ export const systemConfigurations: CoreConfiguration[] = [
     ...PQAP_FINE,
     fine: pqapMdevRemove,
     invariants: [NoMatrixMdevUseAfterFree, FreedMdevHoldsNothing, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+  },
+  {
+    // issue 12 (apmdev): vfio_ap_mdev_set_kvm's -EPERM with two mdevs (finding, machines/vfio-ap/README.md)
+    id: 'pqap-mdev-eperm',
+    description: 'fine-grained, 3 threads, two mdevs: mdev 0 open for VM 0 (queue 0 assigned); QEMU opens a second mdev (no APQN) for the same VM (vfio_ap_mdev_set_kvm: the hook stored under pqap_hook_rwsem, then guests_lock, kvm->lock, mdevs_lock and the mdev_list scan: -EPERM), userspace then removes it (vfio_ap_mdev_remove, vfio_put_device), against the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap loads *pqap_hook from the mdev the hook points into)',
+    ...PQAP_FINE,
+    fine: pqapMdevEperm,
+    invariants: [RefusedOpenLeavesNoHook, NoMatrixMdevUseAfterFree],
+  },
+  {
+    // issue 12 (apmdev): vfio_ap_mdev_dma_unmap of the NIB's IOVA range after the guest enabled interruptions
+    id: 'pqap-dma-unmap',
+    description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept enables queue 0\'s interruptions (NIB pinned, ISC 3 registered), then userspace unmaps the IOVA range holding the NIB (VFIO_IOMMU_UNMAP_DMA -> vfio_ap_mdev_dma_unmap: under mdevs_lock, vfio_ap_irq_disable of each queue whose saved_iova lies in the range); 1 VM with its fd open, the mdev open for the VM',
+    ...PQAP_FINE,
+    fine: pqapDmaUnmap,
+    invariants: [NoNibAfterDmaUnmap],
   },
   {
     id: 'pqap-probe-queue',

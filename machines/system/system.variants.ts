@@ -7,6 +7,7 @@ import { kickerPosts, replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_inter
 import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
 import { FAULT, vcpuIdOf } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
+import { dmaUnmapV60, setKvmHookChecked } from '../vfio-ap/vfio_ap_mdev.threads.ts';
 import { flushAfterUnlock, freeOnBusy, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
@@ -99,6 +100,12 @@ export const systemVariants: CoreVariant[] = [
       // relinks it (its IAM restored while listed: the one-isc finding, machines/gisa/README.md), then KVM_PV_DISABLE memsets a listed GISA
       // (13 steps) or the teardown's kvm_s390_gisa_destroy returns at once on gi->origin NULL and frees sie_page2 listed (17, 18 steps)
       'pv-unordered': ['AqicResourcesFreedBeforeGisaDestroy', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'GiscRefcountMatchesSavedIscs', 'GisaInitNotListed', 'FreedGisaNotInAlertList', 'NoGisaUseAfterFree'],
+      // issue 12 (apmdev, finding): a second mdev opened for the VM: set_kvm stores the hook before its -EPERM scan and leaves it;
+      // mdev 0's hook lost (MdevTypeOK, 2 steps), the refused mdev's hook kept (RefusedOpenLeavesNoHook, 7), and after its removal
+      // the guest's PQAP loads *pqap_hook from the freed mdev (NoMatrixMdevUseAfterFree, the oops holding pqap_hook_rwsem: NoReturnHoldingLock)
+      'pqap-mdev-eperm': ['MdevTypeOK', 'RefusedOpenLeavesNoHook', 'NoMatrixMdevUseAfterFree', 'NoReturnHoldingLock'],
+      // issue 12 (apmdev): dma_unmap of the NIB's range disables the AP's interruptions, unregisters and unpins: all hold
+      'pqap-dma-unmap': [],
     },
   }),
   alsoIn({
@@ -107,7 +114,11 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to vfio_ap_irq_enable (see vfio_ap_queue variant upstream-fixed)',
     kernel: fixDefaultResponse,
     expectedViolations: [],
-    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], ...RESET_ANSWERS_FOUND },
+    expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], ...RESET_ANSWERS_FOUND,
+      // issue 12 (apmdev): the set_kvm finding is not the default response's: upstream-fixed keeps it
+      'pqap-mdev-eperm': ['MdevTypeOK', 'RefusedOpenLeavesNoHook', 'NoMatrixMdevUseAfterFree', 'NoReturnHoldingLock'],
+      'pqap-dma-unmap': [],
+    },
   }),
   alsoIn({
     id: 'aqic-v4',
@@ -326,6 +337,27 @@ export const systemVariants: CoreVariant[] = [
     threads: (threads) => editFunction(threads, 'remove', 'vfio_ap_mdev_remove', removeWithoutClose),
     // FreedMdevHoldsNothing at once (7 steps: the remove alone); the PQAP's load 3 steps later (10); the oops there leaves pqap_hook_rwsem read-held (NoReturnHoldingLock: a later down_write in the close would hang)
     expectedViolations: ['NoMatrixMdevUseAfterFree', 'FreedMdevHoldsNothing', 'NoReturnHoldingLock'],
+  },
+  {
+    id: 'upstream-set-kvm-hook-checked',
+    description:
+      'proposed fix (issue 12, apmdev): vfio_ap_mdev_set_kvm stores the PQAP hook only while the VM has none (under pqap_hook_rwsem: if (kvm->arch.crypto.pqap_hook) { up_write; return -EPERM; }), so a second mdev opened for the VM is refused before it can take the attached mdev\'s hook; the -EPERM of the later mdev_list scan would also have to undo its own store (a VM whose attached mdev is being closed: not run here, no close thread)',
+    cite: 'proposed: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_set_kvm (v6.17-rc4) with the hook tested before the store',
+    configuration: 'pqap-mdev-eperm',
+    configurations: ['pqap-mdev-eperm'],
+    threads: (threads) => editFunction(threads, 'qemu', 'vfio_ap_mdev_set_kvm', setKvmHookChecked),
+    expectedViolations: [],
+  },
+  {
+    id: 'dma-unmap-v6.0',
+    description:
+      'vfio_ap_mdev_dma_unmap of v6.0..v6.1 (ce4b4657ff18 "vfio: Replace the DMA unmapping notifier with a callback" up to 2a54e347d990 "vfio/ap: validate iova during dma_unmap and trigger irq disable", v6.2): vfio_unpin_pages of the IOVA and nothing else: the AP keeps its interruptions with the NIB unpinned, q->saved_iova and the GISC registration stay',
+    cite: 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_dma_unmap, v6.0..v6.1',
+    configuration: 'pqap-dma-unmap',
+    configurations: ['pqap-dma-unmap'],
+    threads: (threads, k) => editFunction(threads, 'qemu', 'vfio_ap_mdev_dma_unmap', dmaUnmapV60(k)),
+    // 9 steps: the PQAP enables (7), the unmap unpins: the pin gone with saved_iova kept, unpinned with ISC 3 registered, the AP still interrupting
+    expectedViolations: ['NoNibAfterDmaUnmap', 'EveryNibPinReleasedOnce', 'GiscUnregisterBeforeNibUnpin'],
   },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(
     (gib): CoreVariant => ({

@@ -19,6 +19,16 @@ export const FORCED_SIE_EXIT =
 export const LOCK_ORDER =
   'lock order is not modelled, each step is atomic: pqap_hook_rwsem (outside the others), ap_perms_mutex, guests_lock, kvm->lock, mdevs_lock (concurrency issue)';
 
+/** Issue 12 (apmdev): a second mdev opened for a VM that has one, in the composed guest's fine-grained pqap-mdev-eperm. */
+export const EPERM_FINE =
+  'coarse: one mdev, so the mdev_list scan always passes; the composed guest\'s fine-grained pqap-mdev-eperm (machines/vfio-ap/vfio_ap_mdev.threads.ts) opens a second mdev for the VM mdev 0 is attached to: the hook store overwrites mdev 0\'s hook before the scan refuses, the -EPERM path leaves it, and after the refused mdev is removed the guest\'s PQAP loads *pqap_hook from freed memory (finding: MdevTypeOK, RefusedOpenLeavesNoHook, NoMatrixMdevUseAfterFree; machines/vfio-ap/README.md)';
+/** Issue 12 (apmdev): the mdev's removal, at the kernel's granularity in pqap-mdev-remove and pqap-mdev-eperm. */
+export const REMOVE_FINE =
+  'coarse: the mdev is never removed (every configuration starts after vfio_ap_mdev_probe and ends with the mdev alive); the composed guest\'s fine-grained pqap-mdev-remove runs vfio_ap_mdev_remove after the close (vfio_unregister_group_dev waits for it): guests_lock, mdevs_lock, vfio_ap_mdev_reset_queues with vfio_ap_mdev_unlink_fr_queues (q->matrix_mdev = NULL) and list_del as one step, vfio_put_device freeing the mdev (FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree); pqap-mdev-eperm removes a second mdev that was never opened. With a close whose reset WARNed (reset-warn\'s answers) the remove\'s reset would find resources again; that pairing is not run (the free\'s WARN path, vfio_ap_queue audit)';
+/** Issue 12 (apmdev): vfio_ap_mdev_probe's vfio_ap_mdev_init_dev is the initial state. */
+export const PROBE_INIT =
+  'the initial state: every configuration starts after vfio_ap_mdev_probe (vfio_ap_mdev_init_dev: matrix empty (no APID or APQI assigned: QueueContext.apid/apqi false), pqap_hook = handle_pqap, qtable empty, matrix_mdev->kvm NULL (MdevContext.kvm -1, no VM\'s hook on it); list_add to mdev_list); pqap-mdev-eperm starts with a second mdev probed the same way (SecondMdevContext). No step of a running guest races the probe: the new mdev is unknown to every VM until it is opened';
+
 /** What the mdev region (machines/vfio-ap/ap_matrix_mdev.machine.ts) mirrors: used by both vfio-ap machines. */
 export const mdevRegionAudit: KernelAudit = {
   machine: 'ap_matrix_mdev region',
@@ -38,7 +48,7 @@ export const mdevRegionAudit: KernelAudit = {
     entry(K.vfio_ap_mdev_set_kvm, {
       noCrycb: ignored('dead branch: kvm_s390_crypto_init always sets crycbd'),
       hook: modelledAs('the hook, kvm_get_kvm and the pointer are one step; in the kernel a PQAP between the hook and the pointer is answered 01 (handle_pqap noKvm)', 'vfio_ap_mdev_open_device'),
-      eperm: missing(MDEVS),
+      eperm: abstracted(EPERM_FINE),
       attach: modelled('vfio_ap_mdev_open_device'),
     }),
     entry(K.vfio_ap_mdev_close_device, modelled('vfio_ap_mdev_close_device')),
@@ -78,12 +88,12 @@ const mdevOnly: KernelAudit = {
     }),
     entry(K.vfio_ap_mdev_probe, {
       fail: ignored('no mdev: writes nothing'),
-      ok: missing(MDEVS),
+      ok: abstracted(PROBE_INIT),
     }),
     entry(K.vfio_ap_mdev_remove, {
       unregister: modelled('vfio_ap_mdev_close_device'),
-      reset: missing(MDEVS),
-      unlink: missing(MDEVS),
+      reset: abstracted(REMOVE_FINE),
+      unlink: abstracted(REMOVE_FINE),
     }),
     entry(K.vfio_ap_mdev_request, {
       clear: abstracted(FORCED_SIE_EXIT),

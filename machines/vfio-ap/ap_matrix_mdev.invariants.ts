@@ -64,3 +64,13 @@ export const FreedMdevHoldsNothing = inv(
     (context.mdev.hook < 0 && context.mdev.kvm < 0 && !context.mdev.kvmRef && context.queues.every((q) => q.isc === ISC_INVALID && !q.nib && q.pins === 0 && !q.irq)),
   { context: [['mdev'], ['queues', '*', 'isc'], ['queues', '*', 'nib'], ['queues', '*', 'pins'], ['queues', '*', 'irq'], ['queues', 'length']] },
 );
+
+// The fine-grained pqap-mdev-eperm configuration (machines/vfio-ap/vfio_ap_mdev.threads.ts): a second
+// mdev opened for a VM that has one (vfio_ap_mdev_set_kvm's -EPERM).
+
+export const RefusedOpenLeavesNoHook = inv(
+  'RefusedOpenLeavesNoHook',
+  'vfio_ap_ops.c vfio_ap_mdev_set_kvm: "Return: 0 if no other mediated matrix device has a reference to @kvm; otherwise, returns an -EPERM"; drivers/vfio/vfio_main.c vfio_df_device_first_open calls no close_device after a failed open_device: a refused open must leave nothing behind, in particular no kvm->arch.crypto.pqap_hook pointing at the refused mdev (the attached mdev\'s hook would be lost, and the refused mdev can be removed and freed under it)',
+  ({ context }) => !context.mdev1 || !context.mdev1.refused || context.mdev1.hook < 0,
+  { context: [['mdev1', 'refused'], ['mdev1', 'hook']] },
+);

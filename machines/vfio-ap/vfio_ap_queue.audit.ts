@@ -6,7 +6,7 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
-import { GUEST_STATUS, HOST_CFG, MDEVS, mdevRegionAudit } from './ap_matrix_mdev.audit.ts';
+import { GUEST_STATUS, HOST_CFG, MDEVS, mdevRegionAudit, REMOVE_FINE } from './ap_matrix_mdev.audit.ts';
 
 export const HOTPLUG =
   'assignment and unassignment while a guest uses the mdev (hot plug into and out of the guest\'s APCB): the stores filter the matrix, update the guest\'s APCB and reset the queues of APIDs filtered out; unassignment resets the queues in the guest\'s APCB and unlinks them; the machine assigns only while the mdev is closed (matrix_mdev_closed, a condition the C does not have) and never unassigns; to model: assign and unassign events in every mdev state, the filtered-APID reset, probe of an already assigned APQN';
@@ -14,18 +14,21 @@ export const ZAPQ_TAPQ =
   'the AP\'s answers to ZAPQ and TAPQ: NORMAL, RESET_IN_PROGRESS, BUSY and STATE_CHANGE_IN_PROGRESS queue apq_reset_check, which polls TAPQ every 20 ms with no budget (flush_work waits as long as the AP answers RESET_IN_PROGRESS/BUSY) and issues ZAPQ again after an in-progress answer or an ASSOC_* code; DECONFIGURED/CHECKSTOPPED free at once; any other ZAPQ or TAPQ code is a WARN and frees nothing (NIB pinned, GISC registered, yet unset_kvm drops the KVM reference); to model: ZAPQ and TAPQ responses as payloads, apq_reset_check as a work region, flush_work as a wait on it';
 export const AQIC_OFF =
   'ap_aqic(ir=0) answering RESET_IN_PROGRESS or BUSY (retried up to 6 times, 20 ms apart) or a not-operational code, and vfio_ap_wait_for_irqclear\'s TAPQ polling (5 tries): on every path the NIB and the GISC are freed, also while the AP may still have interruptions enabled; the guest gets the last AQIC status; to model: AQIC ir=0 and TAPQ responses as payloads of the disable with their budgets, the AP\'s irq_enabled kept when the disable did not take';
-export const DMA_UNMAP =
-  'userspace unmapping the IOVA of a saved NIB (type1 container or iommufd): vfio_ap_irq_disable of that queue, with all the ir=0 outcomes, while the guest runs; to model: a dma_unmap event per queue';
 export const PV_AP =
   'a PV guest\'s NIB must be shared with the host (ensure_nib_shared, uv_pin_shared): otherwise the new pin is undone and the guest gets 06; to model: a pv guest configuration with a shared/unshared NIB payload';
-export const FREE_WARN =
-  'q->matrix_mdev NULL with a saved NIB: the WARN_ON branch keeps saved_iova and skips the unpin; the machine frees through the queue\'s mdev whenever it frees; to model: a free of an unlinked queue that still holds a NIB, with the WARN as the fault';
 export const QUEUE_CFG =
   'a queue removed after its APQN left the host\'s AP configuration is not reset (ZAPQ would answer 01): a saved ISC and NIB are never released, the GISC stays registered and the NIB pinned; to model: a hostConfig payload on vfio_ap_mdev_remove_queue (the config change that removes the APQN)';
 
 /** Where the PV switch against vfio_ap's GISC calls is modelled (the coarse machines' steps are atomic). */
 const PV_ELSEWHERE =
   'the coarse machines take vfio_ap\'s GISC calls as one step each, with no window between the origin check and ref_lock; KVM_PV_ENABLE\'s kvm_s390_gisa_disable against vfio_ap\'s GISC calls, the origin check and the ref_lock section as steps, is the gisa area\'s fine-grained configurations (machines/gisa/kvm_s390_pv.threads.ts: FAULT.GISA_NULL_ORIGIN_USE, GiscCallSeesGisa):';
+
+/** Issue 12 (apmdev): where vfio_ap_free_aqic_resources' WARN on a NULL q->matrix_mdev is reachable. */
+export const FREE_WARN_PATH =
+  'reachable, not run: every caller but one reaches q through a qtable, so q->matrix_mdev is set (handle_pqap, unmap_iova, the resets of vfio_ap_mdev_reset_queues, reset_queues_for_apid(s) and the hot unplug\'s reset_qlist, each before its unlink). q->matrix_mdev is cleared only by vfio_ap_mdev_unlink_fr_queues (mdev remove) and the hot unplug, each right after a reset of the queue whose vfio_ap_free_aqic_resources unpins (q->matrix_mdev still set); saved_iova survives the unlink only when that reset freed nothing: ZAPQ answered a code vfio_ap_mdev_reset_queue WARNs on, or apq_reset_check\'s TAPQ -EIO (reset-warn\'s premise: the APQN left the host\'s AP configuration), and the close before the remove failed the same way (its reset would have unpinned). The one caller without a qtable is vfio_ap_mdev_remove_queue of such an unlinked queue whose APQN is back in the host\'s configuration: ZAPQ, then vfio_ap_mdev_reset_queue (DECONFIGURED) or apq_reset_check frees with q->matrix_mdev NULL: both WARN_ONs, nothing unregistered or unpinned, and kfree(q) loses saved_iova (the pin, and the VM\'s GISC registration, leak for good). The branch writes nothing; the leak it ends in is already reset-warn\'s (RemovedQueueHoldsNothing: a queue removed holding its pin and ISC). To model: vfio_ap_mdev_remove with the AP\'s answers, then vfio_ap_mdev_remove_queue of the unlinked queue';
+/** Issue 12 (apmdev): vfio_ap_mdev_dma_unmap in the composed guest's fine-grained pqap-dma-unmap. */
+export const DMA_FINE =
+  'coarse: no IOMMU mapping as state; the composed guest\'s fine-grained pqap-dma-unmap (machines/vfio-ap/vfio_ap_mdev.threads.ts) unmaps the NIB\'s IOVA range after the guest\'s PQAP(AQIC) enabled queue 0: under mdevs_lock unmap_iova runs vfio_ap_irq_disable (AQIC ir=0 NORMAL, GISC unregistered, NIB unpinned) for the queue whose saved_iova lies in the range (NoNibAfterDmaUnmap); the v6.0..v6.1 callback (unpin only, variant dma-unmap-v6.0) breaks it. The other ir=0 outcomes are handle_pqap\'s (vfio_ap_irq_disable is one function)';
 
 const own: KernelAudit = {
   machine: 'vfio_ap_queue',
@@ -149,7 +152,7 @@ const own: KernelAudit = {
       unregister: modelledAs('through matrix_mdev->kvm, whichever VM registered the saved ISC: after the close\'s WARN path kept it and the mdev was reopened for another VM, on that VM (reset-warn-two-vms: -EINVAL, or the new VM\'s own registration of the same ISC dropped)', 'handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue'),
       noKvm: modelledAs('upstream (v6.17-rc4): matrix_mdev->kvm NULL (the close already cleared it: reset-warn, aqic-off-warn) skips the unregister with its WARN and keeps saved_isc; the unpin follows (v5.3 and the first-posted design call kvm_s390_gisc_unregister through the NULL kvm instead)', 'vfio_ap_free_aqic_resources'),
       unpin: modelledAs('QueueContext.pins counts the queue\'s pins, not per IOMMU context: a NIB pinned while the mdev was open for one VM and unpinned after it was reopened for another (reset-warn-two-vms) is one pin less here, while vfio_unpin_pages then goes to the reopened device\'s container or iommufd access (vfio_iommu_type1_unpin_pages: WARN_ON(i != npage) without a DMA mapping at that IOVA, nothing without a pin there, else the new VM\'s own pin at that IOVA dropped) and the first pin stays with the old one', 'handle_pqap', 'vfio_ap_mdev_close_device', 'vfio_ap_mdev_remove_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages'),
-      noMdev: missing(FREE_WARN),
+      noMdev: abstracted(FREE_WARN_PATH),
     }),
     entry(K.vfio_ap_mdev_reset_queue, {
       noQ: ignored('writes nothing'),
@@ -168,13 +171,13 @@ const own: KernelAudit = {
       eio: modelledAs('deviceReset configurations (device-reset, device-reset-warn): q->reset_status is QueueContext.resetStatus (the class of the last stored ZAPQ code), the second loop is vfio_ap_mdev_reset_queues_flushed: -EIO for a non-zero one; VFIO_DEVICE_RESET returns it (mdev.resetRc: DeviceResetReturnsDocumentedCode), the close ignores it. Finding (device-reset-warn): apq_reset_check\'s -EIO stores nothing, so a reset whose TAPQ failed returns 0 (DeviceResetReportedDoneIsDone)', 'vfio_ap_mdev_reset_queues_flushed', 'VFIO_DEVICE_RESET'),
     }),
     entry(K.vfio_ap_mdev_dma_unmap, {
-      hit: missing(DMA_UNMAP),
+      hit: abstracted(DMA_FINE),
       miss: ignored('writes nothing'),
     }),
     entry(K.vfio_ap_mdev_remove, {
       unregister: modelled('vfio_ap_mdev_close_device'),
-      reset: missing(MDEVS),
-      unlink: missing(MDEVS),
+      reset: abstracted(REMOVE_FINE),
+      unlink: abstracted(REMOVE_FINE),
     }),
     entry(K.vfio_ap_on_cfg_changed, {
       none: ignored('writes nothing'),

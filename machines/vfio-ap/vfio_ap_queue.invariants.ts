@@ -488,3 +488,13 @@ export const ResetStepPostcondition = inv(
   ({ context }) => context.queues.every((q) => !(q.faults & FAULT.RESET_STEP_POST)),
   { context: [['queues', '*', 'faults'], ['queues', 'length']] }, { stable: true },
 );
+
+// The fine-grained pqap-dma-unmap configuration (machines/vfio-ap/vfio_ap_mdev.threads.ts): userspace
+// unmapping the IOVA range that holds a saved NIB.
+
+export const NoNibAfterDmaUnmap = inv(
+  'NoNibAfterDmaUnmap',
+  'include/linux/vfio.h struct vfio_device_ops: "@dma_unmap: Called when userspace unmaps IOVA from the container this device is attached to" (a driver that pinned pages there must release them); vfio_ap_ops.c unmap_iova calls vfio_ap_irq_disable (AQIC ir=0, then the GISC unregistered and the NIB unpinned) for a queue whose saved_iova lies in the range: after the unmap no queue has the AP interrupting through that NIB, holds it pinned or keeps it saved',
+  ({ context }) => !context.mdev.nibUnmapped || context.queues.every((q) => !q.irq && !q.nib && q.pins === 0),
+  { context: [['mdev', 'nibUnmapped'], ['queues', '*', 'irq'], ['queues', '*', 'nib'], ['queues', '*', 'pins'], ['queues', 'length']] },
+);
