@@ -423,7 +423,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept enables queue 0\'s interruptions (NIB pinned, ISC 3 registered), then userspace unmaps the IOVA range holding the NIB (VFIO_IOMMU_UNMAP_DMA -> vfio_ap_mdev_dma_unmap: under mdevs_lock, vfio_ap_irq_disable of each queue whose saved_iova lies in the range); 1 VM with its fd open, the mdev open for the VM',
     ...PQAP_FINE,
     fine: pqapDmaUnmap,
-    invariants: [NoNibAfterDmaUnmap],
+    invariants: [NoNibAfterDmaUnmap, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-probe-queue',
