@@ -41,7 +41,8 @@ describe('the declared footprints of the shipped fine-grained configurations', (
     it(`${e.machine}/${e.variant}/${e.configuration}: every step stays within its declared footprint`, { ...heavy(e), timeout: 600_000 }, async () => {
       const r = await verify({ machine: e.machine, variant: e.variant, configuration: e.configuration });
       expect(r).toEqual({ states: expect.any(Number) });
-      expect((r as { states: number }).states).toBeGreaterThan(10);
+      // something was explored: the smallest entry, dma-unmap-v6.0/pqap-dma-unmap (its unmap one unlocked step after the PQAP), has 10 states
+      expect((r as { states: number }).states).toBeGreaterThanOrEqual(10);
     });
   }
 });
