@@ -415,7 +415,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     description: 'fine-grained, 3 threads, two mdevs: mdev 0 open for VM 0 (queue 0 assigned); QEMU opens a second mdev (no APQN) for the same VM (vfio_ap_mdev_set_kvm: the hook stored under pqap_hook_rwsem, then guests_lock, kvm->lock, mdevs_lock and the mdev_list scan: -EPERM), userspace then removes it (vfio_ap_mdev_remove, vfio_put_device), against the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap loads *pqap_hook from the mdev the hook points into)',
     ...PQAP_FINE,
     fine: pqapMdevEperm,
-    invariants: [RefusedOpenLeavesNoHook, NoMatrixMdevUseAfterFree],
+    invariants: [RefusedOpenLeavesNoHook, NoMatrixMdevUseAfterFree, ApThreadStepPostcondition],
   },
   {
     // issue 12 (apmdev): vfio_ap_mdev_dma_unmap of the NIB's IOVA range after the guest enabled interruptions

@@ -44,6 +44,7 @@ import type { Kernel } from '../kernel.ts';
 import { settleEvent } from '../lib.ts';
 import { acquire, kfunction, named, release, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 import { guests_lock, handle_pqap, kvm_lock, mdevs_lock, PQAP_ISC, pqap_hook_rwsem } from './vfio_ap_ops.threads.ts';
+import { checkedMdevSteps, dmaUnmapPosts, secondMdevPosts, twoMdevPqapPosts } from './vfio_ap_mdev.stepghost.ts';
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -73,7 +74,8 @@ export function handle_pqap_two_mdevs(vm: number, q: number, k: Kernel): F {
   const rw = pqap_hook_rwsem(vm);
   const at = (s: string) => `vfio_ap:handle_pqap@${s}`;
   const enableWrites: Path[] = [['queues', q], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'iam']];
-  return kfunction('handle_pqap', 'arch/s390/kvm/priv.c handle_pqap -> drivers/s390/crypto/vfio_ap_ops.c handle_pqap (two mdevs)', [
+  // the step postconditions of v6.17-rc4 (vfio_ap_mdev.stepghost.ts)
+  return checkedMdevSteps(kfunction('handle_pqap', 'arch/s390/kvm/priv.c handle_pqap -> drivers/s390/crypto/vfio_ap_ops.c handle_pqap (two mdevs)', [
     acquire<C>(rw, 'read', { cite: 'priv.c handle_pqap: down_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem)', sleeps: true }),
     {
       at: 'if (pqap_hook)',
@@ -118,7 +120,7 @@ export function handle_pqap_two_mdevs(vm: number, q: number, k: Kernel): F {
     },
     release<C>(mdevs_lock, 'write', { at: at(`mutex_unlock(${mdevs_lock.short})`), cite: 'vfio_ap_ops.c handle_pqap: out_unlock: memcpy(&gprs[1], &qstatus, ...); mutex_unlock(&matrix_dev->mdevs_lock); return 0', next: 'up_read(pqap_hook_rwsem)' }),
     release<C>(rw, 'read', { cite: 'priv.c handle_pqap: up_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem); return' }),
-  ]);
+  ]), twoMdevPqapPosts);
 }
 
 const SET = 'vfio_ap_mdev_set_kvm';
@@ -150,7 +152,7 @@ export function set_kvm_second(vm: number, checked = false): F {
     },
   };
   const scan = 'list_for_each_entry(m, &matrix_dev->mdev_list, node): -EPERM';
-  return kfunction(SET, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm (a second mdev for the VM)', [
+  const f = kfunction(SET, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm (a second mdev for the VM)', [
     acquire<C>(rw, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: if (kvm->arch.crypto.crycbd) { down_write(&kvm->arch.crypto.pqap_hook_rwsem)', sleeps: true }),
     store,
     release<C>(rw, 'write', {
@@ -172,13 +174,15 @@ export function set_kvm_second(vm: number, checked = false): F {
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: if (kvm) mutex_unlock(&kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_kvm: mutex_unlock(&matrix_dev->guests_lock); return -EPERM (vfio_df_device_first_open: err_unuse_iommu, no close_device)' }),
   ]);
+  // the step postconditions of v6.17-rc4 (the proposed fix is not v6.17-rc4: unchecked)
+  return checked ? f : checkedMdevSteps(f, secondMdevPosts);
 }
 
 const RM = 'vfio_ap_mdev_remove';
 
 /** Userspace removing mdev 1 after its refused open (v6.17-rc4 vfio_ap_mdev_remove): nothing to reset or unlink, vfio_put_device frees it. */
 export function mdev_remove_second(): F {
-  return kfunction(RM, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove (mdev 1, never opened)', [
+  return checkedMdevSteps(kfunction(RM, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove (mdev 1, never opened)', [
     { at: 'vfio_unregister_group_dev', cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_unregister_group_dev(&matrix_mdev->vdev): the device has no user (its open failed), returns at once; it cannot start before the failed open returned its registration reference', after: ['qemu'] },
     acquire<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_lock(&matrix_dev->guests_lock)', sleeps: true }),
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
@@ -190,7 +194,7 @@ export function mdev_remove_second(): F {
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: mutex_unlock(&matrix_dev->guests_lock)' }),
     { at: 'vfio_put_device', cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_put_device(&matrix_mdev->vdev): the last reference, the ap_matrix_mdev (with its pqap_hook) freed', writes: [FREED1], run: (c) => void (mdev1(c).freed = true) },
-  ]);
+  ]), secondMdevPosts);
 }
 
 /** The three threads of `pqap-mdev-eperm`: the guest's PQAP(AQIC) on VM 0, QEMU opening mdev 1 for VM 0, userspace removing mdev 1 after that open returned. */
@@ -237,7 +241,7 @@ export function dma_unmap(q: number, k: Kernel, era: 'upstream' | 'v6.0' = 'upst
     ]);
   }
   const qSettle = { type: settleEvent(`q${q}`).type };
-  return kfunction(DMA, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_dma_unmap', [
+  return checkedMdevSteps(kfunction(DMA, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_dma_unmap', [
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_dma_unmap: mutex_lock(&matrix_dev->mdevs_lock) (after the guest\'s PQAP returned: an unmap before it makes its vfio_pin_pages fail)', sleeps: true, after: ['vcpu'] }),
     {
       at: 'unmap_iova: vfio_ap_irq_disable',
@@ -252,7 +256,7 @@ export function dma_unmap(q: number, k: Kernel, era: 'upstream' | 'v6.0' = 'upst
       },
     },
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_dma_unmap: mutex_unlock(&matrix_dev->mdevs_lock)' }),
-  ]);
+  ]), dmaUnmapPosts);
 }
 
 /** The two threads of `pqap-dma-unmap`: the guest's PQAP(AQIC) enabling queue 0, then userspace unmapping the NIB's IOVA range. */

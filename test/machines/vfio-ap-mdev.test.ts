@@ -34,6 +34,7 @@ const REMOVE = [
   'remove vfio_ap_mdev_remove@mutex_unlock(matrix_dev->guests_lock)',
   'remove vfio_ap_mdev_remove@vfio_put_device',
 ];
+const ctx = (s: { context: unknown }): any => s.context;
 const PQAP_TO_LOAD = ['vcpu handle_pqap@down_read(pqap_hook_rwsem)', 'vcpu handle_pqap@if (pqap_hook)', 'vcpu handle_pqap@pqap_hook = *pqap_hook'];
 const PQAP_REST = [
   'vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)',
@@ -66,15 +67,15 @@ describe('pqap-mdev-eperm: a second mdev opened for the VM mdev 0 is attached to
 
   it('upstream, replayed in the plain order (open refused, mdev 1 removed, then the PQAP): the guest\'s PQAP after the refused open reaches mdev 1 (no kvm: rc 01, nothing set up for mdev 0\'s assigned queue); after the removal it loads freed memory', () => {
     const refused = replay(up, events(up, OPEN));
-    expect(refused.last.context.mdev).toMatchObject({ hook: -1, kvm: 0, kvmRef: true });
-    expect(refused.last.context.mdev1).toEqual({ kvm: -1, hook: 0, refused: true, freed: false });
+    expect(ctx(refused.last).mdev).toMatchObject({ hook: -1, kvm: 0, kvmRef: true });
+    expect(ctx(refused.last).mdev1).toEqual({ kvm: -1, hook: 0, refused: true, freed: false });
     const rc01 = replay(up, events(up, [...OPEN, ...PQAP_TO_LOAD, ...PQAP_REST, 'vcpu vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)', 'vcpu handle_pqap@up_read(pqap_hook_rwsem)']));
-    expect(rc01.last.value.vcpu).toBe('done');
-    expect(rc01.last.context.queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false });
+    expect((rc01.last.value as Record<string, unknown>).vcpu).toBe('done');
+    expect(ctx(rc01.last).queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false });
     const after = replay(up, events(up, [...OPEN, ...REMOVE, ...PQAP_TO_LOAD]));
-    expect(after.last.context.mdev1).toMatchObject({ hook: 0, freed: true });
-    expect(after.last.context.threads.found.vcpu).not.toBe(0);
-    expect(after.last.context.threads.held.vcpu).toEqual(['kvm->arch.crypto.pqap_hook_rwsem#0:r']);
+    expect(ctx(after.last).mdev1).toMatchObject({ hook: 0, freed: true });
+    expect(ctx(after.last).threads.found.vcpu).not.toBe(0);
+    expect(ctx(after.last).threads.held.vcpu).toEqual(['kvm->arch.crypto.pqap_hook_rwsem#0:r']);
   });
 
   it('upstream-fixed keeps it (the fix is in vfio_ap_irq_enable); the proposed fix upstream-set-kvm-hook-checked holds (79 states in full): the open is refused before the store, mdev 0 keeps its hook and the PQAP enables through it', () => {
@@ -116,11 +117,11 @@ describe('pqap-dma-unmap: the NIB\'s IOVA range unmapped after PQAP(AQIC) enable
     expect(x.violations.size).toBe(0);
     expect(x.states.length).toBe(12);
     const enabled = replay(m, events(m, PQAP));
-    expect(enabled.last.context.queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true });
+    expect(ctx(enabled.last).queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true });
     const r = replay(m, events(m, [...PQAP, 'qemu vfio_ap_mdev_dma_unmap@mutex_lock(matrix_dev->mdevs_lock)', 'qemu vfio_ap_mdev_dma_unmap@unmap_iova: vfio_ap_irq_disable']));
-    expect(r.last.context.queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, faults: 0 });
-    expect(r.last.context.vms[0].gisa.ref[3]).toBe(0);
-    expect(r.last.context.mdev.nibUnmapped).toBe(true);
+    expect(ctx(r.last).queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, faults: 0 });
+    expect(ctx(r.last).vms[0].gisa.ref[3]).toBe(0);
+    expect(ctx(r.last).mdev.nibUnmapped).toBe(true);
   });
 
   it('dma-unmap-v6.0 (v6.0..v6.1: vfio_unpin_pages only): 9 steps, the pin gone with saved_iova kept, ISC 3 registered and the AP interrupting', () => {
@@ -129,6 +130,6 @@ describe('pqap-dma-unmap: the NIB\'s IOVA range unmapped after PQAP(AQIC) enable
     expect(Object.keys(t).sort()).toEqual(['EveryNibPinReleasedOnce', 'GiscUnregisterBeforeNibUnpin', 'NoNibAfterDmaUnmap']);
     const nine = [...PQAP, 'qemu vfio_ap_mdev_dma_unmap@vfio_unpin_pages(&matrix_mdev->vdev, iova, 1)'];
     for (const k of Object.keys(t)) expect(t[k]).toEqual(nine);
-    expect(replay(m, events(m, nine)).last.context.queues[0]).toMatchObject({ isc: 3, nib: true, pins: 0, irq: true });
+    expect(ctx(replay(m, events(m, nine)).last).queues[0]).toMatchObject({ isc: 3, nib: true, pins: 0, irq: true });
   });
 });
