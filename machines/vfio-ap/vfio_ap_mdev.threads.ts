@@ -56,10 +56,8 @@ const FREED1: Path = ['mdev1', 'freed'];
 const q0Settle = { type: settleEvent('q0').type };
 const vmIx = (t: ThreadView): number => t.ix.vm!;
 
-function mdev1(c: C): NonNullable<C['mdev1']> {
-  if (!c.mdev1) throw new SpecError('the second mdev exists only in pqap-mdev-eperm');
-  return c.mdev1;
-}
+/** The second mdev (pqap-mdev-eperm's initial state creates it). */
+const mdev1 = (c: C): NonNullable<C['mdev1']> => c.mdev1!;
 
 /** Whether VM vm's kvm->arch.crypto.pqap_hook is set, to either mdev. */
 const hookSet = (c: C, vm: number): boolean => c.mdev.hook === vm || mdev1(c).hook === vm;
@@ -134,23 +132,20 @@ const SET = 'vfio_ap_mdev_set_kvm';
  */
 export function set_kvm_second(vm: number, checked = false): F {
   const rw = pqap_hook_rwsem(vm);
-  const store: Step<C> = {
-    at: 'pqap_hook = &matrix_mdev->pqap_hook',
-    cite: checked
-      ? 'proposed fix: vfio_ap_ops.c vfio_ap_mdev_set_kvm: if (kvm->arch.crypto.pqap_hook) { up_write(&kvm->arch.crypto.pqap_hook_rwsem); return -EPERM; } kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook'
-      : 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook (before the mdev_list scan)',
-    reads: checked ? [HOOK, HOOK1] : [HOOK],
-    writes: checked ? [HOOK, HOOK1, REFUSED1] : [HOOK, HOOK1],
-    run: (c, t) => {
-      const m = mdev1(c);
-      if (checked && hookSet(c, vmIx(t))) {
-        m.refused = true; // -EPERM: another mdev's hook is installed
-        return;
-      }
-      if (c.mdev.hook === vmIx(t)) c.mdev.hook = -1; // the VM's one pointer now points at mdev 1
-      m.hook = vmIx(t);
-    },
+  const at = 'pqap_hook = &matrix_mdev->pqap_hook';
+  const move = (c: C, vm: number): void => {
+    if (c.mdev.hook === vm) c.mdev.hook = -1; // the VM's one pointer now points at mdev 1
+    mdev1(c).hook = vm;
   };
+  const store: Step<C> = checked
+    ? {
+        at,
+        cite: 'proposed fix: vfio_ap_ops.c vfio_ap_mdev_set_kvm: if (kvm->arch.crypto.pqap_hook) { up_write(&kvm->arch.crypto.pqap_hook_rwsem); return -EPERM; } kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook',
+        reads: [HOOK, HOOK1],
+        writes: [HOOK, HOOK1, REFUSED1],
+        run: (c, t) => void (hookSet(c, vmIx(t)) ? (mdev1(c).refused = true) : move(c, vmIx(t))),
+      }
+    : { at, cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook (before the mdev_list scan)', reads: [HOOK], writes: [HOOK, HOOK1], run: (c, t) => move(c, vmIx(t)) };
   const scan = 'list_for_each_entry(m, &matrix_dev->mdev_list, node): -EPERM';
   const f = kfunction(SET, 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_open_device -> vfio_ap_mdev_set_kvm (a second mdev for the VM)', [
     acquire<C>(rw, 'write', { cite: 'vfio_ap_ops.c vfio_ap_mdev_set_kvm: if (kvm->arch.crypto.crycbd) { down_write(&kvm->arch.crypto.pqap_hook_rwsem)', sleeps: true }),
