@@ -16,6 +16,8 @@ import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads, type ResetAnswers } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
 import { ApThreadStepPostcondition } from '../vfio-ap/vfio_ap_ops.stepghost.ts';
+import { pqapAssignInitial, pqapAssignThreads } from '../vfio-ap/vfio_ap_hotplug.threads.ts';
+import { ApcbQueueBound, MatrixQueueLinked } from '../vfio-ap/vfio_ap_hotplug.invariants.ts';
 import { deviceResetInvariants, FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -155,6 +157,19 @@ function pqapProbeQueue(_params: Params, k: Kernel): FineParts {
     initial: (c) => {
       mdevOpen(c);
       c.queues[0]!.linked = false;
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** issue 12 (apassign): the threads of pqap-assign: the PQAP intercept against userspace assigning queue 0's APID and a second APQI; the mdev open for VM 0, queue 0 probed with its APQI assigned, not linked, outside the guest's APCB. */
+function pqapAssign(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapAssignThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      pqapAssignInitial(c);
     },
     mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
     queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
@@ -423,5 +438,12 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: pqapClose,
     liveness: [],
     invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+  },
+  {
+    id: 'pqap-assign',
+    description: 'fine-grained, 3 threads (issue 12): the guest\'s PQAP(AQIC) ir=1 intercept (handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against userspace assigning queue 0\'s APID (assign_adapter_store) and a second APQI (assign_domain_store), each under get_update_locks_for_mdev (guests_lock, kvm->lock, mdevs_lock): vfio_ap_mdev_validate_masks (its answer: 0, -EADDRNOTAVAIL, -EADDRINUSE; the domain\'s: the new APQN on queue 0\'s APID bound to vfio_ap or not), the link into the qtable, vfio_ap_mdev_filter_matrix, the guest\'s APCB and the reset of an APID filtered out; 1 VM with its fd open, the mdev open for the VM, queue 0 probed with its APQI assigned; upstream only',
+    ...PQAP_FINE,
+    fine: pqapAssign,
+    invariants: [ApcbQueueBound, MatrixQueueLinked, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
 ];
