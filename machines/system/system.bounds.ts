@@ -157,6 +157,7 @@ function pqapProbeQueue(_params: Params, k: Kernel): FineParts {
     initial: (c) => {
       mdevOpen(c);
       c.queues[0]!.linked = false;
+      c.queues[0]!.inApcb = false; // issue 12 (apassign): the probe's vfio_ap_mdev_filter_matrix puts the APID in the guest's APCB
     },
     mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
     queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
@@ -400,7 +401,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus probing the queue into vfio_ap while its APQN is assigned to the mdev (vfio_ap_mdev_probe_queue: saved_isc initialised, get_update_locks_by_apqn takes guests_lock, kvm->lock, mdevs_lock; the link into the qtable under them); 1 VM with its fd open, the mdev open for the VM. The guest finds no queue (rc 01) until the link, then enables; v5.3: the probe is one step, the queue findable after driver_bound',
     ...PQAP_FINE,
     fine: pqapProbeQueue,
-    invariants: [NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+    invariants: [NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition, ApcbQueueBound],
   },
   {
     id: 'pqap-reset-work',
