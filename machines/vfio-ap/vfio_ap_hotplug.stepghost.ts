@@ -31,7 +31,7 @@ function sameBut(s: ApStepSeen, allow: (x: Shared) => void = () => {}): boolean 
 const passable = (x: QueueContext, linked: boolean) =>
   x.apid && x.apqi && linked && x.freed !== true && (x.resetStatus === undefined || x.resetStatus === 'NORMAL' || x.resetStatus === 'DECONFIGURED');
 
-/** What the two steps of an assign store under get_update_locks_for_mdev must do (queue ix.q; the domain store's APQI is the sibling's). */
+/** What the step of an assign store under get_update_locks_for_mdev must do (queue ix.q; the domain store's APQI is the sibling's). */
 export function hotplugPosts(what: 'adapter' | 'domain'): ApStepPosts {
   return {
     // "set_bit_inv(...); ret = vfio_ap_mdev_validate_masks(matrix_mdev); if (ret) { clear_bit_inv(...); goto done; }", then

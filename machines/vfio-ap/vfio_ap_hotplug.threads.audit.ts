@@ -6,11 +6,12 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { entry, ignored, modelledAs, type Mark } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { STORE_AT } from './vfio_ap_hotplug.stepghost.ts';
+import { LOCK_AT, UNLOCK_AT } from './vfio_ap_hotplug.threads.ts';
 
 const byOthers: Mark = ignored('not run by the pqap-assign threads: see the vfio_ap_queue and ap_matrix_mdev audits');
 
-const LOCKS = ['mutex_lock(matrix_dev->guests_lock)', 'if (matrix_mdev->kvm)', 'mutex_lock(kvm->lock)', 'mutex_lock(matrix_dev->mdevs_lock)'];
-const UNLOCKS = ['mutex_unlock(matrix_dev->mdevs_lock)', 'release: if (matrix_mdev->kvm)', 'mutex_unlock(kvm->lock)', 'mutex_unlock(matrix_dev->guests_lock)'];
+const LOCKS = [LOCK_AT, 'mutex_lock(kvm->lock)', 'mutex_lock(matrix_dev->mdevs_lock)'];
+const UNLOCKS = [UNLOCK_AT, 'mutex_unlock(kvm->lock)', 'mutex_unlock(matrix_dev->guests_lock)'];
 
 function store(what: 'adapter' | 'domain') {
   const fn = `assign_${what}_store@`;
@@ -24,7 +25,7 @@ function store(what: 'adapter' | 'domain') {
       body,
     ),
     link: modelledAs(
-      `pqap-assign: ${what === 'adapter' ? "vfio_ap_mdev_link_adapter links queue 0 (bound to vfio_ap, its APQI assigned) into the qtable: handle_pqap's lookup finds it from the step on" : "vfio_ap_mdev_link_domain links the second APQI's APQN on queue 0's APID when it is bound (abstracted: its queue holds nothing the guest enabled)"}; get_update_locks_for_mdev (guests_lock, the matrix_mdev->kvm test under it, kvm->lock, mdevs_lock) and release_update_locks_for_mdev (the pointer tested again) as steps`,
+      `pqap-assign: ${what === 'adapter' ? "vfio_ap_mdev_link_adapter links queue 0 (bound to vfio_ap, its APQI assigned) into the qtable: handle_pqap's lookup finds it from the step on" : "vfio_ap_mdev_link_domain links the second APQI's APQN on queue 0's APID when it is bound (abstracted: its queue holds nothing the guest enabled)"}; get_update_locks_for_mdev (guests_lock with the matrix_mdev->kvm test under it, which the pointer's writers hold; kvm->lock; mdevs_lock) and release_update_locks_for_mdev (mdevs_lock's unlock with the pointer tested again, still under guests_lock; kvm->lock; guests_lock) as steps`,
       ...LOCKS.map((s) => fn + s), body, ...UNLOCKS.map((s) => fn + s),
     ),
     hotplug: modelledAs(
@@ -56,6 +57,6 @@ export const pqapAssignAudit: KernelAudit = {
         'vfio_ap_mdev_probe_queue@vfio_ap_mdev_link_queue; dev_set_drvdata',
       ),
     }),
-    entry(K.get_update_locks, modelledAs('pqap-assign: the stores take guests_lock, test matrix_mdev->kvm under it, take kvm->lock and mdevs_lock as steps; release_update_locks_for_mdev tests the pointer again', 'assign_adapter_store@mutex_lock(matrix_dev->guests_lock)', 'assign_adapter_store@if (matrix_mdev->kvm)', 'assign_adapter_store@release: if (matrix_mdev->kvm)', 'assign_domain_store@mutex_lock(matrix_dev->guests_lock)', 'assign_domain_store@if (matrix_mdev->kvm)', 'assign_domain_store@release: if (matrix_mdev->kvm)')),
+    entry(K.get_update_locks, modelledAs('pqap-assign: the stores take guests_lock and test matrix_mdev->kvm under it (one step: set_kvm/unset_kvm hold guests_lock to write the pointer), take kvm->lock and mdevs_lock as steps; release_update_locks_for_mdev tests the pointer again with the unlock of mdevs_lock', `assign_adapter_store@${LOCK_AT}`, `assign_adapter_store@${UNLOCK_AT}`, `assign_domain_store@${LOCK_AT}`, `assign_domain_store@${UNLOCK_AT}`)),
   ],
 };

@@ -39,6 +39,10 @@ import { hotplugPosts, STORE_AT } from './vfio_ap_hotplug.stepghost.ts';
 
 export { STORE_AT };
 
+/** The first and the fifth step of a store: the lock with the test of matrix_mdev->kvm under it, the unlock with the test again. */
+export const LOCK_AT = 'mutex_lock(matrix_dev->guests_lock); if (matrix_mdev->kvm)';
+export const UNLOCK_AT = 'mutex_unlock(matrix_dev->mdevs_lock); if (matrix_mdev->kvm)';
+
 type C = SystemContext;
 type F = KFunction<C>;
 
@@ -78,9 +82,8 @@ export function assign_store(what: 'adapter' | 'domain', vm: number, q: number, 
   if (eraOf(k, `assign_${what}_store`) !== 'upstream') throw new SpecError(`assign_${what}_store as steps is v6.17-rc4's (the filter and the hot plug came in v6.0); the design's era has no fine-grained form`);
   const fn = `assign_${what}_store`;
   const bit = what === 'adapter' ? 'apm' : 'aqm';
-  const kvmTest = (at: string, cite: string, then: string, otherwise: string): Step<C> => ({
-    at,
-    cite,
+  // matrix_mdev->kvm is tested under guests_lock, which set_kvm/unset_kvm hold to write it: the test is folded into the step before it
+  const kvmTest = (then: string, otherwise: string): Pick<Step<C>, 'reads' | 'run' | 'next'> => ({
     reads: [['mdev', 'kvm']],
     run: (c, t) => void (t.local.kvm = c.mdev.kvm === vm),
     next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: then }, { goto: otherwise }],
@@ -105,13 +108,20 @@ export function assign_store(what: 'adapter' | 'domain', vm: number, q: number, 
     },
   };
   return checkedApSteps(kfunction(fn, `drivers/s390/crypto/vfio_ap_ops.c ${fn} (sysfs)`, [
-    acquire<C>(guests_lock, 'write', { cite: `vfio_ap_ops.c ${fn}: mutex_lock(&ap_perms_mutex); get_update_locks_for_mdev: mutex_lock(&matrix_dev->guests_lock)`, sleeps: true }),
-    kvmTest('if (matrix_mdev->kvm)', 'vfio_ap_ops.c get_update_locks_for_mdev: if (matrix_mdev && matrix_mdev->kvm) (under guests_lock, which set_kvm/unset_kvm hold to write the pointer)', 'mutex_lock(kvm->lock)', `mutex_lock(${mdevs_lock.short})`),
+    acquire<C>(guests_lock, 'write', {
+      at: LOCK_AT,
+      cite: `vfio_ap_ops.c ${fn}: mutex_lock(&ap_perms_mutex); get_update_locks_for_mdev: mutex_lock(&matrix_dev->guests_lock); if (matrix_mdev && matrix_mdev->kvm)`,
+      sleeps: true,
+      ...kvmTest('mutex_lock(kvm->lock)', `mutex_lock(${mdevs_lock.short})`),
+    }),
     acquire<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_mdev: mutex_lock(&matrix_mdev->kvm->lock)', sleeps: true }),
     acquire<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c get_update_locks_for_mdev: mutex_lock(&matrix_dev->mdevs_lock)', sleeps: true }),
     body,
-    release<C>(mdevs_lock, 'write', { cite: `vfio_ap_ops.c ${fn}: done: release_update_locks_for_mdev: mutex_unlock(&matrix_dev->mdevs_lock)` }),
-    kvmTest('release: if (matrix_mdev->kvm)', 'vfio_ap_ops.c release_update_locks_for_mdev: if (matrix_mdev && matrix_mdev->kvm) (loaded again, still under guests_lock)', 'mutex_unlock(kvm->lock)', `mutex_unlock(${guests_lock.short})`),
+    release<C>(mdevs_lock, 'write', {
+      at: UNLOCK_AT,
+      cite: `vfio_ap_ops.c ${fn}: done: release_update_locks_for_mdev: mutex_unlock(&matrix_dev->mdevs_lock); if (matrix_mdev && matrix_mdev->kvm) (loaded again, still under guests_lock)`,
+      ...kvmTest('mutex_unlock(kvm->lock)', `mutex_unlock(${guests_lock.short})`),
+    }),
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: `vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->guests_lock); ${fn}: mutex_unlock(&ap_perms_mutex); return ret` }),
   ]), k, hotplugPosts(what));

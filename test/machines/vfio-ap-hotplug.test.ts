@@ -2,7 +2,7 @@
 // assign_adapter_store and assign_domain_store as steps (pqap-assign, machines/vfio-ap/vfio_ap_hotplug.threads.ts,
 // v6.17-rc4). Upstream holds; each planted bug finds exactly its violations by the trace checked here against the C
 // (vfio_ap_ops.c assign_adapter_store, assign_domain_store, vfio_ap_mdev_validate_masks, vfio_ap_mdev_filter_matrix,
-// _queue_passable, reset_queues_for_apids). The planted traces are the full exploration's shortest (5, 14 and 21 steps,
+// _queue_passable, reset_queues_for_apids). The planted traces are the full exploration's shortest (4, 11 and 18 steps,
 // each checked by hand against the C when written); the reduced exploration finds the same violations (test/check/por.test.ts).
 import { describe, expect, it } from 'vitest';
 import { systemSpec } from '../../machines/system/index.ts';
@@ -12,10 +12,11 @@ import { explore } from '../../src/check/explore.ts';
 import { threadEventsOf as events, threadTraces as traces } from './vfio-ap-threads.ts';
 
 type Snap = { value: Record<string, unknown>; context: any };
+const ctx = (s: { context: unknown }): any => s.context;
 const C = 'pqap-assign';
 const BODY = 'set_bit_inv; vfio_ap_mdev_validate_masks; vfio_ap_mdev_filter_matrix';
-const LOCKS = ['mutex_lock(matrix_dev->guests_lock)', 'if (matrix_mdev->kvm)', 'mutex_lock(kvm->lock)', 'mutex_lock(matrix_dev->mdevs_lock)'];
-const UNLOCKS = ['mutex_unlock(matrix_dev->mdevs_lock)', 'release: if (matrix_mdev->kvm)', 'mutex_unlock(kvm->lock)', 'mutex_unlock(matrix_dev->guests_lock)'];
+const LOCKS = ['mutex_lock(matrix_dev->guests_lock); if (matrix_mdev->kvm)', 'mutex_lock(kvm->lock)', 'mutex_lock(matrix_dev->mdevs_lock)'];
+const UNLOCKS = ['mutex_unlock(matrix_dev->mdevs_lock); if (matrix_mdev->kvm)', 'mutex_unlock(kvm->lock)', 'mutex_unlock(matrix_dev->guests_lock)'];
 /** A whole store: its thread's locks, the step under them with `answer`, the unlocks. */
 const store = (what: 'adapter' | 'domain', answer: string) => {
   const p = `${what} assign_${what}_store@`;
@@ -27,10 +28,10 @@ const PQAP = [
 ];
 
 describe('pqap-assign: the PQAP intercept against the assign stores into a running guest', () => {
-  it('upstream: no violation, 684 states in full (276 reduced: manifest.json); every end: linked exactly when the APID was assigned, in the APCB exactly when also no unbound APQN shares the APID', () => {
+  it('upstream: no violation, 521 states in full (225 reduced: manifest.json); every end: linked exactly when the APID was assigned, in the APCB exactly when also no unbound APQN shares the APID', () => {
     const m = systemSpec.model('upstream', C);
     const full = explore(m, { por: false });
-    expect([full.violations.size, full.states.length]).toEqual([0, 684]);
+    expect([full.violations.size, full.states.length]).toEqual([0, 521]);
     const done = (full.states as Snap[]).filter((s) => ['vcpu', 'adapter', 'domain'].every((t) => s.value[t] === 'done'));
     const seen = new Set<string>();
     for (const s of done) {
@@ -48,39 +49,39 @@ describe('pqap-assign: the PQAP intercept against the assign stores into a runni
   it('upstream: a refused store leaves the matrix as it was and the PQAP finds no queue; an accepted one links it (hand-checked against the C)', () => {
     const m = systemSpec.model('upstream', C);
     const refused = replay(m, events(m, [...store('adapter', '-EADDRINUSE'), ...PQAP]));
-    expect(refused.last.context.queues[0]).toMatchObject({ apid: false, apqi: true, linked: false, inApcb: false, isc: ISC_INVALID, irq: false });
-    expect(refused.last.context.threads.locals.vcpu.found).toBe(false);
+    expect(ctx(refused.last).queues[0]).toMatchObject({ apid: false, apqi: true, linked: false, inApcb: false, isc: ISC_INVALID, irq: false });
+    expect(ctx(refused.last).threads.locals.vcpu.found).toBe(false);
     const ok = replay(m, events(m, [...store('adapter', '0'), ...PQAP, 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable']));
-    expect(ok.last.context.queues[0]).toMatchObject({ apid: true, linked: true, inApcb: true, isc: 3, nib: true, irq: true });
+    expect(ctx(ok.last).queues[0]).toMatchObject({ apid: true, linked: true, inApcb: true, isc: 3, nib: true, irq: true });
     // the second APQI's APQN on the APID unbound: the APID leaves the APCB and queue 0 is reset (ZAPQ, the AQIC resources freed)
     const lost = replay(m, events(m, [...store('adapter', '0'), ...PQAP, 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable', 'vcpu vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)', ...store('domain', '0 unbound')]));
-    expect(lost.last.context.queues[0]).toMatchObject({ linked: true, inApcb: false, siblingUnbound: true, isc: ISC_INVALID, nib: false, pins: 0, irq: false });
-    expect(lost.last.context.vms[0].gisa.ref[3]).toBe(0);
+    expect(ctx(lost.last).queues[0]).toMatchObject({ linked: true, inApcb: false, siblingUnbound: true, isc: ISC_INVALID, nib: false, pins: 0, irq: false });
+    expect(ctx(lost.last).vms[0].gisa.ref[3]).toBe(0);
   });
 
-  it('planted: the bit kept after a refused validation: the APQN in the matrix, its bound queue not linked (5 steps)', () => {
+  it('planted: the bit kept after a refused validation: the APQN in the matrix, its bound queue not linked (4 steps)', () => {
     const m = systemSpec.model('planted-assign-validate-keeps-bit', C);
     const t = traces(m);
     expect(Object.keys(t).sort()).toEqual(['ApThreadStepPostcondition', 'MatrixQueueLinked']);
-    const keep = store('adapter', '-EADDRNOTAVAIL').slice(0, 5);
+    const keep = store('adapter', '-EADDRNOTAVAIL').slice(0, 4);
     for (const name of Object.keys(t)) expect(t[name]).toEqual(keep);
   });
 
-  it('planted: the filter without _queue_passable keeps the APID of an unbound APQN in the guest\'s APCB (14 steps)', () => {
+  it('planted: the filter without _queue_passable keeps the APID of an unbound APQN in the guest\'s APCB (11 steps)', () => {
     const m = systemSpec.model('planted-assign-filter-keeps-unbound', C);
     const t = traces(m);
     expect(Object.keys(t).sort()).toEqual(['ApThreadStepPostcondition', 'ApcbQueueBound']);
-    const keep = [...store('adapter', '0'), ...store('domain', '0 unbound').slice(0, 5)];
+    const keep = [...store('adapter', '0'), ...store('domain', '0 unbound').slice(0, 4)];
     for (const name of Object.keys(t)) expect(t[name]).toEqual(keep);
   });
 
-  it('planted: the filtered APID without reset_queues_for_apids: queue 0 leaves the APCB with its interruptions enabled (21 steps)', () => {
+  it('planted: the filtered APID without reset_queues_for_apids: queue 0 leaves the APCB with its interruptions enabled (18 steps)', () => {
     const m = systemSpec.model('planted-assign-filter-without-reset', C);
     const t = traces(m);
     expect(Object.keys(t)).toEqual(['ApThreadStepPostcondition']);
-    expect(t.ApThreadStepPostcondition).toHaveLength(21);
+    expect(t.ApThreadStepPostcondition).toHaveLength(18);
     expect(t.ApThreadStepPostcondition!.at(-1)).toBe(`domain assign_domain_store@${BODY} {0 unbound}`);
     const { last } = replay(m, events(m, t.ApThreadStepPostcondition!));
-    expect(last.context.queues[0]).toMatchObject({ inApcb: false, isc: 3, nib: true, irq: true });
+    expect(ctx(last).queues[0]).toMatchObject({ inApcb: false, isc: 3, nib: true, irq: true });
   });
 });
