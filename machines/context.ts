@@ -307,8 +307,12 @@ export interface QueueContext {
   hwReset?: boolean;
   /** guestReset configurations only: the guest ISC the guest's last PQAP(AQIC) ir=1 was answered 0 for (handle_pqap's memcpy into GR1), ISC_INVALID after any other answer or a reset of the queue */
   told?: number;
-  /** pqap-probe-queue only: vfio_ap_mdev_probe_queue linked q into matrix_mdev->qtable (false: not yet probed, handle_pqap's lookup finds no queue) */
+  /** pqap-probe-queue and pqap-assign only: q->matrix_mdev set and q in matrix_mdev->qtable (vfio_ap_mdev_link_queue, from vfio_ap_mdev_probe_queue or an assign store's vfio_ap_mdev_link_adapter/_domain); false: not linked, handle_pqap's lookup finds no queue */
   linked?: boolean;
+  /** the APQN is in matrix_mdev->shadow_apcb (the guest's APCB) */
+  inApcb?: boolean;
+  /** pqap-assign only: the matrix holds a second APQI (assign_domain_store) whose APQN on q's APID has no queue bound to vfio_ap (abstracted: no vfio_ap_queue of its own), so vfio_ap_mdev_filter_matrix filters the APID out */
+  siblingUnbound?: boolean;
 }
 
 /** The class of a stored ZAPQ response code (QueueContext.resetStatus): NORMAL is 0, every other class non-zero. */

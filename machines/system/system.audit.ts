@@ -11,6 +11,7 @@ import { mdevAudit } from '../vfio-ap/ap_matrix_mdev.audit.ts';
 import { queueAudit } from '../vfio-ap/vfio_ap_queue.audit.ts';
 import { pqapCloseAudit, pqapMdevRemoveAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapWindowsAudit } from '../vfio-ap/vfio_ap_ops.threads.audit.ts';
 import { pqapMdevLifeAudit } from '../vfio-ap/vfio_ap_mdev.threads.audit.ts';
+import { pqapAssignAudit } from '../vfio-ap/vfio_ap_hotplug.threads.audit.ts';
 
 /** Names only the per-object machines use (environment events and their bounds), and where the composed machine makes those calls. */
 export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
@@ -26,7 +27,7 @@ export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
   driver_holds_reference: [],
 };
 
-export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit], {
+export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit, pqapAssignAudit], {
   machine: 'system',
   pinned: PINNED_AUDIT,
   envOnly: new Set(Object.keys(COMPOSED_CALLERS)),

@@ -19,6 +19,8 @@ import { ApThreadStepPostcondition } from '../vfio-ap/vfio_ap_ops.stepghost.ts';
 import { pqapDmaUnmapThreads, pqapMdevEpermThreads } from '../vfio-ap/vfio_ap_mdev.threads.ts';
 import { RefusedOpenLeavesNoHook } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
 import { NoNibAfterDmaUnmap } from '../vfio-ap/vfio_ap_queue.invariants.ts';
+import { pqapAssignInitial, pqapAssignThreads } from '../vfio-ap/vfio_ap_hotplug.threads.ts';
+import { ApcbQueueBound, MatrixQueueLinked } from '../vfio-ap/vfio_ap_hotplug.invariants.ts';
 import { deviceResetInvariants, FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -184,6 +186,20 @@ function pqapProbeQueue(_params: Params, k: Kernel): FineParts {
     initial: (c) => {
       mdevOpen(c);
       c.queues[0]!.linked = false;
+      c.queues[0]!.inApcb = false; // issue 12 (apassign): the probe's vfio_ap_mdev_filter_matrix puts the APID in the guest's APCB
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** issue 12 (apassign): the threads of pqap-assign: the PQAP intercept against userspace assigning queue 0's APID and a second APQI; the mdev open for VM 0, queue 0 probed with its APQI assigned, not linked, outside the guest's APCB. */
+function pqapAssign(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: pqapAssignThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      pqapAssignInitial(c);
     },
     mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
     queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
@@ -430,7 +446,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (priv.c handle_pqap under pqap_hook_rwsem into vfio_ap handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the AP bus probing the queue into vfio_ap while its APQN is assigned to the mdev (vfio_ap_mdev_probe_queue: saved_isc initialised, get_update_locks_by_apqn takes guests_lock, kvm->lock, mdevs_lock; the link into the qtable under them); 1 VM with its fd open, the mdev open for the VM. The guest finds no queue (rc 01) until the link, then enables; v5.3: the probe is one step, the queue findable after driver_bound',
     ...PQAP_FINE,
     fine: pqapProbeQueue,
-    invariants: [NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+    invariants: [NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition, ApcbQueueBound],
   },
   {
     id: 'pqap-reset-work',
@@ -468,5 +484,12 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: pqapClose,
     liveness: [],
     invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+  },
+  {
+    id: 'pqap-assign',
+    description: 'fine-grained, 3 threads (issue 12): the guest\'s PQAP(AQIC) ir=1 intercept (handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against userspace assigning queue 0\'s APID (assign_adapter_store) and a second APQI (assign_domain_store), each under get_update_locks_for_mdev (guests_lock, kvm->lock, mdevs_lock): vfio_ap_mdev_validate_masks (its answer: 0, -EADDRNOTAVAIL, -EADDRINUSE; the domain\'s: the new APQN on queue 0\'s APID bound to vfio_ap or not), the link into the qtable, vfio_ap_mdev_filter_matrix, the guest\'s APCB and the reset of an APID filtered out; 1 VM with its fd open, the mdev open for the VM, queue 0 probed with its APQI assigned; upstream only',
+    ...PQAP_FINE,
+    fine: pqapAssign,
+    invariants: [ApcbQueueBound, MatrixQueueLinked, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
 ];

@@ -8,6 +8,7 @@ import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
 import { FAULT, vcpuIdOf } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
 import { dmaUnmapV60, setKvmHookChecked } from '../vfio-ap/vfio_ap_mdev.threads.ts';
+import { filterWithoutPassable, filterWithoutReset, validateKeepsBit } from '../vfio-ap/vfio_ap_hotplug.threads.ts';
 import { flushAfterUnlock, freeOnBusy, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
@@ -92,6 +93,8 @@ export const systemVariants: CoreVariant[] = [
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
     expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [], ...RESET_ANSWERS_FOUND,
+      // issue 12 (apassign): the stores hold guests_lock, kvm->lock and mdevs_lock from the validation to the reset of a filtered APID; the PQAP finds no queue before the link (rc 01)
+      'pqap-assign': [],
       // issue 12: QEMU resets the vfio-ap device (subsystem_reset) with the CPUs paused before it switches: nothing held across the switch, all hold
       pv: [],
       // issue 12: a VMM that switches with the queue's interruptions enabled: kvm_s390_gisa_destroy WARNs under ISC 3's registration (7 steps),
@@ -115,6 +118,7 @@ export const systemVariants: CoreVariant[] = [
     kernel: fixDefaultResponse,
     expectedViolations: [],
     expectedViolationsIn: { 'pqap-close': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], ...RESET_ANSWERS_FOUND,
+      'pqap-assign': [],
       // issue 12 (apmdev): the set_kvm finding is not the default response's: upstream-fixed keeps it
       'pqap-mdev-eperm': ['MdevTypeOK', 'RefusedOpenLeavesNoHook', 'NoMatrixMdevUseAfterFree', 'NoReturnHoldingLock'],
       'pqap-dma-unmap': [],
@@ -608,5 +612,33 @@ export const systemVariants: CoreVariant[] = [
     // the switch's postcondition at once (10 steps: an alert before QEMU's reset leaves the GISA listed, KVM_PV_ENABLE leaves it listed with
     // gi->origin NULL); a failed KVM_PV_ENABLE re-initialises it listed (10); the teardown frees it listed (14) and the GAL handler walks it (15)
     expectedViolations: ['PvSwitchLeavesGisa', 'GisaInitNotListed', 'FreedGisaNotInAlertList', 'NoGisaUseAfterFree'],
+  },
+  // issue 12 (apassign): assigning into a running guest (pqap-assign, vfio_ap_hotplug.threads.ts)
+  {
+    id: 'planted-assign-validate-keeps-bit',
+    description: 'planted bug: assign_adapter_store / assign_domain_store leaving the bit in the matrix when vfio_ap_mdev_validate_masks refuses it (-EADDRNOTAVAIL, -EADDRINUSE): the APQN is in the matrix, yet goto done skipped the link, so the bound queue is not in the qtable (the store returned an error for a change it kept)',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c assign_adapter_store (v6.17-rc4) without the clear_bit_inv after a failed vfio_ap_mdev_validate_masks',
+    configuration: 'pqap-assign',
+    configurations: ['pqap-assign'],
+    threads: (threads, k) => editFunction(editFunction(threads, 'adapter', 'assign_adapter_store', (f) => validateKeepsBit(f, k)), 'domain', 'assign_domain_store', (f) => validateKeepsBit(f, k)),
+    expectedViolations: ['MatrixQueueLinked', 'ApThreadStepPostcondition'],
+  },
+  {
+    id: 'planted-assign-filter-keeps-unbound',
+    description: 'planted bug: vfio_ap_mdev_filter_matrix copying the matrix into the guest\'s APCB without _queue_passable: after the domain store adds an APQI whose APQN on queue 0\'s APID is not bound to vfio_ap, the APID stays in the guest\'s APCB',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_filter_matrix (v6.17-rc4) without the for_each_set_bit_inv loop over _queue_passable',
+    configuration: 'pqap-assign',
+    configurations: ['pqap-assign'],
+    threads: (threads, k) => editFunction(editFunction(threads, 'adapter', 'assign_adapter_store', (f) => filterWithoutPassable(f, k)), 'domain', 'assign_domain_store', (f) => filterWithoutPassable(f, k)),
+    expectedViolations: ['ApcbQueueBound', 'ApThreadStepPostcondition'],
+  },
+  {
+    id: 'planted-assign-filter-without-reset',
+    description: 'planted bug: an assign store that filters an APID out of the guest\'s APCB without reset_queues_for_apids: the queue the guest had enabled keeps its interruptions, GISC registration and pinned NIB after the guest lost it',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c assign_domain_store (v6.17-rc4) without reset_queues_for_apids(matrix_mdev, apm_filtered)',
+    configuration: 'pqap-assign',
+    configurations: ['pqap-assign'],
+    threads: (threads) => editFunction(editFunction(threads, 'adapter', 'assign_adapter_store', filterWithoutReset), 'domain', 'assign_domain_store', filterWithoutReset),
+    expectedViolations: ['ApThreadStepPostcondition'],
   },
 ];

@@ -252,9 +252,20 @@ export const resetWorkPosts: ApStepPosts = {
  */
 export const queueBindPosts: ApStepPosts = {
   'kzalloc(q); q->saved_isc = VFIO_AP_ISC_INVALID': (s) => s.a.queues[qOf(s)]!.isc === ISC_INVALID && onlyChanged(s, (x) => void (x.queues[qOf(s)]!.isc = 0)),
-  'vfio_ap_mdev_link_queue; dev_set_drvdata': (s) => holds(s, MDEVS_LOCK) && s.a.queues[qOf(s)]!.linked === true && onlyChanged(s, (x) => void (x.queues[qOf(s)]!.linked = true)),
+  'vfio_ap_mdev_link_queue; dev_set_drvdata': (s) => holds(s, MDEVS_LOCK) && s.a.queues[qOf(s)]!.linked === true && probeApcbPost(s) && onlyChanged(s, (x) => void Object.assign(x.queues[qOf(s)]!, { linked: true, inApcb: s.a.queues[qOf(s)]!.inApcb })),
   vfio_ap_mdev_remove_queue: (s) => holds(s, MDEVS_LOCK) && resetStepPost('remove', apSnap(s.b as C), apSnap(s.a as C), { type: 'vfio_ap_mdev_remove_queue', host: 'present' } as SpecEvent, qOf(s)),
 };
+
+/**
+ * issue 12 (apassign): where the guest's APCB is state (QueueContext.inApcb), vfio_ap_mdev_probe_queue with no AP bus scan in
+ * progress (apm_add/aqm_add empty) runs vfio_ap_mdev_filter_matrix: the APID is in shadow_apcb exactly when every APQN of it in
+ * the matrix is bound and passable (_queue_passable: q->reset_status 0 after the probe's memset), the new q included.
+ */
+function probeApcbPost(s: ApStepSeen): boolean {
+  const [b, a] = [s.b.queues[qOf(s)]!, s.a.queues[qOf(s)]!];
+  if (b.inApcb === undefined) return a.inApcb === undefined;
+  return a.inApcb === (b.apid && b.apqi && b.freed !== true && b.siblingUnbound !== true && (b.resetStatus === undefined || b.resetStatus === 'NORMAL' || b.resetStatus === 'DECONFIGURED'));
+}
 
 /** The branch a step takes after its body, as kthread.ts evaluates them (the first whose `if` holds). */
 function takenBranch(next: Step<C>['next'], c: C, t: ThreadView): string | undefined {

@@ -57,6 +57,7 @@ import { settleEvent, type Effects } from '../lib.ts';
 import { mdevSettle } from './ap_matrix_mdev.machine.ts';
 import { ap_zapq_answered, type TapqAnswer, type ZapqAnswer } from './vfio_ap_queue.machine.ts';
 import { resetReported } from './vfio_ap_queue.invariants.ts';
+import { vfio_ap_mdev_filter_matrix } from './vfio_ap_hotplug.threads.ts';
 import { checkedApSteps, handlePqapPosts, mdevKvmPosts, movedApStep, queueBindPosts, resetWorkPosts } from './vfio_ap_ops.stepghost.ts';
 import { acquire, kfunction, mutex, named, release, rwsem, swapStatements, type Branch, type KFunction, type Lock, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 
@@ -761,8 +762,12 @@ export function probe_queue(vm: number, q: number, k: Kernel, era: PqapEra = era
     {
       at: 'vfio_ap_mdev_link_queue; dev_set_drvdata',
       cite: 'vfio_ap_ops.c vfio_ap_mdev_probe_queue: vfio_ap_mdev_link_queue(matrix_mdev, q) (q->matrix_mdev = matrix_mdev; hash_add(qtable)); no apm_add/aqm_add pending: vfio_ap_mdev_filter_matrix, vfio_ap_mdev_update_guest_apcb, reset_queues_for_apids(apm_filtered: none, the new queue makes its adapter passable); done: dev_set_drvdata(&apdev->device, q)',
-      writes: [LINKED(q)],
-      run: (c) => void (c.queues[q]!.linked = true),
+      writes: [LINKED(q), ['queues', q, 'inApcb']],
+      run: (c) => {
+        c.queues[q]!.linked = true;
+        // issue 12 (apassign): where the guest's APCB is state, vfio_ap_mdev_filter_matrix (apm_add/aqm_add empty: no AP bus scan in progress) puts the new queue's APID in it; it makes its adapter passable, so nothing is filtered out to reset
+        if (c.queues[q]!.inApcb !== undefined) vfio_ap_mdev_filter_matrix(c, q);
+      },
     },
     release<C>(mdevs_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->mdevs_lock)' }),
     kvmTest(

@@ -19,6 +19,10 @@ export const PV_AP =
 export const QUEUE_CFG =
   'a queue removed after its APQN left the host\'s AP configuration is not reset (ZAPQ would answer 01): a saved ISC and NIB are never released, the GISC stays registered and the NIB pinned; to model: a hostConfig payload on vfio_ap_mdev_remove_queue (the config change that removes the APQN)';
 
+/** Issue 12 (apassign): where assignment into a running guest and the probe's filter are modelled (the coarse machine assigns only while the mdev is closed). */
+const ASSIGN_FINE =
+  'the coarse machine assigns only while the mdev is closed (matrix_mdev_closed) and each queue has its own APID and APQI, each assigned once and never cleared here: the store that completes an APQN links a probed queue that was in no APCB before, so vfio_ap_mdev_filter_matrix filters out no APID that was in the APCB (apm_filtered empty: nothing reset) and, without a KVM, vfio_ap_mdev_update_guest_apcb sets nothing; assignment into a running guest, with the filter, the guest\'s APCB (QueueContext.inApcb) and the reset of a filtered APID, is the composed guest\'s fine-grained pqap-assign (vfio_ap_hotplug.threads.ts: ApcbQueueBound, MatrixQueueLinked, ApThreadStepPostcondition)';
+
 /** Where the PV switch against vfio_ap's GISC calls is modelled (the coarse machines' steps are atomic). */
 const PV_ELSEWHERE =
   'the coarse machines take vfio_ap\'s GISC calls as one step each, with no window between the origin check and ref_lock; KVM_PV_ENABLE\'s kvm_s390_gisa_disable against vfio_ap\'s GISC calls, the origin check and the ref_lock section as steps, is the gisa area\'s fine-grained configurations (machines/gisa/kvm_s390_pv.threads.ts: FAULT.GISA_NULL_ORIGIN_USE, GiscCallSeesGisa):';
@@ -46,17 +50,17 @@ const own: KernelAudit = {
       parse: ignored('error return: nothing changes'),
       range: ignored('error return: nothing changes'),
       again: ignored('nothing changes'),
-      invalid: missing(MDEVS),
+      invalid: abstracted('a refused store sets the bit and clears it again under the same locks (nothing modelled changes); one mdev and no host reservations here, so the coarse store is never refused; the refusal is the validation step\'s answer (-EADDRNOTAVAIL, -EADDRINUSE) in the composed guest\'s pqap-assign'),
       link: modelledAs('either order; completes the APQN when the APQI is assigned already', 'assign_adapter_store', 'apqn_assigned', 'matrix_mdev_closed'),
-      hotplug: missing(HOTPLUG),
+      hotplug: abstracted(ASSIGN_FINE),
     }),
     entry(K.assign_domain_store, {
       parse: ignored('error return: nothing changes'),
       range: ignored('error return: nothing changes'),
       again: ignored('nothing changes'),
-      invalid: missing(MDEVS),
+      invalid: abstracted('a refused store sets the bit and clears it again under the same locks (nothing modelled changes); one mdev and no host reservations here, so the coarse store is never refused; the refusal is the validation step\'s answer (-EADDRNOTAVAIL, -EADDRINUSE) in the composed guest\'s pqap-assign'),
       link: modelledAs('either order; completes the APQN when the APID is assigned already', 'assign_domain_store', 'apqn_assigned', 'matrix_mdev_closed'),
-      hotplug: missing(HOTPLUG),
+      hotplug: abstracted(ASSIGN_FINE),
     }),
     entry(K.unassign_adapter_store, {
       parse: ignored('error return: nothing changes'),
@@ -77,7 +81,7 @@ const own: KernelAudit = {
     }),
     entry(K.vfio_ap_mdev_validate_masks, {
       defDrv: ignored('reservations for the host drivers (apmask/aqmask) are not modelled; writes nothing'),
-      shared: missing(MDEVS),
+      shared: abstracted('one mdev: no other matrix to share an APQN with, so the check passes; the composed guest\'s pqap-assign answers -EADDRINUSE for the abstracted second mdev (its matrix is all of it that the check reads)'),
       ok: modelled('assign_adapter_store', 'assign_domain_store'),
     }),
     entry(K.vfio_ap_mdev_resource_in_use, {
@@ -94,8 +98,8 @@ const own: KernelAudit = {
     entry(K.vfio_ap_mdev_probe_queue, {
       fail: ignored('no queue: writes nothing'),
       alone: abstracted('the initial state probed: q allocated with saved_isc VFIO_AP_ISC_INVALID'),
-      link: missing(HOTPLUG),
-      hotplug: missing(HOTPLUG),
+      link: abstracted('the machine starts with every queue probed and, once its APQN is assigned, linked (the probe before the mdev is used); probing a queue whose APQN is assigned to the mdev a guest uses, the link under get_update_locks_by_apqn as steps, is the composed guest\'s pqap-probe-queue'),
+      hotplug: abstracted('no APCB in this machine; the probe\'s vfio_ap_mdev_filter_matrix with the guest\'s APCB as state is the composed guest\'s pqap-probe-queue (issue 12, apassign): the new queue makes its APID passable, nothing is filtered out'),
     }),
     entry(K.vfio_ap_mdev_remove_queue, {
       guest: modelledAs('the queue\'s reset (interruptions off, AQIC resources freed), then removed; get_update_locks_for_queue waits while vfio_ap_mdev_unset_kvm holds the locks in flush_work (update_locks_free)', 'vfio_ap_mdev_remove_queue', 'update_locks_free'),

@@ -53,6 +53,8 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     }
     // a second mdev's refused open and its removal, and the NIB's dma_unmap (issue 12, apmdev): upstream, the proposed fix, the v6.0 unmap
     for (const x of ['upstream/pqap-mdev-eperm', 'upstream-set-kvm-hook-checked/pqap-mdev-eperm', 'upstream/pqap-dma-unmap', 'dma-unmap-v6.0/pqap-dma-unmap']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${x}`);
+    // the assign stores into a running guest (issue 12, apassign): upstream and the three planted bugs
+    for (const v of ['upstream', 'planted-assign-validate-keeps-bit', 'planted-assign-filter-keeps-unbound', 'planted-assign-filter-without-reset']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/pqap-assign`);
     // the reset work and the close with every answer of the AP as step answers (issue 12, resetwork)
     for (const x of ['upstream/pqap-reset-work-answers', 'planted-reset-work-frees-on-busy/pqap-reset-work-answers', 'upstream/pqap-close-work-answers']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${x}`);
     // KVM_PV_ENABLE against the reset work's unregister and the PQAP intercept (issue 12, pvswitch): upstream, the proposed fix, both planted reorders
