@@ -38,8 +38,13 @@
  * reset completes at once, AQIC ir=0 takes), the remove's reset answers (one step), retries that
  * end well (the same state as none), vfio_ap_mdev_dma_unmap, several queues per APID.
  *
+ * With params.guestStatus (pqap-refusals, pqap-refusals-hooked, pqap-no-fac65; issue 12) PQAP(AQIC) is sent in every
+ * state and runs priv.c handle_pqap from its ECA_APIE test: the refusals (no APIE, no facility 65, no hook, no ECA_AIV, no
+ * KVM, no queue: the APQN lookup failures the list below leaves out elsewhere), PV's ensure_nib_shared (NIB_NOT_SHARED with
+ * pvGuest), userspace's KVM_S390_VM_CRYPTO_ENABLE/DISABLE_APIE, and what the guest reads in GR1 and the cc (gr1, told).
+ *
  * Kernel: drivers/s390/crypto/vfio_ap_ops.c, vfio_ap_private.h, arch/s390/kvm/priv.c
- * (handle_pqap). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2); v5.3 is ec89b55e3bce;
+ * (handle_pqap), arch/s390/kvm/kvm-s390.c (kvm_s390_vm_set_crypto). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2); v5.3 is ec89b55e3bce;
  * v4 is "[PATCH v4 0/7] vfio: ap: AP Queue Interrupt Control" (Pierre Morel, 2019-02-22).
  */
 import { and, not } from 'xstate';
