@@ -241,6 +241,8 @@ export interface KvmContext {
   created?: CreatedVcpuContext;
   /** guestStatus configurations only: kvm->arch.crypto.apie, and so ECA_APIE of every vcpu (kvm_s390_vcpu_crypto_reset_all writes them together, the vcpus blocked out of SIE) */
   apie?: boolean;
+  /** guestStatus configurations only (ghost, harness): what userspace's last KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE asked for (true before any) */
+  apieAsked?: boolean;
 }
 
 /** A vcpu being created by kvm_vm_ioctl_create_vcpu (virt/kvm/kvm_main.c, arch/s390/kvm/kvm-s390.c v6.17-rc4). */
@@ -378,7 +380,7 @@ export function initialContext(params: Params): SystemContext {
       })),
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
-      ...(params.guestStatus ? { apie: true } : {}),
+      ...(params.guestStatus ? { apie: true, apieAsked: true } : {}),
     })),
     mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}), ...(params.deviceReset ? { resetting: false, resetRc: null } : {}) },
     queues: Array.from({ length: params.queues }, () => ({

@@ -268,7 +268,21 @@ export function guestReads(q: QueueContext, aqic: PqapAqic, gr1: GuestPqap): voi
   q.told = aqic.ir === 1 && gr1.endsWith(' rc00') ? aqic.isc & 0x07 : ISC_INVALID;
 }
 
-export const guestStatusInvariants = [PqapStatusAsDocumented, AqicAnswerHolds];
+/** The ghost of userspace's KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE (harness, not mutated): read from the event, apart from the machine's kernel function. */
+export function apieAsked(c: SystemContext, e: SpecEvent): void {
+  const raw = probe.unwrap(c);
+  const kvm = raw.vms[e.vm ?? 0];
+  if (kvm?.apieAsked !== undefined) kvm.apieAsked = e.type === 'KVM_S390_VM_CRYPTO_ENABLE_APIE';
+}
+
+export const ApieAsSetByUserspace = inv(
+  'ApieAsSetByUserspace',
+  'Documentation/virt/kvm/devices/vm.rst, KVM_S390_VM_CRYPTO: KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE "Allow / Disallow interpretation of AP instructions" (kvm_s390_vm_set_crypto: crypto.apie, then kvm_s390_vcpu_crypto_reset_all sets every vcpu\'s ECA_APIE from it): once the ioctl returned, ECA_APIE (read by priv.c handle_pqap) is what userspace last asked for',
+  ({ context }) => context.vms.every((k) => k.apieAsked === undefined || k.apie === k.apieAsked),
+  { context: [['vms', '*', 'apie'], ['vms', '*', 'apieAsked'], ['vms', 'length']] },
+);
+
+export const guestStatusInvariants = [PqapStatusAsDocumented, AqicAnswerHolds, ApieAsSetByUserspace];
 
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
 

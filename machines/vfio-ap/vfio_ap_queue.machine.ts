@@ -52,7 +52,7 @@ import { COUNT_CAP, FAULT, ISC_INVALID, type GuestPqap, type QueueContext, type 
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from '../lib.ts';
 import { EINVAL } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
-import { apLedgered, guestGr1, guestReads, guestSawReset } from './vfio_ap_queue.invariants.ts';
+import { apieAsked, apLedgered, guestGr1, guestReads, guestSawReset } from './vfio_ap_queue.invariants.ts';
 
 /** RESET_IN_PROGRESS (02): ap_aqic while the AP is still resetting the queue (guestReset configurations: after the guest's own ZAPQ); the switch's default case, as OTHER. */
 export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS' | 'NIB_NOT_SHARED';
@@ -290,7 +290,7 @@ export const queueKernel = {
   handle_pqap_lookup(this: Kernel, c: SystemContext, q: number, vm: number): GuestPqap | undefined {
     if (!c.vms[vm]!.gisa.origin) return 'USERSPACE';
     const x = queueOf(c, q);
-    if (c.mdev.kvm < 0 || !x.apid || !x.apqi || x.freed === true) return 'cc3 rc01';
+    if (c.mdev.kvm < 0 || !x.apid || !x.apqi) return 'cc3 rc01'; // (a removed queue sends no PQAP in these configurations)
     return undefined;
   },
 
@@ -480,7 +480,11 @@ export function queueImplementations(k: Kernel) {
         return status;
       }),
       // userspace: kvm-s390.c kvm_s390_vm_set_crypto, ENABLE_APIE or DISABLE_APIE
-      kvm_s390_vm_set_crypto: kernel((c, e) => k.kvm_s390_vm_set_crypto(c, e.vm!, e.type === 'KVM_S390_VM_CRYPTO_ENABLE_APIE')),
+      // (apieAsked: the ghost of what userspace asked, harness, ApieAsSetByUserspace)
+      kvm_s390_vm_set_crypto: kernel((c, e) => {
+        apieAsked(c, e);
+        k.kvm_s390_vm_set_crypto(c, e.vm!, e.type === 'KVM_S390_VM_CRYPTO_ENABLE_APIE');
+      }),
       // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
       apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, zapqAnswer(e.zapq) ?? 'NORMAL')),
       // the guest's PQAP(ZAPQ), executed by the machine: interruptions off, resources still saved; guestReset: the reset

@@ -407,6 +407,19 @@ export const guestStatusVariants: CoreVariant[] = [
     expectedViolations: ['PqapStatusAsDocumented', 'AqicStepPostcondition'],
   },
   {
+    id: 'planted-set-crypto-no-reset-all',
+    description: 'planted bug: kvm_s390_vm_set_crypto stores crypto.apie but does not call kvm_s390_vcpu_crypto_reset_all, so the vcpus keep the ECA_APIE they had: the guest\'s PQAP(AQIC) is still handled by KVM after userspace disabled AP interpretation',
+    cite: 'planted: arch/s390/kvm/kvm-s390.c kvm_s390_vm_set_crypto without "kvm_s390_vcpu_crypto_reset_all(kvm);"',
+    configuration: 'pqap-refusals-hooked',
+    kernel: {
+      kvm_s390_vm_set_crypto() {
+        // crypto.apie changes, every vcpu's sie_block->eca (what the model's apie stands for and handle_pqap reads) does not
+      },
+    },
+    // 1 step: KVM_S390_VM_CRYPTO_DISABLE_APIE returns with ECA_APIE still set
+    expectedViolations: ['ApieAsSetByUserspace'],
+  },
+  {
     id: 'planted-fac65-not-checked',
     description: 'planted bug: priv.c handle_pqap without its facility 65 test: a guest whose CPU model lacks AP interruption control gets its interruptions enabled instead of a specification exception',
     cite: 'planted: arch/s390/kvm/priv.c handle_pqap without "if (!test_kvm_facility(vcpu->kvm, 65)) return kvm_s390_inject_program_int(vcpu, PGM_SPECIFICATION);"',

@@ -684,10 +684,10 @@ function vfio_ap_handle_pqap(host: Host, kvm: Kvm, qi: number, gprs1: bigint, of
   // if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP; (kvm_s390_vcpu_setup sets ECA_AIV with the GISA descriptor)
   if (!kvm.arch.gisa_int.origin) return { ret: -EOPNOTSUPP, gprs1 };
   let qstatus = AP_RESPONSE_Q_NOT_AVAIL; // struct ap_queue_status qstatus = { .response_code = AP_RESPONSE_Q_NOT_AVAIL, }
-  const mdev = host.vfio.mdev;
-  const q = host.vfio.queues[qi];
-  // if (!vcpu->kvm->arch.crypto.pqap_hook) / if (!matrix_mdev->kvm) / q = vfio_ap_mdev_get_queue(): goto out_unlock
-  if (kvm.arch.pqap_hook && mdev.kvm && q && queueAssigned(q)) {
+  const q = host.vfio.queues[qi]!;
+  // if (!matrix_mdev->kvm) / q = vfio_ap_mdev_get_queue(): goto out_unlock (the re-test of the hook under mdevs_lock passes:
+  // priv.c just read it and nothing runs between here, as in the coarse machine; pqap-close has the window)
+  if (host.vfio.mdev.kvm && queueAssigned(q)) {
     const status = gprs1;
     // if ((status >> (63 - 16)) & 0x01): vfio_ap_irq_enable(q, status & 0x07, vcpu), else vfio_ap_irq_disable(q)
     if ((status >> BigInt(63 - 16)) & 1n) qstatus = vfio_ap_irq_enable(host, q, Number(status & 0x07n), outcome);
@@ -729,8 +729,6 @@ export function priv_handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number,
     if (r.ret) return seen('USERSPACE');
     gprs1 = r.gprs1;
     cc = gprs1 & 0x00ff0000n ? 3 : 0; // if (vcpu->run->s.regs.gprs[1] & 0x00ff0000) kvm_s390_set_psw_cc(vcpu, 3) else 0
-    const fw = host.vfio.ap[qi];
-    if (ir && cc === 0 && fw && !(fw.irq && fw.gisc === (isc & 0x07)) && host.vfio.answers) host.life.report({ q: qi }, 'GUEST_TOLD_SUCCESS');
   } else {
     // status.response_code = 0x01; memcpy(&vcpu->run->s.regs.gprs[1], &status, sizeof(status)); kvm_s390_set_psw_cc(vcpu, 3);
     gprs1 = memcpyStatus(gprs1, AP_RESPONSE_Q_NOT_AVAIL);

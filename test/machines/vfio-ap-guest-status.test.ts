@@ -61,6 +61,8 @@ describe('vfio_ap_queue: PQAP(AQIC) as the guest sees it (guestStatus configurat
     const apie = check('planted-apie-not-checked', 'pqap-refusals-hooked').traces;
     expect(apie.PqapStatusAsDocumented).toEqual([OPEN, 'KVM_S390_VM_CRYPTO_DISABLE_APIE {"vm":0}', AQIC]);
     expect(apie.AqicStepPostcondition).toEqual([...ASSIGN, OPEN, 'KVM_S390_VM_CRYPTO_DISABLE_APIE {"vm":0}', AQIC]);
+    // no kvm_s390_vcpu_crypto_reset_all: DISABLE_APIE returns with every vcpu's ECA_APIE still set
+    expect(check('planted-set-crypto-no-reset-all', 'pqap-refusals-hooked').traces).toEqual({ ApieAsSetByUserspace: ['KVM_S390_VM_CRYPTO_DISABLE_APIE {"vm":0}'] });
     // no facility 65 test: the first AQIC is answered (no hook: 01) instead of the specification exception
     const fac = check('planted-fac65-not-checked', 'pqap-no-fac65').traces;
     expect(fac.PqapStatusAsDocumented).toEqual([AQIC]);
