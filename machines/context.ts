@@ -74,6 +74,20 @@ export interface Params {
    * guest's last PQAP(AQIC) ir=1 was answered 0 for: its GR1 as state).
    */
   guestReset?: boolean;
+  /**
+   * Configurations with PQAP(AQIC)'s refusals as the guest sees them (vfio_ap_queue `pqap-refusals`, `pqap-no-fac65`; issue 12,
+   * branch appqap): PQAP_AQIC is taken in every state of the queue region and runs priv.c handle_pqap from its ECA_APIE test;
+   * each VM's context gets `apie` (kvm->arch.crypto.apie, ECA_APIE of its vcpus: the KVM_S390_VM_CRYPTO_ENABLE_APIE /
+   * DISABLE_APIE events), each queue's `gr1` (what the guest reads after its last PQAP(AQIC)), `pqapPath` (which branch
+   * answered it, a ghost) and `told` (the ISC a 0 in GR1 promised, AqicAnswerHolds).
+   */
+  guestStatus?: boolean;
+  /** test_kvm_facility(kvm, 65), AP interruption control in the VM's CPU model (guestStatus configurations; default true). */
+  fac65?: boolean;
+  /** guestStatus: the guest issues PQAP(AQIC) only while the mdev's hook is installed (pqap-refusals-hooked: priv.c's no-hook branch, the finding, left out so that a bug in the other answers shows). */
+  aqicNeedsHook?: boolean;
+  /** The guest is protected (kvm_s390_pv_cpu_is_protected, on an ultravisor with AIV: the GISA kept): vfio_ap_irq_enable's ensure_nib_shared runs (the AQIC payload NIB_NOT_SHARED). */
+  pvGuest?: boolean;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -225,6 +239,10 @@ export interface KvmContext {
   aiv?: boolean;
   /** the vcpu KVM_CREATE_VCPU creates while the VM runs (fine-grained pv-enable-create-vcpu only; issue 12) */
   created?: CreatedVcpuContext;
+  /** guestStatus configurations only: kvm->arch.crypto.apie, and so ECA_APIE of every vcpu (kvm_s390_vcpu_crypto_reset_all writes them together, the vcpus blocked out of SIE) */
+  apie?: boolean;
+  /** guestStatus configurations only (ghost, harness): what userspace's last KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE asked for (true before any) */
+  apieAsked?: boolean;
 }
 
 /** A vcpu being created by kvm_vm_ioctl_create_vcpu (virt/kvm/kvm_main.c, arch/s390/kvm/kvm-s390.c v6.17-rc4). */
@@ -313,7 +331,22 @@ export interface QueueContext {
   inApcb?: boolean;
   /** pqap-assign only: the matrix holds a second APQI (assign_domain_store) whose APQN on q's APID has no queue bound to vfio_ap (abstracted: no vfio_ap_queue of its own), so vfio_ap_mdev_filter_matrix filters the APID out */
   siblingUnbound?: boolean;
+  /** guestStatus configurations only: what the guest's last PQAP(AQIC) for this APQN left it (GuestPqap: a program interruption, the intercept gone to userspace, or cc and the response code it reads in GR1 bits 32-63) */
+  gr1?: GuestPqap;
+  /** guestStatus configurations only (ghost, harness): the branch of priv.c / vfio_ap handle_pqap that answered the last PQAP(AQIC) for this APQN */
+  pqapPath?: PqapPath;
 }
+
+/**
+ * What a PQAP(AQIC) leaves the guest: 'none' (none issued yet), 'USERSPACE' (the intercept handler returned -EOPNOTSUPP:
+ * QEMU handles the instruction), 'PGM_SPECIFICATION' (a program interruption), or `cc<c> rc<xx>`: the condition code and
+ * the response code the guest reads in the AP queue status word, GR1 bits 32-63 (union ap_queue_status_reg).
+ */
+export type GuestPqap = string;
+
+/** The branch that answered a PQAP(AQIC) (QueueContext.pqapPath): priv.c's refusals, vfio_ap handle_pqap's, or vfio_ap_irq_enable/disable. */
+export type PqapPath = 'none' | 'no-apie' | 'no-fac65' | 'no-hook' | 'no-aiv' | 'no-kvm' | 'no-queue' | 'nib-not-shared' | 'vfio_ap';
+
 
 /** The class of a stored ZAPQ response code (QueueContext.resetStatus): NORMAL is 0, every other class non-zero. */
 export type ZapqClass = 'NORMAL' | 'IN_PROGRESS' | 'DECONFIGURED' | 'INVALID';
@@ -367,6 +400,7 @@ export function initialContext(params: Params): SystemContext {
       })),
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
+      ...(params.guestStatus ? { apie: true, apieAsked: true } : {}),
     })),
     mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}), ...(params.deviceReset ? { resetting: false, resetRc: null } : {}) },
     queues: Array.from({ length: params.queues }, () => ({
@@ -382,6 +416,7 @@ export function initialContext(params: Params): SystemContext {
       ...(params.apAnswers ? { work: 'idle' as ResetWork, freed: false } : {}),
       ...(params.deviceReset ? { resetStatus: 'NORMAL' as ZapqClass } : {}),
       ...(params.guestReset ? { hwReset: false, told: ISC_INVALID } : {}),
+      ...(params.guestStatus ? { told: ISC_INVALID, gr1: 'none', pqapPath: 'none' as PqapPath } : {}),
     })),
   };
 }

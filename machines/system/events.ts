@@ -56,6 +56,8 @@ export const EVENTS: Record<string, EventInfo> = {
   AP_RESET_COMPLETE: ev('hardware', 'the AP completes the reset the guest\'s PQAP(ZAPQ) started: TAPQ and AQIC no longer answer RESET_IN_PROGRESS (guestReset configurations)'),
   apq_reset_check: ev('kernel', 'vfio_ap_ops.c apq_reset_check (q->reset_work on system_long_wq): one pass of its loop, msleep(20) then TAPQ (payload tapq; zapq when it issues ZAPQ again)', true),
   flush_work: ev('kernel', 'vfio_ap_ops.c vfio_ap_mdev_reset_queues: flush_work(&q->reset_work) returned for every queue; vfio_ap_mdev_unset_kvm goes on with kvm_put_kvm, matrix_mdev->kvm = NULL (VFIO_DEVICE_RESET: returns 0 or -EIO to userspace)', true),
+  KVM_S390_VM_CRYPTO_ENABLE_APIE: ev('userspace', 'kvm-s390.c kvm_s390_vm_set_crypto(KVM_S390_VM_CRYPTO_ENABLE_APIE): crypto.apie = 1, kvm_s390_vcpu_crypto_reset_all sets ECA_APIE on every vcpu (guestStatus configurations)'),
+  KVM_S390_VM_CRYPTO_DISABLE_APIE: ev('userspace', 'kvm-s390.c kvm_s390_vm_set_crypto(KVM_S390_VM_CRYPTO_DISABLE_APIE): crypto.apie = 0, kvm_s390_vcpu_crypto_reset_all clears ECA_APIE on every vcpu: the guest\'s AP instructions go to userspace (guestStatus configurations)'),
   VFIO_DEVICE_RESET: ev('userspace', 'vfio_ap_ops.c vfio_ap_mdev_ioctl(VFIO_DEVICE_RESET) (QEMU at a guest reset): vfio_ap_mdev_reset_queues under mdevs_lock (payload zapq), its return to userspace'),
 };
 
@@ -80,7 +82,8 @@ export interface Bounds {
 }
 
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
-  'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE', 'KVM_DEV_FLIC_GET_ALL_IRQS']);
+  'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE', 'KVM_DEV_FLIC_GET_ALL_IRQS',
+  'KVM_S390_VM_CRYPTO_ENABLE_APIE', 'KVM_S390_VM_CRYPTO_DISABLE_APIE']);
 const VM_ISC = new Set(['kvm_s390_inject_vm', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
 const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
   'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup', 'STNSM_IO', 'KVM_S390_INITIAL_RESET']);

@@ -39,6 +39,7 @@ export const mdevRegionAudit: KernelAudit = {
     kvm_vm_open: 'environment: QEMU opens the mdev for a VM whose fd is open (vfio_ap_mdev_open_device needs vdev->kvm)',
     vfio_ap_mdev_group_notifier: 'the VFIO_GROUP_NOTIFY_SET_KVM notifier of v5.3..v5.18 (removed in v5.19, 421cfe6596f6); only the aqic-v4 and v5.3 designs have it: kvm_destroy_devices sent it NULL and it cleared matrix_mdev->kvm',
     group_notifier_null: 'design switch (aqic-v4, v5.3): kvm_destroy_devices reaches the group notifier with NULL while the mdev points at the VM',
+    guest_status: 'configuration switch (guestStatus): the VM\'s AP interpretation switch and PQAP(AQIC) answered as the guest sees it',
   },
   entries: [
     entry(K.vfio_ap_mdev_open_device, {
@@ -68,6 +69,15 @@ export const mdevRegionAudit: KernelAudit = {
       destroy: modelledAs('v6.17 destroys the FLIC here; the aqic-v4 and v5.3 designs also send VFIO_GROUP_NOTIFY_SET_KVM(NULL) (group_notifier_null)', 'kvm_destroy_devices', 'group_notifier_null', 'vfio_ap_mdev_group_notifier'),
     }),
     entry(K.get_update_locks, abstracted(LOCK_ORDER)),
+    // the mdev region carries the VM's AP interpretation switch (guestStatus configurations): the queues' PQAP reads it
+    entry(K.kvm_s390_vm_set_crypto, {
+      noAp: ignored('-EOPNOTSUPP: writes nothing'),
+      apie: modelledAs(
+        'guestStatus configurations: the events KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE while the guest runs, crypto.apie and every vcpu\'s ECA_APIE as KvmContext.apie, one step under kvm->lock (kvm_s390_vcpu_crypto_reset_all\'s kvm_s390_vcpu_block_all keeps every vcpu out of SIE while eca changes). A vcpu in the PQAP intercept handler is out of SIE and reads ECA_APIE without kvm->lock, so it may pass the test and then see DISABLE_APIE return to userspace before its hook runs; set_crypto writes nothing the handler reads after the test (crypto.apie and eca only), so that PQAP ends as if it had run before the ioctl, which the atomic order already explores (no step style needed)',
+        'KVM_S390_VM_CRYPTO_ENABLE_APIE', 'KVM_S390_VM_CRYPTO_DISABLE_APIE', 'kvm_s390_vm_set_crypto', 'guest_status',
+      ),
+      kw: ignored('key wrapping: writes nothing modelled'),
+    }),
   ],
 };
 
@@ -79,10 +89,10 @@ const mdevOnly: KernelAudit = {
   modelledFields: [F.mdevKvm, F.hook],
   entries: [
     entry(K.handle_pqap, {
-      noAiv: missing(NO_AIV),
+      noAiv: abstracted('this machine has no queue and no PQAP event; the branch writes no field of it (the hook, matrix_mdev->kvm, the KVM reference): -EOPNOTSUPP before mdevs_lock. Modelled where PQAP is: vfio_ap_queue (eca_aiv; guestStatus: handle_pqap_lookup answers USERSPACE), the composed guest\'s pv configurations and the fine-grained pqap-no-aiv'),
       noHook: ignored('cannot happen: priv.c calls the hook under pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it'),
       noKvm: abstracted('coarse: vfio_ap_mdev_set_kvm stores the hook, the reference and the pointer in one step, so no PQAP sees the hook without matrix_mdev->kvm here; the composed guest\'s fine-grained pqap-open configuration has the window (rc 01, nothing set up: NoAqicResourcesWithoutKvmReference); the -EPERM cause (a second mdev) is MDEVS (set_kvm eperm, missing)'),
-      noQueue: missing(GUEST_STATUS),
+      noQueue: abstracted('this machine has no queue and no PQAP event; the branch writes only the guest\'s GR1 (rc 01), no field of this machine. Modelled in vfio_ap_queue\'s guestStatus configurations (handle_pqap_lookup, PqapStatusAsDocumented)'),
       enable: ignored('queue fields (vfio_ap_queue)'),
       disable: ignored('queue fields (vfio_ap_queue)'),
     }),

@@ -189,6 +189,11 @@ export function mdevRegion(vms: number, kvmStep?: (vm: number) => string, fine?:
   }));
   const region = {
     initial: 'closed',
+    // guestStatus: userspace switches AP interpretation for the VM (KVM_SET_DEVICE_ATTR, group KVM_S390_VM_CRYPTO)
+    on: {
+      KVM_S390_VM_CRYPTO_ENABLE_APIE: { guard: a('guest_status'), actions: a('kvm_s390_vm_set_crypto'), ...by('userspace') },
+      KVM_S390_VM_CRYPTO_DISABLE_APIE: { guard: a('guest_status'), actions: a('kvm_s390_vm_set_crypto'), ...by('userspace') },
+    } as Record<string, unknown>,
     states: {
       closed: {
         description: 'no open device: no hook, no KVM',

@@ -2,9 +2,9 @@
 import { KvmTypeOK, NoGiscCallOnFreedKvm } from '../system/kvm.invariants.ts';
 import { coreSpec } from '../system/spec.ts';
 import { mdevInvariants } from './ap_matrix_mdev.invariants.ts';
-import { apAnswerConfigurations, deviceResetConfigurations, guestResetConfigurations, mdevConfigurations, queueConfigurations } from './vfio_ap_queue.bounds.ts';
+import { apAnswerConfigurations, deviceResetConfigurations, guestResetConfigurations, guestStatusConfigurations, mdevConfigurations, queueConfigurations } from './vfio_ap_queue.bounds.ts';
 import { AqicStepPostcondition, GiscRefcountMatchesSavedIscs, queueInvariants, ResetStepPostcondition } from './vfio_ap_queue.invariants.ts';
-import { apAnswerVariants, apRemoveVariant, deviceResetVariants, guestResetVariants, mdevVariants, queueVariants, resetWarnDisables } from './vfio_ap_queue.variants.ts';
+import { apAnswerVariants, apRemoveVariant, deviceResetVariants, guestResetVariants, guestStatusVariants, mdevVariants, queueVariants, resetWarnDisables } from './vfio_ap_queue.variants.ts';
 import { mdevAudit } from './ap_matrix_mdev.audit.ts';
 import { queueAudit } from './vfio_ap_queue.audit.ts';
 
@@ -14,8 +14,8 @@ export const queueSpec = coreSpec({
   area: 'vfio-ap',
   kernelObject: 'vfio_ap_queue',
   parts: { mdev: true, queues: true },
-  configurations: [...queueConfigurations, ...apAnswerConfigurations, ...deviceResetConfigurations, ...guestResetConfigurations],
-  variants: [...queueVariants, ...apAnswerVariants, apRemoveVariant, resetWarnDisables, ...deviceResetVariants, ...guestResetVariants],
+  configurations: [...queueConfigurations, ...apAnswerConfigurations, ...deviceResetConfigurations, ...guestResetConfigurations, ...guestStatusConfigurations],
+  variants: [...queueVariants, ...apAnswerVariants, apRemoveVariant, resetWarnDisables, ...deviceResetVariants, ...guestResetVariants, ...guestStatusVariants],
   invariants: [...queueInvariants, ...mdevInvariants, GiscRefcountMatchesSavedIscs, AqicStepPostcondition, ResetStepPostcondition],
 });
 

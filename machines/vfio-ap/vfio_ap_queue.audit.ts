@@ -6,7 +6,7 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
-import { GUEST_STATUS, HOST_CFG, MDEVS, mdevRegionAudit, REMOVE_FINE } from './ap_matrix_mdev.audit.ts';
+import { HOST_CFG, MDEVS, mdevRegionAudit, REMOVE_FINE } from './ap_matrix_mdev.audit.ts';
 
 export const HOTPLUG =
   'assignment and unassignment while a guest uses the mdev (hot plug into and out of the guest\'s APCB): the stores filter the matrix, update the guest\'s APCB and reset the queues of APIDs filtered out; unassignment resets the queues in the guest\'s APCB and unlinks them; the machine assigns only while the mdev is closed (matrix_mdev_closed, a condition the C does not have) and never unassigns; to model: assign and unassign events in every mdev state, the filtered-APID reset, probe of an already assigned APQN';
@@ -14,8 +14,6 @@ export const ZAPQ_TAPQ =
   'the AP\'s answers to ZAPQ and TAPQ: NORMAL, RESET_IN_PROGRESS, BUSY and STATE_CHANGE_IN_PROGRESS queue apq_reset_check, which polls TAPQ every 20 ms with no budget (flush_work waits as long as the AP answers RESET_IN_PROGRESS/BUSY) and issues ZAPQ again after an in-progress answer or an ASSOC_* code; DECONFIGURED/CHECKSTOPPED free at once; any other ZAPQ or TAPQ code is a WARN and frees nothing (NIB pinned, GISC registered, yet unset_kvm drops the KVM reference); to model: ZAPQ and TAPQ responses as payloads, apq_reset_check as a work region, flush_work as a wait on it';
 export const AQIC_OFF =
   'ap_aqic(ir=0) answering RESET_IN_PROGRESS or BUSY (retried up to 6 times, 20 ms apart) or a not-operational code, and vfio_ap_wait_for_irqclear\'s TAPQ polling (5 tries): on every path the NIB and the GISC are freed, also while the AP may still have interruptions enabled; the guest gets the last AQIC status; to model: AQIC ir=0 and TAPQ responses as payloads of the disable with their budgets, the AP\'s irq_enabled kept when the disable did not take';
-export const PV_AP =
-  'a PV guest\'s NIB must be shared with the host (ensure_nib_shared, uv_pin_shared): otherwise the new pin is undone and the guest gets 06; to model: a pv guest configuration with a shared/unshared NIB payload';
 export const QUEUE_CFG =
   'a queue removed after its APQN left the host\'s AP configuration is not reset (ZAPQ would answer 01): a saved ISC and NIB are never released, the GISC stays registered and the NIB pinned; to model: a hostConfig payload on vfio_ap_mdev_remove_queue (the config change that removes the APQN)';
 
@@ -42,6 +40,7 @@ const own: KernelAudit = {
   nonKernel: {
     queue_mine: 'event routing: the event is about this queue',
     bounds_aqic: 'bound: AQIC ir=1 only while the leaks it may add stay below COUNT_CAP',
+    bounds_aqic_hooked: 'bound (pqap-refusals-hooked): the guest issues PQAP(AQIC) only while a hook is installed, so that priv.c\'s no-hook answer (the finding) hides no other wrong answer',
     ap_aqic_answer_possible: 'the AP\'s answer (guestReset): ap_aqic answers RESET_IN_PROGRESS exactly while a reset the guest started runs (ap_queue.c ap_queue_enable_irq takes 02 from AQIC as -EBUSY); the payloads NIB_INVALID and PIN_FAILED fail before the AQIC',
   },
   entries: [
@@ -89,11 +88,6 @@ const own: KernelAudit = {
       free: ignored('writes nothing here; the rebind removes the queue (vfio_ap_mdev_remove_queue, audited)'),
     }),
     entry(K.matrix_show, ignored('reads only')),
-    entry(K.kvm_s390_vm_set_crypto, {
-      noAp: ignored('-EOPNOTSUPP: writes nothing'),
-      apie: missing('a guest without AP interpretation (KVM_S390_VM_CRYPTO_DISABLE_APIE): its PQAP goes to QEMU, not to handle_pqap; switching it while the guest runs changes ECA_APIE under vfio_ap; to model: an apie configuration and the attribute as a userspace event'),
-      kw: ignored('key wrapping: writes nothing modelled'),
-    }),
     entry(K.vfio_ap_mdev_get_queue, abstracted('queue events carry the queue index; a queue is found while its APQN is assigned (apqn_assigned)')),
     entry(K.vfio_ap_mdev_probe_queue, {
       fail: ignored('no queue: writes nothing'),
@@ -110,14 +104,14 @@ const own: KernelAudit = {
     }),
     entry(K.PQAP_AQIC, {
       noAp: ignored('no AP instructions: vfio_ap does not load'),
-      noApie: missing('a guest without AP interpretation (KVM_S390_VM_CRYPTO_DISABLE_APIE): PQAP(AQIC) goes to QEMU; to model: an apie configuration'),
+      noApie: modelledAs('guestStatus (pqap-refusals, pqap-refusals-hooked): handle_pqap_intercept answers USERSPACE (-EOPNOTSUPP, QEMU handles the instruction; what QEMU answers is not modelled) with nothing taken (PqapStatusAsDocumented, AqicStepPostcondition; planted-apie-not-checked)', 'priv_handle_pqap', 'handle_pqap_intercept'),
       fc: ignored('not AQIC: writes nothing'),
       pstate: ignored('a program interruption: no modelled field'),
       spec: ignored('a program interruption: no modelled field'),
-      fac65: missing(`${NO_AIV}; facility 65 is offered only with AIV, without it PQAP(AQIC) is a specification exception`),
-      hook: modelledAs('needs the hook and a vcpu in SIE (pqap_hook)', 'PQAP_AQIC', 'pqap_hook'),
+      fac65: modelledAs(`pqap-no-fac65 (params.fac65 false, the CPU model without AP interruption control): handle_pqap_intercept answers PGM_SPECIFICATION, nothing taken (PqapStatusAsDocumented, AqicStepPostcondition; planted-fac65-not-checked). A host without AIV, which offers no facility 65, is ${NO_AIV}`, 'priv_handle_pqap', 'handle_pqap_intercept'),
+      hook: modelledAs('needs the hook and a vcpu in SIE (pqap_hook); guestStatus: the cc and the GR1 the guest reads after vfio_ap\'s memcpy and >>= 32 (pqap_gr1: cc 3 for a non-zero response code)', 'PQAP_AQIC', 'pqap_hook', 'priv_handle_pqap', 'pqap_gr1'),
       hookErr: modelledAs('vfio_ap\'s handle_pqap answers -EOPNOTSUPP without ECA_AIV (eca_aiv): the event is refused, the PQAP goes to userspace, which the model leaves out; reached in the composed guest\'s pv configurations (the GISA disabled for PV)', 'eca_aiv'),
-      noHook: missing(GUEST_STATUS),
+      noHook: modelledAs('guestStatus (pqap-refusals): handle_pqap_intercept; finding: "status.response_code = 0x01; memcpy(&vcpu->run->s.regs.gprs[1], &status, sizeof(status))" puts the 4-byte status word in GR1 bits 0-31 without vfio_ap\'s ">>= 32", the guest reads bits 32-63 (its own AQIC operand: response code 00) with cc 3 (PqapStatusAsDocumented, AqicAnswerHolds: upstream\'s expected finding there; the fix upstream-pqap-no-hook-shifted holds)', 'priv_handle_pqap', 'handle_pqap_intercept'),
     }),
     entry(K.handle_pqap, {
       noAiv: modelledAs(
@@ -126,14 +120,14 @@ const own: KernelAudit = {
       ),
       noHook: ignored('cannot happen: priv.c calls the hook under pqap_hook_rwsem, which vfio_ap_mdev_unset_kvm takes for writing to clear it'),
       noKvm: abstracted('coarse: vfio_ap_mdev_set_kvm stores the hook, the reference and the pointer in one step, so no PQAP sees the hook without matrix_mdev->kvm here; the composed guest\'s fine-grained pqap-open configuration has the window (rc 01, nothing set up: NoAqicResourcesWithoutKvmReference); the -EPERM cause (a second mdev) is MDEVS (set_kvm eperm, missing)'),
-      noQueue: missing(GUEST_STATUS),
+      noQueue: modelledAs('guestStatus: PQAP(AQIC) for an APQN not (fully) assigned, in the region\'s probed state: handle_pqap_lookup answers qstatus as initialised, 01 with cc 3, nothing taken (PqapStatusAsDocumented, AqicAnswerHolds; planted-no-queue-answers-0); a queue unbound or unplugged is the same lookup miss (the remove is not in these configurations)', 'priv_handle_pqap', 'handle_pqap_lookup'),
       enable: modelled('handle_pqap', 'pqap_hook', 'bounds_aqic', 'mdevs_lock_free'),
       disable: modelled('handle_pqap', 'vfio_ap_irq_disable', 'saved_isc_valid'),
     }),
     entry(K.vfio_ap_irq_enable, {
       nib: modelledAs('the NIB_INVALID payload', 'handle_pqap'),
       pin: modelledAs('the PIN_FAILED payload', 'handle_pqap', 'vfio_pin_pages'),
-      pvShared: missing(PV_AP),
+      pvShared: modelledAs('pvGuest configurations (pqap-refusals, pqap-refusals-hooked): the AQIC payload NIB_NOT_SHARED (ensure_nib_shared\'s uv_pin_shared fails for a protected vcpu; ap_aqic_answer_possible: only with pvGuest): the new pin undone, 06 with cc 3, nothing else taken (PqapStatusAsDocumented, AqicStepPostcondition, EveryNibPinReleasedOnce; planted-nib-shared-keeps-pin). The PV switch itself is the composed guest\'s pv configurations; a protected guest there without UV AIV has no GISA and never reaches vfio_ap_irq_enable (eca_aiv)', 'priv_handle_pqap', 'vfio_ap_irq_enable', 'ap_aqic_answer_possible'),
       gisc: modelledAs('upstream: kvm_s390_gisc_register fails when the VM has no GISA any more; unpinned, 06', 'handle_pqap'),
       normal: modelled('handle_pqap', 'vfio_ap_irq_enable', 'saved_isc_valid'),
       changed: modelledAs('the OTHERWISE_CHANGED payload', 'handle_pqap'),

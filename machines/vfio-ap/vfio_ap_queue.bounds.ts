@@ -1,6 +1,6 @@
 // Configurations of the vfio-ap machines.
 import type { CoreConfiguration } from '../system/spec.ts';
-import { apAnswerInvariants, deviceResetInvariants, guestResetInvariants } from './vfio_ap_queue.invariants.ts';
+import { apAnswerInvariants, deviceResetInvariants, guestResetInvariants, guestStatusInvariants } from './vfio_ap_queue.invariants.ts';
 import { apAnswerLiveness, AqicCanBeEnabled } from './vfio_ap_queue.liveness.ts';
 
 export const AQIC_OUTCOMES = ['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID'] as const;
@@ -185,6 +185,54 @@ export const guestResetConfigurations: CoreConfiguration[] = [
       outcomes: ['NORMAL', 'OTHERWISE_CHANGED', 'RESET_IN_PROGRESS'],
     },
     invariants: guestResetInvariants,
+  },
+];
+
+/**
+ * issue 12 (appqap): PQAP(AQIC) answered as the guest sees it, refusals included: userspace switches AP interpretation while
+ * the guest runs (KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE), the hook comes and goes with the open and the close, the
+ * APQN is assigned or not (vfio_ap_mdev_get_queue), and the guest is protected (ensure_nib_shared fails: NIB_NOT_SHARED);
+ * `pqap-no-fac65` without facility 65 in the CPU model. No remove (a removed queue is the same lookup miss), no AP interruption
+ * (the AP's side is one-queue's).
+ */
+const GS = { vms: 1, vcpus: 0, queues: 1, iscs: [3], guestStatus: true, pvGuest: true } as const;
+const GUEST_STATUS_EVENTS = [
+  ...QUEUE_EVENTS.filter((t) => t !== 'vfio_ap_mdev_remove_queue' && t !== 'PQAP_ZAPQ' && t !== 'AP_ADAPTER_INTERRUPTION'),
+  'KVM_S390_VM_CRYPTO_ENABLE_APIE', 'KVM_S390_VM_CRYPTO_DISABLE_APIE',
+];
+
+export const guestStatusConfigurations: CoreConfiguration[] = [
+  {
+    id: 'pqap-refusals',
+    description: '1 queue, guest ISC 3, a protected guest; PQAP(AQIC) ir=1 (NORMAL, or the NIB not shared) and ir=0 in every state: APQN assigned or not, mdev open or closed (hook), AP interpretation switched on and off by userspace; what the guest reads after each is state',
+    params: GS,
+    bounds: {
+      types: GUEST_STATUS_EVENTS,
+      outcomes: ['NORMAL', 'NIB_NOT_SHARED'],
+    },
+    invariants: guestStatusInvariants,
+  },
+  {
+    // as one-queue-answered leaves out the response upstream leaks on: here priv.c's no-hook answer (the finding) is left out,
+    // so that a wrong answer on any other branch shows
+    id: 'pqap-refusals-hooked',
+    description: 'pqap-refusals, the guest issuing PQAP(AQIC) only while the mdev\'s hook is installed (priv.c\'s no-hook branch left out)',
+    params: { ...GS, aqicNeedsHook: true },
+    bounds: {
+      types: GUEST_STATUS_EVENTS,
+      outcomes: ['NORMAL', 'NIB_NOT_SHARED'],
+    },
+    invariants: guestStatusInvariants,
+  },
+  {
+    id: 'pqap-no-fac65',
+    description: 'pqap-refusals with a CPU model without facility 65 (AP interruption control): every PQAP(AQIC) is a specification exception',
+    params: { ...GS, fac65: false },
+    bounds: {
+      types: GUEST_STATUS_EVENTS,
+      outcomes: ['NORMAL'],
+    },
+    invariants: guestStatusInvariants,
   },
 ];
 

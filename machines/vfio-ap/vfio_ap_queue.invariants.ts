@@ -1,6 +1,6 @@
 // Safety predicates of vfio_ap queues: AQIC resources, pins and their order.
 import { probe } from '../../src/check/probe.ts';
-import { FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
+import { FAULT, ISC_INVALID, type GuestPqap, type PqapPath, type QueueContext, type SystemContext } from '../context.ts';
 import { inv, region, savedIsc, top } from '../invariant-lib.ts';
 import { reported } from '../kthread.ts';
 import { kernel, type CoreAction, type Effects, type Ix, type SpecEvent } from '../lib.ts';
@@ -201,18 +201,88 @@ export function guestSawReset(q: QueueContext): void {
 }
 
 /**
- * After the close's vfio_ap_mdev_unset_kvm, guestReset's bookkeeping for every queue of the matrix it reset: the host's
+ * After the close's vfio_ap_mdev_unset_kvm, guestReset's (and guestStatus') bookkeeping for every queue of the matrix it reset: the host's
  * reset completes before the close returns (ZAPQ and its completion are one step there), so a reset the guest started is
  * over (hwReset), and what PQAP(AQIC) told the guest no longer stands (told). guestReset configurations have neither
  * VFIO_DEVICE_RESET nor the remove; one that adds them must do the same there.
  */
 export function hostResetSeen(c: SystemContext): void {
   for (const q of c.queues) {
-    if (q.hwReset === undefined || !q.apid || !q.apqi) continue;
+    if (q.told === undefined || !q.apid || !q.apqi) continue;
     guestSawReset(q);
-    q.hwReset = false;
+    if (q.hwReset !== undefined) q.hwReset = false;
   }
 }
+
+// PQAP(AQIC) as the guest sees it (issue 12, branch appqap: guestStatus configurations pqap-refusals, pqap-no-fac65).
+
+/**
+ * The branch of priv.c and vfio_ap handle_pqap (v6.17-rc4) that answers a PQAP(AQIC) from the guest of VM `vm`, read from the
+ * context before the step, apart from the machine's kernel functions (harness, not mutated): ECA_APIE (crypto.apie), facility
+ * 65, the hook, ECA_AIV (the GISA), matrix_mdev->kvm, the queue in the qtable (both halves of the APQN assigned), then
+ * vfio_ap_irq_enable/disable (ensure_nib_shared's failure for the payload NIB_NOT_SHARED).
+ */
+export function pqapPathOf(c: SystemContext, e: SpecEvent, q: number): PqapPath {
+  const vm = c.mdev.hook >= 0 ? c.mdev.hook : 0;
+  const x = c.queues[q]!;
+  if (!c.vms[vm]!.apie) return 'no-apie';
+  if (c.params.fac65 === false) return 'no-fac65';
+  if (c.mdev.hook < 0) return 'no-hook';
+  if (!c.vms[vm]!.gisa.origin) return 'no-aiv';
+  if (c.mdev.kvm < 0) return 'no-kvm';
+  if (!x.apid || !x.apqi || x.freed === true) return 'no-queue';
+  return e.ir === 1 && e.outcome === 'NIB_NOT_SHARED' ? 'nib-not-shared' : 'vfio_ap';
+}
+
+/**
+ * What each branch documents for the guest: priv.c handle_pqap "Verify that the guest is allowed to use AP instructions"
+ * (-EOPNOTSUPP: userspace handles the instruction) and "facility 65 not present for AQIC function code" (PGM_SPECIFICATION);
+ * "If no callback is available, the queues are not available, return this response code to the caller and set CC to 3"
+ * (AP_RESPONSE_Q_NOT_AVAIL); vfio_ap handle_pqap "If we do not use the AIV facility just go to userland" and
+ * "AP_RESPONSE_Q_NOT_AVAIL: if the queue is not available" (no KVM, no queue); vfio_ap_irq_enable "NIB in non-shared storage
+ * is a rc 6 for PV guests" (AP_RESPONSE_INVALID_ADDRESS); otherwise the AP's status with priv.c's cc: 3 for a non-zero
+ * response code, else 0 (PoP: PQAP sets cc 3 when the AP queue status word holds a non-zero response code).
+ */
+export function documentedGr1(path: PqapPath, gr1: GuestPqap): boolean {
+  switch (path) {
+    case 'none': return gr1 === 'none';
+    case 'no-apie': case 'no-aiv': return gr1 === 'USERSPACE';
+    case 'no-fac65': return gr1 === 'PGM_SPECIFICATION';
+    case 'no-hook': case 'no-kvm': case 'no-queue': return gr1 === 'cc3 rc01';
+    case 'nib-not-shared': return gr1 === 'cc3 rc06';
+    case 'vfio_ap': return gr1 === 'cc0 rc00' || (/^cc3 rc/.test(gr1) && gr1 !== 'cc3 rc00');
+  }
+}
+
+export const PqapStatusAsDocumented = inv(
+  'PqapStatusAsDocumented',
+  'priv.c and vfio_ap_ops.c handle_pqap (v6.17-rc4): each way a PQAP(AQIC) is answered leaves the guest the status its comment documents: no ECA_APIE or no ECA_AIV: -EOPNOTSUPP, userspace handles it; no facility 65: PGM_SPECIFICATION; no hook ("If no callback is available, the queues are not available, return this response code to the caller and set CC to 3"), no KVM, no queue: AP_RESPONSE_Q_NOT_AVAIL (01) with cc 3; a PV guest\'s NIB not shared: 06; else the AP\'s response code with cc 3 exactly when it is non-zero; the guest reads the code in GR1 bits 32-63 (union ap_queue_status_reg)',
+  ({ context }) => context.queues.every((q) => q.gr1 === undefined || documentedGr1(q.pqapPath ?? 'none', q.gr1)),
+  { context: [['queues', '*', 'gr1'], ['queues', '*', 'pqapPath'], ['queues', 'length']] },
+);
+
+/** What the guest reads after its PQAP(AQIC) (guestStatus, harness): GR1 and cc; a 0 in the response code for ir=1 promises the ISC (told: a Linux guest's ap_aqic reads only GR1, ap_queue_enable_irq takes 00 as enabled). */
+export function guestReads(q: QueueContext, aqic: PqapAqic, gr1: GuestPqap): void {
+  if (q.gr1 === undefined) return;
+  q.gr1 = gr1;
+  q.told = aqic.ir === 1 && gr1.endsWith(' rc00') ? aqic.isc & 0x07 : ISC_INVALID;
+}
+
+/** The ghost of userspace's KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE (harness, not mutated): read from the event, apart from the machine's kernel function. */
+export function apieAsked(c: SystemContext, e: SpecEvent): void {
+  const raw = probe.unwrap(c);
+  const kvm = raw.vms[e.vm ?? 0];
+  if (kvm?.apieAsked !== undefined) kvm.apieAsked = e.type === 'KVM_S390_VM_CRYPTO_ENABLE_APIE';
+}
+
+export const ApieAsSetByUserspace = inv(
+  'ApieAsSetByUserspace',
+  'Documentation/virt/kvm/devices/vm.rst, KVM_S390_VM_CRYPTO: KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE "Allow / Disallow interpretation of AP instructions" (kvm_s390_vm_set_crypto: crypto.apie, then kvm_s390_vcpu_crypto_reset_all sets every vcpu\'s ECA_APIE from it): once the ioctl returned, ECA_APIE (read by priv.c handle_pqap) is what userspace last asked for',
+  ({ context }) => context.vms.every((k) => k.apieAsked === undefined || k.apie === k.apieAsked),
+  { context: [['vms', '*', 'apie'], ['vms', '*', 'apieAsked'], ['vms', 'length']] },
+);
+
+export const guestStatusInvariants = [PqapStatusAsDocumented, AqicAnswerHolds, ApieAsSetByUserspace];
 
 export const apAnswerInvariants = [GuestToldSuccessMatchesAp, NoResetWorkAfterUnsetKvm, NoAqicResourcesAfterUnsetKvm, RemovedQueueHoldsNothing];
 
@@ -311,10 +381,15 @@ function refusedAt(b: ApSnap, vm: number, q: QSnap, before: Map<number, number>)
  * path (end_free): the AP's interruptions off unless the IR bit never cleared or the AQIC never took; it answers
  * BUSY after 6 busy answers, NOT_OPER for a non-operational AP, else NORMAL. No other queue changes, no lifetime finding.
  */
-export function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status: unknown): boolean {
+export function aqicPost(b: ApSnap, a: ApSnap, q: number, aqic: PqapAqic, status: unknown, path: PqapPath = 'vfio_ap'): boolean {
   const qb = b.queues[q]!;
   const qa = a.queues[q]!;
   const vm = b.kvm;
+  // guestStatus: a refused PQAP (priv.c or vfio_ap handle_pqap before vfio_ap_irq_*) takes nothing: no pin, no registration, the AP as it was
+  const nothing = () => a.queues.every((x, i) => sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults) && a.ref.every((r, v) => r.every((n, i) => n === b.ref[v]![i]));
+  if (path !== 'vfio_ap' && path !== 'nib-not-shared') return status === undefined && nothing();
+  // ensure_nib_shared failed: "vfio_unpin_pages(&q->matrix_mdev->vdev, nib, 1); status.response_code = AP_RESPONSE_INVALID_ADDRESS"
+  if (path === 'nib-not-shared') return status === 'INVALID_ADDRESS' && nothing();
   if (vm < 0) return false; // handle_pqap: "if (!matrix_mdev->kvm) goto out_unlock": vfio_ap_irq_* never run
   if (!a.queues.every((x, i) => i === q || (sameQ(x, b.queues[i]!) && x.faults === b.queues[i]!.faults))) return false;
   const unchanged = sameQ(qa, qb) && qa.faults === qb.faults && refsMoved(b, a, vm, new Map());
@@ -463,11 +538,14 @@ export function apLedgered(op: 'aqic' | 'airq' | 'close' | 'flush' | 'remove' | 
     if (k.design.aqic !== 'upstream') return void fn(c, e, ix, fx);
     const raw = probe.unwrap(c);
     const b = apSnap(raw);
+    // guestStatus: the branch that answers this PQAP, read before it runs (the ghost QueueContext.pqapPath)
+    const path = op === 'aqic' && raw.params.guestStatus ? pqapPathOf(raw, e, ix.q ?? 0) : 'vfio_ap';
     const rc = fn(c, e, ix, fx);
+    if (op === 'aqic' && raw.params.guestStatus && raw.queues[ix.q ?? 0]) raw.queues[ix.q ?? 0]!.pqapPath = path;
     const a = apSnap(raw);
     const q = ix.q ?? 0;
     if (op === 'aqic' || op === 'airq') {
-      const ok = op === 'aqic' ? aqicPost(b, a, q, guestAqic(e), rc) : airqPost(b, a, q);
+      const ok = op === 'aqic' ? aqicPost(b, a, q, guestAqic(e), rc, path) : airqPost(b, a, q);
       if (!ok && raw.queues[q]) raw.queues[q]!.faults |= FAULT.AQIC_STEP_POST;
     } else if (!resetStepPost(op, b, a, e, q)) {
       for (const x of raw.queues) x.faults |= FAULT.RESET_STEP_POST;

@@ -38,19 +38,24 @@
  * reset completes at once, AQIC ir=0 takes), the remove's reset answers (one step), retries that
  * end well (the same state as none), vfio_ap_mdev_dma_unmap, several queues per APID.
  *
+ * With params.guestStatus (pqap-refusals, pqap-refusals-hooked, pqap-no-fac65; issue 12) PQAP(AQIC) is sent in every
+ * state and runs priv.c handle_pqap from its ECA_APIE test: the refusals (no APIE, no facility 65, no hook, no ECA_AIV, no
+ * KVM, no queue: the APQN lookup failures the list below leaves out elsewhere), PV's ensure_nib_shared (NIB_NOT_SHARED with
+ * pvGuest), userspace's KVM_S390_VM_CRYPTO_ENABLE/DISABLE_APIE, and what the guest reads in GR1 and the cc (gr1, told).
+ *
  * Kernel: drivers/s390/crypto/vfio_ap_ops.c, vfio_ap_private.h, arch/s390/kvm/priv.c
- * (handle_pqap). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2); v5.3 is ec89b55e3bce;
+ * (handle_pqap), arch/s390/kvm/kvm-s390.c (kvm_s390_vm_set_crypto). Pinned: v6.17-rc4 (Kingxukai/linux 9b44fff655e2); v5.3 is ec89b55e3bce;
  * v4 is "[PATCH v4 0/7] vfio: ap: AP Queue Interrupt Control" (Pierre Morel, 2019-02-22).
  */
 import { and, not } from 'xstate';
-import { COUNT_CAP, FAULT, ISC_INVALID, type QueueContext, type SystemContext } from '../context.ts';
+import { COUNT_CAP, FAULT, ISC_INVALID, type GuestPqap, type QueueContext, type SystemContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, queueOf, settle, type Args, type Ix, type SpecEvent } from '../lib.ts';
 import { EINVAL } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
-import { apLedgered, guestGr1, guestSawReset } from './vfio_ap_queue.invariants.ts';
+import { apieAsked, apLedgered, guestGr1, guestReads, guestSawReset } from './vfio_ap_queue.invariants.ts';
 
 /** RESET_IN_PROGRESS (02): ap_aqic while the AP is still resetting the queue (guestReset configurations: after the guest's own ZAPQ); the switch's default case, as OTHER. */
-export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS';
+export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS' | 'NIB_NOT_SHARED';
 
 /**
  * The AP's answer to ZAPQ (ap_zapq in vfio_ap_mdev_reset_queue and apq_reset_check), by the
@@ -207,6 +212,11 @@ export const queueKernel = {
     const d = this.design.aqic;
     if (outcome === 'NIB_INVALID' || outcome === 'PIN_FAILED') return 'INVALID_ADDRESS'; // rc 06
     this.vfio_pin_pages(c, q);
+    // pvGuest: "NIB in non-shared storage is a rc 6 for PV guests": kvm_s390_pv_cpu_is_protected(vcpu) && ensure_nib_shared() fails
+    if (outcome === 'NIB_NOT_SHARED') {
+      this.vfio_unpin_pages(c, q, false);
+      return 'INVALID_ADDRESS';
+    }
     const vm = kvmOfMdev(c, x);
     const nisc = vm >= 0 ? this.kvm_s390_gisc_register(c, vm, isc) : -1;
     if (nisc < 0 && d === 'upstream') {
@@ -253,6 +263,56 @@ export const queueKernel = {
         this.vfio_ap_irq_disable(c, q); // frees the saved resources, not the ones just taken
         return 'OTHER';
     }
+  },
+
+  /**
+   * priv.c handle_pqap() for PQAP(AQIC) up to the hook (guestStatus configurations), as the guest of VM `vm` sees it; undefined
+   * when the hook is called. "if (!(vcpu->arch.sie_block->eca & ECA_APIE)) return -EOPNOTSUPP" (QEMU handles the
+   * instruction); "if (!test_kvm_facility(vcpu->kvm, 65)) return kvm_s390_inject_program_int(vcpu, PGM_SPECIFICATION)"; no
+   * hook: "status.response_code = 0x01; memcpy(&vcpu->run->s.regs.gprs[1], &status, sizeof(status)); kvm_s390_set_psw_cc(vcpu,
+   * 3)": the 4-byte status word lands in GR1 bits 0-31, while the guest reads it in bits 32-63 (ap_aqic's union
+   * ap_queue_status_reg), which keep its own AQIC operand: a Linux guest sets only ir and isc there (ap_queue_enable_irq), so
+   * the response-code byte (bits 40-47, in the GISA-origin field) it reads is 0 (vfio_ap's handle_pqap shifts: >>= 32).
+   */
+  handle_pqap_intercept(this: Kernel, c: SystemContext, vm: number): GuestPqap | undefined {
+    if (!c.vms[vm]!.apie) return 'USERSPACE';
+    if (c.params.fac65 === false) return 'PGM_SPECIFICATION';
+    if (c.mdev.hook !== vm) return 'cc3 rc00'; // rc 01 stored in the high word: the guest's status word keeps its 00
+    return undefined;
+  },
+
+  /**
+   * vfio_ap_ops.c handle_pqap()'s exits before vfio_ap_irq_enable/disable (guestStatus configurations); undefined when the
+   * queue is found. "if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP"; "if (!matrix_mdev->kvm) goto
+   * out_unlock" and "q = vfio_ap_mdev_get_queue(matrix_mdev, apqn); if (!q) goto out_unlock" leave qstatus as initialised,
+   * AP_RESPONSE_Q_NOT_AVAIL, copied to GR1 and shifted into bits 32-63 (priv.c: cc 3, the response code non-zero).
+   */
+  handle_pqap_lookup(this: Kernel, c: SystemContext, q: number, vm: number): GuestPqap | undefined {
+    if (!c.vms[vm]!.gisa.origin) return 'USERSPACE';
+    const x = queueOf(c, q);
+    if (c.mdev.kvm < 0 || !x.apid || !x.apqi) return 'cc3 rc01'; // (a removed queue sends no PQAP in these configurations)
+    return undefined;
+  },
+
+  /**
+   * The status vfio_ap_irq_enable/disable returned, as the guest reads it: handle_pqap's "memcpy(&vcpu->run->s.regs.gprs[1],
+   * &qstatus, sizeof(qstatus)); vcpu->run->s.regs.gprs[1] >>= 32" puts the status word in GR1 bits 32-63, and priv.c sets cc 3
+   * "if (vcpu->run->s.regs.gprs[1] & 0x00ff0000)" (a non-zero response code), else cc 0. OTHER and NOT_OPER stand for codes
+   * the bounds leave open (xx: non-zero).
+   */
+  pqap_gr1(this: Kernel, status: ApStatus): GuestPqap {
+    const rc = { NORMAL: '00', OTHERWISE_CHANGED: '07', INVALID_ADDRESS: '06', BUSY: '05', NOT_OPER: 'xx', OTHER: 'xx' }[status];
+    return `cc${rc === '00' ? 0 : 3} rc${rc}`;
+  },
+
+  /**
+   * kvm-s390.c kvm_s390_vm_set_crypto(KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE) under kvm->lock: crypto.apie = 1 / 0,
+   * then kvm_s390_vcpu_crypto_reset_all: kvm_s390_vcpu_block_all (every vcpu out of SIE and kept out), kvm_s390_vcpu_crypto_setup
+   * of every vcpu (ECA_APIE as crypto.apie), KVM_REQ_VSIE_RESTART, kvm_s390_vcpu_unblock_all: one step (see the audit).
+   */
+  kvm_s390_vm_set_crypto(this: Kernel, c: SystemContext, vm: number, apie: boolean): void {
+    const kvm = c.vms[vm]!;
+    if (kvm.apie !== undefined) kvm.apie = apie;
   },
 
   /** handle_pqap() (vfio_ap_ops.c), past the hook checks: IR bit set -> vfio_ap_irq_enable, else vfio_ap_irq_disable. */
@@ -373,10 +433,15 @@ export function queueImplementations(k: Kernel) {
       apqn_assigned: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).apid && queueOf(context, ix.q!).apqi,
       // guestReset: ap_aqic answers RESET_IN_PROGRESS exactly while the AP resets the queue (ap_queue.c ap_queue_enable_irq expects 02 from AQIC); NIB_INVALID and PIN_FAILED fail before the AQIC
       ap_aqic_answer_possible: ({ context, event }: Args, ix: Ix) => {
+        if (event.outcome === 'NIB_NOT_SHARED') return context.params.pvGuest === true; // ensure_nib_shared runs for a protected vcpu only
         const r = queueOf(context, ix.q!).hwReset;
         if (r === undefined || event.ir !== 1 || event.outcome === 'NIB_INVALID' || event.outcome === 'PIN_FAILED') return true;
         return r === (event.outcome === 'RESET_IN_PROGRESS');
       },
+      // guestStatus configurations: every PQAP(AQIC) reaches priv.c handle_pqap, refusals included (the guest's view is state)
+      guest_status: ({ context }: Args) => context.params.guestStatus === true,
+      // guestStatus, bounds (pqap-refusals-hooked): the guest issues PQAP(AQIC) only while a hook is installed
+      bounds_aqic_hooked: ({ context }: Args) => !context.params.aqicNeedsHook || context.mdev.hook >= 0,
       // guestReset: the reset the guest's PQAP(ZAPQ) started is still in progress
       ap_reset_in_progress: ({ context }: Args, ix: Ix) => queueOf(context, ix.q!).hwReset === true,
       // q->saved_isc != VFIO_AP_ISC_INVALID: AQIC resources are saved
@@ -399,6 +464,26 @@ export function queueImplementations(k: Kernel) {
         if (c.params.apAnswers && status === 'NORMAL' && !aqicAsRequested(q, aqic)) q.faults |= FAULT.GUEST_TOLD_SUCCESS;
         guestGr1(q, aqic, status);
         return status;
+      }),
+      // guestStatus: priv.c handle_pqap from its ECA_APIE test, through the hook into vfio_ap_ops.c handle_pqap; what the guest
+      // reads is state (guestReads, harness; apLedgered: AqicStepPostcondition, a refused PQAP takes nothing)
+      priv_handle_pqap: apLedgered('aqic', k, (c, e, ix) => {
+        const aqic = pqapAqic(e);
+        const vm = c.mdev.hook >= 0 ? c.mdev.hook : 0; // the guest of the VM the hook is set for (guestStatus configurations have one VM)
+        let gr1 = k.handle_pqap_intercept(c, vm) ?? k.handle_pqap_lookup(c, ix.q!, vm);
+        let status: ApStatus | void = undefined;
+        if (gr1 === undefined) {
+          status = k.handle_pqap(c, ix.q!, aqic);
+          gr1 = k.pqap_gr1(status ?? 'OTHER');
+        }
+        guestReads(queueOf(c, ix.q!), aqic, gr1);
+        return status;
+      }),
+      // userspace: kvm-s390.c kvm_s390_vm_set_crypto, ENABLE_APIE or DISABLE_APIE
+      // (apieAsked: the ghost of what userspace asked, harness, ApieAsSetByUserspace)
+      kvm_s390_vm_set_crypto: kernel((c, e) => {
+        apieAsked(c, e);
+        k.kvm_s390_vm_set_crypto(c, e.vm!, e.type === 'KVM_S390_VM_CRYPTO_ENABLE_APIE');
       }),
       // vfio_ap_ops.c apq_reset_check: one pass of the reset work's loop
       apq_reset_check: kernel((c, e, ix) => k.apq_reset_check(c, ix.q!, e.tapq as TapqAnswer, zapqAnswer(e.zapq) ?? 'NORMAL')),
@@ -456,7 +541,11 @@ export function queueRegion(q: number, fine?: QueueFine) {
     AP_ADAPTER_INTERRUPTION: { guard: g(ix, 'ap_irq_enabled'), actions: a('AP_ADAPTER_INTERRUPTION', ix), ...by('hardware') },
     vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: '#' + queueRemovedId(q), actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
     // what handle_pqap left in q->saved_isc decides aqic_enabled or aqic_disabled
-    PQAP_AQIC: { guard: g(ix, 'pqap_hook', 'eca_aiv', 'bounds_aqic', 'mdevs_lock_free', 'ap_aqic_answer_possible'), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
+    PQAP_AQIC: [
+      { guard: and([not(a('guest_status')), g(ix, 'pqap_hook', 'eca_aiv', 'bounds_aqic', 'mdevs_lock_free', 'ap_aqic_answer_possible')]), actions: [a('handle_pqap', ix), settle(region)], ...by('guest') },
+      // guestStatus: refusals too, answered as the guest sees them
+      { guard: g(ix, 'guest_status', 'bounds_aqic_hooked', 'bounds_aqic', 'mdevs_lock_free', 'ap_aqic_answer_possible'), actions: [a('priv_handle_pqap', ix), settle(region)], ...by('guest') },
+    ],
   };
   const assign = (store: string) => ({ guard: g(ix, 'matrix_mdev_closed'), actions: [a(store, ix), settle(region)], ...by('userspace') });
   const out = {
@@ -470,6 +559,8 @@ export function queueRegion(q: number, fine?: QueueFine) {
           assign_adapter_store: assign('assign_adapter_store'),
           assign_domain_store: assign('assign_domain_store'),
           vfio_ap_mdev_remove_queue: { guard: g(ix, 'update_locks_free'), target: 'removed', actions: a('vfio_ap_mdev_remove_queue', ix), ...by('userspace') },
+          // guestStatus: the APQN is not (fully) assigned: vfio_ap_mdev_get_queue finds no queue (or priv.c refuses first)
+          PQAP_AQIC: { guard: g(ix, 'guest_status', 'bounds_aqic_hooked', 'mdevs_lock_free', 'ap_aqic_answer_possible'), actions: a('priv_handle_pqap', ix), ...by('guest') },
         },
       },
       assigned: {

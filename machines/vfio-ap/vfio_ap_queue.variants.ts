@@ -63,6 +63,14 @@ export const upstreamQueue: CoreVariant = {
     // reset; ap_aqic answers RESET_IN_PROGRESS, vfio_ap_irq_disable frees the saved configuration and the new NIB pin and
     // GISC registration stay (a guest can repeat it: each round one more pin and one more ref_count[isc])
     'guest-zapq': ['EveryNibPinReleasedOnce', 'GiscRefcountMatchesSavedIscs'],
+    // finding (issue 12, appqap): priv.c handle_pqap's no-hook branch copies the status word (response code 01) into GR1 bits
+    // 0-31 without vfio_ap's ">>= 32"; the guest reads bits 32-63, its own AQIC operand, whose response-code byte is 0: cc 3
+    // with response code 00 (3 steps: assign both, AQIC ir=1 with no mdev open); a Linux guest takes 00 as enabled (told)
+    'pqap-refusals': ['PqapStatusAsDocumented', 'AqicAnswerHolds'],
+    // without facility 65 every PQAP(AQIC) is a specification exception, the hook never reached
+    'pqap-no-fac65': [],
+    // the same without the no-hook answer: every other refusal answers as documented and takes nothing
+    'pqap-refusals-hooked': [],
   },
 };
 
@@ -330,6 +338,100 @@ export const guestResetVariants: CoreVariant[] = [
     // AqicAnswerHolds: the guest holds a 0 for ISC 3 with the AP off (5 steps: assign both, open, ZAPQ, AQIC);
     // AqicStepPostcondition: a response other than NORMAL or 07 must run vfio_ap_irq_disable and answer that response
     expectedViolations: ['AqicAnswerHolds', 'AqicStepPostcondition'],
+  },
+];
+
+/** The proposed fix of priv.c handle_pqap's no-hook answer: the status word shifted into GR1 bits 32-63, as vfio_ap's handle_pqap does. */
+export const fixNoHookGr1: KernelOverrides = {
+  handle_pqap_intercept(c, vm) {
+    const gr1 = vfioAp.handle_pqap_intercept.call(this, c, vm);
+    return gr1 === 'cc3 rc00' ? 'cc3 rc01' : gr1; // memcpy(...); vcpu->run->s.regs.gprs[1] >>= 32;
+  },
+};
+
+/** issue 12 (appqap): PQAP(AQIC) answered as the guest sees it (guestStatus configurations). */
+export const guestStatusVariants: CoreVariant[] = [
+  {
+    id: 'upstream-pqap-no-hook-shifted',
+    description: 'upstream with priv.c handle_pqap\'s no-hook answer placed where the guest reads it: the status word shifted into GR1 bits 32-63 after the memcpy (a proposed fix), so the guest sees cc 3 with response code 01',
+    cite: 'proposed: arch/s390/kvm/priv.c handle_pqap, "vcpu->run->s.regs.gprs[1] >>= 32;" after the no-hook memcpy (as drivers/s390/crypto/vfio_ap_ops.c handle_pqap has at out_unlock)',
+    configuration: 'pqap-refusals',
+    configurations: ['pqap-refusals', 'pqap-refusals-hooked', 'pqap-no-fac65'],
+    kernel: fixNoHookGr1,
+    expectedViolations: [],
+  },
+  {
+    id: 'planted-no-queue-answers-0',
+    description: 'planted bug: vfio_ap handle_pqap initialises qstatus to 0 instead of AP_RESPONSE_Q_NOT_AVAIL, so a PQAP(AQIC) for an APQN with no queue in the qtable (or while matrix_mdev->kvm is NULL) is answered cc 0, response code 00',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c handle_pqap, "struct ap_queue_status qstatus = {};"',
+    configuration: 'pqap-refusals-hooked',
+    kernel: {
+      ...fixNoHookGr1,
+      handle_pqap_lookup(c, q, vm) {
+        const gr1 = vfioAp.handle_pqap_lookup.call(this, c, q, vm);
+        return gr1 === 'cc3 rc01' ? 'cc0 rc00' : gr1;
+      },
+    },
+    // 2 steps: open with the APQN not assigned, AQIC ir=1: the guest reads 00 for a queue it does not have (told, the AP off)
+    expectedViolations: ['PqapStatusAsDocumented', 'AqicAnswerHolds'],
+  },
+  {
+    id: 'planted-nib-shared-keeps-pin',
+    description: 'planted bug: vfio_ap_irq_enable answers 06 when ensure_nib_shared fails for a protected guest, but forgets the vfio_unpin_pages of the NIB it pinned',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_irq_enable, "if (kvm_s390_pv_cpu_is_protected(vcpu) && ensure_nib_shared(...))" without vfio_unpin_pages',
+    configuration: 'pqap-refusals-hooked',
+    kernel: {
+      ...fixNoHookGr1,
+      vfio_ap_irq_enable(c, q, isc, outcome) {
+        if (outcome !== 'NIB_NOT_SHARED') return vfioAp.vfio_ap_irq_enable.call(this, c, q, isc, outcome);
+        this.vfio_pin_pages(c, q);
+        return 'INVALID_ADDRESS';
+      },
+    },
+    // 4 steps: assign both, open, AQIC ir=1 with the NIB not shared: a pin no saved_iova will ever release
+    expectedViolations: ['EveryNibPinReleasedOnce', 'AqicStepPostcondition'],
+  },
+  {
+    id: 'planted-apie-not-checked',
+    description: 'planted bug: priv.c handle_pqap without its ECA_APIE test: after userspace disabled AP interpretation (KVM_S390_VM_CRYPTO_DISABLE_APIE) the guest\'s PQAP(AQIC) is still handled in the kernel through the hook instead of going to userspace',
+    cite: 'planted: arch/s390/kvm/priv.c handle_pqap without "if (!(vcpu->arch.sie_block->eca & ECA_APIE)) return -EOPNOTSUPP;"',
+    configuration: 'pqap-refusals-hooked',
+    kernel: {
+      handle_pqap_intercept(c, vm) {
+        if (c.params.fac65 === false) return 'PGM_SPECIFICATION';
+        return c.mdev.hook !== vm ? 'cc3 rc01' : undefined; // (with the fix of the no-hook answer)
+      },
+    },
+    // 3 steps: open, DISABLE_APIE, AQIC: answered in the kernel (rc 01 with no queue) where userspace must handle it; 5 steps with
+    // the APQN assigned: the enable takes a pin and a registration on a path that must take nothing
+    expectedViolations: ['PqapStatusAsDocumented', 'AqicStepPostcondition'],
+  },
+  {
+    id: 'planted-set-crypto-no-reset-all',
+    description: 'planted bug: kvm_s390_vm_set_crypto stores crypto.apie but does not call kvm_s390_vcpu_crypto_reset_all, so the vcpus keep the ECA_APIE they had: the guest\'s PQAP(AQIC) is still handled by KVM after userspace disabled AP interpretation',
+    cite: 'planted: arch/s390/kvm/kvm-s390.c kvm_s390_vm_set_crypto without "kvm_s390_vcpu_crypto_reset_all(kvm);"',
+    configuration: 'pqap-refusals-hooked',
+    kernel: {
+      kvm_s390_vm_set_crypto() {
+        // crypto.apie changes, every vcpu's sie_block->eca (what the model's apie stands for and handle_pqap reads) does not
+      },
+    },
+    // 1 step: KVM_S390_VM_CRYPTO_DISABLE_APIE returns with ECA_APIE still set
+    expectedViolations: ['ApieAsSetByUserspace'],
+  },
+  {
+    id: 'planted-fac65-not-checked',
+    description: 'planted bug: priv.c handle_pqap without its facility 65 test: a guest whose CPU model lacks AP interruption control gets its interruptions enabled instead of a specification exception',
+    cite: 'planted: arch/s390/kvm/priv.c handle_pqap without "if (!test_kvm_facility(vcpu->kvm, 65)) return kvm_s390_inject_program_int(vcpu, PGM_SPECIFICATION);"',
+    configuration: 'pqap-no-fac65',
+    // 1 step: AQIC answered rc 01 (no hook) instead of the specification exception; 4 with the mdev open: interruptions enabled
+    kernel: {
+      handle_pqap_intercept(c, vm) {
+        if (!c.vms[vm]!.apie) return 'USERSPACE';
+        return c.mdev.hook !== vm ? 'cc3 rc01' : undefined; // (with the fix of the no-hook answer)
+      },
+    },
+    expectedViolations: ['PqapStatusAsDocumented', 'AqicStepPostcondition'],
   },
 ];
 

@@ -104,6 +104,9 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'vfio_ap_queue', 'upstream', 'device-reset-warn'),
   // issue 12: the guest's own ZAPQ (the AP resetting until AP_RESET_COMPLETE, AQIC answered RESET_IN_PROGRESS meanwhile) and the guest's GR1
   suite('core', 'vfio_ap_queue', 'upstream', 'guest-zapq'),
+  // issue 12 (appqap): PQAP(AQIC)'s refusals as the guest reads GR1, the APIE switch, ensure_nib_shared
+  suite('core', 'vfio_ap_queue', 'upstream', 'pqap-refusals'),
+  suite('core', 'vfio_ap_queue', 'upstream', 'pqap-no-fac65'),
   suite('core', 'ap_matrix_mdev', 'upstream'),
   suite('core', 'ap_matrix_mdev', 'aqic-v4'),
   // issue 14: a VM torn down while the mdev is open for the other one (aqic-v4: the NULL notification reaches only its own VM's groups)

@@ -75,6 +75,7 @@ export function expectCore(state: AbstractState<SystemContext>): Observation {
       ...(q.freed === undefined ? {} : { freed: q.freed }),
       ...(q.resetStatus === undefined ? {} : { resetStatus: q.resetStatus }),
       ...(q.hwReset === undefined ? {} : { hwReset: q.hwReset, told: q.told }),
+      ...(q.gr1 === undefined ? {} : { told: q.told, gr1: q.gr1 }),
     })),
   } as Observation;
 }

@@ -48,6 +48,8 @@ import {
   assignStore,
   guestZapq,
   handle_pqap,
+  kvm_s390_vm_set_crypto,
+  priv_handle_pqap,
   queueAssigned,
   vfio_ap_mdev_close_device,
   vfio_ap_mdev_open_device,
@@ -110,6 +112,12 @@ export interface CoreParams {
   deviceReset?: boolean;
   /** the guest's own ZAPQ leaves the AP resetting until AP_RESET_COMPLETE; the observation shows that and what PQAP(AQIC) told the guest */
   guestReset?: boolean;
+  /** PQAP(AQIC) runs priv.c handle_pqap from its ECA_APIE test, refusals included; the observation shows what the guest read and was told */
+  guestStatus?: boolean;
+  /** guestStatus: facility 65 in the VMs' CPU model (default true) */
+  fac65?: boolean;
+  /** guestStatus: the guest is protected (ensure_nib_shared runs) */
+  pvGuest?: boolean;
 }
 
 export interface CoreOptions {
@@ -173,6 +181,8 @@ export interface Observation {
     /** guestReset only: the AP still resets the queue after the guest's ZAPQ; the ISC PQAP(AQIC) ir=1 last told the guest 0 for (-1: none, or reset since) */
     hwReset?: boolean;
     told?: number;
+    /** guestStatus only: what the guest read after its last PQAP(AQIC) (a program interruption, userspace, or cc and the response code in GR1 bits 40-47) */
+    gr1?: string;
   }[];
 }
 
@@ -180,7 +190,7 @@ export interface Observation {
 const COUNT_CAP = 3;
 const cap = (n: number): number => Math.min(n, COUNT_CAP);
 const iscMask = (iscs: readonly number[]): number => iscs.reduce((m, isc) => m | (0x80 >> isc), 0);
-const AQIC_OUTCOMES = new Set(['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID', 'RESET_IN_PROGRESS']);
+const AQIC_OUTCOMES = new Set(['NORMAL', 'OTHERWISE_CHANGED', 'OTHER', 'PIN_FAILED', 'NIB_INVALID', 'RESET_IN_PROGRESS', 'NIB_NOT_SHARED']);
 const TPI_OUTCOMES = new Set<string>(['stored', 'store-fails', 'nomem']);
 
 export class CoreSut implements Host {
@@ -217,7 +227,8 @@ export class CoreSut implements Host {
       if (kvm.arch.gisa_int.origin) gisa_set_iam(this, kvm.arch.gisa_int.origin, kvm.arch.gisa_int.alert.mask);
       return kvm;
     });
-    this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false, params.deviceReset ?? false, params.guestReset ?? false);
+    const guestStatus = params.guestStatus ? { fac65: params.fac65 ?? true, pv: params.pvGuest ?? false } : null;
+    this.vfio = vfio_ap_probe(params.queues, params.apAnswers ?? false, params.deviceReset ?? false, params.guestReset ?? false, guestStatus);
   }
 
   /** VFIO_DEVICE_RESET returned (not waiting in flush_work): a 0 with a queue not reset is RESET_REPORTED_UNDONE (the tracker's check, as GUEST_TOLD_SUCCESS is handle_pqap's). */
@@ -378,7 +389,14 @@ export class CoreSut implements Host {
         if (ir && event.isc === undefined) throw new Error('PQAP_AQIC with ir=1 needs an isc');
         // vfio_ap's handle_pqap waits in mutex_lock(&matrix_dev->mdevs_lock) while VFIO_DEVICE_RESET holds it in flush_work
         if (this.vfio.mdev.resetting) return;
-        handle_pqap(this, event.q, ir, event.isc ?? 0, outcome, event.off as AqicOff | undefined);
+        if (this.vfio.guestStatus) priv_handle_pqap(this, event.q, ir, event.isc ?? 0, outcome, event.off as AqicOff | undefined);
+        else handle_pqap(this, event.q, ir, event.isc ?? 0, outcome, event.off as AqicOff | undefined);
+        return;
+      }
+      case 'KVM_S390_VM_CRYPTO_ENABLE_APIE':
+      case 'KVM_S390_VM_CRYPTO_DISABLE_APIE': {
+        const kvm = event.vm === undefined ? undefined : this.kvms[event.vm];
+        if (kvm && this.vfio.guestStatus) kvm_s390_vm_set_crypto(kvm, event.type === 'KVM_S390_VM_CRYPTO_ENABLE_APIE');
         return;
       }
       case 'PQAP_ZAPQ': {
@@ -524,7 +542,8 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
         faults: [...(sut.life.queueFaults[q.idx] ?? [])].sort(),
         ...(sut.apAnswers ? { work: resetWorkOf(q), freed: q.removed } : {}),
         ...(sut.vfio.deviceReset ? { resetStatus: responseClass(q.reset_status) } : {}),
-        ...(sut.vfio.guest ? { hwReset: fw?.resetting ?? false, told: sut.vfio.guest[q.idx]!.told === VFIO_AP_ISC_INVALID ? -1 : sut.vfio.guest[q.idx]!.told } : {}),
+        ...(sut.vfio.guest && !sut.vfio.guestStatus ? { hwReset: fw?.resetting ?? false, told: sut.vfio.guest[q.idx]!.told === VFIO_AP_ISC_INVALID ? -1 : sut.vfio.guest[q.idx]!.told } : {}),
+        ...(sut.vfio.guestStatus ? { told: sut.vfio.guest![q.idx]!.told === VFIO_AP_ISC_INVALID ? -1 : sut.vfio.guest![q.idx]!.told, gr1: sut.vfio.guest![q.idx]!.gr1 ?? 'none' } : {}),
       };
     }),
   };

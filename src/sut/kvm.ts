@@ -50,6 +50,8 @@ export interface Kvm {
     next_rr_cpu: number;
     /** kvm->arch.crypto.pqap_hook points to the mdev's hook (aqic-v4: vfio_private too) */
     pqap_hook: boolean;
+    /** kvm->arch.crypto.apie, which kvm_s390_vcpu_crypto_reset_all copies into every vcpu's sie_block->eca (ECA_APIE) */
+    crypto_apie: boolean;
   };
   vcpus: KvmVcpu[];
 }
@@ -86,6 +88,7 @@ export function kvm_create_vm(idx: number): Kvm {
       vcpus_in_sie: 0,
       next_rr_cpu: 0,
       pqap_hook: false,
+      crypto_apie: true,
     },
     vcpus: [],
   };

@@ -23,8 +23,8 @@ import { EINVAL, kvm_s390_gisc_register, kvm_s390_gisc_unregister, millicodeAdap
 import type { Host, Kvm } from './kvm.ts';
 import { kvm_get_kvm, kvm_put_kvm } from './kvm.ts';
 
-/** RESET_IN_PROGRESS: what ap_aqic answers while the AP still resets the queue (guestReset: after the guest's own ZAPQ). */
-export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS';
+/** RESET_IN_PROGRESS: what ap_aqic answers while the AP still resets the queue (guestReset: after the guest's own ZAPQ); NIB_NOT_SHARED (guestStatus, a protected guest): ensure_nib_shared's uv_pin_shared fails, before any AQIC. */
+export type AqicOutcome = 'NORMAL' | 'OTHERWISE_CHANGED' | 'OTHER' | 'PIN_FAILED' | 'NIB_INVALID' | 'RESET_IN_PROGRESS' | 'NIB_NOT_SHARED';
 /** The AP's answer to ZAPQ, by its response code: NORMAL, RESET_IN_PROGRESS, BUSY, STATE_CHANGE_IN_PROGRESS, DECONFIGURED, CHECKSTOPPED, or one vfio_ap WARNs on (Q_NOT_AVAIL). */
 export type ZapqAnswer = 'NORMAL' | 'IN_PROGRESS' | 'BUSY' | 'STATE_CHANGE' | 'DECONFIGURED' | 'CHECKSTOPPED' | 'INVALID';
 /** The AP's answer to apq_reset_check's TAPQ: BUSY, DONE (NORMAL, the reset completed), ASSOC (ASSOC_FAILED), INVALID (Q_NOT_AVAIL). */
@@ -92,6 +92,16 @@ export interface ApFirmwareQueue {
 /** What the guest may rely on for a queue (not kernel state): the ISC its last PQAP(AQIC) ir=1 was answered 0 for, until an AQIC answers otherwise or the queue is reset. */
 export interface GuestQueueView {
   told: number;
+  /** guestStatus: what the guest read after its last PQAP(AQIC): 'none', 'USERSPACE', 'PGM_SPECIFICATION', or `cc<c> rc<xx>` from GR1 bits 40-47 */
+  gr1?: string;
+}
+
+/** guestStatus configurations: PQAP(AQIC) runs priv.c handle_pqap from its ECA_APIE test; the VMs' CPU model and whether the guest is protected. */
+export interface GuestStatusHost {
+  /** test_kvm_facility(kvm, 65) */
+  fac65: boolean;
+  /** kvm_s390_pv_cpu_is_protected(vcpu) of the vcpu issuing PQAP */
+  pv: boolean;
 }
 
 /** struct ap_matrix_mdev (one mdev) */
@@ -115,16 +125,19 @@ export interface VfioAp {
   deviceReset: boolean;
   /** the guest's own ZAPQ leaves the AP resetting until AP_RESET_COMPLETE, and the guest's view of each queue is kept (null: not observed) */
   guest: GuestQueueView[] | null;
+  /** guestStatus configurations (null: PQAP(AQIC) refusals are not sent) */
+  guestStatus: GuestStatusHost | null;
   mdev: MatrixMdev;
   queues: VfioApQueue[];
   ap: ApFirmwareQueue[];
 }
 
-export function vfio_ap_probe(queues: number, answers = false, deviceReset = false, guestReset = false): VfioAp {
+export function vfio_ap_probe(queues: number, answers = false, deviceReset = false, guestReset = false, guestStatus: GuestStatusHost | null = null): VfioAp {
   return {
     answers,
     deviceReset,
-    guest: guestReset ? Array.from({ length: queues }, () => ({ told: VFIO_AP_ISC_INVALID })) : null,
+    guest: guestReset || guestStatus ? Array.from({ length: queues }, () => ({ told: VFIO_AP_ISC_INVALID, ...(guestStatus ? { gr1: 'none' } : {}) })) : null,
+    guestStatus,
     mdev: { open: false, kvm: null, kvmRef: false, unsetting: false, resetting: false, resetRc: null },
     queues: Array.from({ length: queues }, (_, idx) => ({
       idx,
@@ -359,6 +372,11 @@ function vfio_ap_irq_enable(host: Host, q: VfioApQueue, isc: number, outcome: Aq
   const nib = nextNib(q);
   if (outcome === 'PIN_FAILED') return AP_RESPONSE_INVALID_ADDRESS;
   vfio_pin_pages(host, q, nib);
+  // "NIB in non-shared storage is a rc 6 for PV guests": ensure_nib_shared's uv_pin_shared fails (the event's outcome)
+  if (host.vfio.guestStatus?.pv && outcome === 'NIB_NOT_SHARED') {
+    vfio_unpin_pages(host, q, nib);
+    return AP_RESPONSE_INVALID_ADDRESS;
+  }
   const kvm = host.vfio.mdev.kvm;
   if (!kvmUsable(host, q, kvm)) return AP_RESPONSE_INVALID_ADDRESS;
   const gisa = kvm.arch.gisa_int.origin;
@@ -653,6 +671,79 @@ export function handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outc
       } else clrirq_v4(host, q);
       return;
   }
+}
+
+/** -EOPNOTSUPP (include/uapi/asm-generic/errno.h 95) */
+const EOPNOTSUPP = 95;
+
+/**
+ * vfio_ap_ops.c handle_pqap (v6.17-rc4) as the hook, with the guest's GR1 as a 64-bit register (guestStatus): returns the
+ * hook's return value and GR1 afterwards.
+ */
+function vfio_ap_handle_pqap(host: Host, kvm: Kvm, qi: number, gprs1: bigint, off?: AqicOff, outcome: AqicOutcome = 'NORMAL'): { ret: number; gprs1: bigint } {
+  // if (!(vcpu->arch.sie_block->eca & ECA_AIV)) return -EOPNOTSUPP; (kvm_s390_vcpu_setup sets ECA_AIV with the GISA descriptor)
+  if (!kvm.arch.gisa_int.origin) return { ret: -EOPNOTSUPP, gprs1 };
+  let qstatus = AP_RESPONSE_Q_NOT_AVAIL; // struct ap_queue_status qstatus = { .response_code = AP_RESPONSE_Q_NOT_AVAIL, }
+  const q = host.vfio.queues[qi]!;
+  // if (!matrix_mdev->kvm) / q = vfio_ap_mdev_get_queue(): goto out_unlock (the re-test of the hook under mdevs_lock passes:
+  // priv.c just read it and nothing runs between here, as in the coarse machine; pqap-close has the window)
+  if (host.vfio.mdev.kvm && queueAssigned(q)) {
+    const status = gprs1;
+    // if ((status >> (63 - 16)) & 0x01): vfio_ap_irq_enable(q, status & 0x07, vcpu), else vfio_ap_irq_disable(q)
+    if ((status >> BigInt(63 - 16)) & 1n) qstatus = vfio_ap_irq_enable(host, q, Number(status & 0x07n), outcome);
+    else qstatus = vfio_ap_irq_disable(host, q, off);
+  }
+  // out_unlock: memcpy(&vcpu->run->s.regs.gprs[1], &qstatus, sizeof(qstatus)); vcpu->run->s.regs.gprs[1] >>= 32;
+  gprs1 = memcpyStatus(gprs1, qstatus) >> 32n;
+  return { ret: 0, gprs1 };
+}
+
+/** memcpy of a 4-byte struct ap_queue_status (response_code in its second byte) to the start of a big-endian 64-bit register: GR1 bits 0-31. */
+function memcpyStatus(gprs1: bigint, responseCode: number): bigint {
+  const word = BigInt((responseCode & 0xff) << 16);
+  return (word << 32n) | (gprs1 & 0xffffffffn);
+}
+
+/**
+ * priv.c handle_pqap (v6.17-rc4) for PQAP(AQIC) from the guest of the VM the hook is set for (else VM 0), guestStatus
+ * configurations: the guest's GR1 holds its AQIC operand as a Linux guest's ap_queue_enable_irq builds it (union
+ * ap_qirq_ctrl: ir in bit 16, isc in bits 61-63, the rest 0), and it reads the result as ap_aqic does, the status word in
+ * bits 32-63 (union ap_queue_status_reg), its response code in bits 40-47.
+ */
+export function priv_handle_pqap(host: Host, qi: number, ir: 0 | 1, isc: number, outcome: AqicOutcome, off?: AqicOff): void {
+  const gs = host.vfio.guestStatus!;
+  const kvm = hookKvm(host) ?? host.kvms[0]!;
+  const view = host.vfio.guest![qi]!;
+  const seen = (what: string): void => {
+    view.gr1 = what;
+    view.told = ir && what.endsWith(' rc00') ? isc & 0x07 : VFIO_AP_ISC_INVALID;
+  };
+  let gprs1 = (BigInt(ir) << BigInt(63 - 16)) | BigInt(isc & 0x07);
+  // if (!(vcpu->arch.sie_block->eca & ECA_APIE)) return -EOPNOTSUPP;
+  if (!kvm.arch.crypto_apie) return seen('USERSPACE');
+  // if (!test_kvm_facility(vcpu->kvm, 65)) return kvm_s390_inject_program_int(vcpu, PGM_SPECIFICATION);
+  if (!gs.fac65) return seen('PGM_SPECIFICATION');
+  let cc: number;
+  if (kvm.arch.pqap_hook) {
+    const r = vfio_ap_handle_pqap(host, kvm, qi, gprs1, off, outcome);
+    if (r.ret) return seen('USERSPACE');
+    gprs1 = r.gprs1;
+    cc = gprs1 & 0x00ff0000n ? 3 : 0; // if (vcpu->run->s.regs.gprs[1] & 0x00ff0000) kvm_s390_set_psw_cc(vcpu, 3) else 0
+  } else {
+    // status.response_code = 0x01; memcpy(&vcpu->run->s.regs.gprs[1], &status, sizeof(status)); kvm_s390_set_psw_cc(vcpu, 3);
+    gprs1 = memcpyStatus(gprs1, AP_RESPONSE_Q_NOT_AVAIL);
+    cc = 3;
+  }
+  const rc = Number((gprs1 >> 16n) & 0xffn);
+  seen(`cc${cc} rc${rc.toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * kvm-s390.c kvm_s390_vm_set_crypto(KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE) under kvm->lock: crypto.apie, then
+ * kvm_s390_vcpu_crypto_reset_all (block_all, kvm_s390_vcpu_crypto_setup of every vcpu: ECA_APIE as crypto.apie, unblock).
+ */
+export function kvm_s390_vm_set_crypto(kvm: Kvm, enable: boolean): void {
+  kvm.arch.crypto_apie = enable;
 }
 
 /** assign_adapter_store / assign_domain_store; the queue is linked to the mdev once both are assigned. */

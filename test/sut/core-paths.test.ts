@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runPathTests } from '../../src/paths/cover.ts';
 import { coreConformance } from '../../src/sut/core.conformance.ts';
-import { observeCore } from '../../src/sut/core.ts';
+import { observeCore, type CoreSut } from '../../src/sut/core.ts';
 import { gibSpec, gisaSpec } from '../../machines/gisa/index.ts';
 import { kvmSpec, systemSpec } from '../../machines/system/index.ts';
 import { vcpuSpec } from '../../machines/vcpu/index.ts';
@@ -70,6 +70,10 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   [mdevSpec, 'aqic-v4', 'two-vms', undefined],
   // the guest's own ZAPQ, completed later by the AP; AQIC answered RESET_IN_PROGRESS meanwhile (the default-case leak); the guest's GR1 as state
   [queueSpec, 'upstream', 'guest-zapq', undefined],
+  // issue 12 (appqap): PQAP(AQIC) refused or answered, as the guest reads GR1 (the transcription builds the 64-bit register:
+  // priv.c's no-hook memcpy without the shift, vfio_ap's with it), the APIE switch, ensure_nib_shared's failure
+  [queueSpec, 'upstream', 'pqap-refusals', undefined],
+  [queueSpec, 'upstream', 'pqap-no-fac65', undefined],
 ];
 
 describe('kernel designs in further configurations (the AP answers, AQIC v4 on one queue, ISCs 0 and 7, software injection, TPI), SUT against machine', () => {
@@ -85,7 +89,7 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'kvm_vcpu/upstream/guest-masks', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/reset-warn-two-vms', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
+    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'kvm_vcpu/upstream/guest-masks', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/reset-warn-two-vms', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'vfio_ap_queue/upstream/pqap-refusals', 'vfio_ap_queue/upstream/pqap-no-fac65', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
   });
 
   it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
@@ -129,6 +133,18 @@ describe('the comparison can fail', () => {
     const r = await runPathTests(model, coreConformance(model));
     expect(r.failures.length).toBeGreaterThan(0);
     expect(r.failures.some((f) => f.trace.some((t) => (t.event as { outcome?: string }).outcome === 'OTHER'))).toBe(true);
+  });
+
+  it('the proposed fix of priv.c\'s no-hook answer is not what the kernel does: the transcription\'s GR1 reads response code 00', async () => {
+    const model = queueSpec.model('upstream-pqap-no-hook-shifted', 'pqap-refusals');
+    const r = await runPathTests(model, coreConformance(model));
+    expect(r.failures.length).toBeGreaterThan(0);
+    // by hand: a Linux guest's AQIC ir=1 ISC 3 puts (1 << 47) | 3 in GR1; priv.c memcpys the status word 0x00010000 (response
+    // code 01 in its second byte) into bits 0-31 without the shift, so bits 32-63 stay 0x00000003 and bits 40-47 read 00
+    const upstream = queueSpec.model('upstream', 'pqap-refusals');
+    const sut = coreConformance(upstream).create(upstream) as CoreSut;
+    sut.apply({ type: 'PQAP_AQIC', q: 0, ir: 1, isc: 3, outcome: 'NORMAL' });
+    expect(observeCore(sut, { gib: false }).queues[0]).toMatchObject({ gr1: 'cc3 rc00', told: 3, irq: false, pins: 0 });
   });
 });
 
