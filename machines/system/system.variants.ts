@@ -7,6 +7,7 @@ import { kickerPosts, replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_inter
 import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
 import { FAULT, vcpuIdOf } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
+import { unlinkFilteredToo, unplugWithoutReset } from '../vfio-ap/vfio_ap_hotunplug.threads.ts';
 import { flushAfterUnlock, freeOnBusy, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
@@ -99,6 +100,12 @@ export const systemVariants: CoreVariant[] = [
       // relinks it (its IAM restored while listed: the one-isc finding, machines/gisa/README.md), then KVM_PV_DISABLE memsets a listed GISA
       // (13 steps) or the teardown's kvm_s390_gisa_destroy returns at once on gi->origin NULL and frees sie_page2 listed (17, 18 steps)
       'pv-unordered': ['AqicResourcesFreedBeforeGisaDestroy', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'GiscRefcountMatchesSavedIscs', 'GisaInitNotListed', 'FreedGisaNotInAlertList', 'NoGisaUseAfterFree'],
+      // issue 12 (apunplug): the unplug resets the guest's queue under mdevs_lock before q->matrix_mdev = NULL, and the PQAP's lookup is under it too
+      'unplug-pqap': [],
+      // issue 12 (apunplug), finding: queue 1 unbound (the adapter leaves the shadow APCB, queue 0 reset, still linked), the adapter or queue 0's
+      // domain unplugged (queue 0 leaves the qtable, not collected: q->matrix_mdev kept), the mdev removed (vfio_ap_mdev_unlink_fr_queues does not
+      // find queue 0), queue 0 unbound: get_update_locks_for_queue loads q->matrix_mdev->kvm from the freed mdev (machines/vfio-ap/README.md)
+      'unplug-stale': ['NoMatrixMdevUseAfterFree'],
     },
   }),
   alsoIn({
@@ -326,6 +333,26 @@ export const systemVariants: CoreVariant[] = [
     threads: (threads) => editFunction(threads, 'remove', 'vfio_ap_mdev_remove', removeWithoutClose),
     // FreedMdevHoldsNothing at once (7 steps: the remove alone); the PQAP's load 3 steps later (10); the oops there leaves pqap_hook_rwsem read-held (NoReturnHoldingLock: a later down_write in the close would hang)
     expectedViolations: ['NoMatrixMdevUseAfterFree', 'FreedMdevHoldsNothing', 'NoReturnHoldingLock'],
+  },
+  {
+    id: 'upstream-unplug-unlinks-filtered',
+    description:
+      'proposed fix (issue 12, apunplug): vfio_ap_mdev_unlink_adapter / _domain clear q->matrix_mdev of every queue they take out of the qtable, also one outside the guest\'s APCB (not collected for the reset): vfio_ap_mdev_remove then has no queue left pointing at it, and a later vfio_ap_mdev_remove_queue locks nothing through the freed mdev',
+    cite: 'proposed fix to drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unlink_adapter / vfio_ap_mdev_unlink_domain (v6.17-rc4): "else vfio_ap_unlink_mdev_fr_queue(q);" for a queue not in shadow_apcb',
+    configuration: 'unplug-stale',
+    configurations: ['unplug-stale'],
+    threads: (threads) => ['unassign_adapter_store', 'unassign_domain_store', 'ap_config_store'].reduce((ts, fn) => editFunction(ts, 'host', fn, unlinkFilteredToo), threads),
+    expectedViolations: [],
+  },
+  {
+    id: 'planted-unplug-without-reset',
+    description:
+      'planted bug (issue 12, apunplug): the hot unplug without vfio_ap_mdev_reset_qlist: the queues of the unplugged adapter or domain that the guest used leave its APCB and are unlinked from the mdev (q->matrix_mdev = NULL) with their AP interruptions on, the GISC registered and the NIB pinned',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_hot_unplug_adapters / _domains (v6.17-rc4) without vfio_ap_mdev_reset_qlist(&qlist)',
+    configuration: 'unplug-pqap',
+    configurations: ['unplug-pqap'],
+    threads: (threads) => ['unassign_adapter_store', 'unassign_domain_store', 'ap_config_store'].reduce((ts, fn) => editFunction(ts, 'host', fn, unplugWithoutReset), threads),
+    expectedViolations: ['UnpluggedQueueHoldsNothing'],
   },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(
     (gib): CoreVariant => ({
