@@ -341,7 +341,7 @@ export const systemVariants: CoreVariant[] = [
     cite: 'proposed fix to drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unlink_adapter / vfio_ap_mdev_unlink_domain (v6.17-rc4): "else vfio_ap_unlink_mdev_fr_queue(q);" for a queue not in shadow_apcb',
     configuration: 'unplug-stale',
     configurations: ['unplug-stale'],
-    threads: (threads) => ['unassign_adapter_store', 'unassign_domain_store', 'ap_config_store'].reduce((ts, fn) => editFunction(ts, 'host', fn, unlinkFilteredToo), threads),
+    threads: (threads) => ['unassign_adapter_store', 'unassign_domain_store'].reduce((ts, fn) => editFunction(ts, 'host', fn, unlinkFilteredToo), threads),
     expectedViolations: [],
   },
   {

@@ -35,7 +35,7 @@ export const hotUnplugAudit: KernelAudit = {
       parse: byOthers,
       invalid: byOthers,
       apply: modelledAs(
-        `${UNPLUG}. ap_config_store writes masks without the adapter: vfio_ap_mdev_hot_unplug_adapters(m_removed.apm) as the adapter store's; the domains' unplug, the links of added bits, the filter and reset_queues_for_apids find nothing of these queues (the adds are the assign stores\')`,
+        `${UNPLUG}. ap_config_store (unplug-pqap; in unplug-stale the adapter store's identical unplug stands for it) writes masks without the adapter: vfio_ap_mdev_hot_unplug_adapters(m_removed.apm) as the adapter store's; the domains' unplug, the links of added bits, the filter and reset_queues_for_apids find nothing of these queues (the adds are the assign stores\')`,
         ...store('ap_config_store', true),
       ),
     }),

@@ -299,9 +299,9 @@ export function remove_queue_unplugged(vm: number, q: number, k: Kernel): F {
   ]);
 }
 
-/** The host's side of the unplug: one of the three stores that unplug queue 0's adapter or domain (`once`: one call). */
-function unplugger(vm: number, k: Kernel): ThreadDef<C> {
-  return { name: 'host', actor: 'userspace', ix: { vm }, once: true, fns: [unassign_adapter_store(vm, k), unassign_domain_store(vm, 0, k), ap_config_store(vm, k)] };
+/** The host's side of the unplug: one of the stores that unplug queue 0's adapter or domain (`once`: one call); ap_config_store's removal is the adapter store's unplug (unplug-pqap has it, unplug-stale not: a third of its states for the same steps). */
+function unplugger(vm: number, k: Kernel, config = true): ThreadDef<C> {
+  return { name: 'host', actor: 'userspace', ix: { vm }, once: true, fns: [unassign_adapter_store(vm, k), unassign_domain_store(vm, 0, k), ...(config ? [ap_config_store(vm, k)] : [])] };
 }
 
 /** The threads of `unplug-pqap`: the guest's PQAP(AQIC) on VM 0 for queue 0 against the host unplugging the queue's adapter or domain. */
@@ -311,13 +311,13 @@ export function unplugPqapThreads(k: Kernel): ThreadDef<C>[] {
 
 /**
  * The threads of `unplug-stale`: the AP bus unbinding queue 1 (`unbind1`), the host unplugging the adapter or queue 0's
- * domain (`host`), userspace removing the mdev after the stores are gone (`remove`), and the AP bus unbinding queue 0
+ * domain (`host`: unassign_adapter_store or unassign_domain_store), userspace removing the mdev after the stores are gone (`remove`), and the AP bus unbinding queue 0
  * (`unbind0`, e.g. at rmmod vfio_ap, whose vfio_ap_exit removes the mdevs before ap_driver_unregister).
  */
 export function unplugStaleThreads(k: Kernel): ThreadDef<C>[] {
   return [
     { name: 'unbind1', actor: 'userspace', ix: { vm: 0, q: 1 }, once: true, fns: [remove_queue_unplugged(0, 1, k)] },
-    unplugger(0, k),
+    unplugger(0, k, false),
     { name: 'remove', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [mdev_remove_closed(0, k, ['host'])] },
     { name: 'unbind0', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [remove_queue_unplugged(0, 0, k)] },
   ];

@@ -74,7 +74,7 @@ const own: KernelAudit = {
     entry(K.ap_config_store, {
       parse: ignored('error return: nothing changes'),
       invalid: ignored('error return: the old masks are restored'),
-      apply: abstracted(`${UNPLUG_ELSEWHERE} ap_config_store writing masks without the adapter: the removal half, vfio_ap_mdev_hot_unplug_adapters, as the adapter store's; the additions (links, filter, filtered reset) are the assign stores' and the probe's (HOTPLUG)`),
+      apply: abstracted(`${UNPLUG_ELSEWHERE} ap_config_store writing masks without the adapter (unplug-pqap; it leaves a filtered queue's pointer as the adapter store does, shown in unplug-stale with that store): the removal half, vfio_ap_mdev_hot_unplug_adapters, as the adapter store's; the additions (links, filter, filtered reset) are the assign stores' and the probe's (HOTPLUG)`),
     }),
     entry(K.vfio_ap_mdev_validate_masks, {
       defDrv: ignored('reservations for the host drivers (apmask/aqmask) are not modelled; writes nothing'),

@@ -62,8 +62,8 @@ describe('unplug-stale: a queue unplugged while filtered out of the guest\'s APC
     expect(traces(m, full)).toEqual({ NoMatrixMdevUseAfterFree: [...RMQ('unbind1'), ...store('unassign_adapter_store'), ...REMOVE, ...RMQ('unbind0').slice(0, 2)] });
   });
 
-  it('the same through unassign_domain_store (queue 0\'s domain) and ap_config_store (masks without the adapter); nothing without the filtering first', () => {
-    for (const host of [store('unassign_domain_store'), store('ap_config_store', true)]) {
+  it('the same through unassign_domain_store (queue 0\'s domain); nothing without the filtering first', () => {
+    for (const host of [store('unassign_domain_store')]) {
       const { last } = replay(m, events(m, [...RMQ('unbind1'), ...host, ...REMOVE, ...RMQ('unbind0').slice(0, 2)]));
       expect(ctx(last).threads.found.unbind0 & FAULT.MDEV_USE_AFTER_FREE).toBe(FAULT.MDEV_USE_AFTER_FREE);
       expect(ctx(last).queues[0]).toMatchObject({ linked: false, matrixMdev: true, inApcb: false, freed: false });
