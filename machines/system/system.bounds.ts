@@ -472,6 +472,6 @@ export const systemConfigurations: CoreConfiguration[] = [
     ...PQAP_FINE,
     params: { ...PQAP_FINE.params, queues: 2 },
     fine: unplugStale,
-    invariants: [NoMatrixMdevUseAfterFree, UnpluggedQueueHoldsNothing, FreedQueueHoldsNothing],
+    invariants: [NoMatrixMdevUseAfterFree, UnpluggedQueueHoldsNothing, FreedQueueHoldsNothing, ApThreadStepPostcondition],
   },
 ];

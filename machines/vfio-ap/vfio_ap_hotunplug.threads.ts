@@ -41,6 +41,15 @@ import type { Kernel } from '../kernel.ts';
 import { settleEvent } from '../lib.ts';
 import { acquire, kfunction, mutex, named, release, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 import { guests_lock, handle_pqap, kvm_lock, mdevs_lock } from './vfio_ap_ops.threads.ts';
+import { checkedApSteps } from './vfio_ap_ops.stepghost.ts';
+import { kvmTestPosts, mdevRemovePosts, removeQueuePosts, unplugPosts } from './vfio_ap_hotunplug.stepghost.ts';
+
+/** The kernel-table functions the checked steps call: a variant replacing one runs its own code there (no step postcondition). */
+const RESET_TABLE = ['vfio_ap_mdev_reset_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages', 'kvm_s390_gisc_unregister'];
+const STORE_TESTS = ['if (matrix_mdev->kvm)', 'release: if (matrix_mdev->kvm)'];
+/** A store's steps with their postconditions (vfio_ap_hotunplug.stepghost.ts). */
+const checkedStore = (f: F, vm: number, k: Kernel, domain?: number): F =>
+  checkedApSteps(f, k, { ...unplugPosts({ unlink: UNLINK, reset: RESET_QLIST, unlinkMdev: 'vfio_ap_unlink_mdev_fr_queue' }, domain), ...kvmTestPosts(STORE_TESTS, vm) }, RESET_TABLE);
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -157,12 +166,12 @@ function hotUnplug(u: Unplug, fn: string, k: Kernel): Step<C>[] {
 
 /** unassign_adapter_store of the configuration's adapter (vm: the VM the mdev may be attached to). */
 export function unassign_adapter_store(vm: number, k: Kernel): F {
-  return kfunction('unassign_adapter_store', 'drivers/s390/crypto/vfio_ap_ops.c unassign_adapter_store', underUpdateLocks(vm, 'unassign_adapter_store', hotUnplug({ adapter: true }, 'unassign_adapter_store', k)));
+  return checkedStore(kfunction('unassign_adapter_store', 'drivers/s390/crypto/vfio_ap_ops.c unassign_adapter_store', underUpdateLocks(vm, 'unassign_adapter_store', hotUnplug({ adapter: true }, 'unassign_adapter_store', k))), vm, k);
 }
 
 /** unassign_domain_store of queue q's domain. */
 export function unassign_domain_store(vm: number, q: number, k: Kernel): F {
-  return kfunction('unassign_domain_store', 'drivers/s390/crypto/vfio_ap_ops.c unassign_domain_store', underUpdateLocks(vm, 'unassign_domain_store', hotUnplug({ domain: q }, 'unassign_domain_store', k)));
+  return checkedStore(kfunction('unassign_domain_store', 'drivers/s390/crypto/vfio_ap_ops.c unassign_domain_store', underUpdateLocks(vm, 'unassign_domain_store', hotUnplug({ domain: q }, 'unassign_domain_store', k))), vm, k, q);
 }
 
 /**
@@ -178,7 +187,7 @@ export function ap_config_store(vm: number, k: Kernel): F {
       ? { ...s, cite: `${s.cite}; then vfio_ap_mdev_hot_unplug_domains(m_removed.aqm) (empty), ap_matrix_copy(m_new), no adapter or domain to link, vfio_ap_mdev_filter_matrix and _cdoms (the adapter is out of the matrix: nothing of it in the shadow APCB, apm_filtered empty), so do_update changes nothing of these queues` }
       : s,
   );
-  return kfunction('ap_config_store', 'drivers/s390/crypto/vfio_ap_ops.c ap_config_store (masks without the adapter)', underUpdateLocks(vm, 'ap_config_store', steps, true));
+  return checkedStore(kfunction('ap_config_store', 'drivers/s390/crypto/vfio_ap_ops.c ap_config_store (masks without the adapter)', underUpdateLocks(vm, 'ap_config_store', steps, true)), vm, k);
 }
 
 /**
@@ -186,6 +195,10 @@ export function ap_config_store(vm: number, k: Kernel): F {
  * device_remove took the sysfs attributes away first, draining the stores: `after` the host thread).
  */
 export function mdev_remove_closed(vm: number, k: Kernel, after: readonly string[]): F {
+  return checkedApSteps(mdevRemoveClosed(vm, k, after), k, mdevRemovePosts({ reset: 'vfio_ap_mdev_reset_queues; vfio_ap_mdev_unlink_fr_queues; list_del', put: 'vfio_put_device' }), RESET_TABLE);
+}
+
+function mdevRemoveClosed(_vm: number, k: Kernel, after: readonly string[]): F {
   return kfunction('vfio_ap_mdev_remove', 'drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_remove (mdev core remove of a closed mdev)', [
     acquire<C>(guests_lock, 'write', {
       cite: 'vfio_ap_ops.c vfio_ap_mdev_remove: vfio_unregister_group_dev (the device is not open: returns); mutex_lock(&matrix_dev->guests_lock). The mdev core\'s device_remove removed the driver\'s dev_groups (the sysfs stores, kernfs draining their writers) before calling the remove',
@@ -232,6 +245,11 @@ function throughQueueMdev(c: C, q: number, t: ThreadView): boolean {
  * set, hash_del (a no-op for a queue the unplug took out already); kfree(q); release_update_locks_for_mdev.
  */
 export function remove_queue_unplugged(vm: number, q: number, k: Kernel): F {
+  const labels = { test: 'if (q->matrix_mdev && q->matrix_mdev->kvm)', release: 'release: if (matrix_mdev && matrix_mdev->kvm)', remove: 'reset_queues_for_apid or vfio_ap_mdev_reset_queue; unlink; kfree(q)' };
+  return checkedApSteps(removeQueueUnplugged(vm, q, k), k, removeQueuePosts(labels, q, vm), RESET_TABLE);
+}
+
+function removeQueueUnplugged(vm: number, q: number, k: Kernel): F {
   const test = (at: string, cite: string, then: string, otherwise: string): Step<C> => ({
     at,
     cite,
