@@ -7,7 +7,7 @@ import { kickerPosts, replantStep, vcpuPosts } from '../gisa/kvm_s390_gisa_inter
 import { KICK_SCAN } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
 import { FAULT, vcpuIdOf } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
-import { unlinkFilteredToo, unplugWithoutReset } from '../vfio-ap/vfio_ap_hotunplug.threads.ts';
+import { unlinkFilteredToo, unplugWithoutReset } from '../vfio-ap/vfio_ap_hotunplug.variants.ts';
 import { flushAfterUnlock, freeOnBusy, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';

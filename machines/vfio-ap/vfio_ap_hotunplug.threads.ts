@@ -276,10 +276,10 @@ function removeQueueUnplugged(vm: number, q: number, k: Kernel): F {
       reads: [['queues'], MDEV_FREED, ['mdev', 'kvm'], ['vms'], ['gib', 'list']],
       writes: [['queues'], ['vms', '*', 'gisa', 'ref'], ['vms', '*', 'gisa', 'mask'], ['vms', '*', 'gisa', 'iam']],
       raises: SETTLES,
-      reports: true,
-      run: (c, t, fx) => {
+      run: (c, _t, fx) => {
         const x = c.queues[q]!;
-        const linkedMdev = throughQueueMdev(c, q, t);
+        // matrix_mdev = q->matrix_mdev: the loads through it repeat the test's (reported there), so they report nothing more
+        const linkedMdev = x.matrixMdev === true;
         if (linkedMdev && x.inApcb) {
           // a single queue cannot be unplugged: the adapter leaves the guest, every queue of it in the shadow APCB and the qtable is reset
           const apid = c.queues.flatMap((y, i) => (y.inApcb && inQtable(y) ? [i] : []));
@@ -300,17 +300,9 @@ function removeQueueUnplugged(vm: number, q: number, k: Kernel): F {
     {
       at: 'release: if (matrix_mdev && matrix_mdev->kvm)',
       cite: 'vfio_ap_ops.c release_update_locks_for_mdev(matrix_mdev): if (matrix_mdev && matrix_mdev->kvm) (the pointer copied from q->matrix_mdev before kfree(q): loads through it again)',
-      reads: [MDEV_FREED, ['mdev', 'kvm']],
-      reports: true,
-      run: (c, t) => {
-        // matrix_mdev is the local copy of q->matrix_mdev; whether it was set is the test's local
-        if (t.local.viaMdev === true && c.mdev.freed === true) t.report(FAULT.MDEV_USE_AFTER_FREE);
-      },
-      next: [
-        { if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: 'mutex_unlock(kvm->lock)', writes: [] },
-        { if: named('matrix_mdev freed', (c, t) => t.local.viaMdev === true && c.mdev.freed === true), goto: 'mutex_unlock(matrix_dev->guests_lock)', writes: [], reports: true },
-        { goto: 'mutex_unlock(matrix_dev->guests_lock)', writes: [] },
-      ],
+      reads: [],
+      // the same load as get_update_locks_for_queue's through the same pointer (reported there); the pointer's target is as the test found it (guests_lock held since)
+      next: [{ if: named('matrix_mdev->kvm', (_c, t) => t.local.kvm === true), goto: 'mutex_unlock(kvm->lock)' }, { goto: 'mutex_unlock(matrix_dev->guests_lock)' }],
     },
     release<C>(kvm_lock(vm), 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_mdev->kvm->lock)' }),
     release<C>(guests_lock, 'write', { cite: 'vfio_ap_ops.c release_update_locks_for_mdev: mutex_unlock(&matrix_dev->guests_lock)' }),
@@ -339,38 +331,4 @@ export function unplugStaleThreads(k: Kernel): ThreadDef<C>[] {
     { name: 'remove', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [mdev_remove_closed(0, k, ['host'])] },
     { name: 'unbind0', actor: 'userspace', ix: { vm: 0, q: 0 }, once: true, fns: [remove_queue_unplugged(0, 0, k)] },
   ];
-}
-
-/**
- * Proposed fix (unplug-stale): vfio_ap_mdev_unlink_adapter / _domain also clear q->matrix_mdev of a queue they take out
- * of the qtable without collecting it (not in the guest's APCB: nothing to reset), as vfio_ap_mdev_remove_queue's
- * callers expect of an unlinked queue:
- *   if (q && qlist) { if (in shadow_apcb) list_add_tail(&q->reset_qnode, qlist); else vfio_ap_unlink_mdev_fr_queue(q); }
- */
-export function unlinkFilteredToo(f: F): F {
-  return {
-    ...f,
-    steps: f.steps.map((s) => {
-      if (s.at !== UNLINK) return s;
-      const run = s.run!;
-      return {
-        ...s,
-        cite: `proposed: ${s.cite}; a queue taken out of the qtable but not collected: vfio_ap_unlink_mdev_fr_queue(q) at once`,
-        reads: [...(s.reads ?? [])],
-        writes: [...(s.writes ?? []), ['queues', '*', 'matrixMdev'] as Path],
-        run: (c: C, t: ThreadView, fx: Parameters<typeof run>[2]) => {
-          const before = c.queues.map((x) => x.linked !== false && x.freed !== true);
-          run(c, t, fx);
-          c.queues.forEach((x, q) => {
-            if (before[q] && x.linked === false && !((t.local.qlist as number) & (1 << q))) x.matrixMdev = false;
-          });
-        },
-      };
-    }),
-  };
-}
-
-/** Planted (unplug-pqap): the hot unplug without vfio_ap_mdev_reset_qlist: the collected queues are unlinked from the mdev with their AQIC resources. */
-export function unplugWithoutReset(f: F): F {
-  return { ...f, steps: f.steps.map((s) => (s.at !== RESET_QLIST ? s : { ...s, cite: `planted: ${s.cite} dropped`, run: () => undefined })) };
 }
