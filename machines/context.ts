@@ -144,7 +144,7 @@ export const FAULT = {
   GISA_THREAD_STEP_POST: 131072,
   /** vfio_ap (fine-grained pqap-remove-queue): a step used a struct vfio_ap_queue after vfio_ap_mdev_remove_queue's kfree(q) (vfio_ap_irq_enable through a queue pointer found before mdevs_lock) */
   QUEUE_USE_AFTER_FREE: 262144,
-  /** vfio_ap (fine-grained pqap-mdev-remove, pqap-mdev-eperm): priv.c handle_pqap loaded through kvm->arch.crypto.pqap_hook into a struct ap_matrix_mdev vfio_ap_mdev_remove had freed (vfio_put_device): after a remove that did not wait for the close, or after a second mdev's refused open left the hook pointing at it (vfio_ap_mdev_set_kvm's -EPERM) */
+  /** vfio_ap (fine-grained pqap-mdev-remove, pqap-mdev-eperm): priv.c handle_pqap loaded through kvm->arch.crypto.pqap_hook into a struct ap_matrix_mdev vfio_ap_mdev_remove had freed (vfio_put_device): after a remove that did not wait for the close, or after a second mdev's refused open left the hook pointing at it (vfio_ap_mdev_set_kvm's -EPERM); (unplug-stale) vfio_ap_mdev_remove_queue's get_update_locks_for_queue / release_update_locks_for_mdev loaded through a q->matrix_mdev the hot unplug left pointing at the freed mdev */
   MDEV_USE_AFTER_FREE: 524288,
   /** ghost (issue 14): gisa_vcpu_kicker restored the IAM, re-armed, or kicked a vcpu other than interrupt.c says */
   KICKER_STEP_POST: 1048576,
@@ -335,6 +335,8 @@ export interface QueueContext {
   gr1?: GuestPqap;
   /** guestStatus configurations only (ghost, harness): the branch of priv.c / vfio_ap handle_pqap that answered the last PQAP(AQIC) for this APQN */
   pqapPath?: PqapPath;
+  /** hot-unplug configurations only (vfio_ap_hotunplug.threads.ts): q->matrix_mdev points at the mdev (vfio_ap_mdev_link_queue set it; vfio_ap_unlink_mdev_fr_queue and vfio_ap_mdev_unlink_fr_queues clear it); `linked` is then the qtable membership alone, which the unplug's hash_del ends without clearing this pointer */
+  matrixMdev?: boolean;
 }
 
 /**

@@ -9,6 +9,7 @@ import { gisaKickerAudit } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
 import { vcpuFineAudit } from '../vcpu/kvm_vcpu.audit.ts';
 import { mdevAudit } from '../vfio-ap/ap_matrix_mdev.audit.ts';
 import { queueAudit } from '../vfio-ap/vfio_ap_queue.audit.ts';
+import { hotUnplugAudit } from '../vfio-ap/vfio_ap_hotunplug.threads.audit.ts';
 import { pqapCloseAudit, pqapMdevRemoveAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapWindowsAudit } from '../vfio-ap/vfio_ap_ops.threads.audit.ts';
 import { pqapMdevLifeAudit } from '../vfio-ap/vfio_ap_mdev.threads.audit.ts';
 import { pqapAssignAudit } from '../vfio-ap/vfio_ap_hotplug.threads.audit.ts';
@@ -27,7 +28,7 @@ export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
   driver_holds_reference: [],
 };
 
-export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit, pqapAssignAudit], {
+export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit, pqapAssignAudit, hotUnplugAudit], {
   machine: 'system',
   pinned: PINNED_AUDIT,
   envOnly: new Set(Object.keys(COMPOSED_CALLERS)),

@@ -21,6 +21,8 @@ import { RefusedOpenLeavesNoHook } from '../vfio-ap/ap_matrix_mdev.invariants.ts
 import { NoNibAfterDmaUnmap } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 import { pqapAssignInitial, pqapAssignThreads } from '../vfio-ap/vfio_ap_hotplug.threads.ts';
 import { ApcbQueueBound, MatrixQueueLinked } from '../vfio-ap/vfio_ap_hotplug.invariants.ts';
+import { unplugPqapThreads, unplugStaleThreads } from '../vfio-ap/vfio_ap_hotunplug.threads.ts';
+import { UnpluggedQueueHoldsNothing } from '../vfio-ap/vfio_ap_hotunplug.invariants.ts';
 import { deviceResetInvariants, FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -266,6 +268,37 @@ function pqapCloseWork(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** Where the hot-unplug configurations start: every queue of the one adapter linked to the mdev (qtable and q->matrix_mdev) and in the guest's APCB (shadow_apcb), not freed. */
+function queuesLinked(c: SystemContext): void {
+  for (const q of c.queues) Object.assign(q, { apid: true, apqi: true, linked: true, inApcb: true, matrixMdev: true, freed: false });
+}
+
+/** The threads of unplug-pqap (machines/vfio-ap/vfio_ap_hotunplug.threads.ts): the PQAP intercept against the host unplugging queue 0's adapter or domain; the mdev open for VM 0. */
+function unplugPqap(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: unplugPqapThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      queuesLinked(c);
+    },
+    mdev: { initial: 'open', omit: PQAP_REMOVE_QUEUE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_REMOVE_QUEUE_REPLACED, removedBy: true }),
+  };
+}
+
+/** The threads of unplug-stale: queue 1 unbound, the adapter or queue 0's domain unplugged, the mdev removed, queue 0 unbound; the mdev closed (no guest), not freed. */
+function unplugStale(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: unplugStaleThreads(k),
+    initial: (c) => {
+      queuesLinked(c);
+      c.mdev.freed = false;
+    },
+    mdev: { initial: 'closed', omit: PQAP_REMOVE_QUEUE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_REMOVE_QUEUE_REPLACED, removedBy: true }),
+  };
+}
+
 export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'default',
@@ -491,5 +524,22 @@ export const systemConfigurations: CoreConfiguration[] = [
     ...PQAP_FINE,
     fine: pqapAssign,
     invariants: [ApcbQueueBound, MatrixQueueLinked, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+  },
+  {
+    // issue 12 (apunplug): the hot unplug of a queue the guest uses, against its PQAP(AQIC)
+    id: 'unplug-pqap',
+    description: 'fine-grained, 2 threads: the guest\'s PQAP(AQIC) ir=1 intercept (handle_pqap: mdevs_lock, the qtable lookup, vfio_ap_irq_enable) against the host unplugging the queue (unassign_adapter_store, unassign_domain_store or ap_config_store without the adapter: get_update_locks_for_mdev, vfio_ap_mdev_unlink_adapter / _domain out of the qtable, the guest\'s APCB, vfio_ap_mdev_reset_qlist, q->matrix_mdev = NULL); 1 VM with its fd open, queue 0 assigned, linked and in the guest\'s APCB, the mdev open for the VM; upstream only (hot unplug came in v6.0)',
+    ...PQAP_FINE,
+    fine: unplugPqap,
+    invariants: [UnpluggedQueueHoldsNothing, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+  },
+  {
+    // issue 12 (apunplug): the candidate finding: a queue unplugged while filtered out of the guest's APCB keeps q->matrix_mdev
+    id: 'unplug-stale',
+    description: 'fine-grained, 4 threads: two queues of one adapter on a closed mdev (no guest), both linked and in the mdev\'s shadow APCB; the AP bus unbinds queue 1 (vfio_ap_mdev_remove_queue: the adapter leaves the shadow APCB, both queues reset, queue 0 stays linked), the host unplugs the adapter or queue 0\'s domain (unassign_adapter_store, unassign_domain_store: a queue outside the shadow APCB leaves the qtable and keeps q->matrix_mdev), userspace removes the mdev after the stores (vfio_ap_mdev_remove: vfio_ap_mdev_unlink_fr_queues clears the pointer only of the qtable\'s queues; vfio_put_device), and the AP bus unbinds queue 0 (get_update_locks_for_queue loads q->matrix_mdev->kvm); every function holds guests_lock throughout; upstream only',
+    ...PQAP_FINE,
+    params: { ...PQAP_FINE.params, queues: 2 },
+    fine: unplugStale,
+    invariants: [NoMatrixMdevUseAfterFree, UnpluggedQueueHoldsNothing, FreedQueueHoldsNothing, ApThreadStepPostcondition],
   },
 ];

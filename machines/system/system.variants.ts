@@ -9,6 +9,7 @@ import { FAULT, vcpuIdOf } from '../context.ts';
 import type { CoreVariant } from './spec.ts';
 import { dmaUnmapV60, setKvmHookChecked } from '../vfio-ap/vfio_ap_mdev.threads.ts';
 import { filterWithoutPassable, filterWithoutReset, validateKeepsBit } from '../vfio-ap/vfio_ap_hotplug.threads.ts';
+import { unlinkFilteredToo, unplugWithoutReset } from '../vfio-ap/vfio_ap_hotunplug.variants.ts';
 import { flushAfterUnlock, freeOnBusy, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
@@ -109,6 +110,12 @@ export const systemVariants: CoreVariant[] = [
       'pqap-mdev-eperm': ['MdevTypeOK', 'RefusedOpenLeavesNoHook', 'NoMatrixMdevUseAfterFree', 'NoReturnHoldingLock'],
       // issue 12 (apmdev): dma_unmap of the NIB's range disables the AP's interruptions, unregisters and unpins: all hold
       'pqap-dma-unmap': [],
+      // issue 12 (apunplug): the unplug resets the guest's queue under mdevs_lock before q->matrix_mdev = NULL, and the PQAP's lookup is under it too
+      'unplug-pqap': [],
+      // issue 12 (apunplug), finding: queue 1 unbound (the adapter leaves the shadow APCB, queue 0 reset, still linked), the adapter or queue 0's
+      // domain unplugged (queue 0 leaves the qtable, not collected: q->matrix_mdev kept), the mdev removed (vfio_ap_mdev_unlink_fr_queues does not
+      // find queue 0), queue 0 unbound: get_update_locks_for_queue loads q->matrix_mdev->kvm from the freed mdev (machines/vfio-ap/README.md)
+      'unplug-stale': ['NoMatrixMdevUseAfterFree'],
     },
   }),
   alsoIn({
@@ -362,6 +369,26 @@ export const systemVariants: CoreVariant[] = [
     threads: (threads, k) => editFunction(threads, 'qemu', 'vfio_ap_mdev_dma_unmap', dmaUnmapV60(k)),
     // 9 steps: the PQAP enables (7), the unmap unpins: the pin gone with saved_iova kept, unpinned with ISC 3 registered, the AP still interrupting
     expectedViolations: ['NoNibAfterDmaUnmap', 'EveryNibPinReleasedOnce', 'GiscUnregisterBeforeNibUnpin'],
+  },
+  {
+    id: 'upstream-unplug-unlinks-filtered',
+    description:
+      'proposed fix (issue 12, apunplug): vfio_ap_mdev_unlink_adapter / _domain clear q->matrix_mdev of every queue they take out of the qtable, also one outside the guest\'s APCB (not collected for the reset): vfio_ap_mdev_remove then has no queue left pointing at it, and a later vfio_ap_mdev_remove_queue locks nothing through the freed mdev',
+    cite: 'proposed fix to drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_unlink_adapter / vfio_ap_mdev_unlink_domain (v6.17-rc4): "else vfio_ap_unlink_mdev_fr_queue(q);" for a queue not in shadow_apcb',
+    configuration: 'unplug-stale',
+    configurations: ['unplug-stale'],
+    threads: (threads) => ['unassign_adapter_store', 'unassign_domain_store'].reduce((ts, fn) => editFunction(ts, 'host', fn, unlinkFilteredToo), threads),
+    expectedViolations: [],
+  },
+  {
+    id: 'planted-unplug-without-reset',
+    description:
+      'planted bug (issue 12, apunplug): the hot unplug without vfio_ap_mdev_reset_qlist: the queues of the unplugged adapter or domain that the guest used leave its APCB and are unlinked from the mdev (q->matrix_mdev = NULL) with their AP interruptions on, the GISC registered and the NIB pinned',
+    cite: 'planted: drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_hot_unplug_adapters / _domains (v6.17-rc4) without vfio_ap_mdev_reset_qlist(&qlist)',
+    configuration: 'unplug-pqap',
+    configurations: ['unplug-pqap'],
+    threads: (threads) => ['unassign_adapter_store', 'unassign_domain_store', 'ap_config_store'].reduce((ts, fn) => editFunction(ts, 'host', fn, unplugWithoutReset), threads),
+    expectedViolations: ['UnpluggedQueueHoldsNothing'],
   },
   ...(['gib-v2', 'gib-v3', 'gib-v4', 'gib-v5'] as const).map(
     (gib): CoreVariant => ({

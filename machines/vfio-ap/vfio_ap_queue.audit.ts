@@ -20,6 +20,9 @@ export const QUEUE_CFG =
 /** Issue 12 (apassign): where assignment into a running guest and the probe's filter are modelled (the coarse machine assigns only while the mdev is closed). */
 const ASSIGN_FINE =
   'the coarse machine assigns only while the mdev is closed (matrix_mdev_closed) and each queue has its own APID and APQI, each assigned once and never cleared here: the store that completes an APQN links a probed queue that was in no APCB before, so vfio_ap_mdev_filter_matrix filters out no APID that was in the APCB (apm_filtered empty: nothing reset) and, without a KVM, vfio_ap_mdev_update_guest_apcb sets nothing; assignment into a running guest, with the filter, the guest\'s APCB (QueueContext.inApcb) and the reset of a filtered APID, is the composed guest\'s fine-grained pqap-assign (vfio_ap_hotplug.threads.ts: ApcbQueueBound, MatrixQueueLinked, ApThreadStepPostcondition)';
+/** Where the hot unplug is modelled (issue 12, apunplug): the coarse machine assigns only while the mdev is closed and never unassigns. */
+export const UNPLUG_ELSEWHERE =
+  'the coarse machine never unassigns; the hot unplug is the composed guest\'s fine-grained unplug-pqap and unplug-stale (machines/vfio-ap/vfio_ap_hotunplug.threads.ts, kthread steps under get_update_locks_for_mdev; every queue of one adapter; QueueContext.linked for the qtable, matrixMdev for q->matrix_mdev, inApcb for the shadow APCB):';
 
 /** Where the PV switch against vfio_ap's GISC calls is modelled (the coarse machines' steps are atomic). */
 const PV_ELSEWHERE =
@@ -64,19 +67,19 @@ const own: KernelAudit = {
     entry(K.unassign_adapter_store, {
       parse: ignored('error return: nothing changes'),
       none: ignored('nothing changes'),
-      unplug: missing(HOTPLUG),
-      stale: missing(`${HOTPLUG}; the queue keeps q->matrix_mdev after it left the qtable, so a later vfio_ap_mdev_remove_queue locks through a removed mdev`),
+      unplug: abstracted(`${UNPLUG_ELSEWHERE} the queues of the APID leave the qtable, those in the guest's APCB are reset (vfio_ap_mdev_reset_qlist) before q->matrix_mdev = NULL (UnpluggedQueueHoldsNothing; planted-unplug-without-reset breaks it)`),
+      stale: abstracted(`${UNPLUG_ELSEWHERE} a queue filtered out of the guest's APCB leaves the qtable keeping q->matrix_mdev; after vfio_ap_mdev_remove its vfio_ap_mdev_remove_queue loads through the freed mdev (unplug-stale: NoMatrixMdevUseAfterFree, the README's finding; upstream-unplug-unlinks-filtered holds)`),
     }),
     entry(K.unassign_domain_store, {
       parse: ignored('error return: nothing changes'),
       none: ignored('nothing changes'),
-      unplug: missing(HOTPLUG),
-      stale: missing(`${HOTPLUG}; the queue keeps q->matrix_mdev after it left the qtable`),
+      unplug: abstracted(`${UNPLUG_ELSEWHERE} queue d's domain: the queue leaves the qtable, reset if in the guest's APCB, then q->matrix_mdev = NULL`),
+      stale: abstracted(`${UNPLUG_ELSEWHERE} a queue of the APQI filtered out of the guest's APCB keeps q->matrix_mdev (unplug-stale: NoMatrixMdevUseAfterFree)`),
     }),
     entry(K.ap_config_store, {
       parse: ignored('error return: nothing changes'),
       invalid: ignored('error return: the old masks are restored'),
-      apply: missing(HOTPLUG),
+      apply: abstracted(`${UNPLUG_ELSEWHERE} ap_config_store writing masks without the adapter (unplug-pqap; it leaves a filtered queue's pointer as the adapter store does, shown in unplug-stale with that store): the removal half, vfio_ap_mdev_hot_unplug_adapters, as the adapter store's; the additions (links, filter, filtered reset) are the assign stores' and the probe's (HOTPLUG)`),
     }),
     entry(K.vfio_ap_mdev_validate_masks, {
       defDrv: ignored('reservations for the host drivers (apmask/aqmask) are not modelled; writes nothing'),
@@ -97,7 +100,7 @@ const own: KernelAudit = {
     }),
     entry(K.vfio_ap_mdev_remove_queue, {
       guest: modelledAs('the queue\'s reset (interruptions off, AQIC resources freed), then removed; get_update_locks_for_queue waits while vfio_ap_mdev_unset_kvm holds the locks in flush_work (update_locks_free)', 'vfio_ap_mdev_remove_queue', 'update_locks_free'),
-      siblings: missing(`${HOTPLUG}; removing one queue resets every queue of its APID in the guest`),
+      siblings: abstracted(`${UNPLUG_ELSEWHERE} the coarse remove has one queue per APID; in unplug-stale removing queue 1 clears the adapter from the shadow APCB and resets queue 0 too, which stays linked`),
       host: modelled('vfio_ap_mdev_remove_queue'),
       noReset: modelledAs('the remove\'s host payload gone (remove-host-gone): no reset, the AP presents nothing, q freed with its saved ISC and NIB: RemovedQueueHoldsNothing, QueueTypeOK, GiscRefcountMatchesSavedIscs, NoAqicResourcesAfterUnsetKvm fail (upstream\'s expected finding there)', 'vfio_ap_mdev_remove_queue'),
       free: modelled('vfio_ap_mdev_remove_queue'),

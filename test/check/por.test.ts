@@ -57,6 +57,8 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     for (const v of ['upstream', 'planted-assign-validate-keeps-bit', 'planted-assign-filter-keeps-unbound', 'planted-assign-filter-without-reset']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/pqap-assign`);
     // the reset work and the close with every answer of the AP as step answers (issue 12, resetwork)
     for (const x of ['upstream/pqap-reset-work-answers', 'planted-reset-work-frees-on-busy/pqap-reset-work-answers', 'upstream/pqap-close-work-answers']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${x}`);
+    // the hot unplug against the PQAP, and the stale q->matrix_mdev after the unplug and the mdev's removal (issue 12, apunplug)
+    for (const x of ['upstream/unplug-pqap', 'planted-unplug-without-reset/unplug-pqap', 'upstream/unplug-stale', 'upstream-unplug-unlinks-filtered/unplug-stale']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${x}`);
     // KVM_PV_ENABLE against the reset work's unregister and the PQAP intercept (issue 12, pvswitch): upstream, the proposed fix, both planted reorders
     for (const [c, v] of [['pv-enable-unregister', 'upstream'], ['pv-enable-unregister', 'reset-under-kvm-lock'], ['pv-enable-pqap', 'upstream'], ['pv-enable-pqap', 'planted-gisa-disable-without-vcpu-mutex'], ['pv-enable-pqap', 'planted-gisa-destroy-before-aiv-clear'], ['pv-disable-unregister', 'upstream']]) {
       expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${v}/${c}`);
