@@ -257,6 +257,8 @@ export interface MdevContext {
   resetting?: boolean;
   /** deviceReset configurations only: what the last VFIO_DEVICE_RESET returned to userspace (null: none returned yet, or one in flight) */
   resetRc?: number | null;
+  /** ap-notifier only: what vfio_ap_mdev_cfg_add left in matrix_mdev->apm_add/aqm_add/adm_add for vfio_ap_on_scan_complete ('none': all empty; 'apqn': a domain of the mdev's matrix; 'cdom': only a control domain) */
+  added?: 'none' | 'apqn' | 'cdom';
 }
 
 /** struct vfio_ap_queue plus what the AP firmware holds for it. */
@@ -295,6 +297,8 @@ export interface QueueContext {
   told?: number;
   /** pqap-probe-queue only: vfio_ap_mdev_probe_queue linked q into matrix_mdev->qtable (false: not yet probed, handle_pqap's lookup finds no queue) */
   linked?: boolean;
+  /** the APQN is in matrix_mdev->shadow_apcb (the guest's APCB) */
+  inApcb?: boolean;
 }
 
 /** The class of a stored ZAPQ response code (QueueContext.resetStatus): NORMAL is 0, every other class non-zero. */

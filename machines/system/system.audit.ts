@@ -10,6 +10,7 @@ import { vcpuFineAudit } from '../vcpu/kvm_vcpu.audit.ts';
 import { mdevAudit } from '../vfio-ap/ap_matrix_mdev.audit.ts';
 import { queueAudit } from '../vfio-ap/vfio_ap_queue.audit.ts';
 import { pqapCloseAudit, pqapMdevRemoveAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapWindowsAudit } from '../vfio-ap/vfio_ap_ops.threads.audit.ts';
+import { apNotifierAudit } from '../vfio-ap/vfio_ap_notifier.threads.audit.ts';
 
 /** Names only the per-object machines use (environment events and their bounds), and where the composed machine makes those calls. */
 export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
@@ -25,7 +26,7 @@ export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
   driver_holds_reference: [],
 };
 
-export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit], {
+export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, apNotifierAudit], {
   machine: 'system',
   pinned: PINNED_AUDIT,
   envOnly: new Set(Object.keys(COMPOSED_CALLERS)),

@@ -16,6 +16,7 @@ import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads, type ResetAnswers } from '../vfio-ap/vfio_ap_ops.threads.ts';
 import { FreedMdevHoldsNothing, NoMatrixMdevUseAfterFree } from '../vfio-ap/ap_matrix_mdev.invariants.ts';
 import { ApThreadStepPostcondition } from '../vfio-ap/vfio_ap_ops.stepghost.ts';
+import { apNotifierThreads, notifierInitial, notifierInvariants } from '../vfio-ap/vfio_ap_notifier.threads.ts';
 import { deviceResetInvariants, FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -217,6 +218,16 @@ function pqapCloseWork(_params: Params, k: Kernel): FineParts {
       c.queues[0]!.work = 'idle';
     },
     mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of ap-notifier (machines/vfio-ap/vfio_ap_notifier.threads.ts): the AP bus scan's notifiers against QEMU opening the mdev; the mdev closed, queue 0 in its shadow APCB. */
+function apNotifier(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: apNotifierThreads(k),
+    initial: notifierInitial,
+    mdev: { initial: 'closed', omit: PQAP_CLOSE_REPLACED },
     queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
   };
 }
@@ -423,5 +434,11 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: pqapClose,
     liveness: [],
     invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+  },  {
+    id: 'ap-notifier',
+    description: 'fine-grained, 2 threads: the AP bus scan (ap_scan_bus) calling vfio_ap_on_cfg_changed (guests_lock; vfio_ap_mdev_cfg_remove: matrix_mdev->kvm->lock, mdevs_lock; vfio_ap_mdev_cfg_add) and, after the adapter scan, vfio_ap_on_scan_complete (guests_lock; vfio_ap_mdev_hot_plug_cfg: matrix_mdev->kvm->lock, mdevs_lock, the filter, reset_queues_for_apids), QCI answering an unassigned adapter removed, a domain of the mdev added or only a control domain of the mdev added, against QEMU opening the mdev (vfio_ap_mdev_set_kvm); 1 VM with its fd open, the mdev closed (no guest yet), queue 0 assigned and in the shadow APCB; upstream locking',
+    ...PQAP_FINE,
+    fine: apNotifier,
+    invariants: [...notifierInvariants, ApThreadStepPostcondition],
   },
 ];
