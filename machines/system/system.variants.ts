@@ -101,7 +101,7 @@ export const systemVariants: CoreVariant[] = [
       // (13 steps) or the teardown's kvm_s390_gisa_destroy returns at once on gi->origin NULL and frees sie_page2 listed (17, 18 steps)
       'pv-unordered': ['AqicResourcesFreedBeforeGisaDestroy', 'AlertMaskZeroAtDestroy', 'AlertMaskIsRegisteredIscs', 'GiscRefcountMatchesSavedIscs', 'GisaInitNotListed', 'FreedGisaNotInAlertList', 'NoGisaUseAfterFree'],
       // issue 12 (apnotify): the AP bus scan's vfio_ap_mdev_cfg_remove / vfio_ap_mdev_hot_plug_cfg lock matrix_mdev->kvm->lock of an mdev no guest
-      // has opened (NULL: 3 and 10 steps); with only a control domain added, hot_plug_cfg resets queue 0 from a stale apm_filtered while the guest
+      // has opened (NULL: 2 steps in cfg_remove, 5 in hot_plug_cfg); with only a control domain added, hot_plug_cfg resets queue 0 from a stale apm_filtered while the guest
       // has it in its APCB (after the open: 19 steps) (machines/vfio-ap/README.md, AP bus notifiers)
       'ap-notifier': ['NotifierLocksNoNullKvm', 'NotifierResetsOnlyFilteredQueues'],
     },

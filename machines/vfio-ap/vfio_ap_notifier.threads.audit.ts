@@ -43,7 +43,7 @@ export const apNotifierAudit: KernelAudit = {
         `${HP}reset_queues_for_apids(matrix_mdev, apm_filtered)`, `${HP}mutex_unlock(matrix_dev->mdevs_lock)`, `${HP}mutex_unlock(kvm->lock)`, `${SC}bitmap_clear(matrix_mdev->*_add)`, `${SC}mutex_unlock(matrix_dev->guests_lock)`,
       ),
       noKvm: modelledAs(
-        'ap-notifier: additions pending for an mdev not yet opened: the hot plug\'s lock step through matrix_mdev->kvm waits for good (NotifierLocksNoNullKvm, upstream, 10 steps); fixed: kvm->lock only if matrix_mdev->kvm, the shadow APCB still filtered',
+        'ap-notifier: additions pending for an mdev not yet opened: the hot plug\'s lock step through matrix_mdev->kvm waits for good (NotifierLocksNoNullKvm, upstream, 5 steps); fixed: kvm->lock only if matrix_mdev->kvm, the shadow APCB still filtered',
         `${HP}mutex_lock(matrix_mdev->kvm->lock)`, `${HP}if (matrix_mdev->kvm)`, `${HP}release: if (matrix_mdev->kvm)`,
       ),
       garbage: modelledAs(

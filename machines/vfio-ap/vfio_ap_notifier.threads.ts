@@ -27,8 +27,8 @@
  * - vfio_ap_mdev_hot_plug_cfg passes its stack bitmap apm_filtered to reset_queues_for_apids also
  *   when vfio_ap_mdev_filter_matrix (which clears it first) was not called: only control domains
  *   added. What the stack holds is the answer of that step: `zeroed` (CONFIG_INIT_STACK_ALL_ZERO,
- *   the default with compilers that support it) or `stale` (INIT_STACK_NONE: earlier frames;
- *   INIT_STACK_ALL_PATTERN: 0xAA.., whose first bit, APID 0 in the inverted bit order, is set).
+ *   the default with compilers that support it, gcc 12 and later) or `stale` (INIT_STACK_NONE, older compilers: earlier frames;
+ *   INIT_STACK_ALL_PATTERN: 0xAA.. from clang, 0xFE.. from gcc, whose first bit, APID 0 in the inverted order, is set).
  *   A stale bit for queue 0's APID resets a queue the guest keeps in its APCB
  *   (NotifierResetsOnlyFilteredQueues).
  *
