@@ -222,7 +222,7 @@ function pqapCloseWork(_params: Params, k: Kernel): FineParts {
   };
 }
 
-/** The threads of ap-notifier (machines/vfio-ap/vfio_ap_notifier.threads.ts): the AP bus scan's notifiers against QEMU opening the mdev; the mdev closed, queue 0 in its shadow APCB. */
+/** The threads of ap-notifier (machines/vfio-ap/vfio_ap_notifier.threads.ts): the AP bus scan's notifiers against QEMU opening the mdev and the guest's PQAP(AQIC); the mdev closed, queue 0 in its shadow APCB. */
 function apNotifier(_params: Params, k: Kernel): FineParts {
   return {
     threads: apNotifierThreads(k),
@@ -436,7 +436,7 @@ export const systemConfigurations: CoreConfiguration[] = [
     invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },  {
     id: 'ap-notifier',
-    description: 'fine-grained, 2 threads: the AP bus scan (ap_scan_bus) calling vfio_ap_on_cfg_changed (guests_lock; vfio_ap_mdev_cfg_remove: matrix_mdev->kvm->lock, mdevs_lock; vfio_ap_mdev_cfg_add) and, after the adapter scan, vfio_ap_on_scan_complete (guests_lock; vfio_ap_mdev_hot_plug_cfg: matrix_mdev->kvm->lock, mdevs_lock, the filter, reset_queues_for_apids), QCI answering an unassigned adapter removed, a domain of the mdev added or only a control domain of the mdev added, against QEMU opening the mdev (vfio_ap_mdev_set_kvm); 1 VM with its fd open, the mdev closed (no guest yet), queue 0 assigned and in the shadow APCB; upstream locking',
+    description: 'fine-grained, 3 threads: the AP bus scan (ap_scan_bus) calling vfio_ap_on_cfg_changed (guests_lock; vfio_ap_mdev_cfg_remove: matrix_mdev->kvm->lock, mdevs_lock; vfio_ap_mdev_cfg_add) and, after the adapter scan, vfio_ap_on_scan_complete (guests_lock; vfio_ap_mdev_hot_plug_cfg: matrix_mdev->kvm->lock, mdevs_lock, the filter, reset_queues_for_apids), QCI answering an unassigned adapter removed, a domain of the mdev added or only a control domain of the mdev added, against QEMU opening the mdev (vfio_ap_mdev_set_kvm) and the guest\'s PQAP(AQIC) ir=1 (handle_pqap); 1 VM with its fd open, the mdev closed (no guest yet), queue 0 assigned and in the shadow APCB; upstream locking',
     ...PQAP_FINE,
     fine: apNotifier,
     invariants: [...notifierInvariants, ApThreadStepPostcondition],

@@ -1,6 +1,6 @@
 /**
  * The AP bus's configuration notifiers into vfio_ap, step by step (machines/kthread.ts), for the
- * fine-grained configuration `ap-notifier` of the composed guest (issue 12, apnotify). Two threads:
+ * fine-grained configuration `ap-notifier` of the composed guest (issue 12, apnotify). Three threads:
  *
  * - `apbus`: the AP bus scan (drivers/s390/crypto/ap_bus.c ap_scan_bus, a work item on
  *   system_long_wq run every AP_CONFIG_TIME seconds or on a CHSC/SCLP config event) finds that
@@ -14,6 +14,8 @@
  *   queue is not one of the modelled ones), `add-cdom` (a control domain assigned to the mdev
  *   came, nothing else).
  * - `qemu`: QEMU opens the mdev for VM 0 (vfio_ap_mdev_set_kvm, machines/vfio-ap/vfio_ap_ops.threads.ts).
+ * - `vcpu`: the guest's PQAP(AQIC) ir=1 for queue 0 (handle_pqap, the same file): once the open is done it
+ *   enables (ISC 3 registered, NIB pinned), so a reset behind its back is seen in the queue's fields.
  *
  * The mdev starts closed (matrix_mdev->kvm NULL: defined, not yet used by a guest), queue 0
  * assigned, bound, linked and in the shadow APCB (filtered in when it was assigned).
@@ -56,7 +58,9 @@ import type { Kernel } from '../kernel.ts';
 import { settleEvent } from '../lib.ts';
 import { inv, region } from '../invariant-lib.ts';
 import { acquire, kfunction, named, release, type Branch, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
-import { guests_lock, kvm_lock, mdevs_lock, set_kvm } from './vfio_ap_ops.threads.ts';
+import { guests_lock, handle_pqap, kvm_lock, mdevs_lock, set_kvm } from './vfio_ap_ops.threads.ts';
+import { checkedApSteps } from './vfio_ap_ops.stepghost.ts';
+import { notifierPosts } from './vfio_ap_notifier.stepghost.ts';
 
 type C = SystemContext;
 type F = KFunction<C>;
@@ -126,7 +130,7 @@ export function ap_scan_bus(k: Kernel, fixed = false): F {
   const clearAdds = 'vfio_ap_on_scan_complete@bitmap_clear(matrix_mdev->*_add)';
   const plugBranch: Branch<C>[] = [{ if: noAdds, goto: scanUnlock, label: 'no additions' }, { goto: fixed ? `${HP}@if (matrix_mdev->kvm)` : NOTIFIER_PC.plugLock }];
 
-  return kfunction<C>(FN, 'drivers/s390/crypto/ap_bus.c ap_scan_bus -> notify_config_changed -> vfio_ap_on_cfg_changed; ap_scan_adapter; notify_scan_complete -> vfio_ap_on_scan_complete', [
+  const f = kfunction<C>(FN, 'drivers/s390/crypto/ap_bus.c ap_scan_bus -> notify_config_changed -> vfio_ap_on_cfg_changed; ap_scan_adapter; notify_scan_complete -> vfio_ap_on_scan_complete', [
     {
       at: 'ap_get_configuration',
       cite: 'ap_bus.c ap_scan_bus: config_changed = ap_get_configuration() (ap_qci: the answer is what changed); notify_config_changed() -> __drv_notify_config_changed -> vfio_ap_drv.on_config_changed; vfio_ap_on_cfg_changed: both infos non-NULL',
@@ -194,13 +198,16 @@ export function ap_scan_bus(k: Kernel, fixed = false): F {
     { at: clearAdds, cite: 'vfio_ap_ops.c vfio_ap_on_scan_complete: bitmap_clear(matrix_mdev->apm_add), aqm_add, adm_add', writes: [ADDED], run: (c) => void (c.mdev.added = 'none') },
     release<C>(guests_lock, 'write', { at: scanUnlock, cite: 'vfio_ap_ops.c vfio_ap_on_scan_complete: mutex_unlock(&matrix_dev->guests_lock)' }),
   ]);
+  // the v6.17-rc4 postconditions (ApThreadStepPostcondition) describe upstream only; the reset step calls the kernel table's reset
+  return fixed ? f : checkedApSteps(f, k, notifierPosts, ['vfio_ap_mdev_reset_queue', 'vfio_ap_free_aqic_resources', 'vfio_unpin_pages', 'kvm_s390_gisc_unregister']);
 }
 
-/** The threads of `ap-notifier`: the AP bus scan's notifiers and QEMU opening the mdev for VM 0 (upstream locking). */
+/** The threads of `ap-notifier`: the AP bus scan's notifiers, QEMU opening the mdev for VM 0, the guest's PQAP(AQIC) (upstream locking). */
 export function apNotifierThreads(k: Kernel, fixed = false): ThreadDef<C>[] {
   return [
     { name: AP_BUS, actor: 'kernel', once: true, fns: [ap_scan_bus(k, fixed)] },
     { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [set_kvm(0, k, 'upstream')] },
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
   ];
 }
 

@@ -1,7 +1,7 @@
 // The AP bus notifiers into vfio_ap at the kernel's granularity (issue 12, apnotify): the
 // fine-grained ap-notifier configuration of the composed guest runs the AP bus scan's
-// vfio_ap_on_cfg_changed and vfio_ap_on_scan_complete against QEMU opening the mdev
-// (machines/vfio-ap/vfio_ap_notifier.threads.ts). Upstream (v6.17-rc4) locks
+// vfio_ap_on_cfg_changed and vfio_ap_on_scan_complete against QEMU opening the mdev and the guest's
+// PQAP(AQIC) (machines/vfio-ap/vfio_ap_notifier.threads.ts). Upstream (v6.17-rc4) locks
 // matrix_mdev->kvm->lock of an mdev no guest opened yet (NULL) and resets from a stale
 // apm_filtered; the proposed fix holds. The expected traces were read off the C
 // (vfio_ap_ops.c vfio_ap_on_cfg_changed .. vfio_ap_mdev_hot_plug_cfg) by hand: each line is
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { systemSpec } from '../../machines/system/index.ts';
 import { NOTIFIER_PC } from '../../machines/vfio-ap/vfio_ap_notifier.threads.ts';
 import { replay } from '../../src/check/check.ts';
+import { ISC_INVALID } from '../../machines/context.ts';
 import { explore } from '../../src/check/explore.ts';
 import { threadEventsOf as events, threadTraces as traces } from './vfio-ap-threads.ts';
 
@@ -35,8 +36,8 @@ describe('ap-notifier: the AP bus scan\'s vfio_ap notifiers against QEMU opening
   const up = systemSpec.model('upstream', C);
   const full = explore(up, { por: false });
 
-  it('upstream: 127 states in full; the NULL matrix_mdev->kvm->lock in 2 steps (an unassigned adapter removed before the open) and the stale reset in 19', () => {
-    expect(full.states.length).toBe(127);
+  it('upstream: 916 states in full; the NULL matrix_mdev->kvm->lock in 2 steps (an unassigned adapter removed before the open) and the stale reset in 19', () => {
+    expect(full.states.length).toBe(916);
     const t = traces(up, full);
     expect(Object.keys(t).sort()).toEqual(['NotifierLocksNoNullKvm', 'NotifierResetsOnlyFilteredQueues']);
     // vfio_ap_on_cfg_changed takes guests_lock, vfio_ap_mdev_on_cfg_remove sees do_remove, vfio_ap_mdev_cfg_remove's first statement locks through the NULL pointer
@@ -72,16 +73,37 @@ describe('ap-notifier: the AP bus scan\'s vfio_ap notifiers against QEMU opening
     expect(ctx(last).queues[0].inApcb).toBe(true);
   });
 
-  it('upstream-notifier-fixed: everything holds (229 states in full); the scan may finish before the open, and every end leaves the mdev open, no additions pending, queue 0 in the APCB, every lock free', () => {
-    const fx = explore(systemSpec.model('upstream-notifier-fixed', C), { por: false });
-    expect([fx.violations.size, fx.states.length]).toEqual([0, 229]);
-    const ends = (fx.states as Snap[]).filter((s) => s.value.apbus === 'done' && s.value.qemu === 'done');
+  it('upstream: a stale reset after the guest enabled interruptions takes them away behind its back (ISC 3 unregistered, NIB unpinned, the AP off), as vfio_ap_mdev_reset_queue does', () => {
+    const pqap = ['vcpu handle_pqap@down_read(pqap_hook_rwsem)', 'vcpu handle_pqap@if (pqap_hook)', 'vcpu handle_pqap@pqap_hook = *pqap_hook', 'vcpu vfio_ap:handle_pqap@mutex_lock(matrix_dev->mdevs_lock)', 'vcpu vfio_ap:handle_pqap@vfio_ap_mdev_get_queue', 'vcpu vfio_ap:handle_pqap@vfio_ap_irq_enable', 'vcpu vfio_ap:handle_pqap@mutex_unlock(matrix_dev->mdevs_lock)', 'vcpu handle_pqap@up_read(pqap_hook_rwsem)'];
+    const before = replay(up, events(up, [...OPEN, ...pqap, QCI('add-cdom'), CHANGED_LOCK, ...ADD, SCAN_LOCK, ...PLUG]));
+    expect(ctx(before.last).queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true, inApcb: true });
+    const { last } = replay(up, events(up, [...OPEN, ...pqap, QCI('add-cdom'), CHANGED_LOCK, ...ADD, SCAN_LOCK, ...PLUG, RESET('stale')]));
+    expect(ctx(last).queues[0]).toMatchObject({ isc: ISC_INVALID, nib: false, pins: 0, irq: false, inApcb: true });
+    expect(ctx(last).vms[0].gisa.ref[3]).toBe(0);
+    expect(ctx(last).threads.locals.apbus.resetInUse).toBe(true);
+    // the step postconditions accept it (what the C does), and only the property names it
+    expect(up.invariants.find((i) => i.name === 'ApThreadStepPostcondition')!.holds(last)).toBe(true);
+    expect(up.invariants.find((i) => i.name === 'NotifierResetsOnlyFilteredQueues')!.holds(last)).toBe(false);
+  });
+
+  it('upstream-notifier-fixed: everything holds (1,376 states in full); every end leaves the mdev open, no additions pending, queue 0 in the APCB, every lock free; the scan may run to its end before the open', () => {
+    const fm = systemSpec.model('upstream-notifier-fixed', C);
+    const fx = explore(fm, { por: false });
+    expect([fx.violations.size, fx.states.length]).toEqual([0, 1376]);
+    const ends = (fx.states as Snap[]).filter((s) => s.value.apbus === 'done' && s.value.qemu === 'done' && s.value.vcpu === 'done');
     expect(ends.length).toBeGreaterThan(0);
     for (const s of ends) {
       expect(s.context.mdev).toMatchObject({ kvm: 0, added: 'none' });
       expect(s.context.queues[0].inApcb).toBe(true);
       expect(Object.values(s.context.threads.locks).every((l) => l === null || (typeof l === 'object' && (l as { w: unknown }).w === null))).toBe(true);
     }
-    expect((fx.states as Snap[]).some((s) => s.value.apbus === 'done' && s.context.mdev.kvm < 0)).toBe(true);
+    // the fixed cfg_remove skips kvm->lock of the closed mdev, and the hot plug still filters its shadow APCB
+    const CR = 'apbus vfio_ap_mdev_cfg_remove@';
+    const early = replay(fm, events(fm, [QCI('remove'), CHANGED_LOCK, `${CR}if (matrix_mdev->kvm)`, `${CR}mutex_lock(matrix_dev->mdevs_lock)`, `${CR}mutex_unlock(matrix_dev->mdevs_lock)`, `${CR}release: if (matrix_mdev->kvm)`, ...ADD]));
+    expect(early.last.value).toMatchObject({ apbus: 'vfio_ap_on_scan_complete@mutex_lock(matrix_dev->guests_lock)', qemu: 'idle' });
+    const plug = replay(fm, events(fm, [QCI('add-apqn'), CHANGED_LOCK, ...ADD, SCAN_LOCK, `${HP}if (matrix_mdev->kvm)`, ...PLUG.slice(1), RESET('stale')]));
+    expect(ctx(plug.last).mdev.kvm).toBe(-1);
+    expect(ctx(plug.last).queues[0].inApcb).toBe(true);
+    expect(plug.last.value).toMatchObject({ apbus: `vfio_ap_mdev_hot_plug_cfg@mutex_unlock(matrix_dev->mdevs_lock)` });
   });
 });
