@@ -54,6 +54,7 @@
  * apm_filtered with "s390/vfio-ap: reset queues filtered from the guest's AP config" (v6.8).
  */
 import type { SystemContext } from '../context.ts';
+import type { LivenessProperty } from '../../src/spec.ts';
 import type { Kernel } from '../kernel.ts';
 import { settleEvent } from '../lib.ts';
 import { inv, region } from '../invariant-lib.ts';
@@ -102,7 +103,7 @@ const kvmDeref = named('matrix_mdev->kvm != NULL (else: NULL dereference, the kw
  * (both notifiers take kvm->lock only when matrix_mdev->kvm is set, as get_update_locks_for_mdev does, and
  * apm_filtered starts zeroed).
  */
-export function ap_scan_bus(k: Kernel, fixed = false): F {
+export function ap_scan_bus(k: Kernel, fixed = false, stack: readonly (typeof STACK_CONTENTS)[number][] = STACK_CONTENTS): F {
   const kvmLock = kvm_lock(0);
   /** `mutex_lock(&matrix_mdev->kvm->lock)` (upstream) or, fixed, `if (matrix_mdev->kvm) mutex_lock(...)`: the test a step of its own before the lock. */
   const lockKvm = (pc: string, fn: string, after: string): Step<C>[] =>
@@ -181,7 +182,7 @@ export function ap_scan_bus(k: Kernel, fixed = false): F {
     {
       at: reset,
       cite: `vfio_ap_ops.c ${HP}: reset_queues_for_apids(matrix_mdev, apm_filtered) (DECLARE_BITMAP on the stack: cleared only by vfio_ap_mdev_filter_matrix); for_each_set_bit_inv(apid, apm_reset): collect_queues_to_reset (the APQIs of shadow_apcb.aqm with a queue in the qtable); vfio_ap_mdev_reset_qlist: ZAPQ, flush_work (answered NORMAL, complete: the AQIC resources freed)`,
-      answers: STACK_CONTENTS,
+      answers: stack,
       reads: [...RESET_READS, IN_APCB],
       writes: RESET_WRITES,
       raises: [settleEvent(`q${Q0}`).type],
@@ -207,6 +208,18 @@ export function apNotifierThreads(k: Kernel, fixed = false): ThreadDef<C>[] {
   return [
     { name: AP_BUS, actor: 'kernel', once: true, fns: [ap_scan_bus(k, fixed)] },
     { name: 'qemu', actor: 'userspace', ix: { vm: 0 }, once: true, fns: [set_kvm(0, k, 'upstream')] },
+    { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
+  ];
+}
+
+/**
+ * The threads of `ap-notifier-open`: the mdev already open for VM 0 (no NULL pointer to find) and a kernel built with
+ * CONFIG_INIT_STACK_ALL_ZERO (apm_filtered empty when the filter is skipped): where upstream holds, so the notifier's
+ * steps are measured by the properties and the step postconditions; the AP bus scan against the guest's PQAP(AQIC).
+ */
+export function apNotifierOpenThreads(k: Kernel): ThreadDef<C>[] {
+  return [
+    { name: AP_BUS, actor: 'kernel', once: true, fns: [ap_scan_bus(k, false, ['zeroed'])] },
     { name: 'vcpu', actor: 'guest', ix: { vm: 0, q: 0 }, once: true, fns: [handle_pqap(0, 0, k, 'upstream')] },
   ];
 }
@@ -238,3 +251,12 @@ export const NotifierResetsOnlyFilteredQueues = inv(
 );
 
 export const notifierInvariants = [NotifierLocksNoNullKvm, NotifierResetsOnlyFilteredQueues];
+
+/** The AP bus scan's call into vfio_ap returns (ap_scan_bus goes on to the next scan): from every state the notifier thread can still finish. */
+export const NotifierScanCompletes: LivenessProperty<C> = {
+  name: 'NotifierScanCompletes',
+  cite: 'ap_bus.c ap_scan_bus: notify_config_changed, the adapter scan and notify_scan_complete run in the scan work, which must return (mod_timer re-arms the next scan; ap_scan_bus_mutex is held across it); vfio_ap_on_cfg_changed and vfio_ap_on_scan_complete take only mutexes the other vfio_ap paths release: from every state the notifiers can still return',
+  kind: 'alwaysReachable',
+  q: ({ value }) => region(value, AP_BUS) === 'done',
+};
+

@@ -106,4 +106,14 @@ describe('ap-notifier: the AP bus scan\'s vfio_ap notifiers against QEMU opening
     expect(ctx(plug.last).queues[0].inApcb).toBe(true);
     expect(plug.last.value).toMatchObject({ apbus: `vfio_ap_mdev_hot_plug_cfg@mutex_unlock(matrix_dev->mdevs_lock)` });
   });
+
+  it('ap-notifier-open (the mdev open, the stack zeroed): upstream holds (294 states in full); every end has the guest\'s enable intact and queue 0 in the APCB', () => {
+    const om = systemSpec.model('upstream', 'ap-notifier-open');
+    const ox = explore(om, { por: false });
+    expect([ox.violations.size, ox.states.length]).toEqual([0, 294]);
+    const ends = (ox.states as Snap[]).filter((s) => s.value.apbus === 'done' && s.value.vcpu === 'done');
+    // each QCI answer ends in its own states; the PQAP enabled (rc 0) in every one of them
+    expect(new Set(ends.map((s) => s.context.mdev.added))).toEqual(new Set(['none']));
+    for (const s of ends) expect(s.context.queues[0]).toMatchObject({ isc: 3, nib: true, pins: 1, irq: true, inApcb: true });
+  });
 });
