@@ -452,7 +452,6 @@ export const systemConfigurations: CoreConfiguration[] = [
     description: 'fine-grained, 3 threads: the AP bus scan (ap_scan_bus) calling vfio_ap_on_cfg_changed (guests_lock; vfio_ap_mdev_cfg_remove: matrix_mdev->kvm->lock, mdevs_lock; vfio_ap_mdev_cfg_add) and, after the adapter scan, vfio_ap_on_scan_complete (guests_lock; vfio_ap_mdev_hot_plug_cfg: matrix_mdev->kvm->lock, mdevs_lock, the filter, reset_queues_for_apids), QCI answering an unassigned adapter removed, a domain of the mdev added or only a control domain of the mdev added, against QEMU opening the mdev (vfio_ap_mdev_set_kvm) and the guest\'s PQAP(AQIC) ir=1 (handle_pqap); 1 VM with its fd open, the mdev closed (no guest yet), queue 0 assigned and in the shadow APCB; upstream locking',
     ...PQAP_FINE,
     fine: apNotifier,
-    liveness: [NotifierScanCompletes],
     invariants: [...notifierInvariants, ApThreadStepPostcondition],
   },
   {
