@@ -86,17 +86,8 @@ describe('ap-notifier: the AP bus scan\'s vfio_ap notifiers against QEMU opening
     expect(up.invariants.find((i) => i.name === 'NotifierResetsOnlyFilteredQueues')!.holds(last)).toBe(false);
   });
 
-  it('upstream-notifier-fixed: everything holds (1,376 states in full); every end leaves the mdev open, no additions pending, queue 0 in the APCB, every lock free; the scan may run to its end before the open', () => {
+  it('upstream-notifier-fixed (that it holds everything: test/system/system.test.ts, test/check/por.test.ts): the scan may run to its end before the open, and the hot plug still filters the shadow APCB of the closed mdev', () => {
     const fm = systemSpec.model('upstream-notifier-fixed', C);
-    const fx = explore(fm, { por: false });
-    expect([fx.violations.size, fx.states.length]).toEqual([0, 1376]);
-    const ends = (fx.states as Snap[]).filter((s) => s.value.apbus === 'done' && s.value.qemu === 'done' && s.value.vcpu === 'done');
-    expect(ends.length).toBeGreaterThan(0);
-    for (const s of ends) {
-      expect(s.context.mdev).toMatchObject({ kvm: 0, added: 'none' });
-      expect(s.context.queues[0].inApcb).toBe(true);
-      expect(Object.values(s.context.threads.locks).every((l) => l === null || (typeof l === 'object' && (l as { w: unknown }).w === null))).toBe(true);
-    }
     // the fixed cfg_remove skips kvm->lock of the closed mdev, and the hot plug still filters its shadow APCB
     const CR = 'apbus vfio_ap_mdev_cfg_remove@';
     const early = replay(fm, events(fm, [QCI('remove'), CHANGED_LOCK, `${CR}if (matrix_mdev->kvm)`, `${CR}mutex_lock(matrix_dev->mdevs_lock)`, `${CR}mutex_unlock(matrix_dev->mdevs_lock)`, `${CR}release: if (matrix_mdev->kvm)`, ...ADD]));
