@@ -75,6 +75,8 @@ export const F = {
   pvVm: 'kvm->arch.pv.handle (kvm_s390_pv_is_protected)',
   onlineVcpus: 'kvm->online_vcpus',
   createdVcpus: 'kvm->created_vcpus',
+  shadowApcb: 'matrix_mdev->shadow_apcb',
+  mdevAdd: 'matrix_mdev->apm_add/aqm_add/adm_add',
 } as const;
 
 /**
@@ -121,6 +123,9 @@ export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'vms.created.gd': [F.gd, F.ecaAiv],
   'vms.created.pvCpu': [F.pvCpu],
   'vms.created.online': [F.onlineVcpus],
+  // optional fields of the fine-grained ap-notifier configuration
+  'queues.inApcb': [F.shadowApcb],
+  'mdev.added': [F.mdevAdd],
   // region states that stand for kernel state
   'state vcpu (stopped, outside_sie, in_sie, idle.halted, idle.woken)': [F.stopped, F.inSie, F.vcpuTask],
   'state kvm (alive, kvm_destroy_vm steps, freed)': [F.users, F.origin, F.sie2, F.kvmStruct],

@@ -277,6 +277,8 @@ export interface MdevContext {
   resetRc?: number | null;
   /** pqap-dma-unmap only: userspace unmapped the IOVA range holding the NIB (vfio_ap_mdev_dma_unmap ran for it) */
   nibUnmapped?: boolean;
+  /** ap-notifier only: what vfio_ap_mdev_cfg_add left in matrix_mdev->apm_add/aqm_add/adm_add for vfio_ap_on_scan_complete ('none': all empty; 'apqn': a domain of the mdev's matrix; 'cdom': only a control domain) */
+  added?: 'none' | 'apqn' | 'cdom';
 }
 
 /** pqap-mdev-eperm only: a second struct ap_matrix_mdev (mdev 1, no APQN assigned), opened for the VM mdev 0 is attached to. */

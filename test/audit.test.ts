@@ -216,16 +216,8 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
   ],
   vfio_ap_queue: [
-    "vfio_ap_on_cfg_changed [vfio_ap_mdev_cfg_remove locks matrix_mdev->kvm->lock for every mdev of mdev_list without checking matrix_mdev->kvm: an mdev not attached to a guest is a NULL dereference]",
-    "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg: filter the matrix, update the guest's APCB, reset the queues of the APIDs filtered out; the add bitmaps cleared]",
-    "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg locks matrix_mdev->kvm->lock without a NULL check: an mdev with additions but no guest is a NULL dereference]",
-    "vfio_ap_on_scan_complete [only control domains were added: vfio_ap_mdev_filter_matrix is not called and apm_filtered (an uninitialised stack bitmap) is passed to reset_queues_for_apids: queues of arbitrary APIDs of the mdev may be reset]",
   ],
   ap_matrix_mdev: [
-    "vfio_ap_on_cfg_changed [vfio_ap_mdev_cfg_remove locks matrix_mdev->kvm->lock for every mdev of mdev_list without checking matrix_mdev->kvm: an mdev not attached to a guest is a NULL dereference]",
-    "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg: filter the matrix, update the guest's APCB, reset the queues of the APIDs filtered out; the add bitmaps cleared]",
-    "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg locks matrix_mdev->kvm->lock without a NULL check: an mdev with additions but no guest is a NULL dereference]",
-    "vfio_ap_on_scan_complete [only control domains were added: vfio_ap_mdev_filter_matrix is not called and apm_filtered (an uninitialised stack bitmap) is passed to reset_queues_for_apids: queues of arbitrary APIDs of the mdev may be reset]",
   ],
   kvm: [],
   system: [
@@ -244,9 +236,5 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "__vcpu_run [PV vcpu exiting with ICPT_PV_INSTR or ICPT_PV_PREF: gpsw.mask &= ~(EXT | IO | MCHECK) until the next exit refreshes the PSW]",
     "kvm_s390_vcpu_start [PV vcpu: gpsw.mask &= ~(EXT | IO | MCHECK) until the next SIE exit refreshes it]",
     "kvm_arch_vcpu_create [icpua = vcpu_id; gd = kvm_s390_get_gisa_desc (0 without a GISA, format-1 bit with sclp.has_gisaf); kvm_s390_vcpu_setup: cpuflags = ZARCH | SM | STOPPED; eca |= ECA_AIV only if gd; ECA_APIE if crypto.apie]",
-    "vfio_ap_on_cfg_changed [vfio_ap_mdev_cfg_remove locks matrix_mdev->kvm->lock for every mdev of mdev_list without checking matrix_mdev->kvm: an mdev not attached to a guest is a NULL dereference]",
-    "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg: filter the matrix, update the guest's APCB, reset the queues of the APIDs filtered out; the add bitmaps cleared]",
-    "vfio_ap_on_scan_complete [vfio_ap_mdev_hot_plug_cfg locks matrix_mdev->kvm->lock without a NULL check: an mdev with additions but no guest is a NULL dereference]",
-    "vfio_ap_on_scan_complete [only control domains were added: vfio_ap_mdev_filter_matrix is not called and apm_filtered (an uninitialised stack bitmap) is passed to reset_queues_for_apids: queues of arbitrary APIDs of the mdev may be reset]",
   ],
 };

@@ -13,6 +13,7 @@ import { hotUnplugAudit } from '../vfio-ap/vfio_ap_hotunplug.threads.audit.ts';
 import { pqapCloseAudit, pqapMdevRemoveAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapWindowsAudit } from '../vfio-ap/vfio_ap_ops.threads.audit.ts';
 import { pqapMdevLifeAudit } from '../vfio-ap/vfio_ap_mdev.threads.audit.ts';
 import { pqapAssignAudit } from '../vfio-ap/vfio_ap_hotplug.threads.audit.ts';
+import { apNotifierAudit } from '../vfio-ap/vfio_ap_notifier.threads.audit.ts';
 
 /** Names only the per-object machines use (environment events and their bounds), and where the composed machine makes those calls. */
 export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
@@ -28,7 +29,7 @@ export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
   driver_holds_reference: [],
 };
 
-export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit, pqapAssignAudit, hotUnplugAudit], {
+export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit, pqapAssignAudit, hotUnplugAudit, apNotifierAudit], {
   machine: 'system',
   pinned: PINNED_AUDIT,
   envOnly: new Set(Object.keys(COMPOSED_CALLERS)),

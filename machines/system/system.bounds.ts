@@ -23,6 +23,7 @@ import { pqapAssignInitial, pqapAssignThreads } from '../vfio-ap/vfio_ap_hotplug
 import { ApcbQueueBound, MatrixQueueLinked } from '../vfio-ap/vfio_ap_hotplug.invariants.ts';
 import { unplugPqapThreads, unplugStaleThreads } from '../vfio-ap/vfio_ap_hotunplug.threads.ts';
 import { UnpluggedQueueHoldsNothing } from '../vfio-ap/vfio_ap_hotunplug.invariants.ts';
+import { apNotifierOpenThreads, apNotifierThreads, notifierInitial, notifierInvariants, NotifierScanCompletes } from '../vfio-ap/vfio_ap_notifier.threads.ts';
 import { deviceResetInvariants, FreedQueueHoldsNothing, PqapWithoutAivGoesToUserspace, NoAqicResourcesAfterUnsetKvm, NoResetWorkAfterUnsetKvm, NoAqicResourcesWithoutKvmReference, NoPqapHookUseAfterClear, NoQueueUseAfterFree } from '../vfio-ap/vfio_ap_queue.invariants.ts';
 
 /** The coarse events the kick/wait threads replace (the regions leave their transitions out). */
@@ -299,6 +300,29 @@ function unplugStale(_params: Params, k: Kernel): FineParts {
   };
 }
 
+/** The threads of ap-notifier (machines/vfio-ap/vfio_ap_notifier.threads.ts): the AP bus scan's notifiers against QEMU opening the mdev and the guest's PQAP(AQIC); the mdev closed, queue 0 in its shadow APCB. */
+function apNotifier(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: apNotifierThreads(k),
+    initial: notifierInitial,
+    mdev: { initial: 'closed', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
+/** The threads of ap-notifier-open: the AP bus scan's notifiers (stack zeroed) against the guest's PQAP(AQIC); the mdev open for VM 0, queue 0 in its shadow APCB. */
+function apNotifierOpen(_params: Params, k: Kernel): FineParts {
+  return {
+    threads: apNotifierOpenThreads(k),
+    initial: (c) => {
+      mdevOpen(c);
+      notifierInitial(c);
+    },
+    mdev: { initial: 'open', omit: PQAP_CLOSE_REPLACED },
+    queue: () => ({ initial: 'assigned', omit: PQAP_CLOSE_REPLACED }),
+  };
+}
+
 export const systemConfigurations: CoreConfiguration[] = [
   {
     id: 'default',
@@ -517,6 +541,20 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: pqapClose,
     liveness: [],
     invariants: [PqapWithoutAivGoesToUserspace, NoPqapHookUseAfterClear, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
+  },  {
+    id: 'ap-notifier',
+    description: 'fine-grained, 3 threads: the AP bus scan (ap_scan_bus) calling vfio_ap_on_cfg_changed (guests_lock; vfio_ap_mdev_cfg_remove: matrix_mdev->kvm->lock, mdevs_lock; vfio_ap_mdev_cfg_add) and, after the adapter scan, vfio_ap_on_scan_complete (guests_lock; vfio_ap_mdev_hot_plug_cfg: matrix_mdev->kvm->lock, mdevs_lock, the filter, reset_queues_for_apids), QCI answering an unassigned adapter removed, a domain of the mdev added or only a control domain of the mdev added, against QEMU opening the mdev (vfio_ap_mdev_set_kvm) and the guest\'s PQAP(AQIC) ir=1 (handle_pqap); 1 VM with its fd open, the mdev closed (no guest yet), queue 0 assigned and in the shadow APCB; upstream locking',
+    ...PQAP_FINE,
+    fine: apNotifier,
+    invariants: [...notifierInvariants, ApThreadStepPostcondition],
+  },
+  {
+    id: 'ap-notifier-open',
+    description: 'fine-grained, 2 threads: as ap-notifier, the mdev already open for the VM (matrix_mdev->kvm set, no NULL to find) and the kernel built with CONFIG_INIT_STACK_ALL_ZERO (apm_filtered empty where the filter is skipped), the AP bus scan against the guest\'s PQAP(AQIC) ir=1: upstream holds, so the notifier\'s steps are measured by the properties and the step postconditions',
+    ...PQAP_FINE,
+    fine: apNotifierOpen,
+    liveness: [NotifierScanCompletes],
+    invariants: [...notifierInvariants, NoAqicResourcesAfterUnsetKvm, ApThreadStepPostcondition],
   },
   {
     id: 'pqap-assign',

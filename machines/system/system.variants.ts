@@ -10,6 +10,7 @@ import type { CoreVariant } from './spec.ts';
 import { dmaUnmapV60, setKvmHookChecked } from '../vfio-ap/vfio_ap_mdev.threads.ts';
 import { filterWithoutPassable, filterWithoutReset, validateKeepsBit } from '../vfio-ap/vfio_ap_hotplug.threads.ts';
 import { unlinkFilteredToo, unplugWithoutReset } from '../vfio-ap/vfio_ap_hotunplug.variants.ts';
+import { fixNotifier } from '../vfio-ap/vfio_ap_notifier.threads.ts';
 import { flushAfterUnlock, freeOnBusy, initAfterPublish, withoutAivTest, lookupBeforeLock, pointerBeforeReference, putBeforeFlush, pqapCloseThreads, pqapOpenThreads, removeWithoutClose, resetBeforeLocks, withoutHookRwsem } from '../vfio-ap/vfio_ap_ops.threads.ts';
 
 const GIB_SERIES = '"KVM: s390: make use of the GIB" (Michael Mueller)';
@@ -116,6 +117,12 @@ export const systemVariants: CoreVariant[] = [
       // domain unplugged (queue 0 leaves the qtable, not collected: q->matrix_mdev kept), the mdev removed (vfio_ap_mdev_unlink_fr_queues does not
       // find queue 0), queue 0 unbound: get_update_locks_for_queue loads q->matrix_mdev->kvm from the freed mdev (machines/vfio-ap/README.md)
       'unplug-stale': ['NoMatrixMdevUseAfterFree'],
+      // issue 12 (apnotify): the AP bus scan's vfio_ap_mdev_cfg_remove / vfio_ap_mdev_hot_plug_cfg lock matrix_mdev->kvm->lock of an mdev no guest
+      // has opened (NULL: 2 steps in cfg_remove, 5 in hot_plug_cfg); with only a control domain added, hot_plug_cfg resets queue 0 from a stale apm_filtered while the guest
+      // has it in its APCB (after the open: 19 steps) (machines/vfio-ap/README.md, AP bus notifiers)
+      'ap-notifier': ['NotifierLocksNoNullKvm', 'NotifierResetsOnlyFilteredQueues'],
+      // the mdev open, the stack zeroed: nothing to find; the notifier's steps measured (apnotify)
+      'ap-notifier-open': [],
     },
   }),
   alsoIn({
@@ -278,6 +285,16 @@ export const systemVariants: CoreVariant[] = [
     threads: (threads, k) => editFunction(threads, 'host', 'vfio_ap_mdev_remove_queue', resetBeforeLocks(k)),
     // 13 steps; no use after free (the PQAP ran before the kfree, on a live queue); QueueTypeOK: the removed queue's region, with the AP interrupting
     expectedViolations: ['FreedQueueHoldsNothing', 'QueueTypeOK'],
+  },
+  {
+    id: 'upstream-notifier-fixed',
+    description:
+      'a proposed fix to the AP bus notifiers: vfio_ap_mdev_cfg_remove and vfio_ap_mdev_hot_plug_cfg take matrix_mdev->kvm->lock only when matrix_mdev->kvm is set (as get_update_locks_for_mdev does; the pointer is stable under guests_lock, which vfio_ap_mdev_set_kvm and unset_kvm take) and still update the shadow APCB of an mdev without a guest; hot_plug_cfg zeroes apm_filtered (DECLARE_BITMAP then bitmap_zero) before it may skip vfio_ap_mdev_filter_matrix',
+    cite: 'proposed fix to drivers/s390/crypto/vfio_ap_ops.c vfio_ap_mdev_cfg_remove and vfio_ap_mdev_hot_plug_cfg (v6.17-rc4)',
+    configuration: 'ap-notifier',
+    configurations: ['ap-notifier'],
+    threads: fixNotifier,
+    expectedViolations: [],
   },
   {
     id: 'planted-probe-init-after-publish',

@@ -6,7 +6,7 @@ import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
 import { NO_AIV } from '../gisa/kvm_s390_gib.audit.ts';
-import { HOST_CFG, MDEVS, mdevRegionAudit, REMOVE_FINE } from './ap_matrix_mdev.audit.ts';
+import { MDEVS, NOTIFIERS_FINE, mdevRegionAudit, REMOVE_FINE } from './ap_matrix_mdev.audit.ts';
 
 export const HOTPLUG =
   'assignment and unassignment while a guest uses the mdev (hot plug into and out of the guest\'s APCB): the stores filter the matrix, update the guest\'s APCB and reset the queues of APIDs filtered out; unassignment resets the queues in the guest\'s APCB and unlinks them; the machine assigns only while the mdev is closed (matrix_mdev_closed, a condition the C does not have) and never unassigns; to model: assign and unassign events in every mdev state, the filtered-APID reset, probe of an already assigned APQN';
@@ -183,15 +183,15 @@ const own: KernelAudit = {
     entry(K.vfio_ap_on_cfg_changed, {
       none: ignored('writes nothing'),
       remove: ignored('the shadow APCB only: the AP bus removes the queue devices (vfio_ap_mdev_remove_queue)'),
-      removeNoKvm: missing(HOST_CFG),
+      removeNoKvm: abstracted(NOTIFIERS_FINE),
       cdoms: ignored('the shadow APCB (adm) only; the inverted control-domain mask is a kernel oddity noted in GAPS-core.md'),
       add: ignored('bitmaps of pending additions'),
     }),
     entry(K.vfio_ap_on_scan_complete, {
       skip: ignored('writes nothing'),
-      plug: missing(HOST_CFG),
-      noKvm: missing(HOST_CFG),
-      garbage: missing(HOST_CFG),
+      plug: abstracted(NOTIFIERS_FINE),
+      noKvm: abstracted(NOTIFIERS_FINE),
+      garbage: abstracted(NOTIFIERS_FINE),
     }),
     entry(K.AP_ADAPTER_INTERRUPTION, {
       nib: modelledAs('a NIB write while nothing is saved is the NIB_WRITE_UNPINNED fault', 'AP_ADAPTER_INTERRUPTION', 'ap_irq_enabled'),

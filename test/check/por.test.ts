@@ -66,6 +66,9 @@ describe('partial-order reduction on the shipped fine-grained configurations', (
     // KVM_CREATE_VCPU against KVM_PV_ENABLE (issue 12): upstream, the proposed fix, the planted unlocked test
     for (const v of ['upstream', 'proposed-pv-enable-busy-while-creating', 'planted-pv-enable-busy-check-unlocked']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${v}/pv-enable-create-vcpu`);
     expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain('kvm_s390_gisa_interrupt/upstream/pv-enable-create-vcpu-serialised');
+    // the AP bus notifiers against the open (issue 12, apnotify): upstream and the proposed fix
+    for (const v of ['upstream', 'upstream-notifier-fixed']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`system/${v}/ap-notifier`);
+    expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain('system/upstream/ap-notifier-open');
     // two callers of process_gib_alert_list: the GAL handler against the destroy, two VMs' destroys (galdestroy)
     for (const e of ['upstream/gal-destroy', 'proposed-gib-walk-lock/gal-destroy', 'planted-gal-single-pass/gal-destroy', 'upstream/two-vms-destroy']) expect(fineEntries.map(({ e }) => `${e.machine}/${e.variant}/${e.configuration}`)).toContain(`kvm_s390_gisa_interrupt/${e}`);
   });
