@@ -158,7 +158,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel): KFunction<C> {
     },
   ];
   // the delivery runs through the table too (a variant's replacement of it reaches this step)
-  steps[0] = { ...steps[0]!, run: (c) => k.kvm_s390_deliver_pending_interrupts(c, vm, vcpu) };
+  steps[0] = { ...steps[0]!, run: (c) => void k.kvm_s390_deliver_pending_interrupts(c, vm, vcpu) };
   return checkedSteps(kfunction('__vcpu_run', 'arch/s390/kvm/kvm-s390.c __vcpu_run', steps), k, FAULT.VCPU_THREAD_STEP_POST, vcpuPosts, vcpuSkips);
 }
 
