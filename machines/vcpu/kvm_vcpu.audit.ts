@@ -149,17 +149,17 @@ const own = (fine: boolean): KernelAudit => {
         float: missing(CLASSIC_IO),
         gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         pv: missing(PV_GUEST),
-        fault: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', '__deliver_io', 'lowcore_not_accessible'),
+        fault: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', '__deliver_io', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
         none: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
       }),
       entry(K.kvm_s390_deliver_pending_interrupts, {
         loop: modelledAs('one ISC per vcpu_pre_run: the I/O new PSW is assumed to disable I/O, as Linux\'s does; a guest whose I/O new PSW enables I/O takes every deliverable ISC in one loop', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         indicators: ignored('intercept indicators of classic I/O: not modelled'),
-        err: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', 'kvm_s390_deliver_pending_interrupts', 'lowcore_not_accessible'),
+        err: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', 'kvm_s390_deliver_pending_interrupts', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
       }),
       entry(K.vcpu_pre_run, {
         deliver: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
-        delErr: modelledAs(`${LOWCORE_FAULT}. A guest-debug exit pending (guestdbg_exit_pending: single-stepping after a delivery) returns 0 here and KVM_EXIT_DEBUG from KVM_RUN: guest debugging is not modelled, and that return writes no modelled field`, 'vcpu_pre_run', 'PROG_IN_SIE', 'lowcore_not_accessible'),
+        delErr: modelledAs(`${LOWCORE_FAULT}. A guest-debug exit pending (guestdbg_exit_pending: single-stepping after a delivery) returns 0 here and KVM_EXIT_DEBUG from KVM_RUN: guest debugging is not modelled, and that return writes no modelled field`, 'vcpu_pre_run', 'PROG_IN_SIE', 'lowcore_not_accessible', ...f(VCPU_PC.deliver, VCPU_PC.runError)),
         reqErr: ignored('writes nothing: KVM_RUN ends before SIE and the kicked bit stays until the next entry'),
         clear: modelled('vcpu_pre_run', ...f(VCPU_PC.clearKicked)),
       }),
@@ -167,7 +167,9 @@ const own = (fine: boolean): KernelAudit => {
         enter: modelled('vcpu_pre_run', ...f(VCPU_PC.sie)),
         exit: modelled('vcpu_post_run', 'kvm_s390_handle_wait', ...f(VCPU_PC.waitIntercept)),
         pvFence: missing(PV_GUEST),
-        leave: abstracted('returning to userspace and calling KVM_RUN again is outside_sie in the machine'),
+        leave: fine
+          ? modelledAs('the vcpu thread of the composed guest\'s kick-wait-fault: a failed delivery goes to kvm_arch_vcpu_ioctl_run@return -EFAULT (KVM_RUN returned; userspace issues it again: vcpu_pre_run); signals and guest-debug exits are not modelled', VCPU_PC.runError)
+          : abstracted('returning to userspace and calling KVM_RUN again is outside_sie in the machine'),
       }),
       entry(K.vcpu_post_run, {
         mcck: ignored('host machine check: writes nothing modelled'),
