@@ -50,7 +50,7 @@ export const TPI =
 export const GET_ALL =
   'KVM_DEV_FLIC_GET_ALL_IRQS test-and-clears the IPM into the buffer before fi->lock, and loses the bits on -ENOMEM / -EFAULT: the flic-ais machine (kvm_s390_float_interrupt) models that loss, the GISA machine and the composed guest do not; to model: a get_all_floating_irqs event on the GISA region racing the millicode step and delivery';
 export const DELIVERY_FAULT =
-  '__deliver_io test-and-clears the IPM bit before the guest lowcore write; when that fails the interruption is lost and KVM_RUN returns -EFAULT; to model: a fault payload on vcpu_pre_run';
+  '__deliver_io test-and-clears the IPM bit before the guest lowcore write, so to the GISA a delivery that then fails is the environment\'s gisa_tac_ipm_gisc like any other; the lost PSW swap and KVM_RUN\'s -EFAULT are the vcpu machine\'s (issue 12: kvm_vcpu configuration lowcore-fault, vcpu_pre_run\'s outcome lowcore-fault)';
 export const PV_GUEST =
   'a protected (PV) guest: delivery through the ultravisor (iictl), one interruption at a time, interruptions fenced after PV intercepts and at start; to model: a pv configuration of the vcpu machine';
 
@@ -175,13 +175,13 @@ function entries(fine: FineSteps) {
       float: ignored('classic float list: no GISA field'),
       gisa: modelled('gisa_tac_ipm_gisc'),
       pv: missing(PV_GUEST),
-      fault: missing(DELIVERY_FAULT),
+      fault: modelledAs(DELIVERY_FAULT, 'gisa_tac_ipm_gisc'),
       none: modelled('gisa_tac_ipm_gisc'),
     }),
     entry(K.kvm_s390_deliver_pending_interrupts, {
       loop: modelled('gisa_tac_ipm_gisc'),
       indicators: ignored('intercept indicators for classic I/O: no GISA field'),
-      err: missing(DELIVERY_FAULT),
+      err: modelledAs(DELIVERY_FAULT, 'gisa_tac_ipm_gisc'),
     }),
     entry(K.kvm_s390_handle_wait, {
       runnable: modelled('kicked_mask_clear'),

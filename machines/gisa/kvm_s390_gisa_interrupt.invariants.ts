@@ -200,6 +200,17 @@ const popcount = (x: number): number => {
   return n;
 };
 
+/**
+ * Issue 12: the ISC whose delivery writes the guest lowcore when vcpu_pre_run's event says it is not accessible (outcome
+ * lowcore-fault): the highest-priority one the PSW and CR6 allow; -1 when there is no such event or nothing to deliver
+ * (no lowcore write, no fault).
+ */
+function lowcoreFaultIsc(b: Snap, e: LedgerEvent, vcpu: number): number {
+  const v = b.vcpus[vcpu];
+  if (e.outcome !== 'lowcore-fault' || !v || !b.origin || !v.pswIo) return -1;
+  return lowest(b.ipm & v.cr6);
+}
+
 /** The vcpus whose I/O PSW mask went from enabled to disabled in the step: an I/O interruption presented by PSW swap. */
 const swapped = (b: Snap, a: Snap) => b.vcpus.flatMap((v, i) => (v.pswIo && !a.vcpus[i]!.pswIo ? [i] : []));
 const pswEnabledBy = (b: Snap, a: Snap) => b.vcpus.some((v, i) => !v.pswIo && a.vcpus[i]!.pswIo);
@@ -247,9 +258,15 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
       // kvm_s390_inject_vm -> __inject_vm: then __floating_irq_kick wakes the first vcpu of idle_mask (whatever its PSW and CR6), none when no vcpu is idle
       if (!kicksFirstIdle(b, raised)) return false;
       return b.origin ? arrives(b, a, bit, true) : a.ipm === b.ipm && swapped(b, a).length === 0;
-    case 'deliver':
+    case 'deliver': {
       // kvm-s390.c vcpu_pre_run -> kvm_s390_deliver_pending_interrupts -> __deliver_io
-      return presents(b, a, vcpu, b.vcpus[vcpu]!.pswIo);
+      const lost = lowcoreFaultIsc(b, e, vcpu);
+      if (lost < 0) return !rc && presents(b, a, vcpu, b.vcpus[vcpu]!.pswIo);
+      // issue 12: the guest lowcore not accessible: __do_deliver_io fails, nothing presented (gpsw kept); the ISC leaves the
+      // IPM (gisa_tac_ipm_gisc came first) or stays (a re-inject would do): never silently, KVM_RUN returns -EFAULT
+      const kept = a.ipm === b.ipm || a.ipm === (b.ipm & ~bitOf(lost));
+      return rc === EFAULT_ && kept && swapped(b, a).length === 0 && !pswEnabledBy(b, a);
+    }
     case 'stosm':
       // the guest enables I/O in SIE: SIE presents what is now deliverable
       return presents(b, a, vcpu, true);
@@ -298,6 +315,7 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
 
 const EINVAL_ = -22;
 const EIO_ = -5;
+const EFAULT_ = -14;
 const ENODEV_ = -19;
 const ERANGE_ = -34;
 /** gib->nisc, what kvm_s390_gisc_register returns (GAL_ISC). */
@@ -378,6 +396,8 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean, 
       // kvm_main.c kvm_vcpu_check_block: < 0 (leave the halt, __unset_cpu_idle) exactly when kvm_arch_vcpu_runnable; upstream clears kicked_mask there
       return va.idle === !runnable && (!upstream || !va.kicked);
     case 'deliver':
+      // issue 12: a failed delivery: "if (rc || guestdbg_exit_pending(vcpu)) return rc;" before the clear_bit: KVM_RUN ends, no SIE
+      if (lowcoreFaultIsc(b, e, i) >= 0) return !va.inSie && !va.idle && va.kicked === vb.kicked;
       // kvm-s390.c vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask), then SIE entry
       return va.inSie && !va.kicked && !va.idle;
     case 'post-run':

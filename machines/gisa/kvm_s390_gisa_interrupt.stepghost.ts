@@ -326,6 +326,16 @@ const topBit = (d: number) => {
 
 
 export const vcpuPosts: StepPosts = {
+  // kvm-s390.c vcpu_pre_run: rc = kvm_s390_deliver_pending_interrupts(vcpu): __deliver_io test-and-clears the highest-priority ISC the PSW
+  // and gcr[6] allow, __do_deliver_io swaps the PSW (I/O off); issue 12, answer lowcore-fault (the guest lowcore not accessible): the
+  // ISC leaves the IPM unpresented, gpsw kept, and "if (rc || guestdbg_exit_pending(vcpu)) return rc;" before the clear_bit: KVM_RUN ends
+  [VCPU_PC.deliver]: (s) => {
+    const { vb, va, gb, ga } = vcpus(s);
+    const bit = vb.pswIo && gb.origin ? topBit(gb.ipm & vb.cr6) : 0;
+    if (!vcpuSame(s, ['pswIo']) || !gisaSame(s, ['ipm']) || ga.ipm !== (gb.ipm & ~bit)) return false;
+    if (bit && s.t.answer === 'lowcore-fault') return va.pswIo === vb.pswIo && s.taken === VCPU_PC.runError;
+    return va.pswIo === (bit ? false : vb.pswIo) && s.taken !== VCPU_PC.runError;
+  },
   // kvm-s390.c vcpu_pre_run: clear_bit(vcpu->vcpu_idx, gi->kicked_mask)
   [VCPU_PC.clearKicked]: (s) => vcpuSame(s, ['kicked']) && !vcpus(s).va.kicked && gisaSame(s),
   // __vcpu_run: sie64a; in SIE, millicode presents the highest-priority GISA ISC the PSW and gcr[6] allow (it leaves the IPM; the PSW swap disables I/O)
@@ -369,6 +379,7 @@ export const vcpuPosts: StepPosts = {
 
 /** The table functions the vcpu steps call: a variant's replacement runs its own code there. */
 export const vcpuSkips: Readonly<Record<string, readonly string[]>> = {
+  [VCPU_PC.deliver]: ['kvm_s390_deliver_pending_interrupts', '__deliver_io'],
   [VCPU_PC.waitIntercept]: ['vcpu_post_run'],
   [VCPU_PC.runnable]: ['kvm_arch_vcpu_runnable', 'kvm_s390_vcpu_has_irq'],
   [VCPU_PC.restore]: ['gisa_get_ipm_or_restore_iam'],
@@ -389,7 +400,7 @@ export const GisaThreadStepPostcondition = inv(
 
 export const VcpuThreadStepPostcondition = inv(
   'VcpuThreadStepPostcondition',
-  'kvm-s390.c / interrupt.c / kvm_main.c v6.17-rc4, the vcpu\'s KVM_RUN loop statement by statement (fine-grained configurations): vcpu_pre_run clears its kicked_mask bit; in SIE millicode presents the highest-priority ISC the PSW and gcr[6] allow (the IPM bit cleared, I/O disabled by the PSW swap); the enabled-wait intercept leaves SIE; kvm_s390_handle_wait returns at once when kvm_arch_vcpu_runnable (which clears kicked_mask), else when gisa_get_ipm_or_restore_iam & gcr[6] (IAM = alert.mask when nothing of alert.mask is pending), else __set_cpu_idle; kvm_vcpu_block sets TASK_INTERRUPTIBLE, then kvm_vcpu_check_block leaves the loop exactly when runnable; __unset_cpu_idle on the way out',
+  'kvm-s390.c / interrupt.c / kvm_main.c v6.17-rc4, the vcpu\'s KVM_RUN loop statement by statement (fine-grained configurations): vcpu_pre_run delivers the highest-priority ISC the PSW and gcr[6] allow by PSW swap (or, the guest lowcore not accessible, loses it and returns -EFAULT before the clear_bit: KVM_RUN ends) and clears its kicked_mask bit; in SIE millicode presents the highest-priority ISC the PSW and gcr[6] allow (the IPM bit cleared, I/O disabled by the PSW swap); the enabled-wait intercept leaves SIE; kvm_s390_handle_wait returns at once when kvm_arch_vcpu_runnable (which clears kicked_mask), else when gisa_get_ipm_or_restore_iam & gcr[6] (IAM = alert.mask when nothing of alert.mask is pending), else __set_cpu_idle; kvm_vcpu_block sets TASK_INTERRUPTIBLE, then kvm_vcpu_check_block leaves the loop exactly when runnable; __unset_cpu_idle on the way out',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.VCPU_THREAD_STEP_POST)),
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );

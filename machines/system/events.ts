@@ -28,7 +28,7 @@ export const EVENTS: Record<string, EventInfo> = {
   // vcpu
   kvm_s390_vcpu_start: ev('userspace', 'kvm-s390.c kvm_s390_vcpu_start (KVM_SET_MP_STATE operating)'),
   kvm_s390_vcpu_stop: ev('userspace', 'kvm-s390.c kvm_s390_vcpu_stop (KVM_SET_MP_STATE stopped)'),
-  vcpu_pre_run: ev('kernel', 'kvm-s390.c vcpu_pre_run: deliver, clear kicked_mask, enter SIE', true),
+  vcpu_pre_run: ev('kernel', 'kvm-s390.c vcpu_pre_run: deliver, clear kicked_mask, enter SIE (outcome lowcore-fault: the guest\'s lowcore not accessible, a delivery fails: -EFAULT before the clear_bit, KVM_RUN ends)', true),
   vcpu_post_run: ev('kernel', 'kvm-s390.c vcpu_post_run: SIE exit for an intercept or host interruption'),
   kvm_s390_handle_wait: ev('guest', 'interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW'),
   TPI: ev('guest', 'priv.c handle_tpi: the guest\'s TEST PENDING INTERRUPTION takes the highest ISC of CR6 from the GISA (outcome stored, store-fails: reinjected, nomem: set again)'),
@@ -79,6 +79,8 @@ export interface Bounds {
   aqicOff?: readonly AqicOff[];
   /** vfio_ap_mdev_remove_queue: the APQN is still in the host's AP configuration ('present') or left it first ('gone'); without it: present. */
   hostConfig?: readonly ('present' | 'gone')[];
+  /** Issue 12: vcpu_pre_run also with outcome lowcore-fault (the guest's lowcore not accessible: a delivery fails, KVM_RUN returns -EFAULT). */
+  lowcoreFault?: boolean;
 }
 
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
@@ -99,7 +101,8 @@ export function enumerateEvents(params: Params, bounds: Bounds): SpecEvent[] {
     else if (VM_ISC.has(type)) {
       const iscs = type === 'kvm_s390_gisc_register' || type === 'kvm_s390_gisc_unregister' ? [...params.iscs, ...(bounds.extraIscs ?? [])] : params.iscs;
       for (const vm of vms) for (const isc of iscs) out.push({ type, vm, isc });
-    } else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
+    } else if (type === 'vcpu_pre_run' && bounds.lowcoreFault) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu }, { type, vm, vcpu, outcome: 'lowcore-fault' });
+    else if (VCPU.has(type)) for (const vm of vms) for (const vcpu of range(params.vcpus)) out.push({ type, vm, vcpu });
     else if (type === 'TPI') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const outcome of bounds.tpi ?? ['stored', 'store-fails', 'nomem']) out.push({ type, vm, vcpu, outcome });
     else if (type === 'LCTL_CR6') for (const vm of vms) for (const vcpu of range(params.vcpus)) for (const cr6 of params.guestMasks ?? []) out.push({ type, vm, vcpu, cr6 });
     else if (type === 'KVM_PV_ENABLE') for (const vm of vms) for (const outcome of ['ok', 'create-fails']) out.push({ type, vm, outcome });

@@ -56,6 +56,13 @@ function kickWait(params: { vms: number; vcpus: number }, k: Kernel): FineParts 
 }
 
 /** The properties of the kick/wait windows, in the form that reads the threads' program counters. */
+/** Issue 12 (kick-wait-fault): the kick/wait threads with each delivery of the vcpu threads answering delivered or lowcore-fault. */
+function kickWaitFault(params: { vms: number; vcpus: number }, k: Kernel): FineParts {
+  const fine = kickWait(params, k);
+  const threads = fine.threads.map((t) => (t.actor === 'kernel' && t.ix?.vcpu !== undefined ? vcpuThread(params.vms, t.ix.vm!, t.ix.vcpu, k, { lowcoreFault: true }) : t));
+  return { ...fine, threads };
+}
+
 function kickWaitInvariants(vms: number, vcpus: number) {
   const threads = Array.from({ length: vms }, (_, vm) => Array.from({ length: vcpus }, (_, vcpu) => ({ vm, vcpu, name: vcpuThreadName(vms, vm, vcpu) }))).flat();
   const kickers = Array.from({ length: vms }, (_, vm) => ({ vm, name: kickerName(vms, vm) }));
@@ -361,6 +368,20 @@ export const systemConfigurations: CoreConfiguration[] = [
     invariants: kickWaitInvariants(1, 1),
     // the lost wake-up as safety (NoLostWakeupAtSleep) and as liveness (WokenFromSchedule, weak fairness): the liveness check
     // explores every interleaving, which costs nothing here (the reduction keeps all 7,556 states); the traces: test/system/kick-wait.test.ts
+    liveness: [WokenFromSchedule],
+  },
+  {
+    // issue 12: a delivery into a guest lowcore that is not accessible returns -EFAULT from vcpu_pre_run before clear_bit(kicked_mask):
+    // a kicked_mask bit the kicker set after the vcpu left the wait stays set while KVM_RUN is out; the wake-ups after it
+    id: 'kick-wait-fault',
+    description:
+      'fine-grained, 2 threads as kick-wait (1 adapter interruption, no FLIC CLEAR_IRQS); each delivery in vcpu_pre_run answers delivered or lowcore-fault (the guest lowcore not accessible: __deliver_io test-and-clears the IPM bit, __do_deliver_io fails, vcpu_pre_run returns -EFAULT before clear_bit(kicked_mask), KVM_RUN returns it and userspace issues KVM_RUN again)',
+    // 1 adapter interruption (1,273 states; 6,346 with 2): enough for the bit left set at the -EFAULT return, and KickedNotAsleep
+    // holding in every state after it is what "the bit stops no later wake-up" needs (the kicker reads it only for vcpus in idle_mask)
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [3], preRegistered: [3], airqs: 1 },
+    bounds: { types: KICK_WAIT_ENV.filter((t) => t !== 'kvm_s390_gisa_clear') },
+    fine: kickWaitFault,
+    invariants: kickWaitInvariants(1, 1),
     liveness: [WokenFromSchedule],
   },
   {

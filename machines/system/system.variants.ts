@@ -94,7 +94,7 @@ export const systemVariants: CoreVariant[] = [
     // pqap-open: the window between the hook and matrix_mdev->kvm in vfio_ap_mdev_set_kvm is answered rc 01 (test/system/pqap-open.test.ts)
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
-    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [], ...RESET_ANSWERS_FOUND,
+    expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], 'kick-wait-fault': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [], ...RESET_ANSWERS_FOUND,
       // issue 12 (apassign): the stores hold guests_lock, kvm->lock and mdevs_lock from the validation to the reset of a filtered APID; the PQAP finds no queue before the link (rc 01)
       'pqap-assign': [],
       // issue 12: QEMU resets the vfio-ap device (subsystem_reset) with the CPUs paused before it switches: nothing held across the switch, all hold
@@ -684,5 +684,20 @@ export const systemVariants: CoreVariant[] = [
     configurations: ['pqap-assign'],
     threads: (threads) => editFunction(editFunction(threads, 'adapter', 'assign_adapter_store', filterWithoutReset), 'domain', 'assign_domain_store', filterWithoutReset),
     expectedViolations: ['ApThreadStepPostcondition'],
+  },
+  {
+    // issue 12: VcpuThreadStepPostcondition's planted variant on the failed delivery (configuration kick-wait-fault)
+    id: 'planted-pre-run-ignores-delivery-rc',
+    description:
+      'planted bug: vcpu_pre_run drops the return code of kvm_s390_deliver_pending_interrupts ("if (guestdbg_exit_pending(vcpu)) return rc;" without "rc ||"): after a delivery into a guest lowcore that is not accessible, whose IPM bit __deliver_io already test-and-cleared, the vcpu clears its kicked_mask bit and enters SIE: the interruption is lost while KVM_RUN reports nothing',
+    cite: 'planted: arch/s390/kvm/kvm-s390.c vcpu_pre_run (v6.17-rc4: "if (rc || guestdbg_exit_pending(vcpu)) return rc;")',
+    configuration: 'kick-wait-fault',
+    configurations: ['kick-wait-fault'],
+    threads: (threads) =>
+      editFunction(threads, 'vcpu0', '__vcpu_run', (f) => ({
+        ...f,
+        steps: f.steps.map((s) => (s.at !== VCPU_PC.deliver ? s : replantStep({ ...s, next: [{ goto: VCPU_PC.clearKicked }] }, FAULT.VCPU_THREAD_STEP_POST, vcpuPosts, (inner) => inner))),
+      })),
+    expectedViolations: ['VcpuThreadStepPostcondition'],
   },
 ];

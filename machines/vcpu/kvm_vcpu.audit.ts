@@ -4,7 +4,7 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { DELIVERY_FAULT, PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
+import { PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
 import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
 export const GUEST_PSW_CR6 =
@@ -15,8 +15,10 @@ export const USER_CPU_STATE =
   'QEMU sets user_cpu_state_ctrl (KVM_SET_MP_STATE, kvm_s390_set_user_cpu_state_ctrl) before any reset, so kvm_arch_vcpu_ioctl_normal_reset never stops the vcpu itself; QEMU stops it (kvm_s390_vcpu_stop) and the machine resets only a stopped vcpu (the ioctl needs vcpu->mutex, which KVM_RUN holds)';
 export const VCPU_RESET =
   'KVM_S390_INITIAL_RESET (and KVM_S390_CLEAR_RESET, which calls it) of a stopped vcpu (guest-masks): gpsw.mask 0 (I/O off) and gcr[6] 0 (no ISC open); the GISA is left alone (QEMU clears its IPM with KVM_DEV_FLIC_CLEAR_IRQS: kvm_s390_gisa_clear)';
-export const VCPU_ID =
-  'vcpu creation at run time: vcpu_idx is the creation index (dense; idle_mask, kicked_mask and every scan use it), vcpu_id is userspace\'s (any order, sparse; SCA, SIGP, icpua); the machine\'s vcpus exist from the start, named by their index, each with the vcpu_id of the configuration (Params.vcpuIds, issue 12); KVM_CREATE_VCPU at run time against KVM_PV_ENABLE (gd read without kvm->lock, the PV test, online_vcpus++) is the GISA machine\'s fine-grained pv-enable-create-vcpu (issue 12: the switch misses a vcpu being created); to model here: online_vcpus growing while the kicker scans (a vcpu cannot wait before it is online: kvm_wait_for_vcpu_online holds its ioctls on vcpu->mutex until atomic_inc(&kvm->online_vcpus))';
+export const LOWCORE_FAULT =
+  'vcpu_pre_run\'s outcome lowcore-fault (issue 12, configuration lowcore-fault; premise: the guest\'s prefix pages lost their writable backing after the guest set its prefix, the VMM having unmapped or removed that memory: SET PREFIX itself refuses an address outside the memslots): __deliver_io test-and-clears the IPM bit, __do_deliver_io\'s lowcore writes fail, gpsw is kept, -EFAULT ends kvm_s390_deliver_pending_interrupts\' loop and vcpu_pre_run returns it before clear_bit(kicked_mask): no SIE entry, KVM_RUN returns -EFAULT (the vcpu stays outside_sie, which is also userspace running it again); the interruption is lost, never with rc 0 (AdapterInterruptionLedger, VcpuStepPostcondition; planted-deliver-io-drops-fault)';
+export const VCPU_CREATE =
+  'the vcpus are created before the first step, in vcpu_idx order: kvm_s390_vcpu_setup\'s cpuflags CPUSTAT_STOPPED is the region\'s initial state stopped (initialContext: stopped, not in SIE, not idle, kicked_mask bit clear); gd = kvm_s390_get_gisa_desc(kvm) is read as gi->origin (deliverableIpm; the vfio-ap machines\' eca_aiv guard for ECA_AIV, set "if (vcpu->arch.sie_block->gd)"): a VM without a GISA (Params.useGisa or aiv false: gi->origin NULL) gives its vcpus no gd and no ECA_AIV, so SIE presents no GISA interruption and handle_pqap answers -EOPNOTSUPP; no step of this machine changes gi->origin after creation (the PV switch, which rewrites gd and ECA_AIV of the online vcpus, is the composed guest\'s pv configurations, and creation against it at run time is the GISA machine\'s pv-enable-create-vcpu, OnlineVcpuGdFollowsGisa); the format-1 bit (sclp.has_gisaf) selects the GISA layout, no modelled field; icpua = vcpu_id is read by SIGP and the SCA, not modelled (Params.vcpuIds, configuration vcpu-ids: no modelled v6.17-rc4 path reads vcpu_id); ECA_APIE (crypto.apie) is the AP instruction interpretation the vfio-ap machines take as given; a vcpu being created cannot be idle (kvm_wait_for_vcpu_online holds its ioctls on vcpu->mutex until online_vcpus++), so the kicker\'s scan up to online_vcpus misses no waiting vcpu';
 export const CLASSIC_IO =
   'classic (non-adapter) I/O interruptions on fi->lists[isc] (channel I/O, virtio-ccw) are delivered before the GISA\'s on the same ISC, with the same PSW swap that disables I/O, and set CPUSTAT_IO_INT / LCTL_CR6 intercepts; to model: a classic I/O source per ISC beside the GISA';
 export const OTHER_IRQS =
@@ -42,6 +44,8 @@ const own = (fine: boolean): KernelAudit => {
     nonKernel: {
       vcpu_mine: 'event routing: the event is about this vcpu',
       kvm_vm_alive: 'environment: QEMU starts vcpus only while the VM fd is open',
+      lowcore_not_accessible: 'environment (issue 12, configuration lowcore-fault): vcpu_pre_run\'s event says the guest\'s lowcore (the two prefix pages) has no writable backing, so a delivery\'s put_guest_lc/write_guest_lc fail',
+      PROG_IN_SIE: 'the vcpu entered SIE (sie_block->prog0c & PROG_IN_SIE): what vcpu_pre_run returning 0 lets __vcpu_run do; the region follows it after a delivery that may fail',
       ...(fine ? { [`${VCPU_PC.setState} after the check`]: 'planted race (variant planted-check-block-before-set_current_state): kvm_vcpu_block\'s set_current_state moved after its kvm_vcpu_check_block' } : {}),
     },
     entries: [
@@ -145,17 +149,17 @@ const own = (fine: boolean): KernelAudit => {
         float: missing(CLASSIC_IO),
         gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         pv: missing(PV_GUEST),
-        fault: missing(DELIVERY_FAULT),
+        fault: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', '__deliver_io', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
         none: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
       }),
       entry(K.kvm_s390_deliver_pending_interrupts, {
         loop: modelledAs('one ISC per vcpu_pre_run: the I/O new PSW is assumed to disable I/O, as Linux\'s does; a guest whose I/O new PSW enables I/O takes every deliverable ISC in one loop', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         indicators: ignored('intercept indicators of classic I/O: not modelled'),
-        err: missing(DELIVERY_FAULT),
+        err: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', 'kvm_s390_deliver_pending_interrupts', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
       }),
       entry(K.vcpu_pre_run, {
         deliver: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
-        delErr: missing(DELIVERY_FAULT),
+        delErr: modelledAs(`${LOWCORE_FAULT}. A guest-debug exit pending (guestdbg_exit_pending: single-stepping after a delivery) returns 0 here and KVM_EXIT_DEBUG from KVM_RUN: guest debugging is not modelled, and that return writes no modelled field`, 'vcpu_pre_run', 'PROG_IN_SIE', 'lowcore_not_accessible', ...f(VCPU_PC.deliver, VCPU_PC.runError)),
         reqErr: ignored('writes nothing: KVM_RUN ends before SIE and the kicked bit stays until the next entry'),
         clear: modelled('vcpu_pre_run', ...f(VCPU_PC.clearKicked)),
       }),
@@ -163,7 +167,9 @@ const own = (fine: boolean): KernelAudit => {
         enter: modelled('vcpu_pre_run', ...f(VCPU_PC.sie)),
         exit: modelled('vcpu_post_run', 'kvm_s390_handle_wait', ...f(VCPU_PC.waitIntercept)),
         pvFence: missing(PV_GUEST),
-        leave: abstracted('returning to userspace and calling KVM_RUN again is outside_sie in the machine'),
+        leave: fine
+          ? modelledAs('the vcpu thread of the composed guest\'s kick-wait-fault: a failed delivery goes to kvm_arch_vcpu_ioctl_run@return -EFAULT (KVM_RUN returned; userspace issues it again: vcpu_pre_run); signals and guest-debug exits are not modelled', VCPU_PC.runError)
+          : abstracted('returning to userspace and calling KVM_RUN again is outside_sie in the machine'),
       }),
       entry(K.vcpu_post_run, {
         mcck: ignored('host machine check: writes nothing modelled'),
@@ -221,14 +227,14 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.kvm_arch_vcpu_ioctl_set_sregs, abstracted(QEMU_WRITES_BACK)),
       entry(K.kvm_arch_vcpu_create, {
         nomem: ignored('writes nothing'),
-        setup: missing(VCPU_ID),
+        setup: abstracted(VCPU_CREATE),
         pvFail: ignored('writes nothing modelled'),
       }),
       entry(K.kvm_vm_ioctl_create_vcpu, {
         badId: ignored('writes nothing'),
         nomem: ignored('writes nothing'),
         exists: ignored('writes nothing'),
-        ok: abstracted('the vcpus are created before the first step, in vcpu_idx order, stopped; vcpu_id is the configuration\'s Params.vcpuIds (default: the index), which no modelled v6.17-rc4 path reads (system configuration vcpu-ids; variant idle-mask-vcpu_id-v5.14 indexes idle_mask by it); creation at run time is kvm_arch_vcpu_create\'s missing entry'),
+        ok: abstracted('the vcpus are created before the first step, in vcpu_idx order, stopped; vcpu_id is the configuration\'s Params.vcpuIds (default: the index), which no modelled v6.17-rc4 path reads (system configuration vcpu-ids; variant idle-mask-vcpu_id-v5.14 indexes idle_mask by it); creation at run time: kvm_arch_vcpu_create\'s entry'),
         fdFail: ignored('error path: the reference is dropped again; no vcpu field'),
       }),
       entry(K.kvm_s390_inject_vm, {

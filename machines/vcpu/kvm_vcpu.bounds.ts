@@ -34,4 +34,13 @@ export const vcpuConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 1, queues: 0, iscs: [3], preRegistered: [3], guestMasks: [0, iscBit(3)] },
     bounds: { types: [...VCPU, 'TPI', 'STNSM_IO', 'LCTL_CR6', 'KVM_S390_INITIAL_RESET'] },
   },
+  {
+    // issue 12: __do_deliver_io failing on a guest lowcore that is not accessible (premise: the prefix pages lost their backing
+    // after the guest set its prefix: the VMM unmapped or removed that memory); ISC 0 and ISC 7 so that a lost ISC and the one
+    // left pending differ
+    id: 'lowcore-fault',
+    description: '1 vcpu with CR6 open for ISC 0 and ISC 7, both registered; vcpu_pre_run delivers or finds the guest lowcore not accessible (outcome lowcore-fault: __deliver_io test-and-cleared the IPM bit, __do_deliver_io fails, -EFAULT before clear_bit(kicked_mask), KVM_RUN ends and userspace may run the vcpu again)',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [0, 7], preRegistered: [0, 7] },
+    bounds: { types: VCPU, lowcoreFault: true },
+  },
 ];

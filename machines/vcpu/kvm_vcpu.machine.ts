@@ -11,6 +11,10 @@
  * (a woken vcpu that is not runnable sleeps again), vcpu_post_run. With Params.guestMasks (issue 12):
  * the guest disabling I/O in its PSW (STNSM_IO) and loading CR6 (LCTL_CR6: SIE, or priv.c
  * kvm_s390_handle_lctl and the re-entry's delivery), userspace's KVM_S390_INITIAL_RESET of a stopped vcpu.
+ * With vcpu_pre_run's outcome lowcore-fault (issue 12, configuration lowcore-fault): the guest's lowcore is not
+ * accessible, __do_deliver_io fails after __deliver_io test-and-cleared the IPM bit, the interruption is lost and
+ * vcpu_pre_run returns -EFAULT before clear_bit(kicked_mask): KVM_RUN ends (outside_sie is also userspace between
+ * two KVM_RUN calls).
  * GIB series v2..v5 differ in vcpu_pre_run (v2 clears the IAM), vcpu_post_run (v2, v3
  * restore it when the last vcpu leaves SIE), kvm_s390_handle_wait (v4 restores it when the
  * IPM is clean) and kvm_arch_vcpu_runnable (v5 restores it atomically): machines/design.ts.
@@ -37,6 +41,7 @@ import { ledgered } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 
 const vcpuOf = (c: SystemContext, vm: number, vcpu: number): VcpuContext => vmOf(c, vm).vcpus[vcpu]!;
 const EINTR = -4;
+const EFAULT = -14;
 
 /** The kernel functions of the vcpu run loop (kvm-s390.c, interrupt.c, kvm_main.c), entries of the machine's kernel table. */
 export const vcpuKernel = {
@@ -90,13 +95,19 @@ export const vcpuKernel = {
     v.stopped = true;
   },
 
-  /** vcpu_pre_run(): deliver pending interruptions, clear kicked_mask, enter SIE (GIB v2: IAM := 0 first). */
-  vcpu_pre_run(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+  /**
+   * vcpu_pre_run(): deliver pending interruptions, clear kicked_mask, enter SIE (GIB v2: IAM := 0 first). `lowcoreFault`
+   * (issue 12): the guest's lowcore is not accessible; when the delivery fails, "if (rc || guestdbg_exit_pending(vcpu))
+   * return rc;" comes before the clear_bit: no SIE entry, KVM_RUN returns -EFAULT.
+   */
+  vcpu_pre_run(this: Kernel, c: SystemContext, vm: number, vcpu: number, lowcoreFault = false): number {
     const v = vcpuOf(c, vm, vcpu);
     if (this.design.gib === 'gib-v2') vmOf(c, vm).gisa.iam = 0; // v2 11/12: gisa->iam = 0 before SIE entry
-    this.kvm_s390_deliver_pending_interrupts(c, vm, vcpu); // PSW swap, or (v2) SIE at entry: same effect
+    const rc = this.kvm_s390_deliver_pending_interrupts(c, vm, vcpu, lowcoreFault); // PSW swap, or (v2) SIE at entry: same effect
+    if (rc) return rc;
     v.kicked = false;
     v.inSie = true;
+    return 0;
   },
 
   /** vcpu_post_run(): leave SIE; GIB v2/v3 restore the IAM when the last vcpu left SIE and the GISA is not listed. */
@@ -107,11 +118,24 @@ export const vcpuKernel = {
     if ((d === 'gib-v2' || d === 'gib-v3') && !this.gisa_in_alert_list(c, vm) && !k.vcpus.some((v) => v.inSie)) k.gisa.iam = k.gisa.mask;
   },
 
-  /** kvm_s390_deliver_pending_interrupts(), its I/O part: __deliver_io takes the highest-priority deliverable ISC (gisa_tac_ipm_gisc) by PSW swap, and the I/O new PSW disables I/O. */
-  kvm_s390_deliver_pending_interrupts(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+  /** kvm_s390_deliver_pending_interrupts(), its I/O part: __deliver_io takes the highest-priority deliverable ISC (gisa_tac_ipm_gisc) by PSW swap, and the I/O new PSW disables I/O; a deliverer's error ends the loop and is returned. */
+  kvm_s390_deliver_pending_interrupts(this: Kernel, c: SystemContext, vm: number, vcpu: number, lowcoreFault = false): number {
     const v = vcpuOf(c, vm, vcpu);
     const isc = firstIsc(deliverableIpm(c, vm, v));
-    if (isc >= 0 && this.gisa_tac_ipm_gisc(c, vm, isc)) v.pswIo = false;
+    return isc >= 0 ? this.__deliver_io(c, vm, vcpu, isc, lowcoreFault) : 0;
+  },
+
+  /**
+   * __deliver_io(), the GISA branch: "if (gi->origin && gisa_tac_ipm_gisc(gi->origin, isc))" the adapter interruption goes to
+   * __do_deliver_io: put_guest_lc of the interruption code, write_guest_lc of the I/O old PSW, read_guest_lc of the I/O new PSW
+   * (which disables I/O), "return rc ? -EFAULT : 0", returned as is. The lowcore not accessible (kvm_write_guest and
+   * kvm_read_guest fail): gpsw is left as it was and the interruption, already test-and-cleared, is not presented.
+   */
+  __deliver_io(this: Kernel, c: SystemContext, vm: number, vcpu: number, isc: number, lowcoreFault: boolean): number {
+    if (!vmOf(c, vm).gisa.origin || !this.gisa_tac_ipm_gisc(c, vm, isc)) return 0;
+    if (lowcoreFault) return EFAULT;
+    vcpuOf(c, vm, vcpu).pswIo = false;
+    return 0;
   },
 
   /** kvm_s390_vcpu_has_irq(): a GISA interruption the vcpu may take with the wait PSW (I/O enabled); GIB v5 restores the IAM inside (get_ipm with IRQ_FLAG_IAM). */
@@ -171,14 +195,18 @@ export function vcpuImplementations(k: Kernel) {
       psw_ioint_disabled: ({ context }: Args, ix: Ix) => !vcpuOf(context, ix.vm!, ix.vcpu!).pswIo,
       // is_vcpu_idle(): the vcpu's idle_mask bit
       is_vcpu_idle: ({ context }: Args, ix: Ix) => vcpuOf(context, ix.vm!, ix.vcpu!).idle,
+      // environment (issue 12, configuration lowcore-fault): the guest's prefix pages have no writable backing when vcpu_pre_run delivers
+      lowcore_not_accessible: ({ event }: Args) => event.outcome === 'lowcore-fault',
+      // PROG_IN_SIE: vcpu_pre_run returned 0 and __vcpu_run entered SIE
+      PROG_IN_SIE: ({ context }: Args, ix: Ix) => vcpuOf(context, ix.vm!, ix.vcpu!).inSie,
     },
     actions: {
       // kvm-s390.c kvm_s390_vcpu_start
       kvm_s390_vcpu_start: ledgered('start', k, (c, _e, ix) => k.kvm_s390_vcpu_start(c, ix.vm!, ix.vcpu!)),
       // kvm-s390.c kvm_s390_vcpu_stop
       kvm_s390_vcpu_stop: ledgered('stop', k, (c, _e, ix) => k.kvm_s390_vcpu_stop(c, ix.vm!, ix.vcpu!)),
-      // kvm-s390.c vcpu_pre_run: deliver pending interruptions, clear kicked_mask, enter SIE
-      vcpu_pre_run: ledgered('deliver', k, (c, _e, ix) => k.vcpu_pre_run(c, ix.vm!, ix.vcpu!)),
+      // kvm-s390.c vcpu_pre_run: deliver pending interruptions, clear kicked_mask, enter SIE (or -EFAULT: KVM_RUN ends)
+      vcpu_pre_run: ledgered('deliver', k, (c, e, ix) => k.vcpu_pre_run(c, ix.vm!, ix.vcpu!, e.outcome === 'lowcore-fault')),
       // kvm-s390.c vcpu_post_run: leave SIE; v2/v3 restore the IAM when the last vcpu left SIE
       vcpu_post_run: ledgered('post-run', k, (c, _e, ix) => k.vcpu_post_run(c, ix.vm!, ix.vcpu!)),
       // the guest enables I/O interruptions in SIE: millicode presents what is now deliverable (PSW swap)
@@ -242,8 +270,12 @@ export function vcpuRegion(vm: number, vcpu: number) {
         description: 'in the KVM_RUN loop on the host, not in SIE',
         on: {
           // kvm_s390_handle_wait set the idle_mask bit: it halts in kvm_vcpu_halt
-          [settled]: { guard: a('is_vcpu_idle', ix), target: 'idle' },
-          vcpu_pre_run: { guard: a('vcpu_mine', ix), target: 'in_sie', actions: a('vcpu_pre_run', ix), ...by('kernel') },
+          [settled]: [{ guard: a('is_vcpu_idle', ix), target: 'idle' }, { guard: a('PROG_IN_SIE', ix), target: 'in_sie' }],
+          // the lowcore not accessible: a delivery fails and KVM_RUN ends with -EFAULT (stays here), else SIE: the region follows PROG_IN_SIE
+          vcpu_pre_run: [
+            { guard: g('lowcore_not_accessible', ix), actions: [a('vcpu_pre_run', ix), settle(region)], ...by('kernel') },
+            { guard: a('vcpu_mine', ix), target: 'in_sie', actions: a('vcpu_pre_run', ix), ...by('kernel') },
+          ],
           kvm_s390_vcpu_stop: { guard: a('vcpu_mine', ix), target: 'stopped', actions: a('kvm_s390_vcpu_stop', ix), ...by('userspace') },
         },
       },

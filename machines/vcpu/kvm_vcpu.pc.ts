@@ -15,4 +15,6 @@ export const VCPU_PC = {
   checkBlock: 'kvm_vcpu_block@kvm_vcpu_check_block',
   schedule: 'kvm_vcpu_block@schedule()',
   unsetIdle: 'kvm_s390_handle_wait@__unset_cpu_idle',
+  // issue 12 (kick-wait-fault): vcpu_pre_run returned -EFAULT; KVM_RUN returns it to userspace, which may issue KVM_RUN again
+  runError: 'kvm_arch_vcpu_ioctl_run@return -EFAULT',
 } as const;

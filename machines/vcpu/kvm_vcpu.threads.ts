@@ -57,7 +57,7 @@ export function asleepInThread(value: unknown, c: C, vm: number, vcpu: number): 
  * The KVM_RUN loop of vcpu `vcpu` of VM `vm` as one function that never returns: from
  * vcpu_pre_run to the guest's wait, kvm_s390_handle_wait and back to vcpu_pre_run.
  */
-export function vcpuRun(vm: number, vcpu: number, k: Kernel): KFunction<C> {
+export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOptions = {}): KFunction<C> {
   if (k.design.gib !== 'upstream') throw new SpecError(`the fine-grained vcpu thread transcribes the upstream kvm_s390_handle_wait; design ${JSON.stringify(k.design)} is coarse only`);
   const v: Path = ['vms', vm, 'vcpus', vcpu];
   const gi: Path = ['vms', vm, 'gisa'];
@@ -158,13 +158,33 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel): KFunction<C> {
     },
   ];
   // the delivery runs through the table too (a variant's replacement of it reaches this step)
-  steps[0] = { ...steps[0]!, run: (c) => k.kvm_s390_deliver_pending_interrupts(c, vm, vcpu) };
+  steps[0] = { ...steps[0]!, run: (c) => void k.kvm_s390_deliver_pending_interrupts(c, vm, vcpu) };
+  if (opts.lowcoreFault) {
+    // issue 12: the guest lowcore accessible or not at each delivery; a failed one returns -EFAULT before the clear_bit
+    steps[0] = {
+      ...steps[0]!,
+      answers: ['delivered', 'lowcore-fault'],
+      run: (c, t) => void (t.local.rc = k.kvm_s390_deliver_pending_interrupts(c, vm, vcpu, t.answer === 'lowcore-fault')),
+      next: [{ if: named('rc', (_c, t) => t.local.rc !== 0), goto: VCPU_PC.runError }, { goto: VCPU_PC.clearKicked }],
+    };
+    steps.push({
+      at: VCPU_PC.runError,
+      cite: 'kvm-s390.c vcpu_pre_run: "if (rc || guestdbg_exit_pending(vcpu)) return rc;" (before clear_bit of kicked_mask); __vcpu_run and kvm_arch_vcpu_ioctl_run return -EFAULT to userspace (QEMU stops the VM, "kvm run failed"); once resumed it issues KVM_RUN again: vcpu_pre_run',
+      next: VCPU_PC.deliver,
+    });
+  }
   return checkedSteps(kfunction('__vcpu_run', 'arch/s390/kvm/kvm-s390.c __vcpu_run', steps), k, FAULT.VCPU_THREAD_STEP_POST, vcpuPosts, vcpuSkips);
 }
 
+/** Options of the vcpu thread. */
+export interface VcpuThreadOptions {
+  /** Issue 12 (kick-wait-fault): the delivery answers delivered or lowcore-fault (the guest lowcore not accessible: -EFAULT, KVM_RUN ends and is issued again). */
+  readonly lowcoreFault?: boolean;
+}
+
 /** The thread of vcpu `vcpu` of VM `vm` (started, outside SIE, before its first vcpu_pre_run). */
-export function vcpuThread(vms: number, vm: number, vcpu: number, k: Kernel): ThreadDef<C> {
-  return { name: vcpuThreadName(vms, vm, vcpu), actor: 'kernel', ix: { vm, vcpu }, fns: [vcpuRun(vm, vcpu, k)] };
+export function vcpuThread(vms: number, vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOptions = {}): ThreadDef<C> {
+  return { name: vcpuThreadName(vms, vm, vcpu), actor: 'kernel', ix: { vm, vcpu }, fns: [vcpuRun(vm, vcpu, k, opts)] };
 }
 
 /** The view type the steps see (re-exported for variants that edit the thread). */

@@ -9,7 +9,7 @@ export const vcpuVariants: CoreVariant[] = [
     cite: 'arch/s390/kvm/interrupt.c kvm_s390_handle_wait, kvm-s390.c vcpu_pre_run, v6.17-rc4',
     expectedViolations: [],
     // issue 14: ISC 0 and ISC 7 (the ends of the priority scans): upstream holds everything
-    expectedViolationsIn: { 'two-iscs': [], 'guest-masks': [] },
+    expectedViolationsIn: { 'two-iscs': [], 'guest-masks': [], 'lowcore-fault': [] },
   },
   {
     id: 'planted-no-delivery',
@@ -20,6 +20,7 @@ export const vcpuVariants: CoreVariant[] = [
         const v = vmOf(c, vm).vcpus[vcpu]!;
         v.kicked = false;
         v.inSie = true;
+        return 0;
       },
     },
     // issue 14: the vcpu machine checks the GISA's IPM ledger too: SIE entry without __deliver_io presents nothing (3 steps)
@@ -72,5 +73,23 @@ export const vcpuVariants: CoreVariant[] = [
       },
     },
     expectedViolations: ['VcpuStepPostcondition'],
+  },
+  {
+    id: 'planted-deliver-io-drops-fault',
+    description: 'planted bug (issue 12, lowcore-fault): __deliver_io ignores what __do_deliver_io returns, so a delivery into a guest lowcore that is not accessible (the IPM bit already test-and-cleared) lets vcpu_pre_run go on into SIE: the interruption is lost while KVM_RUN reports nothing',
+    cite: 'planted: interrupt.c __deliver_io with "__do_deliver_io(vcpu, &io);" for "rc = __do_deliver_io(vcpu, &io);" (v6.17-rc4 returns its rc, and vcpu_pre_run returns it before SIE entry)',
+    configuration: 'lowcore-fault',
+    configurations: ['lowcore-fault'],
+    kernel: {
+      __deliver_io(c, vm, vcpu, isc, lowcoreFault) {
+        if (!vmOf(c, vm).gisa.origin || !this.gisa_tac_ipm_gisc(c, vm, isc)) return 0;
+        if (!lowcoreFault) vmOf(c, vm).vcpus[vcpu]!.pswIo = false; // __do_deliver_io's PSW swap when the lowcore is there
+        return 0;
+      },
+    },
+    // the ledger (ISC 0 lost with rc 0) and the step postcondition (SIE entered after the failed delivery), 3 steps each; SieDeliversAtOnce
+    // (4 steps) because the coarse SIE entry presents nothing itself: with ISC 0 and 7 pending the vcpu enters SIE with I/O still
+    // enabled (the PSW swap never happened) and ISC 7 pending, which millicode would present at once
+    expectedViolations: ['AdapterInterruptionLedger', 'SieDeliversAtOnce', 'VcpuStepPostcondition'],
   },
 ];
