@@ -10,13 +10,9 @@ import { kvmAudit } from '../system/kvm.audit.ts';
 
 export const MDEVS =
   'several mdevs: each has its own matrix, qtable and KVM pointer; an APQN of another mdev is refused with -EADDRINUSE; a second mdev opened for a VM that has one fails in vfio_ap_mdev_set_kvm with -EPERM after pointing the VM\'s pqap_hook at itself (the first mdev\'s hook is lost, and once the second mdev is removed the hook points at freed memory that the guest\'s next PQAP(AQIC) calls through); to model: an mdev index on the mdev region and the queue events, mdev create and remove events, the open of a second mdev for the same VM';
-export const HOST_CFG =
-  'host AP configuration changes (AP bus on_config_changed, on_scan_complete: adapters or domains added to or removed from the host) unplug and plug the queues of every mdev; vfio_ap_mdev_cfg_remove and vfio_ap_mdev_hot_plug_cfg lock matrix_mdev->kvm->lock without checking that a KVM is attached, and hot_plug_cfg resets the APIDs of an uninitialised bitmap when only control domains were added; to model: host config-change events, with an mdev that is not attached';
 /** issue 12 (apnotify): where the AP bus notifiers are modelled instead of the per-object machines. */
 export const NOTIFIERS_FINE =
   'coarse: the AP bus notifiers are no event of the per-object machines; the composed guest\'s fine-grained ap-notifier configuration runs vfio_ap_on_cfg_changed and vfio_ap_on_scan_complete step by step against the open (machines/vfio-ap/vfio_ap_notifier.threads.ts; its audit marks these branches): the NULL matrix_mdev->kvm->lock (NotifierLocksNoNullKvm) and the stale apm_filtered reset (NotifierResetsOnlyFilteredQueues)';
-export const GUEST_STATUS =
-  'the status the guest sees (the response code in gr1 and the condition code) is state only in guest-zapq, and there only as what a 0 to AQIC ir=1 promises (QueueContext.told, AqicAnswerHolds); PQAP(AQIC) is simply not enabled where the kernel answers 01; to model: the response code of each PQAP as state, so "told success but nothing set up" and "answered 01 while the queue is assigned" are checkable (the fine-grained configurations check the lookup\'s rc 01 branch against the hook, matrix_mdev->kvm and the qtable: ApThreadStepPostcondition)';
 export const FORCED_SIE_EXIT =
   'the guest\'s AP masks are not modelled; the forced SIE exit of kvm_s390_vcpu_block_all is a vcpu_post_run, which the vcpu machine allows at any time (being kept out of SIE until the unblock is not modelled)';
 export const LOCK_ORDER =
