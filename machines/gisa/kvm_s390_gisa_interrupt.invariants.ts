@@ -178,7 +178,7 @@ function snap(c: SystemContext, vm: number): Snap {
 export type LedgerOp =
   | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame' | 'kicker' | 'restore'
   | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister'
-  | 'stnsm' | 'lctl' | 'reset';
+  | 'stnsm' | 'lctl' | 'reset' | 'aen';
 
 interface LedgerEvent {
   type: string;
@@ -247,6 +247,11 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
       // kvm_s390_inject_vm -> __inject_vm: then __floating_irq_kick wakes the first vcpu of idle_mask (whatever its PSW and CR6), none when no vcpu is idle
       if (!kicksFirstIdle(b, raised)) return false;
       return b.origin ? arrives(b, a, bit, true) : a.ipm === b.ipm && swapped(b, a).length === 0;
+    case 'aen':
+      // interrupt.c aen_host_forward (issue 12): gisa_set_ipm_gisc (SIE presents it to a vcpu in SIE enabled for it), then
+      // hrtimer_cancel + hrtimer_start(&gi->timer, 0): the kicker armed; no alert (the IAM and the alert list untouched), nobody woken here
+      if (!b.origin) return true;
+      return arrives(b, a, bit, true) && a.timer && a.iam === b.iam && a.listed === b.listed && raised.length === 0;
     case 'deliver':
       // kvm-s390.c vcpu_pre_run -> kvm_s390_deliver_pending_interrupts -> __deliver_io
       return presents(b, a, vcpu, b.vcpus[vcpu]!.pswIo);
@@ -471,7 +476,7 @@ export function ghostLedger<C extends SystemContext, E, I extends { vm?: number;
 
 export const AdapterInterruptionLedger = inv(
   'AdapterInterruptionLedger',
-  'interrupt.c, the GISA IPM as a ledger of adapter interruptions: one made pending (the adapter through millicode; __inject_io -> gisa_set_ipm_gisc) is presented at once to a vcpu in SIE enabled for it or its IPM bit is set; it leaves the IPM only when presented (__deliver_io: gisa_tac_ipm_gisc and the PSW swap of the highest-priority deliverable ISC; priv.c handle_tpi -> kvm_s390_get_io_int: get_top_gisa_isc, set again by gisa_set_ipm_gisc on a failed kzalloc and by kvm_s390_reinject_io_int on a failed store) or cleared (kvm_s390_gisa_clear; get_all_floating_irqs, one irq copied per bit); every other step leaves the IPM alone: nothing lost, nothing duplicated',
+  'interrupt.c, the GISA IPM as a ledger of adapter interruptions: one made pending (the adapter through millicode; __inject_io -> gisa_set_ipm_gisc; aen_host_forward -> gisa_set_ipm_gisc, which also restarts the kicker at 0) is presented at once to a vcpu in SIE enabled for it or its IPM bit is set; it leaves the IPM only when presented (__deliver_io: gisa_tac_ipm_gisc and the PSW swap of the highest-priority deliverable ISC; priv.c handle_tpi -> kvm_s390_get_io_int: get_top_gisa_isc, set again by gisa_set_ipm_gisc on a failed kzalloc and by kvm_s390_reinject_io_int on a failed store) or cleared (kvm_s390_gisa_clear; get_all_floating_irqs, one irq copied per bit); every other step leaves the IPM alone: nothing lost, nothing duplicated',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.IRQ_LEDGER)),
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );

@@ -148,6 +148,8 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   // millicode's adapter interruption, kvm_s390_inject_vm: IPM, alert (GIB), kick; airqs is the bound of the environment
   GISA_ADAPTER_INTERRUPTION: { footprint: (e, _m, p) => same([...VM(e.vm!, p), ...GIB, ['airqs']]) },
   kvm_s390_inject_vm: vmStep,
+  // zPCI forwarding (aen_host_forward): the IPM, the kicker, a vcpu in SIE that takes it; airqs is the bound of the environment
+  aen_process_gait: { footprint: (e, _m, p) => same([...VM(e.vm!, p), ...GIB, ['airqs']]) },
   kvm_s390_gisc_register: vmStep,
   kvm_s390_gisc_unregister: vmStep,
   // KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_gisa_clear: the IPM

@@ -118,6 +118,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   // issue 14: software injection (kvm_s390_inject_vm: __inject_io, __floating_irq_kick) and the guest's TPI (handle_tpi's reinject and kzalloc failure)
   suite('core', 'system', 'upstream', 'inject'),
   suite('core', 'system', 'upstream', 'tpi'),
+  // issue 12: zPCI adapter-event forwarding (aen_host_forward: the IPM bit, the kicker restarted, no alert)
+  suite('core', 'system', 'upstream', 'aen'),
   // issue 14: aqic-v4 tears the VM down under the open mdev (no KVM reference): the release through the NULL
   // matrix_mdev->kvm the group notifier left, the hook left on the freed VM (refusal probes of PQAP after the teardown)
   suite('core', 'system', 'aqic-v4', 'teardown'),

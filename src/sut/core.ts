@@ -18,6 +18,7 @@ import {
   kvm_s390_gisa_clear,
   kvm_s390_gisc_register,
   kvm_s390_inject_vm,
+  aen_host_forward,
   kvm_s390_gisc_unregister,
   millicodeAdapterInterruption,
   millicodeAlert,
@@ -265,6 +266,12 @@ export class CoreSut implements Host {
       case 'kvm_s390_inject_vm': // the VM ioctl, the FLIC's AIRQ_INJECT or an irqfd route: each needs the VM alive
         if (kvm && event.isc !== undefined && kvm.destroy === 'alive') {
           kvm_s390_inject_vm(this, kvm, event.isc);
+          this.presentToSie(kvm);
+        }
+        return;
+      case 'aen_process_gait': // the host's zPCI forwarding interruption (forward set, aism 0): aen_host_forward for one summary bit of this VM
+        if (kvm && event.isc !== undefined) {
+          aen_host_forward(this, kvm, event.isc);
           this.presentToSie(kvm);
         }
         return;
