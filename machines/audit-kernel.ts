@@ -75,6 +75,9 @@ export const F = {
   pvVm: 'kvm->arch.pv.handle (kvm_s390_pv_is_protected)',
   onlineVcpus: 'kvm->online_vcpus',
   createdVcpus: 'kvm->created_vcpus',
+  iictl: 'sie_block->iictl',
+  pswInt: 'gpsw.mask PSW_MASK_EXT|IO|MCHECK',
+  pvCont: 'ultravisor: the next SIE entry continues an intercepted PV instruction (ICPT_PV_INSTR, ICPT_PV_PREF)',
 } as const;
 
 /**
@@ -121,6 +124,10 @@ export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'vms.created.gd': [F.gd, F.ecaAiv],
   'vms.created.pvCpu': [F.pvCpu],
   'vms.created.online': [F.onlineVcpus],
+  // optional fields of the PV vcpus (kvm_vcpu pv-delivery; issue 12)
+  'vms.vcpus.iictl': [F.iictl],
+  'vms.vcpus.fenced': [F.pswInt],
+  'vms.vcpus.cont': [F.pvCont],
   // region states that stand for kernel state
   'state vcpu (stopped, outside_sie, in_sie, idle.halted, idle.woken)': [F.stopped, F.inSie, F.vcpuTask],
   'state kvm (alive, kvm_destroy_vm steps, freed)': [F.users, F.origin, F.sie2, F.kvmStruct],
@@ -172,7 +179,7 @@ function unassignStore(what: 'adapter' | 'domain') {
   });
 }
 
-const PSW_INT = 'gpsw.mask PSW_MASK_EXT|IO|MCHECK';
+const PSW_INT = F.pswInt;
 
 export const K = {
   // ---- GIB (interrupt.c) ----

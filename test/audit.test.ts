@@ -188,7 +188,6 @@ describe('list --kernel', () => {
 const GAPS: Readonly<Record<string, readonly string[]>> = {
   kvm_s390_gib: [],
   kvm_s390_gisa_interrupt: [
-    "__deliver_io [PV vcpu: the interruption is handed to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by KVM]",
     "__deliver_io [__do_deliver_io fails writing the guest lowcore after the IPM bit was test-and-cleared: the interruption is lost; KVM_RUN returns the error]",
     "kvm_s390_deliver_pending_interrupts [a deliverer fails (guest lowcore not accessible): the loop stops, vcpu_pre_run returns the error]",
     "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
@@ -196,14 +195,10 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
   ],
   kvm_vcpu: [
-    "deliverable_irqs [PV vcpu with an interruption already injected (iictl != IICTL_CODE_NONE): I/O, external and machine-check classes masked]",
     "__deliver_io [a classic I/O interruption is queued on fi->lists[isc]: it is delivered; the GISA is not looked at]",
-    "__deliver_io [PV vcpu: the interruption is handed to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by KVM]",
     "__deliver_io [__do_deliver_io fails writing the guest lowcore after the IPM bit was test-and-cleared: the interruption is lost; KVM_RUN returns the error]",
     "kvm_s390_deliver_pending_interrupts [a deliverer fails (guest lowcore not accessible): the loop stops, vcpu_pre_run returns the error]",
     "vcpu_pre_run [the delivery fails or a guest-debug exit is pending: return before kicked_mask is cleared; KVM_RUN ends]",
-    "__vcpu_run [PV vcpu exiting with ICPT_PV_INSTR or ICPT_PV_PREF: gpsw.mask &= ~(EXT | IO | MCHECK) until the next exit refreshes the PSW]",
-    "kvm_s390_vcpu_start [PV vcpu: gpsw.mask &= ~(EXT | IO | MCHECK) until the next SIE exit refreshes it]",
     "kvm_arch_vcpu_create [icpua = vcpu_id; gd = kvm_s390_get_gisa_desc (0 without a GISA, format-1 bit with sclp.has_gisaf); kvm_s390_vcpu_setup: cpuflags = ZARCH | SM | STOPPED; eca |= ECA_AIV only if gd; ECA_APIE if crypto.apie]",
     "kvm_s390_inject_vm [virtio, service, pfault done, machine check: their float lists, then __floating_irq_kick]",
     "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
@@ -257,9 +252,7 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_get_kvm_safe [refcount_inc_not_zero succeeds]",
   ],
   system: [
-    "deliverable_irqs [PV vcpu with an interruption already injected (iictl != IICTL_CODE_NONE): I/O, external and machine-check classes masked]",
     "__deliver_io [a classic I/O interruption is queued on fi->lists[isc]: it is delivered; the GISA is not looked at]",
-    "__deliver_io [PV vcpu: the interruption is handed to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by KVM]",
     "__deliver_io [__do_deliver_io fails writing the guest lowcore after the IPM bit was test-and-cleared: the interruption is lost; KVM_RUN returns the error]",
     "kvm_s390_deliver_pending_interrupts [a deliverer fails (guest lowcore not accessible): the loop stops, vcpu_pre_run returns the error]",
     "vcpu_pre_run [the delivery fails or a guest-debug exit is pending: return before kicked_mask is cleared; KVM_RUN ends]",
@@ -267,8 +260,6 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
     "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
     "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
     "kvm_s390_inject_vm [virtio, service, pfault done, machine check: their float lists, then __floating_irq_kick]",
-    "__vcpu_run [PV vcpu exiting with ICPT_PV_INSTR or ICPT_PV_PREF: gpsw.mask &= ~(EXT | IO | MCHECK) until the next exit refreshes the PSW]",
-    "kvm_s390_vcpu_start [PV vcpu: gpsw.mask &= ~(EXT | IO | MCHECK) until the next SIE exit refreshes it]",
     "kvm_arch_vcpu_create [icpua = vcpu_id; gd = kvm_s390_get_gisa_desc (0 without a GISA, format-1 bit with sclp.has_gisaf); kvm_s390_vcpu_setup: cpuflags = ZARCH | SM | STOPPED; eca |= ECA_AIV only if gd; ECA_APIE if crypto.apie]",
     "kvm_get_kvm_safe [refcount_inc_not_zero succeeds]",
     "vfio_ap_mdev_set_kvm [another mdev has this kvm: the locks are released and -EPERM returned, the hook left pointing at this mdev (the other mdev's hook is lost; after this mdev is removed the hook points at freed memory)]",

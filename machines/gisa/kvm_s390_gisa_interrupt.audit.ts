@@ -51,8 +51,6 @@ export const GET_ALL =
   'KVM_DEV_FLIC_GET_ALL_IRQS test-and-clears the IPM into the buffer before fi->lock, and loses the bits on -ENOMEM / -EFAULT: the flic-ais machine (kvm_s390_float_interrupt) models that loss, the GISA machine and the composed guest do not; to model: a get_all_floating_irqs event on the GISA region racing the millicode step and delivery';
 export const DELIVERY_FAULT =
   '__deliver_io test-and-clears the IPM bit before the guest lowcore write; when that fails the interruption is lost and KVM_RUN returns -EFAULT; to model: a fault payload on vcpu_pre_run';
-export const PV_GUEST =
-  'a protected (PV) guest: delivery through the ultravisor (iictl), one interruption at a time, interruptions fenced after PV intercepts and at start; to model: a pv configuration of the vcpu machine';
 
 /** gib_alert_irq_handler's zPCI path (issue 12): the forward is the GISA region's event; aism != 0 adds the GAL handler's pass. */
 const AEN_HANDLER = modelledAs(
@@ -190,7 +188,7 @@ function entries(fine: FineSteps) {
     entry(K.__deliver_io, {
       float: ignored('classic float list: no GISA field'),
       gisa: modelled('gisa_tac_ipm_gisc'),
-      pv: missing(PV_GUEST),
+      pv: modelledAs('the IPM part is the same gisa_tac_ipm_gisc as for the PSW swap; the injection through iictl and the ultravisor\'s presentation are the vcpu machine\'s (kvm_vcpu pv-delivery)', 'gisa_tac_ipm_gisc'),
       fault: missing(DELIVERY_FAULT),
       none: modelled('gisa_tac_ipm_gisc'),
     }),

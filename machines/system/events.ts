@@ -31,6 +31,7 @@ export const EVENTS: Record<string, EventInfo> = {
   kvm_s390_vcpu_stop: ev('userspace', 'kvm-s390.c kvm_s390_vcpu_stop (KVM_SET_MP_STATE stopped)'),
   vcpu_pre_run: ev('kernel', 'kvm-s390.c vcpu_pre_run: deliver, clear kicked_mask, enter SIE', true),
   vcpu_post_run: ev('kernel', 'kvm-s390.c vcpu_post_run: SIE exit for an intercept or host interruption'),
+  ICPT_PV_INSTR: ev('guest', 'a PV vcpu\'s secure instruction or prefix intercept (ICPT_PV_INSTR, ICPT_PV_PREF): kvm-s390.c __vcpu_run fences KVM\'s copy of the PSW (PSW_INT_MASK), vcpu_post_run handles it; the next entry continues the instruction'),
   kvm_s390_handle_wait: ev('guest', 'interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW'),
   TPI: ev('guest', 'priv.c handle_tpi: the guest\'s TEST PENDING INTERRUPTION takes the highest ISC of CR6 from the GISA (outcome stored, store-fails: reinjected, nomem: set again)'),
   STOSM_IO: ev('guest', 'the guest enables I/O interruptions in its PSW (STOSM / LPSW)'),
@@ -83,7 +84,7 @@ export interface Bounds {
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
   'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE', 'KVM_DEV_FLIC_GET_ALL_IRQS']);
 const VM_ISC = new Set(['kvm_s390_inject_vm', 'aen_process_gait', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
-const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
+const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'ICPT_PV_INSTR', 'kvm_s390_handle_wait',
   'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup', 'STNSM_IO', 'KVM_S390_INITIAL_RESET']);
 const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'AP_RESET_COMPLETE', 'vfio_ap_mdev_remove_queue']);
 

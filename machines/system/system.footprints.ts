@@ -179,6 +179,7 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   kvm_s390_vcpu_stop: vcpuOwn((vm) => G(vm, 'ipm', 'origin')),
   vcpu_pre_run: vcpuOwn((vm) => G(vm, 'ipm', 'origin'), (vm) => G(vm, 'ipm')),
   vcpu_post_run: vcpuOwn(() => []),
+  ICPT_PV_INSTR: vcpuOwn(() => []),
   // kvm_s390_handle_wait -> gisa_get_ipm_or_restore_iam: gisa_set_iam (refused while listed: the GIB)
   kvm_s390_handle_wait: vcpuOwn((vm) => [...G(vm, 'ipm', 'mask', 'origin'), ...GIB], (vm) => G(vm, 'iam')),
   TPI: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),

@@ -1,6 +1,7 @@
 // Configuration of the vcpu machine: one vcpu, guest ISC 3 registered, interruptions from outside.
 import { iscBit } from '../context.ts';
 import type { CoreConfiguration } from '../system/spec.ts';
+import { PvNoInjectionOnContinuation } from './kvm_vcpu.invariants.ts';
 
 const VCPU = [
   'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'STOSM_IO',
@@ -33,5 +34,13 @@ export const vcpuConfigurations: CoreConfiguration[] = [
     description: '1 vcpu, ISC 3 registered; the guest disables I/O in its PSW (STNSM) and loads CR6 closed or open for ISC 3 (LCTL: SIE, or priv.c kvm_s390_handle_lctl), userspace resets the stopped vcpu (kvm_arch_vcpu_ioctl_initial_reset: PSW and CR6 0); adapter interruptions and the guest\'s TPI',
     params: { vms: 1, vcpus: 1, queues: 0, iscs: [3], preRegistered: [3], guestMasks: [0, iscBit(3)] },
     bounds: { types: [...VCPU, 'TPI', 'STNSM_IO', 'LCTL_CR6', 'KVM_S390_INITIAL_RESET'] },
+  },
+  {
+    // issue 12: delivery to a protected vcpu through the ultravisor (iictl, one at a time) and the PSW fence of PV intercepts
+    id: 'pv-delivery',
+    description: '1 protected (PV) vcpu of a VM whose ultravisor has AIV (the GISA in use), CR6 open for ISC 3 and ISC 5, both registered; adapter interruptions on either; the guest\'s PV instruction intercepts (ICPT_PV_INSTR / ICPT_PV_PREF: KVM\'s PSW copy fenced until the next exit, the next entry a continuation); KVM injects through sie_block->iictl, the ultravisor presents at entry',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [3, 5], preRegistered: [3, 5], pvVcpus: true },
+    bounds: { types: [...VCPU, 'ICPT_PV_INSTR'] },
+    invariants: [PvNoInjectionOnContinuation],
   },
 ];
