@@ -88,6 +88,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'kvm_vcpu', 'upstream', 'two-iscs'),
   // issue 12: the guest's STNSM and LCTL of CR6, userspace's initial reset
   suite('core', 'kvm_vcpu', 'upstream', 'guest-masks'),
+  // issue 12: a protected vcpu: the injection through iictl, the PSW fence of PV intercepts and at start
+  suite('core', 'kvm_vcpu', 'upstream', 'pv-delivery'),
   suite('core', 'vfio_ap_queue', 'upstream'),
   suite('core', 'vfio_ap_queue', 'v5.3'),
   // the AQIC design as first posted on one queue (the composed guest's aqic-v4 is 43,000 paths)

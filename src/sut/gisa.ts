@@ -15,7 +15,7 @@
 // exist here), the PCI AEN path but aen_host_forward, the format-0/1 GISA beyond word 0, locks (every event is
 // atomic), hrtimer expiry times (the timer is only active or not), PV guests.
 import type { Host, Kvm } from './kvm.ts';
-import { kvm_s390_vcpu_wakeup, psw_ioint_disabled, vcpuIscMask } from './vcpu.ts';
+import { guestPswIo, guestTakesIo, kvm_s390_vcpu_wakeup, psw_ioint_disabled, vcpuIscMask } from './vcpu.ts';
 
 export const NULL_GISA_ADDR = 0x00000000;
 export const NONE_GISA_ADDR = 0x00000001;
@@ -487,9 +487,9 @@ export function millicodeAdapterInterruption(host: Host, addr: number, gisc: num
     host.life.report({ vm }, 'GISA_WRITE_AFTER_FREE');
     return;
   }
-  const taker = kvm.vcpus.find((v) => v.prog_in_sie && !psw_ioint_disabled(v) && vcpuIscMask(v) & (0x80 >> gisc));
+  const taker = kvm.vcpus.find((v) => v.prog_in_sie && guestPswIo(v) && vcpuIscMask(v) & (0x80 >> gisc));
   if (taker) {
-    taker.pswIo = false; // the I/O new PSW is disabled for I/O
+    guestTakesIo(taker); // the I/O new PSW is disabled for I/O
     return;
   }
   const gisa = kvm.gisaPage;
