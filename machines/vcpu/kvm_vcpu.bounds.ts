@@ -38,8 +38,9 @@ export const vcpuConfigurations: CoreConfiguration[] = [
   {
     // issue 12: delivery to a protected vcpu through the ultravisor (iictl, one at a time) and the PSW fence of PV intercepts
     id: 'pv-delivery',
-    description: '1 protected (PV) vcpu of a VM whose ultravisor has AIV (the GISA in use), CR6 open for ISC 3 and ISC 5, both registered; adapter interruptions on either; the guest\'s PV instruction intercepts (ICPT_PV_INSTR / ICPT_PV_PREF: KVM\'s PSW copy fenced until the next exit, the next entry a continuation); KVM injects through sie_block->iictl, the ultravisor presents at entry',
-    params: { vms: 1, vcpus: 1, queues: 0, iscs: [3, 5], preRegistered: [3, 5], pvVcpus: true },
+    // ISC 0 and ISC 7: the ends of the priority scan, and ISC 0's injection is iictl's lowest value (a test for NONE that is off by one shows)
+    description: '1 protected (PV) vcpu of a VM whose ultravisor has AIV (the GISA in use), CR6 open for ISC 0 and ISC 7, both registered; adapter interruptions on either; the guest\'s PV instruction intercepts (ICPT_PV_INSTR / ICPT_PV_PREF: KVM\'s PSW copy fenced until the next exit, the next entry a continuation); KVM injects through sie_block->iictl, the ultravisor presents at entry',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [0, 7], preRegistered: [0, 7], pvVcpus: true },
     bounds: { types: [...VCPU, 'ICPT_PV_INSTR'] },
     invariants: [PvNoInjectionOnContinuation],
   },
