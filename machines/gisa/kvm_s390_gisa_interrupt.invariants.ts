@@ -162,7 +162,7 @@ interface Snap {
   listed: boolean;
   pv: boolean;
   ref: number[];
-  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean }[];
+  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean; iictl?: number; fenced?: boolean; cont?: boolean }[];
 }
 
 function snap(c: SystemContext, vm: number): Snap {
@@ -170,7 +170,7 @@ function snap(c: SystemContext, vm: number): Snap {
   const g = k.gisa;
   return {
     origin: g.origin, ipm: g.ipm, iam: g.iam, mask: g.mask, timer: g.timer, freed: g.freed, listed: listed(c, vm), pv: !!k.pv, ref: [...g.ref],
-    vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped })),
+    vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped, ...(v.iictl === undefined ? {} : { iictl: v.iictl, fenced: !!v.fenced, cont: !!v.cont }) })),
   };
 }
 
@@ -387,10 +387,13 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean, 
       return va.inSie && !va.kicked && !va.idle;
     case 'post-run':
       // kvm-s390.c vcpu_post_run: the vcpu left SIE; upstream it does not touch the GISA (the GIB v2/v3 IAM restore when the last vcpu leaves SIE is not upstream's)
+      // a PV vcpu (issue 12): the exit consumed the injection (iictl NONE), and __vcpu_run fences the refreshed PSW copy exactly after
+      // ICPT_PV_INSTR / ICPT_PV_PREF, whose next entry is a continuation
+      if (va.iictl !== undefined && (va.iictl !== -1 || va.fenced !== (e.type === 'ICPT_PV_INSTR') || va.cont !== (e.type === 'ICPT_PV_INSTR'))) return false;
       return !va.inSie && (!upstream || a.iam === b.iam);
     case 'start':
-      // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared
-      return !va.stopped;
+      // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared; a PV vcpu's PSW copy fenced ("let the next sie exit refresh our view")
+      return !va.stopped && (va.fenced === undefined || va.fenced);
     case 'lctl':
       // priv.c kvm_s390_handle_lctl: gcr[6] is the loaded value
       return va.cr6 === e.cr6;

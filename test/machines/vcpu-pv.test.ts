@@ -74,8 +74,10 @@ describe('pv-delivery: what the checker finds', () => {
     ['planted-pv-deliverable-ignores-iictl', 'AdapterInterruptionLedger', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run', 'GISA_ADAPTER_INTERRUPTION', 'GISA_ADAPTER_INTERRUPTION', 'vcpu_pre_run']],
     // by hand: start, entry, a PV instruction intercept (not fenced), ISC 0 arrives, the entry that continues the instruction carries it (iictl 0)
     ['planted-pv-no-fence', 'PvNoInjectionOnContinuation', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'ICPT_PV_INSTR', 'GISA_ADAPTER_INTERRUPTION', 'vcpu_pre_run']],
-    // by hand: start, entry, the wait intercept fenced: a disabled wait, the vcpu does not halt with nothing pending
-    ['planted-pv-fence-every-exit', 'VcpuStepPostcondition', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'kvm_s390_handle_wait']],
+    // by hand: start, entry, an ordinary exit leaves the copy fenced (the exit's postcondition); the wait intercept would too (a disabled wait: VcpuCanHalt)
+    ['planted-pv-fence-every-exit', 'VcpuStepPostcondition', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run']],
+    // by hand: start, entry, the PV intercept's exit leaves the copy unfenced
+    ['planted-pv-no-fence', 'VcpuStepPostcondition', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'ICPT_PV_INSTR']],
   ])('%s: %s in the shortest trace read by hand', (variant, property, steps) => {
     const r = checkModel(vcpuSpec.model(variant, 'pv-delivery'));
     expect(r.matches).toBe(true);
