@@ -77,6 +77,9 @@ export const F = {
   createdVcpus: 'kvm->created_vcpus',
   shadowApcb: 'matrix_mdev->shadow_apcb',
   mdevAdd: 'matrix_mdev->apm_add/aqm_add/adm_add',
+  iictl: 'sie_block->iictl',
+  pswInt: 'gpsw.mask PSW_MASK_EXT|IO|MCHECK',
+  pvCont: 'ultravisor: the next SIE entry continues an intercepted PV instruction (ICPT_PV_INSTR, ICPT_PV_PREF)',
 } as const;
 
 /**
@@ -126,6 +129,10 @@ export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   // optional fields of the fine-grained ap-notifier configuration
   'queues.inApcb': [F.shadowApcb],
   'mdev.added': [F.mdevAdd],
+  // optional fields of the PV vcpus (kvm_vcpu pv-delivery; issue 12)
+  'vms.vcpus.iictl': [F.iictl],
+  'vms.vcpus.fenced': [F.pswInt],
+  'vms.vcpus.cont': [F.pvCont],
   // region states that stand for kernel state
   'state vcpu (stopped, outside_sie, in_sie, idle.halted, idle.woken)': [F.stopped, F.inSie, F.vcpuTask],
   'state kvm (alive, kvm_destroy_vm steps, freed)': [F.users, F.origin, F.sie2, F.kvmStruct],
@@ -177,7 +184,7 @@ function unassignStore(what: 'adapter' | 'domain') {
   });
 }
 
-const PSW_INT = 'gpsw.mask PSW_MASK_EXT|IO|MCHECK';
+const PSW_INT = F.pswInt;
 
 export const K = {
   // ---- GIB (interrupt.c) ----

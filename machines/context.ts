@@ -88,6 +88,13 @@ export interface Params {
   aqicNeedsHook?: boolean;
   /** The guest is protected (kvm_s390_pv_cpu_is_protected, on an ultravisor with AIV: the GISA kept): vfio_ap_irq_enable's ensure_nib_shared runs (the AQIC payload NIB_NOT_SHARED). */
   pvGuest?: boolean;
+  /**
+   * The vcpus are protected (PV) cpus from the first step (issue 12, kvm_vcpu configuration `pv-delivery`): the VM went
+   * protected on an ultravisor with AIV, so the GISA stays in use. Each vcpu's context gets `iictl`, `fenced` and `cont`:
+   * KVM hands an interruption to the ultravisor (sie_block->iictl) instead of swapping the PSW, one at a time, and its
+   * copy of the PSW is fenced after a PV instruction or prefix intercept and at start (kvm-s390.c __vcpu_run, kvm_s390_vcpu_start).
+   */
+  pvVcpus?: boolean;
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -219,6 +226,12 @@ export interface VcpuContext {
    * halted/woken states stand for it there, so it stays false.
    */
   interruptible: boolean;
+  /** sie_block->iictl of a PV vcpu (params.pvVcpus): -1 IICTL_CODE_NONE, else the ISC of the I/O interruption KVM injected (IICTL_CODE_IO, io_int_word) for the ultravisor; the firmware consumes it (KVM reads it only after a SIE exit, when it is NONE again) */
+  iictl?: number;
+  /** KVM's copy of a PV vcpu's PSW has PSW_INT_MASK (EXT, IO, MCHECK) cleared: after an ICPT_PV_INSTR or ICPT_PV_PREF exit (__vcpu_run) and at kvm_s390_vcpu_start, until the next SIE exit refreshes it */
+  fenced?: boolean;
+  /** the ultravisor's state, not KVM's: the PV vcpu's current or next SIE run continues an intercepted PV instruction or prefix access (from that exit until the next exit) */
+  cont?: boolean;
 }
 
 /** struct kvm and its arch part, per VM. */
@@ -401,6 +414,7 @@ export function initialContext(params: Params): SystemContext {
         pswIo: true,
         cr6: cr6Of(params, k),
         interruptible: false,
+        ...(params.pvVcpus ? { iictl: -1, fenced: false, cont: false } : {}),
       })),
       faults: 0,
       ...(params.pv ? { pv: false } : {}),

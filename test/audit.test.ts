@@ -186,24 +186,14 @@ describe('list --kernel', () => {
 // The reviewed open gaps: the entries and branches each audit marks missing. Model one, then
 // remove it here; issue 12 is done when every list is empty.
 const GAPS: Readonly<Record<string, readonly string[]>> = {
-  kvm_s390_gib: [
-    "gib_alert_irq_handler [(info->forward || info->error) && CONFIG_VFIO_PCI_ZDEV_KVM: aen_process_gait(info->isc); process_gib_alert_list() only if info->aism != 0]",
-    "aen_process_gait [for each summary bit: aen_host_forward: unless the GISA's simm and nimm suppress the ISC, gisa_set_ipm_gisc and restart the VM's gisa_vcpu_kicker at 0 (no alert-list enqueue)]",
-  ],
+  kvm_s390_gib: [],
   kvm_s390_gisa_interrupt: [
-    "gib_alert_irq_handler [(info->forward || info->error) && CONFIG_VFIO_PCI_ZDEV_KVM: aen_process_gait(info->isc); process_gib_alert_list() only if info->aism != 0]",
-    "aen_process_gait [for each summary bit: aen_host_forward: unless the GISA's simm and nimm suppress the ISC, gisa_set_ipm_gisc and restart the VM's gisa_vcpu_kicker at 0 (no alert-list enqueue)]",
-    "__deliver_io [PV vcpu: the interruption is handed to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by KVM]",
     "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
     "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
     "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
   ],
   kvm_vcpu: [
-    "deliverable_irqs [PV vcpu with an interruption already injected (iictl != IICTL_CODE_NONE): I/O, external and machine-check classes masked]",
     "__deliver_io [a classic I/O interruption is queued on fi->lists[isc]: it is delivered; the GISA is not looked at]",
-    "__deliver_io [PV vcpu: the interruption is handed to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by KVM]",
-    "__vcpu_run [PV vcpu exiting with ICPT_PV_INSTR or ICPT_PV_PREF: gpsw.mask &= ~(EXT | IO | MCHECK) until the next exit refreshes the PSW]",
-    "kvm_s390_vcpu_start [PV vcpu: gpsw.mask &= ~(EXT | IO | MCHECK) until the next SIE exit refreshes it]",
     "kvm_s390_inject_vm [virtio, service, pfault done, machine check: their float lists, then __floating_irq_kick]",
     "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
     "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
@@ -215,16 +205,10 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
   ],
   kvm: [],
   system: [
-    "gib_alert_irq_handler [(info->forward || info->error) && CONFIG_VFIO_PCI_ZDEV_KVM: aen_process_gait(info->isc); process_gib_alert_list() only if info->aism != 0]",
-    "aen_process_gait [for each summary bit: aen_host_forward: unless the GISA's simm and nimm suppress the ISC, gisa_set_ipm_gisc and restart the VM's gisa_vcpu_kicker at 0 (no alert-list enqueue)]",
-    "deliverable_irqs [PV vcpu with an interruption already injected (iictl != IICTL_CODE_NONE): I/O, external and machine-check classes masked]",
     "__deliver_io [a classic I/O interruption is queued on fi->lists[isc]: it is delivered; the GISA is not looked at]",
-    "__deliver_io [PV vcpu: the interruption is handed to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by KVM]",
     "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
     "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
     "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
     "kvm_s390_inject_vm [virtio, service, pfault done, machine check: their float lists, then __floating_irq_kick]",
-    "__vcpu_run [PV vcpu exiting with ICPT_PV_INSTR or ICPT_PV_PREF: gpsw.mask &= ~(EXT | IO | MCHECK) until the next exit refreshes the PSW]",
-    "kvm_s390_vcpu_start [PV vcpu: gpsw.mask &= ~(EXT | IO | MCHECK) until the next SIE exit refreshes it]",
   ],
 };

@@ -6,7 +6,7 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, composeAudits, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { NO_AIV, PV_SWITCH, ZPCI, gibAudit } from './kvm_s390_gib.audit.ts';
+import { NO_AIV, PV_SWITCH, gibAudit } from './kvm_s390_gib.audit.ts';
 import { GAL_FIRST, GAL_START, GAL_UNLINK, GAL_XCHG } from './kvm_s390_gisa_interrupt.threads.ts';
 import { pvSwitchAudit } from './kvm_s390_pv.threads.audit.ts';
 import { createVcpuAudit } from './kvm_vm_ioctl_create_vcpu.threads.audit.ts';
@@ -51,8 +51,12 @@ export const GET_ALL =
   'KVM_DEV_FLIC_GET_ALL_IRQS test-and-clears the IPM into the buffer before fi->lock, and loses the bits on -ENOMEM / -EFAULT: the flic-ais machine (kvm_s390_float_interrupt) models that loss, the GISA machine and the composed guest do not; to model: a get_all_floating_irqs event on the GISA region racing the millicode step and delivery';
 export const DELIVERY_FAULT =
   '__deliver_io test-and-clears the IPM bit before the guest lowcore write, so to the GISA a delivery that then fails is the environment\'s gisa_tac_ipm_gisc like any other; the lost PSW swap and KVM_RUN\'s -EFAULT are the vcpu machine\'s (issue 12: kvm_vcpu configuration lowcore-fault, vcpu_pre_run\'s outcome lowcore-fault)';
-export const PV_GUEST =
-  'a protected (PV) guest: delivery through the ultravisor (iictl), one interruption at a time, interruptions fenced after PV intercepts and at start; to model: a pv configuration of the vcpu machine';
+
+/** gib_alert_irq_handler's zPCI path (issue 12): the forward is the GISA region's event; aism != 0 adds the GAL handler's pass. */
+const AEN_HANDLER = modelledAs(
+  'with aism 0 (a forwarding interruption only) the event aen_process_gait: one step for one GAIT summary bit, aen_host_forward (system configuration aen). With aism != 0 the same interruption also signals the alert list and process_gib_alert_list follows in the handler: the model takes the forward and the gib_alert_irq_handler step as two steps (the forward writes no GIB field, so the second stays enabled and they end where the combined step does). The error bit (info->error) takes the same path',
+  'aen_process_gait', 'aen_host_forward', 'gib_alert_irq_handler',
+);
 
 /**
  * Which threads of kvm_s390_gisa_interrupt.threads.ts a machine's fine-grained configurations
@@ -116,7 +120,7 @@ function entries(fine: FineSteps) {
           // merged with the GIB's entries (composeAudits): the fine-grained handler models what the coarse one folds
           entry(K.gib_alert_irq_handler, {
             gal: modelledAs('register-unregister-gal: the GAL interruption is taken in the handler thread\'s first step, its first xchg (nothing shared happens in between)', ...g(GAL_FIRST)),
-            aen: missing(ZPCI),
+            aen: AEN_HANDLER,
           }),
           entry(K.process_gib_alert_list, {
             cut: modelled(...g(GAL_FIRST, GAL_XCHG)),
@@ -130,6 +134,16 @@ function entries(fine: FineSteps) {
           }),
         ]
       : []),
+    ...(fine.gal ? [] : [entry(K.gib_alert_irq_handler, { gal: modelled('gib_alert_irq_handler', 'gal_pending'), aen: AEN_HANDLER })]),
+    entry(K.aen_process_gait, {
+      noGait: ignored('nothing'),
+      forward: modelledAs(
+        'aen_host_forward for one summary bit per event (payload vm, isc; several bits are several events): gisa_set_ipm_gisc with no IAM check and no alert (a vcpu in SIE enabled for the ISC takes it at once, as after __inject_io), then hrtimer_cancel + hrtimer_start(&gi->timer, 0): the kicker armed (AdapterInterruptionLedger\'s aen step). The ISC is registered (alert.mask) while a GAIT entry forwards it: kvm_s390_pci_aif_enable registers it before filling the entry, kvm_s390_pci_aif_disable clears the entry under gait_lock before unregistering (arch/s390/kvm/pci.c); the configuration pre-registers it. gi->origin is dereferenced without a NULL check: a VM whose GISA a PV switch disabled (ultravisor without AIV) with a GAIT entry left would oops; not reachable in the configuration (no PV switch; QEMU does not interpret zPCI for PV guests)',
+        'aen_process_gait', 'aen_host_forward', 'gisa_set_ipm_gisc', 'bounds_airq',
+      ),
+      suppressed: ignored('nothing (the format-1 GISA\'s simm/nimm are the guest\'s AIS mode, set by firmware: not modelled, always ALL here)'),
+      noKvm: ignored('nothing'),
+    }),
     entry(K.GISA_ADAPTER_INTERRUPTION, {
       sie: modelled('GISA_ADAPTER_INTERRUPTION', 'gisa_adapter_interruption'),
       ipm: modelled('gisa_adapter_interruption'),
@@ -153,7 +167,7 @@ function entries(fine: FineSteps) {
           )
         : missing('the machine reads alert.mask and cmpxchgs the word in one step; to model: the READ_ONCE of alert.mask and the try_cmpxchg as two steps, with kvm_s390_gisc_register/unregister (whose gisa_set_iam fails while listed) between them (concurrency issue)'),
     }),
-    entry(K.gisa_set_ipm_gisc, modelledAs('set by __inject_io (event kvm_s390_inject_vm); its other callers kvm_s390_get_io_int (TPI) and aen_host_forward (zPCI) are missing in their own entries', 'gisa_set_ipm_gisc', '__inject_io', 'kvm_s390_inject_vm')),
+    entry(K.gisa_set_ipm_gisc, modelledAs('set by __inject_io (event kvm_s390_inject_vm) and aen_host_forward (event aen_process_gait); its other caller kvm_s390_get_io_int (TPI) is missing in its own entry', 'gisa_set_ipm_gisc', '__inject_io', 'kvm_s390_inject_vm', 'aen_host_forward')),
     entry(K.gisa_tac_ipm_gisc, modelled('gisa_tac_ipm_gisc')),
     entry(K.pending_irqs, {
       gisa: ignored('reads only; the vcpu machine models what it reads (deliverableIpm)'),
@@ -174,7 +188,7 @@ function entries(fine: FineSteps) {
     entry(K.__deliver_io, {
       float: ignored('classic float list: no GISA field'),
       gisa: modelled('gisa_tac_ipm_gisc'),
-      pv: missing(PV_GUEST),
+      pv: modelledAs('the IPM part is the same gisa_tac_ipm_gisc as for the PSW swap; the injection through iictl and the ultravisor\'s presentation are the vcpu machine\'s (kvm_vcpu pv-delivery)', 'gisa_tac_ipm_gisc'),
       fault: modelledAs(DELIVERY_FAULT, 'gisa_tac_ipm_gisc'),
       none: modelled('gisa_tac_ipm_gisc'),
     }),

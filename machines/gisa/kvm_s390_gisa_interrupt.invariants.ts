@@ -162,7 +162,7 @@ interface Snap {
   listed: boolean;
   pv: boolean;
   ref: number[];
-  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean }[];
+  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean; iictl?: number; fenced?: boolean; cont?: boolean }[];
 }
 
 function snap(c: SystemContext, vm: number): Snap {
@@ -170,7 +170,7 @@ function snap(c: SystemContext, vm: number): Snap {
   const g = k.gisa;
   return {
     origin: g.origin, ipm: g.ipm, iam: g.iam, mask: g.mask, timer: g.timer, freed: g.freed, listed: listed(c, vm), pv: !!k.pv, ref: [...g.ref],
-    vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped })),
+    vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped, ...(v.iictl === undefined ? {} : { iictl: v.iictl, fenced: !!v.fenced, cont: !!v.cont }) })),
   };
 }
 
@@ -178,7 +178,7 @@ function snap(c: SystemContext, vm: number): Snap {
 export type LedgerOp =
   | 'airq' | 'inject' | 'deliver' | 'stosm' | 'tpi' | 'tac' | 'clear' | 'getall' | 'frame' | 'kicker' | 'restore'
   | 'pv-enable' | 'pv-disable' | 'wait' | 'check-block' | 'stop' | 'start' | 'post-run' | 'register' | 'unregister'
-  | 'stnsm' | 'lctl' | 'reset';
+  | 'stnsm' | 'lctl' | 'reset' | 'aen';
 
 interface LedgerEvent {
   type: string;
@@ -258,6 +258,11 @@ function irqLedger(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, vcpu: number,
       // kvm_s390_inject_vm -> __inject_vm: then __floating_irq_kick wakes the first vcpu of idle_mask (whatever its PSW and CR6), none when no vcpu is idle
       if (!kicksFirstIdle(b, raised)) return false;
       return b.origin ? arrives(b, a, bit, true) : a.ipm === b.ipm && swapped(b, a).length === 0;
+    case 'aen':
+      // interrupt.c aen_host_forward (issue 12): gisa_set_ipm_gisc (SIE presents it to a vcpu in SIE enabled for it), then
+      // hrtimer_cancel + hrtimer_start(&gi->timer, 0): the kicker armed; no alert (the IAM and the alert list untouched), nobody woken here
+      if (!b.origin) return true;
+      return arrives(b, a, bit, true) && a.timer && a.iam === b.iam && a.listed === b.listed && raised.length === 0;
     case 'deliver': {
       // kvm-s390.c vcpu_pre_run -> kvm_s390_deliver_pending_interrupts -> __deliver_io
       const lost = lowcoreFaultIsc(b, e, vcpu);
@@ -402,10 +407,13 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean, 
       return va.inSie && !va.kicked && !va.idle;
     case 'post-run':
       // kvm-s390.c vcpu_post_run: the vcpu left SIE; upstream it does not touch the GISA (the GIB v2/v3 IAM restore when the last vcpu leaves SIE is not upstream's)
+      // a PV vcpu (issue 12): the exit consumed the injection (iictl NONE), and __vcpu_run fences the refreshed PSW copy exactly after
+      // ICPT_PV_INSTR / ICPT_PV_PREF, whose next entry is a continuation
+      if (va.iictl !== undefined && (va.iictl !== -1 || va.fenced !== (e.type === 'ICPT_PV_INSTR') || va.cont !== (e.type === 'ICPT_PV_INSTR'))) return false;
       return !va.inSie && (!upstream || a.iam === b.iam);
     case 'start':
-      // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared
-      return !va.stopped;
+      // kvm_s390_vcpu_start: CPUSTAT_STOPPED cleared; a PV vcpu's PSW copy fenced ("let the next sie exit refresh our view")
+      return !va.stopped && (va.fenced === undefined || va.fenced);
     case 'lctl':
       // priv.c kvm_s390_handle_lctl: gcr[6] is the loaded value
       return va.cr6 === e.cr6;
@@ -491,7 +499,7 @@ export function ghostLedger<C extends SystemContext, E, I extends { vm?: number;
 
 export const AdapterInterruptionLedger = inv(
   'AdapterInterruptionLedger',
-  'interrupt.c, the GISA IPM as a ledger of adapter interruptions: one made pending (the adapter through millicode; __inject_io -> gisa_set_ipm_gisc) is presented at once to a vcpu in SIE enabled for it or its IPM bit is set; it leaves the IPM only when presented (__deliver_io: gisa_tac_ipm_gisc and the PSW swap of the highest-priority deliverable ISC; priv.c handle_tpi -> kvm_s390_get_io_int: get_top_gisa_isc, set again by gisa_set_ipm_gisc on a failed kzalloc and by kvm_s390_reinject_io_int on a failed store) or cleared (kvm_s390_gisa_clear; get_all_floating_irqs, one irq copied per bit); every other step leaves the IPM alone: nothing lost, nothing duplicated',
+  'interrupt.c, the GISA IPM as a ledger of adapter interruptions: one made pending (the adapter through millicode; __inject_io -> gisa_set_ipm_gisc; aen_host_forward -> gisa_set_ipm_gisc, which also restarts the kicker at 0) is presented at once to a vcpu in SIE enabled for it or its IPM bit is set; it leaves the IPM only when presented (__deliver_io: gisa_tac_ipm_gisc and the PSW swap of the highest-priority deliverable ISC; priv.c handle_tpi -> kvm_s390_get_io_int: get_top_gisa_isc, set again by gisa_set_ipm_gisc on a failed kzalloc and by kvm_s390_reinject_io_int on a failed store) or cleared (kvm_s390_gisa_clear; get_all_floating_irqs, one irq copied per bit); every other step leaves the IPM alone: nothing lost, nothing duplicated',
   ({ context }) => context.vms.every((k) => !(k.faults & FAULT.IRQ_LEDGER)),
   { context: [['vms', '*', 'faults'], ['vms', 'length']] }, { stable: true },
 );

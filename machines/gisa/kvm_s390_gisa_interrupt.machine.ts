@@ -11,6 +11,8 @@
  * vcpu in SIE can take the interruption, clears the IAM and enqueues the GISA on the GIB
  * alert list (the edge-triggered alert described in the GIB series cover letters).
  * The IAM restore strategies of GIB series v2..v5 are factory options (machines/design.ts).
+ * zPCI adapter-event forwarding (issue 12): aen_host_forward, one summary bit per event, sets the
+ * IPM bit without an alert and restarts the kicker (the guest's AIS mode simm/nimm: always ALL).
  *
  * Ignores: the GISA format (g0/g1), AISM/AIS of format-1 GISAs (see flic-ais), the host ISC
  * value gib->nisc (register returns it; modelled as 0..7), airq_count, PV (kvm_s390_gisa_enable
@@ -315,6 +317,24 @@ export const gisaKernel = {
     if (idx >= 0) this.kvm_s390_vcpu_wakeup(c, vm, idx, fx);
   },
 
+  /**
+   * aen_host_forward() (interrupt.c, zPCI adapter-event forwarding, issue 12): the GAIT entry of a summary bit names the
+   * VM and the guest ISC; unless the format-1 GISA's simm and nimm both suppress the ISC (the guest's AIS mode, not
+   * modelled: always ALL here), gisa_set_ipm_gisc (no IAM check, no alert-list enqueue) and hrtimer_cancel +
+   * hrtimer_start(&gi->timer, 0): the kicker is armed. A vcpu in SIE enabled for the ISC takes the pending bit at once
+   * (SIE presents the IPM, as after __inject_io). gi->origin is dereferenced without a NULL check (audit).
+   */
+  aen_host_forward(this: Kernel, c: SystemContext, vm: number, isc: number): void {
+    const k = vmOf(c, vm);
+    this.gisa_set_ipm_gisc(c, vm, isc);
+    const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & iscBit(isc)) !== 0);
+    if (taker >= 0) {
+      k.gisa.ipm &= ~iscBit(isc);
+      k.vcpus[taker]!.pswIo = false;
+    }
+    k.gisa.timer = true; // hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)
+  },
+
   /** kvm_s390_inject_vm() of an I/O adapter interruption (KVM_S390_INTERRUPT, FLIC ENQUEUE / AIRQ_INJECT, an irqfd adapter route): __inject_vm -> __inject_io, then __floating_irq_kick. */
   kvm_s390_inject_vm(this: Kernel, c: SystemContext, vm: number, isc: number, fx: Effects): number {
     const rc = this.__inject_io(c, vm, isc);
@@ -426,6 +446,11 @@ export function gisaImplementations(k: Kernel) {
         airqs_bound(c);
         return k.kvm_s390_inject_vm(c, ix.vm!, e.isc!, fx);
       }),
+      // interrupt.c gib_alert_irq_handler (forward, aism 0) -> aen_process_gait -> aen_host_forward for one GAIT summary bit; counted against the airqs bound
+      aen_process_gait: ledgered('aen', k, (c, e, ix) => {
+        airqs_bound(c);
+        k.aen_host_forward(c, ix.vm!, e.isc!);
+      }),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_ENABLE): outcome 'create-fails' is a vcpu's kvm_s390_pv_create_cpu failing
       KVM_PV_ENABLE: ledgered('pv-enable', k, (c, e, ix, fx) => k.kvm_s390_handle_pv(c, ix.vm!, true, e.outcome === 'create-fails', fx)),
       // kvm-s390.c kvm_s390_handle_pv(KVM_PV_DISABLE)
@@ -531,6 +556,8 @@ export function gisaRegion(vm: number, env: boolean, kvmStep?: string, fine?: Gi
           GISA_ADAPTER_INTERRUPTION: { guard: g('bounds_airq', ix), actions: a('gisa_adapter_interruption', ix), ...by('millicode') },
           // software injection: the IPM bit set without the IAM check or an alert, then a kick (without a GISA: the float list, flic-ais)
           kvm_s390_inject_vm: { guard: and([a('gisa_mine', ix), a('kvm_vm_alive', ix), a('bounds_airq', ix)]), actions: a('kvm_s390_inject_vm', ix), ...by('userspace') },
+          // zPCI adapter-event forwarding (issue 12): the host's forwarding interruption sets the IPM bit and restarts the kicker (no alert)
+          aen_process_gait: { guard: g('bounds_airq', ix), actions: a('aen_process_gait', ix), ...by('hardware') },
           gisa_vcpu_kicker: { guard: g('hrtimer_active', ix), actions: a('gisa_vcpu_kicker', ix), ...by('timer') },
           // QEMU's interrupt reset: KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_clear_float_irqs, through the FLIC fd QEMU holds while it holds the VM
           kvm_s390_gisa_clear: { guard: g('kvm_vm_alive', ix), actions: a('kvm_s390_gisa_clear', ix), ...by('userspace') },

@@ -14,6 +14,7 @@ export const EVENTS: Record<string, EventInfo> = {
   GISA_ADAPTER_INTERRUPTION: ev('hardware', 'an adapter interruption for a guest ISC made pending in the GISA (AP or PCI)'),
   gisa_vcpu_kicker: ev('timer', 'interrupt.c gisa_vcpu_kicker (hrtimer gi->timer)', true),
   kvm_s390_inject_vm: ev('userspace', 'interrupt.c kvm_s390_inject_vm of an I/O adapter interruption (KVM_S390_INTERRUPT, KVM_DEV_FLIC_ENQUEUE/AIRQ_INJECT, irqfd set_adapter_int): __inject_io, __floating_irq_kick'),
+  aen_process_gait: ev('hardware', 'a zPCI adapter event forwarded to the host (gib_alert_irq_handler with forward set, aism 0): interrupt.c aen_process_gait -> aen_host_forward for the summary bit of a device of this VM: gisa_set_ipm_gisc, the kicker restarted at 0'),
   kvm_s390_gisc_register: ev('kernel', 'interrupt.c kvm_s390_gisc_register (called by vfio_ap)'),
   kvm_s390_gisc_unregister: ev('kernel', 'interrupt.c kvm_s390_gisc_unregister (called by vfio_ap)'),
   gisa_get_ipm_or_restore_iam: ev('kernel', 'interrupt.c gisa_get_ipm_or_restore_iam (called by kvm_s390_handle_wait)'),
@@ -30,6 +31,7 @@ export const EVENTS: Record<string, EventInfo> = {
   kvm_s390_vcpu_stop: ev('userspace', 'kvm-s390.c kvm_s390_vcpu_stop (KVM_SET_MP_STATE stopped)'),
   vcpu_pre_run: ev('kernel', 'kvm-s390.c vcpu_pre_run: deliver, clear kicked_mask, enter SIE (outcome lowcore-fault: the guest\'s lowcore not accessible, a delivery fails: -EFAULT before the clear_bit, KVM_RUN ends)', true),
   vcpu_post_run: ev('kernel', 'kvm-s390.c vcpu_post_run: SIE exit for an intercept or host interruption'),
+  ICPT_PV_INSTR: ev('guest', 'a PV vcpu\'s secure instruction or prefix intercept (ICPT_PV_INSTR, ICPT_PV_PREF): kvm-s390.c __vcpu_run fences KVM\'s copy of the PSW (PSW_INT_MASK), vcpu_post_run handles it; the next entry continues the instruction'),
   kvm_s390_handle_wait: ev('guest', 'interrupt.c kvm_s390_handle_wait: the guest loaded an enabled wait PSW'),
   TPI: ev('guest', 'priv.c handle_tpi: the guest\'s TEST PENDING INTERRUPTION takes the highest ISC of CR6 from the GISA (outcome stored, store-fails: reinjected, nomem: set again)'),
   STOSM_IO: ev('guest', 'the guest enables I/O interruptions in its PSW (STOSM / LPSW)'),
@@ -86,8 +88,8 @@ export interface Bounds {
 const VM = new Set(['kvm_vm_release', 'kvm_s390_gisa_destroy', 'free_page_sie_page2', 'kvm_destroy_devices', 'gisa_vcpu_kicker',
   'kvm_s390_gisa_clear', 'vfio_ap_mdev_open_device', 'kvm_get_kvm', 'kvm_put_kvm', 'gisa_get_ipm_or_restore_iam', 'gisa_alert', 'kvm_destroy_vm', 'KVM_PV_DISABLE', 'KVM_DEV_FLIC_GET_ALL_IRQS',
   'KVM_S390_VM_CRYPTO_ENABLE_APIE', 'KVM_S390_VM_CRYPTO_DISABLE_APIE']);
-const VM_ISC = new Set(['kvm_s390_inject_vm', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
-const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait',
+const VM_ISC = new Set(['kvm_s390_inject_vm', 'aen_process_gait', 'kvm_s390_gisc_register', 'kvm_s390_gisc_unregister', 'GISA_ADAPTER_INTERRUPTION', 'gisa_tac_ipm_gisc']);
+const VCPU = new Set(['kicked_mask_clear', 'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'ICPT_PV_INSTR', 'kvm_s390_handle_wait',
   'kvm_vcpu_check_block', 'STOSM_IO', 'kvm_s390_vcpu_wakeup', 'STNSM_IO', 'KVM_S390_INITIAL_RESET']);
 const QUEUE = new Set(['assign_adapter_store', 'assign_domain_store', 'PQAP_ZAPQ', 'AP_ADAPTER_INTERRUPTION', 'AP_RESET_COMPLETE', 'vfio_ap_mdev_remove_queue']);
 

@@ -352,6 +352,14 @@ export const systemConfigurations: CoreConfiguration[] = [
     liveness: airqLiveness,
   },
   {
+    // issue 12: zPCI adapter-event forwarding, a second producer of IPM bits that alerts nobody but restarts the kicker
+    id: 'aen',
+    description: 'as inject, but the adapter interruptions are zPCI events forwarded by the host (gib_alert_irq_handler with forward set, aism 0 -> aen_process_gait -> aen_host_forward: gisa_set_ipm_gisc, no alert, the gisa_vcpu_kicker restarted at 0; the ISCs registered as kvm_s390_pci_aif_enable registers the device\'s); up to 2 forwarded events',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(5), iscBit(3)], preRegistered: [3, 5], airqs: 2 },
+    bounds: { types: [...VCPU, ...GIB, 'aen_process_gait'] },
+    liveness: airqLiveness,
+  },
+  {
     id: 'tpi',
     description: '1 VM with 1 vcpu open for ISC 3 (registered), up to 2 adapter interruptions; the guest may take one with TPI (priv.c handle_tpi: stored, the store fails and it is reinjected, or kvm_s390_get_io_int\'s kzalloc fails and the IPM bit is set again)',
     params: { vms: 1, vcpus: 1, queues: 0, iscs: [3], preRegistered: [3], airqs: 2 },

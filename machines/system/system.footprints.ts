@@ -148,6 +148,8 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   // millicode's adapter interruption, kvm_s390_inject_vm: IPM, alert (GIB), kick; airqs is the bound of the environment
   GISA_ADAPTER_INTERRUPTION: { footprint: (e, _m, p) => same([...VM(e.vm!, p), ...GIB, ['airqs']]) },
   kvm_s390_inject_vm: vmStep,
+  // zPCI forwarding (aen_host_forward): the IPM, the kicker, a vcpu in SIE that takes it; airqs is the bound of the environment
+  aen_process_gait: { footprint: (e, _m, p) => same([...VM(e.vm!, p), ...GIB, ['airqs']]) },
   kvm_s390_gisc_register: vmStep,
   kvm_s390_gisc_unregister: vmStep,
   // KVM_DEV_FLIC_CLEAR_IRQS -> kvm_s390_gisa_clear: the IPM
@@ -177,6 +179,7 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   kvm_s390_vcpu_stop: vcpuOwn((vm) => G(vm, 'ipm', 'origin')),
   vcpu_pre_run: vcpuOwn((vm) => G(vm, 'ipm', 'origin'), (vm) => G(vm, 'ipm')),
   vcpu_post_run: vcpuOwn(() => []),
+  ICPT_PV_INSTR: vcpuOwn(() => []),
   // kvm_s390_handle_wait -> gisa_get_ipm_or_restore_iam: gisa_set_iam (refused while listed: the GIB)
   kvm_s390_handle_wait: vcpuOwn((vm) => [...G(vm, 'ipm', 'mask', 'origin'), ...GIB], (vm) => G(vm, 'iam')),
   TPI: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),

@@ -95,6 +95,8 @@ export const systemVariants: CoreVariant[] = [
     // pqap-remove-queue: handle_pqap's lookup and vfio_ap_irq_enable, and remove_queue's reset, unlink and kfree, are all under mdevs_lock (test/machines/vfio-ap-concurrency.test.ts)
     // pqap-probe-queue: the probe links the queue into the qtable under mdevs_lock after initialising it; pqap-reset-work: VFIO_DEVICE_RESET holds mdevs_lock from the ZAPQ until flush_work returned (test/machines/vfio-ap-concurrency.test.ts)
     expectedViolationsIn: { 'pqap-close': [], 'kick-wait': [], 'kick-wait-2': [], 'kick-wait-fault': [], answered: [], inject: ['NoLostWakeup'], tpi: [], 'tpi-2': [], 'vcpu-ids': [], 'airq-overlap': [], 'pqap-open': [], 'pqap-remove-queue': [], 'pqap-mdev-remove': [], 'pqap-probe-queue': [], 'pqap-reset-work': [], 'pqap-close-work': [], 'pqap-no-aiv': [], teardown: [], ...RESET_ANSWERS_FOUND,
+      // issue 12: zPCI forwarding restarts the kicker, whose scan reads each idle vcpu's PSW and CR6: vcpu1 open for the ISC is woken (inject's loss does not happen)
+      aen: [],
       // issue 12 (apassign): the stores hold guests_lock, kvm->lock and mdevs_lock from the validation to the reset of a filtered APID; the PQAP finds no queue before the link (rc 01)
       'pqap-assign': [],
       // issue 12: QEMU resets the vfio-ap device (subsystem_reset) with the CPUs paused before it switches: nothing held across the switch, all hold
@@ -637,6 +639,28 @@ export const systemVariants: CoreVariant[] = [
     // airq (disjoint masks, vcpu0 open for ISC 5 only) loses ISC 3 the same way
     expectedViolations: ['KickerStepPostcondition', 'NoLostWakeup'],
     expectedViolationsIn: { airq: ['KickerStepPostcondition', 'NoLostWakeup'] },
+  },
+  {
+    // issue 12: zPCI adapter-event forwarding without the kicker restart (configuration aen)
+    id: 'planted-aen-no-kicker-restart',
+    description:
+      'planted bug: aen_host_forward sets the forwarded ISC\'s IPM bit but does not restart gi->timer (no hrtimer_cancel / hrtimer_start(&gi->timer, 0)). A software-set IPM bit raises no alert (gisa_set_ipm_gisc does not look at the IAM), so an idle vcpu open for the ISC is woken by nobody: it sleeps with the interruption pending',
+    cite: 'planted: arch/s390/kvm/interrupt.c aen_host_forward (v6.17-rc4) without "if (hrtimer_active(&gi->timer)) hrtimer_cancel(&gi->timer); hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL);"',
+    configuration: 'aen',
+    configurations: ['aen'],
+    kernel: {
+      aen_host_forward(c, vm, isc) {
+        const k = c.vms[vm]!;
+        this.gisa_set_ipm_gisc(c, vm, isc);
+        const taker = k.vcpus.findIndex((v) => v.inSie && v.pswIo && (v.cr6 & (0x80 >> isc)) !== 0);
+        if (taker >= 0) {
+          k.gisa.ipm &= ~(0x80 >> isc);
+          k.vcpus[taker]!.pswIo = false;
+        }
+      },
+    },
+    // the ledger's aen step (the kicker not armed) at once; NoLostWakeup for vcpu 1 (open for ISC 3) sleeping with ISC 3 pending
+    expectedViolations: ['AdapterInterruptionLedger', 'NoLostWakeup'],
   },
   {
     // issue 12: the switch in the composed guest, under QEMU's order (configuration pv)

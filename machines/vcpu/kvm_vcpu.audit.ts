@@ -4,7 +4,7 @@
 import type { KernelAudit } from '../../src/audit.ts';
 import { abstracted, entry, ignored, missing, modelled, modelledAs } from '../audit-lib.ts';
 import { F, FILE, K, PINNED_AUDIT } from '../audit-kernel.ts';
-import { PV_GUEST, TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
+import { TPI } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
 import { VCPU_PC } from './kvm_vcpu.threads.ts';
 
 export const GUEST_PSW_CR6 =
@@ -25,6 +25,15 @@ export const OTHER_IRQS =
   'floating and local interruptions other than adapter ones (virtio, service signal, pfault, machine check, SIGP, guest timers) wake idle vcpus too (__floating_irq_kick, kvm_s390_inject_vcpu) and make them runnable; the composed guest has none; to model: a non-GISA interruption source per vcpu';
 export const SPLIT_WAIT =
   'kvm_s390_handle_wait is one step in this machine, whose kicks come from its environment; the kernel\'s IAM restore, __set_cpu_idle, set_current_state and the block as separate steps, with the real kicker\'s idle_mask scan and test_and_set_bit between them (a kick finding the vcpu not yet blocked: kvm_vcpu_wake_up returns false, the kicked bit stays set), are the composed guest\'s kick-wait configurations (system machine, the vcpu thread of kvm_vcpu.threads.ts; NoLostWakeupAtSleep)';
+/** Delivery to a protected vcpu (issue 12, configuration pv-delivery): the ultravisor is an oracle of the machine. */
+const PV_INJECT =
+  'configuration pv-delivery (Params.pvVcpus): after gisa_tac_ipm_gisc __do_deliver_io sets iictl = IICTL_CODE_IO with the ISC\'s io_int_word, no PSW swap by KVM, and the loop reads deliverable_irqs again with the same PSW (the iictl mask stops it: one injection per entry). The ultravisor is an oracle: at the SIE entry it presents the injected interruption (sie64a_pv_entry: the guest\'s I/O new PSW disables I/O) and by the next exit it has consumed it (__vcpu_run: iictl NONE again). KVM writes IICTL_CODE_NONE nowhere in v6.17-rc4, so firmware clears it; KVM reads it only outside SIE, after an exit. The GISA stays in use (an ultravisor with AIV); without AIV PV interruptions take the float lists (flic-ais), not modelled here';
+const PV_SINGLE =
+  'pv-delivery: "PV guest cpus can have a single interruption injected at a time": with iictl busy the I/O class is masked (the external and machine-check classes are not modelled), so the loop injects one ISC and the next waits for the next entry; without the mask a second __deliver_io overwrites the injection and the first interruption is lost (planted-pv-deliverable-ignores-iictl: AdapterInterruptionLedger, 6 steps)';
+const PV_FENCE =
+  'pv-delivery: the event ICPT_PV_INSTR (standing for ICPT_PV_PREF as well: the same fence, and the prefix import writes nothing modelled) leaves SIE and fences KVM\'s copy of the PSW (PSW_INT_MASK) until the next exit refreshes it; the next entry continues the instruction (the ultravisor\'s cont), and the fence keeps vcpu_pre_run from injecting into it (PvNoInjectionOnContinuation: planted-pv-no-fence, 5 steps); SIE presents a GISA interruption the guest\'s real PSW allows once it runs. Every other exit refreshes the copy, the wait intercept too, so kvm_s390_handle_wait and the kicker never read a fenced PSW (planted-pv-fence-every-exit: the wait becomes a disabled wait, VcpuCanHalt)';
+const PV_START =
+  'pv-delivery: KVM\'s copy of the PSW fenced at start until the first exit; the first entry injects nothing and SIE presents a GISA interruption the guest\'s real PSW allows. The machine\'s PSW is the guest\'s real one: a RESTART the ultravisor interpreted while the vcpu was stopped (the stale copy the fence guards against) is not modelled';
 const SPLIT_WAIT_FINE =
   'the vcpu thread (kvm_vcpu.threads.ts, composed guest kick-wait): kvm_arch_vcpu_runnable, the IAM restore, __set_cpu_idle, set_current_state(TASK_INTERRUPTIBLE), kvm_vcpu_check_block and schedule() are steps; the kicker\'s idle_mask scan and its test_and_set_bit with the wake-up interleave between them, and a wake-up of a task not yet TASK_INTERRUPTIBLE does nothing';
 
@@ -46,6 +55,7 @@ const own = (fine: boolean): KernelAudit => {
       kvm_vm_alive: 'environment: QEMU starts vcpus only while the VM fd is open',
       lowcore_not_accessible: 'environment (issue 12, configuration lowcore-fault): vcpu_pre_run\'s event says the guest\'s lowcore (the two prefix pages) has no writable backing, so a delivery\'s put_guest_lc/write_guest_lc fail',
       PROG_IN_SIE: 'the vcpu entered SIE (sie_block->prog0c & PROG_IN_SIE): what vcpu_pre_run returning 0 lets __vcpu_run do; the region follows it after a delivery that may fail',
+      sie64a_pv_entry: 'not kernel code (issue 12, pv-delivery): the ultravisor\'s SIE entry of a PV vcpu, the oracle: it presents the interruption KVM injected (iictl), else SIE presents a GISA one the guest\'s real PSW and CR6 allow',
       ...(fine ? { [`${VCPU_PC.setState} after the check`]: 'planted race (variant planted-check-block-before-set_current_state): kvm_vcpu_block\'s set_current_state moved after its kvm_vcpu_check_block' } : {}),
     },
     entries: [
@@ -79,7 +89,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.deliverable_irqs, {
         io: modelledAs('deliverableIpm: IPM & CR6 when the PSW enables I/O', 'kvm_arch_vcpu_runnable', 'kvm_s390_handle_wait', 'vcpu_pre_run', ...f(VCPU_PC.deliver, VCPU_PC.runnable, VCPU_PC.checkBlock)),
         ioOff: modelledAs('deliverableIpm is 0 with the PSW I/O bit off', 'vcpu_pre_run', 'STOSM_IO', ...f(VCPU_PC.deliver)),
-        pv: missing(PV_GUEST),
+        pv: modelledAs(PV_SINGLE, 'deliverable_irqs', 'vcpu_pre_run', 'kvm_arch_vcpu_runnable', 'kvm_s390_pv_cpu_is_protected'),
       }),
       entry(K.kvm_s390_vcpu_has_irq, {
         deliverable: modelled('kvm_arch_vcpu_runnable', ...f(VCPU_PC.runnable, VCPU_PC.checkBlock)),
@@ -100,7 +110,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.gisa_tac_ipm_gisc, modelled('vcpu_pre_run', ...f(VCPU_PC.deliver))),
       entry(K.kvm_s390_handle_wait, {
         runnable: modelled('kvm_s390_handle_wait', 'kvm_arch_vcpu_runnable', ...f(VCPU_PC.runnable)),
-        disabled: ignored('a disabled wait: KVM_RUN exits to userspace and nothing modelled changes; the machine\'s wait PSW always enables I/O'),
+        disabled: modelledAs('the machine\'s wait PSW enables I/O, so only with a fenced PSW copy (a PV vcpu, pv-delivery): -EOPNOTSUPP, a disabled wait to userspace, the vcpu does not halt; upstream the wait intercept refreshed the copy first, so it does not happen (planted-pv-fence-every-exit: VcpuCanHalt)', 'kvm_s390_handle_wait'),
         gisaPending: modelledAs('with the wait PSW enabling I/O and only GISA interruptions, this return coincides with the fast path; the IAM restore when nothing registered is pending is modelled', 'kvm_s390_handle_wait', ...f(VCPU_PC.restore)),
         noTimer: modelled('kvm_s390_handle_wait', ...f(VCPU_PC.setIdle)),
         expired: ignored('writes nothing: back to SIE; the machine\'s vcpus have no timers'),
@@ -148,8 +158,8 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.__deliver_io, {
         float: missing(CLASSIC_IO),
         gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
-        pv: missing(PV_GUEST),
         fault: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', '__deliver_io', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
+        pv: modelledAs(PV_INJECT, 'vcpu_pre_run', 'kvm_s390_deliver_pending_interrupts', 'sie64a_pv_entry', '__vcpu_run'),
         none: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
       }),
       entry(K.kvm_s390_deliver_pending_interrupts, {
@@ -166,7 +176,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.__vcpu_run, {
         enter: modelled('vcpu_pre_run', ...f(VCPU_PC.sie)),
         exit: modelled('vcpu_post_run', 'kvm_s390_handle_wait', ...f(VCPU_PC.waitIntercept)),
-        pvFence: missing(PV_GUEST),
+        pvFence: modelledAs(PV_FENCE, 'ICPT_PV_INSTR', '__vcpu_run', 'vcpu_post_run', 'kvm_s390_pv_cpu_is_protected'),
         leave: fine
           ? modelledAs('the vcpu thread of the composed guest\'s kick-wait-fault: a failed delivery goes to kvm_arch_vcpu_ioctl_run@return -EFAULT (KVM_RUN returned; userspace issues it again: vcpu_pre_run); signals and guest-debug exits are not modelled', VCPU_PC.runError)
           : abstracted('returning to userspace and calling KVM_RUN again is outside_sie in the machine'),
@@ -193,7 +203,7 @@ const own = (fine: boolean): KernelAudit => {
         running: ignored('writes nothing'),
         pvErr: ignored('PV: the ultravisor refuses; writes nothing'),
         start: modelled('kvm_s390_vcpu_start', 'kvm_vm_alive'),
-        pvFence: missing(PV_GUEST),
+        pvFence: modelledAs(PV_START, 'kvm_s390_vcpu_start'),
       }),
       entry(K.kvm_s390_vcpu_stop, {
         stopped: ignored('writes nothing'),

@@ -1,6 +1,7 @@
 // Configuration of the vcpu machine: one vcpu, guest ISC 3 registered, interruptions from outside.
 import { iscBit } from '../context.ts';
 import type { CoreConfiguration } from '../system/spec.ts';
+import { PvNoInjectionOnContinuation } from './kvm_vcpu.invariants.ts';
 
 const VCPU = [
   'kvm_s390_vcpu_start', 'kvm_s390_vcpu_stop', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'STOSM_IO',
@@ -42,5 +43,14 @@ export const vcpuConfigurations: CoreConfiguration[] = [
     description: '1 vcpu with CR6 open for ISC 0 and ISC 7, both registered; vcpu_pre_run delivers or finds the guest lowcore not accessible (outcome lowcore-fault: __deliver_io test-and-cleared the IPM bit, __do_deliver_io fails, -EFAULT before clear_bit(kicked_mask), KVM_RUN ends and userspace may run the vcpu again)',
     params: { vms: 1, vcpus: 1, queues: 0, iscs: [0, 7], preRegistered: [0, 7] },
     bounds: { types: VCPU, lowcoreFault: true },
+  },
+  {
+    // issue 12: delivery to a protected vcpu through the ultravisor (iictl, one at a time) and the PSW fence of PV intercepts
+    id: 'pv-delivery',
+    // ISC 0 and ISC 7: the ends of the priority scan, and ISC 0's injection is iictl's lowest value (a test for NONE that is off by one shows)
+    description: '1 protected (PV) vcpu of a VM whose ultravisor has AIV (the GISA in use), CR6 open for ISC 0 and ISC 7, both registered; adapter interruptions on either; the guest\'s PV instruction intercepts (ICPT_PV_INSTR / ICPT_PV_PREF: KVM\'s PSW copy fenced until the next exit, the next entry a continuation); KVM injects through sie_block->iictl, the ultravisor presents at entry',
+    params: { vms: 1, vcpus: 1, queues: 0, iscs: [0, 7], preRegistered: [0, 7], pvVcpus: true },
+    bounds: { types: [...VCPU, 'ICPT_PV_INSTR'] },
+    invariants: [PvNoInjectionOnContinuation],
   },
 ];

@@ -30,6 +30,13 @@ export const SieDeliversAtOnce = inv(
   { context: [['vms', '*', 'vcpus'], ['vms', '*', 'gisa'], ['vms', 'length'], ['params']] },
 );
 
+export const PvNoInjectionOnContinuation = inv(
+  'PvNoInjectionOnContinuation',
+  'kvm-s390.c __vcpu_run (v6.17-rc4, 2020 "KVM: s390: protvirt: Mask PSW interrupt bits for interception 104 and 112"): "We\'re not allowed to inject interrupts on intercepts that leave the guest state in an in-between state where the next SIE entry will do a continuation. Fence interrupts in our internal PSW." A PV vcpu\'s SIE run that continues an ICPT_PV_INSTR or ICPT_PV_PREF intercept carries no interruption KVM injected (sie_block->iictl IICTL_CODE_NONE)',
+  ({ context }) => context.vms.every((k) => k.vcpus.every((v) => !v.inSie || !v.cont || (v.iictl ?? -1) < 0)),
+  { context: [['vms', '*', 'vcpus'], ['vms', 'length']] },
+);
+
 /**
  * The vcpu is asleep in kvm_vcpu_block: in the coarse machine its region is idle.halted; a vcpu
  * that a thread runs (fine-grained configurations) is asleep when the thread is in schedule()

@@ -22,9 +22,16 @@
  * the functions did to the idle_mask bit (__set_cpu_idle / __unset_cpu_idle): the region
  * follows it (`settle.vm<i>.vcpu<j>`), no guard predicts it.
  *
+ * With Params.pvVcpus (issue 12, configuration pv-delivery): protected vcpus. KVM hands an
+ * interruption to the ultravisor (sie_block->iictl) instead of swapping the PSW, one at a time
+ * (deliverable_irqs masks I/O while iictl is busy), and fences its copy of the PSW (PSW_INT_MASK)
+ * after an ICPT_PV_INSTR/ICPT_PV_PREF exit and at start until the next exit; the ultravisor is an
+ * oracle: at SIE entry it presents the injected interruption (or SIE a GISA one the guest's real
+ * PSW and CR6 allow), at the exit it has consumed the injection and refreshed the PSW copy.
+ *
  * Ignores: floating and local non-GISA interruptions, the clock comparator and CPU timer
  * (an enabled wait here has no timer), halt polling, signals, disabled waits
- * (-EOPNOTSUPP), vsie, PV, the round-robin pointer of __floating_irq_kick.
+ * (-EOPNOTSUPP) but a fenced PSW's, vsie, PV but the above, the round-robin pointer of __floating_irq_kick.
  *
  * Kernel: arch/s390/kvm/interrupt.c (kvm_s390_handle_wait, __airqs_kick_single_vcpu,
  * kvm_s390_vcpu_wakeup, __set_cpu_idle), arch/s390/kvm/kvm-s390.c (vcpu_pre_run,
@@ -42,6 +49,7 @@ import { ledgered } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 const vcpuOf = (c: SystemContext, vm: number, vcpu: number): VcpuContext => vmOf(c, vm).vcpus[vcpu]!;
 const EINTR = -4;
 const EFAULT = -14;
+const EOPNOTSUPP = -95;
 
 /** The kernel functions of the vcpu run loop (kvm-s390.c, interrupt.c, kvm_main.c), entries of the machine's kernel table. */
 export const vcpuKernel = {
@@ -80,9 +88,11 @@ export const vcpuKernel = {
     v.cr6 = 0;
   },
 
-  /** kvm_s390_vcpu_start() (KVM_SET_MP_STATE operating). */
+  /** kvm_s390_vcpu_start() (KVM_SET_MP_STATE operating); a PV vcpu's PSW copy is fenced ("let the next sie exit refresh our view"). */
   kvm_s390_vcpu_start(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
-    vcpuOf(c, vm, vcpu).stopped = false;
+    const v = vcpuOf(c, vm, vcpu);
+    v.stopped = false;
+    if (v.iictl !== undefined) v.fenced = true; // if (kvm_s390_pv_cpu_is_protected(vcpu)) gpsw.mask &= ~PSW_INT_MASK
   },
 
   /** kvm_s390_vcpu_stop(); a halted vcpu is first signalled out of kvm_vcpu_block (kvm_arch_vcpu_runnable runs, then __unset_cpu_idle) and out of KVM_RUN. */
@@ -107,13 +117,47 @@ export const vcpuKernel = {
     if (rc) return rc;
     v.kicked = false;
     v.inSie = true;
+    if (v.iictl !== undefined) this.sie64a_pv_entry(c, vm, vcpu);
     return 0;
   },
 
+  /**
+   * Not kernel code: SIE entry of a PV vcpu as the ultravisor performs it (the oracle of configuration pv-delivery). An
+   * injected interruption (iictl) is presented to the guest (its I/O new PSW disables I/O); with none, millicode presents
+   * a GISA interruption the guest's real PSW and CR6 allow at once (after a fenced delivery, KVM injected nothing). The
+   * entry continues an intercepted PV instruction first (cont stays until the exit: the run is that continuation).
+   */
+  sie64a_pv_entry(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+    const v = vcpuOf(c, vm, vcpu);
+    if ((v.iictl ?? -1) >= 0) {
+      v.pswIo = false;
+      return;
+    }
+    const isc = firstIsc(deliverableIpm(c, vm, v));
+    if (isc < 0) return;
+    vmOf(c, vm).gisa.ipm &= ~iscBit(isc);
+    v.pswIo = false;
+  },
+
+  /**
+   * kvm-s390.c __vcpu_run after sie64a for a PV vcpu (v6.17-rc4): the exit refreshed KVM's copy of the PSW (the ultravisor
+   * writes it back) and the injection was consumed (KVM reads iictl only after an exit); "We're not allowed to inject
+   * interrupts on intercepts that leave the guest state in an in-between state where the next SIE entry will do a
+   * continuation": for ICPT_PV_INSTR and ICPT_PV_PREF gpsw.mask &= ~PSW_INT_MASK. `pvIntercept`: the exit was one of those.
+   */
+  __vcpu_run(this: Kernel, c: SystemContext, vm: number, vcpu: number, pvIntercept: boolean): void {
+    const v = vcpuOf(c, vm, vcpu);
+    if (v.iictl === undefined) return;
+    v.iictl = -1;
+    v.cont = pvIntercept; // the ultravisor: the next entry continues the instruction
+    v.fenced = pvIntercept;
+  },
+
   /** vcpu_post_run(): leave SIE; GIB v2/v3 restore the IAM when the last vcpu left SIE and the GISA is not listed. */
-  vcpu_post_run(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
+  vcpu_post_run(this: Kernel, c: SystemContext, vm: number, vcpu: number, pvIntercept = false): void {
     const k = vmOf(c, vm);
     vcpuOf(c, vm, vcpu).inSie = false;
+    this.__vcpu_run(c, vm, vcpu, pvIntercept); // the PV part of the SIE exit (nothing for a non-PV vcpu)
     const d = this.design.gib;
     if ((d === 'gib-v2' || d === 'gib-v3') && !this.gisa_in_alert_list(c, vm) && !k.vcpus.some((v) => v.inSie)) k.gisa.iam = k.gisa.mask;
   },
@@ -121,6 +165,15 @@ export const vcpuKernel = {
   /** kvm_s390_deliver_pending_interrupts(), its I/O part: __deliver_io takes the highest-priority deliverable ISC (gisa_tac_ipm_gisc) by PSW swap, and the I/O new PSW disables I/O; a deliverer's error ends the loop and is returned. */
   kvm_s390_deliver_pending_interrupts(this: Kernel, c: SystemContext, vm: number, vcpu: number, lowcoreFault = false): number {
     const v = vcpuOf(c, vm, vcpu);
+    if (v.iictl !== undefined) {
+      // PV: __deliver_io -> __do_deliver_io hands the interruption to the ultravisor (iictl = IICTL_CODE_IO), no PSW swap by
+      // KVM; "while ((irqs = deliverable_irqs(vcpu)) && !rc)" reads again with the same PSW: iictl busy masks the I/O class
+      for (let isc = firstIsc(this.deliverable_irqs(c, vm, vcpu)); isc >= 0; isc = firstIsc(this.deliverable_irqs(c, vm, vcpu))) {
+        if (!this.gisa_tac_ipm_gisc(c, vm, isc)) continue;
+        v.iictl = isc; // __do_deliver_io: iictl = IICTL_CODE_IO; io_int_word = isc_to_int_word(isc)
+      }
+      return 0;
+    }
     const isc = firstIsc(deliverableIpm(c, vm, v));
     return isc >= 0 ? this.__deliver_io(c, vm, vcpu, isc, lowcoreFault) : 0;
   },
@@ -138,9 +191,22 @@ export const vcpuKernel = {
     return 0;
   },
 
+  /**
+   * deliverable_irqs(), the GISA I/O part for a PV vcpu: the IPM bits KVM's copy of the PSW (fenced: I/O off) and CR6 let
+   * through; "PV guest cpus can have a single interruption injected at a time": with iictl != IICTL_CODE_NONE none.
+   */
+  deliverable_irqs(this: Kernel, c: SystemContext, vm: number, vcpu: number): number {
+    const v = vcpuOf(c, vm, vcpu);
+    if ((v.iictl ?? -1) >= 0) return 0;
+    return deliverableIpm(c, vm, { pswIo: v.pswIo && !v.fenced, cr6: v.cr6 });
+  },
+
   /** kvm_s390_vcpu_has_irq(): a GISA interruption the vcpu may take with the wait PSW (I/O enabled); GIB v5 restores the IAM inside (get_ipm with IRQ_FLAG_IAM). */
   kvm_s390_vcpu_has_irq(this: Kernel, c: SystemContext, vm: number, vcpu: number): boolean {
     if (this.design.gib === 'gib-v5') this.get_ipm(c, vm, true);
+    const v = vcpuOf(c, vm, vcpu);
+    // PV: deliverable_irqs with KVM's copy of the wait PSW (fenced: nothing) and the single-injection mask
+    if (v.iictl !== undefined) return (v.iictl ?? -1) < 0 && deliverableIpm(c, vm, { pswIo: !v.fenced, cr6: v.cr6 }) !== 0;
     // with the wait PSW (I/O enabled): only CR6 is read from the vcpu
     return deliverableIpm(c, vm, { pswIo: true, cr6: vcpuOf(c, vm, vcpu).cr6 }) !== 0;
   },
@@ -170,6 +236,7 @@ export const vcpuKernel = {
     const k = vmOf(c, vm);
     const v = vcpuOf(c, vm, vcpu);
     if (this.kvm_arch_vcpu_runnable(c, vm, vcpu)) return 0; // fast path
+    if (v.fenced) return EOPNOTSUPP; // psw_interrupts_disabled: KVM's copy has EXT, IO and MCHECK off: a disabled wait, KVM_RUN exits
     const d = this.design.gib;
     if (d === 'gib-v4' && !this.gisa_in_alert_list(c, vm) && k.gisa.ipm) return 0; // v4: dirty IPM, no restore
     if (d === 'upstream' && k.gisa.origin && this.gisa_get_ipm_or_restore_iam(c, vm) & v.cr6) return 0;
@@ -199,6 +266,8 @@ export function vcpuImplementations(k: Kernel) {
       lowcore_not_accessible: ({ event }: Args) => event.outcome === 'lowcore-fault',
       // PROG_IN_SIE: vcpu_pre_run returned 0 and __vcpu_run entered SIE
       PROG_IN_SIE: ({ context }: Args, ix: Ix) => vcpuOf(context, ix.vm!, ix.vcpu!).inSie,
+      // kvm_s390_pv_cpu_is_protected(): the vcpu is a PV cpu (params.pvVcpus)
+      kvm_s390_pv_cpu_is_protected: ({ context }: Args, ix: Ix) => vcpuOf(context, ix.vm!, ix.vcpu!).iictl !== undefined,
     },
     actions: {
       // kvm-s390.c kvm_s390_vcpu_start
@@ -209,6 +278,8 @@ export function vcpuImplementations(k: Kernel) {
       vcpu_pre_run: ledgered('deliver', k, (c, e, ix) => k.vcpu_pre_run(c, ix.vm!, ix.vcpu!, e.outcome === 'lowcore-fault')),
       // kvm-s390.c vcpu_post_run: leave SIE; v2/v3 restore the IAM when the last vcpu left SIE
       vcpu_post_run: ledgered('post-run', k, (c, _e, ix) => k.vcpu_post_run(c, ix.vm!, ix.vcpu!)),
+      // a PV vcpu's ICPT_PV_INSTR / ICPT_PV_PREF exit: kvm-s390.c __vcpu_run fences KVM's copy of the PSW, then vcpu_post_run
+      ICPT_PV_INSTR: ledgered('post-run', k, (c, _e, ix) => k.vcpu_post_run(c, ix.vm!, ix.vcpu!, true)),
       // the guest enables I/O interruptions in SIE: millicode presents what is now deliverable (PSW swap)
       STOSM_IO: ledgered('stosm', k, (c, _e, ix) => {
         const v = vcpuOf(c, ix.vm!, ix.vcpu!);
@@ -288,6 +359,8 @@ export function vcpuRegion(vm: number, vcpu: number) {
           // TPI intercept: handled and back into SIE (the intercept's exit and re-entry are not separate steps)
           TPI: { guard: a('vcpu_mine', ix), actions: a('TPI', ix), ...by('guest') },
           vcpu_post_run: { guard: a('vcpu_mine', ix), target: 'outside_sie', actions: a('vcpu_post_run', ix), ...by('kernel') },
+          // a PV vcpu's secure instruction or prefix intercept (issue 12): the next entry continues it, KVM's PSW copy is fenced
+          ICPT_PV_INSTR: { guard: g('kvm_s390_pv_cpu_is_protected', ix), target: 'outside_sie', actions: a('ICPT_PV_INSTR', ix), ...by('guest') },
           // the wait intercept leaves SIE; whether the vcpu then halts is what kvm_s390_handle_wait did
           kvm_s390_handle_wait: { guard: a('vcpu_mine', ix), target: 'outside_sie', actions: [a('kvm_s390_handle_wait', ix), settle(region)], ...by('guest') },
         },

@@ -9,7 +9,10 @@ export const vcpuVariants: CoreVariant[] = [
     cite: 'arch/s390/kvm/interrupt.c kvm_s390_handle_wait, kvm-s390.c vcpu_pre_run, v6.17-rc4',
     expectedViolations: [],
     // issue 14: ISC 0 and ISC 7 (the ends of the priority scans): upstream holds everything
-    expectedViolationsIn: { 'two-iscs': [], 'guest-masks': [], 'lowcore-fault': [] },
+    expectedViolationsIn: { 'two-iscs': [], 'guest-masks': [], 'lowcore-fault': [],
+      // issue 12: a protected vcpu: one injection at a time, none on a continuation, and its waits see the refreshed PSW
+      'pv-delivery': [],
+    },
   },
   {
     id: 'planted-no-delivery',
@@ -60,6 +63,59 @@ export const vcpuVariants: CoreVariant[] = [
       },
     },
     expectedViolations: ['AdapterInterruptionLedger'],
+  },
+  {
+    // issue 12: the single-injection rule of a protected vcpu (configuration pv-delivery)
+    id: 'planted-pv-deliverable-ignores-iictl',
+    description: 'planted bug (issue 12, pv-delivery): deliverable_irqs without "PV guest cpus can have a single interruption injected at a time": kvm_s390_deliver_pending_interrupts reads deliverable_irqs again after __deliver_io injected one (no PSW swap by KVM for a PV vcpu, so the PSW still enables I/O) and injects the next, overwriting iictl\'s io_int_word: the first interruption left the IPM and is never presented',
+    cite: 'planted: arch/s390/kvm/interrupt.c deliverable_irqs (v6.17-rc4) without "if (kvm_s390_pv_cpu_get_handle(vcpu) && vcpu->arch.sie_block->iictl != IICTL_CODE_NONE) active_mask &= ~(IRQ_PEND_EXT_II_MASK | IRQ_PEND_IO_MASK | IRQ_PEND_MCHK_MASK);"',
+    configuration: 'pv-delivery',
+    configurations: ['pv-delivery'],
+    kernel: {
+      deliverable_irqs(c, vm, vcpu) {
+        const v = vmOf(c, vm).vcpus[vcpu]!;
+        const g = vmOf(c, vm).gisa;
+        return v.pswIo && !v.fenced && g.origin ? g.ipm & v.cr6 : 0;
+      },
+    },
+    expectedViolations: ['AdapterInterruptionLedger'],
+  },
+  {
+    // issue 12: the PSW fence of PV intercepts (configuration pv-delivery)
+    id: 'planted-pv-no-fence',
+    description: 'planted bug (issue 12, pv-delivery): __vcpu_run does not fence KVM\'s copy of the PSW after ICPT_PV_INSTR / ICPT_PV_PREF, so the next vcpu_pre_run injects an interruption (iictl) into the SIE entry that continues the intercepted instruction',
+    cite: 'planted: arch/s390/kvm/kvm-s390.c __vcpu_run (v6.17-rc4) without "if (icptcode == ICPT_PV_INSTR || icptcode == ICPT_PV_PREF) vcpu->arch.sie_block->gpsw.mask &= ~PSW_INT_MASK;"',
+    configuration: 'pv-delivery',
+    configurations: ['pv-delivery'],
+    kernel: {
+      __vcpu_run(c, vm, vcpu, pvIntercept) {
+        const v = vmOf(c, vm).vcpus[vcpu]!;
+        if (v.iictl === undefined) return;
+        v.iictl = -1;
+        v.cont = pvIntercept;
+        v.fenced = false;
+      },
+    },
+    // the exit's postcondition at once (3 steps: start, entry, the PV intercept leaves the copy unfenced), the injection into the continuation in 5
+    expectedViolations: ['PvNoInjectionOnContinuation', 'VcpuStepPostcondition'],
+  },
+  {
+    // issue 12: a wait must see the refreshed PSW (configuration pv-delivery)
+    id: 'planted-pv-fence-every-exit',
+    description: 'planted bug (issue 12, pv-delivery): __vcpu_run fences KVM\'s copy of the PSW after every exit of a PV vcpu, not only ICPT_PV_INSTR / ICPT_PV_PREF: the wait intercept then finds EXT, IO and MCHECK off (psw_interrupts_disabled), kvm_s390_handle_wait answers -EOPNOTSUPP (a disabled wait, to userspace) and the vcpu never halts in an enabled wait',
+    cite: 'planted: arch/s390/kvm/kvm-s390.c __vcpu_run (v6.17-rc4) with "gpsw.mask &= ~PSW_INT_MASK" for every PV exit',
+    configuration: 'pv-delivery',
+    configurations: ['pv-delivery'],
+    kernel: {
+      __vcpu_run(c, vm, vcpu, pvIntercept) {
+        const v = vmOf(c, vm).vcpus[vcpu]!;
+        if (v.iictl === undefined) return;
+        v.iictl = -1;
+        v.cont = pvIntercept;
+        v.fenced = true;
+      },
+    },
+    expectedViolations: ['VcpuCanHalt', 'VcpuStepPostcondition'],
   },
   {
     id: 'planted-initial-reset-keeps-cr6',

@@ -88,6 +88,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   suite('core', 'kvm_vcpu', 'upstream', 'two-iscs'),
   // issue 12: the guest's STNSM and LCTL of CR6, userspace's initial reset
   suite('core', 'kvm_vcpu', 'upstream', 'guest-masks'),
+  // issue 12: a protected vcpu: the injection through iictl, the PSW fence of PV intercepts and at start
+  suite('core', 'kvm_vcpu', 'upstream', 'pv-delivery'),
   suite('core', 'vfio_ap_queue', 'upstream'),
   suite('core', 'vfio_ap_queue', 'v5.3'),
   // the AQIC design as first posted on one queue (the composed guest's aqic-v4 is 43,000 paths)
@@ -121,6 +123,8 @@ export const PATH_SUITES: readonly Omit<PathSuite, 'key'>[] = [
   // issue 14: software injection (kvm_s390_inject_vm: __inject_io, __floating_irq_kick) and the guest's TPI (handle_tpi's reinject and kzalloc failure)
   suite('core', 'system', 'upstream', 'inject'),
   suite('core', 'system', 'upstream', 'tpi'),
+  // issue 12: zPCI adapter-event forwarding (aen_host_forward: the IPM bit, the kicker restarted, no alert)
+  suite('core', 'system', 'upstream', 'aen'),
   // issue 14: aqic-v4 tears the VM down under the open mdev (no KVM reference): the release through the NULL
   // matrix_mdev->kvm the group notifier left, the hook left on the freed VM (refusal probes of PQAP after the teardown)
   suite('core', 'system', 'aqic-v4', 'teardown'),

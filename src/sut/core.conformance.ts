@@ -51,7 +51,7 @@ export function expectCore(state: AbstractState<SystemContext>): Observation {
         const t = top(st);
         const where = t === 'idle' ? (region(st!, 'idle') as 'halted' | 'woken') : (t as 'stopped' | 'outside_sie' | 'in_sie');
         // the machine's idle is __set_cpu_idle's pair (CPUSTAT_WAIT and the idle_mask bit): the SUT shows each
-        return { where, kicked: x.kicked, pswIo: x.pswIo, idle: x.idle, wait: x.idle, ...(c.params.guestMasks ? { cr6: x.cr6 } : {}) };
+        return { where, kicked: x.kicked, pswIo: x.pswIo, idle: x.idle, wait: x.idle, ...(c.params.guestMasks ? { cr6: x.cr6 } : {}), ...(x.iictl === undefined ? {} : { iictl: x.iictl, fenced: x.fenced, cont: x.cont }) };
       }),
       faults: faultNames(k.faults),
     })),

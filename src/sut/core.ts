@@ -18,6 +18,7 @@ import {
   kvm_s390_gisa_clear,
   kvm_s390_gisc_register,
   kvm_s390_inject_vm,
+  aen_host_forward,
   kvm_s390_gisc_unregister,
   millicodeAdapterInterruption,
   millicodeAlert,
@@ -75,6 +76,8 @@ import {
   kvm_s390_vcpu_wakeup,
   kvm_vcpu_check_block,
   sieTakeIpm,
+  guestPswIo,
+  IICTL_CODE_NONE,
   stosmIo,
   stnsmIo,
   lctlCr6,
@@ -102,6 +105,8 @@ export interface CoreParams {
   cr6?: readonly number[];
   /** the guest loads CR6 (LCTL_CR6), disables I/O (STNSM_IO), userspace resets vcpus: the observation shows each vcpu's CR6 */
   guestMasks?: readonly number[];
+  /** the vcpus are protected (PV) cpus of a VM whose ultravisor has AIV: the observation shows iictl, the fence and the continuation */
+  pvVcpus?: boolean;
   /** ISCs registered once per VM before the first step */
   preRegistered?: readonly number[];
   /** ignored (the SUT's counters are unbounded; the observation saturates them) */
@@ -221,6 +226,7 @@ export class CoreSut implements Host {
         pswIo: true,
         gcr6: ((params.cr6?.[k] ?? all) & 0xff) << 24,
         thread: 'run_loop',
+        ...(params.pvVcpus ? { pv: { iictl: IICTL_CODE_NONE, io_int_word: 0, extMchk: true, guestIo: true, cont: false } } : {}),
       }));
       for (const isc of params.preRegistered ?? []) kvm_s390_gisc_register(this, kvm, isc);
       // GIB v2..v4 register only the software mask; the initial IAM is the alert mask in every design
@@ -276,6 +282,12 @@ export class CoreSut implements Host {
       case 'kvm_s390_inject_vm': // the VM ioctl, the FLIC's AIRQ_INJECT or an irqfd route: each needs the VM alive
         if (kvm && event.isc !== undefined && kvm.destroy === 'alive') {
           kvm_s390_inject_vm(this, kvm, event.isc);
+          this.presentToSie(kvm);
+        }
+        return;
+      case 'aen_process_gait': // the host's zPCI forwarding interruption (forward set, aism 0): aen_host_forward for one summary bit of this VM
+        if (kvm && event.isc !== undefined) {
+          aen_host_forward(this, kvm, event.isc);
           this.presentToSie(kvm);
         }
         return;
@@ -342,6 +354,7 @@ export class CoreSut implements Host {
       case 'kvm_s390_vcpu_stop':
       case 'vcpu_pre_run':
       case 'vcpu_post_run':
+      case 'ICPT_PV_INSTR':
       case 'kvm_s390_handle_wait':
       case 'STOSM_IO':
       case 'STNSM_IO':
@@ -437,14 +450,17 @@ export class CoreSut implements Host {
       case 'vcpu_post_run':
         if (vcpu.prog_in_sie) vcpu_post_run(this, vcpu);
         return;
+      case 'ICPT_PV_INSTR': // a PV cpu's secure instruction or prefix intercept: __vcpu_run fences, vcpu_post_run handles it
+        if (vcpu.prog_in_sie && vcpu.pv) vcpu_post_run(this, vcpu, true);
+        return;
       case 'kvm_s390_handle_wait':
         if (vcpu.prog_in_sie) waitIntercept(this, vcpu);
         return;
       case 'STOSM_IO':
-        if (vcpu.prog_in_sie && !vcpu.pswIo) stosmIo(this, vcpu);
+        if (vcpu.prog_in_sie && !guestPswIo(vcpu)) stosmIo(this, vcpu);
         return;
       case 'STNSM_IO':
-        if (vcpu.prog_in_sie && vcpu.pswIo) stnsmIo(vcpu);
+        if (vcpu.prog_in_sie && guestPswIo(vcpu)) stnsmIo(vcpu);
         return;
       case 'LCTL_CR6':
         if (vcpu.prog_in_sie) lctlCr6(this, vcpu, event.cr6 ?? 0);
@@ -509,10 +525,12 @@ export function observeCore(sut: CoreSut, scope: { gib: boolean }): Observation 
       vcpus: kvm.vcpus.map((v) => ({
         where: whereOf(v),
         kicked: (gi.kicked_mask & (1 << v.vcpu_idx)) !== 0,
-        pswIo: v.pswIo,
+        pswIo: guestPswIo(v),
         idle: (kvm.arch.idle_mask & (1 << v.vcpu_idx)) !== 0,
         wait: v.wait,
         ...(sut.guestMasks ? { cr6: vcpuIscMask(v) } : {}),
+        // a PV cpu: the injection's ISC (int_word_to_isc), KVM's copy without PSW_INT_MASK, the ultravisor's continuation
+        ...(v.pv ? { iictl: v.pv.iictl === IICTL_CODE_NONE ? -1 : (v.pv.io_int_word & 0x38000000) >>> 27, fenced: !v.pv.extMchk && !v.pswIo, cont: v.pv.cont } : {}),
       })),
       faults: [...(sut.life.vmFaults[kvm.idx] ?? [])].sort(),
     };

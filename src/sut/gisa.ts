@@ -7,14 +7,15 @@
 // process_gib_alert_list (upstream NONE/NULL loop; v2 single cut-off), kvm_s390_gisa_clear,
 // kvm_s390_gisa_init, kvm_s390_gisa_destroy (v6.6, v5.2), kvm_s390_gisc_register/unregister,
 // gib_alert_irq_handler, get_top_gisa_isc, kvm_s390_get_io_int (GISA part), __inject_io (adapter
-// interruption with a GISA), __floating_irq_kick, __inject_vm, kvm_s390_inject_vm (I/O adapter type), kvm_s390_reinject_io_int;
+// interruption with a GISA), __floating_irq_kick, __inject_vm, kvm_s390_inject_vm (I/O adapter type), kvm_s390_reinject_io_int,
+// aen_host_forward (zPCI forwarding, issue 12);
 // v2..v5's __find_vcpu_for_floating_irq, get_ipm(IRQ_FLAG_IAM),
 // set_iam, __try_airqs_kick, __floating_airqs_kick.
 // Not transcribed: the floating interrupt lists (only adapter interruptions via the GISA
-// exist here), the PCI AEN path, the format-0/1 GISA beyond word 0, locks (every event is
+// exist here), the PCI AEN path but aen_host_forward, the format-0/1 GISA beyond word 0, locks (every event is
 // atomic), hrtimer expiry times (the timer is only active or not), PV guests.
 import type { Host, Kvm } from './kvm.ts';
-import { kvm_s390_vcpu_wakeup, psw_ioint_disabled, vcpuIscMask } from './vcpu.ts';
+import { guestPswIo, guestTakesIo, kvm_s390_vcpu_wakeup, psw_ioint_disabled, vcpuIscMask } from './vcpu.ts';
 
 export const NULL_GISA_ADDR = 0x00000000;
 export const NONE_GISA_ADDR = 0x00000001;
@@ -379,6 +380,18 @@ export function kvm_s390_inject_vm(host: Host, kvm: Kvm, isc: number): void {
   __inject_vm(host, kvm, isc);
 }
 
+// interrupt.c aen_host_forward (zPCI adapter-event forwarding, reached from gib_alert_irq_handler -> aen_process_gait for a
+// summary bit), after the GAIT lookup (gaite->count != 0, the guest's summary bit set, kvm_s390_pci_si_to_kvm found the VM):
+// unless the format-1 GISA's simm and nimm both suppress gaite->gisc (the guest's AIS mode: not transcribed, ALL), the IPM
+// bit and the kicker restarted at 0. gi->origin is dereferenced without a NULL check (the caller here has a GISA).
+export function aen_host_forward(host: Host, kvm: Kvm, gisc: number): void {
+  const gi = kvm.arch.gisa_int;
+  if (!gi.origin) return;
+  gisa_set_ipm_gisc(host, gi.origin, gisc);
+  if (gi.timer) gi.timer = false; // hrtimer_cancel(&gi->timer)
+  gi.timer = true; // hrtimer_start(&gi->timer, 0, HRTIMER_MODE_REL)
+}
+
 // interrupt.c kvm_s390_reinject_io_int
 export function kvm_s390_reinject_io_int(host: Host, kvm: Kvm, isc: number): void {
   __inject_vm(host, kvm, isc);
@@ -474,9 +487,9 @@ export function millicodeAdapterInterruption(host: Host, addr: number, gisc: num
     host.life.report({ vm }, 'GISA_WRITE_AFTER_FREE');
     return;
   }
-  const taker = kvm.vcpus.find((v) => v.prog_in_sie && !psw_ioint_disabled(v) && vcpuIscMask(v) & (0x80 >> gisc));
+  const taker = kvm.vcpus.find((v) => v.prog_in_sie && guestPswIo(v) && vcpuIscMask(v) & (0x80 >> gisc));
   if (taker) {
-    taker.pswIo = false; // the I/O new PSW is disabled for I/O
+    guestTakesIo(taker); // the I/O new PSW is disabled for I/O
     return;
   }
   const gisa = kvm.gisaPage;

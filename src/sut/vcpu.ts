@@ -6,9 +6,12 @@
 // kvm_s390_deliver_pending_interrupts (I/O dispatch), kvm_s390_vcpu_has_irq, kvm_arch_vcpu_runnable,
 // __set_cpu_idle, __unset_cpu_idle, kvm_s390_handle_wait (enabled wait without timers),
 // kvm_s390_vcpu_wakeup, kvm_vcpu_check_block, vcpu_pre_run, vcpu_post_run,
-// kvm_s390_vcpu_start, kvm_s390_vcpu_stop, handle_tpi (priv.c).
+// kvm_s390_vcpu_start, kvm_s390_vcpu_stop, handle_tpi (priv.c); for a protected (PV) cpu (issue 12):
+// deliverable_irqs' single-injection mask, __do_deliver_io (iictl, io_int_word), __vcpu_run's PSW_INT_MASK
+// fence after ICPT_PV_INSTR/ICPT_PV_PREF, kvm_s390_vcpu_start's; the ultravisor (not C) presents the
+// injection at SIE entry and writes the guest's PSW back into KVM's copy at the exit.
 // Not transcribed: external, machine-check, restart and SIGP interruptions, the clock comparator
-// and CPU timer (ckc_timer), halt polling, IBS, PV, vSIE, guest debugging, kvm->srcu, requests.
+// and CPU timer (ckc_timer), halt polling, IBS, PV but the above, vSIE, guest debugging, kvm->srcu, requests.
 // A vcpu thread is a small state: outside SIE in the KVM_RUN loop, in SIE, halted in
 // kvm_vcpu_block, or woken and about to re-run kvm_vcpu_check_block.
 import {
@@ -42,6 +45,36 @@ export interface KvmVcpu {
   gcr6: number;
   /** where the vcpu thread is when not in SIE */
   thread: VcpuThread;
+  /** a protected (PV) cpu (kvm_s390_pv_cpu_get_handle != 0); `pswIo` is then KVM's copy of the PSW */
+  pv?: PvCpu;
+}
+
+export const IICTL_CODE_NONE = 0x00;
+export const IICTL_CODE_IO = 0x03;
+
+/** What a PV cpu adds: the SIE block's injection fields, and the ultravisor's side (not C: the oracle). */
+export interface PvCpu {
+  /** sie_block->iictl */
+  iictl: number;
+  /** sie_block->io_int_word of the injection */
+  io_int_word: number;
+  /** PSW_MASK_EXT | PSW_MASK_MCHECK in KVM's copy (sie_block->gpsw.mask); its I/O bit is `pswIo` */
+  extMchk: boolean;
+  /** the ultravisor's: the secure guest's own PSW I/O bit (KVM sees it in its copy after an exit) */
+  guestIo: boolean;
+  /** the ultravisor's: the current or next SIE run continues an intercepted PV instruction */
+  cont: boolean;
+}
+
+/** The guest's own PSW I/O bit: what SIE and millicode present by (a PV cpu's is the ultravisor's, KVM's copy lags). */
+export function guestPswIo(vcpu: KvmVcpu): boolean {
+  return vcpu.pv ? vcpu.pv.guestIo : vcpu.pswIo;
+}
+
+/** The guest's own PSW swap to its I/O new PSW (disabled for I/O). */
+export function guestTakesIo(vcpu: KvmVcpu): void {
+  if (vcpu.pv) vcpu.pv.guestIo = false;
+  else vcpu.pswIo = false;
 }
 
 // interrupt.c psw_ioint_disabled
@@ -65,6 +98,8 @@ function deliverable_irqs(host: Host, vcpu: KvmVcpu, opts: { noGisa?: boolean; i
   const active_mask = host.design.gib === 'gib-v5' ? get_ipm_v5(host, vcpu.kvm, opts.iamFlag ?? false) : gisa_get_ipm(gi.origin);
   if (!active_mask) return 0;
   if (psw_ioint_disabled(vcpu)) return 0;
+  // PV guest cpus can have a single interruption injected at a time
+  if (vcpu.pv && vcpu.pv.iictl !== IICTL_CODE_NONE) return 0;
   return active_mask & vcpuIscMask(vcpu);
 }
 
@@ -88,7 +123,17 @@ function firstIsc(mask: number): number {
 // interrupt.c __deliver_io, GISA branch: the PSW swap loads the I/O new PSW, which is disabled for I/O
 function __deliver_io(host: Host, vcpu: KvmVcpu, isc: number): void {
   const gi = vcpu.kvm.arch.gisa_int;
-  if (gi.origin && gisa_tac_ipm_gisc(host, gi.origin, isc)) vcpu.pswIo = false;
+  if (gi.origin && gisa_tac_ipm_gisc(host, gi.origin, isc)) __do_deliver_io(vcpu, ((isc << 27) | 0x80000000) >>> 0);
+}
+
+// interrupt.c __do_deliver_io: a PV cpu's interruption goes to the ultravisor (iictl, io_int_word); else the lowcore and the PSW swap
+function __do_deliver_io(vcpu: KvmVcpu, io_int_word: number): void {
+  if (vcpu.pv) {
+    vcpu.pv.iictl = IICTL_CODE_IO;
+    vcpu.pv.io_int_word = io_int_word;
+    return;
+  }
+  vcpu.pswIo = false;
 }
 
 // interrupt.c kvm_s390_deliver_pending_interrupts, I/O dispatch
@@ -101,9 +146,32 @@ function kvm_s390_deliver_pending_interrupts(host: Host, vcpu: KvmVcpu): void {
 /** Millicode (not C): a vcpu in SIE enabled for I/O takes the highest-priority IPM bit its CR6 allows. */
 export function sieTakeIpm(host: Host, vcpu: KvmVcpu): void {
   const gisa = vcpu.kvm.gisaPage;
-  if (!vcpu.prog_in_sie || psw_ioint_disabled(vcpu) || host.life.isFreed(gisa.addr)) return;
+  if (!vcpu.prog_in_sie || !guestPswIo(vcpu) || host.life.isFreed(gisa.addr)) return;
   const isc = firstIsc(gisa_get_ipm(gisa) & vcpuIscMask(vcpu));
-  if (isc >= 0 && gisa_tac_ipm_gisc(host, gisa, isc)) vcpu.pswIo = false;
+  if (isc >= 0 && gisa_tac_ipm_gisc(host, gisa, isc)) guestTakesIo(vcpu);
+}
+
+/** The ultravisor (not C) at a PV cpu's SIE entry: an injected interruption is presented (the guest's I/O new PSW). */
+function uvSieEntry(vcpu: KvmVcpu): void {
+  if (vcpu.pv && vcpu.pv.iictl === IICTL_CODE_IO) vcpu.pv.guestIo = false;
+}
+
+/**
+ * A PV cpu's SIE exit: the ultravisor has consumed the injection (KVM writes IICTL_CODE_NONE nowhere; it reads iictl only after
+ * an exit) and writes the PSW back into KVM's copy; then kvm-s390.c __vcpu_run: "if (icptcode == ICPT_PV_INSTR || icptcode ==
+ * ICPT_PV_PREF) vcpu->arch.sie_block->gpsw.mask &= ~PSW_INT_MASK;".
+ */
+function pvSieExit(vcpu: KvmVcpu, pvIntercept: boolean): void {
+  const pv = vcpu.pv;
+  if (!pv) return;
+  pv.iictl = IICTL_CODE_NONE;
+  vcpu.pswIo = pv.guestIo;
+  pv.extMchk = true;
+  pv.cont = pvIntercept;
+  if (pvIntercept) {
+    vcpu.pswIo = false;
+    pv.extMchk = false;
+  }
 }
 
 // interrupt.c __set_cpu_idle
@@ -184,25 +252,29 @@ export function vcpu_pre_run(host: Host, vcpu: KvmVcpu): void {
   if (host.design.gib === 'gib-v2' || host.design.gib === 'gib-v3') kvm.arch.vcpus_in_sie++;
   if (host.design.gib === 'gib-v2' && kvm.arch.gisa_int.origin) gisa_store_iam(host, kvm.arch.gisa_int.origin, 0);
   vcpu.prog_in_sie = true;
+  uvSieEntry(vcpu);
   sieTakeIpm(host, vcpu);
 }
 
-// kvm-s390.c vcpu_post_run: SIE exit for an intercept or a host interruption
-export function vcpu_post_run(host: Host, vcpu: KvmVcpu): void {
+// kvm-s390.c vcpu_post_run: SIE exit for an intercept or a host interruption (a PV cpu's ICPT_PV_INSTR / ICPT_PV_PREF: `pvIntercept`)
+export function vcpu_post_run(host: Host, vcpu: KvmVcpu, pvIntercept = false): void {
   vcpu.prog_in_sie = false;
+  pvSieExit(vcpu, pvIntercept);
   gibSeriesPostRun(host, vcpu);
 }
 
 /** The guest loads an enabled wait PSW: SIE exits with a wait intercept, vcpu_post_run handles it. */
 export function waitIntercept(host: Host, vcpu: KvmVcpu): void {
-  vcpu.pswIo = true;
+  if (vcpu.pv) vcpu.pv.guestIo = true;
+  else vcpu.pswIo = true;
   vcpu_post_run(host, vcpu);
   kvm_s390_handle_wait(host, vcpu);
 }
 
 /** STOSM in the guest: PSW I/O on; the machine then presents a pending, CR6-enabled GISA interruption. */
 export function stosmIo(host: Host, vcpu: KvmVcpu): void {
-  vcpu.pswIo = true;
+  if (vcpu.pv) vcpu.pv.guestIo = true;
+  else vcpu.pswIo = true;
   sieTakeIpm(host, vcpu);
 }
 
@@ -247,6 +319,11 @@ export function handle_tpi(host: Host, vcpu: KvmVcpu, outcome: TpiOutcome): void
 export function kvm_s390_vcpu_start(vcpu: KvmVcpu): void {
   if (!vcpu.stopped) return;
   vcpu.stopped = false;
+  // "The real PSW might have changed due to a RESTART interpreted by the ultravisor. We block all interrupts and let the next sie exit refresh our view."
+  if (vcpu.pv) {
+    vcpu.pswIo = false;
+    vcpu.pv.extMchk = false;
+  }
   vcpu.thread = 'run_loop';
 }
 

@@ -65,9 +65,10 @@ describe('check --jobs', () => {
 describe('page --jobs', () => {
   it('a design\'s coverage measured on a worker thread is the one measured here', async () => {
     const designs = pageDesigns(specs).filter((d) => d.machine === 'kvm_vcpu' || d.machine === 'kvm');
-    // kvm_vcpu's five variants (upstream, planted-no-delivery, planted-wait-no-halt, planted-tpi-takes-lowest-priority,
-    // planted-initial-reset-keeps-cr6) and kvm's two (upstream, planted-put-without-destroy), one design each: counted from the variant files
-    expect(designs.length).toBe(7);
+    // kvm_vcpu's nine variants (upstream, planted-no-delivery, planted-wait-no-halt, planted-tpi-takes-lowest-priority,
+    // planted-pv-deliverable-ignores-iictl, planted-pv-no-fence, planted-pv-fence-every-exit, planted-initial-reset-keeps-cr6,
+    // planted-deliver-io-drops-fault) and kvm's two (upstream, planted-put-without-destroy), one design each: counted from the variant files
+    expect(designs.length).toBe(11);
     const got: unknown[] = [];
     await runPool<{ nodes: string[] }>(
       designs.map((d) => ({ kind: 'coverage', ...d })),

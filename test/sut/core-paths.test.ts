@@ -52,9 +52,13 @@ const moreSuites: [MachineSpec, string, string, Record<string, string> | undefin
   [vcpuSpec, 'upstream', 'two-iscs', undefined],
   // issue 12: the guest's STNSM and LCTL of CR6 (closed, open for ISC 3), KVM_S390_INITIAL_RESET of the stopped vcpu; the observation shows CR6
   [vcpuSpec, 'upstream', 'guest-masks', undefined],
+  // issue 12: a protected vcpu (iictl, the fence of PV intercepts and at start, the ultravisor's entry and exit); the observation shows iictl, the fence, the continuation
+  [vcpuSpec, 'upstream', 'pv-delivery', undefined],
   // software injection (kvm_s390_inject_vm) and TPI in the composed guest: 201 and 142 paths, about a second each (slow)
   [systemSpec, 'upstream', 'inject', undefined],
   [systemSpec, 'upstream', 'tpi', undefined],
+  // issue 12: zPCI forwarding (aen_host_forward): 284 paths (slow)
+  [systemSpec, 'upstream', 'aen', undefined],
   [queueSpec, 'upstream', 'one-queue', { aqic: 'aqic-v4' }],
   [queueSpec, 'upstream', 'ap-answers', undefined],
   [queueSpec, 'upstream', 'aqic-off-warn', undefined],
@@ -89,7 +93,7 @@ describe('kernel designs in further configurations (the AP answers, AQIC v4 on o
 
   it('the mutation analysis runs exactly these suites (src/mutate/targets.ts), the design in the key', () => {
     const keys = pathSuites(specs).filter((s) => s.harness === 'core' && (s.design || s.configuration !== specs.find((x) => x.id === s.machine)!.model(s.variant).configurationId)).map((s) => s.key);
-    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'kvm_vcpu/upstream/guest-masks', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/reset-warn-two-vms', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'vfio_ap_queue/upstream/pqap-refusals', 'vfio_ap_queue/upstream/pqap-no-fac65', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
+    expect(keys).toEqual(['kvm_vcpu/upstream/two-iscs', 'kvm_vcpu/upstream/guest-masks', 'kvm_vcpu/upstream/pv-delivery', 'vfio_ap_queue/upstream+aqic=aqic-v4/one-queue', 'vfio_ap_queue/upstream/ap-answers', 'vfio_ap_queue/upstream/aqic-off-warn', 'vfio_ap_queue/upstream/remove-host-gone', 'vfio_ap_queue/upstream/reset-warn', 'vfio_ap_queue/upstream/reset-warn-two-vms', 'vfio_ap_queue/upstream/device-reset', 'vfio_ap_queue/upstream/device-reset-warn', 'vfio_ap_queue/upstream/guest-zapq', 'vfio_ap_queue/upstream/pqap-refusals', 'vfio_ap_queue/upstream/pqap-no-fac65', 'ap_matrix_mdev/aqic-v4/two-vms', 'system/upstream/inject', 'system/upstream/tpi', 'system/aqic-v4/teardown']);
   });
 
   it('reset-warn: machine and transcription agree that the remove\'s vfio_ap_free_aqic_resources WARNs on a NULL matrix_mdev->kvm (the machine once unregistered through it; these path tests found that)', async () => {
