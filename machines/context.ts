@@ -74,6 +74,12 @@ export interface Params {
    * guest's last PQAP(AQIC) ir=1 was answered 0 for: its GR1 as state).
    */
   guestReset?: boolean;
+  /**
+   * Classic (non-adapter) I/O interruptions queued on fi->lists[isc] before the first step, one ISC per
+   * interruption (issue 12, configurations tpi-window*: a vfio-ccw or virtio-ccw subchannel's KVM_S390_INT_IO that
+   * QEMU injected with kvm_s390_inject_vm): each VM's context gets `fio`.
+   */
+  classicIo?: readonly number[];
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -225,6 +231,8 @@ export interface KvmContext {
   aiv?: boolean;
   /** the vcpu KVM_CREATE_VCPU creates while the VM runs (fine-grained pv-enable-create-vcpu only; issue 12) */
   created?: CreatedVcpuContext;
+  /** kvm->arch.float_int.lists[FIRQ_LIST_IO_ISC_0 + isc]: how many classic I/O interruptions are queued per ISC 0..7 (configurations with `params.classicIo` only; issue 12) */
+  fio?: number[];
 }
 
 /** A vcpu being created by kvm_vm_ioctl_create_vcpu (virt/kvm/kvm_main.c, arch/s390/kvm/kvm-s390.c v6.17-rc4). */
@@ -347,6 +355,7 @@ export function initialContext(params: Params): SystemContext {
       })),
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
+      ...(params.classicIo ? { fio: Array.from({ length: MAX_ISC + 1 }, (_, isc) => params.classicIo!.filter((i) => i === isc).length) } : {}),
     })),
     mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}), ...(params.deviceReset ? { resetting: false, resetRc: null } : {}) },
     queues: Array.from({ length: params.queues }, () => ({

@@ -313,10 +313,13 @@ function vcpuSame(s: StepSeen, except: readonly string[]): boolean {
   const a = va as unknown as Record<string, unknown>;
   return ['stopped', 'inSie', 'idle', 'kicked', 'pswIo', 'cr6', 'interruptible'].filter((x) => !except.includes(x)).every((x) => b[x] === a[x]);
 }
-/** kvm_arch_vcpu_runnable -> kvm_s390_vcpu_has_irq with the enabled wait PSW: a GISA ISC of gcr[6] is pending (no other source is modelled). */
+/** The ISCs with a classic I/O interruption on fi->lists[] (IPM bit order; configurations with `fio` only). */
+const classicQueued = (c: { vms: KvmContext[] }, vm: number) => (c.vms[vm]!.fio ?? []).reduce((m, n, isc) => (n > 0 ? m | iscBit(isc) : m), 0);
+/** kvm_arch_vcpu_runnable -> kvm_s390_vcpu_has_irq with the enabled wait PSW: a GISA ISC or a classic one of gcr[6] is pending (no other source is modelled). */
 const runnable = (s: StepSeen) => {
   const { vb, gb } = vcpus(s);
-  return vb.pswIo && gb.origin && (gb.ipm & vb.cr6) !== 0;
+  // issue 12 (tpi-window): the classic float lists too (deliverable_irqs -> pending_irqs: fi->pending_irqs)
+  return vb.pswIo && ((gb.origin && (gb.ipm & vb.cr6) !== 0) || (classicQueued(s.b, s.t.ix.vm!) & vb.cr6) !== 0);
 };
 /** The highest-priority ISC (ISC 0 first) of a deliverable mask, its IPM bit; 0 for none. */
 const topBit = (d: number) => {

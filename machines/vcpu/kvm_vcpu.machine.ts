@@ -32,7 +32,7 @@ import { and, not } from 'xstate';
 import { iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
-import { deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import { classicMask, deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 import { ledgered } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 
 const vcpuOf = (c: SystemContext, vm: number, vcpu: number): VcpuContext => vmOf(c, vm).vcpus[vcpu]!;
@@ -110,7 +110,14 @@ export const vcpuKernel = {
   /** kvm_s390_deliver_pending_interrupts(), its I/O part: __deliver_io takes the highest-priority deliverable ISC (gisa_tac_ipm_gisc) by PSW swap, and the I/O new PSW disables I/O. */
   kvm_s390_deliver_pending_interrupts(this: Kernel, c: SystemContext, vm: number, vcpu: number): void {
     const v = vcpuOf(c, vm, vcpu);
-    const isc = firstIsc(deliverableIpm(c, vm, v));
+    // __deliver_io: a classic interruption queued on fi->lists[isc] goes first (list_del under fi->lock; the GISA is not looked at)
+    const classic = v.pswIo ? classicMask(c, vm) & v.cr6 : 0;
+    const isc = firstIsc(deliverableIpm(c, vm, v) | classic);
+    if (isc >= 0 && classic & iscBit(isc)) {
+      vmOf(c, vm).fio![isc]! -= 1;
+      v.pswIo = false;
+      return;
+    }
     if (isc >= 0 && this.gisa_tac_ipm_gisc(c, vm, isc)) v.pswIo = false;
   },
 
@@ -118,7 +125,9 @@ export const vcpuKernel = {
   kvm_s390_vcpu_has_irq(this: Kernel, c: SystemContext, vm: number, vcpu: number): boolean {
     if (this.design.gib === 'gib-v5') this.get_ipm(c, vm, true);
     // with the wait PSW (I/O enabled): only CR6 is read from the vcpu
-    return deliverableIpm(c, vm, { pswIo: true, cr6: vcpuOf(c, vm, vcpu).cr6 }) !== 0;
+    const cr6 = vcpuOf(c, vm, vcpu).cr6;
+    // deliverable_irqs -> pending_irqs: the classic float lists (fi->pending_irqs) beside the GISA IPM
+    return deliverableIpm(c, vm, { pswIo: true, cr6 }) !== 0 || (classicMask(c, vm) & cr6) !== 0;
   },
 
   /** kvm_arch_vcpu_runnable(): clear_bit(vcpu_idx, gi->kicked_mask) (upstream), then kvm_s390_vcpu_has_irq(). */
