@@ -75,6 +75,7 @@ export const F = {
   pvVm: 'kvm->arch.pv.handle (kvm_s390_pv_is_protected)',
   onlineVcpus: 'kvm->online_vcpus',
   createdVcpus: 'kvm->created_vcpus',
+  floatIoLists: 'fi->lists[]',
 } as const;
 
 /**
@@ -94,6 +95,7 @@ export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'vms.gisa.mask': [F.mask],
   'vms.gisa.ref': [F.ref],
   'vms.gisa.timer': [F.timer],
+  'vms.fio': [F.floatIoLists],
   'vms.gisa.freed': [F.sie2],
   'vms.vcpus.stopped': [F.stopped],
   'vms.vcpus.inSie': [F.inSie],

@@ -17,10 +17,10 @@ export const VCPU_RESET =
   'KVM_S390_INITIAL_RESET (and KVM_S390_CLEAR_RESET, which calls it) of a stopped vcpu (guest-masks): gpsw.mask 0 (I/O off) and gcr[6] 0 (no ISC open); the GISA is left alone (QEMU clears its IPM with KVM_DEV_FLIC_CLEAR_IRQS: kvm_s390_gisa_clear)';
 export const VCPU_ID =
   'vcpu creation at run time: vcpu_idx is the creation index (dense; idle_mask, kicked_mask and every scan use it), vcpu_id is userspace\'s (any order, sparse; SCA, SIGP, icpua); the machine\'s vcpus exist from the start, named by their index, each with the vcpu_id of the configuration (Params.vcpuIds, issue 12); KVM_CREATE_VCPU at run time against KVM_PV_ENABLE (gd read without kvm->lock, the PV test, online_vcpus++) is the GISA machine\'s fine-grained pv-enable-create-vcpu (issue 12: the switch misses a vcpu being created); to model here: online_vcpus growing while the kicker scans (a vcpu cannot wait before it is online: kvm_wait_for_vcpu_online holds its ioctls on vcpu->mutex until atomic_inc(&kvm->online_vcpus))';
-export const CLASSIC_IO =
-  'classic (non-adapter) I/O interruptions on fi->lists[isc] (channel I/O, virtio-ccw) are delivered before the GISA\'s on the same ISC, with the same PSW swap that disables I/O, and set CPUSTAT_IO_INT / LCTL_CR6 intercepts; to model: a classic I/O source per ISC beside the GISA';
-export const OTHER_IRQS =
-  'floating and local interruptions other than adapter ones (virtio, service signal, pfault, machine check, SIGP, guest timers) wake idle vcpus too (__floating_irq_kick, kvm_s390_inject_vcpu) and make them runnable; the composed guest has none; to model: a non-GISA interruption source per vcpu';
+export const TPI_WINDOW =
+  'the coarse TPI event takes the GISA\'s interruption only, in one step; the classic lists beside the GISA and kvm_s390_get_io_int statement by statement (get_top_io_int, get_top_gisa_isc\'s test-and-clear, the set again or the kzalloc and kvm_s390_reinject_io_int) against a waiting vcpu\'s KVM_RUN loop and the kicker are the composed guest\'s fine-grained tpi-window and tpi-window-gisa-first (system machine, machines/vcpu/kvm_s390_get_io_int.threads.ts: TpiIoLedger, NoLostWakeupAtSleep, WokenFromSchedule, ClassicWakeupAtSleep)';
+export const OTHER_IRQS_ABSTRACTED =
+  'virtio, service signal, pfault done and floating machine checks go on float lists and bits no machine here models (fi->lists[FIRQ_LIST_VIRTIO/PFAULT], fi->srv_signal, fi->mchk: the flic-ais machine\'s), then __floating_irq_kick wakes the first idle vcpu: that wake-up is the machine\'s environment event kvm_s390_vcpu_wakeup (any time, to a halted vcpu, which re-checks and sleeps again when no modelled interruption is deliverable); a vcpu that takes such an interruption leaves the wait and re-enters SIE, which only ends a wait the properties watch (NoLostWakeup: "or the vcpu leaves idle"). CPUSTAT_EXT_INT / STOP_INT (a floating machine check) make the vcpu in SIE exit, a vcpu_post_run the machine allows at any time';
 export const SPLIT_WAIT =
   'kvm_s390_handle_wait is one step in this machine, whose kicks come from its environment; the kernel\'s IAM restore, __set_cpu_idle, set_current_state and the block as separate steps, with the real kicker\'s idle_mask scan and test_and_set_bit between them (a kick finding the vcpu not yet blocked: kvm_vcpu_wake_up returns false, the kicked bit stays set), are the composed guest\'s kick-wait configurations (system machine, the vcpu thread of kvm_vcpu.threads.ts; NoLostWakeupAtSleep)';
 const SPLIT_WAIT_FINE =
@@ -142,7 +142,7 @@ const own = (fine: boolean): KernelAudit => {
         wake: modelled('__floating_irq_kick', 'kvm_s390_vcpu_wakeup'),
       }),
       entry(K.__deliver_io, {
-        float: missing(CLASSIC_IO),
+        float: modelledAs('kvm_s390_deliver_pending_interrupts takes a classic interruption of fi->lists[isc] first (the GISA not looked at), with the PSW swap that disables I/O, and kvm_s390_vcpu_has_irq sees the lists (configurations with Params.classicIo: the composed guest\'s tpi-window*, issue 12); CPUSTAT_IO_INT / LCTL_CR6 intercept requests are not modelled (the vcpu thread delivers at its next vcpu_pre_run)', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         pv: missing(PV_GUEST),
         fault: missing(DELIVERY_FAULT),
@@ -235,16 +235,16 @@ const own = (fine: boolean): KernelAudit => {
         nomem: ignored('writes nothing'),
         einval: ignored('writes nothing'),
         io: modelled('kvm_s390_inject_vm', '__inject_io', '__floating_irq_kick'),
-        other: missing(OTHER_IRQS),
+        other: abstracted(OTHER_IRQS_ABSTRACTED),
         busy: ignored('writes nothing'),
       }),
       entry(K.kvm_s390_get_io_int, {
         none: ignored('the GISA is not touched'),
         gisa: modelled('kvm_s390_get_io_int', 'handle_tpi', 'TPI'),
-        classicFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
-        gisaFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+        classicFirst: abstracted(TPI_WINDOW),
+        gisaFirst: abstracted(TPI_WINDOW),
         nomem: modelledAs('TPI outcome nomem: the test-and-clear and the set again are one step (see window)', 'kvm_s390_get_io_int', 'TPI'),
-        window: missing('the test-and-clear and gisa_set_ipm_gisc (nomem, or handle_tpi\'s reinject) are one step of the TPI event; to model: two steps with the kicker, millicode and a waiting vcpu between them'),
+        window: abstracted(TPI_WINDOW),
       }),
       entry(K.handle_tpi, {
         none: ignored('nothing taken'),
