@@ -30,7 +30,7 @@
 import { FAULT, iscBit, MAX_ISC, type SystemContext } from '../context.ts';
 import { classicMask } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 import type { Kernel } from '../kernel.ts';
-import { editFunction, kfunction, type Branch, reported, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
+import { editFunction, kfunction, reported, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 import { inv } from '../invariant-lib.ts';
 import { vmOf, type Effects } from '../lib.ts';
 import { asleepInThread, vcpuThread } from './kvm_vcpu.threads.ts';
@@ -275,18 +275,22 @@ const REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', '
  * The threads of tpi-window: the kicker, vcpu 0's TPI (in SIE with I/O disabled) and vcpu 1's KVM_RUN loop
  * (started, outside SIE); `peek`: the proposed fix's kvm_s390_get_io_int.
  */
-export function tpiWindow(peek = false) {
+export function tpiWindow(peek = false, alerted = true) {
+  const kicker: ThreadDef<C>[] = [];
   return (_params: { vms: number; vcpus: number }, k: Kernel): FineParts => ({
-    threads: [{ name: 'kicker', actor: 'timer', ix: { vm: 0 }, fns: [gisaVcpuKicker(0, 'kicker', k)] }, tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)],
-    gib: { kickers: ['kicker'], omit: REPLACED, design: k.design },
+    threads: [...(alerted ? [{ name: 'kicker', actor: 'timer' as const, ix: { vm: 0 }, fns: [gisaVcpuKicker(0, 'kicker', k)] }] : kicker), tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)],
+    gib: { kickers: alerted ? ['kicker'] : [], omit: REPLACED, design: k.design },
     gisa: () => ({ omit: REPLACED }),
     vcpuThread: () => true,
     initial: (c) => {
-      // the AP's adapter interruption on ISC 3 was made pending and alerted (IAM cleared), the GAL handler unlinked the GISA and armed the kicker
+      // alerted: the AP's adapter interruption on ISC 3 was made pending and alerted (IAM cleared), the GAL handler unlinked the GISA and armed
+      // the kicker; else it was injected by software (kvm_s390_inject_vm: __inject_io sets the IPM bit, no alert, the IAM as restored)
       const g = c.vms[0]!.gisa;
       g.ipm |= iscBit(3);
-      g.iam = 0;
-      g.timer = true;
+      if (alerted) {
+        g.iam = 0;
+        g.timer = true;
+      }
       for (const v of c.vms[0]!.vcpus) v.stopped = false;
       const tpi = c.vms[0]!.vcpus[0]!;
       tpi.inSie = true;
@@ -314,10 +318,10 @@ export const tpiWindowConfigurations: CoreConfiguration[] = [
   {
     id: 'tpi-window-gisa-first',
     description:
-      'as tpi-window, but the classic I/O interruption is on ISC 5 and vcpu1 is open for ISC 5 only (vcpu0 for ISC 3 and ISC 5): the GISA\'s ISC 3 has higher priority, so TPI takes the adapter interruption and kvm_s390_reinject_io_int puts the classic one back (__inject_io, then __floating_irq_kick)',
+      'as tpi-window, but the classic I/O interruption is on ISC 5 and vcpu1 is open for ISC 5 only (vcpu0 for ISC 3 and ISC 5), and the interruption on ISC 3 was injected by software (kvm_s390_inject_vm: no alert, no kicker; vcpu1 is closed for it anyway): the GISA\'s ISC 3 has higher priority, so TPI takes the adapter interruption and kvm_s390_reinject_io_int puts the classic one back (__inject_io, then __floating_irq_kick)',
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(3) | iscBit(5), iscBit(5)], preRegistered: [3], airqs: 0, classicIo: [5] },
     bounds: { types: ENV },
-    fine: tpiWindow(),
+    fine: tpiWindow(false, false),
     invariants: TPI_WINDOW_INVARIANTS,
     liveness: [WokenFromSchedule],
   },
@@ -348,20 +352,6 @@ export const tpiWindowVariants: CoreVariant[] = [
     configurations: ['tpi-window'],
     threads: (threads) => editTpi(threads, (st) => (st.at !== TPI_PC.setAgain ? st : { ...st, run: (_c, t) => void (t.local.backGisa = false) })),
     expectedViolations: ['TpiIoLedger'],
-  },
-  {
-    id: 'planted-tpi-classic-loses-ties',
-    description: 'planted bug: kvm_s390_get_io_int compares "int_word_to_isc(inti->io.io_int_word) < isc": on the same ISC the adapter interruption wins and the classic one is reinjected behind it',
-    cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_get_io_int with "<" for "<=" ("classical IO int with higher priority")',
-    configuration: 'tpi-window',
-    configurations: ['tpi-window'],
-    threads: (threads) =>
-      editTpi(threads, (st) =>
-        st.at !== TPI_PC.topGisa || !Array.isArray(st.next)
-          ? st
-          : { ...st, next: (st.next as readonly Branch<C>[]).map((b) => (b.goto !== TPI_PC.setAgain ? b : { ...b, if: (_c: C, t: ThreadView) => (t.local.inti as number) >= 0 && (t.local.inti as number) < (t.local.took as number) })) },
-      ),
-    expectedViolations: ['NoLostWakeupAtSleep', 'TpiIoLedger', 'WokenFromSchedule'],
   },
   {
     id: 'planted-tpi-drops-classic',
