@@ -302,7 +302,8 @@ export function tpiWindow(peek = false, alerted = true) {
 const WAITER = [{ vm: 0, vcpu: 1, name: 'vcpu1' }];
 /** No environment: the adapter interruption alerted and the GAL handler ran before the first step (its kicker is armed); nothing else interrupts. */
 const ENV: string[] = [];
-const TPI_WINDOW_INVARIANTS = [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, [{ vm: 0, name: 'kicker' }]), KickerSeesLiveGisa, TpiIoLedger, classicWakeupAtSleep(WAITER)];
+/** The properties; `kicker`: the configuration runs the gisa_vcpu_kicker thread (NoLostWakeupAtSleep counts it running as a wake-up on its way). */
+const tpiWindowInvariants = (kicker: boolean) => [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, kicker ? [{ vm: 0, name: 'kicker' }] : []), KickerSeesLiveGisa, TpiIoLedger, classicWakeupAtSleep(WAITER)];
 
 export const tpiWindowConfigurations: CoreConfiguration[] = [
   {
@@ -312,7 +313,18 @@ export const tpiWindowConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, classicIo: [3] },
     bounds: { types: ENV },
     fine: tpiWindow(),
-    invariants: TPI_WINDOW_INVARIANTS,
+    invariants: tpiWindowInvariants(true),
+    liveness: [WokenFromSchedule],
+  },
+  {
+    // the same window without the kicker (the adapter interruption injected by software: no alert): 235 states, for the planted bug
+    id: 'tpi-window-injected',
+    description:
+      'as tpi-window, but the adapter interruption on ISC 3 was injected by software (kvm_s390_inject_vm: __inject_io sets the IPM bit without an alert, the IAM as restored; no kicker armed): vcpu1 restores the IAM itself in the window',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, classicIo: [3] },
+    bounds: { types: ENV },
+    fine: tpiWindow(false, false),
+    invariants: tpiWindowInvariants(false),
     liveness: [WokenFromSchedule],
   },
   {
@@ -322,13 +334,13 @@ export const tpiWindowConfigurations: CoreConfiguration[] = [
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(3) | iscBit(5), iscBit(5)], preRegistered: [3], airqs: 0, classicIo: [5] },
     bounds: { types: ENV },
     fine: tpiWindow(false, false),
-    invariants: TPI_WINDOW_INVARIANTS,
+    invariants: tpiWindowInvariants(false),
     liveness: [WokenFromSchedule],
   },
 ];
 
 /** What upstream shows in the tpi-window configurations (system.variants.ts upstream's expectedViolationsIn). */
-export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [] };
+export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-injected': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [] };
 
 /** The TPI function of a variant: the steps of `handle_tpi` edited. */
 const editTpi = (threads: ThreadDef<C>[], edit: (s: Step<C>) => Step<C>) => editFunction(threads, TPI_THREAD, 'handle_tpi', (f) => ({ ...f, steps: f.steps.map(edit) }));
@@ -340,7 +352,7 @@ export const tpiWindowVariants: CoreVariant[] = [
       'proposed fix: kvm_s390_get_io_int decides before it takes: get_top_gisa_isc only reads the IPM (gisa_get_ipm), and the GISA\'s ISC is test-and-cleared (gisa_tac_ipm_gisc) only when it has higher priority than the classic one and after the kzalloc of its inti succeeded; lost to another taker, the classic one is returned. No IPM bit is ever cleared and set again, so no waiting vcpu, kicker or millicode sees a pending ISC as not pending',
     cite: 'proposed (issue 12): arch/s390/kvm/interrupt.c kvm_s390_get_io_int, v6.17-rc4 with get_top_gisa_isc\'s test-and-clear moved after the priority test and the kzalloc',
     configuration: 'tpi-window',
-    configurations: ['tpi-window', 'tpi-window-gisa-first'],
+    configurations: ['tpi-window', 'tpi-window-injected', 'tpi-window-gisa-first'],
     threads: (threads, k) => threads.map((t) => (t.name === TPI_THREAD ? tpiThread(0, 0, k, true) : t)),
     expectedViolations: [],
   },
@@ -348,8 +360,8 @@ export const tpiWindowVariants: CoreVariant[] = [
     id: 'planted-tpi-no-set-again',
     description: 'planted bug: kvm_s390_get_io_int without gisa_set_ipm_gisc: when the classic one has equal or higher priority (or kzalloc fails) the adapter interruption get_top_gisa_isc test-and-cleared is dropped',
     cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_get_io_int without "gisa_set_ipm_gisc(gi->origin, isc)"',
-    configuration: 'tpi-window',
-    configurations: ['tpi-window'],
+    configuration: 'tpi-window-injected',
+    configurations: ['tpi-window-injected'],
     threads: (threads) => editTpi(threads, (st) => (st.at !== TPI_PC.setAgain ? st : { ...st, run: (_c, t) => void (t.local.backGisa = false) })),
     expectedViolations: ['TpiIoLedger'],
   },
