@@ -48,7 +48,7 @@ export const INJECT =
 export const TPI =
   'guest TPI (and KVM_DEV_FLIC_CLEAR_IO_IRQ with schid 0) take a GISA interruption without a PSW swap: kvm_s390_get_io_int test-and-clears the highest ISC open in CR6 and may set it again (classic one first, or no memory) without an alert; to model: a TPI event on a vcpu (PSW I/O enabled or not) with the set-again branch as its own step';
 export const TPI_WINDOW_GISA =
-  'this machine has no vcpu: the GISA\'s side of TPI (the test-and-clear, the set again that raises no alert, a classic interruption beside it on fi->lists[]) is the composed guest\'s fine-grained tpi-window, tpi-window-injected and tpi-window-gisa-first (system machine, machines/vcpu/kvm_s390_get_io_int.threads.ts), where a waiting vcpu and the kicker run inside the window: a restored IAM plus a set-again bit that never alerts (NoLostWakeupAtSleep, WokenFromSchedule)';
+  'this machine has no vcpu: the GISA\'s side of TPI (the test-and-clear, the set again that raises no alert, a classic interruption beside it on fi->lists[]) is the composed guest\'s fine-grained tpi-window and tpi-window-gisa-first (system machine, machines/vcpu/kvm_s390_get_io_int.threads.ts), where a waiting vcpu runs inside the window (the kicker armed: measured, not shipped): a restored IAM plus a set-again bit that never alerts (NoLostWakeupAtSleep, WokenFromSchedule)';
 export const GET_ALL =
   'KVM_DEV_FLIC_GET_ALL_IRQS test-and-clears the IPM into the buffer before fi->lock, and loses the bits on -ENOMEM / -EFAULT: the flic-ais machine (kvm_s390_float_interrupt) models that loss, the GISA machine and the composed guest do not; to model: a get_all_floating_irqs event on the GISA region racing the millicode step and delivery';
 export const DELIVERY_FAULT =

@@ -1,4 +1,4 @@
-// The names the composed guest's fine-grained configurations tpi-window, tpi-window-injected and tpi-window-gisa-first add
+// The names the composed guest's fine-grained configurations tpi-window and tpi-window-gisa-first add
 // (machines/vcpu/kvm_s390_get_io_int.threads.ts: priv.c handle_tpi -> kvm_s390_get_io_int step by step; issue 12),
 // by the branch of the C each step executes. Composed into the system audit after the vcpu and GISA
 // audits: a branch marked here as modelled wins over their marks; the branches the TPI thread does not
@@ -23,10 +23,10 @@ export const tpiWindowAudit: KernelAudit = {
     entry(K.kvm_s390_get_io_int, {
       none: modelledAs('tpi-window*: no IPM bit open in gcr[6] (the GISA one presented or taken since): get_top_gisa_isc finds nothing, the classic one get_top_io_int dequeued is returned; schid != 0 (TSCH, KVM_DEV_FLIC_CLEAR_IO_IRQ) is not issued', TPI_PC.topIo, TPI_PC.topGisa),
       gisa: modelledAs('tpi-window*: get_top_gisa_isc test-and-clears the highest-priority IPM bit of gcr[6] (no lock), then the kzalloc of the AI inti (answer ok)', TPI_PC.topGisa, TPI_PC.kzalloc),
-      classicFirst: modelledAs('tpi-window, tpi-window-injected (the classic one and the GISA\'s on ISC 3): int_word_to_isc(inti) <= isc: gisa_set_ipm_gisc puts the bit back (no IAM check, no alert, no kick) as a step of its own; the classic one is returned (TpiIoLedger; planted-tpi-no-set-again)', TPI_PC.topGisa, TPI_PC.setAgain),
+      classicFirst: modelledAs('tpi-window (the classic one and the GISA\'s on ISC 3): int_word_to_isc(inti) <= isc: gisa_set_ipm_gisc puts the bit back (no IAM check, no alert, no kick) as a step of its own; the classic one is returned (TpiIoLedger; planted-tpi-no-set-again)', TPI_PC.topGisa, TPI_PC.setAgain),
       gisaFirst: modelledAs('tpi-window-gisa-first (the GISA\'s ISC 3 above the classic ISC 5): kzalloc, then kvm_s390_reinject_io_int -> __inject_vm: __inject_io under fi->lock and __floating_irq_kick, each a step (TpiIoLedger, ClassicWakeupAtSleep; planted-tpi-drops-classic, planted-tpi-reinject-no-kick)', TPI_PC.kzalloc, TPI_PC.reinject, TPI_PC.kick),
       nomem: modelledAs('tpi-window*: kzalloc answers nomem (it may sleep: a long window), then gisa_set_ipm_gisc; the classic one, if any, is returned', TPI_PC.kzalloc, TPI_PC.setAgain),
-      window: modelledAs('tpi-window, tpi-window-injected: the test-and-clear, the kzalloc and the set again are separate steps; vcpu1\'s kvm_arch_vcpu_runnable and IAM restore and the kicker\'s gisa_get_ipm_or_restore_iam run between them, see the ISC not pending, restore the IAM and sleep / stop; the set again raises no alert: NoLostWakeupAtSleep (16 steps), WokenFromSchedule (machines/vcpu/README.md); proposed-tpi-decide-before-taking holds', TPI_PC.topGisa, TPI_PC.kzalloc, TPI_PC.setAgain),
+      window: modelledAs('tpi-window: the test-and-clear, the kzalloc and the set again are separate steps; vcpu1\'s kvm_arch_vcpu_runnable and IAM restore run between them, see the ISC not pending, restore the IAM and sleep (the kicker\'s gisa_get_ipm_or_restore_iam does the same when armed: measured, not shipped); the set again raises no alert: NoLostWakeupAtSleep (12 steps), WokenFromSchedule (machines/vcpu/README.md); proposed-tpi-decide-before-taking holds', TPI_PC.topGisa, TPI_PC.kzalloc, TPI_PC.setAgain),
     }),
     entry(K.handle_tpi, {
       none: modelledAs('tpi-window*: nothing taken: cc 0 (the store step stores nothing)', TPI_PC.store),

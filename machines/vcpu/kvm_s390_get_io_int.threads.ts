@@ -1,8 +1,8 @@
 /**
  * The guest's TPI against the GISA, step by step (issue 12): priv.c handle_tpi ->
- * kvm_s390_get_io_int on one vcpu while another vcpu goes to wait, the gisa_vcpu_kicker
- * hrtimer runs and the AP makes an adapter interruption pending (composed guest,
- * configurations `tpi-window` and `tpi-window-gisa-first`).
+ * kvm_s390_get_io_int on one vcpu while another vcpu goes to wait (composed guest,
+ * configurations `tpi-window` and `tpi-window-gisa-first`). An adapter interruption and a
+ * classic one are pending before the first step.
  *
  * Models: a classic (non-adapter) I/O interruption queued on fi->lists[isc] (a vfio-ccw or
  * virtio-ccw subchannel's KVM_S390_INT_IO, injected by QEMU before the first step) beside the
@@ -15,7 +15,9 @@
  * KVM_RUN loop (kvm_vcpu.threads.ts), whose kvm_arch_vcpu_runnable and __deliver_io see the
  * classic list too (kvm_s390_vcpu_has_irq -> deliverable_irqs -> pending_irqs).
  *
- * Ignores: the TPI intercept's exit and re-entry (the TPI vcpu stays in SIE with I/O
+ * Ignores: the gisa_vcpu_kicker and the GAL handler (the adapter interruption was injected by
+ * software, so nothing alerts: with it alerted and the kicker armed the same finding shows in 16
+ * steps, 3,503 states, left out for CI time); the TPI intercept's exit and re-entry (the TPI vcpu stays in SIE with I/O
  * disabled: a guest polling with TPI, as Linux's cio_tpi does); a failed store to the TPI area
  * or lowcore (the coarse TPI outcome store-fails); __inject_io's -EBUSY at
  * KVM_S390_MAX_FLOAT_IRQS (266,000 queued classic interruptions: its return value is dropped by
@@ -36,8 +38,6 @@ import { vmOf, type Effects } from '../lib.ts';
 import { asleepInThread, vcpuThread } from './kvm_vcpu.threads.ts';
 import { kickedNotAsleep, noLostWakeupAtSleep } from './kvm_vcpu.invariants.ts';
 import { WokenFromSchedule } from './kvm_vcpu.liveness.ts';
-import { gisaVcpuKicker } from '../gisa/kvm_s390_gisa_interrupt.threads.ts';
-import { KickerSeesLiveGisa } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 import type { FineParts } from '../system/system.machine.ts';
 import type { CoreConfiguration, CoreVariant } from '../system/spec.ts';
 
@@ -268,29 +268,22 @@ export function classicWakeupAtSleep(threads: readonly { vm: number; vcpu: numbe
 
 // ---- the configurations (composed guest) ----
 
-/** The coarse events the threads replace (as kick-wait's, machines/system/system.bounds.ts): the regions leave their transitions out. */
+/** The coarse events the threads replace (as kick-wait's, machines/system/system.bounds.ts, and TPI): the regions leave their transitions out. */
 const REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', 'kvm_s390_handle_wait', 'kvm_vcpu_check_block', 'kvm_s390_vcpu_start', 'STOSM_IO', 'TPI']);
 
 /**
- * The threads of tpi-window: the kicker, vcpu 0's TPI (in SIE with I/O disabled) and vcpu 1's KVM_RUN loop
- * (started, outside SIE); `peek`: the proposed fix's kvm_s390_get_io_int.
+ * The threads of tpi-window: vcpu 0's TPI (in SIE with I/O disabled) and vcpu 1's KVM_RUN loop (started, outside SIE);
+ * `peek`: the proposed fix's kvm_s390_get_io_int. No kicker: the adapter interruption was injected by software
+ * (kvm_s390_inject_vm: __inject_io sets the IPM bit without an alert; the IAM as restored), so none is armed.
  */
-export function tpiWindow(peek = false, alerted = true) {
-  const kicker: ThreadDef<C>[] = [];
+export function tpiWindow(peek = false) {
   return (_params: { vms: number; vcpus: number }, k: Kernel): FineParts => ({
-    threads: [...(alerted ? [{ name: 'kicker', actor: 'timer' as const, ix: { vm: 0 }, fns: [gisaVcpuKicker(0, 'kicker', k)] }] : kicker), tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)],
-    gib: { kickers: alerted ? ['kicker'] : [], omit: REPLACED, design: k.design },
+    threads: [tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)],
+    gib: { kickers: [], omit: REPLACED, design: k.design },
     gisa: () => ({ omit: REPLACED }),
     vcpuThread: () => true,
     initial: (c) => {
-      // alerted: the AP's adapter interruption on ISC 3 was made pending and alerted (IAM cleared), the GAL handler unlinked the GISA and armed
-      // the kicker; else it was injected by software (kvm_s390_inject_vm: __inject_io sets the IPM bit, no alert, the IAM as restored)
-      const g = c.vms[0]!.gisa;
-      g.ipm |= iscBit(3);
-      if (alerted) {
-        g.iam = 0;
-        g.timer = true;
-      }
+      c.vms[0]!.gisa.ipm |= iscBit(3);
       for (const v of c.vms[0]!.vcpus) v.stopped = false;
       const tpi = c.vms[0]!.vcpus[0]!;
       tpi.inSie = true;
@@ -300,47 +293,38 @@ export function tpiWindow(peek = false, alerted = true) {
 }
 
 const WAITER = [{ vm: 0, vcpu: 1, name: 'vcpu1' }];
-/** No environment: the adapter interruption alerted and the GAL handler ran before the first step (its kicker is armed); nothing else interrupts. */
+/** No environment: both interruptions are pending before the first step; nothing else interrupts. */
 const ENV: string[] = [];
-/** The properties; `kicker`: the configuration runs the gisa_vcpu_kicker thread (NoLostWakeupAtSleep counts it running as a wake-up on its way). */
-const tpiWindowInvariants = (kicker: boolean) => [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, kicker ? [{ vm: 0, name: 'kicker' }] : []), KickerSeesLiveGisa, TpiIoLedger, classicWakeupAtSleep(WAITER)];
+/** The properties (no kicker thread: NoLostWakeupAtSleep then asks for the GISA listed, a GAL interruption pending or the kicker armed). */
+const TPI_WINDOW_INVARIANTS = [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, []), TpiIoLedger, classicWakeupAtSleep(WAITER)];
 
 export const tpiWindowConfigurations: CoreConfiguration[] = [
   {
+    // with the adapter interruption alerted and the kicker armed instead (the kicker's gisa_get_ipm_or_restore_iam also sees the ISC not pending
+    // in the window, restores the IAM and stops): 3,503 states, the same finding in 16 steps; left out for CI time (machines/vcpu/README.md)
     id: 'tpi-window',
     description:
-      'fine-grained, 3 threads: vcpu0 (in SIE, I/O disabled, CR6 open for ISC 3) issues one TPI (priv.c handle_tpi -> kvm_s390_get_io_int statement by statement: get_top_io_int, get_top_gisa_isc\'s test-and-clear, the set again or the kzalloc, ok or failing) against vcpu1\'s KVM_RUN loop (open for ISC 3: the wait, kvm_arch_vcpu_runnable, the IAM restore, the sleep) and the gisa_vcpu_kicker; a classic I/O interruption on ISC 3 queued on fi->lists[] by QEMU and an adapter interruption on ISC 3 (registered) made pending and alerted before the first step, the GAL handler having armed the kicker (no further adapter interruption): the classic one has equal priority, so TPI takes it and sets the GISA bit again',
+      'fine-grained, 2 threads: vcpu0 (in SIE, I/O disabled, CR6 open for ISC 3) issues one TPI (priv.c handle_tpi -> kvm_s390_get_io_int statement by statement: get_top_io_int, get_top_gisa_isc\'s test-and-clear, the set again or the kzalloc, ok or failing) against vcpu1\'s KVM_RUN loop (open for ISC 3: the wait, kvm_arch_vcpu_runnable, the IAM restore, the sleep); a classic I/O interruption on ISC 3 queued on fi->lists[] by QEMU and an adapter interruption on ISC 3 (registered) injected by software (kvm_s390_inject_vm: __inject_io sets the IPM bit without an alert, the IAM as restored, no kicker armed) before the first step: the classic one has equal priority, so TPI takes it and sets the GISA bit again',
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, classicIo: [3] },
     bounds: { types: ENV },
     fine: tpiWindow(),
-    invariants: tpiWindowInvariants(true),
-    liveness: [WokenFromSchedule],
-  },
-  {
-    // the same window without the kicker (the adapter interruption injected by software: no alert): 235 states, for the planted bug
-    id: 'tpi-window-injected',
-    description:
-      'as tpi-window, but the adapter interruption on ISC 3 was injected by software (kvm_s390_inject_vm: __inject_io sets the IPM bit without an alert, the IAM as restored; no kicker armed): vcpu1 restores the IAM itself in the window',
-    params: { vms: 1, vcpus: 2, queues: 0, iscs: [3], preRegistered: [3], airqs: 0, classicIo: [3] },
-    bounds: { types: ENV },
-    fine: tpiWindow(false, false),
-    invariants: tpiWindowInvariants(false),
+    invariants: TPI_WINDOW_INVARIANTS,
     liveness: [WokenFromSchedule],
   },
   {
     id: 'tpi-window-gisa-first',
     description:
-      'as tpi-window, but the classic I/O interruption is on ISC 5 and vcpu1 is open for ISC 5 only (vcpu0 for ISC 3 and ISC 5), and the interruption on ISC 3 was injected by software (kvm_s390_inject_vm: no alert, no kicker; vcpu1 is closed for it anyway): the GISA\'s ISC 3 has higher priority, so TPI takes the adapter interruption and kvm_s390_reinject_io_int puts the classic one back (__inject_io, then __floating_irq_kick)',
+      'as tpi-window, but the classic I/O interruption is on ISC 5 and vcpu1 is open for ISC 5 only (vcpu0 for ISC 3 and ISC 5): the GISA\'s ISC 3 has higher priority, so TPI takes the adapter interruption and kvm_s390_reinject_io_int puts the classic one back (__inject_io, then __floating_irq_kick)',
     params: { vms: 1, vcpus: 2, queues: 0, iscs: [3, 5], cr6: [iscBit(3) | iscBit(5), iscBit(5)], preRegistered: [3], airqs: 0, classicIo: [5] },
     bounds: { types: ENV },
-    fine: tpiWindow(false, false),
-    invariants: tpiWindowInvariants(false),
+    fine: tpiWindow(),
+    invariants: TPI_WINDOW_INVARIANTS,
     liveness: [WokenFromSchedule],
   },
 ];
 
 /** What upstream shows in the tpi-window configurations (system.variants.ts upstream's expectedViolationsIn). */
-export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-injected': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [] };
+export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [] };
 
 /** The TPI function of a variant: the steps of `handle_tpi` edited. */
 const editTpi = (threads: ThreadDef<C>[], edit: (s: Step<C>) => Step<C>) => editFunction(threads, TPI_THREAD, 'handle_tpi', (f) => ({ ...f, steps: f.steps.map(edit) }));
@@ -352,7 +336,7 @@ export const tpiWindowVariants: CoreVariant[] = [
       'proposed fix: kvm_s390_get_io_int decides before it takes: get_top_gisa_isc only reads the IPM (gisa_get_ipm), and the GISA\'s ISC is test-and-cleared (gisa_tac_ipm_gisc) only when it has higher priority than the classic one and after the kzalloc of its inti succeeded; lost to another taker, the classic one is returned. No IPM bit is ever cleared and set again, so no waiting vcpu, kicker or millicode sees a pending ISC as not pending',
     cite: 'proposed (issue 12): arch/s390/kvm/interrupt.c kvm_s390_get_io_int, v6.17-rc4 with get_top_gisa_isc\'s test-and-clear moved after the priority test and the kzalloc',
     configuration: 'tpi-window',
-    configurations: ['tpi-window', 'tpi-window-injected', 'tpi-window-gisa-first'],
+    configurations: ['tpi-window', 'tpi-window-gisa-first'],
     threads: (threads, k) => threads.map((t) => (t.name === TPI_THREAD ? tpiThread(0, 0, k, true) : t)),
     expectedViolations: [],
   },
@@ -360,8 +344,8 @@ export const tpiWindowVariants: CoreVariant[] = [
     id: 'planted-tpi-no-set-again',
     description: 'planted bug: kvm_s390_get_io_int without gisa_set_ipm_gisc: when the classic one has equal or higher priority (or kzalloc fails) the adapter interruption get_top_gisa_isc test-and-cleared is dropped',
     cite: 'planted: arch/s390/kvm/interrupt.c kvm_s390_get_io_int without "gisa_set_ipm_gisc(gi->origin, isc)"',
-    configuration: 'tpi-window-injected',
-    configurations: ['tpi-window-injected'],
+    configuration: 'tpi-window',
+    configurations: ['tpi-window'],
     threads: (threads) => editTpi(threads, (st) => (st.at !== TPI_PC.setAgain ? st : { ...st, run: (_c, t) => void (t.local.backGisa = false) })),
     expectedViolations: ['TpiIoLedger'],
   },

@@ -22,14 +22,14 @@ describe('tpi-window: kvm_s390_get_io_int\'s set again against a vcpu going to w
     const i = x.violations.get('NoLostWakeupAtSleep')!;
     const steps = pathTo(x, i).events.map((e) => m.events[e]! as { type: string; thread?: string });
     const at = (thread: string, type: string) => steps.findIndex((s) => s.thread === thread && s.type === type);
-    // by hand: TPI dequeues the classic one and test-and-clears ISC 3 (equal priority: the classic one wins); the kicker
-    // finds nothing pending, restores the IAM and stops; vcpu1 waits, finds nothing runnable, restores the IAM, sleeps; then
-    // the set again: 16 steps (the kicker's 4, TPI's 3, vcpu1's 9 from vcpu_pre_run to schedule())
-    expect(steps).toHaveLength(16);
+    // by hand: TPI dequeues the classic one and test-and-clears ISC 3 (equal priority: the classic one wins); vcpu1 waits,
+    // finds nothing runnable, restores the IAM (as it was), sleeps; then the set again: 12 steps (TPI's 3, vcpu1's 9 from
+    // vcpu_pre_run to schedule())
+    expect(steps).toHaveLength(12);
     expect(steps.at(-1)).toEqual({ type: TPI_PC.setAgain, thread: TPI_THREAD });
     expect(at(TPI_THREAD, TPI_PC.topGisa)).toBeLessThan(at('vcpu1', VCPU_PC.runnable));
     expect(at('vcpu1', VCPU_PC.checkBlock)).toBeLessThan(at(TPI_THREAD, TPI_PC.setAgain));
-    expect(steps.filter((s) => s.thread === 'kicker')).toHaveLength(4);
+    expect(steps.filter((s) => s.thread === TPI_THREAD)).toHaveLength(3);
     const c = x.states[i]!.context as SystemContext;
     const g = c.vms[0]!.gisa;
     // the bit is back and alerts are enabled for it, but the set again raised no alert: not listed, no kicker armed
