@@ -18,7 +18,10 @@
  * the functions did to the idle_mask bit (__set_cpu_idle / __unset_cpu_idle): the region
  * follows it (`settle.vm<i>.vcpu<j>`), no guard predicts it.
  *
- * Ignores: floating and local non-GISA interruptions, the clock comparator and CPU timer
+ * With Params.classicIo (issue 12, the composed guest's tpi-window*): classic I/O interruptions queued on
+ * fi->lists[isc], which __deliver_io takes first and kvm_s390_vcpu_has_irq sees.
+ *
+ * Ignores: other floating and local non-GISA interruptions, the clock comparator and CPU timer
  * (an enabled wait here has no timer), halt polling, signals, disabled waits
  * (-EOPNOTSUPP), vsie, PV, the round-robin pointer of __floating_irq_kick.
  *
