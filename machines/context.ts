@@ -233,6 +233,9 @@ export interface KvmContext {
   created?: CreatedVcpuContext;
   /** kvm->arch.float_int.lists[FIRQ_LIST_IO_ISC_0 + isc]: how many classic I/O interruptions are queued per ISC 0..7 (configurations with `params.classicIo` only; issue 12) */
   fio?: number[];
+  /** ghost (configurations with `params.classicIo`): per ISC, the classic I/O interruptions and the adapter interruptions handed to the guest (TPI's store, __deliver_io, SIE's presentation) */
+  ioGiven?: number[];
+  aiGiven?: number[];
 }
 
 /** A vcpu being created by kvm_vm_ioctl_create_vcpu (virt/kvm/kvm_main.c, arch/s390/kvm/kvm-s390.c v6.17-rc4). */
@@ -355,7 +358,7 @@ export function initialContext(params: Params): SystemContext {
       })),
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
-      ...(params.classicIo ? { fio: Array.from({ length: MAX_ISC + 1 }, (_, isc) => params.classicIo!.filter((i) => i === isc).length) } : {}),
+      ...(params.classicIo ? { fio: Array.from({ length: MAX_ISC + 1 }, (_, isc) => params.classicIo!.filter((i) => i === isc).length), ioGiven: Array<number>(MAX_ISC + 1).fill(0), aiGiven: Array<number>(MAX_ISC + 1).fill(0) } : {}),
     })),
     mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}), ...(params.deviceReset ? { resetting: false, resetRc: null } : {}) },
     queues: Array.from({ length: params.queues }, () => ({

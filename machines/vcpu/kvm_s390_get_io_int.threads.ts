@@ -35,7 +35,7 @@ import type { Kernel } from '../kernel.ts';
 import { editFunction, kfunction, reported, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 import { inv } from '../invariant-lib.ts';
 import { vmOf, type Effects } from '../lib.ts';
-import { asleepInThread, vcpuThread } from './kvm_vcpu.threads.ts';
+import { asleepInThread, vcpuThread, VCPU_PC } from './kvm_vcpu.threads.ts';
 import { kickedNotAsleep, noLostWakeupAtSleep } from './kvm_vcpu.invariants.ts';
 import { WokenFromSchedule } from './kvm_vcpu.liveness.ts';
 import type { FineParts } from '../system/system.machine.ts';
@@ -180,8 +180,8 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
           {
             at: TPI_PC.setAgain,
             cite: 'interrupt.c kvm_s390_get_io_int: gisa_set_ipm_gisc(gi->origin, isc) (set_bit_inv of the IPM bit: no IAM check, no alert, no kick), when the classic one has equal or higher priority or kzalloc failed',
-            reads: [[...gi, 'ipm'], ['vms', vm, 'vcpus']],
-            writes: [...ipmWrite, ['vms', vm, 'vcpus']],
+            reads: [[...gi, 'ipm'], ['vms', vm, 'vcpus'], ['vms', vm, 'aiGiven']],
+            writes: [...ipmWrite, ['vms', vm, 'vcpus'], ['vms', vm, 'aiGiven']],
             run: (c: C, t: ThreadView) => {
               const bit = iscBit(t.local.took as number);
               k.gisa_set_ipm_gisc(c, vm, t.local.took as number);
@@ -191,6 +191,7 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
               if (taker && (vmOf(c, vm).gisa.ipm & bit) !== 0) {
                 vmOf(c, vm).gisa.ipm &= ~bit;
                 taker.pswIo = false;
+                vmOf(c, vm).aiGiven![t.local.took as number]! += 1; // ghost
               }
             },
             next: TPI_PC.store,
@@ -221,10 +222,16 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
       at: TPI_PC.store,
       cite: 'priv.c handle_tpi: the interruption code of the inti kvm_s390_get_io_int returned is stored to the TPI area or the lowcore (cc 1), none: cc 0; then kfree(inti)',
       reports: true,
-      run: (_c, t) => {
+      // ghost: what the guest was handed (IoInterruptionLedger)
+      reads: [['vms', vm, 'ioGiven'], ['vms', vm, 'aiGiven']],
+      writes: [['vms', vm, 'ioGiven'], ['vms', vm, 'aiGiven']],
+      run: (c, t) => {
         if ((t.local.took as number) >= 0 && t.local.backGisa !== true) t.local.ans = 'gisa';
         else if ((t.local.inti as number) >= 0 && t.local.backClassic !== true) t.local.ans = 'classic';
         if (!ledgerHolds(t)) t.report(FAULT.IRQ_LEDGER);
+        const k = vmOf(c, vm);
+        if (t.local.ans === 'gisa') k.aiGiven![t.local.took as number]! += 1;
+        if (t.local.ans === 'classic') k.ioGiven![t.local.inti as number]! += 1;
       },
       next: 'return',
     },
@@ -278,7 +285,7 @@ const REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', '
  */
 export function tpiWindow(peek = false) {
   return (_params: { vms: number; vcpus: number }, k: Kernel): FineParts => ({
-    threads: [tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)],
+    threads: givenByVcpu([tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)], 'vcpu1'),
     gib: { kickers: [], omit: REPLACED, design: k.design },
     gisa: () => ({ omit: REPLACED }),
     vcpuThread: () => true,
@@ -292,11 +299,59 @@ export function tpiWindow(peek = false) {
   });
 }
 
+/**
+ * Ghost (IoInterruptionLedger): vcpu `thread`'s delivery (__deliver_io) and SIE's presentation count what they hand the
+ * guest, read from the step's effect on fi->lists[] and the IPM (the kernel code is left as it is).
+ */
+function givenByVcpu(threads: ThreadDef<C>[], thread: string): ThreadDef<C>[] {
+  return editFunction(threads, thread, '__vcpu_run', (f) => ({
+    ...f,
+    steps: f.steps.map((st) => {
+      if (st.at !== VCPU_PC.deliver && st.at !== VCPU_PC.sie) return st;
+      const run = st.run!;
+      return {
+        ...st,
+        reads: [...(st.reads ?? []), ['vms', 0, 'fio'], ['vms', 0, 'gisa', 'ipm'], ['vms', 0, 'ioGiven'], ['vms', 0, 'aiGiven']],
+        writes: [...(st.writes ?? []), ['vms', 0, 'ioGiven'], ['vms', 0, 'aiGiven']],
+        run: (c: C, t: ThreadView, fx: Parameters<NonNullable<Step<C>['run']>>[2]) => {
+          const k = vmOf(c, 0);
+          const fio = [...k.fio!];
+          const ipm = k.gisa.ipm;
+          run(c, t, fx);
+          for (let isc = 0; isc <= MAX_ISC; isc++) {
+            if (k.fio![isc]! < fio[isc]!) k.ioGiven![isc]! += fio[isc]! - k.fio![isc]!;
+            if (ipm & ~k.gisa.ipm & iscBit(isc)) k.aiGiven![isc]! += 1;
+          }
+        },
+      };
+    }),
+  }));
+}
+
+export const IoInterruptionLedger = inv(
+  'IoInterruptionLedger',
+  'interrupt.c: an I/O interruption made pending is handed to the guest once (__deliver_io\'s PSW swap, SIE\'s presentation, handle_tpi\'s store) and never lost: each classic one queued before the first step is on fi->lists[], handed over, or in TPI\'s hand (dequeued by get_top_io_int, not yet stored or reinjected); the adapter interruption on ISC 3 is in the IPM, handed over, or in TPI\'s hand (test-and-cleared, not yet stored or set again)',
+  ({ context }) =>
+    context.vms.every((k) => {
+      if (!k.fio) return true;
+      const l = context.threads?.locals[TPI_THREAD] ?? {};
+      for (let isc = 0; isc <= MAX_ISC; isc++) {
+        const queued = (context.params.classicIo ?? []).filter((i) => i === isc).length;
+        const heldClassic = l.inti === isc && l.backClassic !== true ? 1 : 0;
+        const heldAi = l.took === isc && l.backGisa !== true ? 1 : 0;
+        if (k.fio[isc]! + k.ioGiven![isc]! + heldClassic !== queued) return false;
+        if ((k.gisa.ipm & iscBit(isc) ? 1 : 0) + k.aiGiven![isc]! + heldAi !== (isc === 3 ? 1 : 0)) return false;
+      }
+      return true;
+    }),
+  { context: [['vms', '*', 'fio'], ['vms', '*', 'ioGiven'], ['vms', '*', 'aiGiven'], ['vms', '*', 'gisa', 'ipm'], ['vms', 'length'], ['params'], ['threads', 'locals', TPI_THREAD]] },
+);
+
 const WAITER = [{ vm: 0, vcpu: 1, name: 'vcpu1' }];
 /** No environment: both interruptions are pending before the first step; nothing else interrupts. */
 const ENV: string[] = [];
 /** The properties (no kicker thread: NoLostWakeupAtSleep then asks for the GISA listed, a GAL interruption pending or the kicker armed). */
-const TPI_WINDOW_INVARIANTS = [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, []), TpiIoLedger, classicWakeupAtSleep(WAITER)];
+const TPI_WINDOW_INVARIANTS = [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, []), TpiIoLedger, IoInterruptionLedger, classicWakeupAtSleep(WAITER)];
 
 export const tpiWindowConfigurations: CoreConfiguration[] = [
   {
@@ -347,7 +402,7 @@ export const tpiWindowVariants: CoreVariant[] = [
     configuration: 'tpi-window',
     configurations: ['tpi-window'],
     threads: (threads) => editTpi(threads, (st) => (st.at !== TPI_PC.setAgain ? st : { ...st, run: (_c, t) => void (t.local.backGisa = false) })),
-    expectedViolations: ['TpiIoLedger'],
+    expectedViolations: ['IoInterruptionLedger', 'TpiIoLedger'],
   },
   {
     id: 'planted-tpi-drops-classic',
@@ -356,7 +411,7 @@ export const tpiWindowVariants: CoreVariant[] = [
     configuration: 'tpi-window-gisa-first',
     configurations: ['tpi-window-gisa-first'],
     threads: (threads) => editTpi(threads, (st) => (st.at !== TPI_PC.reinject ? st : { ...st, run: (_c, t) => void (t.local.backClassic = false), next: TPI_PC.store })),
-    expectedViolations: ['TpiIoLedger'],
+    expectedViolations: ['IoInterruptionLedger', 'TpiIoLedger'],
   },
   {
     id: 'planted-tpi-reinject-no-kick',
