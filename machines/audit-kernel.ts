@@ -80,6 +80,7 @@ export const F = {
   iictl: 'sie_block->iictl',
   pswInt: 'gpsw.mask PSW_MASK_EXT|IO|MCHECK',
   pvCont: 'ultravisor: the next SIE entry continues an intercepted PV instruction (ICPT_PV_INSTR, ICPT_PV_PREF)',
+  floatIoLists: 'fi->lists[]',
 } as const;
 
 /**
@@ -99,6 +100,7 @@ export const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'vms.gisa.mask': [F.mask],
   'vms.gisa.ref': [F.ref],
   'vms.gisa.timer': [F.timer],
+  'vms.fio': [F.floatIoLists],
   'vms.gisa.freed': [F.sie2],
   'vms.vcpus.stopped': [F.stopped],
   'vms.vcpus.inSie': [F.inSie],

@@ -95,6 +95,12 @@ export interface Params {
    * copy of the PSW is fenced after a PV instruction or prefix intercept and at start (kvm-s390.c __vcpu_run, kvm_s390_vcpu_start).
    */
   pvVcpus?: boolean;
+  /**
+   * Classic (non-adapter) I/O interruptions queued on fi->lists[isc] before the first step, one ISC per
+   * interruption (issue 12, configurations tpi-window*: a vfio-ccw or virtio-ccw subchannel's KVM_S390_INT_IO that
+   * QEMU injected with kvm_s390_inject_vm): each VM's context gets `fio`.
+   */
+  classicIo?: readonly number[];
 }
 
 /** MAX_ISC in arch/s390/include/asm/kvm_host.h. */
@@ -256,6 +262,11 @@ export interface KvmContext {
   apie?: boolean;
   /** guestStatus configurations only (ghost, harness): what userspace's last KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE asked for (true before any) */
   apieAsked?: boolean;
+  /** kvm->arch.float_int.lists[FIRQ_LIST_IO_ISC_0 + isc]: how many classic I/O interruptions are queued per ISC 0..7 (configurations with `params.classicIo` only; issue 12) */
+  fio?: number[];
+  /** ghost (configurations with `params.classicIo`): per ISC, the classic I/O interruptions and the adapter interruptions handed to the guest (TPI's store, __deliver_io, SIE's presentation) */
+  ioGiven?: number[];
+  aiGiven?: number[];
 }
 
 /** A vcpu being created by kvm_vm_ioctl_create_vcpu (virt/kvm/kvm_main.c, arch/s390/kvm/kvm-s390.c v6.17-rc4). */
@@ -419,6 +430,7 @@ export function initialContext(params: Params): SystemContext {
       faults: 0,
       ...(params.pv ? { pv: false } : {}),
       ...(params.guestStatus ? { apie: true, apieAsked: true } : {}),
+      ...(params.classicIo ? { fio: Array.from({ length: MAX_ISC + 1 }, (_, isc) => params.classicIo!.filter((i) => i === isc).length), ioGiven: Array<number>(MAX_ISC + 1).fill(0), aiGiven: Array<number>(MAX_ISC + 1).fill(0) } : {}),
     })),
     mdev: { kvm: -1, kvmRef: false, hook: -1, kvmBusy: false, ...(params.apAnswers ? { unsetting: false } : {}), ...(params.deviceReset ? { resetting: false, resetRc: null } : {}) },
     queues: Array.from({ length: params.queues }, () => ({

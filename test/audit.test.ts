@@ -188,16 +188,8 @@ describe('list --kernel', () => {
 const GAPS: Readonly<Record<string, readonly string[]>> = {
   kvm_s390_gib: [],
   kvm_s390_gisa_interrupt: [
-    "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
-    "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
-    "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
   ],
   kvm_vcpu: [
-    "__deliver_io [a classic I/O interruption is queued on fi->lists[isc]: it is delivered; the GISA is not looked at]",
-    "kvm_s390_inject_vm [virtio, service, pfault done, machine check: their float lists, then __floating_irq_kick]",
-    "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
-    "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
-    "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
   ],
   vfio_ap_queue: [
   ],
@@ -205,10 +197,5 @@ const GAPS: Readonly<Record<string, readonly string[]>> = {
   ],
   kvm: [],
   system: [
-    "__deliver_io [a classic I/O interruption is queued on fi->lists[isc]: it is delivered; the GISA is not looked at]",
-    "kvm_s390_get_io_int [both, the classic interruption has equal or higher priority: the GISA bit is set again with gisa_set_ipm_gisc (no IAM check, no alert)]",
-    "kvm_s390_get_io_int [both, the GISA ISC has higher priority: the classic inti is re-injected (kvm_s390_reinject_io_int) and the GISA one returned]",
-    "kvm_s390_get_io_int [between the test-and-clear and the set again the IPM bit is clear: a waiting vcpu, the kicker or millicode see the ISC not pending]",
-    "kvm_s390_inject_vm [virtio, service, pfault done, machine check: their float lists, then __floating_irq_kick]",
   ],
 };

@@ -47,6 +47,8 @@ export const INJECT =
   'software injection of an adapter interruption (KVM_S390_INTERRUPT, KVM_DEV_FLIC_ENQUEUE and AIRQ_INJECT, irqfd routes): __inject_io sets the IPM bit with no IAM check and no alert, then __floating_irq_kick wakes the first idle vcpu (else round robin over non-stopped ones); to model: an inject event on the GISA region that sets the IPM bit and kicks through __floating_irq_kick, beside the millicode step';
 export const TPI =
   'guest TPI (and KVM_DEV_FLIC_CLEAR_IO_IRQ with schid 0) take a GISA interruption without a PSW swap: kvm_s390_get_io_int test-and-clears the highest ISC open in CR6 and may set it again (classic one first, or no memory) without an alert; to model: a TPI event on a vcpu (PSW I/O enabled or not) with the set-again branch as its own step';
+export const TPI_WINDOW_GISA =
+  'this machine has no vcpu: the GISA\'s side of TPI (the test-and-clear, the set again that raises no alert, a classic interruption beside it on fi->lists[]) is the composed guest\'s fine-grained tpi-window and tpi-window-gisa-first (system machine, machines/vcpu/kvm_s390_get_io_int.threads.ts), where a waiting vcpu runs inside the window (the kicker armed: measured, not shipped): a restored IAM plus a set-again bit that never alerts (NoLostWakeupAtSleep, WokenFromSchedule)';
 export const GET_ALL =
   'KVM_DEV_FLIC_GET_ALL_IRQS test-and-clears the IPM into the buffer before fi->lock, and loses the bits on -ENOMEM / -EFAULT: the flic-ais machine (kvm_s390_float_interrupt) models that loss, the GISA machine and the composed guest do not; to model: a get_all_floating_irqs event on the GISA region racing the millicode step and delivery';
 export const DELIVERY_FAULT =
@@ -258,10 +260,10 @@ function entries(fine: FineSteps) {
     entry(K.kvm_s390_get_io_int, {
       none: ignored('the GISA is not touched'),
       gisa: modelledAs('the kernel function, called by the vcpu\'s TPI in the composed guest (configuration tpi) and in the vcpu machine\'s two-iscs (ISCs 0 and 7: get_top_gisa_isc\'s priority)', 'kvm_s390_get_io_int', 'gisa_tac_ipm_gisc'),
-      classicFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
-      gisaFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+      classicFirst: abstracted(TPI_WINDOW_GISA),
+      gisaFirst: abstracted(TPI_WINDOW_GISA),
       nomem: modelledAs('TPI outcome nomem (composed guest): the test-and-clear and the set again are one step (see window)', 'kvm_s390_get_io_int', 'gisa_set_ipm_gisc'),
-      window: missing('the test-and-clear and gisa_set_ipm_gisc (nomem, or handle_tpi\'s reinject) are one step of the TPI event; to model: two steps with the kicker, millicode and a waiting vcpu between them (a restored IAM plus a set-again bit that never alerts)'),
+      window: abstracted(TPI_WINDOW_GISA),
     }),
     entry(K.handle_tpi, {
       none: ignored('nothing taken'),

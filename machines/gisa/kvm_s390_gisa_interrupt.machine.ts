@@ -49,6 +49,15 @@ export function firstIsc(deliverable: number): number {
   return -1;
 }
 
+/** The ISCs with a classic (non-adapter) I/O interruption queued on fi->lists[isc] (IPM bit order), 0 in configurations without them (issue 12, tpi-window). */
+export function classicMask(c: SystemContext, vm: number): number {
+  const fio = vmOf(c, vm).fio;
+  if (!fio) return 0;
+  let m = 0;
+  for (let isc = 0; isc <= MAX_ISC; isc++) if (fio[isc]! > 0) m |= iscBit(isc);
+  return m;
+}
+
 /** GIB v2..v4 keep the mask in kvm->arch.iam only; the IAM picks it up at the next restore. */
 const setsIam = (k: Kernel): boolean => k.design.gib === 'upstream' || k.design.gib === 'gib-v5';
 

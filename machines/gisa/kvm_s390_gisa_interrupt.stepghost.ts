@@ -313,10 +313,13 @@ function vcpuSame(s: StepSeen, except: readonly string[]): boolean {
   const a = va as unknown as Record<string, unknown>;
   return ['stopped', 'inSie', 'idle', 'kicked', 'pswIo', 'cr6', 'interruptible'].filter((x) => !except.includes(x)).every((x) => b[x] === a[x]);
 }
-/** kvm_arch_vcpu_runnable -> kvm_s390_vcpu_has_irq with the enabled wait PSW: a GISA ISC of gcr[6] is pending (no other source is modelled). */
+/** The ISCs with a classic I/O interruption on fi->lists[] (IPM bit order; configurations with `fio` only). */
+const classicQueued = (c: { vms: KvmContext[] }, vm: number) => (c.vms[vm]!.fio ?? []).reduce((m, n, isc) => (n > 0 ? m | iscBit(isc) : m), 0);
+/** kvm_arch_vcpu_runnable -> kvm_s390_vcpu_has_irq with the enabled wait PSW: a GISA ISC or a classic one of gcr[6] is pending (no other source is modelled). */
 const runnable = (s: StepSeen) => {
   const { vb, gb } = vcpus(s);
-  return vb.pswIo && gb.origin && (gb.ipm & vb.cr6) !== 0;
+  // issue 12 (tpi-window): the classic float lists too (deliverable_irqs -> pending_irqs: fi->pending_irqs)
+  return vb.pswIo && ((gb.origin && (gb.ipm & vb.cr6) !== 0) || (classicQueued(s.b, s.t.ix.vm!) & vb.cr6) !== 0);
 };
 /** The highest-priority ISC (ISC 0 first) of a deliverable mask, its IPM bit; 0 for none. */
 const topBit = (d: number) => {
@@ -332,6 +335,13 @@ export const vcpuPosts: StepPosts = {
   [VCPU_PC.deliver]: (s) => {
     const { vb, va, gb, ga } = vcpus(s);
     const bit = vb.pswIo && gb.origin ? topBit(gb.ipm & vb.cr6) : 0;
+    // issue 12 (tpi-window): __deliver_io takes a classic interruption on fi->lists[isc] of equal or higher priority first (the GISA untouched)
+    const classic = vb.pswIo ? topBit(classicQueued(s.b, s.t.ix.vm!) & vb.cr6) : 0;
+    if (classic && classic >= bit) {
+      const isc = 7 - Math.log2(classic);
+      const fb = s.b.vms[s.t.ix.vm!]!.fio!, fa = s.a.vms[s.t.ix.vm!]!.fio!;
+      return vcpuSame(s, ['pswIo']) && gisaSame(s) && !va.pswIo && fa.every((n, i) => n === fb[i]! - (i === isc ? 1 : 0)) && s.taken !== VCPU_PC.runError;
+    }
     if (!vcpuSame(s, ['pswIo']) || !gisaSame(s, ['ipm']) || ga.ipm !== (gb.ipm & ~bit)) return false;
     if (bit && s.t.answer === 'lowcore-fault') return va.pswIo === vb.pswIo && s.taken === VCPU_PC.runError;
     return va.pswIo === (bit ? false : vb.pswIo) && s.taken !== VCPU_PC.runError;

@@ -7,6 +7,7 @@ import { composeAudits } from '../audit-lib.ts';
 import { PINNED_AUDIT } from '../audit-kernel.ts';
 import { gisaKickerAudit } from '../gisa/kvm_s390_gisa_interrupt.audit.ts';
 import { vcpuFineAudit } from '../vcpu/kvm_vcpu.audit.ts';
+import { tpiWindowAudit } from '../vcpu/kvm_s390_get_io_int.threads.audit.ts';
 import { mdevAudit } from '../vfio-ap/ap_matrix_mdev.audit.ts';
 import { queueAudit } from '../vfio-ap/vfio_ap_queue.audit.ts';
 import { hotUnplugAudit } from '../vfio-ap/vfio_ap_hotunplug.threads.audit.ts';
@@ -29,7 +30,7 @@ export const COMPOSED_CALLERS: Readonly<Record<string, readonly string[]>> = {
   driver_holds_reference: [],
 };
 
-export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit, pqapAssignAudit, hotUnplugAudit, apNotifierAudit], {
+export const systemAudit: KernelAudit = composeAudits([gisaKickerAudit, vcpuFineAudit, mdevAudit, queueAudit, pqapCloseAudit, pqapOpenAudit, pqapRemoveQueueAudit, pqapMdevRemoveAudit, pqapWindowsAudit, pqapMdevLifeAudit, pqapAssignAudit, hotUnplugAudit, apNotifierAudit, tpiWindowAudit], {
   machine: 'system',
   pinned: PINNED_AUDIT,
   envOnly: new Set(Object.keys(COMPOSED_CALLERS)),

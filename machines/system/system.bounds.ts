@@ -11,6 +11,7 @@ import { kickedNotAsleep, noLostWakeupAtSleep } from '../vcpu/kvm_vcpu.invariant
 import { vcpuThread, vcpuThreadName } from '../vcpu/kvm_vcpu.threads.ts';
 import { WokenFromSchedule } from '../vcpu/kvm_vcpu.liveness.ts';
 import type { CoreConfiguration } from './spec.ts';
+import { tpiWindowConfigurations } from '../vcpu/kvm_s390_get_io_int.threads.ts';
 import type { FineParts } from './system.machine.ts';
 import { airqLiveness, CleanTeardownReachable } from './system.liveness.ts';
 import { pqapCloseThreads, pqapMdevRemoveThreads, pqapOpenThreads, pqapCloseWorkThreads, pqapProbeQueueThreads, pqapRemoveQueueThreads, pqapResetWorkThreads, type ResetAnswers } from '../vfio-ap/vfio_ap_ops.threads.ts';
@@ -609,4 +610,6 @@ export const systemConfigurations: CoreConfiguration[] = [
     fine: unplugStale,
     invariants: [NoMatrixMdevUseAfterFree, UnpluggedQueueHoldsNothing, FreedQueueHoldsNothing, ApThreadStepPostcondition],
   },
+  // issue 12 (vcpuio): TPI's kvm_s390_get_io_int step by step against a waiting vcpu and the kicker (machines/vcpu/kvm_s390_get_io_int.threads.ts)
+  ...tpiWindowConfigurations,
 ];

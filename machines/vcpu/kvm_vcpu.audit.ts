@@ -19,10 +19,10 @@ export const LOWCORE_FAULT =
   'vcpu_pre_run\'s outcome lowcore-fault (issue 12, configuration lowcore-fault; premise: the guest\'s prefix pages lost their writable backing after the guest set its prefix, the VMM having unmapped or removed that memory: SET PREFIX itself refuses an address outside the memslots): __deliver_io test-and-clears the IPM bit, __do_deliver_io\'s lowcore writes fail, gpsw is kept, -EFAULT ends kvm_s390_deliver_pending_interrupts\' loop and vcpu_pre_run returns it before clear_bit(kicked_mask): no SIE entry, KVM_RUN returns -EFAULT (the vcpu stays outside_sie, which is also userspace running it again); the interruption is lost, never with rc 0 (AdapterInterruptionLedger, VcpuStepPostcondition; planted-deliver-io-drops-fault)';
 export const VCPU_CREATE =
   'the vcpus are created before the first step, in vcpu_idx order: kvm_s390_vcpu_setup\'s cpuflags CPUSTAT_STOPPED is the region\'s initial state stopped (initialContext: stopped, not in SIE, not idle, kicked_mask bit clear); gd = kvm_s390_get_gisa_desc(kvm) is read as gi->origin (deliverableIpm; the vfio-ap machines\' eca_aiv guard for ECA_AIV, set "if (vcpu->arch.sie_block->gd)"): a VM without a GISA (Params.useGisa or aiv false: gi->origin NULL) gives its vcpus no gd and no ECA_AIV, so SIE presents no GISA interruption and handle_pqap answers -EOPNOTSUPP; no step of this machine changes gi->origin after creation (the PV switch, which rewrites gd and ECA_AIV of the online vcpus, is the composed guest\'s pv configurations, and creation against it at run time is the GISA machine\'s pv-enable-create-vcpu, OnlineVcpuGdFollowsGisa); the format-1 bit (sclp.has_gisaf) selects the GISA layout, no modelled field; icpua = vcpu_id is read by SIGP and the SCA, not modelled (Params.vcpuIds, configuration vcpu-ids: no modelled v6.17-rc4 path reads vcpu_id); ECA_APIE (crypto.apie) is the AP instruction interpretation the vfio-ap machines take as given; a vcpu being created cannot be idle (kvm_wait_for_vcpu_online holds its ioctls on vcpu->mutex until online_vcpus++), so the kicker\'s scan up to online_vcpus misses no waiting vcpu';
-export const CLASSIC_IO =
-  'classic (non-adapter) I/O interruptions on fi->lists[isc] (channel I/O, virtio-ccw) are delivered before the GISA\'s on the same ISC, with the same PSW swap that disables I/O, and set CPUSTAT_IO_INT / LCTL_CR6 intercepts; to model: a classic I/O source per ISC beside the GISA';
-export const OTHER_IRQS =
-  'floating and local interruptions other than adapter ones (virtio, service signal, pfault, machine check, SIGP, guest timers) wake idle vcpus too (__floating_irq_kick, kvm_s390_inject_vcpu) and make them runnable; the composed guest has none; to model: a non-GISA interruption source per vcpu';
+export const TPI_WINDOW =
+  'the coarse TPI event takes the GISA\'s interruption only, in one step; the classic lists beside the GISA and kvm_s390_get_io_int statement by statement (get_top_io_int, get_top_gisa_isc\'s test-and-clear, the set again or the kzalloc and kvm_s390_reinject_io_int) against a waiting vcpu\'s KVM_RUN loop are the composed guest\'s fine-grained tpi-window and tpi-window-gisa-first (system machine, machines/vcpu/kvm_s390_get_io_int.threads.ts: TpiIoLedger, IoInterruptionLedger, NoLostWakeupAtSleep, WokenFromSchedule, ClassicWakeupAtSleep)';
+export const OTHER_IRQS_ABSTRACTED =
+  'virtio, service signal, pfault done and floating machine checks go on float lists and bits no machine here models (fi->lists[FIRQ_LIST_VIRTIO/PFAULT], fi->srv_signal, fi->mchk: the flic-ais machine\'s), then __floating_irq_kick wakes the first idle vcpu: that wake-up is the machine\'s environment event kvm_s390_vcpu_wakeup (any time, to a halted vcpu, which re-checks and sleeps again when no modelled interruption is deliverable); a vcpu that takes such an interruption leaves the wait and re-enters SIE, which only ends a wait the properties watch (NoLostWakeup: "or the vcpu leaves idle"). CPUSTAT_EXT_INT / STOP_INT (a floating machine check) make the vcpu in SIE exit, a vcpu_post_run the machine allows at any time';
 export const SPLIT_WAIT =
   'kvm_s390_handle_wait is one step in this machine, whose kicks come from its environment; the kernel\'s IAM restore, __set_cpu_idle, set_current_state and the block as separate steps, with the real kicker\'s idle_mask scan and test_and_set_bit between them (a kick finding the vcpu not yet blocked: kvm_vcpu_wake_up returns false, the kicked bit stays set), are the composed guest\'s kick-wait configurations (system machine, the vcpu thread of kvm_vcpu.threads.ts; NoLostWakeupAtSleep)';
 /** Delivery to a protected vcpu (issue 12, configuration pv-delivery): the ultravisor is an oracle of the machine. */
@@ -156,7 +156,7 @@ const own = (fine: boolean): KernelAudit => {
         wake: modelled('__floating_irq_kick', 'kvm_s390_vcpu_wakeup'),
       }),
       entry(K.__deliver_io, {
-        float: missing(CLASSIC_IO),
+        float: modelledAs('kvm_s390_deliver_pending_interrupts takes a classic interruption of fi->lists[isc] first (the GISA not looked at), with the PSW swap that disables I/O, and kvm_s390_vcpu_has_irq sees the lists (configurations with Params.classicIo: the composed guest\'s tpi-window*, issue 12); CPUSTAT_IO_INT / LCTL_CR6 intercept requests are not modelled (the vcpu thread delivers at its next vcpu_pre_run)', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         fault: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', '__deliver_io', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
         pv: modelledAs(PV_INJECT, 'vcpu_pre_run', 'kvm_s390_deliver_pending_interrupts', 'sie64a_pv_entry', '__vcpu_run'),
@@ -251,16 +251,16 @@ const own = (fine: boolean): KernelAudit => {
         nomem: ignored('writes nothing'),
         einval: ignored('writes nothing'),
         io: modelled('kvm_s390_inject_vm', '__inject_io', '__floating_irq_kick'),
-        other: missing(OTHER_IRQS),
+        other: abstracted(OTHER_IRQS_ABSTRACTED),
         busy: ignored('writes nothing'),
       }),
       entry(K.kvm_s390_get_io_int, {
         none: ignored('the GISA is not touched'),
         gisa: modelled('kvm_s390_get_io_int', 'handle_tpi', 'TPI'),
-        classicFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
-        gisaFirst: missing(`${TPI}; needs the classic lists (fi->lists[], the flic-ais machine) beside the GISA`),
+        classicFirst: abstracted(TPI_WINDOW),
+        gisaFirst: abstracted(TPI_WINDOW),
         nomem: modelledAs('TPI outcome nomem: the test-and-clear and the set again are one step (see window)', 'kvm_s390_get_io_int', 'TPI'),
-        window: missing('the test-and-clear and gisa_set_ipm_gisc (nomem, or handle_tpi\'s reinject) are one step of the TPI event; to model: two steps with the kicker, millicode and a waiting vcpu between them'),
+        window: abstracted(TPI_WINDOW),
       }),
       entry(K.handle_tpi, {
         none: ignored('nothing taken'),

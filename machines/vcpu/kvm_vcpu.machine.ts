@@ -29,7 +29,10 @@
  * oracle: at SIE entry it presents the injected interruption (or SIE a GISA one the guest's real
  * PSW and CR6 allow), at the exit it has consumed the injection and refreshed the PSW copy.
  *
- * Ignores: floating and local non-GISA interruptions, the clock comparator and CPU timer
+ * With Params.classicIo (issue 12, the composed guest's tpi-window*): classic I/O interruptions queued on
+ * fi->lists[isc], which __deliver_io takes first and kvm_s390_vcpu_has_irq sees.
+ *
+ * Ignores: other floating and local non-GISA interruptions, the clock comparator and CPU timer
  * (an enabled wait here has no timer), halt polling, signals, disabled waits
  * (-EOPNOTSUPP) but a fenced PSW's, vsie, PV but the above, the round-robin pointer of __floating_irq_kick.
  *
@@ -43,7 +46,7 @@ import { and, not } from 'xstate';
 import { iscBit, type SystemContext, type VcpuContext } from '../context.ts';
 import type { Kernel } from '../kernel.ts';
 import { by, kernel, settle, vmOf, type Args, type Effects, type Ix } from '../lib.ts';
-import { deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
+import { classicMask, deliverableIpm, firstIsc } from '../gisa/kvm_s390_gisa_interrupt.machine.ts';
 import { ledgered } from '../gisa/kvm_s390_gisa_interrupt.invariants.ts';
 
 const vcpuOf = (c: SystemContext, vm: number, vcpu: number): VcpuContext => vmOf(c, vm).vcpus[vcpu]!;
@@ -174,7 +177,15 @@ export const vcpuKernel = {
       }
       return 0;
     }
-    const isc = firstIsc(deliverableIpm(c, vm, v));
+    // __deliver_io: a classic interruption queued on fi->lists[isc] goes first (list_del under fi->lock; the GISA is not looked at);
+    // its lowcore write is not faulted here (no configuration has both classicIo and lowcoreFault)
+    const classic = v.pswIo ? classicMask(c, vm) & v.cr6 : 0;
+    const isc = firstIsc(deliverableIpm(c, vm, v) | classic);
+    if (isc >= 0 && classic & iscBit(isc)) {
+      vmOf(c, vm).fio![isc]! -= 1;
+      v.pswIo = false;
+      return 0;
+    }
     return isc >= 0 ? this.__deliver_io(c, vm, vcpu, isc, lowcoreFault) : 0;
   },
 
@@ -208,7 +219,9 @@ export const vcpuKernel = {
     // PV: deliverable_irqs with KVM's copy of the wait PSW (fenced: nothing) and the single-injection mask
     if (v.iictl !== undefined) return (v.iictl ?? -1) < 0 && deliverableIpm(c, vm, { pswIo: !v.fenced, cr6: v.cr6 }) !== 0;
     // with the wait PSW (I/O enabled): only CR6 is read from the vcpu
-    return deliverableIpm(c, vm, { pswIo: true, cr6: vcpuOf(c, vm, vcpu).cr6 }) !== 0;
+    const cr6 = vcpuOf(c, vm, vcpu).cr6;
+    // deliverable_irqs -> pending_irqs: the classic float lists (fi->pending_irqs) beside the GISA IPM
+    return deliverableIpm(c, vm, { pswIo: true, cr6 }) !== 0 || (classicMask(c, vm) & cr6) !== 0;
   },
 
   /** kvm_arch_vcpu_runnable(): clear_bit(vcpu_idx, gi->kicked_mask) (upstream), then kvm_s390_vcpu_has_irq(). */

@@ -64,13 +64,13 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
   const f = (field: string): Path => [...v, field];
   const me = (c: C) => vmOf(c, vm).vcpus[vcpu]!;
   // what kvm_arch_vcpu_runnable reads: the GISA IPM through deliverable_irqs, the vcpu's PSW and CR6
-  const runnableReads: Path[] = [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), f('kicked')];
+  const runnableReads: Path[] = [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), f('kicked'), ['vms', vm, 'fio']];
   const steps: Step<C>[] = [
     {
       at: VCPU_PC.deliver,
       cite: 'kvm-s390.c vcpu_pre_run: rc = kvm_s390_deliver_pending_interrupts(vcpu) (__deliver_io: gisa_tac_ipm_gisc, then the PSW swap)',
-      reads: [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo')],
-      writes: [[...gi, 'ipm'], f('pswIo')],
+      reads: [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), ['vms', vm, 'fio']],
+      writes: [[...gi, 'ipm'], f('pswIo'), ['vms', vm, 'fio']],
       run: () => void 0,
     },
     {
