@@ -64,13 +64,15 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
   const f = (field: string): Path => [...v, field];
   const me = (c: C) => vmOf(c, vm).vcpus[vcpu]!;
   // what kvm_arch_vcpu_runnable reads: the GISA IPM through deliverable_irqs, the vcpu's PSW and CR6
-  const runnableReads: Path[] = [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), f('kicked'), ['vms', vm, 'fio']];
+  // (issue 12, pv-delivery: kvm_s390_vcpu_has_irq of a PV vcpu also reads iictl and the fenced PSW copy)
+  const runnableReads: Path[] = [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), f('kicked'), ['vms', vm, 'fio'], f('iictl'), f('fenced')];
   const steps: Step<C>[] = [
     {
       at: VCPU_PC.deliver,
       cite: 'kvm-s390.c vcpu_pre_run: rc = kvm_s390_deliver_pending_interrupts(vcpu) (__deliver_io: gisa_tac_ipm_gisc, then the PSW swap)',
-      reads: [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), ['vms', vm, 'fio']],
-      writes: [[...gi, 'ipm'], f('pswIo'), ['vms', vm, 'fio']],
+      // (issue 12: a PV vcpu's delivery reads and sets iictl through deliverable_irqs, with the fenced PSW copy)
+      reads: [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), ['vms', vm, 'fio'], f('iictl'), f('fenced')],
+      writes: [[...gi, 'ipm'], f('pswIo'), ['vms', vm, 'fio'], f('iictl')],
       run: () => void 0,
     },
     {
@@ -97,7 +99,9 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     {
       at: VCPU_PC.waitIntercept,
       cite: 'kvm-s390.c __vcpu_run: the guest loaded an enabled wait PSW (I/O enabled): the wait intercept leaves SIE, vcpu_post_run, kvm_handle_sie_intercept -> kvm_s390_handle_wait',
-      writes: [f('inSie'), f('pswIo')],
+      // (vcpu_post_run's PV part, __vcpu_run: a PV vcpu's exit consumes iictl and sets the continuation and the fence)
+      reads: [f('iictl')],
+      writes: [f('inSie'), f('pswIo'), f('iictl'), f('cont'), f('fenced')],
       run: (c) => {
         me(c).pswIo = true;
         k.vcpu_post_run(c, vm, vcpu);

@@ -762,6 +762,8 @@ export function probe_queue(vm: number, q: number, k: Kernel, era: PqapEra = era
     {
       at: 'vfio_ap_mdev_link_queue; dev_set_drvdata',
       cite: 'vfio_ap_ops.c vfio_ap_mdev_probe_queue: vfio_ap_mdev_link_queue(matrix_mdev, q) (q->matrix_mdev = matrix_mdev; hash_add(qtable)); no apm_add/aqm_add pending: vfio_ap_mdev_filter_matrix, vfio_ap_mdev_update_guest_apcb, reset_queues_for_apids(apm_filtered: none, the new queue makes its adapter passable); done: dev_set_drvdata(&apdev->device, q)',
+      // the filter (vfio_ap_mdev_filter_matrix -> _queue_passable) reads what makes the queue passable, where the APCB is state
+      reads: [['queues', q, 'inApcb'], ['queues', q, 'apid'], ['queues', q, 'apqi'], ['queues', q, 'freed'], ['queues', q, 'resetStatus'], ['queues', q, 'siblingUnbound']],
       writes: [LINKED(q), ['queues', q, 'inApcb']],
       run: (c) => {
         c.queues[q]!.linked = true;
