@@ -35,7 +35,9 @@ import type { Kernel } from '../kernel.ts';
 import { editFunction, kfunction, reported, type KFunction, type Path, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 import { inv } from '../invariant-lib.ts';
 import { vmOf, type Effects } from '../lib.ts';
-import { asleepInThread, vcpuThread, VCPU_PC } from './kvm_vcpu.threads.ts';
+import { asleepInThread, vcpuThread } from './kvm_vcpu.threads.ts';
+import { checkedSteps } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
+import { givenByVcpu, ledgerHolds, tpiPosts } from './kvm_s390_get_io_int.stepghost.ts';
 import { kickedNotAsleep, noLostWakeupAtSleep } from './kvm_vcpu.invariants.ts';
 import { WokenFromSchedule } from './kvm_vcpu.liveness.ts';
 import type { FineParts } from '../system/system.machine.ts';
@@ -61,26 +63,6 @@ export const TPI_PC = {
 
 /** The name of the TPI thread (vcpu 0 of VM 0 in SIE, I/O disabled, polling with TPI). */
 export const TPI_THREAD = 'tpi';
-
-/**
- * handle_tpi's ledger at the store (ghost, FAULT.IRQ_LEDGER reported by the TPI thread): the classic
- * interruption get_top_io_int dequeued is either the answer or back on fi->lists[] (kvm_s390_reinject_io_int),
- * the IPM bit get_top_gisa_isc cleared is either the answer or set again (gisa_set_ipm_gisc), never both,
- * never neither; with both taken the answer is the classic one exactly when its ISC has equal or higher priority.
- */
-function ledgerHolds(t: ThreadView): boolean {
-  const l = t.local;
-  const inti = l.inti as number;
-  const took = l.took as number;
-  const ans = l.ans as string;
-  if (inti >= 0 && (ans === 'classic') === (l.backClassic === true)) return false;
-  if (took >= 0 && (ans === 'gisa') === (l.backGisa === true)) return false;
-  if (inti < 0 && (ans === 'classic' || l.backClassic === true)) return false;
-  if (took < 0 && (ans === 'gisa' || l.backGisa === true)) return false;
-  // kzalloc failed: the GISA bit is set again and a lower-priority classic one returned, as the C does
-  if (inti >= 0 && took >= 0 && l.mem !== false && (ans === 'classic') !== inti <= took) return false;
-  return true;
-}
 
 /**
  * kvm_s390_get_io_int(kvm, gcr[6], 0) as handle_tpi calls it, statement by statement, and handle_tpi's store.
@@ -236,7 +218,8 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
       next: 'return',
     },
   ];
-  return kfunction('handle_tpi', 'arch/s390/kvm/priv.c handle_tpi -> arch/s390/kvm/interrupt.c kvm_s390_get_io_int', steps);
+  // each statement's postcondition (kvm_s390_get_io_int.stepghost.ts), read by VcpuThreadStepPostcondition
+  return checkedSteps(kfunction('handle_tpi', 'arch/s390/kvm/priv.c handle_tpi -> arch/s390/kvm/interrupt.c kvm_s390_get_io_int', steps), k, FAULT.VCPU_THREAD_STEP_POST, tpiPosts(TPI_PC, peek));
 }
 
 /** The TPI thread: vcpu `vcpu` of VM `vm` issues one TPI (a `once` thread: the guest then keeps running with I/O disabled). */
@@ -297,35 +280,6 @@ export function tpiWindow(peek = false) {
       tpi.pswIo = false;
     },
   });
-}
-
-/**
- * Ghost (IoInterruptionLedger): vcpu `thread`'s delivery (__deliver_io) and SIE's presentation count what they hand the
- * guest, read from the step's effect on fi->lists[] and the IPM (the kernel code is left as it is).
- */
-function givenByVcpu(threads: ThreadDef<C>[], thread: string): ThreadDef<C>[] {
-  return editFunction(threads, thread, '__vcpu_run', (f) => ({
-    ...f,
-    steps: f.steps.map((st) => {
-      if (st.at !== VCPU_PC.deliver && st.at !== VCPU_PC.sie) return st;
-      const run = st.run!;
-      return {
-        ...st,
-        reads: [...(st.reads ?? []), ['vms', 0, 'fio'], ['vms', 0, 'gisa', 'ipm'], ['vms', 0, 'ioGiven'], ['vms', 0, 'aiGiven']],
-        writes: [...(st.writes ?? []), ['vms', 0, 'ioGiven'], ['vms', 0, 'aiGiven']],
-        run: (c: C, t: ThreadView, fx: Parameters<NonNullable<Step<C>['run']>>[2]) => {
-          const k = vmOf(c, 0);
-          const fio = [...k.fio!];
-          const ipm = k.gisa.ipm;
-          run(c, t, fx);
-          for (let isc = 0; isc <= MAX_ISC; isc++) {
-            if (k.fio![isc]! < fio[isc]!) k.ioGiven![isc]! += fio[isc]! - k.fio![isc]!;
-            if (ipm & ~k.gisa.ipm & iscBit(isc)) k.aiGiven![isc]! += 1;
-          }
-        },
-      };
-    }),
-  }));
 }
 
 export const IoInterruptionLedger = inv(

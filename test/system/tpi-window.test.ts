@@ -8,6 +8,7 @@ import { explore } from '../../src/check/explore.ts';
 import { systemSpec } from '../../machines/system/index.ts';
 import type { SystemContext } from '../../machines/context.ts';
 import { TPI_PC, TPI_THREAD } from '../../machines/vcpu/kvm_s390_get_io_int.threads.ts';
+import { tpiPosts } from '../../machines/vcpu/kvm_s390_get_io_int.stepghost.ts';
 import { asleepWithDeliverable } from '../../machines/vcpu/kvm_vcpu.liveness.ts';
 import { VCPU_PC } from '../../machines/vcpu/kvm_vcpu.threads.ts';
 
@@ -53,5 +54,59 @@ describe('tpi-window: kvm_s390_get_io_int\'s set again against a vcpu going to w
     expect(f.states.some((s) => asleepWithDeliverable(s as { value: unknown; context: SystemContext }, 0, 1))).toBe(false);
     // not vacuous: vcpu1 does sleep (with nothing pending for it) in some state
     expect(f.states.some((s) => (s.value as Record<string, unknown>).vcpu1 === VCPU_PC.schedule)).toBe(true);
+  });
+});
+
+// iotriage: the TPI steps' postconditions (machines/vcpu/kvm_s390_get_io_int.stepghost.ts), on hand-made before/after
+// states; each expected verdict read from interrupt.c v6.17-rc4 get_top_io_int (first non-empty list open in gcr[6],
+// scanning from ISC 0), get_top_gisa_isc (test-and-clear of the highest-priority open IPM bit) and kvm_s390_get_io_int
+// (int_word_to_isc(inti) <= isc: gisa_set_ipm_gisc; kzalloc failed: gisa_set_ipm_gisc; else reinject the classic one).
+describe('the TPI steps\' postconditions (VcpuThreadStepPostcondition)', () => {
+  const posts = tpiPosts(TPI_PC, false);
+  const ISC5 = 0x04;
+  const vm = (o: { fio?: number[]; ipm?: number; vcpus?: { cr6: number; inSie?: boolean; pswIo?: boolean }[]; aiGiven?: number[] } = {}) => ({
+    vcpus: o.vcpus ?? [{ cr6: ISC3 | ISC5, inSie: true, pswIo: false }, { cr6: ISC3, inSie: false, pswIo: true }],
+    fio: o.fio ?? [0, 0, 0, 1, 0, 1, 0, 0],
+    gisa: { origin: true, ipm: o.ipm ?? ISC3, iam: 0 },
+    ioGiven: [0, 0, 0, 0, 0, 0, 0, 0],
+    aiGiven: o.aiGiven ?? [0, 0, 0, 0, 0, 0, 0, 0],
+    faults: 0,
+  });
+  const seen = (at: string, b: ReturnType<typeof vm>, a: ReturnType<typeof vm>, lb: Record<string, unknown>, l: Record<string, unknown>, taken?: string, answer?: string) =>
+    posts[at]!({ b: { vms: [b], gib: {} }, a: { vms: [a] }, lb, l, taken, raised: [], reported: 0, t: { ix: { vm: 0, vcpu: 0 }, answer } } as never);
+
+  it('get_top_io_int takes ISC 3 before ISC 5 (both open, scan from 0); missing it, or taking ISC 5, fails', () => {
+    const b = vm();
+    expect(seen(TPI_PC.topIo, b, vm({ fio: [0, 0, 0, 0, 0, 1, 0, 0] }), {}, { inti: 3, took: -1 })).toBe(true);
+    expect(seen(TPI_PC.topIo, b, vm({ fio: [0, 0, 0, 1, 0, 0, 0, 0] }), {}, { inti: 5, took: -1 })).toBe(false);
+    expect(seen(TPI_PC.topIo, b, vm(), {}, { inti: -1, took: -1 })).toBe(false);
+    // ISC 3 closed in the TPI vcpu's gcr[6]: ISC 5 is the one
+    const closed = vm({ vcpus: [{ cr6: ISC5 }, { cr6: ISC3 }] });
+    expect(seen(TPI_PC.topIo, closed, vm({ vcpus: [{ cr6: ISC5 }, { cr6: ISC3 }], fio: [0, 0, 0, 1, 0, 0, 0, 0] }), {}, { inti: 5, took: -1 })).toBe(true);
+  });
+
+  it('get_top_gisa_isc test-and-clears ISC 3; the classic ISC 3 (equal priority) goes to the set again, a classic ISC 5 to the kzalloc', () => {
+    const a = vm({ ipm: 0 });
+    expect(seen(TPI_PC.topGisa, vm(), a, { inti: 3 }, { inti: 3, took: 3 }, TPI_PC.setAgain)).toBe(true);
+    expect(seen(TPI_PC.topGisa, vm(), a, { inti: 3 }, { inti: 3, took: 3 }, TPI_PC.kzalloc)).toBe(false);
+    expect(seen(TPI_PC.topGisa, vm(), a, { inti: 5 }, { inti: 5, took: 3 }, TPI_PC.kzalloc)).toBe(true);
+    expect(seen(TPI_PC.topGisa, vm(), vm(), { inti: 5 }, { inti: 5, took: 3 }, TPI_PC.kzalloc)).toBe(false); // the bit not cleared
+  });
+
+  it('kzalloc: failed, the set again; ok with a classic one, its reinject; nothing shared changes', () => {
+    expect(seen(TPI_PC.kzalloc, vm(), vm(), {}, { inti: 5, took: 3 }, TPI_PC.setAgain, 'nomem')).toBe(true);
+    expect(seen(TPI_PC.kzalloc, vm(), vm(), {}, { inti: 5, took: 3 }, TPI_PC.reinject, 'nomem')).toBe(false);
+    expect(seen(TPI_PC.kzalloc, vm(), vm(), {}, { inti: 5, took: 3 }, TPI_PC.reinject, 'ok')).toBe(true);
+  });
+
+  it('gisa_set_ipm_gisc sets the bit again; a vcpu in SIE open for ISC 3 then takes it at once (SIE presentation)', () => {
+    const b = vm({ ipm: 0 });
+    expect(seen(TPI_PC.setAgain, b, vm({ ipm: ISC3 }), { took: 3 }, { took: 3, backGisa: true })).toBe(true);
+    expect(seen(TPI_PC.setAgain, b, vm({ ipm: 0 }), { took: 3 }, { took: 3, backGisa: true })).toBe(false); // dropped
+    const inSie = [{ cr6: ISC3 | ISC5, inSie: true, pswIo: false }, { cr6: ISC3, inSie: true, pswIo: true }];
+    const taken = [{ cr6: ISC3 | ISC5, inSie: true, pswIo: false }, { cr6: ISC3, inSie: true, pswIo: false }];
+    const ai = [0, 0, 0, 1, 0, 0, 0, 0];
+    expect(seen(TPI_PC.setAgain, vm({ ipm: 0, vcpus: inSie }), vm({ ipm: 0, vcpus: taken, aiGiven: ai }), { took: 3 }, { took: 3, backGisa: true })).toBe(true);
+    expect(seen(TPI_PC.setAgain, vm({ ipm: 0, vcpus: inSie }), vm({ ipm: ISC3, vcpus: inSie }), { took: 3 }, { took: 3, backGisa: true })).toBe(false);
   });
 });
