@@ -12,7 +12,7 @@ describe('thread files in the mutation scope', () => {
   it('every thread file is scoped: gisa, vcpu, dirty-log and vfio-ap', () => {
     expect(THREADS_AREAS).toEqual(['gisa', 'vcpu', 'dirty-log', 'vfio-ap']);
     const threads = scopedFiles('.').filter((f) => f.path.endsWith('.threads.ts')).map((f) => `${f.area} ${f.path}`);
-    expect(threads).toEqual(['dirty-log machines/dirty-log/kvm_memory_slot.threads.ts', 'gisa machines/gisa/kvm_s390_gisa_interrupt.threads.ts', 'gisa machines/gisa/kvm_s390_pv.threads.ts', 'vcpu machines/vcpu/kvm_vcpu.threads.ts', 'vfio-ap machines/vfio-ap/vfio_ap_ops.threads.ts']);
+    expect(threads).toEqual(['dirty-log machines/dirty-log/kvm_memory_slot.threads.ts', 'gisa machines/gisa/kvm_s390_gisa_interrupt.threads.ts', 'gisa machines/gisa/kvm_s390_pv.threads.ts', 'vcpu machines/vcpu/kvm_s390_get_io_int.threads.ts', 'vcpu machines/vcpu/kvm_vcpu.threads.ts', 'vfio-ap machines/vfio-ap/vfio_ap_hotplug.threads.ts', 'vfio-ap machines/vfio-ap/vfio_ap_hotunplug.threads.ts', 'vfio-ap machines/vfio-ap/vfio_ap_mdev.threads.ts', 'vfio-ap machines/vfio-ap/vfio_ap_notifier.threads.ts', 'vfio-ap machines/vfio-ap/vfio_ap_ops.threads.ts']);
   });
 
   it('step bodies and branch conditions are mutated, named after their step; the helpers they call too', () => {
