@@ -138,6 +138,8 @@ const vcpuOwn = (reads: (vm: number) => Path[], writes: (vm: number) => Path[] =
 });
 /** The GISA fields a vcpu's delivery and wait read: the IPM, IAM, alert mask, origin (interrupt.c kvm_s390_vcpu_has_irq, gisa_get_ipm_or_restore_iam). */
 const GISA_READ = (vm: number): Path[] => [...G(vm, 'ipm', 'iam', 'mask', 'origin', 'freed'), ['@', `vm${vm}`, 'gisa']];
+/** kvm->arch.float_int.lists[] of the classic I/O interruptions (configurations with Params.classicIo; issue 12). */
+const FIO = (vm: number): Path => ['vms', vm, 'fio'];
 
 export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   // interrupt.c gib_alert_irq_handler / process_gib_alert_list: the GIB and every listed GISA (unlink, kicker or kicks)
@@ -176,19 +178,20 @@ export const COARSE_FOOTPRINTS: Record<string, ModalDeclaration> = {
   kvm_put_kvm: vmStep,
   // the vcpu's run loop (kvm-s390.c, interrupt.c): its own vcpu, what it reads of the GISA
   kvm_s390_vcpu_start: vcpuOwn(() => [], () => [], (vm) => [['vms', vm, 'fd']]),
-  kvm_s390_vcpu_stop: vcpuOwn((vm) => G(vm, 'ipm', 'origin')),
-  vcpu_pre_run: vcpuOwn((vm) => G(vm, 'ipm', 'origin'), (vm) => G(vm, 'ipm')),
+  // (issue 12, tpi-window: kvm_s390_vcpu_has_irq and __deliver_io also see the classic lists, fi->lists[] as `fio`)
+  kvm_s390_vcpu_stop: vcpuOwn((vm) => [...G(vm, 'ipm', 'origin'), FIO(vm)]),
+  vcpu_pre_run: vcpuOwn((vm) => [...G(vm, 'ipm', 'origin'), FIO(vm)], (vm) => [...G(vm, 'ipm'), FIO(vm)]),
   vcpu_post_run: vcpuOwn(() => []),
   ICPT_PV_INSTR: vcpuOwn(() => []),
   // kvm_s390_handle_wait -> gisa_get_ipm_or_restore_iam: gisa_set_iam (refused while listed: the GIB)
-  kvm_s390_handle_wait: vcpuOwn((vm) => [...G(vm, 'ipm', 'mask', 'origin'), ...GIB], (vm) => G(vm, 'iam')),
+  kvm_s390_handle_wait: vcpuOwn((vm) => [...G(vm, 'ipm', 'mask', 'origin'), ...GIB, FIO(vm)], (vm) => G(vm, 'iam')),
   TPI: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),
   STOSM_IO: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),
   // the guest's STNSM: its own PSW only; LCTL_CR6 presents what the new CR6 enables (__deliver_io); the initial reset: its own PSW and CR6
   STNSM_IO: vcpuOwn(() => []),
   LCTL_CR6: vcpuOwn(GISA_READ, (vm) => G(vm, 'ipm')),
   KVM_S390_INITIAL_RESET: vcpuOwn(() => []),
-  kvm_vcpu_check_block: vcpuOwn((vm) => G(vm, 'ipm', 'origin')),
+  kvm_vcpu_check_block: vcpuOwn((vm) => [...G(vm, 'ipm', 'origin'), FIO(vm)]),
   kicked_mask_clear: vcpuOwn(GISA_READ),
   // vfio_ap_ops.c: the mdev's open (set_kvm: kvm_get_kvm of the VM QEMU opens it for)
   vfio_ap_mdev_open_device: { footprint: (e) => ({ ...rw([['vms', e.vm!, 'fd'], ['vms', e.vm!, 'freed']], [...MDEV, ['vms', e.vm!, 'users']]), enables: [...FIXED, ['@', 'matrix_mdev'], ['vms', e.vm!, 'fd']] }) },
