@@ -1,6 +1,18 @@
 // Variants of the vcpu machine with the result the checker must find.
 import { vmOf } from '../lib.ts';
 import type { CoreVariant } from '../system/spec.ts';
+import type { SystemContext } from '../context.ts';
+
+/** kvm-s390.c __vcpu_run's PV part after an exit (the injection consumed, the continuation noted) with the fence of KVM's PSW copy decided by `fence` (planted variants of pv-delivery; v6.17-rc4 fences exactly after ICPT_PV_INSTR / ICPT_PV_PREF). */
+function pvExitFencing(fence: (pvIntercept: boolean) => boolean) {
+  return (c: SystemContext, vm: number, vcpu: number, pvIntercept: boolean): void => {
+    const v = vmOf(c, vm).vcpus[vcpu]!;
+    if (v.iictl === undefined) return;
+    v.iictl = -1;
+    v.cont = pvIntercept;
+    v.fenced = fence(pvIntercept);
+  };
+}
 
 export const vcpuVariants: CoreVariant[] = [
   {
@@ -87,15 +99,7 @@ export const vcpuVariants: CoreVariant[] = [
     cite: 'planted: arch/s390/kvm/kvm-s390.c __vcpu_run (v6.17-rc4) without "if (icptcode == ICPT_PV_INSTR || icptcode == ICPT_PV_PREF) vcpu->arch.sie_block->gpsw.mask &= ~PSW_INT_MASK;"',
     configuration: 'pv-delivery',
     configurations: ['pv-delivery'],
-    kernel: {
-      __vcpu_run(c, vm, vcpu, pvIntercept) {
-        const v = vmOf(c, vm).vcpus[vcpu]!;
-        if (v.iictl === undefined) return;
-        v.iictl = -1;
-        v.cont = pvIntercept;
-        v.fenced = false;
-      },
-    },
+    kernel: { __vcpu_run: pvExitFencing(() => false) },
     // the exit's postcondition at once (3 steps: start, entry, the PV intercept leaves the copy unfenced), the injection into the continuation in 5
     expectedViolations: ['PvNoInjectionOnContinuation', 'VcpuStepPostcondition'],
   },
@@ -106,15 +110,7 @@ export const vcpuVariants: CoreVariant[] = [
     cite: 'planted: arch/s390/kvm/kvm-s390.c __vcpu_run (v6.17-rc4) with "gpsw.mask &= ~PSW_INT_MASK" for every PV exit',
     configuration: 'pv-delivery',
     configurations: ['pv-delivery'],
-    kernel: {
-      __vcpu_run(c, vm, vcpu, pvIntercept) {
-        const v = vmOf(c, vm).vcpus[vcpu]!;
-        if (v.iictl === undefined) return;
-        v.iictl = -1;
-        v.cont = pvIntercept;
-        v.fenced = true;
-      },
-    },
+    kernel: { __vcpu_run: pvExitFencing(() => true) },
     expectedViolations: ['VcpuCanHalt', 'VcpuStepPostcondition'],
   },
   {
