@@ -158,7 +158,7 @@ const own = (fine: boolean): KernelAudit => {
       entry(K.__deliver_io, {
         float: modelledAs('kvm_s390_deliver_pending_interrupts takes a classic interruption of fi->lists[isc] first (the GISA not looked at), with the PSW swap that disables I/O, and kvm_s390_vcpu_has_irq sees the lists (configurations with Params.classicIo: the composed guest\'s tpi-window*, issue 12); CPUSTAT_IO_INT / LCTL_CR6 intercept requests are not modelled (the vcpu thread delivers at its next vcpu_pre_run)', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
         gisa: modelledAs('deliverOne: the highest-priority deliverable ISC, and the I/O new PSW disables I/O', 'vcpu_pre_run', ...f(VCPU_PC.deliver)),
-        fault: modelledAs(LOWCORE_FAULT, 'vcpu_pre_run', '__deliver_io', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
+        fault: modelledAs(`${LOWCORE_FAULT}. The GISA branch only: a classic interruption's delivery into the same lowcore (dequeued from fi->lists[] first, then __do_deliver_io fails: lost the same way, -EFAULT) is not combined with it, as no configuration has both Params.classicIo and the lowcore-fault outcome (kvm_s390_deliver_pending_interrupts returns 0 after a classic delivery)`, 'vcpu_pre_run', '__deliver_io', 'lowcore_not_accessible', ...f(VCPU_PC.deliver)),
         pv: modelledAs(PV_INJECT, 'vcpu_pre_run', 'kvm_s390_deliver_pending_interrupts', 'sie64a_pv_entry', '__vcpu_run'),
         none: modelled('vcpu_pre_run', ...f(VCPU_PC.deliver)),
       }),
