@@ -5,9 +5,13 @@ import { sequencer } from './vitest.sequencer.ts';
 /**
  * `npm test` runs every test but those tagged `slow` (exhaustive checks of large configurations);
  * `npm run test:slow` (vitest.slow.config.ts) runs exactly those, `npm run test:all`
- * (vitest.all.config.ts, what CI runs) both in one run.
+ * (vitest.all.config.ts, what CI runs) both in one run but for the few tagged `merge`, which
+ * `check --configuration all` also makes at a merge.
  */
-export const tags = [{ name: 'slow', description: 'an exhaustive check that takes tens of seconds: run by `npm run test:slow` (and CI), not by `npm test`', timeout: 600_000 }];
+export const tags = [
+  { name: 'slow', description: 'an exhaustive check that takes tens of seconds: run by `npm run test:slow` (and CI), not by `npm test`', timeout: 600_000 },
+  { name: 'merge', description: 'a slow check that `check --configuration all` makes too (test/support/variants.ts MERGE_ONLY): run by `npm run test:slow` at a merge, not by CI\'s `npm run test:all`' },
+];
 
 /** What the three suites share: every test file, the workers and their module cache, the slow tag. */
 export const shared = {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { variantConfigurations, type VariantInfo } from '../../src/spec.ts';
-import { AREAS, jobs } from '../support/variants.ts';
+import { AREAS, jobs, MERGE_ONLY } from '../support/variants.ts';
 
 describe('every variant in every configuration it states', () => {
   it('covers every variant of every machine, in its own configuration first', () => {
@@ -47,6 +47,13 @@ describe('membership: a variant belongs to the configurations it states', () => 
       s.variants.flatMap((x) => variantConfigurations(s, x).filter((c) => !s.configurations.some((k) => k.id === c)).map((c) => `${s.id}/${x.id}: ${c}`)),
     );
     expect(unknown).toEqual([]);
+  });
+  it('the checks CI leaves to npm run test:slow (tag merge) are checks of --configuration all in the slow-tagged system area', () => {
+    const planned = jobs.map((j) => `${j.spec.id}/${j.model.variantId}/${j.model.configurationId}`);
+    // a renamed variant or configuration would otherwise leave its check in CI unnoticed
+    for (const key of MERGE_ONLY) expect(planned, key).toContain(key);
+    expect(MERGE_ONLY.every((k) => k.startsWith('system/'))).toBe(true);
+    expect(readFileSync('vitest.all.config.ts', 'utf8')).toContain("tagsFilter: ['!merge']");
   });
   it('--configuration all checks each variant once in each configuration it belongs to, and nowhere else', () => {
     const planned = jobs.map((j) => `${j.spec.id}/${j.model.variantId}/${j.model.configurationId}`);

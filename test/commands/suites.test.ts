@@ -1,5 +1,6 @@
 // npm test leaves out the tests tagged slow; npm run test:slow runs exactly those; CI runs both
-// in one vitest run (npm run test:all), so every test that was asserted in CI still is.
+// in one vitest run (npm run test:all) but for the slow tests also tagged merge (three checks that
+// `check --configuration all` makes too: test/support/variants.ts MERGE_ONLY), which test:slow runs at a merge.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,15 +18,16 @@ describe('the two test suites', () => {
     expect(s.include).toEqual(f.include);
     expect(f.tagsFilter).toEqual(['!slow']);
     expect(s.tagsFilter).toEqual(['slow']);
-    expect(f.tags!.map((t) => t.name)).toEqual(['slow']);
+    expect(f.tags!.map((t) => t.name)).toEqual(['slow', 'merge']);
     expect([(fast.test as { isolate?: boolean }).isolate, (slow.test as { isolate?: boolean }).isolate]).toEqual([false, false]);
     const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
     expect(scripts['test']).toBe('tsc --noEmit && vitest run');
     expect(scripts['test:slow']).toBe('vitest run --config vitest.slow.config.ts');
-    // CI: the type check and both suites in one run, every file, no tag left out
+    // CI: the type check and both suites in one run, every file, only the tag merge left out (its tests are tagged slow too: test:slow runs them)
     const a = all.test as Test;
     expect(a.include).toEqual(f.include);
-    expect(a.tagsFilter).toBeUndefined();
+    expect(a.tagsFilter).toEqual(['!merge']);
+    expect(readFileSync('test/support/variants.ts', 'utf8')).toContain("tags: s.id === 'system' ? ['slow', ...(merge ? ['merge'] : [])] : []");
     expect(a.tags).toEqual(f.tags);
     expect((all.test as { isolate?: boolean }).isolate).toBe(false);
     expect(scripts['test:all']).toBe('tsc --noEmit && vitest run --config vitest.all.config.ts');
@@ -53,10 +55,11 @@ describe('the order of the files (vitest.sequencer.ts)', () => {
     const files = ['test/commands/suites.test.ts', 'test/check/por.test.ts', 'test/machines/seed-areas.test.ts'];
     const sorted = await new Fast(ctx as never).sort(files.map(spec));
     expect(sorted.map((f) => f.moduleId)).toEqual([files[2]!, files[1]!, files[0]!].map((f) => resolve(root, f)));
-    // both suites in one run: a file's seconds added; by hand, system.test (19 + 100) before seed-areas.test (80 + 0) before por.test (29 + 40)
+    // both suites in one run: a file's seconds added, less its tests tagged merge; by hand, seed-areas.test (80 + 0)
+    // before por.test (29 + 40) before system.test (19 + 100 - 66)
     const All = sequencer('all');
     const three = ['test/check/por.test.ts', 'test/machines/seed-areas.test.ts', 'test/system/system.test.ts'];
     const byBoth = await new All(ctx as never).sort(three.map(spec));
-    expect(byBoth.map((f) => f.moduleId)).toEqual([three[2]!, three[1]!, three[0]!].map((f) => resolve(root, f)));
+    expect(byBoth.map((f) => f.moduleId)).toEqual([three[1]!, three[0]!, three[2]!].map((f) => resolve(root, f)));
   });
 });
