@@ -32,8 +32,8 @@ export const AREAS = {
  * The checks of `check --configuration all` that CI leaves to `npm run test:slow` and to
  * `check --configuration all` itself (both run at every merge; tag `merge`, vitest.all.config.ts):
  * a variant in a guest-lifetime configuration beyond its own whose exploration is over 200,000
- * orbits, each 26 to 30 s of CPU on the build machine (bench/ci-retain.ts), together about 85 s of
- * CI's 960. Each finds there what it finds in its own configuration (machines/system/system.variants.ts
+ * orbits, each 26 to 30 s of CPU on the build machine (bench/ci-jobs.ts; system.test in test:all
+ * 150 -> 56 s of CPU), of CI's 960. Each finds there what it finds in its own configuration (machines/system/system.variants.ts
  * `alsoIn`); no other test asserts these three pairs, so they are moved, not dropped.
  */
 export const MERGE_ONLY: readonly string[] = ['system/aqic-v4/two-queues', 'system/v5.3/smp', 'system/planted-no-reset-on-close/smp'];
