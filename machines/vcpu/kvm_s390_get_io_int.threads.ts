@@ -266,14 +266,14 @@ const REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', '
  * `peek`: the proposed fix's kvm_s390_get_io_int. No kicker: the adapter interruption was injected by software
  * (kvm_s390_inject_vm: __inject_io sets the IPM bit without an alert; the IAM as restored), so none is armed.
  */
-export function tpiWindow(peek = false) {
+export function tpiWindow(peek = false, ipm = iscBit(3)) {
   return (_params: { vms: number; vcpus: number }, k: Kernel): FineParts => ({
     threads: givenByVcpu([tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)], 'vcpu1'),
     gib: { kickers: [], omit: REPLACED, design: k.design },
     gisa: () => ({ omit: REPLACED }),
     vcpuThread: () => true,
     initial: (c) => {
-      c.vms[0]!.gisa.ipm |= iscBit(3);
+      c.vms[0]!.gisa.ipm |= ipm;
       for (const v of c.vms[0]!.vcpus) v.stopped = false;
       const tpi = c.vms[0]!.vcpus[0]!;
       tpi.inSie = true;
@@ -282,9 +282,10 @@ export function tpiWindow(peek = false) {
   });
 }
 
-export const IoInterruptionLedger = inv(
+/** IoInterruptionLedger with the adapter interruptions of `ipm` (one per ISC, IPM bit order) pending before the first step. */
+export const ioInterruptionLedger = (ipm: number) => inv(
   'IoInterruptionLedger',
-  'interrupt.c: an I/O interruption made pending is handed to the guest once (__deliver_io\'s PSW swap, SIE\'s presentation, handle_tpi\'s store) and never lost: each classic one queued before the first step is on fi->lists[], handed over, or in TPI\'s hand (dequeued by get_top_io_int, not yet stored or reinjected); the adapter interruption on ISC 3 is in the IPM, handed over, or in TPI\'s hand (test-and-cleared, not yet stored or set again)',
+  'interrupt.c: an I/O interruption made pending is handed to the guest once (__deliver_io\'s PSW swap, SIE\'s presentation, handle_tpi\'s store) and never lost: each classic one queued before the first step is on fi->lists[], handed over, or in TPI\'s hand (dequeued by get_top_io_int, not yet stored or reinjected); each adapter interruption pending before the first step (ISC 3 in tpi-window) is in the IPM, handed over, or in TPI\'s hand (test-and-cleared, not yet stored or set again)',
   ({ context }) =>
     context.vms.every((k) => {
       if (!k.fio) return true;
@@ -294,18 +295,21 @@ export const IoInterruptionLedger = inv(
         const heldClassic = l.inti === isc && l.backClassic !== true ? 1 : 0;
         const heldAi = l.took === isc && l.backGisa !== true ? 1 : 0;
         if (k.fio[isc]! + k.ioGiven![isc]! + heldClassic !== queued) return false;
-        if ((k.gisa.ipm & iscBit(isc) ? 1 : 0) + k.aiGiven![isc]! + heldAi !== (isc === 3 ? 1 : 0)) return false;
+        if ((k.gisa.ipm & iscBit(isc) ? 1 : 0) + k.aiGiven![isc]! + heldAi !== (ipm & iscBit(isc) ? 1 : 0)) return false;
       }
       return true;
     }),
   { context: [['vms', '*', 'fio'], ['vms', '*', 'ioGiven'], ['vms', '*', 'aiGiven'], ['vms', '*', 'gisa', 'ipm'], ['vms', 'length'], ['params'], ['threads', 'locals', TPI_THREAD]] },
 );
+/** The ledger of tpi-window and tpi-window-gisa-first (the adapter interruption on ISC 3). */
+export const IoInterruptionLedger = ioInterruptionLedger(iscBit(3));
 
 const WAITER = [{ vm: 0, vcpu: 1, name: 'vcpu1' }];
 /** No environment: both interruptions are pending before the first step; nothing else interrupts. */
 const ENV: string[] = [];
 /** The properties (no kicker thread: NoLostWakeupAtSleep then asks for the GISA listed, a GAL interruption pending or the kicker armed). */
-const TPI_WINDOW_INVARIANTS = [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, []), TpiIoLedger, IoInterruptionLedger, classicWakeupAtSleep(WAITER)];
+const tpiWindowInvariants = (ipm: number) => [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, []), TpiIoLedger, ioInterruptionLedger(ipm), classicWakeupAtSleep(WAITER)];
+const TPI_WINDOW_INVARIANTS = tpiWindowInvariants(iscBit(3));
 
 export const tpiWindowConfigurations: CoreConfiguration[] = [
   {
@@ -330,10 +334,31 @@ export const tpiWindowConfigurations: CoreConfiguration[] = [
     invariants: TPI_WINDOW_INVARIANTS,
     liveness: [WokenFromSchedule],
   },
+  // vcpustrength (issue 19): the ends of TPI's priority scans and gcr[6]'s mask, which ISC 3 and ISC 5 open in every CR6 cannot tell apart
+  {
+    id: 'tpi-window-classic-0',
+    description:
+      'as tpi-window, at the ends of the scans: a classic I/O interruption on ISC 0 and adapter interruptions on ISC 3 and ISC 7; vcpu0 (TPI) open for ISC 0 and ISC 7 (its gcr[6] closes ISC 3), vcpu1 open for ISC 0 only. interrupt.c get_top_io_int scans from ISC 0 (the classic one on ISC 0 is found), get_top_gisa_isc takes the highest-priority IPM bit isc_mask opens (ISC 7: ISC 3 is pending but closed), and kvm_s390_get_io_int finds int_word_to_isc(inti) = 0 <= 7: gisa_set_ipm_gisc puts ISC 7 back and handle_tpi stores the classic one; or vcpu1\'s __deliver_io takes the classic ISC 0 first and TPI the GISA\'s ISC 7',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [0, 3, 7], cr6: [iscBit(0) | iscBit(7), iscBit(0)], preRegistered: [3, 7], airqs: 0, classicIo: [0] },
+    bounds: { types: ENV },
+    fine: tpiWindow(false, iscBit(3) | iscBit(7)),
+    invariants: tpiWindowInvariants(iscBit(3) | iscBit(7)),
+    liveness: [WokenFromSchedule],
+  },
+  {
+    id: 'tpi-window-gisa-0',
+    description:
+      'as tpi-window-gisa-first, at the other ends: an adapter interruption on ISC 0 and classic I/O interruptions on ISC 3 and ISC 7; vcpu0 (TPI) open for ISC 0 and ISC 7 (its gcr[6] closes ISC 3), vcpu1 open for ISC 7 only. interrupt.c get_top_io_int dequeues the classic one on ISC 7 (the one on ISC 3 is closed: it stays queued), get_top_gisa_isc test-and-clears ISC 0 (isc 0 is a GISA ISC, not "no AI in GISA"), 7 > 0: gisa_out, kvm_s390_reinject_io_int puts ISC 7 back and handle_tpi stores the adapter interruption on ISC 0',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [0, 3, 7], cr6: [iscBit(0) | iscBit(7), iscBit(7)], preRegistered: [0], airqs: 0, classicIo: [3, 7] },
+    bounds: { types: ENV },
+    fine: tpiWindow(false, iscBit(0)),
+    invariants: tpiWindowInvariants(iscBit(0)),
+    liveness: [WokenFromSchedule],
+  },
 ];
 
 /** What upstream shows in the tpi-window configurations (system.variants.ts upstream's expectedViolationsIn). */
-export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [] };
+export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [], 'tpi-window-classic-0': [], 'tpi-window-gisa-0': [] };
 
 /** The TPI function of a variant: the steps of `handle_tpi` edited. */
 const editTpi = (threads: ThreadDef<C>[], edit: (s: Step<C>) => Step<C>) => editFunction(threads, TPI_THREAD, 'handle_tpi', (f) => ({ ...f, steps: f.steps.map(edit) }));
