@@ -1,7 +1,8 @@
 /**
  * The guest's TPI against the GISA, step by step (issue 12): priv.c handle_tpi ->
  * kvm_s390_get_io_int on one vcpu while another vcpu goes to wait (composed guest,
- * configurations `tpi-window` and `tpi-window-gisa-first`). An adapter interruption and a
+ * configurations `tpi-window`, `tpi-window-gisa-first`, and at the scans' ends `tpi-window-classic-0`,
+ * `tpi-window-gisa-0`). An adapter interruption and a
  * classic one are pending before the first step.
  *
  * Models: a classic (non-adapter) I/O interruption queued on fi->lists[isc] (a vfio-ccw or
