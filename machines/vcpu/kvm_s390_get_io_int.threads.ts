@@ -38,7 +38,7 @@ import { inv } from '../invariant-lib.ts';
 import { vmOf, type Effects } from '../lib.ts';
 import { asleepInThread, vcpuThread } from './kvm_vcpu.threads.ts';
 import { checkedSteps } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
-import { givenByVcpu, ledgerHolds, tpiPosts } from './kvm_s390_get_io_int.stepghost.ts';
+import { givenByVcpu, ledgerReported, tpiPosts } from './kvm_s390_get_io_int.stepghost.ts';
 import { kickedNotAsleep, noLostWakeupAtSleep } from './kvm_vcpu.invariants.ts';
 import { WokenFromSchedule } from './kvm_vcpu.liveness.ts';
 import type { FineParts } from '../system/system.machine.ts';
@@ -211,7 +211,6 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
       run: (c, t) => {
         if ((t.local.took as number) >= 0 && t.local.backGisa !== true) t.local.ans = 'gisa';
         else if ((t.local.inti as number) >= 0 && t.local.backClassic !== true) t.local.ans = 'classic';
-        if (!ledgerHolds(t)) t.report(FAULT.IRQ_LEDGER);
         const k = vmOf(c, vm);
         if (t.local.ans === 'gisa') k.aiGiven![t.local.took as number]! += 1;
         if (t.local.ans === 'classic') k.ioGiven![t.local.inti as number]! += 1;
@@ -219,8 +218,9 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
       next: 'return',
     },
   ];
-  // each statement's postcondition (kvm_s390_get_io_int.stepghost.ts), read by VcpuThreadStepPostcondition
-  return checkedSteps(kfunction('handle_tpi', 'arch/s390/kvm/priv.c handle_tpi -> arch/s390/kvm/interrupt.c kvm_s390_get_io_int', steps), k, FAULT.VCPU_THREAD_STEP_POST, tpiPosts(TPI_PC, peek));
+  // each statement's postcondition (kvm_s390_get_io_int.stepghost.ts), read by VcpuThreadStepPostcondition; the store's ledger (TpiIoLedger) too
+  const ledgered = steps.map((st) => (st.at === TPI_PC.store ? ledgerReported(st) : st));
+  return checkedSteps(kfunction('handle_tpi', 'arch/s390/kvm/priv.c handle_tpi -> arch/s390/kvm/interrupt.c kvm_s390_get_io_int', ledgered), k, FAULT.VCPU_THREAD_STEP_POST, tpiPosts(TPI_PC, peek));
 }
 
 /** The TPI thread: vcpu `vcpu` of VM `vm` issues one TPI (a `once` thread: the guest then keeps running with I/O disabled). */
