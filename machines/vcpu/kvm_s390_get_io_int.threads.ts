@@ -1,8 +1,8 @@
 /**
  * The guest's TPI against the GISA, step by step (issue 12): priv.c handle_tpi ->
  * kvm_s390_get_io_int on one vcpu while another vcpu goes to wait (composed guest,
- * configurations `tpi-window`, `tpi-window-gisa-first`, and at the scans' ends `tpi-window-classic-0`,
- * `tpi-window-gisa-0`). An adapter interruption and a
+ * configurations `tpi-window`, `tpi-window-gisa-first`, and at the scans' ends `tpi-window-classic-0`, `tpi-window-gisa-0`,
+ * `tpi-window-nomem-0`). An adapter interruption and a
  * classic one are pending before the first step.
  *
  * Models: a classic (non-adapter) I/O interruption queued on fi->lists[isc] (a vfio-ccw or
@@ -356,10 +356,20 @@ export const tpiWindowConfigurations: CoreConfiguration[] = [
     invariants: tpiWindowInvariants(iscBit(0)),
     liveness: [WokenFromSchedule],
   },
+  {
+    id: 'tpi-window-nomem-0',
+    description:
+      'as tpi-window-gisa-0 without the closed ISC 3, but vcpu1 open for ISC 0 and ISC 7 like vcpu0: an adapter interruption on ISC 0 and a classic one on ISC 7. TPI dequeues the classic ISC 7 and test-and-clears ISC 0 (7 > 0: gisa_out); when the kzalloc fails, interrupt.c kvm_s390_get_io_int\'s "else gisa_set_ipm_gisc(gi->origin, isc)" puts ISC 0 back: SIE presents it to vcpu1 at its entry (__vcpu_run@sie64a, ISC 0 the highest priority), or vcpu1 went to sleep in the window and nothing wakes it (tpi-window\'s finding through the nomem branch)',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [0, 7], cr6: [iscBit(0) | iscBit(7), iscBit(0) | iscBit(7)], preRegistered: [0], airqs: 0, classicIo: [7] },
+    bounds: { types: ENV },
+    fine: tpiWindow(false, iscBit(0)),
+    invariants: tpiWindowInvariants(iscBit(0)),
+    liveness: [WokenFromSchedule],
+  },
 ];
 
 /** What upstream shows in the tpi-window configurations (system.variants.ts upstream's expectedViolationsIn). */
-export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [], 'tpi-window-classic-0': [], 'tpi-window-gisa-0': [] };
+export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [], 'tpi-window-classic-0': [], 'tpi-window-gisa-0': [], 'tpi-window-nomem-0': ['NoLostWakeupAtSleep', 'WokenFromSchedule'] };
 
 /** The TPI function of a variant: the steps of `handle_tpi` edited. */
 const editTpi = (threads: ThreadDef<C>[], edit: (s: Step<C>) => Step<C>) => editFunction(threads, TPI_THREAD, 'handle_tpi', (f) => ({ ...f, steps: f.steps.map(edit) }));
@@ -371,7 +381,7 @@ export const tpiWindowVariants: CoreVariant[] = [
       'proposed fix: kvm_s390_get_io_int decides before it takes: get_top_gisa_isc only reads the IPM (gisa_get_ipm), and the GISA\'s ISC is test-and-cleared (gisa_tac_ipm_gisc) only when it has higher priority than the classic one and after the kzalloc of its inti succeeded; lost to another taker, the classic one is returned. No IPM bit is ever cleared and set again, so no waiting vcpu, kicker or millicode sees a pending ISC as not pending',
     cite: 'proposed (issue 12): arch/s390/kvm/interrupt.c kvm_s390_get_io_int, v6.17-rc4 with get_top_gisa_isc\'s test-and-clear moved after the priority test and the kzalloc',
     configuration: 'tpi-window',
-    configurations: ['tpi-window', 'tpi-window-gisa-first'],
+    configurations: ['tpi-window', 'tpi-window-gisa-first', 'tpi-window-nomem-0'],
     threads: (threads, k) => threads.map((t) => (t.name === TPI_THREAD ? tpiThread(0, 0, k, true) : t)),
     expectedViolations: [],
   },

@@ -154,3 +154,31 @@ describe('tpi-window-classic-0 and tpi-window-gisa-0: the scans\' ends, an ISC c
     expect(x.states.every((s) => vm0(s).aiGiven![0]! <= 1)).toBe(true);
   });
 });
+
+// vcpustrength (issue 19): tpi-window's finding through the kzalloc's failure, with the GISA's ISC 0 above the classic ISC 7
+// (kvm_s390_get_io_int: 7 > 0, gisa_out; tmp_inti NULL: "else gisa_set_ipm_gisc(gi->origin, isc)"), vcpu1 open for ISC 0.
+describe('tpi-window-nomem-0: the set again after a failed kzalloc', () => {
+  const m = systemSpec.model('upstream', 'tpi-window-nomem-0');
+  const x = explore(m, { por: false });
+  const vm0 = (s: { context: unknown }) => (s.context as SystemContext).vms[0]!;
+
+  it('upstream: vcpu1 sleeps with ISC 0 set again (13 steps); or SIE presents it at vcpu1\'s entry', () => {
+    expect([...x.violations.keys()]).toEqual(['NoLostWakeupAtSleep']);
+    const i = x.violations.get('NoLostWakeupAtSleep')!;
+    const steps = pathTo(x, i).events.map((e) => m.events[e]! as { type: string; thread?: string; answer?: string });
+    // by hand: TPI dequeues the classic ISC 7, test-and-clears ISC 0, kzalloc fails; vcpu1's 9 steps to schedule(); the set again
+    expect(steps).toHaveLength(13);
+    expect(steps.filter((s) => s.thread === TPI_THREAD).map((s) => s.type)).toEqual([TPI_PC.topIo, TPI_PC.topGisa, TPI_PC.kzalloc, TPI_PC.setAgain]);
+    expect(steps.at(-1)).toEqual({ type: TPI_PC.setAgain, thread: TPI_THREAD });
+    expect(asleepWithDeliverable(x.states[i]! as { value: unknown; context: SystemContext }, 0, 1)).toBe(true);
+    // or SIE presents the set-again ISC 0 to vcpu1 (at its entry, sie64a, or at once while it runs enabled): some state has vcpu1 past sie64a
+    // with ISC 0 handed over (aiGiven) after TPI set it back (backGisa)
+    expect(x.states.some((s) => (s.value as Record<string, unknown>).vcpu1 === VCPU_PC.waitIntercept && vm0(s).aiGiven![0] === 1 && (s.context as SystemContext).threads!.locals[TPI_THREAD]!.backGisa === true)).toBe(true);
+  });
+
+  it('proposed-tpi-decide-before-taking: no reachable state has vcpu1 asleep with ISC 0 pending', () => {
+    const f = explore(systemSpec.model('proposed-tpi-decide-before-taking', 'tpi-window-nomem-0'), { por: false });
+    expect([...f.violations.keys()]).toEqual([]);
+    expect(f.states.some((s) => asleepWithDeliverable(s as { value: unknown; context: SystemContext }, 0, 1))).toBe(false);
+  });
+});
