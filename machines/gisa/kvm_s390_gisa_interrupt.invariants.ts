@@ -382,6 +382,12 @@ function pvPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, c: SystemContext
   return rc === 0 && !a.pv && fromPv(b);
 }
 
+/** The highest-priority ISC (the lowest number) of an IPM-ordered mask (bit 0x80 >> isc), or -1 (IICTL_CODE_NONE: nothing). */
+function highestPriorityIsc(mask: number): number {
+  for (let isc = 0; isc <= MAX_ISC; isc++) if (mask & (0x80 >> isc)) return isc;
+  return -1;
+}
+
 /** The vcpu run loop's steps (FAULT.VCPU_STEP_POST). `upstream`: the design clears kicked_mask in kvm_arch_vcpu_runnable. */
 function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean, e: LedgerEvent): boolean {
   const vb = b.vcpus[i];
@@ -403,6 +409,11 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean, 
     case 'deliver':
       // issue 12: a failed delivery: "if (rc || guestdbg_exit_pending(vcpu)) return rc;" before the clear_bit: KVM_RUN ends, no SIE
       if (lowcoreFaultIsc(b, e, i) >= 0) return !va.inSie && !va.idle && va.kicked === vb.kicked;
+      // issue 19 (a PV vcpu): kvm_s390_deliver_pending_interrupts -> deliverable_irqs reads KVM's copy of the PSW (fenced after
+      // ICPT_PV_INSTR / ICPT_PV_PREF and at start: I/O off) and gcr[6]; __deliver_io -> __do_deliver_io of the highest-priority
+      // pending ISC sets sie_block->iictl = IICTL_CODE_IO, and with iictl busy deliverable_irqs masks the I/O class: the entry
+      // carries exactly that injection (the ultravisor presents it), or none when the copy or CR6 allows nothing
+      if (vb.iictl !== undefined && va.iictl !== (vb.iictl >= 0 ? vb.iictl : highestPriorityIsc(b.origin && vb.pswIo && !vb.fenced ? b.ipm & vb.cr6 : 0))) return false;
       // kvm-s390.c vcpu_pre_run: clear_bit(vcpu_idx, gi->kicked_mask), then SIE entry
       return va.inSie && !va.kicked && !va.idle;
     case 'post-run':

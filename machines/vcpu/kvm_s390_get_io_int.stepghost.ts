@@ -5,7 +5,7 @@
 // (Kingxukai/linux 9b44fff655e2: get_top_io_int, get_top_gisa_isc, kvm_s390_get_io_int, __inject_io) and priv.c
 // handle_tpi, not from the step bodies. Not mutated (src/mutate/scope.ts mutates *.machine.ts, *.kernel.ts and
 // *.threads.ts only), as kvm_s390_gisa_interrupt.stepghost.ts.
-import { iscBit, MAX_ISC, type KvmContext, type SystemContext } from '../context.ts';
+import { FAULT, iscBit, MAX_ISC, type KvmContext, type SystemContext } from '../context.ts';
 import { editFunction, type Step, type ThreadDef, type ThreadView } from '../kthread.ts';
 import { vmOf } from '../lib.ts';
 import type { StepPosts, StepSeen } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
@@ -34,6 +34,18 @@ export function ledgerHolds(t: ThreadView): boolean {
   // kzalloc failed: the GISA bit is set again and a lower-priority classic one returned, as the C does
   if (inti >= 0 && took >= 0 && l.mem !== false && (ans === 'classic') !== inti <= took) return false;
   return true;
+}
+
+/** handle_tpi's store followed by the ledger's report (FAULT.IRQ_LEDGER, TpiIoLedger): the ghost check kept out of the mutated step. */
+export function ledgerReported(st: Step<C>): Step<C> {
+  const run = st.run!;
+  return {
+    ...st,
+    run: (c: C, t: ThreadView, fx: Parameters<NonNullable<Step<C>['run']>>[2]) => {
+      run(c, t, fx);
+      if (!ledgerHolds(t)) t.report(FAULT.IRQ_LEDGER);
+    },
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The guest's TPI against the GISA, step by step (issue 12): priv.c handle_tpi ->
  * kvm_s390_get_io_int on one vcpu while another vcpu goes to wait (composed guest,
- * configurations `tpi-window` and `tpi-window-gisa-first`). An adapter interruption and a
+ * configurations `tpi-window`, `tpi-window-gisa-first`, and at the scans' ends `tpi-window-classic-0`, `tpi-window-gisa-0`,
+ * `tpi-window-nomem-0`). An adapter interruption and a
  * classic one are pending before the first step.
  *
  * Models: a classic (non-adapter) I/O interruption queued on fi->lists[isc] (a vfio-ccw or
@@ -37,7 +38,7 @@ import { inv } from '../invariant-lib.ts';
 import { vmOf, type Effects } from '../lib.ts';
 import { asleepInThread, vcpuThread } from './kvm_vcpu.threads.ts';
 import { checkedSteps } from '../gisa/kvm_s390_gisa_interrupt.stepghost.ts';
-import { givenByVcpu, ledgerHolds, tpiPosts } from './kvm_s390_get_io_int.stepghost.ts';
+import { givenByVcpu, ledgerReported, tpiPosts } from './kvm_s390_get_io_int.stepghost.ts';
 import { kickedNotAsleep, noLostWakeupAtSleep } from './kvm_vcpu.invariants.ts';
 import { WokenFromSchedule } from './kvm_vcpu.liveness.ts';
 import type { FineParts } from '../system/system.machine.ts';
@@ -210,7 +211,6 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
       run: (c, t) => {
         if ((t.local.took as number) >= 0 && t.local.backGisa !== true) t.local.ans = 'gisa';
         else if ((t.local.inti as number) >= 0 && t.local.backClassic !== true) t.local.ans = 'classic';
-        if (!ledgerHolds(t)) t.report(FAULT.IRQ_LEDGER);
         const k = vmOf(c, vm);
         if (t.local.ans === 'gisa') k.aiGiven![t.local.took as number]! += 1;
         if (t.local.ans === 'classic') k.ioGiven![t.local.inti as number]! += 1;
@@ -218,8 +218,9 @@ export function handleTpi(vm: number, vcpu: number, k: Kernel, peek = false): KF
       next: 'return',
     },
   ];
-  // each statement's postcondition (kvm_s390_get_io_int.stepghost.ts), read by VcpuThreadStepPostcondition
-  return checkedSteps(kfunction('handle_tpi', 'arch/s390/kvm/priv.c handle_tpi -> arch/s390/kvm/interrupt.c kvm_s390_get_io_int', steps), k, FAULT.VCPU_THREAD_STEP_POST, tpiPosts(TPI_PC, peek));
+  // each statement's postcondition (kvm_s390_get_io_int.stepghost.ts), read by VcpuThreadStepPostcondition; the store's ledger (TpiIoLedger) too
+  const ledgered = steps.map((st) => (st.at === TPI_PC.store ? ledgerReported(st) : st));
+  return checkedSteps(kfunction('handle_tpi', 'arch/s390/kvm/priv.c handle_tpi -> arch/s390/kvm/interrupt.c kvm_s390_get_io_int', ledgered), k, FAULT.VCPU_THREAD_STEP_POST, tpiPosts(TPI_PC, peek));
 }
 
 /** The TPI thread: vcpu `vcpu` of VM `vm` issues one TPI (a `once` thread: the guest then keeps running with I/O disabled). */
@@ -266,14 +267,14 @@ const REPLACED = new Set(['gisa_vcpu_kicker', 'vcpu_pre_run', 'vcpu_post_run', '
  * `peek`: the proposed fix's kvm_s390_get_io_int. No kicker: the adapter interruption was injected by software
  * (kvm_s390_inject_vm: __inject_io sets the IPM bit without an alert; the IAM as restored), so none is armed.
  */
-export function tpiWindow(peek = false) {
+export function tpiWindow(peek = false, ipm = iscBit(3)) {
   return (_params: { vms: number; vcpus: number }, k: Kernel): FineParts => ({
     threads: givenByVcpu([tpiThread(0, 0, k, peek), vcpuThread(1, 0, 1, k)], 'vcpu1'),
     gib: { kickers: [], omit: REPLACED, design: k.design },
     gisa: () => ({ omit: REPLACED }),
     vcpuThread: () => true,
     initial: (c) => {
-      c.vms[0]!.gisa.ipm |= iscBit(3);
+      c.vms[0]!.gisa.ipm |= ipm;
       for (const v of c.vms[0]!.vcpus) v.stopped = false;
       const tpi = c.vms[0]!.vcpus[0]!;
       tpi.inSie = true;
@@ -282,9 +283,10 @@ export function tpiWindow(peek = false) {
   });
 }
 
-export const IoInterruptionLedger = inv(
+/** IoInterruptionLedger with the adapter interruptions of `ipm` (one per ISC, IPM bit order) pending before the first step. */
+export const ioInterruptionLedger = (ipm: number) => inv(
   'IoInterruptionLedger',
-  'interrupt.c: an I/O interruption made pending is handed to the guest once (__deliver_io\'s PSW swap, SIE\'s presentation, handle_tpi\'s store) and never lost: each classic one queued before the first step is on fi->lists[], handed over, or in TPI\'s hand (dequeued by get_top_io_int, not yet stored or reinjected); the adapter interruption on ISC 3 is in the IPM, handed over, or in TPI\'s hand (test-and-cleared, not yet stored or set again)',
+  'interrupt.c: an I/O interruption made pending is handed to the guest once (__deliver_io\'s PSW swap, SIE\'s presentation, handle_tpi\'s store) and never lost: each classic one queued before the first step is on fi->lists[], handed over, or in TPI\'s hand (dequeued by get_top_io_int, not yet stored or reinjected); each adapter interruption pending before the first step (ISC 3 in tpi-window) is in the IPM, handed over, or in TPI\'s hand (test-and-cleared, not yet stored or set again)',
   ({ context }) =>
     context.vms.every((k) => {
       if (!k.fio) return true;
@@ -294,18 +296,21 @@ export const IoInterruptionLedger = inv(
         const heldClassic = l.inti === isc && l.backClassic !== true ? 1 : 0;
         const heldAi = l.took === isc && l.backGisa !== true ? 1 : 0;
         if (k.fio[isc]! + k.ioGiven![isc]! + heldClassic !== queued) return false;
-        if ((k.gisa.ipm & iscBit(isc) ? 1 : 0) + k.aiGiven![isc]! + heldAi !== (isc === 3 ? 1 : 0)) return false;
+        if ((k.gisa.ipm & iscBit(isc) ? 1 : 0) + k.aiGiven![isc]! + heldAi !== (ipm & iscBit(isc) ? 1 : 0)) return false;
       }
       return true;
     }),
   { context: [['vms', '*', 'fio'], ['vms', '*', 'ioGiven'], ['vms', '*', 'aiGiven'], ['vms', '*', 'gisa', 'ipm'], ['vms', 'length'], ['params'], ['threads', 'locals', TPI_THREAD]] },
 );
+/** The ledger of tpi-window and tpi-window-gisa-first (the adapter interruption on ISC 3). */
+export const IoInterruptionLedger = ioInterruptionLedger(iscBit(3));
 
 const WAITER = [{ vm: 0, vcpu: 1, name: 'vcpu1' }];
 /** No environment: both interruptions are pending before the first step; nothing else interrupts. */
 const ENV: string[] = [];
 /** The properties (no kicker thread: NoLostWakeupAtSleep then asks for the GISA listed, a GAL interruption pending or the kicker armed). */
-const TPI_WINDOW_INVARIANTS = [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, []), TpiIoLedger, IoInterruptionLedger, classicWakeupAtSleep(WAITER)];
+const tpiWindowInvariants = (ipm: number) => [kickedNotAsleep(WAITER), noLostWakeupAtSleep(WAITER, []), TpiIoLedger, ioInterruptionLedger(ipm), classicWakeupAtSleep(WAITER)];
+const TPI_WINDOW_INVARIANTS = tpiWindowInvariants(iscBit(3));
 
 export const tpiWindowConfigurations: CoreConfiguration[] = [
   {
@@ -330,10 +335,41 @@ export const tpiWindowConfigurations: CoreConfiguration[] = [
     invariants: TPI_WINDOW_INVARIANTS,
     liveness: [WokenFromSchedule],
   },
+  // vcpustrength (issue 19): the ends of TPI's priority scans and gcr[6]'s mask, which ISC 3 and ISC 5 open in every CR6 cannot tell apart
+  {
+    id: 'tpi-window-classic-0',
+    description:
+      'as tpi-window, at the ends of the scans: a classic I/O interruption on ISC 0 and adapter interruptions on ISC 3 and ISC 7; vcpu0 (TPI) open for ISC 0 and ISC 7 (its gcr[6] closes ISC 3), vcpu1 open for ISC 0 only. interrupt.c get_top_io_int scans from ISC 0 (the classic one on ISC 0 is found), get_top_gisa_isc takes the highest-priority IPM bit isc_mask opens (ISC 7: ISC 3 is pending but closed), and kvm_s390_get_io_int finds int_word_to_isc(inti) = 0 <= 7: gisa_set_ipm_gisc puts ISC 7 back and handle_tpi stores the classic one; or vcpu1\'s __deliver_io takes the classic ISC 0 first and TPI the GISA\'s ISC 7',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [0, 3, 7], cr6: [iscBit(0) | iscBit(7), iscBit(0)], preRegistered: [3, 7], airqs: 0, classicIo: [0] },
+    bounds: { types: ENV },
+    fine: tpiWindow(false, iscBit(3) | iscBit(7)),
+    invariants: tpiWindowInvariants(iscBit(3) | iscBit(7)),
+    liveness: [WokenFromSchedule],
+  },
+  {
+    id: 'tpi-window-gisa-0',
+    description:
+      'as tpi-window-gisa-first, at the other ends: an adapter interruption on ISC 0 and classic I/O interruptions on ISC 3 and ISC 7; vcpu0 (TPI) open for ISC 0 and ISC 7 (its gcr[6] closes ISC 3), vcpu1 open for ISC 7 only. interrupt.c get_top_io_int dequeues the classic one on ISC 7 (the one on ISC 3 is closed: it stays queued), get_top_gisa_isc test-and-clears ISC 0 (isc 0 is a GISA ISC, not "no AI in GISA"), 7 > 0: gisa_out, kvm_s390_reinject_io_int puts ISC 7 back and handle_tpi stores the adapter interruption on ISC 0',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [0, 3, 7], cr6: [iscBit(0) | iscBit(7), iscBit(7)], preRegistered: [0], airqs: 0, classicIo: [3, 7] },
+    bounds: { types: ENV },
+    fine: tpiWindow(false, iscBit(0)),
+    invariants: tpiWindowInvariants(iscBit(0)),
+    liveness: [WokenFromSchedule],
+  },
+  {
+    id: 'tpi-window-nomem-0',
+    description:
+      'as tpi-window-gisa-0 without the closed ISC 3, but vcpu1 open for ISC 0 and ISC 7 like vcpu0: an adapter interruption on ISC 0 and a classic one on ISC 7. TPI dequeues the classic ISC 7 and test-and-clears ISC 0 (7 > 0: gisa_out); when the kzalloc fails, interrupt.c kvm_s390_get_io_int\'s "else gisa_set_ipm_gisc(gi->origin, isc)" puts ISC 0 back: SIE presents it to vcpu1 at its entry (__vcpu_run@sie64a, ISC 0 the highest priority), or vcpu1 went to sleep in the window and nothing wakes it (tpi-window\'s finding through the nomem branch)',
+    params: { vms: 1, vcpus: 2, queues: 0, iscs: [0, 7], cr6: [iscBit(0) | iscBit(7), iscBit(0) | iscBit(7)], preRegistered: [0], airqs: 0, classicIo: [7] },
+    bounds: { types: ENV },
+    fine: tpiWindow(false, iscBit(0)),
+    invariants: tpiWindowInvariants(iscBit(0)),
+    liveness: [WokenFromSchedule],
+  },
 ];
 
 /** What upstream shows in the tpi-window configurations (system.variants.ts upstream's expectedViolationsIn). */
-export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [] };
+export const TPI_WINDOW_FOUND = { 'tpi-window': ['NoLostWakeupAtSleep', 'WokenFromSchedule'], 'tpi-window-gisa-first': [], 'tpi-window-classic-0': [], 'tpi-window-gisa-0': [], 'tpi-window-nomem-0': ['NoLostWakeupAtSleep', 'WokenFromSchedule'] };
 
 /** The TPI function of a variant: the steps of `handle_tpi` edited. */
 const editTpi = (threads: ThreadDef<C>[], edit: (s: Step<C>) => Step<C>) => editFunction(threads, TPI_THREAD, 'handle_tpi', (f) => ({ ...f, steps: f.steps.map(edit) }));
@@ -345,7 +381,7 @@ export const tpiWindowVariants: CoreVariant[] = [
       'proposed fix: kvm_s390_get_io_int decides before it takes: get_top_gisa_isc only reads the IPM (gisa_get_ipm), and the GISA\'s ISC is test-and-cleared (gisa_tac_ipm_gisc) only when it has higher priority than the classic one and after the kzalloc of its inti succeeded; lost to another taker, the classic one is returned. No IPM bit is ever cleared and set again, so no waiting vcpu, kicker or millicode sees a pending ISC as not pending',
     cite: 'proposed (issue 12): arch/s390/kvm/interrupt.c kvm_s390_get_io_int, v6.17-rc4 with get_top_gisa_isc\'s test-and-clear moved after the priority test and the kzalloc',
     configuration: 'tpi-window',
-    configurations: ['tpi-window', 'tpi-window-gisa-first'],
+    configurations: ['tpi-window', 'tpi-window-gisa-first', 'tpi-window-nomem-0'],
     threads: (threads, k) => threads.map((t) => (t.name === TPI_THREAD ? tpiThread(0, 0, k, true) : t)),
     expectedViolations: [],
   },

@@ -110,3 +110,75 @@ describe('the TPI steps\' postconditions (VcpuThreadStepPostcondition)', () => {
     expect(seen(TPI_PC.setAgain, vm({ ipm: 0, vcpus: inSie }), vm({ ipm: ISC3, vcpus: inSie }), { took: 3 }, { took: 3, backGisa: true })).toBe(false);
   });
 });
+
+// vcpustrength (issue 19): TPI at the ends of the priority scans and with a pending ISC the TPI vcpu's gcr[6] closes. Upstream holds
+// every property in both; the states asserted below were read by hand from interrupt.c v6.17-rc4: get_top_io_int scans
+// `for (isc = 0; isc <= MAX_ISC && !inti; isc++) if (isc_mask & isc_to_isc_bits(isc))`, get_top_gisa_isc takes the
+// highest-priority IPM bit of isc_mask, kvm_s390_get_io_int sets the GISA's ISC again when int_word_to_isc(inti) <= isc, else
+// (kzalloc ok) reinjects the classic one and returns the adapter one.
+describe('tpi-window-classic-0 and tpi-window-gisa-0: the scans\' ends, an ISC closed in the TPI vcpu\'s CR6', () => {
+  const ISC0 = 0x80, ISC7 = 0x01;
+  // the TPI thread after handle_tpi returned (a `once` thread: `idle` before its first step)
+  const tpiDone = (s: { value: unknown }) => (s.value as Record<string, unknown>)[TPI_THREAD] === 'done';
+  const vm0 = (s: { context: unknown }) => (s.context as SystemContext).vms[0]!;
+
+  it('classic-0: upstream holds; TPI hands over the classic ISC 0 and puts ISC 7 back, or (vcpu1 took ISC 0) the adapter ISC 7; ISC 3 (closed) stays in the IPM', () => {
+    const m = systemSpec.model('upstream', 'tpi-window-classic-0');
+    const x = explore(m, { por: false });
+    const r = checkModel(m, { explorer: () => x });
+    expect(r.results.filter((p) => !p.holds).map((p) => p.property)).toEqual([]);
+    const ends = x.states.filter(tpiDone).map((s) => {
+      const k = vm0(s);
+      return { io0: k.ioGiven![0], ai7: k.aiGiven![7], ai3: k.aiGiven![3], ipm3: (k.gisa.ipm & ISC3) !== 0 };
+    });
+    expect(ends.length).toBeGreaterThan(0);
+    // nobody ever takes ISC 3: closed in both vcpus' CR6
+    expect(ends.every((e) => e.ai3 === 0 && e.ipm3)).toBe(true);
+    // the classic ISC 0 handed over exactly once in every final state of TPI (by TPI's store or vcpu1's __deliver_io)
+    expect(ends.every((e) => e.io0 === 1)).toBe(true);
+    // TPI (vcpu0) handed the guest ISC 7 in some run: vcpu1 took the classic ISC 0 first, kzalloc ok
+    expect(ends.some((e) => e.ai7 === 1)).toBe(true);
+    // and in some run ISC 7 is back in the IPM after TPI: the classic ISC 0 won (0 <= 7), gisa_set_ipm_gisc
+    expect(x.states.some((s) => tpiDone(s) && (vm0(s).gisa.ipm & ISC7) !== 0 && vm0(s).ioGiven![0] === 1)).toBe(true);
+  });
+
+  it('gisa-0: upstream holds; TPI hands over the adapter ISC 0 and reinjects the classic ISC 7; the classic ISC 3 (closed) stays queued', () => {
+    const m = systemSpec.model('upstream', 'tpi-window-gisa-0');
+    const x = explore(m, { por: false });
+    const r = checkModel(m, { explorer: () => x });
+    expect(r.results.filter((p) => !p.holds).map((p) => p.property)).toEqual([]);
+    expect(x.states.every((s) => vm0(s).fio![3] === 1 && vm0(s).ioGiven![3] === 0)).toBe(true);
+    // TPI took ISC 0 (not "no AI in GISA"), reinjected ISC 7 and stored the adapter interruption: aiGiven[0] with ISC 7 back on the list or handed over by vcpu1
+    expect(x.states.some((s) => tpiDone(s) && vm0(s).aiGiven![0] === 1 && (vm0(s).gisa.ipm & ISC0) === 0 && vm0(s).fio![7]! + vm0(s).ioGiven![7]! === 1)).toBe(true);
+    // the adapter ISC 0 is only ever handed over by TPI (vcpu1's CR6 is closed for it): never twice
+    expect(x.states.every((s) => vm0(s).aiGiven![0]! <= 1)).toBe(true);
+  });
+});
+
+// vcpustrength (issue 19): tpi-window's finding through the kzalloc's failure, with the GISA's ISC 0 above the classic ISC 7
+// (kvm_s390_get_io_int: 7 > 0, gisa_out; tmp_inti NULL: "else gisa_set_ipm_gisc(gi->origin, isc)"), vcpu1 open for ISC 0.
+describe('tpi-window-nomem-0: the set again after a failed kzalloc', () => {
+  const m = systemSpec.model('upstream', 'tpi-window-nomem-0');
+  const x = explore(m, { por: false });
+  const vm0 = (s: { context: unknown }) => (s.context as SystemContext).vms[0]!;
+
+  it('upstream: vcpu1 sleeps with ISC 0 set again (13 steps); or SIE presents it at vcpu1\'s entry', () => {
+    expect([...x.violations.keys()]).toEqual(['NoLostWakeupAtSleep']);
+    const i = x.violations.get('NoLostWakeupAtSleep')!;
+    const steps = pathTo(x, i).events.map((e) => m.events[e]! as { type: string; thread?: string; answer?: string });
+    // by hand: TPI dequeues the classic ISC 7, test-and-clears ISC 0, kzalloc fails; vcpu1's 9 steps to schedule(); the set again
+    expect(steps).toHaveLength(13);
+    expect(steps.filter((s) => s.thread === TPI_THREAD).map((s) => s.type)).toEqual([TPI_PC.topIo, TPI_PC.topGisa, TPI_PC.kzalloc, TPI_PC.setAgain]);
+    expect(steps.at(-1)).toEqual({ type: TPI_PC.setAgain, thread: TPI_THREAD });
+    expect(asleepWithDeliverable(x.states[i]! as { value: unknown; context: SystemContext }, 0, 1)).toBe(true);
+    // or SIE presents the set-again ISC 0 to vcpu1 (at its entry, sie64a, or at once while it runs enabled): some state has vcpu1 past sie64a
+    // with ISC 0 handed over (aiGiven) after TPI set it back (backGisa)
+    expect(x.states.some((s) => (s.value as Record<string, unknown>).vcpu1 === VCPU_PC.waitIntercept && vm0(s).aiGiven![0] === 1 && (s.context as SystemContext).threads!.locals[TPI_THREAD]!.backGisa === true)).toBe(true);
+  });
+
+  it('proposed-tpi-decide-before-taking: no reachable state has vcpu1 asleep with ISC 0 pending', () => {
+    const f = explore(systemSpec.model('proposed-tpi-decide-before-taking', 'tpi-window-nomem-0'), { por: false });
+    expect([...f.violations.keys()]).toEqual([]);
+    expect(f.states.some((s) => asleepWithDeliverable(s as { value: unknown; context: SystemContext }, 0, 1))).toBe(false);
+  });
+});
