@@ -159,7 +159,9 @@ describe('the weaker visibility conditions (por.ts: stable invariants, Valmari\'
     const system = specs.find((s) => s.id === 'system')!;
     const m = system.model(undefined, 'pqap-close');
     const r = sameViolations(m);
-    expect({ full: r.full, reduced: r.reduced }).toEqual({ full: 62, reduced: 48 });
+    // 48 before the necessary enabling sets followed each region's transition graph (issue 11, porwide: a mover that cannot lead to the
+    // needed program counter is left out); the violations are compared with the full exploration's above
+    expect({ full: r.full, reduced: r.reduced }).toEqual({ full: 62, reduced: 37 });
     const q = m.invariants.find((i) => i.name === 'QueueTypeOK')!;
     const reads = (s: ReturnType<typeof explore>['states'][number]) => (typeof q.reads === 'function' ? q.reads(s as never) : q.reads)!.value;
     expect(reads(explore(m, { por: false, maxStates: 1 }).states[0]!)).toEqual([['q0']]);
