@@ -172,7 +172,8 @@ describe('the weaker visibility conditions (por.ts: stable invariants, Valmari\'
 });
 
 describe('the per-conjunct visibility and the never-enabled steps (issue 11, porwide)', () => {
-  const seeds = Array.from({ length: 60 }, (_, i) => i + 1);
+  // 30 of the machines above (their explorations reused): about half have a conjunction, half a never-enabled step; kept small for the test time
+  const seeds = Array.from({ length: 30 }, (_, i) => i + 1);
   it('random machines with a conjunction given as its conjuncts: the violations of the full exploration; fewer states than without the conjuncts on some, more on none', () => {
     let machines = 0;
     let fewer = 0;
@@ -186,7 +187,7 @@ describe('the per-conjunct visibility and the never-enabled steps (issue 11, por
       expect(reduced.states.length, `seed ${seed}`).toBeLessThanOrEqual(whole.states.length);
       if (reduced.states.length < whole.states.length) fewer++;
     }
-    expect(machines).toBeGreaterThan(20);
+    expect(machines).toBeGreaterThan(8);
     expect(fewer).toBeGreaterThan(0);
   });
   it('random machines with the steps no state of the full exploration enables declared never enabled: its violations, with replayed traces; fewer states on some', () => {
@@ -202,7 +203,7 @@ describe('the per-conjunct visibility and the never-enabled steps (issue 11, por
       const r = sameViolations({ ...m, por: { byDefault: true, neverEnabled: [...never] } }, { full });
       if (r.reduced < reduced.states.length) fewer++;
     }
-    expect(machines).toBeGreaterThan(20);
+    expect(machines).toBeGreaterThan(8);
     expect(fewer).toBeGreaterThan(0);
   });
   it('a step declared never enabled that a state of the reduced exploration enables: the check fails rather than reduce unsoundly', () => {
