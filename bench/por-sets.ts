@@ -9,7 +9,7 @@
 import { specs } from '../machines/index.ts';
 import { compile } from '../src/check/compile.ts';
 import { explore, type ExploreOptions } from '../src/check/explore.ts';
-import { ampleSet, porTables, PorRefused, type PorTables } from '../src/check/por.ts';
+import { ampleSet, necessary, porTables, PorRefused } from '../src/check/por.ts';
 import type { Model } from '../src/spec.ts';
 
 const arg = (name: string, fallback?: string): string | undefined => {
@@ -39,28 +39,10 @@ for (let e = 0; e < n; e++) {
   for (let f = 0; f < n; f++) d += bit(t.deps[e]!, f);
   console.log(`  ${e} ${name(e)}: ${d} dependent`);
 }
-for (let k = 0; k < model.invariants.length; k++) {
+for (let k = 0; k < t.visibleTo.length; k++) {
   const v: number[] = [];
   for (let f = 0; f < n; f++) if (bit(t.visibleTo[k]!, f)) v.push(f);
-  if (v.length) console.log(`  visible to ${model.invariants[k]!.name}: ${v.join(', ')}`);
-}
-
-/** A necessary enabling set of disabled event e (as por.ts computes it). */
-function necessary(t: PorTables, cfg: Uint8Array, e: number): Uint32Array {
-  const out = new Uint32Array(t.words);
-  for (const id of t.cands[e]!) {
-    const chain = t.chain[id]!;
-    let inactive = false;
-    for (let k = 0; k < chain.length; k += 2) {
-      const slot = chain[k]!;
-      if (cfg[slot] === chain[k + 1]) continue;
-      for (const b of [t.slotMovers[slot]!.get(cfg[slot]!), t.slotMovers[slot]!.get(-1)]) if (b) for (let w = 0; w < t.words; w++) out[w]! |= b[w]!;
-      inactive = true;
-      break;
-    }
-    if (!inactive) for (let w = 0; w < t.words; w++) out[w]! |= t.guardEnablers[id]![w]!;
-  }
-  return out;
+  if (v.length) console.log(`  visible to ${t.visibleNames[k]}: ${v.join(', ')}`);
 }
 
 const full = explore(model, { por: false });
@@ -86,7 +68,7 @@ for (let i = 0; i < full.states.length; i++) {
     const work = [seed];
     while (work.length) {
       const e = work.pop()!;
-      const add = en[e] ? t.deps[e]! : necessary(t, cfg, e);
+      const add = en[e] ? t.deps[e]! : necessary(t, cfg, e, new Uint32Array(t.words));
       for (let f = 0; f < n; f++) if (bit(add, f) && !via.has(f)) via.set(f, e), work.push(f);
     }
     console.log(`  from ${seed}: ${[...via].filter(([f]) => en[f]).map(([f, by]) => (by < 0 ? `${f}` : `${f} (by ${by})`)).join(', ')}`);

@@ -53,6 +53,22 @@ export interface Invariant<C> {
    * on every edge.
    */
   stable?: boolean;
+  /**
+   * The invariant as a conjunction of parts that each read less (one per VM): `holds` is true
+   * iff every conjunct holds. Partial-order reduction applies the visibility condition per
+   * conjunct (src/check/por.ts), so a step of one VM is not visible to another VM's part; the
+   * footprint verification checks each conjunct's reads and, in every state, that `holds`
+   * agrees with the conjunction. Called once with the configuration's initial state.
+   */
+  conjuncts?: (initial: AbstractState<C>) => readonly Conjunct<C>[];
+}
+
+/** One part of an invariant that is a conjunction (Invariant.conjuncts). */
+export interface Conjunct<C> {
+  /** Its name in messages, e.g. 'vm1'. */
+  name: string;
+  holds(state: AbstractState<C>): boolean;
+  reads: InvariantReads;
 }
 
 /**
@@ -117,7 +133,17 @@ export interface Model<C = any> {
    * Partial-order reduction (machines/kthread.ts configurations): `byDefault`, the
    * configuration opts in, so `check` reduces unless told `--no-por`.
    */
-  por?: { byDefault: boolean };
+  por?: {
+    byDefault: boolean;
+    /**
+     * Event types that no reachable state enables (a fact of the configuration: with no GISA ever
+     * listed, a destroy's gisa_set_iam never answers -EBUSY, so its process_gib_alert_list step never
+     * runs). The reduction leaves them out of every dependence and enabling set (src/check/por.ts);
+     * the footprint verification checks the fact on the full exploration, and a reduced exploration
+     * that finds one enabled fails.
+     */
+    neverEnabled?: readonly string[];
+  };
   /**
    * State-dependent footprints of the events (coarse configurations, issue 19): the
    * partial-order reduction of src/check/por-modal.ts uses them where no transition declares a

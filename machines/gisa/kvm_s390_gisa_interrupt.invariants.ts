@@ -1,6 +1,6 @@
 // Safety predicates of the GISA, each citing the kernel rule it encodes.
 import { FAULT, MAX_ISC } from '../context.ts';
-import { byte, inv, listed, region, registeredMask } from '../invariant-lib.ts';
+import { byte, inv, invPerVm, listed, region, registeredMask } from '../invariant-lib.ts';
 import { lockFree, lockPath, mutex, reported, spinlock, type KContext, type Path } from '../kthread.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { SystemContext } from '../context.ts';
@@ -26,42 +26,47 @@ export const galCut = (c: KContext, except?: string): number => WALKERS.reduce((
 /** What galHolds and galCut read: the walkers' locals (no other configuration has threads of these names, so their steps stay independent of them). */
 export const galHeldPaths: readonly Path[] = WALKERS.map((w) => ['threads', 'locals', w]);
 
-export const GisaTypeOK = inv(
+export const GisaTypeOK = invPerVm(
   'TypeOK',
   'kvm_host.h: ipm, iam and alert.mask are u8, ref_count[MAX_ISC + 1] is u32 (kvm_s390_gisc_register/unregister refuse gisc > MAX_ISC with -ERANGE, so nothing indexes past it); the region state says whether gi->origin is set and the page is freed',
-  ({ value, context }) =>
-    context.vms.every((k, vm) => {
-      const g = k.gisa;
-      const st = region(value, `vm${vm}`, 'gisa');
-      const lifecycle = st === undefined || (st === 'alive') === g.origin && (st === 'freed') === g.freed;
-      return byte(g.ipm) && byte(g.iam) && byte(g.mask) && g.ref.length === MAX_ISC + 1 && g.ref.every((r) => Number.isInteger(r) && r >= 0) && lifecycle;
-    }),
-  {
-    context: [['vms', '*', 'gisa', 'ipm'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['vms', '*', 'gisa', 'ref'], ['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'freed'], ['vms', 'length']],
-    value: [['*', 'gisa']],
+  ({ value, context }, vm) => {
+    const g = context.vms[vm]!.gisa;
+    const st = region(value, `vm${vm}`, 'gisa');
+    const lifecycle = st === undefined || (st === 'alive') === g.origin && (st === 'freed') === g.freed;
+    return byte(g.ipm) && byte(g.iam) && byte(g.mask) && g.ref.length === MAX_ISC + 1 && g.ref.every((r) => Number.isInteger(r) && r >= 0) && lifecycle;
   },
+  (vm) => ({
+    context: [['vms', vm, 'gisa', 'ipm'], ['vms', vm, 'gisa', 'iam'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'ref'], ['vms', vm, 'gisa', 'origin'], ['vms', vm, 'gisa', 'freed']],
+    value: [[`vm${vm}`, 'gisa']],
+  }),
 );
 
-export const AlertMaskIsRegisteredIscs = inv(
+export const AlertMaskIsRegisteredIscs = invPerVm(
   'AlertMaskIsRegisteredIscs',
   'interrupt.c kvm_s390_gisc_register/unregister: alert.mask holds exactly the ISCs whose ref_count is non-zero',
-  ({ context }) => context.vms.every((k) => !k.gisa.origin || k.gisa.mask === registeredMask(k.gisa.ref)),
-  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'mask'], ['vms', '*', 'gisa', 'ref'], ['vms', 'length']] },
+  ({ context }, vm) => {
+    const g = context.vms[vm]!.gisa;
+    return !g.origin || g.mask === registeredMask(g.ref);
+  },
+  (vm) => ({ context: [['vms', vm, 'gisa', 'origin'], ['vms', vm, 'gisa', 'mask'], ['vms', vm, 'gisa', 'ref']] }),
 );
 
-export const IamRestoredOrKickerArmed = inv(
+export const IamRestoredOrKickerArmed = invPerVm(
   'IamRestoredOrKickerArmed',
   'interrupt.c gisa_vcpu_kicker/gisa_get_ipm_or_restore_iam: a GISA that is neither listed nor watched by an armed kicker (nor unlinked by process_gib_alert_list and about to arm it) has IAM == alert.mask, so the next interruption alerts; kvm_s390_gisc_register/unregister update both under gi->alert.ref_lock, so in a fine-grained configuration it holds whenever that lock is free',
-  ({ context }) => context.vms.every((k, vm) => !k.gisa.origin || listed(context, vm) || k.gisa.timer || galHolds(context, vm) || k.gisa.iam === k.gisa.mask || !lockFree(context, ref_lock(vm))),
-  // of the locks, ref_lock of each VM (at most 3): steps on other locks (vfio_ap's) stay invisible to it
-  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'timer'], ['vms', '*', 'gisa', 'iam'], ['vms', '*', 'gisa', 'mask'], ['gib', 'list'], ['vms', 'length'], ...[0, 1, 2].map((vm) => lockPath(ref_lock(vm))), ...galHeldPaths] },
+  ({ context }, vm) => {
+    const g = context.vms[vm]!.gisa;
+    return !g.origin || listed(context, vm) || g.timer || galHolds(context, vm) || g.iam === g.mask || !lockFree(context, ref_lock(vm));
+  },
+  // of the locks, ref_lock of the VM: steps on other locks (vfio_ap's) stay invisible to it
+  (vm) => ({ context: [['vms', vm, 'gisa', 'origin'], ['vms', vm, 'gisa', 'timer'], ['vms', vm, 'gisa', 'iam'], ['vms', vm, 'gisa', 'mask'], ['gib', 'list'], lockPath(ref_lock(vm)), ...galHeldPaths] }),
 );
 
-export const FreedGisaNotInAlertList = inv(
+export const FreedGisaNotInAlertList = invPerVm(
   'FreedGisaNotInAlertList',
   'f87ef5723536 (kvm_s390_gisa_destroy): IAM 0 and the GISA unlinked before sie_page2 is freed, or process_gib_alert_list walks freed memory',
-  ({ context }) => context.vms.every((k, vm) => !k.gisa.freed || !listed(context, vm)),
-  { context: [['vms', '*', 'gisa', 'freed'], ['gib', 'list'], ['vms', 'length']] },
+  ({ context }, vm) => !context.vms[vm]!.gisa.freed || !listed(context, vm),
+  (vm) => ({ context: [['vms', vm, 'gisa', 'freed'], ['gib', 'list']] }),
 );
 
 export const AlertMaskZeroAtDestroy = inv(
@@ -127,11 +132,11 @@ export const NoStaleIamAfterUnregister = inv(
 
 // Issue 14 (mutation analysis): properties the mutants showed missing.
 
-export const DestroyedGisaHasNoAlertMask = inv(
+export const DestroyedGisaHasNoAlertMask = invPerVm(
   'DestroyedGisaHasNoAlertMask',
   'interrupt.c kvm_s390_gisa_destroy (v6.6+, f87ef5723536): after the WARN on a non-zero alert.mask, gi->alert.mask = 0x00 and gisa_set_iam(gi->origin, 0), then gi->origin = NULL; kvm_s390_gisc_register/unregister return -ENODEV without origin, so nothing sets it again: a destroyed GISA alerts for no ISC',
-  ({ context }) => context.vms.every((k) => k.gisa.origin || k.gisa.mask === 0),
-  { context: [['vms', '*', 'gisa', 'origin'], ['vms', '*', 'gisa', 'mask'], ['vms', 'length']] },
+  ({ context }, vm) => context.vms[vm]!.gisa.origin || context.vms[vm]!.gisa.mask === 0,
+  (vm) => ({ context: [['vms', vm, 'gisa', 'origin'], ['vms', vm, 'gisa', 'mask']] }),
 );
 
 export const gisaInvariants = [GisaTypeOK, AlertMaskIsRegisteredIscs, IamRestoredOrKickerArmed, FreedGisaNotInAlertList, DestroyedGisaHasNoAlertMask];

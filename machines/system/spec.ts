@@ -33,6 +33,12 @@ export interface CoreConfiguration {
   fine?: (params: Params, k: Kernel) => FineParts;
   por?: boolean;
   /**
+   * Steps (event types) that no reachable state of this configuration enables, with the reason
+   * (Model.por.neverEnabled); dropped when `check --set` changes the parameters or a variant file
+   * the design or kernel functions (the fact is checked for the shipped variants only).
+   */
+  neverEnabled?: { types: readonly string[]; why: string };
+  /**
    * Invariants checked in this configuration only, besides the machine's (the fine-grained
    * windows' properties). One with the name of a machine invariant takes its place: the same
    * property in the configuration's own form (reading a thread's program counter where the
@@ -125,7 +131,7 @@ export function coreSpec(def: CoreSpecDef): MachineSpec {
         observe: observeCoreModel(def.parts),
         // issue 19: `check --dead-variables` (machines/system/dead.ts); verifyDead proves it per configuration
         ...(!fine && def.parts.kvm && def.parts.vcpus ? { dead: closedVmVcpus } : {}),
-        ...(fine ? { por: { byDefault: configuration.por ?? true } } : {}),
+        ...(fine ? { por: { byDefault: configuration.por ?? true, ...(configuration.neverEnabled && !options?.params && !options?.kernel && !options?.design ? { neverEnabled: configuration.neverEnabled.types } : {}) } } : {}),
         ...(!fine && def.stateFootprints ? { stateFootprints: def.stateFootprints(configuration.params, design) } : {}),
       };
     },

@@ -74,6 +74,8 @@ export interface TransitionInfo {
   guardSlots: number[];
   /** encoding slots the transition may change: every compound node under its domain (none when targetless) */
   writeSlots: number[];
+  /** what a targeted transition leaves in the slots it writes: (slot, child index) pairs of the states it enters (none when targetless) */
+  enters: number[];
   /** a guard the analysis cannot see through (a `stateIn` by value, an unknown built-in): its reads are unknown */
   opaque: boolean;
   /** its actions, its exit and entry sets' actions, resolved to their implementations */
@@ -757,6 +759,7 @@ export function compile(machine: AnyStateMachine): Compiled {
       chain,
       guardSlots: [...guardSlots].sort((a, b) => a - b),
       writeSlots: t.targeted ? subtreeSlots(t.domain).sort((a, b) => a - b) : [],
+      enters: t.targeted ? t.enter.flatMap((n) => (n.parent?.type === 'compound' ? [n.parent.slot, n.index] : [])) : [],
       opaque,
       actions: [...t.actions, ...exitEntry].map(resolveAction),
     };

@@ -2,11 +2,11 @@
 // state keys, de-duplication on insertion, parent links (so every state has a shortest
 // trace), the edge list, and every invariant evaluated in every reachable state.
 import { createActor, getInitialSnapshot, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
-import type { AbstractState, Model } from '../spec.ts';
+import { SpecError, type AbstractState, type Model } from '../spec.ts';
 import { compile, Unsupported, type Compiled } from './compile.ts';
 import { ContextTable } from './contexts.ts';
 import { Canonicaliser, SymmetryError } from './symmetry.ts';
-import { instrument, verifyStable } from './footprint.ts';
+import { instrument, verifyNeverEnabled, verifyStable } from './footprint.ts';
 import { ampleSet, closeFrom, porTables, PorRefused, type PorTables } from './por.ts';
 import { modalAmple, modalScratch, modalTables, terminalComponents, type ModalTables } from './por-modal.ts';
 import { StateTable } from './table.ts';
@@ -185,6 +185,8 @@ export function explore<C>(model: Model<C>, options: ExploreOptions = {}): Explo
     try {
       const x = exploreCompiled(model, compiled, { ...options, keepEdges: true }, undefined, undefined, probe);
       verifyStable(model, x);
+      probe.done();
+      verifyNeverEnabled(model, compiled, x);
       return x;
     } finally {
       probe.done();
@@ -445,6 +447,7 @@ export function exploreCompiled<C>(model: Model<C>, compiled: Compiled, options:
         isEnabled[e] = compiled.enabled(cfg, context, events[e]!, eventIds[e]) ? 1 : 0;
         nEnabled += isEnabled[e]!;
         done[e] = 0;
+        if (isEnabled[e] && por.never[e]) throw new SpecError(`${model.machineId}/${model.variantId}/${model.configurationId}: event ${JSON.stringify(events[e])} is enabled in state ${head}, but the configuration declares it never enabled (Model.por.neverEnabled): the reduction would be unsound; check it with --no-por`);
       }
       const k = ampleSet(por, cfg, isEnabled, nEnabled, ample, scratch!);
       let full = k === nEnabled;

@@ -332,7 +332,14 @@ export function instrument(model: Model, compiled: Compiled, memo = false): {
   const initial = initialState(compiled);
   const invs = model.invariants.flatMap((inv) => {
     const reads = invariantReads(inv as Invariant<unknown>, initial);
-    return reads ? [{ inv, reads, groups: [] as { context: Site[]; value: Site[]; key: string; seen: Set<string> }[] }] : [];
+    return reads ? [{ inv: inv as Pick<Invariant<unknown>, 'name' | 'holds'>, reads, groups: [] as { context: Site[]; value: Site[]; key: string; seen: Set<string> }[] }] : [];
+  });
+  // an invariant given as a conjunction: each conjunct's reads are verified as an invariant's, and the conjunction against `holds` in every state
+  const conjunctions = model.invariants.flatMap((inv) => {
+    const parts = (inv as Invariant<unknown>).conjuncts?.(initial);
+    if (!parts) return [];
+    for (const c of parts) invs.push({ inv: { name: `${inv.name} (conjunct ${c.name})`, holds: c.holds }, reads: c.reads, groups: [] });
+    return [{ inv: inv as Invariant<unknown>, parts }];
   });
   return {
     beforeStep(value, e, context) {
@@ -407,6 +414,10 @@ export function instrument(model: Model, compiled: Compiled, memo = false): {
     state(s) {
       rec.suffix = '';
       stepContext = undefined;
+      for (const { inv, parts } of conjunctions) {
+        const whole = inv.holds(s);
+        if (whole !== parts.every((c) => c.holds(s))) throw new FootprintError(`invariant ${inv.name} ${whole ? 'holds' : 'is violated'} in a state where its conjuncts (${parts.map((c) => `${c.name} ${c.holds(s) ? 'holds' : 'violated'}`).join(', ')}) say otherwise: Invariant.conjuncts must be a conjunction equal to it`);
+      }
       for (const { inv, reads, groups } of invs) {
         const ctx = reads.context ?? [];
         const val = reads.value ?? [];
@@ -461,6 +472,23 @@ export function verifyStable(model: Model, x: { states: readonly AbstractState<u
     for (let k = 0; k < x.edges.length; k += 3) {
       const a = x.edges[k]!, e = x.edges[k + 1]!, b = x.edges[k + 2]!;
       if (!h(a) && h(b)) throw new FootprintError(`invariant ${inv.name} declares stable (once violated, violated for good), but event ${JSON.stringify(model.events[e])} leads from state ${a}, which violates it, to state ${b}, where it holds`);
+    }
+  }
+}
+
+/**
+ * The events the model declares never enabled (Model.por.neverEnabled) are enabled in no state of
+ * the full exploration `x`. Fails naming the event and the state.
+ */
+export function verifyNeverEnabled(model: Model, compiled: Compiled, x: { states: readonly AbstractState<unknown>[]; encoding?: (i: number) => Uint8Array }): void {
+  const never = new Set(model.por?.neverEnabled ?? []);
+  if (!never.size) return;
+  const events = model.events.filter((e) => never.has(e.type));
+  if (!x.encoding) throw new FootprintError('the never-enabled events cannot be checked: the exploration keeps no encodings');
+  for (let i = 0; i < x.states.length; i++) {
+    const cfg = x.encoding(i);
+    for (const e of events) {
+      if (compiled.enabled(cfg, x.states[i]!.context, e)) throw new FootprintError(`event ${JSON.stringify(e)} is declared never enabled (Model.por.neverEnabled), but state ${i} of the full exploration enables it`);
     }
   }
 }

@@ -10,8 +10,14 @@
 // footprint (or a guard the analysis cannot see through) is dependent on everything.
 //
 // In a state s, from each enabled seed event: add, for an enabled event, every event
-// dependent on it; for a disabled one, every event that writes what it reads (one of those
-// must happen before it can become enabled). The enabled events of the smallest closure are
+// dependent on it; for a disabled one, a necessary enabling set (one of its events must happen
+// before it can become enabled): per transition of it whose source is inactive, the events that
+// move the first inactive region on the source's chain from its active child to a child from
+// which the needed one can be reached, over the region's own transition graph (each
+// transition's source child and the child it enters, compile.ts `enters`; a mover that leads
+// elsewhere is not the first step of any path that enables it, and a needed child that cannot be
+// reached at all, a statement a once-thread has passed, needs nothing); per transition whose
+// source is active, the events that write what its guard reads. The enabled events of the smallest closure are
 // explored (the ample set); all enabled events are explored instead when
 //   - C2 (visibility): a transition the ample set fires writes something an invariant reads,
 //   - C0: the ample events changed nothing (no successor).
@@ -49,6 +55,18 @@
 //    Where the plain ample set fires a visible transition, the V set is tried before expanding
 //    every enabled event. Per invariant: an event visible to one invariant brings in only the
 //    events visible to that one.
+//  - an invariant given as a conjunction (`Invariant.conjuncts`: one part per VM) is, for C2 and V,
+//    one invariant per conjunct: s violates I iff it violates some conjunct, and the argument
+//    above holds for each conjunct on its own reads, so a conjunct violated in the full graph is
+//    violated in the reduced one. A step of one VM is then invisible to the other VMs' parts. The
+//    footprint verification checks each conjunct's reads and, in every state, that `holds` is the
+//    conjunction.
+// Events a configuration declares never enabled (`Model.por.neverEnabled`: with no GISA ever
+// listed, a destroy's walk of the alert list) are left out: no reachable state enables one and no
+// path leads to one, so it fires nothing, is dependent on nothing that fires, and the empty set is
+// its necessary enabling set. The footprint verification checks the fact on the full exploration;
+// the reduced exploration fails on a state that enables one; `check --set` and a variant file's
+// design or kernel drop the declaration (machines/system/spec.ts).
 // SPIN does the corresponding thing for assertions: an assert is a statement of its process,
 // and only statements that touch no global (or only exclusive channels) are "safe" in an ample
 // set (Holzmann and Peled 1994); global-reading invariants are never-claims and need C2 (Peled
@@ -78,21 +96,32 @@ export interface PorTables {
    * condition V, applied per invariant: see the comment at the top of the file).
    */
   depsV: Uint32Array[];
-  /** Per invariant (model.invariants order): the events visible to it, as a bitset. */
+  /** Per invariant, or per conjunct of one given as a conjunction (Invariant.conjuncts), in model.invariants order: the events visible to it, as a bitset. */
   visibleTo: Uint32Array[];
+  /** The names of `visibleTo`'s entries (an invariant's, or `name (conjunct c)`). */
+  visibleNames: string[];
   /** Per event: the ids of the transitions that can take it (not those of the events they raise). */
   cands: number[][];
   /** Per transition id: its source's activity chain (slot, child index pairs). */
   chain: number[][];
   /** Per transition id: events that can make its guard true while its source is active (its enables, its stateIn regions). */
   guardEnablers: Uint32Array[];
-  /** Per slot: the events that can change it, by the active child their transition's source lies under (-1: outside the slot's subtree, always included). */
-  slotMovers: Map<number, Uint32Array>[];
+  /**
+   * Per slot: the events that can change it, by the active child their transition's source lies under (-1: outside the
+   * slot's subtree, always included), then by the child they leave in it.
+   */
+  slotMovers: Map<number, Map<number, Uint32Array>>[];
+  /** Per slot: the children each child can lead to through the slot's transitions (itself included), the key -1 what any child can. */
+  slotReach: Map<number, Set<number>>[];
+  /** necessary(): per (slot, active child, needed child), the movers that lead towards it (null: it cannot be reached). */
+  towards: Map<number, Uint32Array | null>;
   /** Per transition id: it writes something an invariant reads (or declares no footprint). */
   visible: Uint8Array;
   words: number;
   /** Events whose transitions all declare footprints (the rest are dependent on everything). */
   declaredEvents: number;
+  /** Per event: 1 where Model.por.neverEnabled names its type. */
+  never: Uint8Array;
 }
 
 interface Fp {
@@ -107,7 +136,7 @@ interface Fp {
 }
 
 /** The dependence tables of a model, or the reason it cannot be reduced. */
-export function porTables(model: Model, compiled: Compiled, options: { stable?: boolean } = {}): PorTables | PorRefused {
+export function porTables(model: Model, compiled: Compiled, options: { stable?: boolean; conjuncts?: boolean } = {}): PorTables | PorRefused {
   const infos = compiled.transitions;
   if (!infos.some((t) => declared(t))) return new PorRefused('no transition declares a footprint (machines/kthread.ts): nothing to reduce');
   const initial = initialState(compiled);
@@ -159,7 +188,10 @@ export function porTables(model: Model, compiled: Compiled, options: { stable?: 
     return fp;
   };
   const n = model.events.length;
-  const fps = model.events.map((e) => fpOf(closure(e)));
+  // an event no reachable state enables (Model.por.neverEnabled, verified on the full exploration) fires nothing: no footprint, no enabling set
+  const never = new Set(model.por?.neverEnabled ?? []);
+  const dead = (e: { type: string }) => never.has(e.type);
+  const fps = model.events.map((e) => fpOf(dead(e) ? [] : closure(e)));
   const writesInto = (w: Fp, r: Fp): boolean => {
     for (const s of w.writeSlots) if (r.readSlots.has(s)) return true;
     for (const p of w.writes) for (const q of r.reads) if (overlaps(p, q)) return true;
@@ -184,7 +216,7 @@ export function porTables(model: Model, compiled: Compiled, options: { stable?: 
   // inactive needs the first inactive region on its chain to change: the events that can change
   // that region from where it is (their source under its active child, or outside it). One
   // whose source is active needs its guard to change: the events writing its enables or stateIn regions.
-  const cands = model.events.map(direct);
+  const cands = model.events.map((e) => (dead(e) ? [] : direct(e)));
   const all = new Uint32Array(words).fill(0xffffffff);
   const guardEnablers = infos.map((t) => {
     const d = declared(t);
@@ -194,35 +226,78 @@ export function porTables(model: Model, compiled: Compiled, options: { stable?: 
     for (let f = 0; f < n; f++) if (fps[f]!.global || enablesInto(fps[f]!, probe)) set(b, f);
     return b;
   });
-  const slotMovers: Map<number, Uint32Array>[] = Array.from({ length: compiled.slots }, () => new Map());
+  const slotMovers: Map<number, Map<number, Uint32Array>>[] = Array.from({ length: compiled.slots }, () => new Map());
+  // where t's source lies relative to slot r (under which child of r, or outside: -1), and the child t leaves in r (0 when it enters none: the slot is zeroed)
+  const fromChild = (t: (typeof infos)[number], r: number): number => {
+    for (let k = 0; k < t.chain.length; k += 2) if (t.chain[k] === r) return t.chain[k + 1]!;
+    return -1;
+  };
+  const toChild = (t: (typeof infos)[number], r: number): number => {
+    for (let k = 0; k < t.enters.length; k += 2) if (t.enters[k] === r) return t.enters[k + 1]!;
+    return 0;
+  };
   model.events.forEach((_, f) => {
-    for (const id of closure(model.events[f]!)) {
+    for (const id of dead(model.events[f]!) ? [] : closure(model.events[f]!)) {
       const t = infos[id]!;
       for (const r of t.writeSlots) {
-        // where t's source lies relative to slot r: under which child of r, or outside (-1)
-        let child = -1;
-        for (let k = 0; k < t.chain.length; k += 2) if (t.chain[k] === r) child = t.chain[k + 1]!;
+        const from = fromChild(t, r);
         const m = slotMovers[r]!;
-        let b = m.get(child);
-        if (!b) m.set(child, (b = new Uint32Array(words)));
+        let byTo = m.get(from);
+        if (!byTo) m.set(from, (byTo = new Map()));
+        const to = toChild(t, r);
+        let b = byTo.get(to);
+        if (!b) byTo.set(to, (b = new Uint32Array(words)));
         set(b, f);
       }
     }
   });
+  // the children of each slot reachable from each child, over every transition of the machine (raised events' included)
+  const slotReach: Map<number, Set<number>>[] = Array.from({ length: compiled.slots }, () => new Map());
+  const edges: Map<number, Set<number>>[] = Array.from({ length: compiled.slots }, () => new Map());
+  // (a transition of an event that is never enabled moves nothing; one of an internal event may be raised by any event's)
+  const neverFires = new Set(model.events.filter(dead).flatMap(direct));
+  for (const e of model.events) if (!dead(e)) for (const id of closure(e)) neverFires.delete(id);
+  for (const t of infos) {
+    if (neverFires.has(t.id)) continue;
+    for (const r of t.writeSlots) {
+      const from = fromChild(t, r);
+      let e = edges[r]!.get(from);
+      if (!e) edges[r]!.set(from, (e = new Set()));
+      e.add(toChild(t, r));
+    }
+  }
+  for (let r = 0; r < compiled.slots; r++) {
+    const anywhere = edges[r]!.get(-1) ?? new Set<number>();
+    const reach = (a: number): Set<number> => {
+      const seen = new Set<number>([a, ...anywhere]);
+      const work = [...seen];
+      while (work.length) for (const b of edges[r]!.get(work.pop()!) ?? []) if (!seen.has(b)) seen.add(b), work.push(b);
+      return seen;
+    };
+    for (const a of new Set([0, ...edges[r]!.keys(), ...[...edges[r]!.values()].flatMap((x) => [...x])])) if (a >= 0) slotReach[r]!.set(a, reach(a));
+    slotReach[r]!.set(-1, reach(-1));
+  }
   // visibility: a transition writing what an invariant reads (context paths, or regions of the state
   // value), per invariant
   const visible = new Uint8Array(infos.length);
   const visibleTo: Uint32Array[] = [];
+  const visibleNames: string[] = [];
   const closures = model.events.map(closure);
-  for (let k = 0; k < model.invariants.length; k++) {
+  // an invariant given as a conjunction: each conjunct is an invariant of its own here (see the top of the file)
+  const units = model.invariants.flatMap((inv, k) => {
+    const parts = options.conjuncts === false ? undefined : inv.conjuncts?.(initial as never);
+    return parts ? parts.map((c) => ({ name: `${inv.name} (conjunct ${c.name})`, stable: inv.stable, reads: c.reads })) : [{ name: inv.name, stable: inv.stable, reads: reads[k]! }];
+  });
+  for (const unit of units) {
+    visibleNames.push(unit.name);
     // a stable invariant (once violated, violated for good) needs no visible step: see the top of the file
-    if (model.invariants[k]!.stable && (options.stable ?? true)) {
+    if (unit.stable && (options.stable ?? true)) {
       visibleTo.push(new Uint32Array(words));
       continue;
     }
-    const invPaths: readonly Path[] = reads[k]!.context ?? [];
+    const invPaths: readonly Path[] = unit.reads.context ?? [];
     const invSlots = new Set<number>();
-    for (const p of reads[k]!.value ?? []) for (const s of slotsOfValuePath(compiled, p)) invSlots.add(s);
+    for (const p of unit.reads.value ?? []) for (const s of slotsOfValuePath(compiled, p)) invSlots.add(s);
     const vis = new Uint8Array(infos.length);
     for (const t of infos) {
       const d = declared(t);
@@ -230,7 +305,7 @@ export function porTables(model: Model, compiled: Compiled, options: { stable?: 
     }
     const ev = new Uint32Array(words);
     closures.forEach((ids, e) => {
-      if (ids.some((id) => vis[id])) set(ev, e);
+      if (!dead(model.events[e]!) && ids.some((id) => vis[id])) set(ev, e);
     });
     visibleTo.push(ev);
   }
@@ -239,7 +314,7 @@ export function porTables(model: Model, compiled: Compiled, options: { stable?: 
     for (const ev of visibleTo) if (ev[e >>> 5]! & (1 << (e & 31))) for (let w = 0; w < words; w++) out[w]! |= ev[w]!;
     return out;
   });
-  return { deps, depsV, visibleTo, cands, chain: infos.map((t) => t.chain), guardEnablers, slotMovers, visible, words, declaredEvents: fps.filter((f) => !f.global).length };
+  return { deps, depsV, visibleTo, visibleNames, cands, chain: infos.map((t) => t.chain), guardEnablers, slotMovers, slotReach, towards: new Map(), visible, words, declaredEvents: fps.filter((f) => !f.global).length, never: Uint8Array.from(model.events, (e) => (dead(e) ? 1 : 0)) };
 }
 
 /**
@@ -345,30 +420,52 @@ function close(t: PorTables, cfg: Uint8Array, enabled: Uint8Array, deps: Uint32A
   return count;
 }
 
-/** A necessary enabling set of disabled event `e` in the state with encoding `cfg`, into `out`. */
-function necessary(t: PorTables, cfg: Uint8Array, e: number, out: Uint32Array): Uint32Array {
+/**
+ * A necessary enabling set of disabled event `e` in the state with encoding `cfg`, into `out`: per transition of `e`,
+ * when its source is inactive, the events that move the first inactive region on its chain from its active child
+ * towards the needed one (a mover whose target cannot lead there is never the first step of a path that enables it;
+ * a transition whose needed child cannot be reached at all never fires from here and needs nothing); else its guard's enablers.
+ */
+export function necessary(t: PorTables, cfg: Uint8Array, e: number, out: Uint32Array): Uint32Array {
   out.fill(0);
   for (const id of t.cands[e]!) {
     const chain = t.chain[id]!;
-    let add: Uint32Array | undefined;
+    let inactive = false;
     for (let k = 0; k < chain.length; k += 2) {
       const slot = chain[k]!;
       if (cfg[slot] === chain[k + 1]) continue;
       // the source is inactive: region `slot` must move away from its active child first
-      const m = t.slotMovers[slot]!;
-      const under = m.get(cfg[slot]!);
-      const outside = m.get(-1);
-      if (under) for (let w = 0; w < t.words; w++) out[w]! |= under[w]!;
-      if (outside) for (let w = 0; w < t.words; w++) out[w]! |= outside[w]!;
-      add = out;
+      const b = towards(t, slot, cfg[slot]!, chain[k + 1]!);
+      if (b) for (let w = 0; w < t.words; w++) out[w]! |= b[w]!;
+      inactive = true;
       break;
     }
-    if (!add) {
+    if (!inactive) {
       const g = t.guardEnablers[id]!;
       for (let w = 0; w < t.words; w++) out[w]! |= g[w]!;
     }
   }
   return out;
+}
+
+/** The events that move region `slot` from child `from` to a child from which `to` can be reached (null: `to` cannot be reached from `from`). */
+function towards(t: PorTables, slot: number, from: number, to: number): Uint32Array | null {
+  const key = (slot * 256 + from) * 256 + to;
+  let b = t.towards.get(key);
+  if (b !== undefined) return b;
+  const reach = t.slotReach[slot]!;
+  if (!(reach.get(from) ?? reach.get(-1)!).has(to)) b = null;
+  else {
+    b = new Uint32Array(t.words);
+    for (const src of [from, -1]) {
+      for (const [dst, movers] of t.slotMovers[slot]!.get(src) ?? []) {
+        if (!(reach.get(dst) ?? reach.get(-1)!).has(to)) continue;
+        for (let w = 0; w < t.words; w++) b[w]! |= movers[w]!;
+      }
+    }
+  }
+  t.towards.set(key, b);
+  return b;
 }
 
 function fill(enabled: Uint8Array, out: Int32Array): number {

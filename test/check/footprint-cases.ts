@@ -68,6 +68,19 @@ export const TOYS = {
   'an invariant reading outside its declared reads in a later state': () =>
     toy([{ at: 'x = 1', writes: [['x']], run: (c) => void (c.x = 1) }], { holds: ({ context }) => context.x === 0 || context.y < 5 }),
   'the same declarations, made right': () => toy([{ at: 'READ_ONCE(y)', reads: [['y']], run: (c, t) => void (t.local.v = c.y) }, { at: 'x = 1', writes: [['x']], run: (c) => void (c.x = 1) }]),
+  // issue 11 (porwide): XSmall given as the conjunction of x < 5 and y < 5, which it is not (it reads x only): the state after y = 7 tells them apart
+  'an invariant whose conjuncts are not its conjunction': () =>
+    toy([{ at: 'y = 7', writes: [['y']], run: (c) => void (c.y = 7) }], { conjuncts: () => [{ name: 'x', reads: { context: [['x']] }, holds: ({ context }) => context.x < 5 }, { name: 'y', reads: { context: [['y']] }, holds: ({ context }) => context.y < 5 }] }),
+  // a conjunct reading outside its own reads (y), though within the invariant's
+  'a conjunct reading outside its declared reads': () =>
+    toy([{ at: 'nop' }], { reads: { context: [['x'], ['y']] }, holds: ({ context }) => context.x < 5 && context.y < 5, conjuncts: () => [{ name: 'both', reads: { context: [['x']] }, holds: ({ context }) => context.x < 5 && context.y < 5 }] }),
+  // thread a's only step declared never enabled: the initial state enables it
+  'a step declared never enabled that is enabled': () => ({ ...toy([{ at: 'x = 1', writes: [['x']], run: (c) => void (c.x = 1) }]), por: { byDefault: true, neverEnabled: ['f@x = 1'] } }),
+  // thread b's step `if (x) y = 1` as two steps: the second is never reached while nothing sets x
+  'a step declared never enabled, rightly': () => ({
+    ...toy([{ at: 'y = 2', writes: [['y']], run: (c) => void (c.y = 2) }], {}, [{ at: 'if (x)', reads: [['x']], next: [{ if: (c) => c.x !== 0, goto: 'y = 1' }, { goto: 'return' }] }, { at: 'y = 1', writes: [['y']], run: (c) => void (c.y = 1) }]),
+    por: { byDefault: true, neverEnabled: ['g@y = 1'] },
+  }),
 } satisfies Record<string, () => Model<T>>;
 
 export type FootprintCase = { machine: string; variant: string; configuration: string } | { seed: number } | { toy: keyof typeof TOYS };

@@ -79,4 +79,14 @@ describe('the footprint verification catches a wrong declaration', () => {
   it('the same declarations, made right, pass', async () => {
     expect(await verify({ toy: 'the same declarations, made right' })).toEqual({ states: 3 });
   });
+  // issue 11 (porwide): the per-conjunct visibility (Invariant.conjuncts) and the never-enabled steps (Model.por.neverEnabled) rest on these checks
+  it('an invariant whose conjuncts are not its conjunction', () =>
+    fails({ toy: 'an invariant whose conjuncts are not its conjunction' }, /invariant XSmall holds in a state where its conjuncts \(x holds, y violated\) say otherwise/));
+  it('a conjunct reading outside its declared reads', () => fails({ toy: 'a conjunct reading outside its declared reads' }, /invariant XSmall \(conjunct both\) reads context y, outside its declared reads \[x\]/));
+  it('a step declared never enabled that is enabled', () =>
+    fails({ toy: 'a step declared never enabled that is enabled' }, /event \{"type":"f@x = 1","thread":"a"\} is declared never enabled .* but state 0 of the full exploration enables it/));
+  it('a step declared never enabled, rightly, passes', async () => {
+    // by hand: a's y = 2 is the one change (b's `if (x)` finds x 0 and returns, its `y = 1` never runs): 2 states
+    expect(await verify({ toy: 'a step declared never enabled, rightly' })).toEqual({ states: 2 });
+  });
 });

@@ -2,7 +2,8 @@
 // (machines/kthread.ts) whose steps read shared variables into locals, write and increment
 // them, wait for a value, take and release locks (sometimes unbalanced, so the lock rules can
 // break), branch on a local (loops included), plus an environment region whose bounded events
-// bump variables with a declared footprint, and invariants over random pairs of variables.
+// bump variables with a declared footprint, and invariants over random pairs of variables (on about
+// half of them one more, the conjunction of two such, given as its conjuncts).
 // Every footprint is declared exactly from the operations generated, so the footprint
 // verification must pass on them too.
 import { assign, setup, type AnyStateMachine } from 'xstate';
@@ -108,6 +109,23 @@ export function randomConcurrent(seed: number): Model<RC> {
     const a = r.int(nVars), b = r.int(nVars), p = r.int(3), q = r.int(3);
     return { name: `Not${i}_x${a}=${p}_x${b}=${q}`, cite: 'random', reads: { context: [['vars', a], ['vars', b]] }, holds: ({ context }) => !(context.vars[a] === p && context.vars[b] === q) };
   });
+  // issue 11 (porwide): on about half the machines, a conjunction of two such constraints given as its conjuncts (Invariant.conjuncts),
+  // so the differential exercises the visibility per conjunct (a stream of its own: the machines above are those of every seed before)
+  const r2 = rng(seed ^ 0x5bd1e995);
+  if (r2.next() < 0.5) {
+    const part = (k: number) => {
+      const a = r2.int(nVars), b = r2.int(nVars), p = r2.int(3), q = r2.int(3);
+      return { name: `c${k}`, reads: { context: [['vars', a], ['vars', b]] }, holds: ({ context }: { context: RC }) => !(context.vars[a] === p && context.vars[b] === q), text: `x${a}=${p}_x${b}=${q}` };
+    };
+    const parts = [part(0), part(1)];
+    invariants.push({
+      name: `Both_${parts.map((c) => c.text).join('_')}`,
+      cite: 'random',
+      reads: { context: parts.flatMap((c) => c.reads.context) },
+      holds: (st) => parts.every((c) => c.holds(st)),
+      conjuncts: () => parts,
+    });
+  }
   const events = [...envVars.map((_, i) => ({ type: `E${i}` })), ...threadEvents(threads)];
   return {
     machineId: `rc${seed}`,

@@ -28,7 +28,7 @@ const PQAP = [
 ];
 
 describe('pqap-assign: the PQAP intercept against the assign stores into a running guest', () => {
-  it('upstream: no violation, 521 states in full (225 reduced: manifest.json); every end: linked exactly when the APID was assigned, in the APCB exactly when also no unbound APQN shares the APID', () => {
+  it('upstream: no violation, 521 states in full (213 reduced: manifest.json); every end: linked exactly when the APID was assigned, in the APCB exactly when also no unbound APQN shares the APID', () => {
     const m = systemSpec.model('upstream', C);
     const full = explore(m, { por: false });
     expect([full.violations.size, full.states.length]).toEqual([0, 521]);
