@@ -4,9 +4,10 @@
 // fixture under test/fixtures/variants whose expected line was worked out from the fixture by
 // hand (the event and state are the first breadth-first step that reaches the bad code).
 import { readdirSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { primeVariantTypeChecks } from '../../src/check/variant-loader.ts';
+import { keepWatchdogWorker } from '../../src/check/watchdog.ts';
 
 async function run(...argv: string[]) {
   let out = '';
@@ -24,6 +25,9 @@ const SLOW = 120_000;
 // the fixtures are type-checked together in one program, once (a program per file works out the package's types again, about 2.5 s of CPU each);
 // every check below still type-checks its file, answered from that program (the type-check assertions below run on it)
 beforeAll(() => primeVariantTypeChecks(readdirSync('test/fixtures/variants').filter((f) => f.endsWith('.ts')).map(fixture)), SLOW);
+// the checks share one watchdog worker (each would start one and load the machines in it again); a worker the watchdog stops is not kept
+beforeAll(() => keepWatchdogWorker(true));
+afterAll(() => keepWatchdogWorker(false));
 
 describe('runtime errors in a variant file: exit 2, one line', () => {
   it(
