@@ -208,7 +208,8 @@ export async function primeVariantTypeChecks(files: readonly string[]): Promise<
     Object.assign(options.paths!, setup.options.paths);
   }
   if (!roots.length) return;
-  const program = t.createProgram({ rootNames: roots, options });
+  const program = t.createProgram({ rootNames: roots, options, ...(previous ? { oldProgram: previous } : {}) });
+  previous = program;
   for (const f of roots) {
     const sources = new Map(locals.get(f)!.map((l) => [l, readOrEmpty(l) ?? '']));
     primed.set(f, { problem: firstProblem(t, program, f), sources });

@@ -3,7 +3,9 @@
 // exit 2 (the file and line, the event, the state); --timeout bounds a check. Each case is a
 // fixture under test/fixtures/variants whose expected line was worked out from the fixture by
 // hand (the event and state are the first breadth-first step that reaches the bad code).
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { primeVariantTypeChecks } from '../../src/check/variant-loader.ts';
@@ -285,5 +287,24 @@ describe('kernel replacements on kvm_memory_slot', () => {
   it('a replacement with the wrong signature does not type-check', async () => {
     const { typeCheck } = await import('../../src/check/variant-file.ts');
     expect(await typeCheck(fixture('slot-kernel-signature.ts'))).toMatch(/slot-kernel-signature\.ts:5:\d+: .*not assignable to type '\(c: SlotContext, e: DirtyLogEvent, k: DirtyKernel\) => number'/);
+  }, SLOW);
+});
+
+describe('type checks answered from one program', () => {
+  it('a file found clean there and changed since is type-checked again', async () => {
+    const { typeCheck } = await import('../../src/check/variant-file.ts');
+    const dir = mkdtempSync(join(tmpdir(), 's390-kvm-spec-primed-'));
+    try {
+      const file = join(dir, 'changed.ts');
+      const clean = `import { defineVariant } from 's390-kvm-spec';\nexport default defineVariant({ machine: 'kvm', expectedViolations: [] });\n`;
+      writeFileSync(file, clean);
+      await primeVariantTypeChecks([file]);
+      expect(await typeCheck(file)).toBeUndefined();
+      // by hand: expectedViolations is readonly string[], so the 1 at line 2 is the error
+      writeFileSync(file, clean.replace('[]', '[1]'));
+      expect(await typeCheck(file)).toMatch(/changed\.ts:2:\d+: Type 'number' is not assignable to type 'string'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, SLOW);
 });
