@@ -1,8 +1,19 @@
 // The example variant files of the README work as shown: it imports the package by name,
 // replaces one kernel function in the composed guest's kernel table, and its expectation is
 // what the checker proves.
-import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
+import { primeVariantTypeChecks } from '../src/check/variant-loader.ts';
+import { keepWatchdogWorker } from '../src/check/watchdog.ts';
+
+// the examples are type-checked together in one program, once, and their checks share one watchdog worker
+// (each would work out the package's types and load the machines in a new worker again); every check still type-checks its file
+beforeAll(async () => {
+  keepWatchdogWorker(true);
+  await primeVariantTypeChecks(readdirSync('examples').filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`));
+}, 120_000);
+afterAll(() => keepWatchdogWorker(false));
 
 describe('examples/destroy-without-unlink.ts', () => {
   // type-checks the file against the package and checks the composed guest (about 6 s of CPU): npm run test:slow

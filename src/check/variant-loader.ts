@@ -107,16 +107,12 @@ function resolveRelative(spec: string, from: string): string | undefined {
   return candidates.find((c) => existsSync(c) && statSync(c).isFile());
 }
 
-/**
- * Type-checks a variant file (and the local modules it imports) with `variantCompilerOptions`;
- * returns the first diagnostic as `file:line:col: message`, or undefined.
- */
-let previous: TS.Program | undefined;
-export async function typeCheckVariant(file: string): Promise<string | undefined> {
-  const t = await ts();
+/** The compiler options one variant file is checked with, and the files of its own it reads (not the package's). */
+function checkSetup(t: typeof TS, file: string): { options: TS.CompilerOptions; local: string[]; ownPaths: boolean } {
   const options: TS.CompilerOptions = { ...variantCompilerOptions(t), paths: { [PACKAGE_NAME]: [packageTypes] } };
   // bare imports the file's own folder cannot resolve are looked up from the package (xstate, ...)
   const seen = new Set<string>();
+  let ownPaths = false;
   const scan = (f: string) => {
     if (seen.has(f) || isOwnModule(f)) return;
     seen.add(f);
@@ -128,23 +124,105 @@ export async function typeCheckVariant(file: string): Promise<string | undefined
         const local = t.resolveModuleName(spec, f, options, t.sys).resolvedModule;
         const fromPackage = t.resolveModuleName(spec, join(packageRoot, 'package.json'), options, t.sys).resolvedModule;
         if (!local && fromPackage) options.paths![spec] = [fromPackage.resolvedFileName];
+        else ownPaths = true;
       }
     }
   };
   scan(file);
-  // reuse the parsed library and package files of the previous check (tests check several files)
-  const program = t.createProgram({ rootNames: [file], options, ...(previous ? { oldProgram: previous } : {}) });
-  previous = program;
+  return { options, local: [...seen], ownPaths };
+}
+
+/** A file's first diagnostic, its file name kept absolute (made relative when reported). */
+type Problem = { file?: string; line?: number; column?: number; message: string } | undefined;
+
+function firstProblem(t: typeof TS, program: TS.Program, file: string): Problem {
   const source = program.getSourceFile(file);
-  if (!source) return `${file}: cannot be read`;
+  if (!source) return { message: `${file}: cannot be read` };
   const d = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)][0];
   if (!d) return undefined;
   const message = t.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\s+/g, ' ');
   if (d.file && d.start !== undefined) {
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    return `${relative(process.cwd(), d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1}: ${message}`;
+    return { file: d.file.fileName, line: line + 1, column: character + 1, message };
   }
-  return message;
+  return { message };
+}
+
+const problemText = (p: Problem): string | undefined =>
+  p && (p.file !== undefined ? `${relative(process.cwd(), p.file) || p.file}:${p.line}:${p.column}: ${p.message}` : p.message);
+
+/** Results of `primeVariantTypeChecks`, per file: valid while the file and its local modules read the same. */
+const primed = new Map<string, { problem: Problem; sources: ReadonlyMap<string, string> }>();
+
+const readOrEmpty = (f: string): string | undefined => {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Type-checks a variant file (and the local modules it imports) with `variantCompilerOptions`;
+ * returns the first diagnostic as `file:line:col: message`, or undefined.
+ */
+let previous: TS.Program | undefined;
+export async function typeCheckVariant(file: string): Promise<string | undefined> {
+  const t = await ts();
+  const abs = resolve(file);
+  // a file the shared program found no problem in is done; a problem is reported as the file alone gives it (below)
+  const hit = primed.get(abs);
+  if (hit && !hit.problem && [...hit.sources].every(([f, text]) => readOrEmpty(f) === text)) return undefined;
+  const { options } = checkSetup(t, abs);
+  // reuse the parsed library and package files of the previous check (tests check several files)
+  const program = t.createProgram({ rootNames: [abs], options, ...(previous ? { oldProgram: previous } : {}) });
+  previous = program;
+  return problemText(firstProblem(t, program, abs));
+}
+
+/**
+ * Type-checks several variant files in one program, for `typeCheckVariant` to answer from
+ * while they read the same (a test process checking many files). Most of a check is the
+ * checker working out the package's types, which a new program does again for every file;
+ * one program does it once. Only files whose result cannot depend on the other roots are
+ * checked together: ES modules (no shared global scope) without `declare global`,
+ * `declare module` or `/// <reference>` directives, in themselves and the local modules they
+ * import, and whose bare imports all resolve to the package's own dependencies (the same
+ * mapping for every file). The others are left to `typeCheckVariant` alone. Only a clean
+ * result is answered from the shared program: the text of a diagnostic can differ with the
+ * other roots (the checker prints a union or a literal type as it first met it: `0 | "EFAULT"`
+ * beside `number | "EFAULT"`), so a file with a problem is checked again alone, and reported
+ * with exactly the line a check of it alone gives.
+ */
+export async function primeVariantTypeChecks(files: readonly string[]): Promise<void> {
+  const t = await ts();
+  const roots: string[] = [];
+  const options: TS.CompilerOptions = { ...variantCompilerOptions(t), paths: {} };
+  const locals = new Map<string, string[]>();
+  for (const f of files.map((x) => resolve(x))) {
+    if (!existsSync(f) || !['.ts', '.mts'].includes(extname(f))) continue;
+    const setup = checkSetup(t, f);
+    if (setup.ownPaths || !setup.local.every((l) => isolated(t, l))) continue;
+    roots.push(f);
+    locals.set(f, setup.local);
+    Object.assign(options.paths!, setup.options.paths);
+  }
+  if (!roots.length) return;
+  const program = t.createProgram({ rootNames: roots, options, ...(previous ? { oldProgram: previous } : {}) });
+  previous = program;
+  for (const f of roots) {
+    const sources = new Map(locals.get(f)!.map((l) => [l, readOrEmpty(l) ?? '']));
+    primed.set(f, { problem: firstProblem(t, program, f), sources });
+  }
+}
+
+/** A file whose declarations stay its own in a program with other roots: a module, no global or ambient module declarations, no reference directives. */
+function isolated(t: typeof TS, file: string): boolean {
+  const text = readOrEmpty(file);
+  if (text === undefined || /\bdeclare\s+(global|module)\b|\/\/\/\s*<reference/.test(text)) return false;
+  const info = t.preProcessFile(text, true, true);
+  if (info.referencedFiles.length || info.typeReferenceDirectives.length || info.libReferenceDirectives.length) return false;
+  return t.isExternalModule(t.createSourceFile(file, text, t.ScriptTarget.ES2022, false));
 }
 
 /** A module name a variant module imports, as the URL its transpiled copy must import instead. */

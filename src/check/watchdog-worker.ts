@@ -8,8 +8,8 @@ import { locateJob, runJob } from './checking.ts';
 import { watch } from './watch.ts';
 import { SLOT, type WorkerData } from './watchdog.ts';
 
-const data = workerData as WorkerData;
-const at = new Int32Array(data.shared);
+// the shared slots of the current run (a kept worker runs again with new ones: watchdog.ts keepWatchdogWorker)
+let at = new Int32Array((workerData as WorkerData).shared);
 const post = (m: unknown) => parentPort!.postMessage(m);
 
 // the file's code tells the watchdog when it runs, and which replacement it is
@@ -35,7 +35,11 @@ watch.leave = () => {
   at[SLOT.DEPTH]!--;
 };
 
-async function main(): Promise<void> {
+async function main(data: WorkerData): Promise<void> {
+  at = new Int32Array(data.shared);
+  names.length = 0;
+  ids.clear();
+  open.length = 0;
   const jobs = await plan(data.flags, { typeCheck: false, compiled: data.compiled });
   if (data.mode === 'locate') {
     const job = jobs[data.job]!;
@@ -78,4 +82,7 @@ async function main(): Promise<void> {
   post({ kind: 'done' });
 }
 
-main().catch((e) => post({ kind: 'fatal', message: String((e as Error)?.stack ?? e) }));
+const run = (data: WorkerData) => void main(data).catch((e) => post({ kind: 'fatal', message: String((e as Error)?.stack ?? e) }));
+run(workerData as WorkerData);
+// a worker the watchdog keeps after a run that ended 'done' is sent the next run's data
+parentPort!.on('message', run);

@@ -101,6 +101,34 @@ function startWorker(data: WorkerData): Worker {
   return sourceWorker(workerEntry, { ...data });
 }
 
+/** A worker whose last check ended normally, kept (unref'd) for the next check when `keepWatchdogWorker` is on. */
+let idle: Worker | undefined;
+let keep = false;
+
+/**
+ * Keeps the check's worker after a check that ended normally and runs the next check in it,
+ * which saves starting a worker and loading the machines in it again (a test process that
+ * checks many variant files); off, the idle worker is stopped. Off by default: the CLI runs one
+ * check and starts one worker. A worker stopped by the watchdog (a hang, --timeout) or that
+ * reported a failure is never kept. The checks in a kept worker share its modules, as the
+ * checks of one process share the command's (where each check also plans its models).
+ */
+export function keepWatchdogWorker(on: boolean): void {
+  keep = on;
+  if (!on && idle) void idle.terminate();
+  if (!on) idle = undefined;
+}
+
+/** A worker to run a check: the idle one, sent the check's data, or a new one. */
+function checkWorker(data: WorkerData): Worker {
+  const w = idle;
+  idle = undefined;
+  if (!w) return startWorker(data);
+  w.ref();
+  w.postMessage(data);
+  return w;
+}
+
 /** A worker thread running `entry` (a module beside this one) from the TypeScript sources (a checkout: tsx registered in it) or from the compiled package, with the main thread's heap limit. */
 export function sourceWorker(entry: URL, data: Record<string, unknown>): Worker {
   const fromSources = extname(here) === '.ts';
@@ -171,17 +199,22 @@ type Outcome =
 
 function runFrom(flags: CheckFlags, compiled: Readonly<Record<string, string>>, from: number, hooks: JobHooks, limits: Limits, maxStates: number): Promise<Outcome> {
   const { shared, at } = sharedSlots();
-  const worker = startWorker({ flags, compiled, mode: 'check', job: from, shared, maxStates, verbose: limits.verbose });
+  const worker = checkWorker({ flags, compiled, mode: 'check', job: from, shared, maxStates, verbose: limits.verbose });
   let names: string[] = [];
   let job = -1;
   let started = 0;
   return new Promise<Outcome>((resolvePromise, reject) => {
     let settled = false;
-    const finish = (o: Outcome | Error) => {
+    const finish = (o: Outcome | Error, reusable = false) => {
       if (settled) return;
       settled = true;
       clearInterval(timer);
-      void worker.terminate();
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (reusable && keep && !idle) {
+        worker.unref();
+        idle = worker;
+        worker.once('exit', () => void (idle === worker && (idle = undefined)));
+      } else void worker.terminate();
       if (o instanceof Error) reject(o);
       else resolvePromise(o);
     };
@@ -196,7 +229,7 @@ function runFrom(flags: CheckFlags, compiled: Readonly<Record<string, string>>, 
       const stuck = dog.stuck(now);
       if (stuck) finish({ kind: 'hang', job, name: stuck === 'call' ? names[at[SLOT.NAME]!] : undefined, last: names[at[SLOT.LAST]!] });
     }, 50);
-    worker.on('message', (m: FromWorker) => {
+    const onMessage = (m: FromWorker) => {
       switch (m.kind) {
         case 'start':
           job = m.job;
@@ -221,12 +254,13 @@ function runFrom(flags: CheckFlags, compiled: Readonly<Record<string, string>>, 
           finish(new Error(`the check's worker failed: ${m.message}`));
           break;
         case 'done':
-          finish({ kind: 'done' });
+          finish({ kind: 'done' }, true);
           break;
       }
-    });
-    worker.on('error', (e) => finish(e instanceof Error ? e : new Error(String(e))));
-    worker.on('exit', (code) => finish(code === 0 ? { kind: 'done' } : new Error(`the check's worker exited with code ${code}`)));
+    };
+    const onError = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
+    const onExit = (code: number) => finish(code === 0 ? { kind: 'done' } : new Error(`the check's worker exited with code ${code}`));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   });
 }
 
