@@ -41,13 +41,25 @@ interface Result {
   violations: [string, number][];
   bytes: number;
   dictionaries: DictEntry[];
+  /** CPU seconds of the worker thread (NaN where not measured) */
+  cpu: number;
+  /** successors sent to another shard, and those not sent again (found in the cache of sent vectors) */
+  sentRows: number;
+  sentHits: number;
+}
+
+/** What the workers did: CPU seconds of each thread, successors sent to another shard and those the cache kept back. */
+export interface WorkerStats {
+  cpu: number[];
+  sentRows: number;
+  sentHits: number;
 }
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
 
 /** Breadth-first exploration in `workers` threads; resolves to the same Exploration as one thread (states numbered per level and shard). */
-export async function exploreParallel<C>(model: Model<C>, options: ParallelOptions = {}): Promise<Exploration<C> & { bytes: number; workers: number }> {
+export async function exploreParallel<C>(model: Model<C>, options: ParallelOptions = {}): Promise<Exploration<C> & { bytes: number; workers: number; stats: WorkerStats }> {
   const started = performance.now();
   const n = options.workers ?? 2;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new WorkerError(`workers must be an integer from 1 to 64, got ${n}`);
@@ -112,7 +124,8 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
     }
     const results = await round<Result>((w) => w.postMessage({ type: 'finish' }));
     const x = assemble(model, results, n, limitReached, symmetry, performance.now() - started, stopped, options.dead);
-    return Object.assign(x, { bytes: results.reduce((s, r) => s + r.bytes, 0), workers: n });
+    const stats: WorkerStats = { cpu: results.map((r) => r.cpu), sentRows: results.reduce((s, r) => s + r.sentRows, 0), sentHits: results.reduce((s, r) => s + r.sentHits, 0) };
+    return Object.assign(x, { bytes: results.reduce((s, r) => s + r.bytes, 0), workers: n, stats });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
