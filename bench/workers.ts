@@ -2,7 +2,8 @@
 // `system` upstream-fixed, 2 VMs x 0 vcpus x 2 queues, no reduction (the bench's worker rows).
 // Prints per run the wall time, the process CPU (every thread) and the load average, then the
 // median ratio of wall times and of CPU. `--root DIR` runs another checkout's explorer (main).
-// `--runs N` (default 3), `--set k=v` overrides the configuration, `--symmetry` reduces by it.
+// `--runs N` (default 3), `--set k=v` overrides the configuration, `--symmetry` reduces by it,
+// `--slots N` sets the workers' cache of sent vectors (shard.ts), `--two-only` runs only 2 workers.
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +22,7 @@ process.argv.forEach((a, i) => {
   }
 });
 const symmetry = process.argv.includes('--symmetry');
+const slots = process.argv.includes('--slots') ? { sentSlots: Number(arg('--slots', '0')) } : {};
 const { specs } = await import(pathToFileURL(`${root}/machines/index.ts`).href);
 const { exploreParallel } = await import(pathToFileURL(`${root}/src/check/parallel.ts`).href);
 const m = specs.find((s: { id: string }) => s.id === 'system').model('upstream-fixed', undefined, { params });
@@ -30,11 +32,11 @@ const cpus: Record<number, number[]> = { 1: [], 2: [] };
 const wcpus: Record<number, number[]> = { 1: [], 2: [] };
 console.log(`root ${root}; ${JSON.stringify(params)}${symmetry ? ', symmetry' : ''}`);
 for (let r = 0; r < runs; r++) {
-  for (const workers of [1, 2]) {
+  for (const workers of process.argv.includes('--two-only') ? [2] : [1, 2]) {
     const l = loadavg()[0]!.toFixed(2);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const x = await exploreParallel(m, { workers, symmetry, keepEdges: false });
+    const x = await exploreParallel(m, { workers, symmetry, keepEdges: false, ...slots });
     const s = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1e6;
@@ -43,7 +45,7 @@ for (let r = 0; r < runs; r++) {
     const wcpu: number[] = x.stats?.cpu ?? [];
     wcpus[workers]!.push(wcpu.reduce((a, b) => a + b, 0));
     const sent = x.stats ? `; sent ${x.stats.sentRows}, not sent again ${x.stats.sentHits}` : '';
-    console.log(`${workers} worker(s): ${x.states.length} states, ${x.transitions} transitions, depth ${x.maxDepth}; ${s.toFixed(2)} s wall, ${cpu.toFixed(2)} s cpu (workers ${wcpu.map((c) => c.toFixed(2)).join(' + ') || '?'}), ${(cpu * 1e6 / x.states.length).toFixed(1)} us cpu/state, load ${l}${sent}`);
+    console.log(`${workers} worker(s): ${x.states.length} states, ${x.transitions} transitions, depth ${x.maxDepth}; ${s.toFixed(2)} s wall, ${cpu.toFixed(2)} s cpu (workers ${wcpu.map((c) => c.toFixed(2)).join(' + ') || '?'}, of which start-up ${(x.stats?.startCpu ?? []).map((c: number) => c.toFixed(2)).join(' + ') || '?'}), ${(cpu * 1e6 / x.states.length).toFixed(1)} us cpu/state, load ${l}${sent}`);
   }
 }
 const [w1, w2, c1, c2] = [median(secs[1]!), median(secs[2]!), median(cpus[1]!), median(cpus[2]!)];

@@ -24,6 +24,8 @@ export interface ParallelOptions extends ExploreOptions {
   recipe?: ModelRecipe;
   /** Called after each BFS level with the states at each depth so far; a string stops the exploration there (`stopped` says why). */
   onLevel?: (perDepth: readonly number[], states: number) => string | undefined;
+  /** Slots of each worker's cache of the vectors it sent each peer (shard.ts SENT_SLOTS). */
+  sentSlots?: number;
 }
 
 export class WorkerError extends Error {
@@ -41,16 +43,19 @@ interface Result {
   violations: [string, number][];
   bytes: number;
   dictionaries: DictEntry[];
-  /** CPU seconds of the worker thread (NaN where not measured) */
+  /** CPU seconds of the worker thread (NaN where not measured), and of its start-up (rebuilding the model) */
   cpu: number;
+  readyCpu: number;
   /** successors sent to another shard, and those not sent again (found in the cache of sent vectors) */
   sentRows: number;
   sentHits: number;
 }
 
-/** What the workers did: CPU seconds of each thread, successors sent to another shard and those the cache kept back. */
+/** What the workers did: CPU seconds of each thread and of its start-up, successors sent to another shard and those the cache kept back. */
 export interface WorkerStats {
   cpu: number[];
+  /** of which start-up (loading the sources, rebuilding and compiling the model) */
+  startCpu: number[];
   sentRows: number;
   sentHits: number;
 }
@@ -98,7 +103,7 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
       }
     }
     await round((w, i) => {
-      const init: InitMessage = { type: 'init', recipe, expect, shard: i, shards: n, keepEdges: options.keepEdges ?? true, symmetry, dead: !!(options.dead && model.dead), ports: ports[i]!, counter, maxStates: Number.isFinite(maxStates) ? maxStates : 2 ** 31 - 1 };
+      const init: InitMessage = { type: 'init', recipe, expect, shard: i, shards: n, keepEdges: options.keepEdges ?? true, symmetry, dead: !!(options.dead && model.dead), ...(options.sentSlots ? { sentSlots: options.sentSlots } : {}), ports: ports[i]!, counter, maxStates: Number.isFinite(maxStates) ? maxStates : 2 ** 31 - 1 };
       w.postMessage(init, Object.values(ports[i]!));
     });
     let total = 1;
@@ -124,7 +129,7 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
     }
     const results = await round<Result>((w) => w.postMessage({ type: 'finish' }));
     const x = assemble(model, results, n, limitReached, symmetry, performance.now() - started, stopped, options.dead);
-    const stats: WorkerStats = { cpu: results.map((r) => r.cpu), sentRows: results.reduce((s, r) => s + r.sentRows, 0), sentHits: results.reduce((s, r) => s + r.sentHits, 0) };
+    const stats: WorkerStats = { cpu: results.map((r) => r.cpu), startCpu: results.map((r) => r.readyCpu), sentRows: results.reduce((s, r) => s + r.sentRows, 0), sentHits: results.reduce((s, r) => s + r.sentHits, 0) };
     return Object.assign(x, { bytes: results.reduce((s, r) => s + r.bytes, 0), workers: n, stats });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -289,9 +289,12 @@ export class Shard {
     return added;
   }
 
-  /** Bytes this shard holds: vectors and their table, parent links, edges, component tables. */
+  /** Bytes this shard holds: vectors and their table, parent links, edges, component tables, the caches of sent vectors and the slot maps. */
   get bytes(): number {
-    return this.vectors.bytes + 8 * this.size + 4 * this.edges.n + this.layout.tableBytes;
+    let exchange = 0;
+    for (const o of this.outboxes) if (o) exchange += o.sent.byteLength + o.full.byteLength + 4 * o.buf.length;
+    for (const l of this.slotLocal) if (l) exchange += l.byteLength;
+    return this.vectors.bytes + 8 * this.size + 4 * this.edges.n + this.layout.tableBytes + exchange;
   }
 
   /** The state of local index `s`. */

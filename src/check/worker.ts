@@ -23,6 +23,8 @@ export interface InitMessage {
   symmetry: boolean;
   /** dead-variable reduction (dead.ts) */
   dead: boolean;
+  /** slots of the cache of sent vectors per peer (shard.ts) */
+  sentSlots?: number;
   /** peer shard -> port */
   ports: Record<number, MessagePort>;
   /** shared counter of states (all shards) and the limit */
@@ -51,6 +53,8 @@ if (parentPort && workerData?.entry) {
   const sleep = new Int32Array(new SharedArrayBuffer(4));
   let counter: Int32Array;
   let stopped = false;
+  /** this thread's CPU seconds when the model was rebuilt (start-up: loading and compiling) */
+  let readyCpu = 0;
 
   const handle = (peer: number, m: { buf?: ArrayBuffer; n?: number; done?: boolean; dict?: DictEntry[] }) => {
     if (m.done) doneFrom++;
@@ -95,10 +99,11 @@ if (parentPort && workerData?.entry) {
           peers.push([Number(k), port]);
           portOf.set(Number(k), port);
         }
-        shard = new Shard(model, compiled, { shard: init.shard, shards: init.shards, keepEdges: init.keepEdges, symmetry: init.symmetry }, send);
+        shard = new Shard(model, compiled, { shard: init.shard, shards: init.shards, keepEdges: init.keepEdges, symmetry: init.symmetry, ...(init.sentSlots ? { sentSlots: init.sentSlots } : {}) }, send);
         counter = new Int32Array(init.counter);
         shard.start();
         Atomics.add(counter, 0, shard.size);
+        readyCpu = threadCpu();
         main.postMessage({ type: 'ready', added: shard.endLevel() });
       } else if (m.type === 'level') {
         const s = shard!;
@@ -133,7 +138,7 @@ if (parentPort && workerData?.entry) {
         const parentEvent = s.parentEvent.done();
         const edges = s.edges.done();
         const transfer = [arena.buffer, parent.buffer, parentEvent.buffer, edges.buffer, ...tables.flatMap((t) => [t.data.buffer, t.hashes.buffer])] as ArrayBuffer[];
-        main.postMessage({ type: 'result', arena, tables, parent, parentEvent, edges, levelStarts: s.levelStarts, transitions: s.transitions, violations: [...s.violations], bytes: s.bytes, dictionaries: s.layout.dictLog, cpu: threadCpu(), sentRows: s.sentRows, sentHits: s.sentHits }, transfer);
+        main.postMessage({ type: 'result', arena, tables, parent, parentEvent, edges, levelStarts: s.levelStarts, transitions: s.transitions, violations: [...s.violations], bytes: s.bytes, dictionaries: s.layout.dictLog, cpu: threadCpu(), readyCpu, sentRows: s.sentRows, sentHits: s.sentHits }, transfer);
       }
     } catch (e) {
       main.postMessage({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
