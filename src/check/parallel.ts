@@ -2,7 +2,8 @@
 // the states whose content hash falls to it (shard.ts) and rebuilds the compiled machine from
 // the model's recipe (machine, variant, configuration, parameters, variant file). The search is
 // level-synchronous breadth first: every worker expands its part of level d, sends successors
-// it does not own straight to their owner, and the main thread starts level d+1 only when
+// it does not own straight to their owner (each once while its cache of sent vectors holds it:
+// shard.ts), and the main thread starts level d+1 only when
 // every worker has interned all of level d+1; so every state is reached at its BFS depth and
 // every counterexample is as short as in one thread. Afterwards the workers transfer their
 // arrays, and states are numbered level by level, shard by shard (the same states, transitions,

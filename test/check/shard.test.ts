@@ -3,9 +3,8 @@
 // cache of sent vectors keeps back must change nothing. Against one shard (exploreScaled): the same
 // states per depth, transitions and first violations at the same depth; every edge, including
 // those a peer sent as a reference to a cache slot, is a transition of the machine into the state
-// the edge names. A cache of one slot (overwritten at almost every send) and of 64 as well as
-// the default, with edges and without; cheap (no worker threads): a configuration of a few
-// thousand states.
+// the edge names. A cache of one slot (overwritten at almost every send), of 64 among three
+// shards, and the default without edges; cheap (no worker threads): 3,702 states.
 import { describe, expect, it } from 'vitest';
 import type { EventObject } from 'xstate';
 import { specs } from '../../machines/index.ts';
@@ -59,9 +58,8 @@ describe('shards exchanging records, in one thread', () => {
   };
   it.each([
     [2, true, 1],
-    [2, true, 64],
     [2, false, SENT_SLOTS],
-    [3, true, SENT_SLOTS],
+    [3, true, 64],
   ])('%i shards, edges %s, %i cache slots: the states, transitions and edges of one shard', (n, keepEdges, slots) => {
     const { shards, perDepth, transitions } = exploreShards(m, n, keepEdges, slots);
     expect(perDepth).toEqual(depthOf(one));
@@ -70,7 +68,7 @@ describe('shards exchanging records, in one thread', () => {
     const rows = shards.reduce((a, s) => a + s.sentRows, 0);
     // every successor is either inserted where it was found or sent (once per miss of the cache), or kept back
     expect(hits + rows).toBeLessThan(transitions);
-    // kept back: 1,531 of 8,591 cross-shard successors with 64 slots, 5,232 of 8,591 with the default, 5,520 of 11,300 among three shards (printed by a script at the change)
+    // kept back: 5,232 of 8,591 cross-shard successors with the default, 1,835 of 11,300 among three shards with 64 slots (printed by a script at the change)
     if (slots > 1) expect(hits, 'the cache keeps back a successor sent before').toBeGreaterThan(0);
     if (slots === SENT_SLOTS && n === 2) expect(hits, 'most of them when the cache holds them all').toBeGreaterThan(rows);
     if (keepEdges) {
