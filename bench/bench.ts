@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     porSection(Number(arg('--runs', '3')));
   }
   // issue 19: reduction factors, bytes per state, worker threads; --large: the exhaustive targets
-  if (!process.argv.includes('--replay-only')) await scaleBench({ large: process.argv.includes('--large'), limit: Number(arg('--large-limit', String(2 ** 31 - 1))), minutes: Number(arg('--large-minutes', '10')), workers: Number(arg('--large-workers', '2')) });
+  if (!process.argv.includes('--replay-only')) await scaleBench({ large: process.argv.includes('--large'), limit: Number(arg('--large-limit', String(2 ** 31 - 1))), minutes: Number(arg('--large-minutes', '10')), workers: Number(arg('--large-workers', '2')), ...(process.argv.includes('--large-only') ? { only: arg('--large-only', '') } : {}) });
   if (process.argv.includes('--scale-only')) return;
   console.log((await jobsBench()).join('\n'));
   // replay section: a million generated log lines, streamed (see bench/replay.ts)

@@ -58,9 +58,11 @@ const line = (name: string, r: Row, extra = '') =>
 
 const HEAD = 'configuration, technique | states | transitions | depth | limit reached | time | states/s | bytes/state | rss | load at start | ratio\n--- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---';
 
-export async function scaleBench(options: { large: boolean; limit: number; minutes?: number; workers?: number }): Promise<void> {
+export async function scaleBench(options: { large: boolean; limit: number; minutes?: number; workers?: number; only?: string }): Promise<void> {
   console.log(`\n## Scale: reductions, compression, worker threads (issue 19)${gc ? '' : ' (no --expose-gc: bytes/state approximate)'}\n`);
   console.log(HEAD);
+  // --large --large-only 2x2x2: that target alone, without the rows above
+  if (options.only !== undefined) return largeTargets(options);
   // reduction factors: the full exploration against each exact reduction, where both finish
   const factors: [Record<string, unknown>, 'vms' | 'queues' | 'vcpus' | 'exact', string][] = [
     [{ vms: 2, vcpus: 0, queues: 1 }, 'vms', 'VM symmetry (exact)'],
@@ -101,12 +103,17 @@ export async function scaleBench(options: { large: boolean; limit: number; minut
     const two = await measure(() => exploreParallel(m, { workers: 2, symmetry: false, keepEdges: false }), (x) => x.bytes);
     line(`${label(p)}, 2 worker threads`, two, `${(one.secs / two.secs).toFixed(2)}x the speed of 1 worker (target 1.6x)`);
   }
-  if (!options.large) {
-    console.log('\n(--large adds the exhaustive targets: 2 VMs x 2 vcpus x 2 queues, under 5 min and 4 GB, and 2 VMs x 3 vcpus x 2 queues, under 30 min; each time-boxed by --large-minutes, default 10, with the predicted total when it does not finish; --large-workers N, default 2)');
-    return;
+  if (options.large) await largeTargets(options);
+  else {
+    console.log('\n(--large adds the exhaustive targets: 2 VMs x 2 vcpus x 2 queues, under 5 min and 4 GB, and 2 VMs x 3 vcpus x 2 queues, under 30 min; each time-boxed by --large-minutes, default 10, with the predicted total when it does not finish; --large-workers N, default 2; --large-only VMSxVCPUSxQUEUES one of them alone)');
   }
+}
+
+/** The targets: exhaustive, every exact reduction (VMs, queues), collapse compression, two workers; each time-boxed. */
+async function largeTargets(options: { limit: number; minutes?: number; workers?: number; only?: string }): Promise<void> {
   // the targets: exhaustive, every exact reduction (VMs, queues), collapse compression, two workers; every property the reductions let it decide
   for (const [p, minutes] of [[{ vms: 2, vcpus: 2, queues: 2 }, 5], [{ vms: 2, vcpus: 3, queues: 2 }, 30]] as const) {
+    if (options.only && options.only !== `${p.vms}x${p.vcpus}x${p.queues}`) continue;
     const m = withGroups(model(p), 'exact');
     let verdicts = '';
     let bytes = 0;

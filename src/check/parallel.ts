@@ -2,7 +2,8 @@
 // the states whose content hash falls to it (shard.ts) and rebuilds the compiled machine from
 // the model's recipe (machine, variant, configuration, parameters, variant file). The search is
 // level-synchronous breadth first: every worker expands its part of level d, sends successors
-// it does not own straight to their owner, and the main thread starts level d+1 only when
+// it does not own straight to their owner (each once while its cache of sent vectors holds it:
+// shard.ts), and the main thread starts level d+1 only when
 // every worker has interned all of level d+1; so every state is reached at its BFS depth and
 // every counterexample is as short as in one thread. Afterwards the workers transfer their
 // arrays, and states are numbered level by level, shard by shard (the same states, transitions,
@@ -24,6 +25,8 @@ export interface ParallelOptions extends ExploreOptions {
   recipe?: ModelRecipe;
   /** Called after each BFS level with the states at each depth so far; a string stops the exploration there (`stopped` says why). */
   onLevel?: (perDepth: readonly number[], states: number) => string | undefined;
+  /** Slots of each worker's cache of the vectors it sent each peer (shard.ts SENT_SLOTS). */
+  sentSlots?: number;
 }
 
 export class WorkerError extends Error {
@@ -41,13 +44,28 @@ interface Result {
   violations: [string, number][];
   bytes: number;
   dictionaries: DictEntry[];
+  /** CPU seconds of the worker thread (NaN where not measured), and of its start-up (rebuilding the model) */
+  cpu: number;
+  readyCpu: number;
+  /** successors sent to another shard, and those not sent again (found in the cache of sent vectors) */
+  sentRows: number;
+  sentHits: number;
+}
+
+/** What the workers did: CPU seconds of each thread and of its start-up, successors sent to another shard and those the cache kept back. */
+export interface WorkerStats {
+  cpu: number[];
+  /** of which start-up (loading the sources, rebuilding and compiling the model) */
+  startCpu: number[];
+  sentRows: number;
+  sentHits: number;
 }
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
 
 /** Breadth-first exploration in `workers` threads; resolves to the same Exploration as one thread (states numbered per level and shard). */
-export async function exploreParallel<C>(model: Model<C>, options: ParallelOptions = {}): Promise<Exploration<C> & { bytes: number; workers: number }> {
+export async function exploreParallel<C>(model: Model<C>, options: ParallelOptions = {}): Promise<Exploration<C> & { bytes: number; workers: number; stats: WorkerStats }> {
   const started = performance.now();
   const n = options.workers ?? 2;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new WorkerError(`workers must be an integer from 1 to 64, got ${n}`);
@@ -86,7 +104,7 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
       }
     }
     await round((w, i) => {
-      const init: InitMessage = { type: 'init', recipe, expect, shard: i, shards: n, keepEdges: options.keepEdges ?? true, symmetry, dead: !!(options.dead && model.dead), ports: ports[i]!, counter, maxStates: Number.isFinite(maxStates) ? maxStates : 2 ** 31 - 1 };
+      const init: InitMessage = { type: 'init', recipe, expect, shard: i, shards: n, keepEdges: options.keepEdges ?? true, symmetry, dead: !!(options.dead && model.dead), ...(options.sentSlots ? { sentSlots: options.sentSlots } : {}), ports: ports[i]!, counter, maxStates: Number.isFinite(maxStates) ? maxStates : 2 ** 31 - 1 };
       w.postMessage(init, Object.values(ports[i]!));
     });
     let total = 1;
@@ -112,7 +130,8 @@ export async function exploreParallel<C>(model: Model<C>, options: ParallelOptio
     }
     const results = await round<Result>((w) => w.postMessage({ type: 'finish' }));
     const x = assemble(model, results, n, limitReached, symmetry, performance.now() - started, stopped, options.dead);
-    return Object.assign(x, { bytes: results.reduce((s, r) => s + r.bytes, 0), workers: n });
+    const stats: WorkerStats = { cpu: results.map((r) => r.cpu), startCpu: results.map((r) => r.readyCpu), sentRows: results.reduce((s, r) => s + r.sentRows, 0), sentHits: results.reduce((s, r) => s + r.sentHits, 0) };
+    return Object.assign(x, { bytes: results.reduce((s, r) => s + r.bytes, 0), workers: n, stats });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

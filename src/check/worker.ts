@@ -1,14 +1,15 @@
 // A worker thread of the parallel explorer (parallel.ts): rebuilds the model from its recipe,
 // compiles it, and runs one Shard. Per BFS level the main thread says `level`; the worker
 // expands its part of the level, sends the successors other shards own to them directly (one
-// MessagePort per peer, batches of flattened rows), interns what its peers send, and answers
+// MessagePort per peer, batches of records that Shard gathers), interns what its peers send, and answers
 // `levelDone` once every peer has said it is done sending. `finish` transfers its arrays back.
+import { readFileSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Model } from '../spec.ts';
 import { modelOf, type ModelRecipe } from './recipe.ts';
 import { compiledOf } from './scaled.ts';
 import { deadCompiled } from './dead.ts';
-import { RECORD_HEAD, Shard } from './shard.ts';
+import { Shard } from './shard.ts';
 import type { DictEntry } from './vector.ts';
 
 export interface InitMessage {
@@ -22,6 +23,8 @@ export interface InitMessage {
   symmetry: boolean;
   /** dead-variable reduction (dead.ts) */
   dead: boolean;
+  /** slots of the cache of sent vectors per peer (shard.ts) */
+  sentSlots?: number;
   /** peer shard -> port */
   ports: Record<number, MessagePort>;
   /** shared counter of states (all shards) and the limit */
@@ -29,54 +32,56 @@ export interface InitMessage {
   maxStates: number;
 }
 
-const BATCH = 512;
+/** CPU seconds this thread has used (Linux: /proc/thread-self/stat, clock ticks taken as 1/100 s), or NaN elsewhere. */
+function threadCpu(): number {
+  try {
+    const f = readFileSync('/proc/thread-self/stat', 'utf8');
+    const t = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(t[11]) + Number(t[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 if (parentPort && workerData?.entry) {
   const main = parentPort;
   let shard: Shard | undefined;
   let init: InitMessage | undefined;
   const peers: [number, MessagePort][] = [];
-  const outbox = new Map<number, { buf: Int32Array; n: number }>();
+  const portOf = new Map<number, MessagePort>();
   let doneFrom = 0;
-  let recordInts = 0;
   const sleep = new Int32Array(new SharedArrayBuffer(4));
   let counter: Int32Array;
   let stopped = false;
+  /** this thread's CPU seconds when the model was rebuilt (start-up: loading and compiling) */
+  let readyCpu = 0;
 
-  const handle = (m: { buf?: ArrayBuffer; n?: number; done?: boolean; dict?: DictEntry[] }) => {
+  const handle = (peer: number, m: { buf?: ArrayBuffer; n?: number; done?: boolean; dict?: DictEntry[] }) => {
     if (m.done) doneFrom++;
     else {
       // the dictionary values the rows' codes stand for, which this worker may not have seen
       if (m.dict?.length) shard!.layout.adoptDictionaries(m.dict);
-      shard!.receive(new Int32Array(m.buf!), m.n!);
+      shard!.receive(peer, new Int32Array(m.buf!), m.n!);
     }
   };
   /** Per peer: how much of this worker's dictionary log it has been sent. */
   const dictSent = new Map<number, number>();
   const drain = (): boolean => {
     let any = false;
-    for (const [, port] of peers) {
+    for (const [peer, port] of peers) {
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-        handle(m.message);
+        handle(peer, m.message);
         any = true;
       }
     }
     return any;
   };
-  const flush = (peer: number) => {
-    const box = outbox.get(peer)!;
-    if (!box.n) return;
-    const port = peers.find(([p]) => p === peer)![1];
+  /** A batch of records for a peer (the shard lets go of the buffer), with the dictionary values it has not been sent. */
+  const send = (peer: number, records: Int32Array, ints: number) => {
     const log = shard!.layout.dictLog;
     const sent = dictSent.get(peer) ?? 0;
-    port.postMessage({ buf: box.buf.buffer, n: box.n, ...(log.length > sent ? { dict: log.slice(sent) } : {}) }, [box.buf.buffer as ArrayBuffer]);
+    portOf.get(peer)!.postMessage({ buf: records.buffer, n: ints, ...(log.length > sent ? { dict: log.slice(sent) } : {}) }, [records.buffer as ArrayBuffer]);
     dictSent.set(peer, log.length);
-    outbox.set(peer, { buf: new Int32Array(BATCH * recordInts), n: 0 });
-  };
-  const send = (peer: number, record: Int32Array) => {
-    const box = outbox.get(peer)!;
-    box.buf.set(record, box.n * recordInts);
-    if (++box.n === BATCH) flush(peer);
   };
 
   main.on('message', async (m: { type: string } & Partial<InitMessage>) => {
@@ -90,13 +95,15 @@ if (parentPort && workerData?.entry) {
         if (JSON.stringify(got) !== JSON.stringify(e)) {
           throw new Error(`the model rebuilt from ${JSON.stringify(init.recipe)} is not the one checked (${model.machineId}/${model.variantId}/${model.configurationId})`);
         }
-        for (const [k, port] of Object.entries(init.ports)) peers.push([Number(k), port]);
-        shard = new Shard(model, compiled, { shard: init.shard, shards: init.shards, keepEdges: init.keepEdges, symmetry: init.symmetry }, send);
-        recordInts = RECORD_HEAD + shard.layout.rowInts;
-        for (const [p] of peers) outbox.set(p, { buf: new Int32Array(BATCH * recordInts), n: 0 });
+        for (const [k, port] of Object.entries(init.ports)) {
+          peers.push([Number(k), port]);
+          portOf.set(Number(k), port);
+        }
+        shard = new Shard(model, compiled, { shard: init.shard, shards: init.shards, keepEdges: init.keepEdges, symmetry: init.symmetry, ...(init.sentSlots ? { sentSlots: init.sentSlots } : {}) }, send);
         counter = new Int32Array(init.counter);
         shard.start();
         Atomics.add(counter, 0, shard.size);
+        readyCpu = threadCpu();
         main.postMessage({ type: 'ready', added: shard.endLevel() });
       } else if (m.type === 'level') {
         const s = shard!;
@@ -114,9 +121,9 @@ if (parentPort && workerData?.entry) {
           counted = s.size;
           if (total >= init!.maxStates) stopped = true;
         }
-        for (const [p] of peers) {
-          flush(p);
-          peers.find(([q]) => q === p)![1].postMessage({ done: true });
+        for (const [p, port] of peers) {
+          s.flush(p);
+          port.postMessage({ done: true });
         }
         while (doneFrom < peers.length) if (!drain()) Atomics.wait(sleep, 0, 0, 1);
         doneFrom = 0;
@@ -131,7 +138,7 @@ if (parentPort && workerData?.entry) {
         const parentEvent = s.parentEvent.done();
         const edges = s.edges.done();
         const transfer = [arena.buffer, parent.buffer, parentEvent.buffer, edges.buffer, ...tables.flatMap((t) => [t.data.buffer, t.hashes.buffer])] as ArrayBuffer[];
-        main.postMessage({ type: 'result', arena, tables, parent, parentEvent, edges, levelStarts: s.levelStarts, transitions: s.transitions, violations: [...s.violations], bytes: s.bytes, dictionaries: s.layout.dictLog }, transfer);
+        main.postMessage({ type: 'result', arena, tables, parent, parentEvent, edges, levelStarts: s.levelStarts, transitions: s.transitions, violations: [...s.violations], bytes: s.bytes, dictionaries: s.layout.dictLog, cpu: threadCpu(), readyCpu, sentRows: s.sentRows, sentHits: s.sentHits }, transfer);
       }
     } catch (e) {
       main.postMessage({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
