@@ -30,9 +30,9 @@ async function run(task: PoolTask): Promise<unknown> {
   if ('failure' in outcome) throw new Error(outcome.failure.line);
   if (!task.coverage) return outcome.result;
   const c = coverage as DesignCoverage | undefined;
-  // the page's marks of the counterexamples, from the result as the page reads it (results.json)
+  // the page's marks of the counterexamples, from the result as the page reads it (results.json), replayed on the check's model (not built again)
   const [read] = parseResults(JSON.parse(JSON.stringify({ checks: [outcome.result] })));
-  const marks = read!.results.map((p) => (isCounterexample(p) ? markOf(job.spec, read!, p) : null));
+  const marks = read!.results.map((p) => (isCounterexample(p) ? markOf(job.spec, read!, p, job.model) : null));
   return { result: outcome.result, ...(c ? { coverage: { ...c, nodes: [...c.nodes] } } : {}), marks } satisfies CheckWithCoverage;
 }
 

@@ -100,10 +100,19 @@ function modelOf(spec: MachineSpec, r: CheckResult): Model | undefined {
   return model;
 }
 
-function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: number): Omit<ViolationMark, 'property' | 'kind' | 'step' | 'replayed' | 'instance'> | undefined {
-  const model = modelOf(spec, r);
+/** Each given model's event index (a check's model, replayed for each of its counterexamples). */
+const indices = new WeakMap<Model, Map<string, number>>();
+
+function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: number, given?: Model): Omit<ViolationMark, 'property' | 'kind' | 'step' | 'replayed' | 'instance'> | undefined {
+  const mine = given && given.machineId === r.machine && given.variantId === r.variant && given.configurationId === r.configuration;
+  const model = mine ? given : modelOf(spec, r);
   if (!model) return undefined;
-  const index = (lastModel!.index ??= new Map(model.events.map((e, i) => [JSON.stringify(e), i])));
+  let index = mine ? indices.get(model) : lastModel!.index;
+  if (!index) {
+    index = new Map(model.events.map((e, i) => [JSON.stringify(e), i]));
+    if (mine) indices.set(model, index);
+    else lastModel!.index = index;
+  }
   const steps = [...(p.trace ?? []), ...(p.cycle ?? [])].slice(0, step);
   const events = steps.map((s) => index.get(JSON.stringify(s.event)));
   if (events.some((e) => e === undefined)) return undefined;
@@ -124,12 +133,13 @@ function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: nu
   return { objects: group(readsOf((s) => [prop.p?.(s, inst), prop.q(s, inst)], last)) };
 }
 
-export function violationMark(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult): ViolationMark {
+/** `model`: the check's own model (the check's worker has it), replayed instead of one built from the result's ids. */
+export function violationMark(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult, model?: Model): ViolationMark {
   const trace = p.trace ?? [];
   const step = p.kind === 'liveness' && p.trigger !== undefined ? p.trigger : trace.length;
   const instance = p.instance && Object.keys(p.instance).length ? Object.entries(p.instance).map(([k, v]) => `${k} ${v}`).join(', ') : undefined;
   const base = { property: p.property, kind: p.kind, step, ...(instance ? { instance } : {}) };
-  const found = spec ? replayed(spec, r, p, step) : undefined;
+  const found = spec ? replayed(spec, r, p, step, model) : undefined;
   if (found) return { ...base, ...found, replayed: true };
   const set: [string, unknown][] = trace.slice(0, step).flatMap((s) => Object.entries(s.after ?? {}));
   return { ...base, objects: group(set, 4), replayed: false };
