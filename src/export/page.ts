@@ -189,8 +189,8 @@ function changes(after: Record<string, unknown> | undefined): string {
 }
 
 /** The violating state as the picture marks it: a title, then one line per object the property read. */
-export function markOf(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult, model?: Model): SequenceMark {
-  const m = violationMark(spec, r, p, model);
+export function markOf(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult, model?: Model, graph?: Exploration): SequenceMark {
+  const m = violationMark(spec, r, p, model, graph);
   const of = m.instance ? ` for ${m.instance}` : '';
   const where = m.step === 0 ? 'in the initial state' : `after step ${m.step}`;
   const title =
