@@ -7,7 +7,7 @@
 import { loadavg } from 'node:os';
 import { specs } from '../machines/index.ts';
 import { runJob } from '../src/check/checking.ts';
-import { longestFirst, plan, reducedDesigns } from '../src/commands/check.ts';
+import { longestFirst, plan, recordedTransitions, reducedDesigns } from '../src/commands/check.ts';
 import { runPool, type PoolTask } from '../src/commands/pool.ts';
 import { designCoverage, pageDesigns } from '../src/export/page.ts';
 import { pick } from '../src/spec.ts';
@@ -44,7 +44,7 @@ export async function jobsBench(threads = 2): Promise<string[]> {
   const startTasks: PoolTask[] = [...jobs.map((_, job): PoolTask => ({ kind: 'check', flags: startFlags, job, maxStates: MAX_STATES, coverage: true })), ...reduced.map((d): PoolTask => ({ kind: 'coverage', ...d }))];
   const keys = [...jobs.map((j) => `${j.model.machineId}/${j.model.variantId}/${j.model.configurationId}`), ...reduced.map((d) => `${d.machine}/${d.variant}/${d.configuration}`)];
   const inPlan = await timed(() => runPool(startTasks, threads, () => undefined));
-  const costliest = await timed(() => runPool(startTasks, threads, () => undefined, longestFirst(keys)));
+  const costliest = await timed(() => runPool(startTasks, threads, () => undefined, longestFirst(keys, recordedTransitions())));
   rows.push(`  npm start's ${threads} workers (${jobs.length} checks with coverage and marks, ${reduced.length} reduced designs): plan order ${inPlan}   costliest first ${costliest}`);
   rows.push(`  (the ${threads}-thread figures include starting the workers and each loading the machines)`);
   return rows;

@@ -322,7 +322,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     const extra = pageCoverage ? reducedDesigns(jobs) : [];
     for (const d of extra) tasks.push({ kind: 'coverage', ...d });
     // the costliest first, so that no long check starts last while the other threads run out of work
-    const order = longestFirst(tasks.map((t) => (t.kind === 'check' ? `${jobs[t.job]!.model.machineId}/${jobs[t.job]!.model.variantId}/${jobs[t.job]!.model.configurationId}` : `${t.machine}/${t.variant}/${t.configuration}`)));
+    const order = longestFirst(tasks.map((t) => (t.kind === 'check' ? `${jobs[t.job]!.model.machineId}/${jobs[t.job]!.model.variantId}/${jobs[t.job]!.model.configurationId}` : `${t.machine}/${t.variant}/${t.configuration}`)), recordedTransitions());
     try {
       await runPool<CheckResult | CheckWithCoverage | (Omit<DesignCoverage, 'nodes'> & { nodes: string[] })>(tasks, flags.jobs!, (i, r) => {
         if (i >= jobs.length) {
@@ -369,7 +369,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
 }
 
 /** The recorded transitions of each check (manifest.json beside the sources: a checkout has it, the installed package not), by machine/variant/configuration. */
-function recordedTransitions(): Map<string, number> | undefined {
+export function recordedTransitions(): Map<string, number> | undefined {
   try {
     const m = JSON.parse(readFileSync(join(packageRoot, 'manifest.json'), 'utf8')) as Record<string, { transitions?: unknown }>;
     return new Map(Object.entries(m).flatMap(([k, v]) => (typeof v?.transitions === 'number' ? [[k, v.transitions] as const] : [])));
@@ -384,7 +384,7 @@ function recordedTransitions(): Map<string, number> | undefined {
  * a design's coverage its check's), the ones not recorded last in their own order; undefined
  * without a record (the plan's order).
  */
-export function longestFirst(keys: readonly string[], recorded = recordedTransitions()): number[] | undefined {
+export function longestFirst(keys: readonly string[], recorded: ReadonlyMap<string, number> | undefined): number[] | undefined {
   if (!recorded) return undefined;
   const cost = keys.map((k) => recorded.get(k) ?? -1);
   // a stable sort: equal costs keep the plan's order
