@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { specs } from '../machines/index.ts';
 import { explore } from './check/explore.ts';
-import { edgeCoverPaths } from './paths/cover.ts';
+import { edgeCoverCount } from './paths/cover.ts';
 import type { MachineSpec } from './spec.ts';
 
 export interface ManifestEntry {
@@ -38,7 +38,7 @@ export function entriesOf(spec: MachineSpec): ManifestEntry[] {
 export function measure(spec: MachineSpec, e: ManifestEntry): Numbers {
   const model = spec.model(e.variant, e.configuration);
   const x = explore(model);
-  return { states: x.states.length, transitions: x.transitions, depth: x.maxDepth, paths: x.symmetry || x.por?.reduced ? null : edgeCoverPaths(x).length };
+  return { states: x.states.length, transitions: x.transitions, depth: x.maxDepth, paths: x.symmetry || x.por?.reduced ? null : edgeCoverCount(x) };
 }
 
 export function buildManifest(): Record<string, Numbers> {

@@ -1,6 +1,7 @@
 // `check [--machine ID] [--variant ID | --variant-file F] [--configuration ID|all] [--set k=v ...]
 // [--json] [--report DIR] [--max-states N]`: explore, evaluate every property, compare with
 // the expectations. Exit 0 when every result matches, 1 when any does not, 2 on a usage error.
+import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -18,6 +19,7 @@ import { checkOurs, NotOursError, probeWritable, writeMarker } from '../export/o
 import { checkScaled } from '../check/check-scaled.ts';
 import { Growth } from '../check/progress.ts';
 import { recipeOf } from '../check/recipe.ts';
+import { packageRoot } from '../check/variant-loader.ts';
 import { swarmCheck, SWARM_DEPTH, SWARM_STATES } from './swarm.ts';
 import { PoolError, runPool, type CheckWithCoverage, type PoolTask } from './pool.ts';
 import type { DesignCoverage } from '../export/page.ts';
@@ -319,6 +321,8 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     // npm start: the page's designs whose check reduces the graph (symmetry, POR) are measured on the pool after the checks
     const extra = pageCoverage ? reducedDesigns(jobs) : [];
     for (const d of extra) tasks.push({ kind: 'coverage', ...d });
+    // the costliest first, so that no long check starts last while the other threads run out of work
+    const order = longestFirst(tasks.map((t) => (t.kind === 'check' ? `${jobs[t.job]!.model.machineId}/${jobs[t.job]!.model.variantId}/${jobs[t.job]!.model.configurationId}` : `${t.machine}/${t.variant}/${t.configuration}`)), recordedTransitions());
     try {
       await runPool<CheckResult | CheckWithCoverage | (Omit<DesignCoverage, 'nodes'> & { nodes: string[] })>(tasks, flags.jobs!, (i, r) => {
         if (i >= jobs.length) {
@@ -335,7 +339,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
           got[i] = w.result;
         } else got[i] = r as CheckResult;
         for (; printed < got.length && got[printed]; printed++) done(got[printed]!);
-      });
+      }, order);
     } catch (e) {
       if (e instanceof PoolError) throw new UsageError(`check --jobs: ${e.message}; run without --jobs to see the check that fails`);
       throw e;
@@ -362,6 +366,29 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
   if (flags.json) io.out(JSON.stringify(results, null, 2) + '\n');
   else io.out(summary(results));
   return matches ? 0 : 1;
+}
+
+/** The recorded transitions of each check (manifest.json beside the sources: a checkout has it, the installed package not), by machine/variant/configuration. */
+export function recordedTransitions(): Map<string, number> | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(packageRoot, 'manifest.json'), 'utf8')) as Record<string, { transitions?: unknown }>;
+    return new Map(Object.entries(m).flatMap(([k, v]) => (typeof v?.transitions === 'number' ? [[k, v.transitions] as const] : [])));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The order to hand out the tasks of these checks (machine/variant/configuration each): the most
+ * recorded transitions first (the explorations' cost; a check's transitions under its reductions,
+ * a design's coverage its check's), the ones not recorded last in their own order; undefined
+ * without a record (the plan's order).
+ */
+export function longestFirst(keys: readonly string[], recorded: ReadonlyMap<string, number> | undefined): number[] | undefined {
+  if (!recorded) return undefined;
+  const cost = keys.map((k) => recorded.get(k) ?? -1);
+  // a stable sort: equal costs keep the plan's order
+  return keys.map((_, i) => i).sort((a, b) => cost[b]! - cost[a]!);
 }
 
 /** The same key as export/page.ts designKey (not imported: the page's module is not loaded by check). */

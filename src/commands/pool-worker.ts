@@ -25,14 +25,23 @@ async function run(task: PoolTask): Promise<unknown> {
   const job = (await plans.get(key)!)[task.job]!;
   // npm start: the page's coverage of the design from the check's own graph, measured here (the main thread has no graph)
   let coverage: DesignCoverage | undefined;
-  const onGraph = task.coverage ? (x: Exploration) => void (coverage = coverageFromCheck(job.spec, job.model, x)) : undefined;
+  let graph: Exploration | undefined;
+  const onGraph = task.coverage
+    ? (x: Exploration) => {
+        coverage = coverageFromCheck(job.spec, job.model, x);
+        graph = x;
+      }
+    : undefined;
   const outcome = runJob(job.spec, job.model, { checking: false, maxStates: task.maxStates, ...flagOptions(task.flags), ...(onGraph ? { onGraph } : {}) });
   if ('failure' in outcome) throw new Error(outcome.failure.line);
   if (!task.coverage) return outcome.result;
   const c = coverage as DesignCoverage | undefined;
-  // the page's marks of the counterexamples, from the result as the page reads it (results.json)
+  // the page's marks of the counterexamples, from the result as the page reads it (results.json): each violating state
+  // looked up in the check's graph when it holds concrete states (not a symmetry quotient, not dead-variable reduced),
+  // else replayed on the check's model (not built again)
   const [read] = parseResults(JSON.parse(JSON.stringify({ checks: [outcome.result] })));
-  const marks = read!.results.map((p) => (isCounterexample(p) ? markOf(job.spec, read!, p) : null));
+  const concrete = graph && !graph.symmetry && !outcome.result.dead ? graph : undefined;
+  const marks = read!.results.map((p) => (isCounterexample(p) ? markOf(job.spec, read!, p, job.model, concrete) : null));
   return { result: outcome.result, ...(c ? { coverage: { ...c, nodes: [...c.nodes] } } : {}), marks } satisfies CheckWithCoverage;
 }
 

@@ -34,8 +34,8 @@ export class PoolError extends Error {
   override name = 'PoolError';
 }
 
-/** Runs `tasks` on `threads` workers (fewer when there are fewer tasks); `onResult` gets each result with its task's index, in completion order. */
-export async function runPool<R>(tasks: readonly PoolTask[], threads: number, onResult: (i: number, r: R) => void): Promise<void> {
+/** Runs `tasks` on `threads` workers (fewer when there are fewer tasks), handed out in `order` (indices; default: as given); `onResult` gets each result with its task's index, in completion order. */
+export async function runPool<R>(tasks: readonly PoolTask[], threads: number, onResult: (i: number, r: R) => void, order?: readonly number[]): Promise<void> {
   const n = Math.max(1, Math.min(threads, tasks.length));
   if (!tasks.length) return;
   let next = 0;
@@ -46,7 +46,7 @@ export async function runPool<R>(tasks: readonly PoolTask[], threads: number, on
       const fail = (e: Error) => reject(e);
       const hand = (w: Worker) => {
         if (next < tasks.length) {
-          const i = next++;
+          const i = order ? order[next++]! : next++;
           w.postMessage({ i, task: tasks[i] });
         }
       };

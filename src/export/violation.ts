@@ -5,6 +5,7 @@
 // trace cannot be replayed (a variant file, a machine not in the registry) the values are the
 // last ones the trace's steps set.
 import { replayLast } from '../check/check.ts';
+import type { Exploration } from '../check/explore.ts';
 import type { AbstractState, Instance, MachineSpec, Model } from '../spec.ts';
 import type { CheckResult, PropertyResult } from './results.ts';
 
@@ -100,18 +101,67 @@ function modelOf(spec: MachineSpec, r: CheckResult): Model | undefined {
   return model;
 }
 
-function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: number): Omit<ViolationMark, 'property' | 'kind' | 'step' | 'replayed' | 'instance'> | undefined {
-  const model = modelOf(spec, r);
+/** Each graph's out-edges by source state (flat, as edgeCoverPaths lays them out), built on first use. */
+const outEdgesOf = new WeakMap<Exploration, { start: Int32Array; edges: Int32Array }>();
+
+/**
+ * The stored state the explored graph reaches from its initial state along `events`, or undefined
+ * where the graph has no such step (a partial-order reduced graph leaves steps out). Only for a
+ * graph of concrete states: not a symmetry quotient, not dead-variable reduced.
+ */
+export function stateAlong(x: Exploration, events: readonly number[]): AbstractState<unknown> | undefined {
+  let out = outEdgesOf.get(x);
+  if (!out) {
+    const n = x.states.length;
+    const m = x.edges.length / 3;
+    const start = new Int32Array(n + 1);
+    for (let e = 0; e < m; e++) start[x.edges[3 * e]! + 1]!++;
+    for (let s = 0; s < n; s++) start[s + 1]! += start[s]!;
+    const edges = new Int32Array(m);
+    const fill = start.slice(0, n);
+    for (let e = 0; e < m; e++) edges[fill[x.edges[3 * e]!]!++] = e;
+    outEdgesOf.set(x, (out = { start, edges }));
+  }
+  let s = 0;
+  for (const ev of events) {
+    let to = -1;
+    for (let j = out.start[s]!; j < out.start[s + 1]!; j++) {
+      const e = out.edges[j]!;
+      if (x.edges[3 * e + 1] === ev) {
+        to = x.edges[3 * e + 2]!;
+        break;
+      }
+    }
+    if (to < 0) return undefined;
+    s = to;
+  }
+  return x.states[s];
+}
+
+/** Each given model's event index (a check's model, replayed for each of its counterexamples). */
+const indices = new WeakMap<Model, Map<string, number>>();
+
+function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: number, given?: Model, graph?: Exploration): Omit<ViolationMark, 'property' | 'kind' | 'step' | 'replayed' | 'instance'> | undefined {
+  const mine = given && given.machineId === r.machine && given.variantId === r.variant && given.configurationId === r.configuration;
+  const model = mine ? given : modelOf(spec, r);
   if (!model) return undefined;
-  const index = (lastModel!.index ??= new Map(model.events.map((e, i) => [JSON.stringify(e), i])));
+  let index = mine ? indices.get(model) : lastModel!.index;
+  if (!index) {
+    index = new Map(model.events.map((e, i) => [JSON.stringify(e), i]));
+    if (mine) indices.set(model, index);
+    else lastModel!.index = index;
+  }
   const steps = [...(p.trace ?? []), ...(p.cycle ?? [])].slice(0, step);
   const events = steps.map((s) => index.get(JSON.stringify(s.event)));
   if (events.some((e) => e === undefined)) return undefined;
-  let last: AbstractState<unknown>;
-  try {
-    last = replayLast(model, events as number[]);
-  } catch {
-    return undefined;
+  // the check's own graph where it has every step (a machine is deterministic: one edge per state and event), else a replay
+  let last = mine && graph ? stateAlong(graph, events as number[]) : undefined;
+  if (!last) {
+    try {
+      last = replayLast(model, events as number[]);
+    } catch {
+      return undefined;
+    }
   }
   if (p.kind === 'invariant') {
     const inv = model.invariants.find((x) => x.name === p.property);
@@ -124,12 +174,13 @@ function replayed(spec: MachineSpec, r: CheckResult, p: PropertyResult, step: nu
   return { objects: group(readsOf((s) => [prop.p?.(s, inst), prop.q(s, inst)], last)) };
 }
 
-export function violationMark(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult): ViolationMark {
+/** `model`: the check's own model (the check's worker has it), replayed instead of one built from the result's ids; `graph`: its exploration, of concrete states (see stateAlong), where the violating state is looked up first. */
+export function violationMark(spec: MachineSpec | undefined, r: CheckResult, p: PropertyResult, model?: Model, graph?: Exploration): ViolationMark {
   const trace = p.trace ?? [];
   const step = p.kind === 'liveness' && p.trigger !== undefined ? p.trigger : trace.length;
   const instance = p.instance && Object.keys(p.instance).length ? Object.entries(p.instance).map(([k, v]) => `${k} ${v}`).join(', ') : undefined;
   const base = { property: p.property, kind: p.kind, step, ...(instance ? { instance } : {}) };
-  const found = spec ? replayed(spec, r, p, step) : undefined;
+  const found = spec ? replayed(spec, r, p, step, model, graph) : undefined;
   if (found) return { ...base, ...found, replayed: true };
   const set: [string, unknown][] = trace.slice(0, step).flatMap((s) => Object.entries(s.after ?? {}));
   return { ...base, objects: group(set, 4), replayed: false };

@@ -100,6 +100,76 @@ export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
   return paths;
 }
 
+/**
+ * How many paths edgeCoverPaths(x, maxLength) returns, without building them (the review page
+ * shows counts only): the same greedy choices, an edge marked covered as soon as the path takes
+ * it (the same as "covered or on this path" there), and each state's shortest prefix walked only
+ * up to the first state whose prefix edges are all covered already.
+ */
+export function edgeCoverCount(x: Exploration, maxLength = 64): number {
+  const nEdges = x.edges.length / 3;
+  const nStates = x.states.length;
+  const outStart = new Int32Array(nStates + 1);
+  for (let e = 0; e < nEdges; e++) outStart[x.edges[3 * e]! + 1]!++;
+  for (let s = 0; s < nStates; s++) outStart[s + 1]! += outStart[s]!;
+  const outEdges = new Int32Array(nEdges);
+  const fill = outStart.slice(0, nStates);
+  for (let e = 0; e < nEdges; e++) outEdges[fill[x.edges[3 * e]!]!++] = e;
+  const via = new Int32Array(nStates).fill(-1);
+  for (let e = 0; e < nEdges; e++) {
+    const from = x.edges[3 * e]!;
+    const ev = x.edges[3 * e + 1]!;
+    const to = x.edges[3 * e + 2]!;
+    if (via[to] === -1 && x.parent[to] === from && x.parentEvent[to] === ev) via[to] = e;
+  }
+  let deepest = 0;
+  for (let s = 0; s < nStates; s++) if (x.depth[s]! > deepest) deepest = x.depth[s]!;
+  const atDepth = new Int32Array(deepest + 2);
+  for (let e = 0; e < nEdges; e++) atDepth[x.depth[x.edges[3 * e]!]! + 1]!++;
+  for (let d = 0; d <= deepest; d++) atDepth[d + 1]! += atDepth[d]!;
+  const order = new Int32Array(nEdges);
+  for (let e = 0; e < nEdges; e++) order[atDepth[x.depth[x.edges[3 * e]!]!]!++] = e;
+  const covered = new Uint8Array(nEdges);
+  // prefixDone[s]: every edge of s's shortest prefix is covered; prefixLength[s]: its length, once known
+  const prefixDone = new Uint8Array(nStates);
+  const prefixLength = new Int32Array(nStates);
+  const walked: number[] = [];
+  let count = 0;
+  for (const start of order) {
+    if (covered[start]) continue;
+    count++;
+    let s = x.edges[3 * start]!;
+    walked.length = 0;
+    for (; !prefixDone[s] && x.parent[s]! >= 0; s = x.parent[s]!) {
+      covered[via[s]!] = 1;
+      walked.push(s);
+    }
+    // s: the initial state or a state whose prefix is covered and measured
+    let length = prefixLength[s]!;
+    for (let k = walked.length - 1; k >= 0; k--) {
+      prefixDone[walked[k]!] = 1;
+      prefixLength[walked[k]!] = ++length;
+    }
+    covered[start] = 1;
+    length++;
+    let here = x.edges[3 * start + 2]!;
+    while (length < maxLength) {
+      let next = -1;
+      for (let j = outStart[here]!; j < outStart[here + 1]!; j++) {
+        if (!covered[outEdges[j]!]) {
+          next = outEdges[j]!;
+          break;
+        }
+      }
+      if (next < 0) break;
+      covered[next] = 1;
+      length++;
+      here = x.edges[3 * next + 2]!;
+    }
+  }
+  return count;
+}
+
 export interface PathTestReport {
   machine: string;
   variant: string;

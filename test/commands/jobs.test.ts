@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { main } from '../../src/cli.ts';
 import type { CheckResult } from '../../src/check/check.ts';
+import { longestFirst, recordedTransitions } from '../../src/commands/check.ts';
 import { runPool } from '../../src/commands/pool.ts';
 import { designCoverage, pageDesigns } from '../../src/export/page.ts';
 import { pick } from '../../src/spec.ts';
@@ -21,6 +22,16 @@ async function run(...argv: string[]) {
 const found = (json: string) => (JSON.parse(json) as CheckResult[]).map(({ millis: _, ...r }) => r);
 
 describe('check --jobs', () => {
+  it('hands out the checks with the most recorded transitions first, the unrecorded last in their order (longestFirst)', () => {
+    const recorded = new Map([['a/v/c', 10], ['b/v/c', 500], ['d/v/c', 10]]);
+    // by hand: b (500), then a and d (10 each, plan order), then x and y (not recorded, plan order)
+    expect(longestFirst(['x/v/c', 'a/v/c', 'b/v/c', 'y/v/c', 'd/v/c'], recorded)).toEqual([2, 1, 4, 0, 3]);
+    expect(longestFirst(['a/v/c'], undefined)).toBeUndefined();
+    // the checkout's manifest: its costliest check (the dirty log's get-race, 187,324 transitions in manifest.json) goes first
+    const keys = ['kvm_vcpu/upstream/one-vcpu', 'kvm_memory_slot/bug-get-protect-whole-word/get-race'];
+    expect(longestFirst(keys, recordedTransitions())).toEqual([1, 0]);
+  });
+
   it('two threads find what one finds, in the same order (kvm_vcpu: a check per variant)', async () => {
     const one = await run('check', '--machine', 'kvm_vcpu', '--json');
     const two = await run('check', '--machine', 'kvm_vcpu', '--json', '--jobs', '2');

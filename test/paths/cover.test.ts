@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine, assign, type EventObject } from 'xstate';
 import { explore } from '../../src/check/explore.ts';
-import { edgeCoverPaths, runPathTests, type Conformance } from '../../src/paths/cover.ts';
+import { edgeCoverCount, edgeCoverPaths, runPathTests, type Conformance } from '../../src/paths/cover.ts';
+import type { Exploration } from '../../src/check/explore.ts';
 import type { Model } from '../../src/spec.ts';
 
 // A lock with a use count: LOCK/UNLOCK move between states, GET/PUT count 0..2 while locked.
@@ -64,5 +65,46 @@ describe('edge-covering path tests', () => {
     expect(r.failures.length).toBeGreaterThan(0);
     expect(r.failures[0]!.message).toMatch(/SUT disagrees/);
     expect(r.failures[0]!.trace.map((t) => t.event.type)).toContain('PUT');
+  });
+});
+
+/** A random reachable graph as the explorer lays one out: states in BFS order, each state's edges in event order, parent = first reacher. */
+function randomGraph(seed: number): Exploration {
+  let r = seed * 2654435761 + 1;
+  const rand = (n: number) => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0), r % n);
+  const size = 2 + rand(40);
+  const succ = Array.from({ length: size }, () => Array.from({ length: rand(5) }, () => [rand(4), rand(size)] as const));
+  const index = new Map<number, number>([[0, 0]]);
+  const parent = [-1], parentEvent = [-1], depth = [0], edges: number[] = [];
+  for (let head = 0, order = [0]; head < order.length; head++) {
+    const s = order[head]!;
+    for (const [ev, t] of succ[s]!.sort((a, b) => a[0] - b[0]).filter((x, i, a) => !i || a[i - 1]![0] !== x[0])) {
+      if (!index.has(t)) {
+        index.set(t, order.length);
+        order.push(t);
+        parent.push(head);
+        parentEvent.push(ev);
+        depth.push(depth[head]! + 1);
+      }
+      edges.push(head, ev, index.get(t)!);
+    }
+  }
+  return { states: parent.map(() => ({ value: 'x', context: {} })), parent: Int32Array.from(parent), parentEvent: Int32Array.from(parentEvent), depth: Int32Array.from(depth), edges: Int32Array.from(edges) } as unknown as Exploration;
+}
+
+describe('edgeCoverCount', () => {
+  it('counts the paths edgeCoverPaths builds, and those take every edge (what the page reports, export/page.ts coverageOf)', () => {
+    // 100 random graphs of up to 41 states and 4 events, each at four path length limits (2 cuts most paths)
+    for (let seed = 0; seed < 100; seed++) {
+      const x = randomGraph(seed);
+      for (const max of [2, 3, 7, 64]) {
+        const paths = edgeCoverPaths(x, max);
+        expect(edgeCoverCount(x, max), `seed ${seed}, max ${max}`).toBe(paths.length);
+        expect(new Set(paths.flatMap((p) => p.edges)).size, `seed ${seed}, max ${max}`).toBe(x.edges.length / 3);
+      }
+    }
+    // an explorer's graph too: the lock above
+    const x = explore(model);
+    expect(edgeCoverCount(x)).toBe(edgeCoverPaths(x).length);
   });
 });
