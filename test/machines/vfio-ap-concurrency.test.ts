@@ -35,13 +35,13 @@ type Snap = { value: Record<string, unknown>; context: any };
 const ctx = (s: { context: unknown }): any => s.context;
 
 describe('pqap-remove-queue: the PQAP intercept against vfio_ap_mdev_remove_queue', () => {
-  it('upstream: no violation, 84 states in full, 27 reduced (both sides hold mdevs_lock for the lookup and enable, and for reset, unlink, kfree)', () => {
+  it('upstream: no violation, 84 states in full, 24 reduced (both sides hold mdevs_lock for the lookup and enable, and for reset, unlink, kfree)', () => {
     const m = systemSpec.model('upstream', C);
     const full = explore(m, { por: false });
     const red = explore(m, { por: true });
     expect(full.violations.size).toBe(0);
     expect(red.violations.size).toBe(0);
-    expect([full.states.length, red.states.length]).toEqual([84, 27]);
+    expect([full.states.length, red.states.length]).toEqual([84, 24]);
     // every final state: the queue freed and holding nothing, no GISC registered, the locks free
     const done = (full.states as Snap[]).filter((s) => s.value.vcpu === 'done' && s.value.host === 'done');
     expect(done.length).toBeGreaterThan(0);
@@ -161,12 +161,12 @@ const REMOVE = [
 ];
 
 describe('pqap-mdev-remove: the PQAP intercept against the close and the removal of the mdev', () => {
-  it('upstream: no violation, 90 states in full, 55 reduced (76 with the breadth-first cycle proviso used before the terminal-component one); the remove starts only after the close returned', () => {
+  it('upstream: no violation, 90 states in full, 44 reduced (76 with the breadth-first cycle proviso used before the terminal-component one); the remove starts only after the close returned', () => {
     const m = systemSpec.model('upstream', M);
     const full = explore(m, { por: false });
     expect(full.violations.size).toBe(0);
     expect(explore(m, { por: true }).violations.size).toBe(0);
-    expect([full.states.length, explore(m, { por: true }).states.length]).toEqual([90, 55]);
+    expect([full.states.length, explore(m, { por: true }).states.length]).toEqual([90, 44]);
     const states = full.states as Snap[];
     // vfio_unregister_group_dev waits: while QEMU has not returned from the close, the remove has not started
     expect(states.every((s) => s.value.qemu === 'done' || s.value.remove === 'idle')).toBe(true);

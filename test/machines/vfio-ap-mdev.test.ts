@@ -46,9 +46,9 @@ describe('pqap-mdev-eperm: a second mdev opened for the VM mdev 0 is attached to
   const up = systemSpec.model('upstream', E);
   const full = explore(up, { por: false });
 
-  it('upstream: the finding (141 states in full, 99 reduced): mdev 0\'s hook lost at the store (2 steps), the refused mdev keeps it (7), the PQAP loads *pqap_hook from it after its removal (20, the oops holding pqap_hook_rwsem)', () => {
+  it('upstream: the finding (141 states in full, 83 reduced): mdev 0\'s hook lost at the store (2 steps), the refused mdev keeps it (7), the PQAP loads *pqap_hook from it after its removal (20, the oops holding pqap_hook_rwsem)', () => {
     expect(full.states.length).toBe(141);
-    expect(explore(up, { por: true }).states.length).toBe(99);
+    expect(explore(up, { por: true }).states.length).toBe(83);
     const t = traces(up, full);
     expect(Object.keys(t).sort()).toEqual(['MdevTypeOK', 'NoMatrixMdevUseAfterFree', 'NoReturnHoldingLock', 'RefusedOpenLeavesNoHook']);
     // the store overwrites VM 0's only hook pointer while mdev 0 is open (MdevTypeOK: open exactly while its hook is installed)

@@ -31,10 +31,10 @@ const PROBE_TO_LINK = ['kzalloc(q); q->saved_isc = VFIO_AP_ISC_INVALID', 'mutex_
 const PROBE_UNLOCKS = ['mutex_unlock(matrix_dev->mdevs_lock)', 'release: if (matrix_mdev->kvm)', 'mutex_unlock(kvm->lock)', 'mutex_unlock(matrix_dev->guests_lock)'].map((s) => PROBE + s);
 
 describe('pqap-probe-queue: the PQAP intercept against vfio_ap_mdev_probe_queue (the queue appearing in the assigned matrix)', () => {
-  it('upstream: no violation, 96 states in full, 42 reduced (48 with the breadth-first cycle proviso used before the terminal-component one); v5.3 (the probe one step, findable after driver_bound) 20 and 14', () => {
+  it('upstream: no violation, 96 states in full, 37 reduced (48 with the breadth-first cycle proviso used before the terminal-component one); v5.3 (the probe one step, findable after driver_bound) 20 and 14', () => {
     const up = counts('upstream', P);
     expect([up.full.violations.size, up.red.violations.size]).toEqual([0, 0]);
-    expect([up.full.states.length, up.red.states.length]).toEqual([96, 42]);
+    expect([up.full.states.length, up.red.states.length]).toEqual([96, 37]);
     // every final state: the queue linked; enabled (ISC 3 saved and registered, NIB pinned) or answered rc 01 with nothing set up
     const done = (up.full.states as Snap[]).filter((s) => s.value.vcpu === 'done' && s.value.host === 'done');
     expect(new Set(done.map((s) => s.context.queues[0].isc))).toEqual(new Set([3, ISC_INVALID]));
@@ -138,10 +138,10 @@ const UNSET = 'qemu vfio_ap_mdev_unset_kvm@';
 const UNSET_TO_RESET = ['kvm = matrix_mdev->kvm', 'down_write(pqap_hook_rwsem)', 'pqap_hook = NULL', 'up_write(pqap_hook_rwsem)', 'mutex_lock(matrix_dev->guests_lock)', 'mutex_lock(kvm->lock)', 'mutex_lock(matrix_dev->mdevs_lock)', 'vfio_ap_mdev_reset_queue'].map((s) => UNSET + s);
 
 describe('pqap-close-work: the PQAP intercept against the close, its reset as ZAPQ and flush_work, and the reset work', () => {
-  it('upstream: no violation, 76 states in full, 62 reduced; the work frees through matrix_mdev->kvm before kvm_put_kvm', () => {
+  it('upstream: no violation, 76 states in full, 49 reduced; the work frees through matrix_mdev->kvm before kvm_put_kvm', () => {
     const up = counts('upstream', W);
     expect([up.full.violations.size, up.red.violations.size]).toEqual([0, 0]);
-    expect([up.full.states.length, up.red.states.length]).toEqual([76, 62]);
+    expect([up.full.states.length, up.red.states.length]).toEqual([76, 49]);
     const { m } = up;
     const seq = [...PQAP_TO_LOCK, ...ENABLE, ...PQAP_RETURN, ...UNSET_TO_RESET, ...WORK, UNSET + 'flush_work(&q->reset_work)', UNSET + 'kvm_put_kvm(kvm)'];
     const { last } = replay(m, events(m, seq));
@@ -274,9 +274,9 @@ const UNSET_TO_LOCKS = UNSET_TO_RESET.slice(0, -1);
 const PQAP_DONE = [...PQAP_TO_LOCK, ...ENABLE, ...PQAP_RETURN];
 
 describe('pqap-close-work-answers: the close and the reset work with every answer of the AP (issue 12)', () => {
-  it('upstream: 117 states in full, 103 reduced; the close puts the KVM reference after a reset that freed nothing (reset-warn\'s finding, 18 and 21 steps)', () => {
+  it('upstream: 117 states in full, 85 reduced; the close puts the KVM reference after a reset that freed nothing (reset-warn\'s finding, 18 and 21 steps)', () => {
     const up = counts('upstream', WA);
-    expect([up.full.states.length, up.red.states.length]).toEqual([117, 103]);
+    expect([up.full.states.length, up.red.states.length]).toEqual([117, 85]);
     const { m } = up;
     const t = traces(m, up.full);
     // vfio_ap_mdev_unset_kvm ignores vfio_ap_mdev_reset_queues' return: after the WARN of vfio_ap_mdev_reset_queue it puts the reference
