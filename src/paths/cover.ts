@@ -35,11 +35,8 @@ export interface EdgePath {
   edges: number[];
 }
 
-/**
- * Paths that together take every edge of the explored graph: for the shallowest uncovered
- * edge, the shortest path to its source, then onward along uncovered edges while there are any.
- */
-export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
+/** The graph's edges indexed for the cover: out-edges per state, the edge that first reached each state, the edges by depth. */
+function edgeIndex(x: Exploration): { nEdges: number; outStart: Int32Array; outEdges: Int32Array; via: Int32Array; order: Int32Array } {
   const nEdges = x.edges.length / 3;
   const nStates = x.states.length;
   // each state's out-edges in edge order, flat (outEdges[outStart[s] .. outStart[s + 1]])
@@ -57,7 +54,6 @@ export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
     const to = x.edges[3 * e + 2]!;
     if (via[to] === -1 && x.parent[to] === from && x.parentEvent[to] === ev) via[to] = e;
   }
-  const covered = new Uint8Array(nEdges);
   // the edges by their source's depth, in edge order within a depth (a stable sort, counted)
   let deepest = 0;
   for (let s = 0; s < nStates; s++) if (x.depth[s]! > deepest) deepest = x.depth[s]!;
@@ -66,6 +62,16 @@ export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
   for (let d = 0; d <= deepest; d++) atDepth[d + 1]! += atDepth[d]!;
   const order = new Int32Array(nEdges);
   for (let e = 0; e < nEdges; e++) order[atDepth[x.depth[x.edges[3 * e]!]!]!++] = e;
+  return { nEdges, outStart, outEdges, via, order };
+}
+
+/**
+ * Paths that together take every edge of the explored graph: for the shallowest uncovered
+ * edge, the shortest path to its source, then onward along uncovered edges while there are any.
+ */
+export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
+  const { nEdges, outStart, outEdges, via, order } = edgeIndex(x);
+  const covered = new Uint8Array(nEdges);
   // inPath[e] === stamp: edge e is on the path being built
   const inPath = new Int32Array(nEdges);
   let stamp = 0;
@@ -107,28 +113,8 @@ export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
  * up to the first state whose prefix edges are all covered already.
  */
 export function edgeCoverCount(x: Exploration, maxLength = 64): number {
-  const nEdges = x.edges.length / 3;
   const nStates = x.states.length;
-  const outStart = new Int32Array(nStates + 1);
-  for (let e = 0; e < nEdges; e++) outStart[x.edges[3 * e]! + 1]!++;
-  for (let s = 0; s < nStates; s++) outStart[s + 1]! += outStart[s]!;
-  const outEdges = new Int32Array(nEdges);
-  const fill = outStart.slice(0, nStates);
-  for (let e = 0; e < nEdges; e++) outEdges[fill[x.edges[3 * e]!]!++] = e;
-  const via = new Int32Array(nStates).fill(-1);
-  for (let e = 0; e < nEdges; e++) {
-    const from = x.edges[3 * e]!;
-    const ev = x.edges[3 * e + 1]!;
-    const to = x.edges[3 * e + 2]!;
-    if (via[to] === -1 && x.parent[to] === from && x.parentEvent[to] === ev) via[to] = e;
-  }
-  let deepest = 0;
-  for (let s = 0; s < nStates; s++) if (x.depth[s]! > deepest) deepest = x.depth[s]!;
-  const atDepth = new Int32Array(deepest + 2);
-  for (let e = 0; e < nEdges; e++) atDepth[x.depth[x.edges[3 * e]!]! + 1]!++;
-  for (let d = 0; d <= deepest; d++) atDepth[d + 1]! += atDepth[d]!;
-  const order = new Int32Array(nEdges);
-  for (let e = 0; e < nEdges; e++) order[atDepth[x.depth[x.edges[3 * e]!]!]!++] = e;
+  const { nEdges, outStart, outEdges, via, order } = edgeIndex(x);
   const covered = new Uint8Array(nEdges);
   // prefixDone[s]: every edge of s's shortest prefix is covered; prefixLength[s]: its length, once known
   const prefixDone = new Uint8Array(nStates);
