@@ -335,7 +335,7 @@ export const tpiWindowConfigurations: CoreConfiguration[] = [
     invariants: TPI_WINDOW_INVARIANTS,
     liveness: [WokenFromSchedule],
   },
-  // vcpustrength (issue 19): the ends of TPI's priority scans and gcr[6]'s mask, which ISC 3 and ISC 5 open in every CR6 cannot tell apart
+  // vcpustrength (issue 14): the ends of TPI's priority scans and gcr[6]'s mask, which ISC 3 and ISC 5 open in every CR6 cannot tell apart
   {
     id: 'tpi-window-classic-0',
     description:

@@ -90,7 +90,7 @@ export const vcpuVariants: CoreVariant[] = [
         return v.pswIo && !v.fenced && g.origin ? g.ipm & v.cr6 : 0;
       },
     },
-    // the entry's postcondition (issue 19): KVM's injection is ISC 7, not the highest-priority ISC 0 its copy and CR6 allow
+    // the entry's postcondition (issue 14): KVM's injection is ISC 7, not the highest-priority ISC 0 its copy and CR6 allow
     expectedViolations: ['AdapterInterruptionLedger', 'VcpuStepPostcondition'],
   },
   {

@@ -80,7 +80,7 @@ describe('pv-delivery: what the checker finds', () => {
     // by hand: start (fenced), entry, exit (refreshed), ISC 0 and ISC 7 arrive (the first alerts), entry: without the mask ISC 7 overwrites ISC 0's injection
     ['planted-pv-deliverable-ignores-iictl', 'AdapterInterruptionLedger', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run', 'GISA_ADAPTER_INTERRUPTION', 'GISA_ADAPTER_INTERRUPTION', 'vcpu_pre_run']],
     // by hand, the same 6 steps: the second entry's iictl is 7 where deliverable_irqs (KVM's copy refreshed by the exit, CR6 open for 0 and 7)
-    // makes __deliver_io inject the highest-priority ISC 0 and then masks the I/O class: the entry's postcondition (issue 19)
+    // makes __deliver_io inject the highest-priority ISC 0 and then masks the I/O class: the entry's postcondition (issue 14)
     ['planted-pv-deliverable-ignores-iictl', 'VcpuStepPostcondition', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'vcpu_post_run', 'GISA_ADAPTER_INTERRUPTION', 'GISA_ADAPTER_INTERRUPTION', 'vcpu_pre_run']],
     // by hand: start, entry, a PV instruction intercept (not fenced), ISC 0 arrives, the entry that continues the instruction carries it (iictl 0)
     ['planted-pv-no-fence', 'PvNoInjectionOnContinuation', ['kvm_s390_vcpu_start', 'vcpu_pre_run', 'ICPT_PV_INSTR', 'GISA_ADAPTER_INTERRUPTION', 'vcpu_pre_run']],

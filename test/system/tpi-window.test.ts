@@ -111,7 +111,7 @@ describe('the TPI steps\' postconditions (VcpuThreadStepPostcondition)', () => {
   });
 });
 
-// vcpustrength (issue 19): TPI at the ends of the priority scans and with a pending ISC the TPI vcpu's gcr[6] closes. Upstream holds
+// vcpustrength (issue 14): TPI at the ends of the priority scans and with a pending ISC the TPI vcpu's gcr[6] closes. Upstream holds
 // every property in both; the states asserted below were read by hand from interrupt.c v6.17-rc4: get_top_io_int scans
 // `for (isc = 0; isc <= MAX_ISC && !inti; isc++) if (isc_mask & isc_to_isc_bits(isc))`, get_top_gisa_isc takes the
 // highest-priority IPM bit of isc_mask, kvm_s390_get_io_int sets the GISA's ISC again when int_word_to_isc(inti) <= isc, else
@@ -155,7 +155,7 @@ describe('tpi-window-classic-0 and tpi-window-gisa-0: the scans\' ends, an ISC c
   });
 });
 
-// vcpustrength (issue 19): tpi-window's finding through the kzalloc's failure, with the GISA's ISC 0 above the classic ISC 7
+// vcpustrength (issue 14): tpi-window's finding through the kzalloc's failure, with the GISA's ISC 0 above the classic ISC 7
 // (kvm_s390_get_io_int: 7 > 0, gisa_out; tmp_inti NULL: "else gisa_set_ipm_gisc(gi->origin, isc)"), vcpu1 open for ISC 0.
 describe('tpi-window-nomem-0: the set again after a failed kzalloc', () => {
   const m = systemSpec.model('upstream', 'tpi-window-nomem-0');
