@@ -1,8 +1,8 @@
 // The section of `npm run bench` for `check --jobs` and `page --jobs`: every check `check` plans
 // with no arguments, and every design whose coverage the review page measures, first one after
 // another in this thread, then on the worker pool (src/commands/pool.ts), in the same process;
-// then npm start's worker part (each check with its design's page coverage and violation marks,
-// then the designs whose check is reduced) in the plan's order and costliest first (longestFirst).
+// then npm start's worker part (each check with its design's page coverage, explored again where
+// the check is reduced, and violation marks) in the plan's order and costliest first (longestFirst).
 // `--jobs-only` runs this section alone. Wall and CPU seconds (every thread of the process).
 import { loadavg } from 'node:os';
 import { specs } from '../machines/index.ts';
@@ -41,11 +41,12 @@ export async function jobsBench(threads = 2): Promise<string[]> {
   // npm start's pool: what check --jobs posts with the page's coverage handed over (src/start.ts)
   const startFlags = { report: 'report' };
   const reduced = reducedDesigns(jobs);
-  const startTasks: PoolTask[] = [...jobs.map((_, job): PoolTask => ({ kind: 'check', flags: startFlags, job, maxStates: MAX_STATES, coverage: true })), ...reduced.map((d): PoolTask => ({ kind: 'coverage', ...d }))];
-  const keys = [...jobs.map((j) => `${j.model.machineId}/${j.model.variantId}/${j.model.configurationId}`), ...reduced.map((d) => `${d.machine}/${d.variant}/${d.configuration}`)];
+  // each check's worker also explores its design again where the check reduces it (pool-worker.ts)
+  const startTasks = jobs.map((_, job): PoolTask => ({ kind: 'check', flags: startFlags, job, maxStates: MAX_STATES, coverage: true }));
+  const keys = jobs.map((j) => j.key);
   const inPlan = await timed(() => runPool(startTasks, threads, () => undefined));
   const costliest = await timed(() => runPool(startTasks, threads, () => undefined, longestFirst(keys, recordedTransitions())));
-  rows.push(`  npm start's ${threads} workers (${jobs.length} checks with coverage and marks, ${reduced.length} reduced designs): plan order ${inPlan}   costliest first ${costliest}`);
+  rows.push(`  npm start's ${threads} workers (${jobs.length} checks with coverage and marks, ${reduced.length} of them reduced and explored again): plan order ${inPlan}   costliest first ${costliest}`);
   rows.push(`  (the ${threads}-thread figures include starting the workers and each loading the machines)`);
   return rows;
 }

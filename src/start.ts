@@ -4,13 +4,14 @@
 // page takes each design's coverage from the check's own exploration where that is the graph
 // the page would explore (export/page.ts fullGraph), instead of exploring the design again.
 // With two cores or more the checks run on worker threads (check --jobs, START_JOBS of them), which
-// measure that coverage themselves, and then the page's other designs, and compute the page's
-// violation mark of each counterexample of their checks.
+// measure that coverage themselves (exploring the design again after a check that reduces it), and
+// compute the page's violation mark of each counterexample of their checks.
+// The workers start first: this module imports node and the pool alone, and loads the CLI, the
+// machines and the page after starting them, so that they load while this thread does.
 import { availableParallelism } from 'node:os';
-import { specs } from '../machines/index.ts';
-import { main, type Handover, type Io } from './cli.ts';
-import { processIo } from './commands/io.ts';
-import { coverageOf, designKey, fullGraph, pageDesigns, type DesignCoverage } from './export/page.ts';
+import type { Handover, Io } from './cli.ts';
+import { prestartPool } from './commands/pool.ts';
+import type { DesignCoverage } from './export/page.ts';
 import type { MachineSpec, Model } from './spec.ts';
 import type { Exploration } from './check/explore.ts';
 import type { SequenceMark } from './export/sequence.ts';
@@ -18,7 +19,8 @@ import type { SequenceMark } from './export/sequence.ts';
 export const STEPS: readonly (readonly string[])[] = [['check', '--report', 'report'], ['export'], ['page', '--report', 'report']];
 
 /** The page's coverage of each design whose check explored the graph the page would (fullGraph): the check's onGraph and what it collects. */
-export function coverageFromChecks(registry: readonly MachineSpec[]): { onGraph: (model: Model, x: Exploration) => void; coverage: Map<string, DesignCoverage> } {
+export async function coverageFromChecks(registry: readonly MachineSpec[]): Promise<{ onGraph: (model: Model, x: Exploration) => void; coverage: Map<string, DesignCoverage> }> {
+  const { coverageOf, designKey, fullGraph, pageDesigns } = await import('./export/page.ts');
   // the design the page measures for each variant: the variant in its own (first) configuration
   const designs = new Set(pageDesigns(registry).map((d) => `${d.machine}/${d.variant}/${d.configuration}`));
   const coverage = new Map<string, DesignCoverage>();
@@ -32,17 +34,21 @@ export function coverageFromChecks(registry: readonly MachineSpec[]): { onGraph:
 export const START_JOBS = Math.min(4, availableParallelism());
 
 /** Runs the main job; resolves to the first non-zero exit code of its steps, or 0. */
-export async function start(argv: readonly string[], io: Io = processIo, jobs = START_JOBS): Promise<number> {
+export async function start(argv: readonly string[], io?: Io, jobs = START_JOBS): Promise<number> {
   if (argv.length) {
+    io ??= (await import('./commands/io.ts')).processIo;
     io.err(`npm start: takes no arguments (got '${argv.join(' ')}'); for options run the steps yourself: ${STEPS.map((s) => `s390-kvm-spec ${s.join(' ')}`).join(', ')}\n`);
     return 2;
   }
+  if (jobs > 1) prestartPool(jobs);
+  const { main } = await import('./cli.ts');
+  io ??= (await import('./commands/io.ts')).processIo;
   let check: Handover, coverage: Map<string, DesignCoverage>;
   // the workers also compute the page's violation marks, which the page would compute in this thread after the checks
   const marks = new Map<string, SequenceMark>();
   if (jobs > 1) check = { jobs, pageCoverage: (coverage = new Map()), pageMarks: marks };
   else {
-    const hook = coverageFromChecks(specs);
+    const hook = await coverageFromChecks((await import('../machines/index.ts')).specs);
     check = { onGraph: hook.onGraph };
     coverage = hook.coverage;
   }

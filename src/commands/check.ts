@@ -60,7 +60,7 @@ export interface CheckFlags {
   /**
    * Not a flag: with --jobs, where the page's coverage of each design goes (npm start, src/start.ts):
    * the workers measure it from each check's graph where that is the page's graph
-   * (coverageFromCheck), and measure the other designs after the checks.
+   * (coverageFromCheck), else explore the design again after its check.
    */
   pageCoverage?: Map<string, DesignCoverage>;
   /** Not a flag: with pageCoverage, where the workers put the page's violation mark of each counterexample (markOf, by markKey). */
@@ -143,6 +143,8 @@ export function flagOptions(flags: CheckFlags): CheckOptions {
 interface Job {
   spec: MachineSpec;
   model: Model;
+  /** The check's machine/variant/configuration, known without building the model (a lazy plan's model is built when read). */
+  key: string;
 }
 
 /** Parses `key=value` pairs, in order; the value as JSON when it parses (numbers, arrays), else the string. */
@@ -250,8 +252,8 @@ export async function plan(flags: CheckFlags, load: LoadOptions = {}, lazy = fal
       };
       if (lazy) {
         let built: Model | undefined;
-        jobs.push({ spec, get model() { return (built ??= build()); } });
-      } else jobs.push({ spec, model: build() });
+        jobs.push({ spec, key: `${spec.id}/${v.id}/${c}`, get model() { return (built ??= build()); } });
+      } else jobs.push({ spec, key: `${spec.id}/${v.id}/${c}`, model: build() });
     }
   }
   if (file) checkVariantUse(jobs.map((j) => j.model));
@@ -264,7 +266,9 @@ export function isReportFile(file: string): boolean {
 }
 
 export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
-  const jobs = await plan(flags, { keep: true });
+  // --jobs without parameters or a variant file: the workers build the models, this thread only names them (a shipped
+  // variant builds in its configurations, test/registry; a model that does not is the worker's one-line error)
+  const jobs = await plan(flags, { keep: true }, (flags.jobs ?? 1) > 1 && !flags.set?.length && flags.variantFile === undefined);
   try {
     if (flags.swarm !== undefined) {
       if (flags.workers !== undefined) throw new UsageError('--swarm and --workers are not combined: start more swarm processes instead');
@@ -317,23 +321,16 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     // what a worker is told: the flags alone (a hook or a map is no flag: the worker builds the plan from the flags)
     const { onGraph: _onGraph, pageCoverage, pageMarks, ...posted } = flags;
     const coverage = !!pageCoverage;
+    // npm start: each check's worker also measures its design's page coverage (from the check's graph, or explored
+    // again where the check reduces it: symmetry, POR) and marks its counterexamples (pool-worker.ts)
     const tasks = jobs.map((_, job): PoolTask => ({ kind: 'check', flags: posted, job, maxStates, ...(coverage ? { coverage } : {}) }));
-    // npm start: the page's designs whose check reduces the graph (symmetry, POR) are measured on the pool after the checks
-    const extra = pageCoverage ? reducedDesigns(jobs) : [];
-    for (const d of extra) tasks.push({ kind: 'coverage', ...d });
     // the costliest first, so that no long check starts last while the other threads run out of work
-    const order = longestFirst(tasks.map((t) => (t.kind === 'check' ? `${jobs[t.job]!.model.machineId}/${jobs[t.job]!.model.variantId}/${jobs[t.job]!.model.configurationId}` : `${t.machine}/${t.variant}/${t.configuration}`)), recordedTransitions());
+    const order = longestFirst(jobs.map((j) => j.key), recordedTransitions());
     try {
-      await runPool<CheckResult | CheckWithCoverage | (Omit<DesignCoverage, 'nodes'> & { nodes: string[] })>(tasks, flags.jobs!, (i, r) => {
-        if (i >= jobs.length) {
-          const d = extra[i - jobs.length]!;
-          const c = r as Omit<DesignCoverage, 'nodes'> & { nodes: string[] };
-          pageCoverage!.set(designKeyOf(d.machine, d.variant), { ...c, nodes: new Set(c.nodes) });
-          return;
-        }
+      await runPool<CheckResult | CheckWithCoverage>(tasks, flags.jobs!, (i, r) => {
         if (coverage) {
           const w = r as CheckWithCoverage;
-          if (w.coverage) pageCoverage!.set(designKeyOf(jobs[i]!.model.machineId, jobs[i]!.model.variantId), { ...w.coverage, nodes: new Set(w.coverage.nodes) });
+          if (w.coverage) pageCoverage!.set(designKeyOf(jobs[i]!.spec.id, w.coverage.variant), { ...w.coverage, nodes: new Set(w.coverage.nodes) });
           // the same key as export/page.ts markKey
           w.marks?.forEach((m, k) => m && pageMarks?.set(`${w.result.machine}/${w.result.variant}/${w.result.configuration}#${k}`, m));
           got[i] = w.result;
@@ -394,7 +391,7 @@ export function longestFirst(keys: readonly string[], recorded: ReadonlyMap<stri
 /** The same key as export/page.ts designKey (not imported: the page's module is not loaded by check). */
 const designKeyOf = (machine: string, variant: string) => `${machine}/${variant}`;
 
-/** The page's designs among the jobs whose check does not explore the page's full graph (a symmetry or partial-order reduction). */
+/** The page's designs among the jobs whose check does not explore the page's full graph (a symmetry or partial-order reduction): npm start's worker explores each again after its check (pool-worker.ts). */
 export function reducedDesigns(jobs: readonly Job[]): { machine: string; variant: string; configuration: string }[] {
   return jobs
     .filter((j) => variantConfigurations(j.spec, j.spec.variants.find((v) => v.id === j.model.variantId)!)[0] === j.model.configurationId)

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { specs } from '../../machines/index.ts';
 import { runJob } from '../check/checking.ts';
-import { coverageFromCheck, designCoverage, markOf } from '../export/page.ts';
+import { coverageFromCheck, designCoverage, isPageDesign, markOf } from '../export/page.ts';
 import { isCounterexample, parseResults } from '../export/results.ts';
 import { pick } from '../spec.ts';
 import { flagOptions, plan } from './check.ts';
@@ -35,6 +35,8 @@ async function run(task: PoolTask): Promise<unknown> {
   const outcome = runJob(job.spec, job.model, { checking: false, maxStates: task.maxStates, ...flagOptions(task.flags), ...(onGraph ? { onGraph } : {}) });
   if ('failure' in outcome) throw new Error(outcome.failure.line);
   if (!task.coverage) return outcome.result;
+  // a design whose check did not explore the page's graph (a symmetry or POR reduction): explored again, in full, here
+  if (!coverage && isPageDesign(job.spec, job.model)) coverage = designCoverage(job.model, undefined);
   const c = coverage as DesignCoverage | undefined;
   // the page's marks of the counterexamples, from the result as the page reads it (results.json): each violating state
   // looked up in the check's graph when it holds concrete states (not a symmetry quotient, not dead-variable reduced),

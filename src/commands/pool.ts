@@ -1,12 +1,12 @@
 // `--jobs N` of check and page: their independent jobs (one check of a variant in a
 // configuration, one design's coverage) on N worker threads. Each worker loads the sources
-// once (in a checkout with tsx registered: src/check/watchdog.ts sourceWorker), builds the models itself (check: the same
+// once (in a checkout with tsx registered: src/check/source-worker.ts), builds the models itself (check: the same
 // plan from the same flags, so the same models; page: spec.model of the named design) and runs
 // the jobs it is handed one at a time; the caller gets each result with its job's index.
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { sourceWorker } from '../check/watchdog.ts';
+import { sourceWorker } from '../check/source-worker.ts';
 import type { CheckResult } from '../check/check.ts';
 import type { DesignCoverage } from '../export/page.ts';
 import type { CheckFlags } from './check.ts';
@@ -34,6 +34,35 @@ export class PoolError extends Error {
   override name = 'PoolError';
 }
 
+/** A worker started before its jobs, and what it said or did before they came (its loading failed, it exited). */
+interface Early {
+  worker: Worker;
+  /** What runPool's own listeners would have failed with, but for the worker's number. */
+  failure?: (k: number) => string;
+  detach(): void;
+}
+
+const early: Early[] = [];
+
+/**
+ * Starts `threads` pool workers now, for the next runPool to take (npm start: they load the
+ * machines while this thread loads its commands and plans). Unref'd until taken: an unused one
+ * keeps no process alive. Their failure to load is kept and reported by the runPool that takes them.
+ */
+export function prestartPool(threads: number): void {
+  for (let k = 0; k < threads; k++) {
+    const e: Early = { worker: sourceWorker(ENTRY, {}), detach: () => {} };
+    const onMessage = (m: FromPoolWorker) => void ('kind' in m && (e.failure ??= (k) => `worker ${k} did not start: ${m.message.split('\n')[0]}`));
+    const onError = (err: Error) => void (e.failure ??= (k) => `worker ${k}: ${err.message}`);
+    const onExit = (code: number) => void (e.failure ??= (k) => `worker ${k} exited (code ${code}) before its first job`);
+    e.worker.on('message', onMessage).on('error', onError).on('exit', onExit).unref();
+    e.detach = () => {
+      e.worker.off('message', onMessage).off('error', onError).off('exit', onExit).ref();
+    };
+    early.push(e);
+  }
+}
+
 /** Runs `tasks` on `threads` workers (fewer when there are fewer tasks), handed out in `order` (indices; default: as given); `onResult` gets each result with its task's index, in completion order. */
 export async function runPool<R>(tasks: readonly PoolTask[], threads: number, onResult: (i: number, r: R) => void, order?: readonly number[]): Promise<void> {
   const n = Math.max(1, Math.min(threads, tasks.length));
@@ -51,8 +80,12 @@ export async function runPool<R>(tasks: readonly PoolTask[], threads: number, on
         }
       };
       for (let k = 0; k < n; k++) {
-        const w = sourceWorker(ENTRY, {});
+        const pre = early.shift();
+        pre?.detach();
+        const w = pre?.worker ?? sourceWorker(ENTRY, {});
         workers.push(w);
+        // a prestarted worker that failed before it was taken
+        if (pre?.failure) return fail(new PoolError(pre.failure(k)));
         w.on('message', (m: FromPoolWorker) => {
           // the worker could not load (sourceWorker's bootstrap), or a job threw
           if ('kind' in m) return fail(new PoolError(`worker ${k} did not start: ${m.message.split('\n')[0]}`));
@@ -67,6 +100,7 @@ export async function runPool<R>(tasks: readonly PoolTask[], threads: number, on
       }
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    // and the prestarted ones this pool did not need
+    await Promise.all([...workers, ...early.splice(0).map((e) => e.worker)].map((w) => w.terminate()));
   }
 }

@@ -84,10 +84,15 @@ export function fullGraph(x: Exploration): boolean {
   return !x.symmetry && x.por === undefined && !x.limitReached && !x.stopped && x.states.length <= COVERAGE_MAX_STATES;
 }
 
-/** The page's coverage of a design from its check's exploration: when the check was of the design (the variant in its own configuration) and explored the page's graph (fullGraph); else undefined. */
-export function coverageFromCheck(spec: MachineSpec, model: Model, x: Exploration): DesignCoverage | undefined {
+/** Whether a check's model is a design of the page: a variant of the machine in its own (first) configuration. */
+export function isPageDesign(spec: MachineSpec, model: Model): boolean {
   const v = spec.variants.find((w) => w.id === model.variantId);
-  if (!v || variantConfigurations(spec, v)[0] !== model.configurationId || !fullGraph(x)) return undefined;
+  return !!v && variantConfigurations(spec, v)[0] === model.configurationId;
+}
+
+/** The page's coverage of a design from its check's exploration: when the check was of the design (isPageDesign) and explored the page's graph (fullGraph); else undefined. */
+export function coverageFromCheck(spec: MachineSpec, model: Model, x: Exploration): DesignCoverage | undefined {
+  if (!isPageDesign(spec, model) || !fullGraph(x)) return undefined;
   return coverageOf(model, x, undefined);
 }
 

@@ -18,7 +18,7 @@ const GISA = 'kvm_s390_gisa_interrupt';
 
 describe('npm start: coverage from the check', () => {
   it("is the page's own coverage for every design checked without reduction, and absent for the POR-checked ones", async () => {
-    const { onGraph, coverage } = coverageFromChecks(specs);
+    const { onGraph, coverage } = await coverageFromChecks(specs);
     const q = quiet();
     expect(await main(['check', '--machine', GISA], q.io, { onGraph })).toBe(0);
     const designs = pageDesigns(specs).filter((d) => d.machine === GISA);
