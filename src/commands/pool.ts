@@ -49,7 +49,7 @@ const early: Early[] = [];
  * machines while this thread loads its commands and plans). Unref'd until taken: an unused one
  * keeps no process alive. Their failure to load is kept and reported by the runPool that takes them.
  */
-export function prestartPool(threads: number): void {
+export function prestartPool(threads: number): Worker[] {
   for (let k = 0; k < threads; k++) {
     const e: Early = { worker: sourceWorker(ENTRY, {}), detach: () => {} };
     const onMessage = (m: FromPoolWorker) => void ('kind' in m && (e.failure ??= (k) => `worker ${k} did not start: ${m.message.split('\n')[0]}`));
@@ -61,6 +61,7 @@ export function prestartPool(threads: number): void {
     };
     early.push(e);
   }
+  return early.slice(-threads).map((e) => e.worker);
 }
 
 /** Runs `tasks` on `threads` workers (fewer when there are fewer tasks), handed out in `order` (indices; default: as given); `onResult` gets each result with its task's index, in completion order. */

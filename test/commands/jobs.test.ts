@@ -7,7 +7,7 @@ import { specs } from '../../machines/index.ts';
 import { main } from '../../src/cli.ts';
 import type { CheckResult } from '../../src/check/check.ts';
 import { longestFirst, recordedTransitions } from '../../src/commands/check.ts';
-import { runPool } from '../../src/commands/pool.ts';
+import { prestartPool, runPool } from '../../src/commands/pool.ts';
 import { designCoverage, pageDesigns } from '../../src/export/page.ts';
 import { pick } from '../../src/spec.ts';
 
@@ -81,6 +81,9 @@ describe('page --jobs', () => {
     // planted-deliver-io-drops-fault) and kvm's two (upstream, planted-put-without-destroy), one design each: counted from the variant files
     expect(designs.length).toBe(11);
     const got: unknown[] = [];
+    // three started ahead (as npm start does, src/start.ts): the pool takes two, and stops the third
+    const early = prestartPool(3);
+    const third = new Promise((resolve) => early[2]!.once('exit', resolve));
     await runPool<{ nodes: string[] }>(
       designs.map((d) => ({ kind: 'coverage', ...d })),
       2,
@@ -89,6 +92,7 @@ describe('page --jobs', () => {
     const here = designs.map((d) => designCoverage(pick('machine', 'test', specs, d.machine).model(d.variant, d.configuration), undefined));
     expect(got).toEqual(here);
     expect(here.every((d) => d.states > 1 && d.nodes.size > 1)).toBe(true);
+    await third;
   });
 
   it('is refused with --definitions (they replay transitions in the main thread)', async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { specs } from '../../machines/index.ts';
 import { main } from '../../src/cli.ts';
 import { plan, reducedDesigns } from '../../src/commands/check.ts';
+import { reductions } from '../../src/check/check.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,20 @@ describe('npm start: the page coverage from the check workers', () => {
     expect([...pageCoverage.keys()].sort()).toEqual(designs.map((d) => designKey(d.machine, d.variant)).sort());
     for (const d of designs) expect(comparable(pageCoverage.get(designKey(d.machine, d.variant))!), d.variant).toEqual(comparable(designCoverage(spec.model(d.variant, d.configuration), undefined)));
     expect(out).toMatch(new RegExp(`${designs.length} checks: every result matches its expectation\\n$`));
+  });
+
+  it("explores a design again in the check's worker where the check reduces it (a POR-by-default GISA design), and it is the page's own coverage", async () => {
+    const pageCoverage = new Map<string, DesignCoverage>();
+    const q = { out: () => {}, err: () => {}, errIsTTY: false };
+    const variant = 'reset-under-kvm-lock';
+    expect(await main(['check', '--machine', GISA, '--variant', variant, '--jobs', '2'], q, { pageCoverage, pageMarks: new Map() })).toBe(0);
+    const spec = pick('machine', 'test', specs, GISA);
+    const [design] = pageDesigns(specs).filter((d) => d.machine === GISA && d.variant === variant);
+    const model = spec.model(variant, design!.configuration);
+    // its check is POR-reduced, so its graph is not the page's (fullGraph): the coverage came from the worker's second exploration
+    expect(reductions(model, {}).por).toBe(true);
+    expect([...pageCoverage.keys()]).toEqual([designKey(GISA, variant)]);
+    expect(comparable(pageCoverage.get(designKey(GISA, variant))!)).toEqual(comparable(designCoverage(model, undefined)));
   });
 
   it('leaves to the pool exactly the designs whose check is partial-order or symmetry reduced', async () => {

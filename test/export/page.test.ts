@@ -1,11 +1,14 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartOf } from '../../src/export/chart.ts';
-import { counterexampleFiles, designCoverage, markOf, renderPage } from '../../src/export/page.ts';
+import { checkPageDestination, counterexampleFiles, designCoverage, GENERATOR_META, markOf, renderPage } from '../../src/export/page.ts';
 import { objectOf, parseConfiguration, readsOf } from '../../src/export/violation.ts';
 import { checkModel } from '../../src/check/check.ts';
 import { toySpec } from '../fixtures/toy-spec.ts';
 import { specs } from '../../machines/index.ts';
-import { laneOf, lanesOf, traceToMermaid, traceToSvg } from '../../src/export/sequence.ts';
+import { esc, laneOf, lanesOf, traceToMermaid, traceToSvg } from '../../src/export/sequence.ts';
 import { fixtureReport, fixtureResults } from './fixture.ts';
 import { parseResults } from '../../src/export/results.ts';
 import { toyCounterSpec, toyQueueSpec, toySpecs } from './toys.ts';
@@ -181,5 +184,32 @@ describe('the violating state in the counterexample', () => {
     expect(reads).toEqual([['state.q0', 'enabled'], ['ctx.vms.0.gisa.origin', false], ['ctx.queues.0.irq', true], ['ctx.vms.0.gisa.ref.1', 1], ['ctx.vms.0.vcpus.0.idle', true]]);
     expect(reads.map(([p]) => objectOf(p))).toEqual([['state', 'q0'], ['vms[0]', 'gisa.origin'], ['queues[0]', 'irq'], ['vms[0]', 'gisa.ref[1]'], ['vms[0].vcpus[0]', 'idle']]);
     expect(parseConfiguration('default[vcpus=1,iscs=[3,5]]')).toEqual({ base: 'default', params: { vcpus: 1, iscs: [3, 5] } });
+  });
+});
+
+describe('the page in one pass (issue 11: npm start)', () => {
+  it('esc gives what four replacements give, and the same string where there is nothing to escape', () => {
+    // the escaping the page had, written out: & first, so an entity is not escaped twice
+    const four = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    for (const s of ['', 'plain text', 'a<b>&"c"', '&amp;', '<<>>""&&', "it's x > 0 && y < 1", 'é → ✗ <ü>']) expect(esc(s)).toBe(four(s));
+    expect(esc('&<>"')).toBe('&amp;&lt;&gt;&quot;');
+  });
+
+  it("finds the page's own mark beyond the first 64 KB, and refuses a folder and a foreign file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'page-dest-'));
+    try {
+      // a page of the package whose mark comes after 100,000 bytes: read in full, not refused
+      const late = join(dir, 'late.html');
+      writeFileSync(late, 'x'.repeat(100_000) + GENERATOR_META);
+      expect(await checkPageDestination(late)).toEqual([]);
+      const foreign = join(dir, 'foreign.html');
+      writeFileSync(foreign, '<html>' + 'y'.repeat(100_000) + '</html>');
+      await expect(checkPageDestination(foreign)).rejects.toThrow(/exists and is not a page s390-kvm-spec wrote/);
+      mkdirSync(join(dir, 'folder.html'));
+      await expect(checkPageDestination(join(dir, 'folder.html'))).rejects.toThrow(/is a folder; name the page file with --out/);
+      expect(await checkPageDestination(join(dir, 'absent.html'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
