@@ -35,33 +35,50 @@ export interface EdgePath {
   edges: number[];
 }
 
-/** The graph's edges indexed for the cover: out-edges per state, the edge that first reached each state, the edges by depth. */
-function edgeIndex(x: Exploration): { nEdges: number; outStart: Int32Array; outEdges: Int32Array; via: Int32Array; order: Int32Array } {
+/**
+ * The graph's edges indexed for the cover: out-edges per state, the edge that first reached each
+ * state, the edges by depth. The breadth-first explorer records each state's edges together, the
+ * states in their order (so in depth order): then outEdges and order are the identity, left out
+ * (null), and only the starts are counted.
+ */
+function edgeIndex(x: Exploration): { nEdges: number; outStart: Int32Array; outEdges: Int32Array | null; via: Int32Array; order: Int32Array | null } {
   const nEdges = x.edges.length / 3;
   const nStates = x.states.length;
+  const edges = x.edges;
+  // in the explorer's order: sources never decrease, and neither do their depths
+  let inOrder = true;
+  for (let e = 1; e < nEdges && inOrder; e++) {
+    const a = edges[3 * e - 3]!;
+    const b = edges[3 * e]!;
+    inOrder = a <= b && x.depth[a]! <= x.depth[b]!;
+  }
   // each state's out-edges in edge order, flat (outEdges[outStart[s] .. outStart[s + 1]])
   const outStart = new Int32Array(nStates + 1);
-  for (let e = 0; e < nEdges; e++) outStart[x.edges[3 * e]! + 1]!++;
+  for (let e = 0; e < nEdges; e++) outStart[edges[3 * e]! + 1]!++;
   for (let s = 0; s < nStates; s++) outStart[s + 1]! += outStart[s]!;
-  const outEdges = new Int32Array(nEdges);
-  const fill = outStart.slice(0, nStates);
-  for (let e = 0; e < nEdges; e++) outEdges[fill[x.edges[3 * e]!]!++] = e;
+  let outEdges: Int32Array | null = null;
+  if (!inOrder) {
+    outEdges = new Int32Array(nEdges);
+    const fill = outStart.slice(0, nStates);
+    for (let e = 0; e < nEdges; e++) outEdges[fill[edges[3 * e]!]!++] = e;
+  }
   // the edge that first reached each state, for shortest prefixes
   const via = new Int32Array(nStates).fill(-1);
   for (let e = 0; e < nEdges; e++) {
-    const from = x.edges[3 * e]!;
-    const ev = x.edges[3 * e + 1]!;
-    const to = x.edges[3 * e + 2]!;
+    const from = edges[3 * e]!;
+    const ev = edges[3 * e + 1]!;
+    const to = edges[3 * e + 2]!;
     if (via[to] === -1 && x.parent[to] === from && x.parentEvent[to] === ev) via[to] = e;
   }
+  if (inOrder) return { nEdges, outStart, outEdges, via, order: null };
   // the edges by their source's depth, in edge order within a depth (a stable sort, counted)
   let deepest = 0;
   for (let s = 0; s < nStates; s++) if (x.depth[s]! > deepest) deepest = x.depth[s]!;
   const atDepth = new Int32Array(deepest + 2);
-  for (let e = 0; e < nEdges; e++) atDepth[x.depth[x.edges[3 * e]!]! + 1]!++;
+  for (let e = 0; e < nEdges; e++) atDepth[x.depth[edges[3 * e]!]! + 1]!++;
   for (let d = 0; d <= deepest; d++) atDepth[d + 1]! += atDepth[d]!;
   const order = new Int32Array(nEdges);
-  for (let e = 0; e < nEdges; e++) order[atDepth[x.depth[x.edges[3 * e]!]!]!++] = e;
+  for (let e = 0; e < nEdges; e++) order[atDepth[x.depth[edges[3 * e]!]!]!++] = e;
   return { nEdges, outStart, outEdges, via, order };
 }
 
@@ -76,7 +93,8 @@ export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
   const inPath = new Int32Array(nEdges);
   let stamp = 0;
   const paths: EdgePath[] = [];
-  for (const start of order) {
+  for (let k = 0; k < nEdges; k++) {
+    const start = order ? order[k]! : k;
     if (covered[start]) continue;
     stamp++;
     const prefix: number[] = [];
@@ -89,7 +107,7 @@ export function edgeCoverPaths(x: Exploration, maxLength = 64): EdgePath[] {
       // the first out-edge of here neither covered nor on this path
       let next = -1;
       for (let j = outStart[here]!; j < outStart[here + 1]!; j++) {
-        const e = outEdges[j]!;
+        const e = outEdges ? outEdges[j]! : j;
         if (!covered[e] && inPath[e] !== stamp) {
           next = e;
           break;
@@ -121,7 +139,8 @@ export function edgeCoverCount(x: Exploration, maxLength = 64): number {
   const prefixLength = new Int32Array(nStates);
   const walked: number[] = [];
   let count = 0;
-  for (const start of order) {
+  for (let k = 0; k < nEdges; k++) {
+    const start = order ? order[k]! : k;
     if (covered[start]) continue;
     count++;
     let s = x.edges[3 * start]!;
@@ -142,8 +161,9 @@ export function edgeCoverCount(x: Exploration, maxLength = 64): number {
     while (length < maxLength) {
       let next = -1;
       for (let j = outStart[here]!; j < outStart[here + 1]!; j++) {
-        if (!covered[outEdges[j]!]) {
-          next = outEdges[j]!;
+        const e = outEdges ? outEdges[j]! : j;
+        if (!covered[e]) {
+          next = e;
           break;
         }
       }

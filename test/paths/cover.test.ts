@@ -107,4 +107,22 @@ describe('edgeCoverCount', () => {
     const x = explore(model);
     expect(edgeCoverCount(x)).toBe(edgeCoverPaths(x).length);
   });
+
+  it("gives the same cover for the same graph with its edges listed out of the explorer's order (the index's general case)", () => {
+    for (let seed = 0; seed < 100; seed++) {
+      const x = randomGraph(seed);
+      const n = x.edges.length / 3;
+      // the edges listed deepest source first, in their order within a depth: sources no longer ascend, but the index's
+      // sorts (out-edges by source, edges by depth, both stable) give back the explorer's order
+      const depthOf = (e: number) => x.depth[x.edges[3 * e]!]!;
+      const moved = Array.from({ length: n }, (_, e) => e).sort((a, b) => depthOf(b) - depthOf(a) || a - b);
+      if (moved.every((e, k) => e === k)) continue;
+      const y = { ...x, edges: Int32Array.from(moved.flatMap((e) => [x.edges[3 * e]!, x.edges[3 * e + 1]!, x.edges[3 * e + 2]!])) } as Exploration;
+      for (const max of [2, 7, 64]) {
+        expect(edgeCoverCount(y, max), `seed ${seed}, max ${max}`).toBe(edgeCoverCount(x, max));
+        // the same paths, edge y[k] being edge x[moved[k]]
+        expect(edgeCoverPaths(y, max).map((p) => p.edges.map((k) => moved[k]!)), `seed ${seed}, max ${max}`).toEqual(edgeCoverPaths(x, max).map((p) => p.edges));
+      }
+    }
+  });
 });
