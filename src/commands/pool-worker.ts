@@ -47,9 +47,13 @@ async function run(task: PoolTask): Promise<unknown> {
   return { result: outcome.result, ...(c ? { coverage: { ...c, nodes: [...c.nodes] } } : {}), marks } satisfies CheckWithCoverage;
 }
 
+// one job at a time, in the order they came (the pool may post the next one before this one is done)
+let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (m: { i: number; task: PoolTask }) => {
-  run(m.task).then(
-    (ok) => parentPort!.postMessage({ i: m.i, ok }),
-    (e: unknown) => parentPort!.postMessage({ i: m.i, error: String((e as Error)?.message ?? e).split('\n')[0] }),
+  queue = queue.then(() =>
+    run(m.task).then(
+      (ok) => parentPort!.postMessage({ i: m.i, ok }),
+      (e: unknown) => parentPort!.postMessage({ i: m.i, error: String((e as Error)?.message ?? e).split('\n')[0] }),
+    ),
   );
 });

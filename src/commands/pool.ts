@@ -64,6 +64,9 @@ export function prestartPool(threads: number): Worker[] {
   return early.slice(-threads).map((e) => e.worker);
 }
 
+/** Jobs left per worker above which each worker holds two (runPool). */
+const AHEAD = 4;
+
 /** Runs `tasks` on `threads` workers (fewer when there are fewer tasks), handed out in `order` (indices; default: as given); `onResult` gets each result with its task's index, in completion order. */
 export async function runPool<R>(tasks: readonly PoolTask[], threads: number, onResult: (i: number, r: R) => void, order?: readonly number[]): Promise<void> {
   const n = Math.max(1, Math.min(threads, tasks.length));
@@ -71,20 +74,28 @@ export async function runPool<R>(tasks: readonly PoolTask[], threads: number, on
   let next = 0;
   let left = tasks.length;
   const workers: Worker[] = [];
+  // jobs posted to each worker and not answered yet
+  const posted: number[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error) => reject(e);
-      const hand = (w: Worker) => {
-        if (next < tasks.length) {
-          const i = order ? order[next++]! : next++;
-          w.postMessage({ i, task: tasks[i] });
-        }
+      // a worker holds a second job while more than AHEAD jobs per worker are left, so that it goes on without
+      // waiting for this thread (busy with npm start's export: src/start.ts); near the end one at a time, so
+      // that no worker holds a job another could start
+      const post = (k: number) => {
+        const i = order ? order[next++]! : next++;
+        posted[k]!++;
+        workers[k]!.postMessage({ i, task: tasks[i] });
+      };
+      const hand = (k: number) => {
+        while (next < tasks.length && posted[k]! < (tasks.length - next > AHEAD * n ? 2 : 1)) post(k);
       };
       for (let k = 0; k < n; k++) {
         const pre = early.shift();
         pre?.detach();
         const w = pre?.worker ?? sourceWorker(ENTRY, {});
         workers.push(w);
+        posted.push(0);
         // a prestarted worker that failed before it was taken
         if (pre?.failure) return fail(new PoolError(pre.failure(k)));
         w.on('message', (m: FromPoolWorker) => {
@@ -92,13 +103,16 @@ export async function runPool<R>(tasks: readonly PoolTask[], threads: number, on
           if ('kind' in m) return fail(new PoolError(`worker ${k} did not start: ${m.message.split('\n')[0]}`));
           if ('error' in m) return fail(new PoolError(m.error));
           onResult(m.i, m.ok as R);
+          posted[k]!--;
           if (--left === 0) resolve();
-          else hand(w);
+          else hand(k);
         });
         w.on('error', (e) => fail(new PoolError(`worker ${k}: ${e.message}`)));
         w.on('exit', (code) => left > 0 && fail(new PoolError(`worker ${k} exited (code ${code}) with ${left} job${left === 1 ? '' : 's'} left`)));
-        hand(w);
       }
+      // one job each first, then the second ones: a pool of few jobs spreads them over every worker
+      for (let k = 0; k < n && next < tasks.length; k++) post(k);
+      for (let k = 0; k < n; k++) hand(k);
     });
   } finally {
     // and the prestarted ones this pool did not need
