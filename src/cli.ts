@@ -9,6 +9,7 @@ import { SymmetryError } from './check/symmetry.ts';
 import { WorkerError } from './check/parallel.ts';
 import { ShapeError } from './check/vector.ts';
 import type { PageCommandOptions } from './commands/page.ts';
+import type { ExportFile } from './export/files.ts';
 import { SwarmFileError } from './check/swarm.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
@@ -27,6 +28,10 @@ export interface Handover {
   pageMarks?: CheckFlags['pageMarks'];
   /** Violation marks computed beforehand (page). */
   marks?: PageCommandOptions['marks'];
+  /** Called once the check's worker threads have their first jobs (with jobs). */
+  whileChecking?: CheckFlags['whileChecking'];
+  /** The export's files rendered beforehand, if they were (export, its defaults: every machine, every format). */
+  exportFiles?: () => Promise<ExportFile[]> | undefined;
 }
 
 type Register = (p: Command, io: Io, done: (code: number) => void, handover: Handover) => void;
@@ -34,8 +39,8 @@ type Register = (p: Command, io: Io, done: (code: number) => void, handover: Han
 /** Each command's module, loaded only when it runs (or for the help and unknown-command listings): the graph layout, XML writer, TypeScript compiler of one command are not loaded by the others. */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   list: () => import('./commands/list.ts').then((m) => (p) => m.registerList(p)),
-  check: () => import('./commands/check.ts').then((m) => (p, io, done, h) => m.registerCheck(p, io, done, { ...(h.onGraph ? { onGraph: h.onGraph } : {}), ...(h.jobs ? { jobs: h.jobs } : {}), ...(h.pageCoverage ? { pageCoverage: h.pageCoverage } : {}), ...(h.pageMarks ? { pageMarks: h.pageMarks } : {}) })),
-  export: () => import('./commands/export.ts').then((m) => (p) => m.registerExport(p)),
+  check: () => import('./commands/check.ts').then((m) => (p, io, done, h) => m.registerCheck(p, io, done, { ...(h.onGraph ? { onGraph: h.onGraph } : {}), ...(h.jobs ? { jobs: h.jobs } : {}), ...(h.pageCoverage ? { pageCoverage: h.pageCoverage } : {}), ...(h.pageMarks ? { pageMarks: h.pageMarks } : {}), ...(h.whileChecking ? { whileChecking: h.whileChecking } : {}) })),
+  export: () => import('./commands/export.ts').then((m) => (p, _io, _done, h) => m.registerExport(p, h.exportFiles)),
   page: () => import('./commands/page.ts').then((m) => (p, _io, _done, h) => m.registerPage(p, h.coverage, h.marks)),
   replay: () => import('./commands/replay.ts').then((m) => (p, io, done) => m.registerReplay(p, io, done)),
   merge: () => import('./commands/merge.ts').then((m) => (p, io, done) => m.registerMerge(p, io, done)),

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import type { Handover, Io } from './cli.ts';
 import { prestartPool } from './commands/pool.ts';
 import type { DesignCoverage } from './export/page.ts';
+import type { ExportFile } from './export/files.ts';
 import type { MachineSpec, Model } from './spec.ts';
 import type { Exploration } from './check/explore.ts';
 import type { SequenceMark } from './export/sequence.ts';
@@ -46,18 +47,40 @@ export async function start(argv: readonly string[], io?: Io, jobs = START_JOBS)
   let check: Handover, coverage: Map<string, DesignCoverage>;
   // the workers also compute the page's violation marks, which the page would compute in this thread after the checks
   const marks = new Map<string, SequenceMark>();
-  if (jobs > 1) check = { jobs, pageCoverage: (coverage = new Map()), pageMarks: marks };
+  // the export's files, rendered in this thread while the workers check (written only by the export step, after the checks)
+  let rendered: Promise<ExportFile[]> | undefined;
+  if (jobs > 1) check = { jobs, pageCoverage: (coverage = new Map()), pageMarks: marks, whileChecking: () => void (rendered = renderExport()) };
   else {
     const hook = await coverageFromChecks((await import('../machines/index.ts')).specs);
     check = { onGraph: hook.onGraph };
     coverage = hook.coverage;
   }
-  const handover: Handover[] = [check, {}, { coverage, marks }];
+  const handover: Handover[] = [check, { exportFiles: () => rendered }, { coverage, marks }];
   for (const [i, step] of STEPS.entries()) {
     const code = await main([...step], io, handover[i]);
     if (code !== 0) return code;
   }
   return 0;
+}
+
+/**
+ * What `export` writes with its defaults (export/files.ts renderAll and counts.json), one machine at a
+ * time with a turn of the event loop between them, so that this thread still answers the workers;
+ * a failure is the export step's (it awaits this), not an unhandled rejection before it.
+ */
+export function renderExport(): Promise<ExportFile[]> {
+  const files = (async () => {
+    const [{ specs }, { countsFile, renderSpec }] = await Promise.all([import('../machines/index.ts'), import('./export/files.ts')]);
+    const out: ExportFile[] = [];
+    for (const s of specs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      out.push(...(await renderSpec(s)));
+    }
+    out.push(countsFile(specs));
+    return out;
+  })();
+  files.catch(() => {});
+  return files;
 }
 
 /** The process's main job: the arguments from argv, the exit code into process.exitCode (npm start: src/start-cache.mjs runs the transpiled module). */

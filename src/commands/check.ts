@@ -65,12 +65,14 @@ export interface CheckFlags {
   pageCoverage?: Map<string, DesignCoverage>;
   /** Not a flag: with pageCoverage, where the workers put the page's violation mark of each counterexample (markOf, by markKey). */
   pageMarks?: Map<string, SequenceMark>;
+  /** Not a flag: with --jobs, called once the worker threads have their first jobs (npm start renders the export in this thread meanwhile, src/start.ts). */
+  whileChecking?: () => void;
 }
 
 const DEFAULT_MAX_STATES = 1_000_000;
 
 /** What npm start hands the check besides its flags (src/start.ts): the graph hook, or the worker threads and where the page's coverage goes. */
-export type CheckHandover = Pick<CheckFlags, 'onGraph' | 'pageCoverage' | 'pageMarks'> & { jobs?: number };
+export type CheckHandover = Pick<CheckFlags, 'onGraph' | 'pageCoverage' | 'pageMarks' | 'whileChecking'> & { jobs?: number };
 
 export function registerCheck(p: Command, io: Io, done: (code: number) => void, handover: CheckHandover = {}): void {
   p.command('check')
@@ -319,7 +321,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     const got: (CheckResult | undefined)[] = jobs.map(() => undefined);
     let printed = 0;
     // what a worker is told: the flags alone (a hook or a map is no flag: the worker builds the plan from the flags)
-    const { onGraph: _onGraph, pageCoverage, pageMarks, ...posted } = flags;
+    const { onGraph: _onGraph, pageCoverage, pageMarks, whileChecking, ...posted } = flags;
     const coverage = !!pageCoverage;
     // npm start: each check's worker also measures its design's page coverage (from the check's graph, or explored
     // again where the check reduces it: symmetry, POR) and marks its counterexamples (pool-worker.ts)
@@ -327,7 +329,7 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
     // the costliest first, so that no long check starts last while the other threads run out of work
     const order = longestFirst(jobs.map((j) => j.key), recordedTransitions());
     try {
-      await runPool<CheckResult | CheckWithCoverage>(tasks, flags.jobs!, (i, r) => {
+      const pool = runPool<CheckResult | CheckWithCoverage>(tasks, flags.jobs!, (i, r) => {
         if (coverage) {
           const w = r as CheckWithCoverage;
           if (w.coverage) pageCoverage!.set(designKeyOf(jobs[i]!.spec.id, w.coverage.variant), { ...w.coverage, nodes: new Set(w.coverage.nodes) });
@@ -337,6 +339,9 @@ async function checkJobs(flags: CheckFlags, jobs: Job[], io: Io, reportBefore: A
         } else got[i] = r as CheckResult;
         for (; printed < got.length && got[printed]; printed++) done(got[printed]!);
       }, order);
+      // the workers have their first jobs (runPool posts them before it returns)
+      whileChecking?.();
+      await pool;
     } catch (e) {
       if (e instanceof PoolError) throw new UsageError(`check --jobs: ${e.message}; run without --jobs to see the check that fails`);
       throw e;

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { specs } from '../../machines/index.ts';
 import { UsageError } from './io.ts';
-import { countsFile, EXTENSION, FORMATS, isExportFile, renderAll, writeAll, type Format } from '../export/files.ts';
+import { countsFile, EXTENSION, FORMATS, isExportFile, renderAll, writeAll, type ExportFile, type Format } from '../export/files.ts';
 import type { MachineSpec } from '../spec.ts';
 import { checkOurs, NotOursError } from '../export/owned.ts';
 
@@ -28,7 +28,8 @@ export function selectExport(registry: readonly MachineSpec[], opts: ExportOptio
   return { machines, formats };
 }
 
-export async function runExport(registry: readonly MachineSpec[], opts: ExportOptions): Promise<string[]> {
+/** `rendered`: the files of every machine in every format and counts.json, rendered beforehand (npm start, while the checks run); used only with those options. */
+export async function runExport(registry: readonly MachineSpec[], opts: ExportOptions, rendered?: Promise<ExportFile[]>): Promise<string[]> {
   const { machines, formats } = selectExport(registry, opts);
   const out = opts.out ?? 'diagrams';
   if (out === '') throw new UsageError('--out needs a directory, got an empty string');
@@ -36,8 +37,8 @@ export async function runExport(registry: readonly MachineSpec[], opts: ExportOp
   await checkOurs(out, isExportFile, 'output folder').catch((e) => {
     throw e instanceof NotOursError ? new UsageError(e.message) : new UsageError(`cannot write to output directory '${out}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable directory with --out`);
   });
-  const files = await renderAll(machines, formats);
-  files.push(countsFile(registry));
+  const whole = opts.machine === undefined && opts.format === undefined;
+  const files = rendered && whole ? [...(await rendered)] : [...(await renderAll(machines, formats)), countsFile(registry)];
   try {
     await writeAll(out, files);
   } catch (e) {
@@ -48,14 +49,14 @@ export async function runExport(registry: readonly MachineSpec[], opts: ExportOp
   return files.map((f) => `${out}/${f.path}`);
 }
 
-export function registerExport(p: Command): void {
+export function registerExport(p: Command, rendered?: () => Promise<ExportFile[]> | undefined): void {
   p.command('export')
     .description(`write each machine's statechart as ${FORMATS.map((f) => `${f} (.${EXTENSION[f]})`).join(', ')} under <out>/<area>/<machine>.<ext>`)
     .option('--machine <id>', 'only this machine (default: every machine of the registry)')
     .option('--format <format>', `only this format: ${FORMATS.join('|')}`)
     .option('--out <dir>', 'output directory', 'diagrams')
     .action(async (opts: ExportOptions) => {
-      const written = await runExport(specs, opts);
+      const written = await runExport(specs, opts, rendered?.());
       process.stdout.write(`wrote ${written.length} files under ${opts.out ?? 'diagrams'}/\n`);
     });
 }
