@@ -1,5 +1,5 @@
 // A worker thread of pool.ts: runs the jobs the main thread hands it, one at a time.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { specs } from '../../machines/index.ts';
 import { runJob } from '../check/checking.ts';
 import { coverageFromCheck, designCoverage, isPageDesign, markOf } from '../export/page.ts';
@@ -13,7 +13,8 @@ import type { Exploration } from '../check/explore.ts';
 // the plan of the flags, made once per worker (the same models the main thread planned), each model built when a job of this worker needs it
 const plans = new Map<string, ReturnType<typeof plan>>();
 
-async function run(task: PoolTask): Promise<unknown> {
+/** One job, as the worker runs it (exported: a test runs it in its own thread). */
+export async function run(task: PoolTask): Promise<unknown> {
   if (task.kind === 'coverage') {
     const spec = pick('machine', 's390-kvm-spec', specs, task.machine);
     // without the chart: the definitions column is not asked for (page --definitions runs in the main thread)
@@ -49,7 +50,8 @@ async function run(task: PoolTask): Promise<unknown> {
 
 // one job at a time, in the order they came (the pool may post the next one before this one is done)
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (m: { i: number; task: PoolTask }) => {
+// only in a pool worker (source-worker.ts names its entry): a test imports this module in its own thread
+if ((workerData as { entry?: string } | null)?.entry === import.meta.url) parentPort!.on('message', (m: { i: number; task: PoolTask }) => {
   queue = queue.then(() =>
     run(m.task).then(
       (ok) => parentPort!.postMessage({ i: m.i, ok }),
