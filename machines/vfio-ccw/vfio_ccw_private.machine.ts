@@ -522,6 +522,9 @@ function kfn(fn: Fn, post?: Post) {
     const p = params ?? { state: 'IDLE' };
     fn(c, event as CcwEvent, raised, p);
     post?.(c, context as Ctx, event as CcwEvent, p.state);
+    // writers unchanged: the parent's array (the same JSON), so the checker's interning compares and hashes it by reference
+    const w0 = (context as Ctx).writers;
+    if (c.writers.length === w0.length && c.writers.every((x, i) => x === w0[i])) c.writers = w0;
     enqueue.assign(() => c);
     for (const e of raised.list) enqueue.raise(e as never);
   });
