@@ -167,7 +167,8 @@ interface Snap {
   listed: boolean;
   pv: boolean;
   ref: number[];
-  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean; iictl?: number; fenced?: boolean; cont?: boolean }[];
+  /** iictl, fenced, cont: undefined for a vcpu without iictl (not PV); one shape for every vcpu, no object spread per step */
+  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean; iictl: number | undefined; fenced: boolean | undefined; cont: boolean | undefined }[];
 }
 
 function snap(c: SystemContext, vm: number): Snap {
@@ -175,7 +176,10 @@ function snap(c: SystemContext, vm: number): Snap {
   const g = k.gisa;
   return {
     origin: g.origin, ipm: g.ipm, iam: g.iam, mask: g.mask, timer: g.timer, freed: g.freed, listed: listed(c, vm), pv: !!k.pv, ref: [...g.ref],
-    vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped, ...(v.iictl === undefined ? {} : { iictl: v.iictl, fenced: !!v.fenced, cont: !!v.cont }) })),
+    vcpus: k.vcpus.map((v) => {
+      const pv = v.iictl !== undefined;
+      return { inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped, iictl: v.iictl, fenced: pv ? !!v.fenced : undefined, cont: pv ? !!v.cont : undefined };
+    }),
   };
 }
 
@@ -217,7 +221,11 @@ function lowcoreFaultIsc(b: Snap, e: LedgerEvent, vcpu: number): number {
 }
 
 /** The vcpus whose I/O PSW mask went from enabled to disabled in the step: an I/O interruption presented by PSW swap. */
-const swapped = (b: Snap, a: Snap) => b.vcpus.flatMap((v, i) => (v.pswIo && !a.vcpus[i]!.pswIo ? [i] : []));
+function swapped(b: Snap, a: Snap): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < b.vcpus.length; i++) if (b.vcpus[i]!.pswIo && !a.vcpus[i]!.pswIo) out.push(i);
+  return out;
+}
 const pswEnabledBy = (b: Snap, a: Snap) => b.vcpus.some((v, i) => !v.pswIo && a.vcpus[i]!.pswIo);
 
 /**
