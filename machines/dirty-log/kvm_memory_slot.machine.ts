@@ -286,8 +286,28 @@ function clone(c: SlotContext): SlotContext {
   return { ...c, pages: c.pages.map((p) => ({ ...p })), last: emptyLast() };
 }
 
-/** dirty bit and protection of each tracked gfn and BEYOND, for `touched` */
-const fingerprint = (c: SlotContext): string[] => [...c.pages.map((p) => `${+p.dirty}${+p.wp}`), `${+c.beyond}`];
+/** dirty bit and protection of each tracked gfn (bits 2i, 2i+1) and BEYOND (bit 2 * PAGES.length), for `touched` */
+function fingerprint(c: SlotContext): number {
+  let f = c.beyond ? 1 << (2 * c.pages.length) : 0;
+  for (let i = 0; i < c.pages.length; i++) f |= (c.pages[i]!.dirty ? 1 << (2 * i) : 0) | (c.pages[i]!.wp ? 2 << (2 * i) : 0);
+  return f;
+}
+/** The gfns (PAGES, then BEYOND) whose dirty bit or protection differs between two fingerprints. */
+const touchedOf = (before: number, after: number): number[] => [...PAGES, BEYOND].filter((_, i) => ((before ^ after) >> (2 * i)) & 3);
+/** The same fields with the same values in the same order: the same JSON (the page fields are booleans). */
+function samePage(a: PageContext, b: PageContext): boolean {
+  return a.dirty === b.dirty && a.wp === b.wp && a.uc === b.uc && a.stale === b.stale && a.reported === b.reported && a.since === b.since && Object.keys(a).length === 6 && Object.keys(b).length === 6;
+}
+/** c.pages with each page equal to the parent's replaced by the parent's object (and the array too if every page is): the same JSON, so the checker's interning compares and hashes shared parts by reference. */
+function resharePages(c: SlotContext, parent: SlotContext): void {
+  let all = c.pages.length === parent.pages.length;
+  for (let i = 0; i < c.pages.length; i++) {
+    const q = parent.pages[i];
+    if (q && samePage(c.pages[i]!, q)) c.pages[i] = q;
+    else all = false;
+  }
+  if (all) c.pages = parent.pages;
+}
 
 function requestOf(e: DirtyLogEvent): DirtyRequest {
   const r: DirtyRequest = {};
@@ -320,8 +340,7 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
         c.last.op = event.type;
         c.last.req = requestOf(event);
         if (typeof rc === 'number') c.last.rc = rc;
-        const after = fingerprint(c);
-        c.last.touched = [...PAGES, BEYOND].filter((_, i) => before[i] !== after[i]);
+        c.last.touched = touchedOf(before, fingerprint(c));
       } else if (event.type === 'kvm_s390_memset_dirty_bitmap') {
         // the s390 KVM_GET_DIRTY_LOG returns here
         c.last.op = 'KVM_GET_DIRTY_LOG';
@@ -333,6 +352,7 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
         c.last.missed = PAGES.filter((g, i) => context.pages[i]!.since && !snap.includes(g));
         if (!(c.mode & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)) for (const p of c.pages) p.since = false;
       }
+      resharePages(c, context);
       return c;
     });
   // vcpus and the kernel write guest memory in every state where the slot logs
@@ -444,6 +464,8 @@ export function createKvmMemorySlotMachine(o: SlotMachineOptions) {
       userspace_merges_bitmap: assign<SlotContext, DirtyLogEvent, undefined, DirtyLogEvent, never>(({ context }) => {
         const got = context.copied ?? context.last.got;
         if (!got) return {};
+        // nothing to merge: the pages as they are (the same JSON, shared)
+        if (context.pages.every((p, i) => p.reported || !got.includes(PAGES[i]!))) return {};
         return { pages: context.pages.map((p, i) => (got.includes(PAGES[i]!) && !p.reported ? { ...p, reported: true } : p)) };
       }),
     },

@@ -34,6 +34,9 @@ import {
   type SlotContext,
 } from './kvm_memory_slot.machine.ts';
 
+/** clear-without-reprotect's kvm_arch_mmu_enable_log_dirty_pt_masked: nothing (one function, not a closure per CLEAR: esbuild's keepNames names each closure with a defineProperty). */
+const noReprotect = (): void => {};
+
 export const PINNED = 'v6.12';
 
 type ConfigId = 'manual' | 'initially-set' | 'legacy' | 'faults' | 'get-race' | 'clear-race' | 'clear-locks';
@@ -204,7 +207,7 @@ export const VARIANTS: readonly DirtyLogVariant[] = [
     expected: x86(['DirtyOrWriteProtected', 'NoLostWrite', 'ClearCleansSelected', 'GetReportsEveryDirtiedPage']),
     s390: false,
     kernel: {
-      kvm_clear_dirty_log_protect: (c, e, k) => baselineKernel.kvm_clear_dirty_log_protect(c, e, { ...k, kvm_arch_mmu_enable_log_dirty_pt_masked: () => {} }),
+      kvm_clear_dirty_log_protect: (c, e, k) => baselineKernel.kvm_clear_dirty_log_protect(c, e, { ...k, kvm_arch_mmu_enable_log_dirty_pt_masked: noReprotect }),
     },
   }),
   variant({

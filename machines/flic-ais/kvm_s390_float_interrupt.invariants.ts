@@ -46,6 +46,11 @@ function aisModeBefore(p: FlicParams, s: AbstractState<FlicContext>, id: number)
 /** The AIS groups without KVM_CAP_S390_AIS: the kernel's -EOPNOTSUPP, or the -ENXIO variant documented-errno uses. */
 const NOCAP = [E.EOPNOTSUPP, E.ENXIO];
 
+/** A defect of the request: `codes` when `cond` (module level, not a closure per call: esbuild's keepNames names each closure with a defineProperty). */
+function when(d: number[][], cond: unknown, codes: number | number[]): void {
+  if (cond) d.push(Array.isArray(codes) ? codes : [codes]);
+}
+
 /**
  * The outcome a request calls for, from its arguments and what it found: the error codes its defects call for (any
  * of them, as the checks' order decides; none: it must succeed), or null where another property judges it. Each
@@ -58,58 +63,55 @@ function defectsOf(p: FlicParams, s: AbstractState<FlicContext>): number[][] | n
   if (!e) return null;
   const c = s.context;
   const d: number[][] = [];
-  const when = (cond: unknown, codes: number | number[]) => {
-    if (cond) d.push(Array.isArray(codes) ? codes : [codes]);
-  };
   switch (e.type) {
     case 'KVM_DEV_FLIC_AISM':
-      when(!c.fac72, NOCAP);
-      when(e.fault, E.EFAULT);
-      when(e.isc > MAX_ISC, E.EINVAL);
-      when(e.mode !== KVM_S390_AIS_MODE_ALL && e.mode !== KVM_S390_AIS_MODE_SINGLE, E.EINVAL);
+      when(d, !c.fac72, NOCAP);
+      when(d, e.fault, E.EFAULT);
+      when(d, e.isc > MAX_ISC, E.EINVAL);
+      when(d, e.mode !== KVM_S390_AIS_MODE_ALL && e.mode !== KVM_S390_AIS_MODE_SINGLE, E.EINVAL);
       return d;
     case 'KVM_DEV_FLIC_AISM_ALL':
-      when(e.dir === 'get' && e.size < 2, E.EINVAL);
-      when(!c.fac72, NOCAP);
-      when(e.fault, E.EFAULT);
+      when(d, e.dir === 'get' && e.size < 2, E.EINVAL);
+      when(d, !c.fac72, NOCAP);
+      when(d, e.fault, E.EFAULT);
       return d;
     case 'KVM_DEV_FLIC_CLEAR_IO_IRQ':
-      when(e.flags, E.EINVAL);
-      when((e.size ?? 4) !== 4, E.EINVAL);
-      when(e.fault, E.EFAULT);
+      when(d, e.flags, E.EINVAL);
+      when(d, (e.size ?? 4) !== 4, E.EINVAL);
+      when(d, e.fault, E.EFAULT);
       // a zero schid alone is ClearIoIrqZeroSchidEinval's
       if (!d.length && !e.schid) return null;
-      when(!e.schid, E.EINVAL);
+      when(d, !e.schid, E.EINVAL);
       return d;
     case 'KVM_DEV_FLIC_ADAPTER_REGISTER':
-      when(e.fault, E.EFAULT);
-      when(e.id >= MAX_S390_IO_ADAPTERS, E.EINVAL);
+      when(d, e.fault, E.EFAULT);
+      when(d, e.id >= MAX_S390_IO_ADAPTERS, E.EINVAL);
       // a taken id alone is AdapterIdUnique's; unknown flags are RegisterIgnoresUnknownFlags'
       if (!d.length && (l.arg.existed || e.unknownFlags)) return null;
-      when(l.arg.existed, E.EINVAL);
-      when(e.alloc === 'fail', E.ENOMEM);
+      when(d, l.arg.existed, E.EINVAL);
+      when(d, e.alloc === 'fail', E.ENOMEM);
       return d;
     case 'KVM_DEV_FLIC_ADAPTER_MODIFY': {
       const a = e.id < MAX_S390_IO_ADAPTERS ? c.adapters[e.id] : null;
-      when(e.fault, E.EFAULT);
-      when(!a, E.EINVAL);
-      when(e.req === 'OTHER', E.EINVAL);
+      when(d, e.fault, E.EFAULT);
+      when(d, !a, E.EINVAL);
+      when(d, e.req === 'OTHER', E.EINVAL);
       // MASK of an unmaskable adapter alone is AdapterModifyMask's
       if (!d.length && a && e.req === 'MASK' && !a.maskable) return null;
       return d;
     }
     case 'KVM_DEV_FLIC_AIRQ_INJECT': {
       const a = e.id < MAX_S390_IO_ADAPTERS ? c.adapters[e.id] : null;
-      when(!a, E.EINVAL);
+      when(d, !a, E.EINVAL);
       // a failed kzalloc where AIS decides is the AIS properties' (a suppressed injection allocates nothing), on a masked
       // adapter MaskedAdapterNotInjected's
       if (a && e.alloc === 'fail' && (aisModeBefore(p, s, e.id) !== null || a.masked)) return null;
-      when(a && e.alloc === 'fail', E.ENOMEM);
+      when(d, a && e.alloc === 'fail', E.ENOMEM);
       return d;
     }
     case 'KVM_DEV_FLIC_ENQUEUE':
-      when(e.len, E.EINVAL);
-      when(!e.len && e.failAt !== undefined && e.failAt < (e.count ?? 0), E[e.err ?? 'EFAULT']);
+      when(d, e.len, E.EINVAL);
+      when(d, !e.len && e.failAt !== undefined && e.failAt < (e.count ?? 0), E[e.err ?? 'EFAULT']);
       // what a well-formed ENQUEUE returns is EnqueueInjectsAll's and FloatingMchkAlwaysAccepted's
       return d.length ? d : null;
     case 'KVM_DEV_FLIC_GET_ALL_IRQS':

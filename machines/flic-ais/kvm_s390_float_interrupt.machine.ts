@@ -614,6 +614,26 @@ function same(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** The same JSON for the flat values `call` copies (an adapter or null, a mode, an irq): same keys in the same order, equal primitive values. */
+function sameFlat(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (!x || !y || typeof x !== 'object' || typeof y !== 'object') return false;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) if (kx[i] !== ky[i] || (x as Record<string, unknown>)[kx[i]!] !== (y as Record<string, unknown>)[kx[i]!]) return false;
+  return true;
+}
+/** `b` (the step's copy) with the elements equal to `a`'s (the parent's) replaced by `a`'s, or `a` itself when every one is: the same JSON, so the checker's interning compares and hashes the shared parts by reference. */
+function reshare<T>(a: T[], b: T[]): T[] {
+  let all = a.length === b.length;
+  for (let i = 0; i < b.length; i++) {
+    if (i < a.length && sameFlat(a[i], b[i])) b[i] = a[i]!;
+    else all = false;
+  }
+  return all ? a : b;
+}
+
 /** Runs a kernel function on a copy of the context and records what it returned and changed. */
 function call(fn: KernelFn, p: FlicParams, k: FlicKernel) {
   return assign<FlicContext, FlicEvent, { state: string } | undefined, FlicEvent, never>(({ context, event }, params) => {
@@ -637,6 +657,10 @@ function call(fn: KernelFn, p: FlicParams, k: FlicKernel) {
       c.last.need = before.length;
       c.last.room = event.slots ?? -1;
     }
+    c.adapters = reshare(context.adapters, c.adapters);
+    c.ais = reshare(context.ais, c.ais);
+    c.list = reshare(context.list, c.list);
+    c.last.from = reshare(context.ais, c.last.from);
     return c;
   });
 }

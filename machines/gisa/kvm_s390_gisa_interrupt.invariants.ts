@@ -167,7 +167,8 @@ interface Snap {
   listed: boolean;
   pv: boolean;
   ref: number[];
-  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean; iictl?: number; fenced?: boolean; cont?: boolean }[];
+  /** iictl, fenced, cont: undefined for a vcpu without iictl (not PV); one shape for every vcpu, no object spread per step */
+  vcpus: { inSie: boolean; pswIo: boolean; cr6: number; idle: boolean; kicked: boolean; stopped: boolean; iictl: number | undefined; fenced: boolean | undefined; cont: boolean | undefined }[];
 }
 
 function snap(c: SystemContext, vm: number): Snap {
@@ -175,7 +176,10 @@ function snap(c: SystemContext, vm: number): Snap {
   const g = k.gisa;
   return {
     origin: g.origin, ipm: g.ipm, iam: g.iam, mask: g.mask, timer: g.timer, freed: g.freed, listed: listed(c, vm), pv: !!k.pv, ref: [...g.ref],
-    vcpus: k.vcpus.map((v) => ({ inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped, ...(v.iictl === undefined ? {} : { iictl: v.iictl, fenced: !!v.fenced, cont: !!v.cont }) })),
+    vcpus: k.vcpus.map((v) => {
+      const pv = v.iictl !== undefined;
+      return { inSie: v.inSie, pswIo: v.pswIo, cr6: v.cr6, idle: v.idle, kicked: v.kicked, stopped: v.stopped, iictl: v.iictl, fenced: pv ? !!v.fenced : undefined, cont: pv ? !!v.cont : undefined };
+    }),
   };
 }
 
@@ -217,7 +221,11 @@ function lowcoreFaultIsc(b: Snap, e: LedgerEvent, vcpu: number): number {
 }
 
 /** The vcpus whose I/O PSW mask went from enabled to disabled in the step: an I/O interruption presented by PSW swap. */
-const swapped = (b: Snap, a: Snap) => b.vcpus.flatMap((v, i) => (v.pswIo && !a.vcpus[i]!.pswIo ? [i] : []));
+function swapped(b: Snap, a: Snap): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < b.vcpus.length; i++) if (b.vcpus[i]!.pswIo && !a.vcpus[i]!.pswIo) out.push(i);
+  return out;
+}
 const pswEnabledBy = (b: Snap, a: Snap) => b.vcpus.some((v, i) => !v.pswIo && a.vcpus[i]!.pswIo);
 
 /**
@@ -366,12 +374,14 @@ function giscPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, rc: unknown, u
 const fresh = (a: Snap) => a.origin && a.ipm === 0 && a.iam === a.mask && !a.timer;
 const same = (b: Snap, a: Snap) => a.origin === b.origin && a.ipm === b.ipm && a.iam === b.iam && a.mask === b.mask && a.timer === b.timer && a.listed === b.listed && a.pv === b.pv;
 
+// kvm-s390.c kvm_s390_cpus_from_pv: "if (use_gisa) kvm_s390_gisa_enable(kvm)"; interrupt.c kvm_s390_gisa_enable re-initialises only a GISA without origin
+// (module level, not a closure per call: esbuild's keepNames names each closure with a defineProperty)
+const fromPv = (x: { origin: boolean; ipm: number }, a: Snap, exitEnables: boolean) => (exitEnables && !x.origin ? fresh(a) : a.origin === x.origin && (!x.origin || a.ipm === x.ipm));
+
 /** KVM_PV_ENABLE / KVM_PV_DISABLE (FAULT.PV_SWITCH_POST when the GISA is left otherwise). */
 function pvPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, c: SystemContext, rc: unknown): boolean {
   const p = c.params;
   const exitEnables = (p.useGisaAtPvExit ?? p.useGisa ?? true) && (p.aiv ?? true);
-  // kvm-s390.c kvm_s390_cpus_from_pv: "if (use_gisa) kvm_s390_gisa_enable(kvm)"; interrupt.c kvm_s390_gisa_enable re-initialises only a GISA without origin
-  const fromPv = (x: { origin: boolean; ipm: number }) => (exitEnables && !x.origin ? fresh(a) : a.origin === x.origin && (!x.origin || a.ipm === x.ipm));
   // kvm-s390.c kvm_s390_cpus_to_pv: without BIT_UV_FEAT_AIV kvm_s390_gisa_disable -> kvm_s390_gisa_destroy: alert.mask 0, unlinked (process_gib_alert_list on -EBUSY), timer cancelled, origin NULL
   const disabled = !a.origin && a.mask === 0 && !a.timer && !a.listed;
   const uvAiv = p.uvAiv ?? true;
@@ -380,11 +390,11 @@ function pvPost(op: LedgerOp, b: Snap, a: Snap, e: LedgerEvent, c: SystemContext
     if (b.pv) return rc === EINVAL_ && same(b, a);
     if (e.outcome !== 'create-fails') return rc === 0 && a.pv && (uvAiv ? same({ ...b, pv: true }, a) : !b.origin || disabled);
     // a vcpu's kvm_s390_pv_create_cpu fails: kvm_s390_cpus_from_pv undoes the switch, -EIO, the VM not protected
-    return rc === EIO_ && !a.pv && (uvAiv ? fromPv(b) : fromPv({ origin: false, ipm: 0 }));
+    return rc === EIO_ && !a.pv && (uvAiv ? fromPv(b, a, exitEnables) : fromPv({ origin: false, ipm: 0 }, a, exitEnables));
   }
   // KVM_PV_DISABLE: "r = -EINVAL; if (!kvm_s390_pv_is_protected(kvm)) break;", then kvm_s390_cpus_from_pv
   if (!b.pv) return rc === EINVAL_ && same(b, a);
-  return rc === 0 && !a.pv && fromPv(b);
+  return rc === 0 && !a.pv && fromPv(b, a, exitEnables);
 }
 
 /** The highest-priority ISC (the lowest number) of an IPM-ordered mask (bit 0x80 >> isc), or -1 (IICTL_CODE_NONE: nothing). */
@@ -454,17 +464,18 @@ function vcpuPost(op: LedgerOp, b: Snap, a: Snap, i: number, upstream: boolean, 
  * the one; `if (test_and_set_bit(vcpu_idx, gi->kicked_mask)) return; kvm_s390_vcpu_wakeup(vcpu)`:
  * its kicked_mask bit set and it alone woken, or nobody when it was kicked already or none fits.
  */
+/** Every vcpu's kicked_mask bit unchanged but `except`'s. */
+const kickedKept = (a: Snap, b: Snap, except: number) => a.vcpus.every((v, i) => i === except || v.kicked === b.vcpus[i]!.kicked);
 function kickerPost(op: LedgerOp, b: Snap, a: Snap, rc: unknown, raised: readonly LedgerEvent[]): boolean {
   if (!b.origin || b.freed) return true; // container_of(gi->origin): KickerSeesLiveGisa's business
   const pending = b.ipm & b.mask;
   if (op === 'restore') return rc === pending && a.iam === (pending ? b.iam : b.mask);
   const wakeups = raised.filter((x) => x.type === 'kvm_s390_vcpu_wakeup');
-  const kickedKept = (except: number) => a.vcpus.every((v, i) => i === except || v.kicked === b.vcpus[i]!.kicked);
-  if (!pending) return a.iam === b.mask && !a.timer && wakeups.length === 0 && kickedKept(-1);
+  if (!pending) return a.iam === b.mask && !a.timer && wakeups.length === 0 && kickedKept(a, b, -1);
   if (!a.timer || a.iam !== b.iam) return false;
   const target = b.vcpus.findIndex((v) => v.idle && v.pswIo && (v.cr6 & pending) !== 0);
-  if (target < 0 || b.vcpus[target]!.kicked) return wakeups.length === 0 && kickedKept(-1);
-  return a.vcpus[target]!.kicked && kickedKept(target) && wakeups.length === 1 && wakeups[0]!.vcpu === target;
+  if (target < 0 || b.vcpus[target]!.kicked) return wakeups.length === 0 && kickedKept(a, b, -1);
+  return a.vcpus[target]!.kicked && kickedKept(a, b, target) && wakeups.length === 1 && wakeups[0]!.vcpu === target;
 }
 
 /** What a ledger step needs of the machine's kernel table. */

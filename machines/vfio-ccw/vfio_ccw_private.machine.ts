@@ -506,16 +506,27 @@ function clone(c: Ctx): Ctx {
   return { ...c, writers: c.writers.slice() };
 }
 
+/** The events a step raises, in order (a class: no function object, named by esbuild's keepNames, is made per step). */
+class Raised implements Fx {
+  readonly list: CcwEvent[] = [];
+  raise(e: CcwEvent): void {
+    this.list.push(e);
+  }
+}
+
 function kfn(fn: Fn, post?: Post) {
   return enqueueActions(({ context, event, enqueue }, params: { state: StateName }) => {
     const c = clone(context as Ctx);
     if (!isRaised((event as CcwEvent).type)) c.flags = 0;
-    const raised: CcwEvent[] = [];
+    const raised = new Raised();
     const p = params ?? { state: 'IDLE' };
-    fn(c, event as CcwEvent, { raise: (e) => raised.push(e) }, p);
+    fn(c, event as CcwEvent, raised, p);
     post?.(c, context as Ctx, event as CcwEvent, p.state);
+    // writers unchanged: the parent's array (the same JSON), so the checker's interning compares and hashes it by reference
+    const w0 = (context as Ctx).writers;
+    if (c.writers.length === w0.length && c.writers.every((x, i) => x === w0[i])) c.writers = w0;
     enqueue.assign(() => c);
-    for (const e of raised) enqueue.raise(e as never);
+    for (const e of raised.list) enqueue.raise(e as never);
   });
 }
 
