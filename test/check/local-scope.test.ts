@@ -55,7 +55,7 @@ describe('random concurrent machines with their locals declared', () => {
   it('find the same violations with the same shortest traces, the locals dropped or not', () => {
     let fewer = 0;
     let violated = 0;
-    for (let seed = 1; seed <= 40; seed++) {
+    for (let seed = 1; seed <= 30; seed++) {
       localScoping.on = false;
       const off = violations(randomConcurrent(seed, true));
       localScoping.on = true;
