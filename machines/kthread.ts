@@ -27,6 +27,18 @@
  * for the developers who turn atomic kernel functions into steps, is this header and the
  * `Step`, `KFunction` and `ThreadDef` types below.
  *
+ * A local goes out of scope after its last use, as in the C (issue 11): a step may declare the
+ * locals it reads before writing them (`uses`, in its `when`, `run`, branch conditions and the
+ * ghost around its `run`; absent: every local), `localsLive` computes per function which locals
+ * some path from a program counter reads, and each step's own action drops the thread's locals
+ * not live at the program counter it goes to (returning drops them all). States that differed only
+ * in a value no later step reads are then one state. The C's block scoping is the justification:
+ * no kernel function is cited for it. Locals another thread, an invariant or a property reads
+ * (gisa galHeldPaths, the walkers' `cut`, vfio-ap's resetInUse, vcpu's TPI thread) are live
+ * everywhere: their functions declare no `uses`. `verifyFootprints` checks the declarations (a
+ * read of a local neither declared nor written earlier in the same step fails); `localScoping.on`
+ * turns the dropping off, for the differential test (test/check/local-scope.test.ts).
+ *
  * Ignores: memory ordering weaker than sequential consistency (each step is atomic and seen
  * by all CPUs at once; READ_ONCE/WRITE_ONCE and the barriers the C code uses are assumed to
  * give that), preemption inside a step, lock fairness, recursion of rwsem readers (counted
@@ -171,6 +183,14 @@ export interface Step<C> {
    * see it as `t.answer`. Every answer shares the step's transitions, reads and writes.
    */
   answers?: readonly string[];
+  /**
+   * The locals the step reads before writing them (in `when`, `run`, its branches' `if`, a ghost
+   * around `run`); absent: every local (nothing is dropped before the step). The footprint
+   * verification fails on a read outside it.
+   */
+  uses?: readonly string[];
+  /** The locals `run` writes on every execution (whatever it finds, whichever branch follows): dead before the step unless it uses them. Verified as `uses` is. */
+  sets?: readonly string[];
   /** The step's effect on a mutable copy of the context. */
   run?: (c: C, t: ThreadView, fx: Raise) => void;
   /** Where the thread goes next: a label, 'return', or branches tried in order (default: the next step; after the last, 'return'). */
@@ -355,6 +375,70 @@ export function threadEventInfo(threads: readonly ThreadDef<any>[]): Record<stri
   return out;
 }
 
+/** Turns the dropping of dead locals off (`on = false`), for the differential test; read when a step fires. */
+export const localScoping = { on: true };
+
+/** A read of a local a step does not declare in `uses` (thrown while the footprint verification runs). */
+export class UndeclaredLocalError extends Error {
+  override name = 'FootprintError';
+}
+
+/** What the footprint verification checks of one step's reads of its locals: its `uses`, and the keys it wrote so far. */
+interface LocalUses {
+  pc: string;
+  uses: ReadonlySet<string>;
+  written: Set<string>;
+}
+
+/** `local` checked against the step's `uses`: a read of a key neither declared nor written earlier in the step fails. */
+function checkedLocals(local: Locals, u: LocalUses): Locals {
+  const bad = (what: string) => {
+    throw new UndeclaredLocalError(`kthread step ${u.pc} ${what}, outside its declared uses [${[...u.uses].join(', ')}]`);
+  };
+  return new Proxy(local, {
+    get(t, k, r) {
+      if (typeof k === 'string' && !u.uses.has(k) && !u.written.has(k)) bad(`reads local ${k}`);
+      return Reflect.get(t, k, r);
+    },
+    has(t, k) {
+      if (typeof k === 'string' && !u.uses.has(k) && !u.written.has(k)) bad(`tests local ${k}`);
+      return Reflect.has(t, k);
+    },
+    ownKeys(t) {
+      bad('lists its locals');
+      return Reflect.ownKeys(t);
+    },
+    set(t, k, v, r) {
+      if (typeof k === 'string') u.written.add(k);
+      return Reflect.set(t, k, v, r);
+    },
+    deleteProperty(t, k) {
+      if (typeof k === 'string') u.written.add(k);
+      return Reflect.deleteProperty(t, k);
+    },
+  });
+}
+
+/**
+ * A ghost's copy of a step's locals before its body: the keys it declares in `uses` (all without a
+ * declaration). While the footprint verification runs, reading another key of the copy throws.
+ */
+export function localsBefore(uses: readonly string[] | undefined, l: Locals, pc = 'a ghosted step'): Locals {
+  if (!uses) return { ...l };
+  const out: Locals = {};
+  for (const k of uses) if (k in l) out[k] = l[k]!;
+  if (!probe.wrap) return out;
+  return new Proxy(out, {
+    get(t, k, r) {
+      if (typeof k === 'string' && !uses.includes(k)) throw new UndeclaredLocalError(`the ghost of ${pc} reads local ${k} as it was before the step, outside the step's declared uses [${uses.join(', ')}]`);
+      return Reflect.get(t, k, r);
+    },
+    ownKeys() {
+      throw new UndeclaredLocalError(`the ghost of ${pc} lists the locals as they were before the step; read only the declared uses [${uses.join(', ')}]`);
+    },
+  });
+}
+
 /** A step's view of its thread (a class: no closure built per step). */
 class StepView<C extends KContext> implements ThreadView {
   readonly local: Locals;
@@ -363,8 +447,10 @@ class StepView<C extends KContext> implements ThreadView {
     readonly me: string,
     readonly ix: Readonly<Record<string, number>>,
     readonly answer: string | undefined,
+    uses?: LocalUses,
   ) {
-    this.local = c.threads!.locals[me] ?? {};
+    const l = c.threads!.locals[me] ?? {};
+    this.local = uses ? checkedLocals(l, uses) : l;
   }
   report(bit: number): void {
     const found = this.c.threads!.found;
@@ -503,6 +589,38 @@ export function shareDeep<T>(orig: T, copy: T): T {
 }
 
 /**
+ * Per program counter of `fn`, the locals live there: read (`Step.uses`) on some path from it
+ * before a step that sets it on every execution (`Step.sets`) or the function's return;
+ * undefined: every local (a step on such a path declares no `uses`). The usual backward
+ * analysis: live(s) = uses(s) + (live after s - sets(s)), to a fixpoint over the loops.
+ */
+export function localsLive<C>(fn: KFunction<C>): Map<string, ReadonlySet<string> | undefined> {
+  const pcs = fn.steps.map((s) => pcOf(fn.name, s.at));
+  const succ = fn.steps.map((s, k) => {
+    const gotos = typeof s.next === 'string' ? [s.next] : s.next ? s.next.map((b) => b.goto) : [k + 1 < pcs.length ? pcs[k + 1]! : 'return'];
+    return gotos.filter((g) => g !== 'return').map((g) => pcs.indexOf(pcOf(fn.name, g))).filter((i) => i >= 0);
+  });
+  const live: (Set<string> | undefined)[] = fn.steps.map((s) => (s.uses ? new Set(s.uses) : undefined));
+  for (let changed = true; changed; ) {
+    changed = false;
+    fn.steps.forEach((s, k) => {
+      let l = live[k];
+      if (!l) return;
+      for (const j of succ[k]!) {
+        const m = live[j];
+        if (!m) {
+          live[k] = l = undefined;
+          changed = true;
+          return;
+        }
+        for (const x of m) if (!l.has(x) && !s.sets?.includes(x)) (l.add(x), (changed = true));
+      }
+    });
+  }
+  return new Map(pcs.map((pc, k) => [pc, live[k]]));
+}
+
+/**
  * The region of one thread: `idle`, one state per program counter a step starts from, and
  * `BUG`. Put it under the parallel root of the machine (the key should be `def.name`).
  */
@@ -526,13 +644,14 @@ export function threadRegion<C extends KContext>(def: ThreadDef<C>, world: Threa
       if (!pcs.includes(pc)) throw new Error(`kthread ${me}: ${fn.name} jumps to unknown label '${goto}' (labels: ${pcs.join(', ')}, return)`);
       return pc;
     };
+    const live = localsLive(fn);
     fn.steps.forEach((s, k) => {
       const pc = pcs[k]!;
       if (pc.includes('.')) throw new Error(`kthread ${me}: program counter '${pc}' contains '.', xstate's path separator; name the field by its member (alert_mask for alert.mask)`);
       const branches: readonly Branch<C>[] = typeof s.next === 'string' ? [{ goto: s.next }] : s.next ?? [{ goto: k + 1 < fn.steps.length ? pcs[k + 1]! : 'return' }];
       // the event's enabledness must not depend on what the effect does: some branch is always taken
       if (!branches.length || branches[branches.length - 1]!.if) throw new Error(`kthread ${me}: the last branch of ${pc} has a condition; make it unconditional (the step is enabled by its pc, lock and when alone)`);
-      const transitions = stepTransitions(def, fn, s, pc, branches.map((b) => ({ ...b, to: resolve(b.goto) })), ix, world);
+      const transitions = stepTransitions(def, fn, s, pc, branches.map((b) => ({ ...b, to: resolve(b.goto) })), ix, world, live);
       for (const b of branches) if (b.goto !== 'return') targets.add(resolve(b.goto));
       if (k === 0) add(pc, 'idle', transitions);
       states[pc] ??= { on: {} };
@@ -568,7 +687,7 @@ interface ResolvedBranch<C> extends Branch<C> {
 }
 
 /** The xstate transitions of one step: its fault transitions first, then one per branch. */
-function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>, s: Step<C>, pc: string, branches: ResolvedBranch<C>[], ix: Readonly<Record<string, number>>, world: ThreadWorld): unknown[] {
+function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>, s: Step<C>, pc: string, branches: ResolvedBranch<C>[], ix: Readonly<Record<string, number>>, world: ThreadWorld, live: ReadonlyMap<string, ReadonlySet<string> | undefined>): unknown[] {
   const spin = world.spinlocks;
   // a thread that takes no lock cannot return holding one: no such fault transition
   const takesLocks = def.fns.some((f) => f.steps.some((x) => x.lock && 'acquire' in x.lock));
@@ -588,7 +707,11 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     writes.push(lockPath(lock), heldPath(me));
     enables.push(lockPath(lock));
   }
-  const view = (c: C, answer?: string): ThreadView => new StepView(c, me, ix, answer);
+  const uses = s.uses ? new Set(s.uses) : undefined;
+  if (s.sets && !uses) throw new Error(`kthread ${me}: ${pc} declares the locals it sets but not those it uses; declare both`);
+  // under the footprint verification: the keys the step's effect on this copy wrote (its branch conditions may read them)
+  let usesOf: { c: unknown; u: LocalUses } | undefined;
+  const view = (c: C, answer?: string, u?: LocalUses): ThreadView => new StepView(c, me, ix, answer, u ?? (uses && probe.wrap ? { pc, uses, written: new Set() } : undefined));
   const when = s.when;
   const answers = s.answers?.length ? s.answers : undefined;
   for (const t of s.after ?? []) if (!world.once.has(t)) throw new Error(`kthread ${me}: ${pc} runs after ${t}, which is not a once thread of this machine`);
@@ -647,7 +770,12 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     let copy: C;
     let raised: { type: string }[];
     // the footprint verification (probe.wrap) and a mutant (which may write anywhere) run on a whole copy
-    if (probe.wrap) raised = apply(probe.wrap((copy = cloneDeep(raw))), answer);
+    if (probe.wrap) {
+      copy = cloneDeep(raw);
+      usesOf = uses ? { c: copy, u: { pc, uses, written: new Set() } } : undefined;
+      raised = apply(probe.wrap(copy), answer, usesOf?.u);
+      for (const k of s.sets ?? []) if (!usesOf?.u.written.has(k)) throw new UndeclaredLocalError(`kthread step ${pc} declares it sets local ${k} on every execution, but this one did not write it`);
+    }
     else if (mutating.active >= 0) raised = apply((copy = cloneDeep(raw)), answer);
     else {
       // copy on write: fresh objects along the declared writes only (test/check/footprints.test.ts
@@ -667,9 +795,9 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     return { c: copy, raised };
   };
   // the lock bookkeeping and the step's own run, on `c` (the copy, or the verification's proxy of it)
-  const apply = (c: C, answer: string | undefined): { type: string }[] => {
+  const apply = (c: C, answer: string | undefined, u?: LocalUses): { type: string }[] => {
     const raised: { type: string }[] = [];
-    const t = view(c, answer);
+    const t = view(c, answer, u);
     if (lock && op) {
       const th = c.threads!;
       const st = th.locks[lock.key];
@@ -703,7 +831,7 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
       if (!b.if && prior.every((p) => !p.if)) return true;
       const raw = effect(context, false, answer).c;
       const post = probe.wrap ? probe.wrap(raw) : raw;
-      const pv = view(post, answer);
+      const pv = view(post, answer, usesOf?.c === raw ? usesOf.u : undefined);
       return prior.every((p) => !p.if || !p.if(post, pv)) && (!b.if || b.if(post, pv));
     };
     const label = [lock && op && 'acquire' in op ? `${lock.short} free` : undefined, when ? when.name || 'when' : undefined, b.if ? b.label ?? (b.if.name || 'if') : undefined].filter(Boolean).join(' && ') || me;
@@ -723,7 +851,7 @@ function stepTransitions<C extends KContext>(def: ThreadDef<C>, fn: KFunction<C>
     out.push({
       guard: guarded(named(label, ({ context, event }) => base(context, event) && cond(context, answerOf(event)) && (b.to !== ret || !takesLocks || effect(context, false, answerOf(event)).c.threads!.held[me]!.length === 0))),
       target: b.to,
-      actions: stepAction(effect, b.to === ret ? me : undefined, answerOf),
+      actions: stepAction(effect, me, b.to === ret ? RETURNED : b.to === 'BUG' ? undefined : live.get(b.to), answerOf),
       meta: meta('step', fp),
       description: s.cite ?? fn.cite,
     });
@@ -750,13 +878,36 @@ function tag<T>(a: T): T {
   return a;
 }
 
-/** The action of a step: the effect computed for the guards (or now), shared with the unchanged parts of the context, then the raised events. */
-function stepAction<C extends KContext>(effect: (c: C, consume?: boolean, answer?: string) => { c: C; raised: { type: string }[] }, returning: string | undefined, answerOf: (e: object) => string | undefined): unknown {
+/** What is live after a return: nothing. */
+const RETURNED: ReadonlySet<string> = new Set();
+
+/** `l` without the keys outside `keep` (l itself when it has none). */
+function scoped(l: Locals, keep: ReadonlySet<string>): Locals {
+  let out: Locals | undefined;
+  for (const k in l) {
+    if (keep.has(k)) continue;
+    out ??= { ...l };
+    delete out[k];
+  }
+  return out ?? l;
+}
+
+/**
+ * The action of a step: the effect computed for the guards (or now), the thread's locals not in
+ * `live` (those live at the target; undefined: all) dropped, shared with the unchanged parts of
+ * the context, then the raised events.
+ */
+function stepAction<C extends KContext>(effect: (c: C, consume?: boolean, answer?: string) => { c: C; raised: { type: string }[] }, me: string, live: ReadonlySet<string> | undefined, answerOf: (e: object) => string | undefined): unknown {
   return tag(
     enqueueActions(({ context, event, enqueue }) => {
       const { c, raised } = effect(context as C, true, answerOf(event));
       let next = c;
-      if (returning) next = { ...c, threads: { ...c.threads!, locals: { ...c.threads!.locals, [returning]: {} } } };
+      // returning drops every local whether or not the scoping is on
+      if (live && (localScoping.on || live === RETURNED)) {
+        const l = c.threads!.locals[me] ?? {};
+        const kept = scoped(l, live);
+        if (kept !== l) next = { ...c, threads: { ...c.threads!, locals: { ...c.threads!.locals, [me]: kept } } };
+      }
       const shared = shareDeep(probe.unwrap(context) as C, next);
       enqueue.assign(() => shared as never);
       for (const e of raised) enqueue.raise(e as never);

@@ -56,7 +56,8 @@ const tutorial: [file: string, lines: RegExp[]][] = [
       /WokenFromSchedule\s+liveness\s+violated\s+violated\s+ok/,
       // the kick lands before set_current_state; the check then finds nothing and the vcpu sleeps with its bit set
       /14\. kicker\s+__airqs_kick_single_vcpu@test_and_set_bit\(kicked_mask\)  -> state\.kicker=idle ctx\.vms\.0\.vcpus\.0\.kicked=true/,
-      /16\. vcpu0\s+kvm_vcpu_block@kvm_vcpu_check_block  -> state\.vcpu0=kvm_vcpu_block@schedule\(\) ctx\.threads\.locals\.vcpu0\.wake=false\n/,
+      // (the check's result, wake, is out of scope after the step's own branch: issue 11, deadlocals)
+      /16\. vcpu0\s+kvm_vcpu_block@kvm_vcpu_check_block  -> state\.vcpu0=kvm_vcpu_block@schedule\(\)\n/,
     ],
   ],
   [

@@ -20,6 +20,7 @@ export function guestStore(i: number, fault: string): Step<C> {
     cite: 'the guest store: through the TLB, or the SPTE walk, or a write protection fault',
     reads: [P('tlb'), P('wp')],
     writes: [P('tlb'), P('stale'), P('since')],
+    uses: [],
     run: (c) => {
       const p = c.pages[i]!;
       if (!p.tlb && p.wp) return;
@@ -36,6 +37,7 @@ export const ramSave = kfunction<C>('ram_save_target_page', 'QEMU migration/ram.
     when: named('a page is dirty in the migration bitmap', (c: C) => c.pages.some((p) => p.reported)),
     reads: [['pages', 'length'], ['pages', '*', 'reported']],
     writes: [['pages', '*', 'stale'], ['pages', '*', 'reported']],
+    uses: [],
     run: (c) => c.pages.forEach((p) => p.reported && Object.assign(p, { stale: false, reported: false })),
   },
 ]);

@@ -15,7 +15,7 @@
 // No context field is added: a finding is a bit of threads.found (t.report), set only when a step
 // breaks its postcondition, so the baseline's state counts do not move.
 import { probe } from '../../src/check/probe.ts';
-import type { Branch, KFunction, Locals, Path, Step, ThreadView } from '../kthread.ts';
+import { localsBefore, type Branch, type KFunction, type Locals, type Path, type Step, type ThreadView } from '../kthread.ts';
 import type { DirtyFineContext, FinePage } from './kvm_memory_slot.threads.ts';
 
 type C = DirtyFineContext;
@@ -152,7 +152,8 @@ export function ghosted(f: KFunction<C>, which: 'get' | 'clear'): KFunction<C> {
         run: (c, t, fx) => {
           const raw = probe.unwrap(c);
           const b = raw.pages.map((p) => ({ ...p }));
-          const lb = { ...t.local };
+          // the locals before the body: the step's declared uses (the footprint verification catches a post reading another)
+          const lb = localsBefore(s.uses, t.local, s.at);
           inner?.(c, t, fx);
           const branches = Array.isArray(s.next) ? (s.next as readonly Branch<C>[]) : undefined;
           const taken = branches?.find((x) => !x.if || x.if(raw, t))?.goto;

@@ -117,12 +117,14 @@ export function guestWrite(i: number): KFunction<C> {
       at: 'fast_pf_fix_direct_spte@try_cmpxchg64(sptep)',
       cite: 'arch/x86/kvm/mmu/mmu.c fast_pf_fix_direct_spte: try_cmpxchg64(sptep, &old_spte, new_spte) makes the SPTE writable',
       writes: [P(i, 'wp')],
+      uses: [],
       run: (c) => void (c.pages[i]!.wp = false),
     },
     {
       at: 'mark_page_dirty_in_slot@set_bit_le(rel_gfn)',
       cite: 'virt/kvm/kvm_main.c mark_page_dirty_in_slot: set_bit_le(rel_gfn, memslot->dirty_bitmap) (after the SPTE update: "if (is_writable_pte(new_spte) && !is_writable_pte(old_spte)) mark_page_dirty_in_slot")',
       writes: [P(i, 'dirty')],
+      uses: [],
       run: (c) => void (c.pages[i]!.dirty = true),
       // the faulting instruction is retried
       next: 'STORE',
@@ -138,6 +140,7 @@ const flushStep = (fn: string): Step<C> => ({
   cite: `virt/kvm/kvm_main.c ${fn}: if (flush) kvm_flush_remote_tlbs_memslot(kvm, memslot), after KVM_MMU_UNLOCK`,
   reads: [LEN],
   writes: [ALL('tlb')],
+  uses: [],
   run: (c) => c.pages.forEach((p) => void (p.tlb = false)),
 });
 const protectStep = (fn: string, mask: string): Step<C> => ({
@@ -145,6 +148,8 @@ const protectStep = (fn: string, mask: string): Step<C> => ({
   cite: 'arch/x86/kvm/mmu/mmu.c kvm_arch_mmu_enable_log_dirty_pt_masked: write-protect the SPTEs of the mask (under mmu_lock)',
   reads: [LEN],
   writes: [ALL('wp')],
+  // the mask, and the GET's and CLEAR's postconditions read `mask` (kvm_memory_slot.ghost.ts protectsMask)
+  uses: [mask, 'mask'],
   run: (c, t) => each(c, num(t.local[mask]), (p) => void (p.wp = true)),
 });
 
@@ -167,6 +172,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     reads: [LEN, ['manual'], ALL('dirty'), ALL('since')],
     writes: [ALL('reported'), ALL('since')],
     reports: true,
+    uses: ['mask'],
     // manual mode: the buffer is the live bitmap; legacy: the words the xchg took (the ghost's snapshot: kvm_memory_slot.ghost.ts)
     run: (c, t) => each(c, c.manual ? bitsOf(c, 'dirty') : num(t.local.mask), (p) => void (p.reported = true)),
     next: under ? [{ if: manual, goto: UNLOCK_SLOTS }, { goto: UNLOCK_MMU }] : UNLOCK_SLOTS,
@@ -178,6 +184,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('since')],
     reports: true,
+    uses: [],
     run: (c, t) => void (t.local.seen = bitsOf(c, 'dirty')),
     next: [
       { if: named('!dirty_bitmap[i]', (_c: C, t) => !t.local.seen), goto: under ? COPY : UNLOCK_MMU },
@@ -198,6 +205,7 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
     reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('dirty'), ALL('since')],
     reports: true,
+    uses: [],
     run: (c, t) => void each(c, takeWord(c, t), (p) => void (p.dirty = false)),
     next: r.getProtectBeforeXchg ? afterProtect : PROTECT,
   };
@@ -209,10 +217,11 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
           reads: [LEN, ALL('dirty'), ALL('since')],
           writes: [ALL('since')],
           reports: true,
+          uses: [],
           run: (c, t) => void takeWord(c, t),
           next: 'dirty_bitmap[i] = 0',
         },
-        { at: 'dirty_bitmap[i] = 0', cite: 'planted: the word cleared by a plain store', reads: [LEN], writes: [ALL('dirty')], run: (c) => c.pages.forEach((p) => void (p.dirty = false)), next: PROTECT },
+        { at: 'dirty_bitmap[i] = 0', cite: 'planted: the word cleared by a plain store', reads: [LEN], writes: [ALL('dirty')], uses: [], run: (c) => c.pages.forEach((p) => void (p.dirty = false)), next: PROTECT },
         { ...protectStep(fn, 'mask'), next: afterProtect },
       ]
     : r.getProtectBeforeXchg
@@ -228,19 +237,21 @@ export function getDirtyLog(r: FineRace): KFunction<C> {
       at: 'kvm_vm_ioctl_get_dirty_log@mutex_lock(slots_lock)',
       cite: 'kvm_vm_ioctl_get_dirty_log: mutex_lock(&kvm->slots_lock)',
       reads: [['manual']],
+      uses: [],
       next: [{ if: manual, goto: COPY }, { goto: 'KVM_MMU_LOCK(kvm)' }],
     }),
-    acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'kvm_get_dirty_log_protect: KVM_MMU_LOCK(kvm) (legacy mode)', next: 'READ(dirty_bitmap[i])' }),
+    acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'kvm_get_dirty_log_protect: KVM_MMU_LOCK(kvm) (legacy mode)', uses: [], next: 'READ(dirty_bitmap[i])' }),
     test,
     ...legacy,
     release<C>(mmu_lock, 'write', {
       at: UNLOCK_MMU,
       cite: 'kvm_get_dirty_log_protect: KVM_MMU_UNLOCK(kvm)',
+      uses: ['flush'],
       next: r.getNoFlush ? afterMmu : [{ if: noFlush, goto: afterMmu }, { goto: FLUSH }],
     }),
     ...(r.getNoFlush ? [] : [{ ...flushStep(fn), next: afterMmu }]),
     copy,
-    release<C>(slots_lock, 'write', { at: UNLOCK_SLOTS, cite: 'kvm_vm_ioctl_get_dirty_log: mutex_unlock(&kvm->slots_lock)', next: 'return' }),
+    release<C>(slots_lock, 'write', { at: UNLOCK_SLOTS, cite: 'kvm_vm_ioctl_get_dirty_log: mutex_unlock(&kvm->slots_lock)', uses: [], next: 'return' }),
   ];
   return ghosted(kfunction<C>(fn, cite, steps), 'get');
 }
@@ -261,6 +272,8 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
     cite: 'kvm_clear_dirty_log_protect: mask &= atomic_long_fetch_andnot(mask, p) ("mask contains the bits that really have been cleared")',
     reads: [LEN, ALL('dirty'), ALL('since')],
     writes: [ALL('dirty'), ALL('since')],
+    // the CLEAR's postcondition compares flush before and after and reads mask after (kvm_memory_slot.ghost.ts clearPosts): the planted order's mask is copy_from_user's
+    uses: r.clearProtectBeforeClear ? ['user', 'flush', 'mask'] : ['user', 'flush'],
     run: (c, t) => {
       const mask = num(t.local.user) & bitsOf(c, 'dirty');
       if (!r.clearProtectBeforeClear) t.local.mask = mask;
@@ -271,12 +284,13 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
   };
   const protect: Step<C> = { ...protectStep(fn, 'mask'), next: r.clearProtectBeforeClear ? FETCH : UNLOCK_MMU };
   const steps: Step<C>[] = [
-    acquire<C>(slots_lock, 'write', { at: 'kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)', cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_lock(&kvm->slots_lock)' }),
+    acquire<C>(slots_lock, 'write', { at: 'kvm_vm_ioctl_clear_dirty_log@mutex_lock(slots_lock)', cite: 'kvm_vm_ioctl_clear_dirty_log: mutex_lock(&kvm->slots_lock)', uses: [] }),
     {
       at: 'copy_from_user(dirty_bitmap_buffer)',
       cite: 'kvm_clear_dirty_log_protect: copy_from_user(dirty_bitmap_buffer, log->dirty_bitmap, n): the bits userspace got from KVM_GET_DIRTY_LOG and has not sent',
       sleeps: true,
       reads: [LEN, ALL('reported')],
+      uses: [],
       run: (c, t) => {
         t.local.user = bitsOf(c, 'reported');
         // a planted order protects the user's mask
@@ -284,7 +298,7 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       },
       // if (!mask) continue: an empty user bitmap touches nothing (mmu_lock is still taken)
     },
-    acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'kvm_clear_dirty_log_protect: KVM_MMU_LOCK(kvm)', next: r.clearProtectBeforeClear ? PROTECT : FETCH }),
+    acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'kvm_clear_dirty_log_protect: KVM_MMU_LOCK(kvm)', uses: [], next: r.clearProtectBeforeClear ? PROTECT : FETCH }),
     ...(r.clearMaskNotAnded
       ? [
           {
@@ -302,8 +316,8 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       : []),
     ...(r.clearMaskNotAnded ? [] : r.clearProtectBeforeClear ? [{ ...protect, cite: 'planted: the user mask write-protected before the bits are cleared (flush = true)', run: (c: C, t: { local: Record<string, unknown> }) => { each(c, num(t.local.mask), (p) => void (p.wp = true)); if (num(t.local.mask)) t.local.flush = true; } } as Step<C>, fetchAndnot] : [fetchAndnot, protect]),
     r.clearNoMmuUnlock
-      ? { at: UNLOCK_MMU, cite: 'planted: kvm_clear_dirty_log_protect without KVM_MMU_UNLOCK(kvm)', next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }
-      : release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'kvm_clear_dirty_log_protect: KVM_MMU_UNLOCK(kvm)', next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }),
+      ? { at: UNLOCK_MMU, cite: 'planted: kvm_clear_dirty_log_protect without KVM_MMU_UNLOCK(kvm)', uses: ['flush'], next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }
+      : release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'kvm_clear_dirty_log_protect: KVM_MMU_UNLOCK(kvm)', uses: ['flush'], next: r.clearNoFlush ? UNLOCK_SLOTS : [{ if: noFlush, goto: UNLOCK_SLOTS }, { goto: FLUSH }] }),
     ...(r.clearNoFlush ? [] : [{ ...flushStep(fn), next: UNLOCK_SLOTS }]),
     release<C>(slots_lock, 'write', {
       at: UNLOCK_SLOTS,
@@ -311,6 +325,7 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
       reads: [LEN],
       // the ghost: stores to the cleared pages since the fetch_andnot are in the copy userspace makes next
       writes: [ALL('since')],
+      uses: ['mask'],
       next: 'return',
     }),
   ];
@@ -328,12 +343,12 @@ export function clearDirtyLog(r: FineRace): KFunction<C> {
     const planted: Step<C>[] = [
       lockSlots,
       { ...copyFromUser, next: lockKept ? 'KVM_MMU_LOCK(kvm)' : FETCH },
-      ...(lockKept ? [acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_LOCK(kvm) before the loop', next: FETCH })] : []),
+      ...(lockKept ? [acquire<C>(mmu_lock, 'write', { at: 'KVM_MMU_LOCK(kvm)', cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_LOCK(kvm) before the loop', uses: [], next: FETCH })] : []),
       { ...fetchAndnot, next: [{ if: named('mask', (_c: C, t) => !!t.local.mask), goto: LOCK_IN }, ...after] },
-      acquire<C>(mmu_lock, 'write', { at: LOCK_IN, cite: 'planted (the posted patch): if (mask) { flush = true; KVM_MMU_LOCK(kvm); ...', next: PROTECT }),
+      acquire<C>(mmu_lock, 'write', { at: LOCK_IN, cite: 'planted (the posted patch): if (mask) { flush = true; KVM_MMU_LOCK(kvm); ...', uses: [], next: PROTECT }),
       { ...protectStep(fn, 'mask'), next: UNLOCK_IN },
-      release<C>(mmu_lock, 'write', { at: UNLOCK_IN, cite: 'planted (the posted patch): ... kvm_arch_mmu_enable_log_dirty_pt_masked(..); KVM_MMU_UNLOCK(kvm); }', next: after }),
-      ...(lockKept ? [] : [release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_UNLOCK(kvm) after the loop', next: flushOrUnlock })]),
+      release<C>(mmu_lock, 'write', { at: UNLOCK_IN, cite: 'planted (the posted patch): ... kvm_arch_mmu_enable_log_dirty_pt_masked(..); KVM_MMU_UNLOCK(kvm); }', uses: ['flush'], next: after }),
+      ...(lockKept ? [] : [release<C>(mmu_lock, 'write', { at: UNLOCK_MMU, cite: 'planted (hunk lost): kvm_clear_dirty_log_protect keeps KVM_MMU_UNLOCK(kvm) after the loop', uses: ['flush'], next: flushOrUnlock })]),
       ...(r.clearNoFlush ? [] : [{ ...flushStep(fn), next: UNLOCK_SLOTS }]),
       unlockSlots,
     ];

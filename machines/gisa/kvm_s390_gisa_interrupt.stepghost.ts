@@ -12,7 +12,7 @@
 import { FAULT, iscBit, type SystemContext, type KvmContext } from '../context.ts';
 import { probe } from '../../src/check/probe.ts';
 import type { Kernel } from '../kernel.ts';
-import { cloneDeep, type Branch, type KFunction, type Path, type Raise, type Step, type ThreadView } from '../kthread.ts';
+import { cloneDeep, localsBefore, type Branch, type KFunction, type Path, type Raise, type Step, type ThreadView } from '../kthread.ts';
 import { inv } from '../invariant-lib.ts';
 import { VCPU_PC } from '../vcpu/kvm_vcpu.pc.ts';
 
@@ -56,7 +56,7 @@ export function checkedSteps(f: KFunction<C>, k: Kernel, bit: number, posts: Ste
     steps: f.steps.map((s) => {
       const post = posts[s.at];
       if (!post || !s.run || (skip[s.at] ?? []).some((n) => k.replaced.has(n))) return s;
-      return { ...s, run: checkedRun(s.run, s.next, bit, post), [INNER]: s.run } as Step<C>;
+      return { ...s, run: checkedRun(s.run, s.next, bit, post, s.uses), [INNER]: s.run } as Step<C>;
     }),
   };
 }
@@ -71,19 +71,21 @@ class Recorded implements Raise {
   }
 }
 
-function checkedRun(run: NonNullable<Step<C>['run']>, next: Step<C>['next'], bit: number, post: (s: StepSeen) => boolean): NonNullable<Step<C>['run']> {
+function checkedRun(run: NonNullable<Step<C>['run']>, next: Step<C>['next'], bit: number, post: (s: StepSeen) => boolean, uses: readonly string[] | undefined): NonNullable<Step<C>['run']> {
   return (c, t, fx) => {
     const raw = probe.unwrap(c);
     // the step's VM only (the GAL handler, with no VM of its own, every VM); the others are not compared
     const b = { vms: raw.vms.map((k, i) => (t.ix.vm === undefined || t.ix.vm === i ? cloneDeep(k) : k)), gib: { ...raw.gib } };
-    const lb = { ...t.local };
+    // the locals before: the step's declared uses (kthread.ts localsBefore; all without a declaration)
+    const lb = localsBefore(uses, t.local);
     const found = raw.threads?.found[t.me] ?? 0;
     const rec = new Recorded(fx);
     run(c, t, rec);
     const raised = rec.raised;
     const taken = takenBranch(next, raw, t);
     const reported = (raw.threads?.found[t.me] ?? 0) & ~found;
-    if (post({ b, a: raw, lb, l: { ...t.local }, taken, raised, reported, t })) return;
+    // after: the step's own view (a read of a local it neither wrote nor declares fails the footprint verification)
+    if (post({ b, a: raw, lb, l: t.local, taken, raised, reported, t })) return;
     const vm = t.ix.vm;
     for (const [i, k] of raw.vms.entries()) if (vm === undefined || vm === i) k.faults |= bit;
   };
@@ -97,7 +99,7 @@ export function replantStep(s: Step<C>, bit: number, posts: StepPosts, body: (in
   // a planted body can fail the postcondition, so the step (and each branch that narrows its writes) declares the ghost bit's store
   const faults: Path = ['vms', '*', 'faults'];
   const next = typeof s.next === 'object' ? s.next.map((b) => (b.writes ? { ...b, writes: [...b.writes, faults] } : b)) : s.next;
-  return { ...s, writes: [...(s.writes ?? []), faults], ...(next !== undefined ? { next } : {}), run: post ? checkedRun(run, s.next, bit, post) : run, [INNER]: run } as Step<C>;
+  return { ...s, writes: [...(s.writes ?? []), faults], ...(next !== undefined ? { next } : {}), run: post ? checkedRun(run, s.next, bit, post, s.uses) : run, [INNER]: run } as Step<C>;
 }
 
 // ---- the GISA's steps (kvm_s390_gisa_interrupt.threads.ts), interrupt.c v6.17-rc4 ----

@@ -116,6 +116,8 @@ export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
       ...hrtimerExpires<C>(timer),
       reads: [[...gi(vm), 'timer'], [...gi(vm), 'origin'], [...gi(vm), 'freed']],
       reports: true,
+      uses: [],
+      sets: ['oops'],
       run: (c, t) => void (t.local.oops = !derefOrigin(c, vmIx(t), t)),
       next: [oops, { goto: 'gisa_get_ipm_or_restore_iam@READ_ONCE(word)', writes: [] }],
     },
@@ -124,6 +126,8 @@ export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
       cite: 'interrupt.c gisa_get_ipm_or_restore_iam: word = READ_ONCE(gi->origin->u64.word[0])',
       reads: wordReads(vm),
       reports: true,
+      uses: [],
+      sets: ['oops', 'w_listed', 'w_ipm', 'w_iam'],
       run: (c, t) => {
         t.local.oops = !derefOrigin(c, vmIx(t), t);
         keepWord(c, vmIx(t), t);
@@ -135,6 +139,8 @@ export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
       at: 'gisa_get_ipm_or_restore_iam@READ_ONCE(alert_mask)',
       cite: 'interrupt.c gisa_get_ipm_or_restore_iam: alert_mask = READ_ONCE(gi->alert.mask); pending_mask = (u8)(word >> 24) & alert_mask',
       reads: [[...gi(vm), 'mask']],
+      uses: ['w_ipm'],
+      sets: ['mask', 'pending'],
       run: (c, t) => {
         const mask = vmOf(c, vmIx(t)).gisa.mask;
         t.local.mask = mask;
@@ -148,6 +154,8 @@ export function gisaVcpuKicker(vm: number, kicker: string, k: Kernel): F {
       reads: wordReads(vm),
       writes: [[...gi(vm), 'iam'], [...gi(vm), 'timer']],
       reports: true,
+      // the word read before, the mask, and `oops` (the branch tests it where the origin is live and this step did not write it)
+      uses: ['w_listed', 'w_ipm', 'w_iam', 'mask', 'oops'],
       run: (c, t) => {
         const vm = vmIx(t);
         if (!derefOrigin(c, vm, t)) {
@@ -207,6 +215,8 @@ function kickSingleVcpu(vm: number, k: Kernel): Step<C>[] {
       at: KICK_SCAN,
       cite: 'interrupt.c __airqs_kick_single_vcpu: for_each_set_bit(vcpu_idx, kvm->arch.idle_mask, online_vcpus) { if (psw_ioint_disabled(vcpu)) continue; if (deliverable_mask & (u8)(gcr[6] >> 24)) ...',
       reads: [[...vcpus, '*', 'idle'], [...vcpus, '*', 'pswIo'], [...vcpus, '*', 'cr6'], [...vcpus, 'length']],
+      uses: ['pending'],
+      sets: ['idx'],
       run: (c, t) => {
         const list = vmOf(c, vmIx(t)).vcpus;
         t.local.idx = list.findIndex((v) => v.idle && v.pswIo && ((t.local.pending as number) & v.cr6) !== 0);
@@ -219,6 +229,7 @@ function kickSingleVcpu(vm: number, k: Kernel): Step<C>[] {
       reads: [[...vcpus, '*', 'kicked'], [...vcpus, '*', 'interruptible']],
       writes: [[...vcpus, '*', 'kicked'], [...vcpus, '*', 'interruptible']],
       raises: ['kvm_s390_vcpu_wakeup'],
+      uses: ['idx'],
       run: (c, t, fx) => {
         const vcpu = t.local.idx as number;
         const v = vmOf(c, vmIx(t)).vcpus[vcpu]!;

@@ -66,9 +66,12 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
   // what kvm_arch_vcpu_runnable reads: the GISA IPM through deliverable_irqs, the vcpu's PSW and CR6
   // (issue 12, pv-delivery: kvm_s390_vcpu_has_irq of a PV vcpu also reads iictl and the fenced PSW copy)
   const runnableReads: Path[] = [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), f('kicked'), ['vms', vm, 'fio'], f('iictl'), f('fenced')];
+  // every local (runnable, pending, wake, rc) is read only by the branches of the step that writes it: none is live
+  // across steps (kthread.ts: a local goes out of scope after its last use), though the loop never returns
   const steps: Step<C>[] = [
     {
       at: VCPU_PC.deliver,
+      uses: [],
       cite: 'kvm-s390.c vcpu_pre_run: rc = kvm_s390_deliver_pending_interrupts(vcpu) (__deliver_io: gisa_tac_ipm_gisc, then the PSW swap)',
       // (issue 12: a PV vcpu's delivery reads and sets iictl through deliverable_irqs, with the fenced PSW copy)
       reads: [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo'), ['vms', vm, 'fio'], f('iictl'), f('fenced')],
@@ -77,12 +80,14 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     },
     {
       at: VCPU_PC.clearKicked,
+      uses: [],
       cite: 'kvm-s390.c vcpu_pre_run: clear_bit(vcpu->vcpu_idx, vcpu->kvm->arch.gisa_int.kicked_mask)',
       writes: [f('kicked')],
       run: (c) => void (me(c).kicked = false),
     },
     {
       at: VCPU_PC.sie,
+      uses: [],
       cite: 'kvm-s390.c __vcpu_run: sie64a(): the guest runs in SIE; with ECA_AIV millicode presents a GISA interruption the PSW and CR6 allow at once, also one made pending since the delivery in vcpu_pre_run',
       reads: [[...gi, 'ipm'], [...gi, 'origin'], f('cr6'), f('pswIo')],
       writes: [f('inSie'), [...gi, 'ipm'], f('pswIo')],
@@ -98,6 +103,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     },
     {
       at: VCPU_PC.waitIntercept,
+      uses: [],
       cite: 'kvm-s390.c __vcpu_run: the guest loaded an enabled wait PSW (I/O enabled): the wait intercept leaves SIE, vcpu_post_run, kvm_handle_sie_intercept -> kvm_s390_handle_wait',
       // (vcpu_post_run's PV part, __vcpu_run: a PV vcpu's exit consumes iictl and sets the continuation and the fence)
       reads: [f('iictl')],
@@ -109,6 +115,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     },
     {
       at: VCPU_PC.runnable,
+      uses: [],
       cite: 'interrupt.c kvm_s390_handle_wait: /* fast path */ if (kvm_arch_vcpu_runnable(vcpu)) return 0 (kvm-s390.c: clear_bit(vcpu_idx, kicked_mask); kvm_s390_vcpu_has_irq)',
       reads: runnableReads,
       writes: [f('kicked')],
@@ -117,6 +124,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     },
     {
       at: VCPU_PC.restore,
+      uses: [],
       cite: 'interrupt.c kvm_s390_handle_wait: if (gi->origin && (gisa_get_ipm_or_restore_iam(gi) & vcpu->arch.sie_block->gcr[6] >> 24)) return 0',
       reads: [[...gi, 'origin'], [...gi, 'ipm'], [...gi, 'mask'], [...gi, 'iam'], f('cr6')],
       writes: [[...gi, 'iam']],
@@ -125,18 +133,21 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     },
     {
       at: VCPU_PC.setIdle,
+      uses: [],
       cite: 'interrupt.c kvm_s390_handle_wait: __set_cpu_idle(vcpu) (CPUSTAT_WAIT, set_bit(vcpu_idx, idle_mask)); no clock comparator or CPU timer enabled: goto no_timer',
       writes: [f('idle')],
       run: (c) => k.__set_cpu_idle(c, vm, vcpu),
     },
     {
       at: VCPU_PC.setState,
+      uses: [],
       cite: 'kvm_main.c kvm_vcpu_block: for (;;) { set_current_state(TASK_INTERRUPTIBLE); (before the check, so a wake-up after it is not lost)',
       writes: [f('interruptible')],
       run: (c) => void (me(c).interruptible = true),
     },
     {
       at: VCPU_PC.checkBlock,
+      uses: [],
       cite: 'kvm_main.c kvm_vcpu_block: if (kvm_vcpu_check_block(vcpu) < 0) break; (kvm_arch_vcpu_runnable: clear_bit of kicked_mask, then kvm_s390_vcpu_has_irq); after the loop __set_current_state(TASK_RUNNING)',
       reads: runnableReads,
       writes: [f('kicked'), f('interruptible')],
@@ -148,6 +159,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     },
     {
       at: VCPU_PC.schedule,
+      uses: [],
       cite: 'kvm_main.c kvm_vcpu_block: waited = true; schedule(); (returns once a wake-up made the task runnable: kvm_vcpu_wake_up from kvm_s390_vcpu_wakeup)',
       reads: [f('interruptible')],
       when: named('woken', (c: C) => !me(c).interruptible),
@@ -155,6 +167,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     },
     {
       at: VCPU_PC.unsetIdle,
+      uses: [],
       cite: 'interrupt.c kvm_s390_handle_wait: vcpu->valid_wakeup = false; __unset_cpu_idle(vcpu) (clear_bit(vcpu_idx, idle_mask)); return 0',
       writes: [f('idle')],
       run: (c) => k.__unset_cpu_idle(c, vm, vcpu),
@@ -173,6 +186,7 @@ export function vcpuRun(vm: number, vcpu: number, k: Kernel, opts: VcpuThreadOpt
     };
     steps.push({
       at: VCPU_PC.runError,
+      uses: [],
       cite: 'kvm-s390.c vcpu_pre_run: "if (rc || guestdbg_exit_pending(vcpu)) return rc;" (before clear_bit of kicked_mask); __vcpu_run and kvm_arch_vcpu_ioctl_run return -EFAULT to userspace (QEMU stops the VM, "kvm run failed"); once resumed it issues KVM_RUN again: vcpu_pre_run',
       next: VCPU_PC.deliver,
     });

@@ -81,13 +81,30 @@ export const TOYS = {
     ...toy([{ at: 'y = 2', writes: [['y']], run: (c) => void (c.y = 2) }], {}, [{ at: 'if (x)', reads: [['x']], next: [{ if: (c) => c.x !== 0, goto: 'y = 1' }, { goto: 'return' }] }, { at: 'y = 1', writes: [['y']], run: (c) => void (c.y = 1) }]),
     por: { byDefault: true, neverEnabled: ['g@y = 1'] },
   }),
+  // issue 11 (deadlocals): the locals a step reads before writing them (Step.uses) and those it always writes (Step.sets).
+  // The second step reads v, which the first wrote, but declares no use of it
+  'a local read outside its declared uses': () =>
+    toy([{ at: 'READ_ONCE(y)', reads: [['y']], uses: [], run: (c, t) => void (t.local.v = c.y) }, { at: 'x = v', writes: [['x']], uses: [], run: (c, t) => void (c.x = t.local.v as number) }]),
+  // a branch condition reading a local the step did not write (the `if` sees the state after `run`)
+  'a branch on a local outside its declared uses': () =>
+    toy([{ at: 'READ_ONCE(y)', reads: [['y']], uses: [], run: (c, t) => void (t.local.v = c.y) }, { at: 'if (v)', uses: [], next: [{ if: (_c, t) => t.local.v === 1, goto: 'return' }, { goto: 'return' }] }]),
+  // `sets` claims a write the step makes on one branch of its code only (y is 0: it does not write)
+  'a local declared set that a step leaves alone': () => toy([{ at: 'if (y) v = 1', reads: [['y']], uses: [], sets: ['v'], run: (c, t) => void (c.y && (t.local.v = 1)) }]),
+  // the same made right: x = v uses v; a step's branch reads the local its own run wrote (no use). By hand: y stays 0, so x = v
+  // stores 0 and the once thread's pc is all that changes: idle, f@x = v, f@if (w), done (4 states)
+  'the locals declared right': () =>
+    toy([
+      { at: 'READ_ONCE(y)', reads: [['y']], uses: [], sets: ['v'], run: (c, t) => void (t.local.v = c.y) },
+      { at: 'x = v', writes: [['x']], uses: ['v'], run: (c, t) => void (c.x = t.local.v as number) },
+      { at: 'if (w)', uses: [], run: (_c, t) => void (t.local.w = 1), next: [{ if: (_c, t) => t.local.w === 1, goto: 'return' }, { goto: 'return' }] },
+    ]),
 } satisfies Record<string, () => Model<T>>;
 
-export type FootprintCase = { machine: string; variant: string; configuration: string } | { seed: number } | { toy: keyof typeof TOYS };
+export type FootprintCase = { machine: string; variant: string; configuration: string } | { seed: number; scoped?: boolean } | { toy: keyof typeof TOYS };
 
 /** The states explored under the footprint verification, or the error it threw (its message). */
 export function verify(c: FootprintCase, every = false): { states: number } | { error: string } {
-  const model = 'seed' in c ? randomConcurrent(c.seed) : 'toy' in c ? TOYS[c.toy]() : specs.find((s) => s.id === c.machine)!.model(c.variant, c.configuration);
+  const model = 'seed' in c ? randomConcurrent(c.seed, c.scoped) : 'toy' in c ? TOYS[c.toy]() : specs.find((s) => s.id === c.machine)!.model(c.variant, c.configuration);
   try {
     return { states: explore(model as Model, { verifyFootprints: every ? 'every-step' : true }).states.length };
   } catch (e) {

@@ -51,6 +51,9 @@ describe('the declared footprints of random concurrent machines', () => {
   it('are exact (the footprint verification passes)', async () => {
     for (let seed = 1; seed <= 60; seed++) expect(await verify({ seed }), `seed ${seed}`).toEqual({ states: expect.any(Number) });
   }, 600_000);
+  it('with the locals each step uses and sets declared (issue 11, deadlocals) are exact too', async () => {
+    for (let seed = 1; seed <= 30; seed++) expect(await verify({ seed, scoped: true }), `seed ${seed}`).toEqual({ states: expect.any(Number) });
+  }, 600_000);
 });
 
 describe('the footprint verification catches a wrong declaration', () => {
@@ -85,6 +88,14 @@ describe('the footprint verification catches a wrong declaration', () => {
   it('a conjunct reading outside its declared reads', () => fails({ toy: 'a conjunct reading outside its declared reads' }, /invariant XSmall \(conjunct both\) reads context y, outside its declared reads \[x\]/));
   it('a step declared never enabled that is enabled', () =>
     fails({ toy: 'a step declared never enabled that is enabled' }, /event \{"type":"f@x = 1","thread":"a"\} is declared never enabled .* but state 0 of the full exploration enables it/));
+  // issue 11 (deadlocals): a kthread step's reads of its locals against its declared `uses`, its writes against `sets`
+  it('a local read outside its declared uses', () => fails({ toy: 'a local read outside its declared uses' }, /kthread step f@x = v reads local v, outside its declared uses \[\]/));
+  it('a branch on a local outside its declared uses', () => fails({ toy: 'a branch on a local outside its declared uses' }, /kthread step f@if \(v\) reads local v, outside its declared uses \[\]/));
+  it('a local declared set that a step leaves alone', () => fails({ toy: 'a local declared set that a step leaves alone' }, /f@if \(y\) v = 1 declares it sets local v on every execution, but this one did not write it/));
+  it('the locals declared right pass', async () => {
+    // by hand (footprint-cases.ts): idle, f@x = v, f@if (w), done
+    expect(await verify({ toy: 'the locals declared right' })).toEqual({ states: 4 });
+  });
   it('a step declared never enabled, rightly, passes', async () => {
     // by hand: a's y = 2 is the one change (b's `if (x)` finds x 0 and returns, its `y = 1` never runs): 2 states
     expect(await verify({ toy: 'a step declared never enabled, rightly' })).toEqual({ states: 2 });

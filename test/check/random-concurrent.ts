@@ -29,8 +29,15 @@ export function rng(seed: number) {
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T,>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
 }
 
-export function randomConcurrent(seed: number): Model<RC> {
+/**
+ * `scoped` (issue 11, deadlocals): every step declares the locals it uses and sets
+ * (machines/kthread.ts `Step.uses` / `sets`), so a thread's dead local is dropped; the machine is
+ * otherwise the same (no draw of the generator depends on it).
+ */
+export function randomConcurrent(seed: number, scoped = false): Model<RC> {
   const r = rng(seed);
+  // the only local is `a`: read into (sets), branched on (uses), incremented (uses and sets)
+  const L = (uses: string[], sets: string[] = []): Pick<Step<RC>, 'uses' | 'sets'> => (scoped ? { uses, sets } : {});
   const nVars = 2 + r.int(3);
   const locks: Lock[] = Array.from({ length: r.int(3) }, (_, i) => (r.next() < 0.5 ? spinlock('L', i) : mutex('M', i)));
   const nThreads = 2 + r.int(2);
@@ -45,33 +52,33 @@ export function randomConcurrent(seed: number): Model<RC> {
       const kind = r.int(9);
       if (kind === 0 && locks.length) {
         const l = r.pick(locks);
-        steps.push({ ...acquire<RC>(l), at });
+        steps.push({ ...acquire<RC>(l), at, ...L([]) });
         held.push(l);
       } else if (kind === 1 && (held.length || (locks.length && r.next() < 0.15))) {
         // mostly the last lock taken; now and then one not held (a lock rule broken)
         const l = held.length && r.next() < 0.85 ? held.pop()! : r.pick(locks);
-        steps.push({ ...release<RC>(l), at });
+        steps.push({ ...release<RC>(l), at, ...L([]) });
       } else if (kind === 2) {
-        steps.push({ at, reads: [['vars', v]], run: (c: RC, t) => void (t.local.a = c.vars[v]!) });
+        steps.push({ at, reads: [['vars', v]], run: (c: RC, t) => void (t.local.a = c.vars[v]!), ...L([], ['a']) });
       } else if (kind === 3) {
         const val = r.int(3);
-        steps.push({ at, writes: [['vars', v]], run: (c) => void (c.vars[v] = val) });
+        steps.push({ at, writes: [['vars', v]], run: (c) => void (c.vars[v] = val), ...L([]) });
       } else if (kind === 4) {
-        steps.push({ at, reads: [['vars', v]], writes: [['vars', v]], run: (c) => void (c.vars[v] = (c.vars[v]! + 1) % 3) });
+        steps.push({ at, reads: [['vars', v]], writes: [['vars', v]], run: (c) => void (c.vars[v] = (c.vars[v]! + 1) % 3), ...L([]) });
       } else if (kind === 5) {
         const val = r.int(3);
-        steps.push({ at, reads: [['vars', v]], when: named(`x${v} == ${val}`, (c: RC) => c.vars[v] === val) });
+        steps.push({ at, reads: [['vars', v]], when: named(`x${v} == ${val}`, (c: RC) => c.vars[v] === val), ...L([]) });
       } else if (kind === 6 && k > 0) {
         // branch on the local: back to an earlier step (a loop) or on
         const back = `s${r.int(k)}`;
         const val = r.int(3);
-        steps.push({ at, next: [{ if: named(`a == ${val}`, (_c, t) => t.local.a === val), goto: back }, { goto: k + 1 < n ? `s${k + 1}` : 'return' }] });
+        steps.push({ at, next: [{ if: named(`a == ${val}`, (_c, t) => t.local.a === val), goto: back }, { goto: k + 1 < n ? `s${k + 1}` : 'return' }], ...L(['a']) });
       } else if (kind === 7) {
         // thread-local work: no shared footprint (loops of these are what the cycle proviso is for)
-        steps.push({ at, run: (_c, t) => void (t.local.a = (((t.local.a as number | undefined) ?? 0) + 1) % 3) });
+        steps.push({ at, run: (_c, t) => void (t.local.a = (((t.local.a as number | undefined) ?? 0) + 1) % 3), ...L(['a'], ['a']) });
       } else {
         const w = (v + 1) % nVars;
-        steps.push({ at, reads: [['vars', v]], writes: [['vars', w]], run: (c) => void (c.vars[w] = c.vars[v]!) });
+        steps.push({ at, reads: [['vars', v]], writes: [['vars', w]], run: (c) => void (c.vars[w] = c.vars[v]!), ...L([]) });
       }
     }
     const resolved = steps;
