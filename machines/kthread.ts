@@ -620,6 +620,9 @@ export function localsLive<C>(fn: KFunction<C>): Map<string, ReadonlySet<string>
   return new Map(pcs.map((pc, k) => [pc, live[k]]));
 }
 
+/** On a thread region's config object (a symbol: no export sees it): some step of the thread drops locals (`uses` declared). */
+export const SCOPED_LOCALS = Symbol('kthread scoped locals');
+
 /**
  * The region of one thread: `idle`, one state per program counter a step starts from, and
  * `BUG`. Put it under the parallel root of the machine (the key should be `def.name`).
@@ -635,6 +638,7 @@ export function threadRegion<C extends KContext>(def: ThreadDef<C>, world: Threa
     (states[from]!.on[pc] ??= []).push(...transitions);
   };
   const targets = new Set<string>();
+  let scopedLocals = false;
   for (const fn of def.fns) {
     const pcs = fn.steps.map((s) => pcOf(fn.name, s.at));
     if (new Set(pcs).size !== pcs.length) throw new Error(`kthread ${me}: function ${fn.name} has two steps at the same program counter`);
@@ -645,6 +649,7 @@ export function threadRegion<C extends KContext>(def: ThreadDef<C>, world: Threa
       return pc;
     };
     const live = localsLive(fn);
+    if ([...live.values()].some((l) => l !== undefined)) scopedLocals = true;
     fn.steps.forEach((s, k) => {
       const pc = pcs[k]!;
       if (pc.includes('.')) throw new Error(`kthread ${me}: program counter '${pc}' contains '.', xstate's path separator; name the field by its member (alert_mask for alert.mask)`);
@@ -663,7 +668,7 @@ export function threadRegion<C extends KContext>(def: ThreadDef<C>, world: Threa
   // every thread has `done` (reached only by a `once` thread), so waitsFor can test idle-or-done by id
   if (def.once) states.done = { id: doneId(me), description: `${me} made its call and returned`, on: {} };
   states.BUG = { description: `${me} broke a locking rule (LOCK_FAULT) and stopped`, on: {} };
-  return { initial: 'idle', states };
+  return { initial: 'idle', states, ...(scopedLocals ? { [SCOPED_LOCALS]: true } : {}) };
 }
 
 /** The keys of the spinlocks the threads take. */
