@@ -1,19 +1,30 @@
 // The explorer core of two trees in one process (issue 11): npm start's checks (the plan of
 // `check` with no arguments), run in this thread with the compiled code of a base tree (`--base
-// DIR`, default /work/main) and of this one (each tree's .start/, brought up to date first by its
+// DIR`, another checkout, required) and of this one (each tree's .start/, brought up to date first by its
 // src/start-cache.mjs `refresh`): in each of `--runs` rounds (default 3, after a warm-up round)
 // every check runs with the base's code and with this one's, in turn. `--top N` runs the N checks with
 // the most recorded transitions (default 30), `--all` every one. Prints each round's CPU seconds
 // per side (process.cpuUsage: this thread's, the checks run in it), the load average, each check's
 // least CPU over the rounds summed, and fails if a check's states, transitions, depth or property
 // results and traces differ between the trees (the core must not change what a check finds).
-//   npx tsx bench/explore-core.ts [--base DIR] [--top N | --all] [--runs R]
+//   npx tsx bench/explore-core.ts --base DIR [--top N | --all] [--runs R]
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { base: { type: 'string', default: '/work/main' }, top: { type: 'string', default: '30' }, all: { type: 'boolean', default: false }, runs: { type: 'string', default: '3' } } });
+const usage = 'usage: tsx bench/explore-core.ts --base <other checkout> [--top N | --all] [--runs N]';
+let values: { base?: string; top?: string; all?: boolean; runs?: string };
+try {
+  ({ values } = parseArgs({ options: { base: { type: 'string' }, top: { type: 'string', default: '30' }, all: { type: 'boolean', default: false }, runs: { type: 'string', default: '3' } } }));
+} catch (e) {
+  console.error(`explore-core: ${(e as Error).message}; ${usage}`);
+  process.exit(2);
+}
+if (!values.base) {
+  console.error(`explore-core: --base names the checkout to compare with (its .start/ built by npm start); ${usage}`);
+  process.exit(2);
+}
 const here = resolve(import.meta.dirname, '..');
 const trees = [resolve(values.base!), here];
 const runs = Number(values.runs);

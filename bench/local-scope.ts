@@ -6,17 +6,25 @@
 // last run). `--changed-only`: after the warm-up, only the checks whose states the dropping changes
 // (less noise on a loaded machine). A bench prints figures: no test times it.
 import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import { localScoping } from '../machines/kthread.ts';
 import { runJob } from '../src/check/checking.ts';
 import { plan } from '../src/commands/check.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-};
-const runs = Number(arg('--runs', '3'));
+let values: { runs: string; 'changed-only': boolean };
+try {
+  ({ values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'changed-only': { type: 'boolean', default: false } } }));
+} catch (e) {
+  console.error(`local-scope: ${(e as Error).message}; usage: tsx bench/local-scope.ts [--runs N] [--changed-only]`);
+  process.exit(2);
+}
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error('local-scope: --runs takes a positive integer');
+  process.exit(2);
+}
 let jobs = await plan({});
-const changedOnly = process.argv.includes('--changed-only');
+const changedOnly = values['changed-only'];
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const figures: Record<'off' | 'on', { millis: number[]; cpu: number[] }> = { off: { millis: [], cpu: [] }, on: { millis: [], cpu: [] } };
 const per: Record<'off' | 'on', Map<string, { states: number; millis: number }>> = { off: new Map(), on: new Map() };
