@@ -11,6 +11,7 @@ import { ShapeError } from './check/vector.ts';
 import type { PageCommandOptions } from './commands/page.ts';
 import type { ExportFile } from './export/files.ts';
 import { SwarmFileError } from './check/swarm.ts';
+import { tuneV8 } from './v8-tuning.ts';
 
 export { UsageError, type Io } from './commands/io.ts';
 
@@ -87,6 +88,8 @@ export function run(argv: string[]): void {
     if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
+  // the process runs checks: V8's tier-up tuned for them (src/v8-tuning.ts)
+  tuneV8();
   main(argv).then((code) => (process.exitCode = code));
 }
 

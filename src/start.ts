@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import type { Handover, Io } from './cli.ts';
 import { prestartPool } from './commands/pool.ts';
+import { tuneV8 } from './v8-tuning.ts';
 import type { DesignCoverage } from './export/page.ts';
 import type { ExportFile } from './export/files.ts';
 import type { MachineSpec, Model } from './spec.ts';
@@ -89,6 +90,8 @@ export function run(): void {
     if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
+  // before the workers start: V8's flags are the process's (src/v8-tuning.ts)
+  tuneV8();
   start(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }
 

@@ -1,0 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { tunedFor, tuneV8, V8_TUNING } from '../src/v8-tuning.ts';
+
+describe('V8 tuning (src/v8-tuning.ts)', () => {
+  it('applies on V8 11.3 only, the V8 it was measured on', () => {
+    expect(tunedFor('11.3.244.8-node.38')).toBe(true);
+    expect(tunedFor('12.4.254.21-node.33')).toBe(false);
+    expect(tunedFor('11.8.172.17')).toBe(false);
+    // another V8: nothing set, nothing returned
+    expect(tuneV8('13.6.233.10-node.18')).toEqual([]);
+  });
+
+  it("names flags this node's V8 has (an unknown one would only print an error and be ignored)", () => {
+    if (!tunedFor(process.versions.v8)) return expect(tuneV8()).toEqual([]);
+    const options = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
+    for (const flag of V8_TUNING) expect(options).toContain(`  ${flag.split('=')[0]} (`);
+  });
+});
