@@ -26,6 +26,8 @@ export const shared = {
   // set (empty: tsx keeps its cache): the worker threads the tests start (src/check/watchdog.ts sourceWorker)
   // keep tsx's cache in the temporary folder instead of transpiling every source again each
   env: { TSX_DISABLE_CACHE: '' },
+  // V8's tier-up as the CLI sets it (src/v8-tuning.ts): the workers run many short checks too
+  setupFiles: ['./test/support/v8-tuning.setup.ts'],
   tags,
 };
 
