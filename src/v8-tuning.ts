@@ -9,7 +9,8 @@
 // inlining budget leave the optimiser the functions that stay hot: helper threads 18 s -> 4.6 s CPU,
 // `npm start` 15.7-17.7 s -> 11.9-13.4 s wall (three alternating runs each, bench/start-ab.ts).
 // Measured on V8 11.3 (Node 20, the build machine's); another V8 tiers differently (Maglev), so
-// there the defaults stay.
+// there the defaults stay, as they do with S390_KVM_SPEC_V8_DEFAULTS=1 (bench/start-ab.ts
+// --v8-defaults-a compares the two).
 import { setFlagsFromString } from 'node:v8';
 
 /** The flags, in node's command-line spelling (`node --v8-options` lists both). */
@@ -23,8 +24,8 @@ export const tunedFor = (version: string): boolean => /^11\.3\./.test(version);
  * the V8 they were measured on; returns the flags set. Call it before the checks run: a function's
  * budget is read when it is next counted, and an isolate started later starts with the flags.
  */
-export function tuneV8(version: string = process.versions.v8): readonly string[] {
-  if (!tunedFor(version)) return [];
+export function tuneV8(version: string = process.versions.v8, env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  if (!tunedFor(version) || env.S390_KVM_SPEC_V8_DEFAULTS === '1') return [];
   setFlagsFromString(V8_TUNING.join(' '));
   return V8_TUNING;
 }

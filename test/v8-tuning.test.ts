@@ -9,6 +9,8 @@ describe('V8 tuning (src/v8-tuning.ts)', () => {
     expect(tunedFor('11.8.172.17')).toBe(false);
     // another V8: nothing set, nothing returned
     expect(tuneV8('13.6.233.10-node.18')).toEqual([]);
+    // asked for V8's defaults (bench/start-ab.ts --v8-defaults-a): nothing set either
+    expect(tuneV8('11.3.244.8-node.38', { S390_KVM_SPEC_V8_DEFAULTS: '1' })).toEqual([]);
   });
 
   it("names flags this node's V8 has (an unknown one would only print an error and be ignored)", () => {
