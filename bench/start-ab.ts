@@ -64,5 +64,7 @@ for (const [i, d] of dirs.entries()) {
   const rs = got[i]!;
   console.log(`${'AB'[i]} ${d}${i === 0 && parsed.values['v8-defaults-a'] ? ' (V8 defaults)' : ''}: median ${median(rs.map((r) => r.wall)).toFixed(2)} s wall, ${median(rs.map((r) => r.cpu)).toFixed(2)} s CPU (wall ${rs.map((r) => r.wall.toFixed(1)).join(', ')}; CPU ${rs.map((r) => r.cpu.toFixed(1)).join(', ')})`);
 }
+const medians = got.map((rs) => ({ wall: median(rs.map((r) => r.wall)), cpu: median(rs.map((r) => r.cpu)) }));
+console.log(`B against A: wall x${(medians[1]!.wall / medians[0]!.wall).toFixed(2)}, CPU x${(medians[1]!.cpu / medians[0]!.cpu).toFixed(2)} (medians)`);
 const outs = new Set(got.flat().map((r) => r.out));
 console.log(outs.size === 1 ? 'stdout: the same lines in every run (each check\'s seconds aside)' : `stdout: ${outs.size} different outputs`);
