@@ -2,12 +2,13 @@
 // actions, guards and invariants the optimiser has not seen, and a few shared hot functions (the
 // explorer, the context interning) that every machine's shapes pass through. With V8's defaults
 // TurboFan optimises early and inlines widely, every new shape deoptimises the shared functions,
-// and they are optimised again: `check --jobs 1` spent 13 s compiling on V8's helper threads
-// beside a 15 s check thread (node --trace-opt), and `npm start` 18 s of helper-thread CPU against
-// 22 s of its two workers, on two cores that the workers need. A larger interrupt budget (a
-// function runs 1,200,000 bytecode-size units, not 67,584, before it is optimised) and a smaller
-// inlining budget leave the optimiser the functions that stay hot: helper threads 18 s -> 4.6 s CPU,
-// `npm start` 15.7-17.7 s -> 11.9-13.4 s wall (three alternating runs each, bench/start-ab.ts).
+// and they are optimised again: in `check --jobs 1` TurboFan's jobs took 13 s (node --trace-opt)
+// and V8's helper threads 8.4 s of CPU beside a 15 s check thread; in `npm start` the helper
+// threads took 18 s of CPU against 24 s of its two workers, on two cores that the workers need.
+// A larger interrupt budget (a function runs 1,200,000 bytecode-size units, not 67,584, before it
+// is optimised) and a smaller inlining budget leave the optimiser the functions that stay hot:
+// helper threads 18 s -> 4.6 s of CPU, `npm start` medians 17.0 and 17.4 s -> 13.5 and 12.9 s wall
+// (bench/start-ab.ts, two rounds of five alternating runs, 2026-12-06).
 // Measured on V8 11.3 (Node 20, the build machine's); another V8 tiers differently (Maglev), so
 // there the defaults stay, as they do with S390_KVM_SPEC_V8_DEFAULTS=1 (bench/start-ab.ts
 // --v8-defaults-a compares the two).
