@@ -26,7 +26,9 @@ export const tunedFor = (version: string): boolean => /^11\.3\./.test(version);
  * budget is read when it is next counted, and an isolate started later starts with the flags.
  */
 export function tuneV8(version: string = process.versions.v8, env: NodeJS.ProcessEnv = process.env): readonly string[] {
-  if (!tunedFor(version) || env.S390_KVM_SPEC_V8_DEFAULTS === '1') return [];
+  // S390_KVM_SPEC_V8_DEFAULTS set to anything but '' or '0': V8's own tier-up
+  const defaults = env.S390_KVM_SPEC_V8_DEFAULTS;
+  if (!tunedFor(version) || (defaults !== undefined && defaults !== '' && defaults !== '0')) return [];
   setFlagsFromString(V8_TUNING.join(' '));
   return V8_TUNING;
 }
